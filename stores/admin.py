@@ -1,0 +1,106 @@
+from django.contrib import admin
+
+from .forms import StatusMappingForm, StoreAdminForm
+from .models import Membership, StatusMapping, Store, Storefront, StoreSettings, Tenant
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    raw_id_fields = ["user"]
+
+
+@admin.register(Tenant)
+class TenantAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "is_active", "created_at"]
+    list_filter = ["is_active"]
+    search_fields = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+    inlines = [MembershipInline]
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ["user", "tenant", "role", "created_at"]
+    list_filter = ["role", "tenant"]
+    list_select_related = ["user", "tenant"]
+    search_fields = ["user__username", "user__email", "tenant__name"]
+    raw_id_fields = ["user", "tenant"]
+
+
+class StatusMappingInline(admin.StackedInline):
+    model = StatusMapping
+    form = StatusMappingForm
+    can_delete = False
+    extra = 0
+
+
+class StoreSettingsInline(admin.StackedInline):
+    model = StoreSettings
+    can_delete = False
+    extra = 0
+    fieldsets = [
+        ("Branding", {"fields": ["company_name", "logo_url", "accent_colour", "website", "phone", "reply_to"]}),
+        ("Notifications", {"fields": ["send_shipment_confirmation", "send_delivery_notice", "copy_to_merchant"]}),
+        ("Product handling", {"fields": ["store_location_overwrites", "default_weight_unit"]}),
+    ]
+
+
+class StorefrontInline(admin.TabularInline):
+    model = Storefront
+    extra = 0
+    fields = ["name", "shipped_status"]
+
+
+@admin.register(Store)
+class StoreAdmin(admin.ModelAdmin):
+    form = StoreAdminForm
+    list_display = [
+        "name",
+        "tenant",
+        "platform",
+        "url",
+        "is_active",
+        "import_interval_minutes",
+        "last_import_at",
+        "last_import_ok",
+        "needs_attention",
+    ]
+    list_filter = ["platform", "is_active", "needs_attention", "last_import_ok", "tenant"]
+    list_select_related = ["tenant"]
+    search_fields = ["name", "url", "username", "tenant__name"]
+    readonly_fields = [
+        "import_watermark",
+        "last_import_at",
+        "last_import_ok",
+        "last_import_message",
+        "consecutive_failures",
+        "needs_attention",
+        "import_running_since",
+    ]
+    fieldsets = [
+        (None, {"fields": ["tenant", "name", "platform", "is_active"]}),
+        ("Connection", {"fields": ["url", "endpoint_path", "username", "password"]}),
+        (
+            "Import",
+            {
+                "fields": [
+                    "import_interval_minutes",
+                    "import_watermark",
+                    "last_import_at",
+                    "last_import_ok",
+                    "last_import_message",
+                    "consecutive_failures",
+                    "needs_attention",
+                    "import_running_since",
+                ]
+            },
+        ),
+    ]
+    inlines = [StorefrontInline, StatusMappingInline, StoreSettingsInline]
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        # A store added through the admin gets its mapping and settings like one made by store_create.
+        StatusMapping.objects.get_or_create(store=form.instance)
+        StoreSettings.objects.get_or_create(store=form.instance, defaults={"company_name": form.instance.name})

@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class StoresConfig(AppConfig):
+    name = "stores"
+    verbose_name = "Tenants and stores"
+
+    def ready(self) -> None:
+        from . import checks  # noqa: F401  (registers the django-q2 safety check)

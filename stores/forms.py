@@ -1,0 +1,60 @@
+"""Forms shared by the admin and the portal."""
+
+from __future__ import annotations
+
+from django import forms
+
+from .models import StatusMapping, Store
+
+
+class StoreAdminForm(forms.ModelForm):
+    """Store form with a write-only password: never rendered back, blank keeps the current one."""
+
+    password = forms.CharField(
+        label="Password",
+        required=False,
+        strip=False,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
+        help_text="Write-only. Leave blank to keep the current password.",
+    )
+
+    class Meta:
+        model = Store
+        fields = [
+            "tenant",
+            "name",
+            "platform",
+            "url",
+            "endpoint_path",
+            "username",
+            "password",
+            "is_active",
+            "import_interval_minutes",
+        ]
+
+    def clean(self):
+        cleaned = super().clean()
+        if not self.instance.has_password and not cleaned.get("password"):
+            self.add_error("password", "Enter the store administrator's password.")
+        return cleaned
+
+    def save(self, commit: bool = True) -> Store:
+        store = super().save(commit=False)
+        if self.cleaned_data.get("password"):
+            store.set_password(self.cleaned_data["password"])
+        if commit:
+            store.save()
+            self._save_m2m()
+        return store
+
+
+class StatusMappingForm(forms.ModelForm):
+    class Meta:
+        model = StatusMapping
+        fields = StatusMapping.FIELDS
+        widgets = {name: forms.TextInput(attrs={"size": 80}) for name in StatusMapping.FIELDS}
+        help_texts = {
+            name: "Comma-separated store statuses; case does not matter; type a status that contains a comma "
+            "without it (“Approved, Pending Shipping” → Approved Pending Shipping)."
+            for name in StatusMapping.FIELDS
+        }

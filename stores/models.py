@@ -1,0 +1,301 @@
+"""Tenants, memberships, stores, storefronts, status mappings and store settings."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.utils import timezone
+
+from . import crypto, statuses
+
+
+class Tenant(models.Model):
+    """A merchant served by the agency. Everything a merchant owns hangs off a tenant."""
+
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=60, unique=True)
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TenantQuerySet(models.QuerySet):
+    """Every tenant-owned model reads through `for_tenant`; portal and API code has no other path."""
+
+    tenant_field = "tenant"
+
+    def for_tenant(self, tenant: Tenant | int):
+        tenant_id = tenant.pk if isinstance(tenant, Tenant) else tenant
+        if tenant_id is None:
+            return self.none()
+        return self.filter(**{f"{self.tenant_field}_id": tenant_id})
+
+
+class Role(models.TextChoices):
+    OWNER = "owner", "Owner"
+    ADMIN = "admin", "Admin"
+    MEMBER = "member", "Member"
+    VIEWER = "viewer", "Viewer"
+
+
+# What each role may do. Owners and admins manage stores, settings, users and API keys; members work
+# orders and shipments; viewers only read.
+ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
+    Role.OWNER: frozenset({"view", "ship", "manage_stores", "manage_users", "manage_api_keys", "manage_owners"}),
+    Role.ADMIN: frozenset({"view", "ship", "manage_stores", "manage_users", "manage_api_keys"}),
+    Role.MEMBER: frozenset({"view", "ship"}),
+    Role.VIEWER: frozenset({"view"}),
+}
+
+
+class MembershipQuerySet(TenantQuerySet):
+    pass
+
+
+class Membership(models.Model):
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=10, choices=Role.choices, default=Role.MEMBER)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    objects = MembershipQuerySet.as_manager()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["tenant", "user"], name="membership_unique_user")]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.tenant} ({self.role})"
+
+    def can(self, permission: str) -> bool:
+        return permission in ROLE_PERMISSIONS.get(self.role, frozenset())
+
+
+class Platform(models.TextChoices):
+    # A new platform is a new choice plus a connector registered in stores.connectors; nothing else
+    # in the import or shipment code names a platform.
+    AMERICOMMERCE = "americommerce", "AmeriCommerce"
+
+
+# The path of the ShipStation add-on's XML page on an AmeriCommerce site is not published; this is
+# our best guess and every store can override it (see README, "Connecting a store").
+DEFAULT_ENDPOINT_PATH = "/store/shipstation.aspx"
+
+
+class StoreQuerySet(TenantQuerySet):
+    def active(self):
+        return self.filter(is_active=True)
+
+
+class Store(models.Model):
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="stores")
+    name = models.CharField(max_length=200)
+    platform = models.CharField(max_length=30, choices=Platform.choices, default=Platform.AMERICOMMERCE)
+    url = models.URLField("store URL", max_length=500, help_text="The store's address, e.g. https://shop.example.com")
+    endpoint_path = models.CharField(
+        "XML endpoint path",
+        max_length=300,
+        default=DEFAULT_ENDPOINT_PATH,
+        help_text="Path of the ShipStation add-on's XML page on the store.",
+    )
+    username = models.CharField(max_length=200)
+    # Fernet token, never the password itself. Write through set_password(); read with get_password().
+    password_encrypted = models.TextField(editable=False, default="")
+    is_active = models.BooleanField(default=True)
+    import_interval_minutes = models.PositiveIntegerField(
+        default=15, validators=[MinValueValidator(1), MaxValueValidator(24 * 60)]
+    )
+    # Import bookkeeping (the import engine owns these).
+    import_watermark = models.DateTimeField(null=True, blank=True)
+    last_import_at = models.DateTimeField(null=True, blank=True)
+    last_import_ok = models.BooleanField(null=True, blank=True)
+    last_import_message = models.TextField(blank=True, default="")
+    consecutive_failures = models.PositiveIntegerField(default=0)
+    needs_attention = models.BooleanField(default=False)
+    import_running_since = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    objects = StoreQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["tenant", "name"]
+        indexes = [models.Index(fields=["is_active", "last_import_at"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def __repr__(self) -> str:
+        # Deliberately no credentials.
+        return f"<Store {self.pk} {self.name!r} tenant={self.tenant_id}>"
+
+    # --- credentials -------------------------------------------------------------------------
+    def set_password(self, raw_password: str) -> None:
+        self.password_encrypted = crypto.encrypt_secret(raw_password)
+
+    def get_password(self) -> str:
+        if not self.password_encrypted:
+            raise crypto.CredentialError("This store has no password set.")
+        return crypto.decrypt_secret(self.password_encrypted)
+
+    @property
+    def has_password(self) -> bool:
+        return bool(self.password_encrypted)
+
+    def save(self, *args, **kwargs):
+        if self.password_encrypted:
+            # Re-encrypt with the newest key on every save, so a rotation completes as stores are saved.
+            self.password_encrypted = crypto.reencrypt_secret(self.password_encrypted)
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = set(kwargs["update_fields"]) | {"password_encrypted"}
+        super().save(*args, **kwargs)
+
+    @property
+    def endpoint_url(self) -> str:
+        return self.url.rstrip("/") + "/" + self.endpoint_path.lstrip("/")
+
+    def import_due(self, now=None) -> bool:
+        now = now or timezone.now()
+        if self.last_import_at is None:
+            return True
+        return (now - self.last_import_at).total_seconds() >= self.import_interval_minutes * 60
+
+
+class StorefrontQuerySet(TenantQuerySet):
+    tenant_field = "store__tenant"
+
+
+class Storefront(models.Model):
+    """One storefront of an AmeriCommerce site (S3, S23). The site applies its own shipped status per
+    storefront when notified; we record what the merchant told us it is, for display."""
+
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="storefronts")
+    name = models.CharField(max_length=200)
+    shipped_status = models.CharField(
+        max_length=100, blank=True, default="", help_text="The status this storefront's ShipStation add-on applies."
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    objects = StorefrontQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["store", "name"]
+        constraints = [models.UniqueConstraint(fields=["store", "name"], name="storefront_unique_name")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class StatusMappingQuerySet(TenantQuerySet):
+    tenant_field = "store__tenant"
+
+
+class StatusMapping(models.Model):
+    """The five lists of S4 for one store."""
+
+    store = models.OneToOneField(Store, on_delete=models.CASCADE, related_name="status_mapping")
+    awaiting_payment = models.TextField(
+        "Awaiting Payment", blank=True, default=statuses.DEFAULT_MAPPING[statuses.AWAITING_PAYMENT]
+    )
+    awaiting_shipment = models.TextField(
+        "Awaiting Shipment", blank=True, default=statuses.DEFAULT_MAPPING[statuses.AWAITING_SHIPMENT]
+    )
+    shipped = models.TextField("Shipped", blank=True, default=statuses.DEFAULT_MAPPING[statuses.SHIPPED])
+    cancelled = models.TextField("Cancelled", blank=True, default=statuses.DEFAULT_MAPPING[statuses.CANCELLED])
+    on_hold = models.TextField("On Hold", blank=True, default=statuses.DEFAULT_MAPPING[statuses.ON_HOLD])
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = StatusMappingQuerySet.as_manager()
+
+    FIELDS = [code for code, _ in statuses.OUTBOUND_STATUSES]
+
+    def __str__(self) -> str:
+        return f"Status mapping of {self.store}"
+
+    def lists(self) -> dict[str, str]:
+        return {name: getattr(self, name) for name in self.FIELDS}
+
+    def lookup(self) -> dict[str, str]:
+        return statuses.build_lookup(self.lists())
+
+    def map(self, store_status: str) -> str | None:
+        """Which Outbound status this store status is, or None."""
+        return statuses.map_status(self.lookup(), store_status)
+
+    def clean(self) -> None:
+        conflicts = statuses.find_conflicts(self.lists())
+        if conflicts:
+            errors: dict[str, list[str]] = {}
+            for name, where in conflicts.items():
+                labels = " and ".join(statuses.label(w) for w in where)
+                for field in where:
+                    errors.setdefault(field, []).append(
+                        f"The store status “{name}” is in both {labels}; a status may sit in one list only."
+                    )
+            raise ValidationError(errors)
+
+    def add_status(self, outbound_status: str, store_status: str) -> None:
+        """Append one store status to one list (used by the unmapped-status action)."""
+        if outbound_status not in self.FIELDS:
+            raise ValidationError(f"Unknown Outbound status {outbound_status!r}.")
+        typed = " ".join(store_status.replace(",", " ").split())
+        current = getattr(self, outbound_status).strip().rstrip(",")
+        setattr(self, outbound_status, f"{current}, {typed}" if current else typed)
+        self.full_clean(exclude=["store"])
+
+
+hex_colour = RegexValidator(r"^#[0-9a-fA-F]{6}$", "Enter a colour as #RRGGBB, for example #1f6feb.")
+
+
+class WeightUnit(models.TextChoices):
+    POUNDS = "Pounds", "Pounds"
+    OUNCES = "Ounces", "Ounces"
+    GRAMS = "Grams", "Grams"
+
+
+class StoreSettingsQuerySet(TenantQuerySet):
+    tenant_field = "store__tenant"
+
+
+class StoreSettings(models.Model):
+    """Branding, notifications and product handling (S6)."""
+
+    store = models.OneToOneField(Store, on_delete=models.CASCADE, related_name="settings")
+    # Branding
+    company_name = models.CharField(max_length=200, blank=True, default="")
+    logo_url = models.URLField(max_length=500, blank=True, default="")
+    accent_colour = models.CharField(max_length=7, default="#1f6feb", validators=[hex_colour])
+    website = models.URLField(max_length=500, blank=True, default="")
+    phone = models.CharField(max_length=50, blank=True, default="")
+    reply_to = models.EmailField("reply-to address", blank=True, default="")
+    # Notifications
+    send_shipment_confirmation = models.BooleanField("shipment confirmation e-mails", default=True)
+    send_delivery_notice = models.BooleanField("delivery notice e-mails", default=True)
+    copy_to_merchant = models.EmailField(
+        "copy to the merchant", blank=True, default="", help_text="Send a blind copy of each buyer e-mail here."
+    )
+    # Product handling
+    store_location_overwrites = models.BooleanField(
+        "warehouse location from the store overwrites Outbound's",
+        default=True,
+        help_text="Off: a location set in Outbound is kept when the store sends another one.",
+    )
+    default_weight_unit = models.CharField(max_length=10, choices=WeightUnit.choices, default=WeightUnit.POUNDS)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = StoreSettingsQuerySet.as_manager()
+
+    class Meta:
+        verbose_name_plural = "store settings"
+
+    def __str__(self) -> str:
+        return f"Settings of {self.store}"
+
+    @property
+    def display_name(self) -> str:
+        return self.company_name or self.store.name

@@ -1,0 +1,68 @@
+"""The standing cast: alice (tenant A owner), bob (tenant A viewer), charlie (tenant B owner)."""
+
+import pytest
+
+from stores.models import Role
+from tests import factories
+
+try:  # the sandbox plugin is being written in parallel; tolerate its absence for now
+    import sandbox.pytest_plugin  # noqa: F401
+
+    pytest_plugins = ["sandbox.pytest_plugin"]
+except ImportError:
+    pytest_plugins = []
+
+PASSWORD = "pw-for-tests-1"
+
+
+@pytest.fixture
+def tenant_a(db):
+    return factories.make_tenant("Acme Goods")
+
+
+@pytest.fixture
+def tenant_b(db):
+    return factories.make_tenant("Bravo Supplies")
+
+
+@pytest.fixture
+def alice(tenant_a):
+    user = factories.make_user("alice", password=PASSWORD)
+    factories.make_member(tenant_a, user, Role.OWNER)
+    return user
+
+
+@pytest.fixture
+def bob(tenant_a):
+    user = factories.make_user("bob", password=PASSWORD)
+    factories.make_member(tenant_a, user, Role.VIEWER)
+    return user
+
+
+@pytest.fixture
+def charlie(tenant_b):
+    user = factories.make_user("charlie", password=PASSWORD)
+    factories.make_member(tenant_b, user, Role.OWNER)
+    return user
+
+
+@pytest.fixture
+def operator(db):
+    return factories.make_user("operator", password=PASSWORD, is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def store_a(tenant_a):
+    return factories.make_store(tenant_a, name="Acme Main")
+
+
+@pytest.fixture
+def store_b(tenant_b):
+    return factories.make_store(tenant_b, name="Bravo Shop")
+
+
+def pytest_report_header(config):
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]
+    return f"database: {db['ENGINE'].rsplit('.', 1)[-1]} {db.get('HOST') or ''} {db.get('NAME')}"

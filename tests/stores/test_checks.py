@@ -1,0 +1,66 @@
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from stores.checks import check_q_cluster
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def ids(errors):
+    return {e.id for e in errors}
+
+
+def test_retry_not_larger_than_timeout_fails(settings):
+    settings.Q_CLUSTER = {"timeout": 60, "retry": 60, "max_attempts": 3}
+    assert "outbound.E002" in ids(check_q_cluster())
+    settings.Q_CLUSTER = {"timeout": 60, "retry": 30, "max_attempts": 3}
+    assert "outbound.E002" in ids(check_q_cluster())
+
+
+def test_unlimited_max_attempts_fails(settings):
+    settings.Q_CLUSTER = {"timeout": 60, "retry": 90, "max_attempts": 0}
+    assert "outbound.E003" in ids(check_q_cluster())
+    settings.Q_CLUSTER = {"timeout": 60, "retry": 90}
+    assert "outbound.E003" in ids(check_q_cluster())
+
+
+def test_sane_configuration_passes(settings):
+    settings.Q_CLUSTER = {"timeout": 60, "retry": 90, "max_attempts": 3}
+    assert check_q_cluster() == []
+
+
+# Variables the test settings put in the environment; a deploy check must see the defaults instead.
+TEST_ONLY = {"DJANGO_SETTINGS_MODULE", "SECURE_SSL_REDIRECT", "SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE",
+             "SECURE_HSTS_SECONDS", "DEBUG", "ALLOW_PRIVATE_STORE_HOSTS", "ALLOW_HTTP_STORE_URLS"}
+
+
+def run_manage(*args, **env):
+    full_env = {k: v for k, v in os.environ.items() if k not in TEST_ONLY}
+    full_env.update(env)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=full_env, capture_output=True, text=True, timeout=120
+    )
+
+
+def test_manage_check_refuses_misconfigured_queue():
+    result = run_manage("check", DJANGO_SETTINGS_MODULE="config.settings_test", Q_TIMEOUT="600", Q_RETRY="300")
+    assert result.returncode != 0
+    assert "outbound.E002" in result.stderr
+
+
+def test_check_deploy_is_clean_with_debug_off():
+    result = run_manage(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        DJANGO_SETTINGS_MODULE="config.settings",
+        DEBUG="False",
+        SECRET_KEY="k7#Qm2!vX9zR4pL8wN1sT6yB3cF5hJ0dG2aE7uI9oP4kM8nV1x",
+        ALLOWED_HOSTS="outbound.example.com",
+        CREDENTIAL_KEYS="a2tra2tra2tra2tra2tra2tra2tra2tra2tra2tra2s=",
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout

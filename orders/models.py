@@ -1,0 +1,286 @@
+"""Orders, their lines, products, order history, import runs and unmapped statuses."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from stores import statuses
+from stores.models import Store, Storefront, Tenant, TenantQuerySet
+
+
+class OrderStatus(models.TextChoices):
+    AWAITING_PAYMENT = statuses.AWAITING_PAYMENT, "Awaiting Payment"
+    AWAITING_SHIPMENT = statuses.AWAITING_SHIPMENT, "Awaiting Shipment"
+    ON_HOLD = statuses.ON_HOLD, "On Hold"
+    SHIPPED = statuses.SHIPPED, "Shipped"
+    CANCELLED = statuses.CANCELLED, "Cancelled"
+
+
+# The order status machine: which moves are allowed. Store imports and shipments both go through
+# orders.services.order_set_status, which refuses the rest.
+STATUS_MOVES: dict[str, set[str]] = {
+    OrderStatus.AWAITING_PAYMENT: {OrderStatus.AWAITING_SHIPMENT, OrderStatus.ON_HOLD, OrderStatus.CANCELLED,
+                                   OrderStatus.SHIPPED},
+    OrderStatus.AWAITING_SHIPMENT: {OrderStatus.AWAITING_PAYMENT, OrderStatus.ON_HOLD, OrderStatus.CANCELLED,
+                                    OrderStatus.SHIPPED},
+    OrderStatus.ON_HOLD: {OrderStatus.AWAITING_PAYMENT, OrderStatus.AWAITING_SHIPMENT, OrderStatus.CANCELLED,
+                          OrderStatus.SHIPPED},
+    OrderStatus.SHIPPED: {OrderStatus.AWAITING_SHIPMENT},  # only when every shipment is voided
+    OrderStatus.CANCELLED: {OrderStatus.AWAITING_PAYMENT, OrderStatus.AWAITING_SHIPMENT, OrderStatus.ON_HOLD},
+}
+
+
+class WeightUnit(models.TextChoices):
+    POUNDS = "Pounds", "lb"
+    OUNCES = "Ounces", "oz"
+    GRAMS = "Grams", "g"
+
+
+class ProductKind(models.TextChoices):
+    PHYSICAL = "physical", "Physical"
+    ELECTRONIC = "electronic", "Electronic"
+    NO_SHIP = "no_ship", "Does not ship"
+
+
+class OrderQuerySet(TenantQuerySet):
+    pass
+
+
+class Order(models.Model):
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="orders")
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="orders")
+    storefront = models.ForeignKey(Storefront, on_delete=models.SET_NULL, null=True, blank=True, related_name="orders")
+    external_id = models.CharField("store order ID", max_length=50)
+    number = models.CharField("order number", max_length=50)
+    store_status = models.CharField(max_length=100)
+    status = models.CharField(max_length=20, choices=OrderStatus.choices)
+    order_date = models.DateTimeField()
+    modified_at = models.DateTimeField("last modified in the store")
+    customer_code = models.CharField(max_length=100, blank=True, default="")
+    email = models.CharField(max_length=254, blank=True, default="")
+    phone = models.CharField(max_length=50, blank=True, default="")
+    bill_to = models.JSONField(default=dict, blank=True)
+    ship_to = models.JSONField(default=dict, blank=True)
+    ship_to_name = models.CharField(max_length=100, blank=True, default="")
+    shipping_method = models.CharField("requested shipping method", max_length=1000, blank=True, default="")
+    payment_method = models.CharField(max_length=50, blank=True, default="")
+    currency = models.CharField(max_length=3, blank=True, default="")
+    order_total = models.DecimalField(max_digits=12, decimal_places=2, default=0)
+    tax_amount = models.DecimalField(max_digits=12, decimal_places=2, default=0)
+    shipping_amount = models.DecimalField(max_digits=12, decimal_places=2, default=0)
+    discount_total = models.DecimalField(max_digits=12, decimal_places=2, default=0)
+    is_gift = models.BooleanField(default=False)
+    gift_message = models.TextField(blank=True, default="")
+    customer_notes = models.TextField(blank=True, default="")
+    internal_notes = models.TextField("internal notes from the store", blank=True, default="")
+    custom_field_1 = models.CharField(max_length=100, blank=True, default="")
+    custom_field_2 = models.CharField(max_length=100, blank=True, default="")
+    custom_field_3 = models.CharField(max_length=100, blank=True, default="")
+    requested_warehouse = models.CharField(max_length=100, blank=True, default="")
+    source = models.CharField(max_length=50, blank=True, default="")
+    total_weight = models.DecimalField(max_digits=12, decimal_places=3, null=True, blank=True)
+    weight_unit = models.CharField(max_length=10, choices=WeightUnit.choices, blank=True, default="")
+    total_weight_from_lines = models.BooleanField(default=False)
+    # Outbound's own fields, never overwritten by an import.
+    notes_to_buyer = models.TextField(blank=True, default="")
+    outbound_notes = models.TextField("internal notes (Outbound)", blank=True, default="")
+    hold_reason = models.CharField(max_length=200, blank=True, default="")
+    shipped_in_outbound = models.BooleanField(default=False)
+    # What the last import wrote, so an unchanged order is skipped without touching its row.
+    content_hash = models.CharField(max_length=40, blank=True, default="")
+    imported_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    objects = OrderQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-order_date", "-id"]
+        constraints = [models.UniqueConstraint(fields=["store", "external_id"], name="order_unique_store_external_id")]
+        indexes = [
+            models.Index(fields=["tenant", "status", "-order_date"]),
+            models.Index(fields=["tenant", "number"]),
+            models.Index(fields=["tenant", "email"]),
+            models.Index(fields=["tenant", "modified_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"Order {self.number}"
+
+
+class OrderLineQuerySet(TenantQuerySet):
+    tenant_field = "order__tenant"
+
+
+class OrderLine(models.Model):
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
+    line_key = models.CharField(max_length=120)
+    position = models.PositiveIntegerField(default=0)
+    line_item_id = models.CharField(max_length=50, blank=True, default="")
+    sku = models.CharField("SKU", max_length=100, blank=True, default="")
+    name = models.CharField(max_length=200, blank=True, default="")
+    image_url = models.CharField(max_length=500, blank=True, default="")
+    unit_weight = models.DecimalField(max_digits=12, decimal_places=3, null=True, blank=True)
+    weight_unit = models.CharField(max_length=10, choices=WeightUnit.choices, blank=True, default="")
+    quantity = models.IntegerField(default=1)
+    unit_price = models.DecimalField(max_digits=12, decimal_places=2, default=0)
+    upc = models.CharField("UPC", max_length=20, blank=True, default="")
+    warehouse_location = models.CharField(max_length=100, blank=True, default="")
+    options = models.JSONField(default=list, blank=True)  # [{"name":…, "value":…, "weight":…}]
+    is_adjustment = models.BooleanField(default=False)
+    is_shippable = models.BooleanField(default=True)
+    product_kind = models.CharField(max_length=12, choices=ProductKind.choices, default=ProductKind.PHYSICAL)
+
+    objects = OrderLineQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["order", "position"]
+        constraints = [models.UniqueConstraint(fields=["order", "line_key"], name="orderline_unique_key")]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} × {self.sku or self.name}"
+
+
+class ProductQuerySet(TenantQuerySet):
+    tenant_field = "store__tenant"
+
+
+class Product(models.Model):
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="products")
+    sku = models.CharField("SKU", max_length=100)
+    name = models.CharField(max_length=200, blank=True, default="")
+    weight = models.DecimalField(max_digits=12, decimal_places=3, null=True, blank=True)
+    weight_unit = models.CharField(max_length=10, choices=WeightUnit.choices, blank=True, default="")
+    image_url = models.CharField(max_length=500, blank=True, default="")
+    warehouse_location = models.CharField(max_length=100, blank=True, default="")
+    location_set_in_outbound = models.BooleanField(default=False)
+    kind = models.CharField(max_length=12, choices=ProductKind.choices, default=ProductKind.PHYSICAL)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    objects = ProductQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["store", "sku"]
+        constraints = [models.UniqueConstraint(fields=["store", "sku"], name="product_unique_store_sku")]
+
+    def __str__(self) -> str:
+        return self.sku
+
+
+class OrderEventQuerySet(TenantQuerySet):
+    tenant_field = "order__tenant"
+
+
+class OrderEvent(models.Model):
+    """One line of an order's history: what happened, when, and who or what did it."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=40)
+    message = models.TextField()
+    actor = models.CharField(max_length=200, blank=True, default="")
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    objects = OrderEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.message}"
+
+
+class ImportTrigger(models.TextChoices):
+    SCHEDULE = "schedule", "Schedule"
+    MANUAL = "manual", "Manual"
+    API = "api", "API"
+
+
+class ImportState(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    SUCCEEDED = "succeeded", "Succeeded"
+    FAILED = "failed", "Failed"
+
+
+class ImportRunQuerySet(TenantQuerySet):
+    tenant_field = "store__tenant"
+
+
+class ImportRun(models.Model):
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="import_runs")
+    trigger = models.CharField(max_length=10, choices=ImportTrigger.choices, default=ImportTrigger.SCHEDULE)
+    state = models.CharField(max_length=10, choices=ImportState.choices, default=ImportState.QUEUED, db_index=True)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
+    since = models.DateTimeField(null=True, blank=True, help_text="First import: how far back to go.")
+    window_start = models.DateTimeField(null=True, blank=True)
+    window_end = models.DateTimeField(null=True, blank=True)
+    pages_done = models.PositiveIntegerField(default=0)
+    pages_total = models.PositiveIntegerField(null=True, blank=True)
+    orders_seen = models.PositiveIntegerField(default=0)
+    orders_created = models.PositiveIntegerField(default=0)
+    orders_updated = models.PositiveIntegerField(default=0)
+    orders_unchanged = models.PositiveIntegerField(default=0)
+    skipped = models.JSONField(default=dict, blank=True)  # {"no_ship_to": n, "unmapped_status": n}
+    http_requests = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True, default="")
+    queued_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    worker = models.CharField(max_length=100, blank=True, default="")
+
+    objects = ImportRunQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-queued_at", "-id"]
+        indexes = [models.Index(fields=["store", "state"])]
+
+    def __str__(self) -> str:
+        return f"Import {self.pk} of {self.store} ({self.state})"
+
+    @property
+    def skipped_total(self) -> int:
+        return sum(self.skipped.values()) if self.skipped else 0
+
+    @property
+    def progress_percent(self) -> int:
+        if self.state == ImportState.SUCCEEDED:
+            return 100
+        if not self.pages_total:
+            return 0
+        return min(100, int(100 * self.pages_done / self.pages_total))
+
+    @property
+    def duration_seconds(self) -> float | None:
+        if self.started_at and self.finished_at:
+            return (self.finished_at - self.started_at).total_seconds()
+        return None
+
+
+class UnmappedStatusQuerySet(TenantQuerySet):
+    tenant_field = "store__tenant"
+
+
+class UnmappedStatus(models.Model):
+    """A store status seen on orders that no mapping list names (those orders were not imported)."""
+
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="unmapped_statuses")
+    key = models.CharField(max_length=100)  # normalised
+    status = models.CharField(max_length=100)  # as the store spells it
+    order_count = models.PositiveIntegerField(default=0)
+    first_seen_at = models.DateTimeField(default=timezone.now)
+    last_seen_at = models.DateTimeField(default=timezone.now)
+    earliest_modified = models.DateTimeField(null=True, blank=True)
+    latest_modified = models.DateTimeField(null=True, blank=True)
+    order_ids = models.JSONField(default=list, blank=True)  # store order ids, capped
+
+    objects = UnmappedStatusQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["store", "-order_count"]
+        constraints = [models.UniqueConstraint(fields=["store", "key"], name="unmapped_unique_store_key")]
+
+    def __str__(self) -> str:
+        return self.status

@@ -1,0 +1,71 @@
+"""Reads for orders, always scoped to a tenant."""
+
+from __future__ import annotations
+
+from django.db.models import Count, Q
+from django.http import Http404
+
+from stores.models import Tenant
+
+from .models import ImportRun, Order, Product, UnmappedStatus
+
+
+def order_list(*, tenant: Tenant, status: str | None = None, store_id=None, storefront_id=None, search: str = ""):
+    qs = Order.objects.for_tenant(tenant).select_related("store", "storefront")
+    if status:
+        qs = qs.filter(status=status)
+    if store_id:
+        qs = qs.filter(store_id=store_id)
+    if storefront_id:
+        qs = qs.filter(storefront_id=storefront_id)
+    if search:
+        term = search.strip()
+        qs = qs.filter(
+            Q(number__iexact=term)
+            | Q(number__icontains=term)
+            | Q(email__icontains=term)
+            | Q(ship_to_name__icontains=term)
+            | Q(customer_code__icontains=term)
+            | Q(pk__in=Order.objects.for_tenant(tenant).filter(lines__sku__iexact=term).values("pk"))
+        )
+    return qs
+
+
+def order_get(*, tenant: Tenant, pk) -> Order:
+    try:
+        return Order.objects.for_tenant(tenant).select_related("store", "storefront").get(pk=pk)
+    except (Order.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such order.")
+
+
+def order_status_counts(*, tenant: Tenant) -> dict[str, int]:
+    rows = Order.objects.for_tenant(tenant).values("status").annotate(n=Count("id"))
+    return {row["status"]: row["n"] for row in rows}
+
+
+def import_run_list(*, tenant: Tenant, store_id=None):
+    qs = ImportRun.objects.for_tenant(tenant).select_related("store")
+    if store_id:
+        qs = qs.filter(store_id=store_id)
+    return qs
+
+
+def import_run_get(*, tenant: Tenant, pk) -> ImportRun:
+    try:
+        return ImportRun.objects.for_tenant(tenant).select_related("store").get(pk=pk)
+    except (ImportRun.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such import run.")
+
+
+def product_list(*, tenant: Tenant, store_id=None):
+    qs = Product.objects.for_tenant(tenant).select_related("store")
+    if store_id:
+        qs = qs.filter(store_id=store_id)
+    return qs
+
+
+def unmapped_status_list(*, tenant: Tenant, store_id=None):
+    qs = UnmappedStatus.objects.for_tenant(tenant).select_related("store")
+    if store_id:
+        qs = qs.filter(store_id=store_id)
+    return qs

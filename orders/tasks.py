@@ -1,0 +1,16 @@
+"""django-q2 tasks for imports: thin, ids only, safe to run twice."""
+
+from __future__ import annotations
+
+
+def enqueue_import(run_id: int) -> None:
+    from django_q.tasks import async_task
+
+    async_task("orders.tasks.import_run_task", run_id, task_name=f"import-run-{run_id}", group="imports")
+
+
+def import_run_task(run_id: int) -> str:
+    from .importer import import_run_execute
+
+    run = import_run_execute(run_id=run_id)
+    return f"import run {run_id}: {run.state if run else 'skipped'}"

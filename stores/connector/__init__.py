@@ -1,0 +1,80 @@
+"""AmeriCommerce store connector: ShipStation Custom Store v1 over HTTP.
+
+    client.py     StoreClient: export_pages / ship_notify / test_connection, client_for_store(store)
+    transport.py  StoreTransport: HTTP only (timeouts, retries, back-off, size cap, raise_for_response)
+    urlguard.py   which store URLs and peer addresses may be fetched at all
+    xmlparse.py   pure XML <-> dataclasses (defusedxml, protocol quirks)
+    types.py      the dataclasses the import and shipment services see
+    errors.py     StoreError and its family, with merchant-readable messages
+
+Nothing here imports Django models; settings are read lazily.
+"""
+
+from .client import (
+    ConnectionOutcome,
+    ConnectionResult,
+    ShipNotifyResult,
+    StoreClient,
+    client_for_store,
+)
+from .errors import (
+    NotAnEndpoint,
+    NotAShipStationExport,
+    StoreAuthError,
+    StoreDocumentError,
+    StoreError,
+    StoreNotFound,
+    StorePermissionError,
+    StoreRejected,
+    StoreTemporaryError,
+    StoreUnreachable,
+    StoreURLRefused,
+)
+from .transport import StoreTransport
+from .types import (
+    Address,
+    Customer,
+    Dimensions,
+    ExportItem,
+    ExportOrder,
+    ExportPage,
+    ItemOption,
+    ShipNotice,
+    ShipNoticeItem,
+)
+from .urlguard import validate_store_url
+from .xmlparse import build_ship_notice, format_store_datetime, parse_export, parse_store_datetime
+
+__all__ = [
+    "Address",
+    "ConnectionOutcome",
+    "ConnectionResult",
+    "Customer",
+    "Dimensions",
+    "ExportItem",
+    "ExportOrder",
+    "ExportPage",
+    "ItemOption",
+    "NotAShipStationExport",
+    "NotAnEndpoint",
+    "ShipNotice",
+    "ShipNoticeItem",
+    "ShipNotifyResult",
+    "StoreAuthError",
+    "StoreClient",
+    "StoreDocumentError",
+    "StoreError",
+    "StoreNotFound",
+    "StorePermissionError",
+    "StoreRejected",
+    "StoreTemporaryError",
+    "StoreTransport",
+    "StoreURLRefused",
+    "StoreUnreachable",
+    "build_ship_notice",
+    "client_for_store",
+    "format_store_datetime",
+    "parse_export",
+    "parse_store_datetime",
+    "validate_store_url",
+]

@@ -1,0 +1,209 @@
+"""The AmeriCommerce store as Outbound sees it: pages of orders in, ship notices out.
+
+    StoreClient.export_pages(start, end)
+        GET ?action=export&start_date=MM/dd/yyyy HH:mm&end_date=…&page=1   (UTC, §1.2)
+        -> parse_export -> ExportPage ... page=2 ... until `pages` (re-read on every page)
+    StoreClient.ship_notify(notice)
+        POST ?action=shipnotify&order_number=…&carrier=…&service=…&tracking_number=…  + <ShipNotice>
+    StoreClient.test_connection()
+        one export of the last five minutes, like ShipStation's own "Test Connection" (§5.6), with
+        few retries and short timeouts, answered as one ConnectionOutcome.
+
+The client holds no state between calls except its transport (connection pool, request counter).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from .errors import (
+    NotAnEndpoint,
+    NotAShipStationExport,
+    StoreAuthError,
+    StoreDocumentError,
+    StoreError,
+    StorePermissionError,
+    StoreRejected,
+    StoreUnreachable,
+    StoreURLRefused,
+)
+from .transport import StoreTransport
+from .types import ExportPage, ShipNotice
+from .xmlparse import DEFAULT_MAX_BYTES, build_ship_notice, format_store_datetime, parse_export, parse_xml_fault
+
+TEST_WINDOW = dt.timedelta(minutes=5)
+# Test connection runs while a person waits on a form: a couple of quick tries, not a minute of back-off.
+TEST_TRANSPORT_OPTIONS: dict[str, Any] = {
+    "max_attempts": 2,
+    "connect_timeout": 5.0,
+    "read_timeout": 15.0,
+    "base_delay": 0.5,
+    "max_delay": 1.0,
+    "max_retry_after": 2.0,
+}
+
+
+class ConnectionOutcome(enum.Enum):
+    OK = "ok"
+    UNREACHABLE = "unreachable"
+    NOT_AN_ENDPOINT = "not_an_endpoint"
+    BAD_CREDENTIALS = "bad_credentials"
+    NOT_ADMIN = "not_admin"
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectionResult:
+    outcome: ConnectionOutcome
+    message: str
+
+    @property
+    def ok(self) -> bool:
+        return self.outcome is ConnectionOutcome.OK
+
+
+@dataclass(frozen=True, slots=True)
+class ShipNotifyResult:
+    status_code: int
+    body_excerpt: str
+
+
+class _HasStoreCredentials(Protocol):
+    endpoint_url: str
+    username: str
+
+    def get_password(self) -> str: ...
+
+
+class StoreClient:
+    def __init__(
+        self,
+        endpoint_url: str,
+        username: str,
+        password: str,
+        *,
+        transport: StoreTransport | None = None,
+        max_page_bytes: int = DEFAULT_MAX_BYTES,
+        **transport_options: Any,
+    ) -> None:
+        self.endpoint_url = endpoint_url
+        self._username = username
+        self._password = password
+        self._transport_options = {"max_bytes": max_page_bytes, **transport_options}
+        self.max_page_bytes = max_page_bytes
+        self.transport = transport or StoreTransport(username, password, **self._transport_options)
+
+    def __repr__(self) -> str:
+        return f"<StoreClient {self.endpoint_url!r} user={self._username!r}>"
+
+    @property
+    def requests_made(self) -> int:
+        return self.transport.requests_made
+
+    def close(self) -> None:
+        self.transport.close()
+
+    def __enter__(self) -> StoreClient:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    # --- export ----------------------------------------------------------------------------------
+
+    def export_page(self, start: dt.datetime, end: dt.datetime, page: int = 1) -> ExportPage:
+        response = self.transport.get(
+            self.endpoint_url,
+            {
+                "action": "export",
+                "start_date": format_store_datetime(start),
+                "end_date": format_store_datetime(end),
+                "page": str(page),
+            },
+        )
+        return parse_export(response.content, max_bytes=self.max_page_bytes, page=page)
+
+    def export_pages(self, start: dt.datetime, end: dt.datetime, *, first_page: int = 1) -> Iterator[ExportPage]:
+        """Yield the window's pages one at a time; only the current page is ever held in memory."""
+        page = first_page
+        while True:
+            current = self.export_page(start, end, page)
+            yield current
+            # `pages` is re-read on every page: orders modified while we page drop out of the window
+            # and the count shrinks (§5.5). An empty page means the set ran out before the count did.
+            if page >= current.pages or not current.orders:
+                return
+            page += 1
+
+    # --- ship notify -----------------------------------------------------------------------------
+
+    def ship_notify(self, notice: ShipNotice) -> ShipNotifyResult:
+        """Send one shipment to the store. Raises a StoreError unless the store answered 2xx."""
+        response = self.transport.post(
+            self.endpoint_url,
+            {
+                "action": "shipnotify",
+                "order_number": notice.order_number,
+                "carrier": notice.carrier,
+                "service": notice.service,
+                "tracking_number": notice.tracking_number,
+            },
+            data=build_ship_notice(notice),
+            content_type="application/xml; charset=utf-8",
+        )
+        # Magento answers errors as 200 + <fault> (§1.4): a 200 is not proof the store took it.
+        parse_xml_fault(response.content)
+        return ShipNotifyResult(response.status_code, self.transport.scrub(response.excerpt()))
+
+    # --- test connection -------------------------------------------------------------------------
+
+    def test_connection(self, *, now: dt.datetime | None = None) -> ConnectionResult:
+        end = now or dt.datetime.now(dt.UTC)
+        options = {**self._transport_options, **TEST_TRANSPORT_OPTIONS}
+        with StoreTransport(self._username, self._password, **options) as transport:
+            probe = StoreClient(self.endpoint_url, self._username, self._password, transport=transport)
+            probe.max_page_bytes = self.max_page_bytes
+            try:
+                page = probe.export_page(end - TEST_WINDOW, end, 1)
+            except StoreError as exc:
+                return _classify(exc)
+            finally:
+                self.transport.requests_made += transport.requests_made
+        found = len(page.orders)
+        return ConnectionResult(
+            ConnectionOutcome.OK,
+            f"Connected. The store answered with a ShipStation export ({found} order"
+            f"{'' if found == 1 else 's'} changed in the last five minutes).",
+        )
+
+
+def _classify(exc: StoreError) -> ConnectionResult:
+    message = exc.message
+    if isinstance(exc, StoreAuthError):
+        return ConnectionResult(ConnectionOutcome.BAD_CREDENTIALS, message)
+    if isinstance(exc, StorePermissionError):
+        return ConnectionResult(ConnectionOutcome.NOT_ADMIN, message)
+    if isinstance(exc, (StoreUnreachable, StoreURLRefused)):
+        return ConnectionResult(ConnectionOutcome.UNREACHABLE, message)
+    if isinstance(exc, NotAShipStationExport):
+        return ConnectionResult(
+            ConnectionOutcome.NOT_AN_ENDPOINT,
+            f"The store answered, but this is not its ShipStation address: {message}",
+        )
+    if isinstance(exc, (NotAnEndpoint, StoreRejected)):
+        return ConnectionResult(ConnectionOutcome.NOT_AN_ENDPOINT, message)
+    if isinstance(exc, StoreDocumentError):
+        # The address is right and answers <Orders>, but its content cannot be read: the merchant
+        # must hear about it now, not at the first import.
+        return ConnectionResult(
+            ConnectionOutcome.NOT_AN_ENDPOINT, f"The store's ShipStation export cannot be read: {message}"
+        )
+    return ConnectionResult(ConnectionOutcome.UNREACHABLE, message)
+
+
+def client_for_store(store: _HasStoreCredentials, **options: Any) -> StoreClient:
+    """A client for a `stores.models.Store` (anything with endpoint_url, username, get_password())."""
+    return StoreClient(store.endpoint_url, store.username, store.get_password(), **options)

@@ -1,0 +1,382 @@
+"""HTTP to a store, and nothing else: no XML, no Django models.
+
+    request(method, url)
+      -> validate the URL (urlguard)          refused URLs never cost a request
+      -> requests.Session, allow_redirects=False, connections checked by GuardedAdapter
+      -> redirect hops re-validated one by one (GET only, at most `max_redirects`)
+      -> body streamed into memory up to `max_bytes`, then cut off
+      -> 429 / 408 / 5xx / timeouts / dropped or truncated connections: sleep and try again
+      -> everything else goes through `raise_for_response`, which says whether it is permanent
+
+Credentials travel only in the Authorization header. They are never put in a URL, a log line or an
+exception message; `scrub()` masks them in anything echoed back from the store.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import email.utils
+import logging
+import random as _random
+import time
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import requests
+from requests.adapters import HTTPAdapter
+from requests.structures import CaseInsensitiveDict
+from urllib3.exceptions import NameResolutionError
+
+from . import urlguard
+from .errors import (
+    NotAnEndpoint,
+    StoreAuthError,
+    StoreError,
+    StorePermissionError,
+    StoreRejected,
+    StoreTemporaryError,
+    StoreUnreachable,
+)
+from .xmlparse import DEFAULT_MAX_BYTES, check_document_size
+
+logger = logging.getLogger("stores.connector")
+
+USER_AGENT = "Outbound/1.0 (+ShipStation Custom Store v1 client)"
+RETRYABLE_STATUSES = frozenset({408, 429})
+_SENSITIVE_PARAMS = frozenset({"ss-password", "password", "auth_key", "api_key", "token"})
+_REDIRECTS = frozenset({301, 302, 303, 307, 308})
+
+
+def store_setting(name: str, default: bool) -> bool:
+    """Read a Django setting lazily; the connector also works where Django is not configured."""
+    try:
+        from django.conf import settings
+
+        return bool(getattr(settings, name, default))
+    except Exception:  # ImproperlyConfigured, or Django not installed
+        return default
+
+
+@dataclass(frozen=True, slots=True)
+class StoreResponse:
+    status_code: int
+    reason: str
+    headers: Mapping[str, str]
+    content: bytes
+    url: str  # redacted, safe to show
+
+    def excerpt(self, limit: int = 200) -> str:
+        text = " ".join(self.content[: limit * 4].decode("utf-8", "replace").split())
+        return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def redact_url(url: str) -> str:
+    """The URL without user info and with secret-looking query parameters masked, for logs."""
+    parts = urlsplit(url)
+    netloc = parts.netloc.rsplit("@", 1)[-1]
+    query = urlencode(
+        [(k, "***" if k.lower() in _SENSITIVE_PARAMS else v) for k, v in parse_qsl(parts.query, keep_blank_values=True)]
+    )
+    return urlunsplit((parts.scheme, netloc, parts.path, query, ""))
+
+
+def parse_retry_after(value: str | None, *, now: dt.datetime | None = None) -> float | None:
+    """Seconds to wait from a Retry-After header (delta-seconds or HTTP-date), None if absent/invalid."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.UTC)
+    return max(0.0, (when - (now or dt.datetime.now(dt.UTC))).total_seconds())
+
+
+def raise_for_response(response: StoreResponse, *, scrub: Callable[[str], str] = lambda s: s) -> None:
+    """Turn a non-2xx answer into the StoreError that says what went wrong and if it may heal."""
+    status = response.status_code
+    if 200 <= status < 300:
+        return
+    detail = scrub(response.excerpt())
+    if status == 401:
+        raise StoreAuthError(
+            "The store refused the username or password (HTTP 401). Check them, and that this user "
+            "can sign in to the store's admin.",
+            status=status,
+        )
+    if status == 403:
+        raise StorePermissionError(
+            "The store accepted the user but refused access (HTTP 403): the user must be an "
+            "administrator of the store.",
+            status=status,
+        )
+    if status in (404, 410):
+        raise NotAnEndpoint(
+            f"Nothing answers at the store's ShipStation address (HTTP {status}). Check the store URL "
+            "and the endpoint path, and that the ShipStation add-on is switched on in the store.",
+            status=status,
+        )
+    if status in _REDIRECTS or 300 <= status < 400:
+        raise NotAnEndpoint(
+            f"The store address redirects elsewhere (HTTP {status}). Enter the final address instead.",
+            status=status,
+        )
+    if status in RETRYABLE_STATUSES or status >= 500:
+        word = "is busy" if status == 429 else "had a problem"
+        raise StoreTemporaryError(f"The store {word} (HTTP {status}). Outbound will try again later.", status=status)
+    raise StoreRejected(
+        f"The store rejected the request (HTTP {status})" + (f": {detail}" if detail else "."), status=status
+    )
+
+
+def _is_retryable_status(status: int) -> bool:
+    return status in RETRYABLE_STATUSES or status >= 500
+
+
+def _chain(exc: BaseException) -> Iterator[object]:
+    """Walk an exception, its args, causes and urllib3 `.reason`s (requests nests them deeply)."""
+    seen: set[int] = set()
+    stack: list[object] = [exc]
+    while stack:
+        item = stack.pop()
+        if id(item) in seen or item is None:
+            continue
+        seen.add(id(item))
+        yield item
+        if isinstance(item, BaseException):
+            stack.extend([item.__cause__, item.__context__, getattr(item, "reason", None), *item.args])
+
+
+class StoreTransport:
+    def __init__(
+        self,
+        username: str,
+        password: str,
+        *,
+        connect_timeout: float = 10.0,
+        read_timeout: float = 60.0,
+        max_attempts: int = 5,
+        base_delay: float = 1.0,
+        max_delay: float = 30.0,
+        max_retry_after: float = 120.0,
+        max_bytes: int = DEFAULT_MAX_BYTES,
+        max_redirects: int = 3,
+        allow_private: bool | None = None,
+        allow_http: bool | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        random: Callable[[], float] = _random.random,
+        session: requests.Session | None = None,
+    ) -> None:
+        self._username = username
+        self._password = password
+        self.connect_timeout = connect_timeout
+        self.read_timeout = read_timeout
+        self.max_attempts = max(1, max_attempts)
+        self.base_delay = base_delay
+        self.max_delay = max_delay
+        self.max_retry_after = max_retry_after
+        self.max_bytes = max_bytes
+        self.max_redirects = max_redirects
+        self.allow_private = (
+            store_setting("ALLOW_PRIVATE_STORE_HOSTS", False) if allow_private is None else allow_private
+        )
+        self.allow_http = store_setting("ALLOW_HTTP_STORE_URLS", False) if allow_http is None else allow_http
+        self.sleep = sleep
+        self.random = random
+        # Every HTTP request sent, redirect hops and retries included (import statistics).
+        self.requests_made = 0
+        self.session = session or self._new_session()
+
+    def __repr__(self) -> str:
+        return f"<StoreTransport user={self._username!r}>"
+
+    def _new_session(self) -> requests.Session:
+        session = requests.Session()
+        # No proxies from the environment (they would defeat the peer check) and no ~/.netrc credentials.
+        session.trust_env = False
+        adapter: HTTPAdapter = HTTPAdapter() if self.allow_private else urlguard.GuardedAdapter()
+        session.mount("http://", adapter)
+        session.mount("https://", adapter)
+        session.headers["User-Agent"] = USER_AGENT
+        return session
+
+    def close(self) -> None:
+        self.session.close()
+
+    def __enter__(self) -> StoreTransport:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    # --- secrets ---------------------------------------------------------------------------------
+
+    def scrub(self, text: str) -> str:
+        """Mask the password (and its Basic token) in text that came from the store or a library."""
+        secrets = [base64.b64encode(f"{self._username}:{self._password}".encode()).decode()]
+        if len(self._password) >= 4:
+            secrets.append(self._password)
+        for secret in secrets:
+            text = text.replace(secret, "***")
+        return text
+
+    def raise_for_response(self, response: StoreResponse) -> None:
+        raise_for_response(response, scrub=self.scrub)
+
+    # --- requests --------------------------------------------------------------------------------
+
+    def get(self, url: str, params: Mapping[str, str] | None = None) -> StoreResponse:
+        return self.request("GET", url, params=params)
+
+    def post(
+        self, url: str, params: Mapping[str, str] | None = None, *, data: bytes, content_type: str
+    ) -> StoreResponse:
+        return self.request("POST", url, params=params, data=data, headers={"Content-Type": content_type})
+
+    def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        params: Mapping[str, str] | None = None,
+        data: bytes | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> StoreResponse:
+        """Send with retries; return a 2xx StoreResponse or raise a StoreError."""
+        failure = ""
+        status: int | None = None
+        for attempt in range(1, self.max_attempts + 1):
+            retry_after: float | None = None
+            try:
+                response = self._send(method, url, params, data, headers)
+            except requests.exceptions.ConnectTimeout:
+                failure, status = f"it did not accept a connection within {self.connect_timeout:g} s", None
+            except requests.exceptions.ReadTimeout:
+                failure, status = f"it took longer than {self.read_timeout:g} s to answer", None
+            except requests.exceptions.SSLError:
+                raise StoreUnreachable(
+                    "The store's HTTPS certificate could not be verified, so Outbound did not send the "
+                    "password. Check the store address.",
+                    permanent=True,
+                ) from None
+            except requests.exceptions.ConnectionError as exc:
+                if any(isinstance(item, NameResolutionError) for item in _chain(exc)):
+                    # A typo in the host name will not fix itself in a few seconds.
+                    raise StoreUnreachable(
+                        f"The store address {urlsplit(url).hostname} could not be found. Check its spelling."
+                    ) from None
+                failure, status = "the connection failed or was dropped", None
+            except (requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError):
+                failure, status = "its answer was cut off", None
+            else:
+                if not _is_retryable_status(response.status_code):
+                    self.raise_for_response(response)
+                    return response
+                status = response.status_code
+                failure = f"it answered HTTP {status} {response.reason}".rstrip()
+                if status in (429, 503):
+                    retry_after = parse_retry_after(response.headers.get("Retry-After"))
+            if attempt == self.max_attempts:
+                break
+            delay = self._delay(attempt, retry_after)
+            logger.warning(
+                "store request %s %s failed (%s); attempt %d/%d, retrying in %.1f s",
+                method,
+                redact_url(url),
+                self.scrub(failure),
+                attempt,
+                self.max_attempts,
+                delay,
+            )
+            self.sleep(delay)
+        raise StoreTemporaryError(
+            f"The store could not be reached after {self.max_attempts} attempt"
+            f"{'s' if self.max_attempts > 1 else ''}: {self.scrub(failure)}. Outbound will try again later.",
+            status=status,
+        )
+
+    def _delay(self, attempt: int, retry_after: float | None) -> float:
+        if retry_after is not None:
+            # The store told us how long; honour it, but never let one store stall a worker for an hour.
+            return min(retry_after, self.max_retry_after)
+        # Exponential back-off with jitter, so many workers retrying one store do not move in step.
+        ceiling = min(self.max_delay, self.base_delay * (2 ** (attempt - 1)))
+        return ceiling / 2 + self.random() * ceiling / 2
+
+    def _send(
+        self,
+        method: str,
+        url: str,
+        params: Mapping[str, str] | None,
+        data: bytes | None,
+        headers: Mapping[str, str] | None,
+    ) -> StoreResponse:
+        # Validated before every request, not once: the store's DNS may have changed since.
+        current = urlguard.validate_store_url(url, allow_private=self.allow_private, allow_http=self.allow_http)
+        auth = requests.auth.HTTPBasicAuth(self._username.encode("utf-8"), self._password.encode("utf-8"))
+        for hop in range(self.max_redirects + 1):
+            self.requests_made += 1
+            response = self.session.request(
+                method,
+                current,
+                params=dict(params or {}) if hop == 0 else None,
+                data=data,
+                headers=dict(headers or {}),
+                auth=auth,
+                timeout=(self.connect_timeout, self.read_timeout),
+                allow_redirects=False,
+                stream=True,
+            )
+            try:
+                location = response.headers.get("Location")
+                if response.status_code in _REDIRECTS and location:
+                    if method != "GET":
+                        # Following would turn a POST into a GET or resend the body; say so instead.
+                        raise NotAnEndpoint(
+                            f"The store address redirects (HTTP {response.status_code}). "
+                            "Enter the final address instead.",
+                            status=response.status_code,
+                        )
+                    current = urlguard.check_redirect(
+                        response.url, location, allow_private=self.allow_private, allow_http=self.allow_http
+                    )
+                    continue
+                content = self._read_capped(response)
+                return StoreResponse(
+                    status_code=response.status_code,
+                    reason=response.reason or "",
+                    headers=CaseInsensitiveDict(response.headers),
+                    content=content,
+                    url=redact_url(response.url),
+                )
+            finally:
+                response.close()
+        raise NotAnEndpoint(f"The store address redirected more than {self.max_redirects} times.")
+
+    def _read_capped(self, response: requests.Response) -> bytes:
+        declared = response.headers.get("Content-Length", "")
+        if declared.isdigit():
+            check_document_size(int(declared), self.max_bytes)
+        body = bytearray()
+        for chunk in response.iter_content(chunk_size=64 * 1024):
+            body += chunk
+            if len(body) > self.max_bytes:
+                # Stop reading: a store (or something pretending to be one) could send forever.
+                check_document_size(len(body), self.max_bytes)
+        return bytes(body)
+
+
+__all__ = [
+    "StoreError",
+    "StoreResponse",
+    "StoreTransport",
+    "parse_retry_after",
+    "raise_for_response",
+    "redact_url",
+]

@@ -1,0 +1,147 @@
+"""Plain dataclasses for what a store sends (export pages) and what Outbound sends back (ship notices).
+
+The import and shipment services only ever see these; XML stays inside `xmlparse`. Names are the
+protocol's elements in snake_case (see reference/custom-store-v1.md §2.2-2.4 and §3.2). Money and
+weights are `Decimal`, dates are aware UTC datetimes, free text is `str` ("" when the element is
+absent or empty).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Literal
+
+WeightUnits = Literal["Pounds", "Ounces", "Grams", ""]
+
+
+@dataclass(slots=True, frozen=True)
+class Address:
+    name: str = ""
+    company: str = ""
+    address1: str = ""
+    address2: str = ""
+    city: str = ""
+    state: str = ""
+    postal_code: str = ""
+    country: str = ""
+    phone: str = ""
+    email: str = ""
+
+
+@dataclass(slots=True, frozen=True)
+class Customer:
+    customer_code: str
+    bill_to: Address
+    # None when the export had no <ShipTo> element at all.
+    ship_to: Address | None
+
+
+@dataclass(slots=True, frozen=True)
+class Dimensions:
+    units: str = ""
+    length: Decimal | None = None
+    width: Decimal | None = None
+    height: Decimal | None = None
+
+
+@dataclass(slots=True, frozen=True)
+class ItemOption:
+    name: str
+    value: str
+    # Extra weight per unit, in the item's weight_units.
+    weight: Decimal | None = None
+
+
+@dataclass(slots=True, frozen=True)
+class ExportItem:
+    line_item_id: str
+    sku: str
+    name: str
+    image_url: str
+    weight: Decimal | None
+    weight_units: WeightUnits
+    quantity: int
+    unit_price: Decimal
+    upc: str = ""
+    # Bin/warehouse location; AmeriCommerce fills it from the ShipStationWarehouseLocation custom field.
+    location: str = ""
+    # Coupons and discounts: negative unit_price, often no SKU.
+    adjustment: bool = False
+    options: list[ItemOption] = field(default_factory=list)
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(slots=True, frozen=True)
+class ExportOrder:
+    # Falls back to order_number when the store sends no OrderID (Magento does that; §3.3).
+    order_id: str
+    order_number: str
+    order_date: dt.datetime
+    order_status: str
+    last_modified: dt.datetime
+    shipping_method: str
+    payment_method: str
+    currency_code: str
+    order_total: Decimal
+    tax_amount: Decimal | None
+    shipping_amount: Decimal | None
+    customer_notes: str
+    internal_notes: str
+    gift: bool
+    gift_message: str
+    custom_field1: str
+    custom_field2: str
+    custom_field3: str
+    requested_warehouse: str
+    source: str
+    dimensions: Dimensions | None
+    customer: Customer
+    items: list[ExportItem]
+    # Text of elements the protocol does not define (StoreCode, CostOfGoods, ...), by element name.
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def has_ship_to(self) -> bool:
+        # A ShipTo without Address1 is as good as none: nothing can be shipped to it.
+        ship_to = self.customer.ship_to
+        return ship_to is not None and bool(ship_to.address1.strip())
+
+
+@dataclass(slots=True, frozen=True)
+class ExportPage:
+    orders: list[ExportOrder]
+    # Total page count as the store reported it on *this* page; it can change while paging.
+    pages: int
+    # The page number that was asked for.
+    page: int = 1
+
+
+@dataclass(slots=True, frozen=True)
+class ShipNoticeItem:
+    line_item_id: str
+    sku: str
+    name: str
+    quantity: int
+
+
+@dataclass(slots=True, frozen=True)
+class ShipNotice:
+    order_id: str
+    order_number: str
+    customer_code: str = ""
+    customer_notes: str = ""
+    internal_notes: str = ""
+    notes_to_customer: str = ""
+    # Protocol meaning (§3.2): True = the store may e-mail the buyer itself.
+    notify_customer: bool = False
+    label_create_date: dt.datetime | None = None
+    ship_date: dt.date | None = None
+    carrier: str = ""
+    service: str = ""
+    tracking_number: str = ""
+    # What the label cost, not what the buyer paid for shipping.
+    shipping_cost: Decimal | None = None
+    recipient: Address | None = None
+    items: list[ShipNoticeItem] = field(default_factory=list)

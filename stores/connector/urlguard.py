@@ -1,0 +1,191 @@
+"""Store URLs are user input that the server fetches: keep them pointed at the public internet.
+
+Two checks, because one is not enough:
+
+1. `validate_store_url` looks at the URL when it is entered and before each request: scheme, no
+   credentials in it, https unless allowed, and every address the host name resolves to is public.
+2. `GuardedAdapter` checks the address each new connection *actually* reached (`getpeername()`
+   right after the TCP connect, before TLS or a single byte of HTTP). A name that resolved to a
+   public address for check 1 and to 127.0.0.1 a moment later (DNS rebinding) is caught here.
+
+Redirects are never followed blindly: the transport passes each `Location` to `check_redirect`.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+from urllib.parse import urljoin, urlsplit, urlunsplit
+
+from requests.adapters import HTTPAdapter
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+
+from .errors import StoreUnreachable, StoreURLRefused
+
+PUBLIC_ONLY = "Outbound only connects to public stores."
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
+
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+
+def _embedded_ipv4(ip: IPAddress) -> IPAddress:
+    """The IPv4 address an IPv6 address stands for, if it is one of the tunnelling forms."""
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:  # ::ffff:127.0.0.1
+            return ip.ipv4_mapped
+        if ip in _NAT64:
+            return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+        if ip.sixtofour is not None:
+            return ip.sixtofour
+        if ip.teredo is not None:
+            return ip.teredo[1]
+    return ip
+
+
+def ip_problem(address: str) -> str | None:
+    """Why Outbound must not connect to `address`, in words, or None when it is a public address."""
+    try:
+        ip = _embedded_ipv4(ipaddress.ip_address(address.split("%", 1)[0]))
+    except ValueError:
+        return "not a valid network address"
+    # Order matters: 127.0.0.1 and 169.254.x are "private" too, but the precise word helps more.
+    if ip.is_unspecified:
+        return "an unspecified address (0.0.0.0 or ::)"
+    if ip.is_loopback:
+        return "a loopback address (this server itself)"
+    if ip.is_link_local:
+        return "a link-local address (where cloud metadata services live)"
+    if ip.is_multicast:
+        return "a multicast address"
+    if ip.is_private:
+        return "a private network address"
+    if ip.is_reserved:
+        return "a reserved address"
+    if not ip.is_global:
+        return "not a public internet address"
+    return None
+
+
+def check_host(host: str, port: int) -> None:
+    """Refuse a host that is, or resolves to, a non-public address."""
+    name = host.strip("[]").rstrip(".").lower()
+    if name == "localhost" or name.endswith(".localhost"):
+        raise StoreURLRefused(f"The store address {host} is this server itself (localhost); {PUBLIC_ONLY}")
+    try:
+        ipaddress.ip_address(name.split("%", 1)[0])
+    except ValueError:
+        pass
+    else:
+        if problem := ip_problem(name):
+            raise StoreURLRefused(f"The store address {host} is {problem}; {PUBLIC_ONLY}")
+        return
+    try:
+        infos = socket.getaddrinfo(name, port, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError):
+        raise StoreUnreachable(f"The store address {host} could not be found. Check its spelling.") from None
+    # Every address must be public: the connection may use any of them.
+    for info in infos:
+        address = str(info[4][0])
+        if problem := ip_problem(address):
+            raise StoreURLRefused(f"The store address {host} resolves to {address}, {problem}; {PUBLIC_ONLY}")
+
+
+def validate_store_url(url: str, *, allow_private: bool, allow_http: bool) -> str:
+    """Return the cleaned URL or raise StoreURLRefused (StoreUnreachable when the name does not resolve)."""
+    url = (url or "").strip()
+    if not url:
+        raise StoreURLRefused("Enter the store address, e.g. https://shop.example.com.")
+    if any(ch.isspace() for ch in url):
+        raise StoreURLRefused("The store address contains spaces or line breaks.")
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    if scheme not in ("http", "https"):
+        shown = f" (it starts with {scheme}://)" if scheme and "://" in url else ""
+        raise StoreURLRefused(f"The store address must start with https://{shown}.")
+    # Checked before anything that might echo the URL back: it would contain the password.
+    if "@" in parts.netloc:
+        raise StoreURLRefused(
+            "The store address contains a username or password. Enter them in their own fields instead."
+        )
+    host = parts.hostname
+    if not host:
+        raise StoreURLRefused("The store address has no host name.")
+    try:
+        port = parts.port
+    except ValueError:
+        raise StoreURLRefused("The store address has an invalid port number.") from None
+    if scheme == "http" and not allow_http:
+        raise StoreURLRefused(
+            "The store address must use https://; Outbound does not send store passwords over plain http."
+        )
+    if not allow_private:
+        check_host(host, port or (443 if scheme == "https" else 80))
+    # The fragment never reaches the server; drop it so logs and comparisons stay simple.
+    return urlunsplit((scheme, parts.netloc, parts.path, parts.query, ""))
+
+
+def check_redirect(current_url: str, location: str, *, allow_private: bool, allow_http: bool) -> str:
+    """Validate one redirect hop and return the absolute URL to follow.
+
+    Only hops on the same host are followed: Basic credentials must never travel to another site,
+    and https must never be downgraded to http.
+    """
+    target = validate_store_url(urljoin(current_url, location), allow_private=allow_private, allow_http=allow_http)
+    here, there = urlsplit(current_url), urlsplit(target)
+    if (there.hostname or "").lower() != (here.hostname or "").lower():
+        raise StoreURLRefused(
+            f"The store address redirects to another site ({there.hostname}). "
+            "If that is really the store, enter its address instead."
+        )
+    if here.scheme == "https" and there.scheme == "http":
+        raise StoreURLRefused("The store address redirects from https to plain http; Outbound will not follow.")
+    return target
+
+
+# --- connection-time check -------------------------------------------------------------------------
+
+
+def _check_peer(sock: socket.socket, host: str) -> None:
+    try:
+        peer = str(sock.getpeername()[0])
+    except OSError:
+        sock.close()
+        raise
+    if problem := ip_problem(peer):
+        sock.close()
+        raise StoreURLRefused(f"The store address {host} led to {peer}, {problem}; {PUBLIC_ONLY}")
+
+
+class GuardedHTTPConnection(HTTPConnection):
+    def _new_conn(self) -> socket.socket:
+        sock = super()._new_conn()
+        _check_peer(sock, self.host)
+        return sock
+
+
+class GuardedHTTPSConnection(HTTPSConnection):
+    # HTTPSConnection.connect() calls _new_conn() before the TLS handshake, so this runs first.
+    def _new_conn(self) -> socket.socket:
+        sock = super()._new_conn()
+        _check_peer(sock, self.host)
+        return sock
+
+
+class GuardedHTTPConnectionPool(HTTPConnectionPool):
+    ConnectionCls = GuardedHTTPConnection
+
+
+class GuardedHTTPSConnectionPool(HTTPSConnectionPool):
+    ConnectionCls = GuardedHTTPSConnection
+
+
+class GuardedAdapter(HTTPAdapter):
+    """A requests adapter whose connections refuse to talk to non-public peers."""
+
+    def init_poolmanager(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = {
+            "http": GuardedHTTPConnectionPool,
+            "https": GuardedHTTPSConnectionPool,
+        }

@@ -256,11 +256,12 @@ def _normalise_encoding(body: bytes) -> bytes:
     if body.startswith(codecs.BOM_UTF8):
         body = body[len(codecs.BOM_UTF8) :]
     declared = _XML_DECL.match(body)
-    if declared and declared.group(2).lower() in _WIDE_ENCODINGS:
+    encoding = declared.group(2).decode("ascii").lower() if declared else ""
+    if encoding in _WIDE_ENCODINGS:
         # Magento declares utf-16 while writing UTF-8 bytes (§5.2); believe the bytes.
         start, end = declared.span(2)
         return body[:start] + b"utf-8" + body[end:]
-    if declared is None or declared.group(2).lower() in {"utf-8", "utf8"}:
+    if encoding in {"", "utf-8", "utf8"}:
         try:
             body.decode("utf-8")
         except UnicodeDecodeError:

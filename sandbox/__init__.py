@@ -1,0 +1,52 @@
+"""The AmeriCommerce sandbox store: an AmeriCommerce site with its ShipStation add-on switched on.
+
+A self-contained HTTP server (standard library only, no Django) used by the tests, the demo and the
+benchmarks. It is meant to be faithful, not convenient.
+
+The site (all of it a pure function of `seed`, `orders` and the clock's start)
+- three storefronts, each with its own "order status for shipped orders" (the add-on setting):
+  1 "Main Store" -> "Shipped", 2 "Wholesale" -> "Shipped", 3 "Outlet" -> "Completed, Shipped".
+  An order's storefront reaches a client only through `<Source>` (= the storefront name).
+- users: `shipstation-admin` (Administrator, seeded password), `owner` (Administrator), `cs-agent`
+  (Customer Service) and `warehouse` (Fulfillment). Only Administrators may use the endpoint (403).
+- AmeriCommerce's 13 default order statuses plus "Approved, Pending Shipping", "Awaiting Pickup, Local",
+  "Gift Wrap Queue" and "Completed, Shipped"; every status occurs among the first 17 orders.
+- ~80-120 products: physical ones (weights in Lbs, Oz, Grams or Kg; Kg is exported as Grams x1000),
+  e-products (`e_product_type` Download/Link/SerialNumber/GiftCertificate) and "this item does not ship"
+  items (`is_non_shipping_item`); the custom product field `ShipStationWarehouseLocation` feeds the
+  item `<Location>` (empty when unset).
+- orders: ids 100001.., numbers "AC-10001".., placed over the 60 days before the clock's start, 1-5
+  lines, options (some with weight), coupons and discounts as `<Adjustment>true</Adjustment>` lines
+  with a negative UnitPrice (SKU = coupon code or empty; CustomField1 = coupon code), gifts, notes,
+  order activity as InternalNotes, PO numbers in CustomField2, campaigns in CustomField3.
+  OrderTotal = lines (adjustments included) + ShippingAmount + TaxAmount.
+  About 6% have no ship-to address (e-product-only and local-pickup orders): their `<Customer>` has
+  no `<ShipTo>` element at all, and truth has `"ShipTo": null`.
+
+The endpoint (`ENDPOINT_PATH`, ShipStation Custom Store v1): see `sandbox.server`. Export windows are
+on LastModified, UTC, both ends inclusive at minute precision, sorted by (LastModified, OrderID), no
+snapshot between pages. Shipnotify records the shipment, ignores an exact repeat (same order,
+tracking number and carrier, case-insensitive) and applies the storefront's shipped status.
+
+Knobs: `SandboxStore(orders=500, seed=1, page_size=100, now=None, frozen_clock=False,
+username="shipstation-admin", password=None)`; `run_sandbox(host, port, faults={...}, verbose, **store)`;
+`mutate(change, add, order_ids)`, `advance(seconds)`, `set_faults(sequence, rate, kinds, actions,
+retry_after, down)` (see `sandbox.faults`), `reset_faults()`, `set_page_size(n)`, `truth()`; and the
+same through `POST /_sandbox/control` and `GET /_sandbox/truth`.
+"""
+
+from .faults import DEFAULT_KINDS
+from .server import CONTROL_PATH, ENDPOINT_PATH, TRUTH_PATH, SandboxServer, parse_window_date, run_sandbox
+from .store import SandboxStore, ShipNotifyError
+
+__all__ = [
+    "CONTROL_PATH",
+    "DEFAULT_KINDS",
+    "ENDPOINT_PATH",
+    "TRUTH_PATH",
+    "SandboxServer",
+    "SandboxStore",
+    "ShipNotifyError",
+    "parse_window_date",
+    "run_sandbox",
+]

@@ -1,0 +1,395 @@
+"""`SandboxStore`: the data of one AmeriCommerce site, its export window and its shipnotify handling.
+
+All reads and writes go through one lock, so HTTP threads, the control endpoint and Python callers
+can share a store. The export index is a sorted list of (LastModified, OrderID); a page is a bisect
+plus a slice, and nothing is snapshotted between pages, exactly like a real store.
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+import random
+import threading
+from collections import Counter
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+import defusedxml.ElementTree as SafeET
+from defusedxml import DefusedXmlException
+
+from .catalog import STATUSES, STOREFRONTS, Product, Storefront, User, make_products, make_users
+from .clock import Clock
+from .faults import FaultPlan, check_kind, parse_actions
+from .orders import (
+    Order,
+    append_note,
+    apply_mutation,
+    generate_order,
+    index_for_id,
+    index_for_number,
+    order_head,
+    order_id_for,
+)
+from .render import iso, order_truth, order_xml, orders_document
+
+
+class ShipNotifyError(ValueError):
+    """A shipnotify the store rejects with 400."""
+
+
+def _text(root: Any, path: str) -> str:
+    node = root.find(path)
+    return (node.text or "").strip() if node is not None else ""
+
+
+def _bool(value: str) -> bool | None:
+    low = value.strip().lower()
+    if low in ("true", "yes", "1"):
+        return True
+    if low in ("false", "no", "0"):
+        return False
+    return None
+
+
+class SandboxStore:
+    """One AmeriCommerce site with the ShipStation add-on switched on.
+
+    orders      number of orders generated at start (ids 100001.., numbers AC-10001..)
+    seed        everything (catalogue, users, passwords, orders, mutations, random faults) follows it
+    page_size   orders per export page (default 100)
+    now         the clock's start (datetime, ISO string or epoch); default real UTC now
+    frozen_clock  when True the clock only moves with `advance()` (handy for exact tests)
+    username / password  the Administrator the add-on authenticates (password defaults to a seeded one)
+    """
+
+    def __init__(
+        self,
+        orders: int = 500,
+        seed: int = 1,
+        page_size: int = 100,
+        now: datetime | str | float | None = None,
+        *,
+        frozen_clock: bool = False,
+        username: str = "shipstation-admin",
+        password: str | None = None,
+    ) -> None:
+        if orders < 0:
+            raise ValueError("orders must be >= 0")
+        self.seed = seed
+        self.clock = Clock(now, frozen=frozen_clock)
+        self.started = int(self.clock.start)
+        self.storefronts: dict[int, Storefront] = {s.id: s for s in STOREFRONTS}
+        self.users: tuple[User, ...] = make_users(seed, username, password)
+        self.products: tuple[Product, ...] = make_products(seed)
+        self.requests: Counter[str] = Counter()
+        self._lock = threading.RLock()
+        self._page_size = 0
+        self.set_page_size(page_size)
+        self._customer_pool = max(40, orders // 3)
+        self._count = orders
+        self._base_lm: list[int] = []
+        self._orders: dict[int, Order] = {}  # materialised (changed or added) orders by index
+        self._mutations = 0
+        self._shipments = 0
+        self.shipnotify_log = {"received": 0, "recorded": 0, "duplicates_ignored": 0, "rejected": 0}
+        self.faults = FaultPlan(rng=random.Random(f"{seed}:faults"))
+        for index in range(orders):
+            _, _, last_modified = order_head(random.Random(f"{seed}:order:{index}"), index, self.started)
+            self._base_lm.append(last_modified)
+        self._index: list[tuple[int, int]] = sorted(
+            (lm, order_id_for(i)) for i, lm in enumerate(self._base_lm)
+        )
+
+    # --- users ----------------------------------------------------------------------------------
+
+    @property
+    def admin(self) -> User:
+        return self.users[0]
+
+    @property
+    def nonadmin(self) -> User:
+        return next(u for u in self.users if not u.is_admin)
+
+    def authenticate(self, username: str, password: str) -> User | None:
+        for user in self.users:
+            # AmeriCommerce user names are not case-sensitive; passwords are.
+            if user.username.lower() == username.lower() and user.password == password:
+                return user
+        return None
+
+    # --- orders ---------------------------------------------------------------------------------
+
+    @property
+    def order_count(self) -> int:
+        return self._count
+
+    def _order(self, index: int) -> Order:
+        order = self._orders.get(index)
+        if order is None:
+            order = generate_order(self.seed, index, self.started, self.products, self._customer_pool)
+        return order
+
+    def _materialise(self, index: int) -> Order:
+        order = self._orders.get(index)
+        if order is None:
+            order = self._orders[index] = self._order(index)
+        return order
+
+    def _touch(self, order: Order, now: int) -> None:
+        key = (order.last_modified, order.order_id)
+        pos = bisect.bisect_left(self._index, key)
+        assert self._index[pos] == key
+        del self._index[pos]
+        order.last_modified = now
+        bisect.insort(self._index, (now, order.order_id))
+
+    def get_order(self, order_id: int | str) -> Order | None:
+        """A copy-free view of one order (do not edit it; use `mutate`)."""
+        with self._lock:
+            index = index_for_id(str(order_id))
+            return self._order(index) if index is not None and index < self._count else None
+
+    def now(self) -> int:
+        return int(self.clock.now())
+
+    def advance(self, seconds: float) -> str:
+        return iso(self.clock.advance(seconds))
+
+    def set_page_size(self, page_size: int) -> None:
+        if not 1 <= page_size <= 32767:
+            raise ValueError("page_size must be between 1 and 32767")
+        with self._lock:
+            self._page_size = page_size
+
+    @property
+    def page_size(self) -> int:
+        return self._page_size
+
+    # --- export ---------------------------------------------------------------------------------
+
+    def export_page(self, start: int, end: int, page: int) -> tuple[bytes, int, int]:
+        """Orders with start <= LastModified < end + 60s (minute precision, both ends inclusive).
+
+        Returns (document, total matching orders, pages). Each call reads the live index.
+        """
+        with self._lock:
+            lo = bisect.bisect_left(self._index, (start,))
+            hi = bisect.bisect_left(self._index, (end + 60,))
+            total = max(0, hi - lo)
+            pages = math.ceil(total / self._page_size)
+            first = lo + (page - 1) * self._page_size
+            keys = self._index[first : min(hi, first + self._page_size)] if page >= 1 else []
+            fragments = []
+            for _, order_id in keys:
+                order = self._order(order_id - order_id_for(0))
+                fragments.append(order_xml(order, self.storefronts[order.storefront_id]))
+        return orders_document(pages, fragments), total, pages
+
+    # --- shipnotify -----------------------------------------------------------------------------
+
+    def _find(self, *, order_number: str, body_number: str, body_id: str) -> Order | None:
+        for candidate in (index_for_number(order_number), index_for_number(body_number), index_for_id(body_id)):
+            if candidate is not None and candidate < self._count:
+                return self._materialise(candidate)
+        return None
+
+    def shipnotify(self, params: dict[str, str], body: bytes) -> tuple[bool, Order]:
+        """Record a ShipNotice. Returns (recorded, order); raises ShipNotifyError for a 400."""
+        with self._lock:
+            self.shipnotify_log["received"] += 1
+            try:
+                if not body.strip():
+                    raise ShipNotifyError("Empty ShipNotice body")
+                try:
+                    root = SafeET.fromstring(body)
+                except (SafeET.ParseError, DefusedXmlException) as exc:
+                    raise ShipNotifyError(f"Unreadable ShipNotice XML: {exc}") from exc
+                if root.tag != "ShipNotice":
+                    raise ShipNotifyError(f"Expected a ShipNotice document, got <{root.tag}>")
+                order = self._find(
+                    order_number=params.get("order_number", "").strip(),
+                    body_number=_text(root, "OrderNumber"),
+                    body_id=_text(root, "OrderID"),
+                )
+                if order is None:
+                    raise ShipNotifyError(
+                        f"Order not found: {params.get('order_number') or _text(root, 'OrderNumber')}"
+                    )
+            except ShipNotifyError:
+                self.shipnotify_log["rejected"] += 1
+                raise
+            carrier = params.get("carrier") or _text(root, "Carrier")
+            service = params.get("service") or _text(root, "Service")
+            tracking = params.get("tracking_number") or _text(root, "TrackingNumber")
+            # ShipStation has no notification id and sometimes sends the same notice twice.
+            key = (tracking.lower(), carrier.lower())
+            if any((s["TrackingNumber"].lower(), s["Carrier"].lower()) == key for s in order.shipments):
+                self.shipnotify_log["duplicates_ignored"] += 1
+                return False, order
+            now = self.now()
+            items = []
+            for node in root.findall("Items/Item"):
+                qty = _text(node, "Quantity")
+                items.append({
+                    "LineItemID": _text(node, "LineItemID"),
+                    "SKU": _text(node, "SKU"),
+                    "Name": _text(node, "Name"),
+                    "Quantity": int(qty) if qty.lstrip("-").isdigit() else None,
+                })
+            self._shipments += 1
+            order.shipments.append({
+                "ShipmentID": self._shipments,
+                "Carrier": carrier,
+                "Service": service,
+                "TrackingNumber": tracking,
+                "ShippingCost": _text(root, "ShippingCost"),
+                "NotesToCustomer": _text(root, "NotesToCustomer"),
+                "InternalNotes": _text(root, "InternalNotes"),
+                "NotifyCustomer": _bool(_text(root, "NotifyCustomer")),
+                "LabelCreateDate": _text(root, "LabelCreateDate"),
+                "ShipDate": _text(root, "ShipDate"),
+                "Items": items,
+                "ReceivedAt": iso(now),
+            })
+            storefront = self.storefronts[order.storefront_id]
+            old = order.status
+            order.status = storefront.shipped_status
+            append_note(order, now, f"ShipStation: shipped via {carrier} {service} {tracking}".rstrip() + "."
+                        + (f" Status changed from {old} to {order.status}." if old != order.status else ""))
+            self._touch(order, now)
+            self.shipnotify_log["recorded"] += 1
+            return True, order
+
+    # --- mutations ------------------------------------------------------------------------------
+
+    def mutate(self, change: int = 0, add: int = 0, order_ids: Iterable[int | str] | None = None) -> dict[str, Any]:
+        """Edit `change` random orders (or exactly `order_ids`) and place `add` new orders, now.
+
+        Deterministic given the seed and how many times `mutate` was called before.
+        """
+        with self._lock:
+            self._mutations += 1
+            rng = random.Random(f"{self.seed}:mutation:{self._mutations}")
+            now = self.now()
+            if order_ids is not None:
+                indices = []
+                for oid in order_ids:
+                    index = index_for_id(str(oid))
+                    if index is None or index >= self._count:
+                        raise ValueError(f"unknown order id {oid}")
+                    indices.append(index)
+            else:
+                indices = rng.sample(range(self._count), min(change, self._count))
+            changed = []
+            for index in indices:
+                order = self._materialise(index)
+                kind = apply_mutation(order, rng, now)
+                self._touch(order, now)
+                changed.append({"OrderID": str(order.order_id), "change": kind})
+            added = []
+            for _ in range(add):
+                index = self._count
+                order = generate_order(self.seed, index, self.started, self.products, self._customer_pool,
+                                       placed_at=now)
+                self._orders[index] = order
+                bisect.insort(self._index, (now, order.order_id))
+                self._count += 1
+                added.append(str(order.order_id))
+            return {"changed": changed, "added": added, "now": iso(now)}
+
+    # --- faults ---------------------------------------------------------------------------------
+
+    def set_faults(
+        self,
+        sequence: list[str] | None = None,
+        rate: float | None = None,
+        kinds: list[str] | tuple[str, ...] | None = None,
+        actions: str | list[str] | tuple[str, ...] | None = None,
+        retry_after: int | None = None,
+        down: bool | None = None,
+    ) -> dict[str, object]:
+        """Change only the switches given. `actions`: "export", "shipnotify" or "both"."""
+        with self._lock:
+            plan = self.faults
+            if sequence is not None:
+                plan.sequence = [check_kind(str(k)) for k in sequence]
+            if rate is not None:
+                if not 0.0 <= rate <= 1.0:
+                    raise ValueError("rate must be between 0 and 1")
+                plan.rate = float(rate)
+            if kinds is not None:
+                plan.kinds = tuple(check_kind(str(k)) for k in kinds if k != "ok") or plan.kinds
+            if actions is not None:
+                plan.actions = parse_actions(actions)
+            if retry_after is not None:
+                plan.retry_after = int(retry_after)
+            if down is not None:
+                plan.down = bool(down)
+            return plan.describe()
+
+    def reset_faults(self) -> None:
+        with self._lock:
+            self.faults = FaultPlan(rng=random.Random(f"{self.seed}:faults"))
+
+    def pick_fault(self, action: str) -> tuple[str | None, int]:
+        with self._lock:
+            return self.faults.pick(action), self.faults.retry_after
+
+    CONTROL_KEYS = ("reset_faults", "faults", "page_size", "advance", "mutate")
+
+    def control(self, payload: dict[str, Any]) -> dict[str, Any]:
+        """The JSON control operations, applied in the order of CONTROL_KEYS."""
+        unknown = set(payload) - set(self.CONTROL_KEYS)
+        if unknown:
+            raise ValueError(f"unknown control keys: {sorted(unknown)}")
+        result: dict[str, Any] = {}
+        if payload.get("reset_faults"):
+            self.reset_faults()
+            result["reset_faults"] = True
+        if "faults" in payload:
+            result["faults"] = self.set_faults(**payload["faults"])
+        if "page_size" in payload:
+            self.set_page_size(int(payload["page_size"]))
+            result["page_size"] = self.page_size
+        if "advance" in payload:
+            result["now"] = self.advance(float(payload["advance"]))
+        if "mutate" in payload:
+            result["mutate"] = self.mutate(**payload["mutate"])
+        return result
+
+    def count(self, *keys: str) -> None:
+        with self._lock:
+            for key in keys:
+                self.requests[key] += 1
+
+    # --- truth ----------------------------------------------------------------------------------
+
+    def truth(self, include_orders: bool = True) -> dict[str, Any]:
+        """Everything the store holds, in export field names (see the package docstring)."""
+        with self._lock:
+            result: dict[str, Any] = {
+                "seed": self.seed,
+                "clock": {"start": iso(self.started), "now": iso(self.clock.now())},
+                "page_size": self._page_size,
+                "order_count": self._count,
+                "storefronts": [
+                    {"id": s.id, "name": s.name, "domain": s.domain, "shipped_status": s.shipped_status,
+                     "currency": s.currency}
+                    for s in STOREFRONTS
+                ],
+                "statuses": [s.as_dict() for s in STATUSES],
+                "users": [{"username": u.username, "role": u.role, "email": u.email} for u in self.users],
+                "products": [p.as_dict() for p in self.products],
+                "shipnotify_log": dict(self.shipnotify_log),
+                "faults": self.faults.describe(),
+                "requests": dict(self.requests),
+            }
+            if include_orders:
+                orders = []
+                for index in range(self._count):
+                    order = self._order(index)
+                    orders.append(order_truth(order, self.storefronts[order.storefront_id]))
+                result["orders"] = orders
+            return result

@@ -1,0 +1,135 @@
+"""Buyer e-mails (S7): shipment confirmation and delivery notice, branded per store.
+
+Each is a subject / text / HTML template trio under templates/emails/. They travel through the
+outbox (kind "email") and every send is recorded in an EmailSend row keyed by the event
+("email:shipment_confirmation:<shipment id>"). The record is committed *before* the backend is called,
+so a retried task finds it and does not send again: if a worker dies mid-send we would rather leave
+the row failed for an operator than risk a second copy in the buyer's inbox.
+"""
+
+from __future__ import annotations
+
+from email.utils import formataddr, parseaddr
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from orders.services import order_event_add
+
+from .models import EmailKind, EmailSend, EmailSendState, OutboxKind, OutboxMessage, OutboxState, Shipment
+from .outbox import PermanentDeliveryError, TransientDeliveryError, register_handler
+from .services import store_settings_for
+
+
+def email_context(*, shipment: Shipment) -> dict:
+    order = shipment.order
+    branding = store_settings_for(order)
+    lines = [
+        {"name": sl.order_line.name, "sku": sl.order_line.sku, "quantity": sl.quantity,
+         "image_url": sl.order_line.image_url}
+        for sl in shipment.lines.select_related("order_line").order_by("order_line__position", "pk")
+    ]
+    return {
+        "shipment": shipment,
+        "order": order,
+        "lines": lines,
+        "buyer_name": (order.ship_to or {}).get("name") or order.ship_to_name or (order.bill_to or {}).get("name", ""),
+        "company_name": branding.display_name,
+        "logo_url": branding.logo_url,
+        "accent_colour": branding.accent_colour or "#1f6feb",
+        "website": branding.website,
+        "phone": branding.phone,
+        "reply_to": branding.reply_to,
+        "carrier_name": shipment.get_carrier_display(),
+        "tracking_number": shipment.tracking_number,
+        "tracking_url": shipment.tracking_url,
+        "notes_to_buyer": shipment.notes_to_buyer,
+    }
+
+
+def render_shipment_email(*, shipment: Shipment, kind: str) -> tuple[str, str, str]:
+    """(subject, text, html) for one shipment; also the portal's live preview."""
+    if kind not in EmailKind.values:
+        raise ValueError(f"Unknown e-mail kind {kind!r}")
+    context = email_context(shipment=shipment)
+    subject = " ".join(render_to_string(f"emails/{kind}_subject.txt", context).split())
+    text = render_to_string(f"emails/{kind}.txt", context)
+    html = render_to_string(f"emails/{kind}.html", context)
+    return subject, text, html
+
+
+def _claim_send(*, message: OutboxMessage, shipment: Shipment, kind: str, to: str) -> EmailSend | None:
+    """The send record for this event, marked sending; None when it was already sent."""
+    key = message.dedupe_key or f"email:{kind}:{shipment.pk}"
+    with transaction.atomic():
+        record, created = EmailSend.objects.select_for_update().get_or_create(
+            dedupe_key=key, defaults={"tenant_id": shipment.tenant_id, "shipment": shipment, "kind": kind, "to": to}
+        )
+        if created:
+            return record
+        if record.state == EmailSendState.SENT:
+            return None
+        if record.state == EmailSendState.SENDING:
+            raise PermanentDeliveryError(
+                "An earlier attempt was interrupted while sending this e-mail; it is not sent again so the "
+                "buyer never receives two copies. Check the mail server's log."
+            )
+        record.state = EmailSendState.SENDING
+        record.to = to
+        record.save(update_fields=["state", "to"])
+        return record
+
+
+def _email_state(message: OutboxMessage) -> None:
+    if not message.shipment_id or message.state not in (OutboxState.SENT, OutboxState.FAILED):
+        return
+    shipment = Shipment.objects.select_related("order").get(pk=message.shipment_id)
+    label = EmailKind(message.payload.get("email")).label
+    if message.state == OutboxState.SENT:
+        order_event_add(order=shipment.order, kind="email_sent", actor="outbox",
+                        message=f"{label} e-mailed for shipment {shipment.pk}: {message.response_body}",
+                        data={"shipment_id": shipment.pk, "email": message.payload.get("email")})
+    else:
+        order_event_add(order=shipment.order, kind="email_failed", actor="outbox",
+                        message=f"{label} for shipment {shipment.pk} was not sent: {message.last_error}",
+                        data={"shipment_id": shipment.pk, "email": message.payload.get("email")})
+
+
+@register_handler(OutboxKind.EMAIL, on_state=_email_state)
+def email_send(message: OutboxMessage) -> tuple[int, str]:
+    kind = message.payload.get("email", "")
+    if kind not in EmailKind.values:
+        raise PermanentDeliveryError(f"Unknown e-mail kind {kind!r}.")
+    shipment = Shipment.objects.select_related("order__store", "order__tenant").get(pk=message.payload["shipment_id"])
+    order = shipment.order
+    to = (order.email or "").strip()
+    if not to:
+        raise PermanentDeliveryError(f"Order {order.number} has no e-mail address.")
+    record = _claim_send(message=message, shipment=shipment, kind=kind, to=to)
+    if record is None:
+        return 200, f"already sent to {to}"
+    branding = store_settings_for(order)
+    subject, text, html = render_shipment_email(shipment=shipment, kind=kind)
+    from_address = parseaddr(settings.DEFAULT_FROM_EMAIL)[1] or "no-reply@outbound.localhost"
+    email = EmailMultiAlternatives(
+        subject=subject,
+        body=text,
+        from_email=formataddr((branding.display_name, from_address)),
+        to=[to],
+        bcc=[branding.copy_to_merchant] if branding.copy_to_merchant else [],
+        reply_to=[branding.reply_to] if branding.reply_to else [],
+        headers={"X-Outbound-Event": record.dedupe_key},
+    )
+    email.attach_alternative(html, "text/html")
+    try:
+        email.send(fail_silently=False)
+    except Exception as exc:
+        # The backend refused before accepting it: nothing reached the buyer, so a retry is safe.
+        EmailSend.objects.filter(pk=record.pk).update(state=EmailSendState.FAILED, error=str(exc)[:2000])
+        raise TransientDeliveryError(f"The mail server refused the e-mail: {exc}")
+    EmailSend.objects.filter(pk=record.pk).update(state=EmailSendState.SENT, subject=subject[:300],
+                                                  sent_at=timezone.now(), error="")
+    return 250, f"sent to {to}"

@@ -1,0 +1,257 @@
+"""Shipments, their lines, the outbox that carries work out of the database, and sent e-mails."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from orders.models import Order, OrderLine
+from stores.models import Tenant, TenantQuerySet
+
+
+class Carrier(models.TextChoices):
+    # Codes are the protocol's `carrier` values (reference §3.1); the store matches them as sent.
+    USPS = "USPS", "USPS"
+    UPS = "UPS", "UPS"
+    FEDEX = "FedEx", "FedEx"
+    DHL = "DHL", "DHL Express"
+    DHL_GLOBAL_MAIL = "DHLGlobalMail", "DHL eCommerce (Global Mail)"
+    UPS_MI = "UPSMI", "UPS Mail Innovations"
+    CANADA_POST = "CanadaPost", "Canada Post"
+    FEDEX_CANADA = "FedExCanada", "FedEx Canada"
+    ONTRAC = "OnTrac", "OnTrac"
+    NEWGISTICS = "Newgistics", "Newgistics"
+    FIRST_MILE = "FirstMile", "FirstMile"
+    GLOBEGISTICS = "Globegistics", "Globegistics"
+    LONE_STAR = "LoneStar", "Lone Star Overnight"
+    ASENDIA = "Asendia", "Asendia"
+    ROYAL_MAIL = "RoyalMail", "Royal Mail"
+    APC = "APC", "APC Postal Logistics"
+    ACCESS_WORLDWIDE = "AccessWorldwide", "Access Worldwide"
+    AUSTRALIA_POST = "AustraliaPost", "Australia Post"
+    DHL_CANADA = "DHLCanada", "DHL Canada"
+    BROKERS_WORLDWIDE = "BrokersWorldWide", "Brokers Worldwide"
+    OTHER = "Other", "Other"
+
+
+# Where a buyer follows a parcel; "{tracking}" is replaced by the URL-quoted tracking number. Carriers
+# without a public tracking page get no link.
+TRACKING_URL_TEMPLATES: dict[str, str] = {
+    Carrier.USPS: "https://tools.usps.com/go/TrackConfirmAction?tLabels={tracking}",
+    Carrier.UPS: "https://www.ups.com/track?tracknum={tracking}",
+    Carrier.UPS_MI: "https://www.ups.com/track?tracknum={tracking}",
+    Carrier.FEDEX: "https://www.fedex.com/fedextrack/?trknbr={tracking}",
+    Carrier.FEDEX_CANADA: "https://www.fedex.com/fedextrack/?trknbr={tracking}",
+    Carrier.DHL: "https://www.dhl.com/en/express/tracking.html?AWB={tracking}",
+    Carrier.DHL_CANADA: "https://www.dhl.com/en/express/tracking.html?AWB={tracking}",
+    Carrier.DHL_GLOBAL_MAIL: "https://webtrack.dhlecs.com/?trackingnumber={tracking}",
+    Carrier.CANADA_POST: "https://www.canadapost-postescanada.ca/track-reperage/en#/search?searchFor={tracking}",
+    Carrier.ONTRAC: "https://www.ontrac.com/tracking/?number={tracking}",
+    Carrier.FIRST_MILE: "https://track.firstmile.com/detail.php?n={tracking}",
+    Carrier.LONE_STAR: "https://www.lso.com/tracking?airbillnumber={tracking}",
+    Carrier.ASENDIA: "https://tracking.asendia.com/tracking/{tracking}",
+    Carrier.ROYAL_MAIL: "https://www.royalmail.com/track-your-item#/tracking-results/{tracking}",
+    Carrier.APC: "https://us.mytracking.net/APC/track/TrackDetails.aspx?t={tracking}",
+    Carrier.AUSTRALIA_POST: "https://auspost.com.au/mypost/track/#/details/{tracking}",
+}
+
+
+def tracking_url_for(carrier: str, tracking_number: str) -> str:
+    from urllib.parse import quote
+
+    template = TRACKING_URL_TEMPLATES.get(carrier)
+    if not template or not tracking_number.strip():
+        return ""
+    return template.format(tracking=quote(tracking_number.strip(), safe=""))
+
+
+def carrier_code(value: str) -> str | None:
+    """The protocol code for a carrier typed in any case ("fedex" → "FedEx"), or None."""
+    wanted = (value or "").strip().lower()
+    for code in Carrier.values:
+        if code.lower() == wanted:
+            return code
+    return None
+
+
+class ShipmentState(models.TextChoices):
+    SHIPPED = "shipped", "Shipped"
+    DELIVERED = "delivered", "Delivered"
+    VOIDED = "voided", "Voided"
+
+
+class OutboxState(models.TextChoices):
+    PENDING = "pending", "Pending"
+    SENDING = "sending", "Sending"
+    SENT = "sent", "Sent"
+    FAILED = "failed", "Failed"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class ShipmentQuerySet(TenantQuerySet):
+    pass
+
+
+class Shipment(models.Model):
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="shipments")
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="shipments")
+    carrier = models.CharField(max_length=50, choices=Carrier.choices)
+    service = models.CharField(max_length=50, blank=True, default="")
+    tracking_number = models.CharField(max_length=50, blank=True, default="")
+    tracking_url = models.URLField(max_length=500, blank=True, default="")
+    ship_date = models.DateField(default=timezone.localdate)
+    carrier_fee = models.DecimalField(max_digits=9, decimal_places=2, null=True, blank=True,
+                                      help_text="What the label cost the merchant.")
+    notes_to_buyer = models.TextField(blank=True, default="")
+    internal_notes = models.TextField(blank=True, default="")
+    notify_buyer = models.BooleanField(default=True)
+    state = models.CharField(max_length=10, choices=ShipmentState.choices, default=ShipmentState.SHIPPED)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    voided_at = models.DateTimeField(null=True, blank=True)
+    created_by_user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                        related_name="+")
+    # An API key is named, not linked ("API key ob_live_ab12…"), so keys can be revoked and deleted.
+    created_by_label = models.CharField(max_length=200, blank=True, default="")
+    # Mirrors the state of this shipment's store_update outbox row, for lists and filters.
+    store_update_state = models.CharField(max_length=10, choices=OutboxState.choices, blank=True, default="")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    objects = ShipmentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["tenant", "-created_at"]),
+            models.Index(fields=["tenant", "store_update_state"]),
+            models.Index(fields=["tenant", "tracking_number"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"Shipment {self.pk} of order {self.order.number}" if self.order_id else f"Shipment {self.pk}"
+
+    @property
+    def created_by(self) -> str:
+        if self.created_by_user_id:
+            return self.created_by_user.get_username()
+        return self.created_by_label
+
+    @property
+    def is_active(self) -> bool:
+        return self.state != ShipmentState.VOIDED
+
+
+class ShipmentLineQuerySet(TenantQuerySet):
+    tenant_field = "shipment__tenant"
+
+
+class ShipmentLine(models.Model):
+    shipment = models.ForeignKey(Shipment, on_delete=models.CASCADE, related_name="lines")
+    order_line = models.ForeignKey(OrderLine, on_delete=models.PROTECT, related_name="shipment_lines")
+    quantity = models.PositiveIntegerField()
+
+    objects = ShipmentLineQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["shipment", "order_line__position"]
+        constraints = [
+            models.UniqueConstraint(fields=["shipment", "order_line"], name="shipmentline_unique_line"),
+            models.CheckConstraint(condition=models.Q(quantity__gt=0), name="shipmentline_quantity_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} × {self.order_line.sku or self.order_line.name}"
+
+
+class OutboxKind(models.TextChoices):
+    STORE_UPDATE = "store_update", "Store update"
+    EMAIL = "email", "E-mail"
+    WEBHOOK = "webhook", "Webhook"
+
+
+class OutboxMessageQuerySet(TenantQuerySet):
+    def due(self, now=None):
+        """Rows a relay may claim: pending and due, or stuck in sending after their lease ran out."""
+        now = now or timezone.now()
+        return self.filter(
+            models.Q(state=OutboxState.PENDING, next_attempt_at__lte=now)
+            | models.Q(state=OutboxState.SENDING, lease_until__lt=now)
+        )
+
+
+class OutboxMessage(models.Model):
+    """One piece of work to deliver outside the database, written in the transaction that caused it.
+
+    See shipments.outbox for the delivery rules.
+    """
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="outbox_messages")
+    kind = models.CharField(max_length=30, choices=OutboxKind.choices, db_index=True)
+    shipment = models.ForeignKey(Shipment, on_delete=models.CASCADE, null=True, blank=True,
+                                 related_name="outbox_messages")
+    payload = models.JSONField(default=dict, blank=True)
+    dedupe_key = models.CharField(max_length=200, unique=True, null=True, blank=True)
+    state = models.CharField(max_length=10, choices=OutboxState.choices, default=OutboxState.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    max_attempts = models.PositiveIntegerField(default=10)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    lease_until = models.DateTimeField(null=True, blank=True)
+    leased_by = models.CharField(max_length=100, blank=True, default="")
+    last_error = models.TextField(blank=True, default="")
+    response_status = models.PositiveIntegerField(null=True, blank=True)
+    response_body = models.TextField(blank=True, default="")
+    sent_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    objects = OutboxMessageQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["state", "next_attempt_at"]),
+            models.Index(fields=["tenant", "state", "kind"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.pk} ({self.state})"
+
+
+class EmailKind(models.TextChoices):
+    SHIPMENT_CONFIRMATION = "shipment_confirmation", "Shipment confirmation"
+    DELIVERY_NOTICE = "delivery_notice", "Delivery notice"
+
+
+class EmailSendState(models.TextChoices):
+    SENDING = "sending", "Sending"
+    SENT = "sent", "Sent"
+    FAILED = "failed", "Failed"
+
+
+class EmailSendQuerySet(TenantQuerySet):
+    pass
+
+
+class EmailSend(models.Model):
+    """One buyer e-mail for one event. The unique key makes a second send of the same event impossible."""
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="email_sends")
+    shipment = models.ForeignKey(Shipment, on_delete=models.CASCADE, null=True, blank=True,
+                                 related_name="email_sends")
+    kind = models.CharField(max_length=30, choices=EmailKind.choices)
+    dedupe_key = models.CharField(max_length=200, unique=True)
+    to = models.CharField(max_length=254)
+    subject = models.CharField(max_length=300, blank=True, default="")
+    state = models.CharField(max_length=10, choices=EmailSendState.choices, default=EmailSendState.SENDING)
+    error = models.TextField(blank=True, default="")
+    sent_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    objects = EmailSendQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} to {self.to} ({self.state})"

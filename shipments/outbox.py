@@ -1,0 +1,341 @@
+"""The outbox: work that must leave the database (store updates, buyer e-mails, webhooks) without ever
+being lost.
+
+Pipeline::
+
+    service, inside its own transaction
+      └─ outbox_enqueue()            writes an OutboxMessage (pending) beside the rows that caused it
+    on commit
+      └─ django-q2 task outbox_deliver_one(id)      the fast path, a fraction of a second later
+    every minute
+      └─ outbox_relay_due()          picks up retries that fell due and anything whose task was lost
+    relay, for each row
+      1. claim: in a short transaction, lock due rows (select_for_update(skip_locked=True); on SQLite,
+         which has no row locks, a conditional UPDATE … WHERE state = … AND attempts = … whose row
+         count tells who won) and set state=sending, lease_until, leased_by, attempts+1; COMMIT.
+      2. call the kind's handler (HTTP, SMTP) outside any transaction.
+      3. record: sent (with the answer, never sent again), or back to pending with exponential
+         back-off and jitter, or failed (a permanent error, or attempts exhausted).
+
+Two relays never send the same row: the claim is committed before the handler runs, and a claimed row
+is not due again until its lease expires.
+
+**At-least-once, on purpose.** A relay killed after the store accepted a notice but before step 3
+leaves the row in `sending`; when its lease expires another relay claims it and sends it again. We
+accept that rather than risk losing a notice, because a repeat is harmless where it lands: the store
+ignores an exact repeat of (order, tracking number, carrier) (reference §3.4, "design for
+idempotency"), and buyer e-mails carry their own send record (shipments.emails) so a repeated row
+finds the e-mail already sent. The lease (OUTBOX_LEASE_SECONDS) must outlast a handler's own timeout.
+
+Handlers are registered per kind with `register_handler(kind)`; a handler takes the message and
+returns `(status_code, body)` or raises PermanentDeliveryError / TransientDeliveryError. The optional
+`on_state` hook runs inside the transaction that records each state change (pending on enqueue and
+retry, sent, failed, cancelled), so history and mirrors never disagree with the row.
+
+Settings (read with defaults): OUTBOX_MAX_ATTEMPTS (10), OUTBOX_BASE_DELAY_SECONDS (170: ten attempts
+span about a day), OUTBOX_MAX_DELAY_SECONDS (12 h), OUTBOX_LEASE_SECONDS (300).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import random
+import socket
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import partial
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, models, transaction
+from django.utils import timezone
+
+from stores.models import Tenant
+
+from .models import OutboxMessage, OutboxState
+
+logger = logging.getLogger(__name__)
+
+RESPONSE_BODY_LIMIT = 2000
+
+
+class DeliveryError(Exception):
+    def __init__(self, message: str, *, status: int | None = None, body: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+        self.body = body
+
+
+class PermanentDeliveryError(DeliveryError):
+    """Retrying cannot help (the store refused the request, the credentials are wrong, …)."""
+
+
+class TransientDeliveryError(DeliveryError):
+    """Retrying later may help (the store is down, timed out, answered 5xx, …)."""
+
+
+Handler = Callable[[OutboxMessage], tuple[int, str]]
+StateHook = Callable[[OutboxMessage], None]
+
+
+@dataclass(frozen=True)
+class _Registered:
+    send: Handler
+    on_state: StateHook | None
+
+
+_HANDLERS: dict[str, _Registered] = {}
+
+
+def register_handler(kind: str, *, on_state: StateHook | None = None):
+    """Decorator: `handler(message) -> (status, body)` delivers messages of `kind`."""
+
+    def decorator(fn: Handler) -> Handler:
+        _HANDLERS[kind] = _Registered(send=fn, on_state=on_state)
+        return fn
+
+    return decorator
+
+
+def _load_handlers() -> None:
+    # Handlers live beside their domain; importing the modules registers them.
+    from . import emails, services  # noqa: F401
+
+
+def _handler(kind: str) -> _Registered | None:
+    if kind not in _HANDLERS:
+        _load_handlers()
+    return _HANDLERS.get(kind)
+
+
+def _fire(message: OutboxMessage) -> None:
+    registered = _handler(message.kind)
+    if registered and registered.on_state:
+        registered.on_state(message)
+
+
+# --- settings -----------------------------------------------------------------------------------
+
+def _max_attempts() -> int:
+    return int(getattr(settings, "OUTBOX_MAX_ATTEMPTS", 10))
+
+
+def _lease() -> timedelta:
+    return timedelta(seconds=float(getattr(settings, "OUTBOX_LEASE_SECONDS", 300)))
+
+
+def retry_delay(attempt: int) -> timedelta:
+    """Back-off after the `attempt`-th failed attempt: base·2^(attempt-1), ±25 % jitter, capped."""
+    base = float(getattr(settings, "OUTBOX_BASE_DELAY_SECONDS", 170))
+    cap = float(getattr(settings, "OUTBOX_MAX_DELAY_SECONDS", 12 * 3600))
+    delay = min(cap, base * 2 ** max(0, attempt - 1))
+    # Jitter spreads a burst of failures (a store that was down for everyone) over time.
+    return timedelta(seconds=delay * random.uniform(0.75, 1.25))
+
+
+def default_worker() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+# --- enqueue ------------------------------------------------------------------------------------
+
+def outbox_enqueue(*, tenant: Tenant, kind: str, payload: dict, shipment=None, dedupe_key: str | None = None,
+                   max_attempts: int | None = None) -> OutboxMessage:
+    """Write a message in the caller's transaction; it is handed to a worker once that commits.
+
+    A message with the same `dedupe_key` is returned instead of a second one.
+    """
+    if dedupe_key:
+        existing = OutboxMessage.objects.filter(dedupe_key=dedupe_key).first()
+        if existing:
+            return existing
+    try:
+        with transaction.atomic():
+            message = OutboxMessage.objects.create(
+                tenant=tenant, kind=kind, payload=payload, shipment=shipment, dedupe_key=dedupe_key,
+                max_attempts=max_attempts or _max_attempts(),
+            )
+    except IntegrityError:
+        if dedupe_key:
+            return OutboxMessage.objects.get(dedupe_key=dedupe_key)
+        raise
+    _fire(message)
+    transaction.on_commit(partial(_schedule, message.pk))
+    return message
+
+
+def _schedule(message_id: int) -> None:
+    from django_q.tasks import async_task
+
+    try:
+        async_task("shipments.tasks.outbox_deliver_one", message_id, group="outbox")
+    except Exception:
+        # The broker being unavailable loses nothing: the every-minute sweep finds the row.
+        logger.exception("Could not queue outbox message %s; the relay sweep will send it", message_id)
+
+
+# --- claim, deliver, record ---------------------------------------------------------------------
+
+def _claim(queryset, *, limit: int, worker: str, now: datetime) -> list[int]:
+    claimed: list[int] = []
+    with transaction.atomic():
+        # skip_locked: a second relay passes over rows the first is claiming instead of waiting.
+        # Django drops the clause on SQLite, where the conditional UPDATE below decides instead.
+        candidates = list(
+            queryset.due(now)
+            .order_by("next_attempt_at", "id")
+            .select_for_update(skip_locked=True)
+            .values_list("pk", "state", "attempts")[:limit]
+        )
+        for pk, state, attempts in candidates:
+            won = (
+                OutboxMessage.objects.due(now)
+                .filter(pk=pk, state=state, attempts=attempts)
+                .update(
+                    state=OutboxState.SENDING,
+                    attempts=models.F("attempts") + 1,
+                    lease_until=now + _lease(),
+                    leased_by=worker[:100],
+                    updated_at=now,
+                )
+            )
+            if won:
+                claimed.append(pk)
+    return claimed
+
+
+def _deliver(message_id: int, *, worker: str) -> str:
+    message = OutboxMessage.objects.select_related("tenant", "shipment").get(pk=message_id)
+    registered = _handler(message.kind)
+    if registered is None:
+        return _record_failure(message, worker=worker, error=f"No handler for outbox kind {message.kind!r}.",
+                               permanent=True)
+    try:
+        status, body = registered.send(message)
+    except PermanentDeliveryError as exc:
+        return _record_failure(message, worker=worker, error=exc.message, permanent=True, status=exc.status,
+                               body=exc.body)
+    except TransientDeliveryError as exc:
+        return _record_failure(message, worker=worker, error=exc.message, permanent=False, status=exc.status,
+                               body=exc.body)
+    except Exception as exc:
+        # A bug or an unexpected library error: keep the row and retry, with the error visible.
+        logger.exception("Outbox handler for %s %s crashed", message.kind, message.pk)
+        return _record_failure(message, worker=worker, error=f"{type(exc).__name__}: {exc}", permanent=False)
+    return _record_success(message, status=status, body=body)
+
+
+def _record_success(message: OutboxMessage, *, status: int, body: str) -> str:
+    now = timezone.now()
+    with transaction.atomic():
+        # Any relay that delivered may record it (its lease may have been taken over meanwhile); the
+        # state filter makes the second recording a no-op, so hooks run once.
+        recorded = OutboxMessage.objects.filter(pk=message.pk, state=OutboxState.SENDING).update(
+            state=OutboxState.SENT, response_status=status, response_body=(body or "")[:RESPONSE_BODY_LIMIT],
+            sent_at=now, lease_until=None, last_error="", updated_at=now,
+        )
+        if recorded:
+            message.refresh_from_db()
+            _fire(message)
+    logger.info("Outbox %s %s sent (%s)", message.kind, message.pk, status)
+    return OutboxState.SENT
+
+
+def _record_failure(message: OutboxMessage, *, worker: str, error: str, permanent: bool,
+                    status: int | None = None, body: str = "") -> str:
+    now = timezone.now()
+    message.refresh_from_db(fields=["attempts", "max_attempts"])
+    exhausted = message.attempts >= message.max_attempts
+    state = OutboxState.FAILED if (permanent or exhausted) else OutboxState.PENDING
+    next_attempt_at = now + retry_delay(message.attempts) if state == OutboxState.PENDING else now
+    if exhausted and not permanent:
+        error = f"{error} (gave up after {message.attempts} attempts)"
+    with transaction.atomic():
+        # Only the relay holding the lease records a failure: never overwrite a row another relay has
+        # since sent or claimed.
+        mine = OutboxMessage.objects.filter(pk=message.pk, state=OutboxState.SENDING, leased_by=worker[:100])
+        recorded = mine.update(
+            state=state, next_attempt_at=next_attempt_at, lease_until=None, last_error=error[:4000],
+            response_status=status, response_body=(body or "")[:RESPONSE_BODY_LIMIT], updated_at=now,
+        )
+        if recorded:
+            message.refresh_from_db()
+            _fire(message)
+    logger.warning("Outbox %s %s attempt %s failed (%s): %s", message.kind, message.pk, message.attempts,
+                   state, error)
+    return state
+
+
+def outbox_relay(*, limit: int = 50, worker: str | None = None, now: datetime | None = None,
+                 kinds: list[str] | None = None) -> int:
+    """Claim up to `limit` due messages and deliver them; returns how many were attempted."""
+    worker = worker or default_worker()
+    queryset = OutboxMessage.objects.all()
+    if kinds:
+        queryset = queryset.filter(kind__in=kinds)
+    claimed = _claim(queryset, limit=limit, worker=worker, now=now or timezone.now())
+    for message_id in claimed:
+        _deliver(message_id, worker=worker)
+    return len(claimed)
+
+
+def outbox_relay_due(*, limit: int = 50, budget_seconds: float = 50.0) -> int:
+    """The every-minute sweep: relay batches until nothing is due or the budget is spent."""
+    total = 0
+    started = time.monotonic()
+    worker = default_worker()
+    while time.monotonic() - started < budget_seconds:
+        done = outbox_relay(limit=limit, worker=worker)
+        total += done
+        if done < limit:
+            break
+    return total
+
+
+def outbox_deliver_one(message_id: int, *, worker: str | None = None, now: datetime | None = None) -> str | None:
+    """Deliver one message if it is due and nobody else holds it; returns its new state, or None."""
+    worker = worker or default_worker()
+    claimed = _claim(OutboxMessage.objects.filter(pk=message_id), limit=1, worker=worker, now=now or timezone.now())
+    if not claimed:
+        return None
+    return _deliver(message_id, worker=worker)
+
+
+# --- operator actions ---------------------------------------------------------------------------
+
+def outbox_retry_now(*, message: OutboxMessage, deliver: bool = True) -> OutboxMessage:
+    """Give a failed (or waiting) message a fresh set of attempts and, by default, send it at once."""
+    now = timezone.now()
+    with transaction.atomic():
+        reset = OutboxMessage.objects.filter(
+            pk=message.pk, state__in=[OutboxState.FAILED, OutboxState.PENDING]
+        ).update(state=OutboxState.PENDING, attempts=0, next_attempt_at=now, lease_until=None, leased_by="",
+                 updated_at=now)
+        if not reset:
+            message.refresh_from_db()
+            raise ValidationError(f"This message is {message.get_state_display().lower()}; only a failed or "
+                                  "waiting message can be retried.")
+        message.refresh_from_db()
+        _fire(message)
+    if deliver:
+        outbox_deliver_one(message.pk, worker=f"retry-now:{default_worker()}")
+        message.refresh_from_db()
+    return message
+
+
+def outbox_cancel(*, message: OutboxMessage, reason: str = "") -> bool:
+    """Cancel a message that has not been handed to a relay yet; returns whether it was cancelled."""
+    now = timezone.now()
+    with transaction.atomic():
+        cancelled = OutboxMessage.objects.filter(pk=message.pk, state=OutboxState.PENDING).update(
+            state=OutboxState.CANCELLED, last_error=reason[:4000], updated_at=now
+        )
+        if cancelled:
+            message.refresh_from_db()
+            _fire(message)
+    return bool(cancelled)

@@ -1,0 +1,364 @@
+"""Writes for shipments: create, void, deliver, and the store update that tells the store.
+
+    shipment_create (one transaction, the order row locked)
+      ├─ Shipment + ShipmentLines            quantities checked against what remains to ship
+      ├─ order → shipped                      when every shippable line is fully shipped
+      ├─ OutboxMessage "store_update"         → store_update_send → StoreClient.ship_notify
+      ├─ OutboxMessage "email"                → shipments.emails (when the store switched it on)
+      └─ OrderEvents                          one per step; the outbox hooks add "store notified" etc.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
+
+from orders.models import Order, OrderLine, OrderStatus
+from orders.services import order_event_add, order_set_status
+from stores.models import StoreSettings
+
+from .models import (
+    EmailKind,
+    OutboxKind,
+    OutboxMessage,
+    OutboxState,
+    Shipment,
+    ShipmentLine,
+    ShipmentState,
+    carrier_code,
+    tracking_url_for,
+)
+from .outbox import (
+    PermanentDeliveryError,
+    TransientDeliveryError,
+    outbox_cancel,
+    outbox_enqueue,
+    outbox_retry_now,
+    register_handler,
+)
+
+logger = logging.getLogger(__name__)
+
+# Statuses that refuse a shipment unless an operator overrides.
+BLOCKED_STATUSES = {
+    OrderStatus.AWAITING_PAYMENT: "it is awaiting payment",
+    OrderStatus.ON_HOLD: "it is on hold",
+    OrderStatus.CANCELLED: "it is cancelled",
+}
+
+
+def store_settings_for(order: Order) -> StoreSettings:
+    try:
+        return order.store.settings
+    except StoreSettings.DoesNotExist:
+        return StoreSettings(store=order.store)
+
+
+def _actor(user=None, label: str = "") -> str:
+    if user is not None:
+        return user.get_username()
+    return label or "system"
+
+
+# --- quantities -----------------------------------------------------------------------------------
+
+def shippable_lines(order: Order):
+    # Electronic, does-not-ship and adjustment lines never need a shipment.
+    return order.lines.filter(is_shippable=True, is_adjustment=False).order_by("position", "pk")
+
+
+def shipped_quantities(order: Order) -> dict[int, int]:
+    """Quantity shipped per order line id, counting every shipment that is not voided."""
+    rows = (
+        ShipmentLine.objects.filter(shipment__order=order)
+        .exclude(shipment__state=ShipmentState.VOIDED)
+        .values("order_line_id")
+        .annotate(total=Sum("quantity"))
+    )
+    return {row["order_line_id"]: row["total"] for row in rows}
+
+
+def remaining_quantities(order: Order) -> dict[int, int]:
+    shipped = shipped_quantities(order)
+    return {line.pk: max(0, line.quantity - shipped.get(line.pk, 0)) for line in shippable_lines(order)}
+
+
+def _wanted_lines(order: Order, lines: dict | None) -> list[tuple[OrderLine, int]]:
+    remaining = remaining_quantities(order)
+    by_id = {line.pk: line for line in order.lines.all()}
+    if lines is None:
+        wanted = [(by_id[pk], qty) for pk, qty in remaining.items() if qty > 0]
+        if not wanted:
+            raise ValidationError("Nothing is left to ship on this order.")
+        return wanted
+    wanted: list[tuple[OrderLine, int]] = []
+    errors: list[str] = []
+    for raw_id, raw_qty in lines.items():
+        try:
+            line_id, qty = int(raw_id), int(raw_qty)
+        except (TypeError, ValueError):
+            errors.append(f"“{raw_id}: {raw_qty}” is not a line id and a whole quantity.")
+            continue
+        line = by_id.get(line_id)
+        if line is None:
+            errors.append(f"Line {line_id} is not on order {order.number}.")
+            continue
+        label = line.sku or line.name or f"line {line_id}"
+        if qty < 0:
+            errors.append(f"The quantity for {label} cannot be negative.")
+        elif qty == 0:
+            continue
+        elif line_id not in remaining:
+            errors.append(f"{label} does not ship (electronic, non-shipping or an adjustment).")
+        elif qty > remaining[line_id]:
+            errors.append(f"Only {remaining[line_id]} of {label} remain to ship; {qty} were asked for.")
+        else:
+            wanted.append((line, qty))
+    if errors:
+        raise ValidationError(errors)
+    if not wanted:
+        raise ValidationError("A shipment needs at least one line with a quantity.")
+    return wanted
+
+
+def _fully_shipped(order: Order) -> bool:
+    return all(qty == 0 for qty in remaining_quantities(order).values())
+
+
+# --- create, void, deliver --------------------------------------------------------------------------
+
+@transaction.atomic
+def shipment_create(
+    *,
+    order: Order,
+    lines: dict[int, int] | None = None,
+    carrier: str,
+    service: str = "",
+    tracking_number: str = "",
+    ship_date: dt.date | None = None,
+    carrier_fee: Decimal | None = None,
+    notes_to_buyer: str | None = None,
+    internal_notes: str = "",
+    notify_buyer: bool = True,
+    user=None,
+    created_by_label: str = "",
+    override_status: bool = False,
+) -> Shipment:
+    """Record a shipment of `lines` ({order line id: quantity}; None = everything left to ship)."""
+    # The lock serialises shipments of one order, so two clerks cannot both ship the last unit.
+    order = Order.objects.select_for_update().select_related("store").get(pk=order.pk)
+    actor = _actor(user, created_by_label)
+    if order.status in BLOCKED_STATUSES:
+        if not override_status:
+            raise ValidationError(f"Order {order.number} cannot be shipped: {BLOCKED_STATUSES[order.status]}.")
+        if user is None or not user.is_staff:
+            raise ValidationError("Only an operator may ship an order that is awaiting payment, on hold or cancelled.")
+    code = carrier_code(carrier)
+    if code is None:
+        raise ValidationError(f"“{carrier}” is not a carrier Outbound knows; use “Other” for anything else.")
+    if carrier_fee is not None:
+        carrier_fee = Decimal(str(carrier_fee))
+        if carrier_fee < 0:
+            raise ValidationError("The carrier fee cannot be negative.")
+    wanted = _wanted_lines(order, lines)
+    tracking_number = (tracking_number or "").strip()
+    now = timezone.now()
+    shipment = Shipment.objects.create(
+        tenant_id=order.tenant_id,
+        order=order,
+        carrier=code,
+        service=(service or "").strip(),
+        tracking_number=tracking_number,
+        tracking_url=tracking_url_for(code, tracking_number),
+        ship_date=ship_date or timezone.localdate(),
+        carrier_fee=carrier_fee,
+        notes_to_buyer=order.notes_to_buyer if notes_to_buyer is None else notes_to_buyer,
+        internal_notes=internal_notes,
+        notify_buyer=notify_buyer,
+        created_by_user=user,
+        created_by_label=created_by_label,
+        created_at=now,
+        updated_at=now,
+    )
+    ShipmentLine.objects.bulk_create(
+        [ShipmentLine(shipment=shipment, order_line=line, quantity=qty) for line, qty in wanted]
+    )
+    summary = ", ".join(f"{qty} × {line.sku or line.name}" for line, qty in wanted)
+    order_event_add(
+        order=order, kind="shipment_created", actor=actor,
+        message=f"Shipment {shipment.pk} created: {summary} via {shipment.get_carrier_display()}"
+                + (f" {tracking_number}" if tracking_number else "") + ".",
+        data={"shipment_id": shipment.pk, "lines": {str(line.pk): qty for line, qty in wanted},
+              "override_status": bool(override_status and order.status in BLOCKED_STATUSES)},
+    )
+
+    if _fully_shipped(order):
+        if order.status == OrderStatus.CANCELLED:
+            # The status machine has no cancelled → shipped move; an operator's override goes through
+            # awaiting shipment, and both moves are in the history.
+            order_set_status(order=order, status=OrderStatus.AWAITING_SHIPMENT, actor=actor, reason="operator override")
+        order_set_status(order=order, status=OrderStatus.SHIPPED, actor=actor, reason=f"shipment {shipment.pk}")
+    if not order.shipped_in_outbound:
+        order.shipped_in_outbound = True
+        order.save(update_fields=["shipped_in_outbound"])
+
+    settings = store_settings_for(order)
+    outbound_emails = bool(settings.send_shipment_confirmation and notify_buyer and order.email)
+    outbox_enqueue(
+        tenant=order.tenant, kind=OutboxKind.STORE_UPDATE, shipment=shipment,
+        dedupe_key=f"store_update:{shipment.pk}",
+        # NotifyCustomer is inverted in the protocol: false tells the store we e-mail the buyer ourselves.
+        payload={"shipment_id": shipment.pk, "notify_customer": bool(notify_buyer and not outbound_emails)},
+    )
+    if outbound_emails:
+        _email_enqueue(shipment=shipment, kind=EmailKind.SHIPMENT_CONFIRMATION)
+    return shipment
+
+
+def _email_enqueue(*, shipment: Shipment, kind: str) -> OutboxMessage:
+    return outbox_enqueue(
+        tenant=shipment.order.tenant, kind=OutboxKind.EMAIL, shipment=shipment,
+        dedupe_key=f"email:{kind}:{shipment.pk}", payload={"shipment_id": shipment.pk, "email": kind},
+    )
+
+
+@transaction.atomic
+def shipment_void(*, shipment: Shipment, user=None, actor: str = "") -> Shipment:
+    """Void a shipment: its quantities become shippable again and the order reopens if it was shipped.
+
+    The protocol cannot tell a store about a void (§3.5); a store update still waiting is cancelled,
+    one already sent stays in the store until the replacement shipment sends its tracking number.
+    """
+    order = Order.objects.select_for_update().get(pk=shipment.order_id)
+    shipment = Shipment.objects.select_for_update().get(pk=shipment.pk)
+    if shipment.state == ShipmentState.VOIDED:
+        raise ValidationError(f"Shipment {shipment.pk} is already voided.")
+    actor = _actor(user, actor)
+    now = timezone.now()
+    shipment.state = ShipmentState.VOIDED
+    shipment.voided_at = now
+    shipment.updated_at = now
+    shipment.save(update_fields=["state", "voided_at", "updated_at"])
+    for message in OutboxMessage.objects.filter(shipment=shipment, state=OutboxState.PENDING):
+        outbox_cancel(message=message, reason="shipment voided")
+    order_event_add(order=order, kind="shipment_voided", actor=actor, message=f"Shipment {shipment.pk} voided.",
+                    data={"shipment_id": shipment.pk})
+    if order.status == OrderStatus.SHIPPED:
+        order_set_status(order=order, status=OrderStatus.AWAITING_SHIPMENT, actor=actor,
+                         reason=f"shipment {shipment.pk} voided")
+    if not Shipment.objects.filter(order=order).exclude(state=ShipmentState.VOIDED).exists():
+        order.shipped_in_outbound = False
+        order.save(update_fields=["shipped_in_outbound"])
+    return shipment
+
+
+@transaction.atomic
+def shipment_mark_delivered(*, shipment: Shipment, delivered_at: dt.datetime | None = None,
+                            actor: str = "") -> Shipment:
+    """Record delivery and, when the store switched it on, e-mail the buyer a delivery notice (once)."""
+    shipment = Shipment.objects.select_for_update().select_related("order__store", "order__tenant").get(pk=shipment.pk)
+    if shipment.state == ShipmentState.VOIDED:
+        raise ValidationError(f"Shipment {shipment.pk} is voided and cannot be delivered.")
+    if shipment.state == ShipmentState.DELIVERED:
+        return shipment
+    now = timezone.now()
+    shipment.state = ShipmentState.DELIVERED
+    shipment.delivered_at = delivered_at or now
+    shipment.updated_at = now
+    shipment.save(update_fields=["state", "delivered_at", "updated_at"])
+    order = shipment.order
+    order_event_add(order=order, kind="shipment_delivered", actor=actor or "system",
+                    message=f"Shipment {shipment.pk} delivered.",
+                    data={"shipment_id": shipment.pk, "delivered_at": shipment.delivered_at.isoformat()})
+    if store_settings_for(order).send_delivery_notice and shipment.notify_buyer and order.email:
+        _email_enqueue(shipment=shipment, kind=EmailKind.DELIVERY_NOTICE)
+    return shipment
+
+
+def store_update_message(shipment: Shipment) -> OutboxMessage | None:
+    return OutboxMessage.objects.filter(shipment=shipment, kind=OutboxKind.STORE_UPDATE).first()
+
+
+def store_update_retry(*, shipment: Shipment) -> OutboxMessage:
+    """The "retry now" action: a fresh set of attempts for the shipment's store update, sent at once."""
+    message = store_update_message(shipment)
+    if message is None:
+        raise ValidationError(f"Shipment {shipment.pk} has no store update.")
+    return outbox_retry_now(message=message)
+
+
+# --- the store update handler -----------------------------------------------------------------------
+
+def ship_notice_for(shipment: Shipment, *, notify_customer: bool):
+    from stores.connector.types import Address, ShipNotice, ShipNoticeItem
+
+    order = shipment.order
+    ship_to = order.ship_to or {}
+    recipient = Address(**{k: str(v) for k, v in ship_to.items() if k in Address.__slots__}) if ship_to else None
+    items = [
+        ShipNoticeItem(line_item_id=sl.order_line.line_item_id, sku=sl.order_line.sku, name=sl.order_line.name,
+                       quantity=sl.quantity)
+        for sl in shipment.lines.select_related("order_line").order_by("order_line__position", "pk")
+    ]
+    return ShipNotice(
+        order_id=order.external_id,
+        order_number=order.number,
+        customer_code=order.customer_code,
+        customer_notes=order.customer_notes,
+        internal_notes=shipment.internal_notes,
+        notes_to_customer=shipment.notes_to_buyer,
+        notify_customer=notify_customer,
+        label_create_date=shipment.created_at,
+        ship_date=shipment.ship_date,
+        carrier=shipment.carrier,
+        service=shipment.service,
+        tracking_number=shipment.tracking_number,
+        shipping_cost=shipment.carrier_fee,
+        recipient=recipient,
+        items=items,
+    )
+
+
+def _store_update_state(message: OutboxMessage) -> None:
+    """Mirror the row on its shipment and write the outcome into the order's history."""
+    if not message.shipment_id:
+        return
+    Shipment.objects.filter(pk=message.shipment_id).update(store_update_state=message.state)
+    shipment = Shipment.objects.select_related("order").get(pk=message.shipment_id)
+    if message.state == OutboxState.SENT:
+        order_event_add(order=shipment.order, kind="store_notified", actor="outbox",
+                        message=f"Store notified of shipment {shipment.pk} (HTTP {message.response_status}).",
+                        data={"shipment_id": shipment.pk, "message_id": message.pk})
+    elif message.state == OutboxState.FAILED:
+        order_event_add(order=shipment.order, kind="store_update_failed", actor="outbox",
+                        message=f"Store update for shipment {shipment.pk} failed: {message.last_error}",
+                        data={"shipment_id": shipment.pk, "message_id": message.pk, "attempts": message.attempts})
+
+
+@register_handler(OutboxKind.STORE_UPDATE, on_state=_store_update_state)
+def store_update_send(message: OutboxMessage) -> tuple[int, str]:
+    from stores.connector import client_for_store
+    from stores.connector.errors import StoreError
+    from stores.crypto import CredentialError
+
+    shipment = Shipment.objects.select_related("order__store").get(pk=message.payload["shipment_id"])
+    if shipment.state == ShipmentState.VOIDED:
+        raise PermanentDeliveryError("The shipment was voided before the store was told about it.")
+    notice = ship_notice_for(shipment, notify_customer=bool(message.payload.get("notify_customer")))
+    # One HTTP attempt per outbox attempt: the outbox owns back-off, and a long in-client retry loop
+    # would only hold the lease.
+    try:
+        with client_for_store(shipment.order.store, max_attempts=1, connect_timeout=10.0, read_timeout=30.0) as client:
+            result = client.ship_notify(notice)
+    except CredentialError as exc:
+        raise PermanentDeliveryError(f"The store's password cannot be read: {exc}")
+    except StoreError as exc:
+        error = PermanentDeliveryError if exc.permanent else TransientDeliveryError
+        raise error(exc.message, status=exc.status)
+    return result.status_code, result.body_excerpt

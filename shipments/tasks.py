@@ -1,0 +1,16 @@
+"""django-q2 tasks for the outbox: thin, ids only, safe to run twice (a second run finds nothing due)."""
+
+from __future__ import annotations
+
+from .outbox import outbox_deliver_one as _deliver_one
+from .outbox import outbox_relay_due as _relay_due
+
+
+def outbox_deliver_one(message_id: int) -> str:
+    state = _deliver_one(message_id)
+    return f"outbox {message_id}: {state or 'not due or held by another relay'}"
+
+
+def outbox_relay_due() -> str:
+    """Scheduled every minute: retries that fell due, and rows whose task was lost."""
+    return f"outbox relay: {_relay_due()} message(s) attempted"

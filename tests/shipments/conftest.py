@@ -1,0 +1,110 @@
+"""Shipment fixtures: a store wired to a sandbox over loopback, and orders copied from sandbox truth."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+import pytest
+
+from orders.models import Order, OrderLine, OrderStatus, ProductKind
+from sandbox.server import ENDPOINT_PATH
+from shipments.models import OutboxMessage, OutboxState
+from shipments.outbox import outbox_relay
+from stores.models import Storefront, StoreSettings
+from stores.services import store_create
+
+KINDS = {"eproduct": ProductKind.ELECTRONIC, "non_shipping": ProductKind.NO_SHIP}
+
+
+def connect_store(tenant, server, name: str = "Harbor & Pine"):
+    return store_create(tenant=tenant, name=name, url=server.base_url, endpoint_path=ENDPOINT_PATH,
+                        username=server.username, password=server.password)
+
+
+def _address(truth: dict | None) -> dict:
+    if not truth:
+        return {}
+    keys = {"Name": "name", "Company": "company", "Address1": "address1", "Address2": "address2", "City": "city",
+            "State": "state", "PostalCode": "postal_code", "Country": "country", "Phone": "phone", "Email": "email"}
+    return {ours: truth[theirs] for theirs, ours in keys.items() if truth.get(theirs)}
+
+
+def order_from_truth(store, truth: dict, *, status: str = OrderStatus.AWAITING_SHIPMENT, email: str | None = None,
+                     notes_to_buyer: str = "") -> Order:
+    """An Outbound order matching one sandbox order (OrderNumber, OrderID, LineItemID, SKU)."""
+    storefront, _ = Storefront.objects.get_or_create(store=store, name=truth["Storefront"]["name"])
+    when = datetime.fromisoformat(truth["OrderDate"].replace("Z", "+00:00"))
+    customer = truth["Customer"]
+    order = Order.objects.create(
+        tenant=store.tenant, store=store, storefront=storefront, external_id=truth["OrderID"],
+        number=truth["OrderNumber"], store_status=truth["OrderStatus"], status=status, order_date=when,
+        modified_at=when, customer_code=customer["CustomerCode"],
+        email=customer["BillTo"].get("Email", "") if email is None else email,
+        bill_to=_address(customer["BillTo"]), ship_to=_address(customer["ShipTo"]),
+        ship_to_name=(customer["ShipTo"] or {}).get("Name", ""), notes_to_buyer=notes_to_buyer,
+    )
+    for position, item in enumerate(truth["Items"]):
+        kind = KINDS.get(item["ProductKind"], ProductKind.PHYSICAL)
+        OrderLine.objects.create(
+            order=order, line_key=f"{item['LineItemID']}:{position}", position=position,
+            line_item_id=item["LineItemID"], sku=item["SKU"], name=item["Name"], quantity=item["Quantity"],
+            unit_price=Decimal(item["UnitPrice"]), is_adjustment=item["Adjustment"], product_kind=kind,
+            is_shippable=not item["Adjustment"] and kind == ProductKind.PHYSICAL,
+        )
+    return order
+
+
+def physical_items(truth: dict) -> list[dict]:
+    return [i for i in truth["Items"] if i["ProductKind"] == "physical" and not i["Adjustment"]]
+
+
+def pick_orders(server, *, count: int = 1, min_lines: int = 1, storefront: str | None = None,
+                unshipped: bool = True) -> list[dict]:
+    found = []
+    for truth in server.truth()["orders"]:
+        if truth["Customer"]["ShipTo"] is None or (unshipped and truth["Shipments"]):
+            continue
+        if storefront and truth["Storefront"]["name"] != storefront:
+            continue
+        if len(physical_items(truth)) >= min_lines:
+            found.append(truth)
+        if len(found) == count:
+            return found
+    raise AssertionError(f"the sandbox has fewer than {count} orders with {min_lines}+ physical lines")
+
+
+def store_truth(server, order_number: str) -> dict:
+    return next(o for o in server.truth()["orders"] if o["OrderNumber"] == order_number)
+
+
+def set_emails(store, *, confirmation: bool, delivery: bool, **branding) -> StoreSettings:
+    settings = store.settings
+    settings.send_shipment_confirmation = confirmation
+    settings.send_delivery_notice = delivery
+    for name, value in branding.items():
+        setattr(settings, name, value)
+    settings.save()
+    return settings
+
+
+def relay_all(**kwargs) -> int:
+    """Relay until nothing is due (a test's stand-in for the worker and the minute sweep)."""
+    total = 0
+    while (done := outbox_relay(limit=100, **kwargs)):
+        total += done
+    return total
+
+
+def pending_count() -> int:
+    return OutboxMessage.objects.filter(state=OutboxState.PENDING).count()
+
+
+@pytest.fixture
+def shop(sandbox_factory):
+    return sandbox_factory(orders=120, seed=7)
+
+
+@pytest.fixture
+def store(tenant_a, shop):
+    return connect_store(tenant_a, shop)

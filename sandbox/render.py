@@ -71,6 +71,11 @@ def _item_xml(i: Item) -> str:
         + _t("UPC", i.upc)
         + _t("Location", i.location)
         + _p("Adjustment", "true" if i.adjustment else "false")
+        # ASSUMPTION, not in any source we hold (custom-store-v1.md lists no such elements): the
+        # add-on also exports the product's e_product_type and is_non_shipping_item as extra elements
+        # (ShipStation tolerates unknown elements, §2.6), only on items that do not ship like goods.
+        + (_p("EProductType", i.e_product_type) if i.kind == "eproduct" else "")
+        + (_p("IsNonShippingItem", "true") if i.is_non_shipping_item else "")
         + f"<Options>{opts}</Options>"
         + "</Item>"
     )

@@ -141,7 +141,11 @@ class StoreClient:
     # --- ship notify -----------------------------------------------------------------------------
 
     def ship_notify(self, notice: ShipNotice) -> ShipNotifyResult:
-        """Send one shipment to the store. Raises a StoreError unless the store answered 2xx."""
+        """Send one shipment to the store. Raises a StoreError unless the store answered 2xx.
+
+        The transport retries a dropped or 5xx POST, so the store may see a notice twice. That is
+        safe by the protocol's own rules: ShipStation sends duplicates too, and stores dedupe (§3.4).
+        """
         response = self.transport.post(
             self.endpoint_url,
             {

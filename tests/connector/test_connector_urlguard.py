@@ -103,7 +103,9 @@ def test_redirect_to_loopback_is_refused(monkeypatch):
 def test_redirect_to_another_site_or_to_http_is_refused(monkeypatch):
     fake_dns(monkeypatch, {"shop.example.com": PUBLIC_IP, "evil.example.net": PUBLIC_IP})
     with pytest.raises(StoreURLRefused, match="another site"):
-        check_redirect("https://shop.example.com/ss", "https://evil.example.net/", allow_private=False, allow_http=False)
+        check_redirect(
+            "https://shop.example.com/ss", "https://evil.example.net/", allow_private=False, allow_http=False
+        )
     with pytest.raises(StoreURLRefused, match="plain http"):
         check_redirect("https://shop.example.com/ss", "http://shop.example.com/", allow_private=False, allow_http=True)
 

@@ -4,3 +4,7 @@ from django.apps import AppConfig
 class ApiConfig(AppConfig):
     name = "api"
     verbose_name = "REST API"
+
+    def ready(self) -> None:
+        # Registers the "webhook" outbox handler.
+        from . import webhooks  # noqa: F401

@@ -1,4 +1,22 @@
-from django.urls import path  # noqa: F401
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from . import views
 
 app_name = "api"
-urlpatterns: list = []
+
+router = DefaultRouter()
+router.register("stores", views.StoreViewSet, basename="store")
+router.register("import-runs", views.ImportRunViewSet, basename="import-run")
+router.register("orders", views.OrderViewSet, basename="order")
+router.register("shipments", views.ShipmentViewSet, basename="shipment")
+router.register("products", views.ProductViewSet, basename="product")
+router.register("webhooks", views.WebhookSubscriptionViewSet, basename="webhook")
+router.register("webhook-deliveries", views.WebhookDeliveryViewSet, basename="webhook-delivery")
+
+urlpatterns = [
+    path("v1/", include(router.urls)),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+]

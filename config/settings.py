@@ -157,11 +157,28 @@ else:
 
 # --- REST framework ------------------------------------------------------------------------------
 REST_FRAMEWORK = {
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "api.schema.AutoSchema",
+    "DEFAULT_AUTHENTICATION_CLASSES": ["api.auth.ApiKeyAuthentication", "api.auth.TenantSessionAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["api.auth.TenantPermission"],
+    "DEFAULT_PAGINATION_CLASS": "api.plumbing.Pagination",
+    "PAGE_SIZE": 50,
+    "DEFAULT_FILTER_BACKENDS": [
+        "django_filters.rest_framework.DjangoFilterBackend",
+        "rest_framework.filters.OrderingFilter",
+    ],
+    "DEFAULT_THROTTLE_CLASSES": ["api.plumbing.ApiKeyRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"api_key": env.str("API_RATE_LIMIT", default="1200/min")},
+    "EXCEPTION_HANDLER": "api.base.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Outbound API",
     "VERSION": "1.0.0",
+    "DESCRIPTION": "Stores, orders, shipments, imports and webhooks of one tenant. Authenticate with "
+    "`Authorization: Bearer <API key>`. Errors are always `{\"error\": {\"code\", \"message\", \"details\"}}`.",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "ENUM_NAME_OVERRIDES": {"ProductKindEnum": "orders.models.ProductKind"},
 }
 
 # --- Security: on by default when DEBUG is off ----------------------------------------------------

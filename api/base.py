@@ -1,0 +1,202 @@
+"""What every endpoint shares: tenant scoping, pagination, the error format, throttling, idempotency."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError, transaction
+from django.http import Http404
+from rest_framework import exceptions, serializers, status
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
+
+from .models import IdempotencyRecord
+
+# --- tenant scoping ---------------------------------------------------------------------------------
+
+
+class TenantViewSetMixin:
+    """`get_queryset` is always `model.objects.for_tenant(request.tenant)`; subclasses refine it in
+    `scope(qs)` and cannot replace it (a subclass defining get_queryset is refused at import)."""
+
+    model = None
+    write_permission = "ship"
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "get_queryset" in cls.__dict__:
+            raise TypeError(f"{cls.__name__} must refine scope(), not replace get_queryset().")
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return self.model.objects.none()
+        return self.scope(self.model.objects.for_tenant(self.request.tenant))
+
+    def scope(self, queryset):
+        return queryset
+
+
+class TenantRelatedField(serializers.PrimaryKeyRelatedField):
+    """A related id that only accepts the caller's tenant's objects (others are "does not exist")."""
+
+    def __init__(self, model=None, **kwargs):
+        self.model = model
+        if not kwargs.get("read_only"):
+            kwargs["queryset"] = model.objects.none()
+        super().__init__(**kwargs)
+
+    def get_queryset(self):
+        request = self.context.get("request")
+        tenant = getattr(request, "tenant", None)
+        return self.model.objects.for_tenant(tenant)
+
+
+# --- one error format -------------------------------------------------------------------------------
+
+
+def _error(code: str, message: str, details=None) -> dict:
+    return {"error": {"code": code, "message": message, "details": details if details is not None else {}}}
+
+
+def exception_handler(exc, context):
+    """Every error is {"error": {"code", "message", "details"}}."""
+    if isinstance(exc, DjangoValidationError):
+        detail = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        exc = exceptions.ValidationError(detail=detail)
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    from rest_framework.views import exception_handler as drf_exception_handler
+
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, exceptions.ValidationError):
+        details = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
+        first = _first_message(details)
+        response.data = _error("invalid", first or "The request is invalid.", details)
+    elif isinstance(exc, exceptions.APIException):
+        code = exc.get_codes() if isinstance(exc.get_codes(), str) else exc.default_code
+        details = {"wait_seconds": exc.wait} if isinstance(exc, exceptions.Throttled) and exc.wait else {}
+        response.data = _error(str(code), str(exc.detail), details)
+    return response
+
+
+def _first_message(details) -> str:
+    if isinstance(details, dict):
+        for key, value in details.items():
+            message = _first_message(value)
+            if message:
+                return message if key == "non_field_errors" else f"{key}: {message}"
+    elif isinstance(details, list):
+        for value in details:
+            message = _first_message(value)
+            if message:
+                return message
+    elif details:
+        return str(details)
+    return ""
+
+
+class Conflict(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "conflict"
+    default_detail = "This conflicts with another request."
+
+
+class IdempotencyKeyReused(exceptions.APIException):
+    status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
+    default_code = "idempotency_key_reused"
+    default_detail = "This Idempotency-Key was already used with a different request."
+
+
+class ErrorBodySerializer(serializers.Serializer):
+    code = serializers.CharField()
+    message = serializers.CharField()
+    details = serializers.JSONField()
+
+
+class ErrorSerializer(serializers.Serializer):
+    error = ErrorBodySerializer()
+
+
+# --- idempotency ------------------------------------------------------------------------------------
+
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+IDEMPOTENCY_WAIT_SECONDS = 10.0
+
+
+class IdempotentMixin:
+    """POSTs with an `Idempotency-Key` header run once per (tenant, key), as Stripe's do.
+
+    The record row is inserted first, in the transaction that does the work: a concurrent duplicate
+    blocks on the unique index until the first commits, then replays its response. Same key with a
+    different method, path or body is refused (422). A 5xx rolls everything back, so a retry may run.
+    """
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        key = request.headers.get(IDEMPOTENCY_HEADER)
+        if request.method == "POST" and key is not None and getattr(request, "tenant", None) is not None:
+            if not 1 <= len(key) <= 255:
+                raise exceptions.ValidationError({IDEMPOTENCY_HEADER: ["Use 1 to 255 characters."]})
+            handler = self.post
+            self.post = lambda req, *a, **kw: self._idempotent(req, key, handler, *a, **kw)
+
+    def _fingerprint(self, request) -> str:
+        body = json.dumps(request.data, sort_keys=True, default=str)
+        return hashlib.sha256(f"{request.method} {request.path}\n{body}".encode()).hexdigest()
+
+    def _idempotent(self, request, key, handler, *args, **kwargs):
+        fingerprint = self._fingerprint(request)
+        deadline = time.monotonic() + IDEMPOTENCY_WAIT_SECONDS
+        while True:
+            try:
+                with transaction.atomic():
+                    try:
+                        with transaction.atomic():
+                            record = IdempotencyRecord.objects.create(
+                                tenant=request.tenant, key=key, fingerprint=fingerprint,
+                                method=request.method, path=request.path[:500],
+                            )
+                    except IntegrityError:
+                        record = None
+                    if record is not None:
+                        return self._run_and_record(request, record, handler, *args, **kwargs)
+            except _RolledBack as rolled_back:
+                return rolled_back.response
+            existing = IdempotencyRecord.objects.for_tenant(request.tenant).filter(key=key).first()
+            if existing is None:
+                continue  # the first attempt rolled back (5xx) between our insert and our read
+            if existing.fingerprint != fingerprint:
+                raise IdempotencyKeyReused()
+            if existing.status_code is not None:
+                response = Response(existing.response_body, status=existing.status_code)
+                response["Idempotent-Replayed"] = "true"
+                return response
+            if time.monotonic() > deadline:
+                raise Conflict("A request with this Idempotency-Key is still being processed; retry later.")
+            time.sleep(0.05)
+
+    def _run_and_record(self, request, record, handler, *args, **kwargs):
+        try:
+            response = handler(request, *args, **kwargs)
+        except Exception as exc:
+            response = self.handle_exception(exc)
+        if response.status_code >= 500:
+            raise _RolledBack(response)
+        body = None
+        if getattr(response, "data", None) is not None:
+            body = json.loads(JSONRenderer().render(response.data))
+        record.status_code = response.status_code
+        record.response_body = body
+        record.save(update_fields=["status_code", "response_body"])
+        return response
+
+
+class _RolledBack(Exception):
+    def __init__(self, response):
+        super().__init__("rolled back")
+        self.response = response

@@ -1,0 +1,67 @@
+"""Query filters for list endpoints (django-filter)."""
+
+from __future__ import annotations
+
+import django_filters as df
+
+from orders.models import ImportRun, ImportState, Order, OrderStatus, Product
+from shipments.models import OutboxState, Shipment, ShipmentState
+
+from .models import DeliveryState, WebhookDelivery
+
+
+class OrderFilter(df.FilterSet):
+    store = df.NumberFilter(field_name="store_id", help_text="Store id.")
+    storefront = df.NumberFilter(field_name="storefront_id", help_text="Storefront id.")
+    status = df.ChoiceFilter(choices=OrderStatus.choices)
+    number = df.CharFilter(field_name="number", lookup_expr="iexact", help_text="Order number, exact.")
+    email = df.CharFilter(field_name="email", lookup_expr="iexact", help_text="Customer e-mail, exact.")
+    modified_since = df.IsoDateTimeFilter(field_name="modified_at", lookup_expr="gte",
+                                          help_text="Last modified in the store at or after (ISO 8601).")
+    modified_until = df.IsoDateTimeFilter(field_name="modified_at", lookup_expr="lte")
+    order_date_from = df.IsoDateTimeFilter(field_name="order_date", lookup_expr="gte")
+    order_date_to = df.IsoDateTimeFilter(field_name="order_date", lookup_expr="lte")
+
+    class Meta:
+        model = Order
+        fields = []
+
+
+class ImportRunFilter(df.FilterSet):
+    store = df.NumberFilter(field_name="store_id")
+    state = df.ChoiceFilter(choices=ImportState.choices)
+
+    class Meta:
+        model = ImportRun
+        fields = []
+
+
+class ShipmentFilter(df.FilterSet):
+    order = df.NumberFilter(field_name="order_id")
+    store = df.NumberFilter(field_name="order__store_id")
+    state = df.ChoiceFilter(choices=ShipmentState.choices)
+    store_update_state = df.ChoiceFilter(choices=OutboxState.choices)
+    tracking_number = df.CharFilter(field_name="tracking_number", lookup_expr="iexact")
+    created_since = df.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+
+    class Meta:
+        model = Shipment
+        fields = []
+
+
+class ProductFilter(df.FilterSet):
+    store = df.NumberFilter(field_name="store_id")
+    sku = df.CharFilter(field_name="sku", lookup_expr="iexact")
+
+    class Meta:
+        model = Product
+        fields = []
+
+
+class WebhookDeliveryFilter(df.FilterSet):
+    subscription = df.NumberFilter(field_name="subscription_id")
+    state = df.ChoiceFilter(choices=DeliveryState.choices)
+
+    class Meta:
+        model = WebhookDelivery
+        fields = []

@@ -1,0 +1,287 @@
+"""What the API shows and accepts. Related ids accept only the caller's tenant's objects."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from rest_framework import serializers
+
+from orders.models import ImportRun, Order, OrderLine, OrderStatus, Product
+from shipments.models import Carrier, Shipment, ShipmentLine
+from stores.models import StatusMapping, Store, Storefront
+
+from .base import TenantRelatedField
+from .models import ApiKey, WebhookDelivery, WebhookEvent, WebhookSubscription
+from .services import store_url_validate, webhook_url_validate
+
+# --- stores -----------------------------------------------------------------------------------------
+
+
+class StoreSerializer(serializers.ModelSerializer):
+    password = serializers.CharField(
+        write_only=True, required=False, trim_whitespace=False, max_length=500,
+        style={"input_type": "password"},
+        help_text="The store's ShipStation password. Write-only: never returned.",
+    )
+
+    class Meta:
+        model = Store
+        fields = [
+            "id", "name", "platform", "url", "endpoint_path", "username", "password", "has_password",
+            "is_active", "import_interval_minutes", "last_import_at", "last_import_ok", "last_import_message",
+            "consecutive_failures", "needs_attention", "import_running_since", "created_at",
+        ]
+        read_only_fields = [
+            "platform", "has_password", "is_active", "last_import_at", "last_import_ok", "last_import_message",
+            "consecutive_failures", "needs_attention", "import_running_since", "created_at",
+        ]
+
+    def validate_url(self, value):
+        from stores.connector.errors import StoreError
+
+        try:
+            return store_url_validate(value)
+        except StoreError as exc:
+            raise serializers.ValidationError(exc.message)
+
+    def validate(self, attrs):
+        if self.instance is None and not attrs.get("password"):
+            raise serializers.ValidationError({"password": ["This field is required."]})
+        return attrs
+
+
+class StoreCreateSerializer(StoreSerializer):
+    password = serializers.CharField(write_only=True, trim_whitespace=False, max_length=500,
+                                     style={"input_type": "password"},
+                                     help_text="The store's ShipStation password. Write-only: never returned.")
+
+
+class ConnectionResultSerializer(serializers.Serializer):
+    ok = serializers.BooleanField()
+    outcome = serializers.ChoiceField(choices=["ok", "unreachable", "not_an_endpoint", "bad_credentials", "not_admin"])
+    message = serializers.CharField()
+
+
+class StatusMappingSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = StatusMapping
+        fields = ["awaiting_payment", "awaiting_shipment", "shipped", "cancelled", "on_hold", "updated_at"]
+        read_only_fields = ["updated_at"]
+
+    def validate(self, attrs):
+        probe = StatusMapping(**{**(self.instance.lists() if self.instance else {}), **attrs})
+        try:
+            probe.clean()
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(exc.message_dict)
+        return attrs
+
+
+class StorefrontSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Storefront
+        fields = ["id", "store", "name", "shipped_status"]
+
+
+# --- import runs ------------------------------------------------------------------------------------
+
+
+class ImportRunSerializer(serializers.ModelSerializer):
+    progress_percent = serializers.IntegerField(read_only=True)
+    skipped_total = serializers.IntegerField(read_only=True)
+    skipped = serializers.DictField(child=serializers.IntegerField(), read_only=True)
+    duration_seconds = serializers.FloatField(read_only=True, allow_null=True)
+
+    class Meta:
+        model = ImportRun
+        fields = [
+            "id", "store", "trigger", "state", "since", "window_start", "window_end", "pages_done", "pages_total",
+            "progress_percent", "orders_seen", "orders_created", "orders_updated", "orders_unchanged", "skipped",
+            "skipped_total", "http_requests", "error", "queued_at", "started_at", "heartbeat_at", "finished_at",
+            "duration_seconds",
+        ]
+        read_only_fields = fields
+
+
+# --- orders -----------------------------------------------------------------------------------------
+
+ORDER_LIST_FIELDS = [
+    "id", "store", "storefront", "external_id", "number", "store_status", "status", "order_date", "modified_at",
+    "customer_code", "email", "ship_to_name", "shipping_method", "currency", "order_total", "total_weight",
+    "weight_unit", "hold_reason", "shipped_in_outbound", "imported_at", "updated_at",
+]
+
+
+class OrderListSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Order
+        fields = ORDER_LIST_FIELDS
+        read_only_fields = fields
+
+
+class OrderLineSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = OrderLine
+        fields = [
+            "id", "line_key", "position", "line_item_id", "sku", "name", "image_url", "unit_weight", "weight_unit",
+            "quantity", "unit_price", "upc", "warehouse_location", "options", "is_adjustment", "is_shippable",
+            "product_kind",
+        ]
+        read_only_fields = fields
+
+
+class ShipmentLineSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ShipmentLine
+        fields = ["order_line", "quantity"]
+        read_only_fields = fields
+
+
+class ShipmentSerializer(serializers.ModelSerializer):
+    lines = ShipmentLineSerializer(many=True, read_only=True)
+    created_by = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = Shipment
+        fields = [
+            "id", "order", "carrier", "service", "tracking_number", "tracking_url", "ship_date", "carrier_fee",
+            "notes_to_buyer", "internal_notes", "notify_buyer", "state", "delivered_at", "voided_at",
+            "store_update_state", "created_by", "created_at", "updated_at", "lines",
+        ]
+        read_only_fields = fields
+
+
+class OrderDetailSerializer(serializers.ModelSerializer):
+    lines = OrderLineSerializer(many=True, read_only=True)
+    shipments = ShipmentSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Order
+        fields = [
+            *ORDER_LIST_FIELDS, "phone", "bill_to", "ship_to", "payment_method", "tax_amount", "shipping_amount",
+            "discount_total", "is_gift", "gift_message", "customer_notes", "internal_notes", "custom_field_1",
+            "custom_field_2", "custom_field_3", "requested_warehouse", "source", "notes_to_buyer", "outbound_notes",
+            "lines", "shipments",
+        ]
+        read_only_fields = fields
+
+
+class OrderNotesSerializer(serializers.Serializer):
+    outbound_notes = serializers.CharField(required=False, allow_blank=True, max_length=10_000,
+                                           help_text="Internal notes kept in Outbound.")
+    notes_to_buyer = serializers.CharField(required=False, allow_blank=True, max_length=10_000)
+
+
+class OrderHoldSerializer(serializers.Serializer):
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=200, default="")
+
+
+# --- shipments --------------------------------------------------------------------------------------
+
+
+class ShipmentLineInputSerializer(serializers.Serializer):
+    line = TenantRelatedField(model=OrderLine, help_text="An order line id of this order.")
+    quantity = serializers.IntegerField(min_value=1, max_value=1_000_000)
+
+
+class ShipmentCreateSerializer(serializers.Serializer):
+    order = TenantRelatedField(model=Order)
+    lines = ShipmentLineInputSerializer(many=True, required=False, allow_empty=False,
+                                        help_text="Omit to ship everything left to ship.")
+    carrier = serializers.ChoiceField(choices=Carrier.choices)
+    service = serializers.CharField(required=False, allow_blank=True, max_length=50, default="")
+    tracking_number = serializers.CharField(required=False, allow_blank=True, max_length=50, default="")
+    ship_date = serializers.DateField(required=False, allow_null=True, default=None)
+    carrier_fee = serializers.DecimalField(max_digits=9, decimal_places=2, required=False, allow_null=True,
+                                           default=None, min_value=0)
+    notes_to_buyer = serializers.CharField(required=False, allow_blank=True, allow_null=True, default=None,
+                                           max_length=10_000)
+    internal_notes = serializers.CharField(required=False, allow_blank=True, max_length=10_000, default="")
+    notify_buyer = serializers.BooleanField(required=False, default=True)
+
+    def validate(self, attrs):
+        order = attrs["order"]
+        lines = attrs.get("lines")
+        if lines is not None:
+            wrong = [item["line"].pk for item in lines if item["line"].order_id != order.pk]
+            if wrong:
+                raise serializers.ValidationError({"lines": [f"Line {pk} is not on this order." for pk in wrong]})
+            ids = [item["line"].pk for item in lines]
+            if len(set(ids)) != len(ids):
+                raise serializers.ValidationError({"lines": ["Name each line once."]})
+        return attrs
+
+
+class ShipmentDeliveredSerializer(serializers.Serializer):
+    delivered_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+
+
+class OutboxMessageSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    state = serializers.CharField()
+    attempts = serializers.IntegerField()
+    last_error = serializers.CharField()
+    response_status = serializers.IntegerField(allow_null=True)
+    sent_at = serializers.DateTimeField(allow_null=True)
+    next_attempt_at = serializers.DateTimeField()
+
+
+# --- products ---------------------------------------------------------------------------------------
+
+
+class ProductSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Product
+        fields = ["id", "store", "sku", "name", "weight", "weight_unit", "image_url", "warehouse_location",
+                  "location_set_in_outbound", "kind", "updated_at"]
+        read_only_fields = ["id", "store", "sku", "name", "image_url", "location_set_in_outbound", "kind",
+                            "updated_at"]
+        extra_kwargs = {"weight": {"min_value": 0}}
+
+
+# --- API keys and webhooks --------------------------------------------------------------------------
+
+
+class ApiKeySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ApiKey
+        fields = ["id", "name", "prefix", "read_only", "created_at", "last_used_at", "revoked_at"]
+        read_only_fields = fields
+
+
+class WebhookSubscriptionSerializer(serializers.ModelSerializer):
+    events = serializers.ListField(child=serializers.ChoiceField(choices=WebhookEvent.choices), min_length=1,
+                                   max_length=len(WebhookEvent.values))
+
+    class Meta:
+        model = WebhookSubscription
+        fields = ["id", "url", "events", "description", "is_active", "created_at"]
+        read_only_fields = ["id", "created_at"]
+
+    def validate_url(self, value):
+        from stores.connector.errors import StoreError
+
+        try:
+            return webhook_url_validate(value)
+        except StoreError as exc:
+            raise serializers.ValidationError(exc.message)
+
+    def validate_events(self, value):
+        return sorted(set(value))
+
+
+class WebhookSubscriptionCreatedSerializer(WebhookSubscriptionSerializer):
+    secret = serializers.CharField(read_only=True, help_text="The signing secret. Shown once, now.")
+
+    class Meta(WebhookSubscriptionSerializer.Meta):
+        fields = [*WebhookSubscriptionSerializer.Meta.fields, "secret"]
+
+
+class WebhookDeliverySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = WebhookDelivery
+        fields = ["id", "subscription", "event_id", "event", "payload", "state", "attempts", "response_status",
+                  "response_excerpt", "error", "created_at", "last_attempt_at", "delivered_at"]
+        read_only_fields = fields
+
+
+STATUS_CHOICES = OrderStatus.choices

@@ -1,0 +1,356 @@
+"""The REST API, /api/v1/. Every view scopes to request.tenant through TenantViewSetMixin."""
+
+from __future__ import annotations
+
+from django.db.models import Prefetch
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from orders.models import ImportRun, Order, Product
+from orders.services import import_request, order_set_hold, order_set_notes
+from shipments.models import Shipment, ShipmentLine
+from shipments.services import shipment_create, shipment_mark_delivered, shipment_void, store_update_retry
+from stores.models import Store
+from stores.services import store_create
+
+from . import serializers as s
+from .auth import caller_label, caller_user
+from .base import IdempotentMixin, TenantViewSetMixin
+from .filters import ImportRunFilter, OrderFilter, ProductFilter, ShipmentFilter, WebhookDeliveryFilter
+from .models import WebhookDelivery, WebhookSubscription
+from .services import (
+    product_update,
+    status_mapping_update,
+    store_deactivate,
+    store_update,
+    webhook_send_test,
+    webhook_subscription_create,
+)
+
+STORE_EXAMPLE = OpenApiExample(
+    "A store",
+    value={"name": "Acme Main", "url": "https://shop.example.com", "endpoint_path": "/store/shipstation.aspx",
+           "username": "shipstation-admin", "password": "s3cret", "import_interval_minutes": 15},
+    request_only=True,
+)
+
+
+class ApiViewSet(IdempotentMixin, TenantViewSetMixin, viewsets.GenericViewSet):
+    pass
+
+
+# --- stores -----------------------------------------------------------------------------------------
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List stores", tags=["stores"]),
+    retrieve=extend_schema(summary="Read a store", tags=["stores"]),
+    create=extend_schema(summary="Connect a store", tags=["stores"], request=s.StoreCreateSerializer,
+                         responses={201: s.StoreSerializer}, examples=[STORE_EXAMPLE],
+                         description="The password is write-only: it is encrypted at rest and never returned."),
+    update=extend_schema(summary="Replace a store's settings", tags=["stores"], examples=[STORE_EXAMPLE]),
+    partial_update=extend_schema(summary="Edit a store", tags=["stores"], examples=[OpenApiExample(
+        "Rename", value={"name": "Acme Outlet"}, request_only=True)]),
+)
+class StoreViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
+                   mixins.UpdateModelMixin, ApiViewSet):
+    model = Store
+    serializer_class = s.StoreSerializer
+    write_permission = "manage_stores"
+    ordering_fields = ["name", "created_at", "id"]
+    ordering = ["name", "id"]
+    http_method_names = ["get", "post", "put", "patch", "head", "options"]
+
+    def get_serializer_class(self):
+        return s.StoreCreateSerializer if self.action == "create" else s.StoreSerializer
+
+    def perform_create(self, serializer):
+        data = serializer.validated_data
+        serializer.instance = store_create(
+            tenant=self.request.tenant, name=data["name"], url=data["url"], username=data["username"],
+            password=data["password"], endpoint_path=data.get("endpoint_path"),
+            import_interval_minutes=data.get("import_interval_minutes", 15),
+        )
+
+    def perform_update(self, serializer):
+        store_update(store=serializer.instance, **serializer.validated_data)
+
+    @extend_schema(summary="Deactivate a store", tags=["stores"], request=None, responses={200: s.StoreSerializer},
+                   description="Stops imports; the store and its orders stay readable.")
+    @action(detail=True, methods=["post"])
+    def deactivate(self, request, pk=None):
+        store = store_deactivate(store=self.get_object())
+        return Response(s.StoreSerializer(store, context=self.get_serializer_context()).data)
+
+    @extend_schema(summary="Test the store connection", tags=["stores"], request=None,
+                   responses={200: s.ConnectionResultSerializer},
+                   examples=[OpenApiExample("Wrong password", response_only=True, value={
+                       "ok": False, "outcome": "bad_credentials", "message": "The store refused the username "
+                       "or password."})])
+    @action(detail=True, methods=["post"], url_path="test-connection")
+    def test_connection(self, request, pk=None):
+        from stores.connector import client_for_store
+
+        store = self.get_object()
+        with client_for_store(store) as client:
+            result = client.test_connection()
+        return Response({"ok": result.ok, "outcome": result.outcome.value, "message": result.message})
+
+    @extend_schema(summary="Import now", tags=["stores"], request=None, responses={202: s.ImportRunSerializer},
+                   description="Queues an import of this store and returns its run (the running one if an "
+                               "import is already queued or running).")
+    @action(detail=True, methods=["post"])
+    def refresh(self, request, pk=None):
+        store = self.get_object()
+        run = import_request(store=store, trigger="api", user=caller_user(request))
+        return Response(s.ImportRunSerializer(run).data, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(methods=["GET"], summary="Read a store's status mapping", tags=["stores"],
+                   responses={200: s.StatusMappingSerializer})
+    @extend_schema(methods=["PUT", "PATCH"], summary="Edit a store's status mapping", tags=["stores"],
+                   request=s.StatusMappingSerializer, responses={200: s.StatusMappingSerializer},
+                   description="Each list is comma-separated store statuses; a status may sit in one list only.",
+                   examples=[OpenApiExample("Add a status", request_only=True,
+                                            value={"awaiting_shipment": "Pending, Processing, Ready"})])
+    @action(detail=True, methods=["get", "put", "patch"], url_path="status-mapping",
+            serializer_class=s.StatusMappingSerializer, filter_backends=[], pagination_class=None)
+    def status_mapping(self, request, pk=None):
+        store = self.get_object()
+        mapping = store.status_mapping
+        if request.method == "GET":
+            return Response(s.StatusMappingSerializer(mapping).data)
+        serializer = s.StatusMappingSerializer(mapping, data=request.data, partial=request.method == "PATCH")
+        serializer.is_valid(raise_exception=True)
+        mapping = status_mapping_update(store=store, lists=serializer.validated_data)
+        return Response(s.StatusMappingSerializer(mapping).data)
+
+
+# --- import runs ------------------------------------------------------------------------------------
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List import runs", tags=["imports"]),
+    retrieve=extend_schema(summary="Read an import run and its progress", tags=["imports"], examples=[
+        OpenApiExample("Running", response_only=True, value={
+            "id": 7, "store": 1, "trigger": "api", "state": "running", "pages_done": 3, "pages_total": 10,
+            "progress_percent": 30, "orders_seen": 300, "orders_created": 12, "orders_updated": 4,
+            "orders_unchanged": 284, "skipped": {"no_ship_to": 1}, "skipped_total": 1, "error": ""})]),
+)
+class ImportRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
+    model = ImportRun
+    serializer_class = s.ImportRunSerializer
+    filterset_class = ImportRunFilter
+    ordering_fields = ["queued_at", "id"]
+
+
+# --- orders -----------------------------------------------------------------------------------------
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List orders", tags=["orders"],
+                       description="Filter by store, storefront, status, order number, customer e-mail, "
+                                   "modified and order date ranges. `page_size` up to 500."),
+    retrieve=extend_schema(summary="Read an order with its lines and shipments", tags=["orders"]),
+    partial_update=extend_schema(summary="Edit an order's notes", tags=["orders"], request=s.OrderNotesSerializer,
+                                 responses={200: s.OrderDetailSerializer}, examples=[OpenApiExample(
+                                     "Notes", request_only=True,
+                                     value={"outbound_notes": "Pack with care", "notes_to_buyer": "Thank you!"})]),
+)
+class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
+    model = Order
+    filterset_class = OrderFilter
+    ordering_fields = ["order_date", "modified_at", "number", "order_total", "id"]
+    ordering = ["-order_date", "-id"]
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_serializer_class(self):
+        return s.OrderListSerializer if self.action == "list" else s.OrderDetailSerializer
+
+    def scope(self, queryset):
+        if self.action == "list":
+            return queryset
+        shipments = Shipment.objects.select_related("created_by_user").prefetch_related(
+            Prefetch("lines", queryset=ShipmentLine.objects.order_by("order_line__position", "pk"))
+        )
+        return queryset.prefetch_related("lines", Prefetch("shipments", queryset=shipments))
+
+    def partial_update(self, request, pk=None):
+        order = self.get_object()
+        serializer = s.OrderNotesSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        order_set_notes(order=order, actor=caller_label(request), **serializer.validated_data)
+        return Response(s.OrderDetailSerializer(self.get_object()).data)
+
+    @extend_schema(summary="Put an order on hold", tags=["orders"], request=s.OrderHoldSerializer,
+                   responses={200: s.OrderDetailSerializer},
+                   examples=[OpenApiExample("Hold", request_only=True, value={"reason": "Address check"})])
+    @action(detail=True, methods=["post"])
+    def hold(self, request, pk=None):
+        order = self.get_object()
+        serializer = s.OrderHoldSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        order_set_hold(order=order, hold=True, actor=caller_label(request), reason=serializer.validated_data["reason"])
+        return Response(s.OrderDetailSerializer(self.get_object()).data)
+
+    @extend_schema(summary="Release an order's hold", tags=["orders"], request=None,
+                   responses={200: s.OrderDetailSerializer})
+    @action(detail=True, methods=["post"])
+    def release(self, request, pk=None):
+        order = self.get_object()
+        order_set_hold(order=order, hold=False, actor=caller_label(request))
+        return Response(s.OrderDetailSerializer(self.get_object()).data)
+
+
+# --- shipments --------------------------------------------------------------------------------------
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List shipments", tags=["shipments"]),
+    retrieve=extend_schema(summary="Read a shipment", tags=["shipments"]),
+    create=extend_schema(
+        summary="Create a shipment", tags=["shipments"], request=s.ShipmentCreateSerializer,
+        responses={201: s.ShipmentSerializer},
+        description="The same service as the portal: checks quantities, marks the order shipped when "
+                    "complete, and queues the store update. Send an `Idempotency-Key` to make retries safe.",
+        examples=[OpenApiExample("Two units by UPS", request_only=True, value={
+            "order": 42, "lines": [{"line": 101, "quantity": 2}], "carrier": "UPS", "service": "Ground",
+            "tracking_number": "1Z999AA10123456784", "ship_date": "2026-11-27", "carrier_fee": "8.95"})],
+    ),
+)
+class ShipmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, ApiViewSet):
+    model = Shipment
+    serializer_class = s.ShipmentSerializer
+    filterset_class = ShipmentFilter
+    ordering_fields = ["created_at", "ship_date", "id"]
+
+    def scope(self, queryset):
+        return queryset.select_related("created_by_user").prefetch_related(
+            Prefetch("lines", queryset=ShipmentLine.objects.order_by("order_line__position", "pk"))
+        )
+
+    def create(self, request, *args, **kwargs):
+        serializer = s.ShipmentCreateSerializer(data=request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        lines = {item["line"].pk: item["quantity"] for item in data["lines"]} if data.get("lines") else None
+        shipment = shipment_create(
+            order=data["order"], lines=lines, carrier=data["carrier"], service=data["service"],
+            tracking_number=data["tracking_number"], ship_date=data["ship_date"], carrier_fee=data["carrier_fee"],
+            notes_to_buyer=data["notes_to_buyer"], internal_notes=data["internal_notes"],
+            notify_buyer=data["notify_buyer"], user=caller_user(request),
+            created_by_label=caller_label(request), override_status=False,
+        )
+        shipment = self.get_queryset().get(pk=shipment.pk)
+        return Response(s.ShipmentSerializer(shipment).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(summary="Void a shipment", tags=["shipments"], request=None, responses={200: s.ShipmentSerializer})
+    @action(detail=True, methods=["post"])
+    def void(self, request, pk=None):
+        shipment_void(shipment=self.get_object(), user=caller_user(request), actor=caller_label(request))
+        return Response(s.ShipmentSerializer(self.get_object()).data)
+
+    @extend_schema(summary="Mark a shipment delivered", tags=["shipments"], request=s.ShipmentDeliveredSerializer,
+                   responses={200: s.ShipmentSerializer}, examples=[OpenApiExample(
+                       "Delivered", request_only=True, value={"delivered_at": "2026-11-29T14:05:00Z"})])
+    @action(detail=True, methods=["post"], url_path="mark-delivered")
+    def mark_delivered(self, request, pk=None):
+        shipment = self.get_object()
+        serializer = s.ShipmentDeliveredSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        shipment_mark_delivered(shipment=shipment, delivered_at=serializer.validated_data["delivered_at"],
+                                actor=caller_label(request))
+        return Response(s.ShipmentSerializer(self.get_object()).data)
+
+    @extend_schema(summary="Retry the store update now", tags=["shipments"], request=None,
+                   responses={200: s.OutboxMessageSerializer},
+                   description="Gives a failed or waiting store update a fresh set of attempts and sends it.")
+    @action(detail=True, methods=["post"], url_path="retry-store-update")
+    def retry_store_update(self, request, pk=None):
+        message = store_update_retry(shipment=self.get_object())
+        return Response(s.OutboxMessageSerializer(message).data)
+
+
+# --- products ---------------------------------------------------------------------------------------
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List products", tags=["products"]),
+    retrieve=extend_schema(summary="Read a product", tags=["products"]),
+    partial_update=extend_schema(
+        summary="Set a product's warehouse location or weight", tags=["products"],
+        description="A location set here is marked as set in Outbound (kept across imports unless the store "
+                    "settings let the store overwrite it).",
+        examples=[OpenApiExample("Location", request_only=True, value={"warehouse_location": "A-12-3"})]),
+)
+class ProductViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.UpdateModelMixin, ApiViewSet):
+    model = Product
+    serializer_class = s.ProductSerializer
+    filterset_class = ProductFilter
+    ordering_fields = ["sku", "updated_at", "id"]
+    http_method_names = ["get", "patch", "head", "options"]
+
+    def perform_update(self, serializer):
+        data = serializer.validated_data
+        serializer.instance = product_update(
+            product=serializer.instance, warehouse_location=data.get("warehouse_location"),
+            weight=data.get("weight"), set_weight="weight" in data, weight_unit=data.get("weight_unit"),
+        )
+
+
+# --- webhooks ---------------------------------------------------------------------------------------
+
+WEBHOOK_EXAMPLE = OpenApiExample("Shipments", request_only=True, value={
+    "url": "https://erp.example.com/hooks/outbound", "events": ["shipment.created", "shipment.delivered"]})
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List webhook subscriptions", tags=["webhooks"]),
+    retrieve=extend_schema(summary="Read a webhook subscription", tags=["webhooks"]),
+    create=extend_schema(summary="Subscribe a URL to events", tags=["webhooks"],
+                         responses={201: s.WebhookSubscriptionCreatedSerializer}, examples=[WEBHOOK_EXAMPLE],
+                         description="The response carries the signing secret, once. See WEBHOOKS.md to verify."),
+    update=extend_schema(summary="Replace a webhook subscription", tags=["webhooks"], examples=[WEBHOOK_EXAMPLE]),
+    partial_update=extend_schema(summary="Edit a webhook subscription", tags=["webhooks"], examples=[
+        OpenApiExample("Pause", request_only=True, value={"is_active": False})]),
+    destroy=extend_schema(summary="Delete a webhook subscription", tags=["webhooks"]),
+)
+class WebhookSubscriptionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
+                                 mixins.UpdateModelMixin, mixins.DestroyModelMixin, ApiViewSet):
+    model = WebhookSubscription
+    serializer_class = s.WebhookSubscriptionSerializer
+    write_permission = "manage_api_keys"
+    ordering_fields = ["created_at", "id"]
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        subscription, secret = webhook_subscription_create(
+            tenant=request.tenant, user=caller_user(request), **serializer.validated_data
+        )
+        data = s.WebhookSubscriptionSerializer(subscription).data
+        return Response({**data, "secret": secret}, status=status.HTTP_201_CREATED)
+
+    @extend_schema(summary="Send a test event", tags=["webhooks"], request=None,
+                   responses={202: s.WebhookDeliverySerializer},
+                   description="Queues a `ping` event to this URL through the same outbox as real events.")
+    @action(detail=True, methods=["post"])
+    def test(self, request, pk=None):
+        delivery = webhook_send_test(subscription=self.get_object())
+        delivery.refresh_from_db()
+        return Response(s.WebhookDeliverySerializer(delivery).data, status=status.HTTP_202_ACCEPTED)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="The webhook delivery log", tags=["webhooks"]),
+    retrieve=extend_schema(summary="Read one webhook delivery", tags=["webhooks"]),
+)
+class WebhookDeliveryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
+    model = WebhookDelivery
+    serializer_class = s.WebhookDeliverySerializer
+    filterset_class = WebhookDeliveryFilter
+    ordering_fields = ["created_at", "id"]
+
+
+__all__ = ["OpenApiResponse"]

@@ -1,0 +1,106 @@
+import pytest
+
+from orders.models import ImportRun
+from stores.models import Store
+
+STORE = {"name": "New", "url": "https://new.example.com", "username": "ss", "password": "pw-1"}
+
+
+def test_create_store_never_returns_the_password(api_a, tenant_a):
+    response = api_a.post("/api/v1/stores/", STORE, format="json")
+    assert response.status_code == 201, response.json()
+    assert "password" not in response.json() and response.json()["has_password"]
+    store = Store.objects.get(pk=response.json()["id"])
+    assert store.tenant == tenant_a and store.get_password() == "pw-1" and "pw-1" not in store.password_encrypted
+
+
+def test_create_store_requires_a_password(api_a):
+    response = api_a.post("/api/v1/stores/", {**STORE, "password": ""}, format="json")
+    assert response.status_code == 400 and "password" in response.json()["error"]["details"]
+
+
+def test_store_url_is_checked(api_a, settings):
+    settings.ALLOW_PRIVATE_STORE_HOSTS = False
+    response = api_a.post("/api/v1/stores/", {**STORE, "url": "http://127.0.0.1/"}, format="json")
+    assert response.status_code == 400 and "url" in response.json()["error"]["details"]
+
+
+def test_update_store_and_password(api_a, store_a):
+    response = api_a.patch(f"/api/v1/stores/{store_a.pk}/", {"name": "Renamed", "password": "new"}, format="json")
+    assert response.status_code == 200
+    store_a.refresh_from_db()
+    assert store_a.name == "Renamed" and store_a.get_password() == "new"
+
+
+def test_deactivate_store(api_a, store_a):
+    assert api_a.post(f"/api/v1/stores/{store_a.pk}/deactivate/").json()["is_active"] is False
+
+
+def test_refresh_returns_the_import_run(api_a, store_a, monkeypatch):
+    monkeypatch.setattr("orders.tasks.enqueue_import", lambda run_id: None)
+    response = api_a.post(f"/api/v1/stores/{store_a.pk}/refresh/")
+    assert response.status_code == 202
+    run = ImportRun.objects.get(pk=response.json()["id"])
+    assert run.store == store_a and run.trigger == "api"
+
+
+def test_test_connection_reports_the_outcome(api_a, tenant_a, sandbox):
+    from tests.factories import make_store
+
+    store = make_store(tenant_a, url=sandbox.base_url, username=sandbox.username, password="wrong-password",
+                       endpoint_path=sandbox.endpoint_url[len(sandbox.base_url):])
+    body = api_a.post(f"/api/v1/stores/{store.pk}/test-connection/").json()
+    assert body["ok"] is False and body["outcome"] == "bad_credentials"
+
+
+def test_status_mapping_read_and_update(api_a, store_a):
+    url = f"/api/v1/stores/{store_a.pk}/status-mapping/"
+    assert "awaiting_shipment" in api_a.get(url).json()
+    response = api_a.patch(url, {"on_hold": "Hold, Fraud Review"}, format="json")
+    assert response.status_code == 200 and response.json()["on_hold"] == "Hold, Fraud Review"
+
+
+def test_status_mapping_refuses_a_status_in_two_lists(api_a, store_a):
+    mapping = store_a.status_mapping
+    taken = mapping.awaiting_shipment.split(",")[0].strip()
+    url = f"/api/v1/stores/{store_a.pk}/status-mapping/"
+    response = api_a.patch(url, {"on_hold": taken}, format="json")
+    assert response.status_code == 400
+    mapping.refresh_from_db()
+    assert taken not in mapping.on_hold
+
+
+@pytest.mark.parametrize("method,suffix", [
+    ("get", ""), ("patch", ""), ("put", ""), ("post", "deactivate/"), ("post", "test-connection/"),
+    ("post", "refresh/"), ("get", "status-mapping/"), ("patch", "status-mapping/"),
+])
+def test_outsider_gets_404(api_b, store_a, method, suffix):
+    response = getattr(api_b, method)(f"/api/v1/stores/{store_a.pk}/{suffix}", {}, format="json")
+    assert response.status_code == 404
+
+
+@pytest.mark.parametrize("method,suffix", [
+    ("patch", ""), ("post", "deactivate/"), ("post", "test-connection/"), ("post", "refresh/"),
+    ("patch", "status-mapping/"),
+])
+def test_read_only_key_cannot_write(api_a_read, store_a, method, suffix):
+    response = getattr(api_a_read, method)(f"/api/v1/stores/{store_a.pk}/{suffix}", {"name": "x"}, format="json")
+    assert response.status_code == 403
+    store_a.refresh_from_db()
+    assert store_a.is_active and store_a.name == "Acme Main"
+
+
+def test_read_only_key_cannot_create_a_store(api_a_read, tenant_a):
+    assert api_a_read.post("/api/v1/stores/", STORE, format="json").status_code == 403
+    assert not Store.objects.filter(name="New").exists()
+
+
+def test_member_cannot_manage_stores(client, tenant_a, store_a):
+    from stores.models import Role
+    from tests.factories import make_member, make_user
+
+    mo = make_user("mo")
+    make_member(tenant_a, mo, Role.MEMBER)
+    client.force_login(mo)
+    response = client.post(f"/api/v1/stores/{store_a.pk}/deactivate/")
+    assert response.status_code == 403

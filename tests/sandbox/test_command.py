@@ -1,0 +1,38 @@
+"""`manage.py sandbox_store` prints its one line once it accepts connections, then serves until SIGTERM."""
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parents[2]
+LINE = re.compile(r"^Sandbox AmeriCommerce store: (http://\S+) username=(\S+) password=(\S+)$")
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_command_prints_its_line_and_serves_until_terminated():
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings_test"}
+    process = subprocess.Popen(
+        [sys.executable, "manage.py", "sandbox_store", "--port", str(_free_port()), "--orders", "50", "--seed", "1"],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+    )
+    try:
+        match = LINE.match(process.stdout.readline().strip())
+        assert match, "no start-up line"
+        url, username, password = match.groups()
+        params = {"action": "export", "start_date": "01/01/2000 00:00", "end_date": "12/31/2099 23:59"}
+        response = requests.get(url, params=params, auth=(username, password), timeout=10)
+        assert response.status_code == 200 and response.content.count(b"<Order>") == 50
+    finally:
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=10) == 0

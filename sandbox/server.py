@@ -59,6 +59,8 @@ class _HTTPServer(ThreadingHTTPServer):
     sandbox: SandboxServer
 
     def __init__(self, address: tuple[str, int]) -> None:
+        if ":" in address[0]:
+            self.address_family = socket.AF_INET6
         self._connections: set[socket.socket] = set()
         self._conn_lock = threading.Lock()
         super().__init__(address, _Handler)
@@ -127,7 +129,8 @@ class _Handler(BaseHTTPRequestHandler):
                     return b"".join(chunks)
                 chunks.append(self.rfile.read(size))
                 self.rfile.readline()
-        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.headers.get("Content-Length") or "0"
+        length = int(raw) if raw.strip().isdigit() else 0
         return self.rfile.read(length) if length > 0 else b""
 
     def _send(
@@ -350,8 +353,7 @@ class SandboxServer:
 
     @property
     def requests_served(self) -> dict[str, int]:
-        with self.store._lock:
-            return dict(self.store.requests)
+        return self.store.request_counts()
 
     def start(self) -> SandboxServer:
         self._thread = threading.Thread(

@@ -269,6 +269,8 @@ class SandboxStore:
 
         Deterministic given the seed and how many times `mutate` was called before.
         """
+        if change < 0 or add < 0:
+            raise ValueError("change and add must be >= 0")
         with self._lock:
             self._mutations += 1
             rng = random.Random(f"{self.seed}:mutation:{self._mutations}")
@@ -364,6 +366,10 @@ class SandboxStore:
             for key in keys:
                 self.requests[key] += 1
 
+    def request_counts(self) -> dict[str, int]:
+        with self._lock:
+            return dict(self.requests)
+
     # --- truth ----------------------------------------------------------------------------------
 
     def truth(self, include_orders: bool = True) -> dict[str, Any]:
@@ -384,7 +390,7 @@ class SandboxStore:
                 "products": [p.as_dict() for p in self.products],
                 "shipnotify_log": dict(self.shipnotify_log),
                 "faults": self.faults.describe(),
-                "requests": dict(self.requests),
+                "requests": self.request_counts(),
             }
             if include_orders:
                 orders = []

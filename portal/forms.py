@@ -1,0 +1,183 @@
+"""Portal forms. Labels and errors in plain words, ready for translation."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from orders.models import OrderStatus
+from shipments.models import Carrier
+from stores.models import DEFAULT_ENDPOINT_PATH, Role, Store, StoreSettings
+
+
+class ConnectStoreForm(forms.Form):
+    name = forms.CharField(label=_("Store name"), max_length=200,
+                           help_text=_("How the store is called in Outbound, e.g. “Acme US”."))
+    url = forms.URLField(label=_("Store URL"), max_length=500, assume_scheme="https",
+                         help_text=_("The address of your AmeriCommerce site, e.g. https://shop.example.com"))
+    username = forms.CharField(label=_("Username"), max_length=200,
+                               help_text=_("The administrator user you created in step 3."))
+    password = forms.CharField(label=_("Password"), strip=False,
+                               widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}))
+    endpoint_path = forms.CharField(label=_("XML endpoint path"), max_length=300, initial=DEFAULT_ENDPOINT_PATH,
+                                    help_text=_("Only change this if your store's ShipStation page lives elsewhere."))
+
+    def unsaved_store(self) -> Store:
+        data = self.cleaned_data
+        store = Store(name=data["name"], url=data["url"], username=data["username"],
+                      endpoint_path=data["endpoint_path"] or DEFAULT_ENDPOINT_PATH)
+        store.set_password(data["password"])
+        return store
+
+
+class ImportSinceForm(forms.Form):
+    since = forms.DateField(label=_("Import orders modified since"),
+                            widget=forms.DateInput(attrs={"type": "date"}),
+                            help_text=_("The first import fetches every order changed in the store since this day."))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["since"].initial = (timezone.now() - dt.timedelta(days=30)).date()
+
+    def clean_since(self):
+        since = self.cleaned_data["since"]
+        if since > timezone.now().date():
+            raise forms.ValidationError(_("Pick a day in the past."))
+        return since
+
+    def since_datetime(self) -> dt.datetime:
+        return dt.datetime.combine(self.cleaned_data["since"], dt.time.min, tzinfo=dt.UTC)
+
+
+class StoreConnectionForm(forms.ModelForm):
+    password = forms.CharField(
+        label=_("Password"), required=False, strip=False,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
+        help_text=_("Write-only: we never show it. Leave blank to keep the current password."),
+    )
+
+    class Meta:
+        model = Store
+        fields = ["name", "url", "endpoint_path", "username", "password", "import_interval_minutes", "is_active"]
+        labels = {"name": _("Store name"), "url": _("Store URL"), "endpoint_path": _("XML endpoint path"),
+                  "username": _("Username"), "import_interval_minutes": _("Import every (minutes)"),
+                  "is_active": _("Import on schedule")}
+
+    def save(self, commit: bool = True) -> Store:
+        store = super().save(commit=False)
+        if self.cleaned_data.get("password"):
+            store.set_password(self.cleaned_data["password"])
+        if commit:
+            store.save()
+        return store
+
+
+class BrandingForm(forms.ModelForm):
+    class Meta:
+        model = StoreSettings
+        fields = ["company_name", "logo_url", "accent_colour", "website", "phone", "reply_to"]
+        labels = {"company_name": _("Company name"), "logo_url": _("Logo URL"), "accent_colour": _("Accent colour"),
+                  "website": _("Website"), "phone": _("Phone"), "reply_to": _("Reply-to address")}
+        widgets = {"accent_colour": forms.TextInput(attrs={"type": "color"})}
+
+
+class NotificationsForm(forms.ModelForm):
+    class Meta:
+        model = StoreSettings
+        fields = ["send_shipment_confirmation", "send_delivery_notice", "copy_to_merchant"]
+        labels = {"send_shipment_confirmation": _("Send shipment confirmation e-mails"),
+                  "send_delivery_notice": _("Send delivery notice e-mails"),
+                  "copy_to_merchant": _("Send a blind copy to")}
+
+
+class ProductHandlingForm(forms.ModelForm):
+    class Meta:
+        model = StoreSettings
+        fields = ["store_location_overwrites", "default_weight_unit"]
+        labels = {"store_location_overwrites": _("The store's warehouse location overwrites the one set in Outbound"),
+                  "default_weight_unit": _("Default weight unit")}
+
+
+class UnmappedAddForm(forms.Form):
+    outbound_status = forms.ChoiceField(label=_("Map to"), choices=OrderStatus.choices)
+
+
+class OrderFilterForm(forms.Form):
+    q = forms.CharField(label=_("Search"), required=False,
+                        widget=forms.TextInput(attrs={"placeholder": _("Order number, customer, e-mail or SKU"),
+                                                      "type": "search"}))
+    store = forms.TypedChoiceField(label=_("Store"), required=False, coerce=int, empty_value=None)
+    storefront = forms.TypedChoiceField(label=_("Storefront"), required=False, coerce=int, empty_value=None)
+    date_from = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, stores=(), storefronts=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["store"].choices = [("", _("All stores"))] + [(s.pk, s.name) for s in stores]
+        self.fields["storefront"].choices = [("", _("All storefronts"))] + [
+            (f.pk, f"{f.store.name} · {f.name}") for f in storefronts
+        ]
+
+
+class ShipForm(forms.Form):
+    carrier = forms.ChoiceField(label=_("Carrier"), choices=Carrier.choices)
+    service = forms.CharField(label=_("Service"), max_length=100,
+                              widget=forms.TextInput(attrs={"placeholder": _("e.g. Priority Mail")}))
+    tracking_number = forms.CharField(label=_("Tracking number"), max_length=100)
+    ship_date = forms.DateField(label=_("Ship date"), widget=forms.DateInput(attrs={"type": "date"}))
+    carrier_fee = forms.DecimalField(label=_("Carrier fee"), min_value=0, max_digits=10, decimal_places=2,
+                                     required=False, initial=0)
+    notes_to_buyer = forms.CharField(label=_("Notes to the buyer"), required=False,
+                                     widget=forms.Textarea(attrs={"rows": 3}),
+                                     help_text=_("Sent to the store with the shipment update."))
+    notify_buyer = forms.BooleanField(label=_("E-mail the buyer a shipment confirmation"), required=False,
+                                      initial=True)
+
+    def __init__(self, *args, lines=(), remaining=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["ship_date"].initial = timezone.now().date()
+        self.lines = list(lines)
+        remaining = remaining or {}
+        self.line_fields = []
+        for line in self.lines:
+            left = remaining.get(line.pk, line.quantity)
+            name = f"qty_{line.pk}"
+            self.fields[name] = forms.IntegerField(
+                label=_("Quantity of %(sku)s") % {"sku": line.sku or line.name}, min_value=0, max_value=max(left, 0),
+                initial=max(left, 0), required=False,
+                error_messages={"max_value": _("Only %(left)s left to ship on this line.") % {"left": left}},
+            )
+            self.line_fields.append((line, self[name], left))
+
+    def clean_ship_date(self):
+        day = self.cleaned_data["ship_date"]
+        if day > timezone.now().date() + dt.timedelta(days=7):
+            raise forms.ValidationError(_("The ship date is more than a week away; check the date."))
+        return day
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.lines and not any(cleaned.get(f"qty_{line.pk}") for line in self.lines):
+            raise forms.ValidationError(_("Choose at least one item to ship."))
+        return cleaned
+
+    def line_quantities(self) -> dict[int, int]:
+        return {line.pk: q for line in self.lines if (q := self.cleaned_data.get(f"qty_{line.pk}"))}
+
+
+class InviteForm(forms.Form):
+    email = forms.EmailField(label=_("E-mail address"))
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices, initial=Role.MEMBER)
+
+
+class RoleForm(forms.Form):
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
+
+
+class ApiKeyForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=100,
+                           widget=forms.TextInput(attrs={"placeholder": _("e.g. Warehouse WMS")}))
+    read_only = forms.BooleanField(label=_("Read-only (cannot post shipments or start imports)"), required=False)

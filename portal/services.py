@@ -1,0 +1,56 @@
+"""Writes the portal owns: inviting, re-roling and removing members."""
+
+from __future__ import annotations
+
+import secrets
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.forms import PasswordResetForm
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from stores.models import Membership, Role, Tenant
+
+
+@transaction.atomic
+def member_invite(*, tenant: Tenant, email: str, role: str, request=None) -> Membership:
+    """Add a person to a tenant; a new user gets a password-reset e-mail as the invitation."""
+    User = get_user_model()
+    email = email.strip().lower()
+    user = User.objects.filter(email__iexact=email).first()
+    if user is None:
+        user = User.objects.create_user(username=email[:150], email=email, password=secrets.token_urlsafe(32))
+    if Membership.objects.for_tenant(tenant).filter(user=user).exists():
+        raise ValidationError(f"{email} is already a member.")
+    membership = Membership.objects.create(tenant=tenant, user=user, role=role)
+    form = PasswordResetForm({"email": email})
+    if form.is_valid():
+        transaction.on_commit(lambda: form.save(
+            request=request, use_https=bool(request and request.is_secure()),
+            subject_template_name="registration/invitation_subject.txt",
+            email_template_name="registration/invitation_email.txt",
+            extra_email_context={"tenant": tenant},
+        ))
+    return membership
+
+
+def _owners_left(tenant: Tenant, without: Membership) -> int:
+    return Membership.objects.for_tenant(tenant).filter(role=Role.OWNER).exclude(pk=without.pk).count()
+
+
+def member_set_role(*, membership: Membership, role: str, by: Membership) -> Membership:
+    if (membership.role == Role.OWNER or role == Role.OWNER) and not by.can("manage_owners"):
+        raise ValidationError("Only an owner can make or change an owner.")
+    if membership.role == Role.OWNER and role != Role.OWNER and not _owners_left(membership.tenant, membership):
+        raise ValidationError("A workspace needs at least one owner.")
+    membership.role = role
+    membership.save(update_fields=["role"])
+    return membership
+
+
+def member_remove(*, membership: Membership, by: Membership) -> None:
+    if membership.role == Role.OWNER and not by.can("manage_owners"):
+        raise ValidationError("Only an owner can remove an owner.")
+    if membership.role == Role.OWNER and not _owners_left(membership.tenant, membership):
+        raise ValidationError("A workspace needs at least one owner.")
+    membership.delete()

@@ -1,0 +1,30 @@
+from django import template
+from django.utils.html import format_html
+
+register = template.Library()
+
+BADGE_TONES = {
+    "awaiting_payment": "amber", "awaiting_shipment": "blue", "on_hold": "grey", "shipped": "green",
+    "cancelled": "red", "queued": "grey", "running": "blue", "succeeded": "green", "failed": "red",
+    "pending": "amber", "sending": "blue", "sent": "green", "delivered": "green", "voided": "red",
+}
+
+
+@register.filter
+def can(membership, permission):
+    return bool(membership) and membership.can(permission)
+
+
+@register.simple_tag
+def badge(code, label=None):
+    return format_html('<span class="badge badge-{}">{}</span>', BADGE_TONES.get(str(code), "grey"), label or code)
+
+
+@register.filter
+def get_item(mapping, key):
+    return (mapping or {}).get(key)
+
+
+@register.filter
+def humanize_key(value):
+    return str(value).replace("_", " ").capitalize()

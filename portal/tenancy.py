@@ -1,0 +1,80 @@
+"""How a portal request finds its tenant, and the helpers that fetch tenant-owned objects.
+
+The tenant lives in the session ("tenant_id") and is only ever honoured when the user holds a
+membership in it; every object is then fetched through `for_tenant`, so an outsider gets 404 —
+never a hint that the object exists. (healthchecks `_get_check_for_user`)
+"""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import render
+
+from orders import selectors as order_selectors
+from stores import selectors as store_selectors
+from stores.models import Membership, Store, Tenant
+
+SESSION_KEY = "tenant_id"
+
+
+def get_tenant_and_membership(request) -> tuple[Tenant, Membership]:
+    """The tenant the user works in now and their membership there; 404 when they have none."""
+    memberships = store_selectors.memberships_for_user(request.user)
+    if not memberships:
+        raise Http404("You are not a member of any workspace.")
+    wanted = request.session.get(SESSION_KEY)
+    for membership in memberships:
+        if membership.tenant_id == wanted:
+            break
+    else:
+        membership = memberships[0]
+        request.session[SESSION_KEY] = membership.tenant_id
+    request.memberships = memberships
+    return membership.tenant, membership
+
+
+def portal_view(permission: str = "view"):
+    """Login required; sets request.tenant / request.membership; 403 without `permission`."""
+
+    def decorator(view):
+        @login_required
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            try:
+                tenant, membership = get_tenant_and_membership(request)
+            except Http404:
+                return render(request, "portal/no_workspace.html", status=404)
+            request.tenant, request.membership = tenant, membership
+            if not membership.can(permission):
+                raise PermissionDenied("Your role does not allow this.")
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+def get_store_for_user(request, pk) -> Store:
+    return store_selectors.store_get(tenant=request.tenant, pk=pk)
+
+
+def get_order_for_user(request, pk):
+    return order_selectors.order_get(tenant=request.tenant, pk=pk)
+
+
+def get_import_run_for_user(request, store: Store, pk):
+    run = order_selectors.import_run_get(tenant=request.tenant, pk=pk)
+    if run.store_id != store.pk:
+        raise Http404("No such import run.")
+    return run
+
+
+def get_membership_for_user(request, pk) -> Membership:
+    try:
+        return Membership.objects.for_tenant(request.tenant).select_related("user").get(pk=pk)
+    except (Membership.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such member.")

@@ -1,0 +1,76 @@
+"""The dashboard and the tenant switcher."""
+
+from __future__ import annotations
+
+from django.db.models import Count, Max
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from orders.models import ImportRun, ImportState, Order, OrderStatus
+from orders.selectors import unmapped_status_list
+from shipments.models import OutboxState, Shipment
+from stores.selectors import store_list
+
+from ..tenancy import SESSION_KEY, portal_view
+
+
+@portal_view()
+def dashboard(request):
+    tenant = request.tenant
+    stores = list(store_list(tenant=tenant))
+    counts: dict[int, dict[str, int]] = {s.pk: {} for s in stores}
+    for row in Order.objects.for_tenant(tenant).values("store_id", "status").annotate(n=Count("id")):
+        counts.setdefault(row["store_id"], {})[row["status"]] = row["n"]
+    last_runs: dict[int, ImportRun] = {}
+    latest = ImportRun.objects.for_tenant(tenant).values("store_id").annotate(last=Max("id")).values("last")
+    for run in ImportRun.objects.filter(pk__in=latest):
+        last_runs[run.store_id] = run
+    rows = []
+    for store in stores:
+        per_status = counts.get(store.pk, {})
+        rows.append({
+            "store": store,
+            "counts": [(code, label, per_status.get(code, 0)) for code, label in OrderStatus.choices],
+            "total": sum(per_status.values()),
+            "last_run": last_runs.get(store.pk),
+        })
+    totals = [(code, label, sum(c.get(code, 0) for c in counts.values())) for code, label in OrderStatus.choices]
+    failed_runs = list(ImportRun.objects.for_tenant(tenant).filter(state=ImportState.FAILED)
+                       .select_related("store").order_by("-queued_at")[:5])
+    attention_stores = [s for s in stores if s.needs_attention]
+    return render(request, "portal/dashboard.html", {
+        "rows": rows,
+        "totals": totals,
+        "failed_runs": failed_runs,
+        "attention_stores": attention_stores,
+        "failed_updates": _failed_store_updates(tenant),
+        "unmapped": list(unmapped_status_list(tenant=tenant)[:10]),
+        "nav": "dashboard",
+    })
+
+
+def _failed_store_updates(tenant):
+    return list(
+        Shipment.objects.for_tenant(tenant)
+        .filter(store_update_state=OutboxState.FAILED)
+        .select_related("order", "order__store")
+        .order_by("-created_at")[:10]
+    )
+
+
+@portal_view()
+@require_POST
+def tenant_switch(request):
+    wanted = request.POST.get("tenant_id")
+    for membership in request.memberships:
+        if str(membership.tenant_id) == str(wanted):
+            request.session[SESSION_KEY] = membership.tenant_id
+            break
+    else:
+        raise Http404("No such workspace.")
+    target = request.POST.get("next") or "/"
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = "/"
+    return redirect(target)

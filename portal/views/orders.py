@@ -1,0 +1,179 @@
+"""Orders: the list (tabs per status, search, filters, pagination), the order page, shipping.
+
+The list never counts the filtered set: it fetches one row more than a page to know whether a next
+page exists, so the first page costs the same queries for a thousand orders or a million. The tab
+counts are one GROUP BY over the tenant's orders.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from orders.models import OrderStatus
+from orders.selectors import order_list as select_orders
+from orders.selectors import order_status_counts
+from stores.models import Storefront
+from stores.selectors import store_list
+
+from ..forms import OrderFilterForm, ShipForm
+from ..tenancy import get_order_for_user, portal_view
+
+PAGE_SIZE = 50
+
+
+@portal_view()
+def order_list(request):
+    tenant = request.tenant
+    stores = list(store_list(tenant=tenant))
+    storefronts = list(Storefront.objects.for_tenant(tenant).select_related("store").order_by("store__name", "name"))
+    form = OrderFilterForm(request.GET or None, stores=stores, storefronts=storefronts)
+    filters = form.cleaned_data if form.is_valid() else {}
+    status = request.GET.get("status") or ""
+    if status and status not in OrderStatus.values:
+        status = ""
+    qs = select_orders(tenant=tenant, status=status or None, store_id=filters.get("store"),
+                       storefront_id=filters.get("storefront"), search=filters.get("q") or "")
+    if filters.get("date_from"):
+        qs = qs.filter(order_date__gte=dt.datetime.combine(filters["date_from"], dt.time.min, tzinfo=dt.UTC))
+    if filters.get("date_to"):
+        qs = qs.filter(order_date__lt=dt.datetime.combine(filters["date_to"] + dt.timedelta(days=1), dt.time.min,
+                                                          tzinfo=dt.UTC))
+    try:
+        page = max(1, int(request.GET.get("page", 1)))
+    except ValueError:
+        page = 1
+    start = (page - 1) * PAGE_SIZE
+    rows = list(qs.order_by("-order_date", "-id")[start:start + PAGE_SIZE + 1])
+    has_next = len(rows) > PAGE_SIZE
+    rows = rows[:PAGE_SIZE]
+    counts = order_status_counts(tenant=tenant)
+    tabs = [("", _("All"), sum(counts.values()))] + [
+        (code, label, counts.get(code, 0)) for code, label in OrderStatus.choices
+    ]
+    query = request.GET.copy()
+    query.pop("page", None)
+    query_no_status = query.copy()
+    query_no_status.pop("status", None)
+    return render(request, "portal/orders/list.html", {
+        "form": form, "orders": rows, "tabs": tabs, "status": status, "page": page, "has_next": has_next,
+        "has_prev": page > 1, "query": query.urlencode(), "query_no_status": query_no_status.urlencode(),
+        "nav": "orders",
+    })
+
+
+def _shipped_quantities(order) -> dict[int, int]:
+    from django.db.models import Sum
+
+    from shipments.models import ShipmentLine, ShipmentState
+
+    rows = (ShipmentLine.objects.filter(shipment__order=order).exclude(shipment__state=ShipmentState.VOIDED)
+            .values("order_line_id").annotate(n=Sum("quantity")))
+    return {row["order_line_id"]: row["n"] for row in rows}
+
+
+def _shippable_lines(order):
+    return [line for line in order.lines.all() if line.is_shippable and not line.is_adjustment]
+
+
+@portal_view()
+def order_detail(request, pk):
+    order = get_order_for_user(request, pk)
+    from shipments.models import Shipment
+
+    lines = list(order.lines.all())
+    shipments = list(Shipment.objects.for_tenant(request.tenant).filter(order=order)
+                     .prefetch_related("lines__order_line").select_related("created_by_user"))
+    shipped = _shipped_quantities(order)
+    return render(request, "portal/orders/detail.html", {
+        "order": order,
+        "lines": [line for line in lines if not line.is_adjustment],
+        "adjustments": [line for line in lines if line.is_adjustment],
+        "events": list(order.events.all()),
+        "shipments": shipments,
+        "shipped": shipped,
+        "can_ship": request.membership.can("ship"),
+        "nav": "orders",
+    })
+
+
+@portal_view("ship")
+def order_ship(request, pk):
+    order = get_order_for_user(request, pk)
+    lines = _shippable_lines(order)
+    shipped = _shipped_quantities(order)
+    remaining = {line.pk: line.quantity - shipped.get(line.pk, 0) for line in lines}
+    if request.method == "POST":
+        form = ShipForm(request.POST, lines=lines, remaining=remaining)
+        if form.is_valid():
+            from shipments.services import shipment_create
+
+            data = form.cleaned_data
+            try:
+                shipment_create(
+                    order=order,
+                    carrier=data["carrier"],
+                    service=data["service"],
+                    tracking_number=data["tracking_number"],
+                    ship_date=data["ship_date"],
+                    carrier_fee=data.get("carrier_fee"),
+                    notes_to_buyer=data.get("notes_to_buyer") or "",
+                    notify_buyer=data["notify_buyer"],
+                    lines=form.line_quantities(),
+                    user=request.user,
+                )
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                messages.success(request, _("Shipment recorded. The store is being updated."))
+                return redirect("portal:order_detail", order.pk)
+    else:
+        form = ShipForm(lines=lines, remaining=remaining, initial={"notes_to_buyer": order.notes_to_buyer})
+    return render(request, "portal/orders/ship.html", {"order": order, "form": form, "nav": "orders"})
+
+
+def _shipment_action(request, pk, action):
+    from shipments import services
+    from shipments.models import Shipment
+
+    try:
+        shipment = Shipment.objects.for_tenant(request.tenant).select_related("order").get(pk=pk)
+    except (Shipment.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such shipment.")
+    try:
+        if action == "retry":
+            services.store_update_retry(shipment=shipment)
+            messages.success(request, _("The store update is being sent again."))
+        elif action == "deliver":
+            services.shipment_mark_delivered(shipment=shipment, actor=request.user.get_username())
+            messages.success(request, _("Marked as delivered."))
+        elif action == "void":
+            services.shipment_void(shipment=shipment, user=request.user)
+            messages.success(request, _("Shipment voided."))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect("portal:order_detail", shipment.order_id)
+
+
+@portal_view("ship")
+@require_POST
+def shipment_retry(request, pk):
+    return _shipment_action(request, pk, "retry")
+
+
+@portal_view("ship")
+@require_POST
+def shipment_deliver(request, pk):
+    return _shipment_action(request, pk, "deliver")
+
+
+@portal_view("ship")
+@require_POST
+def shipment_void(request, pk):
+    return _shipment_action(request, pk, "void")

@@ -1,0 +1,261 @@
+"""Stores: the connect-store wizard, the store settings page, imports and their live progress.
+
+Wizard (the brief's seven steps): 1–4 happen inside AmeriCommerce and are explained on the first
+page; 5–6 are the connection form with "Test connection"; 7 is the status mapping. Nothing is saved
+until the connection test says OK, and the password never sits in the session in clear: between
+steps it is kept as a Fernet token (stores.crypto), the same as at rest.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from orders.models import ImportRun, ImportState, UnmappedStatus
+from orders.selectors import import_run_list, unmapped_status_list
+from orders.services import import_request
+from stores import crypto
+from stores.connector import ConnectionOutcome, StoreClient
+from stores.forms import StatusMappingForm
+from stores.models import StatusMapping, StoreSettings
+from stores.selectors import store_list
+from stores.services import store_create
+
+from ..forms import (
+    BrandingForm,
+    ConnectStoreForm,
+    ImportSinceForm,
+    NotificationsForm,
+    ProductHandlingForm,
+    StoreConnectionForm,
+    UnmappedAddForm,
+)
+from ..tenancy import get_import_run_for_user, get_store_for_user, portal_view
+
+WIZARD_KEY = "connect_store"
+
+
+def outcome_text(outcome: ConnectionOutcome) -> tuple[str, str]:
+    """(title, what to do) for each connection-test outcome, in plain words."""
+    return {
+        ConnectionOutcome.OK: (_("Connected"), _("Your store answered with its orders. Continue to the status "
+                                                 "mapping.")),
+        ConnectionOutcome.UNREACHABLE: (
+            _("We could not reach your store"),
+            _("Check the store URL (it is the address of your shop, e.g. https://shop.example.com) and that the "
+              "site is online, then try again."),
+        ),
+        ConnectionOutcome.NOT_AN_ENDPOINT: (
+            _("Your store answered, but not as the ShipStation add-on does"),
+            _("Switch the ShipStation add-on on in AmeriCommerce (Tools › Apps & Add-ons › ShipStation). If your "
+              "store serves it at another address, change the XML endpoint path under “Advanced”."),
+        ),
+        ConnectionOutcome.BAD_CREDENTIALS: (
+            _("The username or password is wrong"),
+            _("The store refused them. Type the username and password of the administrator user you created in "
+              "step 3 again."),
+        ),
+        ConnectionOutcome.NOT_ADMIN: (
+            _("This user is not an administrator"),
+            _("The user can sign in but may not read orders. In AmeriCommerce open Settings › Security › Users and "
+              "give it the Administrator role."),
+        ),
+    }[outcome]
+
+
+def test_store_connection(store):
+    client = StoreClient(store.endpoint_url, store.username, store.get_password())
+    try:
+        return client.test_connection()
+    finally:
+        client.close()
+
+
+@portal_view()
+def store_index(request):
+    stores = list(store_list(tenant=request.tenant))
+    return render(request, "portal/stores/list.html", {"stores": stores, "nav": "stores"})
+
+
+@portal_view("manage_stores")
+def connect_start(request):
+    return render(request, "portal/stores/connect_start.html", {"nav": "stores", "step": 1})
+
+
+@portal_view("manage_stores")
+def connect_details(request):
+    result = None
+    if request.method == "POST":
+        form = ConnectStoreForm(request.POST)
+        if form.is_valid():
+            store = form.unsaved_store()
+            result = test_store_connection(store)
+            if result.ok:
+                request.session[WIZARD_KEY] = {
+                    "tenant_id": request.tenant.pk,
+                    "name": store.name,
+                    "url": store.url,
+                    "username": store.username,
+                    "endpoint_path": store.endpoint_path,
+                    "password_token": store.password_encrypted,
+                }
+                messages.success(request, result.message)
+                return redirect("portal:connect_mapping")
+    else:
+        initial = {}
+        saved = request.session.get(WIZARD_KEY)
+        if saved and saved.get("tenant_id") == request.tenant.pk:
+            initial = {k: saved[k] for k in ("name", "url", "username", "endpoint_path")}
+        form = ConnectStoreForm(initial=initial)
+    context = {"form": form, "nav": "stores", "step": 2, "result": result}
+    if result is not None:
+        context["result_title"], context["result_help"] = outcome_text(result.outcome)
+    return render(request, "portal/stores/connect_details.html", context)
+
+
+@portal_view("manage_stores")
+def connect_mapping(request):
+    saved = request.session.get(WIZARD_KEY)
+    if not saved or saved.get("tenant_id") != request.tenant.pk:
+        messages.info(request, _("Enter and test the store's connection first."))
+        return redirect("portal:connect_details")
+    if request.method == "POST":
+        form = StatusMappingForm(request.POST, instance=StatusMapping())
+        since_form = ImportSinceForm(request.POST)
+        if form.is_valid() and since_form.is_valid():
+            try:
+                store = store_create(
+                    tenant=request.tenant, name=saved["name"], url=saved["url"], username=saved["username"],
+                    password=crypto.decrypt_secret(saved["password_token"]), endpoint_path=saved["endpoint_path"],
+                    mapping={name: form.cleaned_data[name] for name in StatusMapping.FIELDS},
+                )
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                del request.session[WIZARD_KEY]
+                import_request(store=store, trigger="manual", user=request.user, since=since_form.since_datetime())
+                messages.success(request, _("%(name)s is connected. The first import has started.")
+                                 % {"name": store.name})
+                return redirect("portal:store_settings", store.pk)
+    else:
+        form = StatusMappingForm(instance=StatusMapping())
+        since_form = ImportSinceForm()
+    return render(request, "portal/stores/connect_mapping.html",
+                  {"form": form, "since_form": since_form, "saved": saved, "nav": "stores", "step": 3})
+
+
+SECTIONS = {
+    "connection": StoreConnectionForm,
+    "mapping": StatusMappingForm,
+    "branding": BrandingForm,
+    "notifications": NotificationsForm,
+    "products": ProductHandlingForm,
+}
+
+
+def _instance_for(section, store, store_settings):
+    if section == "connection":
+        return store
+    if section == "mapping":
+        return StatusMapping.objects.get_or_create(store=store)[0]
+    return store_settings
+
+
+@portal_view()
+def store_settings(request, pk):
+    store = get_store_for_user(request, pk)
+    settings_obj, _created = StoreSettings.objects.get_or_create(store=store, defaults={"company_name": store.name})
+    forms = {name: cls(instance=_instance_for(name, store, settings_obj), prefix=name)
+             for name, cls in SECTIONS.items()}
+    if request.method == "POST":
+        if not request.membership.can("manage_stores"):
+            raise PermissionDenied("Your role does not allow this.")
+        section = request.POST.get("section")
+        if section not in SECTIONS:
+            raise Http404("No such section.")
+        form = SECTIONS[section](request.POST, instance=_instance_for(section, store, settings_obj), prefix=section)
+        if form.is_valid():
+            form.save()
+            messages.success(request, _("Saved."))
+            return redirect(reverse("portal:store_settings", args=[store.pk]) + f"#{section}")
+        forms[section] = form
+        messages.error(request, _("Please correct the errors below."))
+    return render(request, "portal/stores/settings.html", {
+        "store": store,
+        "settings": settings_obj,
+        "forms": forms,
+        "unmapped": list(unmapped_status_list(tenant=request.tenant, store_id=store.pk)),
+        "unmapped_form": UnmappedAddForm(),
+        "runs": list(import_run_list(tenant=request.tenant, store_id=store.pk)[:20]),
+        "since_form": ImportSinceForm(),
+        "can_manage": request.membership.can("manage_stores"),
+        "nav": "stores",
+    })
+
+
+@portal_view("manage_stores")
+@require_POST
+def store_import_now(request, pk):
+    store = get_store_for_user(request, pk)
+    since = None
+    if not store.import_watermark:
+        since_form = ImportSinceForm(request.POST)
+        since = since_form.since_datetime() if since_form.is_valid() else None
+    run = import_request(store=store, trigger="manual", user=request.user, since=since)
+    messages.success(request, _("Import started."))
+    return redirect(reverse("portal:store_settings", args=[store.pk]) + f"?run={run.pk}#imports")
+
+
+@portal_view("manage_stores")
+@require_POST
+def unmapped_add(request, pk, unmapped_pk):
+    store = get_store_for_user(request, pk)
+    try:
+        unmapped = unmapped_status_list(tenant=request.tenant, store_id=store.pk).get(pk=unmapped_pk)
+    except (ValueError, TypeError, UnmappedStatus.DoesNotExist):
+        raise Http404("No such status.")
+    form = UnmappedAddForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose an Outbound status."))
+        return redirect(reverse("portal:store_settings", args=[store.pk]) + "#mapping")
+    mapping, _created = StatusMapping.objects.get_or_create(store=store)
+    try:
+        mapping.add_status(form.cleaned_data["outbound_status"], unmapped.status)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect(reverse("portal:store_settings", args=[store.pk]) + "#mapping")
+    mapping.save()
+    unmapped.delete()
+    run = import_request(store=store, trigger="manual", user=request.user, since=unmapped.earliest_modified)
+    messages.success(request, _("“%(status)s” is now mapped; its orders are being imported.")
+                     % {"status": unmapped.status})
+    return redirect(reverse("portal:store_settings", args=[store.pk]) + f"?run={run.pk}#imports")
+
+
+@portal_view()
+def import_progress(request, pk, run_pk):
+    store = get_store_for_user(request, pk)
+    run: ImportRun = get_import_run_for_user(request, store, run_pk)
+    return JsonResponse({
+        "id": run.pk,
+        "state": run.state,
+        "state_label": run.get_state_display(),
+        "finished": run.state in (ImportState.SUCCEEDED, ImportState.FAILED),
+        "pages_done": run.pages_done,
+        "pages_total": run.pages_total,
+        "progress_percent": run.progress_percent,
+        "counts": {
+            "seen": run.orders_seen,
+            "created": run.orders_created,
+            "updated": run.orders_updated,
+            "unchanged": run.orders_unchanged,
+            "skipped": run.skipped_total,
+        },
+        "skipped": run.skipped or {},
+        "error": run.error,
+    })

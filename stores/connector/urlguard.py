@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+from typing import Any
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from requests.adapters import HTTPAdapter
@@ -183,7 +184,7 @@ class GuardedHTTPSConnectionPool(HTTPSConnectionPool):
 class GuardedAdapter(HTTPAdapter):
     """A requests adapter whose connections refuse to talk to non-public peers."""
 
-    def init_poolmanager(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
         super().init_poolmanager(*args, **kwargs)
         self.poolmanager.pool_classes_by_scheme = {
             "http": GuardedHTTPConnectionPool,

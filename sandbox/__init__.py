@@ -28,6 +28,26 @@ on LastModified, UTC, both ends inclusive at minute precision, sorted by (LastMo
 snapshot between pages. Shipnotify records the shipment, ignores an exact repeat (same order,
 tracking number and carrier, case-insensitive) and applies the storefront's shipped status.
 
+Assumption, flagged: items of e-products carry an extra `<EProductType>` element and "does not ship"
+items an extra `<IsNonShippingItem>true</IsNonShippingItem>`. No source says the real add-on does this.
+
+Faults (`sandbox.faults`) are picked per request before authentication. 429/500/503/down reject without
+processing; drop/truncate/malformed/bomb process first (a shipnotify is recorded) and then spoil the
+answer, so a client's retry becomes an exact repeat.
+
+Truth (`GET /_sandbox/truth`, `store.truth()`): {seed, clock{start, now}, page_size, order_count,
+storefronts[{id, name, domain, shipped_status, currency}], statuses[{id, name, is_custom, is_open,
+is_shipped, ...}], users[{username, role, email}], products[{id, item_number, item_name, price, weight,
+weight_unit, kind, e_product_type, is_non_shipping_item, upc, custom_fields{ShipStationWarehouseLocation},
+...}], shipnotify_log{received, recorded, duplicates_ignored, rejected}, faults{...}, requests{...},
+orders[{OrderID, OrderNumber, OrderDate, OrderStatus, LastModified (ISO 8601 UTC, seconds), ...every
+export field..., Storefront{id, name}, Customer{CustomerCode, BillTo{..., Email}, ShipTo{...}|null},
+Items[{LineItemID, SKU, ..., Adjustment, Options[{Name, Value, Weight|null}], ProductID, ProductKind
+(physical/eproduct/non_shipping/adjustment), EProductType, IsNonShippingItem}], Shipments[{ShipmentID,
+Carrier, Service, TrackingNumber, ShippingCost, NotesToCustomer, InternalNotes, NotifyCustomer,
+LabelCreateDate, ShipDate, Items[{LineItemID, SKU, Name, Quantity}], ReceivedAt}]}]}.
+Money and weights are strings with two decimals, exactly as exported.
+
 Knobs: `SandboxStore(orders=500, seed=1, page_size=100, now=None, frozen_clock=False,
 username="shipstation-admin", password=None)`; `run_sandbox(host, port, faults={...}, verbose, **store)`;
 `mutate(change, add, order_ids)`, `advance(seconds)`, `set_faults(sequence, rate, kinds, actions,

@@ -85,6 +85,7 @@ TEMPLATES = [
 
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["ENGINE"] = "config.sqlite"
     # The ORM broker and the web server share one SQLite file in the demo: wait for locks instead of
     # failing at once, and let readers run beside the writer.
     DATABASES["default"].setdefault("OPTIONS", {}).update(

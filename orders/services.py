@@ -35,7 +35,8 @@ def order_set_status(*, order: Order, status: str, actor: str, reason: str = "")
     order_event_add(
         order=order,
         kind="status",
-        message=f"Status {OrderStatus(previous).label} → {OrderStatus(status).label}" + (f": {reason}" if reason else ""),
+        message=f"Status {OrderStatus(previous).label} → {OrderStatus(status).label}"
+        + (f": {reason}" if reason else ""),
         actor=actor,
         data={"from": previous, "to": status},
     )
@@ -87,6 +88,21 @@ def import_request(*, store: Store, trigger: str = ImportTrigger.MANUAL, user=No
         if active:
             return active
         run = ImportRun.objects.create(store=store, trigger=trigger, requested_by=user, since=since)
-    enqueue_import(run.pk)
+        # Enqueue after commit: a worker must find the run row when the task reaches it.
+        transaction.on_commit(lambda: enqueue_import(run.pk))
     run.refresh_from_db()
+    return run
+
+
+@transaction.atomic
+def unmapped_status_add_to_mapping(*, unmapped, outbound_status: str, user=None) -> ImportRun:
+    """Add an unmapped store status to one mapping list and re-import the window it was seen in."""
+    from .models import UnmappedStatus
+
+    mapping = unmapped.store.status_mapping
+    mapping.add_status(outbound_status, unmapped.status)
+    mapping.save()
+    since = unmapped.earliest_modified
+    UnmappedStatus.objects.filter(pk=unmapped.pk).delete()
+    run = import_request(store=unmapped.store, trigger=ImportTrigger.MANUAL, user=user, since=since)
     return run

@@ -14,3 +14,11 @@ def import_run_task(run_id: int) -> str:
 
     run = import_run_execute(run_id=run_id)
     return f"import run {run_id}: {run.state if run else 'skipped'}"
+
+
+def import_tick_task() -> str:
+    """Scheduled every minute by `setup_schedules`."""
+    from .importer import import_tick
+
+    queued = import_tick()
+    return f"queued {len(queued)} store import(s)"

@@ -1,4 +1,4 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 
 from .forms import StatusMappingForm, StoreAdminForm
 from .models import Membership, StatusMapping, Store, Storefront, StoreSettings, Tenant
@@ -98,6 +98,15 @@ class StoreAdmin(admin.ModelAdmin):
         ),
     ]
     inlines = [StorefrontInline, StatusMappingInline, StoreSettingsInline]
+    actions = ["import_now"]
+
+    @admin.action(description="Import now")
+    def import_now(self, request, queryset):
+        from orders.services import import_request
+
+        for store in queryset:
+            run = import_request(store=store, trigger="manual", user=request.user)
+            messages.success(request, f"{store.name}: import run {run.pk} {run.get_state_display().lower()}.")
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)

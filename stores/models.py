@@ -118,7 +118,9 @@ class Store(models.Model):
     last_import_message = models.TextField(blank=True, default="")
     consecutive_failures = models.PositiveIntegerField(default=0)
     needs_attention = models.BooleanField(default=False)
+    # The per-store import claim: which run holds it and its lease (renewed after every page).
     import_running_since = models.DateTimeField(null=True, blank=True)
+    import_lock_run = models.BigIntegerField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     objects = StoreQuerySet.as_manager()

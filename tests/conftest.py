@@ -5,12 +5,7 @@ import pytest
 from stores.models import Role
 from tests import factories
 
-try:  # the sandbox plugin is being written in parallel; tolerate its absence for now
-    import sandbox.pytest_plugin  # noqa: F401
-
-    pytest_plugins = ["sandbox.pytest_plugin"]
-except ImportError:
-    pytest_plugins = []
+pytest_plugins = ["sandbox.pytest_plugin"]
 
 PASSWORD = "pw-for-tests-1"
 

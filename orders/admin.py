@@ -1,0 +1,121 @@
+from django import forms
+from django.contrib import admin, messages
+from django.shortcuts import render
+
+from stores import statuses
+
+from .models import ImportRun, Order, OrderEvent, OrderLine, Product, UnmappedStatus
+from .services import import_request, unmapped_status_add_to_mapping
+
+
+class OrderLineInline(admin.TabularInline):
+    model = OrderLine
+    extra = 0
+    can_delete = False
+    fields = ["sku", "name", "quantity", "unit_price", "unit_weight", "weight_unit", "options", "warehouse_location",
+              "image_url", "is_adjustment", "is_shippable", "product_kind", "line_item_id"]
+    readonly_fields = fields
+
+
+class OrderEventInline(admin.TabularInline):
+    model = OrderEvent
+    extra = 0
+    can_delete = False
+    fields = ["created_at", "kind", "message", "actor"]
+    readonly_fields = fields
+    ordering = ["-created_at"]
+
+
+@admin.register(Order)
+class OrderAdmin(admin.ModelAdmin):
+    list_display = ["number", "store", "storefront", "status", "store_status", "ship_to_name", "email", "order_date",
+                    "order_total", "is_gift"]
+    list_filter = ["status", "is_gift", "store__tenant", "store", "storefront"]
+    list_select_related = ["store", "storefront"]
+    search_fields = ["number", "external_id", "email", "ship_to_name", "customer_code", "lines__sku"]
+    raw_id_fields = ["tenant", "store", "storefront"]
+    show_full_result_count = False
+    date_hierarchy = "order_date"
+    inlines = [OrderLineInline, OrderEventInline]
+    fieldsets = [
+        (None, {"fields": ["tenant", "store", "storefront", "external_id", "number", "status", "store_status",
+                           "order_date", "modified_at"]}),
+        ("Customer", {"fields": ["customer_code", "email", "phone", "bill_to", "ship_to"]}),
+        ("Shipping and payment", {"fields": ["shipping_method", "payment_method", "currency", "order_total",
+                                             "tax_amount", "shipping_amount", "discount_total", "total_weight",
+                                             "weight_unit", "total_weight_from_lines", "requested_warehouse",
+                                             "source"]}),
+        ("Gift and notes", {"fields": ["is_gift", "gift_message", "customer_notes", "internal_notes",
+                                       "notes_to_buyer", "outbound_notes", "hold_reason"]}),
+        ("Custom fields", {"fields": ["custom_field_1", "custom_field_2", "custom_field_3"]}),
+    ]
+
+    def get_readonly_fields(self, request, obj=None):
+        editable = {"notes_to_buyer", "outbound_notes"}
+        return [f.name for f in Order._meta.fields if f.name not in editable]
+
+
+@admin.register(Product)
+class ProductAdmin(admin.ModelAdmin):
+    list_display = ["sku", "name", "store", "kind", "weight", "weight_unit", "warehouse_location",
+                    "location_set_in_outbound"]
+    list_filter = ["kind", "store__tenant", "store"]
+    list_select_related = ["store"]
+    search_fields = ["sku", "name", "warehouse_location"]
+    raw_id_fields = ["store"]
+    show_full_result_count = False
+
+
+@admin.action(description="Import now (a new run for each selected run's store)")
+def import_again(modeladmin, request, queryset):
+    for store in {run.store for run in queryset.select_related("store")}:
+        import_request(store=store, trigger="manual", user=request.user)
+    messages.success(request, "Import queued.")
+
+
+@admin.register(ImportRun)
+class ImportRunAdmin(admin.ModelAdmin):
+    list_display = ["id", "store", "trigger", "state", "pages_done", "pages_total", "orders_seen", "orders_created",
+                    "orders_updated", "orders_unchanged", "skipped", "http_requests", "queued_at", "finished_at",
+                    "error"]
+    list_filter = ["state", "trigger", "store__tenant", "store"]
+    list_select_related = ["store"]
+    search_fields = ["store__name", "error"]
+    raw_id_fields = ["store", "requested_by"]
+    readonly_fields = [f.name for f in ImportRun._meta.fields]
+    show_full_result_count = False
+    actions = [import_again]
+
+
+class AddToMappingForm(forms.Form):
+    outbound_status = forms.ChoiceField(choices=statuses.OUTBOUND_STATUSES, label="Add to the list")
+
+
+@admin.action(description="Add to a status mapping list and re-import")
+def add_to_mapping(modeladmin, request, queryset):
+    if "apply" in request.POST:
+        form = AddToMappingForm(request.POST)
+        if form.is_valid():
+            for unmapped in queryset.select_related("store"):
+                try:
+                    unmapped_status_add_to_mapping(unmapped=unmapped, outbound_status=form.cleaned_data[
+                        "outbound_status"], user=request.user)
+                except Exception as exc:  # noqa: BLE001  (shown to the operator)
+                    messages.error(request, f"{unmapped.status}: {exc}")
+                else:
+                    messages.success(request, f"“{unmapped.status}” added; its orders are being imported.")
+            return None
+    form = AddToMappingForm()
+    return render(request, "admin/orders/add_to_mapping.html",
+                  {"form": form, "queryset": queryset, "opts": modeladmin.model._meta,
+                   "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME})
+
+
+@admin.register(UnmappedStatus)
+class UnmappedStatusAdmin(admin.ModelAdmin):
+    list_display = ["status", "store", "order_count", "first_seen_at", "last_seen_at"]
+    list_filter = ["store__tenant", "store"]
+    list_select_related = ["store"]
+    search_fields = ["status"]
+    readonly_fields = [f.name for f in UnmappedStatus._meta.fields]
+    actions = [add_to_mapping]

@@ -1,0 +1,630 @@
+"""The order import engine.
+
+    import_tick (every minute)          import_request (portal, API, admin)
+          │  stores due, no active run         │
+          ▼                                    ▼
+    ImportRun(queued) ──► django-q2 task import_run_task(run_id)
+          │
+          ▼
+    import_run_execute: claim the run (queued → running, conditional UPDATE)
+          │            claim the store (lease on Store.import_running_since, conditional UPDATE)
+          ▼
+    window = [watermark − overlap, now]     (first import: [since, now])
+          │
+          ▼
+    walk export pages 1..N ──► import_page(): map statuses, skip no ship-to / unmapped,
+          │                    bulk upsert orders, lines, products, events — constant queries per page
+          ▼
+    tail check: export [end, now']; orders seen in the walk that moved again may have shifted later
+          │     pages (reference §5.5) → re-walk the part of the window they could have hidden
+          ▼
+    watermark advances only when every page succeeded; the store claim is released.
+
+The durable truth lives in our tables (ImportRun, Store.import_watermark), not in the queue: a task
+that is lost, run twice or killed mid-way is harmless, because the claim makes a second copy a no-op,
+writes are idempotent upserts, and a failed or killed run leaves the watermark where it was so the next
+run covers the same window again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+import os
+import socket
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from stores import statuses
+from stores.connector.errors import StoreError
+from stores.connector.types import ExportItem, ExportOrder
+from stores.models import Store, Storefront, StoreSettings
+
+from .models import (
+    ImportRun,
+    ImportState,
+    ImportTrigger,
+    Order,
+    OrderEvent,
+    OrderLine,
+    OrderStatus,
+    Product,
+    ProductKind,
+    UnmappedStatus,
+)
+
+log = logging.getLogger(__name__)
+
+SKIP_NO_SHIP_TO = "no_ship_to"
+SKIP_UNMAPPED = "unmapped_status"
+SKIP_REASONS = {
+    SKIP_NO_SHIP_TO: "no ship-to address",
+    SKIP_UNMAPPED: "store status not mapped",
+}
+
+
+def _setting(name: str, default):
+    return getattr(settings, name, default)
+
+
+def overlap() -> dt.timedelta:
+    return dt.timedelta(seconds=_setting("IMPORT_OVERLAP_SECONDS", 600))
+
+
+def lease() -> dt.timedelta:
+    return dt.timedelta(seconds=_setting("IMPORT_LEASE_SECONDS", 300))
+
+
+def first_import_default() -> dt.timedelta:
+    return dt.timedelta(days=_setting("IMPORT_FIRST_DAYS", 30))
+
+
+ATTENTION_AFTER = 3  # consecutive failures before a store is flagged "needs attention"
+UNMAPPED_IDS_KEPT = 50
+ORDER_IMPORT_FIELDS = [
+    "tenant", "storefront", "number", "store_status", "status", "order_date", "modified_at", "customer_code",
+    "email", "phone", "bill_to", "ship_to", "ship_to_name", "shipping_method", "payment_method", "currency",
+    "order_total", "tax_amount", "shipping_amount", "discount_total", "is_gift", "gift_message", "customer_notes",
+    "internal_notes", "custom_field_1", "custom_field_2", "custom_field_3", "requested_warehouse", "source",
+    "total_weight", "weight_unit", "total_weight_from_lines", "content_hash", "updated_at",
+]
+LINE_FIELDS = [
+    "position", "line_item_id", "sku", "name", "image_url", "unit_weight", "weight_unit", "quantity", "unit_price",
+    "upc", "warehouse_location", "options", "is_adjustment", "is_shippable", "product_kind",
+]
+PRODUCT_FIELDS = ["name", "weight", "weight_unit", "image_url", "warehouse_location", "kind", "updated_at"]
+
+# Weight conversions to grams, for totals in mixed units.
+_GRAMS = {"Pounds": Decimal("453.59237"), "Ounces": Decimal("28.349523125"), "Grams": Decimal(1)}
+
+
+# --- page import -------------------------------------------------------------------------------------
+
+
+@dataclass
+class PageResult:
+    seen: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    skipped: Counter = field(default_factory=Counter)
+
+
+@dataclass
+class ImportContext:
+    """What one run needs to write pages: the store, its mapping and settings, caches across pages."""
+
+    store: Store
+    lookup: dict[str, str]
+    store_settings: StoreSettings
+    actor: str = "import"
+    storefronts: dict[str, int | None] = field(default_factory=dict)
+
+    @classmethod
+    def for_store(cls, store: Store, actor: str = "import") -> ImportContext:
+        mapping = store.status_mapping
+        store_settings = StoreSettings.objects.get_or_create(store=store)[0]
+        ctx = cls(store=store, lookup=mapping.lookup(), store_settings=store_settings, actor=actor)
+        ctx.storefronts = dict(Storefront.objects.filter(store=store).values_list("name", "id"))
+        return ctx
+
+
+def product_kind(item: ExportItem) -> str:
+    """Electronic and does-not-ship items (S22): the add-on marks them with extra item elements."""
+    extra = {k.lower(): v.strip().lower() for k, v in item.extra.items()}
+    if extra.get("isnonshippingitem") in ("true", "1", "yes") or extra.get("nonshipping") in ("true", "1", "yes"):
+        return ProductKind.NO_SHIP
+    etype = extra.get("eproducttype") or extra.get("producttype") or ""
+    if etype and etype not in ("notaneproduct", "physical", "none", ""):
+        return ProductKind.ELECTRONIC
+    return ProductKind.PHYSICAL
+
+
+def line_key(item: ExportItem, position: int) -> str:
+    return item.line_item_id or f"{position}:{item.sku}:{item.name}"[:120]
+
+
+def order_hash(order: ExportOrder) -> str:
+    # repr of frozen dataclasses is deterministic: same export → same hash → skipped cheaply.
+    return hashlib.sha1(repr(order).encode(), usedforsecurity=False).hexdigest()
+
+
+def _address(address) -> dict:
+    if address is None:
+        return {}
+    return {k: getattr(address, k) for k in address.__slots__ if getattr(address, k)}
+
+
+def _total_weight(order: ExportOrder, unit: str) -> tuple[Decimal | None, str, bool]:
+    sent = order.extra.get("TotalWeight") or order.extra.get("Weight")
+    if sent:
+        try:
+            return Decimal(sent), order.extra.get("WeightUnits", unit) or unit, False
+        except ArithmeticError:
+            pass
+    grams = Decimal(0)
+    any_weight = False
+    for item in order.items:
+        if item.adjustment or item.weight is None or product_kind(item) != ProductKind.PHYSICAL:
+            continue
+        per_unit = item.weight + sum((o.weight or 0) for o in item.options)
+        grams += per_unit * item.quantity * _GRAMS.get(item.weight_units or unit, Decimal(1))
+        any_weight = True
+    if not any_weight:
+        return None, "", True
+    return (grams / _GRAMS[unit]).quantize(Decimal("0.001")), unit, True
+
+
+def _resolve_status(ctx: ImportContext, export: ExportOrder, existing: tuple | None) -> tuple[str | None, str | None]:
+    """(new Outbound status or None to keep, previous status) for one order."""
+    mapped = statuses.map_status(ctx.lookup, export.order_status)
+    if existing is None:
+        return mapped, None
+    _pk, _hash, current, shipped_in_outbound, hold_reason = existing
+    if mapped is None:
+        return current, current  # keep: an unmapped update does not move an order
+    if shipped_in_outbound and current == OrderStatus.SHIPPED:
+        return current, current  # a store update never undoes a shipment recorded in Outbound
+    if hold_reason and current == OrderStatus.ON_HOLD and mapped in (OrderStatus.AWAITING_SHIPMENT,
+                                                                     OrderStatus.AWAITING_PAYMENT):
+        return current, current  # an Outbound hold outlives the store's ordinary updates
+    return mapped, current
+
+
+def _storefront_ids(ctx: ImportContext, names: Iterable[str]) -> None:
+    missing = {n for n in names if n and n not in ctx.storefronts}
+    if not missing:
+        return
+    Storefront.objects.bulk_create(
+        [Storefront(store=ctx.store, name=n[:200]) for n in missing], ignore_conflicts=True
+    )
+    ctx.storefronts.update(Storefront.objects.filter(store=ctx.store, name__in=missing).values_list("name", "id"))
+
+
+def _record_unmapped(ctx: ImportContext, orders: list[ExportOrder]) -> None:
+    if not orders:
+        return
+    now = timezone.now()
+    by_key: dict[str, list[ExportOrder]] = {}
+    for o in orders:
+        by_key.setdefault(statuses.normalize_status(o.order_status), []).append(o)
+    existing = {u.key: u for u in UnmappedStatus.objects.filter(store=ctx.store, key__in=list(by_key))}
+    to_create, to_update = [], []
+    for key, group in by_key.items():
+        earliest = min(o.last_modified for o in group)
+        latest = max(o.last_modified for o in group)
+        ids = [o.order_id for o in group]
+        row = existing.get(key)
+        if row is None:
+            to_create.append(UnmappedStatus(
+                store=ctx.store, key=key[:100], status=group[0].order_status[:100], order_count=len(group),
+                first_seen_at=now, last_seen_at=now, earliest_modified=earliest, latest_modified=latest,
+                order_ids=ids[:UNMAPPED_IDS_KEPT],
+            ))
+        else:
+            known = list(dict.fromkeys([*row.order_ids, *ids]))
+            row.order_count = max(row.order_count, len(known)) if len(known) < UNMAPPED_IDS_KEPT else (
+                row.order_count + len([i for i in ids if i not in row.order_ids]))
+            row.order_ids = known[:UNMAPPED_IDS_KEPT]
+            row.last_seen_at = now
+            row.earliest_modified = min(filter(None, [row.earliest_modified, earliest]))
+            row.latest_modified = max(filter(None, [row.latest_modified, latest]))
+            to_update.append(row)
+    if to_create:
+        UnmappedStatus.objects.bulk_create(to_create, ignore_conflicts=True)
+    if to_update:
+        UnmappedStatus.objects.bulk_update(
+            to_update, ["order_count", "order_ids", "last_seen_at", "earliest_modified", "latest_modified"]
+        )
+
+
+@transaction.atomic
+def import_page(ctx: ImportContext, exports: list[ExportOrder]) -> PageResult:
+    """Write one export page with a constant number of queries, whatever its size."""
+    result = PageResult(seen=len(exports))
+    if not exports:
+        return result
+    store = ctx.store
+    now = timezone.now()
+    # The same order can appear twice in a page walk (overlap, re-walks); keep its latest version.
+    latest: dict[str, ExportOrder] = {}
+    for export in exports:
+        prev = latest.get(export.order_id)
+        if prev is None or export.last_modified >= prev.last_modified:
+            latest[export.order_id] = export
+    existing = {
+        row[0]: row[1:]
+        for row in Order.objects.filter(store=store, external_id__in=list(latest)).values_list(
+            "external_id", "id", "content_hash", "status", "shipped_in_outbound", "hold_reason"
+        )
+    }
+    unmapped: list[ExportOrder] = []
+    to_write: list[tuple[ExportOrder, str, str, str | None]] = []
+    for export in latest.values():
+        known = existing.get(export.order_id)
+        if known is None and not export.has_ship_to:
+            result.skipped[SKIP_NO_SHIP_TO] += 1
+            continue
+        if statuses.map_status(ctx.lookup, export.order_status) is None:
+            unmapped.append(export)
+            if known is None:
+                result.skipped[SKIP_UNMAPPED] += 1
+                continue
+        digest = order_hash(export)
+        if known is not None and known[1] == digest:
+            result.unchanged += 1
+            continue
+        status, previous = _resolve_status(ctx, export, known)
+        to_write.append((export, digest, status, previous))
+    _record_unmapped(ctx, unmapped)
+    if not to_write:
+        return result
+
+    _storefront_ids(ctx, (e.source for e, *_ in to_write))
+    unit = ctx.store_settings.default_weight_unit
+    orders = []
+    for export, digest, status, _previous in to_write:
+        customer = export.customer
+        ship_to = customer.ship_to
+        weight, weight_unit, from_lines = _total_weight(export, unit)
+        discount = -sum((i.unit_price * i.quantity for i in export.items if i.adjustment), Decimal(0))
+        orders.append(Order(
+            tenant_id=store.tenant_id, store=store, storefront_id=ctx.storefronts.get(export.source),
+            external_id=export.order_id, number=export.order_number, store_status=export.order_status[:100],
+            status=status, order_date=export.order_date, modified_at=export.last_modified,
+            customer_code=customer.customer_code, email=customer.bill_to.email,
+            phone=customer.bill_to.phone or (ship_to.phone if ship_to else ""),
+            bill_to=_address(customer.bill_to), ship_to=_address(ship_to),
+            ship_to_name=(ship_to.name if ship_to else "")[:100], shipping_method=export.shipping_method[:1000],
+            payment_method=export.payment_method[:50], currency=export.currency_code[:3],
+            order_total=export.order_total, tax_amount=export.tax_amount or 0,
+            shipping_amount=export.shipping_amount or 0, discount_total=discount, is_gift=export.gift,
+            gift_message=export.gift_message, customer_notes=export.customer_notes,
+            internal_notes=export.internal_notes, custom_field_1=export.custom_field1[:100],
+            custom_field_2=export.custom_field2[:100], custom_field_3=export.custom_field3[:100],
+            requested_warehouse=export.requested_warehouse[:100], source=export.source[:50],
+            total_weight=weight, weight_unit=weight_unit, total_weight_from_lines=from_lines,
+            content_hash=digest, imported_at=now, updated_at=now,
+        ))
+    Order.objects.bulk_create(
+        orders, update_conflicts=True, unique_fields=["store", "external_id"], update_fields=ORDER_IMPORT_FIELDS,
+    )
+    ids = dict(
+        Order.objects.filter(store=store, external_id__in=[o.external_id for o in orders]).values_list(
+            "external_id", "id"
+        )
+    )
+
+    # Products by SKU: the product-handling setting decides whose warehouse location wins.
+    products: dict[str, Product] = {}
+    for export, *_ in to_write:
+        for item in export.items:
+            if item.adjustment or not item.sku:
+                continue
+            products[item.sku] = Product(
+                store=store, sku=item.sku[:100], name=item.name[:200], weight=item.weight,
+                weight_unit=item.weight_units, image_url=item.image_url[:500],
+                warehouse_location=item.location[:100], kind=product_kind(item), updated_at=now,
+            )
+    locations: dict[str, str] = {}
+    if products:
+        current = {
+            sku: (loc, set_here)
+            for sku, loc, set_here in Product.objects.filter(store=store, sku__in=list(products)).values_list(
+                "sku", "warehouse_location", "location_set_in_outbound"
+            )
+        }
+        overwrite = ctx.store_settings.store_location_overwrites
+        for sku, product in products.items():
+            loc, set_here = current.get(sku, ("", False))
+            if set_here and loc and (not overwrite or not product.warehouse_location):
+                product.warehouse_location = loc
+            locations[sku] = product.warehouse_location
+        Product.objects.bulk_create(
+            list(products.values()), update_conflicts=True, unique_fields=["store", "sku"],
+            update_fields=PRODUCT_FIELDS,
+        )
+
+    lines = []
+    for export, *_ in to_write:
+        order_id = ids[export.order_id]
+        for position, item in enumerate(export.items):
+            kind = product_kind(item)
+            lines.append(OrderLine(
+                order_id=order_id, line_key=line_key(item, position), position=position,
+                line_item_id=item.line_item_id[:50], sku=item.sku[:100], name=item.name[:200],
+                image_url=item.image_url[:500], unit_weight=item.weight, weight_unit=item.weight_units,
+                quantity=item.quantity, unit_price=item.unit_price, upc=item.upc[:20],
+                warehouse_location=locations.get(item.sku, item.location)[:100],
+                options=[{"name": o.name, "value": o.value, "weight": str(o.weight) if o.weight is not None else None}
+                         for o in item.options],
+                is_adjustment=item.adjustment,
+                is_shippable=not item.adjustment and kind == ProductKind.PHYSICAL,
+                product_kind=kind,
+            ))
+    if lines:
+        OrderLine.objects.bulk_create(
+            lines, update_conflicts=True, unique_fields=["order", "line_key"], update_fields=LINE_FIELDS,
+        )
+    # Lines the store no longer sends go, unless a shipment already shipped them.
+    keep = Q()
+    for export, *_ in to_write:
+        keep |= Q(order_id=ids[export.order_id], line_key__in=[line_key(i, p) for p, i in enumerate(export.items)])
+    stale = OrderLine.objects.filter(order_id__in=list(ids.values())).exclude(keep)
+    stale = _without_shipped_lines(stale)
+    if existing:
+        stale.delete()
+
+    events = []
+    for export, _digest, status, previous in to_write:
+        order_id = ids[export.order_id]
+        if previous is None:
+            events.append(OrderEvent(order_id=order_id, kind="imported", actor=ctx.actor, created_at=now,
+                                     message=f"Imported from the store with status “{export.order_status}”.",
+                                     data={"store_status": export.order_status, "status": status}))
+            result.created += 1
+        else:
+            result.updated += 1
+            message = f"Updated from the store (store status “{export.order_status}”)."
+            data = {"store_status": export.order_status}
+            if previous != status:
+                message += f" Status {OrderStatus(previous).label} → {OrderStatus(status).label}."
+                data.update({"from": previous, "to": status})
+            events.append(OrderEvent(order_id=order_id, kind="status" if previous != status else "updated",
+                                     actor=ctx.actor, created_at=now, message=message, data=data))
+    OrderEvent.objects.bulk_create(events)
+    _emit_webhooks(store, to_write, ids)
+    return result
+
+
+def _without_shipped_lines(qs):
+    from django.core.exceptions import FieldError
+
+    try:
+        return qs.filter(shipment_lines__isnull=True)
+    except FieldError:  # shipments app without that relation name: nothing to protect yet
+        return qs
+
+
+def _emit_webhooks(store: Store, written, ids) -> None:
+    try:
+        from api.services import webhook_emit_orders
+    except ImportError:
+        return
+    webhook_emit_orders(tenant_id=store.tenant_id, created=[ids[e.order_id] for e, _d, _s, p in written if p is None],
+                        updated=[ids[e.order_id] for e, _d, _s, p in written if p is not None])
+
+
+# --- a whole run ---------------------------------------------------------------------------------------
+
+
+class ImportAborted(Exception):
+    pass
+
+
+def _worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _claim_store(store: Store, run: ImportRun, now: dt.datetime) -> bool:
+    stale = now - lease()
+    return bool(
+        Store.objects.filter(pk=store.pk)
+        .filter(Q(import_running_since__isnull=True) | Q(import_running_since__lt=stale) | Q(import_lock_run=run.pk))
+        .update(import_running_since=now, import_lock_run=run.pk)
+    )
+
+
+def _release_store(store: Store, run: ImportRun) -> None:
+    Store.objects.filter(pk=store.pk, import_lock_run=run.pk).update(import_running_since=None, import_lock_run=None)
+
+
+def _heartbeat(run: ImportRun, store: Store, totals: PageResult, pages_total: int | None, requests: int) -> None:
+    now = timezone.now()
+    if not Store.objects.filter(pk=store.pk, import_lock_run=run.pk).update(import_running_since=now):
+        raise ImportAborted("Another import took over this store (this run's claim expired).")
+    run.pages_done += 1
+    run.pages_total = max(pages_total or 0, run.pages_done)
+    run.orders_seen, run.orders_created, run.orders_updated = totals.seen, totals.created, totals.updated
+    run.orders_unchanged, run.skipped, run.http_requests = totals.unchanged, dict(totals.skipped), requests
+    run.heartbeat_at = now
+    run.save(update_fields=["pages_done", "pages_total", "orders_seen", "orders_created", "orders_updated",
+                            "orders_unchanged", "skipped", "http_requests", "heartbeat_at"])
+
+
+def _add(totals: PageResult, page: PageResult) -> None:
+    totals.seen += page.seen
+    totals.created += page.created
+    totals.updated += page.updated
+    totals.unchanged += page.unchanged
+    totals.skipped.update(page.skipped)
+
+
+def _walk(client, ctx, run, totals, start, end, seen: dict[str, dt.datetime]) -> str:
+    """Import every page of one window; returns the store's sort direction as observed ('asc'/'desc'/'?')."""
+    direction = "?"
+    for page in client.export_pages(start, end):
+        if direction == "?" and len(page.orders) > 1:
+            first, last = page.orders[0].last_modified, page.orders[-1].last_modified
+            direction = "asc" if first < last else "desc" if first > last else "?"
+        for export in page.orders:
+            seen.setdefault(export.order_id, export.last_modified)
+        _add(totals, import_page(ctx, page.orders))
+        _heartbeat(run, ctx.store, totals, page.pages, client.requests_made)
+    return direction
+
+
+def import_window(*, run: ImportRun, store: Store, start: dt.datetime, end: dt.datetime, client=None) -> dt.datetime:
+    """Import [start, end] and whatever moved meanwhile; returns the new watermark."""
+    from stores.connector.client import client_for_store
+
+    own_client = client is None
+    client = client or client_for_store(store)
+    ctx = ImportContext.for_store(store, actor=f"import run {run.pk}")
+    totals = PageResult()
+    try:
+        seen: dict[str, dt.datetime] = {}
+        direction = _walk(client, ctx, run, totals, start, end, seen)
+        # Tail check (reference §5.5): an order served on an early page and modified while we paged
+        # drops out of the window and shifts later pages, hiding one order per page boundary. The
+        # orders that moved show up in [end, now]; re-walk the part of the window they could hide.
+        for _round in range(3):
+            tail_end = timezone.now()
+            tail_seen: dict[str, dt.datetime] = {}
+            _walk(client, ctx, run, totals, end, tail_end, tail_seen)
+            moved = [seen[i] for i, modified in tail_seen.items() if i in seen and modified > seen[i]]
+            seen.update(tail_seen)
+            if not moved:
+                return tail_end
+            if direction == "asc":
+                rewalk = (min(moved), end)
+            elif direction == "desc":
+                rewalk = (start, max(moved))
+            else:
+                rewalk = (start, end)
+            start_rewalk = rewalk[0].replace(second=0, microsecond=0)
+            rewalk_seen: dict[str, dt.datetime] = {}
+            _walk(client, ctx, run, totals, start_rewalk, rewalk[1], rewalk_seen)
+            seen = {**rewalk_seen, **{k: v for k, v in seen.items() if k not in rewalk_seen}}
+            start, end = start_rewalk, tail_end
+        # Still moving after three rounds: leave the watermark early enough for the next run to cover it.
+        return start
+    finally:
+        run.http_requests = client.requests_made
+        if own_client:
+            client.close()
+
+
+def import_run_execute(*, run_id: int, client=None) -> ImportRun | None:
+    """Run one queued import. Safe to call twice: only the caller that claims the run does the work."""
+    now = timezone.now()
+    claimed = ImportRun.objects.filter(pk=run_id, state=ImportState.QUEUED).update(
+        state=ImportState.RUNNING, started_at=now, heartbeat_at=now, worker=_worker_name()
+    )
+    if not claimed:
+        return None
+    run = ImportRun.objects.select_related("store", "store__tenant").get(pk=run_id)
+    store = run.store
+    if not _claim_store(store, run, now):
+        run.state, run.finished_at = ImportState.FAILED, timezone.now()
+        run.error = "Skipped: another import of this store was already running."
+        run.save(update_fields=["state", "finished_at", "error"])
+        return run
+    try:
+        end = timezone.now()
+        if store.import_watermark:
+            start = store.import_watermark - overlap()
+        else:
+            start = run.since or (end - first_import_default())
+        if run.since and run.since < start:
+            start = run.since
+        run.window_start, run.window_end = start, end
+        run.save(update_fields=["window_start", "window_end"])
+        watermark = import_window(run=run, store=store, start=start, end=end, client=client)
+    except (StoreError, ImportAborted) as exc:
+        _finish_failed(run, store, str(exc))
+    except Exception as exc:  # noqa: BLE001  (a bug must still end the run loudly, not leave it "running")
+        log.exception("Import run %s crashed", run.pk)
+        _finish_failed(run, store, f"Unexpected error: {exc.__class__.__name__}: {exc}")
+    else:
+        _finish_ok(run, store, watermark)
+    finally:
+        _release_store(store, run)
+    return run
+
+
+def _finish_ok(run: ImportRun, store: Store, watermark: dt.datetime) -> None:
+    now = timezone.now()
+    run.state, run.finished_at, run.window_end = ImportState.SUCCEEDED, now, max(run.window_end, watermark)
+    if run.pages_total is None:
+        run.pages_total = run.pages_done
+    run.save()
+    msg = (f"{run.orders_created} new, {run.orders_updated} updated, {run.orders_unchanged} unchanged, "
+           f"{run.skipped_total} skipped.")
+    Store.objects.filter(pk=store.pk).update(
+        import_watermark=watermark, last_import_at=now, last_import_ok=True, last_import_message=msg,
+        consecutive_failures=0, needs_attention=False,
+    )
+
+
+def _finish_failed(run: ImportRun, store: Store, error: str) -> None:
+    now = timezone.now()
+    run.state, run.finished_at, run.error = ImportState.FAILED, now, error
+    run.save()
+    Store.objects.filter(pk=store.pk).update(
+        last_import_at=now, last_import_ok=False, last_import_message=error,
+        consecutive_failures=F("consecutive_failures") + 1,
+    )
+    Store.objects.filter(pk=store.pk, consecutive_failures__gte=ATTENTION_AFTER).update(needs_attention=True)
+
+
+# --- scheduling --------------------------------------------------------------------------------------
+
+
+def import_runs_reap(now: dt.datetime | None = None) -> int:
+    """Fail runs whose worker died (no heartbeat within the lease) so the store can be imported again."""
+    now = now or timezone.now()
+    stale = now - lease()
+    dead = ImportRun.objects.filter(state=ImportState.RUNNING, heartbeat_at__lt=stale)
+    count = 0
+    for run in dead.select_related("store"):
+        _finish_failed(run, run.store, "The worker stopped during this import (killed or timed out); "
+                                       "the next run covers the same window.")
+        _release_store(run.store, run)
+        count += 1
+    # A queued run whose task was lost by the broker is re-enqueued.
+    lost = ImportRun.objects.filter(state=ImportState.QUEUED, queued_at__lt=now - lease())
+    from .tasks import enqueue_import
+
+    for run_id in lost.values_list("pk", flat=True):
+        enqueue_import(run_id)
+    return count
+
+
+def import_tick(now: dt.datetime | None = None) -> list[int]:
+    """Every minute: queue each active store whose interval is due and which has no active run."""
+    now = now or timezone.now()
+    import_runs_reap(now)
+    from .services import import_request
+
+    queued = []
+    active_store_ids = ImportRun.objects.filter(state__in=[ImportState.QUEUED, ImportState.RUNNING]).values("store_id")
+    for store in Store.objects.filter(is_active=True, tenant__is_active=True).exclude(pk__in=active_store_ids):
+        if store.import_due(now):
+            queued.append(import_request(store=store, trigger=ImportTrigger.SCHEDULE).pk)
+    return queued
+
+
+def import_store_now(*, store: Store, since: dt.datetime | None = None, trigger: str = ImportTrigger.MANUAL,
+                     user=None, client=None) -> ImportRun:
+    """Import one store synchronously (management command, tests, benchmarks)."""
+    run = ImportRun.objects.create(store=store, trigger=trigger, since=since, requested_by=user)
+    return import_run_execute(run_id=run.pk, client=client) or run

@@ -50,6 +50,11 @@ def email_context(*, shipment: Shipment) -> dict:
     }
 
 
+# The status a repeated message records: the e-mail went out on an earlier attempt (HTTP's 208,
+# "already reported"). Its history event was written then, so none is written now.
+ALREADY_SENT = 208
+
+
 def render_shipment_email(*, shipment: Shipment, kind: str) -> tuple[str, str, str]:
     """(subject, text, html) for one shipment; also the portal's live preview."""
     if kind not in EmailKind.values:
@@ -89,6 +94,8 @@ def _email_state(message: OutboxMessage) -> None:
     shipment = Shipment.objects.select_related("order").get(pk=message.shipment_id)
     label = EmailKind(message.payload.get("email")).label
     if message.state == OutboxState.SENT:
+        if message.response_status == ALREADY_SENT:
+            return
         order_event_add(order=shipment.order, kind="email_sent", actor="outbox",
                         message=f"{label} e-mailed for shipment {shipment.pk}: {message.response_body}",
                         data={"shipment_id": shipment.pk, "email": message.payload.get("email")})
@@ -110,7 +117,7 @@ def email_send(message: OutboxMessage) -> tuple[int, str]:
         raise PermanentDeliveryError(f"Order {order.number} has no e-mail address.")
     record = _claim_send(message=message, shipment=shipment, kind=kind, to=to)
     if record is None:
-        return 200, f"already sent to {to}"
+        return ALREADY_SENT, f"already sent to {to}"
     branding = store_settings_for(order)
     subject, text, html = render_shipment_email(shipment=shipment, kind=kind)
     from_address = parseaddr(settings.DEFAULT_FROM_EMAIL)[1] or "no-reply@outbound.localhost"

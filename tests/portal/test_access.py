@@ -1,0 +1,107 @@
+"""Every portal URL: charlie (another tenant) gets 404; every write: bob (viewer) cannot."""
+
+import pytest
+from django.urls import reverse
+
+from api.services import api_key_create
+from stores.models import Membership
+
+
+@pytest.fixture
+def objects(order_a, run_a, unmapped_a, shipment_a, alice, bob, tenant_a):
+    key, _ = api_key_create(tenant=tenant_a, name="WMS", read_only=False, user=alice)
+    return {
+        "order": order_a.pk, "store": order_a.store_id, "run": run_a.pk, "unmapped": unmapped_a.pk,
+        "shipment": shipment_a.pk, "member": Membership.objects.get(user=bob).pk, "key": key.pk,
+    }
+
+
+OBJECT_GETS = [
+    ("portal:store_settings", ["store"]),
+    ("portal:import_progress", ["store", "run"]),
+    ("portal:order_detail", ["order"]),
+    ("portal:order_ship", ["order"]),
+]
+
+OBJECT_POSTS = [
+    ("portal:store_settings", ["store"], {"section": "notifications", "notifications-send_delivery_notice": ""}),
+    ("portal:store_import_now", ["store"], {}),
+    ("portal:unmapped_add", ["store", "unmapped"], {"outbound_status": "on_hold"}),
+    ("portal:order_ship", ["order"], {"carrier": "UPS", "service": "Ground", "tracking_number": "1Z",
+                                      "ship_date": "2026-01-01"}),
+    ("portal:shipment_retry", ["shipment"], {}),
+    ("portal:shipment_deliver", ["shipment"], {}),
+    ("portal:shipment_void", ["shipment"], {}),
+    ("portal:user_role", ["member"], {"role": "owner"}),
+    ("portal:user_remove", ["member"], {}),
+    ("portal:api_key_revoke", ["key"], {}),
+]
+
+PLAIN_WRITES = [
+    ("portal:connect_details", {"name": "X", "url": "https://shop.example.com", "username": "u", "password": "p",
+                                "endpoint_path": "/x"}),
+    ("portal:connect_mapping", {}),
+    ("portal:users", {"email": "eve@example.com", "role": "owner"}),
+    ("portal:api_keys", {"name": "sneaky"}),
+]
+
+
+def _url(name, keys, objects):
+    return reverse(name, args=[objects[k] for k in keys])
+
+
+@pytest.mark.parametrize("name,keys", OBJECT_GETS)
+def test_outsider_gets_404_on_get(charlie_client, objects, name, keys):
+    assert charlie_client.get(_url(name, keys, objects)).status_code == 404
+
+
+@pytest.mark.parametrize("name,keys,data", OBJECT_POSTS)
+def test_outsider_gets_404_on_post(charlie_client, objects, name, keys, data):
+    assert charlie_client.post(_url(name, keys, objects), data).status_code == 404
+
+
+@pytest.mark.parametrize("name,keys,data", OBJECT_POSTS)
+def test_viewer_cannot_write(bob_client, objects, name, keys, data):
+    assert bob_client.post(_url(name, keys, objects), data).status_code in (403, 404)
+
+
+@pytest.mark.parametrize("name,data", PLAIN_WRITES)
+def test_viewer_cannot_use_write_pages(bob_client, objects, name, data):
+    assert bob_client.get(reverse(name)).status_code in (403, 404)
+    assert bob_client.post(reverse(name), data).status_code in (403, 404)
+
+
+def test_viewer_writes_changed_nothing(bob_client, objects, order_a, tenant_a):
+    for name, keys, data in OBJECT_POSTS:
+        bob_client.post(_url(name, keys, objects), data)
+    assert order_a.shipments.count() == 1
+    assert Membership.objects.for_tenant(tenant_a).count() == 2
+    assert order_a.store.settings.send_delivery_notice is True
+
+
+@pytest.mark.parametrize("name", ["portal:dashboard", "portal:order_list", "portal:store_list"])
+def test_outsider_lists_show_none_of_tenant_a(charlie_client, objects, order_a, name):
+    body = charlie_client.get(reverse(name)).content.decode()
+    assert "A-100" not in body and "Acme Main" not in body
+
+
+def test_outsider_cannot_switch_into_foreign_tenant(charlie_client, tenant_a):
+    assert charlie_client.post(reverse("portal:tenant_switch"), {"tenant_id": tenant_a.pk}).status_code == 404
+
+
+def test_outsider_search_by_sku_finds_nothing(charlie_client, order_a):
+    assert "A-100" not in charlie_client.get(reverse("portal:order_list"), {"q": "MUG-RED"}).content.decode()
+
+
+def test_viewer_sees_no_write_buttons(bob_client, objects, order_a):
+    order_page = bob_client.get(reverse("portal:order_detail", args=[order_a.pk])).content.decode()
+    settings_page = bob_client.get(reverse("portal:store_settings", args=[order_a.store_id])).content.decode()
+    dashboard = bob_client.get(reverse("portal:dashboard")).content.decode()
+    assert "ship-button" not in order_page and "Mark delivered" not in order_page
+    assert "import-now" not in settings_page and "<fieldset disabled>" in settings_page
+    assert "Connect a store" not in dashboard and reverse("portal:users") not in dashboard
+
+
+def test_anonymous_is_sent_to_sign_in(client, order_a):
+    response = client.get(reverse("portal:order_detail", args=[order_a.pk]))
+    assert response.status_code == 302 and response["Location"].startswith(reverse("login"))

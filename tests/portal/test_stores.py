@@ -1,0 +1,123 @@
+import json
+
+import pytest
+from django.urls import reverse
+
+from orders.models import ImportRun
+from stores.models import Store
+
+
+def _details(server, **extra):
+    data = {"name": "Sandbox", "url": server.base_url, "username": server.username, "password": server.password,
+            "endpoint_path": "/store/shipstation.aspx"}
+    data.update(extra)
+    return data
+
+
+def test_wrong_password_is_explained_and_nothing_saved(alice_client, sandbox):
+    response = alice_client.post(reverse("portal:connect_details"), _details(sandbox, password="nope"))
+    body = response.content.decode()
+    assert "The username or password is wrong" in body and 'data-outcome="bad_credentials"' in body
+    assert not Store.objects.exists() and "connect_store" not in alice_client.session
+
+
+def test_non_admin_user_is_explained(alice_client, sandbox):
+    data = _details(sandbox, username=sandbox.nonadmin_username, password=sandbox.nonadmin_password)
+    assert "is not an administrator" in alice_client.post(reverse("portal:connect_details"), data).content.decode()
+
+
+@pytest.mark.parametrize("path,outcome", [("/nothing-here", "not_an_endpoint")])
+def test_wrong_endpoint_is_explained(alice_client, sandbox, path, outcome):
+    body = alice_client.post(reverse("portal:connect_details"), _details(sandbox, endpoint_path=path)).content.decode()
+    assert f'data-outcome="{outcome}"' in body
+
+
+def test_unreachable_store_is_explained(alice_client):
+    data = {"name": "X", "url": "http://127.0.0.1:9", "username": "u", "password": "p", "endpoint_path": "/x"}
+    assert 'data-outcome="unreachable"' in alice_client.post(reverse("portal:connect_details"), data).content.decode()
+
+
+def test_wizard_connects_maps_and_starts_first_import(alice_client, sandbox, tenant_a):
+    response = alice_client.post(reverse("portal:connect_details"), _details(sandbox))
+    assert response["Location"] == reverse("portal:connect_mapping")
+    assert sandbox.password not in json.dumps(dict(alice_client.session))
+    page = alice_client.get(reverse("portal:connect_mapping")).content.decode()
+    assert "Pending Processing" in page and "Approved Pending Shipping" in page
+    form = alice_client.get(reverse("portal:connect_mapping")).context["form"]
+    data = {name: form.initial[name] for name in form.fields} | {"since": "2020-01-01"}
+    response = alice_client.post(reverse("portal:connect_mapping"), data)
+    store = Store.objects.for_tenant(tenant_a).get()
+    assert response["Location"] == reverse("portal:store_settings", args=[store.pk])
+    run = ImportRun.objects.get(store=store)
+    assert run.since.year == 2020 and run.trigger == "manual"
+
+
+def test_mapping_conflict_is_refused(alice_client, sandbox, tenant_a):
+    alice_client.post(reverse("portal:connect_details"), _details(sandbox))
+    data = {"awaiting_payment": "New", "awaiting_shipment": "new", "shipped": "Shipped", "cancelled": "",
+            "on_hold": "", "since": "2020-01-01"}
+    body = alice_client.post(reverse("portal:connect_mapping"), data).content.decode()
+    assert "a status may sit in one list only" in body and not Store.objects.exists()
+
+
+def test_mapping_step_needs_a_tested_connection(alice_client):
+    assert alice_client.get(reverse("portal:connect_mapping"))["Location"] == reverse("portal:connect_details")
+
+
+def test_settings_password_is_write_only(alice_client, store_a):
+    body = alice_client.get(reverse("portal:store_settings", args=[store_a.pk])).content.decode()
+    assert "s3cret-store-pass" not in body and store_a.password_encrypted not in body
+
+
+def test_notification_switch_off(alice_client, store_a):
+    url = reverse("portal:store_settings", args=[store_a.pk])
+    alice_client.post(url, {"section": "notifications", "notifications-send_shipment_confirmation": "on"})
+    store_a.settings.refresh_from_db()
+    assert store_a.settings.send_shipment_confirmation and not store_a.settings.send_delivery_notice
+
+
+def test_branding_rejects_a_bad_colour(alice_client, store_a):
+    url = reverse("portal:store_settings", args=[store_a.pk])
+    body = alice_client.post(url, {"section": "branding", "branding-accent_colour": "red"}).content.decode()
+    assert "Enter a colour as #RRGGBB" in body
+
+
+def test_connection_blank_password_keeps_the_old_one(alice_client, store_a):
+    url = reverse("portal:store_settings", args=[store_a.pk])
+    data = {"section": "connection", "connection-name": "Renamed", "connection-url": store_a.url,
+            "connection-endpoint_path": store_a.endpoint_path, "connection-username": store_a.username,
+            "connection-import_interval_minutes": 30, "connection-is_active": "on"}
+    alice_client.post(url, data)
+    store_a.refresh_from_db()
+    assert store_a.name == "Renamed" and store_a.get_password() == "s3cret-store-pass"
+
+
+def test_unmapped_status_one_click_add_maps_and_reimports(alice_client, store_a, unmapped_a, monkeypatch):
+    calls = []
+    monkeypatch.setattr("portal.views.stores.import_request",
+                        lambda **kw: calls.append(kw) or ImportRun.objects.create(store=store_a))
+    alice_client.post(reverse("portal:unmapped_add", args=[store_a.pk, unmapped_a.pk]),
+                      {"outbound_status": "awaiting_shipment"})
+    store_a.status_mapping.refresh_from_db()
+    assert store_a.status_mapping.map("AWAITING pickup") == "awaiting_shipment"
+    assert calls[0]["since"] == unmapped_a.earliest_modified
+
+
+def test_import_now_queues_a_run(alice_client, store_a, monkeypatch):
+    monkeypatch.setattr("portal.views.stores.import_request",
+                        lambda **kw: ImportRun.objects.create(store=store_a, trigger=kw["trigger"]))
+    response = alice_client.post(reverse("portal:store_import_now", args=[store_a.pk]))
+    assert response.status_code == 302 and ImportRun.objects.filter(store=store_a, trigger="manual").exists()
+
+
+def test_progress_endpoint_reports_the_run(alice_client, store_a, run_a):
+    data = alice_client.get(reverse("portal:import_progress", args=[store_a.pk, run_a.pk])).json()
+    assert (data["state"], data["pages_done"], data["pages_total"], data["progress_percent"]) == ("running", 1, 4, 25)
+    assert data["counts"]["seen"] == 10 and data["finished"] is False
+
+
+def test_progress_of_another_stores_run_is_404(alice_client, store_a, tenant_a):
+    from tests.factories import make_store
+
+    other_run = ImportRun.objects.create(store=make_store(tenant_a, name="Other"))
+    assert alice_client.get(reverse("portal:import_progress", args=[store_a.pk, other_run.pk])).status_code == 404

@@ -98,6 +98,8 @@ def order_detail(request, pk):
         "events": list(order.events.all()),
         "shipments": shipments,
         "shipped": shipped,
+        "left_to_ship": sum(max(0, line.quantity - shipped.get(line.pk, 0))
+                            for line in lines if line.is_shippable and not line.is_adjustment),
         "can_ship": request.membership.can("ship"),
         "nav": "orders",
     })

@@ -156,6 +156,11 @@ if REDIS_URL:
 else:
     Q_CLUSTER["orm"] = "default"
 
+# --- Imports -------------------------------------------------------------------------------------
+IMPORT_OVERLAP_SECONDS = env.int("IMPORT_OVERLAP_SECONDS", default=600)  # each window re-reads 10 minutes
+IMPORT_LEASE_SECONDS = env.int("IMPORT_LEASE_SECONDS", default=300)  # a run silent this long is presumed dead
+IMPORT_FIRST_DAYS = env.int("IMPORT_FIRST_DAYS", default=30)  # first import, when the user picks no date
+
 # --- REST framework ------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "api.schema.AutoSchema",

@@ -543,7 +543,11 @@ def import_run_execute(*, run_id: int, client=None) -> ImportRun | None:
         if store.import_watermark:
             start = store.import_watermark - overlap()
         else:
-            start = run.since or (end - first_import_default())
+            # No import has finished yet: honour the "how far back" the user picked for the first one,
+            # even when that run was cut off and this is the schedule picking the store up again.
+            picked = run.since or ImportRun.objects.filter(store=store, since__isnull=False).order_by(
+                "-queued_at").values_list("since", flat=True).first()
+            start = picked or (end - first_import_default())
         if run.since and run.since < start:
             start = run.since
         run.window_start, run.window_end = start, end
@@ -575,14 +579,15 @@ def _finish_ok(run: ImportRun, store: Store, watermark: dt.datetime) -> None:
     )
 
 
-def _finish_failed(run: ImportRun, store: Store, error: str) -> None:
+def _finish_failed(run: ImportRun, store: Store, error: str, *, due_again: bool = False) -> None:
     now = timezone.now()
     run.state, run.finished_at, run.error = ImportState.FAILED, now, error
     run.save()
-    Store.objects.filter(pk=store.pk).update(
-        last_import_at=now, last_import_ok=False, last_import_message=error,
-        consecutive_failures=F("consecutive_failures") + 1,
-    )
+    changes = {"last_import_ok": False, "last_import_message": error,
+               "consecutive_failures": F("consecutive_failures") + 1}
+    if not due_again:
+        changes["last_import_at"] = now
+    Store.objects.filter(pk=store.pk).update(**changes)
     Store.objects.filter(pk=store.pk, consecutive_failures__gte=ATTENTION_AFTER).update(needs_attention=True)
 
 
@@ -597,7 +602,7 @@ def import_runs_reap(now: dt.datetime | None = None) -> int:
     count = 0
     for run in dead.select_related("store"):
         _finish_failed(run, run.store, "The worker stopped during this import (killed or timed out); "
-                                       "the next run covers the same window.")
+                                       "the next run covers the same window.", due_again=True)
         _release_store(run.store, run)
         count += 1
     # A queued run whose task was lost by the broker is re-enqueued.

@@ -98,6 +98,22 @@ def test_merchant_connects_imports_ships_and_charlie_sees_nothing(page_for, alic
     assert int(first_run.locator(".js-created").inner_text().replace(",", "")) > 0
     shot(page, "05-settings")
 
+    # The bar is live: a run the page found running moves as the worker reports pages, then finishes.
+    from orders.models import ImportRun
+
+    store_id = int(re.search(r"/stores/(\d+)/", page.url).group(1))
+    live = ImportRun.objects.create(store_id=store_id, trigger="schedule", state="running", pages_done=1,
+                                    pages_total=4)
+    page.goto(f"/stores/{store_id}/?watch={live.pk}")
+    bar = page.locator(f'tr[data-run="{live.pk}"] .progress')
+    assert bar.get_attribute("aria-valuenow") == "25"
+    shot(page, "05b-settings-import-running")
+    ImportRun.objects.filter(pk=live.pk).update(pages_done=3)
+    page.wait_for_function(f"""() => document.querySelector('tr[data-run="{live.pk}"] .progress')
+                                   .getAttribute('aria-valuenow') === '75'""")
+    ImportRun.objects.filter(pk=live.pk).update(pages_done=4, state="succeeded", orders_seen=7)
+    page.locator(f'tr[data-run="{live.pk}"] .progress-bar.progress-succeeded').wait_for()
+
     # Find a shippable order by SKU, open it, ship it.
     line = (OrderLine.objects.filter(order__status="awaiting_shipment", is_shippable=True, is_adjustment=False,
                                      order__tenant__memberships__user=alice).exclude(sku="")
@@ -131,7 +147,6 @@ def test_merchant_connects_imports_ships_and_charlie_sees_nothing(page_for, alic
     shot(page, "09-order-shipped")
 
     # Switch the delivery notice off.
-    store_id = order.store_id
     page.goto(f"/stores/{store_id}/#notifications")
     page.get_by_label("Send delivery notice e-mails").uncheck()
     page.locator("#save-notifications").click()
@@ -141,6 +156,9 @@ def test_merchant_connects_imports_ships_and_charlie_sees_nothing(page_for, alic
     assert order.store.settings.send_delivery_notice is False
     page.goto("/")
     shot(page, "10-dashboard")
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"/orders/{order.pk}/")
+    shot(page, "11-order-mobile")
 
     # Charlie, in another tenant, sees none of it.
     other = page_for("charlie")

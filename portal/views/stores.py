@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 
 from orders.models import ImportRun, ImportState, UnmappedStatus
@@ -193,6 +194,7 @@ def store_settings(request, pk):
         "unmapped_form": UnmappedAddForm(),
         "runs": list(import_run_list(tenant=request.tenant, store_id=store.pk)[:20]),
         "since_form": ImportSinceForm(),
+        "has_shipment": _latest_shipment(request.tenant, store) is not None,
         "can_manage": request.membership.can("manage_stores"),
         "nav": "stores",
     })
@@ -235,6 +237,43 @@ def unmapped_add(request, pk, unmapped_pk):
     messages.success(request, _("“%(status)s” is now mapped; its orders are being imported.")
                      % {"status": unmapped.status})
     return redirect(reverse("portal:store_settings", args=[store.pk]) + f"?run={run.pk}#imports")
+
+
+def _latest_shipment(tenant, store):
+    from shipments.models import Shipment
+
+    return (Shipment.objects.for_tenant(tenant).filter(order__store=store)
+            .select_related("order", "order__store").order_by("-created_at", "-id").first())
+
+
+@portal_view()
+@xframe_options_sameorigin
+def email_preview(request, pk):
+    """The real shipment e-mail of the store's latest shipment, with the branding being typed (if valid).
+
+    Shown in an iframe on the settings page and refreshed as the merchant types."""
+    from django.template.loader import render_to_string
+
+    from shipments.emails import email_context
+    from shipments.models import EmailKind
+
+    store = get_store_for_user(request, pk)
+    shipment = _latest_shipment(request.tenant, store)
+    if shipment is None:
+        raise Http404("No shipment to preview yet.")
+    kind = request.GET.get("kind", EmailKind.SHIPMENT_CONFIRMATION)
+    if kind not in EmailKind.values:
+        raise Http404("No such e-mail.")
+    context = email_context(shipment=shipment)
+    settings_obj = StoreSettings.objects.get(store=store)
+    branding = BrandingForm({f"branding-{k}": request.GET.get(k, getattr(settings_obj, k))
+                             for k in BrandingForm.Meta.fields}, prefix="branding", instance=StoreSettings(store=store))
+    if branding.is_valid():
+        data = branding.cleaned_data
+        context.update({"company_name": data["company_name"] or store.name, "logo_url": data["logo_url"],
+                        "accent_colour": data["accent_colour"], "website": data["website"], "phone": data["phone"],
+                        "reply_to": data["reply_to"]})
+    return HttpResponse(render_to_string(f"emails/{kind}.html", context))
 
 
 @portal_view()

@@ -60,6 +60,7 @@ def page_for(browser, live_server):
 def shot(page, name):
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.wait_for_load_state("load")
+    page.evaluate("window.scrollTo(0, 0)")  # the sticky sidebar would otherwise float mid-page
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 
 
@@ -154,6 +155,13 @@ def test_merchant_connects_imports_ships_and_charlie_sees_nothing(page_for, alic
     assert not page.get_by_label("Send delivery notice e-mails").is_checked()
     order.store.settings.refresh_from_db()
     assert order.store.settings.send_delivery_notice is False
+
+    # Branding: the real shipment e-mail follows what is typed.
+    page.get_by_label("Company name").fill("Acme Outfitters")
+    preview = page.frame_locator("#email-frame")
+    preview.get_by_text("Acme Outfitters").first.wait_for()
+    assert "1Z999AA10123456784" in preview.locator("body").inner_text()
+    shot(page, "09b-settings-branding-preview")
     page.goto("/")
     shot(page, "10-dashboard")
     page.set_viewport_size({"width": 390, "height": 844})

@@ -19,6 +19,7 @@ def objects(order_a, run_a, unmapped_a, shipment_a, alice, bob, tenant_a):
 OBJECT_GETS = [
     ("portal:store_settings", ["store"]),
     ("portal:import_progress", ["store", "run"]),
+    ("portal:email_preview", ["store"]),
     ("portal:order_detail", ["order"]),
     ("portal:order_ship", ["order"]),
 ]

@@ -121,3 +121,19 @@ def test_progress_of_another_stores_run_is_404(alice_client, store_a, tenant_a):
 
     other_run = ImportRun.objects.create(store=make_store(tenant_a, name="Other"))
     assert alice_client.get(reverse("portal:import_progress", args=[store_a.pk, other_run.pk])).status_code == 404
+
+
+def test_email_preview_renders_the_real_email_with_typed_branding(alice_client, shipment_a):
+    url = reverse("portal:email_preview", args=[shipment_a.order.store_id])
+    body = alice_client.get(url, {"company_name": "Typed Co", "accent_colour": "#ff0000"}).content.decode()
+    assert "Typed Co" in body and "#ff0000" in body and "9400111" in body
+
+
+def test_email_preview_ignores_invalid_branding(alice_client, shipment_a):
+    url = reverse("portal:email_preview", args=[shipment_a.order.store_id])
+    body = alice_client.get(url, {"accent_colour": "red;}</style><script>"}).content.decode()
+    assert "<script>" not in body
+
+
+def test_email_preview_without_shipment_is_404(alice_client, store_a):
+    assert alice_client.get(reverse("portal:email_preview", args=[store_a.pk])).status_code == 404

@@ -8,9 +8,12 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from orders.models import OrderStatus
 from shipments.models import Carrier
 from stores.models import DEFAULT_ENDPOINT_PATH, Role, Store, StoreSettings
+
+from .labels import STATE_LABELS, status_choices
+
+ROLE_CHOICES = [(code, STATE_LABELS[code]) for code in Role.values]
 
 
 class ConnectStoreForm(forms.Form):
@@ -102,7 +105,7 @@ class ProductHandlingForm(forms.ModelForm):
 
 
 class UnmappedAddForm(forms.Form):
-    outbound_status = forms.ChoiceField(label=_("Map to"), choices=OrderStatus.choices)
+    outbound_status = forms.ChoiceField(label=_("Map to"), choices=status_choices)
 
 
 class OrderFilterForm(forms.Form):
@@ -170,11 +173,11 @@ class ShipForm(forms.Form):
 
 class InviteForm(forms.Form):
     email = forms.EmailField(label=_("E-mail address"))
-    role = forms.ChoiceField(label=_("Role"), choices=Role.choices, initial=Role.MEMBER)
+    role = forms.ChoiceField(label=_("Role"), choices=ROLE_CHOICES, initial=Role.MEMBER)
 
 
 class RoleForm(forms.Form):
-    role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
+    role = forms.ChoiceField(label=_("Role"), choices=ROLE_CHOICES)
 
 
 class ApiKeyForm(forms.Form):

@@ -1,6 +1,8 @@
 from django import template
 from django.utils.html import format_html
 
+from ..labels import label_for
+
 register = template.Library()
 
 BADGE_TONES = {
@@ -17,7 +19,15 @@ def can(membership, permission):
 
 @register.simple_tag
 def badge(code, label=None):
-    return format_html('<span class="badge badge-{}">{}</span>', BADGE_TONES.get(str(code), "grey"), label or code)
+    """A coloured pill. Without a label, the code's translated label (order status, run state…)."""
+    code = str(code)
+    return format_html('<span class="badge badge-{}">{}</span>', BADGE_TONES.get(code, "grey"),
+                       label or label_for(code))
+
+
+@register.filter
+def label(code):
+    return label_for(str(code))
 
 
 @register.filter

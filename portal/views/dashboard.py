@@ -8,11 +8,12 @@ from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from orders.models import ImportRun, ImportState, Order, OrderStatus
+from orders.models import ImportRun, ImportState, Order
 from orders.selectors import unmapped_status_list
 from shipments.models import OutboxState, Shipment
 from stores.selectors import store_list
 
+from ..labels import status_choices
 from ..tenancy import SESSION_KEY, portal_view
 
 
@@ -32,11 +33,11 @@ def dashboard(request):
         per_status = counts.get(store.pk, {})
         rows.append({
             "store": store,
-            "counts": [(code, label, per_status.get(code, 0)) for code, label in OrderStatus.choices],
+            "counts": [(code, label, per_status.get(code, 0)) for code, label in status_choices()],
             "total": sum(per_status.values()),
             "last_run": last_runs.get(store.pk),
         })
-    totals = [(code, label, sum(c.get(code, 0) for c in counts.values())) for code, label in OrderStatus.choices]
+    totals = [(code, label, sum(c.get(code, 0) for c in counts.values())) for code, label in status_choices()]
     failed_runs = list(ImportRun.objects.for_tenant(tenant).filter(state=ImportState.FAILED)
                        .select_related("store").order_by("-queued_at")[:5])
     attention_stores = [s for s in stores if s.needs_attention]

@@ -23,6 +23,7 @@ from stores.models import Storefront
 from stores.selectors import store_list
 
 from ..forms import OrderFilterForm, ShipForm
+from ..labels import status_choices
 from ..tenancy import get_order_for_user, portal_view
 
 PAGE_SIZE = 50
@@ -55,7 +56,7 @@ def order_list(request):
     rows = rows[:PAGE_SIZE]
     counts = order_status_counts(tenant=tenant)
     tabs = [("", _("All"), sum(counts.values()))] + [
-        (code, label, counts.get(code, 0)) for code, label in OrderStatus.choices
+        (code, label, counts.get(code, 0)) for code, label in status_choices()
     ]
     query = request.GET.copy()
     query.pop("page", None)

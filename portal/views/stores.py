@@ -36,6 +36,7 @@ from ..forms import (
     StoreConnectionForm,
     UnmappedAddForm,
 )
+from ..labels import label_for
 from ..tenancy import get_import_run_for_user, get_store_for_user, portal_view
 
 WIZARD_KEY = "connect_store"
@@ -283,7 +284,7 @@ def import_progress(request, pk, run_pk):
     return JsonResponse({
         "id": run.pk,
         "state": run.state,
-        "state_label": run.get_state_display(),
+        "state_label": str(label_for(run.state)),
         "finished": run.state in (ImportState.SUCCEEDED, ImportState.FAILED),
         "pages_done": run.pages_done,
         "pages_total": run.pages_total,

@@ -65,3 +65,9 @@ def test_tenant_switch_refuses_foreign_redirects(alice_client, tenant_a, next_ur
 def test_language_switcher_shows_french(alice_client):
     alice_client.post(reverse("set_language"), {"language": "fr", "next": "/"})
     assert "Tableau de bord" in alice_client.get(reverse("portal:dashboard")).content.decode()
+
+
+def test_order_statuses_are_translated(alice_client, order_a):
+    alice_client.post(reverse("set_language"), {"language": "fr", "next": "/"})
+    body = alice_client.get(reverse("portal:order_list")).content.decode()
+    assert "En attente d&#x27;expédition" in body and "Commandes" in body

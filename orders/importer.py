@@ -87,6 +87,7 @@ def first_import_default() -> dt.timedelta:
     return dt.timedelta(days=_setting("IMPORT_FIRST_DAYS", 30))
 
 
+IMPORT_FORMAT = 2  # bump when import_page writes orders differently, so every order is rewritten once
 ATTENTION_AFTER = 3  # consecutive failures before a store is flagged "needs attention"
 UNMAPPED_IDS_KEPT = 50
 ORDER_IMPORT_FIELDS = [
@@ -127,6 +128,10 @@ class ImportContext:
     store_settings: StoreSettings
     actor: str = "import"
     storefronts: dict[str, int | None] = field(default_factory=dict)
+    # Everything besides the order's own bytes that shapes what we write: a change here (a status
+    # added to a mapping list, say) makes every order look changed, so the next import rewrites it.
+    fingerprint: str = ""
+    unchanged_modified: dict[str, dt.datetime] = field(default_factory=dict)
 
     @classmethod
     def for_store(cls, store: Store, actor: str = "import") -> ImportContext:
@@ -134,7 +139,23 @@ class ImportContext:
         store_settings = StoreSettings.objects.get_or_create(store=store)[0]
         ctx = cls(store=store, lookup=mapping.lookup(), store_settings=store_settings, actor=actor)
         ctx.storefronts = dict(Storefront.objects.filter(store=store).values_list("name", "id"))
+        ctx.fingerprint = repr((IMPORT_FORMAT, sorted(ctx.lookup.items()), store_settings.store_location_overwrites,
+                                store_settings.default_weight_unit))
         return ctx
+
+    def digest(self, raw_digest: str) -> str:
+        return hashlib.sha1(f"{raw_digest}|{self.fingerprint}".encode(), usedforsecurity=False).hexdigest()
+
+    def content_hash(self, export: ExportOrder) -> str:
+        return self.digest(export.raw_digest or order_hash(export))
+
+    def unchanged_ids(self, digests: dict[str, str]) -> set[str]:
+        """Of {order id: raw digest} on a page, the ids we already hold exactly so (one query)."""
+        held = Order.objects.filter(store=self.store, external_id__in=list(digests)).values_list(
+            "external_id", "content_hash", "modified_at")
+        same = {oid: modified for oid, stored, modified in held if stored == self.digest(digests[oid])}
+        self.unchanged_modified = same  # for the tail check: when we last saw them change
+        return set(same)
 
 
 def product_kind(item: ExportItem) -> str:
@@ -278,7 +299,7 @@ def import_page(ctx: ImportContext, exports: list[ExportOrder]) -> PageResult:
             if known is None:
                 result.skipped[SKIP_UNMAPPED] += 1
                 continue
-        digest = order_hash(export)
+        digest = ctx.content_hash(export)
         if known is not None and known[1] == digest:
             result.unchanged += 1
             continue
@@ -471,13 +492,18 @@ def _add(totals: PageResult, page: PageResult) -> None:
 def _walk(client, ctx, run, totals, start, end, seen: dict[str, dt.datetime]) -> str:
     """Import every page of one window; returns the store's sort direction as observed ('asc'/'desc'/'?')."""
     direction = "?"
-    for page in client.export_pages(start, end):
+    for page in client.export_pages(start, end, skip=ctx.unchanged_ids):
         if direction == "?" and len(page.orders) > 1:
             first, last = page.orders[0].last_modified, page.orders[-1].last_modified
             direction = "asc" if first < last else "desc" if first > last else "?"
         for export in page.orders:
             seen.setdefault(export.order_id, export.last_modified)
-        _add(totals, import_page(ctx, page.orders))
+        for order_id in page.unchanged:
+            seen.setdefault(order_id, ctx.unchanged_modified.get(order_id, end))
+        result = import_page(ctx, page.orders)
+        result.seen += len(page.unchanged)
+        result.unchanged += len(page.unchanged)
+        _add(totals, result)
         _heartbeat(run, ctx.store, totals, page.pages, client.requests_made)
     return direction
 

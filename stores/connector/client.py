@@ -114,7 +114,7 @@ class StoreClient:
 
     # --- export ----------------------------------------------------------------------------------
 
-    def export_page(self, start: dt.datetime, end: dt.datetime, page: int = 1) -> ExportPage:
+    def export_page(self, start: dt.datetime, end: dt.datetime, page: int = 1, *, skip=None) -> ExportPage:
         response = self.transport.get(
             self.endpoint_url,
             {
@@ -124,17 +124,22 @@ class StoreClient:
                 "page": str(page),
             },
         )
-        return parse_export(response.content, max_bytes=self.max_page_bytes, page=page)
+        return parse_export(response.content, max_bytes=self.max_page_bytes, page=page, skip=skip)
 
-    def export_pages(self, start: dt.datetime, end: dt.datetime, *, first_page: int = 1) -> Iterator[ExportPage]:
-        """Yield the window's pages one at a time; only the current page is ever held in memory."""
+    def export_pages(
+        self, start: dt.datetime, end: dt.datetime, *, first_page: int = 1, skip=None
+    ) -> Iterator[ExportPage]:
+        """Yield the window's pages one at a time; only the current page is ever held in memory.
+
+        `skip` is passed to parse_export: orders it recognises are not converted (see ExportPage.unchanged).
+        """
         page = first_page
         while True:
-            current = self.export_page(start, end, page)
+            current = self.export_page(start, end, page, skip=skip)
             yield current
             # `pages` is re-read on every page: orders modified while we page drop out of the window
             # and the count shrinks (§5.5). An empty page means the set ran out before the count did.
-            if page >= current.pages or not current.orders:
+            if page >= current.pages or not current.size:
                 return
             page += 1
 

@@ -101,6 +101,9 @@ class ExportOrder:
     items: list[ExportItem]
     # Text of elements the protocol does not define (StoreCode, CostOfGoods, ...), by element name.
     extra: dict[str, str] = field(default_factory=dict)
+    # SHA-1 of the order's bytes as the store sent them ("" when they could not be told apart), so an
+    # importer can recognise an unchanged order without converting it.
+    raw_digest: str = field(default="", compare=False)
 
     @property
     def has_ship_to(self) -> bool:
@@ -116,6 +119,12 @@ class ExportPage:
     pages: int
     # The page number that was asked for.
     page: int = 1
+    # Orders on the page that the caller's `skip` test recognised as unchanged and were not converted.
+    unchanged: list[str] = field(default_factory=list)
+
+    @property
+    def size(self) -> int:
+        return len(self.orders) + len(self.unchanged)
 
 
 @dataclass(slots=True, frozen=True)

@@ -25,8 +25,8 @@ class MutatingClient:
     def requests_made(self):
         return self.inner.requests_made
 
-    def export_pages(self, start, end):
-        for page in self.inner.export_pages(start, end):
+    def export_pages(self, start, end, skip=None):
+        for page in self.inner.export_pages(start, end, skip=skip):
             yield page
             if self.left > 0:
                 self.left -= 1

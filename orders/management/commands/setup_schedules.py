@@ -6,7 +6,7 @@ from django_q.models import Schedule
 SCHEDULES = [
     # name, function, minutes
     ("outbound-import-tick", "orders.tasks.import_tick_task", 1),
-    ("outbound-outbox-relay", "shipments.tasks.outbox_relay_due_task", 1),
+    ("outbound-outbox-relay", "shipments.tasks.outbox_relay_due", 1),
 ]
 
 

@@ -1,0 +1,170 @@
+#!/usr/bin/env python
+"""Import benchmark: a full import from the sandbox store, against the floor of fetch + parse alone.
+
+    .venv/bin/python bench/import_bench.py [--orders 10000] [--page-size 100]
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres .venv/bin/python bench/import_bench.py
+
+SQLite (a temporary file) by default; with a PostgreSQL DATABASE_URL it creates and drops its own
+database `outbound_bench`. The sandbox runs in its own process so the peak RSS is the importer's.
+Prints the figures, then one JSON line: orders_per_s, import_floor_ratio, queries_per_page,
+resync_rows_written, resync_time_share, peak_rss_mb.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+
+def prepare_database() -> tuple[str, callable]:
+    url = os.environ.get("DATABASE_URL", "")
+    if url.startswith("postgres"):
+        import psycopg
+
+        parts = urlsplit(url)
+        admin = urlunsplit(parts._replace(path="/postgres"))
+        with psycopg.connect(admin.replace("postgres://", "postgresql://", 1), autocommit=True) as conn:
+            conn.execute("DROP DATABASE IF EXISTS outbound_bench")
+            conn.execute("CREATE DATABASE outbound_bench")
+        bench_url = urlunsplit(parts._replace(path="/outbound_bench"))
+
+        def cleanup():
+            from django.db import connections
+
+            connections.close_all()
+            with psycopg.connect(admin.replace("postgres://", "postgresql://", 1), autocommit=True) as conn:
+                conn.execute("DROP DATABASE IF EXISTS outbound_bench")
+
+        return bench_url, cleanup
+    tmp = tempfile.mkdtemp(prefix="outbound-bench-")
+    return f"sqlite:///{tmp}/bench.sqlite3", lambda: None
+
+
+def start_sandbox(orders: int, page_size: int) -> tuple[subprocess.Popen, dict]:
+    proc = subprocess.Popen(
+        [sys.executable, "manage.py", "sandbox_store", "--port", "0", "--orders", str(orders), "--seed", "1",
+         "--page-size", str(page_size)],
+        cwd=ROOT, stdout=subprocess.PIPE, text=True,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings_test"},
+    )
+    line = proc.stdout.readline().strip()
+    if not line.startswith("Sandbox AmeriCommerce store:"):
+        proc.kill()
+        raise SystemExit(f"sandbox did not start: {line!r}")
+    url, *pairs = line.split(": ", 1)[1].split()
+    return proc, {"endpoint_url": url, **dict(p.split("=", 1) for p in pairs)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--orders", type=int, default=10_000)
+    parser.add_argument("--page-size", type=int, default=100)
+    args = parser.parse_args()
+
+    db_url, cleanup = prepare_database()
+    os.environ["DATABASE_URL"] = db_url
+    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings_test"
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+    from django.utils import timezone
+
+    from orders.importer import import_store_now
+    from orders.models import Order, OrderLine
+    from stores.connector.client import client_for_store
+    from stores.models import StatusMapping, Tenant
+    from stores.services import store_create
+
+    call_command("migrate", verbosity=0)
+    sandbox, info = start_sandbox(args.orders, args.page_size)
+    try:
+        parts = urlsplit(info["endpoint_url"])
+        mapping = {f: StatusMapping._meta.get_field(f).default for f in StatusMapping.FIELDS}
+        mapping["awaiting_shipment"] += ", Approved Pending Shipping, Awaiting Pickup Local, Gift Wrap Queue"
+        mapping["shipped"] += ", Completed Shipped"
+        tenant = Tenant.objects.create(name="Bench", slug="bench")
+        store = store_create(tenant=tenant, name="Bench store", url=f"{parts.scheme}://{parts.netloc}",
+                             endpoint_path=parts.path, username=info["username"], password=info["password"],
+                             mapping=mapping)
+        since = timezone.now() - dt.timedelta(days=120)
+
+        # The floor: the same pages fetched and parsed, no database.
+        t0 = time.perf_counter()
+        with client_for_store(store) as client:
+            floor_orders = sum(len(p.orders) for p in client.export_pages(since, timezone.now()))
+            floor_requests = client.requests_made
+        floor_s = time.perf_counter() - t0
+
+        counter = {"queries": 0, "writes": 0}
+
+        def count(execute, sql, params, many, context):
+            counter["queries"] += 1
+            result = execute(sql, params, many, context)
+            head = sql.lstrip()[:6].upper()
+            if head in ("INSERT", "UPDATE", "DELETE") and ("orders_order" in sql or "orders_product" in sql):
+                counter["writes"] += max(context["cursor"].rowcount, 0)
+            return result
+
+        with connection.execute_wrapper(count):
+            t0 = time.perf_counter()
+            run = import_store_now(store=store, since=since)
+            full_s = time.perf_counter() - t0
+        assert run.state == "succeeded", run.error
+        full_queries, pages = counter["queries"], max(run.pages_done, 1)
+
+        store.refresh_from_db()
+        store.import_watermark = None
+        store.save()
+        counter.update(queries=0, writes=0)
+        with connection.execute_wrapper(count):
+            t0 = time.perf_counter()
+            resync = import_store_now(store=store, since=since)
+            resync_s = time.perf_counter() - t0
+        resync_rows = counter["writes"]
+
+        peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        orders_held = Order.objects.count()
+        lines_held = OrderLine.objects.count()
+        figures = {
+            "orders_per_s": round(run.orders_seen / full_s, 1),
+            "import_floor_ratio": round(full_s / floor_s, 2),
+            "queries_per_page": round(full_queries / pages, 1),
+            "resync_rows_written": resync_rows,
+            "resync_time_share": round(resync_s / full_s, 3),
+            "peak_rss_mb": round(peak_rss_mb, 1),
+        }
+        print(f"database:            {connection.vendor}")
+        print(f"store orders:        {args.orders} (page size {args.page_size})")
+        print(f"full import:         {run.orders_seen} orders seen in {full_s:.2f} s "
+              f"= {figures['orders_per_s']} orders/s; {run.http_requests} HTTP requests, {pages} pages")
+        print(f"                     created {run.orders_created}, skipped {dict(run.skipped)}; "
+              f"held {orders_held} orders, {lines_held} lines")
+        print(f"queries per page:    {figures['queries_per_page']} ({full_queries} queries in all)")
+        print(f"floor (fetch+parse): {floor_orders} orders in {floor_s:.2f} s, {floor_requests} HTTP requests")
+        print(f"import / floor:      {figures['import_floor_ratio']}")
+        print(f"re-import unchanged: {resync.orders_unchanged} unchanged in {resync_s:.2f} s, "
+              f"{resync_rows} order/line/product rows written, {figures['resync_time_share']:.1%} of the full import")
+        print(f"peak RSS:            {figures['peak_rss_mb']} MB (importer process)")
+        print(json.dumps(figures))
+    finally:
+        sandbox.terminate()
+        sandbox.wait(timeout=10)
+        cleanup()
+
+
+if __name__ == "__main__":
+    main()

@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -267,7 +267,7 @@ def _record_unmapped(ctx: ImportContext, orders: list[ExportOrder]) -> None:
         )
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def import_page(ctx: ImportContext, exports: list[ExportOrder]) -> PageResult:
     """Write one export page with a constant number of queries, whatever its size."""
     result = PageResult(seen=len(exports))
@@ -489,6 +489,18 @@ def _add(totals: PageResult, page: PageResult) -> None:
     totals.skipped.update(page.skipped)
 
 
+def _relax_commit_durability() -> None:
+    """On PostgreSQL, let a page's commit return before its WAL reaches the disk.
+
+    Safe here because PostgreSQL never reorders commits: a crash can only lose the last pages, never
+    a page while keeping a later watermark, and the store still holds whatever was lost, so the next
+    run (which starts from the old watermark) writes it again. It saves a disk flush per page.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit TO OFF")
+
+
 def _walk(client, ctx, run, totals, start, end, seen: dict[str, dt.datetime]) -> str:
     """Import every page of one window; returns the store's sort direction as observed ('asc'/'desc'/'?')."""
     direction = "?"
@@ -500,11 +512,14 @@ def _walk(client, ctx, run, totals, start, end, seen: dict[str, dt.datetime]) ->
             seen.setdefault(export.order_id, export.last_modified)
         for order_id in page.unchanged:
             seen.setdefault(order_id, ctx.unchanged_modified.get(order_id, end))
-        result = import_page(ctx, page.orders)
-        result.seen += len(page.unchanged)
-        result.unchanged += len(page.unchanged)
-        _add(totals, result)
-        _heartbeat(run, ctx.store, totals, page.pages, client.requests_made)
+        # One transaction per page: the page's rows and the run's progress commit together.
+        with transaction.atomic():
+            _relax_commit_durability()
+            result = import_page(ctx, page.orders)
+            result.seen += len(page.unchanged)
+            result.unchanged += len(page.unchanged)
+            _add(totals, result)
+            _heartbeat(run, ctx.store, totals, page.pages, client.requests_made)
     return direction
 
 

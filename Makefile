@@ -19,6 +19,7 @@ demo: $(VENV)/.installed
 	$(PY) manage.py demo
 
 test: $(VENV)/.installed
+	bin/ensure-chromium
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed

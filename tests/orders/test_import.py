@@ -292,11 +292,13 @@ def test_queries_per_page_are_constant(sandbox_factory, tenant_a):
 
 
 def test_failed_run_is_loud_and_keeps_the_watermark(connected):
+    from stores.services import store_set_password
+
     store, server = connected
-    server.set_faults(sequence=["500"] * 200)
+    store_set_password(store=store, password="changed-in-the-store")  # the store now answers 401
     run = import_store_now(store=store)
     store.refresh_from_db()
-    assert run.state == "failed" and run.error
+    assert run.state == "failed" and "password" in run.error.lower()
     assert store.import_watermark is None and store.last_import_ok is False
     assert store.consecutive_failures == 1 and not store.needs_attention
     import_store_now(store=store)

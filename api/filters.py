@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import django_filters as df
+from django import forms
 
 from orders.models import ImportRun, ImportState, Order, OrderStatus, Product
 from shipments.models import OutboxState, Shipment, ShipmentState
@@ -10,9 +11,20 @@ from shipments.models import OutboxState, Shipment, ShipmentState
 from .models import DeliveryState, WebhookDelivery
 
 
+class IdFilter(df.NumberFilter):
+    """A whole-number id in the database's range (not a float, not 10**30)."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", 2**63 - 1)
+        super().__init__(*args, **kwargs)
+
+
 class OrderFilter(df.FilterSet):
-    store = df.NumberFilter(field_name="store_id", help_text="Store id.")
-    storefront = df.NumberFilter(field_name="storefront_id", help_text="Storefront id.")
+    store = IdFilter(field_name="store_id", help_text="Store id.")
+    storefront = IdFilter(field_name="storefront_id", help_text="Storefront id.")
     status = df.ChoiceFilter(choices=OrderStatus.choices)
     number = df.CharFilter(field_name="number", lookup_expr="iexact", help_text="Order number, exact.")
     email = df.CharFilter(field_name="email", lookup_expr="iexact", help_text="Customer e-mail, exact.")
@@ -28,7 +40,7 @@ class OrderFilter(df.FilterSet):
 
 
 class ImportRunFilter(df.FilterSet):
-    store = df.NumberFilter(field_name="store_id")
+    store = IdFilter(field_name="store_id")
     state = df.ChoiceFilter(choices=ImportState.choices)
 
     class Meta:
@@ -37,8 +49,8 @@ class ImportRunFilter(df.FilterSet):
 
 
 class ShipmentFilter(df.FilterSet):
-    order = df.NumberFilter(field_name="order_id")
-    store = df.NumberFilter(field_name="order__store_id")
+    order = IdFilter(field_name="order_id")
+    store = IdFilter(field_name="order__store_id")
     state = df.ChoiceFilter(choices=ShipmentState.choices)
     store_update_state = df.ChoiceFilter(choices=OutboxState.choices)
     tracking_number = df.CharFilter(field_name="tracking_number", lookup_expr="iexact")
@@ -50,7 +62,7 @@ class ShipmentFilter(df.FilterSet):
 
 
 class ProductFilter(df.FilterSet):
-    store = df.NumberFilter(field_name="store_id")
+    store = IdFilter(field_name="store_id")
     sku = df.CharFilter(field_name="sku", lookup_expr="iexact")
 
     class Meta:
@@ -59,7 +71,7 @@ class ProductFilter(df.FilterSet):
 
 
 class WebhookDeliveryFilter(df.FilterSet):
-    subscription = df.NumberFilter(field_name="subscription_id")
+    subscription = IdFilter(field_name="subscription_id")
     state = df.ChoiceFilter(choices=DeliveryState.choices)
 
     class Meta:

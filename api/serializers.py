@@ -13,10 +13,22 @@ from .base import TenantRelatedField
 from .models import ApiKey, WebhookDelivery, WebhookEvent, WebhookSubscription
 from .services import store_url_validate, webhook_url_validate
 
+
+class ModelSerializer(serializers.ModelSerializer):
+    """Read-only choice fields keep their blank choice, so the schema allows the "" they may hold."""
+
+    def include_extra_kwargs(self, kwargs, extra_kwargs):
+        blank = kwargs.get("allow_blank")
+        kwargs = super().include_extra_kwargs(kwargs, extra_kwargs)
+        if blank and kwargs.get("read_only") and "choices" in kwargs:
+            kwargs["allow_blank"] = True
+        return kwargs
+
+
 # --- stores -----------------------------------------------------------------------------------------
 
 
-class StoreSerializer(serializers.ModelSerializer):
+class StoreSerializer(ModelSerializer):
     password = serializers.CharField(
         write_only=True, required=False, trim_whitespace=False, max_length=500,
         style={"input_type": "password"},
@@ -61,7 +73,7 @@ class ConnectionResultSerializer(serializers.Serializer):
     message = serializers.CharField()
 
 
-class StatusMappingSerializer(serializers.ModelSerializer):
+class StatusMappingSerializer(ModelSerializer):
     class Meta:
         model = StatusMapping
         fields = ["awaiting_payment", "awaiting_shipment", "shipped", "cancelled", "on_hold", "updated_at"]
@@ -76,7 +88,7 @@ class StatusMappingSerializer(serializers.ModelSerializer):
         return attrs
 
 
-class StorefrontSerializer(serializers.ModelSerializer):
+class StorefrontSerializer(ModelSerializer):
     class Meta:
         model = Storefront
         fields = ["id", "store", "name", "shipped_status"]
@@ -85,7 +97,7 @@ class StorefrontSerializer(serializers.ModelSerializer):
 # --- import runs ------------------------------------------------------------------------------------
 
 
-class ImportRunSerializer(serializers.ModelSerializer):
+class ImportRunSerializer(ModelSerializer):
     progress_percent = serializers.IntegerField(read_only=True)
     skipped_total = serializers.IntegerField(read_only=True)
     skipped = serializers.DictField(child=serializers.IntegerField(), read_only=True)
@@ -111,14 +123,14 @@ ORDER_LIST_FIELDS = [
 ]
 
 
-class OrderListSerializer(serializers.ModelSerializer):
+class OrderListSerializer(ModelSerializer):
     class Meta:
         model = Order
         fields = ORDER_LIST_FIELDS
         read_only_fields = fields
 
 
-class OrderLineSerializer(serializers.ModelSerializer):
+class OrderLineSerializer(ModelSerializer):
     class Meta:
         model = OrderLine
         fields = [
@@ -129,14 +141,14 @@ class OrderLineSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ShipmentLineSerializer(serializers.ModelSerializer):
+class ShipmentLineSerializer(ModelSerializer):
     class Meta:
         model = ShipmentLine
         fields = ["order_line", "quantity"]
         read_only_fields = fields
 
 
-class ShipmentSerializer(serializers.ModelSerializer):
+class ShipmentSerializer(ModelSerializer):
     lines = ShipmentLineSerializer(many=True, read_only=True)
     created_by = serializers.CharField(read_only=True)
 
@@ -150,7 +162,7 @@ class ShipmentSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class OrderDetailSerializer(serializers.ModelSerializer):
+class OrderDetailSerializer(ModelSerializer):
     lines = OrderLineSerializer(many=True, read_only=True)
     shipments = ShipmentSerializer(many=True, read_only=True)
 
@@ -228,7 +240,7 @@ class OutboxMessageSerializer(serializers.Serializer):
 # --- products ---------------------------------------------------------------------------------------
 
 
-class ProductSerializer(serializers.ModelSerializer):
+class ProductSerializer(ModelSerializer):
     class Meta:
         model = Product
         fields = ["id", "store", "sku", "name", "weight", "weight_unit", "image_url", "warehouse_location",
@@ -241,14 +253,14 @@ class ProductSerializer(serializers.ModelSerializer):
 # --- API keys and webhooks --------------------------------------------------------------------------
 
 
-class ApiKeySerializer(serializers.ModelSerializer):
+class ApiKeySerializer(ModelSerializer):
     class Meta:
         model = ApiKey
         fields = ["id", "name", "prefix", "read_only", "created_at", "last_used_at", "revoked_at"]
         read_only_fields = fields
 
 
-class WebhookSubscriptionSerializer(serializers.ModelSerializer):
+class WebhookSubscriptionSerializer(ModelSerializer):
     events = serializers.ListField(child=serializers.ChoiceField(choices=WebhookEvent.choices), min_length=1,
                                    max_length=len(WebhookEvent.values))
 
@@ -276,7 +288,7 @@ class WebhookSubscriptionCreatedSerializer(WebhookSubscriptionSerializer):
         fields = [*WebhookSubscriptionSerializer.Meta.fields, "secret"]
 
 
-class WebhookDeliverySerializer(serializers.ModelSerializer):
+class WebhookDeliverySerializer(ModelSerializer):
     class Meta:
         model = WebhookDelivery
         fields = ["id", "subscription", "event_id", "event", "payload", "state", "attempts", "response_status",

@@ -173,7 +173,7 @@ def webhook_url_validate(url: str) -> str:
 
 
 def webhook_subscription_create(*, tenant: Tenant, url: str, events: list[str], description: str = "",
-                                user=None) -> tuple[WebhookSubscription, str]:
+                                is_active: bool = True, user=None) -> tuple[WebhookSubscription, str]:
     """A subscription and its signing secret, returned once."""
     unknown = set(events) - set(WebhookEvent.values)
     if unknown or not events:
@@ -184,6 +184,7 @@ def webhook_subscription_create(*, tenant: Tenant, url: str, events: list[str], 
         url=webhook_url_validate(url),
         events=sorted(set(events)),
         description=description,
+        is_active=is_active,
         secret_encrypted=crypto.encrypt_secret(secret),
         created_by=user if getattr(user, "is_authenticated", False) else None,
     )

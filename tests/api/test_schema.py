@@ -1,0 +1,85 @@
+"""The OpenAPI document, the Swagger UI, and a bounded schemathesis run against the live WSGI app."""
+
+import pytest
+import schemathesis
+from django.core.wsgi import get_wsgi_application
+from hypothesis import HealthCheck, given, settings
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import response_schema_conformance
+
+from stores.connector import ConnectionOutcome, ConnectionResult, StoreUnreachable
+from tests.api.conftest import make_order, make_product
+
+
+def test_schema_describes_every_endpoint_with_bearer_auth(client, db):
+    schema = client.get("/api/schema/?format=json").json()
+    scheme = schema["components"]["securitySchemes"]["ApiKey"]
+    assert (scheme["type"], scheme["scheme"]) == ("http", "bearer")
+    operations = [op for path in schema["paths"].values() for op in path.values() if isinstance(op, dict)]
+    assert len(operations) > 25
+    assert all(op.get("summary") for op in operations)
+    assert "/api/v1/shipments/" in schema["paths"]
+
+
+def test_swagger_ui_is_served(client, db):
+    assert client.get("/api/docs/").status_code == 200
+
+
+class FakeClient:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def test_connection(self):
+        return ConnectionResult(ConnectionOutcome.UNREACHABLE, "The store could not be reached.")
+
+    def ship_notify(self, notice):
+        raise StoreUnreachable("The store could not be reached.")
+
+
+@pytest.fixture
+def wsgi_app():
+    # As Django's test client does: a request ending must not close the test's connection (PostgreSQL).
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield get_wsgi_application()
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def offline(monkeypatch):
+    monkeypatch.setattr("stores.connector.client_for_store", lambda store, **kw: FakeClient())
+    monkeypatch.setattr("orders.tasks.enqueue_import", lambda run_id: None)
+
+
+def test_schemathesis_finds_no_server_errors_and_no_schema_breaks(key_a, store_a, store_b, offline, wsgi_app):
+    for _ in range(3):
+        make_order(store_a, lines=2)
+    make_order(store_b)
+    make_product(store_a)
+    schema = schemathesis.from_wsgi("/api/schema/?format=json", wsgi_app)
+    headers = {"Authorization": f"Bearer {key_a}"}
+    failures, statuses = [], []
+    for result in schema.get_all_operations():
+        operation = result.ok()
+
+        @given(case=operation.as_strategy())
+        @settings(max_examples=6, deadline=None, database=None, derandomize=True,
+                  suppress_health_check=list(HealthCheck))
+        def check(case):
+            response = case.call_wsgi(headers=headers)
+            statuses.append(response.status_code)
+            case.validate_response(response, checks=(not_a_server_error, response_schema_conformance))
+
+        try:
+            check()
+        except Exception as exc:  # collect every operation's failure, not just the first
+            failures.append(f"{operation.verbose_name}: {exc}")
+    assert not failures, "\n\n".join(failures)
+    assert statuses.count(200) > 20  # the key worked: this was not a run of 401s

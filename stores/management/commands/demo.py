@@ -103,6 +103,14 @@ class Command(BaseCommand):
                 tenant=tenant, name=DEMO_STORE, url=base, endpoint_path=path, username=sandbox["username"],
                 password=sandbox["password"], import_interval_minutes=1, mapping=mapping,
             )
+            # The first import reaches back over the sandbox's 60 days of orders; the worker runs it.
+            from datetime import timedelta
+
+            from django.utils import timezone
+
+            from orders.services import import_request
+
+            import_request(store=store, trigger="manual", since=timezone.now() - timedelta(days=90))
         else:
             store.url, store.endpoint_path, store.username = base, path, sandbox["username"]
             store.set_password(sandbox["password"])
@@ -145,8 +153,12 @@ class Command(BaseCommand):
             stop["now"] = True
 
         signal.signal(signal.SIGTERM, _handler)
+        signal.signal(signal.SIGHUP, _handler)
+        parent = os.getppid()
         try:
             while not stop["now"]:
+                if os.getppid() != parent:  # whoever started us (make, a shell) is gone: stop with it
+                    return
                 for proc in self.children:
                     if proc.poll() is not None:
                         self.stderr.write(

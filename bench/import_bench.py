@@ -5,7 +5,7 @@
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres .venv/bin/python bench/import_bench.py
 
 SQLite (a temporary file) by default; with a PostgreSQL DATABASE_URL it creates and drops its own
-database `outbound_bench`. The sandbox runs in its own process so the peak RSS is the importer's.
+database `outbound_import_bench`. The sandbox runs in its own process so the peak RSS is the importer's.
 Prints the figures, then one JSON line: orders_per_s, import_floor_ratio, queries_per_page,
 resync_rows_written, resync_time_share, peak_rss_mb.
 """
@@ -36,16 +36,16 @@ def prepare_database() -> tuple[str, callable]:
         parts = urlsplit(url)
         admin = urlunsplit(parts._replace(path="/postgres"))
         with psycopg.connect(admin.replace("postgres://", "postgresql://", 1), autocommit=True) as conn:
-            conn.execute("DROP DATABASE IF EXISTS outbound_bench")
-            conn.execute("CREATE DATABASE outbound_bench")
-        bench_url = urlunsplit(parts._replace(path="/outbound_bench"))
+            conn.execute("DROP DATABASE IF EXISTS outbound_import_bench")
+            conn.execute("CREATE DATABASE outbound_import_bench")
+        bench_url = urlunsplit(parts._replace(path="/outbound_import_bench"))
 
         def cleanup():
             from django.db import connections
 
             connections.close_all()
             with psycopg.connect(admin.replace("postgres://", "postgresql://", 1), autocommit=True) as conn:
-                conn.execute("DROP DATABASE IF EXISTS outbound_bench")
+                conn.execute("DROP DATABASE IF EXISTS outbound_import_bench")
 
         return bench_url, cleanup
     tmp = tempfile.mkdtemp(prefix="outbound-bench-")

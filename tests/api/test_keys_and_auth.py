@@ -84,3 +84,17 @@ def test_throttling_is_per_key(api_a, api_b, monkeypatch):
     third = api_a.get("/api/v1/stores/")
     assert third.status_code == 429 and third.json()["error"]["code"] == "throttled"
     assert api_b.get("/api/v1/stores/").status_code == 200
+
+
+def test_a_view_cannot_replace_the_tenant_scoped_queryset():
+    import pytest
+
+    from api.base import TenantViewSetMixin
+
+    with pytest.raises(TypeError):
+        type("Leaky", (TenantViewSetMixin,), {"get_queryset": lambda self: None})
+
+
+def test_not_found_uses_the_error_format(api_a):
+    body = api_a.get("/api/v1/orders/999999/").json()
+    assert body == {"error": {"code": "not_found", "message": body["error"]["message"], "details": {}}}

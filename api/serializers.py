@@ -15,7 +15,14 @@ from .services import store_url_validate, webhook_url_validate
 
 
 class ModelSerializer(serializers.ModelSerializer):
-    """Read-only choice fields keep their blank choice, so the schema allows the "" they may hold."""
+    """Blank-able fields are described so the schema allows the "" they may hold: read-only choice
+    fields keep their blank choice, and a blank URL field is a string, not a `uri`."""
+
+    def build_standard_field(self, field_name, model_field):
+        field_class, kwargs = super().build_standard_field(field_name, model_field)
+        if field_class is serializers.URLField and model_field.blank:
+            field_class = serializers.CharField
+        return field_class, kwargs
 
     def include_extra_kwargs(self, kwargs, extra_kwargs):
         blank = kwargs.get("allow_blank")

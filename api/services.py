@@ -102,6 +102,17 @@ def api_key_label(api_key: ApiKey) -> str:
     return f"API key {api_key.name} ({api_key.prefix}…)"
 
 
+def idempotency_records_prune(*, older_than_hours: int = 24) -> int:
+    """Forget Idempotency-Key records after a day, as Stripe does; returns how many were deleted."""
+    from datetime import timedelta
+
+    from .models import IdempotencyRecord
+
+    cutoff = timezone.now() - timedelta(hours=older_than_hours)
+    deleted, _ = IdempotencyRecord.objects.filter(created_at__lt=cutoff).delete()
+    return deleted
+
+
 # --- small edits exposed by the API -------------------------------------------------------------------
 
 

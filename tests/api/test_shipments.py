@@ -160,3 +160,17 @@ def test_read_only_key_cannot_create(api_a_read, order_a):
 def test_unknown_line_id_is_a_400(api_a, order_a):
     missing = OrderLine.objects.order_by("-pk").first().pk + 100
     assert ship(api_a, order_a, lines=[{"line": missing, "quantity": 1}]).status_code == 400
+
+
+def test_old_idempotency_records_are_pruned(api_a, order_a):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from api.models import IdempotencyRecord
+    from api.services import idempotency_records_prune
+
+    api_a.post("/api/v1/shipments/", {"order": order_a.pk, **UPS}, format="json", HTTP_IDEMPOTENCY_KEY="k1")
+    assert idempotency_records_prune() == 0
+    IdempotencyRecord.objects.update(created_at=timezone.now() - timedelta(days=2))
+    assert idempotency_records_prune() == 1

@@ -333,3 +333,27 @@ def webhook_delivery_mirror(message) -> None:
         last_attempt_at=message.updated_at if message.attempts else None,
         delivered_at=message.sent_at,
     )
+
+
+def webhook_emit_orders(*, tenant_id: int, created: list[int], updated: list[int]) -> int:
+    """Queue order.imported / order.updated for one import page.
+
+    One query when nobody subscribed (the common case), so a page's query count stays constant; with
+    subscribers each order is serialised whole, as the API shows it.
+    """
+    wanted = {
+        event
+        for events in WebhookSubscription.objects.for_tenant(tenant_id).filter(is_active=True).values_list(
+            "events", flat=True)
+        for event in events
+    }
+    sent = 0
+    for event, ids in (("order.imported", created), ("order.updated", updated)):
+        if event not in wanted or not ids:
+            continue
+        from orders.models import Order
+
+        orders = Order.objects.for_tenant(tenant_id).filter(pk__in=ids).select_related("store", "storefront")
+        for order in orders.prefetch_related("lines"):
+            sent += len(webhook_emit_order(order=order, event=event))
+    return sent

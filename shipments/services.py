@@ -218,6 +218,7 @@ def shipment_create(
     )
     if outbound_emails:
         _email_enqueue(shipment=shipment, kind=EmailKind.SHIPMENT_CONFIRMATION)
+    _webhook(shipment, "shipment.created")
     return shipment
 
 
@@ -278,7 +279,15 @@ def shipment_mark_delivered(*, shipment: Shipment, delivered_at: dt.datetime | N
                     data={"shipment_id": shipment.pk, "delivered_at": shipment.delivered_at.isoformat()})
     if store_settings_for(order).send_delivery_notice and shipment.notify_buyer and order.email:
         _email_enqueue(shipment=shipment, kind=EmailKind.DELIVERY_NOTICE)
+    _webhook(shipment, "shipment.delivered")
     return shipment
+
+
+def _webhook(shipment: Shipment, event: str) -> None:
+    """Tell the tenant's webhook subscribers, in the caller's transaction (api owns the delivery)."""
+    from api.services import webhook_emit_shipment
+
+    webhook_emit_shipment(shipment=shipment, event=event)
 
 
 def store_update_message(shipment: Shipment) -> OutboxMessage | None:
@@ -339,6 +348,7 @@ def _store_update_state(message: OutboxMessage) -> None:
         order_event_add(order=shipment.order, kind="store_update_failed", actor="outbox",
                         message=f"Store update for shipment {shipment.pk} failed: {message.last_error}",
                         data={"shipment_id": shipment.pk, "message_id": message.pk, "attempts": message.attempts})
+        _webhook(shipment, "store_update.failed")
 
 
 @register_handler(OutboxKind.STORE_UPDATE, on_state=_store_update_state)

@@ -7,6 +7,7 @@ SCHEDULES = [
     # name, function, minutes
     ("outbound-import-tick", "orders.tasks.import_tick_task", 1),
     ("outbound-outbox-relay", "shipments.tasks.outbox_relay_due", 1),
+    ("outbound-idempotency-prune", "api.services.idempotency_records_prune", 60),
 ]
 
 

@@ -132,6 +132,7 @@ class ImportContext:
     # added to a mapping list, say) makes every order look changed, so the next import rewrites it.
     fingerprint: str = ""
     unchanged_modified: dict[str, dt.datetime] = field(default_factory=dict)
+    held: dict[str, tuple[str, dt.datetime]] = field(default_factory=dict)
 
     @classmethod
     def for_store(cls, store: Store, actor: str = "import") -> ImportContext:
@@ -149,13 +150,28 @@ class ImportContext:
     def content_hash(self, export: ExportOrder) -> str:
         return self.digest(export.raw_digest or order_hash(export))
 
+    def load_held(self) -> None:
+        """Snapshot {order id: (content hash, modified)} of the store's orders, once per run.
+
+        The store claim guarantees no other import writes them meanwhile, and nothing else changes a
+        content hash, so the snapshot lets pages be sorted into changed and unchanged without a query
+        (and from the prefetch thread, which must not touch the database).
+        """
+        self.held = {
+            oid: (digest, modified)
+            for oid, digest, modified in Order.objects.filter(store=self.store).values_list(
+                "external_id", "content_hash", "modified_at").iterator(chunk_size=5000)
+        }
+
     def unchanged_ids(self, digests: dict[str, str]) -> set[str]:
-        """Of {order id: raw digest} on a page, the ids we already hold exactly so (one query)."""
-        held = Order.objects.filter(store=self.store, external_id__in=list(digests)).values_list(
-            "external_id", "content_hash", "modified_at")
-        same = {oid: modified for oid, stored, modified in held if stored == self.digest(digests[oid])}
-        self.unchanged_modified = same  # for the tail check: when we last saw them change
-        return set(same)
+        """Of {order id: raw digest} on a page, the ids we already hold exactly so (no query)."""
+        same = set()
+        for oid, raw in digests.items():
+            held = self.held.get(oid)
+            if held is not None and held[0] == self.digest(raw):
+                same.add(oid)
+                self.unchanged_modified[oid] = held[1]  # for the tail check: when we last saw it change
+        return same
 
 
 def product_kind(item: ExportItem) -> str:
@@ -511,7 +527,7 @@ def _walk(client, ctx, run, totals, start, end, seen: dict[str, dt.datetime]) ->
         for export in page.orders:
             seen.setdefault(export.order_id, export.last_modified)
         for order_id in page.unchanged:
-            seen.setdefault(order_id, ctx.unchanged_modified.get(order_id, end))
+            seen.setdefault(order_id, ctx.unchanged_modified.pop(order_id, end))
         # One transaction per page: the page's rows and the run's progress commit together.
         with transaction.atomic():
             _relax_commit_durability()
@@ -530,6 +546,7 @@ def import_window(*, run: ImportRun, store: Store, start: dt.datetime, end: dt.d
     own_client = client is None
     client = client or client_for_store(store)
     ctx = ImportContext.for_store(store, actor=f"import run {run.pk}")
+    ctx.load_held()
     totals = PageResult()
     try:
         seen: dict[str, dt.datetime] = {}

@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import re
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -45,6 +47,16 @@ TEST_TRANSPORT_OPTIONS: dict[str, Any] = {
     "max_delay": 1.0,
     "max_retry_after": 2.0,
 }
+
+
+_PAGES_ATTRIBUTE = re.compile(rb"<Orders\b[^>]*?\bpages\s*=\s*[\"'](\d+)[\"']", re.IGNORECASE)
+
+
+def _pages_hint(body: bytes) -> int | None:
+    """The `pages` attribute read off the raw bytes, to decide on a prefetch before parsing (a hint only:
+    the parsed page decides whether the walk goes on)."""
+    match = _PAGES_ATTRIBUTE.search(body[:4096])
+    return int(match.group(1)) if match else None
 
 
 class ConnectionOutcome(enum.Enum):
@@ -114,7 +126,7 @@ class StoreClient:
 
     # --- export ----------------------------------------------------------------------------------
 
-    def export_page(self, start: dt.datetime, end: dt.datetime, page: int = 1, *, skip=None) -> ExportPage:
+    def _export_body(self, start: dt.datetime, end: dt.datetime, page: int) -> bytes:
         response = self.transport.get(
             self.endpoint_url,
             {
@@ -124,24 +136,46 @@ class StoreClient:
                 "page": str(page),
             },
         )
-        return parse_export(response.content, max_bytes=self.max_page_bytes, page=page, skip=skip)
+        return response.content
+
+    def export_page(self, start: dt.datetime, end: dt.datetime, page: int = 1, *, skip=None) -> ExportPage:
+        body = self._export_body(start, end, page)
+        return parse_export(body, max_bytes=self.max_page_bytes, page=page, skip=skip)
 
     def export_pages(
-        self, start: dt.datetime, end: dt.datetime, *, first_page: int = 1, skip=None
+        self, start: dt.datetime, end: dt.datetime, *, first_page: int = 1, skip=None, prefetch: bool = True
     ) -> Iterator[ExportPage]:
-        """Yield the window's pages one at a time; only the current page is ever held in memory.
+        """Yield the window's pages one at a time; at most two pages are ever held in memory.
 
         `skip` is passed to parse_export: orders it recognises are not converted (see ExportPage.unchanged).
+        With `prefetch`, the next page is requested while the caller works on this one, so the store's
+        time to answer overlaps with our time to write (one request in flight at a time, as before).
         """
         page = first_page
-        while True:
-            current = self.export_page(start, end, page, skip=skip)
-            yield current
-            # `pages` is re-read on every page: orders modified while we page drop out of the window
-            # and the count shrinks (§5.5). An empty page means the set ran out before the count did.
-            if page >= current.pages or not current.size:
-                return
-            page += 1
+        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="store-prefetch") if prefetch else None
+
+        def fetch(number: int) -> tuple[ExportPage, int | None]:
+            body = self._export_body(start, end, number)
+            return parse_export(body, max_bytes=self.max_page_bytes, page=number, skip=skip), _pages_hint(body)
+
+        pending: Future[tuple[ExportPage, int | None]] | None = None
+        try:
+            while True:
+                current, _hint = pending.result() if pending is not None else fetch(page)
+                pending = None
+                if pool is not None and page < current.pages and current.size:
+                    # Fetched and parsed in the background while the caller writes this page; `skip`
+                    # must therefore be safe to call from another thread (no database access).
+                    pending = pool.submit(fetch, page + 1)
+                yield current
+                # `pages` is re-read on every page: orders modified while we page drop out of the window
+                # and the count shrinks (§5.5). An empty page means the set ran out before the count did.
+                if page >= current.pages or not current.size:
+                    return
+                page += 1
+        finally:
+            if pool is not None:
+                pool.shutdown(wait=True, cancel_futures=True)
 
     # --- ship notify -----------------------------------------------------------------------------
 

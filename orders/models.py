@@ -49,8 +49,10 @@ class OrderQuerySet(TenantQuerySet):
 
 
 class Order(models.Model):
-    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="orders")
-    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="orders")
+    # No separate indexes on tenant and store: the composite indexes below and the (store, external_id)
+    # unique constraint lead with them, and every index costs each imported row an update.
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="orders", db_index=False)
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="orders", db_index=False)
     storefront = models.ForeignKey(Storefront, on_delete=models.SET_NULL, null=True, blank=True, related_name="orders")
     external_id = models.CharField("store order ID", max_length=50)
     number = models.CharField("order number", max_length=50)
@@ -114,7 +116,7 @@ class OrderLineQuerySet(TenantQuerySet):
 
 
 class OrderLine(models.Model):
-    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines", db_index=False)  # see unique
     line_key = models.CharField(max_length=120)
     position = models.PositiveIntegerField(default=0)
     line_item_id = models.CharField(max_length=50, blank=True, default="")
@@ -147,7 +149,7 @@ class ProductQuerySet(TenantQuerySet):
 
 
 class Product(models.Model):
-    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="products")
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="products", db_index=False)  # unique
     sku = models.CharField("SKU", max_length=100)
     name = models.CharField(max_length=200, blank=True, default="")
     weight = models.DecimalField(max_digits=12, decimal_places=3, null=True, blank=True)
@@ -180,7 +182,7 @@ class OrderEvent(models.Model):
     message = models.TextField()
     actor = models.CharField(max_length=200, blank=True, default="")
     data = models.JSONField(default=dict, blank=True)
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    created_at = models.DateTimeField(default=timezone.now)
 
     objects = OrderEventQuerySet.as_manager()
 

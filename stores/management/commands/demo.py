@@ -26,7 +26,10 @@ OPERATOR = ("operator", "outbound-operator")
 OWNER = ("demo", "outbound-demo")
 DEMO_STORE = "Demo AmeriCommerce store"
 # The sandbox's custom statuses, typed the way the brief says (commas dropped).
-DEMO_MAPPING_EXTRA = {"awaiting_shipment": ", Approved Pending Shipping, Awaiting Pickup Local"}
+DEMO_MAPPING_EXTRA = {
+    "awaiting_shipment": ", Approved Pending Shipping, Awaiting Pickup Local",
+    "shipped": ", Completed Shipped",
+}  # "Gift Wrap Queue" stays unmapped, to show how an unmapped status surfaces
 
 
 class Command(BaseCommand):

@@ -411,14 +411,15 @@ def import_page(ctx: ImportContext, exports: list[ExportOrder]) -> PageResult:
         OrderLine.objects.bulk_create(
             lines, update_conflicts=True, unique_fields=["order", "line_key"], update_fields=LINE_FIELDS,
         )
-    # Lines the store no longer sends go, unless a shipment already shipped them.
-    keep = Q()
-    for export, *_ in to_write:
-        keep |= Q(order_id=ids[export.order_id], line_key__in=[line_key(i, p) for p, i in enumerate(export.items)])
-    stale = OrderLine.objects.filter(order_id__in=list(ids.values())).exclude(keep)
-    stale = _without_shipped_lines(stale)
-    if existing:
-        stale.delete()
+    # Lines the store no longer sends go, unless a shipment already shipped them. Only orders we held
+    # before can have such lines; the delete is skipped (and not even built) on a page of new orders.
+    updated_orders = [e for e, _d, _s, previous in to_write if previous is not None]
+    if updated_orders:
+        keep = Q()
+        for export in updated_orders:
+            keep |= Q(order_id=ids[export.order_id], line_key__in=[line_key(i, p) for p, i in enumerate(export.items)])
+        stale = OrderLine.objects.filter(order_id__in=[ids[e.order_id] for e in updated_orders]).exclude(keep)
+        _without_shipped_lines(stale).delete()
 
     events = []
     for export, _digest, status, previous in to_write:

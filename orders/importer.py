@@ -133,6 +133,8 @@ class ImportContext:
     fingerprint: str = ""
     unchanged_modified: dict[str, dt.datetime] = field(default_factory=dict)
     held: dict[str, tuple[str, dt.datetime]] = field(default_factory=dict)
+    # {sku: (values from the store, warehouse location written)} for products upserted during this run.
+    products_written: dict[str, tuple] = field(default_factory=dict)
 
     @classmethod
     def for_store(cls, store: Store, actor: str = "import") -> ImportContext:
@@ -360,18 +362,26 @@ def import_page(ctx: ImportContext, exports: list[ExportOrder]) -> PageResult:
         )
     )
 
-    # Products by SKU: the product-handling setting decides whose warehouse location wins.
+    # Products by SKU: the product-handling setting decides whose warehouse location wins. A run sees the
+    # same catalogue on every page, so products already written this run with the same values are skipped.
     products: dict[str, Product] = {}
+    locations: dict[str, str] = {}
     for export, *_ in to_write:
         for item in export.items:
             if item.adjustment or not item.sku:
                 continue
-            products[item.sku] = Product(
-                store=store, sku=item.sku[:100], name=item.name[:200], weight=item.weight,
-                weight_unit=item.weight_units, image_url=item.image_url[:500],
-                warehouse_location=item.location[:100], kind=product_kind(item), updated_at=now,
+            sku = item.sku[:100]
+            values = (item.name[:200], item.weight, item.weight_units, item.image_url[:500], item.location[:100],
+                      product_kind(item))
+            written = ctx.products_written.get(sku)
+            if written is not None and written[0] == values:
+                locations[sku] = written[1]
+                continue
+            products[sku] = Product(
+                store=store, sku=sku, name=values[0], weight=values[1], weight_unit=values[2],
+                image_url=values[3], warehouse_location=values[4], kind=values[5], updated_at=now,
             )
-    locations: dict[str, str] = {}
+            products[sku].import_values = values
     if products:
         current = {
             sku: (loc, set_here)
@@ -389,6 +399,8 @@ def import_page(ctx: ImportContext, exports: list[ExportOrder]) -> PageResult:
             list(products.values()), update_conflicts=True, unique_fields=["store", "sku"],
             update_fields=PRODUCT_FIELDS,
         )
+        for sku, product in products.items():
+            ctx.products_written[sku] = (product.import_values, product.warehouse_location)
 
     lines = []
     for export, *_ in to_write:

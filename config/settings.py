@@ -162,6 +162,7 @@ else:
 IMPORT_OVERLAP_SECONDS = env.int("IMPORT_OVERLAP_SECONDS", default=600)  # each window re-reads 10 minutes
 IMPORT_LEASE_SECONDS = env.int("IMPORT_LEASE_SECONDS", default=300)  # a run silent this long is presumed dead
 IMPORT_FIRST_DAYS = env.int("IMPORT_FIRST_DAYS", default=30)  # first import, when the user picks no date
+IMPORT_CHUNK_DAYS = env.int("IMPORT_CHUNK_DAYS", default=7)  # long windows go in spans of this size
 
 # --- REST framework ------------------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -552,8 +552,55 @@ def _walk(client, ctx, run, totals, start, end, seen: dict[str, dt.datetime]) ->
     return direction
 
 
+def chunk() -> dt.timedelta:
+    return dt.timedelta(days=_setting("IMPORT_CHUNK_DAYS", 7))
+
+
+def _import_span(client, ctx, run, totals, start, end, *, tail_from: dt.datetime, final: bool) -> dt.datetime:
+    """Import [start, end]; returns how far the watermark may go (end, or further for the final span).
+
+    Tail check (reference §5.5): an order served on an early page and modified while we paged drops out
+    of the window and shifts later pages, hiding one order per page boundary. The orders that moved show
+    up in [tail_from, now] (tail_from = the run's end); the part of the span they could hide is walked
+    again, up to three rounds.
+    """
+    seen: dict[str, dt.datetime] = {}
+    direction = _walk(client, ctx, run, totals, start, end, seen)
+    if not seen and not final:
+        return end  # nothing served, nothing can have moved
+    span_start, span_end = start, end
+    for _round in range(3):
+        tail_end = timezone.now()
+        tail_seen: dict[str, dt.datetime] = {}
+        _walk(client, ctx, run, totals, tail_from, tail_end, tail_seen)
+        moved = [seen[i] for i, modified in tail_seen.items() if i in seen and modified > seen[i]]
+        seen.update(tail_seen)
+        if not moved:
+            return tail_end if final else end
+        if direction == "asc":
+            rewalk = (min(moved), span_end)
+        elif direction == "desc":
+            rewalk = (span_start, max(moved))
+        else:
+            rewalk = (span_start, span_end)
+        rewalk_start = rewalk[0].replace(second=0, microsecond=0)
+        rewalk_seen: dict[str, dt.datetime] = {}
+        _walk(client, ctx, run, totals, rewalk_start, rewalk[1], rewalk_seen)
+        seen.update(rewalk_seen)
+        span_start = rewalk_start
+        if final:
+            tail_from = span_end = tail_end
+    # Still moving after three rounds: leave the watermark early enough for the next run to cover it.
+    return span_start
+
+
 def import_window(*, run: ImportRun, store: Store, start: dt.datetime, end: dt.datetime, client=None) -> dt.datetime:
-    """Import [start, end] and whatever moved meanwhile; returns the new watermark."""
+    """Import [start, end] and whatever moved meanwhile; returns the new watermark.
+
+    A long window (a first import reaching back months) goes in spans of IMPORT_CHUNK_DAYS; the
+    watermark is saved after each, so a run cut off by django-q2's timeout or a dead worker is continued
+    by the next one instead of starting over.
+    """
     from stores.connector.client import client_for_store
 
     own_client = client is None
@@ -561,33 +608,22 @@ def import_window(*, run: ImportRun, store: Store, start: dt.datetime, end: dt.d
     ctx = ImportContext.for_store(store, actor=f"import run {run.pk}")
     ctx.load_held()
     totals = PageResult()
+    spans = []
+    span_start = start
+    while end - span_start > chunk():
+        spans.append((span_start, span_start + chunk()))
+        span_start += chunk()
+    spans.append((span_start, end))
     try:
-        seen: dict[str, dt.datetime] = {}
-        direction = _walk(client, ctx, run, totals, start, end, seen)
-        # Tail check (reference §5.5): an order served on an early page and modified while we paged
-        # drops out of the window and shifts later pages, hiding one order per page boundary. The
-        # orders that moved show up in [end, now]; re-walk the part of the window they could hide.
-        for _round in range(3):
-            tail_end = timezone.now()
-            tail_seen: dict[str, dt.datetime] = {}
-            _walk(client, ctx, run, totals, end, tail_end, tail_seen)
-            moved = [seen[i] for i, modified in tail_seen.items() if i in seen and modified > seen[i]]
-            seen.update(tail_seen)
-            if not moved:
-                return tail_end
-            if direction == "asc":
-                rewalk = (min(moved), end)
-            elif direction == "desc":
-                rewalk = (start, max(moved))
-            else:
-                rewalk = (start, end)
-            start_rewalk = rewalk[0].replace(second=0, microsecond=0)
-            rewalk_seen: dict[str, dt.datetime] = {}
-            _walk(client, ctx, run, totals, start_rewalk, rewalk[1], rewalk_seen)
-            seen = {**rewalk_seen, **{k: v for k, v in seen.items() if k not in rewalk_seen}}
-            start, end = start_rewalk, tail_end
-        # Still moving after three rounds: leave the watermark early enough for the next run to cover it.
-        return start
+        for number, (span_start, span_end) in enumerate(spans, start=1):
+            final = number == len(spans)
+            watermark = _import_span(client, ctx, run, totals, span_start, span_end, tail_from=end, final=final)
+            if final or watermark < span_end:
+                return watermark
+            Store.objects.filter(pk=store.pk, import_lock_run=run.pk).filter(
+                Q(import_watermark__isnull=True) | Q(import_watermark__lt=span_end)
+            ).update(import_watermark=span_end)
+        return end  # pragma: no cover - the loop always returns on its final span
     finally:
         run.http_requests = client.requests_made
         if own_client:

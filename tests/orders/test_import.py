@@ -312,3 +312,19 @@ def test_runs_record_progress(imported):
     run = ImportRun.objects.get(pk=run.pk)
     assert run.pages_done >= run.pages_total >= 1 or run.pages_done >= 1
     assert run.progress_percent == 100 and run.http_requests >= run.pages_done
+
+
+def test_a_long_first_import_keeps_its_progress_when_cut_off(connected, settings):
+    store, server = connected
+    settings.IMPORT_CHUNK_DAYS = 10
+    server.set_faults(sequence=["ok"] * 8 + ["malformed"])  # the store breaks a few spans in
+    failed = import_store_now(store=store, since=SINCE())
+    store.refresh_from_db()
+    assert failed.state == "failed" and "well-formed" in failed.error
+    assert store.import_watermark is not None and store.import_watermark > SINCE()  # spans done are kept
+    server.reset_faults()
+    second = import_store_now(store=store)
+    assert second.state == "succeeded", second.error
+    assert second.window_start < store.import_watermark  # resumed where the first stopped, not from scratch
+    assert second.window_start > SINCE()
+    assert mismatches(store, server.truth()) == []

@@ -162,7 +162,9 @@ else:
 IMPORT_OVERLAP_SECONDS = env.int("IMPORT_OVERLAP_SECONDS", default=600)  # each window re-reads 10 minutes
 IMPORT_LEASE_SECONDS = env.int("IMPORT_LEASE_SECONDS", default=300)  # a run silent this long is presumed dead
 IMPORT_FIRST_DAYS = env.int("IMPORT_FIRST_DAYS", default=30)  # first import, when the user picks no date
-IMPORT_CHUNK_DAYS = env.int("IMPORT_CHUNK_DAYS", default=7)  # long windows go in spans of this size
+# A first import holding more orders than this goes in spans, the watermark saved after each (about a
+# third of Q_TIMEOUT at ~1,000 orders/s, so each span finishes well inside one task's time).
+IMPORT_SPAN_MAX_ORDERS = env.int("IMPORT_SPAN_MAX_ORDERS", default=300_000)
 
 # --- REST framework ------------------------------------------------------------------------------
 REST_FRAMEWORK = {

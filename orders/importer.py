@@ -31,6 +31,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
+import math
 import os
 import socket
 from collections import Counter
@@ -552,8 +553,19 @@ def _walk(client, ctx, run, totals, start, end, seen: dict[str, dt.datetime]) ->
     return direction
 
 
-def chunk() -> dt.timedelta:
-    return dt.timedelta(days=_setting("IMPORT_CHUNK_DAYS", 7))
+def plan_spans(client, start: dt.datetime, end: dt.datetime) -> list[tuple[dt.datetime, dt.datetime]]:
+    """Split a long window so that no span holds more than IMPORT_SPAN_MAX_ORDERS orders.
+
+    The store says how big the window is (page 1's `pages` × its size); one probe request, made only
+    for windows longer than a day (a first import), none for the everyday incremental run.
+    """
+    if end - start <= dt.timedelta(days=1):
+        return [(start, end)]
+    probe = client.export_page(start, end, 1, skip=lambda digests: set(digests))  # size only: convert nothing
+    total = probe.pages * max(probe.size, 1)
+    count = max(1, math.ceil(total / _setting("IMPORT_SPAN_MAX_ORDERS", 200_000)))
+    step = (end - start) / count
+    return [(start + step * i, end if i == count - 1 else start + step * (i + 1)) for i in range(count)]
 
 
 def _import_span(client, ctx, run, totals, start, end, *, tail_from: dt.datetime, final: bool) -> dt.datetime:
@@ -565,9 +577,14 @@ def _import_span(client, ctx, run, totals, start, end, *, tail_from: dt.datetime
     again, up to three rounds.
     """
     seen: dict[str, dt.datetime] = {}
+    walk_started = timezone.now()
     direction = _walk(client, ctx, run, totals, start, end, seen)
-    if not seen and not final:
-        return end  # nothing served, nothing can have moved
+    if not final:
+        if not seen:
+            return end  # nothing served, nothing can have moved
+        # Only orders modified since this span's walk began can have moved during it; reading from the
+        # run's end instead would fetch the same recent orders again for every span.
+        tail_from = max(tail_from, walk_started)
     span_start, span_end = start, end
     for _round in range(3):
         tail_end = timezone.now()
@@ -597,9 +614,9 @@ def _import_span(client, ctx, run, totals, start, end, *, tail_from: dt.datetime
 def import_window(*, run: ImportRun, store: Store, start: dt.datetime, end: dt.datetime, client=None) -> dt.datetime:
     """Import [start, end] and whatever moved meanwhile; returns the new watermark.
 
-    A long window (a first import reaching back months) goes in spans of IMPORT_CHUNK_DAYS; the
-    watermark is saved after each, so a run cut off by django-q2's timeout or a dead worker is continued
-    by the next one instead of starting over.
+    A long window holding many orders (a first import reaching back months) goes in spans of at most
+    IMPORT_SPAN_MAX_ORDERS orders; the watermark is saved after each, so a run cut off by django-q2's
+    timeout or a dead worker is continued by the next one instead of starting over.
     """
     from stores.connector.client import client_for_store
 
@@ -608,13 +625,8 @@ def import_window(*, run: ImportRun, store: Store, start: dt.datetime, end: dt.d
     ctx = ImportContext.for_store(store, actor=f"import run {run.pk}")
     ctx.load_held()
     totals = PageResult()
-    spans = []
-    span_start = start
-    while end - span_start > chunk():
-        spans.append((span_start, span_start + chunk()))
-        span_start += chunk()
-    spans.append((span_start, end))
     try:
+        spans = plan_spans(client, start, end)
         for number, (span_start, span_end) in enumerate(spans, start=1):
             final = number == len(spans)
             watermark = _import_span(client, ctx, run, totals, span_start, span_end, tail_from=end, final=final)

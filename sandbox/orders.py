@@ -285,7 +285,11 @@ def order_head(rng: random.Random, index: int, start: int) -> tuple[str, int, in
     if status in ("New", "Pending Payment", "Pending Review") and rng.random() < 0.6:
         last_modified = order_date  # never touched since checkout
     else:
-        last_modified = min(start, order_date + rng.randint(30, 6 * 24 * 3600))
+        delta = rng.randint(30, 6 * 24 * 3600)
+        # An order touched "after" the clock's start was really touched at some point before it: spread
+        # those over the time since checkout rather than stacking them all on the start minute.
+        room = start - order_date - 60
+        last_modified = order_date + delta if order_date + delta <= start else order_date + delta % max(room, 1)
     return status, order_date, last_modified
 
 

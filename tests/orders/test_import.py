@@ -316,7 +316,7 @@ def test_runs_record_progress(imported):
 
 def test_a_long_first_import_keeps_its_progress_when_cut_off(connected, settings):
     store, server = connected
-    settings.IMPORT_CHUNK_DAYS = 10
+    settings.IMPORT_SPAN_MAX_ORDERS = 20  # 120 orders → spans of about 20
     server.set_faults(sequence=["ok"] * 8 + ["malformed"])  # the store breaks a few spans in
     failed = import_store_now(store=store, since=SINCE())
     store.refresh_from_db()

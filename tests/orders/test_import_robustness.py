@@ -25,6 +25,9 @@ class MutatingClient:
     def requests_made(self):
         return self.inner.requests_made
 
+    def export_page(self, start, end, page=1, *, skip=None):
+        return self.inner.export_page(start, end, page, skip=skip)
+
     def export_pages(self, start, end, skip=None):
         for page in self.inner.export_pages(start, end, skip=skip):
             yield page

@@ -1,4 +1,5 @@
 import datetime as dt
+import time
 from decimal import Decimal
 from types import SimpleNamespace
 from urllib.parse import parse_qs, urlsplit
@@ -51,8 +52,18 @@ def test_export_walks_pages_in_utc_and_rereads_the_page_count(store_server):
 
 def test_export_is_lazy_one_page_at_a_time(store_server):
     store_server.answer(200, page_xml(5, "A"))
-    pages = make_client(store_server.url).export_pages(START, END, first_page=4)
+    pages = make_client(store_server.url).export_pages(START, END, first_page=4, prefetch=False)
     assert next(pages).page == 4 and len(store_server.requests) == 1
+
+
+def test_prefetch_reads_at_most_one_page_ahead(store_server):
+    for name in "ABCD":
+        store_server.answer(200, page_xml(5, name))
+    pages = make_client(store_server.url).export_pages(START, END, first_page=2)
+    assert next(pages).page == 2
+    time.sleep(0.3)  # let the prefetch run
+    assert len(store_server.requests) == 2  # page 3 fetched ahead, page 4 not
+    assert [p.page for p in pages] == [3, 4, 5]
 
 
 def test_empty_export_is_one_request(store_server):

@@ -432,7 +432,7 @@ def import_page(ctx: ImportContext, exports: list[ExportOrder]) -> PageResult:
         for export in updated_orders:
             keep |= Q(order_id=ids[export.order_id], line_key__in=[line_key(i, p) for p, i in enumerate(export.items)])
         stale = OrderLine.objects.filter(order_id__in=[ids[e.order_id] for e in updated_orders]).exclude(keep)
-        _without_shipped_lines(stale).delete()
+        stale.filter(shipment_lines__isnull=True).delete()
 
     events = []
     for export, _digest, status, previous in to_write:
@@ -456,20 +456,9 @@ def import_page(ctx: ImportContext, exports: list[ExportOrder]) -> PageResult:
     return result
 
 
-def _without_shipped_lines(qs):
-    from django.core.exceptions import FieldError
-
-    try:
-        return qs.filter(shipment_lines__isnull=True)
-    except FieldError:  # shipments app without that relation name: nothing to protect yet
-        return qs
-
-
 def _emit_webhooks(store: Store, written, ids) -> None:
-    try:
-        from api.services import webhook_emit_orders
-    except ImportError:
-        return
+    from api.services import webhook_emit_orders
+
     webhook_emit_orders(tenant_id=store.tenant_id, created=[ids[e.order_id] for e, _d, _s, p in written if p is None],
                         updated=[ids[e.order_id] for e, _d, _s, p in written if p is not None])
 

@@ -7,7 +7,7 @@ from django.db import models
 from django.utils import timezone
 
 from stores import statuses
-from stores.models import Store, Storefront, Tenant, TenantQuerySet
+from stores.models import Store, Storefront, Tenant, TenantQuerySet, WeightUnit
 
 
 class OrderStatus(models.TextChoices):
@@ -30,12 +30,6 @@ STATUS_MOVES: dict[str, set[str]] = {
     OrderStatus.SHIPPED: {OrderStatus.AWAITING_SHIPMENT},  # only when every shipment is voided
     OrderStatus.CANCELLED: {OrderStatus.AWAITING_PAYMENT, OrderStatus.AWAITING_SHIPMENT, OrderStatus.ON_HOLD},
 }
-
-
-class WeightUnit(models.TextChoices):
-    POUNDS = "Pounds", "lb"
-    OUNCES = "Ounces", "oz"
-    GRAMS = "Grams", "g"
 
 
 class ProductKind(models.TextChoices):

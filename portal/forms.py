@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from shipments.models import Carrier
+from stores.forms import WriteOnlyPasswordForm
 from stores.models import DEFAULT_ENDPOINT_PATH, Role, Store, StoreSettings
 
 from .labels import STATE_LABELS, status_choices
@@ -55,27 +56,13 @@ class ImportSinceForm(forms.Form):
         return dt.datetime.combine(self.cleaned_data["since"], dt.time.min, tzinfo=dt.UTC)
 
 
-class StoreConnectionForm(forms.ModelForm):
-    password = forms.CharField(
-        label=_("Password"), required=False, strip=False,
-        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
-        help_text=_("Write-only: we never show it. Leave blank to keep the current password."),
-    )
-
+class StoreConnectionForm(WriteOnlyPasswordForm):
     class Meta:
         model = Store
         fields = ["name", "url", "endpoint_path", "username", "password", "import_interval_minutes", "is_active"]
         labels = {"name": _("Store name"), "url": _("Store URL"), "endpoint_path": _("XML endpoint path"),
                   "username": _("Username"), "import_interval_minutes": _("Import every (minutes)"),
                   "is_active": _("Import on schedule")}
-
-    def save(self, commit: bool = True) -> Store:
-        store = super().save(commit=False)
-        if self.cleaned_data.get("password"):
-            store.set_password(self.cleaned_data["password"])
-        if commit:
-            store.save()
-        return store
 
 
 class BrandingForm(forms.ModelForm):

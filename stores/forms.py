@@ -3,21 +3,36 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from .models import StatusMapping, Store
 
 
-class StoreAdminForm(forms.ModelForm):
-    """Store form with a write-only password: never rendered back, blank keeps the current one."""
+class WriteOnlyPasswordForm(forms.ModelForm):
+    """A store form whose password is write-only: never rendered back, blank keeps the current one.
+
+    The admin and the portal both edit stores through subclasses of this one.
+    """
 
     password = forms.CharField(
-        label="Password",
+        label=_("Password"),
         required=False,
         strip=False,
         widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
-        help_text="Write-only. Leave blank to keep the current password.",
+        help_text=_("Write-only: we never show it. Leave blank to keep the current password."),
     )
 
+    def save(self, commit: bool = True) -> Store:
+        store = super().save(commit=False)
+        if self.cleaned_data.get("password"):
+            store.set_password(self.cleaned_data["password"])
+        if commit:
+            store.save()
+            self._save_m2m()
+        return store
+
+
+class StoreAdminForm(WriteOnlyPasswordForm):
     class Meta:
         model = Store
         fields = [
@@ -37,15 +52,6 @@ class StoreAdminForm(forms.ModelForm):
         if not self.instance.has_password and not cleaned.get("password"):
             self.add_error("password", "Enter the store administrator's password.")
         return cleaned
-
-    def save(self, commit: bool = True) -> Store:
-        store = super().save(commit=False)
-        if self.cleaned_data.get("password"):
-            store.set_password(self.cleaned_data["password"])
-        if commit:
-            store.save()
-            self._save_m2m()
-        return store
 
 
 class StatusMappingForm(forms.ModelForm):

@@ -120,10 +120,11 @@ def order_xml(o: Order, storefront: Storefront) -> str:
 XML_PROLOG = '<?xml version="1.0" encoding="utf-8"?>\n'
 
 
-def orders_document(pages: int, fragments: list[str]) -> bytes:
+def orders_document(pages: int, fragments: list[bytes]) -> bytes:
+    """The export document around `<Order>` fragments already encoded as UTF-8."""
     if not fragments:
         return (XML_PROLOG + f'<Orders pages="{pages}"/>').encode()
-    return (XML_PROLOG + f'<Orders pages="{pages}">' + "".join(fragments) + "</Orders>").encode()
+    return b"".join([(XML_PROLOG + f'<Orders pages="{pages}">').encode(), *fragments, b"</Orders>"])
 
 
 # --- truth --------------------------------------------------------------------------------------

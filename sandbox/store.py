@@ -34,6 +34,8 @@ from .orders import (
 )
 from .render import iso, order_truth, order_xml, orders_document
 
+FRAGMENT_CACHE_MAX = 250_000  # rendered orders kept (about 3.5 KB each); past it, orders render each time
+
 
 class ShipNotifyError(ValueError):
     """A shipnotify the store rejects with 400."""
@@ -91,6 +93,10 @@ class SandboxStore:
         self._count = orders
         self._base_lm: list[int] = []
         self._orders: dict[int, Order] = {}  # materialised (changed or added) orders by index
+        # Each order's <Order> element as sent, by index, until the order changes (`_touch`): a store
+        # serves the same unchanged order many times (every page walk, every overlap), and generating
+        # it again from the seed each time made the sandbox, not the client, the slow end of the wire.
+        self._fragments: dict[int, bytes] = {}
         self._mutations = 0
         self._shipments = 0
         self.shipnotify_log = {"received": 0, "recorded": 0, "duplicates_ignored": 0, "rejected": 0}
@@ -137,7 +143,18 @@ class SandboxStore:
             order = self._orders[index] = self._order(index)
         return order
 
+    def _fragment(self, index: int) -> bytes:
+        cached = self._fragments.get(index)
+        if cached is not None:
+            return cached
+        order = self._order(index)
+        fragment = order_xml(order, self.storefronts[order.storefront_id]).encode()
+        if len(self._fragments) < FRAGMENT_CACHE_MAX:
+            self._fragments[index] = fragment
+        return fragment
+
     def _touch(self, order: Order, now: int) -> None:
+        self._fragments.pop(order.order_id - order_id_for(0), None)
         key = (order.last_modified, order.order_id)
         pos = bisect.bisect_left(self._index, key)
         assert self._index[pos] == key
@@ -181,10 +198,7 @@ class SandboxStore:
             pages = math.ceil(total / self._page_size)
             first = lo + (page - 1) * self._page_size
             keys = self._index[first : min(hi, first + self._page_size)] if page >= 1 else []
-            fragments = []
-            for _, order_id in keys:
-                order = self._order(order_id - order_id_for(0))
-                fragments.append(order_xml(order, self.storefronts[order.storefront_id]))
+            fragments = [self._fragment(order_id - order_id_for(0)) for _, order_id in keys]
         return orders_document(pages, fragments), total, pages
 
     # --- shipnotify -----------------------------------------------------------------------------

@@ -307,3 +307,88 @@ def test_ship_notice_round_trips():
 def test_ship_notice_drops_characters_xml_cannot_carry():
     body = build_ship_notice(ShipNotice(order_id="1", order_number="1", notes_to_customer="bell\x07 ok"))
     assert parse_ship_notice(body).notes_to_customer == "bell ok"
+
+
+# --- per-order digests and `skip` (unchanged orders are recognised before they are converted) -------
+
+def _orders_doc(*orders: str) -> bytes:
+    return ('<?xml version="1.0" encoding="utf-8"?>\n<Orders pages="1">' + "".join(orders) + "</Orders>").encode()
+
+
+def _order(oid: str, notes: str = "", status: str = "Paid") -> str:
+    return (f"<Order><OrderID>{oid}</OrderID><OrderNumber>{oid}</OrderNumber>"
+            "<OrderDate>01/02/2025 10:00</OrderDate>"
+            f"<CustomerNotes><![CDATA[{notes}]]></CustomerNotes><OrderStatus><![CDATA[{status}]]></OrderStatus>"
+            "<LastModified>01/02/2025 10:00</LastModified><OrderTotal>1.00</OrderTotal>"
+            "<Customer><CustomerCode>c</CustomerCode><BillTo><Name>A</Name></BillTo></Customer><Items/></Order>")
+
+
+def test_each_order_carries_the_digest_of_its_own_bytes():
+    page = parse_export(_orders_doc(_order("1"), _order("2")))
+    first, second = (o.raw_digest for o in page.orders)
+    assert first and second and first != second
+    again = parse_export(_orders_doc(_order("2"), _order("1", status="Shipped")))
+    assert again.orders[0].raw_digest == second  # the same bytes elsewhere on a page: the same digest
+    assert again.orders[1].raw_digest != first  # any change in the order: another digest
+
+
+def test_skip_leaves_recognised_orders_unconverted():
+    body = _orders_doc(_order("1"), _order("2"), _order("3"))
+    digests = {o.order_id: o.raw_digest for o in parse_export(body).orders}
+    asked = {}
+
+    def skip(seen):
+        asked.update(seen)
+        return {"1", "3"}
+
+    page = parse_export(body, skip=skip)
+    assert asked == digests
+    assert [o.order_id for o in page.orders] == ["2"]
+    assert sorted(page.unchanged) == ["1", "3"]
+
+
+@pytest.mark.parametrize("notes", ["see </Order> below", "</Order> <Order>", "<Order>x</Order>"])
+def test_order_text_that_looks_like_order_tags_never_hides_a_change(notes):
+    # A note holding "</Order>" would cut a naive split short of the status that follows it: then no
+    # digest is trusted, nothing is skipped, and the changed status arrives.
+    before = parse_export(_orders_doc(_order("1", notes), _order("2")))
+    after = parse_export(_orders_doc(_order("1", notes, status="Cancelled"), _order("2")),
+                         skip=lambda seen: {oid for oid, d in seen.items()
+                                            if d in {o.raw_digest for o in before.orders}})
+    assert [o.order_status for o in after.orders if o.order_id == "1"] == ["Cancelled"]
+
+
+def _known(body):
+    digests = {o.order_id: o.raw_digest for o in parse_export(body).orders}
+    return lambda seen: {oid for oid, digest in seen.items() if digests.get(oid) == digest}
+
+
+def test_a_page_of_known_orders_is_recognised_whole():
+    body = _orders_doc(_order("1"), _order("2")).replace(b'pages="1"', b'pages="7"')
+    page = parse_export(body, page=3, skip=_known(body))
+    assert (page.orders, sorted(page.unchanged), page.pages, page.page) == ([], ["1", "2"], 7, 3)
+
+
+@pytest.mark.parametrize("damage", [
+    (b"</Orders>", b"</Orderz>"),  # the root never closes
+    (b'pages="1"', b'pages="1" pages="2"'),  # a duplicate attribute
+    (b"<Orders", b"&bogus;<Orders"),  # text (an undeclared entity) before the root
+])
+def test_known_orders_in_a_broken_document_are_still_refused(damage):
+    body = _orders_doc(_order("1"), _order("2"))
+    with pytest.raises(StoreDocumentError):
+        parse_export(body.replace(*damage), skip=_known(body))
+
+
+def test_known_orders_under_another_root_are_not_an_export():
+    body = _orders_doc(_order("1"))
+    other = body.replace(b"<Orders", b"<Customers").replace(b"</Orders>", b"</Customers>")
+    with pytest.raises(NotAShipStationExport):
+        parse_export(other, skip=_known(body))
+
+
+def test_known_orders_with_a_doctype_go_through_the_strict_parser():
+    body = _orders_doc(_order("1"))
+    hostile = body.replace(b"<Orders", b'<!DOCTYPE Orders [<!ENTITY x "y">]><Orders', 1)
+    with pytest.raises(StoreDocumentError, match="DTD"):
+        parse_export(hostile, skip=_known(body))

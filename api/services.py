@@ -335,18 +335,26 @@ def webhook_delivery_mirror(message) -> None:
     )
 
 
-def webhook_emit_orders(*, tenant_id: int, created: list[int], updated: list[int]) -> int:
-    """Queue order.imported / order.updated for one import page.
-
-    One query when nobody subscribed (the common case), so a page's query count stays constant; with
-    subscribers each order is serialised whole, as the API shows it.
-    """
-    wanted = {
+def webhook_events_wanted(tenant_id: int) -> set[str]:
+    """Every event some active subscription of the tenant listens to (one query)."""
+    return {
         event
         for events in WebhookSubscription.objects.for_tenant(tenant_id).filter(is_active=True).values_list(
             "events", flat=True)
         for event in events
     }
+
+
+def webhook_emit_orders(*, tenant_id: int, created: list[int], updated: list[int],
+                        wanted: set[str] | None = None) -> int:
+    """Queue order.imported / order.updated for one import page.
+
+    One query when nobody subscribed (the common case; none when the caller passes `wanted`, as an
+    import run does), so a page's query count stays constant; with subscribers each order is
+    serialised whole, as the API shows it.
+    """
+    if wanted is None:
+        wanted = webhook_events_wanted(tenant_id)
     sent = 0
     for event, ids in (("order.imported", created), ("order.updated", updated)):
         if event not in wanted or not ids:

@@ -4,7 +4,7 @@ from django.shortcuts import render
 
 from stores import statuses
 
-from .models import ImportRun, Order, OrderEvent, OrderLine, Product, UnmappedStatus
+from .models import ImportRun, Order, OrderEvent, OrderLine, Product, SkippedOrder, UnmappedStatus
 from .services import import_request, unmapped_status_add_to_mapping
 
 
@@ -119,3 +119,24 @@ class UnmappedStatusAdmin(admin.ModelAdmin):
     search_fields = ["status"]
     readonly_fields = [f.name for f in UnmappedStatus._meta.fields]
     actions = [add_to_mapping]
+
+
+@admin.register(SkippedOrder)
+class SkippedOrderAdmin(admin.ModelAdmin):
+    """Orders the import left out on purpose, with the reason: none goes missing without a word."""
+
+    list_display = ["number", "store", "reason_text", "store_status", "modified_at", "seen_at"]
+    list_filter = ["reason", "store__tenant", "store"]
+    list_select_related = ["store"]
+    search_fields = ["number", "external_id"]
+    readonly_fields = [f.name for f in SkippedOrder._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.display(description="reason")
+    def reason_text(self, obj: SkippedOrder) -> str:
+        return obj.reason_text

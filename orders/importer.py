@@ -34,13 +34,15 @@ import logging
 import math
 import os
 import socket
+import time
 from collections import Counter
 from collections.abc import Iterable
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -49,6 +51,7 @@ from stores.connector.errors import StoreError
 from stores.connector.types import ExportItem, ExportOrder
 from stores.models import Store, Storefront, StoreSettings
 
+from . import bulk
 from .models import (
     ImportRun,
     ImportState,
@@ -59,6 +62,7 @@ from .models import (
     OrderStatus,
     Product,
     ProductKind,
+    SkippedOrder,
     UnmappedStatus,
 )
 
@@ -91,6 +95,9 @@ def first_import_default() -> dt.timedelta:
 IMPORT_FORMAT = 2  # bump when import_page writes orders differently, so every order is rewritten once
 ATTENTION_AFTER = 3  # consecutive failures before a store is flagged "needs attention"
 UNMAPPED_IDS_KEPT = 50
+CLAIM_RENEW_EVERY = 10.0  # seconds between claim renewals while pages bring nothing to write
+PROGRESS_EVERY = 0.5  # seconds between saves of a running import's progress (its pages and counts)
+WEBHOOK_EVENTS_TTL = 5.0  # seconds a run trusts its reading of the tenant's webhook subscriptions
 ORDER_IMPORT_FIELDS = [
     "tenant", "storefront", "number", "store_status", "status", "order_date", "modified_at", "customer_code",
     "email", "phone", "bill_to", "ship_to", "ship_to_name", "shipping_method", "payment_method", "currency",
@@ -118,6 +125,7 @@ class PageResult:
     updated: int = 0
     unchanged: int = 0
     skipped: Counter = field(default_factory=Counter)
+    wrote: bool = False  # whether the page wrote any row (orders, lines, events, unmapped statuses)
 
 
 @dataclass
@@ -133,9 +141,13 @@ class ImportContext:
     # added to a mapping list, say) makes every order look changed, so the next import rewrites it.
     fingerprint: str = ""
     unchanged_modified: dict[str, dt.datetime] = field(default_factory=dict)
-    held: dict[str, tuple[str, dt.datetime]] = field(default_factory=dict)
+    # {order id: (content hash, modified, skip reason or None)} of the orders held and the orders skipped
+    held: dict[str, tuple[str, dt.datetime, str | None]] = field(default_factory=dict)
+    held_loaded: bool = False
     # {sku: (values from the store, warehouse location written)} for products upserted during this run.
     products_written: dict[str, tuple] = field(default_factory=dict)
+    _webhooks: tuple[float, set[str]] | None = None
+    claim_renewed_at: dt.datetime | None = None
 
     @classmethod
     def for_store(cls, store: Store, actor: str = "import") -> ImportContext:
@@ -154,17 +166,62 @@ class ImportContext:
         return self.digest(export.raw_digest or order_hash(export))
 
     def load_held(self) -> None:
-        """Snapshot {order id: (content hash, modified)} of the store's orders, once per run.
+        """Snapshot the store's orders and skipped orders, {order id: (content hash, modified, skip
+        reason)}, once per run.
 
         The store claim guarantees no other import writes them meanwhile, and nothing else changes a
         content hash, so the snapshot lets pages be sorted into changed and unchanged without a query
         (and from the prefetch thread, which must not touch the database).
         """
         self.held = {
-            oid: (digest, modified)
+            oid: (digest, modified, None)
             for oid, digest, modified in Order.objects.filter(store=self.store).values_list(
                 "external_id", "content_hash", "modified_at").iterator(chunk_size=5000)
         }
+        for oid, digest, modified, reason in SkippedOrder.objects.filter(store=self.store).values_list(
+                "external_id", "content_hash", "modified_at", "reason").iterator(chunk_size=5000):
+            self.held.setdefault(oid, (digest, modified, reason))
+        self.held_loaded = True
+
+    def held_rows(self, order_ids: Iterable[str]) -> list[str]:
+        """Of these order ids, those that may have an Order row. Only imports create orders and the
+        store claim keeps other imports out, so with the snapshot loaded an order it lacks (or holds as
+        skipped) has no row: a page of new orders needs no query to learn so."""
+        if not self.held_loaded:
+            return list(order_ids)
+        return [oid for oid in order_ids if oid in self.held and self.held[oid][2] is None]
+
+    def were_skipped(self, order_ids: Iterable[str]) -> list[str]:
+        """Of these order ids, those that may have a SkippedOrder row."""
+        if not self.held_loaded:
+            return list(order_ids)
+        return [oid for oid in order_ids if oid in self.held and self.held[oid][2] is not None]
+
+    def note_written(self, orders: Iterable[dict], reason: str | None = None) -> None:
+        if self.held_loaded:
+            for order in orders:
+                self.held[order["external_id"]] = (order["content_hash"], order["modified_at"], reason)
+
+    def recognised(self, order_ids: Iterable[str]) -> tuple[int, Counter]:
+        """Orders recognised unchanged from their bytes: (how many are held orders, skips by reason)."""
+        skipped: Counter = Counter()
+        unchanged = 0
+        for oid in order_ids:
+            held = self.held.get(oid)
+            if held is not None and held[2] is not None:
+                skipped[held[2]] += 1
+            else:
+                unchanged += 1
+        return unchanged, skipped
+
+    def webhook_events(self) -> set[str]:
+        """The tenant's subscribed webhook events, read at most every few seconds during a run."""
+        from api.services import webhook_events_wanted
+
+        now = time.monotonic()
+        if self._webhooks is None or now - self._webhooks[0] > WEBHOOK_EVENTS_TTL:
+            self._webhooks = (now, webhook_events_wanted(self.store.tenant_id))
+        return self._webhooks[1]
 
     def unchanged_ids(self, digests: dict[str, str]) -> set[str]:
         """Of {order id: raw digest} on a page, the ids we already hold exactly so (no query)."""
@@ -249,6 +306,19 @@ def _storefront_ids(ctx: ImportContext, names: Iterable[str]) -> None:
     ctx.storefronts.update(Storefront.objects.filter(store=ctx.store, name__in=missing).values_list("name", "id"))
 
 
+def _remember_skipped(ctx: ImportContext, orders: list[ExportOrder], reason: str, now: dt.datetime) -> None:
+    """Keep the orders skipped on purpose, with their digest: the next import recognises them unchanged
+    before converting them, and the operator sees what was left out and why."""
+    if not orders:
+        return
+    rows = [{"store_id": ctx.store.pk, "external_id": o.order_id, "number": o.order_number[:50], "reason": reason,
+             "store_status": o.order_status[:100], "modified_at": o.last_modified,
+             "content_hash": ctx.content_hash(o), "seen_at": now} for o in orders]
+    bulk.upsert(SkippedOrder, rows, unique=("store", "external_id"),
+                update=("number", "reason", "store_status", "modified_at", "content_hash", "seen_at"))
+    ctx.note_written(rows, reason)
+
+
 def _record_unmapped(ctx: ImportContext, orders: list[ExportOrder]) -> None:
     if not orders:
         return
@@ -300,18 +370,21 @@ def import_page(ctx: ImportContext, exports: list[ExportOrder]) -> PageResult:
         prev = latest.get(export.order_id)
         if prev is None or export.last_modified >= prev.last_modified:
             latest[export.order_id] = export
+    candidates = ctx.held_rows(latest)
     existing = {
         row[0]: row[1:]
-        for row in Order.objects.filter(store=store, external_id__in=list(latest)).values_list(
+        for row in Order.objects.filter(store=store, external_id__in=candidates).values_list(
             "external_id", "id", "content_hash", "status", "shipped_in_outbound", "hold_reason"
         )
-    }
+    } if candidates else {}
     unmapped: list[ExportOrder] = []
+    no_ship_to: list[ExportOrder] = []
     to_write: list[tuple[ExportOrder, str, str, str | None]] = []
     for export in latest.values():
         known = existing.get(export.order_id)
         if known is None and not export.has_ship_to:
             result.skipped[SKIP_NO_SHIP_TO] += 1
+            no_ship_to.append(export)
             continue
         if statuses.map_status(ctx.lookup, export.order_status) is None:
             unmapped.append(export)
@@ -325,6 +398,8 @@ def import_page(ctx: ImportContext, exports: list[ExportOrder]) -> PageResult:
         status, previous = _resolve_status(ctx, export, known)
         to_write.append((export, digest, status, previous))
     _record_unmapped(ctx, unmapped)
+    _remember_skipped(ctx, no_ship_to, SKIP_NO_SHIP_TO, now)
+    result.wrote = bool(unmapped or no_ship_to or to_write)
     if not to_write:
         return result
 
@@ -336,36 +411,33 @@ def import_page(ctx: ImportContext, exports: list[ExportOrder]) -> PageResult:
         ship_to = customer.ship_to
         weight, weight_unit, from_lines = _total_weight(export, unit)
         discount = -sum((i.unit_price * i.quantity for i in export.items if i.adjustment), Decimal(0))
-        orders.append(Order(
-            tenant_id=store.tenant_id, store=store, storefront_id=ctx.storefronts.get(export.source),
-            external_id=export.order_id, number=export.order_number, store_status=export.order_status[:100],
-            status=status, order_date=export.order_date, modified_at=export.last_modified,
-            customer_code=customer.customer_code, email=customer.bill_to.email,
-            phone=customer.bill_to.phone or (ship_to.phone if ship_to else ""),
-            bill_to=_address(customer.bill_to), ship_to=_address(ship_to),
-            ship_to_name=(ship_to.name if ship_to else "")[:100], shipping_method=export.shipping_method[:1000],
-            payment_method=export.payment_method[:50], currency=export.currency_code[:3],
-            order_total=export.order_total, tax_amount=export.tax_amount or 0,
-            shipping_amount=export.shipping_amount or 0, discount_total=discount, is_gift=export.gift,
-            gift_message=export.gift_message, customer_notes=export.customer_notes,
-            internal_notes=export.internal_notes, custom_field_1=export.custom_field1[:100],
-            custom_field_2=export.custom_field2[:100], custom_field_3=export.custom_field3[:100],
-            requested_warehouse=export.requested_warehouse[:100], source=export.source[:50],
-            total_weight=weight, weight_unit=weight_unit, total_weight_from_lines=from_lines,
-            content_hash=digest, imported_at=now, updated_at=now,
-        ))
-    Order.objects.bulk_create(
-        orders, update_conflicts=True, unique_fields=["store", "external_id"], update_fields=ORDER_IMPORT_FIELDS,
-    )
-    ids = dict(
-        Order.objects.filter(store=store, external_id__in=[o.external_id for o in orders]).values_list(
-            "external_id", "id"
-        )
-    )
+        orders.append({
+            "tenant_id": store.tenant_id, "store_id": store.pk, "storefront_id": ctx.storefronts.get(export.source),
+            "external_id": export.order_id, "number": export.order_number,
+            "store_status": export.order_status[:100], "status": status, "order_date": export.order_date,
+            "modified_at": export.last_modified, "customer_code": customer.customer_code,
+            "email": customer.bill_to.email, "phone": customer.bill_to.phone or (ship_to.phone if ship_to else ""),
+            "bill_to": _address(customer.bill_to), "ship_to": _address(ship_to),
+            "ship_to_name": (ship_to.name if ship_to else "")[:100], "shipping_method": export.shipping_method[:1000],
+            "payment_method": export.payment_method[:50], "currency": export.currency_code[:3],
+            "order_total": export.order_total, "tax_amount": export.tax_amount or 0,
+            "shipping_amount": export.shipping_amount or 0, "discount_total": discount, "is_gift": export.gift,
+            "gift_message": export.gift_message, "customer_notes": export.customer_notes,
+            "internal_notes": export.internal_notes, "custom_field_1": export.custom_field1[:100],
+            "custom_field_2": export.custom_field2[:100], "custom_field_3": export.custom_field3[:100],
+            "requested_warehouse": export.requested_warehouse[:100], "source": export.source[:50],
+            "total_weight": weight, "weight_unit": weight_unit, "total_weight_from_lines": from_lines,
+            "content_hash": digest, "imported_at": now, "updated_at": now
+        })
+    ids = bulk.upsert(Order, orders, unique=("store", "external_id"), update=ORDER_IMPORT_FIELDS, key="external_id")
+    formerly_skipped = ctx.were_skipped(ids)
+    if formerly_skipped:  # skipped before (no ship-to then), imported now
+        SkippedOrder.objects.filter(store=store, external_id__in=formerly_skipped).delete()
+    ctx.note_written(orders)
 
     # Products by SKU: the product-handling setting decides whose warehouse location wins. A run sees the
     # same catalogue on every page, so products already written this run with the same values are skipped.
-    products: dict[str, Product] = {}
+    products: dict[str, dict] = {}
     locations: dict[str, str] = {}
     for export, *_ in to_write:
         for item in export.items:
@@ -378,11 +450,11 @@ def import_page(ctx: ImportContext, exports: list[ExportOrder]) -> PageResult:
             if written is not None and written[0] == values:
                 locations[sku] = written[1]
                 continue
-            products[sku] = Product(
-                store=store, sku=sku, name=values[0], weight=values[1], weight_unit=values[2],
-                image_url=values[3], warehouse_location=values[4], kind=values[5], updated_at=now,
-            )
-            products[sku].import_values = values
+            products[sku] = {
+                "store_id": store.pk, "sku": sku, "name": values[0], "weight": values[1], "weight_unit": values[2],
+                "image_url": values[3], "warehouse_location": values[4], "kind": values[5], "updated_at": now,
+            }
+            ctx.products_written[sku] = (values, None)
     if products:
         current = {
             sku: (loc, set_here)
@@ -393,37 +465,30 @@ def import_page(ctx: ImportContext, exports: list[ExportOrder]) -> PageResult:
         overwrite = ctx.store_settings.store_location_overwrites
         for sku, product in products.items():
             loc, set_here = current.get(sku, ("", False))
-            if set_here and loc and (not overwrite or not product.warehouse_location):
-                product.warehouse_location = loc
-            locations[sku] = product.warehouse_location
-        Product.objects.bulk_create(
-            list(products.values()), update_conflicts=True, unique_fields=["store", "sku"],
-            update_fields=PRODUCT_FIELDS,
-        )
-        for sku, product in products.items():
-            ctx.products_written[sku] = (product.import_values, product.warehouse_location)
+            if set_here and loc and (not overwrite or not product["warehouse_location"]):
+                product["warehouse_location"] = loc
+            locations[sku] = product["warehouse_location"]
+            ctx.products_written[sku] = (ctx.products_written[sku][0], product["warehouse_location"])
+        bulk.upsert(Product, list(products.values()), unique=("store", "sku"), update=PRODUCT_FIELDS)
 
     lines = []
     for export, *_ in to_write:
         order_id = ids[export.order_id]
         for position, item in enumerate(export.items):
             kind = product_kind(item)
-            lines.append(OrderLine(
-                order_id=order_id, line_key=line_key(item, position), position=position,
-                line_item_id=item.line_item_id[:50], sku=item.sku[:100], name=item.name[:200],
-                image_url=item.image_url[:500], unit_weight=item.weight, weight_unit=item.weight_units,
-                quantity=item.quantity, unit_price=item.unit_price, upc=item.upc[:20],
-                warehouse_location=locations.get(item.sku, item.location)[:100],
-                options=[{"name": o.name, "value": o.value, "weight": str(o.weight) if o.weight is not None else None}
-                         for o in item.options],
-                is_adjustment=item.adjustment,
-                is_shippable=not item.adjustment and kind == ProductKind.PHYSICAL,
-                product_kind=kind,
-            ))
-    if lines:
-        OrderLine.objects.bulk_create(
-            lines, update_conflicts=True, unique_fields=["order", "line_key"], update_fields=LINE_FIELDS,
-        )
+            lines.append({
+                "order_id": order_id, "line_key": line_key(item, position), "position": position,
+                "line_item_id": item.line_item_id[:50], "sku": item.sku[:100], "name": item.name[:200],
+                "image_url": item.image_url[:500], "unit_weight": item.weight, "weight_unit": item.weight_units,
+                "quantity": item.quantity, "unit_price": item.unit_price, "upc": item.upc[:20],
+                "warehouse_location": locations.get(item.sku, item.location)[:100],
+                "options": [{"name": o.name, "value": o.value,
+                             "weight": str(o.weight) if o.weight is not None else None} for o in item.options],
+                "is_adjustment": item.adjustment,
+                "is_shippable": not item.adjustment and kind == ProductKind.PHYSICAL,
+                "product_kind": kind,
+            })
+    bulk.upsert(OrderLine, lines, unique=("order", "line_key"), update=LINE_FIELDS)
     # Lines the store no longer sends go, unless a shipment already shipped them. Only orders we held
     # before can have such lines; the delete is skipped (and not even built) on a page of new orders.
     updated_orders = [e for e, _d, _s, previous in to_write if previous is not None]
@@ -438,9 +503,9 @@ def import_page(ctx: ImportContext, exports: list[ExportOrder]) -> PageResult:
     for export, _digest, status, previous in to_write:
         order_id = ids[export.order_id]
         if previous is None:
-            events.append(OrderEvent(order_id=order_id, kind="imported", actor=ctx.actor, created_at=now,
-                                     message=f"Imported from the store with status “{export.order_status}”.",
-                                     data={"store_status": export.order_status, "status": status}))
+            events.append({"order_id": order_id, "kind": "imported", "actor": ctx.actor, "created_at": now,
+                           "message": f"Imported from the store with status “{export.order_status}”.",
+                           "data": {"store_status": export.order_status, "status": status}})
             result.created += 1
         else:
             result.updated += 1
@@ -449,17 +514,18 @@ def import_page(ctx: ImportContext, exports: list[ExportOrder]) -> PageResult:
             if previous != status:
                 message += f" Status {OrderStatus(previous).label} → {OrderStatus(status).label}."
                 data.update({"from": previous, "to": status})
-            events.append(OrderEvent(order_id=order_id, kind="status" if previous != status else "updated",
-                                     actor=ctx.actor, created_at=now, message=message, data=data))
-    OrderEvent.objects.bulk_create(events)
-    _emit_webhooks(store, to_write, ids)
+            events.append({"order_id": order_id, "kind": "status" if previous != status else "updated",
+                           "actor": ctx.actor, "created_at": now, "message": message, "data": data})
+    bulk.upsert(OrderEvent, events)
+    _emit_webhooks(ctx, to_write, ids)
     return result
 
 
-def _emit_webhooks(store: Store, written, ids) -> None:
+def _emit_webhooks(ctx: ImportContext, written, ids) -> None:
     from api.services import webhook_emit_orders
 
-    webhook_emit_orders(tenant_id=store.tenant_id, created=[ids[e.order_id] for e, _d, _s, p in written if p is None],
+    webhook_emit_orders(tenant_id=ctx.store.tenant_id, wanted=ctx.webhook_events(),
+                        created=[ids[e.order_id] for e, _d, _s, p in written if p is None],
                         updated=[ids[e.order_id] for e, _d, _s, p in written if p is not None])
 
 
@@ -487,14 +553,27 @@ def _release_store(store: Store, run: ImportRun) -> None:
     Store.objects.filter(pk=store.pk, import_lock_run=run.pk).update(import_running_since=None, import_lock_run=None)
 
 
-def _heartbeat(run: ImportRun, store: Store, totals: PageResult, pages_total: int | None, requests: int) -> None:
+def _heartbeat(ctx: ImportContext, run: ImportRun, totals: PageResult, pages_total: int | None, requests: int,
+               *, wrote: bool) -> None:
+    """Renew the store claim, and show the run's progress.
+
+    A page that writes renews the claim inside its transaction: the row lock, held until the page
+    commits, is what stops a worker that took over an expired claim from racing this one. A page with
+    nothing to write renews it only every few seconds, well inside the lease. The progress row is saved
+    at most every PROGRESS_EVERY seconds (and always when the run ends): a progress bar needs no more.
+    """
     now = timezone.now()
-    if not Store.objects.filter(pk=store.pk, import_lock_run=run.pk).update(import_running_since=now):
-        raise ImportAborted("Another import took over this store (this run's claim expired).")
+    renew_every = min(CLAIM_RENEW_EVERY, lease().total_seconds() / 4)
+    if wrote or ctx.claim_renewed_at is None or (now - ctx.claim_renewed_at).total_seconds() >= renew_every:
+        if not Store.objects.filter(pk=ctx.store.pk, import_lock_run=run.pk).update(import_running_since=now):
+            raise ImportAborted("Another import took over this store (this run's claim expired).")
+        ctx.claim_renewed_at = now
     run.pages_done += 1
     run.pages_total = max(pages_total or 0, run.pages_done)
     run.orders_seen, run.orders_created, run.orders_updated = totals.seen, totals.created, totals.updated
     run.orders_unchanged, run.skipped, run.http_requests = totals.unchanged, dict(totals.skipped), requests
+    if run.heartbeat_at is not None and (now - run.heartbeat_at).total_seconds() < PROGRESS_EVERY:
+        return
     run.heartbeat_at = now
     run.save(update_fields=["pages_done", "pages_total", "orders_seen", "orders_created", "orders_updated",
                             "orders_unchanged", "skipped", "http_requests", "heartbeat_at"])
@@ -508,21 +587,39 @@ def _add(totals: PageResult, page: PageResult) -> None:
     totals.skipped.update(page.skipped)
 
 
-def _relax_commit_durability() -> None:
-    """On PostgreSQL, let a page's commit return before its WAL reaches the disk.
+@contextmanager
+def _relaxed_commits():
+    """On PostgreSQL, let each page's commit return before its WAL reaches the disk, for this walk.
 
     Safe here because PostgreSQL never reorders commits: a crash can only lose the last pages, never
     a page while keeping a later watermark, and the store still holds whatever was lost, so the next
-    run (which starts from the old watermark) writes it again. It saves a disk flush per page.
+    run (which starts from the old watermark) writes it again. It saves a disk flush per page. Set
+    once for the session (not per page: a round trip per page is what this walk cannot afford) and
+    reset before the run's outcome and watermark are saved, which are then durable as usual.
     """
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL synchronous_commit TO OFF")
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SET synchronous_commit TO OFF")
+    try:
+        yield
+    finally:
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("RESET synchronous_commit")
+        except DatabaseError:  # a broken connection takes the setting with it when Django drops it
+            log.warning("Could not reset synchronous_commit after an import walk", exc_info=True)
 
 
 def _walk(client, ctx, run, totals, start, end, seen: dict[str, dt.datetime]) -> str:
     """Import every page of one window; returns the store's sort direction as observed ('asc'/'desc'/'?')."""
     direction = "?"
+    with _relaxed_commits():
+        return _walk_pages(client, ctx, run, totals, start, end, seen, direction)
+
+
+def _walk_pages(client, ctx, run, totals, start, end, seen, direction) -> str:
     for page in client.export_pages(start, end, skip=ctx.unchanged_ids):
         if direction == "?" and len(page.orders) > 1:
             first, last = page.orders[0].last_modified, page.orders[-1].last_modified
@@ -531,14 +628,17 @@ def _walk(client, ctx, run, totals, start, end, seen: dict[str, dt.datetime]) ->
             seen.setdefault(export.order_id, export.last_modified)
         for order_id in page.unchanged:
             seen.setdefault(order_id, ctx.unchanged_modified.pop(order_id, end))
-        # One transaction per page: the page's rows and the run's progress commit together.
+        # One transaction per page: the page's rows, the claim and the run's progress commit together. A
+        # page with nothing to write (every order unchanged or skipped) costs no query at all, and the
+        # claim is then renewed only now and then: re-reading an unchanged window costs the store's time.
         with transaction.atomic():
-            _relax_commit_durability()
             result = import_page(ctx, page.orders)
             result.seen += len(page.unchanged)
-            result.unchanged += len(page.unchanged)
+            unchanged, skipped = ctx.recognised(page.unchanged)
+            result.unchanged += unchanged
+            result.skipped.update(skipped)
             _add(totals, result)
-            _heartbeat(run, ctx.store, totals, page.pages, client.requests_made)
+            _heartbeat(ctx, run, totals, page.pages, client.requests_made, wrote=result.wrote)
     return direction
 
 

@@ -280,3 +280,37 @@ class UnmappedStatus(models.Model):
 
     def __str__(self) -> str:
         return self.status
+
+
+class SkippedOrderQuerySet(TenantQuerySet):
+    tenant_field = "store__tenant"
+
+
+class SkippedOrder(models.Model):
+    """A store order the import leaves out on purpose (it has no ship-to address: an e-product or a
+    local pickup), remembered so that each later import recognises it unchanged from its bytes alone
+    and the operator can see which orders were skipped and why. Its row goes when the order is imported."""
+
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="skipped_orders", db_index=False)
+    external_id = models.CharField("store order ID", max_length=50)
+    number = models.CharField("order number", max_length=50)
+    reason = models.CharField(max_length=20)
+    store_status = models.CharField(max_length=100, blank=True, default="")
+    modified_at = models.DateTimeField("last modified in the store")
+    content_hash = models.CharField(max_length=40)
+    seen_at = models.DateTimeField(default=timezone.now)
+
+    objects = SkippedOrderQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["store", "-modified_at"]
+        constraints = [models.UniqueConstraint(fields=["store", "external_id"], name="skipped_unique_store_order")]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def reason_text(self) -> str:
+        from .importer import SKIP_REASONS
+
+        return SKIP_REASONS.get(self.reason, self.reason)

@@ -1,27 +1,79 @@
-"""Bulk writes for import pages: one statement per table and page, whatever the page holds.
+"""Bulk writes for import pages: one statement per page step, whatever the page holds.
 
 Rows are plain dicts keyed by field attname (`store_id`, not `store`), built straight from the export:
 an import page writes hundreds of rows, and model instances cost more to build and to prepare than
 the database takes to store them.
 
-On PostgreSQL the whole batch travels as one JSON parameter that `json_populate_recordset` turns into
-rows of the table's own type, so the database does the type conversions and no per-value parameter
-or array has to be adapted in Python:
+On PostgreSQL each table's rows travel as one JSON parameter that `json_populate_recordset` turns into
+rows of the table's own type, so the database does the type conversions and no value or array has to
+be adapted in Python; several tables go in one statement, all but the last as data-modifying CTEs
+(which PostgreSQL always runs to completion):
 
-    INSERT INTO t (a, b, …) SELECT a, b, … FROM json_populate_recordset(NULL::t, %s::json)
-    ON CONFLICT (key) DO UPDATE SET a = EXCLUDED.a, …  RETURNING id, key
+    WITH w0 AS (INSERT INTO a (…) SELECT … FROM json_populate_recordset(NULL::a, %s::json) ON CONFLICT …)
+    INSERT INTO b (x, y, …) SELECT x, y, … FROM json_populate_recordset(NULL::b, %s::json)
+    ON CONFLICT (key) DO UPDATE SET x = EXCLUDED.x, …  RETURNING id, key
 
-Elsewhere (SQLite: the demo and quick local tests) the same rows go through Django's bulk_create.
+Elsewhere (SQLite: the demo and quick local tests) the same rows go through Django's bulk_create, one
+table after the other.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache
 
 from django.db import connection, models
+
+
+@dataclass(frozen=True)
+class Rows:
+    """Rows for one table. With `unique` and `update`, a row whose unique fields exist updates `update`.
+    With `key`, the write reports {row[key]: primary key} (so no two rows may share `unique` values,
+    as in any single INSERT … ON CONFLICT)."""
+
+    model: type[models.Model]
+    rows: list[dict]
+    unique: tuple[str, ...] = ()
+    update: tuple[str, ...] = ()
+    key: str | None = None
+
+
+def upsert(model: type[models.Model], rows: list[dict], *, unique: tuple[str, ...] = (),
+           update: tuple[str, ...] = (), key: str | None = None) -> dict[object, int]:
+    """Write one table's rows; {row[key]: primary key} when `key` is given, else {}."""
+    return write(Rows(model, rows, tuple(unique), tuple(update), key))
+
+
+def write(*batches: Rows) -> dict[object, int]:
+    """Write every batch (one statement on PostgreSQL); returns the last batch's {row[key]: pk}."""
+    batches = tuple(b for b in batches if b.rows)
+    if not batches:
+        return {}
+    if connection.vendor == "postgresql":
+        return _write_postgresql(batches)
+    ids: dict[object, int] = {}
+    for batch in batches:
+        ids = _write_orm(batch)
+    return ids
+
+
+def _write_orm(batch: Rows) -> dict[object, int]:
+    model = batch.model
+    objs = [model(**row) for row in batch.rows]
+    if batch.update:
+        model.objects.bulk_create(objs, update_conflicts=True, unique_fields=list(batch.unique),
+                                  update_fields=list(batch.update))
+    else:
+        model.objects.bulk_create(objs)
+    if batch.key is None:
+        return {}
+    ids = {getattr(obj, batch.key): obj.pk for obj in objs}
+    if None in ids.values():  # pragma: no cover - a backend that cannot return ids from a bulk upsert
+        ids = dict(model.objects.filter(**{f"{batch.key}__in": list(ids)}).values_list(batch.key, "pk"))
+    return ids
 
 
 def _json_value(value: object) -> str:
@@ -34,45 +86,8 @@ def _json_value(value: object) -> str:
 
 @cache
 def _columns(model: type[models.Model]) -> dict[str, str]:
-    """{attname: quoted column} of the model's concrete fields."""
-    quote = connection.ops.quote_name
-    return {f.attname: quote(f.column) for f in model._meta.concrete_fields}
-
-
-@cache
-def _field_columns(model: type[models.Model], names: tuple[str, ...]) -> list[str]:
-    quote = connection.ops.quote_name
-    return [quote(model._meta.get_field(name).column) for name in names]
-
-
-def upsert(
-    model: type[models.Model],
-    rows: list[dict],
-    *,
-    unique: tuple[str, ...] = (),
-    update: tuple[str, ...] = (),
-    key: str | None = None,
-) -> dict[object, int]:
-    """Insert `rows`; with `unique` and `update`, a row whose unique fields exist updates `update`.
-
-    Returns {row[key]: primary key} for every row written when `key` is given (the rows must then hold
-    no two rows with the same `unique` values, as in any single INSERT … ON CONFLICT), else {}.
-    """
-    if not rows:
-        return {}
-    if connection.vendor == "postgresql":
-        return _upsert_postgresql(model, rows, unique, update, key)
-    objs = [model(**row) for row in rows]
-    if update:
-        model.objects.bulk_create(objs, update_conflicts=True, unique_fields=list(unique), update_fields=list(update))
-    else:
-        model.objects.bulk_create(objs)
-    if key is None:
-        return {}
-    ids = {getattr(obj, key): obj.pk for obj in objs}
-    if None in ids.values():  # pragma: no cover - a backend that cannot return ids from a bulk upsert
-        ids = dict(model.objects.filter(**{f"{key}__in": list(ids)}).values_list(key, "pk"))
-    return ids
+    """{attname: column} of the model's concrete fields."""
+    return {f.attname: f.column for f in model._meta.concrete_fields}
 
 
 def _defaults(model: type[models.Model], given: dict) -> dict:
@@ -85,28 +100,45 @@ def _defaults(model: type[models.Model], given: dict) -> dict:
     }
 
 
-def _upsert_postgresql(model, rows, unique, update, key) -> dict[object, int]:
+def _insert_sql(batch: Rows, returning: bool) -> tuple[str, str]:
+    """(INSERT statement with one %s, its JSON parameter) for one batch."""
+    model, quote = batch.model, connection.ops.quote_name
     columns = _columns(model)
-    defaults = _defaults(model, rows[0])
-    if defaults:
-        rows = [{**defaults, **row} for row in rows]
+    defaults = _defaults(model, batch.rows[0])
+    rows = [{**defaults, **row} for row in batch.rows] if defaults else batch.rows
     names = list(rows[0])
-    targets = ", ".join(columns[name] for name in names)
-    table = connection.ops.quote_name(model._meta.db_table)
+    if any(columns[name] != name for name in names):  # pragma: no cover - no db_column on these models
+        rows = [{columns[name]: value for name, value in row.items()} for row in rows]
+    targets = ", ".join(quote(columns[name]) for name in names)
+    table = quote(model._meta.db_table)
     # Identifiers only, from the model's own metadata and quoted; the values travel as the one parameter.
     sql = f"INSERT INTO {table} ({targets}) SELECT {targets} FROM json_populate_recordset(NULL::{table}, %s::json)"  # noqa: S608
-    if update:
-        conflict = ", ".join(_field_columns(model, tuple(unique)))
-        sets = ", ".join(f"{col} = EXCLUDED.{col}" for col in _field_columns(model, tuple(update)))
+    if batch.update:
+        conflict = ", ".join(quote(model._meta.get_field(name).column) for name in batch.unique)
+        sets = ", ".join(
+            f"{quote(model._meta.get_field(name).column)} = EXCLUDED.{quote(model._meta.get_field(name).column)}"
+            for name in batch.update
+        )
         sql += f" ON CONFLICT ({conflict}) DO UPDATE SET {sets}"
-    if key is not None:
-        sql += f" RETURNING {connection.ops.quote_name(model._meta.pk.column)}, {columns[key]}"
-    # Keys are attnames; json_populate_recordset matches them to column names.
-    if any(columns[name].strip('"') != name for name in names):  # pragma: no cover - no db_column here
-        rows = [{columns[name].strip('"'): value for name, value in row.items()} for row in rows]
-    payload = json.dumps(rows, default=_json_value, ensure_ascii=False, separators=(",", ":"))
+    if returning:
+        sql += f" RETURNING {quote(model._meta.pk.column)}, {quote(columns[batch.key])}"
+    return sql, json.dumps(rows, default=_json_value, ensure_ascii=False, separators=(",", ":"))
+
+
+def _write_postgresql(batches: tuple[Rows, ...]) -> dict[object, int]:
+    *before, last = batches
+    returning = last.key is not None
+    parts, params = [], []
+    for number, batch in enumerate(before):
+        sql, payload = _insert_sql(batch, returning=False)
+        parts.append(f"w{number} AS ({sql})")
+        params.append(payload)
+    sql, payload = _insert_sql(last, returning=returning)
+    params.append(payload)
+    if parts:
+        sql = f"WITH {', '.join(parts)} {sql}"
     with connection.cursor() as cursor:
-        cursor.execute(sql, [payload])
-        if key is None:
+        cursor.execute(sql, params)
+        if not returning:
             return {}
         return {row_key: pk for pk, row_key in cursor.fetchall()}

@@ -98,18 +98,18 @@ UNMAPPED_IDS_KEPT = 50
 CLAIM_RENEW_EVERY = 10.0  # seconds between claim renewals while pages bring nothing to write
 PROGRESS_EVERY = 0.5  # seconds between saves of a running import's progress (its pages and counts)
 WEBHOOK_EVENTS_TTL = 5.0  # seconds a run trusts its reading of the tenant's webhook subscriptions
-ORDER_IMPORT_FIELDS = [
+ORDER_IMPORT_FIELDS = (
     "tenant", "storefront", "number", "store_status", "status", "order_date", "modified_at", "customer_code",
     "email", "phone", "bill_to", "ship_to", "ship_to_name", "shipping_method", "payment_method", "currency",
     "order_total", "tax_amount", "shipping_amount", "discount_total", "is_gift", "gift_message", "customer_notes",
     "internal_notes", "custom_field_1", "custom_field_2", "custom_field_3", "requested_warehouse", "source",
     "total_weight", "weight_unit", "total_weight_from_lines", "content_hash", "updated_at",
-]
-LINE_FIELDS = [
+)
+LINE_FIELDS = (
     "position", "line_item_id", "sku", "name", "image_url", "unit_weight", "weight_unit", "quantity", "unit_price",
     "upc", "warehouse_location", "options", "is_adjustment", "is_shippable", "product_kind",
-]
-PRODUCT_FIELDS = ["name", "weight", "weight_unit", "image_url", "warehouse_location", "kind", "updated_at"]
+)
+PRODUCT_FIELDS = ("name", "weight", "weight_unit", "image_url", "warehouse_location", "kind", "updated_at")
 
 # Weight conversions to grams, for totals in mixed units.
 _GRAMS = {"Pounds": Decimal("453.59237"), "Ounces": Decimal("28.349523125"), "Grams": Decimal(1)}
@@ -306,17 +306,15 @@ def _storefront_ids(ctx: ImportContext, names: Iterable[str]) -> None:
     ctx.storefronts.update(Storefront.objects.filter(store=ctx.store, name__in=missing).values_list("name", "id"))
 
 
-def _remember_skipped(ctx: ImportContext, orders: list[ExportOrder], reason: str, now: dt.datetime) -> None:
-    """Keep the orders skipped on purpose, with their digest: the next import recognises them unchanged
+def _skipped_rows(ctx: ImportContext, orders: list[ExportOrder], reason: str, now: dt.datetime) -> bulk.Rows:
+    """Orders skipped on purpose are kept with their digest: the next import recognises them unchanged
     before converting them, and the operator sees what was left out and why."""
-    if not orders:
-        return
     rows = [{"store_id": ctx.store.pk, "external_id": o.order_id, "number": o.order_number[:50], "reason": reason,
              "store_status": o.order_status[:100], "modified_at": o.last_modified,
              "content_hash": ctx.content_hash(o), "seen_at": now} for o in orders]
-    bulk.upsert(SkippedOrder, rows, unique=("store", "external_id"),
-                update=("number", "reason", "store_status", "modified_at", "content_hash", "seen_at"))
     ctx.note_written(rows, reason)
+    return bulk.Rows(SkippedOrder, rows, unique=("store", "external_id"),
+                     update=("number", "reason", "store_status", "modified_at", "content_hash", "seen_at"))
 
 
 def _record_unmapped(ctx: ImportContext, orders: list[ExportOrder]) -> None:
@@ -398,9 +396,10 @@ def import_page(ctx: ImportContext, exports: list[ExportOrder]) -> PageResult:
         status, previous = _resolve_status(ctx, export, known)
         to_write.append((export, digest, status, previous))
     _record_unmapped(ctx, unmapped)
-    _remember_skipped(ctx, no_ship_to, SKIP_NO_SHIP_TO, now)
+    skipped_rows = _skipped_rows(ctx, no_ship_to, SKIP_NO_SHIP_TO, now)
     result.wrote = bool(unmapped or no_ship_to or to_write)
     if not to_write:
+        bulk.write(skipped_rows)
         return result
 
     _storefront_ids(ctx, (e.source for e, *_ in to_write))
@@ -429,7 +428,9 @@ def import_page(ctx: ImportContext, exports: list[ExportOrder]) -> PageResult:
             "total_weight": weight, "weight_unit": weight_unit, "total_weight_from_lines": from_lines,
             "content_hash": digest, "imported_at": now, "updated_at": now
         })
-    ids = bulk.upsert(Order, orders, unique=("store", "external_id"), update=ORDER_IMPORT_FIELDS, key="external_id")
+    # One statement: the page's skipped orders, and its orders with their ids back.
+    ids = bulk.write(skipped_rows, bulk.Rows(Order, orders, unique=("store", "external_id"),
+                                             update=ORDER_IMPORT_FIELDS, key="external_id"))
     formerly_skipped = ctx.were_skipped(ids)
     if formerly_skipped:  # skipped before (no ship-to then), imported now
         SkippedOrder.objects.filter(store=store, external_id__in=formerly_skipped).delete()
@@ -488,7 +489,6 @@ def import_page(ctx: ImportContext, exports: list[ExportOrder]) -> PageResult:
                 "is_shippable": not item.adjustment and kind == ProductKind.PHYSICAL,
                 "product_kind": kind,
             })
-    bulk.upsert(OrderLine, lines, unique=("order", "line_key"), update=LINE_FIELDS)
     # Lines the store no longer sends go, unless a shipment already shipped them. Only orders we held
     # before can have such lines; the delete is skipped (and not even built) on a page of new orders.
     updated_orders = [e for e, _d, _s, previous in to_write if previous is not None]
@@ -516,7 +516,9 @@ def import_page(ctx: ImportContext, exports: list[ExportOrder]) -> PageResult:
                 data.update({"from": previous, "to": status})
             events.append({"order_id": order_id, "kind": "status" if previous != status else "updated",
                            "actor": ctx.actor, "created_at": now, "message": message, "data": data})
-    bulk.upsert(OrderEvent, events)
+    # One statement: the page's lines and its orders' history.
+    bulk.write(bulk.Rows(OrderLine, lines, unique=("order", "line_key"), update=LINE_FIELDS),
+               bulk.Rows(OrderEvent, events))
     _emit_webhooks(ctx, to_write, ids)
     return result
 

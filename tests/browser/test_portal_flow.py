@@ -37,6 +37,12 @@ def browser():
                   "--disable-sync"],
         )
         yield browser
+        # With Playwright's event loop running, the ORM calls in the test used a connection of their own
+        # (Django keys connections by async context); close it here, inside that context, or it outlives
+        # the test and blocks the test database's teardown.
+        from django.db import connections
+
+        connections.close_all()
         browser.close()
 
 

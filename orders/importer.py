@@ -63,17 +63,15 @@ from .models import (
     Product,
     ProductKind,
     SkippedOrder,
+    SkipReason,
     UnmappedStatus,
 )
 
 log = logging.getLogger(__name__)
 
-SKIP_NO_SHIP_TO = "no_ship_to"
-SKIP_UNMAPPED = "unmapped_status"
-SKIP_REASONS = {
-    SKIP_NO_SHIP_TO: "no ship-to address",
-    SKIP_UNMAPPED: "store status not mapped",
-}
+SKIP_NO_SHIP_TO = SkipReason.NO_SHIP_TO.value
+SKIP_UNMAPPED = SkipReason.UNMAPPED_STATUS.value
+SKIP_REASONS = dict(SkipReason.choices)
 
 
 def _setting(name: str, default):

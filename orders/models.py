@@ -282,6 +282,11 @@ class UnmappedStatus(models.Model):
         return self.status
 
 
+class SkipReason(models.TextChoices):
+    NO_SHIP_TO = "no_ship_to", "no ship-to address"
+    UNMAPPED_STATUS = "unmapped_status", "store status not mapped"
+
+
 class SkippedOrderQuerySet(TenantQuerySet):
     tenant_field = "store__tenant"
 
@@ -294,7 +299,7 @@ class SkippedOrder(models.Model):
     store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="skipped_orders", db_index=False)
     external_id = models.CharField("store order ID", max_length=50)
     number = models.CharField("order number", max_length=50)
-    reason = models.CharField(max_length=20)
+    reason = models.CharField(max_length=20, choices=SkipReason.choices)
     store_status = models.CharField(max_length=100, blank=True, default="")
     modified_at = models.DateTimeField("last modified in the store")
     content_hash = models.CharField(max_length=40)
@@ -308,9 +313,3 @@ class SkippedOrder(models.Model):
 
     def __str__(self) -> str:
         return self.number
-
-    @property
-    def reason_text(self) -> str:
-        from .importer import SKIP_REASONS
-
-        return SKIP_REASONS.get(self.reason, self.reason)

@@ -178,7 +178,7 @@ def test_skipped_orders_are_listed_recognised_again_and_imported_once_they_can_s
     without = {t["OrderID"] for t in truth["orders"] if t["Customer"]["ShipTo"] is None}
     listed = SkippedOrder.objects.filter(store=store)
     assert {s.external_id for s in listed} == without
-    assert {s.reason_text for s in listed} == {"no ship-to address"}
+    assert {s.get_reason_display() for s in listed} == {"no ship-to address"}
 
     store.import_watermark = None
     store.save()

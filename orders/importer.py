@@ -437,6 +437,7 @@ def import_page(ctx: ImportContext, exports: list[ExportOrder]) -> PageResult:
     # Products by SKU: the product-handling setting decides whose warehouse location wins. A run sees the
     # same catalogue on every page, so products already written this run with the same values are skipped.
     products: dict[str, dict] = {}
+    product_values: dict[str, tuple] = {}
     locations: dict[str, str] = {}
     for export, *_ in to_write:
         for item in export.items:
@@ -453,7 +454,7 @@ def import_page(ctx: ImportContext, exports: list[ExportOrder]) -> PageResult:
                 "store_id": store.pk, "sku": sku, "name": values[0], "weight": values[1], "weight_unit": values[2],
                 "image_url": values[3], "warehouse_location": values[4], "kind": values[5], "updated_at": now,
             }
-            ctx.products_written[sku] = (values, None)
+            product_values[sku] = values
     if products:
         current = {
             sku: (loc, set_here)
@@ -467,7 +468,7 @@ def import_page(ctx: ImportContext, exports: list[ExportOrder]) -> PageResult:
             if set_here and loc and (not overwrite or not product["warehouse_location"]):
                 product["warehouse_location"] = loc
             locations[sku] = product["warehouse_location"]
-            ctx.products_written[sku] = (ctx.products_written[sku][0], product["warehouse_location"])
+            ctx.products_written[sku] = (product_values[sku], product["warehouse_location"])
         bulk.upsert(Product, list(products.values()), unique=("store", "sku"), update=PRODUCT_FIELDS)
 
     lines = []

@@ -467,19 +467,23 @@ def parse_export(
     body = _prepare(body, max_bytes=max_bytes)
     declared = _declares(body)
     split = None if declared else _order_split(body)
+    unchanged: set[str] = set()
+    ids: list[str] = []
     if skip is not None and split is not None and all(split.ids):
-        unchanged = set(skip(dict(zip(split.ids, split.digests, strict=True))))
-        if unchanged.issuperset(split.ids) and len(set(split.ids)) == len(split.ids):
+        # Every order's id could be read off its bytes: ask once, before any tree is built.
+        ids = split.ids
+        unchanged = set(skip(dict(zip(ids, split.digests, strict=True))))
+        if unchanged.issuperset(ids) and len(set(ids)) == len(ids):
             root_tag = _root_tag(body)
             if root_tag is not None and root_tag[0].rsplit(":", 1)[-1].lower() == "orders":
-                return ExportPage(orders=[], pages=_export_pages(root_tag[1].get("pages"), bool(split.ids)),
-                                  page=page, unchanged=list(split.ids))
+                return ExportPage(orders=[], pages=_export_pages(root_tag[1].get("pages"), bool(ids)),
+                                  page=page, unchanged=list(ids))
     root = _check_root(_tree(body), "Orders")
     elements = [c for c in root if _local(c.tag).lower() == "order"]
     digests = split.digests if split is not None and len(split.digests) == len(elements) else []
-    unchanged = set()
-    ids: list[str] = []
-    if skip is not None and digests:
+    if not digests:
+        unchanged, ids = set(), []
+    elif skip is not None and not ids:
         ids = [_quick_order_id(element) for element in elements]
         unchanged = set(skip({oid: digest for oid, digest in zip(ids, digests, strict=True) if oid}))
     orders = []

@@ -6,6 +6,7 @@ import django_filters as df
 from django import forms
 
 from orders.models import ImportRun, ImportState, Order, OrderStatus, Product
+from orders.selectors import partially_shipped_filter
 from shipments.models import OutboxState, Shipment, ShipmentState
 
 from .models import DeliveryState, WebhookDelivery
@@ -26,6 +27,11 @@ class OrderFilter(df.FilterSet):
     store = IdFilter(field_name="store_id", help_text="Store id.")
     storefront = IdFilter(field_name="storefront_id", help_text="Storefront id.")
     status = df.ChoiceFilter(choices=OrderStatus.choices)
+    partially_shipped = df.BooleanFilter(method="filter_partially_shipped",
+                                         help_text="Outbound shipped part of the order and units are still to ship.")
+    needs_attention = df.BooleanFilter(field_name="needs_attention",
+                                       help_text="The store did something Outbound did not apply "
+                                                 "(see attention_reason).")
     number = df.CharFilter(field_name="number", lookup_expr="iexact", help_text="Order number, exact.")
     email = df.CharFilter(field_name="email", lookup_expr="iexact", help_text="Customer e-mail, exact.")
     modified_since = df.IsoDateTimeFilter(field_name="modified_at", lookup_expr="gte",
@@ -37,6 +43,9 @@ class OrderFilter(df.FilterSet):
     class Meta:
         model = Order
         fields = []
+
+    def filter_partially_shipped(self, queryset, name, value):
+        return partially_shipped_filter(queryset, value)
 
 
 class ImportRunFilter(df.FilterSet):

@@ -126,11 +126,18 @@ class ImportRunSerializer(ModelSerializer):
 ORDER_LIST_FIELDS = [
     "id", "store", "storefront", "external_id", "number", "store_status", "status", "order_date", "modified_at",
     "customer_code", "email", "ship_to_name", "shipping_method", "currency", "order_total", "total_weight",
-    "weight_unit", "hold_reason", "shipped_in_outbound", "imported_at", "updated_at",
+    "weight_unit", "hold_reason", "shipped_in_outbound", "partially_shipped", "needs_attention", "attention_reason",
+    "imported_at", "updated_at",
 ]
 
 
+def _partially_shipped_field():
+    return serializers.BooleanField(read_only=True,
+                                    help_text="Outbound shipped part of the order and units are still to ship.")
+
+
 class OrderListSerializer(ModelSerializer):
+    partially_shipped = _partially_shipped_field()
     class Meta:
         model = Order
         fields = ORDER_LIST_FIELDS
@@ -170,6 +177,7 @@ class ShipmentSerializer(ModelSerializer):
 
 
 class OrderDetailSerializer(ModelSerializer):
+    partially_shipped = _partially_shipped_field()
     lines = OrderLineSerializer(many=True, read_only=True)
     shipments = ShipmentSerializer(many=True, read_only=True)
 

@@ -345,6 +345,17 @@ def webhook_events_wanted(tenant_id: int) -> set[str]:
     }
 
 
+def webhook_emit_orders_attention(*, tenant_id: int, order_ids: list[int]) -> int:
+    """Queue order.attention for orders the store's status flagged (a cancellation after shipping)."""
+    from orders.models import Order
+
+    sent = 0
+    orders = Order.objects.for_tenant(tenant_id).filter(pk__in=order_ids).select_related("store", "storefront")
+    for order in orders.prefetch_related("lines"):
+        sent += len(webhook_emit_order(order=order, event="order.attention"))
+    return sent
+
+
 def webhook_emit_orders(*, tenant_id: int, created: list[int], updated: list[int],
                         wanted: set[str] | None = None) -> int:
     """Queue order.imported / order.updated for one import page.

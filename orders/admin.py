@@ -5,7 +5,7 @@ from django.shortcuts import render
 from stores import statuses
 
 from .models import ImportRun, Order, OrderEvent, OrderLine, Product, SkippedOrder, UnmappedStatus
-from .services import import_request, unmapped_status_add_to_mapping
+from .services import import_request, order_attention_clear, unmapped_status_add_to_mapping
 
 
 class OrderLineInline(admin.TabularInline):
@@ -26,11 +26,18 @@ class OrderEventInline(admin.TabularInline):
     ordering = ["-created_at"]
 
 
+@admin.action(description="Mark as handled (clear “needs attention”)")
+def clear_attention(modeladmin, request, queryset):
+    count = order_attention_clear(orders=queryset, actor=request.user.get_username())
+    messages.success(request, f"{count} order(s) cleared.")
+
+
 @admin.register(Order)
 class OrderAdmin(admin.ModelAdmin):
-    list_display = ["number", "store", "storefront", "status", "store_status", "ship_to_name", "email", "order_date",
-                    "order_total", "is_gift"]
-    list_filter = ["status", "is_gift", "store__tenant", "store", "storefront"]
+    list_display = ["number", "store", "storefront", "status", "shipping", "store_status", "needs_attention",
+                    "ship_to_name", "email", "order_date", "order_total", "is_gift"]
+    list_filter = ["status", "needs_attention", "shipping", "is_gift", "store__tenant", "store", "storefront"]
+    actions = [clear_attention]
     list_select_related = ["store", "storefront"]
     search_fields = ["number", "external_id", "email", "ship_to_name", "customer_code", "lines__sku"]
     raw_id_fields = ["tenant", "store", "storefront"]
@@ -39,7 +46,7 @@ class OrderAdmin(admin.ModelAdmin):
     inlines = [OrderLineInline, OrderEventInline]
     fieldsets = [
         (None, {"fields": ["tenant", "store", "storefront", "external_id", "number", "status", "store_status",
-                           "order_date", "modified_at"]}),
+                           "order_date", "modified_at", "shipping", "needs_attention", "attention_reason"]}),
         ("Customer", {"fields": ["customer_code", "email", "phone", "bill_to", "ship_to"]}),
         ("Shipping and payment", {"fields": ["shipping_method", "payment_method", "currency", "order_total",
                                              "tax_amount", "shipping_amount", "discount_total", "total_weight",

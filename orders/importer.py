@@ -53,18 +53,24 @@ from stores.models import Store, Storefront, StoreSettings
 
 from . import bulk
 from .models import (
+    UNMAPPED,
     ImportRun,
     ImportState,
     ImportTrigger,
     Order,
     OrderEvent,
     OrderLine,
-    OrderStatus,
     Product,
     ProductKind,
+    Situation,
     SkippedOrder,
     SkipReason,
+    StatusDecision,
     UnmappedStatus,
+    shipment_situation,
+    status_event_data,
+    status_history_line,
+    status_transition,
 )
 
 log = logging.getLogger(__name__)
@@ -278,20 +284,14 @@ def _total_weight(order: ExportOrder, unit: str) -> tuple[Decimal | None, str, b
     return (grams / _GRAMS[unit]).quantize(Decimal("0.001")), unit, True
 
 
-def _resolve_status(ctx: ImportContext, export: ExportOrder, existing: tuple | None) -> tuple[str | None, str | None]:
-    """(new Outbound status or None to keep, previous status) for one order."""
+def _resolve_status(ctx: ImportContext, export: ExportOrder, existing: tuple | None) -> StatusDecision:
+    """The status machine's decision for one order the store sent (orders.models.status_transition)."""
     mapped = statuses.map_status(ctx.lookup, export.order_status)
     if existing is None:
-        return mapped, None
-    _pk, _hash, current, shipped_in_outbound, hold_reason = existing
-    if mapped is None:
-        return current, current  # keep: an unmapped update does not move an order
-    if shipped_in_outbound and current == OrderStatus.SHIPPED:
-        return current, current  # a store update never undoes a shipment recorded in Outbound
-    if hold_reason and current == OrderStatus.ON_HOLD and mapped in (OrderStatus.AWAITING_SHIPMENT,
-                                                                     OrderStatus.AWAITING_PAYMENT):
-        return current, current  # an Outbound hold outlives the store's ordinary updates
-    return mapped, current
+        return status_transition(None, Situation.NOTHING, store=mapped)
+    _pk, _hash, current, shipping, hold_reason, _attention = existing
+    return status_transition(current, shipment_situation(shipping, current),
+                             store=UNMAPPED if mapped is None else mapped, outbound_hold=bool(hold_reason))
 
 
 def _storefront_ids(ctx: ImportContext, names: Iterable[str]) -> None:
@@ -370,12 +370,14 @@ def import_page(ctx: ImportContext, exports: list[ExportOrder]) -> PageResult:
     existing = {
         row[0]: row[1:]
         for row in Order.objects.filter(store=store, external_id__in=candidates).values_list(
-            "external_id", "id", "content_hash", "status", "shipped_in_outbound", "hold_reason"
+            "external_id", "id", "content_hash", "status", "shipping", "hold_reason", "needs_attention"
         )
     } if candidates else {}
     unmapped: list[ExportOrder] = []
     no_ship_to: list[ExportOrder] = []
     to_write: list[tuple[ExportOrder, str, str, str | None]] = []
+    decisions: dict[str, StatusDecision] = {}
+    attention: list[tuple[int, str]] = []  # (order pk, why) of orders the store's status flags
     for export in latest.values():
         known = existing.get(export.order_id)
         if known is None and not export.has_ship_to:
@@ -391,8 +393,12 @@ def import_page(ctx: ImportContext, exports: list[ExportOrder]) -> PageResult:
         if known is not None and known[1] == digest:
             result.unchanged += 1
             continue
-        status, previous = _resolve_status(ctx, export, known)
-        to_write.append((export, digest, status, previous))
+        decision = _resolve_status(ctx, export, known)
+        previous = known[2] if known is not None else None
+        to_write.append((export, digest, decision.status, previous))
+        decisions[export.order_id] = decision
+        if decision.attention and known is not None and not known[5]:
+            attention.append((known[0], decision.attention))
     _record_unmapped(ctx, unmapped)
     skipped_rows = _skipped_rows(ctx, no_ship_to, SKIP_NO_SHIP_TO, now)
     result.wrote = bool(unmapped or no_ship_to or to_write)
@@ -510,16 +516,33 @@ def import_page(ctx: ImportContext, exports: list[ExportOrder]) -> PageResult:
             result.updated += 1
             message = f"Updated from the store (store status “{export.order_status}”)."
             data = {"store_status": export.order_status}
-            if previous != status:
-                message += f" Status {OrderStatus(previous).label} → {OrderStatus(status).label}."
-                data.update({"from": previous, "to": status})
+            status_line = status_history_line(previous, decisions[export.order_id])
+            if status_line:
+                message += f" {status_line}"
+                data.update(status_event_data(previous, decisions[export.order_id]))
             events.append({"order_id": order_id, "kind": "status" if previous != status else "updated",
                            "actor": ctx.actor, "created_at": now, "message": message, "data": data})
     # One statement: the page's lines and its orders' history.
     bulk.write(bulk.Rows(OrderLine, lines, unique=("order", "line_key"), update=LINE_FIELDS),
                bulk.Rows(OrderEvent, events))
+    _flag_attention(ctx, attention)
     _emit_webhooks(ctx, to_write, ids)
     return result
+
+
+def _flag_attention(ctx: ImportContext, flagged: list[tuple[int, str]]) -> None:
+    """Flag the orders whose store status Outbound will not apply (rare: no query on an ordinary page)."""
+    if not flagged:
+        return
+    by_reason: dict[str, list[int]] = {}
+    for pk, why in flagged:
+        by_reason.setdefault(why, []).append(pk)
+    for why, pks in by_reason.items():
+        Order.objects.filter(store=ctx.store, pk__in=pks).update(needs_attention=True, attention_reason=why[:200])
+    if "order.attention" in ctx.webhook_events():
+        from api.services import webhook_emit_orders_attention
+
+        webhook_emit_orders_attention(tenant_id=ctx.store.tenant_id, order_ids=[pk for pk, _ in flagged])
 
 
 def _emit_webhooks(ctx: ImportContext, written, ids) -> None:

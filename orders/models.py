@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field, replace
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -18,8 +20,9 @@ class OrderStatus(models.TextChoices):
     CANCELLED = statuses.CANCELLED, "Cancelled"
 
 
-# The order status machine: which moves are allowed. Store imports and shipments both go through
-# orders.services.order_set_status, which refuses the rest.
+# The order status machine: which moves are allowed. Every write of Order.status goes through
+# status_transition below (order_set_status, the importer's bulk rows, the shipment services), which
+# never returns a move this table leaves out.
 STATUS_MOVES: dict[str, set[str]] = {
     OrderStatus.AWAITING_PAYMENT: {OrderStatus.AWAITING_SHIPMENT, OrderStatus.ON_HOLD, OrderStatus.CANCELLED,
                                    OrderStatus.SHIPPED},
@@ -27,9 +30,200 @@ STATUS_MOVES: dict[str, set[str]] = {
                                     OrderStatus.SHIPPED},
     OrderStatus.ON_HOLD: {OrderStatus.AWAITING_PAYMENT, OrderStatus.AWAITING_SHIPMENT, OrderStatus.CANCELLED,
                           OrderStatus.SHIPPED},
-    OrderStatus.SHIPPED: {OrderStatus.AWAITING_SHIPMENT},  # only when every shipment is voided
-    OrderStatus.CANCELLED: {OrderStatus.AWAITING_PAYMENT, OrderStatus.AWAITING_SHIPMENT, OrderStatus.ON_HOLD},
+    OrderStatus.SHIPPED: {OrderStatus.AWAITING_SHIPMENT},  # only when the shipments say units are left to ship
+    # → shipped: an operator's override shipment, or a store that reinstates and ships it outside Outbound.
+    OrderStatus.CANCELLED: {OrderStatus.AWAITING_PAYMENT, OrderStatus.AWAITING_SHIPMENT, OrderStatus.ON_HOLD,
+                            OrderStatus.SHIPPED},
 }
+
+
+class Shipping(models.TextChoices):
+    """What Outbound's own shipments of an order add up to (kept on the order by the shipment services)."""
+
+    NONE = "none", "Nothing shipped"
+    PARTIAL = "partial", "Partly shipped"
+    FULL = "full", "Fully shipped"
+    VOIDED = "voided", "Every shipment voided"
+
+
+class Situation:
+    """The shipment situation the status machine reads: Outbound's shipments, plus "shipped outside
+    Outbound" (the order is Shipped and Outbound never shipped any of it)."""
+
+    NOTHING = "nothing_shipped"
+    PARTIAL = "partly_shipped"
+    FULL = "fully_shipped"
+    VOIDED = "all_voided"
+    OUTSIDE = "shipped_outside"
+    ALL = (NOTHING, PARTIAL, FULL, VOIDED, OUTSIDE)
+
+
+def shipment_situation(shipping: str, status: str | None) -> str:
+    if shipping == Shipping.PARTIAL:
+        return Situation.PARTIAL
+    if shipping == Shipping.FULL:
+        return Situation.FULL
+    if shipping == Shipping.VOIDED:
+        return Situation.VOIDED
+    return Situation.OUTSIDE if status == OrderStatus.SHIPPED else Situation.NOTHING
+
+
+UNMAPPED = ""  # status_transition(store=UNMAPPED): the store sent a status no mapping list names
+
+# Why a status moved or stayed, in plain words for the order's history: {reason code: text}. The
+# decision keeps the code and its parameters, so the text can be rendered later in another language.
+REASONS = {
+    "imported": "imported from the store",
+    "store": "the store says {store}",
+    "unmapped": "the store's status is not in any mapping list",
+    "shipped_outside": "shipped outside Outbound (the store says Shipped and Outbound never shipped it)",
+    "partial_echo": "the store shows Shipped after Outbound's partial shipment, but units are still to ship "
+                    "(partially shipped)",
+    "void_echo": "the store still shows the old shipment and tracking (a void cannot be sent to it); "
+                 "the re-shipment will send the new tracking",
+    "fully_shipped": "Outbound shipped every unit; the store's {store} does not reopen the order",
+    "cancelled_after_partial": "the store cancelled the order after Outbound shipped part of it; "
+                               "flagged for attention",
+    "cancelled_after_full": "the store cancelled the order after Outbound shipped all of it; flagged for attention",
+    "cancelled_after_outside": "the store cancelled an order it had marked shipped; flagged for attention",
+    "outbound_hold": "the order is held in Outbound; the store's {store} does not release it",
+    "not_allowed": "the store's {store} cannot move an order from {current} to {target}",
+    "all_shipped": "every shippable unit is shipped",
+    "reopened": "a shipment was voided and units are left to ship",
+    "all_voided": "every shipment was voided; the store still shows the old shipment and tracking until "
+                  "the re-shipment sends the new tracking",
+    "shipments": "the shipments leave it as it is",
+    "requested": "{note}",
+    "refused": "an order cannot move from {current} to {target}",
+    "contradicts_shipments": "{target} contradicts what Outbound shipped",
+}
+
+ATTENTION = {
+    "cancelled_after_partial": "The store cancelled this order after Outbound shipped part of it.",
+    "cancelled_after_full": "The store cancelled this order after Outbound shipped it.",
+    "cancelled_after_outside": "The store cancelled this order after marking it shipped.",
+}
+
+
+@dataclass(frozen=True)
+class StatusDecision:
+    """What status_transition decided: the status to hold, why, and what goes with it."""
+
+    status: str
+    code: str
+    params: dict = field(default_factory=dict)
+    partially_shipped: bool = False
+    refused: bool = False  # an Outbound request the machine does not allow (the caller raises)
+
+    @property
+    def reason(self) -> str:
+        return REASONS[self.code].format(**self.params)
+
+    @property
+    def attention(self) -> str:
+        """Why a person should look at the order ("" when nobody needs to)."""
+        return ATTENTION.get(self.code, "")
+
+
+def _label(status: str) -> str:
+    return OrderStatus(status).label
+
+
+def status_transition(current: str | None, situation: str, *, store: str | None = None,
+                      requested: str | None = None, note: str = "", outbound_hold: bool = False) -> StatusDecision:
+    """The order status machine, as one pure function.
+
+    `current`: the order's status (None for an order the store sends for the first time).
+    `situation`: what Outbound knows of its shipments (a Situation value).
+    `store`: the Outbound status the store's status maps to (an import), UNMAPPED when it maps to none.
+    `requested`: a move asked for in Outbound (hold, release), with `note` as its reason.
+    Neither: the shipments changed (a shipment recorded or voided) and the status follows them.
+    `outbound_hold`: the order was put on hold in Outbound (its hold outlives the store's ordinary updates).
+
+    Outbound is the authority on what it shipped; the store on payment, hold and cancellation.
+    """
+    partial = situation == Situation.PARTIAL
+
+    def decide(status: str, code: str, **params) -> StatusDecision:
+        return StatusDecision(status=status, code=code, params=params, partially_shipped=partial)
+
+    if current is None:
+        return decide(store, "imported")
+    if requested is not None:
+        return _requested(current, situation, requested, note, decide)
+    if store is None:
+        return _shipments_changed(current, situation, decide)
+    if store == UNMAPPED:
+        return decide(current, "unmapped")
+    target, code = _store_target(current, situation, store, outbound_hold)
+    params = {"store": _label(store)}
+    if target != current and target not in STATUS_MOVES[current]:
+        if store == OrderStatus.CANCELLED and situation == Situation.OUTSIDE:
+            return decide(current, "cancelled_after_outside")
+        return decide(current, "not_allowed", store=_label(store), current=_label(current), target=_label(target))
+    return decide(target, code, **params)
+
+
+def _store_target(current: str, situation: str, store: str, outbound_hold: bool) -> tuple[str, str]:
+    """(status, reason code) for a store status on an order we already hold."""
+    open_statuses = (OrderStatus.AWAITING_SHIPMENT, OrderStatus.ON_HOLD, OrderStatus.AWAITING_PAYMENT)
+    if situation == Situation.FULL:
+        if store == OrderStatus.SHIPPED:
+            return OrderStatus.SHIPPED, "store"
+        if store == OrderStatus.CANCELLED:
+            return OrderStatus.SHIPPED, "cancelled_after_full"
+        return OrderStatus.SHIPPED, "fully_shipped"
+    if situation == Situation.PARTIAL:
+        still_open = current if current in open_statuses else OrderStatus.AWAITING_SHIPMENT
+        if store == OrderStatus.SHIPPED:
+            return still_open, "partial_echo"
+        if store == OrderStatus.CANCELLED:
+            if current == OrderStatus.CANCELLED:
+                return current, "store"
+            return still_open, "cancelled_after_partial"
+    if situation == Situation.VOIDED and store == OrderStatus.SHIPPED:
+        return (current if current != OrderStatus.SHIPPED else OrderStatus.AWAITING_SHIPMENT), "void_echo"
+    if situation == Situation.NOTHING and store == OrderStatus.SHIPPED:
+        return OrderStatus.SHIPPED, "shipped_outside"
+    if outbound_hold and current == OrderStatus.ON_HOLD and store in (OrderStatus.AWAITING_SHIPMENT,
+                                                                      OrderStatus.AWAITING_PAYMENT):
+        return current, "outbound_hold"
+    return store, "store"
+
+
+def _shipments_changed(current: str, situation: str, decide) -> StatusDecision:
+    if situation == Situation.FULL:
+        return decide(OrderStatus.SHIPPED, "all_shipped")
+    if current == OrderStatus.SHIPPED and situation == Situation.PARTIAL:
+        return decide(OrderStatus.AWAITING_SHIPMENT, "reopened")
+    if current == OrderStatus.SHIPPED and situation == Situation.VOIDED:
+        return decide(OrderStatus.AWAITING_SHIPMENT, "all_voided")
+    return decide(current, "shipments")
+
+
+def _requested(current: str, situation: str, requested: str, note: str, decide) -> StatusDecision:
+    if requested == current:
+        return decide(current, "requested", note=note or "unchanged")
+    if requested not in STATUS_MOVES[current]:
+        return replace(decide(current, "refused", current=_label(current), target=_label(requested)), refused=True)
+    if (requested == OrderStatus.SHIPPED) != (situation in (Situation.FULL, Situation.OUTSIDE)):
+        return replace(decide(current, "contradicts_shipments", target=_label(requested)), refused=True)
+    return decide(requested, "requested", note=note or "changed in Outbound")
+
+
+def status_history_line(current: str | None, decision: StatusDecision) -> str:
+    """The order history's words for a status decision ("" when there is nothing to say): the one
+    place the status-change text is built."""
+    if current is None or (decision.status == current and decision.code in ("store", "shipments")):
+        return ""
+    if decision.status == current:
+        return f"Status stays {_label(current)}: {decision.reason}."
+    return f"Status {_label(current)} → {_label(decision.status)}: {decision.reason}."
+
+
+def status_event_data(previous: str | None, decision: StatusDecision) -> dict:
+    """The history event's data for a status decision: the move, and its reason as code + parameters."""
+    return {"from": previous, "to": decision.status, "reason": decision.code, "params": decision.params}
 
 
 class ProductKind(models.TextChoices):
@@ -84,6 +278,11 @@ class Order(models.Model):
     outbound_notes = models.TextField("internal notes (Outbound)", blank=True, default="")
     hold_reason = models.CharField(max_length=200, blank=True, default="")
     shipped_in_outbound = models.BooleanField(default=False)
+    # What Outbound's shipments add up to, kept by the shipment services; the status machine reads it.
+    shipping = models.CharField(max_length=10, choices=Shipping.choices, default=Shipping.NONE)
+    # Set when the store does something Outbound will not apply (a cancellation after shipping).
+    needs_attention = models.BooleanField(default=False)
+    attention_reason = models.CharField(max_length=200, blank=True, default="")
     # What the last import wrote, so an unchanged order is skipped without touching its row.
     content_hash = models.CharField(max_length=40, blank=True, default="")
     imported_at = models.DateTimeField(default=timezone.now)
@@ -103,6 +302,14 @@ class Order(models.Model):
 
     def __str__(self) -> str:
         return f"Order {self.number}"
+
+    @property
+    def partially_shipped(self) -> bool:
+        return self.shipping == Shipping.PARTIAL
+
+    @property
+    def situation(self) -> str:
+        return shipment_situation(self.shipping, self.status)
 
 
 class OrderLineQuerySet(TenantQuerySet):

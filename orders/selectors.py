@@ -7,13 +7,23 @@ from django.http import Http404
 
 from stores.models import Tenant
 
-from .models import ImportRun, Order, Product, UnmappedStatus
+from .models import ImportRun, Order, Product, Shipping, UnmappedStatus
 
 
-def order_list(*, tenant: Tenant, status: str | None = None, store_id=None, storefront_id=None, search: str = ""):
+def partially_shipped_filter(qs, value: bool):
+    """Orders Outbound shipped part of, with units still to ship (or, with False, the others)."""
+    return qs.filter(shipping=Shipping.PARTIAL) if value else qs.exclude(shipping=Shipping.PARTIAL)
+
+
+def order_list(*, tenant: Tenant, status: str | None = None, store_id=None, storefront_id=None, search: str = "",
+               partially_shipped: bool | None = None, needs_attention: bool | None = None):
     qs = Order.objects.for_tenant(tenant).select_related("store", "storefront")
     if status:
         qs = qs.filter(status=status)
+    if partially_shipped is not None:
+        qs = partially_shipped_filter(qs, partially_shipped)
+    if needs_attention is not None:
+        qs = qs.filter(needs_attention=needs_attention)
     if store_id:
         qs = qs.filter(store_id=store_id)
     if storefront_id:
@@ -38,9 +48,20 @@ def order_get(*, tenant: Tenant, pk) -> Order:
         raise Http404("No such order.")
 
 
-def order_status_counts(*, tenant: Tenant) -> dict[str, int]:
-    rows = Order.objects.for_tenant(tenant).values("status").annotate(n=Count("id"))
-    return {row["status"]: row["n"] for row in rows}
+def order_counts(*, tenant: Tenant) -> tuple[dict[str, int], dict[str, int]]:
+    """({status: orders}, {status: partially shipped orders}) in one GROUP BY."""
+    rows = Order.objects.for_tenant(tenant).values("status", "shipping").annotate(n=Count("id"))
+    counts: dict[str, int] = {}
+    partial: dict[str, int] = {}
+    for row in rows:
+        counts[row["status"]] = counts.get(row["status"], 0) + row["n"]
+        if row["shipping"] == Shipping.PARTIAL:
+            partial[row["status"]] = partial.get(row["status"], 0) + row["n"]
+    return counts, partial
+
+
+def orders_needing_attention(*, tenant: Tenant):
+    return Order.objects.for_tenant(tenant).filter(needs_attention=True).select_related("store")
 
 
 def import_run_list(*, tenant: Tenant, store_id=None):

@@ -13,33 +13,40 @@ from django.utils import timezone
 
 from stores.models import Store
 
-from .models import STATUS_MOVES, ImportRun, ImportState, ImportTrigger, Order, OrderEvent, OrderStatus
+from .models import (
+    ImportRun,
+    ImportState,
+    ImportTrigger,
+    Order,
+    OrderEvent,
+    OrderStatus,
+    status_event_data,
+    status_history_line,
+    status_transition,
+)
 
 
 def order_event_add(*, order: Order, kind: str, message: str, actor: str = "", data: dict | None = None) -> OrderEvent:
     return OrderEvent.objects.create(order=order, kind=kind, message=message, actor=actor, data=data or {})
 
 
-def order_set_status(*, order: Order, status: str, actor: str, reason: str = "") -> Order:
-    """Move an order along the status machine, recording the move; refuses moves not in STATUS_MOVES."""
-    if status == order.status:
+def order_set_status(*, order: Order, actor: str, status: str | None = None, reason: str = "") -> Order:
+    """Move an order through the status machine (orders.models.status_transition), recording the move.
+
+    `status`: a move asked for in Outbound (hold, release), refused when the machine does not allow it;
+    None: the order's shipments changed (order.shipping is already saved) and its status follows them.
+    """
+    decision = status_transition(order.status, order.situation, requested=status, note=reason)
+    if decision.refused:
+        raise ValidationError(f"{decision.reason[:1].upper()}{decision.reason[1:]}.")
+    if decision.status == order.status:
         return order
-    if status not in STATUS_MOVES.get(order.status, set()):
-        raise ValidationError(
-            f"An order cannot move from {OrderStatus(order.status).label} to {OrderStatus(status).label}."
-        )
     previous = order.status
-    order.status = status
+    order.status = decision.status
     order.updated_at = timezone.now()
     order.save(update_fields=["status", "updated_at"])
-    order_event_add(
-        order=order,
-        kind="status",
-        message=f"Status {OrderStatus(previous).label} → {OrderStatus(status).label}"
-        + (f": {reason}" if reason else ""),
-        actor=actor,
-        data={"from": previous, "to": status},
-    )
+    order_event_add(order=order, kind="status", message=status_history_line(previous, decision), actor=actor,
+                    data=status_event_data(previous, decision))
     return order
 
 
@@ -56,6 +63,19 @@ def order_set_hold(*, order: Order, hold: bool, actor: str, reason: str = "") ->
         order.hold_reason = ""
     order.save(update_fields=["hold_reason"])
     return order
+
+
+def order_attention_clear(*, orders, actor: str) -> int:
+    """Clear "needs attention" on orders a person has looked at, saying so in their history."""
+    flagged = list(orders.filter(needs_attention=True))
+    if not flagged:
+        return 0
+    Order.objects.filter(pk__in=[o.pk for o in flagged]).update(needs_attention=False, attention_reason="")
+    OrderEvent.objects.bulk_create([
+        OrderEvent(order=o, kind="attention_cleared", actor=actor, message=f"Marked as handled: {o.attention_reason}")
+        for o in flagged
+    ])
+    return len(flagged)
 
 
 def order_set_notes(*, order: Order, actor: str, notes_to_buyer: str | None = None,

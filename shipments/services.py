@@ -19,7 +19,7 @@ from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 
-from orders.models import Order, OrderLine, OrderStatus
+from orders.models import Order, OrderLine, OrderStatus, Shipping
 from orders.services import order_event_add, order_set_status
 from stores.models import StoreSettings
 
@@ -198,15 +198,7 @@ def shipment_create(
               "override_status": bool(override_status and order.status in BLOCKED_STATUSES)},
     )
 
-    if _fully_shipped(order):
-        if order.status == OrderStatus.CANCELLED:
-            # The status machine has no cancelled → shipped move; an operator's override goes through
-            # awaiting shipment, and both moves are in the history.
-            order_set_status(order=order, status=OrderStatus.AWAITING_SHIPMENT, actor=actor, reason="operator override")
-        order_set_status(order=order, status=OrderStatus.SHIPPED, actor=actor, reason=f"shipment {shipment.pk}")
-    if not order.shipped_in_outbound:
-        order.shipped_in_outbound = True
-        order.save(update_fields=["shipped_in_outbound"])
+    _shipping_changed(order, actor)
 
     settings = store_settings_for(order)
     outbound_emails = bool(settings.send_shipment_confirmation and notify_buyer and order.email)
@@ -250,13 +242,20 @@ def shipment_void(*, shipment: Shipment, user=None, actor: str = "") -> Shipment
         outbox_cancel(message=message, reason="shipment voided")
     order_event_add(order=order, kind="shipment_voided", actor=actor, message=f"Shipment {shipment.pk} voided.",
                     data={"shipment_id": shipment.pk})
-    if order.status == OrderStatus.SHIPPED:
-        order_set_status(order=order, status=OrderStatus.AWAITING_SHIPMENT, actor=actor,
-                         reason=f"shipment {shipment.pk} voided")
-    if not Shipment.objects.filter(order=order).exclude(state=ShipmentState.VOIDED).exists():
-        order.shipped_in_outbound = False
-        order.save(update_fields=["shipped_in_outbound"])
+    _shipping_changed(order, actor)
     return shipment
+
+
+def _shipping_changed(order: Order, actor: str) -> None:
+    """Record what the order's shipments now add up to, and let its status follow (the status machine)."""
+    if Shipment.objects.filter(order=order).exclude(state=ShipmentState.VOIDED).exists():
+        shipping = Shipping.FULL if _fully_shipped(order) else Shipping.PARTIAL
+    else:
+        shipping = Shipping.VOIDED
+    order.shipping = shipping
+    order.shipped_in_outbound = shipping != Shipping.VOIDED
+    order.save(update_fields=["shipping", "shipped_in_outbound"])
+    order_set_status(order=order, actor=actor)
 
 
 @transaction.atomic

@@ -9,6 +9,7 @@ BADGE_TONES = {
     "awaiting_payment": "amber", "awaiting_shipment": "blue", "on_hold": "grey", "shipped": "green",
     "cancelled": "red", "queued": "grey", "running": "blue", "succeeded": "green", "failed": "red",
     "pending": "amber", "sending": "blue", "sent": "green", "delivered": "green", "voided": "red",
+    "partial": "amber",
 }
 
 

@@ -9,7 +9,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from orders.models import ImportRun, ImportState, Order
-from orders.selectors import unmapped_status_list
+from orders.selectors import orders_needing_attention, unmapped_status_list
 from shipments.models import OutboxState, Shipment
 from stores.selectors import store_list
 
@@ -41,11 +41,13 @@ def dashboard(request):
     failed_runs = list(ImportRun.objects.for_tenant(tenant).filter(state=ImportState.FAILED)
                        .select_related("store").order_by("-queued_at")[:5])
     attention_stores = [s for s in stores if s.needs_attention]
+    attention_orders = list(orders_needing_attention(tenant=tenant).order_by("-updated_at")[:10])
     return render(request, "portal/dashboard.html", {
         "rows": rows,
         "totals": totals,
         "failed_runs": failed_runs,
         "attention_stores": attention_stores,
+        "attention_orders": attention_orders,
         "failed_updates": _failed_store_updates(tenant),
         "unmapped": list(unmapped_status_list(tenant=tenant)[:10]),
         "nav": "dashboard",

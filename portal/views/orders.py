@@ -17,8 +17,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from orders.models import OrderStatus
+from orders.selectors import order_counts
 from orders.selectors import order_list as select_orders
-from orders.selectors import order_status_counts
 from stores.models import Storefront
 from stores.selectors import store_list
 
@@ -39,8 +39,13 @@ def order_list(request):
     status = request.GET.get("status") or ""
     if status and status not in OrderStatus.values:
         status = ""
+    # "Partially shipped" is a filter of the Awaiting Shipment tab; "needs attention" comes from the dashboard.
+    partially_shipped = status == OrderStatus.AWAITING_SHIPMENT and request.GET.get("partially_shipped") == "true"
+    attention = request.GET.get("needs_attention") == "true"
     qs = select_orders(tenant=tenant, status=status or None, store_id=filters.get("store"),
-                       storefront_id=filters.get("storefront"), search=filters.get("q") or "")
+                       storefront_id=filters.get("storefront"), search=filters.get("q") or "",
+                       partially_shipped=True if partially_shipped else None,
+                       needs_attention=True if attention else None)
     if filters.get("date_from"):
         qs = qs.filter(order_date__gte=dt.datetime.combine(filters["date_from"], dt.time.min, tzinfo=dt.UTC))
     if filters.get("date_to"):
@@ -54,7 +59,7 @@ def order_list(request):
     rows = list(qs.order_by("-order_date", "-id")[start:start + PAGE_SIZE + 1])
     has_next = len(rows) > PAGE_SIZE
     rows = rows[:PAGE_SIZE]
-    counts = order_status_counts(tenant=tenant)
+    counts, partial_counts = order_counts(tenant=tenant)
     tabs = [("", _("All"), sum(counts.values()))] + [
         (code, label, counts.get(code, 0)) for code, label in status_choices()
     ]
@@ -62,8 +67,11 @@ def order_list(request):
     query.pop("page", None)
     query_no_status = query.copy()
     query_no_status.pop("status", None)
+    query_no_status.pop("partially_shipped", None)
     return render(request, "portal/orders/list.html", {
         "form": form, "orders": rows, "tabs": tabs, "status": status, "page": page, "has_next": has_next,
+        "partially_shipped": partially_shipped, "attention": attention,
+        "partially_shipped_count": partial_counts.get(OrderStatus.AWAITING_SHIPMENT, 0),
         "has_prev": page > 1, "query": query.urlencode(), "query_no_status": query_no_status.urlencode(),
         "nav": "orders",
     })

@@ -282,7 +282,7 @@ def test_a_store_cancellation_of_an_unshipped_order_applies(imported):
     import_page(ImportContext.for_store(store), [cancelled])
     order.refresh_from_db()
     assert order.status == "cancelled"
-    order.shipped_in_outbound, order.status = True, "shipped"
+    order.shipped_in_outbound, order.shipping, order.status = True, "full", "shipped"
     order.save()
     import_page(ImportContext.for_store(store), [dataclasses.replace(export, order_status="Processing", raw_digest="")])
     order.refresh_from_db()

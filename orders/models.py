@@ -158,7 +158,7 @@ def status_transition(current: str | None, situation: str, *, store: str | None 
     target, code = _store_target(current, situation, store, outbound_hold)
     params = {"store": _label(store)}
     if target != current and target not in STATUS_MOVES[current]:
-        if store == OrderStatus.CANCELLED and situation == Situation.OUTSIDE:
+        if store == OrderStatus.CANCELLED and current == OrderStatus.SHIPPED:
             return decide(current, "cancelled_after_outside")
         return decide(current, "not_allowed", store=_label(store), current=_label(current), target=_label(target))
     return decide(target, code, **params)

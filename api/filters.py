@@ -23,15 +23,18 @@ class IdFilter(df.NumberFilter):
         super().__init__(*args, **kwargs)
 
 
+TRUE_FALSE = [("true", "true"), ("false", "false")]
+
+
 class OrderFilter(df.FilterSet):
     store = IdFilter(field_name="store_id", help_text="Store id.")
     storefront = IdFilter(field_name="storefront_id", help_text="Storefront id.")
     status = df.ChoiceFilter(choices=OrderStatus.choices)
-    partially_shipped = df.BooleanFilter(method="filter_partially_shipped",
-                                         help_text="Outbound shipped part of the order and units are still to ship.")
-    needs_attention = df.BooleanFilter(field_name="needs_attention",
-                                       help_text="The store did something Outbound did not apply "
-                                                 "(see attention_reason).")
+    partially_shipped = df.ChoiceFilter(choices=TRUE_FALSE, method="filter_partially_shipped",
+                                        help_text="Outbound shipped part of the order and units are still to ship.")
+    needs_attention = df.ChoiceFilter(choices=TRUE_FALSE, method="filter_needs_attention",
+                                      help_text="The store did something Outbound did not apply "
+                                                "(see attention_reason).")
     number = df.CharFilter(field_name="number", lookup_expr="iexact", help_text="Order number, exact.")
     email = df.CharFilter(field_name="email", lookup_expr="iexact", help_text="Customer e-mail, exact.")
     modified_since = df.IsoDateTimeFilter(field_name="modified_at", lookup_expr="gte",
@@ -45,7 +48,10 @@ class OrderFilter(df.FilterSet):
         fields = []
 
     def filter_partially_shipped(self, queryset, name, value):
-        return partially_shipped_filter(queryset, value)
+        return partially_shipped_filter(queryset, value == "true")
+
+    def filter_needs_attention(self, queryset, name, value):
+        return queryset.filter(needs_attention=value == "true")
 
 
 class ImportRunFilter(df.FilterSet):

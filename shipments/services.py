@@ -240,8 +240,12 @@ def shipment_void(*, shipment: Shipment, user=None, actor: str = "") -> Shipment
     shipment.save(update_fields=["state", "voided_at", "updated_at"])
     for message in OutboxMessage.objects.filter(shipment=shipment, state=OutboxState.PENDING):
         outbox_cancel(message=message, reason="shipment voided")
-    order_event_add(order=order, kind="shipment_voided", actor=actor, message=f"Shipment {shipment.pk} voided.",
-                    data={"shipment_id": shipment.pk})
+    told = shipment.store_update_state == OutboxState.SENT
+    order_event_add(order=order, kind="shipment_voided", actor=actor,
+                    message=f"Shipment {shipment.pk} voided." + (
+                        " The store still shows it and its tracking number (a void cannot be sent to the store);"
+                        " the re-shipment will send the new tracking." if told else ""),
+                    data={"shipment_id": shipment.pk, "store_told": told})
     _shipping_changed(order, actor)
     return shipment
 

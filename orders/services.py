@@ -67,7 +67,7 @@ def order_set_hold(*, order: Order, hold: bool, actor: str, reason: str = "") ->
 
 def order_attention_clear(*, orders, actor: str) -> int:
     """Clear "needs attention" on orders a person has looked at, saying so in their history."""
-    flagged = list(orders.filter(needs_attention=True))
+    flagged = [order for order in orders if order.needs_attention]
     if not flagged:
         return 0
     Order.objects.filter(pk__in=[o.pk for o in flagged]).update(needs_attention=False, attention_reason="")

@@ -18,6 +18,7 @@ portal_patterns = [
     path("orders/", orders.order_list, name="order_list"),
     path("orders/<int:pk>/", orders.order_detail, name="order_detail"),
     path("orders/<int:pk>/ship/", orders.order_ship, name="order_ship"),
+    path("orders/<int:pk>/attention/clear/", orders.order_attention_clear, name="order_attention_clear"),
     path("shipments/<int:pk>/retry/", orders.shipment_retry, name="shipment_retry"),
     path("shipments/<int:pk>/deliver/", orders.shipment_deliver, name="shipment_deliver"),
     path("shipments/<int:pk>/void/", orders.shipment_void, name="shipment_void"),

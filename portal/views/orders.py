@@ -188,3 +188,14 @@ def shipment_deliver(request, pk):
 @require_POST
 def shipment_void(request, pk):
     return _shipment_action(request, pk, "void")
+
+
+@portal_view("ship")
+@require_POST
+def order_attention_clear(request, pk):
+    from orders.services import order_attention_clear as clear
+
+    order = get_order_for_user(request, pk)
+    if clear(orders=[order], actor=request.user.get_username()):
+        messages.success(request, _("Marked as handled."))
+    return redirect("portal:order_detail", order.pk)

@@ -33,6 +33,7 @@ OBJECT_POSTS = [
     ("portal:shipment_retry", ["shipment"], {}),
     ("portal:shipment_deliver", ["shipment"], {}),
     ("portal:shipment_void", ["shipment"], {}),
+    ("portal:order_attention_clear", ["order"], {}),
     ("portal:user_role", ["member"], {"role": "owner"}),
     ("portal:user_remove", ["member"], {}),
     ("portal:api_key_revoke", ["key"], {}),

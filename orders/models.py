@@ -173,7 +173,10 @@ class OrderEvent(models.Model):
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=40)
-    message = models.TextField()
+    # The event's parameters, worded in the reader's language by orders.events; `message` keeps the
+    # English sentence (and is all that events written before parameters existed may have).
+    params = models.JSONField(default=dict, blank=True)
+    message = models.TextField(blank=True, default="")
     actor = models.CharField(max_length=200, blank=True, default="")
     data = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=timezone.now)

@@ -13,15 +13,25 @@ from django.utils import timezone
 
 from stores.models import Store
 
+from . import events
+from .events import event
 from .models import STATUS_MOVES, ImportRun, ImportState, ImportTrigger, Order, OrderEvent, OrderStatus
 
 
-def order_event_add(*, order: Order, kind: str, message: str, actor: str = "", data: dict | None = None) -> OrderEvent:
-    return OrderEvent.objects.create(order=order, kind=kind, message=message, actor=actor, data=data or {})
+def order_event_add(*, order: Order, kind: str, params: dict | None = None, message: str = "", actor: str = "",
+                    data: dict | None = None) -> OrderEvent:
+    """One line of the order's history: `kind` and `params` (see orders.events), worded when read."""
+    if params is not None and not message:
+        message = event(kind, **params)["message"]
+    return OrderEvent.objects.create(order=order, kind=kind, params=params or {}, message=message, actor=actor,
+                                     data=data or {})
 
 
-def order_set_status(*, order: Order, status: str, actor: str, reason: str = "") -> Order:
-    """Move an order along the status machine, recording the move; refuses moves not in STATUS_MOVES."""
+def order_set_status(*, order: Order, status: str, actor: str, reason: str | dict = "") -> Order:
+    """Move an order along the status machine, recording the move; refuses moves not in STATUS_MOVES.
+
+    `reason` is text a person typed, or `orders.events.reason(code, **params)`.
+    """
     if status == order.status:
         return order
     if status not in STATUS_MOVES.get(order.status, set()):
@@ -32,14 +42,8 @@ def order_set_status(*, order: Order, status: str, actor: str, reason: str = "")
     order.status = status
     order.updated_at = timezone.now()
     order.save(update_fields=["status", "updated_at"])
-    order_event_add(
-        order=order,
-        kind="status",
-        message=f"Status {OrderStatus(previous).label} → {OrderStatus(status).label}"
-        + (f": {reason}" if reason else ""),
-        actor=actor,
-        data={"from": previous, "to": status},
-    )
+    order_event_add(order=order, actor=actor, data={"from": previous, "to": status},
+                    **event("status", **{"from": previous, "to": status}, reason=reason))
     return order
 
 
@@ -47,12 +51,14 @@ def order_set_status(*, order: Order, status: str, actor: str, reason: str = "")
 def order_set_hold(*, order: Order, hold: bool, actor: str, reason: str = "") -> Order:
     """Put an order on hold in Outbound, or release it back to Awaiting Shipment."""
     if hold:
-        order_set_status(order=order, status=OrderStatus.ON_HOLD, actor=actor, reason=reason or "put on hold")
+        order_set_status(order=order, status=OrderStatus.ON_HOLD, actor=actor,
+                         reason=reason or events.reason("put_on_hold"))
         order.hold_reason = reason
     else:
         if order.status != OrderStatus.ON_HOLD:
             raise ValidationError("This order is not on hold.")
-        order_set_status(order=order, status=OrderStatus.AWAITING_SHIPMENT, actor=actor, reason="hold released")
+        order_set_status(order=order, status=OrderStatus.AWAITING_SHIPMENT, actor=actor,
+                         reason=events.reason("hold_released"))
         order.hold_reason = ""
     order.save(update_fields=["hold_reason"])
     return order
@@ -70,7 +76,7 @@ def order_set_notes(*, order: Order, actor: str, notes_to_buyer: str | None = No
     if fields:
         order.updated_at = timezone.now()
         order.save(update_fields=[*fields, "updated_at"])
-        order_event_add(order=order, kind="notes", message="Notes edited", actor=actor, data={"fields": fields})
+        order_event_add(order=order, actor=actor, data={"fields": fields}, **event("notes"))
     return order
 
 

@@ -8,11 +8,10 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from shipments.models import Carrier
 from stores.forms import WriteOnlyPasswordForm
 from stores.models import DEFAULT_ENDPOINT_PATH, Role, Store, StoreSettings
 
-from .labels import STATE_LABELS, status_choices
+from .labels import STATE_LABELS, WEIGHT_UNIT_LABELS, carrier_choices, status_choices
 
 ROLE_CHOICES = [(code, STATE_LABELS[code]) for code in Role.values]
 
@@ -90,6 +89,11 @@ class ProductHandlingForm(forms.ModelForm):
         labels = {"store_location_overwrites": _("The store's warehouse location overwrites the one set in Outbound"),
                   "default_weight_unit": _("Default weight unit")}
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        unit = self.fields["default_weight_unit"]
+        unit.choices = [(code, WEIGHT_UNIT_LABELS.get(code, name)) for code, name in unit.choices]
+
 
 class UnmappedAddForm(forms.Form):
     outbound_status = forms.ChoiceField(label=_("Map to"), choices=status_choices)
@@ -113,7 +117,7 @@ class OrderFilterForm(forms.Form):
 
 
 class ShipForm(forms.Form):
-    carrier = forms.ChoiceField(label=_("Carrier"), choices=Carrier.choices)
+    carrier = forms.ChoiceField(label=_("Carrier"), choices=carrier_choices)
     service = forms.CharField(label=_("Service"), max_length=100,
                               widget=forms.TextInput(attrs={"placeholder": _("e.g. Priority Mail")}))
     tracking_number = forms.CharField(label=_("Tracking number"), max_length=100)

@@ -65,3 +65,9 @@ def event_code_label(name: str, code: str) -> str:
 
 def event_text(order_event) -> str:
     return render(order_event, label=event_code_label)
+
+SKIP_REASON_LABELS = {"no_ship_to": _("no ship-to address"), "unmapped_status": _("store status not mapped")}
+
+
+def skip_reason_label(code: str) -> str:
+    return SKIP_REASON_LABELS.get(code) or code.replace("_", " ").capitalize()

@@ -19,6 +19,17 @@ was one. Messages never contain credentials: the transport scrubs them before ra
 from __future__ import annotations
 
 
+def _(message: str) -> str:
+    """A merchant-facing message in the active language (as written when Django is not set up)."""
+    from django.conf import settings
+
+    if not settings.configured:
+        return message
+    from django.utils.translation import gettext
+
+    return gettext(message)
+
+
 class StoreError(Exception):
     default_permanent: bool = True
 

@@ -38,6 +38,7 @@ from .errors import (
     StoreRejected,
     StoreTemporaryError,
     StoreUnreachable,
+    _,
 )
 from .xmlparse import DEFAULT_MAX_BYTES, check_document_size
 
@@ -106,25 +107,27 @@ def raise_for_response(response: StoreResponse, *, scrub: Callable[[str], str] =
     detail = scrub(response.excerpt())
     if status == 401:
         raise StoreAuthError(
-            "The store refused the username or password (HTTP 401). Check them, and that this user "
-            "can sign in to the store's admin.",
+            _("The store refused the username or password (HTTP 401). Check them, and that this user "
+              "can sign in to the store's admin."),
             status=status,
         )
     if status == 403:
         raise StorePermissionError(
-            "The store accepted the user but refused access (HTTP 403): the user must be an "
-            "administrator of the store.",
+            _("The store accepted the user but refused access (HTTP 403): the user must be an "
+              "administrator of the store."),
             status=status,
         )
     if status in (404, 410):
         raise NotAnEndpoint(
-            f"Nothing answers at the store's ShipStation address (HTTP {status}). Check the store URL "
-            "and the endpoint path, and that the ShipStation add-on is switched on in the store.",
+            _("Nothing answers at the store's ShipStation address (HTTP %(status)s). Check the store URL "
+              "and the endpoint path, and that the ShipStation add-on is switched on in the store.")
+            % {"status": status},
             status=status,
         )
     if status in _REDIRECTS or 300 <= status < 400:
         raise NotAnEndpoint(
-            f"The store address redirects elsewhere (HTTP {status}). Enter the final address instead.",
+            _("The store address redirects elsewhere (HTTP %(status)s). Enter the final address instead.")
+            % {"status": status},
             status=status,
         )
     if status in RETRYABLE_STATUSES or status >= 500:
@@ -261,15 +264,16 @@ class StoreTransport:
                 failure, status = f"it took longer than {self.read_timeout:g} s to answer", None
             except requests.exceptions.SSLError:
                 raise StoreUnreachable(
-                    "The store's HTTPS certificate could not be verified, so Outbound did not send the "
-                    "password. Check the store address.",
+                    _("The store's HTTPS certificate could not be verified, so Outbound did not send the "
+                      "password. Check the store address."),
                     permanent=True,
                 ) from None
             except requests.exceptions.ConnectionError as exc:
                 if any(isinstance(item, NameResolutionError) for item in _chain(exc)):
                     # A typo in the host name will not fix itself in a few seconds.
                     raise StoreUnreachable(
-                        f"The store address {urlsplit(url).hostname} could not be found. Check its spelling."
+                        _("The store address %(host)s could not be found. Check its spelling.")
+                        % {"host": urlsplit(url).hostname}
                     ) from None
                 failure, status = "the connection failed or was dropped", None
             except (requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError):

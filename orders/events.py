@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 # kind → sentence. A kind with variants is keyed "kind:variant" (see `_key`).
 TEMPLATES = {
     "imported": _("Imported from the store with status “%(store_status)s”."),
+    "imported:plain": _("Imported from the store."),
     "updated": _("Updated from the store (store status “%(store_status)s”)."),
     "status": _("Status %(from)s → %(to)s."),
     "status:reason": _("Status %(from)s → %(to)s: %(reason)s."),
@@ -58,6 +59,8 @@ def event(kind: str, **params) -> dict:
 
 
 def _key(kind: str, params: dict) -> str:
+    if kind == "imported" and params.get("store_status") is None:
+        return "imported:plain"
     if kind == "status":
         if params.get("store_status") is not None:
             return "status:store"

@@ -29,7 +29,7 @@ TEMPLATES = {
     "shipment_delivered": _("Shipment %(shipment_id)s delivered."),
     "store_notified": _("Store notified of shipment %(shipment_id)s (HTTP %(response_status)s)."),
     "store_update_failed": _("Store update for shipment %(shipment_id)s failed: %(error)s"),
-    "email_sent": _("%(email)s e-mailed for shipment %(shipment_id)s: %(detail)s"),
+    "email_sent": _("%(email)s e-mailed to %(to)s for shipment %(shipment_id)s."),
     "email_failed": _("%(email)s for shipment %(shipment_id)s was not sent: %(error)s"),
 }
 
@@ -121,7 +121,7 @@ _LEGACY = {
     "shipment_created": re.compile(r"^Shipment \d+ created: (?P<summary>.*) via (?P<rest>.+?)\.$"),
     "store_notified": re.compile(r"\(HTTP (?P<response_status>\d+)\)"),
     "store_update_failed": re.compile(r" failed: (?P<error>.*)$", re.S),
-    "email_sent": re.compile(r" e-mailed for shipment \d+: (?P<detail>.*)$", re.S),
+    "email_sent": re.compile(r" e-mailed for shipment \d+: sent to (?P<to>.*)$", re.S),
     "email_failed": re.compile(r" was not sent: (?P<error>.*)$", re.S),
 }
 _LEGACY_REASONS = [

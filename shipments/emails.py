@@ -98,7 +98,7 @@ def _email_state(message: OutboxMessage) -> None:
             return
         order_event_add(order=shipment.order, actor="outbox", **event(
                             "email_sent", email=message.payload.get("email"), shipment_id=shipment.pk,
-                            detail=message.response_body),
+                            to=(shipment.order.email or "").strip()),
                         data={"shipment_id": shipment.pk, "email": message.payload.get("email")})
     else:
         order_event_add(order=shipment.order, actor="outbox", **event(

@@ -38,7 +38,8 @@ def test_events_stored_before_parameters_read_in_french_too(store_a):
     order = make_order(store_a, number="A-2")
     order.events.all().delete()
     old = [
-        ("imported", {"store_status": "New", "status": "awaiting_shipment"}, "Imported from the store with status “New”."),
+        ("imported", {"store_status": "New", "status": "awaiting_shipment"},
+         "Imported from the store with status “New”."),
         ("status", {"from": "awaiting_shipment", "to": "on_hold"}, "Status Awaiting Shipment → On Hold: put on hold"),
         ("shipment_created", {"shipment_id": 7, "lines": {"1": 1}},
          "Shipment 7 created: 1 × MUG-RED via DHL Express 123."),

@@ -62,6 +62,8 @@ class StoreConnectionForm(WriteOnlyPasswordForm):
         labels = {"name": _("Store name"), "url": _("Store URL"), "endpoint_path": _("XML endpoint path"),
                   "username": _("Username"), "import_interval_minutes": _("Import every (minutes)"),
                   "is_active": _("Import on schedule")}
+        help_texts = {"url": _("The store's address, e.g. https://shop.example.com"),
+                      "endpoint_path": _("Path of the ShipStation add-on's XML page on the store.")}
 
 
 class BrandingForm(forms.ModelForm):
@@ -80,6 +82,7 @@ class NotificationsForm(forms.ModelForm):
         labels = {"send_shipment_confirmation": _("Send shipment confirmation e-mails"),
                   "send_delivery_notice": _("Send delivery notice e-mails"),
                   "copy_to_merchant": _("Send a blind copy to")}
+        help_texts = {"copy_to_merchant": _("Send a blind copy of each buyer e-mail here.")}
 
 
 class ProductHandlingForm(forms.ModelForm):
@@ -88,6 +91,8 @@ class ProductHandlingForm(forms.ModelForm):
         fields = ["store_location_overwrites", "default_weight_unit"]
         labels = {"store_location_overwrites": _("The store's warehouse location overwrites the one set in Outbound"),
                   "default_weight_unit": _("Default weight unit")}
+        help_texts = {"store_location_overwrites": _("Off: a location set in Outbound is kept when the store sends "
+                                                     "another one.")}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

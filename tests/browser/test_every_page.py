@@ -72,7 +72,7 @@ def english_strings() -> list[str]:
     """Pieces of every msgid the French catalogue translates differently, long enough to be unambiguous."""
     with open(ROOT / "locale" / "fr" / "LC_MESSAGES" / "django.mo", "rb") as f:
         catalog = gettext.GNUTranslations(f)._catalog  # noqa: SLF001 — the whole catalogue is what we want
-    pieces = set()
+    pieces = set(model_help_texts())
     for key, french in catalog.items():
         msgid = key[0] if isinstance(key, tuple) else key
         msgid = msgid.split("\x04")[-1]
@@ -83,6 +83,15 @@ def english_strings() -> list[str]:
             if len(piece) >= 16 and " " in piece and piece not in french:
                 pieces.add(piece)
     return sorted(pieces)
+
+
+def model_help_texts() -> list[str]:
+    """The help texts of the models' fields, which are English: a form showing one must word it itself."""
+    from django.apps import apps
+
+    return [str(field.help_text) for app in ("stores", "orders", "shipments", "api")
+            for model in apps.get_app_config(app).get_models() for field in model._meta.get_fields()
+            if isinstance(getattr(field, "help_text", None), str) and len(field.help_text) >= 16]
 
 
 def seed_tenant(alice, tenant, store):

@@ -16,6 +16,16 @@ from .labels import STATE_LABELS, WEIGHT_UNIT_LABELS, carrier_choices, status_ch
 ROLE_CHOICES = [(code, STATE_LABELS[code]) for code in Role.values]
 
 
+class DateInput(forms.DateInput):
+    """A browser date picker: its value is ISO whatever the page's language (a French 30/11/2026 would
+    leave it empty)."""
+
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%d")
+
+
 class ConnectStoreForm(forms.Form):
     name = forms.CharField(label=_("Store name"), max_length=200,
                            help_text=_("How the store is called in Outbound, e.g. “Acme US”."))
@@ -38,7 +48,7 @@ class ConnectStoreForm(forms.Form):
 
 class ImportSinceForm(forms.Form):
     since = forms.DateField(label=_("Import orders modified since"),
-                            widget=forms.DateInput(attrs={"type": "date"}),
+                            widget=DateInput(),
                             help_text=_("The first import fetches every order changed in the store since this day."))
 
     def __init__(self, *args, **kwargs):
@@ -110,8 +120,8 @@ class OrderFilterForm(forms.Form):
                                                       "type": "search"}))
     store = forms.TypedChoiceField(label=_("Store"), required=False, coerce=int, empty_value=None)
     storefront = forms.TypedChoiceField(label=_("Storefront"), required=False, coerce=int, empty_value=None)
-    date_from = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_from = forms.DateField(label=_("From"), required=False, widget=DateInput())
+    date_to = forms.DateField(label=_("To"), required=False, widget=DateInput())
 
     def __init__(self, *args, stores=(), storefronts=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -126,7 +136,7 @@ class ShipForm(forms.Form):
     service = forms.CharField(label=_("Service"), max_length=100,
                               widget=forms.TextInput(attrs={"placeholder": _("e.g. Priority Mail")}))
     tracking_number = forms.CharField(label=_("Tracking number"), max_length=100)
-    ship_date = forms.DateField(label=_("Ship date"), widget=forms.DateInput(attrs={"type": "date"}))
+    ship_date = forms.DateField(label=_("Ship date"), widget=DateInput())
     carrier_fee = forms.DecimalField(label=_("Carrier fee"), min_value=0, max_digits=10, decimal_places=2,
                                      required=False, initial=0)
     notes_to_buyer = forms.CharField(label=_("Notes to the buyer"), required=False,

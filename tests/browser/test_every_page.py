@@ -228,7 +228,8 @@ def check_page(page, name, language, axe_path, problems, pieces):
 
 
 def open_context(browser, live_server, language):
-    context = browser.new_context(viewport=DESKTOP, base_url=live_server.url)
+    context = browser.new_context(viewport=DESKTOP, base_url=live_server.url,
+                                  locale={"en": "en-US", "fr": "fr-FR"}[language])
     host = live_server.url.split("//", 1)[1].split(":")[0]
     context.add_cookies([{"name": "django_language", "value": language, "domain": host, "path": "/"}])
     page = context.new_page()

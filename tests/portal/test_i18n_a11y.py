@@ -87,3 +87,10 @@ def test_makemessages_leaves_french_complete(tmp_path):
     with open(compiled, "rb") as a, open(PO.with_suffix(".mo"), "rb") as b:
         assert gettext.GNUTranslations(a)._catalog == gettext.GNUTranslations(b)._catalog, (
             "locale/fr/LC_MESSAGES/django.mo is stale: run compilemessages")
+
+
+def test_date_pickers_keep_their_value_in_french(alice_client, order_a):
+    alice_client.cookies["django_language"] = "fr"
+    body = alice_client.get(reverse("portal:order_ship", args=[order_a.pk])).content.decode()
+    ship_date = re.search(r'<input[^>]*name="ship_date"[^>]*>', body).group(0)
+    assert re.search(r'value="\d{4}-\d{2}-\d{2}"', ship_date), ship_date

@@ -55,7 +55,7 @@ def test_events_stored_before_parameters_read_in_french_too(store_a):
         "Statut En attente d'expédition → En suspens : mise en suspens.",
         "Expédition 7 créée : 1 × MUG-RED par DHL Express 123.",
         "Boutique informée de l'expédition 7 (HTTP 200).",
-        "Confirmation d'expédition envoyé par courriel à jane@example.com pour l'expédition 7.",
+        "Courriel « Confirmation d'expédition » envoyé à jane@example.com pour l'expédition 7.",
         "Something only the message says.",  # an unknown kind: the stored words
     ]
 

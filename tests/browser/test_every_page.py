@@ -6,6 +6,7 @@ later is covered (or the test says which object it needs). On each page:
 * at 390 px nothing scrolls sideways (`scrollWidth <= innerWidth`);
 * axe-core finds no serious or critical accessibility violation (English at desktop width, French at
   phone width, so both layouts and both languages are checked);
+* no inline script or event handler (static/portal.js does it all, so a strict CSP can be set);
 * in French, no English UI string is left: every msgid of the French catalogue, and a list of strings
   that were seen left in English before.
 
@@ -211,6 +212,10 @@ def english_left(text: str, pieces: list[str]) -> list[str]:
 def check_page(page, name, language, axe_path, problems, pieces):
     """Desktop then phone: screenshots, sideways scrolling, axe, English leftovers."""
     page.set_viewport_size(DESKTOP)
+    inline = page.evaluate("""() => document.querySelectorAll(
+        "script:not([src]), [onclick], [onchange], [onsubmit], [oninput], [onload]").length""")
+    if inline:
+        problems.append(f"{name}: {inline} inline script(s) or handler(s): a CSP without 'unsafe-inline' breaks them")
     shot(page, f"page-{name}-{language}-desktop")
     if language == "en":
         problems += [f"{name} (en, desktop): {v}" for v in serious_violations(page, axe_path)]

@@ -1,6 +1,7 @@
 """Accessibility of the shared field template, and French with nothing left in English."""
 
 import gettext
+import html
 import os
 import re
 import shlex
@@ -94,3 +95,17 @@ def test_date_pickers_keep_their_value_in_french(alice_client, order_a):
     body = alice_client.get(reverse("portal:order_ship", args=[order_a.pk])).content.decode()
     ship_date = re.search(r'<input[^>]*name="ship_date"[^>]*>', body).group(0)
     assert re.search(r'value="\d{4}-\d{2}-\d{2}"', ship_date), ship_date
+
+
+def test_connection_test_details_speak_french(alice_client, sandbox):
+    alice_client.cookies["django_language"] = "fr"
+    data = {"name": "Sandbox", "url": sandbox.base_url, "username": sandbox.username, "password": "nope",
+            "endpoint_path": "/store/shipstation.aspx"}
+    body = html.unescape(alice_client.post(reverse("portal:connect_details"), data).content.decode())
+    assert "La boutique a refusé le nom d'utilisateur ou le mot de passe (HTTP 401)" in body
+    unreachable = {**data, "url": "http://127.0.0.1:9"}
+    body = html.unescape(alice_client.post(reverse("portal:connect_details"), unreachable).content.decode())
+    assert "injoignable" in body and "could not be reached" not in body
+    response = alice_client.post(reverse("portal:connect_details"), {**data, "password": sandbox.password},
+                                 follow=True)
+    assert "Connectée. La boutique a répondu avec un export ShipStation" in response.content.decode()

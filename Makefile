@@ -20,6 +20,8 @@ demo: $(VENV)/.installed
 
 test: $(VENV)/.installed
 	bin/ensure-chromium
+	bin/ensure-axe || echo "axe-core could not be fetched: the browser suite's accessibility checks will be skipped."
+	bin/ensure-gettext
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed

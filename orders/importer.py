@@ -52,6 +52,7 @@ from stores.connector.types import ExportItem, ExportOrder
 from stores.models import Store, Storefront, StoreSettings
 
 from . import bulk
+from .events import event
 from .models import (
     UNMAPPED,
     ImportRun,
@@ -69,6 +70,7 @@ from .models import (
     UnmappedStatus,
     shipment_situation,
     status_event_data,
+    status_event_params,
     status_history_line,
     status_transition,
 )
@@ -508,20 +510,20 @@ def import_page(ctx: ImportContext, exports: list[ExportOrder]) -> PageResult:
     for export, _digest, status, previous in to_write:
         order_id = ids[export.order_id]
         if previous is None:
-            events.append({"order_id": order_id, "kind": "imported", "actor": ctx.actor, "created_at": now,
-                           "message": f"Imported from the store with status “{export.order_status}”.",
+            events.append({"order_id": order_id, "actor": ctx.actor, "created_at": now,
+                           **event("imported", store_status=export.order_status, status=status),
                            "data": {"store_status": export.order_status, "status": status}})
             result.created += 1
         else:
             result.updated += 1
-            message = f"Updated from the store (store status “{export.order_status}”)."
             data = {"store_status": export.order_status}
-            status_line = status_history_line(previous, decisions[export.order_id])
-            if status_line:
-                message += f" {status_line}"
-                data.update(status_event_data(previous, decisions[export.order_id]))
-            events.append({"order_id": order_id, "kind": "status" if previous != status else "updated",
-                           "actor": ctx.actor, "created_at": now, "message": message, "data": data})
+            params = dict(data)
+            decision = decisions[export.order_id]
+            if status_history_line(previous, decision):
+                params.update(status_event_params(previous, decision))
+                data.update(status_event_data(previous, decision))
+            events.append({"order_id": order_id, "actor": ctx.actor, "created_at": now, "data": data,
+                           **event("status" if previous != status else "updated", **params)})
     # One statement: the page's lines and its orders' history.
     bulk.write(bulk.Rows(OrderLine, lines, unique=("order", "line_key"), update=LINE_FIELDS),
                bulk.Rows(OrderEvent, events))

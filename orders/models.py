@@ -70,34 +70,8 @@ def shipment_situation(shipping: str, status: str | None) -> str:
 
 UNMAPPED = ""  # status_transition(store=UNMAPPED): the store sent a status no mapping list names
 
-# Why a status moved or stayed, in plain words for the order's history: {reason code: text}. The
-# decision keeps the code and its parameters, so the text can be rendered later in another language.
-REASONS = {
-    "imported": "imported from the store",
-    "store": "the store says {store}",
-    "unmapped": "the store's status is not in any mapping list",
-    "shipped_outside": "shipped outside Outbound (the store says Shipped and Outbound never shipped it)",
-    "partial_echo": "the store shows Shipped after Outbound's partial shipment, but units are still to ship "
-                    "(partially shipped)",
-    "void_echo": "the store still shows the old shipment and tracking (a void cannot be sent to it); "
-                 "the re-shipment will send the new tracking",
-    "fully_shipped": "Outbound shipped every unit; the store's {store} does not reopen the order",
-    "cancelled_after_partial": "the store cancelled the order after Outbound shipped part of it; "
-                               "flagged for attention",
-    "cancelled_after_full": "the store cancelled the order after Outbound shipped all of it; flagged for attention",
-    "cancelled_after_outside": "the store cancelled an order it had marked shipped; flagged for attention",
-    "outbound_hold": "the order is held in Outbound; the store's {store} does not release it",
-    "not_allowed": "the store's {store} cannot move an order from {current} to {target}",
-    "all_shipped": "every shippable unit is shipped",
-    "reopened": "a shipment was voided and units are left to ship",
-    "all_voided": "every shipment was voided; the store still shows the old shipment and tracking until "
-                  "the re-shipment sends the new tracking",
-    "shipments": "the shipments leave it as it is",
-    "requested": "{note}",
-    "refused": "an order cannot move from {current} to {target}",
-    "contradicts_shipments": "{target} contradicts what Outbound shipped",
-}
-
+# Why a status moved or stayed: the reason codes and their sentences live in orders.events (STATUS_REASONS),
+# so the history renders them in the reader's language; a decision keeps the code and its parameters.
 ATTENTION = {
     "cancelled_after_partial": "The store cancelled this order after Outbound shipped part of it.",
     "cancelled_after_full": "The store cancelled this order after Outbound shipped it.",
@@ -117,16 +91,15 @@ class StatusDecision:
 
     @property
     def reason(self) -> str:
-        return REASONS[self.code].format(**self.params)
+        """The reason in plain words, in the active language."""
+        from .events import reason_text
+
+        return reason_text(self.code, self.params)
 
     @property
     def attention(self) -> str:
         """Why a person should look at the order ("" when nobody needs to)."""
         return ATTENTION.get(self.code, "")
-
-
-def _label(status: str) -> str:
-    return OrderStatus(status).label
 
 
 def status_transition(current: str | None, situation: str, *, store: str | None = None,
@@ -156,11 +129,11 @@ def status_transition(current: str | None, situation: str, *, store: str | None 
     if store == UNMAPPED:
         return decide(current, "unmapped")
     target, code = _store_target(current, situation, store, outbound_hold)
-    params = {"store": _label(store)}
+    params = {"store": store}
     if target != current and target not in STATUS_MOVES[current]:
         if store == OrderStatus.CANCELLED and current == OrderStatus.SHIPPED:
             return decide(current, "cancelled_after_outside")
-        return decide(current, "not_allowed", store=_label(store), current=_label(current), target=_label(target))
+        return decide(current, "not_allowed", store=store, current=current, target=target)
     return decide(target, code, **params)
 
 
@@ -205,20 +178,25 @@ def _requested(current: str, situation: str, requested: str, note: str, decide) 
     if requested == current:
         return decide(current, "requested", note=note or "unchanged")
     if requested not in STATUS_MOVES[current]:
-        return replace(decide(current, "refused", current=_label(current), target=_label(requested)), refused=True)
+        return replace(decide(current, "refused", current=current, target=requested), refused=True)
     if (requested == OrderStatus.SHIPPED) != (situation in (Situation.FULL, Situation.OUTSIDE)):
-        return replace(decide(current, "contradicts_shipments", target=_label(requested)), refused=True)
+        return replace(decide(current, "contradicts_shipments", target=requested), refused=True)
     return decide(requested, "requested", note=note or "changed in Outbound")
 
 
 def status_history_line(current: str | None, decision: StatusDecision) -> str:
-    """The order history's words for a status decision ("" when there is nothing to say): the one
-    place the status-change text is built."""
+    """The order history's English words for a status decision ("" when there is nothing to say). The
+    sentence itself is orders.events' "status" event, the one place the status-change text is built."""
     if current is None or (decision.status == current and decision.code in ("store", "shipments")):
         return ""
-    if decision.status == current:
-        return f"Status stays {_label(current)}: {decision.reason}."
-    return f"Status {_label(current)} → {_label(decision.status)}: {decision.reason}."
+    from .events import describe
+
+    return describe("status", status_event_params(current, decision), language="en")
+
+
+def status_event_params(previous: str | None, decision: StatusDecision) -> dict:
+    """The history event's parameters for a status decision: the move, and its reason as code + parameters."""
+    return {"from": previous, "to": decision.status, "reason": {"code": decision.code, "params": decision.params}}
 
 
 def status_event_data(previous: str | None, decision: StatusDecision) -> dict:
@@ -380,7 +358,10 @@ class OrderEvent(models.Model):
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=40)
-    message = models.TextField()
+    # The event's parameters, worded in the reader's language by orders.events; `message` keeps the
+    # English sentence (and is all that events written before parameters existed may have).
+    params = models.JSONField(default=dict, blank=True)
+    message = models.TextField(blank=True, default="")
     actor = models.CharField(max_length=200, blank=True, default="")
     data = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=timezone.now)

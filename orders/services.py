@@ -13,6 +13,8 @@ from django.utils import timezone
 
 from stores.models import Store
 
+from . import events
+from .events import event
 from .models import (
     ImportRun,
     ImportState,
@@ -21,20 +23,26 @@ from .models import (
     OrderEvent,
     OrderStatus,
     status_event_data,
-    status_history_line,
+    status_event_params,
     status_transition,
 )
 
 
-def order_event_add(*, order: Order, kind: str, message: str, actor: str = "", data: dict | None = None) -> OrderEvent:
-    return OrderEvent.objects.create(order=order, kind=kind, message=message, actor=actor, data=data or {})
+def order_event_add(*, order: Order, kind: str, params: dict | None = None, message: str = "", actor: str = "",
+                    data: dict | None = None) -> OrderEvent:
+    """One line of the order's history: `kind` and `params` (see orders.events), worded when read."""
+    if params is not None and not message:
+        message = event(kind, **params)["message"]
+    return OrderEvent.objects.create(order=order, kind=kind, params=params or {}, message=message, actor=actor,
+                                     data=data or {})
 
 
-def order_set_status(*, order: Order, actor: str, status: str | None = None, reason: str = "") -> Order:
+def order_set_status(*, order: Order, actor: str, status: str | None = None, reason: str | dict = "") -> Order:
     """Move an order through the status machine (orders.models.status_transition), recording the move.
 
     `status`: a move asked for in Outbound (hold, release), refused when the machine does not allow it;
     None: the order's shipments changed (order.shipping is already saved) and its status follows them.
+    `reason` is text a person typed, or `orders.events.reason(code, **params)`.
     """
     decision = status_transition(order.status, order.situation, requested=status, note=reason)
     if decision.refused:
@@ -45,8 +53,8 @@ def order_set_status(*, order: Order, actor: str, status: str | None = None, rea
     order.status = decision.status
     order.updated_at = timezone.now()
     order.save(update_fields=["status", "updated_at"])
-    order_event_add(order=order, kind="status", message=status_history_line(previous, decision), actor=actor,
-                    data=status_event_data(previous, decision))
+    order_event_add(order=order, actor=actor, data=status_event_data(previous, decision),
+                    **event("status", **status_event_params(previous, decision)))
     return order
 
 
@@ -54,12 +62,14 @@ def order_set_status(*, order: Order, actor: str, status: str | None = None, rea
 def order_set_hold(*, order: Order, hold: bool, actor: str, reason: str = "") -> Order:
     """Put an order on hold in Outbound, or release it back to Awaiting Shipment."""
     if hold:
-        order_set_status(order=order, status=OrderStatus.ON_HOLD, actor=actor, reason=reason or "put on hold")
+        order_set_status(order=order, status=OrderStatus.ON_HOLD, actor=actor,
+                         reason=reason or events.reason("put_on_hold"))
         order.hold_reason = reason
     else:
         if order.status != OrderStatus.ON_HOLD:
             raise ValidationError("This order is not on hold.")
-        order_set_status(order=order, status=OrderStatus.AWAITING_SHIPMENT, actor=actor, reason="hold released")
+        order_set_status(order=order, status=OrderStatus.AWAITING_SHIPMENT, actor=actor,
+                         reason=events.reason("hold_released"))
         order.hold_reason = ""
     order.save(update_fields=["hold_reason"])
     return order
@@ -72,8 +82,7 @@ def order_attention_clear(*, orders, actor: str) -> int:
         return 0
     Order.objects.filter(pk__in=[o.pk for o in flagged]).update(needs_attention=False, attention_reason="")
     OrderEvent.objects.bulk_create([
-        OrderEvent(order=o, kind="attention_cleared", actor=actor, message=f"Marked as handled: {o.attention_reason}")
-        for o in flagged
+        OrderEvent(order=o, actor=actor, **event("attention_cleared", attention=o.attention_reason)) for o in flagged
     ])
     return len(flagged)
 
@@ -90,7 +99,7 @@ def order_set_notes(*, order: Order, actor: str, notes_to_buyer: str | None = No
     if fields:
         order.updated_at = timezone.now()
         order.save(update_fields=[*fields, "updated_at"])
-        order_event_add(order=order, kind="notes", message="Notes edited", actor=actor, data={"fields": fields})
+        order_event_add(order=order, actor=actor, data={"fields": fields}, **event("notes"))
     return order
 
 

@@ -8,13 +8,22 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from shipments.models import Carrier
 from stores.forms import WriteOnlyPasswordForm
 from stores.models import DEFAULT_ENDPOINT_PATH, Role, Store, StoreSettings
 
-from .labels import STATE_LABELS, status_choices
+from .labels import STATE_LABELS, WEIGHT_UNIT_LABELS, carrier_choices, status_choices
 
 ROLE_CHOICES = [(code, STATE_LABELS[code]) for code in Role.values]
+
+
+class DateInput(forms.DateInput):
+    """A browser date picker: its value is ISO whatever the page's language (a French 30/11/2026 would
+    leave it empty)."""
+
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%d")
 
 
 class ConnectStoreForm(forms.Form):
@@ -39,7 +48,7 @@ class ConnectStoreForm(forms.Form):
 
 class ImportSinceForm(forms.Form):
     since = forms.DateField(label=_("Import orders modified since"),
-                            widget=forms.DateInput(attrs={"type": "date"}),
+                            widget=DateInput(),
                             help_text=_("The first import fetches every order changed in the store since this day."))
 
     def __init__(self, *args, **kwargs):
@@ -63,6 +72,8 @@ class StoreConnectionForm(WriteOnlyPasswordForm):
         labels = {"name": _("Store name"), "url": _("Store URL"), "endpoint_path": _("XML endpoint path"),
                   "username": _("Username"), "import_interval_minutes": _("Import every (minutes)"),
                   "is_active": _("Import on schedule")}
+        help_texts = {"url": _("The store's address, e.g. https://shop.example.com"),
+                      "endpoint_path": _("Path of the ShipStation add-on's XML page on the store.")}
 
 
 class BrandingForm(forms.ModelForm):
@@ -81,6 +92,7 @@ class NotificationsForm(forms.ModelForm):
         labels = {"send_shipment_confirmation": _("Send shipment confirmation e-mails"),
                   "send_delivery_notice": _("Send delivery notice e-mails"),
                   "copy_to_merchant": _("Send a blind copy to")}
+        help_texts = {"copy_to_merchant": _("Send a blind copy of each buyer e-mail here.")}
 
 
 class ProductHandlingForm(forms.ModelForm):
@@ -89,6 +101,13 @@ class ProductHandlingForm(forms.ModelForm):
         fields = ["store_location_overwrites", "default_weight_unit"]
         labels = {"store_location_overwrites": _("The store's warehouse location overwrites the one set in Outbound"),
                   "default_weight_unit": _("Default weight unit")}
+        help_texts = {"store_location_overwrites": _("Off: a location set in Outbound is kept when the store sends "
+                                                     "another one.")}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        unit = self.fields["default_weight_unit"]
+        unit.choices = [(code, WEIGHT_UNIT_LABELS.get(code, name)) for code, name in unit.choices]
 
 
 class UnmappedAddForm(forms.Form):
@@ -101,8 +120,8 @@ class OrderFilterForm(forms.Form):
                                                       "type": "search"}))
     store = forms.TypedChoiceField(label=_("Store"), required=False, coerce=int, empty_value=None)
     storefront = forms.TypedChoiceField(label=_("Storefront"), required=False, coerce=int, empty_value=None)
-    date_from = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_from = forms.DateField(label=_("From"), required=False, widget=DateInput())
+    date_to = forms.DateField(label=_("To"), required=False, widget=DateInput())
 
     def __init__(self, *args, stores=(), storefronts=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -113,11 +132,11 @@ class OrderFilterForm(forms.Form):
 
 
 class ShipForm(forms.Form):
-    carrier = forms.ChoiceField(label=_("Carrier"), choices=Carrier.choices)
+    carrier = forms.ChoiceField(label=_("Carrier"), choices=carrier_choices)
     service = forms.CharField(label=_("Service"), max_length=100,
                               widget=forms.TextInput(attrs={"placeholder": _("e.g. Priority Mail")}))
     tracking_number = forms.CharField(label=_("Tracking number"), max_length=100)
-    ship_date = forms.DateField(label=_("Ship date"), widget=forms.DateInput(attrs={"type": "date"}))
+    ship_date = forms.DateField(label=_("Ship date"), widget=DateInput())
     carrier_fee = forms.DecimalField(label=_("Carrier fee"), min_value=0, max_digits=10, decimal_places=2,
                                      required=False, initial=0)
     notes_to_buyer = forms.CharField(label=_("Notes to the buyer"), required=False,

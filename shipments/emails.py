@@ -17,6 +17,7 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from orders.events import event
 from orders.services import order_event_add
 
 from .models import EmailKind, EmailSend, EmailSendState, OutboxKind, OutboxMessage, OutboxState, Shipment
@@ -92,16 +93,17 @@ def _email_state(message: OutboxMessage) -> None:
     if not message.shipment_id or message.state not in (OutboxState.SENT, OutboxState.FAILED):
         return
     shipment = Shipment.objects.select_related("order").get(pk=message.shipment_id)
-    label = EmailKind(message.payload.get("email")).label
     if message.state == OutboxState.SENT:
         if message.response_status == ALREADY_SENT:
             return
-        order_event_add(order=shipment.order, kind="email_sent", actor="outbox",
-                        message=f"{label} e-mailed for shipment {shipment.pk}: {message.response_body}",
+        order_event_add(order=shipment.order, actor="outbox", **event(
+                            "email_sent", email=message.payload.get("email"), shipment_id=shipment.pk,
+                            to=(shipment.order.email or "").strip()),
                         data={"shipment_id": shipment.pk, "email": message.payload.get("email")})
     else:
-        order_event_add(order=shipment.order, kind="email_failed", actor="outbox",
-                        message=f"{label} for shipment {shipment.pk} was not sent: {message.last_error}",
+        order_event_add(order=shipment.order, actor="outbox", **event(
+                            "email_failed", email=message.payload.get("email"), shipment_id=shipment.pk,
+                            error=message.last_error),
                         data={"shipment_id": shipment.pk, "email": message.payload.get("email")})
 
 

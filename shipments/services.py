@@ -19,6 +19,7 @@ from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 
+from orders.events import event
 from orders.models import Order, OrderLine, OrderStatus, Shipping
 from orders.services import order_event_add, order_set_status
 from stores.models import StoreSettings
@@ -191,9 +192,8 @@ def shipment_create(
     )
     summary = ", ".join(f"{qty} × {line.sku or line.name}" for line, qty in wanted)
     order_event_add(
-        order=order, kind="shipment_created", actor=actor,
-        message=f"Shipment {shipment.pk} created: {summary} via {shipment.get_carrier_display()}"
-                + (f" {tracking_number}" if tracking_number else "") + ".",
+        order=order, actor=actor, **event("shipment_created", shipment_id=shipment.pk, summary=summary,
+                                          carrier=shipment.carrier, tracking_number=tracking_number or ""),
         data={"shipment_id": shipment.pk, "lines": {str(line.pk): qty for line, qty in wanted},
               "override_status": bool(override_status and order.status in BLOCKED_STATUSES)},
     )
@@ -241,10 +241,7 @@ def shipment_void(*, shipment: Shipment, user=None, actor: str = "") -> Shipment
     for message in OutboxMessage.objects.filter(shipment=shipment, state=OutboxState.PENDING):
         outbox_cancel(message=message, reason="shipment voided")
     told = shipment.store_update_state == OutboxState.SENT
-    order_event_add(order=order, kind="shipment_voided", actor=actor,
-                    message=f"Shipment {shipment.pk} voided." + (
-                        " The store still shows it and its tracking number (a void cannot be sent to the store);"
-                        " the re-shipment will send the new tracking." if told else ""),
+    order_event_add(order=order, actor=actor, **event("shipment_voided", shipment_id=shipment.pk, store_told=told),
                     data={"shipment_id": shipment.pk, "store_told": told})
     _shipping_changed(order, actor)
     return shipment
@@ -277,8 +274,7 @@ def shipment_mark_delivered(*, shipment: Shipment, delivered_at: dt.datetime | N
     shipment.updated_at = now
     shipment.save(update_fields=["state", "delivered_at", "updated_at"])
     order = shipment.order
-    order_event_add(order=order, kind="shipment_delivered", actor=actor or "system",
-                    message=f"Shipment {shipment.pk} delivered.",
+    order_event_add(order=order, actor=actor or "system", **event("shipment_delivered", shipment_id=shipment.pk),
                     data={"shipment_id": shipment.pk, "delivered_at": shipment.delivered_at.isoformat()})
     if store_settings_for(order).send_delivery_notice and shipment.notify_buyer and order.email:
         _email_enqueue(shipment=shipment, kind=EmailKind.DELIVERY_NOTICE)
@@ -344,12 +340,12 @@ def _store_update_state(message: OutboxMessage) -> None:
     Shipment.objects.filter(pk=message.shipment_id).update(store_update_state=message.state)
     shipment = Shipment.objects.select_related("order").get(pk=message.shipment_id)
     if message.state == OutboxState.SENT:
-        order_event_add(order=shipment.order, kind="store_notified", actor="outbox",
-                        message=f"Store notified of shipment {shipment.pk} (HTTP {message.response_status}).",
+        order_event_add(order=shipment.order, actor="outbox", **event(
+                            "store_notified", shipment_id=shipment.pk, response_status=message.response_status),
                         data={"shipment_id": shipment.pk, "message_id": message.pk})
     elif message.state == OutboxState.FAILED:
-        order_event_add(order=shipment.order, kind="store_update_failed", actor="outbox",
-                        message=f"Store update for shipment {shipment.pk} failed: {message.last_error}",
+        order_event_add(order=shipment.order, actor="outbox", **event(
+                            "store_update_failed", shipment_id=shipment.pk, error=message.last_error),
                         data={"shipment_id": shipment.pk, "message_id": message.pk, "attempts": message.attempts})
         _webhook(shipment, "store_update.failed")
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .models import StatusMapping, Store
 
@@ -59,8 +60,8 @@ class StatusMappingForm(forms.ModelForm):
         model = StatusMapping
         fields = StatusMapping.FIELDS
         widgets = {name: forms.TextInput(attrs={"size": 80}) for name in StatusMapping.FIELDS}
-        help_texts = {
-            name: "Comma-separated store statuses; case does not matter; type a status that contains a comma "
-            "without it (“Approved, Pending Shipping” → Approved Pending Shipping)."
-            for name in StatusMapping.FIELDS
-        }
+        labels = {"awaiting_payment": _("Awaiting Payment"), "awaiting_shipment": _("Awaiting Shipment"),
+                  "shipped": pgettext_lazy("order status", "Shipped"), "cancelled": _("Cancelled"),
+                  "on_hold": _("On Hold")}
+        help_texts = {name: _("Store statuses separated by commas; case does not matter.")
+                      for name in StatusMapping.FIELDS}

@@ -1,7 +1,7 @@
 from django import template
 from django.utils.html import format_html
 
-from ..labels import label_for
+from ..labels import carrier_label, label_for, skip_reason_label, weight_unit_label
 
 register = template.Library()
 
@@ -37,5 +37,15 @@ def get_item(mapping, key):
 
 
 @register.filter
-def humanize_key(value):
-    return str(value).replace("_", " ").capitalize()
+def weight_unit(code):
+    return weight_unit_label(str(code or ""))
+
+
+@register.filter
+def carrier(code):
+    return carrier_label(str(code or ""))
+
+
+@register.filter
+def skip_reason(code):
+    return skip_reason_label(str(code))

@@ -23,7 +23,7 @@ from stores.models import Storefront
 from stores.selectors import store_list
 
 from ..forms import OrderFilterForm, ShipForm
-from ..labels import status_choices
+from ..labels import event_text, status_choices
 from ..tenancy import get_order_for_user, portal_view
 
 PAGE_SIZE = 50
@@ -104,7 +104,7 @@ def order_detail(request, pk):
         "order": order,
         "lines": [line for line in lines if not line.is_adjustment],
         "adjustments": [line for line in lines if line.is_adjustment],
-        "events": list(order.events.all()),
+        "events": [(e, event_text(e)) for e in order.events.all()],
         "shipments": shipments,
         "shipped": shipped,
         "left_to_ship": sum(max(0, line.quantity - shipped.get(line.pk, 0))

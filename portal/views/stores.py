@@ -14,6 +14,7 @@ from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 
@@ -106,7 +107,11 @@ def connect_details(request):
                     "endpoint_path": store.endpoint_path,
                     "password_token": store.password_encrypted,
                 }
-                messages.success(request, result.message)
+                messages.success(request, ngettext(
+                    "Connected. The store answered with a ShipStation export (%(n)s order changed in the last "
+                    "five minutes).",
+                    "Connected. The store answered with a ShipStation export (%(n)s orders changed in the last "
+                    "five minutes).", result.orders_found or 0) % {"n": result.orders_found or 0})
                 return redirect("portal:connect_mapping")
     else:
         initial = {}

@@ -32,6 +32,7 @@ from .errors import (
     StoreRejected,
     StoreUnreachable,
     StoreURLRefused,
+    _,
 )
 from .transport import StoreTransport
 from .types import ExportPage, ShipNotice
@@ -71,6 +72,7 @@ class ConnectionOutcome(enum.Enum):
 class ConnectionResult:
     outcome: ConnectionOutcome
     message: str
+    orders_found: int | None = None  # OK only: orders changed in the test window
 
     @property
     def ok(self) -> bool:
@@ -220,6 +222,7 @@ class StoreClient:
             ConnectionOutcome.OK,
             f"Connected. The store answered with a ShipStation export ({found} order"
             f"{'' if found == 1 else 's'} changed in the last five minutes).",
+            orders_found=found,
         )
 
 
@@ -234,7 +237,7 @@ def _classify(exc: StoreError) -> ConnectionResult:
     if isinstance(exc, NotAShipStationExport):
         return ConnectionResult(
             ConnectionOutcome.NOT_AN_ENDPOINT,
-            f"The store answered, but this is not its ShipStation address: {message}",
+            _("The store answered, but this is not its ShipStation address: %(detail)s") % {"detail": message},
         )
     if isinstance(exc, (NotAnEndpoint, StoreRejected)):
         return ConnectionResult(ConnectionOutcome.NOT_AN_ENDPOINT, message)
@@ -242,7 +245,8 @@ def _classify(exc: StoreError) -> ConnectionResult:
         # The address is right and answers <Orders>, but its content cannot be read: the merchant
         # must hear about it now, not at the first import.
         return ConnectionResult(
-            ConnectionOutcome.NOT_AN_ENDPOINT, f"The store's ShipStation export cannot be read: {message}"
+            ConnectionOutcome.NOT_AN_ENDPOINT,
+            _("The store's ShipStation export cannot be read: %(detail)s") % {"detail": message},
         )
     return ConnectionResult(ConnectionOutcome.UNREACHABLE, message)
 

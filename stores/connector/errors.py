@@ -19,6 +19,35 @@ was one. Messages never contain credentials: the transport scrubs them before ra
 from __future__ import annotations
 
 
+def gettext(message: str) -> str:
+    """A merchant-facing message in the active language (as written when Django is not set up)."""
+    from django.conf import settings
+
+    if not settings.configured:
+        return message
+    from django.utils.translation import gettext as translate
+
+    return translate(message)
+
+
+_ = gettext
+
+
+def ngettext(singular: str, plural: str, n: int) -> str:
+    from django.conf import settings
+
+    if not settings.configured:
+        return singular if n == 1 else plural
+    from django.utils.translation import ngettext as translate
+
+    return translate(singular, plural, n)
+
+
+def gettext_noop(message: str) -> str:
+    """Marks a phrase for the catalogue; `_` translates it where it is used."""
+    return message
+
+
 class StoreError(Exception):
     default_permanent: bool = True
 

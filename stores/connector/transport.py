@@ -38,6 +38,8 @@ from .errors import (
     StoreRejected,
     StoreTemporaryError,
     StoreUnreachable,
+    _,
+    ngettext,
 )
 from .xmlparse import DEFAULT_MAX_BYTES, check_document_size
 
@@ -106,30 +108,33 @@ def raise_for_response(response: StoreResponse, *, scrub: Callable[[str], str] =
     detail = scrub(response.excerpt())
     if status == 401:
         raise StoreAuthError(
-            "The store refused the username or password (HTTP 401). Check them, and that this user "
-            "can sign in to the store's admin.",
+            _("The store refused the username or password (HTTP 401). Check them, and that this user "
+              "can sign in to the store's admin."),
             status=status,
         )
     if status == 403:
         raise StorePermissionError(
-            "The store accepted the user but refused access (HTTP 403): the user must be an "
-            "administrator of the store.",
+            _("The store accepted the user but refused access (HTTP 403): the user must be an "
+              "administrator of the store."),
             status=status,
         )
     if status in (404, 410):
         raise NotAnEndpoint(
-            f"Nothing answers at the store's ShipStation address (HTTP {status}). Check the store URL "
-            "and the endpoint path, and that the ShipStation add-on is switched on in the store.",
+            _("Nothing answers at the store's ShipStation address (HTTP %(status)s). Check the store URL "
+              "and the endpoint path, and that the ShipStation add-on is switched on in the store.")
+            % {"status": status},
             status=status,
         )
     if status in _REDIRECTS or 300 <= status < 400:
         raise NotAnEndpoint(
-            f"The store address redirects elsewhere (HTTP {status}). Enter the final address instead.",
+            _("The store address redirects elsewhere (HTTP %(status)s). Enter the final address instead.")
+            % {"status": status},
             status=status,
         )
     if status in RETRYABLE_STATUSES or status >= 500:
-        word = "is busy" if status == 429 else "had a problem"
-        raise StoreTemporaryError(f"The store {word} (HTTP {status}). Outbound will try again later.", status=status)
+        message = (_("The store is busy (HTTP %(status)s). Outbound will try again later.") if status == 429 else
+                   _("The store had a problem (HTTP %(status)s). Outbound will try again later."))
+        raise StoreTemporaryError(message % {"status": status}, status=status)
     raise StoreRejected(
         f"The store rejected the request (HTTP {status})" + (f": {detail}" if detail else "."), status=status
     )
@@ -256,30 +261,32 @@ class StoreTransport:
             try:
                 response = self._send(method, url, params, data, headers)
             except requests.exceptions.ConnectTimeout:
-                failure, status = f"it did not accept a connection within {self.connect_timeout:g} s", None
+                failure = _("it did not accept a connection within %(n)s s") % {"n": f"{self.connect_timeout:g}"}
+                status = None
             except requests.exceptions.ReadTimeout:
-                failure, status = f"it took longer than {self.read_timeout:g} s to answer", None
+                failure, status = _("it took longer than %(n)s s to answer") % {"n": f"{self.read_timeout:g}"}, None
             except requests.exceptions.SSLError:
                 raise StoreUnreachable(
-                    "The store's HTTPS certificate could not be verified, so Outbound did not send the "
-                    "password. Check the store address.",
+                    _("The store's HTTPS certificate could not be verified, so Outbound did not send the "
+                      "password. Check the store address."),
                     permanent=True,
                 ) from None
             except requests.exceptions.ConnectionError as exc:
                 if any(isinstance(item, NameResolutionError) for item in _chain(exc)):
                     # A typo in the host name will not fix itself in a few seconds.
                     raise StoreUnreachable(
-                        f"The store address {urlsplit(url).hostname} could not be found. Check its spelling."
+                        _("The store address %(host)s could not be found. Check its spelling.")
+                        % {"host": urlsplit(url).hostname}
                     ) from None
-                failure, status = "the connection failed or was dropped", None
+                failure, status = _("the connection failed or was dropped"), None
             except (requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError):
-                failure, status = "its answer was cut off", None
+                failure, status = _("its answer was cut off"), None
             else:
                 if not _is_retryable_status(response.status_code):
                     self.raise_for_response(response)
                     return response
                 status = response.status_code
-                failure = f"it answered HTTP {status} {response.reason}".rstrip()
+                failure = (_("it answered HTTP %(status)s") % {"status": status} + f" {response.reason or ''}").rstrip()
                 if status in (429, 503):
                     retry_after = parse_retry_after(response.headers.get("Retry-After"))
             if attempt == self.max_attempts:
@@ -296,8 +303,10 @@ class StoreTransport:
             )
             self.sleep(delay)
         raise StoreTemporaryError(
-            f"The store could not be reached after {self.max_attempts} attempt"
-            f"{'s' if self.max_attempts > 1 else ''}: {self.scrub(failure)}. Outbound will try again later.",
+            ngettext("The store could not be reached after %(n)s attempt: %(failure)s. Outbound will try again "
+                     "later.",
+                     "The store could not be reached after %(n)s attempts: %(failure)s. Outbound will try again "
+                     "later.", self.max_attempts) % {"n": self.max_attempts, "failure": self.scrub(failure)},
             status=status,
         )
 
@@ -357,7 +366,7 @@ class StoreTransport:
                 )
             finally:
                 response.close()
-        raise NotAnEndpoint(f"The store address redirected more than {self.max_redirects} times.")
+        raise NotAnEndpoint(_("The store address redirected more than %(n)s times.") % {"n": self.max_redirects})
 
     def _read_capped(self, response: requests.Response) -> bytes:
         declared = response.headers.get("Content-Length", "")

@@ -22,9 +22,9 @@ from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
-from .errors import StoreUnreachable, StoreURLRefused
+from .errors import StoreUnreachable, StoreURLRefused, _, gettext_noop
 
-PUBLIC_ONLY = "Outbound only connects to public stores."
+PUBLIC_ONLY = gettext_noop("Outbound only connects to public stores.")
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -49,22 +49,22 @@ def ip_problem(address: str) -> str | None:
     try:
         ip = _embedded_ipv4(ipaddress.ip_address(address.split("%", 1)[0]))
     except ValueError:
-        return "not a valid network address"
+        return gettext_noop("not a valid network address")
     # Order matters: 127.0.0.1 and 169.254.x are "private" too, but the precise word helps more.
     if ip.is_unspecified:
-        return "an unspecified address (0.0.0.0 or ::)"
+        return gettext_noop("an unspecified address (0.0.0.0 or ::)")
     if ip.is_loopback:
-        return "a loopback address (this server itself)"
+        return gettext_noop("a loopback address (this server itself)")
     if ip.is_link_local:
-        return "a link-local address (where cloud metadata services live)"
+        return gettext_noop("a link-local address (where cloud metadata services live)")
     if ip.is_multicast:
-        return "a multicast address"
+        return gettext_noop("a multicast address")
     if ip.is_private:
-        return "a private network address"
+        return gettext_noop("a private network address")
     if ip.is_reserved:
-        return "a reserved address"
+        return gettext_noop("a reserved address")
     if not ip.is_global:
-        return "not a public internet address"
+        return gettext_noop("not a public internet address")
     return None
 
 
@@ -72,53 +72,62 @@ def check_host(host: str, port: int) -> None:
     """Refuse a host that is, or resolves to, a non-public address."""
     name = host.strip("[]").rstrip(".").lower()
     if name == "localhost" or name.endswith(".localhost"):
-        raise StoreURLRefused(f"The store address {host} is this server itself (localhost); {PUBLIC_ONLY}")
+        raise StoreURLRefused(_("The store address %(host)s is this server itself (localhost); %(public_only)s")
+                              % {"host": host, "public_only": _(PUBLIC_ONLY)})
     try:
         ipaddress.ip_address(name.split("%", 1)[0])
     except ValueError:
         pass
     else:
         if problem := ip_problem(name):
-            raise StoreURLRefused(f"The store address {host} is {problem}; {PUBLIC_ONLY}")
+            raise StoreURLRefused(_("The store address %(host)s is %(problem)s; %(public_only)s")
+                                  % {"host": host, "problem": _(problem), "public_only": _(PUBLIC_ONLY)})
         return
     try:
         infos = socket.getaddrinfo(name, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError):
-        raise StoreUnreachable(f"The store address {host} could not be found. Check its spelling.") from None
+        raise StoreUnreachable(
+            _("The store address %(host)s could not be found. Check its spelling.") % {"host": host}
+        ) from None
     # Every address must be public: the connection may use any of them.
     for info in infos:
         address = str(info[4][0])
         if problem := ip_problem(address):
-            raise StoreURLRefused(f"The store address {host} resolves to {address}, {problem}; {PUBLIC_ONLY}")
+            raise StoreURLRefused(
+                _("The store address %(host)s resolves to %(address)s, %(problem)s; %(public_only)s")
+                % {"host": host, "address": address, "problem": _(problem), "public_only": _(PUBLIC_ONLY)}
+            )
 
 
 def validate_store_url(url: str, *, allow_private: bool, allow_http: bool) -> str:
     """Return the cleaned URL or raise StoreURLRefused (StoreUnreachable when the name does not resolve)."""
     url = (url or "").strip()
     if not url:
-        raise StoreURLRefused("Enter the store address, e.g. https://shop.example.com.")
+        raise StoreURLRefused(_("Enter the store address, e.g. https://shop.example.com."))
     if any(ch.isspace() for ch in url):
-        raise StoreURLRefused("The store address contains spaces or line breaks.")
+        raise StoreURLRefused(_("The store address contains spaces or line breaks."))
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
     if scheme not in ("http", "https"):
-        shown = f" (it starts with {scheme}://)" if scheme and "://" in url else ""
-        raise StoreURLRefused(f"The store address must start with https://{shown}.")
+        if scheme and "://" in url:
+            raise StoreURLRefused(_("The store address must start with https:// (it starts with %(scheme)s://).")
+                                  % {"scheme": scheme})
+        raise StoreURLRefused(_("The store address must start with https://."))
     # Checked before anything that might echo the URL back: it would contain the password.
     if "@" in parts.netloc:
         raise StoreURLRefused(
-            "The store address contains a username or password. Enter them in their own fields instead."
+            _("The store address contains a username or password. Enter them in their own fields instead.")
         )
     host = parts.hostname
     if not host:
-        raise StoreURLRefused("The store address has no host name.")
+        raise StoreURLRefused(_("The store address has no host name."))
     try:
         port = parts.port
     except ValueError:
-        raise StoreURLRefused("The store address has an invalid port number.") from None
+        raise StoreURLRefused(_("The store address has an invalid port number.")) from None
     if scheme == "http" and not allow_http:
         raise StoreURLRefused(
-            "The store address must use https://; Outbound does not send store passwords over plain http."
+            _("The store address must use https://; Outbound does not send store passwords over plain http.")
         )
     if not allow_private:
         check_host(host, port or (443 if scheme == "https" else 80))
@@ -136,11 +145,11 @@ def check_redirect(current_url: str, location: str, *, allow_private: bool, allo
     here, there = urlsplit(current_url), urlsplit(target)
     if (there.hostname or "").lower() != (here.hostname or "").lower():
         raise StoreURLRefused(
-            f"The store address redirects to another site ({there.hostname}). "
-            "If that is really the store, enter its address instead."
+            _("The store address redirects to another site (%(host)s). If that is really the store, enter its "
+              "address instead.") % {"host": there.hostname}
         )
     if here.scheme == "https" and there.scheme == "http":
-        raise StoreURLRefused("The store address redirects from https to plain http; Outbound will not follow.")
+        raise StoreURLRefused(_("The store address redirects from https to plain http; Outbound will not follow."))
     return target
 
 
@@ -155,7 +164,8 @@ def _check_peer(sock: socket.socket, host: str) -> None:
         raise
     if problem := ip_problem(peer):
         sock.close()
-        raise StoreURLRefused(f"The store address {host} led to {peer}, {problem}; {PUBLIC_ONLY}")
+        raise StoreURLRefused(_("The store address %(host)s led to %(address)s, %(problem)s; %(public_only)s")
+                              % {"host": host, "address": peer, "problem": _(problem), "public_only": _(PUBLIC_ONLY)})
 
 
 class GuardedHTTPConnection(HTTPConnection):

@@ -37,6 +37,7 @@ from .errors import (
     StoreDocumentError,
     StorePermissionError,
     StoreRejected,
+    gettext,
 )
 from .types import (
     Address,
@@ -302,19 +303,19 @@ _DECLARATION = re.compile(rb"<!(?!\[CDATA\[|--)", re.IGNORECASE)
 def _prepare(body: bytes | None, *, max_bytes: int) -> bytes:
     """The checks every answer gets before any parser sees it; returns the body as UTF-8 bytes."""
     if not body or not body.strip():
-        raise NotAShipStationExport("not a ShipStation export: the store sent an empty answer.")
+        raise NotAShipStationExport(gettext("not a ShipStation export: the store sent an empty answer."))
     # Before anything else: a 50 MB document is refused without being read into a parser.
     check_document_size(len(body), max_bytes)
     body = _normalise_encoding(body)
     head = body[:512].lstrip().lower()
     if head.startswith((b"<!doctype html", b"<html")):
         raise NotAShipStationExport(
-            "not a ShipStation export: the store answered with a web page (HTML) instead of XML."
+            gettext("not a ShipStation export: the store answered with a web page (HTML) instead of XML.")
         )
     if not head.startswith(b"<"):
         raise NotAShipStationExport(
-            "not a ShipStation export: the answer is not XML "
-            f"(it begins '{_excerpt(body[:200].decode('utf-8', 'replace'), 60)}')."
+            gettext("not a ShipStation export: the answer is not XML (it begins '%(start)s').")
+            % {"start": _excerpt(body[:200].decode("utf-8", "replace"), 60)}
         )
     return body
 
@@ -358,7 +359,8 @@ def _check_root(root: Element, expected: str) -> Element:
         _raise_fault(root)
     if name.lower() != expected.lower():
         raise NotAShipStationExport(
-            f"not a ShipStation export: the document's root element is <{name}>, expected <{expected}>."
+            gettext("not a ShipStation export: the document's root element is <%(name)s>, expected <%(expected)s>.")
+            % {"name": name, "expected": expected}
         )
     return root
 
@@ -370,11 +372,12 @@ def _raise_fault(root: Element) -> None:
     detail = _excerpt(fields.text("faultstring"), 200)
     if code == "401":
         raise StoreAuthError(
-            "The store refused the username or password" + (f" ({detail})." if detail else "."), status=401
+            (gettext("The store refused the username or password (%(detail)s).") % {"detail": detail} if detail
+             else gettext("The store refused the username or password.")), status=401
         )
     if code == "403":
         raise StorePermissionError(
-            "The store refused access: the user must be an administrator of the store.", status=403
+            gettext("The store refused access: the user must be an administrator of the store."), status=403
         )
     raise StoreRejected(f"The store reported an error: {detail or 'no details given'} (fault code {code or '?'}).")
 

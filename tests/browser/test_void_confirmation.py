@@ -3,12 +3,7 @@ old shipment and tracking, the re-shipment sends the new tracking, and the buyer
 
 import re
 
-from tests.browser.test_portal_flow import (  # noqa: F401  (fixtures)
-    allow_orm_beside_playwright,
-    browser,
-    page_for,
-    pytestmark,
-)
+from tests.browser.test_portal_flow import page_for, pytestmark  # noqa: F401  (fixture, marker)
 
 
 def test_the_void_dialog_warns_before_anything_is_voided(page_for, alice, store_a):  # noqa: F811

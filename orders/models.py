@@ -198,6 +198,7 @@ class ImportState(models.TextChoices):
     RUNNING = "running", "Running"
     SUCCEEDED = "succeeded", "Succeeded"
     FAILED = "failed", "Failed"
+    SKIPPED = "skipped", "Skipped"  # another import held the store: no failure, nothing to alert
 
 
 class ImportRunQuerySet(TenantQuerySet):

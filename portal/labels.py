@@ -14,6 +14,7 @@ STATUS_LABELS = {
 STATE_LABELS = {
     # import runs
     "queued": _("Queued"), "running": _("Running"), "succeeded": _("Succeeded"), "failed": _("Failed"),
+    "skipped": pgettext_lazy("import run state", "Skipped"),
     # shipments and store updates
     "delivered": _("Delivered"), "voided": _("Voided"), "pending": _("Pending"), "sending": _("Sending"),
     "sent": _("Sent"),

@@ -7,7 +7,7 @@ register = template.Library()
 
 BADGE_TONES = {
     "awaiting_payment": "amber", "awaiting_shipment": "blue", "on_hold": "grey", "shipped": "green",
-    "cancelled": "red", "queued": "grey", "running": "blue", "succeeded": "green", "failed": "red",
+    "cancelled": "red", "queued": "grey", "running": "blue", "succeeded": "green", "failed": "red", "skipped": "grey",
     "pending": "amber", "sending": "blue", "sent": "green", "delivered": "green", "voided": "red",
 }
 

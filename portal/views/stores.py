@@ -285,7 +285,7 @@ def import_progress(request, pk, run_pk):
         "id": run.pk,
         "state": run.state,
         "state_label": str(label_for(run.state)),
-        "finished": run.state in (ImportState.SUCCEEDED, ImportState.FAILED),
+        "finished": run.state in (ImportState.SUCCEEDED, ImportState.FAILED, ImportState.SKIPPED),
         "pages_done": run.pages_done,
         "pages_total": run.pages_total,
         "progress_percent": run.progress_percent,

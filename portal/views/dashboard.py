@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 from orders.models import ImportRun, Order
 from orders.selectors import import_failure_streaks, unmapped_status_list
 from shipments.models import OutboxState, Shipment
+from shipments.selectors import retrying_store_updates
 from stores.selectors import store_list
 
 from ..labels import status_choices
@@ -47,6 +48,7 @@ def dashboard(request):
         "failing": failing,
         "attention_stores": attention_stores,
         "failed_updates": _failed_store_updates(tenant),
+        "retrying_updates": list(retrying_store_updates(tenant=tenant)[:10]),
         "unmapped": list(unmapped_status_list(tenant=tenant)[:10]),
         "nav": "dashboard",
     })

@@ -241,9 +241,9 @@ def unmapped_add(request, pk, unmapped_pk):
 
 
 def _latest_shipment(tenant, store):
-    from shipments.models import Shipment
+    from shipments.models import Shipment, ShipmentState
 
-    return (Shipment.objects.for_tenant(tenant).filter(order__store=store)
+    return (Shipment.objects.for_tenant(tenant).filter(order__store=store).exclude(state=ShipmentState.VOIDED)
             .select_related("order", "order__store").order_by("-created_at", "-id").first())
 
 

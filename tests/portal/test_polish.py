@@ -60,3 +60,106 @@ def test_lock_conflict_is_recorded_as_skipped_not_failed(alice_client, store_a):
     assert store_a.consecutive_failures == 0 and store_a.last_import_ok is not False
     html = alice_client.get(reverse("portal:dashboard")).content.decode()
     assert "failing since" not in html and "already running" not in html
+
+
+# --- 2: the ship form's e-mail box follows the store setting; the history says why no e-mail went out ------
+
+def _ship(client, order, **extra):
+    line = order.lines.get(line_key="1")
+    data = {"carrier": "UPS", "service": "Ground", "tracking_number": "1Z42", "ship_date": timezone.now().date(),
+            f"qty_{line.pk}": "1"}
+    data.update(extra)
+    return client.post(reverse("portal:order_ship", args=[order.pk]), data)
+
+
+def _notify_box(html):
+    start = html.index('name="notify_buyer"')
+    return html[html.rindex("<input", 0, start):html.index(">", start)]
+
+
+def test_ship_form_email_box_follows_the_store_setting(alice_client, order_a):
+    from stores.models import StoreSettings
+
+    url = reverse("portal:order_ship", args=[order_a.pk])
+    assert "checked" in _notify_box(alice_client.get(url).content.decode())
+    StoreSettings.objects.update_or_create(store=order_a.store, defaults={"send_shipment_confirmation": False})
+    html = alice_client.get(url).content.decode()
+    assert "checked" not in _notify_box(html)
+    assert "switched off for this store" in html
+
+
+def test_history_says_why_no_email_went_out(alice_client, order_a):
+    from stores.models import StoreSettings
+
+    StoreSettings.objects.update_or_create(store=order_a.store, defaults={"send_shipment_confirmation": False})
+    assert _ship(alice_client, order_a).status_code == 302
+    event = order_a.events.get(kind="email_not_sent")
+    assert event.data["reason"] == "switched_off" and "switched off in the store settings" in event.message
+    assert not order_a.shipments.get().outbox_messages.filter(kind="email").exists()
+
+
+def test_history_says_the_clerk_chose_no_email(alice_client, order_a):
+    _ship(alice_client, order_a)  # the box left unticked
+    assert order_a.events.get(kind="email_not_sent").data["reason"] == "not_requested"
+
+
+def test_no_history_line_when_the_email_goes_out(alice_client, order_a):
+    _ship(alice_client, order_a, notify_buyer="on")
+    assert not order_a.events.filter(kind="email_not_sent").exists()
+    assert order_a.shipments.get().outbox_messages.filter(kind="email").exists()
+
+
+# --- 4: a store update being retried shows its last answer, attempts and next try ---------------------------
+
+def test_retried_store_update_shows_answer_attempts_and_next_try(alice_client, shipment_a):
+    from shipments.models import OutboxMessage
+
+    next_try = timezone.now() + dt.timedelta(minutes=7)
+    OutboxMessage.objects.filter(shipment=shipment_a, kind="store_update").update(
+        attempts=3, next_attempt_at=next_try, last_error="The store answered 503 Service Unavailable.")
+    page = alice_client.get(reverse("portal:order_detail", args=[shipment_a.order_id])).content.decode()
+    assert "3 attempts" in page and "503 Service Unavailable" in page and "next try" in page
+    dashboard = alice_client.get(reverse("portal:dashboard")).content.decode()
+    assert "is being retried" in dashboard and "3 attempts" in dashboard and "503 Service Unavailable" in dashboard
+
+
+def test_first_attempt_pending_shows_no_retry_details(alice_client, shipment_a):
+    page = alice_client.get(reverse("portal:order_detail", args=[shipment_a.order_id])).content.decode()
+    assert "next try" not in page
+    assert "is being retried" not in alice_client.get(reverse("portal:dashboard")).content.decode()
+
+
+# --- 11: order list and ship form details -------------------------------------------------------------------
+
+def test_inverted_date_range_says_so(alice_client, order_a):
+    html = alice_client.get(reverse("portal:order_list"),
+                            {"date_from": "2026-05-10", "date_to": "2026-05-01"}).content.decode()
+    assert "is before" in html and "swap the dates" in html
+    assert f"#{order_a.number}" in html  # the other filters still list the orders
+
+
+def test_over_maximum_quantity_gives_one_error(alice_client, order_a):
+    line = order_a.lines.get(line_key="1")
+    html = _ship(alice_client, order_a, **{f"qty_{line.pk}": "9"}).content.decode()
+    assert "Only 2 left to ship on this line." in html
+    assert "Choose at least one item to ship." not in html
+
+
+def test_order_header_says_the_store_status_predates_the_shipment(alice_client, order_a):
+    url = reverse("portal:order_detail", args=[order_a.pk])
+    assert "before the shipment" not in alice_client.get(url).content.decode()
+    _ship(alice_client, order_a)
+    assert "before the shipment" in alice_client.get(url).content.decode()
+
+
+def test_branding_preview_skips_voided_shipments(alice_client, order_a):
+    from shipments.services import shipment_create, shipment_void
+
+    live = shipment_create(order=order_a, carrier="UPS", tracking_number="1ZLIVE",
+                           lines={order_a.lines.get(line_key="1").pk: 1})
+    voided = shipment_create(order=order_a, carrier="UPS", tracking_number="1ZVOIDED",
+                             lines={order_a.lines.get(line_key="1").pk: 1})
+    shipment_void(shipment=voided)
+    html = alice_client.get(reverse("portal:email_preview", args=[order_a.store_id])).content.decode()
+    assert "1ZLIVE" in html and "1ZVOIDED" not in html
+    assert live.pk

@@ -1,5 +1,6 @@
-from django import template
+from django import forms, template
 from django.utils.html import format_html
+from django.utils.translation import gettext as _
 
 from ..labels import label_for
 
@@ -38,3 +39,19 @@ def get_item(mapping, key):
 @register.filter
 def humanize_key(value):
     return str(value).replace("_", " ").capitalize()
+
+
+@register.filter
+def readonly_value(field):
+    """A form field's current value in words, for those who may see a setting but not change it."""
+    if field.name == "password":
+        return _("Set (never shown)") if getattr(field.form.instance, "has_password", False) else _("Not set")
+    value = field.value()
+    if isinstance(field.field, forms.BooleanField):
+        return _("Yes") if value else _("No")
+    if value in (None, ""):
+        return "—"
+    choices = getattr(field.field, "choices", None)
+    if choices:
+        return dict(choices).get(value, value)
+    return value

@@ -163,3 +163,94 @@ def test_branding_preview_skips_voided_shipments(alice_client, order_a):
     html = alice_client.get(reverse("portal:email_preview", args=[order_a.store_id])).content.decode()
     assert "1ZLIVE" in html and "1ZVOIDED" not in html
     assert live.pk
+
+
+# --- 6: the wizard's "unreachable" message promises nothing and does not quote a store that said nothing ----
+
+def test_unreachable_wizard_message_promises_no_retry(alice_client):
+    data = {"name": "X", "url": "http://127.0.0.1:9", "username": "u", "password": "p", "endpoint_path": "/x"}
+    html = alice_client.post(reverse("portal:connect_details"), data).content.decode()
+    assert 'data-outcome="unreachable"' in html
+    assert "try again later" not in html and "What the store said" not in html
+    assert "could not be reached" in html
+
+
+# --- 5: a connection change is tested before it is saved; "Test connection" on the store page ---------------
+
+def _connection_data(store, **extra):
+    data = {"section": "connection", "connection-name": store.name, "connection-url": store.url,
+            "connection-endpoint_path": store.endpoint_path, "connection-username": store.username,
+            "connection-import_interval_minutes": store.import_interval_minutes, "connection-is_active": "on"}
+    data.update({f"connection-{k}": v for k, v in extra.items()})
+    return data
+
+
+def test_a_broken_connection_change_is_refused(alice_client, store_a):
+    url = reverse("portal:store_settings", args=[store_a.pk])
+    html = alice_client.post(url, _connection_data(store_a, url="http://127.0.0.1:9")).content.decode()
+    assert 'data-outcome="unreachable"' in html and 'name="save_anyway"' in html
+    store_a.refresh_from_db()
+    assert store_a.url == "https://shop.example.com"
+
+
+def test_save_anyway_saves_a_connection_that_fails(alice_client, store_a):
+    url = reverse("portal:store_settings", args=[store_a.pk])
+    response = alice_client.post(url, {**_connection_data(store_a, url="http://127.0.0.1:9"), "save_anyway": "1"})
+    assert response.status_code == 302
+    store_a.refresh_from_db()
+    assert store_a.url == "http://127.0.0.1:9"
+
+
+def test_a_working_connection_change_is_saved(alice_client, store_a, sandbox):
+    from sandbox.server import ENDPOINT_PATH
+
+    url = reverse("portal:store_settings", args=[store_a.pk])
+    data = _connection_data(store_a, url=sandbox.base_url, endpoint_path=ENDPOINT_PATH, username=sandbox.username,
+                            password=sandbox.password)
+    assert alice_client.post(url, data).status_code == 302
+    store_a.refresh_from_db()
+    assert store_a.url == sandbox.base_url and store_a.get_password() == sandbox.password
+
+
+def test_a_wrong_password_is_refused_and_the_old_one_kept(alice_client, store_a, sandbox):
+    from sandbox.server import ENDPOINT_PATH
+    from stores.models import Store
+
+    Store.objects.filter(pk=store_a.pk).update(url=sandbox.base_url, endpoint_path=ENDPOINT_PATH,
+                                               username=sandbox.username)
+    store_a.refresh_from_db()
+    url = reverse("portal:store_settings", args=[store_a.pk])
+    html = alice_client.post(url, _connection_data(store_a, password="wrong")).content.decode()
+    assert 'data-outcome="bad_credentials"' in html
+    store_a.refresh_from_db()
+    assert store_a.get_password() == "s3cret-store-pass"
+
+
+def test_renaming_needs_no_connection_test(alice_client, store_a):
+    url = reverse("portal:store_settings", args=[store_a.pk])
+    assert alice_client.post(url, _connection_data(store_a, name="Renamed")).status_code == 302  # no store reachable
+
+
+def test_test_connection_button_tests_without_saving(alice_client, store_a, sandbox):
+    from sandbox.server import ENDPOINT_PATH
+
+    url = reverse("portal:store_settings", args=[store_a.pk])
+    assert 'id="test-connection"' in alice_client.get(url).content.decode()
+    data = {**_connection_data(store_a, url=sandbox.base_url, endpoint_path=ENDPOINT_PATH,
+                               username=sandbox.username, password=sandbox.password), "test_connection": "1"}
+    html = alice_client.post(url, data, follow=True).content.decode()
+    assert "Connected." in html
+    store_a.refresh_from_db()
+    assert store_a.url == "https://shop.example.com"
+    html = alice_client.post(url, {**_connection_data(store_a), "test_connection": "1"}).content.decode()
+    assert 'data-outcome="unreachable"' in html and 'name="save_anyway"' not in html
+
+
+# --- 7: read-only settings for those who cannot change them ------------------------------------------------
+
+def test_viewer_sees_settings_read_only(bob_client, store_a):
+    html = bob_client.get(reverse("portal:store_settings", args=[store_a.pk])).content.decode()
+    assert 'id="read-only-note"' in html
+    assert 'name="connection-url"' not in html and 'name="branding-company_name"' not in html
+    assert "https://shop.example.com" in html and "Set (never shown)" in html
+    assert 'name="section"' not in html

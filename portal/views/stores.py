@@ -11,7 +11,7 @@ from __future__ import annotations
 import copy
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -39,7 +39,7 @@ from ..forms import (
     UnmappedAddForm,
 )
 from ..labels import label_for
-from ..tenancy import get_import_run_for_user, get_store_for_user, portal_view
+from ..tenancy import forbidden, get_import_run_for_user, get_store_for_user, portal_view
 
 WIZARD_KEY = "connect_store"
 
@@ -217,7 +217,7 @@ def store_settings(request, pk):
     extra = {}
     if request.method == "POST":
         if not request.membership.can("manage_stores"):
-            raise PermissionDenied("Your role does not allow this.")
+            return forbidden(request, "manage_stores")
         section = request.POST.get("section")
         if section not in SECTIONS:
             raise Http404("No such section.")

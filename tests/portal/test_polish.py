@@ -254,3 +254,19 @@ def test_viewer_sees_settings_read_only(bob_client, store_a):
     assert 'name="connection-url"' not in html and 'name="branding-company_name"' not in html
     assert "https://shop.example.com" in html and "Set (never shown)" in html
     assert 'name="section"' not in html
+
+
+@pytest.mark.parametrize("name", ["portal:users", "portal:api_keys", "portal:connect_start"])
+def test_members_get_a_styled_403_naming_the_role(client, tenant_a, store_a, name):
+    from django.contrib.auth import get_user_model
+
+    from stores.models import Membership
+
+    user = get_user_model().objects.create_user("mia", "mia@example.com", "pw-mia-12345")
+    Membership.objects.create(tenant=tenant_a, user=user, role="member")
+    client.force_login(user)
+    response = client.get(reverse(name))
+    html = response.content.decode()
+    assert response.status_code == 403
+    assert 'id="forbidden"' in html and "Owner or Admin role" in html and "Your role in" in html
+    assert "Member" in html and "<nav" in html  # the portal layout, not the bare page

@@ -91,8 +91,13 @@ class ProductHandlingForm(forms.ModelForm):
                   "default_weight_unit": _("Default weight unit")}
 
 
+def _choose_then_statuses():
+    return [("", _("Choose…"))] + status_choices()
+
+
 class UnmappedAddForm(forms.Form):
-    outbound_status = forms.ChoiceField(label=_("Map to"), choices=status_choices)
+    # Starts at "Choose…": a quick map must be a decision, never the first status in the list.
+    outbound_status = forms.ChoiceField(label=_("Map to"), choices=_choose_then_statuses)
 
 
 class OrderFilterForm(forms.Form):

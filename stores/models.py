@@ -241,6 +241,11 @@ class StatusMapping(models.Model):
                     )
             raise ValidationError(errors)
 
+    def save(self, *args, **kwargs):
+        for name in self.FIELDS:
+            setattr(self, name, statuses.tidy_status_list(getattr(self, name)))
+        super().save(*args, **kwargs)
+
     def add_status(self, outbound_status: str, store_status: str) -> None:
         """Append one store status to one list (used by the unmapped-status action)."""
         if outbound_status not in self.FIELDS:

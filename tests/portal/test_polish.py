@@ -270,3 +270,33 @@ def test_members_get_a_styled_403_naming_the_role(client, tenant_a, store_a, nam
     assert response.status_code == 403
     assert 'id="forbidden"' in html and "Owner or Admin role" in html and "Your role in" in html
     assert "Member" in html and "<nav" in html  # the portal layout, not the bare page
+
+
+# --- 8: the quick "Map to" starts at "Choose…"; mapping lists are tidied on save --------------------------
+
+def test_quick_map_starts_at_choose(alice_client, store_a, unmapped_a):
+    html = alice_client.get(reverse("portal:store_settings", args=[store_a.pk])).content.decode()
+    select = html[html.index(f'id="map-{unmapped_a.pk}"'):]
+    first_option = select[select.index("<option"):select.index("</option>")]
+    assert 'value=""' in first_option and "Choose" in first_option
+
+
+def test_quick_map_without_a_choice_maps_nothing(alice_client, store_a, unmapped_a):
+    from stores.models import StatusMapping
+
+    before = StatusMapping.objects.get(store=store_a).lists()
+    alice_client.post(reverse("portal:unmapped_add", args=[store_a.pk, unmapped_a.pk]), {"outbound_status": ""})
+    assert StatusMapping.objects.get(store=store_a).lists() == before
+
+
+def test_mapping_lists_are_tidied_on_save(alice_client, store_a):
+    from stores.models import StatusMapping
+
+    url = reverse("portal:store_settings", args=[store_a.pk])
+    data = {"section": "mapping", "mapping-awaiting_payment": "Pending Payment", "mapping-awaiting_shipment": "New",
+            "mapping-shipped": " Shipped ,,  shipped, Partially   Shipped ,", "mapping-cancelled": "Cancelled",
+            "mapping-on_hold": "  on hold ,, "}
+    assert alice_client.post(url, data).status_code == 302
+    mapping = StatusMapping.objects.get(store=store_a)
+    assert mapping.on_hold == "on hold"
+    assert mapping.shipped == "Shipped, Partially Shipped"

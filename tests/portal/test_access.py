@@ -35,6 +35,8 @@ OBJECT_POSTS = [
     ("portal:shipment_void", ["shipment"], {}),
     ("portal:user_role", ["member"], {"role": "owner"}),
     ("portal:user_remove", ["member"], {}),
+    ("portal:invitation_resend", ["member"], {}),
+    ("portal:invitation_revoke", ["member"], {}),
     ("portal:api_key_revoke", ["key"], {}),
 ]
 

@@ -300,3 +300,70 @@ def test_mapping_lists_are_tidied_on_save(alice_client, store_a):
     mapping = StatusMapping.objects.get(store=store_a)
     assert mapping.on_hold == "on hold"
     assert mapping.shipped == "Shipped, Partially Shipped"
+
+
+# --- 9: invitations: their own wording, and a pending state with resend and revoke -------------------------
+
+def _invite(client, email, capture):
+    with capture(execute=True):
+        client.post(reverse("portal:users"), {"email": email, "role": "member"})
+
+
+def _link(body):
+    import re
+
+    return re.search(r"https?://[^/\s]+(/\S+)", body).group(1)
+
+
+def test_invitation_is_accepted_in_its_own_words(alice_client, client, tenant_a, django_capture_on_commit_callbacks):
+    from django.core import mail
+
+    _invite(alice_client, "dana@example.com", django_capture_on_commit_callbacks)
+    link = _link(mail.outbox[0].body)
+    assert link.startswith("/invitation/")
+    page = client.get(link, follow=True)
+    html = page.content.decode()
+    assert "Welcome to Outbound" in html and "Acme Goods" in html and "Accept the invitation" in html
+    assert "new password" not in html.lower() and "reset" not in html.lower()
+    response = client.post(page.redirect_chain[-1][0], {"new_password1": "a-Long-pass-9876",
+                                                         "new_password2": "a-Long-pass-9876"})
+    assert response.status_code == 302 and response["Location"] == reverse("portal:dashboard")
+    assert client.get(reverse("portal:dashboard")).status_code == 200  # signed in, in the workspace
+    users = alice_client.get(reverse("portal:users")).content.decode()
+    assert "Invitation pending" not in users
+
+
+def test_pending_invitation_is_listed_as_pending_and_can_be_resent(alice_client, tenant_a,
+                                                                   django_capture_on_commit_callbacks):
+    from django.core import mail
+
+    _invite(alice_client, "erin@example.com", django_capture_on_commit_callbacks)
+    membership = tenant_a.memberships.get(user__email="erin@example.com")
+    html = alice_client.get(reverse("portal:users")).content.decode()
+    assert "Invitation pending" in html and reverse("portal:invitation_resend", args=[membership.pk]) in html
+    with django_capture_on_commit_callbacks(execute=True):
+        alice_client.post(reverse("portal:invitation_resend", args=[membership.pk]))
+    assert len(mail.outbox) == 2 and mail.outbox[1].to == ["erin@example.com"]
+
+
+def test_revoked_invitation_removes_the_member_and_kills_the_link(alice_client, client, tenant_a,
+                                                                  django_capture_on_commit_callbacks):
+    from django.contrib.auth import get_user_model
+    from django.core import mail
+
+    _invite(alice_client, "fay@example.com", django_capture_on_commit_callbacks)
+    membership = tenant_a.memberships.get(user__email="fay@example.com")
+    alice_client.post(reverse("portal:invitation_revoke", args=[membership.pk]))
+    assert not tenant_a.memberships.filter(user__email="fay@example.com").exists()
+    assert not get_user_model().objects.filter(email="fay@example.com").exists()
+    html = client.get(_link(mail.outbox[0].body), follow=True).content.decode()
+    assert "no longer works" in html
+
+
+def test_an_accepted_member_cannot_be_revoked(alice_client, bob, tenant_a):
+    from django.utils import timezone as tz
+
+    type(bob).objects.filter(pk=bob.pk).update(last_login=tz.now())
+    membership = tenant_a.memberships.get(user=bob)
+    alice_client.post(reverse("portal:invitation_revoke", args=[membership.pk]))
+    assert tenant_a.memberships.filter(user=bob).exists()

@@ -367,3 +367,13 @@ def test_an_accepted_member_cannot_be_revoked(alice_client, bob, tenant_a):
     membership = tenant_a.memberships.get(user=bob)
     alice_client.post(reverse("portal:invitation_revoke", args=[membership.pk]))
     assert tenant_a.memberships.filter(user=bob).exists()
+
+
+# --- 10: the API keys page names the header, offers a copy button and links the reference -----------------
+
+def test_api_keys_page_explains_how_to_use_a_key(alice_client):
+    html = alice_client.post(reverse("portal:api_keys"), {"name": "WMS"}).content.decode()
+    assert "Authorization: Bearer ob_" in html and 'id="copy-key"' in html
+    assert f'href="{reverse("api:docs")}"' in html
+    html = alice_client.get(reverse("portal:api_keys")).content.decode()
+    assert "Authorization: Bearer" in html and 'id="copy-key"' not in html

@@ -193,6 +193,9 @@ class Storefront(models.Model):
         return self.name
 
 
+crypto.register_encrypted_field(Store, "password_encrypted")
+
+
 class StatusMappingQuerySet(TenantQuerySet):
     tenant_field = "store__tenant"
 

@@ -2,7 +2,6 @@
 import os
 import sys
 
-
 HELP_FLAGS = {"-h", "--help", "help", "--version"}
 
 

@@ -23,7 +23,7 @@ if not SECRET_KEY:
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"] if DEBUG else [])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "config.apps.OutboundAdminConfig",  # django.contrib.admin, its index an operator overview
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

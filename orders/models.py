@@ -276,6 +276,7 @@ class UnmappedStatus(models.Model):
     objects = UnmappedStatusQuerySet.as_manager()
 
     class Meta:
+        verbose_name_plural = "unmapped statuses"
         ordering = ["store", "-order_count"]
         constraints = [models.UniqueConstraint(fields=["store", "key"], name="unmapped_unique_store_key")]
 

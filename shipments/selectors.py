@@ -68,6 +68,12 @@ def retrying_store_updates(*, tenant: Tenant):
             .select_related("shipment__order__store").order_by("next_attempt_at", "id"))
 
 
+def operator_failed_store_updates(*, limit: int = 20):
+    """Across tenants, for operators: store updates that gave up, newest first."""
+    return (OutboxMessage.objects.filter(kind=OutboxKind.STORE_UPDATE, state=OutboxState.FAILED)
+            .select_related("tenant", "shipment__order__store").order_by("-updated_at", "-id")[:limit])
+
+
 def failed_store_updates(*, tenant: Tenant):
     return shipment_list(tenant=tenant, store_update_state=OutboxState.FAILED)
 

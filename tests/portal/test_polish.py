@@ -377,3 +377,12 @@ def test_api_keys_page_explains_how_to_use_a_key(alice_client):
     assert f'href="{reverse("api:docs")}"' in html
     html = alice_client.get(reverse("portal:api_keys")).content.decode()
     assert "Authorization: Bearer" in html and 'id="copy-key"' not in html
+
+
+def test_import_store_command_reports_a_skip_in_words(store_a):
+    from django.core.management import CommandError, call_command
+
+    holder = _run(store_a, ImportState.RUNNING, 1)
+    Store.objects.filter(pk=store_a.pk).update(import_running_since=timezone.now(), import_lock_run=holder.pk)
+    with pytest.raises(CommandError, match="already running"):
+        call_command("import_store", str(store_a.pk))

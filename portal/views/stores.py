@@ -200,7 +200,7 @@ def _connection_check(request, form) -> dict | None:
         return None
     if result.ok:
         messages.success(request, result.message)
-        return {"connection_tested": True}
+        return {}  # the page again, with what was typed (unsaved)
     if not testing and request.POST.get("save_anyway"):
         messages.warning(request, _("Saved although the connection test failed. Imports will fail until the "
                                     "store answers."))

@@ -16,7 +16,7 @@ install: $(VENV)/.installed
 
 demo: $(VENV)/.installed
 	bin/ensure-env
-	$(PY) manage.py demo
+	$(PY) manage.py demo $(ARGS)
 
 test: $(VENV)/.installed
 	bin/ensure-chromium

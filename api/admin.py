@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from stores.admin_display import truncated
+
 from .models import ApiKey, IdempotencyRecord, WebhookDelivery, WebhookSubscription
 from .services import api_key_revoke
 
@@ -34,11 +36,18 @@ class WebhookSubscriptionAdmin(admin.ModelAdmin):
 
 @admin.register(WebhookDelivery)
 class WebhookDeliveryAdmin(admin.ModelAdmin):
-    list_display = ["event", "subscription", "state", "attempts", "response_status", "created_at"]
+    list_display = ["event", "subscription", "state", "attempts", "response_status", "short_error", "created_at"]
     list_filter = ["state", "event"]
     list_select_related = ["subscription"]
     raw_id_fields = ["subscription"]
     show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False  # deliveries are written by the events they report
+
+    @admin.display(description="error")
+    def short_error(self, obj):
+        return truncated(obj.error)
 
 
 @admin.register(IdempotencyRecord)

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from stores import crypto
 from stores.models import Tenant, TenantQuerySet
 
 LIVE_PREFIX = "ob_live_"
@@ -104,9 +105,10 @@ class WebhookSubscription(models.Model):
         return self.url
 
     def get_secret(self) -> str:
-        from stores import crypto
-
         return crypto.decrypt_secret(self.secret_encrypted)
+
+
+crypto.register_encrypted_field(WebhookSubscription, "secret_encrypted")
 
 
 class DeliveryState(models.TextChoices):

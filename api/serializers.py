@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from orders.models import ImportRun, Order, OrderLine, OrderStatus, Product
-from shipments.models import Carrier, Shipment, ShipmentLine
+from shipments.models import Carrier, Shipment, ShipmentLine, carrier_code
 from stores.models import StatusMapping, Store, Storefront
 
 from .base import TenantRelatedField
@@ -205,6 +206,29 @@ class OrderHoldSerializer(serializers.Serializer):
 # --- shipments --------------------------------------------------------------------------------------
 
 
+CARRIER_HELP = (
+    "The carrier, by its code (sent to the store as is) or its label, in any case. Codes and labels: "
+    + "; ".join(f"`{code}` ({label})" for code, label in Carrier.choices) + "."
+)
+
+
+@extend_schema_field({"type": "string", "enum": Carrier.values + [label for code, label in Carrier.choices
+                                                                     if label != code],
+                      "description": CARRIER_HELP, "example": "UPS"})
+class CarrierField(serializers.CharField):
+    """A carrier code or label ("DHL" or "DHL Express"), stored as the code."""
+
+    default_error_messages = {"unknown": "“{value}” is not a carrier Outbound knows; use a code or label from "
+                                         "the list in the schema, or “Other”."}
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        code = carrier_code(value)
+        if code is None:
+            self.fail("unknown", value=value)
+        return code
+
+
 class ShipmentLineInputSerializer(serializers.Serializer):
     line = TenantRelatedField(model=OrderLine, help_text="An order line id of this order.")
     quantity = serializers.IntegerField(min_value=1, max_value=1_000_000)
@@ -214,7 +238,7 @@ class ShipmentCreateSerializer(serializers.Serializer):
     order = TenantRelatedField(model=Order)
     lines = ShipmentLineInputSerializer(many=True, required=False, allow_empty=False,
                                         help_text="Omit to ship everything left to ship.")
-    carrier = serializers.ChoiceField(choices=Carrier.choices)
+    carrier = CarrierField(help_text=CARRIER_HELP)
     service = serializers.CharField(required=False, allow_blank=True, max_length=50, default="")
     tracking_number = serializers.CharField(required=False, allow_blank=True, max_length=50, default="")
     ship_date = serializers.DateField(required=False, allow_null=True, default=None)

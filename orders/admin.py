@@ -3,6 +3,7 @@ from django.contrib import admin, messages
 from django.shortcuts import render
 
 from stores import statuses
+from stores.admin_display import truncated
 
 from .models import ImportRun, Order, OrderEvent, OrderLine, Product, SkippedOrder, UnmappedStatus
 from .services import import_request, order_attention_clear, unmapped_status_add_to_mapping
@@ -57,6 +58,9 @@ class OrderAdmin(admin.ModelAdmin):
         ("Custom fields", {"fields": ["custom_field_1", "custom_field_2", "custom_field_3"]}),
     ]
 
+    def has_add_permission(self, request) -> bool:
+        return False  # orders come from the store's import
+
     def get_readonly_fields(self, request, obj=None):
         editable = {"notes_to_buyer", "outbound_notes"}
         return [f.name for f in Order._meta.fields if f.name not in editable]
@@ -72,6 +76,9 @@ class ProductAdmin(admin.ModelAdmin):
     raw_id_fields = ["store"]
     show_full_result_count = False
 
+    def has_add_permission(self, request) -> bool:
+        return False  # products come from the store's import
+
 
 @admin.action(description="Import now (a new run for each selected run's store)")
 def import_again(modeladmin, request, queryset):
@@ -84,7 +91,7 @@ def import_again(modeladmin, request, queryset):
 class ImportRunAdmin(admin.ModelAdmin):
     list_display = ["id", "store", "trigger", "state", "pages_done", "pages_total", "orders_seen", "orders_created",
                     "orders_updated", "orders_unchanged", "skipped", "http_requests", "queued_at", "finished_at",
-                    "error"]
+                    "short_error"]
     list_filter = ["state", "trigger", "store__tenant", "store"]
     list_select_related = ["store"]
     search_fields = ["store__name", "error"]
@@ -92,6 +99,13 @@ class ImportRunAdmin(admin.ModelAdmin):
     readonly_fields = [f.name for f in ImportRun._meta.fields]
     show_full_result_count = False
     actions = [import_again]
+
+    def has_add_permission(self, request) -> bool:
+        return False  # runs are queued by the schedule, "Import now" or the API
+
+    @admin.display(description="error")
+    def short_error(self, obj):
+        return truncated(obj.error)
 
 
 class AddToMappingForm(forms.Form):

@@ -768,7 +768,7 @@ def import_run_execute(*, run_id: int, client=None) -> ImportRun | None:
     run = ImportRun.objects.select_related("store", "store__tenant").get(pk=run_id)
     store = run.store
     if not _claim_store(store, run, now):
-        run.state, run.finished_at = ImportState.FAILED, timezone.now()
+        run.state, run.finished_at = ImportState.SKIPPED, timezone.now()
         run.error = "Skipped: another import of this store was already running."
         run.save(update_fields=["state", "finished_at", "error"])
         return run

@@ -386,6 +386,7 @@ class ImportState(models.TextChoices):
     RUNNING = "running", "Running"
     SUCCEEDED = "succeeded", "Succeeded"
     FAILED = "failed", "Failed"
+    SKIPPED = "skipped", "Skipped"  # another import held the store: no failure, nothing to alert
 
 
 class ImportRunQuerySet(TenantQuerySet):
@@ -463,6 +464,7 @@ class UnmappedStatus(models.Model):
     objects = UnmappedStatusQuerySet.as_manager()
 
     class Meta:
+        verbose_name_plural = "unmapped statuses"
         ordering = ["store", "-order_count"]
         constraints = [models.UniqueConstraint(fields=["store", "key"], name="unmapped_unique_store_key")]
 

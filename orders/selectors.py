@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, Max, Min, OuterRef, Q
 from django.http import Http404
 
 from stores.models import Tenant
 
-from .models import ImportRun, Order, Product, Shipping, UnmappedStatus
+from .models import ImportRun, ImportState, Order, Product, Shipping, UnmappedStatus
 
 
 def partially_shipped_filter(qs, value: bool):
@@ -76,6 +76,19 @@ def import_run_get(*, tenant: Tenant, pk) -> ImportRun:
         return ImportRun.objects.for_tenant(tenant).select_related("store").get(pk=pk)
     except (ImportRun.DoesNotExist, ValueError, TypeError):
         raise Http404("No such import run.")
+
+
+def import_failure_streaks(*, tenant: Tenant) -> list[dict]:
+    """One alert per store whose imports fail now: the failed runs since its last successful run
+    ("failing since …, n attempts", the latest error). A store's alert goes with its next success;
+    skipped runs (another import held the store) are no failures. Three queries, whatever the history."""
+    ok_later = ImportRun.objects.filter(store=OuterRef("store"), state=ImportState.SUCCEEDED, pk__gt=OuterRef("pk"))
+    failing = (ImportRun.objects.for_tenant(tenant).filter(state=ImportState.FAILED).exclude(Exists(ok_later))
+               .values("store_id").annotate(attempts=Count("id"), since=Min("queued_at"), last_id=Max("id")))
+    streaks = {row["last_id"]: row for row in failing}
+    latest = ImportRun.objects.filter(pk__in=list(streaks)).select_related("store").order_by("-queued_at", "-id")
+    return [{"store": run.store, "last_run": run, "error": run.error, "since": streaks[run.pk]["since"],
+             "attempts": streaks[run.pk]["attempts"]} for run in latest]
 
 
 def product_list(*, tenant: Tenant, store_id=None):

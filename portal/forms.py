@@ -110,8 +110,13 @@ class ProductHandlingForm(forms.ModelForm):
         unit.choices = [(code, WEIGHT_UNIT_LABELS.get(code, name)) for code, name in unit.choices]
 
 
+def _choose_then_statuses():
+    return [("", _("Choose…"))] + status_choices()
+
+
 class UnmappedAddForm(forms.Form):
-    outbound_status = forms.ChoiceField(label=_("Map to"), choices=status_choices)
+    # Starts at "Choose…": a quick map must be a decision, never the first status in the list.
+    outbound_status = forms.ChoiceField(label=_("Map to"), choices=_choose_then_statuses)
 
 
 class OrderFilterForm(forms.Form):
@@ -122,6 +127,15 @@ class OrderFilterForm(forms.Form):
     storefront = forms.TypedChoiceField(label=_("Storefront"), required=False, coerce=int, empty_value=None)
     date_from = forms.DateField(label=_("From"), required=False, widget=DateInput())
     date_to = forms.DateField(label=_("To"), required=False, widget=DateInput())
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("date_from"), cleaned.get("date_to")
+        if start and end and start > end:
+            # An inverted range matches nothing: say so, and list the orders without the dates.
+            cleaned.pop("date_from")
+            self.add_error("date_to", _("“To” is before “From”: no order can match; swap the dates."))
+        return cleaned
 
     def __init__(self, *args, stores=(), storefronts=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -145,9 +159,16 @@ class ShipForm(forms.Form):
     notify_buyer = forms.BooleanField(label=_("E-mail the buyer a shipment confirmation"), required=False,
                                       initial=True)
 
-    def __init__(self, *args, lines=(), remaining=None, **kwargs):
+    def __init__(self, *args, lines=(), remaining=None, emails_on=True, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["ship_date"].initial = timezone.now().date()
+        # The box follows the store's setting: ticked only when Outbound e-mails shipment confirmations.
+        self.fields["notify_buyer"].initial = emails_on
+        if not emails_on:
+            self.fields["notify_buyer"].label = _("Ask the store to e-mail the buyer")
+            self.fields["notify_buyer"].help_text = _(
+                "Outbound's shipment confirmation e-mails are switched off for this store (store settings › "
+                "Notifications). Tick this to let the store send its own notice.")
         self.lines = list(lines)
         remaining = remaining or {}
         self.line_fields = []
@@ -169,6 +190,8 @@ class ShipForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
+        if any(self.has_error(f"qty_{line.pk}") for line in self.lines):
+            return cleaned  # the quantity's own error says what is wrong; "choose an item" would contradict it
         if self.lines and not any(cleaned.get(f"qty_{line.pk}") for line in self.lines):
             raise forms.ValidationError(_("Choose at least one item to ship."))
         return cleaned

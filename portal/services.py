@@ -23,15 +23,45 @@ def member_invite(*, tenant: Tenant, email: str, role: str, request=None) -> Mem
     if Membership.objects.for_tenant(tenant).filter(user=user).exists():
         raise ValidationError(f"{email} is already a member.")
     membership = Membership.objects.create(tenant=tenant, user=user, role=role)
-    form = PasswordResetForm({"email": email})
+    if invitation_pending(membership):
+        _send_invitation(membership, request)
+    return membership
+
+
+def invitation_pending(membership: Membership) -> bool:
+    """An invitation is pending until its person first signs in (accepting it signs them in)."""
+    return membership.user.last_login is None
+
+
+def _send_invitation(membership: Membership, request=None) -> None:
+    # The link carries a password-reset token (one use, expires with PASSWORD_RESET_TIMEOUT) but leads
+    # to the invitation page, which speaks of joining, not of a forgotten password.
+    form = PasswordResetForm({"email": membership.user.email})
     if form.is_valid():
         transaction.on_commit(lambda: form.save(
             request=request, use_https=bool(request and request.is_secure()),
             subject_template_name="registration/invitation_subject.txt",
             email_template_name="registration/invitation_email.txt",
-            extra_email_context={"tenant": tenant},
+            extra_email_context={"tenant": membership.tenant},
         ))
-    return membership
+
+
+def invitation_resend(*, membership: Membership, request=None) -> None:
+    if not invitation_pending(membership):
+        raise ValidationError(f"{membership.user.email} has already accepted the invitation.")
+    _send_invitation(membership, request)
+
+
+@transaction.atomic
+def invitation_revoke(*, membership: Membership, by: Membership) -> None:
+    """Withdraw a pending invitation: the membership goes, and so does an account made only for it
+    (which also kills the link in the e-mail)."""
+    if not invitation_pending(membership):
+        raise ValidationError(f"{membership.user.email} has already accepted the invitation; remove them instead.")
+    user = membership.user
+    member_remove(membership=membership, by=by)
+    if not user.memberships.exists() and not user.is_staff:
+        user.delete()
 
 
 def _owners_left(tenant: Tenant, without: Membership) -> int:

@@ -10,13 +10,14 @@ from __future__ import annotations
 from functools import wraps
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import render
 
 from orders import selectors as order_selectors
 from stores import selectors as store_selectors
-from stores.models import Membership, Store, Tenant
+from stores.models import ROLE_PERMISSIONS, Membership, Role, Store, Tenant
+
+from .labels import label_for
 
 SESSION_KEY = "tenant_id"
 
@@ -37,6 +38,19 @@ def get_tenant_and_membership(request) -> tuple[Tenant, Membership]:
     return membership.tenant, membership
 
 
+def roles_with(permission: str) -> list[str]:
+    """The roles that hold `permission`, most powerful first."""
+    return [role for role in Role.values if permission in ROLE_PERMISSIONS.get(role, frozenset())]
+
+
+def forbidden(request, permission: str):
+    """The portal's 403 page: in the layout, saying which role the page needs and who can grant it."""
+    return render(request, "portal/forbidden.html", {
+        "needed_roles": [label_for(role) for role in roles_with(permission)],
+        "granters": [label_for(role) for role in roles_with("manage_users")],
+    }, status=403)
+
+
 def portal_view(permission: str = "view"):
     """Login required; sets request.tenant / request.membership; 403 without `permission`."""
 
@@ -50,7 +64,7 @@ def portal_view(permission: str = "view"):
                 return render(request, "portal/no_workspace.html", status=404)
             request.tenant, request.membership = tenant, membership
             if not membership.can(permission):
-                raise PermissionDenied("Your role does not allow this.")
+                return forbidden(request, permission)
             return view(request, *args, **kwargs)
 
         return wrapper

@@ -25,6 +25,8 @@ portal_patterns = [
     path("users/", team.users, name="users"),
     path("users/<int:pk>/role/", team.user_role, name="user_role"),
     path("users/<int:pk>/remove/", team.user_remove, name="user_remove"),
+    path("users/<int:pk>/resend/", team.invitation_resend_view, name="invitation_resend"),
+    path("users/<int:pk>/revoke/", team.invitation_revoke_view, name="invitation_revoke"),
     path("api-keys/", team.api_keys, name="api_keys"),
     path("api-keys/<int:pk>/revoke/", team.api_key_revoke, name="api_key_revoke"),
 ]
@@ -34,6 +36,7 @@ portal_patterns = [
 urlpatterns = [
     path("", include((portal_patterns, "portal"))),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("invitation/<uidb64>/<token>/", team.InvitationAcceptView.as_view(), name="invitation_accept"),
     path("", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
 ]

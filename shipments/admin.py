@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 
+from stores.admin_display import truncated
+
 from .models import EmailSend, OutboxMessage, OutboxState, Shipment, ShipmentLine
 from .outbox import outbox_retry_now
 from .services import shipment_mark_delivered, shipment_void, store_update_retry
@@ -83,7 +85,7 @@ class ShipmentAdmin(admin.ModelAdmin):
 class OutboxMessageAdmin(admin.ModelAdmin):
     list_display = ["id", "kind", "state", "tenant", "shipment", "attempts", "max_attempts", "next_attempt_at",
                     "response_status", "short_error", "sent_at"]
-    list_filter = ["state", "kind", "tenant"]
+    list_filter = ["state", "kind", "tenant", ("shipment__order__store", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["tenant", "shipment"]
     search_fields = ["dedupe_key", "last_error"]
     raw_id_fields = ["tenant", "shipment"]
@@ -96,9 +98,12 @@ class OutboxMessageAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False
 
+    def has_delete_permission(self, request, obj=None):
+        return False  # the outbox is the record of what was sent; a failed row is retried, never erased
+
     @admin.display(description="last error")
     def short_error(self, obj):
-        return (obj.last_error[:80] + "…") if len(obj.last_error) > 80 else obj.last_error
+        return truncated(obj.last_error)
 
     @admin.action(description="Retry now")
     def retry_now(self, request, queryset):

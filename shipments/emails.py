@@ -25,6 +25,15 @@ from .outbox import PermanentDeliveryError, TransientDeliveryError, register_han
 from .services import store_settings_for
 
 
+def buyer_name(order) -> str:
+    """Who the e-mail greets: the buyer (bill-to), else the ship-to person, else nobody (a neutral
+    "Hello,"). A gift's recipient is not the one who reads the shipment notice."""
+    for name in ((order.bill_to or {}).get("name"), (order.ship_to or {}).get("name"), order.ship_to_name):
+        if name and str(name).strip():
+            return str(name).strip()
+    return ""
+
+
 def email_context(*, shipment: Shipment) -> dict:
     order = shipment.order
     branding = store_settings_for(order)
@@ -37,7 +46,7 @@ def email_context(*, shipment: Shipment) -> dict:
         "shipment": shipment,
         "order": order,
         "lines": lines,
-        "buyer_name": (order.ship_to or {}).get("name") or order.ship_to_name or (order.bill_to or {}).get("name", ""),
+        "buyer_name": buyer_name(order),
         "company_name": branding.display_name,
         "logo_url": branding.logo_url,
         "accent_colour": branding.accent_colour or "#1f6feb",

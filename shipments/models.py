@@ -67,10 +67,11 @@ def tracking_url_for(carrier: str, tracking_number: str) -> str:
 
 
 def carrier_code(value: str) -> str | None:
-    """The protocol code for a carrier typed in any case ("fedex" → "FedEx"), or None."""
-    wanted = (value or "").strip().lower()
-    for code in Carrier.values:
-        if code.lower() == wanted:
+    """The protocol code for a carrier given by its code or its label, in any case ("fedex" → "FedEx",
+    "DHL Express" → "DHL"), or None."""
+    wanted = " ".join((value or "").split()).lower()
+    for code, label in Carrier.choices:
+        if wanted in (code.lower(), label.lower()):
             return code
     return None
 

@@ -7,7 +7,7 @@ from django.http import Http404
 from orders.models import Order
 from stores.models import Tenant
 
-from .models import EmailSend, OutboxMessage, OutboxState, Shipment, ShipmentLine
+from .models import EmailSend, OutboxKind, OutboxMessage, OutboxState, Shipment, ShipmentLine
 from .services import remaining_quantities, shipped_quantities
 
 
@@ -52,6 +52,26 @@ def outbox_message_list(*, tenant: Tenant, state: str | None = None, kind: str |
     if kind:
         qs = qs.filter(kind=kind)
     return qs
+
+
+def store_updates_by_shipment(*, tenant: Tenant, shipments) -> dict[int, OutboxMessage]:
+    """Each shipment's store update (the outbox row: attempts, last answer, next try), in one query."""
+    rows = OutboxMessage.objects.for_tenant(tenant).filter(kind=OutboxKind.STORE_UPDATE,
+                                                           shipment__in=[s.pk for s in shipments])
+    return {row.shipment_id: row for row in rows}
+
+
+def retrying_store_updates(*, tenant: Tenant):
+    """Store updates that failed at least once and wait for their next try (not yet given up)."""
+    return (OutboxMessage.objects.for_tenant(tenant)
+            .filter(kind=OutboxKind.STORE_UPDATE, state=OutboxState.PENDING, attempts__gt=0)
+            .select_related("shipment__order__store").order_by("next_attempt_at", "id"))
+
+
+def operator_failed_store_updates(*, limit: int = 20):
+    """Across tenants, for operators: store updates that gave up, newest first."""
+    return (OutboxMessage.objects.filter(kind=OutboxKind.STORE_UPDATE, state=OutboxState.FAILED)
+            .select_related("tenant", "shipment__order__store").order_by("-updated_at", "-id")[:limit])
 
 
 def failed_store_updates(*, tenant: Tenant):

@@ -210,8 +210,35 @@ def shipment_create(
     )
     if outbound_emails:
         _email_enqueue(shipment=shipment, kind=EmailKind.SHIPMENT_CONFIRMATION)
+    else:
+        _no_email_event(order=order, shipment=shipment, actor=actor, notify_buyer=notify_buyer,
+                        switched_on=settings.send_shipment_confirmation)
     _webhook(shipment, "shipment.created")
     return shipment
+
+
+NO_EMAIL_REASONS = {
+    "not_requested": "the person who recorded it chose not to e-mail the buyer",
+    "switched_off": "shipment confirmation e-mails are switched off in the store settings",
+    "no_address": "the order has no e-mail address",
+}
+
+
+def _no_email_event(*, order: Order, shipment: Shipment, actor: str, notify_buyer: bool, switched_on: bool) -> None:
+    """Say in the history why no shipment confirmation goes out (and whether the store was asked to)."""
+    if not switched_on:
+        reason = "switched_off"
+    elif not notify_buyer:
+        reason = "not_requested"
+    else:
+        reason = "no_address"
+    store_asked = bool(notify_buyer)
+    order_event_add(
+        order=order, kind="email_not_sent", actor=actor,
+        message=f"No shipment confirmation e-mailed for shipment {shipment.pk}: {NO_EMAIL_REASONS[reason]}"
+                + ("; the store was asked to notify the buyer." if store_asked else "."),
+        data={"shipment_id": shipment.pk, "reason": reason, "store_asked": store_asked},
+    )
 
 
 def _email_enqueue(*, shipment: Shipment, kind: str) -> OutboxMessage:

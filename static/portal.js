@@ -13,6 +13,7 @@
     menu();
     autosubmit();
     confirmations();
+    copyButtons();
     stackedTables();
     importProgress();
     brandingPreview();
@@ -42,6 +43,17 @@
   function autosubmit() {
     document.querySelectorAll("select[data-autosubmit]").forEach(function (select) {
       select.addEventListener("change", function () { select.form.submit(); });
+    });
+  }
+
+  // A copy button: <button id="copy-key" data-copy="ELEMENT-ID" data-copied="Copied">; hidden without a clipboard.
+  function copyButtons() {
+    var button = document.getElementById("copy-key");
+    if (!button) { return; }
+    if (!navigator.clipboard) { button.hidden = true; return; }
+    button.addEventListener("click", function () {
+      var text = document.getElementById(button.getAttribute("data-copy")).textContent;
+      navigator.clipboard.writeText(text).then(function () { button.textContent = button.getAttribute("data-copied"); });
     });
   }
 

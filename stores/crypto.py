@@ -1,10 +1,12 @@
 """Store credentials encrypted at rest with Fernet.
 
 Keys come from settings.CREDENTIAL_KEYS, newest first. MultiFernet encrypts with the first key and
-decrypts with any, so a rotation is: put the new key in front, keep the old one, re-save the stores
-(`python manage.py rotate_store_credentials`), then drop the old key. A missing or wrong key raises;
-there is never a fallback to plaintext.
+decrypts with any, so a rotation is: put the new key in front, keep the old one, run
+`python manage.py rotate_store_credentials` (it re-encrypts every secret still under an older key),
+then drop the old key. A missing or wrong key raises; there is never a fallback to plaintext.
 """
+
+from dataclasses import dataclass, field
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
@@ -16,6 +18,11 @@ class CredentialError(Exception):
 
 
 def _fernet() -> MultiFernet:
+    return MultiFernet(_fernets())
+
+
+def _fernets() -> list[Fernet]:
+    """One Fernet per configured key, newest first."""
     keys = [k.strip() for k in settings.CREDENTIAL_KEYS if k.strip()]
     if not keys:
         raise ImproperlyConfigured(
@@ -24,7 +31,7 @@ def _fernet() -> MultiFernet:
             "print(Fernet.generate_key().decode())'"
         )
     try:
-        return MultiFernet([Fernet(k.encode()) for k in keys])
+        return [Fernet(k.encode()) for k in keys]
     except ValueError as exc:
         raise ImproperlyConfigured(f"CREDENTIAL_KEYS holds an invalid Fernet key: {exc}") from None
 
@@ -49,3 +56,48 @@ def reencrypt_secret(token: str) -> str:
         return _fernet().rotate(token.encode()).decode()
     except InvalidToken:
         raise CredentialError("The stored store password cannot be decrypted with any configured key.") from None
+
+
+# Every model field that holds a Fernet token, as (model, field name). Each app registers its own
+# (stores: the store password; api: webhook signing secrets), so rotation finds them all without this
+# module importing any app.
+ENCRYPTED_FIELDS: list[tuple[type, str]] = []
+
+
+def register_encrypted_field(model: type, field_name: str) -> None:
+    if (model, field_name) not in ENCRYPTED_FIELDS:
+        ENCRYPTED_FIELDS.append((model, field_name))
+
+
+@dataclass
+class RotationReport:
+    rotated: int = 0
+    current: int = 0
+    unreadable: list[str] = field(default_factory=list)
+
+
+def rotate_all_secrets() -> RotationReport:
+    """Re-encrypt every stored secret that is not under the newest key yet. Idempotent: a second run
+    finds them all current and rewrites nothing. A secret no configured key can read is reported
+    (model and row id), never dropped."""
+    report = RotationReport()
+    fernets = _fernets()
+    newest, fernet = fernets[0], MultiFernet(fernets)
+    for model, field_name in ENCRYPTED_FIELDS:
+        rows = model._base_manager.exclude(**{field_name: ""}).values_list("pk", field_name)
+        for pk, token in rows.iterator():
+            try:
+                newest.decrypt(token.encode())
+            except InvalidToken:
+                pass
+            else:
+                report.current += 1
+                continue
+            try:
+                fresh = fernet.rotate(token.encode()).decode()
+            except InvalidToken:
+                report.unreadable.append(f"{model._meta.label} {pk}")
+                continue
+            # Only the token changes, and only if no one saved a new one meanwhile.
+            report.rotated += model._base_manager.filter(pk=pk, **{field_name: token}).update(**{field_name: fresh})
+    return report

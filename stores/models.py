@@ -193,6 +193,9 @@ class Storefront(models.Model):
         return self.name
 
 
+crypto.register_encrypted_field(Store, "password_encrypted")
+
+
 class StatusMappingQuerySet(TenantQuerySet):
     tenant_field = "store__tenant"
 
@@ -240,6 +243,11 @@ class StatusMapping(models.Model):
                         f"The store status “{name}” is in both {labels}; a status may sit in one list only."
                     )
             raise ValidationError(errors)
+
+    def save(self, *args, **kwargs):
+        for name in self.FIELDS:
+            setattr(self, name, statuses.tidy_status_list(getattr(self, name)))
+        super().save(*args, **kwargs)
 
     def add_status(self, outbound_status: str, store_status: str) -> None:
         """Append one store status to one list (used by the unmapped-status action)."""

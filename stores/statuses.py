@@ -46,6 +46,17 @@ def parse_status_list(text: str) -> list[str]:
     return [key for key in (normalize_status(part) for part in (text or "").split(",")) if key]
 
 
+def tidy_status_list(text: str) -> str:
+    """A mapping field as it is stored: entries as typed (case kept), spaces collapsed, blanks and
+    repeats (by matching key) dropped, joined by ", " — `"  on hold ,, "` is stored as `on hold`."""
+    entries: dict[str, str] = {}
+    for part in (text or "").split(","):
+        typed = _SPACES.sub(" ", part).strip()
+        if typed:
+            entries.setdefault(normalize_status(typed), typed)
+    return ", ".join(entries.values())
+
+
 def find_conflicts(lists: Mapping[str, str]) -> dict[str, list[str]]:
     """Normalised names that sit in more than one list: {name: [outbound statuses]}."""
     seen: dict[str, list[str]] = {}

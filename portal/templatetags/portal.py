@@ -1,13 +1,14 @@
-from django import template
+from django import forms, template
 from django.utils.html import format_html
+from django.utils.translation import gettext as _
 
-from ..labels import carrier_label, label_for, skip_reason_label, weight_unit_label
+from ..labels import carrier_label, label_for, skip_reason_label, stored_text, weight_unit_label
 
 register = template.Library()
 
 BADGE_TONES = {
     "awaiting_payment": "amber", "awaiting_shipment": "blue", "on_hold": "grey", "shipped": "green",
-    "cancelled": "red", "queued": "grey", "running": "blue", "succeeded": "green", "failed": "red",
+    "cancelled": "red", "queued": "grey", "running": "blue", "succeeded": "green", "failed": "red", "skipped": "grey",
     "pending": "amber", "sending": "blue", "sent": "green", "delivered": "green", "voided": "red",
     "partial": "amber",
 }
@@ -49,3 +50,30 @@ def carrier(code):
 @register.filter
 def skip_reason(code):
     return skip_reason_label(str(code))
+
+
+@register.filter
+def humanize_key(value):
+    return str(value).replace("_", " ").capitalize()
+
+
+@register.filter
+def readonly_value(field):
+    """A form field's current value in words, for those who may see a setting but not change it."""
+    if field.name == "password":
+        return _("Set (never shown)") if getattr(field.form.instance, "has_password", False) else _("Not set")
+    value = field.value()
+    if isinstance(field.field, forms.BooleanField):
+        return _("Yes") if value else _("No")
+    if value in (None, ""):
+        return "—"
+    choices = getattr(field.field, "choices", None)
+    if choices:
+        return dict(choices).get(value, value)
+    return value
+
+
+@register.filter(name="stored_text")
+def stored_text_filter(text):
+    """A message a worker stored in English, worded in the reader's language where it can be."""
+    return stored_text(str(text or ""))

@@ -8,9 +8,10 @@ from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from orders.models import ImportRun, ImportState, Order
-from orders.selectors import orders_needing_attention, unmapped_status_list
+from orders.models import ImportRun, Order
+from orders.selectors import import_failure_streaks, orders_needing_attention, unmapped_status_list
 from shipments.models import OutboxState, Shipment
+from shipments.selectors import retrying_store_updates
 from stores.selectors import store_list
 
 from ..labels import status_choices
@@ -38,17 +39,18 @@ def dashboard(request):
             "last_run": last_runs.get(store.pk),
         })
     totals = [(code, label, sum(c.get(code, 0) for c in counts.values())) for code, label in status_choices()]
-    failed_runs = list(ImportRun.objects.for_tenant(tenant).filter(state=ImportState.FAILED)
-                       .select_related("store").order_by("-queued_at")[:5])
-    attention_stores = [s for s in stores if s.needs_attention]
+    failing = import_failure_streaks(tenant=tenant)
+    failing_ids = {streak["store"].pk for streak in failing}
+    attention_stores = [s for s in stores if s.needs_attention and s.pk not in failing_ids]
     attention_orders = list(orders_needing_attention(tenant=tenant).order_by("-updated_at")[:10])
     return render(request, "portal/dashboard.html", {
         "rows": rows,
         "totals": totals,
-        "failed_runs": failed_runs,
+        "failing": failing,
         "attention_stores": attention_stores,
         "attention_orders": attention_orders,
         "failed_updates": _failed_store_updates(tenant),
+        "retrying_updates": list(retrying_store_updates(tenant=tenant)[:10]),
         "unmapped": list(unmapped_status_list(tenant=tenant)[:10]),
         "nav": "dashboard",
     })

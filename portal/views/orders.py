@@ -19,6 +19,8 @@ from django.views.decorators.http import require_POST
 from orders.models import OrderStatus
 from orders.selectors import order_counts
 from orders.selectors import order_list as select_orders
+from shipments.selectors import store_updates_by_shipment
+from shipments.services import store_settings_for
 from stores.models import Storefront
 from stores.selectors import store_list
 
@@ -35,7 +37,8 @@ def order_list(request):
     stores = list(store_list(tenant=tenant))
     storefronts = list(Storefront.objects.for_tenant(tenant).select_related("store").order_by("store__name", "name"))
     form = OrderFilterForm(request.GET or None, stores=stores, storefronts=storefronts)
-    filters = form.cleaned_data if form.is_valid() else {}
+    form.is_valid()
+    filters = getattr(form, "cleaned_data", {})  # the valid filters, also when one of them is not
     status = request.GET.get("status") or ""
     if status and status not in OrderStatus.values:
         status = ""
@@ -100,8 +103,13 @@ def order_detail(request, pk):
     shipments = list(Shipment.objects.for_tenant(request.tenant).filter(order=order)
                      .prefetch_related("lines__order_line").select_related("created_by_user"))
     shipped = _shipped_quantities(order)
+    updates = store_updates_by_shipment(tenant=request.tenant, shipments=shipments)
+    for shipment in shipments:
+        shipment.store_update = updates.get(shipment.pk)
     return render(request, "portal/orders/detail.html", {
         "order": order,
+        # The store's status is read at import: right after a shipment it is still the one from before.
+        "store_status_before_shipment": any(s.is_active and s.created_at > order.modified_at for s in shipments),
         "lines": [line for line in lines if not line.is_adjustment],
         "adjustments": [line for line in lines if line.is_adjustment],
         "events": [(e, event_text(e)) for e in order.events.all()],
@@ -120,8 +128,9 @@ def order_ship(request, pk):
     lines = _shippable_lines(order)
     shipped = _shipped_quantities(order)
     remaining = {line.pk: line.quantity - shipped.get(line.pk, 0) for line in lines}
+    emails_on = store_settings_for(order).send_shipment_confirmation
     if request.method == "POST":
-        form = ShipForm(request.POST, lines=lines, remaining=remaining)
+        form = ShipForm(request.POST, lines=lines, remaining=remaining, emails_on=emails_on)
         if form.is_valid():
             from shipments.services import shipment_create
 
@@ -145,7 +154,8 @@ def order_ship(request, pk):
                 messages.success(request, _("Shipment recorded. The store is being updated."))
                 return redirect("portal:order_detail", order.pk)
     else:
-        form = ShipForm(lines=lines, remaining=remaining, initial={"notes_to_buyer": order.notes_to_buyer})
+        form = ShipForm(lines=lines, remaining=remaining, emails_on=emails_on,
+                        initial={"notes_to_buyer": order.notes_to_buyer})
     return render(request, "portal/orders/ship.html", {"order": order, "form": form, "nav": "orders"})
 
 

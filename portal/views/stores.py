@@ -8,8 +8,10 @@ steps it is kept as a Fernet token (stores.crypto), the same as at rest.
 
 from __future__ import annotations
 
+import copy
+
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -38,7 +40,7 @@ from ..forms import (
     UnmappedAddForm,
 )
 from ..labels import label_for
-from ..tenancy import get_import_run_for_user, get_store_for_user, portal_view
+from ..tenancy import forbidden, get_import_run_for_user, get_store_for_user, portal_view
 
 WIZARD_KEY = "connect_store"
 
@@ -69,6 +71,20 @@ def outcome_text(outcome: ConnectionOutcome) -> tuple[str, str]:
               "give it the Administrator role."),
         ),
     }[outcome]
+
+
+# The connector's errors serve imports too, which do try again; a connection test saves nothing and
+# never retries, so that promise is taken off what the merchant reads.
+RETRY_PROMISE = " Outbound will try again later."
+
+
+def result_context(result) -> dict:
+    """What a page shows about a connection test: title, advice, and the detail (the store's own words
+    only when the store answered; "unreachable" means it said nothing)."""
+    title, advice = outcome_text(result.outcome)
+    detail = result.message.replace(RETRY_PROMISE, "").strip()
+    return {"result": result, "result_title": title, "result_help": advice, "result_detail": detail,
+            "store_answered": result.outcome is not ConnectionOutcome.UNREACHABLE}
 
 
 def test_store_connection(store):
@@ -121,7 +137,7 @@ def connect_details(request):
         form = ConnectStoreForm(initial=initial)
     context = {"form": form, "nav": "stores", "step": 2, "result": result}
     if result is not None:
-        context["result_title"], context["result_help"] = outcome_text(result.outcome)
+        context.update(result_context(result))
     return render(request, "portal/stores/connect_details.html", context)
 
 
@@ -173,26 +189,58 @@ def _instance_for(section, store, store_settings):
     return store_settings
 
 
+# Changing any of these can break the connection: a save that changes one tests the connection first.
+CONNECTION_FIELDS = ("url", "endpoint_path", "username", "password")
+
+
+def _connection_check(request, form) -> dict | None:
+    """Test the connection the connection form describes (typed values; a blank password keeps the
+    saved one), as the wizard does. None when the form may be saved; else what the page shows: the
+    result, and whether "save anyway" is offered. "Test connection" only tests, and never saves."""
+    testing = "test_connection" in request.POST
+    if not testing and not set(CONNECTION_FIELDS) & set(form.changed_data):
+        return None
+    result = test_store_connection(form.save(commit=False))
+    if result.ok and not testing:
+        return None
+    if result.ok:
+        messages.success(request, result.message)
+        return {}  # the page again, with what was typed (unsaved)
+    if not testing and request.POST.get("save_anyway"):
+        messages.warning(request, _("Saved although the connection test failed. Imports will fail until the "
+                                    "store answers."))
+        return None
+    return {**result_context(result), "offer_save_anyway": not testing}
+
+
 @portal_view()
 def store_settings(request, pk):
     store = get_store_for_user(request, pk)
     settings_obj, _created = StoreSettings.objects.get_or_create(store=store, defaults={"company_name": store.name})
     forms = {name: cls(instance=_instance_for(name, store, settings_obj), prefix=name)
              for name, cls in SECTIONS.items()}
+    extra = {}
     if request.method == "POST":
         if not request.membership.can("manage_stores"):
-            raise PermissionDenied("Your role does not allow this.")
+            return forbidden(request, "manage_stores")
         section = request.POST.get("section")
         if section not in SECTIONS:
             raise Http404("No such section.")
-        form = SECTIONS[section](request.POST, instance=_instance_for(section, store, settings_obj), prefix=section)
+        # The connection form works on a copy: a refused save must leave the page showing the saved store.
+        instance = copy.copy(store) if section == "connection" else _instance_for(section, store, settings_obj)
+        form = SECTIONS[section](request.POST, instance=instance, prefix=section)
         if form.is_valid():
-            form.save()
-            messages.success(request, _("Saved."))
-            return redirect(reverse("portal:store_settings", args=[store.pk]) + f"#{section}")
+            check = _connection_check(request, form) if section == "connection" else None
+            if check is None:
+                form.save()
+                messages.success(request, _("Saved."))
+                return redirect(reverse("portal:store_settings", args=[store.pk]) + f"#{section}")
+            extra = check
+        else:
+            messages.error(request, _("Please correct the errors below."))
         forms[section] = form
-        messages.error(request, _("Please correct the errors below."))
     return render(request, "portal/stores/settings.html", {
+        **extra,
         "store": store,
         "settings": settings_obj,
         "forms": forms,
@@ -246,9 +294,9 @@ def unmapped_add(request, pk, unmapped_pk):
 
 
 def _latest_shipment(tenant, store):
-    from shipments.models import Shipment
+    from shipments.models import Shipment, ShipmentState
 
-    return (Shipment.objects.for_tenant(tenant).filter(order__store=store)
+    return (Shipment.objects.for_tenant(tenant).filter(order__store=store).exclude(state=ShipmentState.VOIDED)
             .select_related("order", "order__store").order_by("-created_at", "-id").first())
 
 
@@ -290,7 +338,7 @@ def import_progress(request, pk, run_pk):
         "id": run.pk,
         "state": run.state,
         "state_label": str(label_for(run.state)),
-        "finished": run.state in (ImportState.SUCCEEDED, ImportState.FAILED),
+        "finished": run.state in (ImportState.SUCCEEDED, ImportState.FAILED, ImportState.SKIPPED),
         "pages_done": run.pages_done,
         "pages_total": run.pages_total,
         "progress_percent": run.progress_percent,

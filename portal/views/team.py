@@ -3,16 +3,25 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.contrib.auth import views as auth_views
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from stores.models import Membership
 
 from ..forms import ApiKeyForm, InviteForm, RoleForm
-from ..services import member_invite, member_remove, member_set_role
+from ..services import (
+    invitation_pending,
+    invitation_resend,
+    invitation_revoke,
+    member_invite,
+    member_remove,
+    member_set_role,
+)
 from ..tenancy import get_membership_for_user, portal_view
 
 
@@ -31,6 +40,8 @@ def users(request):
             messages.success(request, _("Invitation sent to %(email)s.") % {"email": form.cleaned_data["email"]})
             return redirect("portal:users")
     members = list(Membership.objects.for_tenant(request.tenant).select_related("user").order_by("user__username"))
+    for member in members:
+        member.pending = invitation_pending(member)
     return render(request, "portal/team/users.html", {
         "form": form, "members": members, "role_form": RoleForm(), "nav": "users",
     })
@@ -50,16 +61,64 @@ def user_role(request, pk):
     return redirect("portal:users")
 
 
-@portal_view("manage_users")
-@require_POST
-def user_remove(request, pk):
+def _member_action(request, pk, act, done: str):
+    """One action on one member of this tenant; `done` is the success message (%(user)s, %(email)s)."""
     membership = get_membership_for_user(request, pk)
     try:
-        member_remove(membership=membership, by=request.membership)
-        messages.success(request, _("%(user)s was removed.") % {"user": membership.user.get_username()})
+        act(membership)
+        messages.success(request, done % {"user": membership.user.get_username(), "email": membership.user.email})
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     return redirect("portal:users")
+
+
+@portal_view("manage_users")
+@require_POST
+def user_remove(request, pk):
+    return _member_action(request, pk, lambda m: member_remove(membership=m, by=request.membership),
+                          _("%(user)s was removed."))
+
+
+@portal_view("manage_users")
+@require_POST
+def invitation_resend_view(request, pk):
+    return _member_action(request, pk, lambda m: invitation_resend(membership=m, request=request),
+                          _("Invitation sent again to %(email)s."))
+
+
+@portal_view("manage_users")
+@require_POST
+def invitation_revoke_view(request, pk):
+    return _member_action(request, pk, lambda m: invitation_revoke(membership=m, by=request.membership),
+                          _("Invitation to %(email)s revoked."))
+
+
+class InvitationAcceptView(auth_views.PasswordResetConfirmView):
+    """The invitation link: the password-reset machinery (one-use token), in the words of joining;
+    accepting signs the person in and lands them on their dashboard."""
+
+    template_name = "registration/invitation_accept.html"
+    post_reset_login = True
+    post_reset_login_backend = "django.contrib.auth.backends.ModelBackend"
+    success_url = reverse_lazy("portal:dashboard")
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        messages.success(self.request, _("Welcome to Outbound."))
+        return response
+
+    def get_form(self, form_class=None):
+        form = super().get_form(form_class)
+        form.fields["new_password1"].label = _("Choose a password")
+        form.fields["new_password2"].label = _("The same password again")
+        return form
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        if self.user is not None:
+            context["workspaces"] = [m.tenant.name for m in self.user.memberships.select_related("tenant")]
+            context["invited_username"] = self.user.get_username()
+        return context
 
 
 @portal_view("manage_api_keys")

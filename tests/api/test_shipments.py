@@ -174,3 +174,25 @@ def test_old_idempotency_records_are_pruned(api_a, order_a):
     assert idempotency_records_prune() == 0
     IdempotencyRecord.objects.update(created_at=timezone.now() - timedelta(days=2))
     assert idempotency_records_prune() == 1
+
+
+@pytest.mark.parametrize("given,stored", [("DHL", "DHL"), ("DHL Express", "DHL"), ("dhl express", "DHL"),
+                                          ("Canada Post", "CanadaPost"), ("fedex", "FedEx")])
+def test_carrier_is_accepted_by_code_or_label(api_a, order_a, given, stored):
+    response = ship(api_a, order_a, carrier=given)
+    assert response.status_code == 201, response.json()
+    assert response.json()["carrier"] == stored
+
+
+def test_unknown_carrier_is_refused_in_plain_words(api_a, order_a):
+    response = ship(api_a, order_a, carrier="Pigeon Post")
+    assert response.status_code == 400 and "not a carrier Outbound knows" in str(response.json())
+    assert not Shipment.objects.exists()
+
+
+def test_schema_documents_carrier_codes_and_labels(client, db):
+    schema = client.get("/api/schema/?format=json").json()
+    carrier = schema["components"]["schemas"]["ShipmentCreateRequest"]["properties"]["carrier"]
+    enum = schema["components"]["schemas"][carrier["allOf"][0]["$ref"].rsplit("/", 1)[1]]["enum"]
+    assert "DHL" in enum and "DHL Express" in enum
+    assert "`DHL` (DHL Express)" in carrier["description"]

@@ -10,7 +10,7 @@ def test_invite_creates_member_and_sends_invitation(alice_client, tenant_a, djan
         alice_client.post(reverse("portal:users"), {"email": "dana@example.com", "role": "member"})
     membership = Membership.objects.for_tenant(tenant_a).get(user__email="dana@example.com")
     assert membership.role == Role.MEMBER
-    assert len(mail.outbox) == 1 and "Acme Goods" in mail.outbox[0].subject and "/reset/" in mail.outbox[0].body
+    assert len(mail.outbox) == 1 and "Acme Goods" in mail.outbox[0].subject and "/invitation/" in mail.outbox[0].body
 
 
 def test_invite_existing_member_is_refused(alice_client, bob):

@@ -101,3 +101,24 @@ def test_preview_renders_without_sending(store, orders):
     subject, text, html = render_shipment_email(shipment=shipment, kind="delivery_notice")
     assert orders[0].number in subject and "9400111" in text and "<html" in html
     assert mail.outbox == []
+
+
+def test_the_email_greets_the_buyer_not_the_gift_recipient(store, orders):
+    order = orders[0]
+    order.bill_to = {"name": "Bea Buyer"}
+    order.ship_to = {"name": "Gina Giftee"}
+    order.ship_to_name = "Gina Giftee"
+    order.save()
+    shipment = shipment_create(order=order, carrier="UPS", tracking_number="1ZGIFT")
+    _, text, html = render_shipment_email(shipment=shipment, kind="shipment_confirmation")
+    assert text.startswith("Hello Bea Buyer,") and "Hello Bea Buyer," in html
+    assert "Gina" not in text.splitlines()[0]
+    order = shipment.order
+    order.bill_to = {}
+    order.save()
+    _, text, _ = render_shipment_email(shipment=shipment, kind="shipment_confirmation")
+    assert text.startswith("Hello Gina Giftee,")
+    order.ship_to, order.ship_to_name = {}, ""
+    order.save()
+    _, text, _ = render_shipment_email(shipment=shipment, kind="shipment_confirmation")
+    assert text.startswith("Hello,")

@@ -29,6 +29,8 @@ class Command(BaseCommand):
             if since_dt.tzinfo is None:
                 since_dt = since_dt.replace(tzinfo=dt.UTC)
         run = import_store_now(store=store, since=since_dt)
+        if run.state == "skipped":  # another import of this store holds it: nothing ran, nothing to show
+            raise CommandError(run.error)
         skipped = ", ".join(f"{n} {SKIP_REASONS.get(k, k)}" for k, n in run.skipped.items() if n) or "none"
         self.stdout.write(
             f"Import run {run.pk} of {store.name}: {run.state}\n"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -16,7 +17,7 @@ import time
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from stores.models import Membership, Role, StatusMapping, Store, Storefront, Tenant
@@ -36,14 +37,20 @@ class Command(BaseCommand):
     help = "Run the demo: database, demo users, sandbox store, worker and web server."
 
     def add_arguments(self, parser):
-        parser.add_argument("--port", type=int, default=8000)
-        parser.add_argument("--sandbox-port", type=int, default=8765)
+        parser.add_argument("--port", type=int, default=int(os.environ.get("DEMO_PORT") or 8000),
+                            help="Port of the web site (default 8000, or $DEMO_PORT).")
+        parser.add_argument("--sandbox-port", type=int, default=int(os.environ.get("DEMO_SANDBOX_PORT") or 8765),
+                            help="Port of the sandbox AmeriCommerce store (default 8765, or $DEMO_SANDBOX_PORT).")
         parser.add_argument("--orders", type=int, default=500)
         parser.add_argument("--no-worker", action="store_true", help="Do not start a django-q2 worker.")
         parser.add_argument("--setup-only", action="store_true", help="Prepare data and exit.")
 
     def handle(self, *args, **opts):
         self.children: list[subprocess.Popen] = []
+        # Checked before anything starts: a busy port must stop the demo with its name and the way out.
+        _require_free_port(opts["sandbox_port"], "--sandbox-port", "DEMO_SANDBOX_PORT", "sandbox store")
+        if not opts["setup_only"]:
+            _require_free_port(opts["port"], "--port", "DEMO_PORT", "web server")
         call_command("migrate", interactive=False, verbosity=0)
         tenant = self._users()
         try:
@@ -54,11 +61,15 @@ class Command(BaseCommand):
             self._schedules()
             if not opts["no_worker"]:
                 self._spawn([sys.executable, "manage.py", "qcluster"], "worker")
-            self._spawn(
+            web = self._spawn(
                 [sys.executable, "manage.py", "runserver", f"127.0.0.1:{opts['port']}", "--noreload"], "web server"
             )
+            self._await_listening(web, opts["port"])
             self._banner(opts["port"], sandbox_line)
-            self._wait()
+            stopped = self._wait()
+            if stopped is not None:
+                raise CommandError(f"The {stopped.outbound_name} stopped (exit {stopped.returncode}); "
+                                   "the demo stopped with it.")
         finally:
             self._stop_all()
 
@@ -149,7 +160,22 @@ class Command(BaseCommand):
             )
         )
 
-    def _wait(self) -> None:
+    def _await_listening(self, proc: subprocess.Popen, port: int, timeout: float = 30.0) -> None:
+        """Wait until the web server accepts connections; fail (never announce a demo) if it died."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if proc.poll() is not None:
+                raise CommandError(f"The web server did not start on port {port} (exit {proc.returncode}). If the "
+                                   f"port is taken, choose another with --port or DEMO_PORT.")
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+                return
+            except OSError:
+                time.sleep(0.2)
+        raise CommandError(f"The web server did not answer on port {port} within {timeout:.0f} s.")
+
+    def _wait(self) -> subprocess.Popen | None:
+        """Block until Ctrl-C, a stop signal or the parent going away (None), or a child dying (it)."""
         stop = {"now": False}
 
         def _handler(signum, frame):
@@ -161,16 +187,14 @@ class Command(BaseCommand):
         try:
             while not stop["now"]:
                 if os.getppid() != parent:  # whoever started us (make, a shell) is gone: stop with it
-                    return
+                    return None
                 for proc in self.children:
                     if proc.poll() is not None:
-                        self.stderr.write(
-                            f"The {proc.outbound_name} stopped (exit {proc.returncode}); stopping the demo."
-                        )
-                        return
+                        return proc
                 time.sleep(0.5)
         except KeyboardInterrupt:
             pass
+        return None
 
     def _stop_all(self) -> None:
         for proc in reversed(self.children):
@@ -187,3 +211,16 @@ class Command(BaseCommand):
                 os.killpg(proc.pid, signal.SIGKILL)
         if self.children:
             self.stdout.write("Demo stopped.")
+
+
+def _require_free_port(port: int, option: str, variable: str, what: str) -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the servers do: only a listener blocks
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            raise CommandError(
+                f"Port {port} on 127.0.0.1 is already in use, so the demo's {what} cannot start. Choose another "
+                f"port with {option} (make demo ARGS=\"{option} {port + 1}\") or the {variable} environment "
+                "variable."
+            ) from None

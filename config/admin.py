@@ -1,0 +1,28 @@
+"""The operators' admin site: Django's admin whose index is an overview of what needs an operator."""
+
+from __future__ import annotations
+
+from django.contrib.admin import AdminSite
+from django.utils import timezone
+
+from api.selectors import operator_failed_webhooks
+from shipments.selectors import operator_failed_store_updates
+from stores.selectors import operator_import_lag, operator_stores_needing_attention
+
+
+def operator_overview() -> dict:
+    """Stores needing attention, failed store updates, failed webhooks and import lag per store; a fixed
+    number of queries however many tenants there are."""
+    return {
+        "attention": list(operator_stores_needing_attention()),
+        "failed_updates": list(operator_failed_store_updates()),
+        "failed_webhooks": list(operator_failed_webhooks()),
+        "import_lag": operator_import_lag(now=timezone.now()),
+    }
+
+
+class OperatorAdminSite(AdminSite):
+    index_template = "admin/operator_index.html"
+
+    def index(self, request, extra_context=None):
+        return super().index(request, {**(extra_context or {}), "overview": operator_overview()})

@@ -1,0 +1,92 @@
+"""Issue 18 defect 14: the operators' admin — wording, what may be added or deleted, long errors, the
+outbox filters, and the overview that is the admin's index."""
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from api.models import DeliveryState, WebhookDelivery, WebhookSubscription
+from orders.models import ImportRun, ImportState
+from shipments.models import OutboxMessage, OutboxState
+from shipments.services import shipment_create
+from stores.models import Store
+from tests.portal.conftest import make_order
+
+pytestmark = pytest.mark.django_db
+
+LONG_ERROR = "The store answered HTTP 500 with an enormous page. " * 20
+
+
+@pytest.fixture
+def admin_client(client, operator):
+    client.force_login(operator)
+    return client
+
+
+def test_unmapped_statuses_are_spelled_in_the_plural(admin_client):
+    html = admin_client.get("/admin/").content.decode()
+    assert "Unmapped statuses" in html and "Unmapped statuss" not in html
+
+
+@pytest.mark.parametrize("url", ["/admin/orders/order/add/", "/admin/orders/importrun/add/",
+                                 "/admin/orders/product/add/", "/admin/api/webhookdelivery/add/"])
+def test_imported_and_logged_rows_cannot_be_added_by_hand(admin_client, url):
+    assert admin_client.get(url).status_code == 403
+
+
+def test_outbox_messages_cannot_be_deleted(admin_client, store_a):
+    shipment = shipment_create(order=make_order(store_a), carrier="UPS", tracking_number="1ZDEL")
+    message = OutboxMessage.objects.filter(shipment=shipment).first()
+    assert admin_client.get(f"/admin/shipments/outboxmessage/{message.pk}/delete/").status_code == 403
+    changelist = admin_client.get("/admin/shipments/outboxmessage/").content.decode()
+    assert "delete_selected" not in changelist
+
+
+def test_long_errors_are_cut_in_lists_and_whole_on_the_detail_page(admin_client, store_a):
+    run = ImportRun.objects.create(store=store_a, state=ImportState.FAILED, error=LONG_ERROR)
+    shipment = shipment_create(order=make_order(store_a), carrier="UPS", tracking_number="1ZERR")
+    OutboxMessage.objects.filter(shipment=shipment).update(state=OutboxState.FAILED, last_error=LONG_ERROR)
+    for changelist, detail in [("/admin/orders/importrun/", f"/admin/orders/importrun/{run.pk}/change/"),
+                               ("/admin/shipments/outboxmessage/", None)]:
+        html = admin_client.get(changelist).content.decode()
+        assert LONG_ERROR.strip() not in html.replace(f'title="{LONG_ERROR}"', "")  # only in the tooltip
+        assert "enormous page…" in html or "…</span>" in html
+    assert LONG_ERROR.strip() in admin_client.get(f"/admin/orders/importrun/{run.pk}/change/").content.decode()
+
+
+def test_outbox_can_be_filtered_by_tenant_and_store(admin_client, store_a, store_b):
+    shipment_create(order=make_order(store_a), carrier="UPS", tracking_number="1ZA")
+    shipment_create(order=make_order(store_b), carrier="UPS", tracking_number="1ZB")
+    html = admin_client.get("/admin/shipments/outboxmessage/").content.decode()
+    assert "shipment__order__store__id__exact" in html and "tenant__id__exact" in html
+    filtered = admin_client.get("/admin/shipments/outboxmessage/",
+                                {"shipment__order__store__id__exact": store_a.pk}).context["cl"].result_list
+    assert {m.shipment.order.store_id for m in filtered} == {store_a.pk}
+
+
+def test_the_admin_index_is_an_operator_overview(admin_client, store_a, store_b, tenant_a,
+                                                django_assert_max_num_queries):
+    Store.objects.filter(pk=store_a.pk).update(needs_attention=True, consecutive_failures=4,
+                                               last_import_message="Connection refused")
+    Store.objects.filter(pk=store_b.pk).update(import_watermark=timezone.now() - dt.timedelta(minutes=2))
+    shipment = shipment_create(order=make_order(store_a), carrier="UPS", tracking_number="1ZOV")
+    OutboxMessage.objects.filter(shipment=shipment, kind="store_update").update(
+        state=OutboxState.FAILED, last_error="The store refused the update (HTTP 400)")
+    hook = WebhookSubscription.objects.create(tenant=tenant_a, url="https://hooks.example.com/in")
+    WebhookDelivery.objects.create(subscription=hook, event="shipment.created", state=DeliveryState.FAILED,
+                                   attempts=8, error="HTTP 502 from the receiver")
+    with django_assert_max_num_queries(15):
+        html = admin_client.get("/admin/").content.decode()
+    assert 'id="operator-overview"' in html
+    attention = html[html.index('id="ov-attention"'):html.index('id="ov-updates"')]
+    assert store_a.name in attention and "Connection refused" in attention and store_b.name not in attention
+    assert "The store refused the update (HTTP 400)" in html and "HTTP 502 from the receiver" in html
+    lag = html[html.index('id="ov-lag"'):]
+    assert lag.index(store_a.name) < lag.index(store_b.name)  # never imported: the most behind
+    assert lag.count("lag-behind") == 1  # store_b imported two minutes ago is not behind
+
+
+def test_the_overview_is_for_staff_only(client, alice):
+    client.force_login(alice)
+    assert client.get("/admin/").status_code == 302

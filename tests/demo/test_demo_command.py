@@ -1,0 +1,57 @@
+"""`make demo` / `manage.py demo`: help without settings, ports as options, a busy port fails loudly."""
+
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _run(*args, env_extra=None, timeout=60):
+    env = {k: v for k, v in os.environ.items() if k not in ("DJANGO_SETTINGS_MODULE", "DATABASE_URL")}
+    env.update(env_extra or {})
+    return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True,
+                          timeout=timeout)
+
+
+def test_demo_help_needs_no_env_file():
+    # An empty SECRET_KEY and DEBUG off is what a machine without .env looks like (real variables win over .env).
+    result = _run("demo", "--help", env_extra={"SECRET_KEY": "", "DEBUG": "False"})
+    assert result.returncode == 0, result.stderr
+    assert "--port" in result.stdout and "--sandbox-port" in result.stdout and "DEMO_PORT" in result.stdout
+
+
+def test_a_busy_web_port_fails_naming_the_port_and_the_option(tmp_path):
+    with socket.socket() as busy, socket.socket() as free:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        free.bind(("127.0.0.1", 0))
+        busy_port, free_port = busy.getsockname()[1], free.getsockname()[1]
+        free.close()
+        result = _run("demo", "--port", str(busy_port), "--sandbox-port", str(free_port), "--no-worker",
+                      env_extra={"DEBUG": "True", "SECRET_KEY": "test", "DATABASE_URL": f"sqlite:///{tmp_path}/d.db"})
+    assert result.returncode != 0
+    assert f"Port {busy_port}" in result.stderr and "--port" in result.stderr and "DEMO_PORT" in result.stderr
+    assert "demo is running" not in result.stdout
+
+
+def test_a_busy_sandbox_port_names_its_own_option(tmp_path):
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = _run("demo", "--sandbox-port", str(port), env_extra={"DEBUG": "True", "SECRET_KEY": "test"})
+    assert result.returncode != 0 and f"Port {port}" in result.stderr and "--sandbox-port" in result.stderr
+
+
+def test_no_axes_banner_at_start():
+    result = _run("check", env_extra={"DEBUG": "True", "SECRET_KEY": "test"})
+    assert result.returncode == 0, result.stderr
+    assert "AXES: BEGIN" not in result.stdout + result.stderr
+
+
+def test_make_demo_passes_args():
+    makefile = (ROOT / "Makefile").read_text()
+    assert "manage.py demo $(ARGS)" in makefile

@@ -346,8 +346,8 @@ def webhook_events_wanted(tenant_id: int) -> set[str]:
 
 
 def webhook_emit_orders(*, tenant_id: int, created: list[int], updated: list[int],
-                        wanted: set[str] | None = None) -> int:
-    """Queue order.imported / order.updated for one import page.
+                        wanted: set[str] | None = None, recovered: list[int] = ()) -> int:
+    """Queue order.imported / order.updated (and import.recovered) for one import page.
 
     One query when nobody subscribed (the common case; none when the caller passes `wanted`, as an
     import run does), so a page's query count stays constant; with subscribers each order is
@@ -356,7 +356,7 @@ def webhook_emit_orders(*, tenant_id: int, created: list[int], updated: list[int
     if wanted is None:
         wanted = webhook_events_wanted(tenant_id)
     sent = 0
-    for event, ids in (("order.imported", created), ("order.updated", updated)):
+    for event, ids in (("order.imported", created), ("order.updated", updated), ("import.recovered", recovered)):
         if event not in wanted or not ids:
             continue
         from orders.models import Order

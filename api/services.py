@@ -28,6 +28,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.utils import timezone
 
+from orders.services import skipped_orders_remap
 from stores import crypto
 from stores.models import Store, Tenant
 
@@ -149,6 +150,7 @@ def status_mapping_update(*, store: Store, lists: dict[str, str]):
         setattr(mapping, name, value)
     mapping.full_clean(exclude=["store"])
     mapping.save()
+    skipped_orders_remap(store=store)  # orders skipped for a status mapped now come in
     return mapping
 
 

@@ -49,7 +49,7 @@ from django.utils import timezone
 from stores import statuses
 from stores.connector.errors import StoreError
 from stores.connector.types import ExportItem, ExportOrder
-from stores.models import Store, Storefront, StoreSettings
+from stores.models import StatusMapping, Store, Storefront, StoreSettings
 
 from . import bulk
 from .models import (
@@ -775,7 +775,8 @@ def _import_span(client, ctx, run, totals, start, end, *, tail_from: dt.datetime
     return span_start
 
 
-def import_window(*, run: ImportRun, store: Store, start: dt.datetime, end: dt.datetime, client=None) -> dt.datetime:
+def import_window(*, run: ImportRun, store: Store, start: dt.datetime, end: dt.datetime, client=None,
+                  recover_until: dt.datetime | None = None) -> dt.datetime:
     """Import [start, end] and whatever moved meanwhile; returns the new watermark.
 
     A long window holding many orders (a first import reaching back months) goes in spans of at most
@@ -787,6 +788,7 @@ def import_window(*, run: ImportRun, store: Store, start: dt.datetime, end: dt.d
     own_client = client is None
     client = client or client_for_store(store)
     ctx = ImportContext.for_store(store, actor=f"import run {run.pk}")
+    ctx.recover_until = recover_until
     ctx.load_held()
     totals = PageResult()
     try:
@@ -802,6 +804,7 @@ def import_window(*, run: ImportRun, store: Store, start: dt.datetime, end: dt.d
         return end  # pragma: no cover - the loop always returns on its final span
     finally:
         run.http_requests = client.requests_made
+        run.recovered = ctx.recovered
         if own_client:
             client.close()
 
@@ -821,7 +824,11 @@ def import_run_execute(*, run_id: int, client=None) -> ImportRun | None:
         run.error = "Skipped: another import of this store was already running."
         run.save(update_fields=["state", "finished_at", "error"])
         return run
+    lookup = _mapping_lookup(store)
     try:
+        if run.trigger == ImportTrigger.RECONCILE:
+            _reconcile(run, store, client)
+            return run
         end = timezone.now()
         if store.import_watermark:
             start = store.import_watermark - overlap()
@@ -845,7 +852,44 @@ def import_run_execute(*, run_id: int, client=None) -> ImportRun | None:
         _finish_ok(run, store, watermark)
     finally:
         _release_store(store, run)
+        _remap_if_mapping_changed(store, lookup)
     return run
+
+
+def _mapping_lookup(store: Store) -> dict[str, str] | None:
+    mapping = StatusMapping.objects.filter(store=store).first()
+    return mapping.lookup() if mapping is not None else None
+
+
+def _remap_if_mapping_changed(store: Store, lookup: dict[str, str] | None) -> None:
+    """A mapping edited while this run was going was not applied to the run's pages: the orders it
+    skipped for a status that is mapped now are brought in by a follow-up run."""
+    from .services import skipped_orders_remap
+
+    if lookup is not None and _mapping_lookup(store) not in (None, lookup):
+        skipped_orders_remap(store=store)
+
+
+def _reconcile(run: ImportRun, store: Store, client) -> None:
+    """The reconciliation sweep: walk the last `store.reconcile_days` days up to what the imports have
+    covered (the watermark) and import whatever the store serves that we lack or hold older. Unchanged
+    orders are recognised from their bytes as in any run; the watermark is left alone (the sweep checks
+    the past, the everyday runs go on from where they were)."""
+    now = timezone.now()
+    end = store.import_watermark
+    if end is not None:
+        start = min(now - dt.timedelta(days=store.reconcile_days), end)
+        run.window_start, run.window_end = start, end
+        run.save(update_fields=["window_start", "window_end"])
+        import_window(run=run, store=store, start=start, end=end, client=client, recover_until=end)
+    run.state, run.finished_at = ImportState.SUCCEEDED, timezone.now()
+    if run.pages_total is None:
+        run.pages_total = run.pages_done
+    run.save()
+    if run.recovered:
+        log.warning("Reconciliation sweep (import run %s) of store %s: %s", run.pk, store.pk, run.recovered_message)
+    Store.objects.filter(pk=store.pk).update(last_reconcile_at=run.finished_at,
+                                             orders_recovered=F("orders_recovered") + len(run.recovered))
 
 
 def _finish_ok(run: ImportRun, store: Store, watermark: dt.datetime) -> None:
@@ -908,6 +952,22 @@ def import_tick(now: dt.datetime | None = None) -> list[int]:
     for store in Store.objects.filter(is_active=True, tenant__is_active=True).exclude(pk__in=active_store_ids):
         if store.import_due(now):
             queued.append(import_request(store=store, trigger=ImportTrigger.SCHEDULE).pk)
+    return queued
+
+
+def reconcile_tick(now: dt.datetime | None = None) -> list[int]:
+    """Every hour: queue a reconciliation sweep of each active store whose sweep is due and which has no
+    active run (a store busy importing is swept at a later tick)."""
+    now = now or timezone.now()
+    from .services import import_request
+
+    queued = []
+    active_store_ids = ImportRun.objects.filter(state__in=[ImportState.QUEUED, ImportState.RUNNING]).values("store_id")
+    stores = Store.objects.filter(is_active=True, tenant__is_active=True, reconcile_every_hours__gt=0,
+                                  import_watermark__isnull=False).exclude(pk__in=active_store_ids)
+    for store in stores:
+        if store.reconcile_due(now):
+            queued.append(import_request(store=store, trigger=ImportTrigger.RECONCILE).pk)
     return queued
 
 

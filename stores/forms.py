@@ -45,6 +45,8 @@ class StoreAdminForm(WriteOnlyPasswordForm):
             "password",
             "is_active",
             "import_interval_minutes",
+            "reconcile_every_hours",
+            "reconcile_days",
         ]
 
     def clean(self):

@@ -70,21 +70,6 @@ class StoreConnectionForm(WriteOnlyPasswordForm):
                                                  "imports missed. 0: only when you ask."),
                       "reconcile_days": _("How many days back each sweep compares.")}
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for name in ("reconcile_every_hours", "reconcile_days"):  # left out: the store's value stays
-            self.fields[name].required = False
-
-    def _kept(self, name):
-        value = self.cleaned_data.get(name)
-        return getattr(self.instance, name) if value is None else value
-
-    def clean_reconcile_every_hours(self):
-        return self._kept("reconcile_every_hours")
-
-    def clean_reconcile_days(self):
-        return self._kept("reconcile_days")
-
 
 class BrandingForm(forms.ModelForm):
     class Meta:

@@ -288,3 +288,36 @@ def test_a_mapping_edited_while_a_run_goes_is_applied_by_a_follow_up_run(sandbox
         first = import_store_now(store=store, since=SINCE())
     assert first.skipped["unmapped_status"] > 0  # the run went on with the mapping it started with
     _all_in(store, server)  # and the follow-up run brought those orders in
+
+
+def test_a_mapping_edited_in_the_admin_brings_the_skipped_orders_in(new_store, operator, client,
+                                                                     django_capture_on_commit_callbacks):
+    store, server = new_store
+    mapping = store.status_mapping
+    lists = {f: getattr(mapping, f) for f in StatusMapping.FIELDS}
+    lists["awaiting_shipment"] += EXTRA_AWAITING
+    lists["shipped"] += EXTRA_SHIPPED
+    lists["on_hold"] += ", Gift Wrap Queue"
+    data = {
+        "tenant": store.tenant_id, "name": store.name, "platform": "americommerce", "url": store.url,
+        "endpoint_path": store.endpoint_path, "username": store.username, "password": "", "is_active": "on",
+        "import_interval_minutes": 15, "reconcile_every_hours": 24, "reconcile_days": 30,
+        "storefronts-TOTAL_FORMS": 0, "storefronts-INITIAL_FORMS": 0,
+        "status_mapping-TOTAL_FORMS": 1, "status_mapping-INITIAL_FORMS": 1, "status_mapping-0-id": mapping.pk,
+        "status_mapping-0-store": store.pk, **{f"status_mapping-0-{f}": v for f, v in lists.items()},
+        "settings-TOTAL_FORMS": 0, "settings-INITIAL_FORMS": 0,
+    }
+    client.force_login(operator)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"/admin/stores/store/{store.pk}/change/", data)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    _all_in(store, server)
+
+
+def test_the_admin_reconcile_action_queues_a_sweep(store_a, operator, client, monkeypatch):
+    monkeypatch.setattr("orders.tasks.enqueue_import", lambda run_id: None)
+    client.force_login(operator)
+    response = client.post("/admin/stores/store/", {"action": "reconcile_now", "_selected_action": [store_a.pk]})
+    assert response.status_code == 302
+    assert store_a.import_runs.get().trigger == "reconcile"
+    assert "orders_recovered" in client.get("/admin/stores/store/").content.decode()  # the count column

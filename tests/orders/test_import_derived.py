@@ -321,3 +321,14 @@ def test_the_admin_reconcile_action_queues_a_sweep(store_a, operator, client, mo
     assert response.status_code == 302
     assert store_a.import_runs.get().trigger == "reconcile"
     assert "orders_recovered" in client.get("/admin/stores/store/").content.decode()  # the count column
+
+
+def test_the_admin_run_list_counts_recovered_orders(store_a, operator, client):
+    from orders.models import ImportRun
+
+    ImportRun.objects.create(store=store_a, trigger="reconcile", state="succeeded", recovered=["AC-7", "AC-9"])
+    client.force_login(operator)
+    html = client.get("/admin/orders/importrun/").content.decode()
+    assert '<td class="field-recovered_count">2</td>' in html
+    run = ImportRun.objects.get()
+    assert "AC-7" in client.get(f"/admin/orders/importrun/{run.pk}/change/").content.decode()

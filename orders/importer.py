@@ -441,7 +441,8 @@ def import_page(ctx: ImportContext, exports: list[ExportOrder]) -> PageResult:
         }
         lines = order_lines[export.order_id] = _line_rows(export, locations)
         order["visible_hash"] = _visible_hash(order, lines)
-        if seen_as.get(export.order_id) == order["visible_hash"]:
+        # The status is compared with the row's own, which Outbound moves too (a shipment, a hold).
+        if seen_as.get(export.order_id) == order["visible_hash"] and existing[export.order_id][2] == status:
             invisible.add(export.order_id)
         orders.append(order)
     recovered = _recovered(ctx, to_write)
@@ -581,11 +582,12 @@ def _line_rows(export: ExportOrder, locations: dict[str, str]) -> list[dict]:
     return rows
 
 
-_NOT_VISIBLE = frozenset({"content_hash", "imported_at", "updated_at", "visible_hash"})
+_NOT_VISIBLE = frozenset({"content_hash", "imported_at", "updated_at", "visible_hash", "status"})
 
 
 def _visible_hash(order: dict, lines: list[dict]) -> str:
-    """A digest of what a user sees of one order: its fields and its lines, as written."""
+    """A digest of what a user sees of one order from the store: its fields (its status aside, which the
+    caller compares with the row's) and its lines, as written."""
     seen = ([v for k, v in order.items() if k not in _NOT_VISIBLE], [list(line.values()) for line in lines])
     return hashlib.sha1(repr(seen).encode(), usedforsecurity=False).hexdigest()
 

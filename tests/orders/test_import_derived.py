@@ -332,3 +332,23 @@ def test_the_admin_run_list_counts_recovered_orders(store_a, operator, client):
     assert '<td class="field-recovered_count">2</td>' in html
     run = ImportRun.objects.get()
     assert "AC-7" in client.get(f"/admin/orders/importrun/{run.pk}/change/").content.decode()
+
+
+def test_an_order_shipped_in_outbound_is_not_updated_by_a_settings_change(sandbox_factory, tenant_a):
+    server = sandbox_factory(orders=60, seed=7, page_size=25)
+    store = connect(tenant_a, server)
+    assert import_store_now(store=store, since=SINCE()).state == "succeeded"
+    order = Order.objects.filter(store=store, status="awaiting_shipment").first()
+    Order.objects.filter(pk=order.pk).update(status="shipped", shipped_in_outbound=True)  # as a shipment does
+    mapping = store.status_mapping
+    mapping.on_hold += ", Some Status Nobody Uses"  # a mapping edit: every order is converted again
+    mapping.save()
+    store = type(store).objects.get(pk=store.pk)
+    store.import_watermark = None
+    store.save()
+    events_before = OrderEvent.objects.count()
+    run = import_store_now(store=store, since=SINCE())
+    order.refresh_from_db()
+    assert order.status == "shipped"
+    assert run.orders_updated == 0 and run.orders_unchanged > 0
+    assert OrderEvent.objects.count() == events_before

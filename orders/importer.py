@@ -440,7 +440,7 @@ def import_page(ctx: ImportContext, exports: list[ExportOrder]) -> PageResult:
             "content_hash": digest, "imported_at": now, "updated_at": now
         }
         lines = order_lines[export.order_id] = _line_rows(export, locations)
-        order["visible_hash"] = _visible_hash(order, lines)
+        order["visible_hash"] = _visible_hash(export, order, lines)
         # The status is compared with the row's own, which Outbound moves too (a shipment, a hold).
         if seen_as.get(export.order_id) == order["visible_hash"] and existing[export.order_id][2] == status:
             invisible.add(export.order_id)
@@ -582,14 +582,19 @@ def _line_rows(export: ExportOrder, locations: dict[str, str]) -> list[dict]:
     return rows
 
 
-_NOT_VISIBLE = frozenset({"content_hash", "imported_at", "updated_at", "visible_hash", "status"})
+def _visible_hash(export: ExportOrder, order: dict, lines: list[dict]) -> str:
+    """A digest of what a user sees of one order from the store, its status aside (the caller compares
+    that with the row's own, which Outbound moves too).
 
-
-def _visible_hash(order: dict, lines: list[dict]) -> str:
-    """A digest of what a user sees of one order from the store: its fields (its status aside, which the
-    caller compares with the row's) and its lines, as written."""
-    seen = ([v for k, v in order.items() if k not in _NOT_VISIBLE], [list(line.values()) for line in lines])
-    return hashlib.sha1(repr(seen).encode(), usedforsecurity=False).hexdigest()
+    Everything written comes from the order's bytes, by the code of IMPORT_FORMAT, except what the
+    settings and Outbound's products add: the total weight (the default unit) and the locations of the
+    lines the store sent without one. Digesting those few values, rather than every value written, keeps
+    the cost per order at one short hash.
+    """
+    filled = [line["warehouse_location"] for item, line in zip(export.items, lines, strict=True) if not item.location]
+    raw = export.raw_digest or order_hash(export)
+    seen = f"{IMPORT_FORMAT}|{raw}|{order['total_weight']}|{order['weight_unit']}|{filled}"
+    return hashlib.sha1(seen.encode(), usedforsecurity=False).hexdigest()
 
 
 def _recovered(ctx: ImportContext, to_write) -> list[ExportOrder]:

@@ -80,6 +80,7 @@ class WebhookEvent(models.TextChoices):
     ORDER_IMPORTED = "order.imported", "Order imported"
     ORDER_UPDATED = "order.updated", "Order updated"
     ORDER_ATTENTION = "order.attention", "Order needs attention"
+    IMPORT_RECOVERED = "import.recovered", "Order recovered by the reconciliation sweep"
     SHIPMENT_CREATED = "shipment.created", "Shipment created"
     SHIPMENT_DELIVERED = "shipment.delivered", "Shipment delivered"
     STORE_UPDATE_FAILED = "store_update.failed", "Store update failed"

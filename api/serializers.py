@@ -49,10 +49,12 @@ class StoreSerializer(ModelSerializer):
             "id", "name", "platform", "url", "endpoint_path", "username", "password", "has_password",
             "is_active", "import_interval_minutes", "last_import_at", "last_import_ok", "last_import_message",
             "consecutive_failures", "needs_attention", "import_running_since", "created_at",
+            "reconcile_every_hours", "reconcile_days", "last_reconcile_at", "orders_recovered",
         ]
         read_only_fields = [
             "platform", "has_password", "is_active", "last_import_at", "last_import_ok", "last_import_message",
             "consecutive_failures", "needs_attention", "import_running_since", "created_at",
+            "last_reconcile_at", "orders_recovered",
         ]
 
     def validate_url(self, value):
@@ -110,6 +112,8 @@ class ImportRunSerializer(ModelSerializer):
     skipped_total = serializers.IntegerField(read_only=True)
     skipped = serializers.DictField(child=serializers.IntegerField(), read_only=True)
     duration_seconds = serializers.FloatField(read_only=True, allow_null=True)
+    recovered = serializers.ListField(child=serializers.CharField(), read_only=True,
+                                      help_text="Reconciliation sweeps: numbers of the orders earlier runs missed.")
 
     class Meta:
         model = ImportRun
@@ -117,7 +121,7 @@ class ImportRunSerializer(ModelSerializer):
             "id", "store", "trigger", "state", "since", "window_start", "window_end", "pages_done", "pages_total",
             "progress_percent", "orders_seen", "orders_created", "orders_updated", "orders_unchanged", "skipped",
             "skipped_total", "http_requests", "error", "queued_at", "started_at", "heartbeat_at", "finished_at",
-            "duration_seconds",
+            "duration_seconds", "recovered",
         ]
         read_only_fields = fields
 

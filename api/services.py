@@ -28,6 +28,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.utils import timezone
 
+from orders.services import skipped_orders_remap
 from stores import crypto
 from stores.models import Store, Tenant
 
@@ -149,6 +150,7 @@ def status_mapping_update(*, store: Store, lists: dict[str, str]):
         setattr(mapping, name, value)
     mapping.full_clean(exclude=["store"])
     mapping.save()
+    skipped_orders_remap(store=store)  # orders skipped for a status mapped now come in
     return mapping
 
 
@@ -357,8 +359,8 @@ def webhook_emit_orders_attention(*, tenant_id: int, order_ids: list[int]) -> in
 
 
 def webhook_emit_orders(*, tenant_id: int, created: list[int], updated: list[int],
-                        wanted: set[str] | None = None) -> int:
-    """Queue order.imported / order.updated for one import page.
+                        wanted: set[str] | None = None, recovered: list[int] = ()) -> int:
+    """Queue order.imported / order.updated (and import.recovered) for one import page.
 
     One query when nobody subscribed (the common case; none when the caller passes `wanted`, as an
     import run does), so a page's query count stays constant; with subscribers each order is
@@ -367,7 +369,7 @@ def webhook_emit_orders(*, tenant_id: int, created: list[int], updated: list[int
     if wanted is None:
         wanted = webhook_events_wanted(tenant_id)
     sent = 0
-    for event, ids in (("order.imported", created), ("order.updated", updated)):
+    for event, ids in (("order.imported", created), ("order.updated", updated), ("import.recovered", recovered)):
         if event not in wanted or not ids:
             continue
         from orders.models import Order

@@ -9,7 +9,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from orders.models import ImportRun, Order, Product
-from orders.services import import_request, order_set_hold, order_set_notes
+from orders.services import import_request, order_set_hold, order_set_notes, reconcile_request
 from shipments.models import Shipment, ShipmentLine
 from shipments.services import shipment_create, shipment_mark_delivered, shipment_void, store_update_retry
 from stores.models import Store
@@ -105,6 +105,17 @@ class StoreViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Crea
     def refresh(self, request, pk=None):
         store = self.get_object()
         run = import_request(store=store, trigger="api", user=caller_user(request))
+        return Response(s.ImportRunSerializer(run).data, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(summary="Reconcile now", tags=["stores"], request=None, responses={202: s.ImportRunSerializer},
+                   description="Queues a reconciliation sweep: the store's last `reconcile_days` days are compared "
+                               "with the orders held, and any order earlier imports missed is imported (the run's "
+                               "`recovered` lists them). Returns the running import instead if one is already "
+                               "queued or running (its `trigger` then is not `reconcile`).")
+    @action(detail=True, methods=["post"])
+    def reconcile(self, request, pk=None):
+        store = self.get_object()
+        run = reconcile_request(store=store, user=caller_user(request))
         return Response(s.ImportRunSerializer(run).data, status=status.HTTP_202_ACCEPTED)
 
     @extend_schema(methods=["GET"], summary="Read a store's status mapping", tags=["stores"],

@@ -5,9 +5,10 @@
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres .venv/bin/python bench/import_bench.py
 
 SQLite (a temporary file) by default; with a PostgreSQL DATABASE_URL it creates and drops its own
-database `outbound_import_bench`. The sandbox runs in its own process so the peak RSS is the importer's.
-Prints the figures, then one JSON line: orders_per_s, import_floor_ratio, queries_per_page,
-resync_rows_written, resync_time_share, peak_rss_mb.
+database (`outbound_import_bench`, or the name in BENCH_DB_NAME). The sandbox runs in its own process so
+the peak RSS is the importer's. Prints the figures, then one JSON line: orders_per_s, import_floor_ratio,
+queries_per_page, resync_rows_written, resync_time_share, reconcile_rows_written, reconcile_time_share,
+peak_rss_mb. The reconcile figures are a reconciliation sweep over the same, unchanged, window.
 """
 
 from __future__ import annotations
@@ -41,17 +42,20 @@ def prepare_database() -> tuple[str, callable]:
 
         parts = urlsplit(url)
         admin = urlunsplit(parts._replace(path="/postgres"))
+        name = os.environ.get("BENCH_DB_NAME", "outbound_import_bench")
+        if not re.fullmatch(r"\w+", name):
+            raise SystemExit(f"BENCH_DB_NAME must be a plain identifier, not {name!r}")
         with psycopg.connect(admin.replace("postgres://", "postgresql://", 1), autocommit=True) as conn:
-            conn.execute("DROP DATABASE IF EXISTS outbound_import_bench")
-            conn.execute("CREATE DATABASE outbound_import_bench")
-        bench_url = urlunsplit(parts._replace(path="/outbound_import_bench"))
+            conn.execute(f"DROP DATABASE IF EXISTS {name}")
+            conn.execute(f"CREATE DATABASE {name}")
+        bench_url = urlunsplit(parts._replace(path=f"/{name}"))
 
         def cleanup():
             from django.db import connections
 
             connections.close_all()
             with psycopg.connect(admin.replace("postgres://", "postgresql://", 1), autocommit=True) as conn:
-                conn.execute("DROP DATABASE IF EXISTS outbound_import_bench")
+                conn.execute(f"DROP DATABASE IF EXISTS {name}")
 
         return bench_url, cleanup
     tmp = tempfile.mkdtemp(prefix="outbound-bench-")
@@ -148,6 +152,18 @@ def main() -> None:
             resync_s = time.perf_counter() - t0
         resync_rows = counter["writes"]
 
+        # A reconciliation sweep over the same window, unchanged: it should find nothing and write nothing.
+        store.refresh_from_db()
+        store.reconcile_days = 120
+        store.save()
+        counter.update(queries=0, writes=0)
+        with connection.execute_wrapper(count):
+            t0 = time.perf_counter()
+            sweep = import_store_now(store=store, trigger="reconcile")
+            sweep_s = time.perf_counter() - t0
+        assert sweep.state == "succeeded", sweep.error
+        sweep_rows = counter["writes"]
+
         peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         orders_held = Order.objects.count()
         lines_held = OrderLine.objects.count()
@@ -157,6 +173,8 @@ def main() -> None:
             "queries_per_page": round(full_queries / pages, 1),
             "resync_rows_written": resync_rows,
             "resync_time_share": round(resync_s / full_s, 3),
+            "reconcile_rows_written": sweep_rows,
+            "reconcile_time_share": round(sweep_s / full_s, 3),
             "peak_rss_mb": round(peak_rss_mb, 1),
         }
         print(f"database:            {connection.vendor}")
@@ -170,6 +188,9 @@ def main() -> None:
         print(f"import / floor:      {figures['import_floor_ratio']}")
         print(f"re-import unchanged: {resync.orders_unchanged} unchanged and {resync.skipped_total} skipped again "
               f"in {resync_s:.2f} s, {resync_rows} rows written, {figures['resync_time_share']:.1%} of the full import")
+        print(f"reconcile sweep:     {sweep.orders_unchanged} unchanged and {sweep.skipped_total} skipped, "
+              f"{len(sweep.recovered)} recovered in {sweep_s:.2f} s, {sweep_rows} rows written, "
+              f"{figures['reconcile_time_share']:.1%} of the full import (target at most 25%)")
         print(f"peak RSS:            {figures['peak_rss_mb']} MB (importer process)")
         print(json.dumps(figures))
     finally:

@@ -90,8 +90,8 @@ def import_again(modeladmin, request, queryset):
 @admin.register(ImportRun)
 class ImportRunAdmin(admin.ModelAdmin):
     list_display = ["id", "store", "trigger", "state", "pages_done", "pages_total", "orders_seen", "orders_created",
-                    "orders_updated", "orders_unchanged", "skipped", "http_requests", "queued_at", "finished_at",
-                    "short_error"]
+                    "orders_updated", "orders_unchanged", "skipped", "recovered_count", "http_requests", "queued_at",
+                    "finished_at", "short_error"]
     list_filter = ["state", "trigger", "store__tenant", "store"]
     list_select_related = ["store"]
     search_fields = ["store__name", "error"]
@@ -106,6 +106,11 @@ class ImportRunAdmin(admin.ModelAdmin):
     @admin.display(description="error")
     def short_error(self, obj):
         return truncated(obj.error)
+
+    @admin.display(description="recovered")
+    def recovered_count(self, run) -> int:
+        """Orders a reconciliation sweep found that earlier runs had missed (their numbers: open the run)."""
+        return len(run.recovered or [])
 
 
 class AddToMappingForm(forms.Form):

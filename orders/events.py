@@ -29,6 +29,8 @@ TEMPLATES = {
     "status:store_stays": _("Updated from the store (store status “%(store_status)s”). "
                             "Status stays %(from)s: %(reason)s."),
     "notes": _("Notes edited."),
+    "recovered": _("Recovered by reconciliation: earlier imports had missed this order as the store last "
+                   "modified it (%(modified_at)s UTC)."),
     "shipment_created": _("Shipment %(shipment_id)s created: %(summary)s via %(carrier)s %(tracking_number)s."),
     "shipment_voided": _("Shipment %(shipment_id)s voided."),
     "shipment_voided:told": _("Shipment %(shipment_id)s voided. The store still shows it and its tracking number "

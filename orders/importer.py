@@ -49,7 +49,7 @@ from django.utils import timezone
 from stores import statuses
 from stores.connector.errors import StoreError
 from stores.connector.types import ExportItem, ExportOrder
-from stores.models import Store, Storefront, StoreSettings
+from stores.models import StatusMapping, Store, Storefront, StoreSettings
 
 from . import bulk
 from .events import event
@@ -109,7 +109,7 @@ ORDER_IMPORT_FIELDS = (
     "email", "phone", "bill_to", "ship_to", "ship_to_name", "shipping_method", "payment_method", "currency",
     "order_total", "tax_amount", "shipping_amount", "discount_total", "is_gift", "gift_message", "customer_notes",
     "internal_notes", "custom_field_1", "custom_field_2", "custom_field_3", "requested_warehouse", "source",
-    "total_weight", "weight_unit", "total_weight_from_lines", "content_hash", "updated_at",
+    "total_weight", "weight_unit", "total_weight_from_lines", "content_hash", "visible_hash", "updated_at",
 )
 LINE_FIELDS = (
     "position", "line_item_id", "sku", "name", "image_url", "unit_weight", "weight_unit", "quantity", "unit_price",
@@ -154,6 +154,10 @@ class ImportContext:
     products_written: dict[str, tuple] = field(default_factory=dict)
     _webhooks: tuple[float, set[str]] | None = None
     claim_renewed_at: dt.datetime | None = None
+    # A reconciliation sweep: orders modified up to this time should already be held; those the sweep
+    # imports (new to us, or held with an older LastModified) were missed by earlier runs.
+    recover_until: dt.datetime | None = None
+    recovered: list[str] = field(default_factory=list)  # their order numbers
 
     @classmethod
     def for_store(cls, store: Store, actor: str = "import") -> ImportContext:
@@ -306,13 +310,17 @@ def _storefront_ids(ctx: ImportContext, names: Iterable[str]) -> None:
     ctx.storefronts.update(Storefront.objects.filter(store=ctx.store, name__in=missing).values_list("name", "id"))
 
 
-def _skipped_rows(ctx: ImportContext, orders: list[ExportOrder], reason: str, now: dt.datetime) -> bulk.Rows:
-    """Orders skipped on purpose are kept with their digest: the next import recognises them unchanged
-    before converting them, and the operator sees what was left out and why."""
-    rows = [{"store_id": ctx.store.pk, "external_id": o.order_id, "number": o.order_number[:50], "reason": reason,
-             "store_status": o.order_status[:100], "modified_at": o.last_modified,
-             "content_hash": ctx.content_hash(o), "seen_at": now} for o in orders]
-    ctx.note_written(rows, reason)
+def _skipped_rows(ctx: ImportContext, skipped: dict[str, list[ExportOrder]], now: dt.datetime) -> bulk.Rows:
+    """Orders skipped on purpose ({reason: orders}) are kept with their digest: the next import recognises
+    them unchanged before converting them, the operator sees what was left out and why, and a mapping
+    change knows which orders to bring back (`orders.services.skipped_orders_remap`)."""
+    rows = []
+    for reason, orders in skipped.items():
+        part = [{"store_id": ctx.store.pk, "external_id": o.order_id, "number": o.order_number[:50],
+                 "reason": reason, "store_status": o.order_status[:100], "modified_at": o.last_modified,
+                 "content_hash": ctx.content_hash(o), "seen_at": now} for o in orders]
+        ctx.note_written(part, reason)
+        rows += part
     return bulk.Rows(SkippedOrder, rows, unique=("store", "external_id"),
                      update=("number", "reason", "store_status", "modified_at", "content_hash", "seen_at"))
 
@@ -369,13 +377,14 @@ def import_page(ctx: ImportContext, exports: list[ExportOrder]) -> PageResult:
         if prev is None or export.last_modified >= prev.last_modified:
             latest[export.order_id] = export
     candidates = ctx.held_rows(latest)
-    existing = {
-        row[0]: row[1:]
-        for row in Order.objects.filter(store=store, external_id__in=candidates).values_list(
-            "external_id", "id", "content_hash", "status", "shipping", "hold_reason", "needs_attention"
-        )
-    } if candidates else {}
+    rows = Order.objects.filter(store=store, external_id__in=candidates).values_list(
+        "external_id", "id", "content_hash", "status", "shipping", "hold_reason", "needs_attention", "visible_hash"
+    ) if candidates else ()
+    existing, seen_as = {}, {}
+    for row in rows:
+        existing[row[0]], seen_as[row[0]] = row[1:7], row[7]
     unmapped: list[ExportOrder] = []
+    unmapped_new: list[ExportOrder] = []
     no_ship_to: list[ExportOrder] = []
     to_write: list[tuple[ExportOrder, str, str, str | None]] = []
     decisions: dict[str, StatusDecision] = {}
@@ -390,6 +399,7 @@ def import_page(ctx: ImportContext, exports: list[ExportOrder]) -> PageResult:
             unmapped.append(export)
             if known is None:
                 result.skipped[SKIP_UNMAPPED] += 1
+                unmapped_new.append(export)
                 continue
         digest = ctx.content_hash(export)
         if known is not None and known[1] == digest:
@@ -402,21 +412,24 @@ def import_page(ctx: ImportContext, exports: list[ExportOrder]) -> PageResult:
         if decision.attention and known is not None and not known[5]:
             attention.append((known[0], decision.attention))
     _record_unmapped(ctx, unmapped)
-    skipped_rows = _skipped_rows(ctx, no_ship_to, SKIP_NO_SHIP_TO, now)
+    skipped_rows = _skipped_rows(ctx, {SKIP_NO_SHIP_TO: no_ship_to, SKIP_UNMAPPED: unmapped_new}, now)
     result.wrote = bool(unmapped or no_ship_to or to_write)
     if not to_write:
         bulk.write(skipped_rows)
         return result
 
     _storefront_ids(ctx, (e.source for e, *_ in to_write))
+    locations = _product_locations(ctx, to_write, now)
     unit = ctx.store_settings.default_weight_unit
     orders = []
+    order_lines: dict[str, list[dict]] = {}
+    invisible: set[str] = set()  # re-derived rows a user would see no difference in
     for export, digest, status, _previous in to_write:
         customer = export.customer
         ship_to = customer.ship_to
         weight, weight_unit, from_lines = _total_weight(export, unit)
         discount = -sum((i.unit_price * i.quantity for i in export.items if i.adjustment), Decimal(0))
-        orders.append({
+        order = {
             "tenant_id": store.tenant_id, "store_id": store.pk, "storefront_id": ctx.storefronts.get(export.source),
             "external_id": export.order_id, "number": export.order_number,
             "store_status": export.order_status[:100], "status": status, "order_date": export.order_date,
@@ -433,69 +446,31 @@ def import_page(ctx: ImportContext, exports: list[ExportOrder]) -> PageResult:
             "requested_warehouse": export.requested_warehouse[:100], "source": export.source[:50],
             "total_weight": weight, "weight_unit": weight_unit, "total_weight_from_lines": from_lines,
             "content_hash": digest, "imported_at": now, "updated_at": now
-        })
-    # One statement: the page's skipped orders, and its orders with their ids back.
-    ids = bulk.write(skipped_rows, bulk.Rows(Order, orders, unique=("store", "external_id"),
-                                             update=ORDER_IMPORT_FIELDS, key="external_id"))
+        }
+        lines = order_lines[export.order_id] = _line_rows(export, locations)
+        order["visible_hash"] = _visible_hash(export, order, lines)
+        # The status is compared with the row's own, which Outbound moves too (a shipment, a hold).
+        if seen_as.get(export.order_id) == order["visible_hash"] and existing[export.order_id][2] == status:
+            invisible.add(export.order_id)
+        orders.append(order)
+    recovered = _recovered(ctx, to_write)
+    # One statement: the page's skipped orders, the orders re-derived with nothing visible changed (their
+    # digest only: no history, no webhook, no "updated" count), and the others with their ids back.
+    ids = bulk.write(
+        skipped_rows,
+        bulk.Rows(Order, [o for o in orders if o["external_id"] in invisible], unique=("store", "external_id"),
+                  update=("content_hash",)),
+        bulk.Rows(Order, [o for o in orders if o["external_id"] not in invisible],
+                  unique=("store", "external_id"), update=ORDER_IMPORT_FIELDS, key="external_id"),
+    )
+    if invisible:
+        result.unchanged += len(invisible)
+        to_write = [w for w in to_write if w[0].order_id not in invisible]
     formerly_skipped = ctx.were_skipped(ids)
-    if formerly_skipped:  # skipped before (no ship-to then), imported now
+    if formerly_skipped:  # skipped before (no ship-to or an unmapped status then), imported now
         SkippedOrder.objects.filter(store=store, external_id__in=formerly_skipped).delete()
     ctx.note_written(orders)
 
-    # Products by SKU: the product-handling setting decides whose warehouse location wins. A run sees the
-    # same catalogue on every page, so products already written this run with the same values are skipped.
-    products: dict[str, dict] = {}
-    product_values: dict[str, tuple] = {}
-    locations: dict[str, str] = {}
-    for export, *_ in to_write:
-        for item in export.items:
-            if item.adjustment or not item.sku:
-                continue
-            sku = item.sku[:100]
-            values = (item.name[:200], item.weight, item.weight_units, item.image_url[:500], item.location[:100],
-                      product_kind(item))
-            written = ctx.products_written.get(sku)
-            if written is not None and written[0] == values:
-                locations[sku] = written[1]
-                continue
-            products[sku] = {
-                "store_id": store.pk, "sku": sku, "name": values[0], "weight": values[1], "weight_unit": values[2],
-                "image_url": values[3], "warehouse_location": values[4], "kind": values[5], "updated_at": now,
-            }
-            product_values[sku] = values
-    if products:
-        current = {
-            sku: (loc, set_here)
-            for sku, loc, set_here in Product.objects.filter(store=store, sku__in=list(products)).values_list(
-                "sku", "warehouse_location", "location_set_in_outbound"
-            )
-        }
-        overwrite = ctx.store_settings.store_location_overwrites
-        for sku, product in products.items():
-            loc, set_here = current.get(sku, ("", False))
-            if set_here and loc and (not overwrite or not product["warehouse_location"]):
-                product["warehouse_location"] = loc
-            locations[sku] = product["warehouse_location"]
-            ctx.products_written[sku] = (product_values[sku], product["warehouse_location"])
-        bulk.upsert(Product, list(products.values()), unique=("store", "sku"), update=PRODUCT_FIELDS)
-
-    lines = []
-    for export, *_ in to_write:
-        order_id = ids[export.order_id]
-        for position, item in enumerate(export.items):
-            kind = product_kind(item)
-            lines.append({
-                "order_id": order_id, "line_key": line_key(item, position), "position": position,
-                "line_item_id": item.line_item_id[:50], "sku": item.sku[:100], "name": item.name[:200],
-                "image_url": item.image_url[:500], "unit_weight": item.weight, "weight_unit": item.weight_units,
-                "quantity": item.quantity, "unit_price": item.unit_price, "upc": item.upc[:20],
-                "warehouse_location": locations.get(item.sku, item.location)[:100],
-                "options": [{"name": o.name, "value": o.value,
-                             "weight": str(o.weight) if o.weight is not None else None} for o in item.options],
-                "is_adjustment": item.adjustment,
-                "is_shippable": not item.adjustment and kind == ProductKind.PHYSICAL,
-                "product_kind": kind,
-            })
     # Lines the store no longer sends go, unless a shipment already shipped them. Only orders we held
     # before can have such lines; the delete is skipped (and not even built) on a page of new orders.
     updated_orders = [e for e, _d, _s, previous in to_write if previous is not None]
@@ -524,11 +499,17 @@ def import_page(ctx: ImportContext, exports: list[ExportOrder]) -> PageResult:
                 data.update(status_event_data(previous, decision))
             events.append({"order_id": order_id, "actor": ctx.actor, "created_at": now, "data": data,
                            **event("status" if previous != status else "updated", **params)})
+    for export in recovered:
+        modified = f"{export.last_modified:%Y-%m-%d %H:%M:%S}"
+        events.append({"order_id": ids[export.order_id], "actor": ctx.actor, "created_at": now,
+                       "data": {"modified_at": export.last_modified.isoformat()},
+                       **event("recovered", modified_at=modified)})
+    lines = [{"order_id": ids[e.order_id], **row} for e, *_ in to_write for row in order_lines[e.order_id]]
     # One statement: the page's lines and its orders' history.
     bulk.write(bulk.Rows(OrderLine, lines, unique=("order", "line_key"), update=LINE_FIELDS),
                bulk.Rows(OrderEvent, events))
     _flag_attention(ctx, attention)
-    _emit_webhooks(ctx, to_write, ids)
+    _emit_webhooks(ctx, to_write, ids, recovered)
     return result
 
 
@@ -547,12 +528,112 @@ def _flag_attention(ctx: ImportContext, flagged: list[tuple[int, str]]) -> None:
         webhook_emit_orders_attention(tenant_id=ctx.store.tenant_id, order_ids=[pk for pk, _ in flagged])
 
 
-def _emit_webhooks(ctx: ImportContext, written, ids) -> None:
+def _emit_webhooks(ctx: ImportContext, written, ids, recovered=()) -> None:
     from api.services import webhook_emit_orders
 
     webhook_emit_orders(tenant_id=ctx.store.tenant_id, wanted=ctx.webhook_events(),
                         created=[ids[e.order_id] for e, _d, _s, p in written if p is None],
-                        updated=[ids[e.order_id] for e, _d, _s, p in written if p is not None])
+                        updated=[ids[e.order_id] for e, _d, _s, p in written if p is not None],
+                        recovered=[ids[e.order_id] for e in recovered])
+
+
+def _product_locations(ctx: ImportContext, to_write, now: dt.datetime) -> dict[str, str]:
+    """Upsert the page's products; returns {sku: the product's warehouse location}, which fills the lines
+    the store sent without one (a line the store gave a location keeps it).
+
+    The product's location from the store is what the page's lines carry for its SKU, an empty location
+    never wiping one (neither another line's nor the product's); the product-handling setting decides
+    whether the store's location or one set in Outbound wins. A run sees the same catalogue on every page,
+    so products already written this run with the same values are skipped.
+    """
+    products: dict[str, dict] = {}
+    product_values: dict[str, tuple] = {}
+    locations: dict[str, str] = {}
+    for export, *_ in to_write:
+        for item in export.items:
+            if item.adjustment or not item.sku:
+                continue
+            sku = item.sku[:100]
+            values = (item.name[:200], item.weight, item.weight_units, item.image_url[:500], item.location[:100],
+                      product_kind(item))
+            if not values[4] and product_values.get(sku, values)[4]:
+                values = values[:4] + (product_values[sku][4],) + values[5:]
+            product_values[sku] = values
+    for sku, values in product_values.items():
+        written = ctx.products_written.get(sku)
+        if written is not None and (written[0] == values or (not values[4] and written[0][:4] == values[:4]
+                                                              and written[0][5:] == values[5:])):
+            locations[sku] = written[1]
+            continue
+        products[sku] = {
+            "store_id": ctx.store.pk, "sku": sku, "name": values[0], "weight": values[1], "weight_unit": values[2],
+            "image_url": values[3], "warehouse_location": values[4], "kind": values[5], "updated_at": now,
+        }
+    if products:
+        current = {
+            sku: (loc, set_here)
+            for sku, loc, set_here in Product.objects.filter(store=ctx.store, sku__in=list(products)).values_list(
+                "sku", "warehouse_location", "location_set_in_outbound"
+            )
+        }
+        overwrite = ctx.store_settings.store_location_overwrites
+        for sku, product in products.items():
+            loc, set_here = current.get(sku, ("", False))
+            if loc and (not product["warehouse_location"] or (set_here and not overwrite)):
+                product["warehouse_location"] = loc
+            locations[sku] = product["warehouse_location"]
+            ctx.products_written[sku] = (product_values[sku], product["warehouse_location"])
+        bulk.upsert(Product, list(products.values()), unique=("store", "sku"), update=PRODUCT_FIELDS)
+    return locations
+
+
+def _line_rows(export: ExportOrder, locations: dict[str, str]) -> list[dict]:
+    """One order's lines as written (without their order id)."""
+    rows = []
+    for position, item in enumerate(export.items):
+        kind = product_kind(item)
+        rows.append({
+            "line_key": line_key(item, position), "position": position,
+            "line_item_id": item.line_item_id[:50], "sku": item.sku[:100], "name": item.name[:200],
+            "image_url": item.image_url[:500], "unit_weight": item.weight, "weight_unit": item.weight_units,
+            "quantity": item.quantity, "unit_price": item.unit_price, "upc": item.upc[:20],
+            "warehouse_location": (item.location or locations.get(item.sku[:100], ""))[:100],
+            "options": [{"name": o.name, "value": o.value,
+                         "weight": str(o.weight) if o.weight is not None else None} for o in item.options],
+            "is_adjustment": item.adjustment,
+            "is_shippable": not item.adjustment and kind == ProductKind.PHYSICAL,
+            "product_kind": kind,
+        })
+    return rows
+
+
+def _visible_hash(export: ExportOrder, order: dict, lines: list[dict]) -> str:
+    """A digest of what a user sees of one order from the store, its status aside (the caller compares
+    that with the row's own, which Outbound moves too).
+
+    Everything written comes from the order's bytes, by the code of IMPORT_FORMAT, except what the
+    settings and Outbound's products add: the total weight (the default unit) and the locations of the
+    lines the store sent without one. Digesting those few values, rather than every value written, keeps
+    the cost per order at one short hash.
+    """
+    filled = [line["warehouse_location"] for item, line in zip(export.items, lines, strict=True) if not item.location]
+    raw = export.raw_digest or order_hash(export)
+    seen = f"{IMPORT_FORMAT}|{raw}|{order['total_weight']}|{order['weight_unit']}|{filled}"
+    return hashlib.sha1(seen.encode(), usedforsecurity=False).hexdigest()
+
+
+def _recovered(ctx: ImportContext, to_write) -> list[ExportOrder]:
+    """During a reconciliation sweep, the orders of this page that earlier runs missed: modified before
+    the time the imports had covered, and new to us or held with an older LastModified."""
+    if ctx.recover_until is None:
+        return []
+    found = []
+    for export, *_ in to_write:
+        held = ctx.held.get(export.order_id)
+        if export.last_modified <= ctx.recover_until and (held is None or held[1] < export.last_modified):
+            found.append(export)
+            ctx.recovered.append(export.order_number)
+    return found
 
 
 # --- a whole run ---------------------------------------------------------------------------------------
@@ -726,7 +807,8 @@ def _import_span(client, ctx, run, totals, start, end, *, tail_from: dt.datetime
     return span_start
 
 
-def import_window(*, run: ImportRun, store: Store, start: dt.datetime, end: dt.datetime, client=None) -> dt.datetime:
+def import_window(*, run: ImportRun, store: Store, start: dt.datetime, end: dt.datetime, client=None,
+                  recover_until: dt.datetime | None = None) -> dt.datetime:
     """Import [start, end] and whatever moved meanwhile; returns the new watermark.
 
     A long window holding many orders (a first import reaching back months) goes in spans of at most
@@ -738,6 +820,7 @@ def import_window(*, run: ImportRun, store: Store, start: dt.datetime, end: dt.d
     own_client = client is None
     client = client or client_for_store(store)
     ctx = ImportContext.for_store(store, actor=f"import run {run.pk}")
+    ctx.recover_until = recover_until
     ctx.load_held()
     totals = PageResult()
     try:
@@ -753,6 +836,7 @@ def import_window(*, run: ImportRun, store: Store, start: dt.datetime, end: dt.d
         return end  # pragma: no cover - the loop always returns on its final span
     finally:
         run.http_requests = client.requests_made
+        run.recovered = ctx.recovered
         if own_client:
             client.close()
 
@@ -772,7 +856,11 @@ def import_run_execute(*, run_id: int, client=None) -> ImportRun | None:
         run.error = "Skipped: another import of this store was already running."
         run.save(update_fields=["state", "finished_at", "error"])
         return run
+    lookup = _mapping_lookup(store)
     try:
+        if run.trigger == ImportTrigger.RECONCILE:
+            _reconcile(run, store, client)
+            return run
         end = timezone.now()
         if store.import_watermark:
             start = store.import_watermark - overlap()
@@ -796,7 +884,48 @@ def import_run_execute(*, run_id: int, client=None) -> ImportRun | None:
         _finish_ok(run, store, watermark)
     finally:
         _release_store(store, run)
+        _remap_if_mapping_changed(store, lookup)
     return run
+
+
+def _mapping_lookup(store: Store) -> dict[str, str] | None:
+    mapping = StatusMapping.objects.filter(store=store).first()
+    return mapping.lookup() if mapping is not None else None
+
+
+def _remap_if_mapping_changed(store: Store, lookup: dict[str, str] | None) -> None:
+    """A mapping edited while this run was going was not applied to the run's pages: the orders it
+    skipped for a status that is mapped now are brought in by a follow-up run."""
+    from .services import skipped_orders_remap
+
+    if lookup is not None and _mapping_lookup(store) not in (None, lookup):
+        skipped_orders_remap(store=store)
+
+
+def _reconcile(run: ImportRun, store: Store, client) -> None:
+    """The reconciliation sweep: walk the last `store.reconcile_days` days up to what the imports have
+    covered (the watermark) and import whatever the store serves that we lack or hold older. Unchanged
+    orders are recognised from their bytes as in any run; the watermark is left alone (the sweep checks
+    the past, the everyday runs go on from where they were)."""
+    now = timezone.now()
+    end = store.import_watermark
+    if end is not None:
+        start = min(now - dt.timedelta(days=store.reconcile_days), end)
+        run.window_start, run.window_end = start, end
+        run.save(update_fields=["window_start", "window_end"])
+        # An order the store stamps with the watermark's minute may have changed after the run that set it
+        # (LastModified travels at minute precision): only orders stamped a full minute before count as
+        # missed. Later ones are imported all the same.
+        import_window(run=run, store=store, start=start, end=end, client=client,
+                      recover_until=end - dt.timedelta(minutes=1))
+    run.state, run.finished_at = ImportState.SUCCEEDED, timezone.now()
+    if run.pages_total is None:
+        run.pages_total = run.pages_done
+    run.save()
+    if run.recovered:
+        log.warning("Reconciliation sweep (import run %s) of store %s: %s", run.pk, store.pk, run.recovered_message)
+    Store.objects.filter(pk=store.pk).update(last_reconcile_at=run.finished_at,
+                                             orders_recovered=F("orders_recovered") + len(run.recovered))
 
 
 def _finish_ok(run: ImportRun, store: Store, watermark: dt.datetime) -> None:
@@ -859,6 +988,22 @@ def import_tick(now: dt.datetime | None = None) -> list[int]:
     for store in Store.objects.filter(is_active=True, tenant__is_active=True).exclude(pk__in=active_store_ids):
         if store.import_due(now):
             queued.append(import_request(store=store, trigger=ImportTrigger.SCHEDULE).pk)
+    return queued
+
+
+def reconcile_tick(now: dt.datetime | None = None) -> list[int]:
+    """Every hour: queue a reconciliation sweep of each active store whose sweep is due and which has no
+    active run (a store busy importing is swept at a later tick)."""
+    now = now or timezone.now()
+    from .services import import_request
+
+    queued = []
+    active_store_ids = ImportRun.objects.filter(state__in=[ImportState.QUEUED, ImportState.RUNNING]).values("store_id")
+    stores = Store.objects.filter(is_active=True, tenant__is_active=True, reconcile_every_hours__gt=0,
+                                  import_watermark__isnull=False).exclude(pk__in=active_store_ids)
+    for store in stores:
+        if store.reconcile_due(now):
+            queued.append(import_request(store=store, trigger=ImportTrigger.RECONCILE).pk)
     return queued
 
 

@@ -263,6 +263,9 @@ class Order(models.Model):
     attention_reason = models.CharField(max_length=200, blank=True, default="")
     # What the last import wrote, so an unchanged order is skipped without touching its row.
     content_hash = models.CharField(max_length=40, blank=True, default="")
+    # A digest of what a user sees of the order (its fields and lines as written): a settings or mapping
+    # change that rewrites the row without changing it leaves no history and sends no webhook.
+    visible_hash = models.CharField(max_length=40, blank=True, default="")
     imported_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
 
@@ -379,6 +382,7 @@ class ImportTrigger(models.TextChoices):
     SCHEDULE = "schedule", "Schedule"
     MANUAL = "manual", "Manual"
     API = "api", "API"
+    RECONCILE = "reconcile", "Reconciliation sweep"
 
 
 class ImportState(models.TextChoices):
@@ -387,6 +391,9 @@ class ImportState(models.TextChoices):
     SUCCEEDED = "succeeded", "Succeeded"
     FAILED = "failed", "Failed"
     SKIPPED = "skipped", "Skipped"  # another import held the store: no failure, nothing to alert
+
+
+RECOVERED_NUMBERS_SHOWN = 20
 
 
 class ImportRunQuerySet(TenantQuerySet):
@@ -408,6 +415,8 @@ class ImportRun(models.Model):
     orders_updated = models.PositiveIntegerField(default=0)
     orders_unchanged = models.PositiveIntegerField(default=0)
     skipped = models.JSONField(default=dict, blank=True)  # {"no_ship_to": n, "unmapped_status": n}
+    # Reconciliation sweeps: the numbers of the orders it imported that earlier runs had missed.
+    recovered = models.JSONField(default=list, blank=True)
     http_requests = models.PositiveIntegerField(default=0)
     error = models.TextField(blank=True, default="")
     queued_at = models.DateTimeField(default=timezone.now)
@@ -428,6 +437,14 @@ class ImportRun(models.Model):
     @property
     def skipped_total(self) -> int:
         return sum(self.skipped.values()) if self.skipped else 0
+
+    @property
+    def recovered_message(self) -> str:
+        if not self.recovered:
+            return ""
+        return (f"Recovered {len(self.recovered)} order(s) missed by earlier runs: "
+                + ", ".join(self.recovered[:RECOVERED_NUMBERS_SHOWN])
+                + (" …" if len(self.recovered) > RECOVERED_NUMBERS_SHOWN else ""))
 
     @property
     def progress_percent(self) -> int:
@@ -483,8 +500,10 @@ class SkippedOrderQuerySet(TenantQuerySet):
 
 class SkippedOrder(models.Model):
     """A store order the import leaves out on purpose (it has no ship-to address: an e-product or a
-    local pickup), remembered so that each later import recognises it unchanged from its bytes alone
-    and the operator can see which orders were skipped and why. Its row goes when the order is imported."""
+    local pickup; or its store status is in no mapping list, until it is mapped), remembered so that each
+    later import recognises it unchanged from its bytes alone, a mapping change knows which orders to
+    bring back, and the operator can see which orders were skipped and why. Its row goes when the order
+    is imported."""
 
     store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="skipped_orders", db_index=False)
     external_id = models.CharField("store order ID", max_length=50)

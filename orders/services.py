@@ -9,6 +9,7 @@ from datetime import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Min
 from django.utils import timezone
 
 from stores.models import Store
@@ -22,6 +23,9 @@ from .models import (
     Order,
     OrderEvent,
     OrderStatus,
+    SkippedOrder,
+    SkipReason,
+    UnmappedStatus,
     status_event_data,
     status_event_params,
     status_transition,
@@ -125,13 +129,49 @@ def import_request(*, store: Store, trigger: str = ImportTrigger.MANUAL, user=No
 
 @transaction.atomic
 def unmapped_status_add_to_mapping(*, unmapped, outbound_status: str, user=None) -> ImportRun:
-    """Add an unmapped store status to one mapping list and re-import the window it was seen in."""
-    from .models import UnmappedStatus
-
+    """Add an unmapped store status to one mapping list and bring its orders in."""
     mapping = unmapped.store.status_mapping
     mapping.add_status(outbound_status, unmapped.status)
     mapping.save()
-    since = unmapped.earliest_modified
-    UnmappedStatus.objects.filter(pk=unmapped.pk).delete()
-    run = import_request(store=unmapped.store, trigger=ImportTrigger.MANUAL, user=user, since=since)
+    run = skipped_orders_remap(store=unmapped.store, user=user)
+    if run is None:  # no order of that status was held as skipped: re-read the window it was seen in
+        run = import_request(store=unmapped.store, trigger=ImportTrigger.MANUAL, user=user,
+                             since=unmapped.earliest_modified)
     return run
+
+
+@transaction.atomic
+def skipped_orders_remap(*, store: Store, user=None) -> ImportRun | None:
+    """After any change of a store's status mapping (portal form, API, admin, the unmapped "Add" action):
+    forget the unmapped statuses that are mapped now, and bring in the orders skipped for a status that
+    is mapped now, by re-reading the store from the earliest of them (the mapping is part of every
+    order's digest, so the run converts them again). Returns that run, or None when nothing is due."""
+    from stores import statuses
+    from stores.models import StatusMapping
+
+    mapping = StatusMapping.objects.filter(store=store).first()
+    if mapping is None:
+        return None
+    lookup = mapping.lookup()
+    since = None
+    mapped_now = []
+    for row in UnmappedStatus.objects.filter(store=store):
+        if statuses.map_status(lookup, row.status):
+            mapped_now.append(row.pk)
+            since = min(filter(None, [since, row.earliest_modified]), default=None)
+    skipped = (SkippedOrder.objects.filter(store=store, reason=SkipReason.UNMAPPED_STATUS)
+               .values("store_status").annotate(earliest=Min("modified_at")))
+    for row in skipped:
+        if statuses.map_status(lookup, row["store_status"]):
+            since = min(filter(None, [since, row["earliest"]]))
+    UnmappedStatus.objects.filter(pk__in=mapped_now).delete()
+    if since is None:
+        return None
+    return import_request(store=store, trigger=ImportTrigger.MANUAL, user=user, since=since)
+
+
+def reconcile_request(*, store: Store, user=None) -> ImportRun:
+    """Queue a reconciliation sweep of one store (portal, API, admin; the schedule uses reconcile_tick).
+
+    Like any import request, a store with a run already queued or running gets that run back."""
+    return import_request(store=store, trigger=ImportTrigger.RECONCILE, user=user)

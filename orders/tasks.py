@@ -22,3 +22,11 @@ def import_tick_task() -> str:
 
     queued = import_tick()
     return f"queued {len(queued)} store import(s)"
+
+
+def reconcile_tick_task() -> str:
+    """Scheduled every hour by `setup_schedules`: the reconciliation sweeps that are due."""
+    from .importer import reconcile_tick
+
+    queued = reconcile_tick()
+    return f"queued {len(queued)} reconciliation sweep(s)"

@@ -68,12 +68,18 @@ class ImportSinceForm(forms.Form):
 class StoreConnectionForm(WriteOnlyPasswordForm):
     class Meta:
         model = Store
-        fields = ["name", "url", "endpoint_path", "username", "password", "import_interval_minutes", "is_active"]
+        fields = ["name", "url", "endpoint_path", "username", "password", "import_interval_minutes", "is_active",
+                  "reconcile_every_hours", "reconcile_days"]
         labels = {"name": _("Store name"), "url": _("Store URL"), "endpoint_path": _("XML endpoint path"),
                   "username": _("Username"), "import_interval_minutes": _("Import every (minutes)"),
-                  "is_active": _("Import on schedule")}
+                  "is_active": _("Import on schedule"),
+                  "reconcile_every_hours": _("Reconciliation sweep every (hours)"),
+                  "reconcile_days": _("Reconciliation sweep covers (days)")}
         help_texts = {"url": _("The store's address, e.g. https://shop.example.com"),
-                      "endpoint_path": _("Path of the ShipStation add-on's XML page on the store.")}
+                      "endpoint_path": _("Path of the ShipStation add-on's XML page on the store."),
+                      "reconcile_every_hours": _("Compares the store with Outbound and imports any order earlier "
+                                                 "imports missed. 0: only when you ask."),
+                      "reconcile_days": _("How many days back each sweep compares.")}
 
 
 class BrandingForm(forms.ModelForm):

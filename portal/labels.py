@@ -28,6 +28,7 @@ STATE_LABELS = {
     "owner": _("Owner"), "admin": _("Admin"), "member": _("Member"), "viewer": _("Viewer"),
     # import triggers
     "schedule": _("Schedule"), "manual": _("Manual"), "api": _("API"),
+    "reconcile": _("Reconciliation sweep"),
 }
 
 

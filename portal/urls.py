@@ -12,6 +12,7 @@ portal_patterns = [
     path("stores/connect/mapping/", stores.connect_mapping, name="connect_mapping"),
     path("stores/<int:pk>/", stores.store_settings, name="store_settings"),
     path("stores/<int:pk>/import/", stores.store_import_now, name="store_import_now"),
+    path("stores/<int:pk>/reconcile/", stores.store_reconcile, name="store_reconcile"),
     path("stores/<int:pk>/unmapped/<int:unmapped_pk>/add/", stores.unmapped_add, name="unmapped_add"),
     path("stores/<int:pk>/email-preview/", stores.email_preview, name="email_preview"),
     path("stores/<int:pk>/imports/<int:run_pk>/progress", stores.import_progress, name="import_progress"),

@@ -50,7 +50,9 @@ Money and weights are strings with two decimals, exactly as exported.
 
 Knobs: `SandboxStore(orders=500, seed=1, page_size=100, now=None, frozen_clock=False,
 username="shipstation-admin", password=None)`; `run_sandbox(host, port, faults={...}, verbose, **store)`;
-`mutate(change, add, order_ids)`, `advance(seconds)`, `set_faults(sequence, rate, kinds, actions,
+`mutate(change, add, order_ids)`, `hide_orders(order_ids, requests=1)` (leave orders out of the next
+export requests, as a store that loses them from a walk; `hidden` in the truth), `advance(seconds)`,
+`set_faults(sequence, rate, kinds, actions,
 retry_after, down)` (see `sandbox.faults`), `reset_faults()`, `set_page_size(n)`, `truth()`; and the
 same through `POST /_sandbox/control` and `GET /_sandbox/truth`.
 """

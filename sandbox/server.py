@@ -391,6 +391,9 @@ class SandboxServer:
     def reset_faults(self) -> None:
         self.store.reset_faults()
 
+    def hide_orders(self, order_ids: list[int | str], requests: int = 1) -> dict[str, int]:
+        return self.store.hide_orders(order_ids, requests)
+
     def set_page_size(self, page_size: int) -> None:
         self.store.set_page_size(page_size)
 

@@ -101,6 +101,7 @@ class SandboxStore:
         self._shipments = 0
         self.shipnotify_log = {"received": 0, "recorded": 0, "duplicates_ignored": 0, "rejected": 0}
         self.faults = FaultPlan(rng=random.Random(f"{seed}:faults"))
+        self._hidden: dict[str, int] = {}  # order id -> export requests it is still hidden from (hide_orders)
         for index in range(orders):
             _, _, last_modified = order_head(random.Random(f"{seed}:order:{index}"), index, self.started)
             self._base_lm.append(last_modified)
@@ -194,12 +195,36 @@ class SandboxStore:
         with self._lock:
             lo = bisect.bisect_left(self._index, (start,))
             hi = bisect.bisect_left(self._index, (end + 60,))
+            index = self._index
+            if self._hidden:
+                index = [key for key in index[lo:hi] if str(key[1]) not in self._hidden]
+                lo, hi = 0, len(index)
+                self._spend_hidden()
             total = max(0, hi - lo)
             pages = math.ceil(total / self._page_size)
             first = lo + (page - 1) * self._page_size
-            keys = self._index[first : min(hi, first + self._page_size)] if page >= 1 else []
+            keys = index[first : min(hi, first + self._page_size)] if page >= 1 else []
             fragments = [self._fragment(order_id - order_id_for(0)) for _, order_id in keys]
         return orders_document(pages, fragments), total, pages
+
+    def hide_orders(self, order_ids: Iterable[int | str], requests: int = 1) -> dict[str, int]:
+        """Leave these orders out of the next `requests` export requests (pages and counts alike), as a
+        store that loses them from a walk would (0 shows them again); returns {order id: requests left}
+        of every hidden order."""
+        if requests < 0:
+            raise ValueError("requests must be >= 0")
+        with self._lock:
+            for order_id in order_ids:
+                self._hidden[str(order_id)] = int(requests)
+                if not requests:
+                    del self._hidden[str(order_id)]
+            return dict(self._hidden)
+
+    def _spend_hidden(self) -> None:
+        for order_id in list(self._hidden):
+            self._hidden[order_id] -= 1
+            if self._hidden[order_id] <= 0:
+                del self._hidden[order_id]
 
     # --- shipnotify -----------------------------------------------------------------------------
 
@@ -353,7 +378,7 @@ class SandboxStore:
         with self._lock:
             return self.faults.pick(action), self.faults.retry_after
 
-    CONTROL_KEYS = ("reset_faults", "faults", "page_size", "advance", "mutate")
+    CONTROL_KEYS = ("reset_faults", "faults", "page_size", "advance", "mutate", "hide")
 
     def control(self, payload: dict[str, Any]) -> dict[str, Any]:
         """The JSON control operations, applied in the order of CONTROL_KEYS."""
@@ -373,6 +398,8 @@ class SandboxStore:
             result["now"] = self.advance(float(payload["advance"]))
         if "mutate" in payload:
             result["mutate"] = self.mutate(**payload["mutate"])
+        if "hide" in payload:
+            result["hide"] = self.hide_orders(**payload["hide"])
         return result
 
     def count(self, *keys: str) -> None:
@@ -405,6 +432,7 @@ class SandboxStore:
                 "shipnotify_log": dict(self.shipnotify_log),
                 "faults": self.faults.describe(),
                 "requests": self.request_counts(),
+                "hidden": dict(self._hidden),
             }
             if include_orders:
                 orders = []

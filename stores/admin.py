@@ -65,6 +65,7 @@ class StoreAdmin(admin.ModelAdmin):
         "last_import_at",
         "last_import_ok",
         "needs_attention",
+        "orders_recovered",
     ]
     list_filter = ["platform", "is_active", "needs_attention", "last_import_ok", "tenant"]
     list_select_related = ["tenant"]
@@ -77,6 +78,8 @@ class StoreAdmin(admin.ModelAdmin):
         "consecutive_failures",
         "needs_attention",
         "import_running_since",
+        "last_reconcile_at",
+        "orders_recovered",
     ]
     fieldsets = [
         (None, {"fields": ["tenant", "name", "platform", "is_active"]}),
@@ -96,9 +99,11 @@ class StoreAdmin(admin.ModelAdmin):
                 ]
             },
         ),
+        ("Reconciliation sweep", {"fields": ["reconcile_every_hours", "reconcile_days", "last_reconcile_at",
+                                             "orders_recovered"]}),
     ]
     inlines = [StorefrontInline, StatusMappingInline, StoreSettingsInline]
-    actions = ["import_now"]
+    actions = ["import_now", "reconcile_now"]
 
     @admin.action(description="Import now")
     def import_now(self, request, queryset):
@@ -108,8 +113,21 @@ class StoreAdmin(admin.ModelAdmin):
             run = import_request(store=store, trigger="manual", user=request.user)
             messages.success(request, f"{store.name}: import run {run.pk} {run.get_state_display().lower()}.")
 
+    @admin.action(description="Reconcile now (compare the last days with the store, import what was missed)")
+    def reconcile_now(self, request, queryset):
+        from orders.services import reconcile_request
+
+        for store in queryset:
+            run = reconcile_request(store=store, user=request.user)
+            what = "reconciliation sweep" if run.trigger == "reconcile" else "import (already under way; sweep later)"
+            messages.success(request, f"{store.name}: {what} run {run.pk} {run.get_state_display().lower()}.")
+
     def save_related(self, request, form, formsets, change):
+        from orders.services import skipped_orders_remap
+
         super().save_related(request, form, formsets, change)
         # A store added through the admin gets its mapping and settings like one made by store_create.
         StatusMapping.objects.get_or_create(store=form.instance)
         StoreSettings.objects.get_or_create(store=form.instance, defaults={"company_name": form.instance.name})
+        if change:  # a mapping edited here brings in the orders skipped for a status mapped now
+            skipped_orders_remap(store=form.instance, user=request.user)

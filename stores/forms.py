@@ -23,6 +23,21 @@ class WriteOnlyPasswordForm(forms.ModelForm):
         help_text=_("Write-only: we never show it. Leave blank to keep the current password."),
     )
 
+    # Settings a form may leave out (a form or script that predates them): the store keeps its value.
+    KEPT_WHEN_LEFT_OUT = ("reconcile_every_hours", "reconcile_days")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in self.KEPT_WHEN_LEFT_OUT:
+            if name in self.fields:
+                self.fields[name].required = False
+
+    def _post_clean(self):
+        for name in self.KEPT_WHEN_LEFT_OUT:
+            if name in self.fields and self.cleaned_data.get(name) is None:
+                self.cleaned_data[name] = getattr(self.instance, name)
+        super()._post_clean()
+
     def save(self, commit: bool = True) -> Store:
         store = super().save(commit=False)
         if self.cleaned_data.get("password"):
@@ -46,6 +61,8 @@ class StoreAdminForm(WriteOnlyPasswordForm):
             "password",
             "is_active",
             "import_interval_minutes",
+            "reconcile_every_hours",
+            "reconcile_days",
         ]
 
     def clean(self):

@@ -111,6 +111,17 @@ class Store(models.Model):
     import_interval_minutes = models.PositiveIntegerField(
         default=15, validators=[MinValueValidator(1), MaxValueValidator(24 * 60)]
     )
+    # The reconciliation sweep: every so many hours (0: never on schedule), compare the last so many days
+    # of the store with what Outbound holds, and import whatever earlier runs missed.
+    reconcile_every_hours = models.PositiveIntegerField(
+        default=24, validators=[MaxValueValidator(24 * 30)],
+        help_text="How often the reconciliation sweep runs on schedule (0: only when asked).")
+    reconcile_days = models.PositiveIntegerField(
+        default=30, validators=[MinValueValidator(1), MaxValueValidator(365)],
+        help_text="How many days back the reconciliation sweep compares.")
+    last_reconcile_at = models.DateTimeField(null=True, blank=True)
+    orders_recovered = models.PositiveIntegerField(
+        "orders recovered", default=0, help_text="Orders the reconciliation sweep found missing, all time.")
     # Import bookkeeping (the import engine owns these).
     import_watermark = models.DateTimeField(null=True, blank=True)
     last_import_at = models.DateTimeField(null=True, blank=True)
@@ -166,6 +177,15 @@ class Store(models.Model):
         if self.last_import_at is None:
             return True
         return (now - self.last_import_at).total_seconds() >= self.import_interval_minutes * 60
+
+    def reconcile_due(self, now=None) -> bool:
+        """A sweep is due every `reconcile_every_hours` once an import has finished (it checks what the
+        imports covered, so before the first one there is nothing to check)."""
+        if not self.reconcile_every_hours or self.import_watermark is None:
+            return False
+        now = now or timezone.now()
+        since = self.last_reconcile_at or self.created_at
+        return (now - since).total_seconds() >= self.reconcile_every_hours * 3600
 
 
 class StorefrontQuerySet(TenantQuerySet):

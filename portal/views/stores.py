@@ -20,9 +20,9 @@ from django.utils.translation import ngettext
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 
-from orders.models import ImportRun, ImportState, UnmappedStatus
+from orders.models import ImportRun, ImportState, ImportTrigger, UnmappedStatus
 from orders.selectors import import_run_list, unmapped_status_list
-from orders.services import import_request
+from orders.services import import_request, reconcile_request, skipped_orders_remap, unmapped_status_add_to_mapping
 from stores import crypto
 from stores.connector import ConnectionOutcome, StoreClient
 from stores.forms import StatusMappingForm
@@ -234,6 +234,8 @@ def store_settings(request, pk):
             if check is None:
                 form.save()
                 messages.success(request, _("Saved."))
+                if section == "mapping" and skipped_orders_remap(store=store, user=request.user) is not None:
+                    messages.success(request, _("Orders skipped for a status that is mapped now are being imported."))
                 return redirect(reverse("portal:store_settings", args=[store.pk]) + f"#{section}")
             extra = check
         else:
@@ -269,6 +271,19 @@ def store_import_now(request, pk):
 
 @portal_view("manage_stores")
 @require_POST
+def store_reconcile(request, pk):
+    """The reconciliation sweep, now: compare the store's last days with what Outbound holds."""
+    store = get_store_for_user(request, pk)
+    run = reconcile_request(store=store, user=request.user)
+    if run.trigger != ImportTrigger.RECONCILE:
+        messages.info(request, _("An import of this store is already under way; sweep again when it has finished."))
+    else:
+        messages.success(request, _("Reconciliation sweep started."))
+    return redirect(reverse("portal:store_settings", args=[store.pk]) + f"?run={run.pk}#imports")
+
+
+@portal_view("manage_stores")
+@require_POST
 def unmapped_add(request, pk, unmapped_pk):
     store = get_store_for_user(request, pk)
     try:
@@ -279,15 +294,13 @@ def unmapped_add(request, pk, unmapped_pk):
     if not form.is_valid():
         messages.error(request, _("Choose an Outbound status."))
         return redirect(reverse("portal:store_settings", args=[store.pk]) + "#mapping")
-    mapping, _created = StatusMapping.objects.get_or_create(store=store)
+    StatusMapping.objects.get_or_create(store=store)
     try:
-        mapping.add_status(form.cleaned_data["outbound_status"], unmapped.status)
+        run = unmapped_status_add_to_mapping(unmapped=unmapped, outbound_status=form.cleaned_data["outbound_status"],
+                                             user=request.user)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         return redirect(reverse("portal:store_settings", args=[store.pk]) + "#mapping")
-    mapping.save()
-    unmapped.delete()
-    run = import_request(store=store, trigger="manual", user=request.user, since=unmapped.earliest_modified)
     messages.success(request, _("“%(status)s” is now mapped; its orders are being imported.")
                      % {"status": unmapped.status})
     return redirect(reverse("portal:store_settings", args=[store.pk]) + f"?run={run.pk}#imports")

@@ -44,6 +44,31 @@ def test_refresh_returns_the_import_run(api_a, store_a, monkeypatch):
     assert run.store == store_a and run.trigger == "api"
 
 
+def test_reconcile_queues_a_sweep_and_returns_its_run(api_a, store_a, monkeypatch):
+    monkeypatch.setattr("orders.tasks.enqueue_import", lambda run_id: None)
+    response = api_a.post(f"/api/v1/stores/{store_a.pk}/reconcile/")
+    assert response.status_code == 202
+    body = response.json()
+    assert body["trigger"] == "reconcile" and body["recovered"] == []
+    run = ImportRun.objects.get(pk=body["id"])
+    assert run.store == store_a and run.trigger == "reconcile"
+    # A second call while it is queued gets the same run back.
+    assert api_a.post(f"/api/v1/stores/{store_a.pk}/reconcile/").json()["id"] == run.pk
+
+
+def test_reconcile_settings_are_editable_and_checked(api_a, store_a):
+    url = f"/api/v1/stores/{store_a.pk}/"
+    body = api_a.get(url).json()
+    assert (body["reconcile_every_hours"], body["reconcile_days"], body["orders_recovered"]) == (24, 30, 0)
+    assert api_a.patch(url, {"reconcile_every_hours": 6, "reconcile_days": 7}, format="json").status_code == 200
+    store_a.refresh_from_db()
+    assert (store_a.reconcile_every_hours, store_a.reconcile_days) == (6, 7)
+    assert api_a.patch(url, {"reconcile_days": 0}, format="json").status_code == 400
+    assert api_a.patch(url, {"orders_recovered": 5}, format="json").status_code == 200
+    store_a.refresh_from_db()
+    assert (store_a.reconcile_days, store_a.orders_recovered) == (7, 0)
+
+
 def test_test_connection_reports_the_outcome(api_a, tenant_a, sandbox):
     from tests.factories import make_store
 
@@ -72,7 +97,7 @@ def test_status_mapping_refuses_a_status_in_two_lists(api_a, store_a):
 
 @pytest.mark.parametrize("method,suffix", [
     ("get", ""), ("patch", ""), ("put", ""), ("post", "deactivate/"), ("post", "test-connection/"),
-    ("post", "refresh/"), ("get", "status-mapping/"), ("patch", "status-mapping/"),
+    ("post", "refresh/"), ("get", "status-mapping/"), ("patch", "status-mapping/"), ("post", "reconcile/"),
 ])
 def test_outsider_gets_404(api_b, store_a, method, suffix):
     response = getattr(api_b, method)(f"/api/v1/stores/{store_a.pk}/{suffix}", {}, format="json")
@@ -81,7 +106,7 @@ def test_outsider_gets_404(api_b, store_a, method, suffix):
 
 @pytest.mark.parametrize("method,suffix", [
     ("patch", ""), ("post", "deactivate/"), ("post", "test-connection/"), ("post", "refresh/"),
-    ("patch", "status-mapping/"),
+    ("patch", "status-mapping/"), ("post", "reconcile/"),
 ])
 def test_read_only_key_cannot_write(api_a_read, store_a, method, suffix):
     response = getattr(api_a_read, method)(f"/api/v1/stores/{store_a.pk}/{suffix}", {"name": "x"}, format="json")

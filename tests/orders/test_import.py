@@ -176,9 +176,14 @@ def test_skipped_orders_are_listed_recognised_again_and_imported_once_they_can_s
 
     store, _server, _run, truth, _orders = imported
     without = {t["OrderID"] for t in truth["orders"] if t["Customer"]["ShipTo"] is None}
-    listed = SkippedOrder.objects.filter(store=store)
+    listed = SkippedOrder.objects.filter(store=store, reason="no_ship_to")
     assert {s.external_id for s in listed} == without
     assert {s.get_reason_display() for s in listed} == {"no ship-to address"}
+    # Orders with an unmapped status are kept too, with their own reason.
+    gift_wrap = {t["OrderID"] for t in truth["orders"]
+                 if t["OrderStatus"] == "Gift Wrap Queue" and t["Customer"]["ShipTo"] is not None}
+    unmapped = SkippedOrder.objects.filter(store=store, reason="unmapped_status")
+    assert gift_wrap and {s.external_id for s in unmapped} == gift_wrap
 
     store.import_watermark = None
     store.save()

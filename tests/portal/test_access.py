@@ -27,6 +27,7 @@ OBJECT_GETS = [
 OBJECT_POSTS = [
     ("portal:store_settings", ["store"], {"section": "notifications", "notifications-send_delivery_notice": ""}),
     ("portal:store_import_now", ["store"], {}),
+    ("portal:store_reconcile", ["store"], {}),
     ("portal:unmapped_add", ["store", "unmapped"], {"outbound_status": "on_hold"}),
     ("portal:order_ship", ["order"], {"carrier": "UPS", "service": "Ground", "tracking_number": "1Z",
                                       "ship_date": "2026-01-01"}),
@@ -81,6 +82,7 @@ def test_viewer_writes_changed_nothing(bob_client, objects, order_a, tenant_a):
     assert order_a.shipments.count() == 1
     assert Membership.objects.for_tenant(tenant_a).count() == 2
     assert order_a.store.settings.send_delivery_notice is True
+    assert not order_a.store.import_runs.filter(trigger="reconcile").exists()
 
 
 @pytest.mark.parametrize("name", ["portal:dashboard", "portal:order_list", "portal:store_list"])

@@ -92,9 +92,24 @@ def test_connection_blank_password_keeps_the_old_one(alice_client, store_a):
     assert store_a.name == "Renamed" and store_a.get_password() == "s3cret-store-pass"
 
 
+def test_connection_form_sets_the_reconciliation_sweep(alice_client, store_a):
+    url = reverse("portal:store_settings", args=[store_a.pk])
+    data = {"section": "connection", "connection-name": store_a.name, "connection-url": store_a.url,
+            "connection-endpoint_path": store_a.endpoint_path, "connection-username": store_a.username,
+            "connection-import_interval_minutes": 15, "connection-is_active": "on",
+            "connection-reconcile_every_hours": 12, "connection-reconcile_days": 7}
+    alice_client.post(url, data)
+    store_a.refresh_from_db()
+    assert (store_a.reconcile_every_hours, store_a.reconcile_days) == (12, 7)
+    response = alice_client.post(url, {**data, "connection-reconcile_days": 0})
+    assert "reconcile_days" in response.context["forms"]["connection"].errors
+    store_a.refresh_from_db()
+    assert store_a.reconcile_days == 7
+
+
 def test_unmapped_status_one_click_add_maps_and_reimports(alice_client, store_a, unmapped_a, monkeypatch):
     calls = []
-    monkeypatch.setattr("portal.views.stores.import_request",
+    monkeypatch.setattr("orders.services.import_request",
                         lambda **kw: calls.append(kw) or ImportRun.objects.create(store=store_a))
     alice_client.post(reverse("portal:unmapped_add", args=[store_a.pk, unmapped_a.pk]),
                       {"outbound_status": "awaiting_shipment"})
@@ -108,6 +123,29 @@ def test_import_now_queues_a_run(alice_client, store_a, monkeypatch):
                         lambda **kw: ImportRun.objects.create(store=store_a, trigger=kw["trigger"]))
     response = alice_client.post(reverse("portal:store_import_now", args=[store_a.pk]))
     assert response.status_code == 302 and ImportRun.objects.filter(store=store_a, trigger="manual").exists()
+
+
+def test_reconcile_now_queues_a_sweep(alice_client, store_a, monkeypatch):
+    monkeypatch.setattr("orders.tasks.enqueue_import", lambda run_id: None)
+    page = alice_client.get(reverse("portal:store_settings", args=[store_a.pk])).content.decode()
+    assert reverse("portal:store_reconcile", args=[store_a.pk]) in page and "Reconcile now" in page
+    response = alice_client.post(reverse("portal:store_reconcile", args=[store_a.pk]), follow=True)
+    run = ImportRun.objects.get(store=store_a, trigger="reconcile")
+    assert run.requested_by is not None and "Reconciliation sweep started." in response.content.decode()
+
+
+def test_reconcile_now_while_an_import_runs_says_so(alice_client, store_a, monkeypatch):
+    monkeypatch.setattr("orders.tasks.enqueue_import", lambda run_id: None)
+    ImportRun.objects.create(store=store_a, trigger="schedule", state="running")
+    response = alice_client.post(reverse("portal:store_reconcile", args=[store_a.pk]), follow=True)
+    assert "already under way" in response.content.decode()
+    assert not ImportRun.objects.filter(store=store_a, trigger="reconcile").exists()
+
+
+def test_recovered_orders_show_in_the_import_history(alice_client, store_a):
+    ImportRun.objects.create(store=store_a, trigger="reconcile", state="succeeded", recovered=["AC-1", "AC-2"])
+    page = alice_client.get(reverse("portal:store_settings", args=[store_a.pk])).content.decode()
+    assert "Recovered 2 orders missed by earlier runs: AC-1, AC-2" in page
 
 
 def test_progress_endpoint_reports_the_run(alice_client, store_a, run_a):

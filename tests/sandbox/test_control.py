@@ -4,7 +4,7 @@ import threading
 
 import requests
 
-from .conftest import export, orders_of
+from .conftest import export, export_all, orders_of
 
 
 def _control(server, payload):
@@ -63,3 +63,27 @@ def test_a_stopped_store_refuses_connections(sandbox_factory):
     except requests.ConnectionError:
         return
     raise AssertionError("a stopped sandbox still answered")
+
+
+def test_hide_leaves_orders_out_of_the_next_export_requests(frozen):
+    """The knob that lets a test lose an order from a walk (the reconciliation sweep's test needs it)."""
+    ids = [o.findtext("OrderID") for o in export_all(frozen)]
+    hidden = ids[3]
+    assert frozen.hide_orders([hidden], requests=2) == {hidden: 2}
+    assert frozen.truth(include_orders=False)["hidden"] == {hidden: 2}
+    first = [o.findtext("OrderID") for o in orders_of(export(frozen))[1]]
+    assert first == ids[:3] + ids[4:11]  # the later orders move up a place, as on a store that lost it
+    assert hidden not in [o.findtext("OrderID") for o in orders_of(export(frozen))[1]]
+    assert hidden in [o.findtext("OrderID") for o in orders_of(export(frozen))[1]]  # two requests spent
+    assert frozen.truth(include_orders=False)["hidden"] == {}
+
+
+def test_control_hides_orders(frozen):
+    ids = [o.findtext("OrderID") for o in export_all(frozen)]
+    response = _control(frozen, {"hide": {"order_ids": ids[:2], "requests": 1}})
+    assert response.status_code == 200 and response.json()["hide"] == {ids[0]: 1, ids[1]: 1}
+    assert [o.findtext("OrderID") for o in orders_of(export(frozen))[1]] == ids[2:12]
+    _control(frozen, {"hide": {"order_ids": ids[:2], "requests": 5}})
+    assert _control(frozen, {"hide": {"order_ids": ids[:2], "requests": 0}}).json()["hide"] == {}  # shown again
+    assert [o.findtext("OrderID") for o in orders_of(export(frozen))[1]] == ids[:10]
+    assert _control(frozen, {"hide": {"order_ids": ids[:1], "requests": -1}}).status_code == 400

@@ -7,12 +7,13 @@ SCHEDULES = [
     # name, function, minutes
     ("outbound-import-tick", "orders.tasks.import_tick_task", 1),
     ("outbound-outbox-relay", "shipments.tasks.outbox_relay_due", 1),
+    ("outbound-reconcile-tick", "orders.tasks.reconcile_tick_task", 60),
     ("outbound-idempotency-prune", "api.services.idempotency_records_prune", 60),
 ]
 
 
 class Command(BaseCommand):
-    help = "Create or update the periodic schedules (import tick, outbox relay)."
+    help = "Create or update the periodic schedules (import tick, reconciliation sweeps, outbox relay)."
 
     def handle(self, *args, **opts):
         for name, func, minutes in SCHEDULES:

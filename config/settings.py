@@ -1,12 +1,17 @@
 """Outbound settings, read from the environment (django-environ).
 
 Defaults run the zero-setup demo (SQLite, django-q2's ORM broker, console e-mail). Values that are
-wrong fail loudly at start-up rather than falling back to something unsafe.
+wrong fail loudly at start-up rather than falling back to something unsafe (booleans are read with
+config.env.env_bool, which refuses a word it does not know). Every setting the code reads is declared
+here, with its only default, and listed in the README's configuration table.
 """
 
+from email.utils import parseaddr
 from pathlib import Path
 
 import environ
+
+from config.env import env_bool
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -16,7 +21,7 @@ env = environ.Env()
 if (BASE_DIR / ".env").exists():
     env.read_env(str(BASE_DIR / ".env"))
 
-DEBUG = env.bool("DEBUG", default=False)
+DEBUG = env_bool("DEBUG", default=False)
 SECRET_KEY = env.str("SECRET_KEY", default="" if not DEBUG else "insecure-demo-key-do-not-use-in-production")
 if not SECRET_KEY:
     raise environ.ImproperlyConfigured("SECRET_KEY must be set (or DEBUG=True for a local demo).")
@@ -123,6 +128,8 @@ LOGOUT_REDIRECT_URL = "login"
 EMAIL_CONFIG = env.email("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Outbound <no-reply@outbound.localhost>")
+if "@" not in parseaddr(DEFAULT_FROM_EMAIL)[1]:  # buyer e-mails use its address with the store's name
+    raise environ.ImproperlyConfigured(f"DEFAULT_FROM_EMAIL={DEFAULT_FROM_EMAIL!r} holds no e-mail address.")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # --- Store credentials ----------------------------------------------------------------------------
@@ -132,9 +139,9 @@ CREDENTIAL_KEYS = env.list("CREDENTIAL_KEYS", default=[])
 
 # Store URLs are user input the server fetches: private and loopback hosts are refused unless the
 # operator allows them (the demo and the tests do, for the sandbox store on 127.0.0.1).
-ALLOW_PRIVATE_STORE_HOSTS = env.bool("ALLOW_PRIVATE_STORE_HOSTS", default=False)
+ALLOW_PRIVATE_STORE_HOSTS = env_bool("ALLOW_PRIVATE_STORE_HOSTS", default=False)
 # Plain-http store URLs are refused in production unless the operator allows them.
-ALLOW_HTTP_STORE_URLS = env.bool("ALLOW_HTTP_STORE_URLS", default=DEBUG)
+ALLOW_HTTP_STORE_URLS = env_bool("ALLOW_HTTP_STORE_URLS", default=DEBUG)
 
 # --- django-q2 ------------------------------------------------------------------------------------
 # `retry` must exceed `timeout` or a long task is handed to a second worker while the first still
@@ -151,7 +158,7 @@ Q_CLUSTER = {
     "save_limit": 1000,
     "poll": env.float("Q_POLL", default=0.2),
     "label": "Task queue",
-    "sync": env.bool("Q_SYNC", default=False),
+    "sync": env_bool("Q_SYNC", default=False),
 }
 if REDIS_URL:
     Q_CLUSTER["redis"] = REDIS_URL
@@ -165,6 +172,15 @@ IMPORT_FIRST_DAYS = env.int("IMPORT_FIRST_DAYS", default=30)  # first import, wh
 # A first import holding more orders than this goes in spans, the watermark saved after each (about a
 # third of Q_TIMEOUT at ~1,000 orders/s, so each span finishes well inside one task's time).
 IMPORT_SPAN_MAX_ORDERS = env.int("IMPORT_SPAN_MAX_ORDERS", default=300_000)
+
+# --- Outbox (shipment notices to the store) --------------------------------------------------------
+# A failed send is retried after OUTBOX_BASE_DELAY_SECONDS·2^(attempt-1) (±25 % jitter, at most
+# OUTBOX_MAX_DELAY_SECONDS): 10 attempts span about a day. A relay's claim on a row lasts
+# OUTBOX_LEASE_SECONDS, after which a relay that died mid-send is presumed dead and the row sent again.
+OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=10)
+OUTBOX_LEASE_SECONDS = env.int("OUTBOX_LEASE_SECONDS", default=300)
+OUTBOX_BASE_DELAY_SECONDS = env.int("OUTBOX_BASE_DELAY_SECONDS", default=170)
+OUTBOX_MAX_DELAY_SECONDS = env.int("OUTBOX_MAX_DELAY_SECONDS", default=12 * 3600)
 
 # --- REST framework ------------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -205,13 +221,13 @@ else:
 
 # --- Security: on by default when DEBUG is off ----------------------------------------------------
 _secure = not DEBUG
-SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=_secure)
-SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=_secure)
-CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=_secure)
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=_secure)
+SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", default=_secure)
+CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", default=_secure)
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31_536_000 if _secure else 0)
-SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=_secure)
-SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=_secure)
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env.bool("BEHIND_TLS_PROXY", default=False) else None
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=_secure)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=_secure)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_TLS_PROXY", default=False) else None
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"

@@ -10,7 +10,7 @@ from django.conf import global_settings
 from django.core.exceptions import ImproperlyConfigured
 
 import config.settings
-from config.env import env_bool
+from config.env import env_bool, env_float, env_int
 
 ROOT = Path(__file__).resolve().parents[2]
 TRUE_WORDS = ["true", "True", "TRUE", "1", "yes", "Yes", "YES", "on", "On", "ON", " true "]
@@ -42,12 +42,30 @@ def test_unknown_word_is_an_error_naming_the_variable(monkeypatch, word):
         env_bool("OUTBOUND_TEST_FLAG", default=False)
 
 
+def test_numbers_are_read_strictly(monkeypatch):
+    monkeypatch.setenv("OUTBOUND_TEST_NUMBER", " 300_000 ")
+    assert env_int("OUTBOUND_TEST_NUMBER", default=1) == 300_000
+    monkeypatch.setenv("OUTBOUND_TEST_NUMBER", "0.25")
+    assert env_float("OUTBOUND_TEST_NUMBER", default=1.0) == 0.25
+    monkeypatch.delenv("OUTBOUND_TEST_NUMBER")
+    assert env_int("OUTBOUND_TEST_NUMBER", default=7) == 7
+    assert env_float("OUTBOUND_TEST_NUMBER", default=0.5) == 0.5
+
+
+@pytest.mark.parametrize(("read", "word"), [(env_int, "15m"), (env_int, "0.5"), (env_int, ""),
+                                            (env_float, "0.5h"), (env_float, "x")])
+def test_unreadable_number_is_an_error_naming_the_variable(monkeypatch, read, word):
+    monkeypatch.setenv("OUTBOUND_TEST_NUMBER", word)
+    with pytest.raises(ImproperlyConfigured, match=r"OUTBOUND_TEST_NUMBER=.* is not a (whole )?number"):
+        read("OUTBOUND_TEST_NUMBER", default=1)
+
+
 def settings_source() -> str:
     return (ROOT / "config" / "settings.py").read_text()
 
 
 def variables_read_by_settings() -> set[str]:
-    return set(re.findall(r"\benv(?:\.\w+|_bool)\(\s*\"([A-Z][A-Z0-9_]*)\"", settings_source()))
+    return set(re.findall(r"\benv(?:\.\w+|_bool|_int|_float)\(\s*\"([A-Z][A-Z0-9_]*)\"", settings_source()))
 
 
 def readme_configuration_table() -> str:
@@ -56,9 +74,9 @@ def readme_configuration_table() -> str:
     return "\n".join(line for line in section.splitlines() if line.startswith("| `"))
 
 
-def test_settings_read_booleans_only_strictly():
-    assert "env.bool(" not in settings_source()
-    assert "env.bool(" not in (ROOT / "config" / "settings_test.py").read_text()
+def test_settings_read_booleans_and_numbers_only_strictly():
+    for source in (settings_source(), (ROOT / "config" / "settings_test.py").read_text()):
+        assert re.findall(r"\benv\.(?:bool|int|float)\(", source) == []
 
 
 def test_every_environment_variable_is_in_the_readme_table():

@@ -3,6 +3,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from cryptography.fernet import Fernet
 
 from stores.checks import check_credential_keys, check_q_cluster
@@ -103,8 +104,18 @@ def test_check_deploy_refuses_missing_credential_keys():
     assert "outbound.E004" in result.stderr
 
 
-def test_misspelt_boolean_stops_start_up_naming_the_variable():
-    result = run_manage("check", DJANGO_SETTINGS_MODULE="config.settings_test", SESSION_COOKIE_SECURE="ture")
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("SESSION_COOKIE_SECURE", "ture", "SESSION_COOKIE_SECURE='ture' is not a boolean"),
+        ("DEFAULT_FROM_EMAIL", "Outbound", "DEFAULT_FROM_EMAIL='Outbound' holds no e-mail address"),
+        ("Q_TIMEOUT", "15m", "Q_TIMEOUT='15m' is not a whole number"),
+        ("LOG_LEVEL", "verbose", "LOG_LEVEL='VERBOSE' is not one of"),
+        ("API_RATE_LIMIT", "lots", "API_RATE_LIMIT='lots' is not a rate"),
+    ],
+)
+def test_bad_value_stops_start_up_naming_the_variable(name, value, message):
+    result = run_manage("check", DJANGO_SETTINGS_MODULE="config.settings_test", **{name: value})
     assert result.returncode != 0
     assert "ImproperlyConfigured" in result.stderr
-    assert "SESSION_COOKIE_SECURE='ture' is not a boolean" in result.stderr
+    assert message in result.stderr

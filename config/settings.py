@@ -1,12 +1,18 @@
 """Outbound settings, read from the environment (django-environ).
 
 Defaults run the zero-setup demo (SQLite, django-q2's ORM broker, console e-mail). Values that are
-wrong fail loudly at start-up rather than falling back to something unsafe.
+wrong fail loudly at start-up, naming the variable, rather than falling back to something unsafe
+(booleans and numbers are read with the helpers in config.env). Every setting the code reads is
+declared here, with its only default, and listed in the README's configuration table.
 """
 
+import re
+from email.utils import parseaddr
 from pathlib import Path
 
 import environ
+
+from config.env import env_bool, env_float, env_int
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -16,7 +22,7 @@ env = environ.Env()
 if (BASE_DIR / ".env").exists():
     env.read_env(str(BASE_DIR / ".env"))
 
-DEBUG = env.bool("DEBUG", default=False)
+DEBUG = env_bool("DEBUG", default=False)
 SECRET_KEY = env.str("SECRET_KEY", default="" if not DEBUG else "insecure-demo-key-do-not-use-in-production")
 if not SECRET_KEY:
     raise environ.ImproperlyConfigured("SECRET_KEY must be set (or DEBUG=True for a local demo).")
@@ -60,12 +66,12 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
-AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
-AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.25)
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = env_float("AXES_COOLOFF_HOURS", default=0.25)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 # Off: no "AXES: BEGIN …" banner from every process (four at demo start) and shorter lockout log lines.
-AXES_VERBOSE = env.bool("AXES_VERBOSE", default=False)
+AXES_VERBOSE = env_bool("AXES_VERBOSE", default=False)
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 
 ROOT_URLCONF = "config.urls"
@@ -125,6 +131,8 @@ LOGOUT_REDIRECT_URL = "login"
 EMAIL_CONFIG = env.email("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Outbound <no-reply@outbound.localhost>")
+if "@" not in parseaddr(DEFAULT_FROM_EMAIL)[1]:  # buyer e-mails use its address with the store's name
+    raise environ.ImproperlyConfigured(f"DEFAULT_FROM_EMAIL={DEFAULT_FROM_EMAIL!r} holds no e-mail address.")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # --- Store credentials ----------------------------------------------------------------------------
@@ -134,9 +142,9 @@ CREDENTIAL_KEYS = env.list("CREDENTIAL_KEYS", default=[])
 
 # Store URLs are user input the server fetches: private and loopback hosts are refused unless the
 # operator allows them (the demo and the tests do, for the sandbox store on 127.0.0.1).
-ALLOW_PRIVATE_STORE_HOSTS = env.bool("ALLOW_PRIVATE_STORE_HOSTS", default=False)
+ALLOW_PRIVATE_STORE_HOSTS = env_bool("ALLOW_PRIVATE_STORE_HOSTS", default=False)
 # Plain-http store URLs are refused in production unless the operator allows them.
-ALLOW_HTTP_STORE_URLS = env.bool("ALLOW_HTTP_STORE_URLS", default=DEBUG)
+ALLOW_HTTP_STORE_URLS = env_bool("ALLOW_HTTP_STORE_URLS", default=DEBUG)
 
 # --- django-q2 ------------------------------------------------------------------------------------
 # `retry` must exceed `timeout` or a long task is handed to a second worker while the first still
@@ -144,16 +152,16 @@ ALLOW_HTTP_STORE_URLS = env.bool("ALLOW_HTTP_STORE_URLS", default=DEBUG)
 REDIS_URL = env.str("REDIS_URL", default="")
 Q_CLUSTER = {
     "name": env.str("Q_CLUSTER_NAME", default="outbound"),
-    "workers": env.int("Q_WORKERS", default=2),
-    "timeout": env.int("Q_TIMEOUT", default=900),
-    "retry": env.int("Q_RETRY", default=1200),
-    "max_attempts": env.int("Q_MAX_ATTEMPTS", default=3),
+    "workers": env_int("Q_WORKERS", default=2),
+    "timeout": env_int("Q_TIMEOUT", default=900),
+    "retry": env_int("Q_RETRY", default=1200),
+    "max_attempts": env_int("Q_MAX_ATTEMPTS", default=3),
     "ack_failures": True,
     "catch_up": False,
     "save_limit": 1000,
-    "poll": env.float("Q_POLL", default=0.2),
+    "poll": env_float("Q_POLL", default=0.2),
     "label": "Task queue",
-    "sync": env.bool("Q_SYNC", default=False),
+    "sync": env_bool("Q_SYNC", default=False),
 }
 if REDIS_URL:
     Q_CLUSTER["redis"] = REDIS_URL
@@ -161,14 +169,26 @@ else:
     Q_CLUSTER["orm"] = "default"
 
 # --- Imports -------------------------------------------------------------------------------------
-IMPORT_OVERLAP_SECONDS = env.int("IMPORT_OVERLAP_SECONDS", default=600)  # each window re-reads 10 minutes
-IMPORT_LEASE_SECONDS = env.int("IMPORT_LEASE_SECONDS", default=300)  # a run silent this long is presumed dead
-IMPORT_FIRST_DAYS = env.int("IMPORT_FIRST_DAYS", default=30)  # first import, when the user picks no date
+IMPORT_OVERLAP_SECONDS = env_int("IMPORT_OVERLAP_SECONDS", default=600)  # each window re-reads 10 minutes
+IMPORT_LEASE_SECONDS = env_int("IMPORT_LEASE_SECONDS", default=300)  # a run silent this long is presumed dead
+IMPORT_FIRST_DAYS = env_int("IMPORT_FIRST_DAYS", default=30)  # first import, when the user picks no date
 # A first import holding more orders than this goes in spans, the watermark saved after each (about a
 # third of Q_TIMEOUT at ~1,000 orders/s, so each span finishes well inside one task's time).
-IMPORT_SPAN_MAX_ORDERS = env.int("IMPORT_SPAN_MAX_ORDERS", default=300_000)
+IMPORT_SPAN_MAX_ORDERS = env_int("IMPORT_SPAN_MAX_ORDERS", default=300_000)
+
+# --- Outbox (shipment notices to the store) --------------------------------------------------------
+# A failed send is retried after OUTBOX_BASE_DELAY_SECONDS·2^(attempt-1) (±25 % jitter, at most
+# OUTBOX_MAX_DELAY_SECONDS): 10 attempts span about a day. A relay's claim on a row lasts
+# OUTBOX_LEASE_SECONDS, after which a relay that died mid-send is presumed dead and the row sent again.
+OUTBOX_MAX_ATTEMPTS = env_int("OUTBOX_MAX_ATTEMPTS", default=10)
+OUTBOX_LEASE_SECONDS = env_int("OUTBOX_LEASE_SECONDS", default=300)
+OUTBOX_BASE_DELAY_SECONDS = env_int("OUTBOX_BASE_DELAY_SECONDS", default=170)
+OUTBOX_MAX_DELAY_SECONDS = env_int("OUTBOX_MAX_DELAY_SECONDS", default=12 * 3600)
 
 # --- REST framework ------------------------------------------------------------------------------
+API_RATE_LIMIT = env.str("API_RATE_LIMIT", default="1200/min")  # per API key: N/s, N/min, N/hour or N/day
+if not re.fullmatch(r"\d+/[smhd][a-z]*", API_RATE_LIMIT):
+    raise environ.ImproperlyConfigured(f"API_RATE_LIMIT={API_RATE_LIMIT!r} is not a rate such as 1200/min.")
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "api.schema.AutoSchema",
     "DEFAULT_AUTHENTICATION_CLASSES": ["api.auth.ApiKeyAuthentication", "api.auth.TenantSessionAuthentication"],
@@ -180,7 +200,7 @@ REST_FRAMEWORK = {
         "rest_framework.filters.OrderingFilter",
     ],
     "DEFAULT_THROTTLE_CLASSES": ["api.plumbing.ApiKeyRateThrottle"],
-    "DEFAULT_THROTTLE_RATES": {"api_key": env.str("API_RATE_LIMIT", default="1200/min")},
+    "DEFAULT_THROTTLE_RATES": {"api_key": API_RATE_LIMIT},
     "EXCEPTION_HANDLER": "api.base.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
@@ -207,23 +227,26 @@ else:
 
 # --- Security: on by default when DEBUG is off ----------------------------------------------------
 _secure = not DEBUG
-SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=_secure)
-SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=_secure)
-CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=_secure)
-SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31_536_000 if _secure else 0)
-SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=_secure)
-SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=_secure)
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env.bool("BEHIND_TLS_PROXY", default=False) else None
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=_secure)
+SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", default=_secure)
+CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", default=_secure)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", default=31_536_000 if _secure else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=_secure)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=_secure)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_TLS_PROXY", default=False) else None
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
+LOG_LEVEL = env.str("LOG_LEVEL", default="INFO").upper()
+if LOG_LEVEL not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+    raise environ.ImproperlyConfigured(f"LOG_LEVEL={LOG_LEVEL!r} is not one of DEBUG, INFO, WARNING, ERROR, CRITICAL.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }

@@ -6,6 +6,8 @@ DATABASE_URL.
 
 import os
 
+from config.env import env_bool
+
 os.environ.setdefault("DEBUG", "False")
 os.environ.setdefault("SECRET_KEY", "test-secret-key-" + "x" * 40)
 os.environ.setdefault("ALLOWED_HOSTS", "testserver,127.0.0.1,localhost")
@@ -25,4 +27,4 @@ os.environ.setdefault("EMAIL_URL", "memorymail://")
 from .settings import *  # noqa: E402,F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-Q_CLUSTER = {**Q_CLUSTER, "sync": os.environ.get("Q_SYNC", "True") == "True"}  # noqa: F405
+Q_CLUSTER = {**Q_CLUSTER, "sync": env_bool("Q_SYNC", default=True)}  # noqa: F405  (tasks run inline unless Q_SYNC is off)

@@ -82,20 +82,16 @@ SKIP_UNMAPPED = SkipReason.UNMAPPED_STATUS.value
 SKIP_REASONS = dict(SkipReason.choices)
 
 
-def _setting(name: str, default):
-    return getattr(settings, name, default)
-
-
 def overlap() -> dt.timedelta:
-    return dt.timedelta(seconds=_setting("IMPORT_OVERLAP_SECONDS", 600))
+    return dt.timedelta(seconds=settings.IMPORT_OVERLAP_SECONDS)
 
 
 def lease() -> dt.timedelta:
-    return dt.timedelta(seconds=_setting("IMPORT_LEASE_SECONDS", 300))
+    return dt.timedelta(seconds=settings.IMPORT_LEASE_SECONDS)
 
 
 def first_import_default() -> dt.timedelta:
-    return dt.timedelta(days=_setting("IMPORT_FIRST_DAYS", 30))
+    return dt.timedelta(days=settings.IMPORT_FIRST_DAYS)
 
 
 IMPORT_FORMAT = 2  # bump when import_page writes orders differently, so every order is rewritten once
@@ -759,7 +755,7 @@ def plan_spans(client, start: dt.datetime, end: dt.datetime) -> list[tuple[dt.da
         return [(start, end)]
     probe = client.export_page(start, end, 1, skip=lambda digests: set(digests))  # size only: convert nothing
     total = probe.pages * max(probe.size, 1)
-    count = max(1, math.ceil(total / _setting("IMPORT_SPAN_MAX_ORDERS", 200_000)))
+    count = max(1, math.ceil(total / settings.IMPORT_SPAN_MAX_ORDERS))
     step = (end - start) / count
     return [(start + step * i, end if i == count - 1 else start + step * (i + 1)) for i in range(count)]
 

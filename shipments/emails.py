@@ -131,7 +131,7 @@ def email_send(message: OutboxMessage) -> tuple[int, str]:
         return ALREADY_SENT, f"already sent to {to}"
     branding = store_settings_for(order)
     subject, text, html = render_shipment_email(shipment=shipment, kind=kind)
-    from_address = parseaddr(settings.DEFAULT_FROM_EMAIL)[1] or "no-reply@outbound.localhost"
+    from_address = parseaddr(settings.DEFAULT_FROM_EMAIL)[1]  # checked at start-up (config/settings.py)
     email = EmailMultiAlternatives(
         subject=subject,
         body=text,

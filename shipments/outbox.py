@@ -122,17 +122,17 @@ def _fire(message: OutboxMessage) -> None:
 # --- settings -----------------------------------------------------------------------------------
 
 def _max_attempts() -> int:
-    return int(getattr(settings, "OUTBOX_MAX_ATTEMPTS", 10))
+    return settings.OUTBOX_MAX_ATTEMPTS
 
 
 def _lease() -> timedelta:
-    return timedelta(seconds=float(getattr(settings, "OUTBOX_LEASE_SECONDS", 300)))
+    return timedelta(seconds=settings.OUTBOX_LEASE_SECONDS)
 
 
 def retry_delay(attempt: int) -> timedelta:
     """Back-off after the `attempt`-th failed attempt: base·2^(attempt-1), ±25 % jitter, capped."""
-    base = float(getattr(settings, "OUTBOX_BASE_DELAY_SECONDS", 170))
-    cap = float(getattr(settings, "OUTBOX_MAX_DELAY_SECONDS", 12 * 3600))
+    base = settings.OUTBOX_BASE_DELAY_SECONDS
+    cap = settings.OUTBOX_MAX_DELAY_SECONDS
     delay = min(cap, base * 2 ** max(0, attempt - 1))
     # Jitter spreads a burst of failures (a store that was down for everyone) over time.
     return timedelta(seconds=delay * random.uniform(0.75, 1.25))

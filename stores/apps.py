@@ -6,4 +6,4 @@ class StoresConfig(AppConfig):
     verbose_name = "Tenants and stores"
 
     def ready(self) -> None:
-        from . import checks  # noqa: F401  (registers the django-q2 safety check)
+        from . import checks  # noqa: F401  (registers the system checks)

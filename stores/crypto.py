@@ -17,13 +17,18 @@ class CredentialError(Exception):
     """A stored secret cannot be decrypted with any configured key."""
 
 
+def credential_keys() -> list[str]:
+    """The configured keys, newest first, blanks dropped."""
+    return [k.strip() for k in settings.CREDENTIAL_KEYS if k.strip()]
+
+
 def _fernet() -> MultiFernet:
     return MultiFernet(_fernets())
 
 
 def _fernets() -> list[Fernet]:
     """One Fernet per configured key, newest first."""
-    keys = [k.strip() for k in settings.CREDENTIAL_KEYS if k.strip()]
+    keys = credential_keys()
     if not keys:
         raise ImproperlyConfigured(
             "CREDENTIAL_KEYS is empty: set it to one or more Fernet keys (newest first) to store "

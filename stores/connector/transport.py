@@ -52,12 +52,16 @@ _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 
 
 def store_setting(name: str, default: bool) -> bool:
-    """Read a Django setting lazily; the connector also works where Django is not configured."""
+    """Read a Django setting (declared in config/settings.py) lazily; the connector also works where
+    Django is not installed or configured, and then `default` applies."""
     try:
         from django.conf import settings
-
-        return bool(getattr(settings, name, default))
-    except Exception:  # ImproperlyConfigured, or Django not installed
+        from django.core.exceptions import ImproperlyConfigured
+    except ImportError:
+        return default
+    try:
+        return bool(getattr(settings, name))
+    except ImproperlyConfigured:  # no settings module: the connector used outside Django
         return default
 
 

@@ -339,7 +339,8 @@ def test_an_order_shipped_in_outbound_is_not_updated_by_a_settings_change(sandbo
     store = connect(tenant_a, server)
     assert import_store_now(store=store, since=SINCE()).state == "succeeded"
     order = Order.objects.filter(store=store, status="awaiting_shipment").first()
-    Order.objects.filter(pk=order.pk).update(status="shipped", shipped_in_outbound=True, shipping="full")  # as a shipment does
+    # as a shipment does:
+    Order.objects.filter(pk=order.pk).update(status="shipped", shipped_in_outbound=True, shipping="full")
     mapping = store.status_mapping
     mapping.on_hold += ", Some Status Nobody Uses"  # a mapping edit: every order is converted again
     mapping.save()

@@ -3,7 +3,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-from stores.checks import check_q_cluster
+import pytest
+from cryptography.fernet import Fernet
+
+from stores.checks import check_credential_keys, check_q_cluster
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -29,6 +32,27 @@ def test_unlimited_max_attempts_fails(settings):
 def test_sane_configuration_passes(settings):
     settings.Q_CLUSTER = {"timeout": 60, "retry": 90, "max_attempts": 3}
     assert check_q_cluster() == []
+
+
+def test_missing_credential_keys_fail_the_deploy_check(settings):
+    settings.CREDENTIAL_KEYS = []
+    assert ids(check_credential_keys()) == {"outbound.E004"}
+    settings.CREDENTIAL_KEYS = [" ", ""]  # what CREDENTIAL_KEYS=", " reads as
+    assert ids(check_credential_keys()) == {"outbound.E004"}
+
+
+def test_malformed_credential_key_fails_the_deploy_check_without_showing_it(settings):
+    bad = "not-a-fernet-key-but-a-secret-all-the-same"
+    settings.CREDENTIAL_KEYS = [Fernet.generate_key().decode(), bad, "c2hvcnQ="]
+    errors = check_credential_keys()
+    assert [e.id for e in errors] == ["outbound.E005", "outbound.E005"]
+    assert "key 2 of 3" in errors[0].msg and "key 3 of 3" in errors[1].msg
+    assert all(bad not in e.msg and bad not in (e.hint or "") for e in errors)
+
+
+def test_valid_credential_keys_pass_the_deploy_check(settings):
+    settings.CREDENTIAL_KEYS = [Fernet.generate_key().decode(), Fernet.generate_key().decode()]
+    assert check_credential_keys() == []
 
 
 # Variables the test settings put in the environment; a deploy check must see the defaults instead.
@@ -64,3 +88,34 @@ def test_check_deploy_is_clean_with_debug_off():
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_check_deploy_refuses_missing_credential_keys():
+    result = run_manage(
+        "check",
+        "--deploy",
+        DJANGO_SETTINGS_MODULE="config.settings",
+        DEBUG="False",
+        SECRET_KEY="k7#Qm2!vX9zR4pL8wN1sT6yB3cF5hJ0dG2aE7uI9oP4kM8nV1x",
+        ALLOWED_HOSTS="outbound.example.com",
+        CREDENTIAL_KEYS="",
+    )
+    assert result.returncode != 0
+    assert "outbound.E004" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("SESSION_COOKIE_SECURE", "ture", "SESSION_COOKIE_SECURE='ture' is not a boolean"),
+        ("DEFAULT_FROM_EMAIL", "Outbound", "DEFAULT_FROM_EMAIL='Outbound' holds no e-mail address"),
+        ("Q_TIMEOUT", "15m", "Q_TIMEOUT='15m' is not a whole number"),
+        ("LOG_LEVEL", "verbose", "LOG_LEVEL='VERBOSE' is not one of"),
+        ("API_RATE_LIMIT", "lots", "API_RATE_LIMIT='lots' is not a rate"),
+    ],
+)
+def test_bad_value_stops_start_up_naming_the_variable(name, value, message):
+    result = run_manage("check", DJANGO_SETTINGS_MODULE="config.settings_test", **{name: value})
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert message in result.stderr

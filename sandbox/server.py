@@ -3,7 +3,8 @@
     /                          storefront home page (HTML), so a wrong endpoint path yields HTML
     /store/shipstation.aspx    ShipStation Custom Store v1 (Basic auth or SS-UserName/SS-Password)
     /_sandbox/truth            GET, JSON, no auth (`?orders=0` leaves the orders out)
-    /_sandbox/control          POST, JSON, no auth: mutate / advance / faults / page_size / reset_faults
+    /_sandbox/control          POST, JSON, no auth: mutate / advance / faults / page_size / behaviour /
+                               reset_faults
 
 Paths are matched case-insensitively, as IIS does. Faults (see `sandbox.faults`) apply only to the XML
 endpoint and are decided before authentication, as a proxy or rate limiter in front of the site would.
@@ -393,6 +394,9 @@ class SandboxServer:
 
     def set_page_size(self, page_size: int) -> None:
         self.store.set_page_size(page_size)
+
+    def set_behaviour(self, **kwargs: str) -> dict[str, str]:
+        return self.store.set_behaviour(**kwargs)
 
     def truth(self, include_orders: bool = True) -> dict[str, Any]:
         return self.store.truth(include_orders=include_orders)

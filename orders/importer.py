@@ -613,22 +613,31 @@ def _relaxed_commits():
             log.warning("Could not reset synchronous_commit after an import walk", exc_info=True)
 
 
-def _walk(client, ctx, run, totals, start, end, seen: dict[str, dt.datetime]) -> str:
-    """Import every page of one window; returns the store's sort direction as observed ('asc'/'desc'/'?')."""
+def _walk(client, ctx, run, totals, start, end, seen: dict[str, dt.datetime],
+          digests: dict[str, str] | None = None, recent_from: dt.datetime | None = None) -> str:
+    """Import every page of one window; returns the store's sort direction as observed ('asc'/'desc'/'?').
+
+    `seen` gets each order's LastModified as first served; `digests`, for the orders modified since
+    `recent_from`, the digest of what was served (see _moved).
+    """
     direction = "?"
     with _relaxed_commits():
-        return _walk_pages(client, ctx, run, totals, start, end, seen, direction)
+        return _walk_pages(client, ctx, run, totals, start, end, seen, direction, digests, recent_from)
 
 
-def _walk_pages(client, ctx, run, totals, start, end, seen, direction) -> str:
+def _walk_pages(client, ctx, run, totals, start, end, seen, direction, digests, recent_from) -> str:
     for page in client.export_pages(start, end, skip=ctx.unchanged_ids):
         if direction == "?" and len(page.orders) > 1:
             first, last = page.orders[0].last_modified, page.orders[-1].last_modified
             direction = "asc" if first < last else "desc" if first > last else "?"
         for export in page.orders:
             seen.setdefault(export.order_id, export.last_modified)
+            if digests is not None and export.last_modified >= recent_from:
+                digests.setdefault(export.order_id, ctx.content_hash(export))
         for order_id in page.unchanged:
-            seen.setdefault(order_id, ctx.unchanged_modified.pop(order_id, end))
+            modified = seen.setdefault(order_id, ctx.unchanged_modified.pop(order_id, end))
+            if digests is not None and modified >= recent_from:
+                digests.setdefault(order_id, ctx.held[order_id][0])
         # One transaction per page: the page's rows, the claim and the run's progress commit together. A
         # page with nothing to write (every order unchanged or skipped) costs no query at all, and the
         # claim is then renewed only now and then: re-reading an unchanged window costs the store's time.
@@ -658,17 +667,39 @@ def plan_spans(client, start: dt.datetime, end: dt.datetime) -> list[tuple[dt.da
     return [(start + step * i, end if i == count - 1 else start + step * (i + 1)) for i in range(count)]
 
 
+def _moved(seen: dict[str, dt.datetime], digests: dict[str, str], later: dict[str, dt.datetime],
+           later_digests: dict[str, str]) -> list[dt.datetime]:
+    """When the orders served again in `later` were first seen, for those that changed in between.
+
+    A newer LastModified says so; but the protocol's dates are minutes, so an order changed twice within
+    one minute looks the same: for orders modified since the run began, what was served tells instead.
+    """
+    moved = []
+    for order_id, modified in later.items():
+        first = seen.get(order_id)
+        if first is None:
+            continue
+        if modified > first or (modified == first and order_id in digests
+                                and later_digests.get(order_id, digests[order_id]) != digests[order_id]):
+            moved.append(first)
+    return moved
+
+
 def _import_span(client, ctx, run, totals, start, end, *, tail_from: dt.datetime, final: bool) -> dt.datetime:
     """Import [start, end]; returns how far the watermark may go (end, or further for the final span).
 
     Tail check (reference §5.5): an order served on an early page and modified while we paged drops out
     of the window and shifts later pages, hiding one order per page boundary. The orders that moved show
     up in [tail_from, now] (tail_from = the run's end); the part of the span they could hide is walked
-    again, up to three rounds.
+    again, up to three rounds. Every window's end reaches the next minute when sent (window_end_sent), so
+    the tail check sees every order modified since the walk began, also on a store that compares
+    LastModified with its seconds; the watermark is the time the tail check began, never the rounded end.
     """
     seen: dict[str, dt.datetime] = {}
+    digests: dict[str, str] = {}
+    recent_from = tail_from.replace(second=0, microsecond=0)
     walk_started = timezone.now()
-    direction = _walk(client, ctx, run, totals, start, end, seen)
+    direction = _walk(client, ctx, run, totals, start, end, seen, digests, recent_from)
     if not final:
         if not seen:
             return end  # nothing served, nothing can have moved
@@ -679,9 +710,11 @@ def _import_span(client, ctx, run, totals, start, end, *, tail_from: dt.datetime
     for _round in range(3):
         tail_end = timezone.now()
         tail_seen: dict[str, dt.datetime] = {}
-        _walk(client, ctx, run, totals, tail_from, tail_end, tail_seen)
-        moved = [seen[i] for i, modified in tail_seen.items() if i in seen and modified > seen[i]]
+        tail_digests: dict[str, str] = {}
+        _walk(client, ctx, run, totals, tail_from, tail_end, tail_seen, tail_digests, recent_from)
+        moved = _moved(seen, digests, tail_seen, tail_digests)
         seen.update(tail_seen)
+        digests.update(tail_digests)
         if not moved:
             return tail_end if final else end
         if direction == "asc":
@@ -692,8 +725,10 @@ def _import_span(client, ctx, run, totals, start, end, *, tail_from: dt.datetime
             rewalk = (span_start, span_end)
         rewalk_start = rewalk[0].replace(second=0, microsecond=0)
         rewalk_seen: dict[str, dt.datetime] = {}
-        _walk(client, ctx, run, totals, rewalk_start, rewalk[1], rewalk_seen)
+        rewalk_digests: dict[str, str] = {}
+        _walk(client, ctx, run, totals, rewalk_start, rewalk[1], rewalk_seen, rewalk_digests, recent_from)
         seen.update(rewalk_seen)
+        digests.update(rewalk_digests)
         span_start = rewalk_start
         if final:
             tail_from = span_end = tail_end

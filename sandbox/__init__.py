@@ -57,7 +57,7 @@ Money and weights are strings with two decimals, exactly as exported.
 
 Knobs: `SandboxStore(orders=500, seed=1, page_size=100, now=None, frozen_clock=False,
 username="shipstation-admin", password=None, window_precision="minute", sort="asc",
-change_during_paging="to_end")`; `run_sandbox(host, port, faults={...}, verbose, **store)`;
+change_during_paging="to_end")`; `run_sandbox(host, port, faults={...}, verbose, no_delay, **store)`;
 `mutate(change, add, order_ids)`, `advance(seconds)`, `set_faults(sequence, rate, kinds, actions,
 retry_after, down)` (see `sandbox.faults`), `reset_faults()`, `set_page_size(n)`,
 `set_behaviour(window_precision, sort, change_during_paging)`, `truth()`; the same through

@@ -11,7 +11,6 @@ none stale.
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 import random
 
 import pytest
@@ -19,18 +18,14 @@ from django.utils import timezone
 
 from orders.importer import import_store_now
 from orders.models import ImportTrigger
-from sandbox import BEHAVIOURS
 from sandbox.catalog import STATUS_NAMES
 from stores import statuses
-from stores.connector.client import client_for_store
-from tests.orders.conftest import connect, mapping_with_customs
+from tests.orders.conftest import MATRIX, ChangingClient, connect, mapping_with_customs
 from tests.orders.truth import mismatches
 
-MATRIX = [dict(zip(BEHAVIOURS, values, strict=True)) for values in itertools.product(*BEHAVIOURS.values())]
 CASES = 200  # in the default run; `-m slow` runs CASES_SLOW more
 CASES_SLOW = 800
 EVERYDAY_RUNS = 3
-FAST = {"base_delay": 0.01, "max_delay": 0.05, "max_retry_after": 0.05, "max_attempts": 10}
 
 
 def every_status_mapped() -> dict:
@@ -40,8 +35,8 @@ def every_status_mapped() -> dict:
     return mapping
 
 
-class ChangingStoreClient:
-    """A real client, while the store changes orders between the pages it serves.
+class ChangingStoreClient(ChangingClient):
+    """The store changes orders while it pages.
 
     Only the first `walks` page walks see changes (the first import's walk, its tail check, re-walks):
     after each page, with some probability, the clock moves a few seconds and the store changes one to
@@ -50,25 +45,16 @@ class ChangingStoreClient:
     """
 
     def __init__(self, server, store, rng: random.Random, walks: int):
-        self.inner = client_for_store(store, **FAST)
-        self.server, self.rng, self.walks = server, rng, walks
-        self.changes = 0
+        super().__init__(server, store, prefetch=False)
+        self.rng, self.walks = rng, walks
 
-    @property
-    def requests_made(self):
-        return self.inner.requests_made
-
-    def export_page(self, start, end, page=1, *, skip=None):
-        return self.inner.export_page(start, end, page, skip=skip)
-
-    def export_pages(self, start, end, skip=None):
-        changing = self.walks > 0
+    def walk_started(self):
         self.walks -= 1
-        for page in self.inner.export_pages(start, end, skip=skip, prefetch=False):
-            on_page = [o.order_id for o in page.orders] + sorted(page.unchanged)
-            yield page
-            if changing and self.rng.random() < 0.6:
-                self.change(on_page)
+        return self.walks >= 0  # whether this walk sees changes
+
+    def after_page(self, walk, page) -> None:
+        if walk and self.rng.random() < 0.6:
+            self.change([o.order_id for o in page.orders] + sorted(page.unchanged))
 
     def change(self, on_page: list[str]):
         rng, count = self.rng, self.server.store.order_count
@@ -76,10 +62,6 @@ class ChangingStoreClient:
         pool = on_page if on_page and rng.random() < 0.6 else [str(100001 + i) for i in range(count)]
         picked = sorted(set(rng.sample(pool, min(len(pool), rng.randint(1, 3)))))
         self.server.mutate(order_ids=picked, add=int(rng.random() < 0.2))
-        self.changes += len(picked)
-
-    def close(self):
-        self.inner.close()
 
 
 def play(seed: int, sandbox_factory, tenant, monkeypatch) -> tuple[dict, list[str]]:

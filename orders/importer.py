@@ -43,7 +43,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import DatabaseError, connection, transaction
-from django.db.models import F, Q
+from django.db.models import Case, F, Q, When
 from django.utils import timezone
 
 from stores import statuses
@@ -707,12 +707,15 @@ def _import_span(client, ctx, run, totals, start, end, *, tail_from: dt.datetime
         # run's end instead would fetch the same recent orders again for every span.
         tail_from = max(tail_from, walk_started)
     span_start, span_end = start, end
+    carried: list[dt.datetime] = []  # orders a re-walk found moved: the next round re-walks for them too
     for _round in range(3):
+        # Every round reads from the same tail_from: an order hidden while the previous tail check paged
+        # (it moves too) is read by this one.
         tail_end = timezone.now()
         tail_seen: dict[str, dt.datetime] = {}
         tail_digests: dict[str, str] = {}
         _walk(client, ctx, run, totals, tail_from, tail_end, tail_seen, tail_digests, recent_from)
-        moved = _moved(seen, digests, tail_seen, tail_digests)
+        moved = carried + _moved(seen, digests, tail_seen, tail_digests)
         seen.update(tail_seen)
         digests.update(tail_digests)
         if not moved:
@@ -727,13 +730,14 @@ def _import_span(client, ctx, run, totals, start, end, *, tail_from: dt.datetime
         rewalk_seen: dict[str, dt.datetime] = {}
         rewalk_digests: dict[str, str] = {}
         _walk(client, ctx, run, totals, rewalk_start, rewalk[1], rewalk_seen, rewalk_digests, recent_from)
+        carried = _moved(seen, digests, rewalk_seen, rewalk_digests)
         seen.update(rewalk_seen)
         digests.update(rewalk_digests)
         span_start = rewalk_start
         if final:
-            tail_from = span_end = tail_end
+            span_end = tail_end
     # Still moving after three rounds: leave the watermark early enough for the next run to cover it.
-    return span_start
+    return min([span_start, *carried]).replace(second=0, microsecond=0)
 
 
 def import_window(*, run: ImportRun, store: Store, start: dt.datetime, end: dt.datetime, client=None) -> dt.datetime:
@@ -760,6 +764,10 @@ def import_window(*, run: ImportRun, store: Store, start: dt.datetime, end: dt.d
             Store.objects.filter(pk=store.pk, import_lock_run=run.pk).filter(
                 Q(import_watermark__isnull=True) | Q(import_watermark__lt=span_end)
             ).update(import_watermark=span_end)
+            # A requested window older than the watermark (a deep re-import) keeps its progress too;
+            # one asked for meanwhile, further back than this run reaches, is left for the next run.
+            Store.objects.filter(pk=store.pk, import_lock_run=run.pk, import_pending_since__gte=start,
+                                 import_pending_since__lt=span_end).update(import_pending_since=span_end)
         return end  # pragma: no cover - the loop always returns on its final span
     finally:
         run.http_requests = client.requests_made
@@ -794,6 +802,11 @@ def import_run_execute(*, run_id: int, client=None) -> ImportRun | None:
             start = picked or (end - first_import_default())
         if run.since and run.since < start:
             start = run.since
+        # A window asked for earlier and not covered yet (a deep re-import cut off) comes first.
+        if store.import_pending_since and store.import_pending_since < start:
+            start = store.import_pending_since
+        if store.import_watermark and start < store.import_watermark - overlap():
+            remember_requested_window(store, start)
         run.window_start, run.window_end = start, end
         run.save(update_fields=["window_start", "window_end"])
         watermark = import_window(run=run, store=store, start=start, end=end, client=client)
@@ -820,6 +833,9 @@ def _finish_ok(run: ImportRun, store: Store, watermark: dt.datetime) -> None:
     Store.objects.filter(pk=store.pk).update(
         import_watermark=watermark, last_import_at=now, last_import_ok=True, last_import_message=msg,
         consecutive_failures=0, needs_attention=False,
+        # The requested window is covered now, unless one further back was asked for meanwhile.
+        import_pending_since=Case(When(import_pending_since__gte=run.window_start, then=None),
+                                  default=F("import_pending_since")),
     )
 
 
@@ -870,6 +886,14 @@ def import_tick(now: dt.datetime | None = None) -> list[int]:
         if store.import_due(now):
             queued.append(import_request(store=store, trigger=ImportTrigger.SCHEDULE).pk)
     return queued
+
+
+def remember_requested_window(store: Store, since: dt.datetime) -> None:
+    """Keep `since` as the start of a window to import until a run has covered it (see
+    Store.import_pending_since): the earliest of those asked for wins."""
+    Store.objects.filter(pk=store.pk).filter(
+        Q(import_pending_since__isnull=True) | Q(import_pending_since__gt=since)
+    ).update(import_pending_since=since)
 
 
 def import_store_now(*, store: Store, since: dt.datetime | None = None, trigger: str = ImportTrigger.MANUAL,

@@ -108,3 +108,46 @@ def test_nothing_is_lost_whatever_the_store_and_its_changes(seed, sandbox_factor
 def test_nothing_is_lost_more_cases(seed, sandbox_factory, tenant_a, monkeypatch):
     behaviour, problems = play(seed, sandbox_factory, tenant_a, monkeypatch)
     assert problems == [], behaviour
+
+
+class ChangeOnFirstPage(ChangingClient):
+    """At hh:mm:21, while the first walk is on its page 1, the store changes the first order of that page."""
+
+    def __init__(self, server, store):
+        super().__init__(server, store, prefetch=False)
+        self.done = False
+
+    def after_page(self, walk, page):
+        if not self.done:
+            self.done = True
+            self.server.advance(16)  # 22:40:05 → 22:40:21
+            self.server.mutate(order_ids=[page.orders[0].order_id])
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("old_window_ends", [True, False], ids=["old-window-ends", "now"])
+def test_an_order_hidden_during_the_walk_on_an_exact_store_is_imported(
+        old_window_ends, sandbox_factory, tenant_a, monkeypatch):
+    """The lost order of the issue: a store comparing LastModified with its seconds, an order changed at
+    22:40:21 during the first import's walk, and a tail check that asked for [22:40, 22:40]."""
+    server = sandbox_factory(orders=30, seed=3, page_size=10, now="2026-03-02T22:40:05Z", frozen_clock=True,
+                             no_delay=True, window_precision="exact")
+    monkeypatch.setattr(timezone, "now", lambda: dt.datetime.fromtimestamp(server.store.clock.now(), dt.UTC))
+    if old_window_ends:  # the end as it was sent before: "now" with its seconds cut off
+        monkeypatch.setattr("stores.connector.client.window_end_sent", lambda end: end)
+    truth = server.truth()
+    in_order = sorted(truth["orders"], key=lambda o: (o["LastModified"], int(o["OrderID"])))
+    hidden = in_order[10]  # first of page 2, until page 1's first order moves to the end
+    assert hidden["Customer"]["ShipTo"] is not None and hidden["LastModified"] < "2026-02"  # modified weeks ago
+    store = connect(tenant_a, server, mapping=every_status_mapped())
+    run = import_store_now(store=store, since=timezone.now() - dt.timedelta(days=90),
+                           client=ChangeOnFirstPage(server, store))
+    assert run.state == "succeeded", run.error
+    for _ in range(EVERYDAY_RUNS):
+        server.advance(60)
+        assert import_store_now(store=store, trigger=ImportTrigger.SCHEDULE).state == "succeeded"
+    problems = mismatches(store, server.truth())
+    if old_window_ends:
+        assert problems == [f"missing {hidden['OrderID']}"]  # lost for good: no later run reaches back
+    else:
+        assert problems == []

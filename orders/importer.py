@@ -691,9 +691,11 @@ def _import_span(client, ctx, run, totals, start, end, *, tail_from: dt.datetime
     Tail check (reference §5.5): an order served on an early page and modified while we paged drops out
     of the window and shifts later pages, hiding one order per page boundary. The orders that moved show
     up in [tail_from, now] (tail_from = the run's end); the part of the span they could hide is walked
-    again, up to three rounds. Every window's end reaches the next minute when sent (window_end_sent), so
-    the tail check sees every order modified since the walk began, also on a store that compares
-    LastModified with its seconds; the watermark is the time the tail check began, never the rounded end.
+    again, up to three rounds, each reading from tail_from again (the check's own pages drift too) and
+    also counting the orders a re-walk served changed. Every window's end reaches the next minute when
+    sent (window_end_sent), so the tail check sees every order modified since the walk began, also on a
+    store that compares LastModified with its seconds; the watermark is the time the tail check began,
+    never the rounded end.
     """
     seen: dict[str, dt.datetime] = {}
     digests: dict[str, str] = {}

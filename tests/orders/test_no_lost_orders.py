@@ -87,7 +87,7 @@ def play(seed: int, sandbox_factory, tenant, monkeypatch) -> tuple[dict, list[st
     return behaviour, mismatches(store, server.truth())
 
 
-def test_the_mapping_used_maps_every_sandbox_status(tenant_a):
+def test_the_mapping_used_maps_every_sandbox_status():
     from stores.models import StatusMapping
 
     lookup = StatusMapping(**every_status_mapped()).lookup()

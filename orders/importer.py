@@ -692,7 +692,7 @@ def _import_span(client, ctx, run, totals, start, end, *, tail_from: dt.datetime
     of the window and shifts later pages, hiding one order per page boundary. The orders that moved show
     up in [tail_from, now] (tail_from = the run's end); the part of the span they could hide is walked
     again, up to three rounds, each reading from tail_from again (the check's own pages drift too) and
-    also counting the orders a re-walk served changed. Every window's end reaches the next minute when
+    also counting the orders a re-walk served changed. Every window's end is rounded up to a minute when
     sent (window_end_sent), so the tail check sees every order modified since the walk began, also on a
     store that compares LastModified with its seconds; the watermark is the time the tail check began,
     never the rounded end.

@@ -43,7 +43,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import DatabaseError, connection, transaction
-from django.db.models import F, Q
+from django.db.models import Case, F, Q, When
 from django.utils import timezone
 
 from stores import statuses
@@ -715,22 +715,31 @@ def _relaxed_commits():
             log.warning("Could not reset synchronous_commit after an import walk", exc_info=True)
 
 
-def _walk(client, ctx, run, totals, start, end, seen: dict[str, dt.datetime]) -> str:
-    """Import every page of one window; returns the store's sort direction as observed ('asc'/'desc'/'?')."""
+def _walk(client, ctx, run, totals, start, end, seen: dict[str, dt.datetime],
+          digests: dict[str, str] | None = None, recent_from: dt.datetime | None = None) -> str:
+    """Import every page of one window; returns the store's sort direction as observed ('asc'/'desc'/'?').
+
+    `seen` gets each order's LastModified as first served; `digests`, for the orders modified since
+    `recent_from`, the digest of what was served (see _moved).
+    """
     direction = "?"
     with _relaxed_commits():
-        return _walk_pages(client, ctx, run, totals, start, end, seen, direction)
+        return _walk_pages(client, ctx, run, totals, start, end, seen, direction, digests, recent_from)
 
 
-def _walk_pages(client, ctx, run, totals, start, end, seen, direction) -> str:
+def _walk_pages(client, ctx, run, totals, start, end, seen, direction, digests, recent_from) -> str:
     for page in client.export_pages(start, end, skip=ctx.unchanged_ids):
         if direction == "?" and len(page.orders) > 1:
             first, last = page.orders[0].last_modified, page.orders[-1].last_modified
             direction = "asc" if first < last else "desc" if first > last else "?"
         for export in page.orders:
             seen.setdefault(export.order_id, export.last_modified)
+            if digests is not None and export.last_modified >= recent_from:
+                digests.setdefault(export.order_id, ctx.content_hash(export))
         for order_id in page.unchanged:
-            seen.setdefault(order_id, ctx.unchanged_modified.pop(order_id, end))
+            modified = seen.setdefault(order_id, ctx.unchanged_modified.pop(order_id, end))
+            if digests is not None and modified >= recent_from:
+                digests.setdefault(order_id, ctx.held[order_id][0])
         # One transaction per page: the page's rows, the claim and the run's progress commit together. A
         # page with nothing to write (every order unchanged or skipped) costs no query at all, and the
         # claim is then renewed only now and then: re-reading an unchanged window costs the store's time.
@@ -760,17 +769,41 @@ def plan_spans(client, start: dt.datetime, end: dt.datetime) -> list[tuple[dt.da
     return [(start + step * i, end if i == count - 1 else start + step * (i + 1)) for i in range(count)]
 
 
+def _moved(seen: dict[str, dt.datetime], digests: dict[str, str], later: dict[str, dt.datetime],
+           later_digests: dict[str, str]) -> list[dt.datetime]:
+    """When the orders served again in `later` were first seen, for those that changed in between.
+
+    A newer LastModified says so; but the protocol's dates are minutes, so an order changed twice within
+    one minute looks the same: for orders modified since the run began, what was served tells instead.
+    """
+    moved = []
+    for order_id, modified in later.items():
+        first = seen.get(order_id)
+        if first is None:
+            continue
+        if modified > first or (modified == first and order_id in digests
+                                and later_digests.get(order_id, digests[order_id]) != digests[order_id]):
+            moved.append(first)
+    return moved
+
+
 def _import_span(client, ctx, run, totals, start, end, *, tail_from: dt.datetime, final: bool) -> dt.datetime:
     """Import [start, end]; returns how far the watermark may go (end, or further for the final span).
 
     Tail check (reference §5.5): an order served on an early page and modified while we paged drops out
     of the window and shifts later pages, hiding one order per page boundary. The orders that moved show
     up in [tail_from, now] (tail_from = the run's end); the part of the span they could hide is walked
-    again, up to three rounds.
+    again, up to three rounds, each reading from tail_from again (the check's own pages drift too) and
+    also counting the orders a re-walk served changed. Every window's end is rounded up to a minute when
+    sent (window_end_sent), so the tail check sees every order modified since the walk began, also on a
+    store that compares LastModified with its seconds; the watermark is the time the tail check began,
+    never the rounded end.
     """
     seen: dict[str, dt.datetime] = {}
+    digests: dict[str, str] = {}
+    recent_from = tail_from.replace(second=0, microsecond=0)
     walk_started = timezone.now()
-    direction = _walk(client, ctx, run, totals, start, end, seen)
+    direction = _walk(client, ctx, run, totals, start, end, seen, digests, recent_from)
     if not final:
         if not seen:
             return end  # nothing served, nothing can have moved
@@ -778,12 +811,17 @@ def _import_span(client, ctx, run, totals, start, end, *, tail_from: dt.datetime
         # run's end instead would fetch the same recent orders again for every span.
         tail_from = max(tail_from, walk_started)
     span_start, span_end = start, end
+    carried: list[dt.datetime] = []  # orders a re-walk found moved: the next round re-walks for them too
     for _round in range(3):
+        # Every round reads from the same tail_from: an order hidden while the previous tail check paged
+        # (it moves too) is read by this one.
         tail_end = timezone.now()
         tail_seen: dict[str, dt.datetime] = {}
-        _walk(client, ctx, run, totals, tail_from, tail_end, tail_seen)
-        moved = [seen[i] for i, modified in tail_seen.items() if i in seen and modified > seen[i]]
+        tail_digests: dict[str, str] = {}
+        _walk(client, ctx, run, totals, tail_from, tail_end, tail_seen, tail_digests, recent_from)
+        moved = carried + _moved(seen, digests, tail_seen, tail_digests)
         seen.update(tail_seen)
+        digests.update(tail_digests)
         if not moved:
             return tail_end if final else end
         if direction == "asc":
@@ -794,13 +832,16 @@ def _import_span(client, ctx, run, totals, start, end, *, tail_from: dt.datetime
             rewalk = (span_start, span_end)
         rewalk_start = rewalk[0].replace(second=0, microsecond=0)
         rewalk_seen: dict[str, dt.datetime] = {}
-        _walk(client, ctx, run, totals, rewalk_start, rewalk[1], rewalk_seen)
+        rewalk_digests: dict[str, str] = {}
+        _walk(client, ctx, run, totals, rewalk_start, rewalk[1], rewalk_seen, rewalk_digests, recent_from)
+        carried = _moved(seen, digests, rewalk_seen, rewalk_digests)
         seen.update(rewalk_seen)
+        digests.update(rewalk_digests)
         span_start = rewalk_start
         if final:
-            tail_from = span_end = tail_end
+            span_end = tail_end
     # Still moving after three rounds: leave the watermark early enough for the next run to cover it.
-    return span_start
+    return min([span_start, *carried]).replace(second=0, microsecond=0)
 
 
 def import_window(*, run: ImportRun, store: Store, start: dt.datetime, end: dt.datetime, client=None,
@@ -829,6 +870,10 @@ def import_window(*, run: ImportRun, store: Store, start: dt.datetime, end: dt.d
             Store.objects.filter(pk=store.pk, import_lock_run=run.pk).filter(
                 Q(import_watermark__isnull=True) | Q(import_watermark__lt=span_end)
             ).update(import_watermark=span_end)
+            # A requested window older than the watermark (a deep re-import) keeps its progress too;
+            # one asked for meanwhile, further back than this run reaches, is left for the next run.
+            Store.objects.filter(pk=store.pk, import_lock_run=run.pk, import_pending_since__gte=start,
+                                 import_pending_since__lt=span_end).update(import_pending_since=span_end)
         return end  # pragma: no cover - the loop always returns on its final span
     finally:
         run.http_requests = client.requests_made
@@ -868,6 +913,11 @@ def import_run_execute(*, run_id: int, client=None) -> ImportRun | None:
             start = picked or (end - first_import_default())
         if run.since and run.since < start:
             start = run.since
+        # A window asked for earlier and not covered yet (a deep re-import cut off) comes first.
+        if store.import_pending_since and store.import_pending_since < start:
+            start = store.import_pending_since
+        if store.import_watermark and start < store.import_watermark - overlap():
+            remember_requested_window(store, start)
         run.window_start, run.window_end = start, end
         run.save(update_fields=["window_start", "window_end"])
         watermark = import_window(run=run, store=store, start=start, end=end, client=client)
@@ -935,6 +985,9 @@ def _finish_ok(run: ImportRun, store: Store, watermark: dt.datetime) -> None:
     Store.objects.filter(pk=store.pk).update(
         import_watermark=watermark, last_import_at=now, last_import_ok=True, last_import_message=msg,
         consecutive_failures=0, needs_attention=False,
+        # The requested window is covered now, unless one further back was asked for meanwhile.
+        import_pending_since=Case(When(import_pending_since__gte=run.window_start, then=None),
+                                  default=F("import_pending_since")),
     )
 
 
@@ -1001,6 +1054,12 @@ def reconcile_tick(now: dt.datetime | None = None) -> list[int]:
         if store.reconcile_due(now):
             queued.append(import_request(store=store, trigger=ImportTrigger.RECONCILE).pk)
     return queued
+def remember_requested_window(store: Store, since: dt.datetime) -> None:
+    """Keep `since` as the start of a window to import until a run has covered it (see
+    Store.import_pending_since): the earliest of those asked for wins."""
+    Store.objects.filter(pk=store.pk).filter(
+        Q(import_pending_since__isnull=True) | Q(import_pending_since__gt=since)
+    ).update(import_pending_since=since)
 
 
 def import_store_now(*, store: Store, since: dt.datetime | None = None, trigger: str = ImportTrigger.MANUAL,

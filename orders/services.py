@@ -111,12 +111,17 @@ def import_request(*, store: Store, trigger: str = ImportTrigger.MANUAL, user=No
                    since: datetime | None = None) -> ImportRun:
     """Queue an import of one store now (portal, API, admin) and return its run.
 
-    A store with a run already queued or running gets that run back instead of a second one.
+    A store with a run already queued or running gets that run back instead of a second one; a `since`
+    further back than that run reaches is remembered on the store and covered by the next run.
     """
     from .tasks import enqueue_import
 
     with transaction.atomic():
         Store.objects.select_for_update().filter(pk=store.pk).first()
+        if since is not None:  # kept until a run covers it, whether this request's run or a later one
+            from .importer import remember_requested_window
+
+            remember_requested_window(store, since)
         active = ImportRun.objects.filter(store=store, state__in=[ImportState.QUEUED, ImportState.RUNNING]).first()
         if active:
             return active

@@ -24,8 +24,14 @@ The site (all of it a pure function of `seed`, `orders` and the clock's start)
   no `<ShipTo>` element at all, and truth has `"ShipTo": null`.
 
 The endpoint (`ENDPOINT_PATH`, ShipStation Custom Store v1): see `sandbox.server`. Export windows are
-on LastModified, UTC, both ends inclusive at minute precision, sorted by (LastModified, OrderID), no
-snapshot between pages. Shipnotify records the shipment, ignores an exact repeat (same order,
+on LastModified, UTC, both ends inclusive, sorted by (LastModified, OrderID), no snapshot between pages.
+Three behaviours (`sandbox.store.BEHAVIOURS`, first value the default) make it act like the stores of
+reference §1.6 and §5.5: `window_precision` minute (LastModified compared by minute, so end_date 22:40
+includes 22:40:21) or exact (LastModified with its seconds against the minute bounds: 22:40 means
+22:40:00); `sort` asc or desc; `change_during_paging` to_end (an order changed or placed after page 1 of
+a window was served stays in that window, at its newest end) or out (it leaves that window, shifting
+the later pages). Orders changed while no walk of a window is under way follow their LastModified.
+Shipnotify records the shipment, ignores an exact repeat (same order,
 tracking number and carrier, case-insensitive) and applies the storefront's shipped status.
 
 Assumption, flagged: items of e-products carry an extra `<EProductType>` element and "does not ship"
@@ -35,7 +41,8 @@ Faults (`sandbox.faults`) are picked per request before authentication. 429/500/
 processing; drop/truncate/malformed/bomb process first (a shipnotify is recorded) and then spoil the
 answer, so a client's retry becomes an exact repeat.
 
-Truth (`GET /_sandbox/truth`, `store.truth()`): {seed, clock{start, now}, page_size, order_count,
+Truth (`GET /_sandbox/truth`, `store.truth()`): {seed, clock{start, now}, page_size,
+behaviour{window_precision, sort, change_during_paging}, order_count,
 storefronts[{id, name, domain, shipped_status, currency}], statuses[{id, name, is_custom, is_open,
 is_shipped, ...}], users[{username, role, email}], products[{id, item_number, item_name, price, weight,
 weight_unit, kind, e_product_type, is_non_shipping_item, upc, custom_fields{ShipStationWarehouseLocation},
@@ -49,19 +56,22 @@ LabelCreateDate, ShipDate, Items[{LineItemID, SKU, Name, Quantity}], ReceivedAt}
 Money and weights are strings with two decimals, exactly as exported.
 
 Knobs: `SandboxStore(orders=500, seed=1, page_size=100, now=None, frozen_clock=False,
-username="shipstation-admin", password=None)`; `run_sandbox(host, port, faults={...}, verbose, **store)`;
+username="shipstation-admin", password=None, window_precision="minute", sort="asc",
+change_during_paging="to_end")`; `run_sandbox(host, port, faults={...}, verbose, no_delay, **store)`;
 `mutate(change, add, order_ids)`, `hide_orders(order_ids, requests=1)` (leave orders out of the next
 export requests, as a store that loses them from a walk; `hidden` in the truth), `advance(seconds)`,
-`set_faults(sequence, rate, kinds, actions,
-retry_after, down)` (see `sandbox.faults`), `reset_faults()`, `set_page_size(n)`, `truth()`; and the
-same through `POST /_sandbox/control` and `GET /_sandbox/truth`.
+`set_faults(sequence, rate, kinds, actions, retry_after, down)` (see `sandbox.faults`), `reset_faults()`,
+`set_page_size(n)`, `set_behaviour(window_precision, sort, change_during_paging)`, `truth()`; the same
+through `POST /_sandbox/control` ({"behaviour": {"sort": "desc"}, "hide": ...}) and `GET /_sandbox/truth`;
+and `manage.py sandbox_store --window-precision exact --sort desc --change-during-paging out`.
 """
 
 from .faults import DEFAULT_KINDS
 from .server import CONTROL_PATH, ENDPOINT_PATH, TRUTH_PATH, SandboxServer, parse_window_date, run_sandbox
-from .store import SandboxStore, ShipNotifyError
+from .store import BEHAVIOURS, SandboxStore, ShipNotifyError
 
 __all__ = [
+    "BEHAVIOURS",
     "CONTROL_PATH",
     "DEFAULT_KINDS",
     "ENDPOINT_PATH",

@@ -11,7 +11,7 @@ import bisect
 import math
 import random
 import threading
-from collections import Counter
+from collections import Counter, OrderedDict
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
@@ -35,6 +35,22 @@ from .orders import (
 from .render import iso, order_truth, order_xml, orders_document
 
 FRAGMENT_CACHE_MAX = 250_000  # rendered orders kept (about 3.5 KB each); past it, orders render each time
+WALKS_KEPT = 256  # windows whose page walk the store remembers (for `change_during_paging`)
+
+# Store behaviours: how real Custom Store v1 implementations differ (reference §1.6, §5.5). The first value
+# of each is the default.
+BEHAVIOURS: dict[str, tuple[str, ...]] = {
+    # minute: LastModified compared at minute precision, so end_date 22:40 includes 22:40:21.
+    # exact: full-precision LastModified against the minute bounds (both inclusive): end_date 22:40 is
+    # 22:40:00, and an order modified at 22:40:21 is outside it.
+    "window_precision": ("minute", "exact"),
+    # asc or desc by (LastModified, OrderID).
+    "sort": ("asc", "desc"),
+    # An order changed (or placed) while a window is being paged, i.e. after its page 1 was served:
+    # to_end: it stays in that window, at its newest end (a store whose end_date lies past the change);
+    # out: it leaves that window (a store whose end_date the change is past, the hazard of §5.5).
+    "change_during_paging": ("to_end", "out"),
+}
 
 
 class ShipNotifyError(ValueError):
@@ -76,6 +92,9 @@ class SandboxStore:
         frozen_clock: bool = False,
         username: str = "shipstation-admin",
         password: str | None = None,
+        window_precision: str = "minute",
+        sort: str = "asc",
+        change_during_paging: str = "to_end",
     ) -> None:
         if orders < 0:
             raise ValueError("orders must be >= 0")
@@ -89,6 +108,8 @@ class SandboxStore:
         self._lock = threading.RLock()
         self._page_size = 0
         self.set_page_size(page_size)
+        self.behaviour = {name: values[0] for name, values in BEHAVIOURS.items()}
+        self.set_behaviour(window_precision=window_precision, sort=sort, change_during_paging=change_during_paging)
         self._customer_pool = max(40, orders // 3)
         self._count = orders
         self._base_lm: list[int] = []
@@ -99,6 +120,10 @@ class SandboxStore:
         self._fragments: dict[int, bytes] = {}
         self._mutations = 0
         self._shipments = 0
+        # Every change or new order, in order (OrderIDs): a walk remembers how many there were when its
+        # page 1 was served, so the orders changed since are `_changes[walk:]`.
+        self._changes: list[int] = []
+        self._walks: OrderedDict[tuple[int, int], int] = OrderedDict()
         self.shipnotify_log = {"received": 0, "recorded": 0, "duplicates_ignored": 0, "rejected": 0}
         self.faults = FaultPlan(rng=random.Random(f"{seed}:faults"))
         self._hidden: dict[str, int] = {}  # order id -> export requests it is still hidden from (hide_orders)
@@ -162,6 +187,7 @@ class SandboxStore:
         del self._index[pos]
         order.last_modified = now
         bisect.insort(self._index, (now, order.order_id))
+        self._changes.append(order.order_id)
 
     def get_order(self, order_id: int | str) -> Order | None:
         """A copy-free view of one order (do not edit it; use `mutate`)."""
@@ -185,27 +211,70 @@ class SandboxStore:
     def page_size(self) -> int:
         return self._page_size
 
+    def set_behaviour(self, window_precision: str | None = None, sort: str | None = None,
+                      change_during_paging: str | None = None) -> dict[str, str]:
+        """Change only the behaviours given (see BEHAVIOURS); returns them all."""
+        given = {"window_precision": window_precision, "sort": sort, "change_during_paging": change_during_paging}
+        for name, value in given.items():
+            if value is not None and value not in BEHAVIOURS[name]:
+                raise ValueError(f"{name} must be one of {', '.join(BEHAVIOURS[name])}, not {value!r}")
+        with self._lock:
+            self.behaviour.update({name: value for name, value in given.items() if value is not None})
+            return dict(self.behaviour)
+
     # --- export ---------------------------------------------------------------------------------
 
     def export_page(self, start: int, end: int, page: int) -> tuple[bytes, int, int]:
-        """Orders with start <= LastModified < end + 60s (minute precision, both ends inclusive).
+        """Orders modified in [start, end] (minute bounds, both inclusive; see `window_precision`), sorted
+        by (LastModified, OrderID) ascending or descending (`sort`), one page of them.
 
-        Returns (document, total matching orders, pages). Each call reads the live index.
+        Returns (document, total matching orders, pages). Each call reads the live index; nothing is
+        snapshotted between pages, exactly like a real store. Page 1 starts a walk of its window: orders
+        changed after it are moved by `change_during_paging` on that window's later pages.
         """
         with self._lock:
+            exact = self.behaviour["window_precision"] == "exact"
             lo = bisect.bisect_left(self._index, (start,))
-            hi = bisect.bisect_left(self._index, (end + 60,))
-            index = self._index
+            hi = bisect.bisect_left(self._index, (end + 1,) if exact else (end + 60,))
+            key = (start, end)
+            if page == 1:
+                self._walks[key] = len(self._changes)
+                self._walks.move_to_end(key)
+                while len(self._walks) > WALKS_KEPT:
+                    self._walks.popitem(last=False)
+            walk = self._walks.get(key)
+            changed = set(self._changes[walk:]) if walk is not None else set()
+            if changed:
+                keys = self._window_during_walk(lo, hi, start, changed)
+                lo, hi = 0, len(keys)
+            else:
+                keys = self._index
             if self._hidden:
-                index = [key for key in index[lo:hi] if str(key[1]) not in self._hidden]
-                lo, hi = 0, len(index)
+                keys = [key for key in keys[lo:hi] if str(key[1]) not in self._hidden]
+                lo, hi = 0, len(keys)
                 self._spend_hidden()
             total = max(0, hi - lo)
             pages = math.ceil(total / self._page_size)
-            first = lo + (page - 1) * self._page_size
-            keys = index[first : min(hi, first + self._page_size)] if page >= 1 else []
-            fragments = [self._fragment(order_id - order_id_for(0)) for _, order_id in keys]
+            if page < 1:
+                chosen: list[tuple[int, int]] = []
+            elif self.behaviour["sort"] == "desc":
+                last = hi - (page - 1) * self._page_size
+                chosen = keys[max(lo, last - self._page_size) : max(lo, last)][::-1]
+            else:
+                first = lo + (page - 1) * self._page_size
+                chosen = keys[first : min(hi, first + self._page_size)]
+            fragments = [self._fragment(order_id - order_id_for(0)) for _, order_id in chosen]
         return orders_document(pages, fragments), total, pages
+
+    def _window_during_walk(self, lo: int, hi: int, start: int, changed: set[int]) -> list[tuple[int, int]]:
+        """The window's (LastModified, OrderID) keys while orders in `changed` changed during its walk."""
+        keys = [k for k in self._index[lo:hi] if k[1] not in changed]
+        if self.behaviour["change_during_paging"] == "to_end":
+            # Changed orders stay in (whatever end_date says), at the newest end: their LastModified is now.
+            moved = (self._orders[oid - order_id_for(0)] for oid in changed)  # changed orders are materialised
+            keys += [(o.last_modified, o.order_id) for o in moved if o.last_modified >= start]
+            keys.sort()
+        return keys
 
     def hide_orders(self, order_ids: Iterable[int | str], requests: int = 1) -> dict[str, int]:
         """Leave these orders out of the next `requests` export requests (pages and counts alike), as a
@@ -336,6 +405,7 @@ class SandboxStore:
                                        placed_at=now)
                 self._orders[index] = order
                 bisect.insort(self._index, (now, order.order_id))
+                self._changes.append(order.order_id)
                 self._count += 1
                 added.append(str(order.order_id))
             return {"changed": changed, "added": added, "now": iso(now)}
@@ -378,7 +448,7 @@ class SandboxStore:
         with self._lock:
             return self.faults.pick(action), self.faults.retry_after
 
-    CONTROL_KEYS = ("reset_faults", "faults", "page_size", "advance", "mutate", "hide")
+    CONTROL_KEYS = ("reset_faults", "faults", "page_size", "behaviour", "advance", "mutate", "hide")
 
     def control(self, payload: dict[str, Any]) -> dict[str, Any]:
         """The JSON control operations, applied in the order of CONTROL_KEYS."""
@@ -394,6 +464,8 @@ class SandboxStore:
         if "page_size" in payload:
             self.set_page_size(int(payload["page_size"]))
             result["page_size"] = self.page_size
+        if "behaviour" in payload:
+            result["behaviour"] = self.set_behaviour(**payload["behaviour"])
         if "advance" in payload:
             result["now"] = self.advance(float(payload["advance"]))
         if "mutate" in payload:
@@ -420,6 +492,7 @@ class SandboxStore:
                 "seed": self.seed,
                 "clock": {"start": iso(self.started), "now": iso(self.clock.now())},
                 "page_size": self._page_size,
+                "behaviour": dict(self.behaviour),
                 "order_count": self._count,
                 "storefronts": [
                     {"id": s.id, "name": s.name, "domain": s.domain, "shipped_status": s.shipped_status,

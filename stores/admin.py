@@ -72,6 +72,7 @@ class StoreAdmin(admin.ModelAdmin):
     search_fields = ["name", "url", "username", "tenant__name"]
     readonly_fields = [
         "import_watermark",
+        "import_pending_since",
         "last_import_at",
         "last_import_ok",
         "last_import_message",
@@ -90,6 +91,7 @@ class StoreAdmin(admin.ModelAdmin):
                 "fields": [
                     "import_interval_minutes",
                     "import_watermark",
+                    "import_pending_since",
                     "last_import_at",
                     "last_import_ok",
                     "last_import_message",

@@ -132,6 +132,10 @@ class Store(models.Model):
     # The per-store import claim: which run holds it and its lease (renewed after every page).
     import_running_since = models.DateTimeField(null=True, blank=True)
     import_lock_run = models.BigIntegerField(null=True, blank=True, editable=False)
+    # The start of an import window someone asked for (an import "since" a date further back than the
+    # watermark) and no run has covered yet: kept until a run covers it, so a deep re-import cut off by
+    # a dead worker or a failure is resumed by the next run instead of dropped.
+    import_pending_since = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     objects = StoreQuerySet.as_manager()

@@ -56,6 +56,17 @@ def store_b(tenant_b):
     return factories.make_store(tenant_b, name="Bravo Shop")
 
 
+def pytest_collection_modifyitems(config, items):
+    """Tests marked `exhaustive` (every store behaviour of an expensive test, the long property runs) run
+    only when slow tests are asked for (`pytest -m slow`); the default run keeps a representative share."""
+    if "slow" in (config.getoption("markexpr") or ""):
+        return
+    drop = [item for item in items if item.get_closest_marker("exhaustive")]
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = [item for item in items if not item.get_closest_marker("exhaustive")]
+
+
 def pytest_report_header(config):
     from django.conf import settings
 

@@ -1,7 +1,8 @@
 """The AmeriCommerce store as Outbound sees it: pages of orders in, ship notices out.
 
     StoreClient.export_pages(start, end)
-        GET ?action=export&start_date=MM/dd/yyyy HH:mm&end_date=…&page=1   (UTC, §1.2)
+        GET ?action=export&start_date=MM/dd/yyyy HH:mm&end_date=…&page=1   (UTC, §1.2; the end rounded
+        up to a whole minute, so that a store comparing with seconds reaches it too)
         -> parse_export -> ExportPage ... page=2 ... until `pages` (re-read on every page)
     StoreClient.ship_notify(notice)
         POST ?action=shipnotify&order_number=…&carrier=…&service=…&tracking_number=…  + <ShipNotice>
@@ -58,6 +59,20 @@ def _pages_hint(body: bytes) -> int | None:
     the parsed page decides whether the walk goes on)."""
     match = _PAGES_ATTRIBUTE.search(body[:4096])
     return int(match.group(1)) if match else None
+
+
+def window_end_sent(end: dt.datetime) -> dt.datetime:
+    """The `end_date` sent for a window meant to reach `end`: `end` rounded up to a whole minute.
+
+    The protocol carries minutes (`MM/dd/yyyy HH:mm`, §1.2). A store that compares LastModified by the
+    minute reads `22:40` as the whole of 22:40, but one that compares with seconds reads it as 22:40:00
+    and never serves an order modified at 22:40:21: truncating `end` would silently end every window up
+    to 59 seconds before the time the caller believes it covers. Rounded up (22:40:21 is sent as 22:41),
+    the window reaches `end` on either store; asking about a few seconds more is harmless, and the
+    caller still records only `end` as covered.
+    """
+    floor = end.replace(second=0, microsecond=0)
+    return floor if floor == end else floor + dt.timedelta(minutes=1)
 
 
 class ConnectionOutcome(enum.Enum):
@@ -134,7 +149,7 @@ class StoreClient:
             {
                 "action": "export",
                 "start_date": format_store_datetime(start),
-                "end_date": format_store_datetime(end),
+                "end_date": format_store_datetime(window_end_sent(end)),
                 "page": str(page),
             },
         )

@@ -1,4 +1,5 @@
-"""Real django-q2 clusters on PostgreSQL: a killed worker, and two clusters racing for one store.
+"""Real django-q2 clusters on PostgreSQL: a killed worker, and two clusters racing for one store, on the
+default store behaviour and one other (every behaviour with `pytest -m slow`).
 
 These need a database that other processes can see, so they run on PostgreSQL (CI's second pass)
 and are skipped on SQLite's in-memory test database.
@@ -20,7 +21,7 @@ from django.utils import timezone
 
 from orders.importer import import_tick
 from orders.models import ImportRun, ImportState
-from tests.orders.conftest import connect
+from tests.orders.conftest import behaviour_params, connect
 from tests.orders.truth import mismatches
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -81,9 +82,9 @@ def wait_for(predicate, timeout=120, step=0.2):
     return False
 
 
-@pytest.fixture
-def slow_store(sandbox_factory, tenant_a):
-    server = sandbox_factory(orders=800, seed=21, page_size=50)
+@pytest.fixture(params=behaviour_params())
+def slow_store(request, sandbox_factory, tenant_a):
+    server = sandbox_factory(orders=800, seed=21, page_size=50, **request.param)
     server.set_faults(rate=1.0, kinds=["slow:0.15"], actions="export")
     store = connect(tenant_a, server)
     return store, server

@@ -23,7 +23,8 @@ def _free_port() -> int:
 def test_command_prints_its_line_and_serves_until_terminated():
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings_test"}
     process = subprocess.Popen(
-        [sys.executable, "manage.py", "sandbox_store", "--port", str(_free_port()), "--orders", "50", "--seed", "1"],
+        [sys.executable, "manage.py", "sandbox_store", "--port", str(_free_port()), "--orders", "50", "--seed", "1",
+         "--window-precision", "exact", "--sort", "desc", "--change-during-paging", "out"],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
     )
     try:
@@ -33,6 +34,8 @@ def test_command_prints_its_line_and_serves_until_terminated():
         params = {"action": "export", "start_date": "01/01/2000 00:00", "end_date": "12/31/2099 23:59"}
         response = requests.get(url, params=params, auth=(username, password), timeout=10)
         assert response.status_code == 200 and response.content.count(b"<Order>") == 50
+        truth = requests.get(url.split("/store/")[0] + "/_sandbox/truth?orders=0", timeout=10).json()
+        assert truth["behaviour"] == {"window_precision": "exact", "sort": "desc", "change_during_paging": "out"}
     finally:
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=10) == 0

@@ -1,6 +1,7 @@
 """Serve the AmeriCommerce sandbox store until SIGINT/SIGTERM.
 
     python manage.py sandbox_store --port 8765 --orders 500 --seed 1
+    python manage.py sandbox_store --window-precision exact --sort desc --change-during-paging out
 
 Prints one line once the store accepts connections:
     Sandbox AmeriCommerce store: <endpoint URL> username=<admin> password=<password>
@@ -30,6 +31,18 @@ class Command(BaseCommand):
                             help="probability of a random fault (429/500/503/drop/truncate/malformed) per request")
         parser.add_argument("--now", default=None, help="the store clock's start, ISO 8601 (default: real UTC now)")
         parser.add_argument("--log-requests", action="store_true", help="log every request to stderr")
+        from sandbox import BEHAVIOURS
+
+        helps = {
+            "window_precision": "minute: LastModified compared by minute (end 22:40 includes 22:40:21); "
+                                "exact: with its seconds against the minute bounds (end 22:40 is 22:40:00)",
+            "sort": "export order by LastModified",
+            "change_during_paging": "an order changed while a window is paged stays in it at its end (to_end) "
+                                    "or leaves it (out)",
+        }
+        for name, values in BEHAVIOURS.items():
+            parser.add_argument(f"--{name.replace('_', '-')}", choices=values, default=values[0],
+                                help=f"{helps[name]} (default {values[0]})")
 
     def handle(self, *args: Any, **options: Any) -> None:
         from sandbox import run_sandbox
@@ -39,7 +52,8 @@ class Command(BaseCommand):
             server = run_sandbox(
                 host=options["host"], port=options["port"], orders=options["orders"], seed=options["seed"],
                 page_size=options["page_size"], now=options["now"], faults=faults,
-                verbose=options["log_requests"],
+                verbose=options["log_requests"], window_precision=options["window_precision"],
+                sort=options["sort"], change_during_paging=options["change_during_paging"],
             )
         except (OSError, ValueError) as exc:
             raise CommandError(f"Cannot start the sandbox store: {exc}") from exc

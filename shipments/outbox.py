@@ -7,6 +7,9 @@ Pipeline::
       └─ outbox_enqueue()            writes an OutboxMessage (pending) beside the rows that caused it
     on commit
       └─ django-q2 task outbox_deliver_one(id)      the fast path, a fraction of a second later
+    or, for many rows written at once (an import page's webhooks)
+      └─ outbox_enqueue_many()       one INSERT for all the rows, one on_state call for all of them
+         └─ on commit: one django-q2 task outbox_deliver_batch(ids) per BATCH_SIZE rows
     every minute
       └─ outbox_relay_due()          picks up retries that fell due and anything whose task was lost
     relay, for each row
@@ -30,7 +33,13 @@ finds the e-mail already sent. The lease (OUTBOX_LEASE_SECONDS) must outlast a h
 Handlers are registered per kind with `register_handler(kind)`; a handler takes the message and
 returns `(status_code, body)` or raises PermanentDeliveryError / TransientDeliveryError. The optional
 `on_state` hook runs inside the transaction that records each state change (pending on enqueue and
-retry, sent, failed, cancelled), so history and mirrors never disagree with the row.
+retry, sent, failed, cancelled), so history and mirrors never disagree with the row. The optional
+`on_state_many` hook does the same for the rows of one bulk enqueue at once (without it, `on_state`
+runs once per row).
+
+A batch task claims and sends its rows one after the other, each claim committed just before that
+row's handler runs, exactly as outbox_deliver_one does: the whole batch is never leased up front,
+because the lease of a row near the end would run out while the rows before it are being sent.
 
 Settings (read with defaults): OUTBOX_MAX_ATTEMPTS (10), OUTBOX_BASE_DELAY_SECONDS (170: ten attempts
 span about a day), OUTBOX_MAX_DELAY_SECONDS (12 h), OUTBOX_LEASE_SECONDS (300).
@@ -81,22 +90,30 @@ class TransientDeliveryError(DeliveryError):
 
 Handler = Callable[[OutboxMessage], tuple[int, str]]
 StateHook = Callable[[OutboxMessage], None]
+StatesHook = Callable[[list[OutboxMessage]], None]
+
+# Rows per django-q2 task when many are written at once: a page of 100 orders with one subscriber is
+# one task. A batch task stops after BATCH_BUDGET_SECONDS and leaves the rest to the every-minute
+# sweep, so a large import's webhooks never hold a worker (and the scheduled imports behind it) long.
+BATCH_SIZE = 100
+BATCH_BUDGET_SECONDS = 50.0
 
 
 @dataclass(frozen=True)
 class _Registered:
     send: Handler
     on_state: StateHook | None
+    on_state_many: StatesHook | None = None
 
 
 _HANDLERS: dict[str, _Registered] = {}
 
 
-def register_handler(kind: str, *, on_state: StateHook | None = None):
+def register_handler(kind: str, *, on_state: StateHook | None = None, on_state_many: StatesHook | None = None):
     """Decorator: `handler(message) -> (status, body)` delivers messages of `kind`."""
 
     def decorator(fn: Handler) -> Handler:
-        _HANDLERS[kind] = _Registered(send=fn, on_state=on_state)
+        _HANDLERS[kind] = _Registered(send=fn, on_state=on_state, on_state_many=on_state_many)
         return fn
 
     return decorator
@@ -177,6 +194,73 @@ def _schedule(message_id: int) -> None:
     except Exception:
         # The broker being unavailable loses nothing: the every-minute sweep finds the row.
         logger.exception("Could not queue outbox message %s; the relay sweep will send it", message_id)
+
+
+def outbox_enqueue_many(*, tenant: Tenant | int, kind: str, payloads: list[dict],
+                        dedupe_keys: list[str | None] | None = None,
+                        max_attempts: int | None = None) -> list[OutboxMessage]:
+    """outbox_enqueue for many messages of one kind: one INSERT, whatever their number.
+
+    Same rules as outbox_enqueue: written in the caller's transaction, handed to workers once it commits
+    (one task per BATCH_SIZE rows), and a message whose `dedupe_key` exists already is returned instead
+    of a second one. Returns the messages in the order of `payloads`.
+    """
+    keys = list(dedupe_keys) if dedupe_keys is not None else [None] * len(payloads)
+    if len(keys) != len(payloads):
+        raise ValueError("Give one dedupe key (or None) per payload.")
+    tenant_id = tenant if isinstance(tenant, int) else tenant.pk
+    for last_try in (False, True):
+        wanted = [key for key in keys if key]
+        found = {m.dedupe_key: m for m in OutboxMessage.objects.filter(dedupe_key__in=wanted)} if wanted else {}
+        known: dict[str, OutboxMessage] = dict(found)
+        new: list[OutboxMessage] = []
+        result: list[OutboxMessage] = []
+        for payload, key in zip(payloads, keys, strict=True):
+            if key and key in known:
+                result.append(known[key])
+                continue
+            message = OutboxMessage(tenant_id=tenant_id, kind=kind, payload=payload, dedupe_key=key,
+                                    max_attempts=max_attempts or _max_attempts())
+            new.append(message)
+            result.append(message)
+            if key:
+                known[key] = message
+        try:
+            with transaction.atomic():
+                OutboxMessage.objects.bulk_create(new)
+            break
+        except IntegrityError:
+            # Another transaction wrote one of the keys since we looked: read them again, once.
+            if last_try or not wanted:
+                raise
+    if new and any(m.pk is None for m in new):  # pragma: no cover - a backend without INSERT … RETURNING
+        raise RuntimeError("The database did not return the ids of the outbox rows.")
+    _fire_many(kind, new)
+    ids = [m.pk for m in new]
+    for start in range(0, len(ids), BATCH_SIZE):
+        transaction.on_commit(partial(_schedule_batch, ids[start:start + BATCH_SIZE]))
+    return result
+
+
+def _fire_many(kind: str, messages: list[OutboxMessage]) -> None:
+    registered = _handler(kind)
+    if not messages or registered is None:
+        return
+    if registered.on_state_many:
+        registered.on_state_many(messages)
+    elif registered.on_state:
+        for message in messages:
+            registered.on_state(message)
+
+
+def _schedule_batch(message_ids: list[int]) -> None:
+    from django_q.tasks import async_task
+
+    try:
+        async_task("shipments.tasks.outbox_deliver_batch", message_ids, group="outbox")
+    except Exception:
+        # As for one message: nothing is lost, the every-minute sweep finds the rows.
+        logger.exception("Could not queue %s outbox messages; the relay sweep will send them", len(message_ids))
 
 
 # --- claim, deliver, record ---------------------------------------------------------------------
@@ -315,6 +399,24 @@ def outbox_deliver_one(message_id: int, *, worker: str | None = None, now: datet
     if not claimed:
         return None
     return _deliver(message_id, worker=worker)
+
+
+def outbox_deliver_batch(message_ids: list[int], *, worker: str | None = None,
+                         budget_seconds: float = BATCH_BUDGET_SECONDS) -> dict[str, int]:
+    """Deliver the messages of one batch task, each claimed just before it is sent (see the module's
+    docstring); a message not due or held by another relay is passed over. Stops when the budget is
+    spent: the messages left are still pending and due, and the every-minute sweep sends them.
+    Returns {new state: count}, with "skipped" for the messages passed over or left."""
+    worker = worker or default_worker()
+    started = time.monotonic()
+    counts: dict[str, int] = {}
+    for position, message_id in enumerate(message_ids):
+        if time.monotonic() - started >= budget_seconds:
+            counts["skipped"] = counts.get("skipped", 0) + len(message_ids) - position
+            break
+        state = outbox_deliver_one(message_id, worker=worker) or "skipped"
+        counts[state] = counts.get(state, 0) + 1
+    return counts
 
 
 # --- operator actions ---------------------------------------------------------------------------

@@ -2,28 +2,22 @@
 and outbox rows are one INSERT each, and they are relayed one django-q task per batch, still signed,
 logged and retried like any other delivery."""
 
-import dataclasses
 import datetime as dt
 import json
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from api.models import WebhookDelivery
 from api.services import webhook_emit_orders, webhook_subscription_create
-from orders.importer import ImportContext, _storefront_ids, import_page
 from orders.models import Order
 from shipments import outbox
 from shipments.models import OutboxMessage, OutboxState
 from shipments.outbox import outbox_deliver_batch, outbox_enqueue_many, outbox_relay_due
 from shipments.services import shipment_create
-from stores import statuses
-from stores.connector.client import client_for_store
 from tests.api.conftest import make_order
 from tests.api.test_webhooks import Receiver, verify
-from tests.orders.conftest import connect
+from tests.orders.conftest import page_queries, page_to_import
 
 pytestmark = pytest.mark.django_db
 
@@ -46,47 +40,32 @@ def tasks(monkeypatch):
 
 
 def _inserts(captured, table):
-    return [q for q in captured.captured_queries if q["sql"].lstrip().upper().startswith("INSERT")
+    return [q for q in captured if q["sql"].lstrip().upper().startswith("INSERT")
             and f'"{table}"' in q["sql"]]
 
 
 def test_an_import_page_with_a_subscriber_costs_the_same_queries_for_10_or_100_orders(
         sandbox_factory, tenant_a, alice, monkeypatch):
-    server = sandbox_factory(orders=300, seed=3, page_size=300)
-    store = connect(tenant_a, server)
     webhook_subscription_create(tenant=tenant_a, url="https://hooks.example.com/a", events=ORDER_EVENTS)
-    with client_for_store(store) as client:
-        page = next(client.export_pages(timezone.now() - dt.timedelta(days=90), timezone.now()))
-    lookup = store.status_mapping.lookup()
-    exports = [e for e in page.orders if e.has_ship_to and statuses.map_status(lookup, e.order_status)]
-    ctx = ImportContext.for_store(store)
-    _storefront_ids(ctx, {e.source for e in exports})
-    monkeypatch.setattr("orders.importer.WEBHOOK_EVENTS_TTL", 3600)  # as in the import's own test
+    store, ctx, exports = page_to_import(sandbox_factory, tenant_a, monkeypatch)
     assert ctx.webhook_events() == set(ORDER_EVENTS)
-    small, large = exports[:10], exports[10:110]
-    assert len(large) == 100
-    counts = {}
-    for label, batch in (("new 10", small), ("new 100", large)):
-        with CaptureQueriesContext(connection) as captured:
-            import_page(ctx, batch)
-        counts[label] = len(captured.captured_queries)
-        assert len(_inserts(captured, "api_webhookdelivery")) == 1
-        assert len(_inserts(captured, "shipments_outboxmessage")) == 1
-    assert WebhookDelivery.objects.filter(event="order.imported").count() == 110
-    # An order of each batch with a shipment: the payload's shipments are prefetched too.
     shipped_ids = []
-    for batch in (small, large):
-        order = Order.objects.filter(store=store, external_id__in=[e.order_id for e in batch],
-                                     status="awaiting_shipment").first()
-        shipment_create(order=order, carrier="UPS", tracking_number=f"1Z{order.number}", user=alice)
-        shipped_ids.append(order.external_id)
-    for label, batch in (("changed 10", small), ("changed 100", large)):
-        changed = [dataclasses.replace(e, internal_notes=e.internal_notes + " (edited)", raw_digest="") for e in batch]
-        with CaptureQueriesContext(connection) as captured:
-            import_page(ctx, changed)
-        counts[label] = len(captured.captured_queries)
+
+    def ship_one_order_of_each_page():  # so that the payloads' shipments are prefetched too
+        for batch in (exports[:10], exports[10:110]):
+            order = Order.objects.filter(store=store, external_id__in=[e.order_id for e in batch],
+                                         status="awaiting_shipment").first()
+            shipment_create(order=order, carrier="UPS", tracking_number=f"1Z{order.number}", user=alice)
+            shipped_ids.append(order.external_id)
+
+    queries = page_queries(ctx, exports, before_changes=ship_one_order_of_each_page)
+    counts = {label: len(q) for label, q in queries.items()}
     assert counts["new 10"] == counts["new 100"], counts
     assert counts["changed 10"] == counts["changed 100"], counts
+    for label, captured in queries.items():
+        assert len(_inserts(captured, "api_webhookdelivery")) == 1, label
+        assert len(_inserts(captured, "shipments_outboxmessage")) == 1, label
+    assert WebhookDelivery.objects.filter(event="order.imported").count() == 110
     updated = WebhookDelivery.objects.filter(event="order.updated")
     assert updated.count() == 110
     shipped = updated.get(payload__external_id=shipped_ids[0]).payload

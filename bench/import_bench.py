@@ -1,13 +1,21 @@
 #!/usr/bin/env python
 """Import benchmark: a full import from the sandbox store, against the floor of fetch + parse alone.
 
-    .venv/bin/python bench/import_bench.py [--orders 10000] [--page-size 100]
+    .venv/bin/python bench/import_bench.py [--orders 10000] [--page-size 100] [--webhook-subscriber]
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres .venv/bin/python bench/import_bench.py
 
 SQLite (a temporary file) by default; with a PostgreSQL DATABASE_URL it creates and drops its own
-database `outbound_import_bench`. The sandbox runs in its own process so the peak RSS is the importer's.
-Prints the figures, then one JSON line: orders_per_s, import_floor_ratio, queries_per_page,
+database, named as in the URL (`outbound_import_bench` when the URL names `postgres` or nothing), so
+never point it at a database you keep. The sandbox runs in its own process so the peak RSS is the
+importer's. Prints the figures, then one JSON line: orders_per_s, import_floor_ratio, queries_per_page,
 resync_rows_written, resync_time_share, peak_rss_mb.
+
+With --webhook-subscriber the same store is then emptied and imported again with one active webhook
+subscription to order.imported and order.updated. Its deliveries are queued, not sent: the outbox rows
+and the django-q tasks go to the ORM broker and no worker runs, so the figure is the import itself
+(serialising each page's orders, writing their deliveries and outbox rows, queueing the batch tasks).
+The JSON line then also holds webhook_orders_per_s, webhook_import_ratio (import time with the
+subscriber / without: target <= 1.5), webhook_queries_per_page, webhook_deliveries, webhook_tasks.
 """
 
 from __future__ import annotations
@@ -38,20 +46,23 @@ def prepare_database() -> tuple[str, callable]:
     url = os.environ.get("DATABASE_URL", "")
     if url.startswith("postgres"):
         import psycopg
+        from psycopg import sql
 
         parts = urlsplit(url)
+        name = parts.path.strip("/")
+        name = name if name and name != "postgres" else "outbound_import_bench"
         admin = urlunsplit(parts._replace(path="/postgres"))
         with psycopg.connect(admin.replace("postgres://", "postgresql://", 1), autocommit=True) as conn:
-            conn.execute("DROP DATABASE IF EXISTS outbound_import_bench")
-            conn.execute("CREATE DATABASE outbound_import_bench")
-        bench_url = urlunsplit(parts._replace(path="/outbound_import_bench"))
+            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        bench_url = urlunsplit(parts._replace(path=f"/{name}"))
 
         def cleanup():
             from django.db import connections
 
             connections.close_all()
             with psycopg.connect(admin.replace("postgres://", "postgresql://", 1), autocommit=True) as conn:
-                conn.execute("DROP DATABASE IF EXISTS outbound_import_bench")
+                conn.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
 
         return bench_url, cleanup
     tmp = tempfile.mkdtemp(prefix="outbound-bench-")
@@ -77,11 +88,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--orders", type=int, default=10_000)
     parser.add_argument("--page-size", type=int, default=100)
+    parser.add_argument("--webhook-subscriber", action="store_true",
+                        help="import the same store again with one webhook subscriber to the order events")
     args = parser.parse_args()
 
     db_url, cleanup = prepare_database()
     os.environ["DATABASE_URL"] = db_url
     os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings_test"
+    # Tasks are queued on the ORM broker, as in production, not run inside the import (the test
+    # settings' default): no worker runs here, so webhook deliveries stay queued.
+    os.environ["Q_SYNC"] = "False"
     import django
 
     django.setup()
@@ -148,6 +164,8 @@ def main() -> None:
             resync_s = time.perf_counter() - t0
         resync_rows = counter["writes"]
 
+        hooked = webhook_run(args, store, since, count, counter) if args.webhook_subscriber else None
+
         peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         orders_held = Order.objects.count()
         lines_held = OrderLine.objects.count()
@@ -170,12 +188,65 @@ def main() -> None:
         print(f"import / floor:      {figures['import_floor_ratio']}")
         print(f"re-import unchanged: {resync.orders_unchanged} unchanged and {resync.skipped_total} skipped again "
               f"in {resync_s:.2f} s, {resync_rows} rows written, {figures['resync_time_share']:.1%} of the full import")
+        if hooked:
+            run_h, hooked_s, hooked_queries, deliveries, tasks = hooked
+            pages_h = max(run_h.pages_done, 1)
+            figures.update(
+                webhook_orders_per_s=round(run_h.orders_seen / hooked_s, 1),
+                webhook_import_ratio=round(hooked_s / full_s, 2),
+                webhook_queries_per_page=round(hooked_queries / pages_h, 1),
+                webhook_deliveries=deliveries,
+                webhook_tasks=tasks,
+            )
+            print("with a subscriber:   the same store emptied and imported again, one active webhook subscription "
+                  "to order.imported and order.updated;")
+            print("                     deliveries queued, not sent (outbox rows and django-q tasks on the ORM "
+                  "broker, no worker running): the import itself")
+            print(f"                     {run_h.orders_seen} orders seen in {hooked_s:.2f} s "
+                  f"= {figures['webhook_orders_per_s']} orders/s, created {run_h.orders_created}, {pages_h} pages")
+            print(f"                     {deliveries} deliveries (and outbox rows) queued in {tasks} django-q tasks")
+            print(f"                     queries per page {figures['webhook_queries_per_page']} "
+                  f"(without: {figures['queries_per_page']})")
+            print(f"with / without:      {figures['webhook_import_ratio']} (target <= 1.5)")
         print(f"peak RSS:            {figures['peak_rss_mb']} MB (importer process)")
         print(json.dumps(figures))
     finally:
         sandbox.terminate()
         sandbox.wait(timeout=10)
         cleanup()
+
+
+def webhook_run(args, store, since, count, counter):
+    """Empty the store's imported data, subscribe to the order events and import the store again.
+
+    Returns (run, seconds, queries, deliveries queued, django-q tasks queued)."""
+    from django.db import connection
+    from django_q.models import OrmQ
+
+    from api.models import WebhookDelivery
+    from api.services import webhook_subscription_create
+    from orders.importer import import_store_now
+    from orders.models import Order, Product, SkippedOrder, UnmappedStatus
+
+    Order.objects.filter(store=store).delete()
+    for model in (Product, SkippedOrder, UnmappedStatus):
+        model.objects.filter(store=store).delete()
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM ANALYZE")  # the first import met fresh tables: so does this one
+    store.refresh_from_db()
+    store.import_watermark = None
+    store.save()
+    webhook_subscription_create(tenant=store.tenant, url="http://127.0.0.1:9/outbound-bench",
+                                events=["order.imported", "order.updated"])
+    tasks_before = OrmQ.objects.count()
+    counter.update(queries=0, writes=0)
+    with connection.execute_wrapper(count):
+        t0 = time.perf_counter()
+        run = import_store_now(store=store, since=since)
+        seconds = time.perf_counter() - t0
+    assert run.state == "succeeded", run.error
+    return run, seconds, counter["queries"], WebhookDelivery.objects.count(), OrmQ.objects.count() - tasks_before
 
 
 if __name__ == "__main__":

@@ -23,6 +23,7 @@ import logging
 import secrets
 import string
 import time
+import uuid
 from decimal import Decimal
 
 from django.conf import settings
@@ -266,16 +267,22 @@ def webhook_emit_shipment(*, shipment, event: str) -> list[WebhookDelivery]:
 @transaction.atomic
 def _deliveries_enqueue(items: list[tuple[WebhookSubscription, str, dict]]) -> list[WebhookDelivery]:
     """A delivery and its outbox row for each (subscription, event, JSON-able payload), all of one
-    tenant: one INSERT for the deliveries and one for their outbox rows, whatever their number."""
+    tenant: one INSERT for the deliveries and one for their outbox rows, whatever their number (on
+    PostgreSQL each INSERT's rows travel as one JSON parameter, see orders.bulk)."""
+    from orders import bulk
     from shipments.outbox import outbox_enqueue_many
 
     if not items:
         return []
-    deliveries = WebhookDelivery.objects.bulk_create(
-        [WebhookDelivery(subscription=s, event=event, payload=payload) for s, event, payload in items]
-    )
-    if any(d.pk is None for d in deliveries):  # pragma: no cover - a backend without INSERT … RETURNING
-        raise RuntimeError("The database did not return the ids of the webhook deliveries.")
+    now = timezone.now()
+    deliveries = [WebhookDelivery(subscription=s, event=event, payload=payload, event_id=uuid.uuid4(), created_at=now)
+                  for s, event, payload in items]
+    rows = [{"subscription_id": d.subscription_id, "event_id": str(d.event_id), "event": d.event,
+             "payload": d.payload, "created_at": now} for d in deliveries]
+    ids = {str(key): pk for key, pk in bulk.write(bulk.Rows(WebhookDelivery, rows, key="event_id")).items()}
+    for delivery in deliveries:
+        delivery.pk = ids[str(delivery.event_id)]
+        delivery._state.adding = False
     outbox_enqueue_many(
         tenant=items[0][0].tenant_id,
         kind="webhook",
@@ -408,8 +415,9 @@ def _emit_orders(tenant_id: int, ids_by_event: dict[str, list[int]]) -> list[Web
     if not ids:
         return []
     orders = list(OrderDetailSerializer.prefetch(Order.objects.for_tenant(tenant_id).filter(pk__in=ids)))
-    # One serializer for the lot: DRF builds its fields once rather than once per order.
-    data = _jsonable(OrderDetailSerializer(orders, many=True).data)
+    # One serializer for the lot: DRF builds its fields once rather than once per order. Its output is
+    # JSON already (decimals and dates as strings), so it goes to the INSERT as it is.
+    data = OrderDetailSerializer(orders, many=True).data
     payloads = {order.pk: payload for order, payload in zip(orders, data, strict=True)}
     return _deliveries_enqueue([
         (subscription, event, payloads[pk])

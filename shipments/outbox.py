@@ -196,50 +196,49 @@ def _schedule(message_id: int) -> None:
         logger.exception("Could not queue outbox message %s; the relay sweep will send it", message_id)
 
 
-def outbox_enqueue_many(*, tenant: Tenant | int, kind: str, payloads: list[dict],
-                        dedupe_keys: list[str | None] | None = None,
+def outbox_enqueue_many(*, tenant: Tenant | int, kind: str, payloads: list[dict], dedupe_keys: list[str],
                         max_attempts: int | None = None) -> list[OutboxMessage]:
-    """outbox_enqueue for many messages of one kind: one INSERT, whatever their number.
+    """outbox_enqueue for many messages of one kind: one INSERT, whatever their number (on PostgreSQL
+    the rows travel as one JSON parameter, see orders.bulk).
 
     Same rules as outbox_enqueue: written in the caller's transaction, handed to workers once it commits
     (one task per BATCH_SIZE rows), and a message whose `dedupe_key` exists already is returned instead
-    of a second one. Returns the messages in the order of `payloads`.
+    of a second one. Every message needs its key here (it is how the INSERT's ids come back). Returns
+    the messages in the order of `payloads`.
     """
-    keys = list(dedupe_keys) if dedupe_keys is not None else [None] * len(payloads)
-    if len(keys) != len(payloads):
-        raise ValueError("Give one dedupe key (or None) per payload.")
+    from orders import bulk
+
+    if len(dedupe_keys) != len(payloads) or not all(dedupe_keys):
+        raise ValueError("Give each payload its dedupe key.")
     tenant_id = tenant if isinstance(tenant, int) else tenant.pk
+    now = timezone.now()
     for last_try in (False, True):
-        wanted = [key for key in keys if key]
-        found = {m.dedupe_key: m for m in OutboxMessage.objects.filter(dedupe_key__in=wanted)} if wanted else {}
-        known: dict[str, OutboxMessage] = dict(found)
-        new: list[OutboxMessage] = []
-        result: list[OutboxMessage] = []
-        for payload, key in zip(payloads, keys, strict=True):
-            if key and key in known:
-                result.append(known[key])
-                continue
-            message = OutboxMessage(tenant_id=tenant_id, kind=kind, payload=payload, dedupe_key=key,
-                                    max_attempts=max_attempts or _max_attempts())
-            new.append(message)
-            result.append(message)
-            if key:
-                known[key] = message
+        found = {m.dedupe_key: m for m in OutboxMessage.objects.filter(dedupe_key__in=dedupe_keys)}
+        new: dict[str, OutboxMessage] = {}
+        for payload, key in zip(payloads, dedupe_keys, strict=True):
+            if key not in found and key not in new:  # a key given twice: the first payload, as one by one
+                new[key] = OutboxMessage(tenant_id=tenant_id, kind=kind, payload=payload, dedupe_key=key,
+                                         created_at=now, updated_at=now, next_attempt_at=now,
+                                         max_attempts=max_attempts or _max_attempts())
+        rows = [{"tenant_id": tenant_id, "kind": kind, "payload": m.payload, "dedupe_key": key,
+                 "max_attempts": m.max_attempts, "created_at": now, "updated_at": now, "next_attempt_at": now}
+                for key, m in new.items()]
         try:
             with transaction.atomic():
-                OutboxMessage.objects.bulk_create(new)
+                ids = bulk.write(bulk.Rows(OutboxMessage, rows, key="dedupe_key"))
             break
         except IntegrityError:
             # Another transaction wrote one of the keys since we looked: read them again, once.
-            if last_try or not wanted:
+            if last_try:
                 raise
-    if new and any(m.pk is None for m in new):  # pragma: no cover - a backend without INSERT … RETURNING
-        raise RuntimeError("The database did not return the ids of the outbox rows.")
-    _fire_many(kind, new)
-    ids = [m.pk for m in new]
-    for start in range(0, len(ids), BATCH_SIZE):
-        transaction.on_commit(partial(_schedule_batch, ids[start:start + BATCH_SIZE]))
-    return result
+    for key, message in new.items():
+        message.pk = ids[key]
+        message._state.adding = False
+    _fire_many(kind, list(new.values()))
+    pks = [m.pk for m in new.values()]
+    for start in range(0, len(pks), BATCH_SIZE):
+        transaction.on_commit(partial(_schedule_batch, pks[start:start + BATCH_SIZE]))
+    return [found.get(key) or new[key] for key in dedupe_keys]
 
 
 def _fire_many(kind: str, messages: list[OutboxMessage]) -> None:

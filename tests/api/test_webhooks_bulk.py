@@ -155,9 +155,12 @@ def test_rows_a_batch_left_are_sent_by_the_sweep(store_a, receiver, tasks):
 def test_enqueue_many_keeps_the_dedupe_rule(tenant_a, tasks, django_capture_on_commit_callbacks):
     first = outbox.outbox_enqueue(tenant=tenant_a, kind="webhook", payload={"n": 1}, dedupe_key="k1")
     with django_capture_on_commit_callbacks(execute=True):
-        messages = outbox_enqueue_many(tenant=tenant_a, kind="webhook", payloads=[{"n": 1}, {"n": 2}, {"n": 3}, {}],
-                                       dedupe_keys=["k1", "k2", "k2", None])
-    assert messages[0].pk == first.pk and messages[1].pk == messages[2].pk != first.pk
-    assert [m.payload for m in messages] == [{"n": 1}, {"n": 2}, {"n": 2}, {}]
-    assert OutboxMessage.objects.count() == 3
-    assert tasks[-1] == ("shipments.tasks.outbox_deliver_batch", ([messages[1].pk, messages[3].pk],))
+        messages = outbox_enqueue_many(tenant=tenant_a, kind="webhook",
+                                       payloads=[{"n": 1}, {"n": 2}, {"n": 3}, {"n": 4}],
+                                       dedupe_keys=["k1", "k2", "k3", "k2"])
+    assert messages[0].pk == first.pk and messages[1].pk == messages[3].pk and len({m.pk for m in messages}) == 3
+    assert [m.payload for m in messages] == [{"n": 1}, {"n": 2}, {"n": 3}, {"n": 2}]
+    assert [m.payload for m in OutboxMessage.objects.order_by("pk")] == [{"n": 1}, {"n": 2}, {"n": 3}]
+    assert tasks[-1] == ("shipments.tasks.outbox_deliver_batch", ([messages[1].pk, messages[2].pk],))
+    with pytest.raises(ValueError):
+        outbox_enqueue_many(tenant=tenant_a, kind="webhook", payloads=[{}], dedupe_keys=[None])

@@ -264,7 +264,7 @@ def webhook_emit_shipment(*, shipment, event: str) -> list[WebhookDelivery]:
     return webhook_emit(tenant=shipment.tenant_id, event=event, payload=ShipmentSerializer(shipment).data)
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)  # the caller's transaction, or one of its own
 def _deliveries_enqueue(items: list[tuple[WebhookSubscription, str, dict]]) -> list[WebhookDelivery]:
     """A delivery and its outbox row for each (subscription, event, JSON-able payload), all of one
     tenant: one INSERT for the deliveries and one for their outbox rows, whatever their number (on

@@ -212,25 +212,21 @@ def outbox_enqueue_many(*, tenant: Tenant | int, kind: str, payloads: list[dict]
         raise ValueError("Give each payload its dedupe key.")
     tenant_id = tenant if isinstance(tenant, int) else tenant.pk
     now = timezone.now()
-    for last_try in (False, True):
-        found = {m.dedupe_key: m for m in OutboxMessage.objects.filter(dedupe_key__in=dedupe_keys)}
-        new: dict[str, OutboxMessage] = {}
-        for payload, key in zip(payloads, dedupe_keys, strict=True):
-            if key not in found and key not in new:  # a key given twice: the first payload, as one by one
-                new[key] = OutboxMessage(tenant_id=tenant_id, kind=kind, payload=payload, dedupe_key=key,
-                                         created_at=now, updated_at=now, next_attempt_at=now,
-                                         max_attempts=max_attempts or _max_attempts())
-        rows = [{"tenant_id": tenant_id, "kind": kind, "payload": m.payload, "dedupe_key": key,
-                 "max_attempts": m.max_attempts, "created_at": now, "updated_at": now, "next_attempt_at": now}
-                for key, m in new.items()]
-        try:
-            with transaction.atomic():
-                ids = bulk.write(bulk.Rows(OutboxMessage, rows, key="dedupe_key"))
-            break
-        except IntegrityError:
-            # Another transaction wrote one of the keys since we looked: read them again, once.
-            if last_try:
-                raise
+    new: dict[str, OutboxMessage] = {}
+    for payload, key in zip(payloads, dedupe_keys, strict=True):
+        if key not in new:  # a key given twice: the first payload, as one by one
+            new[key] = OutboxMessage(tenant_id=tenant_id, kind=kind, payload=payload, dedupe_key=key, created_at=now,
+                                     updated_at=now, next_attempt_at=now, max_attempts=max_attempts or _max_attempts())
+    rows = [{"tenant_id": tenant_id, "kind": kind, "payload": m.payload, "dedupe_key": key,
+             "max_attempts": m.max_attempts, "created_at": now, "updated_at": now, "next_attempt_at": now}
+            for key, m in new.items()]
+    # ON CONFLICT DO NOTHING: a key that exists (or that a concurrent transaction is writing: PostgreSQL
+    # waits for it) comes back without an id, and that message is read and returned instead.
+    ids = bulk.write(bulk.Rows(OutboxMessage, rows, unique=("dedupe_key",), key="dedupe_key"))
+    existing = [key for key in new if key not in ids]
+    found = {m.dedupe_key: m for m in OutboxMessage.objects.filter(dedupe_key__in=existing)} if existing else {}
+    for key in existing:
+        del new[key]
     for key, message in new.items():
         message.pk = ids[key]
         message._state.adding = False

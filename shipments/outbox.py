@@ -187,13 +187,24 @@ def outbox_enqueue(*, tenant: Tenant, kind: str, payload: dict, shipment=None, d
 
 
 def _schedule(message_id: int) -> None:
+    if not _queue_task("shipments.tasks.outbox_deliver_one", message_id):
+        logger.error("Could not queue outbox message %s; the relay sweep will send it", message_id)
+
+
+def _queue_task(func: str, argument) -> bool:
     from django_q.tasks import async_task
 
     try:
-        async_task("shipments.tasks.outbox_deliver_one", message_id, group="outbox")
+        # In an atomic block: django-q2's ORM broker, called in autocommit mode (where on_commit callbacks
+        # run), first closes the connection unless CONN_MAX_AGE keeps it, so each task would cost the
+        # caller a new connection and its session settings (an import walk's synchronous_commit).
+        with transaction.atomic():
+            async_task(func, argument, group="outbox")
     except Exception:
-        # The broker being unavailable loses nothing: the every-minute sweep finds the row.
-        logger.exception("Could not queue outbox message %s; the relay sweep will send it", message_id)
+        # The broker being unavailable loses nothing: the every-minute sweep finds the rows.
+        logger.exception("Could not queue %s", func)
+        return False
+    return True
 
 
 def outbox_enqueue_many(*, tenant: Tenant | int, kind: str, payloads: list[dict], dedupe_keys: list[str],
@@ -249,13 +260,8 @@ def _fire_many(kind: str, messages: list[OutboxMessage]) -> None:
 
 
 def _schedule_batch(message_ids: list[int]) -> None:
-    from django_q.tasks import async_task
-
-    try:
-        async_task("shipments.tasks.outbox_deliver_batch", message_ids, group="outbox")
-    except Exception:
-        # As for one message: nothing is lost, the every-minute sweep finds the rows.
-        logger.exception("Could not queue %s outbox messages; the relay sweep will send them", len(message_ids))
+    if not _queue_task("shipments.tasks.outbox_deliver_batch", message_ids):
+        logger.error("Could not queue %s outbox messages; the relay sweep will send them", len(message_ids))
 
 
 # --- claim, deliver, record ---------------------------------------------------------------------

@@ -16,6 +16,7 @@ See api/WEBHOOKS.md for the receiver's side.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import json
@@ -30,6 +31,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from stores import crypto
@@ -363,14 +365,17 @@ def webhook_delivery_mirror(message) -> None:
 
 def webhook_deliveries_mirror(messages) -> None:
     """Outbox on_state_many hook: the same for many rows, one UPDATE per distinct state (a bulk
-    enqueue's rows are all alike: one UPDATE)."""
+    enqueue's rows are all alike: one UPDATE). Rows that hold those values already are not rewritten
+    (a bulk enqueue's deliveries were written pending a moment ago)."""
     groups: dict[tuple, list[int]] = {}
     for message in messages:
         delivery_id = (message.payload or {}).get("delivery_id")
         if delivery_id:
             groups.setdefault(tuple(_mirrored(message).items()), []).append(delivery_id)
     for values, delivery_ids in groups.items():
-        WebhookDelivery.objects.filter(pk__in=delivery_ids).update(**dict(values))
+        same = Q(**{name if value is not None else f"{name}__isnull": value if value is not None else True
+                    for name, value in values})
+        WebhookDelivery.objects.filter(pk__in=delivery_ids).exclude(same).update(**dict(values))
 
 
 def webhook_events_wanted(tenant_id: int) -> set[str]:
@@ -404,6 +409,14 @@ def webhook_emit_orders(*, tenant_id: int, created: list[int], updated: list[int
     return len(_emit_orders(tenant_id, ids_by_event)) if ids_by_event else 0
 
 
+@functools.cache
+def _order_payload_serializer():
+    """The API's order serializer, its fields built once per process rather than once per page."""
+    from .serializers import OrderDetailSerializer
+
+    return OrderDetailSerializer()
+
+
 def _emit_orders(tenant_id: int, ids_by_event: dict[str, list[int]]) -> list[WebhookDelivery]:
     """Each event for its orders, to every active subscription of the tenant to it, in bulk."""
     from orders.models import Order
@@ -414,11 +427,11 @@ def _emit_orders(tenant_id: int, ids_by_event: dict[str, list[int]]) -> list[Web
     ids = {pk for event, pks in ids_by_event.items() if subscriptions[event] for pk in pks}
     if not ids:
         return []
-    orders = list(OrderDetailSerializer.prefetch(Order.objects.for_tenant(tenant_id).filter(pk__in=ids)))
-    # One serializer for the lot: DRF builds its fields once rather than once per order. Its output is
-    # JSON already (decimals and dates as strings), so it goes to the INSERT as it is.
-    data = OrderDetailSerializer(orders, many=True).data
-    payloads = {order.pk: payload for order, payload in zip(orders, data, strict=True)}
+    orders = OrderDetailSerializer.prefetch(Order.objects.for_tenant(tenant_id).filter(pk__in=ids))
+    # The serializer's output is JSON already (decimals and dates as strings): it goes to the INSERT as
+    # it is.
+    serializer = _order_payload_serializer()
+    payloads = {order.pk: serializer.to_representation(order) for order in orders}
     return _deliveries_enqueue([
         (subscription, event, payloads[pk])
         for event, pks in ids_by_event.items() for pk in pks if pk in payloads

@@ -228,12 +228,11 @@ def webhook_run(args, store, since, count, counter):
     from orders.importer import import_store_now
     from orders.models import Order, Product, SkippedOrder, UnmappedStatus
 
+    # No VACUUM ANALYZE after this: statistics taken on the emptied tables would plan the foreign-key
+    # checks of every commit as scans of tables that then grow, and the run would slow page by page.
     Order.objects.filter(store=store).delete()
     for model in (Product, SkippedOrder, UnmappedStatus):
         model.objects.filter(store=store).delete()
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("VACUUM ANALYZE")  # the first import met fresh tables: so does this one
     store.refresh_from_db()
     store.import_watermark = None
     store.save()

@@ -101,6 +101,9 @@ def main() -> None:
     import django
 
     django.setup()
+    import logging
+
+    logging.getLogger("django-q").setLevel(logging.WARNING)  # not a line per queued task
     from django.core.management import call_command
     from django.db import connection
     from django.utils import timezone

@@ -71,6 +71,8 @@ def _write_orm(batch: Rows) -> dict[object, int]:
         # Django returns no ids after ignore_conflicts: read the new rows' ids back by their key.
         before = _ids_by_key(batch, objs) if batch.key else {}
         model.objects.bulk_create(objs, ignore_conflicts=True)
+        if batch.key is None:
+            return {}
         return {key: pk for key, pk in _ids_by_key(batch, objs).items() if key not in before}
     else:
         model.objects.bulk_create(objs)

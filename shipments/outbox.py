@@ -96,7 +96,7 @@ StatesHook = Callable[[list[OutboxMessage]], None]
 # one task. A batch task stops after BATCH_BUDGET_SECONDS and leaves the rest to the every-minute
 # sweep, so a large import's webhooks never hold a worker (and the scheduled imports behind it) long.
 BATCH_SIZE = 100
-BATCH_BUDGET_SECONDS = 50.0
+BATCH_BUDGET_SECONDS = 20.0
 
 
 @dataclass(frozen=True)

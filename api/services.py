@@ -2,9 +2,12 @@
 
 Outgoing webhooks, end to end:
 
-    webhook_emit(tenant, event, payload)          called by the import engine, shipments, the API
-      └─ one WebhookDelivery row per matching active subscription (the delivery log)
-         └─ outbox_enqueue(kind="webhook", payload={"delivery_id": …})   same transaction as the cause
+    webhook_emit(tenant, event, payload)          called by shipments, the API
+    webhook_emit_orders(tenant_id, created, updated)   called by the import engine, once per page
+      └─ one WebhookDelivery row per (object, matching active subscription): the delivery log,
+         all of a call's rows in one INSERT
+         └─ outbox_enqueue_many(kind="webhook", payloads=[{"delivery_id": …}, …])   one INSERT, same
+            transaction as the cause; on commit one django-q2 task per batch of rows
               └─ the outbox relay calls webhook_deliver(message) with its retry and back-off rules
                    └─ POST JSON body, header Outbound-Signature: t=<unix>,v1=<hex hmac-sha256>
 
@@ -13,6 +16,7 @@ See api/WEBHOOKS.md for the receiver's side.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import json
@@ -20,12 +24,14 @@ import logging
 import secrets
 import string
 import time
+import uuid
 from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from orders.services import skipped_orders_remap
@@ -221,7 +227,7 @@ def webhook_body(delivery: WebhookDelivery) -> bytes:
     return json.dumps(envelope, cls=DjangoJSONEncoder, separators=(",", ":")).encode()
 
 
-def _jsonable(payload: dict) -> dict:
+def _jsonable(payload):
     return json.loads(json.dumps(payload, cls=DjangoJSONEncoder))
 
 
@@ -233,13 +239,20 @@ def webhook_emit(*, tenant: Tenant | int, event: str, payload: dict) -> list[Web
     """
     if event not in WebhookEvent.values:
         raise ValueError(f"Unknown webhook event {event!r}.")
-    subscriptions = [
-        s for s in WebhookSubscription.objects.for_tenant(tenant).filter(is_active=True) if event in s.events
-    ]
+    subscriptions = _subscribers(tenant, {event})[event]
     if not subscriptions:
         return []
     data = _jsonable(payload)
-    return [_delivery_enqueue(subscription=s, event=event, payload=data) for s in subscriptions]
+    return _deliveries_enqueue([(s, event, data) for s in subscriptions])
+
+
+def _subscribers(tenant: Tenant | int, events: set[str]) -> dict[str, list[WebhookSubscription]]:
+    """The tenant's active subscriptions to each of `events` (one query)."""
+    found: dict[str, list[WebhookSubscription]] = {event: [] for event in events}
+    for subscription in WebhookSubscription.objects.for_tenant(tenant).filter(is_active=True).order_by("pk"):
+        for event in events.intersection(subscription.events):
+            found[event].append(subscription)
+    return found
 
 
 def webhook_emit_order(*, order, event: str) -> list[WebhookDelivery]:
@@ -255,25 +268,39 @@ def webhook_emit_shipment(*, shipment, event: str) -> list[WebhookDelivery]:
     return webhook_emit(tenant=shipment.tenant_id, event=event, payload=ShipmentSerializer(shipment).data)
 
 
-@transaction.atomic
-def _delivery_enqueue(*, subscription: WebhookSubscription, event: str, payload: dict) -> WebhookDelivery:
-    from shipments.outbox import outbox_enqueue
+@transaction.atomic(savepoint=False)  # the caller's transaction, or one of its own
+def _deliveries_enqueue(items: list[tuple[WebhookSubscription, str, dict]]) -> list[WebhookDelivery]:
+    """A delivery and its outbox row for each (subscription, event, JSON-able payload), all of one
+    tenant: one INSERT for the deliveries and one for their outbox rows, whatever their number (on
+    PostgreSQL each INSERT's rows travel as one JSON parameter, see orders.bulk)."""
+    from orders import bulk
+    from shipments.outbox import outbox_enqueue_many
 
-    delivery = WebhookDelivery.objects.create(subscription=subscription, event=event, payload=payload)
-    outbox_enqueue(
-        tenant=subscription.tenant,
+    if not items:
+        return []
+    now = timezone.now()
+    deliveries = [WebhookDelivery(subscription=s, event=event, payload=payload, event_id=uuid.uuid4(), created_at=now)
+                  for s, event, payload in items]
+    rows = [{"subscription_id": d.subscription_id, "event_id": str(d.event_id), "event": d.event,
+             "payload": d.payload, "created_at": now} for d in deliveries]
+    ids = {str(key): pk for key, pk in bulk.write(bulk.Rows(WebhookDelivery, rows, key="event_id")).items()}
+    for delivery in deliveries:
+        delivery.pk = ids[str(delivery.event_id)]
+        delivery._state.adding = False
+    outbox_enqueue_many(
+        tenant=items[0][0].tenant_id,
         kind="webhook",
-        payload={"delivery_id": delivery.pk},
-        dedupe_key=f"webhook:{delivery.event_id}",
+        payloads=[{"delivery_id": d.pk} for d in deliveries],
+        dedupe_keys=[f"webhook:{d.event_id}" for d in deliveries],
     )
-    return delivery
+    return deliveries
 
 
 def webhook_send_test(*, subscription: WebhookSubscription) -> WebhookDelivery:
     """A `ping` event to one subscription, through the same outbox as real events."""
     payload = {"message": "A test event from Outbound.", "subscription_id": subscription.pk,
                "events": subscription.events}
-    return _delivery_enqueue(subscription=subscription, event="ping", payload=payload)
+    return _deliveries_enqueue([(subscription, "ping", payload)])[0]
 
 
 def webhook_deliver(message) -> tuple[int, str]:
@@ -321,20 +348,36 @@ _MIRROR = {"pending": DeliveryState.PENDING, "sending": DeliveryState.PENDING, "
            "failed": DeliveryState.FAILED, "cancelled": DeliveryState.FAILED}
 
 
+def _mirrored(message) -> dict:
+    return {
+        "state": _MIRROR.get(message.state, DeliveryState.PENDING),
+        "attempts": message.attempts,
+        "response_status": message.response_status,
+        "response_excerpt": (message.response_body or "")[:500],
+        "error": message.last_error or "",
+        "last_attempt_at": message.updated_at if message.attempts else None,
+        "delivered_at": message.sent_at,
+    }
+
+
 def webhook_delivery_mirror(message) -> None:
     """Outbox on_state hook: keep the delivery log in step with its outbox row."""
-    delivery_id = (message.payload or {}).get("delivery_id")
-    if not delivery_id:
-        return
-    WebhookDelivery.objects.filter(pk=delivery_id).update(
-        state=_MIRROR.get(message.state, DeliveryState.PENDING),
-        attempts=message.attempts,
-        response_status=message.response_status,
-        response_excerpt=(message.response_body or "")[:500],
-        error=message.last_error or "",
-        last_attempt_at=message.updated_at if message.attempts else None,
-        delivered_at=message.sent_at,
-    )
+    webhook_deliveries_mirror([message])
+
+
+def webhook_deliveries_mirror(messages) -> None:
+    """Outbox on_state_many hook: the same for many rows, one UPDATE per distinct state (a bulk
+    enqueue's rows are all alike: one UPDATE). Rows that hold those values already are not rewritten
+    (a bulk enqueue's deliveries were written pending a moment ago)."""
+    groups: dict[tuple, list[int]] = {}
+    for message in messages:
+        delivery_id = (message.payload or {}).get("delivery_id")
+        if delivery_id:
+            groups.setdefault(tuple(_mirrored(message).items()), []).append(delivery_id)
+    for values, delivery_ids in groups.items():
+        same = Q(**{name if value is not None else f"{name}__isnull": value if value is not None else True
+                    for name, value in values})
+        WebhookDelivery.objects.filter(pk__in=delivery_ids).exclude(same).update(**dict(values))
 
 
 def webhook_events_wanted(tenant_id: int) -> set[str]:
@@ -349,32 +392,52 @@ def webhook_events_wanted(tenant_id: int) -> set[str]:
 
 def webhook_emit_orders_attention(*, tenant_id: int, order_ids: list[int]) -> int:
     """Queue order.attention for orders the store's status flagged (a cancellation after shipping)."""
-    from orders.models import Order
-
-    sent = 0
-    orders = Order.objects.for_tenant(tenant_id).filter(pk__in=order_ids).select_related("store", "storefront")
-    for order in orders.prefetch_related("lines"):
-        sent += len(webhook_emit_order(order=order, event="order.attention"))
-    return sent
+    return len(_emit_orders(tenant_id, {"order.attention": order_ids}))
 
 
 def webhook_emit_orders(*, tenant_id: int, created: list[int], updated: list[int],
                         wanted: set[str] | None = None, recovered: list[int] = ()) -> int:
-    """Queue order.imported / order.updated (and import.recovered) for one import page.
+    """Queue order.imported / order.updated (and import.recovered) for one import page; returns how many
+    deliveries.
 
     One query when nobody subscribed (the common case; none when the caller passes `wanted`, as an
-    import run does), so a page's query count stays constant; with subscribers each order is
-    serialised whole, as the API shows it.
+    import run does). With subscribers the page costs a constant number of queries whatever its size:
+    the subscriptions, the orders with their lines and shipments (prefetched), serialised together
+    as the API shows them, then one INSERT for the deliveries and one for their outbox rows.
     """
     if wanted is None:
         wanted = webhook_events_wanted(tenant_id)
-    sent = 0
-    for event, ids in (("order.imported", created), ("order.updated", updated), ("import.recovered", recovered)):
-        if event not in wanted or not ids:
-            continue
-        from orders.models import Order
+    ids_by_event = {event: ids for event, ids in (("order.imported", created), ("order.updated", updated),
+                                                  ("import.recovered", recovered))
+                    if event in wanted and ids}
+    return len(_emit_orders(tenant_id, ids_by_event)) if ids_by_event else 0
 
-        orders = Order.objects.for_tenant(tenant_id).filter(pk__in=ids).select_related("store", "storefront")
-        for order in orders.prefetch_related("lines"):
-            sent += len(webhook_emit_order(order=order, event=event))
-    return sent
+
+@functools.cache
+def _order_payload_serializer():
+    """The API's order serializer, its fields built once per process rather than once per page."""
+    from .serializers import OrderDetailSerializer
+
+    return OrderDetailSerializer()
+
+
+def _emit_orders(tenant_id: int, ids_by_event: dict[str, list[int]]) -> list[WebhookDelivery]:
+    """Each event for its orders, to every active subscription of the tenant to it, in bulk."""
+    from orders.models import Order
+
+    from .serializers import OrderDetailSerializer
+
+    subscriptions = _subscribers(tenant_id, set(ids_by_event))
+    ids = {pk for event, pks in ids_by_event.items() if subscriptions[event] for pk in pks}
+    if not ids:
+        return []
+    orders = OrderDetailSerializer.prefetch(Order.objects.for_tenant(tenant_id).filter(pk__in=ids))
+    # The serializer's output is JSON already (decimals and dates as strings): it goes to the INSERT as
+    # it is.
+    serializer = _order_payload_serializer()
+    payloads = {order.pk: serializer.to_representation(order) for order in orders}
+    return _deliveries_enqueue([
+        (subscription, event, payloads[pk])
+        for event, pks in ids_by_event.items() for pk in pks if pk in payloads
+        for subscription in subscriptions[event]
+    ])

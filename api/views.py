@@ -182,10 +182,7 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet)
     def scope(self, queryset):
         if self.action == "list":
             return queryset
-        shipments = Shipment.objects.select_related("created_by_user").prefetch_related(
-            Prefetch("lines", queryset=ShipmentLine.objects.order_by("order_line__position", "pk"))
-        )
-        return queryset.prefetch_related("lines", Prefetch("shipments", queryset=shipments))
+        return s.OrderDetailSerializer.prefetch(queryset)
 
     def partial_update(self, request, pk=None):
         order = self.get_object()

@@ -2,6 +2,6 @@
 
 from shipments.outbox import register_handler
 
-from .services import webhook_deliver, webhook_delivery_mirror
+from .services import webhook_deliver, webhook_deliveries_mirror, webhook_delivery_mirror
 
-register_handler("webhook", on_state=webhook_delivery_mirror)(webhook_deliver)
+register_handler("webhook", on_state=webhook_delivery_mirror, on_state_many=webhook_deliveries_mirror)(webhook_deliver)

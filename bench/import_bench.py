@@ -1,14 +1,22 @@
 #!/usr/bin/env python
 """Import benchmark: a full import from the sandbox store, against the floor of fetch + parse alone.
 
-    .venv/bin/python bench/import_bench.py [--orders 10000] [--page-size 100]
+    .venv/bin/python bench/import_bench.py [--orders 10000] [--page-size 100] [--webhook-subscriber]
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres .venv/bin/python bench/import_bench.py
 
 SQLite (a temporary file) by default; with a PostgreSQL DATABASE_URL it creates and drops its own
-database (`outbound_import_bench`, or the name in BENCH_DB_NAME). The sandbox runs in its own process so
-the peak RSS is the importer's. Prints the figures, then one JSON line: orders_per_s, import_floor_ratio,
-queries_per_page, resync_rows_written, resync_time_share, reconcile_rows_written, reconcile_time_share,
-peak_rss_mb. The reconcile figures are a reconciliation sweep over the same, unchanged, window.
+database, named as in the URL (`outbound_import_bench` when the URL names `postgres` or nothing; BENCH_DB_NAME
+overrides it), so never point it at a database you keep. The sandbox runs in its own process so the peak RSS is
+the importer's. Prints the figures, then one JSON line: orders_per_s, import_floor_ratio, queries_per_page,
+resync_rows_written, resync_time_share, reconcile_rows_written, reconcile_time_share, peak_rss_mb. The reconcile
+figures are a reconciliation sweep over the same, unchanged, window.
+
+With --webhook-subscriber the same store is then emptied and imported again with one active webhook
+subscription to order.imported and order.updated. Its deliveries are queued, not sent: the outbox rows
+and the django-q tasks go to the ORM broker and no worker runs, so the figure is the import itself
+(serialising each page's orders, writing their deliveries and outbox rows, queueing the batch tasks).
+The JSON line then also holds webhook_orders_per_s, webhook_import_ratio (import time with the
+subscriber / without: target <= 1.5), webhook_queries_per_page, webhook_deliveries, webhook_tasks.
 """
 
 from __future__ import annotations
@@ -39,15 +47,18 @@ def prepare_database() -> tuple[str, callable]:
     url = os.environ.get("DATABASE_URL", "")
     if url.startswith("postgres"):
         import psycopg
+        from psycopg import sql
 
         parts = urlsplit(url)
+        name = parts.path.strip("/")
+        name = name if name and name != "postgres" else "outbound_import_bench"
+        name = os.environ.get("BENCH_DB_NAME", name)
         admin = urlunsplit(parts._replace(path="/postgres"))
-        name = os.environ.get("BENCH_DB_NAME", "outbound_import_bench")
         if not re.fullmatch(r"\w+", name):
             raise SystemExit(f"BENCH_DB_NAME must be a plain identifier, not {name!r}")
         with psycopg.connect(admin.replace("postgres://", "postgresql://", 1), autocommit=True) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {name}")
-            conn.execute(f"CREATE DATABASE {name}")
+            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
         bench_url = urlunsplit(parts._replace(path=f"/{name}"))
 
         def cleanup():
@@ -55,7 +66,7 @@ def prepare_database() -> tuple[str, callable]:
 
             connections.close_all()
             with psycopg.connect(admin.replace("postgres://", "postgresql://", 1), autocommit=True) as conn:
-                conn.execute(f"DROP DATABASE IF EXISTS {name}")
+                conn.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
 
         return bench_url, cleanup
     tmp = tempfile.mkdtemp(prefix="outbound-bench-")
@@ -81,14 +92,22 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--orders", type=int, default=10_000)
     parser.add_argument("--page-size", type=int, default=100)
+    parser.add_argument("--webhook-subscriber", action="store_true",
+                        help="import the same store again with one webhook subscriber to the order events")
     args = parser.parse_args()
 
     db_url, cleanup = prepare_database()
     os.environ["DATABASE_URL"] = db_url
     os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings_test"
+    # Tasks are queued on the ORM broker, as in production, not run inside the import (the test
+    # settings' default): no worker runs here, so webhook deliveries stay queued.
+    os.environ["Q_SYNC"] = "False"
     import django
 
     django.setup()
+    import logging
+
+    logging.getLogger("django-q").setLevel(logging.WARNING)  # not a line per queued task
     from django.core.management import call_command
     from django.db import connection
     from django.utils import timezone
@@ -163,6 +182,7 @@ def main() -> None:
             sweep_s = time.perf_counter() - t0
         assert sweep.state == "succeeded", sweep.error
         sweep_rows = counter["writes"]
+        hooked = webhook_run(args, store, since, count, counter) if args.webhook_subscriber else None
 
         peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         orders_held = Order.objects.count()
@@ -191,12 +211,64 @@ def main() -> None:
         print(f"reconcile sweep:     {sweep.orders_unchanged} unchanged and {sweep.skipped_total} skipped, "
               f"{len(sweep.recovered)} recovered in {sweep_s:.2f} s, {sweep_rows} rows written, "
               f"{figures['reconcile_time_share']:.1%} of the full import (target at most 25%)")
+        if hooked:
+            run_h, hooked_s, hooked_queries, deliveries, tasks = hooked
+            pages_h = max(run_h.pages_done, 1)
+            figures.update(
+                webhook_orders_per_s=round(run_h.orders_seen / hooked_s, 1),
+                webhook_import_ratio=round(hooked_s / full_s, 2),
+                webhook_queries_per_page=round(hooked_queries / pages_h, 1),
+                webhook_deliveries=deliveries,
+                webhook_tasks=tasks,
+            )
+            print("with a subscriber:   the same store emptied and imported again, one active webhook subscription "
+                  "to order.imported and order.updated;")
+            print("                     deliveries queued, not sent (outbox rows and django-q tasks on the ORM "
+                  "broker, no worker running): the import itself")
+            print(f"                     {run_h.orders_seen} orders seen in {hooked_s:.2f} s "
+                  f"= {figures['webhook_orders_per_s']} orders/s, created {run_h.orders_created}, {pages_h} pages")
+            print(f"                     {deliveries} deliveries (and outbox rows) queued in {tasks} django-q tasks")
+            print(f"                     queries per page {figures['webhook_queries_per_page']} "
+                  f"(without: {figures['queries_per_page']})")
+            print(f"with / without:      {figures['webhook_import_ratio']} (target <= 1.5)")
         print(f"peak RSS:            {figures['peak_rss_mb']} MB (importer process)")
         print(json.dumps(figures))
     finally:
         sandbox.terminate()
         sandbox.wait(timeout=10)
         cleanup()
+
+
+def webhook_run(args, store, since, count, counter):
+    """Empty the store's imported data, subscribe to the order events and import the store again.
+
+    Returns (run, seconds, queries, deliveries queued, django-q tasks queued)."""
+    from django.db import connection
+    from django_q.models import OrmQ
+
+    from api.models import WebhookDelivery
+    from api.services import webhook_subscription_create
+    from orders.importer import import_store_now
+    from orders.models import Order, Product, SkippedOrder, UnmappedStatus
+
+    # No VACUUM ANALYZE after this: statistics taken on the emptied tables would plan the foreign-key
+    # checks of every commit as scans of tables that then grow, and the run would slow page by page.
+    Order.objects.filter(store=store).delete()
+    for model in (Product, SkippedOrder, UnmappedStatus):
+        model.objects.filter(store=store).delete()
+    store.refresh_from_db()
+    store.import_watermark = None
+    store.save()
+    webhook_subscription_create(tenant=store.tenant, url="http://127.0.0.1:9/outbound-bench",
+                                events=["order.imported", "order.updated"])
+    tasks_before = OrmQ.objects.count()
+    counter.update(queries=0, writes=0)
+    with connection.execute_wrapper(count):
+        t0 = time.perf_counter()
+        run = import_store_now(store=store, since=since)
+        seconds = time.perf_counter() - t0
+    assert run.state == "succeeded", run.error
+    return run, seconds, counter["queries"], WebhookDelivery.objects.count(), OrmQ.objects.count() - tasks_before
 
 
 if __name__ == "__main__":

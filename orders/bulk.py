@@ -30,7 +30,8 @@ from django.db import connection, models
 
 @dataclass(frozen=True)
 class Rows:
-    """Rows for one table. With `unique` and `update`, a row whose unique fields exist updates `update`.
+    """Rows for one table. With `unique` and `update`, a row whose unique fields exist updates `update`;
+    with `unique` alone, such a row is left as it is (ON CONFLICT DO NOTHING) and reported by no id.
     With `key`, the write reports {row[key]: primary key} (so no two rows may share `unique` values,
     as in any single INSERT … ON CONFLICT)."""
 
@@ -66,14 +67,26 @@ def _write_orm(batch: Rows) -> dict[object, int]:
     if batch.update:
         model.objects.bulk_create(objs, update_conflicts=True, unique_fields=list(batch.unique),
                                   update_fields=list(batch.update))
+    elif batch.unique:
+        # Django returns no ids after ignore_conflicts: read the new rows' ids back by their key.
+        before = _ids_by_key(batch, objs) if batch.key else {}
+        model.objects.bulk_create(objs, ignore_conflicts=True)
+        if batch.key is None:
+            return {}
+        return {key: pk for key, pk in _ids_by_key(batch, objs).items() if key not in before}
     else:
         model.objects.bulk_create(objs)
     if batch.key is None:
         return {}
     ids = {getattr(obj, batch.key): obj.pk for obj in objs}
     if None in ids.values():  # pragma: no cover - a backend that cannot return ids from a bulk upsert
-        ids = dict(model.objects.filter(**{f"{batch.key}__in": list(ids)}).values_list(batch.key, "pk"))
+        ids = _ids_by_key(batch, objs)
     return ids
+
+
+def _ids_by_key(batch: Rows, objs: list[models.Model]) -> dict[object, int]:
+    keys = [getattr(obj, batch.key) for obj in objs]
+    return dict(batch.model.objects.filter(**{f"{batch.key}__in": keys}).values_list(batch.key, "pk"))
 
 
 def _json_value(value: object) -> str:
@@ -113,13 +126,15 @@ def _insert_sql(batch: Rows, returning: bool) -> tuple[str, str]:
     table = quote(model._meta.db_table)
     # Identifiers only, from the model's own metadata and quoted; the values travel as the one parameter.
     sql = f"INSERT INTO {table} ({targets}) SELECT {targets} FROM json_populate_recordset(NULL::{table}, %s::json)"  # noqa: S608
+    conflict = ", ".join(quote(model._meta.get_field(name).column) for name in batch.unique)
     if batch.update:
-        conflict = ", ".join(quote(model._meta.get_field(name).column) for name in batch.unique)
         sets = ", ".join(
             f"{quote(model._meta.get_field(name).column)} = EXCLUDED.{quote(model._meta.get_field(name).column)}"
             for name in batch.update
         )
         sql += f" ON CONFLICT ({conflict}) DO UPDATE SET {sets}"
+    elif batch.unique:
+        sql += f" ON CONFLICT ({conflict}) DO NOTHING"
     if returning:
         sql += f" RETURNING {quote(model._meta.pk.column)}, {quote(columns[batch.key])}"
     return sql, json.dumps(rows, default=_json_value, ensure_ascii=False, separators=(",", ":"))

@@ -7,6 +7,9 @@ Pipeline::
       └─ outbox_enqueue()            writes an OutboxMessage (pending) beside the rows that caused it
     on commit
       └─ django-q2 task outbox_deliver_one(id)      the fast path, a fraction of a second later
+    or, for many rows written at once (an import page's webhooks)
+      └─ outbox_enqueue_many()       one INSERT for all the rows, one on_state call for all of them
+         └─ on commit: one django-q2 task outbox_deliver_batch(ids) per BATCH_SIZE rows
     every minute
       └─ outbox_relay_due()          picks up retries that fell due and anything whose task was lost
     relay, for each row
@@ -30,7 +33,13 @@ finds the e-mail already sent. The lease (OUTBOX_LEASE_SECONDS) must outlast a h
 Handlers are registered per kind with `register_handler(kind)`; a handler takes the message and
 returns `(status_code, body)` or raises PermanentDeliveryError / TransientDeliveryError. The optional
 `on_state` hook runs inside the transaction that records each state change (pending on enqueue and
-retry, sent, failed, cancelled), so history and mirrors never disagree with the row.
+retry, sent, failed, cancelled), so history and mirrors never disagree with the row. The optional
+`on_state_many` hook does the same for the rows of one bulk enqueue at once (without it, `on_state`
+runs once per row).
+
+A batch task claims and sends its rows one after the other, each claim committed just before that
+row's handler runs, exactly as outbox_deliver_one does: the whole batch is never leased up front,
+because the lease of a row near the end would run out while the rows before it are being sent.
 
 Settings (read with defaults): OUTBOX_MAX_ATTEMPTS (10), OUTBOX_BASE_DELAY_SECONDS (170: ten attempts
 span about a day), OUTBOX_MAX_DELAY_SECONDS (12 h), OUTBOX_LEASE_SECONDS (300).
@@ -81,22 +90,30 @@ class TransientDeliveryError(DeliveryError):
 
 Handler = Callable[[OutboxMessage], tuple[int, str]]
 StateHook = Callable[[OutboxMessage], None]
+StatesHook = Callable[[list[OutboxMessage]], None]
+
+# Rows per django-q2 task when many are written at once: a page of 100 orders with one subscriber is
+# one task. A batch task stops after BATCH_BUDGET_SECONDS and leaves the rest to the every-minute
+# sweep, so a large import's webhooks never hold a worker (and the scheduled imports behind it) long.
+BATCH_SIZE = 100
+BATCH_BUDGET_SECONDS = 20.0
 
 
 @dataclass(frozen=True)
 class _Registered:
     send: Handler
     on_state: StateHook | None
+    on_state_many: StatesHook | None = None
 
 
 _HANDLERS: dict[str, _Registered] = {}
 
 
-def register_handler(kind: str, *, on_state: StateHook | None = None):
+def register_handler(kind: str, *, on_state: StateHook | None = None, on_state_many: StatesHook | None = None):
     """Decorator: `handler(message) -> (status, body)` delivers messages of `kind`."""
 
     def decorator(fn: Handler) -> Handler:
-        _HANDLERS[kind] = _Registered(send=fn, on_state=on_state)
+        _HANDLERS[kind] = _Registered(send=fn, on_state=on_state, on_state_many=on_state_many)
         return fn
 
     return decorator
@@ -170,13 +187,81 @@ def outbox_enqueue(*, tenant: Tenant, kind: str, payload: dict, shipment=None, d
 
 
 def _schedule(message_id: int) -> None:
+    if not _queue_task("shipments.tasks.outbox_deliver_one", message_id):
+        logger.error("Could not queue outbox message %s; the relay sweep will send it", message_id)
+
+
+def _queue_task(func: str, argument) -> bool:
     from django_q.tasks import async_task
 
     try:
-        async_task("shipments.tasks.outbox_deliver_one", message_id, group="outbox")
+        # In an atomic block: django-q2's ORM broker, called in autocommit mode (where on_commit callbacks
+        # run), first closes the connection unless CONN_MAX_AGE keeps it, so each task would cost the
+        # caller a new connection and its session settings (an import walk's synchronous_commit).
+        with transaction.atomic():
+            async_task(func, argument, group="outbox")
     except Exception:
-        # The broker being unavailable loses nothing: the every-minute sweep finds the row.
-        logger.exception("Could not queue outbox message %s; the relay sweep will send it", message_id)
+        # The broker being unavailable loses nothing: the every-minute sweep finds the rows.
+        logger.exception("Could not queue %s", func)
+        return False
+    return True
+
+
+def outbox_enqueue_many(*, tenant: Tenant | int, kind: str, payloads: list[dict], dedupe_keys: list[str],
+                        max_attempts: int | None = None) -> list[OutboxMessage]:
+    """outbox_enqueue for many messages of one kind: one INSERT, whatever their number (on PostgreSQL
+    the rows travel as one JSON parameter, see orders.bulk).
+
+    Same rules as outbox_enqueue: written in the caller's transaction, handed to workers once it commits
+    (one task per BATCH_SIZE rows), and a message whose `dedupe_key` exists already is returned instead
+    of a second one. Every message needs its key here (it is how the INSERT's ids come back). Returns
+    the messages in the order of `payloads`.
+    """
+    from orders import bulk
+
+    if len(dedupe_keys) != len(payloads) or not all(dedupe_keys):
+        raise ValueError("Give each payload its dedupe key.")
+    tenant_id = tenant if isinstance(tenant, int) else tenant.pk
+    now = timezone.now()
+    new: dict[str, OutboxMessage] = {}
+    for payload, key in zip(payloads, dedupe_keys, strict=True):
+        if key not in new:  # a key given twice: the first payload, as one by one
+            new[key] = OutboxMessage(tenant_id=tenant_id, kind=kind, payload=payload, dedupe_key=key, created_at=now,
+                                     updated_at=now, next_attempt_at=now, max_attempts=max_attempts or _max_attempts())
+    rows = [{"tenant_id": tenant_id, "kind": kind, "payload": m.payload, "dedupe_key": key,
+             "max_attempts": m.max_attempts, "created_at": now, "updated_at": now, "next_attempt_at": now}
+            for key, m in new.items()]
+    # ON CONFLICT DO NOTHING: a key that exists (or that a concurrent transaction is writing: PostgreSQL
+    # waits for it) comes back without an id, and that message is read and returned instead.
+    ids = bulk.write(bulk.Rows(OutboxMessage, rows, unique=("dedupe_key",), key="dedupe_key"))
+    existing = [key for key in new if key not in ids]
+    found = {m.dedupe_key: m for m in OutboxMessage.objects.filter(dedupe_key__in=existing)} if existing else {}
+    for key in existing:
+        del new[key]
+    for key, message in new.items():
+        message.pk = ids[key]
+        message._state.adding = False
+    _fire_many(kind, list(new.values()))
+    pks = [m.pk for m in new.values()]
+    for start in range(0, len(pks), BATCH_SIZE):
+        transaction.on_commit(partial(_schedule_batch, pks[start:start + BATCH_SIZE]))
+    return [found.get(key) or new[key] for key in dedupe_keys]
+
+
+def _fire_many(kind: str, messages: list[OutboxMessage]) -> None:
+    registered = _handler(kind)
+    if not messages or registered is None:
+        return
+    if registered.on_state_many:
+        registered.on_state_many(messages)
+    elif registered.on_state:
+        for message in messages:
+            registered.on_state(message)
+
+
+def _schedule_batch(message_ids: list[int]) -> None:
+    if not _queue_task("shipments.tasks.outbox_deliver_batch", message_ids):
+        logger.error("Could not queue %s outbox messages; the relay sweep will send them", len(message_ids))
 
 
 # --- claim, deliver, record ---------------------------------------------------------------------
@@ -315,6 +400,24 @@ def outbox_deliver_one(message_id: int, *, worker: str | None = None, now: datet
     if not claimed:
         return None
     return _deliver(message_id, worker=worker)
+
+
+def outbox_deliver_batch(message_ids: list[int], *, worker: str | None = None,
+                         budget_seconds: float = BATCH_BUDGET_SECONDS) -> dict[str, int]:
+    """Deliver the messages of one batch task, each claimed just before it is sent (see the module's
+    docstring); a message not due or held by another relay is passed over. Stops when the budget is
+    spent: the messages left are still pending and due, and the every-minute sweep sends them.
+    Returns {new state: count}, with "skipped" for the messages passed over or left."""
+    worker = worker or default_worker()
+    started = time.monotonic()
+    counts: dict[str, int] = {}
+    for position, message_id in enumerate(message_ids):
+        if time.monotonic() - started >= budget_seconds:
+            counts["skipped"] = counts.get("skipped", 0) + len(message_ids) - position
+            break
+        state = outbox_deliver_one(message_id, worker=worker) or "skipped"
+        counts[state] = counts.get(state, 0) + 1
+    return counts
 
 
 # --- operator actions ---------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .outbox import outbox_deliver_batch as _deliver_batch
 from .outbox import outbox_deliver_one as _deliver_one
 from .outbox import outbox_relay_due as _relay_due
 
@@ -14,3 +15,10 @@ def outbox_deliver_one(message_id: int) -> str:
 def outbox_relay_due() -> str:
     """Scheduled every minute: retries that fell due, and rows whose task was lost."""
     return f"outbox relay: {_relay_due()} message(s) attempted"
+
+
+def outbox_deliver_batch(message_ids: list[int]) -> str:
+    """One task for many rows written together (an import page's webhooks), each claimed then sent."""
+    counts = _deliver_batch(message_ids)
+    return f"outbox batch of {len(message_ids)}: " + (", ".join(f"{n} {state}" for state, n in sorted(counts.items()))
+                                                     or "nothing")

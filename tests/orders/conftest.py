@@ -86,3 +86,56 @@ def connected(sandbox_factory, tenant_a):
     """A tenant-A store connected to a fresh 120-order sandbox (pages of 25)."""
     server = sandbox_factory(orders=120, seed=7, page_size=25)
     return connect(tenant_a, server), server
+
+
+def page_to_import(sandbox_factory, tenant, monkeypatch):
+    """For query counts: a store on a fresh 300-order sandbox, an import context for it that has read
+    its storefronts and (for good) its webhook subscriptions, and the first page's importable orders."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from orders.importer import ImportContext, _storefront_ids
+    from stores import statuses
+    from stores.connector.client import client_for_store
+
+    server = sandbox_factory(orders=300, seed=3, page_size=300)
+    store = connect(tenant, server)
+    with client_for_store(store) as client:
+        page = next(client.export_pages(timezone.now() - dt.timedelta(days=90), timezone.now()))
+    lookup = store.status_mapping.lookup()
+    exports = [e for e in page.orders if e.has_ship_to and statuses.map_status(lookup, e.order_status)]
+    ctx = ImportContext.for_store(store)
+    _storefront_ids(ctx, {e.source for e in exports})
+    # A run reads the tenant's webhook subscriptions once every few seconds, not once per page: keep
+    # that reading fresh for the whole test, so that every page costs the same.
+    monkeypatch.setattr("orders.importer.WEBHOOK_EVENTS_TTL", 3600)
+    ctx.webhook_events()
+    return store, ctx, exports
+
+
+def page_queries(ctx, exports, *, before_changes=None) -> dict[str, list[dict]]:
+    """The queries of import pages of 10 then 100 new orders, then of the same orders changed (after
+    `before_changes()`), by label: "new 10", "new 100", "changed 10", "changed 100"."""
+    import dataclasses
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from orders.importer import import_page
+
+    small, large = exports[:10], exports[10:110]
+    assert len(large) == 100
+    queries = {}
+    for label, batch in (("new 10", small), ("new 100", large)):
+        with CaptureQueriesContext(connection) as captured:
+            import_page(ctx, batch)
+        queries[label] = captured.captured_queries
+    if before_changes:
+        before_changes()
+    for label, batch in (("changed 10", small), ("changed 100", large)):
+        changed = [dataclasses.replace(e, internal_notes=e.internal_notes + " (edited)", raw_digest="") for e in batch]
+        with CaptureQueriesContext(connection) as captured:
+            import_page(ctx, changed)
+        queries[label] = captured.captured_queries
+    return queries

@@ -295,39 +295,10 @@ def test_a_store_cancellation_of_an_unshipped_order_applies(imported):
 
 
 def test_queries_per_page_are_constant(sandbox_factory, tenant_a, monkeypatch):
-    import dataclasses
-    import datetime as dt
+    from tests.orders.conftest import page_queries, page_to_import
 
-    from django.utils import timezone
-
-    from orders.importer import ImportContext, _storefront_ids, import_page
-    from stores.connector.client import client_for_store
-    from tests.orders.conftest import connect
-
-    server = sandbox_factory(orders=300, seed=3, page_size=300)
-    store = connect(tenant_a, server)
-    with client_for_store(store) as client:
-        page = next(client.export_pages(timezone.now() - dt.timedelta(days=90), timezone.now()))
-    lookup = store.status_mapping.lookup()
-    exports = [e for e in page.orders if e.has_ship_to and statuses.map_status(lookup, e.order_status)]
-    ctx = ImportContext.for_store(store)
-    _storefront_ids(ctx, {e.source for e in exports})
-    # A run reads the tenant's webhook subscriptions once every few seconds, not once per page: keep
-    # that reading fresh for the whole test, so that every page below costs the same.
-    monkeypatch.setattr("orders.importer.WEBHOOK_EVENTS_TTL", 3600)
-    ctx.webhook_events()
-    small, large = exports[:10], exports[10:110]
-    assert len(large) == 100
-    counts = {}
-    for label, batch in (("new 10", small), ("new 100", large)):
-        with CaptureQueriesContext(connection) as captured:
-            import_page(ctx, batch)
-        counts[label] = len(captured.captured_queries)
-    for label, batch in (("changed 10", small), ("changed 100", large)):
-        changed = [dataclasses.replace(e, internal_notes=e.internal_notes + " (edited)", raw_digest="") for e in batch]
-        with CaptureQueriesContext(connection) as captured:
-            import_page(ctx, changed)
-        counts[label] = len(captured.captured_queries)
+    _store, ctx, exports = page_to_import(sandbox_factory, tenant_a, monkeypatch)
+    counts = {label: len(queries) for label, queries in page_queries(ctx, exports).items()}
     assert counts["new 10"] == counts["new 100"], counts
     assert counts["changed 10"] == counts["changed 100"], counts
 

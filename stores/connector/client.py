@@ -3,6 +3,8 @@
     StoreClient.export_pages(start, end)
         GET ?action=export&start_date=MM/dd/yyyy HH:mm&end_date=…&page=1   (UTC, §1.2)
         -> parse_export -> ExportPage ... page=2 ... until `pages` (re-read on every page)
+        a 200 that is not well-formed XML is fetched again (like a cut-off answer), a few times;
+        a walk whose pages keep bringing only orders it has already seen ends with an error
     StoreClient.ship_notify(notice)
         POST ?action=shipnotify&order_number=…&carrier=…&service=…&tracking_number=…  + <ShipNotice>
     StoreClient.test_connection()
@@ -28,16 +30,23 @@ from .errors import (
     StoreAuthError,
     StoreDocumentError,
     StoreError,
+    StoreMalformedXML,
     StorePermissionError,
     StoreRejected,
     StoreUnreachable,
     StoreURLRefused,
 )
 from .transport import StoreTransport
-from .types import ExportPage, ShipNotice
+from .types import ExportLimits, ExportPage, ShipNotice
 from .xmlparse import DEFAULT_MAX_BYTES, build_ship_notice, format_store_datetime, parse_export, parse_xml_fault
 
 TEST_WINDOW = dt.timedelta(minutes=5)
+# A store that claims many pages but serves the same orders on each (32767 of them, say) must not be
+# walked to the end: this many pages bringing no order the walk has not seen end it with an error.
+REPEATED_PAGES_LIMIT = 3
+# A 200 whose body is not well-formed XML is most often an answer garbled or cut on the way: asked again
+# this many times in all before the page fails.
+MALFORMED_PAGE_ATTEMPTS = 3
 # Test connection runs while a person waits on a form: a couple of quick tries, not a minute of back-off.
 TEST_TRANSPORT_OPTIONS: dict[str, Any] = {
     "max_attempts": 2,
@@ -106,6 +115,8 @@ class StoreClient:
         self._password = password
         self._transport_options = {"max_bytes": max_page_bytes, **transport_options}
         self.max_page_bytes = max_page_bytes
+        # Set by the importer from its columns (orders.limits): orders beyond them come back rejected.
+        self.limits: ExportLimits | None = None
         self.transport = transport or StoreTransport(username, password, **self._transport_options)
 
     def __repr__(self) -> str:
@@ -138,9 +149,20 @@ class StoreClient:
         )
         return response.content
 
+    def _fetch_page(self, start: dt.datetime, end: dt.datetime, page: int, skip) -> tuple[ExportPage, bytes]:
+        for attempt in range(1, MALFORMED_PAGE_ATTEMPTS + 1):
+            body = self._export_body(start, end, page)
+            try:
+                return parse_export(body, max_bytes=self.max_page_bytes, page=page, skip=skip,
+                                    limits=self.limits), body
+            except StoreMalformedXML:
+                if attempt == MALFORMED_PAGE_ATTEMPTS:
+                    raise
+                self.transport.sleep(self.transport._delay(attempt, None))
+        raise AssertionError("unreachable")  # pragma: no cover
+
     def export_page(self, start: dt.datetime, end: dt.datetime, page: int = 1, *, skip=None) -> ExportPage:
-        body = self._export_body(start, end, page)
-        return parse_export(body, max_bytes=self.max_page_bytes, page=page, skip=skip)
+        return self._fetch_page(start, end, page, skip)[0]
 
     def export_pages(
         self, start: dt.datetime, end: dt.datetime, *, first_page: int = 1, skip=None, prefetch: bool = True
@@ -155,14 +177,27 @@ class StoreClient:
         pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="store-prefetch") if prefetch else None
 
         def fetch(number: int) -> tuple[ExportPage, int | None]:
-            body = self._export_body(start, end, number)
-            return parse_export(body, max_bytes=self.max_page_bytes, page=number, skip=skip), _pages_hint(body)
+            parsed, body = self._fetch_page(start, end, number, skip)
+            return parsed, _pages_hint(body)
 
         pending: Future[tuple[ExportPage, int | None]] | None = None
+        seen: set[str] = set()
+        repeated = 0
         try:
             while True:
                 current, _hint = pending.result() if pending is not None else fetch(page)
                 pending = None
+                ids = [o.order_id for o in current.orders] + list(current.unchanged)
+                if ids and seen.issuperset(ids):
+                    repeated += 1
+                    if repeated >= REPEATED_PAGES_LIMIT:
+                        raise StoreDocumentError(
+                            f"The store served only orders it had already sent on {repeated} pages of this "
+                            f"walk (page {page} of the {current.pages} it claims): it does not page its "
+                            "export correctly, so Outbound stopped reading it. Ask the store to check its "
+                            "ShipStation export's paging."
+                        )
+                seen.update(ids)
                 if pool is not None and page < current.pages and current.size:
                     # Fetched and parsed in the background while the caller writes this page; `skip`
                     # must therefore be safe to call from another thread (no database access).

@@ -207,7 +207,9 @@ class StoreTransport:
         self.max_retry_after = max_retry_after
         self.max_bytes = max_bytes
         self.max_redirects = max_redirects
-        self.deadline = store_number_setting("STORE_REQUEST_DEADLINE", DEFAULT_DEADLINE) if deadline is None else deadline
+        if deadline is None:
+            deadline = store_number_setting("STORE_REQUEST_DEADLINE", DEFAULT_DEADLINE)
+        self.deadline = deadline
         self.clock = clock
         self.allow_private = (
             store_setting("ALLOW_PRIVATE_STORE_HOSTS", False) if allow_private is None else allow_private

@@ -98,8 +98,8 @@ def test_store_errors_mask_registered_secrets_whatever_built_them():
 
 
 def test_a_fault_echoing_the_password_is_masked(store_server):
-    store_server.answer(200, f"<fault><faultcode>9</faultcode><faultstring>Login failed for admin:s3cr3t-PASS"
-                             "</faultstring></fault>".encode())
+    store_server.answer(200, b"<fault><faultcode>9</faultcode><faultstring>Login failed for admin:s3cr3t-PASS"
+                             b"</faultstring></fault>")
     with pytest.raises(StoreRejected) as caught:
         make_client(store_server.url).export_page(START, END)
     assert "s3cr3t-PASS" not in str(caught.value)
@@ -114,12 +114,14 @@ def test_plain_text_echoing_the_password_is_masked(store_server):
 
 # --- poison values: the order is rejected, naming the field; the page goes on --------------------------
 
+BILL_TO = "<BillTo><Name>n</Name>"
+
 POISONS = [
     ("OrderID", lambda: order("X" * 51)),
     ("OrderNumber", lambda: order("P1", number="N" * 51)),
-    ("Phone", lambda: order("P1", **{"<BillTo><Name>n</Name>": "<BillTo><Name>n</Name><Phone>" + "5" * 51 + "</Phone>"})),
+    ("Phone", lambda: order("P1", **{BILL_TO: BILL_TO + "<Phone>" + "5" * 51 + "</Phone>"})),
     ("CustomerCode", lambda: order("P1", **{"<CustomerCode>c<": "<CustomerCode>" + "c" * 101 + "<"})),
-    ("Email", lambda: order("P1", **{"<BillTo><Name>n</Name>": "<BillTo><Name>n</Name><Email>" + "e" * 255 + "</Email>"})),
+    ("Email", lambda: order("P1", **{BILL_TO: BILL_TO + "<Email>" + "e" * 255 + "</Email>"})),
     ("LineItemID", lambda: order("P1", **{"<Item><SKU>": "<Item><LineItemID>" + "L" * 121 + "</LineItemID><SKU>"})),
     ("Quantity", lambda: order("P1", **{"<Quantity>1<": "<Quantity>3000000000<"})),
     ("UnitPrice", lambda: order("P1", **{"<UnitPrice>5<": "<UnitPrice>10000000000<"})),

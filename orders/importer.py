@@ -71,6 +71,7 @@ log = logging.getLogger(__name__)
 
 SKIP_NO_SHIP_TO = SkipReason.NO_SHIP_TO.value
 SKIP_UNMAPPED = SkipReason.UNMAPPED_STATUS.value
+SKIP_INVALID = SkipReason.INVALID_VALUE.value
 SKIP_REASONS = dict(SkipReason.choices)
 
 
@@ -304,15 +305,27 @@ def _storefront_ids(ctx: ImportContext, names: Iterable[str]) -> None:
     ctx.storefronts.update(Storefront.objects.filter(store=ctx.store, name__in=missing).values_list("name", "id"))
 
 
+def skipped_key(order_id: str) -> str:
+    """The SkippedOrder key of an order id: the id itself, or for an id too long to hold, its start and a
+    digest of the whole (two long ids sharing a start stay two rows)."""
+    limit = SkippedOrder._meta.get_field("external_id").max_length
+    if len(order_id) <= limit:
+        return order_id
+    return order_id[: limit - 13] + "~" + hashlib.sha1(order_id.encode(), usedforsecurity=False).hexdigest()[:12]
+
+
 def _skipped_rows(ctx: ImportContext, orders: list[ExportOrder], reason: str, now: dt.datetime) -> bulk.Rows:
     """Orders skipped on purpose are kept with their digest: the next import recognises them unchanged
-    before converting them, and the operator sees what was left out and why."""
-    rows = [{"store_id": ctx.store.pk, "external_id": o.order_id, "number": o.order_number[:50], "reason": reason,
+    before converting them, and the operator sees what was left out and why. An order the parser
+    rejected is skipped for that instead, with the field it named."""
+    rows = [{"store_id": ctx.store.pk, "external_id": skipped_key(o.order_id), "number": o.order_number[:50],
+             "reason": SKIP_INVALID if o.rejected else reason, "detail": o.rejected[:300],
              "store_status": o.order_status[:100], "modified_at": o.last_modified,
              "content_hash": ctx.content_hash(o), "seen_at": now} for o in orders]
-    ctx.note_written(rows, reason)
+    for row in rows:
+        ctx.note_written([row], row["reason"])
     return bulk.Rows(SkippedOrder, rows, unique=("store", "external_id"),
-                     update=("number", "reason", "store_status", "modified_at", "content_hash", "seen_at"))
+                     update=("number", "reason", "detail", "store_status", "modified_at", "content_hash", "seen_at"))
 
 
 def _record_unmapped(ctx: ImportContext, orders: list[ExportOrder]) -> None:
@@ -378,6 +391,10 @@ def import_page(ctx: ImportContext, exports: list[ExportOrder]) -> PageResult:
     to_write: list[tuple[ExportOrder, str, str, str | None]] = []
     for export in latest.values():
         known = existing.get(export.order_id)
+        if export.rejected:  # a value no column can hold: skipped with the field named, the page goes on
+            result.skipped[SKIP_INVALID] += 1
+            no_ship_to.append(export)
+            continue
         if known is None and not export.has_ship_to:
             result.skipped[SKIP_NO_SHIP_TO] += 1
             no_ship_to.append(export)
@@ -710,8 +727,11 @@ def import_window(*, run: ImportRun, store: Store, start: dt.datetime, end: dt.d
     """
     from stores.connector.client import client_for_store
 
+    from .limits import export_limits
+
     own_client = client is None
     client = client or client_for_store(store)
+    client.limits = export_limits()
     ctx = ImportContext.for_store(store, actor=f"import run {run.pk}")
     ctx.load_held()
     totals = PageResult()

@@ -420,6 +420,21 @@ class StoreTransport:
         return bytes(body)
 
 
+def read_at_most(response: requests.Response, limit: int, *, give_up_at: float,
+                 clock: Callable[[], float] = time.monotonic) -> bytes:
+    """At most `limit` bytes of a streamed answer, read until `give_up_at` on `clock` at the latest; the
+    rest is never read (callers that want an excerpt, not the answer: a 300 MB reply costs 4 KB)."""
+    body = bytearray()
+    try:
+        for chunk in _chunks(response):
+            body += chunk
+            if len(body) >= limit or clock() >= give_up_at:
+                break
+    except requests.RequestException:
+        pass  # the excerpt is what arrived; the status line already said how it went
+    return bytes(body[:limit])
+
+
 def _chunks(response: requests.Response) -> Iterator[bytes]:
     """The body as it arrives: each read returns what one socket read brought (read1), so the caller's
     deadline is checked between reads however slowly the bytes come. Errors are requests' own."""

@@ -334,6 +334,14 @@ def ship_notice_for(shipment: Shipment, *, notify_customer: bool):
     )
 
 
+def operator_alert(subject: str, message: str) -> None:
+    """Tell the operators: an error line on the `outbound.alerts` logger and a mail to ADMINS."""
+    from django.core.mail import mail_admins
+
+    logging.getLogger("outbound.alerts").error("%s: %s", subject, message)
+    mail_admins(subject, message, fail_silently=True)
+
+
 def _store_update_state(message: OutboxMessage) -> None:
     """Mirror the row on its shipment and write the outcome into the order's history."""
     if not message.shipment_id:
@@ -366,8 +374,18 @@ def store_update_send(message: OutboxMessage) -> tuple[int, str]:
     try:
         with client_for_store(shipment.order.store, max_attempts=1, connect_timeout=10.0, read_timeout=30.0) as client:
             result = client.ship_notify(notice)
-    except CredentialError as exc:
-        raise PermanentDeliveryError(f"The store's password cannot be read: {exc}")
+    except CredentialError:
+        # A server configuration error, not the store's: fixing CREDENTIAL_KEYS heals it, so the notice is
+        # kept and retried with the outbox's back-off while an operator is told. No key is ever named.
+        operator_alert(
+            "Store passwords cannot be decrypted",
+            f"Outbox message {message.pk} (store {shipment.order.store_id}): the encryption key set on the "
+            "server (CREDENTIAL_KEYS) is wrong or missing the key this password was saved with.",
+        )
+        raise TransientDeliveryError(
+            "The store's password cannot be read: the encryption key configured on the server (CREDENTIAL_KEYS) "
+            "is wrong. An operator has been alerted; Outbound will try again once the configuration is fixed."
+        ) from None
     except StoreError as exc:
         error = PermanentDeliveryError if exc.permanent else TransientDeliveryError
         raise error(exc.message, status=exc.status)

@@ -172,6 +172,11 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["api.auth.ApiKeyAuthentication", "api.auth.TenantSessionAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["api.auth.TenantPermission"],
     "DEFAULT_PAGINATION_CLASS": "api.plumbing.Pagination",
+    "DEFAULT_PARSER_CLASSES": [
+        "api.plumbing.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",

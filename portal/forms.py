@@ -21,6 +21,7 @@ class ConnectStoreForm(forms.Form):
     name = forms.CharField(label=_("Store name"), max_length=200,
                            help_text=_("How the store is called in Outbound, e.g. “Acme US”."))
     url = forms.URLField(label=_("Store URL"), max_length=500, assume_scheme="https",
+                         validators=Store._meta.get_field("url").validators,
                          help_text=_("The address of your AmeriCommerce site, e.g. https://shop.example.com"))
     username = forms.CharField(label=_("Username"), max_length=200,
                                help_text=_("The administrator user you created in step 3."))

@@ -8,7 +8,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from shipments.models import Carrier
+from shipments.models import Carrier, Shipment
 from stores.forms import WriteOnlyPasswordForm
 from stores.models import DEFAULT_ENDPOINT_PATH, Role, Store, StoreSettings
 
@@ -113,13 +113,21 @@ class OrderFilterForm(forms.Form):
         ]
 
 
+def _shipment_field(name: str):
+    return Shipment._meta.get_field(name)
+
+
 class ShipForm(forms.Form):
+    # Limits are the columns' own, so a value the form accepts is one the database can hold.
     carrier = forms.ChoiceField(label=_("Carrier"), choices=Carrier.choices)
-    service = forms.CharField(label=_("Service"), max_length=100,
+    service = forms.CharField(label=_("Service"), max_length=_shipment_field("service").max_length,
                               widget=forms.TextInput(attrs={"placeholder": _("e.g. Priority Mail")}))
-    tracking_number = forms.CharField(label=_("Tracking number"), max_length=100)
+    tracking_number = forms.CharField(label=_("Tracking number"),
+                                      max_length=_shipment_field("tracking_number").max_length)
     ship_date = forms.DateField(label=_("Ship date"), widget=forms.DateInput(attrs={"type": "date"}))
-    carrier_fee = forms.DecimalField(label=_("Carrier fee"), min_value=0, max_digits=10, decimal_places=2,
+    carrier_fee = forms.DecimalField(label=_("Carrier fee"), min_value=0,
+                                     max_digits=_shipment_field("carrier_fee").max_digits,
+                                     decimal_places=_shipment_field("carrier_fee").decimal_places,
                                      required=False, initial=0)
     notes_to_buyer = forms.CharField(label=_("Notes to the buyer"), required=False,
                                      widget=forms.Textarea(attrs={"rows": 3}),

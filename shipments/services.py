@@ -133,6 +133,19 @@ def _fully_shipped(order: Order) -> bool:
 
 # --- create, void, deliver --------------------------------------------------------------------------
 
+
+def _check_fits(**values) -> None:
+    """Refuse, in words, a value its column cannot hold (whichever form or API sent it)."""
+    errors = {}
+    for name, value in values.items():
+        field = Shipment._meta.get_field(name)
+        if isinstance(value, str) and len(value) > field.max_length:
+            errors[name] = [f"At most {field.max_length} characters (this one has {len(value)})."]
+        elif isinstance(value, Decimal) and abs(value) >= Decimal(10) ** (field.max_digits - field.decimal_places):
+            errors[name] = [f"Less than {Decimal(10) ** (field.max_digits - field.decimal_places):,}."]
+    if errors:
+        raise ValidationError(errors)
+
 @transaction.atomic
 def shipment_create(
     *,
@@ -166,14 +179,16 @@ def shipment_create(
         carrier_fee = Decimal(str(carrier_fee))
         if carrier_fee < 0:
             raise ValidationError("The carrier fee cannot be negative.")
-    wanted = _wanted_lines(order, lines)
     tracking_number = (tracking_number or "").strip()
+    service = (service or "").strip()
+    _check_fits(tracking_number=tracking_number, service=service, carrier_fee=carrier_fee)
+    wanted = _wanted_lines(order, lines)
     now = timezone.now()
     shipment = Shipment.objects.create(
         tenant_id=order.tenant_id,
         order=order,
         carrier=code,
-        service=(service or "").strip(),
+        service=service,
         tracking_number=tracking_number,
         tracking_url=tracking_url_for(code, tracking_number),
         ship_date=ship_date or timezone.localdate(),

@@ -38,3 +38,10 @@ def get_item(mapping, key):
 @register.filter
 def humanize_key(value):
     return str(value).replace("_", " ").capitalize()
+
+
+@register.filter
+def web_url(value):
+    """The URL if it is http(s), else "": a store-sent image address never becomes `javascript:` or `data:`."""
+    text = str(value or "").strip()
+    return text if text.lower().startswith(("https://", "http://")) else ""

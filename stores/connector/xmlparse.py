@@ -710,6 +710,11 @@ def _parse_address(element: Element, where: str, *, require_name: bool = False) 
     )
 
 
+def _web_url(text: str) -> str:
+    """An image address is kept only when it is http(s): `javascript:`, `data:` and the rest are dropped."""
+    return text if text.lower().startswith(("https://", "http://")) else ""
+
+
 def _scaled(where: str, weight: Decimal | None, factor: Decimal) -> Decimal | None:
     try:
         return weight * factor if weight is not None else None
@@ -762,7 +767,7 @@ def _parse_item(element: Element, where: str) -> ExportItem:
         line_item_id=f.text("LineItemID"),
         sku=sku,
         name=f.text("Name"),
-        image_url=f.text("ImageUrl"),
+        image_url=_web_url(f.text("ImageUrl")),
         weight=_scaled(where, weight, factor),
         weight_units=units,
         quantity=quantity,

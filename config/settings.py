@@ -137,6 +137,9 @@ CREDENTIAL_KEYS = env.list("CREDENTIAL_KEYS", default=[])
 # Store URLs are user input the server fetches: private and loopback hosts are refused unless the
 # operator allows them (the demo and the tests do, for the sandbox store on 127.0.0.1).
 ALLOW_PRIVATE_STORE_HOSTS = env.bool("ALLOW_PRIVATE_STORE_HOSTS", default=False)
+# Seconds one store request may take in all (every attempt and every byte of the answer): a store that
+# drips its answer is cut off then, so it holds no worker for long. Keep it well below Q_TIMEOUT.
+STORE_REQUEST_DEADLINE = env.float("STORE_REQUEST_DEADLINE", default=120.0)
 # Plain-http store URLs are refused in production unless the operator allows them.
 ALLOW_HTTP_STORE_URLS = env.bool("ALLOW_HTTP_STORE_URLS", default=DEBUG)
 

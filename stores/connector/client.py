@@ -55,6 +55,7 @@ TEST_TRANSPORT_OPTIONS: dict[str, Any] = {
     "base_delay": 0.5,
     "max_delay": 1.0,
     "max_retry_after": 2.0,
+    "deadline": 30.0,  # a store dripping its answer must not hold the form (and a web worker) for long
 }
 
 

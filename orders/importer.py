@@ -52,6 +52,7 @@ from stores.connector.types import ExportItem, ExportOrder
 from stores.models import Store, Storefront, StoreSettings
 
 from . import bulk
+from .limits import export_limits
 from .models import (
     ImportRun,
     ImportState,
@@ -276,7 +277,10 @@ def _total_weight(order: ExportOrder, unit: str) -> tuple[Decimal | None, str, b
         any_weight = True
     if not any_weight:
         return None, "", True
-    return (grams / _GRAMS[unit]).quantize(Decimal("0.001")), unit, True
+    total = grams / _GRAMS[unit]
+    if abs(total) >= export_limits().weight_max:
+        return None, "", True  # each line's weight fits; a sum beyond the column is left unknown
+    return total.quantize(Decimal("0.001")), unit, True
 
 
 def _resolve_status(ctx: ImportContext, export: ExportOrder, existing: tuple | None) -> tuple[str | None, str | None]:
@@ -726,8 +730,6 @@ def import_window(*, run: ImportRun, store: Store, start: dt.datetime, end: dt.d
     timeout or a dead worker is continued by the next one instead of starting over.
     """
     from stores.connector.client import client_for_store
-
-    from .limits import export_limits
 
     own_client = client is None
     client = client or client_for_store(store)

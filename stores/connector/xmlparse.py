@@ -566,10 +566,6 @@ def _bounded(where: str, name: str, value: Decimal | int | None, limit: Decimal 
                       f"(less than {limit:,}).")
 
 
-# The largest factor a weight may be converted by (pounds to grams), for the bound on an order's total.
-_MAX_TO_GRAMS = Decimal("453.59237")
-
-
 def _check_limits(order: ExportOrder, limits: ExportLimits, where: str) -> None:
     _length(where, "OrderID", order.order_id, limits.order_id_length)
     _length(where, "OrderNumber", order.order_number, limits.order_number_length)
@@ -582,7 +578,6 @@ def _check_limits(order: ExportOrder, limits: ExportLimits, where: str) -> None:
                          ("ShippingAmount", order.shipping_amount)):
         _bounded(where, name, amount, limits.money_max)
     discount = Decimal(0)
-    grams = Decimal(0)
     for number, item in enumerate(order.items, start=1):
         at = f"{where}, item {number}"
         _length(at, "LineItemID", item.line_item_id, limits.line_item_id_length)
@@ -591,11 +586,7 @@ def _check_limits(order: ExportOrder, limits: ExportLimits, where: str) -> None:
         _bounded(at, "Weight", item.weight, limits.weight_max)
         if item.adjustment:
             discount += item.unit_price * item.quantity
-        else:
-            per_unit = (item.weight or 0) + sum((o.weight or 0) for o in item.options)
-            grams += abs(per_unit) * item.quantity * _MAX_TO_GRAMS
     _bounded(where, "UnitPrice × Quantity of its discount lines", discount, limits.money_max)
-    _bounded(where, "Weight × Quantity of its items", grams, limits.weight_max)
     for name in ("TotalWeight", "Weight"):
         if order.extra.get(name):
             try:

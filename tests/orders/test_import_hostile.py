@@ -90,3 +90,16 @@ def test_a_store_serving_the_same_orders_on_every_page_is_stopped(hostile, tenan
     run = import_store_now(store=store, since=SINCE)
     assert run.state == ImportState.FAILED and "already sent on 3 pages" in run.error
     assert len(server.requests) <= 6  # the first page, three repeats, and at most the prefetched next one
+
+
+@pytest.mark.django_db
+def test_an_order_whose_total_weight_is_beyond_the_column_imports_without_a_total(hostile, tenant_a):
+    # Each line's weight fits its column; their sum does not: the order imports, its total is left unknown.
+    body = export_xml([order_xml("HEAVY", weight="900000000", quantity="10"), order_xml("LIGHT")])
+    server = hostile(first_import_only(lambda: body))
+    store = server.connect(tenant_a)
+    run = import_store_now(store=store, since=SINCE)
+    assert run.state == ImportState.SUCCEEDED, run.error
+    heavy = Order.objects.get(store=store, external_id="HEAVY")
+    assert heavy.total_weight is None and heavy.lines.get().unit_weight == 900000000
+    assert Order.objects.get(store=store, external_id="LIGHT").total_weight is not None

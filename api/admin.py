@@ -32,6 +32,7 @@ class WebhookSubscriptionAdmin(admin.ModelAdmin):
     list_select_related = ["tenant"]
     search_fields = ["url", "tenant__name"]
     raw_id_fields = ["tenant", "created_by"]
+    exclude = ["secret_encrypted"]  # the signing secret is shown once, at creation, never after
 
 
 @admin.register(WebhookDelivery)

@@ -6,6 +6,7 @@ import hashlib
 import json
 import time
 
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from django.http import Http404
@@ -14,6 +15,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from .models import IdempotencyRecord
+from .plumbing import payload_too_large
 
 # --- tenant scoping ---------------------------------------------------------------------------------
 
@@ -68,6 +70,8 @@ def exception_handler(exc, context):
         exc = exceptions.ValidationError(detail=detail)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
+    if isinstance(exc, (RequestDataTooBig, TooManyFieldsSent)):
+        exc = payload_too_large()
     from rest_framework.views import exception_handler as drf_exception_handler
 
     response = drf_exception_handler(exc, context)
@@ -134,14 +138,19 @@ class IdempotentMixin:
     The record row is inserted first, in the transaction that does the work: a concurrent duplicate
     blocks on the unique index until the first commits, then replays its response. Same key with a
     different method, path or body is refused (422). A 5xx rolls everything back, so a retry may run.
+    Fields named in `idempotency_secret_fields` (a secret shown once) are kept masked in the record: a
+    replay shows the masked form, and no secret is ever stored in clear.
     """
+
+    idempotency_secret_fields: tuple[str, ...] = ()
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
         key = request.headers.get(IDEMPOTENCY_HEADER)
         if request.method == "POST" and key is not None and getattr(request, "tenant", None) is not None:
-            if not 1 <= len(key) <= 255:
-                raise exceptions.ValidationError({IDEMPOTENCY_HEADER: ["Use 1 to 255 characters."]})
+            if not 1 <= len(key) <= 255 or not key.isprintable():
+                raise exceptions.ValidationError(
+                    {IDEMPOTENCY_HEADER: ["Use 1 to 255 printable characters (no control characters)."]})
             handler = self.post
             self.post = lambda req, *a, **kw: self._idempotent(req, key, handler, *a, **kw)
 
@@ -189,11 +198,23 @@ class IdempotentMixin:
             raise _RolledBack(response)
         body = None
         if getattr(response, "data", None) is not None:
-            body = json.loads(JSONRenderer().render(response.data))
+            body = mask_secrets(json.loads(JSONRenderer().render(response.data)), self.idempotency_secret_fields)
         record.status_code = response.status_code
         record.response_body = body
         record.save(update_fields=["status_code", "response_body"])
         return response
+
+
+def mask_secret(value: str) -> str:
+    """A secret as a replay may show it: its prefix and last four characters."""
+    prefix = value.split("_", 1)[0] + "_" if "_" in value[:10] else ""
+    return f"{prefix}…{value[-4:]}" if len(value) > len(prefix) + 8 else "…"
+
+
+def mask_secrets(body, fields: tuple[str, ...]):
+    if isinstance(body, dict) and fields:
+        return {k: mask_secret(v) if k in fields and isinstance(v, str) else v for k, v in body.items()}
+    return body
 
 
 class _RolledBack(Exception):

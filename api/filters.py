@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import django_filters as df
 from django import forms
 
@@ -26,6 +28,22 @@ class IdFilter(df.NumberFilter):
 TRUE_FALSE = [("true", "true"), ("false", "false")]
 
 
+class UtcIsoDateTimeField(df.fields.IsoDateTimeField):
+    """An ISO 8601 date-time, sent to the database in UTC: an offset PostgreSQL cannot read (+16:28) or a
+    date that leaves the calendar once shifted is a 400, not a 500."""
+
+    def to_python(self, value):
+        parsed = super().to_python(value)
+        try:
+            return parsed.astimezone(dt.UTC) if parsed is not None and parsed.tzinfo is not None else parsed
+        except OverflowError:
+            raise forms.ValidationError("This date and time is out of range.", code="invalid") from None
+
+
+class DateTimeFilter(df.IsoDateTimeFilter):
+    field_class = UtcIsoDateTimeField
+
+
 class OrderFilter(df.FilterSet):
     store = IdFilter(field_name="store_id", help_text="Store id.")
     storefront = IdFilter(field_name="storefront_id", help_text="Storefront id.")
@@ -37,11 +55,11 @@ class OrderFilter(df.FilterSet):
                                                 "(see attention_reason).")
     number = df.CharFilter(field_name="number", lookup_expr="iexact", help_text="Order number, exact.")
     email = df.CharFilter(field_name="email", lookup_expr="iexact", help_text="Customer e-mail, exact.")
-    modified_since = df.IsoDateTimeFilter(field_name="modified_at", lookup_expr="gte",
+    modified_since = DateTimeFilter(field_name="modified_at", lookup_expr="gte",
                                           help_text="Last modified in the store at or after (ISO 8601).")
-    modified_until = df.IsoDateTimeFilter(field_name="modified_at", lookup_expr="lte")
-    order_date_from = df.IsoDateTimeFilter(field_name="order_date", lookup_expr="gte")
-    order_date_to = df.IsoDateTimeFilter(field_name="order_date", lookup_expr="lte")
+    modified_until = DateTimeFilter(field_name="modified_at", lookup_expr="lte")
+    order_date_from = DateTimeFilter(field_name="order_date", lookup_expr="gte")
+    order_date_to = DateTimeFilter(field_name="order_date", lookup_expr="lte")
 
     class Meta:
         model = Order
@@ -69,7 +87,7 @@ class ShipmentFilter(df.FilterSet):
     state = df.ChoiceFilter(choices=ShipmentState.choices)
     store_update_state = df.ChoiceFilter(choices=OutboxState.choices)
     tracking_number = df.CharFilter(field_name="tracking_number", lookup_expr="iexact")
-    created_since = df.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_since = DateTimeFilter(field_name="created_at", lookup_expr="gte")
 
     class Meta:
         model = Shipment

@@ -9,7 +9,7 @@ from django.db import models
 from django.utils import timezone
 
 from stores import crypto
-from stores.models import Tenant, TenantQuerySet
+from stores.models import Tenant, TenantQuerySet, validate_fetchable_url
 
 LIVE_PREFIX = "ob_live_"
 READ_PREFIX = "ob_read_"
@@ -88,7 +88,7 @@ class WebhookEvent(models.TextChoices):
 
 class WebhookSubscription(models.Model):
     tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="webhook_subscriptions")
-    url = models.URLField(max_length=500)
+    url = models.URLField(max_length=500, validators=[validate_fetchable_url])
     events = models.JSONField(default=list)  # a subset of WebhookEvent values
     description = models.CharField(max_length=200, blank=True, default="")
     # Fernet token of the signing secret: it has to be readable to sign, so it is encrypted, not hashed.

@@ -243,21 +243,34 @@ class CarrierField(serializers.CharField):
         return code
 
 
+# A shipment names each line once, and no order has more lines than this: a longer list is refused
+# before any id is looked up (the ids are then checked with one query).
+MAX_SHIPMENT_LINES = 1000
+
+
+def _shipment_field(name: str):
+    return Shipment._meta.get_field(name)
+
+
 class ShipmentLineInputSerializer(serializers.Serializer):
-    line = TenantRelatedField(model=OrderLine, help_text="An order line id of this order.")
+    line = serializers.IntegerField(min_value=1, max_value=2**63 - 1, help_text="An order line id of this order.")
     quantity = serializers.IntegerField(min_value=1, max_value=1_000_000)
 
 
 class ShipmentCreateSerializer(serializers.Serializer):
     order = TenantRelatedField(model=Order)
-    lines = ShipmentLineInputSerializer(many=True, required=False, allow_empty=False,
-                                        help_text="Omit to ship everything left to ship.")
+    lines = ShipmentLineInputSerializer(many=True, required=False, allow_empty=False, max_length=MAX_SHIPMENT_LINES,
+                                        help_text="Omit to ship everything left to ship. At most "
+                                                  f"{MAX_SHIPMENT_LINES} lines, each named once.")
     carrier = CarrierField(help_text=CARRIER_HELP)
-    service = serializers.CharField(required=False, allow_blank=True, max_length=50, default="")
-    tracking_number = serializers.CharField(required=False, allow_blank=True, max_length=50, default="")
+    service = serializers.CharField(required=False, allow_blank=True, default="",
+                                    max_length=_shipment_field("service").max_length)
+    tracking_number = serializers.CharField(required=False, allow_blank=True, default="",
+                                            max_length=_shipment_field("tracking_number").max_length)
     ship_date = serializers.DateField(required=False, allow_null=True, default=None)
-    carrier_fee = serializers.DecimalField(max_digits=9, decimal_places=2, required=False, allow_null=True,
-                                           default=None, min_value=0)
+    carrier_fee = serializers.DecimalField(max_digits=_shipment_field("carrier_fee").max_digits,
+                                           decimal_places=_shipment_field("carrier_fee").decimal_places,
+                                           required=False, allow_null=True, default=None, min_value=0)
     notes_to_buyer = serializers.CharField(required=False, allow_blank=True, allow_null=True, default=None,
                                            max_length=10_000)
     internal_notes = serializers.CharField(required=False, allow_blank=True, max_length=10_000, default="")
@@ -267,12 +280,16 @@ class ShipmentCreateSerializer(serializers.Serializer):
         order = attrs["order"]
         lines = attrs.get("lines")
         if lines is not None:
-            wrong = [item["line"].pk for item in lines if item["line"].order_id != order.pk]
-            if wrong:
-                raise serializers.ValidationError({"lines": [f"Line {pk} is not on this order." for pk in wrong]})
-            ids = [item["line"].pk for item in lines]
+            ids = [item["line"] for item in lines]
             if len(set(ids)) != len(ids):
                 raise serializers.ValidationError({"lines": ["Name each line once."]})
+            # One query for the whole list (the order is the caller's tenant's already).
+            known = set(OrderLine.objects.filter(order=order, pk__in=ids).values_list("pk", flat=True))
+            wrong = [pk for pk in ids if pk not in known]
+            if wrong:
+                raise serializers.ValidationError(
+                    {"lines": [f"Line {pk} is not on this order." for pk in wrong[:20]]
+                     + ([f"… and {len(wrong) - 20} more."] if len(wrong) > 20 else [])})
         return attrs
 
 

@@ -54,7 +54,9 @@ _ALPHABET = string.ascii_letters + string.digits
 KEY_RANDOM_LENGTH = 40
 VISIBLE_CHARS = 8
 SIGNATURE_HEADER = "Outbound-Signature"
-WEBHOOK_TIMEOUT_SECONDS = 10
+WEBHOOK_TIMEOUT_SECONDS = 10  # per socket operation
+WEBHOOK_DEADLINE_SECONDS = 20  # for the whole delivery, the answer's excerpt included
+WEBHOOK_READ_BYTES = 4096  # of the receiver's answer: the log keeps an excerpt, the rest is never read
 
 
 # --- API keys -----------------------------------------------------------------------------------------
@@ -309,6 +311,7 @@ def webhook_deliver(message) -> tuple[int, str]:
 
     from shipments.outbox import PermanentDeliveryError, TransientDeliveryError
     from stores.connector.errors import StoreError
+    from stores.connector.transport import read_at_most
     from stores.connector.urlguard import GuardedAdapter
 
     delivery = WebhookDelivery.objects.select_related("subscription").get(pk=message.payload["delivery_id"])
@@ -323,21 +326,25 @@ def webhook_deliver(message) -> tuple[int, str]:
         "Outbound-Event": delivery.event,
         "Outbound-Delivery": str(delivery.event_id),
     }
+    give_up_at = time.monotonic() + WEBHOOK_DEADLINE_SECONDS
     try:
         url = webhook_url_validate(subscription.url)
         with requests.Session() as session:
+            session.trust_env = False
             # The connection-time guard catches a name that re-resolves to a private address.
             if not settings.ALLOW_PRIVATE_STORE_HOSTS:
                 session.mount("https://", GuardedAdapter())
                 session.mount("http://", GuardedAdapter())
-            response = session.post(url, data=body, headers=headers, timeout=WEBHOOK_TIMEOUT_SECONDS,
-                                    allow_redirects=False)
+            # Streamed: only the first few KB of the answer are ever read, within the delivery's deadline.
+            with session.post(url, data=body, headers=headers, timeout=WEBHOOK_TIMEOUT_SECONDS,
+                              allow_redirects=False, stream=True) as response:
+                answer = read_at_most(response, WEBHOOK_READ_BYTES, give_up_at=give_up_at)
     except StoreError as exc:
         error = PermanentDeliveryError if exc.permanent else TransientDeliveryError
         raise error(exc.message)
     except requests.RequestException as exc:
         raise TransientDeliveryError(f"The receiver could not be reached ({type(exc).__name__}).")
-    excerpt = response.text[:500]
+    excerpt = answer.decode("utf-8", "replace")[:500]
     if 200 <= response.status_code < 300:
         return response.status_code, excerpt
     error = PermanentDeliveryError if response.status_code in (400, 401, 403, 404, 410) else TransientDeliveryError

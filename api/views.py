@@ -242,7 +242,7 @@ class ShipmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.C
         serializer = s.ShipmentCreateSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        lines = {item["line"].pk: item["quantity"] for item in data["lines"]} if data.get("lines") else None
+        lines = {item["line"]: item["quantity"] for item in data["lines"]} if data.get("lines") else None
         shipment = shipment_create(
             order=data["order"], lines=lines, carrier=data["carrier"], service=data["service"],
             tracking_number=data["tracking_number"], ship_date=data["ship_date"], carrier_fee=data["carrier_fee"],
@@ -329,6 +329,7 @@ class WebhookSubscriptionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixi
     model = WebhookSubscription
     serializer_class = s.WebhookSubscriptionSerializer
     write_permission = "manage_api_keys"
+    idempotency_secret_fields = ("secret",)  # shown once, in the first response; a replay shows it masked
     ordering_fields = ["created_at", "id"]
 
     def create(self, request, *args, **kwargs):

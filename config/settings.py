@@ -51,6 +51,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "config.csp.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -68,7 +69,10 @@ AUTHENTICATION_BACKENDS = [
 ]
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = env_float("AXES_COOLOFF_HOURS", default=0.25)
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# Per (username, IP) at AXES_FAILURE_LIMIT, and per IP alone at LOGIN_IP_FAILURE_LIMIT (config/login_limit.py).
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+AXES_HANDLER = "config.login_limit.LoginLimitHandler"
+LOGIN_IP_FAILURE_LIMIT = env_int("LOGIN_IP_FAILURE_LIMIT", default=30)
 AXES_RESET_ON_SUCCESS = True
 # Off: no "AXES: BEGIN …" banner from every process (four at demo start) and shorter lockout log lines.
 AXES_VERBOSE = env_bool("AXES_VERBOSE", default=False)
@@ -143,6 +147,9 @@ CREDENTIAL_KEYS = env.list("CREDENTIAL_KEYS", default=[])
 # Store URLs are user input the server fetches: private and loopback hosts are refused unless the
 # operator allows them (the demo and the tests do, for the sandbox store on 127.0.0.1).
 ALLOW_PRIVATE_STORE_HOSTS = env_bool("ALLOW_PRIVATE_STORE_HOSTS", default=False)
+# Seconds one store request may take in all (every attempt and every byte of the answer): a store that
+# drips its answer is cut off then, so it holds no worker for long. Keep it well below Q_TIMEOUT.
+STORE_REQUEST_DEADLINE = env_float("STORE_REQUEST_DEADLINE", default=120.0)
 # Plain-http store URLs are refused in production unless the operator allows them.
 ALLOW_HTTP_STORE_URLS = env_bool("ALLOW_HTTP_STORE_URLS", default=DEBUG)
 
@@ -194,6 +201,11 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["api.auth.ApiKeyAuthentication", "api.auth.TenantSessionAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["api.auth.TenantPermission"],
     "DEFAULT_PAGINATION_CLASS": "api.plumbing.Pagination",
+    "DEFAULT_PARSER_CLASSES": [
+        "api.plumbing.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",

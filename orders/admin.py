@@ -151,7 +151,7 @@ class UnmappedStatusAdmin(admin.ModelAdmin):
 class SkippedOrderAdmin(admin.ModelAdmin):
     """Orders the import left out on purpose, with the reason: none goes missing without a word."""
 
-    list_display = ["number", "store", "reason", "store_status", "modified_at", "seen_at"]
+    list_display = ["number", "store", "reason", "detail", "store_status", "modified_at", "seen_at"]
     list_filter = ["reason", "store__tenant", "store"]
     list_select_related = ["store"]
     search_fields = ["number", "external_id"]

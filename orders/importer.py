@@ -53,6 +53,7 @@ from stores.models import StatusMapping, Store, Storefront, StoreSettings
 
 from . import bulk
 from .events import event
+from .limits import export_limits
 from .models import (
     UNMAPPED,
     ImportRun,
@@ -79,6 +80,7 @@ log = logging.getLogger(__name__)
 
 SKIP_NO_SHIP_TO = SkipReason.NO_SHIP_TO.value
 SKIP_UNMAPPED = SkipReason.UNMAPPED_STATUS.value
+SKIP_INVALID = SkipReason.INVALID_VALUE.value
 SKIP_REASONS = dict(SkipReason.choices)
 
 
@@ -283,7 +285,10 @@ def _total_weight(order: ExportOrder, unit: str) -> tuple[Decimal | None, str, b
         any_weight = True
     if not any_weight:
         return None, "", True
-    return (grams / _GRAMS[unit]).quantize(Decimal("0.001")), unit, True
+    total = grams / _GRAMS[unit]
+    if abs(total) >= export_limits().weight_max:
+        return None, "", True  # each line's weight fits; a sum beyond the column is left unknown
+    return total.quantize(Decimal("0.001")), unit, True
 
 
 def _resolve_status(ctx: ImportContext, export: ExportOrder, existing: tuple | None) -> StatusDecision:
@@ -306,19 +311,31 @@ def _storefront_ids(ctx: ImportContext, names: Iterable[str]) -> None:
     ctx.storefronts.update(Storefront.objects.filter(store=ctx.store, name__in=missing).values_list("name", "id"))
 
 
+def skipped_key(order_id: str) -> str:
+    """The SkippedOrder key of an order id: the id itself, or for an id too long to hold, its start and a
+    digest of the whole (two long ids sharing a start stay two rows)."""
+    limit = SkippedOrder._meta.get_field("external_id").max_length
+    if len(order_id) <= limit:
+        return order_id
+    return order_id[: limit - 13] + "~" + hashlib.sha1(order_id.encode(), usedforsecurity=False).hexdigest()[:12]
+
+
 def _skipped_rows(ctx: ImportContext, skipped: dict[str, list[ExportOrder]], now: dt.datetime) -> bulk.Rows:
     """Orders skipped on purpose ({reason: orders}) are kept with their digest: the next import recognises
     them unchanged before converting them, the operator sees what was left out and why, and a mapping
-    change knows which orders to bring back (`orders.services.skipped_orders_remap`)."""
+    change knows which orders to bring back (`orders.services.skipped_orders_remap`). An order the parser
+    rejected is skipped for that instead, with the field it named."""
     rows = []
     for reason, orders in skipped.items():
-        part = [{"store_id": ctx.store.pk, "external_id": o.order_id, "number": o.order_number[:50],
-                 "reason": reason, "store_status": o.order_status[:100], "modified_at": o.last_modified,
+        part = [{"store_id": ctx.store.pk, "external_id": skipped_key(o.order_id), "number": o.order_number[:50],
+                 "reason": SKIP_INVALID if o.rejected else reason, "detail": o.rejected[:300],
+                 "store_status": o.order_status[:100], "modified_at": o.last_modified,
                  "content_hash": ctx.content_hash(o), "seen_at": now} for o in orders]
-        ctx.note_written(part, reason)
+        for row in part:
+            ctx.note_written([row], row["reason"])
         rows += part
     return bulk.Rows(SkippedOrder, rows, unique=("store", "external_id"),
-                     update=("number", "reason", "store_status", "modified_at", "content_hash", "seen_at"))
+                     update=("number", "reason", "detail", "store_status", "modified_at", "content_hash", "seen_at"))
 
 
 def _record_unmapped(ctx: ImportContext, orders: list[ExportOrder]) -> None:
@@ -387,6 +404,10 @@ def import_page(ctx: ImportContext, exports: list[ExportOrder]) -> PageResult:
     attention: list[tuple[int, str]] = []  # (order pk, why) of orders the store's status flags
     for export in latest.values():
         known = existing.get(export.order_id)
+        if export.rejected:  # a value no column can hold: skipped with the field named, the page goes on
+            result.skipped[SKIP_INVALID] += 1
+            no_ship_to.append(export)
+            continue
         if known is None and not export.has_ship_to:
             result.skipped[SKIP_NO_SHIP_TO] += 1
             no_ship_to.append(export)
@@ -856,6 +877,7 @@ def import_window(*, run: ImportRun, store: Store, start: dt.datetime, end: dt.d
 
     own_client = client is None
     client = client or client_for_store(store)
+    client.limits = export_limits()
     ctx = ImportContext.for_store(store, actor=f"import run {run.pk}")
     ctx.recover_until = recover_until
     ctx.load_held()

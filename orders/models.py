@@ -492,6 +492,7 @@ class UnmappedStatus(models.Model):
 class SkipReason(models.TextChoices):
     NO_SHIP_TO = "no_ship_to", "no ship-to address"
     UNMAPPED_STATUS = "unmapped_status", "store status not mapped"
+    INVALID_VALUE = "invalid_value", "a value Outbound cannot hold"
 
 
 class SkippedOrderQuerySet(TenantQuerySet):
@@ -513,6 +514,8 @@ class SkippedOrder(models.Model):
     modified_at = models.DateTimeField("last modified in the store")
     content_hash = models.CharField(max_length=40)
     seen_at = models.DateTimeField(default=timezone.now)
+    # Which field and why, for a skip the store must fix (an id or number beyond what a column holds).
+    detail = models.CharField(max_length=300, blank=True, default="")
 
     objects = SkippedOrderQuerySet.as_manager()
 

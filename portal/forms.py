@@ -8,6 +8,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from shipments.models import Shipment
 from stores.forms import WriteOnlyPasswordForm
 from stores.models import DEFAULT_ENDPOINT_PATH, Role, Store, StoreSettings
 
@@ -30,6 +31,7 @@ class ConnectStoreForm(forms.Form):
     name = forms.CharField(label=_("Store name"), max_length=200,
                            help_text=_("How the store is called in Outbound, e.g. “Acme US”."))
     url = forms.URLField(label=_("Store URL"), max_length=500, assume_scheme="https",
+                         validators=Store._meta.get_field("url").validators,
                          help_text=_("The address of your AmeriCommerce site, e.g. https://shop.example.com"))
     username = forms.CharField(label=_("Username"), max_length=200,
                                help_text=_("The administrator user you created in step 3."))
@@ -151,13 +153,21 @@ class OrderFilterForm(forms.Form):
         ]
 
 
+def _shipment_field(name: str):
+    return Shipment._meta.get_field(name)
+
+
 class ShipForm(forms.Form):
+    # Limits are the columns' own, so a value the form accepts is one the database can hold.
     carrier = forms.ChoiceField(label=_("Carrier"), choices=carrier_choices)
-    service = forms.CharField(label=_("Service"), max_length=100,
+    service = forms.CharField(label=_("Service"), max_length=_shipment_field("service").max_length,
                               widget=forms.TextInput(attrs={"placeholder": _("e.g. Priority Mail")}))
-    tracking_number = forms.CharField(label=_("Tracking number"), max_length=100)
+    tracking_number = forms.CharField(label=_("Tracking number"),
+                                      max_length=_shipment_field("tracking_number").max_length)
     ship_date = forms.DateField(label=_("Ship date"), widget=DateInput())
-    carrier_fee = forms.DecimalField(label=_("Carrier fee"), min_value=0, max_digits=10, decimal_places=2,
+    carrier_fee = forms.DecimalField(label=_("Carrier fee"), min_value=0,
+                                     max_digits=_shipment_field("carrier_fee").max_digits,
+                                     decimal_places=_shipment_field("carrier_fee").decimal_places,
                                      required=False, initial=0)
     notes_to_buyer = forms.CharField(label=_("Notes to the buyer"), required=False,
                                      widget=forms.Textarea(attrs={"rows": 3}),

@@ -134,6 +134,19 @@ def _fully_shipped(order: Order) -> bool:
 
 # --- create, void, deliver --------------------------------------------------------------------------
 
+
+def _check_fits(**values) -> None:
+    """Refuse, in words, a value its column cannot hold (whichever form or API sent it)."""
+    errors = {}
+    for name, value in values.items():
+        field = Shipment._meta.get_field(name)
+        if isinstance(value, str) and len(value) > field.max_length:
+            errors[name] = [f"At most {field.max_length} characters (this one has {len(value)})."]
+        elif isinstance(value, Decimal) and abs(value) >= Decimal(10) ** (field.max_digits - field.decimal_places):
+            errors[name] = [f"Less than {Decimal(10) ** (field.max_digits - field.decimal_places):,}."]
+    if errors:
+        raise ValidationError(errors)
+
 @transaction.atomic
 def shipment_create(
     *,
@@ -167,14 +180,16 @@ def shipment_create(
         carrier_fee = Decimal(str(carrier_fee))
         if carrier_fee < 0:
             raise ValidationError("The carrier fee cannot be negative.")
-    wanted = _wanted_lines(order, lines)
     tracking_number = (tracking_number or "").strip()
+    service = (service or "").strip()
+    _check_fits(tracking_number=tracking_number, service=service, carrier_fee=carrier_fee)
+    wanted = _wanted_lines(order, lines)
     now = timezone.now()
     shipment = Shipment.objects.create(
         tenant_id=order.tenant_id,
         order=order,
         carrier=code,
-        service=(service or "").strip(),
+        service=service,
         tracking_number=tracking_number,
         tracking_url=tracking_url_for(code, tracking_number),
         ship_date=ship_date or timezone.localdate(),
@@ -360,6 +375,14 @@ def ship_notice_for(shipment: Shipment, *, notify_customer: bool):
     )
 
 
+def operator_alert(subject: str, message: str) -> None:
+    """Tell the operators: an error line on the `outbound.alerts` logger and a mail to ADMINS."""
+    from django.core.mail import mail_admins
+
+    logging.getLogger("outbound.alerts").error("%s: %s", subject, message)
+    mail_admins(subject, message, fail_silently=True)
+
+
 def _store_update_state(message: OutboxMessage) -> None:
     """Mirror the row on its shipment and write the outcome into the order's history."""
     if not message.shipment_id:
@@ -392,8 +415,18 @@ def store_update_send(message: OutboxMessage) -> tuple[int, str]:
     try:
         with client_for_store(shipment.order.store, max_attempts=1, connect_timeout=10.0, read_timeout=30.0) as client:
             result = client.ship_notify(notice)
-    except CredentialError as exc:
-        raise PermanentDeliveryError(f"The store's password cannot be read: {exc}")
+    except CredentialError:
+        # A server configuration error, not the store's: fixing CREDENTIAL_KEYS heals it, so the notice is
+        # kept and retried with the outbox's back-off while an operator is told. No key is ever named.
+        operator_alert(
+            "Store passwords cannot be decrypted",
+            f"Outbox message {message.pk} (store {shipment.order.store_id}): the encryption key set on the "
+            "server (CREDENTIAL_KEYS) is wrong or missing the key this password was saved with.",
+        )
+        raise TransientDeliveryError(
+            "The store's password cannot be read: the encryption key configured on the server (CREDENTIAL_KEYS) "
+            "is wrong. An operator has been alerted; Outbound will try again once the configuration is fixed."
+        ) from None
     except StoreError as exc:
         error = PermanentDeliveryError if exc.permanent else TransientDeliveryError
         raise error(exc.message, status=exc.status)

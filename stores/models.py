@@ -93,11 +93,26 @@ class StoreQuerySet(TenantQuerySet):
         return self.filter(is_active=True)
 
 
+def validate_fetchable_url(value: str) -> None:
+    """The one check of a URL Outbound will fetch (a store, a webhook receiver), on the model field so that
+    every form, the admin and the API refuse what the fetch-time guard would refuse, with its words:
+    private or metadata addresses, other schemes than http(s), plain http where it is off, user:pw@."""
+    from .connector.errors import StoreError
+    from .connector.urlguard import validate_store_url
+
+    try:
+        validate_store_url(value, allow_private=settings.ALLOW_PRIVATE_STORE_HOSTS,
+                           allow_http=settings.ALLOW_HTTP_STORE_URLS)
+    except StoreError as exc:
+        raise ValidationError(exc.message, code="url_refused") from None
+
+
 class Store(models.Model):
     tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="stores")
     name = models.CharField(max_length=200)
     platform = models.CharField(max_length=30, choices=Platform.choices, default=Platform.AMERICOMMERCE)
-    url = models.URLField("store URL", max_length=500, help_text="The store's address, e.g. https://shop.example.com")
+    url = models.URLField("store URL", max_length=500, help_text="The store's address, e.g. https://shop.example.com",
+                          validators=[validate_fetchable_url])
     endpoint_path = models.CharField(
         "XML endpoint path",
         max_length=300,

@@ -77,3 +77,10 @@ def readonly_value(field):
 def stored_text_filter(text):
     """A message a worker stored in English, worded in the reader's language where it can be."""
     return stored_text(str(text or ""))
+
+
+@register.filter
+def web_url(value):
+    """The URL if it is http(s), else "": a store-sent image address never becomes `javascript:` or `data:`."""
+    text = str(value or "").strip()
+    return text if text.lower().startswith(("https://", "http://")) else ""

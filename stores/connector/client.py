@@ -4,6 +4,8 @@
         GET ?action=export&start_date=MM/dd/yyyy HH:mm&end_date=…&page=1   (UTC, §1.2; the end rounded
         up to a whole minute, so that a store comparing with seconds reaches it too)
         -> parse_export -> ExportPage ... page=2 ... until `pages` (re-read on every page)
+        a 200 that is not well-formed XML is fetched again (like a cut-off answer), a few times;
+        a walk whose pages keep bringing only orders it has already seen ends with an error
     StoreClient.ship_notify(notice)
         POST ?action=shipnotify&order_number=…&carrier=…&service=…&tracking_number=…  + <ShipNotice>
     StoreClient.test_connection()
@@ -29,6 +31,7 @@ from .errors import (
     StoreAuthError,
     StoreDocumentError,
     StoreError,
+    StoreMalformedXML,
     StorePermissionError,
     StoreRejected,
     StoreUnreachable,
@@ -36,10 +39,18 @@ from .errors import (
     _,
 )
 from .transport import StoreTransport
-from .types import ExportPage, ShipNotice
+from .types import ExportLimits, ExportPage, ShipNotice
 from .xmlparse import DEFAULT_MAX_BYTES, build_ship_notice, format_store_datetime, parse_export, parse_xml_fault
 
 TEST_WINDOW = dt.timedelta(minutes=5)
+# A store that claims many pages but serves the same orders on each (32767 of them, say) must not be
+# walked to the end: this many pages bringing no order the walk has not seen end it with an error, once
+# they outnumber the pages that did bring new orders. (A store honestly re-serves orders changed during
+# the walk at its end, a few pages of them at most: those never outnumber the pages before them.)
+REPEATED_PAGES_LIMIT = 3
+# A 200 whose body is not well-formed XML is most often an answer garbled or cut on the way: asked again
+# this many times in all before the page fails.
+MALFORMED_PAGE_ATTEMPTS = 3
 # Test connection runs while a person waits on a form: a couple of quick tries, not a minute of back-off.
 TEST_TRANSPORT_OPTIONS: dict[str, Any] = {
     "max_attempts": 2,
@@ -48,6 +59,7 @@ TEST_TRANSPORT_OPTIONS: dict[str, Any] = {
     "base_delay": 0.5,
     "max_delay": 1.0,
     "max_retry_after": 2.0,
+    "deadline": 30.0,  # a store dripping its answer must not hold the form (and a web worker) for long
 }
 
 
@@ -123,6 +135,8 @@ class StoreClient:
         self._password = password
         self._transport_options = {"max_bytes": max_page_bytes, **transport_options}
         self.max_page_bytes = max_page_bytes
+        # Set by the importer from its columns (orders.limits): orders beyond them come back rejected.
+        self.limits: ExportLimits | None = None
         self.transport = transport or StoreTransport(username, password, **self._transport_options)
 
     def __repr__(self) -> str:
@@ -155,9 +169,20 @@ class StoreClient:
         )
         return response.content
 
+    def _fetch_page(self, start: dt.datetime, end: dt.datetime, page: int, skip) -> tuple[ExportPage, bytes]:
+        for attempt in range(1, MALFORMED_PAGE_ATTEMPTS + 1):
+            body = self._export_body(start, end, page)
+            try:
+                return parse_export(body, max_bytes=self.max_page_bytes, page=page, skip=skip,
+                                    limits=self.limits), body
+            except StoreMalformedXML:
+                if attempt == MALFORMED_PAGE_ATTEMPTS:
+                    raise
+                self.transport.sleep(self.transport._delay(attempt, None))
+        raise AssertionError("unreachable")  # pragma: no cover
+
     def export_page(self, start: dt.datetime, end: dt.datetime, page: int = 1, *, skip=None) -> ExportPage:
-        body = self._export_body(start, end, page)
-        return parse_export(body, max_bytes=self.max_page_bytes, page=page, skip=skip)
+        return self._fetch_page(start, end, page, skip)[0]
 
     def export_pages(
         self, start: dt.datetime, end: dt.datetime, *, first_page: int = 1, skip=None, prefetch: bool = True
@@ -172,14 +197,29 @@ class StoreClient:
         pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="store-prefetch") if prefetch else None
 
         def fetch(number: int) -> tuple[ExportPage, int | None]:
-            body = self._export_body(start, end, number)
-            return parse_export(body, max_bytes=self.max_page_bytes, page=number, skip=skip), _pages_hint(body)
+            parsed, body = self._fetch_page(start, end, number, skip)
+            return parsed, _pages_hint(body)
 
         pending: Future[tuple[ExportPage, int | None]] | None = None
+        seen: set[str] = set()
+        repeated = fresh = 0
         try:
             while True:
                 current, _hint = pending.result() if pending is not None else fetch(page)
                 pending = None
+                ids = [o.order_id for o in current.orders] + list(current.unchanged)
+                if ids and seen.issuperset(ids):
+                    repeated += 1
+                    if repeated >= REPEATED_PAGES_LIMIT and repeated > fresh:
+                        raise StoreDocumentError(
+                            f"The store served only orders it had already sent on {repeated} pages of this "
+                            f"walk (page {page} of the {current.pages} it claims): it does not page its "
+                            "export correctly, so Outbound stopped reading it. Ask the store to check its "
+                            "ShipStation export's paging."
+                        )
+                elif ids:
+                    fresh += 1
+                seen.update(ids)
                 if pool is not None and page < current.pages and current.size:
                     # Fetched and parsed in the background while the caller writes this page; `skip`
                     # must therefore be safe to call from another thread (no database access).

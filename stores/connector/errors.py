@@ -2,7 +2,9 @@
 
 Each error carries a message written for the merchant (it ends up on the store's settings page or in
 an import run's log), whether retrying later can help (`permanent`), and the HTTP status when there
-was one. Messages never contain credentials: the transport scrubs them before raising.
+was one. Messages never contain credentials: every StoreError masks, in its own constructor, the
+secrets of every store this process has talked to (`register_secrets`, called by the transport for
+its password and Basic token), so no path that builds a message from what a store echoed can forget.
 
     StoreError
     ├── StoreUnreachable          DNS, TLS, connection, timeouts
@@ -13,10 +15,63 @@ was one. Messages never contain credentials: the transport scrubs them before ra
     │   └── NotAShipStationExport (also a StoreDocumentError) 200 with HTML, nothing, or another root
     ├── StoreRejected             400 and other 4xx: the store refused this request
     ├── StoreDocumentError        the XML is hostile, too big, malformed, or misses a required field
+    │   └── StoreMalformedXML     a 200 whose body is not well-formed XML (retried like a cut-off answer)
     └── StoreURLRefused           the store address is not one Outbound may fetch
 """
 
 from __future__ import annotations
+
+import base64
+import html
+import threading
+from urllib.parse import quote, quote_plus
+
+MASK = "***"
+# Shorter passwords are not masked in free text: "abc" would mask half the words of every message.
+MIN_SECRET_LENGTH = 4
+# A secret cut by an excerpt's end still leaks its beginning; this many characters or more are masked.
+MIN_PREFIX_MASKED = 3
+
+_secrets: set[str] = set()
+_secrets_sorted: tuple[str, ...] = ()
+_secrets_lock = threading.Lock()
+
+
+def register_secrets(username: str, password: str) -> None:
+    """Remember a store's password (and the forms a store may echo it in) and its Basic token, so that
+    every StoreError raised in this process masks them."""
+    token = base64.b64encode(f"{username}:{password}".encode()).decode()
+    found = {token}
+    if len(password) >= MIN_SECRET_LENGTH:
+        found |= {password, html.escape(password), quote(password, safe=""), quote_plus(password),
+                  f"{username}:{password}"}
+    global _secrets_sorted
+    with _secrets_lock:
+        if found <= _secrets:
+            return
+        _secrets.update(found)
+        _secrets_sorted = tuple(sorted(_secrets, key=len, reverse=True))
+
+
+def scrub_secrets(text: str) -> str:
+    """`text` with every registered secret masked, including one cut short at the end of an excerpt."""
+    secrets = _secrets_sorted
+    if not secrets or not text:
+        return text
+    for secret in secrets:
+        if secret in text:
+            text = text.replace(secret, MASK)
+    if "…" not in text:
+        return text
+    # An excerpt cut inside a secret ends with its first characters just before the ellipsis.
+    parts = text.split("…")
+    for index, part in enumerate(parts[:-1]):
+        for secret in secrets:
+            cut = next((n for n in range(len(secret) - 1, MIN_PREFIX_MASKED - 1, -1) if part.endswith(secret[:n])), 0)
+            if cut:
+                parts[index] = part[:-cut] + MASK
+                break
+    return "…".join(parts)
 
 
 def gettext(message: str) -> str:
@@ -52,6 +107,7 @@ class StoreError(Exception):
     default_permanent: bool = True
 
     def __init__(self, message: str, permanent: bool | None = None, status: int | None = None) -> None:
+        message = scrub_secrets(message)
         super().__init__(message)
         self.message = message
         self.permanent = self.default_permanent if permanent is None else permanent
@@ -92,6 +148,10 @@ class StoreRejected(StoreError):
 
 class StoreDocumentError(StoreError):
     pass
+
+
+class StoreMalformedXML(StoreDocumentError):
+    """A 200 whose body does not parse: usually an answer cut short or garbled on the way (retried)."""
 
 
 class NotAShipStationExport(StoreDocumentError, NotAnEndpoint):

@@ -5,11 +5,15 @@
       -> requests.Session, allow_redirects=False, connections checked by GuardedAdapter
       -> redirect hops re-validated one by one (GET only, at most `max_redirects`)
       -> body streamed into memory up to `max_bytes`, then cut off
+      -> the whole request (every attempt, every sleep, every byte read) within `deadline` seconds of a
+         monotonic `clock`, checked while reading: a store that drips its answer is cut off and the
+         request fails as a temporary error (`timeout` only bounds each socket read, not the answer)
       -> 429 / 408 / 5xx / timeouts / dropped or truncated connections: sleep and try again
       -> everything else goes through `raise_for_response`, which says whether it is permanent
 
 Credentials travel only in the Authorization header. They are never put in a URL, a log line or an
-exception message; `scrub()` masks them in anything echoed back from the store.
+exception message; `scrub()` masks them in anything echoed back from the store, and every StoreError
+masks them itself (errors.register_secrets).
 """
 
 from __future__ import annotations
@@ -27,7 +31,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import requests
 from requests.adapters import HTTPAdapter
 from requests.structures import CaseInsensitiveDict
-from urllib3.exceptions import NameResolutionError
+from urllib3.exceptions import DecodeError, NameResolutionError, ProtocolError, ReadTimeoutError
 
 from . import urlguard
 from .errors import (
@@ -40,6 +44,8 @@ from .errors import (
     StoreUnreachable,
     _,
     ngettext,
+    register_secrets,
+    scrub_secrets,
 )
 from .xmlparse import DEFAULT_MAX_BYTES, check_document_size
 
@@ -49,9 +55,11 @@ USER_AGENT = "Outbound/1.0 (+ShipStation Custom Store v1 client)"
 RETRYABLE_STATUSES = frozenset({408, 429})
 _SENSITIVE_PARAMS = frozenset({"ss-password", "password", "auth_key", "api_key", "token"})
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
+DEFAULT_DEADLINE = 120.0  # seconds for one store request, all attempts included (STORE_REQUEST_DEADLINE)
+READ_CHUNK = 64 * 1024
 
 
-def store_setting(name: str, default: bool) -> bool:
+def _django_setting(name: str, default):
     """Read a Django setting (declared in config/settings.py) lazily; the connector also works where
     Django is not installed or configured, and then `default` applies."""
     try:
@@ -60,9 +68,21 @@ def store_setting(name: str, default: bool) -> bool:
     except ImportError:
         return default
     try:
-        return bool(getattr(settings, name))
+        return getattr(settings, name)
     except ImproperlyConfigured:  # no settings module: the connector used outside Django
         return default
+
+
+def store_setting(name: str, default: bool) -> bool:
+    return bool(_django_setting(name, default))
+
+
+def store_number_setting(name: str, default: float) -> float:
+    return float(_django_setting(name, default))
+
+
+class _DeadlinePassed(Exception):
+    pass
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,14 +196,17 @@ class StoreTransport:
         max_retry_after: float = 120.0,
         max_bytes: int = DEFAULT_MAX_BYTES,
         max_redirects: int = 3,
+        deadline: float | None = None,
         allow_private: bool | None = None,
         allow_http: bool | None = None,
         sleep: Callable[[float], None] = time.sleep,
         random: Callable[[], float] = _random.random,
+        clock: Callable[[], float] = time.monotonic,
         session: requests.Session | None = None,
     ) -> None:
         self._username = username
         self._password = password
+        register_secrets(username, password)
         self.connect_timeout = connect_timeout
         self.read_timeout = read_timeout
         self.max_attempts = max(1, max_attempts)
@@ -192,6 +215,10 @@ class StoreTransport:
         self.max_retry_after = max_retry_after
         self.max_bytes = max_bytes
         self.max_redirects = max_redirects
+        if deadline is None:
+            deadline = store_number_setting("STORE_REQUEST_DEADLINE", DEFAULT_DEADLINE)
+        self.deadline = deadline
+        self.clock = clock
         self.allow_private = (
             store_setting("ALLOW_PRIVATE_STORE_HOSTS", False) if allow_private is None else allow_private
         )
@@ -233,7 +260,7 @@ class StoreTransport:
             secrets.append(self._password)
         for secret in secrets:
             text = text.replace(secret, "***")
-        return text
+        return scrub_secrets(text)
 
     def raise_for_response(self, response: StoreResponse) -> None:
         raise_for_response(response, scrub=self.scrub)
@@ -260,10 +287,13 @@ class StoreTransport:
         """Send with retries; return a 2xx StoreResponse or raise a StoreError."""
         failure = ""
         status: int | None = None
+        give_up_at = self.clock() + self.deadline
         for attempt in range(1, self.max_attempts + 1):
             retry_after: float | None = None
             try:
-                response = self._send(method, url, params, data, headers)
+                response = self._send(method, url, params, data, headers, give_up_at)
+            except _DeadlinePassed:
+                raise self._deadline_error() from None
             except requests.exceptions.ConnectTimeout:
                 failure = _("it did not accept a connection within %(n)s s") % {"n": f"{self.connect_timeout:g}"}
                 status = None
@@ -296,6 +326,8 @@ class StoreTransport:
             if attempt == self.max_attempts:
                 break
             delay = self._delay(attempt, retry_after)
+            if self.clock() + delay >= give_up_at:
+                raise self._deadline_error(failure)
             logger.warning(
                 "store request %s %s failed (%s); attempt %d/%d, retrying in %.1f s",
                 method,
@@ -314,6 +346,13 @@ class StoreTransport:
             status=status,
         )
 
+    def _deadline_error(self, failure: str = "") -> StoreTemporaryError:
+        cause = f" (last attempt: {self.scrub(failure)})" if failure else ""
+        return StoreTemporaryError(
+            f"The store did not deliver its answer within {self.deadline:g} s{cause}, so Outbound stopped "
+            "waiting. Outbound will try again later."
+        )
+
     def _delay(self, attempt: int, retry_after: float | None) -> float:
         if retry_after is not None:
             # The store told us how long; honour it, but never let one store stall a worker for an hour.
@@ -329,12 +368,17 @@ class StoreTransport:
         params: Mapping[str, str] | None,
         data: bytes | None,
         headers: Mapping[str, str] | None,
+        give_up_at: float | None = None,
     ) -> StoreResponse:
+        give_up_at = self.clock() + self.deadline if give_up_at is None else give_up_at
         # Validated before every request, not once: the store's DNS may have changed since.
         current = urlguard.validate_store_url(url, allow_private=self.allow_private, allow_http=self.allow_http)
         auth = requests.auth.HTTPBasicAuth(self._username.encode("utf-8"), self._password.encode("utf-8"))
         for hop in range(self.max_redirects + 1):
             self.requests_made += 1
+            remaining = give_up_at - self.clock()
+            if remaining <= 0:
+                raise _DeadlinePassed
             response = self.session.request(
                 method,
                 current,
@@ -342,7 +386,7 @@ class StoreTransport:
                 data=data,
                 headers=dict(headers or {}),
                 auth=auth,
-                timeout=(self.connect_timeout, self.read_timeout),
+                timeout=(min(self.connect_timeout, remaining), min(self.read_timeout, remaining)),
                 allow_redirects=False,
                 stream=True,
             )
@@ -360,7 +404,7 @@ class StoreTransport:
                         response.url, location, allow_private=self.allow_private, allow_http=self.allow_http
                     )
                     continue
-                content = self._read_capped(response)
+                content = self._read_capped(response, give_up_at)
                 return StoreResponse(
                     status_code=response.status_code,
                     reason=response.reason or "",
@@ -372,17 +416,56 @@ class StoreTransport:
                 response.close()
         raise NotAnEndpoint(_("The store address redirected more than %(n)s times.") % {"n": self.max_redirects})
 
-    def _read_capped(self, response: requests.Response) -> bytes:
+    def _read_capped(self, response: requests.Response, give_up_at: float | None = None) -> bytes:
         declared = response.headers.get("Content-Length", "")
         if declared.isdigit():
             check_document_size(int(declared), self.max_bytes)
         body = bytearray()
-        for chunk in response.iter_content(chunk_size=64 * 1024):
+        for chunk in _chunks(response):
             body += chunk
             if len(body) > self.max_bytes:
                 # Stop reading: a store (or something pretending to be one) could send forever.
                 check_document_size(len(body), self.max_bytes)
+            if give_up_at is not None and self.clock() >= give_up_at:
+                # A store that drips its answer never trips the per-read timeout; the clock stops it.
+                raise _DeadlinePassed
         return bytes(body)
+
+
+def read_at_most(response: requests.Response, limit: int, *, give_up_at: float,
+                 clock: Callable[[], float] = time.monotonic) -> bytes:
+    """At most `limit` bytes of a streamed answer, read until `give_up_at` on `clock` at the latest; the
+    rest is never read (callers that want an excerpt, not the answer: a 300 MB reply costs 4 KB)."""
+    body = bytearray()
+    try:
+        for chunk in _chunks(response):
+            body += chunk
+            if len(body) >= limit or clock() >= give_up_at:
+                break
+    except requests.RequestException:
+        pass  # the excerpt is what arrived; the status line already said how it went
+    return bytes(body[:limit])
+
+
+def _chunks(response: requests.Response) -> Iterator[bytes]:
+    """The body as it arrives: each read returns what one socket read brought (read1), so the caller's
+    deadline is checked between reads however slowly the bytes come. Errors are requests' own."""
+    raw = getattr(response, "raw", None)
+    if not hasattr(raw, "read1"):
+        yield from response.iter_content(chunk_size=READ_CHUNK)
+        return
+    while True:
+        try:
+            chunk = raw.read1(READ_CHUNK, decode_content=True)
+        except ReadTimeoutError as exc:
+            raise requests.exceptions.ReadTimeout(exc) from exc
+        except ProtocolError as exc:
+            raise requests.exceptions.ChunkedEncodingError(exc) from exc
+        except DecodeError as exc:
+            raise requests.exceptions.ContentDecodingError(exc) from exc
+        if not chunk:
+            return
+        yield chunk
 
 
 __all__ = [

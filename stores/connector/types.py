@@ -104,12 +104,33 @@ class ExportOrder:
     # SHA-1 of the order's bytes as the store sent them ("" when they could not be told apart), so an
     # importer can recognise an unchanged order without converting it.
     raw_digest: str = field(default="", compare=False)
+    # Why the order cannot be imported as sent (a value beyond what Outbound can hold, naming the field);
+    # "" for an importable order. A rejected order carries its identity (ids, status, dates) only.
+    rejected: str = ""
 
     @property
     def has_ship_to(self) -> bool:
         # A ShipTo without Address1 is as good as none: nothing can be shipped to it.
         ship_to = self.customer.ship_to
         return ship_to is not None and bool(ship_to.address1.strip())
+
+
+@dataclass(slots=True, frozen=True)
+class ExportLimits:
+    """The largest values the importer can store, handed to the parser by whoever owns the columns (the
+    orders app reads them off its models). Text beyond a `*_length` here cannot be cut without becoming
+    wrong (ids, codes, phone, e-mail): the order is rejected. Numbers are bounded in absolute value.
+    Free text the importer may safely shorten (names, notes, SKUs) is not listed: it is truncated."""
+
+    order_id_length: int
+    order_number_length: int
+    customer_code_length: int
+    email_length: int
+    phone_length: int
+    line_item_id_length: int
+    quantity_max: int
+    money_max: Decimal  # exclusive
+    weight_max: Decimal  # exclusive
 
 
 @dataclass(slots=True, frozen=True)

@@ -35,6 +35,7 @@ from .errors import (
     NotAShipStationExport,
     StoreAuthError,
     StoreDocumentError,
+    StoreMalformedXML,
     StorePermissionError,
     StoreRejected,
     gettext,
@@ -44,6 +45,7 @@ from .types import (
     Customer,
     Dimensions,
     ExportItem,
+    ExportLimits,
     ExportOrder,
     ExportPage,
     ItemOption,
@@ -349,7 +351,7 @@ def _tree(body: bytes) -> Element:
     except DefusedXmlException:
         raise StoreDocumentError("refused: the document uses XML features Outbound does not accept.") from None
     except ET.ParseError as exc:
-        raise StoreDocumentError(f"the store's XML is not well-formed ({exc}).") from None
+        raise StoreMalformedXML(f"the store's XML is not well-formed ({exc}).") from None
     return root
 
 
@@ -458,7 +460,12 @@ def _quick_order_id(element: Element) -> str:
 
 
 def parse_export(
-    body: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES, page: int = 1, skip: SkipTest | None = None
+    body: bytes,
+    *,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    page: int = 1,
+    skip: SkipTest | None = None,
+    limits: ExportLimits | None = None,
 ) -> ExportPage:
     """Parse one `?action=export` answer. `page` is the page number that was requested.
 
@@ -466,6 +473,8 @@ def parse_export(
     believed. `skip`, when given, receives {order id: digest of the order's bytes} and returns the ids
     the caller already holds unchanged; those are listed in `ExportPage.unchanged` instead of being
     converted to dataclasses. When that is every order on the page, no element tree is built at all.
+    An order holding a value beyond `limits` (or a number too large to compute with) is returned with
+    `rejected` saying which field, so that one poison order never fails the page around it.
     """
     body = _prepare(body, max_bytes=max_bytes)
     declared = _declares(body)
@@ -495,7 +504,7 @@ def parse_export(
         if unchanged and ids[index - 1] in unchanged:
             skipped.append(ids[index - 1])
             continue
-        order = _parse_order(element, index, page)
+        order = _parse_order(element, index, page, limits)
         if digests:
             order = replace(order, raw_digest=digests[index - 1])
         orders.append(order)
@@ -545,8 +554,77 @@ def _order_ref(element: Element, index: int, page: int) -> str:
     return f"Order #{index} on page {page}"
 
 
-def _parse_order(element: Element, index: int, page: int) -> ExportOrder:
+class _Poison(Exception):
+    """A value Outbound cannot hold or compute with: the order is rejected, the page goes on."""
+
+
+def _length(where: str, name: str, value: str, limit: int) -> None:
+    if len(value) > limit:
+        raise _Poison(f"{where}: <{name}> is {len(value)} characters long; Outbound holds at most {limit}.")
+
+
+def _bounded(where: str, name: str, value: Decimal | int | None, limit: Decimal | int) -> None:
+    if value is not None and abs(value) >= limit:
+        raise _Poison(f"{where}: <{name}> is {_excerpt(str(value), 30)}, beyond what Outbound holds "
+                      f"(less than {limit:,}).")
+
+
+def _check_limits(order: ExportOrder, limits: ExportLimits, where: str) -> None:
+    _length(where, "OrderID", order.order_id, limits.order_id_length)
+    _length(where, "OrderNumber", order.order_number, limits.order_number_length)
+    customer = order.customer
+    _length(where, "CustomerCode", customer.customer_code, limits.customer_code_length)
+    _length(where, "Email", customer.bill_to.email, limits.email_length)
+    phone = customer.bill_to.phone or (customer.ship_to.phone if customer.ship_to else "")
+    _length(where, "Phone", phone, limits.phone_length)
+    for name, amount in (("OrderTotal", order.order_total), ("TaxAmount", order.tax_amount),
+                         ("ShippingAmount", order.shipping_amount)):
+        _bounded(where, name, amount, limits.money_max)
+    discount = Decimal(0)
+    for number, item in enumerate(order.items, start=1):
+        at = f"{where}, item {number}"
+        _length(at, "LineItemID", item.line_item_id, limits.line_item_id_length)
+        _bounded(at, "Quantity", item.quantity, limits.quantity_max + 1)
+        _bounded(at, "UnitPrice", item.unit_price, limits.money_max)
+        _bounded(at, "Weight", item.weight, limits.weight_max)
+        if item.adjustment:
+            discount += item.unit_price * item.quantity
+    _bounded(where, "UnitPrice × Quantity of its discount lines", discount, limits.money_max)
+    for name in ("TotalWeight", "Weight"):
+        if order.extra.get(name):
+            try:
+                _bounded(where, name, _parse_decimal(order.extra[name]), limits.weight_max)
+            except ValueError:
+                pass  # not a number: the importer computes the weight from the lines instead
+
+
+def _parse_order(element: Element, index: int, page: int, limits: ExportLimits | None = None) -> ExportOrder:
     where = _order_ref(element, index, page)
+    try:
+        order = _parse_order_fields(element, where)
+        if limits is not None:
+            _check_limits(order, limits, where)
+        return order
+    except ArithmeticError:
+        reason = f"{where}: a number in it is too large to compute with."
+    except _Poison as exc:
+        reason = str(exc)
+    # Only what identifies the order is kept: enough to list it as skipped, and to recognise it later.
+    f = _Fields(element, where, _ORDER_FIELDS)
+    order_number = f.text("OrderNumber", required=True)
+    last_modified = f.datetime("LastModified", required=True)
+    assert last_modified is not None
+    return ExportOrder(
+        order_id=f.text("OrderID") or order_number, order_number=order_number,
+        order_date=f.datetime("OrderDate") or last_modified, order_status=f.text("OrderStatus"),
+        last_modified=last_modified, shipping_method="", payment_method="", currency_code="",
+        order_total=Decimal(0), tax_amount=None, shipping_amount=None, customer_notes="", internal_notes="",
+        gift=False, gift_message="", custom_field1="", custom_field2="", custom_field3="", requested_warehouse="",
+        source="", dimensions=None, customer=Customer("", Address(), None), items=[], rejected=reason,
+    )
+
+
+def _parse_order_fields(element: Element, where: str) -> ExportOrder:
     f = _Fields(element, where, _ORDER_FIELDS)
     order_number = f.text("OrderNumber", required=True)
     if not order_number:
@@ -626,6 +704,18 @@ def _parse_address(element: Element, where: str, *, require_name: bool = False) 
     )
 
 
+def _web_url(text: str) -> str:
+    """An image address is kept only when it is http(s): `javascript:`, `data:` and the rest are dropped."""
+    return text if text.lower().startswith(("https://", "http://")) else ""
+
+
+def _scaled(where: str, weight: Decimal | None, factor: Decimal) -> Decimal | None:
+    try:
+        return weight * factor if weight is not None else None
+    except ArithmeticError:
+        raise _Poison(f"{where}: <Weight> is {_excerpt(str(weight), 30)}, too large to compute with.") from None
+
+
 def _parse_item(element: Element, where: str) -> ExportItem:
     f = _Fields(element, where, _ITEM_FIELDS)
     sku = f.text("SKU")
@@ -659,20 +749,20 @@ def _parse_item(element: Element, where: str) -> ExportItem:
     if (options_el := f.element("Options")) is not None:
         for number, option_el in enumerate((c for c in options_el if _local(c.tag).lower() == "option"), 1):
             o = _Fields(option_el, f"{where}, option {number}", ["Name", "Value", "Weight"])
-            option_weight = o.decimal("Weight")
+            option_weight = _scaled(o.where, o.decimal("Weight"), factor)
             options.append(
                 ItemOption(
                     name=o.text("Name", required=True),
                     value=o.text("Value", required=True),
-                    weight=option_weight * factor if option_weight is not None else None,
+                    weight=option_weight,
                 )
             )
     return ExportItem(
         line_item_id=f.text("LineItemID"),
         sku=sku,
         name=f.text("Name"),
-        image_url=f.text("ImageUrl"),
-        weight=weight * factor if weight is not None else None,
+        image_url=_web_url(f.text("ImageUrl")),
+        weight=_scaled(where, weight, factor),
         weight_units=units,
         quantity=quantity,
         unit_price=unit_price,

@@ -2,7 +2,8 @@
 
 Each test queues the answers it wants, in order; every request is recorded. Special bodies:
 DROP closes the connection without answering, TRUNCATE promises more bytes than it sends,
-("sleep", seconds) waits before answering 200.
+("sleep", seconds) waits before answering 200, ("drip", body, seconds) answers 200 one byte every
+`seconds`.
 """
 
 from __future__ import annotations
@@ -51,6 +52,9 @@ class StoreServer:
     def stall(self, seconds: float) -> None:
         self.script.append(("sleep", seconds))
 
+    def drip(self, body: bytes, seconds: float) -> None:
+        self.script.append(("drip", body, seconds))
+
 
 def _handler(server_state: StoreServer) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
@@ -76,6 +80,20 @@ def _handler(server_state: StoreServer) -> type[BaseHTTPRequestHandler]:
                 self.wfile.flush()
                 self.close_connection = True
                 self.connection.close()
+                return
+            if step[0] == "drip":
+                _, payload, interval = step
+                self.send_response(200)
+                self.send_header("Content-Type", "text/xml; charset=utf-8")
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                try:
+                    for byte in payload:
+                        self.wfile.write(bytes([byte]))
+                        self.wfile.flush()
+                        time.sleep(interval)
+                except OSError:
+                    pass  # the client gave up, as it should
                 return
             if step[0] == "sleep":
                 time.sleep(step[1])

@@ -172,3 +172,46 @@ def test_redirect_on_post_is_refused(transport, store_server):
     store_server.answer(301, b"", {"Location": "/elsewhere"})
     with pytest.raises(NotAnEndpoint, match="redirects"):
         transport.post(store_server.url, data=b"<x/>", content_type="application/xml")
+
+
+class FakeClock:
+    """A monotonic clock the test moves: each reading advances it by `step` seconds."""
+
+    def __init__(self, step: float) -> None:
+        self.now, self.step = 0.0, step
+
+    def __call__(self) -> float:
+        self.now += self.step
+        return self.now
+
+
+def test_a_dripping_answer_is_cut_off_at_the_deadline(store_server, sleeps):
+    # One byte per 20 ms never trips the 2 s per-read timeout; the total deadline (0.3 s) stops it.
+    t = StoreTransport("admin", PASSWORD, allow_private=True, allow_http=True, sleep=sleeps.append,
+                       read_timeout=2.0, deadline=0.3, max_attempts=3)
+    store_server.drip(b"<Orders pages='1'>" + b" " * 400 + b"</Orders>", 0.02)
+    with pytest.raises(StoreTemporaryError, match="did not deliver its answer within 0.3 s") as caught:
+        t.get(store_server.url)
+    assert not caught.value.permanent
+    assert len(store_server.requests) == 1 and sleeps == []  # the deadline covers retries too: no second try
+    t.close()
+
+
+def test_deadline_is_checked_between_reads_with_the_injected_clock(store_server, sleeps):
+    # Each clock reading is 15 s later: the answer is complete on the wire, but reading it "took" too long.
+    t = StoreTransport("admin", PASSWORD, allow_private=True, allow_http=True, sleep=sleeps.append,
+                       deadline=25, clock=FakeClock(15.0))
+    store_server.answer(200, b"<Orders/>")
+    with pytest.raises(StoreTemporaryError, match="within 25 s"):
+        t.get(store_server.url)
+    t.close()
+
+
+def test_no_retry_sleeps_past_the_deadline(store_server, sleeps):
+    t = StoreTransport("admin", PASSWORD, allow_private=True, allow_http=True, sleep=sleeps.append,
+                       deadline=5, max_attempts=5, random=lambda: 0.5)
+    store_server.answer(429, b"", {"Retry-After": "60"})
+    with pytest.raises(StoreTemporaryError, match="within 5 s .last attempt: it answered HTTP 429"):
+        t.get(store_server.url)
+    assert sleeps == [] and len(store_server.requests) == 1
+    t.close()

@@ -329,7 +329,10 @@ def test_runs_record_progress(imported):
 def test_a_long_first_import_keeps_its_progress_when_cut_off(connected, settings):
     store, server = connected
     settings.IMPORT_SPAN_MAX_ORDERS = 20  # 120 orders → spans of about 20
-    server.set_faults(sequence=["ok"] * 8 + ["malformed"])  # the store breaks a few spans in
+    from stores.connector.client import MALFORMED_PAGE_ATTEMPTS
+
+    # The store breaks a few spans in (a broken page is asked again a few times before the run fails).
+    server.set_faults(sequence=["ok"] * 8 + ["malformed"] * MALFORMED_PAGE_ATTEMPTS)
     failed = import_store_now(store=store, since=SINCE())
     store.refresh_from_db()
     assert failed.state == "failed" and "well-formed" in failed.error

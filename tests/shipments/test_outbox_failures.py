@@ -93,3 +93,27 @@ def test_a_missing_endpoint_fails_at_once(store, shop):
     message = OutboxMessage.objects.get(kind="store_update")
     assert (message.state, message.attempts) == (OutboxState.FAILED, 1)
     assert message.response_status == 404
+
+
+def test_a_wrong_credential_key_is_retried_with_an_operator_alert(store, shop, settings, caplog):
+    import logging
+
+    from cryptography.fernet import Fernet
+
+    order = order_from_truth(store, pick_orders(shop)[0])
+    shipment = shipment_create(order=order, carrier="UPS", tracking_number="1ZWRONGKEY")
+    right_keys = settings.CREDENTIAL_KEYS
+    settings.CREDENTIAL_KEYS = [Fernet.generate_key().decode()]  # a deploy with the wrong key
+    caplog.set_level(logging.ERROR, logger="outbound.alerts")
+    outbox_relay(now=later(1), kinds=["store_update"])
+    message = OutboxMessage.objects.get(kind="store_update")
+    assert (message.state, message.attempts) == (OutboxState.PENDING, 1)  # kept, retried with back-off
+    assert message.next_attempt_at > timezone.now()
+    assert "encryption key configured on the server (CREDENTIAL_KEYS) is wrong" in message.last_error
+    for key in [*right_keys, *settings.CREDENTIAL_KEYS]:
+        assert key not in message.last_error and key not in caplog.text
+    assert [r for r in caplog.records if r.name == "outbound.alerts"]
+
+    settings.CREDENTIAL_KEYS = right_keys  # the operator fixes the configuration
+    outbox_relay(now=later(3), kinds=["store_update"])
+    assert Shipment.objects.get(pk=shipment.pk).store_update_state == OutboxState.SENT

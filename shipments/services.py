@@ -16,7 +16,6 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Sum
 from django.utils import timezone
 
 from orders.events import event
@@ -43,6 +42,7 @@ from .outbox import (
     outbox_retry_now,
     register_handler,
 )
+from .selectors import remaining_quantities
 
 logger = logging.getLogger(__name__)
 
@@ -67,28 +67,7 @@ def _actor(user=None, label: str = "") -> str:
     return label or "system"
 
 
-# --- quantities -----------------------------------------------------------------------------------
-
-def shippable_lines(order: Order):
-    # Electronic, does-not-ship and adjustment lines never need a shipment.
-    return order.lines.filter(is_shippable=True, is_adjustment=False).order_by("position", "pk")
-
-
-def shipped_quantities(order: Order) -> dict[int, int]:
-    """Quantity shipped per order line id, counting every shipment that is not voided."""
-    rows = (
-        ShipmentLine.objects.filter(shipment__order=order)
-        .exclude(shipment__state=ShipmentState.VOIDED)
-        .values("order_line_id")
-        .annotate(total=Sum("quantity"))
-    )
-    return {row["order_line_id"]: row["total"] for row in rows}
-
-
-def remaining_quantities(order: Order) -> dict[int, int]:
-    shipped = shipped_quantities(order)
-    return {line.pk: max(0, line.quantity - shipped.get(line.pk, 0)) for line in shippable_lines(order)}
-
+# --- quantities (shipments.selectors) --------------------------------------------------------------
 
 def _wanted_lines(order: Order, lines: dict | None) -> list[tuple[OrderLine, int]]:
     remaining = remaining_quantities(order)

@@ -149,7 +149,7 @@ def shipment_create(
     wanted = _wanted_lines(order, lines)
     tracking_number = (tracking_number or "").strip()
     now = timezone.now()
-    shipment = Shipment.objects.create(
+    shipment = Shipment(
         tenant_id=order.tenant_id,
         order=order,
         carrier=code,
@@ -166,6 +166,10 @@ def shipment_create(
         created_at=now,
         updated_at=now,
     )
+    # What was typed is checked against the columns (lengths, digits); derived values are not the caller's.
+    shipment.full_clean(exclude=["tenant", "order", "created_by_user", "created_by_label", "tracking_url", "state",
+                                 "store_update_state"], validate_unique=False, validate_constraints=False)
+    shipment.save(force_insert=True)
     ShipmentLine.objects.bulk_create(
         [ShipmentLine(shipment=shipment, order_line=line, quantity=qty) for line, qty in wanted]
     )

@@ -123,6 +123,10 @@ class StoreAdmin(admin.ModelAdmin):
             what = "reconciliation sweep" if run.trigger == "reconcile" else "import (already under way; sweep later)"
             messages.success(request, f"{store.name}: {what} run {run.pk} {run.get_state_display().lower()}.")
 
+    def get_readonly_fields(self, request, obj=None):
+        # A store's orders, shipments and keys belong to its tenant: a store never moves to another one.
+        return [*super().get_readonly_fields(request, obj), *(["tenant"] if obj is not None else [])]
+
     def save_model(self, request, obj, form, change):
         """Through the services, like the portal and the API: a new store gets its mapping and settings."""
         if change:

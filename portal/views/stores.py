@@ -231,7 +231,7 @@ def store_settings(request, pk):
             check = _connection_check(request, form) if section == "connection" else None
             if check is None:
                 try:
-                    remapped = _save_section(request, section, form, instance)
+                    remapped = _save_section(request, section, form, store, instance)
                 except ValidationError as exc:
                     form.add_error(None, exc.messages)
                     messages.error(request, _("Please correct the errors below."))
@@ -261,14 +261,14 @@ def store_settings(request, pk):
     })
 
 
-def _save_section(request, section, form, instance) -> bool:
+def _save_section(request, section, form, store, instance) -> bool:
     """Save one section of the store settings page, through the services for the store and its mapping.
     True when a mapping change started an import of orders skipped for a status mapped now."""
     if section == "connection":
         store_update(store=instance, password=form.new_password(), **form.store_fields())
     elif section == "mapping":
         lists = {name: form.cleaned_data[name] for name in StatusMapping.FIELDS}
-        return status_mapping_update(store=instance.store, lists=lists, user=request.user).run is not None
+        return status_mapping_update(store=store, lists=lists, user=request.user).run is not None
     else:
         form.save()
     return False

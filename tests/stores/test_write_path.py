@@ -112,3 +112,12 @@ def test_product_update_validates_what_it_writes(store_a):
     product_update(product=product, warehouse_location="A-12-3")
     product.refresh_from_db()
     assert (product.warehouse_location, product.location_set_in_outbound) == ("A-12-3", True)
+
+
+def test_the_admin_does_not_move_a_store_to_another_tenant(client, operator, store_a, tenant_b):
+    data = {**ADMIN_STORE, "tenant": tenant_b.pk, "name": "Renamed", "password": ""}
+    client.force_login(operator)
+    response = client.post(f"/admin/stores/store/{store_a.pk}/change/", data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    store_a.refresh_from_db()
+    assert store_a.name == "Renamed" and store_a.tenant_id != tenant_b.pk

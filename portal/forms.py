@@ -8,6 +8,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from api.models import ApiKey
 from stores.forms import WriteOnlyPasswordForm
 from stores.models import DEFAULT_ENDPOINT_PATH, Role, Store, StoreSettings
 
@@ -222,6 +223,6 @@ class RoleForm(forms.Form):
 
 
 class ApiKeyForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=100,
+    name = forms.CharField(label=_("Name"), max_length=ApiKey._meta.get_field("name").max_length,
                            widget=forms.TextInput(attrs={"placeholder": _("e.g. Warehouse WMS")}))
     read_only = forms.BooleanField(label=_("Read-only (cannot post shipments or start imports)"), required=False)

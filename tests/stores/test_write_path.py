@@ -121,3 +121,17 @@ def test_the_admin_does_not_move_a_store_to_another_tenant(client, operator, sto
     assert response.status_code == 302, response.content.decode()[:2000]
     store_a.refresh_from_db()
     assert store_a.name == "Renamed" and store_a.tenant_id != tenant_b.pk
+
+
+def test_a_location_set_in_the_admin_goes_through_product_update(client, operator, store_a):
+    product = Product.objects.create(store=store_a, sku="SKU-1", name="Mug")
+    client.force_login(operator)
+    url = f"/admin/orders/product/{product.pk}/change/"
+    response = client.post(url, {"warehouse_location": "B-2", "weight": "", "weight_unit": "", "sku": "HIJACK"})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    product.refresh_from_db()
+    assert (product.sku, product.warehouse_location, product.location_set_in_outbound) == ("SKU-1", "B-2", True)
+    response = client.post(url, {"warehouse_location": "B" * 101, "weight": "", "weight_unit": ""})
+    assert response.status_code == 200  # the column's limit, as a form error
+    product.refresh_from_db()
+    assert product.warehouse_location == "B-2"

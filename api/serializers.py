@@ -7,7 +7,7 @@ from django.db.models import Prefetch
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from orders.models import ImportRun, Order, OrderLine, OrderStatus, Product
+from orders.models import ImportRun, Order, OrderLine, Product
 from shipments.models import Carrier, Shipment, ShipmentLine, carrier_code
 from stores.models import StatusMapping, Store, Storefront
 
@@ -364,6 +364,3 @@ class WebhookDeliverySerializer(ModelSerializer):
         fields = ["id", "subscription", "event_id", "event", "payload", "state", "attempts", "response_status",
                   "response_excerpt", "error", "created_at", "last_attempt_at", "delivered_at"]
         read_only_fields = fields
-
-
-STATUS_CHOICES = OrderStatus.choices

@@ -1,4 +1,5 @@
-"""Writes for the API: keys, webhook subscriptions and deliveries, and the small edits the API exposes.
+"""Writes for the API: keys, webhook subscriptions and deliveries (store, mapping and product edits are the
+domain's: stores.services, orders.services).
 
 Outgoing webhooks, end to end:
 
@@ -25,7 +26,6 @@ import secrets
 import string
 import time
 import uuid
-from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -34,9 +34,8 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from orders.services import skipped_orders_remap
 from stores import crypto
-from stores.models import Store, Tenant
+from stores.models import Tenant
 
 from .models import (
     LIVE_PREFIX,
@@ -122,7 +121,7 @@ def idempotency_records_prune(*, older_than_hours: int = 24) -> int:
     return deleted
 
 
-# --- small edits exposed by the API -------------------------------------------------------------------
+# --- store URLs ---------------------------------------------------------------------------------------
 
 
 def store_url_validate(url: str) -> str:
@@ -131,54 +130,6 @@ def store_url_validate(url: str) -> str:
     return validate_store_url(
         url, allow_private=settings.ALLOW_PRIVATE_STORE_HOSTS, allow_http=settings.ALLOW_HTTP_STORE_URLS
     )
-
-
-@transaction.atomic
-def store_update(*, store: Store, password: str | None = None, **fields) -> Store:
-    for name, value in fields.items():
-        setattr(store, name, value)
-    if password:
-        store.set_password(password)
-    store.full_clean(exclude=["password_encrypted", "tenant"])
-    store.save()
-    return store
-
-
-def store_deactivate(*, store: Store) -> Store:
-    store.is_active = False
-    store.save(update_fields=["is_active"])
-    return store
-
-
-def status_mapping_update(*, store: Store, lists: dict[str, str]):
-    mapping = store.status_mapping
-    for name, value in lists.items():
-        if name not in mapping.FIELDS:
-            raise ValidationError({name: ["Unknown Outbound status."]})
-        setattr(mapping, name, value)
-    mapping.full_clean(exclude=["store"])
-    mapping.save()
-    skipped_orders_remap(store=store)  # orders skipped for a status mapped now come in
-    return mapping
-
-
-def product_update(*, product, warehouse_location: str | None = None, weight: Decimal | None = None,
-                   weight_unit: str | None = None, set_weight: bool = False):
-    """Edit a product; a location set here survives imports unless the store settings say otherwise."""
-    fields = ["updated_at"]
-    if warehouse_location is not None:
-        product.warehouse_location = warehouse_location
-        product.location_set_in_outbound = True
-        fields += ["warehouse_location", "location_set_in_outbound"]
-    if set_weight:
-        product.weight = weight
-        fields.append("weight")
-    if weight_unit is not None:
-        product.weight_unit = weight_unit
-        fields.append("weight_unit")
-    product.updated_at = timezone.now()
-    product.save(update_fields=fields)
-    return product
 
 
 # --- webhooks -----------------------------------------------------------------------------------------

@@ -9,25 +9,18 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from orders.models import ImportRun, Order, Product
-from orders.services import import_request, order_set_hold, order_set_notes, reconcile_request
+from orders.services import import_request, order_set_hold, order_set_notes, product_update, reconcile_request
 from shipments.models import Shipment, ShipmentLine
 from shipments.services import shipment_create, shipment_mark_delivered, shipment_void, store_update_retry
 from stores.models import Store
-from stores.services import store_create
+from stores.services import status_mapping_update, store_create, store_deactivate, store_update
 
 from . import serializers as s
 from .auth import caller_label, caller_user
 from .base import IdempotentMixin, TenantViewSetMixin
 from .filters import ImportRunFilter, OrderFilter, ProductFilter, ShipmentFilter, WebhookDeliveryFilter
 from .models import WebhookDelivery, WebhookSubscription
-from .services import (
-    product_update,
-    status_mapping_update,
-    store_deactivate,
-    store_update,
-    webhook_send_test,
-    webhook_subscription_create,
-)
+from .services import webhook_send_test, webhook_subscription_create
 
 STORE_EXAMPLE = OpenApiExample(
     "A store",
@@ -134,8 +127,8 @@ class StoreViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Crea
             return Response(s.StatusMappingSerializer(mapping).data)
         serializer = s.StatusMappingSerializer(mapping, data=request.data, partial=request.method == "PATCH")
         serializer.is_valid(raise_exception=True)
-        mapping = status_mapping_update(store=store, lists=serializer.validated_data)
-        return Response(s.StatusMappingSerializer(mapping).data)
+        saved = status_mapping_update(store=store, lists=serializer.validated_data, user=caller_user(request))
+        return Response(s.StatusMappingSerializer(saved.mapping).data)
 
 
 # --- import runs ------------------------------------------------------------------------------------

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "shipments",
     "api",
     "portal",
+    "ops",
 ]
 
 MIDDLEWARE = [
@@ -155,7 +156,7 @@ ALLOW_HTTP_STORE_URLS = env_bool("ALLOW_HTTP_STORE_URLS", default=DEBUG)
 
 # --- django-q2 ------------------------------------------------------------------------------------
 # `retry` must exceed `timeout` or a long task is handed to a second worker while the first still
-# runs; `max_attempts` must be finite or a poison task loops for ever. stores.checks enforces both.
+# runs; `max_attempts` must be finite or a poison task loops for ever. ops.checks enforces both.
 REDIS_URL = env.str("REDIS_URL", default="")
 Q_CLUSTER = {
     "name": env.str("Q_CLUSTER_NAME", default="outbound"),

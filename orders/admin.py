@@ -6,7 +6,7 @@ from stores import statuses
 from stores.admin_display import truncated
 
 from .models import ImportRun, Order, OrderEvent, OrderLine, Product, SkippedOrder, UnmappedStatus
-from .services import import_request, order_attention_clear, unmapped_status_add_to_mapping
+from .services import import_request, order_attention_clear, product_update, unmapped_status_add_to_mapping
 
 
 class OrderLineInline(admin.TabularInline):
@@ -78,6 +78,18 @@ class ProductAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request) -> bool:
         return False  # products come from the store's import
+
+    # The store's import writes the rest; an operator sets what the portal and the API set, through
+    # product_update (a location typed here is kept across imports, as one set anywhere in Outbound).
+    fields = ["store", "sku", "name", "kind", "image_url", "warehouse_location", "location_set_in_outbound", "weight",
+              "weight_unit", "updated_at"]
+    readonly_fields = ["store", "sku", "name", "kind", "image_url", "location_set_in_outbound", "updated_at"]
+
+    def save_model(self, request, obj, form, change):
+        data, changed = form.cleaned_data, form.changed_data
+        product_update(product=obj, set_weight="weight" in changed, weight=data.get("weight"),
+                       warehouse_location=data["warehouse_location"] if "warehouse_location" in changed else None,
+                       weight_unit=data["weight_unit"] if "weight_unit" in changed else None)
 
 
 @admin.action(description="Import now (a new run for each selected run's store)")

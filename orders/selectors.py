@@ -7,7 +7,7 @@ from django.http import Http404
 
 from stores.models import Tenant
 
-from .models import ImportRun, ImportState, Order, Product, Shipping, UnmappedStatus
+from .models import ImportRun, ImportState, Order, Shipping, UnmappedStatus
 
 
 def partially_shipped_filter(qs, value: bool):
@@ -60,6 +60,20 @@ def order_counts(*, tenant: Tenant) -> tuple[dict[str, int], dict[str, int]]:
     return counts, partial
 
 
+def order_counts_by_store(*, tenant: Tenant) -> dict[int, dict[str, int]]:
+    """{store id: {status: orders}} in one GROUP BY."""
+    counts: dict[int, dict[str, int]] = {}
+    for row in Order.objects.for_tenant(tenant).values("store_id", "status").annotate(n=Count("id")):
+        counts.setdefault(row["store_id"], {})[row["status"]] = row["n"]
+    return counts
+
+
+def latest_import_runs(*, tenant: Tenant) -> dict[int, ImportRun]:
+    """{store id: its latest import run}, in one query."""
+    latest = ImportRun.objects.for_tenant(tenant).values("store_id").annotate(last=Max("id")).values("last")
+    return {run.store_id: run for run in ImportRun.objects.filter(pk__in=latest)}
+
+
 def orders_needing_attention(*, tenant: Tenant):
     return Order.objects.for_tenant(tenant).filter(needs_attention=True).select_related("store")
 
@@ -91,15 +105,15 @@ def import_failure_streaks(*, tenant: Tenant) -> list[dict]:
              "attempts": streaks[run.pk]["attempts"]} for run in latest]
 
 
-def product_list(*, tenant: Tenant, store_id=None):
-    qs = Product.objects.for_tenant(tenant).select_related("store")
-    if store_id:
-        qs = qs.filter(store_id=store_id)
-    return qs
-
-
 def unmapped_status_list(*, tenant: Tenant, store_id=None):
     qs = UnmappedStatus.objects.for_tenant(tenant).select_related("store")
     if store_id:
         qs = qs.filter(store_id=store_id)
     return qs
+
+
+def unmapped_status_get(*, tenant: Tenant, store_id, pk) -> UnmappedStatus:
+    try:
+        return unmapped_status_list(tenant=tenant, store_id=store_id).get(pk=pk)
+    except (UnmappedStatus.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such status.")

@@ -6,13 +6,15 @@ The import pipeline itself lives in orders.importer.
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Min
 from django.utils import timezone
 
-from stores.models import Store
+from stores import statuses
+from stores.models import StatusMapping, Store
 
 from . import events
 from .events import event
@@ -23,6 +25,7 @@ from .models import (
     Order,
     OrderEvent,
     OrderStatus,
+    Product,
     SkippedOrder,
     SkipReason,
     UnmappedStatus,
@@ -134,8 +137,9 @@ def import_request(*, store: Store, trigger: str = ImportTrigger.MANUAL, user=No
 
 @transaction.atomic
 def unmapped_status_add_to_mapping(*, unmapped, outbound_status: str, user=None) -> ImportRun:
-    """Add an unmapped store status to one mapping list and bring its orders in."""
-    mapping = unmapped.store.status_mapping
+    """Add an unmapped store status to one mapping list and bring its orders in (a store without a
+    mapping gets one)."""
+    mapping = StatusMapping.objects.select_for_update().get_or_create(store=unmapped.store)[0]
     mapping.add_status(outbound_status, unmapped.status)
     mapping.save()
     run = skipped_orders_remap(store=unmapped.store, user=user)
@@ -151,9 +155,6 @@ def skipped_orders_remap(*, store: Store, user=None) -> ImportRun | None:
     forget the unmapped statuses that are mapped now, and bring in the orders skipped for a status that
     is mapped now, by re-reading the store from the earliest of them (the mapping is part of every
     order's digest, so the run converts them again). Returns that run, or None when nothing is due."""
-    from stores import statuses
-    from stores.models import StatusMapping
-
     mapping = StatusMapping.objects.filter(store=store).first()
     if mapping is None:
         return None
@@ -180,3 +181,27 @@ def reconcile_request(*, store: Store, user=None) -> ImportRun:
 
     Like any import request, a store with a run already queued or running gets that run back."""
     return import_request(store=store, trigger=ImportTrigger.RECONCILE, user=user)
+
+
+def product_update(*, product: Product, warehouse_location: str | None = None, weight: Decimal | None = None,
+                   weight_unit: str | None = None, set_weight: bool = False) -> Product:
+    """Edit a product (the API; None leaves a value alone, `set_weight` writes `weight` even when None).
+
+    A location set here survives imports unless the store settings say otherwise. What is written is
+    validated against the model first (lengths, digits, choices)."""
+    fields = []
+    if warehouse_location is not None:
+        product.warehouse_location = warehouse_location
+        product.location_set_in_outbound = True
+        fields += ["warehouse_location", "location_set_in_outbound"]
+    if set_weight:
+        product.weight = weight
+        fields.append("weight")
+    if weight_unit is not None:
+        product.weight_unit = weight_unit
+        fields.append("weight_unit")
+    product.full_clean(exclude=[f.name for f in Product._meta.fields if f.name not in fields],
+                       validate_unique=False, validate_constraints=False)
+    product.updated_at = timezone.now()
+    product.save(update_fields=[*fields, "updated_at"])
+    return product

@@ -8,6 +8,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from api.models import ApiKey
 from shipments.models import Shipment
 from stores.forms import WriteOnlyPasswordForm
 from stores.models import DEFAULT_ENDPOINT_PATH, Role, Store, StoreSettings
@@ -27,17 +28,23 @@ class DateInput(forms.DateInput):
         super().__init__(attrs, format="%Y-%m-%d")
 
 
+def _store_limit(name: str) -> int:
+    """A form's limit is the column's: one source."""
+    return Store._meta.get_field(name).max_length
+
+
 class ConnectStoreForm(forms.Form):
-    name = forms.CharField(label=_("Store name"), max_length=200,
+    name = forms.CharField(label=_("Store name"), max_length=_store_limit("name"),
                            help_text=_("How the store is called in Outbound, e.g. “Acme US”."))
-    url = forms.URLField(label=_("Store URL"), max_length=500, assume_scheme="https",
+    url = forms.URLField(label=_("Store URL"), max_length=_store_limit("url"), assume_scheme="https",
                          validators=Store._meta.get_field("url").validators,
                          help_text=_("The address of your AmeriCommerce site, e.g. https://shop.example.com"))
-    username = forms.CharField(label=_("Username"), max_length=200,
+    username = forms.CharField(label=_("Username"), max_length=_store_limit("username"),
                                help_text=_("The administrator user you created in step 3."))
     password = forms.CharField(label=_("Password"), strip=False,
                                widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}))
-    endpoint_path = forms.CharField(label=_("XML endpoint path"), max_length=300, initial=DEFAULT_ENDPOINT_PATH,
+    endpoint_path = forms.CharField(label=_("XML endpoint path"), max_length=_store_limit("endpoint_path"),
+                                    initial=DEFAULT_ENDPOINT_PATH,
                                     help_text=_("Only change this if your store's ShipStation page lives elsewhere."))
 
     def unsaved_store(self) -> Store:
@@ -226,6 +233,6 @@ class RoleForm(forms.Form):
 
 
 class ApiKeyForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=100,
+    name = forms.CharField(label=_("Name"), max_length=ApiKey._meta.get_field("name").max_length,
                            widget=forms.TextInput(attrs={"placeholder": _("e.g. Warehouse WMS")}))
     read_only = forms.BooleanField(label=_("Read-only (cannot post shipments or start imports)"), required=False)

@@ -13,7 +13,9 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import render
 
+from api.selectors import api_key_get
 from orders import selectors as order_selectors
+from shipments import selectors as shipment_selectors
 from stores import selectors as store_selectors
 from stores.models import ROLE_PERMISSIONS, Membership, Role, Store, Tenant
 
@@ -87,8 +89,17 @@ def get_import_run_for_user(request, store: Store, pk):
     return run
 
 
+def get_unmapped_status_for_user(request, store: Store, pk):
+    return order_selectors.unmapped_status_get(tenant=request.tenant, store_id=store.pk, pk=pk)
+
+
+def get_shipment_for_user(request, pk):
+    return shipment_selectors.shipment_get(tenant=request.tenant, pk=pk)
+
+
+def get_api_key_for_user(request, pk):
+    return api_key_get(tenant=request.tenant, pk=pk)
+
+
 def get_membership_for_user(request, pk) -> Membership:
-    try:
-        return Membership.objects.for_tenant(request.tenant).select_related("user").get(pk=pk)
-    except (Membership.DoesNotExist, ValueError, TypeError):
-        raise Http404("No such member.")
+    return store_selectors.membership_get(tenant=request.tenant, pk=pk)

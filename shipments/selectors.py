@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+from django.db.models import Sum
 from django.http import Http404
 
 from orders.models import Order
-from stores.models import Tenant
+from stores.models import Store, Tenant
 
-from .models import EmailSend, OutboxKind, OutboxMessage, OutboxState, Shipment, ShipmentLine
-from .services import remaining_quantities, shipped_quantities
+from .models import OutboxKind, OutboxMessage, OutboxState, Shipment, ShipmentLine, ShipmentState
 
 
 def shipment_list(*, tenant: Tenant, order_id=None, state: str | None = None, store_update_state: str | None = None):
@@ -27,31 +27,6 @@ def shipment_get(*, tenant: Tenant, pk) -> Shipment:
         return shipment_list(tenant=tenant).get(pk=pk)
     except (Shipment.DoesNotExist, ValueError, TypeError):
         raise Http404("No such shipment.")
-
-
-def shipment_lines(*, shipment: Shipment):
-    return ShipmentLine.objects.filter(shipment=shipment).select_related("order_line").order_by(
-        "order_line__position", "pk"
-    )
-
-
-def order_shipping_summary(*, order: Order) -> list[dict]:
-    """Per shippable line: ordered, shipped (non-voided shipments) and remaining quantities."""
-    shipped = shipped_quantities(order)
-    remaining = remaining_quantities(order)
-    return [
-        {"line": line, "ordered": line.quantity, "shipped": shipped.get(line.pk, 0), "remaining": remaining[line.pk]}
-        for line in order.lines.filter(pk__in=remaining.keys()).order_by("position", "pk")
-    ]
-
-
-def outbox_message_list(*, tenant: Tenant, state: str | None = None, kind: str | None = None):
-    qs = OutboxMessage.objects.for_tenant(tenant).select_related("shipment", "shipment__order")
-    if state:
-        qs = qs.filter(state=state)
-    if kind:
-        qs = qs.filter(kind=kind)
-    return qs
 
 
 def store_updates_by_shipment(*, tenant: Tenant, shipments) -> dict[int, OutboxMessage]:
@@ -78,8 +53,37 @@ def failed_store_updates(*, tenant: Tenant):
     return shipment_list(tenant=tenant, store_update_state=OutboxState.FAILED)
 
 
-def email_send_list(*, tenant: Tenant, shipment: Shipment | None = None):
-    qs = EmailSend.objects.for_tenant(tenant)
-    if shipment is not None:
-        qs = qs.filter(shipment=shipment)
-    return qs
+def latest_shipment(*, tenant: Tenant, store: Store) -> Shipment | None:
+    """The store's newest shipment that is not voided (the e-mail preview shows it)."""
+    return (Shipment.objects.for_tenant(tenant).filter(order__store=store).exclude(state=ShipmentState.VOIDED)
+            .select_related("order", "order__store").order_by("-created_at", "-id").first())
+
+
+# --- quantities -----------------------------------------------------------------------------------
+
+def is_shippable(line) -> bool:
+    # Electronic, does-not-ship and adjustment lines never need a shipment.
+    return line.is_shippable and not line.is_adjustment
+
+
+def shippable_lines(order: Order):
+    return order.lines.filter(is_shippable=True, is_adjustment=False).order_by("position", "pk")
+
+
+def shipped_quantities(order: Order) -> dict[int, int]:
+    """Quantity shipped per order line id, counting every shipment that is not voided."""
+    rows = (
+        ShipmentLine.objects.filter(shipment__order=order)
+        .exclude(shipment__state=ShipmentState.VOIDED)
+        .values("order_line_id")
+        .annotate(total=Sum("quantity"))
+    )
+    return {row["order_line_id"]: row["total"] for row in rows}
+
+
+def remaining_quantities(order: Order, *, lines=None, shipped: dict[int, int] | None = None) -> dict[int, int]:
+    """Quantity left to ship per shippable line id. `lines` (any of the order's lines; the shippable ones
+    count) and `shipped` (shipped_quantities) save their queries when the caller holds them already."""
+    shipped = shipped_quantities(order) if shipped is None else shipped
+    lines = shippable_lines(order) if lines is None else [line for line in lines if is_shippable(line)]
+    return {line.pk: max(0, line.quantity - shipped.get(line.pk, 0)) for line in lines}

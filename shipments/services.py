@@ -16,7 +16,6 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Sum
 from django.utils import timezone
 
 from orders.events import event
@@ -43,6 +42,7 @@ from .outbox import (
     outbox_retry_now,
     register_handler,
 )
+from .selectors import remaining_quantities
 
 logger = logging.getLogger(__name__)
 
@@ -67,28 +67,7 @@ def _actor(user=None, label: str = "") -> str:
     return label or "system"
 
 
-# --- quantities -----------------------------------------------------------------------------------
-
-def shippable_lines(order: Order):
-    # Electronic, does-not-ship and adjustment lines never need a shipment.
-    return order.lines.filter(is_shippable=True, is_adjustment=False).order_by("position", "pk")
-
-
-def shipped_quantities(order: Order) -> dict[int, int]:
-    """Quantity shipped per order line id, counting every shipment that is not voided."""
-    rows = (
-        ShipmentLine.objects.filter(shipment__order=order)
-        .exclude(shipment__state=ShipmentState.VOIDED)
-        .values("order_line_id")
-        .annotate(total=Sum("quantity"))
-    )
-    return {row["order_line_id"]: row["total"] for row in rows}
-
-
-def remaining_quantities(order: Order) -> dict[int, int]:
-    shipped = shipped_quantities(order)
-    return {line.pk: max(0, line.quantity - shipped.get(line.pk, 0)) for line in shippable_lines(order)}
-
+# --- quantities (shipments.selectors) --------------------------------------------------------------
 
 def _wanted_lines(order: Order, lines: dict | None) -> list[tuple[OrderLine, int]]:
     remaining = remaining_quantities(order)
@@ -185,7 +164,7 @@ def shipment_create(
     _check_fits(tracking_number=tracking_number, service=service, carrier_fee=carrier_fee)
     wanted = _wanted_lines(order, lines)
     now = timezone.now()
-    shipment = Shipment.objects.create(
+    shipment = Shipment(
         tenant_id=order.tenant_id,
         order=order,
         carrier=code,
@@ -202,6 +181,10 @@ def shipment_create(
         created_at=now,
         updated_at=now,
     )
+    # What was typed is checked against the columns (lengths, digits); derived values are not the caller's.
+    shipment.full_clean(exclude=["tenant", "order", "created_by_user", "created_by_label", "tracking_url", "state",
+                                 "store_update_state"], validate_unique=False, validate_constraints=False)
+    shipment.save(force_insert=True)
     ShipmentLine.objects.bulk_create(
         [ShipmentLine(shipment=shipment, order_line=line, quantity=qty) for line, qty in wanted]
     )

@@ -2,6 +2,7 @@ from django.contrib import admin, messages
 
 from .forms import StatusMappingForm, StoreAdminForm
 from .models import Membership, StatusMapping, Store, Storefront, StoreSettings, Tenant
+from .services import status_mapping_update, store_create, store_update
 
 
 class MembershipInline(admin.TabularInline):
@@ -124,12 +125,40 @@ class StoreAdmin(admin.ModelAdmin):
             what = "reconciliation sweep" if run.trigger == "reconcile" else "import (already under way; sweep later)"
             messages.success(request, f"{store.name}: {what} run {run.pk} {run.get_state_display().lower()}.")
 
-    def save_related(self, request, form, formsets, change):
-        from orders.services import skipped_orders_remap
+    def get_readonly_fields(self, request, obj=None):
+        # A store's orders, shipments and keys belong to its tenant: a store never moves to another one.
+        return [*super().get_readonly_fields(request, obj), *(["tenant"] if obj is not None else [])]
 
-        super().save_related(request, form, formsets, change)
-        # A store added through the admin gets its mapping and settings like one made by store_create.
-        StatusMapping.objects.get_or_create(store=form.instance)
-        StoreSettings.objects.get_or_create(store=form.instance, defaults={"company_name": form.instance.name})
-        if change:  # a mapping edited here brings in the orders skipped for a status mapped now
-            skipped_orders_remap(store=form.instance, user=request.user)
+    def save_model(self, request, obj, form, change):
+        """Through the services, like the portal and the API: a new store gets its mapping and settings."""
+        if change:
+            store_update(store=obj, password=form.new_password(), **form.store_fields())
+            return
+        fields = form.store_fields()
+        created = store_create(tenant=form.cleaned_data["tenant"], password=form.new_password(),
+                               **{name: fields.pop(name) for name in ("name", "url", "username")}, **fields)
+        obj.pk = created.pk  # the admin goes on with its own instance (inlines, log entry)
+        obj.refresh_from_db()
+        obj._state.adding = False
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is StoreSettings:
+            # store_create made the settings already: settings typed on the add page update them.
+            existing = StoreSettings.objects.filter(store=form.instance).first()
+            for settings_form in formset.extra_forms:
+                if existing is not None and settings_form.has_changed():
+                    settings_form.instance.pk, settings_form.instance._state.adding = existing.pk, False
+        if formset.model is not StatusMapping:
+            return super().save_formset(request, form, formset, change)
+        # The mapping is saved by status_mapping_update, which also brings in the orders skipped for a
+        # status mapped now. The formset's bookkeeping is kept for the admin's change message.
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+        for mapping_form in formset.forms:
+            if not mapping_form.has_changed() or mapping_form in formset.deleted_forms:
+                continue
+            lists = {name: mapping_form.cleaned_data[name] for name in StatusMapping.FIELDS}
+            saved = status_mapping_update(store=form.instance, lists=lists, user=request.user)
+            if mapping_form.instance.pk:
+                formset.changed_objects.append((saved.mapping, mapping_form.changed_data))
+            else:
+                formset.new_objects.append(saved.mapping)

@@ -38,6 +38,14 @@ class WriteOnlyPasswordForm(forms.ModelForm):
                 self.cleaned_data[name] = getattr(self.instance, name)
         super()._post_clean()
 
+    def store_fields(self) -> dict:
+        """The edited settings, for stores.services.store_create / store_update (the password apart)."""
+        return {name: self.cleaned_data[name] for name in self._meta.fields
+                if name not in ("tenant", "password") and name in self.cleaned_data}
+
+    def new_password(self) -> str | None:
+        return self.cleaned_data.get("password") or None
+
     def save(self, commit: bool = True) -> Store:
         store = super().save(commit=False)
         if self.cleaned_data.get("password"):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import F
 from django.http import Http404
 
-from .models import Membership, Store, Tenant
+from .models import Membership, StatusMapping, Store, Storefront, StoreSettings, Tenant
 
 
 def memberships_for_user(user) -> list[Membership]:
@@ -30,6 +30,32 @@ def store_get(*, tenant: Tenant, pk: int) -> Store:
         return Store.objects.for_tenant(tenant).get(pk=pk)
     except (Store.DoesNotExist, ValueError, TypeError):
         raise Http404("No such store.")
+
+
+def storefront_list(*, tenant: Tenant):
+    return Storefront.objects.for_tenant(tenant).select_related("store").order_by("store__name", "name")
+
+
+def status_mapping_get(*, store: Store) -> StatusMapping:
+    """The store's status mapping; an unsaved default one for a store that has none yet (saving goes
+    through stores.services.status_mapping_update)."""
+    return StatusMapping.objects.filter(store=store).first() or StatusMapping(store=store)
+
+
+def store_settings_get(*, store: Store) -> StoreSettings:
+    """The store's settings; unsaved defaults (its name as the company name) for a store that has none yet."""
+    return StoreSettings.objects.filter(store=store).first() or StoreSettings(store=store, company_name=store.name)
+
+
+def membership_list(*, tenant: Tenant):
+    return Membership.objects.for_tenant(tenant).select_related("user").order_by("user__username")
+
+
+def membership_get(*, tenant: Tenant, pk) -> Membership:
+    try:
+        return Membership.objects.for_tenant(tenant).select_related("user").get(pk=pk)
+    except (Membership.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such member.")
 
 
 # --- operators (the admin works across tenants) -------------------------------------------------------

@@ -1,11 +1,22 @@
-"""Writes for tenants and stores."""
+"""Writes for tenants, stores and status mappings: the one write path the admin, the portal and the API
+share. Every write is validated against the model (its lengths, choices and validators) before it is saved."""
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from orders.models import ImportRun
+from orders.services import skipped_orders_remap
+
 from .models import Membership, Role, StatusMapping, Store, StoreSettings, Tenant
+
+# What store_update may change: the settings a person edits (not the import engine's bookkeeping).
+STORE_EDITABLE_FIELDS = ("name", "platform", "url", "endpoint_path", "username", "is_active", "import_interval_minutes",
+                         "reconcile_every_hours", "reconcile_days")
 
 
 @transaction.atomic
@@ -19,9 +30,14 @@ def store_create(
     endpoint_path: str | None = None,
     import_interval_minutes: int = 15,
     mapping: dict[str, str] | None = None,
+    **fields,
 ) -> Store:
-    """A store with its status mapping (AmeriCommerce defaults unless given) and default settings."""
-    store = Store(tenant=tenant, name=name, url=url, username=username, import_interval_minutes=import_interval_minutes)
+    """A store with its status mapping (AmeriCommerce defaults unless given) and default settings.
+
+    `fields`: other editable settings (STORE_EDITABLE_FIELDS), e.g. is_active from the admin."""
+    _refuse_unknown(fields)
+    store = Store(tenant=tenant, name=name, url=url, username=username, import_interval_minutes=import_interval_minutes,
+                  **fields)
     if endpoint_path:
         store.endpoint_path = endpoint_path
     store.set_password(password)
@@ -34,9 +50,58 @@ def store_create(
     return store
 
 
+def _refuse_unknown(fields: dict) -> None:
+    unknown = sorted(set(fields) - set(STORE_EDITABLE_FIELDS))
+    if unknown:
+        raise TypeError(f"Not editable store settings: {', '.join(unknown)}.")
+
+
+@transaction.atomic
+def store_update(*, store: Store, password: str | None = None, **fields) -> Store:
+    """Edit a store's settings (STORE_EDITABLE_FIELDS); a password, when given, replaces the saved one.
+
+    Only what is edited is written: an import running meanwhile keeps its bookkeeping."""
+    _refuse_unknown(fields)
+    for name, value in fields.items():
+        setattr(store, name, value)
+    if password:
+        store.set_password(password)
+    store.full_clean(exclude=["password_encrypted", "tenant"])
+    store.save(update_fields=[*fields, *(["password_encrypted"] if password else [])])
+    return store
+
+
+def store_deactivate(*, store: Store) -> Store:
+    """Stop a store's imports; the store and its orders stay readable."""
+    store.is_active = False
+    store.save(update_fields=["is_active"])
+    return store
+
+
 def store_set_password(*, store: Store, password: str) -> None:
     store.set_password(password)
     store.save(update_fields=["password_encrypted"])
+
+
+class MappingSaved(NamedTuple):
+    mapping: StatusMapping
+    run: ImportRun | None  # the import bringing in orders skipped for a status mapped now, if any
+
+
+@transaction.atomic
+def status_mapping_update(*, store: Store, lists: dict[str, str], user=None) -> MappingSaved:
+    """Change some of a store's five status lists (a store without a mapping gets one).
+
+    Like every change of the mapping, it forgets the unmapped statuses mapped now and imports the orders
+    skipped for them (orders.services.skipped_orders_remap)."""
+    mapping = StatusMapping.objects.select_for_update().filter(store=store).first() or StatusMapping(store=store)
+    for name, value in lists.items():
+        if name not in StatusMapping.FIELDS:
+            raise ValidationError({name: ["Unknown Outbound status."]})
+        setattr(mapping, name, value)
+    mapping.full_clean(exclude=["store"])
+    mapping.save()
+    return MappingSaved(mapping, skipped_orders_remap(store=store, user=user))
 
 
 @transaction.atomic

@@ -7,7 +7,7 @@ Both sides go through `normalize_status`, so the comma is dropped on the store's
 """
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 
 AWAITING_PAYMENT = "awaiting_payment"
 AWAITING_SHIPMENT = "awaiting_shipment"
@@ -82,7 +82,3 @@ def map_status(lookup: Mapping[str, str], store_status: str) -> str | None:
 
 def label(outbound_status: str) -> str:
     return dict(OUTBOUND_STATUSES).get(outbound_status, outbound_status)
-
-
-def unique(names: Iterable[str]) -> list[str]:
-    return list(dict.fromkeys(names))

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Max
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from orders.models import ImportRun, Order
-from orders.selectors import import_failure_streaks, orders_needing_attention, unmapped_status_list
-from shipments.models import OutboxState, Shipment
-from shipments.selectors import retrying_store_updates
+from orders.selectors import (
+    import_failure_streaks,
+    latest_import_runs,
+    order_counts_by_store,
+    orders_needing_attention,
+    unmapped_status_list,
+)
+from shipments.selectors import failed_store_updates, retrying_store_updates
 from stores.selectors import store_list
 
 from ..labels import status_choices
@@ -22,13 +25,8 @@ from ..tenancy import SESSION_KEY, portal_view
 def dashboard(request):
     tenant = request.tenant
     stores = list(store_list(tenant=tenant))
-    counts: dict[int, dict[str, int]] = {s.pk: {} for s in stores}
-    for row in Order.objects.for_tenant(tenant).values("store_id", "status").annotate(n=Count("id")):
-        counts.setdefault(row["store_id"], {})[row["status"]] = row["n"]
-    last_runs: dict[int, ImportRun] = {}
-    latest = ImportRun.objects.for_tenant(tenant).values("store_id").annotate(last=Max("id")).values("last")
-    for run in ImportRun.objects.filter(pk__in=latest):
-        last_runs[run.store_id] = run
+    counts = order_counts_by_store(tenant=tenant)
+    last_runs = latest_import_runs(tenant=tenant)
     rows = []
     for store in stores:
         per_status = counts.get(store.pk, {})
@@ -49,20 +47,11 @@ def dashboard(request):
         "failing": failing,
         "attention_stores": attention_stores,
         "attention_orders": attention_orders,
-        "failed_updates": _failed_store_updates(tenant),
+        "failed_updates": list(failed_store_updates(tenant=tenant).order_by("-created_at")[:10]),
         "retrying_updates": list(retrying_store_updates(tenant=tenant)[:10]),
         "unmapped": list(unmapped_status_list(tenant=tenant)[:10]),
         "nav": "dashboard",
     })
-
-
-def _failed_store_updates(tenant):
-    return list(
-        Shipment.objects.for_tenant(tenant)
-        .filter(store_update_state=OutboxState.FAILED)
-        .select_related("order", "order__store")
-        .order_by("-created_at")[:10]
-    )
 
 
 @portal_view()

@@ -11,7 +11,6 @@ import datetime as dt
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -19,14 +18,19 @@ from django.views.decorators.http import require_POST
 from orders.models import OrderStatus
 from orders.selectors import order_counts
 from orders.selectors import order_list as select_orders
-from shipments.selectors import store_updates_by_shipment
-from shipments.services import store_settings_for
-from stores.models import Storefront
-from stores.selectors import store_list
+from shipments import services as shipment_services
+from shipments.selectors import (
+    remaining_quantities,
+    shipment_list,
+    shippable_lines,
+    shipped_quantities,
+    store_updates_by_shipment,
+)
+from stores.selectors import store_list, storefront_list
 
 from ..forms import OrderFilterForm, ShipForm
 from ..labels import event_text, status_choices
-from ..tenancy import get_order_for_user, portal_view
+from ..tenancy import get_order_for_user, get_shipment_for_user, portal_view
 
 PAGE_SIZE = 50
 
@@ -35,7 +39,7 @@ PAGE_SIZE = 50
 def order_list(request):
     tenant = request.tenant
     stores = list(store_list(tenant=tenant))
-    storefronts = list(Storefront.objects.for_tenant(tenant).select_related("store").order_by("store__name", "name"))
+    storefronts = list(storefront_list(tenant=tenant))
     form = OrderFilterForm(request.GET or None, stores=stores, storefronts=storefronts)
     form.is_valid()
     filters = getattr(form, "cleaned_data", {})  # the valid filters, also when one of them is not
@@ -80,29 +84,12 @@ def order_list(request):
     })
 
 
-def _shipped_quantities(order) -> dict[int, int]:
-    from django.db.models import Sum
-
-    from shipments.models import ShipmentLine, ShipmentState
-
-    rows = (ShipmentLine.objects.filter(shipment__order=order).exclude(shipment__state=ShipmentState.VOIDED)
-            .values("order_line_id").annotate(n=Sum("quantity")))
-    return {row["order_line_id"]: row["n"] for row in rows}
-
-
-def _shippable_lines(order):
-    return [line for line in order.lines.all() if line.is_shippable and not line.is_adjustment]
-
-
 @portal_view()
 def order_detail(request, pk):
     order = get_order_for_user(request, pk)
-    from shipments.models import Shipment
-
     lines = list(order.lines.all())
-    shipments = list(Shipment.objects.for_tenant(request.tenant).filter(order=order)
-                     .prefetch_related("lines__order_line").select_related("created_by_user"))
-    shipped = _shipped_quantities(order)
+    shipments = list(shipment_list(tenant=request.tenant, order_id=order.pk).prefetch_related("lines__order_line"))
+    shipped = shipped_quantities(order)
     updates = store_updates_by_shipment(tenant=request.tenant, shipments=shipments)
     for shipment in shipments:
         shipment.store_update = updates.get(shipment.pk)
@@ -115,8 +102,7 @@ def order_detail(request, pk):
         "events": [(e, event_text(e)) for e in order.events.all()],
         "shipments": shipments,
         "shipped": shipped,
-        "left_to_ship": sum(max(0, line.quantity - shipped.get(line.pk, 0))
-                            for line in lines if line.is_shippable and not line.is_adjustment),
+        "left_to_ship": sum(remaining_quantities(order, lines=lines, shipped=shipped).values()),
         "can_ship": request.membership.can("ship"),
         "nav": "orders",
     })
@@ -125,18 +111,15 @@ def order_detail(request, pk):
 @portal_view("ship")
 def order_ship(request, pk):
     order = get_order_for_user(request, pk)
-    lines = _shippable_lines(order)
-    shipped = _shipped_quantities(order)
-    remaining = {line.pk: line.quantity - shipped.get(line.pk, 0) for line in lines}
-    emails_on = store_settings_for(order).send_shipment_confirmation
+    lines = list(shippable_lines(order))
+    remaining = remaining_quantities(order, lines=lines)
+    emails_on = shipment_services.store_settings_for(order).send_shipment_confirmation
     if request.method == "POST":
         form = ShipForm(request.POST, lines=lines, remaining=remaining, emails_on=emails_on)
         if form.is_valid():
-            from shipments.services import shipment_create
-
             data = form.cleaned_data
             try:
-                shipment_create(
+                shipment_services.shipment_create(
                     order=order,
                     carrier=data["carrier"],
                     service=data["service"],
@@ -160,22 +143,16 @@ def order_ship(request, pk):
 
 
 def _shipment_action(request, pk, action):
-    from shipments import services
-    from shipments.models import Shipment
-
-    try:
-        shipment = Shipment.objects.for_tenant(request.tenant).select_related("order").get(pk=pk)
-    except (Shipment.DoesNotExist, ValueError, TypeError):
-        raise Http404("No such shipment.")
+    shipment = get_shipment_for_user(request, pk)
     try:
         if action == "retry":
-            services.store_update_retry(shipment=shipment)
+            shipment_services.store_update_retry(shipment=shipment)
             messages.success(request, _("The store update is being sent again."))
         elif action == "deliver":
-            services.shipment_mark_delivered(shipment=shipment, actor=request.user.get_username())
+            shipment_services.shipment_mark_delivered(shipment=shipment, actor=request.user.get_username())
             messages.success(request, _("Marked as delivered."))
         elif action == "void":
-            services.shipment_void(shipment=shipment, user=request.user)
+            shipment_services.shipment_void(shipment=shipment, user=request.user)
             messages.success(request, _("Shipment voided."))
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))

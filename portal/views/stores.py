@@ -20,15 +20,16 @@ from django.utils.translation import ngettext
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 
-from orders.models import ImportRun, ImportState, ImportTrigger, UnmappedStatus
+from orders.models import ImportRun, ImportState, ImportTrigger
 from orders.selectors import import_run_list, unmapped_status_list
-from orders.services import import_request, reconcile_request, skipped_orders_remap, unmapped_status_add_to_mapping
+from orders.services import import_request, reconcile_request, unmapped_status_add_to_mapping
+from shipments.selectors import latest_shipment
 from stores import crypto
-from stores.connector import ConnectionOutcome, StoreClient
+from stores.connector import ConnectionOutcome, client_for_store
 from stores.forms import StatusMappingForm
 from stores.models import StatusMapping, StoreSettings
-from stores.selectors import store_list
-from stores.services import store_create
+from stores.selectors import status_mapping_get, store_list, store_settings_get
+from stores.services import status_mapping_update, store_create, store_update
 
 from ..forms import (
     BrandingForm,
@@ -40,7 +41,7 @@ from ..forms import (
     UnmappedAddForm,
 )
 from ..labels import label_for
-from ..tenancy import forbidden, get_import_run_for_user, get_store_for_user, portal_view
+from ..tenancy import forbidden, get_import_run_for_user, get_store_for_user, get_unmapped_status_for_user, portal_view
 
 WIZARD_KEY = "connect_store"
 
@@ -88,11 +89,8 @@ def result_context(result) -> dict:
 
 
 def test_store_connection(store):
-    client = StoreClient(store.endpoint_url, store.username, store.get_password())
-    try:
+    with client_for_store(store) as client:
         return client.test_connection()
-    finally:
-        client.close()
 
 
 @portal_view()
@@ -185,7 +183,7 @@ def _instance_for(section, store, store_settings):
     if section == "connection":
         return store
     if section == "mapping":
-        return StatusMapping.objects.get_or_create(store=store)[0]
+        return status_mapping_get(store=store)
     return store_settings
 
 
@@ -216,7 +214,7 @@ def _connection_check(request, form) -> dict | None:
 @portal_view()
 def store_settings(request, pk):
     store = get_store_for_user(request, pk)
-    settings_obj, _created = StoreSettings.objects.get_or_create(store=store, defaults={"company_name": store.name})
+    settings_obj = store_settings_get(store=store)
     forms = {name: cls(instance=_instance_for(name, store, settings_obj), prefix=name)
              for name, cls in SECTIONS.items()}
     extra = {}
@@ -232,12 +230,19 @@ def store_settings(request, pk):
         if form.is_valid():
             check = _connection_check(request, form) if section == "connection" else None
             if check is None:
-                form.save()
-                messages.success(request, _("Saved."))
-                if section == "mapping" and skipped_orders_remap(store=store, user=request.user) is not None:
-                    messages.success(request, _("Orders skipped for a status that is mapped now are being imported."))
-                return redirect(reverse("portal:store_settings", args=[store.pk]) + f"#{section}")
-            extra = check
+                try:
+                    remapped = _save_section(request, section, form, store, instance)
+                except ValidationError as exc:
+                    form.add_error(None, exc.messages)
+                    messages.error(request, _("Please correct the errors below."))
+                else:
+                    messages.success(request, _("Saved."))
+                    if remapped:
+                        messages.success(request, _("Orders skipped for a status that is mapped now are being "
+                                                    "imported."))
+                    return redirect(reverse("portal:store_settings", args=[store.pk]) + f"#{section}")
+            else:
+                extra = check
         else:
             messages.error(request, _("Please correct the errors below."))
         forms[section] = form
@@ -250,10 +255,23 @@ def store_settings(request, pk):
         "unmapped_form": UnmappedAddForm(),
         "runs": list(import_run_list(tenant=request.tenant, store_id=store.pk)[:20]),
         "since_form": ImportSinceForm(),
-        "has_shipment": _latest_shipment(request.tenant, store) is not None,
+        "has_shipment": latest_shipment(tenant=request.tenant, store=store) is not None,
         "can_manage": request.membership.can("manage_stores"),
         "nav": "stores",
     })
+
+
+def _save_section(request, section, form, store, instance) -> bool:
+    """Save one section of the store settings page, through the services for the store and its mapping.
+    True when a mapping change started an import of orders skipped for a status mapped now."""
+    if section == "connection":
+        store_update(store=instance, password=form.new_password(), **form.store_fields())
+    elif section == "mapping":
+        lists = {name: form.cleaned_data[name] for name in StatusMapping.FIELDS}
+        return status_mapping_update(store=store, lists=lists, user=request.user).run is not None
+    else:
+        form.save()
+    return False
 
 
 @portal_view("manage_stores")
@@ -286,15 +304,11 @@ def store_reconcile(request, pk):
 @require_POST
 def unmapped_add(request, pk, unmapped_pk):
     store = get_store_for_user(request, pk)
-    try:
-        unmapped = unmapped_status_list(tenant=request.tenant, store_id=store.pk).get(pk=unmapped_pk)
-    except (ValueError, TypeError, UnmappedStatus.DoesNotExist):
-        raise Http404("No such status.")
+    unmapped = get_unmapped_status_for_user(request, store, unmapped_pk)
     form = UnmappedAddForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Choose an Outbound status."))
         return redirect(reverse("portal:store_settings", args=[store.pk]) + "#mapping")
-    StatusMapping.objects.get_or_create(store=store)
     try:
         run = unmapped_status_add_to_mapping(unmapped=unmapped, outbound_status=form.cleaned_data["outbound_status"],
                                              user=request.user)
@@ -304,13 +318,6 @@ def unmapped_add(request, pk, unmapped_pk):
     messages.success(request, _("“%(status)s” is now mapped; its orders are being imported.")
                      % {"status": unmapped.status})
     return redirect(reverse("portal:store_settings", args=[store.pk]) + f"?run={run.pk}#imports")
-
-
-def _latest_shipment(tenant, store):
-    from shipments.models import Shipment, ShipmentState
-
-    return (Shipment.objects.for_tenant(tenant).filter(order__store=store).exclude(state=ShipmentState.VOIDED)
-            .select_related("order", "order__store").order_by("-created_at", "-id").first())
 
 
 @portal_view()
@@ -325,14 +332,14 @@ def email_preview(request, pk):
     from shipments.models import EmailKind
 
     store = get_store_for_user(request, pk)
-    shipment = _latest_shipment(request.tenant, store)
+    shipment = latest_shipment(tenant=request.tenant, store=store)
     if shipment is None:
         raise Http404("No shipment to preview yet.")
     kind = request.GET.get("kind", EmailKind.SHIPMENT_CONFIRMATION)
     if kind not in EmailKind.values:
         raise Http404("No such e-mail.")
     context = email_context(shipment=shipment)
-    settings_obj = StoreSettings.objects.get(store=store)
+    settings_obj = store_settings_get(store=store)
     branding = BrandingForm({f"branding-{k}": request.GET.get(k, getattr(settings_obj, k))
                              for k in BrandingForm.Meta.fields}, prefix="branding", instance=StoreSettings(store=store))
     if branding.is_valid():

@@ -5,13 +5,13 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.core.exceptions import ValidationError
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from stores.models import Membership
+from api.selectors import api_key_list
+from stores.selectors import membership_list
 
 from ..forms import ApiKeyForm, InviteForm, RoleForm
 from ..services import (
@@ -22,7 +22,7 @@ from ..services import (
     member_remove,
     member_set_role,
 )
-from ..tenancy import get_membership_for_user, portal_view
+from ..tenancy import get_api_key_for_user, get_membership_for_user, portal_view
 
 
 @portal_view("manage_users")
@@ -39,7 +39,7 @@ def users(request):
         else:
             messages.success(request, _("Invitation sent to %(email)s.") % {"email": form.cleaned_data["email"]})
             return redirect("portal:users")
-    members = list(Membership.objects.for_tenant(request.tenant).select_related("user").order_by("user__username"))
+    members = list(membership_list(tenant=request.tenant))
     for member in members:
         member.pending = invitation_pending(member)
     return render(request, "portal/team/users.html", {
@@ -123,8 +123,6 @@ class InvitationAcceptView(auth_views.PasswordResetConfirmView):
 
 @portal_view("manage_api_keys")
 def api_keys(request):
-    from api.models import ApiKey
-
     form = ApiKeyForm(request.POST or None)
     new_key = None
     if request.method == "POST" and form.is_valid():
@@ -133,7 +131,7 @@ def api_keys(request):
         _key, new_key = api_key_create(tenant=request.tenant, name=form.cleaned_data["name"],
                                        read_only=form.cleaned_data["read_only"], user=request.user)
         form = ApiKeyForm()
-    keys = list(ApiKey.objects.for_tenant(request.tenant).select_related("created_by"))
+    keys = list(api_key_list(tenant=request.tenant))
     return render(request, "portal/team/api_keys.html", {
         "form": form, "keys": keys, "new_key": new_key, "nav": "api_keys",
     })
@@ -142,13 +140,9 @@ def api_keys(request):
 @portal_view("manage_api_keys")
 @require_POST
 def api_key_revoke(request, pk):
-    from api.models import ApiKey
     from api.services import api_key_revoke as revoke
 
-    try:
-        key = ApiKey.objects.for_tenant(request.tenant).get(pk=pk)
-    except (ApiKey.DoesNotExist, ValueError, TypeError):
-        raise Http404("No such key.")
+    key = get_api_key_for_user(request, pk)
     revoke(api_key=key)
     messages.success(request, _("Key “%(name)s” revoked.") % {"name": key.name})
     return redirect("portal:api_keys")

@@ -138,9 +138,6 @@ class NotAnEndpoint(StoreError):
     pass
 
 
-# The brief's other name for the same failure.
-StoreNotFound = NotAnEndpoint
-
 
 class StoreRejected(StoreError):
     pass

@@ -147,3 +147,12 @@ def test_failed_store_update_can_be_retried(alice_client, shipment_a):
     assert reverse("portal:shipment_retry", args=[shipment_a.pk]) in page
     response = alice_client.post(reverse("portal:shipment_retry", args=[shipment_a.pk]))
     assert response.status_code == 302
+
+
+def test_a_tracking_number_longer_than_its_column_is_a_form_error(alice_client, order_a):
+    """shipment_create checks what is typed against the columns, so no database (PostgreSQL) refuses it later."""
+    response = alice_client.post(reverse("portal:order_ship", args=[order_a.pk]),
+                                 _ship_data(order_a, tracking_number="1Z" + "9" * 68))
+    assert response.status_code == 200
+    assert response.context["form"].errors["tracking_number"]
+    assert not order_a.shipments.exists()

@@ -1,4 +1,5 @@
-"""`manage.py sandbox_store` prints its one line once it accepts connections, then serves until SIGTERM."""
+"""`manage.py sandbox_store` and `python -m sandbox` print their one line once the store accepts connections,
+then serve until SIGTERM."""
 
 import os
 import re
@@ -8,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import requests
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -20,10 +22,11 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def test_command_prints_its_line_and_serves_until_terminated():
+@pytest.mark.parametrize("command", [["manage.py", "sandbox_store"], ["-m", "sandbox"]])
+def test_command_prints_its_line_and_serves_until_terminated(command):
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings_test"}
     process = subprocess.Popen(
-        [sys.executable, "manage.py", "sandbox_store", "--port", str(_free_port()), "--orders", "50", "--seed", "1",
+        [sys.executable, *command, "--port", str(_free_port()), "--orders", "50", "--seed", "1",
          "--window-precision", "exact", "--sort", "desc", "--change-during-paging", "out"],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
     )
@@ -39,3 +42,15 @@ def test_command_prints_its_line_and_serves_until_terminated():
     finally:
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=10) == 0
+
+
+def test_a_busy_port_is_a_clear_error_from_either_command():
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = str(busy.getsockname()[1])
+        for command in (["manage.py", "sandbox_store"], ["-m", "sandbox"]):
+            result = subprocess.run([sys.executable, *command, "--port", port, "--orders", "5"], cwd=ROOT,
+                                    env={**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings_test"},
+                                    capture_output=True, text=True, timeout=60)
+            assert result.returncode == 1 and "Cannot start the sandbox store" in result.stderr, command

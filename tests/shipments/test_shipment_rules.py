@@ -5,7 +5,8 @@ from django.core.exceptions import ValidationError
 
 from orders.models import OrderLine, OrderStatus, ProductKind
 from shipments.models import OutboxMessage, OutboxState, ShipmentState
-from shipments.services import remaining_quantities, shipment_create, shipment_void
+from shipments.selectors import remaining_quantities
+from shipments.services import shipment_create, shipment_void
 
 from .conftest import order_from_truth, physical_items, pick_orders, relay_all, store_truth
 

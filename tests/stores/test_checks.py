@@ -6,7 +6,8 @@ from pathlib import Path
 import pytest
 from cryptography.fernet import Fernet
 
-from stores.checks import check_credential_keys, check_q_cluster
+from ops.checks import check_q_cluster
+from stores.checks import check_credential_keys
 
 ROOT = Path(__file__).resolve().parents[2]
 

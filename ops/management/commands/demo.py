@@ -21,7 +21,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from stores.models import Membership, Role, StatusMapping, Store, Storefront, Tenant
-from stores.services import store_create
+from stores.services import store_create, store_update
 
 OPERATOR = ("operator", "outbound-operator")
 OWNER = ("demo", "outbound-demo")
@@ -126,9 +126,8 @@ class Command(BaseCommand):
 
             import_request(store=store, trigger="manual", since=timezone.now() - timedelta(days=90))
         else:
-            store.url, store.endpoint_path, store.username = base, path, sandbox["username"]
-            store.set_password(sandbox["password"])
-            store.save()
+            store_update(store=store, url=base, endpoint_path=path, username=sandbox["username"],
+                         password=sandbox["password"])
         for name, shipped in (("Main Store", "Shipped"), ("Wholesale", "Shipped"), ("Outlet", "Completed Shipped")):
             Storefront.objects.get_or_create(store=store, name=name, defaults={"shipped_status": shipped})
         return store

@@ -1,0 +1,8 @@
+"""The periodic django-q2 schedules of the import engine, installed by `manage.py setup_schedules`.
+
+Each entry: (schedule name, dotted task function, every so many minutes)."""
+
+SCHEDULES = [
+    ("outbound-import-tick", "orders.tasks.import_tick_task", 1),
+    ("outbound-reconcile-tick", "orders.tasks.reconcile_tick_task", 60),
+]

@@ -1,0 +1,7 @@
+"""The periodic django-q2 schedules of the outbox, installed by `manage.py setup_schedules`.
+
+Each entry: (schedule name, dotted task function, every so many minutes)."""
+
+SCHEDULES = [
+    ("outbound-outbox-relay", "shipments.tasks.outbox_relay_due", 1),
+]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
-from .models import Membership, Role, StatusMapping, Store, StoreSettings, Tenant
+from .models import Membership, Platform, Role, StatusMapping, Store, StoreSettings, Tenant
 
 
 @transaction.atomic
@@ -19,15 +19,20 @@ def store_create(
     endpoint_path: str | None = None,
     import_interval_minutes: int = 15,
     mapping: dict[str, str] | None = None,
+    platform: str = Platform.AMERICOMMERCE,
 ) -> Store:
-    """A store with its status mapping (AmeriCommerce defaults unless given) and default settings."""
-    store = Store(tenant=tenant, name=name, url=url, username=username, import_interval_minutes=import_interval_minutes)
-    if endpoint_path:
+    """A store with its status mapping (its platform's defaults unless given) and default settings. A
+    platform without an endpoint-path convention (any cart) takes its URL as the endpoint: no path."""
+    store = Store(tenant=tenant, name=name, url=url, username=username, import_interval_minutes=import_interval_minutes,
+                  platform=platform)
+    if store.connection.endpoint_path is None:
+        store.endpoint_path = ""
+    elif endpoint_path:
         store.endpoint_path = endpoint_path
     store.set_password(password)
     store.full_clean(exclude=["password_encrypted"])
     store.save()
-    status_mapping = StatusMapping(store=store, **(mapping or {}))
+    status_mapping = StatusMapping(store=store, **{**store.connection.default_mapping, **(mapping or {})})
     status_mapping.full_clean(exclude=["store"])
     status_mapping.save()
     StoreSettings.objects.create(store=store, company_name=name)

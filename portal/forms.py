@@ -49,7 +49,9 @@ class ConnectStoreForm(forms.Form):
     password = forms.CharField(label=_("Password"), strip=False,
                                widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}))
     endpoint_path = forms.CharField(label=_("XML endpoint path"), max_length=300, initial=DEFAULT_ENDPOINT_PATH,
-                                    help_text=_("Only change this if your store's ShipStation page lives elsewhere."))
+                                    required=False,
+                                    help_text=_("AmeriCommerce only: change this if your store's ShipStation page "
+                                                "lives elsewhere."))
 
     def clean_platform(self) -> str:
         return self.cleaned_data.get("platform") or Platform.AMERICOMMERCE

@@ -86,7 +86,7 @@ class StatusMappingForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        if self.instance.status_key() is not statuses.normalize_status:
+        if statuses.is_case_sensitive(self.instance.status_key()):
             for name in StatusMapping.FIELDS:
                 self.fields[name].help_text = _("Store statuses separated by commas, typed exactly as the store "
                                                 "sends them: case matters.")

@@ -106,7 +106,8 @@ class Store(models.Model):
         max_length=300,
         default=DEFAULT_ENDPOINT_PATH,
         blank=True,
-        help_text="Path of the ShipStation add-on's XML page on the store (blank: the store URL is the page).",
+        help_text="Path of the ShipStation add-on's XML page on an AmeriCommerce store (blank: the default). "
+        "Not used for Custom Store (any cart): its URL is the page.",
     )
     username = models.CharField(max_length=200)
     # Fernet token, never the password itself. Write through set_password(); read with get_password().

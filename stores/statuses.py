@@ -55,6 +55,11 @@ def exact_status(name: str) -> str:
 StatusKey = Callable[[str], str]
 
 
+def is_case_sensitive(key: StatusKey) -> bool:
+    """Whether a matching key tells `Shipped` from `shipped`."""
+    return key("Shipped") != key("shipped")
+
+
 class StatusLookup(dict):
     """{matching key: outbound status}, remembering the key it was built with, so `map_status` matches
     a store's status by the same rule."""

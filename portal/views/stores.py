@@ -23,7 +23,7 @@ from django.views.decorators.http import require_POST
 from orders.models import ImportRun, ImportState, ImportTrigger, UnmappedStatus
 from orders.selectors import import_run_list, unmapped_status_list
 from orders.services import import_request, reconcile_request, skipped_orders_remap, unmapped_status_add_to_mapping
-from stores import crypto, statuses
+from stores import crypto
 from stores.connector import ConnectionOutcome
 from stores.connector.registry import connector_for_store
 from stores.forms import StatusMappingForm
@@ -194,7 +194,7 @@ def connect_mapping(request):
     return render(request, "portal/stores/connect_mapping.html",
                   {"form": form, "since_form": since_form, "saved": saved, "nav": "stores", "step": 3,
                    "platform_name": draft.platform_name,
-                   "case_sensitive": draft.connection.status_key is not statuses.normalize_status})
+                   "case_sensitive": draft.connection.case_sensitive})
 
 
 SECTIONS = {

@@ -44,6 +44,11 @@ class ConnectionType:
     storefront_shipped_status: bool = False
     default_mapping: Mapping[str, str] = field(default_factory=dict)
 
+    @property
+    def case_sensitive(self) -> bool:
+        """Whether this type's stores match status names with their case (`Shipped` is not `shipped`)."""
+        return statuses.is_case_sensitive(self.status_key)
+
     def endpoint_url(self, url: str, path: str = "") -> str:
         """The store's XML endpoint: its URL joined to the path (this type's default when none is given),
         or the URL exactly as given when the type has no path convention."""

@@ -379,8 +379,8 @@ def _store_update_state(message: OutboxMessage) -> None:
 
 @register_handler(OutboxKind.STORE_UPDATE, on_state=_store_update_state)
 def store_update_send(message: OutboxMessage) -> tuple[int, str]:
+    from stores.connector import client_for_store
     from stores.connector.errors import StoreError
-    from stores.connector.registry import connector_for_store
     from stores.crypto import CredentialError
 
     shipment = Shipment.objects.select_related("order__store").get(pk=message.payload["shipment_id"])
@@ -390,8 +390,7 @@ def store_update_send(message: OutboxMessage) -> tuple[int, str]:
     # One HTTP attempt per outbox attempt: the outbox owns back-off, and a long in-client retry loop
     # would only hold the lease.
     try:
-        with connector_for_store(shipment.order.store, max_attempts=1, connect_timeout=10.0,
-                                 read_timeout=30.0) as client:
+        with client_for_store(shipment.order.store, max_attempts=1, connect_timeout=10.0, read_timeout=30.0) as client:
             result = client.ship_notify(notice)
     except CredentialError as exc:
         raise PermanentDeliveryError(f"The store's password cannot be read: {exc}")

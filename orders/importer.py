@@ -873,10 +873,10 @@ def import_window(*, run: ImportRun, store: Store, start: dt.datetime, end: dt.d
     IMPORT_SPAN_MAX_ORDERS orders; the watermark is saved after each, so a run cut off by django-q2's
     timeout or a dead worker is continued by the next one instead of starting over.
     """
-    from stores.connector.client import client_for_store
+    from stores.connector.registry import connector_for_store
 
     own_client = client is None
-    client = client or client_for_store(store)
+    client = client or connector_for_store(store)
     client.limits = export_limits()
     ctx = ImportContext.for_store(store, actor=f"import run {run.pk}")
     ctx.recover_until = recover_until

@@ -10,8 +10,9 @@ from django.utils.translation import gettext_lazy as _
 
 from api.models import ApiKey
 from shipments.models import Shipment
+from stores.connector.registry import connection_types
 from stores.forms import WriteOnlyPasswordForm
-from stores.models import DEFAULT_ENDPOINT_PATH, Role, Store, StoreSettings
+from stores.models import DEFAULT_ENDPOINT_PATH, Platform, Role, Store, StoreSettings
 
 from .labels import STATE_LABELS, WEIGHT_UNIT_LABELS, carrier_choices, status_choices
 
@@ -33,24 +34,43 @@ def _store_limit(name: str) -> int:
     return Store._meta.get_field(name).max_length
 
 
+def platform_choices() -> list[tuple[str, str]]:
+    """Every platform with a registered connector, by its display name (AmeriCommerce first)."""
+    types = connection_types()
+    return [(key, types[key].label) for key in Platform.values if key in types]
+
+
 class ConnectStoreForm(forms.Form):
+    platform = forms.ChoiceField(label=_("Platform"), choices=platform_choices, initial=Platform.AMERICOMMERCE,
+                                 required=False,
+                                 help_text=_("AmeriCommerce: through its ShipStation add-on. Any other cart that "
+                                             "serves a ShipStation Custom Store page: Custom Store (any cart)."))
     name = forms.CharField(label=_("Store name"), max_length=_store_limit("name"),
                            help_text=_("How the store is called in Outbound, e.g. “Acme US”."))
     url = forms.URLField(label=_("Store URL"), max_length=_store_limit("url"), assume_scheme="https",
                          validators=Store._meta.get_field("url").validators,
-                         help_text=_("The address of your AmeriCommerce site, e.g. https://shop.example.com"))
+                         help_text=_("The address of your AmeriCommerce site, e.g. https://shop.example.com. For "
+                                     "another cart: the full address of its ShipStation Custom Store page, "
+                                     "exactly as your cart gives it."))
     username = forms.CharField(label=_("Username"), max_length=_store_limit("username"),
                                help_text=_("The administrator user you created in step 3."))
     password = forms.CharField(label=_("Password"), strip=False,
                                widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}))
     endpoint_path = forms.CharField(label=_("XML endpoint path"), max_length=_store_limit("endpoint_path"),
                                     initial=DEFAULT_ENDPOINT_PATH,
-                                    help_text=_("Only change this if your store's ShipStation page lives elsewhere."))
+                                    required=False,
+                                    help_text=_("AmeriCommerce only: change this if your store's ShipStation page "
+                                                "lives elsewhere."))
+
+    def clean_platform(self) -> str:
+        return self.cleaned_data.get("platform") or Platform.AMERICOMMERCE
 
     def unsaved_store(self) -> Store:
         data = self.cleaned_data
-        store = Store(name=data["name"], url=data["url"], username=data["username"],
-                      endpoint_path=data["endpoint_path"] or DEFAULT_ENDPOINT_PATH)
+        store = Store(platform=data["platform"], name=data["name"], url=data["url"], username=data["username"])
+        # A platform without an endpoint-path convention (any cart) uses the URL as given: no path.
+        default_path = store.connection.endpoint_path
+        store.endpoint_path = (data["endpoint_path"] or default_path) if default_path is not None else ""
         store.set_password(data["password"])
         return store
 
@@ -89,6 +109,14 @@ class StoreConnectionForm(WriteOnlyPasswordForm):
                       "reconcile_every_hours": _("Compares the store with Outbound and imports any order earlier "
                                                  "imports missed. 0: only when you ask."),
                       "reconcile_days": _("How many days back each sweep compares.")}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.connection.endpoint_path is None:
+            # Any cart: the store URL is the endpoint itself, so there is no path to set.
+            del self.fields["endpoint_path"]
+            self.fields["url"].label = _("Endpoint URL")
+            self.fields["url"].help_text = _("The full address of the store's ShipStation Custom Store page.")
 
 
 class BrandingForm(forms.ModelForm):

@@ -52,6 +52,12 @@ class StorefrontInline(admin.TabularInline):
     extra = 0
     fields = ["name", "shipped_status"]
 
+    def get_fields(self, request, obj=None):
+        # A platform whose storefronts apply no shipped status of their own (any cart) has none to record.
+        if obj is not None and not obj.connection.storefront_shipped_status:
+            return ["name"]
+        return super().get_fields(request, obj)
+
 
 @admin.register(Store)
 class StoreAdmin(admin.ModelAdmin):

@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from . import statuses
 from .models import StatusMapping, Store
 
 
@@ -90,3 +91,10 @@ class StatusMappingForm(forms.ModelForm):
                   "on_hold": _("On Hold")}
         help_texts = {name: _("Store statuses separated by commas; case does not matter.")
                       for name in StatusMapping.FIELDS}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if statuses.is_case_sensitive(self.instance.status_key()):
+            for name in StatusMapping.FIELDS:
+                self.fields[name].help_text = _("Store statuses separated by commas, typed exactly as the store "
+                                                "sends them: case matters.")

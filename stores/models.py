@@ -9,6 +9,8 @@ from django.db import models
 from django.utils import timezone
 
 from . import crypto, statuses
+from .connector import builtin as connector_builtin
+from .connector import registry as connector_registry
 
 
 class Tenant(models.Model):
@@ -78,14 +80,15 @@ class Membership(models.Model):
 
 
 class Platform(models.TextChoices):
-    # A new platform is a new choice plus a connector registered in stores.connectors; nothing else
-    # in the import or shipment code names a platform.
+    # A new platform is a new choice plus a connector registered in stores.connector.registry (see
+    # stores/connector/builtin.py); nothing else in the import or shipment code names a platform.
     AMERICOMMERCE = "americommerce", "AmeriCommerce"
+    CUSTOM_STORE = "custom_store", "Custom Store (any cart)"
 
 
 # The path of the ShipStation add-on's XML page on an AmeriCommerce site is not published; this is
 # our best guess and every store can override it (see README, "Connecting a store").
-DEFAULT_ENDPOINT_PATH = "/store/shipstation.aspx"
+DEFAULT_ENDPOINT_PATH = connector_builtin.DEFAULT_ENDPOINT_PATH
 
 
 class StoreQuerySet(TenantQuerySet):
@@ -117,7 +120,9 @@ class Store(models.Model):
         "XML endpoint path",
         max_length=300,
         default=DEFAULT_ENDPOINT_PATH,
-        help_text="Path of the ShipStation add-on's XML page on the store.",
+        blank=True,
+        help_text="Path of the ShipStation add-on's XML page on an AmeriCommerce store (blank: the default). "
+        "Not used for Custom Store (any cart): its URL is the page.",
     )
     username = models.CharField(max_length=200)
     # Fernet token, never the password itself. Write through set_password(); read with get_password().
@@ -188,8 +193,26 @@ class Store(models.Model):
         super().save(*args, **kwargs)
 
     @property
+    def connection_type(self) -> str:
+        """The key of this store's connector in stores.connector.registry."""
+        return self.platform
+
+    @property
+    def connection(self) -> connector_registry.ConnectionType:
+        """This store's connection type: its connector factory and its platform's conventions."""
+        return connector_registry.connection_type_of(self)
+
+    @property
+    def platform_name(self) -> str:
+        """The platform's display name, for pages and e-mails ("AmeriCommerce", "Custom Store (any cart)")."""
+        return str(self.connection.label)
+
+    @property
     def endpoint_url(self) -> str:
-        return self.url.rstrip("/") + "/" + self.endpoint_path.lstrip("/")
+        """AmeriCommerce: the store URL joined to the XML endpoint path; any cart: the URL exactly as given."""
+        connection = self.connection
+        path = self.endpoint_path if connection.endpoint_path is not None else ""
+        return connection.endpoint_url(self.url, path)
 
     def import_due(self, now=None) -> bool:
         now = now or timezone.now()
@@ -264,15 +287,22 @@ class StatusMapping(models.Model):
     def lists(self) -> dict[str, str]:
         return {name: getattr(self, name) for name in self.FIELDS}
 
-    def lookup(self) -> dict[str, str]:
-        return statuses.build_lookup(self.lists())
+    def status_key(self) -> statuses.StatusKey:
+        """How store statuses match these lists: the store's platform decides (case-insensitive for
+        AmeriCommerce, case-sensitive for any cart). A mapping not yet tied to a store uses the default."""
+        if StatusMapping.store.is_cached(self) or self.store_id is not None:
+            return self.store.connection.status_key
+        return statuses.normalize_status
+
+    def lookup(self) -> statuses.StatusLookup:
+        return statuses.build_lookup(self.lists(), self.status_key())
 
     def map(self, store_status: str) -> str | None:
         """Which Outbound status this store status is, or None."""
         return statuses.map_status(self.lookup(), store_status)
 
     def clean(self) -> None:
-        conflicts = statuses.find_conflicts(self.lists())
+        conflicts = statuses.find_conflicts(self.lists(), self.status_key())
         if conflicts:
             errors: dict[str, list[str]] = {}
             for name, where in conflicts.items():
@@ -284,8 +314,9 @@ class StatusMapping(models.Model):
             raise ValidationError(errors)
 
     def save(self, *args, **kwargs):
+        key = self.status_key()
         for name in self.FIELDS:
-            setattr(self, name, statuses.tidy_status_list(getattr(self, name)))
+            setattr(self, name, statuses.tidy_status_list(getattr(self, name), key))
         super().save(*args, **kwargs)
 
     def add_status(self, outbound_status: str, store_status: str) -> None:

@@ -12,7 +12,7 @@ from django.db import transaction
 from orders.models import ImportRun
 from orders.services import skipped_orders_remap
 
-from .models import Membership, Role, StatusMapping, Store, StoreSettings, Tenant
+from .models import Membership, Platform, Role, StatusMapping, Store, StoreSettings, Tenant
 
 # What store_update may change: the settings a person edits (not the import engine's bookkeeping).
 STORE_EDITABLE_FIELDS = ("name", "platform", "url", "endpoint_path", "username", "is_active", "import_interval_minutes",
@@ -30,20 +30,25 @@ def store_create(
     endpoint_path: str | None = None,
     import_interval_minutes: int = 15,
     mapping: dict[str, str] | None = None,
+    platform: str = Platform.AMERICOMMERCE,
     **fields,
 ) -> Store:
-    """A store with its status mapping (AmeriCommerce defaults unless given) and default settings.
+    """A store with its status mapping (its platform's defaults unless given) and default settings. A
+    platform without an endpoint-path convention (any cart) takes its URL as the endpoint: no path.
 
     `fields`: other editable settings (STORE_EDITABLE_FIELDS), e.g. is_active from the admin."""
     _refuse_unknown(fields)
+    platform = fields.pop("platform", None) or platform
     store = Store(tenant=tenant, name=name, url=url, username=username, import_interval_minutes=import_interval_minutes,
-                  **fields)
-    if endpoint_path:
+                  platform=platform, **fields)
+    if store.connection.endpoint_path is None:
+        store.endpoint_path = ""
+    elif endpoint_path:
         store.endpoint_path = endpoint_path
     store.set_password(password)
     store.full_clean(exclude=["password_encrypted"])
     store.save()
-    status_mapping = StatusMapping(store=store, **(mapping or {}))
+    status_mapping = StatusMapping(store=store, **{**store.connection.default_mapping, **(mapping or {})})
     status_mapping.full_clean(exclude=["store"])
     status_mapping.save()
     StoreSettings.objects.create(store=store, company_name=name)

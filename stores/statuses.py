@@ -1,13 +1,18 @@
 """Status mapping (brief row S4).
 
-Five Outbound statuses, each fed by a comma-separated list of store status names. As the brief says
-for AmeriCommerce, matching ignores case, and a store status that itself contains a comma is typed
-without it: "Approved, Pending Shipping" in the store is `Approved Pending Shipping` in the list.
-Both sides go through `normalize_status`, so the comma is dropped on the store's side too.
+Five Outbound statuses, each fed by a comma-separated list of store status names. A store status that
+itself contains a comma is typed without it: "Approved, Pending Shipping" in the store is
+`Approved Pending Shipping` in the list. Both sides go through one *matching key*, so the comma is
+dropped on the store's side too.
+
+The matching key is a property of the store's platform (its connection type in
+`stores.connector.registry`): AmeriCommerce's connector ignores case (`normalize_status`), ShipStation's
+generic Custom Store matches case-sensitively (`exact_status`: only commas and runs of white space are
+evened out, never case). Every function here takes that key; the default is the case-insensitive one.
 """
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 AWAITING_PAYMENT = "awaiting_payment"
 AWAITING_SHIPMENT = "awaiting_shipment"
@@ -37,47 +42,71 @@ _SPACES = re.compile(r"\s+")
 
 
 def normalize_status(name: str) -> str:
-    """The matching key of a status name: no commas, white space collapsed, case folded."""
+    """The case-insensitive matching key of a status name: no commas, white space collapsed, case folded."""
     return _SPACES.sub(" ", (name or "").replace(",", " ")).strip().casefold()
 
 
-def parse_status_list(text: str) -> list[str]:
-    """The normalised names in one comma-separated mapping field, in order, without blanks."""
-    return [key for key in (normalize_status(part) for part in (text or "").split(",")) if key]
+def exact_status(name: str) -> str:
+    """The case-sensitive matching key: no commas, white space collapsed, case kept (`Shipped` is not
+    `shipped`)."""
+    return _SPACES.sub(" ", (name or "").replace(",", " ")).strip()
 
 
-def tidy_status_list(text: str) -> str:
+StatusKey = Callable[[str], str]
+
+
+def is_case_sensitive(key: StatusKey) -> bool:
+    """Whether a matching key tells `Shipped` from `shipped`."""
+    return key("Shipped") != key("shipped")
+
+
+class StatusLookup(dict):
+    """{matching key: outbound status}, remembering the key it was built with, so `map_status` matches
+    a store's status by the same rule."""
+
+    def __init__(self, entries=(), *, key: StatusKey = normalize_status):
+        super().__init__(entries)
+        self.key = key
+
+
+def parse_status_list(text: str, key: StatusKey = normalize_status) -> list[str]:
+    """The matching keys in one comma-separated mapping field, in order, without blanks."""
+    return [k for k in (key(part) for part in (text or "").split(",")) if k]
+
+
+def tidy_status_list(text: str, key: StatusKey = normalize_status) -> str:
     """A mapping field as it is stored: entries as typed (case kept), spaces collapsed, blanks and
     repeats (by matching key) dropped, joined by ", " — `"  on hold ,, "` is stored as `on hold`."""
     entries: dict[str, str] = {}
     for part in (text or "").split(","):
         typed = _SPACES.sub(" ", part).strip()
         if typed:
-            entries.setdefault(normalize_status(typed), typed)
+            entries.setdefault(key(typed), typed)
     return ", ".join(entries.values())
 
 
-def find_conflicts(lists: Mapping[str, str]) -> dict[str, list[str]]:
-    """Normalised names that sit in more than one list: {name: [outbound statuses]}."""
+def find_conflicts(lists: Mapping[str, str], key: StatusKey = normalize_status) -> dict[str, list[str]]:
+    """Matching keys that sit in more than one list: {name: [outbound statuses]}."""
     seen: dict[str, list[str]] = {}
     for outbound_status, text in lists.items():
-        for key in dict.fromkeys(parse_status_list(text)):
-            seen.setdefault(key, []).append(outbound_status)
-    return {key: where for key, where in seen.items() if len(where) > 1}
+        for name in dict.fromkeys(parse_status_list(text, key)):
+            seen.setdefault(name, []).append(outbound_status)
+    return {name: where for name, where in seen.items() if len(where) > 1}
 
 
-def build_lookup(lists: Mapping[str, str]) -> dict[str, str]:
-    """{normalised store status: outbound status} for fast per-order mapping."""
-    lookup: dict[str, str] = {}
+def build_lookup(lists: Mapping[str, str], key: StatusKey = normalize_status) -> StatusLookup:
+    """{matching key: outbound status} for fast per-order mapping."""
+    lookup = StatusLookup(key=key)
     for outbound_status, text in lists.items():
-        for key in parse_status_list(text):
-            lookup.setdefault(key, outbound_status)
+        for name in parse_status_list(text, key):
+            lookup.setdefault(name, outbound_status)
     return lookup
 
 
 def map_status(lookup: Mapping[str, str], store_status: str) -> str | None:
-    """Which Outbound status this store status is, or None when no list names it."""
-    return lookup.get(normalize_status(store_status))
+    """Which Outbound status this store status is, or None when no list names it (matched by the key
+    the lookup was built with; a plain dict is matched case-insensitively)."""
+    return lookup.get(getattr(lookup, "key", normalize_status)(store_status))
 
 
 def label(outbound_status: str) -> str:

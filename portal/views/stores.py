@@ -25,9 +25,10 @@ from orders.selectors import import_run_list, unmapped_status_list
 from orders.services import import_request, reconcile_request, unmapped_status_add_to_mapping
 from shipments.selectors import latest_shipment
 from stores import crypto
-from stores.connector import ConnectionOutcome, client_for_store
+from stores.connector import ConnectionOutcome
+from stores.connector.registry import connector_for_store
 from stores.forms import StatusMappingForm
-from stores.models import StatusMapping, StoreSettings
+from stores.models import Platform, StatusMapping, Store, StoreSettings
 from stores.selectors import status_mapping_get, store_list, store_settings_get
 from stores.services import status_mapping_update, store_create, store_update
 
@@ -46,8 +47,21 @@ from ..tenancy import forbidden, get_import_run_for_user, get_store_for_user, ge
 WIZARD_KEY = "connect_store"
 
 
-def outcome_text(outcome: ConnectionOutcome) -> tuple[str, str]:
-    """(title, what to do) for each connection-test outcome, in plain words."""
+def outcome_text(outcome: ConnectionOutcome, store=None) -> tuple[str, str]:
+    """(title, what to do) for each connection-test outcome, in plain words. A store whose platform has
+    no endpoint-path convention (any cart) gets advice worded with its platform's name, not AmeriCommerce's."""
+    if store is not None and store.connection.endpoint_path is None:
+        advice = {
+            ConnectionOutcome.NOT_AN_ENDPOINT: _(
+                "Check the endpoint URL: it must be the full address of the ShipStation Custom Store page your "
+                "cart serves (%(platform)s)."),
+            ConnectionOutcome.NOT_ADMIN: _(
+                "The user can sign in but may not read orders. Give it the right to export orders in your "
+                "cart's admin (%(platform)s)."),
+        }
+        if outcome in advice:
+            title = outcome_text(outcome)[0]
+            return title, advice[outcome] % {"platform": store.platform_name}
     return {
         ConnectionOutcome.OK: (_("Connected"), _("Your store answered with its orders. Continue to the status "
                                                  "mapping.")),
@@ -79,17 +93,17 @@ def outcome_text(outcome: ConnectionOutcome) -> tuple[str, str]:
 RETRY_PROMISE = " Outbound will try again later."
 
 
-def result_context(result) -> dict:
+def result_context(result, store=None) -> dict:
     """What a page shows about a connection test: title, advice, and the detail (the store's own words
     only when the store answered; "unreachable" means it said nothing)."""
-    title, advice = outcome_text(result.outcome)
+    title, advice = outcome_text(result.outcome, store)
     detail = result.message.replace(RETRY_PROMISE, "").strip()
     return {"result": result, "result_title": title, "result_help": advice, "result_detail": detail,
             "store_answered": result.outcome is not ConnectionOutcome.UNREACHABLE}
 
 
 def test_store_connection(store):
-    with client_for_store(store) as client:
+    with connector_for_store(store) as client:
         return client.test_connection()
 
 
@@ -115,6 +129,7 @@ def connect_details(request):
             if result.ok:
                 request.session[WIZARD_KEY] = {
                     "tenant_id": request.tenant.pk,
+                    "platform": store.platform,
                     "name": store.name,
                     "url": store.url,
                     "username": store.username,
@@ -131,11 +146,12 @@ def connect_details(request):
         initial = {}
         saved = request.session.get(WIZARD_KEY)
         if saved and saved.get("tenant_id") == request.tenant.pk:
-            initial = {k: saved[k] for k in ("name", "url", "username", "endpoint_path")}
+            initial = {k: saved[k] for k in ("name", "url", "username", "endpoint_path") if k in saved}
+            initial["platform"] = saved.get("platform", Platform.AMERICOMMERCE)
         form = ConnectStoreForm(initial=initial)
     context = {"form": form, "nav": "stores", "step": 2, "result": result}
     if result is not None:
-        context.update(result_context(result))
+        context.update(result_context(result, store))
     return render(request, "portal/stores/connect_details.html", context)
 
 
@@ -145,14 +161,21 @@ def connect_mapping(request):
     if not saved or saved.get("tenant_id") != request.tenant.pk:
         messages.info(request, _("Enter and test the store's connection first."))
         return redirect("portal:connect_details")
+    platform = saved.get("platform", Platform.AMERICOMMERCE)
+    draft = Store(platform=platform)  # not saved: tells the mapping its platform's matching rule and defaults
+
+    def draft_mapping():
+        return StatusMapping(store=draft, **draft.connection.default_mapping)
+
     if request.method == "POST":
-        form = StatusMappingForm(request.POST, instance=StatusMapping())
+        form = StatusMappingForm(request.POST, instance=draft_mapping())
         since_form = ImportSinceForm(request.POST)
         if form.is_valid() and since_form.is_valid():
             try:
                 store = store_create(
                     tenant=request.tenant, name=saved["name"], url=saved["url"], username=saved["username"],
                     password=crypto.decrypt_secret(saved["password_token"]), endpoint_path=saved["endpoint_path"],
+                    platform=platform,
                     mapping={name: form.cleaned_data[name] for name in StatusMapping.FIELDS},
                 )
             except ValidationError as exc:
@@ -164,10 +187,12 @@ def connect_mapping(request):
                                  % {"name": store.name})
                 return redirect("portal:store_settings", store.pk)
     else:
-        form = StatusMappingForm(instance=StatusMapping())
+        form = StatusMappingForm(instance=draft_mapping())
         since_form = ImportSinceForm()
     return render(request, "portal/stores/connect_mapping.html",
-                  {"form": form, "since_form": since_form, "saved": saved, "nav": "stores", "step": 3})
+                  {"form": form, "since_form": since_form, "saved": saved, "nav": "stores", "step": 3,
+                   "platform_name": draft.platform_name,
+                   "case_sensitive": draft.connection.case_sensitive})
 
 
 SECTIONS = {
@@ -198,7 +223,8 @@ def _connection_check(request, form) -> dict | None:
     testing = "test_connection" in request.POST
     if not testing and not set(CONNECTION_FIELDS) & set(form.changed_data):
         return None
-    result = test_store_connection(form.save(commit=False))
+    store = form.save(commit=False)
+    result = test_store_connection(store)
     if result.ok and not testing:
         return None
     if result.ok:
@@ -208,7 +234,7 @@ def _connection_check(request, form) -> dict | None:
         messages.warning(request, _("Saved although the connection test failed. Imports will fail until the "
                                     "store answers."))
         return None
-    return {**result_context(result), "offer_save_anyway": not testing}
+    return {**result_context(result, store), "offer_save_anyway": not testing}
 
 
 @portal_view()

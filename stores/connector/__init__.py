@@ -1,5 +1,8 @@
 """AmeriCommerce store connector: ShipStation Custom Store v1 over HTTP.
 
+    protocol.py   StoreConnector: the one interface the importer and the store-update handler use
+    registry.py   connection types -> connector factories; connector_for_store(store)
+    builtin.py    the registered types (AmeriCommerce, Custom Store (any cart)): CustomStoreConnector
     client.py     StoreClient: export_pages / ship_notify / test_connection, client_for_store(store)
     transport.py  StoreTransport: HTTP only (timeouts, retries, back-off, size cap, raise_for_response)
     urlguard.py   which store URLs and peer addresses may be fetched at all

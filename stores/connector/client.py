@@ -306,6 +306,9 @@ def _classify(exc: StoreError) -> ConnectionResult:
     return ConnectionResult(ConnectionOutcome.UNREACHABLE, message)
 
 
-def client_for_store(store: _HasStoreCredentials, **options: Any) -> StoreClient:
-    """A client for a `stores.models.Store` (anything with endpoint_url, username, get_password())."""
-    return StoreClient(store.endpoint_url, store.username, store.get_password(), **options)
+def client_for_store(store: _HasStoreCredentials, **options: Any):
+    """The connector for a `stores.models.Store` (anything with endpoint_url, username, get_password()),
+    chosen by its connection type in the registry (`registry.connector_for_store`)."""
+    from .registry import connector_for_store
+
+    return connector_for_store(store, **options)

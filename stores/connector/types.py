@@ -175,3 +175,40 @@ class ShipNotice:
     shipping_cost: Decimal | None = None
     recipient: Address | None = None
     items: list[ShipNoticeItem] = field(default_factory=list)
+
+
+# --- what a store says about itself (StoreConnector.describe) -----------------------------------------
+
+
+@dataclass(slots=True, frozen=True)
+class StoreStatus:
+    """One order status the store uses. `id` is the store's own key where it has one (the REST road's
+    `order_statuses.id`), "" otherwise; the flags are None when the road cannot tell."""
+
+    name: str
+    id: str = ""
+    is_shipped: bool | None = None
+    is_cancelled: bool | None = None
+    is_open: bool | None = None
+
+
+@dataclass(slots=True, frozen=True)
+class StoreStorefront:
+    """One storefront of the store (S3, S23): the REST road's `stores` rows; the XML road only knows the
+    storefronts the merchant recorded. `shipped_status` is "" when the platform applies none."""
+
+    name: str
+    id: str = ""
+    domain: str = ""
+    shipped_status: str = ""
+
+
+@dataclass(slots=True, frozen=True)
+class StoreDescription:
+    """What a store's statuses and storefronts are, as far as its connector knows. `listed` says whether
+    the store itself listed them (a road with an API for it) or they are only what Outbound already knows
+    (the XML road: the status mapping's names and the storefronts recorded for the store)."""
+
+    statuses: list[StoreStatus] = field(default_factory=list)
+    storefronts: list[StoreStorefront] = field(default_factory=list)
+    listed: bool = False

@@ -1,0 +1,116 @@
+"""Which connector a store gets: a registry of connection types, never `if platform == ...`.
+
+A connection type is a key (today the store's `platform`; `Store.connection_type` says which) with its
+display name, its conventions and a factory that builds a `StoreConnector` for a store:
+
+    @register("acme", label=_("Acme"), status_key=statuses.exact_status)
+    def acme_connector(store, **options) -> StoreConnector: ...
+
+`connector_for_store(store)` looks the store's type up and calls its factory. The conventions the rest
+of Outbound asks the registry about instead of naming a platform:
+
+    label                 the platform's display name (portal pages, e-mails, admin)
+    status_key            how a store status matches a mapping entry (stores.statuses)
+    endpoint_path         the default path of the store's XML page joined to its URL, or None when the
+                          URL the merchant gives is the endpoint itself
+    storefront_shipped_status
+                          whether each storefront applies its own shipped status when notified
+    default_mapping       what the five mapping lists start with
+
+Built-in types are registered in `builtin.py`, loaded on the first lookup. Nothing here imports Django
+models.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from stores import statuses
+
+from .protocol import StoreConnector
+
+ConnectorFactory = Callable[..., StoreConnector]
+
+
+@dataclass(frozen=True)
+class ConnectionType:
+    key: str
+    label: Any  # str or a lazy translation
+    factory: ConnectorFactory
+    status_key: statuses.StatusKey = statuses.normalize_status
+    endpoint_path: str | None = None
+    storefront_shipped_status: bool = False
+    default_mapping: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def case_sensitive(self) -> bool:
+        """Whether this type's stores match status names with their case (`Shipped` is not `shipped`)."""
+        return statuses.is_case_sensitive(self.status_key)
+
+    def endpoint_url(self, url: str, path: str = "") -> str:
+        """The store's XML endpoint: its URL joined to the path (this type's default when none is given),
+        or the URL exactly as given when the type has no path convention."""
+        path = path or self.endpoint_path
+        if not path:
+            return url
+        return url.rstrip("/") + "/" + path.lstrip("/")
+
+
+class UnknownConnectionType(LookupError):
+    pass
+
+
+_REGISTRY: dict[str, ConnectionType] = {}
+_builtins_loaded = False
+
+
+def register(key: str, *, label: Any, **conventions: Any) -> Callable[[ConnectorFactory], ConnectorFactory]:
+    """Decorator: register `factory(store, **options) -> StoreConnector` as connection type `key`."""
+
+    def decorate(factory: ConnectorFactory) -> ConnectorFactory:
+        _REGISTRY[key] = ConnectionType(key=key, label=label, factory=factory, **conventions)
+        return factory
+
+    return decorate
+
+
+def unregister(key: str) -> None:
+    _REGISTRY.pop(key, None)
+
+
+def _load_builtins() -> None:
+    global _builtins_loaded
+    if not _builtins_loaded:
+        _builtins_loaded = True
+        from . import builtin  # noqa: F401  (registers on import)
+
+
+def connection_types() -> dict[str, ConnectionType]:
+    _load_builtins()
+    return dict(_REGISTRY)
+
+
+def connection_type(key: str) -> ConnectionType:
+    _load_builtins()
+    try:
+        return _REGISTRY[key]
+    except KeyError:
+        raise UnknownConnectionType(f"No connector is registered for the connection type {key!r}.") from None
+
+
+# A store that names no connection type (an object with only endpoint_url, username and get_password)
+# is what every store was before the registry: AmeriCommerce's ShipStation add-on.
+DEFAULT_CONNECTION_TYPE = "americommerce"
+
+
+def connection_type_of(store: Any) -> ConnectionType:
+    """The connection type of a `stores.models.Store` (its `connection_type`, else its `platform`)."""
+    key = getattr(store, "connection_type", None) or getattr(store, "platform", None) or DEFAULT_CONNECTION_TYPE
+    return connection_type(key)
+
+
+def connector_for_store(store: Any, **options: Any) -> StoreConnector:
+    """The connector for a store, built by its connection type's factory (options go to the transport)."""
+    return connection_type_of(store).factory(store, **options)

@@ -62,7 +62,7 @@ def _known_from_store(store: Any, shipped_status: bool):
                 names.extend(part.strip() for part in text.split(",") if part.strip())
         fronts = [StoreStorefront(name=f.name, id=str(f.pk), shipped_status=f.shipped_status if shipped_status else "")
                   for f in store.storefronts.all()]
-        return StoreDescription(statuses=[StoreStatus(name=n) for n in statuses.unique(names)], storefronts=fronts)
+        return StoreDescription(statuses=[StoreStatus(name=n) for n in dict.fromkeys(names)], storefronts=fronts)
 
     return known
 

@@ -3,7 +3,7 @@
 import functools
 import re
 
-from django.utils.translation import get_language, gettext, pgettext_lazy
+from django.utils.translation import get_language, gettext, ngettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from orders.events import render
@@ -85,25 +85,62 @@ def skip_reason_label(code: str) -> str:
 # stays as it was.
 
 
+def _sentence_pattern(template: str) -> re.Pattern | None:
+    """A regular expression matching `template` with its %(name)s parameters as groups (None if unfit)."""
+    if len(template) < 25 or not template.endswith((".", ")")) or " " not in template or "\x04" in template:
+        return None
+    names = re.findall(r"%\((\w+)\)s", template)
+    if len(names) != len(set(names)) or re.search(r"%(?!\(\w+\)s)", template.replace("%%", "")):
+        return None
+    pattern = re.escape(template)
+    for name in names:
+        pattern = pattern.replace(re.escape(f"%({name})s"), f"(?P<{name}>.+?)", 1)
+    try:
+        return re.compile(pattern)
+    except re.error:
+        return None
+
+
+def _plural_msgids(language: str) -> list[tuple[str, str]]:
+    """(singular, plural) English msgids of the project's own catalogue for `language`. The catalogue
+    Django loads keeps only the singular of a plural entry, so the compiled file is read for them."""
+    import struct
+    from pathlib import Path
+
+    from django.conf import settings
+
+    pairs = []
+    for base in settings.LOCALE_PATHS:
+        path = Path(base) / language / "LC_MESSAGES" / "django.mo"
+        if not path.exists():
+            continue
+        data = path.read_bytes()
+        order = "<" if struct.unpack("<I", data[:4])[0] == 0x950412DE else ">"
+        count, originals = struct.unpack(order + "2I", data[8:16])
+        for i in range(count):
+            length, offset = struct.unpack(order + "2I", data[originals + 8 * i: originals + 8 * i + 8])
+            original = data[offset: offset + length].decode("utf-8", "replace")
+            if "\0" in original:
+                singular, plural = original.split("\0")[:2]
+                pairs.append((singular, plural))
+    return pairs
+
+
 @functools.lru_cache(maxsize=8)
 def _stored_sentence_patterns(language: str) -> tuple:
+    """((pattern, English template, words in the active language from the groups), …), longest first."""
     from django.utils.translation import trans_real
 
     catalog = trans_real.translation(language)._catalog
     patterns = []
     for msgid in catalog.keys():
-        if not isinstance(msgid, str) or len(msgid) < 25 or not msgid.endswith((".", ")")) or " " not in msgid:
-            continue
-        names = re.findall(r"%\((\w+)\)s", msgid)
-        if len(names) != len(set(names)) or re.search(r"%(?!\(\w+\)s)", msgid.replace("%%", "")):
-            continue
-        pattern = re.escape(msgid)
-        for name in names:
-            pattern = pattern.replace(re.escape(f"%({name})s"), f"(?P<{name}>.+?)", 1)
-        try:
-            patterns.append((re.compile(pattern), msgid))
-        except re.error:
-            continue
+        if isinstance(msgid, str) and (pattern := _sentence_pattern(msgid)):
+            patterns.append((pattern, msgid, lambda params, msgid=msgid: gettext(msgid) % params))
+    for singular, plural in _plural_msgids(language):
+        for template, count in ((singular, 1), (plural, 2)):
+            if pattern := _sentence_pattern(template):
+                patterns.append((pattern, template, lambda params, s=singular, p=plural, c=count: ngettext(
+                    s, p, int(params["n"]) if str(params.get("n", "")).isdigit() else c) % params))
     patterns.sort(key=lambda p: -len(p[1]))
     return tuple(patterns)
 
@@ -113,7 +150,7 @@ def stored_text(text: str) -> str:
     language = get_language() or "en"
     if not text or language.split("-")[0] == "en":
         return text
-    for pattern, msgid in _stored_sentence_patterns(language):
-        if msgid.split(" ", 1)[0] in text:
-            text = pattern.sub(lambda m, msgid=msgid: gettext(msgid) % m.groupdict(), text)
+    for pattern, template, words in _stored_sentence_patterns(language):
+        if template.split(" ", 1)[0] in text:
+            text = pattern.sub(lambda m, words=words: words(m.groupdict()), text)
     return text

@@ -3,11 +3,11 @@
 import pytest
 from django.core.management import call_command
 from django_q.models import Schedule
+from shipments.schedules import SCHEDULES as SHIPMENTS
 
 from api.schedules import SCHEDULES as API
 from ops.schedules import declared_schedules
 from orders.schedules import SCHEDULES as ORDERS
-from shipments.schedules import SCHEDULES as SHIPMENTS
 
 pytestmark = pytest.mark.django_db
 
@@ -43,7 +43,7 @@ def test_every_declared_function_is_a_task_that_exists():
 
 
 def test_a_name_declared_twice_is_an_error(monkeypatch):
-    twice = [("outbound-import-tick", "shipments.tasks.outbox_relay_due", 1)]
+    twice = [("outbound-import-tick", "outbox.tasks.outbox_relay_due", 1)]
     monkeypatch.setattr("shipments.schedules.SCHEDULES", twice)
     with pytest.raises(ValueError, match="outbound-import-tick"):
         declared_schedules()

@@ -6,7 +6,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from orders.models import Order, OrderStatus
-from shipments.models import OutboxState, ShipmentState
+from outbox.models import OutboxState
+from shipments.models import ShipmentState
 
 from .conftest import make_order
 

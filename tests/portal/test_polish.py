@@ -112,10 +112,11 @@ def test_no_history_line_when_the_email_goes_out(alice_client, order_a):
 # --- 4: a store update being retried shows its last answer, attempts and next try ---------------------------
 
 def test_retried_store_update_shows_answer_attempts_and_next_try(alice_client, shipment_a):
-    from shipments.models import OutboxMessage
+    from outbox.models import OutboxMessage
+    from shipments.models import shipment_ref
 
     next_try = timezone.now() + dt.timedelta(minutes=7)
-    OutboxMessage.objects.filter(shipment=shipment_a, kind="store_update").update(
+    OutboxMessage.objects.filter(ref=shipment_ref(shipment_a.pk), kind="store_update").update(
         attempts=3, next_attempt_at=next_try, last_error="The store answered 503 Service Unavailable.")
     page = alice_client.get(reverse("portal:order_detail", args=[shipment_a.order_id])).content.decode()
     assert "3 attempts" in page and "503 Service Unavailable" in page and "next try" in page

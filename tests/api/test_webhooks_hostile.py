@@ -5,8 +5,8 @@ import threading
 
 import pytest
 
-from api import services
 from outbox.services import outbox_relay
+from webhooks import services
 from webhooks.models import WebhookDelivery
 from webhooks.services import webhook_emit, webhook_subscription_create
 

@@ -1,4 +1,5 @@
-"""The operators' view of shipments and the outbox. Actions call services; no logic lives here."""
+"""The operators' view of shipments (and the outbox's filter by a shipment's store). Actions call services;
+no logic lives here."""
 
 from __future__ import annotations
 

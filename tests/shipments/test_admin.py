@@ -34,6 +34,18 @@ def test_failed_updates_are_listed_and_retry_now_delivers(client, operator, fail
     assert [s["TrackingNumber"] for s in store_truth(shop, failed.order.number)["Shipments"]] == ["1ZADMIN"]
 
 
+def test_the_shipment_page_links_its_outbox_messages(client, operator, failed, store, shop):
+    """The outbox has no foreign key to shipments: the page finds the shipment's rows by their ref."""
+    client.force_login(operator)
+    other = shipment_create(order=order_from_truth(store, pick_orders(shop, count=2)[1]), carrier="UPS",
+                            tracking_number="1ZOTHER")
+    page = client.get(f"/admin/shipments/shipment/{failed.pk}/change/").content.decode()
+    mine = OutboxMessage.objects.get(ref=f"shipment:{failed.pk}")
+    theirs = OutboxMessage.objects.get(ref=f"shipment:{other.pk}")
+    assert f"/admin/outbox/outboxmessage/{mine.pk}/change/" in page and "failed, 1 attempt(s)" in page
+    assert f"/admin/outbox/outboxmessage/{theirs.pk}/change/" not in page
+
+
 def test_shipment_actions_mark_delivered_void_and_retry(client, operator, failed):
     client.force_login(operator)
     assert client.get("/admin/shipments/shipment/", {"store_update_state__exact": "failed"}).status_code == 200

@@ -1,8 +1,6 @@
 from django.contrib import admin
 
-from stores.admin_display import truncated
-
-from .models import ApiKey, IdempotencyRecord, WebhookDelivery, WebhookSubscription
+from .models import ApiKey, IdempotencyRecord
 from .services import api_key_revoke
 
 
@@ -23,32 +21,6 @@ class ApiKeyAdmin(admin.ModelAdmin):
     def revoke(self, request, queryset):
         for key in queryset:
             api_key_revoke(api_key=key)
-
-
-@admin.register(WebhookSubscription)
-class WebhookSubscriptionAdmin(admin.ModelAdmin):
-    list_display = ["url", "tenant", "is_active", "created_at"]
-    list_filter = ["is_active"]
-    list_select_related = ["tenant"]
-    search_fields = ["url", "tenant__name"]
-    raw_id_fields = ["tenant", "created_by"]
-    exclude = ["secret_encrypted"]  # the signing secret is shown once, at creation, never after
-
-
-@admin.register(WebhookDelivery)
-class WebhookDeliveryAdmin(admin.ModelAdmin):
-    list_display = ["event", "subscription", "state", "attempts", "response_status", "short_error", "created_at"]
-    list_filter = ["state", "event"]
-    list_select_related = ["subscription"]
-    raw_id_fields = ["subscription"]
-    show_full_result_count = False
-
-    def has_add_permission(self, request):
-        return False  # deliveries are written by the events they report
-
-    @admin.display(description="error")
-    def short_error(self, obj):
-        return truncated(obj.error)
 
 
 @admin.register(IdempotencyRecord)

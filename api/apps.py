@@ -6,5 +6,7 @@ class ApiConfig(AppConfig):
     verbose_name = "REST API"
 
     def ready(self) -> None:
-        # Registers the "webhook" outbox handler.
-        from . import webhooks  # noqa: F401
+        # The webhooks' payloads are the objects as the API shows them: register the serializers.
+        from .payloads import register
+
+        register()

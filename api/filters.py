@@ -9,9 +9,9 @@ from django import forms
 
 from orders.models import ImportRun, ImportState, Order, OrderStatus, Product
 from orders.selectors import partially_shipped_filter
-from shipments.models import OutboxState, Shipment, ShipmentState
-
-from .models import DeliveryState, WebhookDelivery
+from outbox.models import OutboxState
+from shipments.models import Shipment, ShipmentState
+from webhooks.models import DeliveryState, WebhookDelivery
 
 
 class IdFilter(df.NumberFilter):

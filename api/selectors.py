@@ -6,7 +6,7 @@ from django.http import Http404
 
 from stores.models import Tenant
 
-from .models import ApiKey, DeliveryState, WebhookDelivery
+from .models import ApiKey
 
 
 def api_key_list(*, tenant: Tenant):
@@ -18,9 +18,3 @@ def api_key_get(*, tenant: Tenant, pk) -> ApiKey:
         return ApiKey.objects.for_tenant(tenant).get(pk=pk)
     except (ApiKey.DoesNotExist, ValueError, TypeError):
         raise Http404("No such key.")
-
-
-def operator_failed_webhooks(*, limit: int = 20):
-    """Across tenants, for operators: webhook deliveries that gave up, newest first."""
-    return (WebhookDelivery.objects.filter(state=DeliveryState.FAILED)
-            .select_related("subscription__tenant").order_by("-created_at", "-id")[:limit])

@@ -10,10 +10,12 @@ from rest_framework import serializers
 from orders.models import ImportRun, Order, OrderLine, Product
 from shipments.models import Carrier, Shipment, ShipmentLine, carrier_code
 from stores.models import StatusMapping, Store, Storefront
+from webhooks.models import WebhookDelivery, WebhookEvent, WebhookSubscription
+from webhooks.services import webhook_url_validate
 
 from .base import TenantRelatedField
-from .models import ApiKey, WebhookDelivery, WebhookEvent, WebhookSubscription
-from .services import store_url_validate, webhook_url_validate
+from .models import ApiKey
+from .services import store_url_validate
 
 
 class ModelSerializer(serializers.ModelSerializer):

@@ -14,13 +14,13 @@ from shipments.models import Shipment, ShipmentLine
 from shipments.services import shipment_create, shipment_mark_delivered, shipment_void, store_update_retry
 from stores.models import Store
 from stores.services import status_mapping_update, store_create, store_deactivate, store_update
+from webhooks.models import WebhookDelivery, WebhookSubscription
+from webhooks.services import webhook_send_test, webhook_subscription_create
 
 from . import serializers as s
 from .auth import caller_label, caller_user
 from .base import IdempotentMixin, TenantViewSetMixin
 from .filters import ImportRunFilter, OrderFilter, ProductFilter, ShipmentFilter, WebhookDeliveryFilter
-from .models import WebhookDelivery, WebhookSubscription
-from .services import webhook_send_test, webhook_subscription_create
 
 STORE_EXAMPLE = OpenApiExample(
     "A store",

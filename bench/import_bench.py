@@ -246,10 +246,10 @@ def webhook_run(args, store, since, count, counter):
     from django.db import connection
     from django_q.models import OrmQ
 
-    from api.models import WebhookDelivery
-    from api.services import webhook_subscription_create
     from orders.importer import import_store_now
     from orders.models import Order, Product, SkippedOrder, UnmappedStatus
+    from webhooks.models import WebhookDelivery
+    from webhooks.services import webhook_subscription_create
 
     # No VACUUM ANALYZE after this: statistics taken on the emptied tables would plan the foreign-key
     # checks of every commit as scans of tables that then grow, and the run would slow page by page.

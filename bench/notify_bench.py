@@ -105,8 +105,8 @@ def main() -> int:
     assert not settings.Q_CLUSTER.get("sync"), "the bench needs a real cluster (Q_SYNC must be off)"
     call_command("migrate", verbosity=0)
 
+    from outbox.models import OutboxMessage, OutboxState
     from sandbox.server import ENDPOINT_PATH, run_sandbox
-    from shipments.models import OutboxMessage, OutboxState
     from shipments.services import shipment_create
     from stores.models import Tenant
     from stores.services import store_create

@@ -5,9 +5,9 @@ from __future__ import annotations
 from django.contrib.admin import AdminSite
 from django.utils import timezone
 
-from api.selectors import operator_failed_webhooks
 from shipments.selectors import operator_failed_store_updates
 from stores.selectors import operator_import_lag, operator_stores_needing_attention
+from webhooks.selectors import operator_failed_webhooks
 
 
 def operator_overview() -> dict:

@@ -43,6 +43,8 @@ INSTALLED_APPS = [
     "django_q",
     "axes",
     "stores",
+    "outbox",
+    "webhooks",
     "orders",
     "shipments",
     "api",

@@ -46,12 +46,12 @@ from django.db import DatabaseError, connection, transaction
 from django.db.models import Case, F, Q, When
 from django.utils import timezone
 
+from core import bulk
 from stores import statuses
 from stores.connector.errors import StoreError
 from stores.connector.types import ExportItem, ExportOrder
 from stores.models import StatusMapping, Store, Storefront, StoreSettings
 
-from . import bulk
 from .events import event
 from .limits import export_limits
 from .models import (
@@ -224,7 +224,7 @@ class ImportContext:
 
     def webhook_events(self) -> set[str]:
         """The tenant's subscribed webhook events, read at most every few seconds during a run."""
-        from api.services import webhook_events_wanted
+        from webhooks.services import webhook_events_wanted
 
         now = time.monotonic()
         if self._webhooks is None or now - self._webhooks[0] > WEBHOOK_EVENTS_TTL:
@@ -540,13 +540,13 @@ def _flag_attention(ctx: ImportContext, flagged: list[tuple[int, str]]) -> None:
     for why, pks in by_reason.items():
         Order.objects.filter(store=ctx.store, pk__in=pks).update(needs_attention=True, attention_reason=why[:200])
     if "order.attention" in ctx.webhook_events():
-        from api.services import webhook_emit_orders_attention
+        from webhooks.services import webhook_emit_orders_attention
 
         webhook_emit_orders_attention(tenant_id=ctx.store.tenant_id, order_ids=[pk for pk, _ in flagged])
 
 
 def _emit_webhooks(ctx: ImportContext, written, ids, recovered=()) -> None:
-    from api.services import webhook_emit_orders
+    from webhooks.services import webhook_emit_orders
 
     webhook_emit_orders(tenant_id=ctx.store.tenant_id, wanted=ctx.webhook_events(),
                         created=[ids[e.order_id] for e, _d, _s, p in written if p is None],

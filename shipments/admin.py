@@ -1,27 +1,22 @@
-"""The operators' view of shipments and the outbox. Actions call services; no logic lives here."""
+"""The operators' view of shipments (and the outbox's filter by a shipment's store). Actions call services;
+no logic lives here."""
 
 from __future__ import annotations
 
-from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.contrib import admin
+from django.db.models import CharField, Value
+from django.db.models.functions import Cast, Concat
+from django.urls import reverse
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 
-from stores.admin_display import truncated
+from outbox.admin import OutboxMessageAdmin
+from outbox.models import OutboxMessage
+from stores.admin_display import run_action, truncated
+from stores.models import Store
 
-from .models import EmailSend, OutboxMessage, OutboxState, Shipment, ShipmentLine
-from .outbox import outbox_retry_now
+from .models import EmailSend, Shipment, ShipmentLine, shipment_ref
 from .services import shipment_mark_delivered, shipment_void, store_update_retry
-
-
-def _run(modeladmin, request, queryset, action, done: str) -> None:
-    ok = 0
-    for obj in queryset:
-        try:
-            action(obj)
-            ok += 1
-        except ValidationError as exc:
-            modeladmin.message_user(request, f"{obj}: {' '.join(exc.messages)}", messages.WARNING)
-    if ok:
-        modeladmin.message_user(request, f"{ok} {done}.", messages.SUCCESS)
 
 
 class ShipmentLineInline(admin.TabularInline):
@@ -30,18 +25,6 @@ class ShipmentLineInline(admin.TabularInline):
     raw_id_fields = ["order_line"]
     readonly_fields = ["order_line", "quantity"]
     can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-
-class OutboxMessageInline(admin.TabularInline):
-    model = OutboxMessage
-    extra = 0
-    fields = ["kind", "state", "attempts", "next_attempt_at", "last_error", "response_status", "sent_at"]
-    readonly_fields = fields
-    can_delete = False
-    show_change_link = True
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -56,8 +39,8 @@ class ShipmentAdmin(admin.ModelAdmin):
     search_fields = ["tracking_number", "order__number", "order__external_id"]
     raw_id_fields = ["order", "tenant", "created_by_user"]
     readonly_fields = ["state", "delivered_at", "voided_at", "store_update_state", "tracking_url", "created_at",
-                       "updated_at", "created_by_user", "created_by_label"]
-    inlines = [ShipmentLineInline, OutboxMessageInline]
+                       "updated_at", "created_by_user", "created_by_label", "outbox_messages"]
+    inlines = [ShipmentLineInline]
     show_full_result_count = False
     date_hierarchy = "created_at"
     actions = ["mark_delivered", "void", "retry_store_update"]
@@ -66,49 +49,52 @@ class ShipmentAdmin(admin.ModelAdmin):
         # Shipments are made by shipment_create (portal, API), which checks quantities and writes the outbox.
         return False
 
+    @admin.display(description="outbox messages")
+    def outbox_messages(self, obj):
+        # The shipment's store update and e-mails (found by their reference: the outbox has no foreign key).
+        messages = OutboxMessage.objects.filter(ref=shipment_ref(obj.pk)).order_by("created_at", "id")
+        return format_html_join(
+            mark_safe("<br>"), '<a href="{}">{}</a>: {}, {} attempt(s) {}',
+            ((reverse("admin:outbox_outboxmessage_change", args=[m.pk]), m.kind, m.state, m.attempts,
+              truncated(m.last_error)) for m in messages),
+        ) or "—"
+
     @admin.action(description="Mark delivered")
     def mark_delivered(self, request, queryset):
         actor = request.user.get_username()
-        _run(self, request, queryset, lambda s: shipment_mark_delivered(shipment=s, actor=actor),
+        run_action(self, request, queryset, lambda s: shipment_mark_delivered(shipment=s, actor=actor),
              "shipment(s) marked delivered")
 
     @admin.action(description="Void")
     def void(self, request, queryset):
-        _run(self, request, queryset, lambda s: shipment_void(shipment=s, user=request.user), "shipment(s) voided")
+        run_action(self, request, queryset, lambda s: shipment_void(shipment=s, user=request.user),
+                   "shipment(s) voided")
 
     @admin.action(description="Retry store update now")
     def retry_store_update(self, request, queryset):
-        _run(self, request, queryset, lambda s: store_update_retry(shipment=s), "store update(s) retried")
+        run_action(self, request, queryset, lambda s: store_update_retry(shipment=s), "store update(s) retried")
 
 
-@admin.register(OutboxMessage)
-class OutboxMessageAdmin(admin.ModelAdmin):
-    list_display = ["id", "kind", "state", "tenant", "shipment", "attempts", "max_attempts", "next_attempt_at",
-                    "response_status", "short_error", "sent_at"]
-    list_filter = ["state", "kind", "tenant", ("shipment__order__store", admin.RelatedOnlyFieldListFilter)]
-    list_select_related = ["tenant", "shipment"]
-    search_fields = ["dedupe_key", "last_error"]
-    raw_id_fields = ["tenant", "shipment"]
-    readonly_fields = ["tenant", "kind", "shipment", "payload", "dedupe_key", "state", "attempts", "max_attempts",
-                       "next_attempt_at", "lease_until", "leased_by", "last_error", "response_status",
-                       "response_body", "sent_at", "created_at", "updated_at"]
-    show_full_result_count = False
-    actions = ["retry_now"]
+class ShipmentStoreFilter(admin.SimpleListFilter):
+    """The outbox list filtered by the store of the shipment a message is about (its `ref`)."""
 
-    def has_add_permission(self, request):
-        return False
+    title = "shipment store"
+    parameter_name = "shipment_store"
 
-    def has_delete_permission(self, request, obj=None):
-        return False  # the outbox is the record of what was sent; a failed row is retried, never erased
+    def lookups(self, request, model_admin):
+        return list(Store.objects.filter(orders__shipments__isnull=False).distinct().order_by("name")
+                    .values_list("pk", "name"))
 
-    @admin.display(description="last error")
-    def short_error(self, obj):
-        return truncated(obj.last_error)
+    def queryset(self, request, queryset):
+        if not self.value():
+            return queryset
+        refs = (Shipment.objects.filter(order__store_id=self.value())
+                .annotate(outbox_ref=Concat(Value(shipment_ref("")), Cast("pk", CharField()))).values("outbox_ref"))
+        return queryset.filter(ref__in=refs)
 
-    @admin.action(description="Retry now")
-    def retry_now(self, request, queryset):
-        queryset = queryset.filter(state__in=[OutboxState.FAILED, OutboxState.PENDING])
-        _run(self, request, queryset, lambda m: outbox_retry_now(message=m), "message(s) retried")
+
+# The outbox is below this app and knows nothing of shipments; the operators' store filter is added here.
+OutboxMessageAdmin.list_filter = [*OutboxMessageAdmin.list_filter, ShipmentStoreFilter]
 
 
 @admin.register(EmailSend)

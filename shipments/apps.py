@@ -5,5 +5,12 @@ class ShipmentsConfig(AppConfig):
     name = "shipments"
 
     def ready(self) -> None:
-        # Register the outbox handlers (store update, e-mail) in every process, workers included.
-        from . import emails, services  # noqa: F401
+        # Register this app's outbox kinds (store update, e-mail) in every process, workers included.
+        from outbox.services import register_handler
+
+        from .emails import email_send, email_state_changed
+        from .models import OutboxKind
+        from .services import store_update_send, store_update_state_changed
+
+        register_handler(OutboxKind.STORE_UPDATE, on_state=store_update_state_changed)(store_update_send)
+        register_handler(OutboxKind.EMAIL, on_state=email_state_changed)(email_send)

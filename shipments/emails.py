@@ -19,9 +19,10 @@ from django.utils import timezone
 
 from orders.events import event
 from orders.services import order_event_add
+from outbox.models import OutboxMessage, OutboxState
+from outbox.services import PermanentDeliveryError, TransientDeliveryError
 
-from .models import EmailKind, EmailSend, EmailSendState, OutboxKind, OutboxMessage, OutboxState, Shipment
-from .outbox import PermanentDeliveryError, TransientDeliveryError, register_handler
+from .models import EmailKind, EmailSend, EmailSendState, Shipment
 from .services import store_settings_for
 
 
@@ -98,10 +99,11 @@ def _claim_send(*, message: OutboxMessage, shipment: Shipment, kind: str, to: st
         return record
 
 
-def _email_state(message: OutboxMessage) -> None:
-    if not message.shipment_id or message.state not in (OutboxState.SENT, OutboxState.FAILED):
+def email_state_changed(message: OutboxMessage) -> None:
+    shipment_id = (message.payload or {}).get("shipment_id")
+    if not shipment_id or message.state not in (OutboxState.SENT, OutboxState.FAILED):
         return
-    shipment = Shipment.objects.select_related("order").get(pk=message.shipment_id)
+    shipment = Shipment.objects.select_related("order").get(pk=shipment_id)
     if message.state == OutboxState.SENT:
         if message.response_status == ALREADY_SENT:
             return
@@ -116,7 +118,6 @@ def _email_state(message: OutboxMessage) -> None:
                         data={"shipment_id": shipment.pk, "email": message.payload.get("email")})
 
 
-@register_handler(OutboxKind.EMAIL, on_state=_email_state)
 def email_send(message: OutboxMessage) -> tuple[int, str]:
     kind = message.payload.get("email", "")
     if kind not in EmailKind.values:

@@ -1,4 +1,4 @@
-"""Shipments, their lines, the outbox that carries work out of the database, and sent e-mails."""
+"""Shipments, their lines and sent e-mails (their outbox messages live in the outbox app)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from django.db import models
 from django.utils import timezone
 
 from orders.models import Order, OrderLine
+from outbox.models import OutboxState
 from stores.models import Tenant, TenantQuerySet
 
 
@@ -80,14 +81,6 @@ class ShipmentState(models.TextChoices):
     SHIPPED = "shipped", "Shipped"
     DELIVERED = "delivered", "Delivered"
     VOIDED = "voided", "Voided"
-
-
-class OutboxState(models.TextChoices):
-    PENDING = "pending", "Pending"
-    SENDING = "sending", "Sending"
-    SENT = "sent", "Sent"
-    FAILED = "failed", "Failed"
-    CANCELLED = "cancelled", "Cancelled"
 
 
 class ShipmentQuerySet(TenantQuerySet):
@@ -166,57 +159,15 @@ class ShipmentLine(models.Model):
 
 
 class OutboxKind(models.TextChoices):
+    """The outbox kinds this app enqueues and handles (registered in ShipmentsConfig.ready)."""
+
     STORE_UPDATE = "store_update", "Store update"
     EMAIL = "email", "E-mail"
-    WEBHOOK = "webhook", "Webhook"
 
 
-class OutboxMessageQuerySet(TenantQuerySet):
-    def due(self, now=None):
-        """Rows a relay may claim: pending and due, or stuck in sending after their lease ran out."""
-        now = now or timezone.now()
-        return self.filter(
-            models.Q(state=OutboxState.PENDING, next_attempt_at__lte=now)
-            | models.Q(state=OutboxState.SENDING, lease_until__lt=now)
-        )
-
-
-class OutboxMessage(models.Model):
-    """One piece of work to deliver outside the database, written in the transaction that caused it.
-
-    See shipments.outbox for the delivery rules.
-    """
-
-    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="outbox_messages")
-    kind = models.CharField(max_length=30, choices=OutboxKind.choices, db_index=True)
-    shipment = models.ForeignKey(Shipment, on_delete=models.CASCADE, null=True, blank=True,
-                                 related_name="outbox_messages")
-    payload = models.JSONField(default=dict, blank=True)
-    dedupe_key = models.CharField(max_length=200, unique=True, null=True, blank=True)
-    state = models.CharField(max_length=10, choices=OutboxState.choices, default=OutboxState.PENDING)
-    attempts = models.PositiveIntegerField(default=0)
-    max_attempts = models.PositiveIntegerField(default=10)
-    next_attempt_at = models.DateTimeField(default=timezone.now)
-    lease_until = models.DateTimeField(null=True, blank=True)
-    leased_by = models.CharField(max_length=100, blank=True, default="")
-    last_error = models.TextField(blank=True, default="")
-    response_status = models.PositiveIntegerField(null=True, blank=True)
-    response_body = models.TextField(blank=True, default="")
-    sent_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
-    updated_at = models.DateTimeField(default=timezone.now)
-
-    objects = OutboxMessageQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["-created_at", "-id"]
-        indexes = [
-            models.Index(fields=["state", "next_attempt_at"]),
-            models.Index(fields=["tenant", "state", "kind"]),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.get_kind_display()} {self.pk} ({self.state})"
+def shipment_ref(shipment_id: int) -> str:
+    """The outbox reference of a shipment's messages (OutboxMessage.ref)."""
+    return f"shipment:{shipment_id}"
 
 
 class EmailKind(models.TextChoices):

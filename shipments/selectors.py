@@ -6,9 +6,10 @@ from django.db.models import Sum
 from django.http import Http404
 
 from orders.models import Order
+from outbox.models import OutboxMessage, OutboxState
 from stores.models import Store, Tenant
 
-from .models import OutboxKind, OutboxMessage, OutboxState, Shipment, ShipmentLine, ShipmentState
+from .models import OutboxKind, Shipment, ShipmentLine, ShipmentState, shipment_ref
 
 
 def shipment_list(*, tenant: Tenant, order_id=None, state: str | None = None, store_update_state: str | None = None):
@@ -32,21 +33,33 @@ def shipment_get(*, tenant: Tenant, pk) -> Shipment:
 def store_updates_by_shipment(*, tenant: Tenant, shipments) -> dict[int, OutboxMessage]:
     """Each shipment's store update (the outbox row: attempts, last answer, next try), in one query."""
     rows = OutboxMessage.objects.for_tenant(tenant).filter(kind=OutboxKind.STORE_UPDATE,
-                                                           shipment__in=[s.pk for s in shipments])
-    return {row.shipment_id: row for row in rows}
+                                                           ref__in=[shipment_ref(s.pk) for s in shipments])
+    return {row.payload["shipment_id"]: row for row in rows}
 
 
-def retrying_store_updates(*, tenant: Tenant):
-    """Store updates that failed at least once and wait for their next try (not yet given up)."""
-    return (OutboxMessage.objects.for_tenant(tenant)
-            .filter(kind=OutboxKind.STORE_UPDATE, state=OutboxState.PENDING, attempts__gt=0)
-            .select_related("shipment__order__store").order_by("next_attempt_at", "id"))
+def _with_shipments(messages, *, tenant: Tenant | None = None) -> list[OutboxMessage]:
+    """The store-update messages, each with its `shipment` (order and store loaded): one more query.
+    `tenant`: the tenant's shipments only (None: an operator's view across tenants)."""
+    messages = list(messages)
+    scope = Shipment.objects.for_tenant(tenant) if tenant else Shipment.objects.all()
+    shipments = scope.select_related("order__store").in_bulk({m.payload.get("shipment_id") for m in messages} - {None})
+    for message in messages:
+        message.shipment = shipments.get(message.payload.get("shipment_id"))
+    return messages
 
 
-def operator_failed_store_updates(*, limit: int = 20):
-    """Across tenants, for operators: store updates that gave up, newest first."""
-    return (OutboxMessage.objects.filter(kind=OutboxKind.STORE_UPDATE, state=OutboxState.FAILED)
-            .select_related("tenant", "shipment__order__store").order_by("-updated_at", "-id")[:limit])
+def retrying_store_updates(*, tenant: Tenant, limit: int = 10) -> list[OutboxMessage]:
+    """Store updates that failed at least once and wait for their next try (not yet given up), the
+    `limit` next due, each with its shipment."""
+    return _with_shipments(OutboxMessage.objects.for_tenant(tenant)
+                           .filter(kind=OutboxKind.STORE_UPDATE, state=OutboxState.PENDING, attempts__gt=0)
+                           .order_by("next_attempt_at", "id")[:limit], tenant=tenant)
+
+
+def operator_failed_store_updates(*, limit: int = 20) -> list[OutboxMessage]:
+    """Across tenants, for operators: store updates that gave up, newest first, each with its shipment."""
+    return _with_shipments(OutboxMessage.objects.filter(kind=OutboxKind.STORE_UPDATE, state=OutboxState.FAILED)
+                           .select_related("tenant").order_by("-updated_at", "-id")[:limit])
 
 
 def failed_store_updates(*, tenant: Tenant):

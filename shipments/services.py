@@ -5,6 +5,7 @@
       ├─ order → shipped                      when every shippable line is fully shipped
       ├─ OutboxMessage "store_update"         → store_update_send → StoreClient.ship_notify
       ├─ OutboxMessage "email"                → shipments.emails (when the store switched it on)
+      │  (both with ref "shipment:<id>"; their handlers are registered in ShipmentsConfig.ready)
       └─ OrderEvents                          one per step; the outbox hooks add "store notified" etc.
 """
 
@@ -21,26 +22,26 @@ from django.utils import timezone
 from orders.events import event
 from orders.models import Order, OrderLine, OrderStatus, Shipping
 from orders.services import order_event_add, order_set_status
-from stores.models import StoreSettings
-
-from .models import (
-    EmailKind,
-    OutboxKind,
-    OutboxMessage,
-    OutboxState,
-    Shipment,
-    ShipmentLine,
-    ShipmentState,
-    carrier_code,
-    tracking_url_for,
-)
-from .outbox import (
+from outbox.models import OutboxMessage, OutboxState
+from outbox.services import (
     PermanentDeliveryError,
     TransientDeliveryError,
     outbox_cancel,
     outbox_enqueue,
     outbox_retry_now,
-    register_handler,
+)
+from stores.models import StoreSettings
+from webhooks.services import webhook_emit_object
+
+from .models import (
+    EmailKind,
+    OutboxKind,
+    Shipment,
+    ShipmentLine,
+    ShipmentState,
+    carrier_code,
+    shipment_ref,
+    tracking_url_for,
 )
 from .selectors import remaining_quantities
 
@@ -201,7 +202,7 @@ def shipment_create(
     settings = store_settings_for(order)
     outbound_emails = bool(settings.send_shipment_confirmation and notify_buyer and order.email)
     outbox_enqueue(
-        tenant=order.tenant, kind=OutboxKind.STORE_UPDATE, shipment=shipment,
+        tenant=order.tenant, kind=OutboxKind.STORE_UPDATE, ref=shipment_ref(shipment.pk),
         dedupe_key=f"store_update:{shipment.pk}",
         # NotifyCustomer is inverted in the protocol: false tells the store we e-mail the buyer ourselves.
         payload={"shipment_id": shipment.pk, "notify_customer": bool(notify_buyer and not outbound_emails)},
@@ -241,7 +242,7 @@ def _no_email_event(*, order: Order, shipment: Shipment, actor: str, notify_buye
 
 def _email_enqueue(*, shipment: Shipment, kind: str) -> OutboxMessage:
     return outbox_enqueue(
-        tenant=shipment.order.tenant, kind=OutboxKind.EMAIL, shipment=shipment,
+        tenant=shipment.order.tenant, kind=OutboxKind.EMAIL, ref=shipment_ref(shipment.pk),
         dedupe_key=f"email:{kind}:{shipment.pk}", payload={"shipment_id": shipment.pk, "email": kind},
     )
 
@@ -263,7 +264,7 @@ def shipment_void(*, shipment: Shipment, user=None, actor: str = "") -> Shipment
     shipment.voided_at = now
     shipment.updated_at = now
     shipment.save(update_fields=["state", "voided_at", "updated_at"])
-    for message in OutboxMessage.objects.filter(shipment=shipment, state=OutboxState.PENDING):
+    for message in OutboxMessage.objects.filter(ref=shipment_ref(shipment.pk), state=OutboxState.PENDING):
         outbox_cancel(message=message, reason="shipment voided")
     told = shipment.store_update_state == OutboxState.SENT
     order_event_add(order=order, actor=actor, **event("shipment_voided", shipment_id=shipment.pk, store_told=told),
@@ -308,14 +309,13 @@ def shipment_mark_delivered(*, shipment: Shipment, delivered_at: dt.datetime | N
 
 
 def _webhook(shipment: Shipment, event: str) -> None:
-    """Tell the tenant's webhook subscribers, in the caller's transaction (api owns the delivery)."""
-    from api.services import webhook_emit_shipment
-
-    webhook_emit_shipment(shipment=shipment, event=event)
+    """Tell the tenant's webhook subscribers, in the caller's transaction (the webhooks app delivers; the
+    payload is the shipment as the API shows it)."""
+    webhook_emit_object(obj=shipment, tenant=shipment.tenant_id, event=event)
 
 
 def store_update_message(shipment: Shipment) -> OutboxMessage | None:
-    return OutboxMessage.objects.filter(shipment=shipment, kind=OutboxKind.STORE_UPDATE).first()
+    return OutboxMessage.objects.filter(ref=shipment_ref(shipment.pk), kind=OutboxKind.STORE_UPDATE).first()
 
 
 def store_update_retry(*, shipment: Shipment) -> OutboxMessage:
@@ -366,12 +366,13 @@ def operator_alert(subject: str, message: str) -> None:
     mail_admins(subject, message, fail_silently=True)
 
 
-def _store_update_state(message: OutboxMessage) -> None:
+def store_update_state_changed(message: OutboxMessage) -> None:
     """Mirror the row on its shipment and write the outcome into the order's history."""
-    if not message.shipment_id:
+    shipment_id = (message.payload or {}).get("shipment_id")
+    if not shipment_id:
         return
-    Shipment.objects.filter(pk=message.shipment_id).update(store_update_state=message.state)
-    shipment = Shipment.objects.select_related("order").get(pk=message.shipment_id)
+    Shipment.objects.filter(pk=shipment_id).update(store_update_state=message.state)
+    shipment = Shipment.objects.select_related("order").get(pk=shipment_id)
     if message.state == OutboxState.SENT:
         order_event_add(order=shipment.order, actor="outbox", **event(
                             "store_notified", shipment_id=shipment.pk, response_status=message.response_status),
@@ -383,7 +384,6 @@ def _store_update_state(message: OutboxMessage) -> None:
         _webhook(shipment, "store_update.failed")
 
 
-@register_handler(OutboxKind.STORE_UPDATE, on_state=_store_update_state)
 def store_update_send(message: OutboxMessage) -> tuple[int, str]:
     from stores.connector import client_for_store
     from stores.connector.errors import StoreError

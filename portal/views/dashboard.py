@@ -48,7 +48,7 @@ def dashboard(request):
         "attention_stores": attention_stores,
         "attention_orders": attention_orders,
         "failed_updates": list(failed_store_updates(tenant=tenant).order_by("-created_at")[:10]),
-        "retrying_updates": list(retrying_store_updates(tenant=tenant)[:10]),
+        "retrying_updates": retrying_store_updates(tenant=tenant, limit=10),
         "unmapped": list(unmapped_status_list(tenant=tenant)[:10]),
         "nav": "dashboard",
     })

@@ -6,12 +6,13 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from api.models import DeliveryState, WebhookDelivery, WebhookSubscription
 from orders.models import ImportRun, ImportState
-from shipments.models import OutboxMessage, OutboxState
+from outbox.models import OutboxMessage, OutboxState
+from shipments.models import Shipment, shipment_ref
 from shipments.services import shipment_create
 from stores.models import Store
 from tests.portal.conftest import make_order
+from webhooks.models import DeliveryState, WebhookDelivery, WebhookSubscription
 
 pytestmark = pytest.mark.django_db
 
@@ -30,25 +31,25 @@ def test_unmapped_statuses_are_spelled_in_the_plural(admin_client):
 
 
 @pytest.mark.parametrize("url", ["/admin/orders/order/add/", "/admin/orders/importrun/add/",
-                                 "/admin/orders/product/add/", "/admin/api/webhookdelivery/add/"])
+                                 "/admin/orders/product/add/", "/admin/webhooks/webhookdelivery/add/"])
 def test_imported_and_logged_rows_cannot_be_added_by_hand(admin_client, url):
     assert admin_client.get(url).status_code == 403
 
 
 def test_outbox_messages_cannot_be_deleted(admin_client, store_a):
     shipment = shipment_create(order=make_order(store_a), carrier="UPS", tracking_number="1ZDEL")
-    message = OutboxMessage.objects.filter(shipment=shipment).first()
-    assert admin_client.get(f"/admin/shipments/outboxmessage/{message.pk}/delete/").status_code == 403
-    changelist = admin_client.get("/admin/shipments/outboxmessage/").content.decode()
+    message = OutboxMessage.objects.filter(ref=shipment_ref(shipment.pk)).first()
+    assert admin_client.get(f"/admin/outbox/outboxmessage/{message.pk}/delete/").status_code == 403
+    changelist = admin_client.get("/admin/outbox/outboxmessage/").content.decode()
     assert "delete_selected" not in changelist
 
 
 def test_long_errors_are_cut_in_lists_and_whole_on_the_detail_page(admin_client, store_a):
     run = ImportRun.objects.create(store=store_a, state=ImportState.FAILED, error=LONG_ERROR)
     shipment = shipment_create(order=make_order(store_a), carrier="UPS", tracking_number="1ZERR")
-    OutboxMessage.objects.filter(shipment=shipment).update(state=OutboxState.FAILED, last_error=LONG_ERROR)
+    OutboxMessage.objects.filter(ref=shipment_ref(shipment.pk)).update(state=OutboxState.FAILED, last_error=LONG_ERROR)
     for changelist, detail in [("/admin/orders/importrun/", f"/admin/orders/importrun/{run.pk}/change/"),
-                               ("/admin/shipments/outboxmessage/", None)]:
+                               ("/admin/outbox/outboxmessage/", None)]:
         html = admin_client.get(changelist).content.decode()
         assert LONG_ERROR.strip() not in html.replace(f'title="{LONG_ERROR}"', "")  # only in the tooltip
         assert "enormous page…" in html or "…</span>" in html
@@ -58,11 +59,12 @@ def test_long_errors_are_cut_in_lists_and_whole_on_the_detail_page(admin_client,
 def test_outbox_can_be_filtered_by_tenant_and_store(admin_client, store_a, store_b):
     shipment_create(order=make_order(store_a), carrier="UPS", tracking_number="1ZA")
     shipment_create(order=make_order(store_b), carrier="UPS", tracking_number="1ZB")
-    html = admin_client.get("/admin/shipments/outboxmessage/").content.decode()
-    assert "shipment__order__store__id__exact" in html and "tenant__id__exact" in html
-    filtered = admin_client.get("/admin/shipments/outboxmessage/",
-                                {"shipment__order__store__id__exact": store_a.pk}).context["cl"].result_list
-    assert {m.shipment.order.store_id for m in filtered} == {store_a.pk}
+    html = admin_client.get("/admin/outbox/outboxmessage/").content.decode()
+    assert "shipment_store=" in html and "tenant__id__exact" in html
+    filtered = admin_client.get("/admin/outbox/outboxmessage/",
+                                {"shipment_store": store_a.pk}).context["cl"].result_list
+    shipments = Shipment.objects.filter(order__store=store_a)
+    assert filtered and {m.ref for m in filtered} == {shipment_ref(s.pk) for s in shipments}
 
 
 def test_the_admin_index_is_an_operator_overview(admin_client, store_a, store_b, tenant_a,
@@ -71,7 +73,7 @@ def test_the_admin_index_is_an_operator_overview(admin_client, store_a, store_b,
                                                last_import_message="Connection refused")
     Store.objects.filter(pk=store_b.pk).update(import_watermark=timezone.now() - dt.timedelta(minutes=2))
     shipment = shipment_create(order=make_order(store_a), carrier="UPS", tracking_number="1ZOV")
-    OutboxMessage.objects.filter(shipment=shipment, kind="store_update").update(
+    OutboxMessage.objects.filter(ref=shipment_ref(shipment.pk), kind="store_update").update(
         state=OutboxState.FAILED, last_error="The store refused the update (HTTP 400)")
     hook = WebhookSubscription.objects.create(tenant=tenant_a, url="https://hooks.example.com/in")
     WebhookDelivery.objects.create(subscription=hook, event="shipment.created", state=DeliveryState.FAILED,

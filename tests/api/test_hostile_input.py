@@ -12,7 +12,7 @@ from api.serializers import MAX_SHIPMENT_LINES
 
 @pytest.fixture(autouse=True)
 def _no_store_calls(monkeypatch):
-    monkeypatch.setattr("shipments.outbox._schedule", lambda message_id: None)
+    monkeypatch.setattr("outbox.services._schedule", lambda message_id: None)
 
 
 def error_code(response) -> str:
@@ -88,7 +88,7 @@ def test_the_admin_never_shows_a_webhook_secret(admin_client_for, api_a, receive
     secret = first.json()["secret"]
     record = IdempotencyRecord.objects.get(key="hook-2")
     for url in (f"/admin/api/idempotencyrecord/{record.pk}/change/", "/admin/api/idempotencyrecord/",
-                f"/admin/api/webhooksubscription/{first.json()['id']}/change/"):
+                f"/admin/webhooks/webhooksubscription/{first.json()['id']}/change/"):
         page = admin_client_for.get(url)
         assert page.status_code == 200 and secret not in page.content.decode()
 

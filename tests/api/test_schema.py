@@ -62,14 +62,14 @@ def wsgi_app():
 def offline(monkeypatch):
     monkeypatch.setattr("stores.connector.client_for_store", lambda store, **kw: FakeClient())
     monkeypatch.setattr("orders.tasks.enqueue_import", lambda run_id: None)
-    monkeypatch.setattr("shipments.outbox._schedule", lambda message_id: None)
+    monkeypatch.setattr("outbox.services._schedule", lambda message_id: None)
 
 
 def real_ids(tenant, store, order, product):
     """An id that exists for each resource, so half the cases reach real objects, not only 404s."""
-    from api.services import webhook_emit, webhook_subscription_create
     from orders.models import ImportRun
     from shipments.services import shipment_create
+    from webhooks.services import webhook_emit, webhook_subscription_create
 
     subscription, _ = webhook_subscription_create(tenant=tenant, url="https://hooks.example.com/x",
                                                   events=["order.updated"])

@@ -13,7 +13,7 @@ UPS = {"carrier": "UPS", "tracking_number": "1Z999"}
 @pytest.fixture(autouse=True)
 def _no_store_calls(monkeypatch):
     # The store update leaves through the outbox on commit; these tests are about the API.
-    monkeypatch.setattr("shipments.outbox._schedule", lambda message_id: None)
+    monkeypatch.setattr("outbox.services._schedule", lambda message_id: None)
 
 
 def ship(api, order, **extra):

@@ -8,9 +8,9 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
 
-from api.models import WebhookDelivery, WebhookSubscription
-from api.services import webhook_emit, webhook_subscription_create
-from shipments.models import OutboxMessage
+from outbox.models import OutboxMessage
+from webhooks.models import WebhookDelivery, WebhookSubscription
+from webhooks.services import webhook_emit, webhook_subscription_create
 
 
 class Receiver:

@@ -8,16 +8,16 @@ import json
 import pytest
 from django.utils import timezone
 
-from api.models import WebhookDelivery
-from api.services import webhook_emit_orders, webhook_subscription_create
 from orders.models import Order
-from shipments import outbox
-from shipments.models import OutboxMessage, OutboxState
-from shipments.outbox import outbox_deliver_batch, outbox_enqueue_many, outbox_relay_due
+from outbox import services as outbox
+from outbox.models import OutboxMessage, OutboxState
+from outbox.services import outbox_deliver_batch, outbox_enqueue_many, outbox_relay_due
 from shipments.services import shipment_create
 from tests.api.conftest import make_order
 from tests.api.test_webhooks import Receiver, verify
 from tests.orders.conftest import page_queries, page_to_import
+from webhooks.models import WebhookDelivery
+from webhooks.services import webhook_emit_orders, webhook_subscription_create
 
 pytestmark = pytest.mark.django_db
 
@@ -96,7 +96,7 @@ def test_deliveries_are_relayed_one_task_per_batch(store_a, tasks, django_captur
     with django_capture_on_commit_callbacks(execute=True):
         sent = webhook_emit_orders(tenant_id=store_a.tenant_id, created=[o.pk for o in orders], updated=[])
     assert sent == 120 == OutboxMessage.objects.filter(kind="webhook", state=OutboxState.PENDING).count()
-    assert [func for func, _ in tasks] == ["shipments.tasks.outbox_deliver_batch"] * 2
+    assert [func for func, _ in tasks] == ["outbox.tasks.outbox_deliver_batch"] * 2
     batches = [args[0] for _, args in tasks]
     assert [len(b) for b in batches] == [outbox.BATCH_SIZE, 120 - outbox.BATCH_SIZE]
     delivery_ids = sorted(m.payload["delivery_id"] for m in OutboxMessage.objects.filter(pk__in=sum(batches, [])))
@@ -161,6 +161,6 @@ def test_enqueue_many_keeps_the_dedupe_rule(tenant_a, tasks, django_capture_on_c
     assert messages[0].pk == first.pk and messages[1].pk == messages[3].pk and len({m.pk for m in messages}) == 3
     assert [m.payload for m in messages] == [{"n": 1}, {"n": 2}, {"n": 3}, {"n": 2}]
     assert [m.payload for m in OutboxMessage.objects.order_by("pk")] == [{"n": 1}, {"n": 2}, {"n": 3}]
-    assert tasks[-1] == ("shipments.tasks.outbox_deliver_batch", ([messages[1].pk, messages[2].pk],))
+    assert tasks[-1] == ("outbox.tasks.outbox_deliver_batch", ([messages[1].pk, messages[2].pk],))
     with pytest.raises(ValueError):
         outbox_enqueue_many(tenant=tenant_a, kind="webhook", payloads=[{}], dedupe_keys=[None])

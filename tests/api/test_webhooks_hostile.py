@@ -5,10 +5,10 @@ import threading
 
 import pytest
 
-from api import services
-from api.models import WebhookDelivery
-from api.services import webhook_emit, webhook_subscription_create
-from shipments.outbox import outbox_relay
+from outbox.services import outbox_relay
+from webhooks import services
+from webhooks.models import WebhookDelivery
+from webhooks.services import webhook_emit, webhook_subscription_create
 
 
 class FloodingReceiver:

@@ -16,8 +16,8 @@ from django.utils import timezone
 from api.services import api_key_create
 from orders.importer import import_store_now
 from orders.models import ImportState, Order
-from shipments.models import OutboxMessage
-from shipments.outbox import outbox_relay
+from outbox.models import OutboxMessage
+from outbox.services import outbox_relay
 from shipments.services import shipment_create
 from stores.connector.client import client_for_store
 from stores.models import Role

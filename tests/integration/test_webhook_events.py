@@ -5,12 +5,12 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from api.models import WebhookDelivery
-from api.services import webhook_subscription_create
 from orders.importer import import_store_now
 from orders.models import Order
 from shipments.services import shipment_create, shipment_mark_delivered
 from tests.orders.conftest import connect
+from webhooks.models import WebhookDelivery
+from webhooks.services import webhook_subscription_create
 
 pytestmark = pytest.mark.django_db
 
@@ -37,7 +37,7 @@ def test_imports_and_shipments_emit_the_subscribed_events(sandbox_factory, tenan
 
 
 def test_no_subscription_costs_one_query_per_page(sandbox_factory, tenant_a, django_assert_max_num_queries):
-    from api.services import webhook_emit_orders
+    from webhooks.services import webhook_emit_orders
 
     with django_assert_max_num_queries(1):
         assert webhook_emit_orders(tenant_id=tenant_a.pk, created=[1, 2, 3], updated=[4]) == 0

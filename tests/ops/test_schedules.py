@@ -7,7 +7,7 @@ from django_q.models import Schedule
 from api.schedules import SCHEDULES as API
 from ops.schedules import declared_schedules
 from orders.schedules import SCHEDULES as ORDERS
-from shipments.schedules import SCHEDULES as SHIPMENTS
+from outbox.schedules import SCHEDULES as OUTBOX
 
 pytestmark = pytest.mark.django_db
 
@@ -19,7 +19,7 @@ def rows():
 
 def test_setup_schedules_installs_the_union_of_every_apps_schedules_and_a_second_run_changes_nothing():
     call_command("setup_schedules", verbosity=0)
-    wanted = {(name, func, Schedule.MINUTES, minutes, -1) for name, func, minutes in [*ORDERS, *SHIPMENTS, *API]}
+    wanted = {(name, func, Schedule.MINUTES, minutes, -1) for name, func, minutes in [*ORDERS, *OUTBOX, *API]}
     assert len(wanted) == 4 and rows() == wanted
     ids = set(Schedule.objects.values_list("pk", flat=True))
     call_command("setup_schedules", verbosity=0)
@@ -43,7 +43,7 @@ def test_every_declared_function_is_a_task_that_exists():
 
 
 def test_a_name_declared_twice_is_an_error(monkeypatch):
-    twice = [("outbound-import-tick", "shipments.tasks.outbox_relay_due", 1)]
-    monkeypatch.setattr("shipments.schedules.SCHEDULES", twice)
+    twice = [("outbound-import-tick", "outbox.tasks.outbox_relay_due", 1)]
+    monkeypatch.setattr("outbox.schedules.SCHEDULES", twice)
     with pytest.raises(ValueError, match="outbound-import-tick"):
         declared_schedules()

@@ -10,13 +10,14 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from api.models import WebhookDelivery
-from api.services import api_key_create, webhook_subscription_create
+from api.services import api_key_create
 from orders.importer import ImportContext, import_page, import_store_now
 from orders.models import Order, OrderStatus, Shipping
 from shipments.services import shipment_create
 from stores.connector.client import client_for_store
 from tests.api.conftest import bearer
+from webhooks.models import WebhookDelivery
+from webhooks.services import webhook_subscription_create
 
 pytestmark = pytest.mark.django_db
 

@@ -1,4 +1,4 @@
-"""orders.bulk: the import's one-statement writes, on whichever database the suite runs."""
+"""core.bulk: the import's one-statement writes, on whichever database the suite runs."""
 
 import datetime as dt
 from decimal import Decimal
@@ -7,7 +7,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from orders import bulk
+from core import bulk
 from orders.models import Order, Product, SkippedOrder
 
 NOW = dt.datetime(2026, 11, 1, 12, 0, tzinfo=dt.UTC)

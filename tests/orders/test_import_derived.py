@@ -12,8 +12,6 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from api.models import WebhookDelivery
-from api.services import webhook_subscription_create
 from orders.importer import ImportContext, import_page, import_store_now
 from orders.models import Order, OrderEvent, OrderLine, Product, SkippedOrder, UnmappedStatus
 from stores import statuses
@@ -21,6 +19,8 @@ from stores.connector.client import client_for_store
 from stores.models import StatusMapping, StoreSettings
 from tests.orders.conftest import EXTRA_AWAITING, EXTRA_SHIPPED, connect
 from tests.orders.truth import expected_orders, mismatches
+from webhooks.models import WebhookDelivery
+from webhooks.services import webhook_subscription_create
 
 pytestmark = pytest.mark.django_db
 

@@ -9,12 +9,12 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from api.models import WebhookDelivery
-from api.services import webhook_subscription_create
 from orders.importer import import_store_now, reconcile_tick
 from orders.models import ImportRun, ImportTrigger, Order, OrderEvent
 from stores.models import Store
 from tests.orders.truth import expected_orders, mismatches
+from webhooks.models import WebhookDelivery
+from webhooks.services import webhook_subscription_create
 
 pytestmark = pytest.mark.django_db
 

@@ -6,7 +6,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from orders.models import Order, OrderStatus
-from shipments.models import OutboxState, ShipmentState
+from outbox.models import OutboxMessage, OutboxState
+from shipments.models import ShipmentState, shipment_ref
 
 from .conftest import make_order
 
@@ -141,7 +142,7 @@ def test_shipment_void_and_deliver(alice_client, shipment_a):
 
 
 def test_failed_store_update_can_be_retried(alice_client, shipment_a):
-    shipment_a.outbox_messages.update(state=OutboxState.FAILED)
+    OutboxMessage.objects.filter(ref=shipment_ref(shipment_a.pk)).update(state=OutboxState.FAILED)
     shipment_a.__class__.objects.filter(pk=shipment_a.pk).update(store_update_state=OutboxState.FAILED)
     page = alice_client.get(reverse("portal:order_detail", args=[shipment_a.order_id])).content.decode()
     assert reverse("portal:shipment_retry", args=[shipment_a.pk]) in page

@@ -88,6 +88,13 @@ def test_ship_form_email_box_follows_the_store_setting(alice_client, order_a):
     assert "switched off for this store" in html
 
 
+def _outbox(shipment):
+    from outbox.models import OutboxMessage
+    from shipments.models import shipment_ref
+
+    return OutboxMessage.objects.filter(ref=shipment_ref(shipment.pk))
+
+
 def test_history_says_why_no_email_went_out(alice_client, order_a):
     from stores.models import StoreSettings
 
@@ -95,7 +102,7 @@ def test_history_says_why_no_email_went_out(alice_client, order_a):
     assert _ship(alice_client, order_a).status_code == 302
     event = order_a.events.get(kind="email_not_sent")
     assert event.data["reason"] == "switched_off" and "switched off in the store settings" in event.message
-    assert not order_a.shipments.get().outbox_messages.filter(kind="email").exists()
+    assert not _outbox(order_a.shipments.get()).filter(kind="email").exists()
 
 
 def test_history_says_the_clerk_chose_no_email(alice_client, order_a):
@@ -106,16 +113,17 @@ def test_history_says_the_clerk_chose_no_email(alice_client, order_a):
 def test_no_history_line_when_the_email_goes_out(alice_client, order_a):
     _ship(alice_client, order_a, notify_buyer="on")
     assert not order_a.events.filter(kind="email_not_sent").exists()
-    assert order_a.shipments.get().outbox_messages.filter(kind="email").exists()
+    assert _outbox(order_a.shipments.get()).filter(kind="email").exists()
 
 
 # --- 4: a store update being retried shows its last answer, attempts and next try ---------------------------
 
 def test_retried_store_update_shows_answer_attempts_and_next_try(alice_client, shipment_a):
-    from shipments.models import OutboxMessage
+    from outbox.models import OutboxMessage
+    from shipments.models import shipment_ref
 
     next_try = timezone.now() + dt.timedelta(minutes=7)
-    OutboxMessage.objects.filter(shipment=shipment_a, kind="store_update").update(
+    OutboxMessage.objects.filter(ref=shipment_ref(shipment_a.pk), kind="store_update").update(
         attempts=3, next_attempt_at=next_try, last_error="The store answered 503 Service Unavailable.")
     page = alice_client.get(reverse("portal:order_detail", args=[shipment_a.order_id])).content.decode()
     assert "3 attempts" in page and "503 Service Unavailable" in page and "next try" in page

@@ -6,9 +6,9 @@ from django.contrib import admin
 from django.test import RequestFactory
 from django.urls import reverse
 
-from api.models import WebhookSubscription
 from stores.models import Store
 from tests.api.conftest import bearer
+from webhooks.models import WebhookSubscription
 
 REFUSED = {
     "https://169.254.169.254/latest/meta-data": "link-local",

@@ -8,9 +8,9 @@ from decimal import Decimal
 import pytest
 
 from orders.models import Order, OrderLine, OrderStatus, ProductKind
+from outbox.models import OutboxMessage, OutboxState
+from outbox.services import outbox_relay
 from sandbox.server import ENDPOINT_PATH
-from shipments.models import OutboxMessage, OutboxState
-from shipments.outbox import outbox_relay
 from stores.models import Storefront, StoreSettings
 from stores.services import store_create
 

@@ -4,7 +4,8 @@ import pytest
 from django.core.management import call_command
 from django.http import Http404
 
-from shipments.models import OutboxMessage, OutboxState, Shipment, ShipmentState
+from outbox.models import OutboxMessage, OutboxState
+from shipments.models import Shipment, ShipmentState
 from shipments.selectors import failed_store_updates, shipment_get
 from shipments.services import shipment_create
 
@@ -25,12 +26,24 @@ def failed(store, shop):
 
 def test_failed_updates_are_listed_and_retry_now_delivers(client, operator, failed, shop):
     client.force_login(operator)
-    page = client.get("/admin/shipments/outboxmessage/", {"state__exact": "failed"})
+    page = client.get("/admin/outbox/outboxmessage/", {"state__exact": "failed"})
     assert page.status_code == 200 and b"Store update" in page.content and b"Failed" in page.content
     message = OutboxMessage.objects.get(state=OutboxState.FAILED)
-    client.post("/admin/shipments/outboxmessage/", {"action": "retry_now", "_selected_action": [message.pk]})
+    client.post("/admin/outbox/outboxmessage/", {"action": "retry_now", "_selected_action": [message.pk]})
     assert OutboxMessage.objects.get(pk=message.pk).state == OutboxState.SENT
     assert [s["TrackingNumber"] for s in store_truth(shop, failed.order.number)["Shipments"]] == ["1ZADMIN"]
+
+
+def test_the_shipment_page_links_its_outbox_messages(client, operator, failed, store, shop):
+    """The outbox has no foreign key to shipments: the page finds the shipment's rows by their ref."""
+    client.force_login(operator)
+    other = shipment_create(order=order_from_truth(store, pick_orders(shop, count=2)[1]), carrier="UPS",
+                            tracking_number="1ZOTHER")
+    page = client.get(f"/admin/shipments/shipment/{failed.pk}/change/").content.decode()
+    mine = OutboxMessage.objects.get(ref=f"shipment:{failed.pk}")
+    theirs = OutboxMessage.objects.get(ref=f"shipment:{other.pk}")
+    assert f"/admin/outbox/outboxmessage/{mine.pk}/change/" in page and "failed, 1 attempt(s)" in page
+    assert f"/admin/outbox/outboxmessage/{theirs.pk}/change/" not in page
 
 
 def test_shipment_actions_mark_delivered_void_and_retry(client, operator, failed):

@@ -4,7 +4,7 @@ as given, and the buyer's e-mails never name AmeriCommerce."""
 import pytest
 from django.core import mail
 
-from shipments.models import OutboxState
+from outbox.models import OutboxState
 from shipments.services import shipment_create, shipment_mark_delivered
 from stores.services import store_create
 

@@ -3,9 +3,10 @@
 import pytest
 from django.core import mail
 
+from outbox.models import OutboxMessage, OutboxState
+from outbox.services import outbox_deliver_one
 from shipments.emails import render_shipment_email
-from shipments.models import EmailSend, EmailSendState, OutboxMessage, OutboxState
-from shipments.outbox import outbox_deliver_one
+from shipments.models import EmailSend, EmailSendState
 from shipments.services import shipment_create, shipment_mark_delivered
 
 from .conftest import order_from_truth, pick_orders, relay_all, set_emails

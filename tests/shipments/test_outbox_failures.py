@@ -4,8 +4,9 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from shipments.models import OutboxMessage, OutboxState, Shipment
-from shipments.outbox import outbox_relay, retry_delay
+from outbox.models import OutboxMessage, OutboxState
+from outbox.services import outbox_relay, retry_delay
+from shipments.models import Shipment
 from shipments.services import shipment_create, store_update_retry
 from stores.services import store_set_password
 

@@ -7,9 +7,9 @@ import pytest
 from django.db import connection, connections
 from django.utils import timezone
 
-from shipments import outbox
-from shipments.models import OutboxMessage, OutboxState
-from shipments.outbox import outbox_relay
+from outbox import services as outbox
+from outbox.models import OutboxMessage, OutboxState
+from outbox.services import outbox_relay
 from shipments.services import shipment_create
 
 from .conftest import connect_store, order_from_truth, pick_orders, relay_all, set_emails, store_truth

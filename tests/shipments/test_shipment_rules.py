@@ -4,7 +4,8 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from orders.models import OrderLine, OrderStatus, ProductKind
-from shipments.models import OutboxMessage, OutboxState, ShipmentState
+from outbox.models import OutboxMessage, OutboxState
+from shipments.models import ShipmentState
 from shipments.selectors import remaining_quantities
 from shipments.services import shipment_create, shipment_void
 

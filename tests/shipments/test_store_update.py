@@ -2,7 +2,7 @@
 
 from decimal import Decimal
 
-from shipments.models import OutboxMessage, OutboxState
+from outbox.models import OutboxMessage, OutboxState
 from shipments.services import shipment_create
 
 from .conftest import order_from_truth, physical_items, pick_orders, relay_all, set_emails, store_truth

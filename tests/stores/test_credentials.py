@@ -98,7 +98,7 @@ def test_missing_key_is_an_error(settings):
 def test_rotate_store_credentials_reencrypts_every_secret_once(settings, store_a, store_b, tenant_a, capsys):
     from django.core.management import call_command
 
-    from api.models import WebhookSubscription
+    from webhooks.models import WebhookSubscription
 
     old_key = settings.CREDENTIAL_KEYS[0]
     hook = WebhookSubscription.objects.create(tenant=tenant_a, url="https://hooks.example.com/x",

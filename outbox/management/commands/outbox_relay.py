@@ -6,7 +6,7 @@ import time
 
 from django.core.management.base import BaseCommand
 
-from shipments.outbox import default_worker, outbox_relay
+from outbox.services import default_worker, outbox_relay
 
 
 class Command(BaseCommand):

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from .outbox import outbox_deliver_batch as _deliver_batch
-from .outbox import outbox_deliver_one as _deliver_one
-from .outbox import outbox_relay_due as _relay_due
+from .services import outbox_deliver_batch as _deliver_batch
+from .services import outbox_deliver_one as _deliver_one
+from .services import outbox_relay_due as _relay_due
 
 
 def outbox_deliver_one(message_id: int) -> str:

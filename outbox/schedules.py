@@ -3,5 +3,5 @@
 Each entry: (schedule name, dotted task function, every so many minutes)."""
 
 SCHEDULES = [
-    ("outbound-outbox-relay", "shipments.tasks.outbox_relay_due", 1),
+    ("outbound-outbox-relay", "outbox.tasks.outbox_relay_due", 1),
 ]

@@ -30,7 +30,8 @@ ignores an exact repeat of (order, tracking number, carrier) (reference §3.4, "
 idempotency"), and buyer e-mails carry their own send record (shipments.emails) so a repeated row
 finds the e-mail already sent. The lease (OUTBOX_LEASE_SECONDS) must outlast a handler's own timeout.
 
-Handlers are registered per kind with `register_handler(kind)`; a handler takes the message and
+Handlers are registered per kind with `register_handler(kind)`, by the app that owns the kind, from its
+AppConfig.ready (shipments: store updates and e-mails; webhooks: webhooks); a handler takes the message and
 returns `(status_code, body)` or raises PermanentDeliveryError / TransientDeliveryError. The optional
 `on_state` hook runs inside the transaction that records each state change (pending on enqueue and
 retry, sent, failed, cancelled), so history and mirrors never disagree with the row. The optional
@@ -63,6 +64,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
+from core import bulk
 from stores.models import Tenant
 
 from .models import OutboxMessage, OutboxState
@@ -119,14 +121,7 @@ def register_handler(kind: str, *, on_state: StateHook | None = None, on_state_m
     return decorator
 
 
-def _load_handlers() -> None:
-    # Handlers live beside their domain; importing the modules registers them.
-    from . import emails, services  # noqa: F401
-
-
 def _handler(kind: str) -> _Registered | None:
-    if kind not in _HANDLERS:
-        _load_handlers()
     return _HANDLERS.get(kind)
 
 
@@ -161,11 +156,12 @@ def default_worker() -> str:
 
 # --- enqueue ------------------------------------------------------------------------------------
 
-def outbox_enqueue(*, tenant: Tenant, kind: str, payload: dict, shipment=None, dedupe_key: str | None = None,
+def outbox_enqueue(*, tenant: Tenant, kind: str, payload: dict, ref: str = "", dedupe_key: str | None = None,
                    max_attempts: int | None = None) -> OutboxMessage:
     """Write a message in the caller's transaction; it is handed to a worker once that commits.
 
-    A message with the same `dedupe_key` is returned instead of a second one.
+    `ref` names what the message is about ("shipment:123"), for the queries that look for it. A message
+    with the same `dedupe_key` is returned instead of a second one.
     """
     if dedupe_key:
         existing = OutboxMessage.objects.filter(dedupe_key=dedupe_key).first()
@@ -174,7 +170,7 @@ def outbox_enqueue(*, tenant: Tenant, kind: str, payload: dict, shipment=None, d
     try:
         with transaction.atomic():
             message = OutboxMessage.objects.create(
-                tenant=tenant, kind=kind, payload=payload, shipment=shipment, dedupe_key=dedupe_key,
+                tenant=tenant, kind=kind, payload=payload, ref=ref, dedupe_key=dedupe_key,
                 max_attempts=max_attempts or _max_attempts(),
             )
     except IntegrityError:
@@ -187,7 +183,7 @@ def outbox_enqueue(*, tenant: Tenant, kind: str, payload: dict, shipment=None, d
 
 
 def _schedule(message_id: int) -> None:
-    if not _queue_task("shipments.tasks.outbox_deliver_one", message_id):
+    if not _queue_task("outbox.tasks.outbox_deliver_one", message_id):
         logger.error("Could not queue outbox message %s; the relay sweep will send it", message_id)
 
 
@@ -210,15 +206,13 @@ def _queue_task(func: str, argument) -> bool:
 def outbox_enqueue_many(*, tenant: Tenant | int, kind: str, payloads: list[dict], dedupe_keys: list[str],
                         max_attempts: int | None = None) -> list[OutboxMessage]:
     """outbox_enqueue for many messages of one kind: one INSERT, whatever their number (on PostgreSQL
-    the rows travel as one JSON parameter, see orders.bulk).
+    the rows travel as one JSON parameter, see core.bulk).
 
     Same rules as outbox_enqueue: written in the caller's transaction, handed to workers once it commits
     (one task per BATCH_SIZE rows), and a message whose `dedupe_key` exists already is returned instead
     of a second one. Every message needs its key here (it is how the INSERT's ids come back). Returns
     the messages in the order of `payloads`.
     """
-    from orders import bulk
-
     if len(dedupe_keys) != len(payloads) or not all(dedupe_keys):
         raise ValueError("Give each payload its dedupe key.")
     tenant_id = tenant if isinstance(tenant, int) else tenant.pk
@@ -228,7 +222,7 @@ def outbox_enqueue_many(*, tenant: Tenant | int, kind: str, payloads: list[dict]
         if key not in new:  # a key given twice: the first payload, as one by one
             new[key] = OutboxMessage(tenant_id=tenant_id, kind=kind, payload=payload, dedupe_key=key, created_at=now,
                                      updated_at=now, next_attempt_at=now, max_attempts=max_attempts or _max_attempts())
-    rows = [{"tenant_id": tenant_id, "kind": kind, "payload": m.payload, "dedupe_key": key,
+    rows = [{"tenant_id": tenant_id, "kind": kind, "ref": "", "payload": m.payload, "dedupe_key": key,
              "max_attempts": m.max_attempts, "created_at": now, "updated_at": now, "next_attempt_at": now}
             for key, m in new.items()]
     # ON CONFLICT DO NOTHING: a key that exists (or that a concurrent transaction is writing: PostgreSQL
@@ -260,7 +254,7 @@ def _fire_many(kind: str, messages: list[OutboxMessage]) -> None:
 
 
 def _schedule_batch(message_ids: list[int]) -> None:
-    if not _queue_task("shipments.tasks.outbox_deliver_batch", message_ids):
+    if not _queue_task("outbox.tasks.outbox_deliver_batch", message_ids):
         logger.error("Could not queue %s outbox messages; the relay sweep will send them", len(message_ids))
 
 
@@ -306,7 +300,7 @@ def _claim(queryset, *, limit: int, worker: str, now: datetime) -> list[int]:
 
 
 def _deliver(message_id: int, *, worker: str) -> str:
-    message = OutboxMessage.objects.select_related("tenant", "shipment").get(pk=message_id)
+    message = OutboxMessage.objects.select_related("tenant").get(pk=message_id)
     registered = _handler(message.kind)
     if registered is None:
         return _record_failure(message, worker=worker, error=f"No handler for outbox kind {message.kind!r}.",

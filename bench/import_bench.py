@@ -114,7 +114,7 @@ def main() -> None:
 
     from orders.importer import import_store_now
     from orders.models import Order, OrderLine
-    from stores.connector.client import client_for_store
+    from stores.connector.registry import client_for_store
     from stores.models import StatusMapping, Tenant
     from stores.services import store_create
 

@@ -7,3 +7,4 @@ class StoresConfig(AppConfig):
 
     def ready(self) -> None:
         from . import checks  # noqa: F401  (registers the system checks)
+        from .connector import builtin  # noqa: F401  (registers the built-in connection types)

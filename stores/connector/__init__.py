@@ -1,9 +1,10 @@
 """AmeriCommerce store connector: ShipStation Custom Store v1 over HTTP.
 
     protocol.py   StoreConnector: the one interface the importer and the store-update handler use
-    registry.py   connection types -> connector factories; connector_for_store(store)
+    registry.py   connection types -> connector factories; connector_for_store(store) (= client_for_store);
+              the built-in types are registered by StoresConfig.ready
     builtin.py    the registered types (AmeriCommerce, Custom Store (any cart)): CustomStoreConnector
-    client.py     StoreClient: export_pages / ship_notify / test_connection, client_for_store(store)
+    client.py     StoreClient: export_pages / ship_notify / test_connection
     transport.py  StoreTransport: HTTP only (timeouts, retries, back-off, size cap, raise_for_response)
     urlguard.py   which store URLs and peer addresses may be fetched at all
     xmlparse.py   pure XML <-> dataclasses (defusedxml, protocol quirks)
@@ -13,13 +14,7 @@
 Nothing here imports Django models; settings are read lazily.
 """
 
-from .client import (
-    ConnectionOutcome,
-    ConnectionResult,
-    ShipNotifyResult,
-    StoreClient,
-    client_for_store,
-)
+from .client import StoreClient
 from .errors import (
     NotAnEndpoint,
     NotAShipStationExport,
@@ -32,9 +27,12 @@ from .errors import (
     StoreUnreachable,
     StoreURLRefused,
 )
+from .registry import client_for_store
 from .transport import StoreTransport
 from .types import (
     Address,
+    ConnectionOutcome,
+    ConnectionResult,
     Customer,
     Dimensions,
     ExportItem,
@@ -43,6 +41,7 @@ from .types import (
     ItemOption,
     ShipNotice,
     ShipNoticeItem,
+    ShipNotifyResult,
 )
 from .urlguard import validate_store_url
 from .xmlparse import build_ship_notice, format_store_datetime, parse_export, parse_store_datetime

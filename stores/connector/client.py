@@ -18,11 +18,9 @@ The client holds no state between calls except its transport (connection pool, r
 from __future__ import annotations
 
 import datetime as dt
-import enum
 import re
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
 from typing import Any, Protocol
 
 from .errors import (
@@ -39,7 +37,7 @@ from .errors import (
     _,
 )
 from .transport import StoreTransport
-from .types import ExportLimits, ExportPage, ShipNotice
+from .types import ConnectionOutcome, ConnectionResult, ExportLimits, ExportPage, ShipNotice, ShipNotifyResult
 from .xmlparse import DEFAULT_MAX_BYTES, build_ship_notice, format_store_datetime, parse_export, parse_xml_fault
 
 TEST_WINDOW = dt.timedelta(minutes=5)
@@ -85,31 +83,6 @@ def window_end_sent(end: dt.datetime) -> dt.datetime:
     """
     floor = end.replace(second=0, microsecond=0)
     return floor if floor == end else floor + dt.timedelta(minutes=1)
-
-
-class ConnectionOutcome(enum.Enum):
-    OK = "ok"
-    UNREACHABLE = "unreachable"
-    NOT_AN_ENDPOINT = "not_an_endpoint"
-    BAD_CREDENTIALS = "bad_credentials"
-    NOT_ADMIN = "not_admin"
-
-
-@dataclass(frozen=True, slots=True)
-class ConnectionResult:
-    outcome: ConnectionOutcome
-    message: str
-    orders_found: int | None = None  # OK only: orders changed in the test window
-
-    @property
-    def ok(self) -> bool:
-        return self.outcome is ConnectionOutcome.OK
-
-
-@dataclass(frozen=True, slots=True)
-class ShipNotifyResult:
-    status_code: int
-    body_excerpt: str
 
 
 class _HasStoreCredentials(Protocol):
@@ -304,11 +277,3 @@ def _classify(exc: StoreError) -> ConnectionResult:
             _("The store's ShipStation export cannot be read: %(detail)s") % {"detail": message},
         )
     return ConnectionResult(ConnectionOutcome.UNREACHABLE, message)
-
-
-def client_for_store(store: _HasStoreCredentials, **options: Any):
-    """The connector for a `stores.models.Store` (anything with endpoint_url, username, get_password()),
-    chosen by its connection type in the registry (`registry.connector_for_store`)."""
-    from .registry import connector_for_store
-
-    return connector_for_store(store, **options)

@@ -30,9 +30,8 @@ import datetime as dt
 from collections.abc import Callable, Iterator
 from typing import Protocol, runtime_checkable
 
-from .client import ConnectionResult, ShipNotifyResult
 from .errors import StoreError
-from .types import ExportOrder, ExportPage, ShipNotice, StoreDescription
+from .types import ConnectionResult, ExportOrder, ExportPage, ShipNotice, ShipNotifyResult, StoreDescription
 
 SkipTest = Callable[[dict[str, str]], "set[str] | list[str]"]
 

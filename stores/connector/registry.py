@@ -63,7 +63,6 @@ class UnknownConnectionType(LookupError):
 
 
 _REGISTRY: dict[str, ConnectionType] = {}
-_builtins_loaded = False
 
 
 def register(key: str, *, label: Any, **conventions: Any) -> Callable[[ConnectorFactory], ConnectorFactory]:
@@ -80,20 +79,11 @@ def unregister(key: str) -> None:
     _REGISTRY.pop(key, None)
 
 
-def _load_builtins() -> None:
-    global _builtins_loaded
-    if not _builtins_loaded:
-        _builtins_loaded = True
-        from . import builtin  # noqa: F401  (registers on import)
-
-
 def connection_types() -> dict[str, ConnectionType]:
-    _load_builtins()
     return dict(_REGISTRY)
 
 
 def connection_type(key: str) -> ConnectionType:
-    _load_builtins()
     try:
         return _REGISTRY[key]
     except KeyError:
@@ -114,3 +104,9 @@ def connection_type_of(store: Any) -> ConnectionType:
 def connector_for_store(store: Any, **options: Any) -> StoreConnector:
     """The connector for a store, built by its connection type's factory (options go to the transport)."""
     return connection_type_of(store).factory(store, **options)
+
+
+def client_for_store(store: Any, **options: Any):
+    """The connector for a `stores.models.Store` (anything with endpoint_url, username, get_password()),
+    chosen by its connection type (`connector_for_store`)."""
+    return connector_for_store(store, **options)

@@ -9,6 +9,7 @@ absent or empty).
 from __future__ import annotations
 
 import datetime as dt
+import enum
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Literal
@@ -212,3 +213,31 @@ class StoreDescription:
     statuses: list[StoreStatus] = field(default_factory=list)
     storefronts: list[StoreStorefront] = field(default_factory=list)
     listed: bool = False
+
+
+# --- what a connection test and a ship notice come back with ------------------------------------------
+
+
+class ConnectionOutcome(enum.Enum):
+    OK = "ok"
+    UNREACHABLE = "unreachable"
+    NOT_AN_ENDPOINT = "not_an_endpoint"
+    BAD_CREDENTIALS = "bad_credentials"
+    NOT_ADMIN = "not_admin"
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectionResult:
+    outcome: ConnectionOutcome
+    message: str
+    orders_found: int | None = None  # OK only: orders changed in the test window
+
+    @property
+    def ok(self) -> bool:
+        return self.outcome is ConnectionOutcome.OK
+
+
+@dataclass(frozen=True, slots=True)
+class ShipNotifyResult:
+    status_code: int
+    body_excerpt: str

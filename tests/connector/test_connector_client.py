@@ -7,8 +7,9 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from stores.connector import client as client_module
-from stores.connector.client import ConnectionOutcome, StoreClient, client_for_store
+from stores.connector.client import ConnectionOutcome, StoreClient
 from stores.connector.errors import StoreAuthError, StoreRejected
+from stores.connector.registry import client_for_store
 from stores.connector.types import Address, ShipNotice, ShipNoticeItem
 from stores.connector.xmlparse import parse_ship_notice
 

@@ -19,7 +19,7 @@ from orders.models import ImportState, Order
 from outbox.models import OutboxMessage
 from outbox.services import outbox_relay
 from shipments.services import shipment_create
-from stores.connector.client import client_for_store
+from stores.connector.registry import client_for_store
 from stores.models import Role
 from tests.api.conftest import bearer, make_order
 from tests.hostile import USERNAME, HostileStore, export_xml, first_import_only, order_xml

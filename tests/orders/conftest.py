@@ -97,7 +97,7 @@ def page_to_import(sandbox_factory, tenant, monkeypatch):
 
     from orders.importer import ImportContext, _storefront_ids
     from stores import statuses
-    from stores.connector.client import client_for_store
+    from stores.connector.registry import client_for_store
 
     server = sandbox_factory(orders=300, seed=3, page_size=300)
     store = connect(tenant, server)

@@ -14,7 +14,7 @@ from api.services import api_key_create
 from orders.importer import ImportContext, import_page, import_store_now
 from orders.models import Order, OrderStatus, Shipping
 from shipments.services import shipment_create
-from stores.connector.client import client_for_store
+from stores.connector.registry import client_for_store
 from tests.api.conftest import bearer
 from webhooks.models import WebhookDelivery
 from webhooks.services import webhook_subscription_create

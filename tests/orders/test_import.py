@@ -172,7 +172,7 @@ def test_skipped_orders_are_listed_recognised_again_and_imported_once_they_can_s
     import dataclasses
 
     from orders.importer import ImportContext, import_page
-    from stores.connector.client import client_for_store
+    from stores.connector.registry import client_for_store
 
     store, _server, _run, truth, _orders = imported
     without = {t["OrderID"] for t in truth["orders"] if t["Customer"]["ShipTo"] is None}
@@ -275,7 +275,7 @@ def test_store_changes_arrive_on_the_next_import(imported):
 
 def test_a_store_cancellation_of_an_unshipped_order_applies(imported):
     from orders.importer import ImportContext, import_page
-    from stores.connector.client import client_for_store
+    from stores.connector.registry import client_for_store
 
     store, server, *_ = imported
     order = Order.objects.filter(store=store, status="awaiting_shipment").first()

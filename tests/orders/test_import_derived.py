@@ -15,7 +15,7 @@ from django.utils import timezone
 from orders.importer import ImportContext, import_page, import_store_now
 from orders.models import Order, OrderEvent, OrderLine, Product, SkippedOrder, UnmappedStatus
 from stores import statuses
-from stores.connector.client import client_for_store
+from stores.connector.registry import client_for_store
 from stores.models import StatusMapping, StoreSettings
 from tests.orders.conftest import EXTRA_AWAITING, EXTRA_SHIPPED, connect
 from tests.orders.truth import expected_orders, mismatches

@@ -112,8 +112,8 @@ def main() -> None:
     from django.db import connection
     from django.utils import timezone
 
-    from orders.importer import import_store_now
     from orders.models import Order, OrderLine
+    from orders.services import import_store_now
     from stores.connector.client import client_for_store
     from stores.models import StatusMapping, Tenant
     from stores.services import store_create
@@ -248,8 +248,8 @@ def webhook_run(args, store, since, count, counter):
 
     from api.models import WebhookDelivery
     from api.services import webhook_subscription_create
-    from orders.importer import import_store_now
     from orders.models import Order, Product, SkippedOrder, UnmappedStatus
+    from orders.services import import_store_now
 
     # No VACUUM ANALYZE after this: statistics taken on the emptied tables would plan the foreign-key
     # checks of every commit as scans of tables that then grow, and the run would slow page by page.

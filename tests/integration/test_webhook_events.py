@@ -7,8 +7,8 @@ from django.utils import timezone
 
 from api.models import WebhookDelivery
 from api.services import webhook_subscription_create
-from orders.importer import import_store_now
 from orders.models import Order
+from orders.services import import_store_now
 from shipments.services import shipment_create, shipment_mark_delivered
 from tests.orders.conftest import connect
 

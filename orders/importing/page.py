@@ -89,6 +89,13 @@ class ToWrite(NamedTuple):
         return self.known.status if self.known is not None else None
 
 
+class Attention(NamedTuple):
+    """An order whose store status Outbound will not apply, and why."""
+
+    order_pk: int
+    reason: str
+
+
 @dataclass
 class PageSort:
     """A page's orders sorted by what becomes of them."""
@@ -107,7 +114,7 @@ class OrderRows:
     lines: dict[str, list[dict]] = field(default_factory=dict)  # {order id: its line rows, without order ids}
     invisible: set[str] = field(default_factory=set)  # re-derived rows a user would see no difference in
     decisions: dict[str, StatusDecision] = field(default_factory=dict)
-    attention: list[tuple[int, str]] = field(default_factory=list)  # (order pk, why) the store's status flags
+    attention: list[Attention] = field(default_factory=list)  # the orders the store's status flags
 
 
 @transaction.atomic(savepoint=False)
@@ -219,7 +226,7 @@ def _order_rows(ctx: ImportContext, to_write: list[ToWrite], locations: dict[str
         decision = _resolve_status(ctx, export, known)
         rows.decisions[export.order_id] = decision
         if decision.attention and known is not None and not known.needs_attention:
-            rows.attention.append((known.pk, decision.attention))
+            rows.attention.append(Attention(known.pk, decision.attention))
         order = {
             "tenant_id": store.tenant_id, "store_id": store.pk, "storefront_id": ctx.storefronts.get(export.source),
             "external_id": export.order_id, "status": decision.status, **order_fields(export, unit),
@@ -253,8 +260,8 @@ def _event_rows(ctx: ImportContext, to_write: list[ToWrite], decisions: dict[str
     """The history rows of the page's written orders (counting them in `result` as created or updated)."""
     events = []
     for w in to_write:
-        export, previous = w.export, w.previous
-        status = decisions[export.order_id].status
+        export, previous, decision = w.export, w.previous, decisions[w.export.order_id]
+        status = decision.status
         order_id = ids[export.order_id]
         if previous is None:
             events.append({"order_id": order_id, "actor": ctx.actor, "created_at": now,
@@ -265,7 +272,6 @@ def _event_rows(ctx: ImportContext, to_write: list[ToWrite], decisions: dict[str
             result.updated += 1
             data = {"store_status": export.order_status}
             params = dict(data)
-            decision = decisions[export.order_id]
             if status_history_line(previous, decision):
                 params.update(status_event_params(previous, decision))
                 data.update(status_event_data(previous, decision))
@@ -344,7 +350,7 @@ def _record_unmapped(ctx: ImportContext, orders: list[ExportOrder]) -> None:
         )
 
 
-def _flag_attention(ctx: ImportContext, flagged: list[tuple[int, str]]) -> None:
+def _flag_attention(ctx: ImportContext, flagged: list[Attention]) -> None:
     """Flag the orders whose store status Outbound will not apply (rare: no query on an ordinary page)."""
     if not flagged:
         return

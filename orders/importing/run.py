@@ -34,6 +34,7 @@ import math
 import os
 import socket
 from contextlib import contextmanager
+from typing import NamedTuple
 
 from django.conf import settings
 from django.db import DatabaseError, connection, transaction
@@ -54,6 +55,13 @@ log = logging.getLogger(__name__)
 ATTENTION_AFTER = 3  # consecutive failures before a store is flagged "needs attention"
 CLAIM_RENEW_EVERY = 10.0  # seconds between claim renewals while pages bring nothing to write
 PROGRESS_EVERY = 0.5  # seconds between saves of a running import's progress (its pages and counts)
+
+
+class Span(NamedTuple):
+    """A part of a run's window, imported (and its watermark saved) as one."""
+
+    start: dt.datetime
+    end: dt.datetime
 
 
 def overlap() -> dt.timedelta:
@@ -188,19 +196,19 @@ def _walk_pages(client, ctx, run, totals, start, end, seen, direction, digests, 
     return direction
 
 
-def plan_spans(client, start: dt.datetime, end: dt.datetime) -> list[tuple[dt.datetime, dt.datetime]]:
+def plan_spans(client, start: dt.datetime, end: dt.datetime) -> list[Span]:
     """Split a long window so that no span holds more than IMPORT_SPAN_MAX_ORDERS orders.
 
     The store says how big the window is (page 1's `pages` × its size); one probe request, made only
     for windows longer than a day (a first import), none for the everyday incremental run.
     """
     if end - start <= dt.timedelta(days=1):
-        return [(start, end)]
+        return [Span(start, end)]
     probe = client.export_page(start, end, 1, skip=lambda digests: set(digests))  # size only: convert nothing
     total = probe.pages * max(probe.size, 1)
     count = max(1, math.ceil(total / settings.IMPORT_SPAN_MAX_ORDERS))
     step = (end - start) / count
-    return [(start + step * i, end if i == count - 1 else start + step * (i + 1)) for i in range(count)]
+    return [Span(start + step * i, end if i == count - 1 else start + step * (i + 1)) for i in range(count)]
 
 
 def _moved(seen: dict[str, dt.datetime], digests: dict[str, str], later: dict[str, dt.datetime],

@@ -267,15 +267,15 @@ def _import_span(client, ctx, run, totals, start, end, *, tail_from: dt.datetime
         if not moved:
             return tail_end if final else end
         if direction == "asc":
-            rewalk = (min(moved), span_end)
+            rewalk = Span(min(moved), span_end)
         elif direction == "desc":
-            rewalk = (span_start, max(moved))
+            rewalk = Span(span_start, max(moved))
         else:
-            rewalk = (span_start, span_end)
-        rewalk_start = rewalk[0].replace(second=0, microsecond=0)
+            rewalk = Span(span_start, span_end)
+        rewalk_start = rewalk.start.replace(second=0, microsecond=0)
         rewalk_seen: dict[str, dt.datetime] = {}
         rewalk_digests: dict[str, str] = {}
-        _walk(client, ctx, run, totals, rewalk_start, rewalk[1], rewalk_seen, rewalk_digests, recent_from)
+        _walk(client, ctx, run, totals, rewalk_start, rewalk.end, rewalk_seen, rewalk_digests, recent_from)
         carried = _moved(seen, digests, rewalk_seen, rewalk_digests)
         seen.update(rewalk_seen)
         digests.update(rewalk_digests)

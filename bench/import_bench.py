@@ -112,8 +112,8 @@ def main() -> None:
     from django.db import connection
     from django.utils import timezone
 
-    from orders.importer import import_store_now
     from orders.models import Order, OrderLine
+    from orders.services import import_store_now
     from stores.connector.registry import client_for_store
     from stores.models import StatusMapping, Tenant
     from stores.services import store_create
@@ -246,8 +246,8 @@ def webhook_run(args, store, since, count, counter):
     from django.db import connection
     from django_q.models import OrmQ
 
-    from orders.importer import import_store_now
     from orders.models import Order, Product, SkippedOrder, UnmappedStatus
+    from orders.services import import_store_now
     from webhooks.models import WebhookDelivery
     from webhooks.services import webhook_subscription_create
 

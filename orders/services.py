@@ -1,6 +1,6 @@
-"""Writes for orders: history events, the status machine, import requests.
+"""Writes for orders: history events, the status machine, import requests and their scheduling.
 
-The import pipeline itself lives in orders.importer.
+The import pipeline itself lives in orders.importing (run.py runs one import, page.py writes one page).
 """
 
 from __future__ import annotations
@@ -18,6 +18,17 @@ from stores.models import StatusMapping, Store
 
 from . import events
 from .events import event
+from .importing.run import (
+    claim_run,
+    claim_store,
+    finish_failed,
+    lease,
+    mapping_lookup,
+    release_store,
+    remember_requested_window,
+    run_import,
+    skip_run,
+)
 from .models import (
     ImportRun,
     ImportState,
@@ -110,6 +121,12 @@ def order_set_notes(*, order: Order, actor: str, notes_to_buyer: str | None = No
     return order
 
 
+def enqueue_import(run_id: int) -> None:
+    from django_q.tasks import async_task
+
+    async_task("orders.tasks.import_run_task", run_id, task_name=f"import-run-{run_id}", group="imports")
+
+
 def import_request(*, store: Store, trigger: str = ImportTrigger.MANUAL, user=None,
                    since: datetime | None = None) -> ImportRun:
     """Queue an import of one store now (portal, API, admin) and return its run.
@@ -117,13 +134,9 @@ def import_request(*, store: Store, trigger: str = ImportTrigger.MANUAL, user=No
     A store with a run already queued or running gets that run back instead of a second one; a `since`
     further back than that run reaches is remembered on the store and covered by the next run.
     """
-    from .tasks import enqueue_import
-
     with transaction.atomic():
         Store.objects.select_for_update().filter(pk=store.pk).first()
         if since is not None:  # kept until a run covers it, whether this request's run or a later one
-            from .importer import remember_requested_window
-
             remember_requested_window(store, since)
         active = ImportRun.objects.filter(store=store, state__in=[ImportState.QUEUED, ImportState.RUNNING]).first()
         if active:
@@ -174,6 +187,85 @@ def skipped_orders_remap(*, store: Store, user=None) -> ImportRun | None:
     if since is None:
         return None
     return import_request(store=store, trigger=ImportTrigger.MANUAL, user=user, since=since)
+
+
+def import_run_execute(*, run_id: int, client=None) -> ImportRun | None:
+    """Run one queued import. Safe to call twice: only the caller that claims the run does the work."""
+    run = claim_run(run_id)
+    if run is None:
+        return None
+    store = run.store
+    if not claim_store(store, run, run.started_at):
+        skip_run(run)
+        return run
+    lookup = mapping_lookup(store)
+    try:
+        run_import(run, store, client)
+    finally:
+        release_store(store, run)
+        _remap_if_mapping_changed(store, lookup)
+    return run
+
+
+def _remap_if_mapping_changed(store: Store, lookup: dict[str, str] | None) -> None:
+    """A mapping edited while this run was going was not applied to the run's pages: the orders it
+    skipped for a status that is mapped now are brought in by a follow-up run."""
+    if lookup is not None and mapping_lookup(store) not in (None, lookup):
+        skipped_orders_remap(store=store)
+
+
+def import_store_now(*, store: Store, since: datetime | None = None, trigger: str = ImportTrigger.MANUAL,
+                     user=None, client=None) -> ImportRun:
+    """Import one store synchronously (management command, tests, benchmarks)."""
+    run = ImportRun.objects.create(store=store, trigger=trigger, since=since, requested_by=user)
+    return import_run_execute(run_id=run.pk, client=client) or run
+
+
+def import_runs_reap(now: datetime | None = None) -> int:
+    """Fail runs whose worker died (no heartbeat within the lease) so the store can be imported again."""
+    now = now or timezone.now()
+    stale = now - lease()
+    dead = ImportRun.objects.filter(state=ImportState.RUNNING, heartbeat_at__lt=stale)
+    count = 0
+    for run in dead.select_related("store"):
+        finish_failed(run, run.store, "The worker stopped during this import (killed or timed out); "
+                                      "the next run covers the same window.", due_again=True)
+        release_store(run.store, run)
+        count += 1
+    # A queued run whose task was lost by the broker is re-enqueued.
+    lost = ImportRun.objects.filter(state=ImportState.QUEUED, queued_at__lt=now - lease())
+    for run_id in lost.values_list("pk", flat=True):
+        enqueue_import(run_id)
+    return count
+
+
+def import_tick(now: datetime | None = None) -> list[int]:
+    """Every minute: queue each active store whose interval is due and which has no active run."""
+    now = now or timezone.now()
+    import_runs_reap(now)
+    queued = []
+    for store in _stores_without_active_run(Store.objects.filter(is_active=True, tenant__is_active=True)):
+        if store.import_due(now):
+            queued.append(import_request(store=store, trigger=ImportTrigger.SCHEDULE).pk)
+    return queued
+
+
+def reconcile_tick(now: datetime | None = None) -> list[int]:
+    """Every hour: queue a reconciliation sweep of each active store whose sweep is due and which has no
+    active run (a store busy importing is swept at a later tick)."""
+    now = now or timezone.now()
+    queued = []
+    stores = Store.objects.filter(is_active=True, tenant__is_active=True, reconcile_every_hours__gt=0,
+                                  import_watermark__isnull=False)
+    for store in _stores_without_active_run(stores):
+        if store.reconcile_due(now):
+            queued.append(import_request(store=store, trigger=ImportTrigger.RECONCILE).pk)
+    return queued
+
+
+def _stores_without_active_run(stores):
+    active_store_ids = ImportRun.objects.filter(state__in=[ImportState.QUEUED, ImportState.RUNNING]).values("store_id")
+    return stores.exclude(pk__in=active_store_ids)
 
 
 def reconcile_request(*, store: Store, user=None) -> ImportRun:

@@ -61,7 +61,7 @@ def wsgi_app():
 @pytest.fixture
 def offline(monkeypatch):
     monkeypatch.setattr("stores.connector.client_for_store", lambda store, **kw: FakeClient())
-    monkeypatch.setattr("orders.tasks.enqueue_import", lambda run_id: None)
+    monkeypatch.setattr("orders.services.enqueue_import", lambda run_id: None)
     monkeypatch.setattr("outbox.services._schedule", lambda message_id: None)
 
 

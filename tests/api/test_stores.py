@@ -37,7 +37,7 @@ def test_deactivate_store(api_a, store_a):
 
 
 def test_refresh_returns_the_import_run(api_a, store_a, monkeypatch):
-    monkeypatch.setattr("orders.tasks.enqueue_import", lambda run_id: None)
+    monkeypatch.setattr("orders.services.enqueue_import", lambda run_id: None)
     response = api_a.post(f"/api/v1/stores/{store_a.pk}/refresh/")
     assert response.status_code == 202
     run = ImportRun.objects.get(pk=response.json()["id"])
@@ -45,7 +45,7 @@ def test_refresh_returns_the_import_run(api_a, store_a, monkeypatch):
 
 
 def test_reconcile_queues_a_sweep_and_returns_its_run(api_a, store_a, monkeypatch):
-    monkeypatch.setattr("orders.tasks.enqueue_import", lambda run_id: None)
+    monkeypatch.setattr("orders.services.enqueue_import", lambda run_id: None)
     response = api_a.post(f"/api/v1/stores/{store_a.pk}/reconcile/")
     assert response.status_code == 202
     body = response.json()

@@ -14,8 +14,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from api.services import api_key_create
-from orders.importer import import_store_now
 from orders.models import ImportState, Order
+from orders.services import import_store_now
 from outbox.models import OutboxMessage
 from outbox.services import outbox_relay
 from shipments.services import shipment_create

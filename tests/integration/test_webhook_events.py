@@ -5,8 +5,8 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from orders.importer import import_store_now
 from orders.models import Order
+from orders.services import import_store_now
 from shipments.services import shipment_create, shipment_mark_delivered
 from tests.orders.conftest import connect
 from webhooks.models import WebhookDelivery

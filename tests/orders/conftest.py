@@ -95,7 +95,8 @@ def page_to_import(sandbox_factory, tenant, monkeypatch):
 
     from django.utils import timezone
 
-    from orders.importer import ImportContext, _storefront_ids
+    from orders.importing.page import _storefront_ids
+    from orders.importing.snapshot import ImportContext
     from stores import statuses
     from stores.connector.registry import client_for_store
 
@@ -109,7 +110,7 @@ def page_to_import(sandbox_factory, tenant, monkeypatch):
     _storefront_ids(ctx, {e.source for e in exports})
     # A run reads the tenant's webhook subscriptions once every few seconds, not once per page: keep
     # that reading fresh for the whole test, so that every page costs the same.
-    monkeypatch.setattr("orders.importer.WEBHOOK_EVENTS_TTL", 3600)
+    monkeypatch.setattr("orders.importing.snapshot.WEBHOOK_EVENTS_TTL", 3600)
     ctx.webhook_events()
     return store, ctx, exports
 
@@ -122,7 +123,7 @@ def page_queries(ctx, exports, *, before_changes=None) -> dict[str, list[dict]]:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from orders.importer import import_page
+    from orders.importing.page import import_page
 
     small, large = exports[:10], exports[10:110]
     assert len(large) == 100

@@ -11,8 +11,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from api.services import api_key_create
-from orders.importer import ImportContext, import_page, import_store_now
+from orders.importing.page import import_page
+from orders.importing.snapshot import ImportContext
 from orders.models import Order, OrderStatus, Shipping
+from orders.services import import_store_now
 from shipments.services import shipment_create
 from stores.connector.registry import client_for_store
 from tests.api.conftest import bearer

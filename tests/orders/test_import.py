@@ -4,8 +4,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from orders.importer import import_store_now
 from orders.models import ImportRun, Order, OrderLine, Product, ProductKind, SkippedOrder, UnmappedStatus
+from orders.services import import_store_now
 from stores import statuses
 from tests.orders.truth import expected_orders, mismatches
 
@@ -171,7 +171,8 @@ def test_s5_orders_without_ship_to_are_skipped_and_counted(imported):
 def test_skipped_orders_are_listed_recognised_again_and_imported_once_they_can_ship(imported):
     import dataclasses
 
-    from orders.importer import ImportContext, import_page
+    from orders.importing.page import import_page
+    from orders.importing.snapshot import ImportContext
     from stores.connector.registry import client_for_store
 
     store, _server, _run, truth, _orders = imported
@@ -274,7 +275,8 @@ def test_store_changes_arrive_on_the_next_import(imported):
 
 
 def test_a_store_cancellation_of_an_unshipped_order_applies(imported):
-    from orders.importer import ImportContext, import_page
+    from orders.importing.page import import_page
+    from orders.importing.snapshot import ImportContext
     from stores.connector.registry import client_for_store
 
     store, server, *_ = imported

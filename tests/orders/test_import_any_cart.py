@@ -3,8 +3,8 @@ statuses matched case-sensitively."""
 
 import pytest
 
-from orders.importer import import_store_now
 from orders.models import Order, SkippedOrder, UnmappedStatus
+from orders.services import import_store_now
 from stores.services import store_create
 
 from .conftest import mapping_with_customs

@@ -12,8 +12,10 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from orders.importer import ImportContext, import_page, import_store_now
+from orders.importing.page import import_page
+from orders.importing.snapshot import ImportContext
 from orders.models import Order, OrderEvent, OrderLine, Product, SkippedOrder, UnmappedStatus
+from orders.services import import_store_now
 from stores import statuses
 from stores.connector.registry import client_for_store
 from stores.models import StatusMapping, StoreSettings
@@ -315,7 +317,7 @@ def test_a_mapping_edited_in_the_admin_brings_the_skipped_orders_in(new_store, o
 
 
 def test_the_admin_reconcile_action_queues_a_sweep(store_a, operator, client, monkeypatch):
-    monkeypatch.setattr("orders.tasks.enqueue_import", lambda run_id: None)
+    monkeypatch.setattr("orders.services.enqueue_import", lambda run_id: None)
     client.force_login(operator)
     response = client.post("/admin/stores/store/", {"action": "reconcile_now", "_selected_action": [store_a.pk]})
     assert response.status_code == 302

@@ -5,8 +5,9 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from orders.importer import SKIP_INVALID, import_store_now
+from orders.importing.mapping import SKIP_INVALID
 from orders.models import ImportState, Order, OrderLine, SkippedOrder
+from orders.services import import_store_now
 from tests.hostile import HostileStore, export_xml, first_import_only, order_xml
 
 SINCE = timezone.now() - dt.timedelta(days=3650)

@@ -5,9 +5,9 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from orders.importer import import_run_execute, import_store_now, import_tick, lease, overlap
+from orders.importing.run import lease, overlap
 from orders.models import ImportRun, ImportState, ImportTrigger, Order
-from orders.services import import_request
+from orders.services import import_request, import_run_execute, import_store_now, import_tick
 from tests.orders.conftest import ChangingClient
 from tests.orders.truth import mismatches
 

@@ -6,8 +6,8 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from orders.importer import import_store_now
 from orders.models import Order
+from orders.services import import_store_now
 from tests.orders.conftest import ChangingClient, behaviour_params, connect
 from tests.orders.truth import expected_orders, mismatches
 

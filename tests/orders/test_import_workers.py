@@ -19,8 +19,8 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
-from orders.importer import import_tick
 from orders.models import ImportRun, ImportState
+from orders.services import import_tick
 from tests.orders.conftest import behaviour_params, connect
 from tests.orders.truth import mismatches
 
@@ -59,7 +59,7 @@ def start_cluster(env) -> subprocess.Popen:
 
 
 def enqueue(env, run_ids):
-    code = "from orders.tasks import enqueue_import\n" + "".join(f"enqueue_import({i})\n" for i in run_ids)
+    code = "from orders.services import enqueue_import\n" + "".join(f"enqueue_import({i})\n" for i in run_ids)
     subprocess.run([sys.executable, "manage.py", "shell", "-c", code], cwd=ROOT, env=env, check=True, timeout=60)
 
 

@@ -16,8 +16,8 @@ import random
 import pytest
 from django.utils import timezone
 
-from orders.importer import import_store_now
 from orders.models import ImportTrigger
+from orders.services import import_store_now
 from sandbox.catalog import STATUS_NAMES
 from stores import statuses
 from tests.orders.conftest import MATRIX, ChangingClient, connect, mapping_with_customs

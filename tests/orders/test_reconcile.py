@@ -9,8 +9,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from orders.importer import import_store_now, reconcile_tick
 from orders.models import ImportRun, ImportTrigger, Order, OrderEvent
+from orders.services import import_store_now, reconcile_tick
 from stores.models import Store
 from tests.orders.truth import expected_orders, mismatches
 from webhooks.models import WebhookDelivery
@@ -70,7 +70,7 @@ def test_an_order_hidden_from_the_first_walk_is_recovered_by_the_sweep(swept_sto
     assert not Order.objects.filter(store=store, external_id=lost["OrderID"]).exists()  # no run brings it back
     watermark = Store.objects.get(pk=store.pk).import_watermark
 
-    with caplog.at_level(logging.WARNING, logger="orders.importer"):
+    with caplog.at_level(logging.WARNING, logger="orders.importing.run"):
         run = _sweep(store)
 
     assert run.recovered == [lost["OrderNumber"]]
@@ -140,7 +140,7 @@ def test_orders_changed_after_the_watermark_are_imported_but_not_counted_as_reco
 
 
 def test_the_hourly_tick_queues_due_sweeps_only(swept_store, tenant_b, monkeypatch):
-    monkeypatch.setattr("orders.tasks.enqueue_import", lambda run_id: None)
+    monkeypatch.setattr("orders.services.enqueue_import", lambda run_id: None)
     store, _server = swept_store
     now = timezone.now()
     Store.objects.filter(pk=store.pk).update(import_watermark=now, created_at=now - dt.timedelta(days=2))

@@ -20,7 +20,7 @@ APPS = ["config", "stores", "orders", "shipments", "api", "portal"]
 # The only places allowed to write Order.status: (file, function) → the status-machine call inside it.
 ALLOWED = {
     ("orders/services.py", "order_set_status"): "status_transition",  # attribute assignment + save
-    ("orders/importer.py", "import_page"): "_resolve_status",  # the status column of the page's bulk rows
+    ("orders/importing/page.py", "_order_rows"): "_resolve_status",  # the status column of the page's bulk rows
 }
 WRITING_CALLS = {"update", "create", "get_or_create", "update_or_create", "bulk_create"}
 
@@ -110,7 +110,7 @@ def test_the_allowed_writers_take_their_status_from_the_machine(site):
     path, name = site
     assert status_writes((ROOT / path).read_text()), f"{path} no longer writes a status: drop it from ALLOWED"
     assert ALLOWED[site] in _calls(_function(path, name))
-    assert "status_transition" in _calls(_function("orders/importer.py", "_resolve_status"))
+    assert "status_transition" in _calls(_function("orders/importing/page.py", "_resolve_status"))
 
 
 @pytest.mark.parametrize("snippet", [

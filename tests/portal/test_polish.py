@@ -6,8 +6,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from orders.importer import import_run_execute
 from orders.models import ImportRun, ImportState
+from orders.services import import_run_execute
 from stores.models import Store
 
 

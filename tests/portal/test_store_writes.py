@@ -21,7 +21,7 @@ def test_opening_the_settings_page_of_a_store_without_mapping_or_settings_writes
 
 def test_the_mapping_section_saves_a_missing_mapping_through_the_service(alice_client, store_a, unmapped_a,
                                                                           monkeypatch):
-    monkeypatch.setattr("orders.tasks.enqueue_import", lambda run_id: None)
+    monkeypatch.setattr("orders.services.enqueue_import", lambda run_id: None)
     StatusMapping.objects.filter(store=store_a).delete()
     lists = {**StatusMapping(store=store_a).lists(), "awaiting_shipment": "Pending, Awaiting Pickup"}
     response = alice_client.post(reverse("portal:store_settings", args=[store_a.pk]),
@@ -33,7 +33,7 @@ def test_the_mapping_section_saves_a_missing_mapping_through_the_service(alice_c
 
 
 def test_one_click_add_on_a_store_without_mapping(alice_client, store_a, unmapped_a, monkeypatch):
-    monkeypatch.setattr("orders.tasks.enqueue_import", lambda run_id: None)
+    monkeypatch.setattr("orders.services.enqueue_import", lambda run_id: None)
     StatusMapping.objects.filter(store=store_a).delete()
     alice_client.post(reverse("portal:unmapped_add", args=[store_a.pk, unmapped_a.pk]),
                       {"outbound_status": "on_hold"})

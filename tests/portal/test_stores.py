@@ -126,7 +126,7 @@ def test_import_now_queues_a_run(alice_client, store_a, monkeypatch):
 
 
 def test_reconcile_now_queues_a_sweep(alice_client, store_a, monkeypatch):
-    monkeypatch.setattr("orders.tasks.enqueue_import", lambda run_id: None)
+    monkeypatch.setattr("orders.services.enqueue_import", lambda run_id: None)
     page = alice_client.get(reverse("portal:store_settings", args=[store_a.pk])).content.decode()
     assert reverse("portal:store_reconcile", args=[store_a.pk]) in page and "Reconcile now" in page
     response = alice_client.post(reverse("portal:store_reconcile", args=[store_a.pk]), follow=True)
@@ -135,7 +135,7 @@ def test_reconcile_now_queues_a_sweep(alice_client, store_a, monkeypatch):
 
 
 def test_reconcile_now_while_an_import_runs_says_so(alice_client, store_a, monkeypatch):
-    monkeypatch.setattr("orders.tasks.enqueue_import", lambda run_id: None)
+    monkeypatch.setattr("orders.services.enqueue_import", lambda run_id: None)
     ImportRun.objects.create(store=store_a, trigger="schedule", state="running")
     response = alice_client.post(reverse("portal:store_reconcile", args=[store_a.pk]), follow=True)
     assert "already under way" in response.content.decode()

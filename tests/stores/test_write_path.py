@@ -46,7 +46,7 @@ def test_settings_typed_on_the_admin_add_page_update_the_created_ones(client, op
 
 
 def test_a_mapping_edited_in_the_admin_forgets_the_statuses_mapped_now(client, operator, store_a, monkeypatch):
-    monkeypatch.setattr("orders.tasks.enqueue_import", lambda run_id: None)
+    monkeypatch.setattr("orders.services.enqueue_import", lambda run_id: None)
     seen = timezone.now() - dt.timedelta(days=3)
     UnmappedStatus.objects.create(store=store_a, key="gift wrap queue", status="Gift Wrap Queue", order_count=2,
                                   earliest_modified=seen)

@@ -3,7 +3,8 @@ import datetime as dt
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.dateparse import parse_date, parse_datetime
 
-from orders.importer import SKIP_REASONS, import_store_now
+from orders.importing.mapping import SKIP_REASONS
+from orders.services import import_store_now
 from stores.models import Store
 
 

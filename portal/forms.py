@@ -170,6 +170,10 @@ class OrderFilterForm(forms.Form):
     storefront = forms.TypedChoiceField(label=_("Storefront"), required=False, coerce=int, empty_value=None)
     date_from = forms.DateField(label=_("From"), required=False, widget=DateInput())
     date_to = forms.DateField(label=_("To"), required=False, widget=DateInput())
+    sort = forms.ChoiceField(label=_("Sort by"), required=False, choices=[
+        ("", _("Default")), ("oldest", _("Oldest first")), ("newest", _("Newest first")),
+        ("service", _("Requested service")), ("storefront", _("Storefront")), ("total", _("Total, highest first")),
+    ])
 
     def clean(self):
         cleaned = super().clean()

@@ -1,8 +1,8 @@
 """Orders: the list (tabs per status, search, filters, pagination), the order page, shipping.
 
-The list never counts the filtered set: it fetches one row more than a page to know whether a next
-page exists, so the first page costs the same queries for a thousand orders or a million. The tab
-counts are one GROUP BY over the tenant's orders.
+The list fetches one row more than a page to know whether a next page exists, so the first page costs
+the same queries for a thousand orders or a million. The tab counts are one GROUP BY over the tenant's
+orders with the list's filters; the pager's total is read from them.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from orders.models import OrderStatus
-from orders.selectors import order_counts
+from orders.selectors import ORDER_SORTS, order_counts
 from orders.selectors import order_list as select_orders
 from shipments import services as shipment_services
 from shipments.selectors import (
@@ -49,27 +49,35 @@ def order_list(request):
     # "Partially shipped" is a filter of the Awaiting Shipment tab; "needs attention" comes from the dashboard.
     partially_shipped = status == OrderStatus.AWAITING_SHIPMENT and request.GET.get("partially_shipped") == "true"
     attention = request.GET.get("needs_attention") == "true"
-    qs = select_orders(tenant=tenant, status=status or None, store_id=filters.get("store"),
-                       storefront_id=filters.get("storefront"), search=filters.get("q") or "",
-                       partially_shipped=True if partially_shipped else None,
-                       needs_attention=True if attention else None)
-    if filters.get("date_from"):
-        qs = qs.filter(order_date__gte=dt.datetime.combine(filters["date_from"], dt.time.min, tzinfo=dt.UTC))
-    if filters.get("date_to"):
-        qs = qs.filter(order_date__lt=dt.datetime.combine(filters["date_to"] + dt.timedelta(days=1), dt.time.min,
-                                                          tzinfo=dt.UTC))
+    common = {
+        "store_id": filters.get("store"), "storefront_id": filters.get("storefront"),
+        "search": filters.get("q") or "", "needs_attention": True if attention else None,
+        "date_from": dt.datetime.combine(filters["date_from"], dt.time.min, tzinfo=dt.UTC)
+        if filters.get("date_from") else None,
+        "date_to": dt.datetime.combine(filters["date_to"] + dt.timedelta(days=1), dt.time.min, tzinfo=dt.UTC)
+        if filters.get("date_to") else None,
+    }
+    qs = select_orders(tenant=tenant, status=status or None, partially_shipped=True if partially_shipped else None,
+                       **common)
+    # Awaiting Shipment is worked oldest first; the other tabs show the newest first.
+    sort = filters.get("sort") or ("oldest" if status == OrderStatus.AWAITING_SHIPMENT else "newest")
     try:
         page = max(1, int(request.GET.get("page", 1)))
     except ValueError:
         page = 1
     start = (page - 1) * PAGE_SIZE
-    rows = list(qs.order_by("-order_date", "-id")[start:start + PAGE_SIZE + 1])
+    rows = list(qs.order_by(*ORDER_SORTS[sort])[start:start + PAGE_SIZE + 1])
     has_next = len(rows) > PAGE_SIZE
     rows = rows[:PAGE_SIZE]
-    counts, partial_counts = order_counts(tenant=tenant)
+    # The tab counts (one GROUP BY) follow the filters, and give the pager its total without another count.
+    counts, partial_counts = order_counts(tenant=tenant, **common)
     tabs = [("", _("All"), sum(counts.values()))] + [
         (code, label, counts.get(code, 0)) for code, label in status_choices()
     ]
+    if partially_shipped:
+        total = partial_counts.get(OrderStatus.AWAITING_SHIPMENT, 0)
+    else:
+        total = counts.get(status, 0) if status else sum(counts.values())
     query = request.GET.copy()
     query.pop("page", None)
     query_no_status = query.copy()
@@ -79,6 +87,7 @@ def order_list(request):
         "form": form, "orders": rows, "tabs": tabs, "status": status, "page": page, "has_next": has_next,
         "partially_shipped": partially_shipped, "attention": attention,
         "partially_shipped_count": partial_counts.get(OrderStatus.AWAITING_SHIPMENT, 0),
+        "total": total, "page_size": PAGE_SIZE, "pages": max(1, -(-total // PAGE_SIZE)), "sort": sort,
         "has_prev": page > 1, "query": query.urlencode(), "query_no_status": query_no_status.urlencode(),
         "nav": "orders",
     })

@@ -196,6 +196,17 @@ def _shipment_field(name: str):
     return Shipment._meta.get_field(name)
 
 
+class HoldForm(forms.Form):
+    reason = forms.CharField(label=_("Reason for the hold"), max_length=200,
+                             widget=forms.TextInput(attrs={"placeholder": _("e.g. Waiting for the buyer's answer")}))
+
+
+class OutboundNotesForm(forms.Form):
+    outbound_notes = forms.CharField(label=_("Internal notes (Outbound)"), required=False,
+                                     widget=forms.Textarea(attrs={"rows": 3}),
+                                     help_text=_("Seen only by your team; an import never changes them."))
+
+
 class ShipForm(forms.Form):
     # Limits are the columns' own, so a value the form accepts is one the database can hold.
     carrier = forms.ChoiceField(label=_("Carrier"), choices=carrier_choices)

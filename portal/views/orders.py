@@ -8,6 +8,7 @@ orders with the list's filters; the pager's total is read from them.
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -15,6 +16,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from orders import services as order_services
 from orders.models import OrderStatus
 from orders.selectors import ORDER_SORTS, order_counts
 from orders.selectors import order_list as select_orders
@@ -28,7 +30,7 @@ from shipments.selectors import (
 )
 from stores.selectors import store_list, storefront_list
 
-from ..forms import OrderFilterForm, ShipForm
+from ..forms import HoldForm, OrderFilterForm, OutboundNotesForm, ShipForm
 from ..labels import event_text, status_choices
 from ..tenancy import get_order_for_user, get_shipment_for_user, portal_view
 
@@ -96,7 +98,13 @@ def order_list(request):
 @portal_view()
 def order_detail(request, pk):
     order = get_order_for_user(request, pk)
+    return _order_page(request, order)
+
+
+def _order_page(request, order, *, hold_form=None, notes_form=None, status=200):
     lines = list(order.lines.all())
+    for line in lines:
+        line.line_total = line.quantity * line.unit_price
     shipments = list(shipment_list(tenant=request.tenant, order_id=order.pk).prefetch_related("lines__order_line"))
     shipped = shipped_quantities(order)
     updates = store_updates_by_shipment(tenant=request.tenant, shipments=shipments)
@@ -108,13 +116,62 @@ def order_detail(request, pk):
         "store_status_before_shipment": any(s.is_active and s.created_at > order.modified_at for s in shipments),
         "lines": [line for line in lines if not line.is_adjustment],
         "adjustments": [line for line in lines if line.is_adjustment],
+        "subtotal": sum((line.line_total for line in lines if not line.is_adjustment), Decimal(0)),
+        "weight_unit": shipment_services.store_settings_for(order).default_weight_unit,
+        "can_hold": order.status in (OrderStatus.AWAITING_PAYMENT, OrderStatus.AWAITING_SHIPMENT),
+        "hold_form": hold_form or HoldForm(),
+        "notes_form": notes_form or OutboundNotesForm(initial={"outbound_notes": order.outbound_notes}),
         "events": [(e, event_text(e)) for e in order.events.all()],
         "shipments": shipments,
         "shipped": shipped,
         "left_to_ship": sum(remaining_quantities(order, lines=lines, shipped=shipped).values()),
         "can_ship": request.membership.can("ship"),
         "nav": "orders",
-    })
+    }, status=status)
+
+
+@portal_view("ship")
+@require_POST
+def order_hold(request, pk):
+    order = get_order_for_user(request, pk)
+    form = HoldForm(request.POST)
+    if not form.is_valid():
+        return _order_page(request, order, hold_form=form, status=400)
+    try:
+        order_services.order_set_hold(order=order, hold=True, reason=form.cleaned_data["reason"],
+                                      actor=request.user.get_username())
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("The order is on hold."))
+    return redirect("portal:order_detail", order.pk)
+
+
+@portal_view("ship")
+@require_POST
+def order_release(request, pk):
+    order = get_order_for_user(request, pk)
+    try:
+        order_services.order_set_hold(order=order, hold=False, actor=request.user.get_username())
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("The hold is released: the order is awaiting shipment again."))
+    return redirect("portal:order_detail", order.pk)
+
+
+@portal_view("ship")
+@require_POST
+def order_notes(request, pk):
+    order = get_order_for_user(request, pk)
+    form = OutboundNotesForm(request.POST)
+    if not form.is_valid():
+        return _order_page(request, order, notes_form=form, status=400)
+    if form.cleaned_data["outbound_notes"] != order.outbound_notes:
+        order_services.order_set_notes(order=order, outbound_notes=form.cleaned_data["outbound_notes"],
+                                       actor=request.user.get_username())
+        messages.success(request, _("Internal notes saved."))
+    return redirect("portal:order_detail", order.pk)
 
 
 @portal_view("ship")
@@ -148,7 +205,10 @@ def order_ship(request, pk):
     else:
         form = ShipForm(lines=lines, remaining=remaining, emails_on=emails_on,
                         initial={"notes_to_buyer": order.notes_to_buyer})
-    return render(request, "portal/orders/ship.html", {"order": order, "form": form, "nav": "orders"})
+    # E-products and lines that do not ship are left off the form: say which, and why.
+    left_off = [line for line in order.lines.all() if not line.is_shippable and not line.is_adjustment]
+    return render(request, "portal/orders/ship.html", {"order": order, "form": form, "left_off": left_off,
+                                                       "nav": "orders"})
 
 
 def _shipment_action(request, pk, action):

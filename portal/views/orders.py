@@ -12,6 +12,7 @@ from decimal import Decimal
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -138,8 +139,9 @@ def order_hold(request, pk):
     if not form.is_valid():
         return _order_page(request, order, hold_form=form, status=400)
     try:
-        order_services.order_set_hold(order=order, hold=True, reason=form.cleaned_data["reason"],
-                                      actor=request.user.get_username())
+        with transaction.atomic():  # the status move and the reason together, or neither
+            order_services.order_set_hold(order=order, hold=True, reason=form.cleaned_data["reason"],
+                                          actor=request.user.get_username())
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
@@ -152,7 +154,8 @@ def order_hold(request, pk):
 def order_release(request, pk):
     order = get_order_for_user(request, pk)
     try:
-        order_services.order_set_hold(order=order, hold=False, actor=request.user.get_username())
+        with transaction.atomic():
+            order_services.order_set_hold(order=order, hold=False, actor=request.user.get_username())
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.db.models import Count, Exists, Max, Min, OuterRef, Q
 from django.http import Http404
 
 from stores.models import Tenant
 
-from .models import ImportRun, ImportState, Order, Shipping, UnmappedStatus
+from .models import ImportRun, ImportState, Order, Shipping, SkippedOrder, SkipReason, UnmappedStatus
 
 
 def partially_shipped_filter(qs, value: bool):
@@ -15,13 +17,37 @@ def partially_shipped_filter(qs, value: bool):
     return qs.filter(shipping=Shipping.PARTIAL) if value else qs.exclude(shipping=Shipping.PARTIAL)
 
 
+# The order list's sorts: key -> ORDER BY. "oldest" is the Awaiting Shipment tab's default, "newest" the others'.
+ORDER_SORTS = {
+    "newest": ("-order_date", "-id"),
+    "oldest": ("order_date", "id"),
+    "service": ("shipping_method", "order_date", "id"),
+    "storefront": ("storefront__name", "order_date", "id"),
+    "total": ("-order_total", "order_date", "id"),
+}
+
+
 def order_list(*, tenant: Tenant, status: str | None = None, store_id=None, storefront_id=None, search: str = "",
-               partially_shipped: bool | None = None, needs_attention: bool | None = None):
-    qs = Order.objects.for_tenant(tenant).select_related("store", "storefront")
+               partially_shipped: bool | None = None, needs_attention: bool | None = None,
+               date_from: dt.datetime | None = None, date_to: dt.datetime | None = None):
+    """The tenant's orders with the list's filters; `date_to` is exclusive."""
+    qs = _filtered(Order.objects.for_tenant(tenant).select_related("store", "storefront"), tenant=tenant,
+                   store_id=store_id, storefront_id=storefront_id, search=search, needs_attention=needs_attention,
+                   date_from=date_from, date_to=date_to)
     if status:
         qs = qs.filter(status=status)
     if partially_shipped is not None:
         qs = partially_shipped_filter(qs, partially_shipped)
+    return qs
+
+
+def _filtered(qs, *, tenant: Tenant, store_id=None, storefront_id=None, search: str = "",
+              needs_attention: bool | None = None, date_from=None, date_to=None):
+    """The list's filters other than the status tab, shared by the list and its tab counts."""
+    if date_from:
+        qs = qs.filter(order_date__gte=date_from)
+    if date_to:
+        qs = qs.filter(order_date__lt=date_to)
     if needs_attention is not None:
         qs = qs.filter(needs_attention=needs_attention)
     if store_id:
@@ -48,9 +74,11 @@ def order_get(*, tenant: Tenant, pk) -> Order:
         raise Http404("No such order.")
 
 
-def order_counts(*, tenant: Tenant) -> tuple[dict[str, int], dict[str, int]]:
-    """({status: orders}, {status: partially shipped orders}) in one GROUP BY."""
-    rows = Order.objects.for_tenant(tenant).values("status", "shipping").annotate(n=Count("id"))
+def order_counts(*, tenant: Tenant, **filters) -> tuple[dict[str, int], dict[str, int]]:
+    """({status: orders}, {status: partially shipped orders}) in one GROUP BY, over the orders that match
+    `filters` (order_list's, other than the status tab)."""
+    qs = _filtered(Order.objects.for_tenant(tenant), tenant=tenant, **filters)
+    rows = qs.order_by().values("status", "shipping").annotate(n=Count("id"))
     counts: dict[str, int] = {}
     partial: dict[str, int] = {}
     for row in rows:
@@ -117,3 +145,11 @@ def unmapped_status_get(*, tenant: Tenant, store_id, pk) -> UnmappedStatus:
         return unmapped_status_list(tenant=tenant, store_id=store_id).get(pk=pk)
     except (UnmappedStatus.DoesNotExist, ValueError, TypeError):
         raise Http404("No such status.")
+
+
+def skipped_order_list(*, tenant: Tenant, store_id, reason: str | None = SkipReason.NO_SHIP_TO):
+    """The store orders an import left out (by default those with no ship-to address), newest change first."""
+    qs = SkippedOrder.objects.for_tenant(tenant).filter(store_id=store_id)
+    if reason:
+        qs = qs.filter(reason=reason)
+    return qs.order_by("-modified_at", "-id")

@@ -170,6 +170,10 @@ class OrderFilterForm(forms.Form):
     storefront = forms.TypedChoiceField(label=_("Storefront"), required=False, coerce=int, empty_value=None)
     date_from = forms.DateField(label=_("From"), required=False, widget=DateInput())
     date_to = forms.DateField(label=_("To"), required=False, widget=DateInput())
+    sort = forms.ChoiceField(label=_("Sort by"), required=False, choices=[
+        ("", _("Default")), ("oldest", _("Oldest first")), ("newest", _("Newest first")),
+        ("service", _("Requested service")), ("storefront", _("Storefront")), ("total", _("Total, highest first")),
+    ])
 
     def clean(self):
         cleaned = super().clean()
@@ -190,6 +194,17 @@ class OrderFilterForm(forms.Form):
 
 def _shipment_field(name: str):
     return Shipment._meta.get_field(name)
+
+
+class HoldForm(forms.Form):
+    reason = forms.CharField(label=_("Reason for the hold"), max_length=200,
+                             widget=forms.TextInput(attrs={"placeholder": _("e.g. Waiting for the buyer's answer")}))
+
+
+class OutboundNotesForm(forms.Form):
+    outbound_notes = forms.CharField(label=_("Internal notes (Outbound)"), required=False,
+                                     widget=forms.Textarea(attrs={"rows": 3}),
+                                     help_text=_("Seen only by your team; an import never changes them."))
 
 
 class ShipForm(forms.Form):

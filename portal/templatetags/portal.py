@@ -1,4 +1,7 @@
+from decimal import Decimal
+
 from django import forms, template
+from django.template.defaultfilters import floatformat
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
@@ -84,3 +87,28 @@ def web_url(value):
     """The URL if it is http(s), else "": a store-sent image address never becomes `javascript:` or `data:`."""
     text = str(value or "").strip()
     return text if text.lower().startswith(("https://", "http://")) else ""
+
+
+@register.simple_tag
+def weight(value, unit, to_unit):
+    """A weight in the store's default unit; the weight as the store sent it shows on hover (title)."""
+    from orders.weights import weight_convert
+
+    if value is None:
+        return "—"
+    unit = str(unit or "")
+    original = f"{_number(value)} {weight_unit_label(unit)}".strip()
+    if not unit or unit == to_unit:
+        return original
+    converted = weight_convert(value, unit, to_unit)
+    if converted == value:
+        return original
+    shown = f"{_number(converted)} {weight_unit_label(str(to_unit))}"
+    return format_html('<span class="converted" title="{}">{}</span>', _("As sent by the store: %(weight)s")
+                       % {"weight": original}, shown)
+
+
+def _number(value) -> str:
+    """A weight with the decimals it needs (at most 3), in the reader's number format."""
+    exponent = Decimal(value).normalize().as_tuple().exponent
+    return floatformat(value, min(3, max(0, -exponent)) if isinstance(exponent, int) else 3)

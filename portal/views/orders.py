@@ -1,22 +1,25 @@
 """Orders: the list (tabs per status, search, filters, pagination), the order page, shipping.
 
-The list never counts the filtered set: it fetches one row more than a page to know whether a next
-page exists, so the first page costs the same queries for a thousand orders or a million. The tab
-counts are one GROUP BY over the tenant's orders.
+The list fetches one row more than a page to know whether a next page exists, so the first page costs
+the same queries for a thousand orders or a million. The tab counts are one GROUP BY over the tenant's
+orders with the list's filters; the pager's total is read from them.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from orders import services as order_services
 from orders.models import OrderStatus
-from orders.selectors import order_counts
+from orders.selectors import ORDER_SORTS, order_counts
 from orders.selectors import order_list as select_orders
 from shipments import services as shipment_services
 from shipments.selectors import (
@@ -28,7 +31,7 @@ from shipments.selectors import (
 )
 from stores.selectors import store_list, storefront_list
 
-from ..forms import OrderFilterForm, ShipForm
+from ..forms import HoldForm, OrderFilterForm, OutboundNotesForm, ShipForm
 from ..labels import event_text, status_choices
 from ..tenancy import get_order_for_user, get_shipment_for_user, portal_view
 
@@ -49,27 +52,35 @@ def order_list(request):
     # "Partially shipped" is a filter of the Awaiting Shipment tab; "needs attention" comes from the dashboard.
     partially_shipped = status == OrderStatus.AWAITING_SHIPMENT and request.GET.get("partially_shipped") == "true"
     attention = request.GET.get("needs_attention") == "true"
-    qs = select_orders(tenant=tenant, status=status or None, store_id=filters.get("store"),
-                       storefront_id=filters.get("storefront"), search=filters.get("q") or "",
-                       partially_shipped=True if partially_shipped else None,
-                       needs_attention=True if attention else None)
-    if filters.get("date_from"):
-        qs = qs.filter(order_date__gte=dt.datetime.combine(filters["date_from"], dt.time.min, tzinfo=dt.UTC))
-    if filters.get("date_to"):
-        qs = qs.filter(order_date__lt=dt.datetime.combine(filters["date_to"] + dt.timedelta(days=1), dt.time.min,
-                                                          tzinfo=dt.UTC))
+    common = {
+        "store_id": filters.get("store"), "storefront_id": filters.get("storefront"),
+        "search": filters.get("q") or "", "needs_attention": True if attention else None,
+        "date_from": dt.datetime.combine(filters["date_from"], dt.time.min, tzinfo=dt.UTC)
+        if filters.get("date_from") else None,
+        "date_to": dt.datetime.combine(filters["date_to"] + dt.timedelta(days=1), dt.time.min, tzinfo=dt.UTC)
+        if filters.get("date_to") else None,
+    }
+    qs = select_orders(tenant=tenant, status=status or None, partially_shipped=True if partially_shipped else None,
+                       **common)
+    # Awaiting Shipment is worked oldest first; the other tabs show the newest first.
+    sort = filters.get("sort") or ("oldest" if status == OrderStatus.AWAITING_SHIPMENT else "newest")
     try:
         page = max(1, int(request.GET.get("page", 1)))
     except ValueError:
         page = 1
     start = (page - 1) * PAGE_SIZE
-    rows = list(qs.order_by("-order_date", "-id")[start:start + PAGE_SIZE + 1])
+    rows = list(qs.order_by(*ORDER_SORTS[sort])[start:start + PAGE_SIZE + 1])
     has_next = len(rows) > PAGE_SIZE
     rows = rows[:PAGE_SIZE]
-    counts, partial_counts = order_counts(tenant=tenant)
+    # The tab counts (one GROUP BY) follow the filters, and give the pager its total without another count.
+    counts, partial_counts = order_counts(tenant=tenant, **common)
     tabs = [("", _("All"), sum(counts.values()))] + [
         (code, label, counts.get(code, 0)) for code, label in status_choices()
     ]
+    if partially_shipped:
+        total = partial_counts.get(OrderStatus.AWAITING_SHIPMENT, 0)
+    else:
+        total = counts.get(status, 0) if status else sum(counts.values())
     query = request.GET.copy()
     query.pop("page", None)
     query_no_status = query.copy()
@@ -79,6 +90,7 @@ def order_list(request):
         "form": form, "orders": rows, "tabs": tabs, "status": status, "page": page, "has_next": has_next,
         "partially_shipped": partially_shipped, "attention": attention,
         "partially_shipped_count": partial_counts.get(OrderStatus.AWAITING_SHIPMENT, 0),
+        "total": total, "page_size": PAGE_SIZE, "pages": max(1, -(-total // PAGE_SIZE)), "sort": sort,
         "has_prev": page > 1, "query": query.urlencode(), "query_no_status": query_no_status.urlencode(),
         "nav": "orders",
     })
@@ -87,7 +99,13 @@ def order_list(request):
 @portal_view()
 def order_detail(request, pk):
     order = get_order_for_user(request, pk)
+    return _order_page(request, order)
+
+
+def _order_page(request, order, *, hold_form=None, notes_form=None, status=200):
     lines = list(order.lines.all())
+    for line in lines:
+        line.line_total = line.quantity * line.unit_price
     shipments = list(shipment_list(tenant=request.tenant, order_id=order.pk).prefetch_related("lines__order_line"))
     shipped = shipped_quantities(order)
     updates = store_updates_by_shipment(tenant=request.tenant, shipments=shipments)
@@ -99,13 +117,64 @@ def order_detail(request, pk):
         "store_status_before_shipment": any(s.is_active and s.created_at > order.modified_at for s in shipments),
         "lines": [line for line in lines if not line.is_adjustment],
         "adjustments": [line for line in lines if line.is_adjustment],
+        "subtotal": sum((line.line_total for line in lines if not line.is_adjustment), Decimal(0)),
+        "weight_unit": shipment_services.store_settings_for(order).default_weight_unit,
+        "can_hold": order.status in (OrderStatus.AWAITING_PAYMENT, OrderStatus.AWAITING_SHIPMENT),
+        "hold_form": hold_form or HoldForm(),
+        "notes_form": notes_form or OutboundNotesForm(initial={"outbound_notes": order.outbound_notes}),
         "events": [(e, event_text(e)) for e in order.events.all()],
         "shipments": shipments,
         "shipped": shipped,
         "left_to_ship": sum(remaining_quantities(order, lines=lines, shipped=shipped).values()),
         "can_ship": request.membership.can("ship"),
         "nav": "orders",
-    })
+    }, status=status)
+
+
+@portal_view("ship")
+@require_POST
+def order_hold(request, pk):
+    order = get_order_for_user(request, pk)
+    form = HoldForm(request.POST)
+    if not form.is_valid():
+        return _order_page(request, order, hold_form=form, status=400)
+    try:
+        with transaction.atomic():  # the status move and the reason together, or neither
+            order_services.order_set_hold(order=order, hold=True, reason=form.cleaned_data["reason"],
+                                          actor=request.user.get_username())
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("The order is on hold."))
+    return redirect("portal:order_detail", order.pk)
+
+
+@portal_view("ship")
+@require_POST
+def order_release(request, pk):
+    order = get_order_for_user(request, pk)
+    try:
+        with transaction.atomic():
+            order_services.order_set_hold(order=order, hold=False, actor=request.user.get_username())
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("The hold is released: the order is awaiting shipment again."))
+    return redirect("portal:order_detail", order.pk)
+
+
+@portal_view("ship")
+@require_POST
+def order_notes(request, pk):
+    order = get_order_for_user(request, pk)
+    form = OutboundNotesForm(request.POST)
+    if not form.is_valid():
+        return _order_page(request, order, notes_form=form, status=400)
+    if form.cleaned_data["outbound_notes"] != order.outbound_notes:
+        order_services.order_set_notes(order=order, outbound_notes=form.cleaned_data["outbound_notes"],
+                                       actor=request.user.get_username())
+        messages.success(request, _("Internal notes saved."))
+    return redirect("portal:order_detail", order.pk)
 
 
 @portal_view("ship")
@@ -139,7 +208,10 @@ def order_ship(request, pk):
     else:
         form = ShipForm(lines=lines, remaining=remaining, emails_on=emails_on,
                         initial={"notes_to_buyer": order.notes_to_buyer})
-    return render(request, "portal/orders/ship.html", {"order": order, "form": form, "nav": "orders"})
+    # E-products and lines that do not ship are left off the form: say which, and why.
+    left_off = [line for line in order.lines.all() if not line.is_shippable and not line.is_adjustment]
+    return render(request, "portal/orders/ship.html", {"order": order, "form": form, "left_off": left_off,
+                                                       "nav": "orders"})
 
 
 def _shipment_action(request, pk, action):

@@ -21,7 +21,7 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 
 from orders.models import ImportRun, ImportState, ImportTrigger
-from orders.selectors import import_run_list, unmapped_status_list
+from orders.selectors import import_run_list, skipped_order_list, unmapped_status_list
 from orders.services import import_request, reconcile_request, unmapped_status_add_to_mapping
 from shipments.selectors import latest_shipment
 from stores import crypto
@@ -397,4 +397,19 @@ def import_progress(request, pk, run_pk):
         },
         "skipped": run.skipped or {},
         "error": run.error,
+    })
+
+
+SKIPPED_SHOWN = 200
+
+
+@portal_view()
+def store_skipped(request, pk):
+    """The store's orders an import left out for having no ship-to address (e-products, local pickups):
+    they are not in the order list, so they are listed here with the reason."""
+    store = get_store_for_user(request, pk)
+    rows = list(skipped_order_list(tenant=request.tenant, store_id=store.pk)[:SKIPPED_SHOWN + 1])
+    return render(request, "portal/stores/skipped.html", {
+        "store": store, "skipped": rows[:SKIPPED_SHOWN], "more": len(rows) > SKIPPED_SHOWN, "shown": SKIPPED_SHOWN,
+        "nav": "stores",
     })

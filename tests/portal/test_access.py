@@ -20,6 +20,7 @@ OBJECT_GETS = [
     ("portal:store_settings", ["store"]),
     ("portal:import_progress", ["store", "run"]),
     ("portal:email_preview", ["store"]),
+    ("portal:store_skipped", ["store"]),
     ("portal:order_detail", ["order"]),
     ("portal:order_ship", ["order"]),
 ]
@@ -35,6 +36,9 @@ OBJECT_POSTS = [
     ("portal:shipment_deliver", ["shipment"], {}),
     ("portal:shipment_void", ["shipment"], {}),
     ("portal:order_attention_clear", ["order"], {}),
+    ("portal:order_hold", ["order"], {"reason": "Check the address"}),
+    ("portal:order_release", ["order"], {}),
+    ("portal:order_notes", ["order"], {"outbound_notes": "sneaky"}),
     ("portal:user_role", ["member"], {"role": "owner"}),
     ("portal:user_remove", ["member"], {}),
     ("portal:invitation_resend", ["member"], {}),
@@ -83,6 +87,8 @@ def test_viewer_writes_changed_nothing(bob_client, objects, order_a, tenant_a):
     assert Membership.objects.for_tenant(tenant_a).count() == 2
     assert order_a.store.settings.send_delivery_notice is True
     assert not order_a.store.import_runs.filter(trigger="reconcile").exists()
+    order_a.refresh_from_db()
+    assert order_a.status == "awaiting_shipment" and order_a.outbound_notes == "" and order_a.hold_reason == ""
 
 
 @pytest.mark.parametrize("name", ["portal:dashboard", "portal:order_list", "portal:store_list"])
@@ -104,6 +110,7 @@ def test_viewer_sees_no_write_buttons(bob_client, objects, order_a):
     settings_page = bob_client.get(reverse("portal:store_settings", args=[order_a.store_id])).content.decode()
     dashboard = bob_client.get(reverse("portal:dashboard")).content.decode()
     assert "ship-button" not in order_page and "Mark delivered" not in order_page
+    assert "hold-button" not in order_page and "outbound-notes-form" not in order_page
     assert "import-now" not in settings_page and 'id="read-only-note"' in settings_page
     assert "<input" not in settings_page.split('id="read-only-note"')[1].split("<script")[0]
     assert "Connect a store" not in dashboard and reverse("portal:users") not in dashboard

@@ -57,7 +57,7 @@ class ChangingClient:
     def close(self):
         self.inner.close()
 
-# The sandbox's custom statuses, typed without their commas as the brief says; "Gift Wrap Queue" is
+# The sandbox's custom statuses, typed without their commas as status mapping lists require; "Gift Wrap Queue" is
 # deliberately left unmapped.
 EXTRA_AWAITING = ", Approved Pending Shipping, Awaiting Pickup Local"
 EXTRA_SHIPPED = ", Completed Shipped"

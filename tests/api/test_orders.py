@@ -6,7 +6,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from orders.models import Order, OrderStatus
-from tests.api.conftest import make_order
+from tests.factories import make_order
 
 
 def ids(response):

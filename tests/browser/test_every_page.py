@@ -103,10 +103,10 @@ def seed_tenant(alice, tenant, store):
     from shipments.services import shipment_create, shipment_void
     from stores.models import Role
     from tests import factories
-    from tests.portal.conftest import make_order
+    from tests.factories import make_detailed_order
 
-    order = make_order(store, number="A-100", sku="MUG-RED")
-    make_order(store, number="A-101", sku="MUG-BLUE", status="awaiting_payment")
+    order = make_detailed_order(store, number="A-100", sku="MUG-RED")
+    make_detailed_order(store, number="A-101", sku="MUG-BLUE", status="awaiting_payment")
     line = order.lines.get(line_key="1")
     voided = shipment_create(order=order, carrier="Other", service="Courier", tracking_number="OLD-1", user=alice,
                              lines={line.pk: 1})

@@ -10,16 +10,10 @@ import pytest
 from orders.models import Order, OrderLine, OrderStatus, ProductKind
 from outbox.models import OutboxMessage, OutboxState
 from outbox.services import outbox_relay
-from sandbox.server import ENDPOINT_PATH
 from stores.models import Storefront, StoreSettings
-from stores.services import store_create
+from tests.factories import connect_sandbox
 
 KINDS = {"eproduct": ProductKind.ELECTRONIC, "non_shipping": ProductKind.NO_SHIP}
-
-
-def connect_store(tenant, server, name: str = "Harbor & Pine"):
-    return store_create(tenant=tenant, name=name, url=server.base_url, endpoint_path=ENDPOINT_PATH,
-                        username=server.username, password=server.password)
 
 
 def _address(truth: dict | None) -> dict:
@@ -113,4 +107,4 @@ def shop(sandbox_factory):
 
 @pytest.fixture
 def store(tenant_a, shop):
-    return connect_store(tenant_a, shop)
+    return connect_sandbox(tenant_a, shop, name="Harbor & Pine")

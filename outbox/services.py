@@ -26,7 +26,7 @@ is not due again until its lease expires.
 **At-least-once, on purpose.** A relay killed after the store accepted a notice but before step 3
 leaves the row in `sending`; when its lease expires another relay claims it and sends it again. We
 accept that rather than risk losing a notice, because a repeat is harmless where it lands: the store
-ignores an exact repeat of (order, tracking number, carrier) (reference §3.4, "design for
+ignores an exact repeat of (order, tracking number, carrier) (docs/custom-store-v1.md#shipnotify-repeats, "design for
 idempotency"), and buyer e-mails carry their own send record (shipments.emails) so a repeated row
 finds the e-mail already sent. The lease (OUTBOX_LEASE_SECONDS) must outlast a handler's own timeout.
 

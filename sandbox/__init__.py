@@ -26,8 +26,8 @@ The site (all of it a pure function of `seed`, `orders` and the clock's start)
 The endpoint (`ENDPOINT_PATH`, ShipStation Custom Store v1): see `sandbox.server`. Export windows are
 on LastModified, UTC, both ends inclusive, sorted by (LastModified, OrderID), no snapshot between pages.
 Three behaviours (`sandbox.store.BEHAVIOURS`, first value the default) make it act like the stores of
-reference §1.6 and §5.5: `window_precision` minute (LastModified compared by minute, so end_date 22:40
-includes 22:40:21) or exact (LastModified with its seconds against the minute bounds: 22:40 means
+docs/custom-store-v1.md#dates and #paging-hazard: `window_precision` minute (LastModified compared by minute, so
+end_date 22:40 includes 22:40:21) or exact (LastModified with its seconds against the minute bounds: 22:40 means
 22:40:00); `sort` asc or desc; `change_during_paging` to_end (an order changed or placed after page 1 of
 a window was served stays in that window, at its newest end) or out (it leaves that window, shifting
 the later pages). Orders changed while no walk of a window is under way follow their LastModified.

@@ -73,7 +73,8 @@ def _item_xml(i: Item) -> str:
         + _p("Adjustment", "true" if i.adjustment else "false")
         # ASSUMPTION, not in any source we hold (custom-store-v1.md lists no such elements): the
         # add-on also exports the product's e_product_type and is_non_shipping_item as extra elements
-        # (ShipStation tolerates unknown elements, §2.6), only on items that do not ship like goods.
+        # (stores send unknown elements and readers tolerate them, docs/custom-store-v1.md#export-fields), only on
+        # items that do not ship like goods.
         + (_p("EProductType", i.e_product_type) if i.kind == "eproduct" else "")
         + (_p("IsNonShippingItem", "true") if i.is_non_shipping_item else "")
         + f"<Options>{opts}</Options>"

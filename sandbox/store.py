@@ -37,8 +37,8 @@ from .render import iso, order_truth, order_xml, orders_document
 FRAGMENT_CACHE_MAX = 250_000  # rendered orders kept (about 3.5 KB each); past it, orders render each time
 WALKS_KEPT = 256  # windows whose page walk the store remembers (for `change_during_paging`)
 
-# Store behaviours: how real Custom Store v1 implementations differ (reference §1.6, §5.5). The first value
-# of each is the default.
+# Store behaviours: how real Custom Store v1 implementations differ (docs/custom-store-v1.md#dates, #paging-hazard).
+# The first value of each is the default.
 BEHAVIOURS: dict[str, tuple[str, ...]] = {
     # minute: LastModified compared at minute precision, so end_date 22:40 includes 22:40:21.
     # exact: full-precision LastModified against the minute bounds (both inclusive): end_date 22:40 is
@@ -48,7 +48,8 @@ BEHAVIOURS: dict[str, tuple[str, ...]] = {
     "sort": ("asc", "desc"),
     # An order changed (or placed) while a window is being paged, i.e. after its page 1 was served:
     # to_end: it stays in that window, at its newest end (a store whose end_date lies past the change);
-    # out: it leaves that window (a store whose end_date the change is past, the hazard of §5.5).
+    # out: it leaves that window (a store whose end_date the change is past, the hazard in
+    # docs/custom-store-v1.md#paging-hazard).
     "change_during_paging": ("to_end", "out"),
 }
 

@@ -1,4 +1,4 @@
-"""Buyer e-mails (S7): shipment confirmation and delivery notice, branded per store.
+"""Buyer e-mails: shipment confirmation and delivery notice, branded per store.
 
 Each is a subject / text / HTML template trio under templates/emails/. They travel through the
 outbox (kind "email") and every send is recorded in an EmailSend row keyed by the event

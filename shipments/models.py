@@ -12,7 +12,7 @@ from stores.models import Tenant, TenantQuerySet
 
 
 class Carrier(models.TextChoices):
-    # Codes are the protocol's `carrier` values (reference §3.1); the store matches them as sent.
+    # Codes are the protocol's `carrier` values (docs/custom-store-v1.md#shipnotify); the store matches them as sent.
     USPS = "USPS", "USPS"
     UPS = "UPS", "UPS"
     FEDEX = "FedEx", "FedEx"

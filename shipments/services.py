@@ -251,8 +251,8 @@ def _email_enqueue(*, shipment: Shipment, kind: str) -> OutboxMessage:
 def shipment_void(*, shipment: Shipment, user=None, actor: str = "") -> Shipment:
     """Void a shipment: its quantities become shippable again and the order reopens if it was shipped.
 
-    The protocol cannot tell a store about a void (§3.5); a store update still waiting is cancelled,
-    one already sent stays in the store until the replacement shipment sends its tracking number.
+    The protocol cannot tell a store about a void (docs/custom-store-v1.md#shipnotify-repeats); a store update still
+    waiting is cancelled, one already sent stays in the store until the replacement shipment sends its tracking number.
     """
     order = Order.objects.select_for_update().get(pk=shipment.order_id)
     shipment = Shipment.objects.select_for_update().get(pk=shipment.pk)

@@ -235,8 +235,8 @@ class StorefrontQuerySet(TenantQuerySet):
 
 
 class Storefront(models.Model):
-    """One storefront of an AmeriCommerce site (S3, S23). The site applies its own shipped status per
-    storefront when notified; we record what the merchant told us it is, for display."""
+    """One storefront of an AmeriCommerce site (a site can host several; a tenant several sites). The site applies its
+    own shipped status per storefront when notified; we record what the merchant told us it is, for display."""
 
     store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="storefronts")
     name = models.CharField(max_length=200)
@@ -263,7 +263,8 @@ class StatusMappingQuerySet(TenantQuerySet):
 
 
 class StatusMapping(models.Model):
-    """The five lists of S4 for one store."""
+    """One store's five lists of store statuses (Awaiting Payment, Awaiting Shipment, Shipped,
+    Cancelled, On Hold); see stores/statuses.py for how names match."""
 
     store = models.OneToOneField(Store, on_delete=models.CASCADE, related_name="status_mapping")
     awaiting_payment = models.TextField(
@@ -343,7 +344,7 @@ class StoreSettingsQuerySet(TenantQuerySet):
 
 
 class StoreSettings(models.Model):
-    """Branding, notifications and product handling (S6)."""
+    """Branding, notifications and product handling: the settings a user lands on after connecting."""
 
     store = models.OneToOneField(Store, on_delete=models.CASCADE, related_name="settings")
     # Branding

@@ -1,4 +1,4 @@
-"""Status mapping (brief row S4).
+"""Status mapping: how store status names become Outbound statuses.
 
 Five Outbound statuses, each fed by a comma-separated list of store status names. A store status that
 itself contains a comma is typed without it: "Approved, Pending Shipping" in the store is

@@ -1,6 +1,6 @@
 """Stores: the connect-store wizard, the store settings page, imports and their live progress.
 
-Wizard (the brief's seven steps): 1–4 happen inside AmeriCommerce and are explained on the first
+Wizard (seven steps): 1–4 happen inside AmeriCommerce and are explained on the first
 page; 5–6 are the connection form with "Test connection"; 7 is the status mapping. Nothing is saved
 until the connection test says OK, and the password never sits in the session in clear: between
 steps it is kept as a Fernet token (stores.crypto), the same as at rest.

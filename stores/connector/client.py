@@ -1,15 +1,16 @@
 """The AmeriCommerce store as Outbound sees it: pages of orders in, ship notices out.
 
     StoreClient.export_pages(start, end)
-        GET ?action=export&start_date=MM/dd/yyyy HH:mm&end_date=…&page=1   (UTC, §1.2; the end rounded
-        up to a whole minute, so that a store comparing with seconds reaches it too)
+        GET ?action=export&start_date=MM/dd/yyyy HH:mm&end_date=…&page=1   (UTC, docs/custom-store-v1.md#dates; the end
+        rounded up to a whole minute, so that a store comparing with seconds reaches it too)
         -> parse_export -> ExportPage ... page=2 ... until `pages` (re-read on every page)
         a 200 that is not well-formed XML is fetched again (like a cut-off answer), a few times;
         a walk whose pages keep bringing only orders it has already seen ends with an error
     StoreClient.ship_notify(notice)
         POST ?action=shipnotify&order_number=…&carrier=…&service=…&tracking_number=…  + <ShipNotice>
     StoreClient.test_connection()
-        one export of the last five minutes, like ShipStation's own "Test Connection" (§5.6), with
+        one export of the last five minutes, like ShipStation's own "Test Connection"
+        (docs/custom-store-v1.md#test-connection), with
         few retries and short timeouts, answered as one ConnectionOutcome.
 
 The client holds no state between calls except its transport (connection pool, request counter).
@@ -74,9 +75,9 @@ def _pages_hint(body: bytes) -> int | None:
 def window_end_sent(end: dt.datetime) -> dt.datetime:
     """The `end_date` sent for a window meant to reach `end`: `end` rounded up to a whole minute.
 
-    The protocol carries minutes (`MM/dd/yyyy HH:mm`, §1.2). A store that compares LastModified by the
-    minute reads `22:40` as the whole of 22:40, but one that compares with seconds reads it as 22:40:00
-    and never serves an order modified at 22:40:21: truncating `end` would silently end every window up
+    The protocol carries minutes (`MM/dd/yyyy HH:mm`, docs/custom-store-v1.md#dates). A store that compares
+    LastModified by the minute reads `22:40` as the whole of 22:40, but one that compares with seconds reads it
+    as 22:40:00 and never serves an order modified at 22:40:21: truncating `end` would silently end every window up
     to 59 seconds before the time the caller believes it covers. Rounded up (22:40:21 is sent as 22:41),
     the window reaches `end` on either store; asking about a few seconds more is harmless, and the
     caller still records only `end` as covered.
@@ -199,7 +200,8 @@ class StoreClient:
                     pending = pool.submit(fetch, page + 1)
                 yield current
                 # `pages` is re-read on every page: orders modified while we page drop out of the window
-                # and the count shrinks (§5.5). An empty page means the set ran out before the count did.
+                # and the count shrinks (docs/custom-store-v1.md#paging-hazard). An empty page means the set ran out
+                # before the count did.
                 if page >= current.pages or not current.size:
                     return
                 page += 1
@@ -213,7 +215,8 @@ class StoreClient:
         """Send one shipment to the store. Raises a StoreError unless the store answered 2xx.
 
         The transport retries a dropped or 5xx POST, so the store may see a notice twice. That is
-        safe by the protocol's own rules: ShipStation sends duplicates too, and stores dedupe (§3.4).
+        safe by the protocol's own rules: ShipStation sends duplicates too, and stores dedupe
+        (docs/custom-store-v1.md#shipnotify-repeats).
         """
         response = self.transport.post(
             self.endpoint_url,
@@ -227,7 +230,8 @@ class StoreClient:
             data=build_ship_notice(notice),
             content_type="application/xml; charset=utf-8",
         )
-        # Magento answers errors as 200 + <fault> (§1.4): a 200 is not proof the store took it.
+        # Magento answers errors as 200 + <fault> (docs/custom-store-v1.md#faults): a 200 is not proof
+        # the store took it.
         parse_xml_fault(response.content)
         return ShipNotifyResult(response.status_code, self.transport.scrub(response.excerpt()))
 

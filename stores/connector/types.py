@@ -1,7 +1,7 @@
 """Plain dataclasses for what a store sends (export pages) and what Outbound sends back (ship notices).
 
 The import and shipment services only ever see these; XML stays inside `xmlparse`. Names are the
-protocol's elements in snake_case (see reference/custom-store-v1.md §2.2-2.4 and §3.2). Money and
+protocol's elements in snake_case (see docs/custom-store-v1.md#export-fields and #shipnotify). Money and
 weights are `Decimal`, dates are aware UTC datetimes, free text is `str` ("" when the element is
 absent or empty).
 """
@@ -76,7 +76,8 @@ class ExportItem:
 
 @dataclass(slots=True, frozen=True)
 class ExportOrder:
-    # Falls back to order_number when the store sends no OrderID (Magento does that; §3.3).
+    # Falls back to order_number when the store sends no OrderID (Magento does that;
+    # docs/custom-store-v1.md#export-fields).
     order_id: str
     order_number: str
     order_date: dt.datetime
@@ -165,7 +166,7 @@ class ShipNotice:
     customer_notes: str = ""
     internal_notes: str = ""
     notes_to_customer: str = ""
-    # Protocol meaning (§3.2): True = the store may e-mail the buyer itself.
+    # Protocol meaning (docs/custom-store-v1.md#shipnotify): True = the store may e-mail the buyer itself.
     notify_customer: bool = False
     label_create_date: dt.datetime | None = None
     ship_date: dt.date | None = None
@@ -195,8 +196,9 @@ class StoreStatus:
 
 @dataclass(slots=True, frozen=True)
 class StoreStorefront:
-    """One storefront of the store (S3, S23): the REST road's `stores` rows; the XML road only knows the
-    storefronts the merchant recorded. `shipped_status` is "" when the platform applies none."""
+    """One storefront of the store (a site can host several, each with its own shipped status): the REST road's
+    `stores` rows; the XML road only knows the storefronts the merchant recorded.
+    `shipped_status` is "" when the platform applies none."""
 
     name: str
     id: str = ""

@@ -3,7 +3,7 @@
 Export pipeline (one page):
 
     bytes --size cap--> encoding fix-ups --defusedxml (no DTD, no entities)--> <Orders> tree
-          --per <Order>--> ExportOrder (required elements checked, quirks of §5 tolerated)
+          --per <Order>--> ExportOrder (required elements checked, quirks in docs/custom-store-v1.md tolerated)
           --> ExportPage(orders, pages, page)
 
 Ship notices go the other way: `build_ship_notice(ShipNotice) -> bytes`. `parse_ship_notice` reads
@@ -55,7 +55,7 @@ from .types import (
 )
 
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
-# `pages` is an xs:short in the newer XSD (§1.7).
+# `pages` is an xs:short in the newer XSD (docs/custom-store-v1.md#paging).
 MAX_PAGES = 32767
 _T = TypeVar("_T")
 
@@ -79,7 +79,8 @@ _US_DATETIME = re.compile(
     r"(?:[ T]+(?P<h>\d{1,2}):(?P<mi>\d{1,2})(?::(?P<s>\d{1,2})(?:\.\d+)?)?"
     r"\s*(?P<ampm>[AaPp]\.?[Mm]\.?)?)?$"
 )
-# WooCommerce accepts MMDDYYYY?HHMM and craft-shipper says ShipStation "sometimes" sends it (§1.2).
+# WooCommerce accepts MMDDYYYY?HHMM and craft-shipper says ShipStation "sometimes" sends it
+# (docs/custom-store-v1.md#dates).
 _COMPACT_DATETIME = re.compile(r"^(?P<mo>\d{2})(?P<d>\d{2})(?P<y>\d{4}).(?P<h>\d{2})(?P<mi>\d{2})$")
 
 
@@ -125,7 +126,7 @@ def parse_store_datetime(text: str) -> dt.datetime:
 def format_store_datetime(value: dt.datetime) -> str:
     """`MM/dd/yyyy HH:mm`, 24-hour, UTC: what the protocol asks for in URLs and documents."""
     if value.tzinfo is None or value.utcoffset() is None:
-        # A naive datetime is how server-local time sneaks into the window (§1.2); refuse it.
+        # A naive datetime is how server-local time sneaks into the window (docs/custom-store-v1.md#dates); refuse it.
         raise ValueError("format_store_datetime needs an aware datetime")
     return value.astimezone(dt.UTC).strftime("%m/%d/%Y %H:%M")
 
@@ -264,7 +265,7 @@ def _normalise_encoding(body: bytes) -> bytes:
     declared = _XML_DECL.match(body)
     encoding = declared.group(2).decode("ascii").lower() if declared else ""
     if encoding in _WIDE_ENCODINGS:
-        # Magento declares utf-16 while writing UTF-8 bytes (§5.2); believe the bytes.
+        # Magento declares utf-16 while writing UTF-8 bytes (docs/custom-store-v1.md#encoding); believe the bytes.
         start, end = declared.span(2)
         return body[:start] + b"utf-8" + body[end:]
     if encoding in {"", "utf-8", "utf8"}:
@@ -368,7 +369,7 @@ def _check_root(root: Element, expected: str) -> Element:
 
 
 def _raise_fault(root: Element) -> None:
-    # Magento answers errors with 200 and <fault><faultcode>401</faultcode>…</fault> (§1.4).
+    # Magento answers errors with 200 and <fault><faultcode>401</faultcode>…</fault> (docs/custom-store-v1.md#faults).
     fields = _Fields(root, "the store's error answer", ["faultcode", "faultstring"])
     code = fields.text("faultcode")
     detail = _excerpt(fields.text("faultstring"), 200)
@@ -515,7 +516,7 @@ def parse_export(
 def _export_pages(raw: str | None, has_orders: bool) -> int:
     raw_pages = (raw or "").strip()
     if not raw_pages:
-        # nopCommerce sends no `pages` at all (§5.5): whatever came is the only page.
+        # nopCommerce sends no `pages` at all (docs/custom-store-v1.md#paging): whatever came is the only page.
         return 1 if has_orders else 0
     try:
         pages = _parse_int(raw_pages)
@@ -683,7 +684,8 @@ def _parse_customer(element: Element | None, where: str) -> Customer:
     assert bill_to_el is not None
     bill_to = _parse_address(bill_to_el, f"{where}, <BillTo>", require_name=True)
     ship_to_el = f.element("ShipTo")
-    # No ShipTo is legitimate (S5): such orders are skipped by the import, visibly, not refused here.
+    # No ShipTo is legitimate (docs/custom-store-v1.md#ship-to): such orders are skipped by the import, visibly, not
+    # refused here.
     ship_to = _parse_address(ship_to_el, f"{where}, <ShipTo>") if ship_to_el is not None else None
     return Customer(customer_code=f.text("CustomerCode", required=True), bill_to=bill_to, ship_to=ship_to)
 
@@ -723,7 +725,8 @@ def _parse_item(element: Element, where: str) -> ExportItem:
         where = f"{where} (SKU {_excerpt(sku, 50)})"
         f.where = where
     adjustment = f.boolean("Adjustment")
-    # Adjustment and fee lines often come without SKU or name (§5.4); product lines must have both.
+    # Adjustment and fee lines often come without SKU or name (docs/custom-store-v1.md#adjustments); product lines must
+    # have both.
     f.element("SKU", required=not adjustment)
     f.element("Name", required=not adjustment)
     quantity = f.integer("Quantity", required=True)
@@ -788,7 +791,7 @@ def _add(parent: Element, name: str, value: str) -> Element:
 
 
 def build_ship_notice(notice: ShipNotice) -> bytes:
-    """The `<ShipNotice>` body of a `?action=shipnotify` POST (§3.2), UTF-8."""
+    """The `<ShipNotice>` body of a `?action=shipnotify` POST (docs/custom-store-v1.md#shipnotify), UTF-8."""
     root = ET.Element("ShipNotice")
     _add(root, "OrderID", notice.order_id or notice.order_number)
     _add(root, "OrderNumber", notice.order_number)
@@ -822,7 +825,8 @@ def _snake(name: str) -> str:
 
 
 def parse_ship_notice(body: bytes, *, max_bytes: int = 1024 * 1024) -> ShipNotice:
-    """Read a `<ShipNotice>` body. Lenient: only an order number or id is required (§3.2, §3.3)."""
+    """Read a `<ShipNotice>` body. Lenient: only an order number or id is required
+    (docs/custom-store-v1.md#shipnotify)."""
     root = _parse_root(body, max_bytes=max_bytes, expected="ShipNotice")
     known = [
         "OrderID", "OrderNumber", "CustomerCode", "CustomerNotes", "InternalNotes", "NotesToCustomer",

@@ -11,7 +11,7 @@ from outbox.models import OutboxMessage, OutboxState
 from shipments.models import Shipment, shipment_ref
 from shipments.services import shipment_create
 from stores.models import Store
-from tests.portal.conftest import make_order
+from tests.factories import make_detailed_order
 from webhooks.models import DeliveryState, WebhookDelivery, WebhookSubscription
 
 pytestmark = pytest.mark.django_db
@@ -37,7 +37,7 @@ def test_imported_and_logged_rows_cannot_be_added_by_hand(admin_client, url):
 
 
 def test_outbox_messages_cannot_be_deleted(admin_client, store_a):
-    shipment = shipment_create(order=make_order(store_a), carrier="UPS", tracking_number="1ZDEL")
+    shipment = shipment_create(order=make_detailed_order(store_a), carrier="UPS", tracking_number="1ZDEL")
     message = OutboxMessage.objects.filter(ref=shipment_ref(shipment.pk)).first()
     assert admin_client.get(f"/admin/outbox/outboxmessage/{message.pk}/delete/").status_code == 403
     changelist = admin_client.get("/admin/outbox/outboxmessage/").content.decode()
@@ -46,7 +46,7 @@ def test_outbox_messages_cannot_be_deleted(admin_client, store_a):
 
 def test_long_errors_are_cut_in_lists_and_whole_on_the_detail_page(admin_client, store_a):
     run = ImportRun.objects.create(store=store_a, state=ImportState.FAILED, error=LONG_ERROR)
-    shipment = shipment_create(order=make_order(store_a), carrier="UPS", tracking_number="1ZERR")
+    shipment = shipment_create(order=make_detailed_order(store_a), carrier="UPS", tracking_number="1ZERR")
     OutboxMessage.objects.filter(ref=shipment_ref(shipment.pk)).update(state=OutboxState.FAILED, last_error=LONG_ERROR)
     for changelist, detail in [("/admin/orders/importrun/", f"/admin/orders/importrun/{run.pk}/change/"),
                                ("/admin/outbox/outboxmessage/", None)]:
@@ -57,8 +57,8 @@ def test_long_errors_are_cut_in_lists_and_whole_on_the_detail_page(admin_client,
 
 
 def test_outbox_can_be_filtered_by_tenant_and_store(admin_client, store_a, store_b):
-    shipment_create(order=make_order(store_a), carrier="UPS", tracking_number="1ZA")
-    shipment_create(order=make_order(store_b), carrier="UPS", tracking_number="1ZB")
+    shipment_create(order=make_detailed_order(store_a), carrier="UPS", tracking_number="1ZA")
+    shipment_create(order=make_detailed_order(store_b), carrier="UPS", tracking_number="1ZB")
     html = admin_client.get("/admin/outbox/outboxmessage/").content.decode()
     assert "shipment_store=" in html and "tenant__id__exact" in html
     filtered = admin_client.get("/admin/outbox/outboxmessage/",
@@ -72,7 +72,7 @@ def test_the_admin_index_is_an_operator_overview(admin_client, store_a, store_b,
     Store.objects.filter(pk=store_a.pk).update(needs_attention=True, consecutive_failures=4,
                                                last_import_message="Connection refused")
     Store.objects.filter(pk=store_b.pk).update(import_watermark=timezone.now() - dt.timedelta(minutes=2))
-    shipment = shipment_create(order=make_order(store_a), carrier="UPS", tracking_number="1ZOV")
+    shipment = shipment_create(order=make_detailed_order(store_a), carrier="UPS", tracking_number="1ZOV")
     OutboxMessage.objects.filter(ref=shipment_ref(shipment.pk), kind="store_update").update(
         state=OutboxState.FAILED, last_error="The store refused the update (HTTP 400)")
     hook = WebhookSubscription.objects.create(tenant=tenant_a, url="https://hooks.example.com/in")

@@ -2,37 +2,11 @@
 
 from __future__ import annotations
 
-import itertools
-from datetime import timedelta
-from decimal import Decimal
-
 import pytest
-from django.utils import timezone
 from rest_framework.test import APIClient
 
 from api.services import api_key_create
-from orders.models import Order, OrderLine, OrderStatus, Product
-
-_seq = itertools.count(1)
-
-
-def make_order(store, *, status=OrderStatus.AWAITING_SHIPMENT, lines=1, email="buyer@example.com", **extra) -> Order:
-    n = next(_seq)
-    now = timezone.now()
-    order = Order.objects.create(
-        tenant=store.tenant, store=store, external_id=f"X{n}", number=f"N{n}", store_status="Pending",
-        status=status, order_date=extra.pop("order_date", now - timedelta(days=1)),
-        modified_at=extra.pop("modified_at", now), email=email, ship_to={"name": "Pat", "city": "Austin"},
-        ship_to_name="Pat", order_total=Decimal("19.99"), **extra,
-    )
-    for i in range(lines):
-        OrderLine.objects.create(order=order, line_key=f"L{i}", position=i, sku=f"SKU{i}", name=f"Thing {i}",
-                                 quantity=2, unit_price=Decimal("9.99"))
-    return order
-
-
-def make_product(store, sku="SKU-1") -> Product:
-    return Product.objects.create(store=store, sku=sku, name="A thing")
+from tests.factories import make_order
 
 
 def bearer(plaintext: str) -> APIClient:

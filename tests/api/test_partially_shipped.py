@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from orders.models import OrderStatus, Shipping
 from shipments.services import shipment_create, shipment_void
-from tests.api.conftest import make_order
+from tests.factories import make_order
 
 pytestmark = pytest.mark.django_db
 

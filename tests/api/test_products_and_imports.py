@@ -1,7 +1,7 @@
 import pytest
 
 from orders.models import ImportRun
-from tests.api.conftest import make_product
+from tests.factories import make_product
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from stores.connector import ConnectionOutcome, ConnectionResult, StoreUnreachable
-from tests.api.conftest import make_order, make_product
+from tests.factories import make_order, make_product
 
 
 def test_schema_describes_every_endpoint_with_bearer_auth(client, db):

@@ -5,7 +5,7 @@ from django.db import connection
 
 from orders.models import OrderLine
 from shipments.models import Shipment
-from tests.api.conftest import make_order
+from tests.factories import make_order
 
 UPS = {"carrier": "UPS", "tracking_number": "1Z999"}
 

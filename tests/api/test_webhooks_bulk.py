@@ -13,8 +13,8 @@ from outbox import services as outbox
 from outbox.models import OutboxMessage, OutboxState
 from outbox.services import outbox_deliver_batch, outbox_enqueue_many, outbox_relay_due
 from shipments.services import shipment_create
-from tests.api.conftest import make_order
 from tests.api.test_webhooks import Receiver, verify
+from tests.factories import make_order
 from tests.orders.conftest import page_queries, page_to_import
 from webhooks.models import WebhookDelivery
 from webhooks.services import webhook_emit_orders, webhook_subscription_create

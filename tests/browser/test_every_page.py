@@ -103,15 +103,16 @@ def seed_tenant(alice, tenant, store):
     from shipments.services import shipment_create, shipment_void
     from stores.models import Role
     from tests import factories
-    from tests.portal.conftest import make_order
+    from tests.factories import make_detailed_order
 
-    order = make_order(store, number="A-100", sku="MUG-RED", requested_warehouse="East DC", custom_field_1="PO 4471",
-                       bill_to={"name": "Bill Payer", "company": "Payer Co", "address1": "9 Bank Rd", "city": "Dallas",
-                                "state": "TX", "postal_code": "75201", "country": "US"})
-    make_order(store, number="A-102", sku="MUG-GREEN", status="on_hold", hold_reason="Address to check")
+    order = make_detailed_order(
+        store, number="A-100", sku="MUG-RED", requested_warehouse="East DC", custom_field_1="PO 4471",
+        bill_to={"name": "Bill Payer", "company": "Payer Co", "address1": "9 Bank Rd", "city": "Dallas",
+                 "state": "TX", "postal_code": "75201", "country": "US"})
+    make_detailed_order(store, number="A-102", sku="MUG-GREEN", status="on_hold", hold_reason="Address to check")
     SkippedOrder.objects.create(store=store, external_id="E-1", number="E-1", reason="no_ship_to",
                                 store_status="Pickup", modified_at=timezone.now(), content_hash="x")
-    make_order(store, number="A-101", sku="MUG-BLUE", status="awaiting_payment")
+    make_detailed_order(store, number="A-101", sku="MUG-BLUE", status="awaiting_payment")
     line = order.lines.get(line_key="1")
     voided = shipment_create(order=order, carrier="Other", service="Courier", tracking_number="OLD-1", user=alice,
                              lines={line.pk: 1})

@@ -9,9 +9,9 @@ from tests.browser.test_portal_flow import page_for, pytestmark  # noqa: F401  (
 def test_the_void_dialog_warns_before_anything_is_voided(page_for, alice, store_a):  # noqa: F811
     from shipments.models import Shipment, ShipmentState
     from shipments.services import shipment_create
-    from tests.portal.conftest import make_order
+    from tests.factories import make_detailed_order
 
-    order = make_order(store_a, number="A-VOID")
+    order = make_detailed_order(store_a, number="A-VOID")
     shipment = shipment_create(order=order, carrier="UPS", tracking_number="1ZOLD")
     Shipment.objects.filter(pk=shipment.pk).update(store_update_state="sent")  # the store has it
     page = page_for("alice")

@@ -39,6 +39,17 @@ class StoreServer:
     url: str
     script: list = field(default_factory=list)
     requests: list[Recorded] = field(default_factory=list)
+    arrived: threading.Condition = field(default_factory=threading.Condition)
+
+    def record(self, request: Recorded) -> None:
+        with self.arrived:
+            self.requests.append(request)
+            self.arrived.notify_all()
+
+    def wait_for_requests(self, count: int, timeout: float = 10) -> bool:
+        """Block until `count` requests have arrived (a condition, not a guess at how long a thread takes)."""
+        with self.arrived:
+            return self.arrived.wait_for(lambda: len(self.requests) >= count, timeout=timeout)
 
     def answer(self, status: int = 200, body: bytes = EMPTY_EXPORT, headers: dict[str, str] | None = None) -> None:
         self.script.append((status, body, headers or {}))
@@ -66,7 +77,7 @@ def _handler(server_state: StoreServer) -> type[BaseHTTPRequestHandler]:
         def _serve(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length) if length else b""
-            server_state.requests.append(Recorded(self.command, self.path, dict(self.headers), body))
+            server_state.record(Recorded(self.command, self.path, dict(self.headers), body))
             step = server_state.script.pop(0) if server_state.script else (200, EMPTY_EXPORT, {})
             if step == DROP:
                 self.close_connection = True

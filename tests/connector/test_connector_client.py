@@ -1,5 +1,4 @@
 import datetime as dt
-import time
 from decimal import Decimal
 from types import SimpleNamespace
 from urllib.parse import parse_qs, urlsplit
@@ -62,8 +61,8 @@ def test_prefetch_reads_at_most_one_page_ahead(store_server):
         store_server.answer(200, page_xml(5, name))
     pages = make_client(store_server.url).export_pages(START, END, first_page=2)
     assert next(pages).page == 2
-    time.sleep(0.3)  # let the prefetch run
-    assert len(store_server.requests) == 2  # page 3 fetched ahead, page 4 not
+    assert store_server.wait_for_requests(2)  # page 3 is fetched ahead while the caller holds page 2 ...
+    assert len(store_server.requests) == 2  # ... and page 4 is not
     assert [p.page for p in pages] == [3, 4, 5]
 
 

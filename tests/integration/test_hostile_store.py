@@ -21,7 +21,8 @@ from outbox.services import outbox_relay
 from shipments.services import shipment_create
 from stores.connector.registry import client_for_store
 from stores.models import Role
-from tests.api.conftest import bearer, make_order
+from tests.api.conftest import bearer
+from tests.factories import make_order
 from tests.hostile import USERNAME, HostileStore, export_xml, first_import_only, order_xml
 
 SENTINEL = "Sntl-Pw-90210-zq"

@@ -5,7 +5,7 @@ import pytest
 from sandbox import BEHAVIOURS
 from stores.connector.client import StoreClient
 from stores.models import StatusMapping
-from stores.services import store_create
+from tests.factories import connect_sandbox
 
 # Every store behaviour the sandbox has (window precision × sort × change during paging), as dicts.
 MATRIX = [dict(zip(BEHAVIOURS, values, strict=True)) for values in itertools.product(*BEHAVIOURS.values())]
@@ -57,7 +57,7 @@ class ChangingClient:
     def close(self):
         self.inner.close()
 
-# The sandbox's custom statuses, typed without their commas as the brief says; "Gift Wrap Queue" is
+# The sandbox's custom statuses, typed without their commas as status mapping lists require; "Gift Wrap Queue" is
 # deliberately left unmapped.
 EXTRA_AWAITING = ", Approved Pending Shipping, Awaiting Pickup Local"
 EXTRA_SHIPPED = ", Completed Shipped"
@@ -71,14 +71,9 @@ def mapping_with_customs():
 
 
 def connect(tenant, server, name="Sandbox store", mapping=None):
-    from urllib.parse import urlsplit
-
-    parts = urlsplit(server.endpoint_url)
-    return store_create(
-        tenant=tenant, name=name, url=f"{parts.scheme}://{parts.netloc}", endpoint_path=parts.path,
-        username=server.username, password=server.password,
-        mapping=mapping if mapping is not None else mapping_with_customs(),
-    )
+    """A store on the sandbox with its custom statuses mapped (unless `mapping` says otherwise)."""
+    return connect_sandbox(tenant, server, name=name,
+                           mapping=mapping if mapping is not None else mapping_with_customs())
 
 
 @pytest.fixture

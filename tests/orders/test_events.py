@@ -6,7 +6,7 @@ from orders.events import describe, render
 from orders.models import OrderEvent
 from portal.labels import event_code_label, event_text
 from shipments.services import shipment_create, shipment_void
-from tests.portal.conftest import make_order
+from tests.factories import make_detailed_order
 
 
 def history(order, language):
@@ -15,7 +15,7 @@ def history(order, language):
 
 
 def test_service_events_carry_parameters_and_read_in_french(store_a, alice):
-    order = make_order(store_a, number="A-1")
+    order = make_detailed_order(store_a, number="A-1")
     line = order.lines.get(line_key="1")
     shipment = shipment_create(order=order, carrier="Other", service="Courier", tracking_number="T-1", user=alice,
                                lines={line.pk: 2})
@@ -36,7 +36,7 @@ def test_service_events_carry_parameters_and_read_in_french(store_a, alice):
 
 
 def test_events_stored_before_parameters_read_in_french_too(store_a):
-    order = make_order(store_a, number="A-2")
+    order = make_detailed_order(store_a, number="A-2")
     order.events.all().delete()
     old = [
         ("imported", {"store_status": "New", "status": "awaiting_shipment"},

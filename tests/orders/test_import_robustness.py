@@ -56,8 +56,8 @@ def test_5000_orders_through_failures_and_paging_drift_equal_the_truth(sandbox_f
 @pytest.mark.parametrize("behaviour", behaviour_params(every=True))
 def test_drift_without_the_tail_check_would_lose_orders(sandbox_factory, tenant_a, behaviour):
     """The hazard is real: a plain page walk while orders change misses some that did not change
-    (reference §5.5), except on a store sorting newest first that keeps a changed order in the window:
-    there the order moves onto the page already served and nothing after it shifts."""
+    (docs/custom-store-v1.md#paging-hazard), except on a store sorting newest first that keeps a changed order in the
+    window: there the order moves onto the page already served and nothing after it shifts."""
     server = sandbox_factory(orders=600, seed=12, page_size=50, no_delay=True, **behaviour)
     store = connect(tenant_a, server)
     client = MutatingClient(server, store, mutate_pages=8, change=3, add=0)

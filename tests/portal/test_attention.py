@@ -2,13 +2,13 @@
 
 from django.urls import reverse
 
-from .conftest import make_order
+from tests.factories import make_detailed_order
 
 REASON = "The store cancelled this order after Outbound shipped it."
 
 
 def test_member_marks_a_flagged_order_handled(alice_client, bob_client, charlie_client, store_a):
-    order = make_order(store_a, number="A-FLAG", needs_attention=True, attention_reason=REASON)
+    order = make_detailed_order(store_a, number="A-FLAG", needs_attention=True, attention_reason=REASON)
     dashboard = alice_client.get(reverse("portal:dashboard")).content.decode()
     assert "Order A-FLAG" in dashboard and REASON in dashboard
     page = alice_client.get(reverse("portal:order_detail", args=[order.pk])).content.decode()

@@ -11,8 +11,8 @@ from django.utils import timezone
 
 from orders.models import OrderStatus
 from stores.models import Storefront
+from tests.factories import make_detailed_order as make_order
 
-from .conftest import make_order
 from .test_orders import _bulk_orders
 
 

@@ -10,8 +10,7 @@ from django.utils import timezone
 from orders.models import OrderStatus, SkippedOrder
 from orders.selectors import skipped_order_list
 from orders.weights import weight_convert
-
-from .conftest import make_order
+from tests.factories import make_detailed_order as make_order
 
 
 def _page(client, order):

@@ -8,12 +8,11 @@ from django.utils import timezone
 from orders.models import Order, OrderStatus
 from outbox.models import OutboxMessage, OutboxState
 from shipments.models import ShipmentState, shipment_ref
-
-from .conftest import make_order
+from tests.factories import make_detailed_order
 
 
 def test_search_finds_order_by_sku_number_email_and_name(alice_client, order_a, store_a):
-    make_order(store_a, number="A-999", sku="OTHER", email="zed@example.com", ship_to_name="Zed")
+    make_detailed_order(store_a, number="A-999", sku="OTHER", email="zed@example.com", ship_to_name="Zed")
     url = reverse("portal:order_list")
     for term in ["MUG-RED", "A-100", order_a.email]:
         body = alice_client.get(url, {"q": term}).content.decode()
@@ -22,7 +21,7 @@ def test_search_finds_order_by_sku_number_email_and_name(alice_client, order_a, 
 
 
 def test_status_tab_and_counts(alice_client, order_a, store_a):
-    make_order(store_a, number="A-SHIPPED", status=OrderStatus.SHIPPED)
+    make_detailed_order(store_a, number="A-SHIPPED", status=OrderStatus.SHIPPED)
     response = alice_client.get(reverse("portal:order_list"), {"status": "shipped"})
     body = response.content.decode()
     assert "#A-SHIPPED" in body and "#A-100" not in body
@@ -33,8 +32,8 @@ def test_date_and_store_filters(alice_client, order_a, store_a, tenant_a):
     from tests.factories import make_store
 
     other = make_store(tenant_a, name="Second")
-    make_order(other, number="A-OTHER")
-    make_order(store_a, number="A-OLD", order_date=timezone.now() - dt.timedelta(days=40))
+    make_detailed_order(other, number="A-OTHER")
+    make_detailed_order(store_a, number="A-OLD", order_date=timezone.now() - dt.timedelta(days=40))
     url = reverse("portal:order_list")
     body = alice_client.get(url, {"store": store_a.pk}).content.decode()
     assert "#A-100" in body and "#A-OTHER" not in body

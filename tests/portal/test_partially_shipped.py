@@ -5,8 +5,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from orders.models import Order, Shipping
-
-from .conftest import make_order
+from tests.factories import make_detailed_order
 
 
 def _page(client, **params):
@@ -17,8 +16,8 @@ def _page(client, **params):
 
 
 def test_the_filter_lists_only_partially_shipped_orders_with_their_badge(alice_client, store_a):
-    whole = make_order(store_a, number="A-WHOLE")
-    part = make_order(store_a, number="A-PART")
+    whole = make_detailed_order(store_a, number="A-WHOLE")
+    part = make_detailed_order(store_a, number="A-PART")
     Order.objects.filter(pk=part.pk).update(shipping=Shipping.PARTIAL)  # as shipment_create leaves it
     response, _ = _page(alice_client, partially_shipped="true")
     body = response.content.decode()
@@ -35,7 +34,7 @@ def test_the_filter_lists_only_partially_shipped_orders_with_their_badge(alice_c
 
 def test_the_filter_and_the_badges_cost_no_extra_query(alice_client, store_a):
     for i in range(30):
-        order = make_order(store_a, number=f"A-{i}")
+        order = make_detailed_order(store_a, number=f"A-{i}")
         if i % 2:
             Order.objects.filter(pk=order.pk).update(shipping=Shipping.PARTIAL)
     _page(alice_client)  # the first request also writes the session's tenant
@@ -43,11 +42,11 @@ def test_the_filter_and_the_badges_cost_no_extra_query(alice_client, store_a):
     _, filtered = _page(alice_client, partially_shipped="true")
     assert filtered == plain
     for i in range(30, 60):
-        make_order(store_a, number=f"A-{i}", shipping=Shipping.PARTIAL)
+        make_detailed_order(store_a, number=f"A-{i}", shipping=Shipping.PARTIAL)
     assert _page(alice_client, partially_shipped="true")[1] == plain
 
 
 def test_another_tenant_s_partially_shipped_orders_are_not_counted(alice_client, store_b):
-    make_order(store_b, number="B-PART", shipping=Shipping.PARTIAL)
+    make_detailed_order(store_b, number="B-PART", shipping=Shipping.PARTIAL)
     response, _ = _page(alice_client, partially_shipped="true")
     assert response.context["partially_shipped_count"] == 0 and not response.context["orders"]

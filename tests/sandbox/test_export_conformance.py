@@ -1,4 +1,4 @@
-"""Export documents follow the Custom Store v1 reference (custom-store-v1.md §2.2-2.6)."""
+"""Export documents follow the Custom Store v1 reference (docs/custom-store-v1.md#export-fields)."""
 
 import math
 import re

@@ -7,19 +7,13 @@ from decimal import Decimal
 
 import pytest
 
-from orders.models import Order, OrderLine, OrderStatus, ProductKind
+from orders.models import Order, OrderStatus, ProductKind
 from outbox.models import OutboxMessage, OutboxState
 from outbox.services import outbox_relay
-from sandbox.server import ENDPOINT_PATH
 from stores.models import Storefront, StoreSettings
-from stores.services import store_create
+from tests.factories import connect_sandbox, make_line, make_order
 
 KINDS = {"eproduct": ProductKind.ELECTRONIC, "non_shipping": ProductKind.NO_SHIP}
-
-
-def connect_store(tenant, server, name: str = "Harbor & Pine"):
-    return store_create(tenant=tenant, name=name, url=server.base_url, endpoint_path=ENDPOINT_PATH,
-                        username=server.username, password=server.password)
 
 
 def _address(truth: dict | None) -> dict:
@@ -36,8 +30,8 @@ def order_from_truth(store, truth: dict, *, status: str = OrderStatus.AWAITING_S
     storefront, _ = Storefront.objects.get_or_create(store=store, name=truth["Storefront"]["name"])
     when = datetime.fromisoformat(truth["OrderDate"].replace("Z", "+00:00"))
     customer = truth["Customer"]
-    order = Order.objects.create(
-        tenant=store.tenant, store=store, storefront=storefront, external_id=truth["OrderID"],
+    order = make_order(
+        store, lines=0, storefront=storefront, external_id=truth["OrderID"], order_total=Decimal(truth["OrderTotal"]),
         number=truth["OrderNumber"], store_status=truth["OrderStatus"], status=status, order_date=when,
         modified_at=when, customer_code=customer["CustomerCode"],
         email=customer["BillTo"].get("Email", "") if email is None else email,
@@ -46,8 +40,8 @@ def order_from_truth(store, truth: dict, *, status: str = OrderStatus.AWAITING_S
     )
     for position, item in enumerate(truth["Items"]):
         kind = KINDS.get(item["ProductKind"], ProductKind.PHYSICAL)
-        OrderLine.objects.create(
-            order=order, line_key=f"{item['LineItemID']}:{position}", position=position,
+        make_line(
+            order, line_key=f"{item['LineItemID']}:{position}", position=position,
             line_item_id=item["LineItemID"], sku=item["SKU"], name=item["Name"], quantity=item["Quantity"],
             unit_price=Decimal(item["UnitPrice"]), is_adjustment=item["Adjustment"], product_kind=kind,
             is_shippable=not item["Adjustment"] and kind == ProductKind.PHYSICAL,
@@ -113,4 +107,4 @@ def shop(sandbox_factory):
 
 @pytest.fixture
 def store(tenant_a, shop):
-    return connect_store(tenant_a, shop)
+    return connect_sandbox(tenant_a, shop, name="Harbor & Pine")

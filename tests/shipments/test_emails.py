@@ -1,4 +1,5 @@
-"""Buyer e-mails (S7): one per event, branded, switchable, never duplicated by retries."""
+"""Buyer e-mails (shipment confirmation, delivery notice): one per event, branded, switchable, never duplicated by
+retries."""
 
 import pytest
 from django.core import mail

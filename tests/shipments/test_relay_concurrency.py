@@ -11,12 +11,13 @@ from outbox import services as outbox
 from outbox.models import OutboxMessage, OutboxState
 from outbox.services import outbox_relay
 from shipments.services import shipment_create
+from tests.factories import connect_sandbox
 
-from .conftest import connect_store, order_from_truth, pick_orders, relay_all, set_emails, store_truth
+from .conftest import order_from_truth, pick_orders, relay_all, set_emails, store_truth
 
 
 def _hundred_store_updates(tenant, server):
-    store = connect_store(tenant, server)
+    store = connect_sandbox(tenant, server, name="Harbor & Pine")
     set_emails(store, confirmation=False, delivery=False)
     for truth in pick_orders(server, count=100):
         order = order_from_truth(store, truth)

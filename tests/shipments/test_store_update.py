@@ -1,4 +1,5 @@
-"""The store update reaches the sandbox with everything the brief lists (S3, S20, S21)."""
+"""The store update reaches the sandbox with everything it must carry: status (the storefront's
+shipped status applied by the store), tracking number, carrier, service, carrier fee and the notes to the buyer."""
 
 from decimal import Decimal
 

@@ -26,7 +26,7 @@ from stores.services import store_create, store_update
 OPERATOR = ("operator", "outbound-operator")
 OWNER = ("demo", "outbound-demo")
 DEMO_STORE = "Demo AmeriCommerce store"
-# The sandbox's custom statuses, typed the way the brief says (commas dropped).
+# The sandbox's custom statuses, typed without their commas, as status mapping lists require.
 DEMO_MAPPING_EXTRA = {
     "awaiting_shipment": ", Approved Pending Shipping, Awaiting Pickup Local",
     "shipped": ", Completed Shipped",

@@ -51,7 +51,8 @@ class ProductValues(NamedTuple):
 
 
 def product_kind(item: ExportItem) -> str:
-    """Electronic and does-not-ship items (S22): the add-on marks them with extra item elements."""
+    """Electronic and does-not-ship items: the add-on marks them with extra item elements
+    (docs/custom-store-v1.md#export-fields)."""
     extra = {k.lower(): v.strip().lower() for k, v in item.extra.items()}
     if extra.get("isnonshippingitem") in ("true", "1", "yes") or extra.get("nonshipping") in ("true", "1", "yes"):
         return ProductKind.NO_SHIP

@@ -16,7 +16,7 @@
           │                    bulk upsert orders, lines, products, events — constant queries per page
           ▼
     tail check: export [end, now']; orders seen in the walk that moved again may have shifted later
-          │     pages (reference §5.5) → re-walk the part of the window they could have hidden
+          │     pages (docs/custom-store-v1.md#paging-hazard) → re-walk the part of the window they could have hidden
           ▼
     watermark advances only when every page succeeded; the store claim is released.
 
@@ -232,14 +232,14 @@ def _moved(seen: dict[str, dt.datetime], digests: dict[str, str], later: dict[st
 def _import_span(client, ctx, run, totals, start, end, *, tail_from: dt.datetime, final: bool) -> dt.datetime:
     """Import [start, end]; returns how far the watermark may go (end, or further for the final span).
 
-    Tail check (reference §5.5): an order served on an early page and modified while we paged drops out
-    of the window and shifts later pages, hiding one order per page boundary. The orders that moved show
-    up in [tail_from, now] (tail_from = the run's end); the part of the span they could hide is walked
-    again, up to three rounds, each reading from tail_from again (the check's own pages drift too) and
-    also counting the orders a re-walk served changed. Every window's end is rounded up to a minute when
-    sent (window_end_sent), so the tail check sees every order modified since the walk began, also on a
-    store that compares LastModified with its seconds; the watermark is the time the tail check began,
-    never the rounded end.
+    Tail check (docs/custom-store-v1.md#paging-hazard): an order served on an early page and modified
+    while we paged drops out of the window and shifts later pages, hiding one order per page boundary.
+    The orders that moved show up in [tail_from, now] (tail_from = the run's end); the part of the span
+    they could hide is walked again, up to three rounds, each reading from tail_from again (the check's
+    own pages drift too) and also counting the orders a re-walk served changed. Every window's end is
+    rounded up to a minute when sent (window_end_sent), so the tail check sees every order modified since
+    the walk began, also on a store that compares LastModified with its seconds; the watermark is the
+    time the tail check began, never the rounded end.
     """
     seen: dict[str, dt.datetime] = {}
     digests: dict[str, str] = {}

@@ -12,7 +12,6 @@ from decimal import Decimal
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -138,28 +137,25 @@ def order_hold(request, pk):
     form = HoldForm(request.POST)
     if not form.is_valid():
         return _order_page(request, order, hold_form=form, status=400)
-    try:
-        with transaction.atomic():  # the status move and the reason together, or neither
-            order_services.order_set_hold(order=order, hold=True, reason=form.cleaned_data["reason"],
-                                          actor=request.user.get_username())
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, _("The order is on hold."))
-    return redirect("portal:order_detail", order.pk)
+    return _set_hold(request, order, hold=True, reason=form.cleaned_data["reason"],
+                     done=_("The order is on hold."))
 
 
 @portal_view("ship")
 @require_POST
 def order_release(request, pk):
     order = get_order_for_user(request, pk)
+    return _set_hold(request, order, hold=False, done=_("The hold is released: the order is awaiting shipment again."))
+
+
+def _set_hold(request, order, *, hold: bool, done: str, reason: str = ""):
+    """Hold or release through the service (one transaction: the status move and the reason together)."""
     try:
-        with transaction.atomic():
-            order_services.order_set_hold(order=order, hold=False, actor=request.user.get_username())
+        order_services.order_set_hold(order=order, hold=hold, reason=reason, actor=request.user.get_username())
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
-        messages.success(request, _("The hold is released: the order is awaiting shipment again."))
+        messages.success(request, done)
     return redirect("portal:order_detail", order.pk)
 
 

@@ -33,17 +33,17 @@ class Rows:
     """Rows for one table. With `unique` and `update`, a row whose unique fields exist updates `update`;
     with `unique` alone, such a row is left as it is (ON CONFLICT DO NOTHING) and reported by no id.
     With `key`, the write reports {row[key]: primary key} (so no two rows may share `unique` values,
-    as in any single INSERT … ON CONFLICT)."""
+    as in any single INSERT … ON CONFLICT); a tuple of fields as `key` reports {(row[k1], row[k2], …): pk}."""
 
     model: type[models.Model]
     rows: list[dict]
     unique: tuple[str, ...] = ()
     update: tuple[str, ...] = ()
-    key: str | None = None
+    key: str | tuple[str, ...] | None = None
 
 
 def upsert(model: type[models.Model], rows: list[dict], *, unique: tuple[str, ...] = (),
-           update: tuple[str, ...] = (), key: str | None = None) -> dict[object, int]:
+           update: tuple[str, ...] = (), key: str | tuple[str, ...] | None = None) -> dict[object, int]:
     """Write one table's rows; {row[key]: primary key} when `key` is given, else {}."""
     return write(Rows(model, rows, tuple(unique), tuple(update), key))
 
@@ -78,15 +78,24 @@ def _write_orm(batch: Rows) -> dict[object, int]:
         model.objects.bulk_create(objs)
     if batch.key is None:
         return {}
-    ids = {getattr(obj, batch.key): obj.pk for obj in objs}
+    ids = {_key_of(obj, batch.key): obj.pk for obj in objs}
     if None in ids.values():  # pragma: no cover - a backend that cannot return ids from a bulk upsert
         ids = _ids_by_key(batch, objs)
     return ids
 
 
+def _key_of(obj: models.Model, key: str | tuple[str, ...]) -> object:
+    return getattr(obj, key) if isinstance(key, str) else tuple(getattr(obj, k) for k in key)
+
+
 def _ids_by_key(batch: Rows, objs: list[models.Model]) -> dict[object, int]:
-    keys = [getattr(obj, batch.key) for obj in objs]
-    return dict(batch.model.objects.filter(**{f"{batch.key}__in": keys}).values_list(batch.key, "pk"))
+    key = batch.key
+    keys = {_key_of(obj, key) for obj in objs}
+    fields = (key,) if isinstance(key, str) else key
+    # Each key field among the batch's values: a superset of the rows asked for, narrowed in Python.
+    narrowed = batch.model.objects.filter(**{f"{f}__in": {_key_of(obj, f) for obj in objs} for f in fields})
+    found = {(row[:-1] if len(fields) > 1 else row[0]): row[-1] for row in narrowed.values_list(*fields, "pk")}
+    return {k: pk for k, pk in found.items() if k in keys}
 
 
 def _json_value(value: object) -> str:
@@ -136,7 +145,8 @@ def _insert_sql(batch: Rows, returning: bool) -> tuple[str, str]:
     elif batch.unique:
         sql += f" ON CONFLICT ({conflict}) DO NOTHING"
     if returning:
-        sql += f" RETURNING {quote(model._meta.pk.column)}, {quote(columns[batch.key])}"
+        keys = (batch.key,) if isinstance(batch.key, str) else batch.key
+        sql += f" RETURNING {quote(model._meta.pk.column)}, {', '.join(quote(columns[k]) for k in keys)}"
     return sql, json.dumps(rows, default=_json_value, ensure_ascii=False, separators=(",", ":"))
 
 
@@ -156,4 +166,6 @@ def _write_postgresql(batches: tuple[Rows, ...]) -> dict[object, int]:
         cursor.execute(sql, params)
         if not returning:
             return {}
-        return {row_key: pk for pk, row_key in cursor.fetchall()}
+        if isinstance(last.key, str):
+            return {row_key: pk for pk, row_key in cursor.fetchall()}
+        return {tuple(row_key): pk for pk, *row_key in cursor.fetchall()}

@@ -204,7 +204,7 @@ def _queue_task(func: str, argument) -> bool:
 
 
 def outbox_enqueue_many(*, tenant: Tenant | int, kind: str, payloads: list[dict], dedupe_keys: list[str],
-                        max_attempts: int | None = None) -> list[OutboxMessage]:
+                        max_attempts: int | None = None, mirrored: bool = False) -> list[OutboxMessage]:
     """outbox_enqueue for many messages of one kind: one INSERT, whatever their number (on PostgreSQL
     the rows travel as one JSON parameter, see core.bulk).
 
@@ -212,6 +212,10 @@ def outbox_enqueue_many(*, tenant: Tenant | int, kind: str, payloads: list[dict]
     (one task per BATCH_SIZE rows), and a message whose `dedupe_key` exists already is returned instead
     of a second one. Every message needs its key here (it is how the INSERT's ids come back). Returns
     the messages in the order of `payloads`.
+
+    `mirrored`: the caller has just written, in this transaction, what the kind's state hooks would
+    write for the new pending rows (the webhooks' deliveries, written pending a moment before): the
+    hooks are not called for them, a query saved per call.
     """
     if len(dedupe_keys) != len(payloads) or not all(dedupe_keys):
         raise ValueError("Give each payload its dedupe key.")
@@ -235,7 +239,8 @@ def outbox_enqueue_many(*, tenant: Tenant | int, kind: str, payloads: list[dict]
     for key, message in new.items():
         message.pk = ids[key]
         message._state.adding = False
-    _fire_many(kind, list(new.values()))
+    if not mirrored:
+        _fire_many(kind, list(new.values()))
     pks = [m.pk for m in new.values()]
     for start in range(0, len(pks), BATCH_SIZE):
         transaction.on_commit(partial(_schedule_batch, pks[start:start + BATCH_SIZE]))

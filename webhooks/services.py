@@ -42,7 +42,7 @@ from stores import crypto
 from stores.models import Tenant
 
 from .models import DeliveryState, WebhookDelivery, WebhookEvent, WebhookSubscription
-from .payloads import payload_for, payloads_for
+from .payloads import payload_for, payloads_for, payloads_loaded
 
 logger = logging.getLogger(__name__)
 
@@ -160,6 +160,7 @@ def _deliveries_enqueue(items: list[tuple[WebhookSubscription, str, dict]]) -> l
         kind=WEBHOOK,
         payloads=[{"delivery_id": d.pk} for d in deliveries],
         dedupe_keys=[f"webhook:{d.event_id}" for d in deliveries],
+        mirrored=True,  # the deliveries above were written pending, as their new outbox rows are
     )
     return deliveries
 
@@ -268,7 +269,7 @@ def webhook_emit_orders_attention(*, tenant_id: int, order_ids: list[int]) -> in
 
 
 def webhook_emit_orders(*, tenant_id: int, created: list[int], updated: list[int],
-                        wanted: set[str] | None = None, recovered: list[int] = ()) -> int:
+                        wanted: set[str] | None = None, recovered: list[int] = (), loaded: dict | None = None) -> int:
     """Queue order.imported / order.updated (and import.recovered) for one import page; returns how many
     deliveries.
 
@@ -276,23 +277,32 @@ def webhook_emit_orders(*, tenant_id: int, created: list[int], updated: list[int
     import run does). With subscribers the page costs a constant number of queries whatever its size:
     the subscriptions, the orders with their lines and shipments (prefetched), serialised together
     as the API shows them, then one INSERT for the deliveries and one for their outbox rows.
+
+    `loaded`: {pk: order} for orders the caller holds as the database holds them now, with their lines
+    and shipments in the prefetch cache (an import page's new orders, built from the rows it has just
+    written): their payloads are built without reading them back. The other ids are read.
     """
     if wanted is None:
         wanted = webhook_events_wanted(tenant_id)
     ids_by_event = {event: ids for event, ids in (("order.imported", created), ("order.updated", updated),
                                                   ("import.recovered", recovered))
                     if event in wanted and ids}
-    return len(_emit_orders(tenant_id, ids_by_event)) if ids_by_event else 0
+    return len(_emit_orders(tenant_id, ids_by_event, loaded or {})) if ids_by_event else 0
 
 
-def _emit_orders(tenant_id: int, ids_by_event: dict[str, list[int]]) -> list[WebhookDelivery]:
+def _emit_orders(tenant_id: int, ids_by_event: dict[str, list[int]], loaded: dict | None = None
+                 ) -> list[WebhookDelivery]:
     """Each event for its orders, to every active subscription of the tenant to it, in bulk."""
     subscriptions = _subscribers(tenant_id, set(ids_by_event))
     ids = {pk for event, pks in ids_by_event.items() if subscriptions[event] for pk in pks}
     if not ids:
         return []
     # The builder's output is JSON already (decimals and dates as strings): it goes to the INSERT as it is.
-    payloads = payloads_for("orders.order", tenant_id=tenant_id, ids=ids)
+    # Another tenant's order is never serialised into this tenant's deliveries, loaded or read.
+    held = [order for pk, order in (loaded or {}).items() if pk in ids and order.tenant_id == tenant_id]
+    payloads = payloads_loaded("orders.order", held) if held else {}
+    if len(payloads) < len(ids):
+        payloads.update(payloads_for("orders.order", tenant_id=tenant_id, ids=ids - payloads.keys()))
     return _deliveries_enqueue([
         (subscription, event, payloads[pk])
         for event, pks in ids_by_event.items() for pk in pks if pk in payloads

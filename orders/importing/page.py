@@ -6,10 +6,12 @@ import datetime as dt
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from functools import cache
 from typing import NamedTuple
 
-from django.db import transaction
-from django.db.models import Q
+from django.db import DEFAULT_DB_ALIAS, transaction
+from django.db.models import DecimalField, Q
 from django.utils import timezone
 
 from core import bulk
@@ -159,11 +161,12 @@ def import_page(ctx: ImportContext, exports: list[ExportOrder]) -> PageResult:
     _delete_stale_lines(to_write, ids)
     events = _event_rows(ctx, to_write, rows.decisions, recovered, ids, now, result)
     lines = [{"order_id": ids[w.export.order_id], **row} for w in to_write for row in rows.lines[w.export.order_id]]
-    # One statement: the page's lines and its orders' history.
-    bulk.write(bulk.Rows(OrderLine, lines, unique=("order", "line_key"), update=LINE_FIELDS),
-               bulk.Rows(OrderEvent, events))
+    # One statement: the page's history and its lines, with their ids when new orders' payloads need them.
+    line_ids = bulk.write(bulk.Rows(OrderEvent, events),
+                          bulk.Rows(OrderLine, lines, unique=("order", "line_key"), update=LINE_FIELDS,
+                                    key=("order_id", "line_key") if _payloads_wanted(ctx) else None))
     _flag_attention(ctx, rows.attention)
-    _emit_webhooks(ctx, to_write, ids, recovered)
+    _emit_webhooks(ctx, to_write, ids, recovered, _as_loaded(ctx, rows, to_write, ids, line_ids))
     return result
 
 
@@ -366,13 +369,60 @@ def _flag_attention(ctx: ImportContext, flagged: list[Attention]) -> None:
 
 
 def _emit_webhooks(ctx: ImportContext, written: list[ToWrite], ids: dict[str, int],
-                   recovered: list[ExportOrder]) -> None:
+                   recovered: list[ExportOrder], loaded: dict[int, Order]) -> None:
     from webhooks.services import webhook_emit_orders
 
     webhook_emit_orders(tenant_id=ctx.store.tenant_id, wanted=ctx.webhook_events(),
                         created=[ids[w.export.order_id] for w in written if w.known is None],
                         updated=[ids[w.export.order_id] for w in written if w.known is not None],
-                        recovered=[ids[e.order_id] for e in recovered])
+                        recovered=[ids[e.order_id] for e in recovered], loaded=loaded)
+
+
+def _payloads_wanted(ctx: ImportContext) -> bool:
+    """Whether some subscriber wants the page's new orders (their payloads are built from the rows)."""
+    return bool(ctx.webhook_events() & {"order.imported", "import.recovered"})
+
+
+def _as_loaded(ctx: ImportContext, rows: OrderRows, written: list[ToWrite], ids: dict[str, int],
+               line_ids: dict) -> dict[int, Order]:
+    """{pk: Order} of the page's new orders as the database now holds them, built from the rows just
+    written instead of read back: their lines (with their ids) and no shipments in the prefetch cache,
+    the columns the page did not write at their defaults (a new row got those), decimals rounded as the
+    database rounds them. The webhooks serialise them with the API's serializer, no query. An order the
+    page updated is read back (Outbound's own columns, its shipments)."""
+    if not _payloads_wanted(ctx):
+        return {}
+    new = {w.export.order_id for w in written if w.known is None}
+    loaded = {}
+    for row in rows.orders:
+        if row["external_id"] not in new:
+            continue
+        order = _instance(Order, row, id=ids[row["external_id"]])
+        lines = [_instance(OrderLine, line, id=line_ids[(order.pk, line["line_key"])], order_id=order.pk)
+                 for line in rows.lines[row["external_id"]]]
+        order._prefetched_objects_cache = {"lines": lines, "shipments": []}
+        loaded[order.pk] = order
+    return loaded
+
+
+def _instance(model, row: dict, **more):
+    """The `model` instance of a row as written (Model.from_db: every column given, positionally), its
+    decimals at their columns' places, rounded half away from zero as PostgreSQL rounds them."""
+    given = {**row, **more}
+    values = []
+    for column, places in _columns(model):
+        value = given[column.attname] if column.attname in given else column.get_default()
+        if places is not None and isinstance(value, Decimal):
+            value = value.quantize(places, ROUND_HALF_UP)
+        values.append(value)
+    return model.from_db(DEFAULT_DB_ALIAS, None, values)
+
+
+@cache
+def _columns(model) -> tuple:
+    """(field, the decimal step of its places, or None) of each concrete field, in the model's order."""
+    return tuple((f, Decimal(1).scaleb(-f.decimal_places) if isinstance(f, DecimalField) else None)
+                 for f in model._meta.concrete_fields)
 
 
 def _product_locations(ctx: ImportContext, to_write: list[ToWrite], now: dt.datetime) -> dict[str, str]:

@@ -164,3 +164,33 @@ def test_enqueue_many_keeps_the_dedupe_rule(tenant_a, tasks, django_capture_on_c
     assert tasks[-1] == ("outbox.tasks.outbox_deliver_batch", ([messages[1].pk, messages[2].pk],))
     with pytest.raises(ValueError):
         outbox_enqueue_many(tenant=tenant_a, kind="webhook", payloads=[{}], dedupe_keys=[None])
+
+
+def test_a_new_orders_payload_built_from_the_page_is_the_order_as_the_api_shows_it(
+        sandbox_factory, tenant_a, api_a, monkeypatch):
+    """An import page serialises its new orders from the rows it has just written, not read back: each
+    payload must still equal what the API shows of the order, read from the database afterwards."""
+    from orders.importing.page import import_page
+
+    webhook_subscription_create(tenant=tenant_a, url="https://hooks.example.com/a", events=ORDER_EVENTS)
+    store, ctx, exports = page_to_import(sandbox_factory, tenant_a, monkeypatch)
+    import_page(ctx, exports[:40])
+    deliveries = WebhookDelivery.objects.filter(event="order.imported")
+    assert deliveries.count() == 40
+    with_decimals = 0
+    for delivery in deliveries:
+        shown = api_a.get(f"/api/v1/orders/{delivery.payload['id']}/").json()
+        assert delivery.payload == shown
+        with_decimals += bool(shown["lines"]) and shown["total_weight"] is not None
+    assert with_decimals  # lines, line ids and decimals were compared, not only empty orders
+
+
+def test_the_compiled_serializer_gives_what_drf_gives(store_a, alice):
+    from api.payloads import order_payload
+    from api.serializers import OrderDetailSerializer
+
+    order = make_order(store_a, lines=3)
+    shipment_create(order=order, lines={order.lines.first().pk: 1}, carrier="UPS", tracking_number="1ZC", user=alice)
+    order = OrderDetailSerializer.prefetch(Order.objects.filter(pk=order.pk)).get()
+    assert order_payload(order) == OrderDetailSerializer(order).data
+    assert order_payload(order)["shipments"][0]["lines"]

@@ -7,7 +7,7 @@
     client.py     StoreClient: export_pages / ship_notify / test_connection
     transport.py  StoreTransport: HTTP only (timeouts, retries, back-off, size cap, raise_for_response)
     urlguard.py   which store URLs and peer addresses may be fetched at all
-    xmlparse.py   pure XML <-> dataclasses (defusedxml, protocol quirks)
+    xmlparse/     pure XML <-> dataclasses (defusedxml, protocol quirks): values, document, export, notice
     types.py      the dataclasses the import and shipment services see
     errors.py     StoreError and its family, with merchant-readable messages
 

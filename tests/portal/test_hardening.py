@@ -62,7 +62,7 @@ def test_a_non_web_image_url_is_never_rendered(alice_client, order_a, url):
 
 
 def test_the_parser_keeps_only_web_image_urls():
-    from stores.connector.xmlparse import _web_url
+    from stores.connector.xmlparse.export import _web_url
 
     assert _web_url("https://cdn.example.com/a.png") == "https://cdn.example.com/a.png"
     assert _web_url("javascript:alert(1)") == "" and _web_url("data:image/png;base64,AAA") == ""

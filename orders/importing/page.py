@@ -6,13 +6,10 @@ import datetime as dt
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
-from functools import cache
 from typing import NamedTuple
 
-from django.db import DEFAULT_DB_ALIAS, transaction
-from django.db.models import DecimalField, Q
-from django.db.models.base import ModelState
+from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from core import bulk
@@ -37,6 +34,7 @@ from ..models import (
     status_history_line,
     status_transition,
 )
+from .emit import as_loaded, emit_order_events, payloads_wanted
 from .mapping import (
     LINE_FIELDS,
     ORDER_IMPORT_FIELDS,
@@ -165,9 +163,9 @@ def import_page(ctx: ImportContext, exports: list[ExportOrder]) -> PageResult:
     # One statement: the page's history and its lines, with their ids when new orders' payloads need them.
     line_ids = bulk.write(bulk.Rows(OrderEvent, events),
                           bulk.Rows(OrderLine, lines, unique=("order", "line_key"), update=LINE_FIELDS,
-                                    key=("order_id", "line_key") if _payloads_wanted(ctx) else None))
+                                    key=("order_id", "line_key") if payloads_wanted(ctx) else None))
     _flag_attention(ctx, rows.attention)
-    _emit_webhooks(ctx, to_write, ids, recovered, _as_loaded(ctx, rows, to_write, ids, line_ids))
+    _emit_webhooks(ctx, to_write, rows, ids, line_ids, recovered)
     return result
 
 
@@ -369,80 +367,14 @@ def _flag_attention(ctx: ImportContext, flagged: list[Attention]) -> None:
         webhook_emit_orders_attention(tenant_id=ctx.store.tenant_id, order_ids=[pk for pk, _ in flagged])
 
 
-def _emit_webhooks(ctx: ImportContext, written: list[ToWrite], ids: dict[str, int],
-                   recovered: list[ExportOrder], loaded: dict[int, Order]) -> None:
-    from webhooks.services import webhook_emit_orders
-
-    webhook_emit_orders(tenant_id=ctx.store.tenant_id, wanted=ctx.webhook_events(),
-                        created=[ids[w.export.order_id] for w in written if w.known is None],
-                        updated=[ids[w.export.order_id] for w in written if w.known is not None],
-                        recovered=[ids[e.order_id] for e in recovered], loaded=loaded)
-
-
-def _payloads_wanted(ctx: ImportContext) -> bool:
-    """Whether some subscriber wants the page's new orders (their payloads are built from the rows)."""
-    return bool(ctx.webhook_events() & {"order.imported", "import.recovered"})
-
-
-def _as_loaded(ctx: ImportContext, rows: OrderRows, written: list[ToWrite], ids: dict[str, int],
-               line_ids: dict) -> dict[int, Order]:
-    """{pk: Order} of the page's new orders as the database now holds them, built from the rows just
-    written instead of read back: their lines (with their ids) and no shipments in the prefetch cache,
-    the columns the page did not write at their defaults (a new row got those), decimals rounded as the
-    database rounds them. The webhooks serialise them with the API's serializer, no query. An order the
-    page updated is read back (Outbound's own columns, its shipments)."""
-    if not _payloads_wanted(ctx):
-        return {}
-    new = {w.export.order_id for w in written if w.known is None}
-    loaded = {}
-    for row in rows.orders:
-        if row["external_id"] not in new:
-            continue
-        order = _instance(Order, row, id=ids[row["external_id"]])
-        lines = [_instance(OrderLine, line, id=line_ids[(order.pk, line["line_key"])], order_id=order.pk)
-                 for line in rows.lines[row["external_id"]]]
-        order._prefetched_objects_cache = {"lines": lines, "shipments": []}
-        loaded[order.pk] = order
-    return loaded
-
-
-def _instance(model, row: dict, **more):
-    """The `model` instance of a row as written, its decimals at their columns' places, rounded half
-    away from zero as PostgreSQL rounds them, the columns the row leaves out at their defaults.
-
-    Built as Django unpickles an instance (`__new__`, then its attributes), not through Model.__init__,
-    which costs ten times more per instance and would be most of a page's serialisation time."""
-    obj = model.__new__(model)
-    values = obj.__dict__
-    values.update(row)
-    values.update(more)
-    fixed, made = _left_out(model, tuple(values))
-    values.update(fixed)
-    for column in made:
-        values[column.attname] = column.get_default()
-    for attname, step in _decimals(model):
-        value = values[attname]
-        if isinstance(value, Decimal):
-            values[attname] = value.quantize(step, ROUND_HALF_UP)
-    state = values["_state"] = ModelState()
-    state.adding, state.db = False, DEFAULT_DB_ALIAS
-    return obj
-
-
-@cache
-def _decimals(model) -> tuple:
-    """(attname, the decimal step of its places) of each decimal field."""
-    return tuple((f.attname, Decimal(1).scaleb(-f.decimal_places)) for f in model._meta.concrete_fields
-                 if isinstance(f, DecimalField))
-
-
-@cache
-def _left_out(model, given: tuple[str, ...]) -> tuple[dict, tuple]:
-    """The concrete fields not among `given` (the rows of a page all have the same keys): {attname: default}
-    of those whose default is a constant, and the fields whose default is made afresh for each row."""
-    left = [f for f in model._meta.concrete_fields if f.attname not in given]
-    made = tuple(f for f in left if f.has_default() and callable(f.default))
-    return {f.attname: f.get_default() for f in left if f not in made}, made
+def _emit_webhooks(ctx: ImportContext, written: list[ToWrite], rows: OrderRows, ids: dict[str, int],
+                   line_ids: dict, recovered: list[ExportOrder]) -> None:
+    """The page's order events; its new orders serialised from the rows just written (emit.as_loaded)."""
+    new = [w.export.order_id for w in written if w.known is None]
+    emit_order_events(ctx, created=[ids[i] for i in new],
+                      updated=[ids[w.export.order_id] for w in written if w.known is not None],
+                      recovered=[ids[e.order_id] for e in recovered],
+                      loaded=as_loaded(ctx, new, rows.orders, rows.lines, ids, line_ids))
 
 
 def _product_locations(ctx: ImportContext, to_write: list[ToWrite], now: dt.datetime) -> dict[str, str]:

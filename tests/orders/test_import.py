@@ -20,14 +20,56 @@ def SINCE():  # noqa: N802  (the sandbox's orders go back about 60 days)
     return timezone.now() - dt.timedelta(days=90)
 
 
-@pytest.fixture
-def imported(connected):
-    store, server = connected
+def _import(store, server):
     run = import_store_now(store=store, since=SINCE())
     assert run.state == "succeeded", run.error
-    truth = server.truth()
     orders = {o.external_id: o for o in Order.objects.filter(store=store).prefetch_related("lines")}
-    return store, server, run, truth, orders
+    return store, server, run, server.truth(), orders
+
+
+@pytest.fixture(scope="module")
+def imported_once(django_db_setup, django_db_blocker):
+    """The 120-order sandbox store imported once for the whole module, inside a transaction rolled back at
+    the module's end. Each test runs in a savepoint of it (pytest-django's `db`, as any test), so whatever
+    a test writes is undone before the next one. The store's own data never changes: a test that changes
+    the store imports its own (`connected`). Yields (store id, server, run id, truth, export requests)."""
+    from django.db import transaction
+
+    from sandbox.server import run_sandbox
+    from tests.factories import make_tenant
+    from tests.orders.conftest import connect
+
+    server = run_sandbox(orders=120, seed=7, page_size=25)
+    with django_db_blocker.unblock():
+        block = transaction.atomic()
+        block.__enter__()
+        try:
+            store, _server, run, truth, _orders = _import(connect(make_tenant("Acme Goods"), server), server)
+        except BaseException:
+            transaction.set_rollback(True)
+            block.__exit__(None, None, None)
+            server.stop()
+            raise
+    try:
+        yield store.pk, server, run.pk, truth, server.requests_served["export"]
+    finally:
+        with django_db_blocker.unblock():
+            transaction.set_rollback(True)
+            block.__exit__(None, None, None)
+        server.stop()
+
+
+@pytest.fixture
+def imported(imported_once, db):
+    """(store, server, run, truth, {external id: order with its lines}), fresh objects for each test."""
+    import copy
+
+    from stores.models import Store
+
+    store_pk, server, run_pk, truth, _requests = imported_once
+    store = Store.objects.get(pk=store_pk)
+    orders = {o.external_id: o for o in Order.objects.filter(store=store).prefetch_related("lines")}
+    return store, server, ImportRun.objects.get(pk=run_pk), copy.deepcopy(truth), orders
 
 
 def truth_pairs(imported):
@@ -271,8 +313,8 @@ def test_second_import_of_same_window_writes_nothing(imported):
     assert OrderLine.objects.filter(order__store=store).count() == lines_before
 
 
-def test_store_changes_arrive_on_the_next_import(imported):
-    store, server, _run, _truth, _orders = imported
+def test_store_changes_arrive_on_the_next_import(connected):
+    store, server, _run, _truth, _orders = _import(*connected)  # its own store: this test changes it
     server.mutate(change=10, add=5)
     store.refresh_from_db()
     run = import_store_now(store=store)
@@ -328,12 +370,12 @@ def test_failed_run_is_loud_and_keeps_the_watermark(connected):
     assert store.needs_attention and store.is_active  # never switched off silently
 
 
-def test_runs_record_progress(imported):
+def test_runs_record_progress(imported, imported_once):
     _store, server, run, truth, orders = imported
-    run = ImportRun.objects.get(pk=run.pk)
+    export_requests = imported_once[-1]  # what the store had served when the import finished
     assert run.pages_done == run.pages_total >= 5, (run.pages_done, run.pages_total)  # 120 orders, pages of 25
     assert run.orders_seen == len(truth["orders"]) and run.orders_created == len(orders)
-    assert run.progress_percent == 100 and run.http_requests == server.requests_served["export"]
+    assert run.progress_percent == 100 and run.http_requests == export_requests
 
 
 def test_a_long_first_import_keeps_its_progress_when_cut_off(connected, settings):

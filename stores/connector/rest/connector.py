@@ -137,7 +137,8 @@ class _RestTransport(StoreTransport):
 
 
 def _digest(row: dict[str, Any]) -> str:
-    raw = json.dumps(row, sort_keys=True, separators=(",", ":"), default=str).encode()
+    # In the order the store sent the keys: the same order served again digests the same.
+    raw = json.dumps(row, separators=(",", ":"), default=str).encode()
     return hashlib.sha1(raw, usedforsecurity=False).hexdigest()
 
 

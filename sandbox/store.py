@@ -33,7 +33,9 @@ from .orders import (
     order_id_for,
 )
 from .render import iso, order_truth, order_xml, orders_document
+from .rest.api import RestState
 
+GENERATED_CACHE_MAX = 50_000  # generated orders kept (the REST face reads each several times per page)
 FRAGMENT_CACHE_MAX = 250_000  # rendered orders kept (about 3.5 KB each); past it, orders render each time
 WALKS_KEPT = 256  # windows whose page walk the store remembers (for `change_during_paging`)
 
@@ -115,6 +117,7 @@ class SandboxStore:
         self._count = orders
         self._base_lm: list[int] = []
         self._orders: dict[int, Order] = {}  # materialised (changed or added) orders by index
+        self._generated: dict[int, Order] = {}  # orders generated and not changed since, by index
         # Each order's <Order> element as sent, by index, until the order changes (`_touch`): a store
         # serves the same unchanged order many times (every page walk, every overlap), and generating
         # it again from the seed each time made the sandbox, not the client, the slow end of the wire.
@@ -127,6 +130,9 @@ class SandboxStore:
         self._walks: OrderedDict[tuple[int, int], int] = OrderedDict()
         self.shipnotify_log = {"received": 0, "recorded": 0, "duplicates_ignored": 0, "rejected": 0}
         self.faults = FaultPlan(rng=random.Random(f"{seed}:faults"))
+        # The REST face (sandbox.rest): tokens, call limit; customers met on it (id -> an order of theirs).
+        self.rest = RestState(seed)
+        self.rest_customers: dict[int, int] = {}
         self._hidden: dict[str, int] = {}  # order id -> export requests it is still hidden from (hide_orders)
         for index in range(orders):
             _, _, last_modified = order_head(random.Random(f"{seed}:order:{index}"), index, self.started)
@@ -161,13 +167,20 @@ class SandboxStore:
     def _order(self, index: int) -> Order:
         order = self._orders.get(index)
         if order is None:
+            order = self._generated.get(index)
+        if order is None:
             order = generate_order(self.seed, index, self.started, self.products, self._customer_pool)
+            # The REST face reads an order several times per page (the order, its addresses, its customer):
+            # keep what was generated, like the XML face keeps what it rendered.
+            if len(self._generated) < GENERATED_CACHE_MAX:
+                self._generated[index] = order
         return order
 
     def _materialise(self, index: int) -> Order:
         order = self._orders.get(index)
         if order is None:
             order = self._orders[index] = self._order(index)
+            self._generated.pop(index, None)
         return order
 
     def _fragment(self, index: int) -> bytes:
@@ -449,7 +462,7 @@ class SandboxStore:
         with self._lock:
             return self.faults.pick(action), self.faults.retry_after
 
-    CONTROL_KEYS = ("reset_faults", "faults", "page_size", "behaviour", "advance", "mutate", "hide")
+    CONTROL_KEYS = ("reset_faults", "faults", "page_size", "behaviour", "advance", "mutate", "hide", "rest")
 
     def control(self, payload: dict[str, Any]) -> dict[str, Any]:
         """The JSON control operations, applied in the order of CONTROL_KEYS."""
@@ -473,6 +486,8 @@ class SandboxStore:
             result["mutate"] = self.mutate(**payload["mutate"])
         if "hide" in payload:
             result["hide"] = self.hide_orders(**payload["hide"])
+        if "rest" in payload:
+            result["rest"] = self.rest.set(**payload["rest"])
         return result
 
     def count(self, *keys: str) -> None:
@@ -507,6 +522,7 @@ class SandboxStore:
                 "faults": self.faults.describe(),
                 "requests": self.request_counts(),
                 "hidden": dict(self._hidden),
+                "rest": self.rest.describe(),
             }
             if include_orders:
                 orders = []

@@ -7,6 +7,7 @@ from django.test.utils import CaptureQueriesContext
 from orders.models import ImportRun, Order, OrderLine, Product, ProductKind, SkippedOrder, UnmappedStatus
 from orders.services import import_store_now
 from stores import statuses
+from tests.orders.conftest import ROADS
 from tests.orders.truth import expected_orders, mismatches
 
 pytestmark = pytest.mark.django_db
@@ -27,12 +28,13 @@ def _import(store, server):
     return store, server, run, server.truth(), orders
 
 
-@pytest.fixture(scope="module")
-def imported_once(django_db_setup, django_db_blocker):
+@pytest.fixture(scope="module", params=ROADS)
+def imported_once(request, django_db_setup, django_db_blocker):
     """The 120-order sandbox store imported once for the whole module, inside a transaction rolled back at
     the module's end. Each test runs in a savepoint of it (pytest-django's `db`, as any test), so whatever
     a test writes is undone before the next one. The store's own data never changes: a test that changes
-    the store imports its own (`connected`). Yields (store id, server, run id, truth, export requests)."""
+    the store imports its own (`connected`). Once per road. Yields (store id, server, run id, truth, the
+    requests the store had served on the road when the import finished)."""
     from django.db import transaction
 
     from sandbox.server import run_sandbox
@@ -44,14 +46,14 @@ def imported_once(django_db_setup, django_db_blocker):
         block = transaction.atomic()
         block.__enter__()
         try:
-            store, _server, run, truth, _orders = _import(connect(make_tenant("Acme Goods"), server), server)
+            store, _server, run, truth, _orders = _import(connect(make_tenant("Acme Goods"), server, road=request.param), server)
         except BaseException:
             transaction.set_rollback(True)
             block.__exit__(None, None, None)
             server.stop()
             raise
     try:
-        yield store.pk, server, run.pk, truth, server.requests_served["export"]
+        yield store.pk, server, run.pk, truth, server.requests_served["rest" if store.road == "rest" else "export"]
     finally:
         with django_db_blocker.unblock():
             transaction.set_rollback(True)
@@ -144,11 +146,15 @@ def test_s15_total_weight_computed_from_lines(imported):
 
 
 def test_s16_per_item_weight_with_units(imported):
+    rest = imported[0].road == "rest"
     for t, o in truth_pairs(imported):
         by_id = {li.line_item_id: li for li in o.lines.all()}
         for i in t["Items"]:
             line = by_id[i["LineItemID"]]
-            assert line.unit_weight == Decimal(i["Weight"])
+            # The REST road's item weight is the unit's whole weight (variants carry none of their own): the
+            # chosen options' extra weight is in it, as the XML road's options add it on top.
+            options = sum(Decimal(x["Weight"] or 0) for x in i["Options"]) if rest else 0
+            assert line.unit_weight == Decimal(i["Weight"]) + options
             assert line.weight_unit == i["WeightUnits"]
 
 
@@ -355,13 +361,17 @@ def test_queries_per_page_are_constant(sandbox_factory, tenant_a, monkeypatch):
 
 
 def test_failed_run_is_loud_and_keeps_the_watermark(connected):
-    from stores.services import store_set_password
+    from stores.services import store_set_api_token, store_set_password
 
     store, server = connected
-    store_set_password(store=store, password="changed-in-the-store")  # the store now answers 401
+    # the store now answers 401
+    if store.road == "rest":
+        store_set_api_token(store=store, api_token="revoked-in-the-store")
+    else:
+        store_set_password(store=store, password="changed-in-the-store")
     run = import_store_now(store=store)
     store.refresh_from_db()
-    assert run.state == "failed" and "password" in run.error.lower()
+    assert run.state == "failed" and ("token" if store.road == "rest" else "password") in run.error.lower()
     assert store.import_watermark is None and store.last_import_ok is False
     assert store.consecutive_failures == 1 and not store.needs_attention
     import_store_now(store=store)

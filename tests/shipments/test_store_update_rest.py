@@ -1,0 +1,61 @@
+"""The store update over the REST road, through the outbox: the shipment reaches the sandbox's REST face with
+tracking number and URL, carrier, service, label cost, package count and the notes to the buyer, then the
+order's status becomes its storefront's shipped status; a repeat adds nothing."""
+
+from decimal import Decimal
+
+import pytest
+
+from outbox.models import OutboxMessage, OutboxState
+from shipments.services import shipment_create
+from stores.models import Storefront
+from tests.factories import connect_sandbox
+
+from .conftest import order_from_truth, pick_orders, relay_all, store_truth
+
+
+@pytest.fixture
+def rest_store(tenant_a, shop):
+    store = connect_sandbox(tenant_a, shop, name="Harbor & Pine", road="rest")
+    shop.set_call_limit(100_000)
+    # On this road the store does not say which status a storefront gives shipped orders: Outbound's record does.
+    for front in shop.truth(include_orders=False)["storefronts"]:
+        Storefront.objects.update_or_create(store=store, name=front["name"],
+                                            defaults={"shipped_status": front["shipped_status"]})
+    return store
+
+
+def test_the_shipment_and_the_storefronts_shipped_status_reach_the_store(rest_store, shop):
+    for name in ("Main Store", "Outlet"):
+        truth = pick_orders(shop, storefront=name)[0]
+        order = order_from_truth(rest_store, truth, notes_to_buyer="Thanks for your order!")
+        shipment = shipment_create(order=order, carrier="UPS", service="UPS Ground",
+                                   tracking_number=f"1Z999AA1{order.pk:010d}", carrier_fee=Decimal("7.35"),
+                                   internal_notes="packed by Sam")
+        relay_all()
+        held = store_truth(shop, order.number)
+        (notice,) = held["Shipments"]
+        assert (notice["Carrier"], notice["Service"], notice["TrackingNumber"]) == (
+            "UPS", "UPS Ground", shipment.tracking_number)
+        assert notice["TrackingUrl"] == shipment.tracking_url and notice["TrackingUrl"]
+        assert (notice["ShippingCost"], notice["Packages"]) == ("7.35", 1)
+        assert (notice["NotesToCustomer"], notice["InternalNotes"]) == ("Thanks for your order!", "packed by Sam")
+        assert {i["LineItemID"] for i in notice["Items"]} == {line.line_item_id for line in order.lines.all()
+                                                              if line.is_shippable}
+        front = next(f for f in shop.truth(include_orders=False)["storefronts"] if f["name"] == name)
+        assert held["OrderStatus"] == front["shipped_status"]
+        shipment.refresh_from_db()
+        assert shipment.store_update_state == OutboxState.SENT
+
+
+def test_a_store_update_sent_again_adds_no_second_shipment(rest_store, shop):
+    order = order_from_truth(rest_store, pick_orders(shop)[0])
+    shipment_create(order=order, carrier="USPS", tracking_number="9400100000000000000001")
+    relay_all()
+    message = OutboxMessage.objects.get(kind="store_update")
+    assert (message.state, message.response_status) == ("sent", 200)
+    # The worker died after the store took it, before the outbox knew: the same update goes again.
+    OutboxMessage.objects.filter(pk=message.pk).update(state=OutboxState.PENDING)
+    relay_all()
+    assert len(store_truth(shop, order.number)["Shipments"]) == 1
+    assert shop.truth(include_orders=False)["shipnotify_log"]["recorded"] == 1

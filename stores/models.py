@@ -86,6 +86,25 @@ class Platform(models.TextChoices):
     CUSTOM_STORE = "custom_store", "Custom Store (any cart)"
 
 
+class Road(models.TextChoices):
+    """How Outbound reaches a store of a platform: the ShipStation add-on's XML page (Custom Store v1) or the
+    platform's documented REST API. The connection type is the platform plus the road
+    (`stores.connector.registry.connection_key`)."""
+
+    XML = "xml", "ShipStation add-on (XML)"
+    REST = "rest", "REST API"
+
+
+class RestAuth(models.TextChoices):
+    """On the REST road: an access token made in the store's admin console, or the OAuth app flow."""
+
+    TOKEN = "token", "API token"
+    OAUTH = "oauth", "OAuth app"
+
+
+# The REST API's root under the store URL (AmeriCommerce: https://shop.example.com/api/v1).
+REST_API_PATH = connector_builtin.REST_API_PATH
+
 # The path of the ShipStation add-on's XML page on an AmeriCommerce site is not published; this is
 # our best guess and every store can override it (see README, "Connecting a store").
 DEFAULT_ENDPOINT_PATH = connector_builtin.DEFAULT_ENDPOINT_PATH
@@ -124,9 +143,25 @@ class Store(models.Model):
         help_text="Path of the ShipStation add-on's XML page on an AmeriCommerce store (blank: the default). "
         "Not used for Custom Store (any cart): its URL is the page.",
     )
-    username = models.CharField(max_length=200)
+    # The XML road's credentials (the ShipStation add-on's username and password).
+    username = models.CharField(max_length=200, blank=True, default="")
     # Fernet token, never the password itself. Write through set_password(); read with get_password().
     password_encrypted = models.TextField(editable=False, default="")
+    # The road to the store (see Road) and, on the REST road, how it authenticates.
+    road = models.CharField(max_length=10, choices=Road.choices, default=Road.XML)
+    rest_auth = models.CharField("REST authentication", max_length=10, choices=RestAuth.choices,
+                                 default=RestAuth.TOKEN)
+    # The REST road's secrets, Fernet tokens like the password, write-only: set_api_token() / get_api_token(),
+    # set_oauth_tokens() / get_oauth_access_token() / get_oauth_refresh_token().
+    api_token_encrypted = models.TextField(editable=False, default="")
+    oauth_access_token_encrypted = models.TextField(editable=False, default="")
+    oauth_refresh_token_encrypted = models.TextField(editable=False, default="")
+    oauth_expires_at = models.DateTimeField("OAuth token expiry", null=True, blank=True, editable=False)
+    oauth_scope = models.CharField("OAuth scope", max_length=500, blank=True, default="", editable=False)
+    # Set when the store refused our credentials for good (an OAuth refresh failed, a token was revoked):
+    # imports and write-backs wait until someone reconnects; the reason is in plain words.
+    needs_reconnect = models.BooleanField(default=False, editable=False)
+    reconnect_reason = models.TextField(blank=True, default="", editable=False)
     is_active = models.BooleanField(default=True)
     import_interval_minutes = models.PositiveIntegerField(
         default=15, validators=[MinValueValidator(1), MaxValueValidator(24 * 60)]
@@ -184,18 +219,81 @@ class Store(models.Model):
     def has_password(self) -> bool:
         return bool(self.password_encrypted)
 
+    def set_api_token(self, raw_token: str) -> None:
+        self.api_token_encrypted = crypto.encrypt_secret(raw_token)
+
+    def get_api_token(self) -> str:
+        if not self.api_token_encrypted:
+            raise crypto.CredentialError("This store has no API token set.")
+        return crypto.decrypt_secret(self.api_token_encrypted)
+
+    @property
+    def has_api_token(self) -> bool:
+        return bool(self.api_token_encrypted)
+
+    def set_oauth_tokens(self, access_token: str, refresh_token: str, expires_at=None,
+                         scope: str | None = None) -> None:
+        """Keep what the OAuth handshake or a refresh returned (clears a pending reconnect)."""
+        self.oauth_access_token_encrypted = crypto.encrypt_secret(access_token)
+        self.oauth_refresh_token_encrypted = crypto.encrypt_secret(refresh_token) if refresh_token else ""
+        self.oauth_expires_at = expires_at
+        if scope is not None:
+            self.oauth_scope = scope
+        self.needs_reconnect = False
+        self.reconnect_reason = ""
+
+    def get_oauth_access_token(self) -> str:
+        if not self.oauth_access_token_encrypted:
+            raise crypto.CredentialError("This store has no OAuth access token; connect it again.")
+        return crypto.decrypt_secret(self.oauth_access_token_encrypted)
+
+    def get_oauth_refresh_token(self) -> str:
+        if not self.oauth_refresh_token_encrypted:
+            raise crypto.CredentialError("This store has no OAuth refresh token; connect it again.")
+        return crypto.decrypt_secret(self.oauth_refresh_token_encrypted)
+
+    @property
+    def has_oauth_tokens(self) -> bool:
+        return bool(self.oauth_access_token_encrypted)
+
+    ENCRYPTED_FIELDS = ("password_encrypted", "api_token_encrypted", "oauth_access_token_encrypted",
+                        "oauth_refresh_token_encrypted")
+
     def save(self, *args, **kwargs):
-        if self.password_encrypted:
-            # Re-encrypt with the newest key on every save, so a rotation completes as stores are saved.
-            self.password_encrypted = crypto.reencrypt_secret(self.password_encrypted)
-            if kwargs.get("update_fields") is not None:
-                kwargs["update_fields"] = set(kwargs["update_fields"]) | {"password_encrypted"}
+        rotated = set()
+        for name in self.ENCRYPTED_FIELDS:
+            if getattr(self, name):
+                # Re-encrypt with the newest key on every save, so a rotation completes as stores are saved.
+                setattr(self, name, crypto.reencrypt_secret(getattr(self, name)))
+                rotated.add(name)
+        if rotated and kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = set(kwargs["update_fields"]) | rotated
         super().save(*args, **kwargs)
+
+    def clean(self) -> None:
+        super().clean()
+        try:
+            connection = connector_registry.connection_type(self.connection_type)
+        except connector_registry.UnknownConnectionType:
+            platform, road = self.get_platform_display(), self.get_road_display()
+            raise ValidationError({"road": f"{platform} stores cannot be reached by the {road} road."}) from None
+        if connection.road == Road.XML and not self.username:
+            raise ValidationError({"username": "Enter the ShipStation add-on's username."})
 
     @property
     def connection_type(self) -> str:
-        """The key of this store's connector in stores.connector.registry."""
-        return self.platform
+        """The key of this store's connector in stores.connector.registry: its platform and road."""
+        return connector_registry.connection_key(self.platform, self.road)
+
+    @property
+    def rest_base_url(self) -> str:
+        """The REST API's root: the store URL + /api/v1 (e.g. https://shop.example.com/api/v1)."""
+        return self.url.rstrip("/") + REST_API_PATH
+
+    @property
+    def rest_credentials_set(self) -> bool:
+        """Whether the REST road has what it needs to authenticate (a token, or OAuth tokens)."""
+        return self.has_oauth_tokens if self.rest_auth == RestAuth.OAUTH else self.has_api_token
 
     @property
     def connection(self) -> connector_registry.ConnectionType:
@@ -209,9 +307,10 @@ class Store(models.Model):
 
     @property
     def endpoint_url(self) -> str:
-        """AmeriCommerce: the store URL joined to the XML endpoint path; any cart: the URL exactly as given."""
+        """AmeriCommerce over XML: the store URL joined to the XML endpoint path; any cart: the URL exactly as
+        given; AmeriCommerce over REST: the API root (rest_base_url)."""
         connection = self.connection
-        path = self.endpoint_path if connection.endpoint_path is not None else ""
+        path = self.endpoint_path if connection.endpoint_path is not None and connection.endpoint_path_editable else ""
         return connection.endpoint_url(self.url, path)
 
     def import_due(self, now=None) -> bool:
@@ -255,7 +354,8 @@ class Storefront(models.Model):
         return self.name
 
 
-crypto.register_encrypted_field(Store, "password_encrypted")
+for _field_name in Store.ENCRYPTED_FIELDS:
+    crypto.register_encrypted_field(Store, _field_name)
 
 
 class StatusMappingQuerySet(TenantQuerySet):

@@ -12,10 +12,12 @@ from django.db import transaction
 from orders.models import ImportRun
 from orders.services import skipped_orders_remap
 
+from .connector.registry import connection_types
 from .models import Membership, Platform, Role, StatusMapping, Store, StoreSettings, Tenant
 
 # What store_update may change: the settings a person edits (not the import engine's bookkeeping).
-STORE_EDITABLE_FIELDS = ("name", "platform", "url", "endpoint_path", "username", "is_active", "import_interval_minutes",
+STORE_EDITABLE_FIELDS = ("name", "platform", "road", "rest_auth", "url", "endpoint_path", "username", "is_active",
+                         "import_interval_minutes",
                          "reconcile_every_hours", "reconcile_days")
 
 
@@ -25,27 +27,35 @@ def store_create(
     tenant: Tenant,
     name: str,
     url: str,
-    username: str,
-    password: str,
+    username: str = "",
+    password: str = "",
     endpoint_path: str | None = None,
     import_interval_minutes: int = 15,
     mapping: dict[str, str] | None = None,
     platform: str = Platform.AMERICOMMERCE,
+    api_token: str = "",
     **fields,
 ) -> Store:
     """A store with its status mapping (its platform's defaults unless given) and default settings. A
     platform without an endpoint-path convention (any cart) takes its URL as the endpoint: no path.
 
-    `fields`: other editable settings (STORE_EDITABLE_FIELDS), e.g. is_active from the admin."""
+    `fields`: other editable settings (STORE_EDITABLE_FIELDS), e.g. is_active from the admin, or
+    road="rest" (with `api_token`, or rest_auth="oauth" and the tokens set afterwards by
+    store_set_oauth_tokens)."""
     _refuse_unknown(fields)
     platform = fields.pop("platform", None) or platform
     store = Store(tenant=tenant, name=name, url=url, username=username, import_interval_minutes=import_interval_minutes,
                   platform=platform, **fields)
+    if store.connection_type not in connection_types():
+        store.full_clean(exclude=["password_encrypted"])  # says which platform and road do not go together
     if store.connection.endpoint_path is None:
         store.endpoint_path = ""
     elif endpoint_path:
         store.endpoint_path = endpoint_path
-    store.set_password(password)
+    if password:
+        store.set_password(password)
+    if api_token:
+        store.set_api_token(api_token)
     store.full_clean(exclude=["password_encrypted"])
     store.save()
     status_mapping = StatusMapping(store=store, **{**store.connection.default_mapping, **(mapping or {})})
@@ -86,6 +96,32 @@ def store_deactivate(*, store: Store) -> Store:
 def store_set_password(*, store: Store, password: str) -> None:
     store.set_password(password)
     store.save(update_fields=["password_encrypted"])
+
+
+def store_set_api_token(*, store: Store, api_token: str) -> None:
+    """Keep a new REST access token (write-only; clears a pending reconnect)."""
+    store.set_api_token(api_token)
+    store.needs_reconnect = False
+    store.reconnect_reason = ""
+    store.save(update_fields=["api_token_encrypted", "needs_reconnect", "reconnect_reason"])
+
+
+OAUTH_FIELDS = ["oauth_access_token_encrypted", "oauth_refresh_token_encrypted", "oauth_expires_at", "oauth_scope",
+                "needs_reconnect", "reconnect_reason"]
+
+
+def store_set_oauth_tokens(*, store: Store, access_token: str, refresh_token: str, expires_at=None,
+                           scope: str | None = None) -> None:
+    """Keep what the OAuth handshake or a refresh returned (clears a pending reconnect)."""
+    store.set_oauth_tokens(access_token, refresh_token, expires_at, scope)
+    store.save(update_fields=OAUTH_FIELDS)
+
+
+def store_mark_needs_reconnect(*, store: Store, reason: str) -> None:
+    """The store refused our credentials for good: say so (in plain words) until someone reconnects."""
+    store.needs_reconnect = True
+    store.reconnect_reason = reason
+    store.save(update_fields=["needs_reconnect", "reconnect_reason"])
 
 
 class MappingSaved(NamedTuple):

@@ -1,4 +1,5 @@
-"""The built-in connection types: both speak ShipStation Custom Store v1 over XML (`CustomStoreConnector`).
+"""The built-in connection types: two speak ShipStation Custom Store v1 over XML (`CustomStoreConnector`), one
+AmeriCommerce's REST API (`rest.RestConnector`).
 
     americommerce  AmeriCommerce's ShipStation add-on: its XML page at a path under the store URL
                    (default `/store/shipstation.aspx`, not published by AmeriCommerce), statuses matched
@@ -7,6 +8,9 @@
     custom_store   any cart that serves Custom Store v1: the endpoint URL exactly as the merchant gives
                    it, statuses matched case-sensitively (ShipStation's generic Custom Store documents
                    them so), no storefront shipped-status convention, the mapping starts empty.
+    americommerce_rest
+                   AmeriCommerce's documented REST API at the store URL + /api/v1, authenticated by an
+                   access token from the admin console or OAuth app tokens; AmeriCommerce's conventions.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from .registry import register
 from .types import ExportOrder, StoreDescription, StoreStatus, StoreStorefront
 
 DEFAULT_ENDPOINT_PATH = "/store/shipstation.aspx"
+REST_API_PATH = "/api/v1"
 
 
 class CustomStoreConnector(StoreClient):
@@ -83,3 +88,12 @@ def americommerce_connector(store: Any, **options: Any) -> CustomStoreConnector:
           default_mapping={code: "" for code, _label in statuses.OUTBOUND_STATUSES})
 def custom_store_connector(store: Any, **options: Any) -> CustomStoreConnector:
     return _xml_connector(store, options, shipped_status=False)
+
+
+@register("americommerce_rest", label=_("AmeriCommerce"), status_key=statuses.normalize_status,
+          endpoint_path=REST_API_PATH, endpoint_path_editable=False, storefront_shipped_status=True,
+          default_mapping=statuses.DEFAULT_MAPPING, road="rest")
+def americommerce_rest_connector(store: Any, **options: Any):
+    from .rest import connector_for_rest_store
+
+    return connector_for_rest_store(store, **options)

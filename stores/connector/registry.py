@@ -1,7 +1,7 @@
 """Which connector a store gets: a registry of connection types, never `if platform == ...`.
 
-A connection type is a key (today the store's `platform`; `Store.connection_type` says which) with its
-display name, its conventions and a factory that builds a `StoreConnector` for a store:
+A connection type is a key (the store's platform and road, `connection_key`; `Store.connection_type` says
+which) with its display name, its conventions and a factory that builds a `StoreConnector` for a store:
 
     @register("acme", label=_("Acme"), status_key=statuses.exact_status)
     def acme_connector(store, **options) -> StoreConnector: ...
@@ -16,6 +16,10 @@ of Outbound asks the registry about instead of naming a platform:
     storefront_shipped_status
                           whether each storefront applies its own shipped status when notified
     default_mapping       what the five mapping lists start with
+    road                  "xml" (the ShipStation add-on's page) or "rest" (the platform's REST API)
+    endpoint_path_editable
+                          whether the store's own endpoint_path replaces endpoint_path (False: fixed, e.g.
+                          the REST API's /api/v1)
 
 Built-in types are registered in `builtin.py`, loaded on the first lookup. Nothing here imports Django
 models.
@@ -43,6 +47,8 @@ class ConnectionType:
     endpoint_path: str | None = None
     storefront_shipped_status: bool = False
     default_mapping: Mapping[str, str] = field(default_factory=dict)
+    road: str = "xml"
+    endpoint_path_editable: bool = True
 
     @property
     def case_sensitive(self) -> bool:
@@ -88,6 +94,14 @@ def connection_type(key: str) -> ConnectionType:
         return _REGISTRY[key]
     except KeyError:
         raise UnknownConnectionType(f"No connector is registered for the connection type {key!r}.") from None
+
+
+def connection_key(platform: str, road: str | None = None) -> str:
+    """The connection type key of a platform reached by a road: the XML road is the platform's own key
+    (`americommerce`, `custom_store`), any other road is suffixed (`americommerce_rest`)."""
+    if not road or road == "xml":
+        return platform
+    return f"{platform}_{road}"
 
 
 # A store that names no connection type (an object with only endpoint_url, username and get_password)

@@ -1,0 +1,27 @@
+"""AmeriCommerce's REST API road (`americommerce_rest`): the connector and how a store's credentials reach it.
+
+    connector_for_rest_store(store, **options) -> RestConnector
+        the registry's factory: the store's API root (`store.rest_base_url`, the store URL + /api/v1) and a
+        token source: the admin-console access token (`rest_auth == "token"`) or the OAuth tokens
+        (`rest_auth == "oauth"`, refreshed through the hook in `auth.py`).
+
+See docs/americommerce-rest.md for the protocol facts the connector relies on.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .auth import StaticToken, TokenSource, oauth_token_source
+from .connector import RestConnector
+
+__all__ = ["RestConnector", "StaticToken", "TokenSource", "connector_for_rest_store"]
+
+
+def connector_for_rest_store(store: Any, **options: Any) -> RestConnector:
+    if getattr(store, "rest_auth", "token") == "oauth":
+        tokens: TokenSource = oauth_token_source(store)
+    else:
+        tokens = StaticToken(store.get_api_token())
+    options.setdefault("pace_key", f"store:{getattr(store, 'pk', None) or store.rest_base_url}")
+    return RestConnector(store.rest_base_url, tokens, **options)

@@ -277,3 +277,24 @@ def refresh_store_tokens(store, *, now: dt.datetime | None = None) -> TokenSet:
     store_set_oauth_tokens(store=store, access_token=tokens.access_token, refresh_token=tokens.refresh_token,
                            expires_at=tokens.expires_at, scope=tokens.scope or None)
     return tokens
+
+
+class OAuthTokenSource:
+    """The REST connector's token source for a store on the OAuth app (stores.connector.rest.auth): the
+    access token, refreshed before it expires; after a 401, one refresh (None when the store refuses it:
+    the store is then waiting to be reconnected)."""
+
+    def __init__(self, store) -> None:
+        self.store = store
+
+    def token(self) -> str:
+        return access_token_for(self.store)
+
+    def refresh(self) -> str | None:
+        try:
+            return refresh_store_tokens(self.store).access_token
+        except OAuthError:
+            return None
+
+    def __repr__(self) -> str:
+        return f"<OAuthTokenSource store={getattr(self.store, 'pk', None)}>"

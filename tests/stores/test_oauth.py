@@ -122,3 +122,88 @@ def test_expiry_is_read_as_a_datetime_or_seconds(value, seconds):
 @pytest.mark.parametrize("value", [None, "", "soon", True])
 def test_an_unreadable_expiry_means_none(value):
     assert oauth.parse_expiry(value) is None
+
+
+# --- a store on the OAuth app: refresh before expiry, the reconnect state -----------------------------
+
+def _oauth_store(tenant, sandbox, *, expires_in=3600):
+    from stores.services import store_create_oauth
+
+    redirect_uri = "http://testserver/cb?flow=1"
+    params = _handshake(sandbox, redirect_uri)
+    tokens = oauth.exchange_code(sandbox.base_url, auth_id=params["auth_id"], code=params["code"],
+                                 redirect_uri=redirect_uri)
+    tokens = oauth.TokenSet(tokens.access_token, tokens.refresh_token,
+                            timezone.now() + dt.timedelta(seconds=expires_in), tokens.scope)
+    return store_create_oauth(tenant=tenant, name="OAuth shop", url=sandbox.base_url, oauth_tokens=tokens)
+
+
+def test_a_fresh_token_is_used_as_is(app, sandbox, tenant_a):
+    store = _oauth_store(tenant_a, sandbox)
+    token = store.get_oauth_access_token()
+    assert oauth.access_token_for(store) == token
+    assert rest_oauth.oauth(sandbox.store).counts.get("refresh", 0) == 0
+
+
+def test_a_token_about_to_expire_is_refreshed_and_kept_encrypted(app, sandbox, tenant_a):
+    store = _oauth_store(tenant_a, sandbox, expires_in=60)
+    old = store.get_oauth_access_token()
+    token = oauth.access_token_for(store)
+    assert token != old
+    store.refresh_from_db()
+    assert store.get_oauth_access_token() == token and token not in store.oauth_access_token_encrypted
+    assert store.oauth_expires_at > timezone.now() + dt.timedelta(minutes=30)
+    assert store.oauth_scope == "orders read_catalog system" and not store.needs_reconnect
+    assert rest_oauth.oauth(sandbox.store).token_scopes(token, sandbox.store.now()) is not None
+
+
+def test_a_refused_refresh_puts_the_store_in_the_reconnect_state(app, sandbox, tenant_a):
+    store = _oauth_store(tenant_a, sandbox, expires_in=0)
+    rest_oauth.oauth(sandbox.store).revoke_refresh_tokens()
+    with pytest.raises(oauth.OAuthError) as caught:
+        oauth.access_token_for(store)
+    assert caught.value.permanent and "reconnect" in caught.value.message
+    store.refresh_from_db()
+    assert store.needs_reconnect and "reconnect it" in store.reconnect_reason and "revoked" in store.reconnect_reason
+    # Waiting to be reconnected: no more requests to the store until someone does.
+    refreshes = rest_oauth.oauth(sandbox.store).counts["refresh"]
+    with pytest.raises(oauth.OAuthError):
+        oauth.access_token_for(store)
+    assert rest_oauth.oauth(sandbox.store).counts["refresh"] == refreshes
+
+
+def test_an_unreachable_store_keeps_a_still_valid_token_and_no_reconnect(app, sandbox, tenant_a):
+    store = _oauth_store(tenant_a, sandbox, expires_in=120)  # inside the refresh margin, not expired
+    token = store.get_oauth_access_token()
+    sandbox.stop()
+    assert oauth.access_token_for(store) == token
+    store.refresh_from_db()
+    assert not store.needs_reconnect
+
+
+def test_the_connector_of_an_oauth_store_gets_its_tokens_through_the_refreshing_source(app, sandbox, tenant_a):
+    from stores.connector.registry import connector_for_store
+
+    store = _oauth_store(tenant_a, sandbox, expires_in=0)
+    connector = connector_for_store(store)
+    assert isinstance(connector.tokens, oauth.OAuthTokenSource)
+    token = connector.tokens.token()
+    assert token == store.get_oauth_access_token()
+    rest_oauth.oauth(sandbox.store).revoke_refresh_tokens()
+    assert connector.tokens.refresh() is None
+    assert store.needs_reconnect
+
+
+def test_a_new_handshake_ends_the_reconnect_state(app, sandbox, tenant_a):
+    from stores.services import store_mark_needs_reconnect, store_switch_road
+
+    store = _oauth_store(tenant_a, sandbox)
+    store_mark_needs_reconnect(store=store, reason="refused")
+    redirect_uri = "http://testserver/cb?flow=2"
+    params = _handshake(sandbox, redirect_uri)
+    tokens = oauth.exchange_code(sandbox.base_url, auth_id=params["auth_id"], code=params["code"],
+                                 redirect_uri=redirect_uri)
+    store_switch_road(store=store, road="rest", rest_auth="oauth", oauth_tokens=tokens)
+    store.refresh_from_db()
+    assert not store.needs_reconnect and store.reconnect_reason == ""
+    assert oauth.access_token_for(store) == tokens.access_token

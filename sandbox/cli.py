@@ -4,8 +4,9 @@
     python manage.py sandbox_store --port 8765 --orders 500 --seed 1
     python -m sandbox --window-precision exact --sort desc --change-during-paging out
 
-Serves until SIGINT/SIGTERM. Prints one line once the store accepts connections:
+Serves until SIGINT/SIGTERM. Prints two lines once the store accepts connections:
     Sandbox AmeriCommerce store: <endpoint URL> username=<admin> password=<password>
+    Sandbox AmeriCommerce REST API: <base URL>/api/v1 token=<token>
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="probability of a random fault (429/500/503/drop/truncate/malformed) per request")
     parser.add_argument("--now", default=None, help="the store clock's start, ISO 8601 (default: real UTC now)")
     parser.add_argument("--log-requests", action="store_true", help="log every request to stderr")
+    parser.add_argument("--call-limit", type=int, default=50,
+                        help="REST API calls allowed per 10-second window (X-AC-Call-Limit; default 50)")
     from . import BEHAVIOURS
 
     helps = {
@@ -57,6 +60,7 @@ def serve(options: dict[str, Any], out: TextIO) -> None:
             verbose=options["log_requests"], window_precision=options["window_precision"],
             sort=options["sort"], change_during_paging=options["change_during_paging"],
         )
+        server.set_call_limit(options.get("call_limit") or 50)
     except (OSError, ValueError) as exc:
         raise SandboxStartError(f"Cannot start the sandbox store: {exc}") from exc
     stopping = threading.Event()
@@ -68,6 +72,7 @@ def serve(options: dict[str, Any], out: TextIO) -> None:
     signal.signal(signal.SIGINT, stop)
     out.write(
         f"Sandbox AmeriCommerce store: {server.endpoint_url} username={server.username} password={server.password}\n"
+        f"Sandbox AmeriCommerce REST API: {server.rest_base_url} token={server.rest_token}\n"
     )
     out.flush()
     try:

@@ -2,6 +2,7 @@
 
     /                          storefront home page (HTML), so a wrong endpoint path yields HTML
     /store/shipstation.aspx    ShipStation Custom Store v1 (Basic auth or SS-UserName/SS-Password)
+    /api/v1/...                AmeriCommerce's REST API over the same store (sandbox.rest; X-AC-Auth-Token)
     /_sandbox/truth            GET, JSON, no auth (`?orders=0` leaves the orders out)
     /_sandbox/control          POST, JSON, no auth: mutate / advance / faults / page_size / behaviour /
                                reset_faults
@@ -27,6 +28,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 from . import rest_oauth
 from .faults import ACTIONS, REJECTING, billion_laughs, malformed
+from .rest import api as rest_api
 from .store import SandboxStore, ShipNotifyError
 
 ENDPOINT_PATH = "/store/shipstation.aspx"
@@ -191,7 +193,9 @@ class _Handler(BaseHTTPRequestHandler):
         path = url.path.lower()
         body = self._read_body()
         self.store.count("total")
-        if path == ENDPOINT_PATH:
+        if path == rest_api.API_PREFIX or path.startswith(rest_api.API_PREFIX + "/"):
+            rest_api.handle(self, method, body)
+        elif path == ENDPOINT_PATH:
             # ASP.NET query-string keys are case-insensitive.
             query = {k.lower(): v for k, v in parse_qsl(url.query, keep_blank_values=True)}
             self._endpoint(method, query, body)
@@ -347,6 +351,24 @@ class SandboxServer:
     @property
     def endpoint_url(self) -> str:
         return self.base_url + ENDPOINT_PATH
+
+    @property
+    def rest_base_url(self) -> str:
+        """The REST face's API root (the store URL + /api/v1)."""
+        return self.base_url + rest_api.API_PREFIX
+
+    @property
+    def rest_token(self) -> str:
+        """An access token with every scope Outbound needs."""
+        return self.store.rest.token
+
+    @property
+    def rest_limited_token(self) -> str:
+        """An access token with read_orders only."""
+        return self.store.rest.limited_token
+
+    def set_call_limit(self, call_limit: int) -> dict[str, Any]:
+        return self.store.rest.set(call_limit=call_limit)
 
     @property
     def username(self) -> str:

@@ -33,6 +33,7 @@ from .orders import (
     order_id_for,
 )
 from .render import iso, order_truth, order_xml, orders_document
+from .rest.api import RestState
 
 FRAGMENT_CACHE_MAX = 250_000  # rendered orders kept (about 3.5 KB each); past it, orders render each time
 WALKS_KEPT = 256  # windows whose page walk the store remembers (for `change_during_paging`)
@@ -127,6 +128,9 @@ class SandboxStore:
         self._walks: OrderedDict[tuple[int, int], int] = OrderedDict()
         self.shipnotify_log = {"received": 0, "recorded": 0, "duplicates_ignored": 0, "rejected": 0}
         self.faults = FaultPlan(rng=random.Random(f"{seed}:faults"))
+        # The REST face (sandbox.rest): tokens, call limit; customers met on it (id -> an order of theirs).
+        self.rest = RestState(seed)
+        self.rest_customers: dict[int, int] = {}
         self._hidden: dict[str, int] = {}  # order id -> export requests it is still hidden from (hide_orders)
         for index in range(orders):
             _, _, last_modified = order_head(random.Random(f"{seed}:order:{index}"), index, self.started)
@@ -449,7 +453,7 @@ class SandboxStore:
         with self._lock:
             return self.faults.pick(action), self.faults.retry_after
 
-    CONTROL_KEYS = ("reset_faults", "faults", "page_size", "behaviour", "advance", "mutate", "hide")
+    CONTROL_KEYS = ("reset_faults", "faults", "page_size", "behaviour", "advance", "mutate", "hide", "rest")
 
     def control(self, payload: dict[str, Any]) -> dict[str, Any]:
         """The JSON control operations, applied in the order of CONTROL_KEYS."""
@@ -473,6 +477,8 @@ class SandboxStore:
             result["mutate"] = self.mutate(**payload["mutate"])
         if "hide" in payload:
             result["hide"] = self.hide_orders(**payload["hide"])
+        if "rest" in payload:
+            result["rest"] = self.rest.set(**payload["rest"])
         return result
 
     def count(self, *keys: str) -> None:
@@ -507,6 +513,7 @@ class SandboxStore:
                 "faults": self.faults.describe(),
                 "requests": self.request_counts(),
                 "hidden": dict(self._hidden),
+                "rest": self.rest.describe(),
             }
             if include_orders:
                 orders = []

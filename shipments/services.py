@@ -352,6 +352,8 @@ def ship_notice_for(shipment: Shipment, *, notify_customer: bool):
         carrier=shipment.carrier,
         service=shipment.service,
         tracking_number=shipment.tracking_number,
+        tracking_url=shipment.tracking_url,
+        package_count=1,  # an Outbound shipment is one package (one label, one tracking number)
         shipping_cost=shipment.carrier_fee,
         recipient=recipient,
         items=items,

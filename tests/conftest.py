@@ -72,3 +72,38 @@ def pytest_report_header(config):
 
     db = settings.DATABASES["default"]
     return f"database: {db['ENGINE'].rsplit('.', 1)[-1]} {db.get('HOST') or ''} {db.get('NAME')}"
+
+
+# --- the REST road's contract: every exchange with the sandbox's REST face against acapi.yaml ---------------
+
+_CONTRACT = None
+
+
+def _contract():
+    global _CONTRACT
+    if _CONTRACT is None:
+        from sandbox.rest import OBSERVERS
+        from tests.contract.collector import Collector
+
+        _CONTRACT = Collector()
+        OBSERVERS.append(_CONTRACT)
+    return _CONTRACT
+
+
+@pytest.fixture(autouse=True)
+def rest_contract():
+    """Fails the test whose exchanges with the sandbox's REST face (answers, and the connector's requests)
+    violate acapi.yaml (tests/contract/collector.py)."""
+    collector = _contract()
+    yield collector
+    violations = collector.drain()
+    if violations:
+        pytest.fail("acapi.yaml contract violated:\n" + "\n".join(str(v) for v in violations[:10]), pytrace=False)
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    if _CONTRACT is not None and (_CONTRACT.validated["response"] or _CONTRACT.violations):
+        validated = _CONTRACT.validated
+        terminalreporter.write_line(
+            f"acapi.yaml contract: {validated['response']} answers and {validated['request']} connector requests "
+            f"validated, {len(_CONTRACT.violations)} violations")

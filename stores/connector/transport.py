@@ -26,6 +26,7 @@ import random as _random
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import requests
@@ -203,10 +204,18 @@ class StoreTransport:
         random: Callable[[], float] = _random.random,
         clock: Callable[[], float] = time.monotonic,
         session: requests.Session | None = None,
+        auth: requests.auth.AuthBase | None = None,
+        pacer: Any = None,
+        user_agent: str = USER_AGENT,
     ) -> None:
         self._username = username
         self._password = password
         register_secrets(username, password)
+        # The REST road authenticates with a header instead of Basic auth (`auth`), paces its requests to
+        # the store's call limit (`pacer`: acquire() before each request sent, observe(status, headers) after).
+        self.auth = auth
+        self.pacer = pacer
+        self.user_agent = user_agent
         self.connect_timeout = connect_timeout
         self.read_timeout = read_timeout
         self.max_attempts = max(1, max_attempts)
@@ -239,7 +248,7 @@ class StoreTransport:
         adapter: HTTPAdapter = HTTPAdapter() if self.allow_private else urlguard.GuardedAdapter()
         session.mount("http://", adapter)
         session.mount("https://", adapter)
-        session.headers["User-Agent"] = USER_AGENT
+        session.headers["User-Agent"] = self.user_agent
         return session
 
     def close(self) -> None:
@@ -373,8 +382,10 @@ class StoreTransport:
         give_up_at = self.clock() + self.deadline if give_up_at is None else give_up_at
         # Validated before every request, not once: the store's DNS may have changed since.
         current = urlguard.validate_store_url(url, allow_private=self.allow_private, allow_http=self.allow_http)
-        auth = requests.auth.HTTPBasicAuth(self._username.encode("utf-8"), self._password.encode("utf-8"))
+        auth = self.auth or requests.auth.HTTPBasicAuth(self._username.encode("utf-8"), self._password.encode("utf-8"))
         for hop in range(self.max_redirects + 1):
+            if self.pacer is not None:
+                self.pacer.acquire(give_up_at - self.clock())
             self.requests_made += 1
             remaining = give_up_at - self.clock()
             if remaining <= 0:
@@ -390,6 +401,8 @@ class StoreTransport:
                 allow_redirects=False,
                 stream=True,
             )
+            if self.pacer is not None:
+                self.pacer.observe(response.status_code, response.headers)
             try:
                 location = response.headers.get("Location")
                 if response.status_code in _REDIRECTS and location:

@@ -173,6 +173,9 @@ class ShipNotice:
     carrier: str = ""
     service: str = ""
     tracking_number: str = ""
+    # The REST road sends these too (the XML ShipNotice has no element for them).
+    tracking_url: str = ""
+    package_count: int | None = None
     # What the label cost, not what the buyer paid for shipping.
     shipping_cost: Decimal | None = None
     recipient: Address | None = None
@@ -226,6 +229,8 @@ class ConnectionOutcome(enum.Enum):
     NOT_AN_ENDPOINT = "not_an_endpoint"
     BAD_CREDENTIALS = "bad_credentials"
     NOT_ADMIN = "not_admin"
+    # The REST road: the access token works but lacks a scope Outbound needs (ConnectionResult.missing_scope).
+    MISSING_SCOPE = "missing_scope"
 
 
 @dataclass(frozen=True, slots=True)
@@ -233,6 +238,7 @@ class ConnectionResult:
     outcome: ConnectionOutcome
     message: str
     orders_found: int | None = None  # OK only: orders changed in the test window
+    missing_scope: str = ""  # MISSING_SCOPE only: the scope the token lacks (e.g. "read_orders")
 
     @property
     def ok(self) -> bool:

@@ -14,6 +14,7 @@ import requests
 
 ROOT = Path(__file__).resolve().parents[2]
 LINE = re.compile(r"^Sandbox AmeriCommerce store: (http://\S+) username=(\S+) password=(\S+)$")
+REST_LINE = re.compile(r"^Sandbox AmeriCommerce REST API: (http://\S+/api/v1) token=(\S+)$")
 
 
 def _free_port() -> int:
@@ -39,6 +40,12 @@ def test_command_prints_its_line_and_serves_until_terminated(command):
         assert response.status_code == 200 and response.content.count(b"<Order>") == 50
         truth = requests.get(url.split("/store/")[0] + "/_sandbox/truth?orders=0", timeout=10).json()
         assert truth["behaviour"] == {"window_precision": "exact", "sort": "desc", "change_during_paging": "out"}
+        rest = REST_LINE.match(process.stdout.readline().strip())
+        assert rest, "no second line for the REST API"
+        api, token = rest.groups()
+        answer = requests.get(api + "/orders", params={"count": 10}, headers={"X-AC-Auth-Token": token}, timeout=10)
+        assert answer.status_code == 200 and answer.json()["total_count"] == 50
+        assert answer.headers["X-AC-Call-Limit"] == "1/50"
     finally:
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=10) == 0

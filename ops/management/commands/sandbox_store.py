@@ -2,8 +2,9 @@
 
     python manage.py sandbox_store --port 8765 --orders 500 --seed 1
 
-Prints one line once the store accepts connections:
+Prints two lines once the store accepts connections:
     Sandbox AmeriCommerce store: <endpoint URL> username=<admin> password=<password>
+    Sandbox AmeriCommerce REST API: <base URL>/api/v1 token=<token>
 
 The sandbox runs from the source tree (it is not part of the installed package).
 """

@@ -23,5 +23,18 @@ def connector_for_rest_store(store: Any, **options: Any) -> RestConnector:
         tokens: TokenSource = oauth_token_source(store)
     else:
         tokens = StaticToken(store.get_api_token())
-    options.setdefault("pace_key", f"store:{getattr(store, 'pk', None) or store.rest_base_url}")
+    # The call budget is the store site's (every app and every Outbound worker on it share it).
+    options.setdefault("pace_key", store.rest_base_url)
+    options.setdefault("shipped_statuses", _recorded_shipped_statuses(store))
     return RestConnector(store.rest_base_url, tokens, **options)
+
+
+def _recorded_shipped_statuses(store: Any):
+    """{storefront name: shipped status} as the merchant recorded them in Outbound (read when needed)."""
+
+    def read() -> dict[str, str]:
+        if getattr(store, "pk", None) is None:
+            return {}
+        return {f.name: f.shipped_status for f in store.storefronts.all() if f.shipped_status}
+
+    return read

@@ -1,56 +1,444 @@
-"""`RestConnector`: a `StoreConnector` over AmeriCommerce's REST API (`/api/v1`). Work in progress."""
+"""`RestConnector`: the `StoreConnector` of AmeriCommerce's REST API (`<store URL>/api/v1`).
+
+    export_pages(start, end)
+        GET /orders?updated_at=gte:<start> AND lte:<end>&sort=updated_at,id&count=N&page=P
+                   &expand=items,payments,shipments,custom_fields
+        then, for the orders the caller does not already hold unchanged (`skip`), one request each for
+        their addresses (/order_addresses?id=...), customers (/customers?id=...) and the products not seen
+        yet on this connector (/products?id=...&expand=custom_fields,pictures); statuses and storefronts
+        once per connector. Pages continue while the answer has a `next_page` (the next page is asked for
+        at our own base URL: a `next_page` naming another host is never followed with the token). A page
+        past the end is a 404: the window shrank while it was paged (an order changed and left it), and
+        the walk ends there; the importer's tail check finds what moved (docs/custom-store-v1.md#paging-hazard
+        applies on this road too: offsets over a live query).
+    fetch_order(id)      GET /orders?id=<id>&expand=... (the file has no GET /orders/{id})
+    ship_notify(notice)  GET the order with its shipments; POST /order_shipments unless one with the same
+                         tracking number is there (shipment_name = the tracking number, so a repeat racing
+                         the check updates instead of adding); then PUT /orders/{id}/status to the
+                         storefront's shipped status unless the order has it already
+    describe()           /order_statuses and /stores
+    test_connection()    one request per scope Outbound needs, classified (see _SCOPE_PROBES)
+
+Authentication: `X-AC-Auth-Token` from a TokenSource; a 401 asks it once for a fresh token (OAuth refresh).
+Pacing: every request goes through a `Pacer` shared by the store's workers (pacing.py); a 429 is retried
+after Retry-After by the transport. The answers are JSON, read with decimals for numbers, size-capped
+like the XML road's pages; a 200 that is not JSON is asked again a few times (a cut-off answer), then
+"not an AmeriCommerce API".
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
+import math
 from collections.abc import Iterator
+from decimal import Decimal
 from typing import Any
 
+import requests
+
+from ..errors import (
+    NotAnEndpoint,
+    StoreAuthError,
+    StoreDocumentError,
+    StoreError,
+    StorePermissionError,
+    StoreRejected,
+    StoreUnreachable,
+    StoreURLRefused,
+)
 from ..protocol import SkipTest
-from ..types import ConnectionResult, ExportOrder, ExportPage, ShipNotice, ShipNotifyResult, StoreDescription
+from ..transport import StoreResponse, StoreTransport, raise_for_response
+from ..types import (
+    ConnectionOutcome,
+    ConnectionResult,
+    ExportLimits,
+    ExportOrder,
+    ExportPage,
+    ShipNotice,
+    ShipNotifyResult,
+    StoreDescription,
+    StoreStatus,
+    StoreStorefront,
+)
+from ..xmlparse import DEFAULT_MAX_BYTES
+from . import mapping
 from .auth import StaticToken, TokenSource
+from .pacing import Pacer
+
+USER_AGENT = "Outbound/1.0 (+AmeriCommerce REST API client)"
+EXPAND = "items,payments,shipments,custom_fields"
+PAGE_SIZE = 100
+IDS_PER_REQUEST = 100
+MALFORMED_ATTEMPTS = 3
+TEST_WINDOW = dt.timedelta(minutes=5)
+# (resource, scope it needs, what Outbound uses it for): test_connection asks each once.
+_SCOPE_PROBES = (
+    ("orders", "read_orders", "orders, their addresses and shipments, and the order statuses"),
+    ("stores", "system", "the storefronts"),
+    ("products", "read_catalog", "the products' warehouse locations and kinds"),
+    ("customers", "read_people", "the buyers' e-mail addresses"),
+)
+# What a write needs (not probed: a probe would write).
+WRITE_SCOPE = "orders"
+_TEST_TRANSPORT = {"max_attempts": 2, "connect_timeout": 5.0, "read_timeout": 15.0, "base_delay": 0.5,
+                   "max_delay": 1.0, "max_retry_after": 2.0, "deadline": 30.0}
+
+
+class RestNotFound(NotAnEndpoint):
+    """A 404 with the API's JSON error body: the thing asked for is not there (a page past the end)."""
+
+
+class _TokenAuth(requests.auth.AuthBase):
+    def __init__(self, token: str) -> None:
+        self.token = token
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        request.headers["X-AC-Auth-Token"] = self.token
+        request.headers["Accept"] = "application/json"
+        # Imports need current data, not the API's cached answers (docs/americommerce-rest.md#rate-limits).
+        request.headers["Cache-Control"] = "no-cache"
+        return request
+
+
+def _is_api_error(response: StoreResponse) -> bool:
+    try:
+        payload = json.loads(response.content or b"{}")
+    except ValueError:
+        return False
+    return isinstance(payload, dict) and "status_code" in payload
+
+
+def _rest_raise_for_response(response: StoreResponse, scrub) -> None:
+    status = response.status_code
+    if status == 401:
+        raise StoreAuthError("The store refused the API token (HTTP 401): it is wrong, revoked or expired. "
+                             "Make a new token in the store's admin (Tools › Apps & Addons › API Apps & "
+                             "Integrations) and enter it again.", status=status)
+    if status == 403:
+        raise StorePermissionError("The store accepted the API token but refused this request (HTTP 403): the "
+                                   "token lacks a scope.", status=status)
+    if status == 404 and _is_api_error(response):
+        raise RestNotFound("The store's API has no such resource (HTTP 404).", status=status)
+    if status == 404:
+        raise NotAnEndpoint("Nothing answers at this address's /api/v1 (HTTP 404): it is not an AmeriCommerce "
+                            "store's REST API. Check the store URL.", status=status)
+    if status == 400:
+        detail = scrub(response.excerpt())
+        raise StoreRejected(f"The store's API rejected the request (HTTP 400){': ' + detail if detail else '.'}",
+                            status=status)
+    raise_for_response(response, scrub=scrub)
+
+
+class _RestTransport(StoreTransport):
+    def raise_for_response(self, response: StoreResponse) -> None:
+        _rest_raise_for_response(response, self.scrub)
+
+
+def _digest(row: dict[str, Any]) -> str:
+    raw = json.dumps(row, sort_keys=True, separators=(",", ":"), default=str).encode()
+    return hashlib.sha1(raw, usedforsecurity=False).hexdigest()
+
+
+def _ids_filter(ids: list[int]) -> str:
+    return " OR ".join(f"eq:{i}" for i in ids)
 
 
 class RestConnector:
     supports_fetch_order = True
 
     def __init__(self, base_url: str, tokens: TokenSource | str, *, pace_key: str | None = None,
-                 **transport_options: Any) -> None:
+                 page_size: int = PAGE_SIZE, shipped_statuses: Any = None, cache: Any = None,
+                 max_page_bytes: int = DEFAULT_MAX_BYTES, **transport_options: Any) -> None:
         self.base_url = base_url.rstrip("/")
         self.tokens = StaticToken(tokens) if isinstance(tokens, str) else tokens
-        self.pace_key = pace_key
-        self._transport_options = transport_options
-        self._requests = 0
+        self.page_size = page_size
+        self.pacer = Pacer(pace_key or self.base_url, cache=cache)
+        # {storefront name: shipped status name} as the merchant recorded them (a callable, read when needed).
+        self._shipped_statuses = shipped_statuses
+        self._transport_options = {"max_bytes": max_page_bytes, **transport_options}
+        self.limits: ExportLimits | None = None
+        self.transport = self._transport(self._transport_options)
+        self._statuses: list[dict[str, Any]] | None = None
+        self._stores: list[dict[str, Any]] | None = None
+        self._products: dict[int, dict[str, Any]] = {}
+
+    def _transport(self, options: dict[str, Any]) -> _RestTransport:
+        token = self.tokens.token()
+        return _RestTransport("", token, auth=_TokenAuth(token), pacer=self.pacer, user_agent=USER_AGENT, **options)
+
+    def __repr__(self) -> str:
+        return f"<RestConnector {self.base_url!r}>"
 
     @property
     def requests_made(self) -> int:
-        return self._requests
-
-    def export_pages(self, start: dt.datetime, end: dt.datetime, *, first_page: int = 1, skip: SkipTest | None = None,
-                     prefetch: bool = True) -> Iterator[ExportPage]:
-        raise NotImplementedError
-
-    def export_page(self, start: dt.datetime, end: dt.datetime, page: int = 1, *,
-                    skip: SkipTest | None = None) -> ExportPage:
-        raise NotImplementedError
-
-    def fetch_order(self, order_id: str) -> ExportOrder | None:
-        raise NotImplementedError
-
-    def ship_notify(self, notice: ShipNotice) -> ShipNotifyResult:
-        raise NotImplementedError
-
-    def test_connection(self, *, now: dt.datetime | None = None) -> ConnectionResult:
-        raise NotImplementedError
-
-    def describe(self) -> StoreDescription:
-        raise NotImplementedError
+        return self.transport.requests_made
 
     def close(self) -> None:
-        pass
+        self.transport.close()
 
     def __enter__(self) -> RestConnector:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
+
+    # --- requests --------------------------------------------------------------------------------
+
+    def _call(self, method: str, path: str, params: dict[str, str] | None = None, body: Any = None,
+              transport: StoreTransport | None = None) -> Any:
+        transport = transport or self.transport
+        url = f"{self.base_url}/{path}"
+        data = json.dumps(body).encode() if body is not None else None
+        headers = {"Content-Type": "application/json"} if body is not None else None
+        for attempt in range(1, MALFORMED_ATTEMPTS + 1):
+            try:
+                response = transport.request(method, url, params=params, data=data, headers=headers)
+            except StoreAuthError:
+                fresh = self.tokens.refresh()
+                if fresh is None or attempt > 1:
+                    raise
+                transport.auth = _TokenAuth(fresh)
+                transport._password = fresh
+                continue
+            try:
+                return json.loads(response.content, parse_float=Decimal)
+            except ValueError:
+                if b"<html" in response.content[:2048].lower() or attempt == MALFORMED_ATTEMPTS:
+                    raise NotAnEndpoint("The address answered, but not with AmeriCommerce's REST API (its answer "
+                                        "is not JSON). Check the store URL.") from None
+                transport.sleep(transport._delay(attempt, None))
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _list(self, resource: str, params: dict[str, str], transport: StoreTransport | None = None) -> dict:
+        payload = self._call("GET", resource, params, transport=transport)
+        if not isinstance(payload, dict) or not isinstance(payload.get(resource, []), list):
+            raise NotAnEndpoint(f"The store's API answered /{resource} with something that is not a list of "
+                                f"{resource}. Check the store URL.")
+        return payload
+
+    def _all(self, resource: str, **params: str) -> list[dict[str, Any]]:
+        rows: list[dict[str, Any]] = []
+        page = 1
+        while True:
+            payload = self._list(resource, {**params, "count": "250", "page": str(page)})
+            rows += [r for r in payload.get(resource, []) if isinstance(r, dict)]
+            if not payload.get("next_page") or page >= 100:
+                return rows
+            page += 1
+
+    def _by_ids(self, resource: str, ids: set[int], **params: str) -> dict[int, dict[str, Any]]:
+        found: dict[int, dict[str, Any]] = {}
+        wanted = sorted(i for i in ids if isinstance(i, int) and i > 0)
+        for at in range(0, len(wanted), IDS_PER_REQUEST):
+            chunk = wanted[at: at + IDS_PER_REQUEST]
+            payload = self._list(resource, {"id": _ids_filter(chunk), "count": str(len(chunk)), **params})
+            for row in payload.get(resource, []):
+                if isinstance(row, dict) and isinstance(row.get("id"), int):
+                    found[row["id"]] = row
+        return found
+
+    # --- what the store is -------------------------------------------------------------------------
+
+    def statuses(self) -> list[dict[str, Any]]:
+        if self._statuses is None:
+            self._statuses = self._all("order_statuses")
+        return self._statuses
+
+    def storefronts(self) -> list[dict[str, Any]]:
+        if self._stores is None:
+            self._stores = self._all("stores")
+        return self._stores
+
+    def describe(self) -> StoreDescription:
+        shipped = self._shipped_by_storefront()
+        return StoreDescription(
+            statuses=[StoreStatus(name=str(s.get("name", "")), id=str(s.get("id", "")),
+                                  is_shipped=s.get("is_shipped"), is_cancelled=s.get("is_cancelled"),
+                                  is_open=s.get("is_open")) for s in self.statuses()],
+            storefronts=[StoreStorefront(name=str(s.get("name", "")), id=str(s.get("id", "")),
+                                         domain=str(s.get("domain_name") or ""),
+                                         shipped_status=shipped.get(str(s.get("name", "")), ""))
+                         for s in self.storefronts()],
+            listed=True,
+        )
+
+    def _shipped_by_storefront(self) -> dict[str, str]:
+        return dict(self._shipped_statuses() if callable(self._shipped_statuses) else self._shipped_statuses or {})
+
+    # --- export ------------------------------------------------------------------------------------
+
+    def _window_params(self, start: dt.datetime, end: dt.datetime, page: int) -> dict[str, str]:
+        return {"updated_at": f"gte:{mapping.format_datetime(start)} AND lte:{mapping.format_datetime(end)}",
+                "sort": "updated_at,id", "count": str(self.page_size), "page": str(page), "expand": EXPAND}
+
+    def _lookups(self, rows: list[dict[str, Any]]) -> mapping.Lookups:
+        address_ids = {r.get("order_billing_address_id") for r in rows} | {r.get("order_shipping_address_id")
+                                                                          for r in rows}
+        addresses = self._by_ids("order_addresses", {i for i in address_ids if i}) if rows else {}
+        customers = self._by_ids("customers", {r.get("customer_id") for r in rows}) if rows else {}
+        product_ids = {i.get("product_id") for r in rows for i in r.get("items") or [] if isinstance(i, dict)}
+        missing = {p for p in product_ids if isinstance(p, int) and p not in self._products}
+        if missing:
+            self._products.update(self._by_ids("products", missing, expand="custom_fields,pictures"))
+        return mapping.Lookups(
+            statuses={s["id"]: str(s.get("name", "")) for s in self.statuses() if isinstance(s.get("id"), int)},
+            storefronts={s["id"]: str(s.get("name", "")) for s in self.storefronts() if isinstance(s.get("id"), int)},
+            addresses=addresses, customers=customers, products=self._products,
+        )
+
+    def _convert(self, rows: list[dict[str, Any]], digests: dict[str, str], skip: SkipTest | None
+                 ) -> tuple[list[ExportOrder], list[str]]:
+        unchanged: set[str] = set(skip(digests)) if skip is not None and digests else set()
+        todo = [r for r in rows if str(r.get("id")) not in unchanged]
+        lookups = self._lookups(todo)
+        orders = [mapping.order(r, lookups, digests.get(str(r.get("id")), ""), self.limits) for r in todo]
+        return orders, [str(r.get("id")) for r in rows if str(r.get("id")) in unchanged]
+
+    def export_page(self, start: dt.datetime, end: dt.datetime, page: int = 1, *,
+                    skip: SkipTest | None = None) -> ExportPage:
+        try:
+            payload = self._list("orders", self._window_params(start, end, page))
+        except RestNotFound:
+            if page == 1:
+                raise
+            return ExportPage(orders=[], pages=page - 1, page=page)
+        rows = [r for r in payload.get("orders", []) if isinstance(r, dict)]
+        digests = {str(r.get("id")): _digest(r) for r in rows}
+        orders, unchanged = self._convert(rows, digests, skip)
+        total = payload.get("total_count")
+        if payload.get("next_page") and rows:
+            pages = max(page + 1, math.ceil(total / len(rows)) if isinstance(total, int) else page + 1)
+        else:
+            pages = page if rows else page - 1
+        return ExportPage(orders=orders, pages=pages, page=page, unchanged=unchanged)
+
+    def export_pages(self, start: dt.datetime, end: dt.datetime, *, first_page: int = 1, skip: SkipTest | None = None,
+                     prefetch: bool = True) -> Iterator[ExportPage]:
+        page = first_page
+        seen: set[str] = set()
+        repeated = fresh = 0
+        while True:
+            current = self.export_page(start, end, page, skip=skip)
+            ids = [o.order_id for o in current.orders] + list(current.unchanged)
+            if ids and seen.issuperset(ids):
+                repeated += 1
+                if repeated >= 3 and repeated > fresh:
+                    raise StoreDocumentError(
+                        f"The store's API served only orders it had already sent on {repeated} pages of this walk: "
+                        "it does not page its orders correctly, so Outbound stopped reading them.")
+            elif ids:
+                fresh += 1
+            seen.update(ids)
+            yield current
+            if page >= current.pages or not current.size:
+                return
+            page += 1
+
+    def fetch_order(self, order_id: str) -> ExportOrder | None:
+        if not str(order_id).isdigit():
+            return None
+        payload = self._list("orders", {"id": str(order_id), "expand": EXPAND})
+        rows = [r for r in payload.get("orders", []) if isinstance(r, dict) and str(r.get("id")) == str(order_id)]
+        if not rows:
+            return None
+        orders, _ = self._convert(rows, {str(order_id): _digest(rows[0])}, None)
+        return orders[0]
+
+    # --- write-back --------------------------------------------------------------------------------
+
+    def _shipped_status_id(self, store_id: Any) -> tuple[int, str]:
+        """The status the order's storefront gives shipped orders: the one the merchant recorded for the
+        storefront, else the store's status named "Shipped", else its first status flagged is_shipped."""
+        from stores.statuses import normalize_status
+
+        by_name = {normalize_status(str(s.get("name", ""))): s for s in self.statuses()}
+        front = next((str(s.get("name", "")) for s in self.storefronts() if s.get("id") == store_id), "")
+        recorded = self._shipped_by_storefront().get(front, "")
+        chosen = by_name.get(normalize_status(recorded)) if recorded else None
+        chosen = chosen or by_name.get(normalize_status("Shipped"))
+        chosen = chosen or next((s for s in self.statuses() if s.get("is_shipped")), None)
+        if chosen is None or not isinstance(chosen.get("id"), int):
+            raise StoreRejected("The store has no order status for shipped orders (none is named Shipped or "
+                                "flagged as shipped): record the storefront's shipped status in Outbound.")
+        return chosen["id"], str(chosen.get("name", ""))
+
+    def ship_notify(self, notice: ShipNotice) -> ShipNotifyResult:
+        order_id = notice.order_id or notice.order_number
+        payload = self._list("orders", {"id": str(order_id), "expand": "shipments"})
+        rows = [r for r in payload.get("orders", []) if isinstance(r, dict) and str(r.get("id")) == str(order_id)]
+        if not rows:
+            raise StoreRejected(f"The store has no order {order_id}: it cannot take the shipment.")
+        row = rows[0]
+        tracking = notice.tracking_number.strip()
+        existing = next((s for s in row.get("shipments") or [] if isinstance(s, dict) and tracking
+                         and str(s.get("tracking_numbers") or "").strip().lower() == tracking.lower()), None)
+        if existing is None:
+            body: dict[str, Any] = {
+                "order_id": int(row["id"]),
+                "shipped_at": (dt.datetime.combine(notice.ship_date, dt.time(), dt.UTC).isoformat()
+                               if notice.ship_date else mapping.format_datetime(dt.datetime.now(dt.UTC))),
+                "tracking_numbers": tracking,
+                "tracking_url": notice.tracking_url,
+                "shipping_method": notice.service,
+                "shipping_provider_name": notice.carrier,
+                "shipping_comment": notice.notes_to_customer,
+                "private_comment": notice.internal_notes,
+                "shipment_name": tracking or f"Outbound {notice.order_number}",
+                "email_sent": False,
+                "items": [{"id": int(i.line_item_id), "quantity_shipped": i.quantity}
+                          for i in notice.items if i.line_item_id.isdigit()],
+            }
+            if notice.package_count is not None:
+                body["number_of_packages"] = notice.package_count
+            if notice.shipping_cost is not None:
+                body["provider_total_shipping_cost"] = float(notice.shipping_cost)
+            shipment = self._call("POST", "order_shipments", body=body)
+            done = f"shipment {shipment.get('id') if isinstance(shipment, dict) else ''} recorded"
+        else:
+            done = f"shipment {existing.get('id')} already there"
+        status_id, status_name = self._shipped_status_id(row.get("store_id"))
+        if row.get("order_status_id") != status_id:
+            self._call("PUT", f"orders/{row['id']}/status", body={"order_status_id": status_id})
+            done += f"; status set to {status_name}"
+        return ShipNotifyResult(status_code=200, body_excerpt=done)
+
+    # --- connection test ---------------------------------------------------------------------------
+
+    def test_connection(self, *, now: dt.datetime | None = None) -> ConnectionResult:
+        end = now or dt.datetime.now(dt.UTC)
+        transport = self._transport({**self._transport_options, **_TEST_TRANSPORT})
+        found = 0
+        try:
+            for resource, scope, purpose in _SCOPE_PROBES:
+                params = {"count": "1"}
+                if resource == "orders":
+                    params["updated_at"] = (f"gte:{mapping.format_datetime(end - TEST_WINDOW)} AND "
+                                            f"lte:{mapping.format_datetime(end)}")
+                try:
+                    payload = self._list(resource, params, transport=transport)
+                except StorePermissionError:
+                    return ConnectionResult(
+                        ConnectionOutcome.MISSING_SCOPE,
+                        f"The API token works but lacks the scope “{scope}”, which Outbound needs to read "
+                        f"{purpose}. Make a new token with the scopes read_orders, orders, system, read_catalog "
+                        "and read_people, and enter it here.", missing_scope=scope)
+                if resource == "orders":
+                    found = payload.get("total_count") if isinstance(payload.get("total_count"), int) else 0
+        except StoreAuthError as exc:
+            return ConnectionResult(ConnectionOutcome.BAD_CREDENTIALS, exc.message)
+        except (StoreUnreachable, StoreURLRefused) as exc:
+            return ConnectionResult(ConnectionOutcome.UNREACHABLE, exc.message)
+        except (NotAnEndpoint, StoreRejected, StoreDocumentError) as exc:
+            return ConnectionResult(ConnectionOutcome.NOT_AN_ENDPOINT,
+                                    f"This is not an AmeriCommerce store's REST API: {exc.message}")
+        except StoreError as exc:
+            return ConnectionResult(ConnectionOutcome.UNREACHABLE, exc.message)
+        finally:
+            self.transport.requests_made += transport.requests_made
+            transport.close()
+        return ConnectionResult(
+            ConnectionOutcome.OK,
+            f"Connected. The store's REST API answered ({found} order{'' if found == 1 else 's'} changed in the "
+            "last five minutes).", orders_found=found)

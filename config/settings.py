@@ -163,8 +163,9 @@ ALLOW_HTTP_STORE_URLS = env_bool("ALLOW_HTTP_STORE_URLS", default=DEBUG)
 AMERICOMMERCE_OAUTH_CLIENT_ID = env.str("AMERICOMMERCE_OAUTH_CLIENT_ID", default="")
 AMERICOMMERCE_OAUTH_SECRET = env.str("AMERICOMMERCE_OAUTH_SECRET", default="")
 # The scopes asked for, space-separated (see the vendor's docs/scopes.md): orders and their shipments and
-# statuses, products (warehouse location, e-products), custom fields, and the storefront list.
-AMERICOMMERCE_OAUTH_SCOPES = env.str("AMERICOMMERCE_OAUTH_SCOPES", default="orders read_catalog custom_fields system")
+# statuses (orders supersedes read_orders), buyers' e-mail addresses, products (warehouse location,
+# e-products), and the storefront list.
+AMERICOMMERCE_OAUTH_SCOPES = env.str("AMERICOMMERCE_OAUTH_SCOPES", default="orders read_people read_catalog system")
 
 # --- django-q2 ------------------------------------------------------------------------------------
 # `retry` must exceed `timeout` or a long task is handed to a second worker while the first still

@@ -11,8 +11,8 @@
 
 Bodies are JSON or form-encoded, as the vendor allows; errors are JSON with an HTTP status. `expires` is
 an ISO 8601 UTC datetime, `TOKEN_LIFETIME` seconds of the store's clock ahead. Issued access tokens are
-known to this module (`oauth(store).token_scopes(token)`) so the REST face can accept them, and a test
-can expire, revoke or refuse them: `expire_all()`, `revoke_refresh_tokens()`.
+added to the REST face's token table (`store.rest.tokens`, with the granted scopes) so the API accepts
+them, and a test can expire, revoke or refuse them: `expire_all()`, `revoke_refresh_tokens()`.
 """
 
 from __future__ import annotations
@@ -55,6 +55,11 @@ class OAuthState:
     deny_next: str = ""  # an error code the next authorization is answered with (e.g. "access_denied")
     counts: dict[str, int] = field(default_factory=dict)
     lock: threading.RLock = field(default_factory=threading.RLock)
+    store: Any = None  # the sandbox store: its REST face accepts the access tokens issued here
+
+    def _rest_tokens(self) -> dict | None:
+        rest = getattr(self.store, "rest", None)
+        return getattr(rest, "tokens", None)
 
     def count(self, key: str) -> None:
         with self.lock:
@@ -71,6 +76,10 @@ class OAuthState:
     def expire_all(self) -> None:
         with self.lock:
             self.access = {token: (scope, 0) for token, (scope, _) in self.access.items()}
+            tokens = self._rest_tokens()
+            for token in self.access:
+                if tokens is not None:
+                    tokens.pop(token, None)
 
     def revoke_refresh_tokens(self) -> None:
         with self.lock:
@@ -82,8 +91,18 @@ class OAuthState:
         with self.lock:
             self.access[access] = (scope, expires)
             self.refresh[refresh] = scope
+        rest = getattr(self.store, "rest", None)
+        if rest is not None:  # the REST face's own token table (sandbox.rest.api.RestState)
+            rest.set(tokens={access: _rest_scopes(scope)})
         return {"access_token": access, "refresh_token": refresh,
                 "expires": datetime.fromtimestamp(expires, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")}
+
+
+def _rest_scopes(scope: str) -> list[str]:
+    """The scopes a granted token holds; a full scope grants its read scope too (`orders` supersedes
+    `read_orders`, docs/scopes.md)."""
+    granted = set(scope.split())
+    return sorted(granted | {f"read_{name}" for name in granted if not name.startswith("read_")})
 
 
 _states_lock = threading.Lock()
@@ -94,7 +113,7 @@ def oauth(store: Any) -> OAuthState:
     with _states_lock:
         state = getattr(store, "_oauth_state", None)
         if state is None:
-            state = OAuthState()
+            state = OAuthState(store=store)
             store._oauth_state = state
         return state
 

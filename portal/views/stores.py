@@ -54,7 +54,7 @@ from .oauth import oauth_tokens_from_session
 WIZARD_KEY = "connect_store"
 
 
-def rest_outcome_text(outcome: ConnectionOutcome, store) -> tuple[str, str] | None:
+def rest_outcome_text(outcome: ConnectionOutcome, store, missing_scope: str = "") -> tuple[str, str] | None:
     """The REST road's own words: a token, not a username and password; the API, not the add-on's page."""
     if store.rest_auth == RestAuth.OAUTH:
         refused = (_("The store refused Outbound's OAuth access"),
@@ -78,18 +78,23 @@ def rest_outcome_text(outcome: ConnectionOutcome, store) -> tuple[str, str] | No
         ConnectionOutcome.BAD_CREDENTIALS: refused,
         ConnectionOutcome.NOT_ADMIN: (
             _("The token lacks a permission Outbound needs"),
-            _("A token's scopes are fixed when it is made. Make a new token with the scope named below (and "
-              "orders, read_catalog, custom_fields and system) and enter it here."),
+            _("A token's scopes are fixed when it is made. Make a new token with the scopes read_orders, orders, "
+              "system, read_catalog and read_people, and enter it here."),
+        ),
+        ConnectionOutcome.MISSING_SCOPE: (
+            _("The token lacks the scope “%(scope)s”") % {"scope": missing_scope or "?"},
+            _("A token's scopes are fixed when it is made. Make a new token with the scopes read_orders, orders, "
+              "system, read_catalog and read_people, and enter it here."),
         ),
     }.get(outcome)
 
 
-def outcome_text(outcome: ConnectionOutcome, store=None) -> tuple[str, str]:
+def outcome_text(outcome: ConnectionOutcome, store=None, missing_scope: str = "") -> tuple[str, str]:
     """(title, what to do) for each connection-test outcome, in plain words. A store whose platform has
     no endpoint-path convention (any cart) gets advice worded with its platform's name, not AmeriCommerce's;
     a store on the REST road gets the API's words (rest_outcome_text)."""
     if store is not None and store.road == Road.REST:
-        words = rest_outcome_text(outcome, store)
+        words = rest_outcome_text(outcome, store, missing_scope)
         if words is not None:
             return words
     if store is not None and store.connection.endpoint_path is None:
@@ -138,7 +143,7 @@ RETRY_PROMISE = " Outbound will try again later."
 def result_context(result, store=None) -> dict:
     """What a page shows about a connection test: title, advice, and the detail (the store's own words
     only when the store answered; "unreachable" means it said nothing)."""
-    title, advice = outcome_text(result.outcome, store)
+    title, advice = outcome_text(result.outcome, store, getattr(result, "missing_scope", ""))
     detail = result.message.replace(RETRY_PROMISE, "").strip()
     return {"result": result, "result_title": title, "result_help": advice, "result_detail": detail,
             "store_answered": result.outcome is not ConnectionOutcome.UNREACHABLE}

@@ -299,3 +299,51 @@ def test_without_an_app_the_oauth_views_say_so(alice_client, tenant_a, settings)
     assert "no AmeriCommerce app configured" in response.content.decode()
     response = alice_client.post(reverse("portal:store_oauth_connect", args=[store.pk]), follow=True)
     assert "no AmeriCommerce app configured" in response.content.decode()
+
+
+# --- the token road against the sandbox's REST face (the real connector, real HTTP) ----------------------
+
+def _free_port():
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.mark.parametrize("case", ["ok", "missing_scope", "refused", "not_api", "unreachable"])
+def test_token_road_outcomes_against_the_sandbox(alice_client, tenant_a, sandbox, case):
+    rest = sandbox.store.rest
+    url, token = sandbox.base_url, rest.token
+    if case == "missing_scope":
+        token = rest.limited_token
+    elif case == "refused":
+        token = "not-a-token-of-this-store"
+    elif case == "not_api":
+        url = sandbox.base_url + "/shop"
+    elif case == "unreachable":
+        url = f"http://127.0.0.1:{_free_port()}"
+    response = alice_client.post(reverse("portal:connect_details") + "?road=rest",
+                                 _rest_details(url=url, api_token=token))
+    if case == "ok":
+        assert response.status_code == 302 and response["Location"] == reverse("portal:connect_mapping")
+        return
+    body = response.content.decode()
+    expected = {"missing_scope": ("missing_scope", "The token lacks the scope “system”"),
+                "refused": ("bad_credentials", "The store refused the API token"),
+                "not_api": ("not_an_endpoint", "not as AmeriCommerce&#x27;s API does"),
+                "unreachable": ("unreachable", "We could not reach your store")}[case]
+    assert f'data-outcome="{expected[0]}"' in body and expected[1] in body, body[:3000]
+    assert token not in body
+
+
+def test_a_store_connected_with_americommerce_passes_the_connection_test(alice_client, tenant_a, sandbox, app):
+    start = alice_client.post(reverse("portal:connect_oauth"), {"name": "One click", "url": sandbox.base_url})
+    alice_client.get(_through_the_store(start))
+    alice_client.post(reverse("portal:connect_mapping"), {
+        "awaiting_payment": "Pending", "awaiting_shipment": "New", "shipped": "Shipped", "cancelled": "Cancelled",
+        "on_hold": "On Hold", "since": "2020-01-01"})
+    store = Store.objects.for_tenant(tenant_a).get()
+    from portal.views.stores import test_store_connection
+
+    assert test_store_connection(store).ok

@@ -20,32 +20,19 @@ import secrets
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from stores import crypto, oauth
+from stores import oauth
 from stores.connector.errors import StoreError
 from stores.models import Platform, RestAuth, Road
 from stores.services import store_switch_road
 
 from ..forms import ConnectOAuthForm
 from ..tenancy import get_store_for_user, portal_view
+from .wizard import WIZARD_KEY, connect_start_page, oauth_tokens_to_session
 
 FLOW_KEY = "oauth_flow"
-
-
-def oauth_tokens_to_session(tokens: oauth.TokenSet) -> dict:
-    return {"access": crypto.encrypt_secret(tokens.access_token),
-            "refresh": crypto.encrypt_secret(tokens.refresh_token) if tokens.refresh_token else "",
-            "expires_at": tokens.expires_at.isoformat() if tokens.expires_at else "", "scope": tokens.scope}
-
-
-def oauth_tokens_from_session(saved: dict) -> oauth.TokenSet:
-    expires = parse_datetime(saved["expires_at"]) if saved.get("expires_at") else None
-    return oauth.TokenSet(access_token=crypto.decrypt_secret(saved["access"]),
-                          refresh_token=crypto.decrypt_secret(saved["refresh"]) if saved.get("refresh") else "",
-                          expires_at=expires, scope=saved.get("scope", ""))
 
 
 def _start(request, *, url: str, name: str, store_id: int | None):
@@ -71,8 +58,6 @@ def connect_oauth(request):
         return _not_configured(request, "portal:connect_start")
     form = ConnectOAuthForm(request.POST)
     if not form.is_valid():
-        from .stores import connect_start_page
-
         return connect_start_page(request, oauth_form=form)
     return _start(request, url=form.cleaned_data["url"], name=form.cleaned_data["name"], store_id=None)
 
@@ -124,8 +109,6 @@ def oauth_callback(request):
     if flow.get("store_id"):
         return _finish_existing(request, flow, tokens)
     # A new store: the wizard goes on to the status mapping with the tokens (encrypted) in the session.
-    from .stores import WIZARD_KEY
-
     request.session[WIZARD_KEY] = {
         "tenant_id": request.tenant.pk, "platform": Platform.AMERICOMMERCE, "road": Road.REST,
         "rest_auth": RestAuth.OAUTH, "name": flow["name"], "url": flow["url"], "username": "", "endpoint_path": "",

@@ -36,7 +36,6 @@ from stores.services import status_mapping_update, store_create, store_create_oa
 
 from ..forms import (
     BrandingForm,
-    ConnectOAuthForm,
     ConnectRestForm,
     ConnectStoreForm,
     ImportSinceForm,
@@ -49,9 +48,7 @@ from ..forms import (
 )
 from ..labels import label_for
 from ..tenancy import forbidden, get_import_run_for_user, get_store_for_user, get_unmapped_status_for_user, portal_view
-from .oauth import oauth_tokens_from_session
-
-WIZARD_KEY = "connect_store"
+from .wizard import WIZARD_KEY, connect_start_page, oauth_tokens_from_session
 
 
 def rest_outcome_text(outcome: ConnectionOutcome, store, missing_scope: str = "") -> tuple[str, str] | None:
@@ -168,16 +165,8 @@ def store_index(request):
 
 @portal_view("manage_stores")
 def connect_start(request):
-    """Step 1: the roads into a store, the recommended one first (API token), the OAuth app's one button
-    when this deployment has one, and the ShipStation add-on with what to prepare for it."""
+    """Step 1: the roads (portal.views.wizard.connect_start_page)."""
     return connect_start_page(request)
-
-
-def connect_start_page(request, oauth_form=None):
-    return render(request, "portal/stores/connect_start.html", {
-        "nav": "stores", "step": 1, "oauth_available": oauth.app_configured(),
-        "oauth_form": oauth_form or ConnectOAuthForm(),
-    })
 
 
 def _wizard_road(request) -> str:

@@ -74,6 +74,18 @@ def store_oauth_connect(request, pk):
     return _start(request, url=store.url, name=store.name, store_id=store.pk)
 
 
+FLOW_LIFETIME = dt.timedelta(hours=1)
+
+
+def _stale(flow: dict) -> bool:
+    """A flow started more than FLOW_LIFETIME ago (a link found in the history later) is not honoured."""
+    try:
+        started = dt.datetime.fromisoformat(flow.get("started", ""))
+    except (TypeError, ValueError):
+        return True
+    return dt.datetime.now(dt.UTC) - started > FLOW_LIFETIME
+
+
 def _failed(request, flow: dict | None, message: str):
     """Back to where the flow started, saying why in plain words."""
     messages.error(request, message)
@@ -87,7 +99,7 @@ def oauth_callback(request):
     flow = request.session.get(FLOW_KEY)
     given = request.GET.get("flow", "")
     if not flow or flow.get("tenant_id") != request.tenant.pk or not given \
-            or not secrets.compare_digest(str(flow.get("flow", "")), given):
+            or not secrets.compare_digest(str(flow.get("flow", "")), given) or _stale(flow):
         # Not the flow this browser started: nothing is exchanged or saved.
         return render(request, "portal/stores/oauth_failed.html", {
             "nav": "stores", "reason": _("This answer from AmeriCommerce does not belong to a connection started "

@@ -347,3 +347,13 @@ def test_a_store_connected_with_americommerce_passes_the_connection_test(alice_c
     from portal.views.stores import test_store_connection
 
     assert test_store_connection(store).ok
+
+
+def test_a_stale_flow_is_refused(alice_client, sandbox, app):
+    start = alice_client.post(reverse("portal:connect_oauth"), {"name": "Late", "url": sandbox.base_url})
+    callback = _through_the_store(start)
+    session = alice_client.session
+    session[FLOW_KEY] = {**session[FLOW_KEY], "started": "2020-01-01T00:00:00+00:00"}
+    session.save()
+    assert alice_client.get(callback).status_code == 400
+    assert not Store.objects.exists()

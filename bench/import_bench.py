@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """Import benchmark: a full import from the sandbox store, against the floor of fetch + parse alone.
 
-    .venv/bin/python bench/import_bench.py [--orders 10000] [--page-size 100] [--webhook-subscriber]
+    .venv/bin/python bench/import_bench.py [--orders 10000] [--page-size 100] [--webhook-subscriber] [--road rest]
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres .venv/bin/python bench/import_bench.py
 
 SQLite (a temporary file) by default; with a PostgreSQL DATABASE_URL it creates and drops its own
@@ -10,6 +10,12 @@ overrides it), so never point it at a database you keep. The sandbox runs in its
 the importer's. Prints the figures, then one JSON line: orders_per_s, import_floor_ratio, queries_per_page,
 resync_rows_written, resync_time_share, reconcile_rows_written, reconcile_time_share, peak_rss_mb. The reconcile
 figures are a reconciliation sweep over the same, unchanged, window.
+
+With --road rest the same store is imported over its REST face (sandbox `/api/v1`, the REST connector): the
+floor is then the REST connector's fetch + parse of the same window (its JSON pages and the addresses,
+customers and products they refer to). The sandbox's call limit is raised out of the way (--call-limit,
+default 1,000,000 per 10 s): the figure is the road, not the vendor's budget (at 50 calls per 10 s, the most
+AmeriCommerce allows, 10,000 orders take at least ~80 s of waiting whatever Outbound does).
 
 With --webhook-subscriber the same store is then emptied and imported again with one active webhook
 subscription to order.imported and order.updated. Its deliveries are queued, not sent: the outbox rows
@@ -73,10 +79,10 @@ def prepare_database() -> tuple[str, callable]:
     return f"sqlite:///{tmp}/bench.sqlite3", lambda: None
 
 
-def start_sandbox(orders: int, page_size: int) -> tuple[subprocess.Popen, dict]:
+def start_sandbox(orders: int, page_size: int, call_limit: int = 50) -> tuple[subprocess.Popen, dict]:
     proc = subprocess.Popen(
         [sys.executable, "manage.py", "sandbox_store", "--port", "0", "--orders", str(orders), "--seed", "1",
-         "--page-size", str(page_size)],
+         "--page-size", str(page_size), "--call-limit", str(call_limit)],
         cwd=ROOT, stdout=subprocess.PIPE, text=True,
         env={**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings_test"},
     )
@@ -85,13 +91,20 @@ def start_sandbox(orders: int, page_size: int) -> tuple[subprocess.Popen, dict]:
         proc.kill()
         raise SystemExit(f"sandbox did not start: {line!r}")
     url, *pairs = line.split(": ", 1)[1].split()
-    return proc, {"endpoint_url": url, **dict(p.split("=", 1) for p in pairs)}
+    rest_line = proc.stdout.readline().strip()
+    rest_url, *rest_pairs = rest_line.split(": ", 1)[1].split()
+    return proc, {"endpoint_url": url, **dict(p.split("=", 1) for p in pairs), "rest_url": rest_url,
+                  **dict(p.split("=", 1) for p in rest_pairs)}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--orders", type=int, default=10_000)
     parser.add_argument("--page-size", type=int, default=100)
+    parser.add_argument("--road", choices=("xml", "rest"), default="xml",
+                        help="import over the XML add-on's page (default) or the REST API")
+    parser.add_argument("--call-limit", type=int, default=1_000_000,
+                        help="the sandbox's REST calls allowed per 10 s (--road rest)")
     parser.add_argument("--webhook-subscriber", action="store_true",
                         help="import the same store again with one webhook subscriber to the order events")
     args = parser.parse_args()
@@ -119,16 +132,20 @@ def main() -> None:
     from stores.services import store_create
 
     call_command("migrate", verbosity=0)
-    sandbox, info = start_sandbox(args.orders, args.page_size)
+    sandbox, info = start_sandbox(args.orders, args.page_size, args.call_limit)
     try:
         parts = urlsplit(info["endpoint_url"])
         mapping = {f: StatusMapping._meta.get_field(f).default for f in StatusMapping.FIELDS}
         mapping["awaiting_shipment"] += ", Approved Pending Shipping, Awaiting Pickup Local, Gift Wrap Queue"
         mapping["shipped"] += ", Completed Shipped"
         tenant = Tenant.objects.create(name="Bench", slug="bench")
-        store = store_create(tenant=tenant, name="Bench store", url=f"{parts.scheme}://{parts.netloc}",
-                             endpoint_path=parts.path, username=info["username"], password=info["password"],
-                             mapping=mapping)
+        if args.road == "rest":
+            store = store_create(tenant=tenant, name="Bench store", url=f"{parts.scheme}://{parts.netloc}",
+                                 road="rest", api_token=info["token"], mapping=mapping)
+        else:
+            store = store_create(tenant=tenant, name="Bench store", url=f"{parts.scheme}://{parts.netloc}",
+                                 endpoint_path=parts.path, username=info["username"], password=info["password"],
+                                 mapping=mapping)
         since = timezone.now() - dt.timedelta(days=120)
 
         # Warm-up, untimed: the sandbox renders each order on its first request and then serves it from
@@ -188,6 +205,7 @@ def main() -> None:
         orders_held = Order.objects.count()
         lines_held = OrderLine.objects.count()
         figures = {
+            "road": args.road,
             "orders_per_s": round(run.orders_seen / full_s, 1),
             "import_floor_ratio": round(full_s / floor_s, 2),
             "queries_per_page": round(full_queries / pages, 1),
@@ -197,6 +215,8 @@ def main() -> None:
             "reconcile_time_share": round(sweep_s / full_s, 3),
             "peak_rss_mb": round(peak_rss_mb, 1),
         }
+        print(f"road:                {args.road}" + (f" (call limit {args.call_limit} per 10 s)"
+                                                            if args.road == "rest" else ""))
         print(f"database:            {connection.vendor}")
         print(f"store orders:        {args.orders} (page size {args.page_size})")
         print(f"full import:         {run.orders_seen} orders seen in {full_s:.2f} s "

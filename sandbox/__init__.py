@@ -37,6 +37,12 @@ tracking number and carrier, case-insensitive) and applies the storefront's ship
 Assumption, flagged: items of e-products carry an extra `<EProductType>` element and "does not ship"
 items an extra `<IsNonShippingItem>true</IsNonShippingItem>`. No source says the real add-on does this.
 
+The REST face (`sandbox.rest`, under `/api/v1`): the same store as AmeriCommerce's REST API, token auth
+(`server.rest_token`, and `rest_limited_token` with read_orders only), the query syntax on updated_at,
+expand, paging with next_page, statuses, storefronts, products, addresses, customers, order_shipments and
+order status writes recorded in the truth, X-AC-Call-Limit and 429 (`set_call_limit(n)`, default 50 per
+10 s; "rest" in the truth counts the calls and the 429s). See sandbox/rest/__init__.py.
+
 Faults (`sandbox.faults`) are picked per request before authentication. 429/500/503/down reject without
 processing; drop/truncate/malformed/bomb process first (a shipnotify is recorded) and then spoil the
 answer, so a client's retry becomes an exact repeat.

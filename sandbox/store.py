@@ -35,6 +35,7 @@ from .orders import (
 from .render import iso, order_truth, order_xml, orders_document
 from .rest.api import RestState
 
+GENERATED_CACHE_MAX = 50_000  # generated orders kept (the REST face reads each several times per page)
 FRAGMENT_CACHE_MAX = 250_000  # rendered orders kept (about 3.5 KB each); past it, orders render each time
 WALKS_KEPT = 256  # windows whose page walk the store remembers (for `change_during_paging`)
 
@@ -116,6 +117,7 @@ class SandboxStore:
         self._count = orders
         self._base_lm: list[int] = []
         self._orders: dict[int, Order] = {}  # materialised (changed or added) orders by index
+        self._generated: dict[int, Order] = {}  # orders generated and not changed since, by index
         # Each order's <Order> element as sent, by index, until the order changes (`_touch`): a store
         # serves the same unchanged order many times (every page walk, every overlap), and generating
         # it again from the seed each time made the sandbox, not the client, the slow end of the wire.
@@ -165,13 +167,20 @@ class SandboxStore:
     def _order(self, index: int) -> Order:
         order = self._orders.get(index)
         if order is None:
+            order = self._generated.get(index)
+        if order is None:
             order = generate_order(self.seed, index, self.started, self.products, self._customer_pool)
+            # The REST face reads an order several times per page (the order, its addresses, its customer):
+            # keep what was generated, like the XML face keeps what it rendered.
+            if len(self._generated) < GENERATED_CACHE_MAX:
+                self._generated[index] = order
         return order
 
     def _materialise(self, index: int) -> Order:
         order = self._orders.get(index)
         if order is None:
             order = self._orders[index] = self._order(index)
+            self._generated.pop(index, None)
         return order
 
     def _fragment(self, index: int) -> bytes:

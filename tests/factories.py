@@ -105,9 +105,13 @@ def make_shipment(order: Order, *, carrier: str = "UPS", **kwargs):
 # --- the sandbox store ---------------------------------------------------------------------------------
 
 
-def connect_sandbox(tenant: Tenant, server, *, name: str = "Sandbox store", mapping: dict | None = None):
-    """A store connected to a running sandbox (its endpoint and credentials); `mapping` None keeps the
-    default status mapping."""
+def connect_sandbox(tenant: Tenant, server, *, name: str = "Sandbox store", mapping: dict | None = None,
+                    road: str = "xml"):
+    """A store connected to a running sandbox (its endpoint and credentials, or on the REST road its URL and
+    API token); `mapping` None keeps the default status mapping."""
+    if road == "rest":
+        return store_create(tenant=tenant, name=name, url=server.base_url, road="rest", api_token=server.rest_token,
+                            mapping=mapping)
     parts = urlsplit(server.endpoint_url)
     return store_create(tenant=tenant, name=name, url=f"{parts.scheme}://{parts.netloc}", endpoint_path=parts.path,
                         username=server.username, password=server.password, mapping=mapping)

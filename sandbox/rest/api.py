@@ -342,6 +342,9 @@ def _get_list(store: SandboxStore, resource: str, pairs: list[tuple[str, str]], 
     filters = _filters(pairs)
     expand = _expand(pairs)
     if resource == "orders":
+        # The store's page_size is the most orders one page holds (the API's own maximum), so that a small
+        # store still pages like the XML face does.
+        count = min(count, store.page_size)
         return _orders(store, filters, expand, dict(pairs).get("sort", ""), page, count, pairs, handler)
     if resource == "order_statuses":
         rows = [r for r in (status_json(s) for s in STATUSES) if matches(r, filters)]

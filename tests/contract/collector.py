@@ -9,10 +9,17 @@ caused it. Validated:
   the X-AC-Auth-Token security scheme, the body against the operation's request schema.
 Requests a test crafts by hand (a hostile client, a missing token on purpose) are not the connector's and
 are only checked for the answer.
+
+A list answer's rows that this session has already validated (the same row, byte for byte, of the same
+resource: an unchanged order served again by an overlap, a tail check or a re-walk) are left out of the
+body handed to the validator; every distinct row is validated once. (openapi-core with jsonschema takes
+about 5 ms per order with its nested resources; a 5,000-order import serves each order several times.)
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import threading
 from dataclasses import dataclass
 from typing import Any
@@ -71,6 +78,27 @@ class Collector:
         self._pending: list[dict[str, Any]] = []
         self.validated = {"request": 0, "response": 0}
         self.violations: list[Violation] = []
+        self._rows_seen: set[str] = set()
+
+    def _new_rows_only(self, exchange: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+        """The exchange with a list answer's already-validated rows left out, and the new rows' digests."""
+        if exchange["method"] != "GET" or exchange["status"] != 200:
+            return exchange, []
+        resource = urlsplit(exchange["url"]).path.rstrip("/").rsplit("/", 1)[-1]
+        try:
+            payload = json.loads(exchange["response_body"])
+        except ValueError:
+            return exchange, []
+        if not isinstance(payload, dict) or not isinstance(payload.get(resource), list):
+            return exchange, []
+        keep, digests = [], []
+        for row in payload[resource]:
+            digest = resource + ":" + hashlib.sha1(json.dumps(row, sort_keys=True).encode()).hexdigest()
+            if digest not in self._rows_seen and digest not in digests:
+                keep.append(row)
+                digests.append(digest)
+        payload[resource] = keep
+        return {**exchange, "response_body": json.dumps(payload).encode()}, digests
 
     def __call__(self, exchange: dict[str, Any]) -> None:
         with self._lock:
@@ -83,12 +111,14 @@ class Collector:
         found: list[Violation] = []
         spec = openapi()
         for exchange in pending:
-            request, response = _Request(exchange), _Response(exchange)
+            checked, digests = self._new_rows_only(exchange)
+            request, response = _Request(exchange), _Response(checked)
             where = f"{exchange['method']} {urlsplit(exchange['url']).path} -> {exchange['status']}"
             connector = exchange["headers"].get("User-Agent", "").startswith(CONNECTOR_AGENT)
             try:
                 spec.validate_response(request, response)
                 self.validated["response"] += 1
+                self._rows_seen.update(digests)
             except (PathNotFound, OperationNotFound, ServerNotFound) as exc:
                 if connector or exchange["status"] != 404:
                     found.append(Violation("response", where, f"{type(exc).__name__}: {exc}"))

@@ -100,7 +100,8 @@ def test_fetch_order_and_describe(sandbox_factory):
 def test_ship_notify_records_once_and_sets_the_storefronts_shipped_status(sandbox_factory):
     server = sandbox_factory(orders=30)
     truth = {t["OrderID"]: t for t in server.truth()["orders"]}
-    target = next(t for t in truth.values() if t["Storefront"]["name"] == "Outlet" and t["OrderStatus"] != "Completed, Shipped")
+    target = next(t for t in truth.values()
+                  if t["Storefront"]["name"] == "Outlet" and t["OrderStatus"] != "Completed, Shipped")
     notice = ShipNotice(order_id=target["OrderID"], order_number=target["OrderNumber"], carrier="UPS",
                         service="UPS Ground", tracking_number="1Z0001", tracking_url="https://ups.example/1Z0001",
                         package_count=1, shipping_cost=Decimal("7.25"), notes_to_customer="Enjoy!",

@@ -13,15 +13,39 @@ REPRESENTATIVE = {"window_precision": "exact", "sort": "desc", "change_during_pa
 FAST = {"base_delay": 0.01, "max_delay": 0.05, "max_retry_after": 0.05, "max_attempts": 10}
 
 
-def behaviour_params(*, every: bool = False) -> list:
-    """pytest params over the store behaviours. Unless `every`, only the default behaviour and one
-    representative other run by default; the rest are `exhaustive` (run with `pytest -m slow`)."""
+ROADS = ("xml", "rest")
+
+
+def behaviour_params(*, every: bool = False, rest: bool = True) -> list:
+    """pytest params over the store behaviours, and the REST road. Unless `every`, only the default behaviour
+    and one representative other run by default; the rest are `exhaustive` (run with `pytest -m slow`).
+
+    The behaviours are the XML face's (how a Custom Store v1 implementation compares, sorts and pages); the
+    REST face has one behaviour, the vendor's (exact datetimes, the sort the client asks for, a live query per
+    page), so with `rest` one more param runs the test on the REST road: {"road": "rest"} (see split_road)."""
     params = []
     for behaviour in MATRIX:
         always = every or behaviour in (MATRIX[0], REPRESENTATIVE)
         marks = () if always else (pytest.mark.slow, pytest.mark.exhaustive)
         params.append(pytest.param(behaviour, id="-".join(behaviour.values()), marks=marks))
+    if rest:
+        params.append(pytest.param({"road": "rest"}, id="rest"))
     return params
+
+
+def split_road(behaviour: dict) -> tuple[str, dict]:
+    """(road, the sandbox behaviour) of a behaviour_params value."""
+    behaviour = dict(behaviour)
+    return behaviour.pop("road", "xml"), behaviour
+
+
+def road_client(server, store, **options):
+    """A real connector to the sandbox on the store's road (FAST retries), built like the registry would."""
+    from stores.connector.rest import RestConnector
+
+    if store.road == "rest":
+        return RestConnector(server.rest_base_url, store.get_api_token(), **{**FAST, **options})
+    return StoreClient(server.endpoint_url, store.username, store.get_password(), **{**FAST, **options})
 
 
 class ChangingClient:
@@ -31,7 +55,7 @@ class ChangingClient:
     """
 
     def __init__(self, server, store, *, prefetch: bool = True):
-        self.inner = StoreClient(server.endpoint_url, store.username, store.get_password(), **FAST)
+        self.inner = road_client(server, store)
         self.server, self.prefetch = server, prefetch
 
     @property
@@ -70,17 +94,22 @@ def mapping_with_customs():
     return default
 
 
-def connect(tenant, server, name="Sandbox store", mapping=None):
-    """A store on the sandbox with its custom statuses mapped (unless `mapping` says otherwise)."""
-    return connect_sandbox(tenant, server, name=name,
+def connect(tenant, server, name="Sandbox store", mapping=None, road="xml"):
+    """A store on the sandbox with its custom statuses mapped (unless `mapping` says otherwise), reached by
+    `road` (the XML add-on's page, or the REST API with the sandbox's token). On the REST road the store's
+    call limit is raised out of the way: pacing under it is tested on its own (tests/orders/test_rest_pacing.py),
+    and at 50 calls per 10 s every import here would mostly wait."""
+    if road == "rest":
+        server.set_call_limit(100_000)
+    return connect_sandbox(tenant, server, name=name, road=road,
                            mapping=mapping if mapping is not None else mapping_with_customs())
 
 
-@pytest.fixture
-def connected(sandbox_factory, tenant_a):
-    """A tenant-A store connected to a fresh 120-order sandbox (pages of 25)."""
+@pytest.fixture(params=ROADS)
+def connected(request, sandbox_factory, tenant_a):
+    """A tenant-A store connected to a fresh 120-order sandbox (pages of 25), on each road."""
     server = sandbox_factory(orders=120, seed=7, page_size=25)
-    return connect(tenant_a, server), server
+    return connect(tenant_a, server, road=request.param), server
 
 
 def page_to_import(sandbox_factory, tenant, monkeypatch):

@@ -102,11 +102,15 @@ def test_s15_total_weight_computed_from_lines(imported):
 
 
 def test_s16_per_item_weight_with_units(imported):
+    rest = imported[0].road == "rest"
     for t, o in truth_pairs(imported):
         by_id = {li.line_item_id: li for li in o.lines.all()}
         for i in t["Items"]:
             line = by_id[i["LineItemID"]]
-            assert line.unit_weight == Decimal(i["Weight"])
+            # The REST road's item weight is the unit's whole weight (variants carry none of their own): the
+            # chosen options' extra weight is in it, as the XML road's options add it on top.
+            options = sum(Decimal(x["Weight"] or 0) for x in i["Options"]) if rest else 0
+            assert line.unit_weight == Decimal(i["Weight"]) + options
             assert line.weight_unit == i["WeightUnits"]
 
 
@@ -313,13 +317,17 @@ def test_queries_per_page_are_constant(sandbox_factory, tenant_a, monkeypatch):
 
 
 def test_failed_run_is_loud_and_keeps_the_watermark(connected):
-    from stores.services import store_set_password
+    from stores.services import store_set_api_token, store_set_password
 
     store, server = connected
-    store_set_password(store=store, password="changed-in-the-store")  # the store now answers 401
+    # the store now answers 401
+    if store.road == "rest":
+        store_set_api_token(store=store, api_token="revoked-in-the-store")
+    else:
+        store_set_password(store=store, password="changed-in-the-store")
     run = import_store_now(store=store)
     store.refresh_from_db()
-    assert run.state == "failed" and "password" in run.error.lower()
+    assert run.state == "failed" and ("token" if store.road == "rest" else "password") in run.error.lower()
     assert store.import_watermark is None and store.last_import_ok is False
     assert store.consecutive_failures == 1 and not store.needs_attention
     import_store_now(store=store)
@@ -333,7 +341,8 @@ def test_runs_record_progress(imported):
     run = ImportRun.objects.get(pk=run.pk)
     assert run.pages_done == run.pages_total >= 5, (run.pages_done, run.pages_total)  # 120 orders, pages of 25
     assert run.orders_seen == len(truth["orders"]) and run.orders_created == len(orders)
-    assert run.progress_percent == 100 and run.http_requests == server.requests_served["export"]
+    served = server.requests_served
+    assert run.progress_percent == 100 and run.http_requests == served["rest" if _store.road == "rest" else "export"]
 
 
 def test_a_long_first_import_keeps_its_progress_when_cut_off(connected, settings):

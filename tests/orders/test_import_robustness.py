@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from orders.models import Order
 from orders.services import import_store_now
-from tests.orders.conftest import ChangingClient, behaviour_params, connect
+from tests.orders.conftest import ChangingClient, behaviour_params, connect, split_road
 from tests.orders.truth import expected_orders, mismatches
 
 
@@ -28,9 +28,10 @@ class MutatingClient(ChangingClient):
 
 
 def import_through_faults_and_drift(sandbox_factory, tenant, behaviour, *, orders, page_size, seed):
+    road, behaviour = split_road(behaviour)
     server = sandbox_factory(orders=orders, seed=seed, page_size=page_size, no_delay=True, **behaviour)
     server.set_faults(rate=0.3, kinds=["429", "500", "drop"], actions="export", retry_after=0)
-    store = connect(tenant, server)
+    store = connect(tenant, server, road=road)
     client = MutatingClient(server, store)
     run = import_store_now(store=store, since=timezone.now() - dt.timedelta(days=120), client=client)
     assert run.state == "succeeded", run.error
@@ -58,13 +59,14 @@ def test_drift_without_the_tail_check_would_lose_orders(sandbox_factory, tenant_
     """The hazard is real: a plain page walk while orders change misses some that did not change
     (docs/custom-store-v1.md#paging-hazard), except on a store sorting newest first that keeps a changed order in the
     window: there the order moves onto the page already served and nothing after it shifts."""
+    road, behaviour = split_road(behaviour)
     server = sandbox_factory(orders=600, seed=12, page_size=50, no_delay=True, **behaviour)
-    store = connect(tenant_a, server)
+    store = connect(tenant_a, server, road=road)
     client = MutatingClient(server, store, mutate_pages=8, change=3, add=0)
     now = timezone.now()
     walked = {o.order_id for page in client.export_pages(now - dt.timedelta(days=120), now) for o in page.orders}
     hidden = {str(100001 + i) for i in range(600)} - walked - client.changed
-    if behaviour["sort"] == "desc" and behaviour["change_during_paging"] == "to_end":
+    if behaviour.get("sort") == "desc" and behaviour.get("change_during_paging") == "to_end":
         assert hidden == set()
     else:
         assert hidden

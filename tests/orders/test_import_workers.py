@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from orders.models import ImportRun, ImportState
 from orders.services import import_tick
-from tests.orders.conftest import behaviour_params, connect
+from tests.orders.conftest import behaviour_params, connect, split_road
 from tests.orders.truth import mismatches
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -84,9 +84,10 @@ def wait_for(predicate, timeout=120, step=0.2):
 
 @pytest.fixture(params=behaviour_params())
 def slow_store(request, sandbox_factory, tenant_a):
-    server = sandbox_factory(orders=800, seed=21, page_size=50, **request.param)
+    road, behaviour = split_road(request.param)
+    server = sandbox_factory(orders=800, seed=21, page_size=50, **behaviour)
     server.set_faults(rate=1.0, kinds=["slow:0.15"], actions="export")
-    store = connect(tenant_a, server)
+    store = connect(tenant_a, server, road=road)
     return store, server
 
 

@@ -24,6 +24,7 @@ from tests.orders.conftest import MATRIX, ChangingClient, connect, mapping_with_
 from tests.orders.truth import mismatches
 
 CASES = 200  # in the default run; `-m slow` runs CASES_SLOW more
+REST_CASES = 24  # the REST road's share of the generated cases run by default
 CASES_SLOW = 800
 EVERYDAY_RUNS = 3
 
@@ -64,16 +65,17 @@ class ChangingStoreClient(ChangingClient):
         self.server.mutate(order_ids=picked, add=int(rng.random() < 0.2))
 
 
-def play(seed: int, sandbox_factory, tenant, monkeypatch) -> tuple[dict, list[str]]:
-    """One generated case; returns (its behaviour, what Outbound holds wrong)."""
+def play(seed: int, sandbox_factory, tenant, monkeypatch, road: str = "xml") -> tuple[dict, list[str]]:
+    """One generated case; returns (its behaviour, what Outbound holds wrong). On the REST road the store's
+    XML behaviours do not apply (the default one is used)."""
     rng = random.Random(seed)
-    behaviour = MATRIX[seed % len(MATRIX)]
+    behaviour = MATRIX[seed % len(MATRIX)] if road == "xml" else MATRIX[0]
     start = dt.datetime(2026, 3, 2, 12, 0, tzinfo=dt.UTC) + dt.timedelta(seconds=rng.randint(0, 3599))
     server = sandbox_factory(orders=rng.randint(4, 24), seed=seed, page_size=rng.randint(2, 5), now=start,
                              frozen_clock=True, no_delay=True, **behaviour)
     # Outbound's clock is the store's: "now" is wherever the sandbox's clock stands.
     monkeypatch.setattr(timezone, "now", lambda: dt.datetime.fromtimestamp(server.store.clock.now(), dt.UTC))
-    store = connect(tenant, server, name=f"Case {seed}", mapping=every_status_mapped())
+    store = connect(tenant, server, name=f"Case {seed}", mapping=every_status_mapped(), road=road)
     store.import_interval_minutes = 1
     store.save(update_fields=["import_interval_minutes"])
     client = ChangingStoreClient(server, store, rng, walks=rng.randint(1, 3))
@@ -84,7 +86,7 @@ def play(seed: int, sandbox_factory, tenant, monkeypatch) -> tuple[dict, list[st
         run = import_store_now(store=store, trigger=ImportTrigger.SCHEDULE)
         assert run.state == "succeeded", run.error
     store.refresh_from_db()
-    return behaviour, mismatches(store, server.truth())
+    return {**behaviour, "road": road}, mismatches(store, server.truth())
 
 
 def test_the_mapping_used_maps_every_sandbox_status():
@@ -107,6 +109,14 @@ def test_nothing_is_lost_whatever_the_store_and_its_changes(seed, sandbox_factor
 @pytest.mark.parametrize("seed", range(CASES, CASES + CASES_SLOW))
 def test_nothing_is_lost_more_cases(seed, sandbox_factory, tenant_a, monkeypatch):
     behaviour, problems = play(seed, sandbox_factory, tenant_a, monkeypatch)
+    assert problems == [], behaviour
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("seed", [pytest.param(seed, marks=() if seed < REST_CASES else (pytest.mark.slow,))
+                                  for seed in range(REST_CASES + CASES_SLOW // 4)])
+def test_nothing_is_lost_on_the_rest_road(seed, sandbox_factory, tenant_a, monkeypatch):
+    behaviour, problems = play(1000 + seed, sandbox_factory, tenant_a, monkeypatch, road="rest")
     assert problems == [], behaviour
 
 

@@ -43,14 +43,14 @@ def _sweep(store) -> ImportRun:
     return run
 
 
-@pytest.fixture
-def swept_store(sandbox_factory, tenant_a):
+@pytest.fixture(params=["xml", "rest"])
+def swept_store(request, sandbox_factory, tenant_a):
     """A store whose clock runs five minutes behind ours: its changes are stamped well before the time
     the runs that follow them have covered (LastModified travels at minute precision)."""
     from tests.orders.conftest import connect
 
     server = sandbox_factory(orders=120, seed=7, page_size=25, now=timezone.now() - dt.timedelta(minutes=5))
-    store = connect(tenant_a, server)
+    store = connect(tenant_a, server, road=request.param)
     store.reconcile_days = 90  # the sandbox's orders go back about 60 days
     store.save()
     return store, server

@@ -137,7 +137,8 @@ class _RestTransport(StoreTransport):
 
 
 def _digest(row: dict[str, Any]) -> str:
-    raw = json.dumps(row, sort_keys=True, separators=(",", ":"), default=str).encode()
+    # In the order the store sent the keys: the same order served again digests the same.
+    raw = json.dumps(row, separators=(",", ":"), default=str).encode()
     return hashlib.sha1(raw, usedforsecurity=False).hexdigest()
 
 
@@ -205,9 +206,14 @@ class RestConnector:
             try:
                 return json.loads(response.content, parse_float=Decimal)
             except ValueError:
-                if b"<html" in response.content[:2048].lower() or attempt == MALFORMED_ATTEMPTS:
-                    raise NotAnEndpoint("The address answered, but not with AmeriCommerce's REST API (its answer "
-                                        "is not JSON). Check the store URL.") from None
+                if b"<html" in response.content[:2048].lower():
+                    raise NotAnEndpoint("The address answered with a web page, not with AmeriCommerce's REST API. "
+                                        "Check the store URL.") from None
+                if attempt == MALFORMED_ATTEMPTS:
+                    raise StoreDocumentError(
+                        f"The store's API answered {MALFORMED_ATTEMPTS} times with something that is not well-formed "
+                        "JSON (an answer cut off or garbled on the way, or not AmeriCommerce's API at all). "
+                        "Outbound will try again later.", permanent=False) from None
                 transport.sleep(transport._delay(attempt, None))
         raise AssertionError("unreachable")  # pragma: no cover
 

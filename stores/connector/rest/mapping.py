@@ -72,6 +72,8 @@ def format_datetime(value: dt.datetime) -> str:
 
 
 def _text(value: Any) -> str:
+    if type(value) is str:
+        return value.strip()
     if value is None:
         return ""
     if isinstance(value, bool):

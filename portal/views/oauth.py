@@ -30,7 +30,7 @@ from stores.services import store_switch_road
 
 from ..forms import ConnectOAuthForm
 from ..tenancy import get_store_for_user, portal_view
-from .wizard import WIZARD_KEY, connect_start_page, oauth_tokens_to_session
+from .wizard import WIZARD_KEY, connect_start_page, has_rest_road, oauth_tokens_to_session
 
 FLOW_KEY = "oauth_flow"
 
@@ -68,7 +68,7 @@ def store_oauth_connect(request, pk):
     store = get_store_for_user(request, pk)
     if not oauth.app_configured():
         return _not_configured(request, reverse("portal:store_settings", args=[store.pk]) + "#connection")
-    if store.platform != Platform.AMERICOMMERCE:
+    if not has_rest_road(store):
         messages.error(request, _("Only AmeriCommerce stores have the AmeriCommerce API."))
         return redirect(reverse("portal:store_settings", args=[store.pk]) + "#connection")
     return _start(request, url=store.url, name=store.name, store_id=store.pk)

@@ -48,7 +48,7 @@ from ..forms import (
 )
 from ..labels import label_for
 from ..tenancy import forbidden, get_import_run_for_user, get_store_for_user, get_unmapped_status_for_user, portal_view
-from .wizard import WIZARD_KEY, connect_start_page, oauth_tokens_from_session
+from .wizard import WIZARD_KEY, connect_start_page, has_rest_road, oauth_tokens_from_session
 
 
 def rest_outcome_text(outcome: ConnectionOutcome, store, missing_scope: str = "") -> tuple[str, str] | None:
@@ -367,7 +367,7 @@ def store_settings(request, pk):
     return render(request, "portal/stores/settings.html", {
         **extra,
         "road_label": road_label(store),
-        "oauth_available": oauth.app_configured(),
+        "oauth_available": oauth.app_configured() and has_rest_road(store),
         "store": store,
         "settings": settings_obj,
         "forms": forms,
@@ -396,7 +396,7 @@ def _switch_form(store, data=None):
         return SwitchToXmlForm(data, prefix="road", has_password=store.has_password,
                                initial={"username": store.username, "endpoint_path": store.endpoint_path
                                         or store.connection.endpoint_path})
-    if store.platform != Platform.AMERICOMMERCE:
+    if not has_rest_road(store):
         return None
     return SwitchToRestForm(data, prefix="road")
 

@@ -7,6 +7,8 @@ from __future__ import annotations
 from django.shortcuts import render
 
 from stores import crypto, oauth
+from stores.connector import registry
+from stores.models import Road
 
 from ..forms import ConnectOAuthForm
 
@@ -36,3 +38,9 @@ def connect_start_page(request, oauth_form=None):
         "nav": "stores", "step": 1, "oauth_available": oauth.app_configured(),
         "oauth_form": oauth_form or ConnectOAuthForm(),
     })
+
+
+def has_rest_road(store) -> bool:
+    """Whether the store's platform has a REST road registered (AmeriCommerce does, any cart does not):
+    asked of the registry, never by naming a platform."""
+    return registry.connection_key(store.platform, Road.REST) in registry.connection_types()

@@ -9,7 +9,8 @@ from rest_framework import serializers
 
 from orders.models import ImportRun, Order, OrderLine, Product
 from shipments.models import Carrier, Shipment, ShipmentLine, carrier_code
-from stores.models import StatusMapping, Store, Storefront
+from stores.connector.types import ConnectionOutcome
+from stores.models import RestAuth, Road, StatusMapping, Store, Storefront
 from webhooks.models import WebhookDelivery, WebhookEvent, WebhookSubscription
 from webhooks.services import webhook_url_validate
 
@@ -43,25 +44,35 @@ class StoreSerializer(ModelSerializer):
     password = serializers.CharField(
         write_only=True, required=False, trim_whitespace=False, max_length=500,
         style={"input_type": "password"},
-        help_text="The store's ShipStation password. Write-only: never returned.",
+        help_text="The store's ShipStation password (road `xml`). Write-only: never returned.",
+    )
+    api_token = serializers.CharField(
+        write_only=True, required=False, max_length=500, style={"input_type": "password"},
+        help_text="An access token made in the store's admin console (road `rest`). Write-only: never returned.",
+    )
+    road = serializers.ChoiceField(
+        choices=Road.choices, required=False,
+        help_text="How Outbound reaches the store: `xml` (the ShipStation add-on's page, username and password) or "
+                  "`rest` (AmeriCommerce's REST API, an access token). Switching keeps orders and the import "
+                  "watermark; send the new road's credential with it unless one is saved.",
     )
 
     class Meta:
         model = Store
         fields = [
-            "id", "name", "platform", "url", "endpoint_path", "username", "password", "has_password",
+            "id", "name", "platform", "road", "rest_auth", "url", "endpoint_path", "username", "password",
+            "has_password", "api_token", "has_api_token", "needs_reconnect", "reconnect_reason",
             "is_active", "import_interval_minutes", "last_import_at", "last_import_ok", "last_import_message",
             "consecutive_failures", "needs_attention", "import_running_since", "created_at",
             "reconcile_every_hours", "reconcile_days", "last_reconcile_at", "orders_recovered",
         ]
         read_only_fields = [
-            "platform", "has_password", "is_active", "last_import_at", "last_import_ok", "last_import_message",
+            "platform", "rest_auth", "has_password", "has_api_token", "needs_reconnect", "reconnect_reason",
+            "is_active", "last_import_at", "last_import_ok", "last_import_message",
             "consecutive_failures", "needs_attention", "import_running_since", "created_at",
             "last_reconcile_at", "orders_recovered",
         ]
-        # The model allows a blank username since a REST-road store has none; the API connects XML-road stores
-        # only, whose username stays required as before.
-        extra_kwargs = {"username": {"required": True, "allow_blank": False}}
+        extra_kwargs = {"username": {"required": False}}
 
     def validate_url(self, value):
         from stores.connector.errors import StoreError
@@ -72,21 +83,36 @@ class StoreSerializer(ModelSerializer):
             raise serializers.ValidationError(exc.message)
 
     def validate(self, attrs):
-        if self.instance is None and not attrs.get("password"):
-            raise serializers.ValidationError({"password": ["This field is required."]})
+        """Each road needs its own credential: given now, or saved before (a switch back)."""
+        instance = self.instance
+        road = attrs.get("road") or (instance.road if instance is not None else Road.XML)
+        if road == Road.XML:
+            if not attrs.get("password") and not (instance is not None and instance.has_password):
+                raise serializers.ValidationError({"password": ["This field is required."]})
+            if not attrs.get("username", instance.username if instance is not None else ""):
+                raise serializers.ValidationError({"username": ["This field is required."]})
+        elif instance is not None and instance.rest_auth == RestAuth.OAUTH and instance.has_oauth_tokens:
+            pass  # connected with the OAuth app: its tokens are its credential
+        elif not attrs.get("api_token") and not (instance is not None and instance.has_api_token):
+            raise serializers.ValidationError({"api_token": ["This field is required on the rest road."]})
+        if road == Road.REST and attrs.get("api_token"):
+            attrs["rest_auth"] = RestAuth.TOKEN
         return attrs
 
 
 class StoreCreateSerializer(StoreSerializer):
-    password = serializers.CharField(write_only=True, trim_whitespace=False, max_length=500,
+    password = serializers.CharField(write_only=True, required=False, trim_whitespace=False, max_length=500,
                                      style={"input_type": "password"},
-                                     help_text="The store's ShipStation password. Write-only: never returned.")
+                                     help_text="The store's ShipStation password (road `xml`, required there). "
+                                               "Write-only: never returned.")
 
 
 class ConnectionResultSerializer(serializers.Serializer):
     ok = serializers.BooleanField()
-    outcome = serializers.ChoiceField(choices=["ok", "unreachable", "not_an_endpoint", "bad_credentials", "not_admin"])
+    outcome = serializers.ChoiceField(choices=[outcome.value for outcome in ConnectionOutcome])
     message = serializers.CharField()
+    missing_scope = serializers.CharField(required=False, allow_blank=True,
+                                          help_text="`missing_scope` only: the scope the access token lacks.")
 
 
 class StatusMappingSerializer(ModelSerializer):

@@ -12,7 +12,8 @@ from orders.models import ImportRun, Order, Product
 from orders.services import import_request, order_set_hold, order_set_notes, product_update, reconcile_request
 from shipments.models import Shipment, ShipmentLine
 from shipments.services import shipment_create, shipment_mark_delivered, shipment_void, store_update_retry
-from stores.models import Store
+from stores.connector.errors import StoreError
+from stores.models import RestAuth, Road, Store
 from stores.services import status_mapping_update, store_create, store_deactivate, store_update
 from webhooks.models import WebhookDelivery, WebhookSubscription
 from webhooks.services import webhook_send_test, webhook_subscription_create
@@ -61,10 +62,13 @@ class StoreViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Crea
 
     def perform_create(self, serializer):
         data = serializer.validated_data
+        road = data.get("road", Road.XML)
+        credentials = ({"road": road, "rest_auth": RestAuth.TOKEN, "api_token": data["api_token"]}
+                       if road == Road.REST else
+                       {"username": data["username"], "password": data["password"]})
         serializer.instance = store_create(
-            tenant=self.request.tenant, name=data["name"], url=data["url"], username=data["username"],
-            password=data["password"], endpoint_path=data.get("endpoint_path"),
-            import_interval_minutes=data.get("import_interval_minutes", 15),
+            tenant=self.request.tenant, name=data["name"], url=data["url"], endpoint_path=data.get("endpoint_path"),
+            import_interval_minutes=data.get("import_interval_minutes", 15), **credentials,
         )
 
     def perform_update(self, serializer):
@@ -87,9 +91,13 @@ class StoreViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Crea
         from stores.connector import client_for_store
 
         store = self.get_object()
-        with client_for_store(store) as client:
-            result = client.test_connection()
-        return Response({"ok": result.ok, "outcome": result.outcome.value, "message": result.message})
+        try:
+            with client_for_store(store) as client:
+                result = client.test_connection()
+        except StoreError as exc:  # a token source that cannot give a token (a store waiting to be reconnected)
+            return Response({"ok": False, "outcome": "bad_credentials", "message": exc.message})
+        return Response({"ok": result.ok, "outcome": result.outcome.value, "message": result.message,
+                         "missing_scope": getattr(result, "missing_scope", "")})
 
     @extend_schema(summary="Import now", tags=["stores"], request=None, responses={202: s.ImportRunSerializer},
                    description="Queues an import of this store and returns its run (the running one if an "

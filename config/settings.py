@@ -156,6 +156,17 @@ STORE_REQUEST_DEADLINE = env_float("STORE_REQUEST_DEADLINE", default=120.0)
 # Plain-http store URLs are refused in production unless the operator allows them.
 ALLOW_HTTP_STORE_URLS = env_bool("ALLOW_HTTP_STORE_URLS", default=DEBUG)
 
+# --- AmeriCommerce OAuth app (the REST road's one-click connect) --------------------------------------
+# An agency that registered an app in AmeriCommerce's admin console (Tools › Apps & Addons › API Apps &
+# Integrations) gives its id and secret here; the portal then offers "Connect with AmeriCommerce". Both
+# empty (the default): no OAuth button, stores connect with an API token or the ShipStation add-on.
+AMERICOMMERCE_OAUTH_CLIENT_ID = env.str("AMERICOMMERCE_OAUTH_CLIENT_ID", default="")
+AMERICOMMERCE_OAUTH_SECRET = env.str("AMERICOMMERCE_OAUTH_SECRET", default="")
+# The scopes asked for, space-separated (see the vendor's docs/scopes.md): orders and their shipments and
+# statuses (orders supersedes read_orders), buyers' e-mail addresses, products (warehouse location,
+# e-products), and the storefront list.
+AMERICOMMERCE_OAUTH_SCOPES = env.str("AMERICOMMERCE_OAUTH_SCOPES", default="orders read_people read_catalog system")
+
 # --- django-q2 ------------------------------------------------------------------------------------
 # `retry` must exceed `timeout` or a long task is handed to a second worker while the first still
 # runs; `max_attempts` must be finite or a poison task loops for ever. ops.checks enforces both.

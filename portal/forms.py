@@ -12,7 +12,7 @@ from api.models import ApiKey
 from shipments.models import Shipment
 from stores.connector.registry import connection_types
 from stores.forms import WriteOnlyPasswordForm
-from stores.models import DEFAULT_ENDPOINT_PATH, Platform, Role, Store, StoreSettings
+from stores.models import DEFAULT_ENDPOINT_PATH, Platform, RestAuth, Road, Role, Store, StoreSettings
 
 from .labels import STATE_LABELS, WEIGHT_UNIT_LABELS, carrier_choices, status_choices
 
@@ -75,6 +75,70 @@ class ConnectStoreForm(forms.Form):
         return store
 
 
+def _api_token_field(required: bool = True):
+    return forms.CharField(
+        label=_("API token"), max_length=500, required=required,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
+        help_text=_("The token string from Tools › Apps & Addons › API Apps & Integrations › Tokens (the magnifying "
+                    "glass next to it). Write-only: we never show it again."))
+
+
+class ConnectRestForm(forms.Form):
+    """The REST road with an API token made in the store's admin console (AmeriCommerce only)."""
+
+    name = forms.CharField(label=_("Store name"), max_length=_store_limit("name"),
+                           help_text=_("How the store is called in Outbound, e.g. “Acme US”."))
+    url = forms.URLField(label=_("Store URL"), max_length=_store_limit("url"), assume_scheme="https",
+                         validators=Store._meta.get_field("url").validators,
+                         help_text=_("The address of your AmeriCommerce site, e.g. https://shop.example.com. "
+                                     "Outbound adds /api/v1 itself."))
+    api_token = _api_token_field()
+
+    def unsaved_store(self) -> Store:
+        data = self.cleaned_data
+        store = Store(platform=Platform.AMERICOMMERCE, road=Road.REST, rest_auth=RestAuth.TOKEN, name=data["name"],
+                      url=data["url"])
+        store.set_api_token(data["api_token"])
+        return store
+
+
+class ConnectOAuthForm(forms.Form):
+    """The REST road through the deployment's OAuth app: the store's address, then one button."""
+
+    name = forms.CharField(label=_("Store name"), max_length=_store_limit("name"),
+                           help_text=_("How the store is called in Outbound, e.g. “Acme US”."))
+    url = forms.URLField(label=_("Store URL"), max_length=_store_limit("url"), assume_scheme="https",
+                         validators=Store._meta.get_field("url").validators,
+                         help_text=_("The address of your AmeriCommerce site, e.g. https://shop.example.com."))
+
+
+class SwitchToRestForm(forms.Form):
+    api_token = _api_token_field()
+
+
+class SwitchToXmlForm(forms.Form):
+    username = forms.CharField(label=_("Username"), max_length=_store_limit("username"),
+                               help_text=_("The administrator user the ShipStation add-on signs in as."))
+    password = forms.CharField(label=_("Password"), strip=False, required=False,
+                               widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
+                               help_text=_("Write-only. Leave blank to use the password saved before, if any."))
+    endpoint_path = forms.CharField(label=_("XML endpoint path"), max_length=_store_limit("endpoint_path"),
+                                    required=False, initial=DEFAULT_ENDPOINT_PATH,
+                                    help_text=_("Change this if your store's ShipStation page lives elsewhere."))
+
+    def __init__(self, *args, has_password: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.has_password = has_password
+        if not has_password:
+            self.fields["password"].help_text = _("The password of that user.")
+
+    def clean(self):
+        cleaned = super().clean()
+        if not self.has_password and not cleaned.get("password"):
+            self.add_error("password", _("Enter the password: none is saved for this store."))
+        return cleaned
+
+
 class ImportSinceForm(forms.Form):
     since = forms.DateField(label=_("Import orders modified since"),
                             widget=DateInput(),
@@ -112,6 +176,15 @@ class StoreConnectionForm(WriteOnlyPasswordForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        # Only the store's own road's settings: the other road's are set when switching roads.
+        if self.instance.road == Road.REST:
+            for name in ("endpoint_path", "username", "password"):
+                del self.fields[name]
+            self.fields["url"].help_text = _("The address of your AmeriCommerce site; Outbound adds /api/v1.")
+            if self.instance.rest_auth != RestAuth.TOKEN:
+                del self.fields["api_token"]
+            return
+        del self.fields["api_token"]
         if self.instance.connection.endpoint_path is None:
             # Any cart: the store URL is the endpoint itself, so there is no path to set.
             del self.fields["endpoint_path"]

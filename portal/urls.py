@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from .views import dashboard, orders, stores, team
+from .views import dashboard, oauth, orders, stores, team
 
 portal_patterns = [
     path("", dashboard.dashboard, name="dashboard"),
@@ -10,8 +10,11 @@ portal_patterns = [
     path("stores/connect/", stores.connect_start, name="connect_start"),
     path("stores/connect/details/", stores.connect_details, name="connect_details"),
     path("stores/connect/mapping/", stores.connect_mapping, name="connect_mapping"),
+    path("stores/connect/oauth/", oauth.connect_oauth, name="connect_oauth"),
+    path("stores/oauth/callback/", oauth.oauth_callback, name="oauth_callback"),
     path("stores/<int:pk>/", stores.store_settings, name="store_settings"),
     path("stores/<int:pk>/import/", stores.store_import_now, name="store_import_now"),
+    path("stores/<int:pk>/oauth/", oauth.store_oauth_connect, name="store_oauth_connect"),
     path("stores/<int:pk>/reconcile/", stores.store_reconcile, name="store_reconcile"),
     path("stores/<int:pk>/unmapped/<int:unmapped_pk>/add/", stores.unmapped_add, name="unmapped_add"),
     path("stores/<int:pk>/skipped/", stores.store_skipped, name="store_skipped"),

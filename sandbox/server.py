@@ -26,6 +26,7 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+from . import rest_oauth
 from .faults import ACTIONS, REJECTING, billion_laughs, malformed
 from .rest import api as rest_api
 from .store import SandboxStore, ShipNotifyError
@@ -198,6 +199,8 @@ class _Handler(BaseHTTPRequestHandler):
             # ASP.NET query-string keys are case-insensitive.
             query = {k.lower(): v for k, v in parse_qsl(url.query, keep_blank_values=True)}
             self._endpoint(method, query, body)
+        elif rest_oauth.handles(path):  # the OAuth app flow (sandbox/rest_oauth.py)
+            rest_oauth.handle(self, method, path, url.query, body)
         elif path in ("/", "/default.aspx", "/index.html") and method == "GET":
             self.store.count("home")
             self._home()

@@ -66,6 +66,7 @@ class StoreAdmin(admin.ModelAdmin):
         "name",
         "tenant",
         "platform",
+        "road",
         "url",
         "is_active",
         "import_interval_minutes",
@@ -74,7 +75,7 @@ class StoreAdmin(admin.ModelAdmin):
         "needs_attention",
         "orders_recovered",
     ]
-    list_filter = ["platform", "is_active", "needs_attention", "last_import_ok", "tenant"]
+    list_filter = ["platform", "road", "is_active", "needs_attention", "needs_reconnect", "last_import_ok", "tenant"]
     list_select_related = ["tenant"]
     search_fields = ["name", "url", "username", "tenant__name"]
     readonly_fields = [
@@ -88,10 +89,21 @@ class StoreAdmin(admin.ModelAdmin):
         "import_running_since",
         "last_reconcile_at",
         "orders_recovered",
+        "needs_reconnect",
+        "reconnect_reason",
+        "oauth_expires_at",
+        "oauth_scope",
     ]
     fieldsets = [
         (None, {"fields": ["tenant", "name", "platform", "is_active"]}),
-        ("Connection", {"fields": ["url", "endpoint_path", "username", "password"]}),
+        ("Connection", {"fields": ["road", "url"],
+                        "description": "The road: the ShipStation add-on's XML page (username and password), or "
+                                       "the REST API (an API token, or the OAuth app when connected from the "
+                                       "portal). Switching keeps the store's orders and import watermark. "
+                                       "Secrets are write-only: blank keeps the saved one."}),
+        ("ShipStation add-on (XML road)", {"fields": ["endpoint_path", "username", "password"]}),
+        ("REST API", {"fields": ["rest_auth", "api_token", "needs_reconnect", "reconnect_reason",
+                                 "oauth_expires_at", "oauth_scope"]}),
         (
             "Import",
             {
@@ -138,10 +150,12 @@ class StoreAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         """Through the services, like the portal and the API: a new store gets its mapping and settings."""
         if change:
-            store_update(store=obj, password=form.new_password(), **form.store_fields())
+            store_update(store=obj, password=form.new_password(), api_token=form.new_api_token(),
+                         **form.store_fields())
             return
         fields = form.store_fields()
-        created = store_create(tenant=form.cleaned_data["tenant"], password=form.new_password(),
+        created = store_create(tenant=form.cleaned_data["tenant"], password=form.new_password() or "",
+                               api_token=form.new_api_token() or "",
                                **{name: fields.pop(name) for name in ("name", "url", "username")}, **fields)
         obj.pk = created.pk  # the admin goes on with its own instance (inlines, log entry)
         obj.refresh_from_db()

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from . import statuses
-from .models import StatusMapping, Store
+from .models import RestAuth, Road, StatusMapping, Store
 
 
 class WriteOnlyPasswordForm(forms.ModelForm):
@@ -24,8 +24,19 @@ class WriteOnlyPasswordForm(forms.ModelForm):
         help_text=_("Write-only: we never show it. Leave blank to keep the current password."),
     )
 
+    api_token = forms.CharField(
+        label=_("API token"),
+        required=False,
+        strip=True,
+        max_length=500,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
+        help_text=_("Write-only: we never show it. Leave blank to keep the current token."),
+    )
+
     # Settings a form may leave out (a form or script that predates them): the store keeps its value.
-    KEPT_WHEN_LEFT_OUT = ("reconcile_every_hours", "reconcile_days")
+    KEPT_WHEN_LEFT_OUT = ("reconcile_every_hours", "reconcile_days", "road", "rest_auth")
+    # The secrets of each road: a form for one road only (the portal's) drops the other road's.
+    ROAD_SECRETS = {"xml": ("password",), "rest": ("api_token",)}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -35,22 +46,27 @@ class WriteOnlyPasswordForm(forms.ModelForm):
 
     def _post_clean(self):
         for name in self.KEPT_WHEN_LEFT_OUT:
-            if name in self.fields and self.cleaned_data.get(name) is None:
+            if name in self.fields and self.cleaned_data.get(name) in (None, ""):
                 self.cleaned_data[name] = getattr(self.instance, name)
         super()._post_clean()
 
     def store_fields(self) -> dict:
         """The edited settings, for stores.services.store_create / store_update (the password apart)."""
         return {name: self.cleaned_data[name] for name in self._meta.fields
-                if name not in ("tenant", "password") and name in self.cleaned_data}
+                if name not in ("tenant", "password", "api_token") and name in self.cleaned_data}
 
     def new_password(self) -> str | None:
         return self.cleaned_data.get("password") or None
+
+    def new_api_token(self) -> str | None:
+        return self.cleaned_data.get("api_token") or None
 
     def save(self, commit: bool = True) -> Store:
         store = super().save(commit=False)
         if self.cleaned_data.get("password"):
             store.set_password(self.cleaned_data["password"])
+        if self.cleaned_data.get("api_token"):
+            store.set_api_token(self.cleaned_data["api_token"])
         if commit:
             store.save()
             self._save_m2m()
@@ -64,10 +80,13 @@ class StoreAdminForm(WriteOnlyPasswordForm):
             "tenant",
             "name",
             "platform",
+            "road",
+            "rest_auth",
             "url",
             "endpoint_path",
             "username",
             "password",
+            "api_token",
             "is_active",
             "import_interval_minutes",
             "reconcile_every_hours",
@@ -76,8 +95,16 @@ class StoreAdminForm(WriteOnlyPasswordForm):
 
     def clean(self):
         cleaned = super().clean()
-        if not self.instance.has_password and not cleaned.get("password"):
+        road = cleaned.get("road") or self.instance.road or Road.XML
+        rest_auth = cleaned.get("rest_auth") or self.instance.rest_auth or RestAuth.TOKEN
+        if road == Road.XML and not self.instance.has_password and not cleaned.get("password"):
             self.add_error("password", "Enter the store administrator's password.")
+        if road == Road.REST and rest_auth == RestAuth.TOKEN and not self.instance.has_api_token \
+                and not cleaned.get("api_token"):
+            self.add_error("api_token", "Enter the API token made in the store's admin console.")
+        if road == Road.REST and rest_auth == RestAuth.OAUTH and not self.instance.has_oauth_tokens:
+            self.add_error("rest_auth", "A store connects to the OAuth app from the portal (Connect with "
+                                        "AmeriCommerce); choose API token here.")
         return cleaned
 
 

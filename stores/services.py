@@ -13,7 +13,7 @@ from orders.models import ImportRun
 from orders.services import skipped_orders_remap
 
 from .connector.registry import connection_types
-from .models import Membership, Platform, Role, StatusMapping, Store, StoreSettings, Tenant
+from .models import Membership, Platform, RestAuth, Road, Role, StatusMapping, Store, StoreSettings, Tenant
 
 # What store_update may change: the settings a person edits (not the import engine's bookkeeping).
 STORE_EDITABLE_FIELDS = ("name", "platform", "road", "rest_auth", "url", "endpoint_path", "username", "is_active",
@@ -72,17 +72,60 @@ def _refuse_unknown(fields: dict) -> None:
 
 
 @transaction.atomic
-def store_update(*, store: Store, password: str | None = None, **fields) -> Store:
-    """Edit a store's settings (STORE_EDITABLE_FIELDS); a password, when given, replaces the saved one.
+def store_update(*, store: Store, password: str | None = None, api_token: str | None = None, **fields) -> Store:
+    """Edit a store's settings (STORE_EDITABLE_FIELDS); a password or an API token, when given, replaces the
+    saved one (a new token also ends a pending reconnect).
 
     Only what is edited is written: an import running meanwhile keeps its bookkeeping."""
     _refuse_unknown(fields)
     for name, value in fields.items():
         setattr(store, name, value)
+    secrets = []
     if password:
         store.set_password(password)
+        secrets.append("password_encrypted")
+    if api_token:
+        store.set_api_token(api_token)
+        store.needs_reconnect, store.reconnect_reason = False, ""
+        secrets += ["api_token_encrypted", "needs_reconnect", "reconnect_reason"]
     store.full_clean(exclude=["password_encrypted", "tenant"])
-    store.save(update_fields=[*fields, *(["password_encrypted"] if password else [])])
+    store.save(update_fields=[*fields, *secrets])
+    return store
+
+
+@transaction.atomic
+def store_switch_road(*, store: Store, road: str, rest_auth: str | None = None, username: str | None = None,
+                      password: str | None = None, endpoint_path: str | None = None, api_token: str | None = None,
+                      oauth_tokens=None) -> Store:
+    """Move a store to another road (the ShipStation add-on's XML page, or the REST API with a token or the
+    OAuth app), with that road's credentials. Only the road and its credentials change: the store's
+    orders, shipments, mapping, settings and import watermark stay as they are, so the next import
+    carries on from the watermark over the new road. The other road's credentials are kept (write-only),
+    so switching back needs only the road.
+
+    `oauth_tokens`: a stores.oauth.TokenSet from a finished handshake (rest_auth "oauth")."""
+    fields: dict = {"road": road}
+    if rest_auth is not None:
+        fields["rest_auth"] = rest_auth
+    if username is not None:
+        fields["username"] = username
+    if endpoint_path is not None:
+        fields["endpoint_path"] = endpoint_path
+    store = store_update(store=store, password=password, api_token=api_token, **fields)
+    if oauth_tokens is not None:
+        store_set_oauth_tokens(store=store, access_token=oauth_tokens.access_token,
+                               refresh_token=oauth_tokens.refresh_token, expires_at=oauth_tokens.expires_at,
+                               scope=oauth_tokens.scope)
+    return store
+
+
+@transaction.atomic
+def store_create_oauth(*, tenant: Tenant, name: str, url: str, oauth_tokens, **kwargs) -> Store:
+    """A store on the REST road connected by the OAuth app: store_create, then the handshake's tokens."""
+    store = store_create(tenant=tenant, name=name, url=url, road=Road.REST, rest_auth=RestAuth.OAUTH, **kwargs)
+    store_set_oauth_tokens(store=store, access_token=oauth_tokens.access_token,
+                           refresh_token=oauth_tokens.refresh_token, expires_at=oauth_tokens.expires_at,
+                           scope=oauth_tokens.scope)
     return store
 
 

@@ -63,8 +63,9 @@ def humanize_key(value):
 @register.filter
 def readonly_value(field):
     """A form field's current value in words, for those who may see a setting but not change it."""
-    if field.name == "password":
-        return _("Set (never shown)") if getattr(field.form.instance, "has_password", False) else _("Not set")
+    if field.name in ("password", "api_token"):
+        saved = "has_password" if field.name == "password" else "has_api_token"
+        return _("Set (never shown)") if getattr(field.form.instance, saved, False) else _("Not set")
     value = field.value()
     if isinstance(field.field, forms.BooleanField):
         return _("Yes") if value else _("No")

@@ -24,32 +24,76 @@ from orders.models import ImportRun, ImportState, ImportTrigger
 from orders.selectors import import_run_list, skipped_order_list, unmapped_status_list
 from orders.services import import_request, reconcile_request, unmapped_status_add_to_mapping
 from shipments.selectors import latest_shipment
-from stores import crypto
+from stores import crypto, oauth
 from stores.connector import ConnectionOutcome
+from stores.connector.errors import StoreError
 from stores.connector.registry import connector_for_store
+from stores.connector.types import ConnectionResult
 from stores.forms import StatusMappingForm
-from stores.models import Platform, StatusMapping, Store, StoreSettings
+from stores.models import Platform, RestAuth, Road, StatusMapping, Store, StoreSettings
 from stores.selectors import status_mapping_get, store_list, store_settings_get
-from stores.services import status_mapping_update, store_create, store_update
+from stores.services import status_mapping_update, store_create, store_create_oauth, store_switch_road, store_update
 
 from ..forms import (
     BrandingForm,
+    ConnectRestForm,
     ConnectStoreForm,
     ImportSinceForm,
     NotificationsForm,
     ProductHandlingForm,
     StoreConnectionForm,
+    SwitchToRestForm,
+    SwitchToXmlForm,
     UnmappedAddForm,
 )
 from ..labels import label_for
 from ..tenancy import forbidden, get_import_run_for_user, get_store_for_user, get_unmapped_status_for_user, portal_view
+from .wizard import WIZARD_KEY, connect_start_page, has_rest_road, oauth_tokens_from_session
 
-WIZARD_KEY = "connect_store"
+
+def rest_outcome_text(outcome: ConnectionOutcome, store, missing_scope: str = "") -> tuple[str, str] | None:
+    """The REST road's own words: a token, not a username and password; the API, not the add-on's page."""
+    if store.rest_auth == RestAuth.OAUTH:
+        refused = (_("The store refused Outbound's OAuth access"),
+                   _("The grant may have been withdrawn in AmeriCommerce. Connect with AmeriCommerce again."))
+    else:
+        refused = (_("The store refused the API token"),
+                   _("Copy the token again from Tools › Apps & Addons › API Apps & Integrations › Tokens (the "
+                     "magnifying glass next to it), or make a new one there."))
+    return {
+        ConnectionOutcome.OK: (_("Connected"), _("The store's API answered. Continue to the status mapping.")),
+        ConnectionOutcome.UNREACHABLE: (
+            _("We could not reach your store"),
+            _("Check the store URL (it is the address of your shop, e.g. https://shop.example.com) and that the "
+              "site is online, then try again."),
+        ),
+        ConnectionOutcome.NOT_AN_ENDPOINT: (
+            _("Your store answered, but not as AmeriCommerce's API does"),
+            _("Check the store URL: it must be your AmeriCommerce site's own address (Outbound adds /api/v1). "
+              "Another cart has no such API: connect it through the ShipStation add-on instead."),
+        ),
+        ConnectionOutcome.BAD_CREDENTIALS: refused,
+        ConnectionOutcome.NOT_ADMIN: (
+            _("The token lacks a permission Outbound needs"),
+            _("A token's scopes are fixed when it is made. Make a new token with the scopes read_orders, orders, "
+              "system, read_catalog and read_people, and enter it here."),
+        ),
+        ConnectionOutcome.MISSING_SCOPE: (
+            _("The token lacks the scope “%(scope)s”") % {"scope": missing_scope or "?"},
+            _("A token's scopes are fixed when it is made. Make a new token with the scopes read_orders, orders, "
+              "system, read_catalog and read_people, and enter it here."),
+        ),
+    }.get(outcome)
 
 
-def outcome_text(outcome: ConnectionOutcome, store=None) -> tuple[str, str]:
+def outcome_text(outcome: ConnectionOutcome, store=None, missing_scope: str = "") -> tuple[str, str]:
     """(title, what to do) for each connection-test outcome, in plain words. A store whose platform has
-    no endpoint-path convention (any cart) gets advice worded with its platform's name, not AmeriCommerce's."""
+    no endpoint-path convention (any cart) gets advice worded with its platform's name, not AmeriCommerce's;
+    a store on the REST road gets the API's words (rest_outcome_text)."""
+    if store is not None and store.road == Road.REST:
+        words = rest_outcome_text(outcome, store, missing_scope)
+        if words is not None:
+            return words
     if store is not None and store.connection.endpoint_path is None:
         advice = {
             ConnectionOutcome.NOT_AN_ENDPOINT: _(
@@ -96,15 +140,21 @@ RETRY_PROMISE = " Outbound will try again later."
 def result_context(result, store=None) -> dict:
     """What a page shows about a connection test: title, advice, and the detail (the store's own words
     only when the store answered; "unreachable" means it said nothing)."""
-    title, advice = outcome_text(result.outcome, store)
+    title, advice = outcome_text(result.outcome, store, getattr(result, "missing_scope", ""))
     detail = result.message.replace(RETRY_PROMISE, "").strip()
     return {"result": result, "result_title": title, "result_help": advice, "result_detail": detail,
             "store_answered": result.outcome is not ConnectionOutcome.UNREACHABLE}
 
 
 def test_store_connection(store):
-    with connector_for_store(store) as client:
-        return client.test_connection()
+    """The store's connector's connection test; a failure to even ask (a token source refusing, a road not
+    finished) is told as the store refusing, in the error's own words, never as a traceback."""
+    try:
+        with connector_for_store(store) as client:
+            return client.test_connection()
+    except StoreError as exc:
+        outcome = ConnectionOutcome.UNREACHABLE if not exc.permanent else ConnectionOutcome.BAD_CREDENTIALS
+        return ConnectionResult(outcome=outcome, message=exc.message)
 
 
 @portal_view()
@@ -115,14 +165,37 @@ def store_index(request):
 
 @portal_view("manage_stores")
 def connect_start(request):
-    return render(request, "portal/stores/connect_start.html", {"nav": "stores", "step": 1})
+    """Step 1: the roads (portal.views.wizard.connect_start_page)."""
+    return connect_start_page(request)
+
+
+def _wizard_road(request) -> str:
+    """The road the details step is for: ?road=rest (API token) or xml (the ShipStation add-on, the default
+    of a form that names none)."""
+    road = request.POST.get("road") or request.GET.get("road") or Road.XML
+    return road if road in (Road.XML, Road.REST) else Road.XML
+
+
+def _connected_message(result, road: str) -> str:
+    n = result.orders_found or 0
+    if road == Road.REST:
+        return ngettext("Connected. The store's API answered (%(n)s order changed in the last five minutes).",
+                        "Connected. The store's API answered (%(n)s orders changed in the last five minutes).",
+                        n) % {"n": n}
+    return ngettext(
+        "Connected. The store answered with a ShipStation export (%(n)s order changed in the last "
+        "five minutes).",
+        "Connected. The store answered with a ShipStation export (%(n)s orders changed in the last "
+        "five minutes).", n) % {"n": n}
 
 
 @portal_view("manage_stores")
 def connect_details(request):
-    result = None
+    result = store = None
+    road = _wizard_road(request)
+    form_class = ConnectRestForm if road == Road.REST else ConnectStoreForm
     if request.method == "POST":
-        form = ConnectStoreForm(request.POST)
+        form = form_class(request.POST)
         if form.is_valid():
             store = form.unsaved_store()
             result = test_store_connection(store)
@@ -130,26 +203,26 @@ def connect_details(request):
                 request.session[WIZARD_KEY] = {
                     "tenant_id": request.tenant.pk,
                     "platform": store.platform,
+                    "road": store.road,
+                    "rest_auth": store.rest_auth,
                     "name": store.name,
                     "url": store.url,
                     "username": store.username,
                     "endpoint_path": store.endpoint_path,
                     "password_token": store.password_encrypted,
+                    "api_token_token": store.api_token_encrypted,
                 }
-                messages.success(request, ngettext(
-                    "Connected. The store answered with a ShipStation export (%(n)s order changed in the last "
-                    "five minutes).",
-                    "Connected. The store answered with a ShipStation export (%(n)s orders changed in the last "
-                    "five minutes).", result.orders_found or 0) % {"n": result.orders_found or 0})
+                messages.success(request, _connected_message(result, road))
                 return redirect("portal:connect_mapping")
     else:
         initial = {}
         saved = request.session.get(WIZARD_KEY)
-        if saved and saved.get("tenant_id") == request.tenant.pk:
+        if saved and saved.get("tenant_id") == request.tenant.pk and saved.get("road", Road.XML) == road:
             initial = {k: saved[k] for k in ("name", "url", "username", "endpoint_path") if k in saved}
             initial["platform"] = saved.get("platform", Platform.AMERICOMMERCE)
-        form = ConnectStoreForm(initial=initial)
-    context = {"form": form, "nav": "stores", "step": 2, "result": result}
+        form = form_class(initial=initial)
+    context = {"form": form, "nav": "stores", "step": 2, "result": result, "road": road,
+               "oauth_available": oauth.app_configured()}
     if result is not None:
         context.update(result_context(result, store))
     return render(request, "portal/stores/connect_details.html", context)
@@ -172,12 +245,8 @@ def connect_mapping(request):
         since_form = ImportSinceForm(request.POST)
         if form.is_valid() and since_form.is_valid():
             try:
-                store = store_create(
-                    tenant=request.tenant, name=saved["name"], url=saved["url"], username=saved["username"],
-                    password=crypto.decrypt_secret(saved["password_token"]), endpoint_path=saved["endpoint_path"],
-                    platform=platform,
-                    mapping={name: form.cleaned_data[name] for name in StatusMapping.FIELDS},
-                )
+                store = _create_from_wizard(request.tenant, saved, platform,
+                                            {name: form.cleaned_data[name] for name in StatusMapping.FIELDS})
             except ValidationError as exc:
                 form.add_error(None, exc)
             else:
@@ -193,6 +262,20 @@ def connect_mapping(request):
                   {"form": form, "since_form": since_form, "saved": saved, "nav": "stores", "step": 3,
                    "platform_name": draft.platform_name,
                    "case_sensitive": draft.connection.case_sensitive})
+
+
+def _create_from_wizard(tenant, saved: dict, platform: str, mapping: dict) -> Store:
+    """The store the wizard's tested connection describes, on its road, with its secrets (kept encrypted in
+    the session between the steps)."""
+    common = {"tenant": tenant, "name": saved["name"], "url": saved["url"], "platform": platform, "mapping": mapping}
+    road = saved.get("road", Road.XML)
+    if road == Road.REST and saved.get("rest_auth") == RestAuth.OAUTH:
+        return store_create_oauth(oauth_tokens=oauth_tokens_from_session(saved["oauth"]), **common)
+    if road == Road.REST:
+        return store_create(road=Road.REST, rest_auth=RestAuth.TOKEN,
+                            api_token=crypto.decrypt_secret(saved["api_token_token"]), **common)
+    return store_create(username=saved["username"], password=crypto.decrypt_secret(saved["password_token"]),
+                        endpoint_path=saved["endpoint_path"], **common)
 
 
 SECTIONS = {
@@ -213,7 +296,7 @@ def _instance_for(section, store, store_settings):
 
 
 # Changing any of these can break the connection: a save that changes one tests the connection first.
-CONNECTION_FIELDS = ("url", "endpoint_path", "username", "password")
+CONNECTION_FIELDS = ("url", "endpoint_path", "username", "password", "api_token")
 
 
 def _connection_check(request, form) -> dict | None:
@@ -248,8 +331,15 @@ def store_settings(request, pk):
         if not request.membership.can("manage_stores"):
             return forbidden(request, "manage_stores")
         section = request.POST.get("section")
-        if section not in SECTIONS:
+        if section == "road":
+            switched = _switch_road(request, store)
+            if not isinstance(switched, dict):
+                return switched
+            extra = switched
+            section = None
+        elif section not in SECTIONS:
             raise Http404("No such section.")
+    if request.method == "POST" and section is not None:
         # The connection form works on a copy: a refused save must leave the page showing the saved store.
         instance = copy.copy(store) if section == "connection" else _instance_for(section, store, settings_obj)
         form = SECTIONS[section](request.POST, instance=instance, prefix=section)
@@ -272,8 +362,12 @@ def store_settings(request, pk):
         else:
             messages.error(request, _("Please correct the errors below."))
         forms[section] = form
+    if "switch_form" not in extra:
+        extra["switch_form"] = _switch_form(store)
     return render(request, "portal/stores/settings.html", {
         **extra,
+        "road_label": road_label(store),
+        "oauth_available": oauth.app_configured() and has_rest_road(store),
         "store": store,
         "settings": settings_obj,
         "forms": forms,
@@ -287,11 +381,69 @@ def store_settings(request, pk):
     })
 
 
+def road_label(store) -> str:
+    """Which road a store is reached by, in the merchant's words."""
+    if store.road == Road.REST:
+        return _("AmeriCommerce API, with the OAuth app") if store.rest_auth == RestAuth.OAUTH else \
+            _("AmeriCommerce API, with an API token")
+    return _("ShipStation add-on, with a username and password")
+
+
+def _switch_form(store, data=None):
+    """The form that moves a store to the other road: REST (an API token) from the XML road, the
+    ShipStation add-on (username, password) from the REST road. None: the platform has one road only."""
+    if store.road == Road.REST:
+        return SwitchToXmlForm(data, prefix="road", has_password=store.has_password,
+                               initial={"username": store.username, "endpoint_path": store.endpoint_path
+                                        or store.connection.endpoint_path})
+    if not has_rest_road(store):
+        return None
+    return SwitchToRestForm(data, prefix="road")
+
+
+def _switch_road(request, store):
+    """Move the store to the other road once the connection over it tests OK: a redirect when switched,
+    else what the page shows (the bound form, the test's result)."""
+    form = _switch_form(store, request.POST)
+    if form is None:
+        raise Http404("This store's platform has one road only.")
+    if not form.is_valid():
+        messages.error(request, _("Please correct the errors below."))
+        return {"switch_form": form}
+    data = form.cleaned_data
+    candidate = copy.copy(store)  # tested unsaved: a refused switch leaves the store as it was
+    if store.road == Road.REST:
+        change = {"road": Road.XML, "username": data["username"], "password": data["password"] or None,
+                  "endpoint_path": data["endpoint_path"] or store.connection.endpoint_path or ""}
+        candidate.road, candidate.username = Road.XML, data["username"]
+        candidate.endpoint_path = change["endpoint_path"]
+        if data["password"]:
+            candidate.set_password(data["password"])
+    else:
+        change = {"road": Road.REST, "rest_auth": RestAuth.TOKEN, "api_token": data["api_token"]}
+        candidate.road, candidate.rest_auth = Road.REST, RestAuth.TOKEN
+        candidate.set_api_token(data["api_token"])
+    result = test_store_connection(candidate)
+    if not result.ok:
+        context = result_context(result, candidate)
+        return {"switch_form": form, **{f"switch_{k}": v for k, v in context.items()}}
+    try:
+        store_switch_road(store=store, **change)
+    except ValidationError as exc:
+        form.add_error(None, exc.messages)
+        return {"switch_form": form}
+    messages.success(request, _("%(name)s is now reached through: %(road)s. Its orders and import history are kept; "
+                                "the next import carries on from where the last one stopped.")
+                     % {"name": store.name, "road": road_label(store)})
+    return redirect(reverse("portal:store_settings", args=[store.pk]) + "#road")
+
+
 def _save_section(request, section, form, store, instance) -> bool:
     """Save one section of the store settings page, through the services for the store and its mapping.
     True when a mapping change started an import of orders skipped for a status mapped now."""
     if section == "connection":
-        store_update(store=instance, password=form.new_password(), **form.store_fields())
+        store_update(store=instance, password=form.new_password(), api_token=form.new_api_token(),
+                     **form.store_fields())
     elif section == "mapping":
         lists = {name: form.cleaned_data[name] for name in StatusMapping.FIELDS}
         return status_mapping_update(store=store, lists=lists, user=request.user).run is not None

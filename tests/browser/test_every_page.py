@@ -136,8 +136,16 @@ def seed_tenant(alice, tenant, store):
     api_key_create(tenant=tenant, name="Reporting", read_only=True, user=alice)
     store.settings.default_weight_unit = "Ounces"
     store.settings.save()
+    from stores.oauth import TokenSet
+    from stores.services import store_create_oauth, store_mark_needs_reconnect
+
+    rest = store_create_oauth(tenant=tenant, name="Acme API", url="https://api-shop.example.com",
+                              oauth_tokens=TokenSet("access-x", "refresh-x", now + dt.timedelta(hours=1), "orders"))
+    store_mark_needs_reconnect(store=rest, reason="The store no longer accepts Outbound's OAuth access; reconnect it "
+                                                  "with AmeriCommerce.")
     return Seed(
-        objects={("stores", "pk"): store.pk, ("stores", "unmapped_pk"): unmapped.pk, ("stores", "run_pk"): run.pk,
+        objects={("stores", "pk"): store.pk, ("stores", "rest_pk"): rest.pk, ("stores", "unmapped_pk"): unmapped.pk,
+                 ("stores", "run_pk"): run.pk,
                  ("orders", "pk"): order.pk, ("shipments", "pk"): shipment.pk, ("users", "pk"): colleague.pk,
                  ("api-keys", "pk"): key.pk},
         wizard={"tenant_id": tenant.pk, "name": "Acme Outlet", "url": "https://outlet.example.com",
@@ -173,8 +181,16 @@ def portal_pages(seed: Seed, user) -> list[tuple[str, str]]:
         response = client.get(path)
         if response.status_code == 405 or "text/html" not in response.get("Content-Type", ""):
             continue
-        assert response.status_code == 200, f"portal:{pattern.name} {path}: HTTP {response.status_code}"
+        # The OAuth callback visited without a flow of this browser's is its refusal page (HTTP 400).
+        expected = 400 if pattern.name == "oauth_callback" else 200
+        assert response.status_code == expected, f"portal:{pattern.name} {path}: HTTP {response.status_code}"
         pages.append((pattern.name, path))
+    # The same pages in another state: the wizard's API-token road; a store on the REST road (OAuth app)
+    # waiting to be reconnected.
+    pages.append(("connect_details_rest", reverse("portal:connect_details") + "?road=rest"))
+    if ("stores", "rest_pk") in seed.objects:
+        rest_pk = seed.objects[("stores", "rest_pk")]
+        pages.append(("store_settings_rest", reverse("portal:store_settings", args=[rest_pk])))
     return pages
 
 
@@ -263,7 +279,9 @@ def start_wizard(context, seed):
 
 @pytest.mark.parametrize("language", ["en", "fr"])
 def test_every_portal_page_fits_a_phone_passes_axe_and_speaks_the_language(browser, live_server, alice, tenant_a,
-                                                                            store_a, axe, language):
+                                                                            store_a, axe, language, settings):
+    # A deployment with an AmeriCommerce OAuth app: its buttons are on the pages too.
+    settings.AMERICOMMERCE_OAUTH_CLIENT_ID, settings.AMERICOMMERCE_OAUTH_SECRET = "app-id", "app-secret"
     seed = seed_tenant(alice, tenant_a, store_a)
     pieces = english_strings() if language == "fr" else []
     problems: list[str] = []

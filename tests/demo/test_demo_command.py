@@ -55,3 +55,28 @@ def test_no_axes_banner_at_start():
 def test_make_demo_passes_args():
     makefile = (ROOT / "Makefile").read_text()
     assert "manage.py demo $(ARGS)" in makefile
+
+
+def test_setup_connects_a_store_by_each_road(tmp_path):
+    """The demo's second store reaches its sandbox through the REST API (an access token), the first through
+    the ShipStation add-on; both sandboxes are stopped when the setup ends."""
+    import sqlite3
+
+    from cryptography.fernet import Fernet
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    db = tmp_path / "demo.db"
+    result = _run("demo", "--setup-only", "--sandbox-port", str(port), "--rest-sandbox-port", str(port + 1),
+                  "--orders", "20", timeout=120,
+                  env_extra={"DEBUG": "True", "SECRET_KEY": "test", "DATABASE_URL": f"sqlite:///{db}",
+                             "CREDENTIAL_KEYS": Fernet.generate_key().decode(), "ALLOW_PRIVATE_STORE_HOSTS": "True",
+                             "ALLOW_HTTP_STORE_URLS": "True"})
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert f"Sandbox AmeriCommerce REST API: http://127.0.0.1:{port + 1}/api/v1 token=" in result.stdout
+    with sqlite3.connect(db) as conn:
+        rows = conn.execute("SELECT name, road, url, api_token_encrypted != '', password_encrypted != '' "
+                            "FROM stores_store ORDER BY id").fetchall()
+    assert rows == [("Demo AmeriCommerce store", "xml", f"http://127.0.0.1:{port}", 0, 1),
+                    ("Demo AmeriCommerce store (REST API)", "rest", f"http://127.0.0.1:{port + 1}", 1, 0)]

@@ -28,6 +28,8 @@ OBJECT_GETS = [
 OBJECT_POSTS = [
     ("portal:store_settings", ["store"], {"section": "notifications", "notifications-send_delivery_notice": ""}),
     ("portal:store_import_now", ["store"], {}),
+    ("portal:store_settings", ["store"], {"section": "road", "road-api_token": "tok-sneaky"}),
+    ("portal:store_oauth_connect", ["store"], {}),
     ("portal:store_reconcile", ["store"], {}),
     ("portal:unmapped_add", ["store", "unmapped"], {"outbound_status": "on_hold"}),
     ("portal:order_ship", ["order"], {"carrier": "UPS", "service": "Ground", "tracking_number": "1Z",
@@ -50,6 +52,8 @@ PLAIN_WRITES = [
     ("portal:connect_details", {"name": "X", "url": "https://shop.example.com", "username": "u", "password": "p",
                                 "endpoint_path": "/x"}),
     ("portal:connect_mapping", {}),
+    ("portal:connect_oauth", {"name": "X", "url": "https://shop.example.com"}),
+    ("portal:oauth_callback", {}),
     ("portal:users", {"email": "eve@example.com", "role": "owner"}),
     ("portal:api_keys", {"name": "sneaky"}),
 ]

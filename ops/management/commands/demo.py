@@ -1,7 +1,9 @@
 """`python manage.py demo`: the whole product on one machine, started and stopped together.
 
-Migrates the database, creates a demo operator and a demo tenant owner, starts the sandbox
-AmeriCommerce store with 500 orders, connects the demo tenant's store to it, installs the import
+Migrates the database, creates a demo operator and a demo tenant owner, starts two sandbox AmeriCommerce
+stores and connects the demo tenant to both, one by each road: the first (500 orders) through the
+ShipStation add-on's XML page (username and password), the second (200 other orders) through
+AmeriCommerce's REST API (an access token), so a newcomer sees both. Then installs the import
 schedules, starts a django-q2 worker and serves the site on http://127.0.0.1:8000. Ctrl-C stops all.
 """
 
@@ -20,12 +22,14 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from stores.models import Membership, Role, StatusMapping, Store, Storefront, Tenant
+from stores.models import Membership, RestAuth, Road, Role, StatusMapping, Store, Storefront, Tenant
 from stores.services import store_create, store_update
 
 OPERATOR = ("operator", "outbound-operator")
 OWNER = ("demo", "outbound-demo")
 DEMO_STORE = "Demo AmeriCommerce store"
+DEMO_REST_STORE = "Demo AmeriCommerce store (REST API)"
+REST_LINE = "Sandbox AmeriCommerce REST API:"
 # The sandbox's custom statuses, typed without their commas, as status mapping lists require.
 DEMO_MAPPING_EXTRA = {
     "awaiting_shipment": ", Approved Pending Shipping, Awaiting Pickup Local",
@@ -41,6 +45,10 @@ class Command(BaseCommand):
                             help="Port of the web site (default 8000, or $DEMO_PORT).")
         parser.add_argument("--sandbox-port", type=int, default=int(os.environ.get("DEMO_SANDBOX_PORT") or 8765),
                             help="Port of the sandbox AmeriCommerce store (default 8765, or $DEMO_SANDBOX_PORT).")
+        parser.add_argument("--rest-sandbox-port", type=int,
+                            default=int(os.environ.get("DEMO_REST_SANDBOX_PORT") or 0) or None,
+                            help="Port of the second sandbox store, reached through its REST API (default: the "
+                                 "sandbox port + 1, or $DEMO_REST_SANDBOX_PORT).")
         parser.add_argument("--orders", type=int, default=500)
         parser.add_argument("--no-worker", action="store_true", help="Do not start a django-q2 worker.")
         parser.add_argument("--setup-only", action="store_true", help="Prepare data and exit.")
@@ -51,11 +59,15 @@ class Command(BaseCommand):
         _require_free_port(opts["sandbox_port"], "--sandbox-port", "DEMO_SANDBOX_PORT", "sandbox store")
         if not opts["setup_only"]:
             _require_free_port(opts["port"], "--port", "DEMO_PORT", "web server")
+        rest_port = opts["rest_sandbox_port"] or opts["sandbox_port"] + 1
+        _require_free_port(rest_port, "--rest-sandbox-port", "DEMO_REST_SANDBOX_PORT", "second sandbox store")
         call_command("migrate", interactive=False, verbosity=0)
         tenant = self._users()
         try:
             sandbox_line = self._start_sandbox(opts["sandbox_port"], opts["orders"])
             self._store(tenant, sandbox_line)
+            rest_line = self._start_sandbox(rest_port, max(1, opts["orders"] * 2 // 5), seed=2)
+            self._rest_store(tenant, rest_line)
             if opts["setup_only"]:
                 return
             self._schedules()
@@ -65,7 +77,7 @@ class Command(BaseCommand):
                 [sys.executable, "manage.py", "runserver", f"127.0.0.1:{opts['port']}", "--noreload"], "web server"
             )
             self._await_listening(web, opts["port"])
-            self._banner(opts["port"], sandbox_line)
+            self._banner(opts["port"], sandbox_line, rest_line)
             stopped = self._wait()
             if stopped is not None:
                 raise CommandError(f"The {stopped.outbound_name} stopped (exit {stopped.returncode}); "
@@ -88,9 +100,12 @@ class Command(BaseCommand):
         Membership.objects.update_or_create(tenant=tenant, user=owner, defaults={"role": Role.OWNER})
         return tenant
 
-    def _start_sandbox(self, port: int, orders: int) -> dict[str, str]:
+    def _start_sandbox(self, port: int, orders: int, seed: int = 1) -> dict[str, str]:
+        """Start a sandbox store; what its two first lines say: the XML endpoint with its username and
+        password, and the REST API root with its token (rest_url, token)."""
         proc = self._spawn(
-            [sys.executable, "manage.py", "sandbox_store", "--port", str(port), "--orders", str(orders), "--seed", "1"],
+            [sys.executable, "manage.py", "sandbox_store", "--port", str(port), "--orders", str(orders), "--seed",
+             str(seed)],
             "sandbox store",
             stdout=subprocess.PIPE,
         )
@@ -100,6 +115,11 @@ class Command(BaseCommand):
         url, *pairs = line.split(": ", 1)[1].split()
         info = {"endpoint_url": url, **dict(p.split("=", 1) for p in pairs)}
         self.stdout.write(line)
+        rest = proc.stdout.readline().decode().strip() if proc.stdout else ""
+        if rest.startswith(REST_LINE):
+            rest_url, *pairs = rest.split(": ", 1)[1].split()
+            info.update({"rest_url": rest_url, **dict(p.split("=", 1) for p in pairs)})
+            self.stdout.write(rest)
         return info
 
     def _store(self, tenant: Tenant, sandbox: dict[str, str]) -> Store:
@@ -132,6 +152,32 @@ class Command(BaseCommand):
             Storefront.objects.get_or_create(store=store, name=name, defaults={"shipped_status": shipped})
         return store
 
+    def _rest_store(self, tenant: Tenant, sandbox: dict[str, str]) -> Store | None:
+        """The second demo store, on the REST road: the store URL is the API root without /api/v1."""
+        if "rest_url" not in sandbox or "token" not in sandbox:
+            self.stderr.write("The second sandbox store has no REST API line; its store is not connected.")
+            return None
+        base = sandbox["rest_url"].removesuffix("/api/v1")
+        store = Store.objects.for_tenant(tenant).filter(name=DEMO_REST_STORE).first()
+        if store is None:
+            mapping = {
+                name: StatusMapping._meta.get_field(name).default + extra
+                for name, extra in DEMO_MAPPING_EXTRA.items()
+            }
+            store = store_create(tenant=tenant, name=DEMO_REST_STORE, url=base, road=Road.REST,
+                                 rest_auth=RestAuth.TOKEN, api_token=sandbox["token"], import_interval_minutes=1,
+                                 mapping=mapping)
+            from datetime import timedelta
+
+            from django.utils import timezone
+
+            from orders.services import import_request
+
+            import_request(store=store, trigger="manual", since=timezone.now() - timedelta(days=90))
+        else:
+            store_update(store=store, url=base, road=Road.REST, rest_auth=RestAuth.TOKEN, api_token=sandbox["token"])
+        return store
+
     def _schedules(self) -> None:
         try:
             call_command("setup_schedules", verbosity=0)
@@ -146,7 +192,10 @@ class Command(BaseCommand):
         self.children.append(proc)
         return proc
 
-    def _banner(self, port: int, sandbox: dict[str, str]) -> None:
+    def _banner(self, port: int, sandbox: dict[str, str], rest: dict[str, str] | None = None) -> None:
+        rest_line = ""
+        if rest and "rest_url" in rest:
+            rest_line = f"  Sandbox REST API:  {rest['rest_url']} (the second store's road)\n"
         self.stdout.write(
             self.style.SUCCESS(
                 "\nOutbound demo is running.\n"
@@ -154,7 +203,8 @@ class Command(BaseCommand):
                 f"  Operators' admin:  http://127.0.0.1:{port}/admin/\n"
                 f"  Demo operator:     username={OPERATOR[0]} password={OPERATOR[1]}\n"
                 f"  Demo tenant owner: username={OWNER[0]} password={OWNER[1]}\n"
-                f"  Sandbox store:     {sandbox['endpoint_url']}\n"
+                f"  Sandbox store:     {sandbox['endpoint_url']} (the first store's road: the ShipStation add-on)\n"
+                f"{rest_line}"
                 "Press Ctrl-C to stop everything.\n"
             )
         )

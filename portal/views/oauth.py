@@ -1,0 +1,144 @@
+"""Connect with AmeriCommerce: the OAuth app flow's two portal ends (stores.oauth has the protocol).
+
+    connect_oauth          POST from the wizard's first step (store name and URL): a new store
+    store_oauth_connect    POST from a store's page: reconnect it (after a refused refresh), or move it to
+                           the OAuth app from another road (orders and watermark kept)
+    oauth_callback         GET, where the store sends the merchant back with auth_id and code
+
+The vendor's flow has no `state` parameter, so the redirect_uri carries our own: `?flow=<random>`, kept
+in the session with what the flow is for (tenant, store or new store's name and URL, the exact
+redirect_uri the signature needs). A callback whose flow is not the session's (another browser, a forged
+link, a replay) is refused and changes nothing. Tokens never sit in the session in clear: between the
+callback and the wizard's mapping step they are Fernet tokens, as at rest.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from stores import oauth
+from stores.connector.errors import StoreError
+from stores.models import Platform, RestAuth, Road
+from stores.services import store_switch_road
+
+from ..forms import ConnectOAuthForm
+from ..tenancy import get_store_for_user, portal_view
+from .wizard import WIZARD_KEY, connect_start_page, has_rest_road, oauth_tokens_to_session
+
+FLOW_KEY = "oauth_flow"
+
+
+def _start(request, *, url: str, name: str, store_id: int | None):
+    """Remember the flow, then send the browser to the store's consent page."""
+    flow = secrets.token_urlsafe(24)
+    redirect_uri = request.build_absolute_uri(reverse("portal:oauth_callback")) + f"?flow={flow}"
+    request.session[FLOW_KEY] = {"flow": flow, "tenant_id": request.tenant.pk, "store_id": store_id, "url": url,
+                                 "name": name, "redirect_uri": redirect_uri,
+                                 "started": dt.datetime.now(dt.UTC).isoformat()}
+    return redirect(oauth.authorize_url(url, redirect_uri))
+
+
+def _not_configured(request, to):
+    messages.error(request, _("This Outbound has no AmeriCommerce app configured, so it cannot connect with one "
+                              "click. Connect with an API token instead."))
+    return redirect(to)
+
+
+@portal_view("manage_stores")
+@require_POST
+def connect_oauth(request):
+    if not oauth.app_configured():
+        return _not_configured(request, "portal:connect_start")
+    form = ConnectOAuthForm(request.POST)
+    if not form.is_valid():
+        return connect_start_page(request, oauth_form=form)
+    return _start(request, url=form.cleaned_data["url"], name=form.cleaned_data["name"], store_id=None)
+
+
+@portal_view("manage_stores")
+@require_POST
+def store_oauth_connect(request, pk):
+    store = get_store_for_user(request, pk)
+    if not oauth.app_configured():
+        return _not_configured(request, reverse("portal:store_settings", args=[store.pk]) + "#connection")
+    if not has_rest_road(store):
+        messages.error(request, _("Only AmeriCommerce stores have the AmeriCommerce API."))
+        return redirect(reverse("portal:store_settings", args=[store.pk]) + "#connection")
+    return _start(request, url=store.url, name=store.name, store_id=store.pk)
+
+
+FLOW_LIFETIME = dt.timedelta(hours=1)
+
+
+def _stale(flow: dict) -> bool:
+    """A flow started more than FLOW_LIFETIME ago (a link found in the history later) is not honoured."""
+    try:
+        started = dt.datetime.fromisoformat(flow.get("started", ""))
+    except (TypeError, ValueError):
+        return True
+    return dt.datetime.now(dt.UTC) - started > FLOW_LIFETIME
+
+
+def _failed(request, flow: dict | None, message: str):
+    """Back to where the flow started, saying why in plain words."""
+    messages.error(request, message)
+    if flow and flow.get("store_id"):
+        return redirect(reverse("portal:store_settings", args=[flow["store_id"]]) + "#connection")
+    return redirect("portal:connect_start")
+
+
+@portal_view("manage_stores")
+def oauth_callback(request):
+    flow = request.session.get(FLOW_KEY)
+    given = request.GET.get("flow", "")
+    if not flow or flow.get("tenant_id") != request.tenant.pk or not given \
+            or not secrets.compare_digest(str(flow.get("flow", "")), given) or _stale(flow):
+        # Not the flow this browser started: nothing is exchanged or saved.
+        return render(request, "portal/stores/oauth_failed.html", {
+            "nav": "stores", "reason": _("This answer from AmeriCommerce does not belong to a connection started "
+                                         "in this browser, so Outbound ignored it. Start again from the store "
+                                         "page or the connect wizard."),
+        }, status=400)
+    del request.session[FLOW_KEY]  # one use
+    if request.GET.get("error"):
+        words = request.GET.get("error_description") or request.GET.get("error_reason") or request.GET["error"]
+        return _failed(request, flow, _("AmeriCommerce did not grant access: %(reason)s") % {"reason": words[:200]})
+    auth_id, code = request.GET.get("auth_id", ""), request.GET.get("code", "")
+    if not auth_id or not code:
+        return _failed(request, flow, _("AmeriCommerce sent the browser back without a grant. Try again."))
+    try:
+        tokens = oauth.exchange_code(flow["url"], auth_id=auth_id, code=code, redirect_uri=flow["redirect_uri"])
+    except StoreError as exc:
+        return _failed(request, flow, _("Outbound could not finish connecting with AmeriCommerce: %(reason)s")
+                       % {"reason": exc.message})
+    if flow.get("store_id"):
+        return _finish_existing(request, flow, tokens)
+    # A new store: the wizard goes on to the status mapping with the tokens (encrypted) in the session.
+    request.session[WIZARD_KEY] = {
+        "tenant_id": request.tenant.pk, "platform": Platform.AMERICOMMERCE, "road": Road.REST,
+        "rest_auth": RestAuth.OAUTH, "name": flow["name"], "url": flow["url"], "username": "", "endpoint_path": "",
+        "password_token": "", "api_token_token": "", "oauth": oauth_tokens_to_session(tokens),
+    }
+    messages.success(request, _("Connected with AmeriCommerce. Now map the store's order statuses."))
+    return redirect("portal:connect_mapping")
+
+
+def _finish_existing(request, flow: dict, tokens: oauth.TokenSet):
+    store = get_store_for_user(request, flow["store_id"])
+    was = (store.road, store.rest_auth)
+    store_switch_road(store=store, road=Road.REST, rest_auth=RestAuth.OAUTH, oauth_tokens=tokens)
+    if was == (Road.REST, RestAuth.OAUTH):
+        messages.success(request, _("Reconnected with AmeriCommerce. Imports and shipment updates carry on."))
+    else:
+        messages.success(request, _("%(name)s now reaches AmeriCommerce through its API (the OAuth app). Its "
+                                    "orders and import history are kept; the next import carries on from where "
+                                    "the last one stopped.") % {"name": store.name})
+    return redirect(reverse("portal:store_settings", args=[store.pk]) + "#connection")
+

@@ -1,0 +1,64 @@
+"""The admin edits a store's road like the portal: the REST road's API token is write-only (never rendered
+back, blank keeps it), switching roads keeps the watermark, and the OAuth state is shown, not edited."""
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from stores.models import Road, Store
+
+pytestmark = pytest.mark.django_db
+
+TOKEN = "tok-admin-5e6f7a8b9c"
+
+
+@pytest.fixture
+def admin_client(client, operator):
+    client.force_login(operator)
+    return client
+
+
+def _form(store, **changes):
+    data = {
+        "tenant": store.tenant_id, "name": store.name, "platform": store.platform, "road": store.road,
+        "rest_auth": store.rest_auth, "url": store.url, "endpoint_path": store.endpoint_path,
+        "username": store.username, "password": "", "api_token": "", "is_active": "on",
+        "import_interval_minutes": 15,
+        "storefronts-TOTAL_FORMS": 0, "storefronts-INITIAL_FORMS": 0,
+        "status_mapping-TOTAL_FORMS": 0, "status_mapping-INITIAL_FORMS": 0,
+        "settings-TOTAL_FORMS": 0, "settings-INITIAL_FORMS": 0,
+    }
+    data.update(changes)
+    return data
+
+
+def test_switching_a_store_to_the_rest_road_in_the_admin_keeps_the_token_write_only(admin_client, store_a):
+    mark = timezone.now() - dt.timedelta(hours=3)
+    Store.objects.filter(pk=store_a.pk).update(import_watermark=mark)
+    url = f"/admin/stores/store/{store_a.pk}/change/"
+    response = admin_client.post(url, _form(store_a, road="rest", api_token=TOKEN))
+    assert response.status_code == 302, response.content.decode()[:1500]
+    store = Store.objects.get(pk=store_a.pk)
+    assert (store.road, store.get_api_token(), store.import_watermark) == (Road.REST, TOKEN, mark)
+    page = admin_client.get(url).content.decode()
+    assert TOKEN not in page and 'name="api_token"' in page
+    # Blank keeps the token; back to XML keeps it too (and the password).
+    admin_client.post(url, _form(store, road="xml"))
+    store = Store.objects.get(pk=store_a.pk)
+    assert store.road == Road.XML and store.get_api_token() == TOKEN and store.has_password
+
+
+def test_the_rest_road_needs_a_token(admin_client, store_a):
+    response = admin_client.post(f"/admin/stores/store/{store_a.pk}/change/", _form(store_a, road="rest"))
+    assert response.status_code == 200 and "Enter the API token" in response.content.decode()
+    assert Store.objects.get(pk=store_a.pk).road == Road.XML
+
+
+def test_a_rest_store_is_added_in_the_admin_with_a_token_and_no_username(admin_client, tenant_a):
+    data = _form(Store(tenant=tenant_a, name="API shop", url="https://api.example.com"), road="rest",
+                 api_token=TOKEN, username="", endpoint_path="")
+    response = admin_client.post("/admin/stores/store/add/", data)
+    assert response.status_code == 302, response.content.decode()[:1500]
+    store = Store.objects.get(name="API shop")
+    assert store.road == Road.REST and store.get_api_token() == TOKEN and hasattr(store, "status_mapping")

@@ -5,12 +5,16 @@ The import pipeline itself lives in orders.importing (run.py runs one import, pa
 
 from __future__ import annotations
 
-from datetime import datetime
+import logging
+import time
+from collections import Counter
+from datetime import datetime, timedelta
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Min
+from django.db.models import Min, Q
 from django.utils import timezone
 
 from stores import statuses
@@ -18,6 +22,8 @@ from stores.models import StatusMapping, Store
 
 from . import events
 from .events import event
+from .importing.check import IMPORT as CHECK_IMPORT
+from .importing.check import check_store
 from .importing.run import (
     claim_run,
     claim_store,
@@ -29,6 +35,7 @@ from .importing.run import (
     run_import,
     skip_run,
 )
+from .importing.schedule import LOOKAHEAD, Slot, batches, plan_tick, wait_seconds
 from .models import (
     ImportRun,
     ImportState,
@@ -44,6 +51,8 @@ from .models import (
     status_event_params,
     status_transition,
 )
+
+log = logging.getLogger(__name__)
 
 
 def order_event_add(*, order: Order, kind: str, params: dict | None = None, message: str = "", actor: str = "",
@@ -239,15 +248,80 @@ def import_runs_reap(now: datetime | None = None) -> int:
     return count
 
 
-def import_tick(now: datetime | None = None) -> list[int]:
-    """Every minute: queue each active store whose interval is due and which has no active run."""
+def enqueue_checks(slots: list[Slot]) -> None:
+    from django_q.tasks import async_task
+
+    first = slots[0]
+    async_task("orders.tasks.import_check_task", [tuple(slot) for slot in slots], group="import-checks",
+               task_name=f"import-check-{first.at:%H%M%S}-{first.store_id}-{len(slots)}")
+
+
+def import_tick(now: datetime | None = None, *, enqueue=None) -> list[int]:
+    """Every minute: hand each active store's slots up to the latest moment of the next tick to the
+    workers (orders.importing.schedule), in a fixed number of batch tasks. Returns the stores' ids.
+
+    The same few queries whatever the number of stores: the reaper's two, one SELECT of the stores due,
+    one UPDATE marking them queued; the batch tasks are enqueued by time stretch and worker, not by store.
+    A store with an import run queued or running is left to that run."""
     now = now or timezone.now()
     import_runs_reap(now)
-    queued = []
-    for store in _stores_without_active_run(Store.objects.filter(is_active=True, tenant__is_active=True)):
-        if store.import_due(now):
-            queued.append(import_request(store=store, trigger=ImportTrigger.SCHEDULE).pk)
-    return queued
+    horizon = now + LOOKAHEAD
+    waiting = Q(import_queued_at__isnull=True) | Q(import_queued_at__lt=now - lease())
+    due = (_stores_without_active_run(Store.objects.filter(is_active=True, tenant__is_active=True))
+           .filter(Q(next_import_at__isnull=True) | Q(next_import_at__lte=horizon)).filter(waiting))
+    slots = plan_tick(due.values_list("pk", "next_import_at", "import_interval_minutes"), now, horizon)
+    store_ids = sorted({slot.store_id for slot in slots})
+    if not store_ids:
+        return []
+    Store.objects.filter(pk__in=store_ids).filter(waiting).update(import_queued_at=now)
+    for batch in batches(slots, now, settings.Q_CLUSTER["workers"]):
+        transaction.on_commit(lambda batch=batch: (enqueue or enqueue_checks)(batch))
+    return store_ids
+
+
+def import_checks_run(slots, *, wait: bool = True, sleep=time.sleep, client_for=None) -> Counter:
+    """Check a batch of stores, each at its slot (a batch task): waits for each slot when `wait` (a real
+    cluster), and queues an ordinary import run for a store that has something new. Returns the count
+    of each outcome (orders.importing.check)."""
+    outcomes: Counter = Counter()
+    for slot in sorted(Slot(*item) for item in slots):
+        if wait and (pause := wait_seconds(slot.at)) > 0:
+            sleep(pause)
+        try:
+            outcome = check_store(slot.store_id, slot.at, slot.interval_minutes, last=slot.last,
+                                  client=client_for(slot.store_id) if client_for else None)
+        except Exception:  # noqa: BLE001  (one store's bug must not cost the rest of the batch its check)
+            log.exception("Scheduled check of store %s crashed", slot.store_id)
+            outcomes["crashed"] += 1
+            continue
+        outcomes[outcome.outcome] += 1
+        if outcome.outcome == CHECK_IMPORT:
+            store = Store.objects.filter(pk=slot.store_id).first()
+            if store is not None:
+                import_request(store=store, trigger=ImportTrigger.SCHEDULE)
+    return outcomes
+
+
+def import_runs_prune(now: datetime | None = None) -> dict[str, int]:
+    """Delete finished import runs past their retention (IMPORT_RUNS_KEEP_*_DAYS): runs that brought
+    nothing go first, failed ones are kept longer, productive ones longest. Queued and running runs, and
+    the one a store's first import still reads its "since" from, are never deleted."""
+    now = now or timezone.now()
+    finished = ImportRun.objects.filter(finished_at__isnull=False).exclude(
+        since__isnull=False, store__import_watermark__isnull=True)
+    productive = Q(orders_created__gt=0) | Q(orders_updated__gt=0) | ~Q(recovered=[])
+    rules = {
+        "idle": (finished.filter(state__in=[ImportState.SUCCEEDED, ImportState.SKIPPED]).exclude(productive),
+                 settings.IMPORT_RUNS_KEEP_IDLE_DAYS),
+        "failed": (finished.filter(state=ImportState.FAILED), settings.IMPORT_RUNS_KEEP_FAILED_DAYS),
+        "productive": (finished.filter(state=ImportState.SUCCEEDED).filter(productive),
+                       settings.IMPORT_RUNS_KEEP_PRODUCTIVE_DAYS),
+    }
+    deleted = {}
+    for kind, (runs, days) in rules.items():
+        old = runs.filter(finished_at__lt=now - timedelta(days=days))
+        deleted[kind] = ImportRun.objects.filter(pk__in=old.values("pk")).delete()[0]
+    return deleted
 
 
 def reconcile_tick(now: datetime | None = None) -> list[int]:

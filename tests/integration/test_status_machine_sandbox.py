@@ -32,8 +32,8 @@ def shop(sandbox_factory, tenant_a, settings):
 
 
 def scheduled_import(store, capture):
-    """What the next minute's tick does once the store's interval has passed."""
-    Store.objects.filter(pk=store.pk).update(last_import_at=timezone.now() - dt.timedelta(hours=1))
+    """What the next minute's tick does once the store's next slot has come."""
+    Store.objects.filter(pk=store.pk).update(next_import_at=timezone.now() - dt.timedelta(seconds=1))
     with capture(execute=True):
         import_tick_task()
     store.refresh_from_db()

@@ -31,6 +31,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="probability of a random fault (429/500/503/drop/truncate/malformed) per request")
     parser.add_argument("--now", default=None, help="the store clock's start, ISO 8601 (default: real UTC now)")
     parser.add_argument("--log-requests", action="store_true", help="log every request to stderr")
+    parser.add_argument("--fleet", type=int, default=0,
+                        help="also serve this many small stores, store k under /fleet/k/ with its own credentials")
+    parser.add_argument("--fleet-orders", type=int, default=3, help="orders in each fleet store")
     from . import BEHAVIOURS
 
     helps = {
@@ -56,6 +59,7 @@ def serve(options: dict[str, Any], out: TextIO) -> None:
             page_size=options["page_size"], now=options["now"], faults=faults,
             verbose=options["log_requests"], window_precision=options["window_precision"],
             sort=options["sort"], change_during_paging=options["change_during_paging"],
+            fleet=options.get("fleet", 0), fleet_options={"orders": options.get("fleet_orders", 3)},
         )
     except (OSError, ValueError) as exc:
         raise SandboxStartError(f"Cannot start the sandbox store: {exc}") from exc

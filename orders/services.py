@@ -14,7 +14,8 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Min, Q
+from django.db.models import F, Min, Q, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from stores import statuses
@@ -35,7 +36,7 @@ from .importing.run import (
     run_import,
     skip_run,
 )
-from .importing.schedule import LOOKAHEAD, Slot, batches, plan_tick, wait_seconds
+from .importing.schedule import LOOKAHEAD, Slot, plan_tick, wait_seconds
 from .models import (
     ImportRun,
     ImportState,
@@ -253,29 +254,30 @@ def enqueue_checks(slots: list[Slot]) -> None:
 
     first = slots[0]
     async_task("orders.tasks.import_check_task", [tuple(slot) for slot in slots], group="import-checks",
-               task_name=f"import-check-{first.at:%H%M%S}-{first.store_id}-{len(slots)}")
+               task_name=f"import-checks-{first.at:%H%M%S}-{len(slots)}")
 
 
 def import_tick(now: datetime | None = None, *, enqueue=None) -> list[int]:
-    """Every minute: hand each active store's slots up to the latest moment of the next tick to the
-    workers (orders.importing.schedule), in a fixed number of batch tasks. Returns the stores' ids.
+    """Every minute: hand each active store's slots up to LOOKAHEAD ahead (orders.importing.schedule)
+    to one batch task. Returns the ids of the stores handed out.
 
-    The same few queries whatever the number of stores: the reaper's two, one SELECT of the stores due,
-    one UPDATE marking them queued; the batch tasks are enqueued by time stretch and worker, not by store.
-    A store with an import run queued or running is left to that run."""
+    The same few queries whatever the number of stores: the reaper's two, one SELECT of the stores, one
+    UPDATE recording the horizon on those handed out, and one task. A store with an import run queued or running is
+    left to that run (its slots resume after it)."""
     now = now or timezone.now()
     import_runs_reap(now)
     horizon = now + LOOKAHEAD
-    waiting = Q(import_queued_at__isnull=True) | Q(import_queued_at__lt=now - lease())
-    due = (_stores_without_active_run(Store.objects.filter(is_active=True, tenant__is_active=True))
-           .filter(Q(next_import_at__isnull=True) | Q(next_import_at__lte=horizon)).filter(waiting))
-    slots = plan_tick(due.values_list("pk", "next_import_at", "import_interval_minutes"), now, horizon)
+    stores = (_stores_without_active_run(Store.objects.filter(is_active=True, tenant__is_active=True))
+              .filter(Q(import_queued_until__isnull=True) | Q(import_queued_until__lt=horizon)))
+    slots = plan_tick(stores.values_list("pk", "import_queued_until", "next_import_at",
+                                         "import_interval_minutes"), now, horizon)
     store_ids = sorted({slot.store_id for slot in slots})
-    if not store_ids:
-        return []
-    Store.objects.filter(pk__in=store_ids).filter(waiting).update(import_queued_at=now)
-    for batch in batches(slots, now, settings.Q_CLUSTER["workers"]):
-        transaction.on_commit(lambda batch=batch: (enqueue or enqueue_checks)(batch))
+    if store_ids:  # a store with no slot this time keeps its horizon: its next slots come after it all the same
+        # A store never checked gets its first slot's time as its next one: a check lost on the way is
+        # noticed then (LOST_AFTER), as for any other store.
+        Store.objects.filter(pk__in=store_ids).update(
+            import_queued_until=horizon, next_import_at=Coalesce(F("next_import_at"), Value(now)))
+        transaction.on_commit(lambda: (enqueue or enqueue_checks)(slots))
     return store_ids
 
 
@@ -288,7 +290,7 @@ def import_checks_run(slots, *, wait: bool = True, sleep=time.sleep, client_for=
         if wait and (pause := wait_seconds(slot.at)) > 0:
             sleep(pause)
         try:
-            outcome = check_store(slot.store_id, slot.at, slot.interval_minutes, last=slot.last,
+            outcome = check_store(slot.store_id, slot.at, slot.interval_minutes,
                                   client=client_for(slot.store_id) if client_for else None)
         except Exception:  # noqa: BLE001  (one store's bug must not cost the rest of the batch its check)
             log.exception("Scheduled check of store %s crashed", slot.store_id)

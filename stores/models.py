@@ -164,12 +164,12 @@ class Store(models.Model):
     import_pending_since = models.DateTimeField(null=True, blank=True, editable=False)
     # The schedule (orders.importing.schedule): every store is checked at its own slots, a stable offset
     # into its interval plus whole intervals. `import_scheduled_at` is the slot of the latest scheduled
-    # check, `next_import_at` the next one; `import_queued_at` says the tick has handed the next slot(s)
-    # to a worker and they have not begun yet. Due-ness is measured from the slot, never from when the
-    # previous run finished.
+    # check, `next_import_at` the next one; `import_queued_until` the horizon up to which the tick has
+    # handed its slots to a worker. Due-ness is measured from the slot, never from when the previous run
+    # finished.
     import_scheduled_at = models.DateTimeField(null=True, blank=True, editable=False)
     next_import_at = models.DateTimeField(null=True, blank=True, editable=False)
-    import_queued_at = models.DateTimeField(null=True, blank=True, editable=False)
+    import_queued_until = models.DateTimeField(null=True, blank=True, editable=False)
     # When the store was last read successfully (a check that found nothing new, or an import), and how
     # many checks found nothing new: such a check writes no ImportRun row, only these two fields.
     last_checked_at = models.DateTimeField(null=True, blank=True, editable=False)

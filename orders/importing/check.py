@@ -57,23 +57,19 @@ def _token() -> int:
     return -(secrets.randbits(62) + 1)
 
 
-def _schedule_fields(store_id: int, slot: dt.datetime, interval_minutes: int, last: bool) -> dict:
-    fields = {"import_scheduled_at": slot, "next_import_at": next_slot(store_id, interval_minutes, slot)}
-    if last:
-        fields["import_queued_at"] = None
-    return fields
+def _schedule_fields(store_id: int, slot: dt.datetime, interval_minutes: int) -> dict:
+    return {"import_scheduled_at": slot, "next_import_at": next_slot(store_id, interval_minutes, slot)}
 
 
 def _not_done(slot: dt.datetime) -> Q:
     return Q(import_scheduled_at__isnull=True) | Q(import_scheduled_at__lt=slot)
 
 
-def check_store(store_id: int, slot: dt.datetime, interval_minutes: int, *, last: bool = True,
-                client=None) -> CheckOutcome:
+def check_store(store_id: int, slot: dt.datetime, interval_minutes: int, *, client=None) -> CheckOutcome:
     """Check one store at its scheduled slot. Returns what happened (see the module docstring)."""
     now = timezone.now()
     token = _token()
-    schedule = _schedule_fields(store_id, slot, interval_minutes, last)
+    schedule = _schedule_fields(store_id, slot, interval_minutes)
     claimed = (
         Store.objects.filter(pk=store_id, is_active=True).filter(_not_done(slot))
         .filter(Q(import_running_since__isnull=True) | Q(import_running_since__lt=now - lease()))

@@ -5,11 +5,14 @@ A store with an interval of N minutes is checked at its *slots*: a stable offset
 plus whole intervals since the epoch. Due-ness is measured from the slot the previous check was
 scheduled for, never from when that run finished: a 1-minute interval checks every 60 s.
 
-django-q2 looks at its schedules every 30 s, so the minute tick fires up to ~30 s late and two ticks can
-be 30 to 90 s apart. Each tick therefore hands out every slot that falls before the latest moment the
-next tick can come (LOOKAHEAD), and the batch tasks wait for each slot before checking its store; a
-store whose slot was handed out is marked (Store.import_queued_at) so the next tick does not hand it out
-again, and a mark older than the import lease (a task the broker lost) is ignored.
+django-q2 looks at its schedules every 30 s, so the minute tick fires up to ~30 s late, and a tick task
+can wait in the queue behind a batch. Each tick therefore hands out every slot up to LOOKAHEAD ahead,
+later than the next tick can come, and records that horizon on the stores (Store.import_queued_until,
+one value for all: one UPDATE); the next tick hands out only the slots after it. The slots of one tick
+go to ONE batch task, which waits for each slot before checking its store: it occupies one worker,
+so the other is free for the next tick and for the import runs that checks queue, and each tick's batch
+is done before the batch after next begins. A store whose check never happened (a task the broker
+lost) is handed out again, at once, after LOST_AFTER.
 
 Everything here is a pure function of its arguments (ids, intervals, times): deterministic, testable.
 """
@@ -24,21 +27,19 @@ from django.utils import timezone
 
 TICK_EVERY = dt.timedelta(minutes=1)  # orders/schedules.py: the import tick
 SCHEDULER_SLACK = dt.timedelta(seconds=30)  # django-q2 fires a schedule up to this late
-LOOKAHEAD = TICK_EVERY + SCHEDULER_SLACK + dt.timedelta(seconds=5)
-SPREAD_CHUNK = dt.timedelta(seconds=15)  # one batch task per worker covers this much of the lookahead
+LOOKAHEAD = TICK_EVERY + SCHEDULER_SLACK + dt.timedelta(seconds=10)
+LOST_AFTER = 2 * LOOKAHEAD  # a slot handed out this long ago and still not checked: its task was lost
 
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 _GOLDEN = 2654435761  # Knuth's multiplicative hash: consecutive ids land far apart in the interval
 
 
 class Slot(NamedTuple):
-    """One scheduled check: when, which store, its interval, and whether it is the last slot the tick
-    handed out for that store (its check then clears the store's "queued" mark)."""
+    """One scheduled check: when, which store, its interval."""
 
     at: dt.datetime
     store_id: int
     interval_minutes: int
-    last: bool
 
 
 def offset_ms(store_id: int, interval_minutes: int) -> int:
@@ -63,11 +64,19 @@ def next_slot(store_id: int, interval_minutes: int, after: dt.datetime) -> dt.da
     return slot_at_or_after(after + half, store_id, interval_minutes)
 
 
-def slots_due(store_id: int, interval_minutes: int, next_at: dt.datetime | None, now: dt.datetime,
-              horizon: dt.datetime) -> list[dt.datetime]:
-    """The store's slots to hand out at a tick at `now`, up to `horizon`: from its next slot, or from now
-    for a store never checked on schedule or overdue (checked at once)."""
-    first = now if next_at is None or next_at < now else next_at
+def slots_due(store_id: int, interval_minutes: int, *, queued_until: dt.datetime | None,
+              next_at: dt.datetime | None, now: dt.datetime, horizon: dt.datetime) -> list[dt.datetime]:
+    """The store's slots to hand out at a tick at `now`: those after the previous tick's horizon
+    (`queued_until`) up to this one's. A store never handed out, or left behind longer than an interval
+    (switched off, held by a long run), starts with a check at once; so does one whose handed-out check
+    never happened: `next_at` (the slot after its latest check, or when it was first handed out) older
+    than LOST_AFTER."""
+    interval = dt.timedelta(minutes=interval_minutes)
+    lost = next_at is not None and next_at < now - LOST_AFTER
+    if queued_until is None or queued_until < now - interval or lost:
+        first = now
+    else:
+        first = slot_at_or_after(queued_until + dt.timedelta(milliseconds=1), store_id, interval_minutes)
     slots = []
     at = first
     while at <= horizon:
@@ -77,27 +86,15 @@ def slots_due(store_id: int, interval_minutes: int, next_at: dt.datetime | None,
 
 
 def plan_tick(rows, now: dt.datetime, horizon: dt.datetime | None = None) -> list[Slot]:
-    """Every slot to hand out for `rows` of (store id, next_import_at, interval minutes), by time."""
+    """Every slot to hand out for `rows` of (store id, import_queued_until, next_import_at, interval
+    minutes), by time."""
     horizon = horizon or now + LOOKAHEAD
     planned = []
-    for store_id, next_at, minutes in rows:
-        at = slots_due(store_id, minutes, next_at, now, horizon)
-        planned += [Slot(when, store_id, minutes, i == len(at) - 1) for i, when in enumerate(at)]
+    for store_id, queued_until, next_at, minutes in rows:
+        planned += [Slot(at, store_id, minutes) for at in slots_due(
+            store_id, minutes, queued_until=queued_until, next_at=next_at, now=now, horizon=horizon)]
     planned.sort()
     return planned
-
-
-def batches(slots: list[Slot], now: dt.datetime, workers: int) -> list[list[Slot]]:
-    """Split a tick's slots into batch tasks: one per SPREAD_CHUNK of time and per worker (dealt round
-    robin, so every worker takes part in every stretch of the interval). How many tasks a tick enqueues
-    depends on the lookahead and the workers, never on the number of stores."""
-    workers = max(1, workers)
-    chunks: dict[int, list[list[Slot]]] = {}
-    for i, slot in enumerate(slots):
-        index = max(0, int((slot.at - now) / SPREAD_CHUNK))
-        lanes = chunks.setdefault(index, [[] for _ in range(workers)])
-        lanes[i % workers].append(slot)
-    return [lane for index in sorted(chunks) for lane in chunks[index] if lane]
 
 
 def wait_seconds(slot_at: dt.datetime, now: dt.datetime | None = None) -> float:

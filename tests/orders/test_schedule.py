@@ -10,15 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from orders.importing import check as check_mod
-from orders.importing.schedule import (
-    LOOKAHEAD,
-    SPREAD_CHUNK,
-    batches,
-    next_slot,
-    offset_ms,
-    plan_tick,
-    slot_at_or_after,
-)
+from orders.importing.schedule import LOOKAHEAD, LOST_AFTER, next_slot, offset_ms, plan_tick
 from orders.models import ImportRun, ImportState, ImportTrigger
 from orders.services import import_checks_run, import_runs_prune, import_store_now, import_tick
 from stores.models import Store
@@ -118,7 +110,7 @@ def test_a_check_that_finds_a_change_queues_an_ordinary_import_run(imported, dja
     store, server = imported
     server.store.mutate(change=2)
     with django_capture_on_commit_callbacks(execute=True):
-        outcomes = import_checks_run([(timezone.now(), store.pk, 1, True)], wait=False)
+        outcomes = import_checks_run([(timezone.now(), store.pk, 1)], wait=False)
     assert outcomes == {check_mod.IMPORT: 1}
     run = ImportRun.objects.filter(store=store, trigger=ImportTrigger.SCHEDULE).get()
     assert run.state == ImportState.SUCCEEDED and run.orders_updated + run.skipped_total >= 1
@@ -174,30 +166,41 @@ def test_the_tick_costs_the_same_queries_for_10_and_500_stores(tenant_a, tenant_
     assert small == big <= 5
 
 
-def test_the_tick_spreads_stores_over_the_interval_and_enqueues_a_fixed_number_of_tasks(tenant_a):
+def test_the_tick_spreads_stores_over_the_interval_in_one_task(tenant_a):
     ids = make_stores(tenant_a, 500)
-    rows = [(pk, slot_at_or_after(T0, pk, 1), 1) for pk in ids]  # every store on its own slot
+    # Every store checked before, its horizon the previous tick's: the slots of the next minute.
+    rows = [(pk, T0, T0 + dt.timedelta(seconds=30), 1) for pk in ids]
     slots = plan_tick(rows, T0)
-    first = [s for s in slots if s.at < T0 + dt.timedelta(minutes=1)]
-    assert len(first) == 500
+    first = [s for s in slots if s.at <= T0 + dt.timedelta(minutes=1)]
+    assert len({s.store_id for s in first}) == 500
     per_second = {}
     for slot in first:
         per_second[slot.at.second] = per_second.get(slot.at.second, 0) + 1
     assert len(per_second) == 60 and max(per_second.values()) <= 20  # ~8 a second, not 500 at once
-    tasks = batches(slots, T0, workers=2)
-    assert len(tasks) <= 2 * (LOOKAHEAD // SPREAD_CHUNK + 1)
-    assert sorted(s for task in tasks for s in task) == slots
+    assert all(T0 < s.at <= T0 + LOOKAHEAD for s in slots) and slots == sorted(slots)
     # Deterministic: the same store always gets the same offset; consecutive ids land far apart.
     assert offset_ms(ids[0], 15) == offset_ms(ids[0], 15)
     assert abs(offset_ms(ids[0], 1) - offset_ms(ids[1], 1)) > 1000
     assert next_slot(first[0].store_id, 1, first[0].at) - first[0].at == dt.timedelta(minutes=1)
+    planned = []
+    import_tick(T0, enqueue=planned.append)
+    assert len(planned) <= 1  # one batch task per tick, whatever the number of stores
 
 
-def test_a_store_handed_out_is_not_handed_out_again_until_its_mark_is_stale(tenant_a):
+def test_a_slot_is_handed_out_once_and_a_lost_one_again(tenant_a, django_capture_on_commit_callbacks):
     (pk,) = make_stores(tenant_a, 1, minutes=15)
-    assert tick_queries(T0)[1] == [pk]
-    assert tick_queries(T0 + dt.timedelta(minutes=1))[1] == []  # queued: its task has not run
-    assert tick_queries(T0 + dt.timedelta(minutes=10))[1] == [pk]  # the broker lost it: handed out again
+
+    def tick(now):
+        planned = []
+        with django_capture_on_commit_callbacks(execute=True):
+            import_tick(now, enqueue=planned.append)
+        return [slot.at for batch in planned for slot in batch]
+
+    assert tick(T0) == [T0]  # never checked: at once
+    assert tick(T0 + dt.timedelta(minutes=1)) == []  # handed out already; the next slot is further on
+    # That check never happened (the broker lost the task): once LOST_AFTER has passed, at once again.
+    later = T0 + dt.timedelta(minutes=15) + LOST_AFTER + dt.timedelta(seconds=1)
+    assert tick(later) == [later]
 
 
 # --- retention -------------------------------------------------------------------------------------

@@ -141,6 +141,7 @@ def main() -> int:
     parser.add_argument("--sandboxes", type=int, default=1)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--fleet-orders", type=int, default=3)
+    parser.add_argument("--debug", action="store_true", help="print the tasks the cluster ran and the late checks")
     args = parser.parse_args()
     if args.warmup >= args.minutes:
         raise SystemExit("--warmup must be shorter than --minutes")
@@ -258,6 +259,16 @@ def main() -> int:
             store_gaps.append((end_wall - points[-1]).total_seconds() if points else float("inf"))
             gaps += store_gaps
             fresh += bool(points) and all(g <= limit for g in store_gaps)
+        if args.debug:
+            from django_q.models import Task
+
+            for task in Task.objects.order_by("started"):
+                print(f"  task {task.name:40} {task.started:%H:%M:%S.%f} → {task.stopped:%H:%M:%S.%f} "
+                      f"{str(task.result)[:60]}")
+            late = [(pk, [f"{t:%H:%M:%S}" for t in times]) for pk, times in seen.items()
+                    if any((b - a).total_seconds() > limit for a, b in zip(times, times[1:], strict=False))]
+            for pk, times in late[:8]:
+                print(f"  late store {pk}: checked at {' '.join(times)}")
         checks = idle_end - idle_warm
         new_rows = rows_end - rows_warm
         result = {

@@ -59,9 +59,9 @@ def slot_at_or_after(when: dt.datetime, store_id: int, interval_minutes: int) ->
 
 def next_slot(store_id: int, interval_minutes: int, after: dt.datetime) -> dt.datetime:
     """The store's slot after one at `after`: `after` + the interval when `after` is one of its slots;
-    otherwise (a check made at once, an interval changed) the aligned slot at least half an interval on."""
-    half = dt.timedelta(minutes=interval_minutes) / 2
-    return slot_at_or_after(after + half, store_id, interval_minutes)
+    otherwise (a check made at once, an interval changed) its next aligned slot, never more than an
+    interval on (a check early is harmless, one late is what the schedule must not do)."""
+    return slot_at_or_after(after + dt.timedelta(milliseconds=1), store_id, interval_minutes)
 
 
 def slots_due(store_id: int, interval_minutes: int, *, queued_until: dt.datetime | None,

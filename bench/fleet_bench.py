@@ -48,7 +48,7 @@ sys.path.insert(0, str(ROOT))
 SLACK_S = 5.0
 
 
-def prepare_database() -> tuple[str, callable]:
+def prepare_database(default_name: str = "outbound_fleet_bench") -> tuple[str, callable]:
     url = os.environ.get("DATABASE_URL", "")
     if not url.startswith("postgres"):
         raise SystemExit("fleet_bench needs PostgreSQL: set DATABASE_URL=postgres://user@host:port/postgres")
@@ -57,7 +57,7 @@ def prepare_database() -> tuple[str, callable]:
 
     parts = urlsplit(url)
     name = parts.path.strip("/")
-    name = name if name and name != "postgres" else "outbound_fleet_bench"
+    name = name if name and name != "postgres" else default_name
     name = os.environ.get("BENCH_DB_NAME", name)
     if not re.fullmatch(r"\w+", name):
         raise SystemExit(f"BENCH_DB_NAME must be a plain identifier, not {name!r}")

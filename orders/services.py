@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections import Counter
+from collections import Counter, deque
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -249,12 +249,16 @@ def import_runs_reap(now: datetime | None = None) -> int:
     return count
 
 
-def enqueue_checks(slots: list[Slot]) -> None:
+SPLIT_BEHIND = 5.0  # seconds a batch may run late before it hands half its overdue slots to a helper task
+SPLIT_MIN = 20  # ... when at least this many are overdue
+
+
+def enqueue_checks(slots: list[Slot], *, helper: bool = False) -> None:
     from django_q.tasks import async_task
 
     first = slots[0]
-    async_task("orders.tasks.import_check_task", [tuple(slot) for slot in slots], group="import-checks",
-               task_name=f"import-checks-{first.at:%H%M%S}-{len(slots)}")
+    async_task("orders.tasks.import_check_task", [tuple(slot) for slot in slots], helper,
+               group="import-checks", task_name=f"import-checks-{first.at:%H%M%S}-{len(slots)}{'-helper' * helper}")
 
 
 def import_tick(now: datetime | None = None, *, enqueue=None) -> list[int]:
@@ -281,14 +285,31 @@ def import_tick(now: datetime | None = None, *, enqueue=None) -> list[int]:
     return store_ids
 
 
-def import_checks_run(slots, *, wait: bool = True, sleep=time.sleep, client_for=None) -> Counter:
+def import_checks_run(slots, *, wait: bool = True, sleep=time.sleep, client_for=None, split=None) -> Counter:
     """Check a batch of stores, each at its slot (a batch task): waits for each slot when `wait` (a real
     cluster), and queues an ordinary import run for a store that has something new. Returns the count
-    of each outcome (orders.importing.check)."""
+    of each outcome (orders.importing.check).
+
+    A batch that falls behind (its next slot SPLIT_BEHIND late, and many more past due) hands every
+    other overdue slot to `split` (a helper task, which has nothing to wait for): the idle worker then
+    catches up alongside this one, and is left alone while the batch keeps up."""
     outcomes: Counter = Counter()
-    for slot in sorted(Slot(*item) for item in slots):
+    pending = deque(sorted(Slot(*item) for item in slots))
+    last_split = None
+    while pending:
+        slot = pending.popleft()
         if wait and (pause := wait_seconds(slot.at)) > 0:
             sleep(pause)
+        now = timezone.now()
+        if (split is not None and (now - slot.at).total_seconds() > SPLIT_BEHIND
+                and (last_split is None or (now - last_split).total_seconds() > SPLIT_BEHIND)):
+            overdue = [s for s in pending if s.at <= now]
+            if len(overdue) >= SPLIT_MIN:
+                given = set(overdue[1::2])
+                pending = deque(s for s in pending if s not in given)
+                split(sorted(given))
+                outcomes["handed_to_helper"] += len(given)
+                last_split = now
         try:
             outcome = check_store(slot.store_id, slot.at, slot.interval_minutes,
                                   client=client_for(slot.store_id) if client_for else None)

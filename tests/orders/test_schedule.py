@@ -223,3 +223,15 @@ def test_import_runs_are_pruned_by_kind(imported, settings):
     assert import_runs_prune(now) == {"idle": 2, "failed": 1, "productive": 1}
     assert set(ImportRun.objects.values_list("pk", flat=True)) == {r.pk for r in keep}
     assert not ImportRun.objects.filter(pk__in=[r.pk for r in gone]).exists()
+
+
+def test_a_batch_running_late_hands_half_its_overdue_slots_to_a_helper(tenant_a):
+    ids = make_stores(tenant_a, 60)
+    late = timezone.now() - dt.timedelta(seconds=30)
+    slots = [(late + dt.timedelta(milliseconds=i), pk, 1) for i, pk in enumerate(ids)]
+    handed = []
+    outcomes = import_checks_run(slots, wait=False, split=handed.append)
+    assert len(handed) == 1 and outcomes["handed_to_helper"] == len(handed[0]) == 29
+    checked = sum(n for kind, n in outcomes.items() if kind != "handed_to_helper")
+    assert checked + len(handed[0]) == 60  # every slot checked once, here or by the helper
+    assert import_checks_run([], wait=False, split=handed.append) == {}  # nothing to do, nothing handed

@@ -291,8 +291,8 @@ def import_checks_run(slots, *, wait: bool = True, sleep=time.sleep, client_for=
     of each outcome (orders.importing.check).
 
     A batch that falls behind (its next slot SPLIT_BEHIND late, and many more past due) hands every
-    other overdue slot to `split` (a helper task, which has nothing to wait for): the idle worker then
-    catches up alongside this one, and is left alone while the batch keeps up."""
+    other overdue slot to `split` once (a helper task, which has nothing to wait for): the idle worker
+    then catches up alongside this one, and is left alone while the batch keeps up."""
     outcomes: Counter = Counter()
     pending = deque(sorted(Slot(*item) for item in slots))
     last_split = None
@@ -301,8 +301,7 @@ def import_checks_run(slots, *, wait: bool = True, sleep=time.sleep, client_for=
         if wait and (pause := wait_seconds(slot.at)) > 0:
             sleep(pause)
         now = timezone.now()
-        if (split is not None and (now - slot.at).total_seconds() > SPLIT_BEHIND
-                and (last_split is None or (now - last_split).total_seconds() > SPLIT_BEHIND)):
+        if split is not None and last_split is None and (now - slot.at).total_seconds() > SPLIT_BEHIND:
             overdue = [s for s in pending if s.at <= now]
             if len(overdue) >= SPLIT_MIN:
                 given = set(overdue[1::2])

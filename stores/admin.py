@@ -86,6 +86,9 @@ class StoreAdmin(admin.ModelAdmin):
         "consecutive_failures",
         "needs_attention",
         "import_running_since",
+        "last_checked_at",
+        "idle_checks",
+        "next_import_at",
         "last_reconcile_at",
         "orders_recovered",
     ]
@@ -105,6 +108,9 @@ class StoreAdmin(admin.ModelAdmin):
                     "consecutive_failures",
                     "needs_attention",
                     "import_running_since",
+                    "last_checked_at",
+                    "idle_checks",
+                    "next_import_at",
                 ]
             },
         ),

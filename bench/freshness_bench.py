@@ -104,6 +104,7 @@ def main() -> int:
     db_url, cleanup = prepare_database(default_name="outbound_freshness_bench")
     env = environment(db_url, 2)
     env["ALLOWED_HOSTS"] = "testserver,127.0.0.1,localhost"
+    env["SECURE_SSL_REDIRECT"] = "False"  # the API is called in-process over plain http
     env["Q_CLUSTER_NAME"] = "freshness-bench"
     if args.broker == "redis":
         env["REDIS_URL"] = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
@@ -171,6 +172,8 @@ def main() -> int:
             if pending:
                 since = min(at for _, at in pending.values()) - dt.timedelta(seconds=1)
                 response = api.get("/api/v1/orders/", {"modified_since": since.isoformat(), "page_size": 200})
+                if response.status_code != 200:
+                    raise SystemExit(f"the API answered {response.status_code}: {response.content[:300]!r}")
                 for row in response.json().get("results", []):
                     entry = pending.get(row["external_id"])
                     if entry and dt.datetime.fromisoformat(row["modified_at"]) >= entry[1]:

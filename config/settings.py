@@ -196,6 +196,11 @@ IMPORT_FIRST_DAYS = env_int("IMPORT_FIRST_DAYS", default=30)  # first import, wh
 # A first import holding more orders than this goes in spans, the watermark saved after each (about a
 # third of Q_TIMEOUT at ~1,000 orders/s, so each span finishes well inside one task's time).
 IMPORT_SPAN_MAX_ORDERS = env_int("IMPORT_SPAN_MAX_ORDERS", default=300_000)
+# Retention of finished import runs (pruned hourly): runs that brought nothing, failed runs, and runs
+# that created or updated orders. A scheduled check that finds nothing new writes no run at all.
+IMPORT_RUNS_KEEP_IDLE_DAYS = env_int("IMPORT_RUNS_KEEP_IDLE_DAYS", default=2)
+IMPORT_RUNS_KEEP_FAILED_DAYS = env_int("IMPORT_RUNS_KEEP_FAILED_DAYS", default=30)
+IMPORT_RUNS_KEEP_PRODUCTIVE_DAYS = env_int("IMPORT_RUNS_KEEP_PRODUCTIVE_DAYS", default=90)
 
 # --- Outbox (shipment notices to the store) --------------------------------------------------------
 # A failed send is retried after OUTBOX_BASE_DELAY_SECONDS·2^(attempt-1) (±25 % jitter, at most

@@ -5,4 +5,5 @@ Each entry: (schedule name, dotted task function, every so many minutes)."""
 SCHEDULES = [
     ("outbound-import-tick", "orders.tasks.import_tick_task", 1),
     ("outbound-reconcile-tick", "orders.tasks.reconcile_tick_task", 60),
+    ("outbound-import-runs-prune", "orders.tasks.import_runs_prune_task", 60),
 ]

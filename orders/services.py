@@ -5,12 +5,17 @@ The import pipeline itself lives in orders.importing (run.py runs one import, pa
 
 from __future__ import annotations
 
-from datetime import datetime
+import logging
+import time
+from collections import Counter, deque
+from datetime import datetime, timedelta
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Min
+from django.db.models import F, Min, Q, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from stores import statuses
@@ -18,6 +23,8 @@ from stores.models import StatusMapping, Store
 
 from . import events
 from .events import event
+from .importing.check import IMPORT as CHECK_IMPORT
+from .importing.check import check_store
 from .importing.run import (
     claim_run,
     claim_store,
@@ -29,6 +36,7 @@ from .importing.run import (
     run_import,
     skip_run,
 )
+from .importing.schedule import LOOKAHEAD, Slot, plan_tick, wait_seconds
 from .models import (
     ImportRun,
     ImportState,
@@ -44,6 +52,8 @@ from .models import (
     status_event_params,
     status_transition,
 )
+
+log = logging.getLogger(__name__)
 
 
 def order_event_add(*, order: Order, kind: str, params: dict | None = None, message: str = "", actor: str = "",
@@ -239,15 +249,101 @@ def import_runs_reap(now: datetime | None = None) -> int:
     return count
 
 
-def import_tick(now: datetime | None = None) -> list[int]:
-    """Every minute: queue each active store whose interval is due and which has no active run."""
+SPLIT_BEHIND = 5.0  # seconds a batch may run late before it hands half its overdue slots to a helper task
+SPLIT_MIN = 20  # ... when at least this many are overdue
+
+
+def enqueue_checks(slots: list[Slot], *, helper: bool = False) -> None:
+    from django_q.tasks import async_task
+
+    first = slots[0]
+    async_task("orders.tasks.import_check_task", [tuple(slot) for slot in slots], helper,
+               group="import-checks", task_name=f"import-checks-{first.at:%H%M%S}-{len(slots)}{'-helper' * helper}")
+
+
+def import_tick(now: datetime | None = None, *, enqueue=None) -> list[int]:
+    """Every minute: hand each active store's slots up to LOOKAHEAD ahead (orders.importing.schedule)
+    to one batch task. Returns the ids of the stores handed out.
+
+    The same few queries whatever the number of stores: the reaper's two, one SELECT of the stores, one
+    UPDATE recording the horizon on those handed out, and one task. A store with an import run queued or running is
+    left to that run (its slots resume after it)."""
     now = now or timezone.now()
     import_runs_reap(now)
-    queued = []
-    for store in _stores_without_active_run(Store.objects.filter(is_active=True, tenant__is_active=True)):
-        if store.import_due(now):
-            queued.append(import_request(store=store, trigger=ImportTrigger.SCHEDULE).pk)
-    return queued
+    horizon = now + LOOKAHEAD
+    stores = (_stores_without_active_run(Store.objects.filter(is_active=True, tenant__is_active=True))
+              .filter(Q(import_queued_until__isnull=True) | Q(import_queued_until__lt=horizon)))
+    slots = plan_tick(stores.values_list("pk", "import_queued_until", "next_import_at",
+                                         "import_interval_minutes"), now, horizon)
+    store_ids = sorted({slot.store_id for slot in slots})
+    if store_ids:  # a store with no slot this time keeps its horizon: its next slots come after it all the same
+        # A store never checked gets its first slot's time as its next one: a check lost on the way is
+        # noticed then (LOST_AFTER), as for any other store.
+        Store.objects.filter(pk__in=store_ids).update(
+            import_queued_until=horizon, next_import_at=Coalesce(F("next_import_at"), Value(now)))
+        transaction.on_commit(lambda: (enqueue or enqueue_checks)(slots))
+    return store_ids
+
+
+def import_checks_run(slots, *, wait: bool = True, sleep=time.sleep, client_for=None, split=None) -> Counter:
+    """Check a batch of stores, each at its slot (a batch task): waits for each slot when `wait` (a real
+    cluster), and queues an ordinary import run for a store that has something new. Returns the count
+    of each outcome (orders.importing.check).
+
+    A batch that falls behind (its next slot SPLIT_BEHIND late, and many more past due) hands every
+    other overdue slot to `split` once (a helper task, which has nothing to wait for): the idle worker
+    then catches up alongside this one, and is left alone while the batch keeps up."""
+    outcomes: Counter = Counter()
+    pending = deque(sorted(Slot(*item) for item in slots))
+    last_split = None
+    while pending:
+        slot = pending.popleft()
+        if wait and (pause := wait_seconds(slot.at)) > 0:
+            sleep(pause)
+        now = timezone.now()
+        if split is not None and last_split is None and (now - slot.at).total_seconds() > SPLIT_BEHIND:
+            overdue = [s for s in pending if s.at <= now]
+            if len(overdue) >= SPLIT_MIN:
+                given = set(overdue[1::2])
+                pending = deque(s for s in pending if s not in given)
+                split(sorted(given))
+                outcomes["handed_to_helper"] += len(given)
+                last_split = now
+        try:
+            outcome = check_store(slot.store_id, slot.at, slot.interval_minutes,
+                                  client=client_for(slot.store_id) if client_for else None)
+        except Exception:  # noqa: BLE001  (one store's bug must not cost the rest of the batch its check)
+            log.exception("Scheduled check of store %s crashed", slot.store_id)
+            outcomes["crashed"] += 1
+            continue
+        outcomes[outcome.outcome] += 1
+        if outcome.outcome == CHECK_IMPORT:
+            store = Store.objects.filter(pk=slot.store_id).first()
+            if store is not None:
+                import_request(store=store, trigger=ImportTrigger.SCHEDULE)
+    return outcomes
+
+
+def import_runs_prune(now: datetime | None = None) -> dict[str, int]:
+    """Delete finished import runs past their retention (IMPORT_RUNS_KEEP_*_DAYS): runs that brought
+    nothing go first, failed ones are kept longer, productive ones longest. Queued and running runs, and
+    the one a store's first import still reads its "since" from, are never deleted."""
+    now = now or timezone.now()
+    finished = ImportRun.objects.filter(finished_at__isnull=False).exclude(
+        since__isnull=False, store__import_watermark__isnull=True)
+    productive = Q(orders_created__gt=0) | Q(orders_updated__gt=0) | ~Q(recovered=[])
+    rules = {
+        "idle": (finished.filter(state__in=[ImportState.SUCCEEDED, ImportState.SKIPPED]).exclude(productive),
+                 settings.IMPORT_RUNS_KEEP_IDLE_DAYS),
+        "failed": (finished.filter(state=ImportState.FAILED), settings.IMPORT_RUNS_KEEP_FAILED_DAYS),
+        "productive": (finished.filter(state=ImportState.SUCCEEDED).filter(productive),
+                       settings.IMPORT_RUNS_KEEP_PRODUCTIVE_DAYS),
+    }
+    deleted = {}
+    for kind, (runs, days) in rules.items():
+        old = runs.filter(finished_at__lt=now - timedelta(days=days))
+        deleted[kind] = ImportRun.objects.filter(pk__in=old.values("pk")).delete()[0]
+    return deleted
 
 
 def reconcile_tick(now: datetime | None = None) -> list[int]:

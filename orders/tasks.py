@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from .services import import_run_execute, import_tick, reconcile_tick
+from django.conf import settings
+
+from .services import (
+    enqueue_checks,
+    import_checks_run,
+    import_run_execute,
+    import_runs_prune,
+    import_tick,
+    reconcile_tick,
+)
 
 
 def import_run_task(run_id: int) -> str:
@@ -20,3 +29,19 @@ def reconcile_tick_task() -> str:
     """Scheduled every hour by `setup_schedules`: the reconciliation sweeps that are due."""
     queued = reconcile_tick()
     return f"queued {len(queued)} reconciliation sweep(s)"
+
+
+def import_check_task(slots: list[tuple], helper: bool = False) -> str:
+    """A batch of scheduled store checks handed out by the tick; each waits for its slot (not in sync
+    mode, where tasks run inline and there is nothing to spread). A batch running late hands part of
+    its overdue slots to a helper task (which hands nothing on)."""
+    sync = settings.Q_CLUSTER.get("sync")
+    split = None if sync or helper else (lambda given: enqueue_checks(given, helper=True))
+    outcomes = import_checks_run(slots, wait=not sync, split=split)
+    return "checks: " + ", ".join(f"{count} {outcome}" for outcome, count in sorted(outcomes.items()))
+
+
+def import_runs_prune_task() -> str:
+    """Scheduled every hour by `setup_schedules`: import runs past their retention."""
+    deleted = import_runs_prune()
+    return "pruned import runs: " + ", ".join(f"{count} {kind}" for kind, count in deleted.items())

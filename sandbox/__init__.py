@@ -73,7 +73,17 @@ and `manage.py sandbox_store --window-precision exact --sort desc --change-durin
 """
 
 from .faults import DEFAULT_KINDS
-from .server import CONTROL_PATH, ENDPOINT_PATH, TRUTH_PATH, SandboxServer, parse_window_date, run_sandbox
+from .server import (
+    CONTROL_PATH,
+    ENDPOINT_PATH,
+    FLEET_PATH,
+    TRUTH_PATH,
+    SandboxServer,
+    fleet_credentials,
+    fleet_path,
+    parse_window_date,
+    run_sandbox,
+)
 from .store import BEHAVIOURS, SandboxStore, ShipNotifyError
 
 __all__ = [
@@ -81,10 +91,13 @@ __all__ = [
     "CONTROL_PATH",
     "DEFAULT_KINDS",
     "ENDPOINT_PATH",
+    "FLEET_PATH",
     "TRUTH_PATH",
     "SandboxServer",
     "SandboxStore",
     "ShipNotifyError",
+    "fleet_credentials",
+    "fleet_path",
     "parse_window_date",
     "run_sandbox",
 ]

@@ -34,6 +34,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--log-requests", action="store_true", help="log every request to stderr")
     parser.add_argument("--call-limit", type=int, default=50,
                         help="REST API calls allowed per 10-second window (X-AC-Call-Limit; default 50)")
+    parser.add_argument("--fleet", type=int, default=0,
+                        help="also serve this many small stores, store k under /fleet/k/ with its own credentials")
+    parser.add_argument("--fleet-orders", type=int, default=3, help="orders in each fleet store")
     from . import BEHAVIOURS
 
     helps = {
@@ -59,6 +62,7 @@ def serve(options: dict[str, Any], out: TextIO) -> None:
             page_size=options["page_size"], now=options["now"], faults=faults,
             verbose=options["log_requests"], window_precision=options["window_precision"],
             sort=options["sort"], change_during_paging=options["change_during_paging"],
+            fleet=options.get("fleet", 0), fleet_options={"orders": options.get("fleet_orders", 3)},
         )
         server.set_call_limit(options.get("call_limit") or 50)
     except (OSError, ValueError) as exc:

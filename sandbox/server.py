@@ -6,6 +6,13 @@
     /_sandbox/truth            GET, JSON, no auth (`?orders=0` leaves the orders out)
     /_sandbox/control          POST, JSON, no auth: mutate / advance / faults / page_size / behaviour /
                                reset_faults
+    /_sandbox/fleet            GET, JSON: the fleet's size and its stores' request counts, summed
+
+A fleet (`run_sandbox(fleet=N)`, `python -m sandbox --fleet N`): besides its own store, the server hosts
+N more small stores, store k (1..N) under the prefix `/fleet/k/` (its endpoint
+`/fleet/k/store/shipstation.aspx`, its truth and control likewise), each with its own seed and its own
+credentials (`fleet_credentials(k)`), created on its first request. Paths without the prefix are the
+server's own store, exactly as without a fleet.
 
 Paths are matched case-insensitively, as IIS does. Faults (see `sandbox.faults`) apply only to the XML
 endpoint and are decided before authentication, as a proxy or rate limiter in front of the site would.
@@ -35,6 +42,19 @@ ENDPOINT_PATH = "/store/shipstation.aspx"
 CONTROL_PREFIX = "/_sandbox/"
 TRUTH_PATH = CONTROL_PREFIX + "truth"
 CONTROL_PATH = CONTROL_PREFIX + "control"
+FLEET_PATH = CONTROL_PREFIX + "fleet"
+FLEET_PREFIX = "/fleet/"
+FLEET_USERNAME = "shipstation-admin"
+
+
+def fleet_credentials(number: int, seed: int = 1) -> tuple[str, str]:
+    """The username and password of fleet store `number` of a sandbox started with `seed`."""
+    return FLEET_USERNAME, f"fleet-{seed}-{number}-pw"
+
+
+def fleet_path(number: int) -> str:
+    """The endpoint path of fleet store `number`."""
+    return f"{FLEET_PREFIX}{number}{ENDPOINT_PATH}"
 DATE_FORMAT = "%m/%d/%Y %H:%M"
 
 _REJECT_PAGES = {
@@ -109,9 +129,11 @@ class _Handler(BaseHTTPRequestHandler):
         if self.server.sandbox.verbose:
             super().log_message(format, *args)
 
+    _fleet_store: SandboxStore | None = None
+
     @property
     def store(self) -> SandboxStore:
-        return self.server.sandbox.store
+        return self._fleet_store or self.server.sandbox.store
 
     def do_GET(self) -> None:  # noqa: N802 - stdlib naming
         self._dispatch("GET")
@@ -192,6 +214,15 @@ class _Handler(BaseHTTPRequestHandler):
         url = urlsplit(self.path)
         path = url.path.lower()
         body = self._read_body()
+        self._fleet_store = None
+        if path.startswith(FLEET_PREFIX) and self.server.sandbox.fleet:
+            number, _, rest = path[len(FLEET_PREFIX):].partition("/")
+            store = self.server.sandbox.fleet_store(int(number)) if number.isdigit() else None
+            if store is not None:
+                self._fleet_store, path = store, "/" + rest
+        elif path == FLEET_PATH and method == "GET":
+            self._json(200, self.server.sandbox.fleet_counts())
+            return
         self.store.count("total")
         if path == rest_api.API_PREFIX or path.startswith(rest_api.API_PREFIX + "/"):
             rest_api.handle(self, method, body)
@@ -331,8 +362,12 @@ class SandboxServer:
     """A running sandbox store. Use `run_sandbox()` to make one; `stop()` (or `with`) to end it."""
 
     def __init__(self, store: SandboxStore, host: str = "127.0.0.1", port: int = 0, *, verbose: bool = False,
-                 no_delay: bool = False) -> None:
+                 no_delay: bool = False, fleet: int = 0, fleet_options: dict[str, Any] | None = None) -> None:
         self.store = store
+        self.fleet = fleet
+        self.fleet_options = {"orders": 3, "page_size": 100, **(fleet_options or {})}
+        self._fleet: dict[int, SandboxStore] = {}
+        self._fleet_lock = threading.Lock()
         self.verbose = verbose
         # TCP_NODELAY on its connections: a small page no longer waits out the client's delayed ACK
         # (about 40 ms). Off by default, so the benchmarks' fetch floor stays what it was measured as.
@@ -389,6 +424,34 @@ class SandboxServer:
     @property
     def requests_served(self) -> dict[str, int]:
         return self.store.request_counts()
+
+    # --- the fleet ----------------------------------------------------------------------------------
+
+    def fleet_url(self, number: int) -> str:
+        return self.base_url + fleet_path(number)
+
+    def fleet_store(self, number: int) -> SandboxStore | None:
+        """Fleet store `number` (1..fleet), made on first use; None outside the fleet."""
+        if not 1 <= number <= self.fleet:
+            return None
+        with self._fleet_lock:
+            store = self._fleet.get(number)
+            if store is None:
+                seed = self.store.seed * 1_000_003 + number
+                username, password = fleet_credentials(number, self.store.seed)
+                store = SandboxStore(seed=seed, username=username, password=password, **self.fleet_options)
+                self._fleet[number] = store
+            return store
+
+    def fleet_counts(self) -> dict[str, Any]:
+        """The fleet's size, how many of its stores were asked anything, and their request counts summed."""
+        with self._fleet_lock:
+            stores = list(self._fleet.values())
+        total: dict[str, int] = {}
+        for store in stores:
+            for key, count in store.request_counts().items():
+                total[key] = total.get(key, 0) + count
+        return {"stores": self.fleet, "started": len(stores), "requests": total}
 
     def start(self) -> SandboxServer:
         self._thread = threading.Thread(
@@ -447,10 +510,14 @@ def run_sandbox(
     faults: dict[str, Any] | None = None,
     verbose: bool = False,
     no_delay: bool = False,
+    fleet: int = 0,
+    fleet_options: dict[str, Any] | None = None,
     **store_kwargs: Any,
 ) -> SandboxServer:
-    """Start a sandbox store in a background thread. `store_kwargs` go to `SandboxStore`."""
+    """Start a sandbox store in a background thread. `store_kwargs` go to `SandboxStore`; `fleet` more
+    stores (`fleet_options`: their SandboxStore options, 3 orders each by default) under /fleet/k/."""
     store = store if store is not None else SandboxStore(**store_kwargs)
     if faults:
         store.set_faults(**faults)
-    return SandboxServer(store, host, port, verbose=verbose, no_delay=no_delay).start()
+    return SandboxServer(store, host, port, verbose=verbose, no_delay=no_delay, fleet=fleet,
+                         fleet_options=fleet_options).start()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
@@ -129,6 +131,10 @@ def validate_fetchable_url(value: str) -> None:
         raise ValidationError(exc.message, code="url_refused") from None
 
 
+# A scheduled check is due this much before its slot: django-q2 may fire the minute tick a moment early.
+IMPORT_DUE_TOLERANCE = dt.timedelta(seconds=2)
+
+
 class Store(models.Model):
     tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="stores")
     name = models.CharField(max_length=200)
@@ -191,13 +197,26 @@ class Store(models.Model):
     # watermark) and no run has covered yet: kept until a run covers it, so a deep re-import cut off by
     # a dead worker or a failure is resumed by the next run instead of dropped.
     import_pending_since = models.DateTimeField(null=True, blank=True, editable=False)
+    # The schedule (orders.importing.schedule): every store is checked at its own slots, a stable offset
+    # into its interval plus whole intervals. `import_scheduled_at` is the slot of the latest scheduled
+    # check, `next_import_at` the next one; `import_queued_until` the horizon up to which the tick has
+    # handed its slots to a worker. Due-ness is measured from the slot, never from when the previous run
+    # finished.
+    import_scheduled_at = models.DateTimeField(null=True, blank=True, editable=False)
+    next_import_at = models.DateTimeField(null=True, blank=True, editable=False)
+    import_queued_until = models.DateTimeField(null=True, blank=True, editable=False)
+    # When the store was last read successfully (a check that found nothing new, or an import), and how
+    # many checks found nothing new: such a check writes no ImportRun row, only these two fields.
+    last_checked_at = models.DateTimeField(null=True, blank=True, editable=False)
+    idle_checks = models.PositiveBigIntegerField(default=0, editable=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     objects = StoreQuerySet.as_manager()
 
     class Meta:
         ordering = ["tenant", "name"]
-        indexes = [models.Index(fields=["is_active", "last_import_at"])]
+        indexes = [models.Index(fields=["is_active", "last_import_at"]),
+                   models.Index(fields=["is_active", "next_import_at"], name="store_next_import_idx")]
 
     def __str__(self) -> str:
         return self.name
@@ -314,10 +333,11 @@ class Store(models.Model):
         return connection.endpoint_url(self.url, path)
 
     def import_due(self, now=None) -> bool:
+        """Is the next scheduled check's slot reached? Measured from the slot the previous check was
+        scheduled for (next_import_at = that slot + the interval), not from when its run finished, with
+        a little tolerance for a scheduler that fires a moment early."""
         now = now or timezone.now()
-        if self.last_import_at is None:
-            return True
-        return (now - self.last_import_at).total_seconds() >= self.import_interval_minutes * 60
+        return self.next_import_at is None or self.next_import_at <= now + IMPORT_DUE_TOLERANCE
 
     def reconcile_due(self, now=None) -> bool:
         """A sweep is due every `reconcile_every_hours` once an import has finished (it checks what the

@@ -431,7 +431,8 @@ def _finish_ok(run: ImportRun, store: Store, watermark: dt.datetime) -> None:
     msg = (f"{run.orders_created} new, {run.orders_updated} updated, {run.orders_unchanged} unchanged, "
            f"{run.skipped_total} skipped.")
     Store.objects.filter(pk=store.pk).update(
-        import_watermark=watermark, last_import_at=now, last_import_ok=True, last_import_message=msg,
+        import_watermark=watermark, last_import_at=now, last_checked_at=now, last_import_ok=True,
+        last_import_message=msg,
         consecutive_failures=0, needs_attention=False,
         # The requested window is covered now, unless one further back was asked for meanwhile.
         import_pending_since=Case(When(import_pending_since__gte=run.window_start, then=None),

@@ -35,6 +35,16 @@ class ProductWritten(NamedTuple):
     location: str
 
 
+def fingerprint_of(lookup: dict[str, str], store_settings: StoreSettings) -> str:
+    """Everything besides an order's own bytes that shapes what the import writes of it."""
+    return repr((IMPORT_FORMAT, sorted(lookup.items()), store_settings.store_location_overwrites,
+                 store_settings.default_weight_unit))
+
+
+def digest_with(fingerprint: str, raw_digest: str) -> str:
+    return hashlib.sha1(f"{raw_digest}|{fingerprint}".encode(), usedforsecurity=False).hexdigest()
+
+
 @dataclass
 class ImportContext:
     """What one run needs to write pages: the store, its mapping and settings, caches across pages."""
@@ -66,12 +76,11 @@ class ImportContext:
         store_settings = StoreSettings.objects.get_or_create(store=store)[0]
         ctx = cls(store=store, lookup=mapping.lookup(), store_settings=store_settings, actor=actor)
         ctx.storefronts = dict(Storefront.objects.filter(store=store).values_list("name", "id"))
-        ctx.fingerprint = repr((IMPORT_FORMAT, sorted(ctx.lookup.items()), store_settings.store_location_overwrites,
-                                store_settings.default_weight_unit))
+        ctx.fingerprint = fingerprint_of(ctx.lookup, store_settings)
         return ctx
 
     def digest(self, raw_digest: str) -> str:
-        return hashlib.sha1(f"{raw_digest}|{self.fingerprint}".encode(), usedforsecurity=False).hexdigest()
+        return digest_with(self.fingerprint, raw_digest)
 
     def content_hash(self, export: ExportOrder) -> str:
         return self.digest(export.raw_digest or order_hash(export))

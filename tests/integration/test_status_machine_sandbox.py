@@ -7,7 +7,6 @@ minute tick's task (import_tick_task → import_run_task, django-q2 in sync mode
     ship all, void        → next import → still Awaiting Shipment, the history says why
 """
 
-import datetime as dt
 
 import pytest
 from django.test import Client
@@ -32,8 +31,8 @@ def shop(sandbox_factory, tenant_a, settings):
 
 
 def scheduled_import(store, capture):
-    """What the next minute's tick does once the store's interval has passed."""
-    Store.objects.filter(pk=store.pk).update(last_import_at=timezone.now() - dt.timedelta(hours=1))
+    """What the next minute's tick does once the store's next slot has come."""
+    Store.objects.filter(pk=store.pk).update(next_import_at=None, import_queued_until=None)
     with capture(execute=True):
         import_tick_task()
     store.refresh_from_db()

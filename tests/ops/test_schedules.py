@@ -20,7 +20,7 @@ def rows():
 def test_setup_schedules_installs_the_union_of_every_apps_schedules_and_a_second_run_changes_nothing():
     call_command("setup_schedules", verbosity=0)
     wanted = {(name, func, Schedule.MINUTES, minutes, -1) for name, func, minutes in [*ORDERS, *OUTBOX, *API]}
-    assert len(wanted) == 4 and rows() == wanted
+    assert len(wanted) == 5 and rows() == wanted
     ids = set(Schedule.objects.values_list("pk", flat=True))
     call_command("setup_schedules", verbosity=0)
     assert rows() == wanted and set(Schedule.objects.values_list("pk", flat=True)) == ids

@@ -29,8 +29,9 @@ from shipments.selectors import (
 
 from ..forms import HoldForm, OutboundNotesForm, ShipForm
 from ..labels import event_text, status_choices
-from ..selection import list_filters
+from ..selection import filter_query, list_filters
 from ..tenancy import get_order_for_user, get_shipment_for_user, portal_view
+from .batch import optional_url
 
 PAGE_SIZE = 50
 
@@ -64,12 +65,18 @@ def order_list(request):
     query_no_status = query.copy()
     query_no_status.pop("status", None)
     query_no_status.pop("partially_shipped", None)
+    # The batch form posts the list's filters with its selection ("all matching" = these filters).
+    filter_q = filter_query(request.GET)
     return render(request, "portal/orders/list.html", {
         "form": form, "orders": rows, "tabs": tabs, "status": status, "page": page, "has_next": has_next,
         "partially_shipped": partially_shipped, "attention": attention,
         "partially_shipped_count": partial_counts.get(OrderStatus.AWAITING_SHIPMENT, 0),
         "total": total, "page_size": PAGE_SIZE, "pages": max(1, -(-total // PAGE_SIZE)), "sort": sort,
         "has_prev": page > 1, "query": query.urlencode(), "query_no_status": query_no_status.urlencode(),
+        "can_ship": request.membership.can("ship"),
+        "filter_fields": [(k, v) for k in filter_q for v in filter_q.getlist(k)],
+        "packing_slips_url": optional_url("portal:orders_packing_slips"),
+        "pick_list_url": optional_url("portal:orders_pick_list"),
         "nav": "orders",
     })
 

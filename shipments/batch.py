@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -134,9 +135,15 @@ def batch_ship(*, tenant: Tenant, key: str, rows: list[ShipRow], notify_buyer: b
                kind: str = BatchKind.SHIP) -> Batch:
     """Ship each row's order (everything left to ship) with its carrier, service and tracking number."""
     batch = batch_for(tenant=tenant, key=key, kind=kind, user=user)
+    _ship_rows(batch, rows, notify_buyer=notify_buyer, user=user)
+    return batch
+
+
+def _ship_rows(batch: Batch, rows: list[ShipRow], *, notify_buyer: bool, user) -> None:
+    tenant_id = batch.tenant_id
     seen: set[str] = set()
     for position, row in enumerate(rows):
-        if row.order.tenant_id != tenant.pk:
+        if row.order.tenant_id != tenant_id:
             continue
         tracking = (row.tracking_number or "").strip()
         duplicate = bool(tracking) and tracking.upper() in seen
@@ -144,7 +151,6 @@ def batch_ship(*, tenant: Tenant, key: str, rows: list[ShipRow], notify_buyer: b
         apply_item(batch, ref=f"order:{row.order.pk}", position=position, order=row.order,
                    order_number=row.order.number,
                    action=_ship(row, notify_buyer=notify_buyer, user=user, duplicate=duplicate))
-    return batch
 
 
 # --- mark delivered, re-send -------------------------------------------------------------------------
@@ -185,19 +191,93 @@ def _resend(order: Order):
 def batch_mark_delivered(*, tenant: Tenant, key: str, orders: Iterable[Order], user=None) -> Batch:
     """Mark every shipment of each order that is not yet delivered as delivered."""
     batch = batch_for(tenant=tenant, key=key, kind=BatchKind.DELIVER, user=user)
+    _deliver_orders(batch, orders, user)
+    return batch
+
+
+def _deliver_orders(batch: Batch, orders: Iterable[Order], user) -> None:
     actor = user.get_username() if user is not None else "system"
     for position, order in enumerate(orders):
         apply_item(batch, ref=f"order:{order.pk}", position=position, order=order, order_number=order.number,
                    action=_deliver(order, actor))
-    return batch
 
 
 def batch_resend(*, tenant: Tenant, key: str, orders: Iterable[Order], user=None) -> Batch:
     """Send again each order's store updates that failed or wait for their next try."""
     batch = batch_for(tenant=tenant, key=key, kind=BatchKind.RESEND, user=user)
+    _resend_orders(batch, orders)
+    return batch
+
+
+def _resend_orders(batch: Batch, orders: Iterable[Order]) -> None:
     for position, order in enumerate(orders):
         apply_item(batch, ref=f"order:{order.pk}", position=position, order=order, order_number=order.number,
                    action=_resend(order))
+
+
+# --- submitted from the portal, applied by a worker ---------------------------------------------------
+
+
+def batch_submit(*, tenant: Tenant, key: str, kind: str, plan: dict, user=None) -> Batch:
+    """Record what a batch form asks for and queue its run (a django-q2 task; inline when Q_SYNC is on).
+    A second submission of the same form finds the same batch: its run skips every order already done.
+    `plan`: {"rows": [ShipRow as plan_row()], "notify_buyer": bool} to ship, {"order_ids": [...]} to mark
+    delivered or re-send, {"csv_import_id": id} for a CSV import."""
+    batch = batch_for(tenant=tenant, key=key, kind=kind, user=user)
+    total = len(plan.get("rows") or plan.get("order_ids") or [])
+    Batch.objects.filter(pk=batch.pk).update(plan=plan, total=total, finished_at=None)
+    batch.plan, batch.total, batch.finished_at = plan, total, None
+    if settings.Q_CLUSTER.get("sync"):
+        _enqueue(batch.pk)  # tasks run inline (tests, a demo without workers): now, in this transaction
+    else:
+        transaction.on_commit(lambda: _enqueue(batch.pk))  # a worker must find the plan committed
+    return batch
+
+
+def _enqueue(batch_id: int) -> None:
+    from django_q.tasks import async_task
+
+    async_task("shipments.tasks.batch_run_task", batch_id, task_name=f"batch-{batch_id}", group="batches")
+
+
+def plan_row(row: ShipRow) -> dict:
+    return {"order_id": row.order.pk, "carrier": row.carrier, "service": row.service,
+            "tracking_number": row.tracking_number,
+            "ship_date": row.ship_date.isoformat() if row.ship_date else None,
+            "carrier_fee": None if row.carrier_fee is None else str(row.carrier_fee)}
+
+
+def batch_run(batch_id: int) -> Batch:
+    """Apply a submitted batch (a worker's task; safe to run twice: each order's item says it is done)."""
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    batch = Batch.objects.select_related("tenant", "created_by_user").get(pk=batch_id)
+    plan, user, tenant = batch.plan or {}, batch.created_by_user, batch.tenant
+    if batch.kind == BatchKind.CSV_IMPORT:
+        from .csv_import import csv_import_run
+
+        csv_import_run(batch=batch, user=user)
+    elif batch.kind == BatchKind.SHIP:
+        rows_plan = plan.get("rows") or []
+        orders = Order.objects.for_tenant(tenant).in_bulk([r["order_id"] for r in rows_plan])
+        rows = [ShipRow(order=orders[r["order_id"]], carrier=r["carrier"], service=r.get("service") or "",
+                        tracking_number=r.get("tracking_number") or "",
+                        ship_date=dt.date.fromisoformat(r["ship_date"]) if r.get("ship_date") else None,
+                        carrier_fee=Decimal(r["carrier_fee"]) if r.get("carrier_fee") else None)
+                for r in rows_plan if r["order_id"] in orders]
+        _ship_rows(batch, rows, notify_buyer=bool(plan.get("notify_buyer")), user=user)
+    else:
+        ids = plan.get("order_ids") or []
+        found = Order.objects.for_tenant(tenant).in_bulk(ids)
+        orders = [found[pk] for pk in ids if pk in found]
+        if batch.kind == BatchKind.DELIVER:
+            _deliver_orders(batch, orders, user)
+        else:
+            _resend_orders(batch, orders)
+    Batch.objects.filter(pk=batch.pk).update(finished_at=timezone.now())
+    batch.refresh_from_db()
     return batch
 
 

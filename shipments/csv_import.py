@@ -251,17 +251,25 @@ def _check(check: RowCheck, by_number, existing, seen, today) -> None:
 
 
 def csv_import_apply(*, tenant: Tenant, csv_import: CsvImport, user=None) -> Batch:
-    """Ship every valid row not imported before; a second confirmation of the same import finds its batch."""
+    """Queue the shipments of every valid row not imported before (shipments.batch.batch_submit); a second
+    confirmation of the same import finds its batch."""
     if csv_import.tenant_id != tenant.pk:
         raise ValidationError("No such import.")
-    problems = mapping_problems(csv_import.mapping or {})
-    if problems:
+    if mapping_problems(csv_import.mapping or {}):
         raise ValidationError("Map the order number, carrier and tracking number columns first.")
-    _, checks = check_rows(tenant=tenant, csv_import=csv_import)
-    batch = batches.batch_for(tenant=tenant, key=f"csv:{csv_import.pk}", kind=BatchKind.CSV_IMPORT, user=user)
+    batch = batches.batch_submit(tenant=tenant, key=f"csv:{csv_import.pk}", kind=BatchKind.CSV_IMPORT,
+                                 plan={"csv_import_id": csv_import.pk}, user=user)
     if csv_import.batch_id is None:
         csv_import.batch = batch
         csv_import.save(update_fields=["batch"])
+    return batch
+
+
+def csv_import_run(*, batch: Batch, user=None) -> None:
+    """The worker's part: check the rows again (the orders may have changed since the preview) and ship
+    each valid one, one transaction per row."""
+    csv_import = CsvImport.objects.get(pk=batch.plan["csv_import_id"], tenant_id=batch.tenant_id)
+    _, checks = check_rows(tenant=batch.tenant, csv_import=csv_import)
     for position, check in enumerate(checks):
         if not check.will_ship:
             continue
@@ -270,7 +278,6 @@ def csv_import_apply(*, tenant: Tenant, csv_import: CsvImport, user=None) -> Bat
                               carrier_fee=check.fee)
         batches.apply_item(batch, ref=f"row:{check.line}", position=position, order=check.order,
                            order_number=check.order.number, action=_ship_unless_imported(row, user))
-    return batch
 
 
 def _ship_unless_imported(row: batches.ShipRow, user):

@@ -234,6 +234,11 @@ class Batch(models.Model):
                                         related_name="+")
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     submissions = models.PositiveIntegerField(default=0)
+    # What a worker applies (shipments.batch.batch_run): the rows or order ids and the options; `total` of
+    # them; `finished_at` set when the last submission's run is over (None: queued or running).
+    plan = models.JSONField(default=dict, blank=True)
+    total = models.PositiveIntegerField(default=0)
+    finished_at = models.DateTimeField(null=True, blank=True)
 
     objects = BatchQuerySet.as_manager()
 
@@ -243,6 +248,11 @@ class Batch(models.Model):
 
     def __str__(self) -> str:
         return f"Batch {self.pk} ({self.kind})"
+
+    @property
+    def is_running(self) -> bool:
+        """Queued or being applied by a worker."""
+        return self.finished_at is None and bool(self.plan)
 
 
 class Outcome(models.TextChoices):

@@ -7,6 +7,14 @@
     if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", fn); } else { fn(); }
   }
 
+  // A batch result still being applied by a worker: reload until it is done.
+  ready(function () {
+    var running = document.querySelector("[data-refresh]");
+    if (!running) { return; }
+    var seconds = parseInt(running.getAttribute("data-refresh"), 10) || 2;
+    setTimeout(function () { window.location.reload(); }, seconds * 1000);
+  });
+
   ready(function () {
     var form = document.getElementById("batch-form");
     if (!form) { return; }

@@ -96,8 +96,10 @@ def orders_batch_ship(request):
     form = BatchShipForm(request.POST, orders=orders)
     if not form.is_valid():
         return _ship_page(request, form, selection, status=400)
-    batch = batches.batch_ship(tenant=request.tenant, key=form.cleaned_data["batch_key"], rows=form.rows(),
-                               notify_buyer=form.cleaned_data["notify_buyer"], user=request.user)
+    plan = {"rows": [batches.plan_row(row) for row in form.rows()],
+            "notify_buyer": form.cleaned_data["notify_buyer"]}
+    batch = batches.batch_submit(tenant=request.tenant, key=form.cleaned_data["batch_key"], kind="ship", plan=plan,
+                                 user=request.user)
     return redirect("portal:batch_result", batch.pk)
 
 
@@ -111,8 +113,8 @@ def orders_batch_apply(request):
         if orders is not None:
             messages.error(request, _("Choose what to do with the selected orders."))
         return _back_to_list(selection)
-    run = batches.batch_mark_delivered if action == "deliver" else batches.batch_resend
-    batch = run(tenant=request.tenant, key=key, orders=orders, user=request.user)
+    batch = batches.batch_submit(tenant=request.tenant, key=key, kind=action,
+                                 plan={"order_ids": [order.pk for order in orders]}, user=request.user)
     return redirect("portal:batch_result", batch.pk)
 
 
@@ -124,4 +126,5 @@ def batch_result(request, pk):
     rows = [(item, OUTCOME_LABELS.get(item.outcome, item.outcome), outcome_detail(item.outcome, item.detail),
              item.outcome in DONE) for item in items]
     return render(request, "portal/orders/batch_result.html", {
-        "batch": batch, "rows": rows, "done": counts["done"], "not_done": counts["not_done"], "nav": "orders"})
+        "batch": batch, "rows": rows, "done": counts["done"], "not_done": counts["not_done"],
+        "running": batch.is_running, "nav": "orders"})

@@ -247,19 +247,13 @@ def plan_row(row: ShipRow) -> dict:
             "carrier_fee": None if row.carrier_fee is None else str(row.carrier_fee)}
 
 
-def batch_run(batch_id: int) -> Batch:
-    """Apply a submitted batch (a worker's task; safe to run twice: each order's item says it is done)."""
+def batch_apply(batch: Batch) -> None:
+    """Apply a submitted ship / deliver / re-send batch (shipments.tasks.batch_run; a CSV import's rows are
+    applied by shipments.csv_import.csv_import_run). Safe to run twice: each order's item says it is done."""
     from decimal import Decimal
 
-    from django.utils import timezone
-
-    batch = Batch.objects.select_related("tenant", "created_by_user").get(pk=batch_id)
     plan, user, tenant = batch.plan or {}, batch.created_by_user, batch.tenant
-    if batch.kind == BatchKind.CSV_IMPORT:
-        from .csv_import import csv_import_run
-
-        csv_import_run(batch=batch, user=user)
-    elif batch.kind == BatchKind.SHIP:
+    if batch.kind == BatchKind.SHIP:
         rows_plan = plan.get("rows") or []
         orders = Order.objects.for_tenant(tenant).in_bulk([r["order_id"] for r in rows_plan])
         rows = [ShipRow(order=orders[r["order_id"]], carrier=r["carrier"], service=r.get("service") or "",
@@ -274,8 +268,13 @@ def batch_run(batch_id: int) -> Batch:
         orders = [found[pk] for pk in ids if pk in found]
         if batch.kind == BatchKind.DELIVER:
             _deliver_orders(batch, orders, user)
-        else:
+        elif batch.kind == BatchKind.RESEND:
             _resend_orders(batch, orders)
+
+
+def batch_finish(batch: Batch) -> Batch:
+    from django.utils import timezone
+
     Batch.objects.filter(pk=batch.pk).update(finished_at=timezone.now())
     batch.refresh_from_db()
     return batch

@@ -234,7 +234,7 @@ class Batch(models.Model):
                                         related_name="+")
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     submissions = models.PositiveIntegerField(default=0)
-    # What a worker applies (shipments.batch.batch_run): the rows or order ids and the options; `total` of
+    # What a worker applies (shipments.tasks.batch_run): the rows or order ids and the options; `total` of
     # them; `finished_at` set when the last submission's run is over (None: queued or running).
     plan = models.JSONField(default=dict, blank=True)
     total = models.PositiveIntegerField(default=0)

@@ -86,7 +86,10 @@ def read_csv(content: str) -> tuple[list[str], list[list[str]]]:
     except csv.Error:
         dialect = csv.excel
     reader = csv.reader(io.StringIO(content), dialect)
-    lines = [row for row in reader if any(cell.strip() for cell in row)]
+    try:
+        lines = [row for row in reader if any(cell.strip() for cell in row)]
+    except csv.Error:
+        raise ValidationError("The file cannot be read as CSV.", code="unreadable") from None
     if not lines:
         raise ValidationError("The file is empty.", code="empty")
     if len(lines) - 1 > MAX_ROWS:

@@ -11,6 +11,7 @@ import uuid
 from collections import Counter
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
@@ -98,8 +99,16 @@ def orders_batch_ship(request):
         return _ship_page(request, form, selection, status=400)
     plan = {"rows": [batches.plan_row(row) for row in form.rows()],
             "notify_buyer": form.cleaned_data["notify_buyer"]}
-    batch = batches.batch_submit(tenant=request.tenant, key=form.cleaned_data["batch_key"], kind="ship", plan=plan,
-                                 user=request.user)
+    return _submit(request, selection, key=form.cleaned_data["batch_key"], kind="ship", plan=plan)
+
+
+def _submit(request, selection, *, key: str, kind: str, plan: dict):
+    try:
+        batch = batches.batch_submit(tenant=request.tenant, key=key, kind=kind, plan=plan, user=request.user)
+    except ValidationError:
+        # The form's key belongs to a batch of another kind: a tampered or mixed-up form.
+        messages.error(request, _("This form was already used for another action: select the orders again."))
+        return _back_to_list(selection)
     return redirect("portal:batch_result", batch.pk)
 
 
@@ -113,9 +122,7 @@ def orders_batch_apply(request):
         if orders is not None:
             messages.error(request, _("Choose what to do with the selected orders."))
         return _back_to_list(selection)
-    batch = batches.batch_submit(tenant=request.tenant, key=key, kind=action,
-                                 plan={"order_ids": [order.pk for order in orders]}, user=request.user)
-    return redirect("portal:batch_result", batch.pk)
+    return _submit(request, selection, key=key, kind=action, plan={"order_ids": [order.pk for order in orders]})
 
 
 @portal_view()

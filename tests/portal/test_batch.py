@@ -188,3 +188,14 @@ def test_batch_pages_cost_the_same_queries_for_20_or_500_orders(alice_client, st
     small = _batch_page_queries(alice_client, tenant_a, 20)
     _bulk_orders(store_a, 480, start=20)
     assert _batch_page_queries(alice_client, tenant_a, 500) == small
+
+
+def test_a_form_key_reused_for_another_action_is_refused_in_words(alice_client, store_a):
+    order = make_order(store_a)
+    key = _key(_open_ship_form(alice_client, [order]))
+    _ship(alice_client, [order], key, ["1Z1"])
+    response = alice_client.post(reverse("portal:orders_batch_apply"),
+                                 {"action": "deliver", "batch_key": key, "order_ids": [order.pk]}, follow=True)
+    assert response.status_code == 200
+    assert "This form was already used for another action" in response.content.decode()
+    assert Batch.objects.get(key=key).kind == "ship"

@@ -182,3 +182,8 @@ def test_outsider_cannot_open_or_confirm_an_import(alice_client, charlie_client,
     assert charlie_client.get(uploaded["Location"]).status_code == 404
     assert charlie_client.post(uploaded["Location"], {"action": "confirm"}).status_code == 404
     assert not Shipment.objects.exists()
+
+
+def test_a_file_csv_cannot_parse_is_refused_in_words(alice_client, store_a):
+    huge_cell = b'order,carrier,tracking\n"' + b"x" * 200_000 + b'",UPS,1Z\n'
+    assert "The file cannot be read as CSV." in _upload(alice_client, huge_cell).content.decode()

@@ -143,14 +143,39 @@ def seed_tenant(alice, tenant, store):
                               oauth_tokens=TokenSet("access-x", "refresh-x", now + dt.timedelta(hours=1), "orders"))
     store_mark_needs_reconnect(store=rest, reason="The store no longer accepts Outbound's OAuth access; reconnect it "
                                                   "with AmeriCommerce.")
+    batch, upload = seed_batch_and_import(tenant, store, alice, order, shipment)
     return Seed(
         objects={("stores", "pk"): store.pk, ("stores", "rest_pk"): rest.pk, ("stores", "unmapped_pk"): unmapped.pk,
                  ("stores", "run_pk"): run.pk,
                  ("orders", "pk"): order.pk, ("shipments", "pk"): shipment.pk, ("users", "pk"): colleague.pk,
-                 ("api-keys", "pk"): key.pk},
+                 ("api-keys", "pk"): key.pk, ("batches", "pk"): batch.pk, ("tracking-imports", "pk"): upload.pk},
         wizard={"tenant_id": tenant.pk, "name": "Acme Outlet", "url": "https://outlet.example.com",
                 "username": "shipstation-admin", "endpoint_path": "/store/shipstation.aspx", "password_token": ""},
     )
+
+
+def seed_batch_and_import(tenant, store, alice, order, shipment):
+    """A batch result with a shipped order and two refused ones, and a tracking import with a row error."""
+    from orders.models import Order
+    from shipments.csv_import import csv_import_create
+    from shipments.models import Batch, BatchItem
+
+    held = Order.objects.get(store=store, number="A-102")
+    unpaid = Order.objects.get(store=store, number="A-101")
+    batch = Batch.objects.create(tenant=tenant, key="seed-batch", kind="ship", created_by_user=alice, submissions=2)
+    BatchItem.objects.bulk_create([
+        BatchItem(batch=batch, ref=f"order:{order.pk}", position=0, order=order, order_number=order.number,
+                  outcome="shipped", shipment=shipment),
+        BatchItem(batch=batch, ref=f"order:{held.pk}", position=1, order=held, order_number=held.number,
+                  outcome="blocked", detail="on_hold"),
+        BatchItem(batch=batch, ref=f"order:{unpaid.pk}", position=2, order=unpaid, order_number=unpaid.number,
+                  outcome="invalid_tracking", detail="characters"),
+    ])
+    upload = csv_import_create(tenant=tenant, user=alice, filename="ups-export.csv", raw=(
+        b"Order Number,Carrier,Service,Tracking Number,Ship Date,Cost\n"
+        b"A-100,UPS,Ground,1Z999AA10123456799,2026-11-30,7.50\n"
+        b"A-999,UPS,Ground,1Z999AA10123456700,2026-11-30,7.50\n"))
+    return batch, upload
 
 
 def portal_pages(seed: Seed, user) -> list[tuple[str, str]]:
@@ -306,6 +331,16 @@ def test_every_portal_page_fits_a_phone_passes_axe_and_speaks_the_language(brows
         check_page(page, name, language, axe, problems, pieces)
         checked.append(name)
 
+    # The batch pages a POST from the order list opens: the ship form and the confirmation.
+    for action, name in (("ship", "orders_batch_ship"), ("deliver", "orders_batch_confirm")):
+        page.set_viewport_size(DESKTOP)
+        page.goto(reverse("portal:order_list") + "?status=awaiting_shipment")
+        page.locator("#select-page").check()
+        page.locator(f"#batch-form button[name=action][value={action}]").click()
+        page.wait_for_load_state()
+        check_page(page, name, language, axe, problems, pieces)
+        checked.append(name)
+
     # The phone menu: navigation hidden behind the button, which opens and closes it.
     page.goto("/")
     page.set_viewport_size(PHONE)
@@ -320,5 +355,6 @@ def test_every_portal_page_fits_a_phone_passes_axe_and_speaks_the_language(brows
     context.close()
 
     assert {"dashboard", "order_list", "order_detail", "order_ship", "store_settings", "connect_mapping",
-            "users", "api_keys"} <= set(checked)
+            "users", "api_keys", "batch_result", "tracking_import", "tracking_import_preview",
+            "orders_batch_ship", "orders_batch_confirm"} <= set(checked)
     assert not problems, "\n".join(problems)

@@ -1,0 +1,296 @@
+"""Batches: ship, mark delivered or re-send the store update for many orders, order by order.
+
+Each order goes through the same services as a single one (shipments.services), in its own transaction
+together with its BatchItem, so an order is never half-applied and a second submission of the same batch
+(same key) skips every order it finds done. An order refused (already shipped, blocked by its status, an
+invalid tracking number) gets its reason; the batch goes on with the next order.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F
+
+from orders.models import Order, OrderStatus, Shipping
+from outbox.models import OutboxState
+from stores.models import Tenant
+
+from . import services
+from .models import DONE_OUTCOMES, Batch, BatchItem, BatchKind, Outcome, Shipment, ShipmentState
+
+# A batch form lists its orders one per row: beyond this, narrow the list's filters.
+MAX_BATCH = 500
+
+TRACKING_MAX = Shipment._meta.get_field("tracking_number").max_length
+_TRACKING_CHARS = re.compile(r"^[A-Za-z0-9-]+$")
+
+
+class Refused(Exception):
+    """An order the batch leaves alone, with the outcome that says why (and a code or words as detail)."""
+
+    def __init__(self, outcome: str, detail: str = ""):
+        super().__init__(outcome)
+        self.outcome, self.detail = outcome, detail
+
+
+def tracking_problem(value: str) -> str:
+    """"" for a usable tracking number, else why not: "too_long" or "characters" (letters, digits and
+    hyphens only: a pasted space, comma or quote is a mistake, not part of a carrier's number)."""
+    value = (value or "").strip()
+    if len(value) > TRACKING_MAX:
+        return "too_long"
+    if value and not _TRACKING_CHARS.match(value):
+        return "characters"
+    return ""
+
+
+def batch_for(*, tenant: Tenant, key: str, kind: str, user=None) -> Batch:
+    """The batch with this key (a second submission of the same form finds the first's), counted."""
+    batch, _ = Batch.objects.get_or_create(tenant=tenant, key=key[:80], defaults={"kind": kind,
+                                                                                  "created_by_user": user})
+    if batch.kind != kind:
+        raise ValidationError("This form was already used for another action; open it again.")
+    Batch.objects.filter(pk=batch.pk).update(submissions=F("submissions") + 1)
+    batch.refresh_from_db(fields=["submissions"])
+    return batch
+
+
+def apply_item(batch: Batch, *, ref: str, position: int, order: Order | None, order_number: str,
+               action: Callable[[], tuple[str, str, Shipment | None]]) -> BatchItem | None:
+    """Run `action` for one order (or row) unless this batch already did it: the item and what the action
+    wrote commit together. A refusal or a service's ValidationError becomes the item's outcome."""
+    try:
+        with transaction.atomic():
+            item = BatchItem.objects.select_for_update().filter(batch=batch, ref=ref).first()
+            if item is not None and item.outcome in DONE_OUTCOMES:
+                return item
+            if item is None:
+                # Created first: a concurrent submission of the same batch waits here, then fails the unique key.
+                item = BatchItem.objects.create(batch=batch, ref=ref, position=position, order=order,
+                                                order_number=order_number, outcome=Outcome.INVALID)
+            try:
+                with transaction.atomic():
+                    outcome, detail, shipment = action()
+            except Refused as refusal:
+                outcome, detail, shipment = refusal.outcome, refusal.detail, None
+            except ValidationError as exc:
+                outcome, detail, shipment = Outcome.INVALID, " ".join(exc.messages), None
+            item.outcome, item.detail, item.shipment = outcome, detail, shipment
+            item.save(update_fields=["outcome", "detail", "shipment"])
+            return item
+    except IntegrityError:
+        return None  # the same batch, submitted at the same moment, recorded this one: its outcome stands
+
+
+# --- ship ------------------------------------------------------------------------------------------
+
+
+@dataclass
+class ShipRow:
+    order: Order
+    carrier: str
+    service: str = ""
+    tracking_number: str = ""
+    ship_date: dt.date | None = None
+    carrier_fee: object = None
+
+
+def check_can_ship(order: Order) -> None:
+    """Refuse an order a batch must not ship (Refused with the reason)."""
+    if order.status in services.BLOCKED_STATUSES:
+        raise Refused(Outcome.BLOCKED, order.status)
+    if order.status == OrderStatus.SHIPPED or order.shipping == Shipping.FULL:
+        raise Refused(Outcome.ALREADY_SHIPPED)
+
+
+def _ship(row: ShipRow, *, notify_buyer: bool, user, duplicate: bool):
+    def action():
+        # The order row is locked first: what it holds now decides, not what the form showed.
+        order = Order.objects.select_for_update().select_related("store").get(pk=row.order.pk)
+        check_can_ship(order)
+        problem = "duplicate" if duplicate else tracking_problem(row.tracking_number)
+        if problem:
+            raise Refused(Outcome.INVALID_TRACKING, problem)
+        try:
+            shipment = services.shipment_create(
+                order=order, carrier=row.carrier, service=row.service, tracking_number=row.tracking_number,
+                ship_date=row.ship_date, carrier_fee=row.carrier_fee, notify_buyer=notify_buyer, user=user)
+        except ValidationError as exc:
+            if "Nothing is left to ship on this order." in exc.messages:
+                raise Refused(Outcome.ALREADY_SHIPPED) from None
+            raise
+        return Outcome.SHIPPED, "", shipment
+
+    return action
+
+
+def batch_ship(*, tenant: Tenant, key: str, rows: list[ShipRow], notify_buyer: bool, user=None,
+               kind: str = BatchKind.SHIP) -> Batch:
+    """Ship each row's order (everything left to ship) with its carrier, service and tracking number."""
+    batch = batch_for(tenant=tenant, key=key, kind=kind, user=user)
+    _ship_rows(batch, rows, notify_buyer=notify_buyer, user=user)
+    return batch
+
+
+def _ship_rows(batch: Batch, rows: list[ShipRow], *, notify_buyer: bool, user) -> None:
+    tenant_id = batch.tenant_id
+    seen: set[str] = set()
+    for position, row in enumerate(rows):
+        if row.order.tenant_id != tenant_id:
+            continue
+        tracking = (row.tracking_number or "").strip()
+        duplicate = bool(tracking) and tracking.upper() in seen
+        seen.add(tracking.upper())
+        apply_item(batch, ref=f"order:{row.order.pk}", position=position, order=row.order,
+                   order_number=row.order.number,
+                   action=_ship(row, notify_buyer=notify_buyer, user=user, duplicate=duplicate))
+
+
+# --- mark delivered, re-send -------------------------------------------------------------------------
+
+
+def _active_shipments(order: Order) -> list[Shipment]:
+    return list(Shipment.objects.filter(order=order).exclude(state=ShipmentState.VOIDED).order_by("pk"))
+
+
+def _deliver(order: Order, actor: str):
+    def action():
+        shipments = _active_shipments(order)
+        if not shipments:
+            raise Refused(Outcome.NOT_SHIPPED)
+        waiting = [s for s in shipments if s.state == ShipmentState.SHIPPED]
+        if not waiting:
+            raise Refused(Outcome.ALREADY_DELIVERED)
+        for shipment in waiting:
+            services.shipment_mark_delivered(shipment=shipment, actor=actor)
+        return Outcome.DELIVERED, str(len(waiting)), waiting[-1]
+
+    return action
+
+
+def _resend(order: Order):
+    def action():
+        shipments = [s for s in _active_shipments(order)
+                     if s.store_update_state in (OutboxState.FAILED, OutboxState.PENDING)]
+        if not shipments:
+            raise Refused(Outcome.NOTHING_TO_RESEND)
+        for shipment in shipments:
+            services.store_update_retry(shipment=shipment, deliver=False)  # the outbox workers send them
+        return Outcome.RESENT, str(len(shipments)), shipments[-1]
+
+    return action
+
+
+def batch_mark_delivered(*, tenant: Tenant, key: str, orders: Iterable[Order], user=None) -> Batch:
+    """Mark every shipment of each order that is not yet delivered as delivered."""
+    batch = batch_for(tenant=tenant, key=key, kind=BatchKind.DELIVER, user=user)
+    _deliver_orders(batch, orders, user)
+    return batch
+
+
+def _deliver_orders(batch: Batch, orders: Iterable[Order], user) -> None:
+    actor = user.get_username() if user is not None else "system"
+    for position, order in enumerate(orders):
+        apply_item(batch, ref=f"order:{order.pk}", position=position, order=order, order_number=order.number,
+                   action=_deliver(order, actor))
+
+
+def batch_resend(*, tenant: Tenant, key: str, orders: Iterable[Order], user=None) -> Batch:
+    """Send again each order's store updates that failed or wait for their next try."""
+    batch = batch_for(tenant=tenant, key=key, kind=BatchKind.RESEND, user=user)
+    _resend_orders(batch, orders)
+    return batch
+
+
+def _resend_orders(batch: Batch, orders: Iterable[Order]) -> None:
+    for position, order in enumerate(orders):
+        apply_item(batch, ref=f"order:{order.pk}", position=position, order=order, order_number=order.number,
+                   action=_resend(order))
+
+
+# --- submitted from the portal, applied by a worker ---------------------------------------------------
+
+
+def batch_submit(*, tenant: Tenant, key: str, kind: str, plan: dict, user=None) -> Batch:
+    """Record what a batch form asks for and queue its run (a django-q2 task; inline when Q_SYNC is on).
+    A second submission of the same form finds the same batch: its run skips every order already done.
+    `plan`: {"rows": [ShipRow as plan_row()], "notify_buyer": bool} to ship, {"order_ids": [...]} to mark
+    delivered or re-send, {"csv_import_id": id} for a CSV import."""
+    batch = batch_for(tenant=tenant, key=key, kind=kind, user=user)
+    total = len(plan.get("rows") or plan.get("order_ids") or [])
+    Batch.objects.filter(pk=batch.pk).update(plan=plan, total=total, finished_at=None)
+    batch.plan, batch.total, batch.finished_at = plan, total, None
+    if settings.Q_CLUSTER.get("sync"):
+        _enqueue(batch.pk)  # tasks run inline (tests, a demo without workers): now, in this transaction
+    else:
+        transaction.on_commit(lambda: _enqueue(batch.pk))  # a worker must find the plan committed
+    return batch
+
+
+def _enqueue(batch_id: int) -> None:
+    from django_q.tasks import async_task
+
+    async_task("shipments.tasks.batch_run_task", batch_id, task_name=f"batch-{batch_id}", group="batches")
+
+
+def plan_row(row: ShipRow) -> dict:
+    return {"order_id": row.order.pk, "carrier": row.carrier, "service": row.service,
+            "tracking_number": row.tracking_number,
+            "ship_date": row.ship_date.isoformat() if row.ship_date else None,
+            "carrier_fee": None if row.carrier_fee is None else str(row.carrier_fee)}
+
+
+def batch_apply(batch: Batch) -> None:
+    """Apply a submitted ship / deliver / re-send batch (shipments.tasks.batch_run; a CSV import's rows are
+    applied by shipments.csv_import.csv_import_run). Safe to run twice: each order's item says it is done."""
+    from decimal import Decimal
+
+    plan, user, tenant = batch.plan or {}, batch.created_by_user, batch.tenant
+    if batch.kind == BatchKind.SHIP:
+        rows_plan = plan.get("rows") or []
+        orders = Order.objects.for_tenant(tenant).in_bulk([r["order_id"] for r in rows_plan])
+        rows = [ShipRow(order=orders[r["order_id"]], carrier=r["carrier"], service=r.get("service") or "",
+                        tracking_number=r.get("tracking_number") or "",
+                        ship_date=dt.date.fromisoformat(r["ship_date"]) if r.get("ship_date") else None,
+                        carrier_fee=Decimal(r["carrier_fee"]) if r.get("carrier_fee") else None)
+                for r in rows_plan if r["order_id"] in orders]
+        _ship_rows(batch, rows, notify_buyer=bool(plan.get("notify_buyer")), user=user)
+    else:
+        ids = plan.get("order_ids") or []
+        found = Order.objects.for_tenant(tenant).in_bulk(ids)
+        orders = [found[pk] for pk in ids if pk in found]
+        if batch.kind == BatchKind.DELIVER:
+            _deliver_orders(batch, orders, user)
+        elif batch.kind == BatchKind.RESEND:
+            _resend_orders(batch, orders)
+
+
+def batch_finish(batch: Batch) -> Batch:
+    from django.utils import timezone
+
+    Batch.objects.filter(pk=batch.pk).update(finished_at=timezone.now())
+    batch.refresh_from_db()
+    return batch
+
+
+# --- reads -----------------------------------------------------------------------------------------
+
+
+def batch_get(*, tenant: Tenant, pk) -> Batch:
+    from django.http import Http404
+
+    try:
+        return Batch.objects.for_tenant(tenant).get(pk=pk)
+    except (Batch.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such batch.")
+
+
+def batch_items(batch: Batch):
+    return batch.items.select_related("order", "shipment").order_by("position", "id")

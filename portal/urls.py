@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from .views import dashboard, orders, stores, team
+from .views import dashboard, orders, printing, stores, team
 
 portal_patterns = [
     path("", dashboard.dashboard, name="dashboard"),
@@ -18,6 +18,8 @@ portal_patterns = [
     path("stores/<int:pk>/email-preview/", stores.email_preview, name="email_preview"),
     path("stores/<int:pk>/imports/<int:run_pk>/progress", stores.import_progress, name="import_progress"),
     path("orders/", orders.order_list, name="order_list"),
+    path("orders/print/packing-slips/", printing.orders_packing_slips, name="orders_packing_slips"),
+    path("orders/print/pick-list/", printing.orders_pick_list, name="orders_pick_list"),
     path("orders/<int:pk>/", orders.order_detail, name="order_detail"),
     path("orders/<int:pk>/ship/", orders.order_ship, name="order_ship"),
     path("orders/<int:pk>/hold/", orders.order_hold, name="order_hold"),

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from .views import dashboard, orders, printing, stores, team
+from .views import batch, csv_views, dashboard, orders, printing, stores, team
 
 portal_patterns = [
     path("", dashboard.dashboard, name="dashboard"),
@@ -18,6 +18,14 @@ portal_patterns = [
     path("stores/<int:pk>/email-preview/", stores.email_preview, name="email_preview"),
     path("stores/<int:pk>/imports/<int:run_pk>/progress", stores.import_progress, name="import_progress"),
     path("orders/", orders.order_list, name="order_list"),
+    path("orders/batch/", batch.orders_batch, name="orders_batch"),
+    path("orders/batch/ship/", batch.orders_batch_ship, name="orders_batch_ship"),
+    path("orders/batch/apply/", batch.orders_batch_apply, name="orders_batch_apply"),
+    path("orders/batches/<int:pk>/", batch.batch_result, name="batch_result"),
+    path("orders/export.csv", csv_views.orders_export, name="orders_export"),
+    path("orders/shipments.csv", csv_views.shipments_export, name="shipments_export"),
+    path("orders/import-tracking/", csv_views.tracking_import, name="tracking_import"),
+    path("orders/import-tracking/<int:pk>/", csv_views.tracking_import_preview, name="tracking_import_preview"),
     path("orders/print/packing-slips/", printing.orders_packing_slips, name="orders_packing_slips"),
     path("orders/print/pick-list/", printing.orders_pick_list, name="orders_pick_list"),
     path("orders/<int:pk>/", orders.order_detail, name="order_detail"),

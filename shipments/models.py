@@ -207,3 +207,112 @@ class EmailSend(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} to {self.to} ({self.state})"
+
+
+# --- batches: one submission of a batch form (ship, mark delivered, re-send) or of a CSV import -------------
+
+
+class BatchKind(models.TextChoices):
+    SHIP = "ship", "Ship"
+    DELIVER = "deliver", "Mark delivered"
+    RESEND = "resend", "Re-send store update"
+    CSV_IMPORT = "csv_import", "Tracking numbers from a CSV file"
+
+
+class BatchQuerySet(TenantQuerySet):
+    pass
+
+
+class Batch(models.Model):
+    """One batch submission. Its `key` comes from the form (or, for a CSV import, from the import), so
+    submitting the same form twice finds the same batch and skips what it already did."""
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="batches")
+    key = models.CharField(max_length=80)
+    kind = models.CharField(max_length=20, choices=BatchKind.choices)
+    created_by_user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                        related_name="+")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    submissions = models.PositiveIntegerField(default=0)
+
+    objects = BatchQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["tenant", "key"], name="batch_unique_tenant_key")]
+
+    def __str__(self) -> str:
+        return f"Batch {self.pk} ({self.kind})"
+
+
+class Outcome(models.TextChoices):
+    """What a batch did with one order (or one CSV row)."""
+
+    SHIPPED = "shipped", "Shipped"
+    DELIVERED = "delivered", "Marked delivered"
+    RESENT = "resent", "Store update sent again"
+    ALREADY_SHIPPED = "already_shipped", "Already shipped"
+    ALREADY_IMPORTED = "already_imported", "Already imported"
+    ALREADY_DELIVERED = "already_delivered", "Already delivered"
+    NOT_SHIPPED = "not_shipped", "Not shipped yet"
+    NOTHING_TO_RESEND = "nothing_to_resend", "Nothing to send again"
+    BLOCKED = "blocked", "Blocked by its status"
+    INVALID_TRACKING = "invalid_tracking", "Invalid tracking number"
+    INVALID = "invalid", "Refused"
+
+
+DONE_OUTCOMES = {Outcome.SHIPPED, Outcome.DELIVERED, Outcome.RESENT}
+
+
+class BatchItemQuerySet(TenantQuerySet):
+    tenant_field = "batch__tenant"
+
+
+class BatchItem(models.Model):
+    """One order's (or CSV row's) outcome in a batch; written in the same transaction as what it did, so a
+    second submission skips the refs it finds."""
+
+    batch = models.ForeignKey(Batch, on_delete=models.CASCADE, related_name="items")
+    ref = models.CharField(max_length=40)  # "order:<id>" or "row:<n>"
+    position = models.PositiveIntegerField(default=0)
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    order_number = models.CharField(max_length=50, blank=True, default="")
+    outcome = models.CharField(max_length=20, choices=Outcome.choices)
+    detail = models.TextField(blank=True, default="")
+    shipment = models.ForeignKey(Shipment, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    objects = BatchItemQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [models.UniqueConstraint(fields=["batch", "ref"], name="batchitem_unique_batch_ref")]
+
+    def __str__(self) -> str:
+        return f"{self.ref}: {self.outcome}"
+
+
+class CsvImportQuerySet(TenantQuerySet):
+    pass
+
+
+class CsvImport(models.Model):
+    """An uploaded tracking-number file, kept between the preview and the confirmation."""
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="csv_imports")
+    filename = models.CharField(max_length=200, blank=True, default="")
+    content = models.TextField()
+    sha256 = models.CharField(max_length=64)
+    mapping = models.JSONField(default=dict, blank=True)
+    batch = models.ForeignKey(Batch, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    created_by_user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                        related_name="+")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    objects = CsvImportQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"CSV import {self.pk} ({self.filename})"

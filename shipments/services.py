@@ -318,12 +318,13 @@ def store_update_message(shipment: Shipment) -> OutboxMessage | None:
     return OutboxMessage.objects.filter(ref=shipment_ref(shipment.pk), kind=OutboxKind.STORE_UPDATE).first()
 
 
-def store_update_retry(*, shipment: Shipment) -> OutboxMessage:
-    """The "retry now" action: a fresh set of attempts for the shipment's store update, sent at once."""
+def store_update_retry(*, shipment: Shipment, deliver: bool = True) -> OutboxMessage:
+    """The "retry now" action: a fresh set of attempts for the shipment's store update, sent at once (or,
+    with `deliver` False, by the outbox workers: a batch does not wait for every store)."""
     message = store_update_message(shipment)
     if message is None:
         raise ValidationError(f"Shipment {shipment.pk} has no store update.")
-    return outbox_retry_now(message=message)
+    return outbox_retry_now(message=message, deliver=deliver)
 
 
 # --- the store update handler -----------------------------------------------------------------------

@@ -7,7 +7,6 @@ orders with the list's filters; the pager's total is read from them.
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
 
 from django.contrib import messages
@@ -18,8 +17,7 @@ from django.views.decorators.http import require_POST
 
 from orders import services as order_services
 from orders.models import OrderStatus
-from orders.selectors import ORDER_SORTS, order_counts
-from orders.selectors import order_list as select_orders
+from orders.selectors import order_counts
 from shipments import services as shipment_services
 from shipments.selectors import (
     remaining_quantities,
@@ -28,11 +26,12 @@ from shipments.selectors import (
     shipped_quantities,
     store_updates_by_shipment,
 )
-from stores.selectors import store_list, storefront_list
 
-from ..forms import HoldForm, OrderFilterForm, OutboundNotesForm, ShipForm
+from ..forms import HoldForm, OutboundNotesForm, ShipForm
 from ..labels import event_text, status_choices
+from ..selection import filter_query, list_filters
 from ..tenancy import get_order_for_user, get_shipment_for_user, portal_view
+from .batch import optional_url
 
 PAGE_SIZE = 50
 
@@ -40,35 +39,16 @@ PAGE_SIZE = 50
 @portal_view()
 def order_list(request):
     tenant = request.tenant
-    stores = list(store_list(tenant=tenant))
-    storefronts = list(storefront_list(tenant=tenant))
-    form = OrderFilterForm(request.GET or None, stores=stores, storefronts=storefronts)
-    form.is_valid()
-    filters = getattr(form, "cleaned_data", {})  # the valid filters, also when one of them is not
-    status = request.GET.get("status") or ""
-    if status and status not in OrderStatus.values:
-        status = ""
-    # "Partially shipped" is a filter of the Awaiting Shipment tab; "needs attention" comes from the dashboard.
-    partially_shipped = status == OrderStatus.AWAITING_SHIPMENT and request.GET.get("partially_shipped") == "true"
-    attention = request.GET.get("needs_attention") == "true"
-    common = {
-        "store_id": filters.get("store"), "storefront_id": filters.get("storefront"),
-        "search": filters.get("q") or "", "needs_attention": True if attention else None,
-        "date_from": dt.datetime.combine(filters["date_from"], dt.time.min, tzinfo=dt.UTC)
-        if filters.get("date_from") else None,
-        "date_to": dt.datetime.combine(filters["date_to"] + dt.timedelta(days=1), dt.time.min, tzinfo=dt.UTC)
-        if filters.get("date_to") else None,
-    }
-    qs = select_orders(tenant=tenant, status=status or None, partially_shipped=True if partially_shipped else None,
-                       **common)
-    # Awaiting Shipment is worked oldest first; the other tabs show the newest first.
-    sort = filters.get("sort") or ("oldest" if status == OrderStatus.AWAITING_SHIPMENT else "newest")
+    filters = list_filters(tenant, request.GET)
+    form, status, partially_shipped, attention, common, sort = (
+        filters.form, filters.status, filters.partially_shipped, filters.attention, filters.common, filters.sort)
+    qs = filters.orders(tenant)
     try:
         page = max(1, int(request.GET.get("page", 1)))
     except ValueError:
         page = 1
     start = (page - 1) * PAGE_SIZE
-    rows = list(qs.order_by(*ORDER_SORTS[sort])[start:start + PAGE_SIZE + 1])
+    rows = list(qs[start:start + PAGE_SIZE + 1])
     has_next = len(rows) > PAGE_SIZE
     rows = rows[:PAGE_SIZE]
     # The tab counts (one GROUP BY) follow the filters, and give the pager its total without another count.
@@ -85,12 +65,18 @@ def order_list(request):
     query_no_status = query.copy()
     query_no_status.pop("status", None)
     query_no_status.pop("partially_shipped", None)
+    # The batch form posts the list's filters with its selection ("all matching" = these filters).
+    filter_q = filter_query(request.GET)
     return render(request, "portal/orders/list.html", {
         "form": form, "orders": rows, "tabs": tabs, "status": status, "page": page, "has_next": has_next,
         "partially_shipped": partially_shipped, "attention": attention,
         "partially_shipped_count": partial_counts.get(OrderStatus.AWAITING_SHIPMENT, 0),
         "total": total, "page_size": PAGE_SIZE, "pages": max(1, -(-total // PAGE_SIZE)), "sort": sort,
         "has_prev": page > 1, "query": query.urlencode(), "query_no_status": query_no_status.urlencode(),
+        "can_ship": request.membership.can("ship"),
+        "filter_fields": [(k, v) for k in filter_q for v in filter_q.getlist(k)],
+        "packing_slips_url": optional_url("portal:orders_packing_slips"),
+        "pick_list_url": optional_url("portal:orders_pick_list"),
         "nav": "orders",
     })
 

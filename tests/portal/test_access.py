@@ -4,15 +4,20 @@ import pytest
 from django.urls import reverse
 
 from api.services import api_key_create
+from shipments.batch import batch_mark_delivered
+from shipments.csv_import import csv_import_create
 from stores.models import Membership
 
 
 @pytest.fixture
 def objects(order_a, run_a, unmapped_a, shipment_a, alice, bob, tenant_a):
     key, _ = api_key_create(tenant=tenant_a, name="WMS", read_only=False, user=alice)
+    batch = batch_mark_delivered(tenant=tenant_a, key="k-access", orders=[order_a], user=alice)
+    upload = csv_import_create(tenant=tenant_a, raw=b"order,carrier,tracking\nA-100,UPS,1Z9\n", filename="t.csv")
     return {
         "order": order_a.pk, "store": order_a.store_id, "run": run_a.pk, "unmapped": unmapped_a.pk,
         "shipment": shipment_a.pk, "member": Membership.objects.get(user=bob).pk, "key": key.pk,
+        "batch": batch.pk, "csv_import": upload.pk,
     }
 
 
@@ -23,6 +28,8 @@ OBJECT_GETS = [
     ("portal:store_skipped", ["store"]),
     ("portal:order_detail", ["order"]),
     ("portal:order_ship", ["order"]),
+    ("portal:batch_result", ["batch"]),
+    ("portal:tracking_import_preview", ["csv_import"]),
 ]
 
 OBJECT_POSTS = [
@@ -44,6 +51,7 @@ OBJECT_POSTS = [
     ("portal:invitation_resend", ["member"], {}),
     ("portal:invitation_revoke", ["member"], {}),
     ("portal:api_key_revoke", ["key"], {}),
+    ("portal:tracking_import_preview", ["csv_import"], {"action": "confirm"}),
 ]
 
 PLAIN_WRITES = [
@@ -52,6 +60,10 @@ PLAIN_WRITES = [
     ("portal:connect_mapping", {}),
     ("portal:users", {"email": "eve@example.com", "role": "owner"}),
     ("portal:api_keys", {"name": "sneaky"}),
+    ("portal:orders_batch", {"action": "ship", "all_matching": "1"}),
+    ("portal:orders_batch_ship", {"all_matching": "1", "batch_key": "k", "carrier": "UPS", "ship_date": "2026-01-01"}),
+    ("portal:orders_batch_apply", {"all_matching": "1", "batch_key": "k", "action": "deliver"}),
+    ("portal:tracking_import", {}),
 ]
 
 

@@ -83,3 +83,21 @@ def test_the_order_page_has_a_packing_slip_button(request, who, order_a):
     form = page.split('id="packing-slip-form"')[0].rsplit("<form", 1)[1] + page.split('id="packing-slip-form"')[1]
     assert reverse("portal:orders_packing_slips") in form and f'value="{order_a.pk}"' in form
     assert 'id="packing-slip-button"' in page
+
+
+def test_all_matching_prints_every_order_the_filters_match_in_the_lists_order(alice_client, store_a, order_b):
+    held = make_detailed_order(store_a, number="H-1", sku="HELD", status="on_hold")
+    waiting = [make_detailed_order(store_a, number=f"W-{n}", sku=f"W{n}") for n in range(3)]
+    response = alice_client.post(reverse("portal:orders_packing_slips"),
+                                 {"all_matching": "1", "status": "awaiting_shipment", "sort": "oldest"})
+    pages = [page.extract_text() for page in pypdf.PdfReader(io.BytesIO(response.content)).pages]
+    numbers = [next(n for n in ("W-0", "W-1", "W-2", "H-1", "B-200") if f"Order #{n}" in page) for page in pages]
+    assert numbers == [o.number for o in sorted(waiting, key=lambda o: (o.order_date, o.pk))]
+    assert held.number not in numbers
+
+
+def test_all_matching_with_nothing_matching_says_so(alice_client, order_a):
+    response = alice_client.post(reverse("portal:orders_pick_list"),
+                                 {"all_matching": "1", "status": "cancelled"}, follow=True)
+    assert response.redirect_chain[-1][0] == reverse("portal:order_list") + "?status=cancelled"
+    assert "No order matches the list" in response.content.decode()

@@ -1,0 +1,92 @@
+"""Forms of the batch pages: ship many orders at once, map a CSV file's columns."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from shipments.batch import ShipRow
+from shipments.csv_import import FIELDS
+
+from .batch_labels import FIELD_LABELS
+from .forms import DateInput
+from .labels import carrier_choices
+
+
+class BatchShipForm(forms.Form):
+    """One carrier, service and ship date for the batch (each order may change its carrier and service),
+    a tracking number per order, typed per row or pasted one per line."""
+
+    batch_key = forms.CharField(widget=forms.HiddenInput, max_length=80)
+    carrier = forms.ChoiceField(label=_("Carrier"), choices=carrier_choices)
+    service = forms.CharField(label=_("Service"), max_length=50, required=False,
+                              widget=forms.TextInput(attrs={"placeholder": _("e.g. Priority Mail")}))
+    ship_date = forms.DateField(label=_("Ship date"), widget=DateInput(), initial=timezone.localdate)
+    notify_buyer = forms.BooleanField(label=_("Notify the buyers"), required=False, initial=True)
+    tracking_paste = forms.CharField(
+        label=_("Paste tracking numbers"), required=False,
+        widget=forms.Textarea(attrs={"rows": 4, "spellcheck": "false"}),
+        help_text=_("One per line, in the order of the list below: they fill the orders whose tracking number "
+                    "is empty."))
+
+    def __init__(self, *args, orders=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.orders = list(orders)
+        row_carriers = [("", _("Same as above"))] + carrier_choices()
+        for order in self.orders:
+            self.fields[f"carrier_{order.pk}"] = forms.ChoiceField(
+                label=_("Carrier for order %(number)s") % {"number": order.number}, choices=row_carriers,
+                required=False)
+            self.fields[f"service_{order.pk}"] = forms.CharField(
+                label=_("Service for order %(number)s") % {"number": order.number}, max_length=50,
+                required=False)
+            self.fields[f"tracking_{order.pk}"] = forms.CharField(
+                label=_("Tracking number for order %(number)s") % {"number": order.number}, max_length=200,
+                required=False, widget=forms.TextInput(attrs={"spellcheck": "false", "autocomplete": "off"}))
+
+    def rows_for_template(self):
+        return [(order, self[f"carrier_{order.pk}"], self[f"service_{order.pk}"], self[f"tracking_{order.pk}"])
+                for order in self.orders]
+
+    def clean(self):
+        cleaned = super().clean()
+        pasted = [line.strip() for line in (cleaned.get("tracking_paste") or "").splitlines() if line.strip()]
+        empty = [o for o in self.orders if not (cleaned.get(f"tracking_{o.pk}") or "").strip()]
+        if pasted:
+            if len(pasted) != len(empty):
+                self.add_error("tracking_paste", _(
+                    "%(pasted)s tracking numbers pasted for %(empty)s orders without one: paste one per order."
+                ) % {"pasted": len(pasted), "empty": len(empty)})
+            else:
+                for order, number in zip(empty, pasted, strict=True):
+                    cleaned[f"tracking_{order.pk}"] = number
+        return cleaned
+
+    def rows(self) -> list[ShipRow]:
+        data = self.cleaned_data
+        return [ShipRow(order=order, carrier=data.get(f"carrier_{order.pk}") or data["carrier"],
+                        service=(data.get(f"service_{order.pk}") or data.get("service") or "").strip(),
+                        tracking_number=(data.get(f"tracking_{order.pk}") or "").strip(),
+                        ship_date=data["ship_date"])
+                for order in self.orders]
+
+
+class ColumnMappingForm(forms.Form):
+    """Which column of the file holds each field (guessed from the headers, editable)."""
+
+    def __init__(self, *args, headers=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = [("", _("— not in the file —"))] + [(str(i), h or f"#{i + 1}") for i, h in enumerate(headers)]
+        for name in FIELDS:
+            self.fields[name] = forms.TypedChoiceField(label=FIELD_LABELS[name], choices=choices, required=False,
+                                                       coerce=int, empty_value=None)
+
+    def mapping(self) -> dict:
+        return {name: self.cleaned_data.get(name) for name in FIELDS}
+
+
+class TrackingFileForm(forms.Form):
+    file = forms.FileField(label=_("CSV file"),
+                           help_text=_("Columns: order number, carrier, service, tracking number, ship date, fee "
+                                       "(a header line first; you map the columns on the next step)."))

@@ -1,0 +1,78 @@
+"""Words for the batch outcomes and the CSV import's row errors (stored as codes, shown translated)."""
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from .labels import label_for
+
+OUTCOME_LABELS = {
+    "shipped": gettext_lazy("Shipped"),
+    "delivered": gettext_lazy("Marked delivered"),
+    "resent": gettext_lazy("Store update sent again"),
+    "already_shipped": gettext_lazy("Not shipped: already shipped"),
+    "already_imported": gettext_lazy("Nothing to do: already imported"),
+    "already_delivered": gettext_lazy("Nothing to do: already delivered"),
+    "not_shipped": gettext_lazy("Not delivered: nothing shipped yet"),
+    "nothing_to_resend": gettext_lazy("Nothing to send again: the store has every update"),
+    "blocked": gettext_lazy("Not shipped: blocked by its status"),
+    "invalid_tracking": gettext_lazy("Not shipped: invalid tracking number"),
+    "invalid": gettext_lazy("Not done"),
+}
+
+DONE = {"shipped", "delivered", "resent"}
+
+
+def tracking_problem_text(problem: str) -> str:
+    return {
+        "too_long": _("longer than 50 characters"),
+        "characters": _("only letters, digits and hyphens are allowed"),
+        "duplicate": _("the same number is on another order of this batch"),
+    }.get(problem, problem)
+
+
+def outcome_detail(outcome: str, detail: str) -> str:
+    """The reason after the outcome's label, in words."""
+    if outcome == "blocked":
+        return _("The order is %(status)s.") % {"status": str(label_for(detail)).lower()}
+    if outcome == "invalid_tracking":
+        return tracking_problem_text(detail)
+    if outcome in ("delivered", "resent"):
+        return ""
+    return detail
+
+
+def row_error_text(code: str, params: dict) -> str:
+    params = dict(params)
+    if code == "blocked":
+        return _("The order cannot be shipped: it is %(status)s.") % {
+            "status": str(label_for(params.get("status", ""))).lower()}
+    if code == "bad_tracking":
+        return _("Tracking number “%(value)s”: %(problem)s.") % {
+            "value": params.get("value", ""), "problem": tracking_problem_text(params.get("problem", ""))}
+    texts = {
+        "no_order_number": _("No order number."),
+        "unknown_order": _("No order %(number)s in this workspace."),
+        "ambiguous_order": _("Order number %(number)s is used in %(stores)s stores: ship it from its page."),
+        "no_carrier": _("No carrier."),
+        "unknown_carrier": _("“%(value)s” is not a carrier Outbound knows (write “Other” for any other)."),
+        "no_tracking": _("No tracking number."),
+        "service_too_long": _("The service is longer than 50 characters."),
+        "bad_date": _("“%(value)s” is not a date (write 2026-11-30 or 11/30/2026)."),
+        "future_date": _("The ship date %(value)s is more than 30 days ahead."),
+        "bad_fee": _("“%(value)s” is not an amount."),
+        "negative_fee": _("The fee cannot be negative (%(value)s)."),
+        "duplicate_row": _("The same order and tracking number as line %(line)s."),
+        "already_shipped": _("The order is already shipped."),
+    }
+    text = texts.get(code)
+    return text % params if text else code
+
+
+FIELD_LABELS = {
+    "order_number": gettext_lazy("Order number"),
+    "carrier": gettext_lazy("Carrier"),
+    "service": gettext_lazy("Service"),
+    "tracking_number": gettext_lazy("Tracking number"),
+    "ship_date": gettext_lazy("Ship date"),
+    "fee": gettext_lazy("Fee"),
+}

@@ -32,6 +32,8 @@ from .services import store_settings_for
 
 # A batch bigger than this is refused by the portal (a 500-order PDF already takes a while to render).
 MAX_PRINT_ORDERS = 500
+# Slips rendered per WeasyPrint document (see _render).
+SLIPS_PER_DOCUMENT = 10
 DEFAULT_ACCENT = "#1f6feb"
 _HEX = re.compile(r"^#[0-9a-fA-F]{6}$")
 _DIGITS = re.compile(r"(\d+)")
@@ -233,12 +235,24 @@ def _images(urls) -> tuple[dict[str, str], dict]:
     return keys, served
 
 
-def _render(template: str, context: dict, served: dict, language: str | None) -> bytes:
-    from weasyprint import HTML
+def _render(template: str, contexts: list[dict], served: dict, language: str | None) -> bytes:
+    """One PDF of the documents `template` renders for each context, in order. Rendered as separate
+    documents whose pages are then put together: WeasyPrint lays out each page of a document from the top
+    of it, so one 200-page document costs far more than 20 ten-page ones."""
+    from weasyprint import CSS, HTML
+    from weasyprint.text.fonts import FontConfiguration
 
+    fonts = FontConfiguration()
+    stylesheet = CSS(string=render_to_string("print/print.css"), font_config=fonts)
+    fetcher = image_fetcher(served)
+    documents = []
     with translation.override(language or translation.get_language()):
-        html = render_to_string(template, context)
-    return HTML(string=html, base_url=None, url_fetcher=image_fetcher(served)).write_pdf()
+        for context in contexts:
+            html = render_to_string(template, context)
+            documents.append(HTML(string=html, base_url=None, url_fetcher=fetcher)
+                             .render(stylesheets=[stylesheet], font_config=fonts))
+    pages = [page for document in documents for page in document.pages]
+    return documents[0].copy(pages).write_pdf()
 
 
 def packing_slips_pdf(orders, *, language: str | None = None) -> bytes:
@@ -250,7 +264,9 @@ def packing_slips_pdf(orders, *, language: str | None = None) -> bytes:
         entry.branding["logo"] = keys.get(entry.branding["logo_url"], "")
         for line in entry.lines:
             line.image = keys.get(line.image_url, "")
-    return _render("print/packing_slips.html", {"slips": entries, "now": timezone.now()}, served, language)
+    now = timezone.now()
+    chunks = [entries[i:i + SLIPS_PER_DOCUMENT] for i in range(0, len(entries), SLIPS_PER_DOCUMENT)] or [[]]
+    return _render("print/packing_slips.html", [{"slips": chunk, "now": now} for chunk in chunks], served, language)
 
 
 def pick_list_pdf(orders, *, language: str | None = None) -> bytes:
@@ -259,7 +275,7 @@ def pick_list_pdf(orders, *, language: str | None = None) -> bytes:
     keys, served = _images([row.image_url for row in picks.rows])
     for row in picks.rows:
         row.image = keys.get(row.image_url, "")
-    return _render("print/pick_list.html", {"picks": picks, "now": timezone.now()}, served, language)
+    return _render("print/pick_list.html", [{"picks": picks, "now": timezone.now()}], served, language)
 
 
 def packing_slips_filename(orders: list) -> str:

@@ -101,3 +101,20 @@ def test_all_matching_with_nothing_matching_says_so(alice_client, order_a):
                                  {"all_matching": "1", "status": "cancelled"}, follow=True)
     assert response.redirect_chain[-1][0] == reverse("portal:order_list") + "?status=cancelled"
     assert "No order matches the list" in response.content.decode()
+
+
+def test_a_print_request_costs_the_same_queries_for_5_or_50_orders(alice_client, store_a):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.factories import make_order
+
+    alice_client.get(reverse("portal:dashboard"))  # the session learns its workspace once
+    counts = []
+    for size in (5, 50):
+        ids = [make_order(store_a, lines=2, number=f"S{size}-{n}").pk for n in range(size)]
+        with CaptureQueriesContext(connection) as queries:
+            response = alice_client.post(reverse("portal:orders_pick_list"), {"order_ids": ids})
+        assert response.status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1]

@@ -186,3 +186,15 @@ def test_a_batch_costs_the_same_queries_for_5_or_50_orders(branded, tenant_a):
     assert small == large
     # the orders (with store, settings, storefront), their lines, shipped quantities, products
     assert small[0] <= 4
+
+
+def test_each_slip_wears_its_own_stores_branding(branded, tenant_a):
+    from tests.factories import make_store
+
+    other = make_store(tenant_a, name="Outlet")
+    other.settings.company_name = "Acme Outlet"
+    other.settings.save()
+    pages = pdf_pages(printing.packing_slips_pdf([shop_order(branded, "M-1", lines=[MUG]),
+                                                  shop_order(other, "M-2", lines=[MUG])]))
+    assert "Acme Goods Co" in pages[0] and "Acme Outlet" not in pages[0]
+    assert "Acme Outlet" in pages[1] and "Acme Goods Co" not in pages[1]

@@ -30,8 +30,9 @@ from .print_images import fetch_images, image_fetcher, image_key
 from .selectors import is_shippable
 from .services import store_settings_for
 
-# A batch bigger than this is refused by the portal (a 500-order PDF already takes a while to render).
-MAX_PRINT_ORDERS = 500
+# A batch bigger than this is refused by the portal: a packing slip costs WeasyPrint about 0.1 s of CPU
+# (bench/print_bench.py), and the PDF is made within the web request.
+MAX_PRINT_ORDERS = 250
 # Slips rendered per WeasyPrint document (see _render).
 SLIPS_PER_DOCUMENT = 10
 DEFAULT_ACCENT = "#1f6feb"

@@ -16,10 +16,12 @@ install: $(VENV)/.installed
 
 demo: $(VENV)/.installed
 	bin/ensure-env
+	bin/ensure-weasyprint
 	$(PY) manage.py demo $(ARGS)
 
 test: $(VENV)/.installed
 	bin/ensure-chromium
+	bin/ensure-weasyprint
 	bin/ensure-axe || echo "axe-core could not be fetched: the browser suite's accessibility checks will be skipped."
 	bin/ensure-gettext
 	$(VENV)/bin/pytest $(PYTEST_ARGS)

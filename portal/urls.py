@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from .views import batch, csv_views, dashboard, oauth, orders, stores, team
+from .views import batch, csv_views, dashboard, oauth, orders, printing, stores, team
 
 portal_patterns = [
     path("", dashboard.dashboard, name="dashboard"),
@@ -29,6 +29,8 @@ portal_patterns = [
     path("orders/shipments.csv", csv_views.shipments_export, name="shipments_export"),
     path("orders/import-tracking/", csv_views.tracking_import, name="tracking_import"),
     path("tracking-imports/<int:pk>/", csv_views.tracking_import_preview, name="tracking_import_preview"),
+    path("orders/print/packing-slips/", printing.orders_packing_slips, name="orders_packing_slips"),
+    path("orders/print/pick-list/", printing.orders_pick_list, name="orders_pick_list"),
     path("orders/<int:pk>/", orders.order_detail, name="order_detail"),
     path("orders/<int:pk>/ship/", orders.order_ship, name="order_ship"),
     path("orders/<int:pk>/hold/", orders.order_hold, name="order_hold"),

@@ -71,6 +71,11 @@ PLAIN_WRITES = [
 ]
 
 
+# Reads that take a selection of orders (POST order_ids): an outsider gets 404 for another tenant's
+# orders; viewers may use them (a printed document changes nothing).
+SELECTION_READS = ["portal:orders_packing_slips", "portal:orders_pick_list"]
+
+
 def _url(name, keys, objects):
     return reverse(name, args=[objects[k] for k in keys])
 
@@ -94,6 +99,12 @@ def test_viewer_cannot_write(bob_client, objects, name, keys, data):
 def test_viewer_cannot_use_write_pages(bob_client, objects, name, data):
     assert bob_client.get(reverse(name)).status_code in (403, 404)
     assert bob_client.post(reverse(name), data).status_code in (403, 404)
+
+
+@pytest.mark.parametrize("name", SELECTION_READS)
+def test_outsider_gets_404_on_a_selection_of_foreign_orders(charlie_client, objects, name):
+    response = charlie_client.post(reverse(name), {"order_ids": [objects["order"]]})
+    assert response.status_code == 404 and b"A-100" not in response.content
 
 
 def test_viewer_writes_changed_nothing(bob_client, objects, order_a, tenant_a):

@@ -1,0 +1,200 @@
+"""Packing slips and pick lists: real PDFs rendered by WeasyPrint, read back with pypdf.
+
+What they prove: the slip carries the store's branding, the ship-to, the items with their options and
+the quantities STILL TO SHIP; a gift order shows its message and no price; the pick list adds the items
+up by SKU and options and lists them in warehouse-location order (read from the PDF's text order); the
+documents speak French for a French reader; reading a batch costs the same queries for 5 or 50 orders.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from orders.models import Order, OrderStatus, Product
+from shipments import printing
+from tests.factories import make_line, make_order, make_shipment
+
+pypdf = pytest.importorskip("pypdf")
+try:
+    import weasyprint  # noqa: F401
+except OSError:  # its system libraries are missing (bin/ensure-weasyprint installs them)
+    pytest.skip("WeasyPrint's system libraries are not installed", allow_module_level=True)
+
+
+def pdf_pages(pdf: bytes) -> list[str]:
+    assert pdf.startswith(b"%PDF-")
+    return [" ".join(page.extract_text().split()) for page in pypdf.PdfReader(io.BytesIO(pdf)).pages]
+
+
+def pdf_text(pdf: bytes) -> str:
+    return "\n".join(pdf_pages(pdf))
+
+
+@pytest.fixture
+def branded(store_a):
+    settings = store_a.settings
+    settings.company_name = "Acme Goods Co"
+    settings.accent_colour = "#aa3300"
+    settings.website = "https://acme.example.com"
+    settings.phone = "+1 555 0199"
+    settings.save()
+    return store_a
+
+
+def shop_order(store, number, *, lines=(), **fields):
+    values = {"ship_to": {"name": "Jane Buyer", "company": "Buyer Inc", "address1": "1 Main St", "city": "Austin",
+                          "state": "TX", "postal_code": "78701", "country": "US"},
+              "ship_to_name": "Jane Buyer", "currency": "USD", "order_total": Decimal("63.00")}
+    order = make_order(store, lines=0, number=number, **{**values, **fields})
+    for i, line in enumerate(lines):
+        make_line(order, line_key=f"L{i}", position=i, **line)
+    return order
+
+
+MUG = {"sku": "MUG-RED", "name": "Red mug", "quantity": 3, "unit_price": Decimal("21.00"),
+       "options": [{"name": "Size", "value": "Large"}], "warehouse_location": "A-10"}
+
+
+def test_packing_slip_has_branding_ship_to_items_options_and_prices(branded):
+    order = shop_order(branded, "A-100", lines=[MUG], shipping_method="USPS Priority",
+                       notes_to_buyer="Thanks for being a regular!")
+    text = pdf_text(printing.packing_slips_pdf([order]))
+    for expected in ["Acme Goods Co", "acme.example.com", "+1 555 0199", "Packing slip", "Order #A-100",
+                     "Jane Buyer", "Buyer Inc", "1 Main St", "Austin TX 78701", "USPS Priority",
+                     "Red mug", "MUG-RED", "Size: Large", "21.00", "63.00", "Thanks for being a regular!"]:
+        assert expected in text, expected
+    assert "gift" not in text.lower()
+
+
+def test_a_gift_order_shows_its_message_and_no_price(branded):
+    order = shop_order(branded, "A-101", lines=[MUG], is_gift=True, gift_message="Happy birthday, Sam!")
+    text = pdf_text(printing.packing_slips_pdf([order]))
+    assert "Happy birthday, Sam!" in text and "Red mug" in text
+    assert "21.00" not in text and "63.00" not in text and "Unit price" not in text
+    assert not re.search(r"\d+\.\d\d", text), "no amount at all on a gift's slip"
+
+
+def test_the_slip_counts_what_is_still_to_ship_and_leaves_out_what_does_not_ship(branded):
+    order = shop_order(branded, "A-102", lines=[
+        MUG, {"sku": "EBOOK", "name": "Recipe e-book", "quantity": 1, "is_shippable": False,
+              "product_kind": "electronic"},
+        {"sku": "", "name": "SPRING10", "quantity": 1, "unit_price": Decimal("-4"), "is_adjustment": True}])
+    make_shipment(order, lines={order.lines.get(sku="MUG-RED").pk: 1}, tracking_number="1Z1")
+    text = pdf_text(printing.packing_slips_pdf([order]))
+    row = re.search(r"Red mug MUG-RED Size: Large (\d+) 21\.00 (\d+\.\d\d)", text)
+    assert row and row.groups() == ("2", "42.00"), text
+    assert "1 more unit of this order shipped earlier" in text
+    assert "Recipe e-book (delivered electronically)" in text
+    assert "SPRING10" not in text
+
+
+def test_a_voided_shipment_counts_nothing_shipped(branded):
+    from shipments.services import shipment_void
+
+    order = shop_order(branded, "A-103", lines=[MUG])
+    shipment_void(shipment=make_shipment(order, lines={order.lines.get().pk: 3}, tracking_number="1Z2"))
+    assert re.search(r"Red mug MUG-RED Size: Large 3 21\.00", pdf_text(printing.packing_slips_pdf([order])))
+
+
+def test_one_slip_per_order_each_on_its_own_page_in_the_order_given(branded):
+    orders = [shop_order(branded, f"B-{n}", lines=[MUG]) for n in (3, 1, 2)]
+    pages = pdf_pages(printing.packing_slips_pdf(orders))
+    assert [re.search(r"Order #(B-\d)", page).group(1) for page in pages] == ["B-3", "B-1", "B-2"]
+
+
+def locations(store):
+    """Orders whose items sit at locations given out of order, with a SKU in two orders and in two options."""
+    o1 = shop_order(store, "P-1", lines=[
+        {"sku": "BOLT", "name": "Bolt", "quantity": 4, "warehouse_location": "B-2"},
+        {"sku": "MUG-RED", "name": "Red mug", "quantity": 1, "warehouse_location": "A-10",
+         "options": [{"name": "Size", "value": "Large"}]},
+        {"sku": "LOOSE", "name": "Loose item", "quantity": 1}])
+    o2 = shop_order(store, "P-2", lines=[
+        {"sku": "MUG-RED", "name": "Red mug", "quantity": 2, "warehouse_location": "A-10",
+         "options": [{"name": "Size", "value": "Large"}]},
+        {"sku": "MUG-RED", "name": "Red mug", "quantity": 5, "warehouse_location": "A-10",
+         "options": [{"name": "Size", "value": "Small"}]},
+        {"sku": "NUT", "name": "Nut", "quantity": 1, "warehouse_location": "A-2"}])
+    return [o1, o2]
+
+
+def test_the_pick_list_adds_up_by_sku_and_options_sorted_by_location(branded):
+    orders = locations(branded)
+    text = pdf_text(printing.pick_list_pdf(orders))
+    # Natural location order (A-2 before A-10 before B-2), the item without a location last.
+    order_in_text = [text.index(marker) for marker in ("A-2 NUT", "A-10 MUG-RED", "B-2 BOLT", "LOOSE")]
+    assert order_in_text == sorted(order_in_text), text
+    assert re.search(r"MUG-RED Red mug Size: Large 3 #P-1, #P-2 ×2", text), text
+    assert re.search(r"MUG-RED Red mug Size: Small 5 #P-2 ×5", text), text
+    assert "2 orders · 14 units" in text
+
+
+def test_the_pick_list_uses_the_products_current_location(branded):
+    orders = locations(branded)
+    Product.objects.create(store=branded, sku="BOLT", name="Bolt", warehouse_location="A-1",
+                           location_set_in_outbound=True)
+    text = pdf_text(printing.pick_list_pdf(orders))
+    assert text.index("A-1 BOLT") < text.index("A-2 NUT")
+
+
+def test_the_pick_list_counts_only_what_is_left_and_leaves_out_cancelled_orders(branded):
+    o1, o2 = locations(branded)
+    make_shipment(o1, lines={o1.lines.get(sku="BOLT").pk: 3}, tracking_number="1Z3")
+    cancelled = shop_order(branded, "P-3", lines=[{"sku": "BOLT", "quantity": 9, "warehouse_location": "B-2"}],
+                           status=OrderStatus.CANCELLED)
+    done = shop_order(branded, "P-4", lines=[{"sku": "NUT", "quantity": 1, "warehouse_location": "A-2"}])
+    make_shipment(done, tracking_number="1Z4")
+    text = pdf_text(printing.pick_list_pdf([o1, o2, cancelled, done]))
+    assert re.search(r"B-2 BOLT Bolt 1 #P-1", text), text
+    assert "Left out, cancelled: #P-3" in text and "Left out, nothing left to ship: #P-4" in text
+
+
+def test_documents_speak_french_to_a_french_reader(branded):
+    orders = locations(branded)
+    slips = pdf_text(printing.packing_slips_pdf(orders[:1], language="fr"))
+    picks = pdf_text(printing.pick_list_pdf(orders, language="fr"))
+    assert "Bordereau de livraison" in slips and "LIVRER À" in slips and "Packing slip" not in slips
+    assert "Total de la commande : 63,00 USD" in slips
+    assert "Liste de préparation" in picks and "EMPLACEMENT" in picks and "Pick list" not in picks
+
+
+def _queries(store, count, prefix):
+    orders = [shop_order(store, f"{prefix}-{n}", lines=[MUG, {"sku": f"S{n}", "warehouse_location": f"C-{n}"}])
+              for n in range(count)]
+    for order in orders[::3]:
+        make_shipment(order, lines={order.lines.get(sku="MUG-RED").pk: 1}, tracking_number=f"T{order.pk}")
+    Product.objects.create(store=store, sku="MUG-RED", warehouse_location="A-9")
+    qs = Order.objects.filter(pk__in=[o.pk for o in orders]).order_by("pk")
+    with CaptureQueriesContext(connection) as slips:
+        assert len(pdf_pages(printing.packing_slips_pdf(qs))) == count
+    with CaptureQueriesContext(connection) as picks:
+        printing.pick_list_pdf(list(qs.select_related("store")))
+    return len(slips), len(picks)
+
+
+def test_a_batch_costs_the_same_queries_for_5_or_50_orders(branded, tenant_a):
+    from tests.factories import make_store
+
+    small = _queries(branded, 5, "Q")
+    large = _queries(make_store(tenant_a, name="Second"), 50, "R")
+    assert small == large
+    # the orders (with store, settings, storefront), their lines, shipped quantities, products
+    assert small[0] <= 4
+
+
+def test_each_slip_wears_its_own_stores_branding(branded, tenant_a):
+    from tests.factories import make_store
+
+    other = make_store(tenant_a, name="Outlet")
+    other.settings.company_name = "Acme Outlet"
+    other.settings.save()
+    pages = pdf_pages(printing.packing_slips_pdf([shop_order(branded, "M-1", lines=[MUG]),
+                                                  shop_order(other, "M-2", lines=[MUG])]))
+    assert "Acme Goods Co" in pages[0] and "Acme Outlet" not in pages[0]
+    assert "Acme Outlet" in pages[1] and "Acme Goods Co" not in pages[1]

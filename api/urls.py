@@ -14,6 +14,7 @@ router.register("shipments", views.ShipmentViewSet, basename="shipment")
 router.register("products", views.ProductViewSet, basename="product")
 router.register("webhooks", views.WebhookSubscriptionViewSet, basename="webhook")
 router.register("webhook-deliveries", views.WebhookDeliveryViewSet, basename="webhook-delivery")
+router.register("insights", views.InsightsViewSet, basename="insights")
 
 urlpatterns = [
     path("v1/", include(router.urls)),

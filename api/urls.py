@@ -14,9 +14,9 @@ router.register("shipments", views.ShipmentViewSet, basename="shipment")
 router.register("products", views.ProductViewSet, basename="product")
 router.register("webhooks", views.WebhookSubscriptionViewSet, basename="webhook")
 router.register("webhook-deliveries", views.WebhookDeliveryViewSet, basename="webhook-delivery")
-router.register("insights", views.InsightsViewSet, basename="insights")
 
 urlpatterns = [
+    path("v1/insights/", views.InsightsView.as_view(), name="insights"),
     path("v1/", include(router.urls)),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import mixins, status, viewsets
+from rest_framework import generics, mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
@@ -21,7 +21,7 @@ from webhooks.services import webhook_send_test, webhook_subscription_create
 
 from . import serializers as s
 from .auth import caller_label, caller_user
-from .base import IdempotentMixin, TenantViewSetMixin
+from .base import ErrorSerializer, IdempotentMixin, TenantViewSetMixin
 from .filters import ImportRunFilter, OrderFilter, ProductFilter, ShipmentFilter, WebhookDeliveryFilter
 
 STORE_EXAMPLE = OpenApiExample(
@@ -209,22 +209,24 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet)
 # --- insights ---------------------------------------------------------------------------------------
 
 
-class InsightsViewSet(ApiViewSet):
+class InsightsView(TenantViewSetMixin, generics.GenericAPIView):
     """The dashboard's picture of the day: the tenant's orders (or one store's), read through the tenant scope."""
 
     model = Store
     serializer_class = s.InsightsSerializer
     pagination_class = None
+    filter_backends = []
     http_method_names = ["get", "head", "options"]
 
     @extend_schema(
-        summary="Read the picture of the day", tags=["insights"], responses={200: s.InsightsSerializer},
+        summary="Read the picture of the day", tags=["insights"],
+        responses={200: s.InsightsSerializer, 404: OpenApiResponse(ErrorSerializer, description="No such store.")},
         parameters=[OpenApiParameter("store", int, description="Limit the figures to one of your stores.")],
         description="Orders received and shipped per day for the last 30 days, orders awaiting shipment by "
                     "age (today, 1-2 days, 3 days or more: late), and the median ship time (order date to first "
                     "shipment, in hours) per week for the last 8 weeks. Days are local days of the server's time "
                     "zone.")
-    def list(self, request):
+    def get(self, request):
         store_id = request.query_params.get("store")
         if store_id not in (None, ""):
             # The store must be one of the caller's (the tenant-scoped queryset): another tenant's is "not found".

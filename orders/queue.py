@@ -21,11 +21,20 @@ _EXPRESSIONS = {"storefront__name": Coalesce(F("storefront__name"), Value(""))}
 
 def next_in_queue(*, tenant: Tenant, after: Order, sort: str = "oldest", **filters) -> Order | None:
     """The first Awaiting Shipment order after `after` in the list's order (`filters`: order_list's)."""
-    keys = ORDER_SORTS.get(sort) or ORDER_SORTS["oldest"]
-    qs = order_list(tenant=tenant, status=OrderStatus.AWAITING_SHIPMENT, **filters).exclude(pk=after.pk)
+    return neighbour_in_list(tenant=tenant, order=after, status=OrderStatus.AWAITING_SHIPMENT, sort=sort, **filters)
+
+
+def neighbour_in_list(*, tenant: Tenant, order: Order, status: str | None = None, sort: str | None = None,
+                      previous: bool = False, **filters) -> Order | None:
+    """The order just after (or, with `previous`, just before) `order` in the order list with this status tab,
+    sort and filters. The sort defaults as the list's does: oldest first on Awaiting Shipment, else newest."""
+    after = order
+    default = "oldest" if status == OrderStatus.AWAITING_SHIPMENT else "newest"
+    keys = ORDER_SORTS.get(sort or default) or ORDER_SORTS[default]
+    qs = order_list(tenant=tenant, status=status or None, **filters).exclude(pk=after.pk)
     names, ordering, values = [], [], []
     for i, key in enumerate(keys):
-        descending = key.startswith("-")
+        descending = key.startswith("-") != previous
         field = key.lstrip("-")
         name = f"_k{i}"
         expression = _EXPRESSIONS.get(field, F(field))

@@ -100,10 +100,10 @@ def order_list(request):
 @portal_view()
 def order_detail(request, pk):
     order = get_order_for_user(request, pk)
-    return _order_page(request, order)
+    return _order_page(request, order, neighbours=_list_neighbours(request, order))
 
 
-def _order_page(request, order, *, hold_form=None, notes_form=None, status=200):
+def _order_page(request, order, *, hold_form=None, notes_form=None, status=200, neighbours=None):
     lines = list(order.lines.all())
     for line in lines:
         line.line_total = line.quantity * line.unit_price
@@ -128,6 +128,7 @@ def _order_page(request, order, *, hold_form=None, notes_form=None, status=200):
         "shipped": shipped,
         "left_to_ship": sum(remaining_quantities(order, lines=lines, shipped=shipped).values()),
         "can_ship": request.membership.can("ship"),
+        "neighbours": neighbours or {},
         "nav": "orders",
     }, status=status)
 
@@ -187,18 +188,16 @@ def _queue_query(request) -> str:
     return query.urlencode()
 
 
-def _next_in_queue(request, order):
-    """The Awaiting Shipment order after `order` in the list's order, with the list's filters (carried in the
-    ship form's querystring)."""
-    from orders.queue import next_in_queue
-
+def _list_filters(request) -> dict:
+    """The order list's filters and sort as its querystring gives them (carried to the order page and the
+    ship form), in order_list's terms."""
     tenant = request.tenant
     form = OrderFilterForm(request.GET, stores=list(store_list(tenant=tenant)),
                            storefronts=list(storefront_list(tenant=tenant)))
     form.is_valid()
     filters = getattr(form, "cleaned_data", {})
-    return next_in_queue(
-        tenant=tenant, after=order, sort=filters.get("sort") or "oldest",
+    return dict(
+        sort=filters.get("sort") or None,
         store_id=filters.get("store"), storefront_id=filters.get("storefront"), search=filters.get("q") or "",
         needs_attention=True if request.GET.get("needs_attention") == "true" else None,
         partially_shipped=True if request.GET.get("partially_shipped") == "true" else None,
@@ -207,6 +206,37 @@ def _next_in_queue(request, order):
         date_to=dt.datetime.combine(filters["date_to"] + dt.timedelta(days=1), dt.time.min, tzinfo=dt.UTC)
         if filters.get("date_to") else None,
     )
+
+
+def _next_in_queue(request, order):
+    """The Awaiting Shipment order after `order` in the list's order, with the list's filters (carried in the
+    ship form's querystring)."""
+    from orders.queue import next_in_queue
+
+    filters = _list_filters(request)
+    return next_in_queue(tenant=request.tenant, after=order, **{**filters, "sort": filters["sort"] or "oldest"})
+
+
+def _list_neighbours(request, order) -> dict:
+    """The previous and next orders of the list the order page was opened from (its querystring), for the
+    page's ← → links and the j/k shortcuts. Nothing when the page was not opened from the list."""
+    from orders.queue import neighbour_in_list
+
+    if not any(key in request.GET for key in ("status", *QUEUE_PARAMS)):
+        return {}
+    status = request.GET.get("status") or None
+    if status and status not in OrderStatus.values:
+        status = None
+    filters = _list_filters(request)
+    if status != OrderStatus.AWAITING_SHIPMENT:
+        filters.pop("partially_shipped")
+    query = request.GET.urlencode()
+    found = {}
+    for name, previous in (("previous", True), ("next", False)):
+        other = neighbour_in_list(tenant=request.tenant, order=order, status=status, previous=previous, **filters)
+        if other is not None:
+            found[name] = (other, f"{reverse('portal:order_detail', args=[other.pk])}?{query}")
+    return found
 
 
 @portal_view("ship")

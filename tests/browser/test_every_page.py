@@ -136,10 +136,13 @@ def seed_tenant(alice, tenant, store):
     api_key_create(tenant=tenant, name="Reporting", read_only=True, user=alice)
     store.settings.default_weight_unit = "Ounces"
     store.settings.save()
+    from shipments.models import ShippingMethodMapping
+
+    mapping = ShippingMethodMapping.objects.get(store=store, requested_method="USPS Priority")  # learned above
     return Seed(
         objects={("stores", "pk"): store.pk, ("stores", "unmapped_pk"): unmapped.pk, ("stores", "run_pk"): run.pk,
                  ("orders", "pk"): order.pk, ("shipments", "pk"): shipment.pk, ("users", "pk"): colleague.pk,
-                 ("api-keys", "pk"): key.pk},
+                 ("api-keys", "pk"): key.pk, ("stores", "mapping_pk"): mapping.pk},
         wizard={"tenant_id": tenant.pk, "name": "Acme Outlet", "url": "https://outlet.example.com",
                 "username": "shipstation-admin", "endpoint_path": "/store/shipstation.aspx", "password_token": ""},
     )

@@ -222,3 +222,20 @@ def test_finding_the_next_order_costs_one_query_whatever_the_queue(store_a):
     with CaptureQueriesContext(connection) as ctx:
         following = next_in_queue(tenant=store_a.tenant, after=order, sort="storefront")
     assert following is not None and len(ctx.captured_queries) == 1
+
+
+def test_the_order_page_links_to_the_lists_previous_and_next_orders(alice_client, store_a):
+    orders = _queue(store_a)
+    url = reverse("portal:order_detail", args=[orders["MID"].pk])
+    page = alice_client.get(url, {"status": "awaiting_shipment", "sort": "total"})
+    # Total, highest first: MID (99) is first, then NEW (50).
+    assert "previous" not in page.context["neighbours"]
+    assert page.context["neighbours"]["next"][0].number == "NEW"
+    body = page.content.decode()
+    assert 'rel="next"' in body and 'data-shortcut="next"' in body
+    # "All" tab, newest first: MID sits between NEW and HELD (2.5 days old).
+    page = alice_client.get(url, {"status": ""})
+    assert page.context["neighbours"]["previous"][0].number == "NEW"
+    assert page.context["neighbours"]["next"][0].number == "HELD"
+    # Not opened from the list: no links, no extra queries.
+    assert alice_client.get(url).context["neighbours"] == {}

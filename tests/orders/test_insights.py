@@ -82,3 +82,32 @@ def test_queries_do_not_grow_with_the_store(tenant_a):
         if i % 2:
             _ship(order, hours_after=3)
     assert count() == small == 4
+
+
+@pytest.mark.django_db
+def test_ship_time_counts_each_order_once_at_its_first_active_shipment(store_a, tenant_a):
+    today = NOW.date()
+    monday = today - dt.timedelta(days=today.weekday())
+    ordered = timezone.make_aware(dt.datetime.combine(monday - dt.timedelta(weeks=WEEKS + 2), dt.time(8)))
+    # Shipped (first) long before the window, then again inside it: not in the window's weeks.
+    old = make_order(store_a, order_date=ordered)
+    _ship(old, hours_after=5, ship_date=ordered.date())
+    old.lines.update(quantity=5)
+    second = make_shipment(old, lines={old.lines.first().pk: 1})
+    type(second).objects.filter(pk=second.pk).update(created_at=NOW - dt.timedelta(days=1))
+    # Two shipments in the window: counted once, at the first (6 h); a voided earlier one does not count.
+    recent = make_order(store_a, order_date=NOW - dt.timedelta(hours=30), lines=2)
+    lines = list(recent.lines.all())
+    shipment_void(shipment=_ship(recent, hours_after=1))
+    first = make_shipment(recent, lines={lines[0].pk: 1})
+    type(first).objects.filter(pk=first.pk).update(created_at=recent.order_date + dt.timedelta(hours=6))
+    later = make_shipment(recent, lines={lines[1].pk: 1})
+    type(later).objects.filter(pk=later.pk).update(created_at=recent.order_date + dt.timedelta(hours=20))
+    # Another store's order only counts without the store filter.
+    other = make_order(make_store(tenant_a, name="Outlet"), order_date=NOW - dt.timedelta(hours=10))
+    _ship(other, hours_after=2)
+
+    weeks = insights(tenant=tenant_a, now=NOW).weeks
+    assert sum(w.orders for w in weeks) == 2
+    only_a = insights(tenant=tenant_a, store_id=store_a.pk, now=NOW).weeks
+    assert [(w.orders, w.median_hours) for w in only_a if w.orders] == [(1, 6.0)]

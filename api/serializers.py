@@ -395,3 +395,35 @@ class WebhookDeliverySerializer(ModelSerializer):
         fields = ["id", "subscription", "event_id", "event", "payload", "state", "attempts", "response_status",
                   "response_excerpt", "error", "created_at", "last_attempt_at", "delivered_at"]
         read_only_fields = fields
+
+
+# --- insights (the dashboard's picture of the day) --------------------------------------------------
+
+
+class InsightDaySerializer(serializers.Serializer):
+    day = serializers.DateField()
+    received = serializers.IntegerField(help_text="Orders placed that day (local day of the server's time zone).")
+    shipped = serializers.IntegerField(help_text="Orders with a shipment (not voided) whose ship date is that day.")
+
+
+class InsightWaitingSerializer(serializers.Serializer):
+    today = serializers.IntegerField(help_text="Awaiting Shipment, ordered today.")
+    one_to_two_days = serializers.IntegerField(help_text="Awaiting Shipment, ordered yesterday or the day before.")
+    three_days_or_more = serializers.IntegerField(help_text="Awaiting Shipment for three days or more: late.")
+    total = serializers.IntegerField()
+
+
+class InsightWeekSerializer(serializers.Serializer):
+    week_start = serializers.DateField(help_text="The week's Monday.")
+    orders = serializers.IntegerField(help_text="Orders whose first shipment was recorded that week.")
+    median_hours = serializers.FloatField(allow_null=True,
+                                          help_text="Median hours from the order date to its first shipment; "
+                                                    "null for a week without shipments.")
+
+
+class InsightsSerializer(serializers.Serializer):
+    today = serializers.DateField()
+    store = serializers.IntegerField(allow_null=True, help_text="The store the figures are limited to, or null.")
+    days = InsightDaySerializer(many=True, help_text="The last 30 days, oldest first, ending today.")
+    waiting = InsightWaitingSerializer()
+    weeks = InsightWeekSerializer(many=True, help_text="The last 8 weeks, oldest first, ending this week.")

@@ -16,6 +16,7 @@ router.register("webhooks", views.WebhookSubscriptionViewSet, basename="webhook"
 router.register("webhook-deliveries", views.WebhookDeliveryViewSet, basename="webhook-delivery")
 
 urlpatterns = [
+    path("v1/insights/", views.InsightsView.as_view(), name="insights"),
     path("v1/", include(router.urls)),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),

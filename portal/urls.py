@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from .views import batch, csv_views, dashboard, oauth, orders, printing, stores, team
+from .views import batch, csv_views, dashboard, oauth, orders, printing, shipping_methods, stores, team
 
 portal_patterns = [
     path("", dashboard.dashboard, name="dashboard"),
@@ -18,6 +18,11 @@ portal_patterns = [
     path("stores/<int:pk>/reconcile/", stores.store_reconcile, name="store_reconcile"),
     path("stores/<int:pk>/unmapped/<int:unmapped_pk>/add/", stores.unmapped_add, name="unmapped_add"),
     path("stores/<int:pk>/skipped/", stores.store_skipped, name="store_skipped"),
+    path("stores/<int:pk>/shipping-methods/", shipping_methods.shipping_methods, name="shipping_methods"),
+    path("stores/<int:pk>/shipping-methods/<int:mapping_pk>/", shipping_methods.shipping_method_edit,
+         name="shipping_method_edit"),
+    path("stores/<int:pk>/shipping-methods/<int:mapping_pk>/delete/", shipping_methods.shipping_method_delete,
+         name="shipping_method_delete"),
     path("stores/<int:pk>/email-preview/", stores.email_preview, name="email_preview"),
     path("stores/<int:pk>/imports/<int:run_pk>/progress", stores.import_progress, name="import_progress"),
     path("orders/", orders.order_list, name="order_list"),

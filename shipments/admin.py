@@ -15,8 +15,14 @@ from outbox.models import OutboxMessage
 from stores.admin_display import run_action, truncated
 from stores.models import Store
 
-from .models import EmailSend, Shipment, ShipmentLine, shipment_ref
-from .services import shipment_mark_delivered, shipment_void, store_update_retry
+from .models import EmailSend, Shipment, ShipmentLine, ShippingMethodMapping, shipment_ref
+from .services import (
+    shipment_mark_delivered,
+    shipment_void,
+    shipping_method_mapping_delete,
+    shipping_method_mapping_set,
+    store_update_retry,
+)
 
 
 class ShipmentLineInline(admin.TabularInline):
@@ -110,3 +116,33 @@ class EmailSendAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+@admin.register(ShippingMethodMapping)
+class ShippingMethodMappingAdmin(admin.ModelAdmin):
+    """Requested shipping method → carrier + service, per store. Saves and deletes go through the services."""
+
+    list_display = ["requested_method", "store", "tenant", "carrier", "service", "source", "times_used", "updated_at"]
+    list_filter = ["source", "carrier", "tenant"]
+    list_select_related = ["store", "tenant"]
+    search_fields = ["requested_method", "service", "store__name"]
+    raw_id_fields = ["store"]
+    fields = ["store", "requested_method", "carrier", "service", "source", "times_used", "updated_by", "updated_at"]
+    readonly_fields = ["source", "times_used", "updated_by", "updated_at"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # A mapping's store and method are its identity: change the carrier and service, or delete it.
+        return self.readonly_fields + (["store", "requested_method"] if obj else [])
+
+    def save_model(self, request, obj, form, change):
+        saved = shipping_method_mapping_set(store=obj.store, requested_method=obj.requested_method,
+                                            carrier=obj.carrier, service=obj.service,
+                                            actor=request.user.get_username())
+        obj.pk, obj.tenant_id = saved.pk, saved.tenant_id
+
+    def delete_model(self, request, obj):
+        shipping_method_mapping_delete(mapping=obj)
+
+    def delete_queryset(self, request, queryset):
+        for mapping in queryset:
+            shipping_method_mapping_delete(mapping=mapping)

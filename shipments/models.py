@@ -326,3 +326,37 @@ class CsvImport(models.Model):
 
     def __str__(self) -> str:
         return f"CSV import {self.pk} ({self.filename})"
+
+
+class ShippingMethodMappingQuerySet(TenantQuerySet):
+    pass
+
+
+class MappingSource(models.TextChoices):
+    LEARNED = "learned", "Learned from a shipment"
+    EDITED = "edited", "Set by hand"
+
+
+class ShippingMethodMapping(models.Model):
+    """A store's requested shipping method ("USPS Priority Mail") → the carrier and service the ship form
+    starts with. Learned from the merchant's shipments (the last choice for a method wins) and editable."""
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="shipping_method_mappings")
+    store = models.ForeignKey("stores.Store", on_delete=models.CASCADE, related_name="shipping_method_mappings")
+    requested_method = models.CharField("requested shipping method", max_length=1000)
+    carrier = models.CharField(max_length=50, choices=Carrier.choices)
+    service = models.CharField(max_length=50, blank=True, default="")
+    source = models.CharField(max_length=10, choices=MappingSource.choices, default=MappingSource.LEARNED)
+    times_used = models.PositiveIntegerField(default=0, help_text="Shipments recorded with this choice.")
+    updated_by = models.CharField(max_length=200, blank=True, default="")
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    objects = ShippingMethodMappingQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["store", "requested_method"]
+        constraints = [models.UniqueConstraint(fields=["store", "requested_method"],
+                                               name="shippingmethodmapping_unique_method")]
+
+    def __str__(self) -> str:
+        return f"{self.requested_method} → {self.carrier} {self.service}".strip()

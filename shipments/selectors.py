@@ -9,7 +9,7 @@ from orders.models import Order
 from outbox.models import OutboxMessage, OutboxState
 from stores.models import Store, Tenant
 
-from .models import OutboxKind, Shipment, ShipmentLine, ShipmentState, shipment_ref
+from .models import OutboxKind, Shipment, ShipmentLine, ShipmentState, ShippingMethodMapping, shipment_ref
 
 
 def shipment_list(*, tenant: Tenant, order_id=None, state: str | None = None, store_update_state: str | None = None):
@@ -100,3 +100,25 @@ def remaining_quantities(order: Order, *, lines=None, shipped: dict[int, int] | 
     shipped = shipped_quantities(order) if shipped is None else shipped
     lines = shippable_lines(order) if lines is None else [line for line in lines if is_shippable(line)]
     return {line.pk: max(0, line.quantity - shipped.get(line.pk, 0)) for line in lines}
+
+
+def shipping_method_mapping_list(*, tenant: Tenant, store_id):
+    """A store's requested shipping methods and the carrier + service each maps to, alphabetical."""
+    return ShippingMethodMapping.objects.for_tenant(tenant).filter(store_id=store_id).order_by("requested_method",
+                                                                                              "id")
+
+
+def shipping_method_mapping_get(*, tenant: Tenant, store_id, pk) -> ShippingMethodMapping:
+    try:
+        return shipping_method_mapping_list(tenant=tenant, store_id=store_id).select_related("store").get(pk=pk)
+    except (ShippingMethodMapping.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such shipping method.")
+
+
+def shipping_method_mapping_for(order: Order) -> ShippingMethodMapping | None:
+    """What the ship form starts with for `order`: its store's mapping of the order's requested method."""
+    method = (order.shipping_method or "").strip()
+    if not method:
+        return None
+    return ShippingMethodMapping.objects.filter(tenant_id=order.tenant_id, store_id=order.store_id,
+                                                requested_method=method).first()

@@ -7,6 +7,7 @@ from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from orders.insights import insights as day_insights
 from orders.selectors import (
     import_failure_streaks,
     latest_import_runs,
@@ -17,6 +18,7 @@ from orders.selectors import (
 from shipments.selectors import failed_store_updates, retrying_store_updates
 from stores.selectors import store_list
 
+from ..charts import day_chart, ship_time_chart, waiting_chart
 from ..labels import status_choices
 from ..tenancy import SESSION_KEY, portal_view
 
@@ -41,6 +43,7 @@ def dashboard(request):
     failing_ids = {streak["store"].pk for streak in failing}
     attention_stores = [s for s in stores if s.needs_attention and s.pk not in failing_ids]
     attention_orders = list(orders_needing_attention(tenant=tenant).order_by("-updated_at")[:10])
+    picture = day_insights(tenant=tenant)
     return render(request, "portal/dashboard.html", {
         "rows": rows,
         "totals": totals,
@@ -50,6 +53,10 @@ def dashboard(request):
         "failed_updates": list(failed_store_updates(tenant=tenant).order_by("-created_at")[:10]),
         "retrying_updates": retrying_store_updates(tenant=tenant, limit=10),
         "unmapped": list(unmapped_status_list(tenant=tenant)[:10]),
+        "insights": picture,
+        "days_chart": day_chart(picture),
+        "waiting_chart": waiting_chart(picture),
+        "ship_time_chart": ship_time_chart(picture),
         "nav": "dashboard",
     })
 

@@ -12,6 +12,7 @@ from decimal import Decimal
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -24,6 +25,7 @@ from shipments.selectors import (
     shipment_list,
     shippable_lines,
     shipped_quantities,
+    shipping_method_mapping_for,
     store_updates_by_shipment,
 )
 
@@ -84,10 +86,10 @@ def order_list(request):
 @portal_view()
 def order_detail(request, pk):
     order = get_order_for_user(request, pk)
-    return _order_page(request, order)
+    return _order_page(request, order, neighbours=_list_neighbours(request, order))
 
 
-def _order_page(request, order, *, hold_form=None, notes_form=None, status=200):
+def _order_page(request, order, *, hold_form=None, notes_form=None, status=200, neighbours=None):
     lines = list(order.lines.all())
     for line in lines:
         line.line_total = line.quantity * line.unit_price
@@ -112,6 +114,7 @@ def _order_page(request, order, *, hold_form=None, notes_form=None, status=200):
         "shipped": shipped,
         "left_to_ship": sum(remaining_quantities(order, lines=lines, shipped=shipped).values()),
         "can_ship": request.membership.can("ship"),
+        "neighbours": neighbours or {},
         "nav": "orders",
     }, status=status)
 
@@ -159,12 +162,77 @@ def order_notes(request, pk):
     return redirect("portal:order_detail", order.pk)
 
 
+# The list's query parameters the ship form carries, so "Ship & next" walks the queue the list showed.
+QUEUE_PARAMS = ("sort", "q", "store", "storefront", "date_from", "date_to", "partially_shipped", "needs_attention")
+
+
+def _queue_query(request) -> str:
+    query = request.GET.copy()
+    for key in list(query):
+        if key not in QUEUE_PARAMS:
+            query.pop(key)
+    return query.urlencode()
+
+
+def _list_filters(request) -> dict:
+    """The order list's filters and sort as its querystring gives them (carried to the order page and the
+    ship form), in order_list's terms."""
+    tenant = request.tenant
+    form = OrderFilterForm(request.GET, stores=list(store_list(tenant=tenant)),
+                           storefronts=list(storefront_list(tenant=tenant)))
+    form.is_valid()
+    filters = getattr(form, "cleaned_data", {})
+    return dict(
+        sort=filters.get("sort") or None,
+        store_id=filters.get("store"), storefront_id=filters.get("storefront"), search=filters.get("q") or "",
+        needs_attention=True if request.GET.get("needs_attention") == "true" else None,
+        partially_shipped=True if request.GET.get("partially_shipped") == "true" else None,
+        date_from=dt.datetime.combine(filters["date_from"], dt.time.min, tzinfo=dt.UTC)
+        if filters.get("date_from") else None,
+        date_to=dt.datetime.combine(filters["date_to"] + dt.timedelta(days=1), dt.time.min, tzinfo=dt.UTC)
+        if filters.get("date_to") else None,
+    )
+
+
+def _next_in_queue(request, order):
+    """The Awaiting Shipment order after `order` in the list's order, with the list's filters (carried in the
+    ship form's querystring)."""
+    from orders.queue import next_in_queue
+
+    filters = _list_filters(request)
+    return next_in_queue(tenant=request.tenant, after=order, **{**filters, "sort": filters["sort"] or "oldest"})
+
+
+def _list_neighbours(request, order) -> dict:
+    """The previous and next orders of the list the order page was opened from (its querystring), for the
+    page's ← → links and the j/k shortcuts. Nothing when the page was not opened from the list."""
+    from orders.queue import neighbour_in_list
+
+    if not any(key in request.GET for key in ("status", *QUEUE_PARAMS)):
+        return {}
+    status = request.GET.get("status") or None
+    if status and status not in OrderStatus.values:
+        status = None
+    filters = _list_filters(request)
+    if status != OrderStatus.AWAITING_SHIPMENT:
+        filters.pop("partially_shipped")
+    query = request.GET.urlencode()
+    found = {}
+    for name, previous in (("previous", True), ("next", False)):
+        other = neighbour_in_list(tenant=request.tenant, order=order, status=status, previous=previous, **filters)
+        if other is not None:
+            found[name] = (other, f"{reverse('portal:order_detail', args=[other.pk])}?{query}")
+    return found
+
+
 @portal_view("ship")
 def order_ship(request, pk):
     order = get_order_for_user(request, pk)
     lines = list(shippable_lines(order))
     remaining = remaining_quantities(order, lines=lines)
     emails_on = shipment_services.store_settings_for(order).send_shipment_confirmation
+    queue_query = _queue_query(request)
+    mapping = None
     if request.method == "POST":
         form = ShipForm(request.POST, lines=lines, remaining=remaining, emails_on=emails_on)
         if form.is_valid():
@@ -185,14 +253,30 @@ def order_ship(request, pk):
             except ValidationError as exc:
                 form.add_error(None, exc)
             else:
-                messages.success(request, _("Shipment recorded. The store is being updated."))
-                return redirect("portal:order_detail", order.pk)
+                if "ship_next" not in request.POST:
+                    messages.success(request, _("Shipment recorded. The store is being updated."))
+                    return redirect("portal:order_detail", order.pk)
+                following = _next_in_queue(request, order)
+                suffix = f"?{queue_query}" if queue_query else ""
+                if following is None:
+                    messages.success(request, _("Order %(number)s shipped. That was the last order awaiting "
+                                                "shipment in this list.") % {"number": order.number})
+                    return redirect(f"{reverse('portal:order_list')}?status={OrderStatus.AWAITING_SHIPMENT}"
+                                    + (f"&{queue_query}" if queue_query else ""))
+                messages.success(request, _("Order %(number)s shipped; next in the queue: %(next)s.")
+                                 % {"number": order.number, "next": following.number})
+                return redirect(reverse("portal:order_ship", args=[following.pk]) + suffix)
     else:
-        form = ShipForm(lines=lines, remaining=remaining, emails_on=emails_on,
-                        initial={"notes_to_buyer": order.notes_to_buyer})
+        # The carrier and service start from the store's mapping of the requested method (learned or set).
+        mapping = shipping_method_mapping_for(order)
+        initial = {"notes_to_buyer": order.notes_to_buyer}
+        if mapping is not None:
+            initial.update(carrier=mapping.carrier, service=mapping.service)
+        form = ShipForm(lines=lines, remaining=remaining, emails_on=emails_on, initial=initial)
     # E-products and lines that do not ship are left off the form: say which, and why.
     left_off = [line for line in order.lines.all() if not line.is_shippable and not line.is_adjustment]
     return render(request, "portal/orders/ship.html", {"order": order, "form": form, "left_off": left_off,
+                                                       "mapping": mapping, "queue_query": queue_query,
                                                        "nav": "orders"})
 
 

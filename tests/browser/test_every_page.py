@@ -144,11 +144,15 @@ def seed_tenant(alice, tenant, store):
     store_mark_needs_reconnect(store=rest, reason="The store no longer accepts Outbound's OAuth access; reconnect it "
                                                   "with AmeriCommerce.")
     batch, upload = seed_batch_and_import(tenant, store, alice, order, shipment)
+    from shipments.models import ShippingMethodMapping
+
+    mapping = ShippingMethodMapping.objects.get(store=store, requested_method="USPS Priority")  # learned above
     return Seed(
         objects={("stores", "pk"): store.pk, ("stores", "rest_pk"): rest.pk, ("stores", "unmapped_pk"): unmapped.pk,
                  ("stores", "run_pk"): run.pk,
                  ("orders", "pk"): order.pk, ("shipments", "pk"): shipment.pk, ("users", "pk"): colleague.pk,
-                 ("api-keys", "pk"): key.pk, ("batches", "pk"): batch.pk, ("tracking-imports", "pk"): upload.pk},
+                 ("api-keys", "pk"): key.pk, ("batches", "pk"): batch.pk, ("tracking-imports", "pk"): upload.pk,
+                 ("stores", "mapping_pk"): mapping.pk},
         wizard={"tenant_id": tenant.pk, "name": "Acme Outlet", "url": "https://outlet.example.com",
                 "username": "shipstation-admin", "endpoint_path": "/store/shipstation.aspx", "password_token": ""},
     )

@@ -6,6 +6,7 @@ from django.urls import reverse
 from api.services import api_key_create
 from shipments.batch import batch_mark_delivered
 from shipments.csv_import import csv_import_create
+from shipments.models import ShippingMethodMapping
 from stores.models import Membership
 
 
@@ -18,6 +19,8 @@ def objects(order_a, run_a, unmapped_a, shipment_a, alice, bob, tenant_a):
         "order": order_a.pk, "store": order_a.store_id, "run": run_a.pk, "unmapped": unmapped_a.pk,
         "shipment": shipment_a.pk, "member": Membership.objects.get(user=bob).pk, "key": key.pk,
         "batch": batch.pk, "csv_import": upload.pk,
+        # Learned from shipment_a (order_a asks for "USPS Priority").
+        "mapping": ShippingMethodMapping.objects.get(store=order_a.store).pk,
     }
 
 
@@ -30,6 +33,9 @@ OBJECT_GETS = [
     ("portal:order_ship", ["order"]),
     ("portal:batch_result", ["batch"]),
     ("portal:tracking_import_preview", ["csv_import"]),
+    ("portal:shipping_methods", ["store"]),
+    ("portal:shipping_method_edit", ["store", "mapping"]),
+    ("portal:shipping_method_delete", ["store", "mapping"]),
 ]
 
 OBJECT_POSTS = [
@@ -54,6 +60,9 @@ OBJECT_POSTS = [
     ("portal:invitation_revoke", ["member"], {}),
     ("portal:api_key_revoke", ["key"], {}),
     ("portal:tracking_import_preview", ["csv_import"], {"action": "confirm"}),
+    ("portal:shipping_methods", ["store"], {"requested_method": "Sneaky", "carrier": "UPS", "service": "x"}),
+    ("portal:shipping_method_edit", ["store", "mapping"], {"carrier": "UPS", "service": "Sneaky"}),
+    ("portal:shipping_method_delete", ["store", "mapping"], {}),
 ]
 
 PLAIN_WRITES = [
@@ -113,6 +122,8 @@ def test_viewer_writes_changed_nothing(bob_client, objects, order_a, tenant_a):
     assert order_a.shipments.count() == 1
     assert Membership.objects.for_tenant(tenant_a).count() == 2
     assert order_a.store.settings.send_delivery_notice is True
+    assert [(m.requested_method, m.carrier, m.service) for m in ShippingMethodMapping.objects.all()] == [
+        ("USPS Priority", "USPS", "Priority")]
     assert not order_a.store.import_runs.filter(trigger="reconcile").exists()
     order_a.refresh_from_db()
     assert order_a.status == "awaiting_shipment" and order_a.outbound_notes == "" and order_a.hold_reason == ""

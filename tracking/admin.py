@@ -27,7 +27,8 @@ class CarrierAccountAdmin(admin.ModelAdmin):
     form = CarrierAccountAdminForm
     list_display = ["__str__", "tenant", "carrier", "test_mode", "is_active", "last_test_ok", "last_tested_at"]
     list_filter = ["carrier", "test_mode", "is_active"]
-    readonly_fields = ["last_test_ok", "last_test_message", "last_tested_at", "created_at", "updated_at"]
+    readonly_fields = ["last_test_ok", "last_test_outcome", "last_test_message", "last_tested_at", "created_at",
+                       "updated_at"]
     actions = ["test_credentials"]
 
     def get_readonly_fields(self, request, obj=None):
@@ -52,8 +53,9 @@ class CarrierAccountAdmin(admin.ModelAdmin):
     @admin.action(description="Test the credentials with the carrier")
     def test_credentials(self, request, queryset):
         for account in queryset:
-            ok, message = carrier_account_test(account=account)
-            self.message_user(request, f"{account}: {message}", messages.SUCCESS if ok else messages.WARNING)
+            outcome, detail = carrier_account_test(account=account)
+            self.message_user(request, f"{account}: {outcome}{f' ({detail})' if detail else ''}",
+                              messages.SUCCESS if outcome == "ok" else messages.WARNING)
 
 
 class TrackingEventInline(admin.TabularInline):

@@ -244,26 +244,26 @@ def track(account: CarrierAccount, numbers: list[str]) -> tuple[dict[str, Parsed
     return found, error
 
 
-def test_credentials(account: CarrierAccount) -> tuple[bool, str]:
-    """Ask the carrier for a token with the account's credentials: (ok, what it means, in plain words)."""
+# The outcomes of a credentials test; the portal words them (portal.views.carriers.OUTCOME_TEXT).
+TEST_OK, TEST_REFUSED, TEST_BUSY, TEST_UNREACHABLE, TEST_KEY = "ok", "refused", "busy", "unreachable", "key"
+
+
+def test_credentials(account: CarrierAccount) -> tuple[str, str]:
+    """Ask the carrier for a token with the account's credentials: (outcome, the carrier's own words, masked)."""
     from stores.crypto import CredentialError
 
     secrets = secrets_of(account)
-    carrier = account.get_carrier_display()
     try:
         gateway = _gateway(account, fresh_token=True)
         gateway.proxy.authenticate().deserialize()
     except CredentialError:
-        return False, ("The saved credentials cannot be read with the server's encryption key; save them again "
-                       "or ask an operator to check CREDENTIAL_KEYS.")
+        return TEST_KEY, ""
     except Exception as exc:  # noqa: BLE001 - every outcome becomes a sentence
         messages = getattr(exc, "messages", None)
         if messages:
-            text = "; ".join(str(m.message or m.code) for m in messages)[:200]
+            text = mask("; ".join(str(m.message or m.code) for m in messages)[:200], secrets)
             if any(str(m.code) in {"429", "500", "502", "503", "504"} for m in messages):
-                return False, mask(f"{carrier} is busy or failing right now ({text}). Try again in a few minutes.",
-                                   secrets)
-            return False, mask(f"{carrier} refused these credentials ({text}). Check the client ID and secret "
-                               f"and whether the account is in test or production mode.", secrets)
-        return False, mask(_plain_error(exc) + " Check the network, then try again.", secrets)
-    return True, f"{carrier} accepted these credentials."
+                return TEST_BUSY, text
+            return TEST_REFUSED, text
+        return TEST_UNREACHABLE, mask(_plain_error(exc), secrets)
+    return TEST_OK, ""

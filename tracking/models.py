@@ -43,6 +43,8 @@ class CarrierAccount(models.Model):
     server_url = models.URLField(max_length=300, blank=True, default="")
     is_active = models.BooleanField(default=True)
     last_test_ok = models.BooleanField(null=True, blank=True)
+    # ok | refused | busy | unreachable | key (tracking.carriers.TEST_*); the carrier's own words beside it.
+    last_test_outcome = models.CharField(max_length=20, blank=True, default="")
     last_test_message = models.CharField(max_length=500, blank=True, default="")
     last_tested_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)

@@ -13,8 +13,14 @@ def carrier_account_list(*, tenant):
     return CarrierAccount.objects.for_tenant(tenant).order_by("carrier", "pk")
 
 
-def carrier_account_get(*, tenant, pk: int) -> CarrierAccount:
-    return CarrierAccount.objects.for_tenant(tenant).get(pk=pk)
+def carrier_account_get(*, tenant, pk) -> CarrierAccount:
+    """The tenant's carrier account, or 404 — an outsider cannot tell a foreign account from a missing one."""
+    from django.http import Http404
+
+    try:
+        return CarrierAccount.objects.for_tenant(tenant).get(pk=pk)
+    except (CarrierAccount.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such carrier account.")
 
 
 @dataclass

@@ -94,7 +94,8 @@ def carrier_account_update(*, account: CarrierAccount, name: str | None = None, 
         if not (client_id.strip() and client_secret.strip()):
             raise ValidationError("Give both the client ID and the client secret to replace the credentials.")
         account.set_credentials(client_id=client_id.strip(), client_secret=client_secret.strip())
-        account.last_test_ok, account.last_test_message, account.last_tested_at = None, "", None
+        account.last_test_ok, account.last_test_outcome, account.last_test_message = None, "", ""
+        account.last_tested_at = None
     account.updated_at = timezone.now()
     account.full_clean(exclude=["tenant"], validate_constraints=False)
     account.save()
@@ -106,12 +107,16 @@ def carrier_account_delete(*, account: CarrierAccount) -> None:
     account.delete()
 
 
-def carrier_account_test(*, account: CarrierAccount) -> tuple[bool, str]:
-    ok, message = carriers.test_credentials(account)
-    CarrierAccount.objects.filter(pk=account.pk).update(last_test_ok=ok, last_test_message=message[:500],
-                                                        last_tested_at=timezone.now())
-    account.last_test_ok, account.last_test_message = ok, message[:500]
-    return ok, message
+def carrier_account_test(*, account: CarrierAccount) -> tuple[str, str]:
+    """The "test credentials" action: (outcome, the carrier's words), both kept on the account."""
+    outcome, detail = carriers.test_credentials(account)
+    now = timezone.now()
+    ok = outcome == carriers.TEST_OK
+    CarrierAccount.objects.filter(pk=account.pk).update(last_test_ok=ok, last_test_outcome=outcome,
+                                                        last_test_message=detail[:500], last_tested_at=now)
+    account.last_test_ok, account.last_test_outcome, account.last_test_message = ok, outcome, detail[:500]
+    account.last_tested_at = now
+    return outcome, detail
 
 
 # --- the schedule ------------------------------------------------------------------------------------

@@ -5,12 +5,15 @@ from django.urls import reverse
 
 from api.services import api_key_create
 from stores.models import Membership
+from tracking.services import carrier_account_create
 
 
 @pytest.fixture
 def objects(order_a, run_a, unmapped_a, shipment_a, alice, bob, tenant_a):
     key, _ = api_key_create(tenant=tenant_a, name="WMS", read_only=False, user=alice)
-    return {
+    carrier = carrier_account_create(tenant=tenant_a, carrier="UPS", client_id="id-a", client_secret="secret-a",
+                                     server_url="http://127.0.0.1:9")
+    return {"carrier": carrier.pk,
         "order": order_a.pk, "store": order_a.store_id, "run": run_a.pk, "unmapped": unmapped_a.pk,
         "shipment": shipment_a.pk, "member": Membership.objects.get(user=bob).pk, "key": key.pk,
     }
@@ -23,6 +26,7 @@ OBJECT_GETS = [
     ("portal:store_skipped", ["store"]),
     ("portal:order_detail", ["order"]),
     ("portal:order_ship", ["order"]),
+    ("portal:carrier_account_edit", ["carrier"]),
 ]
 
 OBJECT_POSTS = [
@@ -44,6 +48,10 @@ OBJECT_POSTS = [
     ("portal:invitation_resend", ["member"], {}),
     ("portal:invitation_revoke", ["member"], {}),
     ("portal:api_key_revoke", ["key"], {}),
+    ("portal:carrier_account_edit", ["carrier"], {"edit-name": "sneaky", "edit-client_id": "x",
+                                                  "edit-client_secret": "y"}),
+    ("portal:carrier_account_test", ["carrier"], {}),
+    ("portal:carrier_account_remove", ["carrier"], {}),
 ]
 
 PLAIN_WRITES = [
@@ -52,6 +60,7 @@ PLAIN_WRITES = [
     ("portal:connect_mapping", {}),
     ("portal:users", {"email": "eve@example.com", "role": "owner"}),
     ("portal:api_keys", {"name": "sneaky"}),
+    ("portal:carrier_accounts", {"new-carrier": "USPS", "new-client_id": "x", "new-client_secret": "y"}),
 ]
 
 
@@ -85,6 +94,7 @@ def test_viewer_writes_changed_nothing(bob_client, objects, order_a, tenant_a):
         bob_client.post(_url(name, keys, objects), data)
     assert order_a.shipments.count() == 1
     assert Membership.objects.for_tenant(tenant_a).count() == 2
+    assert [a.name for a in tenant_a.carrier_accounts.all()] == [""]
     assert order_a.store.settings.send_delivery_notice is True
     assert not order_a.store.import_runs.filter(trigger="reconcile").exists()
     order_a.refresh_from_db()

@@ -176,10 +176,11 @@ def tracking_due_batches(*, now: dt.datetime | None = None, limit: int | None = 
 
 
 def tracking_poll_due(*, run_inline: bool = False) -> dict:
-    """The periodic task's body: enroll, then hand each due batch to a worker (or poll it here)."""
+    """The periodic task's body: enroll, then hand each due batch to a worker (or poll it here). With
+    Q_SYNC (the tests) django-q2 runs each batch task at once, in this process."""
     enrolled = tracking_enroll()
     batches = tracking_due_batches()
-    if run_inline or settings.Q_CLUSTER.get("sync"):
+    if run_inline:
         for account_id, ids in batches:
             tracking_poll_batch(account_id=account_id, tracking_ids=ids)
     else:

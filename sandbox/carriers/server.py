@@ -102,7 +102,11 @@ class Faults:
 
 class CarrierSandbox:
     def __init__(self, host: str = "127.0.0.1", port: int = 0, *, speed: float = 0.0,
-                 start: datetime | None = None) -> None:
+                 start: datetime | None = None, client_id: str = CLIENT_ID, client_secret: str = CLIENT_SECRET,
+                 echo: bool = False) -> None:
+        self.client_id, self.client_secret = client_id, client_secret
+        # echo: refused credentials are quoted back in the error (a hostile or careless carrier).
+        self.echo = echo
         # speed: sandbox seconds per real second (0 = the clock moves only when advanced).
         self.clock = Clock(start, frozen=True)
         self.speed = speed
@@ -274,17 +278,19 @@ class _Handler(BaseHTTPRequestHandler):
             pair = base64.b64decode(header.removeprefix("Basic ")).decode()
         except ValueError:
             pair = ""
-        if pair != f"{CLIENT_ID}:{CLIENT_SECRET}":
-            return self._json(401, {"response": {"errors": [{"code": "250003",
-                                                            "message": "Invalid Authentication Information."}]}})
+        if pair != f"{self.sandbox.client_id}:{self.sandbox.client_secret}":
+            quoted = f" ({pair}, {header})" if self.sandbox.echo else ""
+            message = f"Invalid Authentication Information.{quoted}"
+            return self._json(401, {"response": {"errors": [{"code": "250003", "message": message}]}})
         self._json(200, {"token_type": "Bearer", "issued_at": str(int(time.time() * 1000)),
                          "access_token": self._issue(), "expires_in": "14399", "status": "approved"})
 
     def _usps_token(self, body: bytes) -> None:
         form = {k: v[0] for k, v in parse_qs(body.decode()).items()}
-        if (form.get("client_id"), form.get("client_secret")) != (CLIENT_ID, CLIENT_SECRET):
+        if (form.get("client_id"), form.get("client_secret")) != (self.sandbox.client_id, self.sandbox.client_secret):
+            quoted = f" ({form.get('client_id')}:{form.get('client_secret')})" if self.sandbox.echo else ""
             return self._json(401, {"error": "invalid_client",
-                                    "error_description": "The client credentials are invalid."})
+                                    "error_description": f"The client credentials are invalid.{quoted}"})
         self._json(200, {"access_token": self._issue(), "token_type": "Bearer", "expires_in": 28799,
                          "scope": form.get("scope", "")})
 
@@ -304,5 +310,5 @@ class _Handler(BaseHTTPRequestHandler):
         self._json(200, {"now": datetime.fromtimestamp(sandbox.now(), UTC).isoformat()})
 
 
-def run_carrier_sandbox(host: str = "127.0.0.1", port: int = 0, *, speed: float = 0.0) -> CarrierSandbox:
-    return CarrierSandbox(host, port, speed=speed).start()
+def run_carrier_sandbox(host: str = "127.0.0.1", port: int = 0, **kwargs: Any) -> CarrierSandbox:
+    return CarrierSandbox(host, port, **kwargs).start()

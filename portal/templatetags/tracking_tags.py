@@ -24,7 +24,9 @@ def shipment_tracking(context, shipments):
     tenant = getattr(request, "tenant", None)
     if tenant is None or not shipments:
         return []
-    return tracking_for_shipments(tenant=tenant, shipments=list(shipments))
+    views = tracking_for_shipments(tenant=tenant, shipments=list(shipments))
+    # A voided shipment that was never followed has nothing to show.
+    return [v for v in views if v.tracking is not None or v.shipment.state != "voided"]
 
 
 @register.simple_tag

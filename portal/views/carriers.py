@@ -29,7 +29,7 @@ def outcome_text(outcome: str, detail: str, carrier: str) -> str:
         "refused": _("%(carrier)s refused these credentials (%(detail)s). Check the client ID and secret, and "
                      "whether the account is in test or production mode."),
         "busy": _("%(carrier)s is busy or failing right now (%(detail)s). Try again in a few minutes."),
-        "unreachable": _("%(carrier)s could not be reached (%(detail)s). Check the network, then try again."),
+        "unreachable": _("No answer from %(carrier)s (%(detail)s). Check the network, then try again."),
         "key": _("The saved credentials cannot be read with the server's encryption key: save them again or ask "
                  "an operator to check CREDENTIAL_KEYS."),
     }

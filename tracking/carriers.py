@@ -140,10 +140,10 @@ def _token_cache(server: str):
 
 
 def _gateway(account: CarrierAccount, *, fresh_token: bool = False):
+    _setup()
     import karrio.lib as lib
     import karrio.sdk as sdk
 
-    _setup()
     extension = KARRIO_CARRIERS[account.carrier]
     creds = account.credentials()
     carrier_settings = _settings_class(extension)(
@@ -223,6 +223,7 @@ def _parse(extension: str, details) -> ParsedTracking:
 def track(account: CarrierAccount, numbers: list[str]) -> tuple[dict[str, ParsedTracking], str]:
     """One karrio tracking request for `numbers`: ({number: parsed}, error text). Numbers the carrier did not
     answer for are missing from the dict; the error says why in plain words (masked)."""
+    _setup()
     import karrio.sdk as sdk
     from karrio.core.models import TrackingRequest
 

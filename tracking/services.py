@@ -47,6 +47,8 @@ logger = logging.getLogger(__name__)
 # A number the carrier did not answer for (5xx, 429, timeout) is asked again within the same poll, after
 # 0.1 s, 0.2 s, 0.4 s…: a carrier failing half its requests still answers for every number in one poll.
 ATTEMPTS_PER_POLL = 6
+# The states that call the shipments app (deliver, notify, flag) when a shipment enters them.
+ACTED_ON = {TrackingState.DELIVERED, TrackingState.OUT_FOR_DELIVERY, TrackingState.EXCEPTION}
 
 
 # --- carrier accounts ------------------------------------------------------------------------------
@@ -265,7 +267,7 @@ def tracking_poll_batch(*, account_id: int, tracking_ids: list[int]) -> dict:
             tracking.next_poll_at = next_poll_after(shipped_at=shipment.created_at, now=now)
             if tracking.next_poll_at is None:
                 tracking.stopped_reason = f"no delivery after {settings.TRACKING_MAX_AGE_DAYS} days"
-        if parsed.state != before:
+        if parsed.state != before and parsed.state in ACTED_ON:
             changes.append((tracking, before, parsed))
             if parsed.state == TrackingState.OUT_FOR_DELIVERY:
                 tracking.out_for_delivery_at = now

@@ -17,6 +17,7 @@ import datetime as dt
 import functools
 import hashlib
 import logging
+import re
 import threading
 import urllib.request
 from dataclasses import dataclass, field
@@ -172,6 +173,12 @@ def mask(text: str, secrets: list[str]) -> str:
     return text
 
 
+def _message_text(message) -> str:
+    if isinstance(message.code, dict):
+        return str(message.code.get("message") or message.code.get("code") or "")
+    return str(message.message or message.code)
+
+
 def _plain_error(exc: BaseException) -> str:
     import socket
     from urllib.error import URLError
@@ -182,7 +189,7 @@ def _plain_error(exc: BaseException) -> str:
         return "The carrier's server could not be reached."
     messages = getattr(exc, "messages", None)
     if messages:
-        return "The carrier refused: " + "; ".join(str(m.message or m.code) for m in messages)[:300]
+        return "The carrier refused: " + "; ".join(_message_text(m) for m in messages)[:300]
     return f"The carrier's answer could not be read ({type(exc).__name__})."
 
 
@@ -240,8 +247,13 @@ def track(account: CarrierAccount, numbers: list[str]) -> tuple[dict[str, Parsed
         found[parsed.tracking_number] = parsed
     error = ""
     if messages:
-        error = mask("The carrier answered with an error: " + "; ".join(
-            str(m.message or m.code) for m in messages)[:300], secrets)
+        text = "; ".join(_message_text(m) for m in messages)
+        if "timeout" in text.lower() or "timed out" in text.lower():
+            error = "The carrier did not answer in time."
+        elif "urlopen error" in text or "refused" in text.lower() and "connection" in text.lower():
+            error = "The carrier's server could not be reached."
+        else:
+            error = mask("The carrier answered with an error: " + text[:300], secrets)
     return found, error
 
 
@@ -262,8 +274,9 @@ def test_credentials(account: CarrierAccount) -> tuple[str, str]:
     except Exception as exc:  # noqa: BLE001 - every outcome becomes a sentence
         messages = getattr(exc, "messages", None)
         if messages:
-            text = mask("; ".join(str(m.message or m.code) for m in messages)[:200], secrets)
-            if any(str(m.code) in {"429", "500", "502", "503", "504"} for m in messages):
+            text = mask("; ".join(_message_text(m) for m in messages)[:200], secrets)
+            # karrio-usps may leave the whole error object in `code`: its status is read from the text.
+            if any(re.search(r"\b(429|5\d\d)\b", str(m.code)) for m in messages):
                 return TEST_BUSY, text
             return TEST_REFUSED, text
         return TEST_UNREACHABLE, mask(_plain_error(exc), secrets)

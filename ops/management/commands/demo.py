@@ -2,8 +2,8 @@
 
 Migrates the database, creates a demo operator and a demo tenant owner, starts the sandbox
 AmeriCommerce store with 500 orders, connects the demo tenant's store to it, starts the carrier sandbox
-(UPS and USPS tracking, its clock 720× fast) with demo carrier accounts pointed at it, installs the
-schedules, starts a django-q2 worker and serves the site on http://127.0.0.1:8000. Ctrl-C stops all.
+(UPS and USPS tracking, its clock 1440× fast: a day a minute) with demo carrier accounts pointed at it,
+installs the schedules, starts a django-q2 worker and serves the site on http://127.0.0.1:8000. Ctrl-C stops all.
 A shipment made with UPS or USPS is then followed: out for delivery and delivered within minutes, the
 delivery e-mail printed by the worker (the console mail backend).
 """
@@ -142,7 +142,7 @@ class Command(BaseCommand):
         return store
 
     def _start_carriers(self, port: int) -> str:
-        proc = self._spawn([sys.executable, "-m", "sandbox.carriers", "--port", str(port), "--speed", "720"],
+        proc = self._spawn([sys.executable, "-m", "sandbox.carriers", "--port", str(port), "--speed", "1440"],
                            "carrier sandbox", stdout=subprocess.PIPE)
         line = proc.stdout.readline().decode().strip() if proc.stdout else ""
         if not line.startswith("Carrier sandbox:"):
@@ -173,7 +173,7 @@ class Command(BaseCommand):
         except Exception as exc:  # noqa: BLE001  (the command arrives with the import engine)
             self.stderr.write(f"Schedules not installed: {exc}")
             return
-        # The demo's parcels live 720× fast: tracking looks every minute (TRACKING_POLL_MINUTES=1 below).
+        # The demo's parcels live 1440× fast: tracking looks every minute (TRACKING_POLL_MINUTES=1 below).
         from django_q.models import Schedule
 
         Schedule.objects.filter(name="outbound-tracking-poll").update(minutes=1)
@@ -181,7 +181,7 @@ class Command(BaseCommand):
     # --- processes ---------------------------------------------------------------------------------
     def _spawn(self, argv: list[str], name: str, **kwargs) -> subprocess.Popen:
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-        env.setdefault("TRACKING_POLL_MINUTES", "1")  # the carrier sandbox's clock runs 720× fast
+        env.setdefault("TRACKING_POLL_MINUTES", "1")  # the carrier sandbox's clock runs 1440× fast
         proc = subprocess.Popen(argv, cwd=settings.BASE_DIR, env=env, start_new_session=True, **kwargs)
         proc.outbound_name = name  # type: ignore[attr-defined]
         self.children.append(proc)

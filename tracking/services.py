@@ -135,9 +135,10 @@ def next_poll_after(*, shipped_at: dt.datetime, now: dt.datetime) -> dt.datetime
     return now + dt.timedelta(minutes=minutes)
 
 
-def tracking_enroll(*, now: dt.datetime | None = None, limit: int = 5000) -> int:
+def tracking_enroll(*, now: dt.datetime | None = None, limit: int | None = None) -> int:
     """Follow shipments in transit that have a tracking number and an active account for their carrier."""
     now = now or timezone.now()
+    limit = limit or settings.TRACKING_MAX_PER_CYCLE
     account = CarrierAccount.objects.filter(tenant_id=OuterRef("tenant_id"), carrier=OuterRef("carrier"),
                                             is_active=True)
     rows = list(

@@ -139,3 +139,12 @@ def test_the_secret_sentinel_is_nowhere(alice, bob, operator, tenant_a, shop, ca
             assert all(secret not in page for page in pages), secret
     finally:
         server.stop()
+
+
+def test_the_out_for_delivery_e_mail_is_previewed_in_the_store_settings(alice, tenant_a, shop):
+    make_shipment(order_for(shop), carrier="UPS", tracking_number="1ZPREVIEW")
+    client = signed_in(alice)
+    page = client.get(reverse("portal:store_settings", args=[shop.pk])).content.decode()
+    assert 'id="preview-out-for-delivery"' in page and "out_for_delivery" in page
+    preview = client.get(reverse("portal:email_preview", args=[shop.pk]), {"kind": "out_for_delivery"})
+    assert preview.status_code == 200 and "is out for delivery" in preview.content.decode()

@@ -132,7 +132,10 @@ def next_poll_after(*, shipped_at: dt.datetime, now: dt.datetime) -> dt.datetime
         minutes *= 24
     elif age >= dt.timedelta(days=2):
         minutes *= 4
-    return now + dt.timedelta(minutes=minutes)
+    # Due a little early (a quarter of the interval, at most one 5-minute cycle), so the cycle that runs
+    # just after the interval ends picks the shipment up instead of the one after it.
+    interval = dt.timedelta(minutes=minutes)
+    return now + interval - min(interval / 4, dt.timedelta(minutes=5))
 
 
 def tracking_enroll(*, now: dt.datetime | None = None, limit: int | None = None) -> int:

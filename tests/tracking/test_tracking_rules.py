@@ -30,7 +30,8 @@ def test_the_back_off_follows_the_shipments_age(settings):
     settings.TRACKING_POLL_MINUTES, settings.TRACKING_MAX_AGE_DAYS = 60, 30
     now = timezone.now()
     every = {days: next_poll_after(shipped_at=now - dt.timedelta(days=days), now=now) - now for days in (0, 3, 10)}
-    assert every == {0: dt.timedelta(hours=1), 3: dt.timedelta(hours=4), 10: dt.timedelta(hours=24)}
+    # Each due up to one 5-minute cycle early, so the cycle right after the interval catches it.
+    assert every == {0: dt.timedelta(minutes=55), 3: dt.timedelta(minutes=235), 10: dt.timedelta(minutes=1435)}
     assert next_poll_after(shipped_at=now - dt.timedelta(days=30), now=now) is None
 
 

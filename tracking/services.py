@@ -300,6 +300,8 @@ def _state_changed(*, tracking: ShipmentTracking, before: str, parsed: carriers.
         with transaction.atomic():
             if parsed.state == TrackingState.DELIVERED:
                 when = next((e.occurred_at for e in parsed.events if e.state == TrackingState.DELIVERED), None)
+                if when is not None:
+                    when = min(when, timezone.now())  # a carrier clock ahead of ours never delivers in the future
                 shipment_mark_delivered(shipment=shipment, delivered_at=when, actor=f"{carrier} tracking")
             elif parsed.state == TrackingState.OUT_FOR_DELIVERY:
                 shipment_out_for_delivery_notify(shipment=shipment, actor=f"{carrier} tracking")

@@ -144,9 +144,9 @@ def main() -> None:
             steady = [q for q, n, changed in measured if changed == 0 and n]
             worst = max(q for q, _, _ in measured)
             queries_per_batch = max(steady) if steady else worst
-            print(f"queries per batch: {queries_per_batch} with no state change (over {len(steady)} batches, "
-                  f"median {statistics.median(steady) if steady else '-'}), at most {worst} when every shipment "
-                  f"changes state (each change calls the shipments service: deliver, notify)")
+            print(f"queries per batch: {queries_per_batch} (over {len(steady)} batches without a delivery, "
+                  f"out-for-delivery or exception, median {statistics.median(steady) if steady else '-'}; worst "
+                  f"batch {worst}); each of those transitions adds the shipments service's own queries")
 
             before = len(sandbox.requests)
             t0 = time.perf_counter()

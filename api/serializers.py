@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Prefetch
 from drf_spectacular.utils import extend_schema_field
@@ -427,3 +429,40 @@ class InsightsSerializer(serializers.Serializer):
     days = InsightDaySerializer(many=True, help_text="The last 30 days, oldest first, ending today.")
     waiting = InsightWaitingSerializer()
     weeks = InsightWeekSerializer(many=True, help_text="The last 8 weeks, oldest first, ending this week.")
+
+
+class TrackingEventSerializer(serializers.Serializer):
+    occurred_at = serializers.DateTimeField(allow_null=True)
+    state = serializers.CharField(help_text="unknown, in_transit, out_for_delivery, delivered or exception")
+    code = serializers.CharField(help_text="The carrier's own event code.")
+    description = serializers.CharField()
+    location = serializers.CharField()
+
+
+class ShipmentTrackingSerializer(serializers.Serializer):
+    shipment = serializers.IntegerField(source="shipment.pk")
+    carrier = serializers.CharField(source="shipment.carrier")
+    tracking_number = serializers.CharField(source="shipment.tracking_number")
+    followed = serializers.SerializerMethodField()
+    state = serializers.SerializerMethodField(help_text="unknown, in_transit, out_for_delivery, delivered or exception")
+    status_text = serializers.SerializerMethodField()
+    last_polled_at = serializers.SerializerMethodField()
+    next_poll_at = serializers.SerializerMethodField()
+    not_followed = serializers.CharField(help_text="Why the shipment is not followed: no_account, unsupported, "
+                                                   "no_number, or empty.")
+    events = TrackingEventSerializer(many=True)
+
+    def get_followed(self, view) -> bool:
+        return view.tracking is not None and view.tracking.next_poll_at is not None
+
+    def get_state(self, view) -> str:
+        return view.tracking.state if view.tracking else "unknown"
+
+    def get_status_text(self, view) -> str:
+        return view.tracking.status_text if view.tracking else ""
+
+    def get_last_polled_at(self, view) -> dt.datetime | None:
+        return view.tracking.last_polled_at if view.tracking else None
+
+    def get_next_poll_at(self, view) -> dt.datetime | None:
+        return view.tracking.next_poll_at if view.tracking else None

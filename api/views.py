@@ -321,6 +321,18 @@ class ShipmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.C
         message = store_update_retry(shipment=self.get_object())
         return Response(s.OutboxMessageSerializer(message).data)
 
+    @extend_schema(summary="A shipment's carrier tracking", tags=["shipments"],
+                   responses={200: s.ShipmentTrackingSerializer},
+                   description="What the carrier says: the tracking state and every scan (newest first), or why "
+                               "the shipment is not followed (`not_followed`: `no_account`, `unsupported`, "
+                               "`no_number`, or empty).")
+    @action(detail=True, methods=["get"], url_path="tracking")
+    def tracking(self, request, pk=None):
+        from tracking.selectors import tracking_for_shipments
+
+        view = tracking_for_shipments(tenant=request.tenant, shipments=[self.get_object()])[0]
+        return Response(s.ShipmentTrackingSerializer(view).data)
+
 
 # --- products ---------------------------------------------------------------------------------------
 

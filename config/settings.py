@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "webhooks",
     "orders",
     "shipments",
+    "tracking",
     "api",
     "portal",
     "ops",
@@ -210,6 +211,20 @@ OUTBOX_MAX_ATTEMPTS = env_int("OUTBOX_MAX_ATTEMPTS", default=10)
 OUTBOX_LEASE_SECONDS = env_int("OUTBOX_LEASE_SECONDS", default=300)
 OUTBOX_BASE_DELAY_SECONDS = env_int("OUTBOX_BASE_DELAY_SECONDS", default=170)
 OUTBOX_MAX_DELAY_SECONDS = env_int("OUTBOX_MAX_DELAY_SECONDS", default=12 * 3600)
+
+# --- Carrier tracking (the tracking app, karrio) -----------------------------------------------------
+# A followed shipment is asked about every TRACKING_POLL_MINUTES in its first two days, 4× that until a
+# week, 24× after, and no more after TRACKING_MAX_AGE_DAYS. One carrier request carries up to
+# TRACKING_BATCH_SIZE tracking numbers of one account; a cycle hands out at most TRACKING_MAX_PER_CYCLE.
+TRACKING_POLL_MINUTES = env_int("TRACKING_POLL_MINUTES", default=60)
+TRACKING_MAX_AGE_DAYS = env_int("TRACKING_MAX_AGE_DAYS", default=30)
+TRACKING_BATCH_SIZE = env_int("TRACKING_BATCH_SIZE", default=50)
+TRACKING_MAX_PER_CYCLE = env_int("TRACKING_MAX_PER_CYCLE", default=20000)
+# The django-q2 cluster (queue) that runs tracking batches: empty = the main one. Set a name and run a
+# second `manage.py qcluster` with Q_CLUSTER_NAME set to it, so tracking never waits in line before imports.
+TRACKING_Q_CLUSTER = env.str("TRACKING_Q_CLUSTER", default="")
+# Seconds one carrier HTTP request may wait for an answer.
+CARRIER_REQUEST_TIMEOUT = env_float("CARRIER_REQUEST_TIMEOUT", default=20.0)
 
 # --- REST framework ------------------------------------------------------------------------------
 API_RATE_LIMIT = env.str("API_RATE_LIMIT", default="1200/min")  # per API key: N/s, N/min, N/hour or N/day

@@ -103,6 +103,12 @@ def order_set_hold(*, order: Order, hold: bool, actor: str, reason: str = "") ->
     return order
 
 
+def order_attention_flag(*, order: Order, reason: str, actor: str) -> None:
+    """Flag an order for a person to look at (the dashboard lists it, the order page says why)."""
+    Order.objects.filter(pk=order.pk).update(needs_attention=True, attention_reason=reason[:200])
+    order.needs_attention, order.attention_reason = True, reason[:200]
+
+
 def order_attention_clear(*, orders, actor: str) -> int:
     """Clear "needs attention" on orders a person has looked at, saying so in their history."""
     flagged = [order for order in orders if order.needs_attention]

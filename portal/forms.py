@@ -204,9 +204,10 @@ class BrandingForm(forms.ModelForm):
 class NotificationsForm(forms.ModelForm):
     class Meta:
         model = StoreSettings
-        fields = ["send_shipment_confirmation", "send_delivery_notice", "copy_to_merchant"]
+        fields = ["send_shipment_confirmation", "send_delivery_notice", "send_out_for_delivery", "copy_to_merchant"]
         labels = {"send_shipment_confirmation": _("Send shipment confirmation e-mails"),
                   "send_delivery_notice": _("Send delivery notice e-mails"),
+                  "send_out_for_delivery": _("Send “out for delivery” e-mails (from carrier tracking)"),
                   "copy_to_merchant": _("Send a blind copy to")}
         help_texts = {"copy_to_merchant": _("Send a blind copy of each buyer e-mail here.")}
 

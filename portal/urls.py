@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from .views import batch, csv_views, dashboard, oauth, orders, printing, shipping_methods, stores, team
+from .views import batch, carriers, csv_views, dashboard, oauth, orders, printing, shipping_methods, stores, team
 
 portal_patterns = [
     path("", dashboard.dashboard, name="dashboard"),
@@ -51,6 +51,10 @@ portal_patterns = [
     path("users/<int:pk>/resend/", team.invitation_resend_view, name="invitation_resend"),
     path("users/<int:pk>/revoke/", team.invitation_revoke_view, name="invitation_revoke"),
     path("api-keys/", team.api_keys, name="api_keys"),
+    path("carriers/", carriers.carrier_accounts, name="carrier_accounts"),
+    path("carriers/<int:pk>/", carriers.carrier_account_edit, name="carrier_account_edit"),
+    path("carriers/<int:pk>/test/", carriers.carrier_account_test_view, name="carrier_account_test"),
+    path("carriers/<int:pk>/remove/", carriers.carrier_account_remove, name="carrier_account_remove"),
     path("api-keys/<int:pk>/revoke/", team.api_key_revoke, name="api_key_revoke"),
 ]
 

@@ -173,6 +173,7 @@ def shipment_ref(shipment_id: int) -> str:
 class EmailKind(models.TextChoices):
     SHIPMENT_CONFIRMATION = "shipment_confirmation", "Shipment confirmation"
     DELIVERY_NOTICE = "delivery_notice", "Delivery notice"
+    OUT_FOR_DELIVERY = "out_for_delivery", "Out for delivery notice"
 
 
 class EmailSendState(models.TextChoices):

@@ -367,6 +367,17 @@ def shipment_mark_delivered(*, shipment: Shipment, delivered_at: dt.datetime | N
     return shipment
 
 
+def shipment_out_for_delivery_notify(*, shipment: Shipment, actor: str = "") -> None:
+    """The carrier says the parcel is out for delivery: e-mail the buyer when the store switched that
+    e-mail on (off by default). Once per shipment (the outbox dedupes on the key)."""
+    shipment = Shipment.objects.select_related("order__store", "order__tenant").get(pk=shipment.pk)
+    if shipment.state != ShipmentState.SHIPPED:
+        return
+    order = shipment.order
+    if store_settings_for(order).send_out_for_delivery and shipment.notify_buyer and order.email:
+        _email_enqueue(shipment=shipment, kind=EmailKind.OUT_FOR_DELIVERY)
+
+
 def _webhook(shipment: Shipment, event: str) -> None:
     """Tell the tenant's webhook subscribers, in the caller's transaction (the webhooks app delivers; the
     payload is the shipment as the API shows it)."""

@@ -42,7 +42,8 @@ class StoreSettingsInline(admin.StackedInline):
     extra = 0
     fieldsets = [
         ("Branding", {"fields": ["company_name", "logo_url", "accent_colour", "website", "phone", "reply_to"]}),
-        ("Notifications", {"fields": ["send_shipment_confirmation", "send_delivery_notice", "copy_to_merchant"]}),
+        ("Notifications", {"fields": ["send_shipment_confirmation", "send_delivery_notice", "send_out_for_delivery",
+                                             "copy_to_merchant"]}),
         ("Product handling", {"fields": ["store_location_overwrites", "default_weight_unit"]}),
     ]
 

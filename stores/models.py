@@ -477,6 +477,8 @@ class StoreSettings(models.Model):
     # Notifications
     send_shipment_confirmation = models.BooleanField("shipment confirmation e-mails", default=True)
     send_delivery_notice = models.BooleanField("delivery notice e-mails", default=True)
+    # Sent when carrier tracking (the tracking app) sees the parcel out for delivery; off unless switched on.
+    send_out_for_delivery = models.BooleanField("out for delivery e-mails", default=False)
     copy_to_merchant = models.EmailField(
         "copy to the merchant", blank=True, default="", help_text="Send a blind copy of each buyer e-mail here."
     )

@@ -19,7 +19,9 @@ class WebhookEvent(models.TextChoices):
     ORDER_ATTENTION = "order.attention", "Order needs attention"
     IMPORT_RECOVERED = "import.recovered", "Order recovered by the reconciliation sweep"
     SHIPMENT_CREATED = "shipment.created", "Shipment created"
+    SHIPMENT_OUT_FOR_DELIVERY = "shipment.out_for_delivery", "Shipment out for delivery (carrier tracking)"
     SHIPMENT_DELIVERED = "shipment.delivered", "Shipment delivered"
+    SHIPMENT_EXCEPTION = "shipment.exception", "Carrier exception on a shipment (carrier tracking)"
     STORE_UPDATE_FAILED = "store_update.failed", "Store update failed"
 
 

@@ -146,6 +146,12 @@ def test_outsider_gets_404(api_a, api_b, order_a, suffix):
     assert call(f"/api/v1/shipments/{shipment_id}/{suffix}").status_code == 404
 
 
+def test_outsider_gets_404_on_tracking(api_a, api_b, order_a):
+    shipment_id = ship(api_a, order_a).json()["id"]
+    assert api_a.get(f"/api/v1/shipments/{shipment_id}/tracking/").status_code == 200
+    assert api_b.get(f"/api/v1/shipments/{shipment_id}/tracking/").status_code == 404
+
+
 @pytest.mark.parametrize("suffix", ["void/", "mark-delivered/", "retry-store-update/"])
 def test_read_only_key_cannot_write(api_a, api_a_read, order_a, suffix):
     shipment_id = ship(api_a, order_a).json()["id"]

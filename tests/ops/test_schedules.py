@@ -8,6 +8,7 @@ from api.schedules import SCHEDULES as API
 from ops.schedules import declared_schedules
 from orders.schedules import SCHEDULES as ORDERS
 from outbox.schedules import SCHEDULES as OUTBOX
+from tracking.schedules import SCHEDULES as TRACKING
 
 pytestmark = pytest.mark.django_db
 
@@ -19,7 +20,8 @@ def rows():
 
 def test_setup_schedules_installs_the_union_of_every_apps_schedules_and_a_second_run_changes_nothing():
     call_command("setup_schedules", verbosity=0)
-    wanted = {(name, func, Schedule.MINUTES, minutes, -1) for name, func, minutes in [*ORDERS, *OUTBOX, *API]}
+    wanted = {(name, func, Schedule.MINUTES, minutes, -1)
+              for name, func, minutes in [*ORDERS, *OUTBOX, *API, *TRACKING]}
     assert len(wanted) == 5 and rows() == wanted
     ids = set(Schedule.objects.values_list("pk", flat=True))
     call_command("setup_schedules", verbosity=0)

@@ -3,8 +3,11 @@
 Migrates the database, creates a demo operator and a demo tenant owner, starts two sandbox AmeriCommerce
 stores and connects the demo tenant to both, one by each road: the first (500 orders) through the
 ShipStation add-on's XML page (username and password), the second (200 other orders) through
-AmeriCommerce's REST API (an access token), so a newcomer sees both. Then installs the import
-schedules, starts a django-q2 worker and serves the site on http://127.0.0.1:8000. Ctrl-C stops all.
+AmeriCommerce's REST API (an access token), so a newcomer sees both. Starts the carrier sandbox (UPS and
+USPS tracking, its clock 1440× fast: a day a minute) with demo carrier accounts pointed at it. Then
+installs the schedules, starts a django-q2 worker and serves the site on http://127.0.0.1:8000. Ctrl-C
+stops all. A shipment made with UPS or USPS is then followed: out for delivery and delivered within
+minutes, the delivery e-mail printed by the worker (the console mail backend).
 """
 
 from __future__ import annotations
@@ -49,6 +52,9 @@ class Command(BaseCommand):
                             default=int(os.environ.get("DEMO_REST_SANDBOX_PORT") or 0) or None,
                             help="Port of the second sandbox store, reached through its REST API (default: the "
                                  "sandbox port + 1, or $DEMO_REST_SANDBOX_PORT).")
+        parser.add_argument("--carrier-port", type=int,
+                            default=int(os.environ.get("DEMO_CARRIER_PORT") or 8767),
+                            help="Port of the carrier sandbox (default 8767, or $DEMO_CARRIER_PORT).")
         parser.add_argument("--orders", type=int, default=500)
         parser.add_argument("--no-worker", action="store_true", help="Do not start a django-q2 worker.")
         parser.add_argument("--setup-only", action="store_true", help="Prepare data and exit.")
@@ -57,6 +63,7 @@ class Command(BaseCommand):
         self.children: list[subprocess.Popen] = []
         # Checked before anything starts: a busy port must stop the demo with its name and the way out.
         _require_free_port(opts["sandbox_port"], "--sandbox-port", "DEMO_SANDBOX_PORT", "sandbox store")
+        _require_free_port(opts["carrier_port"], "--carrier-port", "DEMO_CARRIER_PORT", "carrier sandbox")
         if not opts["setup_only"]:
             _require_free_port(opts["port"], "--port", "DEMO_PORT", "web server")
         rest_port = opts["rest_sandbox_port"] or opts["sandbox_port"] + 1
@@ -68,6 +75,8 @@ class Command(BaseCommand):
             self._store(tenant, sandbox_line)
             rest_line = self._start_sandbox(rest_port, max(1, opts["orders"] * 2 // 5), seed=2)
             self._rest_store(tenant, rest_line)
+            carrier_url = self._start_carriers(opts["carrier_port"])
+            self._carrier_accounts(tenant, carrier_url)
             if opts["setup_only"]:
                 return
             self._schedules()
@@ -77,7 +86,7 @@ class Command(BaseCommand):
                 [sys.executable, "manage.py", "runserver", f"127.0.0.1:{opts['port']}", "--noreload"], "web server"
             )
             self._await_listening(web, opts["port"])
-            self._banner(opts["port"], sandbox_line, rest_line)
+            self._banner(opts["port"], sandbox_line, rest_line, carrier_url)
             stopped = self._wait()
             if stopped is not None:
                 raise CommandError(f"The {stopped.outbound_name} stopped (exit {stopped.returncode}); "
@@ -178,21 +187,54 @@ class Command(BaseCommand):
             store_update(store=store, url=base, road=Road.REST, rest_auth=RestAuth.TOKEN, api_token=sandbox["token"])
         return store
 
+    def _start_carriers(self, port: int) -> str:
+        proc = self._spawn([sys.executable, "-m", "sandbox.carriers", "--port", str(port), "--speed", "1440"],
+                           "carrier sandbox", stdout=subprocess.PIPE)
+        line = proc.stdout.readline().decode().strip() if proc.stdout else ""
+        if not line.startswith("Carrier sandbox:"):
+            raise SystemExit(f"The carrier sandbox did not start (port {port} busy?): {line!r}")
+        self.stdout.write(line)
+        return line.split(": ", 1)[1].split()[0]
+
+    def _carrier_accounts(self, tenant: Tenant, url: str) -> None:
+        """UPS and USPS accounts for the demo tenant, pointed at the carrier sandbox (operators only can
+        set a server URL; the demo is one)."""
+        from sandbox.carriers.server import CLIENT_ID, CLIENT_SECRET
+        from tracking.models import CarrierAccount
+        from tracking.services import carrier_account_create, carrier_account_update
+
+        for carrier in ("UPS", "USPS"):
+            account = CarrierAccount.objects.for_tenant(tenant).filter(carrier=carrier).first()
+            if account is None:
+                carrier_account_create(tenant=tenant, carrier=carrier, name=f"Demo {carrier} (carrier sandbox)",
+                                       client_id=CLIENT_ID, client_secret=CLIENT_SECRET, test_mode=True,
+                                       server_url=url)
+            else:
+                carrier_account_update(account=account, client_id=CLIENT_ID, client_secret=CLIENT_SECRET,
+                                       server_url=url, is_active=True)
+
     def _schedules(self) -> None:
         try:
             call_command("setup_schedules", verbosity=0)
         except Exception as exc:  # noqa: BLE001  (the command arrives with the import engine)
             self.stderr.write(f"Schedules not installed: {exc}")
+            return
+        # The demo's parcels live 1440× fast: tracking looks every minute (TRACKING_POLL_MINUTES=1 below).
+        from django_q.models import Schedule
+
+        Schedule.objects.filter(name="outbound-tracking-poll").update(minutes=1)
 
     # --- processes ---------------------------------------------------------------------------------
     def _spawn(self, argv: list[str], name: str, **kwargs) -> subprocess.Popen:
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        env.setdefault("TRACKING_POLL_MINUTES", "1")  # the carrier sandbox's clock runs 1440× fast
         proc = subprocess.Popen(argv, cwd=settings.BASE_DIR, env=env, start_new_session=True, **kwargs)
         proc.outbound_name = name  # type: ignore[attr-defined]
         self.children.append(proc)
         return proc
 
-    def _banner(self, port: int, sandbox: dict[str, str], rest: dict[str, str] | None = None) -> None:
+    def _banner(self, port: int, sandbox: dict[str, str], rest: dict[str, str] | None = None,
+                carrier_url: str = "") -> None:
         rest_line = ""
         if rest and "rest_url" in rest:
             rest_line = f"  Sandbox REST API:  {rest['rest_url']} (the second store's road)\n"
@@ -205,6 +247,8 @@ class Command(BaseCommand):
                 f"  Demo tenant owner: username={OWNER[0]} password={OWNER[1]}\n"
                 f"  Sandbox store:     {sandbox['endpoint_url']} (the first store's road: the ShipStation add-on)\n"
                 f"{rest_line}"
+                f"  Carrier sandbox:   {carrier_url} (UPS and USPS; ship an order with either and watch its\n"
+                "                     order page: out for delivery, then delivered and e-mailed, within minutes)\n"
                 "Press Ctrl-C to stop everything.\n"
             )
         )

@@ -1,0 +1,62 @@
+"""Reads for carrier tracking: accounts, and what the order page and the API show of a shipment's tracking."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from shipments.models import Shipment, ShipmentState
+
+from .models import KARRIO_CARRIERS, CarrierAccount, ShipmentTracking, TrackingEvent
+
+
+def carrier_account_list(*, tenant):
+    return CarrierAccount.objects.for_tenant(tenant).order_by("carrier", "pk")
+
+
+def carrier_account_get(*, tenant, pk) -> CarrierAccount:
+    """The tenant's carrier account, or 404 — an outsider cannot tell a foreign account from a missing one."""
+    from django.http import Http404
+
+    try:
+        return CarrierAccount.objects.for_tenant(tenant).get(pk=pk)
+    except (CarrierAccount.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such carrier account.")
+
+
+@dataclass
+class ShipmentTrackingView:
+    shipment: Shipment
+    tracking: ShipmentTracking | None
+    events: list[TrackingEvent] = field(default_factory=list)
+    # Why the shipment is not followed: "" (it is, or will be at the next cycle), "unsupported",
+    # "no_account" or "no_number"; the page words it.
+    not_followed: str = ""
+
+
+def not_followed_reason(shipment: Shipment, has_account: bool) -> str:
+    if shipment.state != ShipmentState.SHIPPED:
+        return ""
+    if shipment.carrier not in KARRIO_CARRIERS:
+        return "unsupported"
+    if not has_account:
+        return "no_account"
+    if not shipment.tracking_number:
+        return "no_number"
+    return ""
+
+
+def tracking_for_shipments(*, tenant, shipments: list[Shipment]) -> list[ShipmentTrackingView]:
+    """Each shipment's tracking state, events (newest first) and why it is not followed (3 queries)."""
+    ids = [s.pk for s in shipments]
+    trackings = {t.shipment_id: t for t in ShipmentTracking.objects.for_tenant(tenant).filter(shipment_id__in=ids)}
+    events: dict[int, list[TrackingEvent]] = {}
+    for e in TrackingEvent.objects.for_tenant(tenant).filter(shipment_id__in=ids).order_by("-occurred_at", "-pk"):
+        events.setdefault(e.shipment_id, []).append(e)
+    accounts = set(CarrierAccount.objects.for_tenant(tenant).filter(is_active=True).values_list("carrier", flat=True))
+    views = []
+    for s in shipments:
+        tracking = trackings.get(s.pk)
+        reason = "" if tracking else not_followed_reason(s, s.carrier in accounts)
+        views.append(ShipmentTrackingView(shipment=s, tracking=tracking, events=events.get(s.pk, []),
+                                          not_followed=reason))
+    return views

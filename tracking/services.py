@@ -1,0 +1,322 @@
+"""Writes for carrier tracking: carrier accounts (the one write path), and the poll cycle.
+
+    tracking_poll_due()                     every TRACKING_SCHEDULE_MINUTES (tracking/schedules.py)
+      ├─ tracking_enroll()                  shipments in transit whose carrier has an account get a
+      │                                     ShipmentTracking row (one INSERT)
+      └─ due rows, grouped per carrier account, in batches of TRACKING_BATCH_SIZE
+           └─ one django-q2 task per batch: tracking.tasks.tracking_poll_batch(account_id, [ids])
+              (ids only: the credentials are read from the database inside the task)
+                └─ tracking_poll_batch: one karrio request for the batch (failed numbers asked again,
+                   up to ATTEMPTS_PER_POLL times), events stored once (INSERT … ON CONFLICT DO NOTHING),
+                   states and next polls saved in one UPDATE; a state change calls the shipments app:
+                     delivered        → shipments.services.shipment_mark_delivered (the "Mark delivered"
+                                        action's own service: one delivery e-mail whoever sees it first)
+                     out for delivery → webhook shipment.out_for_delivery (+ the store's optional e-mail)
+                     exception        → the order flagged for attention + webhook shipment.exception
+                                        (never e-mailed to the buyer)
+
+Back-off with age (since the shipment was recorded): every TRACKING_POLL_MINUTES in the first two days,
+4× that until a week, 24× after; no more polls after TRACKING_MAX_AGE_DAYS, at delivery, or once the
+shipment is delivered by hand or voided.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Exists, OuterRef
+from django.utils import timezone
+
+from orders.events import event
+from orders.services import order_attention_flag, order_event_add
+from shipments.models import Shipment, ShipmentState
+from shipments.services import shipment_mark_delivered, shipment_out_for_delivery_notify
+from stores.models import Tenant
+from webhooks.services import webhook_emit_object
+
+from . import carriers
+from .models import CarrierAccount, ShipmentTracking, TrackedCarrier, TrackingEvent, TrackingState
+
+logger = logging.getLogger(__name__)
+
+# A number the carrier did not answer for (5xx, 429, timeout) is asked again within the same poll, after
+# 0.1 s, 0.2 s, 0.4 s…: a carrier failing half its requests still answers for every number in one poll.
+ATTEMPTS_PER_POLL = 6
+# The states that call the shipments app (deliver, notify, flag) when a shipment enters them.
+ACTED_ON = {TrackingState.DELIVERED, TrackingState.OUT_FOR_DELIVERY, TrackingState.EXCEPTION}
+
+
+# --- carrier accounts ------------------------------------------------------------------------------
+
+def _validate_server_url(url: str) -> str:
+    if not url:
+        return ""
+    from stores.connector.urlguard import validate_store_url
+
+    return validate_store_url(url, allow_private=settings.ALLOW_PRIVATE_STORE_HOSTS,
+                              allow_http=settings.ALLOW_HTTP_STORE_URLS)
+
+
+def carrier_account_create(*, tenant: Tenant, carrier: str, client_id: str, client_secret: str, name: str = "",
+                           test_mode: bool = False, server_url: str = "") -> CarrierAccount:
+    if carrier not in TrackedCarrier.values:
+        raise ValidationError({"carrier": [f"Outbound follows {', '.join(TrackedCarrier.labels)} only."]})
+    if CarrierAccount.objects.for_tenant(tenant).filter(carrier=carrier).exists():
+        raise ValidationError({"carrier": [f"This workspace already has a {TrackedCarrier(carrier).label} account; "
+                                           "edit it instead."]})
+    if not (client_id or "").strip() or not (client_secret or "").strip():
+        raise ValidationError("Both the client ID and the client secret are needed.")
+    account = CarrierAccount(tenant=tenant, carrier=carrier, name=name.strip(), test_mode=test_mode,
+                             server_url=_validate_server_url(server_url))
+    account.set_credentials(client_id=client_id.strip(), client_secret=client_secret.strip())
+    account.full_clean(exclude=["tenant"], validate_constraints=False)
+    account.save(force_insert=True)
+    return account
+
+
+def carrier_account_update(*, account: CarrierAccount, name: str | None = None, client_id: str = "",
+                           client_secret: str = "", test_mode: bool | None = None, is_active: bool | None = None,
+                           server_url: str | None = None) -> CarrierAccount:
+    """Change an account. Blank credentials keep the saved ones (they are never shown to be edited); a new
+    pair replaces both and clears the last test's outcome."""
+    if name is not None:
+        account.name = name.strip()
+    if test_mode is not None:
+        account.test_mode = test_mode
+    if is_active is not None:
+        account.is_active = is_active
+    if server_url is not None:
+        account.server_url = _validate_server_url(server_url)
+    if client_id.strip() or client_secret.strip():
+        if not (client_id.strip() and client_secret.strip()):
+            raise ValidationError("Give both the client ID and the client secret to replace the credentials.")
+        account.set_credentials(client_id=client_id.strip(), client_secret=client_secret.strip())
+        account.last_test_ok, account.last_test_outcome, account.last_test_message = None, "", ""
+        account.last_tested_at = None
+    account.updated_at = timezone.now()
+    account.full_clean(exclude=["tenant"], validate_constraints=False)
+    account.save()
+    return account
+
+
+def carrier_account_delete(*, account: CarrierAccount) -> None:
+    """Forget an account and stop following its shipments (their stored events stay)."""
+    account.delete()
+
+
+def carrier_account_test(*, account: CarrierAccount) -> tuple[str, str]:
+    """The "test credentials" action: (outcome, the carrier's words), both kept on the account."""
+    outcome, detail = carriers.test_credentials(account)
+    now = timezone.now()
+    ok = outcome == carriers.TEST_OK
+    CarrierAccount.objects.filter(pk=account.pk).update(last_test_ok=ok, last_test_outcome=outcome,
+                                                        last_test_message=detail[:500], last_tested_at=now)
+    account.last_test_ok, account.last_test_outcome, account.last_test_message = ok, outcome, detail[:500]
+    account.last_tested_at = now
+    return outcome, detail
+
+
+# --- the schedule ------------------------------------------------------------------------------------
+
+def next_poll_after(*, shipped_at: dt.datetime, now: dt.datetime) -> dt.datetime | None:
+    age = now - shipped_at
+    if age >= dt.timedelta(days=settings.TRACKING_MAX_AGE_DAYS):
+        return None
+    minutes = settings.TRACKING_POLL_MINUTES
+    if age >= dt.timedelta(days=7):
+        minutes *= 24
+    elif age >= dt.timedelta(days=2):
+        minutes *= 4
+    # Due a little early (a quarter of the interval, at most one 5-minute cycle), so the cycle that runs
+    # just after the interval ends picks the shipment up instead of the one after it.
+    interval = dt.timedelta(minutes=minutes)
+    return now + interval - min(interval / 4, dt.timedelta(minutes=5))
+
+
+def tracking_enroll(*, now: dt.datetime | None = None, limit: int | None = None) -> int:
+    """Follow shipments in transit that have a tracking number and an active account for their carrier."""
+    now = now or timezone.now()
+    limit = limit or settings.TRACKING_MAX_PER_CYCLE
+    account = CarrierAccount.objects.filter(tenant_id=OuterRef("tenant_id"), carrier=OuterRef("carrier"),
+                                            is_active=True)
+    rows = list(
+        Shipment.objects.filter(state=ShipmentState.SHIPPED, carrier__in=TrackedCarrier.values,
+                                created_at__gte=now - dt.timedelta(days=settings.TRACKING_MAX_AGE_DAYS),
+                                tracking__isnull=True)
+        .exclude(tracking_number="")
+        .filter(Exists(account))
+        .values_list("pk", "tenant_id", "carrier")[:limit]
+    )
+    if not rows:
+        return 0
+    accounts = dict(
+        ((t, c), pk) for pk, t, c in CarrierAccount.objects.filter(
+            tenant_id__in={t for _, t, _ in rows}, is_active=True).values_list("pk", "tenant_id", "carrier")
+    )
+    ShipmentTracking.objects.bulk_create(
+        [ShipmentTracking(tenant_id=t, shipment_id=pk, account_id=accounts[(t, c)], next_poll_at=now,
+                          created_at=now, updated_at=now) for pk, t, c in rows if (t, c) in accounts],
+        ignore_conflicts=True,
+    )
+    return len(rows)
+
+
+def tracking_due_batches(*, now: dt.datetime | None = None, limit: int | None = None) -> list[tuple[int, list[int]]]:
+    """Due trackings as (account id, [tracking ids]) batches of at most TRACKING_BATCH_SIZE."""
+    now = now or timezone.now()
+    limit = limit or settings.TRACKING_MAX_PER_CYCLE
+    rows = (ShipmentTracking.objects.due(now).filter(account__is_active=True)
+            .order_by("account_id", "next_poll_at").values_list("account_id", "pk")[:limit])
+    batches: list[tuple[int, list[int]]] = []
+    size = settings.TRACKING_BATCH_SIZE
+    for account_id, pk in rows:
+        if not batches or batches[-1][0] != account_id or len(batches[-1][1]) >= size:
+            batches.append((account_id, []))
+        batches[-1][1].append(pk)
+    return batches
+
+
+def tracking_poll_due(*, run_inline: bool = False) -> dict:
+    """The periodic task's body: enroll, then hand each due batch to a worker (or poll it here). With
+    Q_SYNC (the tests) django-q2 runs each batch task at once, in this process."""
+    enrolled = tracking_enroll()
+    batches = tracking_due_batches()
+    if run_inline:
+        for account_id, ids in batches:
+            tracking_poll_batch(account_id=account_id, tracking_ids=ids)
+    else:
+        from django_q.tasks import async_task
+
+        extra = {"cluster": settings.TRACKING_Q_CLUSTER} if settings.TRACKING_Q_CLUSTER else {}
+        for account_id, ids in batches:
+            async_task("tracking.tasks.tracking_poll_batch_task", account_id, ids, group="tracking", **extra)
+    return {"enrolled": enrolled, "batches": len(batches), "shipments": sum(len(ids) for _, ids in batches)}
+
+
+# --- one batch ---------------------------------------------------------------------------------------
+
+def tracking_poll_batch(*, account_id: int, tracking_ids: list[int]) -> dict:
+    """Ask the carrier about one batch of one account's shipments and record what it says."""
+    now = timezone.now()
+    account = CarrierAccount.objects.filter(pk=account_id, is_active=True).first()
+    if account is None:
+        return {"polled": 0}
+    trackings = list(ShipmentTracking.objects.filter(pk__in=tracking_ids, account_id=account_id,
+                                                     next_poll_at__isnull=False).select_related("shipment"))
+    stop, ask = [], []
+    for tracking in trackings:
+        shipment = tracking.shipment
+        if shipment.state == ShipmentState.DELIVERED:
+            tracking.stopped_reason = "delivered (recorded before the carrier said so)"
+            stop.append(tracking)
+        elif shipment.state == ShipmentState.VOIDED:
+            tracking.stopped_reason = "the shipment was voided"
+            stop.append(tracking)
+        elif next_poll_after(shipped_at=shipment.created_at, now=now) is None:
+            tracking.stopped_reason = f"no delivery after {settings.TRACKING_MAX_AGE_DAYS} days"
+            stop.append(tracking)
+        else:
+            ask.append(tracking)
+    for tracking in stop:
+        tracking.next_poll_at = None
+        tracking.updated_at = now
+
+    found: dict[str, carriers.ParsedTracking] = {}
+    error = ""
+    requests = 0
+    missing = sorted({t.shipment.tracking_number for t in ask})
+    for attempt in range(ATTEMPTS_PER_POLL):
+        if not missing:
+            break
+        if attempt:
+            time.sleep(0.1 * 2 ** (attempt - 1))
+        answer, error = carriers.track(account, missing)
+        requests += 1
+        found.update(answer)
+        missing = [n for n in missing if n not in found]
+
+    events: list[TrackingEvent] = []
+    changes: list[tuple[ShipmentTracking, str, carriers.ParsedTracking]] = []
+    for tracking in ask:
+        shipment = tracking.shipment
+        parsed = found.get(shipment.tracking_number)
+        tracking.last_polled_at = now
+        tracking.polls += 1
+        tracking.updated_at = now
+        if parsed is None:
+            tracking.failures += 1
+            tracking.last_error = (error or "The carrier did not answer for this tracking number.")[:500]
+            tracking.next_poll_at = now + dt.timedelta(minutes=settings.TRACKING_POLL_MINUTES)
+            continue
+        tracking.failures = 0
+        tracking.last_error = ""
+        events.extend(
+            TrackingEvent(tenant_id=tracking.tenant_id, shipment_id=shipment.pk, occurred_at=e.occurred_at,
+                          state=e.state, code=e.code, description=e.description, location=e.location,
+                          fingerprint=e.fingerprint, created_at=now)
+            for e in parsed.events
+        )
+        before = tracking.state
+        tracking.state = parsed.state
+        tracking.status_text = parsed.status_text[:300]
+        if parsed.state == TrackingState.DELIVERED:
+            tracking.next_poll_at = None
+            tracking.stopped_reason = "delivered"
+        else:
+            tracking.next_poll_at = next_poll_after(shipped_at=shipment.created_at, now=now)
+            if tracking.next_poll_at is None:
+                tracking.stopped_reason = f"no delivery after {settings.TRACKING_MAX_AGE_DAYS} days"
+        if parsed.state != before and parsed.state in ACTED_ON:
+            changes.append((tracking, before, parsed))
+            if parsed.state == TrackingState.OUT_FOR_DELIVERY:
+                tracking.out_for_delivery_at = now
+            elif parsed.state == TrackingState.EXCEPTION:
+                tracking.exception_at = now
+
+    with transaction.atomic():
+        if events:
+            TrackingEvent.objects.bulk_create(events, ignore_conflicts=True)
+        if trackings:
+            ShipmentTracking.objects.bulk_update(
+                trackings, ["state", "status_text", "next_poll_at", "last_polled_at", "polls", "failures",
+                            "last_error", "stopped_reason", "exception_at", "out_for_delivery_at", "updated_at"])
+    for tracking, before, parsed in changes:
+        _state_changed(tracking=tracking, before=before, parsed=parsed, account=account)
+    return {"polled": len(ask), "answered": sum(1 for t in ask if t.shipment.tracking_number in found),
+            "stopped": len(stop), "requests": requests, "changed": len(changes)}
+
+
+def _state_changed(*, tracking: ShipmentTracking, before: str, parsed: carriers.ParsedTracking,
+                   account: CarrierAccount) -> None:
+    """Act on a new tracking state, each in its own transaction (one shipment's trouble stops no other)."""
+    shipment = tracking.shipment
+    carrier = account.get_carrier_display()
+    try:
+        with transaction.atomic():
+            if parsed.state == TrackingState.DELIVERED:
+                when = next((e.occurred_at for e in parsed.events if e.state == TrackingState.DELIVERED), None)
+                if when is not None:
+                    when = min(when, timezone.now())  # a carrier clock ahead of ours never delivers in the future
+                shipment_mark_delivered(shipment=shipment, delivered_at=when, actor=f"{carrier} tracking")
+            elif parsed.state == TrackingState.OUT_FOR_DELIVERY:
+                shipment_out_for_delivery_notify(shipment=shipment, actor=f"{carrier} tracking")
+                order_event_add(order=shipment.order, actor=f"{carrier} tracking",
+                                **event("shipment_out_for_delivery", shipment_id=shipment.pk, carrier=shipment.carrier),
+                                data={"shipment_id": shipment.pk})
+                webhook_emit_object(obj=shipment, tenant=shipment.tenant_id, event="shipment.out_for_delivery")
+            elif parsed.state == TrackingState.EXCEPTION:
+                description = parsed.status_text or "no detail given"
+                order_event_add(order=shipment.order, actor=f"{carrier} tracking",
+                                **event("shipment_exception", shipment_id=shipment.pk, carrier=shipment.carrier,
+                                        description=description),
+                                data={"shipment_id": shipment.pk})
+                order_attention_flag(order=shipment.order, actor=f"{carrier} tracking",
+                                     reason=f"{carrier} exception on shipment {shipment.pk}: {description}")
+                webhook_emit_object(obj=shipment, tenant=shipment.tenant_id, event="shipment.exception")
+    except ValidationError as exc:
+        logger.warning("Tracking of shipment %s: %s", shipment.pk, "; ".join(exc.messages))

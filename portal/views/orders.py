@@ -176,21 +176,12 @@ def _queue_query(request) -> str:
 
 def _list_filters(request) -> dict:
     """The order list's filters and sort as its querystring gives them (carried to the order page and the
-    ship form), in order_list's terms."""
-    tenant = request.tenant
-    form = OrderFilterForm(request.GET, stores=list(store_list(tenant=tenant)),
-                           storefronts=list(storefront_list(tenant=tenant)))
-    form.is_valid()
-    filters = getattr(form, "cleaned_data", {})
+    ship form), in order_list's terms; read by the same function as the list and its batch selection."""
+    filters = list_filters(request.tenant, request.GET)
     return dict(
-        sort=filters.get("sort") or None,
-        store_id=filters.get("store"), storefront_id=filters.get("storefront"), search=filters.get("q") or "",
-        needs_attention=True if request.GET.get("needs_attention") == "true" else None,
+        filters.common,
+        sort=filters.sort if request.GET.get("sort") else None,  # None: the queue's or the tab's own default
         partially_shipped=True if request.GET.get("partially_shipped") == "true" else None,
-        date_from=dt.datetime.combine(filters["date_from"], dt.time.min, tzinfo=dt.UTC)
-        if filters.get("date_from") else None,
-        date_to=dt.datetime.combine(filters["date_to"] + dt.timedelta(days=1), dt.time.min, tzinfo=dt.UTC)
-        if filters.get("date_to") else None,
     )
 
 

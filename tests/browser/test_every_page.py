@@ -136,7 +136,6 @@ def seed_tenant(alice, tenant, store):
     api_key_create(tenant=tenant, name="Reporting", read_only=True, user=alice)
     store.settings.default_weight_unit = "Ounces"
     store.settings.save()
-<<<<<<< HEAD
     from stores.oauth import TokenSet
     from stores.services import store_create_oauth, store_mark_needs_reconnect
 
@@ -148,25 +147,18 @@ def seed_tenant(alice, tenant, store):
     from shipments.models import ShippingMethodMapping
 
     mapping = ShippingMethodMapping.objects.get(store=store, requested_method="USPS Priority")  # learned above
-=======
     carrier = seed_tracking(tenant, shipment)
->>>>>>> issue-19
     return Seed(
         objects={("stores", "pk"): store.pk, ("stores", "rest_pk"): rest.pk, ("stores", "unmapped_pk"): unmapped.pk,
                  ("stores", "run_pk"): run.pk,
                  ("orders", "pk"): order.pk, ("shipments", "pk"): shipment.pk, ("users", "pk"): colleague.pk,
-<<<<<<< HEAD
                  ("api-keys", "pk"): key.pk, ("batches", "pk"): batch.pk, ("tracking-imports", "pk"): upload.pk,
-                 ("stores", "mapping_pk"): mapping.pk},
-=======
-                 ("api-keys", "pk"): key.pk, ("carriers", "pk"): carrier.pk},
->>>>>>> issue-19
+                 ("stores", "mapping_pk"): mapping.pk, ("carriers", "pk"): carrier.pk},
         wizard={"tenant_id": tenant.pk, "name": "Acme Outlet", "url": "https://outlet.example.com",
                 "username": "shipstation-admin", "endpoint_path": "/store/shipstation.aspx", "password_token": ""},
     )
 
 
-<<<<<<< HEAD
 def seed_batch_and_import(tenant, store, alice, order, shipment):
     """A batch result with a shipped order and two refused ones, and a tracking import with a row error."""
     from orders.models import Order
@@ -189,7 +181,6 @@ def seed_batch_and_import(tenant, store, alice, order, shipment):
         b"A-100,UPS,Ground,1Z999AA10123456799,2026-11-30,7.50\n"
         b"A-999,UPS,Ground,1Z999AA10123456700,2026-11-30,7.50\n"))
     return batch, upload
-=======
 def seed_tracking(tenant, shipment):
     """A tested UPS account following the UPS shipment: its state and three scans (issue 19)."""
     from tracking.models import CarrierAccount, ShipmentTracking, TrackingEvent
@@ -210,7 +201,6 @@ def seed_tracking(tenant, shipment):
         TrackingEvent.objects.create(tenant=tenant, shipment=shipment, occurred_at=now - dt.timedelta(hours=hours),
                                      state=state, description=text, location=place, fingerprint=f"seed-{hours}")
     return account
->>>>>>> issue-19
 
 
 def portal_pages(seed: Seed, user) -> list[tuple[str, str]]:
@@ -390,10 +380,6 @@ def test_every_portal_page_fits_a_phone_passes_axe_and_speaks_the_language(brows
     context.close()
 
     assert {"dashboard", "order_list", "order_detail", "order_ship", "store_settings", "connect_mapping",
-<<<<<<< HEAD
             "users", "api_keys", "batch_result", "tracking_import", "tracking_import_preview",
-            "orders_batch_ship", "orders_batch_confirm"} <= set(checked)
-=======
-            "users", "api_keys", "carrier_accounts", "carrier_account_edit"} <= set(checked)
->>>>>>> issue-19
+            "orders_batch_ship", "orders_batch_confirm", "carrier_accounts", "carrier_account_edit"} <= set(checked)
     assert not problems, "\n".join(problems)

@@ -14,15 +14,12 @@ from tracking.services import carrier_account_create
 @pytest.fixture
 def objects(order_a, run_a, unmapped_a, shipment_a, alice, bob, tenant_a):
     key, _ = api_key_create(tenant=tenant_a, name="WMS", read_only=False, user=alice)
-<<<<<<< HEAD
     batch = batch_mark_delivered(tenant=tenant_a, key="k-access", orders=[order_a], user=alice)
     upload = csv_import_create(tenant=tenant_a, raw=b"order,carrier,tracking\nA-100,UPS,1Z9\n", filename="t.csv")
-    return {
-=======
     carrier = carrier_account_create(tenant=tenant_a, carrier="UPS", client_id="id-a", client_secret="secret-a",
                                      server_url="http://127.0.0.1:9")
-    return {"carrier": carrier.pk,
->>>>>>> issue-19
+    return {
+        "carrier": carrier.pk,
         "order": order_a.pk, "store": order_a.store_id, "run": run_a.pk, "unmapped": unmapped_a.pk,
         "shipment": shipment_a.pk, "member": Membership.objects.get(user=bob).pk, "key": key.pk,
         "batch": batch.pk, "csv_import": upload.pk,
@@ -38,15 +35,12 @@ OBJECT_GETS = [
     ("portal:store_skipped", ["store"]),
     ("portal:order_detail", ["order"]),
     ("portal:order_ship", ["order"]),
-<<<<<<< HEAD
     ("portal:batch_result", ["batch"]),
     ("portal:tracking_import_preview", ["csv_import"]),
     ("portal:shipping_methods", ["store"]),
     ("portal:shipping_method_edit", ["store", "mapping"]),
     ("portal:shipping_method_delete", ["store", "mapping"]),
-=======
     ("portal:carrier_account_edit", ["carrier"]),
->>>>>>> issue-19
 ]
 
 OBJECT_POSTS = [
@@ -70,17 +64,14 @@ OBJECT_POSTS = [
     ("portal:invitation_resend", ["member"], {}),
     ("portal:invitation_revoke", ["member"], {}),
     ("portal:api_key_revoke", ["key"], {}),
-<<<<<<< HEAD
     ("portal:tracking_import_preview", ["csv_import"], {"action": "confirm"}),
     ("portal:shipping_methods", ["store"], {"requested_method": "Sneaky", "carrier": "UPS", "service": "x"}),
     ("portal:shipping_method_edit", ["store", "mapping"], {"carrier": "UPS", "service": "Sneaky"}),
     ("portal:shipping_method_delete", ["store", "mapping"], {}),
-=======
     ("portal:carrier_account_edit", ["carrier"], {"edit-name": "sneaky", "edit-client_id": "x",
                                                   "edit-client_secret": "y"}),
     ("portal:carrier_account_test", ["carrier"], {}),
     ("portal:carrier_account_remove", ["carrier"], {}),
->>>>>>> issue-19
 ]
 
 PLAIN_WRITES = [
@@ -91,14 +82,11 @@ PLAIN_WRITES = [
     ("portal:oauth_callback", {}),
     ("portal:users", {"email": "eve@example.com", "role": "owner"}),
     ("portal:api_keys", {"name": "sneaky"}),
-<<<<<<< HEAD
     ("portal:orders_batch", {"action": "ship", "all_matching": "1"}),
     ("portal:orders_batch_ship", {"all_matching": "1", "batch_key": "k", "carrier": "UPS", "ship_date": "2026-01-01"}),
     ("portal:orders_batch_apply", {"all_matching": "1", "batch_key": "k", "action": "deliver"}),
     ("portal:tracking_import", {}),
-=======
     ("portal:carrier_accounts", {"new-carrier": "USPS", "new-client_id": "x", "new-client_secret": "y"}),
->>>>>>> issue-19
 ]
 
 

@@ -10,8 +10,8 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('shipments', '0004_i19_tracking'),
-        ('stores', '0007_i19_tracking'),
+        ('shipments', '0007_i19_tracking'),
+        ('stores', '0009_i19_tracking'),
     ]
 
     operations = [

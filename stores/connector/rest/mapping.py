@@ -37,7 +37,7 @@ from typing import Any
 
 from ..errors import StoreDocumentError
 from ..types import Address, Customer, ExportItem, ExportLimits, ExportOrder, ItemOption, WeightUnits
-from ..xmlparse import _check_limits, _Poison
+from ..xmlparse.export import _check_limits, _Poison  # the export limits are the same on both roads
 
 WAREHOUSE_LOCATION_FIELD = "ShipStationWarehouseLocation"
 PO_FIELD = "PO Number"

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('stores', '0006_i15i_custom_store_platform'),
+        ('stores', '0008_i16_fleet_schedule'),
     ]
 
     operations = [

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('shipments', '0003_i13b_outbox_moves_to_outbox_app'),
+        ('shipments', '0005_17a_batch_plan'),
         ('stores', '0006_i15i_custom_store_platform'),
     ]
 

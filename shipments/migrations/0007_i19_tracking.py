@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('shipments', '0003_i13b_outbox_moves_to_outbox_app'),
+        ('shipments', '0006_i17c_shipping_method_mapping'),
     ]
 
     operations = [

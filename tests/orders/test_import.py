@@ -46,7 +46,8 @@ def imported_once(request, django_db_setup, django_db_blocker):
         block = transaction.atomic()
         block.__enter__()
         try:
-            store, _server, run, truth, _orders = _import(connect(make_tenant("Acme Goods"), server, road=request.param), server)
+            store = connect(make_tenant("Acme Goods"), server, road=request.param)
+            store, _server, run, truth, _orders = _import(store, server)
         except BaseException:
             transaction.set_rollback(True)
             block.__exit__(None, None, None)

@@ -49,10 +49,11 @@ def test_merchant_connects_imports_ships_and_charlie_sees_nothing(page_for, alic
     page = page_for("alice")
     shot(page, "01-dashboard-empty")
 
-    # The wizard: the AmeriCommerce steps, then a wrong password, then the right one.
+    # The wizard: the ShipStation add-on's road (the API-token road is the other choice), then a wrong
+    # password, then the right one.
     page.get_by_role("link", name="Connect a store").first.click()
     shot(page, "02-wizard-prepare")
-    page.get_by_role("link", name="continue").click()
+    page.get_by_role("link", name="Continue with the ShipStation add-on").click()
     page.get_by_label("Store name").fill("Sandbox Store")
     page.get_by_label("Store URL").fill(sandbox.base_url)
     page.get_by_label("Username").fill(sandbox.username)

@@ -11,8 +11,8 @@ unless the URL or BENCH_DB_NAME names another). One sandbox store (its own proce
 changes or creates an order at random moments (exponential gaps of `--mean-gap` seconds, half changes,
 half new orders) through the sandbox's control endpoint, for `--minutes`, and polls Outbound's REST API
 (`GET /api/v1/orders/?modified_since=…` with an API key, in-process) every 0.5 s until each change is
-visible (the order listed with a LastModified at or after the change). Orders the import skips by
-design (no ship-to address) are counted apart, not as latencies.
+visible (the order listed, written by an import at or after the change: its imported_at or updated_at).
+Orders the import skips by design (no ship-to address) are counted apart, not as latencies.
 
 `--road xml` (default): the XML road polling at a 1-minute interval (target p95 <= 65 s).
 `--road rest`: the REST road with store webhooks. It needs the REST connector and the webhook receiver
@@ -163,20 +163,23 @@ def main() -> int:
         while time.monotonic() < end_changes + args.settle and (pending or time.monotonic() < end_changes):
             now = time.monotonic()
             if now >= next_change and now < end_changes:
-                change_at = timezone.now().replace(microsecond=0)
+                change_at = timezone.now()
                 answer = control(base, {"mutate": {"change": 1} if rng.random() < 0.5 else {"add": 1}})["mutate"]
                 for order_id in [c["OrderID"] for c in answer["changed"]] + answer["added"]:
                     pending.setdefault(order_id, (now, change_at))
                     events += 1
                 next_change = now + rng.expovariate(1 / args.mean_gap)
             if pending:
-                since = min(at for _, at in pending.values()) - dt.timedelta(seconds=1)
+                # The protocol's LastModified carries minutes: ask from the minute before the oldest change.
+                since = (min(at for _, at in pending.values()) - dt.timedelta(minutes=1)).replace(second=0,
+                                                                                                  microsecond=0)
                 response = api.get("/api/v1/orders/", {"modified_since": since.isoformat(), "page_size": 200})
                 if response.status_code != 200:
                     raise SystemExit(f"the API answered {response.status_code}: {response.content[:300]!r}")
                 for row in response.json().get("results", []):
                     entry = pending.get(row["external_id"])
-                    if entry and dt.datetime.fromisoformat(row["modified_at"]) >= entry[1]:
+                    written = max(filter(None, [row.get("imported_at"), row.get("updated_at")]), default=None)
+                    if entry and written and dt.datetime.fromisoformat(written) >= entry[1]:
                         latencies.append(time.monotonic() - entry[0])
                         del pending[row["external_id"]]
             if cluster.poll() is not None:

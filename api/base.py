@@ -10,7 +10,7 @@ from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from django.http import Http404
-from rest_framework import exceptions, serializers, status
+from rest_framework import exceptions, serializers, status, viewsets
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
@@ -150,7 +150,8 @@ class IdempotentMixin:
         if request.method == "POST" and key is not None and getattr(request, "tenant", None) is not None:
             if not 1 <= len(key) <= 255 or not key.isprintable():
                 raise exceptions.ValidationError(
-                    {IDEMPOTENCY_HEADER: ["Use 1 to 255 printable characters (no control characters)."]})
+                    {IDEMPOTENCY_HEADER: ["Use 1 to 255 printable characters (no control characters)."]}
+                )
             handler = self.post
             self.post = lambda req, *a, **kw: self._idempotent(req, key, handler, *a, **kw)
 
@@ -167,8 +168,11 @@ class IdempotentMixin:
                     try:
                         with transaction.atomic():
                             record = IdempotencyRecord.objects.create(
-                                tenant=request.tenant, key=key, fingerprint=fingerprint,
-                                method=request.method, path=request.path[:500],
+                                tenant=request.tenant,
+                                key=key,
+                                fingerprint=fingerprint,
+                                method=request.method,
+                                path=request.path[:500],
                             )
                     except IntegrityError:
                         record = None
@@ -221,3 +225,25 @@ class _RolledBack(Exception):
     def __init__(self, response):
         super().__init__("rolled back")
         self.response = response
+
+
+class ModelSerializer(serializers.ModelSerializer):
+    """Blank-able fields are described so the schema allows the "" they may hold: read-only choice
+    fields keep their blank choice, and a blank URL field is a string, not a `uri`."""
+
+    def build_standard_field(self, field_name, model_field):
+        field_class, kwargs = super().build_standard_field(field_name, model_field)
+        if field_class is serializers.URLField and model_field.blank:
+            field_class = serializers.CharField
+        return field_class, kwargs
+
+    def include_extra_kwargs(self, kwargs, extra_kwargs):
+        blank = kwargs.get("allow_blank")
+        kwargs = super().include_extra_kwargs(kwargs, extra_kwargs)
+        if blank and kwargs.get("read_only") and "choices" in kwargs:
+            kwargs["allow_blank"] = True
+        return kwargs
+
+
+class ApiViewSet(IdempotentMixin, TenantViewSetMixin, viewsets.GenericViewSet):
+    pass

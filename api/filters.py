@@ -48,15 +48,21 @@ class OrderFilter(df.FilterSet):
     store = IdFilter(field_name="store_id", help_text="Store id.")
     storefront = IdFilter(field_name="storefront_id", help_text="Storefront id.")
     status = df.ChoiceFilter(choices=OrderStatus.choices)
-    partially_shipped = df.ChoiceFilter(choices=TRUE_FALSE, method="filter_partially_shipped",
-                                        help_text="Outbound shipped part of the order and units are still to ship.")
-    needs_attention = df.ChoiceFilter(choices=TRUE_FALSE, method="filter_needs_attention",
-                                      help_text="The store did something Outbound did not apply "
-                                                "(see attention_reason).")
+    partially_shipped = df.ChoiceFilter(
+        choices=TRUE_FALSE,
+        method="filter_partially_shipped",
+        help_text="Outbound shipped part of the order and units are still to ship.",
+    )
+    needs_attention = df.ChoiceFilter(
+        choices=TRUE_FALSE,
+        method="filter_needs_attention",
+        help_text="The store did something Outbound did not apply (see attention_reason).",
+    )
     number = df.CharFilter(field_name="number", lookup_expr="iexact", help_text="Order number, exact.")
     email = df.CharFilter(field_name="email", lookup_expr="iexact", help_text="Customer e-mail, exact.")
-    modified_since = DateTimeFilter(field_name="modified_at", lookup_expr="gte",
-                                          help_text="Last modified in the store at or after (ISO 8601).")
+    modified_since = DateTimeFilter(
+        field_name="modified_at", lookup_expr="gte", help_text="Last modified in the store at or after (ISO 8601)."
+    )
     modified_until = DateTimeFilter(field_name="modified_at", lookup_expr="lte")
     order_date_from = DateTimeFilter(field_name="order_date", lookup_expr="gte")
     order_date_to = DateTimeFilter(field_name="order_date", lookup_expr="lte")

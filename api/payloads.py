@@ -85,8 +85,12 @@ def _converter(field) -> Callable:
             return choices.get(value, value) if type(value) is str and value else slow(value)
 
         return choice
-    if kind is drf_fields.DateTimeField and getattr(field, "format", api_settings.DATETIME_FORMAT) == ISO_8601 \
-            and not hasattr(field, "timezone"):
+    if (
+        kind is drf_fields.DateTimeField
+        and getattr(field, "format", api_settings.DATETIME_FORMAT) == ISO_8601
+        and not hasattr(field, "timezone")
+    ):
+
         def moment(value, slow=field.to_representation):
             # DRF's own steps for an aware datetime: to the current time zone, ISO 8601, "Z" for UTC.
             if type(value) is not datetime.datetime or value.tzinfo is None:

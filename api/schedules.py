@@ -2,6 +2,4 @@
 
 Each entry: (schedule name, dotted task function, every so many minutes)."""
 
-SCHEDULES = [
-    ("outbound-idempotency-prune", "api.tasks.idempotency_records_prune_task", 60),
-]
+SCHEDULES = [("outbound-idempotency-prune", "api.tasks.idempotency_records_prune_task", 60)]

@@ -34,11 +34,16 @@ class AutoSchema(BaseAutoSchema):
     def get_override_parameters(self):
         parameters = list(super().get_override_parameters())
         if self.method == "POST":
-            parameters.append(OpenApiParameter(
-                IDEMPOTENCY_HEADER, str, OpenApiParameter.HEADER, required=False,
-                description="Any unique string (a UUID). Repeating the request with the same key and body "
-                            "returns the first response instead of acting twice.",
-            ))
+            parameters.append(
+                OpenApiParameter(
+                    IDEMPOTENCY_HEADER,
+                    str,
+                    OpenApiParameter.HEADER,
+                    required=False,
+                    description="Any unique string (a UUID). Repeating the request with the same key and body "
+                    "returns the first response instead of acting twice.",
+                )
+            )
         return parameters
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Prefetch
 from drf_spectacular.utils import extend_schema_field
@@ -13,66 +11,85 @@ from orders.models import ImportRun, Order, OrderLine, Product
 from shipments.models import Carrier, Shipment, ShipmentLine, carrier_code
 from stores.connector.types import ConnectionOutcome
 from stores.models import RestAuth, Road, StatusMapping, Store, Storefront
-from webhooks.models import WebhookDelivery, WebhookEvent, WebhookSubscription
-from webhooks.services import webhook_url_validate
 
-from .base import TenantRelatedField
-from .models import ApiKey
+from .base import ModelSerializer, TenantRelatedField
 from .services import store_url_validate
-
-
-class ModelSerializer(serializers.ModelSerializer):
-    """Blank-able fields are described so the schema allows the "" they may hold: read-only choice
-    fields keep their blank choice, and a blank URL field is a string, not a `uri`."""
-
-    def build_standard_field(self, field_name, model_field):
-        field_class, kwargs = super().build_standard_field(field_name, model_field)
-        if field_class is serializers.URLField and model_field.blank:
-            field_class = serializers.CharField
-        return field_class, kwargs
-
-    def include_extra_kwargs(self, kwargs, extra_kwargs):
-        blank = kwargs.get("allow_blank")
-        kwargs = super().include_extra_kwargs(kwargs, extra_kwargs)
-        if blank and kwargs.get("read_only") and "choices" in kwargs:
-            kwargs["allow_blank"] = True
-        return kwargs
-
 
 # --- stores -----------------------------------------------------------------------------------------
 
 
 class StoreSerializer(ModelSerializer):
     password = serializers.CharField(
-        write_only=True, required=False, trim_whitespace=False, max_length=500,
+        write_only=True,
+        required=False,
+        trim_whitespace=False,
+        max_length=500,
         style={"input_type": "password"},
         help_text="The store's ShipStation password (road `xml`). Write-only: never returned.",
     )
     api_token = serializers.CharField(
-        write_only=True, required=False, max_length=500, style={"input_type": "password"},
+        write_only=True,
+        required=False,
+        max_length=500,
+        style={"input_type": "password"},
         help_text="An access token made in the store's admin console (road `rest`). Write-only: never returned.",
     )
     road = serializers.ChoiceField(
-        choices=Road.choices, required=False,
+        choices=Road.choices,
+        required=False,
         help_text="How Outbound reaches the store: `xml` (the ShipStation add-on's page, username and password) or "
-                  "`rest` (AmeriCommerce's REST API, an access token). Switching keeps orders and the import "
-                  "watermark; send the new road's credential with it unless one is saved.",
+        "`rest` (AmeriCommerce's REST API, an access token). Switching keeps orders and the import "
+        "watermark; send the new road's credential with it unless one is saved.",
     )
 
     class Meta:
         model = Store
         fields = [
-            "id", "name", "platform", "road", "rest_auth", "url", "endpoint_path", "username", "password",
-            "has_password", "api_token", "has_api_token", "needs_reconnect", "reconnect_reason",
-            "is_active", "import_interval_minutes", "last_import_at", "last_import_ok", "last_import_message",
-            "consecutive_failures", "needs_attention", "import_running_since", "created_at",
-            "reconcile_every_hours", "reconcile_days", "last_reconcile_at", "orders_recovered",
+            "id",
+            "name",
+            "platform",
+            "road",
+            "rest_auth",
+            "url",
+            "endpoint_path",
+            "username",
+            "password",
+            "has_password",
+            "api_token",
+            "has_api_token",
+            "needs_reconnect",
+            "reconnect_reason",
+            "is_active",
+            "import_interval_minutes",
+            "last_import_at",
+            "last_import_ok",
+            "last_import_message",
+            "consecutive_failures",
+            "needs_attention",
+            "import_running_since",
+            "created_at",
+            "reconcile_every_hours",
+            "reconcile_days",
+            "last_reconcile_at",
+            "orders_recovered",
         ]
         read_only_fields = [
-            "platform", "rest_auth", "has_password", "has_api_token", "needs_reconnect", "reconnect_reason",
-            "is_active", "last_import_at", "last_import_ok", "last_import_message",
-            "consecutive_failures", "needs_attention", "import_running_since", "created_at",
-            "last_reconcile_at", "orders_recovered",
+            "platform",
+            "rest_auth",
+            "has_password",
+            "has_api_token",
+            "needs_reconnect",
+            "reconnect_reason",
+            "is_active",
+            "last_import_at",
+            "last_import_ok",
+            "last_import_message",
+            "consecutive_failures",
+            "needs_attention",
+            "import_running_since",
+            "created_at",
+            "last_reconcile_at",
+            "orders_recovered",
         ]
         extra_kwargs = {"username": {"required": False}}
 
@@ -103,18 +120,23 @@ class StoreSerializer(ModelSerializer):
 
 
 class StoreCreateSerializer(StoreSerializer):
-    password = serializers.CharField(write_only=True, required=False, trim_whitespace=False, max_length=500,
-                                     style={"input_type": "password"},
-                                     help_text="The store's ShipStation password (road `xml`, required there). "
-                                               "Write-only: never returned.")
+    password = serializers.CharField(
+        write_only=True,
+        required=False,
+        trim_whitespace=False,
+        max_length=500,
+        style={"input_type": "password"},
+        help_text="The store's ShipStation password (road `xml`, required there). Write-only: never returned.",
+    )
 
 
 class ConnectionResultSerializer(serializers.Serializer):
     ok = serializers.BooleanField()
     outcome = serializers.ChoiceField(choices=[outcome.value for outcome in ConnectionOutcome])
     message = serializers.CharField()
-    missing_scope = serializers.CharField(required=False, allow_blank=True,
-                                          help_text="`missing_scope` only: the scope the access token lacks.")
+    missing_scope = serializers.CharField(
+        required=False, allow_blank=True, help_text="`missing_scope` only: the scope the access token lacks."
+    )
 
 
 class StatusMappingSerializer(ModelSerializer):
@@ -146,16 +168,39 @@ class ImportRunSerializer(ModelSerializer):
     skipped_total = serializers.IntegerField(read_only=True)
     skipped = serializers.DictField(child=serializers.IntegerField(), read_only=True)
     duration_seconds = serializers.FloatField(read_only=True, allow_null=True)
-    recovered = serializers.ListField(child=serializers.CharField(), read_only=True,
-                                      help_text="Reconciliation sweeps: numbers of the orders earlier runs missed.")
+    recovered = serializers.ListField(
+        child=serializers.CharField(),
+        read_only=True,
+        help_text="Reconciliation sweeps: numbers of the orders earlier runs missed.",
+    )
 
     class Meta:
         model = ImportRun
         fields = [
-            "id", "store", "trigger", "state", "since", "window_start", "window_end", "pages_done", "pages_total",
-            "progress_percent", "orders_seen", "orders_created", "orders_updated", "orders_unchanged", "skipped",
-            "skipped_total", "http_requests", "error", "queued_at", "started_at", "heartbeat_at", "finished_at",
-            "duration_seconds", "recovered",
+            "id",
+            "store",
+            "trigger",
+            "state",
+            "since",
+            "window_start",
+            "window_end",
+            "pages_done",
+            "pages_total",
+            "progress_percent",
+            "orders_seen",
+            "orders_created",
+            "orders_updated",
+            "orders_unchanged",
+            "skipped",
+            "skipped_total",
+            "http_requests",
+            "error",
+            "queued_at",
+            "started_at",
+            "heartbeat_at",
+            "finished_at",
+            "duration_seconds",
+            "recovered",
         ]
         read_only_fields = fields
 
@@ -163,20 +208,42 @@ class ImportRunSerializer(ModelSerializer):
 # --- orders -----------------------------------------------------------------------------------------
 
 ORDER_LIST_FIELDS = [
-    "id", "store", "storefront", "external_id", "number", "store_status", "status", "order_date", "modified_at",
-    "customer_code", "email", "ship_to_name", "shipping_method", "currency", "order_total", "total_weight",
-    "weight_unit", "hold_reason", "shipped_in_outbound", "partially_shipped", "needs_attention", "attention_reason",
-    "imported_at", "updated_at",
+    "id",
+    "store",
+    "storefront",
+    "external_id",
+    "number",
+    "store_status",
+    "status",
+    "order_date",
+    "modified_at",
+    "customer_code",
+    "email",
+    "ship_to_name",
+    "shipping_method",
+    "currency",
+    "order_total",
+    "total_weight",
+    "weight_unit",
+    "hold_reason",
+    "shipped_in_outbound",
+    "partially_shipped",
+    "needs_attention",
+    "attention_reason",
+    "imported_at",
+    "updated_at",
 ]
 
 
 def _partially_shipped_field():
-    return serializers.BooleanField(read_only=True,
-                                    help_text="Outbound shipped part of the order and units are still to ship.")
+    return serializers.BooleanField(
+        read_only=True, help_text="Outbound shipped part of the order and units are still to ship."
+    )
 
 
 class OrderListSerializer(ModelSerializer):
     partially_shipped = _partially_shipped_field()
+
     class Meta:
         model = Order
         fields = ORDER_LIST_FIELDS
@@ -187,8 +254,22 @@ class OrderLineSerializer(ModelSerializer):
     class Meta:
         model = OrderLine
         fields = [
-            "id", "line_key", "position", "line_item_id", "sku", "name", "image_url", "unit_weight", "weight_unit",
-            "quantity", "unit_price", "upc", "warehouse_location", "options", "is_adjustment", "is_shippable",
+            "id",
+            "line_key",
+            "position",
+            "line_item_id",
+            "sku",
+            "name",
+            "image_url",
+            "unit_weight",
+            "weight_unit",
+            "quantity",
+            "unit_price",
+            "upc",
+            "warehouse_location",
+            "options",
+            "is_adjustment",
+            "is_shippable",
             "product_kind",
         ]
         read_only_fields = fields
@@ -208,9 +289,25 @@ class ShipmentSerializer(ModelSerializer):
     class Meta:
         model = Shipment
         fields = [
-            "id", "order", "carrier", "service", "tracking_number", "tracking_url", "ship_date", "carrier_fee",
-            "notes_to_buyer", "internal_notes", "notify_buyer", "state", "delivered_at", "voided_at",
-            "store_update_state", "created_by", "created_at", "updated_at", "lines",
+            "id",
+            "order",
+            "carrier",
+            "service",
+            "tracking_number",
+            "tracking_url",
+            "ship_date",
+            "carrier_fee",
+            "notes_to_buyer",
+            "internal_notes",
+            "notify_buyer",
+            "state",
+            "delivered_at",
+            "voided_at",
+            "store_update_state",
+            "created_by",
+            "created_at",
+            "updated_at",
+            "lines",
         ]
         read_only_fields = fields
 
@@ -223,10 +320,27 @@ class OrderDetailSerializer(ModelSerializer):
     class Meta:
         model = Order
         fields = [
-            *ORDER_LIST_FIELDS, "phone", "bill_to", "ship_to", "payment_method", "tax_amount", "shipping_amount",
-            "discount_total", "is_gift", "gift_message", "customer_notes", "internal_notes", "custom_field_1",
-            "custom_field_2", "custom_field_3", "requested_warehouse", "source", "notes_to_buyer", "outbound_notes",
-            "lines", "shipments",
+            *ORDER_LIST_FIELDS,
+            "phone",
+            "bill_to",
+            "ship_to",
+            "payment_method",
+            "tax_amount",
+            "shipping_amount",
+            "discount_total",
+            "is_gift",
+            "gift_message",
+            "customer_notes",
+            "internal_notes",
+            "custom_field_1",
+            "custom_field_2",
+            "custom_field_3",
+            "requested_warehouse",
+            "source",
+            "notes_to_buyer",
+            "outbound_notes",
+            "lines",
+            "shipments",
         ]
         read_only_fields = fields
 
@@ -241,8 +355,9 @@ class OrderDetailSerializer(ModelSerializer):
 
 
 class OrderNotesSerializer(serializers.Serializer):
-    outbound_notes = serializers.CharField(required=False, allow_blank=True, max_length=10_000,
-                                           help_text="Internal notes kept in Outbound.")
+    outbound_notes = serializers.CharField(
+        required=False, allow_blank=True, max_length=10_000, help_text="Internal notes kept in Outbound."
+    )
     notes_to_buyer = serializers.CharField(required=False, allow_blank=True, max_length=10_000)
 
 
@@ -255,18 +370,26 @@ class OrderHoldSerializer(serializers.Serializer):
 
 CARRIER_HELP = (
     "The carrier, by its code (sent to the store as is) or its label, in any case. Codes and labels: "
-    + "; ".join(f"`{code}` ({label})" for code, label in Carrier.choices) + "."
+    + "; ".join(f"`{code}` ({label})" for code, label in Carrier.choices)
+    + "."
 )
 
 
-@extend_schema_field({"type": "string", "enum": Carrier.values + [label for code, label in Carrier.choices
-                                                                     if label != code],
-                      "description": CARRIER_HELP, "example": "UPS"})
+@extend_schema_field(
+    {
+        "type": "string",
+        "enum": Carrier.values + [label for code, label in Carrier.choices if label != code],
+        "description": CARRIER_HELP,
+        "example": "UPS",
+    }
+)
 class CarrierField(serializers.CharField):
     """A carrier code or label ("DHL" or "DHL Express"), stored as the code."""
 
-    default_error_messages = {"unknown": "“{value}” is not a carrier Outbound knows; use a code or label from "
-                                         "the list in the schema, or “Other”."}
+    default_error_messages = {
+        "unknown": "“{value}” is not a carrier Outbound knows; use a code or label from "
+        "the list in the schema, or “Other”."
+    }
 
     def to_internal_value(self, data):
         value = super().to_internal_value(data)
@@ -292,20 +415,32 @@ class ShipmentLineInputSerializer(serializers.Serializer):
 
 class ShipmentCreateSerializer(serializers.Serializer):
     order = TenantRelatedField(model=Order)
-    lines = ShipmentLineInputSerializer(many=True, required=False, allow_empty=False, max_length=MAX_SHIPMENT_LINES,
-                                        help_text="Omit to ship everything left to ship. At most "
-                                                  f"{MAX_SHIPMENT_LINES} lines, each named once.")
+    lines = ShipmentLineInputSerializer(
+        many=True,
+        required=False,
+        allow_empty=False,
+        max_length=MAX_SHIPMENT_LINES,
+        help_text=f"Omit to ship everything left to ship. At most {MAX_SHIPMENT_LINES} lines, each named once.",
+    )
     carrier = CarrierField(help_text=CARRIER_HELP)
-    service = serializers.CharField(required=False, allow_blank=True, default="",
-                                    max_length=_shipment_field("service").max_length)
-    tracking_number = serializers.CharField(required=False, allow_blank=True, default="",
-                                            max_length=_shipment_field("tracking_number").max_length)
+    service = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=_shipment_field("service").max_length
+    )
+    tracking_number = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=_shipment_field("tracking_number").max_length
+    )
     ship_date = serializers.DateField(required=False, allow_null=True, default=None)
-    carrier_fee = serializers.DecimalField(max_digits=_shipment_field("carrier_fee").max_digits,
-                                           decimal_places=_shipment_field("carrier_fee").decimal_places,
-                                           required=False, allow_null=True, default=None, min_value=0)
-    notes_to_buyer = serializers.CharField(required=False, allow_blank=True, allow_null=True, default=None,
-                                           max_length=10_000)
+    carrier_fee = serializers.DecimalField(
+        max_digits=_shipment_field("carrier_fee").max_digits,
+        decimal_places=_shipment_field("carrier_fee").decimal_places,
+        required=False,
+        allow_null=True,
+        default=None,
+        min_value=0,
+    )
+    notes_to_buyer = serializers.CharField(
+        required=False, allow_blank=True, allow_null=True, default=None, max_length=10_000
+    )
     internal_notes = serializers.CharField(required=False, allow_blank=True, max_length=10_000, default="")
     notify_buyer = serializers.BooleanField(required=False, default=True)
 
@@ -321,23 +456,16 @@ class ShipmentCreateSerializer(serializers.Serializer):
             wrong = [pk for pk in ids if pk not in known]
             if wrong:
                 raise serializers.ValidationError(
-                    {"lines": [f"Line {pk} is not on this order." for pk in wrong[:20]]
-                     + ([f"… and {len(wrong) - 20} more."] if len(wrong) > 20 else [])})
+                    {
+                        "lines": [f"Line {pk} is not on this order." for pk in wrong[:20]]
+                        + ([f"… and {len(wrong) - 20} more."] if len(wrong) > 20 else [])
+                    }
+                )
         return attrs
 
 
 class ShipmentDeliveredSerializer(serializers.Serializer):
     delivered_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
-
-
-class OutboxMessageSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    state = serializers.CharField()
-    attempts = serializers.IntegerField()
-    last_error = serializers.CharField()
-    response_status = serializers.IntegerField(allow_null=True)
-    sent_at = serializers.DateTimeField(allow_null=True)
-    next_attempt_at = serializers.DateTimeField()
 
 
 # --- products ---------------------------------------------------------------------------------------
@@ -346,123 +474,24 @@ class OutboxMessageSerializer(serializers.Serializer):
 class ProductSerializer(ModelSerializer):
     class Meta:
         model = Product
-        fields = ["id", "store", "sku", "name", "weight", "weight_unit", "image_url", "warehouse_location",
-                  "location_set_in_outbound", "kind", "updated_at"]
-        read_only_fields = ["id", "store", "sku", "name", "image_url", "location_set_in_outbound", "kind",
-                            "updated_at"]
+        fields = [
+            "id",
+            "store",
+            "sku",
+            "name",
+            "weight",
+            "weight_unit",
+            "image_url",
+            "warehouse_location",
+            "location_set_in_outbound",
+            "kind",
+            "updated_at",
+        ]
+        read_only_fields = ["id", "store", "sku", "name", "image_url", "location_set_in_outbound", "kind", "updated_at"]
         extra_kwargs = {"weight": {"min_value": 0}}
 
 
 # --- API keys and webhooks --------------------------------------------------------------------------
 
 
-class ApiKeySerializer(ModelSerializer):
-    class Meta:
-        model = ApiKey
-        fields = ["id", "name", "prefix", "read_only", "created_at", "last_used_at", "revoked_at"]
-        read_only_fields = fields
-
-
-class WebhookSubscriptionSerializer(ModelSerializer):
-    events = serializers.ListField(child=serializers.ChoiceField(choices=WebhookEvent.choices), min_length=1,
-                                   max_length=len(WebhookEvent.values))
-
-    class Meta:
-        model = WebhookSubscription
-        fields = ["id", "url", "events", "description", "is_active", "created_at"]
-        read_only_fields = ["id", "created_at"]
-
-    def validate_url(self, value):
-        from stores.connector.errors import StoreError
-
-        try:
-            return webhook_url_validate(value)
-        except StoreError as exc:
-            raise serializers.ValidationError(exc.message)
-
-    def validate_events(self, value):
-        return sorted(set(value))
-
-
-class WebhookSubscriptionCreatedSerializer(WebhookSubscriptionSerializer):
-    secret = serializers.CharField(read_only=True, help_text="The signing secret. Shown once, now.")
-
-    class Meta(WebhookSubscriptionSerializer.Meta):
-        fields = [*WebhookSubscriptionSerializer.Meta.fields, "secret"]
-
-
-class WebhookDeliverySerializer(ModelSerializer):
-    class Meta:
-        model = WebhookDelivery
-        fields = ["id", "subscription", "event_id", "event", "payload", "state", "attempts", "response_status",
-                  "response_excerpt", "error", "created_at", "last_attempt_at", "delivered_at"]
-        read_only_fields = fields
-
-
 # --- insights (the dashboard's picture of the day) --------------------------------------------------
-
-
-class InsightDaySerializer(serializers.Serializer):
-    day = serializers.DateField()
-    received = serializers.IntegerField(help_text="Orders placed that day (local day of the server's time zone).")
-    shipped = serializers.IntegerField(help_text="Orders with a shipment (not voided) whose ship date is that day.")
-
-
-class InsightWaitingSerializer(serializers.Serializer):
-    today = serializers.IntegerField(help_text="Awaiting Shipment, ordered today.")
-    one_to_two_days = serializers.IntegerField(help_text="Awaiting Shipment, ordered yesterday or the day before.")
-    three_days_or_more = serializers.IntegerField(help_text="Awaiting Shipment for three days or more: late.")
-    total = serializers.IntegerField()
-
-
-class InsightWeekSerializer(serializers.Serializer):
-    week_start = serializers.DateField(help_text="The week's Monday.")
-    orders = serializers.IntegerField(help_text="Orders whose first shipment was recorded that week.")
-    median_hours = serializers.FloatField(allow_null=True,
-                                          help_text="Median hours from the order date to its first shipment; "
-                                                    "null for a week without shipments.")
-
-
-class InsightsSerializer(serializers.Serializer):
-    today = serializers.DateField()
-    store = serializers.IntegerField(allow_null=True, help_text="The store the figures are limited to, or null.")
-    days = InsightDaySerializer(many=True, help_text="The last 30 days, oldest first, ending today.")
-    waiting = InsightWaitingSerializer()
-    weeks = InsightWeekSerializer(many=True, help_text="The last 8 weeks, oldest first, ending this week.")
-
-
-class TrackingEventSerializer(serializers.Serializer):
-    occurred_at = serializers.DateTimeField(allow_null=True)
-    state = serializers.CharField(help_text="unknown, in_transit, out_for_delivery, delivered or exception")
-    code = serializers.CharField(help_text="The carrier's own event code.")
-    description = serializers.CharField()
-    location = serializers.CharField()
-
-
-class ShipmentTrackingSerializer(serializers.Serializer):
-    shipment = serializers.IntegerField(source="shipment.pk")
-    carrier = serializers.CharField(source="shipment.carrier")
-    tracking_number = serializers.CharField(source="shipment.tracking_number")
-    followed = serializers.SerializerMethodField()
-    state = serializers.SerializerMethodField(help_text="unknown, in_transit, out_for_delivery, delivered or exception")
-    status_text = serializers.SerializerMethodField()
-    last_polled_at = serializers.SerializerMethodField()
-    next_poll_at = serializers.SerializerMethodField()
-    not_followed = serializers.CharField(help_text="Why the shipment is not followed: no_account, unsupported, "
-                                                   "no_number, or empty.")
-    events = TrackingEventSerializer(many=True)
-
-    def get_followed(self, view) -> bool:
-        return view.tracking is not None and view.tracking.next_poll_at is not None
-
-    def get_state(self, view) -> str:
-        return view.tracking.state if view.tracking else "unknown"
-
-    def get_status_text(self, view) -> str:
-        return view.tracking.status_text if view.tracking else ""
-
-    def get_last_polled_at(self, view) -> dt.datetime | None:
-        return view.tracking.last_polled_at if view.tracking else None
-
-    def get_next_poll_at(self, view) -> dt.datetime | None:
-        return view.tracking.next_poll_at if view.tracking else None

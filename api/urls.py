@@ -2,7 +2,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
-from . import views
+from . import views, views_reports, views_webhooks
 
 app_name = "api"
 
@@ -12,11 +12,11 @@ router.register("import-runs", views.ImportRunViewSet, basename="import-run")
 router.register("orders", views.OrderViewSet, basename="order")
 router.register("shipments", views.ShipmentViewSet, basename="shipment")
 router.register("products", views.ProductViewSet, basename="product")
-router.register("webhooks", views.WebhookSubscriptionViewSet, basename="webhook")
-router.register("webhook-deliveries", views.WebhookDeliveryViewSet, basename="webhook-delivery")
+router.register("webhooks", views_webhooks.WebhookSubscriptionViewSet, basename="webhook")
+router.register("webhook-deliveries", views_webhooks.WebhookDeliveryViewSet, basename="webhook-delivery")
 
 urlpatterns = [
-    path("v1/insights/", views.InsightsView.as_view(), name="insights"),
+    path("v1/insights/", views_reports.InsightsView.as_view(), name="insights"),
     path("v1/", include(router.urls)),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),

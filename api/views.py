@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 from django.db.models import Prefetch
-from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import generics, mixins, status, viewsets
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from orders.insights import insights
 from orders.models import ImportRun, Order, Product
 from orders.services import import_request, order_set_hold, order_set_notes, product_update, reconcile_request
 from shipments.models import Shipment, ShipmentLine
@@ -17,24 +15,26 @@ from shipments.services import shipment_create, shipment_mark_delivered, shipmen
 from stores.connector.errors import StoreError
 from stores.models import RestAuth, Road, Store
 from stores.services import status_mapping_update, store_create, store_deactivate, store_update
-from webhooks.models import WebhookDelivery, WebhookSubscription
-from webhooks.services import webhook_send_test, webhook_subscription_create
 
 from . import serializers as s
+from . import serializers_integration as si
+from . import serializers_reports as sr
 from .auth import caller_label, caller_user
-from .base import ErrorSerializer, IdempotentMixin, TenantViewSetMixin
-from .filters import ImportRunFilter, OrderFilter, ProductFilter, ShipmentFilter, WebhookDeliveryFilter
+from .base import ApiViewSet
+from .filters import ImportRunFilter, OrderFilter, ProductFilter, ShipmentFilter
 
 STORE_EXAMPLE = OpenApiExample(
     "A store",
-    value={"name": "Acme Main", "url": "https://shop.example.com", "endpoint_path": "/store/shipstation.aspx",
-           "username": "shipstation-admin", "password": "s3cret", "import_interval_minutes": 15},
+    value={
+        "name": "Acme Main",
+        "url": "https://shop.example.com",
+        "endpoint_path": "/store/shipstation.aspx",
+        "username": "shipstation-admin",
+        "password": "s3cret",
+        "import_interval_minutes": 15,
+    },
     request_only=True,
 )
-
-
-class ApiViewSet(IdempotentMixin, TenantViewSetMixin, viewsets.GenericViewSet):
-    pass
 
 
 # --- stores -----------------------------------------------------------------------------------------
@@ -43,15 +43,24 @@ class ApiViewSet(IdempotentMixin, TenantViewSetMixin, viewsets.GenericViewSet):
 @extend_schema_view(
     list=extend_schema(summary="List stores", tags=["stores"]),
     retrieve=extend_schema(summary="Read a store", tags=["stores"]),
-    create=extend_schema(summary="Connect a store", tags=["stores"], request=s.StoreCreateSerializer,
-                         responses={201: s.StoreSerializer}, examples=[STORE_EXAMPLE],
-                         description="The password is write-only: it is encrypted at rest and never returned."),
+    create=extend_schema(
+        summary="Connect a store",
+        tags=["stores"],
+        request=s.StoreCreateSerializer,
+        responses={201: s.StoreSerializer},
+        examples=[STORE_EXAMPLE],
+        description="The password is write-only: it is encrypted at rest and never returned.",
+    ),
     update=extend_schema(summary="Replace a store's settings", tags=["stores"], examples=[STORE_EXAMPLE]),
-    partial_update=extend_schema(summary="Edit a store", tags=["stores"], examples=[OpenApiExample(
-        "Rename", value={"name": "Acme Outlet"}, request_only=True)]),
+    partial_update=extend_schema(
+        summary="Edit a store",
+        tags=["stores"],
+        examples=[OpenApiExample("Rename", value={"name": "Acme Outlet"}, request_only=True)],
+    ),
 )
-class StoreViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
-                   mixins.UpdateModelMixin, ApiViewSet):
+class StoreViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin, ApiViewSet
+):
     model = Store
     serializer_class = s.StoreSerializer
     write_permission = "manage_stores"
@@ -65,29 +74,52 @@ class StoreViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Crea
     def perform_create(self, serializer):
         data = serializer.validated_data
         road = data.get("road", Road.XML)
-        credentials = ({"road": road, "rest_auth": RestAuth.TOKEN, "api_token": data["api_token"]}
-                       if road == Road.REST else
-                       {"username": data["username"], "password": data["password"]})
+        credentials = (
+            {"road": road, "rest_auth": RestAuth.TOKEN, "api_token": data["api_token"]}
+            if road == Road.REST
+            else {"username": data["username"], "password": data["password"]}
+        )
         serializer.instance = store_create(
-            tenant=self.request.tenant, name=data["name"], url=data["url"], endpoint_path=data.get("endpoint_path"),
-            import_interval_minutes=data.get("import_interval_minutes", 15), **credentials,
+            tenant=self.request.tenant,
+            name=data["name"],
+            url=data["url"],
+            endpoint_path=data.get("endpoint_path"),
+            import_interval_minutes=data.get("import_interval_minutes", 15),
+            **credentials,
         )
 
     def perform_update(self, serializer):
         store_update(store=serializer.instance, **serializer.validated_data)
 
-    @extend_schema(summary="Deactivate a store", tags=["stores"], request=None, responses={200: s.StoreSerializer},
-                   description="Stops imports; the store and its orders stay readable.")
+    @extend_schema(
+        summary="Deactivate a store",
+        tags=["stores"],
+        request=None,
+        responses={200: s.StoreSerializer},
+        description="Stops imports; the store and its orders stay readable.",
+    )
     @action(detail=True, methods=["post"])
     def deactivate(self, request, pk=None):
         store = store_deactivate(store=self.get_object())
         return Response(s.StoreSerializer(store, context=self.get_serializer_context()).data)
 
-    @extend_schema(summary="Test the store connection", tags=["stores"], request=None,
-                   responses={200: s.ConnectionResultSerializer},
-                   examples=[OpenApiExample("Wrong password", response_only=True, value={
-                       "ok": False, "outcome": "bad_credentials", "message": "The store refused the username "
-                       "or password."})])
+    @extend_schema(
+        summary="Test the store connection",
+        tags=["stores"],
+        request=None,
+        responses={200: s.ConnectionResultSerializer},
+        examples=[
+            OpenApiExample(
+                "Wrong password",
+                response_only=True,
+                value={
+                    "ok": False,
+                    "outcome": "bad_credentials",
+                    "message": "The store refused the username or password.",
+                },
+            )
+        ],
+    )
     @action(detail=True, methods=["post"], url_path="test-connection")
     def test_connection(self, request, pk=None):
         from stores.connector import client_for_store
@@ -98,38 +130,70 @@ class StoreViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Crea
                 result = client.test_connection()
         except StoreError as exc:  # a token source that cannot give a token (a store waiting to be reconnected)
             return Response({"ok": False, "outcome": "bad_credentials", "message": exc.message})
-        return Response({"ok": result.ok, "outcome": result.outcome.value, "message": result.message,
-                         "missing_scope": getattr(result, "missing_scope", "")})
+        return Response(
+            {
+                "ok": result.ok,
+                "outcome": result.outcome.value,
+                "message": result.message,
+                "missing_scope": getattr(result, "missing_scope", ""),
+            }
+        )
 
-    @extend_schema(summary="Import now", tags=["stores"], request=None, responses={202: s.ImportRunSerializer},
-                   description="Queues an import of this store and returns its run (the running one if an "
-                               "import is already queued or running).")
+    @extend_schema(
+        summary="Import now",
+        tags=["stores"],
+        request=None,
+        responses={202: s.ImportRunSerializer},
+        description="Queues an import of this store and returns its run (the running one if an "
+        "import is already queued or running).",
+    )
     @action(detail=True, methods=["post"])
     def refresh(self, request, pk=None):
         store = self.get_object()
         run = import_request(store=store, trigger="api", user=caller_user(request))
         return Response(s.ImportRunSerializer(run).data, status=status.HTTP_202_ACCEPTED)
 
-    @extend_schema(summary="Reconcile now", tags=["stores"], request=None, responses={202: s.ImportRunSerializer},
-                   description="Queues a reconciliation sweep: the store's last `reconcile_days` days are compared "
-                               "with the orders held, and any order earlier imports missed is imported (the run's "
-                               "`recovered` lists them). Returns the running import instead if one is already "
-                               "queued or running (its `trigger` then is not `reconcile`).")
+    @extend_schema(
+        summary="Reconcile now",
+        tags=["stores"],
+        request=None,
+        responses={202: s.ImportRunSerializer},
+        description="Queues a reconciliation sweep: the store's last `reconcile_days` days are compared "
+        "with the orders held, and any order earlier imports missed is imported (the run's "
+        "`recovered` lists them). Returns the running import instead if one is already "
+        "queued or running (its `trigger` then is not `reconcile`).",
+    )
     @action(detail=True, methods=["post"])
     def reconcile(self, request, pk=None):
         store = self.get_object()
         run = reconcile_request(store=store, user=caller_user(request))
         return Response(s.ImportRunSerializer(run).data, status=status.HTTP_202_ACCEPTED)
 
-    @extend_schema(methods=["GET"], summary="Read a store's status mapping", tags=["stores"],
-                   responses={200: s.StatusMappingSerializer})
-    @extend_schema(methods=["PUT", "PATCH"], summary="Edit a store's status mapping", tags=["stores"],
-                   request=s.StatusMappingSerializer, responses={200: s.StatusMappingSerializer},
-                   description="Each list is comma-separated store statuses; a status may sit in one list only.",
-                   examples=[OpenApiExample("Add a status", request_only=True,
-                                            value={"awaiting_shipment": "Pending, Processing, Ready"})])
-    @action(detail=True, methods=["get", "put", "patch"], url_path="status-mapping",
-            serializer_class=s.StatusMappingSerializer, filter_backends=[], pagination_class=None)
+    @extend_schema(
+        methods=["GET"],
+        summary="Read a store's status mapping",
+        tags=["stores"],
+        responses={200: s.StatusMappingSerializer},
+    )
+    @extend_schema(
+        methods=["PUT", "PATCH"],
+        summary="Edit a store's status mapping",
+        tags=["stores"],
+        request=s.StatusMappingSerializer,
+        responses={200: s.StatusMappingSerializer},
+        description="Each list is comma-separated store statuses; a status may sit in one list only.",
+        examples=[
+            OpenApiExample("Add a status", request_only=True, value={"awaiting_shipment": "Pending, Processing, Ready"})
+        ],
+    )
+    @action(
+        detail=True,
+        methods=["get", "put", "patch"],
+        url_path="status-mapping",
+        serializer_class=s.StatusMappingSerializer,
+        filter_backends=[],
+        pagination_class=None,
+    )
     def status_mapping(self, request, pk=None):
         store = self.get_object()
         mapping = store.status_mapping
@@ -146,11 +210,32 @@ class StoreViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Crea
 
 @extend_schema_view(
     list=extend_schema(summary="List import runs", tags=["imports"]),
-    retrieve=extend_schema(summary="Read an import run and its progress", tags=["imports"], examples=[
-        OpenApiExample("Running", response_only=True, value={
-            "id": 7, "store": 1, "trigger": "api", "state": "running", "pages_done": 3, "pages_total": 10,
-            "progress_percent": 30, "orders_seen": 300, "orders_created": 12, "orders_updated": 4,
-            "orders_unchanged": 284, "skipped": {"no_ship_to": 1}, "skipped_total": 1, "error": ""})]),
+    retrieve=extend_schema(
+        summary="Read an import run and its progress",
+        tags=["imports"],
+        examples=[
+            OpenApiExample(
+                "Running",
+                response_only=True,
+                value={
+                    "id": 7,
+                    "store": 1,
+                    "trigger": "api",
+                    "state": "running",
+                    "pages_done": 3,
+                    "pages_total": 10,
+                    "progress_percent": 30,
+                    "orders_seen": 300,
+                    "orders_created": 12,
+                    "orders_updated": 4,
+                    "orders_unchanged": 284,
+                    "skipped": {"no_ship_to": 1},
+                    "skipped_total": 1,
+                    "error": "",
+                },
+            )
+        ],
+    ),
 )
 class ImportRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
     model = ImportRun
@@ -163,14 +248,24 @@ class ImportRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiView
 
 
 @extend_schema_view(
-    list=extend_schema(summary="List orders", tags=["orders"],
-                       description="Filter by store, storefront, status, order number, customer e-mail, "
-                                   "modified and order date ranges. `page_size` up to 500."),
+    list=extend_schema(
+        summary="List orders",
+        tags=["orders"],
+        description="Filter by store, storefront, status, order number, customer e-mail, "
+        "modified and order date ranges. `page_size` up to 500.",
+    ),
     retrieve=extend_schema(summary="Read an order with its lines and shipments", tags=["orders"]),
-    partial_update=extend_schema(summary="Edit an order's notes", tags=["orders"], request=s.OrderNotesSerializer,
-                                 responses={200: s.OrderDetailSerializer}, examples=[OpenApiExample(
-                                     "Notes", request_only=True,
-                                     value={"outbound_notes": "Pack with care", "notes_to_buyer": "Thank you!"})]),
+    partial_update=extend_schema(
+        summary="Edit an order's notes",
+        tags=["orders"],
+        request=s.OrderNotesSerializer,
+        responses={200: s.OrderDetailSerializer},
+        examples=[
+            OpenApiExample(
+                "Notes", request_only=True, value={"outbound_notes": "Pack with care", "notes_to_buyer": "Thank you!"}
+            )
+        ],
+    ),
 )
 class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
     model = Order
@@ -194,9 +289,13 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet)
         order_set_notes(order=order, actor=caller_label(request), **serializer.validated_data)
         return Response(s.OrderDetailSerializer(self.get_object()).data)
 
-    @extend_schema(summary="Put an order on hold", tags=["orders"], request=s.OrderHoldSerializer,
-                   responses={200: s.OrderDetailSerializer},
-                   examples=[OpenApiExample("Hold", request_only=True, value={"reason": "Address check"})])
+    @extend_schema(
+        summary="Put an order on hold",
+        tags=["orders"],
+        request=s.OrderHoldSerializer,
+        responses={200: s.OrderDetailSerializer},
+        examples=[OpenApiExample("Hold", request_only=True, value={"reason": "Address check"})],
+    )
     @action(detail=True, methods=["post"])
     def hold(self, request, pk=None):
         order = self.get_object()
@@ -205,8 +304,9 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet)
         order_set_hold(order=order, hold=True, actor=caller_label(request), reason=serializer.validated_data["reason"])
         return Response(s.OrderDetailSerializer(self.get_object()).data)
 
-    @extend_schema(summary="Release an order's hold", tags=["orders"], request=None,
-                   responses={200: s.OrderDetailSerializer})
+    @extend_schema(
+        summary="Release an order's hold", tags=["orders"], request=None, responses={200: s.OrderDetailSerializer}
+    )
     @action(detail=True, methods=["post"])
     def release(self, request, pk=None):
         order = self.get_object()
@@ -217,42 +317,6 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet)
 # --- insights ---------------------------------------------------------------------------------------
 
 
-class InsightsView(TenantViewSetMixin, generics.GenericAPIView):
-    """The dashboard's picture of the day: the tenant's orders (or one store's), read through the tenant scope."""
-
-    model = Store
-    serializer_class = s.InsightsSerializer
-    pagination_class = None
-    filter_backends = []
-    http_method_names = ["get", "head", "options"]
-
-    @extend_schema(
-        summary="Read the picture of the day", tags=["insights"],
-        responses={200: s.InsightsSerializer, 404: OpenApiResponse(ErrorSerializer, description="No such store.")},
-        parameters=[OpenApiParameter("store", int, description="Limit the figures to one of your stores.")],
-        description="Orders received and shipped per day for the last 30 days, orders awaiting shipment by "
-                    "age (today, 1-2 days, 3 days or more: late), and the median ship time (order date to first "
-                    "shipment, in hours) per week for the last 8 weeks. Days are local days of the server's time "
-                    "zone.")
-    def get(self, request):
-        store_id = request.query_params.get("store")
-        if store_id not in (None, ""):
-            # The store must be one of the caller's (the tenant-scoped queryset): another tenant's is "not found".
-            store_id = get_object_or_404(self.get_queryset(), pk=store_id if store_id.isdigit() else -1).pk
-        else:
-            store_id = None
-        data = insights(tenant=request.tenant, store_id=store_id)
-        body = {
-            "today": data.today, "store": store_id,
-            "days": [{"day": d.day, "received": d.received, "shipped": d.shipped} for d in data.days],
-            "waiting": {"today": data.waiting.today, "one_to_two_days": data.waiting.one_to_two_days,
-                        "three_days_or_more": data.waiting.three_days_or_more, "total": data.waiting.total},
-            "weeks": [{"week_start": w.week_start, "orders": w.orders, "median_hours": w.median_hours}
-                      for w in data.weeks],
-        }
-        return Response(s.InsightsSerializer(body).data)
-
-
 # --- shipments --------------------------------------------------------------------------------------
 
 
@@ -260,13 +324,27 @@ class InsightsView(TenantViewSetMixin, generics.GenericAPIView):
     list=extend_schema(summary="List shipments", tags=["shipments"]),
     retrieve=extend_schema(summary="Read a shipment", tags=["shipments"]),
     create=extend_schema(
-        summary="Create a shipment", tags=["shipments"], request=s.ShipmentCreateSerializer,
+        summary="Create a shipment",
+        tags=["shipments"],
+        request=s.ShipmentCreateSerializer,
         responses={201: s.ShipmentSerializer},
         description="The same service as the portal: checks quantities, marks the order shipped when "
-                    "complete, and queues the store update. Send an `Idempotency-Key` to make retries safe.",
-        examples=[OpenApiExample("Two units by UPS", request_only=True, value={
-            "order": 42, "lines": [{"line": 101, "quantity": 2}], "carrier": "UPS", "service": "Ground",
-            "tracking_number": "1Z999AA10123456784", "ship_date": "2026-11-27", "carrier_fee": "8.95"})],
+        "complete, and queues the store update. Send an `Idempotency-Key` to make retries safe.",
+        examples=[
+            OpenApiExample(
+                "Two units by UPS",
+                request_only=True,
+                value={
+                    "order": 42,
+                    "lines": [{"line": 101, "quantity": 2}],
+                    "carrier": "UPS",
+                    "service": "Ground",
+                    "tracking_number": "1Z999AA10123456784",
+                    "ship_date": "2026-11-27",
+                    "carrier_fee": "8.95",
+                },
+            )
+        ],
     ),
 )
 class ShipmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, ApiViewSet):
@@ -286,11 +364,19 @@ class ShipmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.C
         data = serializer.validated_data
         lines = {item["line"]: item["quantity"] for item in data["lines"]} if data.get("lines") else None
         shipment = shipment_create(
-            order=data["order"], lines=lines, carrier=data["carrier"], service=data["service"],
-            tracking_number=data["tracking_number"], ship_date=data["ship_date"], carrier_fee=data["carrier_fee"],
-            notes_to_buyer=data["notes_to_buyer"], internal_notes=data["internal_notes"],
-            notify_buyer=data["notify_buyer"], user=caller_user(request),
-            created_by_label=caller_label(request), override_status=False,
+            order=data["order"],
+            lines=lines,
+            carrier=data["carrier"],
+            service=data["service"],
+            tracking_number=data["tracking_number"],
+            ship_date=data["ship_date"],
+            carrier_fee=data["carrier_fee"],
+            notes_to_buyer=data["notes_to_buyer"],
+            internal_notes=data["internal_notes"],
+            notify_buyer=data["notify_buyer"],
+            user=caller_user(request),
+            created_by_label=caller_label(request),
+            override_status=False,
         )
         shipment = self.get_queryset().get(pk=shipment.pk)
         return Response(s.ShipmentSerializer(shipment).data, status=status.HTTP_201_CREATED)
@@ -301,37 +387,49 @@ class ShipmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.C
         shipment_void(shipment=self.get_object(), user=caller_user(request), actor=caller_label(request))
         return Response(s.ShipmentSerializer(self.get_object()).data)
 
-    @extend_schema(summary="Mark a shipment delivered", tags=["shipments"], request=s.ShipmentDeliveredSerializer,
-                   responses={200: s.ShipmentSerializer}, examples=[OpenApiExample(
-                       "Delivered", request_only=True, value={"delivered_at": "2026-11-29T14:05:00Z"})])
+    @extend_schema(
+        summary="Mark a shipment delivered",
+        tags=["shipments"],
+        request=s.ShipmentDeliveredSerializer,
+        responses={200: s.ShipmentSerializer},
+        examples=[OpenApiExample("Delivered", request_only=True, value={"delivered_at": "2026-11-29T14:05:00Z"})],
+    )
     @action(detail=True, methods=["post"], url_path="mark-delivered")
     def mark_delivered(self, request, pk=None):
         shipment = self.get_object()
         serializer = s.ShipmentDeliveredSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        shipment_mark_delivered(shipment=shipment, delivered_at=serializer.validated_data["delivered_at"],
-                                actor=caller_label(request))
+        shipment_mark_delivered(
+            shipment=shipment, delivered_at=serializer.validated_data["delivered_at"], actor=caller_label(request)
+        )
         return Response(s.ShipmentSerializer(self.get_object()).data)
 
-    @extend_schema(summary="Retry the store update now", tags=["shipments"], request=None,
-                   responses={200: s.OutboxMessageSerializer},
-                   description="Gives a failed or waiting store update a fresh set of attempts and sends it.")
+    @extend_schema(
+        summary="Retry the store update now",
+        tags=["shipments"],
+        request=None,
+        responses={200: si.OutboxMessageSerializer},
+        description="Gives a failed or waiting store update a fresh set of attempts and sends it.",
+    )
     @action(detail=True, methods=["post"], url_path="retry-store-update")
     def retry_store_update(self, request, pk=None):
         message = store_update_retry(shipment=self.get_object())
-        return Response(s.OutboxMessageSerializer(message).data)
+        return Response(si.OutboxMessageSerializer(message).data)
 
-    @extend_schema(summary="A shipment's carrier tracking", tags=["shipments"],
-                   responses={200: s.ShipmentTrackingSerializer},
-                   description="What the carrier says: the tracking state and every scan (newest first), or why "
-                               "the shipment is not followed (`not_followed`: `no_account`, `unsupported`, "
-                               "`no_number`, or empty).")
+    @extend_schema(
+        summary="A shipment's carrier tracking",
+        tags=["shipments"],
+        responses={200: sr.ShipmentTrackingSerializer},
+        description="What the carrier says: the tracking state and every scan (newest first), or why "
+        "the shipment is not followed (`not_followed`: `no_account`, `unsupported`, "
+        "`no_number`, or empty).",
+    )
     @action(detail=True, methods=["get"], url_path="tracking")
     def tracking(self, request, pk=None):
         from tracking.selectors import tracking_for_shipments
 
         view = tracking_for_shipments(tenant=request.tenant, shipments=[self.get_object()])[0]
-        return Response(s.ShipmentTrackingSerializer(view).data)
+        return Response(sr.ShipmentTrackingSerializer(view).data)
 
 
 # --- products ---------------------------------------------------------------------------------------
@@ -341,10 +439,12 @@ class ShipmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.C
     list=extend_schema(summary="List products", tags=["products"]),
     retrieve=extend_schema(summary="Read a product", tags=["products"]),
     partial_update=extend_schema(
-        summary="Set a product's warehouse location or weight", tags=["products"],
+        summary="Set a product's warehouse location or weight",
+        tags=["products"],
         description="A location set here is marked as set in Outbound (kept across imports unless the store "
-                    "settings let the store overwrite it).",
-        examples=[OpenApiExample("Location", request_only=True, value={"warehouse_location": "A-12-3"})]),
+        "settings let the store overwrite it).",
+        examples=[OpenApiExample("Location", request_only=True, value={"warehouse_location": "A-12-3"})],
+    ),
 )
 class ProductViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.UpdateModelMixin, ApiViewSet):
     model = Product
@@ -356,64 +456,15 @@ class ProductViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Up
     def perform_update(self, serializer):
         data = serializer.validated_data
         serializer.instance = product_update(
-            product=serializer.instance, warehouse_location=data.get("warehouse_location"),
-            weight=data.get("weight"), set_weight="weight" in data, weight_unit=data.get("weight_unit"),
+            product=serializer.instance,
+            warehouse_location=data.get("warehouse_location"),
+            weight=data.get("weight"),
+            set_weight="weight" in data,
+            weight_unit=data.get("weight_unit"),
         )
 
 
 # --- webhooks ---------------------------------------------------------------------------------------
-
-WEBHOOK_EXAMPLE = OpenApiExample("Shipments", request_only=True, value={
-    "url": "https://erp.example.com/hooks/outbound", "events": ["shipment.created", "shipment.delivered"]})
-
-
-@extend_schema_view(
-    list=extend_schema(summary="List webhook subscriptions", tags=["webhooks"]),
-    retrieve=extend_schema(summary="Read a webhook subscription", tags=["webhooks"]),
-    create=extend_schema(summary="Subscribe a URL to events", tags=["webhooks"],
-                         responses={201: s.WebhookSubscriptionCreatedSerializer}, examples=[WEBHOOK_EXAMPLE],
-                         description="The response carries the signing secret, once. See WEBHOOKS.md to verify."),
-    update=extend_schema(summary="Replace a webhook subscription", tags=["webhooks"], examples=[WEBHOOK_EXAMPLE]),
-    partial_update=extend_schema(summary="Edit a webhook subscription", tags=["webhooks"], examples=[
-        OpenApiExample("Pause", request_only=True, value={"is_active": False})]),
-    destroy=extend_schema(summary="Delete a webhook subscription", tags=["webhooks"]),
-)
-class WebhookSubscriptionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
-                                 mixins.UpdateModelMixin, mixins.DestroyModelMixin, ApiViewSet):
-    model = WebhookSubscription
-    serializer_class = s.WebhookSubscriptionSerializer
-    write_permission = "manage_api_keys"
-    idempotency_secret_fields = ("secret",)  # shown once, in the first response; a replay shows it masked
-    ordering_fields = ["created_at", "id"]
-
-    def create(self, request, *args, **kwargs):
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        subscription, secret = webhook_subscription_create(
-            tenant=request.tenant, user=caller_user(request), **serializer.validated_data
-        )
-        data = s.WebhookSubscriptionSerializer(subscription).data
-        return Response({**data, "secret": secret}, status=status.HTTP_201_CREATED)
-
-    @extend_schema(summary="Send a test event", tags=["webhooks"], request=None,
-                   responses={202: s.WebhookDeliverySerializer},
-                   description="Queues a `ping` event to this URL through the same outbox as real events.")
-    @action(detail=True, methods=["post"])
-    def test(self, request, pk=None):
-        delivery = webhook_send_test(subscription=self.get_object())
-        delivery.refresh_from_db()
-        return Response(s.WebhookDeliverySerializer(delivery).data, status=status.HTTP_202_ACCEPTED)
-
-
-@extend_schema_view(
-    list=extend_schema(summary="The webhook delivery log", tags=["webhooks"]),
-    retrieve=extend_schema(summary="Read one webhook delivery", tags=["webhooks"]),
-)
-class WebhookDeliveryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
-    model = WebhookDelivery
-    serializer_class = s.WebhookDeliverySerializer
-    filterset_class = WebhookDeliveryFilter
-    ordering_fields = ["created_at", "id"]
 
 
 __all__ = ["OpenApiResponse"]

@@ -92,11 +92,16 @@ def seed(n_orders: int) -> str:
 
     tenant = Tenant.objects.create(name="Bench", slug="bench")
     other = Tenant.objects.create(name="Other", slug="other")
-    stores = [store_create(tenant=tenant, name=f"Store {i}", url="https://shop.example.com", username="u",
-                           password="p") for i in range(2)]
+    stores = [
+        store_create(tenant=tenant, name=f"Store {i}", url="https://shop.example.com", username="u", password="p")
+        for i in range(2)
+    ]
     other_store = store_create(tenant=other, name="Other", url="https://shop.example.com", username="u", password="p")
-    statuses = ([OrderStatus.AWAITING_SHIPMENT] * 4 + [OrderStatus.SHIPPED] * 4 + [OrderStatus.AWAITING_PAYMENT,
-                OrderStatus.CANCELLED])
+    statuses = (
+        [OrderStatus.AWAITING_SHIPMENT] * 4
+        + [OrderStatus.SHIPPED] * 4
+        + [OrderStatus.AWAITING_PAYMENT, OrderStatus.CANCELLED]
+    )
     rng = random.Random(1)
     now = timezone.now()
     batch: list[Order] = []
@@ -104,12 +109,22 @@ def seed(n_orders: int) -> str:
         mine = i < n_orders
         store = stores[i % 2] if mine else other_store
         when = now - timedelta(minutes=rng.randrange(0, 60 * 24 * 365))
-        batch.append(Order(
-            tenant_id=store.tenant_id, store=store, external_id=str(i), number=f"{100000 + i}",
-            store_status="Pending", status=rng.choice(statuses), order_date=when, modified_at=when,
-            email=f"buyer{i % 5000}@example.com", ship_to_name=f"Buyer {i}", order_total=Decimal("42.50"),
-            ship_to={"name": f"Buyer {i}", "city": "Austin", "state": "TX", "country": "US"},
-        ))
+        batch.append(
+            Order(
+                tenant_id=store.tenant_id,
+                store=store,
+                external_id=str(i),
+                number=f"{100000 + i}",
+                store_status="Pending",
+                status=rng.choice(statuses),
+                order_date=when,
+                modified_at=when,
+                email=f"buyer{i % 5000}@example.com",
+                ship_to_name=f"Buyer {i}",
+                order_total=Decimal("42.50"),
+                ship_to={"name": f"Buyer {i}", "city": "Austin", "state": "TX", "country": "US"},
+            )
+        )
         if len(batch) == 5000:
             Order.objects.bulk_create(batch)
             batch = []
@@ -140,8 +155,9 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--pages", type=int, default=10, help="cycle through the first N pages")
-    parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL",
-                                                                 "postgres://postgres@127.0.0.1:5432/postgres"))
+    parser.add_argument(
+        "--database-url", default=os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+    )
     parser.add_argument("--db-name", default="outbound_bench")
     parser.add_argument("--keep", action="store_true", help="keep the bench database")
     args = parser.parse_args()
@@ -164,9 +180,18 @@ def main() -> None:
         port = free_port()
         gunicorn = Path(sys.executable).with_name("gunicorn")
         server = subprocess.Popen(
-            [str(gunicorn), "config.wsgi:application", "-b", f"127.0.0.1:{port}", "-w", str(args.workers),
-             "--log-level", "warning"],
-            cwd=ROOT, env=env,
+            [
+                str(gunicorn),
+                "config.wsgi:application",
+                "-b",
+                f"127.0.0.1:{port}",
+                "-w",
+                str(args.workers),
+                "--log-level",
+                "warning",
+            ],
+            cwd=ROOT,
+            env=env,
         )
         base = f"http://127.0.0.1:{port}"
         session = requests.Session()
@@ -195,12 +220,25 @@ def main() -> None:
         timings.sort()
         p50 = statistics.median(timings)
         p95 = timings[max(0, int(len(timings) * 0.95) - 1)]
-        print(f"{args.requests} requests, pages 1-{args.pages} of {total} awaiting-shipment orders: "
-              f"p50 {p50:.1f} ms, p95 {p95:.1f} ms, max {timings[-1]:.1f} ms, {queries} queries per request",
-              flush=True)
-        print(json.dumps({"p50_ms": round(p50, 2), "p95_ms": round(p95, 2), "queries_per_request": queries,
-                          "orders": args.orders, "requests": args.requests, "matching_orders": total,
-                          "page_size": 100, "workers": args.workers}))
+        print(
+            f"{args.requests} requests, pages 1-{args.pages} of {total} awaiting-shipment orders: "
+            f"p50 {p50:.1f} ms, p95 {p95:.1f} ms, max {timings[-1]:.1f} ms, {queries} queries per request",
+            flush=True,
+        )
+        print(
+            json.dumps(
+                {
+                    "p50_ms": round(p50, 2),
+                    "p95_ms": round(p95, 2),
+                    "queries_per_request": queries,
+                    "orders": args.orders,
+                    "requests": args.requests,
+                    "matching_orders": total,
+                    "page_size": 100,
+                    "workers": args.workers,
+                }
+            )
+        )
     finally:
         if server is not None:
             server.terminate()

@@ -33,13 +33,15 @@ def _environment(workdir: Path) -> None:
     from cryptography.fernet import Fernet
 
     os.environ.setdefault("DATABASE_URL", f"sqlite:///{workdir / 'bench.sqlite3'}")
-    os.environ.update({
-        "DJANGO_SETTINGS_MODULE": "config.settings",
-        "SECRET_KEY": "bench-" + "x" * 50,
-        "CREDENTIAL_KEYS": Fernet.generate_key().decode(),
-        "EMAIL_URL": "dummymail://",
-        "LOG_LEVEL": "WARNING",
-    })
+    os.environ.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+            "SECRET_KEY": "bench-" + "x" * 50,
+            "CREDENTIAL_KEYS": Fernet.generate_key().decode(),
+            "EMAIL_URL": "dummymail://",
+            "LOG_LEVEL": "WARNING",
+        }
+    )
 
 
 def _orders(store, n: int, prefix: str) -> list:
@@ -49,12 +51,24 @@ def _orders(store, n: int, prefix: str) -> list:
 
     now = timezone.now()
     orders = Order.objects.bulk_create(
-        Order(tenant_id=store.tenant_id, store=store, external_id=f"{prefix}{i}", number=f"{prefix}{i}",
-              store_status="New", status=OrderStatus.AWAITING_SHIPMENT, order_date=now, modified_at=now,
-              ship_to={"name": "Pat", "city": "Austin"}, ship_to_name="Pat", email="")
-        for i in range(n))
-    OrderLine.objects.bulk_create(OrderLine(order=o, line_key="1", position=0, sku="SKU", name="Thing", quantity=1,
-                                            unit_price=1) for o in orders)
+        Order(
+            tenant_id=store.tenant_id,
+            store=store,
+            external_id=f"{prefix}{i}",
+            number=f"{prefix}{i}",
+            store_status="New",
+            status=OrderStatus.AWAITING_SHIPMENT,
+            order_date=now,
+            modified_at=now,
+            ship_to={"name": "Pat", "city": "Austin"},
+            ship_to_name="Pat",
+            email="",
+        )
+        for i in range(n)
+    )
+    OrderLine.objects.bulk_create(
+        OrderLine(order=o, line_key="1", position=0, sku="SKU", name="Thing", quantity=1, unit_price=1) for o in orders
+    )
     return list(Order.objects.filter(number__startswith=prefix).order_by("pk"))
 
 
@@ -111,24 +125,32 @@ def main() -> int:
 
     have = Order.objects.filter(store=store).count()
     _orders(store, max(0, args.export - have), "E")
-    small_s, small_peak = _export_peak(Order.objects.filter(store=store).order_by("pk")[:args.export // 10])
+    small_s, small_peak = _export_peak(Order.objects.filter(store=store).order_by("pk")[: args.export // 10])
     large_s, large_peak = _export_peak(Order.objects.filter(store=store).order_by("pk"))
 
     figures = {
         "batch_orders": args.batch,
-        "one_by_one_s": round(single_s, 2), "batch_s": round(batch_s, 2),
+        "one_by_one_s": round(single_s, 2),
+        "batch_s": round(batch_s, 2),
         "batch_ms_per_order": round(1000 * batch_s / args.batch, 1),
         "resubmit_s": round(again_s, 2),
-        "export_rows": args.export, "export_s": round(large_s, 2), "export_peak_kib": large_peak // 1024,
-        "baseline_export_rows": args.export // 10, "baseline_export_s": round(small_s, 2),
+        "export_rows": args.export,
+        "export_s": round(large_s, 2),
+        "export_peak_kib": large_peak // 1024,
+        "baseline_export_rows": args.export // 10,
+        "baseline_export_s": round(small_s, 2),
         "baseline_export_peak_kib": small_peak // 1024,
     }
     print(f"ship {args.batch} orders one by one (shipment_create loop): {single_s:.2f} s")
-    print(f"ship {args.batch} orders as one batch:                      {batch_s:.2f} s "
-          f"({figures['batch_ms_per_order']} ms per order)")
+    print(
+        f"ship {args.batch} orders as one batch:                      {batch_s:.2f} s "
+        f"({figures['batch_ms_per_order']} ms per order)"
+    )
     print(f"the same batch submitted again (nothing shipped):           {again_s:.2f} s")
-    print(f"orders CSV, {args.export // 10} rows: {small_s:.2f} s, peak {small_peak // 1024} KiB; "
-          f"{args.export} rows: {large_s:.2f} s, peak {large_peak // 1024} KiB")
+    print(
+        f"orders CSV, {args.export // 10} rows: {small_s:.2f} s, peak {small_peak // 1024} KiB; "
+        f"{args.export} rows: {large_s:.2f} s, peak {large_peak // 1024} KiB"
+    )
     print(json.dumps(figures))
     return 0
 

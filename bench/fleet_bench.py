@@ -81,27 +81,45 @@ def environment(db_url: str, workers: int) -> dict[str, str]:
 
     env = dict(os.environ)
     env.pop("Q_SYNC", None)
-    env.update({
-        "DATABASE_URL": db_url,
-        "DJANGO_SETTINGS_MODULE": "config.settings",
-        "SECRET_KEY": "bench-" + "x" * 50,
-        "CREDENTIAL_KEYS": Fernet.generate_key().decode(),
-        "ALLOW_PRIVATE_STORE_HOSTS": "True",
-        "ALLOW_HTTP_STORE_URLS": "True",
-        "EMAIL_URL": "dummymail://",
-        "Q_WORKERS": str(workers),
-        "Q_POLL": env.get("Q_POLL", "0.1"),
-        "Q_CLUSTER_NAME": "fleet-bench",
-        "LOG_LEVEL": "WARNING",
-    })
+    env.update(
+        {
+            "DATABASE_URL": db_url,
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+            "SECRET_KEY": "bench-" + "x" * 50,
+            "CREDENTIAL_KEYS": Fernet.generate_key().decode(),
+            "ALLOW_PRIVATE_STORE_HOSTS": "True",
+            "ALLOW_HTTP_STORE_URLS": "True",
+            "EMAIL_URL": "dummymail://",
+            "Q_WORKERS": str(workers),
+            "Q_POLL": env.get("Q_POLL", "0.1"),
+            "Q_CLUSTER_NAME": "fleet-bench",
+            "LOG_LEVEL": "WARNING",
+        }
+    )
     return env
 
 
 def start_sandbox(fleet: int, seed: int, orders: int) -> tuple[subprocess.Popen, str]:
     proc = subprocess.Popen(
-        [sys.executable, "-m", "sandbox", "--port", "0", "--orders", "1", "--seed", str(seed),
-         "--fleet", str(fleet), "--fleet-orders", str(orders)],
-        cwd=ROOT, stdout=subprocess.PIPE, text=True, start_new_session=True,
+        [
+            sys.executable,
+            "-m",
+            "sandbox",
+            "--port",
+            "0",
+            "--orders",
+            "1",
+            "--seed",
+            str(seed),
+            "--fleet",
+            str(fleet),
+            "--fleet-orders",
+            str(orders),
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
     )
     line = proc.stdout.readline().strip()
     if not line.startswith("Sandbox AmeriCommerce store:"):
@@ -184,12 +202,20 @@ def main() -> int:
         for k in range(args.stores):
             box, number = divmod(k, per)
             username, password = fleet_credentials(number + 1, box + 1)
-            store_create(tenant=tenant, name=f"Fleet store {k + 1}", url=bases[box],
-                         endpoint_path=fleet_path(number + 1), username=username, password=password,
-                         import_interval_minutes=1)
+            store_create(
+                tenant=tenant,
+                name=f"Fleet store {k + 1}",
+                url=bases[box],
+                endpoint_path=fleet_path(number + 1),
+                username=username,
+                password=password,
+                import_interval_minutes=1,
+            )
         Store.objects.update(import_watermark=timezone.now())
-        print(f"{args.stores} stores on {args.sandboxes} sandbox process(es), created in "
-              f"{time.monotonic() - t0:.1f} s", flush=True)
+        print(
+            f"{args.stores} stores on {args.sandboxes} sandbox process(es), created in {time.monotonic() - t0:.1f} s",
+            flush=True,
+        )
 
         # --- in-process: the tick with every store due, and a sample of idle checks -----------------
         tick_ms, tick_queries = [], []
@@ -211,18 +237,28 @@ def main() -> int:
             sample_queries.append(len(queries))
         sample_requests = (fleet_requests(bases) - before) / len(sample)
         idle_sample = [q for q, o in zip(sample_queries, outcomes, strict=True) if o == IDLE]
-        Store.objects.update(next_import_at=None, import_scheduled_at=None, import_queued_until=None, idle_checks=0,
-                             last_checked_at=None)
-        print(f"tick with {args.stores} stores due: {statistics.median(tick_ms):.0f} ms, {tick_queries[0]} queries "
-              f"(runs: {tick_queries}); idle checks in-process: {len(idle_sample)}/{len(sample)} idle, "
-              f"max {max(idle_sample, default=0)} queries, {sample_requests:.2f} requests each", flush=True)
+        Store.objects.update(
+            next_import_at=None, import_scheduled_at=None, import_queued_until=None, idle_checks=0, last_checked_at=None
+        )
+        print(
+            f"tick with {args.stores} stores due: {statistics.median(tick_ms):.0f} ms, {tick_queries[0]} queries "
+            f"(runs: {tick_queries}); idle checks in-process: {len(idle_sample)}/{len(sample)} idle, "
+            f"max {max(idle_sample, default=0)} queries, {sample_requests:.2f} requests each",
+            flush=True,
+        )
 
         # --- the cluster -------------------------------------------------------------------------------
         call_command("setup_schedules", verbosity=0)
         Schedule.objects.filter(name="outbound-import-tick").update(next_run=timezone.now())
         log = open(workdir / "qcluster.log", "w")
-        cluster = subprocess.Popen([sys.executable, str(ROOT / "manage.py"), "qcluster"], cwd=ROOT, env=env,
-                                   stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        cluster = subprocess.Popen(
+            [sys.executable, str(ROOT / "manage.py"), "qcluster"],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         started = time.monotonic()
         warm_at = started + args.warmup * 60
         end_at = started + args.minutes * 60
@@ -235,8 +271,13 @@ def main() -> int:
                 if checked is not None and (not seen.get(pk) or seen[pk][-1] != checked):
                     seen.setdefault(pk, []).append(checked)
             if marks is None and now >= warm_at:
-                marks = (timezone.now(), time.monotonic(), sum(Store.objects.values_list("idle_checks", flat=True)),
-                         ImportRun.objects.count(), fleet_requests(bases))
+                marks = (
+                    timezone.now(),
+                    time.monotonic(),
+                    sum(Store.objects.values_list("idle_checks", flat=True)),
+                    ImportRun.objects.count(),
+                    fleet_requests(bases),
+                )
                 print(f"warm-up over after {args.warmup} min; measuring", flush=True)
             time.sleep(2.0)
         end_wall, end_mono = timezone.now(), time.monotonic()
@@ -263,10 +304,15 @@ def main() -> int:
             from django_q.models import Task
 
             for task in Task.objects.order_by("started"):
-                print(f"  task {task.name:40} {task.started:%H:%M:%S.%f} → {task.stopped:%H:%M:%S.%f} "
-                      f"{str(task.result)[:60]}")
-            late = [(pk, [f"{t:%H:%M:%S}" for t in times]) for pk, times in seen.items()
-                    if any((b - a).total_seconds() > limit for a, b in zip(times, times[1:], strict=False))]
+                print(
+                    f"  task {task.name:40} {task.started:%H:%M:%S.%f} → {task.stopped:%H:%M:%S.%f} "
+                    f"{str(task.result)[:60]}"
+                )
+            late = [
+                (pk, [f"{t:%H:%M:%S}" for t in times])
+                for pk, times in seen.items()
+                if any((b - a).total_seconds() > limit for a, b in zip(times, times[1:], strict=False))
+            ]
             for pk, times in late[:8]:
                 print(f"  late store {pk}: checked at {' '.join(times)}")
         checks = idle_end - idle_warm
@@ -288,13 +334,17 @@ def main() -> int:
             "workers": args.workers,
             "broker": "redis" if os.environ.get("REDIS_URL") else "orm",
         }
-        print(f"{checks} idle checks in {span:.0f} s measured: {result['idle_runs_per_s']} per s "
-              f"(baseline, the interval's own rate: {args.stores / 60:.2f} per s); fresh within 60+{SLACK_S:.0f} s: "
-              f"{fresh}/{args.stores} stores; check gaps p50 {result['gap_p50_s']} s, p99 {result['gap_p99_s']} s, "
-              f"max {result['gap_max_s']} s")
-        print(f"requests per check {result['requests_per_idle_run']}, queries per idle check "
-              f"{result['queries_per_idle_run']}, import-run rows {new_rows} ({result['run_rows_per_store_hour']} "
-              f"per store per hour; before: 60 per store per hour at this interval)")
+        print(
+            f"{checks} idle checks in {span:.0f} s measured: {result['idle_runs_per_s']} per s "
+            f"(baseline, the interval's own rate: {args.stores / 60:.2f} per s); fresh within 60+{SLACK_S:.0f} s: "
+            f"{fresh}/{args.stores} stores; check gaps p50 {result['gap_p50_s']} s, p99 {result['gap_p99_s']} s, "
+            f"max {result['gap_max_s']} s"
+        )
+        print(
+            f"requests per check {result['requests_per_idle_run']}, queries per idle check "
+            f"{result['queries_per_idle_run']}, import-run rows {new_rows} ({result['run_rows_per_store_hour']} "
+            f"per store per hour; before: 60 per store per hour at this interval)"
+        )
         print(json.dumps(result))
         return 0
     finally:

@@ -52,8 +52,13 @@ def percentile(values: list[float], fraction: float) -> float | None:
 
 
 def start_sandbox(orders: int) -> tuple[subprocess.Popen, dict]:
-    proc = subprocess.Popen([sys.executable, "-m", "sandbox", "--port", "0", "--orders", str(orders), "--seed", "16"],
-                            cwd=ROOT, stdout=subprocess.PIPE, text=True, start_new_session=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sandbox", "--port", "0", "--orders", str(orders), "--seed", "16"],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
     line = proc.stdout.readline().strip()
     if not line.startswith("Sandbox AmeriCommerce store:"):
         proc.kill()
@@ -63,8 +68,12 @@ def start_sandbox(orders: int) -> tuple[subprocess.Popen, dict]:
 
 
 def control(base: str, payload: dict) -> dict:
-    request = urllib.request.Request(base + "/_sandbox/control", data=json.dumps(payload).encode(),
-                                     headers={"Content-Type": "application/json"}, method="POST")
+    request = urllib.request.Request(
+        base + "/_sandbox/control",
+        data=json.dumps(payload).encode(),
+        headers={"Content-Type": "application/json"},
+        method="POST",
+    )
     with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 (loopback sandbox)
         return json.load(response)
 
@@ -84,8 +93,13 @@ def main() -> int:
     parser.add_argument("--orders", type=int, default=200)
     parser.add_argument("--settle", type=float, default=100.0, help="seconds allowed after the last change")
     args = parser.parse_args()
-    result = {"rest_p50_s": None, "rest_p95_s": None, "xml_p50_s": None, "xml_p95_s": None,
-              "events_lost_recovered": None}
+    result = {
+        "rest_p50_s": None,
+        "rest_p95_s": None,
+        "xml_p50_s": None,
+        "xml_p95_s": None,
+        "events_lost_recovered": None,
+    }
 
     if args.road == "rest":
         os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings_test")
@@ -96,8 +110,7 @@ def main() -> int:
             print("REST road: not available in this build (no REST connection type registered); nothing measured")
             print(json.dumps({**result, "road": "rest", "available": False}))
             return 0
-        print("REST road: the connector is present, but this bench does not drive store webhooks yet; "
-              "nothing measured")
+        print("REST road: the connector is present, but this bench does not drive store webhooks yet; nothing measured")
         print(json.dumps({**result, "road": "rest", "available": True, "measured": False}))
         return 0
 
@@ -138,9 +151,16 @@ def main() -> int:
         defaults = {f: StatusMapping._meta.get_field(f).default for f in StatusMapping.FIELDS}
         defaults["awaiting_shipment"] += ", Approved Pending Shipping, Awaiting Pickup Local, Gift Wrap Queue"
         defaults["shipped"] += ", Completed Shipped"
-        store = store_create(tenant=tenant, name="Fresh store", url=base,
-                             endpoint_path=urlsplit(info["endpoint_url"]).path, username=info["username"],
-                             password=info["password"], import_interval_minutes=1, mapping=defaults)
+        store = store_create(
+            tenant=tenant,
+            name="Fresh store",
+            url=base,
+            endpoint_path=urlsplit(info["endpoint_url"]).path,
+            username=info["username"],
+            password=info["password"],
+            import_interval_minutes=1,
+            mapping=defaults,
+        )
         run = import_store_now(store=store, since=timezone.now() - dt.timedelta(days=90))
         print(f"first import: {run.state}, {run.orders_created} orders", flush=True)
         _key, token = api_key_create(tenant=tenant, name="bench", read_only=True)
@@ -149,8 +169,14 @@ def main() -> int:
         call_command("setup_schedules", verbosity=0)
         Schedule.objects.filter(name="outbound-import-tick").update(next_run=timezone.now())
         log = open(workdir / "qcluster.log", "w")
-        cluster = subprocess.Popen([sys.executable, str(ROOT / "manage.py"), "qcluster"], cwd=ROOT, env=env,
-                                   stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        cluster = subprocess.Popen(
+            [sys.executable, str(ROOT / "manage.py"), "qcluster"],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         time.sleep(3.0)
         rng = random.Random(16)
         pending: dict[str, tuple[float, dt.datetime]] = {}  # order id -> (monotonic at change, change time)
@@ -171,8 +197,9 @@ def main() -> int:
                 next_change = now + rng.expovariate(1 / args.mean_gap)
             if pending:
                 # The protocol's LastModified carries minutes: ask from the minute before the oldest change.
-                since = (min(at for _, at in pending.values()) - dt.timedelta(minutes=1)).replace(second=0,
-                                                                                                  microsecond=0)
+                since = (min(at for _, at in pending.values()) - dt.timedelta(minutes=1)).replace(
+                    second=0, microsecond=0
+                )
                 response = api.get("/api/v1/orders/", {"modified_since": since.isoformat(), "page_size": 200})
                 if response.status_code != 200:
                     raise SystemExit(f"the API answered {response.status_code}: {response.content[:300]!r}")
@@ -189,21 +216,34 @@ def main() -> int:
         cluster = None
         log.close()
         if pending:
-            truth = {o["OrderID"]: o for o in json.load(urllib.request.urlopen(base + "/_sandbox/truth", timeout=60))[  # noqa: S310
-                "orders"]}
+            truth = {
+                o["OrderID"]: o
+                for o in json.load(urllib.request.urlopen(base + "/_sandbox/truth", timeout=60))[  # noqa: S310
+                    "orders"
+                ]
+            }
             unseen_skipped = sum(1 for oid in pending if truth.get(oid, {}).get("Customer", {}).get("ShipTo") is None)
         missing = len(pending) - unseen_skipped
-        result.update({
-            "xml_p50_s": round(statistics.median(latencies), 1) if latencies else None,
-            "xml_p95_s": round(percentile(latencies, 0.95), 1) if latencies else None,
-            "xml_max_s": round(max(latencies), 1) if latencies else None,
-            "events": events, "visible": len(latencies), "skipped_no_ship_to": unseen_skipped,
-            "never_visible": missing, "road": "xml", "broker": args.broker, "interval_minutes": 1,
-        })
-        print(f"XML road, 1-minute interval, {args.broker} broker: {len(latencies)}/{events} changes visible through "
-              f"the API; p50 {result['xml_p50_s']} s, p95 {result['xml_p95_s']} s, max {result['xml_max_s']} s "
-              f"(baseline before the fix, measured in issue 16: p50 72 s, p95 115 s); {unseen_skipped} skipped by "
-              f"design (no ship-to), {missing} never visible")
+        result.update(
+            {
+                "xml_p50_s": round(statistics.median(latencies), 1) if latencies else None,
+                "xml_p95_s": round(percentile(latencies, 0.95), 1) if latencies else None,
+                "xml_max_s": round(max(latencies), 1) if latencies else None,
+                "events": events,
+                "visible": len(latencies),
+                "skipped_no_ship_to": unseen_skipped,
+                "never_visible": missing,
+                "road": "xml",
+                "broker": args.broker,
+                "interval_minutes": 1,
+            }
+        )
+        print(
+            f"XML road, 1-minute interval, {args.broker} broker: {len(latencies)}/{events} changes visible through "
+            f"the API; p50 {result['xml_p50_s']} s, p95 {result['xml_p95_s']} s, max {result['xml_max_s']} s "
+            f"(baseline before the fix, measured in issue 16: p50 72 s, p95 115 s); {unseen_skipped} skipped by "
+            f"design (no ship-to), {missing} never visible"
+        )
         print(json.dumps(result))
         return 0 if missing == 0 else 1
     finally:

@@ -43,8 +43,14 @@ from urllib.parse import urlsplit, urlunsplit
 ROOT = Path(__file__).resolve().parents[1]
 # Every table an import writes store data into (the run's own row and the unmapped-status log, which
 # records when a status was last seen, describe the run itself).
-IMPORTED_TABLES = {"orders_order", "orders_orderline", "orders_orderevent", "orders_product", "orders_skippedorder",
-                   "stores_storefront"}
+IMPORTED_TABLES = {
+    "orders_order",
+    "orders_orderline",
+    "orders_orderevent",
+    "orders_product",
+    "orders_skippedorder",
+    "stores_storefront",
+}
 WRITE_TARGET = re.compile(r'\s*(?:INSERT INTO|UPDATE|DELETE FROM)\s+"?(\w+)"?', re.IGNORECASE)
 sys.path.insert(0, str(ROOT))
 
@@ -81,9 +87,24 @@ def prepare_database() -> tuple[str, callable]:
 
 def start_sandbox(orders: int, page_size: int, call_limit: int = 50) -> tuple[subprocess.Popen, dict]:
     proc = subprocess.Popen(
-        [sys.executable, "manage.py", "sandbox_store", "--port", "0", "--orders", str(orders), "--seed", "1",
-         "--page-size", str(page_size), "--call-limit", str(call_limit)],
-        cwd=ROOT, stdout=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "manage.py",
+            "sandbox_store",
+            "--port",
+            "0",
+            "--orders",
+            str(orders),
+            "--seed",
+            "1",
+            "--page-size",
+            str(page_size),
+            "--call-limit",
+            str(call_limit),
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
         env={**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings_test"},
     )
     line = proc.stdout.readline().strip()
@@ -93,20 +114,32 @@ def start_sandbox(orders: int, page_size: int, call_limit: int = 50) -> tuple[su
     url, *pairs = line.split(": ", 1)[1].split()
     rest_line = proc.stdout.readline().strip()
     rest_url, *rest_pairs = rest_line.split(": ", 1)[1].split()
-    return proc, {"endpoint_url": url, **dict(p.split("=", 1) for p in pairs), "rest_url": rest_url,
-                  **dict(p.split("=", 1) for p in rest_pairs)}
+    return proc, {
+        "endpoint_url": url,
+        **dict(p.split("=", 1) for p in pairs),
+        "rest_url": rest_url,
+        **dict(p.split("=", 1) for p in rest_pairs),
+    }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--orders", type=int, default=10_000)
     parser.add_argument("--page-size", type=int, default=100)
-    parser.add_argument("--road", choices=("xml", "rest"), default="xml",
-                        help="import over the XML add-on's page (default) or the REST API")
-    parser.add_argument("--call-limit", type=int, default=1_000_000,
-                        help="the sandbox's REST calls allowed per 10 s (--road rest)")
-    parser.add_argument("--webhook-subscriber", action="store_true",
-                        help="import the same store again with one webhook subscriber to the order events")
+    parser.add_argument(
+        "--road",
+        choices=("xml", "rest"),
+        default="xml",
+        help="import over the XML add-on's page (default) or the REST API",
+    )
+    parser.add_argument(
+        "--call-limit", type=int, default=1_000_000, help="the sandbox's REST calls allowed per 10 s (--road rest)"
+    )
+    parser.add_argument(
+        "--webhook-subscriber",
+        action="store_true",
+        help="import the same store again with one webhook subscriber to the order events",
+    )
     args = parser.parse_args()
 
     db_url, cleanup = prepare_database()
@@ -140,12 +173,24 @@ def main() -> None:
         mapping["shipped"] += ", Completed Shipped"
         tenant = Tenant.objects.create(name="Bench", slug="bench")
         if args.road == "rest":
-            store = store_create(tenant=tenant, name="Bench store", url=f"{parts.scheme}://{parts.netloc}",
-                                 road="rest", api_token=info["token"], mapping=mapping)
+            store = store_create(
+                tenant=tenant,
+                name="Bench store",
+                url=f"{parts.scheme}://{parts.netloc}",
+                road="rest",
+                api_token=info["token"],
+                mapping=mapping,
+            )
         else:
-            store = store_create(tenant=tenant, name="Bench store", url=f"{parts.scheme}://{parts.netloc}",
-                                 endpoint_path=parts.path, username=info["username"], password=info["password"],
-                                 mapping=mapping)
+            store = store_create(
+                tenant=tenant,
+                name="Bench store",
+                url=f"{parts.scheme}://{parts.netloc}",
+                endpoint_path=parts.path,
+                username=info["username"],
+                password=info["password"],
+                mapping=mapping,
+            )
         since = timezone.now() - dt.timedelta(days=120)
 
         # Warm-up, untimed: the sandbox renders each order on its first request and then serves it from
@@ -215,22 +260,32 @@ def main() -> None:
             "reconcile_time_share": round(sweep_s / full_s, 3),
             "peak_rss_mb": round(peak_rss_mb, 1),
         }
-        print(f"road:                {args.road}" + (f" (call limit {args.call_limit} per 10 s)"
-                                                            if args.road == "rest" else ""))
+        print(
+            f"road:                {args.road}"
+            + (f" (call limit {args.call_limit} per 10 s)" if args.road == "rest" else "")
+        )
         print(f"database:            {connection.vendor}")
         print(f"store orders:        {args.orders} (page size {args.page_size})")
-        print(f"full import:         {run.orders_seen} orders seen in {full_s:.2f} s "
-              f"= {figures['orders_per_s']} orders/s; {run.http_requests} HTTP requests, {pages} pages")
-        print(f"                     created {run.orders_created}, skipped {dict(run.skipped)}; "
-              f"held {orders_held} orders, {lines_held} lines")
+        print(
+            f"full import:         {run.orders_seen} orders seen in {full_s:.2f} s "
+            f"= {figures['orders_per_s']} orders/s; {run.http_requests} HTTP requests, {pages} pages"
+        )
+        print(
+            f"                     created {run.orders_created}, skipped {dict(run.skipped)}; "
+            f"held {orders_held} orders, {lines_held} lines"
+        )
         print(f"queries per page:    {figures['queries_per_page']} ({full_queries} queries in all)")
         print(f"floor (fetch+parse): {floor_orders} orders in {floor_s:.2f} s, {floor_requests} HTTP requests")
         print(f"import / floor:      {figures['import_floor_ratio']}")
-        print(f"re-import unchanged: {resync.orders_unchanged} unchanged and {resync.skipped_total} skipped again "
-              f"in {resync_s:.2f} s, {resync_rows} rows written, {figures['resync_time_share']:.1%} of the full import")
-        print(f"reconcile sweep:     {sweep.orders_unchanged} unchanged and {sweep.skipped_total} skipped, "
-              f"{len(sweep.recovered)} recovered in {sweep_s:.2f} s, {sweep_rows} rows written, "
-              f"{figures['reconcile_time_share']:.1%} of the full import (target at most 25%)")
+        print(
+            f"re-import unchanged: {resync.orders_unchanged} unchanged and {resync.skipped_total} skipped again "
+            f"in {resync_s:.2f} s, {resync_rows} rows written, {figures['resync_time_share']:.1%} of the full import"
+        )
+        print(
+            f"reconcile sweep:     {sweep.orders_unchanged} unchanged and {sweep.skipped_total} skipped, "
+            f"{len(sweep.recovered)} recovered in {sweep_s:.2f} s, {sweep_rows} rows written, "
+            f"{figures['reconcile_time_share']:.1%} of the full import (target at most 25%)"
+        )
         if hooked:
             run_h, hooked_s, hooked_queries, deliveries, tasks = hooked
             pages_h = max(run_h.pages_done, 1)
@@ -241,15 +296,23 @@ def main() -> None:
                 webhook_deliveries=deliveries,
                 webhook_tasks=tasks,
             )
-            print("with a subscriber:   the same store emptied and imported again, one active webhook subscription "
-                  "to order.imported and order.updated;")
-            print("                     deliveries queued, not sent (outbox rows and django-q tasks on the ORM "
-                  "broker, no worker running): the import itself")
-            print(f"                     {run_h.orders_seen} orders seen in {hooked_s:.2f} s "
-                  f"= {figures['webhook_orders_per_s']} orders/s, created {run_h.orders_created}, {pages_h} pages")
+            print(
+                "with a subscriber:   the same store emptied and imported again, one active webhook subscription "
+                "to order.imported and order.updated;"
+            )
+            print(
+                "                     deliveries queued, not sent (outbox rows and django-q tasks on the ORM "
+                "broker, no worker running): the import itself"
+            )
+            print(
+                f"                     {run_h.orders_seen} orders seen in {hooked_s:.2f} s "
+                f"= {figures['webhook_orders_per_s']} orders/s, created {run_h.orders_created}, {pages_h} pages"
+            )
             print(f"                     {deliveries} deliveries (and outbox rows) queued in {tasks} django-q tasks")
-            print(f"                     queries per page {figures['webhook_queries_per_page']} "
-                  f"(without: {figures['queries_per_page']})")
+            print(
+                f"                     queries per page {figures['webhook_queries_per_page']} "
+                f"(without: {figures['queries_per_page']})"
+            )
             print(f"with / without:      {figures['webhook_import_ratio']} (target <= 1.5)")
         print(f"peak RSS:            {figures['peak_rss_mb']} MB (importer process)")
         print(json.dumps(figures))
@@ -279,8 +342,9 @@ def webhook_run(args, store, since, count, counter):
     store.refresh_from_db()
     store.import_watermark = None
     store.save()
-    webhook_subscription_create(tenant=store.tenant, url="http://127.0.0.1:9/outbound-bench",
-                                events=["order.imported", "order.updated"])
+    webhook_subscription_create(
+        tenant=store.tenant, url="http://127.0.0.1:9/outbound-bench", events=["order.imported", "order.updated"]
+    )
     tasks_before = OrmQ.objects.count()
     counter.update(queries=0, writes=0)
     with connection.execute_wrapper(count):

@@ -44,24 +44,42 @@ def seed(n_orders: int):
     from stores.services import store_create
 
     tenant = Tenant.objects.create(name="Bench", slug="bench")
-    store = store_create(tenant=tenant, name="Bench store", url="https://shop.example.com", username="u",
-                         password="p")
+    store = store_create(tenant=tenant, name="Bench store", url="https://shop.example.com", username="u", password="p")
     rng = random.Random(17)
     now = timezone.now()
     batch = 5000
     for start in range(0, n_orders, batch):
-        orders = Order.objects.bulk_create([
-            Order(tenant=tenant, store=store, external_id=f"b{i}", number=f"B{i}", store_status="New",
-                  status="awaiting_shipment", order_date=now - dt.timedelta(minutes=rng.randint(0, 60 * 24 * 60)),
-                  modified_at=now)
-            for i in range(start, min(start + batch, n_orders))])
+        orders = Order.objects.bulk_create(
+            [
+                Order(
+                    tenant=tenant,
+                    store=store,
+                    external_id=f"b{i}",
+                    number=f"B{i}",
+                    store_status="New",
+                    status="awaiting_shipment",
+                    order_date=now - dt.timedelta(minutes=rng.randint(0, 60 * 24 * 60)),
+                    modified_at=now,
+                )
+                for i in range(start, min(start + batch, n_orders))
+            ]
+        )
         shipments = []
         shipped_ids = []
         for order in orders:
             if rng.random() < 0.8:
                 at = min(order.order_date + dt.timedelta(hours=rng.randint(4, 72)), now)
-                shipments.append(Shipment(tenant=tenant, order=order, carrier="UPS", service="Ground",
-                                          ship_date=at.date(), created_at=at, updated_at=at))
+                shipments.append(
+                    Shipment(
+                        tenant=tenant,
+                        order=order,
+                        carrier="UPS",
+                        service="Ground",
+                        ship_date=at.date(),
+                        created_at=at,
+                        updated_at=at,
+                    )
+                )
                 shipped_ids.append(order.pk)
         Shipment.objects.bulk_create(shipments)
         Order.objects.filter(pk__in=shipped_ids).update(status="shipped", shipping="full")
@@ -109,12 +127,22 @@ def main() -> None:
         base = timed(lambda: order_counts_by_store(tenant=tenant), args.repeat)
         ours = timed(lambda: insights(tenant=tenant), args.repeat)
         print(f"baseline order_counts_by_store: p50 {statistics.median(base):.1f} ms")
-        print(f"insights ({queries} queries): p50 {statistics.median(ours):.1f} ms; "
-              f"{data.received_total:,} received and {data.shipped_total:,} shipped in 30 days, "
-              f"{data.waiting.total:,} waiting")
-        print(json.dumps({"orders": args.orders, "insights_p50_ms": round(statistics.median(ours), 1),
-                          "baseline_p50_ms": round(statistics.median(base), 1), "queries": queries,
-                          "repeat": args.repeat}))
+        print(
+            f"insights ({queries} queries): p50 {statistics.median(ours):.1f} ms; "
+            f"{data.received_total:,} received and {data.shipped_total:,} shipped in 30 days, "
+            f"{data.waiting.total:,} waiting"
+        )
+        print(
+            json.dumps(
+                {
+                    "orders": args.orders,
+                    "insights_p50_ms": round(statistics.median(ours), 1),
+                    "baseline_p50_ms": round(statistics.median(base), 1),
+                    "queries": queries,
+                    "repeat": args.repeat,
+                }
+            )
+        )
     finally:
         from django.db import connections
 

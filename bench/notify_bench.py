@@ -34,18 +34,20 @@ def _environment(workdir: Path, workers: int) -> dict[str, str]:
     env = dict(os.environ)
     env.pop("Q_SYNC", None)
     env.setdefault("DATABASE_URL", f"sqlite:///{workdir / 'bench.sqlite3'}")
-    env.update({
-        "DJANGO_SETTINGS_MODULE": "config.settings",
-        "SECRET_KEY": "bench-" + "x" * 50,
-        "CREDENTIAL_KEYS": Fernet.generate_key().decode(),
-        "ALLOW_PRIVATE_STORE_HOSTS": "True",
-        "ALLOW_HTTP_STORE_URLS": "True",
-        "EMAIL_URL": "dummymail://",
-        "Q_WORKERS": str(workers),
-        "Q_POLL": env.get("Q_POLL", "0.05"),
-        "Q_CLUSTER_NAME": "notify-bench",
-        "LOG_LEVEL": "WARNING",
-    })
+    env.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+            "SECRET_KEY": "bench-" + "x" * 50,
+            "CREDENTIAL_KEYS": Fernet.generate_key().decode(),
+            "ALLOW_PRIVATE_STORE_HOSTS": "True",
+            "ALLOW_HTTP_STORE_URLS": "True",
+            "EMAIL_URL": "dummymail://",
+            "Q_WORKERS": str(workers),
+            "Q_POLL": env.get("Q_POLL", "0.05"),
+            "Q_CLUSTER_NAME": "notify-bench",
+            "LOG_LEVEL": "WARNING",
+        }
+    )
     return env
 
 
@@ -57,20 +59,40 @@ def _order_from_truth(store, truth: dict):
     when = datetime.fromisoformat(truth["OrderDate"].replace("Z", "+00:00"))
     ship_to = truth["Customer"]["ShipTo"] or {}
     order = Order.objects.create(
-        tenant=store.tenant, store=store, storefront=storefront, external_id=truth["OrderID"],
-        number=truth["OrderNumber"], store_status=truth["OrderStatus"], status=OrderStatus.AWAITING_SHIPMENT,
-        order_date=when, modified_at=when, customer_code=truth["Customer"]["CustomerCode"],
-        email=truth["Customer"]["BillTo"].get("Email", ""), ship_to_name=ship_to.get("Name", ""),
-        ship_to={"name": ship_to.get("Name", ""), "address1": ship_to.get("Address1", ""),
-                 "city": ship_to.get("City", ""), "state": ship_to.get("State", ""),
-                 "postal_code": ship_to.get("PostalCode", ""), "country": ship_to.get("Country", "")},
+        tenant=store.tenant,
+        store=store,
+        storefront=storefront,
+        external_id=truth["OrderID"],
+        number=truth["OrderNumber"],
+        store_status=truth["OrderStatus"],
+        status=OrderStatus.AWAITING_SHIPMENT,
+        order_date=when,
+        modified_at=when,
+        customer_code=truth["Customer"]["CustomerCode"],
+        email=truth["Customer"]["BillTo"].get("Email", ""),
+        ship_to_name=ship_to.get("Name", ""),
+        ship_to={
+            "name": ship_to.get("Name", ""),
+            "address1": ship_to.get("Address1", ""),
+            "city": ship_to.get("City", ""),
+            "state": ship_to.get("State", ""),
+            "postal_code": ship_to.get("PostalCode", ""),
+            "country": ship_to.get("Country", ""),
+        },
     )
     for position, item in enumerate(truth["Items"]):
         physical = item["ProductKind"] == "physical" and not item["Adjustment"]
         OrderLine.objects.create(
-            order=order, line_key=f"{item['LineItemID']}:{position}", position=position,
-            line_item_id=item["LineItemID"], sku=item["SKU"], name=item["Name"], quantity=item["Quantity"],
-            unit_price=Decimal(item["UnitPrice"]), is_adjustment=item["Adjustment"], is_shippable=physical,
+            order=order,
+            line_key=f"{item['LineItemID']}:{position}",
+            position=position,
+            line_item_id=item["LineItemID"],
+            sku=item["SKU"],
+            name=item["Name"],
+            quantity=item["Quantity"],
+            unit_price=Decimal(item["UnitPrice"]),
+            is_adjustment=item["Adjustment"],
+            is_shippable=physical,
             product_kind=ProductKind.PHYSICAL if physical else ProductKind.NO_SHIP,
         )
     return order
@@ -86,8 +108,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--shipments", type=int, default=200)
     parser.add_argument("--rate", type=float, default=10.0, help="shipments created per second")
-    parser.add_argument("--workers", type=int, default=int(os.environ.get("Q_WORKERS", 2)),
-                        help="django-q2 workers (default: Q_WORKERS or 2, as in the settings)")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=int(os.environ.get("Q_WORKERS", 2)),
+        help="django-q2 workers (default: Q_WORKERS or 2, as in the settings)",
+    )
     parser.add_argument("--timeout", type=float, default=120.0, help="seconds to wait for the last notice")
     args = parser.parse_args()
 
@@ -124,20 +150,37 @@ def main() -> int:
     server.store.shipnotify = timed_shipnotify
 
     tenant = Tenant.objects.create(name="Bench", slug=f"bench-{int(time.time())}")
-    store = store_create(tenant=tenant, name="Bench store", url=server.base_url, endpoint_path=ENDPOINT_PATH,
-                         username=server.username, password=server.password)
+    store = store_create(
+        tenant=tenant,
+        name="Bench store",
+        url=server.base_url,
+        endpoint_path=ENDPOINT_PATH,
+        username=server.username,
+        password=server.password,
+    )
     store.settings.send_shipment_confirmation = False
     store.settings.send_delivery_notice = False
     store.settings.save()
-    truths = [t for t in server.truth()["orders"] if t["Customer"]["ShipTo"] and not t["Shipments"]
-              and any(i["ProductKind"] == "physical" and not i["Adjustment"] for i in t["Items"])]
+    truths = [
+        t
+        for t in server.truth()["orders"]
+        if t["Customer"]["ShipTo"]
+        and not t["Shipments"]
+        and any(i["ProductKind"] == "physical" and not i["Adjustment"] for i in t["Items"])
+    ]
     orders = [_order_from_truth(store, t) for t in truths[: args.shipments]]
     if len(orders) < args.shipments:
         raise SystemExit(f"the sandbox has only {len(orders)} shippable orders")
 
     log = open(workdir / "qcluster.log", "w")
-    cluster = subprocess.Popen([sys.executable, str(ROOT / "manage.py"), "qcluster"], cwd=ROOT, env=env,
-                               stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    cluster = subprocess.Popen(
+        [sys.executable, str(ROOT / "manage.py"), "qcluster"],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     try:
         time.sleep(3.0)  # let the workers start before the clock runs
         if cluster.poll() is not None:
@@ -150,15 +193,22 @@ def main() -> int:
             if delay > 0:
                 time.sleep(delay)
             started[order.number] = time.monotonic()
-            shipment_create(order=order, carrier="UPS", service="UPS Ground", tracking_number=f"1Z{order.number}",
-                            carrier_fee=Decimal("6.10"))
+            shipment_create(
+                order=order,
+                carrier="UPS",
+                service="UPS Ground",
+                tracking_number=f"1Z{order.number}",
+                carrier_fee=Decimal("6.10"),
+            )
             next_at += interval
         deadline = time.monotonic() + args.timeout
         while len(received) < len(orders) and time.monotonic() < deadline:
             time.sleep(0.05)
         # The store has them all; give the workers a moment to record the last answers too.
-        while (OutboxMessage.objects.for_tenant(tenant).filter(state=OutboxState.SENT).count() < len(received)
-               and time.monotonic() < deadline):
+        while (
+            OutboxMessage.objects.for_tenant(tenant).filter(state=OutboxState.SENT).count() < len(received)
+            and time.monotonic() < deadline
+        ):
             time.sleep(0.05)
     finally:
         os.killpg(cluster.pid, signal.SIGTERM)
@@ -185,8 +235,10 @@ def main() -> int:
         "broker": "orm",
         "database": settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1],
     }
-    print(f"{result['delivered']}/{result['shipments']} notices recorded by the store; "
-          f"p50 {result['p50_s']} s, p95 {result['p95_s']} s, max {result['max_s']} s")
+    print(
+        f"{result['delivered']}/{result['shipments']} notices recorded by the store; "
+        f"p50 {result['p50_s']} s, p95 {result['p95_s']} s, max {result['max_s']} s"
+    )
     print(json.dumps(result))
     return 0 if result["delivered"] == len(orders) and result["duplicates_at_store"] == 0 else 1
 

@@ -32,16 +32,18 @@ sys.path.insert(0, str(ROOT))
 def setup_django(workdir: Path) -> None:
     from cryptography.fernet import Fernet
 
-    os.environ.update({
-        "DJANGO_SETTINGS_MODULE": "config.settings",
-        "DATABASE_URL": f"sqlite:///{workdir / 'bench.sqlite3'}",
-        "SECRET_KEY": "bench-" + "p" * 50,
-        "CREDENTIAL_KEYS": Fernet.generate_key().decode(),
-        "ALLOW_PRIVATE_STORE_HOSTS": "True",
-        "ALLOW_HTTP_STORE_URLS": "True",
-        "EMAIL_URL": "dummymail://",
-        "LOG_LEVEL": "WARNING",
-    })
+    os.environ.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+            "DATABASE_URL": f"sqlite:///{workdir / 'bench.sqlite3'}",
+            "SECRET_KEY": "bench-" + "p" * 50,
+            "CREDENTIAL_KEYS": Fernet.generate_key().decode(),
+            "ALLOW_PRIVATE_STORE_HOSTS": "True",
+            "ALLOW_HTTP_STORE_URLS": "True",
+            "EMAIL_URL": "dummymail://",
+            "LOG_LEVEL": "WARNING",
+        }
+    )
     import django
 
     django.setup()
@@ -95,30 +97,60 @@ def seed(n_orders: int, n_skus: int, base_url: str, prefix: str):
 
     rng = random.Random(n_orders)
     tenant = Tenant.objects.create(name=f"Bench {prefix}", slug=f"bench-{prefix}")
-    store = store_create(tenant=tenant, name="Bench store", url="https://shop.example.com", username="u",
-                         password="p")
+    store = store_create(tenant=tenant, name="Bench store", url="https://shop.example.com", username="u", password="p")
     settings = store.settings
     settings.company_name, settings.logo_url = "Bench Goods Co", f"{base_url}/logo.png"
     settings.website, settings.phone, settings.accent_colour = "https://bench.example.com", "+1 555 0100", "#0a7d4f"
     settings.save()
     del Membership  # (no user needed: the services take the orders)
     now = timezone.now()
-    orders = Order.objects.bulk_create([
-        Order(tenant=tenant, store=store, external_id=f"{prefix}{n}", number=f"{prefix}-{n}", store_status="New",
-              status="awaiting_shipment", order_date=now, modified_at=now, email="b@example.com",
-              ship_to={"name": f"Buyer {n}", "address1": f"{n} Main St", "city": "Austin", "state": "TX",
-                       "postal_code": "78701", "country": "US"},
-              ship_to_name=f"Buyer {n}", currency="USD", order_total=Decimal("50.00"), is_gift=n % 7 == 0,
-              gift_message="Happy birthday!" if n % 7 == 0 else "", shipping_method="USPS Priority")
-        for n in range(n_orders)])
+    orders = Order.objects.bulk_create(
+        [
+            Order(
+                tenant=tenant,
+                store=store,
+                external_id=f"{prefix}{n}",
+                number=f"{prefix}-{n}",
+                store_status="New",
+                status="awaiting_shipment",
+                order_date=now,
+                modified_at=now,
+                email="b@example.com",
+                ship_to={
+                    "name": f"Buyer {n}",
+                    "address1": f"{n} Main St",
+                    "city": "Austin",
+                    "state": "TX",
+                    "postal_code": "78701",
+                    "country": "US",
+                },
+                ship_to_name=f"Buyer {n}",
+                currency="USD",
+                order_total=Decimal("50.00"),
+                is_gift=n % 7 == 0,
+                gift_message="Happy birthday!" if n % 7 == 0 else "",
+                shipping_method="USPS Priority",
+            )
+            for n in range(n_orders)
+        ]
+    )
     lines = []
     for order in orders:
         for position, sku in enumerate(rng.sample(range(n_skus), rng.randint(1, 4))):
-            lines.append(OrderLine(
-                order=order, line_key=str(position), position=position, sku=f"SKU-{sku:03d}", name=f"Product {sku}",
-                quantity=rng.randint(1, 3), unit_price=Decimal("12.50"), image_url=f"{base_url}/p/{sku}.png",
-                warehouse_location=f"{'ABCD'[sku % 4]}-{sku % 12 + 1}-{sku % 5 + 1}",
-                options=[{"name": "Size", "value": rng.choice(["S", "M", "L"])}] if sku % 3 == 0 else []))
+            lines.append(
+                OrderLine(
+                    order=order,
+                    line_key=str(position),
+                    position=position,
+                    sku=f"SKU-{sku:03d}",
+                    name=f"Product {sku}",
+                    quantity=rng.randint(1, 3),
+                    unit_price=Decimal("12.50"),
+                    image_url=f"{base_url}/p/{sku}.png",
+                    warehouse_location=f"{'ABCD'[sku % 4]}-{sku % 12 + 1}-{sku % 5 + 1}",
+                    options=[{"name": "Size", "value": rng.choice(["S", "M", "L"])}] if sku % 3 == 0 else [],
+                )
+            )
     OrderLine.objects.bulk_create(lines)
     for order in orders[::3]:
         first = order.lines.order_by("position").first()
@@ -149,17 +181,25 @@ def run(qs, label: str) -> dict:
     _, (warm, warm_cpu), _ = timed(packing_slips_pdf, qs)
     picks, (pick_seconds, pick_cpu), pick_queries = timed(pick_list_pdf, qs)
     figures = {
-        "orders": qs.count(), "slips_cold_s": round(cold, 2), "slips_warm_s": round(warm, 2),
-        "slips_warm_cpu_s": round(warm_cpu, 2), "slips_cold_cpu_s": round(cold_cpu, 2),
-        "slip_pages": len(pypdf.PdfReader(io.BytesIO(slips)).pages), "slips_kb": len(slips) // 1024,
-        "pick_list_s": round(pick_seconds, 2), "pick_list_cpu_s": round(pick_cpu, 2),
+        "orders": qs.count(),
+        "slips_cold_s": round(cold, 2),
+        "slips_warm_s": round(warm, 2),
+        "slips_warm_cpu_s": round(warm_cpu, 2),
+        "slips_cold_cpu_s": round(cold_cpu, 2),
+        "slip_pages": len(pypdf.PdfReader(io.BytesIO(slips)).pages),
+        "slips_kb": len(slips) // 1024,
+        "pick_list_s": round(pick_seconds, 2),
+        "pick_list_cpu_s": round(pick_cpu, 2),
         "pick_pages": len(pypdf.PdfReader(io.BytesIO(picks)).pages),
-        "queries_slips": queries, "queries_pick": pick_queries,
+        "queries_slips": queries,
+        "queries_pick": pick_queries,
     }
-    print(f"{label:>9}: {figures['orders']} orders → packing slips {cold:.2f} s with images fetched "
-          f"(CPU {cold_cpu:.2f} s), {warm:.2f} s cached (CPU {warm_cpu:.2f} s; {figures['slip_pages']} pages, "
-          f"{figures['slips_kb']} KB, {queries} queries); pick list {pick_seconds:.2f} s (CPU {pick_cpu:.2f} s; "
-          f"{figures['pick_pages']} pages, {pick_queries} queries)")
+    print(
+        f"{label:>9}: {figures['orders']} orders → packing slips {cold:.2f} s with images fetched "
+        f"(CPU {cold_cpu:.2f} s), {warm:.2f} s cached (CPU {warm_cpu:.2f} s; {figures['slip_pages']} pages, "
+        f"{figures['slips_kb']} KB, {queries} queries); pick list {pick_seconds:.2f} s (CPU {pick_cpu:.2f} s; "
+        f"{figures['pick_pages']} pages, {pick_queries} queries)"
+    )
     return figures
 
 
@@ -177,13 +217,26 @@ def main() -> None:
             batch = run(seed(args.orders, args.skus, base_url, "O"), "batch")
         finally:
             httpd.shutdown()
-    per_order = {k: round(batch[k] / max(1, batch["orders"]) * 1000, 1)
-                 for k in ("slips_warm_s", "slips_warm_cpu_s", "pick_list_s", "pick_list_cpu_s")}
-    print(f"per order: packing slips {per_order['slips_warm_s']} ms (CPU {per_order['slips_warm_cpu_s']} ms), "
-          f"pick list {per_order['pick_list_s']} ms (CPU {per_order['pick_list_cpu_s']} ms); "
-          f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs; image requests served: {len(hits)}")
-    print(json.dumps({"batch": batch, "baseline": baseline, "ms_per_order": per_order, "image_requests": len(hits),
-                      "load_average": round(os.getloadavg()[0], 1)}))
+    per_order = {
+        k: round(batch[k] / max(1, batch["orders"]) * 1000, 1)
+        for k in ("slips_warm_s", "slips_warm_cpu_s", "pick_list_s", "pick_list_cpu_s")
+    }
+    print(
+        f"per order: packing slips {per_order['slips_warm_s']} ms (CPU {per_order['slips_warm_cpu_s']} ms), "
+        f"pick list {per_order['pick_list_s']} ms (CPU {per_order['pick_list_cpu_s']} ms); "
+        f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs; image requests served: {len(hits)}"
+    )
+    print(
+        json.dumps(
+            {
+                "batch": batch,
+                "baseline": baseline,
+                "ms_per_order": per_order,
+                "image_requests": len(hits),
+                "load_average": round(os.getloadavg()[0], 1),
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -32,16 +32,18 @@ def _environment(workdir: Path) -> None:
     from cryptography.fernet import Fernet
 
     os.environ.setdefault("DATABASE_URL", f"sqlite:///{workdir / 'bench.sqlite3'}")
-    os.environ.update({
-        "DJANGO_SETTINGS_MODULE": "config.settings",
-        "SECRET_KEY": "bench-" + "x" * 50,
-        "CREDENTIAL_KEYS": Fernet.generate_key().decode(),
-        "ALLOW_PRIVATE_STORE_HOSTS": "True",
-        "ALLOW_HTTP_STORE_URLS": "True",
-        "EMAIL_URL": "dummymail://",
-        "LOG_LEVEL": "WARNING",
-        "Q_SYNC": "True",
-    })
+    os.environ.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+            "SECRET_KEY": "bench-" + "x" * 50,
+            "CREDENTIAL_KEYS": Fernet.generate_key().decode(),
+            "ALLOW_PRIVATE_STORE_HOSTS": "True",
+            "ALLOW_HTTP_STORE_URLS": "True",
+            "EMAIL_URL": "dummymail://",
+            "LOG_LEVEL": "WARNING",
+            "Q_SYNC": "True",
+        }
+    )
 
 
 def _seed(tenants: int, shipments: int, sandbox) -> None:
@@ -68,21 +70,48 @@ def _seed(tenants: int, shipments: int, sandbox) -> None:
     stores = list(Store.objects.order_by("pk"))
     carriers = ["UPS", "USPS"]
     for i, tenant in enumerate(all_tenants):
-        carrier_account_create(tenant=tenant, carrier=carriers[i % 2], client_id=CLIENT_ID,
-                               client_secret=CLIENT_SECRET, test_mode=True, server_url=sandbox.base_url)
+        carrier_account_create(
+            tenant=tenant,
+            carrier=carriers[i % 2],
+            client_id=CLIENT_ID,
+            client_secret=CLIENT_SECRET,
+            test_mode=True,
+            server_url=sandbox.base_url,
+        )
     per = shipments // tenants
-    orders = [Order(tenant_id=store.tenant_id, store=store, external_id=f"X{i}-{j}", number=f"N{i}-{j}",
-                    store_status="Pending", status="shipped", order_date=now, modified_at=now,
-                    email="buyer@example.com", ship_to={"name": "Pat"}, ship_to_name="Pat",
-                    order_total=Decimal("10"))
-              for i, store in enumerate(stores) for j in range(per)]
+    orders = [
+        Order(
+            tenant_id=store.tenant_id,
+            store=store,
+            external_id=f"X{i}-{j}",
+            number=f"N{i}-{j}",
+            store_status="Pending",
+            status="shipped",
+            order_date=now,
+            modified_at=now,
+            email="buyer@example.com",
+            ship_to={"name": "Pat"},
+            ship_to_name="Pat",
+            order_total=Decimal("10"),
+        )
+        for i, store in enumerate(stores)
+        for j in range(per)
+    ]
     Order.objects.bulk_create(orders, batch_size=2000)
     rows = []
     for k, order in enumerate(Order.objects.order_by("pk").values_list("pk", "tenant_id")):
         age = dt.timedelta(hours=(k * 7919) % (40 * 24))  # 0 to 40 days, spread evenly
-        rows.append(Shipment(tenant_id=order[1], order_id=order[0], carrier=carriers[(order[1] - 1) % 2],
-                             tracking_number=f"1ZBENCH{k:06}", created_at=now - age, updated_at=now - age,
-                             ship_date=(now - age).date()))
+        rows.append(
+            Shipment(
+                tenant_id=order[1],
+                order_id=order[0],
+                carrier=carriers[(order[1] - 1) % 2],
+                tracking_number=f"1ZBENCH{k:06}",
+                created_at=now - age,
+                updated_at=now - age,
+                ship_date=(now - age).date(),
+            )
+        )
     Shipment.objects.bulk_create(rows, batch_size=2000)
     # In transit at the carrier: each parcel's story started 1 to 43 hours ago (out for delivery comes at
     # 44 h), whatever the shipment's age, so the cycle measures following a fleet, not delivering it.
@@ -116,8 +145,9 @@ def main() -> None:
         try:
             t0 = time.perf_counter()
             _seed(args.tenants, args.shipments, sandbox)
-            print(f"seeded {args.shipments} shipments across {args.tenants} tenants in "
-                  f"{time.perf_counter() - t0:.1f} s")
+            print(
+                f"seeded {args.shipments} shipments across {args.tenants} tenants in {time.perf_counter() - t0:.1f} s"
+            )
 
             real_batch = services.tracking_poll_batch
             measured: list[tuple[int, int, int]] = []  # (queries, shipments, state changes)
@@ -137,40 +167,61 @@ def main() -> None:
             http = sandbox.requests[before:]
             requests_per_cycle = sum(1 for _, path in http if "/track" in path)
             tokens = len(http) - requests_per_cycle
-            print(f"cycle 1: {summary['batches']} karrio calls (batches) for {summary['shipments']} shipments due, "
-                  f"{requests_per_cycle} tracking HTTP requests + {tokens} token requests, {cycle_s:.1f} s, "
-                  f"{len(cycle_ctx.captured_queries)} queries in all")
+            print(
+                f"cycle 1: {summary['batches']} karrio calls (batches) for {summary['shipments']} shipments due, "
+                f"{requests_per_cycle} tracking HTTP requests + {tokens} token requests, {cycle_s:.1f} s, "
+                f"{len(cycle_ctx.captured_queries)} queries in all"
+            )
 
             steady = [q for q, n, changed in measured if changed == 0 and n]
             worst = max(q for q, _, _ in measured)
             queries_per_batch = max(steady) if steady else worst
-            print(f"queries per batch: {queries_per_batch} (over {len(steady)} batches without a delivery, "
-                  f"out-for-delivery or exception, median {statistics.median(steady) if steady else '-'}; worst "
-                  f"batch {worst}); each of those transitions adds the shipments service's own queries")
+            print(
+                f"queries per batch: {queries_per_batch} (over {len(steady)} batches without a delivery, "
+                f"out-for-delivery or exception, median {statistics.median(steady) if steady else '-'}; worst "
+                f"batch {worst}); each of those transitions adds the shipments service's own queries"
+            )
 
             before = len(sandbox.requests)
             t0 = time.perf_counter()
             again = services.tracking_poll_due(run_inline=True)
-            print(f"cycle 2 (straight after): {again['shipments']} due, {len(sandbox.requests) - before} requests, "
-                  f"{time.perf_counter() - t0:.2f} s")
+            print(
+                f"cycle 2 (straight after): {again['shipments']} due, {len(sandbox.requests) - before} requests, "
+                f"{time.perf_counter() - t0:.2f} s"
+            )
 
             # Steady state: each followed shipment is asked once per its own interval (back-off by age).
-            intervals = [(t.next_poll_at - t.last_polled_at).total_seconds() / 3600
-                         for t in ShipmentTracking.objects.filter(next_poll_at__isnull=False,
-                                                                  last_polled_at__isnull=False)]
+            intervals = [
+                (t.next_poll_at - t.last_polled_at).total_seconds() / 3600
+                for t in ShipmentTracking.objects.filter(next_poll_at__isnull=False, last_polled_at__isnull=False)
+            ]
             per_hour = round(sum(1 / h for h in intervals if h > 0))
             followed = len(intervals)
             naive_per_hour = args.shipments * 12  # every shipment, every 5-minute cycle, one request each
-            print(f"back-off: {followed} followed; asked every {min(intervals):.0f} h to {max(intervals):.0f} h by "
-                  f"age; shipments older than {services.settings.TRACKING_MAX_AGE_DAYS} days not followed")
-            print(f"requests per hour in steady state: {per_hour}; baseline (same run) polling all "
-                  f"{args.shipments} every 5-minute cycle: {naive_per_hour}")
+            print(
+                f"back-off: {followed} followed; asked every {min(intervals):.0f} h to {max(intervals):.0f} h by "
+                f"age; shipments older than {services.settings.TRACKING_MAX_AGE_DAYS} days not followed"
+            )
+            print(
+                f"requests per hour in steady state: {per_hour}; baseline (same run) polling all "
+                f"{args.shipments} every 5-minute cycle: {naive_per_hour}"
+            )
         finally:
             sandbox.stop()
-        print(json.dumps({"requests_per_cycle": requests_per_cycle, "token_requests": tokens,
-                          "karrio_calls_per_cycle": summary["batches"], "queries_per_batch": queries_per_batch,
-                          "queries_per_batch_worst": worst, "cycle_s": round(cycle_s, 2),
-                          "requests_per_hour": per_hour, "baseline_requests_per_hour": naive_per_hour}))
+        print(
+            json.dumps(
+                {
+                    "requests_per_cycle": requests_per_cycle,
+                    "token_requests": tokens,
+                    "karrio_calls_per_cycle": summary["batches"],
+                    "queries_per_batch": queries_per_batch,
+                    "queries_per_batch_worst": worst,
+                    "cycle_s": round(cycle_s, 2),
+                    "requests_per_hour": per_hour,
+                    "baseline_requests_per_hour": naive_per_hour,
+                }
+            )
+        )
 
 
 if __name__ == "__main__":

@@ -27,9 +27,7 @@ def env_bool(name: str, default: bool) -> bool:
         return True
     if word in FALSE_WORDS:
         return False
-    raise ImproperlyConfigured(
-        f"{name}={raw!r} is not a boolean: use true/false, 1/0, yes/no or on/off (any case)."
-    )
+    raise ImproperlyConfigured(f"{name}={raw!r} is not a boolean: use true/false, 1/0, yes/no or on/off (any case).")
 
 
 def env_int(name: str, default: int) -> int:

@@ -67,10 +67,7 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
-AUTHENTICATION_BACKENDS = [
-    "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
-]
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = env_float("AXES_COOLOFF_HOURS", default=0.25)
 # Per (username, IP) at AXES_FAILURE_LIMIT, and per IP alone at LOGIN_IP_FAILURE_LIMIT (config/login_limit.py).
@@ -96,9 +93,9 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
-            ],
+            ]
         },
-    },
+    }
 ]
 
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
@@ -253,7 +250,7 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "Outbound API",
     "VERSION": "1.0.0",
     "DESCRIPTION": "Stores, orders, shipments, imports and webhooks of one tenant. Authenticate with "
-    "`Authorization: Bearer <API key>`. Errors are always `{\"error\": {\"code\", \"message\", \"details\"}}`.",
+    '`Authorization: Bearer <API key>`. Errors are always `{"error": {"code", "message", "details"}}`.',
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": "/api/v1",

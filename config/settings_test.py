@@ -17,8 +17,7 @@ os.environ.setdefault("CSRF_COOKIE_SECURE", "False")
 os.environ.setdefault("SECURE_HSTS_SECONDS", "0")
 # Two fixed test keys (newest first) so rotation can be exercised.
 os.environ.setdefault(
-    "CREDENTIAL_KEYS",
-    "a2tra2tra2tra2tra2tra2tra2tra2tra2tra2tra2s=,ampqampqampqampqampqampqampqampqampqampqamo=",
+    "CREDENTIAL_KEYS", "a2tra2tra2tra2tra2tra2tra2tra2tra2tra2tra2s=,ampqampqampqampqampqampqampqampqampqampqamo="
 )
 os.environ.setdefault("ALLOW_PRIVATE_STORE_HOSTS", "True")
 os.environ.setdefault("ALLOW_HTTP_STORE_URLS", "True")

@@ -42,8 +42,14 @@ class Rows:
     key: str | tuple[str, ...] | None = None
 
 
-def upsert(model: type[models.Model], rows: list[dict], *, unique: tuple[str, ...] = (),
-           update: tuple[str, ...] = (), key: str | tuple[str, ...] | None = None) -> dict[object, int]:
+def upsert(
+    model: type[models.Model],
+    rows: list[dict],
+    *,
+    unique: tuple[str, ...] = (),
+    update: tuple[str, ...] = (),
+    key: str | tuple[str, ...] | None = None,
+) -> dict[object, int]:
     """Write one table's rows; {row[key]: primary key} when `key` is given, else {}."""
     return write(Rows(model, rows, tuple(unique), tuple(update), key))
 
@@ -65,8 +71,9 @@ def _write_orm(batch: Rows) -> dict[object, int]:
     model = batch.model
     objs = [model(**row) for row in batch.rows]
     if batch.update:
-        model.objects.bulk_create(objs, update_conflicts=True, unique_fields=list(batch.unique),
-                                  update_fields=list(batch.update))
+        model.objects.bulk_create(
+            objs, update_conflicts=True, unique_fields=list(batch.unique), update_fields=list(batch.update)
+        )
     elif batch.unique:
         # Django returns no ids after ignore_conflicts: read the new rows' ids back by their key.
         before = _ids_by_key(batch, objs) if batch.key else {}

@@ -13,8 +13,21 @@ class OrderLineInline(admin.TabularInline):
     model = OrderLine
     extra = 0
     can_delete = False
-    fields = ["sku", "name", "quantity", "unit_price", "unit_weight", "weight_unit", "options", "warehouse_location",
-              "image_url", "is_adjustment", "is_shippable", "product_kind", "line_item_id"]
+    fields = [
+        "sku",
+        "name",
+        "quantity",
+        "unit_price",
+        "unit_weight",
+        "weight_unit",
+        "options",
+        "warehouse_location",
+        "image_url",
+        "is_adjustment",
+        "is_shippable",
+        "product_kind",
+        "line_item_id",
+    ]
     readonly_fields = fields
 
 
@@ -35,8 +48,20 @@ def clear_attention(modeladmin, request, queryset):
 
 @admin.register(Order)
 class OrderAdmin(admin.ModelAdmin):
-    list_display = ["number", "store", "storefront", "status", "shipping", "store_status", "needs_attention",
-                    "ship_to_name", "email", "order_date", "order_total", "is_gift"]
+    list_display = [
+        "number",
+        "store",
+        "storefront",
+        "status",
+        "shipping",
+        "store_status",
+        "needs_attention",
+        "ship_to_name",
+        "email",
+        "order_date",
+        "order_total",
+        "is_gift",
+    ]
     list_filter = ["status", "needs_attention", "shipping", "is_gift", "store__tenant", "store", "storefront"]
     actions = [clear_attention]
     list_select_related = ["store", "storefront"]
@@ -46,15 +71,59 @@ class OrderAdmin(admin.ModelAdmin):
     date_hierarchy = "order_date"
     inlines = [OrderLineInline, OrderEventInline]
     fieldsets = [
-        (None, {"fields": ["tenant", "store", "storefront", "external_id", "number", "status", "store_status",
-                           "order_date", "modified_at", "shipping", "needs_attention", "attention_reason"]}),
+        (
+            None,
+            {
+                "fields": [
+                    "tenant",
+                    "store",
+                    "storefront",
+                    "external_id",
+                    "number",
+                    "status",
+                    "store_status",
+                    "order_date",
+                    "modified_at",
+                    "shipping",
+                    "needs_attention",
+                    "attention_reason",
+                ]
+            },
+        ),
         ("Customer", {"fields": ["customer_code", "email", "phone", "bill_to", "ship_to"]}),
-        ("Shipping and payment", {"fields": ["shipping_method", "payment_method", "currency", "order_total",
-                                             "tax_amount", "shipping_amount", "discount_total", "total_weight",
-                                             "weight_unit", "total_weight_from_lines", "requested_warehouse",
-                                             "source"]}),
-        ("Gift and notes", {"fields": ["is_gift", "gift_message", "customer_notes", "internal_notes",
-                                       "notes_to_buyer", "outbound_notes", "hold_reason"]}),
+        (
+            "Shipping and payment",
+            {
+                "fields": [
+                    "shipping_method",
+                    "payment_method",
+                    "currency",
+                    "order_total",
+                    "tax_amount",
+                    "shipping_amount",
+                    "discount_total",
+                    "total_weight",
+                    "weight_unit",
+                    "total_weight_from_lines",
+                    "requested_warehouse",
+                    "source",
+                ]
+            },
+        ),
+        (
+            "Gift and notes",
+            {
+                "fields": [
+                    "is_gift",
+                    "gift_message",
+                    "customer_notes",
+                    "internal_notes",
+                    "notes_to_buyer",
+                    "outbound_notes",
+                    "hold_reason",
+                ]
+            },
+        ),
         ("Custom fields", {"fields": ["custom_field_1", "custom_field_2", "custom_field_3"]}),
     ]
 
@@ -68,8 +137,16 @@ class OrderAdmin(admin.ModelAdmin):
 
 @admin.register(Product)
 class ProductAdmin(admin.ModelAdmin):
-    list_display = ["sku", "name", "store", "kind", "weight", "weight_unit", "warehouse_location",
-                    "location_set_in_outbound"]
+    list_display = [
+        "sku",
+        "name",
+        "store",
+        "kind",
+        "weight",
+        "weight_unit",
+        "warehouse_location",
+        "location_set_in_outbound",
+    ]
     list_filter = ["kind", "store__tenant", "store"]
     list_select_related = ["store"]
     search_fields = ["sku", "name", "warehouse_location"]
@@ -81,15 +158,29 @@ class ProductAdmin(admin.ModelAdmin):
 
     # The store's import writes the rest; an operator sets what the portal and the API set, through
     # product_update (a location typed here is kept across imports, as one set anywhere in Outbound).
-    fields = ["store", "sku", "name", "kind", "image_url", "warehouse_location", "location_set_in_outbound", "weight",
-              "weight_unit", "updated_at"]
+    fields = [
+        "store",
+        "sku",
+        "name",
+        "kind",
+        "image_url",
+        "warehouse_location",
+        "location_set_in_outbound",
+        "weight",
+        "weight_unit",
+        "updated_at",
+    ]
     readonly_fields = ["store", "sku", "name", "kind", "image_url", "location_set_in_outbound", "updated_at"]
 
     def save_model(self, request, obj, form, change):
         data, changed = form.cleaned_data, form.changed_data
-        product_update(product=obj, set_weight="weight" in changed, weight=data.get("weight"),
-                       warehouse_location=data["warehouse_location"] if "warehouse_location" in changed else None,
-                       weight_unit=data["weight_unit"] if "weight_unit" in changed else None)
+        product_update(
+            product=obj,
+            set_weight="weight" in changed,
+            weight=data.get("weight"),
+            warehouse_location=data["warehouse_location"] if "warehouse_location" in changed else None,
+            weight_unit=data["weight_unit"] if "weight_unit" in changed else None,
+        )
 
 
 @admin.action(description="Import now (a new run for each selected run's store)")
@@ -101,9 +192,24 @@ def import_again(modeladmin, request, queryset):
 
 @admin.register(ImportRun)
 class ImportRunAdmin(admin.ModelAdmin):
-    list_display = ["id", "store", "trigger", "state", "pages_done", "pages_total", "orders_seen", "orders_created",
-                    "orders_updated", "orders_unchanged", "skipped", "recovered_count", "http_requests", "queued_at",
-                    "finished_at", "short_error"]
+    list_display = [
+        "id",
+        "store",
+        "trigger",
+        "state",
+        "pages_done",
+        "pages_total",
+        "orders_seen",
+        "orders_created",
+        "orders_updated",
+        "orders_unchanged",
+        "skipped",
+        "recovered_count",
+        "http_requests",
+        "queued_at",
+        "finished_at",
+        "short_error",
+    ]
     list_filter = ["state", "trigger", "store__tenant", "store"]
     list_select_related = ["store"]
     search_fields = ["store__name", "error"]
@@ -136,17 +242,25 @@ def add_to_mapping(modeladmin, request, queryset):
         if form.is_valid():
             for unmapped in queryset.select_related("store"):
                 try:
-                    unmapped_status_add_to_mapping(unmapped=unmapped, outbound_status=form.cleaned_data[
-                        "outbound_status"], user=request.user)
+                    unmapped_status_add_to_mapping(
+                        unmapped=unmapped, outbound_status=form.cleaned_data["outbound_status"], user=request.user
+                    )
                 except Exception as exc:  # noqa: BLE001  (shown to the operator)
                     messages.error(request, f"{unmapped.status}: {exc}")
                 else:
                     messages.success(request, f"“{unmapped.status}” added; its orders are being imported.")
             return None
     form = AddToMappingForm()
-    return render(request, "admin/orders/add_to_mapping.html",
-                  {"form": form, "queryset": queryset, "opts": modeladmin.model._meta,
-                   "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME})
+    return render(
+        request,
+        "admin/orders/add_to_mapping.html",
+        {
+            "form": form,
+            "queryset": queryset,
+            "opts": modeladmin.model._meta,
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        },
+    )
 
 
 @admin.register(UnmappedStatus)

@@ -8,14 +8,53 @@ from collections.abc import Iterable, Iterator
 
 # (header, how to read it from a row of ORDER_VALUES)
 ORDER_COLUMNS = (
-    "order_number", "order_date", "status", "store_status", "store", "storefront", "customer_name", "email",
-    "phone", "ship_to_company", "ship_to_address1", "ship_to_address2", "ship_to_city", "ship_to_state",
-    "ship_to_postal_code", "ship_to_country", "requested_shipping", "order_total", "shipping_amount",
-    "tax_amount", "currency", "is_gift", "shipping", "needs_attention", "outbound_id",
+    "order_number",
+    "order_date",
+    "status",
+    "store_status",
+    "store",
+    "storefront",
+    "customer_name",
+    "email",
+    "phone",
+    "ship_to_company",
+    "ship_to_address1",
+    "ship_to_address2",
+    "ship_to_city",
+    "ship_to_state",
+    "ship_to_postal_code",
+    "ship_to_country",
+    "requested_shipping",
+    "order_total",
+    "shipping_amount",
+    "tax_amount",
+    "currency",
+    "is_gift",
+    "shipping",
+    "needs_attention",
+    "outbound_id",
 )
-ORDER_VALUES = ("number", "order_date", "status", "store_status", "store__name", "storefront__name",
-                "ship_to_name", "email", "phone", "ship_to", "shipping_method", "order_total", "shipping_amount",
-                "tax_amount", "currency", "is_gift", "shipping", "needs_attention", "pk")
+ORDER_VALUES = (
+    "number",
+    "order_date",
+    "status",
+    "store_status",
+    "store__name",
+    "storefront__name",
+    "ship_to_name",
+    "email",
+    "phone",
+    "ship_to",
+    "shipping_method",
+    "order_total",
+    "shipping_amount",
+    "tax_amount",
+    "currency",
+    "is_gift",
+    "shipping",
+    "needs_attention",
+    "pk",
+)
 CHUNK = 2_000
 
 
@@ -58,13 +97,33 @@ def order_rows(orders) -> Iterator[list]:
     for values in orders.values_list(*ORDER_VALUES).iterator(chunk_size=CHUNK):
         row = dict(zip(ORDER_VALUES, values, strict=True))
         ship_to = row["ship_to"] or {}
-        yield [row["number"], row["order_date"], row["status"], row["store_status"], row["store__name"],
-               row["storefront__name"], row["ship_to_name"], row["email"], row["phone"],
-               ship_to.get("company", ""), ship_to.get("address1", ""), ship_to.get("address2", ""),
-               ship_to.get("city", ""), ship_to.get("state", ""), ship_to.get("postal_code", ""),
-               ship_to.get("country", ""), row["shipping_method"], row["order_total"], row["shipping_amount"],
-               row["tax_amount"], row["currency"], row["is_gift"], row["shipping"], row["needs_attention"],
-               row["pk"]]
+        yield [
+            row["number"],
+            row["order_date"],
+            row["status"],
+            row["store_status"],
+            row["store__name"],
+            row["storefront__name"],
+            row["ship_to_name"],
+            row["email"],
+            row["phone"],
+            ship_to.get("company", ""),
+            ship_to.get("address1", ""),
+            ship_to.get("address2", ""),
+            ship_to.get("city", ""),
+            ship_to.get("state", ""),
+            ship_to.get("postal_code", ""),
+            ship_to.get("country", ""),
+            row["shipping_method"],
+            row["order_total"],
+            row["shipping_amount"],
+            row["tax_amount"],
+            row["currency"],
+            row["is_gift"],
+            row["shipping"],
+            row["needs_attention"],
+            row["pk"],
+        ]
 
 
 def orders_csv(orders) -> Iterator[str]:

@@ -24,17 +24,23 @@ TEMPLATES = {
     "status:reason": _("Status %(from)s → %(to)s: %(reason)s."),
     "status:stays": _("Status stays %(from)s: %(reason)s."),
     "status:store": _("Updated from the store (store status “%(store_status)s”): status %(from)s → %(to)s."),
-    "status:store_reason": _("Updated from the store (store status “%(store_status)s”). "
-                             "Status %(from)s → %(to)s: %(reason)s."),
-    "status:store_stays": _("Updated from the store (store status “%(store_status)s”). "
-                            "Status stays %(from)s: %(reason)s."),
+    "status:store_reason": _(
+        "Updated from the store (store status “%(store_status)s”). Status %(from)s → %(to)s: %(reason)s."
+    ),
+    "status:store_stays": _(
+        "Updated from the store (store status “%(store_status)s”). Status stays %(from)s: %(reason)s."
+    ),
     "notes": _("Notes edited."),
-    "recovered": _("Recovered by reconciliation: earlier imports had missed this order as the store last "
-                   "modified it (%(modified_at)s UTC)."),
+    "recovered": _(
+        "Recovered by reconciliation: earlier imports had missed this order as the store last "
+        "modified it (%(modified_at)s UTC)."
+    ),
     "shipment_created": _("Shipment %(shipment_id)s created: %(summary)s via %(carrier)s %(tracking_number)s."),
     "shipment_voided": _("Shipment %(shipment_id)s voided."),
-    "shipment_voided:told": _("Shipment %(shipment_id)s voided. The store still shows it and its tracking number "
-                              "(a void cannot be sent to the store); the re-shipment will send the new tracking."),
+    "shipment_voided:told": _(
+        "Shipment %(shipment_id)s voided. The store still shows it and its tracking number "
+        "(a void cannot be sent to the store); the re-shipment will send the new tracking."
+    ),
     "attention_cleared": _("Marked as handled: %(attention)s"),
     "shipment_delivered": _("Shipment %(shipment_id)s delivered."),
     "shipment_out_for_delivery": _("Shipment %(shipment_id)s is out for delivery, says %(carrier)s."),
@@ -62,22 +68,27 @@ STATUS_REASONS = {
     "store": _("the store says %(store)s"),
     "unmapped": _("the store's status is not in any mapping list"),
     "shipped_outside": _("shipped outside Outbound (the store says Shipped and Outbound never shipped it)"),
-    "partial_echo": _("the store shows Shipped after Outbound's partial shipment, but units are still to ship "
-                      "(partially shipped)"),
-    "void_echo": _("the store still shows the old shipment and tracking (a void cannot be sent to it); "
-                   "the re-shipment will send the new tracking"),
+    "partial_echo": _(
+        "the store shows Shipped after Outbound's partial shipment, but units are still to ship (partially shipped)"
+    ),
+    "void_echo": _(
+        "the store still shows the old shipment and tracking (a void cannot be sent to it); "
+        "the re-shipment will send the new tracking"
+    ),
     "fully_shipped": _("Outbound shipped every unit; the store's %(store)s does not reopen the order"),
-    "cancelled_after_partial": _("the store cancelled the order after Outbound shipped part of it; "
-                                 "flagged for attention"),
-    "cancelled_after_full": _("the store cancelled the order after Outbound shipped all of it; "
-                              "flagged for attention"),
+    "cancelled_after_partial": _(
+        "the store cancelled the order after Outbound shipped part of it; flagged for attention"
+    ),
+    "cancelled_after_full": _("the store cancelled the order after Outbound shipped all of it; flagged for attention"),
     "cancelled_after_outside": _("the store cancelled an order it had marked shipped; flagged for attention"),
     "outbound_hold": _("the order is held in Outbound; the store's %(store)s does not release it"),
     "not_allowed": _("the store's %(store)s cannot move an order from %(current)s to %(target)s"),
     "all_shipped": _("every shippable unit is shipped"),
     "reopened": _("a shipment was voided and units are left to ship"),
-    "all_voided": _("every shipment was voided; the store still shows the old shipment and tracking until "
-                    "the re-shipment sends the new tracking"),
+    "all_voided": _(
+        "every shipment was voided; the store still shows the old shipment and tracking until "
+        "the re-shipment sends the new tracking"
+    ),
     "shipments": _("the shipments leave it as it is"),
     "requested": "%(note)s",
     "refused": _("an order cannot move from %(current)s to %(target)s"),
@@ -120,9 +131,13 @@ def _key(kind: str, params: dict) -> str:
 def _english_label(name: str, code: str) -> str:
     from django.apps import apps
 
-    where = {"from": ("orders", "Order", "status"), "to": ("orders", "Order", "status"),
-             "status": ("orders", "Order", "status"), "carrier": ("shipments", "Shipment", "carrier"),
-             "email": ("shipments", "EmailSend", "kind")}.get(name)
+    where = {
+        "from": ("orders", "Order", "status"),
+        "to": ("orders", "Order", "status"),
+        "status": ("orders", "Order", "status"),
+        "carrier": ("shipments", "Shipment", "carrier"),
+        "email": ("shipments", "EmailSend", "kind"),
+    }.get(name)
     if where:
         try:
             field = apps.get_model(where[0], where[1])._meta.get_field(where[2])
@@ -138,8 +153,9 @@ def reason_text(code: str, params: dict, label: Label | None = None) -> str:
     if template is None:
         return str(code)
     label = label or _english_label
-    values = {k: (label("status", str(v)) if k in STATUS_PARAMS and v is not None else v)
-              for k, v in (params or {}).items()}
+    values = {
+        k: (label("status", str(v)) if k in STATUS_PARAMS and v is not None else v) for k, v in (params or {}).items()
+    }
     if "note" in values:
         values["note"] = _reason_text(values["note"], label)
     try:
@@ -154,8 +170,9 @@ def _reason_text(value, label: Label | None = None) -> str:
     return str(value or "")
 
 
-def describe(kind: str, params: dict, *, label: Label | None = None, fallback: str = "",
-             language: str | None = None) -> str:
+def describe(
+    kind: str, params: dict, *, label: Label | None = None, fallback: str = "", language: str | None = None
+) -> str:
     """The sentence for one event, in the active language (or `language`); `fallback` if it cannot be made."""
     if language:
         with translation.override(language):
@@ -183,7 +200,8 @@ _LEGACY = {
     "email_failed": re.compile(r" was not sent: (?P<error>.*)$", re.S),
 }
 _LEGACY_REASONS = [
-    (re.compile(r"^put on hold$"), "put_on_hold"), (re.compile(r"^hold released$"), "hold_released"),
+    (re.compile(r"^put on hold$"), "put_on_hold"),
+    (re.compile(r"^hold released$"), "hold_released"),
     (re.compile(r"^operator override$"), "operator_override"),
     (re.compile(r"^shipment (?P<shipment_id>\d+)$"), "shipment"),
     (re.compile(r"^shipment (?P<shipment_id>\d+) voided$"), "shipment_voided"),
@@ -192,8 +210,11 @@ _LEGACY_REASONS = [
 
 def legacy_params(kind: str, data: dict, message: str) -> dict:
     """Parameters for an event stored before events had them; empty when they cannot be recovered."""
-    params = {k: v for k, v in (data or {}).items() if k in ("store_status", "status", "from", "to", "shipment_id",
-                                                             "email", "attempts")}
+    params = {
+        k: v
+        for k, v in (data or {}).items()
+        if k in ("store_status", "status", "from", "to", "shipment_id", "email", "attempts")
+    }
     match = _LEGACY.get(kind) and _LEGACY[kind].search(message or "")
     if match:
         found = match.groupdict()
@@ -220,7 +241,7 @@ def _legacy_carrier(text: str) -> tuple[str, str]:
     choices = apps.get_model("shipments", "Shipment")._meta.get_field("carrier").flatchoices
     for code, label in sorted(choices, key=lambda c: -len(str(c[1]))):
         if text == label or text.startswith(f"{label} "):
-            return code, text[len(label):].strip()
+            return code, text[len(label) :].strip()
     return text, ""
 
 

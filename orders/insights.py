@@ -96,9 +96,13 @@ def insights(*, tenant: Tenant, store_id=None, now: dt.datetime | None = None) -
 
     received = {
         row["day"]: row["n"]
-        for row in orders.filter(order_date__gte=_midnight(first_day),
-                                 order_date__lt=_midnight(today + dt.timedelta(days=1)))
-        .annotate(day=TruncDate("order_date", tzinfo=tz)).order_by().values("day").annotate(n=Count("id"))
+        for row in orders.filter(
+            order_date__gte=_midnight(first_day), order_date__lt=_midnight(today + dt.timedelta(days=1))
+        )
+        .annotate(day=TruncDate("order_date", tzinfo=tz))
+        .order_by()
+        .values("day")
+        .annotate(n=Count("id"))
     }
     shipped = _shipped_per_day(orders, first_day, today)
     days = [
@@ -113,8 +117,9 @@ def insights(*, tenant: Tenant, store_id=None, now: dt.datetime | None = None) -
         recent=Count("id", filter=Q(order_date__gte=late_before, order_date__lt=today_start)),
         late=Count("id", filter=Q(order_date__lt=late_before)),
     )
-    waiting = Waiting(today=waiting_row["today"], one_to_two_days=waiting_row["recent"],
-                      three_days_or_more=waiting_row["late"])
+    waiting = Waiting(
+        today=waiting_row["today"], one_to_two_days=waiting_row["recent"], three_days_or_more=waiting_row["late"]
+    )
 
     monday = today - dt.timedelta(days=today.weekday())
     first_week = monday - dt.timedelta(weeks=WEEKS - 1)
@@ -125,8 +130,10 @@ def insights(*, tenant: Tenant, store_id=None, now: dt.datetime | None = None) -
         if week in per_week:
             tenths = max(int(round(tenths or 0)), 0)  # an order dated after its shipment counts as 0 h
             per_week[week][tenths] = per_week[week].get(tenths, 0) + n
-    weeks = [WeekShipTime(week_start=week, orders=sum(histogram.values()), median_hours=_median(histogram))
-             for week, histogram in per_week.items()]
+    weeks = [
+        WeekShipTime(week_start=week, orders=sum(histogram.values()), median_hours=_median(histogram))
+        for week, histogram in per_week.items()
+    ]
     return Insights(today=today, days=days, waiting=waiting, weeks=weeks)
 
 
@@ -179,8 +186,16 @@ def _ship_time_histogram(*, tenant: Tenant, store_id, since: dt.datetime) -> lis
         ) f
         GROUP BY 1, 2
     """  # noqa: S608
-    params = [*day_params, tenant.pk, *store_params, *ACTIVE_SHIPMENT_STATES,
-              tenant.pk, since, *ACTIVE_SHIPMENT_STATES, since]
+    params = [
+        *day_params,
+        tenant.pk,
+        *store_params,
+        *ACTIVE_SHIPMENT_STATES,
+        tenant.pk,
+        since,
+        *ACTIVE_SHIPMENT_STATES,
+        since,
+    ]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
@@ -188,7 +203,14 @@ def _ship_time_histogram(*, tenant: Tenant, store_id, since: dt.datetime) -> lis
 
 def _shipped_per_day(orders, first_day: dt.date, today: dt.date) -> dict[dt.date, int]:
     """{ship date: orders with an active shipment dated that day} in one GROUP BY."""
-    rows = (orders.filter(shipments__ship_date__gte=first_day, shipments__ship_date__lte=today,
-                          shipments__state__in=ACTIVE_SHIPMENT_STATES)
-            .order_by().values("shipments__ship_date").annotate(n=Count("id", distinct=True)))
+    rows = (
+        orders.filter(
+            shipments__ship_date__gte=first_day,
+            shipments__ship_date__lte=today,
+            shipments__state__in=ACTIVE_SHIPMENT_STATES,
+        )
+        .order_by()
+        .values("shipments__ship_date")
+        .annotate(n=Count("id", distinct=True))
+    )
     return {row["shipments__ship_date"]: row["n"] for row in rows}

@@ -40,7 +40,8 @@ def export_limits() -> ExportLimits:
         # The id is kept in line_item_id and keys the line (line_key); cut, it would name another line.
         line_item_id_length=min(_length(OrderLine, "line_item_id"), _length(OrderLine, "line_key")),
         quantity_max=quantity_max,
-        money_max=min(_decimal_max(Order, n) for n in ("order_total", "tax_amount", "shipping_amount",
-                                                       "discount_total")),
+        money_max=min(
+            _decimal_max(Order, n) for n in ("order_total", "tax_amount", "shipping_amount", "discount_total")
+        ),
         weight_max=min(_decimal_max(Order, "total_weight"), _decimal_max(OrderLine, "unit_weight")),
     )

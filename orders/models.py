@@ -262,9 +262,11 @@ class ImportRun(models.Model):
     def recovered_message(self) -> str:
         if not self.recovered:
             return ""
-        return (f"Recovered {len(self.recovered)} order(s) missed by earlier runs: "
-                + ", ".join(self.recovered[:RECOVERED_NUMBERS_SHOWN])
-                + (" …" if len(self.recovered) > RECOVERED_NUMBERS_SHOWN else ""))
+        return (
+            f"Recovered {len(self.recovered)} order(s) missed by earlier runs: "
+            + ", ".join(self.recovered[:RECOVERED_NUMBERS_SHOWN])
+            + (" …" if len(self.recovered) > RECOVERED_NUMBERS_SHOWN else "")
+        )
 
     @property
     def progress_percent(self) -> int:

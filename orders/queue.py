@@ -24,8 +24,15 @@ def next_in_queue(*, tenant: Tenant, after: Order, sort: str = "oldest", **filte
     return neighbour_in_list(tenant=tenant, order=after, status=OrderStatus.AWAITING_SHIPMENT, sort=sort, **filters)
 
 
-def neighbour_in_list(*, tenant: Tenant, order: Order, status: str | None = None, sort: str | None = None,
-                      previous: bool = False, **filters) -> Order | None:
+def neighbour_in_list(
+    *,
+    tenant: Tenant,
+    order: Order,
+    status: str | None = None,
+    sort: str | None = None,
+    previous: bool = False,
+    **filters,
+) -> Order | None:
     """The order just after (or, with `previous`, just before) `order` in the order list with this status tab,
     sort and filters. The sort defaults as the list's does: oldest first on Awaiting Shipment, else newest."""
     after = order
@@ -40,8 +47,11 @@ def neighbour_in_list(*, tenant: Tenant, order: Order, status: str | None = None
         expression = _EXPRESSIONS.get(field, F(field))
         qs = qs.annotate(**{name: expression})
         ordering.append(F(name).desc() if descending else F(name).asc())
-        current = (after.storefront.name if after.storefront_id else "") if field == "storefront__name" \
+        current = (
+            (after.storefront.name if after.storefront_id else "")
+            if field == "storefront__name"
             else getattr(after, field)
+        )
         names.append((name, descending))
         values.append(current)
     # (k0, k1, …) > (v0, v1, …) lexicographically, each key in its own direction.

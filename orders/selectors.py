@@ -27,13 +27,29 @@ ORDER_SORTS = {
 }
 
 
-def order_list(*, tenant: Tenant, status: str | None = None, store_id=None, storefront_id=None, search: str = "",
-               partially_shipped: bool | None = None, needs_attention: bool | None = None,
-               date_from: dt.datetime | None = None, date_to: dt.datetime | None = None):
+def order_list(
+    *,
+    tenant: Tenant,
+    status: str | None = None,
+    store_id=None,
+    storefront_id=None,
+    search: str = "",
+    partially_shipped: bool | None = None,
+    needs_attention: bool | None = None,
+    date_from: dt.datetime | None = None,
+    date_to: dt.datetime | None = None,
+):
     """The tenant's orders with the list's filters; `date_to` is exclusive."""
-    qs = _filtered(Order.objects.for_tenant(tenant).select_related("store", "storefront"), tenant=tenant,
-                   store_id=store_id, storefront_id=storefront_id, search=search, needs_attention=needs_attention,
-                   date_from=date_from, date_to=date_to)
+    qs = _filtered(
+        Order.objects.for_tenant(tenant).select_related("store", "storefront"),
+        tenant=tenant,
+        store_id=store_id,
+        storefront_id=storefront_id,
+        search=search,
+        needs_attention=needs_attention,
+        date_from=date_from,
+        date_to=date_to,
+    )
     if status:
         qs = qs.filter(status=status)
     if partially_shipped is not None:
@@ -41,8 +57,17 @@ def order_list(*, tenant: Tenant, status: str | None = None, store_id=None, stor
     return qs
 
 
-def _filtered(qs, *, tenant: Tenant, store_id=None, storefront_id=None, search: str = "",
-              needs_attention: bool | None = None, date_from=None, date_to=None):
+def _filtered(
+    qs,
+    *,
+    tenant: Tenant,
+    store_id=None,
+    storefront_id=None,
+    search: str = "",
+    needs_attention: bool | None = None,
+    date_from=None,
+    date_to=None,
+):
     """The list's filters other than the status tab, shared by the list and its tab counts."""
     if date_from:
         qs = qs.filter(order_date__gte=date_from)
@@ -125,12 +150,25 @@ def import_failure_streaks(*, tenant: Tenant) -> list[dict]:
     ("failing since …, n attempts", the latest error). A store's alert goes with its next success;
     skipped runs (another import held the store) are no failures. Three queries, whatever the history."""
     ok_later = ImportRun.objects.filter(store=OuterRef("store"), state=ImportState.SUCCEEDED, pk__gt=OuterRef("pk"))
-    failing = (ImportRun.objects.for_tenant(tenant).filter(state=ImportState.FAILED).exclude(Exists(ok_later))
-               .values("store_id").annotate(attempts=Count("id"), since=Min("queued_at"), last_id=Max("id")))
+    failing = (
+        ImportRun.objects.for_tenant(tenant)
+        .filter(state=ImportState.FAILED)
+        .exclude(Exists(ok_later))
+        .values("store_id")
+        .annotate(attempts=Count("id"), since=Min("queued_at"), last_id=Max("id"))
+    )
     streaks = {row["last_id"]: row for row in failing}
     latest = ImportRun.objects.filter(pk__in=list(streaks)).select_related("store").order_by("-queued_at", "-id")
-    return [{"store": run.store, "last_run": run, "error": run.error, "since": streaks[run.pk]["since"],
-             "attempts": streaks[run.pk]["attempts"]} for run in latest]
+    return [
+        {
+            "store": run.store,
+            "last_run": run,
+            "error": run.error,
+            "since": streaks[run.pk]["since"],
+            "attempts": streaks[run.pk]["attempts"],
+        }
+        for run in latest
+    ]
 
 
 def unmapped_status_list(*, tenant: Tenant, store_id=None):

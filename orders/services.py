@@ -56,13 +56,15 @@ from .models import (
 log = logging.getLogger(__name__)
 
 
-def order_event_add(*, order: Order, kind: str, params: dict | None = None, message: str = "", actor: str = "",
-                    data: dict | None = None) -> OrderEvent:
+def order_event_add(
+    *, order: Order, kind: str, params: dict | None = None, message: str = "", actor: str = "", data: dict | None = None
+) -> OrderEvent:
     """One line of the order's history: `kind` and `params` (see orders.events), worded when read."""
     if params is not None and not message:
         message = event(kind, **params)["message"]
-    return OrderEvent.objects.create(order=order, kind=kind, params=params or {}, message=message, actor=actor,
-                                     data=data or {})
+    return OrderEvent.objects.create(
+        order=order, kind=kind, params=params or {}, message=message, actor=actor, data=data or {}
+    )
 
 
 def order_set_status(*, order: Order, actor: str, status: str | None = None, reason: str | dict = "") -> Order:
@@ -81,8 +83,12 @@ def order_set_status(*, order: Order, actor: str, status: str | None = None, rea
     order.status = decision.status
     order.updated_at = timezone.now()
     order.save(update_fields=["status", "updated_at"])
-    order_event_add(order=order, actor=actor, data=status_event_data(previous, decision),
-                    **event("status", **status_event_params(previous, decision)))
+    order_event_add(
+        order=order,
+        actor=actor,
+        data=status_event_data(previous, decision),
+        **event("status", **status_event_params(previous, decision)),
+    )
     return order
 
 
@@ -90,14 +96,16 @@ def order_set_status(*, order: Order, actor: str, status: str | None = None, rea
 def order_set_hold(*, order: Order, hold: bool, actor: str, reason: str = "") -> Order:
     """Put an order on hold in Outbound, or release it back to Awaiting Shipment."""
     if hold:
-        order_set_status(order=order, status=OrderStatus.ON_HOLD, actor=actor,
-                         reason=reason or events.reason("put_on_hold"))
+        order_set_status(
+            order=order, status=OrderStatus.ON_HOLD, actor=actor, reason=reason or events.reason("put_on_hold")
+        )
         order.hold_reason = reason
     else:
         if order.status != OrderStatus.ON_HOLD:
             raise ValidationError("This order is not on hold.")
-        order_set_status(order=order, status=OrderStatus.AWAITING_SHIPMENT, actor=actor,
-                         reason=events.reason("hold_released"))
+        order_set_status(
+            order=order, status=OrderStatus.AWAITING_SHIPMENT, actor=actor, reason=events.reason("hold_released")
+        )
         order.hold_reason = ""
     order.save(update_fields=["hold_reason"])
     return order
@@ -115,14 +123,15 @@ def order_attention_clear(*, orders, actor: str) -> int:
     if not flagged:
         return 0
     Order.objects.filter(pk__in=[o.pk for o in flagged]).update(needs_attention=False, attention_reason="")
-    OrderEvent.objects.bulk_create([
-        OrderEvent(order=o, actor=actor, **event("attention_cleared", attention=o.attention_reason)) for o in flagged
-    ])
+    OrderEvent.objects.bulk_create(
+        [OrderEvent(order=o, actor=actor, **event("attention_cleared", attention=o.attention_reason)) for o in flagged]
+    )
     return len(flagged)
 
 
-def order_set_notes(*, order: Order, actor: str, notes_to_buyer: str | None = None,
-                    outbound_notes: str | None = None) -> Order:
+def order_set_notes(
+    *, order: Order, actor: str, notes_to_buyer: str | None = None, outbound_notes: str | None = None
+) -> Order:
     fields = []
     if notes_to_buyer is not None:
         order.notes_to_buyer = notes_to_buyer
@@ -143,8 +152,9 @@ def enqueue_import(run_id: int) -> None:
     async_task("orders.tasks.import_run_task", run_id, task_name=f"import-run-{run_id}", group="imports")
 
 
-def import_request(*, store: Store, trigger: str = ImportTrigger.MANUAL, user=None,
-                   since: datetime | None = None) -> ImportRun:
+def import_request(
+    *, store: Store, trigger: str = ImportTrigger.MANUAL, user=None, since: datetime | None = None
+) -> ImportRun:
     """Queue an import of one store now (portal, API, admin) and return its run.
 
     A store with a run already queued or running gets that run back instead of a second one; a `since`
@@ -173,8 +183,9 @@ def unmapped_status_add_to_mapping(*, unmapped, outbound_status: str, user=None)
     mapping.save()
     run = skipped_orders_remap(store=unmapped.store, user=user)
     if run is None:  # no order of that status was held as skipped: re-read the window it was seen in
-        run = import_request(store=unmapped.store, trigger=ImportTrigger.MANUAL, user=user,
-                             since=unmapped.earliest_modified)
+        run = import_request(
+            store=unmapped.store, trigger=ImportTrigger.MANUAL, user=user, since=unmapped.earliest_modified
+        )
     return run
 
 
@@ -194,8 +205,11 @@ def skipped_orders_remap(*, store: Store, user=None) -> ImportRun | None:
         if statuses.map_status(lookup, row.status):
             mapped_now.append(row.pk)
             since = min(filter(None, [since, row.earliest_modified]), default=None)
-    skipped = (SkippedOrder.objects.filter(store=store, reason=SkipReason.UNMAPPED_STATUS)
-               .values("store_status").annotate(earliest=Min("modified_at")))
+    skipped = (
+        SkippedOrder.objects.filter(store=store, reason=SkipReason.UNMAPPED_STATUS)
+        .values("store_status")
+        .annotate(earliest=Min("modified_at"))
+    )
     for row in skipped:
         if statuses.map_status(lookup, row["store_status"]):
             since = min(filter(None, [since, row["earliest"]]))
@@ -230,8 +244,9 @@ def _remap_if_mapping_changed(store: Store, lookup: dict[str, str] | None) -> No
         skipped_orders_remap(store=store)
 
 
-def import_store_now(*, store: Store, since: datetime | None = None, trigger: str = ImportTrigger.MANUAL,
-                     user=None, client=None) -> ImportRun:
+def import_store_now(
+    *, store: Store, since: datetime | None = None, trigger: str = ImportTrigger.MANUAL, user=None, client=None
+) -> ImportRun:
     """Import one store synchronously (management command, tests, benchmarks)."""
     run = ImportRun.objects.create(store=store, trigger=trigger, since=since, requested_by=user)
     return import_run_execute(run_id=run.pk, client=client) or run
@@ -244,8 +259,12 @@ def import_runs_reap(now: datetime | None = None) -> int:
     dead = ImportRun.objects.filter(state=ImportState.RUNNING, heartbeat_at__lt=stale)
     count = 0
     for run in dead.select_related("store"):
-        finish_failed(run, run.store, "The worker stopped during this import (killed or timed out); "
-                                      "the next run covers the same window.", due_again=True)
+        finish_failed(
+            run,
+            run.store,
+            "The worker stopped during this import (killed or timed out); the next run covers the same window.",
+            due_again=True,
+        )
         release_store(run.store, run)
         count += 1
     # A queued run whose task was lost by the broker is re-enqueued.
@@ -263,8 +282,13 @@ def enqueue_checks(slots: list[Slot], *, helper: bool = False) -> None:
     from django_q.tasks import async_task
 
     first = slots[0]
-    async_task("orders.tasks.import_check_task", [tuple(slot) for slot in slots], helper,
-               group="import-checks", task_name=f"import-checks-{first.at:%H%M%S}-{len(slots)}{'-helper' * helper}")
+    async_task(
+        "orders.tasks.import_check_task",
+        [tuple(slot) for slot in slots],
+        helper,
+        group="import-checks",
+        task_name=f"import-checks-{first.at:%H%M%S}-{len(slots)}{'-helper' * helper}",
+    )
 
 
 def import_tick(now: datetime | None = None, *, enqueue=None) -> list[int]:
@@ -277,16 +301,19 @@ def import_tick(now: datetime | None = None, *, enqueue=None) -> list[int]:
     now = now or timezone.now()
     import_runs_reap(now)
     horizon = now + LOOKAHEAD
-    stores = (_stores_without_active_run(Store.objects.filter(is_active=True, tenant__is_active=True))
-              .filter(Q(import_queued_until__isnull=True) | Q(import_queued_until__lt=horizon)))
-    slots = plan_tick(stores.values_list("pk", "import_queued_until", "next_import_at",
-                                         "import_interval_minutes"), now, horizon)
+    stores = _stores_without_active_run(Store.objects.filter(is_active=True, tenant__is_active=True)).filter(
+        Q(import_queued_until__isnull=True) | Q(import_queued_until__lt=horizon)
+    )
+    slots = plan_tick(
+        stores.values_list("pk", "import_queued_until", "next_import_at", "import_interval_minutes"), now, horizon
+    )
     store_ids = sorted({slot.store_id for slot in slots})
     if store_ids:  # a store with no slot this time keeps its horizon: its next slots come after it all the same
         # A store never checked gets its first slot's time as its next one: a check lost on the way is
         # noticed then (LOST_AFTER), as for any other store.
         Store.objects.filter(pk__in=store_ids).update(
-            import_queued_until=horizon, next_import_at=Coalesce(F("next_import_at"), Value(now)))
+            import_queued_until=horizon, next_import_at=Coalesce(F("next_import_at"), Value(now))
+        )
         transaction.on_commit(lambda: (enqueue or enqueue_checks)(slots))
     return store_ids
 
@@ -316,8 +343,9 @@ def import_checks_run(slots, *, wait: bool = True, sleep=time.sleep, client_for=
                 outcomes["handed_to_helper"] += len(given)
                 last_split = now
         try:
-            outcome = check_store(slot.store_id, slot.at, slot.interval_minutes,
-                                  client=client_for(slot.store_id) if client_for else None)
+            outcome = check_store(
+                slot.store_id, slot.at, slot.interval_minutes, client=client_for(slot.store_id) if client_for else None
+            )
         except Exception:  # noqa: BLE001  (one store's bug must not cost the rest of the batch its check)
             log.exception("Scheduled check of store %s crashed", slot.store_id)
             outcomes["crashed"] += 1
@@ -336,14 +364,19 @@ def import_runs_prune(now: datetime | None = None) -> dict[str, int]:
     the one a store's first import still reads its "since" from, are never deleted."""
     now = now or timezone.now()
     finished = ImportRun.objects.filter(finished_at__isnull=False).exclude(
-        since__isnull=False, store__import_watermark__isnull=True)
+        since__isnull=False, store__import_watermark__isnull=True
+    )
     productive = Q(orders_created__gt=0) | Q(orders_updated__gt=0) | ~Q(recovered=[])
     rules = {
-        "idle": (finished.filter(state__in=[ImportState.SUCCEEDED, ImportState.SKIPPED]).exclude(productive),
-                 settings.IMPORT_RUNS_KEEP_IDLE_DAYS),
+        "idle": (
+            finished.filter(state__in=[ImportState.SUCCEEDED, ImportState.SKIPPED]).exclude(productive),
+            settings.IMPORT_RUNS_KEEP_IDLE_DAYS,
+        ),
         "failed": (finished.filter(state=ImportState.FAILED), settings.IMPORT_RUNS_KEEP_FAILED_DAYS),
-        "productive": (finished.filter(state=ImportState.SUCCEEDED).filter(productive),
-                       settings.IMPORT_RUNS_KEEP_PRODUCTIVE_DAYS),
+        "productive": (
+            finished.filter(state=ImportState.SUCCEEDED).filter(productive),
+            settings.IMPORT_RUNS_KEEP_PRODUCTIVE_DAYS,
+        ),
     }
     deleted = {}
     for kind, (runs, days) in rules.items():
@@ -357,8 +390,9 @@ def reconcile_tick(now: datetime | None = None) -> list[int]:
     active run (a store busy importing is swept at a later tick)."""
     now = now or timezone.now()
     queued = []
-    stores = Store.objects.filter(is_active=True, tenant__is_active=True, reconcile_every_hours__gt=0,
-                                  import_watermark__isnull=False)
+    stores = Store.objects.filter(
+        is_active=True, tenant__is_active=True, reconcile_every_hours__gt=0, import_watermark__isnull=False
+    )
     for store in _stores_without_active_run(stores):
         if store.reconcile_due(now):
             queued.append(import_request(store=store, trigger=ImportTrigger.RECONCILE).pk)
@@ -377,8 +411,14 @@ def reconcile_request(*, store: Store, user=None) -> ImportRun:
     return import_request(store=store, trigger=ImportTrigger.RECONCILE, user=user)
 
 
-def product_update(*, product: Product, warehouse_location: str | None = None, weight: Decimal | None = None,
-                   weight_unit: str | None = None, set_weight: bool = False) -> Product:
+def product_update(
+    *,
+    product: Product,
+    warehouse_location: str | None = None,
+    weight: Decimal | None = None,
+    weight_unit: str | None = None,
+    set_weight: bool = False,
+) -> Product:
     """Edit a product (the API; None leaves a value alone, `set_weight` writes `weight` even when None).
 
     A location set here survives imports unless the store settings say otherwise. What is written is
@@ -394,8 +434,11 @@ def product_update(*, product: Product, warehouse_location: str | None = None, w
     if weight_unit is not None:
         product.weight_unit = weight_unit
         fields.append("weight_unit")
-    product.full_clean(exclude=[f.name for f in Product._meta.fields if f.name not in fields],
-                       validate_unique=False, validate_constraints=False)
+    product.full_clean(
+        exclude=[f.name for f in Product._meta.fields if f.name not in fields],
+        validate_unique=False,
+        validate_constraints=False,
+    )
     product.updated_at = timezone.now()
     product.save(update_fields=[*fields, "updated_at"])
     return product

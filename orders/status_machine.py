@@ -25,16 +25,32 @@ class OrderStatus(models.TextChoices):
 # status_transition below (order_set_status, the importer's bulk rows, the shipment services), which
 # never returns a move this table leaves out.
 STATUS_MOVES: dict[str, set[str]] = {
-    OrderStatus.AWAITING_PAYMENT: {OrderStatus.AWAITING_SHIPMENT, OrderStatus.ON_HOLD, OrderStatus.CANCELLED,
-                                   OrderStatus.SHIPPED},
-    OrderStatus.AWAITING_SHIPMENT: {OrderStatus.AWAITING_PAYMENT, OrderStatus.ON_HOLD, OrderStatus.CANCELLED,
-                                    OrderStatus.SHIPPED},
-    OrderStatus.ON_HOLD: {OrderStatus.AWAITING_PAYMENT, OrderStatus.AWAITING_SHIPMENT, OrderStatus.CANCELLED,
-                          OrderStatus.SHIPPED},
+    OrderStatus.AWAITING_PAYMENT: {
+        OrderStatus.AWAITING_SHIPMENT,
+        OrderStatus.ON_HOLD,
+        OrderStatus.CANCELLED,
+        OrderStatus.SHIPPED,
+    },
+    OrderStatus.AWAITING_SHIPMENT: {
+        OrderStatus.AWAITING_PAYMENT,
+        OrderStatus.ON_HOLD,
+        OrderStatus.CANCELLED,
+        OrderStatus.SHIPPED,
+    },
+    OrderStatus.ON_HOLD: {
+        OrderStatus.AWAITING_PAYMENT,
+        OrderStatus.AWAITING_SHIPMENT,
+        OrderStatus.CANCELLED,
+        OrderStatus.SHIPPED,
+    },
     OrderStatus.SHIPPED: {OrderStatus.AWAITING_SHIPMENT},  # only when the shipments say units are left to ship
     # → shipped: an operator's override shipment, or a store that reinstates and ships it outside Outbound.
-    OrderStatus.CANCELLED: {OrderStatus.AWAITING_PAYMENT, OrderStatus.AWAITING_SHIPMENT, OrderStatus.ON_HOLD,
-                            OrderStatus.SHIPPED},
+    OrderStatus.CANCELLED: {
+        OrderStatus.AWAITING_PAYMENT,
+        OrderStatus.AWAITING_SHIPMENT,
+        OrderStatus.ON_HOLD,
+        OrderStatus.SHIPPED,
+    },
 }
 
 
@@ -103,8 +119,15 @@ class StatusDecision:
         return ATTENTION.get(self.code, "")
 
 
-def status_transition(current: str | None, situation: str, *, store: str | None = None,
-                      requested: str | None = None, note: str = "", outbound_hold: bool = False) -> StatusDecision:
+def status_transition(
+    current: str | None,
+    situation: str,
+    *,
+    store: str | None = None,
+    requested: str | None = None,
+    note: str = "",
+    outbound_hold: bool = False,
+) -> StatusDecision:
     """The order status machine, as one pure function.
 
     `current`: the order's status (None for an order the store sends for the first time).
@@ -159,8 +182,11 @@ def _store_target(current: str, situation: str, store: str, outbound_hold: bool)
         return (current if current != OrderStatus.SHIPPED else OrderStatus.AWAITING_SHIPMENT), "void_echo"
     if situation == Situation.NOTHING and store == OrderStatus.SHIPPED:
         return OrderStatus.SHIPPED, "shipped_outside"
-    if outbound_hold and current == OrderStatus.ON_HOLD and store in (OrderStatus.AWAITING_SHIPMENT,
-                                                                      OrderStatus.AWAITING_PAYMENT):
+    if (
+        outbound_hold
+        and current == OrderStatus.ON_HOLD
+        and store in (OrderStatus.AWAITING_SHIPMENT, OrderStatus.AWAITING_PAYMENT)
+    ):
         return current, "outbound_hold"
     return store, "store"
 

@@ -12,15 +12,42 @@ from .services import outbox_retry_now
 
 @admin.register(OutboxMessage)
 class OutboxMessageAdmin(admin.ModelAdmin):
-    list_display = ["id", "kind", "state", "tenant", "ref", "attempts", "max_attempts", "next_attempt_at",
-                    "response_status", "short_error", "sent_at"]
+    list_display = [
+        "id",
+        "kind",
+        "state",
+        "tenant",
+        "ref",
+        "attempts",
+        "max_attempts",
+        "next_attempt_at",
+        "response_status",
+        "short_error",
+        "sent_at",
+    ]
     list_filter = ["state", "kind", "tenant"]
     list_select_related = ["tenant"]
     search_fields = ["dedupe_key", "ref", "last_error"]
     raw_id_fields = ["tenant"]
-    readonly_fields = ["tenant", "kind", "ref", "payload", "dedupe_key", "state", "attempts", "max_attempts",
-                       "next_attempt_at", "lease_until", "leased_by", "last_error", "response_status",
-                       "response_body", "sent_at", "created_at", "updated_at"]
+    readonly_fields = [
+        "tenant",
+        "kind",
+        "ref",
+        "payload",
+        "dedupe_key",
+        "state",
+        "attempts",
+        "max_attempts",
+        "next_attempt_at",
+        "lease_until",
+        "leased_by",
+        "last_error",
+        "response_status",
+        "response_body",
+        "sent_at",
+        "created_at",
+        "updated_at",
+    ]
     show_full_result_count = False
     actions = ["retry_now"]
 

@@ -2,6 +2,4 @@
 
 Each entry: (schedule name, dotted task function, every so many minutes)."""
 
-SCHEDULES = [
-    ("outbound-outbox-relay", "outbox.tasks.outbox_relay_due", 1),
-]
+SCHEDULES = [("outbound-outbox-relay", "outbox.tasks.outbox_relay_due", 1)]

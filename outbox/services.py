@@ -61,10 +61,11 @@ from functools import partial
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from core import bulk
+from outbox.claim import _claim
 from stores.models import Tenant
 
 from .models import OutboxMessage, OutboxState
@@ -133,12 +134,9 @@ def _fire(message: OutboxMessage) -> None:
 
 # --- settings -----------------------------------------------------------------------------------
 
+
 def _max_attempts() -> int:
     return settings.OUTBOX_MAX_ATTEMPTS
-
-
-def _lease() -> timedelta:
-    return timedelta(seconds=settings.OUTBOX_LEASE_SECONDS)
 
 
 def retry_delay(attempt: int) -> timedelta:
@@ -156,8 +154,16 @@ def default_worker() -> str:
 
 # --- enqueue ------------------------------------------------------------------------------------
 
-def outbox_enqueue(*, tenant: Tenant, kind: str, payload: dict, ref: str = "", dedupe_key: str | None = None,
-                   max_attempts: int | None = None) -> OutboxMessage:
+
+def outbox_enqueue(
+    *,
+    tenant: Tenant,
+    kind: str,
+    payload: dict,
+    ref: str = "",
+    dedupe_key: str | None = None,
+    max_attempts: int | None = None,
+) -> OutboxMessage:
     """Write a message in the caller's transaction; it is handed to a worker once that commits.
 
     `ref` names what the message is about ("shipment:123"), for the queries that look for it. A message
@@ -170,7 +176,11 @@ def outbox_enqueue(*, tenant: Tenant, kind: str, payload: dict, ref: str = "", d
     try:
         with transaction.atomic():
             message = OutboxMessage.objects.create(
-                tenant=tenant, kind=kind, payload=payload, ref=ref, dedupe_key=dedupe_key,
+                tenant=tenant,
+                kind=kind,
+                payload=payload,
+                ref=ref,
+                dedupe_key=dedupe_key,
                 max_attempts=max_attempts or _max_attempts(),
             )
     except IntegrityError:
@@ -203,8 +213,15 @@ def _queue_task(func: str, argument) -> bool:
     return True
 
 
-def outbox_enqueue_many(*, tenant: Tenant | int, kind: str, payloads: list[dict], dedupe_keys: list[str],
-                        max_attempts: int | None = None, mirrored: bool = False) -> list[OutboxMessage]:
+def outbox_enqueue_many(
+    *,
+    tenant: Tenant | int,
+    kind: str,
+    payloads: list[dict],
+    dedupe_keys: list[str],
+    max_attempts: int | None = None,
+    mirrored: bool = False,
+) -> list[OutboxMessage]:
     """outbox_enqueue for many messages of one kind: one INSERT, whatever their number (on PostgreSQL
     the rows travel as one JSON parameter, see core.bulk).
 
@@ -224,11 +241,30 @@ def outbox_enqueue_many(*, tenant: Tenant | int, kind: str, payloads: list[dict]
     new: dict[str, OutboxMessage] = {}
     for payload, key in zip(payloads, dedupe_keys, strict=True):
         if key not in new:  # a key given twice: the first payload, as one by one
-            new[key] = OutboxMessage(tenant_id=tenant_id, kind=kind, payload=payload, dedupe_key=key, created_at=now,
-                                     updated_at=now, next_attempt_at=now, max_attempts=max_attempts or _max_attempts())
-    rows = [{"tenant_id": tenant_id, "kind": kind, "ref": "", "payload": m.payload, "dedupe_key": key,
-             "max_attempts": m.max_attempts, "created_at": now, "updated_at": now, "next_attempt_at": now}
-            for key, m in new.items()]
+            new[key] = OutboxMessage(
+                tenant_id=tenant_id,
+                kind=kind,
+                payload=payload,
+                dedupe_key=key,
+                created_at=now,
+                updated_at=now,
+                next_attempt_at=now,
+                max_attempts=max_attempts or _max_attempts(),
+            )
+    rows = [
+        {
+            "tenant_id": tenant_id,
+            "kind": kind,
+            "ref": "",
+            "payload": m.payload,
+            "dedupe_key": key,
+            "max_attempts": m.max_attempts,
+            "created_at": now,
+            "updated_at": now,
+            "next_attempt_at": now,
+        }
+        for key, m in new.items()
+    ]
     # ON CONFLICT DO NOTHING: a key that exists (or that a concurrent transaction is writing: PostgreSQL
     # waits for it) comes back without an id, and that message is read and returned instead.
     ids = bulk.write(bulk.Rows(OutboxMessage, rows, unique=("dedupe_key",), key="dedupe_key"))
@@ -243,7 +279,7 @@ def outbox_enqueue_many(*, tenant: Tenant | int, kind: str, payloads: list[dict]
         _fire_many(kind, list(new.values()))
     pks = [m.pk for m in new.values()]
     for start in range(0, len(pks), BATCH_SIZE):
-        transaction.on_commit(partial(_schedule_batch, pks[start:start + BATCH_SIZE]))
+        transaction.on_commit(partial(_schedule_batch, pks[start : start + BATCH_SIZE]))
     return [found.get(key) or new[key] for key in dedupe_keys]
 
 
@@ -265,59 +301,24 @@ def _schedule_batch(message_ids: list[int]) -> None:
 
 # --- claim, deliver, record ---------------------------------------------------------------------
 
-def _candidates(queryset, *, limit: int, now: datetime) -> list[tuple[int, str, int]]:
-    # skip_locked: a second relay passes over rows the first is claiming instead of waiting. Django
-    # drops the clause on SQLite, which has no row locks; there `_take`'s conditional UPDATE decides.
-    return list(
-        queryset.due(now)
-        .order_by("next_attempt_at", "id")
-        .select_for_update(skip_locked=True)
-        .values_list("pk", "state", "attempts")[:limit]
-    )
-
-
-def _take(candidates: list[tuple[int, str, int]], *, worker: str, now: datetime) -> list[int]:
-    """Lease each candidate still as it was read; `attempts` doubles as a version number, so of two
-    relays that read the same row only the first UPDATE matches."""
-    claimed: list[int] = []
-    for pk, state, attempts in candidates:
-        won = (
-            OutboxMessage.objects.due(now)
-            .filter(pk=pk, state=state, attempts=attempts)
-            .update(
-                state=OutboxState.SENDING,
-                attempts=models.F("attempts") + 1,
-                lease_until=now + _lease(),
-                leased_by=worker[:100],
-                updated_at=now,
-            )
-        )
-        if won:
-            claimed.append(pk)
-    return claimed
-
-
-def _claim(queryset, *, limit: int, worker: str, now: datetime) -> list[int]:
-    # The lease is committed here, before any handler runs: that commit is what keeps a second relay
-    # away from the row while the first is talking to the store.
-    with transaction.atomic():
-        return _take(_candidates(queryset, limit=limit, now=now), worker=worker, now=now)
-
 
 def _deliver(message_id: int, *, worker: str) -> str:
     message = OutboxMessage.objects.select_related("tenant").get(pk=message_id)
     registered = _handler(message.kind)
     if registered is None:
-        return _record_failure(message, worker=worker, error=f"No handler for outbox kind {message.kind!r}.",
-                               permanent=True)
+        return _record_failure(
+            message, worker=worker, error=f"No handler for outbox kind {message.kind!r}.", permanent=True
+        )
     try:
         status, body = registered.send(message)
     except PermanentDeliveryError as exc:
-        return _record_failure(message, worker=worker, error=exc.message, permanent=True, status=exc.status,
-                               body=exc.body)
+        return _record_failure(
+            message, worker=worker, error=exc.message, permanent=True, status=exc.status, body=exc.body
+        )
     except TransientDeliveryError as exc:
-        return _record_failure(message, worker=worker, error=exc.message, permanent=False, status=exc.status,
-                               body=exc.body)
+        return _record_failure(
+            message, worker=worker, error=exc.message, permanent=False, status=exc.status, body=exc.body
+        )
     except Exception as exc:
         # A bug or an unexpected library error: keep the row and retry, with the error visible.
         logger.exception("Outbox handler for %s %s crashed", message.kind, message.pk)
@@ -331,8 +332,13 @@ def _record_success(message: OutboxMessage, *, status: int, body: str) -> str:
         # Any relay that delivered may record it (its lease may have been taken over meanwhile); the
         # state filter makes the second recording a no-op, so hooks run once.
         recorded = OutboxMessage.objects.filter(pk=message.pk, state=OutboxState.SENDING).update(
-            state=OutboxState.SENT, response_status=status, response_body=(body or "")[:RESPONSE_BODY_LIMIT],
-            sent_at=now, lease_until=None, last_error="", updated_at=now,
+            state=OutboxState.SENT,
+            response_status=status,
+            response_body=(body or "")[:RESPONSE_BODY_LIMIT],
+            sent_at=now,
+            lease_until=None,
+            last_error="",
+            updated_at=now,
         )
         if recorded:
             message.refresh_from_db()
@@ -341,8 +347,9 @@ def _record_success(message: OutboxMessage, *, status: int, body: str) -> str:
     return OutboxState.SENT
 
 
-def _record_failure(message: OutboxMessage, *, worker: str, error: str, permanent: bool,
-                    status: int | None = None, body: str = "") -> str:
+def _record_failure(
+    message: OutboxMessage, *, worker: str, error: str, permanent: bool, status: int | None = None, body: str = ""
+) -> str:
     now = timezone.now()
     message.refresh_from_db(fields=["attempts", "max_attempts"])
     exhausted = message.attempts >= message.max_attempts
@@ -355,19 +362,24 @@ def _record_failure(message: OutboxMessage, *, worker: str, error: str, permanen
         # since sent or claimed.
         mine = OutboxMessage.objects.filter(pk=message.pk, state=OutboxState.SENDING, leased_by=worker[:100])
         recorded = mine.update(
-            state=state, next_attempt_at=next_attempt_at, lease_until=None, last_error=error[:4000],
-            response_status=status, response_body=(body or "")[:RESPONSE_BODY_LIMIT], updated_at=now,
+            state=state,
+            next_attempt_at=next_attempt_at,
+            lease_until=None,
+            last_error=error[:4000],
+            response_status=status,
+            response_body=(body or "")[:RESPONSE_BODY_LIMIT],
+            updated_at=now,
         )
         if recorded:
             message.refresh_from_db()
             _fire(message)
-    logger.warning("Outbox %s %s attempt %s failed (%s): %s", message.kind, message.pk, message.attempts,
-                   state, error)
+    logger.warning("Outbox %s %s attempt %s failed (%s): %s", message.kind, message.pk, message.attempts, state, error)
     return state
 
 
-def outbox_relay(*, limit: int = 50, worker: str | None = None, now: datetime | None = None,
-                 kinds: list[str] | None = None) -> int:
+def outbox_relay(
+    *, limit: int = 50, worker: str | None = None, now: datetime | None = None, kinds: list[str] | None = None
+) -> int:
     """Claim up to `limit` due messages and deliver them; returns how many were attempted."""
     worker = worker or default_worker()
     queryset = OutboxMessage.objects.all()
@@ -401,8 +413,9 @@ def outbox_deliver_one(message_id: int, *, worker: str | None = None, now: datet
     return _deliver(message_id, worker=worker)
 
 
-def outbox_deliver_batch(message_ids: list[int], *, worker: str | None = None,
-                         budget_seconds: float = BATCH_BUDGET_SECONDS) -> dict[str, int]:
+def outbox_deliver_batch(
+    message_ids: list[int], *, worker: str | None = None, budget_seconds: float = BATCH_BUDGET_SECONDS
+) -> dict[str, int]:
     """Deliver the messages of one batch task, each claimed just before it is sent (see the module's
     docstring); a message not due or held by another relay is passed over. Stops when the budget is
     spent: the messages left are still pending and due, and the every-minute sweep sends them.
@@ -421,18 +434,20 @@ def outbox_deliver_batch(message_ids: list[int], *, worker: str | None = None,
 
 # --- operator actions ---------------------------------------------------------------------------
 
+
 def outbox_retry_now(*, message: OutboxMessage, deliver: bool = True) -> OutboxMessage:
     """Give a failed (or waiting) message a fresh set of attempts and, by default, send it at once."""
     now = timezone.now()
     with transaction.atomic():
-        reset = OutboxMessage.objects.filter(
-            pk=message.pk, state__in=[OutboxState.FAILED, OutboxState.PENDING]
-        ).update(state=OutboxState.PENDING, attempts=0, next_attempt_at=now, lease_until=None, leased_by="",
-                 updated_at=now)
+        reset = OutboxMessage.objects.filter(pk=message.pk, state__in=[OutboxState.FAILED, OutboxState.PENDING]).update(
+            state=OutboxState.PENDING, attempts=0, next_attempt_at=now, lease_until=None, leased_by="", updated_at=now
+        )
         if not reset:
             message.refresh_from_db()
-            raise ValidationError(f"This message is {message.get_state_display().lower()}; only a failed or "
-                                  "waiting message can be retried.")
+            raise ValidationError(
+                f"This message is {message.get_state_display().lower()}; only a failed or "
+                "waiting message can be retried."
+            )
         message.refresh_from_db()
         _fire(message)
     if deliver:

@@ -20,5 +20,6 @@ def outbox_relay_due() -> str:
 def outbox_deliver_batch(message_ids: list[int]) -> str:
     """One task for many rows written together (an import page's webhooks), each claimed then sent."""
     counts = _deliver_batch(message_ids)
-    return f"outbox batch of {len(message_ids)}: " + (", ".join(f"{n} {state}" for state, n in sorted(counts.items()))
-                                                     or "nothing")
+    return f"outbox batch of {len(message_ids)}: " + (
+        ", ".join(f"{n} {state}" for state, n in sorted(counts.items())) or "nothing"
+    )

@@ -20,15 +20,22 @@ class BatchShipForm(forms.Form):
 
     batch_key = forms.CharField(widget=forms.HiddenInput, max_length=80)
     carrier = forms.ChoiceField(label=_("Carrier"), choices=carrier_choices)
-    service = forms.CharField(label=_("Service"), max_length=50, required=False,
-                              widget=forms.TextInput(attrs={"placeholder": _("e.g. Priority Mail")}))
+    service = forms.CharField(
+        label=_("Service"),
+        max_length=50,
+        required=False,
+        widget=forms.TextInput(attrs={"placeholder": _("e.g. Priority Mail")}),
+    )
     ship_date = forms.DateField(label=_("Ship date"), widget=DateInput(), initial=timezone.localdate)
     notify_buyer = forms.BooleanField(label=_("Notify the buyers"), required=False, initial=True)
     tracking_paste = forms.CharField(
-        label=_("Paste tracking numbers"), required=False,
+        label=_("Paste tracking numbers"),
+        required=False,
         widget=forms.Textarea(attrs={"rows": 4, "spellcheck": "false"}),
-        help_text=_("One per line, in the order of the list below: they fill the orders whose tracking number "
-                    "is empty."))
+        help_text=_(
+            "One per line, in the order of the list below: they fill the orders whose tracking number is empty."
+        ),
+    )
 
     def __init__(self, *args, orders=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -36,18 +43,23 @@ class BatchShipForm(forms.Form):
         row_carriers = [("", _("Same as above"))] + carrier_choices()
         for order in self.orders:
             self.fields[f"carrier_{order.pk}"] = forms.ChoiceField(
-                label=_("Carrier for order %(number)s") % {"number": order.number}, choices=row_carriers,
-                required=False)
+                label=_("Carrier for order %(number)s") % {"number": order.number}, choices=row_carriers, required=False
+            )
             self.fields[f"service_{order.pk}"] = forms.CharField(
-                label=_("Service for order %(number)s") % {"number": order.number}, max_length=50,
-                required=False)
+                label=_("Service for order %(number)s") % {"number": order.number}, max_length=50, required=False
+            )
             self.fields[f"tracking_{order.pk}"] = forms.CharField(
-                label=_("Tracking number for order %(number)s") % {"number": order.number}, max_length=200,
-                required=False, widget=forms.TextInput(attrs={"spellcheck": "false", "autocomplete": "off"}))
+                label=_("Tracking number for order %(number)s") % {"number": order.number},
+                max_length=200,
+                required=False,
+                widget=forms.TextInput(attrs={"spellcheck": "false", "autocomplete": "off"}),
+            )
 
     def rows_for_template(self):
-        return [(order, self[f"carrier_{order.pk}"], self[f"service_{order.pk}"], self[f"tracking_{order.pk}"])
-                for order in self.orders]
+        return [
+            (order, self[f"carrier_{order.pk}"], self[f"service_{order.pk}"], self[f"tracking_{order.pk}"])
+            for order in self.orders
+        ]
 
     def clean(self):
         cleaned = super().clean()
@@ -55,9 +67,11 @@ class BatchShipForm(forms.Form):
         empty = [o for o in self.orders if not (cleaned.get(f"tracking_{o.pk}") or "").strip()]
         if pasted:
             if len(pasted) != len(empty):
-                self.add_error("tracking_paste", _(
-                    "%(pasted)s tracking numbers pasted for %(empty)s orders without one: paste one per order."
-                ) % {"pasted": len(pasted), "empty": len(empty)})
+                self.add_error(
+                    "tracking_paste",
+                    _("%(pasted)s tracking numbers pasted for %(empty)s orders without one: paste one per order.")
+                    % {"pasted": len(pasted), "empty": len(empty)},
+                )
             else:
                 for order, number in zip(empty, pasted, strict=True):
                     cleaned[f"tracking_{order.pk}"] = number
@@ -65,11 +79,16 @@ class BatchShipForm(forms.Form):
 
     def rows(self) -> list[ShipRow]:
         data = self.cleaned_data
-        return [ShipRow(order=order, carrier=data.get(f"carrier_{order.pk}") or data["carrier"],
-                        service=(data.get(f"service_{order.pk}") or data.get("service") or "").strip(),
-                        tracking_number=(data.get(f"tracking_{order.pk}") or "").strip(),
-                        ship_date=data["ship_date"])
-                for order in self.orders]
+        return [
+            ShipRow(
+                order=order,
+                carrier=data.get(f"carrier_{order.pk}") or data["carrier"],
+                service=(data.get(f"service_{order.pk}") or data.get("service") or "").strip(),
+                tracking_number=(data.get(f"tracking_{order.pk}") or "").strip(),
+                ship_date=data["ship_date"],
+            )
+            for order in self.orders
+        ]
 
 
 class ColumnMappingForm(forms.Form):
@@ -79,14 +98,19 @@ class ColumnMappingForm(forms.Form):
         super().__init__(*args, **kwargs)
         choices = [("", _("— not in the file —"))] + [(str(i), h or f"#{i + 1}") for i, h in enumerate(headers)]
         for name in FIELDS:
-            self.fields[name] = forms.TypedChoiceField(label=FIELD_LABELS[name], choices=choices, required=False,
-                                                       coerce=int, empty_value=None)
+            self.fields[name] = forms.TypedChoiceField(
+                label=FIELD_LABELS[name], choices=choices, required=False, coerce=int, empty_value=None
+            )
 
     def mapping(self) -> dict:
         return {name: self.cleaned_data.get(name) for name in FIELDS}
 
 
 class TrackingFileForm(forms.Form):
-    file = forms.FileField(label=_("CSV file"),
-                           help_text=_("Columns: order number, carrier, service, tracking number, ship date, fee "
-                                       "(a header line first; you map the columns on the next step)."))
+    file = forms.FileField(
+        label=_("CSV file"),
+        help_text=_(
+            "Columns: order number, carrier, service, tracking number, ship date, fee "
+            "(a header line first; you map the columns on the next step)."
+        ),
+    )

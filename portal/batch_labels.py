@@ -45,10 +45,13 @@ def row_error_text(code: str, params: dict) -> str:
     params = dict(params)
     if code == "blocked":
         return _("The order cannot be shipped: it is %(status)s.") % {
-            "status": str(label_for(params.get("status", ""))).lower()}
+            "status": str(label_for(params.get("status", ""))).lower()
+        }
     if code == "bad_tracking":
         return _("Tracking number “%(value)s”: %(problem)s.") % {
-            "value": params.get("value", ""), "problem": tracking_problem_text(params.get("problem", ""))}
+            "value": params.get("value", ""),
+            "problem": tracking_problem_text(params.get("problem", "")),
+        }
     texts = {
         "no_order_number": _("No order number."),
         "unknown_order": _("No order %(number)s in this workspace."),

@@ -37,9 +37,13 @@ def _nice_max(value: float) -> float:
 def _ticks(top: float, height: int = HEIGHT) -> list[dict]:
     plot = height - BOTTOM - TOP
     values = [top * i / 2 for i in range(3)]
-    return [{"y": round(height - BOTTOM - plot * i / 2, 1),
-             "label": formats.number_format(v, 0 if v == int(v) else 1, use_l10n=True)}
-            for i, v in enumerate(values)]
+    return [
+        {
+            "y": round(height - BOTTOM - plot * i / 2, 1),
+            "label": formats.number_format(v, 0 if v == int(v) else 1, use_l10n=True),
+        }
+        for i, v in enumerate(values)
+    ]
 
 
 def day_chart(data: Insights) -> dict:
@@ -56,14 +60,31 @@ def day_chart(data: Insights) -> dict:
         label = None
         if i % 7 == (len(data.days) - 1) % 7:  # a label a week, ending on today
             label = formats.date_format(d.day, "j N")
-        bars.append({
-            "day": d.day, "received": d.received, "shipped": d.shipped,
-            "rx": round(x + 0.5, 1), "ry": round(HEIGHT - BOTTOM - rh, 1), "rh": round(rh, 1),
-            "sx": round(x + 0.5 + bar, 1), "sy": round(HEIGHT - BOTTOM - sh, 1), "sh": round(sh, 1),
-            "w": round(bar, 1), "label": label, "lx": round(x + slot / 2, 1),
-        })
-    return {"bars": bars, "ticks": _ticks(top), "width": WIDTH, "height": HEIGHT, "left": LEFT,
-            "base": HEIGHT - BOTTOM, "label_y": HEIGHT - 6}
+        bars.append(
+            {
+                "day": d.day,
+                "received": d.received,
+                "shipped": d.shipped,
+                "rx": round(x + 0.5, 1),
+                "ry": round(HEIGHT - BOTTOM - rh, 1),
+                "rh": round(rh, 1),
+                "sx": round(x + 0.5 + bar, 1),
+                "sy": round(HEIGHT - BOTTOM - sh, 1),
+                "sh": round(sh, 1),
+                "w": round(bar, 1),
+                "label": label,
+                "lx": round(x + slot / 2, 1),
+            }
+        )
+    return {
+        "bars": bars,
+        "ticks": _ticks(top),
+        "width": WIDTH,
+        "height": HEIGHT,
+        "left": LEFT,
+        "base": HEIGHT - BOTTOM,
+        "label_y": HEIGHT - 6,
+    }
 
 
 def waiting_chart(data: Insights) -> dict:
@@ -77,11 +98,23 @@ def waiting_chart(data: Insights) -> dict:
     label_w, row_h, width = 104, 34, SMALL_WIDTH
     bar_room = width - label_w - 44
     return {
-        "rows": [{"key": key, "label": label, "n": n, "late": late and n > 0, "y": 6 + i * row_h,
-                  "ty": 6 + i * row_h + 17, "w": round(bar_room * n / top, 1) if n else 0,
-                  "nx": round(label_w + (bar_room * n / top if n else 0) + 8, 1)}
-                 for i, (key, label, n, late) in enumerate(rows)],
-        "width": width, "height": 6 + len(rows) * row_h, "label_w": label_w, "bar_h": 24,
+        "rows": [
+            {
+                "key": key,
+                "label": label,
+                "n": n,
+                "late": late and n > 0,
+                "y": 6 + i * row_h,
+                "ty": 6 + i * row_h + 17,
+                "w": round(bar_room * n / top, 1) if n else 0,
+                "nx": round(label_w + (bar_room * n / top if n else 0) + 8, 1),
+            }
+            for i, (key, label, n, late) in enumerate(rows)
+        ],
+        "width": width,
+        "height": 6 + len(rows) * row_h,
+        "label_w": label_w,
+        "bar_h": 24,
         "total": data.waiting.total,
     }
 
@@ -97,12 +130,27 @@ def ship_time_chart(data: Insights) -> dict:
     for i, w in enumerate(data.weeks):
         h = plot_h * (w.median_hours or 0) / top
         x = LEFT + i * slot
-        bars.append({
-            "week": w.week_start, "orders": w.orders, "median": w.median_hours, "x": round(x + slot * 0.18, 1),
-            "y": round(height - BOTTOM - h, 1), "h": round(h, 1), "w": round(slot * 0.64, 1),
-            "lx": round(x + slot / 2, 1), "ty": round(height - BOTTOM - h - 4, 1),
-            # A label every other week, ending on this one, so they do not run into each other.
-            "label": formats.date_format(w.week_start, "j N") if (len(data.weeks) - 1 - i) % 2 == 0 else None,
-        })
-    return {"bars": bars, "ticks": _ticks(top, height), "width": width, "height": height, "left": LEFT,
-            "base": height - BOTTOM, "label_y": height - 6}
+        bars.append(
+            {
+                "week": w.week_start,
+                "orders": w.orders,
+                "median": w.median_hours,
+                "x": round(x + slot * 0.18, 1),
+                "y": round(height - BOTTOM - h, 1),
+                "h": round(h, 1),
+                "w": round(slot * 0.64, 1),
+                "lx": round(x + slot / 2, 1),
+                "ty": round(height - BOTTOM - h - 4, 1),
+                # A label every other week, ending on this one, so they do not run into each other.
+                "label": formats.date_format(w.week_start, "j N") if (len(data.weeks) - 1 - i) % 2 == 0 else None,
+            }
+        )
+    return {
+        "bars": bars,
+        "ticks": _ticks(top, height),
+        "width": width,
+        "height": height,
+        "left": LEFT,
+        "base": height - BOTTOM,
+        "label_y": height - 6,
+    }

@@ -41,26 +41,49 @@ def platform_choices() -> list[tuple[str, str]]:
 
 
 class ConnectStoreForm(forms.Form):
-    platform = forms.ChoiceField(label=_("Platform"), choices=platform_choices, initial=Platform.AMERICOMMERCE,
-                                 required=False,
-                                 help_text=_("AmeriCommerce: through its ShipStation add-on. Any other cart that "
-                                             "serves a ShipStation Custom Store page: Custom Store (any cart)."))
-    name = forms.CharField(label=_("Store name"), max_length=_store_limit("name"),
-                           help_text=_("How the store is called in Outbound, e.g. “Acme US”."))
-    url = forms.URLField(label=_("Store URL"), max_length=_store_limit("url"), assume_scheme="https",
-                         validators=Store._meta.get_field("url").validators,
-                         help_text=_("The address of your AmeriCommerce site, e.g. https://shop.example.com. For "
-                                     "another cart: the full address of its ShipStation Custom Store page, "
-                                     "exactly as your cart gives it."))
-    username = forms.CharField(label=_("Username"), max_length=_store_limit("username"),
-                               help_text=_("The administrator user you created in step 3."))
-    password = forms.CharField(label=_("Password"), strip=False,
-                               widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}))
-    endpoint_path = forms.CharField(label=_("XML endpoint path"), max_length=_store_limit("endpoint_path"),
-                                    initial=DEFAULT_ENDPOINT_PATH,
-                                    required=False,
-                                    help_text=_("AmeriCommerce only: change this if your store's ShipStation page "
-                                                "lives elsewhere."))
+    platform = forms.ChoiceField(
+        label=_("Platform"),
+        choices=platform_choices,
+        initial=Platform.AMERICOMMERCE,
+        required=False,
+        help_text=_(
+            "AmeriCommerce: through its ShipStation add-on. Any other cart that "
+            "serves a ShipStation Custom Store page: Custom Store (any cart)."
+        ),
+    )
+    name = forms.CharField(
+        label=_("Store name"),
+        max_length=_store_limit("name"),
+        help_text=_("How the store is called in Outbound, e.g. “Acme US”."),
+    )
+    url = forms.URLField(
+        label=_("Store URL"),
+        max_length=_store_limit("url"),
+        assume_scheme="https",
+        validators=Store._meta.get_field("url").validators,
+        help_text=_(
+            "The address of your AmeriCommerce site, e.g. https://shop.example.com. For "
+            "another cart: the full address of its ShipStation Custom Store page, "
+            "exactly as your cart gives it."
+        ),
+    )
+    username = forms.CharField(
+        label=_("Username"),
+        max_length=_store_limit("username"),
+        help_text=_("The administrator user you created in step 3."),
+    )
+    password = forms.CharField(
+        label=_("Password"),
+        strip=False,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
+    )
+    endpoint_path = forms.CharField(
+        label=_("XML endpoint path"),
+        max_length=_store_limit("endpoint_path"),
+        initial=DEFAULT_ENDPOINT_PATH,
+        required=False,
+        help_text=_("AmeriCommerce only: change this if your store's ShipStation page lives elsewhere."),
+    )
 
     def clean_platform(self) -> str:
         return self.cleaned_data.get("platform") or Platform.AMERICOMMERCE
@@ -77,27 +100,45 @@ class ConnectStoreForm(forms.Form):
 
 def _api_token_field(required: bool = True):
     return forms.CharField(
-        label=_("API token"), max_length=500, required=required,
+        label=_("API token"),
+        max_length=500,
+        required=required,
         widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
-        help_text=_("The token string from Tools › Apps & Addons › API Apps & Integrations › Tokens (the magnifying "
-                    "glass next to it). Write-only: we never show it again."))
+        help_text=_(
+            "The token string from Tools › Apps & Addons › API Apps & Integrations › Tokens (the magnifying "
+            "glass next to it). Write-only: we never show it again."
+        ),
+    )
 
 
 class ConnectRestForm(forms.Form):
     """The REST road with an API token made in the store's admin console (AmeriCommerce only)."""
 
-    name = forms.CharField(label=_("Store name"), max_length=_store_limit("name"),
-                           help_text=_("How the store is called in Outbound, e.g. “Acme US”."))
-    url = forms.URLField(label=_("Store URL"), max_length=_store_limit("url"), assume_scheme="https",
-                         validators=Store._meta.get_field("url").validators,
-                         help_text=_("The address of your AmeriCommerce site, e.g. https://shop.example.com. "
-                                     "Outbound adds /api/v1 itself."))
+    name = forms.CharField(
+        label=_("Store name"),
+        max_length=_store_limit("name"),
+        help_text=_("How the store is called in Outbound, e.g. “Acme US”."),
+    )
+    url = forms.URLField(
+        label=_("Store URL"),
+        max_length=_store_limit("url"),
+        assume_scheme="https",
+        validators=Store._meta.get_field("url").validators,
+        help_text=_(
+            "The address of your AmeriCommerce site, e.g. https://shop.example.com. Outbound adds /api/v1 itself."
+        ),
+    )
     api_token = _api_token_field()
 
     def unsaved_store(self) -> Store:
         data = self.cleaned_data
-        store = Store(platform=Platform.AMERICOMMERCE, road=Road.REST, rest_auth=RestAuth.TOKEN, name=data["name"],
-                      url=data["url"])
+        store = Store(
+            platform=Platform.AMERICOMMERCE,
+            road=Road.REST,
+            rest_auth=RestAuth.TOKEN,
+            name=data["name"],
+            url=data["url"],
+        )
         store.set_api_token(data["api_token"])
         return store
 
@@ -105,11 +146,18 @@ class ConnectRestForm(forms.Form):
 class ConnectOAuthForm(forms.Form):
     """The REST road through the deployment's OAuth app: the store's address, then one button."""
 
-    name = forms.CharField(label=_("Store name"), max_length=_store_limit("name"),
-                           help_text=_("How the store is called in Outbound, e.g. “Acme US”."))
-    url = forms.URLField(label=_("Store URL"), max_length=_store_limit("url"), assume_scheme="https",
-                         validators=Store._meta.get_field("url").validators,
-                         help_text=_("The address of your AmeriCommerce site, e.g. https://shop.example.com."))
+    name = forms.CharField(
+        label=_("Store name"),
+        max_length=_store_limit("name"),
+        help_text=_("How the store is called in Outbound, e.g. “Acme US”."),
+    )
+    url = forms.URLField(
+        label=_("Store URL"),
+        max_length=_store_limit("url"),
+        assume_scheme="https",
+        validators=Store._meta.get_field("url").validators,
+        help_text=_("The address of your AmeriCommerce site, e.g. https://shop.example.com."),
+    )
 
 
 class SwitchToRestForm(forms.Form):
@@ -117,14 +165,25 @@ class SwitchToRestForm(forms.Form):
 
 
 class SwitchToXmlForm(forms.Form):
-    username = forms.CharField(label=_("Username"), max_length=_store_limit("username"),
-                               help_text=_("The administrator user the ShipStation add-on signs in as."))
-    password = forms.CharField(label=_("Password"), strip=False, required=False,
-                               widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
-                               help_text=_("Write-only. Leave blank to use the password saved before, if any."))
-    endpoint_path = forms.CharField(label=_("XML endpoint path"), max_length=_store_limit("endpoint_path"),
-                                    required=False, initial=DEFAULT_ENDPOINT_PATH,
-                                    help_text=_("Change this if your store's ShipStation page lives elsewhere."))
+    username = forms.CharField(
+        label=_("Username"),
+        max_length=_store_limit("username"),
+        help_text=_("The administrator user the ShipStation add-on signs in as."),
+    )
+    password = forms.CharField(
+        label=_("Password"),
+        strip=False,
+        required=False,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
+        help_text=_("Write-only. Leave blank to use the password saved before, if any."),
+    )
+    endpoint_path = forms.CharField(
+        label=_("XML endpoint path"),
+        max_length=_store_limit("endpoint_path"),
+        required=False,
+        initial=DEFAULT_ENDPOINT_PATH,
+        help_text=_("Change this if your store's ShipStation page lives elsewhere."),
+    )
 
     def __init__(self, *args, has_password: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
@@ -140,9 +199,11 @@ class SwitchToXmlForm(forms.Form):
 
 
 class ImportSinceForm(forms.Form):
-    since = forms.DateField(label=_("Import orders modified since"),
-                            widget=DateInput(),
-                            help_text=_("The first import fetches every order changed in the store since this day."))
+    since = forms.DateField(
+        label=_("Import orders modified since"),
+        widget=DateInput(),
+        help_text=_("The first import fetches every order changed in the store since this day."),
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -161,18 +222,35 @@ class ImportSinceForm(forms.Form):
 class StoreConnectionForm(WriteOnlyPasswordForm):
     class Meta:
         model = Store
-        fields = ["name", "url", "endpoint_path", "username", "password", "import_interval_minutes", "is_active",
-                  "reconcile_every_hours", "reconcile_days"]
-        labels = {"name": _("Store name"), "url": _("Store URL"), "endpoint_path": _("XML endpoint path"),
-                  "username": _("Username"), "import_interval_minutes": _("Import every (minutes)"),
-                  "is_active": _("Import on schedule"),
-                  "reconcile_every_hours": _("Reconciliation sweep every (hours)"),
-                  "reconcile_days": _("Reconciliation sweep covers (days)")}
-        help_texts = {"url": _("The store's address, e.g. https://shop.example.com"),
-                      "endpoint_path": _("Path of the ShipStation add-on's XML page on the store."),
-                      "reconcile_every_hours": _("Compares the store with Outbound and imports any order earlier "
-                                                 "imports missed. 0: only when you ask."),
-                      "reconcile_days": _("How many days back each sweep compares.")}
+        fields = [
+            "name",
+            "url",
+            "endpoint_path",
+            "username",
+            "password",
+            "import_interval_minutes",
+            "is_active",
+            "reconcile_every_hours",
+            "reconcile_days",
+        ]
+        labels = {
+            "name": _("Store name"),
+            "url": _("Store URL"),
+            "endpoint_path": _("XML endpoint path"),
+            "username": _("Username"),
+            "import_interval_minutes": _("Import every (minutes)"),
+            "is_active": _("Import on schedule"),
+            "reconcile_every_hours": _("Reconciliation sweep every (hours)"),
+            "reconcile_days": _("Reconciliation sweep covers (days)"),
+        }
+        help_texts = {
+            "url": _("The store's address, e.g. https://shop.example.com"),
+            "endpoint_path": _("Path of the ShipStation add-on's XML page on the store."),
+            "reconcile_every_hours": _(
+                "Compares the store with Outbound and imports any order earlier imports missed. 0: only when you ask."
+            ),
+            "reconcile_days": _("How many days back each sweep compares."),
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -196,8 +274,14 @@ class BrandingForm(forms.ModelForm):
     class Meta:
         model = StoreSettings
         fields = ["company_name", "logo_url", "accent_colour", "website", "phone", "reply_to"]
-        labels = {"company_name": _("Company name"), "logo_url": _("Logo URL"), "accent_colour": _("Accent colour"),
-                  "website": _("Website"), "phone": _("Phone"), "reply_to": _("Reply-to address")}
+        labels = {
+            "company_name": _("Company name"),
+            "logo_url": _("Logo URL"),
+            "accent_colour": _("Accent colour"),
+            "website": _("Website"),
+            "phone": _("Phone"),
+            "reply_to": _("Reply-to address"),
+        }
         widgets = {"accent_colour": forms.TextInput(attrs={"type": "color"})}
 
 
@@ -205,10 +289,12 @@ class NotificationsForm(forms.ModelForm):
     class Meta:
         model = StoreSettings
         fields = ["send_shipment_confirmation", "send_delivery_notice", "send_out_for_delivery", "copy_to_merchant"]
-        labels = {"send_shipment_confirmation": _("Send shipment confirmation e-mails"),
-                  "send_delivery_notice": _("Send delivery notice e-mails"),
-                  "send_out_for_delivery": _("Send “out for delivery” e-mails (from carrier tracking)"),
-                  "copy_to_merchant": _("Send a blind copy to")}
+        labels = {
+            "send_shipment_confirmation": _("Send shipment confirmation e-mails"),
+            "send_delivery_notice": _("Send delivery notice e-mails"),
+            "send_out_for_delivery": _("Send “out for delivery” e-mails (from carrier tracking)"),
+            "copy_to_merchant": _("Send a blind copy to"),
+        }
         help_texts = {"copy_to_merchant": _("Send a blind copy of each buyer e-mail here.")}
 
 
@@ -216,10 +302,13 @@ class ProductHandlingForm(forms.ModelForm):
     class Meta:
         model = StoreSettings
         fields = ["store_location_overwrites", "default_weight_unit"]
-        labels = {"store_location_overwrites": _("The store's warehouse location overwrites the one set in Outbound"),
-                  "default_weight_unit": _("Default weight unit")}
-        help_texts = {"store_location_overwrites": _("Off: a location set in Outbound is kept when the store sends "
-                                                     "another one.")}
+        labels = {
+            "store_location_overwrites": _("The store's warehouse location overwrites the one set in Outbound"),
+            "default_weight_unit": _("Default weight unit"),
+        }
+        help_texts = {
+            "store_location_overwrites": _("Off: a location set in Outbound is kept when the store sends another one.")
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -237,17 +326,27 @@ class UnmappedAddForm(forms.Form):
 
 
 class OrderFilterForm(forms.Form):
-    q = forms.CharField(label=_("Search"), required=False,
-                        widget=forms.TextInput(attrs={"placeholder": _("Order number, customer, e-mail or SKU"),
-                                                      "type": "search"}))
+    q = forms.CharField(
+        label=_("Search"),
+        required=False,
+        widget=forms.TextInput(attrs={"placeholder": _("Order number, customer, e-mail or SKU"), "type": "search"}),
+    )
     store = forms.TypedChoiceField(label=_("Store"), required=False, coerce=int, empty_value=None)
     storefront = forms.TypedChoiceField(label=_("Storefront"), required=False, coerce=int, empty_value=None)
     date_from = forms.DateField(label=_("From"), required=False, widget=DateInput())
     date_to = forms.DateField(label=_("To"), required=False, widget=DateInput())
-    sort = forms.ChoiceField(label=_("Sort by"), required=False, choices=[
-        ("", _("Default")), ("oldest", _("Oldest first")), ("newest", _("Newest first")),
-        ("service", _("Requested service")), ("storefront", _("Storefront")), ("total", _("Total, highest first")),
-    ])
+    sort = forms.ChoiceField(
+        label=_("Sort by"),
+        required=False,
+        choices=[
+            ("", _("Default")),
+            ("oldest", _("Oldest first")),
+            ("newest", _("Newest first")),
+            ("service", _("Requested service")),
+            ("storefront", _("Storefront")),
+            ("total", _("Total, highest first")),
+        ],
+    )
 
     def clean(self):
         cleaned = super().clean()
@@ -271,33 +370,49 @@ def _shipment_field(name: str):
 
 
 class HoldForm(forms.Form):
-    reason = forms.CharField(label=_("Reason for the hold"), max_length=200,
-                             widget=forms.TextInput(attrs={"placeholder": _("e.g. Waiting for the buyer's answer")}))
+    reason = forms.CharField(
+        label=_("Reason for the hold"),
+        max_length=200,
+        widget=forms.TextInput(attrs={"placeholder": _("e.g. Waiting for the buyer's answer")}),
+    )
 
 
 class OutboundNotesForm(forms.Form):
-    outbound_notes = forms.CharField(label=_("Internal notes (Outbound)"), required=False,
-                                     widget=forms.Textarea(attrs={"rows": 3}),
-                                     help_text=_("Seen only by your team; an import never changes them."))
+    outbound_notes = forms.CharField(
+        label=_("Internal notes (Outbound)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Seen only by your team; an import never changes them."),
+    )
 
 
 class ShipForm(forms.Form):
     # Limits are the columns' own, so a value the form accepts is one the database can hold.
     carrier = forms.ChoiceField(label=_("Carrier"), choices=carrier_choices)
-    service = forms.CharField(label=_("Service"), max_length=_shipment_field("service").max_length,
-                              widget=forms.TextInput(attrs={"placeholder": _("e.g. Priority Mail")}))
-    tracking_number = forms.CharField(label=_("Tracking number"),
-                                      max_length=_shipment_field("tracking_number").max_length)
+    service = forms.CharField(
+        label=_("Service"),
+        max_length=_shipment_field("service").max_length,
+        widget=forms.TextInput(attrs={"placeholder": _("e.g. Priority Mail")}),
+    )
+    tracking_number = forms.CharField(
+        label=_("Tracking number"), max_length=_shipment_field("tracking_number").max_length
+    )
     ship_date = forms.DateField(label=_("Ship date"), widget=DateInput())
-    carrier_fee = forms.DecimalField(label=_("Carrier fee"), min_value=0,
-                                     max_digits=_shipment_field("carrier_fee").max_digits,
-                                     decimal_places=_shipment_field("carrier_fee").decimal_places,
-                                     required=False, initial=0)
-    notes_to_buyer = forms.CharField(label=_("Notes to the buyer"), required=False,
-                                     widget=forms.Textarea(attrs={"rows": 3}),
-                                     help_text=_("Sent to the store with the shipment update."))
-    notify_buyer = forms.BooleanField(label=_("E-mail the buyer a shipment confirmation"), required=False,
-                                      initial=True)
+    carrier_fee = forms.DecimalField(
+        label=_("Carrier fee"),
+        min_value=0,
+        max_digits=_shipment_field("carrier_fee").max_digits,
+        decimal_places=_shipment_field("carrier_fee").decimal_places,
+        required=False,
+        initial=0,
+    )
+    notes_to_buyer = forms.CharField(
+        label=_("Notes to the buyer"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Sent to the store with the shipment update."),
+    )
+    notify_buyer = forms.BooleanField(label=_("E-mail the buyer a shipment confirmation"), required=False, initial=True)
 
     def __init__(self, *args, lines=(), remaining=None, emails_on=True, **kwargs):
         super().__init__(*args, **kwargs)
@@ -308,7 +423,8 @@ class ShipForm(forms.Form):
             self.fields["notify_buyer"].label = _("Ask the store to e-mail the buyer")
             self.fields["notify_buyer"].help_text = _(
                 "Outbound's shipment confirmation e-mails are switched off for this store (store settings › "
-                "Notifications). Tick this to let the store send its own notice.")
+                "Notifications). Tick this to let the store send its own notice."
+            )
         self.lines = list(lines)
         remaining = remaining or {}
         self.line_fields = []
@@ -316,8 +432,11 @@ class ShipForm(forms.Form):
             left = remaining.get(line.pk, line.quantity)
             name = f"qty_{line.pk}"
             self.fields[name] = forms.IntegerField(
-                label=_("Quantity of %(sku)s") % {"sku": line.sku or line.name}, min_value=0, max_value=max(left, 0),
-                initial=max(left, 0), required=False,
+                label=_("Quantity of %(sku)s") % {"sku": line.sku or line.name},
+                min_value=0,
+                max_value=max(left, 0),
+                initial=max(left, 0),
+                required=False,
                 error_messages={"max_value": _("Only %(left)s left to ship on this line.") % {"left": left}},
             )
             self.line_fields.append((line, self[name], left))
@@ -350,6 +469,9 @@ class RoleForm(forms.Form):
 
 
 class ApiKeyForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=ApiKey._meta.get_field("name").max_length,
-                           widget=forms.TextInput(attrs={"placeholder": _("e.g. Warehouse WMS")}))
+    name = forms.CharField(
+        label=_("Name"),
+        max_length=ApiKey._meta.get_field("name").max_length,
+        widget=forms.TextInput(attrs={"placeholder": _("e.g. Warehouse WMS")}),
+    )
     read_only = forms.BooleanField(label=_("Read-only (cannot post shipments or start imports)"), required=False)

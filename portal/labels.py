@@ -19,15 +19,26 @@ STATUS_LABELS = {
 
 STATE_LABELS = {
     # import runs
-    "queued": _("Queued"), "running": _("Running"), "succeeded": _("Succeeded"), "failed": _("Failed"),
+    "queued": _("Queued"),
+    "running": _("Running"),
+    "succeeded": _("Succeeded"),
+    "failed": _("Failed"),
     "skipped": pgettext_lazy("import run state", "Skipped"),
     # shipments and store updates
-    "delivered": _("Delivered"), "voided": _("Voided"), "pending": _("Pending"), "sending": _("Sending"),
+    "delivered": _("Delivered"),
+    "voided": _("Voided"),
+    "pending": _("Pending"),
+    "sending": _("Sending"),
     "sent": _("Sent"),
     # roles
-    "owner": _("Owner"), "admin": _("Admin"), "member": _("Member"), "viewer": _("Viewer"),
+    "owner": _("Owner"),
+    "admin": _("Admin"),
+    "member": _("Member"),
+    "viewer": _("Viewer"),
     # import triggers
-    "schedule": _("Schedule"), "manual": _("Manual"), "api": _("API"),
+    "schedule": _("Schedule"),
+    "manual": _("Manual"),
+    "api": _("API"),
     "reconcile": _("Reconciliation sweep"),
 }
 
@@ -70,6 +81,7 @@ def event_code_label(name: str, code: str) -> str:
 
 def event_text(order_event) -> str:
     return render(order_event, label=event_code_label)
+
 
 SKIP_REASON_LABELS = {"no_ship_to": _("no ship-to address"), "unmapped_status": _("store status not mapped")}
 
@@ -118,8 +130,8 @@ def _plural_msgids(language: str) -> list[tuple[str, str]]:
         order = "<" if struct.unpack("<I", data[:4])[0] == 0x950412DE else ">"
         count, originals = struct.unpack(order + "2I", data[8:16])
         for i in range(count):
-            length, offset = struct.unpack(order + "2I", data[originals + 8 * i: originals + 8 * i + 8])
-            original = data[offset: offset + length].decode("utf-8", "replace")
+            length, offset = struct.unpack(order + "2I", data[originals + 8 * i : originals + 8 * i + 8])
+            original = data[offset : offset + length].decode("utf-8", "replace")
             if "\0" in original:
                 singular, plural = original.split("\0")[:2]
                 pairs.append((singular, plural))
@@ -139,8 +151,15 @@ def _stored_sentence_patterns(language: str) -> tuple:
     for singular, plural in _plural_msgids(language):
         for template, count in ((singular, 1), (plural, 2)):
             if pattern := _sentence_pattern(template):
-                patterns.append((pattern, template, lambda params, s=singular, p=plural, c=count: ngettext(
-                    s, p, int(params["n"]) if str(params.get("n", "")).isdigit() else c) % params))
+                patterns.append(
+                    (
+                        pattern,
+                        template,
+                        lambda params, s=singular, p=plural, c=count: (
+                            ngettext(s, p, int(params["n"]) if str(params.get("n", "")).isdigit() else c) % params
+                        ),
+                    )
+                )
     patterns.sort(key=lambda p: -len(p[1]))
     return tuple(patterns)
 

@@ -30,8 +30,17 @@ from stores.selectors import store_list, storefront_list
 from .forms import OrderFilterForm
 
 # The list's querystring parameters that say which orders it shows (page is not one of them).
-FILTER_PARAMS = ("status", "partially_shipped", "needs_attention", "q", "store", "storefront", "date_from",
-                 "date_to", "sort")
+FILTER_PARAMS = (
+    "status",
+    "partially_shipped",
+    "needs_attention",
+    "q",
+    "store",
+    "storefront",
+    "date_from",
+    "date_to",
+    "sort",
+)
 
 
 @dataclass
@@ -48,8 +57,12 @@ class ListFilters:
 
     def orders(self, tenant: Tenant) -> QuerySet:
         """The matching orders, in the list's order."""
-        qs = select_orders(tenant=tenant, status=self.status or None,
-                           partially_shipped=True if self.partially_shipped else None, **self.common)
+        qs = select_orders(
+            tenant=tenant,
+            status=self.status or None,
+            partially_shipped=True if self.partially_shipped else None,
+            **self.common,
+        )
         return qs.order_by(*ORDER_SORTS[self.sort])
 
 
@@ -72,17 +85,22 @@ def list_filters(tenant: Tenant, data, *, stores=None, storefronts=None) -> List
     partially_shipped = status == OrderStatus.AWAITING_SHIPMENT and data.get("partially_shipped") == "true"
     attention = data.get("needs_attention") == "true"
     common = {
-        "store_id": filters.get("store"), "storefront_id": filters.get("storefront"),
-        "search": filters.get("q") or "", "needs_attention": True if attention else None,
+        "store_id": filters.get("store"),
+        "storefront_id": filters.get("storefront"),
+        "search": filters.get("q") or "",
+        "needs_attention": True if attention else None,
         "date_from": dt.datetime.combine(filters["date_from"], dt.time.min, tzinfo=dt.UTC)
-        if filters.get("date_from") else None,
+        if filters.get("date_from")
+        else None,
         "date_to": dt.datetime.combine(filters["date_to"] + dt.timedelta(days=1), dt.time.min, tzinfo=dt.UTC)
-        if filters.get("date_to") else None,
+        if filters.get("date_to")
+        else None,
     }
     # Awaiting Shipment is worked oldest first; the other tabs show the newest first.
     sort = filters.get("sort") or ("oldest" if status == OrderStatus.AWAITING_SHIPMENT else "newest")
-    return ListFilters(form=form, status=status, partially_shipped=partially_shipped, attention=attention,
-                       common=common, sort=sort)
+    return ListFilters(
+        form=form, status=status, partially_shipped=partially_shipped, attention=attention, common=common, sort=sort
+    )
 
 
 def filter_query(data) -> QueryDict:
@@ -140,5 +158,4 @@ def resolve_order_selection(tenant: Tenant, data, *, stores=None, storefronts=No
         return OrderSelection(orders=filters.orders(tenant), all_matching=True, query=query)
     ids = _ids(data.getlist("order_ids"))
     qs = Order.objects.for_tenant(tenant).select_related("store", "storefront").filter(pk__in=ids)
-    return OrderSelection(orders=qs.order_by(*ORDER_SORTS[filters.sort]), all_matching=False, ids=ids,
-                          query=query)
+    return OrderSelection(orders=qs.order_by(*ORDER_SORTS[filters.sort]), all_matching=False, ids=ids, query=query)

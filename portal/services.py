@@ -38,12 +38,15 @@ def _send_invitation(membership: Membership, request=None) -> None:
     # to the invitation page, which speaks of joining, not of a forgotten password.
     form = PasswordResetForm({"email": membership.user.email})
     if form.is_valid():
-        transaction.on_commit(lambda: form.save(
-            request=request, use_https=bool(request and request.is_secure()),
-            subject_template_name="registration/invitation_subject.txt",
-            email_template_name="registration/invitation_email.txt",
-            extra_email_context={"tenant": membership.tenant},
-        ))
+        transaction.on_commit(
+            lambda: form.save(
+                request=request,
+                use_https=bool(request and request.is_secure()),
+                subject_template_name="registration/invitation_subject.txt",
+                email_template_name="registration/invitation_email.txt",
+                extra_email_context={"tenant": membership.tenant},
+            )
+        )
 
 
 def invitation_resend(*, membership: Membership, request=None) -> None:

@@ -14,12 +14,18 @@ _field = ShippingMethodMapping._meta.get_field
 
 class ShippingMethodMappingForm(forms.Form):
     carrier = forms.ChoiceField(label=_("Carrier"), choices=carrier_choices)
-    service = forms.CharField(label=_("Service"), max_length=_field("service").max_length, required=False,
-                              widget=forms.TextInput(attrs={"placeholder": _("e.g. Priority Mail")}))
+    service = forms.CharField(
+        label=_("Service"),
+        max_length=_field("service").max_length,
+        required=False,
+        widget=forms.TextInput(attrs={"placeholder": _("e.g. Priority Mail")}),
+    )
 
 
 class ShippingMethodMappingAddForm(ShippingMethodMappingForm):
     requested_method = forms.CharField(
-        label=_("Requested shipping method"), max_length=_field("requested_method").max_length,
-        help_text=_("Exactly as the store names it on its orders, e.g. “USPS Priority Mail”."))
+        label=_("Requested shipping method"),
+        max_length=_field("requested_method").max_length,
+        help_text=_("Exactly as the store names it on its orders, e.g. “USPS Priority Mail”."),
+    )
     field_order = ["requested_method", "carrier", "service"]

@@ -47,10 +47,15 @@ def roles_with(permission: str) -> list[str]:
 
 def forbidden(request, permission: str):
     """The portal's 403 page: in the layout, saying which role the page needs and who can grant it."""
-    return render(request, "portal/forbidden.html", {
-        "needed_roles": [label_for(role) for role in roles_with(permission)],
-        "granters": [label_for(role) for role in roles_with("manage_users")],
-    }, status=403)
+    return render(
+        request,
+        "portal/forbidden.html",
+        {
+            "needed_roles": [label_for(role) for role in roles_with(permission)],
+            "granters": [label_for(role) for role in roles_with("manage_users")],
+        },
+        status=403,
+    )
 
 
 def portal_view(permission: str = "view"):

@@ -1,7 +1,19 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from .views import batch, carriers, csv_views, dashboard, oauth, orders, printing, shipping_methods, stores, team
+from .views import (
+    batch,
+    carriers,
+    csv_views,
+    dashboard,
+    imports,
+    oauth,
+    orders,
+    printing,
+    shipping_methods,
+    stores,
+    team,
+)
 
 portal_patterns = [
     path("", dashboard.dashboard, name="dashboard"),
@@ -17,14 +29,20 @@ portal_patterns = [
     path("stores/<int:pk>/oauth/", oauth.store_oauth_connect, name="store_oauth_connect"),
     path("stores/<int:pk>/reconcile/", stores.store_reconcile, name="store_reconcile"),
     path("stores/<int:pk>/unmapped/<int:unmapped_pk>/add/", stores.unmapped_add, name="unmapped_add"),
-    path("stores/<int:pk>/skipped/", stores.store_skipped, name="store_skipped"),
+    path("stores/<int:pk>/skipped/", imports.store_skipped, name="store_skipped"),
     path("stores/<int:pk>/shipping-methods/", shipping_methods.shipping_methods, name="shipping_methods"),
-    path("stores/<int:pk>/shipping-methods/<int:mapping_pk>/", shipping_methods.shipping_method_edit,
-         name="shipping_method_edit"),
-    path("stores/<int:pk>/shipping-methods/<int:mapping_pk>/delete/", shipping_methods.shipping_method_delete,
-         name="shipping_method_delete"),
+    path(
+        "stores/<int:pk>/shipping-methods/<int:mapping_pk>/",
+        shipping_methods.shipping_method_edit,
+        name="shipping_method_edit",
+    ),
+    path(
+        "stores/<int:pk>/shipping-methods/<int:mapping_pk>/delete/",
+        shipping_methods.shipping_method_delete,
+        name="shipping_method_delete",
+    ),
     path("stores/<int:pk>/email-preview/", stores.email_preview, name="email_preview"),
-    path("stores/<int:pk>/imports/<int:run_pk>/progress", stores.import_progress, name="import_progress"),
+    path("stores/<int:pk>/imports/<int:run_pk>/progress", imports.import_progress, name="import_progress"),
     path("orders/", orders.order_list, name="order_list"),
     path("orders/batch/", batch.orders_batch, name="orders_batch"),
     path("orders/batch/ship/", batch.orders_batch_ship, name="orders_batch_ship"),

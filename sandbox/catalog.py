@@ -179,9 +179,9 @@ NEW_ORDER_STATUSES: dict[str, int] = {
 }
 
 
-def make_users(seed: int, admin_username: str = "shipstation-admin", admin_password: str | None = None) -> tuple[
-    User, ...
-]:
+def make_users(
+    seed: int, admin_username: str = "shipstation-admin", admin_password: str | None = None
+) -> tuple[User, ...]:
     rng = random.Random(f"{seed}:users")
     alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789"
 
@@ -204,26 +204,99 @@ def make_users(seed: int, admin_username: str = "shipstation-admin", admin_passw
 
 # (category code, names, AmeriCommerce weight unit, weight range, price range in dollars, options)
 _PHYSICAL_LINES: tuple[tuple[str, tuple[str, ...], str, tuple[float, float], tuple[int, int], tuple[str, ...]], ...] = (
-    ("APP", ("Harbor Crew Tee", "Pine Ridge Hoodie", "Deckhand Flannel Shirt", "Fog Line Rain Shell",
-             "Wool Watch Cap", "Trail Socks (3-Pack)", "Canvas Work Apron", "Merino Base Layer"),
-     "Oz", (3.0, 28.0), (18, 129), ("Size", "Color")),
-    ("DRK", ("Café au Lait Mug", "Enamel Camp Cup", "Insulated Growler 64 oz", "Stoneware Pour-Over Set",
-             "Tide Pool Tumbler", "Copper Moscow Mule Mug"),
-     "Oz", (6.0, 48.0), (14, 79), ("Color",)),
-    ("KIT", ("Salt & Pepper Mill Set", "Cast Iron Skillet 10\"", "Crème Brûlée Torch", "Maple Cutting Board",
-             "Chef's Knife 8\"", "Dutch Oven 5 qt", "Olive Wood Spoon Set"),
-     "Lbs", (0.4, 14.0), (19, 249), ("Color", "Gift Wrap")),
-    ("JWL", ("Anchor Pendant", "Compass Cufflinks", "Signet Ring", "Sea Glass Bracelet", "Knot Earrings"),
-     "Grams", (4.0, 85.0), (39, 420), ("Metal", "Engraving", "Gift Wrap")),
-    ("OUT", ("Dry Bag 20L", "Camp Lantern", "Folding Camp Chair", "Hammock & Straps", "Trekking Poles (Pair)",
-             "Backpacking Stove", "Solar Charger Panel"),
-     "Lbs", (0.5, 22.0), (24, 299), ("Color",)),
-    ("HOM", ("Cedar Adirondack Chair", "Teak Side Table", "Ship Lap Bookshelf", "Nautical Floor Lamp"),
-     "Kg", (4.0, 38.0), (149, 899), ("Finish",)),
-    ("GFT", ("Harbor & Pine Gift Box — Deluxe Edition with Hand-Poured Candle, Cedar Soap, Linen Tea Towel "
-             "and a Handwritten Card from the Makers in Portland, Maine", "Keepsake Photo Frame",
-             "Letterpress Card Set"),
-     "Oz", (2.0, 60.0), (9, 119), ("Monogram", "Gift Wrap")),
+    (
+        "APP",
+        (
+            "Harbor Crew Tee",
+            "Pine Ridge Hoodie",
+            "Deckhand Flannel Shirt",
+            "Fog Line Rain Shell",
+            "Wool Watch Cap",
+            "Trail Socks (3-Pack)",
+            "Canvas Work Apron",
+            "Merino Base Layer",
+        ),
+        "Oz",
+        (3.0, 28.0),
+        (18, 129),
+        ("Size", "Color"),
+    ),
+    (
+        "DRK",
+        (
+            "Café au Lait Mug",
+            "Enamel Camp Cup",
+            "Insulated Growler 64 oz",
+            "Stoneware Pour-Over Set",
+            "Tide Pool Tumbler",
+            "Copper Moscow Mule Mug",
+        ),
+        "Oz",
+        (6.0, 48.0),
+        (14, 79),
+        ("Color",),
+    ),
+    (
+        "KIT",
+        (
+            "Salt & Pepper Mill Set",
+            'Cast Iron Skillet 10"',
+            "Crème Brûlée Torch",
+            "Maple Cutting Board",
+            "Chef's Knife 8\"",
+            "Dutch Oven 5 qt",
+            "Olive Wood Spoon Set",
+        ),
+        "Lbs",
+        (0.4, 14.0),
+        (19, 249),
+        ("Color", "Gift Wrap"),
+    ),
+    (
+        "JWL",
+        ("Anchor Pendant", "Compass Cufflinks", "Signet Ring", "Sea Glass Bracelet", "Knot Earrings"),
+        "Grams",
+        (4.0, 85.0),
+        (39, 420),
+        ("Metal", "Engraving", "Gift Wrap"),
+    ),
+    (
+        "OUT",
+        (
+            "Dry Bag 20L",
+            "Camp Lantern",
+            "Folding Camp Chair",
+            "Hammock & Straps",
+            "Trekking Poles (Pair)",
+            "Backpacking Stove",
+            "Solar Charger Panel",
+        ),
+        "Lbs",
+        (0.5, 22.0),
+        (24, 299),
+        ("Color",),
+    ),
+    (
+        "HOM",
+        ("Cedar Adirondack Chair", "Teak Side Table", "Ship Lap Bookshelf", "Nautical Floor Lamp"),
+        "Kg",
+        (4.0, 38.0),
+        (149, 899),
+        ("Finish",),
+    ),
+    (
+        "GFT",
+        (
+            "Harbor & Pine Gift Box — Deluxe Edition with Hand-Poured Candle, Cedar Soap, Linen Tea Towel "
+            "and a Handwritten Card from the Makers in Portland, Maine",
+            "Keepsake Photo Frame",
+            "Letterpress Card Set",
+        ),
+        "Oz",
+        (2.0, 60.0),
+        (9, 119),
+        ("Monogram", "Gift Wrap"),
+    ),
 )
 
 _EPRODUCTS: tuple[tuple[str, str, int, str], ...] = (
@@ -263,10 +336,7 @@ OPTION_PRICE_CENTS: dict[tuple[str, str], int] = {
     ("Engraving", "*"): 1200,
     ("Monogram", "*"): 800,
 }
-OPTION_WEIGHT_LBS: dict[tuple[str, str], float] = {
-    ("Size", "XXL"): 0.06,
-    ("Gift Wrap", "Yes"): 0.25,
-}
+OPTION_WEIGHT_LBS: dict[tuple[str, str], float] = {("Size", "XXL"): 0.06, ("Gift Wrap", "Yes"): 0.25}
 
 # AmeriCommerce unit -> (ShipStation WeightUnits, factor). ShipStation has no kilograms, so the add-on
 # sends grams (x1000), as the Magento and WooCommerce connectors do.
@@ -331,17 +401,35 @@ def make_products(seed: int) -> tuple[Product, ...]:
     for sku, name, price, etype in _EPRODUCTS:
         products.append(
             Product(
-                id=len(products) + 1, sku=sku, name=name, price_cents=price, weight=0.0, weight_unit="Lbs",
-                image_url=f"https://{SITE_DOMAIN}/images/products/{sku.lower()}.png", kind="eproduct",
-                e_product_type=etype, is_non_shipping_item=False, upc="", warehouse_location="",
+                id=len(products) + 1,
+                sku=sku,
+                name=name,
+                price_cents=price,
+                weight=0.0,
+                weight_unit="Lbs",
+                image_url=f"https://{SITE_DOMAIN}/images/products/{sku.lower()}.png",
+                kind="eproduct",
+                e_product_type=etype,
+                is_non_shipping_item=False,
+                upc="",
+                warehouse_location="",
             )
         )
     for sku, name, price in _NON_SHIPPING:
         products.append(
             Product(
-                id=len(products) + 1, sku=sku, name=name, price_cents=price, weight=0.0, weight_unit="Lbs",
-                image_url="", kind="non_shipping", e_product_type="NotAnEProduct", is_non_shipping_item=True,
-                upc="", warehouse_location="",
+                id=len(products) + 1,
+                sku=sku,
+                name=name,
+                price_cents=price,
+                weight=0.0,
+                weight_unit="Lbs",
+                image_url="",
+                kind="non_shipping",
+                e_product_type="NotAnEProduct",
+                is_non_shipping_item=True,
+                upc="",
+                warehouse_location="",
             )
         )
     return tuple(products)

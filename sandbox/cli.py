@@ -28,27 +28,43 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--orders", type=int, default=500)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--page-size", type=int, default=100)
-    parser.add_argument("--fail-rate", type=float, default=0.0,
-                        help="probability of a random fault (429/500/503/drop/truncate/malformed) per request")
+    parser.add_argument(
+        "--fail-rate",
+        type=float,
+        default=0.0,
+        help="probability of a random fault (429/500/503/drop/truncate/malformed) per request",
+    )
     parser.add_argument("--now", default=None, help="the store clock's start, ISO 8601 (default: real UTC now)")
     parser.add_argument("--log-requests", action="store_true", help="log every request to stderr")
-    parser.add_argument("--call-limit", type=int, default=50,
-                        help="REST API calls allowed per 10-second window (X-AC-Call-Limit; default 50)")
-    parser.add_argument("--fleet", type=int, default=0,
-                        help="also serve this many small stores, store k under /fleet/k/ with its own credentials")
+    parser.add_argument(
+        "--call-limit",
+        type=int,
+        default=50,
+        help="REST API calls allowed per 10-second window (X-AC-Call-Limit; default 50)",
+    )
+    parser.add_argument(
+        "--fleet",
+        type=int,
+        default=0,
+        help="also serve this many small stores, store k under /fleet/k/ with its own credentials",
+    )
     parser.add_argument("--fleet-orders", type=int, default=3, help="orders in each fleet store")
     from . import BEHAVIOURS
 
     helps = {
         "window_precision": "minute: LastModified compared by minute (end 22:40 includes 22:40:21); "
-                            "exact: with its seconds against the minute bounds (end 22:40 is 22:40:00)",
+        "exact: with its seconds against the minute bounds (end 22:40 is 22:40:00)",
         "sort": "export order by LastModified",
         "change_during_paging": "an order changed while a window is paged stays in it at its end (to_end) "
-                                "or leaves it (out)",
+        "or leaves it (out)",
     }
     for name, values in BEHAVIOURS.items():
-        parser.add_argument(f"--{name.replace('_', '-')}", choices=values, default=values[0],
-                            help=f"{helps[name]} (default {values[0]})")
+        parser.add_argument(
+            f"--{name.replace('_', '-')}",
+            choices=values,
+            default=values[0],
+            help=f"{helps[name]} (default {values[0]})",
+        )
 
 
 def serve(options: dict[str, Any], out: TextIO) -> None:
@@ -58,11 +74,19 @@ def serve(options: dict[str, Any], out: TextIO) -> None:
     faults = {"rate": options["fail_rate"]} if options["fail_rate"] else None
     try:
         server = run_sandbox(
-            host=options["host"], port=options["port"], orders=options["orders"], seed=options["seed"],
-            page_size=options["page_size"], now=options["now"], faults=faults,
-            verbose=options["log_requests"], window_precision=options["window_precision"],
-            sort=options["sort"], change_during_paging=options["change_during_paging"],
-            fleet=options.get("fleet", 0), fleet_options={"orders": options.get("fleet_orders", 3)},
+            host=options["host"],
+            port=options["port"],
+            orders=options["orders"],
+            seed=options["seed"],
+            page_size=options["page_size"],
+            now=options["now"],
+            faults=faults,
+            verbose=options["log_requests"],
+            window_precision=options["window_precision"],
+            sort=options["sort"],
+            change_during_paging=options["change_during_paging"],
+            fleet=options.get("fleet", 0),
+            fleet_options={"orders": options.get("fleet_orders", 3)},
         )
         server.set_call_limit(options.get("call_limit") or 50)
     except (OSError, ValueError) as exc:
@@ -87,9 +111,10 @@ def serve(options: dict[str, Any], out: TextIO) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m sandbox",
-                                     description="Run the AmeriCommerce sandbox store (ShipStation Custom Store "
-                                                 "endpoint) for demos and tests.")
+    parser = argparse.ArgumentParser(
+        prog="python -m sandbox",
+        description="Run the AmeriCommerce sandbox store (ShipStation Custom Store endpoint) for demos and tests.",
+    )
     add_arguments(parser)
     try:
         serve(vars(parser.parse_args(argv)), sys.stdout)

@@ -91,8 +91,9 @@ def billion_laughs(levels: int = 10) -> bytes:
     for n in range(1, levels):
         lines.append(f'  <!ENTITY lol{n} "{("&lol" + str(n - 1) + ";") * 10}">')
     lines.append("]>")
-    lines.append(f'<Orders pages="1"><Order><OrderID>1</OrderID><OrderNumber>&lol{levels - 1};</OrderNumber>'
-                 "</Order></Orders>")
+    lines.append(
+        f'<Orders pages="1"><Order><OrderID>1</OrderID><OrderNumber>&lol{levels - 1};</OrderNumber></Order></Orders>'
+    )
     return "\n".join(lines).encode()
 
 

@@ -126,9 +126,9 @@ def order_number_for(index: int) -> str:
 
 
 def index_for_number(number: str) -> int | None:
-    if not number.startswith(ORDER_NUMBER_PREFIX) or not number[len(ORDER_NUMBER_PREFIX):].isdigit():
+    if not number.startswith(ORDER_NUMBER_PREFIX) or not number[len(ORDER_NUMBER_PREFIX) :].isdigit():
         return None
-    index = int(number[len(ORDER_NUMBER_PREFIX):]) - FIRST_ORDER_NUMBER
+    index = int(number[len(ORDER_NUMBER_PREFIX) :]) - FIRST_ORDER_NUMBER
     return index if index >= 0 and order_number_for(index) == number else None
 
 
@@ -141,25 +141,119 @@ def index_for_id(order_id: str) -> int | None:
 
 # --- people and places --------------------------------------------------------------------------
 
-_FIRST = ("Olivia", "Liam", "Emma", "Noah", "Ava", "Elijah", "Sophia", "Mateo", "Isabella", "Lucas", "Mia",
-          "Amelia", "Ethan", "Harper", "Zoë", "José", "Aiyana", "Chen", "Priya", "Siobhán", "Kwame", "Renée",
-          "Björn", "Fatima", "Hiroshi", "Maya", "Declan", "Grace", "Omar", "Lena")
-_LAST = ("Smith", "Johnson", "Garcia", "Nguyen", "O'Brien", "Martinez", "Kowalski", "Okafor", "Müller", "Rossi",
-         "Patel", "Kim", "Lefèvre", "Anderson", "Thompson", "Silva", "MacLeod", "Novak", "Haddad", "Yamamoto",
-         "Brooks", "Delgado", "St. Clair", "Van der Berg", "Ellis")
-_COMPANIES = ("Seaside Provisions LLC", "North Fork Outfitters", "Blue Heron Gift Shop", "Granite State Mercantile",
-              "Lighthouse Café & Co.", "Pacific Rim Trading Co.", "Old Port General Store", "Tidewater Goods Inc.")
-_STREETS = ("Main St", "Ocean Ave", "Harbor Rd", "Pine St", "Elm Ct", "Commercial St", "Maple Dr", "Lakeview Blvd",
-            "Cedar Ln", "Mill Rd", "Fore St", "Congress St", "Broadway", "Wharf Way")
-_US_PLACES = (("Portland", "ME", "041"), ("Austin", "TX", "787"), ("Seattle", "WA", "981"),
-              ("Brooklyn", "NY", "112"), ("Denver", "CO", "802"), ("Chicago", "IL", "606"),
-              ("Beaumont", "TX", "777"), ("San Diego", "CA", "921"), ("Asheville", "NC", "288"),
-              ("Boise", "ID", "837"), ("Burlington", "VT", "054"), ("Honolulu", "HI", "968"),
-              ("Anchorage", "AK", "995"), ("Miami", "FL", "331"), ("Madison", "WI", "537"))
-_CA_PLACES = (("Halifax", "NS", "B3H 4R2"), ("Toronto", "ON", "M5V 2T6"), ("Vancouver", "BC", "V6B 1A1"),
-              ("Montréal", "QC", "H2X 1Y4"))
-_GB_PLACES = (("London", "Greater London", "SW1A 1AA"), ("Edinburgh", "Midlothian", "EH1 1YZ"),
-              ("Bristol", "Avon", "BS1 4DJ"))
+_FIRST = (
+    "Olivia",
+    "Liam",
+    "Emma",
+    "Noah",
+    "Ava",
+    "Elijah",
+    "Sophia",
+    "Mateo",
+    "Isabella",
+    "Lucas",
+    "Mia",
+    "Amelia",
+    "Ethan",
+    "Harper",
+    "Zoë",
+    "José",
+    "Aiyana",
+    "Chen",
+    "Priya",
+    "Siobhán",
+    "Kwame",
+    "Renée",
+    "Björn",
+    "Fatima",
+    "Hiroshi",
+    "Maya",
+    "Declan",
+    "Grace",
+    "Omar",
+    "Lena",
+)
+_LAST = (
+    "Smith",
+    "Johnson",
+    "Garcia",
+    "Nguyen",
+    "O'Brien",
+    "Martinez",
+    "Kowalski",
+    "Okafor",
+    "Müller",
+    "Rossi",
+    "Patel",
+    "Kim",
+    "Lefèvre",
+    "Anderson",
+    "Thompson",
+    "Silva",
+    "MacLeod",
+    "Novak",
+    "Haddad",
+    "Yamamoto",
+    "Brooks",
+    "Delgado",
+    "St. Clair",
+    "Van der Berg",
+    "Ellis",
+)
+_COMPANIES = (
+    "Seaside Provisions LLC",
+    "North Fork Outfitters",
+    "Blue Heron Gift Shop",
+    "Granite State Mercantile",
+    "Lighthouse Café & Co.",
+    "Pacific Rim Trading Co.",
+    "Old Port General Store",
+    "Tidewater Goods Inc.",
+)
+_STREETS = (
+    "Main St",
+    "Ocean Ave",
+    "Harbor Rd",
+    "Pine St",
+    "Elm Ct",
+    "Commercial St",
+    "Maple Dr",
+    "Lakeview Blvd",
+    "Cedar Ln",
+    "Mill Rd",
+    "Fore St",
+    "Congress St",
+    "Broadway",
+    "Wharf Way",
+)
+_US_PLACES = (
+    ("Portland", "ME", "041"),
+    ("Austin", "TX", "787"),
+    ("Seattle", "WA", "981"),
+    ("Brooklyn", "NY", "112"),
+    ("Denver", "CO", "802"),
+    ("Chicago", "IL", "606"),
+    ("Beaumont", "TX", "777"),
+    ("San Diego", "CA", "921"),
+    ("Asheville", "NC", "288"),
+    ("Boise", "ID", "837"),
+    ("Burlington", "VT", "054"),
+    ("Honolulu", "HI", "968"),
+    ("Anchorage", "AK", "995"),
+    ("Miami", "FL", "331"),
+    ("Madison", "WI", "537"),
+)
+_CA_PLACES = (
+    ("Halifax", "NS", "B3H 4R2"),
+    ("Toronto", "ON", "M5V 2T6"),
+    ("Vancouver", "BC", "V6B 1A1"),
+    ("Montréal", "QC", "H2X 1Y4"),
+)
+_GB_PLACES = (
+    ("London", "Greater London", "SW1A 1AA"),
+    ("Edinburgh", "Midlothian", "EH1 1YZ"),
+    ("Bristol", "Avon", "BS1 4DJ"),
+)
 _AU_PLACES = (("Sydney", "NSW", "2000"), ("Melbourne", "VIC", "3000"))
 _ADDRESS2 = ("Apt 4B", "Suite 210", "Unit 7", "Floor 3", "PO Box 118", "Bldg C")
 _EMAIL_DOMAINS = ("example.com", "mail.example", "example.org", "inbox.example")
@@ -220,18 +314,42 @@ def make_customer(seed: int, number: int, wholesale: bool) -> Customer:
 
 _SHIPPING_METHODS: dict[int, tuple[tuple[str, int, int, int], ...]] = {
     # storefront -> (method, weight, min cents, max cents)
-    1: (("UPS Ground", 22, 895, 1495), ("USPS Priority Mail", 22, 795, 1250), ("FedEx 2Day", 10, 1995, 3495),
-        ("USPS First Class Package", 10, 450, 695), ("Free Shipping", 20, 0, 0), ("UPS Next Day Air", 4, 3995, 5995),
-        ("FedEx Standard Overnight", 4, 3995, 5995)),
-    2: (("UPS Ground", 40, 1495, 4995), ("Freight (LTL)", 20, 12500, 35000), ("FedEx Ground", 30, 1495, 3995),
-        ("Customer Pickup", 10, 0, 0)),
-    3: (("Canada Post Expedited Parcel", 40, 1295, 2495), ("UPS Standard to Canada", 30, 1595, 2995),
-        ("Free Shipping", 30, 0, 0)),
+    1: (
+        ("UPS Ground", 22, 895, 1495),
+        ("USPS Priority Mail", 22, 795, 1250),
+        ("FedEx 2Day", 10, 1995, 3495),
+        ("USPS First Class Package", 10, 450, 695),
+        ("Free Shipping", 20, 0, 0),
+        ("UPS Next Day Air", 4, 3995, 5995),
+        ("FedEx Standard Overnight", 4, 3995, 5995),
+    ),
+    2: (
+        ("UPS Ground", 40, 1495, 4995),
+        ("Freight (LTL)", 20, 12500, 35000),
+        ("FedEx Ground", 30, 1495, 3995),
+        ("Customer Pickup", 10, 0, 0),
+    ),
+    3: (
+        ("Canada Post Expedited Parcel", 40, 1295, 2495),
+        ("UPS Standard to Canada", 30, 1595, 2995),
+        ("Free Shipping", 30, 0, 0),
+    ),
 }
-_INTL_METHODS = (("USPS Priority Mail International", 1995, 5495), ("UPS Worldwide Saver", 4995, 8995),
-                 ("FedEx International Economy", 3995, 7995))
-_PAYMENTS = (("Credit Card", 58), ("PayPal", 20), ("Amazon Pay", 5), ("Check", 4), ("Money Order", 2),
-             ("Gift Certificate", 3), ("Purchase Order", 2), ("Apple Pay", 6))
+_INTL_METHODS = (
+    ("USPS Priority Mail International", 1995, 5495),
+    ("UPS Worldwide Saver", 4995, 8995),
+    ("FedEx International Economy", 3995, 7995),
+)
+_PAYMENTS = (
+    ("Credit Card", 58),
+    ("PayPal", 20),
+    ("Amazon Pay", 5),
+    ("Check", 4),
+    ("Money Order", 2),
+    ("Gift Certificate", 3),
+    ("Purchase Order", 2),
+    ("Apple Pay", 6),
+)
 _CARDS = ("Visa ending 4242", "Mastercard ending 5454", "Amex ending 0005", "Discover ending 1117")
 _COUPONS = (("SPRING10", 10), ("WELCOME15", 15), ("VIP20", 20), ("OUTLET5", 5), ("HARBOR25", 25))
 _CUSTOMER_NOTES = (
@@ -266,8 +384,18 @@ _ACTIVITY = (
 
 # Forced features for the first orders, so even a 20-order store has every case in it.
 _FORCED: dict[int, str] = {
-    0: "digital", 1: "gift", 2: "coupon", 3: "non_shipping", 4: "edge_notes", 5: "international",
-    6: "auto_discount", 7: "pickup", 8: "heavy", 9: "digital", 10: "freeship", 11: "gift",
+    0: "digital",
+    1: "gift",
+    2: "coupon",
+    3: "non_shipping",
+    4: "edge_notes",
+    5: "international",
+    6: "auto_discount",
+    7: "pickup",
+    8: "heavy",
+    9: "digital",
+    10: "freeship",
+    11: "gift",
 }
 
 
@@ -332,8 +460,24 @@ def _item(rng: random.Random, line_id: int, product: Product, quantity: int) -> 
 
 
 def _adjustment(line_id: int, sku: str, name: str, amount_cents: int) -> Item:
-    return Item(line_id, sku, name, "", 0.0, "Pounds", 1, -amount_cents, "", "", True, [], None, "adjustment",
-                "NotAnEProduct", False)
+    return Item(
+        line_id,
+        sku,
+        name,
+        "",
+        0.0,
+        "Pounds",
+        1,
+        -amount_cents,
+        "",
+        "",
+        True,
+        [],
+        None,
+        "adjustment",
+        "NotAnEProduct",
+        False,
+    )
 
 
 def _stamp(ts: int) -> str:
@@ -350,12 +494,7 @@ def append_note(order: Order, ts: int, text: str) -> None:
 
 
 def generate_order(
-    seed: int,
-    index: int,
-    start: int,
-    products: tuple[Product, ...],
-    customer_pool: int,
-    placed_at: int | None = None,
+    seed: int, index: int, start: int, products: tuple[Product, ...], customer_pool: int, placed_at: int | None = None
 ) -> Order:
     """Build order `index`. `placed_at` makes a brand-new order (added by `mutate`) placed at that time."""
     rng = random.Random(f"{seed}:order:{index}")
@@ -373,8 +512,19 @@ def generate_order(
     customer = make_customer(seed, rng.randrange(customer_pool), wholesale)
     roll = rng.random()
     if not feature:
-        feature = ("digital" if roll < 0.04 else "gift" if roll < 0.12 else "coupon" if roll < 0.26 else
-                   "freeship" if roll < 0.30 else "auto_discount" if wholesale and roll < 0.45 else "")
+        feature = (
+            "digital"
+            if roll < 0.04
+            else "gift"
+            if roll < 0.12
+            else "coupon"
+            if roll < 0.26
+            else "freeship"
+            if roll < 0.30
+            else "auto_discount"
+            if wholesale and roll < 0.45
+            else ""
+        )
 
     physical = [p for p in products if p.kind == "physical"]
     eproducts = [p for p in products if p.kind == "eproduct"]
@@ -406,8 +556,14 @@ def generate_order(
         items.append(_adjustment(line_id, sku, f"Coupon {coupon} ({pct}% off)", subtotal * pct // 100))
     elif feature == "auto_discount":
         line_id += 1
-        items.append(_adjustment(line_id, "", "$10 OFF" if not wholesale else "Volume discount (5%)",
-                                 1000 if not wholesale else subtotal * 5 // 100))
+        items.append(
+            _adjustment(
+                line_id,
+                "",
+                "$10 OFF" if not wholesale else "Volume discount (5%)",
+                1000 if not wholesale else subtotal * 5 // 100,
+            )
+        )
     if feature == "freeship":
         coupon = "FREESHIP"
 
@@ -421,8 +577,7 @@ def generate_order(
         ship_to = _address(rng, f"{recipient.first} {recipient.last}", recipient.company, country)
     else:
         a = customer.address
-        ship_to = Address(a.name, a.company, a.address1, a.address2, a.city, a.state, a.postal_code, a.country,
-                          a.phone)
+        ship_to = Address(a.name, a.company, a.address1, a.address2, a.city, a.state, a.postal_code, a.country, a.phone)
         if feature == "international":
             ship_to = _address(rng, a.name, a.company, "GB")
 
@@ -438,8 +593,11 @@ def generate_order(
     if coupon == "FREESHIP" and ship_to is not None:
         method, shipping = "Free Shipping", 0
 
-    payment = "Purchase Order" if wholesale and rng.random() < 0.6 else rng.choices(
-        [p for p, _ in _PAYMENTS], weights=[w for _, w in _PAYMENTS])[0]
+    payment = (
+        "Purchase Order"
+        if wholesale and rng.random() < 0.6
+        else rng.choices([p for p, _ in _PAYMENTS], weights=[w for _, w in _PAYMENTS])[0]
+    )
     taxed = not wholesale and (ship_to or customer.address).country in ("US", "CA")
     tax_bp = rng.choice((0, 625, 700, 825, 888, 950, 1300 if storefront.id == 3 else 600)) if taxed else 0
 
@@ -474,10 +632,18 @@ def generate_order(
         custom_field3=rng.choice(_CAMPAIGNS) if rng.random() < 0.3 else "",
         requested_warehouse="Dallas DC" if wholesale else "",
         customer_code=customer.code,
-        bill_to=Address(customer.address.name, customer.company, customer.address.address1,
-                        customer.address.address2, customer.address.city, customer.address.state,
-                        customer.address.postal_code, customer.address.country, customer.address.phone,
-                        customer.email),
+        bill_to=Address(
+            customer.address.name,
+            customer.company,
+            customer.address.address1,
+            customer.address.address2,
+            customer.address.city,
+            customer.address.state,
+            customer.address.postal_code,
+            customer.address.country,
+            customer.address.phone,
+            customer.email,
+        ),
         ship_to=ship_to,
         items=items,
     )

@@ -45,8 +45,14 @@ def _address_xml(tag: str, a: Address, with_email: bool) -> str:
     parts = [_t("Name", a.name), _t("Company", a.company)]
     if with_email:
         parts += [_t("Phone", a.phone), _t("Email", a.email)]
-    parts += [_t("Address1", a.address1), _t("Address2", a.address2), _t("City", a.city), _t("State", a.state),
-              _t("PostalCode", a.postal_code), _p("Country", a.country)]
+    parts += [
+        _t("Address1", a.address1),
+        _t("Address2", a.address2),
+        _t("City", a.city),
+        _t("State", a.state),
+        _t("PostalCode", a.postal_code),
+        _p("Country", a.country),
+    ]
     if not with_email:
         parts.append(_t("Phone", a.phone))
     return f"<{tag}>{''.join(parts)}</{tag}>"
@@ -54,8 +60,11 @@ def _address_xml(tag: str, a: Address, with_email: bool) -> str:
 
 def _item_xml(i: Item) -> str:
     opts = "".join(
-        "<Option>" + _t("Name", o.name) + _t("Value", o.value)
-        + (_p("Weight", f"{o.weight:.2f}") if o.weight is not None else "") + "</Option>"
+        "<Option>"
+        + _t("Name", o.name)
+        + _t("Value", o.value)
+        + (_p("Weight", f"{o.weight:.2f}") if o.weight is not None else "")
+        + "</Option>"
         for o in i.options
     )
     return (
@@ -113,7 +122,9 @@ def order_xml(o: Order, storefront: Storefront) -> str:
         + _address_xml("BillTo", o.bill_to, with_email=True)
         + ship_to
         + "</Customer>"
-        + "<Items>" + "".join(_item_xml(i) for i in o.items) + "</Items>"
+        + "<Items>"
+        + "".join(_item_xml(i) for i in o.items)
+        + "</Items>"
         + "</Order>"
     )
 
@@ -132,9 +143,17 @@ def orders_document(pages: int, fragments: list[bytes]) -> bytes:
 
 
 def _address_truth(a: Address, with_email: bool) -> dict[str, str]:
-    d = {"Name": a.name, "Company": a.company, "Phone": a.phone, "Address1": a.address1,
-         "Address2": a.address2, "City": a.city, "State": a.state, "PostalCode": a.postal_code,
-         "Country": a.country}
+    d = {
+        "Name": a.name,
+        "Company": a.company,
+        "Phone": a.phone,
+        "Address1": a.address1,
+        "Address2": a.address2,
+        "City": a.city,
+        "State": a.state,
+        "PostalCode": a.postal_code,
+        "Country": a.country,
+    }
     if with_email:
         d["Email"] = a.email
     return d

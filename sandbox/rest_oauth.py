@@ -49,9 +49,9 @@ class OAuthState:
     """What the store's OAuth server holds: pending handshakes, live access tokens, refresh tokens."""
 
     clients: dict[str, str] = field(default_factory=lambda: {TEST_CLIENT_ID: TEST_CLIENT_SECRET})
-    grants: dict[str, _Grant] = field(default_factory=dict)          # auth_id -> grant (one use)
+    grants: dict[str, _Grant] = field(default_factory=dict)  # auth_id -> grant (one use)
     access: dict[str, tuple[str, int]] = field(default_factory=dict)  # access token -> (scope, expires epoch)
-    refresh: dict[str, str] = field(default_factory=dict)            # refresh token -> scope
+    refresh: dict[str, str] = field(default_factory=dict)  # refresh token -> scope
     deny_next: str = ""  # an error code the next authorization is answered with (e.g. "access_denied")
     counts: dict[str, int] = field(default_factory=dict)
     lock: threading.RLock = field(default_factory=threading.RLock)
@@ -94,8 +94,11 @@ class OAuthState:
         rest = getattr(self.store, "rest", None)
         if rest is not None:  # the REST face's own token table (sandbox.rest.api.RestState)
             rest.set(tokens={access: _rest_scopes(scope)})
-        return {"access_token": access, "refresh_token": refresh,
-                "expires": datetime.fromtimestamp(expires, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")}
+        return {
+            "access_token": access,
+            "refresh_token": refresh,
+            "expires": datetime.fromtimestamp(expires, UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        }
 
 
 def _rest_scopes(scope: str) -> list[str]:
@@ -174,11 +177,15 @@ def _authorize(handler: Any, state: OAuthState, params: dict[str, str]) -> None:
     if client_id not in state.clients:
         denied = "invalid_client"
     if denied:
-        reasons = {"invalid_client": ("unknown_app", "No app with this client_id is registered in this store."),
-                   "access_denied": ("user_denied", "The user did not grant the app access.")}
+        reasons = {
+            "invalid_client": ("unknown_app", "No app with this client_id is registered in this store."),
+            "access_denied": ("user_denied", "The user did not grant the app access."),
+        }
         reason, description = reasons.get(denied, ("denied", "The authorization was refused."))
-        _redirect(handler, _with_query(redirect_uri, {"error": denied, "error_reason": reason,
-                                                      "error_description": description}))
+        _redirect(
+            handler,
+            _with_query(redirect_uri, {"error": denied, "error_reason": reason, "error_description": description}),
+        )
         return
     auth_id, code = secrets.token_hex(8), secrets.token_hex(16)
     with state.lock:

@@ -55,12 +55,17 @@ def fleet_credentials(number: int, seed: int = 1) -> tuple[str, str]:
 def fleet_path(number: int) -> str:
     """The endpoint path of fleet store `number`."""
     return f"{FLEET_PREFIX}{number}{ENDPOINT_PATH}"
+
+
 DATE_FORMAT = "%m/%d/%Y %H:%M"
 
 _REJECT_PAGES = {
     "429": (429, "Too Many Requests", "Rate limit exceeded. Please retry later."),
-    "500": (500, "Internal Server Error", "Server Error in '/' Application. Object reference not set to an "
-                                          "instance of an object."),
+    "500": (
+        500,
+        "Internal Server Error",
+        "Server Error in '/' Application. Object reference not set to an instance of an object.",
+    ),
     "503": (503, "Service Unavailable", "The server is temporarily unable to service your request."),
     "down": (503, "Service Unavailable", "This store is offline for maintenance. Please check back soon."),
 }
@@ -198,16 +203,19 @@ class _Handler(BaseHTTPRequestHandler):
             return
         self.wfile.write(body)
 
-    def _text(self, status: int, message: str, headers: dict[str, str] | None = None,
-              corrupt: str | None = None) -> None:
+    def _text(
+        self, status: int, message: str, headers: dict[str, str] | None = None, corrupt: str | None = None
+    ) -> None:
         self._send(status, message.encode(), "text/plain; charset=utf-8", headers, corrupt)
 
     def _json(self, status: int, payload: Any) -> None:
         self._send(status, json.dumps(payload, ensure_ascii=False).encode(), "application/json")
 
     def _html(self, status: int, title: str, message: str, headers: dict[str, str] | None = None) -> None:
-        page = (f"<!DOCTYPE html><html><head><title>{html.escape(title)}</title></head>"
-                f"<body><h1>{html.escape(title)}</h1><p>{html.escape(message)}</p></body></html>")
+        page = (
+            f"<!DOCTYPE html><html><head><title>{html.escape(title)}</title></head>"
+            f"<body><h1>{html.escape(title)}</h1><p>{html.escape(message)}</p></body></html>"
+        )
         self._send(status, page.encode(), "text/html; charset=utf-8", headers)
 
     def _dispatch(self, method: str) -> None:
@@ -216,7 +224,7 @@ class _Handler(BaseHTTPRequestHandler):
         body = self._read_body()
         self._fleet_store = None
         if path.startswith(FLEET_PREFIX) and self.server.sandbox.fleet:
-            number, _, rest = path[len(FLEET_PREFIX):].partition("/")
+            number, _, rest = path[len(FLEET_PREFIX) :].partition("/")
             store = self.server.sandbox.fleet_store(int(number)) if number.isdigit() else None
             if store is not None:
                 self._fleet_store, path = store, "/" + rest
@@ -244,18 +252,23 @@ class _Handler(BaseHTTPRequestHandler):
             self._control(body)
         else:
             self.store.count("not_found")
-            self._html(404, "404 - File or directory not found.",
-                       "The resource you are looking for might have been removed or is temporarily unavailable.")
+            self._html(
+                404,
+                "404 - File or directory not found.",
+                "The resource you are looking for might have been removed or is temporarily unavailable.",
+            )
 
     def _home(self) -> None:
         fronts = "".join(
             f'<li><a href="https://{html.escape(s.domain)}/">{html.escape(s.name)}</a></li>'
             for s in self.store.storefronts.values()
         )
-        page = ("<!DOCTYPE html><html><head><title>Harbor &amp; Pine — Coastal Goods</title></head><body>"
-                "<header><h1>Harbor &amp; Pine</h1><nav><a href=\"/cart.aspx\">Cart</a></nav></header>"
-                f"<main><p>Coastal goods, made to last.</p><ul>{fronts}</ul></main>"
-                "<footer>Powered by AmeriCommerce</footer></body></html>")
+        page = (
+            "<!DOCTYPE html><html><head><title>Harbor &amp; Pine — Coastal Goods</title></head><body>"
+            '<header><h1>Harbor &amp; Pine</h1><nav><a href="/cart.aspx">Cart</a></nav></header>'
+            f"<main><p>Coastal goods, made to last.</p><ul>{fronts}</ul></main>"
+            "<footer>Powered by AmeriCommerce</footer></body></html>"
+        )
         self._send(200, page.encode(), "text/html; charset=utf-8")
 
     def _control(self, body: bytes) -> None:
@@ -336,8 +349,7 @@ class _Handler(BaseHTTPRequestHandler):
         start = parse_window_date(query.get("start_date"))
         end = parse_window_date(query.get("end_date"))
         if start is None or end is None:
-            self._text(400, "Missing or invalid start_date/end_date: expected MM/dd/yyyy HH:mm (UTC).",
-                       corrupt=fault)
+            self._text(400, "Missing or invalid start_date/end_date: expected MM/dd/yyyy HH:mm (UTC).", corrupt=fault)
             return
         raw_page = query.get("page", "").strip() or "1"
         if not raw_page.isdigit() or int(raw_page) < 1:
@@ -361,8 +373,17 @@ class _Handler(BaseHTTPRequestHandler):
 class SandboxServer:
     """A running sandbox store. Use `run_sandbox()` to make one; `stop()` (or `with`) to end it."""
 
-    def __init__(self, store: SandboxStore, host: str = "127.0.0.1", port: int = 0, *, verbose: bool = False,
-                 no_delay: bool = False, fleet: int = 0, fleet_options: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        store: SandboxStore,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        verbose: bool = False,
+        no_delay: bool = False,
+        fleet: int = 0,
+        fleet_options: dict[str, Any] | None = None,
+    ) -> None:
         self.store = store
         self.fleet = fleet
         self.fleet_options = {"orders": 3, "page_size": 100, **(fleet_options or {})}
@@ -455,8 +476,7 @@ class SandboxServer:
 
     def start(self) -> SandboxServer:
         self._thread = threading.Thread(
-            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, name=f"sandbox-{self.port}",
-            daemon=True,
+            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, name=f"sandbox-{self.port}", daemon=True
         )
         self._thread.start()
         return self
@@ -472,8 +492,9 @@ class SandboxServer:
     def __enter__(self) -> SandboxServer:
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.stop()
 
     # The store's controls, on the server object too.
@@ -519,5 +540,6 @@ def run_sandbox(
     store = store if store is not None else SandboxStore(**store_kwargs)
     if faults:
         store.set_faults(**faults)
-    return SandboxServer(store, host, port, verbose=verbose, no_delay=no_delay, fleet=fleet,
-                         fleet_options=fleet_options).start()
+    return SandboxServer(
+        store, host, port, verbose=verbose, no_delay=no_delay, fleet=fleet, fleet_options=fleet_options
+    ).start()

@@ -137,9 +137,7 @@ class SandboxStore:
         for index in range(orders):
             _, _, last_modified = order_head(random.Random(f"{seed}:order:{index}"), index, self.started)
             self._base_lm.append(last_modified)
-        self._index: list[tuple[int, int]] = sorted(
-            (lm, order_id_for(i)) for i, lm in enumerate(self._base_lm)
-        )
+        self._index: list[tuple[int, int]] = sorted((lm, order_id_for(i)) for i, lm in enumerate(self._base_lm))
 
     # --- users ----------------------------------------------------------------------------------
 
@@ -225,8 +223,9 @@ class SandboxStore:
     def page_size(self) -> int:
         return self._page_size
 
-    def set_behaviour(self, window_precision: str | None = None, sort: str | None = None,
-                      change_during_paging: str | None = None) -> dict[str, str]:
+    def set_behaviour(
+        self, window_precision: str | None = None, sort: str | None = None, change_during_paging: str | None = None
+    ) -> dict[str, str]:
         """Change only the behaviours given (see BEHAVIOURS); returns them all."""
         given = {"window_precision": window_precision, "sort": sort, "change_during_paging": change_during_paging}
         for name, value in given.items():
@@ -354,32 +353,41 @@ class SandboxStore:
             items = []
             for node in root.findall("Items/Item"):
                 qty = _text(node, "Quantity")
-                items.append({
-                    "LineItemID": _text(node, "LineItemID"),
-                    "SKU": _text(node, "SKU"),
-                    "Name": _text(node, "Name"),
-                    "Quantity": int(qty) if qty.lstrip("-").isdigit() else None,
-                })
+                items.append(
+                    {
+                        "LineItemID": _text(node, "LineItemID"),
+                        "SKU": _text(node, "SKU"),
+                        "Name": _text(node, "Name"),
+                        "Quantity": int(qty) if qty.lstrip("-").isdigit() else None,
+                    }
+                )
             self._shipments += 1
-            order.shipments.append({
-                "ShipmentID": self._shipments,
-                "Carrier": carrier,
-                "Service": service,
-                "TrackingNumber": tracking,
-                "ShippingCost": _text(root, "ShippingCost"),
-                "NotesToCustomer": _text(root, "NotesToCustomer"),
-                "InternalNotes": _text(root, "InternalNotes"),
-                "NotifyCustomer": _bool(_text(root, "NotifyCustomer")),
-                "LabelCreateDate": _text(root, "LabelCreateDate"),
-                "ShipDate": _text(root, "ShipDate"),
-                "Items": items,
-                "ReceivedAt": iso(now),
-            })
+            order.shipments.append(
+                {
+                    "ShipmentID": self._shipments,
+                    "Carrier": carrier,
+                    "Service": service,
+                    "TrackingNumber": tracking,
+                    "ShippingCost": _text(root, "ShippingCost"),
+                    "NotesToCustomer": _text(root, "NotesToCustomer"),
+                    "InternalNotes": _text(root, "InternalNotes"),
+                    "NotifyCustomer": _bool(_text(root, "NotifyCustomer")),
+                    "LabelCreateDate": _text(root, "LabelCreateDate"),
+                    "ShipDate": _text(root, "ShipDate"),
+                    "Items": items,
+                    "ReceivedAt": iso(now),
+                }
+            )
             storefront = self.storefronts[order.storefront_id]
             old = order.status
             order.status = storefront.shipped_status
-            append_note(order, now, f"ShipStation: shipped via {carrier} {service} {tracking}".rstrip() + "."
-                        + (f" Status changed from {old} to {order.status}." if old != order.status else ""))
+            append_note(
+                order,
+                now,
+                f"ShipStation: shipped via {carrier} {service} {tracking}".rstrip()
+                + "."
+                + (f" Status changed from {old} to {order.status}." if old != order.status else ""),
+            )
             self._touch(order, now)
             self.shipnotify_log["recorded"] += 1
             return True, order
@@ -415,8 +423,9 @@ class SandboxStore:
             added = []
             for _ in range(add):
                 index = self._count
-                order = generate_order(self.seed, index, self.started, self.products, self._customer_pool,
-                                       placed_at=now)
+                order = generate_order(
+                    self.seed, index, self.started, self.products, self._customer_pool, placed_at=now
+                )
                 self._orders[index] = order
                 bisect.insort(self._index, (now, order.order_id))
                 self._changes.append(order.order_id)
@@ -511,8 +520,13 @@ class SandboxStore:
                 "behaviour": dict(self.behaviour),
                 "order_count": self._count,
                 "storefronts": [
-                    {"id": s.id, "name": s.name, "domain": s.domain, "shipped_status": s.shipped_status,
-                     "currency": s.currency}
+                    {
+                        "id": s.id,
+                        "name": s.name,
+                        "domain": s.domain,
+                        "shipped_status": s.shipped_status,
+                        "currency": s.currency,
+                    }
                     for s in STOREFRONTS
                 ],
                 "statuses": [s.as_dict() for s in STATUSES],

@@ -15,14 +15,9 @@ from outbox.models import OutboxMessage
 from stores.admin_display import run_action, truncated
 from stores.models import Store
 
+from .method_mapping import shipping_method_mapping_delete, shipping_method_mapping_set
 from .models import EmailSend, Shipment, ShipmentLine, ShippingMethodMapping, shipment_ref
-from .services import (
-    shipment_mark_delivered,
-    shipment_void,
-    shipping_method_mapping_delete,
-    shipping_method_mapping_set,
-    store_update_retry,
-)
+from .services import shipment_mark_delivered, shipment_void, store_update_retry
 
 
 class ShipmentLineInline(admin.TabularInline):
@@ -38,14 +33,33 @@ class ShipmentLineInline(admin.TabularInline):
 
 @admin.register(Shipment)
 class ShipmentAdmin(admin.ModelAdmin):
-    list_display = ["id", "order", "tenant", "carrier", "tracking_number", "state", "store_update_state",
-                    "ship_date", "created_at"]
+    list_display = [
+        "id",
+        "order",
+        "tenant",
+        "carrier",
+        "tracking_number",
+        "state",
+        "store_update_state",
+        "ship_date",
+        "created_at",
+    ]
     list_filter = ["state", "store_update_state", "carrier", "tenant"]
     list_select_related = ["order", "tenant"]
     search_fields = ["tracking_number", "order__number", "order__external_id"]
     raw_id_fields = ["order", "tenant", "created_by_user"]
-    readonly_fields = ["state", "delivered_at", "voided_at", "store_update_state", "tracking_url", "created_at",
-                       "updated_at", "created_by_user", "created_by_label", "outbox_messages"]
+    readonly_fields = [
+        "state",
+        "delivered_at",
+        "voided_at",
+        "store_update_state",
+        "tracking_url",
+        "created_at",
+        "updated_at",
+        "created_by_user",
+        "created_by_label",
+        "outbox_messages",
+    ]
     inlines = [ShipmentLineInline]
     show_full_result_count = False
     date_hierarchy = "created_at"
@@ -59,22 +73,40 @@ class ShipmentAdmin(admin.ModelAdmin):
     def outbox_messages(self, obj):
         # The shipment's store update and e-mails (found by their reference: the outbox has no foreign key).
         messages = OutboxMessage.objects.filter(ref=shipment_ref(obj.pk)).order_by("created_at", "id")
-        return format_html_join(
-            mark_safe("<br>"), '<a href="{}">{}</a>: {}, {} attempt(s) {}',
-            ((reverse("admin:outbox_outboxmessage_change", args=[m.pk]), m.kind, m.state, m.attempts,
-              truncated(m.last_error)) for m in messages),
-        ) or "—"
+        return (
+            format_html_join(
+                mark_safe("<br>"),
+                '<a href="{}">{}</a>: {}, {} attempt(s) {}',
+                (
+                    (
+                        reverse("admin:outbox_outboxmessage_change", args=[m.pk]),
+                        m.kind,
+                        m.state,
+                        m.attempts,
+                        truncated(m.last_error),
+                    )
+                    for m in messages
+                ),
+            )
+            or "—"
+        )
 
     @admin.action(description="Mark delivered")
     def mark_delivered(self, request, queryset):
         actor = request.user.get_username()
-        run_action(self, request, queryset, lambda s: shipment_mark_delivered(shipment=s, actor=actor),
-             "shipment(s) marked delivered")
+        run_action(
+            self,
+            request,
+            queryset,
+            lambda s: shipment_mark_delivered(shipment=s, actor=actor),
+            "shipment(s) marked delivered",
+        )
 
     @admin.action(description="Void")
     def void(self, request, queryset):
-        run_action(self, request, queryset, lambda s: shipment_void(shipment=s, user=request.user),
-                   "shipment(s) voided")
+        run_action(
+            self, request, queryset, lambda s: shipment_void(shipment=s, user=request.user), "shipment(s) voided"
+        )
 
     @admin.action(description="Retry store update now")
     def retry_store_update(self, request, queryset):
@@ -88,14 +120,18 @@ class ShipmentStoreFilter(admin.SimpleListFilter):
     parameter_name = "shipment_store"
 
     def lookups(self, request, model_admin):
-        return list(Store.objects.filter(orders__shipments__isnull=False).distinct().order_by("name")
-                    .values_list("pk", "name"))
+        return list(
+            Store.objects.filter(orders__shipments__isnull=False).distinct().order_by("name").values_list("pk", "name")
+        )
 
     def queryset(self, request, queryset):
         if not self.value():
             return queryset
-        refs = (Shipment.objects.filter(order__store_id=self.value())
-                .annotate(outbox_ref=Concat(Value(shipment_ref("")), Cast("pk", CharField()))).values("outbox_ref"))
+        refs = (
+            Shipment.objects.filter(order__store_id=self.value())
+            .annotate(outbox_ref=Concat(Value(shipment_ref("")), Cast("pk", CharField())))
+            .values("outbox_ref")
+        )
         return queryset.filter(ref__in=refs)
 
 
@@ -110,8 +146,18 @@ class EmailSendAdmin(admin.ModelAdmin):
     list_select_related = ["shipment"]
     search_fields = ["to", "dedupe_key"]
     raw_id_fields = ["tenant", "shipment"]
-    readonly_fields = ["tenant", "shipment", "kind", "dedupe_key", "to", "subject", "state", "error", "sent_at",
-                       "created_at"]
+    readonly_fields = [
+        "tenant",
+        "shipment",
+        "kind",
+        "dedupe_key",
+        "to",
+        "subject",
+        "state",
+        "error",
+        "sent_at",
+        "created_at",
+    ]
     show_full_result_count = False
 
     def has_add_permission(self, request):
@@ -135,9 +181,13 @@ class ShippingMethodMappingAdmin(admin.ModelAdmin):
         return self.readonly_fields + (["store", "requested_method"] if obj else [])
 
     def save_model(self, request, obj, form, change):
-        saved = shipping_method_mapping_set(store=obj.store, requested_method=obj.requested_method,
-                                            carrier=obj.carrier, service=obj.service,
-                                            actor=request.user.get_username())
+        saved = shipping_method_mapping_set(
+            store=obj.store,
+            requested_method=obj.requested_method,
+            carrier=obj.carrier,
+            service=obj.service,
+            actor=request.user.get_username(),
+        )
         obj.pk, obj.tenant_id = saved.pk, saved.tenant_id
 
     def delete_model(self, request, obj):

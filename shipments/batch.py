@@ -41,7 +41,7 @@ class Refused(Exception):
 
 
 def tracking_problem(value: str) -> str:
-    """"" for a usable tracking number, else why not: "too_long" or "characters" (letters, digits and
+    """ "" for a usable tracking number, else why not: "too_long" or "characters" (letters, digits and
     hyphens only: a pasted space, comma or quote is a mistake, not part of a carrier's number)."""
     value = (value or "").strip()
     if len(value) > TRACKING_MAX:
@@ -53,8 +53,9 @@ def tracking_problem(value: str) -> str:
 
 def batch_for(*, tenant: Tenant, key: str, kind: str, user=None) -> Batch:
     """The batch with this key (a second submission of the same form finds the first's), counted."""
-    batch, _ = Batch.objects.get_or_create(tenant=tenant, key=key[:80], defaults={"kind": kind,
-                                                                                  "created_by_user": user})
+    batch, _ = Batch.objects.get_or_create(
+        tenant=tenant, key=key[:80], defaults={"kind": kind, "created_by_user": user}
+    )
     if batch.kind != kind:
         raise ValidationError("This form was already used for another action; open it again.")
     Batch.objects.filter(pk=batch.pk).update(submissions=F("submissions") + 1)
@@ -62,8 +63,15 @@ def batch_for(*, tenant: Tenant, key: str, kind: str, user=None) -> Batch:
     return batch
 
 
-def apply_item(batch: Batch, *, ref: str, position: int, order: Order | None, order_number: str,
-               action: Callable[[], tuple[str, str, Shipment | None]]) -> BatchItem | None:
+def apply_item(
+    batch: Batch,
+    *,
+    ref: str,
+    position: int,
+    order: Order | None,
+    order_number: str,
+    action: Callable[[], tuple[str, str, Shipment | None]],
+) -> BatchItem | None:
     """Run `action` for one order (or row) unless this batch already did it: the item and what the action
     wrote commit together. A refusal or a service's ValidationError becomes the item's outcome."""
     try:
@@ -73,8 +81,14 @@ def apply_item(batch: Batch, *, ref: str, position: int, order: Order | None, or
                 return item
             if item is None:
                 # Created first: a concurrent submission of the same batch waits here, then fails the unique key.
-                item = BatchItem.objects.create(batch=batch, ref=ref, position=position, order=order,
-                                                order_number=order_number, outcome=Outcome.INVALID)
+                item = BatchItem.objects.create(
+                    batch=batch,
+                    ref=ref,
+                    position=position,
+                    order=order,
+                    order_number=order_number,
+                    outcome=Outcome.INVALID,
+                )
             try:
                 with transaction.atomic():
                     outcome, detail, shipment = action()
@@ -120,8 +134,15 @@ def _ship(row: ShipRow, *, notify_buyer: bool, user, duplicate: bool):
             raise Refused(Outcome.INVALID_TRACKING, problem)
         try:
             shipment = services.shipment_create(
-                order=order, carrier=row.carrier, service=row.service, tracking_number=row.tracking_number,
-                ship_date=row.ship_date, carrier_fee=row.carrier_fee, notify_buyer=notify_buyer, user=user)
+                order=order,
+                carrier=row.carrier,
+                service=row.service,
+                tracking_number=row.tracking_number,
+                ship_date=row.ship_date,
+                carrier_fee=row.carrier_fee,
+                notify_buyer=notify_buyer,
+                user=user,
+            )
         except ValidationError as exc:
             if "Nothing is left to ship on this order." in exc.messages:
                 raise Refused(Outcome.ALREADY_SHIPPED) from None
@@ -131,8 +152,9 @@ def _ship(row: ShipRow, *, notify_buyer: bool, user, duplicate: bool):
     return action
 
 
-def batch_ship(*, tenant: Tenant, key: str, rows: list[ShipRow], notify_buyer: bool, user=None,
-               kind: str = BatchKind.SHIP) -> Batch:
+def batch_ship(
+    *, tenant: Tenant, key: str, rows: list[ShipRow], notify_buyer: bool, user=None, kind: str = BatchKind.SHIP
+) -> Batch:
     """Ship each row's order (everything left to ship) with its carrier, service and tracking number."""
     batch = batch_for(tenant=tenant, key=key, kind=kind, user=user)
     _ship_rows(batch, rows, notify_buyer=notify_buyer, user=user)
@@ -148,9 +170,14 @@ def _ship_rows(batch: Batch, rows: list[ShipRow], *, notify_buyer: bool, user) -
         tracking = (row.tracking_number or "").strip()
         duplicate = bool(tracking) and tracking.upper() in seen
         seen.add(tracking.upper())
-        apply_item(batch, ref=f"order:{row.order.pk}", position=position, order=row.order,
-                   order_number=row.order.number,
-                   action=_ship(row, notify_buyer=notify_buyer, user=user, duplicate=duplicate))
+        apply_item(
+            batch,
+            ref=f"order:{row.order.pk}",
+            position=position,
+            order=row.order,
+            order_number=row.order.number,
+            action=_ship(row, notify_buyer=notify_buyer, user=user, duplicate=duplicate),
+        )
 
 
 # --- mark delivered, re-send -------------------------------------------------------------------------
@@ -177,8 +204,9 @@ def _deliver(order: Order, actor: str):
 
 def _resend(order: Order):
     def action():
-        shipments = [s for s in _active_shipments(order)
-                     if s.store_update_state in (OutboxState.FAILED, OutboxState.PENDING)]
+        shipments = [
+            s for s in _active_shipments(order) if s.store_update_state in (OutboxState.FAILED, OutboxState.PENDING)
+        ]
         if not shipments:
             raise Refused(Outcome.NOTHING_TO_RESEND)
         for shipment in shipments:
@@ -198,8 +226,14 @@ def batch_mark_delivered(*, tenant: Tenant, key: str, orders: Iterable[Order], u
 def _deliver_orders(batch: Batch, orders: Iterable[Order], user) -> None:
     actor = user.get_username() if user is not None else "system"
     for position, order in enumerate(orders):
-        apply_item(batch, ref=f"order:{order.pk}", position=position, order=order, order_number=order.number,
-                   action=_deliver(order, actor))
+        apply_item(
+            batch,
+            ref=f"order:{order.pk}",
+            position=position,
+            order=order,
+            order_number=order.number,
+            action=_deliver(order, actor),
+        )
 
 
 def batch_resend(*, tenant: Tenant, key: str, orders: Iterable[Order], user=None) -> Batch:
@@ -211,8 +245,14 @@ def batch_resend(*, tenant: Tenant, key: str, orders: Iterable[Order], user=None
 
 def _resend_orders(batch: Batch, orders: Iterable[Order]) -> None:
     for position, order in enumerate(orders):
-        apply_item(batch, ref=f"order:{order.pk}", position=position, order=order, order_number=order.number,
-                   action=_resend(order))
+        apply_item(
+            batch,
+            ref=f"order:{order.pk}",
+            position=position,
+            order=order,
+            order_number=order.number,
+            action=_resend(order),
+        )
 
 
 # --- submitted from the portal, applied by a worker ---------------------------------------------------
@@ -241,10 +281,14 @@ def _enqueue(batch_id: int) -> None:
 
 
 def plan_row(row: ShipRow) -> dict:
-    return {"order_id": row.order.pk, "carrier": row.carrier, "service": row.service,
-            "tracking_number": row.tracking_number,
-            "ship_date": row.ship_date.isoformat() if row.ship_date else None,
-            "carrier_fee": None if row.carrier_fee is None else str(row.carrier_fee)}
+    return {
+        "order_id": row.order.pk,
+        "carrier": row.carrier,
+        "service": row.service,
+        "tracking_number": row.tracking_number,
+        "ship_date": row.ship_date.isoformat() if row.ship_date else None,
+        "carrier_fee": None if row.carrier_fee is None else str(row.carrier_fee),
+    }
 
 
 def batch_apply(batch: Batch) -> None:
@@ -256,11 +300,18 @@ def batch_apply(batch: Batch) -> None:
     if batch.kind == BatchKind.SHIP:
         rows_plan = plan.get("rows") or []
         orders = Order.objects.for_tenant(tenant).in_bulk([r["order_id"] for r in rows_plan])
-        rows = [ShipRow(order=orders[r["order_id"]], carrier=r["carrier"], service=r.get("service") or "",
-                        tracking_number=r.get("tracking_number") or "",
-                        ship_date=dt.date.fromisoformat(r["ship_date"]) if r.get("ship_date") else None,
-                        carrier_fee=Decimal(r["carrier_fee"]) if r.get("carrier_fee") else None)
-                for r in rows_plan if r["order_id"] in orders]
+        rows = [
+            ShipRow(
+                order=orders[r["order_id"]],
+                carrier=r["carrier"],
+                service=r.get("service") or "",
+                tracking_number=r.get("tracking_number") or "",
+                ship_date=dt.date.fromisoformat(r["ship_date"]) if r.get("ship_date") else None,
+                carrier_fee=Decimal(r["carrier_fee"]) if r.get("carrier_fee") else None,
+            )
+            for r in rows_plan
+            if r["order_id"] in orders
+        ]
         _ship_rows(batch, rows, notify_buyer=bool(plan.get("notify_buyer")), user=user)
     else:
         ids = plan.get("order_ids") or []

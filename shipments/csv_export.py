@@ -9,13 +9,44 @@ from orders.csv_export import CHUNK, csv_lines
 from .models import Shipment
 
 SHIPMENT_COLUMNS = (
-    "shipment_id", "order_number", "store", "carrier", "service", "tracking_number", "tracking_url", "ship_date",
-    "carrier_fee", "state", "notify_buyer", "store_update", "created_at", "created_by", "delivered_at",
-    "voided_at", "outbound_order_id",
+    "shipment_id",
+    "order_number",
+    "store",
+    "carrier",
+    "service",
+    "tracking_number",
+    "tracking_url",
+    "ship_date",
+    "carrier_fee",
+    "state",
+    "notify_buyer",
+    "store_update",
+    "created_at",
+    "created_by",
+    "delivered_at",
+    "voided_at",
+    "outbound_order_id",
 )
-_VALUES = ("pk", "order__number", "order__store__name", "carrier", "service", "tracking_number", "tracking_url",
-           "ship_date", "carrier_fee", "state", "notify_buyer", "store_update_state", "created_at",
-           "created_by_user__username", "created_by_label", "delivered_at", "voided_at", "order_id")
+_VALUES = (
+    "pk",
+    "order__number",
+    "order__store__name",
+    "carrier",
+    "service",
+    "tracking_number",
+    "tracking_url",
+    "ship_date",
+    "carrier_fee",
+    "state",
+    "notify_buyer",
+    "store_update_state",
+    "created_at",
+    "created_by_user__username",
+    "created_by_label",
+    "delivered_at",
+    "voided_at",
+    "order_id",
+)
 
 
 def shipment_rows(shipments) -> Iterator[list]:

@@ -103,9 +103,14 @@ def csv_import_create(*, tenant: Tenant, raw: bytes, filename: str = "", user=No
     headers, rows = read_csv(content)
     if not rows:
         raise ValidationError("The file has a header line but no rows.", code="no_rows")
-    record = CsvImport(tenant=tenant, filename=filename[:200], content=content,
-                       sha256=hashlib.sha256(raw).hexdigest(), mapping=guess_mapping(headers),
-                       created_by_user=user)
+    record = CsvImport(
+        tenant=tenant,
+        filename=filename[:200],
+        content=content,
+        sha256=hashlib.sha256(raw).hexdigest(),
+        mapping=guess_mapping(headers),
+        created_by_user=user,
+    )
     record.full_clean(exclude=["tenant", "created_by_user", "batch"])
     record.save()
     return record
@@ -176,16 +181,22 @@ def check_rows(*, tenant: Tenant, csv_import: CsvImport) -> tuple[list[str], lis
     mapping = csv_import.mapping or {}
     checks = []
     for offset, row in enumerate(rows):
-        values = {name: (row[index] if index is not None and index < len(row) else "")
-                  for name, index in ((n, mapping.get(n)) for n in FIELDS)}
+        values = {
+            name: (row[index] if index is not None and index < len(row) else "")
+            for name, index in ((n, mapping.get(n)) for n in FIELDS)
+        }
         checks.append(RowCheck(line=offset + 2, values=values))
     numbers = {c.values["order_number"].lstrip("#") for c in checks} - {""}
     by_number: dict[str, list[Order]] = {}
     for order in Order.objects.for_tenant(tenant).filter(number__in=numbers).select_related("store"):
         by_number.setdefault(order.number, []).append(order)
     order_ids = [o.pk for found in by_number.values() for o in found]
-    existing = set(Shipment.objects.for_tenant(tenant).filter(order_id__in=order_ids)
-                   .exclude(state=ShipmentState.VOIDED).values_list("order_id", "tracking_number"))
+    existing = set(
+        Shipment.objects.for_tenant(tenant)
+        .filter(order_id__in=order_ids)
+        .exclude(state=ShipmentState.VOIDED)
+        .values_list("order_id", "tracking_number")
+    )
     seen: dict[tuple[int, str], int] = {}
     today = timezone.localdate()
     for check in checks:
@@ -260,8 +271,13 @@ def csv_import_apply(*, tenant: Tenant, csv_import: CsvImport, user=None) -> Bat
         raise ValidationError("No such import.")
     if mapping_problems(csv_import.mapping or {}):
         raise ValidationError("Map the order number, carrier and tracking number columns first.")
-    batch = batches.batch_submit(tenant=tenant, key=f"csv:{csv_import.pk}", kind=BatchKind.CSV_IMPORT,
-                                 plan={"csv_import_id": csv_import.pk}, user=user)
+    batch = batches.batch_submit(
+        tenant=tenant,
+        key=f"csv:{csv_import.pk}",
+        kind=BatchKind.CSV_IMPORT,
+        plan={"csv_import_id": csv_import.pk},
+        user=user,
+    )
     if csv_import.batch_id is None:
         csv_import.batch = batch
         csv_import.save(update_fields=["batch"])
@@ -276,11 +292,22 @@ def csv_import_run(*, batch: Batch, user=None) -> None:
     for position, check in enumerate(checks):
         if not check.will_ship:
             continue
-        row = batches.ShipRow(order=check.order, carrier=check.carrier, service=check.values["service"],
-                              tracking_number=check.values["tracking_number"], ship_date=check.ship_date,
-                              carrier_fee=check.fee)
-        batches.apply_item(batch, ref=f"row:{check.line}", position=position, order=check.order,
-                           order_number=check.order.number, action=_ship_unless_imported(row, user))
+        row = batches.ShipRow(
+            order=check.order,
+            carrier=check.carrier,
+            service=check.values["service"],
+            tracking_number=check.values["tracking_number"],
+            ship_date=check.ship_date,
+            carrier_fee=check.fee,
+        )
+        batches.apply_item(
+            batch,
+            ref=f"row:{check.line}",
+            position=position,
+            order=check.order,
+            order_number=check.order.number,
+            action=_ship_unless_imported(row, user),
+        )
 
 
 def _ship_unless_imported(row: batches.ShipRow, user):
@@ -289,8 +316,11 @@ def _ship_unless_imported(row: batches.ShipRow, user):
     def action():
         # Under the order's lock: a file imported twice at once still ships each row once.
         order = Order.objects.select_for_update().get(pk=row.order.pk)
-        if Shipment.objects.filter(order=order, tracking_number=row.tracking_number).exclude(
-                state=ShipmentState.VOIDED).exists():
+        if (
+            Shipment.objects.filter(order=order, tracking_number=row.tracking_number)
+            .exclude(state=ShipmentState.VOIDED)
+            .exists()
+        ):
             raise batches.Refused(batches.Outcome.ALREADY_IMPORTED)
         return ship()
 

@@ -39,8 +39,12 @@ def email_context(*, shipment: Shipment) -> dict:
     order = shipment.order
     branding = store_settings_for(order)
     lines = [
-        {"name": sl.order_line.name, "sku": sl.order_line.sku, "quantity": sl.quantity,
-         "image_url": sl.order_line.image_url}
+        {
+            "name": sl.order_line.name,
+            "sku": sl.order_line.sku,
+            "quantity": sl.quantity,
+            "image_url": sl.order_line.image_url,
+        }
         for sl in shipment.lines.select_related("order_line").order_by("order_line__position", "pk")
     ]
     return {
@@ -107,15 +111,26 @@ def email_state_changed(message: OutboxMessage) -> None:
     if message.state == OutboxState.SENT:
         if message.response_status == ALREADY_SENT:
             return
-        order_event_add(order=shipment.order, actor="outbox", **event(
-                            "email_sent", email=message.payload.get("email"), shipment_id=shipment.pk,
-                            to=(shipment.order.email or "").strip()),
-                        data={"shipment_id": shipment.pk, "email": message.payload.get("email")})
+        order_event_add(
+            order=shipment.order,
+            actor="outbox",
+            **event(
+                "email_sent",
+                email=message.payload.get("email"),
+                shipment_id=shipment.pk,
+                to=(shipment.order.email or "").strip(),
+            ),
+            data={"shipment_id": shipment.pk, "email": message.payload.get("email")},
+        )
     else:
-        order_event_add(order=shipment.order, actor="outbox", **event(
-                            "email_failed", email=message.payload.get("email"), shipment_id=shipment.pk,
-                            error=message.last_error),
-                        data={"shipment_id": shipment.pk, "email": message.payload.get("email")})
+        order_event_add(
+            order=shipment.order,
+            actor="outbox",
+            **event(
+                "email_failed", email=message.payload.get("email"), shipment_id=shipment.pk, error=message.last_error
+            ),
+            data={"shipment_id": shipment.pk, "email": message.payload.get("email")},
+        )
 
 
 def email_send(message: OutboxMessage) -> tuple[int, str]:
@@ -149,6 +164,7 @@ def email_send(message: OutboxMessage) -> tuple[int, str]:
         # The backend refused before accepting it: nothing reached the buyer, so a retry is safe.
         EmailSend.objects.filter(pk=record.pk).update(state=EmailSendState.FAILED, error=str(exc)[:2000])
         raise TransientDeliveryError(f"The mail server refused the e-mail: {exc}")
-    EmailSend.objects.filter(pk=record.pk).update(state=EmailSendState.SENT, subject=subject[:300],
-                                                  sent_at=timezone.now(), error="")
+    EmailSend.objects.filter(pk=record.pk).update(
+        state=EmailSendState.SENT, subject=subject[:300], sent_at=timezone.now(), error=""
+    )
     return 250, f"sent to {to}"

@@ -95,16 +95,18 @@ class Shipment(models.Model):
     tracking_number = models.CharField(max_length=50, blank=True, default="")
     tracking_url = models.URLField(max_length=500, blank=True, default="")
     ship_date = models.DateField(default=timezone.localdate)
-    carrier_fee = models.DecimalField(max_digits=9, decimal_places=2, null=True, blank=True,
-                                      help_text="What the label cost the merchant.")
+    carrier_fee = models.DecimalField(
+        max_digits=9, decimal_places=2, null=True, blank=True, help_text="What the label cost the merchant."
+    )
     notes_to_buyer = models.TextField(blank=True, default="")
     internal_notes = models.TextField(blank=True, default="")
     notify_buyer = models.BooleanField(default=True)
     state = models.CharField(max_length=10, choices=ShipmentState.choices, default=ShipmentState.SHIPPED)
     delivered_at = models.DateTimeField(null=True, blank=True)
     voided_at = models.DateTimeField(null=True, blank=True)
-    created_by_user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                                        related_name="+")
+    created_by_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     # An API key is named, not linked ("API key ob_live_ab12…"), so keys can be revoked and deleted.
     created_by_label = models.CharField(max_length=200, blank=True, default="")
     # Mirrors the state of this shipment's store_update outbox row, for lists and filters.
@@ -190,8 +192,7 @@ class EmailSend(models.Model):
     """One buyer e-mail for one event. The unique key makes a second send of the same event impossible."""
 
     tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="email_sends")
-    shipment = models.ForeignKey(Shipment, on_delete=models.CASCADE, null=True, blank=True,
-                                 related_name="email_sends")
+    shipment = models.ForeignKey(Shipment, on_delete=models.CASCADE, null=True, blank=True, related_name="email_sends")
     kind = models.CharField(max_length=30, choices=EmailKind.choices)
     dedupe_key = models.CharField(max_length=200, unique=True)
     to = models.CharField(max_length=254)
@@ -231,8 +232,9 @@ class Batch(models.Model):
     tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="batches")
     key = models.CharField(max_length=80)
     kind = models.CharField(max_length=20, choices=BatchKind.choices)
-    created_by_user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                                        related_name="+")
+    created_by_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     submissions = models.PositiveIntegerField(default=0)
     # What a worker applies (shipments.tasks.batch_run): the rows or order ids and the options; `total` of
@@ -316,8 +318,9 @@ class CsvImport(models.Model):
     sha256 = models.CharField(max_length=64)
     mapping = models.JSONField(default=dict, blank=True)
     batch = models.ForeignKey(Batch, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
-    created_by_user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                                        related_name="+")
+    created_by_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     objects = CsvImportQuerySet.as_manager()
@@ -356,8 +359,9 @@ class ShippingMethodMapping(models.Model):
 
     class Meta:
         ordering = ["store", "requested_method"]
-        constraints = [models.UniqueConstraint(fields=["store", "requested_method"],
-                                               name="shippingmethodmapping_unique_method")]
+        constraints = [
+            models.UniqueConstraint(fields=["store", "requested_method"], name="shippingmethodmapping_unique_method")
+        ]
 
     def __str__(self) -> str:
         return f"{self.requested_method} → {self.carrier} {self.service}".strip()

@@ -113,9 +113,13 @@ def fetch_image(url: str, *, deadline: float | None = None) -> FetchedImage:
             if left <= 0:
                 raise ImageRefused("took too long")
             try:
-                response = session.get(current, stream=True, allow_redirects=False,
-                                       timeout=(min(CONNECT_SECONDS, left), left),
-                                       headers={"Accept": ", ".join(ALLOWED_TYPES), "User-Agent": "Outbound/1.0"})
+                response = session.get(
+                    current,
+                    stream=True,
+                    allow_redirects=False,
+                    timeout=(min(CONNECT_SECONDS, left), left),
+                    headers={"Accept": ", ".join(ALLOWED_TYPES), "User-Agent": "Outbound/1.0"},
+                )
             except StoreError as exc:  # GuardedAdapter: the connection reached a private address
                 raise ImageRefused(exc.message) from None
             except requests.RequestException as exc:

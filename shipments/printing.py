@@ -98,9 +98,12 @@ def load_orders(orders) -> list[Order]:
 
 
 def _shipped(order_ids) -> dict[int, int]:
-    rows = (ShipmentLine.objects.filter(shipment__order_id__in=order_ids)
-            .exclude(shipment__state=ShipmentState.VOIDED)
-            .values("order_line_id").annotate(total=Sum("quantity")))
+    rows = (
+        ShipmentLine.objects.filter(shipment__order_id__in=order_ids)
+        .exclude(shipment__state=ShipmentState.VOIDED)
+        .values("order_line_id")
+        .annotate(total=Sum("quantity"))
+    )
     return {row["order_line_id"]: row["total"] for row in rows}
 
 
@@ -115,8 +118,13 @@ def _products(orders: list[Order]) -> dict[tuple[int, str], Product]:
 def _branding(order: Order) -> dict:
     settings = store_settings_for(order)
     accent = settings.accent_colour if _HEX.match(settings.accent_colour or "") else DEFAULT_ACCENT
-    return {"name": settings.display_name, "logo_url": settings.logo_url, "accent": accent,
-            "website": settings.website, "phone": settings.phone}
+    return {
+        "name": settings.display_name,
+        "logo_url": settings.logo_url,
+        "accent": accent,
+        "website": settings.website,
+        "phone": settings.phone,
+    }
 
 
 def print_orders(orders) -> list[PrintOrder]:
@@ -134,22 +142,36 @@ def print_orders(orders) -> list[PrintOrder]:
         entries = []
         for line in shippable:
             product = products.get((order.store_id, line.sku))
-            entries.append(PrintLine(
-                line=line, to_ship=max(0, line.quantity - shipped.get(line.pk, 0)),
-                # The product's location is the current one (it may have been set in Outbound since the import).
-                location=(product.warehouse_location if product and product.warehouse_location
-                          else line.warehouse_location).strip(),
-                image_url=line.image_url or (product.image_url if product else ""), options=_options(line)))
+            entries.append(
+                PrintLine(
+                    line=line,
+                    to_ship=max(0, line.quantity - shipped.get(line.pk, 0)),
+                    # The product's location is the current one (it may have been set in Outbound since the import).
+                    location=(
+                        product.warehouse_location
+                        if product and product.warehouse_location
+                        else line.warehouse_location
+                    ).strip(),
+                    image_url=line.image_url or (product.image_url if product else ""),
+                    options=_options(line),
+                )
+            )
         left = [e for e in entries if e.to_ship > 0]
         nothing_left = bool(entries) and not left
         if nothing_left:
             for entry in entries:
                 entry.to_ship = entry.line.quantity
             left = entries
-        result.append(PrintOrder(
-            order=order, lines=left, not_in_package=other, nothing_left=nothing_left,
-            shipped_earlier=sum(min(shipped.get(line.pk, 0), line.quantity) for line in shippable),
-            branding=_branding(order)))
+        result.append(
+            PrintOrder(
+                order=order,
+                lines=left,
+                not_in_package=other,
+                nothing_left=nothing_left,
+                shipped_earlier=sum(min(shipped.get(line.pk, 0), line.quantity) for line in shippable),
+                branding=_branding(order),
+            )
+        )
     return result
 
 
@@ -212,15 +234,22 @@ def pick_list(orders) -> PickList:
             key = (item.location, line.sku or "", "" if line.sku else line.name, tuple(sorted(item.options)))
             row = rows.get(key)
             if row is None:
-                row = rows[key] = PickRow(location=item.location, sku=line.sku, name=line.name,
-                                          options=item.options, image_url=item.image_url)
+                row = rows[key] = PickRow(
+                    location=item.location, sku=line.sku, name=line.name, options=item.options, image_url=item.image_url
+                )
             row.image_url = row.image_url or item.image_url
             row.quantity += item.to_ship
             row.orders[order.number] = row.orders.get(order.number, 0) + item.to_ship
-    ordered = sorted(rows.values(), key=lambda r: (location_key(r.location), r.sku.casefold(), r.name.casefold(),
-                                                    r.options))
-    return PickList(rows=ordered, orders=counted, units=sum(r.quantity for r in ordered),
-                    cancelled=cancelled, nothing_to_ship=nothing)
+    ordered = sorted(
+        rows.values(), key=lambda r: (location_key(r.location), r.sku.casefold(), r.name.casefold(), r.options)
+    )
+    return PickList(
+        rows=ordered,
+        orders=counted,
+        units=sum(r.quantity for r in ordered),
+        cancelled=cancelled,
+        nothing_to_ship=nothing,
+    )
 
 
 # --- rendering --------------------------------------------------------------------------------------------
@@ -250,8 +279,11 @@ def _render(template: str, contexts: list[dict], served: dict, language: str | N
     with translation.override(language or translation.get_language()):
         for context in contexts:
             html = render_to_string(template, context)
-            documents.append(HTML(string=html, base_url=None, url_fetcher=fetcher)
-                             .render(stylesheets=[stylesheet], font_config=fonts))
+            documents.append(
+                HTML(string=html, base_url=None, url_fetcher=fetcher).render(
+                    stylesheets=[stylesheet], font_config=fonts
+                )
+            )
     pages = [page for document in documents for page in document.pages]
     return documents[0].copy(pages).write_pdf()
 
@@ -259,14 +291,15 @@ def _render(template: str, contexts: list[dict], served: dict, language: str | N
 def packing_slips_pdf(orders, *, language: str | None = None) -> bytes:
     """One packing slip per order (each starting on a new page), in the order given."""
     entries = print_orders(orders)
-    keys, served = _images([e.branding["logo_url"] for e in entries]
-                           + [line.image_url for e in entries for line in e.lines])
+    keys, served = _images(
+        [e.branding["logo_url"] for e in entries] + [line.image_url for e in entries for line in e.lines]
+    )
     for entry in entries:
         entry.branding["logo"] = keys.get(entry.branding["logo_url"], "")
         for line in entry.lines:
             line.image = keys.get(line.image_url, "")
     now = timezone.now()
-    chunks = [entries[i:i + SLIPS_PER_DOCUMENT] for i in range(0, len(entries), SLIPS_PER_DOCUMENT)] or [[]]
+    chunks = [entries[i : i + SLIPS_PER_DOCUMENT] for i in range(0, len(entries), SLIPS_PER_DOCUMENT)] or [[]]
     return _render("print/packing_slips.html", [{"slips": chunk, "now": now} for chunk in chunks], served, language)
 
 
@@ -293,4 +326,3 @@ def _filename(stem: str, orders: list) -> str:
         number = re.sub(r"[^A-Za-z0-9._-]+", "-", orders[0].number).strip("-") or str(orders[0].pk)
         return f"{stem}-{number}.pdf"
     return f"{stem}-{timezone.localdate():%Y-%m-%d}-{len(orders)}-orders.pdf"
-

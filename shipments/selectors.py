@@ -32,8 +32,9 @@ def shipment_get(*, tenant: Tenant, pk) -> Shipment:
 
 def store_updates_by_shipment(*, tenant: Tenant, shipments) -> dict[int, OutboxMessage]:
     """Each shipment's store update (the outbox row: attempts, last answer, next try), in one query."""
-    rows = OutboxMessage.objects.for_tenant(tenant).filter(kind=OutboxKind.STORE_UPDATE,
-                                                           ref__in=[shipment_ref(s.pk) for s in shipments])
+    rows = OutboxMessage.objects.for_tenant(tenant).filter(
+        kind=OutboxKind.STORE_UPDATE, ref__in=[shipment_ref(s.pk) for s in shipments]
+    )
     return {row.payload["shipment_id"]: row for row in rows}
 
 
@@ -51,15 +52,21 @@ def _with_shipments(messages, *, tenant: Tenant | None = None) -> list[OutboxMes
 def retrying_store_updates(*, tenant: Tenant, limit: int = 10) -> list[OutboxMessage]:
     """Store updates that failed at least once and wait for their next try (not yet given up), the
     `limit` next due, each with its shipment."""
-    return _with_shipments(OutboxMessage.objects.for_tenant(tenant)
-                           .filter(kind=OutboxKind.STORE_UPDATE, state=OutboxState.PENDING, attempts__gt=0)
-                           .order_by("next_attempt_at", "id")[:limit], tenant=tenant)
+    return _with_shipments(
+        OutboxMessage.objects.for_tenant(tenant)
+        .filter(kind=OutboxKind.STORE_UPDATE, state=OutboxState.PENDING, attempts__gt=0)
+        .order_by("next_attempt_at", "id")[:limit],
+        tenant=tenant,
+    )
 
 
 def operator_failed_store_updates(*, limit: int = 20) -> list[OutboxMessage]:
     """Across tenants, for operators: store updates that gave up, newest first, each with its shipment."""
-    return _with_shipments(OutboxMessage.objects.filter(kind=OutboxKind.STORE_UPDATE, state=OutboxState.FAILED)
-                           .select_related("tenant").order_by("-updated_at", "-id")[:limit])
+    return _with_shipments(
+        OutboxMessage.objects.filter(kind=OutboxKind.STORE_UPDATE, state=OutboxState.FAILED)
+        .select_related("tenant")
+        .order_by("-updated_at", "-id")[:limit]
+    )
 
 
 def failed_store_updates(*, tenant: Tenant):
@@ -68,11 +75,18 @@ def failed_store_updates(*, tenant: Tenant):
 
 def latest_shipment(*, tenant: Tenant, store: Store) -> Shipment | None:
     """The store's newest shipment that is not voided (the e-mail preview shows it)."""
-    return (Shipment.objects.for_tenant(tenant).filter(order__store=store).exclude(state=ShipmentState.VOIDED)
-            .select_related("order", "order__store").order_by("-created_at", "-id").first())
+    return (
+        Shipment.objects.for_tenant(tenant)
+        .filter(order__store=store)
+        .exclude(state=ShipmentState.VOIDED)
+        .select_related("order", "order__store")
+        .order_by("-created_at", "-id")
+        .first()
+    )
 
 
 # --- quantities -----------------------------------------------------------------------------------
+
 
 def is_shippable(line) -> bool:
     # Electronic, does-not-ship and adjustment lines never need a shipment.
@@ -104,8 +118,7 @@ def remaining_quantities(order: Order, *, lines=None, shipped: dict[int, int] | 
 
 def shipping_method_mapping_list(*, tenant: Tenant, store_id):
     """A store's requested shipping methods and the carrier + service each maps to, alphabetical."""
-    return ShippingMethodMapping.objects.for_tenant(tenant).filter(store_id=store_id).order_by("requested_method",
-                                                                                              "id")
+    return ShippingMethodMapping.objects.for_tenant(tenant).filter(store_id=store_id).order_by("requested_method", "id")
 
 
 def shipping_method_mapping_get(*, tenant: Tenant, store_id, pk) -> ShippingMethodMapping:
@@ -120,5 +133,6 @@ def shipping_method_mapping_for(order: Order) -> ShippingMethodMapping | None:
     method = (order.shipping_method or "").strip()
     if not method:
         return None
-    return ShippingMethodMapping.objects.filter(tenant_id=order.tenant_id, store_id=order.store_id,
-                                                requested_method=method).first()
+    return ShippingMethodMapping.objects.filter(
+        tenant_id=order.tenant_id, store_id=order.store_id, requested_method=method
+    ).first()

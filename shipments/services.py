@@ -1,12 +1,12 @@
 """Writes for shipments: create, void, deliver, and the store update that tells the store.
 
-    shipment_create (one transaction, the order row locked)
-      ├─ Shipment + ShipmentLines            quantities checked against what remains to ship
-      ├─ order → shipped                      when every shippable line is fully shipped
-      ├─ OutboxMessage "store_update"         → store_update_send → StoreClient.ship_notify
-      ├─ OutboxMessage "email"                → shipments.emails (when the store switched it on)
-      │  (both with ref "shipment:<id>"; their handlers are registered in ShipmentsConfig.ready)
-      └─ OrderEvents                          one per step; the outbox hooks add "store notified" etc.
+shipment_create (one transaction, the order row locked)
+  ├─ Shipment + ShipmentLines            quantities checked against what remains to ship
+  ├─ order → shipped                      when every shippable line is fully shipped
+  ├─ OutboxMessage "store_update"         → store_update_send → StoreClient.ship_notify
+  ├─ OutboxMessage "email"                → shipments.emails (when the store switched it on)
+  │  (both with ref "shipment:<id>"; their handlers are registered in ShipmentsConfig.ready)
+  └─ OrderEvents                          one per step; the outbox hooks add "store notified" etc.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import logging
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from orders.events import event
@@ -30,17 +30,16 @@ from outbox.services import (
     outbox_enqueue,
     outbox_retry_now,
 )
+from shipments.method_mapping import shipping_method_mapping_learn
 from stores.models import StoreSettings
 from webhooks.services import webhook_emit_object
 
 from .models import (
     EmailKind,
-    MappingSource,
     OutboxKind,
     Shipment,
     ShipmentLine,
     ShipmentState,
-    ShippingMethodMapping,
     carrier_code,
     shipment_ref,
     tracking_url_for,
@@ -71,6 +70,7 @@ def _actor(user=None, label: str = "") -> str:
 
 
 # --- quantities (shipments.selectors) --------------------------------------------------------------
+
 
 def _wanted_lines(order: Order, lines: dict | None) -> list[tuple[OrderLine, int]]:
     remaining = remaining_quantities(order)
@@ -129,6 +129,7 @@ def _check_fits(**values) -> None:
     if errors:
         raise ValidationError(errors)
 
+
 @transaction.atomic
 def shipment_create(
     *,
@@ -185,18 +186,39 @@ def shipment_create(
         updated_at=now,
     )
     # What was typed is checked against the columns (lengths, digits); derived values are not the caller's.
-    shipment.full_clean(exclude=["tenant", "order", "created_by_user", "created_by_label", "tracking_url", "state",
-                                 "store_update_state"], validate_unique=False, validate_constraints=False)
+    shipment.full_clean(
+        exclude=[
+            "tenant",
+            "order",
+            "created_by_user",
+            "created_by_label",
+            "tracking_url",
+            "state",
+            "store_update_state",
+        ],
+        validate_unique=False,
+        validate_constraints=False,
+    )
     shipment.save(force_insert=True)
     ShipmentLine.objects.bulk_create(
         [ShipmentLine(shipment=shipment, order_line=line, quantity=qty) for line, qty in wanted]
     )
     summary = ", ".join(f"{qty} × {line.sku or line.name}" for line, qty in wanted)
     order_event_add(
-        order=order, actor=actor, **event("shipment_created", shipment_id=shipment.pk, summary=summary,
-                                          carrier=shipment.carrier, tracking_number=tracking_number or ""),
-        data={"shipment_id": shipment.pk, "lines": {str(line.pk): qty for line, qty in wanted},
-              "override_status": bool(override_status and order.status in BLOCKED_STATUSES)},
+        order=order,
+        actor=actor,
+        **event(
+            "shipment_created",
+            shipment_id=shipment.pk,
+            summary=summary,
+            carrier=shipment.carrier,
+            tracking_number=tracking_number or "",
+        ),
+        data={
+            "shipment_id": shipment.pk,
+            "lines": {str(line.pk): qty for line, qty in wanted},
+            "override_status": bool(override_status and order.status in BLOCKED_STATUSES),
+        },
     )
 
     _shipping_changed(order, actor)
@@ -205,7 +227,9 @@ def shipment_create(
     settings = store_settings_for(order)
     outbound_emails = bool(settings.send_shipment_confirmation and notify_buyer and order.email)
     outbox_enqueue(
-        tenant=order.tenant, kind=OutboxKind.STORE_UPDATE, ref=shipment_ref(shipment.pk),
+        tenant=order.tenant,
+        kind=OutboxKind.STORE_UPDATE,
+        ref=shipment_ref(shipment.pk),
         dedupe_key=f"store_update:{shipment.pk}",
         # NotifyCustomer is inverted in the protocol: false tells the store we e-mail the buyer ourselves.
         payload={"shipment_id": shipment.pk, "notify_customer": bool(notify_buyer and not outbound_emails)},
@@ -213,66 +237,18 @@ def shipment_create(
     if outbound_emails:
         _email_enqueue(shipment=shipment, kind=EmailKind.SHIPMENT_CONFIRMATION)
     else:
-        _no_email_event(order=order, shipment=shipment, actor=actor, notify_buyer=notify_buyer,
-                        switched_on=settings.send_shipment_confirmation)
+        _no_email_event(
+            order=order,
+            shipment=shipment,
+            actor=actor,
+            notify_buyer=notify_buyer,
+            switched_on=settings.send_shipment_confirmation,
+        )
     _webhook(shipment, "shipment.created")
     return shipment
 
 
 # --- requested shipping method → carrier + service (the ship form's pre-fill) ----------------------
-
-
-def shipping_method_mapping_learn(*, order: Order, carrier: str, service: str, actor: str = "") -> None:
-    """Remember the carrier and service a shipment of `order` used for its requested method: the ship form
-    of the next order with that method starts with them (the last choice wins, a hand-set one too)."""
-    method = (order.shipping_method or "").strip()
-    if not method or len(method) > ShippingMethodMapping._meta.get_field("requested_method").max_length:
-        return
-    mapping = (ShippingMethodMapping.objects.select_for_update()
-               .filter(store_id=order.store_id, requested_method=method).first())
-    if mapping is not None and (mapping.carrier, mapping.service) == (carrier, service):
-        ShippingMethodMapping.objects.filter(pk=mapping.pk).update(times_used=models.F("times_used") + 1)
-    else:
-        shipping_method_mapping_set(store=order.store, requested_method=method, carrier=carrier, service=service,
-                                    source=MappingSource.LEARNED, actor=actor, times_used=1)
-
-
-@transaction.atomic
-def shipping_method_mapping_set(*, store, requested_method: str, carrier: str, service: str = "",
-                                source: str = MappingSource.EDITED, actor: str = "",
-                                times_used: int | None = None) -> ShippingMethodMapping:
-    """Create or replace the store's mapping of one requested method (the one write path: the form, the
-    admin and the learning above all come here)."""
-    code = carrier_code(carrier)
-    if code is None:
-        raise ValidationError({"carrier": [f"“{carrier}” is not a carrier Outbound knows; use “Other” for anything "
-                                           "else."]})
-    requested_method = (requested_method or "").strip()
-    mapping = (ShippingMethodMapping.objects.select_for_update()
-               .filter(store_id=store.pk, requested_method=requested_method).first()
-               or ShippingMethodMapping(tenant_id=store.tenant_id, store=store, requested_method=requested_method))
-    mapping.carrier = code
-    mapping.service = (service or "").strip()
-    mapping.source = source
-    mapping.updated_by = actor[:200]
-    mapping.updated_at = timezone.now()
-    if times_used is not None:
-        mapping.times_used = times_used
-    mapping.full_clean(exclude=["tenant", "store"], validate_unique=False, validate_constraints=False)
-    mapping.save()
-    return mapping
-
-
-def shipping_method_mapping_update(*, mapping: ShippingMethodMapping, carrier: str, service: str = "",
-                                   actor: str = "") -> ShippingMethodMapping:
-    """Change what a requested method maps to (its method stays)."""
-    return shipping_method_mapping_set(store=mapping.store, requested_method=mapping.requested_method,
-                                       carrier=carrier, service=service, actor=actor)
-
-
-def shipping_method_mapping_delete(*, mapping: ShippingMethodMapping) -> None:
-    """Forget a mapping: the ship form no longer pre-fills for that method until the next shipment teaches it."""
-    ShippingMethodMapping.objects.filter(pk=mapping.pk).delete()
 
 
 NO_EMAIL_REASONS = {
@@ -292,17 +268,22 @@ def _no_email_event(*, order: Order, shipment: Shipment, actor: str, notify_buye
         reason = "no_address"
     store_asked = bool(notify_buyer)
     order_event_add(
-        order=order, kind="email_not_sent", actor=actor,
+        order=order,
+        kind="email_not_sent",
+        actor=actor,
         message=f"No shipment confirmation e-mailed for shipment {shipment.pk}: {NO_EMAIL_REASONS[reason]}"
-                + ("; the store was asked to notify the buyer." if store_asked else "."),
+        + ("; the store was asked to notify the buyer." if store_asked else "."),
         data={"shipment_id": shipment.pk, "reason": reason, "store_asked": store_asked},
     )
 
 
 def _email_enqueue(*, shipment: Shipment, kind: str) -> OutboxMessage:
     return outbox_enqueue(
-        tenant=shipment.order.tenant, kind=OutboxKind.EMAIL, ref=shipment_ref(shipment.pk),
-        dedupe_key=f"email:{kind}:{shipment.pk}", payload={"shipment_id": shipment.pk, "email": kind},
+        tenant=shipment.order.tenant,
+        kind=OutboxKind.EMAIL,
+        ref=shipment_ref(shipment.pk),
+        dedupe_key=f"email:{kind}:{shipment.pk}",
+        payload={"shipment_id": shipment.pk, "email": kind},
     )
 
 
@@ -326,8 +307,12 @@ def shipment_void(*, shipment: Shipment, user=None, actor: str = "") -> Shipment
     for message in OutboxMessage.objects.filter(ref=shipment_ref(shipment.pk), state=OutboxState.PENDING):
         outbox_cancel(message=message, reason="shipment voided")
     told = shipment.store_update_state == OutboxState.SENT
-    order_event_add(order=order, actor=actor, **event("shipment_voided", shipment_id=shipment.pk, store_told=told),
-                    data={"shipment_id": shipment.pk, "store_told": told})
+    order_event_add(
+        order=order,
+        actor=actor,
+        **event("shipment_voided", shipment_id=shipment.pk, store_told=told),
+        data={"shipment_id": shipment.pk, "store_told": told},
+    )
     _shipping_changed(order, actor)
     return shipment
 
@@ -345,8 +330,9 @@ def _shipping_changed(order: Order, actor: str) -> None:
 
 
 @transaction.atomic
-def shipment_mark_delivered(*, shipment: Shipment, delivered_at: dt.datetime | None = None,
-                            actor: str = "") -> Shipment:
+def shipment_mark_delivered(
+    *, shipment: Shipment, delivered_at: dt.datetime | None = None, actor: str = ""
+) -> Shipment:
     """Record delivery and, when the store switched it on, e-mail the buyer a delivery notice (once)."""
     shipment = Shipment.objects.select_for_update().select_related("order__store", "order__tenant").get(pk=shipment.pk)
     if shipment.state == ShipmentState.VOIDED:
@@ -359,8 +345,12 @@ def shipment_mark_delivered(*, shipment: Shipment, delivered_at: dt.datetime | N
     shipment.updated_at = now
     shipment.save(update_fields=["state", "delivered_at", "updated_at"])
     order = shipment.order
-    order_event_add(order=order, actor=actor or "system", **event("shipment_delivered", shipment_id=shipment.pk),
-                    data={"shipment_id": shipment.pk, "delivered_at": shipment.delivered_at.isoformat()})
+    order_event_add(
+        order=order,
+        actor=actor or "system",
+        **event("shipment_delivered", shipment_id=shipment.pk),
+        data={"shipment_id": shipment.pk, "delivered_at": shipment.delivered_at.isoformat()},
+    )
     if store_settings_for(order).send_delivery_notice and shipment.notify_buyer and order.email:
         _email_enqueue(shipment=shipment, kind=EmailKind.DELIVERY_NOTICE)
     _webhook(shipment, "shipment.delivered")
@@ -399,6 +389,7 @@ def store_update_retry(*, shipment: Shipment, deliver: bool = True) -> OutboxMes
 
 # --- the store update handler -----------------------------------------------------------------------
 
+
 def ship_notice_for(shipment: Shipment, *, notify_customer: bool):
     from stores.connector.types import Address, ShipNotice, ShipNoticeItem
 
@@ -406,8 +397,12 @@ def ship_notice_for(shipment: Shipment, *, notify_customer: bool):
     ship_to = order.ship_to or {}
     recipient = Address(**{k: str(v) for k, v in ship_to.items() if k in Address.__slots__}) if ship_to else None
     items = [
-        ShipNoticeItem(line_item_id=sl.order_line.line_item_id, sku=sl.order_line.sku, name=sl.order_line.name,
-                       quantity=sl.quantity)
+        ShipNoticeItem(
+            line_item_id=sl.order_line.line_item_id,
+            sku=sl.order_line.sku,
+            name=sl.order_line.name,
+            quantity=sl.quantity,
+        )
         for sl in shipment.lines.select_related("order_line").order_by("order_line__position", "pk")
     ]
     return ShipNotice(
@@ -447,13 +442,19 @@ def store_update_state_changed(message: OutboxMessage) -> None:
     Shipment.objects.filter(pk=shipment_id).update(store_update_state=message.state)
     shipment = Shipment.objects.select_related("order").get(pk=shipment_id)
     if message.state == OutboxState.SENT:
-        order_event_add(order=shipment.order, actor="outbox", **event(
-                            "store_notified", shipment_id=shipment.pk, response_status=message.response_status),
-                        data={"shipment_id": shipment.pk, "message_id": message.pk})
+        order_event_add(
+            order=shipment.order,
+            actor="outbox",
+            **event("store_notified", shipment_id=shipment.pk, response_status=message.response_status),
+            data={"shipment_id": shipment.pk, "message_id": message.pk},
+        )
     elif message.state == OutboxState.FAILED:
-        order_event_add(order=shipment.order, actor="outbox", **event(
-                            "store_update_failed", shipment_id=shipment.pk, error=message.last_error),
-                        data={"shipment_id": shipment.pk, "message_id": message.pk, "attempts": message.attempts})
+        order_event_add(
+            order=shipment.order,
+            actor="outbox",
+            **event("store_update_failed", shipment_id=shipment.pk, error=message.last_error),
+            data={"shipment_id": shipment.pk, "message_id": message.pk, "attempts": message.attempts},
+        )
         _webhook(shipment, "store_update.failed")
 
 

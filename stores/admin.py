@@ -42,8 +42,17 @@ class StoreSettingsInline(admin.StackedInline):
     extra = 0
     fieldsets = [
         ("Branding", {"fields": ["company_name", "logo_url", "accent_colour", "website", "phone", "reply_to"]}),
-        ("Notifications", {"fields": ["send_shipment_confirmation", "send_delivery_notice", "send_out_for_delivery",
-                                             "copy_to_merchant"]}),
+        (
+            "Notifications",
+            {
+                "fields": [
+                    "send_shipment_confirmation",
+                    "send_delivery_notice",
+                    "send_out_for_delivery",
+                    "copy_to_merchant",
+                ]
+            },
+        ),
         ("Product handling", {"fields": ["store_location_overwrites", "default_weight_unit"]}),
     ]
 
@@ -100,14 +109,30 @@ class StoreAdmin(admin.ModelAdmin):
     ]
     fieldsets = [
         (None, {"fields": ["tenant", "name", "platform", "is_active"]}),
-        ("Connection", {"fields": ["road", "url"],
-                        "description": "The road: the ShipStation add-on's XML page (username and password), or "
-                                       "the REST API (an API token, or the OAuth app when connected from the "
-                                       "portal). Switching keeps the store's orders and import watermark. "
-                                       "Secrets are write-only: blank keeps the saved one."}),
+        (
+            "Connection",
+            {
+                "fields": ["road", "url"],
+                "description": "The road: the ShipStation add-on's XML page (username and password), or "
+                "the REST API (an API token, or the OAuth app when connected from the "
+                "portal). Switching keeps the store's orders and import watermark. "
+                "Secrets are write-only: blank keeps the saved one.",
+            },
+        ),
         ("ShipStation add-on (XML road)", {"fields": ["endpoint_path", "username", "password"]}),
-        ("REST API", {"fields": ["rest_auth", "api_token", "needs_reconnect", "reconnect_reason",
-                                 "oauth_expires_at", "oauth_scope"]}),
+        (
+            "REST API",
+            {
+                "fields": [
+                    "rest_auth",
+                    "api_token",
+                    "needs_reconnect",
+                    "reconnect_reason",
+                    "oauth_expires_at",
+                    "oauth_scope",
+                ]
+            },
+        ),
         (
             "Import",
             {
@@ -127,8 +152,10 @@ class StoreAdmin(admin.ModelAdmin):
                 ]
             },
         ),
-        ("Reconciliation sweep", {"fields": ["reconcile_every_hours", "reconcile_days", "last_reconcile_at",
-                                             "orders_recovered"]}),
+        (
+            "Reconciliation sweep",
+            {"fields": ["reconcile_every_hours", "reconcile_days", "last_reconcile_at", "orders_recovered"]},
+        ),
     ]
     inlines = [StorefrontInline, StatusMappingInline, StoreSettingsInline]
     actions = ["import_now", "reconcile_now"]
@@ -157,13 +184,16 @@ class StoreAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         """Through the services, like the portal and the API: a new store gets its mapping and settings."""
         if change:
-            store_update(store=obj, password=form.new_password(), api_token=form.new_api_token(),
-                         **form.store_fields())
+            store_update(store=obj, password=form.new_password(), api_token=form.new_api_token(), **form.store_fields())
             return
         fields = form.store_fields()
-        created = store_create(tenant=form.cleaned_data["tenant"], password=form.new_password() or "",
-                               api_token=form.new_api_token() or "",
-                               **{name: fields.pop(name) for name in ("name", "url", "username")}, **fields)
+        created = store_create(
+            tenant=form.cleaned_data["tenant"],
+            password=form.new_password() or "",
+            api_token=form.new_api_token() or "",
+            **{name: fields.pop(name) for name in ("name", "url", "username")},
+            **fields,
+        )
         obj.pk = created.pk  # the admin goes on with its own instance (inlines, log entry)
         obj.refresh_from_db()
         obj._state.adding = False

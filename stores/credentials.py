@@ -35,8 +35,9 @@ class StoreCredentials:
     def has_api_token(self) -> bool:
         return bool(self.api_token_encrypted)
 
-    def set_oauth_tokens(self, access_token: str, refresh_token: str, expires_at=None,
-                         scope: str | None = None) -> None:
+    def set_oauth_tokens(
+        self, access_token: str, refresh_token: str, expires_at=None, scope: str | None = None
+    ) -> None:
         """Keep what the OAuth handshake or a refresh returned (clears a pending reconnect)."""
         self.oauth_access_token_encrypted = crypto.encrypt_secret(access_token)
         self.oauth_refresh_token_encrypted = crypto.encrypt_secret(refresh_token) if refresh_token else ""
@@ -60,8 +61,12 @@ class StoreCredentials:
     def has_oauth_tokens(self) -> bool:
         return bool(self.oauth_access_token_encrypted)
 
-    ENCRYPTED_FIELDS = ("password_encrypted", "api_token_encrypted", "oauth_access_token_encrypted",
-                        "oauth_refresh_token_encrypted")
+    ENCRYPTED_FIELDS = (
+        "password_encrypted",
+        "api_token_encrypted",
+        "oauth_access_token_encrypted",
+        "oauth_refresh_token_encrypted",
+    )
 
     def save(self, *args, **kwargs):
         rotated = set()

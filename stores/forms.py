@@ -52,8 +52,11 @@ class WriteOnlyPasswordForm(forms.ModelForm):
 
     def store_fields(self) -> dict:
         """The edited settings, for stores.services.store_create / store_update (the password apart)."""
-        return {name: self.cleaned_data[name] for name in self._meta.fields
-                if name not in ("tenant", "password", "api_token") and name in self.cleaned_data}
+        return {
+            name: self.cleaned_data[name]
+            for name in self._meta.fields
+            if name not in ("tenant", "password", "api_token") and name in self.cleaned_data
+        }
 
     def new_password(self) -> str | None:
         return self.cleaned_data.get("password") or None
@@ -99,12 +102,19 @@ class StoreAdminForm(WriteOnlyPasswordForm):
         rest_auth = cleaned.get("rest_auth") or self.instance.rest_auth or RestAuth.TOKEN
         if road == Road.XML and not self.instance.has_password and not cleaned.get("password"):
             self.add_error("password", "Enter the store administrator's password.")
-        if road == Road.REST and rest_auth == RestAuth.TOKEN and not self.instance.has_api_token \
-                and not cleaned.get("api_token"):
+        if (
+            road == Road.REST
+            and rest_auth == RestAuth.TOKEN
+            and not self.instance.has_api_token
+            and not cleaned.get("api_token")
+        ):
             self.add_error("api_token", "Enter the API token made in the store's admin console.")
         if road == Road.REST and rest_auth == RestAuth.OAUTH and not self.instance.has_oauth_tokens:
-            self.add_error("rest_auth", "A store connects to the OAuth app from the portal (Connect with "
-                                        "AmeriCommerce); choose API token here.")
+            self.add_error(
+                "rest_auth",
+                "A store connects to the OAuth app from the portal (Connect with "
+                "AmeriCommerce); choose API token here.",
+            )
         return cleaned
 
 
@@ -113,15 +123,21 @@ class StatusMappingForm(forms.ModelForm):
         model = StatusMapping
         fields = StatusMapping.FIELDS
         widgets = {name: forms.TextInput(attrs={"size": 80}) for name in StatusMapping.FIELDS}
-        labels = {"awaiting_payment": _("Awaiting Payment"), "awaiting_shipment": _("Awaiting Shipment"),
-                  "shipped": pgettext_lazy("order status", "Shipped"), "cancelled": _("Cancelled"),
-                  "on_hold": _("On Hold")}
-        help_texts = {name: _("Store statuses separated by commas; case does not matter.")
-                      for name in StatusMapping.FIELDS}
+        labels = {
+            "awaiting_payment": _("Awaiting Payment"),
+            "awaiting_shipment": _("Awaiting Shipment"),
+            "shipped": pgettext_lazy("order status", "Shipped"),
+            "cancelled": _("Cancelled"),
+            "on_hold": _("On Hold"),
+        }
+        help_texts = {
+            name: _("Store statuses separated by commas; case does not matter.") for name in StatusMapping.FIELDS
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if statuses.is_case_sensitive(self.instance.status_key()):
             for name in StatusMapping.FIELDS:
-                self.fields[name].help_text = _("Store statuses separated by commas, typed exactly as the store "
-                                                "sends them: case matters.")
+                self.fields[name].help_text = _(
+                    "Store statuses separated by commas, typed exactly as the store sends them: case matters."
+                )

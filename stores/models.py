@@ -126,8 +126,9 @@ def validate_fetchable_url(value: str) -> None:
     from .connector.urlguard import validate_store_url
 
     try:
-        validate_store_url(value, allow_private=settings.ALLOW_PRIVATE_STORE_HOSTS,
-                           allow_http=settings.ALLOW_HTTP_STORE_URLS)
+        validate_store_url(
+            value, allow_private=settings.ALLOW_PRIVATE_STORE_HOSTS, allow_http=settings.ALLOW_HTTP_STORE_URLS
+        )
     except StoreError as exc:
         raise ValidationError(exc.message, code="url_refused") from None
 
@@ -140,8 +141,12 @@ class Store(StoreCredentials, models.Model):
     tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="stores")
     name = models.CharField(max_length=200)
     platform = models.CharField(max_length=30, choices=Platform.choices, default=Platform.AMERICOMMERCE)
-    url = models.URLField("store URL", max_length=500, help_text="The store's address, e.g. https://shop.example.com",
-                          validators=[validate_fetchable_url])
+    url = models.URLField(
+        "store URL",
+        max_length=500,
+        help_text="The store's address, e.g. https://shop.example.com",
+        validators=[validate_fetchable_url],
+    )
     endpoint_path = models.CharField(
         "XML endpoint path",
         max_length=300,
@@ -156,8 +161,7 @@ class Store(StoreCredentials, models.Model):
     password_encrypted = models.TextField(editable=False, default="")
     # The road to the store (see Road) and, on the REST road, how it authenticates.
     road = models.CharField(max_length=10, choices=Road.choices, default=Road.XML)
-    rest_auth = models.CharField("REST authentication", max_length=10, choices=RestAuth.choices,
-                                 default=RestAuth.TOKEN)
+    rest_auth = models.CharField("REST authentication", max_length=10, choices=RestAuth.choices, default=RestAuth.TOKEN)
     # The REST road's secrets, Fernet tokens like the password, write-only: set_api_token() / get_api_token(),
     # set_oauth_tokens() / get_oauth_access_token() / get_oauth_refresh_token().
     api_token_encrypted = models.TextField(editable=False, default="")
@@ -176,14 +180,19 @@ class Store(StoreCredentials, models.Model):
     # The reconciliation sweep: every so many hours (0: never on schedule), compare the last so many days
     # of the store with what Outbound holds, and import whatever earlier runs missed.
     reconcile_every_hours = models.PositiveIntegerField(
-        default=24, validators=[MaxValueValidator(24 * 30)],
-        help_text="How often the reconciliation sweep runs on schedule (0: only when asked).")
+        default=24,
+        validators=[MaxValueValidator(24 * 30)],
+        help_text="How often the reconciliation sweep runs on schedule (0: only when asked).",
+    )
     reconcile_days = models.PositiveIntegerField(
-        default=30, validators=[MinValueValidator(1), MaxValueValidator(365)],
-        help_text="How many days back the reconciliation sweep compares.")
+        default=30,
+        validators=[MinValueValidator(1), MaxValueValidator(365)],
+        help_text="How many days back the reconciliation sweep compares.",
+    )
     last_reconcile_at = models.DateTimeField(null=True, blank=True)
     orders_recovered = models.PositiveIntegerField(
-        "orders recovered", default=0, help_text="Orders the reconciliation sweep found missing, all time.")
+        "orders recovered", default=0, help_text="Orders the reconciliation sweep found missing, all time."
+    )
     # Import bookkeeping (the import engine owns these).
     import_watermark = models.DateTimeField(null=True, blank=True)
     last_import_at = models.DateTimeField(null=True, blank=True)
@@ -216,8 +225,10 @@ class Store(StoreCredentials, models.Model):
 
     class Meta:
         ordering = ["tenant", "name"]
-        indexes = [models.Index(fields=["is_active", "last_import_at"]),
-                   models.Index(fields=["is_active", "next_import_at"], name="store_next_import_idx")]
+        indexes = [
+            models.Index(fields=["is_active", "last_import_at"]),
+            models.Index(fields=["is_active", "next_import_at"], name="store_next_import_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.name

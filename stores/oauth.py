@@ -114,16 +114,26 @@ def authorize_url(store_url: str, redirect_uri: str) -> str:
     return f"{_store_root(store_url)}{AUTHORIZE_PATH}?{query}"
 
 
-def exchange_code(store_url: str, *, auth_id: str, code: str, redirect_uri: str, scope: str | None = None,
-                  now: dt.datetime | None = None) -> TokenSet:
+def exchange_code(
+    store_url: str,
+    *,
+    auth_id: str,
+    code: str,
+    redirect_uri: str,
+    scope: str | None = None,
+    now: dt.datetime | None = None,
+) -> TokenSet:
     """Steps 5–7: the handshake's code for an access token and a refresh token. OAuthError when the store
     refuses, StoreUnreachable when it cannot be reached."""
     scope = scopes() if scope is None else scope
     register_secrets("", code)
-    signature = access_token_signature(secret=_secret(), code=code, client_id=_client_id(), scope=scope,
-                                       redirect_uri=redirect_uri)
-    answer = _post(_store_root(store_url) + ACCESS_TOKEN_PATH,
-                   {"client_id": _client_id(), "auth_id": auth_id, "signature": signature})
+    signature = access_token_signature(
+        secret=_secret(), code=code, client_id=_client_id(), scope=scope, redirect_uri=redirect_uri
+    )
+    answer = _post(
+        _store_root(store_url) + ACCESS_TOKEN_PATH,
+        {"client_id": _client_id(), "auth_id": auth_id, "signature": signature},
+    )
     return _token_set(answer, scope=scope, now=now)
 
 
@@ -131,8 +141,10 @@ def refresh_tokens(store_url: str, refresh_token: str, *, scope: str = "", now: 
     """A new access token (and refresh token) for the same grant."""
     register_secrets("", refresh_token)
     signature = refresh_signature(secret=_secret(), refresh_token=refresh_token, client_id=_client_id())
-    answer = _post(_store_root(store_url) + REFRESH_PATH,
-                   {"client_id": _client_id(), "refresh_token": refresh_token, "signature": signature})
+    answer = _post(
+        _store_root(store_url) + REFRESH_PATH,
+        {"client_id": _client_id(), "refresh_token": refresh_token, "signature": signature},
+    )
     tokens = _token_set(answer, scope=scope, now=now)
     if not tokens.refresh_token:  # the refresh token is long-lived and may be used again
         tokens = TokenSet(tokens.access_token, refresh_token, tokens.expires_at, tokens.scope)
@@ -144,9 +156,12 @@ def _token_set(answer: dict, *, scope: str, now: dt.datetime | None) -> TokenSet
     if not isinstance(access, str) or not access:
         raise OAuthError(_("The store's answer to the OAuth handshake held no access token."))
     refresh = answer.get("refresh_token")
-    return TokenSet(access_token=access, refresh_token=refresh if isinstance(refresh, str) else "",
-                    expires_at=parse_expiry(answer.get("expires", answer.get("expires_at")), now=now),
-                    scope=scope)
+    return TokenSet(
+        access_token=access,
+        refresh_token=refresh if isinstance(refresh, str) else "",
+        expires_at=parse_expiry(answer.get("expires", answer.get("expires_at")), now=now),
+        scope=scope,
+    )
 
 
 def parse_expiry(value, *, now: dt.datetime | None = None) -> dt.datetime | None:
@@ -182,9 +197,14 @@ def _post(url: str, payload: dict[str, str]) -> dict:
         session.mount("http://", adapter)
         session.mount("https://", adapter)
     try:
-        response = session.post(url, data=json.dumps(payload), timeout=TIMEOUT, allow_redirects=False, stream=True,
-                                headers={"Content-Type": "application/json", "Accept": "application/json",
-                                         "User-Agent": USER_AGENT})
+        response = session.post(
+            url,
+            data=json.dumps(payload),
+            timeout=TIMEOUT,
+            allow_redirects=False,
+            stream=True,
+            headers={"Content-Type": "application/json", "Accept": "application/json", "User-Agent": USER_AGENT},
+        )
         try:
             body = read_at_most(response, MAX_ANSWER_BYTES, give_up_at=time.monotonic() + TIMEOUT[1])
         finally:
@@ -199,8 +219,10 @@ def _post(url: str, payload: dict[str, str]) -> dict:
         session.close()
     status = response.status_code
     if status == 429 or status >= 500:
-        raise StoreTemporaryError(_("The store had a problem answering the OAuth request (HTTP %(status)s).")
-                                  % {"status": status}, status=status)
+        raise StoreTemporaryError(
+            _("The store had a problem answering the OAuth request (HTTP %(status)s).") % {"status": status},
+            status=status,
+        )
     try:
         answer = json.loads(body.decode("utf-8"))
     except (UnicodeDecodeError, ValueError):
@@ -208,9 +230,14 @@ def _post(url: str, payload: dict[str, str]) -> dict:
     if not 200 <= status < 300:
         reason = _error_words(answer)
         raise OAuthError(
-            (_("The store refused the OAuth request (HTTP %(status)s): %(reason)s.") if reason else
-             _("The store refused the OAuth request (HTTP %(status)s).")) % {"status": status, "reason": reason},
-            status=status)
+            (
+                _("The store refused the OAuth request (HTTP %(status)s): %(reason)s.")
+                if reason
+                else _("The store refused the OAuth request (HTTP %(status)s).")
+            )
+            % {"status": status, "reason": reason},
+            status=status,
+        )
     if not isinstance(answer, dict):
         raise OAuthError(_("The store's answer to the OAuth request is not what AmeriCommerce sends (no JSON)."))
     return answer
@@ -274,8 +301,13 @@ def refresh_store_tokens(store, *, now: dt.datetime | None = None) -> TokenSet:
             logger.warning("OAuth refresh of store %s failed for now; the current token is still valid", store.pk)
             return TokenSet(store.get_oauth_access_token(), "", expires_at, store.oauth_scope)
         raise
-    store_set_oauth_tokens(store=store, access_token=tokens.access_token, refresh_token=tokens.refresh_token,
-                           expires_at=tokens.expires_at, scope=tokens.scope or None)
+    store_set_oauth_tokens(
+        store=store,
+        access_token=tokens.access_token,
+        refresh_token=tokens.refresh_token,
+        expires_at=tokens.expires_at,
+        scope=tokens.scope or None,
+    )
     return tokens
 
 

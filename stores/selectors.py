@@ -60,20 +60,22 @@ def membership_get(*, tenant: Tenant, pk) -> Membership:
 
 # --- operators (the admin works across tenants) -------------------------------------------------------
 
+
 def operator_stores_needing_attention():
-    return (Store.objects.filter(needs_attention=True).select_related("tenant")
-            .order_by("-consecutive_failures", "name"))
+    return Store.objects.filter(needs_attention=True).select_related("tenant").order_by("-consecutive_failures", "name")
 
 
 def operator_import_lag(*, now, limit: int = 50) -> list[dict]:
     """The active stores whose orders are oldest, most behind first: how far the watermark (the end of
     the last fully imported window) trails now, against the store's own interval."""
-    stores = (Store.objects.filter(is_active=True, tenant__is_active=True).select_related("tenant")
-              .order_by(F("import_watermark").asc(nulls_first=True), "name")[:limit])
+    stores = (
+        Store.objects.filter(is_active=True, tenant__is_active=True)
+        .select_related("tenant")
+        .order_by(F("import_watermark").asc(nulls_first=True), "name")[:limit]
+    )
     rows = []
     for store in stores:
         lag = (now - store.import_watermark) if store.import_watermark else None
         allowed = store.import_interval_minutes * 60 * 3 + 300
-        rows.append({"store": store, "lag": lag,
-                     "behind": lag is None or lag.total_seconds() > allowed})
+        rows.append({"store": store, "lag": lag, "behind": lag is None or lag.total_seconds() > allowed})
     return rows

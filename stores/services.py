@@ -16,9 +16,19 @@ from .connector.registry import connection_types
 from .models import Membership, Platform, RestAuth, Road, Role, StatusMapping, Store, StoreSettings, Tenant
 
 # What store_update may change: the settings a person edits (not the import engine's bookkeeping).
-STORE_EDITABLE_FIELDS = ("name", "platform", "road", "rest_auth", "url", "endpoint_path", "username", "is_active",
-                         "import_interval_minutes",
-                         "reconcile_every_hours", "reconcile_days")
+STORE_EDITABLE_FIELDS = (
+    "name",
+    "platform",
+    "road",
+    "rest_auth",
+    "url",
+    "endpoint_path",
+    "username",
+    "is_active",
+    "import_interval_minutes",
+    "reconcile_every_hours",
+    "reconcile_days",
+)
 
 
 @transaction.atomic
@@ -44,8 +54,15 @@ def store_create(
     store_set_oauth_tokens)."""
     _refuse_unknown(fields)
     platform = fields.pop("platform", None) or platform
-    store = Store(tenant=tenant, name=name, url=url, username=username, import_interval_minutes=import_interval_minutes,
-                  platform=platform, **fields)
+    store = Store(
+        tenant=tenant,
+        name=name,
+        url=url,
+        username=username,
+        import_interval_minutes=import_interval_minutes,
+        platform=platform,
+        **fields,
+    )
     if store.connection_type not in connection_types():
         store.full_clean(exclude=["password_encrypted"])  # says which platform and road do not go together
     if store.connection.endpoint_path is None:
@@ -94,9 +111,17 @@ def store_update(*, store: Store, password: str | None = None, api_token: str | 
 
 
 @transaction.atomic
-def store_switch_road(*, store: Store, road: str, rest_auth: str | None = None, username: str | None = None,
-                      password: str | None = None, endpoint_path: str | None = None, api_token: str | None = None,
-                      oauth_tokens=None) -> Store:
+def store_switch_road(
+    *,
+    store: Store,
+    road: str,
+    rest_auth: str | None = None,
+    username: str | None = None,
+    password: str | None = None,
+    endpoint_path: str | None = None,
+    api_token: str | None = None,
+    oauth_tokens=None,
+) -> Store:
     """Move a store to another road (the ShipStation add-on's XML page, or the REST API with a token or the
     OAuth app), with that road's credentials. Only the road and its credentials change: the store's
     orders, shipments, mapping, settings and import watermark stay as they are, so the next import
@@ -113,9 +138,13 @@ def store_switch_road(*, store: Store, road: str, rest_auth: str | None = None, 
         fields["endpoint_path"] = endpoint_path
     store = store_update(store=store, password=password, api_token=api_token, **fields)
     if oauth_tokens is not None:
-        store_set_oauth_tokens(store=store, access_token=oauth_tokens.access_token,
-                               refresh_token=oauth_tokens.refresh_token, expires_at=oauth_tokens.expires_at,
-                               scope=oauth_tokens.scope)
+        store_set_oauth_tokens(
+            store=store,
+            access_token=oauth_tokens.access_token,
+            refresh_token=oauth_tokens.refresh_token,
+            expires_at=oauth_tokens.expires_at,
+            scope=oauth_tokens.scope,
+        )
     return store
 
 
@@ -123,9 +152,13 @@ def store_switch_road(*, store: Store, road: str, rest_auth: str | None = None, 
 def store_create_oauth(*, tenant: Tenant, name: str, url: str, oauth_tokens, **kwargs) -> Store:
     """A store on the REST road connected by the OAuth app: store_create, then the handshake's tokens."""
     store = store_create(tenant=tenant, name=name, url=url, road=Road.REST, rest_auth=RestAuth.OAUTH, **kwargs)
-    store_set_oauth_tokens(store=store, access_token=oauth_tokens.access_token,
-                           refresh_token=oauth_tokens.refresh_token, expires_at=oauth_tokens.expires_at,
-                           scope=oauth_tokens.scope)
+    store_set_oauth_tokens(
+        store=store,
+        access_token=oauth_tokens.access_token,
+        refresh_token=oauth_tokens.refresh_token,
+        expires_at=oauth_tokens.expires_at,
+        scope=oauth_tokens.scope,
+    )
     return store
 
 
@@ -149,12 +182,19 @@ def store_set_api_token(*, store: Store, api_token: str) -> None:
     store.save(update_fields=["api_token_encrypted", "needs_reconnect", "reconnect_reason"])
 
 
-OAUTH_FIELDS = ["oauth_access_token_encrypted", "oauth_refresh_token_encrypted", "oauth_expires_at", "oauth_scope",
-                "needs_reconnect", "reconnect_reason"]
+OAUTH_FIELDS = [
+    "oauth_access_token_encrypted",
+    "oauth_refresh_token_encrypted",
+    "oauth_expires_at",
+    "oauth_scope",
+    "needs_reconnect",
+    "reconnect_reason",
+]
 
 
-def store_set_oauth_tokens(*, store: Store, access_token: str, refresh_token: str, expires_at=None,
-                           scope: str | None = None) -> None:
+def store_set_oauth_tokens(
+    *, store: Store, access_token: str, refresh_token: str, expires_at=None, scope: str | None = None
+) -> None:
     """Keep what the OAuth handshake or a refresh returned (clears a pending reconnect)."""
     store.set_oauth_tokens(access_token, refresh_token, expires_at, scope)
     store.save(update_fields=OAUTH_FIELDS)

@@ -106,4 +106,5 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
         validated = _CONTRACT.validated
         terminalreporter.write_line(
             f"acapi.yaml contract: {validated['response']} answers and {validated['request']} connector requests "
-            f"validated, {len(_CONTRACT.violations)} violations")
+            f"validated, {len(_CONTRACT.violations)} violations"
+        )

@@ -34,8 +34,15 @@ def make_member(tenant: Tenant, user, role: str = Role.MEMBER) -> Membership:
     return Membership.objects.create(tenant=tenant, user=user, role=role)
 
 
-def make_store(tenant: Tenant, *, name: str | None = None, url: str = "https://shop.example.com",
-               username: str = "shipstation-admin", password: str = "s3cret-store-pass", **kwargs):
+def make_store(
+    tenant: Tenant,
+    *,
+    name: str | None = None,
+    url: str = "https://shop.example.com",
+    username: str = "shipstation-admin",
+    password: str = "s3cret-store-pass",
+    **kwargs,
+):
     return store_create(
         tenant=tenant, name=name or f"Store {next(_seq)}", url=url, username=username, password=password, **kwargs
     )
@@ -49,9 +56,18 @@ def make_order(store, *, lines: int = 1, status: str = OrderStatus.AWAITING_SHIP
     n = next(_seq)
     now = timezone.now()
     values = dict(
-        tenant=store.tenant, store=store, external_id=f"X{n}", number=f"N{n}", store_status="Pending", status=status,
-        order_date=now - dt.timedelta(days=1), modified_at=now, email="buyer@example.com",
-        ship_to={"name": "Pat", "city": "Austin"}, ship_to_name="Pat", order_total=Decimal("19.99"),
+        tenant=store.tenant,
+        store=store,
+        external_id=f"X{n}",
+        number=f"N{n}",
+        store_status="Pending",
+        status=status,
+        order_date=now - dt.timedelta(days=1),
+        modified_at=now,
+        email="buyer@example.com",
+        ship_to={"name": "Pat", "city": "Austin"},
+        ship_to_name="Pat",
+        order_total=Decimal("19.99"),
     )
     order = Order.objects.create(**{**values, **fields})
     for i in range(lines):
@@ -59,36 +75,99 @@ def make_order(store, *, lines: int = 1, status: str = OrderStatus.AWAITING_SHIP
     return order
 
 
-def make_detailed_order(store, *, number: str | None = None, sku: str = "MUG-RED",
-                        status: str = OrderStatus.AWAITING_SHIPMENT, **fields) -> Order:
+def make_detailed_order(
+    store, *, number: str | None = None, sku: str = "MUG-RED", status: str = OrderStatus.AWAITING_SHIPMENT, **fields
+) -> Order:
     """An order with every field the portal shows filled in: a shippable product line (`sku`, key "1"),
     a coupon (an adjustment line), an e-book (electronic, not shippable), and its import event."""
     n = next(_seq)
     values = dict(
-        external_id=str(n), number=number or str(n), store_status="New",
-        order_date=timezone.now() - dt.timedelta(hours=1), email=f"buyer{n}@example.com", phone="555-0100",
-        ship_to={"name": "Jane Buyer", "address1": "1 Main St", "city": "Austin", "state": "TX",
-                 "postal_code": "78701", "country": "US"},
-        ship_to_name="Jane Buyer", shipping_method="USPS Priority", payment_method="Visa",
-        order_total=Decimal("42.00"), is_gift=True, gift_message="Happy birthday", customer_notes="Leave at door",
-        internal_notes="VIP", total_weight=Decimal("1.5"), weight_unit="Pounds",
+        external_id=str(n),
+        number=number or str(n),
+        store_status="New",
+        order_date=timezone.now() - dt.timedelta(hours=1),
+        email=f"buyer{n}@example.com",
+        phone="555-0100",
+        ship_to={
+            "name": "Jane Buyer",
+            "address1": "1 Main St",
+            "city": "Austin",
+            "state": "TX",
+            "postal_code": "78701",
+            "country": "US",
+        },
+        ship_to_name="Jane Buyer",
+        shipping_method="USPS Priority",
+        payment_method="Visa",
+        order_total=Decimal("42.00"),
+        is_gift=True,
+        gift_message="Happy birthday",
+        customer_notes="Leave at door",
+        internal_notes="VIP",
+        total_weight=Decimal("1.5"),
+        weight_unit="Pounds",
     )
     order = make_order(store, lines=0, status=status, **{**values, **fields})
-    make_line(order, line_key="1", position=1, sku=sku, name="Red mug", quantity=2, unit_price=Decimal("21.00"),
-              unit_weight=Decimal("0.75"), weight_unit="Pounds", image_url="https://cdn.example.com/mug.png",
-              warehouse_location="A-01-3", options=[{"name": "Colour", "value": "Red"}])
-    make_line(order, line_key="coupon", position=2, sku="", name="SPRING10", quantity=1,
-              unit_price=Decimal("-4.00"), is_adjustment=True)
-    make_line(order, line_key="ebook", position=3, sku="EBOOK", name="Recipe e-book", quantity=1,
-              unit_price=Decimal("5.00"), is_shippable=False, product_kind="electronic")
+    make_line(
+        order,
+        line_key="1",
+        position=1,
+        sku=sku,
+        name="Red mug",
+        quantity=2,
+        unit_price=Decimal("21.00"),
+        unit_weight=Decimal("0.75"),
+        weight_unit="Pounds",
+        image_url="https://cdn.example.com/mug.png",
+        warehouse_location="A-01-3",
+        options=[{"name": "Colour", "value": "Red"}],
+    )
+    make_line(
+        order,
+        line_key="coupon",
+        position=2,
+        sku="",
+        name="SPRING10",
+        quantity=1,
+        unit_price=Decimal("-4.00"),
+        is_adjustment=True,
+    )
+    make_line(
+        order,
+        line_key="ebook",
+        position=3,
+        sku="EBOOK",
+        name="Recipe e-book",
+        quantity=1,
+        unit_price=Decimal("5.00"),
+        is_shippable=False,
+        product_kind="electronic",
+    )
     OrderEvent.objects.create(order=order, kind="imported", message="Imported from the store", actor="import")
     return order
 
 
-def make_line(order: Order, *, line_key: str, position: int, sku: str = "SKU", name: str = "Thing",
-              quantity: int = 2, unit_price: Decimal = Decimal("9.99"), **fields) -> OrderLine:
-    return OrderLine.objects.create(order=order, line_key=line_key, position=position, sku=sku, name=name,
-                                    quantity=quantity, unit_price=unit_price, **fields)
+def make_line(
+    order: Order,
+    *,
+    line_key: str,
+    position: int,
+    sku: str = "SKU",
+    name: str = "Thing",
+    quantity: int = 2,
+    unit_price: Decimal = Decimal("9.99"),
+    **fields,
+) -> OrderLine:
+    return OrderLine.objects.create(
+        order=order,
+        line_key=line_key,
+        position=position,
+        sku=sku,
+        name=name,
+        quantity=quantity,
+        unit_price=unit_price,
+        **fields,
+    )
 
 
 def make_product(store, sku: str = "SKU-1") -> Product:
@@ -105,13 +184,22 @@ def make_shipment(order: Order, *, carrier: str = "UPS", **kwargs):
 # --- the sandbox store ---------------------------------------------------------------------------------
 
 
-def connect_sandbox(tenant: Tenant, server, *, name: str = "Sandbox store", mapping: dict | None = None,
-                    road: str = "xml"):
+def connect_sandbox(
+    tenant: Tenant, server, *, name: str = "Sandbox store", mapping: dict | None = None, road: str = "xml"
+):
     """A store connected to a running sandbox (its endpoint and credentials, or on the REST road its URL and
     API token); `mapping` None keeps the default status mapping."""
     if road == "rest":
-        return store_create(tenant=tenant, name=name, url=server.base_url, road="rest", api_token=server.rest_token,
-                            mapping=mapping)
+        return store_create(
+            tenant=tenant, name=name, url=server.base_url, road="rest", api_token=server.rest_token, mapping=mapping
+        )
     parts = urlsplit(server.endpoint_url)
-    return store_create(tenant=tenant, name=name, url=f"{parts.scheme}://{parts.netloc}", endpoint_path=parts.path,
-                        username=server.username, password=server.password, mapping=mapping)
+    return store_create(
+        tenant=tenant,
+        name=name,
+        url=f"{parts.scheme}://{parts.netloc}",
+        endpoint_path=parts.path,
+        username=server.username,
+        password=server.password,
+        mapping=mapping,
+    )

@@ -31,12 +31,19 @@ class Recorded:
 
 
 def export_xml(orders: list[str], pages: int = 1) -> bytes:
-    return (f'<?xml version="1.0" encoding="utf-8"?><Orders pages="{pages}">' + "".join(orders)
-            + "</Orders>").encode()
+    return (f'<?xml version="1.0" encoding="utf-8"?><Orders pages="{pages}">' + "".join(orders) + "</Orders>").encode()
 
 
-def order_xml(oid: str, *, number: str | None = None, phone: str = "555", quantity: str = "1",
-              price: str = "5", modified: str = "01/02/2024 10:00", weight: str = "1") -> str:
+def order_xml(
+    oid: str,
+    *,
+    number: str | None = None,
+    phone: str = "555",
+    quantity: str = "1",
+    price: str = "5",
+    modified: str = "01/02/2024 10:00",
+    weight: str = "1",
+) -> str:
     return (
         f"<Order><OrderID>{oid}</OrderID><OrderNumber>{number or oid}</OrderNumber>"
         f"<OrderDate>{modified}</OrderDate><OrderStatus>Processing</OrderStatus>"
@@ -57,7 +64,8 @@ def first_import_only(body: Callable[[], bytes]) -> Callable[[Recorded], tuple[i
         start = request.query.get("start_date", "")
         try:
             old = dt.datetime.strptime(start, "%m/%d/%Y %H:%M").replace(tzinfo=dt.UTC) < (
-                dt.datetime.now(dt.UTC) - dt.timedelta(days=1))
+                dt.datetime.now(dt.UTC) - dt.timedelta(days=1)
+            )
         except ValueError:
             old = True
         return 200, body() if old else export_xml([], pages=0), {}
@@ -85,9 +93,12 @@ class HostileStore:
             def _serve(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 parts = urlsplit(self.path)
-                request = Recorded(self.command, parts.path,
-                                   {k: v[0] for k, v in parse_qs(parts.query).items()},
-                                   self.rfile.read(length) if length else b"")
+                request = Recorded(
+                    self.command,
+                    parts.path,
+                    {k: v[0] for k, v in parse_qs(parts.query).items()},
+                    self.rfile.read(length) if length else b"",
+                )
                 state.requests.append(request)
                 status, body, headers = state.answer(request)
                 self.send_response(status)
@@ -126,5 +137,6 @@ class HostileStore:
     def connect(self, tenant, name: str = "Hostile store"):
         from stores.services import store_create
 
-        return store_create(tenant=tenant, name=name, url=self.url, endpoint_path=ENDPOINT, username=USERNAME,
-                            password=self.password)
+        return store_create(
+            tenant=tenant, name=name, url=self.url, endpoint_path=ENDPOINT, username=USERNAME, password=self.password
+        )

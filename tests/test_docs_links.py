@@ -26,6 +26,7 @@ def test_every_cited_docs_anchor_exists():
     citations = cited()
     assert len(citations) > 10  # the connector's comments cite the protocol note
     anchors = {doc.name: set(ANCHOR.findall(doc.read_text(encoding="utf-8"))) for doc in (ROOT / "docs").glob("*.md")}
-    broken = sorted((where, f"{name}#{anchor}") for where, name, anchor in citations
-                    if anchor not in anchors.get(name, set()))
+    broken = sorted(
+        (where, f"{name}#{anchor}") for where, name, anchor in citations if anchor not in anchors.get(name, set())
+    )
     assert broken == []

@@ -12,10 +12,16 @@ from .services import carrier_account_create, carrier_account_test, carrier_acco
 
 
 class CarrierAccountAdminForm(forms.ModelForm):
-    client_id = forms.CharField(required=False, widget=forms.PasswordInput(render_value=False),
-                                help_text="Write-only. Leave blank to keep the saved credentials.")
-    client_secret = forms.CharField(required=False, widget=forms.PasswordInput(render_value=False),
-                                    help_text="Write-only. Leave blank to keep the saved credentials.")
+    client_id = forms.CharField(
+        required=False,
+        widget=forms.PasswordInput(render_value=False),
+        help_text="Write-only. Leave blank to keep the saved credentials.",
+    )
+    client_secret = forms.CharField(
+        required=False,
+        widget=forms.PasswordInput(render_value=False),
+        help_text="Write-only. Leave blank to keep the saved credentials.",
+    )
 
     class Meta:
         model = CarrierAccount
@@ -27,8 +33,14 @@ class CarrierAccountAdmin(admin.ModelAdmin):
     form = CarrierAccountAdminForm
     list_display = ["__str__", "tenant", "carrier", "test_mode", "is_active", "last_test_ok", "last_tested_at"]
     list_filter = ["carrier", "test_mode", "is_active"]
-    readonly_fields = ["last_test_ok", "last_test_outcome", "last_test_message", "last_tested_at", "created_at",
-                       "updated_at"]
+    readonly_fields = [
+        "last_test_ok",
+        "last_test_outcome",
+        "last_test_message",
+        "last_tested_at",
+        "created_at",
+        "updated_at",
+    ]
     actions = ["test_credentials"]
 
     def get_readonly_fields(self, request, obj=None):
@@ -38,14 +50,25 @@ class CarrierAccountAdmin(admin.ModelAdmin):
         data = form.cleaned_data
         try:
             if change:
-                carrier_account_update(account=obj, name=data["name"], client_id=data.get("client_id") or "",
-                                       client_secret=data.get("client_secret") or "", test_mode=data["test_mode"],
-                                       is_active=data["is_active"], server_url=data["server_url"])
+                carrier_account_update(
+                    account=obj,
+                    name=data["name"],
+                    client_id=data.get("client_id") or "",
+                    client_secret=data.get("client_secret") or "",
+                    test_mode=data["test_mode"],
+                    is_active=data["is_active"],
+                    server_url=data["server_url"],
+                )
             else:
                 created = carrier_account_create(
-                    tenant=data["tenant"], carrier=data["carrier"], name=data["name"],
-                    client_id=data.get("client_id") or "", client_secret=data.get("client_secret") or "",
-                    test_mode=data["test_mode"], server_url=data["server_url"])
+                    tenant=data["tenant"],
+                    carrier=data["carrier"],
+                    name=data["name"],
+                    client_id=data.get("client_id") or "",
+                    client_secret=data.get("client_secret") or "",
+                    test_mode=data["test_mode"],
+                    server_url=data["server_url"],
+                )
                 obj.pk = created.pk
         except ValidationError as exc:
             self.message_user(request, " ".join(exc.messages), messages.ERROR)
@@ -54,8 +77,11 @@ class CarrierAccountAdmin(admin.ModelAdmin):
     def test_credentials(self, request, queryset):
         for account in queryset:
             outcome, detail = carrier_account_test(account=account)
-            self.message_user(request, f"{account}: {outcome}{f' ({detail})' if detail else ''}",
-                              messages.SUCCESS if outcome == "ok" else messages.WARNING)
+            self.message_user(
+                request,
+                f"{account}: {outcome}{f' ({detail})' if detail else ''}",
+                messages.SUCCESS if outcome == "ok" else messages.WARNING,
+            )
 
 
 class TrackingEventInline(admin.TabularInline):
@@ -74,9 +100,22 @@ class ShipmentTrackingAdmin(admin.ModelAdmin):
     list_display = ["shipment", "tenant", "account", "state", "next_poll_at", "polls", "failures", "stopped_reason"]
     list_filter = ["state"]
     raw_id_fields = ["shipment", "account"]
-    readonly_fields = ["tenant", "shipment", "account", "state", "status_text", "last_polled_at", "polls", "failures",
-                       "last_error", "stopped_reason", "exception_at", "out_for_delivery_at", "created_at",
-                       "updated_at"]
+    readonly_fields = [
+        "tenant",
+        "shipment",
+        "account",
+        "state",
+        "status_text",
+        "last_polled_at",
+        "polls",
+        "failures",
+        "last_error",
+        "stopped_reason",
+        "exception_at",
+        "out_for_delivery_at",
+        "created_at",
+        "updated_at",
+    ]
     readonly_fields = [*readonly_fields, "next_poll_at"]
 
     def has_add_permission(self, request):

@@ -61,8 +61,9 @@ class ParsedEvent:
 
     @property
     def fingerprint(self) -> str:
-        raw = "|".join([self.occurred_at.isoformat() if self.occurred_at else "", self.code, self.description,
-                        self.location])
+        raw = "|".join(
+            [self.occurred_at.isoformat() if self.occurred_at else "", self.code, self.description, self.location]
+        )
         return hashlib.sha256(raw.encode()).hexdigest()
 
 
@@ -148,8 +149,11 @@ def _gateway(account: CarrierAccount, *, fresh_token: bool = False):
     extension = KARRIO_CARRIERS[account.carrier]
     creds = account.credentials()
     carrier_settings = _settings_class(extension)(
-        client_id=creds["client_id"], client_secret=creds["client_secret"], test_mode=account.test_mode,
-        outbound_server_url=account.server_url or None, id=str(account.pk),
+        client_id=creds["client_id"],
+        client_secret=creds["client_secret"],
+        test_mode=account.test_mode,
+        outbound_server_url=account.server_url or None,
+        id=str(account.pk),
     )
     server = f"{extension}|{account.server_url}|{account.test_mode}"
     return sdk.gateway[extension].create(carrier_settings, cache=lib.Cache() if fresh_token else _token_cache(server))
@@ -163,8 +167,11 @@ def secrets_of(account: CarrierAccount) -> list[str]:
     except Exception:  # noqa: BLE001 - an unreadable secret cannot be echoed either
         return []
     pair = f"{creds.get('client_id', '')}:{creds.get('client_secret', '')}"
-    return [s for s in (creds.get("client_secret"), creds.get("client_id"), base64.b64encode(pair.encode()).decode())
-            if s and len(s) >= 4]
+    return [
+        s
+        for s in (creds.get("client_secret"), creds.get("client_id"), base64.b64encode(pair.encode()).decode())
+        if s and len(s) >= 4
+    ]
 
 
 def mask(text: str, secrets: list[str]) -> str:
@@ -211,9 +218,13 @@ def _state(extension: str, status: str | None, code: str | None) -> str:
 
 def _parse(extension: str, details) -> ParsedTracking:
     events = [
-        ParsedEvent(occurred_at=_timestamp(e.timestamp), state=_state(extension, e.status, e.code),
-                    code=(e.code or "")[:50], description=(e.description or "")[:300],
-                    location=(e.location or "")[:200])
+        ParsedEvent(
+            occurred_at=_timestamp(e.timestamp),
+            state=_state(extension, e.status, e.code),
+            code=(e.code or "")[:50],
+            description=(e.description or "")[:300],
+            location=(e.location or "")[:200],
+        )
         for e in details.events or []
     ]
     events.sort(key=lambda e: e.occurred_at or dt.datetime.min.replace(tzinfo=dt.UTC), reverse=True)
@@ -223,8 +234,12 @@ def _parse(extension: str, details) -> ParsedTracking:
         state = events[0].state if events[0].state != TrackingState.UNKNOWN else _state(extension, details.status, None)
     else:
         state = _state(extension, details.status, None)
-    return ParsedTracking(tracking_number=details.tracking_number, state=state,
-                          status_text=events[0].description if events else "", events=events)
+    return ParsedTracking(
+        tracking_number=details.tracking_number,
+        state=state,
+        status_text=events[0].description if events else "",
+        events=events,
+    )
 
 
 def track(account: CarrierAccount, numbers: list[str]) -> tuple[dict[str, ParsedTracking], str]:
@@ -237,8 +252,9 @@ def track(account: CarrierAccount, numbers: list[str]) -> tuple[dict[str, Parsed
     extension = KARRIO_CARRIERS[account.carrier]
     secrets = secrets_of(account)
     try:
-        details, messages = sdk.Tracking.fetch(TrackingRequest(tracking_numbers=numbers)).from_(
-            _gateway(account)).parse()
+        details, messages = (
+            sdk.Tracking.fetch(TrackingRequest(tracking_numbers=numbers)).from_(_gateway(account)).parse()
+        )
     except Exception as exc:  # noqa: BLE001 - any failure of the carrier's side is a failed poll, told in words
         return {}, mask(_plain_error(exc), secrets)
     found = {}

@@ -54,16 +54,15 @@ class CarrierAccount(models.Model):
 
     class Meta:
         ordering = ["carrier", "id"]
-        constraints = [
-            models.UniqueConstraint(fields=["tenant", "carrier"], name="carrieraccount_one_per_carrier"),
-        ]
+        constraints = [models.UniqueConstraint(fields=["tenant", "carrier"], name="carrieraccount_one_per_carrier")]
 
     def __str__(self) -> str:
         return f"{self.get_carrier_display()} account {self.name or self.pk}"
 
     def set_credentials(self, *, client_id: str, client_secret: str) -> None:
-        self.credentials_encrypted = crypto.encrypt_secret(json.dumps({"client_id": client_id,
-                                                                       "client_secret": client_secret}))
+        self.credentials_encrypted = crypto.encrypt_secret(
+            json.dumps({"client_id": client_id, "client_secret": client_secret})
+        )
 
     def credentials(self) -> dict[str, str]:
         if not self.credentials_encrypted:
@@ -148,7 +147,7 @@ class TrackingEvent(models.Model):
     class Meta:
         ordering = ["-occurred_at", "-id"]
         constraints = [
-            models.UniqueConstraint(fields=["shipment", "fingerprint"], name="trackingevent_once_per_shipment"),
+            models.UniqueConstraint(fields=["shipment", "fingerprint"], name="trackingevent_once_per_shipment")
         ]
 
     def __str__(self) -> str:

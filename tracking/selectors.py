@@ -57,6 +57,7 @@ def tracking_for_shipments(*, tenant, shipments: list[Shipment]) -> list[Shipmen
     for s in shipments:
         tracking = trackings.get(s.pk)
         reason = "" if tracking else not_followed_reason(s, s.carrier in accounts)
-        views.append(ShipmentTrackingView(shipment=s, tracking=tracking, events=events.get(s.pk, []),
-                                          not_followed=reason))
+        views.append(
+            ShipmentTrackingView(shipment=s, tracking=tracking, events=events.get(s.pk, []), not_followed=reason)
+        )
     return views

@@ -53,35 +53,58 @@ ACTED_ON = {TrackingState.DELIVERED, TrackingState.OUT_FOR_DELIVERY, TrackingSta
 
 # --- carrier accounts ------------------------------------------------------------------------------
 
+
 def _validate_server_url(url: str) -> str:
     if not url:
         return ""
     from stores.connector.urlguard import validate_store_url
 
-    return validate_store_url(url, allow_private=settings.ALLOW_PRIVATE_STORE_HOSTS,
-                              allow_http=settings.ALLOW_HTTP_STORE_URLS)
+    return validate_store_url(
+        url, allow_private=settings.ALLOW_PRIVATE_STORE_HOSTS, allow_http=settings.ALLOW_HTTP_STORE_URLS
+    )
 
 
-def carrier_account_create(*, tenant: Tenant, carrier: str, client_id: str, client_secret: str, name: str = "",
-                           test_mode: bool = False, server_url: str = "") -> CarrierAccount:
+def carrier_account_create(
+    *,
+    tenant: Tenant,
+    carrier: str,
+    client_id: str,
+    client_secret: str,
+    name: str = "",
+    test_mode: bool = False,
+    server_url: str = "",
+) -> CarrierAccount:
     if carrier not in TrackedCarrier.values:
         raise ValidationError({"carrier": [f"Outbound follows {', '.join(TrackedCarrier.labels)} only."]})
     if CarrierAccount.objects.for_tenant(tenant).filter(carrier=carrier).exists():
-        raise ValidationError({"carrier": [f"This workspace already has a {TrackedCarrier(carrier).label} account; "
-                                           "edit it instead."]})
+        raise ValidationError(
+            {"carrier": [f"This workspace already has a {TrackedCarrier(carrier).label} account; edit it instead."]}
+        )
     if not (client_id or "").strip() or not (client_secret or "").strip():
         raise ValidationError("Both the client ID and the client secret are needed.")
-    account = CarrierAccount(tenant=tenant, carrier=carrier, name=name.strip(), test_mode=test_mode,
-                             server_url=_validate_server_url(server_url))
+    account = CarrierAccount(
+        tenant=tenant,
+        carrier=carrier,
+        name=name.strip(),
+        test_mode=test_mode,
+        server_url=_validate_server_url(server_url),
+    )
     account.set_credentials(client_id=client_id.strip(), client_secret=client_secret.strip())
     account.full_clean(exclude=["tenant"], validate_constraints=False)
     account.save(force_insert=True)
     return account
 
 
-def carrier_account_update(*, account: CarrierAccount, name: str | None = None, client_id: str = "",
-                           client_secret: str = "", test_mode: bool | None = None, is_active: bool | None = None,
-                           server_url: str | None = None) -> CarrierAccount:
+def carrier_account_update(
+    *,
+    account: CarrierAccount,
+    name: str | None = None,
+    client_id: str = "",
+    client_secret: str = "",
+    test_mode: bool | None = None,
+    is_active: bool | None = None,
+    server_url: str | None = None,
+) -> CarrierAccount:
     """Change an account. Blank credentials keep the saved ones (they are never shown to be edited); a new
     pair replaces both and clears the last test's outcome."""
     if name is not None:
@@ -114,14 +137,16 @@ def carrier_account_test(*, account: CarrierAccount) -> tuple[str, str]:
     outcome, detail = carriers.test_credentials(account)
     now = timezone.now()
     ok = outcome == carriers.TEST_OK
-    CarrierAccount.objects.filter(pk=account.pk).update(last_test_ok=ok, last_test_outcome=outcome,
-                                                        last_test_message=detail[:500], last_tested_at=now)
+    CarrierAccount.objects.filter(pk=account.pk).update(
+        last_test_ok=ok, last_test_outcome=outcome, last_test_message=detail[:500], last_tested_at=now
+    )
     account.last_test_ok, account.last_test_outcome, account.last_test_message = ok, outcome, detail[:500]
     account.last_tested_at = now
     return outcome, detail
 
 
 # --- the schedule ------------------------------------------------------------------------------------
+
 
 def next_poll_after(*, shipped_at: dt.datetime, now: dt.datetime) -> dt.datetime | None:
     age = now - shipped_at
@@ -142,12 +167,16 @@ def tracking_enroll(*, now: dt.datetime | None = None, limit: int | None = None)
     """Follow shipments in transit that have a tracking number and an active account for their carrier."""
     now = now or timezone.now()
     limit = limit or settings.TRACKING_MAX_PER_CYCLE
-    account = CarrierAccount.objects.filter(tenant_id=OuterRef("tenant_id"), carrier=OuterRef("carrier"),
-                                            is_active=True)
+    account = CarrierAccount.objects.filter(
+        tenant_id=OuterRef("tenant_id"), carrier=OuterRef("carrier"), is_active=True
+    )
     rows = list(
-        Shipment.objects.filter(state=ShipmentState.SHIPPED, carrier__in=TrackedCarrier.values,
-                                created_at__gte=now - dt.timedelta(days=settings.TRACKING_MAX_AGE_DAYS),
-                                tracking__isnull=True)
+        Shipment.objects.filter(
+            state=ShipmentState.SHIPPED,
+            carrier__in=TrackedCarrier.values,
+            created_at__gte=now - dt.timedelta(days=settings.TRACKING_MAX_AGE_DAYS),
+            tracking__isnull=True,
+        )
         .exclude(tracking_number="")
         .filter(Exists(account))
         .values_list("pk", "tenant_id", "carrier")[:limit]
@@ -155,12 +184,24 @@ def tracking_enroll(*, now: dt.datetime | None = None, limit: int | None = None)
     if not rows:
         return 0
     accounts = dict(
-        ((t, c), pk) for pk, t, c in CarrierAccount.objects.filter(
-            tenant_id__in={t for _, t, _ in rows}, is_active=True).values_list("pk", "tenant_id", "carrier")
+        ((t, c), pk)
+        for pk, t, c in CarrierAccount.objects.filter(
+            tenant_id__in={t for _, t, _ in rows}, is_active=True
+        ).values_list("pk", "tenant_id", "carrier")
     )
     ShipmentTracking.objects.bulk_create(
-        [ShipmentTracking(tenant_id=t, shipment_id=pk, account_id=accounts[(t, c)], next_poll_at=now,
-                          created_at=now, updated_at=now) for pk, t, c in rows if (t, c) in accounts],
+        [
+            ShipmentTracking(
+                tenant_id=t,
+                shipment_id=pk,
+                account_id=accounts[(t, c)],
+                next_poll_at=now,
+                created_at=now,
+                updated_at=now,
+            )
+            for pk, t, c in rows
+            if (t, c) in accounts
+        ],
         ignore_conflicts=True,
     )
     return len(rows)
@@ -170,8 +211,12 @@ def tracking_due_batches(*, now: dt.datetime | None = None, limit: int | None = 
     """Due trackings as (account id, [tracking ids]) batches of at most TRACKING_BATCH_SIZE."""
     now = now or timezone.now()
     limit = limit or settings.TRACKING_MAX_PER_CYCLE
-    rows = (ShipmentTracking.objects.due(now).filter(account__is_active=True)
-            .order_by("account_id", "next_poll_at").values_list("account_id", "pk")[:limit])
+    rows = (
+        ShipmentTracking.objects.due(now)
+        .filter(account__is_active=True)
+        .order_by("account_id", "next_poll_at")
+        .values_list("account_id", "pk")[:limit]
+    )
     batches: list[tuple[int, list[int]]] = []
     size = settings.TRACKING_BATCH_SIZE
     for account_id, pk in rows:
@@ -200,14 +245,18 @@ def tracking_poll_due(*, run_inline: bool = False) -> dict:
 
 # --- one batch ---------------------------------------------------------------------------------------
 
+
 def tracking_poll_batch(*, account_id: int, tracking_ids: list[int]) -> dict:
     """Ask the carrier about one batch of one account's shipments and record what it says."""
     now = timezone.now()
     account = CarrierAccount.objects.filter(pk=account_id, is_active=True).first()
     if account is None:
         return {"polled": 0}
-    trackings = list(ShipmentTracking.objects.filter(pk__in=tracking_ids, account_id=account_id,
-                                                     next_poll_at__isnull=False).select_related("shipment"))
+    trackings = list(
+        ShipmentTracking.objects.filter(
+            pk__in=tracking_ids, account_id=account_id, next_poll_at__isnull=False
+        ).select_related("shipment")
+    )
     stop, ask = [], []
     for tracking in trackings:
         shipment = tracking.shipment
@@ -256,9 +305,17 @@ def tracking_poll_batch(*, account_id: int, tracking_ids: list[int]) -> dict:
         tracking.failures = 0
         tracking.last_error = ""
         events.extend(
-            TrackingEvent(tenant_id=tracking.tenant_id, shipment_id=shipment.pk, occurred_at=e.occurred_at,
-                          state=e.state, code=e.code, description=e.description, location=e.location,
-                          fingerprint=e.fingerprint, created_at=now)
+            TrackingEvent(
+                tenant_id=tracking.tenant_id,
+                shipment_id=shipment.pk,
+                occurred_at=e.occurred_at,
+                state=e.state,
+                code=e.code,
+                description=e.description,
+                location=e.location,
+                fingerprint=e.fingerprint,
+                created_at=now,
+            )
             for e in parsed.events
         )
         before = tracking.state
@@ -283,16 +340,35 @@ def tracking_poll_batch(*, account_id: int, tracking_ids: list[int]) -> dict:
             TrackingEvent.objects.bulk_create(events, ignore_conflicts=True)
         if trackings:
             ShipmentTracking.objects.bulk_update(
-                trackings, ["state", "status_text", "next_poll_at", "last_polled_at", "polls", "failures",
-                            "last_error", "stopped_reason", "exception_at", "out_for_delivery_at", "updated_at"])
+                trackings,
+                [
+                    "state",
+                    "status_text",
+                    "next_poll_at",
+                    "last_polled_at",
+                    "polls",
+                    "failures",
+                    "last_error",
+                    "stopped_reason",
+                    "exception_at",
+                    "out_for_delivery_at",
+                    "updated_at",
+                ],
+            )
     for tracking, before, parsed in changes:
         _state_changed(tracking=tracking, before=before, parsed=parsed, account=account)
-    return {"polled": len(ask), "answered": sum(1 for t in ask if t.shipment.tracking_number in found),
-            "stopped": len(stop), "requests": requests, "changed": len(changes)}
+    return {
+        "polled": len(ask),
+        "answered": sum(1 for t in ask if t.shipment.tracking_number in found),
+        "stopped": len(stop),
+        "requests": requests,
+        "changed": len(changes),
+    }
 
 
-def _state_changed(*, tracking: ShipmentTracking, before: str, parsed: carriers.ParsedTracking,
-                   account: CarrierAccount) -> None:
+def _state_changed(
+    *, tracking: ShipmentTracking, before: str, parsed: carriers.ParsedTracking, account: CarrierAccount
+) -> None:
     """Act on a new tracking state, each in its own transaction (one shipment's trouble stops no other)."""
     shipment = tracking.shipment
     carrier = account.get_carrier_display()
@@ -305,18 +381,28 @@ def _state_changed(*, tracking: ShipmentTracking, before: str, parsed: carriers.
                 shipment_mark_delivered(shipment=shipment, delivered_at=when, actor=f"{carrier} tracking")
             elif parsed.state == TrackingState.OUT_FOR_DELIVERY:
                 shipment_out_for_delivery_notify(shipment=shipment, actor=f"{carrier} tracking")
-                order_event_add(order=shipment.order, actor=f"{carrier} tracking",
-                                **event("shipment_out_for_delivery", shipment_id=shipment.pk, carrier=shipment.carrier),
-                                data={"shipment_id": shipment.pk})
+                order_event_add(
+                    order=shipment.order,
+                    actor=f"{carrier} tracking",
+                    **event("shipment_out_for_delivery", shipment_id=shipment.pk, carrier=shipment.carrier),
+                    data={"shipment_id": shipment.pk},
+                )
                 webhook_emit_object(obj=shipment, tenant=shipment.tenant_id, event="shipment.out_for_delivery")
             elif parsed.state == TrackingState.EXCEPTION:
                 description = parsed.status_text or "no detail given"
-                order_event_add(order=shipment.order, actor=f"{carrier} tracking",
-                                **event("shipment_exception", shipment_id=shipment.pk, carrier=shipment.carrier,
-                                        description=description),
-                                data={"shipment_id": shipment.pk})
-                order_attention_flag(order=shipment.order, actor=f"{carrier} tracking",
-                                     reason=f"{carrier} exception on shipment {shipment.pk}: {description}")
+                order_event_add(
+                    order=shipment.order,
+                    actor=f"{carrier} tracking",
+                    **event(
+                        "shipment_exception", shipment_id=shipment.pk, carrier=shipment.carrier, description=description
+                    ),
+                    data={"shipment_id": shipment.pk},
+                )
+                order_attention_flag(
+                    order=shipment.order,
+                    actor=f"{carrier} tracking",
+                    reason=f"{carrier} exception on shipment {shipment.pk}: {description}",
+                )
                 webhook_emit_object(obj=shipment, tenant=shipment.tenant_id, event="shipment.exception")
     except ValidationError as exc:
         logger.warning("Tracking of shipment %s: %s", shipment.pk, "; ".join(exc.messages))

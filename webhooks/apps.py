@@ -13,4 +13,5 @@ class WebhooksConfig(AppConfig):
         from .services import WEBHOOK, webhook_deliver, webhook_deliveries_mirror, webhook_delivery_mirror
 
         register_handler(WEBHOOK, on_state=webhook_delivery_mirror, on_state_many=webhook_deliveries_mirror)(
-            webhook_deliver)
+            webhook_deliver
+        )

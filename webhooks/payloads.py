@@ -27,9 +27,13 @@ class PayloadBuilder(NamedTuple):
 _BUILDERS: dict[str, PayloadBuilder] = {}
 
 
-def register_payload_builder(model: str, *, one: Callable[[Any], dict],
-                             many: Callable[[int, Iterable[int]], dict[int, dict]] | None = None,
-                             loaded: Callable[[Iterable[Any]], dict[int, dict]] | None = None) -> None:
+def register_payload_builder(
+    model: str,
+    *,
+    one: Callable[[Any], dict],
+    many: Callable[[int, Iterable[int]], dict[int, dict]] | None = None,
+    loaded: Callable[[Iterable[Any]], dict[int, dict]] | None = None,
+) -> None:
     """Register how events about `model` ("app_label.modelname") are serialised."""
     _BUILDERS[model.lower()] = PayloadBuilder(one=one, many=many, loaded=loaded)
 

@@ -65,8 +65,9 @@ def webhook_url_validate(url: str) -> str:
     )
 
 
-def webhook_subscription_create(*, tenant: Tenant, url: str, events: list[str], description: str = "",
-                                is_active: bool = True, user=None) -> tuple[WebhookSubscription, str]:
+def webhook_subscription_create(
+    *, tenant: Tenant, url: str, events: list[str], description: str = "", is_active: bool = True, user=None
+) -> tuple[WebhookSubscription, str]:
     """A subscription and its signing secret, returned once."""
     unknown = set(events) - set(WebhookEvent.values)
     if unknown or not events:
@@ -147,10 +148,20 @@ def _deliveries_enqueue(items: list[tuple[WebhookSubscription, str, dict]]) -> l
     if not items:
         return []
     now = timezone.now()
-    deliveries = [WebhookDelivery(subscription=s, event=event, payload=payload, event_id=uuid.uuid4(), created_at=now)
-                  for s, event, payload in items]
-    rows = [{"subscription_id": d.subscription_id, "event_id": str(d.event_id), "event": d.event,
-             "payload": d.payload, "created_at": now} for d in deliveries]
+    deliveries = [
+        WebhookDelivery(subscription=s, event=event, payload=payload, event_id=uuid.uuid4(), created_at=now)
+        for s, event, payload in items
+    ]
+    rows = [
+        {
+            "subscription_id": d.subscription_id,
+            "event_id": str(d.event_id),
+            "event": d.event,
+            "payload": d.payload,
+            "created_at": now,
+        }
+        for d in deliveries
+    ]
     ids = {str(key): pk for key, pk in bulk.write(bulk.Rows(WebhookDelivery, rows, key="event_id")).items()}
     for delivery in deliveries:
         delivery.pk = ids[str(delivery.event_id)]
@@ -167,8 +178,11 @@ def _deliveries_enqueue(items: list[tuple[WebhookSubscription, str, dict]]) -> l
 
 def webhook_send_test(*, subscription: WebhookSubscription) -> WebhookDelivery:
     """A `ping` event to one subscription, through the same outbox as real events."""
-    payload = {"message": "A test event from Outbound.", "subscription_id": subscription.pk,
-               "events": subscription.events}
+    payload = {
+        "message": "A test event from Outbound.",
+        "subscription_id": subscription.pk,
+        "events": subscription.events,
+    }
     return _deliveries_enqueue([(subscription, "ping", payload)])[0]
 
 
@@ -202,8 +216,9 @@ def webhook_deliver(message) -> tuple[int, str]:
                 session.mount("https://", GuardedAdapter())
                 session.mount("http://", GuardedAdapter())
             # Streamed: only the first few KB of the answer are ever read, within the delivery's deadline.
-            with session.post(url, data=body, headers=headers, timeout=WEBHOOK_TIMEOUT_SECONDS,
-                              allow_redirects=False, stream=True) as response:
+            with session.post(
+                url, data=body, headers=headers, timeout=WEBHOOK_TIMEOUT_SECONDS, allow_redirects=False, stream=True
+            ) as response:
                 answer = read_at_most(response, WEBHOOK_READ_BYTES, give_up_at=give_up_at)
     except StoreError as exc:
         error = PermanentDeliveryError if exc.permanent else TransientDeliveryError
@@ -217,8 +232,13 @@ def webhook_deliver(message) -> tuple[int, str]:
     raise error(f"The receiver answered HTTP {response.status_code}.", status=response.status_code, body=excerpt)
 
 
-_MIRROR = {"pending": DeliveryState.PENDING, "sending": DeliveryState.PENDING, "sent": DeliveryState.DELIVERED,
-           "failed": DeliveryState.FAILED, "cancelled": DeliveryState.FAILED}
+_MIRROR = {
+    "pending": DeliveryState.PENDING,
+    "sending": DeliveryState.PENDING,
+    "sent": DeliveryState.DELIVERED,
+    "failed": DeliveryState.FAILED,
+    "cancelled": DeliveryState.FAILED,
+}
 
 
 def _mirrored(message) -> dict:
@@ -248,8 +268,12 @@ def webhook_deliveries_mirror(messages) -> None:
         if delivery_id:
             groups.setdefault(tuple(_mirrored(message).items()), []).append(delivery_id)
     for values, delivery_ids in groups.items():
-        same = Q(**{name if value is not None else f"{name}__isnull": value if value is not None else True
-                    for name, value in values})
+        same = Q(
+            **{
+                name if value is not None else f"{name}__isnull": value if value is not None else True
+                for name, value in values
+            }
+        )
         WebhookDelivery.objects.filter(pk__in=delivery_ids).exclude(same).update(**dict(values))
 
 
@@ -257,8 +281,9 @@ def webhook_events_wanted(tenant_id: int) -> set[str]:
     """Every event some active subscription of the tenant listens to (one query)."""
     return {
         event
-        for events in WebhookSubscription.objects.for_tenant(tenant_id).filter(is_active=True).values_list(
-            "events", flat=True)
+        for events in WebhookSubscription.objects.for_tenant(tenant_id)
+        .filter(is_active=True)
+        .values_list("events", flat=True)
         for event in events
     }
 
@@ -268,8 +293,15 @@ def webhook_emit_orders_attention(*, tenant_id: int, order_ids: list[int]) -> in
     return len(_emit_orders(tenant_id, {"order.attention": order_ids}))
 
 
-def webhook_emit_orders(*, tenant_id: int, created: list[int], updated: list[int],
-                        wanted: set[str] | None = None, recovered: list[int] = (), loaded: dict | None = None) -> int:
+def webhook_emit_orders(
+    *,
+    tenant_id: int,
+    created: list[int],
+    updated: list[int],
+    wanted: set[str] | None = None,
+    recovered: list[int] = (),
+    loaded: dict | None = None,
+) -> int:
     """Queue order.imported / order.updated (and import.recovered) for one import page; returns how many
     deliveries.
 
@@ -284,14 +316,17 @@ def webhook_emit_orders(*, tenant_id: int, created: list[int], updated: list[int
     """
     if wanted is None:
         wanted = webhook_events_wanted(tenant_id)
-    ids_by_event = {event: ids for event, ids in (("order.imported", created), ("order.updated", updated),
-                                                  ("import.recovered", recovered))
-                    if event in wanted and ids}
+    ids_by_event = {
+        event: ids
+        for event, ids in (("order.imported", created), ("order.updated", updated), ("import.recovered", recovered))
+        if event in wanted and ids
+    }
     return len(_emit_orders(tenant_id, ids_by_event, loaded or {})) if ids_by_event else 0
 
 
-def _emit_orders(tenant_id: int, ids_by_event: dict[str, list[int]], loaded: dict | None = None
-                 ) -> list[WebhookDelivery]:
+def _emit_orders(
+    tenant_id: int, ids_by_event: dict[str, list[int]], loaded: dict | None = None
+) -> list[WebhookDelivery]:
     """Each event for its orders, to every active subscription of the tenant to it, in bulk."""
     subscriptions = _subscribers(tenant_id, set(ids_by_event))
     ids = {pk for event, pks in ids_by_event.items() if subscriptions[event] for pk in pks}
@@ -303,8 +338,12 @@ def _emit_orders(tenant_id: int, ids_by_event: dict[str, list[int]], loaded: dic
     payloads = payloads_loaded("orders.order", held) if held else {}
     if len(payloads) < len(ids):
         payloads.update(payloads_for("orders.order", tenant_id=tenant_id, ids=ids - payloads.keys()))
-    return _deliveries_enqueue([
-        (subscription, event, payloads[pk])
-        for event, pks in ids_by_event.items() for pk in pks if pk in payloads
-        for subscription in subscriptions[event]
-    ])
+    return _deliveries_enqueue(
+        [
+            (subscription, event, payloads[pk])
+            for event, pks in ids_by_event.items()
+            for pk in pks
+            if pk in payloads
+            for subscription in subscriptions[event]
+        ]
+    )

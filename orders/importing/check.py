@@ -71,7 +71,8 @@ def check_store(store_id: int, slot: dt.datetime, interval_minutes: int, *, clie
     token = _token()
     schedule = _schedule_fields(store_id, slot, interval_minutes)
     claimed = (
-        Store.objects.filter(pk=store_id, is_active=True).filter(_not_done(slot))
+        Store.objects.filter(pk=store_id, is_active=True)
+        .filter(_not_done(slot))
         .filter(Q(import_running_since__isnull=True) | Q(import_running_since__lt=now - lease()))
         .update(import_running_since=now, import_lock_run=token, **schedule)
     )
@@ -86,20 +87,28 @@ def check_store(store_id: int, slot: dt.datetime, interval_minutes: int, *, clie
     if not store.tenant.is_active:
         _release(store_id, token)
         return CheckOutcome(SKIPPED)
-    if (store.import_watermark is None or store.import_pending_since is not None or mapping is None
-            or store_settings is None):
+    if (
+        store.import_watermark is None
+        or store.import_pending_since is not None
+        or mapping is None
+        or store_settings is None
+    ):
         return _escalate(store, token)  # a first import, a window asked for: an ordinary run does it
 
     fingerprint = fingerprint_of(mapping.lookup(), store_settings)
 
     def unchanged(digests: dict[str, str]) -> set[str]:
         ids = list(digests)
-        held = dict(Order.objects.filter(store_id=store_id, external_id__in=ids)
-                    .values_list("external_id", "content_hash"))
+        held = dict(
+            Order.objects.filter(store_id=store_id, external_id__in=ids).values_list("external_id", "content_hash")
+        )
         rest = [oid for oid in ids if oid not in held]
         if rest:
-            held.update(SkippedOrder.objects.filter(store_id=store_id, external_id__in=rest)
-                        .values_list("external_id", "content_hash"))
+            held.update(
+                SkippedOrder.objects.filter(store_id=store_id, external_id__in=rest).values_list(
+                    "external_id", "content_hash"
+                )
+            )
         return {oid for oid, raw in digests.items() if held.get(oid) == digest_with(fingerprint, raw)}
 
     own_client = client is None
@@ -109,9 +118,16 @@ def check_store(store_id: int, slot: dt.datetime, interval_minutes: int, *, clie
     try:
         page = client.export_page(start, end, 1, skip=unchanged)
     except StoreError as exc:
-        run = ImportRun.objects.create(store=store, trigger=ImportTrigger.SCHEDULE, state=ImportState.RUNNING,
-                                       started_at=now, heartbeat_at=now, window_start=start, window_end=end,
-                                       http_requests=client.requests_made)
+        run = ImportRun.objects.create(
+            store=store,
+            trigger=ImportTrigger.SCHEDULE,
+            state=ImportState.RUNNING,
+            started_at=now,
+            heartbeat_at=now,
+            window_start=start,
+            window_end=end,
+            http_requests=client.requests_made,
+        )
         finish_failed(run, store, str(exc))
         _release(store_id, token)
         return CheckOutcome(FAILED, run.http_requests)
@@ -124,10 +140,18 @@ def check_store(store_id: int, slot: dt.datetime, interval_minutes: int, *, clie
     # Nothing new or changed, and one page holds the whole window: the page walk of an import run would
     # read exactly this, and its tail check has nothing to find (no later page an order could hide).
     Store.objects.filter(pk=store_id, import_lock_run=token).update(
-        import_running_since=None, import_lock_run=None, import_watermark=end, last_checked_at=timezone.now(),
-        idle_checks=F("idle_checks") + 1, consecutive_failures=0, needs_attention=False,
-        last_import_message=Case(When(last_import_ok=False, then=Value(RECOVERED_MESSAGE)),
-                                 default=F("last_import_message"), output_field=TextField()),
+        import_running_since=None,
+        import_lock_run=None,
+        import_watermark=end,
+        last_checked_at=timezone.now(),
+        idle_checks=F("idle_checks") + 1,
+        consecutive_failures=0,
+        needs_attention=False,
+        last_import_message=Case(
+            When(last_import_ok=False, then=Value(RECOVERED_MESSAGE)),
+            default=F("last_import_message"),
+            output_field=TextField(),
+        ),
         last_import_ok=True,
     )
     return CheckOutcome(IDLE, requests)

@@ -19,16 +19,29 @@ def payloads_wanted(ctx: ImportContext) -> bool:
     return bool(ctx.webhook_events() & {"order.imported", "import.recovered"})
 
 
-def emit_order_events(ctx: ImportContext, *, created: list[int], updated: list[int], recovered: list[int],
-                      loaded: dict[int, Order]) -> None:
+def emit_order_events(
+    ctx: ImportContext, *, created: list[int], updated: list[int], recovered: list[int], loaded: dict[int, Order]
+) -> None:
     from webhooks.services import webhook_emit_orders
 
-    webhook_emit_orders(tenant_id=ctx.store.tenant_id, wanted=ctx.webhook_events(), created=created,
-                        updated=updated, recovered=recovered, loaded=loaded)
+    webhook_emit_orders(
+        tenant_id=ctx.store.tenant_id,
+        wanted=ctx.webhook_events(),
+        created=created,
+        updated=updated,
+        recovered=recovered,
+        loaded=loaded,
+    )
 
 
-def as_loaded(ctx: ImportContext, new: list[str], orders: list[dict], lines: dict[str, list[dict]],
-              ids: dict[str, int], line_ids: dict) -> dict[int, Order]:
+def as_loaded(
+    ctx: ImportContext,
+    new: list[str],
+    orders: list[dict],
+    lines: dict[str, list[dict]],
+    ids: dict[str, int],
+    line_ids: dict,
+) -> dict[int, Order]:
     """{pk: Order} of the page's new orders (`new`: their order ids) as the database now holds them,
     built from the rows just written (`orders`, `lines` by order id, `ids` and `line_ids` the write
     returned) instead of read back: their lines and no shipments in the prefetch cache, the columns
@@ -44,8 +57,10 @@ def as_loaded(ctx: ImportContext, new: list[str], orders: list[dict], lines: dic
         if row["external_id"] not in new:
             continue
         order = _instance(Order, row, id=ids[row["external_id"]])
-        order_lines = [_instance(OrderLine, line, id=line_ids[(order.pk, line["line_key"])], order_id=order.pk)
-                       for line in lines[row["external_id"]]]
+        order_lines = [
+            _instance(OrderLine, line, id=line_ids[(order.pk, line["line_key"])], order_id=order.pk)
+            for line in lines[row["external_id"]]
+        ]
         order._prefetched_objects_cache = {"lines": order_lines, "shipments": []}
         loaded[order.pk] = order
     return loaded
@@ -77,8 +92,11 @@ def _instance(model, row: dict, **more):
 @cache
 def _decimals(model) -> tuple:
     """(attname, the decimal step of its places) of each decimal field."""
-    return tuple((f.attname, Decimal(1).scaleb(-f.decimal_places)) for f in model._meta.concrete_fields
-                 if isinstance(f, DecimalField))
+    return tuple(
+        (f.attname, Decimal(1).scaleb(-f.decimal_places))
+        for f in model._meta.concrete_fields
+        if isinstance(f, DecimalField)
+    )
 
 
 @cache

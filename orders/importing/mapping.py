@@ -23,15 +23,58 @@ SKIP_REASONS = dict(SkipReason.choices)
 
 IMPORT_FORMAT = 2  # bump when import_page writes orders differently, so every order is rewritten once
 ORDER_IMPORT_FIELDS = (
-    "tenant", "storefront", "number", "store_status", "status", "order_date", "modified_at", "customer_code",
-    "email", "phone", "bill_to", "ship_to", "ship_to_name", "shipping_method", "payment_method", "currency",
-    "order_total", "tax_amount", "shipping_amount", "discount_total", "is_gift", "gift_message", "customer_notes",
-    "internal_notes", "custom_field_1", "custom_field_2", "custom_field_3", "requested_warehouse", "source",
-    "total_weight", "weight_unit", "total_weight_from_lines", "content_hash", "visible_hash", "updated_at",
+    "tenant",
+    "storefront",
+    "number",
+    "store_status",
+    "status",
+    "order_date",
+    "modified_at",
+    "customer_code",
+    "email",
+    "phone",
+    "bill_to",
+    "ship_to",
+    "ship_to_name",
+    "shipping_method",
+    "payment_method",
+    "currency",
+    "order_total",
+    "tax_amount",
+    "shipping_amount",
+    "discount_total",
+    "is_gift",
+    "gift_message",
+    "customer_notes",
+    "internal_notes",
+    "custom_field_1",
+    "custom_field_2",
+    "custom_field_3",
+    "requested_warehouse",
+    "source",
+    "total_weight",
+    "weight_unit",
+    "total_weight_from_lines",
+    "content_hash",
+    "visible_hash",
+    "updated_at",
 )
 LINE_FIELDS = (
-    "position", "line_item_id", "sku", "name", "image_url", "unit_weight", "weight_unit", "quantity", "unit_price",
-    "upc", "warehouse_location", "options", "is_adjustment", "is_shippable", "product_kind",
+    "position",
+    "line_item_id",
+    "sku",
+    "name",
+    "image_url",
+    "unit_weight",
+    "weight_unit",
+    "quantity",
+    "unit_price",
+    "upc",
+    "warehouse_location",
+    "options",
+    "is_adjustment",
+    "is_shippable",
+    "product_kind",
 )
 PRODUCT_FIELDS = ("name", "weight", "weight_unit", "image_url", "warehouse_location", "kind", "updated_at")
 
@@ -130,19 +173,34 @@ def order_fields(export: ExportOrder, unit: str) -> dict:
     discount = -sum((i.unit_price * i.quantity for i in export.items if i.adjustment), Decimal(0))
     return {
         "number": export.order_number,
-        "store_status": export.order_status[:100], "order_date": export.order_date,
-        "modified_at": export.last_modified, "customer_code": customer.customer_code,
-        "email": customer.bill_to.email, "phone": customer.bill_to.phone or (ship_to.phone if ship_to else ""),
-        "bill_to": _address(customer.bill_to), "ship_to": _address(ship_to),
-        "ship_to_name": (ship_to.name if ship_to else "")[:100], "shipping_method": export.shipping_method[:1000],
-        "payment_method": export.payment_method[:50], "currency": export.currency_code[:3],
-        "order_total": export.order_total, "tax_amount": export.tax_amount or 0,
-        "shipping_amount": export.shipping_amount or 0, "discount_total": discount, "is_gift": export.gift,
-        "gift_message": export.gift_message, "customer_notes": export.customer_notes,
-        "internal_notes": export.internal_notes, "custom_field_1": export.custom_field1[:100],
-        "custom_field_2": export.custom_field2[:100], "custom_field_3": export.custom_field3[:100],
-        "requested_warehouse": export.requested_warehouse[:100], "source": export.source[:50],
-        "total_weight": weight, "weight_unit": weight_unit, "total_weight_from_lines": from_lines,
+        "store_status": export.order_status[:100],
+        "order_date": export.order_date,
+        "modified_at": export.last_modified,
+        "customer_code": customer.customer_code,
+        "email": customer.bill_to.email,
+        "phone": customer.bill_to.phone or (ship_to.phone if ship_to else ""),
+        "bill_to": _address(customer.bill_to),
+        "ship_to": _address(ship_to),
+        "ship_to_name": (ship_to.name if ship_to else "")[:100],
+        "shipping_method": export.shipping_method[:1000],
+        "payment_method": export.payment_method[:50],
+        "currency": export.currency_code[:3],
+        "order_total": export.order_total,
+        "tax_amount": export.tax_amount or 0,
+        "shipping_amount": export.shipping_amount or 0,
+        "discount_total": discount,
+        "is_gift": export.gift,
+        "gift_message": export.gift_message,
+        "customer_notes": export.customer_notes,
+        "internal_notes": export.internal_notes,
+        "custom_field_1": export.custom_field1[:100],
+        "custom_field_2": export.custom_field2[:100],
+        "custom_field_3": export.custom_field3[:100],
+        "requested_warehouse": export.requested_warehouse[:100],
+        "source": export.source[:50],
+        "total_weight": weight,
+        "weight_unit": weight_unit,
+        "total_weight_from_lines": from_lines,
     }
 
 
@@ -152,18 +210,29 @@ def line_rows(export: ExportOrder, locations: dict[str, str]) -> list[dict]:
     rows = []
     for position, item in enumerate(export.items):
         kind = product_kind(item)
-        rows.append({
-            "line_key": line_key(item, position), "position": position,
-            "line_item_id": item.line_item_id[:50], "sku": item.sku[:100], "name": item.name[:200],
-            "image_url": item.image_url[:500], "unit_weight": item.weight, "weight_unit": item.weight_units,
-            "quantity": item.quantity, "unit_price": item.unit_price, "upc": item.upc[:20],
-            "warehouse_location": (item.location or locations.get(item.sku[:100], ""))[:100],
-            "options": [{"name": o.name, "value": o.value,
-                         "weight": str(o.weight) if o.weight is not None else None} for o in item.options],
-            "is_adjustment": item.adjustment,
-            "is_shippable": not item.adjustment and kind == ProductKind.PHYSICAL,
-            "product_kind": kind,
-        })
+        rows.append(
+            {
+                "line_key": line_key(item, position),
+                "position": position,
+                "line_item_id": item.line_item_id[:50],
+                "sku": item.sku[:100],
+                "name": item.name[:200],
+                "image_url": item.image_url[:500],
+                "unit_weight": item.weight,
+                "weight_unit": item.weight_units,
+                "quantity": item.quantity,
+                "unit_price": item.unit_price,
+                "upc": item.upc[:20],
+                "warehouse_location": (item.location or locations.get(item.sku[:100], ""))[:100],
+                "options": [
+                    {"name": o.name, "value": o.value, "weight": str(o.weight) if o.weight is not None else None}
+                    for o in item.options
+                ],
+                "is_adjustment": item.adjustment,
+                "is_shippable": not item.adjustment and kind == ProductKind.PHYSICAL,
+                "product_kind": kind,
+            }
+        )
     return rows
 
 
@@ -191,8 +260,14 @@ def product_values(exports: Iterable[ExportOrder]) -> dict[str, ProductValues]:
             if item.adjustment or not item.sku:
                 continue
             sku = item.sku[:100]
-            values = ProductValues(item.name[:200], item.weight, item.weight_units, item.image_url[:500],
-                                   item.location[:100], product_kind(item))
+            values = ProductValues(
+                item.name[:200],
+                item.weight,
+                item.weight_units,
+                item.image_url[:500],
+                item.location[:100],
+                product_kind(item),
+            )
             if not values.location and sku in found and found[sku].location:
                 values = values._replace(location=found[sku].location)
             found[sku] = values

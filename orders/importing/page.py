@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from core import bulk
+from orders.importing.attention import Attention, _flag_attention, _record_unmapped
 from stores import statuses
 from stores.connector.types import ExportOrder
 from stores.models import Storefront
@@ -27,7 +28,6 @@ from ..models import (
     Situation,
     SkippedOrder,
     StatusDecision,
-    UnmappedStatus,
     shipment_situation,
     status_event_data,
     status_event_params,
@@ -51,8 +51,6 @@ from .mapping import (
     visible_hash,
 )
 from .snapshot import ImportContext, ProductWritten
-
-UNMAPPED_IDS_KEPT = 50
 
 
 @dataclass
@@ -88,13 +86,6 @@ class ToWrite(NamedTuple):
     def previous(self) -> str | None:
         """The status the order had before this page (None: a new order)."""
         return self.known.status if self.known is not None else None
-
-
-class Attention(NamedTuple):
-    """An order whose store status Outbound will not apply, and why."""
-
-    order_pk: int
-    reason: str
 
 
 @dataclass
@@ -144,10 +135,19 @@ def import_page(ctx: ImportContext, exports: list[ExportOrder]) -> PageResult:
     # digest only: no history, no webhook, no "updated" count), and the others with their ids back.
     ids = bulk.write(
         skipped_rows,
-        bulk.Rows(Order, [o for o in rows.orders if o["external_id"] in rows.invisible],
-                  unique=("store", "external_id"), update=("content_hash",)),
-        bulk.Rows(Order, [o for o in rows.orders if o["external_id"] not in rows.invisible],
-                  unique=("store", "external_id"), update=ORDER_IMPORT_FIELDS, key="external_id"),
+        bulk.Rows(
+            Order,
+            [o for o in rows.orders if o["external_id"] in rows.invisible],
+            unique=("store", "external_id"),
+            update=("content_hash",),
+        ),
+        bulk.Rows(
+            Order,
+            [o for o in rows.orders if o["external_id"] not in rows.invisible],
+            unique=("store", "external_id"),
+            update=ORDER_IMPORT_FIELDS,
+            key="external_id",
+        ),
     )
     to_write = page.to_write
     if rows.invisible:
@@ -161,9 +161,16 @@ def import_page(ctx: ImportContext, exports: list[ExportOrder]) -> PageResult:
     events = _event_rows(ctx, to_write, rows.decisions, recovered, ids, now, result)
     lines = [{"order_id": ids[w.export.order_id], **row} for w in to_write for row in rows.lines[w.export.order_id]]
     # One statement: the page's history and its lines, with their ids when new orders' payloads need them.
-    line_ids = bulk.write(bulk.Rows(OrderEvent, events),
-                          bulk.Rows(OrderLine, lines, unique=("order", "line_key"), update=LINE_FIELDS,
-                                    key=("order_id", "line_key") if payloads_wanted(ctx) else None))
+    line_ids = bulk.write(
+        bulk.Rows(OrderEvent, events),
+        bulk.Rows(
+            OrderLine,
+            lines,
+            unique=("order", "line_key"),
+            update=LINE_FIELDS,
+            key=("order_id", "line_key") if payloads_wanted(ctx) else None,
+        ),
+    )
     _flag_attention(ctx, rows.attention)
     _emit_webhooks(ctx, to_write, rows, ids, line_ids, recovered)
     return result
@@ -180,8 +187,9 @@ def _existing(ctx: ImportContext, latest: dict[str, ExportOrder]) -> dict[str, E
     return {row[0]: Existing(*row[1:]) for row in rows}
 
 
-def _sort_page(ctx: ImportContext, exports: Iterable[ExportOrder], existing: dict[str, Existing],
-               result: PageResult) -> PageSort:
+def _sort_page(
+    ctx: ImportContext, exports: Iterable[ExportOrder], existing: dict[str, Existing], result: PageResult
+) -> PageSort:
     """Skip what cannot be imported (counting it in `result`), recognise the unchanged, keep the rest."""
     page = PageSort()
     for export in exports:
@@ -214,12 +222,15 @@ def _resolve_status(ctx: ImportContext, export: ExportOrder, existing: Existing 
     if existing is None:
         return status_transition(None, Situation.NOTHING, store=mapped)
     current = existing.status
-    return status_transition(current, shipment_situation(existing.shipping, current),
-                             store=UNMAPPED if mapped is None else mapped, outbound_hold=bool(existing.hold_reason))
+    return status_transition(
+        current,
+        shipment_situation(existing.shipping, current),
+        store=UNMAPPED if mapped is None else mapped,
+        outbound_hold=bool(existing.hold_reason),
+    )
 
 
-def _order_rows(ctx: ImportContext, to_write: list[ToWrite], locations: dict[str, str],
-                now: dt.datetime) -> OrderRows:
+def _order_rows(ctx: ImportContext, to_write: list[ToWrite], locations: dict[str, str], now: dt.datetime) -> OrderRows:
     """The page's order and line rows, each order's status from the status machine."""
     store = ctx.store
     unit = ctx.store_settings.default_weight_unit
@@ -230,9 +241,15 @@ def _order_rows(ctx: ImportContext, to_write: list[ToWrite], locations: dict[str
         if decision.attention and known is not None and not known.needs_attention:
             rows.attention.append(Attention(known.pk, decision.attention))
         order = {
-            "tenant_id": store.tenant_id, "store_id": store.pk, "storefront_id": ctx.storefronts.get(export.source),
-            "external_id": export.order_id, "status": decision.status, **order_fields(export, unit),
-            "content_hash": digest, "imported_at": now, "updated_at": now,
+            "tenant_id": store.tenant_id,
+            "store_id": store.pk,
+            "storefront_id": ctx.storefronts.get(export.source),
+            "external_id": export.order_id,
+            "status": decision.status,
+            **order_fields(export, unit),
+            "content_hash": digest,
+            "imported_at": now,
+            "updated_at": now,
         }
         lines = rows.lines[export.order_id] = line_rows(export, locations)
         order["visible_hash"] = visible_hash(export, order, lines)
@@ -256,9 +273,15 @@ def _delete_stale_lines(to_write: list[ToWrite], ids: dict[str, int]) -> None:
     stale.filter(shipment_lines__isnull=True).delete()
 
 
-def _event_rows(ctx: ImportContext, to_write: list[ToWrite], decisions: dict[str, StatusDecision],
-                recovered: list[ExportOrder], ids: dict[str, int], now: dt.datetime,
-                result: PageResult) -> list[dict]:
+def _event_rows(
+    ctx: ImportContext,
+    to_write: list[ToWrite],
+    decisions: dict[str, StatusDecision],
+    recovered: list[ExportOrder],
+    ids: dict[str, int],
+    now: dt.datetime,
+    result: PageResult,
+) -> list[dict]:
     """The history rows of the page's written orders (counting them in `result` as created or updated)."""
     events = []
     for w in to_write:
@@ -266,9 +289,15 @@ def _event_rows(ctx: ImportContext, to_write: list[ToWrite], decisions: dict[str
         status = decision.status
         order_id = ids[export.order_id]
         if previous is None:
-            events.append({"order_id": order_id, "actor": ctx.actor, "created_at": now,
-                           **event("imported", store_status=export.order_status, status=status),
-                           "data": {"store_status": export.order_status, "status": status}})
+            events.append(
+                {
+                    "order_id": order_id,
+                    "actor": ctx.actor,
+                    "created_at": now,
+                    **event("imported", store_status=export.order_status, status=status),
+                    "data": {"store_status": export.order_status, "status": status},
+                }
+            )
             result.created += 1
         else:
             result.updated += 1
@@ -277,13 +306,26 @@ def _event_rows(ctx: ImportContext, to_write: list[ToWrite], decisions: dict[str
             if status_history_line(previous, decision):
                 params.update(status_event_params(previous, decision))
                 data.update(status_event_data(previous, decision))
-            events.append({"order_id": order_id, "actor": ctx.actor, "created_at": now, "data": data,
-                           **event("status" if previous != status else "updated", **params)})
+            events.append(
+                {
+                    "order_id": order_id,
+                    "actor": ctx.actor,
+                    "created_at": now,
+                    "data": data,
+                    **event("status" if previous != status else "updated", **params),
+                }
+            )
     for export in recovered:
         modified = f"{export.last_modified:%Y-%m-%d %H:%M:%S}"
-        events.append({"order_id": ids[export.order_id], "actor": ctx.actor, "created_at": now,
-                       "data": {"modified_at": export.last_modified.isoformat()},
-                       **event("recovered", modified_at=modified)})
+        events.append(
+            {
+                "order_id": ids[export.order_id],
+                "actor": ctx.actor,
+                "created_at": now,
+                "data": {"modified_at": export.last_modified.isoformat()},
+                **event("recovered", modified_at=modified),
+            }
+        )
     return events
 
 
@@ -291,9 +333,7 @@ def _storefront_ids(ctx: ImportContext, names: Iterable[str]) -> None:
     missing = {n for n in names if n and n not in ctx.storefronts}
     if not missing:
         return
-    Storefront.objects.bulk_create(
-        [Storefront(store=ctx.store, name=n[:200]) for n in missing], ignore_conflicts=True
-    )
+    Storefront.objects.bulk_create([Storefront(store=ctx.store, name=n[:200]) for n in missing], ignore_conflicts=True)
     ctx.storefronts.update(Storefront.objects.filter(store=ctx.store, name__in=missing).values_list("name", "id"))
 
 
@@ -304,77 +344,48 @@ def _skipped_rows(ctx: ImportContext, skipped: dict[str, list[ExportOrder]], now
     rejected is skipped for that instead, with the field it named."""
     rows = []
     for reason, orders in skipped.items():
-        part = [{"store_id": ctx.store.pk, "external_id": skipped_key(o.order_id), "number": o.order_number[:50],
-                 "reason": SKIP_INVALID if o.rejected else reason, "detail": o.rejected[:300],
-                 "store_status": o.order_status[:100], "modified_at": o.last_modified,
-                 "content_hash": ctx.content_hash(o), "seen_at": now} for o in orders]
+        part = [
+            {
+                "store_id": ctx.store.pk,
+                "external_id": skipped_key(o.order_id),
+                "number": o.order_number[:50],
+                "reason": SKIP_INVALID if o.rejected else reason,
+                "detail": o.rejected[:300],
+                "store_status": o.order_status[:100],
+                "modified_at": o.last_modified,
+                "content_hash": ctx.content_hash(o),
+                "seen_at": now,
+            }
+            for o in orders
+        ]
         for row in part:
             ctx.note_written([row], row["reason"])
         rows += part
-    return bulk.Rows(SkippedOrder, rows, unique=("store", "external_id"),
-                     update=("number", "reason", "detail", "store_status", "modified_at", "content_hash", "seen_at"))
+    return bulk.Rows(
+        SkippedOrder,
+        rows,
+        unique=("store", "external_id"),
+        update=("number", "reason", "detail", "store_status", "modified_at", "content_hash", "seen_at"),
+    )
 
 
-def _record_unmapped(ctx: ImportContext, orders: list[ExportOrder]) -> None:
-    if not orders:
-        return
-    now = timezone.now()
-    by_key: dict[str, list[ExportOrder]] = {}
-    for o in orders:
-        by_key.setdefault(statuses.normalize_status(o.order_status), []).append(o)
-    existing = {u.key: u for u in UnmappedStatus.objects.filter(store=ctx.store, key__in=list(by_key))}
-    to_create, to_update = [], []
-    for key, group in by_key.items():
-        earliest = min(o.last_modified for o in group)
-        latest = max(o.last_modified for o in group)
-        ids = [o.order_id for o in group]
-        row = existing.get(key)
-        if row is None:
-            to_create.append(UnmappedStatus(
-                store=ctx.store, key=key[:100], status=group[0].order_status[:100], order_count=len(group),
-                first_seen_at=now, last_seen_at=now, earliest_modified=earliest, latest_modified=latest,
-                order_ids=ids[:UNMAPPED_IDS_KEPT],
-            ))
-        else:
-            known = list(dict.fromkeys([*row.order_ids, *ids]))
-            row.order_count = max(row.order_count, len(known)) if len(known) < UNMAPPED_IDS_KEPT else (
-                row.order_count + len([i for i in ids if i not in row.order_ids]))
-            row.order_ids = known[:UNMAPPED_IDS_KEPT]
-            row.last_seen_at = now
-            row.earliest_modified = min(filter(None, [row.earliest_modified, earliest]))
-            row.latest_modified = max(filter(None, [row.latest_modified, latest]))
-            to_update.append(row)
-    if to_create:
-        UnmappedStatus.objects.bulk_create(to_create, ignore_conflicts=True)
-    if to_update:
-        UnmappedStatus.objects.bulk_update(
-            to_update, ["order_count", "order_ids", "last_seen_at", "earliest_modified", "latest_modified"]
-        )
-
-
-def _flag_attention(ctx: ImportContext, flagged: list[Attention]) -> None:
-    """Flag the orders whose store status Outbound will not apply (rare: no query on an ordinary page)."""
-    if not flagged:
-        return
-    by_reason: dict[str, list[int]] = {}
-    for pk, why in flagged:
-        by_reason.setdefault(why, []).append(pk)
-    for why, pks in by_reason.items():
-        Order.objects.filter(store=ctx.store, pk__in=pks).update(needs_attention=True, attention_reason=why[:200])
-    if "order.attention" in ctx.webhook_events():
-        from webhooks.services import webhook_emit_orders_attention
-
-        webhook_emit_orders_attention(tenant_id=ctx.store.tenant_id, order_ids=[pk for pk, _ in flagged])
-
-
-def _emit_webhooks(ctx: ImportContext, written: list[ToWrite], rows: OrderRows, ids: dict[str, int],
-                   line_ids: dict, recovered: list[ExportOrder]) -> None:
+def _emit_webhooks(
+    ctx: ImportContext,
+    written: list[ToWrite],
+    rows: OrderRows,
+    ids: dict[str, int],
+    line_ids: dict,
+    recovered: list[ExportOrder],
+) -> None:
     """The page's order events; its new orders serialised from the rows just written (emit.as_loaded)."""
     new = [w.export.order_id for w in written if w.known is None]
-    emit_order_events(ctx, created=[ids[i] for i in new],
-                      updated=[ids[w.export.order_id] for w in written if w.known is not None],
-                      recovered=[ids[e.order_id] for e in recovered],
-                      loaded=as_loaded(ctx, new, rows.orders, rows.lines, ids, line_ids))
+    emit_order_events(
+        ctx,
+        created=[ids[i] for i in new],
+        updated=[ids[w.export.order_id] for w in written if w.known is not None],
+        recovered=[ids[e.order_id] for e in recovered],
+        loaded=as_loaded(ctx, new, rows.orders, rows.lines, ids, line_ids),
+    )
 
 
 def _product_locations(ctx: ImportContext, to_write: list[ToWrite], now: dt.datetime) -> dict[str, str]:
@@ -391,14 +402,21 @@ def _product_locations(ctx: ImportContext, to_write: list[ToWrite], now: dt.date
     locations: dict[str, str] = {}
     for sku, values in found.items():
         written = ctx.products_written.get(sku)
-        if written is not None and (written.values == values or (
-                not values.location and written.values._replace(location="") == values)):
+        if written is not None and (
+            written.values == values or (not values.location and written.values._replace(location="") == values)
+        ):
             locations[sku] = written.location
             continue
         products[sku] = {
-            "store_id": ctx.store.pk, "sku": sku, "name": values.name, "weight": values.weight,
-            "weight_unit": values.weight_unit, "image_url": values.image_url, "warehouse_location": values.location,
-            "kind": values.kind, "updated_at": now,
+            "store_id": ctx.store.pk,
+            "sku": sku,
+            "name": values.name,
+            "weight": values.weight,
+            "weight_unit": values.weight_unit,
+            "image_url": values.image_url,
+            "warehouse_location": values.location,
+            "kind": values.kind,
+            "updated_at": now,
         }
     if products:
         current = {

@@ -76,7 +76,6 @@ def first_import_default() -> dt.timedelta:
     return dt.timedelta(days=settings.IMPORT_FIRST_DAYS)
 
 
-
 class ImportAborted(Exception):
     pass
 
@@ -98,8 +97,9 @@ def release_store(store: Store, run: ImportRun) -> None:
     Store.objects.filter(pk=store.pk, import_lock_run=run.pk).update(import_running_since=None, import_lock_run=None)
 
 
-def _heartbeat(ctx: ImportContext, run: ImportRun, totals: PageResult, pages_total: int | None, requests: int,
-               *, wrote: bool) -> None:
+def _heartbeat(
+    ctx: ImportContext, run: ImportRun, totals: PageResult, pages_total: int | None, requests: int, *, wrote: bool
+) -> None:
     """Renew the store claim, and show the run's progress.
 
     A page that writes renews the claim inside its transaction: the row lock, held until the page
@@ -120,8 +120,19 @@ def _heartbeat(ctx: ImportContext, run: ImportRun, totals: PageResult, pages_tot
     if run.heartbeat_at is not None and (now - run.heartbeat_at).total_seconds() < PROGRESS_EVERY:
         return
     run.heartbeat_at = now
-    run.save(update_fields=["pages_done", "pages_total", "orders_seen", "orders_created", "orders_updated",
-                            "orders_unchanged", "skipped", "http_requests", "heartbeat_at"])
+    run.save(
+        update_fields=[
+            "pages_done",
+            "pages_total",
+            "orders_seen",
+            "orders_created",
+            "orders_updated",
+            "orders_unchanged",
+            "skipped",
+            "http_requests",
+            "heartbeat_at",
+        ]
+    )
 
 
 def _add(totals: PageResult, page: PageResult) -> None:
@@ -157,8 +168,17 @@ def _relaxed_commits():
             log.warning("Could not reset synchronous_commit after an import walk", exc_info=True)
 
 
-def _walk(client, ctx, run, totals, start, end, seen: dict[str, dt.datetime], digests: dict[str, str],
-          recent_from: dt.datetime) -> str:
+def _walk(
+    client,
+    ctx,
+    run,
+    totals,
+    start,
+    end,
+    seen: dict[str, dt.datetime],
+    digests: dict[str, str],
+    recent_from: dt.datetime,
+) -> str:
     """Import every page of one window; returns the store's sort direction as observed ('asc'/'desc'/'?').
 
     `seen` gets each order's LastModified as first served; `digests`, for the orders modified since
@@ -211,8 +231,9 @@ def plan_spans(client, start: dt.datetime, end: dt.datetime) -> list[Span]:
     return [Span(start + step * i, end if i == count - 1 else start + step * (i + 1)) for i in range(count)]
 
 
-def _moved(seen: dict[str, dt.datetime], digests: dict[str, str], later: dict[str, dt.datetime],
-           later_digests: dict[str, str]) -> list[dt.datetime]:
+def _moved(
+    seen: dict[str, dt.datetime], digests: dict[str, str], later: dict[str, dt.datetime], later_digests: dict[str, str]
+) -> list[dt.datetime]:
     """When the orders served again in `later` were first seen, for those that changed in between.
 
     A newer LastModified says so; but the protocol's dates are minutes, so an order changed twice within
@@ -223,8 +244,11 @@ def _moved(seen: dict[str, dt.datetime], digests: dict[str, str], later: dict[st
         first = seen.get(order_id)
         if first is None:
             continue
-        if modified > first or (modified == first and order_id in digests
-                                and later_digests.get(order_id, digests[order_id]) != digests[order_id]):
+        if modified > first or (
+            modified == first
+            and order_id in digests
+            and later_digests.get(order_id, digests[order_id]) != digests[order_id]
+        ):
             moved.append(first)
     return moved
 
@@ -286,8 +310,15 @@ def _import_span(client, ctx, run, totals, start, end, *, tail_from: dt.datetime
     return min([span_start, *carried]).replace(second=0, microsecond=0)
 
 
-def import_window(*, run: ImportRun, store: Store, start: dt.datetime, end: dt.datetime, client=None,
-                  recover_until: dt.datetime | None = None) -> dt.datetime:
+def import_window(
+    *,
+    run: ImportRun,
+    store: Store,
+    start: dt.datetime,
+    end: dt.datetime,
+    client=None,
+    recover_until: dt.datetime | None = None,
+) -> dt.datetime:
     """Import [start, end] and whatever moved meanwhile; returns the new watermark.
 
     A long window holding many orders (a first import reaching back months) goes in spans of at most
@@ -313,16 +344,15 @@ def import_window(*, run: ImportRun, store: Store, start: dt.datetime, end: dt.d
             ).update(import_watermark=span_end)
             # A requested window older than the watermark (a deep re-import) keeps its progress too;
             # one asked for meanwhile, further back than this run reaches, is left for the next run.
-            Store.objects.filter(pk=store.pk, import_lock_run=run.pk, import_pending_since__gte=start,
-                                 import_pending_since__lt=span_end).update(import_pending_since=span_end)
+            Store.objects.filter(
+                pk=store.pk, import_lock_run=run.pk, import_pending_since__gte=start, import_pending_since__lt=span_end
+            ).update(import_pending_since=span_end)
         return end  # pragma: no cover - the loop always returns on its final span
     finally:
         run.http_requests = client.requests_made
         run.recovered = ctx.recovered
         if own_client:
             client.close()
-
-
 
 
 def claim_run(run_id: int) -> ImportRun | None:
@@ -370,8 +400,13 @@ def _window_start(run: ImportRun, store: Store, end: dt.datetime) -> dt.datetime
     else:
         # No import has finished yet: honour the "how far back" the user picked for the first one,
         # even when that run was cut off and this is the schedule picking the store up again.
-        picked = run.since or ImportRun.objects.filter(store=store, since__isnull=False).order_by(
-            "-queued_at").values_list("since", flat=True).first()
+        picked = (
+            run.since
+            or ImportRun.objects.filter(store=store, since__isnull=False)
+            .order_by("-queued_at")
+            .values_list("since", flat=True)
+            .first()
+        )
         start = picked or (end - first_import_default())
     if run.since and run.since < start:
         start = run.since
@@ -410,16 +445,18 @@ def _reconcile(run: ImportRun, store: Store, client) -> None:
         # An order the store stamps with the watermark's minute may have changed after the run that set it
         # (LastModified travels at minute precision): only orders stamped a full minute before count as
         # missed. Later ones are imported all the same.
-        import_window(run=run, store=store, start=start, end=end, client=client,
-                      recover_until=end - dt.timedelta(minutes=1))
+        import_window(
+            run=run, store=store, start=start, end=end, client=client, recover_until=end - dt.timedelta(minutes=1)
+        )
     run.state, run.finished_at = ImportState.SUCCEEDED, timezone.now()
     if run.pages_total is None:
         run.pages_total = run.pages_done
     run.save()
     if run.recovered:
         log.warning("Reconciliation sweep (import run %s) of store %s: %s", run.pk, store.pk, run.recovered_message)
-    Store.objects.filter(pk=store.pk).update(last_reconcile_at=run.finished_at,
-                                             orders_recovered=F("orders_recovered") + len(run.recovered))
+    Store.objects.filter(pk=store.pk).update(
+        last_reconcile_at=run.finished_at, orders_recovered=F("orders_recovered") + len(run.recovered)
+    )
 
 
 def _finish_ok(run: ImportRun, store: Store, watermark: dt.datetime) -> None:
@@ -428,15 +465,22 @@ def _finish_ok(run: ImportRun, store: Store, watermark: dt.datetime) -> None:
     if run.pages_total is None:
         run.pages_total = run.pages_done
     run.save()
-    msg = (f"{run.orders_created} new, {run.orders_updated} updated, {run.orders_unchanged} unchanged, "
-           f"{run.skipped_total} skipped.")
+    msg = (
+        f"{run.orders_created} new, {run.orders_updated} updated, {run.orders_unchanged} unchanged, "
+        f"{run.skipped_total} skipped."
+    )
     Store.objects.filter(pk=store.pk).update(
-        import_watermark=watermark, last_import_at=now, last_checked_at=now, last_import_ok=True,
+        import_watermark=watermark,
+        last_import_at=now,
+        last_checked_at=now,
+        last_import_ok=True,
         last_import_message=msg,
-        consecutive_failures=0, needs_attention=False,
+        consecutive_failures=0,
+        needs_attention=False,
         # The requested window is covered now, unless one further back was asked for meanwhile.
-        import_pending_since=Case(When(import_pending_since__gte=run.window_start, then=None),
-                                  default=F("import_pending_since")),
+        import_pending_since=Case(
+            When(import_pending_since__gte=run.window_start, then=None), default=F("import_pending_since")
+        ),
     )
 
 
@@ -444,8 +488,11 @@ def finish_failed(run: ImportRun, store: Store, error: str, *, due_again: bool =
     now = timezone.now()
     run.state, run.finished_at, run.error = ImportState.FAILED, now, error
     run.save()
-    changes = {"last_import_ok": False, "last_import_message": error,
-               "consecutive_failures": F("consecutive_failures") + 1}
+    changes = {
+        "last_import_ok": False,
+        "last_import_message": error,
+        "consecutive_failures": F("consecutive_failures") + 1,
+    }
     if not due_again:
         changes["last_import_at"] = now
     Store.objects.filter(pk=store.pk).update(**changes)

@@ -64,8 +64,15 @@ def next_slot(store_id: int, interval_minutes: int, after: dt.datetime) -> dt.da
     return slot_at_or_after(after + dt.timedelta(milliseconds=1), store_id, interval_minutes)
 
 
-def slots_due(store_id: int, interval_minutes: int, *, queued_until: dt.datetime | None,
-              next_at: dt.datetime | None, now: dt.datetime, horizon: dt.datetime) -> list[dt.datetime]:
+def slots_due(
+    store_id: int,
+    interval_minutes: int,
+    *,
+    queued_until: dt.datetime | None,
+    next_at: dt.datetime | None,
+    now: dt.datetime,
+    horizon: dt.datetime,
+) -> list[dt.datetime]:
     """The store's slots to hand out at a tick at `now`: those after the previous tick's horizon
     (`queued_until`) up to this one's. A store never handed out, or left behind longer than an interval
     (switched off, held by a long run), starts with a check at once; so does one whose handed-out check
@@ -91,8 +98,10 @@ def plan_tick(rows, now: dt.datetime, horizon: dt.datetime | None = None) -> lis
     horizon = horizon or now + LOOKAHEAD
     planned = []
     for store_id, queued_until, next_at, minutes in rows:
-        planned += [Slot(at, store_id, minutes) for at in slots_due(
-            store_id, minutes, queued_until=queued_until, next_at=next_at, now=now, horizon=horizon)]
+        planned += [
+            Slot(at, store_id, minutes)
+            for at in slots_due(store_id, minutes, queued_until=queued_until, next_at=next_at, now=now, horizon=horizon)
+        ]
     planned.sort()
     return planned
 

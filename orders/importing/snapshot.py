@@ -37,8 +37,14 @@ class ProductWritten(NamedTuple):
 
 def fingerprint_of(lookup: dict[str, str], store_settings: StoreSettings) -> str:
     """Everything besides an order's own bytes that shapes what the import writes of it."""
-    return repr((IMPORT_FORMAT, sorted(lookup.items()), store_settings.store_location_overwrites,
-                 store_settings.default_weight_unit))
+    return repr(
+        (
+            IMPORT_FORMAT,
+            sorted(lookup.items()),
+            store_settings.store_location_overwrites,
+            store_settings.default_weight_unit,
+        )
+    )
 
 
 def digest_with(fingerprint: str, raw_digest: str) -> str:
@@ -94,11 +100,15 @@ class ImportContext:
         """
         self.held = {
             oid: Held(digest, modified, None)
-            for oid, digest, modified in Order.objects.filter(store=self.store).values_list(
-                "external_id", "content_hash", "modified_at").iterator(chunk_size=5000)
+            for oid, digest, modified in Order.objects.filter(store=self.store)
+            .values_list("external_id", "content_hash", "modified_at")
+            .iterator(chunk_size=5000)
         }
-        for oid, digest, modified, reason in SkippedOrder.objects.filter(store=self.store).values_list(
-                "external_id", "content_hash", "modified_at", "reason").iterator(chunk_size=5000):
+        for oid, digest, modified, reason in (
+            SkippedOrder.objects.filter(store=self.store)
+            .values_list("external_id", "content_hash", "modified_at", "reason")
+            .iterator(chunk_size=5000)
+        ):
             self.held.setdefault(oid, Held(digest, modified, reason))
         self.held_loaded = True
 

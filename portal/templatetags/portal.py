@@ -10,9 +10,21 @@ from ..labels import carrier_label, label_for, skip_reason_label, stored_text, w
 register = template.Library()
 
 BADGE_TONES = {
-    "awaiting_payment": "amber", "awaiting_shipment": "blue", "on_hold": "grey", "shipped": "green",
-    "cancelled": "red", "queued": "grey", "running": "blue", "succeeded": "green", "failed": "red", "skipped": "grey",
-    "pending": "amber", "sending": "blue", "sent": "green", "delivered": "green", "voided": "red",
+    "awaiting_payment": "amber",
+    "awaiting_shipment": "blue",
+    "on_hold": "grey",
+    "shipped": "green",
+    "cancelled": "red",
+    "queued": "grey",
+    "running": "blue",
+    "succeeded": "green",
+    "failed": "red",
+    "skipped": "grey",
+    "pending": "amber",
+    "sending": "blue",
+    "sent": "green",
+    "delivered": "green",
+    "voided": "red",
     "partial": "amber",
 }
 
@@ -26,8 +38,9 @@ def can(membership, permission):
 def badge(code, label=None):
     """A coloured pill. Without a label, the code's translated label (order status, run state…)."""
     code = str(code)
-    return format_html('<span class="badge badge-{}">{}</span>', BADGE_TONES.get(code, "grey"),
-                       label or label_for(code))
+    return format_html(
+        '<span class="badge badge-{}">{}</span>', BADGE_TONES.get(code, "grey"), label or label_for(code)
+    )
 
 
 @register.filter
@@ -105,8 +118,11 @@ def weight(value, unit, to_unit):
     if converted == value:
         return original
     shown = f"{_number(converted)} {weight_unit_label(str(to_unit))}"
-    return format_html('<span class="converted" title="{}">{}</span>', _("As sent by the store: %(weight)s")
-                       % {"weight": original}, shown)
+    return format_html(
+        '<span class="converted" title="{}">{}</span>',
+        _("As sent by the store: %(weight)s") % {"weight": original},
+        shown,
+    )
 
 
 def _number(value) -> str:

@@ -38,10 +38,12 @@ def _selected_orders(request):
     if selection.empty:
         messages.error(request, _("Select at least one order first."))
         return selection, None
-    orders = list(selection.orders[:batches.MAX_BATCH + 1])
+    orders = list(selection.orders[: batches.MAX_BATCH + 1])
     if len(orders) > batches.MAX_BATCH:
-        messages.error(request, _("A batch takes at most %(max)s orders: narrow the list with its filters.")
-                       % {"max": batches.MAX_BATCH})
+        messages.error(
+            request,
+            _("A batch takes at most %(max)s orders: narrow the list with its filters.") % {"max": batches.MAX_BATCH},
+        )
         return selection, None
     if not orders:
         messages.error(request, _("None of the selected orders can be found any more."))
@@ -76,16 +78,32 @@ def orders_batch(request):
     if action == "ship":
         form = BatchShipForm(orders=orders, initial={"batch_key": key})
         return _ship_page(request, form, selection)
-    return render(request, "portal/orders/batch_confirm.html", {
-        "action": action, "orders": orders, "batch_key": key, "selection_query": _pairs(selection.query),
-        "nav": "orders"})
+    return render(
+        request,
+        "portal/orders/batch_confirm.html",
+        {
+            "action": action,
+            "orders": orders,
+            "batch_key": key,
+            "selection_query": _pairs(selection.query),
+            "nav": "orders",
+        },
+    )
 
 
 def _ship_page(request, form, selection, status=200):
-    return render(request, "portal/orders/batch_ship.html", {
-        "form": form, "rows": form.rows_for_template(),
-        "selection_query": _pairs(selection.query),
-        "back_query": selection.query.urlencode(), "nav": "orders"}, status=status)
+    return render(
+        request,
+        "portal/orders/batch_ship.html",
+        {
+            "form": form,
+            "rows": form.rows_for_template(),
+            "selection_query": _pairs(selection.query),
+            "back_query": selection.query.urlencode(),
+            "nav": "orders",
+        },
+        status=status,
+    )
 
 
 @portal_view("ship")
@@ -97,8 +115,7 @@ def orders_batch_ship(request):
     form = BatchShipForm(request.POST, orders=orders)
     if not form.is_valid():
         return _ship_page(request, form, selection, status=400)
-    plan = {"rows": [batches.plan_row(row) for row in form.rows()],
-            "notify_buyer": form.cleaned_data["notify_buyer"]}
+    plan = {"rows": [batches.plan_row(row) for row in form.rows()], "notify_buyer": form.cleaned_data["notify_buyer"]}
     return _submit(request, selection, key=form.cleaned_data["batch_key"], kind="ship", plan=plan)
 
 
@@ -130,8 +147,24 @@ def batch_result(request, pk):
     batch = batches.batch_get(tenant=request.tenant, pk=pk)
     items = list(batches.batch_items(batch))
     counts = Counter("done" if item.outcome in DONE else "not_done" for item in items)
-    rows = [(item, OUTCOME_LABELS.get(item.outcome, item.outcome), outcome_detail(item.outcome, item.detail),
-             item.outcome in DONE) for item in items]
-    return render(request, "portal/orders/batch_result.html", {
-        "batch": batch, "rows": rows, "done": counts["done"], "not_done": counts["not_done"],
-        "running": batch.is_running, "nav": "orders"})
+    rows = [
+        (
+            item,
+            OUTCOME_LABELS.get(item.outcome, item.outcome),
+            outcome_detail(item.outcome, item.detail),
+            item.outcome in DONE,
+        )
+        for item in items
+    ]
+    return render(
+        request,
+        "portal/orders/batch_result.html",
+        {
+            "batch": batch,
+            "rows": rows,
+            "done": counts["done"],
+            "not_done": counts["not_done"],
+            "running": batch.is_running,
+            "nav": "orders",
+        },
+    )

@@ -26,12 +26,16 @@ def outcome_text(outcome: str, detail: str, carrier: str) -> str:
     """A credentials test's outcome in plain words, in the reader's language."""
     texts = {
         "ok": _("%(carrier)s accepted these credentials."),
-        "refused": _("%(carrier)s refused these credentials (%(detail)s). Check the client ID and secret, and "
-                     "whether the account is in test or production mode."),
+        "refused": _(
+            "%(carrier)s refused these credentials (%(detail)s). Check the client ID and secret, and "
+            "whether the account is in test or production mode."
+        ),
         "busy": _("%(carrier)s is busy or failing right now (%(detail)s). Try again in a few minutes."),
         "unreachable": _("No answer from %(carrier)s (%(detail)s). Check the network, then try again."),
-        "key": _("The saved credentials cannot be read with the server's encryption key: save them again or ask "
-                 "an operator to check CREDENTIAL_KEYS."),
+        "key": _(
+            "The saved credentials cannot be read with the server's encryption key: save them again or ask "
+            "an operator to check CREDENTIAL_KEYS."
+        ),
     }
     return texts.get(outcome, _("Not tested yet.")) % {"carrier": carrier, "detail": detail or "—"}
 
@@ -42,20 +46,31 @@ def carrier_accounts(request):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            account = carrier_account_create(tenant=request.tenant, carrier=data["carrier"], name=data["name"],
-                                             client_id=data["client_id"], client_secret=data["client_secret"],
-                                             test_mode=data["test_mode"])
+            account = carrier_account_create(
+                tenant=request.tenant,
+                carrier=data["carrier"],
+                name=data["name"],
+                client_id=data["client_id"],
+                client_secret=data["client_secret"],
+                test_mode=data["test_mode"],
+            )
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
             outcome, detail = carrier_account_test(account=account)
             (messages.success if outcome == "ok" else messages.warning)(
-                request, _("%(carrier)s account saved. %(outcome)s")
-                % {"carrier": account.get_carrier_display(),
-                   "outcome": outcome_text(outcome, detail, account.get_carrier_display())})
+                request,
+                _("%(carrier)s account saved. %(outcome)s")
+                % {
+                    "carrier": account.get_carrier_display(),
+                    "outcome": outcome_text(outcome, detail, account.get_carrier_display()),
+                },
+            )
             return redirect("portal:carrier_accounts")
-    accounts = [(a, outcome_text(a.last_test_outcome, a.last_test_message, a.get_carrier_display()))
-                for a in carrier_account_list(tenant=request.tenant)]
+    accounts = [
+        (a, outcome_text(a.last_test_outcome, a.last_test_message, a.get_carrier_display()))
+        for a in carrier_account_list(tenant=request.tenant)
+    ]
     return render(request, "portal/carriers/list.html", {"form": form, "accounts": accounts, "nav": "carriers"})
 
 
@@ -67,8 +82,13 @@ def carrier_account_edit(request, pk):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            carrier_account_update(account=account, name=data["name"], client_id=data["client_id"],
-                                   client_secret=data["client_secret"], test_mode=data["test_mode"])
+            carrier_account_update(
+                account=account,
+                name=data["name"],
+                client_id=data["client_id"],
+                client_secret=data["client_secret"],
+                test_mode=data["test_mode"],
+            )
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
@@ -83,7 +103,8 @@ def carrier_account_test_view(request, pk):
     account = carrier_account_get(tenant=request.tenant, pk=pk)
     outcome, detail = carrier_account_test(account=account)
     (messages.success if outcome == "ok" else messages.warning)(
-        request, outcome_text(outcome, detail, account.get_carrier_display()))
+        request, outcome_text(outcome, detail, account.get_carrier_display())
+    )
     return redirect("portal:carrier_accounts")
 
 
@@ -92,6 +113,9 @@ def carrier_account_test_view(request, pk):
 def carrier_account_remove(request, pk):
     account = carrier_account_get(tenant=request.tenant, pk=pk)
     carrier_account_delete(account=account)
-    messages.success(request, _("%(carrier)s account removed: its shipments are no longer followed.")
-                     % {"carrier": account.get_carrier_display()})
+    messages.success(
+        request,
+        _("%(carrier)s account removed: its shipments are no longer followed.")
+        % {"carrier": account.get_carrier_display()},
+    )
     return redirect("portal:carrier_accounts")

@@ -14,34 +14,48 @@ from stores.models import RestAuth, Road
 def rest_outcome_text(outcome: ConnectionOutcome, store, missing_scope: str = "") -> tuple[str, str] | None:
     """The REST road's own words: a token, not a username and password; the API, not the add-on's page."""
     if store.rest_auth == RestAuth.OAUTH:
-        refused = (_("The store refused Outbound's OAuth access"),
-                   _("The grant may have been withdrawn in AmeriCommerce. Connect with AmeriCommerce again."))
+        refused = (
+            _("The store refused Outbound's OAuth access"),
+            _("The grant may have been withdrawn in AmeriCommerce. Connect with AmeriCommerce again."),
+        )
     else:
-        refused = (_("The store refused the API token"),
-                   _("Copy the token again from Tools › Apps & Addons › API Apps & Integrations › Tokens (the "
-                     "magnifying glass next to it), or make a new one there."))
+        refused = (
+            _("The store refused the API token"),
+            _(
+                "Copy the token again from Tools › Apps & Addons › API Apps & Integrations › Tokens (the "
+                "magnifying glass next to it), or make a new one there."
+            ),
+        )
     return {
         ConnectionOutcome.OK: (_("Connected"), _("The store's API answered. Continue to the status mapping.")),
         ConnectionOutcome.UNREACHABLE: (
             _("We could not reach your store"),
-            _("Check the store URL (it is the address of your shop, e.g. https://shop.example.com) and that the "
-              "site is online, then try again."),
+            _(
+                "Check the store URL (it is the address of your shop, e.g. https://shop.example.com) and that the "
+                "site is online, then try again."
+            ),
         ),
         ConnectionOutcome.NOT_AN_ENDPOINT: (
             _("Your store answered, but not as AmeriCommerce's API does"),
-            _("Check the store URL: it must be your AmeriCommerce site's own address (Outbound adds /api/v1). "
-              "Another cart has no such API: connect it through the ShipStation add-on instead."),
+            _(
+                "Check the store URL: it must be your AmeriCommerce site's own address (Outbound adds /api/v1). "
+                "Another cart has no such API: connect it through the ShipStation add-on instead."
+            ),
         ),
         ConnectionOutcome.BAD_CREDENTIALS: refused,
         ConnectionOutcome.NOT_ADMIN: (
             _("The token lacks a permission Outbound needs"),
-            _("A token's scopes are fixed when it is made. Make a new token with the scopes read_orders, orders, "
-              "system, read_catalog and read_people, and enter it here."),
+            _(
+                "A token's scopes are fixed when it is made. Make a new token with the scopes read_orders, orders, "
+                "system, read_catalog and read_people, and enter it here."
+            ),
         ),
         ConnectionOutcome.MISSING_SCOPE: (
             _("The token lacks the scope “%(scope)s”") % {"scope": missing_scope or "?"},
-            _("A token's scopes are fixed when it is made. Make a new token with the scopes read_orders, orders, "
-              "system, read_catalog and read_people, and enter it here."),
+            _(
+                "A token's scopes are fixed when it is made. Make a new token with the scopes read_orders, orders, "
+                "system, read_catalog and read_people, and enter it here."
+            ),
         ),
     }.get(outcome)
 
@@ -58,36 +72,48 @@ def outcome_text(outcome: ConnectionOutcome, store=None, missing_scope: str = ""
         advice = {
             ConnectionOutcome.NOT_AN_ENDPOINT: _(
                 "Check the endpoint URL: it must be the full address of the ShipStation Custom Store page your "
-                "cart serves (%(platform)s)."),
+                "cart serves (%(platform)s)."
+            ),
             ConnectionOutcome.NOT_ADMIN: _(
                 "The user can sign in but may not read orders. Give it the right to export orders in your "
-                "cart's admin (%(platform)s)."),
+                "cart's admin (%(platform)s)."
+            ),
         }
         if outcome in advice:
             title = outcome_text(outcome)[0]
             return title, advice[outcome] % {"platform": store.platform_name}
     return {
-        ConnectionOutcome.OK: (_("Connected"), _("Your store answered with its orders. Continue to the status "
-                                                 "mapping.")),
+        ConnectionOutcome.OK: (
+            _("Connected"),
+            _("Your store answered with its orders. Continue to the status mapping."),
+        ),
         ConnectionOutcome.UNREACHABLE: (
             _("We could not reach your store"),
-            _("Check the store URL (it is the address of your shop, e.g. https://shop.example.com) and that the "
-              "site is online, then try again."),
+            _(
+                "Check the store URL (it is the address of your shop, e.g. https://shop.example.com) and that the "
+                "site is online, then try again."
+            ),
         ),
         ConnectionOutcome.NOT_AN_ENDPOINT: (
             _("Your store answered, but not as the ShipStation add-on does"),
-            _("Switch the ShipStation add-on on in AmeriCommerce (Tools › Apps & Add-ons › ShipStation). If your "
-              "store serves it at another address, change the XML endpoint path under “Advanced”."),
+            _(
+                "Switch the ShipStation add-on on in AmeriCommerce (Tools › Apps & Add-ons › ShipStation). If your "
+                "store serves it at another address, change the XML endpoint path under “Advanced”."
+            ),
         ),
         ConnectionOutcome.BAD_CREDENTIALS: (
             _("The username or password is wrong"),
-            _("The store refused them. Type the username and password of the administrator user you created in "
-              "step 3 again."),
+            _(
+                "The store refused them. Type the username and password of the administrator user you created in "
+                "step 3 again."
+            ),
         ),
         ConnectionOutcome.NOT_ADMIN: (
             _("This user is not an administrator"),
-            _("The user can sign in but may not read orders. In AmeriCommerce open Settings › Security › Users and "
-              "give it the Administrator role."),
+            _(
+                "The user can sign in but may not read orders. In AmeriCommerce open Settings › Security › Users and "
+                "give it the Administrator role."
+            ),
         ),
     }[outcome]
 
@@ -102,8 +128,13 @@ def result_context(result, store=None) -> dict:
     only when the store answered; "unreachable" means it said nothing)."""
     title, advice = outcome_text(result.outcome, store, getattr(result, "missing_scope", ""))
     detail = result.message.replace(RETRY_PROMISE, "").strip()
-    return {"result": result, "result_title": title, "result_help": advice, "result_detail": detail,
-            "store_answered": result.outcome is not ConnectionOutcome.UNREACHABLE}
+    return {
+        "result": result,
+        "result_title": title,
+        "result_help": advice,
+        "result_detail": detail,
+        "store_answered": result.outcome is not ConnectionOutcome.UNREACHABLE,
+    }
 
 
 def test_store_connection(store):

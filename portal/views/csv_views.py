@@ -65,14 +65,19 @@ def tracking_import(request):
             form.add_error("file", _("The file is larger than 2 MB: split it."))
         else:
             try:
-                record = csv_import.csv_import_create(tenant=request.tenant, raw=upload.read(),
-                                                      filename=upload.name or "", user=request.user)
+                record = csv_import.csv_import_create(
+                    tenant=request.tenant, raw=upload.read(), filename=upload.name or "", user=request.user
+                )
             except ValidationError as exc:
                 form.add_error("file", _import_error(exc))
             else:
                 return redirect("portal:tracking_import_preview", record.pk)
-    return render(request, "portal/orders/import_upload.html", {
-        "form": form, "max_rows": csv_import.MAX_ROWS, "nav": "orders"}, status=400 if form.errors else 200)
+    return render(
+        request,
+        "portal/orders/import_upload.html",
+        {"form": form, "max_rows": csv_import.MAX_ROWS, "nav": "orders"},
+        status=400 if form.errors else 200,
+    )
 
 
 def _import_error(exc: ValidationError) -> str:
@@ -105,17 +110,28 @@ def tracking_import_preview(request, pk):
             csv_import.csv_import_set_mapping(csv_import=record, mapping=form.mapping())
             return redirect("portal:tracking_import_preview", record.pk)
     else:
-        form = ColumnMappingForm(initial={k: ("" if v is None else str(v)) for k, v in (record.mapping or {}).items()},
-                                 headers=headers)
+        form = ColumnMappingForm(
+            initial={k: ("" if v is None else str(v)) for k, v in (record.mapping or {}).items()}, headers=headers
+        )
     problems = csv_import.mapping_problems(record.mapping or {})
     checks = [] if problems else csv_import.check_rows(tenant=request.tenant, csv_import=record)[1]
     errors = [(c, [row_error_text(code, params) for code, params in c.errors]) for c in checks if not c.valid]
     others = [c for c in checks if c.valid]
-    return render(request, "portal/orders/import_preview.html", {
-        "record": record, "form": form, "problems": problems,
-        "missing": [FIELD_LABELS[name] for name in problems if name in FIELD_LABELS],
-        "duplicate_mapping": "duplicate" in problems,
-        "errors": errors, "others": others[:PREVIEW_ROWS], "others_hidden": max(0, len(others) - PREVIEW_ROWS),
-        "will_ship": sum(1 for c in checks if c.will_ship),
-        "already": sum(1 for c in checks if c.already_imported), "rows_total": len(checks),
-        "nav": "orders"})
+    return render(
+        request,
+        "portal/orders/import_preview.html",
+        {
+            "record": record,
+            "form": form,
+            "problems": problems,
+            "missing": [FIELD_LABELS[name] for name in problems if name in FIELD_LABELS],
+            "duplicate_mapping": "duplicate" in problems,
+            "errors": errors,
+            "others": others[:PREVIEW_ROWS],
+            "others_hidden": max(0, len(others) - PREVIEW_ROWS),
+            "will_ship": sum(1 for c in checks if c.will_ship),
+            "already": sum(1 for c in checks if c.already_imported),
+            "rows_total": len(checks),
+            "nav": "orders",
+        },
+    )

@@ -32,33 +32,39 @@ def dashboard(request):
     rows = []
     for store in stores:
         per_status = counts.get(store.pk, {})
-        rows.append({
-            "store": store,
-            "counts": [(code, label, per_status.get(code, 0)) for code, label in status_choices()],
-            "total": sum(per_status.values()),
-            "last_run": last_runs.get(store.pk),
-        })
+        rows.append(
+            {
+                "store": store,
+                "counts": [(code, label, per_status.get(code, 0)) for code, label in status_choices()],
+                "total": sum(per_status.values()),
+                "last_run": last_runs.get(store.pk),
+            }
+        )
     totals = [(code, label, sum(c.get(code, 0) for c in counts.values())) for code, label in status_choices()]
     failing = import_failure_streaks(tenant=tenant)
     failing_ids = {streak["store"].pk for streak in failing}
     attention_stores = [s for s in stores if s.needs_attention and s.pk not in failing_ids]
     attention_orders = list(orders_needing_attention(tenant=tenant).order_by("-updated_at")[:10])
     picture = day_insights(tenant=tenant)
-    return render(request, "portal/dashboard.html", {
-        "rows": rows,
-        "totals": totals,
-        "failing": failing,
-        "attention_stores": attention_stores,
-        "attention_orders": attention_orders,
-        "failed_updates": list(failed_store_updates(tenant=tenant).order_by("-created_at")[:10]),
-        "retrying_updates": retrying_store_updates(tenant=tenant, limit=10),
-        "unmapped": list(unmapped_status_list(tenant=tenant)[:10]),
-        "insights": picture,
-        "days_chart": day_chart(picture),
-        "waiting_chart": waiting_chart(picture),
-        "ship_time_chart": ship_time_chart(picture),
-        "nav": "dashboard",
-    })
+    return render(
+        request,
+        "portal/dashboard.html",
+        {
+            "rows": rows,
+            "totals": totals,
+            "failing": failing,
+            "attention_stores": attention_stores,
+            "attention_orders": attention_orders,
+            "failed_updates": list(failed_store_updates(tenant=tenant).order_by("-created_at")[:10]),
+            "retrying_updates": retrying_store_updates(tenant=tenant, limit=10),
+            "unmapped": list(unmapped_status_list(tenant=tenant)[:10]),
+            "insights": picture,
+            "days_chart": day_chart(picture),
+            "waiting_chart": waiting_chart(picture),
+            "ship_time_chart": ship_time_chart(picture),
+            "nav": "dashboard",
+        },
+    )
 
 
 @portal_view()

@@ -39,15 +39,26 @@ def _start(request, *, url: str, name: str, store_id: int | None):
     """Remember the flow, then send the browser to the store's consent page."""
     flow = secrets.token_urlsafe(24)
     redirect_uri = request.build_absolute_uri(reverse("portal:oauth_callback")) + f"?flow={flow}"
-    request.session[FLOW_KEY] = {"flow": flow, "tenant_id": request.tenant.pk, "store_id": store_id, "url": url,
-                                 "name": name, "redirect_uri": redirect_uri,
-                                 "started": dt.datetime.now(dt.UTC).isoformat()}
+    request.session[FLOW_KEY] = {
+        "flow": flow,
+        "tenant_id": request.tenant.pk,
+        "store_id": store_id,
+        "url": url,
+        "name": name,
+        "redirect_uri": redirect_uri,
+        "started": dt.datetime.now(dt.UTC).isoformat(),
+    }
     return redirect(oauth.authorize_url(url, redirect_uri))
 
 
 def _not_configured(request, to):
-    messages.error(request, _("This Outbound has no AmeriCommerce app configured, so it cannot connect with one "
-                              "click. Connect with an API token instead."))
+    messages.error(
+        request,
+        _(
+            "This Outbound has no AmeriCommerce app configured, so it cannot connect with one "
+            "click. Connect with an API token instead."
+        ),
+    )
     return redirect(to)
 
 
@@ -98,14 +109,27 @@ def _failed(request, flow: dict | None, message: str):
 def oauth_callback(request):
     flow = request.session.get(FLOW_KEY)
     given = request.GET.get("flow", "")
-    if not flow or flow.get("tenant_id") != request.tenant.pk or not given \
-            or not secrets.compare_digest(str(flow.get("flow", "")), given) or _stale(flow):
+    if (
+        not flow
+        or flow.get("tenant_id") != request.tenant.pk
+        or not given
+        or not secrets.compare_digest(str(flow.get("flow", "")), given)
+        or _stale(flow)
+    ):
         # Not the flow this browser started: nothing is exchanged or saved.
-        return render(request, "portal/stores/oauth_failed.html", {
-            "nav": "stores", "reason": _("This answer from AmeriCommerce does not belong to a connection started "
-                                         "in this browser, so Outbound ignored it. Start again from the store "
-                                         "page or the connect wizard."),
-        }, status=400)
+        return render(
+            request,
+            "portal/stores/oauth_failed.html",
+            {
+                "nav": "stores",
+                "reason": _(
+                    "This answer from AmeriCommerce does not belong to a connection started "
+                    "in this browser, so Outbound ignored it. Start again from the store "
+                    "page or the connect wizard."
+                ),
+            },
+            status=400,
+        )
     del request.session[FLOW_KEY]  # one use
     if request.GET.get("error"):
         words = request.GET.get("error_description") or request.GET.get("error_reason") or request.GET["error"]
@@ -116,15 +140,26 @@ def oauth_callback(request):
     try:
         tokens = oauth.exchange_code(flow["url"], auth_id=auth_id, code=code, redirect_uri=flow["redirect_uri"])
     except StoreError as exc:
-        return _failed(request, flow, _("Outbound could not finish connecting with AmeriCommerce: %(reason)s")
-                       % {"reason": exc.message})
+        return _failed(
+            request,
+            flow,
+            _("Outbound could not finish connecting with AmeriCommerce: %(reason)s") % {"reason": exc.message},
+        )
     if flow.get("store_id"):
         return _finish_existing(request, flow, tokens)
     # A new store: the wizard goes on to the status mapping with the tokens (encrypted) in the session.
     request.session[WIZARD_KEY] = {
-        "tenant_id": request.tenant.pk, "platform": Platform.AMERICOMMERCE, "road": Road.REST,
-        "rest_auth": RestAuth.OAUTH, "name": flow["name"], "url": flow["url"], "username": "", "endpoint_path": "",
-        "password_token": "", "api_token_token": "", "oauth": oauth_tokens_to_session(tokens),
+        "tenant_id": request.tenant.pk,
+        "platform": Platform.AMERICOMMERCE,
+        "road": Road.REST,
+        "rest_auth": RestAuth.OAUTH,
+        "name": flow["name"],
+        "url": flow["url"],
+        "username": "",
+        "endpoint_path": "",
+        "password_token": "",
+        "api_token_token": "",
+        "oauth": oauth_tokens_to_session(tokens),
     }
     messages.success(request, _("Connected with AmeriCommerce. Now map the store's order statuses."))
     return redirect("portal:connect_mapping")
@@ -137,8 +172,13 @@ def _finish_existing(request, flow: dict, tokens: oauth.TokenSet):
     if was == (Road.REST, RestAuth.OAUTH):
         messages.success(request, _("Reconnected with AmeriCommerce. Imports and shipment updates carry on."))
     else:
-        messages.success(request, _("%(name)s now reaches AmeriCommerce through its API (the OAuth app). Its "
-                                    "orders and import history are kept; the next import carries on from where "
-                                    "the last one stopped.") % {"name": store.name})
+        messages.success(
+            request,
+            _(
+                "%(name)s now reaches AmeriCommerce through its API (the OAuth app). Its "
+                "orders and import history are kept; the next import carries on from where "
+                "the last one stopped."
+            )
+            % {"name": store.name},
+        )
     return redirect(reverse("portal:store_settings", args=[store.pk]) + "#connection")
-

@@ -43,14 +43,20 @@ def order_list(request):
     tenant = request.tenant
     filters = list_filters(tenant, request.GET)
     form, status, partially_shipped, attention, common, sort = (
-        filters.form, filters.status, filters.partially_shipped, filters.attention, filters.common, filters.sort)
+        filters.form,
+        filters.status,
+        filters.partially_shipped,
+        filters.attention,
+        filters.common,
+        filters.sort,
+    )
     qs = filters.orders(tenant)
     try:
         page = max(1, int(request.GET.get("page", 1)))
     except ValueError:
         page = 1
     start = (page - 1) * PAGE_SIZE
-    rows = list(qs[start:start + PAGE_SIZE + 1])
+    rows = list(qs[start : start + PAGE_SIZE + 1])
     has_next = len(rows) > PAGE_SIZE
     rows = rows[:PAGE_SIZE]
     # The tab counts (one GROUP BY) follow the filters, and give the pager its total without another count.
@@ -69,18 +75,33 @@ def order_list(request):
     query_no_status.pop("partially_shipped", None)
     # The batch form posts the list's filters with its selection ("all matching" = these filters).
     filter_q = filter_query(request.GET)
-    return render(request, "portal/orders/list.html", {
-        "form": form, "orders": rows, "tabs": tabs, "status": status, "page": page, "has_next": has_next,
-        "partially_shipped": partially_shipped, "attention": attention,
-        "partially_shipped_count": partial_counts.get(OrderStatus.AWAITING_SHIPMENT, 0),
-        "total": total, "page_size": PAGE_SIZE, "pages": max(1, -(-total // PAGE_SIZE)), "sort": sort,
-        "has_prev": page > 1, "query": query.urlencode(), "query_no_status": query_no_status.urlencode(),
-        "can_ship": request.membership.can("ship"),
-        "filter_fields": [(k, v) for k in filter_q for v in filter_q.getlist(k)],
-        "packing_slips_url": optional_url("portal:orders_packing_slips"),
-        "pick_list_url": optional_url("portal:orders_pick_list"),
-        "nav": "orders",
-    })
+    return render(
+        request,
+        "portal/orders/list.html",
+        {
+            "form": form,
+            "orders": rows,
+            "tabs": tabs,
+            "status": status,
+            "page": page,
+            "has_next": has_next,
+            "partially_shipped": partially_shipped,
+            "attention": attention,
+            "partially_shipped_count": partial_counts.get(OrderStatus.AWAITING_SHIPMENT, 0),
+            "total": total,
+            "page_size": PAGE_SIZE,
+            "pages": max(1, -(-total // PAGE_SIZE)),
+            "sort": sort,
+            "has_prev": page > 1,
+            "query": query.urlencode(),
+            "query_no_status": query_no_status.urlencode(),
+            "can_ship": request.membership.can("ship"),
+            "filter_fields": [(k, v) for k in filter_q for v in filter_q.getlist(k)],
+            "packing_slips_url": optional_url("portal:orders_packing_slips"),
+            "pick_list_url": optional_url("portal:orders_pick_list"),
+            "nav": "orders",
+        },
+    )
 
 
 @portal_view()
@@ -98,25 +119,30 @@ def _order_page(request, order, *, hold_form=None, notes_form=None, status=200, 
     updates = store_updates_by_shipment(tenant=request.tenant, shipments=shipments)
     for shipment in shipments:
         shipment.store_update = updates.get(shipment.pk)
-    return render(request, "portal/orders/detail.html", {
-        "order": order,
-        # The store's status is read at import: right after a shipment it is still the one from before.
-        "store_status_before_shipment": any(s.is_active and s.created_at > order.modified_at for s in shipments),
-        "lines": [line for line in lines if not line.is_adjustment],
-        "adjustments": [line for line in lines if line.is_adjustment],
-        "subtotal": sum((line.line_total for line in lines if not line.is_adjustment), Decimal(0)),
-        "weight_unit": shipment_services.store_settings_for(order).default_weight_unit,
-        "can_hold": order.status in (OrderStatus.AWAITING_PAYMENT, OrderStatus.AWAITING_SHIPMENT),
-        "hold_form": hold_form or HoldForm(),
-        "notes_form": notes_form or OutboundNotesForm(initial={"outbound_notes": order.outbound_notes}),
-        "events": [(e, event_text(e)) for e in order.events.all()],
-        "shipments": shipments,
-        "shipped": shipped,
-        "left_to_ship": sum(remaining_quantities(order, lines=lines, shipped=shipped).values()),
-        "can_ship": request.membership.can("ship"),
-        "neighbours": neighbours or {},
-        "nav": "orders",
-    }, status=status)
+    return render(
+        request,
+        "portal/orders/detail.html",
+        {
+            "order": order,
+            # The store's status is read at import: right after a shipment it is still the one from before.
+            "store_status_before_shipment": any(s.is_active and s.created_at > order.modified_at for s in shipments),
+            "lines": [line for line in lines if not line.is_adjustment],
+            "adjustments": [line for line in lines if line.is_adjustment],
+            "subtotal": sum((line.line_total for line in lines if not line.is_adjustment), Decimal(0)),
+            "weight_unit": shipment_services.store_settings_for(order).default_weight_unit,
+            "can_hold": order.status in (OrderStatus.AWAITING_PAYMENT, OrderStatus.AWAITING_SHIPMENT),
+            "hold_form": hold_form or HoldForm(),
+            "notes_form": notes_form or OutboundNotesForm(initial={"outbound_notes": order.outbound_notes}),
+            "events": [(e, event_text(e)) for e in order.events.all()],
+            "shipments": shipments,
+            "shipped": shipped,
+            "left_to_ship": sum(remaining_quantities(order, lines=lines, shipped=shipped).values()),
+            "can_ship": request.membership.can("ship"),
+            "neighbours": neighbours or {},
+            "nav": "orders",
+        },
+        status=status,
+    )
 
 
 @portal_view("ship")
@@ -126,8 +152,7 @@ def order_hold(request, pk):
     form = HoldForm(request.POST)
     if not form.is_valid():
         return _order_page(request, order, hold_form=form, status=400)
-    return _set_hold(request, order, hold=True, reason=form.cleaned_data["reason"],
-                     done=_("The order is on hold."))
+    return _set_hold(request, order, hold=True, reason=form.cleaned_data["reason"], done=_("The order is on hold."))
 
 
 @portal_view("ship")
@@ -156,8 +181,9 @@ def order_notes(request, pk):
     if not form.is_valid():
         return _order_page(request, order, notes_form=form, status=400)
     if form.cleaned_data["outbound_notes"] != order.outbound_notes:
-        order_services.order_set_notes(order=order, outbound_notes=form.cleaned_data["outbound_notes"],
-                                       actor=request.user.get_username())
+        order_services.order_set_notes(
+            order=order, outbound_notes=form.cleaned_data["outbound_notes"], actor=request.user.get_username()
+        )
         messages.success(request, _("Internal notes saved."))
     return redirect("portal:order_detail", order.pk)
 
@@ -250,12 +276,20 @@ def order_ship(request, pk):
                 following = _next_in_queue(request, order)
                 suffix = f"?{queue_query}" if queue_query else ""
                 if following is None:
-                    messages.success(request, _("Order %(number)s shipped. That was the last order awaiting "
-                                                "shipment in this list.") % {"number": order.number})
-                    return redirect(f"{reverse('portal:order_list')}?status={OrderStatus.AWAITING_SHIPMENT}"
-                                    + (f"&{queue_query}" if queue_query else ""))
-                messages.success(request, _("Order %(number)s shipped; next in the queue: %(next)s.")
-                                 % {"number": order.number, "next": following.number})
+                    messages.success(
+                        request,
+                        _("Order %(number)s shipped. That was the last order awaiting shipment in this list.")
+                        % {"number": order.number},
+                    )
+                    return redirect(
+                        f"{reverse('portal:order_list')}?status={OrderStatus.AWAITING_SHIPMENT}"
+                        + (f"&{queue_query}" if queue_query else "")
+                    )
+                messages.success(
+                    request,
+                    _("Order %(number)s shipped; next in the queue: %(next)s.")
+                    % {"number": order.number, "next": following.number},
+                )
                 return redirect(reverse("portal:order_ship", args=[following.pk]) + suffix)
     else:
         # The carrier and service start from the store's mapping of the requested method (learned or set).
@@ -266,9 +300,18 @@ def order_ship(request, pk):
         form = ShipForm(lines=lines, remaining=remaining, emails_on=emails_on, initial=initial)
     # E-products and lines that do not ship are left off the form: say which, and why.
     left_off = [line for line in order.lines.all() if not line.is_shippable and not line.is_adjustment]
-    return render(request, "portal/orders/ship.html", {"order": order, "form": form, "left_off": left_off,
-                                                       "mapping": mapping, "queue_query": queue_query,
-                                                       "nav": "orders"})
+    return render(
+        request,
+        "portal/orders/ship.html",
+        {
+            "order": order,
+            "form": form,
+            "left_off": left_off,
+            "mapping": mapping,
+            "queue_query": queue_query,
+            "nav": "orders",
+        },
+    )
 
 
 def _shipment_action(request, pk, action):

@@ -25,8 +25,9 @@ from ..tenancy import portal_view
 def _back(request, selection):
     """Where the user came from: `next` when it is this site's, else the order list with the selection's filters."""
     target = request.POST.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
-                                                  require_https=request.is_secure()):
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         return redirect(target)
     query = selection.query.urlencode()
     return redirect(reverse("portal:order_list") + (f"?{query}" if query else ""))
@@ -38,23 +39,33 @@ def _print(request, render, filename):
         messages.error(request, _("Select at least one order to print."))
         return _back(request, selection)
     # One more than the cap tells a batch that is too big; the list's order is the documents' order.
-    orders = list(selection.orders[:printing.MAX_PRINT_ORDERS + 1])
+    orders = list(selection.orders[: printing.MAX_PRINT_ORDERS + 1])
     if not orders:
         if selection.all_matching:
             messages.error(request, _("No order matches the list's filters: there is nothing to print."))
             return _back(request, selection)
         raise Http404("No such orders.")
     if len(orders) > printing.MAX_PRINT_ORDERS:
-        messages.error(request, ngettext(
-            "Print at most %(max)d order at once: select fewer orders, or filter the list.",
-            "Print at most %(max)d orders at once: select fewer orders, or filter the list.",
-            printing.MAX_PRINT_ORDERS) % {"max": printing.MAX_PRINT_ORDERS})
+        messages.error(
+            request,
+            ngettext(
+                "Print at most %(max)d order at once: select fewer orders, or filter the list.",
+                "Print at most %(max)d orders at once: select fewer orders, or filter the list.",
+                printing.MAX_PRINT_ORDERS,
+            )
+            % {"max": printing.MAX_PRINT_ORDERS},
+        )
         return _back(request, selection)
     try:
         pdf = render(orders)
     except OSError:  # WeasyPrint's system libraries are missing (bin/ensure-weasyprint installs them)
-        messages.error(request, _("Printing is not available on this server yet: its PDF libraries are not "
-                                  "installed. Ask your administrator."))
+        messages.error(
+            request,
+            _(
+                "Printing is not available on this server yet: its PDF libraries are not "
+                "installed. Ask your administrator."
+            ),
+        )
         return _back(request, selection)
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = content_disposition_header(False, filename(orders))

@@ -10,12 +10,12 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from shipments.selectors import shipping_method_mapping_get, shipping_method_mapping_list
-from shipments.services import (
+from shipments.method_mapping import (
     shipping_method_mapping_delete,
     shipping_method_mapping_set,
     shipping_method_mapping_update,
 )
+from shipments.selectors import shipping_method_mapping_get, shipping_method_mapping_list
 
 from ..shipping_method_forms import ShippingMethodMappingAddForm, ShippingMethodMappingForm
 from ..tenancy import forbidden, get_store_for_user, portal_view
@@ -44,17 +44,34 @@ def shipping_methods(request, pk):
     if request.method == "POST":
         if not can_edit:
             return forbidden(request, "manage_stores")
-        if form.is_valid() and _apply(form, lambda: shipping_method_mapping_set(
-                store=store, requested_method=form.cleaned_data["requested_method"],
-                carrier=form.cleaned_data["carrier"], service=form.cleaned_data["service"],
-                actor=request.user.get_username())):
-            messages.success(request, _("Saved: orders asking for “%(method)s” start with this carrier and service.")
-                             % {"method": form.cleaned_data["requested_method"].strip()})
+        if form.is_valid() and _apply(
+            form,
+            lambda: shipping_method_mapping_set(
+                store=store,
+                requested_method=form.cleaned_data["requested_method"],
+                carrier=form.cleaned_data["carrier"],
+                service=form.cleaned_data["service"],
+                actor=request.user.get_username(),
+            ),
+        ):
+            messages.success(
+                request,
+                _("Saved: orders asking for “%(method)s” start with this carrier and service.")
+                % {"method": form.cleaned_data["requested_method"].strip()},
+            )
             return redirect("portal:shipping_methods", store.pk)
-    return render(request, "portal/stores/shipping_methods.html", {
-        "store": store, "mappings": list(shipping_method_mapping_list(tenant=request.tenant, store_id=store.pk)),
-        "form": form, "can_edit": can_edit, "nav": "stores",
-    }, status=400 if form.is_bound and form.errors else 200)
+    return render(
+        request,
+        "portal/stores/shipping_methods.html",
+        {
+            "store": store,
+            "mappings": list(shipping_method_mapping_list(tenant=request.tenant, store_id=store.pk)),
+            "form": form,
+            "can_edit": can_edit,
+            "nav": "stores",
+        },
+        status=400 if form.is_bound and form.errors else 200,
+    )
 
 
 @portal_view("manage_stores")
@@ -62,16 +79,30 @@ def shipping_methods(request, pk):
 def shipping_method_edit(request, pk, mapping_pk):
     store = get_store_for_user(request, pk)
     mapping = shipping_method_mapping_get(tenant=request.tenant, store_id=store.pk, pk=mapping_pk)
-    form = ShippingMethodMappingForm(request.POST or None,
-                                     initial={"carrier": mapping.carrier, "service": mapping.service})
-    if request.method == "POST" and form.is_valid() and _apply(form, lambda: shipping_method_mapping_update(
-            mapping=mapping, carrier=form.cleaned_data["carrier"], service=form.cleaned_data["service"],
-            actor=request.user.get_username())):
+    form = ShippingMethodMappingForm(
+        request.POST or None, initial={"carrier": mapping.carrier, "service": mapping.service}
+    )
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and _apply(
+            form,
+            lambda: shipping_method_mapping_update(
+                mapping=mapping,
+                carrier=form.cleaned_data["carrier"],
+                service=form.cleaned_data["service"],
+                actor=request.user.get_username(),
+            ),
+        )
+    ):
         messages.success(request, _("Saved."))
         return redirect("portal:shipping_methods", store.pk)
-    return render(request, "portal/stores/shipping_method_edit.html", {
-        "store": store, "mapping": mapping, "form": form, "nav": "stores",
-    }, status=400 if form.is_bound and form.errors else 200)
+    return render(
+        request,
+        "portal/stores/shipping_method_edit.html",
+        {"store": store, "mapping": mapping, "form": form, "nav": "stores"},
+        status=400 if form.is_bound and form.errors else 200,
+    )
 
 
 @portal_view("manage_stores")
@@ -82,9 +113,15 @@ def shipping_method_delete(request, pk, mapping_pk):
     mapping = shipping_method_mapping_get(tenant=request.tenant, store_id=store.pk, pk=mapping_pk)
     if request.method == "POST":
         shipping_method_mapping_delete(mapping=mapping)
-        messages.success(request, _("Deleted: the ship form no longer fills in a carrier for “%(method)s” until "
-                                    "the next shipment of such an order.") % {"method": mapping.requested_method})
+        messages.success(
+            request,
+            _(
+                "Deleted: the ship form no longer fills in a carrier for “%(method)s” until "
+                "the next shipment of such an order."
+            )
+            % {"method": mapping.requested_method},
+        )
         return redirect("portal:shipping_methods", store.pk)
-    return render(request, "portal/stores/shipping_method_delete.html", {
-        "store": store, "mapping": mapping, "nav": "stores",
-    })
+    return render(
+        request, "portal/stores/shipping_method_delete.html", {"store": store, "mapping": mapping, "nav": "stores"}
+    )

@@ -12,7 +12,7 @@ import copy
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -20,8 +20,8 @@ from django.utils.translation import ngettext
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 
-from orders.models import ImportRun, ImportState, ImportTrigger
-from orders.selectors import import_run_list, skipped_order_list, unmapped_status_list
+from orders.models import ImportTrigger
+from orders.selectors import import_run_list, unmapped_status_list
 from orders.services import import_request, reconcile_request, unmapped_status_add_to_mapping
 from shipments.selectors import latest_shipment
 from stores import crypto, oauth
@@ -42,8 +42,7 @@ from ..forms import (
     SwitchToXmlForm,
     UnmappedAddForm,
 )
-from ..labels import label_for
-from ..tenancy import forbidden, get_import_run_for_user, get_store_for_user, get_unmapped_status_for_user, portal_view
+from ..tenancy import forbidden, get_store_for_user, get_unmapped_status_for_user, portal_view
 from .connection import result_context, test_store_connection
 from .wizard import WIZARD_KEY, connect_start_page, has_rest_road, oauth_tokens_from_session
 
@@ -70,14 +69,16 @@ def _wizard_road(request) -> str:
 def _connected_message(result, road: str) -> str:
     n = result.orders_found or 0
     if road == Road.REST:
-        return ngettext("Connected. The store's API answered (%(n)s order changed in the last five minutes).",
-                        "Connected. The store's API answered (%(n)s orders changed in the last five minutes).",
-                        n) % {"n": n}
+        return ngettext(
+            "Connected. The store's API answered (%(n)s order changed in the last five minutes).",
+            "Connected. The store's API answered (%(n)s orders changed in the last five minutes).",
+            n,
+        ) % {"n": n}
     return ngettext(
-        "Connected. The store answered with a ShipStation export (%(n)s order changed in the last "
-        "five minutes).",
-        "Connected. The store answered with a ShipStation export (%(n)s orders changed in the last "
-        "five minutes).", n) % {"n": n}
+        "Connected. The store answered with a ShipStation export (%(n)s order changed in the last five minutes).",
+        "Connected. The store answered with a ShipStation export (%(n)s orders changed in the last five minutes).",
+        n,
+    ) % {"n": n}
 
 
 @portal_view("manage_stores")
@@ -112,8 +113,14 @@ def connect_details(request):
             initial = {k: saved[k] for k in ("name", "url", "username", "endpoint_path") if k in saved}
             initial["platform"] = saved.get("platform", Platform.AMERICOMMERCE)
         form = form_class(initial=initial)
-    context = {"form": form, "nav": "stores", "step": 2, "result": result, "road": road,
-               "oauth_available": oauth.app_configured()}
+    context = {
+        "form": form,
+        "nav": "stores",
+        "step": 2,
+        "result": result,
+        "road": road,
+        "oauth_available": oauth.app_configured(),
+    }
     if result is not None:
         context.update(result_context(result, store))
     return render(request, "portal/stores/connect_details.html", context)
@@ -136,23 +143,34 @@ def connect_mapping(request):
         since_form = ImportSinceForm(request.POST)
         if form.is_valid() and since_form.is_valid():
             try:
-                store = _create_from_wizard(request.tenant, saved, platform,
-                                            {name: form.cleaned_data[name] for name in StatusMapping.FIELDS})
+                store = _create_from_wizard(
+                    request.tenant, saved, platform, {name: form.cleaned_data[name] for name in StatusMapping.FIELDS}
+                )
             except ValidationError as exc:
                 form.add_error(None, exc)
             else:
                 del request.session[WIZARD_KEY]
                 import_request(store=store, trigger="manual", user=request.user, since=since_form.since_datetime())
-                messages.success(request, _("%(name)s is connected. The first import has started.")
-                                 % {"name": store.name})
+                messages.success(
+                    request, _("%(name)s is connected. The first import has started.") % {"name": store.name}
+                )
                 return redirect("portal:store_settings", store.pk)
     else:
         form = StatusMappingForm(instance=draft_mapping())
         since_form = ImportSinceForm()
-    return render(request, "portal/stores/connect_mapping.html",
-                  {"form": form, "since_form": since_form, "saved": saved, "nav": "stores", "step": 3,
-                   "platform_name": draft.platform_name,
-                   "case_sensitive": draft.connection.case_sensitive})
+    return render(
+        request,
+        "portal/stores/connect_mapping.html",
+        {
+            "form": form,
+            "since_form": since_form,
+            "saved": saved,
+            "nav": "stores",
+            "step": 3,
+            "platform_name": draft.platform_name,
+            "case_sensitive": draft.connection.case_sensitive,
+        },
+    )
 
 
 def _create_from_wizard(tenant, saved: dict, platform: str, mapping: dict) -> Store:
@@ -163,10 +181,18 @@ def _create_from_wizard(tenant, saved: dict, platform: str, mapping: dict) -> St
     if road == Road.REST and saved.get("rest_auth") == RestAuth.OAUTH:
         return store_create_oauth(oauth_tokens=oauth_tokens_from_session(saved["oauth"]), **common)
     if road == Road.REST:
-        return store_create(road=Road.REST, rest_auth=RestAuth.TOKEN,
-                            api_token=crypto.decrypt_secret(saved["api_token_token"]), **common)
-    return store_create(username=saved["username"], password=crypto.decrypt_secret(saved["password_token"]),
-                        endpoint_path=saved["endpoint_path"], **common)
+        return store_create(
+            road=Road.REST,
+            rest_auth=RestAuth.TOKEN,
+            api_token=crypto.decrypt_secret(saved["api_token_token"]),
+            **common,
+        )
+    return store_create(
+        username=saved["username"],
+        password=crypto.decrypt_secret(saved["password_token"]),
+        endpoint_path=saved["endpoint_path"],
+        **common,
+    )
 
 
 SECTIONS = {
@@ -205,8 +231,9 @@ def _connection_check(request, form) -> dict | None:
         messages.success(request, result.message)
         return {}  # the page again, with what was typed (unsaved)
     if not testing and request.POST.get("save_anyway"):
-        messages.warning(request, _("Saved although the connection test failed. Imports will fail until the "
-                                    "store answers."))
+        messages.warning(
+            request, _("Saved although the connection test failed. Imports will fail until the store answers.")
+        )
         return None
     return {**result_context(result, store), "offer_save_anyway": not testing}
 
@@ -215,8 +242,9 @@ def _connection_check(request, form) -> dict | None:
 def store_settings(request, pk):
     store = get_store_for_user(request, pk)
     settings_obj = store_settings_get(store=store)
-    forms = {name: cls(instance=_instance_for(name, store, settings_obj), prefix=name)
-             for name, cls in SECTIONS.items()}
+    forms = {
+        name: cls(instance=_instance_for(name, store, settings_obj), prefix=name) for name, cls in SECTIONS.items()
+    }
     extra = {}
     if request.method == "POST":
         if not request.membership.can("manage_stores"):
@@ -245,8 +273,9 @@ def store_settings(request, pk):
                 else:
                     messages.success(request, _("Saved."))
                     if remapped:
-                        messages.success(request, _("Orders skipped for a status that is mapped now are being "
-                                                    "imported."))
+                        messages.success(
+                            request, _("Orders skipped for a status that is mapped now are being imported.")
+                        )
                     return redirect(reverse("portal:store_settings", args=[store.pk]) + f"#{section}")
             else:
                 extra = check
@@ -255,28 +284,35 @@ def store_settings(request, pk):
         forms[section] = form
     if "switch_form" not in extra:
         extra["switch_form"] = _switch_form(store)
-    return render(request, "portal/stores/settings.html", {
-        **extra,
-        "road_label": road_label(store),
-        "oauth_available": oauth.app_configured() and has_rest_road(store),
-        "store": store,
-        "settings": settings_obj,
-        "forms": forms,
-        "unmapped": list(unmapped_status_list(tenant=request.tenant, store_id=store.pk)),
-        "unmapped_form": UnmappedAddForm(),
-        "runs": list(import_run_list(tenant=request.tenant, store_id=store.pk)[:20]),
-        "since_form": ImportSinceForm(),
-        "has_shipment": latest_shipment(tenant=request.tenant, store=store) is not None,
-        "can_manage": request.membership.can("manage_stores"),
-        "nav": "stores",
-    })
+    return render(
+        request,
+        "portal/stores/settings.html",
+        {
+            **extra,
+            "road_label": road_label(store),
+            "oauth_available": oauth.app_configured() and has_rest_road(store),
+            "store": store,
+            "settings": settings_obj,
+            "forms": forms,
+            "unmapped": list(unmapped_status_list(tenant=request.tenant, store_id=store.pk)),
+            "unmapped_form": UnmappedAddForm(),
+            "runs": list(import_run_list(tenant=request.tenant, store_id=store.pk)[:20]),
+            "since_form": ImportSinceForm(),
+            "has_shipment": latest_shipment(tenant=request.tenant, store=store) is not None,
+            "can_manage": request.membership.can("manage_stores"),
+            "nav": "stores",
+        },
+    )
 
 
 def road_label(store) -> str:
     """Which road a store is reached by, in the merchant's words."""
     if store.road == Road.REST:
-        return _("AmeriCommerce API, with the OAuth app") if store.rest_auth == RestAuth.OAUTH else \
-            _("AmeriCommerce API, with an API token")
+        return (
+            _("AmeriCommerce API, with the OAuth app")
+            if store.rest_auth == RestAuth.OAUTH
+            else _("AmeriCommerce API, with an API token")
+        )
     return _("ShipStation add-on, with a username and password")
 
 
@@ -284,9 +320,15 @@ def _switch_form(store, data=None):
     """The form that moves a store to the other road: REST (an API token) from the XML road, the
     ShipStation add-on (username, password) from the REST road. None: the platform has one road only."""
     if store.road == Road.REST:
-        return SwitchToXmlForm(data, prefix="road", has_password=store.has_password,
-                               initial={"username": store.username, "endpoint_path": store.endpoint_path
-                                        or store.connection.endpoint_path})
+        return SwitchToXmlForm(
+            data,
+            prefix="road",
+            has_password=store.has_password,
+            initial={
+                "username": store.username,
+                "endpoint_path": store.endpoint_path or store.connection.endpoint_path,
+            },
+        )
     if not has_rest_road(store):
         return None
     return SwitchToRestForm(data, prefix="road")
@@ -304,8 +346,12 @@ def _switch_road(request, store):
     data = form.cleaned_data
     candidate = copy.copy(store)  # tested unsaved: a refused switch leaves the store as it was
     if store.road == Road.REST:
-        change = {"road": Road.XML, "username": data["username"], "password": data["password"] or None,
-                  "endpoint_path": data["endpoint_path"] or store.connection.endpoint_path or ""}
+        change = {
+            "road": Road.XML,
+            "username": data["username"],
+            "password": data["password"] or None,
+            "endpoint_path": data["endpoint_path"] or store.connection.endpoint_path or "",
+        }
         candidate.road, candidate.username = Road.XML, data["username"]
         candidate.endpoint_path = change["endpoint_path"]
         if data["password"]:
@@ -323,9 +369,14 @@ def _switch_road(request, store):
     except ValidationError as exc:
         form.add_error(None, exc.messages)
         return {"switch_form": form}
-    messages.success(request, _("%(name)s is now reached through: %(road)s. Its orders and import history are kept; "
-                                "the next import carries on from where the last one stopped.")
-                     % {"name": store.name, "road": road_label(store)})
+    messages.success(
+        request,
+        _(
+            "%(name)s is now reached through: %(road)s. Its orders and import history are kept; "
+            "the next import carries on from where the last one stopped."
+        )
+        % {"name": store.name, "road": road_label(store)},
+    )
     return redirect(reverse("portal:store_settings", args=[store.pk]) + "#road")
 
 
@@ -333,8 +384,9 @@ def _save_section(request, section, form, store, instance) -> bool:
     """Save one section of the store settings page, through the services for the store and its mapping.
     True when a mapping change started an import of orders skipped for a status mapped now."""
     if section == "connection":
-        store_update(store=instance, password=form.new_password(), api_token=form.new_api_token(),
-                     **form.store_fields())
+        store_update(
+            store=instance, password=form.new_password(), api_token=form.new_api_token(), **form.store_fields()
+        )
     elif section == "mapping":
         lists = {name: form.cleaned_data[name] for name in StatusMapping.FIELDS}
         return status_mapping_update(store=store, lists=lists, user=request.user).run is not None
@@ -379,13 +431,15 @@ def unmapped_add(request, pk, unmapped_pk):
         messages.error(request, _("Choose an Outbound status."))
         return redirect(reverse("portal:store_settings", args=[store.pk]) + "#mapping")
     try:
-        run = unmapped_status_add_to_mapping(unmapped=unmapped, outbound_status=form.cleaned_data["outbound_status"],
-                                             user=request.user)
+        run = unmapped_status_add_to_mapping(
+            unmapped=unmapped, outbound_status=form.cleaned_data["outbound_status"], user=request.user
+        )
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         return redirect(reverse("portal:store_settings", args=[store.pk]) + "#mapping")
-    messages.success(request, _("“%(status)s” is now mapped; its orders are being imported.")
-                     % {"status": unmapped.status})
+    messages.success(
+        request, _("“%(status)s” is now mapped; its orders are being imported.") % {"status": unmapped.status}
+    )
     return redirect(reverse("portal:store_settings", args=[store.pk]) + f"?run={run.pk}#imports")
 
 
@@ -409,50 +463,21 @@ def email_preview(request, pk):
         raise Http404("No such e-mail.")
     context = email_context(shipment=shipment)
     settings_obj = store_settings_get(store=store)
-    branding = BrandingForm({f"branding-{k}": request.GET.get(k, getattr(settings_obj, k))
-                             for k in BrandingForm.Meta.fields}, prefix="branding", instance=StoreSettings(store=store))
+    branding = BrandingForm(
+        {f"branding-{k}": request.GET.get(k, getattr(settings_obj, k)) for k in BrandingForm.Meta.fields},
+        prefix="branding",
+        instance=StoreSettings(store=store),
+    )
     if branding.is_valid():
         data = branding.cleaned_data
-        context.update({"company_name": data["company_name"] or store.name, "logo_url": data["logo_url"],
-                        "accent_colour": data["accent_colour"], "website": data["website"], "phone": data["phone"],
-                        "reply_to": data["reply_to"]})
+        context.update(
+            {
+                "company_name": data["company_name"] or store.name,
+                "logo_url": data["logo_url"],
+                "accent_colour": data["accent_colour"],
+                "website": data["website"],
+                "phone": data["phone"],
+                "reply_to": data["reply_to"],
+            }
+        )
     return HttpResponse(render_to_string(f"emails/{kind}.html", context))
-
-
-@portal_view()
-def import_progress(request, pk, run_pk):
-    store = get_store_for_user(request, pk)
-    run: ImportRun = get_import_run_for_user(request, store, run_pk)
-    return JsonResponse({
-        "id": run.pk,
-        "state": run.state,
-        "state_label": str(label_for(run.state)),
-        "finished": run.state in (ImportState.SUCCEEDED, ImportState.FAILED, ImportState.SKIPPED),
-        "pages_done": run.pages_done,
-        "pages_total": run.pages_total,
-        "progress_percent": run.progress_percent,
-        "counts": {
-            "seen": run.orders_seen,
-            "created": run.orders_created,
-            "updated": run.orders_updated,
-            "unchanged": run.orders_unchanged,
-            "skipped": run.skipped_total,
-        },
-        "skipped": run.skipped or {},
-        "error": run.error,
-    })
-
-
-SKIPPED_SHOWN = 200
-
-
-@portal_view()
-def store_skipped(request, pk):
-    """The store's orders an import left out for having no ship-to address (e-products, local pickups):
-    they are not in the order list, so they are listed here with the reason."""
-    store = get_store_for_user(request, pk)
-    rows = list(skipped_order_list(tenant=request.tenant, store_id=store.pk)[:SKIPPED_SHOWN + 1])
-    return render(request, "portal/stores/skipped.html", {
-        "store": store, "skipped": rows[:SKIPPED_SHOWN], "more": len(rows) > SKIPPED_SHOWN, "shown": SKIPPED_SHOWN,
-        "nav": "stores",
-    })

@@ -32,8 +32,9 @@ def users(request):
         try:
             if form.cleaned_data["role"] == "owner" and not request.membership.can("manage_owners"):
                 raise ValidationError(_("Only an owner can invite an owner."))
-            member_invite(tenant=request.tenant, email=form.cleaned_data["email"], role=form.cleaned_data["role"],
-                          request=request)
+            member_invite(
+                tenant=request.tenant, email=form.cleaned_data["email"], role=form.cleaned_data["role"], request=request
+            )
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
@@ -42,9 +43,9 @@ def users(request):
     members = list(membership_list(tenant=request.tenant))
     for member in members:
         member.pending = invitation_pending(member)
-    return render(request, "portal/team/users.html", {
-        "form": form, "members": members, "role_form": RoleForm(), "nav": "users",
-    })
+    return render(
+        request, "portal/team/users.html", {"form": form, "members": members, "role_form": RoleForm(), "nav": "users"}
+    )
 
 
 @portal_view("manage_users")
@@ -75,22 +76,31 @@ def _member_action(request, pk, act, done: str):
 @portal_view("manage_users")
 @require_POST
 def user_remove(request, pk):
-    return _member_action(request, pk, lambda m: member_remove(membership=m, by=request.membership),
-                          _("%(user)s was removed."))
+    return _member_action(
+        request, pk, lambda m: member_remove(membership=m, by=request.membership), _("%(user)s was removed.")
+    )
 
 
 @portal_view("manage_users")
 @require_POST
 def invitation_resend_view(request, pk):
-    return _member_action(request, pk, lambda m: invitation_resend(membership=m, request=request),
-                          _("Invitation sent again to %(email)s."))
+    return _member_action(
+        request,
+        pk,
+        lambda m: invitation_resend(membership=m, request=request),
+        _("Invitation sent again to %(email)s."),
+    )
 
 
 @portal_view("manage_users")
 @require_POST
 def invitation_revoke_view(request, pk):
-    return _member_action(request, pk, lambda m: invitation_revoke(membership=m, by=request.membership),
-                          _("Invitation to %(email)s revoked."))
+    return _member_action(
+        request,
+        pk,
+        lambda m: invitation_revoke(membership=m, by=request.membership),
+        _("Invitation to %(email)s revoked."),
+    )
 
 
 class InvitationAcceptView(auth_views.PasswordResetConfirmView):
@@ -128,13 +138,17 @@ def api_keys(request):
     if request.method == "POST" and form.is_valid():
         from api.services import api_key_create
 
-        _key, new_key = api_key_create(tenant=request.tenant, name=form.cleaned_data["name"],
-                                       read_only=form.cleaned_data["read_only"], user=request.user)
+        _key, new_key = api_key_create(
+            tenant=request.tenant,
+            name=form.cleaned_data["name"],
+            read_only=form.cleaned_data["read_only"],
+            user=request.user,
+        )
         form = ApiKeyForm()
     keys = list(api_key_list(tenant=request.tenant))
-    return render(request, "portal/team/api_keys.html", {
-        "form": form, "keys": keys, "new_key": new_key, "nav": "api_keys",
-    })
+    return render(
+        request, "portal/team/api_keys.html", {"form": form, "keys": keys, "new_key": new_key, "nav": "api_keys"}
+    )
 
 
 @portal_view("manage_api_keys")

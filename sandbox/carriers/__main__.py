@@ -15,8 +15,12 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m sandbox.carriers", description=__doc__)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8767)
-    parser.add_argument("--speed", type=float, default=720.0,
-                        help="sandbox seconds per real second (720: a parcel's 50 hours pass in about 4 minutes)")
+    parser.add_argument(
+        "--speed",
+        type=float,
+        default=720.0,
+        help="sandbox seconds per real second (720: a parcel's 50 hours pass in about 4 minutes)",
+    )
     parser.add_argument("--error-rate", type=float, default=0.0, help="share of requests answered with a 500")
     args = parser.parse_args(argv)
     server = CarrierSandbox(args.host, args.port, speed=args.speed)

@@ -38,26 +38,44 @@ NORMAL = [
     Step(44, "out_for_delivery", "Out for delivery today", "Chicago", "IL", "60607"),
     Step(50, "delivered", "Delivered, front door", "Chicago", "IL", "60614"),
 ]
-EXCEPTION = [*NORMAL[:4],
-             Step(44, "exception", "The address is incomplete; the carrier is trying to reach the receiver.",
-                  "Chicago", "IL", "60607"),
-             Step(68, "out_for_delivery", "Out for delivery today", "Chicago", "IL", "60607"),
-             Step(74, "delivered", "Delivered, handed to resident", "Chicago", "IL", "60614")]
-RETURNED = [*NORMAL[:4],
-            Step(44, "exception", "The receiver refused the package.", "Chicago", "IL", "60607"),
-            Step(60, "returned", "Returned to sender", "Austin", "TX", "78744")]
+EXCEPTION = [
+    *NORMAL[:4],
+    Step(
+        44,
+        "exception",
+        "The address is incomplete; the carrier is trying to reach the receiver.",
+        "Chicago",
+        "IL",
+        "60607",
+    ),
+    Step(68, "out_for_delivery", "Out for delivery today", "Chicago", "IL", "60607"),
+    Step(74, "delivered", "Delivered, handed to resident", "Chicago", "IL", "60614"),
+]
+RETURNED = [
+    *NORMAL[:4],
+    Step(44, "exception", "The receiver refused the package.", "Chicago", "IL", "60607"),
+    Step(60, "returned", "Returned to sender", "Austin", "TX", "78744"),
+]
 
 # UPS activity status (type, code) per stage: karrio-ups reads the type first; UPS reports its
 # out-for-delivery scans as type I with code OT.
-UPS_STATUS = {"label": ("M", "MP"), "in_transit": ("I", "DP"), "out_for_delivery": ("I", "OT"),
-              "delivered": ("D", "KB"), "exception": ("X", "XA"), "returned": ("X", "RS")}
+UPS_STATUS = {
+    "label": ("M", "MP"),
+    "in_transit": ("I", "DP"),
+    "out_for_delivery": ("I", "OT"),
+    "delivered": ("D", "KB"),
+    "exception": ("X", "XA"),
+    "returned": ("X", "RS"),
+}
 # USPS eventType / status words karrio-usps matches (lower-cased substrings).
-USPS_STATUS = {"label": ("Shipping Label Created, USPS Awaiting Item", "Pre-Shipment", "MA"),
-               "in_transit": ("In Transit to Next Facility", "In Transit", "10"),
-               "out_for_delivery": ("Out for Delivery", "Out for Delivery", "OF"),
-               "delivered": ("Delivered, Front Door/Porch", "Delivered", "01"),
-               "exception": ("Delivery Failed - Addressee Unknown", "Alert", "21"),
-               "returned": ("Delivery Failed - Return to Sender", "Alert", "09")}
+USPS_STATUS = {
+    "label": ("Shipping Label Created, USPS Awaiting Item", "Pre-Shipment", "MA"),
+    "in_transit": ("In Transit to Next Facility", "In Transit", "10"),
+    "out_for_delivery": ("Out for Delivery", "Out for Delivery", "OF"),
+    "delivered": ("Delivered, Front Door/Porch", "Delivered", "01"),
+    "exception": ("Delivery Failed - Addressee Unknown", "Alert", "21"),
+    "returned": ("Delivery Failed - Return to Sender", "Alert", "09"),
+}
 
 
 def story_for(number: str) -> list[Step]:
@@ -101,9 +119,17 @@ class Faults:
 
 
 class CarrierSandbox:
-    def __init__(self, host: str = "127.0.0.1", port: int = 0, *, speed: float = 0.0,
-                 start: datetime | None = None, client_id: str = CLIENT_ID, client_secret: str = CLIENT_SECRET,
-                 echo: bool = False) -> None:
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        speed: float = 0.0,
+        start: datetime | None = None,
+        client_id: str = CLIENT_ID,
+        client_secret: str = CLIENT_SECRET,
+        echo: bool = False,
+    ) -> None:
         self.client_id, self.client_secret = client_id, client_secret
         # echo: refused credentials are quoted back in the error (a hostile or careless carrier).
         self.echo = echo
@@ -162,19 +188,30 @@ class CarrierSandbox:
         for step, at in reversed(self.steps_so_far(number)):  # newest first, as UPS sends them
             when = datetime.fromtimestamp(at, UTC)
             kind, code = UPS_STATUS[step.stage]
-            activity.append({
-                "location": {"address": {"city": step.city, "stateProvince": step.state, "postalCode": step.zip,
-                                         "country": "US"}},
-                "status": {"type": kind, "description": step.text, "code": code, "statusCode": code},
-                "date": when.strftime("%Y%m%d"), "time": when.strftime("%H%M%S"),
-            })
+            activity.append(
+                {
+                    "location": {
+                        "address": {
+                            "city": step.city,
+                            "stateProvince": step.state,
+                            "postalCode": step.zip,
+                            "country": "US",
+                        }
+                    },
+                    "status": {"type": kind, "description": step.text, "code": code, "statusCode": code},
+                    "date": when.strftime("%Y%m%d"),
+                    "time": when.strftime("%H%M%S"),
+                }
+            )
         delivered = activity and activity[0]["status"]["type"] == "D"
         package = {
             "trackingNumber": number,
             "deliveryDate": [{"type": "DEL", "date": activity[0]["date"]}] if delivered else [],
             "activity": activity,
-            "packageAddress": [{"type": "ORIGIN", "address": {"city": "Austin", "country": "US"}},
-                               {"type": "DESTINATION", "address": {"city": "Chicago", "country": "US"}}],
+            "packageAddress": [
+                {"type": "ORIGIN", "address": {"city": "Austin", "country": "US"}},
+                {"type": "DESTINATION", "address": {"city": "Chicago", "country": "US"}},
+            ],
             "service": {"code": "003", "description": "UPS Ground"},
             "weight": {"unitOfMeasurement": "LBS", "weight": "2.00"},
         }
@@ -185,16 +222,28 @@ class CarrierSandbox:
         steps = self.steps_so_far(number)
         for step, at in reversed(steps):
             event_type, _, code = USPS_STATUS[step.stage]
-            events.append({
-                "eventType": event_type, "eventCode": code,
-                "eventTimestamp": datetime.fromtimestamp(at, UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-                "eventCity": step.city.upper(), "eventState": step.state, "eventZIP": step.zip, "eventCountry": "US",
-            })
+            events.append(
+                {
+                    "eventType": event_type,
+                    "eventCode": code,
+                    "eventTimestamp": datetime.fromtimestamp(at, UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                    "eventCity": step.city.upper(),
+                    "eventState": step.state,
+                    "eventZIP": step.zip,
+                    "eventCountry": "US",
+                }
+            )
         latest = steps[-1][0].stage
-        return {"trackingNumber": number, "mailClass": "PRIORITY_MAIL", "originZIP": "78701",
-                "destinationZIP": "60614", "destinationCountryCode": "US",
-                "status": USPS_STATUS[latest][1] if latest != "exception" else USPS_STATUS[latest][0],
-                "statusCategory": USPS_STATUS[latest][1], "trackingEvents": events}
+        return {
+            "trackingNumber": number,
+            "mailClass": "PRIORITY_MAIL",
+            "originZIP": "78701",
+            "destinationZIP": "60614",
+            "destinationCountryCode": "US",
+            "status": USPS_STATUS[latest][1] if latest != "exception" else USPS_STATUS[latest][0],
+            "statusCategory": USPS_STATUS[latest][1],
+            "trackingEvents": events,
+        }
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -243,18 +292,32 @@ class _Handler(BaseHTTPRequestHandler):
             status = sandbox.faults.status
             headers = {"Retry-After": "1"} if status == 429 else {}
             if path.startswith(("/security/", "/api/")):
-                return self._json(status, {"response": {"errors": [
-                    {"code": str(status), "message": "The carrier's server is busy; try again later."}]}}, headers)
-            return self._json(status, {"error": {"code": str(status),
-                                                 "message": "The carrier's server is busy; try again later."}}, headers)
+                return self._json(
+                    status,
+                    {
+                        "response": {
+                            "errors": [
+                                {"code": str(status), "message": "The carrier's server is busy; try again later."}
+                            ]
+                        }
+                    },
+                    headers,
+                )
+            return self._json(
+                status,
+                {"error": {"code": str(status), "message": "The carrier's server is busy; try again later."}},
+                headers,
+            )
         if method == "POST" and path == "/security/v1/oauth/token":
             return self._ups_token()
         if method == "POST" and path == "/oauth2/v3/token":
             return self._usps_token(body)
         if method == "GET" and path.startswith("/api/track/v1/details/"):
             if not self._bearer_ok():
-                return self._json(401, {"response": {"errors": [{"code": "250002",
-                                                                 "message": "Invalid Authentication Information."}]}})
+                return self._json(
+                    401,
+                    {"response": {"errors": [{"code": "250002", "message": "Invalid Authentication Information."}]}},
+                )
             return self._json(200, sandbox.ups_answer(unquote(path.rsplit("/", 1)[1])))
         if method == "GET" and path.startswith("/tracking/v3/tracking/"):
             if not self._bearer_ok():
@@ -282,17 +345,33 @@ class _Handler(BaseHTTPRequestHandler):
             quoted = f" ({pair}, {header})" if self.sandbox.echo else ""
             message = f"Invalid Authentication Information.{quoted}"
             return self._json(401, {"response": {"errors": [{"code": "250003", "message": message}]}})
-        self._json(200, {"token_type": "Bearer", "issued_at": str(int(time.time() * 1000)),
-                         "access_token": self._issue(), "expires_in": "14399", "status": "approved"})
+        self._json(
+            200,
+            {
+                "token_type": "Bearer",
+                "issued_at": str(int(time.time() * 1000)),
+                "access_token": self._issue(),
+                "expires_in": "14399",
+                "status": "approved",
+            },
+        )
 
     def _usps_token(self, body: bytes) -> None:
         form = {k: v[0] for k, v in parse_qs(body.decode()).items()}
         if (form.get("client_id"), form.get("client_secret")) != (self.sandbox.client_id, self.sandbox.client_secret):
             quoted = f" ({form.get('client_id')}:{form.get('client_secret')})" if self.sandbox.echo else ""
-            return self._json(401, {"error": "invalid_client",
-                                    "error_description": f"The client credentials are invalid.{quoted}"})
-        self._json(200, {"access_token": self._issue(), "token_type": "Bearer", "expires_in": 28799,
-                         "scope": form.get("scope", "")})
+            return self._json(
+                401, {"error": "invalid_client", "error_description": f"The client credentials are invalid.{quoted}"}
+            )
+        self._json(
+            200,
+            {
+                "access_token": self._issue(),
+                "token_type": "Bearer",
+                "expires_in": 28799,
+                "scope": form.get("scope", ""),
+            },
+        )
 
     def _control(self, path: str, body: bytes) -> None:
         data = json.loads(body or b"{}")

@@ -65,8 +65,10 @@ class RestState:
         alphabet = "abcdefghijklmnopqrstuvwxyz0123456789"
         self.token = "".join(rng.choice(alphabet) for _ in range(32))
         self.limited_token = "".join(rng.choice(alphabet) for _ in range(32))
-        self.tokens: dict[str, frozenset[str]] = {self.token: FULL_SCOPES,
-                                                  self.limited_token: frozenset({"read_orders"})}
+        self.tokens: dict[str, frozenset[str]] = {
+            self.token: FULL_SCOPES,
+            self.limited_token: frozenset({"read_orders"}),
+        }
         self.call_limit = DEFAULT_CALL_LIMIT
         self._lock = threading.Lock()
         self._window_start = time.monotonic()
@@ -86,8 +88,12 @@ class RestState:
             return self.describe()
 
     def describe(self) -> dict[str, Any]:
-        return {"call_limit": self.call_limit, "window_seconds": WINDOW_SECONDS, "calls": len(self.calls),
-                "rejected": self.rejected}
+        return {
+            "call_limit": self.call_limit,
+            "window_seconds": WINDOW_SECONDS,
+            "calls": len(self.calls),
+            "rejected": self.rejected,
+        }
 
     def take(self) -> tuple[bool, str, int]:
         """Count one call: (allowed, X-AC-Call-Limit value, seconds until the window resets)."""
@@ -204,15 +210,20 @@ def _ids_wanted(filters: dict[str, tuple[str, list[tuple[str, str]]]]) -> list[i
 
 # --- the handler ---------------------------------------------------------------------------------
 
+
 def handle(handler: Any, method: str, body: bytes) -> None:
     """Answer one request under /api/v1 (the sandbox server's handler calls this)."""
     store: SandboxStore = handler.store
     rest: RestState = store.rest
     url = urlsplit(handler.path)
-    path = url.path[len(API_PREFIX):].strip("/")
+    path = url.path[len(API_PREFIX) :].strip("/")
     pairs = parse_qsl(url.query, keep_blank_values=True)
-    exchange: dict[str, Any] = {"method": method, "url": f"http://{handler.headers.get('Host', '')}{handler.path}",
-                                "headers": dict(handler.headers.items()), "body": body}
+    exchange: dict[str, Any] = {
+        "method": method,
+        "url": f"http://{handler.headers.get('Host', '')}{handler.path}",
+        "headers": dict(handler.headers.items()),
+        "body": body,
+    }
     store.count("rest", f"rest:{method} {path.split('/')[0] if path else ''}")
     action = "export" if method == "GET" else "shipnotify"
     fault, retry_after = store.pick_fault(action)
@@ -240,8 +251,7 @@ def handle(handler: Any, method: str, body: bytes) -> None:
             raise ApiError(429, "Too Many Requests", "The call limit of this store was reached.")
         status, payload = _route(store, method, path, pairs, body, scopes, handler)
     except ApiError as exc:
-        _reply(handler, exchange, exc.status, _error_body(exc.status, exc.message, exc.details), headers,
-               corrupt=fault)
+        _reply(handler, exchange, exc.status, _error_body(exc.status, exc.message, exc.details), headers, corrupt=fault)
         return
     _reply(handler, exchange, status, json.dumps(payload, ensure_ascii=False).encode(), headers, corrupt=fault)
 
@@ -250,24 +260,44 @@ def _error_body(status: int, message: str, details: str = "") -> bytes:
     return json.dumps({"status_code": status, "message": message, "details": details}).encode()
 
 
-def _reply(handler: Any, exchange: dict[str, Any], status: int, body: bytes, headers: dict[str, str], *,
-           corrupt: str | None = None, observe: bool = True) -> None:
+def _reply(
+    handler: Any,
+    exchange: dict[str, Any],
+    status: int,
+    body: bytes,
+    headers: dict[str, str],
+    *,
+    corrupt: str | None = None,
+    observe: bool = True,
+) -> None:
     if observe and corrupt is None:
         for observer in list(OBSERVERS):
-            observer({**exchange, "status": status, "response_headers": {"Content-Type": "application/json", **headers},
-                      "response_body": body})
+            observer(
+                {
+                    **exchange,
+                    "status": status,
+                    "response_headers": {"Content-Type": "application/json", **headers},
+                    "response_body": body,
+                }
+            )
     if corrupt in ("malformed", "bomb"):
         body = body[: max(len(body) // 2, 1)] + b'{"'
-    handler._send(status, body, "application/json; charset=utf-8", headers,
-                  corrupt=corrupt if corrupt in ("drop", "truncate") else None)
+    handler._send(
+        status,
+        body,
+        "application/json; charset=utf-8",
+        headers,
+        corrupt=corrupt if corrupt in ("drop", "truncate") else None,
+    )
 
 
 def _need(scopes: frozenset[str], resource: str, write: bool) -> None:
     read, wr = SCOPES[resource]
     wanted = wr if write else read
     if not scopes & wanted:
-        raise ApiError(403, "Forbidden", f"This access token lacks the scope {sorted(wanted)[-1]!r} "
-                                         f"needed for {resource}.")
+        raise ApiError(
+            403, "Forbidden", f"This access token lacks the scope {sorted(wanted)[-1]!r} needed for {resource}."
+        )
 
 
 def _paging(pairs: list[tuple[str, str]]) -> tuple[int, int]:
@@ -290,8 +320,15 @@ def _expand(pairs: list[tuple[str, str]]) -> frozenset[str]:
     return frozenset(x.strip() for x in dict(pairs).get("expand", "").split(",") if x.strip())
 
 
-def _list(resource: str, rows: list[dict[str, Any]], total: int, page: int, count: int,
-          pairs: list[tuple[str, str]], handler: Any) -> dict[str, Any]:
+def _list(
+    resource: str,
+    rows: list[dict[str, Any]],
+    total: int,
+    page: int,
+    count: int,
+    pairs: list[tuple[str, str]],
+    handler: Any,
+) -> dict[str, Any]:
     pages = max(1, math.ceil(total / count))
     if page > 1 and page > pages:
         raise ApiError(404, "Not Found", "No resource found")
@@ -307,11 +344,18 @@ def _list(resource: str, rows: list[dict[str, Any]], total: int, page: int, coun
 
 
 def _page_of(rows: list[Any], page: int, count: int) -> list[Any]:
-    return rows[(page - 1) * count: page * count]
+    return rows[(page - 1) * count : page * count]
 
 
-def _route(store: SandboxStore, method: str, path: str, pairs: list[tuple[str, str]], body: bytes,
-           scopes: frozenset[str], handler: Any) -> tuple[int, Any]:
+def _route(
+    store: SandboxStore,
+    method: str,
+    path: str,
+    pairs: list[tuple[str, str]],
+    body: bytes,
+    scopes: frozenset[str],
+    handler: Any,
+) -> tuple[int, Any]:
     parts = path.split("/") if path else []
     resource = parts[0] if parts else ""
     if resource not in SCOPES:
@@ -363,8 +407,16 @@ def _get_list(store: SandboxStore, resource: str, pairs: list[tuple[str, str]], 
     return _list(resource, _page_of(rows, page, count), len(rows), page, count, pairs, handler)
 
 
-def _orders(store: SandboxStore, filters: dict[str, Any], expand: frozenset[str], sort: str, page: int, count: int,
-            pairs: list[tuple[str, str]], handler: Any) -> dict[str, Any]:
+def _orders(
+    store: SandboxStore,
+    filters: dict[str, Any],
+    expand: frozenset[str],
+    sort: str,
+    page: int,
+    count: int,
+    pairs: list[tuple[str, str]],
+    handler: Any,
+) -> dict[str, Any]:
     unknown = expand - set(EXPANSIONS)
     if unknown:
         raise ApiError(400, "Bad Request", f"Unknown nested resource(s): {', '.join(sorted(unknown))}.")
@@ -436,8 +488,9 @@ def _addresses(store: SandboxStore, filters: dict[str, Any]) -> list[dict[str, A
     rows = []
     with store._lock:
         if ids is None:  # every order's addresses, in order id order (slow on a big store; nobody needs it)
-            ids = [a for i in range(store._count) for a in (store._order(i).order_id * 2,
-                                                             store._order(i).order_id * 2 + 1)]
+            ids = [
+                a for i in range(store._count) for a in (store._order(i).order_id * 2, store._order(i).order_id * 2 + 1)
+            ]
         for address_id in ids:
             order = _order_by_id(store, address_id // 2)
             if order is None:
@@ -486,9 +539,15 @@ def _post_shipment(store: SandboxStore, payload: dict[str, Any]) -> dict[str, An
         order = store._materialise(index)
         now = store.now()
         name = str(payload.get("shipment_name") or "")
-        existing = next((s for s in order.shipments
-                         if (payload.get("id") and s["ShipmentID"] == payload.get("id"))
-                         or (name and s.get("ShipmentName") == name)), None)
+        existing = next(
+            (
+                s
+                for s in order.shipments
+                if (payload.get("id") and s["ShipmentID"] == payload.get("id"))
+                or (name and s.get("ShipmentName") == name)
+            ),
+            None,
+        )
         cost = payload.get("provider_total_shipping_cost")
         record = {
             "Carrier": str(payload.get("shipping_provider_name") or ""),
@@ -503,8 +562,10 @@ def _post_shipment(store: SandboxStore, payload: dict[str, Any]) -> dict[str, An
             "ShipDate": str(payload.get("shipped_at") or ""),
             "Packages": payload.get("number_of_packages"),
             "ShipmentName": name,
-            "Items": [{"LineItemID": str(i.get("id", "")), "SKU": "", "Name": "",
-                       "Quantity": i.get("quantity_shipped")} for i in payload.get("items") or []],
+            "Items": [
+                {"LineItemID": str(i.get("id", "")), "SKU": "", "Name": "", "Quantity": i.get("quantity_shipped")}
+                for i in payload.get("items") or []
+            ],
         }
         if existing is not None:
             existing.update(record)
@@ -515,8 +576,12 @@ def _post_shipment(store: SandboxStore, payload: dict[str, Any]) -> dict[str, An
             shipment = {"ShipmentID": store._shipments, **record, "ReceivedAt": iso(now)}
             order.shipments.append(shipment)
             store.shipnotify_log["recorded"] += 1
-            append_note(order, now, f"Shipment added via API: {record['Carrier']} {record['Service']} "
-                                    f"{record['TrackingNumber']}".rstrip() + ".")
+            append_note(
+                order,
+                now,
+                f"Shipment added via API: {record['Carrier']} {record['Service']} {record['TrackingNumber']}".rstrip()
+                + ".",
+            )
         store._touch(order, now)
         return shipment_json(order, shipment)
 

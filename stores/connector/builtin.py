@@ -65,34 +65,59 @@ def _known_from_store(store: Any, shipped_status: bool):
         if mapping is not None:
             for text in mapping.lists().values():
                 names.extend(part.strip() for part in text.split(",") if part.strip())
-        fronts = [StoreStorefront(name=f.name, id=str(f.pk), shipped_status=f.shipped_status if shipped_status else "")
-                  for f in store.storefronts.all()]
+        fronts = [
+            StoreStorefront(name=f.name, id=str(f.pk), shipped_status=f.shipped_status if shipped_status else "")
+            for f in store.storefronts.all()
+        ]
         return StoreDescription(statuses=[StoreStatus(name=n) for n in dict.fromkeys(names)], storefronts=fronts)
 
     return known
 
 
 def _xml_connector(store: Any, options: dict[str, Any], *, shipped_status: bool) -> CustomStoreConnector:
-    return CustomStoreConnector(store.endpoint_url, store.username, store.get_password(),
-                                known=_known_from_store(store, shipped_status), **options)
+    return CustomStoreConnector(
+        store.endpoint_url,
+        store.username,
+        store.get_password(),
+        known=_known_from_store(store, shipped_status),
+        **options,
+    )
 
 
-@register("americommerce", label=_("AmeriCommerce"), status_key=statuses.normalize_status,
-          endpoint_path=DEFAULT_ENDPOINT_PATH, storefront_shipped_status=True, default_mapping=statuses.DEFAULT_MAPPING)
+@register(
+    "americommerce",
+    label=_("AmeriCommerce"),
+    status_key=statuses.normalize_status,
+    endpoint_path=DEFAULT_ENDPOINT_PATH,
+    storefront_shipped_status=True,
+    default_mapping=statuses.DEFAULT_MAPPING,
+)
 def americommerce_connector(store: Any, **options: Any) -> CustomStoreConnector:
     return _xml_connector(store, options, shipped_status=True)
 
 
-@register("custom_store", label=_("Custom Store (any cart)"), status_key=statuses.exact_status,
-          endpoint_path=None, storefront_shipped_status=False,
-          default_mapping={code: "" for code, _label in statuses.OUTBOUND_STATUSES})
+@register(
+    "custom_store",
+    label=_("Custom Store (any cart)"),
+    status_key=statuses.exact_status,
+    endpoint_path=None,
+    storefront_shipped_status=False,
+    default_mapping={code: "" for code, _label in statuses.OUTBOUND_STATUSES},
+)
 def custom_store_connector(store: Any, **options: Any) -> CustomStoreConnector:
     return _xml_connector(store, options, shipped_status=False)
 
 
-@register("americommerce_rest", label=_("AmeriCommerce"), status_key=statuses.normalize_status,
-          endpoint_path=REST_API_PATH, endpoint_path_editable=False, storefront_shipped_status=True,
-          default_mapping=statuses.DEFAULT_MAPPING, road="rest")
+@register(
+    "americommerce_rest",
+    label=_("AmeriCommerce"),
+    status_key=statuses.normalize_status,
+    endpoint_path=REST_API_PATH,
+    endpoint_path_editable=False,
+    storefront_shipped_status=True,
+    default_mapping=statuses.DEFAULT_MAPPING,
+    road="rest",
+)
 def americommerce_rest_connector(store: Any, **options: Any):
     from .rest import connector_for_rest_store
 

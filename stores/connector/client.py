@@ -147,8 +147,7 @@ class StoreClient:
         for attempt in range(1, MALFORMED_PAGE_ATTEMPTS + 1):
             body = self._export_body(start, end, page)
             try:
-                return parse_export(body, max_bytes=self.max_page_bytes, page=page, skip=skip,
-                                    limits=self.limits), body
+                return parse_export(body, max_bytes=self.max_page_bytes, page=page, skip=skip, limits=self.limits), body
             except StoreMalformedXML:
                 if attempt == MALFORMED_PAGE_ATTEMPTS:
                     raise

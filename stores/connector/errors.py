@@ -43,8 +43,13 @@ def register_secrets(username: str, password: str) -> None:
     token = base64.b64encode(f"{username}:{password}".encode()).decode()
     found = {token}
     if len(password) >= MIN_SECRET_LENGTH:
-        found |= {password, html.escape(password), quote(password, safe=""), quote_plus(password),
-                  f"{username}:{password}"}
+        found |= {
+            password,
+            html.escape(password),
+            quote(password, safe=""),
+            quote_plus(password),
+            f"{username}:{password}",
+        }
     global _secrets_sorted
     with _secrets_lock:
         if found <= _secrets:
@@ -136,7 +141,6 @@ class StorePermissionError(StoreError):
 
 class NotAnEndpoint(StoreError):
     pass
-
 
 
 class StoreRejected(StoreError):

@@ -50,7 +50,12 @@ class StoreConnector(Protocol):
     def requests_made(self) -> int: ...
 
     def export_pages(
-        self, start: dt.datetime, end: dt.datetime, *, first_page: int = 1, skip: SkipTest | None = None,
+        self,
+        start: dt.datetime,
+        end: dt.datetime,
+        *,
+        first_page: int = 1,
+        skip: SkipTest | None = None,
         prefetch: bool = True,
     ) -> Iterator[ExportPage]: ...
 

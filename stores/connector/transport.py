@@ -34,6 +34,8 @@ from requests.adapters import HTTPAdapter
 from requests.structures import CaseInsensitiveDict
 from urllib3.exceptions import DecodeError, NameResolutionError, ProtocolError, ReadTimeoutError
 
+from stores.connector.settings import store_number_setting, store_setting
+
 from . import urlguard
 from .errors import (
     NotAnEndpoint,
@@ -58,28 +60,6 @@ _SENSITIVE_PARAMS = frozenset({"ss-password", "password", "auth_key", "api_key",
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 DEFAULT_DEADLINE = 120.0  # seconds for one store request, all attempts included (STORE_REQUEST_DEADLINE)
 READ_CHUNK = 64 * 1024
-
-
-def _django_setting(name: str, default):
-    """Read a Django setting (declared in config/settings.py) lazily; the connector also works where
-    Django is not installed or configured, and then `default` applies."""
-    try:
-        from django.conf import settings
-        from django.core.exceptions import ImproperlyConfigured
-    except ImportError:
-        return default
-    try:
-        return getattr(settings, name)
-    except ImproperlyConfigured:  # no settings module: the connector used outside Django
-        return default
-
-
-def store_setting(name: str, default: bool) -> bool:
-    return bool(_django_setting(name, default))
-
-
-def store_number_setting(name: str, default: float) -> float:
-    return float(_django_setting(name, default))
 
 
 class _DeadlinePassed(Exception):
@@ -133,20 +113,26 @@ def raise_for_response(response: StoreResponse, *, scrub: Callable[[str], str] =
     detail = scrub(response.excerpt())
     if status == 401:
         raise StoreAuthError(
-            _("The store refused the username or password (HTTP 401). Check them, and that this user "
-              "can sign in to the store's admin."),
+            _(
+                "The store refused the username or password (HTTP 401). Check them, and that this user "
+                "can sign in to the store's admin."
+            ),
             status=status,
         )
     if status == 403:
         raise StorePermissionError(
-            _("The store accepted the user but refused access (HTTP 403): the user must be an "
-              "administrator of the store."),
+            _(
+                "The store accepted the user but refused access (HTTP 403): the user must be an "
+                "administrator of the store."
+            ),
             status=status,
         )
     if status in (404, 410):
         raise NotAnEndpoint(
-            _("Nothing answers at the store's ShipStation address (HTTP %(status)s). Check the store URL "
-              "and the endpoint path, and that the ShipStation add-on is switched on in the store.")
+            _(
+                "Nothing answers at the store's ShipStation address (HTTP %(status)s). Check the store URL "
+                "and the endpoint path, and that the ShipStation add-on is switched on in the store."
+            )
             % {"status": status},
             status=status,
         )
@@ -157,8 +143,11 @@ def raise_for_response(response: StoreResponse, *, scrub: Callable[[str], str] =
             status=status,
         )
     if status in RETRYABLE_STATUSES or status >= 500:
-        message = (_("The store is busy (HTTP %(status)s). Outbound will try again later.") if status == 429 else
-                   _("The store had a problem (HTTP %(status)s). Outbound will try again later."))
+        message = (
+            _("The store is busy (HTTP %(status)s). Outbound will try again later.")
+            if status == 429
+            else _("The store had a problem (HTTP %(status)s). Outbound will try again later.")
+        )
         raise StoreTemporaryError(message % {"status": status}, status=status)
     raise StoreRejected(
         f"The store rejected the request (HTTP {status})" + (f": {detail}" if detail else "."), status=status
@@ -310,8 +299,10 @@ class StoreTransport:
                 failure, status = _("it took longer than %(n)s s to answer") % {"n": f"{self.read_timeout:g}"}, None
             except requests.exceptions.SSLError:
                 raise StoreUnreachable(
-                    _("The store's HTTPS certificate could not be verified, so Outbound did not send the "
-                      "password. Check the store address."),
+                    _(
+                        "The store's HTTPS certificate could not be verified, so Outbound did not send the "
+                        "password. Check the store address."
+                    ),
                     permanent=True,
                 ) from None
             except requests.exceptions.ConnectionError as exc:
@@ -348,10 +339,12 @@ class StoreTransport:
             )
             self.sleep(delay)
         raise StoreTemporaryError(
-            ngettext("The store could not be reached after %(n)s attempt: %(failure)s. Outbound will try again "
-                     "later.",
-                     "The store could not be reached after %(n)s attempts: %(failure)s. Outbound will try again "
-                     "later.", self.max_attempts) % {"n": self.max_attempts, "failure": self.scrub(failure)},
+            ngettext(
+                "The store could not be reached after %(n)s attempt: %(failure)s. Outbound will try again later.",
+                "The store could not be reached after %(n)s attempts: %(failure)s. Outbound will try again later.",
+                self.max_attempts,
+            )
+            % {"n": self.max_attempts, "failure": self.scrub(failure)},
             status=status,
         )
 
@@ -445,8 +438,9 @@ class StoreTransport:
         return bytes(body)
 
 
-def read_at_most(response: requests.Response, limit: int, *, give_up_at: float,
-                 clock: Callable[[], float] = time.monotonic) -> bytes:
+def read_at_most(
+    response: requests.Response, limit: int, *, give_up_at: float, clock: Callable[[], float] = time.monotonic
+) -> bytes:
     """At most `limit` bytes of a streamed answer, read until `give_up_at` on `clock` at the latest; the
     rest is never read (callers that want an excerpt, not the answer: a 300 MB reply costs 4 KB)."""
     body = bytearray()
@@ -481,11 +475,4 @@ def _chunks(response: requests.Response) -> Iterator[bytes]:
         yield chunk
 
 
-__all__ = [
-    "StoreError",
-    "StoreResponse",
-    "StoreTransport",
-    "parse_retry_after",
-    "raise_for_response",
-    "redact_url",
-]
+__all__ = ["StoreError", "StoreResponse", "StoreTransport", "parse_retry_after", "raise_for_response", "redact_url"]

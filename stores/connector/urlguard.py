@@ -72,16 +72,20 @@ def check_host(host: str, port: int) -> None:
     """Refuse a host that is, or resolves to, a non-public address."""
     name = host.strip("[]").rstrip(".").lower()
     if name == "localhost" or name.endswith(".localhost"):
-        raise StoreURLRefused(_("The store address %(host)s is this server itself (localhost); %(public_only)s")
-                              % {"host": host, "public_only": _(PUBLIC_ONLY)})
+        raise StoreURLRefused(
+            _("The store address %(host)s is this server itself (localhost); %(public_only)s")
+            % {"host": host, "public_only": _(PUBLIC_ONLY)}
+        )
     try:
         ipaddress.ip_address(name.split("%", 1)[0])
     except ValueError:
         pass
     else:
         if problem := ip_problem(name):
-            raise StoreURLRefused(_("The store address %(host)s is %(problem)s; %(public_only)s")
-                                  % {"host": host, "problem": _(problem), "public_only": _(PUBLIC_ONLY)})
+            raise StoreURLRefused(
+                _("The store address %(host)s is %(problem)s; %(public_only)s")
+                % {"host": host, "problem": _(problem), "public_only": _(PUBLIC_ONLY)}
+            )
         return
     try:
         infos = socket.getaddrinfo(name, port, type=socket.SOCK_STREAM)
@@ -110,8 +114,9 @@ def validate_store_url(url: str, *, allow_private: bool, allow_http: bool) -> st
     scheme = parts.scheme.lower()
     if scheme not in ("http", "https"):
         if scheme and "://" in url:
-            raise StoreURLRefused(_("The store address must start with https:// (it starts with %(scheme)s://).")
-                                  % {"scheme": scheme})
+            raise StoreURLRefused(
+                _("The store address must start with https:// (it starts with %(scheme)s://).") % {"scheme": scheme}
+            )
         raise StoreURLRefused(_("The store address must start with https://."))
     # Checked before anything that might echo the URL back: it would contain the password.
     if "@" in parts.netloc:
@@ -145,8 +150,11 @@ def check_redirect(current_url: str, location: str, *, allow_private: bool, allo
     here, there = urlsplit(current_url), urlsplit(target)
     if (there.hostname or "").lower() != (here.hostname or "").lower():
         raise StoreURLRefused(
-            _("The store address redirects to another site (%(host)s). If that is really the store, enter its "
-              "address instead.") % {"host": there.hostname}
+            _(
+                "The store address redirects to another site (%(host)s). If that is really the store, enter its "
+                "address instead."
+            )
+            % {"host": there.hostname}
         )
     if here.scheme == "https" and there.scheme == "http":
         raise StoreURLRefused(_("The store address redirects from https to plain http; Outbound will not follow."))
@@ -164,8 +172,10 @@ def _check_peer(sock: socket.socket, host: str) -> None:
         raise
     if problem := ip_problem(peer):
         sock.close()
-        raise StoreURLRefused(_("The store address %(host)s led to %(address)s, %(problem)s; %(public_only)s")
-                              % {"host": host, "address": peer, "problem": _(problem), "public_only": _(PUBLIC_ONLY)})
+        raise StoreURLRefused(
+            _("The store address %(host)s led to %(address)s, %(problem)s; %(public_only)s")
+            % {"host": host, "address": peer, "problem": _(problem), "public_only": _(PUBLIC_ONLY)}
+        )
 
 
 class GuardedHTTPConnection(HTTPConnection):

@@ -21,8 +21,14 @@ def test_store_form_offers_the_platforms(admin_client):
 
 
 def test_storefront_shipped_status_only_where_the_platform_has_one(admin_client, tenant_a, store_a):
-    any_cart = store_create(tenant=tenant_a, name="Corner", url="https://cart.example.com/ss", username="u",
-                            password="p", platform="custom_store")
+    any_cart = store_create(
+        tenant=tenant_a,
+        name="Corner",
+        url="https://cart.example.com/ss",
+        username="u",
+        password="p",
+        platform="custom_store",
+    )
     for store in (store_a, any_cart):
         Storefront.objects.create(store=store, name="Main", shipped_status="Shipped")
     ameri = admin_client.get(f"/admin/stores/store/{store_a.pk}/change/").content.decode()

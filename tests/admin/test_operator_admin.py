@@ -30,8 +30,15 @@ def test_unmapped_statuses_are_spelled_in_the_plural(admin_client):
     assert "Unmapped statuses" in html and "Unmapped statuss" not in html
 
 
-@pytest.mark.parametrize("url", ["/admin/orders/order/add/", "/admin/orders/importrun/add/",
-                                 "/admin/orders/product/add/", "/admin/webhooks/webhookdelivery/add/"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/admin/orders/order/add/",
+        "/admin/orders/importrun/add/",
+        "/admin/orders/product/add/",
+        "/admin/webhooks/webhookdelivery/add/",
+    ],
+)
 def test_imported_and_logged_rows_cannot_be_added_by_hand(admin_client, url):
     assert admin_client.get(url).status_code == 403
 
@@ -48,8 +55,10 @@ def test_long_errors_are_cut_in_lists_and_whole_on_the_detail_page(admin_client,
     run = ImportRun.objects.create(store=store_a, state=ImportState.FAILED, error=LONG_ERROR)
     shipment = shipment_create(order=make_detailed_order(store_a), carrier="UPS", tracking_number="1ZERR")
     OutboxMessage.objects.filter(ref=shipment_ref(shipment.pk)).update(state=OutboxState.FAILED, last_error=LONG_ERROR)
-    for changelist, detail in [("/admin/orders/importrun/", f"/admin/orders/importrun/{run.pk}/change/"),
-                               ("/admin/outbox/outboxmessage/", None)]:
+    for changelist, detail in [
+        ("/admin/orders/importrun/", f"/admin/orders/importrun/{run.pk}/change/"),
+        ("/admin/outbox/outboxmessage/", None),
+    ]:
         html = admin_client.get(changelist).content.decode()
         assert LONG_ERROR.strip() not in html.replace(f'title="{LONG_ERROR}"', "")  # only in the tooltip
         assert "enormous page…" in html or "…</span>" in html
@@ -61,30 +70,39 @@ def test_outbox_can_be_filtered_by_tenant_and_store(admin_client, store_a, store
     shipment_create(order=make_detailed_order(store_b), carrier="UPS", tracking_number="1ZB")
     html = admin_client.get("/admin/outbox/outboxmessage/").content.decode()
     assert "shipment_store=" in html and "tenant__id__exact" in html
-    filtered = admin_client.get("/admin/outbox/outboxmessage/",
-                                {"shipment_store": store_a.pk}).context["cl"].result_list
+    filtered = (
+        admin_client.get("/admin/outbox/outboxmessage/", {"shipment_store": store_a.pk}).context["cl"].result_list
+    )
     shipments = Shipment.objects.filter(order__store=store_a)
     assert filtered and {m.ref for m in filtered} == {shipment_ref(s.pk) for s in shipments}
 
 
-def test_the_admin_index_is_an_operator_overview(admin_client, store_a, store_b, tenant_a,
-                                                django_assert_max_num_queries):
-    Store.objects.filter(pk=store_a.pk).update(needs_attention=True, consecutive_failures=4,
-                                               last_import_message="Connection refused")
+def test_the_admin_index_is_an_operator_overview(
+    admin_client, store_a, store_b, tenant_a, django_assert_max_num_queries
+):
+    Store.objects.filter(pk=store_a.pk).update(
+        needs_attention=True, consecutive_failures=4, last_import_message="Connection refused"
+    )
     Store.objects.filter(pk=store_b.pk).update(import_watermark=timezone.now() - dt.timedelta(minutes=2))
     shipment = shipment_create(order=make_detailed_order(store_a), carrier="UPS", tracking_number="1ZOV")
     OutboxMessage.objects.filter(ref=shipment_ref(shipment.pk), kind="store_update").update(
-        state=OutboxState.FAILED, last_error="The store refused the update (HTTP 400)")
+        state=OutboxState.FAILED, last_error="The store refused the update (HTTP 400)"
+    )
     hook = WebhookSubscription.objects.create(tenant=tenant_a, url="https://hooks.example.com/in")
-    WebhookDelivery.objects.create(subscription=hook, event="shipment.created", state=DeliveryState.FAILED,
-                                   attempts=8, error="HTTP 502 from the receiver")
+    WebhookDelivery.objects.create(
+        subscription=hook,
+        event="shipment.created",
+        state=DeliveryState.FAILED,
+        attempts=8,
+        error="HTTP 502 from the receiver",
+    )
     with django_assert_max_num_queries(15):
         html = admin_client.get("/admin/").content.decode()
     assert 'id="operator-overview"' in html
-    attention = html[html.index('id="ov-attention"'):html.index('id="ov-updates"')]
+    attention = html[html.index('id="ov-attention"') : html.index('id="ov-updates"')]
     assert store_a.name in attention and "Connection refused" in attention and store_b.name not in attention
     assert "The store refused the update (HTTP 400)" in html and "HTTP 502 from the receiver" in html
-    lag = html[html.index('id="ov-lag"'):]
+    lag = html[html.index('id="ov-lag"') :]
     assert lag.index(store_a.name) < lag.index(store_b.name)  # never imported: the most behind
     assert lag.count("lag-behind") == 1  # store_b imported two minutes ago is not behind
 

@@ -21,13 +21,24 @@ def admin_client(client, operator):
 
 def _form(store, **changes):
     data = {
-        "tenant": store.tenant_id, "name": store.name, "platform": store.platform, "road": store.road,
-        "rest_auth": store.rest_auth, "url": store.url, "endpoint_path": store.endpoint_path,
-        "username": store.username, "password": "", "api_token": "", "is_active": "on",
+        "tenant": store.tenant_id,
+        "name": store.name,
+        "platform": store.platform,
+        "road": store.road,
+        "rest_auth": store.rest_auth,
+        "url": store.url,
+        "endpoint_path": store.endpoint_path,
+        "username": store.username,
+        "password": "",
+        "api_token": "",
+        "is_active": "on",
         "import_interval_minutes": 15,
-        "storefronts-TOTAL_FORMS": 0, "storefronts-INITIAL_FORMS": 0,
-        "status_mapping-TOTAL_FORMS": 0, "status_mapping-INITIAL_FORMS": 0,
-        "settings-TOTAL_FORMS": 0, "settings-INITIAL_FORMS": 0,
+        "storefronts-TOTAL_FORMS": 0,
+        "storefronts-INITIAL_FORMS": 0,
+        "status_mapping-TOTAL_FORMS": 0,
+        "status_mapping-INITIAL_FORMS": 0,
+        "settings-TOTAL_FORMS": 0,
+        "settings-INITIAL_FORMS": 0,
     }
     data.update(changes)
     return data
@@ -56,8 +67,13 @@ def test_the_rest_road_needs_a_token(admin_client, store_a):
 
 
 def test_a_rest_store_is_added_in_the_admin_with_a_token_and_no_username(admin_client, tenant_a):
-    data = _form(Store(tenant=tenant_a, name="API shop", url="https://api.example.com"), road="rest",
-                 api_token=TOKEN, username="", endpoint_path="")
+    data = _form(
+        Store(tenant=tenant_a, name="API shop", url="https://api.example.com"),
+        road="rest",
+        api_token=TOKEN,
+        username="",
+        endpoint_path="",
+    )
     response = admin_client.post("/admin/stores/store/add/", data)
     assert response.status_code == 302, response.content.decode()[:1500]
     store = Store.objects.get(name="API shop")

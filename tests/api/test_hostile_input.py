@@ -23,8 +23,9 @@ def error_code(response) -> str:
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("key", ["abc\x00def", "\x00", "tab\there", "line\nbreak"])
 def test_control_characters_in_the_idempotency_key_are_a_400(api_a, order_a, key):
-    response = api_a.post("/api/v1/shipments/", {"order": order_a.pk, "carrier": "UPS"}, format="json",
-                          HTTP_IDEMPOTENCY_KEY=key)
+    response = api_a.post(
+        "/api/v1/shipments/", {"order": order_a.pk, "carrier": "UPS"}, format="json", HTTP_IDEMPOTENCY_KEY=key
+    )
     assert response.status_code == 400 and error_code(response) == "invalid"
     assert "Idempotency-Key" in response.json()["error"]["details"]
     assert not IdempotencyRecord.objects.exists()
@@ -38,16 +39,18 @@ def test_json_nested_100000_deep_is_a_400(api_a):
 
 def test_a_body_over_the_size_limit_is_the_api_error_format(api_a, settings):
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
-    response = api_a.post("/api/v1/shipments/", json.dumps({"carrier": "UPS", "x": "y" * 5000}),
-                          content_type="application/json")
+    response = api_a.post(
+        "/api/v1/shipments/", json.dumps({"carrier": "UPS", "x": "y" * 5000}), content_type="application/json"
+    )
     assert response.status_code == 413 and error_code(response) == "payload_too_large"
 
 
 def test_a_long_list_of_unknown_line_ids_is_refused_without_a_query_per_id(api_a, order_a):
     lines = [{"line": 10_000_000 + i, "quantity": 1} for i in range(MAX_SHIPMENT_LINES)]
     with CaptureQueriesContext(connection) as queries:
-        response = api_a.post("/api/v1/shipments/", {"order": order_a.pk, "carrier": "UPS", "lines": lines},
-                              format="json")
+        response = api_a.post(
+            "/api/v1/shipments/", {"order": order_a.pk, "carrier": "UPS", "lines": lines}, format="json"
+        )
     assert response.status_code == 400 and "lines" in response.json()["error"]["details"]
     assert len(queries) < 15, [q["sql"] for q in queries.captured_queries][:20]
 
@@ -55,8 +58,9 @@ def test_a_long_list_of_unknown_line_ids_is_refused_without_a_query_per_id(api_a
 def test_more_lines_than_the_maximum_are_refused_before_any_lookup(api_a, order_a):
     lines = [{"line": 10_000_000 + i, "quantity": 1} for i in range(60_000)]
     with CaptureQueriesContext(connection) as queries:
-        response = api_a.post("/api/v1/shipments/", {"order": order_a.pk, "carrier": "UPS", "lines": lines},
-                              format="json")
+        response = api_a.post(
+            "/api/v1/shipments/", {"order": order_a.pk, "carrier": "UPS", "lines": lines}, format="json"
+        )
     assert response.status_code == 400
     assert str(MAX_SHIPMENT_LINES) in json.dumps(response.json()["error"]["details"]["lines"])
     assert len(queries) < 15
@@ -83,12 +87,19 @@ def test_a_webhook_secret_is_never_kept_in_the_replay_record(api_a, receiver_url
 
 
 def test_the_admin_never_shows_a_webhook_secret(admin_client_for, api_a, receiver_url):
-    first = api_a.post("/api/v1/webhooks/", {"url": receiver_url, "events": ["order.updated"]}, format="json",
-                       HTTP_IDEMPOTENCY_KEY="hook-2")
+    first = api_a.post(
+        "/api/v1/webhooks/",
+        {"url": receiver_url, "events": ["order.updated"]},
+        format="json",
+        HTTP_IDEMPOTENCY_KEY="hook-2",
+    )
     secret = first.json()["secret"]
     record = IdempotencyRecord.objects.get(key="hook-2")
-    for url in (f"/admin/api/idempotencyrecord/{record.pk}/change/", "/admin/api/idempotencyrecord/",
-                f"/admin/webhooks/webhooksubscription/{first.json()['id']}/change/"):
+    for url in (
+        f"/admin/api/idempotencyrecord/{record.pk}/change/",
+        "/admin/api/idempotencyrecord/",
+        f"/admin/webhooks/webhooksubscription/{first.json()['id']}/change/",
+    ):
         page = admin_client_for.get(url)
         assert page.status_code == 200 and secret not in page.content.decode()
 

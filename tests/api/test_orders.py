@@ -50,8 +50,16 @@ def test_bad_filter_value_is_a_400_in_the_error_format(api_a):
 def test_page_size_is_capped_at_500(api_a, store_a):
     now = timezone.now()
     Order.objects.bulk_create(
-        Order(tenant=store_a.tenant, store=store_a, external_id=f"C{n}", number=f"C{n}", store_status="Pending",
-              status=OrderStatus.AWAITING_SHIPMENT, order_date=now, modified_at=now)
+        Order(
+            tenant=store_a.tenant,
+            store=store_a,
+            external_id=f"C{n}",
+            number=f"C{n}",
+            store_status="Pending",
+            status=OrderStatus.AWAITING_SHIPMENT,
+            order_date=now,
+            modified_at=now,
+        )
         for n in range(501)
     )
     response = api_a.get("/api/v1/orders/?page_size=5000")
@@ -90,8 +98,9 @@ def test_outsider_gets_404(api_b, order_a, method, suffix):
 
 @pytest.mark.parametrize("method,suffix", [("patch", ""), ("post", "hold/"), ("post", "release/")])
 def test_read_only_key_cannot_write(api_a_read, order_a, method, suffix):
-    response = getattr(api_a_read, method)(f"/api/v1/orders/{order_a.pk}/{suffix}", {"outbound_notes": "x"},
-                                           format="json")
+    response = getattr(api_a_read, method)(
+        f"/api/v1/orders/{order_a.pk}/{suffix}", {"outbound_notes": "x"}, format="json"
+    )
     assert response.status_code == 403
     order_a.refresh_from_db()
     assert order_a.status == "awaiting_shipment" and order_a.outbound_notes == ""

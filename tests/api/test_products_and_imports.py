@@ -11,8 +11,9 @@ def product_a(store_a):
 
 @pytest.fixture
 def run_a(store_a):
-    return ImportRun.objects.create(store=store_a, state="running", pages_done=3, pages_total=4,
-                                    orders_seen=300, skipped={"no_ship_to": 2})
+    return ImportRun.objects.create(
+        store=store_a, state="running", pages_done=3, pages_total=4, orders_seen=300, skipped={"no_ship_to": 2}
+    )
 
 
 def test_products_list_only_the_tenants(api_a, api_b, product_a, store_b):

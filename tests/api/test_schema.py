@@ -71,18 +71,22 @@ def real_ids(tenant, store, order, product):
     from shipments.services import shipment_create
     from webhooks.services import webhook_emit, webhook_subscription_create
 
-    subscription, _ = webhook_subscription_create(tenant=tenant, url="https://hooks.example.com/x",
-                                                  events=["order.updated"])
+    subscription, _ = webhook_subscription_create(
+        tenant=tenant, url="https://hooks.example.com/x", events=["order.updated"]
+    )
     shipment = shipment_create(order=make_order(store), carrier="UPS", created_by_label="test")
     return {
-        "stores": store.pk, "orders": order.pk, "products": product.pk, "shipments": shipment.pk,
-        "import-runs": ImportRun.objects.create(store=store).pk, "webhooks": subscription.pk,
+        "stores": store.pk,
+        "orders": order.pk,
+        "products": product.pk,
+        "shipments": shipment.pk,
+        "import-runs": ImportRun.objects.create(store=store).pk,
+        "webhooks": subscription.pk,
         "webhook-deliveries": webhook_emit(tenant=tenant, event="order.updated", payload={})[0].pk,
     }
 
 
-def test_schemathesis_finds_no_server_errors_and_no_schema_breaks(key_a, tenant_a, store_a, store_b, offline,
-                                                                  wsgi_app):
+def test_schemathesis_finds_no_server_errors_and_no_schema_breaks(key_a, tenant_a, store_a, store_b, offline, wsgi_app):
     orders = [make_order(store_a, lines=2) for _ in range(3)]
     make_order(store_b)
     ids = real_ids(tenant_a, store_a, orders[0], make_product(store_a))
@@ -94,8 +98,13 @@ def test_schemathesis_finds_no_server_errors_and_no_schema_breaks(key_a, tenant_
         operation = result.ok()
 
         @given(case=operation.as_strategy())
-        @settings(max_examples=MAX_EXAMPLES, deadline=None, database=None, derandomize=True,
-                  suppress_health_check=list(HealthCheck))
+        @settings(
+            max_examples=MAX_EXAMPLES,
+            deadline=None,
+            database=None,
+            derandomize=True,
+            suppress_health_check=list(HealthCheck),
+        )
         def check(case):
             if "id" in (case.path_parameters or {}) and next(turn) % 2:
                 case.path_parameters["id"] = ids[case.operation.path.split("/")[3]]
@@ -115,27 +124,34 @@ HOSTILE_KEYS = ["\x00", "key\x00with-nul", "tab\tkey", "x" * 256]
 
 
 def test_hostile_requests_to_every_write_operation_are_answered_within_the_schema(
-        key_a, tenant_a, store_a, offline, wsgi_app, settings):
+    key_a, tenant_a, store_a, offline, wsgi_app, settings
+):
     """Issue 14: control characters in Idempotency-Key, JSON nested 100,000 deep and bodies over the size
     limit, sent to every write operation with real ids: never a 5xx, always a response the schema declares."""
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 64 * 1024
     ids = real_ids(tenant_a, store_a, make_order(store_a, lines=2), make_product(store_a))
     schema = schemathesis.from_wsgi("/api/schema/?format=json", wsgi_app)
     headers = {"Authorization": f"Bearer {key_a}"}
-    bodies = {"deep JSON": ("[" * 100_000 + "]" * 100_000).encode(),
-              "oversized": b'{"x": "' + b"y" * (128 * 1024) + b'"}'}
+    bodies = {
+        "deep JSON": ("[" * 100_000 + "]" * 100_000).encode(),
+        "oversized": b'{"x": "' + b"y" * (128 * 1024) + b'"}',
+    }
     failures, statuses = [], []
     for result in schema.get_all_operations():
         operation = result.ok()
         if operation.method.upper() not in ("POST", "PUT", "PATCH"):
             continue
         path_parameters = {"id": ids[operation.path.split("/")[3]]} if "{id}" in operation.path else None
-        attempts = [({"Idempotency-Key": key}, None) for key in HOSTILE_KEYS] if operation.method.upper() == "POST" \
-            else []
+        attempts = (
+            [({"Idempotency-Key": key}, None) for key in HOSTILE_KEYS] if operation.method.upper() == "POST" else []
+        )
         attempts += [({"Content-Type": "application/json"}, body) for body in bodies.values()]
         for extra, body in attempts:
-            case = operation.make_case(path_parameters=path_parameters, media_type="application/json",
-                                       **({} if body is not None else {"body": {}}))
+            case = operation.make_case(
+                path_parameters=path_parameters,
+                media_type="application/json",
+                **({} if body is not None else {"body": {}}),
+            )
             kwargs = {"data": body} if body is not None else {}
             response = case.call_wsgi(headers={**headers, **extra}, **kwargs)
             statuses.append((operation.verbose_name, "Idempotency-Key" in extra, response.status_code))

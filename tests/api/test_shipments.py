@@ -70,14 +70,15 @@ def test_same_idempotency_key_twice_creates_one_shipment(api_a, order_a):
 
 def test_same_idempotency_key_with_another_body_is_refused(api_a, order_a):
     api_a.post("/api/v1/shipments/", {"order": order_a.pk, **UPS}, format="json", HTTP_IDEMPOTENCY_KEY="k1")
-    other = api_a.post("/api/v1/shipments/", {"order": order_a.pk, "carrier": "USPS"}, format="json",
-                       HTTP_IDEMPOTENCY_KEY="k1")
+    other = api_a.post(
+        "/api/v1/shipments/", {"order": order_a.pk, "carrier": "USPS"}, format="json", HTTP_IDEMPOTENCY_KEY="k1"
+    )
     assert other.status_code == 422 and other.json()["error"]["code"] == "idempotency_key_reused"
     assert Shipment.objects.count() == 1
 
 
 def test_idempotency_keys_are_per_tenant(api_a, api_b, order_a, order_b):
-    assert ship(api_a, order_a, ).status_code == 201
+    assert ship(api_a, order_a).status_code == 201
     response = api_b.post("/api/v1/shipments/", {"order": order_b.pk, **UPS}, format="json", HTTP_IDEMPOTENCY_KEY="k1")
     assert response.status_code == 201 and Shipment.objects.count() == 2
 
@@ -93,8 +94,11 @@ def test_same_idempotency_key_twice_at_once_creates_one_shipment(tenant_a, alice
 
     def post():
         try:
-            results.append(bearer(plaintext).post("/api/v1/shipments/", {"order": order.pk, **UPS}, format="json",
-                                                  HTTP_IDEMPOTENCY_KEY="same").status_code)
+            results.append(
+                bearer(plaintext)
+                .post("/api/v1/shipments/", {"order": order.pk, **UPS}, format="json", HTTP_IDEMPOTENCY_KEY="same")
+                .status_code
+            )
         finally:
             connection.close()
 
@@ -182,8 +186,10 @@ def test_old_idempotency_records_are_pruned(api_a, order_a):
     assert idempotency_records_prune() == 1
 
 
-@pytest.mark.parametrize("given,stored", [("DHL", "DHL"), ("DHL Express", "DHL"), ("dhl express", "DHL"),
-                                          ("Canada Post", "CanadaPost"), ("fedex", "FedEx")])
+@pytest.mark.parametrize(
+    "given,stored",
+    [("DHL", "DHL"), ("DHL Express", "DHL"), ("dhl express", "DHL"), ("Canada Post", "CanadaPost"), ("fedex", "FedEx")],
+)
 def test_carrier_is_accepted_by_code_or_label(api_a, order_a, given, stored):
     response = ship(api_a, order_a, carrier=given)
     assert response.status_code == 201, response.json()

@@ -11,8 +11,11 @@ TOKEN = "tok-api-0a1b2c3d4e"
 
 
 def test_create_a_rest_store_with_a_token_never_returned(api_a, tenant_a):
-    response = api_a.post("/api/v1/stores/", {"name": "API", "url": "https://api.example.com", "road": "rest",
-                                              "api_token": TOKEN}, format="json")
+    response = api_a.post(
+        "/api/v1/stores/",
+        {"name": "API", "url": "https://api.example.com", "road": "rest", "api_token": TOKEN},
+        format="json",
+    )
     assert response.status_code == 201, response.json()
     body = response.json()
     assert body["road"] == "rest" and body["rest_auth"] == "token" and body["has_api_token"]
@@ -22,8 +25,9 @@ def test_create_a_rest_store_with_a_token_never_returned(api_a, tenant_a):
 
 
 def test_the_rest_road_needs_a_token_and_the_xml_road_a_password(api_a):
-    rest = api_a.post("/api/v1/stores/", {"name": "API", "url": "https://api.example.com", "road": "rest"},
-                      format="json")
+    rest = api_a.post(
+        "/api/v1/stores/", {"name": "API", "url": "https://api.example.com", "road": "rest"}, format="json"
+    )
     assert rest.status_code == 400 and "api_token" in rest.json()["error"]["details"]
     xml = api_a.post("/api/v1/stores/", {"name": "X", "url": "https://x.example.com", "username": "u"}, format="json")
     assert xml.status_code == 400 and "password" in xml.json()["error"]["details"]
@@ -45,7 +49,8 @@ def test_switching_roads_keeps_the_watermark_and_needs_only_missing_credentials(
 def test_connection_test_over_the_rest_road_names_the_missing_scope(api_a, tenant_a, sandbox):
     from stores.services import store_create
 
-    store = store_create(tenant=tenant_a, name="Limited", url=sandbox.base_url, road="rest",
-                         api_token=sandbox.store.rest.limited_token)
+    store = store_create(
+        tenant=tenant_a, name="Limited", url=sandbox.base_url, road="rest", api_token=sandbox.store.rest.limited_token
+    )
     body = api_a.post(f"/api/v1/stores/{store.pk}/test-connection/").json()
     assert body["ok"] is False and body["outcome"] == "missing_scope" and body["missing_scope"] == "system"

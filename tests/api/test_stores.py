@@ -72,8 +72,13 @@ def test_reconcile_settings_are_editable_and_checked(api_a, store_a):
 def test_test_connection_reports_the_outcome(api_a, tenant_a, sandbox):
     from tests.factories import make_store
 
-    store = make_store(tenant_a, url=sandbox.base_url, username=sandbox.username, password="wrong-password",
-                       endpoint_path=sandbox.endpoint_url[len(sandbox.base_url):])
+    store = make_store(
+        tenant_a,
+        url=sandbox.base_url,
+        username=sandbox.username,
+        password="wrong-password",
+        endpoint_path=sandbox.endpoint_url[len(sandbox.base_url) :],
+    )
     body = api_a.post(f"/api/v1/stores/{store.pk}/test-connection/").json()
     assert body["ok"] is False and body["outcome"] == "bad_credentials"
 
@@ -95,19 +100,36 @@ def test_status_mapping_refuses_a_status_in_two_lists(api_a, store_a):
     assert taken not in mapping.on_hold
 
 
-@pytest.mark.parametrize("method,suffix", [
-    ("get", ""), ("patch", ""), ("put", ""), ("post", "deactivate/"), ("post", "test-connection/"),
-    ("post", "refresh/"), ("get", "status-mapping/"), ("patch", "status-mapping/"), ("post", "reconcile/"),
-])
+@pytest.mark.parametrize(
+    "method,suffix",
+    [
+        ("get", ""),
+        ("patch", ""),
+        ("put", ""),
+        ("post", "deactivate/"),
+        ("post", "test-connection/"),
+        ("post", "refresh/"),
+        ("get", "status-mapping/"),
+        ("patch", "status-mapping/"),
+        ("post", "reconcile/"),
+    ],
+)
 def test_outsider_gets_404(api_b, store_a, method, suffix):
     response = getattr(api_b, method)(f"/api/v1/stores/{store_a.pk}/{suffix}", {}, format="json")
     assert response.status_code == 404
 
 
-@pytest.mark.parametrize("method,suffix", [
-    ("patch", ""), ("post", "deactivate/"), ("post", "test-connection/"), ("post", "refresh/"),
-    ("patch", "status-mapping/"), ("post", "reconcile/"),
-])
+@pytest.mark.parametrize(
+    "method,suffix",
+    [
+        ("patch", ""),
+        ("post", "deactivate/"),
+        ("post", "test-connection/"),
+        ("post", "refresh/"),
+        ("patch", "status-mapping/"),
+        ("post", "reconcile/"),
+    ],
+)
 def test_read_only_key_cannot_write(api_a_read, store_a, method, suffix):
     response = getattr(api_a_read, method)(f"/api/v1/stores/{store_a.pk}/{suffix}", {"name": "x"}, format="json")
     assert response.status_code == 403

@@ -67,8 +67,9 @@ def test_unknown_event_is_a_400(api_a, receiver):
 
 def test_private_webhook_urls_are_refused(api_a, settings):
     settings.ALLOW_PRIVATE_STORE_HOSTS = False
-    response = api_a.post("/api/v1/webhooks/", {"url": "http://169.254.169.254/latest", "events": ["order.updated"]},
-                          format="json")
+    response = api_a.post(
+        "/api/v1/webhooks/", {"url": "http://169.254.169.254/latest", "events": ["order.updated"]}, format="json"
+    )
     assert response.status_code == 400 and "url" in response.json()["error"]["details"]
 
 
@@ -138,8 +139,9 @@ def test_outsider_cannot_read_the_delivery_log(api_b, tenant_a, receiver):
 @pytest.mark.parametrize("method,suffix", [("patch", ""), ("delete", ""), ("post", "test/")])
 def test_read_only_key_cannot_write(api_a_read, tenant_a, receiver, method, suffix):
     subscription, _ = webhook_subscription_create(tenant=tenant_a, url=receiver.url, events=["order.updated"])
-    response = getattr(api_a_read, method)(f"/api/v1/webhooks/{subscription.pk}/{suffix}", {"is_active": False},
-                                           format="json")
+    response = getattr(api_a_read, method)(
+        f"/api/v1/webhooks/{subscription.pk}/{suffix}", {"is_active": False}, format="json"
+    )
     assert response.status_code == 403
     assert WebhookSubscription.objects.get().is_active and not WebhookDelivery.objects.exists()
 

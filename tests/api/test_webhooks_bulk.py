@@ -9,6 +9,7 @@ import pytest
 from django.utils import timezone
 
 from orders.models import Order
+from outbox import claim as outbox_claim
 from outbox import services as outbox
 from outbox.models import OutboxMessage, OutboxState
 from outbox.services import outbox_deliver_batch, outbox_enqueue_many, outbox_relay_due
@@ -40,12 +41,12 @@ def tasks(monkeypatch):
 
 
 def _inserts(captured, table):
-    return [q for q in captured if q["sql"].lstrip().upper().startswith("INSERT")
-            and f'"{table}"' in q["sql"]]
+    return [q for q in captured if q["sql"].lstrip().upper().startswith("INSERT") and f'"{table}"' in q["sql"]]
 
 
 def test_an_import_page_with_a_subscriber_costs_the_same_queries_for_10_or_100_orders(
-        sandbox_factory, tenant_a, alice, monkeypatch):
+    sandbox_factory, tenant_a, alice, monkeypatch
+):
     webhook_subscription_create(tenant=tenant_a, url="https://hooks.example.com/a", events=ORDER_EVENTS)
     store, ctx, exports = page_to_import(sandbox_factory, tenant_a, monkeypatch)
     assert ctx.webhook_events() == set(ORDER_EVENTS)
@@ -53,8 +54,9 @@ def test_an_import_page_with_a_subscriber_costs_the_same_queries_for_10_or_100_o
 
     def ship_one_order_of_each_page():  # so that the payloads' shipments are prefetched too
         for batch in (exports[:10], exports[10:110]):
-            order = Order.objects.filter(store=store, external_id__in=[e.order_id for e in batch],
-                                         status="awaiting_shipment").first()
+            order = Order.objects.filter(
+                store=store, external_id__in=[e.order_id for e in batch], status="awaiting_shipment"
+            ).first()
             shipment_create(order=order, carrier="UPS", tracking_number=f"1Z{order.number}", user=alice)
             shipped_ids.append(order.external_id)
 
@@ -134,7 +136,9 @@ def test_a_batch_passes_over_rows_held_elsewhere_and_stops_at_its_budget(store_a
     orders = [make_order(store_a) for _ in range(4)]
     webhook_emit_orders(tenant_id=store_a.tenant_id, created=[o.pk for o in orders], updated=[])
     ids = list(OutboxMessage.objects.order_by("pk").values_list("pk", flat=True))
-    held = outbox._claim(OutboxMessage.objects.filter(pk=ids[0]), limit=1, worker="another relay", now=timezone.now())
+    held = outbox_claim._claim(
+        OutboxMessage.objects.filter(pk=ids[0]), limit=1, worker="another relay", now=timezone.now()
+    )
     assert held == [ids[0]]
     assert outbox_deliver_batch(ids, budget_seconds=0) == {"skipped": 4}
     assert outbox_deliver_batch(ids) == {"skipped": 1, "sent": 3}
@@ -155,9 +159,12 @@ def test_rows_a_batch_left_are_sent_by_the_sweep(store_a, receiver, tasks):
 def test_enqueue_many_keeps_the_dedupe_rule(tenant_a, tasks, django_capture_on_commit_callbacks):
     first = outbox.outbox_enqueue(tenant=tenant_a, kind="webhook", payload={"n": 1}, dedupe_key="k1")
     with django_capture_on_commit_callbacks(execute=True):
-        messages = outbox_enqueue_many(tenant=tenant_a, kind="webhook",
-                                       payloads=[{"n": 1}, {"n": 2}, {"n": 3}, {"n": 4}],
-                                       dedupe_keys=["k1", "k2", "k3", "k2"])
+        messages = outbox_enqueue_many(
+            tenant=tenant_a,
+            kind="webhook",
+            payloads=[{"n": 1}, {"n": 2}, {"n": 3}, {"n": 4}],
+            dedupe_keys=["k1", "k2", "k3", "k2"],
+        )
     assert messages[0].pk == first.pk and messages[1].pk == messages[3].pk and len({m.pk for m in messages}) == 3
     assert [m.payload for m in messages] == [{"n": 1}, {"n": 2}, {"n": 3}, {"n": 2}]
     assert [m.payload for m in OutboxMessage.objects.order_by("pk")] == [{"n": 1}, {"n": 2}, {"n": 3}]
@@ -167,7 +174,8 @@ def test_enqueue_many_keeps_the_dedupe_rule(tenant_a, tasks, django_capture_on_c
 
 
 def test_a_new_orders_payload_built_from_the_page_is_the_order_as_the_api_shows_it(
-        sandbox_factory, tenant_a, api_a, monkeypatch):
+    sandbox_factory, tenant_a, api_a, monkeypatch
+):
     """An import page serialises its new orders from the rows it has just written, not read back: each
     payload must still equal what the API shows of the order, read from the database afterwards."""
     from orders.importing.page import import_page

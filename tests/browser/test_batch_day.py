@@ -34,8 +34,9 @@ def seed(store):
     now = timezone.now()
     locations = ["C-03-1", "A-01-2", "B-07-4", "A-01-1", "D-10-2"]
     for i in range(25):
-        order = make_detailed_order(store, number=f"B-{i:02d}", sku=f"SKU-{i % 5}",
-                                    order_date=now - dt.timedelta(hours=100 - i))
+        order = make_detailed_order(
+            store, number=f"B-{i:02d}", sku=f"SKU-{i % 5}", order_date=now - dt.timedelta(hours=100 - i)
+        )
         order.lines.filter(line_key="1").update(warehouse_location=locations[i % 5])
     make_detailed_order(store, number="HELD-1", status="on_hold", order_date=now - dt.timedelta(days=30))
     make_detailed_order(store, number="UNPAID-1", status="awaiting_payment", order_date=now - dt.timedelta(days=30))
@@ -47,14 +48,18 @@ def pick_list_step(page, selected_ids, locations) -> str:
     try:
         url = reverse("portal:orders_pick_list")
     except NoReverseMatch:
-        return ("the pick list step needs portal:orders_pick_list (h17b's packing slips and pick lists), "
-                "not merged in this branch")
+        return (
+            "the pick list step needs portal:orders_pick_list (h17b's packing slips and pick lists), "
+            "not merged in this branch"
+        )
     assert page.locator("#batch-pick-list").is_visible()
     token = page.locator("#batch-form input[name=csrfmiddlewaretoken]").input_value()
-    body = "&".join([f"csrfmiddlewaretoken={token}", "status=awaiting_shipment"]
-                    + [f"order_ids={pk}" for pk in selected_ids])
-    response = page.request.post(url, data=body, headers={"Content-Type": "application/x-www-form-urlencoded",
-                                                          "Referer": page.url})
+    body = "&".join(
+        [f"csrfmiddlewaretoken={token}", "status=awaiting_shipment"] + [f"order_ids={pk}" for pk in selected_ids]
+    )
+    response = page.request.post(
+        url, data=body, headers={"Content-Type": "application/x-www-form-urlencoded", "Referer": page.url}
+    )
     assert response.ok and response.headers["content-type"].startswith("application/pdf")
     pypdf = pytest.importorskip("pypdf")
     text = "\n".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(response.body())).pages)
@@ -67,8 +72,9 @@ def test_batch_day(browser, live_server, alice, store_a, tenant_a):
     from shipments.models import Batch, Shipment
 
     locations = seed(store_a)
-    context = browser.new_context(viewport={"width": 1360, "height": 900}, base_url=live_server.url,
-                                  accept_downloads=True)
+    context = browser.new_context(
+        viewport={"width": 1360, "height": 900}, base_url=live_server.url, accept_downloads=True
+    )
     page = context.new_page()
     page.set_default_timeout(15_000)
     try:
@@ -99,7 +105,8 @@ def test_batch_day(browser, live_server, alice, store_a, tenant_a):
         page.locator("#id_service").fill("Ground")
         shot(page, "02-ship-form")
         form_data = page.evaluate(
-            "() => new URLSearchParams(new FormData(document.getElementById('batch-ship-form'))).toString()")
+            "() => new URLSearchParams(new FormData(document.getElementById('batch-ship-form'))).toString()"
+        )
         page.locator("#batch-ship-submit").click()
         page.wait_for_url(re.compile(r"/batches/\d+/$"))
         assert page.locator('#batch-outcomes tr[data-outcome="shipped"]').count() == 20
@@ -108,8 +115,11 @@ def test_batch_day(browser, live_server, alice, store_a, tenant_a):
         assert shipped == {f"B-{i:02d}": tracking[i] for i in range(20)}
 
         # The same batch submitted again (a double click, a resent form): nothing ships twice.
-        again = page.request.post(reverse("portal:orders_batch_ship"), data=form_data,
-                                  headers={"Content-Type": "application/x-www-form-urlencoded", "Referer": page.url})
+        again = page.request.post(
+            reverse("portal:orders_batch_ship"),
+            data=form_data,
+            headers={"Content-Type": "application/x-www-form-urlencoded", "Referer": page.url},
+        )
         assert again.ok and again.url == page.url
         assert Shipment.objects.count() == 20 and Batch.objects.get().submissions == 2
         page.reload()
@@ -121,10 +131,14 @@ def test_batch_day(browser, live_server, alice, store_a, tenant_a):
         with page.expect_download() as download:
             page.locator("#export-shipments").click()
         text = open(download.value.path(), encoding="utf-8-sig").read()
-        exported = {(r["order_number"], r["tracking_number"], r["carrier"], r["service"], r["ship_date"], r["state"])
-                    for r in csv.DictReader(io.StringIO(text))}
-        in_db = {(s.order.number, s.tracking_number, s.carrier, s.service, s.ship_date.isoformat(), s.state)
-                 for s in Shipment.objects.for_tenant(tenant_a).select_related("order")}
+        exported = {
+            (r["order_number"], r["tracking_number"], r["carrier"], r["service"], r["ship_date"], r["state"])
+            for r in csv.DictReader(io.StringIO(text))
+        }
+        in_db = {
+            (s.order.number, s.tracking_number, s.carrier, s.service, s.ship_date.isoformat(), s.state)
+            for s in Shipment.objects.for_tenant(tenant_a).select_related("order")
+        }
         assert exported == in_db and len(exported) == 20
         assert {row[2] for row in exported} == {"USPS"}  # the form's first carrier, shared by every row
     finally:

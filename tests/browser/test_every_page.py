@@ -38,9 +38,25 @@ PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1360, "height": 900}
 
 # Strings seen left in English in the French portal before (issue 18), matched as whole words.
-ENGLISH_LEFTOVERS = ["Void", "Voided", "Other", "Pounds", "Ounces", "Grams", "Connected", "Imported from",
-                     "Updated from", "No ship to", "Awaiting Payment", "Awaiting Shipment", "On Hold",
-                     "Store notified", "Shipment confirmation", "Skip to content", "Menu button"]
+ENGLISH_LEFTOVERS = [
+    "Void",
+    "Voided",
+    "Other",
+    "Pounds",
+    "Ounces",
+    "Grams",
+    "Connected",
+    "Imported from",
+    "Updated from",
+    "No ship to",
+    "Awaiting Payment",
+    "Awaiting Shipment",
+    "On Hold",
+    "Store notified",
+    "Shipment confirmation",
+    "Skip to content",
+    "Menu button",
+]
 ENGLISH_DATE = re.compile(r"\b(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.? \d{1,2}, \d{4}\b")
 PLACEHOLDER = re.compile(r"%\(\w+\)[sd]|%[sd]|\{\{.*?\}\}")
 AUTH_PAGES = ["login", "password_reset", "password_reset_done", "password_reset_complete"]
@@ -90,9 +106,13 @@ def model_help_texts() -> list[str]:
     """The help texts of the models' fields, which are English: a form showing one must word it itself."""
     from django.apps import apps
 
-    return [str(field.help_text) for app in ("stores", "orders", "shipments", "api")
-            for model in apps.get_app_config(app).get_models() for field in model._meta.get_fields()
-            if isinstance(getattr(field, "help_text", None), str) and len(field.help_text) >= 16]
+    return [
+        str(field.help_text)
+        for app in ("stores", "orders", "shipments", "api")
+        for model in apps.get_app_config(app).get_models()
+        for field in model._meta.get_fields()
+        if isinstance(getattr(field, "help_text", None), str) and len(field.help_text) >= 16
+    ]
 
 
 def seed_tenant(alice, tenant, store):
@@ -106,31 +126,81 @@ def seed_tenant(alice, tenant, store):
     from tests.factories import make_detailed_order
 
     order = make_detailed_order(
-        store, number="A-100", sku="MUG-RED", requested_warehouse="East DC", custom_field_1="PO 4471",
-        bill_to={"name": "Bill Payer", "company": "Payer Co", "address1": "9 Bank Rd", "city": "Dallas",
-                 "state": "TX", "postal_code": "75201", "country": "US"})
+        store,
+        number="A-100",
+        sku="MUG-RED",
+        requested_warehouse="East DC",
+        custom_field_1="PO 4471",
+        bill_to={
+            "name": "Bill Payer",
+            "company": "Payer Co",
+            "address1": "9 Bank Rd",
+            "city": "Dallas",
+            "state": "TX",
+            "postal_code": "75201",
+            "country": "US",
+        },
+    )
     make_detailed_order(store, number="A-102", sku="MUG-GREEN", status="on_hold", hold_reason="Address to check")
-    SkippedOrder.objects.create(store=store, external_id="E-1", number="E-1", reason="no_ship_to",
-                                store_status="Pickup", modified_at=timezone.now(), content_hash="x")
+    SkippedOrder.objects.create(
+        store=store,
+        external_id="E-1",
+        number="E-1",
+        reason="no_ship_to",
+        store_status="Pickup",
+        modified_at=timezone.now(),
+        content_hash="x",
+    )
     make_detailed_order(store, number="A-101", sku="MUG-BLUE", status="awaiting_payment")
     line = order.lines.get(line_key="1")
-    voided = shipment_create(order=order, carrier="Other", service="Courier", tracking_number="OLD-1", user=alice,
-                             lines={line.pk: 1})
+    voided = shipment_create(
+        order=order, carrier="Other", service="Courier", tracking_number="OLD-1", user=alice, lines={line.pk: 1}
+    )
     shipment_void(shipment=voided, user=alice)
-    shipment = shipment_create(order=order, carrier="UPS", service="Ground", tracking_number="1Z999AA10123456784",
-                               user=alice, lines={line.pk: 1})
+    shipment = shipment_create(
+        order=order,
+        carrier="UPS",
+        service="Ground",
+        tracking_number="1Z999AA10123456784",
+        user=alice,
+        lines={line.pk: 1},
+    )
     # An event written before events carried parameters: read in French all the same.
-    OrderEvent.objects.create(order=order, kind="status", message="Status Awaiting Shipment → On Hold: hold released",
-                              data={"from": "awaiting_shipment", "to": "on_hold"})
+    OrderEvent.objects.create(
+        order=order,
+        kind="status",
+        message="Status Awaiting Shipment → On Hold: hold released",
+        data={"from": "awaiting_shipment", "to": "on_hold"},
+    )
     now = timezone.now()
-    ImportRun.objects.create(store=store, trigger="schedule", state="succeeded", pages_done=2, pages_total=2,
-                             orders_seen=120, orders_created=100, orders_updated=15, orders_unchanged=3,
-                             skipped={"no_ship_to": 1, "unmapped_status": 1}, queued_at=now - dt.timedelta(hours=2))
-    ImportRun.objects.create(store=store, trigger="manual", state="failed", error="The store could not be reached.",
-                             queued_at=now - dt.timedelta(hours=1))
+    ImportRun.objects.create(
+        store=store,
+        trigger="schedule",
+        state="succeeded",
+        pages_done=2,
+        pages_total=2,
+        orders_seen=120,
+        orders_created=100,
+        orders_updated=15,
+        orders_unchanged=3,
+        skipped={"no_ship_to": 1, "unmapped_status": 1},
+        queued_at=now - dt.timedelta(hours=2),
+    )
+    ImportRun.objects.create(
+        store=store,
+        trigger="manual",
+        state="failed",
+        error="The store could not be reached.",
+        queued_at=now - dt.timedelta(hours=1),
+    )
     run = ImportRun.objects.create(store=store, trigger="manual", state="running", pages_done=1, pages_total=4)
-    unmapped = UnmappedStatus.objects.create(store=store, key="awaiting pickup", status="Awaiting Pickup",
-                                             order_count=3, earliest_modified=now - dt.timedelta(days=2))
+    unmapped = UnmappedStatus.objects.create(
+        store=store,
+        key="awaiting pickup",
+        status="Awaiting Pickup",
+        order_count=3,
+        earliest_modified=now - dt.timedelta(days=2),
+    )
     colleague = factories.make_member(tenant, factories.make_user("dana"), Role.MEMBER)
     key, _plain = api_key_create(tenant=tenant, name="Warehouse WMS", read_only=False, user=alice)
     api_key_create(tenant=tenant, name="Reporting", read_only=True, user=alice)
@@ -139,23 +209,43 @@ def seed_tenant(alice, tenant, store):
     from stores.oauth import TokenSet
     from stores.services import store_create_oauth, store_mark_needs_reconnect
 
-    rest = store_create_oauth(tenant=tenant, name="Acme API", url="https://api-shop.example.com",
-                              oauth_tokens=TokenSet("access-x", "refresh-x", now + dt.timedelta(hours=1), "orders"))
-    store_mark_needs_reconnect(store=rest, reason="The store no longer accepts Outbound's OAuth access; reconnect it "
-                                                  "with AmeriCommerce.")
+    rest = store_create_oauth(
+        tenant=tenant,
+        name="Acme API",
+        url="https://api-shop.example.com",
+        oauth_tokens=TokenSet("access-x", "refresh-x", now + dt.timedelta(hours=1), "orders"),
+    )
+    store_mark_needs_reconnect(
+        store=rest, reason="The store no longer accepts Outbound's OAuth access; reconnect it with AmeriCommerce."
+    )
     batch, upload = seed_batch_and_import(tenant, store, alice, order, shipment)
     from shipments.models import ShippingMethodMapping
 
     mapping = ShippingMethodMapping.objects.get(store=store, requested_method="USPS Priority")  # learned above
     carrier = seed_tracking(tenant, shipment)
     return Seed(
-        objects={("stores", "pk"): store.pk, ("stores", "rest_pk"): rest.pk, ("stores", "unmapped_pk"): unmapped.pk,
-                 ("stores", "run_pk"): run.pk,
-                 ("orders", "pk"): order.pk, ("shipments", "pk"): shipment.pk, ("users", "pk"): colleague.pk,
-                 ("api-keys", "pk"): key.pk, ("batches", "pk"): batch.pk, ("tracking-imports", "pk"): upload.pk,
-                 ("stores", "mapping_pk"): mapping.pk, ("carriers", "pk"): carrier.pk},
-        wizard={"tenant_id": tenant.pk, "name": "Acme Outlet", "url": "https://outlet.example.com",
-                "username": "shipstation-admin", "endpoint_path": "/store/shipstation.aspx", "password_token": ""},
+        objects={
+            ("stores", "pk"): store.pk,
+            ("stores", "rest_pk"): rest.pk,
+            ("stores", "unmapped_pk"): unmapped.pk,
+            ("stores", "run_pk"): run.pk,
+            ("orders", "pk"): order.pk,
+            ("shipments", "pk"): shipment.pk,
+            ("users", "pk"): colleague.pk,
+            ("api-keys", "pk"): key.pk,
+            ("batches", "pk"): batch.pk,
+            ("tracking-imports", "pk"): upload.pk,
+            ("stores", "mapping_pk"): mapping.pk,
+            ("carriers", "pk"): carrier.pk,
+        },
+        wizard={
+            "tenant_id": tenant.pk,
+            "name": "Acme Outlet",
+            "url": "https://outlet.example.com",
+            "username": "shipstation-admin",
+            "endpoint_path": "/store/shipstation.aspx",
+            "password_token": "",
+        },
     )
 
 
@@ -168,38 +258,89 @@ def seed_batch_and_import(tenant, store, alice, order, shipment):
     held = Order.objects.get(store=store, number="A-102")
     unpaid = Order.objects.get(store=store, number="A-101")
     batch = Batch.objects.create(tenant=tenant, key="seed-batch", kind="ship", created_by_user=alice, submissions=2)
-    BatchItem.objects.bulk_create([
-        BatchItem(batch=batch, ref=f"order:{order.pk}", position=0, order=order, order_number=order.number,
-                  outcome="shipped", shipment=shipment),
-        BatchItem(batch=batch, ref=f"order:{held.pk}", position=1, order=held, order_number=held.number,
-                  outcome="blocked", detail="on_hold"),
-        BatchItem(batch=batch, ref=f"order:{unpaid.pk}", position=2, order=unpaid, order_number=unpaid.number,
-                  outcome="invalid_tracking", detail="characters"),
-    ])
-    upload = csv_import_create(tenant=tenant, user=alice, filename="ups-export.csv", raw=(
-        b"Order Number,Carrier,Service,Tracking Number,Ship Date,Cost\n"
-        b"A-100,UPS,Ground,1Z999AA10123456799,2026-11-30,7.50\n"
-        b"A-999,UPS,Ground,1Z999AA10123456700,2026-11-30,7.50\n"))
+    BatchItem.objects.bulk_create(
+        [
+            BatchItem(
+                batch=batch,
+                ref=f"order:{order.pk}",
+                position=0,
+                order=order,
+                order_number=order.number,
+                outcome="shipped",
+                shipment=shipment,
+            ),
+            BatchItem(
+                batch=batch,
+                ref=f"order:{held.pk}",
+                position=1,
+                order=held,
+                order_number=held.number,
+                outcome="blocked",
+                detail="on_hold",
+            ),
+            BatchItem(
+                batch=batch,
+                ref=f"order:{unpaid.pk}",
+                position=2,
+                order=unpaid,
+                order_number=unpaid.number,
+                outcome="invalid_tracking",
+                detail="characters",
+            ),
+        ]
+    )
+    upload = csv_import_create(
+        tenant=tenant,
+        user=alice,
+        filename="ups-export.csv",
+        raw=(
+            b"Order Number,Carrier,Service,Tracking Number,Ship Date,Cost\n"
+            b"A-100,UPS,Ground,1Z999AA10123456799,2026-11-30,7.50\n"
+            b"A-999,UPS,Ground,1Z999AA10123456700,2026-11-30,7.50\n"
+        ),
+    )
     return batch, upload
+
+
 def seed_tracking(tenant, shipment):
     """A tested UPS account following the UPS shipment: its state and three scans (issue 19)."""
     from tracking.models import CarrierAccount, ShipmentTracking, TrackingEvent
     from tracking.services import carrier_account_create
 
-    account = carrier_account_create(tenant=tenant, carrier="UPS", name="Warehouse UPS", client_id="id",
-                                     client_secret="secret", test_mode=True)
-    CarrierAccount.objects.filter(pk=account.pk).update(last_test_ok=False, last_test_outcome="refused",
-                                                        last_test_message="Invalid Authentication Information.",
-                                                        last_tested_at=timezone.now())
+    account = carrier_account_create(
+        tenant=tenant, carrier="UPS", name="Warehouse UPS", client_id="id", client_secret="secret", test_mode=True
+    )
+    CarrierAccount.objects.filter(pk=account.pk).update(
+        last_test_ok=False,
+        last_test_outcome="refused",
+        last_test_message="Invalid Authentication Information.",
+        last_tested_at=timezone.now(),
+    )
     now = timezone.now()
-    ShipmentTracking.objects.create(tenant=tenant, shipment=shipment, account=account, state="out_for_delivery",
-                                    status_text="On vehicle for delivery", last_polled_at=now,
-                                    next_poll_at=now + dt.timedelta(hours=1), polls=3)
-    for hours, state, text, place in [(30, "in_transit", "Origin scan", "Austin, TX, 78744, US"),
-                                      (12, "in_transit", "Departed from facility", "Dallas, TX, 75261, US"),
-                                      (1, "out_for_delivery", "On vehicle for delivery", "Chicago, IL, 60607, US")]:
-        TrackingEvent.objects.create(tenant=tenant, shipment=shipment, occurred_at=now - dt.timedelta(hours=hours),
-                                     state=state, description=text, location=place, fingerprint=f"seed-{hours}")
+    ShipmentTracking.objects.create(
+        tenant=tenant,
+        shipment=shipment,
+        account=account,
+        state="out_for_delivery",
+        status_text="On vehicle for delivery",
+        last_polled_at=now,
+        next_poll_at=now + dt.timedelta(hours=1),
+        polls=3,
+    )
+    for hours, state, text, place in [
+        (30, "in_transit", "Origin scan", "Austin, TX, 78744, US"),
+        (12, "in_transit", "Departed from facility", "Dallas, TX, 75261, US"),
+        (1, "out_for_delivery", "On vehicle for delivery", "Chicago, IL, 60607, US"),
+    ]:
+        TrackingEvent.objects.create(
+            tenant=tenant,
+            shipment=shipment,
+            occurred_at=now - dt.timedelta(hours=hours),
+            state=state,
+            description=text,
+            location=place,
+            fingerprint=f"seed-{hours}",
+        )
     return account
 
 
@@ -224,8 +365,9 @@ def portal_pages(seed: Seed, user) -> list[tuple[str, str]]:
         kwargs = {}
         for param in pattern.pattern.converters:
             if (segment, param) not in seed.objects:
-                pytest.fail(f"portal:{pattern.name} ({route}) needs a seeded object for <{param}>: "
-                            "add it to seed_tenant")
+                pytest.fail(
+                    f"portal:{pattern.name} ({route}) needs a seeded object for <{param}>: add it to seed_tenant"
+                )
             kwargs[param] = seed.objects[(segment, param)]
         path = reverse(f"portal:{pattern.name}", kwargs=kwargs)
         response = client.get(path)
@@ -308,8 +450,9 @@ def check_page(page, name, language, axe_path, problems, pieces):
 
 
 def open_context(browser, live_server, language):
-    context = browser.new_context(viewport=DESKTOP, base_url=live_server.url,
-                                  locale={"en": "en-US", "fr": "fr-FR"}[language])
+    context = browser.new_context(
+        viewport=DESKTOP, base_url=live_server.url, locale={"en": "en-US", "fr": "fr-FR"}[language]
+    )
     host = live_server.url.split("//", 1)[1].split(":")[0]
     context.add_cookies([{"name": "django_language", "value": language, "domain": host, "path": "/"}])
     page = context.new_page()
@@ -328,8 +471,9 @@ def start_wizard(context, seed):
 
 
 @pytest.mark.parametrize("language", ["en", "fr"])
-def test_every_portal_page_fits_a_phone_passes_axe_and_speaks_the_language(browser, live_server, alice, tenant_a,
-                                                                            store_a, axe, language, settings):
+def test_every_portal_page_fits_a_phone_passes_axe_and_speaks_the_language(
+    browser, live_server, alice, tenant_a, store_a, axe, language, settings
+):
     # A deployment with an AmeriCommerce OAuth app: its buttons are on the pages too.
     settings.AMERICOMMERCE_OAUTH_CLIENT_ID, settings.AMERICOMMERCE_OAUTH_SECRET = "app-id", "app-secret"
     seed = seed_tenant(alice, tenant_a, store_a)
@@ -379,7 +523,21 @@ def test_every_portal_page_fits_a_phone_passes_axe_and_speaks_the_language(brows
     assert not nav.is_visible()
     context.close()
 
-    assert {"dashboard", "order_list", "order_detail", "order_ship", "store_settings", "connect_mapping",
-            "users", "api_keys", "batch_result", "tracking_import", "tracking_import_preview",
-            "orders_batch_ship", "orders_batch_confirm", "carrier_accounts", "carrier_account_edit"} <= set(checked)
+    assert {
+        "dashboard",
+        "order_list",
+        "order_detail",
+        "order_ship",
+        "store_settings",
+        "connect_mapping",
+        "users",
+        "api_keys",
+        "batch_result",
+        "tracking_import",
+        "tracking_import_preview",
+        "orders_batch_ship",
+        "orders_batch_confirm",
+        "carrier_accounts",
+        "carrier_account_edit",
+    } <= set(checked)
     assert not problems, "\n".join(problems)

@@ -11,13 +11,14 @@ from tests.browser.test_portal_flow import page_for, pytestmark  # noqa: F401  (
 
 def test_shortcuts_prefill_and_ship_and_next(page_for, alice, store_a):  # noqa: F811
     from orders.models import OrderStatus
-    from shipments.services import shipping_method_mapping_set
+    from shipments.method_mapping import shipping_method_mapping_set
     from tests.factories import make_detailed_order
 
     now = timezone.now()
-    orders = {n: make_detailed_order(store_a, number=n, shipping_method="Express",
-                                     order_date=now - dt.timedelta(days=d))
-              for n, d in (("OLD", 3), ("MID", 2), ("NEW", 1))}
+    orders = {
+        n: make_detailed_order(store_a, number=n, shipping_method="Express", order_date=now - dt.timedelta(days=d))
+        for n, d in (("OLD", 3), ("MID", 2), ("NEW", 1))
+    }
     shipping_method_mapping_set(store=store_a, requested_method="Express", carrier="FedEx", service="2Day")
     page = page_for("alice")
     page.goto("/orders/?status=awaiting_shipment")

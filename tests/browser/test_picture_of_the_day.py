@@ -14,21 +14,24 @@ pytestmark = skip_without_chromium
 
 
 def _a_month_of_orders(store):
+    from shipments.method_mapping import shipping_method_mapping_set
     from shipments.models import Shipment
-    from shipments.services import shipment_create, shipping_method_mapping_set
+    from shipments.services import shipment_create
     from tests.factories import make_order
 
     rng = random.Random(17)
     now = timezone.now()
     for day in range(30):
         for _ in range(rng.randint(2, 9)):
-            order = make_order(store, order_date=now - dt.timedelta(days=day, hours=rng.randint(0, 20)),
-                               shipping_method="UPS Ground")
+            order = make_order(
+                store, order_date=now - dt.timedelta(days=day, hours=rng.randint(0, 20)), shipping_method="UPS Ground"
+            )
             if day >= 3 or rng.random() < 0.3:
                 hours = rng.choice([4, 8, 20, 30, 50])
                 shipped_at = min(order.order_date + dt.timedelta(hours=hours), now)
-                shipment = shipment_create(order=order, carrier="UPS", service="Ground",
-                                           ship_date=timezone.localtime(shipped_at).date())
+                shipment = shipment_create(
+                    order=order, carrier="UPS", service="Ground", ship_date=timezone.localtime(shipped_at).date()
+                )
                 Shipment.objects.filter(pk=shipment.pk).update(created_at=shipped_at)
     shipping_method_mapping_set(store=store, requested_method="UPS Ground", carrier="UPS", service="Ground")
     return make_order(store, order_date=now - dt.timedelta(hours=2), shipping_method="UPS Ground", lines=2)

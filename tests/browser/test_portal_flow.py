@@ -83,8 +83,7 @@ def test_merchant_connects_imports_ships_and_charlie_sees_nothing(page_for, alic
     from orders.models import ImportRun
 
     store_id = int(re.search(r"/stores/(\d+)/", page.url).group(1))
-    live = ImportRun.objects.create(store_id=store_id, trigger="schedule", state="running", pages_done=1,
-                                    pages_total=4)
+    live = ImportRun.objects.create(store_id=store_id, trigger="schedule", state="running", pages_done=1, pages_total=4)
     page.goto(f"/stores/{store_id}/?watch={live.pk}")
     bar = page.locator(f'tr[data-run="{live.pk}"] .progress')
     assert bar.get_attribute("aria-valuenow") == "25"
@@ -96,9 +95,18 @@ def test_merchant_connects_imports_ships_and_charlie_sees_nothing(page_for, alic
     page.locator(f'tr[data-run="{live.pk}"] .progress-bar.progress-succeeded').wait_for()
 
     # Find a shippable order by SKU, open it, ship it.
-    line = (OrderLine.objects.filter(order__status="awaiting_shipment", is_shippable=True, is_adjustment=False,
-                                     order__tenant__memberships__user=alice).exclude(sku="")
-            .select_related("order").order_by("order__number").first())
+    line = (
+        OrderLine.objects.filter(
+            order__status="awaiting_shipment",
+            is_shippable=True,
+            is_adjustment=False,
+            order__tenant__memberships__user=alice,
+        )
+        .exclude(sku="")
+        .select_related("order")
+        .order_by("order__number")
+        .first()
+    )
     assert line is not None, "the sandbox import produced no shippable order"
     order = line.order
     page.get_by_role("link", name="Orders", exact=True).click()

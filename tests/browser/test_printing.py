@@ -32,8 +32,15 @@ def seed_orders(store):
     orders = []
     for n, location in enumerate(LOCATIONS):
         order = make_order(store, lines=0, number=f"PK-{n}", ship_to={"name": f"Buyer {n}", "city": "Austin"})
-        make_line(order, line_key="1", position=0, sku=f"SKU-{location}", name=f"Item at {location}",
-                  quantity=n + 1, warehouse_location=location)
+        make_line(
+            order,
+            line_key="1",
+            position=0,
+            sku=f"SKU-{location}",
+            name=f"Item at {location}",
+            quantity=n + 1,
+            warehouse_location=location,
+        )
         orders.append(order)
     return orders
 
@@ -71,8 +78,9 @@ def ink(image, box) -> float:
 
 def test_print_the_pick_list_of_selected_orders_and_look_at_it(browser, live_server, alice, store_a):
     orders = seed_orders(store_a)
-    context = browser.new_context(viewport={"width": 1360, "height": 900}, base_url=live_server.url,
-                                  accept_downloads=True)
+    context = browser.new_context(
+        viewport={"width": 1360, "height": 900}, base_url=live_server.url, accept_downloads=True
+    )
     page = context.new_page()
     page.set_default_timeout(30_000)
     sign_in(page, "alice")
@@ -100,8 +108,9 @@ def test_print_the_pick_list_of_selected_orders_and_look_at_it(browser, live_ser
 
 def test_the_order_pages_packing_slip_button(browser, live_server, alice, store_a):
     order = seed_orders(store_a)[0]
-    context = browser.new_context(viewport={"width": 390, "height": 844}, base_url=live_server.url,
-                                  accept_downloads=True)
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844}, base_url=live_server.url, accept_downloads=True
+    )
     page = context.new_page()
     page.set_default_timeout(30_000)
     sign_in(page, "alice")

@@ -52,8 +52,9 @@ def test_numbers_are_read_strictly(monkeypatch):
     assert env_float("OUTBOUND_TEST_NUMBER", default=0.5) == 0.5
 
 
-@pytest.mark.parametrize(("read", "word"), [(env_int, "15m"), (env_int, "0.5"), (env_int, ""),
-                                            (env_float, "0.5h"), (env_float, "x")])
+@pytest.mark.parametrize(
+    ("read", "word"), [(env_int, "15m"), (env_int, "0.5"), (env_int, ""), (env_float, "0.5h"), (env_float, "x")]
+)
 def test_unreadable_number_is_an_error_naming_the_variable(monkeypatch, read, word):
     monkeypatch.setenv("OUTBOUND_TEST_NUMBER", word)
     with pytest.raises(ImproperlyConfigured, match=r"OUTBOUND_TEST_NUMBER=.* is not a (whole )?number"):
@@ -106,7 +107,8 @@ def test_code_reads_only_declared_settings_without_shadow_defaults():
         for name in re.findall(r"\bsettings\.([A-Z][A-Z0-9_]*)\b", text):
             if name not in declared and not hasattr(global_settings, name):
                 undeclared.add(f"{path.relative_to(ROOT)}: {name}")
-        shadow_defaults += [f"{path.relative_to(ROOT)}: {m}" for m in
-                            re.findall(r"getattr\(\s*settings\s*,[^,()]+,[^)]*\)", text)]
+        shadow_defaults += [
+            f"{path.relative_to(ROOT)}: {m}" for m in re.findall(r"getattr\(\s*settings\s*,[^,()]+,[^)]*\)", text)
+        ]
     assert undeclared == set(), "settings read by the code but not declared in config/settings.py"
     assert shadow_defaults == [], "a default belongs in config/settings.py, not at the point of use"

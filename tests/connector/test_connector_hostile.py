@@ -18,21 +18,31 @@ from stores.connector.xmlparse import parse_export
 from .conftest import fixture_bytes
 from .test_connector_client import END, START, make_client
 
-LIMITS = ExportLimits(order_id_length=50, order_number_length=50, customer_code_length=100, email_length=254,
-                      phone_length=50, line_item_id_length=50, quantity_max=2**31 - 1,
-                      money_max=Decimal(10) ** 10, weight_max=Decimal(10) ** 9)
+LIMITS = ExportLimits(
+    order_id_length=50,
+    order_number_length=50,
+    customer_code_length=100,
+    email_length=254,
+    phone_length=50,
+    line_item_id_length=50,
+    quantity_max=2**31 - 1,
+    money_max=Decimal(10) ** 10,
+    weight_max=Decimal(10) ** 9,
+)
 ORDER = fixture_bytes("no_pages_attribute.xml").split(b"<Orders>", 1)[1].rsplit(b"</Orders>", 1)[0]
 
 
 def orders_xml(*orders: bytes, pages: int = 1) -> bytes:
-    return f'<?xml version="1.0" encoding="utf-8"?><Orders pages="{pages}">'.encode() + b"".join(orders) + (
-        b"</Orders>")
+    return (
+        f'<?xml version="1.0" encoding="utf-8"?><Orders pages="{pages}">'.encode() + b"".join(orders) + (b"</Orders>")
+    )
 
 
 def order(oid: str, number: str | None = None, **swap: str) -> bytes:
     body = ORDER.replace(b"5a4b3c2d-0000-4000-8000-000000000001", oid.encode())
-    body = body.replace(b"<OrderNumber>", b"<OrderNumber>" + (number or "").encode() + b"<!--n-->", 1) if number \
-        else body
+    body = (
+        body.replace(b"<OrderNumber>", b"<OrderNumber>" + (number or "").encode() + b"<!--n-->", 1) if number else body
+    )
     for old, new in swap.items():
         body = body.replace(old.encode(), new.encode())
     return body
@@ -98,8 +108,9 @@ def test_store_errors_mask_registered_secrets_whatever_built_them():
 
 
 def test_a_fault_echoing_the_password_is_masked(store_server):
-    store_server.answer(200, b"<fault><faultcode>9</faultcode><faultstring>Login failed for admin:s3cr3t-PASS"
-                             b"</faultstring></fault>")
+    store_server.answer(
+        200, b"<fault><faultcode>9</faultcode><faultstring>Login failed for admin:s3cr3t-PASS</faultstring></fault>"
+    )
     with pytest.raises(StoreRejected) as caught:
         make_client(store_server.url).export_page(START, END)
     assert "s3cr3t-PASS" not in str(caught.value)
@@ -145,7 +156,10 @@ def test_a_weight_too_large_to_compute_is_rejected_even_without_limits():
 
 
 def test_values_within_the_limits_are_not_rejected():
-    page = parse_export(orders_xml(order("Y" * 50, **{"<Quantity>1<": "<Quantity>2147483647<",
-                                                      "<UnitPrice>5<": "<UnitPrice>9999999999.99<"})),
-                        limits=LIMITS)
+    page = parse_export(
+        orders_xml(
+            order("Y" * 50, **{"<Quantity>1<": "<Quantity>2147483647<", "<UnitPrice>5<": "<UnitPrice>9999999999.99<"})
+        ),
+        limits=LIMITS,
+    )
     assert page.orders[0].rejected == ""

@@ -187,8 +187,16 @@ class FakeClock:
 
 def test_a_dripping_answer_is_cut_off_at_the_deadline(store_server, sleeps):
     # One byte per 20 ms never trips the 2 s per-read timeout; the total deadline (0.3 s) stops it.
-    t = StoreTransport("admin", PASSWORD, allow_private=True, allow_http=True, sleep=sleeps.append,
-                       read_timeout=2.0, deadline=0.3, max_attempts=3)
+    t = StoreTransport(
+        "admin",
+        PASSWORD,
+        allow_private=True,
+        allow_http=True,
+        sleep=sleeps.append,
+        read_timeout=2.0,
+        deadline=0.3,
+        max_attempts=3,
+    )
     store_server.drip(b"<Orders pages='1'>" + b" " * 400 + b"</Orders>", 0.02)
     with pytest.raises(StoreTemporaryError, match="did not deliver its answer within 0.3 s") as caught:
         t.get(store_server.url)
@@ -199,8 +207,9 @@ def test_a_dripping_answer_is_cut_off_at_the_deadline(store_server, sleeps):
 
 def test_deadline_is_checked_between_reads_with_the_injected_clock(store_server, sleeps):
     # Each clock reading is 15 s later: the answer is complete on the wire, but reading it "took" too long.
-    t = StoreTransport("admin", PASSWORD, allow_private=True, allow_http=True, sleep=sleeps.append,
-                       deadline=25, clock=FakeClock(15.0))
+    t = StoreTransport(
+        "admin", PASSWORD, allow_private=True, allow_http=True, sleep=sleeps.append, deadline=25, clock=FakeClock(15.0)
+    )
     store_server.answer(200, b"<Orders/>")
     with pytest.raises(StoreTemporaryError, match="within 25 s"):
         t.get(store_server.url)
@@ -208,8 +217,16 @@ def test_deadline_is_checked_between_reads_with_the_injected_clock(store_server,
 
 
 def test_no_retry_sleeps_past_the_deadline(store_server, sleeps):
-    t = StoreTransport("admin", PASSWORD, allow_private=True, allow_http=True, sleep=sleeps.append,
-                       deadline=5, max_attempts=5, random=lambda: 0.5)
+    t = StoreTransport(
+        "admin",
+        PASSWORD,
+        allow_private=True,
+        allow_http=True,
+        sleep=sleeps.append,
+        deadline=5,
+        max_attempts=5,
+        random=lambda: 0.5,
+    )
     store_server.answer(429, b"", {"Retry-After": "60"})
     with pytest.raises(StoreTemporaryError, match="within 5 s .last attempt: it answered HTTP 429"):
         t.get(store_server.url)

@@ -5,15 +5,7 @@ from decimal import Decimal
 import pytest
 
 from stores.connector.errors import NotAShipStationExport, StoreAuthError, StoreDocumentError
-from stores.connector.types import (
-    Address,
-    Customer,
-    ExportItem,
-    ExportOrder,
-    ItemOption,
-    ShipNotice,
-    ShipNoticeItem,
-)
+from stores.connector.types import Address, Customer, ExportItem, ExportOrder, ItemOption, ShipNotice, ShipNoticeItem
 from stores.connector.xmlparse import (
     build_ship_notice,
     format_store_datetime,
@@ -86,10 +78,7 @@ def test_normal_page_parses_every_field():
                 unit_price=Decimal("13.99"),
                 upc="012345678905",
                 location="A1-B2",
-                options=[
-                    ItemOption("Size", "Large", Decimal("10")),
-                    ItemOption("Color", "Green", Decimal("5")),
-                ],
+                options=[ItemOption("Size", "Large", Decimal("10")), ItemOption("Color", "Green", Decimal("5"))],
             ),
             ExportItem(
                 line_item_id="",
@@ -311,16 +300,19 @@ def test_ship_notice_drops_characters_xml_cannot_carry():
 
 # --- per-order digests and `skip` (unchanged orders are recognised before they are converted) -------
 
+
 def _orders_doc(*orders: str) -> bytes:
     return ('<?xml version="1.0" encoding="utf-8"?>\n<Orders pages="1">' + "".join(orders) + "</Orders>").encode()
 
 
 def _order(oid: str, notes: str = "", status: str = "Paid") -> str:
-    return (f"<Order><OrderID>{oid}</OrderID><OrderNumber>{oid}</OrderNumber>"
-            "<OrderDate>01/02/2025 10:00</OrderDate>"
-            f"<CustomerNotes><![CDATA[{notes}]]></CustomerNotes><OrderStatus><![CDATA[{status}]]></OrderStatus>"
-            "<LastModified>01/02/2025 10:00</LastModified><OrderTotal>1.00</OrderTotal>"
-            "<Customer><CustomerCode>c</CustomerCode><BillTo><Name>A</Name></BillTo></Customer><Items/></Order>")
+    return (
+        f"<Order><OrderID>{oid}</OrderID><OrderNumber>{oid}</OrderNumber>"
+        "<OrderDate>01/02/2025 10:00</OrderDate>"
+        f"<CustomerNotes><![CDATA[{notes}]]></CustomerNotes><OrderStatus><![CDATA[{status}]]></OrderStatus>"
+        "<LastModified>01/02/2025 10:00</LastModified><OrderTotal>1.00</OrderTotal>"
+        "<Customer><CustomerCode>c</CustomerCode><BillTo><Name>A</Name></BillTo></Customer><Items/></Order>"
+    )
 
 
 def test_each_order_carries_the_digest_of_its_own_bytes():
@@ -352,9 +344,10 @@ def test_order_text_that_looks_like_order_tags_never_hides_a_change(notes):
     # A note holding "</Order>" would cut a naive split short of the status that follows it: then no
     # digest is trusted, nothing is skipped, and the changed status arrives.
     before = parse_export(_orders_doc(_order("1", notes), _order("2")))
-    after = parse_export(_orders_doc(_order("1", notes, status="Cancelled"), _order("2")),
-                         skip=lambda seen: {oid for oid, d in seen.items()
-                                            if d in {o.raw_digest for o in before.orders}})
+    after = parse_export(
+        _orders_doc(_order("1", notes, status="Cancelled"), _order("2")),
+        skip=lambda seen: {oid for oid, d in seen.items() if d in {o.raw_digest for o in before.orders}},
+    )
     assert [o.order_status for o in after.orders if o.order_id == "1"] == ["Cancelled"]
 
 
@@ -369,11 +362,14 @@ def test_a_page_of_known_orders_is_recognised_whole():
     assert (page.orders, sorted(page.unchanged), page.pages, page.page) == ([], ["1", "2"], 7, 3)
 
 
-@pytest.mark.parametrize("damage", [
-    (b"</Orders>", b"</Orderz>"),  # the root never closes
-    (b'pages="1"', b'pages="1" pages="2"'),  # a duplicate attribute
-    (b"<Orders", b"&bogus;<Orders"),  # text (an undeclared entity) before the root
-])
+@pytest.mark.parametrize(
+    "damage",
+    [
+        (b"</Orders>", b"</Orderz>"),  # the root never closes
+        (b'pages="1"', b'pages="1" pages="2"'),  # a duplicate attribute
+        (b"<Orders", b"&bogus;<Orders"),  # text (an undeclared entity) before the root
+    ],
+)
 def test_known_orders_in_a_broken_document_are_still_refused(damage):
     body = _orders_doc(_order("1"), _order("2"))
     with pytest.raises(StoreDocumentError):

@@ -23,12 +23,18 @@ def test_every_platform_choice_has_a_registered_connector():
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("platform,url,endpoint", [
-    ("americommerce", "https://shop.example.com", "https://shop.example.com/store/shipstation.aspx"),
-    # Any cart: the URL exactly as given, no AmeriCommerce path added.
-    ("custom_store", "https://shop.example.com/shipstation/feed.php?key=1",
-     "https://shop.example.com/shipstation/feed.php?key=1"),
-])
+@pytest.mark.parametrize(
+    "platform,url,endpoint",
+    [
+        ("americommerce", "https://shop.example.com", "https://shop.example.com/store/shipstation.aspx"),
+        # Any cart: the URL exactly as given, no AmeriCommerce path added.
+        (
+            "custom_store",
+            "https://shop.example.com/shipstation/feed.php?key=1",
+            "https://shop.example.com/shipstation/feed.php?key=1",
+        ),
+    ],
+)
 def test_lookup_builds_the_xml_connector_for_each_platform(platform, url, endpoint):
     tenant = factories.make_tenant("Reg")
     store = store_create(tenant=tenant, name="S", url=url, username="u", password="p", platform=platform)
@@ -79,8 +85,14 @@ def test_a_registered_type_is_what_the_lookup_builds():
 @pytest.mark.django_db
 def test_xml_road_cannot_fetch_one_order_and_describes_what_outbound_knows():
     tenant = factories.make_tenant("Desc")
-    store = store_create(tenant=tenant, name="S", url="https://shop.example.com", username="u", password="p",
-                         mapping={"shipped": "Shipped, Completed Shipped", "on_hold": "On Hold"})
+    store = store_create(
+        tenant=tenant,
+        name="S",
+        url="https://shop.example.com",
+        username="u",
+        password="p",
+        mapping={"shipped": "Shipped, Completed Shipped", "on_hold": "On Hold"},
+    )
     Storefront.objects.create(store=store, name="Main", shipped_status="Shipped")
     with connector_for_store(store) as connector:
         assert connector.supports_fetch_order is False
@@ -96,8 +108,9 @@ def test_xml_road_cannot_fetch_one_order_and_describes_what_outbound_knows():
 @pytest.mark.django_db
 def test_any_cart_storefronts_carry_no_shipped_status():
     tenant = factories.make_tenant("Any")
-    store = store_create(tenant=tenant, name="S", url="https://cart.example.com/ss", username="u", password="p",
-                         platform="custom_store")
+    store = store_create(
+        tenant=tenant, name="S", url="https://cart.example.com/ss", username="u", password="p", platform="custom_store"
+    )
     Storefront.objects.create(store=store, name="Main", shipped_status="Shipped")
     with connector_for_store(store) as connector:
         assert [(f.name, f.shipped_status) for f in connector.describe().storefronts] == [("Main", "")]

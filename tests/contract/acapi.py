@@ -40,10 +40,22 @@ SPEC_PATH = Path(__file__).with_name("acapi.yaml")
 # sha256 of the file as published (tests/contract/test_contract.py checks the copy is untouched).
 SPEC_SHA256 = "e8f823a8f5ac33b09902e550268f30b05339a8a16be30a84b122d94412c9eba8"
 
-AMOUNT_FIELDS = frozenset({
-    "subtotal", "shipping_total", "discount_total", "cost_total", "handling_total", "additional_fees",
-    "discounted_shipping_total", "price", "cost", "weight", "tax_total", "grand_total",
-})
+AMOUNT_FIELDS = frozenset(
+    {
+        "subtotal",
+        "shipping_total",
+        "discount_total",
+        "cost_total",
+        "handling_total",
+        "additional_fees",
+        "discounted_shipping_total",
+        "price",
+        "cost",
+        "weight",
+        "tax_total",
+        "grand_total",
+    }
+)
 
 
 def _nullable(schema: Any) -> None:
@@ -89,11 +101,22 @@ def fixed_spec(raw: dict[str, Any]) -> dict[str, Any]:
     _fix_types(spec)
     schemas["order_addresses"]["properties"]["postal_code"] = {"type": "string"}
     ref = "#/components/schemas/"
-    schemas["custom_field_value"] = {"type": "object", "properties": {"name": {"type": "string"},
-                                                                      "value": {"type": "string"}}}
-    for parent, nested in (("orders", {"items": "order_items", "payments": "order_payments",
-                                       "shipments": "order_shipments", "custom_fields": "custom_field_value"}),
-                           ("products", {"custom_fields": "custom_field_value", "pictures": "product_pictures"})):
+    schemas["custom_field_value"] = {
+        "type": "object",
+        "properties": {"name": {"type": "string"}, "value": {"type": "string"}},
+    }
+    for parent, nested in (
+        (
+            "orders",
+            {
+                "items": "order_items",
+                "payments": "order_payments",
+                "shipments": "order_shipments",
+                "custom_fields": "custom_field_value",
+            },
+        ),
+        ("products", {"custom_fields": "custom_field_value", "pictures": "product_pictures"}),
+    ):
         for name, target in nested.items():
             schemas[parent]["properties"][name] = {"type": "array", "items": {"$ref": ref + target}}
     schemas["error"] = copy.deepcopy(spec["components"]["responses"]["404"]["content"]["application/json"]["schema"])
@@ -102,11 +125,20 @@ def fixed_spec(raw: dict[str, Any]) -> dict[str, Any]:
         "put": {
             "summary": "Update an order's status (orders.md, Status Change Events)",
             "operationId": "put-orders-id-status",
-            "requestBody": {"content": {"application/json": {"schema": {
-                "type": "object", "properties": {"order_status_id": {"type": "integer"}},
-                "required": ["order_status_id"]}}}},
-            "responses": {"200": {"description": "OK", "content": {"application/json": {
-                "schema": {"$ref": ref + "orders"}}}}},
+            "requestBody": {
+                "content": {
+                    "application/json": {
+                        "schema": {
+                            "type": "object",
+                            "properties": {"order_status_id": {"type": "integer"}},
+                            "required": ["order_status_id"],
+                        }
+                    }
+                }
+            },
+            "responses": {
+                "200": {"description": "OK", "content": {"application/json": {"schema": {"$ref": ref + "orders"}}}}
+            },
         },
     }
     for item in spec["paths"].values():

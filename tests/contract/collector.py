@@ -44,7 +44,7 @@ class _Request:
         self.method = exchange["method"].lower()
         headers = Headers(list(exchange["headers"].items()))
         self.parameters = RequestParameters(
-            query=ImmutableMultiDict(parse_qsl(url.query, keep_blank_values=True)), header=headers, cookie={},
+            query=ImmutableMultiDict(parse_qsl(url.query, keep_blank_values=True)), header=headers, cookie={}
         )
         self.content_type = (headers.get("Content-Type") or "").lower()
         self.body = exchange["body"] or None

@@ -12,8 +12,9 @@ ROOT = Path(__file__).resolve().parents[2]
 def _run(*args, env_extra=None, timeout=60):
     env = {k: v for k, v in os.environ.items() if k not in ("DJANGO_SETTINGS_MODULE", "DATABASE_URL")}
     env.update(env_extra or {})
-    return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True,
-                          timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout
+    )
 
 
 def test_demo_help_needs_no_env_file():
@@ -30,8 +31,15 @@ def test_a_busy_web_port_fails_naming_the_port_and_the_option(tmp_path):
         free.bind(("127.0.0.1", 0))
         busy_port, free_port = busy.getsockname()[1], free.getsockname()[1]
         free.close()
-        result = _run("demo", "--port", str(busy_port), "--sandbox-port", str(free_port), "--no-worker",
-                      env_extra={"DEBUG": "True", "SECRET_KEY": "test", "DATABASE_URL": f"sqlite:///{tmp_path}/d.db"})
+        result = _run(
+            "demo",
+            "--port",
+            str(busy_port),
+            "--sandbox-port",
+            str(free_port),
+            "--no-worker",
+            env_extra={"DEBUG": "True", "SECRET_KEY": "test", "DATABASE_URL": f"sqlite:///{tmp_path}/d.db"},
+        )
     assert result.returncode != 0
     assert f"Port {busy_port}" in result.stderr and "--port" in result.stderr and "DEMO_PORT" in result.stderr
     assert "demo is running" not in result.stdout
@@ -68,15 +76,32 @@ def test_setup_connects_a_store_by_each_road(tmp_path):
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     db = tmp_path / "demo.db"
-    result = _run("demo", "--setup-only", "--sandbox-port", str(port), "--rest-sandbox-port", str(port + 1),
-                  "--orders", "20", timeout=120,
-                  env_extra={"DEBUG": "True", "SECRET_KEY": "test", "DATABASE_URL": f"sqlite:///{db}",
-                             "CREDENTIAL_KEYS": Fernet.generate_key().decode(), "ALLOW_PRIVATE_STORE_HOSTS": "True",
-                             "ALLOW_HTTP_STORE_URLS": "True"})
+    result = _run(
+        "demo",
+        "--setup-only",
+        "--sandbox-port",
+        str(port),
+        "--rest-sandbox-port",
+        str(port + 1),
+        "--orders",
+        "20",
+        timeout=120,
+        env_extra={
+            "DEBUG": "True",
+            "SECRET_KEY": "test",
+            "DATABASE_URL": f"sqlite:///{db}",
+            "CREDENTIAL_KEYS": Fernet.generate_key().decode(),
+            "ALLOW_PRIVATE_STORE_HOSTS": "True",
+            "ALLOW_HTTP_STORE_URLS": "True",
+        },
+    )
     assert result.returncode == 0, result.stderr[-2000:]
     assert f"Sandbox AmeriCommerce REST API: http://127.0.0.1:{port + 1}/api/v1 token=" in result.stdout
     with sqlite3.connect(db) as conn:
-        rows = conn.execute("SELECT name, road, url, api_token_encrypted != '', password_encrypted != '' "
-                            "FROM stores_store ORDER BY id").fetchall()
-    assert rows == [("Demo AmeriCommerce store", "xml", f"http://127.0.0.1:{port}", 0, 1),
-                    ("Demo AmeriCommerce store (REST API)", "rest", f"http://127.0.0.1:{port + 1}", 1, 0)]
+        rows = conn.execute(
+            "SELECT name, road, url, api_token_encrypted != '', password_encrypted != '' FROM stores_store ORDER BY id"
+        ).fetchall()
+    assert rows == [
+        ("Demo AmeriCommerce store", "xml", f"http://127.0.0.1:{port}", 0, 1),
+        ("Demo AmeriCommerce store (REST API)", "rest", f"http://127.0.0.1:{port + 1}", 1, 0),
+    ]

@@ -11,8 +11,9 @@ FAST = {"base_delay": 0.01, "max_delay": 0.05, "max_retry_after": 0.05, "max_att
 
 
 def client(server, username=None, password=None, endpoint=None, **options):
-    return StoreClient(endpoint or server.endpoint_url, username or server.username, password or server.password,
-                       **{**FAST, **options})
+    return StoreClient(
+        endpoint or server.endpoint_url, username or server.username, password or server.password, **{**FAST, **options}
+    )
 
 
 def test_connection_ok(sandbox):
@@ -47,8 +48,11 @@ def test_connection_store_unreachable(sandbox_factory):
 def walk(server, **options):
     now = dt.datetime.now(dt.UTC)
     with client(server, **options) as c:
-        orders = [o for page in c.export_pages(now - dt.timedelta(days=120), now + dt.timedelta(minutes=1))
-                  for o in page.orders]
+        orders = [
+            o
+            for page in c.export_pages(now - dt.timedelta(days=120), now + dt.timedelta(minutes=1))
+            for o in page.orders
+        ]
         return orders, c.requests_made
 
 

@@ -117,8 +117,14 @@ def test_a_password_echoed_by_the_store_is_found_nowhere(hostile, tenant_a, bob,
 
     # Every page a person or a program can read: the API (read-only key), the portal (viewer), the admin.
     api = bearer(api_key_create(tenant=tenant_a, name="reports", read_only=True)[1])
-    api_urls = ["/api/v1/stores/", f"/api/v1/stores/{store.pk}/", "/api/v1/import-runs/", "/api/v1/orders/",
-                "/api/v1/shipments/", "/api/v1/webhook-deliveries/"]
+    api_urls = [
+        "/api/v1/stores/",
+        f"/api/v1/stores/{store.pk}/",
+        "/api/v1/import-runs/",
+        "/api/v1/orders/",
+        "/api/v1/shipments/",
+        "/api/v1/webhook-deliveries/",
+    ]
     api_urls += [f"/api/v1/import-runs/{pk}/" for pk in store.import_runs.values_list("pk", flat=True)]
     api_urls += [f"/api/v1/orders/{o.pk}/" for o in orders]
     pages = []
@@ -128,8 +134,12 @@ def test_a_password_echoed_by_the_store_is_found_nowhere(hostile, tenant_a, bob,
         pages.append(response.content.decode())
     client.force_login(bob)
     assert bob.memberships.get().role == Role.VIEWER
-    portal_urls = [reverse("portal:dashboard"), reverse("portal:store_list"), reverse("portal:order_list"),
-                   reverse("portal:store_settings", args=[store.pk])]
+    portal_urls = [
+        reverse("portal:dashboard"),
+        reverse("portal:store_list"),
+        reverse("portal:order_list"),
+        reverse("portal:store_settings", args=[store.pk]),
+    ]
     portal_urls += [reverse("portal:order_detail", args=[o.pk]) for o in orders]
     for url in portal_urls:
         response = client.get(url)

@@ -22,8 +22,11 @@ def connector(server, token=None, **options):
 def walk(server, **options):
     now = dt.datetime.now(dt.UTC)
     with connector(server, **options) as c:
-        orders = [o for page in c.export_pages(now - dt.timedelta(days=120), now + dt.timedelta(minutes=1))
-                  for o in page.orders]
+        orders = [
+            o
+            for page in c.export_pages(now - dt.timedelta(days=120), now + dt.timedelta(minutes=1))
+            for o in page.orders
+        ]
         return orders, c
 
 
@@ -50,30 +53,62 @@ def test_every_field_of_every_order_equals_the_truth(sandbox_factory):
     for o in orders:
         t = truth[o.order_id]
         assert (o.order_number, o.order_status, o.shipping_method, o.payment_method) == (
-            t["OrderNumber"], t["OrderStatus"], t["ShippingMethod"], t["PaymentMethod"])
+            t["OrderNumber"],
+            t["OrderStatus"],
+            t["ShippingMethod"],
+            t["PaymentMethod"],
+        )
         assert o.last_modified.strftime("%Y-%m-%dT%H:%M:%SZ") == t["LastModified"]
         assert o.order_date.strftime("%Y-%m-%dT%H:%M:%SZ") == t["OrderDate"]
         assert (o.order_total, o.tax_amount, o.shipping_amount) == (
-            Decimal(t["OrderTotal"]), Decimal(t["TaxAmount"]), Decimal(t["ShippingAmount"]))
+            Decimal(t["OrderTotal"]),
+            Decimal(t["TaxAmount"]),
+            Decimal(t["ShippingAmount"]),
+        )
         assert (o.customer_notes, o.internal_notes, o.gift, o.gift_message) == (
-            t["CustomerNotes"], t["InternalNotes"], t["Gift"], t["GiftMessage"])
+            t["CustomerNotes"],
+            t["InternalNotes"],
+            t["Gift"],
+            t["GiftMessage"],
+        )
         assert (o.custom_field1, o.custom_field2, o.custom_field3, o.requested_warehouse, o.source) == (
-            t["CustomField1"], t["CustomField2"], t["CustomField3"], t["RequestedWarehouse"], t["Source"])
+            t["CustomField1"],
+            t["CustomField2"],
+            t["CustomField3"],
+            t["RequestedWarehouse"],
+            t["Source"],
+        )
         bill = t["Customer"]["BillTo"]
         assert o.customer.customer_code == t["Customer"]["CustomerCode"]
-        for name, key in (("name", "Name"), ("company", "Company"), ("address1", "Address1"), ("city", "City"),
-                          ("address2", "Address2"), ("state", "State"), ("postal_code", "PostalCode"),
-                          ("country", "Country"), ("phone", "Phone"), ("email", "Email")):
+        for name, key in (
+            ("name", "Name"),
+            ("company", "Company"),
+            ("address1", "Address1"),
+            ("city", "City"),
+            ("address2", "Address2"),
+            ("state", "State"),
+            ("postal_code", "PostalCode"),
+            ("country", "Country"),
+            ("phone", "Phone"),
+            ("email", "Email"),
+        ):
             assert getattr(o.customer.bill_to, name) == bill[key], (o.order_id, name)
             ship = t["Customer"]["ShipTo"]
             if key != "Email":
                 assert (getattr(o.customer.ship_to, name) if o.customer.ship_to else None) == (
-                    ship[key] if ship else None), (o.order_id, name)
+                    ship[key] if ship else None
+                ), (o.order_id, name)
         assert [i.line_item_id for i in o.items] == [i["LineItemID"] for i in t["Items"]]
         for got, want in zip(o.items, t["Items"], strict=True):
             assert (got.sku, got.name, got.image_url, got.quantity, got.upc, got.location, got.adjustment) == (
-                want["SKU"], want["Name"], want["ImageUrl"], want["Quantity"], want["UPC"], want["Location"],
-                want["Adjustment"])
+                want["SKU"],
+                want["Name"],
+                want["ImageUrl"],
+                want["Quantity"],
+                want["UPC"],
+                want["Location"],
+                want["Adjustment"],
+            )
             assert got.unit_price == Decimal(want["UnitPrice"]) and got.weight_units == want["WeightUnits"]
             # This road's item weight is the unit's whole weight: the chosen options' extra weight included.
             extra = sum(Decimal(x["Weight"] or 0) for x in want["Options"])
@@ -100,13 +135,25 @@ def test_fetch_order_and_describe(sandbox_factory):
 def test_ship_notify_records_once_and_sets_the_storefronts_shipped_status(sandbox_factory):
     server = sandbox_factory(orders=30)
     truth = {t["OrderID"]: t for t in server.truth()["orders"]}
-    target = next(t for t in truth.values()
-                  if t["Storefront"]["name"] == "Outlet" and t["OrderStatus"] != "Completed, Shipped")
-    notice = ShipNotice(order_id=target["OrderID"], order_number=target["OrderNumber"], carrier="UPS",
-                        service="UPS Ground", tracking_number="1Z0001", tracking_url="https://ups.example/1Z0001",
-                        package_count=1, shipping_cost=Decimal("7.25"), notes_to_customer="Enjoy!",
-                        items=[ShipNoticeItem(i["LineItemID"], i["SKU"], i["Name"], i["Quantity"])
-                               for i in target["Items"] if not i["Adjustment"]])
+    target = next(
+        t for t in truth.values() if t["Storefront"]["name"] == "Outlet" and t["OrderStatus"] != "Completed, Shipped"
+    )
+    notice = ShipNotice(
+        order_id=target["OrderID"],
+        order_number=target["OrderNumber"],
+        carrier="UPS",
+        service="UPS Ground",
+        tracking_number="1Z0001",
+        tracking_url="https://ups.example/1Z0001",
+        package_count=1,
+        shipping_cost=Decimal("7.25"),
+        notes_to_customer="Enjoy!",
+        items=[
+            ShipNoticeItem(i["LineItemID"], i["SKU"], i["Name"], i["Quantity"])
+            for i in target["Items"]
+            if not i["Adjustment"]
+        ],
+    )
     shipped = {"Main Store": "Shipped", "Wholesale": "Shipped", "Outlet": "Completed, Shipped"}
     for _ in range(3):
         with connector(server, shipped_statuses=shipped) as c:
@@ -115,8 +162,15 @@ def test_ship_notify_records_once_and_sets_the_storefronts_shipped_status(sandbo
     assert held["OrderStatus"] == "Completed, Shipped"
     assert len(held["Shipments"]) == 1
     s = held["Shipments"][0]
-    assert (s["Carrier"], s["Service"], s["TrackingNumber"], s["TrackingUrl"], s["ShippingCost"], s["Packages"],
-            s["NotesToCustomer"]) == ("UPS", "UPS Ground", "1Z0001", "https://ups.example/1Z0001", "7.25", 1, "Enjoy!")
+    assert (
+        s["Carrier"],
+        s["Service"],
+        s["TrackingNumber"],
+        s["TrackingUrl"],
+        s["ShippingCost"],
+        s["Packages"],
+        s["NotesToCustomer"],
+    ) == ("UPS", "UPS Ground", "1Z0001", "https://ups.example/1Z0001", "7.25", 1, "Enjoy!")
 
 
 def test_a_refused_token_is_tried_once(sandbox_factory):

@@ -7,7 +7,6 @@ minute tick's task (import_tick_task → import_run_task, django-q2 in sync mode
     ship all, void        → next import → still Awaiting Shipment, the history says why
 """
 
-
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -48,8 +47,13 @@ def shippable(order):
 
 
 def ship_in_portal(client, order, quantities, tracking):
-    data = {"carrier": "UPS", "service": "Ground", "tracking_number": tracking,
-            "ship_date": timezone.localdate().isoformat(), "notify_buyer": "on"}
+    data = {
+        "carrier": "UPS",
+        "service": "Ground",
+        "tracking_number": tracking,
+        "ship_date": timezone.localdate().isoformat(),
+        "notify_buyer": "on",
+    }
     data.update({f"qty_{line.pk}": str(qty) for line, qty in quantities})
     response = client.post(reverse("portal:order_ship", args=[order.pk]), data)
     assert response.status_code == 302, response.content.decode()[:2000]
@@ -65,8 +69,9 @@ def merchant(alice):
 def test_partial_shipment_stays_in_the_work_queue(shop, merchant, django_capture_on_commit_callbacks):
     server, store = shop
     scheduled_import(store, django_capture_on_commit_callbacks)
-    order = next(o for o in Order.objects.filter(store=store, status=OrderStatus.AWAITING_SHIPMENT)
-                 if len(shippable(o)) >= 2)
+    order = next(
+        o for o in Order.objects.filter(store=store, status=OrderStatus.AWAITING_SHIPMENT) if len(shippable(o)) >= 2
+    )
     first = shippable(order)[0]
     ship_in_portal(merchant, order, [(first, first.quantity)], "1ZPART")
     assert relay_all() >= 1
@@ -76,10 +81,15 @@ def test_partial_shipment_stays_in_the_work_queue(shop, merchant, django_capture
     order.refresh_from_db()
     assert order.store_status in ("Shipped", "Completed, Shipped")
     assert (order.status, order.shipping, order.partially_shipped) == (
-        OrderStatus.AWAITING_SHIPMENT, Shipping.PARTIAL, True)
+        OrderStatus.AWAITING_SHIPMENT,
+        Shipping.PARTIAL,
+        True,
+    )
     history = [e.message for e in order.events.all()]
-    assert any("Status stays Awaiting Shipment: the store shows Shipped after Outbound's partial shipment" in m
-               for m in history), history
+    assert any(
+        "Status stays Awaiting Shipment: the store shows Shipped after Outbound's partial shipment" in m
+        for m in history
+    ), history
 
     # The portal: in the Awaiting Shipment tab, under its "Partially shipped" filter, with the badge.
     url = reverse("portal:order_list")
@@ -124,7 +134,10 @@ def test_a_void_is_not_undone_by_the_store_s_unchanged_shipped(shop, merchant, d
     assert order.store_status in ("Shipped", "Completed, Shipped")
     assert (order.status, order.partially_shipped) == (OrderStatus.AWAITING_SHIPMENT, False)
     history = [e.message for e in order.events.all()]
-    assert any("the store still shows the old shipment and tracking" in m and "new tracking" in m
-               for m in history), history
-    assert f"#{order.number}" in merchant.get(reverse("portal:order_list"),
-                                               {"status": "awaiting_shipment"}).content.decode()
+    assert any("the store still shows the old shipment and tracking" in m and "new tracking" in m for m in history), (
+        history
+    )
+    assert (
+        f"#{order.number}"
+        in merchant.get(reverse("portal:order_list"), {"status": "awaiting_shipment"}).content.decode()
+    )

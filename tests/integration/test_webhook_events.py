@@ -27,8 +27,9 @@ def test_imports_and_shipments_emit_the_subscribed_events(sandbox_factory, tenan
     assert imported.count() == Order.objects.filter(store=store).count() > 0
     assert {d.subscription.tenant_id for d in imported} == {tenant_a.pk}
     order = Order.objects.filter(store=store, status="awaiting_shipment").first()
-    shipment = shipment_create(order=order, lines=None, carrier="UPS", service="Ground", tracking_number="1Z1",
-                               user=alice)
+    shipment = shipment_create(
+        order=order, lines=None, carrier="UPS", service="Ground", tracking_number="1Z1", user=alice
+    )
     shipment_mark_delivered(shipment=shipment)
     events = set(WebhookDelivery.objects.values_list("event", flat=True))
     assert {"order.imported", "shipment.created", "shipment.delivered"} <= events

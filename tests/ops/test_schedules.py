@@ -14,14 +14,14 @@ pytestmark = pytest.mark.django_db
 
 
 def rows():
-    return {(s.name, s.func, s.schedule_type, s.minutes, s.repeats)
-            for s in Schedule.objects.order_by("name")}
+    return {(s.name, s.func, s.schedule_type, s.minutes, s.repeats) for s in Schedule.objects.order_by("name")}
 
 
 def test_setup_schedules_installs_the_union_of_every_apps_schedules_and_a_second_run_changes_nothing():
     call_command("setup_schedules", verbosity=0)
-    wanted = {(name, func, Schedule.MINUTES, minutes, -1)
-              for name, func, minutes in [*ORDERS, *OUTBOX, *API, *TRACKING]}
+    wanted = {
+        (name, func, Schedule.MINUTES, minutes, -1) for name, func, minutes in [*ORDERS, *OUTBOX, *API, *TRACKING]
+    }
     assert len(wanted) == 6 and rows() == wanted
     ids = set(Schedule.objects.values_list("pk", flat=True))
     call_command("setup_schedules", verbosity=0)
@@ -29,8 +29,13 @@ def test_setup_schedules_installs_the_union_of_every_apps_schedules_and_a_second
 
 
 def test_a_changed_declaration_updates_the_schedule_in_place():
-    Schedule.objects.create(name="outbound-idempotency-prune", func="api.services.idempotency_records_prune",
-                            schedule_type=Schedule.MINUTES, minutes=60, repeats=-1)
+    Schedule.objects.create(
+        name="outbound-idempotency-prune",
+        func="api.services.idempotency_records_prune",
+        schedule_type=Schedule.MINUTES,
+        minutes=60,
+        repeats=-1,
+    )
     call_command("setup_schedules", verbosity=0)
     schedule = Schedule.objects.get(name="outbound-idempotency-prune")
     assert schedule.func == "api.tasks.idempotency_records_prune_task"  # a task, not a service scheduled directly

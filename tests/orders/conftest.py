@@ -81,6 +81,7 @@ class ChangingClient:
     def close(self):
         self.inner.close()
 
+
 # The sandbox's custom statuses, typed without their commas as status mapping lists require; "Gift Wrap Queue" is
 # deliberately left unmapped.
 EXTRA_AWAITING = ", Approved Pending Shipping, Awaiting Pickup Local"
@@ -101,8 +102,9 @@ def connect(tenant, server, name="Sandbox store", mapping=None, road="xml"):
     and at 50 calls per 10 s every import here would mostly wait."""
     if road == "rest":
         server.set_call_limit(100_000)
-    return connect_sandbox(tenant, server, name=name, road=road,
-                           mapping=mapping if mapping is not None else mapping_with_customs())
+    return connect_sandbox(
+        tenant, server, name=name, road=road, mapping=mapping if mapping is not None else mapping_with_customs()
+    )
 
 
 @pytest.fixture(params=ROADS)

@@ -31,8 +31,9 @@ def store_sends(store, order, status):
         # moved Outbound's copy a second past it; the REST road's windows are exact, not whole minutes).
         page = next(client.export_pages(order.modified_at - dt.timedelta(minutes=1), order.modified_at))
     export = next(e for e in page.orders if e.order_id == order.external_id)
-    changed = dataclasses.replace(export, order_status=status, raw_digest="",
-                                  last_modified=export.last_modified + dt.timedelta(seconds=1))
+    changed = dataclasses.replace(
+        export, order_status=status, raw_digest="", last_modified=export.last_modified + dt.timedelta(seconds=1)
+    )
     ctx = ImportContext.for_store(store)
     import_page(ctx, [changed])
     order.refresh_from_db()
@@ -45,8 +46,11 @@ def shipped(connected, tenant_a):
     run = import_store_now(store=store, since=timezone.now() - dt.timedelta(days=90))
     assert run.state == "succeeded", run.error
     webhook_subscription_create(tenant=tenant_a, url="https://hooks.example.com/a", events=["order.attention"])
-    order = next(o for o in Order.objects.filter(store=store, status=OrderStatus.AWAITING_SHIPMENT)
-                 if o.lines.filter(is_shippable=True, is_adjustment=False).exists())
+    order = next(
+        o
+        for o in Order.objects.filter(store=store, status=OrderStatus.AWAITING_SHIPMENT)
+        if o.lines.filter(is_shippable=True, is_adjustment=False).exists()
+    )
     shipment_create(order=order, carrier="UPS", tracking_number="1ZALL")
     order.refresh_from_db()
     assert (order.status, order.shipping) == (OrderStatus.SHIPPED, Shipping.FULL)

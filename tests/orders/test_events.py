@@ -17,20 +17,27 @@ def history(order, language):
 def test_service_events_carry_parameters_and_read_in_french(store_a, alice):
     order = make_detailed_order(store_a, number="A-1")
     line = order.lines.get(line_key="1")
-    shipment = shipment_create(order=order, carrier="Other", service="Courier", tracking_number="T-1", user=alice,
-                               lines={line.pk: 2})
+    shipment = shipment_create(
+        order=order, carrier="Other", service="Courier", tracking_number="T-1", user=alice, lines={line.pk: 2}
+    )
     shipment_void(shipment=shipment, user=alice)
 
     created = order.events.get(kind="shipment_created")
-    assert created.params == {"shipment_id": shipment.pk, "summary": "2 × MUG-RED", "carrier": "Other",
-                              "tracking_number": "T-1"}
+    assert created.params == {
+        "shipment_id": shipment.pk,
+        "summary": "2 × MUG-RED",
+        "carrier": "Other",
+        "tracking_number": "T-1",
+    }
     assert created.message == f"Shipment {shipment.pk} created: 2 × MUG-RED via Other T-1."  # English, for the admin
     french = "\n".join(history(order, "fr"))
     assert f"Expédition {shipment.pk} créée : 2 × MUG-RED par Autre T-1." in french
     assert f"Expédition {shipment.pk} annulée." in french
     assert "Statut En attente d'expédition → Expédiée : toutes les unités à expédier sont expédiées." in french
-    assert ("Statut Expédiée → En attente d'expédition : toutes les expéditions ont été annulées ; la boutique "
-            "affiche encore l’ancienne expédition et son suivi") in french
+    assert (
+        "Statut Expédiée → En attente d'expédition : toutes les expéditions ont été annulées ; la boutique "
+        "affiche encore l’ancienne expédition et son suivi"
+    ) in french
     english = "\n".join(history(order, "en"))
     assert f"Shipment {shipment.pk} voided." in english and "Annul" not in english
 
@@ -39,14 +46,23 @@ def test_events_stored_before_parameters_read_in_french_too(store_a):
     order = make_detailed_order(store_a, number="A-2")
     order.events.all().delete()
     old = [
-        ("imported", {"store_status": "New", "status": "awaiting_shipment"},
-         "Imported from the store with status “New”."),
+        (
+            "imported",
+            {"store_status": "New", "status": "awaiting_shipment"},
+            "Imported from the store with status “New”.",
+        ),
         ("status", {"from": "awaiting_shipment", "to": "on_hold"}, "Status Awaiting Shipment → On Hold: put on hold"),
-        ("shipment_created", {"shipment_id": 7, "lines": {"1": 1}},
-         "Shipment 7 created: 1 × MUG-RED via DHL Express 123."),
+        (
+            "shipment_created",
+            {"shipment_id": 7, "lines": {"1": 1}},
+            "Shipment 7 created: 1 × MUG-RED via DHL Express 123.",
+        ),
         ("store_notified", {"shipment_id": 7, "message_id": 3}, "Store notified of shipment 7 (HTTP 200)."),
-        ("email_sent", {"shipment_id": 7, "email": "shipment_confirmation"},
-         "Shipment confirmation e-mailed for shipment 7: sent to jane@example.com"),
+        (
+            "email_sent",
+            {"shipment_id": 7, "email": "shipment_confirmation"},
+            "Shipment confirmation e-mailed for shipment 7: sent to jane@example.com",
+        ),
         ("mystery", {}, "Something only the message says."),
     ]
     for kind, data, message in old:

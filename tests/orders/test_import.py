@@ -137,9 +137,13 @@ def test_s15_total_weight_computed_from_lines(imported):
     unit = store.settings.default_weight_unit
     for t, o in truth_pairs(imported):
         total = sum(
-            ((Decimal(i["Weight"]) + sum(Decimal(x["Weight"] or 0) for x in i["Options"])) * i["Quantity"]
-             * grams[i["WeightUnits"]])
-            for i in t["Items"] if not i["Adjustment"] and i["ProductKind"] == "physical"
+            (
+                (Decimal(i["Weight"]) + sum(Decimal(x["Weight"] or 0) for x in i["Options"]))
+                * i["Quantity"]
+                * grams[i["WeightUnits"]]
+            )
+            for i in t["Items"]
+            if not i["Adjustment"] and i["ProductKind"] == "physical"
         )
         if total:
             assert o.total_weight_from_lines and o.weight_unit == unit
@@ -191,8 +195,7 @@ def test_s19_item_warehouse_location_from_custom_field(imported):
 
 
 def test_s22_every_product_kept_and_flagged(imported):
-    kinds = {"physical": ProductKind.PHYSICAL, "eproduct": ProductKind.ELECTRONIC,
-             "non_shipping": ProductKind.NO_SHIP}
+    kinds = {"physical": ProductKind.PHYSICAL, "eproduct": ProductKind.ELECTRONIC, "non_shipping": ProductKind.NO_SHIP}
     flagged = set()
     for t, o in truth_pairs(imported):
         by_id = {li.line_item_id: li for li in o.lines.all()}
@@ -212,8 +215,13 @@ def test_fields_show_in_the_admin(imported, client, operator):
     order = next(o for o in orders.values() if o.is_gift and o.lines.count() > 1)
     client.force_login(operator)
     html = client.get(f"/admin/orders/order/{order.pk}/change/").content.decode()
-    for value in (order.email, order.shipping_method, order.payment_method, order.gift_message[:20],
-                  order.lines.first().sku):
+    for value in (
+        order.email,
+        order.shipping_method,
+        order.payment_method,
+        order.gift_message[:20],
+        order.lines.first().sku,
+    ):
         assert value.replace("'", "&#x27;")[:20] in html or value[:20] in html
 
 
@@ -237,8 +245,11 @@ def test_skipped_orders_are_listed_recognised_again_and_imported_once_they_can_s
     assert {s.external_id for s in listed} == without
     assert {s.get_reason_display() for s in listed} == {"no ship-to address"}
     # Orders with an unmapped status are kept too, with their own reason.
-    gift_wrap = {t["OrderID"] for t in truth["orders"]
-                 if t["OrderStatus"] == "Gift Wrap Queue" and t["Customer"]["ShipTo"] is not None}
+    gift_wrap = {
+        t["OrderID"]
+        for t in truth["orders"]
+        if t["OrderStatus"] == "Gift Wrap Queue" and t["Customer"]["ShipTo"] is not None
+    }
     unmapped = SkippedOrder.objects.filter(store=store, reason="unmapped_status")
     assert gift_wrap and {s.external_id for s in unmapped} == gift_wrap
 
@@ -253,7 +264,8 @@ def test_skipped_orders_are_listed_recognised_again_and_imported_once_they_can_s
         page = next(client.export_pages(skipped.modified_at, skipped.modified_at))
     export = next(e for e in page.orders if e.order_id == skipped.external_id)
     shippable = dataclasses.replace(
-        export, customer=dataclasses.replace(export.customer, ship_to=export.customer.bill_to), raw_digest="")
+        export, customer=dataclasses.replace(export.customer, ship_to=export.customer.bill_to), raw_digest=""
+    )
     ctx = ImportContext.for_store(store)
     ctx.load_held()
     import_page(ctx, [shippable])
@@ -266,8 +278,9 @@ def test_s4_mapping_applied(imported):
     lookup = store.status_mapping.lookup()
     for t, o in truth_pairs(imported):
         assert o.status == statuses.map_status(lookup, t["OrderStatus"])
-    assert any(o.store_status == "Approved, Pending Shipping" and o.status == "awaiting_shipment"
-               for o in orders.values())
+    assert any(
+        o.store_status == "Approved, Pending Shipping" and o.status == "awaiting_shipment" for o in orders.values()
+    )
 
 
 def test_unmapped_statuses_listed_with_counts(imported):
@@ -309,9 +322,12 @@ def test_second_import_of_same_window_writes_nothing(imported):
         second = import_store_now(store=store, since=SINCE())
     # Store data; the run's own row and the unmapped-status log ("last seen") record the run itself.
     store_data = ("orders_order", "orders_orderline", "orders_product", "orders_orderevent", "orders_skippedorder")
-    writes = [q["sql"] for q in ctx.captured_queries
-              if q["sql"].lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE"))
-              and any(f'"{table}"' in q["sql"] for table in store_data)]
+    writes = [
+        q["sql"]
+        for q in ctx.captured_queries
+        if q["sql"].lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE"))
+        and any(f'"{table}"' in q["sql"] for table in store_data)
+    ]
     assert second.state == "succeeded"
     assert second.orders_created == second.orders_updated == 0
     assert second.orders_unchanged >= first.orders_created + first.orders_updated
@@ -341,6 +357,7 @@ def test_a_store_cancellation_of_an_unshipped_order_applies(imported):
         page = next(client.export_pages(order.modified_at, order.modified_at))
     export = next(e for e in page.orders if e.order_id == order.external_id)
     import dataclasses
+
     cancelled = dataclasses.replace(export, order_status="Cancelled", raw_digest="")
     import_page(ImportContext.for_store(store), [cancelled])
     order.refresh_from_db()

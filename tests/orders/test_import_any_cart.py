@@ -18,8 +18,15 @@ def test_any_cart_store_imports_with_case_sensitive_statuses(sandbox_factory, te
     mapping = mapping_with_customs()
     entries = [e.strip() for e in mapping["awaiting_shipment"].split(",")]
     mapping["awaiting_shipment"] = ", ".join("processing" if e == "Processing" else e for e in entries)
-    store = store_create(tenant=tenant_a, name="Any cart", url=server.endpoint_url, username=server.username,
-                         password=server.password, platform="custom_store", mapping=mapping)
+    store = store_create(
+        tenant=tenant_a,
+        name="Any cart",
+        url=server.endpoint_url,
+        username=server.username,
+        password=server.password,
+        platform="custom_store",
+        mapping=mapping,
+    )
     assert store.endpoint_url == server.endpoint_url
     run = import_store_now(store=store, since=SINCE())
     assert run.state == "succeeded", run.error

@@ -16,15 +16,7 @@ from orders.services import import_store_now
 from stores.connector.client import ConnectionOutcome, ConnectionResult, ShipNotifyResult
 from stores.connector.protocol import StoreConnector
 from stores.connector.registry import register, unregister
-from stores.connector.types import (
-    Address,
-    Customer,
-    ExportItem,
-    ExportOrder,
-    ExportPage,
-    StoreDescription,
-    StoreStatus,
-)
+from stores.connector.types import Address, Customer, ExportItem, ExportOrder, ExportPage, StoreDescription, StoreStatus
 from stores.models import Store
 
 pytestmark = pytest.mark.django_db
@@ -33,17 +25,50 @@ PAGE_SIZE = 2
 
 
 def make_order(n: int, *, status: str = "New", modified: dt.datetime, ship_to: bool = True) -> ExportOrder:
-    address = Address(name=f"Buyer {n}", address1=f"{n} Main St", city="Springfield", state="IL",
-                      postal_code="62701", country="US", email=f"buyer{n}@example.com")
+    address = Address(
+        name=f"Buyer {n}",
+        address1=f"{n} Main St",
+        city="Springfield",
+        state="IL",
+        postal_code="62701",
+        country="US",
+        email=f"buyer{n}@example.com",
+    )
     return ExportOrder(
-        order_id=f"M{n}", order_number=f"#{n}", order_date=modified - dt.timedelta(hours=1), order_status=status,
-        last_modified=modified, shipping_method="Ground", payment_method="Card", currency_code="USD",
-        order_total=Decimal("21.50"), tax_amount=Decimal("1.50"), shipping_amount=Decimal("5.00"),
-        customer_notes="", internal_notes="", gift=False, gift_message="", custom_field1="", custom_field2="",
-        custom_field3="", requested_warehouse="", source="", dimensions=None,
+        order_id=f"M{n}",
+        order_number=f"#{n}",
+        order_date=modified - dt.timedelta(hours=1),
+        order_status=status,
+        last_modified=modified,
+        shipping_method="Ground",
+        payment_method="Card",
+        currency_code="USD",
+        order_total=Decimal("21.50"),
+        tax_amount=Decimal("1.50"),
+        shipping_amount=Decimal("5.00"),
+        customer_notes="",
+        internal_notes="",
+        gift=False,
+        gift_message="",
+        custom_field1="",
+        custom_field2="",
+        custom_field3="",
+        requested_warehouse="",
+        source="",
+        dimensions=None,
         customer=Customer(customer_code=f"C{n}", bill_to=address, ship_to=address if ship_to else None),
-        items=[ExportItem(line_item_id=f"L{n}", sku=f"SKU-{n}", name=f"Thing {n}", image_url="",
-                          weight=Decimal("1"), weight_units="Pounds", quantity=n, unit_price=Decimal("15.00"))],
+        items=[
+            ExportItem(
+                line_item_id=f"L{n}",
+                sku=f"SKU-{n}",
+                name=f"Thing {n}",
+                image_url="",
+                weight=Decimal("1"),
+                weight_units="Pounds",
+                quantity=n,
+                unit_price=Decimal("15.00"),
+            )
+        ],
     )
 
 
@@ -59,20 +84,26 @@ class MemoryConnector:
         self.notices = []
 
     def _window(self, start, end):
-        return sorted((o for o in self.orders.values() if start <= o.last_modified <= end),
-                      key=lambda o: (o.last_modified, o.order_id))
+        return sorted(
+            (o for o in self.orders.values() if start <= o.last_modified <= end),
+            key=lambda o: (o.last_modified, o.order_id),
+        )
 
     def export_page(self, start, end, page=1, *, skip=None):
         self.requests_made += 1
         window = self._window(start, end)
         pages = max(1, -(-len(window) // PAGE_SIZE))
-        chunk = window[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]
+        chunk = window[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
         # An opaque digest per order, as the protocol promises (here: of the dataclass's repr).
         digests = {o.order_id: hashlib.sha1(repr(o).encode()).hexdigest() for o in chunk}
         unchanged = set(skip(digests)) if skip is not None else set()
         converted = [o for o in chunk if o.order_id not in unchanged]
-        return ExportPage(orders=[dataclasses.replace(o, raw_digest=digests[o.order_id]) for o in converted],
-                          pages=pages, page=page, unchanged=[o.order_id for o in chunk if o.order_id in unchanged])
+        return ExportPage(
+            orders=[dataclasses.replace(o, raw_digest=digests[o.order_id]) for o in converted],
+            pages=pages,
+            page=page,
+            unchanged=[o.order_id for o in chunk if o.order_id in unchanged],
+        )
 
     def export_pages(self, start, end, *, first_page=1, skip=None, prefetch=True):
         page = first_page
@@ -153,8 +184,21 @@ def test_importer_sees_no_xml():
     trees = [ast.parse(path.read_text()) for path in sorted(Path("orders/importing").glob("*.py"))]
     assert len(trees) >= 4
     modules = {node.module or "" for tree in trees for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
-    modules |= {alias.name for tree in trees for node in ast.walk(tree) if isinstance(node, ast.Import)
-                for alias in node.names}
-    forbidden = [m for m in modules if m.startswith(("xml", "defusedxml", "lxml", "stores.connector.xmlparse",
-                                                     "stores.connector.client", "stores.connector.transport"))]
+    modules |= {
+        alias.name for tree in trees for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names
+    }
+    forbidden = [
+        m
+        for m in modules
+        if m.startswith(
+            (
+                "xml",
+                "defusedxml",
+                "lxml",
+                "stores.connector.xmlparse",
+                "stores.connector.client",
+                "stores.connector.transport",
+            )
+        )
+    ]
     assert forbidden == []

@@ -36,8 +36,13 @@ def _exports(store, count):
     lookup = store.status_mapping.lookup()
     with client_for_store(store) as client:
         page = next(client.export_pages(SINCE(), timezone.now()))
-    found = [e for e in page.orders if e.has_ship_to and statuses.map_status(lookup, e.order_status)
-             and any(i.sku and not i.adjustment for i in e.items)]
+    found = [
+        e
+        for e in page.orders
+        if e.has_ship_to
+        and statuses.map_status(lookup, e.order_status)
+        and any(i.sku and not i.adjustment for i in e.items)
+    ]
     assert len(found) >= count
     return found[:count]
 
@@ -84,8 +89,9 @@ def test_the_setting_decides_whose_product_location_fills_empty_lines(connected)
     store, _server = connected
     a, b, c = _exports(store, 3)
     item = next(i for i in a.items if i.sku and not i.adjustment)
-    Product.objects.update_or_create(store=store, sku=item.sku, defaults={
-        "warehouse_location": "OUTBOUND-9", "location_set_in_outbound": True})
+    Product.objects.update_or_create(
+        store=store, sku=item.sku, defaults={"warehouse_location": "OUTBOUND-9", "location_set_in_outbound": True}
+    )
     StoreSettings.objects.filter(store=store).update(store_location_overwrites=False)
     store.refresh_from_db()
     import_page(ImportContext.for_store(store), [_with_item(a, item, "L-a", "STORE-1"), _with_item(b, item, "L-b", "")])
@@ -108,13 +114,20 @@ def test_switching_location_overwrites_on_updates_exactly_the_orders_that_change
     store = connect(tenant_a, server)
     StoreSettings.objects.filter(store=store).update(store_location_overwrites=False)
     assert import_store_now(store=store, since=SINCE()).state == "succeeded"
-    webhook_subscription_create(tenant=tenant_a, url="https://hooks.example.com/outbound",
-                                events=["order.imported", "order.updated"])
+    webhook_subscription_create(
+        tenant=tenant_a, url="https://hooks.example.com/outbound", events=["order.imported", "order.updated"]
+    )
     # A product the store gives no location, located in Outbound meanwhile: its orders' lines change.
-    no_location = OrderLine.objects.filter(order__store=store, warehouse_location="", product_kind="physical",
-                                           is_adjustment=False).exclude(sku="").first()
-    Product.objects.filter(store=store, sku=no_location.sku).update(warehouse_location="SHELF-7",
-                                                                     location_set_in_outbound=True)
+    no_location = (
+        OrderLine.objects.filter(
+            order__store=store, warehouse_location="", product_kind="physical", is_adjustment=False
+        )
+        .exclude(sku="")
+        .first()
+    )
+    Product.objects.filter(store=store, sku=no_location.sku).update(
+        warehouse_location="SHELF-7", location_set_in_outbound=True
+    )
     changed = set(Order.objects.filter(store=store, lines__sku=no_location.sku).values_list("pk", flat=True))
     untouched = dict(Order.objects.filter(store=store).exclude(pk__in=changed).values_list("pk", "updated_at"))
     events_before = OrderEvent.objects.count()
@@ -133,8 +146,9 @@ def test_switching_location_overwrites_on_updates_exactly_the_orders_that_change
     updated = WebhookDelivery.objects.filter(event="order.updated")
     assert sorted(d.payload["id"] for d in updated) == sorted(changed)
     assert dict(Order.objects.filter(pk__in=untouched).values_list("pk", "updated_at")) == untouched
-    assert set(OrderLine.objects.filter(order__store=store, sku=no_location.sku)
-               .values_list("warehouse_location", flat=True)) == {"SHELF-7"}
+    assert set(
+        OrderLine.objects.filter(order__store=store, sku=no_location.sku).values_list("warehouse_location", flat=True)
+    ) == {"SHELF-7"}
 
     # Switching it back off changes nothing a user sees: rows re-derived, no history, no webhook.
     StoreSettings.objects.filter(store=store).update(store_location_overwrites=False)
@@ -180,8 +194,11 @@ def new_store(sandbox_factory, tenant_a, django_capture_on_commit_callbacks):
     assert run.state == "succeeded" and run.skipped["unmapped_status"] > 0
     skipped = SkippedOrder.objects.filter(store=store, reason="unmapped_status")
     truth = server.truth()
-    custom = {t["OrderID"] for t in truth["orders"] if t["Customer"]["ShipTo"] is not None
-              and store.status_mapping.map(t["OrderStatus"]) is None}
+    custom = {
+        t["OrderID"]
+        for t in truth["orders"]
+        if t["Customer"]["ShipTo"] is not None and store.status_mapping.map(t["OrderStatus"]) is None
+    }
     assert {s.external_id for s in skipped} == custom
     return store, server
 
@@ -202,16 +219,20 @@ def test_custom_statuses_given_through_the_api_bring_every_order_in(new_store, d
     store, server = new_store
     _key, plaintext = api_key_create(tenant=store.tenant, name="setup", read_only=False)
     mapping = store.status_mapping
-    body = {"awaiting_shipment": mapping.awaiting_shipment + EXTRA_AWAITING,
-            "shipped": mapping.shipped + EXTRA_SHIPPED, "on_hold": mapping.on_hold + ", Gift Wrap Queue"}
+    body = {
+        "awaiting_shipment": mapping.awaiting_shipment + EXTRA_AWAITING,
+        "shipped": mapping.shipped + EXTRA_SHIPPED,
+        "on_hold": mapping.on_hold + ", Gift Wrap Queue",
+    }
     with django_capture_on_commit_callbacks(execute=True):
         response = bearer(plaintext).patch(f"/api/v1/stores/{store.pk}/status-mapping/", body, format="json")
     assert response.status_code == 200
     _all_in(store, server)
 
 
-def test_custom_statuses_typed_in_the_portal_form_bring_every_order_in(new_store, alice,
-                                                                        django_capture_on_commit_callbacks):
+def test_custom_statuses_typed_in_the_portal_form_bring_every_order_in(
+    new_store, alice, django_capture_on_commit_callbacks
+):
     from tests.portal.conftest import signed_in
 
     store, server = new_store
@@ -227,15 +248,15 @@ def test_custom_statuses_typed_in_the_portal_form_bring_every_order_in(new_store
 
 
 def test_any_mapping_change_rereads_from_the_earliest_order_skipped_for_a_status_mapped_now(
-        new_store, django_capture_on_commit_callbacks):
+    new_store, django_capture_on_commit_callbacks
+):
     from django.db.models import Min
 
     from orders.services import skipped_orders_remap
 
     store, server = new_store
     gift_wrap = SkippedOrder.objects.filter(store=store, store_status="Gift Wrap Queue", reason="unmapped_status")
-    earliest = gift_wrap.aggregate(
-        m=Min("modified_at"))["m"]
+    earliest = gift_wrap.aggregate(m=Min("modified_at"))["m"]
     mapping = store.status_mapping
     mapping.on_hold += ", Gift Wrap Queue"
     mapping.save()
@@ -251,8 +272,7 @@ def test_any_mapping_change_rereads_from_the_earliest_order_skipped_for_a_status
         assert skipped_orders_remap(store=store) is None  # nothing mapped is left to bring in
 
 
-def test_the_unmapped_add_action_clears_the_row_and_brings_the_orders_in(new_store,
-                                                                          django_capture_on_commit_callbacks):
+def test_the_unmapped_add_action_clears_the_row_and_brings_the_orders_in(new_store, django_capture_on_commit_callbacks):
     from orders.services import unmapped_status_add_to_mapping
 
     store, server = new_store
@@ -266,8 +286,9 @@ def test_the_unmapped_add_action_clears_the_row_and_brings_the_orders_in(new_sto
     assert UnmappedStatus.objects.filter(store=store).exists()  # the other custom statuses are still unmapped
 
 
-def test_a_mapping_edited_while_a_run_goes_is_applied_by_a_follow_up_run(sandbox_factory, tenant_a, monkeypatch,
-                                                                         django_capture_on_commit_callbacks):
+def test_a_mapping_edited_while_a_run_goes_is_applied_by_a_follow_up_run(
+    sandbox_factory, tenant_a, monkeypatch, django_capture_on_commit_callbacks
+):
     server = sandbox_factory(orders=120, seed=7, page_size=25)
     default = {f: StatusMapping._meta.get_field(f).default for f in StatusMapping.FIELDS}
     store = connect(tenant_a, server, mapping=default)
@@ -292,8 +313,9 @@ def test_a_mapping_edited_while_a_run_goes_is_applied_by_a_follow_up_run(sandbox
     _all_in(store, server)  # and the follow-up run brought those orders in
 
 
-def test_a_mapping_edited_in_the_admin_brings_the_skipped_orders_in(new_store, operator, client,
-                                                                     django_capture_on_commit_callbacks):
+def test_a_mapping_edited_in_the_admin_brings_the_skipped_orders_in(
+    new_store, operator, client, django_capture_on_commit_callbacks
+):
     store, server = new_store
     mapping = store.status_mapping
     lists = {f: getattr(mapping, f) for f in StatusMapping.FIELDS}
@@ -301,13 +323,26 @@ def test_a_mapping_edited_in_the_admin_brings_the_skipped_orders_in(new_store, o
     lists["shipped"] += EXTRA_SHIPPED
     lists["on_hold"] += ", Gift Wrap Queue"
     data = {
-        "tenant": store.tenant_id, "name": store.name, "platform": "americommerce", "url": store.url,
-        "endpoint_path": store.endpoint_path, "username": store.username, "password": "", "is_active": "on",
-        "import_interval_minutes": 15, "reconcile_every_hours": 24, "reconcile_days": 30,
-        "storefronts-TOTAL_FORMS": 0, "storefronts-INITIAL_FORMS": 0,
-        "status_mapping-TOTAL_FORMS": 1, "status_mapping-INITIAL_FORMS": 1, "status_mapping-0-id": mapping.pk,
-        "status_mapping-0-store": store.pk, **{f"status_mapping-0-{f}": v for f, v in lists.items()},
-        "settings-TOTAL_FORMS": 0, "settings-INITIAL_FORMS": 0,
+        "tenant": store.tenant_id,
+        "name": store.name,
+        "platform": "americommerce",
+        "url": store.url,
+        "endpoint_path": store.endpoint_path,
+        "username": store.username,
+        "password": "",
+        "is_active": "on",
+        "import_interval_minutes": 15,
+        "reconcile_every_hours": 24,
+        "reconcile_days": 30,
+        "storefronts-TOTAL_FORMS": 0,
+        "storefronts-INITIAL_FORMS": 0,
+        "status_mapping-TOTAL_FORMS": 1,
+        "status_mapping-INITIAL_FORMS": 1,
+        "status_mapping-0-id": mapping.pk,
+        "status_mapping-0-store": store.pk,
+        **{f"status_mapping-0-{f}": v for f, v in lists.items()},
+        "settings-TOTAL_FORMS": 0,
+        "settings-INITIAL_FORMS": 0,
     }
     client.force_login(operator)
     with django_capture_on_commit_callbacks(execute=True):

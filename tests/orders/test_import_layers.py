@@ -12,12 +12,20 @@ BELOW = {
     "orders/services.py": {"orders.tasks"},
     "orders/importing/run.py": {"orders.tasks", "orders.services"},
     "orders/importing/page.py": {"orders.tasks", "orders.services", "orders.importing.run"},
-    "orders/importing/emit.py": {"orders.tasks", "orders.services", "orders.importing.run",
-                                 "orders.importing.page"},
-    "orders/importing/snapshot.py": {"orders.tasks", "orders.services", "orders.importing.run",
-                                     "orders.importing.page"},
-    "orders/importing/mapping.py": {"orders.tasks", "orders.services", "orders.importing.run",
-                                    "orders.importing.page", "orders.importing.snapshot"},
+    "orders/importing/emit.py": {"orders.tasks", "orders.services", "orders.importing.run", "orders.importing.page"},
+    "orders/importing/snapshot.py": {
+        "orders.tasks",
+        "orders.services",
+        "orders.importing.run",
+        "orders.importing.page",
+    },
+    "orders/importing/mapping.py": {
+        "orders.tasks",
+        "orders.services",
+        "orders.importing.run",
+        "orders.importing.page",
+        "orders.importing.snapshot",
+    },
 }
 
 

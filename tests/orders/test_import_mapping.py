@@ -21,14 +21,25 @@ from tests.orders.test_import_connector import make_order
 MODIFIED = dt.datetime(2026, 3, 1, 12, 0, tzinfo=dt.UTC)
 
 
-def item(sku, *, weight="1", units="Pounds", quantity=1, price="10.00", location="", adjustment=False, extra=None,
-         options=()):
+def item(
+    sku, *, weight="1", units="Pounds", quantity=1, price="10.00", location="", adjustment=False, extra=None, options=()
+):
     from stores.connector.types import ExportItem
 
-    return ExportItem(line_item_id=f"L-{sku}", sku=sku, name=f"Thing {sku}", image_url="",
-                      weight=None if weight is None else Decimal(weight), weight_units=units, quantity=quantity,
-                      unit_price=Decimal(price), location=location, adjustment=adjustment, extra=extra or {},
-                      options=list(options))
+    return ExportItem(
+        line_item_id=f"L-{sku}",
+        sku=sku,
+        name=f"Thing {sku}",
+        image_url="",
+        weight=None if weight is None else Decimal(weight),
+        weight_units=units,
+        quantity=quantity,
+        unit_price=Decimal(price),
+        location=location,
+        adjustment=adjustment,
+        extra=extra or {},
+        options=list(options),
+    )
 
 
 def order_with(*items, **changes):
@@ -36,8 +47,11 @@ def order_with(*items, **changes):
 
 
 def test_the_latest_version_of_an_order_served_twice_wins():
-    old, new, other = make_order(1, modified=MODIFIED), make_order(1, modified=MODIFIED + dt.timedelta(minutes=1)), \
-        make_order(2, modified=MODIFIED)
+    old, new, other = (
+        make_order(1, modified=MODIFIED),
+        make_order(1, modified=MODIFIED + dt.timedelta(minutes=1)),
+        make_order(2, modified=MODIFIED),
+    )
     assert latest_versions([new, other, old]) == {"M1": new, "M2": other}
     assert latest_versions([old, new])["M1"] is new
 
@@ -73,8 +87,12 @@ def test_order_fields_derive_the_discount_and_fall_back_for_a_missing_ship_to():
 
 
 def test_line_rows_fill_a_missing_location_from_the_product_and_keep_the_stores():
-    order = order_with(item("A"), item("B", location="SHELF-9"), item("C", extra={"IsNonShippingItem": "true"}),
-                       item("", price="-1.00", adjustment=True))
+    order = order_with(
+        item("A"),
+        item("B", location="SHELF-9"),
+        item("C", extra={"IsNonShippingItem": "true"}),
+        item("", price="-1.00", adjustment=True),
+    )
     rows = line_rows(order, {"A": "BIN-1", "B": "BIN-2"})
     assert [r["warehouse_location"] for r in rows] == ["BIN-1", "SHELF-9", "", ""]
     assert [r["is_shippable"] for r in rows] == [True, True, False, False]

@@ -41,7 +41,8 @@ def lose_orders(store, count):
 
 @pytest.mark.parametrize("spans", [1, 6])
 def test_a_deep_reimport_killed_midway_is_resumed_by_the_next_scheduled_run(
-        connected, settings, spans, django_capture_on_commit_callbacks):
+    connected, settings, spans, django_capture_on_commit_callbacks
+):
     store, server = connected
     assert import_store_now(store=store).state == ImportState.SUCCEEDED  # the everyday state: a watermark
     store.refresh_from_db()

@@ -38,24 +38,32 @@ pytestmark = [
 def worker_env(broker: str) -> dict:
     db = settings.DATABASES["default"]
     env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL",)}
-    env.update({
-        "DJANGO_SETTINGS_MODULE": "config.settings_test",
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-        "Q_SYNC": "False",
-        "Q_WORKERS": "2",
-        "Q_POLL": "0.1",
-        "Q_CLUSTER_NAME": f"test-{uuid.uuid4().hex[:8]}",
-        "IMPORT_LEASE_SECONDS": "4",
-        "PYTHONUNBUFFERED": "1",
-    })
+    env.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "config.settings_test",
+            "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+            "Q_SYNC": "False",
+            "Q_WORKERS": "2",
+            "Q_POLL": "0.1",
+            "Q_CLUSTER_NAME": f"test-{uuid.uuid4().hex[:8]}",
+            "IMPORT_LEASE_SECONDS": "4",
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
     if broker == "redis":
         env["REDIS_URL"] = "redis://127.0.0.1:6379/0"
     return env
 
 
 def start_cluster(env) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "manage.py", "qcluster"], cwd=ROOT, env=env, start_new_session=True,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return subprocess.Popen(
+        [sys.executable, "manage.py", "qcluster"],
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
 
 
 def enqueue(env, run_ids):
@@ -133,8 +141,14 @@ def test_two_clusters_never_import_one_store_at_once(slow_store, broker):
     clusters = [start_cluster(env), start_cluster(env)]
     try:
         enqueue(env, [r.pk for r in runs])
-        done = wait_for(lambda: not ImportRun.objects.filter(
-            pk__in=[r.pk for r in runs], state__in=[ImportState.QUEUED, ImportState.RUNNING]).exists(), timeout=180)
+        done = wait_for(
+            lambda: (
+                not ImportRun.objects.filter(
+                    pk__in=[r.pk for r in runs], state__in=[ImportState.QUEUED, ImportState.RUNNING]
+                ).exists()
+            ),
+            timeout=180,
+        )
     finally:
         for c in clusters:
             stop(c)

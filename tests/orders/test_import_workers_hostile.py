@@ -27,14 +27,26 @@ def test_a_dripping_store_does_not_hold_the_only_worker(tenant_a, tenant_b):
         good_run = ImportRun.objects.create(store=good_store, trigger="manual", since=since)
         env = worker_env("orm")
         # One worker, and a task timeout far beyond the deadline: only the deadline can free the worker.
-        env.update({"Q_WORKERS": "1", "Q_TIMEOUT": "600", "Q_RETRY": "700", "STORE_REQUEST_DEADLINE": str(DEADLINE),
-                    "IMPORT_LEASE_SECONDS": "300"})
+        env.update(
+            {
+                "Q_WORKERS": "1",
+                "Q_TIMEOUT": "600",
+                "Q_RETRY": "700",
+                "STORE_REQUEST_DEADLINE": str(DEADLINE),
+                "IMPORT_LEASE_SECONDS": "300",
+            }
+        )
         cluster = start_cluster(env)
         try:
             enqueue(env, [slow_run.pk, good_run.pk])
-            done = wait_for(lambda: not ImportRun.objects.filter(
-                pk__in=[slow_run.pk, good_run.pk], state__in=[ImportState.QUEUED, ImportState.RUNNING]).exists(),
-                timeout=120)
+            done = wait_for(
+                lambda: (
+                    not ImportRun.objects.filter(
+                        pk__in=[slow_run.pk, good_run.pk], state__in=[ImportState.QUEUED, ImportState.RUNNING]
+                    ).exists()
+                ),
+                timeout=120,
+            )
         finally:
             stop(cluster)
         slow_run.refresh_from_db()

@@ -22,19 +22,37 @@ def test_shipping_is_filled_from_existing_shipments():
     now = timezone.now()
 
     def order(number, *shipments):
-        o = Order.objects.create(tenant_id=store.tenant_id, store_id=store.pk, external_id=number, number=number,
-                                 status="awaiting_shipment", order_date=now, modified_at=now)
+        o = Order.objects.create(
+            tenant_id=store.tenant_id,
+            store_id=store.pk,
+            external_id=number,
+            number=number,
+            status="awaiting_shipment",
+            order_date=now,
+            modified_at=now,
+        )
         line = OrderLine.objects.create(order=o, line_key="1", quantity=2)
         OrderLine.objects.create(order=o, line_key="ebook", quantity=1, is_shippable=False)
         for qty, state in shipments:
-            s = Shipment.objects.create(tenant_id=store.tenant_id, order=o, carrier="ups", ship_date=now.date(),
-                                        state=state, created_at=now, updated_at=now)
+            s = Shipment.objects.create(
+                tenant_id=store.tenant_id,
+                order=o,
+                carrier="ups",
+                ship_date=now.date(),
+                state=state,
+                created_at=now,
+                updated_at=now,
+            )
             ShipmentLine.objects.create(shipment=s, order_line=line, quantity=qty)
         return o.pk
 
-    ids = {"none": order("1"), "partial": order("2", (1, "shipped")),
-           "full": order("3", (1, "shipped"), (1, "delivered")), "voided": order("4", (2, "voided")),
-           "reshipped": order("5", (2, "voided"), (2, "shipped"))}
+    ids = {
+        "none": order("1"),
+        "partial": order("2", (1, "shipped")),
+        "full": order("3", (1, "shipped"), (1, "delivered")),
+        "voided": order("4", (2, "voided")),
+        "reshipped": order("5", (2, "voided"), (2, "shipped")),
+    }
     executor = MigrationExecutor(connection)
     executor.migrate(AFTER)
     # Back to the latest schema, so the tests after this one meet the tables the models describe.
@@ -44,4 +62,9 @@ def test_shipping_is_filled_from_existing_shipments():
 
     shipping = dict(Current.objects.filter(pk__in=ids.values()).values_list("pk", "shipping"))
     assert {name: shipping[pk] for name, pk in ids.items()} == {
-        "none": "none", "partial": "partial", "full": "full", "voided": "voided", "reshipped": "full"}
+        "none": "none",
+        "partial": "partial",
+        "full": "full",
+        "voided": "voided",
+        "reshipped": "full",
+    }

@@ -71,8 +71,15 @@ def play(seed: int, sandbox_factory, tenant, monkeypatch, road: str = "xml") -> 
     rng = random.Random(seed)
     behaviour = MATRIX[seed % len(MATRIX)] if road == "xml" else MATRIX[0]
     start = dt.datetime(2026, 3, 2, 12, 0, tzinfo=dt.UTC) + dt.timedelta(seconds=rng.randint(0, 3599))
-    server = sandbox_factory(orders=rng.randint(4, 24), seed=seed, page_size=rng.randint(2, 5), now=start,
-                             frozen_clock=True, no_delay=True, **behaviour)
+    server = sandbox_factory(
+        orders=rng.randint(4, 24),
+        seed=seed,
+        page_size=rng.randint(2, 5),
+        now=start,
+        frozen_clock=True,
+        no_delay=True,
+        **behaviour,
+    )
     # Outbound's clock is the store's: "now" is wherever the sandbox's clock stands.
     monkeypatch.setattr(timezone, "now", lambda: dt.datetime.fromtimestamp(server.store.clock.now(), dt.UTC))
     store = connect(tenant, server, name=f"Case {seed}", mapping=every_status_mapped(), road=road)
@@ -113,8 +120,13 @@ def test_nothing_is_lost_more_cases(seed, sandbox_factory, tenant_a, monkeypatch
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("seed", [pytest.param(seed, marks=() if seed < REST_CASES else (pytest.mark.slow,))
-                                  for seed in range(REST_CASES + CASES_SLOW // 4)])
+@pytest.mark.parametrize(
+    "seed",
+    [
+        pytest.param(seed, marks=() if seed < REST_CASES else (pytest.mark.slow,))
+        for seed in range(REST_CASES + CASES_SLOW // 4)
+    ],
+)
 def test_nothing_is_lost_on_the_rest_road(seed, sandbox_factory, tenant_a, monkeypatch):
     behaviour, problems = play(1000 + seed, sandbox_factory, tenant_a, monkeypatch, road="rest")
     assert problems == [], behaviour
@@ -137,11 +149,19 @@ class ChangeOnFirstPage(ChangingClient):
 @pytest.mark.django_db
 @pytest.mark.parametrize("old_window_ends", [True, False], ids=["old-window-ends", "now"])
 def test_an_order_hidden_during_the_walk_on_an_exact_store_is_imported(
-        old_window_ends, sandbox_factory, tenant_a, monkeypatch):
+    old_window_ends, sandbox_factory, tenant_a, monkeypatch
+):
     """The lost order of the issue: a store comparing LastModified with its seconds, an order changed at
     22:40:21 during the first import's walk, and a tail check that asked for [22:40, 22:40]."""
-    server = sandbox_factory(orders=30, seed=3, page_size=10, now="2026-03-02T22:40:05Z", frozen_clock=True,
-                             no_delay=True, window_precision="exact")
+    server = sandbox_factory(
+        orders=30,
+        seed=3,
+        page_size=10,
+        now="2026-03-02T22:40:05Z",
+        frozen_clock=True,
+        no_delay=True,
+        window_precision="exact",
+    )
     monkeypatch.setattr(timezone, "now", lambda: dt.datetime.fromtimestamp(server.store.clock.now(), dt.UTC))
     if old_window_ends:  # the end as it was sent before: "now" with its seconds cut off
         monkeypatch.setattr("stores.connector.client.window_end_sent", lambda end: end)
@@ -150,8 +170,9 @@ def test_an_order_hidden_during_the_walk_on_an_exact_store_is_imported(
     hidden = in_order[10]  # first of page 2, until page 1's first order moves to the end
     assert hidden["Customer"]["ShipTo"] is not None and hidden["LastModified"] < "2026-02"  # modified weeks ago
     store = connect(tenant_a, server, mapping=every_status_mapped())
-    run = import_store_now(store=store, since=timezone.now() - dt.timedelta(days=90),
-                           client=ChangeOnFirstPage(server, store))
+    run = import_store_now(
+        store=store, since=timezone.now() - dt.timedelta(days=90), client=ChangeOnFirstPage(server, store)
+    )
     assert run.state == "succeeded", run.error
     for _ in range(EVERYDAY_RUNS):
         server.advance(60)

@@ -22,9 +22,12 @@ STORE_DATA = ("orders_order", "orders_orderline", "orders_product", "orders_orde
 
 
 def _writes(captured) -> list[str]:
-    return [q["sql"] for q in captured.captured_queries
-            if q["sql"].lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE"))
-            and any(f'"{table}"' in q["sql"] for table in STORE_DATA)]
+    return [
+        q["sql"]
+        for q in captured.captured_queries
+        if q["sql"].lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE"))
+        and any(f'"{table}"' in q["sql"] for table in STORE_DATA)
+    ]
 
 
 def _everyday_imports(store, server, runs=2):
@@ -58,8 +61,9 @@ def swept_store(request, sandbox_factory, tenant_a):
 
 def test_an_order_hidden_from_the_first_walk_is_recovered_by_the_sweep(swept_store, caplog):
     store, server = swept_store
-    webhook_subscription_create(tenant=store.tenant, url="https://hooks.example.com/outbound",
-                                events=["import.recovered", "order.imported"])
+    webhook_subscription_create(
+        tenant=store.tenant, url="https://hooks.example.com/outbound", events=["import.recovered", "order.imported"]
+    )
     truth = server.truth()
     lost = next(o for o in truth["orders"] if o["OrderID"] in expected_orders(truth, store.status_mapping))
     server.hide_orders([lost["OrderID"]], requests=10_000)
@@ -77,8 +81,12 @@ def test_an_order_hidden_from_the_first_walk_is_recovered_by_the_sweep(swept_sto
     assert run.recovered_message == f"Recovered 1 order(s) missed by earlier runs: {lost['OrderNumber']}"
     assert run.window_end == watermark and Store.objects.get(pk=store.pk).import_watermark == watermark
     order = Order.objects.get(store=store, external_id=lost["OrderID"])
-    assert OrderEvent.objects.filter(order=order, kind="recovered",
-                                     message__startswith="Recovered by reconciliation").count() == 1
+    assert (
+        OrderEvent.objects.filter(
+            order=order, kind="recovered", message__startswith="Recovered by reconciliation"
+        ).count()
+        == 1
+    )
     assert any(lost["OrderNumber"] in r.getMessage() and r.levelno == logging.WARNING for r in caplog.records)
     assert Store.objects.get(pk=store.pk).orders_recovered == 1
     recovered = WebhookDelivery.objects.filter(event="import.recovered")

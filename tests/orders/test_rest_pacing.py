@@ -22,8 +22,13 @@ def test_two_importers_of_one_store_stay_under_its_call_limit(sandbox_factory):
     def importer() -> None:
         try:
             with RestConnector(server.rest_base_url, server.rest_token, max_attempts=1) as connector:
-                found.append({o.order_id for page in connector.export_pages(now - dt.timedelta(days=90), now)
-                              for o in page.orders})
+                found.append(
+                    {
+                        o.order_id
+                        for page in connector.export_pages(now - dt.timedelta(days=90), now)
+                        for o in page.orders
+                    }
+                )
         except BaseException as exc:  # noqa: BLE001 - reported below
             errors.append(exc)
 

@@ -50,6 +50,7 @@ def run_ticks(store_ids, times, capture):
 
 # --- 1. the interval is what it says -------------------------------------------------------------
 
+
 def test_a_one_minute_interval_checks_every_60_seconds_not_every_120(imported, django_capture_on_commit_callbacks):
     """The issue's measurement: ticks 60.1 s apart (and django-q2's up-to-30 s lateness) found 59.7 s
     since the previous *finish* and skipped, so a 1-minute store was imported every 120 s. Slots are
@@ -82,6 +83,7 @@ def test_import_due_is_measured_from_the_slot_with_tolerance(imported):
 
 
 # --- 2. idle runs leave no row, cost one request and at most 6 queries ---------------------------
+
 
 @pytest.mark.parametrize("recent", [False, True], ids=["empty-window", "recent-orders-unchanged"])
 def test_an_idle_check_costs_one_request_and_at_most_six_queries_and_writes_no_run(imported, recent):
@@ -141,11 +143,20 @@ def test_a_check_leaves_a_store_another_import_holds_and_moves_the_schedule_on(i
 
 # --- 3. the tick: constant queries, spread over the interval --------------------------------------
 
+
 def make_stores(tenant, count, minutes=1):
-    Store.objects.bulk_create([
-        Store(tenant=tenant, name=f"Fleet {i}", url="https://shop.example.com", username="u",
-              import_interval_minutes=minutes) for i in range(count)
-    ])
+    Store.objects.bulk_create(
+        [
+            Store(
+                tenant=tenant,
+                name=f"Fleet {i}",
+                url="https://shop.example.com",
+                username="u",
+                import_interval_minutes=minutes,
+            )
+            for i in range(count)
+        ]
+    )
     return list(Store.objects.filter(name__startswith="Fleet ").values_list("pk", flat=True))
 
 
@@ -205,6 +216,7 @@ def test_a_slot_is_handed_out_once_and_a_lost_one_again(tenant_a, django_capture
 
 # --- retention -------------------------------------------------------------------------------------
 
+
 def test_import_runs_are_pruned_by_kind(imported, settings):
     store, _ = imported
     settings.IMPORT_RUNS_KEEP_IDLE_DAYS, settings.IMPORT_RUNS_KEEP_FAILED_DAYS = 2, 30
@@ -215,11 +227,18 @@ def test_import_runs_are_pruned_by_kind(imported, settings):
     def run(state, days, **kw):
         return ImportRun.objects.create(store=store, state=state, finished_at=now - dt.timedelta(days=days), **kw)
 
-    keep = [run(ImportState.SUCCEEDED, 1), run(ImportState.FAILED, 10),
-            run(ImportState.SUCCEEDED, 10, orders_created=1),
-            ImportRun.objects.create(store=store, state=ImportState.QUEUED)]
-    gone = [run(ImportState.SUCCEEDED, 3), run(ImportState.SKIPPED, 3), run(ImportState.FAILED, 31),
-            run(ImportState.SUCCEEDED, 91, orders_updated=2)]
+    keep = [
+        run(ImportState.SUCCEEDED, 1),
+        run(ImportState.FAILED, 10),
+        run(ImportState.SUCCEEDED, 10, orders_created=1),
+        ImportRun.objects.create(store=store, state=ImportState.QUEUED),
+    ]
+    gone = [
+        run(ImportState.SUCCEEDED, 3),
+        run(ImportState.SKIPPED, 3),
+        run(ImportState.FAILED, 31),
+        run(ImportState.SUCCEEDED, 91, orders_updated=2),
+    ]
     assert import_runs_prune(now) == {"idle": 2, "failed": 1, "productive": 1}
     assert set(ImportRun.objects.values_list("pk", flat=True)) == {r.pk for r in keep}
     assert not ImportRun.objects.filter(pk__in=[r.pk for r in gone]).exists()

@@ -20,11 +20,20 @@ from orders.models import (
     status_transition,
 )
 
-CODES = {"AP": OrderStatus.AWAITING_PAYMENT, "AS": OrderStatus.AWAITING_SHIPMENT, "OH": OrderStatus.ON_HOLD,
-         "SH": OrderStatus.SHIPPED, "CA": OrderStatus.CANCELLED, "--": UNMAPPED}
+CODES = {
+    "AP": OrderStatus.AWAITING_PAYMENT,
+    "AS": OrderStatus.AWAITING_SHIPMENT,
+    "OH": OrderStatus.ON_HOLD,
+    "SH": OrderStatus.SHIPPED,
+    "CA": OrderStatus.CANCELLED,
+    "--": UNMAPPED,
+}
 CURRENT = ["AP", "AS", "OH", "SH", "CA"]
-SHORT = {"cancel_part": "cancelled_after_partial", "cancel_full": "cancelled_after_full",
-         "cancel_out": "cancelled_after_outside"}
+SHORT = {
+    "cancel_part": "cancelled_after_partial",
+    "cancel_full": "cancelled_after_full",
+    "cancel_out": "cancelled_after_outside",
+}
 
 TABLE = {
     Situation.NOTHING: """
@@ -76,7 +85,7 @@ WORDS = {
     "shipped_outside": "shipped outside Outbound",
     "partial_echo": "units are still to ship (partially shipped)",
     "void_echo": "the store still shows the old shipment and tracking (a void cannot be sent to it); "
-                 "the re-shipment will send the new tracking",
+    "the re-shipment will send the new tracking",
     "fully_shipped": "Outbound shipped every unit",
     "cancelled_after_partial": "cancelled the order after Outbound shipped part of it; flagged for attention",
     "cancelled_after_full": "cancelled the order after Outbound shipped all of it; flagged for attention",
@@ -95,8 +104,15 @@ def cases():
                 flagged, code = code.endswith("!"), code.rstrip("!")
                 start, result = move.split(">")
                 assert start == current, cell
-                yield pytest.param(CODES[current], situation, CODES[store], CODES[result], SHORT.get(code, code),
-                                   flagged, id=f"{situation}-{store}-{cell}")
+                yield pytest.param(
+                    CODES[current],
+                    situation,
+                    CODES[store],
+                    CODES[result],
+                    SHORT.get(code, code),
+                    flagged,
+                    id=f"{situation}-{store}-{cell}",
+                )
 
 
 def test_the_table_covers_every_combination():
@@ -134,22 +150,30 @@ def test_an_outbound_hold_outlives_the_store_s_ordinary_updates(store):
     assert (decision.status, decision.code) == (OrderStatus.ON_HOLD, "outbound_hold")
     assert "held in Outbound" in status_history_line(OrderStatus.ON_HOLD, decision)
     # the store's cancellation still applies to a held order
-    cancelled = status_transition(OrderStatus.ON_HOLD, Situation.NOTHING, store=OrderStatus.CANCELLED,
-                                  outbound_hold=True)
+    cancelled = status_transition(
+        OrderStatus.ON_HOLD, Situation.NOTHING, store=OrderStatus.CANCELLED, outbound_hold=True
+    )
     assert cancelled.status == OrderStatus.CANCELLED
 
 
-@pytest.mark.parametrize("current, situation, expected, words", [
-    ("awaiting_shipment", Situation.FULL, "shipped", "every shippable unit is shipped"),
-    ("on_hold", Situation.FULL, "shipped", "every shippable unit is shipped"),  # an operator's override
-    ("cancelled", Situation.FULL, "shipped", "every shippable unit is shipped"),
-    ("awaiting_shipment", Situation.PARTIAL, "awaiting_shipment", ""),
-    ("shipped", Situation.PARTIAL, "awaiting_shipment", "a shipment was voided and units are left to ship"),
-    ("shipped", Situation.VOIDED, "awaiting_shipment",
-     "the store still shows the old shipment and tracking until the re-shipment sends the new tracking"),
-    ("awaiting_shipment", Situation.VOIDED, "awaiting_shipment", ""),
-    ("shipped", Situation.OUTSIDE, "shipped", ""),
-])
+@pytest.mark.parametrize(
+    "current, situation, expected, words",
+    [
+        ("awaiting_shipment", Situation.FULL, "shipped", "every shippable unit is shipped"),
+        ("on_hold", Situation.FULL, "shipped", "every shippable unit is shipped"),  # an operator's override
+        ("cancelled", Situation.FULL, "shipped", "every shippable unit is shipped"),
+        ("awaiting_shipment", Situation.PARTIAL, "awaiting_shipment", ""),
+        ("shipped", Situation.PARTIAL, "awaiting_shipment", "a shipment was voided and units are left to ship"),
+        (
+            "shipped",
+            Situation.VOIDED,
+            "awaiting_shipment",
+            "the store still shows the old shipment and tracking until the re-shipment sends the new tracking",
+        ),
+        ("awaiting_shipment", Situation.VOIDED, "awaiting_shipment", ""),
+        ("shipped", Situation.OUTSIDE, "shipped", ""),
+    ],
+)
 def test_the_status_follows_the_shipments(current, situation, expected, words):
     decision = status_transition(current, situation)
     assert decision.status == expected
@@ -158,14 +182,17 @@ def test_the_status_follows_the_shipments(current, situation, expected, words):
     assert (words in line) if words else line == ""
 
 
-@pytest.mark.parametrize("current, situation, requested, expected, refused", [
-    ("awaiting_shipment", Situation.NOTHING, "on_hold", "on_hold", False),
-    ("awaiting_shipment", Situation.PARTIAL, "on_hold", "on_hold", False),  # the rest is held
-    ("on_hold", Situation.NOTHING, "awaiting_shipment", "awaiting_shipment", False),
-    ("shipped", Situation.FULL, "on_hold", "shipped", True),  # not in STATUS_MOVES
-    ("awaiting_shipment", Situation.PARTIAL, "shipped", "awaiting_shipment", True),  # units left to ship
-    ("awaiting_shipment", Situation.FULL, "cancelled", "awaiting_shipment", True),  # contradicts the shipments
-])
+@pytest.mark.parametrize(
+    "current, situation, requested, expected, refused",
+    [
+        ("awaiting_shipment", Situation.NOTHING, "on_hold", "on_hold", False),
+        ("awaiting_shipment", Situation.PARTIAL, "on_hold", "on_hold", False),  # the rest is held
+        ("on_hold", Situation.NOTHING, "awaiting_shipment", "awaiting_shipment", False),
+        ("shipped", Situation.FULL, "on_hold", "shipped", True),  # not in STATUS_MOVES
+        ("awaiting_shipment", Situation.PARTIAL, "shipped", "awaiting_shipment", True),  # units left to ship
+        ("awaiting_shipment", Situation.FULL, "cancelled", "awaiting_shipment", True),  # contradicts the shipments
+    ],
+)
 def test_moves_asked_for_in_outbound(current, situation, requested, expected, refused):
     decision = status_transition(current, situation, requested=requested, note="fraud check")
     assert (decision.status, decision.refused) == (expected, refused)

@@ -56,14 +56,20 @@ def status_writes(source: str):
             func = node.func
             name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
             kwargs = {k.arg for k in node.keywords}
-            if "status" in kwargs and (name == "update" or (name in WRITING_CALLS | {"Order"}
-                                                            and _root_name(func) == "Order")):
+            if "status" in kwargs and (
+                name == "update" or (name in WRITING_CALLS | {"Order"} and _root_name(func) == "Order")
+            ):
                 found.append((node.lineno, function, f"{name}(status=…)"))
-            if name == "setattr" and len(node.args) >= 2 and isinstance(node.args[1], ast.Constant) \
-                    and node.args[1].value == "status":
+            if (
+                name == "setattr"
+                and len(node.args) >= 2
+                and isinstance(node.args[1], ast.Constant)
+                and node.args[1].value == "status"
+            ):
                 found.append((node.lineno, function, "setattr(…, 'status', …)"))
-            if name == "bulk_update" and any(isinstance(c, ast.Constant) and c.value == "status"
-                                             for arg in node.args[1:] for c in ast.walk(arg)):
+            if name == "bulk_update" and any(
+                isinstance(c, ast.Constant) and c.value == "status" for arg in node.args[1:] for c in ast.walk(arg)
+            ):
                 found.append((node.lineno, function, "bulk_update([… 'status' …])"))
         if isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign)):
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
@@ -101,8 +107,11 @@ def _function(path, name):
 
 
 def _calls(function) -> set[str]:
-    return {(n.func.attr if isinstance(n.func, ast.Attribute) else getattr(n.func, "id", ""))
-            for n in ast.walk(function) if isinstance(n, ast.Call)}
+    return {
+        (n.func.attr if isinstance(n.func, ast.Attribute) else getattr(n.func, "id", ""))
+        for n in ast.walk(function)
+        if isinstance(n, ast.Call)
+    }
 
 
 @pytest.mark.parametrize("site", sorted(ALLOWED))
@@ -113,15 +122,18 @@ def test_the_allowed_writers_take_their_status_from_the_machine(site):
     assert "status_transition" in _calls(_function("orders/importing/page.py", "_resolve_status"))
 
 
-@pytest.mark.parametrize("snippet", [
-    "def f(qs):\n    qs.filter(pk=1).update(status='shipped')\n",
-    "def f(order):\n    order.status = 'shipped'\n    order.save()\n",
-    "def f(order):\n    setattr(order, 'status', 'shipped')\n",
-    "def f(o):\n    Order.objects.create(number='1', status='shipped')\n",
-    "def f(rows):\n    rows.append({'external_id': '1', 'status': 'shipped'})\n",
-    "def f(objs):\n    Order.objects.bulk_update(objs, ['status'])\n",
-    "def f(c):\n    c.execute('UPDATE orders_order SET status = %s', ['shipped'])\n",
-])
+@pytest.mark.parametrize(
+    "snippet",
+    [
+        "def f(qs):\n    qs.filter(pk=1).update(status='shipped')\n",
+        "def f(order):\n    order.status = 'shipped'\n    order.save()\n",
+        "def f(order):\n    setattr(order, 'status', 'shipped')\n",
+        "def f(o):\n    Order.objects.create(number='1', status='shipped')\n",
+        "def f(rows):\n    rows.append({'external_id': '1', 'status': 'shipped'})\n",
+        "def f(objs):\n    Order.objects.bulk_update(objs, ['status'])\n",
+        "def f(c):\n    c.execute('UPDATE orders_order SET status = %s', ['shipped'])\n",
+    ],
+)
 def test_the_check_catches_each_kind_of_write(snippet):
     assert status_writes(snippet)
 

@@ -10,7 +10,8 @@ def expected_orders(truth: dict, mapping) -> dict[str, dict]:
     """Truth orders Outbound should hold: with a ship-to and a mapped status."""
     lookup = mapping.lookup()
     return {
-        o["OrderID"]: o for o in truth["orders"]
+        o["OrderID"]: o
+        for o in truth["orders"]
         if o["Customer"]["ShipTo"] is not None and statuses.map_status(lookup, o["OrderStatus"])
     }
 

@@ -48,11 +48,22 @@ def run_a(store_a):
 
 @pytest.fixture
 def unmapped_a(store_a):
-    return UnmappedStatus.objects.create(store=store_a, key="awaiting pickup", status="Awaiting Pickup",
-                                         order_count=3, earliest_modified=timezone.now() - dt.timedelta(days=2))
+    return UnmappedStatus.objects.create(
+        store=store_a,
+        key="awaiting pickup",
+        status="Awaiting Pickup",
+        order_count=3,
+        earliest_modified=timezone.now() - dt.timedelta(days=2),
+    )
 
 
 @pytest.fixture
 def shipment_a(order_a, alice):
-    return make_shipment(order_a, carrier="USPS", service="Priority", tracking_number="9400111",
-                         user=alice, lines={order_a.lines.get(line_key="1").pk: 1})
+    return make_shipment(
+        order_a,
+        carrier="USPS",
+        service="Priority",
+        tracking_number="9400111",
+        user=alice,
+        lines={order_a.lines.get(line_key="1").pk: 1},
+    )

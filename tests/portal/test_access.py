@@ -16,13 +16,20 @@ def objects(order_a, run_a, unmapped_a, shipment_a, alice, bob, tenant_a):
     key, _ = api_key_create(tenant=tenant_a, name="WMS", read_only=False, user=alice)
     batch = batch_mark_delivered(tenant=tenant_a, key="k-access", orders=[order_a], user=alice)
     upload = csv_import_create(tenant=tenant_a, raw=b"order,carrier,tracking\nA-100,UPS,1Z9\n", filename="t.csv")
-    carrier = carrier_account_create(tenant=tenant_a, carrier="UPS", client_id="id-a", client_secret="secret-a",
-                                     server_url="http://127.0.0.1:9")
+    carrier = carrier_account_create(
+        tenant=tenant_a, carrier="UPS", client_id="id-a", client_secret="secret-a", server_url="http://127.0.0.1:9"
+    )
     return {
         "carrier": carrier.pk,
-        "order": order_a.pk, "store": order_a.store_id, "run": run_a.pk, "unmapped": unmapped_a.pk,
-        "shipment": shipment_a.pk, "member": Membership.objects.get(user=bob).pk, "key": key.pk,
-        "batch": batch.pk, "csv_import": upload.pk,
+        "order": order_a.pk,
+        "store": order_a.store_id,
+        "run": run_a.pk,
+        "unmapped": unmapped_a.pk,
+        "shipment": shipment_a.pk,
+        "member": Membership.objects.get(user=bob).pk,
+        "key": key.pk,
+        "batch": batch.pk,
+        "csv_import": upload.pk,
         # Learned from shipment_a (order_a asks for "USPS Priority").
         "mapping": ShippingMethodMapping.objects.get(store=order_a.store).pk,
     }
@@ -50,8 +57,11 @@ OBJECT_POSTS = [
     ("portal:store_oauth_connect", ["store"], {}),
     ("portal:store_reconcile", ["store"], {}),
     ("portal:unmapped_add", ["store", "unmapped"], {"outbound_status": "on_hold"}),
-    ("portal:order_ship", ["order"], {"carrier": "UPS", "service": "Ground", "tracking_number": "1Z",
-                                      "ship_date": "2026-01-01"}),
+    (
+        "portal:order_ship",
+        ["order"],
+        {"carrier": "UPS", "service": "Ground", "tracking_number": "1Z", "ship_date": "2026-01-01"},
+    ),
     ("portal:shipment_retry", ["shipment"], {}),
     ("portal:shipment_deliver", ["shipment"], {}),
     ("portal:shipment_void", ["shipment"], {}),
@@ -68,15 +78,20 @@ OBJECT_POSTS = [
     ("portal:shipping_methods", ["store"], {"requested_method": "Sneaky", "carrier": "UPS", "service": "x"}),
     ("portal:shipping_method_edit", ["store", "mapping"], {"carrier": "UPS", "service": "Sneaky"}),
     ("portal:shipping_method_delete", ["store", "mapping"], {}),
-    ("portal:carrier_account_edit", ["carrier"], {"edit-name": "sneaky", "edit-client_id": "x",
-                                                  "edit-client_secret": "y"}),
+    (
+        "portal:carrier_account_edit",
+        ["carrier"],
+        {"edit-name": "sneaky", "edit-client_id": "x", "edit-client_secret": "y"},
+    ),
     ("portal:carrier_account_test", ["carrier"], {}),
     ("portal:carrier_account_remove", ["carrier"], {}),
 ]
 
 PLAIN_WRITES = [
-    ("portal:connect_details", {"name": "X", "url": "https://shop.example.com", "username": "u", "password": "p",
-                                "endpoint_path": "/x"}),
+    (
+        "portal:connect_details",
+        {"name": "X", "url": "https://shop.example.com", "username": "u", "password": "p", "endpoint_path": "/x"},
+    ),
     ("portal:connect_mapping", {}),
     ("portal:connect_oauth", {"name": "X", "url": "https://shop.example.com"}),
     ("portal:oauth_callback", {}),
@@ -134,7 +149,8 @@ def test_viewer_writes_changed_nothing(bob_client, objects, order_a, tenant_a):
     assert [a.name for a in tenant_a.carrier_accounts.all()] == [""]
     assert order_a.store.settings.send_delivery_notice is True
     assert [(m.requested_method, m.carrier, m.service) for m in ShippingMethodMapping.objects.all()] == [
-        ("USPS Priority", "USPS", "Priority")]
+        ("USPS Priority", "USPS", "Priority")
+    ]
     assert not order_a.store.import_runs.filter(trigger="reconcile").exists()
     order_a.refresh_from_db()
     assert order_a.status == "awaiting_shipment" and order_a.outbound_notes == "" and order_a.hold_reason == ""

@@ -8,8 +8,13 @@ from stores.services import store_create
 
 
 def _details(server, **extra):
-    data = {"platform": "custom_store", "name": "Corner Cart", "url": server.endpoint_url,
-            "username": server.username, "password": server.password}
+    data = {
+        "platform": "custom_store",
+        "name": "Corner Cart",
+        "url": server.endpoint_url,
+        "username": server.username,
+        "password": server.password,
+    }
     data.update(extra)
     return data
 
@@ -26,8 +31,14 @@ def test_wizard_connects_an_any_cart_store(alice_client, sandbox, tenant_a):
     page = response.content.decode()
     assert "case matters" in page and "AmeriCommerce" not in page
     assert all(not response.context["form"].initial[name] for name in StatusMapping.FIELDS)
-    data = {"awaiting_payment": "Pending Payment", "awaiting_shipment": "New, Processing", "shipped": "Shipped",
-            "cancelled": "Cancelled", "on_hold": "On Hold, on hold", "since": "2020-01-01"}
+    data = {
+        "awaiting_payment": "Pending Payment",
+        "awaiting_shipment": "New, Processing",
+        "shipped": "Shipped",
+        "cancelled": "Cancelled",
+        "on_hold": "On Hold, on hold",
+        "since": "2020-01-01",
+    }
     alice_client.post(reverse("portal:connect_mapping"), data)
     store = Store.objects.for_tenant(tenant_a).get()
     assert (store.platform, store.endpoint_path, store.endpoint_url) == ("custom_store", "", sandbox.endpoint_url)
@@ -43,15 +54,22 @@ def test_a_details_step_without_a_platform_is_americommerce(alice_client, sandbo
 
 
 def test_wrong_any_cart_address_is_explained_without_americommerce(alice_client, sandbox):
-    body = alice_client.post(reverse("portal:connect_details"),
-                             _details(sandbox, url=sandbox.base_url + "/nothing-here")).content.decode()
+    body = alice_client.post(
+        reverse("portal:connect_details"), _details(sandbox, url=sandbox.base_url + "/nothing-here")
+    ).content.decode()
     assert 'data-outcome="not_an_endpoint"' in body and "Custom Store (any cart)" in body
     assert "Tools › Apps &amp; Add-ons" not in body
 
 
 def test_store_pages_name_the_platform(alice_client, tenant_a):
-    store = store_create(tenant=tenant_a, name="Corner Cart", url="https://cart.example.com/ss", username="u",
-                         password="p", platform="custom_store")
+    store = store_create(
+        tenant=tenant_a,
+        name="Corner Cart",
+        url="https://cart.example.com/ss",
+        username="u",
+        password="p",
+        platform="custom_store",
+    )
     listing = alice_client.get(reverse("portal:store_list")).content.decode()
     assert "Custom Store (any cart)" in listing and "AmeriCommerce" not in listing
     page = alice_client.get(reverse("portal:store_settings", args=[store.pk]))

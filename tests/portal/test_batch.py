@@ -20,13 +20,23 @@ def _key(response) -> str:
 
 
 def _open_ship_form(client, orders, **extra):
-    return client.post(reverse("portal:orders_batch"),
-                       {"action": "ship", "order_ids": [o.pk for o in orders], "status": "awaiting_shipment", **extra})
+    return client.post(
+        reverse("portal:orders_batch"),
+        {"action": "ship", "order_ids": [o.pk for o in orders], "status": "awaiting_shipment", **extra},
+    )
 
 
 def _ship(client, orders, key, tracking, **extra):
-    data = {"batch_key": key, "carrier": "UPS", "service": "Ground", "ship_date": "2026-11-30",
-            "notify_buyer": "on", "order_ids": [o.pk for o in orders], "status": "awaiting_shipment", **extra}
+    data = {
+        "batch_key": key,
+        "carrier": "UPS",
+        "service": "Ground",
+        "ship_date": "2026-11-30",
+        "notify_buyer": "on",
+        "order_ids": [o.pk for o in orders],
+        "status": "awaiting_shipment",
+        **extra,
+    }
     for order, number in zip(orders, tracking, strict=False):
         data[f"tracking_{order.pk}"] = number
     return client.post(reverse("portal:orders_batch_ship"), data)
@@ -76,8 +86,12 @@ def test_each_refused_order_says_why_and_the_others_ship(alice_client, store_a, 
     key = _key(_open_ship_form(alice_client, orders))
     response = _ship(alice_client, orders, key, ["1ZOK", "1ZHELD", "1ZDONE", "1Z 12,3"])
     outcomes = dict(BatchItem.objects.filter(batch__key=key).values_list("order_number", "outcome"))
-    assert outcomes == {"OK-1": "shipped", "HELD-1": "blocked", "DONE-1": "already_shipped",
-                        "BAD-1": "invalid_tracking"}
+    assert outcomes == {
+        "OK-1": "shipped",
+        "HELD-1": "blocked",
+        "DONE-1": "already_shipped",
+        "BAD-1": "invalid_tracking",
+    }
     assert not Shipment.objects.filter(order__in=[held, bad]).exists()
     assert Shipment.objects.filter(order=shipped).count() == 1
     page = alice_client.get(response["Location"]).content.decode()
@@ -93,14 +107,22 @@ def test_pasted_tracking_numbers_fill_the_empty_rows_in_order(alice_client, stor
     assert not Shipment.objects.exists()
     _ship(alice_client, orders, key, ["", "OWN-2", ""], tracking_paste="T1\n\nT3\n")
     assert dict(Shipment.objects.values_list("order_id", "tracking_number")) == {
-        orders[0].pk: "T1", orders[1].pk: "OWN-2", orders[2].pk: "T3"}
+        orders[0].pk: "T1",
+        orders[1].pk: "OWN-2",
+        orders[2].pk: "T3",
+    }
 
 
 def test_per_row_carrier_and_service_override_the_shared_ones(alice_client, store_a):
     orders = [make_order(store_a) for _ in range(2)]
     key = _key(_open_ship_form(alice_client, orders))
-    _ship(alice_client, orders, key, ["A1", "A2"], **{f"carrier_{orders[1].pk}": "USPS",
-                                                      f"service_{orders[1].pk}": "Priority"})
+    _ship(
+        alice_client,
+        orders,
+        key,
+        ["A1", "A2"],
+        **{f"carrier_{orders[1].pk}": "USPS", f"service_{orders[1].pk}": "Priority"},
+    )
     assert dict(Shipment.objects.values_list("order_id", "carrier")) == {orders[0].pk: "UPS", orders[1].pk: "USPS"}
     assert Shipment.objects.get(order=orders[1]).service == "Priority"
 
@@ -108,8 +130,9 @@ def test_per_row_carrier_and_service_override_the_shared_ones(alice_client, stor
 def test_all_matching_selects_every_page_of_the_filtered_list(alice_client, store_a):
     _bulk_orders(store_a, 60)
     make_order(store_a, status=OrderStatus.ON_HOLD)
-    form = alice_client.post(reverse("portal:orders_batch"),
-                             {"action": "ship", "all_matching": "1", "status": "awaiting_shipment"})
+    form = alice_client.post(
+        reverse("portal:orders_batch"), {"action": "ship", "all_matching": "1", "status": "awaiting_shipment"}
+    )
     assert form.status_code == 200 and len(form.context["rows"]) == 60
 
 
@@ -118,8 +141,7 @@ def test_a_batch_above_the_limit_is_refused_in_words(alice_client, store_a, monk
 
     monkeypatch.setattr(batch, "MAX_BATCH", 5)
     _bulk_orders(store_a, 6)
-    response = alice_client.post(reverse("portal:orders_batch"), {"action": "ship", "all_matching": "1"},
-                                 follow=True)
+    response = alice_client.post(reverse("portal:orders_batch"), {"action": "ship", "all_matching": "1"}, follow=True)
     assert "A batch takes at most 5 orders" in response.content.decode()
 
 
@@ -127,8 +149,9 @@ def test_mark_delivered_and_resend(alice_client, store_a, alice):
     shipped = make_order(store_a, number="S-1")
     shipment = make_shipment(shipped, tracking_number="T-1")
     waiting = make_order(store_a, number="W-1")
-    confirm = alice_client.post(reverse("portal:orders_batch"), {"action": "deliver",
-                                                                 "order_ids": [shipped.pk, waiting.pk]})
+    confirm = alice_client.post(
+        reverse("portal:orders_batch"), {"action": "deliver", "order_ids": [shipped.pk, waiting.pk]}
+    )
     assert confirm.status_code == 200 and "batch-confirm" in confirm.content.decode()
     data = {"action": "deliver", "batch_key": _key(confirm), "order_ids": [shipped.pk, waiting.pk]}
     alice_client.post(reverse("portal:orders_batch_apply"), data)
@@ -140,8 +163,10 @@ def test_mark_delivered_and_resend(alice_client, store_a, alice):
     OutboxMessage.objects.filter(ref=f"shipment:{shipment.pk}").update(state=OutboxState.FAILED)
     Shipment.objects.filter(pk=shipment.pk).update(store_update_state=OutboxState.FAILED)
     confirm = alice_client.post(reverse("portal:orders_batch"), {"action": "resend", "order_ids": [shipped.pk]})
-    alice_client.post(reverse("portal:orders_batch_apply"),
-                      {"action": "resend", "batch_key": _key(confirm), "order_ids": [shipped.pk]})
+    alice_client.post(
+        reverse("portal:orders_batch_apply"),
+        {"action": "resend", "batch_key": _key(confirm), "order_ids": [shipped.pk]},
+    )
     message = OutboxMessage.objects.get(ref=f"shipment:{shipment.pk}", kind="store_update")
     assert message.state == OutboxState.PENDING and message.attempts == 0
 
@@ -158,8 +183,9 @@ def test_outsider_cannot_ship_or_see_another_tenants_orders(charlie_client, alic
     order = make_order(store_a)
     response = _ship(charlie_client, [order], "k-outsider", ["T"])
     assert response.status_code == 302 and not Shipment.objects.exists()
-    opened = charlie_client.post(reverse("portal:orders_batch"), {"action": "ship", "order_ids": [order.pk]},
-                                 follow=True)
+    opened = charlie_client.post(
+        reverse("portal:orders_batch"), {"action": "ship", "order_ids": [order.pk]}, follow=True
+    )
     assert order.number not in opened.content.decode()
     key = _key(_open_ship_form(alice_client, [order]))
     result = _ship(alice_client, [order], key, ["T"])
@@ -175,8 +201,10 @@ def _batch_page_queries(client, tenant, n) -> tuple[int, int, int]:
         confirm = client.post(reverse("portal:orders_batch"), {"action": "deliver", "all_matching": "1"})
     assert len(confirm.context["orders"]) == n
     batch = Batch.objects.create(tenant=tenant, key=f"k{n}", kind="deliver")
-    BatchItem.objects.bulk_create(BatchItem(batch=batch, ref=f"order:{pk}", position=i, order_id=pk,
-                                            outcome="not_shipped") for i, pk in enumerate(ids))
+    BatchItem.objects.bulk_create(
+        BatchItem(batch=batch, ref=f"order:{pk}", position=i, order_id=pk, outcome="not_shipped")
+        for i, pk in enumerate(ids)
+    )
     with CaptureQueriesContext(connection) as result_ctx:
         client.get(reverse("portal:batch_result", args=[batch.pk]))
     return len(form_ctx.captured_queries), len(confirm_ctx.captured_queries), len(result_ctx.captured_queries)
@@ -194,8 +222,11 @@ def test_a_form_key_reused_for_another_action_is_refused_in_words(alice_client, 
     order = make_order(store_a)
     key = _key(_open_ship_form(alice_client, [order]))
     _ship(alice_client, [order], key, ["1Z1"])
-    response = alice_client.post(reverse("portal:orders_batch_apply"),
-                                 {"action": "deliver", "batch_key": key, "order_ids": [order.pk]}, follow=True)
+    response = alice_client.post(
+        reverse("portal:orders_batch_apply"),
+        {"action": "deliver", "batch_key": key, "order_ids": [order.pk]},
+        follow=True,
+    )
     assert response.status_code == 200
     assert "This form was already used for another action" in response.content.decode()
     assert Batch.objects.get(key=key).kind == "ship"

@@ -44,7 +44,7 @@ def test_orders_export_follows_the_lists_filters_with_the_documented_columns(ali
 
 
 def test_orders_export_of_a_selection_and_formula_cells_are_text(alice_client, store_a):
-    evil = make_order(store_a, number="E-1", ship_to_name="=HYPERLINK(\"x\")")
+    evil = make_order(store_a, number="E-1", ship_to_name='=HYPERLINK("x")')
     make_order(store_a, number="E-2")
     rows = _rows(alice_client.post(reverse("portal:orders_export"), {"order_ids": [evil.pk]}))
     assert [r["order_number"] for r in rows] == ["E-1"]
@@ -57,10 +57,13 @@ def test_shipments_export_matches_the_database(alice_client, store_a, alice):
         make_shipment(order, carrier="USPS", service="Priority", tracking_number=f"9400{i}", user=alice)
     rows = _rows(alice_client.get(reverse("portal:shipments_export")))
     assert list(rows[0]) == list(SHIPMENT_COLUMNS)
-    expected = {(s.order.number, s.tracking_number, s.carrier, s.ship_date.isoformat(), "alice")
-                for s in Shipment.objects.select_related("order")}
-    assert {(r["order_number"], r["tracking_number"], r["carrier"], r["ship_date"], r["created_by"])
-            for r in rows} == expected
+    expected = {
+        (s.order.number, s.tracking_number, s.carrier, s.ship_date.isoformat(), "alice")
+        for s in Shipment.objects.select_related("order")
+    }
+    assert {
+        (r["order_number"], r["tracking_number"], r["carrier"], r["ship_date"], r["created_by"]) for r in rows
+    } == expected
 
 
 def test_outsider_exports_none_of_tenant_a(charlie_client, store_a, alice):
@@ -129,16 +132,25 @@ def test_import_previews_five_row_errors_ships_the_95_and_a_reimport_ships_nothi
     page = preview.content.decode()
     assert preview.context["will_ship"] == 95 and len(preview.context["errors"]) == 5
     assert not Shipment.objects.exists()  # nothing written before the confirmation
-    for reason in ("No order NOPE-1 in this workspace.", "“Pigeon” is not a carrier Outbound knows",
-                   "“30/30/2026” is not a date", "The fee cannot be negative (-3).",
-                   "The order cannot be shipped: it is on hold."):
+    for reason in (
+        "No order NOPE-1 in this workspace.",
+        "“Pigeon” is not a carrier Outbound knows",
+        "“30/30/2026” is not a date",
+        "The fee cannot be negative (-3).",
+        "The order cannot be shipped: it is on hold.",
+    ):
         assert reason in page, reason
 
     done = alice_client.post(uploaded["Location"], {"action": "confirm"})
     assert Shipment.objects.count() == 95
     shipment = Shipment.objects.get(tracking_number="1Z000010")
-    assert (shipment.order.number, shipment.carrier, shipment.service, str(shipment.carrier_fee),
-            shipment.ship_date.isoformat()) == ("CSV-010", "UPS", "Ground", "7.50", "2026-11-30")
+    assert (
+        shipment.order.number,
+        shipment.carrier,
+        shipment.service,
+        str(shipment.carrier_fee),
+        shipment.ship_date.isoformat(),
+    ) == ("CSV-010", "UPS", "Ground", "7.50", "2026-11-30")
     assert alice_client.get(done["Location"]).content.decode().count('data-outcome="shipped"') == 95
     alice_client.post(uploaded["Location"], {"action": "confirm"})  # the same confirmation twice
     assert Shipment.objects.count() == 95
@@ -149,8 +161,9 @@ def test_import_previews_five_row_errors_ships_the_95_and_a_reimport_ships_nothi
     assert len(preview.context["errors"]) == 5
     alice_client.post(again["Location"], {"action": "confirm"})
     assert Shipment.objects.count() == 95
-    assert not BatchItem.objects.filter(batch__key=f"csv:{CsvImport.objects.latest('pk').pk}",
-                                        outcome="shipped").exists()
+    assert not BatchItem.objects.filter(
+        batch__key=f"csv:{CsvImport.objects.latest('pk').pk}", outcome="shipped"
+    ).exists()
 
 
 def test_columns_are_guessed_and_can_be_remapped(alice_client, store_a):
@@ -161,8 +174,9 @@ def test_columns_are_guessed_and_can_be_remapped(alice_client, store_a):
     assert record.mapping["order_number"] == 0 and record.mapping["tracking_number"] is None
     page = alice_client.get(uploaded["Location"]).content.decode()
     assert 'id="mapping-problems"' in page and 'id="import-confirm"' not in page
-    alice_client.post(uploaded["Location"], {"action": "map", "order_number": "0", "carrier": "1",
-                                             "tracking_number": "2"})
+    alice_client.post(
+        uploaded["Location"], {"action": "map", "order_number": "0", "carrier": "1", "tracking_number": "2"}
+    )
     preview = alice_client.get(uploaded["Location"])
     assert preview.context["will_ship"] == 1
     alice_client.post(uploaded["Location"], {"action": "confirm"})

@@ -13,16 +13,24 @@ from django.utils import timezone
 
 from orders.models import OrderStatus
 from orders.queue import next_in_queue
+from shipments.method_mapping import shipping_method_mapping_set
 from shipments.models import MappingSource, ShippingMethodMapping
-from shipments.services import shipping_method_mapping_set
 from stores.models import Storefront
 from tests.factories import make_detailed_order, make_shipment, make_store
 
 
 def _ship_data(order, **extra):
     line = order.lines.get(line_key="1")
-    return {"carrier": "UPS", "service": "Ground", "tracking_number": "1Z999", "ship_date": timezone.localdate()
-            .isoformat(), "carrier_fee": "0", f"qty_{line.pk}": str(line.quantity), "notify_buyer": "on", **extra}
+    return {
+        "carrier": "UPS",
+        "service": "Ground",
+        "tracking_number": "1Z999",
+        "ship_date": timezone.localdate().isoformat(),
+        "carrier_fee": "0",
+        f"qty_{line.pk}": str(line.quantity),
+        "notify_buyer": "on",
+        **extra,
+    }
 
 
 # --- the table is learned from shipments ------------------------------------------------------------
@@ -83,8 +91,9 @@ def test_the_service_refuses_an_unknown_carrier(store_a):
 def test_list_add_edit_and_delete_with_confirmation(alice_client, store_a):
     url = reverse("portal:shipping_methods", args=[store_a.pk])
     assert "Nothing learned yet" in alice_client.get(url).content.decode()
-    response = alice_client.post(url, {"requested_method": " Priority Overnight ", "carrier": "FedEx",
-                                       "service": "Priority Overnight"})
+    response = alice_client.post(
+        url, {"requested_method": " Priority Overnight ", "carrier": "FedEx", "service": "Priority Overnight"}
+    )
     assert response.status_code == 302
     mapping = ShippingMethodMapping.objects.get(store=store_a)
     assert (mapping.requested_method, mapping.source) == ("Priority Overnight", MappingSource.EDITED)
@@ -125,8 +134,10 @@ def test_the_store_settings_link_to_the_table(alice_client, store_a):
 
 def test_the_admin_saves_through_the_service(client, operator, store_a):
     client.force_login(operator)
-    response = client.post(reverse("admin:shipments_shippingmethodmapping_add"), {
-        "store": store_a.pk, "requested_method": "Freight", "carrier": "Other", "service": "Pallet"})
+    response = client.post(
+        reverse("admin:shipments_shippingmethodmapping_add"),
+        {"store": store_a.pk, "requested_method": "Freight", "carrier": "Other", "service": "Pallet"},
+    )
     assert response.status_code == 302, response.content.decode()[:2000]
     mapping = ShippingMethodMapping.objects.get(requested_method="Freight")
     assert (mapping.tenant_id, mapping.source, mapping.updated_by) == (store_a.tenant_id, "edited", "operator")
@@ -139,24 +150,46 @@ def _queue(store):
     now = timezone.now()
     fronts = [Storefront.objects.create(store=store, name=n) for n in ["Zeta", "Alpha", "Mid"]]
     return {
-        "OLD": make_detailed_order(store, number="OLD", order_date=now - dt.timedelta(days=3), shipping_method="UPS",
-                                   order_total=Decimal("10"), storefront=fronts[0]),
-        "MID": make_detailed_order(store, number="MID", order_date=now - dt.timedelta(days=2), shipping_method="FedEx",
-                                   order_total=Decimal("99"), storefront=fronts[1]),
-        "NEW": make_detailed_order(store, number="NEW", order_date=now - dt.timedelta(days=1), shipping_method="USPS",
-                                   order_total=Decimal("50"), storefront=fronts[2]),
-        "HELD": make_detailed_order(store, number="HELD", order_date=now - dt.timedelta(days=2, hours=12),
-                                    status=OrderStatus.ON_HOLD),
+        "OLD": make_detailed_order(
+            store,
+            number="OLD",
+            order_date=now - dt.timedelta(days=3),
+            shipping_method="UPS",
+            order_total=Decimal("10"),
+            storefront=fronts[0],
+        ),
+        "MID": make_detailed_order(
+            store,
+            number="MID",
+            order_date=now - dt.timedelta(days=2),
+            shipping_method="FedEx",
+            order_total=Decimal("99"),
+            storefront=fronts[1],
+        ),
+        "NEW": make_detailed_order(
+            store,
+            number="NEW",
+            order_date=now - dt.timedelta(days=1),
+            shipping_method="USPS",
+            order_total=Decimal("50"),
+            storefront=fronts[2],
+        ),
+        "HELD": make_detailed_order(
+            store, number="HELD", order_date=now - dt.timedelta(days=2, hours=12), status=OrderStatus.ON_HOLD
+        ),
     }
 
 
-@pytest.mark.parametrize("sort,expected", [
-    ("oldest", ["OLD", "MID", "NEW"]),
-    ("newest", ["NEW", "MID", "OLD"]),
-    ("service", ["MID", "OLD", "NEW"]),
-    ("storefront", ["MID", "NEW", "OLD"]),
-    ("total", ["MID", "NEW", "OLD"]),
-])
+@pytest.mark.parametrize(
+    "sort,expected",
+    [
+        ("oldest", ["OLD", "MID", "NEW"]),
+        ("newest", ["NEW", "MID", "OLD"]),
+        ("service", ["MID", "OLD", "NEW"]),
+        ("storefront", ["MID", "NEW", "OLD"]),
+        ("total", ["MID", "NEW", "OLD"]),
+    ],
+)
 def test_next_in_queue_follows_every_sort_of_the_list(alice_client, store_a, sort, expected):
     orders = _queue(store_a)
     listed = alice_client.get(reverse("portal:order_list"), {"status": "awaiting_shipment", "sort": sort})
@@ -196,8 +229,9 @@ def test_plain_ship_still_goes_to_the_order(alice_client, store_a):
 
 def test_ship_and_next_on_an_invalid_form_stays(alice_client, store_a):
     order = make_detailed_order(store_a)
-    response = alice_client.post(reverse("portal:order_ship", args=[order.pk]),
-                                 _ship_data(order, ship_next="1", tracking_number=""))
+    response = alice_client.post(
+        reverse("portal:order_ship", args=[order.pk]), _ship_data(order, ship_next="1", tracking_number="")
+    )
     assert response.status_code == 200 and not order.shipments.exists()
 
 
@@ -206,10 +240,13 @@ def test_the_list_and_the_order_page_carry_the_query_to_the_ship_form(alice_clie
     listed = alice_client.get(reverse("portal:order_list"), {"status": "awaiting_shipment", "sort": "total"})
     detail_url = reverse("portal:order_detail", args=[order.pk]) + "?status=awaiting_shipment&amp;sort=total"
     assert detail_url in listed.content.decode()
-    page = alice_client.get(reverse("portal:order_detail", args=[order.pk]), {"status": "awaiting_shipment",
-                                                                               "sort": "total"})
-    assert reverse("portal:order_ship", args=[order.pk]) + "?status=awaiting_shipment&amp;sort=total" in \
-        page.content.decode()
+    page = alice_client.get(
+        reverse("portal:order_detail", args=[order.pk]), {"status": "awaiting_shipment", "sort": "total"}
+    )
+    assert (
+        reverse("portal:order_ship", args=[order.pk]) + "?status=awaiting_shipment&amp;sort=total"
+        in page.content.decode()
+    )
     form = alice_client.get(reverse("portal:order_ship", args=[order.pk]), {"sort": "total", "page": "3"})
     assert form.context["queue_query"] == "sort=total" and 'id="ship-and-next"' in form.content.decode()
 

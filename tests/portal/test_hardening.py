@@ -18,8 +18,9 @@ def test_lockout_parameters_match_the_handler(settings):
     assert settings.AXES_LOCKOUT_PARAMETERS == LOCKOUT_PARAMETERS
 
 
-@pytest.mark.parametrize("name", ["portal:dashboard", "portal:order_list", "portal:store_list", "portal:users",
-                                  "portal:api_keys"])
+@pytest.mark.parametrize(
+    "name", ["portal:dashboard", "portal:order_list", "portal:store_list", "portal:users", "portal:api_keys"]
+)
 def test_pages_carry_a_csp_without_inline_handlers(alice_client, store_a, name):
     response = alice_client.get(reverse(name))
     policy = response["Content-Security-Policy"]
@@ -53,8 +54,9 @@ def test_the_api_docs_run_under_the_policy(client):
     assert all("src=" in tag for tag in re.findall(r"<script\b[^>]*>", body))
 
 
-@pytest.mark.parametrize("url", ["javascript:alert(1)", "data:image/svg+xml,<svg onload=alert(1)>",
-                                 " JavaScript:alert(1)"])
+@pytest.mark.parametrize(
+    "url", ["javascript:alert(1)", "data:image/svg+xml,<svg onload=alert(1)>", " JavaScript:alert(1)"]
+)
 def test_a_non_web_image_url_is_never_rendered(alice_client, order_a, url):
     OrderLine.objects.filter(order=order_a).update(image_url=url)
     body = alice_client.get(reverse("portal:order_detail", args=[order_a.pk])).content.decode()

@@ -68,17 +68,29 @@ def test_makemessages_leaves_french_complete(tmp_path):
         pytest.skip(reason)
     command = re.search(r"^# Regenerate: manage\.py (makemessages .*)$", PO.read_text(), re.M).group(1)
     copy = tmp_path / "tree"
-    shutil.copytree(ROOT, copy, ignore=shutil.ignore_patterns(".venv", ".git", ".cache", "tests", "artifacts",
-                                                              "node_modules", "*.sqlite3*", "__pycache__"))
+    shutil.copytree(
+        ROOT,
+        copy,
+        ignore=shutil.ignore_patterns(
+            ".venv", ".git", ".cache", "tests", "artifacts", "node_modules", "*.sqlite3*", "__pycache__"
+        ),
+    )
     env = {**os.environ, "DEBUG": "True", "DJANGO_SETTINGS_MODULE": "config.settings"}
     env.pop("DATABASE_URL", None)
-    subprocess.run([sys.executable, "manage.py", *shlex.split(command)], cwd=copy, env=env, check=True,
-                   capture_output=True, timeout=300)
+    subprocess.run(
+        [sys.executable, "manage.py", *shlex.split(command)],
+        cwd=copy,
+        env=env,
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
     fresh = copy / "locale" / "fr" / "LC_MESSAGES" / "django.po"
 
     def entries(*flags):
-        out = subprocess.run(["msgattrib", "--no-obsolete", *flags, str(fresh)], capture_output=True, text=True,
-                             check=True).stdout
+        out = subprocess.run(
+            ["msgattrib", "--no-obsolete", *flags, str(fresh)], capture_output=True, text=True, check=True
+        ).stdout
         return [m for m in re.findall(r'^msgid "(.*)"$', out, re.M) if m]
 
     assert entries("--untranslated") == [], "untranslated in French: run makemessages and translate"
@@ -87,7 +99,8 @@ def test_makemessages_leaves_french_complete(tmp_path):
     subprocess.run(["msgfmt", "-o", str(compiled), str(PO)], check=True)
     with open(compiled, "rb") as a, open(PO.with_suffix(".mo"), "rb") as b:
         assert gettext.GNUTranslations(a)._catalog == gettext.GNUTranslations(b)._catalog, (
-            "locale/fr/LC_MESSAGES/django.mo is stale: run compilemessages")
+            "locale/fr/LC_MESSAGES/django.mo is stale: run compilemessages"
+        )
 
 
 def test_date_pickers_keep_their_value_in_french(alice_client, order_a):
@@ -99,13 +112,17 @@ def test_date_pickers_keep_their_value_in_french(alice_client, order_a):
 
 def test_connection_test_details_speak_french(alice_client, sandbox):
     alice_client.cookies["django_language"] = "fr"
-    data = {"name": "Sandbox", "url": sandbox.base_url, "username": sandbox.username, "password": "nope",
-            "endpoint_path": "/store/shipstation.aspx"}
+    data = {
+        "name": "Sandbox",
+        "url": sandbox.base_url,
+        "username": sandbox.username,
+        "password": "nope",
+        "endpoint_path": "/store/shipstation.aspx",
+    }
     body = html.unescape(alice_client.post(reverse("portal:connect_details"), data).content.decode())
     assert "La boutique a refusé le nom d'utilisateur ou le mot de passe (HTTP 401)" in body
     unreachable = {**data, "url": "http://127.0.0.1:9"}
     body = html.unescape(alice_client.post(reverse("portal:connect_details"), unreachable).content.decode())
     assert "injoignable" in body and "could not be reached" not in body
-    response = alice_client.post(reverse("portal:connect_details"), {**data, "password": sandbox.password},
-                                 follow=True)
+    response = alice_client.post(reverse("portal:connect_details"), {**data, "password": sandbox.password}, follow=True)
     assert "Connectée. La boutique a répondu avec un export ShipStation" in response.content.decode()

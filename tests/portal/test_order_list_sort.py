@@ -22,14 +22,31 @@ def _numbers(response):
 
 def _three(store):
     now = timezone.now()
-    fronts = [Storefront.objects.create(store=store, name=name)
-              for name in ["Zeta shop", "Alpha shop", "Mid shop"]]
-    make_order(store, number="OLD", order_date=now - dt.timedelta(days=3), shipping_method="UPS Ground",
-               order_total=Decimal("10.00"), storefront=fronts[0])
-    make_order(store, number="MID", order_date=now - dt.timedelta(days=2), shipping_method="FedEx 2Day",
-               order_total=Decimal("99.00"), storefront=fronts[1])
-    make_order(store, number="NEW", order_date=now - dt.timedelta(days=1), shipping_method="USPS Priority",
-               order_total=Decimal("50.00"), storefront=fronts[2])
+    fronts = [Storefront.objects.create(store=store, name=name) for name in ["Zeta shop", "Alpha shop", "Mid shop"]]
+    make_order(
+        store,
+        number="OLD",
+        order_date=now - dt.timedelta(days=3),
+        shipping_method="UPS Ground",
+        order_total=Decimal("10.00"),
+        storefront=fronts[0],
+    )
+    make_order(
+        store,
+        number="MID",
+        order_date=now - dt.timedelta(days=2),
+        shipping_method="FedEx 2Day",
+        order_total=Decimal("99.00"),
+        storefront=fronts[1],
+    )
+    make_order(
+        store,
+        number="NEW",
+        order_date=now - dt.timedelta(days=1),
+        shipping_method="USPS Priority",
+        order_total=Decimal("50.00"),
+        storefront=fronts[2],
+    )
 
 
 def test_awaiting_shipment_is_oldest_first_and_other_tabs_keep_newest_first(alice_client, store_a):
@@ -42,8 +59,13 @@ def test_awaiting_shipment_is_oldest_first_and_other_tabs_keep_newest_first(alic
 def test_awaiting_shipment_sorts_by_service_storefront_and_total(alice_client, store_a):
     _three(store_a)
     url = reverse("portal:order_list")
-    expected = {"service": ["MID", "OLD", "NEW"], "storefront": ["MID", "NEW", "OLD"],
-                "total": ["MID", "NEW", "OLD"], "newest": ["NEW", "MID", "OLD"], "oldest": ["OLD", "MID", "NEW"]}
+    expected = {
+        "service": ["MID", "OLD", "NEW"],
+        "storefront": ["MID", "NEW", "OLD"],
+        "total": ["MID", "NEW", "OLD"],
+        "newest": ["NEW", "MID", "OLD"],
+        "oldest": ["OLD", "MID", "NEW"],
+    }
     for sort, numbers in expected.items():
         assert _numbers(alice_client.get(url, {"status": "awaiting_shipment", "sort": sort})) == numbers, sort
 

@@ -20,10 +20,23 @@ def _page(client, order):
 
 
 def test_order_page_shows_bill_to_warehouse_custom_fields_and_totals(alice_client, store_a):
-    order = make_order(store_a, number="A-7", requested_warehouse="East DC", custom_field_1="PO 4471",
-                       custom_field_2="Rush", custom_field_3="Dept 9",
-                       bill_to={"name": "Bill Payer", "company": "Payer & Co", "address1": "9 Bank Rd",
-                                "city": "Dallas", "state": "TX", "postal_code": "75201", "country": "US"})
+    order = make_order(
+        store_a,
+        number="A-7",
+        requested_warehouse="East DC",
+        custom_field_1="PO 4471",
+        custom_field_2="Rush",
+        custom_field_3="Dept 9",
+        bill_to={
+            "name": "Bill Payer",
+            "company": "Payer & Co",
+            "address1": "9 Bank Rd",
+            "city": "Dallas",
+            "state": "TX",
+            "postal_code": "75201",
+            "country": "US",
+        },
+    )
     body = _page(alice_client, order)
     bill = body.split('id="bill-to"')[1].split("</section>")[0]
     for text in ["Bill Payer", "Payer &amp; Co", "9 Bank Rd", "Dallas"]:
@@ -90,8 +103,15 @@ def test_ship_form_says_which_lines_it_leaves_off(alice_client, order_a):
 
 
 def _skip(store, number, reason="no_ship_to"):
-    return SkippedOrder.objects.create(store=store, external_id=number, number=number, reason=reason,
-                                       store_status="Pickup", modified_at=timezone.now(), content_hash="x")
+    return SkippedOrder.objects.create(
+        store=store,
+        external_id=number,
+        number=number,
+        reason=reason,
+        store_status="Pickup",
+        modified_at=timezone.now(),
+        content_hash="x",
+    )
 
 
 def test_orders_skipped_for_no_ship_to_are_listed_under_the_store(alice_client, store_a, store_b, tenant_a):

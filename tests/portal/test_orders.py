@@ -53,8 +53,19 @@ def test_pagination_has_next_page(alice_client, store_a):
 def _bulk_orders(store, n, start=0):
     now = timezone.now()
     Order.objects.bulk_create(
-        (Order(tenant_id=store.tenant_id, store=store, external_id=f"b{i}", number=f"B{i}", store_status="New",
-               status=OrderStatus.AWAITING_SHIPMENT, order_date=now, modified_at=now) for i in range(start, start + n)),
+        (
+            Order(
+                tenant_id=store.tenant_id,
+                store=store,
+                external_id=f"b{i}",
+                number=f"B{i}",
+                store_status="New",
+                status=OrderStatus.AWAITING_SHIPMENT,
+                order_date=now,
+                modified_at=now,
+            )
+            for i in range(start, start + n)
+        ),
         batch_size=5000,
     )
 
@@ -69,10 +80,11 @@ def _grow_orders_in_database(store, *, to):
             have = Order.objects.filter(store=store).count()
             if have >= to:
                 break
-            copied = ", ".join(c if c not in ("external_id", "number") else f"{c} || '-r{round_no}'"
-                               for c in columns)
-            sql = (f"INSERT INTO {table} ({', '.join(columns)}) SELECT {copied} FROM {table} "
-                   f"WHERE store_id = %s ORDER BY id LIMIT %s")
+            copied = ", ".join(c if c not in ("external_id", "number") else f"{c} || '-r{round_no}'" for c in columns)
+            sql = (
+                f"INSERT INTO {table} ({', '.join(columns)}) SELECT {copied} FROM {table} "
+                f"WHERE store_id = %s ORDER BY id LIMIT %s"
+            )
             cursor.execute(sql, [store.pk, to - have])
 
 
@@ -94,16 +106,39 @@ def test_order_list_queries_do_not_grow_with_orders(alice_client, store_a, djang
 
 def test_order_page_shows_every_imported_field(alice_client, order_a):
     body = alice_client.get(reverse("portal:order_detail", args=[order_a.pk])).content.decode()
-    for text in [order_a.email, "555-0100", "USPS Priority", "Visa", "SPRING10", "-4.00", "Happy birthday",
-                 "VIP", "Leave at door", "1.5", "0.75", "https://cdn.example.com/mug.png", "Colour: Red", "A-01-3",
-                 "Electronic", "Imported from the store"]:
+    for text in [
+        order_a.email,
+        "555-0100",
+        "USPS Priority",
+        "Visa",
+        "SPRING10",
+        "-4.00",
+        "Happy birthday",
+        "VIP",
+        "Leave at door",
+        "1.5",
+        "0.75",
+        "https://cdn.example.com/mug.png",
+        "Colour: Red",
+        "A-01-3",
+        "Electronic",
+        "Imported from the store",
+    ]:
         assert text in body, text
 
 
 def _ship_data(order, **extra):
     line = order.lines.get(line_key="1")
-    data = {"carrier": "UPS", "service": "Ground", "tracking_number": "1Z999", "ship_date": timezone.now().date(),
-            "carrier_fee": "7.50", "notes_to_buyer": "Thanks!", "notify_buyer": "on", f"qty_{line.pk}": "2"}
+    data = {
+        "carrier": "UPS",
+        "service": "Ground",
+        "tracking_number": "1Z999",
+        "ship_date": timezone.now().date(),
+        "carrier_fee": "7.50",
+        "notes_to_buyer": "Thanks!",
+        "notify_buyer": "on",
+        f"qty_{line.pk}": "2",
+    }
     data.update(extra)
     return data
 
@@ -126,8 +161,9 @@ def test_ship_form_explains_errors_in_plain_words(alice_client, order_a):
 
 def test_ship_form_needs_at_least_one_item(alice_client, order_a):
     line = order_a.lines.get(line_key="1")
-    body = alice_client.post(reverse("portal:order_ship", args=[order_a.pk]),
-                             _ship_data(order_a, **{f"qty_{line.pk}": "0"})).content.decode()
+    body = alice_client.post(
+        reverse("portal:order_ship", args=[order_a.pk]), _ship_data(order_a, **{f"qty_{line.pk}": "0"})
+    ).content.decode()
     assert "Choose at least one item to ship." in body
 
 
@@ -151,8 +187,9 @@ def test_failed_store_update_can_be_retried(alice_client, shipment_a):
 
 def test_a_tracking_number_longer_than_its_column_is_a_form_error(alice_client, order_a):
     """shipment_create checks what is typed against the columns, so no database (PostgreSQL) refuses it later."""
-    response = alice_client.post(reverse("portal:order_ship", args=[order_a.pk]),
-                                 _ship_data(order_a, tracking_number="1Z" + "9" * 68))
+    response = alice_client.post(
+        reverse("portal:order_ship", args=[order_a.pk]), _ship_data(order_a, tracking_number="1Z" + "9" * 68)
+    )
     assert response.status_code == 200
     assert response.context["form"].errors["tracking_number"]
     assert not order_a.shipments.exists()

@@ -12,11 +12,13 @@ from stores.models import Store
 
 
 def _run(store, state, minutes_ago, error=""):
-    return ImportRun.objects.create(store=store, state=state, error=error,
-                                    queued_at=timezone.now() - dt.timedelta(minutes=minutes_ago))
+    return ImportRun.objects.create(
+        store=store, state=state, error=error, queued_at=timezone.now() - dt.timedelta(minutes=minutes_ago)
+    )
 
 
 # --- 3: failure alerts are per store, de-duplicated, and clear when the store recovers ---------------------
+
 
 def test_failing_store_gives_one_alert_with_its_attempts(alice_client, store_a):
     _run(store_a, ImportState.FAILED, 300, "old failure, long recovered")
@@ -37,8 +39,9 @@ def test_alert_disappears_when_the_next_run_succeeds(alice_client, store_a):
     assert "failing since" not in html and "Connection refused" not in html
 
 
-def test_dashboard_alert_queries_do_not_grow_with_history(alice_client, store_a, store_b,
-                                                          django_assert_max_num_queries):
+def test_dashboard_alert_queries_do_not_grow_with_history(
+    alice_client, store_a, store_b, django_assert_max_num_queries
+):
     alice_client.get(reverse("portal:dashboard"))
     for minutes in range(1, 40):
         _run(store_a, ImportState.FAILED, minutes, "down")
@@ -48,6 +51,7 @@ def test_dashboard_alert_queries_do_not_grow_with_history(alice_client, store_a,
 
 
 # --- 3b: a lock conflict is a skip, never a failure ---------------------------------------------------------
+
 
 @pytest.mark.django_db
 def test_lock_conflict_is_recorded_as_skipped_not_failed(alice_client, store_a):
@@ -64,17 +68,23 @@ def test_lock_conflict_is_recorded_as_skipped_not_failed(alice_client, store_a):
 
 # --- 2: the ship form's e-mail box follows the store setting; the history says why no e-mail went out ------
 
+
 def _ship(client, order, **extra):
     line = order.lines.get(line_key="1")
-    data = {"carrier": "UPS", "service": "Ground", "tracking_number": "1Z42", "ship_date": timezone.now().date(),
-            f"qty_{line.pk}": "1"}
+    data = {
+        "carrier": "UPS",
+        "service": "Ground",
+        "tracking_number": "1Z42",
+        "ship_date": timezone.now().date(),
+        f"qty_{line.pk}": "1",
+    }
     data.update(extra)
     return client.post(reverse("portal:order_ship", args=[order.pk]), data)
 
 
 def _notify_box(html):
     start = html.index('name="notify_buyer"')
-    return html[html.rindex("<input", 0, start):html.index(">", start)]
+    return html[html.rindex("<input", 0, start) : html.index(">", start)]
 
 
 def test_ship_form_email_box_follows_the_store_setting(alice_client, order_a):
@@ -118,13 +128,15 @@ def test_no_history_line_when_the_email_goes_out(alice_client, order_a):
 
 # --- 4: a store update being retried shows its last answer, attempts and next try ---------------------------
 
+
 def test_retried_store_update_shows_answer_attempts_and_next_try(alice_client, shipment_a):
     from outbox.models import OutboxMessage
     from shipments.models import shipment_ref
 
     next_try = timezone.now() + dt.timedelta(minutes=7)
     OutboxMessage.objects.filter(ref=shipment_ref(shipment_a.pk), kind="store_update").update(
-        attempts=3, next_attempt_at=next_try, last_error="The store answered 503 Service Unavailable.")
+        attempts=3, next_attempt_at=next_try, last_error="The store answered 503 Service Unavailable."
+    )
     page = alice_client.get(reverse("portal:order_detail", args=[shipment_a.order_id])).content.decode()
     assert "3 attempts" in page and "503 Service Unavailable" in page and "next try" in page
     dashboard = alice_client.get(reverse("portal:dashboard")).content.decode()
@@ -139,9 +151,11 @@ def test_first_attempt_pending_shows_no_retry_details(alice_client, shipment_a):
 
 # --- 11: order list and ship form details -------------------------------------------------------------------
 
+
 def test_inverted_date_range_says_so(alice_client, order_a):
-    html = alice_client.get(reverse("portal:order_list"),
-                            {"date_from": "2026-05-10", "date_to": "2026-05-01"}).content.decode()
+    html = alice_client.get(
+        reverse("portal:order_list"), {"date_from": "2026-05-10", "date_to": "2026-05-01"}
+    ).content.decode()
     assert "is before" in html and "swap the dates" in html
     assert f"#{order_a.number}" in html  # the other filters still list the orders
 
@@ -163,10 +177,12 @@ def test_order_header_says_the_store_status_predates_the_shipment(alice_client, 
 def test_branding_preview_skips_voided_shipments(alice_client, order_a):
     from shipments.services import shipment_create, shipment_void
 
-    live = shipment_create(order=order_a, carrier="UPS", tracking_number="1ZLIVE",
-                           lines={order_a.lines.get(line_key="1").pk: 1})
-    voided = shipment_create(order=order_a, carrier="UPS", tracking_number="1ZVOIDED",
-                             lines={order_a.lines.get(line_key="1").pk: 1})
+    live = shipment_create(
+        order=order_a, carrier="UPS", tracking_number="1ZLIVE", lines={order_a.lines.get(line_key="1").pk: 1}
+    )
+    voided = shipment_create(
+        order=order_a, carrier="UPS", tracking_number="1ZVOIDED", lines={order_a.lines.get(line_key="1").pk: 1}
+    )
     shipment_void(shipment=voided)
     html = alice_client.get(reverse("portal:email_preview", args=[order_a.store_id])).content.decode()
     assert "1ZLIVE" in html and "1ZVOIDED" not in html
@@ -174,6 +190,7 @@ def test_branding_preview_skips_voided_shipments(alice_client, order_a):
 
 
 # --- 6: the wizard's "unreachable" message promises nothing and does not quote a store that said nothing ----
+
 
 def test_unreachable_wizard_message_promises_no_retry(alice_client):
     data = {"name": "X", "url": "http://127.0.0.1:9", "username": "u", "password": "p", "endpoint_path": "/x"}
@@ -185,10 +202,17 @@ def test_unreachable_wizard_message_promises_no_retry(alice_client):
 
 # --- 5: a connection change is tested before it is saved; "Test connection" on the store page ---------------
 
+
 def _connection_data(store, **extra):
-    data = {"section": "connection", "connection-name": store.name, "connection-url": store.url,
-            "connection-endpoint_path": store.endpoint_path, "connection-username": store.username,
-            "connection-import_interval_minutes": store.import_interval_minutes, "connection-is_active": "on"}
+    data = {
+        "section": "connection",
+        "connection-name": store.name,
+        "connection-url": store.url,
+        "connection-endpoint_path": store.endpoint_path,
+        "connection-username": store.username,
+        "connection-import_interval_minutes": store.import_interval_minutes,
+        "connection-is_active": "on",
+    }
     data.update({f"connection-{k}": v for k, v in extra.items()})
     return data
 
@@ -213,8 +237,9 @@ def test_a_working_connection_change_is_saved(alice_client, store_a, sandbox):
     from sandbox.server import ENDPOINT_PATH
 
     url = reverse("portal:store_settings", args=[store_a.pk])
-    data = _connection_data(store_a, url=sandbox.base_url, endpoint_path=ENDPOINT_PATH, username=sandbox.username,
-                            password=sandbox.password)
+    data = _connection_data(
+        store_a, url=sandbox.base_url, endpoint_path=ENDPOINT_PATH, username=sandbox.username, password=sandbox.password
+    )
     assert alice_client.post(url, data).status_code == 302
     store_a.refresh_from_db()
     assert store_a.url == sandbox.base_url and store_a.get_password() == sandbox.password
@@ -224,8 +249,9 @@ def test_a_wrong_password_is_refused_and_the_old_one_kept(alice_client, store_a,
     from sandbox.server import ENDPOINT_PATH
     from stores.models import Store
 
-    Store.objects.filter(pk=store_a.pk).update(url=sandbox.base_url, endpoint_path=ENDPOINT_PATH,
-                                               username=sandbox.username)
+    Store.objects.filter(pk=store_a.pk).update(
+        url=sandbox.base_url, endpoint_path=ENDPOINT_PATH, username=sandbox.username
+    )
     store_a.refresh_from_db()
     url = reverse("portal:store_settings", args=[store_a.pk])
     html = alice_client.post(url, _connection_data(store_a, password="wrong")).content.decode()
@@ -244,8 +270,16 @@ def test_test_connection_button_tests_without_saving(alice_client, store_a, sand
 
     url = reverse("portal:store_settings", args=[store_a.pk])
     assert 'id="test-connection"' in alice_client.get(url).content.decode()
-    data = {**_connection_data(store_a, url=sandbox.base_url, endpoint_path=ENDPOINT_PATH,
-                               username=sandbox.username, password=sandbox.password), "test_connection": "1"}
+    data = {
+        **_connection_data(
+            store_a,
+            url=sandbox.base_url,
+            endpoint_path=ENDPOINT_PATH,
+            username=sandbox.username,
+            password=sandbox.password,
+        ),
+        "test_connection": "1",
+    }
     html = alice_client.post(url, data, follow=True).content.decode()
     assert "Connected." in html
     store_a.refresh_from_db()
@@ -255,6 +289,7 @@ def test_test_connection_button_tests_without_saving(alice_client, store_a, sand
 
 
 # --- 7: read-only settings for those who cannot change them ------------------------------------------------
+
 
 def test_viewer_sees_settings_read_only(bob_client, store_a):
     html = bob_client.get(reverse("portal:store_settings", args=[store_a.pk])).content.decode()
@@ -282,10 +317,11 @@ def test_members_get_a_styled_403_naming_the_role(client, tenant_a, store_a, nam
 
 # --- 8: the quick "Map to" starts at "Choose…"; mapping lists are tidied on save --------------------------
 
+
 def test_quick_map_starts_at_choose(alice_client, store_a, unmapped_a):
     html = alice_client.get(reverse("portal:store_settings", args=[store_a.pk])).content.decode()
-    select = html[html.index(f'id="map-{unmapped_a.pk}"'):]
-    first_option = select[select.index("<option"):select.index("</option>")]
+    select = html[html.index(f'id="map-{unmapped_a.pk}"') :]
+    first_option = select[select.index("<option") : select.index("</option>")]
     assert 'value=""' in first_option and "Choose" in first_option
 
 
@@ -301,9 +337,14 @@ def test_mapping_lists_are_tidied_on_save(alice_client, store_a):
     from stores.models import StatusMapping
 
     url = reverse("portal:store_settings", args=[store_a.pk])
-    data = {"section": "mapping", "mapping-awaiting_payment": "Pending Payment", "mapping-awaiting_shipment": "New",
-            "mapping-shipped": " Shipped ,,  shipped, Partially   Shipped ,", "mapping-cancelled": "Cancelled",
-            "mapping-on_hold": "  on hold ,, "}
+    data = {
+        "section": "mapping",
+        "mapping-awaiting_payment": "Pending Payment",
+        "mapping-awaiting_shipment": "New",
+        "mapping-shipped": " Shipped ,,  shipped, Partially   Shipped ,",
+        "mapping-cancelled": "Cancelled",
+        "mapping-on_hold": "  on hold ,, ",
+    }
     assert alice_client.post(url, data).status_code == 302
     mapping = StatusMapping.objects.get(store=store_a)
     assert mapping.on_hold == "on hold"
@@ -311,6 +352,7 @@ def test_mapping_lists_are_tidied_on_save(alice_client, store_a):
 
 
 # --- 9: invitations: their own wording, and a pending state with resend and revoke -------------------------
+
 
 def _invite(client, email, capture):
     with capture(execute=True):
@@ -333,16 +375,18 @@ def test_invitation_is_accepted_in_its_own_words(alice_client, client, tenant_a,
     html = page.content.decode()
     assert "Welcome to Outbound" in html and "Acme Goods" in html and "Accept the invitation" in html
     assert "new password" not in html.lower() and "reset" not in html.lower()
-    response = client.post(page.redirect_chain[-1][0], {"new_password1": "a-Long-pass-9876",
-                                                         "new_password2": "a-Long-pass-9876"})
+    response = client.post(
+        page.redirect_chain[-1][0], {"new_password1": "a-Long-pass-9876", "new_password2": "a-Long-pass-9876"}
+    )
     assert response.status_code == 302 and response["Location"] == reverse("portal:dashboard")
     assert client.get(reverse("portal:dashboard")).status_code == 200  # signed in, in the workspace
     users = alice_client.get(reverse("portal:users")).content.decode()
     assert "Invitation pending" not in users
 
 
-def test_pending_invitation_is_listed_as_pending_and_can_be_resent(alice_client, tenant_a,
-                                                                   django_capture_on_commit_callbacks):
+def test_pending_invitation_is_listed_as_pending_and_can_be_resent(
+    alice_client, tenant_a, django_capture_on_commit_callbacks
+):
     from django.core import mail
 
     _invite(alice_client, "erin@example.com", django_capture_on_commit_callbacks)
@@ -354,8 +398,9 @@ def test_pending_invitation_is_listed_as_pending_and_can_be_resent(alice_client,
     assert len(mail.outbox) == 2 and mail.outbox[1].to == ["erin@example.com"]
 
 
-def test_revoked_invitation_removes_the_member_and_kills_the_link(alice_client, client, tenant_a,
-                                                                  django_capture_on_commit_callbacks):
+def test_revoked_invitation_removes_the_member_and_kills_the_link(
+    alice_client, client, tenant_a, django_capture_on_commit_callbacks
+):
     from django.contrib.auth import get_user_model
     from django.core import mail
 
@@ -378,6 +423,7 @@ def test_an_accepted_member_cannot_be_revoked(alice_client, bob, tenant_a):
 
 
 # --- 10: the API keys page names the header, offers a copy button and links the reference -----------------
+
 
 def test_api_keys_page_explains_how_to_use_a_key(alice_client):
     html = alice_client.post(reverse("portal:api_keys"), {"name": "WMS"}).content.decode()

@@ -31,8 +31,7 @@ def text_of(response) -> str:
 def test_packing_slips_of_the_selection_as_an_inline_pdf(request, who, order_a, store_a, order_b):
     client = request.getfixturevalue(who)
     second = make_detailed_order(store_a, number="A-101", sku="MUG-BLUE")
-    response = client.post(reverse("portal:orders_packing_slips"),
-                           {"order_ids": [order_a.pk, second.pk, order_b.pk]})
+    response = client.post(reverse("portal:orders_packing_slips"), {"order_ids": [order_a.pk, second.pk, order_b.pk]})
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     assert response["Content-Disposition"].startswith("inline;")
     assert "packing-slips-" in response["Content-Disposition"] and "-2-orders.pdf" in response["Content-Disposition"]
@@ -54,8 +53,9 @@ def test_a_french_reader_gets_french_documents(alice_client, order_a):
 
 
 def test_nothing_selected_goes_back_with_a_message(alice_client, order_a):
-    response = alice_client.post(reverse("portal:orders_packing_slips"), {"next": "/orders/?status=on_hold"},
-                                 follow=True)
+    response = alice_client.post(
+        reverse("portal:orders_packing_slips"), {"next": "/orders/?status=on_hold"}, follow=True
+    )
     assert response.redirect_chain[-1][0] == "/orders/?status=on_hold"
     assert "Select at least one order to print." in response.content.decode()
 
@@ -68,8 +68,9 @@ def test_a_foreign_next_is_not_followed(alice_client):
 def test_a_selection_over_the_cap_is_refused_in_words(alice_client, order_a, store_a, monkeypatch):
     monkeypatch.setattr(printing, "MAX_PRINT_ORDERS", 1)
     second = make_detailed_order(store_a, number="A-101", sku="MUG-BLUE")
-    response = alice_client.post(reverse("portal:orders_packing_slips"), {"order_ids": [order_a.pk, second.pk]},
-                                 follow=True)
+    response = alice_client.post(
+        reverse("portal:orders_packing_slips"), {"order_ids": [order_a.pk, second.pk]}, follow=True
+    )
     assert "Print at most 1 order at once" in response.content.decode()
 
 
@@ -88,8 +89,9 @@ def test_the_order_page_has_a_packing_slip_button(request, who, order_a):
 def test_all_matching_prints_every_order_the_filters_match_in_the_lists_order(alice_client, store_a, order_b):
     held = make_detailed_order(store_a, number="H-1", sku="HELD", status="on_hold")
     waiting = [make_detailed_order(store_a, number=f"W-{n}", sku=f"W{n}") for n in range(3)]
-    response = alice_client.post(reverse("portal:orders_packing_slips"),
-                                 {"all_matching": "1", "status": "awaiting_shipment", "sort": "oldest"})
+    response = alice_client.post(
+        reverse("portal:orders_packing_slips"), {"all_matching": "1", "status": "awaiting_shipment", "sort": "oldest"}
+    )
     pages = [page.extract_text() for page in pypdf.PdfReader(io.BytesIO(response.content)).pages]
     numbers = [next(n for n in ("W-0", "W-1", "W-2", "H-1", "B-200") if f"Order #{n}" in page) for page in pages]
     assert numbers == [o.number for o in sorted(waiting, key=lambda o: (o.order_date, o.pk))]
@@ -97,8 +99,9 @@ def test_all_matching_prints_every_order_the_filters_match_in_the_lists_order(al
 
 
 def test_all_matching_with_nothing_matching_says_so(alice_client, order_a):
-    response = alice_client.post(reverse("portal:orders_pick_list"),
-                                 {"all_matching": "1", "status": "cancelled"}, follow=True)
+    response = alice_client.post(
+        reverse("portal:orders_pick_list"), {"all_matching": "1", "status": "cancelled"}, follow=True
+    )
     assert response.redirect_chain[-1][0] == reverse("portal:order_list") + "?status=cancelled"
     assert "No order matches the list" in response.content.decode()
 

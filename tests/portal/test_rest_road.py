@@ -54,8 +54,9 @@ class StubConnector:
 @pytest.fixture
 def rest_stub(monkeypatch):
     kind = registry.connection_type("americommerce_rest")
-    monkeypatch.setitem(registry._REGISTRY, "americommerce_rest",
-                        registry.ConnectionType(**{**kind.__dict__, "factory": StubConnector}))
+    monkeypatch.setitem(
+        registry._REGISTRY, "americommerce_rest", registry.ConnectionType(**{**kind.__dict__, "factory": StubConnector})
+    )
     StubConnector.outcome, StubConnector.message, StubConnector.seen = ConnectionOutcome.OK, "", []
     return StubConnector
 
@@ -65,6 +66,7 @@ def _rest_details(**extra):
 
 
 # --- the wizard -----------------------------------------------------------------------------------------
+
 
 def test_start_page_offers_both_roads_token_first_and_no_oauth_button_without_an_app(alice_client, settings):
     settings.AMERICOMMERCE_OAUTH_CLIENT_ID = settings.AMERICOMMERCE_OAUTH_SECRET = ""
@@ -84,20 +86,29 @@ def test_the_token_road_connects_a_store_with_its_token_encrypted(alice_client, 
     assert response["Location"] == reverse("portal:connect_mapping")
     assert TOKEN not in str(dict(alice_client.session))  # between the steps: a Fernet token, not the token
     assert rest_stub.seen == [("rest", "token", TOKEN)]
-    data = {"awaiting_payment": "Pending", "awaiting_shipment": "New", "shipped": "Shipped",
-            "cancelled": "Cancelled", "on_hold": "On Hold", "since": "2020-01-01"}
+    data = {
+        "awaiting_payment": "Pending",
+        "awaiting_shipment": "New",
+        "shipped": "Shipped",
+        "cancelled": "Cancelled",
+        "on_hold": "On Hold",
+        "since": "2020-01-01",
+    }
     alice_client.post(reverse("portal:connect_mapping"), data)
     store = Store.objects.for_tenant(tenant_a).get()
     assert (store.road, store.rest_auth, store.username) == (Road.REST, RestAuth.TOKEN, "")
     assert store.get_api_token() == TOKEN and TOKEN not in store.api_token_encrypted
 
 
-@pytest.mark.parametrize("outcome,title,words", [
-    (ConnectionOutcome.UNREACHABLE, "We could not reach your store", "connection refused"),
-    (ConnectionOutcome.NOT_AN_ENDPOINT, "not as AmeriCommerce&#x27;s API does", "HTML page"),
-    (ConnectionOutcome.BAD_CREDENTIALS, "The store refused the API token", "HTTP 401"),
-    (ConnectionOutcome.NOT_ADMIN, "The token lacks a permission Outbound needs", "scope read_catalog"),
-])
+@pytest.mark.parametrize(
+    "outcome,title,words",
+    [
+        (ConnectionOutcome.UNREACHABLE, "We could not reach your store", "connection refused"),
+        (ConnectionOutcome.NOT_AN_ENDPOINT, "not as AmeriCommerce&#x27;s API does", "HTML page"),
+        (ConnectionOutcome.BAD_CREDENTIALS, "The store refused the API token", "HTTP 401"),
+        (ConnectionOutcome.NOT_ADMIN, "The token lacks a permission Outbound needs", "scope read_catalog"),
+    ],
+)
 def test_each_token_road_outcome_is_told_in_its_own_words(alice_client, tenant_a, rest_stub, outcome, title, words):
     rest_stub.outcome, rest_stub.message = outcome, f"Detail: {words}."
     response = alice_client.post(reverse("portal:connect_details") + "?road=rest", _rest_details())
@@ -110,16 +121,19 @@ def test_each_token_road_outcome_is_told_in_its_own_words(alice_client, tenant_a
 
 
 def test_the_token_road_needs_a_token(alice_client, rest_stub):
-    body = alice_client.post(reverse("portal:connect_details") + "?road=rest",
-                             _rest_details(api_token="")).content.decode()
+    body = alice_client.post(
+        reverse("portal:connect_details") + "?road=rest", _rest_details(api_token="")
+    ).content.decode()
     assert "This field is required" in body and rest_stub.seen == []
 
 
 # --- the store page: the road, the token write-only, the switch ----------------------------------------
 
+
 def _rest_store(tenant, **extra):
-    return store_create(tenant=tenant, name="Acme API", url="https://shop.example.com", road=Road.REST,
-                        api_token=TOKEN, **extra)
+    return store_create(
+        tenant=tenant, name="Acme API", url="https://shop.example.com", road=Road.REST, api_token=TOKEN, **extra
+    )
 
 
 def test_store_page_names_the_road_and_never_shows_the_token(alice_client, tenant_a):
@@ -141,9 +155,14 @@ def test_a_viewer_sees_that_a_token_is_set_not_the_token(bob_client, tenant_a):
 def test_a_new_token_replaces_the_old_one_after_a_good_test(alice_client, tenant_a, rest_stub):
     store = _rest_store(tenant_a)
     store_mark_needs_reconnect(store=store, reason="The store refused the API token.")
-    data = {"section": "connection", "connection-name": store.name, "connection-url": store.url,
-            "connection-api_token": "tok-new-0001", "connection-import_interval_minutes": 15,
-            "connection-is_active": "on"}
+    data = {
+        "section": "connection",
+        "connection-name": store.name,
+        "connection-url": store.url,
+        "connection-api_token": "tok-new-0001",
+        "connection-import_interval_minutes": 15,
+        "connection-is_active": "on",
+    }
     response = alice_client.post(reverse("portal:store_settings", args=[store.pk]), data)
     assert response.status_code == 302
     store.refresh_from_db()
@@ -156,8 +175,9 @@ def test_switching_an_xml_store_to_the_api_keeps_orders_and_watermark(alice_clie
     orders = {factories.make_order(store).pk for _ in range(2)}
     mark = timezone.now() - dt.timedelta(hours=2)
     Store.objects.filter(pk=store.pk).update(import_watermark=mark)
-    response = alice_client.post(reverse("portal:store_settings", args=[store.pk]),
-                                 {"section": "road", "road-api_token": TOKEN})
+    response = alice_client.post(
+        reverse("portal:store_settings", args=[store.pk]), {"section": "road", "road-api_token": TOKEN}
+    )
     assert response.status_code == 302 and response["Location"].endswith("#road")
     store.refresh_from_db()
     assert (store.road, store.get_api_token(), store.import_watermark) == (Road.REST, TOKEN, mark)
@@ -165,9 +185,15 @@ def test_switching_an_xml_store_to_the_api_keeps_orders_and_watermark(alice_clie
 
     # And back, with the saved password (blank keeps it) over the real XML road: the sandbox would be
     # needed for a passing test, so a store that cannot be reached is refused and nothing changes.
-    body = alice_client.post(reverse("portal:store_settings", args=[store.pk]),
-                             {"section": "road", "road-username": "admin", "road-password": "",
-                              "road-endpoint_path": "/store/shipstation.aspx"}).content.decode()
+    body = alice_client.post(
+        reverse("portal:store_settings", args=[store.pk]),
+        {
+            "section": "road",
+            "road-username": "admin",
+            "road-password": "",
+            "road-endpoint_path": "/store/shipstation.aspx",
+        },
+    ).content.decode()
     store.refresh_from_db()
     assert store.road == Road.REST and 'data-outcome="' in body
 
@@ -180,9 +206,15 @@ def test_switching_back_to_the_add_on_over_the_sandbox(alice_client, tenant_a, s
     alice_client.post(reverse("portal:store_settings", args=[store.pk]), {"section": "road", "road-api_token": TOKEN})
     store.refresh_from_db()
     assert store.road == Road.REST
-    response = alice_client.post(reverse("portal:store_settings", args=[store.pk]),
-                                 {"section": "road", "road-username": sandbox.username, "road-password": "",
-                                  "road-endpoint_path": "/store/shipstation.aspx"})
+    response = alice_client.post(
+        reverse("portal:store_settings", args=[store.pk]),
+        {
+            "section": "road",
+            "road-username": sandbox.username,
+            "road-password": "",
+            "road-endpoint_path": "/store/shipstation.aspx",
+        },
+    )
     assert response.status_code == 302
     store.refresh_from_db()
     assert (store.road, store.import_watermark, store.orders.count()) == (Road.XML, mark, 1)
@@ -191,23 +223,35 @@ def test_switching_back_to_the_add_on_over_the_sandbox(alice_client, tenant_a, s
 def test_a_refused_switch_changes_nothing_and_says_why(alice_client, tenant_a, rest_stub):
     store = factories.make_store(tenant_a, name="Stays")
     rest_stub.outcome, rest_stub.message = ConnectionOutcome.BAD_CREDENTIALS, "HTTP 401"
-    body = alice_client.post(reverse("portal:store_settings", args=[store.pk]),
-                             {"section": "road", "road-api_token": TOKEN}).content.decode()
+    body = alice_client.post(
+        reverse("portal:store_settings", args=[store.pk]), {"section": "road", "road-api_token": TOKEN}
+    ).content.decode()
     store.refresh_from_db()
     assert store.road == Road.XML and not store.has_api_token
     assert "The store refused the API token" in body and TOKEN not in body
 
 
 def test_an_any_cart_store_has_no_api_to_switch_to(alice_client, tenant_a):
-    store = store_create(tenant=tenant_a, name="Corner", url="https://cart.example.com/ss", username="u",
-                         password="p", platform="custom_store")
+    store = store_create(
+        tenant=tenant_a,
+        name="Corner",
+        url="https://cart.example.com/ss",
+        username="u",
+        password="p",
+        platform="custom_store",
+    )
     body = alice_client.get(reverse("portal:store_settings", args=[store.pk])).content.decode()
     assert 'id="road-form"' not in body
-    assert alice_client.post(reverse("portal:store_settings", args=[store.pk]),
-                             {"section": "road", "road-api_token": TOKEN}).status_code == 404
+    assert (
+        alice_client.post(
+            reverse("portal:store_settings", args=[store.pk]), {"section": "road", "road-api_token": TOKEN}
+        ).status_code
+        == 404
+    )
 
 
 # --- Connect with AmeriCommerce (OAuth) ---------------------------------------------------------------
+
 
 def _through_the_store(response):
     """The merchant's browser at the store: follow its redirect back to our callback; the local path."""
@@ -230,8 +274,14 @@ def test_connect_with_americommerce_creates_a_store_on_the_oauth_app(alice_clien
     saved = alice_client.session[WIZARD_KEY]
     state = rest_oauth.oauth(sandbox.store)
     assert not any(token in str(saved) for token in state.access)  # encrypted in the session
-    data = {"awaiting_payment": "Pending", "awaiting_shipment": "New", "shipped": "Shipped",
-            "cancelled": "Cancelled", "on_hold": "On Hold", "since": "2020-01-01"}
+    data = {
+        "awaiting_payment": "Pending",
+        "awaiting_shipment": "New",
+        "shipped": "Shipped",
+        "cancelled": "Cancelled",
+        "on_hold": "On Hold",
+        "since": "2020-01-01",
+    }
     alice_client.post(reverse("portal:connect_mapping"), data)
     store = Store.objects.for_tenant(tenant_a).get()
     assert (store.road, store.rest_auth, store.name) == (Road.REST, RestAuth.OAUTH, "One click")
@@ -247,8 +297,10 @@ def test_a_callback_not_started_in_this_browser_is_refused(alice_client, charlie
     # A forged flow value in the right browser.
     path, query = callback.split("?", 1)
     forged = alice_client.get(path + "?" + query.replace("flow=", "flow=x"))
-    assert forged.status_code == 400 and "does not belong to a connection started in this browser" in \
-        forged.content.decode()
+    assert (
+        forged.status_code == 400
+        and "does not belong to a connection started in this browser" in forged.content.decode()
+    )
     assert rest_oauth.oauth(sandbox.store).counts.get("access_token", 0) == 0
     assert WIZARD_KEY not in alice_client.session and not Store.objects.exists()
 
@@ -275,11 +327,16 @@ def test_a_store_waiting_for_reconnect_says_so_and_reconnects(alice_client, tena
     from stores.oauth import TokenSet
     from stores.services import store_create_oauth
 
-    store = store_create_oauth(tenant=tenant_a, name="Lapsed", url=sandbox.base_url,
-                               oauth_tokens=TokenSet("old-access", "old-refresh", timezone.now(), "orders"))
+    store = store_create_oauth(
+        tenant=tenant_a,
+        name="Lapsed",
+        url=sandbox.base_url,
+        oauth_tokens=TokenSet("old-access", "old-refresh", timezone.now(), "orders"),
+    )
     factories.make_order(store)
-    store_mark_needs_reconnect(store=store, reason="The store no longer accepts Outbound's OAuth access; "
-                                                   "reconnect it with AmeriCommerce.")
+    store_mark_needs_reconnect(
+        store=store, reason="The store no longer accepts Outbound's OAuth access; reconnect it with AmeriCommerce."
+    )
     body = alice_client.get(reverse("portal:store_settings", args=[store.pk])).content.decode()
     assert 'id="reconnect-needed"' in body and 'id="reconnect"' in body
     assert reverse("portal:store_oauth_connect", args=[store.pk]) in body
@@ -294,14 +351,16 @@ def test_a_store_waiting_for_reconnect_says_so_and_reconnects(alice_client, tena
 def test_without_an_app_the_oauth_views_say_so(alice_client, tenant_a, settings):
     settings.AMERICOMMERCE_OAUTH_CLIENT_ID = ""
     store = _rest_store(tenant_a)
-    response = alice_client.post(reverse("portal:connect_oauth"), {"name": "X", "url": "https://shop.example.com"},
-                                 follow=True)
+    response = alice_client.post(
+        reverse("portal:connect_oauth"), {"name": "X", "url": "https://shop.example.com"}, follow=True
+    )
     assert "no AmeriCommerce app configured" in response.content.decode()
     response = alice_client.post(reverse("portal:store_oauth_connect", args=[store.pk]), follow=True)
     assert "no AmeriCommerce app configured" in response.content.decode()
 
 
 # --- the token road against the sandbox's REST face (the real connector, real HTTP) ----------------------
+
 
 def _free_port():
     import socket
@@ -323,16 +382,19 @@ def test_token_road_outcomes_against_the_sandbox(alice_client, tenant_a, sandbox
         url = sandbox.base_url + "/shop"
     elif case == "unreachable":
         url = f"http://127.0.0.1:{_free_port()}"
-    response = alice_client.post(reverse("portal:connect_details") + "?road=rest",
-                                 _rest_details(url=url, api_token=token))
+    response = alice_client.post(
+        reverse("portal:connect_details") + "?road=rest", _rest_details(url=url, api_token=token)
+    )
     if case == "ok":
         assert response.status_code == 302 and response["Location"] == reverse("portal:connect_mapping")
         return
     body = response.content.decode()
-    expected = {"missing_scope": ("missing_scope", "The token lacks the scope “system”"),
-                "refused": ("bad_credentials", "The store refused the API token"),
-                "not_api": ("not_an_endpoint", "not as AmeriCommerce&#x27;s API does"),
-                "unreachable": ("unreachable", "We could not reach your store")}[case]
+    expected = {
+        "missing_scope": ("missing_scope", "The token lacks the scope “system”"),
+        "refused": ("bad_credentials", "The store refused the API token"),
+        "not_api": ("not_an_endpoint", "not as AmeriCommerce&#x27;s API does"),
+        "unreachable": ("unreachable", "We could not reach your store"),
+    }[case]
     assert f'data-outcome="{expected[0]}"' in body and expected[1] in body, body[:3000]
     assert token not in body
 
@@ -340,9 +402,17 @@ def test_token_road_outcomes_against_the_sandbox(alice_client, tenant_a, sandbox
 def test_a_store_connected_with_americommerce_passes_the_connection_test(alice_client, tenant_a, sandbox, app):
     start = alice_client.post(reverse("portal:connect_oauth"), {"name": "One click", "url": sandbox.base_url})
     alice_client.get(_through_the_store(start))
-    alice_client.post(reverse("portal:connect_mapping"), {
-        "awaiting_payment": "Pending", "awaiting_shipment": "New", "shipped": "Shipped", "cancelled": "Cancelled",
-        "on_hold": "On Hold", "since": "2020-01-01"})
+    alice_client.post(
+        reverse("portal:connect_mapping"),
+        {
+            "awaiting_payment": "Pending",
+            "awaiting_shipment": "New",
+            "shipped": "Shipped",
+            "cancelled": "Cancelled",
+            "on_hold": "On Hold",
+            "since": "2020-01-01",
+        },
+    )
     store = Store.objects.for_tenant(tenant_a).get()
     from portal.views.stores import test_store_connection
 

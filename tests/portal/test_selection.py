@@ -21,8 +21,9 @@ def _q(**params) -> QueryDict:
 def test_explicit_ids_select_those_orders_of_the_tenant_only(tenant_a, store_a, store_b):
     mine = [make_order(store_a) for _ in range(3)]
     theirs = make_order(store_b)
-    selection = resolve_order_selection(tenant_a, _q(order_ids=[str(mine[0].pk), str(mine[2].pk),
-                                                                str(theirs.pk), "nonsense", str(mine[0].pk)]))
+    selection = resolve_order_selection(
+        tenant_a, _q(order_ids=[str(mine[0].pk), str(mine[2].pk), str(theirs.pk), "nonsense", str(mine[0].pk)])
+    )
     assert not selection.all_matching and not selection.empty
     assert {o.pk for o in selection.orders} == {mine[0].pk, mine[2].pk}
     assert ("order_ids", str(mine[2].pk)) in selection.hidden_fields()

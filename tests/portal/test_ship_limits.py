@@ -9,8 +9,9 @@ from django.urls import reverse
 from .test_orders import _ship_data
 
 
-@pytest.mark.parametrize(("field", "value"), [("tracking_number", "1Z" + "9" * 98), ("service", "S" * 51),
-                                              ("carrier_fee", "10000000")])
+@pytest.mark.parametrize(
+    ("field", "value"), [("tracking_number", "1Z" + "9" * 98), ("service", "S" * 51), ("carrier_fee", "10000000")]
+)
 def test_ship_form_refuses_what_the_columns_cannot_hold(alice_client, order_a, field, value):
     # Issue 14: on PostgreSQL these were a 500 (the form allowed more than the columns hold).
     response = alice_client.post(reverse("portal:order_ship", args=[order_a.pk]), _ship_data(order_a, **{field: value}))
@@ -18,8 +19,10 @@ def test_ship_form_refuses_what_the_columns_cannot_hold(alice_client, order_a, f
     assert response.context["form"].errors.get(field)
 
 
-@pytest.mark.parametrize(("field", "value"), [("tracking_number", "1Z" + "9" * 98), ("service", "S" * 51),
-                                              ("carrier_fee", Decimal("10000000"))])
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("tracking_number", "1Z" + "9" * 98), ("service", "S" * 51), ("carrier_fee", Decimal("10000000"))],
+)
 def test_shipment_create_refuses_what_the_columns_cannot_hold(order_a, field, value):
     from django.core.exceptions import ValidationError
 

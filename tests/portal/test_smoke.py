@@ -2,9 +2,18 @@ import pytest
 from django.urls import reverse
 
 
-@pytest.mark.parametrize("name", ["portal:dashboard", "portal:order_list", "portal:store_list",
-                                  "portal:connect_start", "portal:connect_details", "portal:users",
-                                  "portal:api_keys"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "portal:dashboard",
+        "portal:order_list",
+        "portal:store_list",
+        "portal:connect_start",
+        "portal:connect_details",
+        "portal:users",
+        "portal:api_keys",
+    ],
+)
 def test_alice_sees_page(alice_client, store_a, order_a, name):
     assert alice_client.get(reverse(name)).status_code == 200
 

@@ -19,13 +19,17 @@ def test_opening_the_settings_page_of_a_store_without_mapping_or_settings_writes
     assert not StoreSettings.objects.filter(store=store_a).exists()
 
 
-def test_the_mapping_section_saves_a_missing_mapping_through_the_service(alice_client, store_a, unmapped_a,
-                                                                          monkeypatch):
+def test_the_mapping_section_saves_a_missing_mapping_through_the_service(
+    alice_client, store_a, unmapped_a, monkeypatch
+):
     monkeypatch.setattr("orders.services.enqueue_import", lambda run_id: None)
     StatusMapping.objects.filter(store=store_a).delete()
     lists = {**StatusMapping(store=store_a).lists(), "awaiting_shipment": "Pending, Awaiting Pickup"}
-    response = alice_client.post(reverse("portal:store_settings", args=[store_a.pk]),
-                                 {"section": "mapping", **{f"mapping-{k}": v for k, v in lists.items()}}, follow=True)
+    response = alice_client.post(
+        reverse("portal:store_settings", args=[store_a.pk]),
+        {"section": "mapping", **{f"mapping-{k}": v for k, v in lists.items()}},
+        follow=True,
+    )
     assert StatusMapping.objects.get(store=store_a).map("awaiting pickup") == "awaiting_shipment"
     assert not UnmappedStatus.objects.filter(pk=unmapped_a.pk).exists()
     assert ImportRun.objects.get(store=store_a).since == unmapped_a.earliest_modified
@@ -35,13 +39,13 @@ def test_the_mapping_section_saves_a_missing_mapping_through_the_service(alice_c
 def test_one_click_add_on_a_store_without_mapping(alice_client, store_a, unmapped_a, monkeypatch):
     monkeypatch.setattr("orders.services.enqueue_import", lambda run_id: None)
     StatusMapping.objects.filter(store=store_a).delete()
-    alice_client.post(reverse("portal:unmapped_add", args=[store_a.pk, unmapped_a.pk]),
-                      {"outbound_status": "on_hold"})
+    alice_client.post(reverse("portal:unmapped_add", args=[store_a.pk, unmapped_a.pk]), {"outbound_status": "on_hold"})
     assert StatusMapping.objects.get(store=store_a).map("awaiting pickup") == "on_hold"
 
 
 def test_one_click_add_of_another_tenants_status_is_404(alice_client, store_a, store_b):
     foreign = UnmappedStatus.objects.create(store=store_b, key="x", status="X")
-    response = alice_client.post(reverse("portal:unmapped_add", args=[store_a.pk, foreign.pk]),
-                                 {"outbound_status": "on_hold"})
+    response = alice_client.post(
+        reverse("portal:unmapped_add", args=[store_a.pk, foreign.pk]), {"outbound_status": "on_hold"}
+    )
     assert response.status_code == 404

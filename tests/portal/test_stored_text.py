@@ -15,10 +15,12 @@ def test_a_catalogue_sentence_is_worded_again_with_its_parameters():
 
 def test_plural_sentences_are_worded_by_their_count():
     with translation.override("fr"):
-        many = stored_text("The store could not be reached after 3 attempts: it answered HTTP 500. "
-                           "Outbound will try again later.")
-        one = stored_text("The store could not be reached after 1 attempt: it answered HTTP 500. "
-                          "Outbound will try again later.")
+        many = stored_text(
+            "The store could not be reached after 3 attempts: it answered HTTP 500. Outbound will try again later."
+        )
+        one = stored_text(
+            "The store could not be reached after 1 attempt: it answered HTTP 500. Outbound will try again later."
+        )
     assert many.startswith("La boutique est restée injoignable après 3 tentatives : ")
     assert one.startswith("La boutique est restée injoignable après 1 tentative : ")
 

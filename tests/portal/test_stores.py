@@ -8,8 +8,13 @@ from stores.models import Store
 
 
 def _details(server, **extra):
-    data = {"name": "Sandbox", "url": server.base_url, "username": server.username, "password": server.password,
-            "endpoint_path": "/store/shipstation.aspx"}
+    data = {
+        "name": "Sandbox",
+        "url": server.base_url,
+        "username": server.username,
+        "password": server.password,
+        "endpoint_path": "/store/shipstation.aspx",
+    }
     data.update(extra)
     return data
 
@@ -54,8 +59,14 @@ def test_wizard_connects_maps_and_starts_first_import(alice_client, sandbox, ten
 
 def test_mapping_conflict_is_refused(alice_client, sandbox, tenant_a):
     alice_client.post(reverse("portal:connect_details"), _details(sandbox))
-    data = {"awaiting_payment": "New", "awaiting_shipment": "new", "shipped": "Shipped", "cancelled": "",
-            "on_hold": "", "since": "2020-01-01"}
+    data = {
+        "awaiting_payment": "New",
+        "awaiting_shipment": "new",
+        "shipped": "Shipped",
+        "cancelled": "",
+        "on_hold": "",
+        "since": "2020-01-01",
+    }
     body = alice_client.post(reverse("portal:connect_mapping"), data).content.decode()
     assert "a status may sit in one list only" in body and not Store.objects.exists()
 
@@ -84,9 +95,15 @@ def test_branding_rejects_a_bad_colour(alice_client, store_a):
 
 def test_connection_blank_password_keeps_the_old_one(alice_client, store_a):
     url = reverse("portal:store_settings", args=[store_a.pk])
-    data = {"section": "connection", "connection-name": "Renamed", "connection-url": store_a.url,
-            "connection-endpoint_path": store_a.endpoint_path, "connection-username": store_a.username,
-            "connection-import_interval_minutes": 30, "connection-is_active": "on"}
+    data = {
+        "section": "connection",
+        "connection-name": "Renamed",
+        "connection-url": store_a.url,
+        "connection-endpoint_path": store_a.endpoint_path,
+        "connection-username": store_a.username,
+        "connection-import_interval_minutes": 30,
+        "connection-is_active": "on",
+    }
     alice_client.post(url, data)
     store_a.refresh_from_db()
     assert store_a.name == "Renamed" and store_a.get_password() == "s3cret-store-pass"
@@ -94,10 +111,17 @@ def test_connection_blank_password_keeps_the_old_one(alice_client, store_a):
 
 def test_connection_form_sets_the_reconciliation_sweep(alice_client, store_a):
     url = reverse("portal:store_settings", args=[store_a.pk])
-    data = {"section": "connection", "connection-name": store_a.name, "connection-url": store_a.url,
-            "connection-endpoint_path": store_a.endpoint_path, "connection-username": store_a.username,
-            "connection-import_interval_minutes": 15, "connection-is_active": "on",
-            "connection-reconcile_every_hours": 12, "connection-reconcile_days": 7}
+    data = {
+        "section": "connection",
+        "connection-name": store_a.name,
+        "connection-url": store_a.url,
+        "connection-endpoint_path": store_a.endpoint_path,
+        "connection-username": store_a.username,
+        "connection-import_interval_minutes": 15,
+        "connection-is_active": "on",
+        "connection-reconcile_every_hours": 12,
+        "connection-reconcile_days": 7,
+    }
     alice_client.post(url, data)
     store_a.refresh_from_db()
     assert (store_a.reconcile_every_hours, store_a.reconcile_days) == (12, 7)
@@ -109,18 +133,22 @@ def test_connection_form_sets_the_reconciliation_sweep(alice_client, store_a):
 
 def test_unmapped_status_one_click_add_maps_and_reimports(alice_client, store_a, unmapped_a, monkeypatch):
     calls = []
-    monkeypatch.setattr("orders.services.import_request",
-                        lambda **kw: calls.append(kw) or ImportRun.objects.create(store=store_a))
-    alice_client.post(reverse("portal:unmapped_add", args=[store_a.pk, unmapped_a.pk]),
-                      {"outbound_status": "awaiting_shipment"})
+    monkeypatch.setattr(
+        "orders.services.import_request", lambda **kw: calls.append(kw) or ImportRun.objects.create(store=store_a)
+    )
+    alice_client.post(
+        reverse("portal:unmapped_add", args=[store_a.pk, unmapped_a.pk]), {"outbound_status": "awaiting_shipment"}
+    )
     store_a.status_mapping.refresh_from_db()
     assert store_a.status_mapping.map("AWAITING pickup") == "awaiting_shipment"
     assert calls[0]["since"] == unmapped_a.earliest_modified
 
 
 def test_import_now_queues_a_run(alice_client, store_a, monkeypatch):
-    monkeypatch.setattr("portal.views.stores.import_request",
-                        lambda **kw: ImportRun.objects.create(store=store_a, trigger=kw["trigger"]))
+    monkeypatch.setattr(
+        "portal.views.stores.import_request",
+        lambda **kw: ImportRun.objects.create(store=store_a, trigger=kw["trigger"]),
+    )
     response = alice_client.post(reverse("portal:store_import_now", args=[store_a.pk]))
     assert response.status_code == 302 and ImportRun.objects.filter(store=store_a, trigger="manual").exists()
 

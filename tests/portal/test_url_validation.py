@@ -27,9 +27,15 @@ def strict(settings):
 
 
 def connection_data(store, url):
-    return {"section": "connection", "connection-name": store.name, "connection-url": url,
-            "connection-endpoint_path": store.endpoint_path, "connection-username": store.username,
-            "connection-import_interval_minutes": 30, "connection-is_active": "on"}
+    return {
+        "section": "connection",
+        "connection-name": store.name,
+        "connection-url": url,
+        "connection-endpoint_path": store.endpoint_path,
+        "connection-username": store.username,
+        "connection-import_interval_minutes": 30,
+        "connection-is_active": "on",
+    }
 
 
 @pytest.mark.parametrize(("url", "words"), list(REFUSED.items()))

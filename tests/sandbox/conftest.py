@@ -12,8 +12,7 @@ FIXED_NOW = "2025-03-01T12:00:00Z"
 
 def export(server, page=1, auth=None, **params) -> requests.Response:
     query = {"action": "export", **WIDE, "page": str(page), **params}
-    return requests.get(server.endpoint_url, params=query, auth=auth or (server.username, server.password),
-                        timeout=10)
+    return requests.get(server.endpoint_url, params=query, auth=auth or (server.username, server.password), timeout=10)
 
 
 def orders_of(response: requests.Response) -> tuple[int, list]:
@@ -45,10 +44,20 @@ def ship_notice(order_number: str, tracking="1Z999AA10123456784", carrier="UPS",
 
 
 def post_notice(server, order_number, body=None, carrier="UPS", tracking="1Z999AA10123456784", auth=None):
-    params = {"action": "shipnotify", "order_number": order_number, "carrier": carrier, "service": "UPS Ground",
-              "tracking_number": tracking}
-    return requests.post(server.endpoint_url, params=params, data=body or ship_notice(order_number, tracking, carrier),
-                         auth=auth or (server.username, server.password), timeout=10)
+    params = {
+        "action": "shipnotify",
+        "order_number": order_number,
+        "carrier": carrier,
+        "service": "UPS Ground",
+        "tracking_number": tracking,
+    }
+    return requests.post(
+        server.endpoint_url,
+        params=params,
+        data=body or ship_notice(order_number, tracking, carrier),
+        auth=auth or (server.username, server.password),
+        timeout=10,
+    )
 
 
 @pytest.fixture

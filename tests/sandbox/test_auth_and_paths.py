@@ -22,8 +22,7 @@ def test_a_user_who_is_not_an_administrator_is_403(sandbox):
 
 
 def test_ss_username_and_password_query_parameters_are_accepted(sandbox):
-    query = {"action": "export", **WIDE, "page": "1", "SS-UserName": sandbox.username,
-             "SS-Password": sandbox.password}
+    query = {"action": "export", **WIDE, "page": "1", "SS-UserName": sandbox.username, "SS-Password": sandbox.password}
     assert requests.get(sandbox.endpoint_url, params=query, timeout=10).status_code == 200
 
 

@@ -96,15 +96,23 @@ def test_out_holds_even_inside_the_bounds_and_a_new_walk_sees_the_change(sandbox
 
 def test_behaviour_through_python_control_and_truth(sandbox_factory):
     server = _store(sandbox_factory)
-    assert server.truth()["behaviour"] == {"window_precision": "minute", "sort": "asc",
-                                           "change_during_paging": "to_end"}
+    assert server.truth()["behaviour"] == {
+        "window_precision": "minute",
+        "sort": "asc",
+        "change_during_paging": "to_end",
+    }
     assert server.set_behaviour(sort="desc")["sort"] == "desc"
-    response = requests.post(server.base_url + "/_sandbox/control",
-                             json={"behaviour": {"window_precision": "exact", "change_during_paging": "out"}},
-                             timeout=10)
+    response = requests.post(
+        server.base_url + "/_sandbox/control",
+        json={"behaviour": {"window_precision": "exact", "change_during_paging": "out"}},
+        timeout=10,
+    )
     assert response.status_code == 200
-    assert server.truth(include_orders=False)["behaviour"] == {"window_precision": "exact", "sort": "desc",
-                                                               "change_during_paging": "out"}
+    assert server.truth(include_orders=False)["behaviour"] == {
+        "window_precision": "exact",
+        "sort": "desc",
+        "change_during_paging": "out",
+    }
     bad = requests.post(server.base_url + "/_sandbox/control", json={"behaviour": {"sort": "random"}}, timeout=10)
     assert bad.status_code == 400 and "sort must be one of asc, desc" in bad.json()["error"]
     assert server.truth(include_orders=False)["behaviour"]["sort"] == "desc"  # nothing half-applied

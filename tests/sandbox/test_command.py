@@ -27,9 +27,27 @@ def _free_port() -> int:
 def test_command_prints_its_line_and_serves_until_terminated(command):
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings_test"}
     process = subprocess.Popen(
-        [sys.executable, *command, "--port", str(_free_port()), "--orders", "50", "--seed", "1",
-         "--window-precision", "exact", "--sort", "desc", "--change-during-paging", "out"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+        [
+            sys.executable,
+            *command,
+            "--port",
+            str(_free_port()),
+            "--orders",
+            "50",
+            "--seed",
+            "1",
+            "--window-precision",
+            "exact",
+            "--sort",
+            "desc",
+            "--change-during-paging",
+            "out",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
     )
     try:
         match = LINE.match(process.stdout.readline().strip())
@@ -57,7 +75,12 @@ def test_a_busy_port_is_a_clear_error_from_either_command():
         busy.listen()
         port = str(busy.getsockname()[1])
         for command in (["manage.py", "sandbox_store"], ["-m", "sandbox"]):
-            result = subprocess.run([sys.executable, *command, "--port", port, "--orders", "5"], cwd=ROOT,
-                                    env={**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings_test"},
-                                    capture_output=True, text=True, timeout=60)
+            result = subprocess.run(
+                [sys.executable, *command, "--port", port, "--orders", "5"],
+                cwd=ROOT,
+                env={**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings_test"},
+                capture_output=True,
+                text=True,
+                timeout=60,
+            )
             assert result.returncode == 1 and "Cannot start the sandbox store" in result.stderr, command

@@ -8,14 +8,45 @@ from .conftest import export, export_all, orders_of
 
 DATE = re.compile(r"^\d{2}/\d{2}/\d{4} \d{2}:\d{2}$")
 MONEY = re.compile(r"^-?\d{1,7}\.\d{2}$")
-ORDER_LEN = {"OrderID": 50, "OrderNumber": 50, "OrderStatus": 50, "ShippingMethod": 100, "PaymentMethod": 50,
-             "CustomerNotes": 1000, "InternalNotes": 1000, "GiftMessage": 1000, "CustomField1": 100,
-             "CustomField2": 100, "CustomField3": 100, "RequestedWarehouse": 100, "Source": 50}
-ADDRESS_LEN = {"Name": 100, "Company": 100, "Phone": 50, "Email": 100, "Address1": 200, "Address2": 200,
-               "City": 100, "State": 100, "PostalCode": 50}
+ORDER_LEN = {
+    "OrderID": 50,
+    "OrderNumber": 50,
+    "OrderStatus": 50,
+    "ShippingMethod": 100,
+    "PaymentMethod": 50,
+    "CustomerNotes": 1000,
+    "InternalNotes": 1000,
+    "GiftMessage": 1000,
+    "CustomField1": 100,
+    "CustomField2": 100,
+    "CustomField3": 100,
+    "RequestedWarehouse": 100,
+    "Source": 50,
+}
+ADDRESS_LEN = {
+    "Name": 100,
+    "Company": 100,
+    "Phone": 50,
+    "Email": 100,
+    "Address1": 200,
+    "Address2": 200,
+    "City": 100,
+    "State": 100,
+    "PostalCode": 50,
+}
 ITEM_LEN = {"LineItemID": 50, "SKU": 100, "Name": 200, "ImageUrl": 500, "UPC": 12, "Location": 100}
-ORDER_REQUIRED = ("OrderNumber", "OrderDate", "OrderStatus", "LastModified", "OrderTotal", "Customer",
-                  "Customer/CustomerCode", "Customer/BillTo", "Customer/BillTo/Name", "Items")
+ORDER_REQUIRED = (
+    "OrderNumber",
+    "OrderDate",
+    "OrderStatus",
+    "LastModified",
+    "OrderTotal",
+    "Customer",
+    "Customer/CustomerCode",
+    "Customer/BillTo",
+    "Customer/BillTo/Name",
+    "Items",
+)
 SHIPTO_REQUIRED = ("Name", "Address1", "City", "Country", "PostalCode")
 
 

@@ -11,8 +11,13 @@ from sandbox import ENDPOINT_PATH, FLEET_PATH, fleet_credentials
 
 def export(url, auth, params=None):
     end = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=1)
-    query = {"action": "export", "start_date": "01/01/2000 00:00", "end_date": end.strftime("%m/%d/%Y %H:%M"),
-             "page": "1", **(params or {})}
+    query = {
+        "action": "export",
+        "start_date": "01/01/2000 00:00",
+        "end_date": end.strftime("%m/%d/%Y %H:%M"),
+        "page": "1",
+        **(params or {}),
+    }
     return requests.get(url, params=query, auth=auth, timeout=10)
 
 

@@ -9,8 +9,12 @@ from sandbox.rest.render import STATUS_IDS
 
 
 def get(sandbox, path, token=None, **params):
-    return requests.get(sandbox.rest_base_url + path, params=params, timeout=10,
-                        headers={"X-AC-Auth-Token": sandbox.rest_token if token is None else token})
+    return requests.get(
+        sandbox.rest_base_url + path,
+        params=params,
+        timeout=10,
+        headers={"X-AC-Auth-Token": sandbox.rest_token if token is None else token},
+    )
 
 
 def test_token_auth_scopes_and_the_call_limit_header(sandbox):
@@ -29,9 +33,15 @@ def test_orders_window_on_updated_at_with_paging_and_expand(sandbox):
     start, end = stamps[20], stamps[120]
     expected = {o["OrderID"] for o in truth["orders"] if start <= o["LastModified"] <= end}
     seen, page, pages = [], 1, 0
-    url, params = sandbox.rest_base_url + "/orders", {
-        "updated_at": f"gte:{start} AND lte:{end}", "sort": "updated_at", "count": 30,
-        "expand": "items,payments,shipments,custom_fields"}
+    url, params = (
+        sandbox.rest_base_url + "/orders",
+        {
+            "updated_at": f"gte:{start} AND lte:{end}",
+            "sort": "updated_at",
+            "count": 30,
+            "expand": "items,payments,shipments,custom_fields",
+        },
+    )
     while url:
         body = requests.get(url, params=params, headers={"X-AC-Auth-Token": sandbox.rest_token}, timeout=10).json()
         assert body["total_count"] == len(expected)
@@ -46,30 +56,46 @@ def test_orders_window_on_updated_at_with_paging_and_expand(sandbox):
 
 def test_addresses_customers_products_and_a_shipment_recorded_in_the_truth(sandbox):
     order = get(sandbox, "/orders", id="100002", expand="items").json()["orders"][0]
-    addresses = get(sandbox, "/order_addresses",
-                    id=f"eq:{order['order_billing_address_id']} OR eq:{order['order_shipping_address_id']}")
+    addresses = get(
+        sandbox,
+        "/order_addresses",
+        id=f"eq:{order['order_billing_address_id']} OR eq:{order['order_shipping_address_id']}",
+    )
     assert addresses.status_code == 200 and addresses.json()["total_count"] in (1, 2)
     customer = get(sandbox, "/customers", id=str(order["customer_id"])).json()["customers"][0]
     assert "@" in customer["email"]
     product_ids = [i["product_id"] for i in order["items"] if i["product_id"]]
-    products = get(sandbox, "/products", id=" OR ".join(f"eq:{p}" for p in product_ids),
-                   expand="custom_fields,pictures").json()["products"]
+    products = get(
+        sandbox, "/products", id=" OR ".join(f"eq:{p}" for p in product_ids), expand="custom_fields,pictures"
+    ).json()["products"]
     assert {p["id"] for p in products} == set(product_ids)
 
     headers = {"X-AC-Auth-Token": sandbox.rest_token}
-    shipment = {"order_id": order["id"], "tracking_numbers": "1Z999", "shipping_method": "UPS Ground",
-                "shipping_provider_name": "UPS", "shipment_name": "1Z999", "number_of_packages": 1,
-                "provider_total_shipping_cost": 8.5, "shipping_comment": "Thanks!"}
+    shipment = {
+        "order_id": order["id"],
+        "tracking_numbers": "1Z999",
+        "shipping_method": "UPS Ground",
+        "shipping_provider_name": "UPS",
+        "shipment_name": "1Z999",
+        "number_of_packages": 1,
+        "provider_total_shipping_cost": 8.5,
+        "shipping_comment": "Thanks!",
+    }
     for _ in range(2):  # the same shipment_name updates: no second shipment
         answer = requests.post(sandbox.rest_base_url + "/order_shipments", json=shipment, headers=headers, timeout=10)
         assert answer.status_code == 200 and answer.json()["tracking_numbers"] == "1Z999"
-    status = requests.put(sandbox.rest_base_url + f"/orders/{order['id']}/status", headers=headers, timeout=10,
-                          json={"order_status_id": STATUS_IDS["Shipped"]})
+    status = requests.put(
+        sandbox.rest_base_url + f"/orders/{order['id']}/status",
+        headers=headers,
+        timeout=10,
+        json={"order_status_id": STATUS_IDS["Shipped"]},
+    )
     assert status.status_code == 200
     held = next(o for o in sandbox.truth()["orders"] if o["OrderID"] == str(order["id"]))
     assert held["OrderStatus"] == "Shipped"
     assert [(s["Carrier"], s["TrackingNumber"], s["ShippingCost"]) for s in held["Shipments"]] == [
-        ("UPS", "1Z999", "8.50")]
+        ("UPS", "1Z999", "8.50")
+    ]
     listed = get(sandbox, "/order_shipments", order_id=str(order["id"])).json()
     assert listed["total_count"] == 1
 

@@ -6,8 +6,11 @@ from .conftest import post_notice, ship_notice
 
 
 def _first(server, storefront_id, status_not=()):
-    return next(o for o in server.truth()["orders"]
-                if o["Storefront"]["id"] == storefront_id and o["OrderStatus"] not in status_not)
+    return next(
+        o
+        for o in server.truth()["orders"]
+        if o["Storefront"]["id"] == storefront_id and o["OrderStatus"] not in status_not
+    )
 
 
 def test_shipment_is_recorded_with_all_its_fields(frozen):
@@ -52,8 +55,13 @@ def test_unknown_order_or_unreadable_body_is_400(frozen):
 
 def test_the_order_can_be_found_by_the_body_order_id(frozen):
     body = b"<ShipNotice><OrderID>100002</OrderID><Carrier>USPS</Carrier></ShipNotice>"
-    response = requests.post(frozen.endpoint_url, params={"action": "shipnotify", "tracking_number": "9400"},
-                             data=body, auth=(frozen.username, frozen.password), timeout=10)
+    response = requests.post(
+        frozen.endpoint_url,
+        params={"action": "shipnotify", "tracking_number": "9400"},
+        data=body,
+        auth=(frozen.username, frozen.password),
+        timeout=10,
+    )
     assert response.status_code == 200
     assert frozen.store.get_order(100002).shipments[0]["Carrier"] == "USPS"
 

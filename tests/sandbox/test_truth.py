@@ -19,16 +19,20 @@ def _xml_to_truth_shape(order) -> dict:
     """An exported <Order> as a dict with the truth's names (dates cut to the export's minutes)."""
     d = {c.tag: c.text or "" for c in order if c.tag not in ("Customer", "Items")}
     d["Gift"] = d["Gift"] == "true"
-    d["Customer"] = {"CustomerCode": order.findtext("Customer/CustomerCode"),
-                     "BillTo": _address(order.find("Customer/BillTo")),
-                     "ShipTo": _address(order.find("Customer/ShipTo"))}
+    d["Customer"] = {
+        "CustomerCode": order.findtext("Customer/CustomerCode"),
+        "BillTo": _address(order.find("Customer/BillTo")),
+        "ShipTo": _address(order.find("Customer/ShipTo")),
+    }
     d["Items"] = []
     for item in order.findall("Items/Item"):
         i = {c.tag: c.text or "" for c in item if c.tag != "Options"}
         i["Quantity"] = int(i["Quantity"])
         i["Adjustment"] = i["Adjustment"] == "true"
-        i["Options"] = [{"Name": o.findtext("Name"), "Value": o.findtext("Value"), "Weight": o.findtext("Weight")}
-                        for o in item.findall("Options/Option")]
+        i["Options"] = [
+            {"Name": o.findtext("Name"), "Value": o.findtext("Value"), "Weight": o.findtext("Weight")}
+            for o in item.findall("Options/Option")
+        ]
         d["Items"].append(i)
     return d
 
@@ -66,7 +70,10 @@ def test_truth_agrees_with_the_export(sandbox):
 def test_truth_lists_storefronts_statuses_and_products(sandbox):
     truth = sandbox.truth(include_orders=False)
     assert [(s["id"], s["shipped_status"]) for s in truth["storefronts"]] == [
-        (1, "Shipped"), (2, "Shipped"), (3, "Completed, Shipped")]
+        (1, "Shipped"),
+        (2, "Shipped"),
+        (3, "Completed, Shipped"),
+    ]
     names = {s["name"] for s in truth["statuses"]}
     assert {"New", "On Hold", "Approved, Pending Shipping", "Awaiting Pickup, Local", "Gift Wrap Queue"} <= names
     kinds = {p["kind"] for p in truth["products"]}

@@ -19,31 +19,64 @@ KINDS = {"eproduct": ProductKind.ELECTRONIC, "non_shipping": ProductKind.NO_SHIP
 def _address(truth: dict | None) -> dict:
     if not truth:
         return {}
-    keys = {"Name": "name", "Company": "company", "Address1": "address1", "Address2": "address2", "City": "city",
-            "State": "state", "PostalCode": "postal_code", "Country": "country", "Phone": "phone", "Email": "email"}
+    keys = {
+        "Name": "name",
+        "Company": "company",
+        "Address1": "address1",
+        "Address2": "address2",
+        "City": "city",
+        "State": "state",
+        "PostalCode": "postal_code",
+        "Country": "country",
+        "Phone": "phone",
+        "Email": "email",
+    }
     return {ours: truth[theirs] for theirs, ours in keys.items() if truth.get(theirs)}
 
 
-def order_from_truth(store, truth: dict, *, status: str = OrderStatus.AWAITING_SHIPMENT, email: str | None = None,
-                     notes_to_buyer: str = "") -> Order:
+def order_from_truth(
+    store,
+    truth: dict,
+    *,
+    status: str = OrderStatus.AWAITING_SHIPMENT,
+    email: str | None = None,
+    notes_to_buyer: str = "",
+) -> Order:
     """An Outbound order matching one sandbox order (OrderNumber, OrderID, LineItemID, SKU)."""
     storefront, _ = Storefront.objects.get_or_create(store=store, name=truth["Storefront"]["name"])
     when = datetime.fromisoformat(truth["OrderDate"].replace("Z", "+00:00"))
     customer = truth["Customer"]
     order = make_order(
-        store, lines=0, storefront=storefront, external_id=truth["OrderID"], order_total=Decimal(truth["OrderTotal"]),
-        number=truth["OrderNumber"], store_status=truth["OrderStatus"], status=status, order_date=when,
-        modified_at=when, customer_code=customer["CustomerCode"],
+        store,
+        lines=0,
+        storefront=storefront,
+        external_id=truth["OrderID"],
+        order_total=Decimal(truth["OrderTotal"]),
+        number=truth["OrderNumber"],
+        store_status=truth["OrderStatus"],
+        status=status,
+        order_date=when,
+        modified_at=when,
+        customer_code=customer["CustomerCode"],
         email=customer["BillTo"].get("Email", "") if email is None else email,
-        bill_to=_address(customer["BillTo"]), ship_to=_address(customer["ShipTo"]),
-        ship_to_name=(customer["ShipTo"] or {}).get("Name", ""), notes_to_buyer=notes_to_buyer,
+        bill_to=_address(customer["BillTo"]),
+        ship_to=_address(customer["ShipTo"]),
+        ship_to_name=(customer["ShipTo"] or {}).get("Name", ""),
+        notes_to_buyer=notes_to_buyer,
     )
     for position, item in enumerate(truth["Items"]):
         kind = KINDS.get(item["ProductKind"], ProductKind.PHYSICAL)
         make_line(
-            order, line_key=f"{item['LineItemID']}:{position}", position=position,
-            line_item_id=item["LineItemID"], sku=item["SKU"], name=item["Name"], quantity=item["Quantity"],
-            unit_price=Decimal(item["UnitPrice"]), is_adjustment=item["Adjustment"], product_kind=kind,
+            order,
+            line_key=f"{item['LineItemID']}:{position}",
+            position=position,
+            line_item_id=item["LineItemID"],
+            sku=item["SKU"],
+            name=item["Name"],
+            quantity=item["Quantity"],
+            unit_price=Decimal(item["UnitPrice"]),
+            is_adjustment=item["Adjustment"],
+            product_kind=kind,
             is_shippable=not item["Adjustment"] and kind == ProductKind.PHYSICAL,
         )
     return order
@@ -53,8 +86,9 @@ def physical_items(truth: dict) -> list[dict]:
     return [i for i in truth["Items"] if i["ProductKind"] == "physical" and not i["Adjustment"]]
 
 
-def pick_orders(server, *, count: int = 1, min_lines: int = 1, storefront: str | None = None,
-                unshipped: bool = True) -> list[dict]:
+def pick_orders(
+    server, *, count: int = 1, min_lines: int = 1, storefront: str | None = None, unshipped: bool = True
+) -> list[dict]:
     found = []
     for truth in server.truth()["orders"]:
         if truth["Customer"]["ShipTo"] is None or (unshipped and truth["Shipments"]):
@@ -91,7 +125,7 @@ def relay_all(now=None, **kwargs) -> int:
     if now is not None:
         return outbox_relay(limit=10_000, now=now, **kwargs)
     total = 0
-    while (done := outbox_relay(limit=100, **kwargs)):
+    while done := outbox_relay(limit=100, **kwargs):
         total += done
     return total
 

@@ -37,8 +37,9 @@ def test_failed_updates_are_listed_and_retry_now_delivers(client, operator, fail
 def test_the_shipment_page_links_its_outbox_messages(client, operator, failed, store, shop):
     """The outbox has no foreign key to shipments: the page finds the shipment's rows by their ref."""
     client.force_login(operator)
-    other = shipment_create(order=order_from_truth(store, pick_orders(shop, count=2)[1]), carrier="UPS",
-                            tracking_number="1ZOTHER")
+    other = shipment_create(
+        order=order_from_truth(store, pick_orders(shop, count=2)[1]), carrier="UPS", tracking_number="1ZOTHER"
+    )
     page = client.get(f"/admin/shipments/shipment/{failed.pk}/change/").content.decode()
     mine = OutboxMessage.objects.get(ref=f"shipment:{failed.pk}")
     theirs = OutboxMessage.objects.get(ref=f"shipment:{other.pk}")

@@ -13,8 +13,14 @@ from .conftest import order_from_truth, pick_orders, relay_all, set_emails, stor
 
 @pytest.fixture
 def any_cart(tenant_a, shop):
-    return store_create(tenant=tenant_a, name="Corner Cart", url=shop.endpoint_url, username=shop.username,
-                        password=shop.password, platform="custom_store")
+    return store_create(
+        tenant=tenant_a,
+        name="Corner Cart",
+        url=shop.endpoint_url,
+        username=shop.username,
+        password=shop.password,
+        platform="custom_store",
+    )
 
 
 def test_ship_notice_reaches_an_any_cart_store(any_cart, shop):

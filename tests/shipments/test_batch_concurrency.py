@@ -12,8 +12,9 @@ from tests.factories import make_order
 
 
 def _rows(orders, tracking_prefix):
-    return [batches.ShipRow(order=o, carrier="UPS", tracking_number=f"{tracking_prefix}{i}")
-            for i, o in enumerate(orders)]
+    return [
+        batches.ShipRow(order=o, carrier="UPS", tracking_number=f"{tracking_prefix}{i}") for i, o in enumerate(orders)
+    ]
 
 
 @pytest.mark.skipif(connection.vendor == "sqlite", reason="row locks and concurrent writers need PostgreSQL")

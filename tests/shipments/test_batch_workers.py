@@ -14,8 +14,13 @@ from tests.factories import make_order
 
 
 def _plan(orders):
-    return {"rows": [batches.plan_row(batches.ShipRow(order=o, carrier="UPS", tracking_number=f"1ZW{i}"))
-                     for i, o in enumerate(orders)], "notify_buyer": False}
+    return {
+        "rows": [
+            batches.plan_row(batches.ShipRow(order=o, carrier="UPS", tracking_number=f"1ZW{i}"))
+            for i, o in enumerate(orders)
+        ],
+        "notify_buyer": False,
+    }
 
 
 def test_result_page_says_the_batch_is_running_until_a_worker_applied_it(alice, tenant_a, store_a, monkeypatch):
@@ -33,8 +38,10 @@ def test_result_page_says_the_batch_is_running_until_a_worker_applied_it(alice, 
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(not os.environ.get("DATABASE_URL", "").startswith("postgres"),
-                    reason="worker processes need a shared database: runs in the PostgreSQL pass")
+@pytest.mark.skipif(
+    not os.environ.get("DATABASE_URL", "").startswith("postgres"),
+    reason="worker processes need a shared database: runs in the PostgreSQL pass",
+)
 @pytest.mark.django_db(transaction=True)
 def test_a_real_cluster_applies_a_submitted_batch_once(tenant_a, store_a, monkeypatch):
     from tests.orders.test_import_workers import start_cluster, stop, wait_for, worker_env
@@ -45,8 +52,10 @@ def test_a_real_cluster_applies_a_submitted_batch_once(tenant_a, store_a, monkey
     batches.batch_submit(tenant=tenant_a, key="k-cluster", kind="ship", plan=_plan(orders))  # submitted twice
     cluster = start_cluster(worker_env("orm"))
     try:
-        assert wait_for(lambda: Batch.objects.get(pk=batch.pk).finished_at is not None
-                        and Shipment.objects.count() == 30, timeout=120)
+        assert wait_for(
+            lambda: Batch.objects.get(pk=batch.pk).finished_at is not None and Shipment.objects.count() == 30,
+            timeout=120,
+        )
     finally:
         stop(cluster)
     assert Shipment.objects.count() == 30

@@ -12,9 +12,15 @@ from shipments.services import shipment_create, shipment_mark_delivered
 
 from .conftest import order_from_truth, pick_orders, relay_all, set_emails
 
-BRANDING = {"company_name": "Harbor & Pine Co.", "logo_url": "https://cdn.example.com/logo.png",
-            "accent_colour": "#aa3300", "website": "https://harborandpine.example", "phone": "+1 555 0100",
-            "reply_to": "help@harborandpine.example", "copy_to_merchant": "orders@harborandpine.example"}
+BRANDING = {
+    "company_name": "Harbor & Pine Co.",
+    "logo_url": "https://cdn.example.com/logo.png",
+    "accent_colour": "#aa3300",
+    "website": "https://harborandpine.example",
+    "phone": "+1 555 0100",
+    "reply_to": "help@harborandpine.example",
+    "copy_to_merchant": "orders@harborandpine.example",
+}
 
 
 @pytest.fixture
@@ -83,15 +89,21 @@ def test_retried_tasks_never_send_twice(store, orders):
 
 def test_a_send_interrupted_mid_way_is_not_repeated(store, orders):
     shipment = shipment_create(order=orders[0], carrier="UPS", tracking_number="1ZCUT")
-    EmailSend.objects.create(tenant=store.tenant, shipment=shipment, kind="shipment_confirmation",
-                             dedupe_key=f"email:shipment_confirmation:{shipment.pk}", to="buyer0@example.com")
+    EmailSend.objects.create(
+        tenant=store.tenant,
+        shipment=shipment,
+        kind="shipment_confirmation",
+        dedupe_key=f"email:shipment_confirmation:{shipment.pk}",
+        to="buyer0@example.com",
+    )
     relay_all()
     assert mail.outbox == []
     assert OutboxMessage.objects.get(kind="email").state == OutboxState.FAILED
 
 
-def test_the_real_task_path_sends_store_update_and_email_after_commit(store, shop, orders,
-                                                                      django_capture_on_commit_callbacks):
+def test_the_real_task_path_sends_store_update_and_email_after_commit(
+    store, shop, orders, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):  # django-q2 runs tasks inline in the tests
         shipment_create(order=orders[0], carrier="UPS", tracking_number="1ZFAST")
     assert set(OutboxMessage.objects.values_list("state", flat=True)) == {OutboxState.SENT}

@@ -82,7 +82,7 @@ class ImageServer:
                 self.end_headers()
                 try:
                     for i in range(len(body)):
-                        self.wfile.write(body[i:i + 1])
+                        self.wfile.write(body[i : i + 1])
                         self.wfile.flush()
                         time.sleep(0.05)
                 except OSError:
@@ -115,8 +115,9 @@ def order_with_images(store, server, *, logo="/logo.png", image="/mug.png"):
     store.settings.company_name = "Acme Goods Co"
     store.settings.save()
     order = make_order(store, lines=0, number="IMG-1")
-    make_line(order, line_key="1", position=0, sku="MUG", name="Mug", image_url=server.url(image),
-              warehouse_location="A-1")
+    make_line(
+        order, line_key="1", position=0, sku="MUG", name="Mug", image_url=server.url(image), warehouse_location="A-1"
+    )
     return order
 
 
@@ -142,13 +143,16 @@ def test_a_private_address_is_never_requested_when_private_hosts_are_not_allowed
     assert "Acme Goods Co" in pypdf.PdfReader(io.BytesIO(text_pdf)).pages[0].extract_text()
 
 
-@pytest.mark.parametrize("path,reason", [
-    ("/big.png", "bytes"),
-    ("/bomb.png", "pixels"),
-    ("/page.html", "not an image"),
-    ("/loop", "redirects"),
-    ("/missing.png", "HTTP 404"),
-])
+@pytest.mark.parametrize(
+    "path,reason",
+    [
+        ("/big.png", "bytes"),
+        ("/bomb.png", "pixels"),
+        ("/page.html", "not an image"),
+        ("/loop", "redirects"),
+        ("/missing.png", "HTTP 404"),
+    ],
+)
 def test_what_is_not_a_reasonable_image_is_refused(server, path, reason):
     with pytest.raises(print_images.ImageRefused, match=reason):
         print_images.fetch_image(server.url(path))

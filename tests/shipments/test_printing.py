@@ -48,26 +48,59 @@ def branded(store_a):
 
 
 def shop_order(store, number, *, lines=(), **fields):
-    values = {"ship_to": {"name": "Jane Buyer", "company": "Buyer Inc", "address1": "1 Main St", "city": "Austin",
-                          "state": "TX", "postal_code": "78701", "country": "US"},
-              "ship_to_name": "Jane Buyer", "currency": "USD", "order_total": Decimal("63.00")}
+    values = {
+        "ship_to": {
+            "name": "Jane Buyer",
+            "company": "Buyer Inc",
+            "address1": "1 Main St",
+            "city": "Austin",
+            "state": "TX",
+            "postal_code": "78701",
+            "country": "US",
+        },
+        "ship_to_name": "Jane Buyer",
+        "currency": "USD",
+        "order_total": Decimal("63.00"),
+    }
     order = make_order(store, lines=0, number=number, **{**values, **fields})
     for i, line in enumerate(lines):
         make_line(order, line_key=f"L{i}", position=i, **line)
     return order
 
 
-MUG = {"sku": "MUG-RED", "name": "Red mug", "quantity": 3, "unit_price": Decimal("21.00"),
-       "options": [{"name": "Size", "value": "Large"}], "warehouse_location": "A-10"}
+MUG = {
+    "sku": "MUG-RED",
+    "name": "Red mug",
+    "quantity": 3,
+    "unit_price": Decimal("21.00"),
+    "options": [{"name": "Size", "value": "Large"}],
+    "warehouse_location": "A-10",
+}
 
 
 def test_packing_slip_has_branding_ship_to_items_options_and_prices(branded):
-    order = shop_order(branded, "A-100", lines=[MUG], shipping_method="USPS Priority",
-                       notes_to_buyer="Thanks for being a regular!")
+    order = shop_order(
+        branded, "A-100", lines=[MUG], shipping_method="USPS Priority", notes_to_buyer="Thanks for being a regular!"
+    )
     text = pdf_text(printing.packing_slips_pdf([order]))
-    for expected in ["Acme Goods Co", "acme.example.com", "+1 555 0199", "Packing slip", "Order #A-100",
-                     "Jane Buyer", "Buyer Inc", "1 Main St", "Austin TX 78701", "USPS Priority",
-                     "Red mug", "MUG-RED", "Size: Large", "21.00", "63.00", "Thanks for being a regular!"]:
+    for expected in [
+        "Acme Goods Co",
+        "acme.example.com",
+        "+1 555 0199",
+        "Packing slip",
+        "Order #A-100",
+        "Jane Buyer",
+        "Buyer Inc",
+        "1 Main St",
+        "Austin TX 78701",
+        "USPS Priority",
+        "Red mug",
+        "MUG-RED",
+        "Size: Large",
+        "21.00",
+        "63.00",
+        "Thanks for being a regular!",
+    ]:
         assert expected in text, expected
     assert "gift" not in text.lower()
 
@@ -81,10 +114,21 @@ def test_a_gift_order_shows_its_message_and_no_price(branded):
 
 
 def test_the_slip_counts_what_is_still_to_ship_and_leaves_out_what_does_not_ship(branded):
-    order = shop_order(branded, "A-102", lines=[
-        MUG, {"sku": "EBOOK", "name": "Recipe e-book", "quantity": 1, "is_shippable": False,
-              "product_kind": "electronic"},
-        {"sku": "", "name": "SPRING10", "quantity": 1, "unit_price": Decimal("-4"), "is_adjustment": True}])
+    order = shop_order(
+        branded,
+        "A-102",
+        lines=[
+            MUG,
+            {
+                "sku": "EBOOK",
+                "name": "Recipe e-book",
+                "quantity": 1,
+                "is_shippable": False,
+                "product_kind": "electronic",
+            },
+            {"sku": "", "name": "SPRING10", "quantity": 1, "unit_price": Decimal("-4"), "is_adjustment": True},
+        ],
+    )
     make_shipment(order, lines={order.lines.get(sku="MUG-RED").pk: 1}, tracking_number="1Z1")
     text = pdf_text(printing.packing_slips_pdf([order]))
     row = re.search(r"Red mug MUG-RED Size: Large (\d+) 21\.00 (\d+\.\d\d)", text)
@@ -110,17 +154,42 @@ def test_one_slip_per_order_each_on_its_own_page_in_the_order_given(branded):
 
 def locations(store):
     """Orders whose items sit at locations given out of order, with a SKU in two orders and in two options."""
-    o1 = shop_order(store, "P-1", lines=[
-        {"sku": "BOLT", "name": "Bolt", "quantity": 4, "warehouse_location": "B-2"},
-        {"sku": "MUG-RED", "name": "Red mug", "quantity": 1, "warehouse_location": "A-10",
-         "options": [{"name": "Size", "value": "Large"}]},
-        {"sku": "LOOSE", "name": "Loose item", "quantity": 1}])
-    o2 = shop_order(store, "P-2", lines=[
-        {"sku": "MUG-RED", "name": "Red mug", "quantity": 2, "warehouse_location": "A-10",
-         "options": [{"name": "Size", "value": "Large"}]},
-        {"sku": "MUG-RED", "name": "Red mug", "quantity": 5, "warehouse_location": "A-10",
-         "options": [{"name": "Size", "value": "Small"}]},
-        {"sku": "NUT", "name": "Nut", "quantity": 1, "warehouse_location": "A-2"}])
+    o1 = shop_order(
+        store,
+        "P-1",
+        lines=[
+            {"sku": "BOLT", "name": "Bolt", "quantity": 4, "warehouse_location": "B-2"},
+            {
+                "sku": "MUG-RED",
+                "name": "Red mug",
+                "quantity": 1,
+                "warehouse_location": "A-10",
+                "options": [{"name": "Size", "value": "Large"}],
+            },
+            {"sku": "LOOSE", "name": "Loose item", "quantity": 1},
+        ],
+    )
+    o2 = shop_order(
+        store,
+        "P-2",
+        lines=[
+            {
+                "sku": "MUG-RED",
+                "name": "Red mug",
+                "quantity": 2,
+                "warehouse_location": "A-10",
+                "options": [{"name": "Size", "value": "Large"}],
+            },
+            {
+                "sku": "MUG-RED",
+                "name": "Red mug",
+                "quantity": 5,
+                "warehouse_location": "A-10",
+                "options": [{"name": "Size", "value": "Small"}],
+            },
+            {"sku": "NUT", "name": "Nut", "quantity": 1, "warehouse_location": "A-2"},
+        ],
+    )
     return [o1, o2]
 
 
@@ -137,8 +206,9 @@ def test_the_pick_list_adds_up_by_sku_and_options_sorted_by_location(branded):
 
 def test_the_pick_list_uses_the_products_current_location(branded):
     orders = locations(branded)
-    Product.objects.create(store=branded, sku="BOLT", name="Bolt", warehouse_location="A-1",
-                           location_set_in_outbound=True)
+    Product.objects.create(
+        store=branded, sku="BOLT", name="Bolt", warehouse_location="A-1", location_set_in_outbound=True
+    )
     text = pdf_text(printing.pick_list_pdf(orders))
     assert text.index("A-1 BOLT") < text.index("A-2 NUT")
 
@@ -146,8 +216,12 @@ def test_the_pick_list_uses_the_products_current_location(branded):
 def test_the_pick_list_counts_only_what_is_left_and_leaves_out_cancelled_orders(branded):
     o1, o2 = locations(branded)
     make_shipment(o1, lines={o1.lines.get(sku="BOLT").pk: 3}, tracking_number="1Z3")
-    cancelled = shop_order(branded, "P-3", lines=[{"sku": "BOLT", "quantity": 9, "warehouse_location": "B-2"}],
-                           status=OrderStatus.CANCELLED)
+    cancelled = shop_order(
+        branded,
+        "P-3",
+        lines=[{"sku": "BOLT", "quantity": 9, "warehouse_location": "B-2"}],
+        status=OrderStatus.CANCELLED,
+    )
     done = shop_order(branded, "P-4", lines=[{"sku": "NUT", "quantity": 1, "warehouse_location": "A-2"}])
     make_shipment(done, tracking_number="1Z4")
     text = pdf_text(printing.pick_list_pdf([o1, o2, cancelled, done]))
@@ -165,8 +239,10 @@ def test_documents_speak_french_to_a_french_reader(branded):
 
 
 def _queries(store, count, prefix):
-    orders = [shop_order(store, f"{prefix}-{n}", lines=[MUG, {"sku": f"S{n}", "warehouse_location": f"C-{n}"}])
-              for n in range(count)]
+    orders = [
+        shop_order(store, f"{prefix}-{n}", lines=[MUG, {"sku": f"S{n}", "warehouse_location": f"C-{n}"}])
+        for n in range(count)
+    ]
     for order in orders[::3]:
         make_shipment(order, lines={order.lines.get(sku="MUG-RED").pk: 1}, tracking_number=f"T{order.pk}")
     Product.objects.create(store=store, sku="MUG-RED", warehouse_location="A-9")
@@ -194,7 +270,8 @@ def test_each_slip_wears_its_own_stores_branding(branded, tenant_a):
     other = make_store(tenant_a, name="Outlet")
     other.settings.company_name = "Acme Outlet"
     other.settings.save()
-    pages = pdf_pages(printing.packing_slips_pdf([shop_order(branded, "M-1", lines=[MUG]),
-                                                  shop_order(other, "M-2", lines=[MUG])]))
+    pages = pdf_pages(
+        printing.packing_slips_pdf([shop_order(branded, "M-1", lines=[MUG]), shop_order(other, "M-2", lines=[MUG])])
+    )
     assert "Acme Goods Co" in pages[0] and "Acme Outlet" not in pages[0]
     assert "Acme Outlet" in pages[1] and "Acme Goods Co" not in pages[1]

@@ -7,6 +7,7 @@ import pytest
 from django.db import connection, connections
 from django.utils import timezone
 
+from outbox import claim as outbox_claim
 from outbox import services as outbox
 from outbox.models import OutboxMessage, OutboxState
 from outbox.services import outbox_relay
@@ -62,11 +63,11 @@ def test_two_relays_that_read_the_same_rows_claim_each_once(tenant_a, sandbox_fa
     server = sandbox_factory(orders=150, seed=11)
     _hundred_store_updates(tenant_a, server)
     now = timezone.now()
-    seen_a = outbox._candidates(OutboxMessage.objects.all(), limit=100, now=now)
-    seen_b = outbox._candidates(OutboxMessage.objects.all(), limit=100, now=now)
+    seen_a = outbox_claim._candidates(OutboxMessage.objects.all(), limit=100, now=now)
+    seen_b = outbox_claim._candidates(OutboxMessage.objects.all(), limit=100, now=now)
     assert len(seen_a) == len(seen_b) == 100
-    won_a = outbox._take(seen_a[::2] + seen_a[1::2], worker="a", now=now)
-    won_b = outbox._take(seen_b[1::2] + seen_b[::2], worker="b", now=now)
+    won_a = outbox_claim._take(seen_a[::2] + seen_a[1::2], worker="a", now=now)
+    won_b = outbox_claim._take(seen_b[1::2] + seen_b[::2], worker="b", now=now)
     assert len(won_a) == 100 and won_b == []
     for pk in won_a:
         outbox._deliver(pk, worker="a")

@@ -40,11 +40,14 @@ def test_three_line_order_shipped_in_two_parts(order, shop):
     ]
 
 
-@pytest.mark.parametrize("status, words", [
-    (OrderStatus.AWAITING_PAYMENT, "awaiting payment"),
-    (OrderStatus.ON_HOLD, "on hold"),
-    (OrderStatus.CANCELLED, "cancelled"),
-])
+@pytest.mark.parametrize(
+    "status, words",
+    [
+        (OrderStatus.AWAITING_PAYMENT, "awaiting payment"),
+        (OrderStatus.ON_HOLD, "on hold"),
+        (OrderStatus.CANCELLED, "cancelled"),
+    ],
+)
 def test_unshippable_statuses_are_refused_with_a_reason(order, status, words):
     order.status = status
     order.save()
@@ -83,8 +86,15 @@ def test_lines_of_another_order_and_empty_shipments_are_refused(store, shop, ord
 
 def test_electronic_and_non_shipping_lines_are_never_required(order):
     for kind in (ProductKind.ELECTRONIC, ProductKind.NO_SHIP):
-        OrderLine.objects.create(order=order, line_key=f"extra-{kind}", position=99, sku=f"X-{kind}", quantity=1,
-                                 product_kind=kind, is_shippable=False)
+        OrderLine.objects.create(
+            order=order,
+            line_key=f"extra-{kind}",
+            position=99,
+            sku=f"X-{kind}",
+            quantity=1,
+            product_kind=kind,
+            is_shippable=False,
+        )
     shipment = shipment_create(order=order, carrier="usps")  # codes are matched without regard to case
     order.refresh_from_db()
     assert order.status == OrderStatus.SHIPPED
@@ -97,13 +107,18 @@ def test_void_gives_quantities_back_and_reship_sends_the_new_tracking(order, sho
     shipment_void(shipment=shipment, actor="alice")
     order.refresh_from_db()
     assert order.status == OrderStatus.AWAITING_SHIPMENT
-    assert sum(remaining_quantities(order).values()) == sum(i["Quantity"] for i in physical_items(
-        store_truth(shop, order.number)))
+    assert sum(remaining_quantities(order).values()) == sum(
+        i["Quantity"] for i in physical_items(store_truth(shop, order.number))
+    )
     shipment_create(order=order, carrier="UPS", tracking_number="1ZNEW")
     relay_all()
     assert [s["TrackingNumber"] for s in store_truth(shop, order.number)["Shipments"]] == ["1ZOLD", "1ZNEW"]
     assert set(order.events.values_list("kind", flat=True)) >= {
-        "shipment_created", "shipment_voided", "store_notified", "status"}
+        "shipment_created",
+        "shipment_voided",
+        "store_notified",
+        "status",
+    }
 
 
 def test_voiding_before_the_store_heard_cancels_the_update(order, shop):

@@ -12,8 +12,14 @@ from .conftest import order_from_truth, physical_items, pick_orders, relay_all, 
 def test_notice_carries_tracking_carrier_service_fee_notes_and_lines(store, shop):
     truth = pick_orders(shop, min_lines=2)[0]
     order = order_from_truth(store, truth, notes_to_buyer="Thanks for your order!")
-    shipment = shipment_create(order=order, carrier="UPS", service="UPS Ground", tracking_number="1Z999AA10123456784",
-                               carrier_fee=Decimal("7.35"), internal_notes="packed by Sam")
+    shipment = shipment_create(
+        order=order,
+        carrier="UPS",
+        service="UPS Ground",
+        tracking_number="1Z999AA10123456784",
+        carrier_fee=Decimal("7.35"),
+        internal_notes="packed by Sam",
+    )
     assert relay_all() == 2  # store update + confirmation e-mail
     (notice,) = store_truth(shop, order.number)["Shipments"]
     assert notice["TrackingNumber"] == "1Z999AA10123456784"

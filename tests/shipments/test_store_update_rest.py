@@ -20,8 +20,9 @@ def rest_store(tenant_a, shop):
     shop.set_call_limit(100_000)
     # On this road the store does not say which status a storefront gives shipped orders: Outbound's record does.
     for front in shop.truth(include_orders=False)["storefronts"]:
-        Storefront.objects.update_or_create(store=store, name=front["name"],
-                                            defaults={"shipped_status": front["shipped_status"]})
+        Storefront.objects.update_or_create(
+            store=store, name=front["name"], defaults={"shipped_status": front["shipped_status"]}
+        )
     return store
 
 
@@ -29,19 +30,28 @@ def test_the_shipment_and_the_storefronts_shipped_status_reach_the_store(rest_st
     for name in ("Main Store", "Outlet"):
         truth = pick_orders(shop, storefront=name)[0]
         order = order_from_truth(rest_store, truth, notes_to_buyer="Thanks for your order!")
-        shipment = shipment_create(order=order, carrier="UPS", service="UPS Ground",
-                                   tracking_number=f"1Z999AA1{order.pk:010d}", carrier_fee=Decimal("7.35"),
-                                   internal_notes="packed by Sam")
+        shipment = shipment_create(
+            order=order,
+            carrier="UPS",
+            service="UPS Ground",
+            tracking_number=f"1Z999AA1{order.pk:010d}",
+            carrier_fee=Decimal("7.35"),
+            internal_notes="packed by Sam",
+        )
         relay_all()
         held = store_truth(shop, order.number)
         (notice,) = held["Shipments"]
         assert (notice["Carrier"], notice["Service"], notice["TrackingNumber"]) == (
-            "UPS", "UPS Ground", shipment.tracking_number)
+            "UPS",
+            "UPS Ground",
+            shipment.tracking_number,
+        )
         assert notice["TrackingUrl"] == shipment.tracking_url and notice["TrackingUrl"]
         assert (notice["ShippingCost"], notice["Packages"]) == ("7.35", 1)
         assert (notice["NotesToCustomer"], notice["InternalNotes"]) == ("Thanks for your order!", "packed by Sam")
-        assert {i["LineItemID"] for i in notice["Items"]} == {line.line_item_id for line in order.lines.all()
-                                                              if line.is_shippable}
+        assert {i["LineItemID"] for i in notice["Items"]} == {
+            line.line_item_id for line in order.lines.all() if line.is_shippable
+        }
         front = next(f for f in shop.truth(include_orders=False)["storefronts"] if f["name"] == name)
         assert held["OrderStatus"] == front["shipped_status"]
         shipment.refresh_from_db()

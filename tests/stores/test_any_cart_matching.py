@@ -11,8 +11,9 @@ from tests import factories
 
 
 def test_exact_key_keeps_case_and_evens_out_commas_and_spaces():
-    table = statuses.build_lookup({"shipped": "Shipped", "awaiting_shipment": "Approved Pending Shipping"},
-                                  statuses.exact_status)
+    table = statuses.build_lookup(
+        {"shipped": "Shipped", "awaiting_shipment": "Approved Pending Shipping"}, statuses.exact_status
+    )
     assert statuses.map_status(table, "Shipped") == "shipped"
     assert statuses.map_status(table, "shipped") is None and statuses.map_status(table, "SHIPPED") is None
     assert statuses.map_status(table, " Approved,  Pending Shipping ") == "awaiting_shipment"
@@ -25,8 +26,15 @@ def test_a_plain_dict_still_matches_without_case():
 @pytest.mark.django_db
 @pytest.mark.parametrize("platform,matches_lower_case", [("americommerce", True), ("custom_store", False)])
 def test_the_store_mapping_matches_by_its_platform_rule(platform, matches_lower_case):
-    store = store_create(tenant=factories.make_tenant("M"), name="S", url="https://cart.example.com/ss",
-                         username="u", password="p", platform=platform, mapping={"shipped": "Shipped"})
+    store = store_create(
+        tenant=factories.make_tenant("M"),
+        name="S",
+        url="https://cart.example.com/ss",
+        username="u",
+        password="p",
+        platform=platform,
+        mapping={"shipped": "Shipped"},
+    )
     mapping = StatusMapping.objects.get(store=store)
     assert mapping.map("Shipped") == "shipped"
     assert (mapping.map("shipped") == "shipped") is matches_lower_case
@@ -34,9 +42,15 @@ def test_the_store_mapping_matches_by_its_platform_rule(platform, matches_lower_
 
 @pytest.mark.django_db
 def test_any_cart_keeps_case_variants_apart_and_they_are_no_conflict():
-    store = store_create(tenant=factories.make_tenant("M"), name="S", url="https://cart.example.com/ss",
-                         username="u", password="p", platform="custom_store",
-                         mapping={"awaiting_shipment": "Paid, paid", "on_hold": "PAID"})
+    store = store_create(
+        tenant=factories.make_tenant("M"),
+        name="S",
+        url="https://cart.example.com/ss",
+        username="u",
+        password="p",
+        platform="custom_store",
+        mapping={"awaiting_shipment": "Paid, paid", "on_hold": "PAID"},
+    )
     mapping = StatusMapping.objects.get(store=store)
     assert mapping.awaiting_shipment == "Paid, paid" and mapping.on_hold == "PAID"
     assert mapping.map("paid") == "awaiting_shipment" and mapping.map("PAID") == "on_hold"
@@ -44,8 +58,9 @@ def test_any_cart_keeps_case_variants_apart_and_they_are_no_conflict():
 
 @pytest.mark.django_db
 def test_americommerce_still_refuses_case_variants_in_two_lists():
-    store = store_create(tenant=factories.make_tenant("M"), name="S", url="https://shop.example.com",
-                         username="u", password="p")
+    store = store_create(
+        tenant=factories.make_tenant("M"), name="S", url="https://shop.example.com", username="u", password="p"
+    )
     mapping = StatusMapping.objects.get(store=store)
     mapping.awaiting_shipment, mapping.on_hold = "Paid", "PAID"
     with pytest.raises(ValidationError, match="one list only"):
@@ -62,8 +77,9 @@ def test_an_any_cart_mapping_form_says_case_matters():
 @pytest.mark.django_db
 def test_any_cart_starts_with_empty_lists_and_americommerce_with_its_defaults():
     tenant = factories.make_tenant("M")
-    any_cart = store_create(tenant=tenant, name="A", url="https://cart.example.com/ss", username="u", password="p",
-                            platform="custom_store")
+    any_cart = store_create(
+        tenant=tenant, name="A", url="https://cart.example.com/ss", username="u", password="p", platform="custom_store"
+    )
     ameri = store_create(tenant=tenant, name="B", url="https://shop.example.com", username="u", password="p")
     assert set(StatusMapping.objects.get(store=any_cart).lists().values()) == {""}
     assert StatusMapping.objects.get(store=ameri).shipped == statuses.DEFAULT_MAPPING[statuses.SHIPPED]

@@ -57,8 +57,16 @@ def test_valid_credential_keys_pass_the_deploy_check(settings):
 
 
 # Variables the test settings put in the environment; a deploy check must see the defaults instead.
-TEST_ONLY = {"DJANGO_SETTINGS_MODULE", "SECURE_SSL_REDIRECT", "SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE",
-             "SECURE_HSTS_SECONDS", "DEBUG", "ALLOW_PRIVATE_STORE_HOSTS", "ALLOW_HTTP_STORE_URLS"}
+TEST_ONLY = {
+    "DJANGO_SETTINGS_MODULE",
+    "SECURE_SSL_REDIRECT",
+    "SESSION_COOKIE_SECURE",
+    "CSRF_COOKIE_SECURE",
+    "SECURE_HSTS_SECONDS",
+    "DEBUG",
+    "ALLOW_PRIVATE_STORE_HOSTS",
+    "ALLOW_HTTP_STORE_URLS",
+}
 
 
 def run_manage(*args, **env):

@@ -47,12 +47,21 @@ def test_admin_blank_password_keeps_the_current_one(client, operator, store_a):
     client.force_login(operator)
     url = f"/admin/stores/store/{store_a.pk}/change/"
     data = {
-        "tenant": store_a.tenant_id, "name": "Renamed", "platform": "americommerce", "url": store_a.url,
-        "endpoint_path": store_a.endpoint_path, "username": store_a.username, "password": "",
-        "is_active": "on", "import_interval_minutes": 15,
-        "storefronts-TOTAL_FORMS": 0, "storefronts-INITIAL_FORMS": 0,
-        "status_mapping-TOTAL_FORMS": 0, "status_mapping-INITIAL_FORMS": 0,
-        "settings-TOTAL_FORMS": 0, "settings-INITIAL_FORMS": 0,
+        "tenant": store_a.tenant_id,
+        "name": "Renamed",
+        "platform": "americommerce",
+        "url": store_a.url,
+        "endpoint_path": store_a.endpoint_path,
+        "username": store_a.username,
+        "password": "",
+        "is_active": "on",
+        "import_interval_minutes": 15,
+        "storefronts-TOTAL_FORMS": 0,
+        "storefronts-INITIAL_FORMS": 0,
+        "status_mapping-TOTAL_FORMS": 0,
+        "status_mapping-INITIAL_FORMS": 0,
+        "settings-TOTAL_FORMS": 0,
+        "settings-INITIAL_FORMS": 0,
     }
     response = client.post(url, data)
     assert response.status_code == 302, response.content.decode()[:2000]
@@ -101,8 +110,9 @@ def test_rotate_store_credentials_reencrypts_every_secret_once(settings, store_a
     from webhooks.models import WebhookSubscription
 
     old_key = settings.CREDENTIAL_KEYS[0]
-    hook = WebhookSubscription.objects.create(tenant=tenant_a, url="https://hooks.example.com/x",
-                                              secret_encrypted=crypto.encrypt_secret("whsec-1"))
+    hook = WebhookSubscription.objects.create(
+        tenant=tenant_a, url="https://hooks.example.com/x", secret_encrypted=crypto.encrypt_secret("whsec-1")
+    )
     new_key = Fernet.generate_key().decode()
     settings.CREDENTIAL_KEYS = [new_key, old_key]
     call_command("rotate_store_credentials")

@@ -25,8 +25,16 @@ def test_access_token_signature_is_sha256_of_the_documented_concatenation():
     # Worked by hand from step 5: secret + code + client_id + scope + redirect_uri in lower case.
     text = "s3cret" + "CODE1" + "app-1" + "orders system" + "https://outbound.example.com/cb?x=ab"
     expected = hashlib.sha256(text.encode()).hexdigest()
-    assert oauth.access_token_signature(secret="s3cret", code="CODE1", client_id="app-1", scope="orders system",
-                                        redirect_uri="https://Outbound.example.com/CB?x=AB") == expected
+    assert (
+        oauth.access_token_signature(
+            secret="s3cret",
+            code="CODE1",
+            client_id="app-1",
+            scope="orders system",
+            redirect_uri="https://Outbound.example.com/CB?x=AB",
+        )
+        == expected
+    )
     assert len(expected) == 64 and expected == expected.lower()
 
 
@@ -47,8 +55,11 @@ def test_authorize_url_carries_client_id_scope_and_redirect_uri(app):
     parts = urlsplit(url)
     assert (parts.scheme, parts.netloc, parts.path) == ("https", "shop.example.com", "/api/oauth")
     query = parse_qs(parts.query)
-    assert query == {"client_id": [rest_oauth.TEST_CLIENT_ID], "scope": ["orders read_catalog system"],
-                     "redirect_uri": ["https://outbound.example.com/cb?flow=abc"]}
+    assert query == {
+        "client_id": [rest_oauth.TEST_CLIENT_ID],
+        "scope": ["orders read_catalog system"],
+        "redirect_uri": ["https://outbound.example.com/cb?flow=abc"],
+    }
     assert "secret" not in url and rest_oauth.TEST_CLIENT_SECRET not in url
 
 
@@ -64,8 +75,9 @@ def _handshake(sandbox, redirect_uri):
 def test_handshake_against_the_sandbox_gives_tokens_the_store_knows(app, sandbox):
     redirect_uri = "http://testserver/stores/oauth/callback/?flow=Abc123"
     params = _handshake(sandbox, redirect_uri)
-    tokens = oauth.exchange_code(sandbox.base_url, auth_id=params["auth_id"], code=params["code"],
-                                 redirect_uri=redirect_uri)
+    tokens = oauth.exchange_code(
+        sandbox.base_url, auth_id=params["auth_id"], code=params["code"], redirect_uri=redirect_uri
+    )
     assert tokens.access_token and tokens.refresh_token and tokens.scope == "orders read_catalog system"
     assert tokens.expires_at is not None and tokens.expires_at > timezone.now()
     state = rest_oauth.oauth(sandbox.store)
@@ -77,8 +89,9 @@ def test_a_signature_over_another_redirect_uri_is_refused(app, sandbox):
     redirect_uri = "http://testserver/stores/oauth/callback/?flow=abc"
     params = _handshake(sandbox, redirect_uri)
     with pytest.raises(oauth.OAuthError) as caught:
-        oauth.exchange_code(sandbox.base_url, auth_id=params["auth_id"], code=params["code"],
-                            redirect_uri=redirect_uri + "x")
+        oauth.exchange_code(
+            sandbox.base_url, auth_id=params["auth_id"], code=params["code"], redirect_uri=redirect_uri + "x"
+        )
     assert "HTTP 401" in caught.value.message and caught.value.permanent
     assert params["code"] not in caught.value.message
 
@@ -88,15 +101,15 @@ def test_a_code_is_good_once(app, sandbox):
     params = _handshake(sandbox, redirect_uri)
     oauth.exchange_code(sandbox.base_url, auth_id=params["auth_id"], code=params["code"], redirect_uri=redirect_uri)
     with pytest.raises(oauth.OAuthError):
-        oauth.exchange_code(sandbox.base_url, auth_id=params["auth_id"], code=params["code"],
-                            redirect_uri=redirect_uri)
+        oauth.exchange_code(sandbox.base_url, auth_id=params["auth_id"], code=params["code"], redirect_uri=redirect_uri)
 
 
 def test_refresh_gives_a_new_access_token_and_a_revoked_refresh_token_is_refused(app, sandbox):
     redirect_uri = "http://testserver/cb?flow=1"
     params = _handshake(sandbox, redirect_uri)
-    first = oauth.exchange_code(sandbox.base_url, auth_id=params["auth_id"], code=params["code"],
-                                redirect_uri=redirect_uri)
+    first = oauth.exchange_code(
+        sandbox.base_url, auth_id=params["auth_id"], code=params["code"], redirect_uri=redirect_uri
+    )
     second = oauth.refresh_tokens(sandbox.base_url, first.refresh_token)
     assert second.access_token != first.access_token and second.expires_at is not None
     rest_oauth.oauth(sandbox.store).revoke_refresh_tokens()
@@ -111,8 +124,9 @@ def test_an_unreachable_store_is_a_temporary_error(app):
     assert not caught.value.permanent
 
 
-@pytest.mark.parametrize("value,seconds", [(3600, 3600), ("120", 120), ("2026-01-01T10:00:00Z", None),
-                                          ("2026-01-01T05:00:00-05:00", None)])
+@pytest.mark.parametrize(
+    "value,seconds", [(3600, 3600), ("120", 120), ("2026-01-01T10:00:00Z", None), ("2026-01-01T05:00:00-05:00", None)]
+)
 def test_expiry_is_read_as_a_datetime_or_seconds(value, seconds):
     now = dt.datetime(2026, 1, 1, 9, 0, tzinfo=dt.UTC)
     expected = now + dt.timedelta(seconds=seconds) if seconds else dt.datetime(2026, 1, 1, 10, 0, tzinfo=dt.UTC)
@@ -126,15 +140,18 @@ def test_an_unreadable_expiry_means_none(value):
 
 # --- a store on the OAuth app: refresh before expiry, the reconnect state -----------------------------
 
+
 def _oauth_store(tenant, sandbox, *, expires_in=3600):
     from stores.services import store_create_oauth
 
     redirect_uri = "http://testserver/cb?flow=1"
     params = _handshake(sandbox, redirect_uri)
-    tokens = oauth.exchange_code(sandbox.base_url, auth_id=params["auth_id"], code=params["code"],
-                                 redirect_uri=redirect_uri)
-    tokens = oauth.TokenSet(tokens.access_token, tokens.refresh_token,
-                            timezone.now() + dt.timedelta(seconds=expires_in), tokens.scope)
+    tokens = oauth.exchange_code(
+        sandbox.base_url, auth_id=params["auth_id"], code=params["code"], redirect_uri=redirect_uri
+    )
+    tokens = oauth.TokenSet(
+        tokens.access_token, tokens.refresh_token, timezone.now() + dt.timedelta(seconds=expires_in), tokens.scope
+    )
     return store_create_oauth(tenant=tenant, name="OAuth shop", url=sandbox.base_url, oauth_tokens=tokens)
 
 
@@ -201,8 +218,9 @@ def test_a_new_handshake_ends_the_reconnect_state(app, sandbox, tenant_a):
     store_mark_needs_reconnect(store=store, reason="refused")
     redirect_uri = "http://testserver/cb?flow=2"
     params = _handshake(sandbox, redirect_uri)
-    tokens = oauth.exchange_code(sandbox.base_url, auth_id=params["auth_id"], code=params["code"],
-                                 redirect_uri=redirect_uri)
+    tokens = oauth.exchange_code(
+        sandbox.base_url, auth_id=params["auth_id"], code=params["code"], redirect_uri=redirect_uri
+    )
     store_switch_road(store=store, road="rest", rest_auth="oauth", oauth_tokens=tokens)
     store.refresh_from_db()
     assert not store.needs_reconnect and store.reconnect_reason == ""

@@ -14,8 +14,14 @@ from stores.services import store_create, store_mark_needs_reconnect, store_set_
 
 
 def rest_store(tenant, **kwargs):
-    return store_create(tenant=tenant, name="REST shop", url="https://shop.example.com/", road=Road.REST,
-                        api_token="tok-123-secret", **kwargs)
+    return store_create(
+        tenant=tenant,
+        name="REST shop",
+        url="https://shop.example.com/",
+        road=Road.REST,
+        api_token="tok-123-secret",
+        **kwargs,
+    )
 
 
 def test_rest_store_needs_no_username_and_keeps_its_token_encrypted(tenant_a):
@@ -48,8 +54,14 @@ def test_xml_road_still_needs_a_username(tenant_a):
 
 def test_any_cart_has_no_rest_road(tenant_a):
     with pytest.raises(ValidationError) as info:
-        store_create(tenant=tenant_a, name="x", url="https://shop.example.com", platform="custom_store",
-                     road=Road.REST, api_token="t")
+        store_create(
+            tenant=tenant_a,
+            name="x",
+            url="https://shop.example.com",
+            platform="custom_store",
+            road=Road.REST,
+            api_token="t",
+        )
     assert "road" in info.value.message_dict
 
 
@@ -69,6 +81,10 @@ def test_oauth_tokens_and_reconnect_state(tenant_a):
 
 
 def test_every_rest_secret_is_registered_for_rotation():
-    for name in ("password_encrypted", "api_token_encrypted", "oauth_access_token_encrypted",
-                 "oauth_refresh_token_encrypted"):
+    for name in (
+        "password_encrypted",
+        "api_token_encrypted",
+        "oauth_access_token_encrypted",
+        "oauth_refresh_token_encrypted",
+    ):
         assert (Store, name) in crypto.ENCRYPTED_FIELDS

@@ -46,8 +46,9 @@ def test_orders_and_watermark_survive_a_switch_to_rest_and_back(tenant_a):
 def test_a_switch_while_an_import_runs_leaves_its_bookkeeping_alone(tenant_a):
     store = factories.make_store(tenant_a, name="Busy")
     started = timezone.now()
-    Store.objects.filter(pk=store.pk).update(import_running_since=started, import_lock_run=42,
-                                             import_watermark=started - dt.timedelta(days=1))
+    Store.objects.filter(pk=store.pk).update(
+        import_running_since=started, import_lock_run=42, import_watermark=started - dt.timedelta(days=1)
+    )
     stale = Store.objects.get(pk=store.pk)
     Store.objects.filter(pk=store.pk).update(import_watermark=started)  # the run moves the watermark on
     store_switch_road(store=stale, road=Road.REST, api_token="tok-busy-1234")

@@ -48,9 +48,7 @@ def test_defaults_are_americommerce_statuses(store_a):
 
 
 def test_a_status_in_two_lists_is_refused_with_a_clear_message():
-    form = StatusMappingForm(
-        data={**statuses.DEFAULT_MAPPING, "on_hold": "On Hold, shipped"}, instance=StatusMapping()
-    )
+    form = StatusMappingForm(data={**statuses.DEFAULT_MAPPING, "on_hold": "On Hold, shipped"}, instance=StatusMapping())
     assert not form.is_valid()
     message = " ".join(form.errors["on_hold"])
     assert "“shipped” is in both Shipped and On Hold" in message

@@ -15,12 +15,22 @@ from stores.services import status_mapping_update, store_update
 pytestmark = pytest.mark.django_db
 
 ADMIN_STORE = {
-    "name": "Added in the admin", "platform": "americommerce", "url": "https://shop.example.com",
-    "endpoint_path": "/store/shipstation.aspx", "username": "shipstation-admin", "password": "admin-typed-pass",
-    "is_active": "on", "import_interval_minutes": 15, "reconcile_every_hours": 24, "reconcile_days": 30,
-    "storefronts-TOTAL_FORMS": 0, "storefronts-INITIAL_FORMS": 0,
-    "status_mapping-TOTAL_FORMS": 0, "status_mapping-INITIAL_FORMS": 0,
-    "settings-TOTAL_FORMS": 0, "settings-INITIAL_FORMS": 0,
+    "name": "Added in the admin",
+    "platform": "americommerce",
+    "url": "https://shop.example.com",
+    "endpoint_path": "/store/shipstation.aspx",
+    "username": "shipstation-admin",
+    "password": "admin-typed-pass",
+    "is_active": "on",
+    "import_interval_minutes": 15,
+    "reconcile_every_hours": 24,
+    "reconcile_days": 30,
+    "storefronts-TOTAL_FORMS": 0,
+    "storefronts-INITIAL_FORMS": 0,
+    "status_mapping-TOTAL_FORMS": 0,
+    "status_mapping-INITIAL_FORMS": 0,
+    "settings-TOTAL_FORMS": 0,
+    "settings-INITIAL_FORMS": 0,
 }
 
 
@@ -36,9 +46,15 @@ def test_a_store_added_in_the_admin_gets_its_mapping_and_settings_from_store_cre
 
 def test_settings_typed_on_the_admin_add_page_update_the_created_ones(client, operator, tenant_a):
     client.force_login(operator)
-    data = {**ADMIN_STORE, "tenant": tenant_a.pk, "settings-TOTAL_FORMS": 1, "settings-0-company_name": "Acme Ltd",
-            "settings-0-accent_colour": "#112233", "settings-0-default_weight_unit": "Pounds",
-            "settings-0-send_shipment_confirmation": "on"}
+    data = {
+        **ADMIN_STORE,
+        "tenant": tenant_a.pk,
+        "settings-TOTAL_FORMS": 1,
+        "settings-0-company_name": "Acme Ltd",
+        "settings-0-accent_colour": "#112233",
+        "settings-0-default_weight_unit": "Pounds",
+        "settings-0-send_shipment_confirmation": "on",
+    }
     response = client.post("/admin/stores/store/add/", data)
     assert response.status_code == 302, response.content.decode()[:2000]
     settings = StoreSettings.objects.get(store__name="Added in the admin")
@@ -48,13 +64,22 @@ def test_settings_typed_on_the_admin_add_page_update_the_created_ones(client, op
 def test_a_mapping_edited_in_the_admin_forgets_the_statuses_mapped_now(client, operator, store_a, monkeypatch):
     monkeypatch.setattr("orders.services.enqueue_import", lambda run_id: None)
     seen = timezone.now() - dt.timedelta(days=3)
-    UnmappedStatus.objects.create(store=store_a, key="gift wrap queue", status="Gift Wrap Queue", order_count=2,
-                                  earliest_modified=seen)
+    UnmappedStatus.objects.create(
+        store=store_a, key="gift wrap queue", status="Gift Wrap Queue", order_count=2, earliest_modified=seen
+    )
     mapping = store_a.status_mapping
     lists = {**mapping.lists(), "on_hold": mapping.on_hold + ", Gift Wrap Queue"}
-    data = {**ADMIN_STORE, "tenant": store_a.tenant_id, "name": store_a.name, "password": "",
-            "status_mapping-TOTAL_FORMS": 1, "status_mapping-INITIAL_FORMS": 1, "status_mapping-0-id": mapping.pk,
-            "status_mapping-0-store": store_a.pk, **{f"status_mapping-0-{f}": v for f, v in lists.items()}}
+    data = {
+        **ADMIN_STORE,
+        "tenant": store_a.tenant_id,
+        "name": store_a.name,
+        "password": "",
+        "status_mapping-TOTAL_FORMS": 1,
+        "status_mapping-INITIAL_FORMS": 1,
+        "status_mapping-0-id": mapping.pk,
+        "status_mapping-0-store": store_a.pk,
+        **{f"status_mapping-0-{f}": v for f, v in lists.items()},
+    }
     client.force_login(operator)
     response = client.post(f"/admin/stores/store/{store_a.pk}/change/", data)
     assert response.status_code == 302, response.content.decode()[:2000]

@@ -20,14 +20,28 @@ def carriers():
 
 @pytest.fixture
 def ups_account(tenant_a, carriers):
-    return carrier_account_create(tenant=tenant_a, carrier="UPS", name="Sandbox UPS", client_id=CLIENT_ID,
-                                  client_secret=CLIENT_SECRET, test_mode=True, server_url=carriers.base_url)
+    return carrier_account_create(
+        tenant=tenant_a,
+        carrier="UPS",
+        name="Sandbox UPS",
+        client_id=CLIENT_ID,
+        client_secret=CLIENT_SECRET,
+        test_mode=True,
+        server_url=carriers.base_url,
+    )
 
 
 @pytest.fixture
 def usps_account(tenant_a, carriers):
-    return carrier_account_create(tenant=tenant_a, carrier="USPS", name="Sandbox USPS", client_id=CLIENT_ID,
-                                  client_secret=CLIENT_SECRET, test_mode=True, server_url=carriers.base_url)
+    return carrier_account_create(
+        tenant=tenant_a,
+        carrier="USPS",
+        name="Sandbox USPS",
+        client_id=CLIENT_ID,
+        client_secret=CLIENT_SECRET,
+        test_mode=True,
+        server_url=carriers.base_url,
+    )
 
 
 @pytest.fixture
@@ -41,6 +55,6 @@ def order_for(store, **fields):
 
 def relay_all() -> int:
     total = 0
-    while (done := outbox_relay(limit=100)):
+    while done := outbox_relay(limit=100):
         total += done
     return total

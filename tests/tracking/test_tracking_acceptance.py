@@ -28,9 +28,13 @@ def delivery_emails(shipment) -> list:
 
 @pytest.mark.parametrize("carrier", ["UPS", "USPS"])
 def test_a_shipment_followed_on_the_sandbox_is_delivered_within_one_poll_and_e_mailed_once(
-        carrier, tenant_a, shop, carriers, ups_account, usps_account):
-    webhook_subscription_create(tenant=tenant_a, url="https://hooks.example.com/x",
-                                events=["shipment.out_for_delivery", "shipment.delivered", "shipment.exception"])
+    carrier, tenant_a, shop, carriers, ups_account, usps_account
+):
+    webhook_subscription_create(
+        tenant=tenant_a,
+        url="https://hooks.example.com/x",
+        events=["shipment.out_for_delivery", "shipment.delivered", "shipment.exception"],
+    )
     shipment = make_shipment(order_for(shop), carrier=carrier, tracking_number="1ZSANDBOX001")
     relay_all()
     mail.outbox.clear()
@@ -85,7 +89,8 @@ def test_the_same_with_the_carrier_answering_500_half_the_time(tenant_a, shop, c
 
 
 def test_marked_delivered_by_hand_first_sends_one_e_mail_and_the_carrier_changes_nothing(
-        tenant_a, shop, carriers, ups_account):
+    tenant_a, shop, carriers, ups_account
+):
     shipment = make_shipment(order_for(shop), carrier="UPS", tracking_number="1ZHAND001")
     relay_all()
     tracking_poll_due()

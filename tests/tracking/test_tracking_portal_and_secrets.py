@@ -41,9 +41,11 @@ def test_adding_an_account_tests_it_and_the_page_says_so_in_words(alice, tenant_
         client = signed_in(alice)
         page = client.get(reverse("portal:carrier_accounts"))
         assert page.status_code == 200 and "No carrier account yet" in page.content.decode()
-        response = client.post(reverse("portal:carrier_accounts"), {
-            "new-carrier": "UPS", "new-name": "Warehouse", "new-client_id": "wrong", "new-client_secret": "wrong"},
-            follow=True)
+        response = client.post(
+            reverse("portal:carrier_accounts"),
+            {"new-carrier": "UPS", "new-name": "Warehouse", "new-client_id": "wrong", "new-client_secret": "wrong"},
+            follow=True,
+        )
         body = response.content.decode()
         account = CarrierAccount.objects.get(tenant=tenant_a)
         # No server URL from a tenant: the carrier's own test server is unreachable here, and says so in words.
@@ -51,9 +53,11 @@ def test_adding_an_account_tests_it_and_the_page_says_so_in_words(alice, tenant_
         CarrierAccount.objects.filter(pk=account.pk).update(server_url=server.base_url)
         response = client.post(reverse("portal:carrier_account_test", args=[account.pk]), follow=True)
         assert "UPS refused these credentials" in response.content.decode()
-        response = client.post(reverse("portal:carrier_account_edit", args=[account.pk]), {
-            "edit-name": "Warehouse", "edit-client_id": "sandbox-client", "edit-client_secret": "sandbox-secret"},
-            follow=True)
+        response = client.post(
+            reverse("portal:carrier_account_edit", args=[account.pk]),
+            {"edit-name": "Warehouse", "edit-client_id": "sandbox-client", "edit-client_secret": "sandbox-secret"},
+            follow=True,
+        )
         response = client.post(reverse("portal:carrier_account_test", args=[account.pk]), follow=True)
         assert "UPS accepted these credentials." in response.content.decode()
         response = client.post(reverse("portal:carrier_account_remove", args=[account.pk]), follow=True)
@@ -62,8 +66,9 @@ def test_adding_an_account_tests_it_and_the_page_says_so_in_words(alice, tenant_
         server.stop()
 
 
-def test_the_order_page_shows_the_timeline_or_why_a_shipment_is_not_followed(alice, tenant_a, shop, carriers,
-                                                                                ups_account):
+def test_the_order_page_shows_the_timeline_or_why_a_shipment_is_not_followed(
+    alice, tenant_a, shop, carriers, ups_account
+):
     followed = make_shipment(order_for(shop), carrier="UPS", tracking_number="1ZPAGE001")
     carriers.register(followed.tracking_number)
     carriers.advance(hours=45)
@@ -94,14 +99,18 @@ def test_the_secret_sentinel_is_nowhere(alice, bob, operator, tenant_a, shop, ca
     try:
         client = signed_in(alice)
         # Typed in the portal, then refused once (the echo), then accepted.
-        client.post(reverse("portal:carrier_accounts"), {"new-carrier": "UPS", "new-client_id": SENTINEL_ID,
-                                                         "new-client_secret": SENTINEL + "-typo"})
+        client.post(
+            reverse("portal:carrier_accounts"),
+            {"new-carrier": "UPS", "new-client_id": SENTINEL_ID, "new-client_secret": SENTINEL + "-typo"},
+        )
         account = CarrierAccount.objects.get()
         CarrierAccount.objects.filter(pk=account.pk).update(server_url=server.base_url)
         refused = client.post(reverse("portal:carrier_account_test", args=[account.pk]), follow=True)
         assert "refused" in refused.content.decode() and "(***:***" in refused.content.decode()  # echoed, masked
-        client.post(reverse("portal:carrier_account_edit", args=[account.pk]), {
-            "edit-client_id": SENTINEL_ID, "edit-client_secret": SENTINEL})
+        client.post(
+            reverse("portal:carrier_account_edit", args=[account.pk]),
+            {"edit-client_id": SENTINEL_ID, "edit-client_secret": SENTINEL},
+        )
         accepted = client.post(reverse("portal:carrier_account_test", args=[account.pk]), follow=True)
         assert "accepted" in accepted.content.decode()
         shipment = make_shipment(order_for(shop), carrier="UPS", tracking_number="1ZSNTL001")
@@ -120,13 +129,20 @@ def test_the_secret_sentinel_is_nowhere(alice, bob, operator, tenant_a, shop, ca
 
         pages = [refused.content.decode(), accepted.content.decode()]
         api = bearer(api_key_create(tenant=tenant_a, name="reports", read_only=True)[1])
-        for url in ["/api/v1/shipments/", f"/api/v1/shipments/{shipment.pk}/",
-                    f"/api/v1/shipments/{shipment.pk}/tracking/"]:
+        for url in [
+            "/api/v1/shipments/",
+            f"/api/v1/shipments/{shipment.pk}/",
+            f"/api/v1/shipments/{shipment.pk}/tracking/",
+        ]:
             response = api.get(url)
             assert response.status_code == 200, url
             pages.append(response.content.decode())
-        for url in [reverse("portal:carrier_accounts"), reverse("portal:carrier_account_edit", args=[account.pk]),
-                    reverse("portal:order_detail", args=[shipment.order_id]), reverse("portal:dashboard")]:
+        for url in [
+            reverse("portal:carrier_accounts"),
+            reverse("portal:carrier_account_edit", args=[account.pk]),
+            reverse("portal:order_detail", args=[shipment.order_id]),
+            reverse("portal:dashboard"),
+        ]:
             response = client.get(url)
             assert response.status_code == 200, url
             pages.append(response.content.decode())

@@ -47,8 +47,9 @@ def test_an_old_shipment_is_asked_no_more(settings, tenant_a, shop, carriers, up
     assert carriers.tracking_requests() == asked
 
 
-def test_batches_hold_one_accounts_numbers_up_to_the_batch_size(settings, tenant_a, shop, carriers, ups_account,
-                                                                usps_account):
+def test_batches_hold_one_accounts_numbers_up_to_the_batch_size(
+    settings, tenant_a, shop, carriers, ups_account, usps_account
+):
     settings.TRACKING_BATCH_SIZE = 2
     for i in range(3):
         make_shipment(order_for(shop), carrier="UPS", tracking_number=f"1ZB{i}")
@@ -61,8 +62,7 @@ def test_batches_hold_one_accounts_numbers_up_to_the_batch_size(settings, tenant
     assert {account for account, _ in batches} == {ups_account.pk, usps_account.pk}
 
 
-def test_out_for_delivery_e_mails_the_buyer_only_when_the_store_switched_it_on(tenant_a, shop, carriers,
-                                                                               ups_account):
+def test_out_for_delivery_e_mails_the_buyer_only_when_the_store_switched_it_on(tenant_a, shop, carriers, ups_account):
     off = make_shipment(order_for(shop), carrier="UPS", tracking_number="1ZOFD0001")
     shop.settings.send_out_for_delivery = True
     shop.settings.save()
@@ -108,18 +108,29 @@ def test_timeouts_and_429_leave_the_shipment_due_again_soon(settings, tenant_a, 
 
 
 def test_the_credentials_test_tells_each_outcome(tenant_a, carriers):
-    account = carrier_account_create(tenant=tenant_a, carrier="USPS", client_id="sandbox-client",
-                                     client_secret="sandbox-secret", server_url=carriers.base_url)
+    account = carrier_account_create(
+        tenant=tenant_a,
+        carrier="USPS",
+        client_id="sandbox-client",
+        client_secret="sandbox-secret",
+        server_url=carriers.base_url,
+    )
     assert carrier_account_test(account=account)[0] == TEST_OK
     carriers.faults.error_rate, carriers.faults.status = 1.0, 503
     assert carrier_account_test(account=account)[0] == TEST_BUSY
     carriers.faults.error_rate = 0
-    wrong = carrier_account_create(tenant=tenant_a, carrier="UPS", client_id="sandbox-client",
-                                   client_secret="wrong", server_url=carriers.base_url)
+    wrong = carrier_account_create(
+        tenant=tenant_a, carrier="UPS", client_id="sandbox-client", client_secret="wrong", server_url=carriers.base_url
+    )
     outcome, detail = carrier_account_test(account=wrong)
     assert outcome == TEST_REFUSED and "Invalid Authentication" in detail
     wrong.refresh_from_db()
     assert wrong.last_test_ok is False and wrong.last_test_outcome == TEST_REFUSED
-    nowhere = carrier_account_create(tenant=tenant_a.__class__.objects.create(name="Other", slug="other"),
-                                     carrier="UPS", client_id="a", client_secret="b", server_url="http://127.0.0.1:9")
+    nowhere = carrier_account_create(
+        tenant=tenant_a.__class__.objects.create(name="Other", slug="other"),
+        carrier="UPS",
+        client_id="a",
+        client_secret="b",
+        server_url="http://127.0.0.1:9",
+    )
     assert carrier_account_test(account=nowhere)[0] == TEST_UNREACHABLE

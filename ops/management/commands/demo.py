@@ -44,17 +44,31 @@ class Command(BaseCommand):
     help = "Run the demo: database, demo users, sandbox store, worker and web server."
 
     def add_arguments(self, parser):
-        parser.add_argument("--port", type=int, default=int(os.environ.get("DEMO_PORT") or 8000),
-                            help="Port of the web site (default 8000, or $DEMO_PORT).")
-        parser.add_argument("--sandbox-port", type=int, default=int(os.environ.get("DEMO_SANDBOX_PORT") or 8765),
-                            help="Port of the sandbox AmeriCommerce store (default 8765, or $DEMO_SANDBOX_PORT).")
-        parser.add_argument("--rest-sandbox-port", type=int,
-                            default=int(os.environ.get("DEMO_REST_SANDBOX_PORT") or 0) or None,
-                            help="Port of the second sandbox store, reached through its REST API (default: the "
-                                 "sandbox port + 1, or $DEMO_REST_SANDBOX_PORT).")
-        parser.add_argument("--carrier-port", type=int,
-                            default=int(os.environ.get("DEMO_CARRIER_PORT") or 8767),
-                            help="Port of the carrier sandbox (default 8767, or $DEMO_CARRIER_PORT).")
+        parser.add_argument(
+            "--port",
+            type=int,
+            default=int(os.environ.get("DEMO_PORT") or 8000),
+            help="Port of the web site (default 8000, or $DEMO_PORT).",
+        )
+        parser.add_argument(
+            "--sandbox-port",
+            type=int,
+            default=int(os.environ.get("DEMO_SANDBOX_PORT") or 8765),
+            help="Port of the sandbox AmeriCommerce store (default 8765, or $DEMO_SANDBOX_PORT).",
+        )
+        parser.add_argument(
+            "--rest-sandbox-port",
+            type=int,
+            default=int(os.environ.get("DEMO_REST_SANDBOX_PORT") or 0) or None,
+            help="Port of the second sandbox store, reached through its REST API (default: the "
+            "sandbox port + 1, or $DEMO_REST_SANDBOX_PORT).",
+        )
+        parser.add_argument(
+            "--carrier-port",
+            type=int,
+            default=int(os.environ.get("DEMO_CARRIER_PORT") or 8767),
+            help="Port of the carrier sandbox (default 8767, or $DEMO_CARRIER_PORT).",
+        )
         parser.add_argument("--orders", type=int, default=500)
         parser.add_argument("--no-worker", action="store_true", help="Do not start a django-q2 worker.")
         parser.add_argument("--setup-only", action="store_true", help="Prepare data and exit.")
@@ -89,8 +103,9 @@ class Command(BaseCommand):
             self._banner(opts["port"], sandbox_line, rest_line, carrier_url)
             stopped = self._wait()
             if stopped is not None:
-                raise CommandError(f"The {stopped.outbound_name} stopped (exit {stopped.returncode}); "
-                                   "the demo stopped with it.")
+                raise CommandError(
+                    f"The {stopped.outbound_name} stopped (exit {stopped.returncode}); the demo stopped with it."
+                )
         finally:
             self._stop_all()
 
@@ -113,8 +128,17 @@ class Command(BaseCommand):
         """Start a sandbox store; what its two first lines say: the XML endpoint with its username and
         password, and the REST API root with its token (rest_url, token)."""
         proc = self._spawn(
-            [sys.executable, "manage.py", "sandbox_store", "--port", str(port), "--orders", str(orders), "--seed",
-             str(seed)],
+            [
+                sys.executable,
+                "manage.py",
+                "sandbox_store",
+                "--port",
+                str(port),
+                "--orders",
+                str(orders),
+                "--seed",
+                str(seed),
+            ],
             "sandbox store",
             stdout=subprocess.PIPE,
         )
@@ -139,12 +163,17 @@ class Command(BaseCommand):
         store = Store.objects.for_tenant(tenant).filter(name=DEMO_STORE).first()
         if store is None:
             mapping = {
-                name: StatusMapping._meta.get_field(name).default + extra
-                for name, extra in DEMO_MAPPING_EXTRA.items()
+                name: StatusMapping._meta.get_field(name).default + extra for name, extra in DEMO_MAPPING_EXTRA.items()
             }
             store = store_create(
-                tenant=tenant, name=DEMO_STORE, url=base, endpoint_path=path, username=sandbox["username"],
-                password=sandbox["password"], import_interval_minutes=1, mapping=mapping,
+                tenant=tenant,
+                name=DEMO_STORE,
+                url=base,
+                endpoint_path=path,
+                username=sandbox["username"],
+                password=sandbox["password"],
+                import_interval_minutes=1,
+                mapping=mapping,
             )
             # The first import reaches back over the sandbox's 60 days of orders; the worker runs it.
             from datetime import timedelta
@@ -155,8 +184,9 @@ class Command(BaseCommand):
 
             import_request(store=store, trigger="manual", since=timezone.now() - timedelta(days=90))
         else:
-            store_update(store=store, url=base, endpoint_path=path, username=sandbox["username"],
-                         password=sandbox["password"])
+            store_update(
+                store=store, url=base, endpoint_path=path, username=sandbox["username"], password=sandbox["password"]
+            )
         for name, shipped in (("Main Store", "Shipped"), ("Wholesale", "Shipped"), ("Outlet", "Completed Shipped")):
             Storefront.objects.get_or_create(store=store, name=name, defaults={"shipped_status": shipped})
         return store
@@ -170,12 +200,18 @@ class Command(BaseCommand):
         store = Store.objects.for_tenant(tenant).filter(name=DEMO_REST_STORE).first()
         if store is None:
             mapping = {
-                name: StatusMapping._meta.get_field(name).default + extra
-                for name, extra in DEMO_MAPPING_EXTRA.items()
+                name: StatusMapping._meta.get_field(name).default + extra for name, extra in DEMO_MAPPING_EXTRA.items()
             }
-            store = store_create(tenant=tenant, name=DEMO_REST_STORE, url=base, road=Road.REST,
-                                 rest_auth=RestAuth.TOKEN, api_token=sandbox["token"], import_interval_minutes=1,
-                                 mapping=mapping)
+            store = store_create(
+                tenant=tenant,
+                name=DEMO_REST_STORE,
+                url=base,
+                road=Road.REST,
+                rest_auth=RestAuth.TOKEN,
+                api_token=sandbox["token"],
+                import_interval_minutes=1,
+                mapping=mapping,
+            )
             from datetime import timedelta
 
             from django.utils import timezone
@@ -188,8 +224,11 @@ class Command(BaseCommand):
         return store
 
     def _start_carriers(self, port: int) -> str:
-        proc = self._spawn([sys.executable, "-m", "sandbox.carriers", "--port", str(port), "--speed", "1440"],
-                           "carrier sandbox", stdout=subprocess.PIPE)
+        proc = self._spawn(
+            [sys.executable, "-m", "sandbox.carriers", "--port", str(port), "--speed", "1440"],
+            "carrier sandbox",
+            stdout=subprocess.PIPE,
+        )
         line = proc.stdout.readline().decode().strip() if proc.stdout else ""
         if not line.startswith("Carrier sandbox:"):
             raise SystemExit(f"The carrier sandbox did not start (port {port} busy?): {line!r}")
@@ -206,12 +245,19 @@ class Command(BaseCommand):
         for carrier in ("UPS", "USPS"):
             account = CarrierAccount.objects.for_tenant(tenant).filter(carrier=carrier).first()
             if account is None:
-                carrier_account_create(tenant=tenant, carrier=carrier, name=f"Demo {carrier} (carrier sandbox)",
-                                       client_id=CLIENT_ID, client_secret=CLIENT_SECRET, test_mode=True,
-                                       server_url=url)
+                carrier_account_create(
+                    tenant=tenant,
+                    carrier=carrier,
+                    name=f"Demo {carrier} (carrier sandbox)",
+                    client_id=CLIENT_ID,
+                    client_secret=CLIENT_SECRET,
+                    test_mode=True,
+                    server_url=url,
+                )
             else:
-                carrier_account_update(account=account, client_id=CLIENT_ID, client_secret=CLIENT_SECRET,
-                                       server_url=url, is_active=True)
+                carrier_account_update(
+                    account=account, client_id=CLIENT_ID, client_secret=CLIENT_SECRET, server_url=url, is_active=True
+                )
 
     def _schedules(self) -> None:
         try:
@@ -233,8 +279,9 @@ class Command(BaseCommand):
         self.children.append(proc)
         return proc
 
-    def _banner(self, port: int, sandbox: dict[str, str], rest: dict[str, str] | None = None,
-                carrier_url: str = "") -> None:
+    def _banner(
+        self, port: int, sandbox: dict[str, str], rest: dict[str, str] | None = None, carrier_url: str = ""
+    ) -> None:
         rest_line = ""
         if rest and "rest_url" in rest:
             rest_line = f"  Sandbox REST API:  {rest['rest_url']} (the second store's road)\n"
@@ -258,8 +305,10 @@ class Command(BaseCommand):
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if proc.poll() is not None:
-                raise CommandError(f"The web server did not start on port {port} (exit {proc.returncode}). If the "
-                                   f"port is taken, choose another with --port or DEMO_PORT.")
+                raise CommandError(
+                    f"The web server did not start on port {port} (exit {proc.returncode}). If the "
+                    f"port is taken, choose another with --port or DEMO_PORT."
+                )
             try:
                 socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
                 return
@@ -314,6 +363,6 @@ def _require_free_port(port: int, option: str, variable: str, what: str) -> None
         except OSError:
             raise CommandError(
                 f"Port {port} on 127.0.0.1 is already in use, so the demo's {what} cannot start. Choose another "
-                f"port with {option} (make demo ARGS=\"{option} {port + 1}\") or the {variable} environment "
+                f'port with {option} (make demo ARGS="{option} {port + 1}") or the {variable} environment '
                 "variable."
             ) from None

@@ -11,5 +11,6 @@ class Command(BaseCommand):
 
     def handle(self, *args, **opts):
         for spec, created in schedules_install():
-            self.stdout.write(f"{'Created' if created else 'Kept'} schedule {spec.name} → {spec.func} "
-                              f"every {spec.minutes} min")
+            self.stdout.write(
+                f"{'Created' if created else 'Kept'} schedule {spec.name} → {spec.func} every {spec.minutes} min"
+            )

@@ -39,8 +39,7 @@ class Command(BaseCommand):
             f"  pages:    {run.pages_done}, HTTP requests: {run.http_requests}\n"
             f"  orders:   {run.orders_seen} seen, {run.orders_created} created, {run.orders_updated} updated, "
             f"{run.orders_unchanged} unchanged\n"
-            f"  skipped:  {skipped}"
-            + (f"\n  error:    {run.error}" if run.error else "")
+            f"  skipped:  {skipped}" + (f"\n  error:    {run.error}" if run.error else "")
         )
         if run.state != "succeeded":
             raise CommandError(run.error or "The import failed.")

@@ -36,7 +36,7 @@ from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
-import requests
+from stores.connector.rest.http import RestNotFound, _RestTransport, _TokenAuth
 
 from ..errors import (
     NotAnEndpoint,
@@ -49,7 +49,7 @@ from ..errors import (
     StoreURLRefused,
 )
 from ..protocol import SkipTest
-from ..transport import StoreResponse, StoreTransport, raise_for_response
+from ..transport import StoreTransport
 from ..types import (
     ConnectionOutcome,
     ConnectionResult,
@@ -82,58 +82,15 @@ _SCOPE_PROBES = (
 )
 # What a write needs (not probed: a probe would write).
 WRITE_SCOPE = "orders"
-_TEST_TRANSPORT = {"max_attempts": 2, "connect_timeout": 5.0, "read_timeout": 15.0, "base_delay": 0.5,
-                   "max_delay": 1.0, "max_retry_after": 2.0, "deadline": 30.0}
-
-
-class RestNotFound(NotAnEndpoint):
-    """A 404 with the API's JSON error body: the thing asked for is not there (a page past the end)."""
-
-
-class _TokenAuth(requests.auth.AuthBase):
-    def __init__(self, token: str) -> None:
-        self.token = token
-
-    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
-        request.headers["X-AC-Auth-Token"] = self.token
-        request.headers["Accept"] = "application/json"
-        # Imports need current data, not the API's cached answers (docs/americommerce-rest.md#rate-limits).
-        request.headers["Cache-Control"] = "no-cache"
-        return request
-
-
-def _is_api_error(response: StoreResponse) -> bool:
-    try:
-        payload = json.loads(response.content or b"{}")
-    except ValueError:
-        return False
-    return isinstance(payload, dict) and "status_code" in payload
-
-
-def _rest_raise_for_response(response: StoreResponse, scrub) -> None:
-    status = response.status_code
-    if status == 401:
-        raise StoreAuthError("The store refused the API token (HTTP 401): it is wrong, revoked or expired. "
-                             "Make a new token in the store's admin (Tools › Apps & Addons › API Apps & "
-                             "Integrations) and enter it again.", status=status)
-    if status == 403:
-        raise StorePermissionError("The store accepted the API token but refused this request (HTTP 403): the "
-                                   "token lacks a scope.", status=status)
-    if status == 404 and _is_api_error(response):
-        raise RestNotFound("The store's API has no such resource (HTTP 404).", status=status)
-    if status == 404:
-        raise NotAnEndpoint("Nothing answers at this address's /api/v1 (HTTP 404): it is not an AmeriCommerce "
-                            "store's REST API. Check the store URL.", status=status)
-    if status == 400:
-        detail = scrub(response.excerpt())
-        raise StoreRejected(f"The store's API rejected the request (HTTP 400){': ' + detail if detail else '.'}",
-                            status=status)
-    raise_for_response(response, scrub=scrub)
-
-
-class _RestTransport(StoreTransport):
-    def raise_for_response(self, response: StoreResponse) -> None:
-        _rest_raise_for_response(response, self.scrub)
+_TEST_TRANSPORT = {
+    "max_attempts": 2,
+    "connect_timeout": 5.0,
+    "read_timeout": 15.0,
+    "base_delay": 0.5,
+    "max_delay": 1.0,
+    "max_retry_after": 2.0,
+    "deadline": 30.0,
+}
 
 
 def _digest(row: dict[str, Any]) -> str:
@@ -149,9 +106,18 @@ def _ids_filter(ids: list[int]) -> str:
 class RestConnector:
     supports_fetch_order = True
 
-    def __init__(self, base_url: str, tokens: TokenSource | str, *, pace_key: str | None = None,
-                 page_size: int = PAGE_SIZE, shipped_statuses: Any = None, cache: Any = None,
-                 max_page_bytes: int = DEFAULT_MAX_BYTES, **transport_options: Any) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        tokens: TokenSource | str,
+        *,
+        pace_key: str | None = None,
+        page_size: int = PAGE_SIZE,
+        shipped_statuses: Any = None,
+        cache: Any = None,
+        max_page_bytes: int = DEFAULT_MAX_BYTES,
+        **transport_options: Any,
+    ) -> None:
         self.base_url = base_url.rstrip("/")
         self.tokens = StaticToken(tokens) if isinstance(tokens, str) else tokens
         self.page_size = page_size
@@ -187,8 +153,14 @@ class RestConnector:
 
     # --- requests --------------------------------------------------------------------------------
 
-    def _call(self, method: str, path: str, params: dict[str, str] | None = None, body: Any = None,
-              transport: StoreTransport | None = None) -> Any:
+    def _call(
+        self,
+        method: str,
+        path: str,
+        params: dict[str, str] | None = None,
+        body: Any = None,
+        transport: StoreTransport | None = None,
+    ) -> Any:
         transport = transport or self.transport
         url = f"{self.base_url}/{path}"
         data = json.dumps(body).encode() if body is not None else None
@@ -207,21 +179,26 @@ class RestConnector:
                 return json.loads(response.content, parse_float=Decimal)
             except ValueError:
                 if b"<html" in response.content[:2048].lower():
-                    raise NotAnEndpoint("The address answered with a web page, not with AmeriCommerce's REST API. "
-                                        "Check the store URL.") from None
+                    raise NotAnEndpoint(
+                        "The address answered with a web page, not with AmeriCommerce's REST API. Check the store URL."
+                    ) from None
                 if attempt == MALFORMED_ATTEMPTS:
                     raise StoreDocumentError(
                         f"The store's API answered {MALFORMED_ATTEMPTS} times with something that is not well-formed "
                         "JSON (an answer cut off or garbled on the way, or not AmeriCommerce's API at all). "
-                        "Outbound will try again later.", permanent=False) from None
+                        "Outbound will try again later.",
+                        permanent=False,
+                    ) from None
                 transport.sleep(transport._delay(attempt, None))
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _list(self, resource: str, params: dict[str, str], transport: StoreTransport | None = None) -> dict:
         payload = self._call("GET", resource, params, transport=transport)
         if not isinstance(payload, dict) or not isinstance(payload.get(resource, []), list):
-            raise NotAnEndpoint(f"The store's API answered /{resource} with something that is not a list of "
-                                f"{resource}. Check the store URL.")
+            raise NotAnEndpoint(
+                f"The store's API answered /{resource} with something that is not a list of "
+                f"{resource}. Check the store URL."
+            )
         return payload
 
     def _all(self, resource: str, **params: str) -> list[dict[str, Any]]:
@@ -238,7 +215,7 @@ class RestConnector:
         found: dict[int, dict[str, Any]] = {}
         wanted = sorted(i for i in ids if isinstance(i, int) and i > 0)
         for at in range(0, len(wanted), IDS_PER_REQUEST):
-            chunk = wanted[at: at + IDS_PER_REQUEST]
+            chunk = wanted[at : at + IDS_PER_REQUEST]
             payload = self._list(resource, {"id": _ids_filter(chunk), "count": str(len(chunk)), **params})
             for row in payload.get(resource, []):
                 if isinstance(row, dict) and isinstance(row.get("id"), int):
@@ -260,13 +237,25 @@ class RestConnector:
     def describe(self) -> StoreDescription:
         shipped = self._shipped_by_storefront()
         return StoreDescription(
-            statuses=[StoreStatus(name=str(s.get("name", "")), id=str(s.get("id", "")),
-                                  is_shipped=s.get("is_shipped"), is_cancelled=s.get("is_cancelled"),
-                                  is_open=s.get("is_open")) for s in self.statuses()],
-            storefronts=[StoreStorefront(name=str(s.get("name", "")), id=str(s.get("id", "")),
-                                         domain=str(s.get("domain_name") or ""),
-                                         shipped_status=shipped.get(str(s.get("name", "")), ""))
-                         for s in self.storefronts()],
+            statuses=[
+                StoreStatus(
+                    name=str(s.get("name", "")),
+                    id=str(s.get("id", "")),
+                    is_shipped=s.get("is_shipped"),
+                    is_cancelled=s.get("is_cancelled"),
+                    is_open=s.get("is_open"),
+                )
+                for s in self.statuses()
+            ],
+            storefronts=[
+                StoreStorefront(
+                    name=str(s.get("name", "")),
+                    id=str(s.get("id", "")),
+                    domain=str(s.get("domain_name") or ""),
+                    shipped_status=shipped.get(str(s.get("name", "")), ""),
+                )
+                for s in self.storefronts()
+            ],
             listed=True,
         )
 
@@ -276,12 +265,18 @@ class RestConnector:
     # --- export ------------------------------------------------------------------------------------
 
     def _window_params(self, start: dt.datetime, end: dt.datetime, page: int) -> dict[str, str]:
-        return {"updated_at": f"gte:{mapping.format_datetime(start)} AND lte:{mapping.format_datetime(end)}",
-                "sort": "updated_at,id", "count": str(self.page_size), "page": str(page), "expand": EXPAND}
+        return {
+            "updated_at": f"gte:{mapping.format_datetime(start)} AND lte:{mapping.format_datetime(end)}",
+            "sort": "updated_at,id",
+            "count": str(self.page_size),
+            "page": str(page),
+            "expand": EXPAND,
+        }
 
     def _lookups(self, rows: list[dict[str, Any]]) -> mapping.Lookups:
-        address_ids = {r.get("order_billing_address_id") for r in rows} | {r.get("order_shipping_address_id")
-                                                                          for r in rows}
+        address_ids = {r.get("order_billing_address_id") for r in rows} | {
+            r.get("order_shipping_address_id") for r in rows
+        }
         addresses = self._by_ids("order_addresses", {i for i in address_ids if i}) if rows else {}
         customers = self._by_ids("customers", {r.get("customer_id") for r in rows}) if rows else {}
         product_ids = {i.get("product_id") for r in rows for i in r.get("items") or [] if isinstance(i, dict)}
@@ -291,19 +286,23 @@ class RestConnector:
         return mapping.Lookups(
             statuses={s["id"]: str(s.get("name", "")) for s in self.statuses() if isinstance(s.get("id"), int)},
             storefronts={s["id"]: str(s.get("name", "")) for s in self.storefronts() if isinstance(s.get("id"), int)},
-            addresses=addresses, customers=customers, products=self._products,
+            addresses=addresses,
+            customers=customers,
+            products=self._products,
         )
 
-    def _convert(self, rows: list[dict[str, Any]], digests: dict[str, str], skip: SkipTest | None
-                 ) -> tuple[list[ExportOrder], list[str]]:
+    def _convert(
+        self, rows: list[dict[str, Any]], digests: dict[str, str], skip: SkipTest | None
+    ) -> tuple[list[ExportOrder], list[str]]:
         unchanged: set[str] = set(skip(digests)) if skip is not None and digests else set()
         todo = [r for r in rows if str(r.get("id")) not in unchanged]
         lookups = self._lookups(todo)
         orders = [mapping.order(r, lookups, digests.get(str(r.get("id")), ""), self.limits) for r in todo]
         return orders, [str(r.get("id")) for r in rows if str(r.get("id")) in unchanged]
 
-    def export_page(self, start: dt.datetime, end: dt.datetime, page: int = 1, *,
-                    skip: SkipTest | None = None) -> ExportPage:
+    def export_page(
+        self, start: dt.datetime, end: dt.datetime, page: int = 1, *, skip: SkipTest | None = None
+    ) -> ExportPage:
         try:
             payload = self._list("orders", self._window_params(start, end, page))
         except RestNotFound:
@@ -320,8 +319,15 @@ class RestConnector:
             pages = page if rows else page - 1
         return ExportPage(orders=orders, pages=pages, page=page, unchanged=unchanged)
 
-    def export_pages(self, start: dt.datetime, end: dt.datetime, *, first_page: int = 1, skip: SkipTest | None = None,
-                     prefetch: bool = True) -> Iterator[ExportPage]:
+    def export_pages(
+        self,
+        start: dt.datetime,
+        end: dt.datetime,
+        *,
+        first_page: int = 1,
+        skip: SkipTest | None = None,
+        prefetch: bool = True,
+    ) -> Iterator[ExportPage]:
         page = first_page
         seen: set[str] = set()
         repeated = fresh = 0
@@ -333,7 +339,8 @@ class RestConnector:
                 if repeated >= 3 and repeated > fresh:
                     raise StoreDocumentError(
                         f"The store's API served only orders it had already sent on {repeated} pages of this walk: "
-                        "it does not page its orders correctly, so Outbound stopped reading them.")
+                        "it does not page its orders correctly, so Outbound stopped reading them."
+                    )
             elif ids:
                 fresh += 1
             seen.update(ids)
@@ -366,8 +373,10 @@ class RestConnector:
         chosen = chosen or by_name.get(normalize_status("Shipped"))
         chosen = chosen or next((s for s in self.statuses() if s.get("is_shipped")), None)
         if chosen is None or not isinstance(chosen.get("id"), int):
-            raise StoreRejected("The store has no order status for shipped orders (none is named Shipped or "
-                                "flagged as shipped): record the storefront's shipped status in Outbound.")
+            raise StoreRejected(
+                "The store has no order status for shipped orders (none is named Shipped or "
+                "flagged as shipped): record the storefront's shipped status in Outbound."
+            )
         return chosen["id"], str(chosen.get("name", ""))
 
     def ship_notify(self, notice: ShipNotice) -> ShipNotifyResult:
@@ -378,13 +387,24 @@ class RestConnector:
             raise StoreRejected(f"The store has no order {order_id}: it cannot take the shipment.")
         row = rows[0]
         tracking = notice.tracking_number.strip()
-        existing = next((s for s in row.get("shipments") or [] if isinstance(s, dict) and tracking
-                         and str(s.get("tracking_numbers") or "").strip().lower() == tracking.lower()), None)
+        existing = next(
+            (
+                s
+                for s in row.get("shipments") or []
+                if isinstance(s, dict)
+                and tracking
+                and str(s.get("tracking_numbers") or "").strip().lower() == tracking.lower()
+            ),
+            None,
+        )
         if existing is None:
             body: dict[str, Any] = {
                 "order_id": int(row["id"]),
-                "shipped_at": (dt.datetime.combine(notice.ship_date, dt.time(), dt.UTC).isoformat()
-                               if notice.ship_date else mapping.format_datetime(dt.datetime.now(dt.UTC))),
+                "shipped_at": (
+                    dt.datetime.combine(notice.ship_date, dt.time(), dt.UTC).isoformat()
+                    if notice.ship_date
+                    else mapping.format_datetime(dt.datetime.now(dt.UTC))
+                ),
                 "tracking_numbers": tracking,
                 "tracking_url": notice.tracking_url,
                 "shipping_method": notice.service,
@@ -393,8 +413,11 @@ class RestConnector:
                 "private_comment": notice.internal_notes,
                 "shipment_name": tracking or f"Outbound {notice.order_number}",
                 "email_sent": False,
-                "items": [{"id": int(i.line_item_id), "quantity_shipped": i.quantity}
-                          for i in notice.items if i.line_item_id.isdigit()],
+                "items": [
+                    {"id": int(i.line_item_id), "quantity_shipped": i.quantity}
+                    for i in notice.items
+                    if i.line_item_id.isdigit()
+                ],
             }
             if notice.package_count is not None:
                 body["number_of_packages"] = notice.package_count
@@ -420,8 +443,9 @@ class RestConnector:
             for resource, scope, purpose in _SCOPE_PROBES:
                 params = {"count": "1"}
                 if resource == "orders":
-                    params["updated_at"] = (f"gte:{mapping.format_datetime(end - TEST_WINDOW)} AND "
-                                            f"lte:{mapping.format_datetime(end)}")
+                    params["updated_at"] = (
+                        f"gte:{mapping.format_datetime(end - TEST_WINDOW)} AND lte:{mapping.format_datetime(end)}"
+                    )
                 try:
                     payload = self._list(resource, params, transport=transport)
                 except StorePermissionError:
@@ -429,7 +453,9 @@ class RestConnector:
                         ConnectionOutcome.MISSING_SCOPE,
                         f"The API token works but lacks the scope “{scope}”, which Outbound needs to read "
                         f"{purpose}. Make a new token with the scopes read_orders, orders, system, read_catalog "
-                        "and read_people, and enter it here.", missing_scope=scope)
+                        "and read_people, and enter it here.",
+                        missing_scope=scope,
+                    )
                 if resource == "orders":
                     found = payload.get("total_count") if isinstance(payload.get("total_count"), int) else 0
         except StoreAuthError as exc:
@@ -437,8 +463,9 @@ class RestConnector:
         except (StoreUnreachable, StoreURLRefused) as exc:
             return ConnectionResult(ConnectionOutcome.UNREACHABLE, exc.message)
         except (NotAnEndpoint, StoreRejected, StoreDocumentError) as exc:
-            return ConnectionResult(ConnectionOutcome.NOT_AN_ENDPOINT,
-                                    f"This is not an AmeriCommerce store's REST API: {exc.message}")
+            return ConnectionResult(
+                ConnectionOutcome.NOT_AN_ENDPOINT, f"This is not an AmeriCommerce store's REST API: {exc.message}"
+            )
         except StoreError as exc:
             return ConnectionResult(ConnectionOutcome.UNREACHABLE, exc.message)
         finally:
@@ -447,4 +474,6 @@ class RestConnector:
         return ConnectionResult(
             ConnectionOutcome.OK,
             f"Connected. The store's REST API answered ({found} order{'' if found == 1 else 's'} changed in the "
-            "last five minutes).", orders_found=found)
+            "last five minutes).",
+            orders_found=found,
+        )

@@ -44,10 +44,17 @@ PO_FIELD = "PO Number"
 WAREHOUSE_FIELD = "Requested Warehouse"
 NOT_AN_EPRODUCT = {"", "notaneproduct", "none", "0"}
 _UNITS: dict[str, tuple[WeightUnits, Decimal]] = {
-    "lbs": ("Pounds", Decimal(1)), "lb": ("Pounds", Decimal(1)), "pounds": ("Pounds", Decimal(1)),
-    "oz": ("Ounces", Decimal(1)), "ounces": ("Ounces", Decimal(1)),
-    "grams": ("Grams", Decimal(1)), "g": ("Grams", Decimal(1)), "gram": ("Grams", Decimal(1)),
-    "kg": ("Grams", Decimal(1000)), "kgs": ("Grams", Decimal(1000)), "kilograms": ("Grams", Decimal(1000)),
+    "lbs": ("Pounds", Decimal(1)),
+    "lb": ("Pounds", Decimal(1)),
+    "pounds": ("Pounds", Decimal(1)),
+    "oz": ("Ounces", Decimal(1)),
+    "ounces": ("Ounces", Decimal(1)),
+    "grams": ("Grams", Decimal(1)),
+    "g": ("Grams", Decimal(1)),
+    "gram": ("Grams", Decimal(1)),
+    "kg": ("Grams", Decimal(1000)),
+    "kgs": ("Grams", Decimal(1000)),
+    "kilograms": ("Grams", Decimal(1000)),
 }
 
 
@@ -117,12 +124,16 @@ def address(row: dict[str, Any] | None, email: str = "") -> Address:
         return Address(email=email)
     name = " ".join(p for p in (_text(row.get("first_name")), _text(row.get("last_name"))) if p)
     return Address(
-        name=name, company=_text(row.get("company")), address1=_text(row.get("address_line_1")),
-        address2=_text(row.get("address_line_2")), city=_text(row.get("city")),
+        name=name,
+        company=_text(row.get("company")),
+        address1=_text(row.get("address_line_1")),
+        address2=_text(row.get("address_line_2")),
+        city=_text(row.get("city")),
         state=_text(row.get("state_code")) or _text(row.get("state")),
         postal_code=_text(row.get("postal_code")),
         country=(_text(row.get("country_code")) or _text(row.get("country"))).upper(),
-        phone=_text(row.get("phone")), email=email,
+        phone=_text(row.get("phone")),
+        email=email,
     )
 
 
@@ -147,8 +158,10 @@ def item(row: dict[str, Any], product: dict[str, Any] | None, where: str) -> Exp
     raw_units = _text(row.get("weight_unit")).lower().rstrip(".")
     units, factor = _UNITS.get(raw_units, ("Pounds", Decimal(1))) if raw_units else ("Pounds", Decimal(1))
     if raw_units and raw_units not in _UNITS:
-        raise StoreDocumentError(f"{where}: weight unit '{raw_units[:30]}' is not one Outbound understands "
-                                 "(pounds, ounces, grams or kilograms).")
+        raise StoreDocumentError(
+            f"{where}: weight unit '{raw_units[:30]}' is not one Outbound understands "
+            "(pounds, ounces, grams or kilograms)."
+        )
     weight = _decimal(row.get("weight"), where, "weight")
     quantity = _int(row.get("quantity"), where, "quantity")
     if quantity < 0:
@@ -159,26 +172,42 @@ def item(row: dict[str, Any], product: dict[str, Any] | None, where: str) -> Exp
         description = _text(variant.get("description") if isinstance(variant, dict) else "")
         if description:
             name, sep, value = description.partition(":")
-            options.append(ItemOption(name=name.strip(), value=value.strip()) if sep
-                           else ItemOption(name=description, value=""))
+            options.append(
+                ItemOption(name=name.strip(), value=value.strip()) if sep else ItemOption(name=description, value="")
+            )
     extra: dict[str, str] = {}
     if facts["e_product_type"].lower() not in NOT_AN_EPRODUCT:
         extra["EProductType"] = facts["e_product_type"]
     if row.get("is_non_shipping_item") or facts["non_shipping"]:
         extra["IsNonShippingItem"] = "true"
     return ExportItem(
-        line_item_id=_text(row.get("id")), sku=_text(row.get("item_number")), name=_text(row.get("item_name")),
-        image_url=facts["image_url"], weight=weight * factor if weight is not None else None, weight_units=units,
-        quantity=quantity, unit_price=price if price is not None else Decimal(0), upc=facts["upc"],
-        location=facts["location"], adjustment=bool(row.get("is_discount_item")), options=options, extra=extra,
+        line_item_id=_text(row.get("id")),
+        sku=_text(row.get("item_number")),
+        name=_text(row.get("item_name")),
+        image_url=facts["image_url"],
+        weight=weight * factor if weight is not None else None,
+        weight_units=units,
+        quantity=quantity,
+        unit_price=price if price is not None else Decimal(0),
+        upc=facts["upc"],
+        location=facts["location"],
+        adjustment=bool(row.get("is_discount_item")),
+        options=options,
+        extra=extra,
     )
 
 
 class Lookups:
     """What an order refers to by id, fetched per page by the connector."""
 
-    def __init__(self, statuses: dict[int, str], storefronts: dict[int, str], addresses: dict[int, dict],
-                 customers: dict[int, dict], products: dict[int, dict]) -> None:
+    def __init__(
+        self,
+        statuses: dict[int, str],
+        storefronts: dict[int, str],
+        addresses: dict[int, dict],
+        customers: dict[int, dict],
+        products: dict[int, dict],
+    ) -> None:
         self.statuses, self.storefronts = statuses, storefronts
         self.addresses, self.customers, self.products = addresses, customers, products
 
@@ -196,13 +225,31 @@ def order(row: dict[str, Any], lookups: Lookups, digest: str = "", limits: Expor
         reason = str(exc)
     modified = parse_datetime(row.get("updated_at"), where)
     return ExportOrder(
-        order_id=_text(row.get("id")), order_number=_text(row.get("order_number")) or _text(row.get("id")),
+        order_id=_text(row.get("id")),
+        order_number=_text(row.get("order_number")) or _text(row.get("id")),
         order_date=parse_datetime(row.get("ordered_at") or row.get("updated_at"), where),
         order_status=lookups.statuses.get(row.get("order_status_id"), _text(row.get("order_status_id"))),
-        last_modified=modified, shipping_method="", payment_method="", currency_code="", order_total=Decimal(0),
-        tax_amount=None, shipping_amount=None, customer_notes="", internal_notes="", gift=False, gift_message="",
-        custom_field1="", custom_field2="", custom_field3="", requested_warehouse="", source="", dimensions=None,
-        customer=Customer("", Address(), None), items=[], raw_digest=digest, rejected=reason,
+        last_modified=modified,
+        shipping_method="",
+        payment_method="",
+        currency_code="",
+        order_total=Decimal(0),
+        tax_amount=None,
+        shipping_amount=None,
+        customer_notes="",
+        internal_notes="",
+        gift=False,
+        gift_message="",
+        custom_field1="",
+        custom_field2="",
+        custom_field3="",
+        requested_warehouse="",
+        source="",
+        dimensions=None,
+        customer=Customer("", Address(), None),
+        items=[],
+        raw_digest=digest,
+        rejected=reason,
     )
 
 
@@ -213,8 +260,9 @@ def _order(row: dict[str, Any], lookups: Lookups, digest: str, where: str) -> Ex
     status_id = row.get("order_status_id")
     status = lookups.statuses.get(status_id) if isinstance(status_id, int) else None
     if status is None:
-        raise StoreDocumentError(f"{where}: its order_status_id {_text(status_id)!r} is not one of the store's "
-                                 "order statuses.")
+        raise StoreDocumentError(
+            f"{where}: its order_status_id {_text(status_id)!r} is not one of the store's order statuses."
+        )
     customer_row = lookups.customers.get(row.get("customer_id")) or {}
     email = _text(customer_row.get("email"))
     bill = lookups.addresses.get(row.get("order_billing_address_id"))
@@ -222,8 +270,9 @@ def _order(row: dict[str, Any], lookups: Lookups, digest: str, where: str) -> Ex
     ship = lookups.addresses.get(ship_id) if ship_id else None
     bill_to = address(bill, email)
     if not bill_to.phone and customer_row.get("phone_number"):
-        bill_to = Address(**{**{k: getattr(bill_to, k) for k in Address.__slots__},
-                             "phone": _text(customer_row.get("phone_number"))})
+        bill_to = Address(
+            **{**{k: getattr(bill_to, k) for k in Address.__slots__}, "phone": _text(customer_row.get("phone_number"))}
+        )
     custom = _custom(row.get("custom_fields"))
     payments = [p for p in row.get("payments") or [] if isinstance(p, dict)]
     total = _decimal(row.get("grand_total"), where, "grand_total")
@@ -249,9 +298,15 @@ def _order(row: dict[str, Any], lookups: Lookups, digest: str, where: str) -> Ex
         requested_warehouse=custom.get(WAREHOUSE_FIELD, ""),
         source=lookups.storefronts.get(row.get("store_id"), ""),
         dimensions=None,
-        customer=Customer(customer_code=email or _text(row.get("customer_id")), bill_to=bill_to,
-                          ship_to=address(ship) if ship is not None else None),
-        items=[item(i, lookups.products.get(i.get("product_id")), where)
-               for i in row.get("items") or [] if isinstance(i, dict)],
+        customer=Customer(
+            customer_code=email or _text(row.get("customer_id")),
+            bill_to=bill_to,
+            ship_to=address(ship) if ship is not None else None,
+        ),
+        items=[
+            item(i, lookups.products.get(i.get("product_id")), where)
+            for i in row.get("items") or []
+            if isinstance(i, dict)
+        ],
         raw_digest=digest,
     )

@@ -96,8 +96,16 @@ def parse_call_limit(value: str | None) -> tuple[int, int] | None:
 
 
 class Pacer:
-    def __init__(self, key: str, *, cache: Any = None, clock: Callable[[], float] = time.time,
-                 sleep: Callable[[float], None] = time.sleep, window: float = WINDOW, margin: float = MARGIN) -> None:
+    def __init__(
+        self,
+        key: str,
+        *,
+        cache: Any = None,
+        clock: Callable[[], float] = time.time,
+        sleep: Callable[[float], None] = time.sleep,
+        window: float = WINDOW,
+        margin: float = MARGIN,
+    ) -> None:
         self.key = f"outbound:rest-pace:{key}"
         self.cache = cache if cache is not None else default_cache()
         self.clock, self.sleep = clock, sleep

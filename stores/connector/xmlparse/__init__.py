@@ -35,4 +35,3 @@ __all__ = [
     "parse_xml_fault",
     "parse_store_datetime",
 ]
-

@@ -154,8 +154,12 @@ def _raise_fault(root: Element) -> None:
     detail = _excerpt(fields.text("faultstring"), 200)
     if code == "401":
         raise StoreAuthError(
-            (gettext("The store refused the username or password (%(detail)s).") % {"detail": detail} if detail
-             else gettext("The store refused the username or password.")), status=401
+            (
+                gettext("The store refused the username or password (%(detail)s).") % {"detail": detail}
+                if detail
+                else gettext("The store refused the username or password.")
+            ),
+            status=401,
         )
     if code == "403":
         raise StorePermissionError(

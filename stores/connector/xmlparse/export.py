@@ -132,8 +132,9 @@ def parse_export(
         if unchanged.issuperset(ids) and len(set(ids)) == len(ids):
             root_tag = _root_tag(body)
             if root_tag is not None and root_tag[0].rsplit(":", 1)[-1].lower() == "orders":
-                return ExportPage(orders=[], pages=_export_pages(root_tag[1].get("pages"), bool(ids)),
-                                  page=page, unchanged=list(ids))
+                return ExportPage(
+                    orders=[], pages=_export_pages(root_tag[1].get("pages"), bool(ids)), page=page, unchanged=list(ids)
+                )
     root = _check_root(_tree(body), "Orders")
     elements = [c for c in root if _local(c.tag).lower() == "order"]
     digests = split.digests if split is not None and len(split.digests) == len(elements) else []
@@ -152,8 +153,9 @@ def parse_export(
         if digests:
             order = replace(order, raw_digest=digests[index - 1])
         orders.append(order)
-    return ExportPage(orders=orders, pages=_export_pages(root.get("pages"), bool(elements)), page=page,
-                      unchanged=skipped)
+    return ExportPage(
+        orders=orders, pages=_export_pages(root.get("pages"), bool(elements)), page=page, unchanged=skipped
+    )
 
 
 def _export_pages(raw: str | None, has_orders: bool) -> int:
@@ -209,8 +211,9 @@ def _length(where: str, name: str, value: str, limit: int) -> None:
 
 def _bounded(where: str, name: str, value: Decimal | int | None, limit: Decimal | int) -> None:
     if value is not None and abs(value) >= limit:
-        raise _Poison(f"{where}: <{name}> is {_excerpt(str(value), 30)}, beyond what Outbound holds "
-                      f"(less than {limit:,}).")
+        raise _Poison(
+            f"{where}: <{name}> is {_excerpt(str(value), 30)}, beyond what Outbound holds (less than {limit:,})."
+        )
 
 
 def _check_limits(order: ExportOrder, limits: ExportLimits, where: str) -> None:
@@ -221,8 +224,11 @@ def _check_limits(order: ExportOrder, limits: ExportLimits, where: str) -> None:
     _length(where, "Email", customer.bill_to.email, limits.email_length)
     phone = customer.bill_to.phone or (customer.ship_to.phone if customer.ship_to else "")
     _length(where, "Phone", phone, limits.phone_length)
-    for name, amount in (("OrderTotal", order.order_total), ("TaxAmount", order.tax_amount),
-                         ("ShippingAmount", order.shipping_amount)):
+    for name, amount in (
+        ("OrderTotal", order.order_total),
+        ("TaxAmount", order.tax_amount),
+        ("ShippingAmount", order.shipping_amount),
+    ):
         _bounded(where, name, amount, limits.money_max)
     discount = Decimal(0)
     for number, item in enumerate(order.items, start=1):
@@ -259,12 +265,30 @@ def _parse_order(element: Element, index: int, page: int, limits: ExportLimits |
     last_modified = f.datetime("LastModified", required=True)
     assert last_modified is not None
     return ExportOrder(
-        order_id=f.text("OrderID") or order_number, order_number=order_number,
-        order_date=f.datetime("OrderDate") or last_modified, order_status=f.text("OrderStatus"),
-        last_modified=last_modified, shipping_method="", payment_method="", currency_code="",
-        order_total=Decimal(0), tax_amount=None, shipping_amount=None, customer_notes="", internal_notes="",
-        gift=False, gift_message="", custom_field1="", custom_field2="", custom_field3="", requested_warehouse="",
-        source="", dimensions=None, customer=Customer("", Address(), None), items=[], rejected=reason,
+        order_id=f.text("OrderID") or order_number,
+        order_number=order_number,
+        order_date=f.datetime("OrderDate") or last_modified,
+        order_status=f.text("OrderStatus"),
+        last_modified=last_modified,
+        shipping_method="",
+        payment_method="",
+        currency_code="",
+        order_total=Decimal(0),
+        tax_amount=None,
+        shipping_amount=None,
+        customer_notes="",
+        internal_notes="",
+        gift=False,
+        gift_message="",
+        custom_field1="",
+        custom_field2="",
+        custom_field3="",
+        requested_warehouse="",
+        source="",
+        dimensions=None,
+        customer=Customer("", Address(), None),
+        items=[],
+        rejected=reason,
     )
 
 
@@ -398,9 +422,7 @@ def _parse_item(element: Element, where: str) -> ExportItem:
             option_weight = _scaled(o.where, o.decimal("Weight"), factor)
             options.append(
                 ItemOption(
-                    name=o.text("Name", required=True),
-                    value=o.text("Value", required=True),
-                    weight=option_weight,
+                    name=o.text("Name", required=True), value=o.text("Value", required=True), weight=option_weight
                 )
             )
     return ExportItem(

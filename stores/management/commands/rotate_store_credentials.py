@@ -14,8 +14,10 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         report = rotate_all_secrets()
-        self.stdout.write(f"Re-encrypted {report.rotated} secret{'s' if report.rotated != 1 else ''} with the "
-                          f"newest key; {report.current} already used it.")
+        self.stdout.write(
+            f"Re-encrypted {report.rotated} secret{'s' if report.rotated != 1 else ''} with the "
+            f"newest key; {report.current} already used it."
+        )
         if report.unreadable:
             raise CommandError(
                 f"{len(report.unreadable)} secret(s) cannot be read with any key in CREDENTIAL_KEYS and were left "

@@ -1,0 +1,58 @@
+"""The picture of the day, /api/v1/insights/ (tenant-scoped like every view)."""
+
+from __future__ import annotations
+
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import generics
+from rest_framework.response import Response
+
+from orders.insights import insights
+from stores.models import Store
+
+from . import serializers_reports as sr
+from .base import ErrorSerializer, TenantViewSetMixin
+
+
+class InsightsView(TenantViewSetMixin, generics.GenericAPIView):
+    """The dashboard's picture of the day: the tenant's orders (or one store's), read through the tenant scope."""
+
+    model = Store
+    serializer_class = sr.InsightsSerializer
+    pagination_class = None
+    filter_backends = []
+    http_method_names = ["get", "head", "options"]
+
+    @extend_schema(
+        summary="Read the picture of the day",
+        tags=["insights"],
+        responses={200: sr.InsightsSerializer, 404: OpenApiResponse(ErrorSerializer, description="No such store.")},
+        parameters=[OpenApiParameter("store", int, description="Limit the figures to one of your stores.")],
+        description="Orders received and shipped per day for the last 30 days, orders awaiting shipment by "
+        "age (today, 1-2 days, 3 days or more: late), and the median ship time (order date to first "
+        "shipment, in hours) per week for the last 8 weeks. Days are local days of the server's time "
+        "zone.",
+    )
+    def get(self, request):
+        store_id = request.query_params.get("store")
+        if store_id not in (None, ""):
+            # The store must be one of the caller's (the tenant-scoped queryset): another tenant's is "not found".
+            store_id = get_object_or_404(self.get_queryset(), pk=store_id if store_id.isdigit() else -1).pk
+        else:
+            store_id = None
+        data = insights(tenant=request.tenant, store_id=store_id)
+        body = {
+            "today": data.today,
+            "store": store_id,
+            "days": [{"day": d.day, "received": d.received, "shipped": d.shipped} for d in data.days],
+            "waiting": {
+                "today": data.waiting.today,
+                "one_to_two_days": data.waiting.one_to_two_days,
+                "three_days_or_more": data.waiting.three_days_or_more,
+                "total": data.waiting.total,
+            },
+            "weeks": [
+                {"week_start": w.week_start, "orders": w.orders, "median_hours": w.median_hours} for w in data.weeks
+            ],
+        }
+        return Response(sr.InsightsSerializer(body).data)

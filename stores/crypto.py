@@ -50,8 +50,9 @@ def decrypt_secret(token: str) -> str:
         return _fernet().decrypt(token.encode()).decode()
     except InvalidToken:
         raise CredentialError(
-            "The stored store password cannot be decrypted with any key in CREDENTIAL_KEYS "
-            "(was a key removed before every store was re-encrypted?)."
+            "A stored secret (a store's password or access token, a webhook signing secret or a carrier "
+            "account's credentials) cannot be decrypted with any key in CREDENTIAL_KEYS (was a key removed "
+            "before every secret was re-encrypted with rotate_store_credentials?)."
         ) from None
 
 
@@ -60,12 +61,15 @@ def reencrypt_secret(token: str) -> str:
     try:
         return _fernet().rotate(token.encode()).decode()
     except InvalidToken:
-        raise CredentialError("The stored store password cannot be decrypted with any configured key.") from None
+        raise CredentialError(
+            "A stored secret (a store's password or access token, a webhook signing secret or a carrier "
+            "account's credentials) cannot be decrypted with any key in CREDENTIAL_KEYS."
+        ) from None
 
 
 # Every model field that holds a Fernet token, as (model, field name). Each app registers its own
-# (stores: the store password; api: webhook signing secrets), so rotation finds them all without this
-# module importing any app.
+# (stores: the store password and access tokens; webhooks: signing secrets; tracking: carrier
+# credentials), so rotation finds them all without this module importing any app.
 ENCRYPTED_FIELDS: list[tuple[type, str]] = []
 
 

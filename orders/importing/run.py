@@ -55,6 +55,7 @@ log = logging.getLogger(__name__)
 ATTENTION_AFTER = 3  # consecutive failures before a store is flagged "needs attention"
 CLAIM_RENEW_EVERY = 10.0  # seconds between claim renewals while pages bring nothing to write
 PROGRESS_EVERY = 0.5  # seconds between saves of a running import's progress (its pages and counts)
+TAIL_SLACK = dt.timedelta(seconds=60)  # the tail check reads from this long before a window's end (_import_span)
 
 
 class Span(NamedTuple):
@@ -258,16 +259,16 @@ def _import_span(client, ctx, run, totals, start, end, *, tail_from: dt.datetime
 
     Tail check (docs/custom-store-v1.md#paging-hazard): an order served on an early page and modified
     while we paged drops out of the window and shifts later pages, hiding one order per page boundary.
-    The orders that moved show up in [tail_from, now] (tail_from = the run's end); the part of the span
-    they could hide is walked again, up to three rounds, each reading from tail_from again (the check's
-    own pages drift too) and also counting the orders a re-walk served changed. Every window's end is
-    rounded up to a minute when sent (window_end_sent), so the tail check sees every order modified since
-    the walk began, also on a store that compares LastModified with its seconds; the watermark is the
-    time the tail check began, never the rounded end.
+    The orders that moved show up in [tail_from − TAIL_SLACK, now] (tail_from = the run's end; the slack
+    because a store whose clock is behind ours, or whose stamps are coarser than our end, dates a change
+    made during the walk before that end and keeps the order in the window, at its newest end); the part
+    of the span they could hide is walked again, up to three rounds, each reading the tail again (its own
+    pages drift too) and also counting the orders a re-walk served changed. The watermark is the time
+    the tail check began, never the end sent (rounded up to a minute on the XML road: window_end_sent).
     """
     seen: dict[str, dt.datetime] = {}
     digests: dict[str, str] = {}
-    recent_from = tail_from.replace(second=0, microsecond=0)
+    recent_from = (tail_from - TAIL_SLACK).replace(second=0, microsecond=0)
     walk_started = timezone.now()
     direction = _walk(client, ctx, run, totals, start, end, seen, digests, recent_from)
     if not final:
@@ -284,7 +285,7 @@ def _import_span(client, ctx, run, totals, start, end, *, tail_from: dt.datetime
         tail_end = timezone.now()
         tail_seen: dict[str, dt.datetime] = {}
         tail_digests: dict[str, str] = {}
-        _walk(client, ctx, run, totals, tail_from, tail_end, tail_seen, tail_digests, recent_from)
+        _walk(client, ctx, run, totals, tail_from - TAIL_SLACK, tail_end, tail_seen, tail_digests, recent_from)
         moved = carried + _moved(seen, digests, tail_seen, tail_digests)
         seen.update(tail_seen)
         digests.update(tail_digests)

@@ -114,27 +114,31 @@ def hook_receive(token: str, body: bytes, *, enqueue=None) -> str:
     """Record one webhook call; returns its outcome (UNKNOWN: answer 404; anything else: 200).
 
     A few queries and no store request: the store by its token's hash, the pending row, the counters."""
-    store_id = (
-        Store.objects.filter(hooks_token_hash=token_hash(token), is_active=True).values_list("pk", flat=True).first()
+    found = (
+        list(
+            Store.objects.filter(hooks_token_hash=token_hash(token), is_active=True)
+            .order_by()
+            .values_list("pk", flat=True)[:1]
+        )
         if token and len(token) <= 200
-        else None
+        else []
     )
-    if store_id is None:
+    if not found:
         _count_unknown()
         return UNKNOWN
+    store_id = found[0]
     order_id = _order_id(body)
     if order_id is None:
         _bump(store_id, events_received=1, events_malformed=1)
         return MALFORMED
-    with transaction.atomic():
-        try:
-            with transaction.atomic():
-                PendingFetch.objects.create(store_id=store_id, order_id=order_id)
-        except IntegrityError:  # already waiting for its fetch: this event changes nothing more
-            _bump(store_id, events_received=1, events_coalesced=1)
-            return COALESCED
-        _bump(store_id, events_received=1)
-        transaction.on_commit(lambda: (enqueue or enqueue_fetch)(store_id))
+    try:
+        with transaction.atomic():
+            PendingFetch.objects.create(store_id=store_id, order_id=order_id)
+            transaction.on_commit(lambda: (enqueue or enqueue_fetch)(store_id))
+    except IntegrityError:  # already waiting for its fetch: this event changes nothing more
+        _bump(store_id, events_received=1, events_coalesced=1)
+        return COALESCED
+    _bump(store_id, events_received=1)
     return QUEUED
 
 

@@ -34,6 +34,7 @@ from .orders import (
 )
 from .render import iso, order_truth, order_xml, orders_document
 from .rest.api import RestState
+from .rest.webhooks import Subscriptions
 
 GENERATED_CACHE_MAX = 50_000  # generated orders kept (the REST face reads each several times per page)
 FRAGMENT_CACHE_MAX = 250_000  # rendered orders kept (about 3.5 KB each); past it, orders render each time
@@ -133,6 +134,7 @@ class SandboxStore:
         # The REST face (sandbox.rest): tokens, call limit; customers met on it (id -> an order of theirs).
         self.rest = RestState(seed)
         self.rest_customers: dict[int, int] = {}
+        self.webhooks = Subscriptions()  # /api/v1/webhooks (sandbox.rest.webhooks)
         self._hidden: dict[str, int] = {}  # order id -> export requests it is still hidden from (hide_orders)
         for index in range(orders):
             _, _, last_modified = order_head(random.Random(f"{seed}:order:{index}"), index, self.started)
@@ -537,6 +539,7 @@ class SandboxStore:
                 "requests": self.request_counts(),
                 "hidden": dict(self._hidden),
                 "rest": self.rest.describe(),
+                "webhooks": {"subscriptions": self.webhooks.all()},
             }
             if include_orders:
                 orders = []

@@ -198,3 +198,18 @@ def test_outsider_a_token_of_another_store_reaches_only_that_store(
     with django_capture_on_commit_callbacks():
         _post(client, 100003, token="another-stores-token-0123456789abcdefghijkl")
     assert list(PendingFetch.objects.values_list("store_id", flat=True)) == [other.pk]
+
+
+def test_the_minute_sweep_queues_the_fetch_of_rows_left_waiting(store):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from hooks.services import hooks_sweep
+
+    now = timezone.now()
+    PendingFetch.objects.create(store=store, order_id=100008, received_at=now - dt.timedelta(minutes=2))
+    PendingFetch.objects.create(store=store, order_id=100009, received_at=now)  # its own task is on the way
+    queued = []
+    assert hooks_sweep(now.replace(minute=1), enqueue=queued.append)["fetches"] == 1
+    assert queued == [store.pk]

@@ -21,6 +21,7 @@ class HookStatsAdmin(admin.ModelAdmin):
         "orders_fetched",
         "orders_imported",
         "orders_unchanged",
+        "orders_skipped",
         "orders_not_found",
     ]
     list_select_related = ["store", "store__tenant"]

@@ -29,6 +29,9 @@ class HookStats(models.Model):
     orders_unchanged = models.PositiveBigIntegerField(
         default=0, help_text="Fetched orders Outbound already held exactly so (a replayed or late event)."
     )
+    orders_skipped = models.PositiveBigIntegerField(
+        default=0, help_text="Fetched orders skipped as a run skips them (no ship-to, an unmapped status)."
+    )
     orders_not_found = models.PositiveBigIntegerField(
         default=0, help_text="Events naming an order the store does not have (forged, or deleted since)."
     )

@@ -214,16 +214,17 @@ def _fetch_round(store: Store, client, order_ids: list[int], token: int, outcome
         outcomes["failed"] += 1
         return
     imported = result.created + result.updated
-    unchanged = result.unchanged + sum(result.skipped.values())
+    unchanged, skipped = result.unchanged, sum(result.skipped.values())
     HookStats.objects.get_or_create(store_id=store.pk)
     HookStats.objects.filter(store_id=store.pk).update(
         orders_fetched=F("orders_fetched") + len(order_ids),
         orders_imported=F("orders_imported") + imported,
         orders_unchanged=F("orders_unchanged") + unchanged,
+        orders_skipped=F("orders_skipped") + skipped,
         orders_not_found=F("orders_not_found") + missing,
         last_fetch_at=timezone.now(),
     )
-    outcomes.update(fetched=len(order_ids), imported=imported, unchanged=unchanged, not_found=missing)
+    outcomes.update(fetched=len(order_ids), imported=imported, unchanged=unchanged, skipped=skipped, not_found=missing)
 
 
 # --- subscriptions -------------------------------------------------------------------------------------

@@ -213,3 +213,30 @@ def test_the_minute_sweep_queues_the_fetch_of_rows_left_waiting(store):
     queued = []
     assert hooks_sweep(now, enqueue=queued.append)["fetches"] == 1
     assert queued == [store.pk]
+
+
+def test_after_a_webhook_import_the_schedule_finds_the_order_unchanged(
+    client, store, server, django_capture_on_commit_callbacks
+):
+    from orders.importing.check import IDLE, check_store
+    from orders.services import import_store_now
+
+    import_store_now(store=store)
+    changed = [100010, 100011, 100012, 100013, 100014]
+    server.mutate(order_ids=changed)
+    with django_capture_on_commit_callbacks(execute=True):
+        for order_id in changed:
+            _post(client, order_id)
+    stats = _stats(store)
+    assert stats.orders_fetched == 5 and stats.orders_imported >= 1
+    assert stats.orders_imported + stats.orders_skipped == 5 and stats.orders_unchanged == 0
+    store.refresh_from_db()
+    # The scheduled check reads the same order over the page road: recognised unchanged from its bytes.
+    outcome = check_store(store.pk, timezone_now(), store.import_interval_minutes)
+    assert outcome.outcome == IDLE
+
+
+def timezone_now():
+    from django.utils import timezone
+
+    return timezone.now()

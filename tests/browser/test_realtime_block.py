@@ -51,7 +51,7 @@ def test_the_real_time_block_on_and_off(browser, live_server, alice, tenant_a, l
                 assert ("Temps réel : activé" if language == "fr" else "Real time: on") in text
                 assert page.locator("#realtime-quiet").is_visible()
             else:
-                assert ("« system »" if language == "fr" else "'system' scope") in text
+                assert ("«\u00a0system\u00a0»" if language == "fr" else "'system' scope") in text
             assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
             block.scroll_into_view_if_needed()
             page.screenshot(path=str(SHOTS / f"realtime-{name}-{language}-{label}.png"))

@@ -118,6 +118,9 @@ class Subscriptions:
         self._by_id: dict[int, dict[str, Any]] = {}
         self._ids = itertools.count(1)
 
+    def __len__(self) -> int:
+        return len(self._by_id)
+
     def create(self, fields: dict[str, Any]) -> dict[str, Any]:
         row = {"id": next(self._ids), **clean(fields)}
         self._by_id[row["id"]] = row

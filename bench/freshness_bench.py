@@ -279,11 +279,16 @@ def main() -> int:  # noqa: C901 - one run, in order
 
             if not wait_for(web_up, 60, "Outbound's web server"):
                 raise SystemExit(f"runserver did not start; see {workdir / 'runserver.log'}")
-            subscribed = wait_for(
-                lambda: truth(rest_road.base, orders=False)["webhooks"]["subscriptions"], 90, "webhook subscriptions"
-            )
-            result["rest_subscriptions"] = len(subscribed or [])
-            print(f"REST road: {len(subscribed or [])} webhook subscriptions in the sandbox", flush=True)
+            # Outbound subscribes each event and storefront in turn: wait until the count stops changing.
+            counts: list[int] = []
+
+            def subscribed_steadily() -> int:
+                counts.append(len(truth(rest_road.base, orders=False)["webhooks"]["subscriptions"]))
+                return counts[-1] if len(counts) > 6 and counts[-1] and len(set(counts[-6:])) == 1 else 0
+
+            subscribed = wait_for(subscribed_steadily, 120, "webhook subscriptions") or 0
+            result["rest_subscriptions"] = subscribed
+            print(f"REST road: {subscribed} webhook subscriptions in the sandbox", flush=True)
         time.sleep(3.0)
 
         rng = random.Random(16)

@@ -1,9 +1,10 @@
-"""The sandbox sends the order webhooks like the vendor (docs/webhooks.md): when an order is created or changed,
-each subscription of a matching event type on the order's storefront (`store_id`) gets a POST of
-`{"order": <the order as GET /api/v1/orders/{id} renders it, no expand>}` (OrderStatusChanged also carries
-`old_status` and `new_status`, as the docs list), Content-Type application/json, with the vendor's 3-second
-timeout. The vendor does not sign webhooks, and with failure_type Ignore (the default) a failed delivery
-(timeout, refused, an error status) is recorded and never retried.
+"""The sandbox sends the order webhooks like the vendor (its webhooks.md; docs/americommerce-rest.md#webhooks):
+when an order is created or changed, each subscription of a matching event type on the order's storefront
+(`store_id`) gets a POST of `{"order": <the order as GET /api/v1/orders/{id} renders it, no expand>}`
+(OrderStatusChanged also carries `old_status` and `new_status`, as the docs list), Content-Type
+application/json, with the vendor's 3-second timeout. The vendor does not sign webhooks, and with
+failure_type Ignore (the default) a failed delivery (timeout, refused, an error status) is recorded and
+never retried.
 
 Events per change: NewOrder when an order is placed; OrderUpdated on any change; OrderStatusChanged when the
 status changes, and then OrderCanceled / OrderShipped when the new status is a cancelled / shipped one. One

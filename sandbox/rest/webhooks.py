@@ -1,5 +1,5 @@
-"""The REST face's webhook subscriptions: `/api/v1/webhooks` (AmeriCommerce docs/webhooks.md, "Subscribing to a
-Webhook": the resource "works exactly the same as any other API endpoint").
+"""The REST face's webhook subscriptions: `/api/v1/webhooks` (AmeriCommerce's webhooks.md, "Subscribing to a
+Webhook": the resource "works exactly the same as any other API endpoint"; docs/americommerce-rest.md#webhooks).
 
     GET    /webhooks          list (query syntax, page/count, next_page; key "webhooks")
     GET    /webhooks/{id}     one subscription, 404 when there is none

@@ -55,9 +55,9 @@ SCOPES: dict[str, tuple[frozenset[str], frozenset[str]]] = {
     "customers": (frozenset({"read_people", "people"}), frozenset({"people"})),
     "products": (frozenset({"read_catalog", "catalog"}), frozenset({"catalog"})),
     "stores": (frozenset({"system"}), frozenset({"system"})),
-    # docs/webhooks.md asks for "View and change order data" and "Perform system tasks" to subscribe; the
-    # subscriptions themselves are the store's settings (docs/scopes.md, "system"), so both read and write
-    # need "system" here.
+    # The vendor's webhooks.md (docs/americommerce-rest.md#webhooks) asks for "View and change order data" and
+    # "Perform system tasks" to subscribe; the subscriptions themselves are the store's settings (scopes.md,
+    # "system"), so both read and write need "system" here.
     "webhooks": (frozenset({"system"}), frozenset({"system"})),
 }
 

@@ -1,5 +1,5 @@
-"""The REST face's webhook subscriptions: `/api/v1/webhooks` (AmeriCommerce docs/webhooks.md, "Subscribing to a
-Webhook": the resource "works exactly the same as any other API endpoint").
+"""The REST face's webhook subscriptions: `/api/v1/webhooks` (AmeriCommerce's webhooks.md, "Subscribing to a
+Webhook": the resource "works exactly the same as any other API endpoint"; docs/americommerce-rest.md#webhooks).
 
     GET    /webhooks          list (query syntax, page/count, next_page; key "webhooks")
     GET    /webhooks/{id}     one subscription, 404 when there is none
@@ -117,6 +117,9 @@ class Subscriptions:
     def __init__(self) -> None:
         self._by_id: dict[int, dict[str, Any]] = {}
         self._ids = itertools.count(1)
+
+    def __len__(self) -> int:
+        return len(self._by_id)
 
     def create(self, fields: dict[str, Any]) -> dict[str, Any]:
         row = {"id": next(self._ids), **clean(fields)}

@@ -134,11 +134,11 @@ def hook_receive(token: str, body: bytes, *, enqueue=None) -> str:
     try:
         with transaction.atomic():
             PendingFetch.objects.create(store_id=store_id, order_id=order_id)
+            _bump(store_id, events_received=1)  # counted before the fetch can start
             transaction.on_commit(lambda: (enqueue or enqueue_fetch)(store_id))
     except IntegrityError:  # already waiting for its fetch: this event changes nothing more
         _bump(store_id, events_received=1, events_coalesced=1)
         return COALESCED
-    _bump(store_id, events_received=1)
     return QUEUED
 
 

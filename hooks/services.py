@@ -48,7 +48,10 @@ FETCH_TASK = "hooks.tasks.hooks_fetch_task"
 SUBSCRIBE_TASK = "hooks.tasks.hooks_subscribe_task"
 FETCH_BATCH = 50  # orders taken per round of a fetch task
 FETCH_ROUNDS = 20  # rounds per task; what is left waits for the sweep
-BUSY_WAITS = 5  # seconds a fetch task waits for a running import to free the store (with a worker)
+# How long a fetch task waits, polling, for a running import to free the store (with a worker; an
+# everyday run holds it for seconds), before leaving its rows to the minute sweep.
+BUSY_WAIT_SECONDS = 15.0
+BUSY_POLL_SECONDS = 0.25
 SWEEP_AFTER = dt.timedelta(seconds=30)  # a pending row this old has lost its task (or was put off)
 RESUBSCRIBE_EVERY = dt.timedelta(minutes=10)
 # Stored on the store (English, like every worker's message); the store page words them.
@@ -174,10 +177,10 @@ def hooks_fetch(store_id: int, *, client=None, wait: bool = False, sleep=time.sl
         outcomes["dropped"] = PendingFetch.objects.filter(store_id=store_id).delete()[0]
         return outcomes
     token = claim_store_for_fetch(store_id)
-    for _ in range(BUSY_WAITS if wait else 0):
+    for _ in range(int(BUSY_WAIT_SECONDS / BUSY_POLL_SECONDS) if wait else 0):
         if token is not None:
             break
-        sleep(1)
+        sleep(BUSY_POLL_SECONDS)
         token = claim_store_for_fetch(store_id)
     if token is None:  # an import holds the store: the rows stay, the sweep comes back for them
         outcomes["busy"] += 1

@@ -240,3 +240,20 @@ def timezone_now():
     from django.utils import timezone
 
     return timezone.now()
+
+
+def test_a_fetch_with_a_worker_waits_for_a_short_import_to_free_the_store(
+    client, store, server, django_capture_on_commit_callbacks
+):
+    token = claim_store_for_fetch(store.pk)
+    with django_capture_on_commit_callbacks():
+        _post(client, 100011)
+    naps = []
+
+    def sleep(seconds):  # the running import finishes during the second nap
+        naps.append(seconds)
+        if len(naps) == 2:
+            release_store_for_fetch(store.pk, token)
+
+    assert hooks_fetch(store.pk, wait=True, sleep=sleep)["fetched"] == 1
+    assert len(naps) == 2 and not PendingFetch.objects.exists()

@@ -203,7 +203,8 @@ def store_set_oauth_tokens(
     """Keep what the OAuth handshake or a refresh returned (clears a pending reconnect)."""
     store.set_oauth_tokens(access_token, refresh_token, expires_at, scope)
     store.save(update_fields=OAUTH_FIELDS)
-    store_realtime_follow(store, OAUTH_FIELDS)
+    if not store.hooks_subscription_ids:  # a refresh of a subscribed store changes nothing for real time
+        store_realtime_follow(store, OAUTH_FIELDS)
 
 
 def store_mark_needs_reconnect(*, store: Store, reason: str) -> None:

@@ -150,3 +150,18 @@ def test_without_a_public_address_nothing_is_subscribed(tenant_a, server, settin
 
 def test_the_receiver_url_is_the_public_address_plus_the_token():
     assert receiver_url("abc") == f"{BASE}/hooks/americommerce/abc/"
+
+
+def test_connecting_with_the_americommerce_app_subscribes_too(
+    tenant_a, server, settings, django_capture_on_commit_callbacks
+):
+    from sandbox import rest_oauth
+    from tests.stores.test_oauth import _oauth_store
+
+    settings.AMERICOMMERCE_OAUTH_CLIENT_ID = rest_oauth.TEST_CLIENT_ID
+    settings.AMERICOMMERCE_OAUTH_SECRET = rest_oauth.TEST_CLIENT_SECRET
+    with django_capture_on_commit_callbacks(execute=True):
+        store = _oauth_store(tenant_a, server)
+    store.refresh_from_db()
+    assert store.rest_auth == "oauth" and store.hooks_token_hash
+    assert sorted(s["id"] for s in _subscriptions(server)) == sorted(store.hooks_subscription_ids)

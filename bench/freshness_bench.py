@@ -147,18 +147,23 @@ def summary(values: list[float]) -> dict:
     }
 
 
-def webhook_fate(road: Road) -> dict:
+def webhook_fate(road: Road) -> tuple[dict, dict]:
     """Each change's webhooks as the sandbox recorded them: "sent" (one reached the receiver), "dropped"
-    (every delivery dropped), "failed" (sent and refused), or "none" (nothing planned: no subscription)."""
+    (every delivery dropped), "failed" (sent and refused), or "none" (nothing planned: no subscription);
+    and for the sent ones, how long after the change the first delivery went out (seconds)."""
     deliveries = truth(road.base, orders=False)["webhooks"]["deliveries"]
     states: dict = {}
+    lags: dict = {}
     for d in deliveries:
-        states.setdefault((str(d["order_id"]), d["updated_at"]), set()).add(d["state"])
+        key = (str(d["order_id"]), d["updated_at"])
+        states.setdefault(key, set()).add(d["state"])
+        if d["state"] == "sent":
+            lags[key] = min(lags.get(key, 1e9), d["sent_at"] - d["planned_at"])
     fate = {}
     for key in list(road.pending) + list(road.latencies):
         seen = states.get(key, set())
         fate[key] = "sent" if "sent" in seen else "dropped" if seen == {"dropped"} else "failed" if seen else "none"
-    return fate
+    return fate, lags
 
 
 def main() -> int:  # noqa: C901 - one run, in order
@@ -363,7 +368,15 @@ def main() -> int:  # noqa: C901 - one run, in order
                     f"design (no ship-to), {missing} never visible"
                 )
                 continue
-            fate = webhook_fate(road)
+            fate, lags = webhook_fate(road)
+            slow = sorted(
+                (
+                    {"order_id": k[0], "seconds": round(v, 1), "webhook_sent_after_s": round(lags.get(k, -1), 2)}
+                    for k, v in road.latencies.items()
+                    if fate.get(k) == "sent" and v > 5
+                ),
+                key=lambda row: -row["seconds"],
+            )[:5]
             hooked = [v for k, v in road.latencies.items() if fate.get(k) == "sent"]
             recovered = [v for k, v in road.latencies.items() if fate.get(k) == "dropped"]
             other = [v for k, v in road.latencies.items() if fate.get(k) not in ("sent", "dropped")]
@@ -380,6 +393,7 @@ def main() -> int:  # noqa: C901 - one run, in order
                     "rest_all_p95_s": every["p95"],
                     "rest_webhook_loss": args.webhook_loss,
                     "rest": {**details, "by_webhook": len(hooked), "without_a_planned_webhook": len(other)},
+                    "rest_slow_with_webhook": slow,
                 }
             )
             print(

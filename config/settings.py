@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "orders",
     "shipments",
     "tracking",
+    "hooks",
     "api",
     "portal",
     "ops",
@@ -164,6 +165,9 @@ AMERICOMMERCE_OAUTH_SECRET = env.str("AMERICOMMERCE_OAUTH_SECRET", default="")
 # statuses (orders supersedes read_orders), buyers' e-mail addresses, products (warehouse location,
 # e-products), and the storefront list.
 AMERICOMMERCE_OAUTH_SCOPES = env.str("AMERICOMMERCE_OAUTH_SCOPES", default="orders read_people read_catalog system")
+# The address stores can reach Outbound at (e.g. https://outbound.example.com): a REST store's webhooks
+# call {PUBLIC_BASE_URL}/hooks/americommerce/<token>/. Blank: no webhooks (real time off, the schedule imports).
+PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="").rstrip("/")
 
 # --- django-q2 ------------------------------------------------------------------------------------
 # `retry` must exceed `timeout` or a long task is handed to a second worker while the first still

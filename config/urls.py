@@ -5,4 +5,9 @@ admin.site.site_header = "Outbound operations"
 admin.site.site_title = "Outbound"
 admin.site.index_title = "Operations"
 
-urlpatterns = [path("admin/", admin.site.urls), path("api/", include("api.urls")), path("", include("portal.urls"))]
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/", include("api.urls")),
+    path("hooks/", include("hooks.urls")),
+    path("", include("portal.urls")),
+]

@@ -43,6 +43,15 @@ expand, paging with next_page, statuses, storefronts, products, addresses, custo
 order status writes recorded in the truth, X-AC-Call-Limit and 429 (`set_call_limit(n)`, default 50 per
 10 s; "rest" in the truth counts the calls and the 429s). See sandbox/rest/__init__.py.
 
+Webhooks (`sandbox.rest.webhooks`, `sandbox.rest.webhook_delivery`): subscriptions at `/api/v1/webhooks`
+(scope system); the store POSTs the vendor's order events (NewOrder, OrderUpdated, OrderStatusChanged,
+OrderCanceled, OrderShipped) for every order created or changed (control `mutate`, shipnotify, REST writes)
+to the subscriptions of that event and the order's storefront, from a background sender, with seeded
+faults `set_webhook_faults(loss, delay, duplicate, reorder)` (control key "webhooks"; CLI --webhook-loss,
+--webhook-delay S|MIN..MAX, --webhook-duplicate, --webhook-reorder). `truth()["webhooks"]`:
+{subscriptions, faults, counts, deliveries[{event, order_id, webhook_id, url, state, http_status, error,
+planned_at, due_at, sent_at, ...}]}.
+
 Faults (`sandbox.faults`) are picked per request before authentication. 429/500/503/down reject without
 processing; drop/truncate/malformed/bomb process first (a shipnotify is recorded) and then spoil the
 answer, so a client's retry becomes an exact repeat.

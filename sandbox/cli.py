@@ -22,6 +22,14 @@ class SandboxStartError(Exception):
     """The sandbox store could not start (a port in use, a bad option)."""
 
 
+def _delay(text: str) -> tuple[float, float]:
+    low, _, high = text.partition("..")
+    try:
+        return float(low), float(high or low)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected seconds or MIN..MAX, not {text!r}") from None
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8765)
@@ -49,6 +57,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="also serve this many small stores, store k under /fleet/k/ with its own credentials",
     )
     parser.add_argument("--fleet-orders", type=int, default=3, help="orders in each fleet store")
+    # The webhooks the store sends to its subscriptions (sandbox/rest/webhook_delivery.py).
+    parser.add_argument("--webhook-loss", type=float, default=0.0, help="probability a webhook is silently dropped")
+    parser.add_argument(
+        "--webhook-delay",
+        type=_delay,
+        default=(0.0, 0.0),
+        help="seconds a webhook waits before it is sent: S, or MIN..MAX (uniform)",
+    )
+    parser.add_argument("--webhook-duplicate", type=float, default=0.0, help="probability a webhook is sent twice")
+    parser.add_argument(
+        "--webhook-reorder", type=float, default=0.0, help="probability a webhook is held back behind later ones"
+    )
     from . import BEHAVIOURS
 
     helps = {
@@ -89,6 +109,12 @@ def serve(options: dict[str, Any], out: TextIO) -> None:
             fleet_options={"orders": options.get("fleet_orders", 3)},
         )
         server.set_call_limit(options.get("call_limit") or 50)
+        server.store.set_webhook_faults(
+            loss=options.get("webhook_loss", 0.0),
+            delay=options.get("webhook_delay", (0.0, 0.0)),
+            duplicate=options.get("webhook_duplicate", 0.0),
+            reorder=options.get("webhook_reorder", 0.0),
+        )
     except (OSError, ValueError) as exc:
         raise SandboxStartError(f"Cannot start the sandbox store: {exc}") from exc
     stopping = threading.Event()

@@ -5,7 +5,7 @@
     /api/v1/...                AmeriCommerce's REST API over the same store (sandbox.rest; X-AC-Auth-Token)
     /_sandbox/truth            GET, JSON, no auth (`?orders=0` leaves the orders out)
     /_sandbox/control          POST, JSON, no auth: mutate / advance / faults / page_size / behaviour /
-                               reset_faults
+                               reset_faults / webhooks (the webhook faults)
     /_sandbox/fleet            GET, JSON: the fleet's size and its stores' request counts, summed
 
 A fleet (`run_sandbox(fleet=N)`, `python -m sandbox --fleet N`): besides its own store, the server hosts
@@ -509,6 +509,9 @@ class SandboxServer:
 
     def reset_faults(self) -> None:
         self.store.reset_faults()
+
+    def set_webhook_faults(self, **kwargs: Any) -> dict[str, Any]:
+        return self.store.set_webhook_faults(**kwargs)
 
     def hide_orders(self, order_ids: list[int | str], requests: int = 1) -> dict[str, int]:
         return self.store.hide_orders(order_ids, requests)

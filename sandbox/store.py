@@ -34,9 +34,13 @@ from .orders import (
 )
 from .render import iso, order_truth, order_xml, orders_document
 from .rest.api import RestState
+from .rest.render import order_json, status_json
+from .rest.webhook_delivery import WebhookLog, events_for
+from .rest.webhooks import Subscriptions
 
 GENERATED_CACHE_MAX = 50_000  # generated orders kept (the REST face reads each several times per page)
 FRAGMENT_CACHE_MAX = 250_000  # rendered orders kept (about 3.5 KB each); past it, orders render each time
+STATUS_BY_NAME = {s.name: s for s in STATUSES}
 WALKS_KEPT = 256  # windows whose page walk the store remembers (for `change_during_paging`)
 
 # Store behaviours: how real Custom Store v1 implementations differ (docs/custom-store-v1.md#dates, #paging-hazard).
@@ -133,6 +137,10 @@ class SandboxStore:
         # The REST face (sandbox.rest): tokens, call limit; customers met on it (id -> an order of theirs).
         self.rest = RestState(seed)
         self.rest_customers: dict[int, int] = {}
+        self.webhooks = Subscriptions()  # /api/v1/webhooks (sandbox.rest.webhooks)
+        self.webhook_log = WebhookLog(seed)  # their faults and deliveries (sandbox.rest.webhook_delivery)
+        # Each changed order's status before its latest change (for OrderStatusChanged), by OrderID.
+        self._statuses: dict[int, str] = {}
         self._hidden: dict[str, int] = {}  # order id -> export requests it is still hidden from (hide_orders)
         for index in range(orders):
             _, _, last_modified = order_head(random.Random(f"{seed}:order:{index}"), index, self.started)
@@ -179,6 +187,7 @@ class SandboxStore:
         if order is None:
             order = self._orders[index] = self._order(index)
             self._generated.pop(index, None)
+            self._statuses[order.order_id] = order.status
         return order
 
     def _fragment(self, index: int) -> bytes:
@@ -200,6 +209,33 @@ class SandboxStore:
         order.last_modified = now
         bisect.insort(self._index, (now, order.order_id))
         self._changes.append(order.order_id)
+        self._send_webhooks(order, created=False)
+
+    def _send_webhooks(self, order: Order, *, created: bool) -> None:
+        """Plan the vendor's webhooks for this change or creation of `order` (sandbox/rest/webhook_delivery.py);
+        the caller holds the lock and has finished changing the order."""
+        old = self._statuses.get(order.order_id)
+        self._statuses[order.order_id] = order.status
+        if not self.webhooks:
+            return
+        events = events_for(
+            created=created, old_status=STATUS_BY_NAME.get(old), new_status=STATUS_BY_NAME[order.status]
+        )
+        targets = [(e, s) for e in events for s in self.webhooks.matching(e, order.storefront_id)]
+        if not targets:
+            return
+        payload: dict[str, Any] = {"order": order_json(order)}
+        for event, subscription in targets:
+            body = payload
+            if event == "OrderStatusChanged":
+                old_status, new_status = STATUS_BY_NAME[old], STATUS_BY_NAME[order.status]  # type: ignore[index]
+                body = {**payload, "old_status": status_json(old_status), "new_status": status_json(new_status)}
+            self.webhook_log.plan(event, order.order_id, subscription, body)
+
+    def set_webhook_faults(self, **faults: Any) -> dict[str, Any]:
+        """Change only the webhook faults given: loss, delay, duplicate, reorder (sandbox/rest/webhook_delivery.py)."""
+        with self._lock:
+            return self.webhook_log.set(**faults)
 
     def get_order(self, order_id: int | str) -> Order | None:
         """A copy-free view of one order (do not edit it; use `mutate`)."""
@@ -430,6 +466,7 @@ class SandboxStore:
                 bisect.insort(self._index, (now, order.order_id))
                 self._changes.append(order.order_id)
                 self._count += 1
+                self._send_webhooks(order, created=True)
                 added.append(str(order.order_id))
             return {"changed": changed, "added": added, "now": iso(now)}
 
@@ -471,7 +508,17 @@ class SandboxStore:
         with self._lock:
             return self.faults.pick(action), self.faults.retry_after
 
-    CONTROL_KEYS = ("reset_faults", "faults", "page_size", "behaviour", "advance", "mutate", "hide", "rest")
+    CONTROL_KEYS = (
+        "reset_faults",
+        "faults",
+        "webhooks",
+        "page_size",
+        "behaviour",
+        "advance",
+        "mutate",
+        "hide",
+        "rest",
+    )
 
     def control(self, payload: dict[str, Any]) -> dict[str, Any]:
         """The JSON control operations, applied in the order of CONTROL_KEYS."""
@@ -484,6 +531,8 @@ class SandboxStore:
             result["reset_faults"] = True
         if "faults" in payload:
             result["faults"] = self.set_faults(**payload["faults"])
+        if "webhooks" in payload:  # the webhook faults: {"loss": 0.2, "delay": [0, 1], "duplicate": .., "reorder": ..}
+            result["webhooks"] = self.set_webhook_faults(**payload["webhooks"])
         if "page_size" in payload:
             self.set_page_size(int(payload["page_size"]))
             result["page_size"] = self.page_size
@@ -537,6 +586,7 @@ class SandboxStore:
                 "requests": self.request_counts(),
                 "hidden": dict(self._hidden),
                 "rest": self.rest.describe(),
+                "webhooks": {"subscriptions": self.webhooks.all(), **self.webhook_log.describe()},
             }
             if include_orders:
                 orders = []

@@ -219,6 +219,12 @@ class Store(StoreCredentials, models.Model):
     # many checks found nothing new: such a check writes no ImportRun row, only these two fields.
     last_checked_at = models.DateTimeField(null=True, blank=True, editable=False)
     idle_checks = models.PositiveBigIntegerField(default=0, editable=False)
+    # Real time on the REST road (the hooks app; README "Real time"): the SHA-256 of the token in the
+    # store's webhook URL (the token itself is never kept: a URL is found by its hash), the store's webhook
+    # subscription ids, and why real time is off when it is (a missing scope, say), in plain words.
+    hooks_token_hash = models.CharField(max_length=64, blank=True, default="", editable=False, db_index=True)
+    hooks_subscription_ids = models.JSONField(default=list, blank=True, editable=False)
+    hooks_message = models.TextField(blank=True, default="", editable=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     objects = StoreQuerySet.as_manager()

@@ -14,6 +14,7 @@ from orders.services import skipped_orders_remap
 
 from .connector.registry import connection_types
 from .models import Membership, Platform, RestAuth, Road, Role, StatusMapping, Store, StoreSettings, Tenant
+from .realtime import store_realtime_follow
 
 # What store_update may change: the settings a person edits (not the import engine's bookkeeping).
 STORE_EDITABLE_FIELDS = (
@@ -79,6 +80,7 @@ def store_create(
     status_mapping.full_clean(exclude=["store"])
     status_mapping.save()
     StoreSettings.objects.create(store=store, company_name=name)
+    store_realtime_follow(store)
     return store
 
 
@@ -107,6 +109,7 @@ def store_update(*, store: Store, password: str | None = None, api_token: str | 
         secrets += ["api_token_encrypted", "needs_reconnect", "reconnect_reason"]
     store.full_clean(exclude=["password_encrypted", "tenant"])
     store.save(update_fields=[*fields, *secrets])
+    store_realtime_follow(store, [*fields, *secrets])
     return store
 
 
@@ -166,6 +169,7 @@ def store_deactivate(*, store: Store) -> Store:
     """Stop a store's imports; the store and its orders stay readable."""
     store.is_active = False
     store.save(update_fields=["is_active"])
+    store_realtime_follow(store, ["is_active"])
     return store
 
 
@@ -180,6 +184,7 @@ def store_set_api_token(*, store: Store, api_token: str) -> None:
     store.needs_reconnect = False
     store.reconnect_reason = ""
     store.save(update_fields=["api_token_encrypted", "needs_reconnect", "reconnect_reason"])
+    store_realtime_follow(store, ["api_token_encrypted"])
 
 
 OAUTH_FIELDS = [
@@ -198,6 +203,8 @@ def store_set_oauth_tokens(
     """Keep what the OAuth handshake or a refresh returned (clears a pending reconnect)."""
     store.set_oauth_tokens(access_token, refresh_token, expires_at, scope)
     store.save(update_fields=OAUTH_FIELDS)
+    if not store.hooks_subscription_ids:  # a refresh of a subscribed store changes nothing for real time
+        store_realtime_follow(store, OAUTH_FIELDS)
 
 
 def store_mark_needs_reconnect(*, store: Store, reason: str) -> None:

@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 # Layers, bottom up: a module may import its own app and those below it, never the ones above.
 BELOW_THE_DOMAIN = {"core", "outbox", "webhooks"}
-DOMAIN = {"stores", "orders", "shipments", "tracking"}
+DOMAIN = {"stores", "orders", "shipments", "tracking", "hooks"}
 ABOVE = {"api", "portal"}
 FORBIDDEN = {
     **{app: ABOVE | DOMAIN - {"stores"} for app in BELOW_THE_DOMAIN},  # the outbox keeps its tenant (stores)

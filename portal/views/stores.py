@@ -20,6 +20,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 
+from hooks.selectors import realtime_state
 from orders.models import ImportTrigger
 from orders.selectors import import_run_list, unmapped_status_list
 from orders.services import import_request, reconcile_request, unmapped_status_add_to_mapping
@@ -290,6 +291,7 @@ def store_settings(request, pk):
         {
             **extra,
             "road_label": road_label(store),
+            "realtime": realtime_state(store=store),
             "oauth_available": oauth.app_configured() and has_rest_road(store),
             "store": store,
             "settings": settings_obj,

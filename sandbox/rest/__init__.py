@@ -11,6 +11,8 @@ served and `render.py` for how an order looks on this road. Mounted by `sandbox.
          /customers, /order_shipments
     POST /order_shipments          create, or update the order's shipment of the same shipment_name / id
     PUT  /orders/{id}/status       {"order_status_id": n}
+    GET/POST /webhooks, GET/PUT/DELETE /webhooks/{id}   subscriptions (scope system; webhooks.py), sent by
+                         webhook_delivery.py when orders are created or changed
     X-AC-Call-Limit on every answer ("used/allowed" in the current 10-second window); over the limit a
     429 with Retry-After (seconds until the window resets). `rest.set(call_limit=n)` changes it.
 

@@ -16,6 +16,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 from ..catalog import STATUSES, STOREFRONTS
 from ..faults import REJECTING
 from ..orders import FIRST_ORDER_ID, append_note, index_for_id
+from . import webhooks
 from .render import (
     EXPANSIONS,
     STATUS_IDS,
@@ -54,6 +55,10 @@ SCOPES: dict[str, tuple[frozenset[str], frozenset[str]]] = {
     "customers": (frozenset({"read_people", "people"}), frozenset({"people"})),
     "products": (frozenset({"read_catalog", "catalog"}), frozenset({"catalog"})),
     "stores": (frozenset({"system"}), frozenset({"system"})),
+    # The vendor's webhooks.md (docs/americommerce-rest.md#webhooks) asks for "View and change order data" and
+    # "Perform system tasks" to subscribe; the subscriptions themselves are the store's settings (scopes.md,
+    # "system"), so both read and write need "system" here.
+    "webhooks": (frozenset({"system"}), frozenset({"system"})),
 }
 
 
@@ -362,6 +367,8 @@ def _route(
         raise ApiError(404, "Not Found", "No resource found")
     write = method != "GET"
     _need(scopes, resource, write)
+    if resource == "webhooks":  # sandbox/rest/webhooks.py
+        return webhooks.route(store, method, parts, pairs, body, handler)
     if method == "GET" and len(parts) == 1:
         return 200, _get_list(store, resource, pairs, handler)
     if method == "POST" and parts == ["order_shipments"]:

@@ -24,6 +24,10 @@ each for the reason given, and none of them loosens what the file says a field *
    on every operation the error answers the docs describe (401 without a valid token, 403 for a missing
    scope, 404 for a page past the end, 429 over the call limit) in the file's own error shape
    (`components/responses/404`: status_code, message, details).
+8. Webhook subscriptions, which docs/webhooks.md documents ("`/api/v1/webhooks`, which works exactly the same
+   as any other API endpoint") but the file lacks: `/webhooks` (GET list with total_count and `webhooks`,
+   POST) and `/webhooks/{id}` (GET, PUT, DELETE), with a `webhooks` schema from the docs' field list
+   (event_type, url, failure_type, store_id, cache_length, fallback_url, and the id every resource has).
 """
 
 from __future__ import annotations
@@ -141,6 +145,7 @@ def fixed_spec(raw: dict[str, Any]) -> dict[str, Any]:
             },
         },
     }
+    _add_webhooks(spec)
     for item in spec["paths"].values():
         for method, operation in item.items():
             if method in ("get", "put", "post", "delete", "patch") and isinstance(operation, dict):
@@ -159,6 +164,57 @@ def fixed_spec(raw: dict[str, Any]) -> dict[str, Any]:
                     for media in operation["requestBody"].get("content", {}).values():
                         _nullable(media.get("schema"))
     return spec
+
+
+def _add_webhooks(spec: dict[str, Any]) -> None:
+    """Fix-up 8: the webhook subscriptions of docs/webhooks.md."""
+    ref = {"$ref": "#/components/schemas/webhooks"}
+    spec["components"]["schemas"]["webhooks"] = {
+        "type": "object",
+        "properties": {
+            "id": {"type": "integer"},
+            "event_type": {"type": "string"},
+            "url": {"type": "string"},
+            "failure_type": {"type": "string", "enum": ["Ignore", "Error", "Fallback"]},
+            "store_id": {"type": "integer"},
+            "cache_length": {"type": "string", "enum": ["Short", "Long", "NoCache"]},
+            "fallback_url": {"type": "string"},
+        },
+    }
+    answer = {"description": "OK", "content": {"application/json": {"schema": ref}}}
+    body = {"content": {"application/json": {"schema": ref}}}
+    listing = {
+        "type": "object",
+        "properties": {"total_count": {"type": "integer"}, "webhooks": {"type": "array", "items": ref}},
+    }
+    spec["paths"]["/webhooks"] = {
+        "get": {
+            "summary": "Get Webhooks",
+            "operationId": "get-webhooks",
+            "responses": {"200": {"description": "OK", "content": {"application/json": {"schema": listing}}}},
+        },
+        "post": {
+            "summary": "Create a Webhook",
+            "operationId": "post-webhooks",
+            "requestBody": body,
+            "responses": {"200": answer},
+        },
+    }
+    spec["paths"]["/webhooks/{id}"] = {
+        "parameters": [{"schema": {"type": "string"}, "name": "id", "in": "path", "required": True}],
+        "get": {"summary": "Get a Webhook", "operationId": "get-webhooks-id", "responses": {"200": answer}},
+        "put": {
+            "summary": "Update a Webhook",
+            "operationId": "put-webhooks-id",
+            "requestBody": body,
+            "responses": {"200": answer},
+        },
+        "delete": {
+            "summary": "Delete a Webhook",
+            "operationId": "delete-webhooks-id",
+            "responses": {"200": {"description": "OK"}},
+        },
+    }
 
 
 @functools.cache

@@ -65,3 +65,24 @@ def test_nulls_amounts_and_postal_codes_read_as_the_docs_show_them():
         )
     )
     assert collector.drain() == []
+
+
+def test_webhook_subscriptions_are_validated_too():
+    # Fix-up 8: /webhooks and /webhooks/{id} (docs/webhooks.md), absent from the file as published.
+    collector = Collector()
+    hook = {"id": 1, "event_type": "NewOrder", "url": "https://h.example/", "failure_type": "Ignore", "store_id": 1}
+    collector(exchange(path="/api/v1/webhooks", body={"total_count": 1, "webhooks": [hook]}))
+    collector(exchange(path="/api/v1/webhooks/1", method="PUT", body=hook, request_body=json.dumps(hook).encode()))
+    assert collector.drain() == []
+    collector(exchange(path="/api/v1/webhooks", body={"total_count": 1, "webhooks": [{**hook, "store_id": "one"}]}))
+    collector(
+        exchange(
+            path="/api/v1/webhooks",
+            method="POST",
+            body=hook,
+            request_body=json.dumps({**hook, "failure_type": "Sometimes"}).encode(),
+        )
+    )
+    wheres = [(v.kind, v.where) for v in collector.drain()]
+    assert ("response", "GET /api/v1/webhooks -> 200") in wheres
+    assert ("request", "POST /api/v1/webhooks -> 200") in wheres

@@ -5,6 +5,7 @@ from django.core.management import call_command
 from django_q.models import Schedule
 
 from api.schedules import SCHEDULES as API
+from hooks.schedules import SCHEDULES as HOOKS
 from ops.schedules import declared_schedules
 from orders.schedules import SCHEDULES as ORDERS
 from outbox.schedules import SCHEDULES as OUTBOX
@@ -20,9 +21,10 @@ def rows():
 def test_setup_schedules_installs_the_union_of_every_apps_schedules_and_a_second_run_changes_nothing():
     call_command("setup_schedules", verbosity=0)
     wanted = {
-        (name, func, Schedule.MINUTES, minutes, -1) for name, func, minutes in [*ORDERS, *OUTBOX, *API, *TRACKING]
+        (name, func, Schedule.MINUTES, minutes, -1)
+        for name, func, minutes in [*ORDERS, *OUTBOX, *API, *TRACKING, *HOOKS]
     }
-    assert len(wanted) == 6 and rows() == wanted
+    assert len(wanted) == 7 and rows() == wanted
     ids = set(Schedule.objects.values_list("pk", flat=True))
     call_command("setup_schedules", verbosity=0)
     assert rows() == wanted and set(Schedule.objects.values_list("pk", flat=True)) == ids

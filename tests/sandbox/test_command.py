@@ -42,6 +42,12 @@ def test_command_prints_its_line_and_serves_until_terminated(command):
             "desc",
             "--change-during-paging",
             "out",
+            "--webhook-loss",
+            "0.2",
+            "--webhook-delay",
+            "0.5..2",
+            "--webhook-reorder",
+            "0.1",
         ],
         cwd=ROOT,
         env=env,
@@ -58,6 +64,8 @@ def test_command_prints_its_line_and_serves_until_terminated(command):
         assert response.status_code == 200 and response.content.count(b"<Order>") == 50
         truth = requests.get(url.split("/store/")[0] + "/_sandbox/truth?orders=0", timeout=10).json()
         assert truth["behaviour"] == {"window_precision": "exact", "sort": "desc", "change_during_paging": "out"}
+        faults = truth["webhooks"]["faults"]
+        assert faults == {"loss": 0.2, "delay": [0.5, 2.0], "duplicate": 0.0, "reorder": 0.1}
         rest = REST_LINE.match(process.stdout.readline().strip())
         assert rest, "no second line for the REST API"
         api, token = rest.groups()

@@ -83,6 +83,11 @@ class Command(BaseCommand):
         rest_port = opts["rest_sandbox_port"] or opts["sandbox_port"] + 1
         _require_free_port(rest_port, "--rest-sandbox-port", "DEMO_REST_SANDBOX_PORT", "second sandbox store")
         call_command("migrate", interactive=False, verbosity=0)
+        # The REST store's webhooks call the demo's web server (real time); the worker and the web server
+        # started below inherit it.
+        public = os.environ.get("PUBLIC_BASE_URL") or f"http://127.0.0.1:{opts['port']}"
+        os.environ["PUBLIC_BASE_URL"] = public
+        settings.PUBLIC_BASE_URL = public.rstrip("/")
         tenant = self._users()
         try:
             sandbox_line = self._start_sandbox(opts["sandbox_port"], opts["orders"])

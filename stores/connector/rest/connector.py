@@ -175,6 +175,8 @@ class RestConnector:
                 transport.auth = _TokenAuth(fresh)
                 transport._password = fresh
                 continue
+            if method == "DELETE" and not response.content.strip():
+                return None  # a removal may answer with no body
             try:
                 return json.loads(response.content, parse_float=Decimal)
             except ValueError:

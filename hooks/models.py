@@ -1,0 +1,76 @@
+"""Real time's rows: a store's webhook counters, the orders waiting for a targeted fetch, and the
+counters of calls that reached no store (unknown or revoked tokens)."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils import timezone
+
+from stores.models import Store, TenantQuerySet
+
+
+class HookStatsQuerySet(TenantQuerySet):
+    tenant_field = "store__tenant"
+
+
+class HookStats(models.Model):
+    """What a store's webhooks brought: every count is all time."""
+
+    store = models.OneToOneField(Store, on_delete=models.CASCADE, primary_key=True, related_name="hook_stats")
+    events_received = models.PositiveBigIntegerField(default=0, help_text="Webhook calls with this store's token.")
+    events_coalesced = models.PositiveBigIntegerField(
+        default=0, help_text="Events for an order already waiting to be fetched: no second fetch."
+    )
+    events_malformed = models.PositiveBigIntegerField(
+        default=0, help_text="Events naming no order id (or not an integer one): nothing fetched."
+    )
+    orders_fetched = models.PositiveBigIntegerField(default=0, help_text="Orders fetched from the store's API.")
+    orders_imported = models.PositiveBigIntegerField(default=0, help_text="Fetched orders that were new or changed.")
+    orders_unchanged = models.PositiveBigIntegerField(
+        default=0, help_text="Fetched orders Outbound already held exactly so (a replayed or late event)."
+    )
+    orders_skipped = models.PositiveBigIntegerField(
+        default=0, help_text="Fetched orders skipped as a run skips them (no ship-to, an unmapped status)."
+    )
+    orders_not_found = models.PositiveBigIntegerField(
+        default=0, help_text="Events naming an order the store does not have (forged, or deleted since)."
+    )
+    last_event_at = models.DateTimeField(null=True, blank=True)
+    last_fetch_at = models.DateTimeField(null=True, blank=True)
+
+    objects = HookStatsQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "store real-time counters"
+        verbose_name_plural = "stores' real-time counters"
+
+    def __str__(self) -> str:
+        return f"Real time of {self.store}"
+
+
+class PendingFetch(models.Model):
+    """An order a webhook named, waiting for its targeted fetch: one row per (store, order), so a burst of
+    events for one order queues one fetch."""
+
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="pending_fetches")
+    order_id = models.BigIntegerField()
+    received_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["store", "order_id"], name="pending_fetch_unique_order")]
+
+    def __str__(self) -> str:
+        return f"order {self.order_id} of {self.store_id}"
+
+
+class HookCounter(models.Model):
+    """A global counter of webhook calls that reached no store (an unknown or revoked token)."""
+
+    UNKNOWN_TOKEN = "unknown_token"
+
+    name = models.CharField(max_length=40, primary_key=True)
+    count = models.PositiveBigIntegerField(default=0)
+    last_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.count}"

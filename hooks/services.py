@@ -1,0 +1,340 @@
+"""Real time on the REST road: writes for a store's webhooks (README, "Real time").
+
+    hook_receive(token, body)   the receiver's work: find the store by the token's hash, read the order id
+                                and nothing else, queue one targeted fetch per order (a pending row,
+                                unique per store and order: a burst of events coalesces), count
+    hooks_fetch(store_id)       the targeted fetch: claim the store's import claim, take its pending rows,
+                                fetch each order from the store's API (connector.fetch_order) and write
+                                them through the ordinary page import (orders.importing.targeted)
+    hooks_subscribe(store_id)   subscribe the store's order events to its receiver URL (a new token)
+    hooks_unsubscribe(...)      remove a store's subscriptions (its token was revoked already)
+    hooks_sweep()               every minute: fetches whose task was lost or put off (the store was busy),
+                                and stores that should have webhooks but have none yet (retries)
+
+The vendor does not sign webhooks (docs/americommerce-rest.md#webhooks): the URL's token is the only
+proof, so a call is believed about nothing but which order to look at, and that order is read from the
+store's own API with the store's own credentials.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import logging
+import secrets
+import time
+from collections import Counter
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from orders.importing.run import ImportAborted
+from orders.importing.targeted import claim_store_for_fetch, import_fetched, release_store_for_fetch
+from stores.connector.errors import StoreError, StorePermissionError
+from stores.connector.registry import connector_for_store
+from stores.connector.rest import hooks as rest_hooks
+from stores.models import Road, Store
+from stores.realtime import realtime_wanted
+
+from .models import HookCounter, HookStats, PendingFetch
+
+log = logging.getLogger(__name__)
+
+RECEIVER_PREFIX = "/hooks/americommerce/"
+FETCH_TASK = "hooks.tasks.hooks_fetch_task"
+SUBSCRIBE_TASK = "hooks.tasks.hooks_subscribe_task"
+FETCH_BATCH = 50  # orders taken per round of a fetch task
+FETCH_ROUNDS = 20  # rounds per task; what is left waits for the sweep
+# How long a fetch task waits, polling, for a running import to free the store (with a worker; an
+# everyday run holds it for seconds), before leaving its rows to the minute sweep.
+BUSY_WAIT_SECONDS = 15.0
+BUSY_POLL_SECONDS = 0.25
+SWEEP_AFTER = dt.timedelta(seconds=30)  # a pending row this old has lost its task (or was put off)
+RESUBSCRIBE_EVERY = dt.timedelta(minutes=10)
+# Stored on the store (English, like every worker's message); the store page words them.
+SCOPE_MISSING = "Real time needs the 'system' scope; the schedule still imports."
+NO_STOREFRONT = "The store lists no storefront to subscribe to; the schedule still imports."
+
+QUEUED, COALESCED, MALFORMED, UNKNOWN = "queued", "coalesced", "malformed", "unknown"
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def receiver_url(token: str) -> str:
+    return f"{settings.PUBLIC_BASE_URL}{RECEIVER_PREFIX}{token}/"
+
+
+def _url_token_hash(url: str) -> str:
+    """The hash of the token in one of Outbound's receiver URLs (any base), or ""."""
+    _, found, rest = url.partition(RECEIVER_PREFIX)
+    token = rest.strip("/").split("/")[0] if found else ""
+    return token_hash(token) if token else ""
+
+
+# --- the receiver --------------------------------------------------------------------------------------
+
+
+def _order_id(body: bytes) -> int | None:
+    try:
+        payload = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        return None
+    order = payload.get("order") if isinstance(payload, dict) else None
+    value = order.get("id") if isinstance(order, dict) else None
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value < 2**63:
+        return None
+    return value
+
+
+def _bump(store_id: int, **counts) -> None:
+    changes = {name: F(name) + n for name, n in counts.items() if n}
+    changes["last_event_at"] = timezone.now()
+    if not HookStats.objects.filter(store_id=store_id).update(**changes):
+        HookStats.objects.get_or_create(store_id=store_id)
+        HookStats.objects.filter(store_id=store_id).update(**changes)
+
+
+def _count_unknown() -> None:
+    now = timezone.now()
+    name = HookCounter.UNKNOWN_TOKEN
+    if not HookCounter.objects.filter(name=name).update(count=F("count") + 1, last_at=now):
+        HookCounter.objects.get_or_create(name=name)
+        HookCounter.objects.filter(name=name).update(count=F("count") + 1, last_at=now)
+
+
+def enqueue_fetch(store_id: int) -> None:
+    from django_q.tasks import async_task
+
+    async_task(FETCH_TASK, store_id, group="hooks", task_name=f"hooks-fetch-{store_id}")
+
+
+def hook_receive(token: str, body: bytes, *, enqueue=None) -> str:
+    """Record one webhook call; returns its outcome (UNKNOWN: answer 404; anything else: 200).
+
+    A few queries and no store request: the store by its token's hash, the pending row, the counters."""
+    found = (
+        list(
+            Store.objects.filter(hooks_token_hash=token_hash(token), is_active=True)
+            .order_by()
+            .values_list("pk", flat=True)[:1]
+        )
+        if token and len(token) <= 200
+        else []
+    )
+    if not found:
+        _count_unknown()
+        return UNKNOWN
+    store_id = found[0]
+    order_id = _order_id(body)
+    if order_id is None:
+        _bump(store_id, events_received=1, events_malformed=1)
+        return MALFORMED
+    try:
+        with transaction.atomic():
+            PendingFetch.objects.create(store_id=store_id, order_id=order_id)
+            _bump(store_id, events_received=1)  # counted before the fetch can start
+            transaction.on_commit(lambda: (enqueue or enqueue_fetch)(store_id))
+    except IntegrityError:  # already waiting for its fetch: this event changes nothing more
+        _bump(store_id, events_received=1, events_coalesced=1)
+        return COALESCED
+    return QUEUED
+
+
+# --- the targeted fetch --------------------------------------------------------------------------------
+
+
+def _take(store_id: int) -> list[int]:
+    """Take up to FETCH_BATCH pending orders, deleting their rows first: an event arriving during the
+    fetch queues the order again (one more fetch) instead of being swallowed by a row about to go."""
+    with transaction.atomic():
+        rows = list(
+            PendingFetch.objects.filter(store_id=store_id)
+            .order_by("received_at", "pk")
+            .values_list("pk", "order_id")[:FETCH_BATCH]
+        )
+        PendingFetch.objects.filter(pk__in=[pk for pk, _ in rows]).delete()
+    return [order_id for _, order_id in rows]
+
+
+def _put_back(store_id: int, order_ids: list[int]) -> None:
+    PendingFetch.objects.bulk_create(
+        [PendingFetch(store_id=store_id, order_id=i) for i in order_ids], ignore_conflicts=True
+    )
+
+
+def hooks_fetch(store_id: int, *, client=None, wait: bool = False, sleep=time.sleep) -> Counter:
+    """Fetch and import the store's pending orders. Returns the count of each outcome."""
+    outcomes: Counter = Counter()
+    store = Store.objects.select_related("tenant").filter(pk=store_id).first()
+    if store is None:
+        return outcomes
+    if not (store.is_active and store.tenant.is_active and store.road == Road.REST):
+        outcomes["dropped"] = PendingFetch.objects.filter(store_id=store_id).delete()[0]
+        return outcomes
+    token = claim_store_for_fetch(store_id)
+    for _ in range(int(BUSY_WAIT_SECONDS / BUSY_POLL_SECONDS) if wait else 0):
+        if token is not None:
+            break
+        sleep(BUSY_POLL_SECONDS)
+        token = claim_store_for_fetch(store_id)
+    if token is None:  # an import holds the store: the rows stay, the sweep comes back for them
+        outcomes["busy"] += 1
+        return outcomes
+    own_client = client is None
+    try:
+        client = client or connector_for_store(store)
+        for _round in range(FETCH_ROUNDS):
+            order_ids = _take(store_id)
+            if not order_ids:
+                break
+            _fetch_round(store, client, order_ids, token, outcomes)
+    finally:
+        release_store_for_fetch(store_id, token)
+        if own_client and client is not None:
+            client.close()
+    return outcomes
+
+
+def _fetch_round(store: Store, client, order_ids: list[int], token: int, outcomes: Counter) -> None:
+    exports, missing = [], 0
+    try:
+        for order_id in order_ids:
+            export = client.fetch_order(str(order_id))
+            if export is None:
+                missing += 1
+            else:
+                exports.append(export)
+        result = import_fetched(store, exports, token)
+    except (StoreError, ImportAborted) as exc:
+        # Nothing is lost: the orders wait for the sweep's next fetch (and the schedule reads them anyway).
+        _put_back(store.pk, order_ids)
+        log.warning("Targeted fetch for store %s stopped: %s", store.pk, exc)
+        outcomes["failed"] += 1
+        return
+    imported = result.created + result.updated
+    unchanged, skipped = result.unchanged, sum(result.skipped.values())
+    HookStats.objects.get_or_create(store_id=store.pk)
+    HookStats.objects.filter(store_id=store.pk).update(
+        orders_fetched=F("orders_fetched") + len(order_ids),
+        orders_imported=F("orders_imported") + imported,
+        orders_unchanged=F("orders_unchanged") + unchanged,
+        orders_skipped=F("orders_skipped") + skipped,
+        orders_not_found=F("orders_not_found") + missing,
+        last_fetch_at=timezone.now(),
+    )
+    outcomes.update(fetched=len(order_ids), imported=imported, unchanged=unchanged, skipped=skipped, not_found=missing)
+
+
+# --- subscriptions -------------------------------------------------------------------------------------
+
+
+def _set_message(store_id: int, message: str) -> None:
+    Store.objects.filter(pk=store_id).update(hooks_message=message)
+
+
+def hooks_subscribe(store_id: int, *, client=None) -> str:
+    """Make sure the store's order events call its receiver URL; returns what was done.
+
+    Subscriptions already there for the store's current token are kept (nothing to do); otherwise a new
+    token replaces the old one (revoked from that moment), the new URL is subscribed (reusing any
+    subscription already pointing at it) and the store's older subscriptions are removed."""
+    store = Store.objects.filter(pk=store_id).first()
+    if store is None or not realtime_wanted(store) or not settings.PUBLIC_BASE_URL:
+        return "not wanted"
+    own_client = client is None
+    client = client or connector_for_store(store)
+    try:
+        existing = rest_hooks.list_subscriptions(client)
+        kept = set(store.hooks_subscription_ids)
+        current = store.hooks_token_hash
+        mine = [s for s in existing if s.id in kept or (current and _url_token_hash(s.url) == current)]
+        fronts = rest_hooks.storefront_ids(client)
+        if not fronts:
+            _set_message(store_id, NO_STOREFRONT)
+            return "no storefront"
+        wanted = {(event, front) for event in rest_hooks.ORDER_EVENTS for front in fronts}
+        live = [s for s in mine if current and _url_token_hash(s.url) == current]
+        if current and wanted <= {(s.event_type, s.store_id) for s in live}:
+            Store.objects.filter(pk=store_id, hooks_token_hash=current).update(
+                hooks_subscription_ids=[s.id for s in live], hooks_message=""
+            )
+            return "already subscribed"
+        token = secrets.token_urlsafe(32)
+        new_hash = token_hash(token)
+        Store.objects.filter(pk=store_id).update(
+            hooks_token_hash=new_hash, hooks_subscription_ids=sorted({s.id for s in mine})
+        )
+        ids = rest_hooks.subscribe(client, receiver_url(token), fronts, existing)
+        rest_hooks.unsubscribe(client, [s.id for s in mine if s.id not in ids])
+        if not Store.objects.filter(pk=store_id, hooks_token_hash=new_hash).update(
+            hooks_subscription_ids=ids, hooks_message=""
+        ):
+            # The store left real time (or another subscribe won) meanwhile: these are nobody's.
+            rest_hooks.unsubscribe(client, ids)
+            return "withdrawn"
+        return f"subscribed {len(ids)}"
+    except StorePermissionError:
+        _set_message(store_id, SCOPE_MISSING)
+        return "missing scope"
+    except StoreError as exc:
+        _set_message(store_id, f"Real time could not be switched on yet (Outbound tries again): {exc}")
+        return "failed"
+    finally:
+        if own_client:
+            client.close()
+
+
+def hooks_unsubscribe(store_id: int, ids: list[int], old_hash: str, *, client=None) -> str:
+    """Remove the subscriptions a store had (its token is revoked already): the ids kept, and any other
+    pointing at a URL with the revoked token."""
+    store = Store.objects.filter(pk=store_id).first()
+    if store is None or not store.rest_credentials_set:
+        return "no credentials"
+    own_client = client is None
+    client = client or connector_for_store_rest(store)
+    try:
+        existing = rest_hooks.list_subscriptions(client)
+        gone = set(ids) | {s.id for s in existing if old_hash and _url_token_hash(s.url) == old_hash}
+        # Never one the store uses again meanwhile (switched back to REST, resubscribed).
+        gone -= set(Store.objects.filter(pk=store_id).values_list("hooks_subscription_ids", flat=True).first() or [])
+        return f"removed {rest_hooks.unsubscribe(client, sorted(gone))}"
+    except StoreError as exc:
+        log.warning("Could not remove the webhooks of store %s: %s", store_id, exc)
+        return "failed"
+    finally:
+        if own_client:
+            client.close()
+
+
+def connector_for_store_rest(store: Store):
+    """The REST connector of a store whatever its road now (it may have just left the REST road)."""
+    from stores.connector.rest import connector_for_rest_store
+
+    return connector_for_rest_store(store)
+
+
+def hooks_sweep(now: dt.datetime | None = None, *, enqueue=None) -> dict[str, int]:
+    """Every minute: fetches left waiting (lost task, busy store) and subscriptions to retry."""
+    from django_q.tasks import async_task
+
+    now = now or timezone.now()
+    waiting = sorted(
+        set(PendingFetch.objects.filter(received_at__lt=now - SWEEP_AFTER).values_list("store_id", flat=True))
+    )
+    for store_id in waiting:
+        (enqueue or enqueue_fetch)(store_id)
+    resubscribe = []
+    if settings.PUBLIC_BASE_URL and now.minute % (RESUBSCRIBE_EVERY.seconds // 60) == 0:
+        candidates = Store.objects.filter(
+            is_active=True, tenant__is_active=True, road=Road.REST, needs_reconnect=False, hooks_subscription_ids=[]
+        ).exclude(hooks_message__in=[SCOPE_MISSING, NO_STOREFRONT])
+        for store in candidates:
+            if realtime_wanted(store):
+                resubscribe.append(store.pk)
+                async_task(SUBSCRIBE_TASK, store.pk, group="hooks", task_name=f"hooks-subscribe-{store.pk}")
+    return {"fetches": len(waiting), "subscriptions": len(resubscribe)}

@@ -91,6 +91,16 @@ def _contract():
 
 
 @pytest.fixture(autouse=True)
+def _english_after_each_test():
+    """A test that renders in French (a request with Accept-Language: fr, or translation.activate) leaves
+    French active in its thread; the next test in the same thread starts in the default language again."""
+    yield
+    from django.utils import translation
+
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def rest_contract():
     """Fails the test whose exchanges with the sandbox's REST face (answers, and the connector's requests)
     violate acapi.yaml (tests/contract/collector.py)."""

@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('stores', '0010_h1_store_hooks'),
+        ('stores', '0010_i16b_store_hooks'),
     ]
 
     operations = [

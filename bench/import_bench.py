@@ -17,12 +17,16 @@ customers and products they refer to). The sandbox's call limit is raised out of
 default 1,000,000 per 10 s): the figure is the road, not the vendor's budget (at 50 calls per 10 s, the most
 AmeriCommerce allows, 10,000 orders take at least ~80 s of waiting whatever Outbound does).
 
-With --webhook-subscriber the same store is then emptied and imported again with one active webhook
-subscription to order.imported and order.updated. Its deliveries are queued, not sent: the outbox rows
-and the django-q tasks go to the ORM broker and no worker runs, so the figure is the import itself
-(serialising each page's orders, writing their deliveries and outbox rows, queueing the batch tasks).
-The JSON line then also holds webhook_orders_per_s, webhook_import_ratio (import time with the
-subscriber / without: target <= 1.5), webhook_queries_per_page, webhook_deliveries, webhook_tasks.
+With --webhook-subscriber the same store is then emptied and imported again twice: without a subscriber,
+then (emptied again) with one active webhook subscription to order.imported and order.updated, so that
+both imports start from the same state. Its deliveries are queued, not sent: the outbox rows and the
+django-q tasks go to the ORM broker and no worker runs, so the figure is the import itself (serialising
+each page's orders, writing their deliveries and outbox rows, queueing the batch tasks). The JSON line
+then also holds webhook_orders_per_s, webhook_import_ratio (import time with the subscriber / without,
+same run, same store: target <= 1.5), webhook_cpu_ratio (the same for the CPU time of the importer and
+of its PostgreSQL backend when that runs on this machine: the figure to trust on a loaded machine),
+webhook_first_import_ratio (with the subscriber / the first import, on fresh tables),
+webhook_queries_per_page, webhook_deliveries, webhook_tasks.
 """
 
 from __future__ import annotations
@@ -83,6 +87,30 @@ def prepare_database() -> tuple[str, callable]:
         return bench_url, cleanup
     tmp = tempfile.mkdtemp(prefix="outbound-bench-")
     return f"sqlite:///{tmp}/bench.sqlite3", lambda: None
+
+
+def cpu_seconds(connection) -> tuple[float, float | None, int | None]:
+    """(CPU seconds of this process, of its PostgreSQL backend when that runs on this machine, the
+    backend's pid) so far. The machine may be shared: CPU time is the figure other load does not inflate
+    (the sandbox, in its own process, serves both runs alike and is not counted)."""
+    own = time.process_time()
+    if connection.vendor != "postgresql":
+        return own, None, None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:  # a server on another machine
+        return own, None, pid
+    return own, (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK"), pid
+
+
+def cpu_used(connection, before: tuple) -> tuple[float, float | None]:
+    """(this process's, its backend's) CPU seconds since `before` (None for a backend not followed)."""
+    own, backend, pid = cpu_seconds(connection)
+    same = backend is not None and before[1] is not None and pid == before[2]
+    return own - before[0], backend - before[1] if same else None
 
 
 def start_sandbox(orders: int, page_size: int, call_limit: int = 50) -> tuple[subprocess.Popen, dict]:
@@ -287,25 +315,31 @@ def main() -> None:
             f"{figures['reconcile_time_share']:.1%} of the full import (target at most 25%)"
         )
         if hooked:
-            run_h, hooked_s, hooked_queries, deliveries, tasks = hooked
+            (_run_e, emptied_s, emptied_cpu), (run_h, hooked_s, hooked_cpu), hooked_queries, deliveries, tasks = hooked
             pages_h = max(run_h.pages_done, 1)
+            # CPU: the importer's, plus its PostgreSQL backend's when the bench can read it.
+            cpu_without = emptied_cpu[0] + (emptied_cpu[1] or 0)
+            cpu_with = hooked_cpu[0] + (hooked_cpu[1] or 0)
             figures.update(
                 webhook_orders_per_s=round(run_h.orders_seen / hooked_s, 1),
-                webhook_import_ratio=round(hooked_s / full_s, 2),
+                webhook_import_ratio=round(hooked_s / emptied_s, 2),
+                webhook_cpu_ratio=round(cpu_with / cpu_without, 2),
+                webhook_first_import_ratio=round(hooked_s / full_s, 2),
                 webhook_queries_per_page=round(hooked_queries / pages_h, 1),
                 webhook_deliveries=deliveries,
                 webhook_tasks=tasks,
             )
             print(
-                "with a subscriber:   the same store emptied and imported again, one active webhook subscription "
-                "to order.imported and order.updated;"
+                "with a subscriber:   the same store emptied and imported again, first without a subscriber, then "
+                "(emptied again) with one active webhook subscription to order.imported and order.updated;"
             )
             print(
                 "                     deliveries queued, not sent (outbox rows and django-q tasks on the ORM "
                 "broker, no worker running): the import itself"
             )
             print(
-                f"                     {run_h.orders_seen} orders seen in {hooked_s:.2f} s "
+                f"                     without: {_run_e.orders_seen} orders seen in {emptied_s:.2f} s; "
+                f"with: {run_h.orders_seen} orders seen in {hooked_s:.2f} s "
                 f"= {figures['webhook_orders_per_s']} orders/s, created {run_h.orders_created}, {pages_h} pages"
             )
             print(f"                     {deliveries} deliveries (and outbox rows) queued in {tasks} django-q tasks")
@@ -313,7 +347,20 @@ def main() -> None:
                 f"                     queries per page {figures['webhook_queries_per_page']} "
                 f"(without: {figures['queries_per_page']})"
             )
-            print(f"with / without:      {figures['webhook_import_ratio']} (target <= 1.5)")
+            print(
+                f"with / without:      {figures['webhook_import_ratio']} (target <= 1.5; "
+                f"against the first import on fresh tables: {figures['webhook_first_import_ratio']})"
+            )
+            backend = " and its PostgreSQL backend" if emptied_cpu[1] is not None and hooked_cpu[1] is not None else ""
+            print(
+                f"CPU with / without:  {figures['webhook_cpu_ratio']} ({cpu_with:.2f} s / {cpu_without:.2f} s: "
+                f"the importer{backend}; the figure a shared machine's load does not inflate)"
+            )
+            if backend:
+                print(
+                    f"                     importer {hooked_cpu[0]:.2f} s / {emptied_cpu[0]:.2f} s, "
+                    f"PostgreSQL backend {hooked_cpu[1]:.2f} s / {emptied_cpu[1]:.2f} s"
+                )
         print(f"peak RSS:            {figures['peak_rss_mb']} MB (importer process)")
         print(json.dumps(figures))
     finally:
@@ -323,16 +370,34 @@ def main() -> None:
 
 
 def webhook_run(args, store, since, count, counter):
-    """Empty the store's imported data, subscribe to the order events and import the store again.
+    """Empty the store's imported data and import it again, first without a webhook subscriber, then
+    (emptied again) with one subscribed to the order events: both imports start from the same state
+    (tables holding the dead rows of an emptied import, which a first import on fresh tables does not
+    meet), so their ratio is the subscriber's cost alone.
 
-    Returns (run, seconds, queries, deliveries queued, django-q tasks queued)."""
-    from django.db import connection
+    Returns (emptied import without: (run, seconds, CPU), with: (run, seconds, CPU), queries with,
+    deliveries queued, django-q tasks queued); CPU as cpu_used gives it."""
     from django_q.models import OrmQ
+
+    from webhooks.models import WebhookDelivery
+    from webhooks.services import webhook_subscription_create
+
+    without = _emptied_import(store, since, count, counter)
+    webhook_subscription_create(
+        tenant=store.tenant, url="http://127.0.0.1:9/outbound-bench", events=["order.imported", "order.updated"]
+    )
+    tasks_before = OrmQ.objects.count()
+    hooked = _emptied_import(store, since, count, counter)
+    deliveries, tasks = WebhookDelivery.objects.count(), OrmQ.objects.count() - tasks_before
+    return without, hooked, counter["queries"], deliveries, tasks
+
+
+def _emptied_import(store, since, count, counter):
+    """(run, seconds, CPU) of an import of the store after its imported data was deleted."""
+    from django.db import connection
 
     from orders.models import Order, Product, SkippedOrder, UnmappedStatus
     from orders.services import import_store_now
-    from webhooks.models import WebhookDelivery
-    from webhooks.services import webhook_subscription_create
 
     # No VACUUM ANALYZE after this: statistics taken on the emptied tables would plan the foreign-key
     # checks of every commit as scans of tables that then grow, and the run would slow page by page.
@@ -342,17 +407,15 @@ def webhook_run(args, store, since, count, counter):
     store.refresh_from_db()
     store.import_watermark = None
     store.save()
-    webhook_subscription_create(
-        tenant=store.tenant, url="http://127.0.0.1:9/outbound-bench", events=["order.imported", "order.updated"]
-    )
-    tasks_before = OrmQ.objects.count()
     counter.update(queries=0, writes=0)
+    cpu0 = cpu_seconds(connection)  # outside the counted queries
     with connection.execute_wrapper(count):
         t0 = time.perf_counter()
         run = import_store_now(store=store, since=since)
         seconds = time.perf_counter() - t0
+    cpu = cpu_used(connection, cpu0)
     assert run.state == "succeeded", run.error
-    return run, seconds, counter["queries"], WebhookDelivery.objects.count(), OrmQ.objects.count() - tasks_before
+    return run, seconds, cpu
 
 
 if __name__ == "__main__":

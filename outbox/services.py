@@ -221,7 +221,8 @@ def outbox_enqueue_many(
     dedupe_keys: list[str],
     max_attempts: int | None = None,
     mirrored: bool = False,
-) -> list[OutboxMessage]:
+    returning: bool = True,
+) -> list[OutboxMessage] | None:
     """outbox_enqueue for many messages of one kind: one INSERT, whatever their number (on PostgreSQL
     the rows travel as one JSON parameter, see core.bulk).
 
@@ -232,54 +233,45 @@ def outbox_enqueue_many(
 
     `mirrored`: the caller has just written, in this transaction, what the kind's state hooks would
     write for the new pending rows (the webhooks' deliveries, written pending a moment before): the
-    hooks are not called for them, a query saved per call.
+    hooks are not called for them, a query saved per call. With `returning=False` as well, no message
+    instance is built at all (None is returned): an import page's deliveries need only their rows.
     """
     if len(dedupe_keys) != len(payloads) or not all(dedupe_keys):
         raise ValueError("Give each payload its dedupe key.")
     tenant_id = tenant if isinstance(tenant, int) else tenant.pk
     now = timezone.now()
-    new: dict[str, OutboxMessage] = {}
+    attempts = max_attempts or _max_attempts()
+    rows: dict[str, dict] = {}
     for payload, key in zip(payloads, dedupe_keys, strict=True):
-        if key not in new:  # a key given twice: the first payload, as one by one
-            new[key] = OutboxMessage(
-                tenant_id=tenant_id,
-                kind=kind,
-                payload=payload,
-                dedupe_key=key,
-                created_at=now,
-                updated_at=now,
-                next_attempt_at=now,
-                max_attempts=max_attempts or _max_attempts(),
-            )
-    rows = [
-        {
-            "tenant_id": tenant_id,
-            "kind": kind,
-            "ref": "",
-            "payload": m.payload,
-            "dedupe_key": key,
-            "max_attempts": m.max_attempts,
-            "created_at": now,
-            "updated_at": now,
-            "next_attempt_at": now,
-        }
-        for key, m in new.items()
-    ]
+        if key not in rows:  # a key given twice: the first payload, as one by one
+            rows[key] = {
+                "tenant_id": tenant_id,
+                "kind": kind,
+                "ref": "",
+                "payload": payload,
+                "dedupe_key": key,
+                "max_attempts": attempts,
+                "created_at": now,
+                "updated_at": now,
+                "next_attempt_at": now,
+            }
     # ON CONFLICT DO NOTHING: a key that exists (or that a concurrent transaction is writing: PostgreSQL
     # waits for it) comes back without an id, and that message is read and returned instead.
-    ids = bulk.write(bulk.Rows(OutboxMessage, rows, unique=("dedupe_key",), key="dedupe_key"))
-    existing = [key for key in new if key not in ids]
-    found = {m.dedupe_key: m for m in OutboxMessage.objects.filter(dedupe_key__in=existing)} if existing else {}
-    for key in existing:
-        del new[key]
-    for key, message in new.items():
-        message.pk = ids[key]
+    ids = bulk.write(bulk.Rows(OutboxMessage, list(rows.values()), unique=("dedupe_key",), key="dedupe_key"))
+    pks = [ids[key] for key in rows if key in ids]
+    for start in range(0, len(pks), BATCH_SIZE):
+        transaction.on_commit(partial(_schedule_batch, pks[start : start + BATCH_SIZE]))
+    if mirrored and not returning:
+        return None
+    new = {key: OutboxMessage(pk=ids[key], **row) for key, row in rows.items() if key in ids}
+    for message in new.values():
         message._state.adding = False
     if not mirrored:
         _fire_many(kind, list(new.values()))
-    pks = [m.pk for m in new.values()]
-    for start in range(0, len(pks), BATCH_SIZE):
-        transaction.on_commit(partial(_schedule_batch, pks[start : start + BATCH_SIZE]))
+    if not returning:
+        return None
+    existing = [key for key in rows if key not in ids]
+    found = {m.dedupe_key: m for m in OutboxMessage.objects.filter(dedupe_key__in=existing)} if existing else {}
     return [found.get(key) or new[key] for key in dedupe_keys]
 
 

@@ -140,40 +140,48 @@ def webhook_emit_object(*, obj, tenant: Tenant | int, event: str) -> list[Webhoo
     return _emit(tenant, event, lambda: payload_for(obj))
 
 
-@transaction.atomic(savepoint=False)  # the caller's transaction, or one of its own
 def _deliveries_enqueue(items: list[tuple[WebhookSubscription, str, dict]]) -> list[WebhookDelivery]:
+    """_deliveries_write, with the deliveries as instances."""
+    ids, rows = _deliveries_write(items)
+    deliveries = []
+    for (subscription, _event, _payload), row in zip(items, rows, strict=True):
+        fields = {**row, "event_id": uuid.UUID(row["event_id"]), "subscription": subscription}
+        del fields["subscription_id"]
+        delivery = WebhookDelivery(pk=ids[row["event_id"]], **fields)
+        delivery._state.adding = False
+        deliveries.append(delivery)
+    return deliveries
+
+
+@transaction.atomic(savepoint=False)  # the caller's transaction, or one of its own
+def _deliveries_write(items: list[tuple[WebhookSubscription, str, dict]]) -> tuple[dict[str, int], list[dict]]:
     """A delivery and its outbox row for each (subscription, event, JSON-able payload), all of one
     tenant: one INSERT for the deliveries and one for their outbox rows, whatever their number (on
-    PostgreSQL each INSERT's rows travel as one JSON parameter, see core.bulk)."""
+    PostgreSQL each INSERT's rows travel as one JSON parameter, see core.bulk). Returns ({event id:
+    delivery id}, the delivery rows): no model instance is built, an import page writes hundreds."""
     if not items:
-        return []
+        return {}, []
     now = timezone.now()
-    deliveries = [
-        WebhookDelivery(subscription=s, event=event, payload=payload, event_id=uuid.uuid4(), created_at=now)
-        for s, event, payload in items
-    ]
     rows = [
         {
-            "subscription_id": d.subscription_id,
-            "event_id": str(d.event_id),
-            "event": d.event,
-            "payload": d.payload,
+            "subscription_id": s.pk,
+            "event_id": str(uuid.uuid4()),
+            "event": event,
+            "payload": payload,
             "created_at": now,
         }
-        for d in deliveries
+        for s, event, payload in items
     ]
     ids = {str(key): pk for key, pk in bulk.write(bulk.Rows(WebhookDelivery, rows, key="event_id")).items()}
-    for delivery in deliveries:
-        delivery.pk = ids[str(delivery.event_id)]
-        delivery._state.adding = False
     outbox_enqueue_many(
         tenant=items[0][0].tenant_id,
         kind=WEBHOOK,
-        payloads=[{"delivery_id": d.pk} for d in deliveries],
-        dedupe_keys=[f"webhook:{d.event_id}" for d in deliveries],
+        payloads=[{"delivery_id": ids[row["event_id"]]} for row in rows],
+        dedupe_keys=[f"webhook:{row['event_id']}" for row in rows],
         mirrored=True,  # the deliveries above were written pending, as their new outbox rows are
+        returning=False,
     )
-    return deliveries
+    return ids, rows
 
 
 def webhook_send_test(*, subscription: WebhookSubscription) -> WebhookDelivery:
@@ -290,7 +298,7 @@ def webhook_events_wanted(tenant_id: int) -> set[str]:
 
 def webhook_emit_orders_attention(*, tenant_id: int, order_ids: list[int]) -> int:
     """Queue order.attention for orders the store's status flagged (a cancellation after shipping)."""
-    return len(_emit_orders(tenant_id, {"order.attention": order_ids}))
+    return _emit_orders(tenant_id, {"order.attention": order_ids})
 
 
 def webhook_emit_orders(
@@ -321,24 +329,23 @@ def webhook_emit_orders(
         for event, ids in (("order.imported", created), ("order.updated", updated), ("import.recovered", recovered))
         if event in wanted and ids
     }
-    return len(_emit_orders(tenant_id, ids_by_event, loaded or {})) if ids_by_event else 0
+    return _emit_orders(tenant_id, ids_by_event, loaded or {}) if ids_by_event else 0
 
 
-def _emit_orders(
-    tenant_id: int, ids_by_event: dict[str, list[int]], loaded: dict | None = None
-) -> list[WebhookDelivery]:
-    """Each event for its orders, to every active subscription of the tenant to it, in bulk."""
+def _emit_orders(tenant_id: int, ids_by_event: dict[str, list[int]], loaded: dict | None = None) -> int:
+    """Each event for its orders, to every active subscription of the tenant to it, in bulk; returns how
+    many deliveries."""
     subscriptions = _subscribers(tenant_id, set(ids_by_event))
     ids = {pk for event, pks in ids_by_event.items() if subscriptions[event] for pk in pks}
     if not ids:
-        return []
+        return 0
     # The builder's output is JSON already (decimals and dates as strings): it goes to the INSERT as it is.
     # Another tenant's order is never serialised into this tenant's deliveries, loaded or read.
     held = [order for pk, order in (loaded or {}).items() if pk in ids and order.tenant_id == tenant_id]
     payloads = payloads_loaded("orders.order", held) if held else {}
     if len(payloads) < len(ids):
         payloads.update(payloads_for("orders.order", tenant_id=tenant_id, ids=ids - payloads.keys()))
-    return _deliveries_enqueue(
+    ids, _rows = _deliveries_write(
         [
             (subscription, event, payloads[pk])
             for event, pks in ids_by_event.items()
@@ -347,3 +354,4 @@ def _emit_orders(
             for subscription in subscriptions[event]
         ]
     )
+    return len(ids)

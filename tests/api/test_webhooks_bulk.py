@@ -193,6 +193,37 @@ def test_a_new_orders_payload_built_from_the_page_is_the_order_as_the_api_shows_
     assert with_decimals  # lines, line ids and decimals were compared, not only empty orders
 
 
+def test_an_updated_orders_payload_is_the_order_as_the_api_shows_it(
+    sandbox_factory, tenant_a, api_a, alice, monkeypatch
+):
+    """An import page's updated orders (read back with their lines and shipments, serialised together):
+    each order.updated payload equals what the API shows of the order afterwards, and what DRF's own
+    OrderDetailSerializer gives of it, shipments and Outbound's own columns included."""
+    import dataclasses
+
+    from api.serializers import OrderDetailSerializer
+    from orders.importing.page import import_page
+
+    webhook_subscription_create(tenant=tenant_a, url="https://hooks.example.com/a", events=ORDER_EVENTS)
+    store, ctx, exports = page_to_import(sandbox_factory, tenant_a, monkeypatch)
+    import_page(ctx, exports[:40])
+    shipped = Order.objects.filter(store=store, status="awaiting_shipment").first()
+    shipment_create(order=shipped, carrier="UPS", tracking_number=f"1Z{shipped.number}", user=alice)
+    changed = [
+        dataclasses.replace(e, internal_notes=e.internal_notes + " (edited)", raw_digest="") for e in exports[:40]
+    ]
+    import_page(ctx, changed)
+    deliveries = WebhookDelivery.objects.filter(event="order.updated")
+    assert deliveries.count() == 40
+    for delivery in deliveries:
+        order = OrderDetailSerializer.prefetch(Order.objects.filter(pk=delivery.payload["id"])).get()
+        assert delivery.payload == api_a.get(f"/api/v1/orders/{order.pk}/").json()
+        assert delivery.payload == json.loads(json.dumps(OrderDetailSerializer(order).data))
+    payload = deliveries.get(payload__id=shipped.pk).payload
+    assert payload["shipments"][0]["tracking_number"] == f"1Z{shipped.number}"
+    assert "(edited)" in payload["internal_notes"]
+
+
 def test_the_compiled_serializer_gives_what_drf_gives(store_a, alice):
     from api.payloads import order_payload
     from api.serializers import OrderDetailSerializer

@@ -36,8 +36,8 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from ..errors import StoreDocumentError
+from ..limits import OverLimit, check_limits  # the same limits on both roads
 from ..types import Address, Customer, ExportItem, ExportLimits, ExportOrder, ItemOption, WeightUnits
-from ..xmlparse.export import _check_limits, _Poison  # the export limits are the same on both roads
 
 WAREHOUSE_LOCATION_FIELD = "ShipStationWarehouseLocation"
 PO_FIELD = "PO Number"
@@ -89,6 +89,13 @@ def _text(value: Any) -> str:
 
 
 def _decimal(value: Any, where: str, name: str) -> Decimal | None:
+    kind = type(value)
+    if kind is Decimal:  # the connector reads JSON numbers as decimals
+        if not value.is_finite():
+            raise StoreDocumentError(f"{where}: {name} is not a finite number.")
+        return value
+    if kind is int:
+        return Decimal(value)
     if value is None or value == "":
         return None
     try:
@@ -152,9 +159,9 @@ def product_facts(product: dict[str, Any] | None) -> dict[str, Any]:
     }
 
 
-def item(row: dict[str, Any], product: dict[str, Any] | None, where: str) -> ExportItem:
+def item(row: dict[str, Any], facts: dict[str, Any], where: str) -> ExportItem:
+    """One order item; `facts`: its product's (product_facts)."""
     where = f"{where}, item {_text(row.get('id'))}"
-    facts = product_facts(product)
     raw_units = _text(row.get("weight_unit")).lower().rstrip(".")
     units, factor = _UNITS.get(raw_units, ("Pounds", Decimal(1))) if raw_units else ("Pounds", Decimal(1))
     if raw_units and raw_units not in _UNITS:
@@ -210,6 +217,15 @@ class Lookups:
     ) -> None:
         self.statuses, self.storefronts = statuses, storefronts
         self.addresses, self.customers, self.products = addresses, customers, products
+        self._facts: dict[Any, dict[str, Any]] = {}
+
+    def facts(self, product_id: Any) -> dict[str, Any]:
+        """product_facts of a product, worked out once per Lookups (a product is on many orders)."""
+        product_id = product_id if isinstance(product_id, int) else None
+        found = self._facts.get(product_id)
+        if found is None:
+            found = self._facts[product_id] = product_facts(self.products.get(product_id))
+        return found
 
 
 def order(row: dict[str, Any], lookups: Lookups, digest: str = "", limits: ExportLimits | None = None) -> ExportOrder:
@@ -217,11 +233,11 @@ def order(row: dict[str, Any], lookups: Lookups, digest: str = "", limits: Expor
     try:
         export = _order(row, lookups, digest, where)
         if limits is not None:
-            _check_limits(export, limits, where)
+            check_limits(export, limits, where)
         return export
     except ArithmeticError:
         reason = f"{where}: a number in it is too large to compute with."
-    except _Poison as exc:
+    except OverLimit as exc:
         reason = str(exc)
     modified = parse_datetime(row.get("updated_at"), where)
     return ExportOrder(
@@ -304,9 +320,7 @@ def _order(row: dict[str, Any], lookups: Lookups, digest: str, where: str) -> Ex
             ship_to=address(ship) if ship is not None else None,
         ),
         items=[
-            item(i, lookups.products.get(i.get("product_id")), where)
-            for i in row.get("items") or []
-            if isinstance(i, dict)
+            item(i, lookups.facts(i.get("product_id")), where) for i in row.get("items") or [] if isinstance(i, dict)
         ],
         raw_digest=digest,
     )

@@ -43,7 +43,8 @@ def walk_pages(
                 except ask_again:
                     current = None
                 pending = None
-            current = current or fetch(page)
+            if current is None:
+                current = fetch(page)
             ids = [o.order_id for o in current.orders] + list(current.unchanged)
             if ids and seen.issuperset(ids):
                 repeated += 1

@@ -52,6 +52,7 @@ def check_limits(order: ExportOrder, limits: ExportLimits, where: str) -> None:
         check_bounded(at, "Quantity", item.quantity, limits.quantity_max + 1)
         check_bounded(at, "UnitPrice", item.unit_price, limits.money_max)
         check_bounded(at, "Weight", item.weight, limits.weight_max)
+        check_bounded(at, "Weight", item.product_weight, limits.weight_max)
         if item.adjustment:
             discount += item.unit_price * item.quantity
     check_bounded(where, "UnitPrice × Quantity of its discount lines", discount, limits.money_max)

@@ -116,6 +116,8 @@ def test_every_field_of_every_order_equals_the_truth(sandbox_factory):
             # This road's item weight is the unit's whole weight: the chosen options' extra weight included.
             extra = sum(Decimal(x["Weight"] or 0) for x in want["Options"])
             assert got.weight == Decimal(want["Weight"]) + extra
+            # The product's own weight (what the product row keeps), as the XML road's item weight gives it.
+            assert got.product_weight == (None if want["Adjustment"] else Decimal(want["Weight"]))
             assert [(x.name, x.value) for x in got.options] == [(x["Name"], x["Value"]) for x in want["Options"]]
             assert got.extra.get("EProductType", "NotAnEProduct") == want["EProductType"]
             assert (got.extra.get("IsNonShippingItem") == "true") == want["IsNonShippingItem"]

@@ -147,7 +147,14 @@ def address(row: dict[str, Any] | None, email: str = "") -> Address:
 def product_facts(product: dict[str, Any] | None) -> dict[str, Any]:
     """What an item takes from its product: location, UPC, image, e-product type, does-not-ship."""
     if not product:
-        return {"location": "", "upc": "", "image_url": "", "e_product_type": "", "non_shipping": False}
+        return {
+            "location": "",
+            "upc": "",
+            "image_url": "",
+            "e_product_type": "",
+            "non_shipping": False,
+            "weight": None,
+        }
     pictures = [p for p in product.get("pictures") or [] if isinstance(p, dict) and not p.get("is_hidden")]
     pictures.sort(key=lambda p: (not p.get("is_primary"), p.get("sort_order") or 0))
     return {
@@ -156,7 +163,22 @@ def product_facts(product: dict[str, Any] | None) -> dict[str, Any]:
         "image_url": _web_url(_text(pictures[0].get("image_file"))) if pictures else "",
         "e_product_type": _text(product.get("e_product_type")),
         "non_shipping": bool(product.get("is_non_shipping_item")),
+        "weight": _product_weight(product),
     }
+
+
+def _product_weight(product: dict[str, Any]) -> tuple[WeightUnits, Decimal] | None:
+    """The product's weight per unit in ShipStation's units, None when it gives none Outbound can read
+    (the line's weight then stands for the product's, as before)."""
+    raw_units = _text(product.get("weight_unit")).lower().rstrip(".")
+    weight = product.get("weight")
+    if raw_units not in _UNITS or type(weight) not in (int, Decimal) or isinstance(weight, bool):
+        return None
+    units, factor = _UNITS[raw_units]
+    try:
+        return (units, weight * factor) if Decimal(weight).is_finite() else None
+    except ArithmeticError:
+        return None
 
 
 def item(row: dict[str, Any], facts: dict[str, Any], where: str) -> ExportItem:
@@ -201,6 +223,8 @@ def item(row: dict[str, Any], facts: dict[str, Any], where: str) -> ExportItem:
         adjustment=bool(row.get("is_discount_item")),
         options=options,
         extra=extra,
+        # The product row's weight: the line's includes the chosen options' (docs/americommerce-rest.md#field-map).
+        product_weight=facts["weight"][1] if facts["weight"] and facts["weight"][0] == units else None,
     )
 
 

@@ -126,6 +126,8 @@ class SandboxStore:
         # serves the same unchanged order many times (every page walk, every overlap), and generating
         # it again from the seed each time made the sandbox, not the client, the slow end of the wire.
         self._fragments: dict[int, bytes] = {}
+        # The same for the REST face: each order's JSON as sent, by index and then by its `expand`.
+        self.rest_fragments: dict[int, dict[frozenset[str], bytes]] = {}
         self._mutations = 0
         self._shipments = 0
         # Every change or new order, in order (OrderIDs): a walk remembers how many there were when its
@@ -202,6 +204,7 @@ class SandboxStore:
 
     def _touch(self, order: Order, now: int) -> None:
         self._fragments.pop(order.order_id - order_id_for(0), None)
+        self.rest_fragments.pop(order.order_id - order_id_for(0), None)
         key = (order.last_modified, order.order_id)
         pos = bisect.bisect_left(self._index, key)
         assert self._index[pos] == key

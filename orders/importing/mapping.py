@@ -262,7 +262,7 @@ def product_values(exports: Iterable[ExportOrder]) -> dict[str, ProductValues]:
             sku = item.sku[:100]
             values = ProductValues(
                 item.name[:200],
-                item.weight,
+                item.product_weight if item.product_weight is not None else item.weight,
                 item.weight_units,
                 item.image_url[:500],
                 item.location[:100],

@@ -19,9 +19,7 @@ The client holds no state between calls except its transport (connection pool, r
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, Protocol
 
 from .errors import (
@@ -39,6 +37,7 @@ from .errors import (
 )
 from .transport import StoreTransport
 from .types import ConnectionOutcome, ConnectionResult, ExportLimits, ExportPage, ShipNotice, ShipNotifyResult
+from .walk import walk_pages
 from .xmlparse import DEFAULT_MAX_BYTES, build_ship_notice, format_store_datetime, parse_export, parse_xml_fault
 
 TEST_WINDOW = dt.timedelta(minutes=5)
@@ -46,7 +45,6 @@ TEST_WINDOW = dt.timedelta(minutes=5)
 # walked to the end: this many pages bringing no order the walk has not seen end it with an error, once
 # they outnumber the pages that did bring new orders. (A store honestly re-serves orders changed during
 # the walk at its end, a few pages of them at most: those never outnumber the pages before them.)
-REPEATED_PAGES_LIMIT = 3
 # A 200 whose body is not well-formed XML is most often an answer garbled or cut on the way: asked again
 # this many times in all before the page fails.
 MALFORMED_PAGE_ATTEMPTS = 3
@@ -60,16 +58,6 @@ TEST_TRANSPORT_OPTIONS: dict[str, Any] = {
     "max_retry_after": 2.0,
     "deadline": 30.0,  # a store dripping its answer must not hold the form (and a web worker) for long
 }
-
-
-_PAGES_ATTRIBUTE = re.compile(rb"<Orders\b[^>]*?\bpages\s*=\s*[\"'](\d+)[\"']", re.IGNORECASE)
-
-
-def _pages_hint(body: bytes) -> int | None:
-    """The `pages` attribute read off the raw bytes, to decide on a prefetch before parsing (a hint only:
-    the parsed page decides whether the walk goes on)."""
-    match = _PAGES_ATTRIBUTE.search(body[:4096])
-    return int(match.group(1)) if match else None
 
 
 def window_end_sent(end: dt.datetime) -> dt.datetime:
@@ -166,47 +154,16 @@ class StoreClient:
         With `prefetch`, the next page is requested while the caller works on this one, so the store's
         time to answer overlaps with our time to write (one request in flight at a time, as before).
         """
-        page = first_page
-        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="store-prefetch") if prefetch else None
-
-        def fetch(number: int) -> tuple[ExportPage, int | None]:
-            parsed, body = self._fetch_page(start, end, number, skip)
-            return parsed, _pages_hint(body)
-
-        pending: Future[tuple[ExportPage, int | None]] | None = None
-        seen: set[str] = set()
-        repeated = fresh = 0
-        try:
-            while True:
-                current, _hint = pending.result() if pending is not None else fetch(page)
-                pending = None
-                ids = [o.order_id for o in current.orders] + list(current.unchanged)
-                if ids and seen.issuperset(ids):
-                    repeated += 1
-                    if repeated >= REPEATED_PAGES_LIMIT and repeated > fresh:
-                        raise StoreDocumentError(
-                            f"The store served only orders it had already sent on {repeated} pages of this "
-                            f"walk (page {page} of the {current.pages} it claims): it does not page its "
-                            "export correctly, so Outbound stopped reading it. Ask the store to check its "
-                            "ShipStation export's paging."
-                        )
-                elif ids:
-                    fresh += 1
-                seen.update(ids)
-                if pool is not None and page < current.pages and current.size:
-                    # Fetched and parsed in the background while the caller writes this page; `skip`
-                    # must therefore be safe to call from another thread (no database access).
-                    pending = pool.submit(fetch, page + 1)
-                yield current
-                # `pages` is re-read on every page: orders modified while we page drop out of the window
-                # and the count shrinks (docs/custom-store-v1.md#paging-hazard). An empty page means the set ran out
-                # before the count did.
-                if page >= current.pages or not current.size:
-                    return
-                page += 1
-        finally:
-            if pool is not None:
-                pool.shutdown(wait=True, cancel_futures=True)
+        return walk_pages(
+            lambda number: self._fetch_page(start, end, number, skip)[0],
+            first_page,
+            prefetch=prefetch,
+            stuck=lambda repeated, page, pages: (
+                f"The store served only orders it had already sent on {repeated} pages of this "
+                f"walk (page {page} of the {pages} it claims): it does not page its export correctly, so "
+                "Outbound stopped reading it. Ask the store to check its ShipStation export's paging."
+            ),
+        )
 
     # --- ship notify -----------------------------------------------------------------------------
 

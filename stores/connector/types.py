@@ -72,6 +72,9 @@ class ExportItem:
     adjustment: bool = False
     options: list[ItemOption] = field(default_factory=list)
     extra: dict[str, str] = field(default_factory=dict)
+    # The product's own weight per unit, in weight_units, when the store gives it apart from the line's (the
+    # REST road, whose line weight includes the chosen options': docs/americommerce-rest.md#field-map).
+    product_weight: Decimal | None = None
 
 
 @dataclass(slots=True, frozen=True)

@@ -4,10 +4,13 @@ every exchange, tests/conftest.py)."""
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from decimal import Decimal
+from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
+from sandbox.rest import api as rest_api
 from stores.connector.errors import StoreAuthError
 from stores.connector.rest import RestConnector
 from stores.connector.types import ConnectionOutcome, ShipNotice, ShipNoticeItem
@@ -113,6 +116,8 @@ def test_every_field_of_every_order_equals_the_truth(sandbox_factory):
             # This road's item weight is the unit's whole weight: the chosen options' extra weight included.
             extra = sum(Decimal(x["Weight"] or 0) for x in want["Options"])
             assert got.weight == Decimal(want["Weight"]) + extra
+            # The product's own weight (what the product row keeps), as the XML road's item weight gives it.
+            assert got.product_weight == (None if want["Adjustment"] else Decimal(want["Weight"]))
             assert [(x.name, x.value) for x in got.options] == [(x["Name"], x["Value"]) for x in want["Options"]]
             assert got.extra.get("EProductType", "NotAnEProduct") == want["EProductType"]
             assert (got.extra.get("IsNonShippingItem") == "true") == want["IsNonShippingItem"]
@@ -186,3 +191,61 @@ def test_faults_are_retried_and_the_walk_still_equals_the_truth(sandbox_factory)
     orders, c = walk(server, page_size=50)
     assert sorted(o.order_id for o in orders) == sorted(t["OrderID"] for t in server.truth()["orders"])
     assert c.requests_made > 4 * 4
+
+
+def _ids_asked(exchanges, resource):
+    """Every id the connector asked /<resource> for, in order (an id asked twice appears twice)."""
+    asked = []
+    for exchange in exchanges:
+        url = urlsplit(exchange["url"])
+        if url.path.endswith(f"/api/v1/{resource}"):
+            query = dict(parse_qsl(url.query))
+            asked += [int(term.removeprefix("eq:")) for term in query.get("id", "").split(" OR ") if term]
+    return asked
+
+
+def test_a_walk_asks_for_each_customer_and_product_once(sandbox_factory, monkeypatch):
+    server = sandbox_factory(orders=150, seed=4, page_size=40)
+    exchanges = []
+    monkeypatch.setattr(rest_api, "OBSERVERS", [*rest_api.OBSERVERS, exchanges.append])
+    orders, _ = walk(server, page_size=40)
+    customers, products = _ids_asked(exchanges, "customers"), _ids_asked(exchanges, "products")
+    # In this store 36 of the 68 buyers and 101 of the 117 products are on more than one of the 4 pages;
+    # each is asked for on its first page only.
+    assert len(orders) == 150 and len(products) == len(set(products)) and len(customers) == len(set(customers))
+    # The cache lives for one walk: the next walk asks again, for the same ones.
+    exchanges.clear()
+    walk(server, page_size=40)
+    assert sorted(_ids_asked(exchanges, "products")) == sorted(products)
+    assert sorted(_ids_asked(exchanges, "customers")) == sorted(customers)
+
+
+class _Rotating:
+    """A token source whose token the store revokes mid-walk; refresh() gives a new one it accepts."""
+
+    def __init__(self, server):
+        self.server, self.current, self.refreshed_in = server, server.rest_token, []
+
+    def token(self):
+        return self.current
+
+    def refresh(self):
+        self.refreshed_in.append(threading.current_thread() is threading.main_thread())
+        self.current = "fresh-token"
+        self.server.store.rest.set(tokens={"fresh-token": sorted(rest_api.FULL_SCOPES)})
+        return self.current
+
+
+def test_a_token_refused_in_the_prefetch_thread_is_refreshed_by_the_walk_itself(sandbox_factory):
+    server = sandbox_factory(orders=150, seed=4, page_size=40)
+    tokens = _Rotating(server)
+    now = dt.datetime.now(dt.UTC)
+    seen = []
+    with connector(server, token=tokens, page_size=40) as c:
+        for number, page in enumerate(c.export_pages(now - dt.timedelta(days=120), now + dt.timedelta(minutes=1))):
+            seen += [o.order_id for o in page.orders]
+            if number == 0:  # page 2 is already being fetched in the background with the old token
+                server.store.rest.tokens.pop(server.rest_token)
+    assert sorted(seen) == sorted(t["OrderID"] for t in server.truth()["orders"])
+    # The background fetch never refreshed (that may write the store's tokens): the walk's thread did, once.
+    assert tokens.refreshed_in == [True]

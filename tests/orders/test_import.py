@@ -210,6 +210,17 @@ def test_s22_every_product_kept_and_flagged(imported):
     assert Product.objects.filter(store=imported[0], kind=ProductKind.ELECTRONIC).exists()
 
 
+def test_a_products_weight_is_its_own_without_the_chosen_options(imported):
+    # On the REST road a line's weight includes its options' (docs/americommerce-rest.md#field-map); the
+    # product row keeps the product's own, as the XML road's item weight gives it.
+    held = {p.sku: p.weight for p in Product.objects.filter(store=imported[0])}
+    own = {i["SKU"]: Decimal(i["Weight"]) for t, _o in truth_pairs(imported) for i in t["Items"] if not i["Adjustment"]}
+    assert own and all(held[sku] == weight for sku, weight in own.items()), [
+        (sku, held[sku], weight) for sku, weight in own.items() if held[sku] != weight
+    ][:3]
+    assert any(x["Weight"] for t, _o in truth_pairs(imported) for i in t["Items"] for x in i["Options"])
+
+
 def test_fields_show_in_the_admin(imported, client, operator):
     store, _server, _run, truth, orders = imported
     order = next(o for o in orders.values() if o.is_gift and o.lines.count() > 1)

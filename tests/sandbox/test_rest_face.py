@@ -113,3 +113,15 @@ def test_faults_apply_to_the_rest_face(sandbox):
     sandbox.set_faults(sequence=["503"])
     assert get(sandbox, "/orders").status_code == 503
     assert get(sandbox, "/orders").status_code == 200
+
+
+def test_an_id_filter_is_looked_up_and_the_other_filters_still_apply(sandbox):
+    everything = get(sandbox, "/products", count="500").json()["products"]
+    ids = [p["id"] for p in everything]
+    by_ids = get(sandbox, "/products", id=" OR ".join(f"eq:{i}" for i in [*ids, 999_999_999]), count="500")
+    assert [p["id"] for p in by_ids.json()["products"]] == ids  # the store's order, unknown ids left out
+    named = everything[0]["item_name"]
+    both = get(sandbox, "/products", id=" OR ".join(f"eq:{i}" for i in ids), item_name=named).json()
+    assert [p["item_name"] for p in both["products"]] == [p["item_name"] for p in everything if p["item_name"] == named]
+    assert get(sandbox, "/order_addresses", id="eq:200004", city="no such city").json()["total_count"] == 0
+    assert get(sandbox, "/order_addresses", id="eq:200004").json()["total_count"] == 1

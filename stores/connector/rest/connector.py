@@ -3,11 +3,12 @@
     export_pages(start, end)
         GET /orders?updated_at=gte:<start> AND lte:<end>&sort=updated_at,id&count=N&page=P
                    &expand=items,payments,shipments,custom_fields
-        then, for the orders the caller does not already hold unchanged (`skip`), one request each for
-        their addresses (/order_addresses?id=...), customers (/customers?id=...) and the products not seen
-        yet on this connector (/products?id=...&expand=custom_fields,pictures); statuses and storefronts
-        once per connector. Pages continue while the answer has a `next_page` (the next page is asked for
-        at our own base URL: a `next_page` naming another host is never followed with the token). A page
+        then, for the orders the caller does not already hold unchanged (`skip`), requests of 100 ids each
+        for their addresses (/order_addresses?id=...), and for the customers (/customers?id=...) and
+        products (/products?id=...&expand=custom_fields,pictures) not met yet in this walk; statuses and
+        storefronts once per connector. The next page is fetched while the caller works on this one.
+        Pages continue while the answer has a `next_page` (the next page is asked for at our own base
+        URL: a `next_page` naming another host is never followed with the token). A page
         past the end is a 404: the window shrank while it was paged (an order changed and left it), and
         the walk ends there; the importer's tail check finds what moved (docs/custom-store-v1.md#paging-hazard
         applies on this road too: offsets over a live query).
@@ -32,6 +33,7 @@ import datetime as dt
 import hashlib
 import json
 import math
+import threading
 from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
@@ -56,16 +58,16 @@ from ..types import (
     ExportLimits,
     ExportOrder,
     ExportPage,
-    ShipNotice,
-    ShipNotifyResult,
     StoreDescription,
     StoreStatus,
     StoreStorefront,
 )
+from ..walk import walk_pages
 from ..xmlparse import DEFAULT_MAX_BYTES
 from . import mapping
 from .auth import StaticToken, TokenSource
 from .pacing import Pacer
+from .writeback import ShipNotifyMixin
 
 USER_AGENT = "Outbound/1.0 (+AmeriCommerce REST API client)"
 EXPAND = "items,payments,shipments,custom_fields"
@@ -103,7 +105,16 @@ def _ids_filter(ids: list[int]) -> str:
     return " OR ".join(f"eq:{i}" for i in ids)
 
 
-class RestConnector:
+class _WalkCache:
+    """The customers and products met in one walk (export_pages), by id: a buyer or a product seen on
+    page 1 is not asked for again on page 7. A new walk starts with none."""
+
+    def __init__(self) -> None:
+        self.customers: dict[int, dict[str, Any]] = {}
+        self.products: dict[int, dict[str, Any]] = {}
+
+
+class RestConnector(ShipNotifyMixin):
     supports_fetch_order = True
 
     def __init__(
@@ -129,7 +140,7 @@ class RestConnector:
         self.transport = self._transport(self._transport_options)
         self._statuses: list[dict[str, Any]] | None = None
         self._stores: list[dict[str, Any]] | None = None
-        self._products: dict[int, dict[str, Any]] = {}
+        self._background = threading.local()  # set in the prefetch thread, which must not refresh tokens
 
     def _transport(self, options: dict[str, Any]) -> _RestTransport:
         token = self.tokens.token()
@@ -169,6 +180,8 @@ class RestConnector:
             try:
                 response = transport.request(method, url, params=params, data=data, headers=headers)
             except StoreAuthError:
+                if getattr(self._background, "active", False):
+                    raise  # refreshing may write the store's new tokens: the walk's own thread does it
                 fresh = self.tokens.refresh()
                 if fresh is None or attempt > 1:
                     raise
@@ -275,36 +288,47 @@ class RestConnector:
             "expand": EXPAND,
         }
 
-    def _lookups(self, rows: list[dict[str, Any]]) -> mapping.Lookups:
+    def _lookups(self, rows: list[dict[str, Any]], known: _WalkCache) -> mapping.Lookups:
         address_ids = {r.get("order_billing_address_id") for r in rows} | {
             r.get("order_shipping_address_id") for r in rows
         }
         addresses = self._by_ids("order_addresses", {i for i in address_ids if i}) if rows else {}
-        customers = self._by_ids("customers", {r.get("customer_id") for r in rows}) if rows else {}
-        product_ids = {i.get("product_id") for r in rows for i in r.get("items") or [] if isinstance(i, dict)}
-        missing = {p for p in product_ids if isinstance(p, int) and p not in self._products}
+        customer_ids = {r.get("customer_id") for r in rows}
+        missing = {c for c in customer_ids if isinstance(c, int) and c not in known.customers}
         if missing:
-            self._products.update(self._by_ids("products", missing, expand="custom_fields,pictures"))
+            known.customers.update(self._by_ids("customers", missing))
+            known.customers.update({c: {} for c in missing if c not in known.customers})  # none: asked once
+        product_ids = {i.get("product_id") for r in rows for i in r.get("items") or [] if isinstance(i, dict)}
+        missing = {p for p in product_ids if isinstance(p, int) and p not in known.products}
+        if missing:
+            known.products.update(self._by_ids("products", missing, expand="custom_fields,pictures"))
         return mapping.Lookups(
             statuses={s["id"]: str(s.get("name", "")) for s in self.statuses() if isinstance(s.get("id"), int)},
             storefronts={s["id"]: str(s.get("name", "")) for s in self.storefronts() if isinstance(s.get("id"), int)},
             addresses=addresses,
-            customers=customers,
-            products=self._products,
+            customers=known.customers,
+            products=known.products,
         )
 
     def _convert(
-        self, rows: list[dict[str, Any]], digests: dict[str, str], skip: SkipTest | None
+        self, rows: list[dict[str, Any]], digests: dict[str, str], skip: SkipTest | None, known: _WalkCache
     ) -> tuple[list[ExportOrder], list[str]]:
         unchanged: set[str] = set(skip(digests)) if skip is not None and digests else set()
         todo = [r for r in rows if str(r.get("id")) not in unchanged]
-        lookups = self._lookups(todo)
+        lookups = self._lookups(todo, known)
         orders = [mapping.order(r, lookups, digests.get(str(r.get("id")), ""), self.limits) for r in todo]
         return orders, [str(r.get("id")) for r in rows if str(r.get("id")) in unchanged]
 
     def export_page(
-        self, start: dt.datetime, end: dt.datetime, page: int = 1, *, skip: SkipTest | None = None
+        self,
+        start: dt.datetime,
+        end: dt.datetime,
+        page: int = 1,
+        *,
+        skip: SkipTest | None = None,
+        known: _WalkCache | None = None,
     ) -> ExportPage:
+        """One page of the window; `known`: the customers and products its walk met already."""
         try:
             payload = self._list("orders", self._window_params(start, end, page))
         except RestNotFound:
@@ -313,7 +337,7 @@ class RestConnector:
             return ExportPage(orders=[], pages=page - 1, page=page)
         rows = [r for r in payload.get("orders", []) if isinstance(r, dict)]
         digests = {str(r.get("id")): _digest(r) for r in rows}
-        orders, unchanged = self._convert(rows, digests, skip)
+        orders, unchanged = self._convert(rows, digests, skip, known or _WalkCache())
         total = payload.get("total_count")
         if payload.get("next_page") and rows:
             pages = max(page + 1, math.ceil(total / len(rows)) if isinstance(total, int) else page + 1)
@@ -330,26 +354,29 @@ class RestConnector:
         skip: SkipTest | None = None,
         prefetch: bool = True,
     ) -> Iterator[ExportPage]:
-        page = first_page
-        seen: set[str] = set()
-        repeated = fresh = 0
-        while True:
-            current = self.export_page(start, end, page, skip=skip)
-            ids = [o.order_id for o in current.orders] + list(current.unchanged)
-            if ids and seen.issuperset(ids):
-                repeated += 1
-                if repeated >= 3 and repeated > fresh:
-                    raise StoreDocumentError(
-                        f"The store's API served only orders it had already sent on {repeated} pages of this walk: "
-                        "it does not page its orders correctly, so Outbound stopped reading them."
-                    )
-            elif ids:
-                fresh += 1
-            seen.update(ids)
-            yield current
-            if page >= current.pages or not current.size:
-                return
-            page += 1
+        """Yield the window's pages; with `prefetch`, the next page (and what it refers to) is fetched while
+        the caller works on this one, one request in flight at a time, as on the XML road (client.py)."""
+        known = _WalkCache()
+
+        def background(number: int) -> ExportPage:
+            self._background.active = True
+            try:
+                return self.export_page(start, end, number, skip=skip, known=known)
+            finally:
+                self._background.active = False
+
+        return walk_pages(
+            lambda number: self.export_page(start, end, number, skip=skip, known=known),
+            first_page,
+            prefetch=prefetch,
+            stuck=lambda repeated, _page, _pages: (
+                f"The store's API served only orders it had already sent on {repeated} pages of this walk: "
+                "it does not page its orders correctly, so Outbound stopped reading them."
+            ),
+            background=background,
+            # Refreshing an OAuth token writes the store's new tokens: the walk's own thread does it.
+            ask_again=(StoreAuthError,),
+        )
 
     def fetch_order(self, order_id: str) -> ExportOrder | None:
         if not str(order_id).isdigit():
@@ -358,82 +385,8 @@ class RestConnector:
         rows = [r for r in payload.get("orders", []) if isinstance(r, dict) and str(r.get("id")) == str(order_id)]
         if not rows:
             return None
-        orders, _ = self._convert(rows, {str(order_id): _digest(rows[0])}, None)
+        orders, _ = self._convert(rows, {str(order_id): _digest(rows[0])}, None, _WalkCache())
         return orders[0]
-
-    # --- write-back --------------------------------------------------------------------------------
-
-    def _shipped_status_id(self, store_id: Any) -> tuple[int, str]:
-        """The status the order's storefront gives shipped orders: the one the merchant recorded for the
-        storefront, else the store's status named "Shipped", else its first status flagged is_shipped."""
-        from stores.statuses import normalize_status
-
-        by_name = {normalize_status(str(s.get("name", ""))): s for s in self.statuses()}
-        front = next((str(s.get("name", "")) for s in self.storefronts() if s.get("id") == store_id), "")
-        recorded = self._shipped_by_storefront().get(front, "")
-        chosen = by_name.get(normalize_status(recorded)) if recorded else None
-        chosen = chosen or by_name.get(normalize_status("Shipped"))
-        chosen = chosen or next((s for s in self.statuses() if s.get("is_shipped")), None)
-        if chosen is None or not isinstance(chosen.get("id"), int):
-            raise StoreRejected(
-                "The store has no order status for shipped orders (none is named Shipped or "
-                "flagged as shipped): record the storefront's shipped status in Outbound."
-            )
-        return chosen["id"], str(chosen.get("name", ""))
-
-    def ship_notify(self, notice: ShipNotice) -> ShipNotifyResult:
-        order_id = notice.order_id or notice.order_number
-        payload = self._list("orders", {"id": str(order_id), "expand": "shipments"})
-        rows = [r for r in payload.get("orders", []) if isinstance(r, dict) and str(r.get("id")) == str(order_id)]
-        if not rows:
-            raise StoreRejected(f"The store has no order {order_id}: it cannot take the shipment.")
-        row = rows[0]
-        tracking = notice.tracking_number.strip()
-        existing = next(
-            (
-                s
-                for s in row.get("shipments") or []
-                if isinstance(s, dict)
-                and tracking
-                and str(s.get("tracking_numbers") or "").strip().lower() == tracking.lower()
-            ),
-            None,
-        )
-        if existing is None:
-            body: dict[str, Any] = {
-                "order_id": int(row["id"]),
-                "shipped_at": (
-                    dt.datetime.combine(notice.ship_date, dt.time(), dt.UTC).isoformat()
-                    if notice.ship_date
-                    else mapping.format_datetime(dt.datetime.now(dt.UTC))
-                ),
-                "tracking_numbers": tracking,
-                "tracking_url": notice.tracking_url,
-                "shipping_method": notice.service,
-                "shipping_provider_name": notice.carrier,
-                "shipping_comment": notice.notes_to_customer,
-                "private_comment": notice.internal_notes,
-                "shipment_name": tracking or f"Outbound {notice.order_number}",
-                "email_sent": False,
-                "items": [
-                    {"id": int(i.line_item_id), "quantity_shipped": i.quantity}
-                    for i in notice.items
-                    if i.line_item_id.isdigit()
-                ],
-            }
-            if notice.package_count is not None:
-                body["number_of_packages"] = notice.package_count
-            if notice.shipping_cost is not None:
-                body["provider_total_shipping_cost"] = float(notice.shipping_cost)
-            shipment = self._call("POST", "order_shipments", body=body)
-            done = f"shipment {shipment.get('id') if isinstance(shipment, dict) else ''} recorded"
-        else:
-            done = f"shipment {existing.get('id')} already there"
-        status_id, status_name = self._shipped_status_id(row.get("store_id"))
-        if row.get("order_status_id") != status_id:
-            self._call("PUT", f"orders/{row['id']}/status", body={"order_status_id": status_id})
-            done += f"; status set to {status_name}"
-        return ShipNotifyResult(status_code=200, body_excerpt=done)
 
     # --- connection test ---------------------------------------------------------------------------
 

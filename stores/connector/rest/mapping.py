@@ -36,8 +36,8 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from ..errors import StoreDocumentError
+from ..limits import OverLimit, check_limits  # the same limits on both roads
 from ..types import Address, Customer, ExportItem, ExportLimits, ExportOrder, ItemOption, WeightUnits
-from ..xmlparse.export import _check_limits, _Poison  # the export limits are the same on both roads
 
 WAREHOUSE_LOCATION_FIELD = "ShipStationWarehouseLocation"
 PO_FIELD = "PO Number"
@@ -89,6 +89,13 @@ def _text(value: Any) -> str:
 
 
 def _decimal(value: Any, where: str, name: str) -> Decimal | None:
+    kind = type(value)
+    if kind is Decimal:  # the connector reads JSON numbers as decimals
+        if not value.is_finite():
+            raise StoreDocumentError(f"{where}: {name} is not a finite number.")
+        return value
+    if kind is int:
+        return Decimal(value)
     if value is None or value == "":
         return None
     try:
@@ -140,7 +147,14 @@ def address(row: dict[str, Any] | None, email: str = "") -> Address:
 def product_facts(product: dict[str, Any] | None) -> dict[str, Any]:
     """What an item takes from its product: location, UPC, image, e-product type, does-not-ship."""
     if not product:
-        return {"location": "", "upc": "", "image_url": "", "e_product_type": "", "non_shipping": False}
+        return {
+            "location": "",
+            "upc": "",
+            "image_url": "",
+            "e_product_type": "",
+            "non_shipping": False,
+            "weight": None,
+        }
     pictures = [p for p in product.get("pictures") or [] if isinstance(p, dict) and not p.get("is_hidden")]
     pictures.sort(key=lambda p: (not p.get("is_primary"), p.get("sort_order") or 0))
     return {
@@ -149,12 +163,27 @@ def product_facts(product: dict[str, Any] | None) -> dict[str, Any]:
         "image_url": _web_url(_text(pictures[0].get("image_file"))) if pictures else "",
         "e_product_type": _text(product.get("e_product_type")),
         "non_shipping": bool(product.get("is_non_shipping_item")),
+        "weight": _product_weight(product),
     }
 
 
-def item(row: dict[str, Any], product: dict[str, Any] | None, where: str) -> ExportItem:
+def _product_weight(product: dict[str, Any]) -> tuple[WeightUnits, Decimal] | None:
+    """The product's weight per unit in ShipStation's units, None when it gives none Outbound can read
+    (the line's weight then stands for the product's, as before)."""
+    raw_units = _text(product.get("weight_unit")).lower().rstrip(".")
+    weight = product.get("weight")
+    if raw_units not in _UNITS or type(weight) not in (int, Decimal) or isinstance(weight, bool):
+        return None
+    units, factor = _UNITS[raw_units]
+    try:
+        return (units, weight * factor) if Decimal(weight).is_finite() else None
+    except ArithmeticError:
+        return None
+
+
+def item(row: dict[str, Any], facts: dict[str, Any], where: str) -> ExportItem:
+    """One order item; `facts`: its product's (product_facts)."""
     where = f"{where}, item {_text(row.get('id'))}"
-    facts = product_facts(product)
     raw_units = _text(row.get("weight_unit")).lower().rstrip(".")
     units, factor = _UNITS.get(raw_units, ("Pounds", Decimal(1))) if raw_units else ("Pounds", Decimal(1))
     if raw_units and raw_units not in _UNITS:
@@ -194,6 +223,8 @@ def item(row: dict[str, Any], product: dict[str, Any] | None, where: str) -> Exp
         adjustment=bool(row.get("is_discount_item")),
         options=options,
         extra=extra,
+        # The product row's weight: the line's includes the chosen options' (docs/americommerce-rest.md#field-map).
+        product_weight=facts["weight"][1] if facts["weight"] and facts["weight"][0] == units else None,
     )
 
 
@@ -210,6 +241,15 @@ class Lookups:
     ) -> None:
         self.statuses, self.storefronts = statuses, storefronts
         self.addresses, self.customers, self.products = addresses, customers, products
+        self._facts: dict[Any, dict[str, Any]] = {}
+
+    def facts(self, product_id: Any) -> dict[str, Any]:
+        """product_facts of a product, worked out once per Lookups (a product is on many orders)."""
+        product_id = product_id if isinstance(product_id, int) else None
+        found = self._facts.get(product_id)
+        if found is None:
+            found = self._facts[product_id] = product_facts(self.products.get(product_id))
+        return found
 
 
 def order(row: dict[str, Any], lookups: Lookups, digest: str = "", limits: ExportLimits | None = None) -> ExportOrder:
@@ -217,11 +257,11 @@ def order(row: dict[str, Any], lookups: Lookups, digest: str = "", limits: Expor
     try:
         export = _order(row, lookups, digest, where)
         if limits is not None:
-            _check_limits(export, limits, where)
+            check_limits(export, limits, where)
         return export
     except ArithmeticError:
         reason = f"{where}: a number in it is too large to compute with."
-    except _Poison as exc:
+    except OverLimit as exc:
         reason = str(exc)
     modified = parse_datetime(row.get("updated_at"), where)
     return ExportOrder(
@@ -304,9 +344,7 @@ def _order(row: dict[str, Any], lookups: Lookups, digest: str, where: str) -> Ex
             ship_to=address(ship) if ship is not None else None,
         ),
         items=[
-            item(i, lookups.products.get(i.get("product_id")), where)
-            for i in row.get("items") or []
-            if isinstance(i, dict)
+            item(i, lookups.facts(i.get("product_id")), where) for i in row.get("items") or [] if isinstance(i, dict)
         ],
         raw_digest=digest,
     )

@@ -12,6 +12,7 @@ from decimal import Decimal
 from xml.etree.ElementTree import Element  # noqa: S405
 
 from ..errors import StoreDocumentError
+from ..limits import OverLimit, check_bounded, check_limits
 from ..types import (
     Address,
     Customer,
@@ -200,50 +201,13 @@ def _order_ref(element: Element, index: int, page: int) -> str:
     return f"Order #{index} on page {page}"
 
 
-class _Poison(Exception):
-    """A value Outbound cannot hold or compute with: the order is rejected, the page goes on."""
-
-
-def _length(where: str, name: str, value: str, limit: int) -> None:
-    if len(value) > limit:
-        raise _Poison(f"{where}: <{name}> is {len(value)} characters long; Outbound holds at most {limit}.")
-
-
-def _bounded(where: str, name: str, value: Decimal | int | None, limit: Decimal | int) -> None:
-    if value is not None and abs(value) >= limit:
-        raise _Poison(
-            f"{where}: <{name}> is {_excerpt(str(value), 30)}, beyond what Outbound holds (less than {limit:,})."
-        )
-
-
 def _check_limits(order: ExportOrder, limits: ExportLimits, where: str) -> None:
-    _length(where, "OrderID", order.order_id, limits.order_id_length)
-    _length(where, "OrderNumber", order.order_number, limits.order_number_length)
-    customer = order.customer
-    _length(where, "CustomerCode", customer.customer_code, limits.customer_code_length)
-    _length(where, "Email", customer.bill_to.email, limits.email_length)
-    phone = customer.bill_to.phone or (customer.ship_to.phone if customer.ship_to else "")
-    _length(where, "Phone", phone, limits.phone_length)
-    for name, amount in (
-        ("OrderTotal", order.order_total),
-        ("TaxAmount", order.tax_amount),
-        ("ShippingAmount", order.shipping_amount),
-    ):
-        _bounded(where, name, amount, limits.money_max)
-    discount = Decimal(0)
-    for number, item in enumerate(order.items, start=1):
-        at = f"{where}, item {number}"
-        _length(at, "LineItemID", item.line_item_id, limits.line_item_id_length)
-        _bounded(at, "Quantity", item.quantity, limits.quantity_max + 1)
-        _bounded(at, "UnitPrice", item.unit_price, limits.money_max)
-        _bounded(at, "Weight", item.weight, limits.weight_max)
-        if item.adjustment:
-            discount += item.unit_price * item.quantity
-    _bounded(where, "UnitPrice × Quantity of its discount lines", discount, limits.money_max)
+    check_limits(order, limits, where)
+    # The add-on's extra weight elements (the REST road has none).
     for name in ("TotalWeight", "Weight"):
         if order.extra.get(name):
             try:
-                _bounded(where, name, _parse_decimal(order.extra[name]), limits.weight_max)
+                check_bounded(where, name, _parse_decimal(order.extra[name]), limits.weight_max)
             except ValueError:
                 pass  # not a number: the importer computes the weight from the lines instead
 
@@ -257,7 +221,7 @@ def _parse_order(element: Element, index: int, page: int, limits: ExportLimits |
         return order
     except ArithmeticError:
         reason = f"{where}: a number in it is too large to compute with."
-    except _Poison as exc:
+    except OverLimit as exc:
         reason = str(exc)
     # Only what identifies the order is kept: enough to list it as skipped, and to recognise it later.
     f = _Fields(element, where, _ORDER_FIELDS)
@@ -382,7 +346,7 @@ def _scaled(where: str, weight: Decimal | None, factor: Decimal) -> Decimal | No
     try:
         return weight * factor if weight is not None else None
     except ArithmeticError:
-        raise _Poison(f"{where}: <Weight> is {_excerpt(str(weight), 30)}, too large to compute with.") from None
+        raise OverLimit(f"{where}: <Weight> is {_excerpt(str(weight), 30)}, too large to compute with.") from None
 
 
 def _parse_item(element: Element, where: str) -> ExportItem:

@@ -11,6 +11,7 @@ from typing import TypeVar
 from xml.etree.ElementTree import Element  # noqa: S405
 
 from ..errors import StoreDocumentError
+from ..limits import excerpt as _excerpt
 from ..types import WeightUnits
 
 _T = TypeVar("_T")
@@ -131,11 +132,6 @@ def _local(tag: object) -> str:
 def _text(element: Element | None) -> str:
     # itertext() also merges CDATA sections; "&amp;" written *inside* CDATA (Magento) stays as is.
     return "".join(element.itertext()).strip() if element is not None else ""
-
-
-def _excerpt(text: str, limit: int = 80) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
 class _Fields:

@@ -6,7 +6,7 @@
 
 PostgreSQL only; it creates and drops its own database like bench/fleet_bench.py (`outbound_freshness_bench`
 unless the URL or BENCH_DB_NAME names another). One sandbox store per road (its own process) is connected
-with a 1-minute interval and imported once; then one real `qcluster` (2 workers, the ORM broker, or Redis
+with a 1-minute interval and imported once; then one real `qcluster` (Q_WORKERS, default 3, the ORM broker, or Redis
 with `--broker redis`: REDIS_URL, default redis://127.0.0.1:6379/0) runs the schedule while this process
 changes or creates an order at random moments (exponential gaps of `--mean-gap` seconds, half changes, half
 new orders, each on one of the roads measured) through the sandbox's control endpoint, for `--minutes`, and
@@ -186,7 +186,7 @@ def main() -> int:  # noqa: C901 - one run, in order
     }
 
     db_url, cleanup = prepare_database(default_name="outbound_freshness_bench")
-    env = environment(db_url, 2)
+    env = environment(db_url, int(os.environ.get("Q_WORKERS", "3")))
     env["ALLOWED_HOSTS"] = "testserver,127.0.0.1,localhost"
     env["SECURE_SSL_REDIRECT"] = "False"  # the API and the receiver are called over plain http on loopback
     env["Q_CLUSTER_NAME"] = "freshness-bench"

@@ -175,7 +175,7 @@ PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="").rstrip("/")
 REDIS_URL = env.str("REDIS_URL", default="")
 Q_CLUSTER = {
     "name": env.str("Q_CLUSTER_NAME", default="outbound"),
-    "workers": env_int("Q_WORKERS", default=2),
+    "workers": env_int("Q_WORKERS", default=3),  # orders/importing/schedule.py: why three
     "timeout": env_int("Q_TIMEOUT", default=900),
     "retry": env_int("Q_RETRY", default=1200),
     "max_attempts": env_int("Q_MAX_ATTEMPTS", default=3),

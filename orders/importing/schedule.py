@@ -9,9 +9,13 @@ django-q2 looks at its schedules every 30 s, so the minute tick fires up to ~30 
 can wait in the queue behind a batch. Each tick therefore hands out every slot up to LOOKAHEAD ahead,
 later than the next tick can come, and records that horizon on the stores (Store.import_queued_until,
 one value for all: one UPDATE); the next tick hands out only the slots after it. The slots of one tick
-go to ONE batch task, which waits for each slot before checking its store: it occupies one worker,
-so the other is free for the next tick and for the import runs that checks queue, and each tick's batch
-is done before the batch after next begins. A store whose check never happened (a task the broker
+go to ONE batch task, which waits for each slot before checking its store: it occupies one worker
+while it waits. A tick's batch starts when the tick fires but its first slot lies past the previous
+horizon, so it waits while the previous batch checks its last slots: two batches overlap for up to
+LOOKAHEAD - TICK_EVERY (40 s) a minute, both workers of a 2-worker cluster asleep, and a real-time fetch
+or an import run queued then waits for one of them (measured: REST freshness p95 18-46 s). Hence
+Q_WORKERS defaults to three (config/settings.py). Each tick's batch is done before the batch after next
+begins. A store whose check never happened (a task the broker
 lost) is handed out again, at once, after LOST_AFTER.
 
 Everything here is a pure function of its arguments (ids, intervals, times): deterministic, testable.

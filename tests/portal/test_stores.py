@@ -176,6 +176,27 @@ def test_recovered_orders_show_in_the_import_history(alice_client, store_a):
     assert "Recovered 2 orders missed by earlier runs: AC-1, AC-2" in page
 
 
+@pytest.mark.parametrize(
+    "minutes,hours,lang,expected",
+    [
+        (1, 1, "en", ["Imports run every minute.", "checks the last 30 days every hour."]),
+        (15, 24, "en", ["Imports run every 15 minutes.", "checks the last 30 days every 24 hours."]),
+        (1, 1, "fr", ["Les importations ont lieu chaque minute.", "les 30 derniers jours toutes les heures."]),
+        (15, 24, "fr", ["toutes les 15 minutes.", "les 30 derniers jours toutes les 24 heures."]),
+    ],
+)
+def test_import_history_states_the_schedule_in_good_grammar(alice_client, store_a, minutes, hours, lang, expected):
+    Store.objects.filter(pk=store_a.pk).update(
+        import_interval_minutes=minutes, reconcile_every_hours=hours, reconcile_days=30
+    )
+    page = alice_client.get(
+        reverse("portal:store_settings", args=[store_a.pk]), HTTP_ACCEPT_LANGUAGE=lang
+    ).content.decode()
+    for text in expected:
+        assert text in page
+    assert "every 1 minutes" not in page and "toutes les 1 " not in page
+
+
 def test_progress_endpoint_reports_the_run(alice_client, store_a, run_a):
     data = alice_client.get(reverse("portal:import_progress", args=[store_a.pk, run_a.pk])).json()
     assert (data["state"], data["pages_done"], data["pages_total"], data["progress_percent"]) == ("running", 1, 4, 25)

@@ -35,7 +35,7 @@ from .orders import (
 from .render import iso, order_truth, order_xml, orders_document
 from .rest.api import RestState
 from .rest.render import order_json, status_json
-from .rest.webhook_delivery import WebhookLog, events_for
+from .rest.webhook_delivery import WebhookFaults, WebhookLog, events_for
 from .rest.webhooks import Subscriptions
 
 GENERATED_CACHE_MAX = 50_000  # generated orders kept (the REST face reads each several times per page)
@@ -504,8 +504,10 @@ class SandboxStore:
             return plan.describe()
 
     def reset_faults(self) -> None:
+        """No fault left: the endpoints' (`set_faults`) and the webhooks' (`set_webhook_faults`)."""
         with self._lock:
             self.faults = FaultPlan(rng=random.Random(f"{self.seed}:faults"))
+            self.webhook_log.faults = WebhookFaults()
 
     def pick_fault(self, action: str) -> tuple[str | None, int]:
         with self._lock:

@@ -24,8 +24,11 @@ def test_control_sets_and_resets_faults(frozen):
     assert _control(frozen, {"faults": {"sequence": ["503"], "actions": "export"}}).status_code == 200
     assert export(frozen).status_code == 503
     _control(frozen, {"faults": {"down": True}})
+    _control(frozen, {"webhooks": {"loss": 0.5, "delay": [1, 2], "duplicate": 0.1, "reorder": 0.2}})
     _control(frozen, {"reset_faults": True})
     assert export(frozen).status_code == 200
+    faults = frozen.truth(include_orders=False)["webhooks"]["faults"]
+    assert faults == {"loss": 0.0, "delay": [0.0, 0.0], "duplicate": 0.0, "reorder": 0.0}
 
 
 def test_control_refuses_unknown_operations(frozen):

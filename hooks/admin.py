@@ -23,6 +23,7 @@ class HookStatsAdmin(admin.ModelAdmin):
         "orders_unchanged",
         "orders_skipped",
         "orders_not_found",
+        "orders_unreadable",
     ]
     list_select_related = ["store", "store__tenant"]
     search_fields = ["store__name", "store__tenant__name"]

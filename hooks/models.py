@@ -35,7 +35,13 @@ class HookStats(models.Model):
     orders_not_found = models.PositiveBigIntegerField(
         default=0, help_text="Events naming an order the store does not have (forged, or deleted since)."
     )
+    orders_unreadable = models.PositiveBigIntegerField(
+        default=0, help_text="Fetched orders whose answer could not be read: left to the schedule."
+    )
     last_event_at = models.DateTimeField(null=True, blank=True)
+    subscribed_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the store's webhooks were first found subscribed."
+    )
     last_fetch_at = models.DateTimeField(null=True, blank=True)
 
     objects = HookStatsQuerySet.as_manager()

@@ -57,6 +57,7 @@ def realtime_state(*, store: Store, now: dt.datetime | None = None) -> RealtimeS
     on = bool(
         store.road == Road.REST
         and store.is_active
+        and not store.needs_reconnect
         and store.hooks_token_hash
         and store.hooks_subscription_ids
         and settings.PUBLIC_BASE_URL
@@ -70,7 +71,8 @@ def realtime_state(*, store: Store, now: dt.datetime | None = None) -> RealtimeS
         stats=stats,
     )
     if on:
-        since = last_event or store.created_at
+        # Quiet since the last event, or since the webhooks were subscribed when none came yet.
+        since = last_event or (stats.subscribed_at if stats else None) or store.created_at
         if now - since > QUIET_AFTER:
             changed = ImportRun.objects.filter(
                 store=store,

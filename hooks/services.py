@@ -5,9 +5,13 @@
                                 unique per store and order: a burst of events coalesces), count
     hooks_fetch(store_id)       the targeted fetch: claim the store's import claim, take its pending rows,
                                 fetch each order from the store's API (connector.fetch_order) and write
-                                them through the ordinary page import (orders.importing.targeted)
+                                them through the ordinary page import (orders.importing.targeted). An
+                                order whose answer cannot be read is counted and left to the schedule;
+                                a store that cannot be reached ends the task with its rows put back,
+                                for the sweep's next try (so a store down costs one request a minute)
     hooks_subscribe(store_id)   subscribe the store's order events to its receiver URL (a new token)
-    hooks_unsubscribe(...)      remove a store's subscriptions (its token was revoked already)
+    hooks_unsubscribe(...)      remove the subscriptions of a revoked token (a store that left real time,
+                                changed its address, or was deleted)
     hooks_sweep()               every minute: fetches whose task was lost or put off (the store was busy),
                                 and stores that should have webhooks but have none yet (retries)
 
@@ -28,12 +32,19 @@ from collections import Counter
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from orders.importing.run import ImportAborted
 from orders.importing.targeted import claim_store_for_fetch, import_fetched, release_store_for_fetch
-from stores.connector.errors import StoreError, StorePermissionError
+from stores.connector.errors import (
+    NotAnEndpoint,
+    StoreAuthError,
+    StoreError,
+    StorePermissionError,
+    StoreUnreachable,
+    StoreURLRefused,
+)
 from stores.connector.registry import connector_for_store
 from stores.connector.rest import hooks as rest_hooks
 from stores.models import Road, Store
@@ -48,6 +59,11 @@ FETCH_TASK = "hooks.tasks.hooks_fetch_task"
 SUBSCRIBE_TASK = "hooks.tasks.hooks_subscribe_task"
 FETCH_BATCH = 50  # orders taken per round of a fetch task
 FETCH_ROUNDS = 20  # rounds per task; what is left waits for the sweep
+FETCH_BUDGET_SECONDS = 120.0  # nor more rounds after this long (far inside Q_TIMEOUT): the sweep goes on
+# Failures of the store itself, not of one order: the rest of the batch would fail the same way.
+STORE_FAILURES = (StoreUnreachable, StoreAuthError, StorePermissionError, StoreURLRefused, NotAnEndpoint)
+# What one order's answer may raise when it cannot be read: that order is counted and left to the schedule.
+ORDER_FAILURES = (StoreError, ValueError, TypeError, KeyError, AttributeError)
 # How long a fetch task waits, polling, for a running import to free the store (with a worker; an
 # everyday run holds it for seconds), before leaving its rows to the minute sweep.
 BUSY_WAIT_SECONDS = 15.0
@@ -82,7 +98,7 @@ def _url_token_hash(url: str) -> str:
 def _order_id(body: bytes) -> int | None:
     try:
         payload = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: nested ten thousand deep
         return None
     order = payload.get("order") if isinstance(payload, dict) else None
     value = order.get("id") if isinstance(order, dict) else None
@@ -136,9 +152,13 @@ def hook_receive(token: str, body: bytes, *, enqueue=None) -> str:
         return MALFORMED
     try:
         with transaction.atomic():
-            PendingFetch.objects.create(store_id=store_id, order_id=order_id)
+            row = PendingFetch.objects.create(store_id=store_id, order_id=order_id)
             _bump(store_id, events_received=1)  # counted before the fetch can start
-            transaction.on_commit(lambda: (enqueue or enqueue_fetch)(store_id))
+            # One task per store, not per order: a row already waiting has its task (queued, or running and
+            # about to take this row in its next round), or the sweep's. Of two events committing side by
+            # side, the one that commits second may see the other's row, never both: one task is queued.
+            if not PendingFetch.objects.filter(store_id=store_id).exclude(pk=row.pk).exists():
+                transaction.on_commit(lambda: (enqueue or enqueue_fetch)(store_id))
     except IntegrityError:  # already waiting for its fetch: this event changes nothing more
         _bump(store_id, events_received=1, events_coalesced=1)
         return COALESCED
@@ -167,7 +187,7 @@ def _put_back(store_id: int, order_ids: list[int]) -> None:
     )
 
 
-def hooks_fetch(store_id: int, *, client=None, wait: bool = False, sleep=time.sleep) -> Counter:
+def hooks_fetch(store_id: int, *, client=None, wait: bool = False, sleep=time.sleep, clock=time.monotonic) -> Counter:
     """Fetch and import the store's pending orders. Returns the count of each outcome."""
     outcomes: Counter = Counter()
     store = Store.objects.select_related("tenant").filter(pk=store_id).first()
@@ -175,6 +195,9 @@ def hooks_fetch(store_id: int, *, client=None, wait: bool = False, sleep=time.sl
         return outcomes
     if not (store.is_active and store.tenant.is_active and store.road == Road.REST):
         outcomes["dropped"] = PendingFetch.objects.filter(store_id=store_id).delete()[0]
+        return outcomes
+    if store.needs_reconnect:  # its credentials are refused: the rows wait for the reconnect (and the sweep)
+        outcomes["needs reconnect"] += 1
         return outcomes
     token = claim_store_for_fetch(store_id)
     for _ in range(int(BUSY_WAIT_SECONDS / BUSY_POLL_SECONDS) if wait else 0):
@@ -186,13 +209,24 @@ def hooks_fetch(store_id: int, *, client=None, wait: bool = False, sleep=time.sl
         outcomes["busy"] += 1
         return outcomes
     own_client = client is None
+    started = clock()
     try:
         client = client or connector_for_store(store)
         for _round in range(FETCH_ROUNDS):
+            if clock() - started > FETCH_BUDGET_SECONDS:
+                break
             order_ids = _take(store_id)
             if not order_ids:
                 break
-            _fetch_round(store, client, order_ids, token, outcomes)
+            try:
+                carry_on = _fetch_round(store, client, order_ids, token, outcomes)
+            except BaseException:
+                # A failure no one foresaw (a database error, the worker stopped): the taken rows go back
+                # before the error goes on, so the sweep fetches them again.
+                _put_back(store_id, order_ids)
+                raise
+            if not carry_on:
+                break
     finally:
         release_store_for_fetch(store_id, token)
         if own_client and client is not None:
@@ -200,34 +234,54 @@ def hooks_fetch(store_id: int, *, client=None, wait: bool = False, sleep=time.sl
     return outcomes
 
 
-def _fetch_round(store: Store, client, order_ids: list[int], token: int, outcomes: Counter) -> None:
-    exports, missing = [], 0
-    try:
-        for order_id in order_ids:
+def _fetch_round(store: Store, client, order_ids: list[int], token: int, outcomes: Counter) -> bool:
+    """Fetch and write one batch; False when the task should stop (its unwritten orders are put back)."""
+    exports, missing, unreadable, left = [], 0, 0, []
+    for index, order_id in enumerate(order_ids):
+        try:
             export = client.fetch_order(str(order_id))
-            if export is None:
-                missing += 1
-            else:
-                exports.append(export)
+        except STORE_FAILURES as exc:
+            # The store is down or refuses us: the rest would fail alike. What was fetched is written below.
+            left = order_ids[index:]
+            log.warning("Targeted fetch for store %s stopped: %s", store.pk, exc)
+            break
+        except ORDER_FAILURES:
+            # One order's answer cannot be read: counted, and left to the schedule (which meets it in its
+            # window and records it as it records any unreadable order); the others go on.
+            log.exception("Targeted fetch for store %s: order %s could not be read", store.pk, order_id)
+            unreadable += 1
+            continue
+        if export is None:
+            missing += 1
+        else:
+            exports.append(export)
+    try:
         result = import_fetched(store, exports, token)
-    except (StoreError, ImportAborted) as exc:
-        # Nothing is lost: the orders wait for the sweep's next fetch (and the schedule reads them anyway).
+    except ImportAborted as exc:  # another import took the store over: it or the sweep reads them again
         _put_back(store.pk, order_ids)
         log.warning("Targeted fetch for store %s stopped: %s", store.pk, exc)
         outcomes["failed"] += 1
-        return
+        return False
+    if left:
+        _put_back(store.pk, left)
+        outcomes["failed"] += 1
     imported = result.created + result.updated
     unchanged, skipped = result.unchanged, sum(result.skipped.values())
+    done = len(order_ids) - len(left)
     HookStats.objects.get_or_create(store_id=store.pk)
     HookStats.objects.filter(store_id=store.pk).update(
-        orders_fetched=F("orders_fetched") + len(order_ids),
+        orders_fetched=F("orders_fetched") + done,
         orders_imported=F("orders_imported") + imported,
         orders_unchanged=F("orders_unchanged") + unchanged,
         orders_skipped=F("orders_skipped") + skipped,
         orders_not_found=F("orders_not_found") + missing,
+        orders_unreadable=F("orders_unreadable") + unreadable,
         last_fetch_at=timezone.now(),
     )
-    outcomes.update(fetched=len(order_ids), imported=imported, unchanged=unchanged, skipped=skipped, not_found=missing)
+    outcomes.update(
+        fetched=done, imported=imported, unchanged=unchanged, skipped=skipped, not_found=missing, unreadable=unreadable
+    )
+    return not left
 
 
 # --- subscriptions -------------------------------------------------------------------------------------
@@ -240,74 +294,106 @@ def _set_message(store_id: int, message: str) -> None:
 def hooks_subscribe(store_id: int, *, client=None) -> str:
     """Make sure the store's order events call its receiver URL; returns what was done.
 
-    Subscriptions already there for the store's current token are kept (nothing to do); otherwise a new
-    token replaces the old one (revoked from that moment), the new URL is subscribed (reusing any
-    subscription already pointing at it) and the store's older subscriptions are removed."""
+    Outbound's subscriptions on the store are the ones whose URL carries the store's token: matched by
+    the token, never by a remembered id (after a change of site an id may name someone else's webhook).
+    When they cover every order event of every storefront, nothing is done. Otherwise, in this order:
+      1. a new token's URL is subscribed (reusing any subscription already pointing at it), while the old
+         token still works, so an event in between reaches one URL or the other;
+      2. the store switches to the new token, only if it still wants real time and no other subscribe
+         switched it meanwhile (else the new subscriptions are nobody's and are removed);
+      3. the old token's subscriptions are removed.
+    A failure before 2 leaves the store as it was (its old subscriptions, if any, still work), removes
+    what step 1 made, and leaves a message the sweep retries on."""
     store = Store.objects.filter(pk=store_id).first()
     if store is None or not realtime_wanted(store) or not settings.PUBLIC_BASE_URL:
         return "not wanted"
     own_client = client is None
-    client = client or connector_for_store(store)
+    new_hash, switched = "", False
     try:
+        client = client or connector_for_store(store)
         existing = rest_hooks.list_subscriptions(client)
-        kept = set(store.hooks_subscription_ids)
         current = store.hooks_token_hash
-        mine = [s for s in existing if s.id in kept or (current and _url_token_hash(s.url) == current)]
+        live = [s for s in existing if current and _url_token_hash(s.url) == current]
         fronts = rest_hooks.storefront_ids(client)
         if not fronts:
             _set_message(store_id, NO_STOREFRONT)
             return "no storefront"
         wanted = {(event, front) for event in rest_hooks.ORDER_EVENTS for front in fronts}
-        live = [s for s in mine if current and _url_token_hash(s.url) == current]
         if current and wanted <= {(s.event_type, s.store_id) for s in live}:
-            Store.objects.filter(pk=store_id, hooks_token_hash=current).update(
+            if Store.objects.filter(pk=store_id, hooks_token_hash=current).update(
                 hooks_subscription_ids=[s.id for s in live], hooks_message=""
-            )
+            ):
+                _mark_subscribed(store_id)
             return "already subscribed"
         token = secrets.token_urlsafe(32)
         new_hash = token_hash(token)
-        Store.objects.filter(pk=store_id).update(
-            hooks_token_hash=new_hash, hooks_subscription_ids=sorted({s.id for s in mine})
-        )
         ids = rest_hooks.subscribe(client, receiver_url(token), fronts, existing)
-        rest_hooks.unsubscribe(client, [s.id for s in mine if s.id not in ids])
-        if not Store.objects.filter(pk=store_id, hooks_token_hash=new_hash).update(
-            hooks_subscription_ids=ids, hooks_message=""
-        ):
+        switched = bool(
+            Store.objects.filter(
+                pk=store_id,
+                hooks_token_hash=current,
+                is_active=True,
+                road=Road.REST,
+                needs_reconnect=False,
+            ).update(hooks_token_hash=new_hash, hooks_subscription_ids=ids, hooks_message="")
+        )
+        if not switched:
             # The store left real time (or another subscribe won) meanwhile: these are nobody's.
             rest_hooks.unsubscribe(client, ids)
             return "withdrawn"
+        _mark_subscribed(store_id)
+        rest_hooks.unsubscribe(client, [s.id for s in live if s.id not in ids])
         return f"subscribed {len(ids)}"
     except StorePermissionError:
-        _set_message(store_id, SCOPE_MISSING)
+        _withdraw(client, new_hash, switched)
+        if not switched:
+            _set_message(store_id, SCOPE_MISSING)
         return "missing scope"
-    except StoreError as exc:
-        _set_message(store_id, f"Real time could not be switched on yet (Outbound tries again): {exc}")
+    except Exception as exc:  # a store error, or an answer that is not what the vendor documents
+        if not isinstance(exc, StoreError):
+            log.exception("Subscribing the webhooks of store %s failed", store_id)
+        _withdraw(client, new_hash, switched)
+        if not switched:
+            _set_message(store_id, f"Real time could not be switched on yet (Outbound tries again): {exc}")
         return "failed"
     finally:
-        if own_client:
+        if own_client and client is not None:
             client.close()
 
 
-def hooks_unsubscribe(store_id: int, ids: list[int], old_hash: str, *, client=None) -> str:
-    """Remove the subscriptions a store had (its token is revoked already): the ids kept, and any other
-    pointing at a URL with the revoked token."""
-    store = Store.objects.filter(pk=store_id).first()
-    if store is None or not store.rest_credentials_set:
+def _withdraw(client, new_hash: str, switched: bool) -> None:
+    """After a failed subscribe: remove what it subscribed under a token the store never switched to."""
+    if client is None or not new_hash or switched:
+        return
+    try:
+        made = [s.id for s in rest_hooks.list_subscriptions(client) if _url_token_hash(s.url) == new_hash]
+        rest_hooks.unsubscribe(client, made)
+    except Exception:  # best effort: a call to an unknown token is answered 404 and counted
+        log.warning("Could not remove the webhooks of a failed subscribe", exc_info=True)
+
+
+def _mark_subscribed(store_id: int) -> None:
+    HookStats.objects.get_or_create(store_id=store_id)
+    HookStats.objects.filter(store_id=store_id, subscribed_at__isnull=True).update(subscribed_at=timezone.now())
+
+
+def hooks_unsubscribe(store_id: int, old_hash: str, *, site: dict | None = None, client=None) -> str:
+    """Remove the subscriptions whose URL carries a revoked token (`old_hash`), from the store's site, or
+    from `site` (stores.realtime.realtime_site: where the store was before a change of address, or before
+    it was deleted). Only URLs with that token are touched: never a webhook someone else made."""
+    store = Store(**site) if site is not None else Store.objects.filter(pk=store_id).first()
+    if store is None or not old_hash or not store.rest_credentials_set:
         return "no credentials"
     own_client = client is None
-    client = client or connector_for_store_rest(store)
     try:
-        existing = rest_hooks.list_subscriptions(client)
-        gone = set(ids) | {s.id for s in existing if old_hash and _url_token_hash(s.url) == old_hash}
-        # Never one the store uses again meanwhile (switched back to REST, resubscribed).
-        gone -= set(Store.objects.filter(pk=store_id).values_list("hooks_subscription_ids", flat=True).first() or [])
-        return f"removed {rest_hooks.unsubscribe(client, sorted(gone))}"
-    except StoreError as exc:
+        client = client or connector_for_store_rest(store)
+        gone = [s.id for s in rest_hooks.list_subscriptions(client) if _url_token_hash(s.url) == old_hash]
+        return f"removed {rest_hooks.unsubscribe(client, gone)}"
+    except Exception as exc:
         log.warning("Could not remove the webhooks of store %s: %s", store_id, exc)
         return "failed"
     finally:
-        if own_client:
+        if own_client and client is not None:
             client.close()
 
 
@@ -324,15 +410,22 @@ def hooks_sweep(now: dt.datetime | None = None, *, enqueue=None) -> dict[str, in
 
     now = now or timezone.now()
     waiting = sorted(
-        set(PendingFetch.objects.filter(received_at__lt=now - SWEEP_AFTER).values_list("store_id", flat=True))
+        set(
+            PendingFetch.objects.filter(received_at__lt=now - SWEEP_AFTER, store__needs_reconnect=False)
+            .order_by()
+            .values_list("store_id", flat=True)
+        )
     )
     for store_id in waiting:
         (enqueue or enqueue_fetch)(store_id)
     resubscribe = []
     if settings.PUBLIC_BASE_URL and now.minute % (RESUBSCRIBE_EVERY.seconds // 60) == 0:
-        candidates = Store.objects.filter(
-            is_active=True, tenant__is_active=True, road=Road.REST, needs_reconnect=False, hooks_subscription_ids=[]
-        ).exclude(hooks_message__in=[SCOPE_MISSING, NO_STOREFRONT])
+        # Never subscribed yet, or the last subscribe failed (its old subscriptions may still work).
+        candidates = (
+            Store.objects.filter(is_active=True, tenant__is_active=True, road=Road.REST, needs_reconnect=False)
+            .filter(Q(hooks_subscription_ids=[]) | ~Q(hooks_message=""))
+            .exclude(hooks_message__in=[SCOPE_MISSING, NO_STOREFRONT])
+        )
         for store in candidates:
             if realtime_wanted(store):
                 resubscribe.append(store.pk)

@@ -16,8 +16,9 @@ def hooks_subscribe_task(store_id: int) -> str:
     return f"store {store_id}: {hooks_subscribe(store_id)}"
 
 
-def hooks_unsubscribe_task(store_id: int, ids: list[int], old_hash: str) -> str:
-    return f"store {store_id}: {hooks_unsubscribe(store_id, ids, old_hash)}"
+def hooks_unsubscribe_task(store_id: int, ids: list[int], old_hash: str, site: dict | None = None) -> str:
+    # `ids` (the subscriptions recorded then) is kept for tasks queued before: only the token is matched.
+    return f"store {store_id}: {hooks_unsubscribe(store_id, old_hash, site=site)}"
 
 
 def hooks_sweep_task() -> str:

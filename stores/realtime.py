@@ -3,8 +3,10 @@ or revoke them.
 
 A store connected on the REST road (created, connected by OAuth, switched to REST, switched back on, a new
 token) gets a subscribe task (hooks.tasks, a django-q2 task, never the web request). A store that leaves
-real time (switched off, moved to the XML road) has its token revoked at once, in the write's own
-transaction (its events get 404 from then on), and an unsubscribe task removes the subscriptions.
+real time (switched off, moved to the XML road) has its token revoked at once, in the
+write's own transaction (its events get 404 from then on), and an unsubscribe task removes the
+subscriptions. So does a store that moves to another address (from the old site, with the credentials it
+had there: realtime_site) before it subscribes on the new one, and a store being deleted.
 
 The tasks are named, not imported: the hooks app sits above the stores app.
 """
@@ -19,11 +21,30 @@ from .models import Road, Store
 SUBSCRIBE_TASK = "hooks.tasks.hooks_subscribe_task"
 UNSUBSCRIBE_TASK = "hooks.tasks.hooks_unsubscribe_task"
 # Edits that may start or end real time, or move it to another site or token.
-FOLLOWED_FIELDS = {"road", "rest_auth", "url", "is_active", "api_token_encrypted", "oauth_access_token_encrypted"}
+FOLLOWED_FIELDS = {
+    "road",
+    "rest_auth",
+    "url",
+    "is_active",
+    "api_token_encrypted",
+    "oauth_access_token_encrypted",
+}
+# What reaches a store's site: enough to remove its webhooks from there after it moved or was deleted.
+SITE_FIELDS = (
+    "url",
+    "rest_auth",
+    "api_token_encrypted",
+    "oauth_access_token_encrypted",
+    "oauth_refresh_token_encrypted",
+    "oauth_expires_at",
+)
 
 
 def realtime_wanted(store: Store) -> bool:
-    """Whether the store should have webhooks: active, on the REST road, with credentials that work."""
+    """Whether the store should have webhooks: active, on the REST road, with credentials that work.
+
+    A store that needs a reconnect keeps its token and subscriptions (its credentials could not remove them
+    anyway): its events wait as pending fetches, and the reconnect finds them subscribed."""
     return bool(
         store.is_active and store.road == Road.REST and store.rest_credentials_set and not store.needs_reconnect
     )
@@ -35,16 +56,36 @@ def _enqueue(task: str, *args) -> None:
     async_task(task, *args, group="hooks", task_name=f"{task.rsplit('.', 1)[-1]}-{args[0]}")
 
 
-def store_realtime_follow(store: Store, changed=None) -> None:
-    """Call after a store write (`changed`: the fields written; None: everything may have changed)."""
+def realtime_site(store: Store) -> dict:
+    """Where the store's webhooks live and the (encrypted) credentials that reach them."""
+    return {name: getattr(store, name) for name in SITE_FIELDS}
+
+
+def store_realtime_follow(store: Store, changed=None, *, previous_site: dict | None = None) -> None:
+    """Call after a store write (`changed`: the fields written; None: everything may have changed;
+    `previous_site`: realtime_site() before the write, when it may have changed the address)."""
     if changed is not None and not FOLLOWED_FIELDS & set(changed):
         return
-    if realtime_wanted(store):
-        if settings.PUBLIC_BASE_URL:
-            transaction.on_commit(lambda: _enqueue(SUBSCRIBE_TASK, store.pk))
+    moved = previous_site is not None and previous_site["url"] != store.url
+    wanted = realtime_wanted(store)
+    if moved or not wanted:
+        _revoke(store, previous_site if moved else None)
+    if wanted and settings.PUBLIC_BASE_URL:
+        transaction.on_commit(lambda: _enqueue(SUBSCRIBE_TASK, store.pk))
+
+
+def store_realtime_forget(sender=None, instance: Store | None = None, **kwargs) -> None:
+    """Call before a store is deleted: its webhooks are removed from its site by a task (which cannot read
+    the store any more, hence the site and credentials in its arguments)."""
+    if instance is not None and instance.hooks_token_hash:
+        _revoke(instance, realtime_site(instance))
+
+
+def _revoke(store: Store, site: dict | None) -> None:
+    if not (store.hooks_token_hash or store.hooks_subscription_ids):
         return
-    if store.hooks_token_hash or store.hooks_subscription_ids:
-        ids, old_hash = list(store.hooks_subscription_ids), store.hooks_token_hash
-        Store.objects.filter(pk=store.pk).update(hooks_token_hash="", hooks_subscription_ids=[])
-        store.hooks_token_hash, store.hooks_subscription_ids = "", []
-        transaction.on_commit(lambda: _enqueue(UNSUBSCRIBE_TASK, store.pk, ids, old_hash))
+    ids, old_hash = list(store.hooks_subscription_ids), store.hooks_token_hash
+    Store.objects.filter(pk=store.pk).update(hooks_token_hash="", hooks_subscription_ids=[])
+    store.hooks_token_hash, store.hooks_subscription_ids = "", []
+    store_id = store.pk
+    transaction.on_commit(lambda: _enqueue(UNSUBSCRIBE_TASK, store_id, ids, old_hash, site))

@@ -14,7 +14,7 @@ from orders.services import skipped_orders_remap
 
 from .connector.registry import connection_types
 from .models import Membership, Platform, RestAuth, Road, Role, StatusMapping, Store, StoreSettings, Tenant
-from .realtime import store_realtime_follow
+from .realtime import realtime_site, store_realtime_follow
 
 # What store_update may change: the settings a person edits (not the import engine's bookkeeping).
 STORE_EDITABLE_FIELDS = (
@@ -97,6 +97,7 @@ def store_update(*, store: Store, password: str | None = None, api_token: str | 
 
     Only what is edited is written: an import running meanwhile keeps its bookkeeping."""
     _refuse_unknown(fields)
+    before = realtime_site(store)  # where its webhooks are, should the address change
     for name, value in fields.items():
         setattr(store, name, value)
     secrets = []
@@ -109,7 +110,7 @@ def store_update(*, store: Store, password: str | None = None, api_token: str | 
         secrets += ["api_token_encrypted", "needs_reconnect", "reconnect_reason"]
     store.full_clean(exclude=["password_encrypted", "tenant"])
     store.save(update_fields=[*fields, *secrets])
-    store_realtime_follow(store, [*fields, *secrets])
+    store_realtime_follow(store, [*fields, *secrets], previous_site=before)
     return store
 
 

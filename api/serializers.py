@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Prefetch
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from hooks.selectors import realtime_on, realtime_reason
 from orders.models import ImportRun, Order, OrderLine, Product
 from shipments.models import Carrier, Shipment, ShipmentLine, carrier_code
 from stores.connector.types import ConnectionOutcome
@@ -18,7 +20,18 @@ from .services import store_url_validate
 # --- stores -----------------------------------------------------------------------------------------
 
 
+class RealtimeSerializer(serializers.Serializer):
+    on = serializers.BooleanField(help_text="Whether the store's webhooks bring its orders in real time.")
+    reason = serializers.CharField(help_text="Why real time is off, in plain words (empty when on).")
+    last_event_at = serializers.DateTimeField(
+        allow_null=True, help_text="When the store's last webhook call arrived (null: none yet)."
+    )
+
+
 class StoreSerializer(ModelSerializer):
+    realtime = serializers.SerializerMethodField(
+        help_text="Real time (REST road): store webhooks bring an order in seconds; the schedule still runs."
+    )
     password = serializers.CharField(
         write_only=True,
         required=False,
@@ -64,6 +77,8 @@ class StoreSerializer(ModelSerializer):
             "last_import_at",
             "last_import_ok",
             "last_import_message",
+            "last_checked_at",
+            "realtime",
             "consecutive_failures",
             "needs_attention",
             "import_running_since",
@@ -84,6 +99,7 @@ class StoreSerializer(ModelSerializer):
             "last_import_at",
             "last_import_ok",
             "last_import_message",
+            "last_checked_at",
             "consecutive_failures",
             "needs_attention",
             "import_running_since",
@@ -92,6 +108,19 @@ class StoreSerializer(ModelSerializer):
             "orders_recovered",
         ]
         extra_kwargs = {"username": {"required": False}}
+
+    @extend_schema_field(RealtimeSerializer)
+    def get_realtime(self, store: Store) -> dict:
+        try:
+            stats = store.hook_stats  # select_related by the view: no query per store
+        except ObjectDoesNotExist:
+            stats = None
+        data = {
+            "on": realtime_on(store),
+            "reason": realtime_reason(store),
+            "last_event_at": stats.last_event_at if stats else None,
+        }
+        return RealtimeSerializer(data).data
 
     def validate_url(self, value):
         from stores.connector.errors import StoreError

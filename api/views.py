@@ -68,6 +68,9 @@ class StoreViewSet(
     ordering = ["name", "id"]
     http_method_names = ["get", "post", "put", "patch", "head", "options"]
 
+    def scope(self, queryset):
+        return queryset.select_related("hook_stats")  # each store's real time, in the same query
+
     def get_serializer_class(self):
         return s.StoreCreateSerializer if self.action == "create" else s.StoreSerializer
 

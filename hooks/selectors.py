@@ -32,6 +32,23 @@ class RealtimeState:
     missed_by_events: int | None = None
 
 
+def realtime_on(store: Store) -> bool:
+    """Whether the store's webhooks are subscribed and working (from the store's row alone, no query)."""
+    return bool(
+        store.road == Road.REST
+        and store.is_active
+        and not store.needs_reconnect
+        and store.hooks_token_hash
+        and store.hooks_subscription_ids
+        and settings.PUBLIC_BASE_URL
+    )
+
+
+def realtime_reason(store: Store) -> str:
+    """Why real time is off, in the reader's language ("" when it is on)."""
+    return "" if realtime_on(store) else _reason(store)
+
+
 def _reason(store: Store) -> str:
     if store.road != Road.REST:
         return _("the store is connected through the ShipStation add-on; real time needs the REST API road")
@@ -54,18 +71,11 @@ def realtime_state(*, store: Store, now: dt.datetime | None = None) -> RealtimeS
     """Real time of one store (already scoped to its tenant by the caller)."""
     now = now or timezone.now()
     stats = HookStats.objects.filter(store=store).first()
-    on = bool(
-        store.road == Road.REST
-        and store.is_active
-        and not store.needs_reconnect
-        and store.hooks_token_hash
-        and store.hooks_subscription_ids
-        and settings.PUBLIC_BASE_URL
-    )
+    on = realtime_on(store)
     last_event = stats.last_event_at if stats else None
     state = RealtimeState(
         on=on,
-        reason="" if on else _reason(store),
+        reason=realtime_reason(store),
         last_event_at=last_event,
         last_checked_at=store.last_checked_at,
         stats=stats,

@@ -151,3 +151,38 @@ def test_member_cannot_manage_stores(client, tenant_a, store_a):
     client.force_login(mo)
     response = client.post(f"/api/v1/stores/{store_a.pk}/deactivate/")
     assert response.status_code == 403
+
+
+def test_a_store_shows_its_real_time_and_last_check(api_a, store_a, settings):
+    from django.utils import timezone
+
+    from hooks.models import HookStats
+    from stores.models import Road
+
+    body = api_a.get(f"/api/v1/stores/{store_a.pk}/").json()
+    assert body["realtime"]["on"] is False and "REST" in body["realtime"]["reason"]
+    assert body["realtime"]["last_event_at"] is None and "last_checked_at" in body
+    settings.PUBLIC_BASE_URL = "https://outbound.example.com"
+    Store.objects.filter(pk=store_a.pk).update(
+        road=Road.REST, hooks_token_hash="f" * 64, hooks_subscription_ids=[1], last_checked_at=timezone.now()
+    )
+    HookStats.objects.create(store=store_a, last_event_at=timezone.now())
+    body = api_a.get(f"/api/v1/stores/{store_a.pk}/").json()
+    assert body["realtime"]["on"] is True and body["realtime"]["reason"] == ""
+    assert body["realtime"]["last_event_at"] and body["last_checked_at"]
+
+
+def test_the_store_list_reads_real_time_without_a_query_per_store(api_a, tenant_a, store_a):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.factories import make_store
+
+    api_a.get("/api/v1/stores/")  # the key's first use of the day writes its last-used date
+    with CaptureQueriesContext(connection) as one:
+        assert len(api_a.get("/api/v1/stores/").json()["results"]) == 1
+    for i in range(5):
+        make_store(tenant_a, name=f"Outlet {i}")
+    with CaptureQueriesContext(connection) as six:
+        assert len(api_a.get("/api/v1/stores/").json()["results"]) == 6
+    assert len(six) == len(one)

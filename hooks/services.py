@@ -57,6 +57,7 @@ log = logging.getLogger(__name__)
 RECEIVER_PREFIX = "/hooks/americommerce/"
 FETCH_TASK = "hooks.tasks.hooks_fetch_task"
 SUBSCRIBE_TASK = "hooks.tasks.hooks_subscribe_task"
+UNSUBSCRIBE_TASK = "hooks.tasks.hooks_unsubscribe_task"
 FETCH_BATCH = 50  # orders taken per round of a fetch task
 FETCH_ROUNDS = 20  # rounds per task; what is left waits for the sweep
 FETCH_BUDGET_SECONDS = 120.0  # nor more rounds after this long (far inside Q_TIMEOUT): the sweep goes on
@@ -219,7 +220,9 @@ def hooks_fetch(store_id: int, *, client=None, wait: bool = False, sleep=time.sl
             if not order_ids:
                 break
             try:
-                carry_on = _fetch_round(store, client, order_ids, token, outcomes)
+                carry_on = _fetch_round(
+                    store, client, order_ids, token, outcomes, deadline=started + FETCH_BUDGET_SECONDS, clock=clock
+                )
             except BaseException:
                 # A failure no one foresaw (a database error, the worker stopped): the taken rows go back
                 # before the error goes on, so the sweep fetches them again.
@@ -234,15 +237,21 @@ def hooks_fetch(store_id: int, *, client=None, wait: bool = False, sleep=time.sl
     return outcomes
 
 
-def _fetch_round(store: Store, client, order_ids: list[int], token: int, outcomes: Counter) -> bool:
+def _fetch_round(
+    store: Store, client, order_ids: list[int], token: int, outcomes: Counter, *, deadline: float, clock
+) -> bool:
     """Fetch and write one batch; False when the task should stop (its unwritten orders are put back)."""
     exports, missing, unreadable, left = [], 0, 0, []
     for index, order_id in enumerate(order_ids):
+        if clock() > deadline:  # a slow store: the task ends well inside Q_TIMEOUT, the rest goes back
+            left = order_ids[index:]
+            break
         try:
             export = client.fetch_order(str(order_id))
         except STORE_FAILURES as exc:
             # The store is down or refuses us: the rest would fail alike. What was fetched is written below.
             left = order_ids[index:]
+            outcomes["failed"] += 1
             log.warning("Targeted fetch for store %s stopped: %s", store.pk, exc)
             break
         except ORDER_FAILURES:
@@ -264,7 +273,7 @@ def _fetch_round(store: Store, client, order_ids: list[int], token: int, outcome
         return False
     if left:
         _put_back(store.pk, left)
-        outcomes["failed"] += 1
+        outcomes["put back"] += len(left)
     imported = result.created + result.updated
     unchanged, skipped = result.unchanged, sum(result.skipped.values())
     done = len(order_ids) - len(left)
@@ -332,6 +341,7 @@ def hooks_subscribe(store_id: int, *, client=None) -> str:
             Store.objects.filter(
                 pk=store_id,
                 hooks_token_hash=current,
+                url=store.url,  # not moved meanwhile: these subscriptions are on the site it is on
                 is_active=True,
                 road=Road.REST,
                 needs_reconnect=False,
@@ -346,19 +356,30 @@ def hooks_subscribe(store_id: int, *, client=None) -> str:
         return f"subscribed {len(ids)}"
     except StorePermissionError:
         _withdraw(client, new_hash, switched)
-        if not switched:
+        if switched:
+            _enqueue_unsubscribe(store_id, current)
+        else:
             _set_message(store_id, SCOPE_MISSING)
         return "missing scope"
     except Exception as exc:  # a store error, or an answer that is not what the vendor documents
         if not isinstance(exc, StoreError):
             log.exception("Subscribing the webhooks of store %s failed", store_id)
         _withdraw(client, new_hash, switched)
-        if not switched:
+        if switched:  # on the new token already: the old token's subscriptions are left to a task
+            _enqueue_unsubscribe(store_id, current)
+        else:
             _set_message(store_id, f"Real time could not be switched on yet (Outbound tries again): {exc}")
         return "failed"
     finally:
         if own_client and client is not None:
             client.close()
+
+
+def _enqueue_unsubscribe(store_id: int, old_hash: str) -> None:
+    from django_q.tasks import async_task
+
+    if old_hash:
+        async_task(UNSUBSCRIBE_TASK, store_id, [], old_hash, group="hooks", task_name=f"hooks-unsubscribe-{store_id}")
 
 
 def _withdraw(client, new_hash: str, switched: bool) -> None:
@@ -386,7 +407,7 @@ def hooks_unsubscribe(store_id: int, old_hash: str, *, site: dict | None = None,
         return "no credentials"
     own_client = client is None
     try:
-        client = client or connector_for_store_rest(store)
+        client = client or connector_for_store_rest(store, refresh=site is None)
         gone = [s.id for s in rest_hooks.list_subscriptions(client) if _url_token_hash(s.url) == old_hash]
         return f"removed {rest_hooks.unsubscribe(client, gone)}"
     except Exception as exc:
@@ -397,11 +418,12 @@ def hooks_unsubscribe(store_id: int, old_hash: str, *, site: dict | None = None,
             client.close()
 
 
-def connector_for_store_rest(store: Store):
-    """The REST connector of a store whatever its road now (it may have just left the REST road)."""
+def connector_for_store_rest(store: Store, *, refresh: bool = True):
+    """The REST connector of a store whatever its road now (it may have just left the REST road);
+    `refresh=False` for a store row built from a saved site (nothing is refreshed or saved)."""
     from stores.connector.rest import connector_for_rest_store
 
-    return connector_for_rest_store(store)
+    return connector_for_rest_store(store, refresh=refresh)
 
 
 def hooks_sweep(now: dt.datetime | None = None, *, enqueue=None) -> dict[str, int]:

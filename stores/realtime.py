@@ -56,6 +56,10 @@ def _enqueue(task: str, *args) -> None:
     async_task(task, *args, group="hooks", task_name=f"{task.rsplit('.', 1)[-1]}-{args[0]}")
 
 
+def _awaits_reconnect(store: Store) -> bool:
+    return bool(store.is_active and store.road == Road.REST and store.needs_reconnect)
+
+
 def realtime_site(store: Store) -> dict:
     """Where the store's webhooks live and the (encrypted) credentials that reach them."""
     return {name: getattr(store, name) for name in SITE_FIELDS}
@@ -68,7 +72,9 @@ def store_realtime_follow(store: Store, changed=None, *, previous_site: dict | N
         return
     moved = previous_site is not None and previous_site["url"] != store.url
     wanted = realtime_wanted(store)
-    if moved or not wanted:
+    # A store waiting for a reconnect (realtime_wanted's docstring) keeps its webhooks: the OAuth
+    # reconnect writes the road before the new tokens, and must find them still subscribed.
+    if moved or not (wanted or _awaits_reconnect(store)):
         _revoke(store, previous_site if moved else None)
     if wanted and settings.PUBLIC_BASE_URL:
         transaction.on_commit(lambda: _enqueue(SUBSCRIBE_TASK, store.pk))

@@ -122,19 +122,29 @@ def test_an_unforeseen_error_puts_the_orders_back_and_is_raised(
     assert store.import_running_since is None  # the claim is released
 
 
-def test_a_fetch_stops_taking_rounds_after_its_time_budget(tenant_a, server, django_capture_on_commit_callbacks):
+def test_a_slow_store_ends_the_fetch_at_its_time_budget_with_the_rest_put_back(
+    tenant_a, server, django_capture_on_commit_callbacks
+):
     store = _connect(tenant_a, server, django_capture_on_commit_callbacks)
     _pending(store, *range(100001, 100011))
-    ticks = iter([0.0, 0.0, 10_000.0])  # the start, the first round, then far past the budget
-    import hooks.services as services
+    now = [0.0]
+    real = RestConnector(server.rest_base_url, server.rest_token)
 
-    original = services.FETCH_BATCH
-    services.FETCH_BATCH = 5
+    class Slow:  # the store's real answers; the budget is spent by the third
+        fetched = 0
+
+        def fetch_order(self, order_id):
+            Slow.fetched += 1
+            if Slow.fetched == 3:
+                now[0] = 10_000.0
+            return real.fetch_order(order_id)
+
     try:
-        outcomes = hooks_fetch(store.pk, clock=lambda: next(ticks))
+        outcomes = hooks_fetch(store.pk, client=Slow(), clock=lambda: now[0])
     finally:
-        services.FETCH_BATCH = original
-    assert outcomes["fetched"] == 5 and len(_waiting(store)) == 5  # the rest is the sweep's
+        real.close()
+    assert outcomes["fetched"] == 3 and outcomes["put back"] == 7
+    assert _waiting(store) == list(range(100004, 100011))  # the sweep's
 
 
 def test_two_events_for_two_orders_queue_one_fetch_task(client, tenant_a, server, django_capture_on_commit_callbacks):
@@ -290,3 +300,70 @@ def test_no_false_alarm_before_the_first_event(tenant_a, server, django_capture_
     state = realtime_state(store=Store.objects.get(pk=store.pk))
     assert state.on and state.last_event_at is None
     assert state.missed_by_events is None  # subscribed just now: no event was due yet
+
+
+def test_a_store_awaiting_a_reconnect_keeps_its_token_through_the_reconnects_own_writes(
+    tenant_a, server, django_capture_on_commit_callbacks
+):
+    store = _connect(tenant_a, server, django_capture_on_commit_callbacks)
+    token_hash_before = store.hooks_token_hash
+    store_mark_needs_reconnect(store=store, reason="The store refused the token.")
+    # The OAuth reconnect writes the road first, the new tokens after: the first write must not revoke.
+    with django_capture_on_commit_callbacks() as queued:
+        store_update(store=Store.objects.get(pk=store.pk), road="rest")
+    assert queued == [] and Store.objects.get(pk=store.pk).hooks_token_hash == token_hash_before
+    # Switched off while awaiting it: that does revoke.
+    with django_capture_on_commit_callbacks(execute=True):
+        store_update(store=Store.objects.get(pk=store.pk), is_active=False)
+    assert Store.objects.get(pk=store.pk).hooks_token_hash == "" and _subscriptions(server) == []
+
+
+def test_a_subscribe_that_races_a_move_withdraws_what_it_made_on_the_old_site(
+    tenant_a, server, sandbox_factory, monkeypatch
+):
+    store = factories.connect_sandbox(tenant_a, server, road="rest")  # no task ran: not subscribed yet
+    elsewhere = sandbox_factory(orders=5, seed=13)
+    from stores.connector.rest import hooks as rest_hooks
+
+    real_subscribe = rest_hooks.subscribe
+
+    def subscribe_while_the_store_moves(*args, **kwargs):
+        ids = real_subscribe(*args, **kwargs)
+        Store.objects.filter(pk=store.pk).update(url=elsewhere.base_url)  # the move commits meanwhile
+        return ids
+
+    monkeypatch.setattr(rest_hooks, "subscribe", subscribe_while_the_store_moves)
+    assert hooks_subscribe(store.pk) == "withdrawn"
+    assert _subscriptions(server) == [] and Store.objects.get(pk=store.pk).hooks_token_hash == ""
+
+
+def test_a_failure_after_the_switch_leaves_the_old_webhooks_to_a_task(
+    tenant_a, server, django_capture_on_commit_callbacks, monkeypatch
+):
+    store = _connect(tenant_a, server, django_capture_on_commit_callbacks)
+    old_hash = store.hooks_token_hash
+    with RestConnector(server.rest_base_url, server.rest_token) as api:  # one went missing: a new set is made
+        api._call("DELETE", f"webhooks/{store.hooks_subscription_ids[-1]}")
+    from stores.connector.rest import hooks as rest_hooks
+
+    real_unsubscribe = rest_hooks.unsubscribe
+
+    def unsubscribe_fails_once(client, ids):
+        monkeypatch.setattr(rest_hooks, "unsubscribe", real_unsubscribe)
+        raise StoreDocumentError("The store's answer is not JSON.")
+
+    monkeypatch.setattr(rest_hooks, "unsubscribe", unsubscribe_fails_once)
+    calls = []
+    monkeypatch.setattr("django_q.tasks.async_task", lambda *a, **k: calls.append(a))
+    assert hooks_subscribe(store.pk) == "failed"
+    store.refresh_from_db()
+    assert store.hooks_token_hash != old_hash and store.hooks_subscription_ids  # switched: the new ones work
+    assert calls == [("hooks.tasks.hooks_unsubscribe_task", store.pk, [], old_hash)]
+    from hooks.tasks import hooks_unsubscribe_task
+
+    hooks_unsubscribe_task(*calls[0][1:])
+    assert {s["url"] for s in _subscriptions(server)} == {
+        s["url"]
+        for s in _subscriptions(server)
+        if token_hash(s["url"].rstrip("/").rsplit("/", 1)[-1]) == store.hooks_token_hash
+    }

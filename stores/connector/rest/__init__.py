@@ -18,9 +18,11 @@ from .connector import RestConnector
 __all__ = ["RestConnector", "StaticToken", "TokenSource", "connector_for_rest_store"]
 
 
-def connector_for_rest_store(store: Any, **options: Any) -> RestConnector:
+def connector_for_rest_store(store: Any, *, refresh: bool = True, **options: Any) -> RestConnector:
+    """`refresh=False`: an OAuth store's access token as saved, never refreshed (nor anything written back):
+    for a store row that is gone, or a site it left, whose tokens must not be spent or saved."""
     if getattr(store, "rest_auth", "token") == "oauth":
-        tokens: TokenSource = oauth_token_source(store)
+        tokens: TokenSource = oauth_token_source(store) if refresh else StaticToken(store.get_oauth_access_token())
     else:
         tokens = StaticToken(store.get_api_token())
     # The call budget is the store site's (every app and every Outbound worker on it share it).

@@ -85,6 +85,7 @@ def environment(db_url: str, workers: int) -> dict[str, str]:
         {
             "DATABASE_URL": db_url,
             "DJANGO_SETTINGS_MODULE": "config.settings",
+            "DEBUG": "False",  # a demo's .env says True: every query kept, and query counts read 0
             "SECRET_KEY": "bench-" + "x" * 50,
             "CREDENTIAL_KEYS": Fernet.generate_key().decode(),
             "ALLOW_PRIVATE_STORE_HOSTS": "True",

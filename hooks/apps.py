@@ -8,3 +8,11 @@ class HooksConfig(AppConfig):
 
     name = "hooks"
     verbose_name = "Real time (store webhooks)"
+
+    def ready(self) -> None:
+        from orders.importing.idle import register_idle_work
+
+        from .services import hooks_fetch_while_waiting
+
+        # A check batch waiting for its slot fetches the orders a webhook named meanwhile.
+        register_idle_work(hooks_fetch_while_waiting)

@@ -183,13 +183,45 @@ def _take(store_id: int) -> list[int]:
 
 
 def _put_back(store_id: int, order_ids: list[int]) -> None:
+    """Orders a fetch could not finish wait for the sweep's next minute: dated SWEEP_AFTER back, so the sweep
+    takes them at once and a waiting check batch (hooks_fetch_while_waiting) does not retry a failing
+    store twice a second."""
+    at = timezone.now() - SWEEP_AFTER
     PendingFetch.objects.bulk_create(
-        [PendingFetch(store_id=store_id, order_id=i) for i in order_ids], ignore_conflicts=True
+        [PendingFetch(store_id=store_id, order_id=i, received_at=at) for i in order_ids], ignore_conflicts=True
     )
 
 
-def hooks_fetch(store_id: int, *, client=None, wait: bool = False, sleep=time.sleep, clock=time.monotonic) -> Counter:
-    """Fetch and import the store's pending orders. Returns the count of each outcome."""
+def hooks_fetch_while_waiting(budget_seconds: float) -> bool:
+    """Idle work of a waiting check batch (orders.importing.idle): the targeted fetch of the store whose
+    fresh event waits longest, within the batch's time. True when it fetched something."""
+    if budget_seconds < 1.0:
+        return False
+    store_id = (
+        PendingFetch.objects.filter(
+            received_at__gt=timezone.now() - SWEEP_AFTER, store__needs_reconnect=False, store__is_active=True
+        )
+        .order_by("received_at")
+        .values_list("store_id", flat=True)
+        .first()
+    )
+    if store_id is None:
+        return False
+    outcomes = hooks_fetch(store_id, budget=budget_seconds - 0.5)
+    return bool(outcomes.get("fetched"))
+
+
+def hooks_fetch(
+    store_id: int,
+    *,
+    client=None,
+    wait: bool = False,
+    sleep=time.sleep,
+    clock=time.monotonic,
+    budget: float = FETCH_BUDGET_SECONDS,
+) -> Counter:
+    """Fetch and import the store's pending orders (for at most `budget` seconds). Returns the count of each
+    outcome."""
     outcomes: Counter = Counter()
     store = Store.objects.select_related("tenant").filter(pk=store_id).first()
     if store is None:
@@ -214,14 +246,14 @@ def hooks_fetch(store_id: int, *, client=None, wait: bool = False, sleep=time.sl
     try:
         client = client or connector_for_store(store)
         for _round in range(FETCH_ROUNDS):
-            if clock() - started > FETCH_BUDGET_SECONDS:
+            if clock() - started > budget:
                 break
             order_ids = _take(store_id)
             if not order_ids:
                 break
             try:
                 carry_on = _fetch_round(
-                    store, client, order_ids, token, outcomes, deadline=started + FETCH_BUDGET_SECONDS, clock=clock
+                    store, client, order_ids, token, outcomes, deadline=started + budget, clock=clock
                 )
             except BaseException:
                 # A failure no one foresaw (a database error, the worker stopped): the taken rows go back

@@ -25,6 +25,7 @@ from . import events
 from .events import event
 from .importing.check import IMPORT as CHECK_IMPORT
 from .importing.check import check_store
+from .importing.idle import pass_time
 from .importing.run import (
     claim_run,
     claim_store,
@@ -332,7 +333,7 @@ def import_checks_run(slots, *, wait: bool = True, sleep=time.sleep, client_for=
     while pending:
         slot = pending.popleft()
         if wait and (pause := wait_seconds(slot.at)) > 0:
-            sleep(pause)
+            pass_time(pause, sleep=sleep)  # real-time fetches meanwhile (orders.importing.idle)
         now = timezone.now()
         if split is not None and last_split is None and (now - slot.at).total_seconds() > SPLIT_BEHIND:
             overdue = [s for s in pending if s.at <= now]

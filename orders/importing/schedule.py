@@ -14,8 +14,9 @@ while it waits. A tick's batch starts when the tick fires but its first slot lie
 horizon, so it waits while the previous batch checks its last slots: two batches overlap for up to
 LOOKAHEAD - TICK_EVERY (40 s) a minute, both workers of a 2-worker cluster asleep, and a real-time fetch
 or an import run queued then waits for one of them (measured: REST freshness p95 18-46 s). Hence
-Q_WORKERS defaults to three (config/settings.py). Each tick's batch is done before the batch after next
-begins. A store whose check never happened (a task the broker
+Q_WORKERS defaults to three (config/settings.py), and a waiting batch does the real-time fetches that
+come up meanwhile rather than only sleep (orders.importing.idle). Each tick's batch is done before the
+batch after next begins. A store whose check never happened (a task the broker
 lost) is handed out again, at once, after LOST_AFTER.
 
 Everything here is a pure function of its arguments (ids, intervals, times): deterministic, testable.

@@ -367,3 +367,43 @@ def test_a_failure_after_the_switch_leaves_the_old_webhooks_to_a_task(
         for s in _subscriptions(server)
         if token_hash(s["url"].rstrip("/").rsplit("/", 1)[-1]) == store.hooks_token_hash
     }
+
+
+# --- a waiting check batch fetches meanwhile ----------------------------------------------------------
+
+
+def test_a_waiting_check_batch_fetches_a_fresh_event_but_not_a_failing_store(
+    tenant_a, server, django_capture_on_commit_callbacks
+):
+    from hooks.services import SWEEP_AFTER, hooks_fetch_while_waiting
+
+    store = _connect(tenant_a, server, django_capture_on_commit_callbacks)
+    assert hooks_fetch_while_waiting(30.0) is False  # nothing waits
+    _pending(store, 100006)
+    assert hooks_fetch_while_waiting(0.5) is False  # no time for it
+    assert hooks_fetch_while_waiting(30.0) is True
+    assert _waiting(store) == [] and Order.objects.filter(store=store, external_id="100006").exists()
+    # A store that fails: its orders are put back dated for the sweep, which a waiting batch leaves alone.
+    _pending(store, 100009)
+    server.set_faults(down=True)
+    assert hooks_fetch_while_waiting(30.0) is False
+    server.reset_faults()
+    row = PendingFetch.objects.get(store=store)
+    assert row.order_id == 100009 and row.received_at <= timezone.now() - SWEEP_AFTER
+    asked = server.requests_served.get("total", 0)
+    assert hooks_fetch_while_waiting(30.0) is False and server.requests_served.get("total", 0) == asked
+    queued = []
+    assert hooks_sweep(enqueue=queued.append)["fetches"] == 1 and queued == [store.pk]  # the sweep's, at once
+
+
+def test_a_check_batch_waiting_for_its_slot_imports_a_webhooks_order_meanwhile(
+    tenant_a, server, django_capture_on_commit_callbacks
+):
+    from orders.services import import_checks_run
+
+    store = _connect(tenant_a, server, django_capture_on_commit_callbacks)
+    other = factories.connect_sandbox(tenant_a, server, road="rest", name="Second")
+    _pending(store, 100016)
+    slot = timezone.now() + dt.timedelta(seconds=1.5)
+    import_checks_run([(slot, other.pk, other.import_interval_minutes)], wait=True)
+    assert _waiting(store) == [] and Order.objects.filter(store=store, external_id="100016").exists()

@@ -48,7 +48,7 @@ from stores.connector.errors import (
 from stores.connector.registry import connector_for_store
 from stores.connector.rest import hooks as rest_hooks
 from stores.models import Road, Store
-from stores.realtime import realtime_wanted
+from stores.realtime import SUBSCRIBE_TASK, UNSUBSCRIBE_TASK, enqueue_hooks_task, realtime_wanted
 
 from .models import HookCounter, HookStats, PendingFetch
 
@@ -56,8 +56,6 @@ log = logging.getLogger(__name__)
 
 RECEIVER_PREFIX = "/hooks/americommerce/"
 FETCH_TASK = "hooks.tasks.hooks_fetch_task"
-SUBSCRIBE_TASK = "hooks.tasks.hooks_subscribe_task"
-UNSUBSCRIBE_TASK = "hooks.tasks.hooks_unsubscribe_task"
 FETCH_BATCH = 50  # orders taken per round of a fetch task
 FETCH_ROUNDS = 20  # rounds per task; what is left waits for the sweep
 FETCH_BUDGET_SECONDS = 120.0  # nor more rounds after this long (far inside Q_TIMEOUT): the sweep goes on
@@ -108,12 +106,17 @@ def _order_id(body: bytes) -> int | None:
     return value
 
 
+def _stats_update(store_id: int, *, where: dict | None = None, **changes) -> None:
+    """Update the store's counters row (made on first use): one UPDATE once the row exists."""
+    rows = HookStats.objects.filter(store_id=store_id, **(where or {}))
+    if not rows.update(**changes) and not HookStats.objects.filter(store_id=store_id).exists():
+        HookStats.objects.get_or_create(store_id=store_id)
+        rows.update(**changes)
+
+
 def _bump(store_id: int, **counts) -> None:
     changes = {name: F(name) + n for name, n in counts.items() if n}
-    changes["last_event_at"] = timezone.now()
-    if not HookStats.objects.filter(store_id=store_id).update(**changes):
-        HookStats.objects.get_or_create(store_id=store_id)
-        HookStats.objects.filter(store_id=store_id).update(**changes)
+    _stats_update(store_id, last_event_at=timezone.now(), **changes)
 
 
 def _count_unknown() -> None:
@@ -309,8 +312,8 @@ def _fetch_round(
     imported = result.created + result.updated
     unchanged, skipped = result.unchanged, sum(result.skipped.values())
     done = len(order_ids) - len(left)
-    HookStats.objects.get_or_create(store_id=store.pk)
-    HookStats.objects.filter(store_id=store.pk).update(
+    _stats_update(
+        store.pk,
         orders_fetched=F("orders_fetched") + done,
         orders_imported=F("orders_imported") + imported,
         orders_unchanged=F("orders_unchanged") + unchanged,
@@ -408,10 +411,8 @@ def hooks_subscribe(store_id: int, *, client=None) -> str:
 
 
 def _enqueue_unsubscribe(store_id: int, old_hash: str) -> None:
-    from django_q.tasks import async_task
-
     if old_hash:
-        async_task(UNSUBSCRIBE_TASK, store_id, [], old_hash, group="hooks", task_name=f"hooks-unsubscribe-{store_id}")
+        enqueue_hooks_task(UNSUBSCRIBE_TASK, store_id, [], old_hash)
 
 
 def _withdraw(client, new_hash: str, switched: bool) -> None:
@@ -426,8 +427,7 @@ def _withdraw(client, new_hash: str, switched: bool) -> None:
 
 
 def _mark_subscribed(store_id: int) -> None:
-    HookStats.objects.get_or_create(store_id=store_id)
-    HookStats.objects.filter(store_id=store_id, subscribed_at__isnull=True).update(subscribed_at=timezone.now())
+    _stats_update(store_id, where={"subscribed_at__isnull": True}, subscribed_at=timezone.now())
 
 
 def hooks_unsubscribe(store_id: int, old_hash: str, *, site: dict | None = None, client=None) -> str:
@@ -460,7 +460,6 @@ def connector_for_store_rest(store: Store, *, refresh: bool = True):
 
 def hooks_sweep(now: dt.datetime | None = None, *, enqueue=None) -> dict[str, int]:
     """Every minute: fetches left waiting (lost task, busy store) and subscriptions to retry."""
-    from django_q.tasks import async_task
 
     now = now or timezone.now()
     waiting = sorted(
@@ -483,5 +482,5 @@ def hooks_sweep(now: dt.datetime | None = None, *, enqueue=None) -> dict[str, in
         for store in candidates:
             if realtime_wanted(store):
                 resubscribe.append(store.pk)
-                async_task(SUBSCRIBE_TASK, store.pk, group="hooks", task_name=f"hooks-subscribe-{store.pk}")
+                enqueue_hooks_task(SUBSCRIBE_TASK, store.pk)
     return {"fetches": len(waiting), "subscriptions": len(resubscribe)}

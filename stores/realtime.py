@@ -21,14 +21,7 @@ from .models import Road, Store
 SUBSCRIBE_TASK = "hooks.tasks.hooks_subscribe_task"
 UNSUBSCRIBE_TASK = "hooks.tasks.hooks_unsubscribe_task"
 # Edits that may start or end real time, or move it to another site or token.
-FOLLOWED_FIELDS = {
-    "road",
-    "rest_auth",
-    "url",
-    "is_active",
-    "api_token_encrypted",
-    "oauth_access_token_encrypted",
-}
+FOLLOWED_FIELDS = {"road", "rest_auth", "url", "is_active", "api_token_encrypted", "oauth_access_token_encrypted"}
 # What reaches a store's site: enough to remove its webhooks from there after it moved or was deleted.
 SITE_FIELDS = (
     "url",
@@ -50,7 +43,8 @@ def realtime_wanted(store: Store) -> bool:
     )
 
 
-def _enqueue(task: str, *args) -> None:
+def enqueue_hooks_task(task: str, *args) -> None:
+    """Queue one of the hooks app's tasks (named: SUBSCRIBE_TASK, UNSUBSCRIBE_TASK) for a store (args[0])."""
     from django_q.tasks import async_task
 
     async_task(task, *args, group="hooks", task_name=f"{task.rsplit('.', 1)[-1]}-{args[0]}")
@@ -77,7 +71,7 @@ def store_realtime_follow(store: Store, changed=None, *, previous_site: dict | N
     if moved or not (wanted or _awaits_reconnect(store)):
         _revoke(store, previous_site if moved else None)
     if wanted and settings.PUBLIC_BASE_URL:
-        transaction.on_commit(lambda: _enqueue(SUBSCRIBE_TASK, store.pk))
+        transaction.on_commit(lambda: enqueue_hooks_task(SUBSCRIBE_TASK, store.pk))
 
 
 def store_realtime_forget(sender=None, instance: Store | None = None, **kwargs) -> None:
@@ -94,4 +88,4 @@ def _revoke(store: Store, site: dict | None) -> None:
     Store.objects.filter(pk=store.pk).update(hooks_token_hash="", hooks_subscription_ids=[])
     store.hooks_token_hash, store.hooks_subscription_ids = "", []
     store_id = store.pk
-    transaction.on_commit(lambda: _enqueue(UNSUBSCRIBE_TASK, store_id, ids, old_hash, site))
+    transaction.on_commit(lambda: enqueue_hooks_task(UNSUBSCRIBE_TASK, store_id, ids, old_hash, site))

@@ -133,12 +133,27 @@ def _settings_class(extension: str):
     return OutboundSettings
 
 
-@functools.cache
+_token_caches: dict[str, object] = {}
+_token_caches_lock = threading.Lock()
+
+
 def _token_cache(server: str):
     """The carriers' OAuth tokens, per process and server (karrio keys them on the credentials within)."""
     import karrio.lib as lib
 
-    return lib.Cache()
+    with _token_caches_lock:
+        return _token_caches.setdefault(server, lib.Cache())
+
+
+def _forget_tokens(server: str) -> None:
+    """The carrier no longer knows a token cached for `server` (it restarted, the credentials were
+    rotated): the next gateway asks for a new one instead of failing until the old one expires."""
+    with _token_caches_lock:
+        _token_caches.pop(server, None)
+
+
+def _server_key(account: CarrierAccount) -> str:
+    return f"{KARRIO_CARRIERS[account.carrier]}|{account.server_url}|{account.test_mode}"
 
 
 def _gateway(account: CarrierAccount, *, fresh_token: bool = False):
@@ -155,8 +170,8 @@ def _gateway(account: CarrierAccount, *, fresh_token: bool = False):
         outbound_server_url=account.server_url or None,
         id=str(account.pk),
     )
-    server = f"{extension}|{account.server_url}|{account.test_mode}"
-    return sdk.gateway[extension].create(carrier_settings, cache=lib.Cache() if fresh_token else _token_cache(server))
+    cache = lib.Cache() if fresh_token else _token_cache(_server_key(account))
+    return sdk.gateway[extension].create(carrier_settings, cache=cache)
 
 
 def secrets_of(account: CarrierAccount) -> list[str]:
@@ -178,6 +193,16 @@ def mask(text: str, secrets: list[str]) -> str:
     for secret in sorted(secrets, key=len, reverse=True):
         text = text.replace(secret, "***")
     return text
+
+
+# How a carrier says it no longer accepts a bearer token: UPS's 250002 "Invalid Authentication
+# Information", USPS's (and any OAuth API's) HTTP 401 "Unauthorized".
+_TOKEN_REFUSED = re.compile(r"\b(401|250002)\b|unauthori[sz]ed|invalid authentication|invalid[_ ]token", re.I)
+
+
+def _token_refused(message) -> bool:
+    code = message.code.get("code") if isinstance(message.code, dict) else message.code
+    return bool(_TOKEN_REFUSED.search(f"{code} {_message_text(message)}"))
 
 
 def _message_text(message) -> str:
@@ -251,12 +276,17 @@ def track(account: CarrierAccount, numbers: list[str]) -> tuple[dict[str, Parsed
 
     extension = KARRIO_CARRIERS[account.carrier]
     secrets = secrets_of(account)
-    try:
-        details, messages = (
-            sdk.Tracking.fetch(TrackingRequest(tracking_numbers=numbers)).from_(_gateway(account)).parse()
-        )
-    except Exception as exc:  # noqa: BLE001 - any failure of the carrier's side is a failed poll, told in words
-        return {}, mask(_plain_error(exc), secrets)
+    for attempt in (1, 2):
+        try:
+            details, messages = (
+                sdk.Tracking.fetch(TrackingRequest(tracking_numbers=numbers)).from_(_gateway(account)).parse()
+            )
+        except Exception as exc:  # noqa: BLE001 - any failure of the carrier's side is a failed poll, told in words
+            return {}, mask(_plain_error(exc), secrets)
+        if attempt == 1 and messages and not details and any(_token_refused(m) for m in messages):
+            _forget_tokens(_server_key(account))  # asked once more, with a new token
+            continue
+        break
     found = {}
     for item in details or []:
         parsed = _parse(extension, item)

@@ -88,7 +88,9 @@ def slots_due(
     if queued_until is None or queued_until < now - interval or lost:
         first = now
     else:
-        first = slot_at_or_after(queued_until + dt.timedelta(milliseconds=1), store_id, interval_minutes)
+        # Strictly after the horizon, to the microsecond: slots are whole milliseconds but a horizon is
+        # not, and a slot within the millisecond after it was not handed out by the previous tick.
+        first = slot_at_or_after(queued_until + dt.timedelta(microseconds=1), store_id, interval_minutes)
     slots = []
     at = first
     while at <= horizon:

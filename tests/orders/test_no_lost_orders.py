@@ -123,7 +123,7 @@ def test_nothing_is_lost_more_cases(seed, sandbox_factory, tenant_a, monkeypatch
 @pytest.mark.parametrize(
     "seed",
     [
-        pytest.param(seed, marks=() if seed < REST_CASES else (pytest.mark.slow,))
+        pytest.param(seed, marks=() if seed < REST_CASES else (pytest.mark.slow, pytest.mark.exhaustive))
         for seed in range(REST_CASES + CASES_SLOW // 4)
     ],
 )

@@ -10,7 +10,15 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from orders.importing import check as check_mod
-from orders.importing.schedule import LOOKAHEAD, LOST_AFTER, next_slot, offset_ms, plan_tick
+from orders.importing.schedule import (
+    LOOKAHEAD,
+    LOST_AFTER,
+    next_slot,
+    offset_ms,
+    plan_tick,
+    slot_at_or_after,
+    slots_due,
+)
 from orders.models import ImportRun, ImportState, ImportTrigger
 from orders.services import import_checks_run, import_runs_prune, import_store_now, import_tick
 from stores.models import Store
@@ -198,6 +206,19 @@ def test_the_tick_spreads_stores_over_the_interval_in_one_task(tenant_a):
     assert len(planned) <= 1  # one batch task per tick, whatever the number of stores
 
 
+def test_a_slot_in_the_millisecond_after_a_horizon_is_handed_out_by_the_next_tick():
+    """Slots are whole milliseconds, a tick's horizon is not: a slot at 50.846 s after a horizon at
+    50.845683 s belongs to the next tick (it used to be skipped, and the store waited a whole interval)."""
+    for store_id in (1, 1278, 4242):
+        slot = slot_at_or_after(T0, store_id, 1)
+        horizon = slot - dt.timedelta(microseconds=317)  # the previous tick's, 0.3 ms before the slot
+        now = horizon + dt.timedelta(seconds=60)
+        due = slots_due(store_id, 1, queued_until=horizon, next_at=slot, now=now, horizon=now + LOOKAHEAD)
+        assert due[0] == slot, (store_id, due)
+        # ... and never one the previous tick handed out.
+        assert slots_due(store_id, 1, queued_until=slot, next_at=slot, now=now, horizon=now + LOOKAHEAD)[0] > slot
+
+
 def test_a_slot_is_handed_out_once_and_a_lost_one_again(tenant_a, django_capture_on_commit_callbacks):
     (pk,) = make_stores(tenant_a, 1, minutes=15)
 
@@ -207,10 +228,13 @@ def test_a_slot_is_handed_out_once_and_a_lost_one_again(tenant_a, django_capture
             import_tick(now, enqueue=planned.append)
         return [slot.at for batch in planned for slot in batch]
 
-    assert tick(T0) == [T0]  # never checked: at once
-    assert tick(T0 + dt.timedelta(minutes=1)) == []  # handed out already; the next slot is further on
+    # Half an interval from the store's own slots (an offset from its id, which differs run to run): none
+    # of them falls within a tick's lookahead below.
+    t0 = slot_at_or_after(T0, pk, 15) + dt.timedelta(minutes=7, seconds=30)
+    assert tick(t0) == [t0]  # never checked: at once
+    assert tick(t0 + dt.timedelta(minutes=1)) == []  # handed out already; the next slot is further on
     # That check never happened (the broker lost the task): once LOST_AFTER has passed, at once again.
-    later = T0 + dt.timedelta(minutes=15) + LOST_AFTER + dt.timedelta(seconds=1)
+    later = t0 + dt.timedelta(minutes=15) + LOST_AFTER + dt.timedelta(seconds=1)
     assert tick(later) == [later]
 
 

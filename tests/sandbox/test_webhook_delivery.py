@@ -156,7 +156,9 @@ def test_duplicate_sends_twice(sandbox, receiver):
     assert [d["duplicate"] for d in deliveries] == [False, True]
 
 
-def test_reorder_holds_a_delivery_back_behind_later_ones(sandbox, receiver):
+def test_reorder_holds_a_delivery_back_behind_later_ones(sandbox, receiver, monkeypatch):
+    # Held long enough that it goes out behind the second, never on its own, however slow the machine.
+    monkeypatch.setattr("sandbox.rest.webhook_delivery.HOLD_SECONDS", 30.0)
     subscribe(sandbox, f"{receiver.base}/h")
     first, second, third = [o["OrderID"] for o in sandbox.truth()["orders"] if o["Storefront"]["id"] == 1][:3]
     sandbox.set_webhook_faults(reorder=1.0)

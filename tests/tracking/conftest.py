@@ -13,6 +13,9 @@ from tracking.services import carrier_account_create
 
 @pytest.fixture
 def carriers():
+    from tracking.carriers import _token_caches
+
+    _token_caches.clear()  # a new sandbox may get an earlier one's port: no token of that one carries over
     server = run_carrier_sandbox()
     yield server
     server.stop()

@@ -134,3 +134,21 @@ def test_the_credentials_test_tells_each_outcome(tenant_a, carriers):
         server_url="http://127.0.0.1:9",
     )
     assert carrier_account_test(account=nowhere)[0] == TEST_UNREACHABLE
+
+
+@pytest.mark.parametrize("carrier", ["UPS", "USPS"])
+def test_a_token_the_carrier_no_longer_knows_is_replaced_once(
+    tenant_a, shop, carriers, ups_account, usps_account, carrier
+):
+    """A carrier may drop a token before it expires (a restart, credentials rotated): the poll asks for a
+    new one and tracks, instead of failing on the cached token until it expires."""
+    shipment = make_shipment(order_for(shop), carrier=carrier, tracking_number=f"{carrier}TOKEN0001")
+    tracking_poll_due()  # token cached
+    assert ShipmentTracking.objects.get(shipment=shipment).failures == 0
+    with carriers.lock:
+        carriers.tokens.clear()
+    ShipmentTracking.objects.filter(shipment=shipment).update(next_poll_at=timezone.now())
+    tracking_poll_due()
+    tracking = ShipmentTracking.objects.get(shipment=shipment)
+    assert (tracking.failures, tracking.last_error) == (0, "")
+    assert len(carriers.tokens) == 1

@@ -195,9 +195,9 @@ def mask(text: str, secrets: list[str]) -> str:
     return text
 
 
-# How a carrier says it no longer accepts a bearer token: UPS's 250002 "Invalid Authentication
-# Information", USPS's (and any OAuth API's) HTTP 401 "Unauthorized".
-_TOKEN_REFUSED = re.compile(r"\b(401|250002)\b|unauthori[sz]ed|invalid authentication|invalid[_ ]token", re.I)
+# How a carrier says it no longer accepts a bearer token: UPS's code 250002 (its refused credentials are
+# 250003, with the same words, and are not retried), USPS's (and any OAuth API's) HTTP 401 "Unauthorized".
+_TOKEN_REFUSED = re.compile(r"\b(401|250002)\b|unauthori[sz]ed|invalid[_ ]token", re.I)
 
 
 def _token_refused(message) -> bool:

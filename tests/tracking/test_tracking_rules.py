@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from shipments.models import EmailKind, EmailSend
 from tests.factories import make_shipment
-from tracking.carriers import TEST_BUSY, TEST_OK, TEST_REFUSED, TEST_UNREACHABLE
+from tracking.carriers import TEST_BUSY, TEST_OK, TEST_REFUSED, TEST_UNREACHABLE, track
 from tracking.models import ShipmentTracking, TrackingState
 from tracking.services import (
     carrier_account_create,
@@ -152,3 +152,21 @@ def test_a_token_the_carrier_no_longer_knows_is_replaced_once(
     tracking = ShipmentTracking.objects.get(shipment=shipment)
     assert (tracking.failures, tracking.last_error) == (0, "")
     assert len(carriers.tokens) == 1
+
+
+@pytest.mark.parametrize("carrier", ["UPS", "USPS"])
+def test_refused_credentials_are_asked_for_a_token_once_a_poll(tenant_a, carriers, carrier):
+    """The retry with a new token is for a token refused, not for credentials refused: those fail at once."""
+    account = carrier_account_create(
+        tenant=tenant_a,
+        carrier=carrier,
+        name="Wrong keys",
+        client_id="wrong",
+        client_secret="wrong",
+        test_mode=True,
+        server_url=carriers.base_url,
+    )
+    found, error = track(account, ["1ZWRONG01"])
+    assert found == {} and error
+    assert [path for _, path in carriers.requests if "token" in path] == [carriers.requests[0][1]]
+    assert carriers.tracking_requests() == 0

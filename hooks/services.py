@@ -460,7 +460,6 @@ def connector_for_store_rest(store: Store, *, refresh: bool = True):
 
 def hooks_sweep(now: dt.datetime | None = None, *, enqueue=None) -> dict[str, int]:
     """Every minute: fetches left waiting (lost task, busy store) and subscriptions to retry."""
-
     now = now or timezone.now()
     waiting = sorted(
         set(

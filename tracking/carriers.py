@@ -276,17 +276,17 @@ def track(account: CarrierAccount, numbers: list[str]) -> tuple[dict[str, Parsed
 
     extension = KARRIO_CARRIERS[account.carrier]
     secrets = secrets_of(account)
-    for attempt in (1, 2):
-        try:
-            details, messages = (
-                sdk.Tracking.fetch(TrackingRequest(tracking_numbers=numbers)).from_(_gateway(account)).parse()
-            )
-        except Exception as exc:  # noqa: BLE001 - any failure of the carrier's side is a failed poll, told in words
-            return {}, mask(_plain_error(exc), secrets)
-        if attempt == 1 and messages and not details and any(_token_refused(m) for m in messages):
-            _forget_tokens(_server_key(account))  # asked once more, with a new token
-            continue
-        break
+
+    def ask():
+        return sdk.Tracking.fetch(TrackingRequest(tracking_numbers=numbers)).from_(_gateway(account)).parse()
+
+    try:
+        details, messages = ask()
+        if messages and not details and any(_token_refused(m) for m in messages):
+            _forget_tokens(_server_key(account))
+            details, messages = ask()  # once more, with a new token
+    except Exception as exc:  # noqa: BLE001 - any failure of the carrier's side is a failed poll, told in words
+        return {}, mask(_plain_error(exc), secrets)
     found = {}
     for item in details or []:
         parsed = _parse(extension, item)

@@ -37,7 +37,10 @@ class InsightsView(TenantViewSetMixin, generics.GenericAPIView):
         store_id = request.query_params.get("store")
         if store_id not in (None, ""):
             # The store must be one of the caller's (the tenant-scoped queryset): another tenant's is "not found".
-            store_id = get_object_or_404(self.get_queryset(), pk=store_id if store_id.isdigit() else -1).pk
+            store_id = get_object_or_404(
+                self.get_queryset(),
+                pk=int(store_id) if store_id.isascii() and store_id.isdigit() and len(store_id) <= 18 else -1,
+            ).pk
         else:
             store_id = None
         data = insights(tenant=request.tenant, store_id=store_id)

@@ -2,6 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from .views import (
+    account,
     batch,
     carriers,
     csv_views,
@@ -82,6 +83,7 @@ urlpatterns = [
     path("", include((portal_patterns, "portal"))),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("invitation/<uidb64>/<token>/", team.InvitationAcceptView.as_view(), name="invitation_accept"),
+    path("password_reset/", account.LimitedPasswordResetView.as_view(), name="password_reset"),
     path("", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
 ]

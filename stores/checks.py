@@ -2,7 +2,8 @@
 (the django-q2 configuration check lives in ops.checks)."""
 
 from cryptography.fernet import Fernet
-from django.core.checks import Error, Tags, register
+from django.conf import settings
+from django.core.checks import Error, Tags, Warning, register
 
 from .crypto import credential_keys
 
@@ -34,3 +35,20 @@ def check_credential_keys(app_configs=None, **kwargs) -> list[Error]:
                 )
             )
     return errors
+
+
+@register(Tags.security, deploy=True)
+def check_trusted_proxy(app_configs=None, **kwargs) -> list[Warning]:
+    """Behind a proxy, REMOTE_ADDR is the proxy's: the sign-in lock-out and the reset limit would count
+    every visitor as one client and lock them all out together (config/client_ip.py)."""
+    if settings.BEHIND_TLS_PROXY and settings.TRUSTED_PROXY_COUNT == 0:
+        return [
+            Warning(
+                "BEHIND_TLS_PROXY is on but TRUSTED_PROXY_COUNT is 0: every visitor has the proxy's address, so "
+                "one attacker's failed sign-ins lock everyone out.",
+                hint="Set TRUSTED_PROXY_COUNT to the number of proxies in front of Outbound that append to "
+                "X-Forwarded-For (1 for a single nginx or load balancer).",
+                id="outbound.W006",
+            )
+        ]
+    return []

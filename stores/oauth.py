@@ -29,6 +29,7 @@ import datetime as dt
 import hashlib
 import json
 import logging
+import math
 import time
 from dataclasses import dataclass
 from urllib.parse import urlencode
@@ -171,11 +172,11 @@ def parse_expiry(value, *, now: dt.datetime | None = None) -> dt.datetime | None
     if isinstance(value, bool) or value in (None, ""):
         return None
     if isinstance(value, int | float):
-        return now + dt.timedelta(seconds=float(value))
+        return _in_seconds(float(value), now)
     if isinstance(value, str):
         text = value.strip()
-        if text.replace(".", "", 1).isdigit():
-            return now + dt.timedelta(seconds=float(text))
+        if text.isascii() and text.replace(".", "", 1).isdigit():
+            return _in_seconds(float(text), now)
         try:
             when = parse_datetime(text)
         except ValueError:
@@ -183,6 +184,16 @@ def parse_expiry(value, *, now: dt.datetime | None = None) -> dt.datetime | None
         if when is not None:
             return when if timezone.is_aware(when) else when.replace(tzinfo=dt.UTC)
     return None
+
+
+# A lifetime past this is not a lifetime (1e12 s, 1e20, inf, nan overflow a datetime): read as "never said".
+MAX_LIFETIME = dt.timedelta(days=3650)
+
+
+def _in_seconds(seconds: float, now: dt.datetime) -> dt.datetime | None:
+    if not math.isfinite(seconds) or abs(seconds) > MAX_LIFETIME.total_seconds():
+        return None
+    return now + dt.timedelta(seconds=seconds)
 
 
 def _post(url: str, payload: dict[str, str]) -> dict:

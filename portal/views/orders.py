@@ -51,14 +51,6 @@ def order_list(request):
         filters.sort,
     )
     qs = filters.orders(tenant)
-    try:
-        page = max(1, int(request.GET.get("page", 1)))
-    except ValueError:
-        page = 1
-    start = (page - 1) * PAGE_SIZE
-    rows = list(qs[start : start + PAGE_SIZE + 1])
-    has_next = len(rows) > PAGE_SIZE
-    rows = rows[:PAGE_SIZE]
     # The tab counts (one GROUP BY) follow the filters, and give the pager its total without another count.
     counts, partial_counts = order_counts(tenant=tenant, **common)
     tabs = [("", _("All"), sum(counts.values()))] + [
@@ -68,6 +60,14 @@ def order_list(request):
         total = partial_counts.get(OrderStatus.AWAITING_SHIPMENT, 0)
     else:
         total = counts.get(status, 0) if status else sum(counts.values())
+    # A page past the last shows the last: a 40-digit page number is an offset no database takes (a 500).
+    text = request.GET.get("page", "1")
+    page = int(text) if text.isascii() and text.isdigit() else 1
+    page = min(max(1, page), max(1, -(-total // PAGE_SIZE)))
+    start = (page - 1) * PAGE_SIZE
+    rows = list(qs[start : start + PAGE_SIZE + 1])
+    has_next = len(rows) > PAGE_SIZE
+    rows = rows[:PAGE_SIZE]
     query = request.GET.copy()
     query.pop("page", None)
     query_no_status = query.copy()

@@ -2,6 +2,7 @@
 
 import datetime as dt
 
+import pytest
 from django.utils import timezone
 
 from tests.factories import make_order, make_shipment
@@ -60,3 +61,8 @@ def test_insights_are_in_the_schema(client, db):
     operation = schema["paths"]["/api/v1/insights/"]["get"]
     assert operation["summary"] == "Read the picture of the day"
     assert "Insights" in schema["components"]["schemas"]
+
+
+@pytest.mark.parametrize("value", ["²", "٣", "1" * 40, "-1", " 1"])
+def test_an_unreadable_store_filter_is_not_found_not_a_500(api_a, store_a, value):
+    assert api_a.get("/api/v1/insights/", {"store": value}).status_code == 404

@@ -1,5 +1,6 @@
 import datetime as dt
 
+import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -48,6 +49,15 @@ def test_pagination_has_next_page(alice_client, store_a):
     second = alice_client.get(reverse("portal:order_list"), {"page": 2})
     assert first.context["has_next"] and len(first.context["orders"]) == 50
     assert not second.context["has_next"] and len(second.context["orders"]) == 10
+
+
+@pytest.mark.parametrize("page", ["9" * 40, "99", "²", "-3", "x"])
+def test_a_page_past_the_last_or_unreadable_shows_a_page_not_a_500(alice_client, store_a, page):
+    _bulk_orders(store_a, 60)
+    response = alice_client.get(reverse("portal:order_list"), {"page": page})
+    assert response.status_code == 200
+    expected = 2 if page in ("9" * 40, "99") else 1  # past the last: the last; unreadable: the first
+    assert response.context["page"] == expected and len(response.context["orders"]) == (10 if expected == 2 else 50)
 
 
 def _bulk_orders(store, n, start=0):

@@ -3,6 +3,7 @@ sandbox store's OAuth endpoints (real HTTP over loopback), and the reconnect sta
 
 import datetime as dt
 import hashlib
+import json
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -133,9 +134,18 @@ def test_expiry_is_read_as_a_datetime_or_seconds(value, seconds):
     assert oauth.parse_expiry(value, now=now) == expected
 
 
-@pytest.mark.parametrize("value", [None, "", "soon", True])
+@pytest.mark.parametrize(
+    "value", [None, "", "soon", True, 1e12, 1e20, float("inf"), float("nan"), "1e12", "inf", "nan", "9" * 40, "٣٠"]
+)
 def test_an_unreadable_expiry_means_none(value):
     assert oauth.parse_expiry(value) is None
+
+
+@pytest.mark.parametrize("text", ["1e12", "1e20", "Infinity", "NaN", "-1e20", '"1e400"'])
+def test_an_absurd_expiry_in_the_stores_answer_is_no_error(text):
+    """The callback and every refresh read the answer with this (a 500 and a failed refresh before)."""
+    answer = json.loads('{"access_token": "a", "refresh_token": "r", "expires": ' + text + "}")
+    assert oauth._token_set(answer, scope="", now=None).expires_at is None
 
 
 # --- a store on the OAuth app: refresh before expiry, the reconnect state -----------------------------

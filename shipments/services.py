@@ -390,10 +390,11 @@ def store_update_retry(*, shipment: Shipment, deliver: bool = True) -> OutboxMes
 # --- the store update handler -----------------------------------------------------------------------
 
 
-def ship_notice_for(shipment: Shipment, *, notify_customer: bool):
+def ship_notice_for(shipment: Shipment, *, notify_customer: bool, first_try: bool = False):
     from stores.connector.types import Address, ShipNotice, ShipNoticeItem
 
     order = shipment.order
+    storefront = order.storefront.name if order.storefront_id else None
     ship_to = order.ship_to or {}
     recipient = Address(**{k: str(v) for k, v in ship_to.items() if k in Address.__slots__}) if ship_to else None
     items = [
@@ -423,6 +424,8 @@ def ship_notice_for(shipment: Shipment, *, notify_customer: bool):
         shipping_cost=shipment.carrier_fee,
         recipient=recipient,
         items=items,
+        storefront=storefront,
+        first_try=first_try,
     )
 
 
@@ -463,10 +466,16 @@ def store_update_send(message: OutboxMessage) -> tuple[int, str]:
     from stores.connector.errors import StoreError
     from stores.crypto import CredentialError
 
-    shipment = Shipment.objects.select_related("order__store").get(pk=message.payload["shipment_id"])
+    shipment = Shipment.objects.select_related("order__store", "order__storefront").get(
+        pk=message.payload["shipment_id"]
+    )
     if shipment.state == ShipmentState.VOIDED:
         raise PermanentDeliveryError("The shipment was voided before the store was told about it.")
-    notice = ship_notice_for(shipment, notify_customer=bool(message.payload.get("notify_customer")))
+    # The first try of this update (claimed once, never failed): nothing of it can be at the store yet.
+    first_try = message.attempts <= 1 and not message.last_error
+    notice = ship_notice_for(
+        shipment, notify_customer=bool(message.payload.get("notify_customer")), first_try=first_try
+    )
     # One HTTP attempt per outbox attempt: the outbox owns back-off, and a long in-client retry loop
     # would only hold the lease.
     try:

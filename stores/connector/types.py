@@ -183,6 +183,11 @@ class ShipNotice:
     shipping_cost: Decimal | None = None
     recipient: Address | None = None
     items: list[ShipNoticeItem] = field(default_factory=list)
+    # The REST road's frugal write-back (docs/americommerce-rest.md#shipments): the order's storefront by
+    # name as imported (None: unknown, read the order first), and whether this is the update's first try
+    # (nothing can have reached the store before, so the order need not be read for an earlier copy).
+    storefront: str | None = None
+    first_try: bool = False
 
 
 # --- what a store says about itself (StoreConnector.describe) -----------------------------------------

@@ -69,3 +69,27 @@ def test_a_store_update_sent_again_adds_no_second_shipment(rest_store, shop):
     relay_all()
     assert len(store_truth(shop, order.number)["Shipments"]) == 1
     assert shop.truth(include_orders=False)["shipnotify_log"]["recorded"] == 1
+
+
+def _rest_calls(shop) -> dict[str, int]:
+    return {k: v for k, v in shop.requests_served.items() if k.startswith("rest:")}
+
+
+def test_a_first_try_costs_the_store_two_calls_the_shipment_and_the_status(rest_store, shop):
+    """Issue 26: about 10 store calls a shipment before (the order, statuses and storefronts re-read for each
+    write): now the shipment and the status, the store's statuses read once for all of them."""
+    truths = pick_orders(shop, count=5)
+    orders = [order_from_truth(rest_store, t) for t in truths]
+    before = _rest_calls(shop)
+    for n, order in enumerate(orders):
+        shipment_create(order=order, carrier="USPS", tracking_number=f"94001000000000000{n:05d}")
+    relay_all()
+    after = _rest_calls(shop)
+    spent = {k: after.get(k, 0) - before.get(k, 0) for k in after if after.get(k, 0) != before.get(k, 0)}
+    assert spent == {"rest:POST order_shipments": 5, "rest:PUT orders": 5, "rest:GET order_statuses": 1}
+    for order, truth in zip(orders, truths, strict=True):
+        held = store_truth(shop, order.number)
+        front = next(
+            f for f in shop.truth(include_orders=False)["storefronts"] if f["name"] == truth["Storefront"]["name"]
+        )
+        assert len(held["Shipments"]) == 1 and held["OrderStatus"] == front["shipped_status"]

@@ -13,7 +13,9 @@
         the walk ends there; the importer's tail check finds what moved (docs/custom-store-v1.md#paging-hazard
         applies on this road too: offsets over a live query).
     fetch_order(id)      GET /orders?id=<id>&expand=... (the file has no GET /orders/{id})
-    ship_notify(notice)  GET the order with its shipments; POST /order_shipments unless one with the same
+    ship_notify(notice)  a first try (writeback.py): POST /order_shipments and PUT /orders/{id}/status, the
+                         statuses from a cache shared by the store's workers; a later try:
+                         GET the order with its shipments; POST /order_shipments unless one with the same
                          tracking number is there (shipment_name = the tracking number, so a repeat racing
                          the check updates instead of adding); then PUT /orders/{id}/status to the
                          storefront's shipped status unless the order has it already

@@ -4,27 +4,39 @@ then the order's status set to its storefront's shipped status (docs/americommer
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from typing import Any
 
 from ..errors import StoreRejected
 from ..types import ShipNotice, ShipNotifyResult
 from . import mapping
 
+# Seconds the store's statuses are reused by the write-back without asking again (a status the merchant
+# adds is seen within this; one the merchant records for a storefront at once).
+STATUSES_TTL = 300
+
 
 class ShipNotifyMixin:
-    """Needs the connector's _list, _call, statuses, storefronts and _shipped_by_storefront."""
+    """Needs the connector's _list, _call, _all, tokens, pacer, storefronts and _shipped_by_storefront."""
 
-    def _shipped_status_id(self, store_id: Any) -> tuple[int, str]:
+    def _shipped_status_id(self, store_id: Any = None, *, front: str | None = None) -> tuple[int, str]:
         """The status the order's storefront gives shipped orders: the one the merchant recorded for the
-        storefront, else the store's status named "Shipped", else its first status flagged is_shipped."""
+        storefront, else the store's status named "Shipped", else its first status flagged is_shipped.
+        The storefront by its name when the caller knows it, else by the order's `store_id`. The store's
+        statuses come from a short-lived cache shared by the store's workers (they change seldom; a
+        recorded status the cached list lacks is looked up afresh)."""
         from stores.statuses import normalize_status
 
-        by_name = {normalize_status(str(s.get("name", ""))): s for s in self.statuses()}
-        front = next((str(s.get("name", "")) for s in self.storefronts() if s.get("id") == store_id), "")
-        recorded = self._shipped_by_storefront().get(front, "")
-        chosen = by_name.get(normalize_status(recorded)) if recorded else None
+        if front is None:
+            front = next((str(s.get("name", "")) for s in self.storefronts() if s.get("id") == store_id), "")
+        recorded = normalize_status(self._shipped_by_storefront().get(front, ""))
+        statuses = self._shared_statuses()
+        if recorded and recorded not in {normalize_status(str(s.get("name", ""))) for s in statuses}:
+            statuses = self._shared_statuses(fresh=True)
+        by_name = {normalize_status(str(s.get("name", ""))): s for s in statuses}
+        chosen = by_name.get(recorded) if recorded else None
         chosen = chosen or by_name.get(normalize_status("Shipped"))
-        chosen = chosen or next((s for s in self.statuses() if s.get("is_shipped")), None)
+        chosen = chosen or next((s for s in statuses if s.get("is_shipped")), None)
         if chosen is None or not isinstance(chosen.get("id"), int):
             raise StoreRejected(
                 "The store has no order status for shipped orders (none is named Shipped or "
@@ -32,10 +44,22 @@ class ShipNotifyMixin:
             )
         return chosen["id"], str(chosen.get("name", ""))
 
+    def _shared_statuses(self, *, fresh: bool = False) -> list[dict[str, Any]]:
+        key = f"{self.pacer.key}:statuses:{hashlib.sha256(self.tokens.token().encode()).hexdigest()[:16]}"
+        cached = None if fresh else self.pacer.cache.get(key)
+        if cached is None:
+            if fresh or self._statuses is None:
+                self._statuses = self._all("order_statuses")
+            cached = self._statuses
+            self.pacer.cache.set(key, cached, STATUSES_TTL)
+        return cached
+
     def ship_notify(self, notice: ShipNotice) -> ShipNotifyResult:
-        order_id = notice.order_id or notice.order_number
-        payload = self._list("orders", {"id": str(order_id), "expand": "shipments"})
-        rows = [r for r in payload.get("orders", []) if isinstance(r, dict) and str(r.get("id")) == str(order_id)]
+        order_id = str(notice.order_id or notice.order_number)
+        if notice.first_try and notice.storefront is not None and order_id.isdigit():
+            return self._ship_notify_first(notice, int(order_id))
+        payload = self._list("orders", {"id": order_id, "expand": "shipments"})
+        rows = [r for r in payload.get("orders", []) if isinstance(r, dict) and str(r.get("id")) == order_id]
         if not rows:
             raise StoreRejected(f"The store has no order {order_id}: it cannot take the shipment.")
         row = rows[0]
@@ -51,32 +75,7 @@ class ShipNotifyMixin:
             None,
         )
         if existing is None:
-            body: dict[str, Any] = {
-                "order_id": int(row["id"]),
-                "shipped_at": (
-                    dt.datetime.combine(notice.ship_date, dt.time(), dt.UTC).isoformat()
-                    if notice.ship_date
-                    else mapping.format_datetime(dt.datetime.now(dt.UTC))
-                ),
-                "tracking_numbers": tracking,
-                "tracking_url": notice.tracking_url,
-                "shipping_method": notice.service,
-                "shipping_provider_name": notice.carrier,
-                "shipping_comment": notice.notes_to_customer,
-                "private_comment": notice.internal_notes,
-                "shipment_name": tracking or f"Outbound {notice.order_number}",
-                "email_sent": False,
-                "items": [
-                    {"id": int(i.line_item_id), "quantity_shipped": i.quantity}
-                    for i in notice.items
-                    if i.line_item_id.isdigit()
-                ],
-            }
-            if notice.package_count is not None:
-                body["number_of_packages"] = notice.package_count
-            if notice.shipping_cost is not None:
-                body["provider_total_shipping_cost"] = float(notice.shipping_cost)
-            shipment = self._call("POST", "order_shipments", body=body)
+            shipment = self._call("POST", "order_shipments", body=_shipment_body(notice, int(row["id"])))
             done = f"shipment {shipment.get('id') if isinstance(shipment, dict) else ''} recorded"
         else:
             done = f"shipment {existing.get('id')} already there"
@@ -85,3 +84,45 @@ class ShipNotifyMixin:
             self._call("PUT", f"orders/{row['id']}/status", body={"order_status_id": status_id})
             done += f"; status set to {status_name}"
         return ShipNotifyResult(status_code=200, body_excerpt=done)
+
+    def _ship_notify_first(self, notice: ShipNotice, order_id: int) -> ShipNotifyResult:
+        """The first try of an update: two calls, the shipment and the status (the statuses list is cached
+        per store). Nothing can be at the store yet, so the order is not read for an earlier copy, and a
+        repeat would be harmless anyway: the store updates the shipment of the same shipment_name instead
+        of adding one. A later try (an answer lost, a worker killed) takes the reading path above, which
+        also leaves a status already set alone."""
+        shipment = self._call("POST", "order_shipments", body=_shipment_body(notice, order_id))
+        done = f"shipment {shipment.get('id') if isinstance(shipment, dict) else ''} recorded"
+        status_id, status_name = self._shipped_status_id(front=notice.storefront)
+        self._call("PUT", f"orders/{order_id}/status", body={"order_status_id": status_id})
+        return ShipNotifyResult(status_code=200, body_excerpt=f"{done}; status set to {status_name}")
+
+
+def _shipment_body(notice: ShipNotice, order_id: int) -> dict[str, Any]:
+    tracking = notice.tracking_number.strip()
+    body: dict[str, Any] = {
+        "order_id": order_id,
+        "shipped_at": (
+            dt.datetime.combine(notice.ship_date, dt.time(), dt.UTC).isoformat()
+            if notice.ship_date
+            else mapping.format_datetime(dt.datetime.now(dt.UTC))
+        ),
+        "tracking_numbers": tracking,
+        "tracking_url": notice.tracking_url,
+        "shipping_method": notice.service,
+        "shipping_provider_name": notice.carrier,
+        "shipping_comment": notice.notes_to_customer,
+        "private_comment": notice.internal_notes,
+        "shipment_name": tracking or f"Outbound {notice.order_number}",
+        "email_sent": False,
+        "items": [
+            {"id": int(i.line_item_id), "quantity_shipped": i.quantity}
+            for i in notice.items
+            if i.line_item_id.isdigit()
+        ],
+    }
+    if notice.package_count is not None:
+        body["number_of_packages"] = notice.package_count
+    if notice.shipping_cost is not None:
+        body["provider_total_shipping_cost"] = float(notice.shipping_cost)
+    return body

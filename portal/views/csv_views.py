@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.http import StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -16,7 +17,7 @@ from shipments import csv_import
 from shipments.csv_export import shipments_csv, shipments_of_orders
 
 from ..batch_forms import ColumnMappingForm, TrackingFileForm
-from ..batch_labels import FIELD_LABELS, row_error_text
+from ..batch_labels import FIELD_LABELS, file_date, row_error_text, row_warning_text
 from ..selection import resolve_order_selection
 from ..tenancy import portal_view
 
@@ -87,6 +88,14 @@ def _import_error(exc: ValidationError) -> str:
         "empty": _("The file is empty."),
         "no_rows": _("The file has a header line but no rows."),
         "too_many_rows": _("The file has more than %(max)s rows: split it.") % {"max": csv_import.MAX_ROWS},
+        "nul": _(
+            "The file holds NUL bytes, which a CSV file never does: it is another kind of file, or text in "
+            "UTF-16 without its byte-order mark. Save it again from your spreadsheet as “CSV UTF-8”."
+        ),
+        "bad_encoding": _(
+            "The file's text is not valid in the encoding its first bytes announce: save it again from your "
+            "spreadsheet as “CSV UTF-8”."
+        ),
     }.get(code, _("The file cannot be read as CSV."))
 
 
@@ -94,7 +103,7 @@ def _import_error(exc: ValidationError) -> str:
 @require_http_methods(["GET", "POST"])
 def tracking_import_preview(request, pk):
     record = csv_import.csv_import_get(tenant=request.tenant, pk=pk)
-    headers, _rows = csv_import.read_csv(record.content)
+    headers, rows = csv_import.read_csv(record.content)
     if request.method == "POST":
         if request.POST.get("action") == "confirm":
             if record.batch_id:
@@ -102,7 +111,7 @@ def tracking_import_preview(request, pk):
             try:
                 batch = csv_import.csv_import_apply(tenant=request.tenant, csv_import=record, user=request.user)
             except ValidationError:
-                messages.error(request, _("Map the order number, carrier and tracking number columns first."))
+                messages.error(request, _("Choose the columns and the date format first."))
                 return redirect("portal:tracking_import_preview", record.pk)
             return redirect("portal:batch_result", batch.pk)
         form = ColumnMappingForm(request.POST, headers=headers)
@@ -110,13 +119,17 @@ def tracking_import_preview(request, pk):
             csv_import.csv_import_set_mapping(csv_import=record, mapping=form.mapping())
             return redirect("portal:tracking_import_preview", record.pk)
     else:
-        form = ColumnMappingForm(
-            initial={k: ("" if v is None else str(v)) for k, v in (record.mapping or {}).items()}, headers=headers
-        )
-    problems = csv_import.mapping_problems(record.mapping or {})
+        form = ColumnMappingForm(initial=_mapping_initial(record.mapping or {}, rows), headers=headers)
+    mapping = record.mapping or {}
+    problems = csv_import.mapping_problems(mapping, rows)
     checks = [] if problems else csv_import.check_rows(tenant=request.tenant, csv_import=record)[1]
     errors = [(c, [row_error_text(code, params) for code, params in c.errors]) for c in checks if not c.valid]
-    others = [c for c in checks if c.valid]
+    others = [
+        (c, file_date(c.ship_date), [row_warning_text(code, params) for code, params in c.warnings])
+        for c in checks
+        if c.valid
+    ]
+    question, example = csv_import.date_question(mapping, rows)
     return render(
         request,
         "portal/orders/import_preview.html",
@@ -126,12 +139,31 @@ def tracking_import_preview(request, pk):
             "problems": problems,
             "missing": [FIELD_LABELS[name] for name in problems if name in FIELD_LABELS],
             "duplicate_mapping": "duplicate" in problems,
+            "date_question": question,
+            "date_example": example,
+            "date_readings": _readings_text(example) if question == "ambiguous" else None,
+            "date_order": mapping.get(csv_import.DATE_ORDER) or csv_import.detected_date_order(mapping, rows),
             "errors": errors,
             "others": others[:PREVIEW_ROWS],
             "others_hidden": max(0, len(others) - PREVIEW_ROWS),
             "will_ship": sum(1 for c in checks if c.will_ship),
             "already": sum(1 for c in checks if c.already_imported),
+            "warned": sum(1 for c in checks if c.valid and c.warnings),
             "rows_total": len(checks),
             "nav": "orders",
         },
     )
+
+
+def _mapping_initial(mapping: dict, rows) -> dict:
+    """The form as the import stands; when its dates can be read two ways, the date format the user's
+    language writes (day first in French) is offered, for the user to confirm."""
+    initial = {k: ("" if v is None else str(v)) for k, v in mapping.items() if k in csv_import.FIELDS}
+    initial[csv_import.DATE_ORDER] = mapping.get(csv_import.DATE_ORDER) or ""
+    if csv_import.date_question(mapping, rows)[0]:
+        initial[csv_import.DATE_ORDER] = "dmy" if (get_language() or "").startswith("fr") else "mdy"
+    return initial
+
+
+def _readings_text(value: str) -> dict:
+    return {order: file_date(csv_import.read_date(value, order)) for order in csv_import.DATE_ORDERS}

@@ -8,16 +8,18 @@ from django.core.exceptions import ValidationError
 from django.http import StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.formats import get_format
+from django.utils.translation import get_language, gettext_lazy, pgettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from orders.csv_export import orders_csv
+from orders.csv_export import ExcelFlavour, orders_csv
 from shipments import csv_import
 from shipments.csv_export import shipments_csv, shipments_of_orders
 
 from ..batch_forms import ColumnMappingForm, TrackingFileForm
 from ..batch_labels import FIELD_LABELS, file_date, row_error_text, row_warning_text
+from ..labels import label_for
 from ..selection import resolve_order_selection
 from ..tenancy import portal_view
 
@@ -36,6 +38,27 @@ def _export_selection(request):
     return selection
 
 
+# What Outbound shipped of an order (the orders export's `shipping`), in words for the Excel flavour.
+SHIPPING_LABELS = {
+    "none": gettext_lazy("Not shipped"),
+    "partial": gettext_lazy("Partially shipped"),
+    "full": pgettext_lazy("what was shipped of an order", "Fully shipped"),
+    "voided": gettext_lazy("Voided"),
+}
+
+
+def _flavour(request) -> ExcelFlavour | None:
+    """`format=excel`: the file as a spreadsheet in the user's language opens it (docs/csv.md#excel)."""
+    data = request.POST if request.method == "POST" else request.GET
+    if data.get("format") != "excel":
+        return None
+    return ExcelFlavour(
+        decimal_comma=get_format("DECIMAL_SEPARATOR") == ",",
+        tz=timezone.get_current_timezone(),
+        label=lambda code: str(SHIPPING_LABELS.get(code) or label_for(code)),
+    )
+
+
 def _csv_response(lines, name: str) -> StreamingHttpResponse:
     response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
@@ -47,14 +70,15 @@ def _csv_response(lines, name: str) -> StreamingHttpResponse:
 @portal_view()
 @require_http_methods(["GET", "POST"])
 def orders_export(request):
-    return _csv_response(orders_csv(_export_selection(request).orders), "orders")
+    return _csv_response(orders_csv(_export_selection(request).orders, _flavour(request)), "orders")
 
 
 @portal_view()
 @require_http_methods(["GET", "POST"])
 def shipments_export(request):
     orders = _export_selection(request).orders
-    return _csv_response(shipments_csv(shipments_of_orders(tenant=request.tenant, orders=orders)), "shipments")
+    shipments = shipments_of_orders(tenant=request.tenant, orders=orders)
+    return _csv_response(shipments_csv(shipments, _flavour(request)), "shipments")
 
 
 @portal_view("ship")

@@ -125,6 +125,22 @@ _GUESSES = {
 }
 
 
+# Header words only a French file uses: its dates are offered day first when they read two ways.
+_FRENCH_WORDS = frozenset(
+    (
+        "commande", "ncommande", "ndecommande", "numerodecommande", "numerocommande", "referencecommande",
+        "transporteur", "transporteurs", "ndesuivi", "numerodesuivi", "nsuivi", "suivi", "codedesuivi",
+        "numerodetracking", "dateexpedition", "datedexpedition", "dateenvoi", "datedenvoi", "expedition",
+        "expediele", "frais", "fraisdeport", "cout", "coutetiquette", "montant", "affranchissement",
+        "boutique", "magasin", "servicedelivraison", "modedelivraison", "modedexpedition",
+    )
+)  # fmt: skip
+
+
+def headers_are_french(headers: list[str]) -> bool:
+    return any(_norm(header) in _FRENCH_WORDS for header in headers)
+
+
 def _norm(header: str) -> str:
     plain = unicodedata.normalize("NFKD", header.lower())
     return "".join(ch for ch in plain if ch.isascii() and ch.isalnum())

@@ -143,7 +143,7 @@ def tracking_import_preview(request, pk):
             csv_import.csv_import_set_mapping(csv_import=record, mapping=form.mapping())
             return redirect("portal:tracking_import_preview", record.pk)
     else:
-        form = ColumnMappingForm(initial=_mapping_initial(record.mapping or {}, rows), headers=headers)
+        form = ColumnMappingForm(initial=_mapping_initial(record.mapping or {}, headers, rows), headers=headers)
     mapping = record.mapping or {}
     problems = csv_import.mapping_problems(mapping, rows)
     checks = [] if problems else csv_import.check_rows(tenant=request.tenant, csv_import=record)[1]
@@ -179,13 +179,14 @@ def tracking_import_preview(request, pk):
     )
 
 
-def _mapping_initial(mapping: dict, rows) -> dict:
-    """The form as the import stands; when its dates can be read two ways, the date format the user's
-    language writes (day first in French) is offered, for the user to confirm."""
+def _mapping_initial(mapping: dict, headers, rows) -> dict:
+    """The form as the import stands; when its dates can be read two ways, day first is offered when the
+    user's language or the file's headers are French (month first otherwise), for the user to confirm."""
     initial = {k: ("" if v is None else str(v)) for k, v in mapping.items() if k in csv_import.FIELDS}
     initial[csv_import.DATE_ORDER] = mapping.get(csv_import.DATE_ORDER) or ""
     if csv_import.date_question(mapping, rows)[0]:
-        initial[csv_import.DATE_ORDER] = "dmy" if (get_language() or "").startswith("fr") else "mdy"
+        french = (get_language() or "").startswith("fr") or csv_import.headers_are_french(headers)
+        initial[csv_import.DATE_ORDER] = "dmy" if french else "mdy"
     return initial
 
 

@@ -90,3 +90,11 @@ def test_the_plain_export_keeps_its_documented_columns(alice_client, store_a):
 def test_the_list_offers_the_excel_export(alice_client, store_a):
     page = alice_client.get(reverse("portal:order_list"), {"status": "awaiting_shipment"}).content.decode()
     assert 'id="export-orders-excel"' in page and "format=excel&amp;status=awaiting_shipment" in page
+
+
+def test_outsider_exports_none_of_tenant_a_for_excel(charlie_client, store_a, alice):
+    order = make_order(store_a, number="A-SECRET")
+    make_shipment(order, tracking_number="SECRET1", user=alice)
+    for name in ("portal:orders_export", "portal:shipments_export"):
+        text = _text(charlie_client.get(reverse(name), {"format": "excel"}))
+        assert "SECRET" not in text and len(text.splitlines()) == 1

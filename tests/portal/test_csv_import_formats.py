@@ -121,13 +121,15 @@ def test_dates_that_read_two_ways_are_asked_and_shown_as_understood(alice_client
     alice_client.post(uploaded["Location"], {"action": "confirm"})
     assert not Shipment.objects.exists()  # never guessed, not even by a posted confirmation
 
-    # A French user is offered day first; an English one month first; nobody is answered for.
+    # A French user (or a French file) is offered day first; an English one month first; nobody is answered for.
     alice_client.cookies["django_language"] = "fr"
     french = alice_client.get(uploaded["Location"]).content.decode()
     assert re.search(r'<option value="dmy" selected>', french)
     assert "Les dates d'expédition se lisent de deux façons" in french
     alice_client.cookies["django_language"] = "en"
     assert re.search(r'<option value="mdy" selected>', alice_client.get(uploaded["Location"]).content.decode())
+    french_file = _upload(alice_client, f"Commande,Transporteur,N° de suivi,Date\nD-1,UPS,1Z1,{_dmy(day)}\n".encode())
+    assert re.search(r'<option value="dmy" selected>', alice_client.get(french_file["Location"]).content.decode())
 
     alice_client.post(
         uploaded["Location"],

@@ -125,7 +125,7 @@ class TrackingFileForm(forms.Form):
     file = forms.FileField(
         label=_("CSV file"),
         help_text=_(
-            "Columns: order number, carrier, service, tracking number, ship date, fee "
-            "(a header line first; you map the columns on the next step)."
+            "Columns: order number, carrier, service, tracking number, ship date, fee, and the store for an "
+            "order number two stores share (a header line first; you map the columns on the next step)."
         ),
     )

@@ -3,8 +3,10 @@
     csv_import_create   the file is decoded by its byte-order mark (UTF-8, UTF-16 LE/BE; without one UTF-8, or
                         Latin-1 as the spreadsheets of old write it; NUL bytes are refused) and kept, with the
                         columns mapped as the last file with the same header line was, else guessed
-    preview             check_rows: each row's order, carrier, date, fee and tracking number, in a few
-                        queries whatever the number of rows; nothing is written
+    preview             check_rows: each row's order (told apart by a store column when two stores share its
+                        number), carrier, date, fee and tracking number, in a few queries whatever the number
+                        of rows; nothing is written. Dates are read in the order chosen, or the one the file
+                        shows; a file whose dates read both ways is asked about (date_question), never guessed
     csv_import_apply    each valid row becomes a shipment through shipments.batch (the same services as a
                         single shipment), one transaction per row
 

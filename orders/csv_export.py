@@ -4,7 +4,11 @@ memory at once. The columns are stable and documented (docs/csv.md); add new one
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterable, Iterator
+import datetime as dt
+import unicodedata
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from decimal import Decimal
 
 # (header, how to read it from a row of ORDER_VALUES)
 ORDER_COLUMNS = (
@@ -58,6 +62,44 @@ ORDER_VALUES = (
 CHUNK = 2_000
 
 
+@dataclass(frozen=True)
+class ExcelFlavour:
+    """The file as a spreadsheet opens it well (docs/csv.md#excel): `;` between cells where the decimal is a
+    comma (so Excel in French splits the columns), amounts with that decimal sign, times in `tz` as
+    `2026-11-30 14:05:00` (a form Excel reads as a date), and beside each status code its words
+    (`label`, in the user's language)."""
+
+    decimal_comma: bool
+    tz: dt.tzinfo
+    label: Callable[[str], str]
+
+    @property
+    def delimiter(self) -> str:
+        return ";" if self.decimal_comma else ","
+
+
+def with_labels(header: Iterable[str], coded: Iterable[str], flavour: ExcelFlavour | None):
+    """`header` with, in the Excel flavour, a `<column>_text` column after each of `coded`."""
+    out = []
+    for name in header:
+        out.append(name)
+        if flavour is not None and name in coded:
+            out.append(f"{name}_text")
+    return out
+
+
+def labelled(row: list, header: Iterable[str], coded: Iterable[str], flavour: ExcelFlavour | None) -> list:
+    """A row of `header` with, in the Excel flavour, each coded value followed by its words."""
+    if flavour is None:
+        return row
+    out = []
+    for name, value in zip(header, row, strict=True):
+        out.append(value)
+        if name in coded:
+            out.append(flavour.label(value) if value else "")
+    return out
+
+
 class _Echo:
     """A file-like object whose write returns what it was given (csv.writer → one string per row)."""
 
@@ -65,16 +107,34 @@ class _Echo:
         return value
 
 
-def _cell(value) -> str:
+def _cell(value, flavour: ExcelFlavour | None = None) -> str:
     if value is None:
         return ""
     if isinstance(value, bool):
         return "yes" if value else "no"
+    if flavour is not None:
+        if isinstance(value, dt.datetime):
+            return value.astimezone(flavour.tz).strftime("%Y-%m-%d %H:%M:%S")
+        if isinstance(value, Decimal | float) and flavour.decimal_comma:
+            return str(value).replace(".", ",")
     if hasattr(value, "isoformat"):
         return value.isoformat()
     text = str(value)
     # A cell that a spreadsheet would run as a formula is written as text (CSV injection).
-    return "'" + text if text[:1] in ("=", "+", "-", "@") and not _is_number(text) else text
+    return "'" + text if _is_formula(text) else text
+
+
+# Spreadsheets start a formula at =, +, - or @ (or their full-width forms, ＝＋－＠, which they fold), also
+# after leading blanks; a cell starting with a TAB or CR is one too (OWASP's list).
+_FORMULA_SIGNS = frozenset("=+-@")
+_BLANKS = " \t\r\n\u00a0\u3000"
+
+
+def _is_formula(text: str) -> bool:
+    if text[:1] in ("\t", "\r"):
+        return True
+    head = unicodedata.normalize("NFKC", text.lstrip(_BLANKS)[:1])
+    return head in _FORMULA_SIGNS and not _is_number(text)
 
 
 def _is_number(text: str) -> bool:
@@ -85,11 +145,11 @@ def _is_number(text: str) -> bool:
     return True
 
 
-def csv_lines(header: Iterable[str], rows: Iterable[Iterable]) -> Iterator[str]:
-    writer = csv.writer(_Echo())
+def csv_lines(header: Iterable[str], rows: Iterable[Iterable], flavour: ExcelFlavour | None = None) -> Iterator[str]:
+    writer = csv.writer(_Echo(), delimiter=flavour.delimiter if flavour else ",")
     yield "\ufeff" + writer.writerow(list(header))  # the BOM makes spreadsheets read UTF-8
     for row in rows:
-        yield writer.writerow([_cell(v) for v in row])
+        yield writer.writerow([_cell(v, flavour) for v in row])
 
 
 def order_rows(orders) -> Iterator[list]:
@@ -126,5 +186,10 @@ def order_rows(orders) -> Iterator[list]:
         ]
 
 
-def orders_csv(orders) -> Iterator[str]:
-    return csv_lines(ORDER_COLUMNS, order_rows(orders))
+# Columns holding a status code: the Excel flavour writes its words beside it.
+ORDER_CODED = ("status", "shipping")
+
+
+def orders_csv(orders, flavour: ExcelFlavour | None = None) -> Iterator[str]:
+    rows = (labelled(row, ORDER_COLUMNS, ORDER_CODED, flavour) for row in order_rows(orders))
+    return csv_lines(with_labels(ORDER_COLUMNS, ORDER_CODED, flavour), rows, flavour)

@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from shipments.batch import ShipRow
-from shipments.csv_import import FIELDS
+from shipments.csv_import import DATE_ORDER, FIELDS, REQUIRED
 
 from .batch_labels import FIELD_LABELS
 from .forms import DateInput
@@ -92,25 +92,40 @@ class BatchShipForm(forms.Form):
 
 
 class ColumnMappingForm(forms.Form):
-    """Which column of the file holds each field (guessed from the headers, editable)."""
+    """Which column of the file holds each field (guessed from the headers, editable; the required ones
+    marked so), and how its ship dates are written."""
 
     def __init__(self, *args, headers=(), **kwargs):
         super().__init__(*args, **kwargs)
         choices = [("", _("— not in the file —"))] + [(str(i), h or f"#{i + 1}") for i, h in enumerate(headers)]
         for name in FIELDS:
             self.fields[name] = forms.TypedChoiceField(
-                label=FIELD_LABELS[name], choices=choices, required=False, coerce=int, empty_value=None
+                label=FIELD_LABELS[name],
+                choices=choices,
+                required=name in REQUIRED,
+                coerce=int,
+                empty_value=None,
+                help_text=_("For an order number used in two stores: the store's name.") if name == "store" else "",
             )
+        self.fields[DATE_ORDER] = forms.ChoiceField(
+            label=_("Ship date format"),
+            choices=[
+                ("", _("Detect from the file")),
+                ("dmy", _("Day first: 31/12/2026")),
+                ("mdy", _("Month first: 12/31/2026")),
+            ],
+            required=False,
+        )
 
     def mapping(self) -> dict:
-        return {name: self.cleaned_data.get(name) for name in FIELDS}
+        return {name: self.cleaned_data.get(name) for name in (*FIELDS, DATE_ORDER)}
 
 
 class TrackingFileForm(forms.Form):
     file = forms.FileField(
         label=_("CSV file"),
         help_text=_(
-            "Columns: order number, carrier, service, tracking number, ship date, fee "
-            "(a header line first; you map the columns on the next step)."
+            "Columns: order number, carrier, service, tracking number, ship date, fee, and the store for an "
+            "order number two stores share (a header line first; you map the columns on the next step)."
         ),
     )

@@ -1,7 +1,8 @@
 """Words for the batch outcomes and the CSV import's row errors (stored as codes, shown translated)."""
 
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 
 from .labels import label_for
 
@@ -55,12 +56,17 @@ def row_error_text(code: str, params: dict) -> str:
     texts = {
         "no_order_number": _("No order number."),
         "unknown_order": _("No order %(number)s in this workspace."),
-        "ambiguous_order": _("Order number %(number)s is used in %(stores)s stores: ship it from its page."),
+        "ambiguous_order": _(
+            "Order number %(number)s is used in %(stores)s stores: add a store column to the file, or ship it from "
+            "its page."
+        ),
+        "unknown_store": _("No store named “%(store)s” in this workspace."),
+        "unknown_order_in_store": _("No order %(number)s in the store “%(store)s”."),
         "no_carrier": _("No carrier."),
         "unknown_carrier": _("“%(value)s” is not a carrier Outbound knows (write “Other” for any other)."),
         "no_tracking": _("No tracking number."),
         "service_too_long": _("The service is longer than 50 characters."),
-        "bad_date": _("“%(value)s” is not a date (write 2026-11-30 or 11/30/2026)."),
+        "bad_date": _("“%(value)s” is not a date in the format chosen (write 2026-11-30, or as chosen above)."),
         "future_date": _("The ship date %(value)s is more than 30 days ahead."),
         "bad_fee": _("“%(value)s” is not an amount."),
         "negative_fee": _("The fee cannot be negative (%(value)s)."),
@@ -78,4 +84,19 @@ FIELD_LABELS = {
     "tracking_number": gettext_lazy("Tracking number"),
     "ship_date": gettext_lazy("Ship date"),
     "fee": gettext_lazy("Fee"),
+    "store": gettext_lazy("Store"),
 }
+
+
+def row_warning_text(code: str, params: dict) -> str:
+    """A row that ships but deserves a look: its ship date is ahead of today, or before its order."""
+    if code == "ship_date_ahead":
+        return _("The ship date is after today.")
+    if code == "ship_date_before_order":
+        return _("The ship date is before the order date (%(date)s).") % {"date": file_date(params["order_date"])}
+    return code
+
+
+def file_date(value) -> str:
+    """A date read from a file, written so it cannot be misread: "6 Dec 2026", "6 déc. 2026"."""
+    return date_format(value, pgettext("a date read from a file: day, short month, year", "j M Y")) if value else ""

@@ -27,6 +27,8 @@ from .models import DONE_OUTCOMES, Batch, BatchItem, BatchKind, Outcome, Shipmen
 
 # A batch form lists its orders one per row: beyond this, narrow the list's filters.
 MAX_BATCH = 500
+# The batch keys of CSV imports start with this (`csv:<import id>`); a form's key never does.
+CSV_KEY_SPACE = "csv:"
 
 TRACKING_MAX = Shipment._meta.get_field("tracking_number").max_length
 _TRACKING_CHARS = re.compile(r"^[A-Za-z0-9-]+$")
@@ -262,7 +264,11 @@ def batch_submit(*, tenant: Tenant, key: str, kind: str, plan: dict, user=None) 
     """Record what a batch form asks for and queue its run (a django-q2 task; inline when Q_SYNC is on).
     A second submission of the same form finds the same batch: its run skips every order already done.
     `plan`: {"rows": [ShipRow as plan_row()], "notify_buyer": bool} to ship, {"order_ids": [...]} to mark
-    delivered or re-send, {"csv_import_id": id} for a CSV import."""
+    delivered or re-send, {"csv_import_id": id} for a CSV import.
+    Keys live in two spaces: a CSV import's `csv:<id>`, a form's anything else; a form's key in the CSV space
+    (tampered) is refused, so it can never take a later import's key."""
+    if (kind == BatchKind.CSV_IMPORT) != key.startswith(CSV_KEY_SPACE):
+        raise ValidationError("This form was already used for another action; open it again.")
     batch = batch_for(tenant=tenant, key=key, kind=kind, user=user)
     total = len(plan.get("rows") or plan.get("order_ids") or [])
     Batch.objects.filter(pk=batch.pk).update(plan=plan, total=total, finished_at=None)

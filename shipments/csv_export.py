@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from orders.csv_export import CHUNK, csv_lines
+from orders.csv_export import CHUNK, ExcelFlavour, csv_lines, labelled, with_labels
 
 from .models import Shipment
 
@@ -56,9 +56,17 @@ def shipment_rows(shipments) -> Iterator[list]:
         yield row[:13] + [user or label] + row[15:]
 
 
-def shipments_csv(shipments) -> Iterator[str]:
+# Columns holding a state code: the Excel flavour writes its words beside it.
+SHIPMENT_CODED = ("state", "store_update")
+
+
+def shipments_csv(shipments, flavour: ExcelFlavour | None = None) -> Iterator[str]:
     """The queryset `shipments` (tenant-scoped by the caller) as CSV lines."""
-    return csv_lines(SHIPMENT_COLUMNS, shipment_rows(shipments.order_by("order_id", "pk")))
+    rows = (
+        labelled(row, SHIPMENT_COLUMNS, SHIPMENT_CODED, flavour)
+        for row in shipment_rows(shipments.order_by("order_id", "pk"))
+    )
+    return csv_lines(with_labels(SHIPMENT_COLUMNS, SHIPMENT_CODED, flavour), rows, flavour)
 
 
 def shipments_of_orders(*, tenant, orders):

@@ -8,15 +8,18 @@ from django.core.exceptions import ValidationError
 from django.http import StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.formats import get_format
+from django.utils.translation import get_language, gettext_lazy, pgettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from orders.csv_export import orders_csv
+from orders.csv_export import ExcelFlavour, orders_csv
 from shipments import csv_import
 from shipments.csv_export import shipments_csv, shipments_of_orders
 
 from ..batch_forms import ColumnMappingForm, TrackingFileForm
-from ..batch_labels import FIELD_LABELS, row_error_text
+from ..batch_labels import FIELD_LABELS, file_date, row_error_text, row_warning_text
+from ..labels import label_for
 from ..selection import resolve_order_selection
 from ..tenancy import portal_view
 
@@ -35,6 +38,27 @@ def _export_selection(request):
     return selection
 
 
+# What Outbound shipped of an order (the orders export's `shipping`), in words for the Excel flavour.
+SHIPPING_LABELS = {
+    "none": gettext_lazy("Not shipped"),
+    "partial": gettext_lazy("Partially shipped"),
+    "full": pgettext_lazy("what was shipped of an order", "Fully shipped"),
+    "voided": gettext_lazy("Voided"),
+}
+
+
+def _flavour(request) -> ExcelFlavour | None:
+    """`format=excel`: the file as a spreadsheet in the user's language opens it (docs/csv.md#excel)."""
+    data = request.POST if request.method == "POST" else request.GET
+    if data.get("format") != "excel":
+        return None
+    return ExcelFlavour(
+        decimal_comma=get_format("DECIMAL_SEPARATOR") == ",",
+        tz=timezone.get_current_timezone(),
+        label=lambda code: str(SHIPPING_LABELS.get(code) or label_for(code)),
+    )
+
+
 def _csv_response(lines, name: str) -> StreamingHttpResponse:
     response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
@@ -46,14 +70,15 @@ def _csv_response(lines, name: str) -> StreamingHttpResponse:
 @portal_view()
 @require_http_methods(["GET", "POST"])
 def orders_export(request):
-    return _csv_response(orders_csv(_export_selection(request).orders), "orders")
+    return _csv_response(orders_csv(_export_selection(request).orders, _flavour(request)), "orders")
 
 
 @portal_view()
 @require_http_methods(["GET", "POST"])
 def shipments_export(request):
     orders = _export_selection(request).orders
-    return _csv_response(shipments_csv(shipments_of_orders(tenant=request.tenant, orders=orders)), "shipments")
+    shipments = shipments_of_orders(tenant=request.tenant, orders=orders)
+    return _csv_response(shipments_csv(shipments, _flavour(request)), "shipments")
 
 
 @portal_view("ship")
@@ -87,6 +112,14 @@ def _import_error(exc: ValidationError) -> str:
         "empty": _("The file is empty."),
         "no_rows": _("The file has a header line but no rows."),
         "too_many_rows": _("The file has more than %(max)s rows: split it.") % {"max": csv_import.MAX_ROWS},
+        "nul": _(
+            "The file holds NUL bytes, which a CSV file never does: it is another kind of file, or text in "
+            "UTF-16 without its byte-order mark. Save it again from your spreadsheet as “CSV UTF-8”."
+        ),
+        "bad_encoding": _(
+            "The file's text is not valid in the encoding its first bytes announce: save it again from your "
+            "spreadsheet as “CSV UTF-8”."
+        ),
     }.get(code, _("The file cannot be read as CSV."))
 
 
@@ -94,7 +127,7 @@ def _import_error(exc: ValidationError) -> str:
 @require_http_methods(["GET", "POST"])
 def tracking_import_preview(request, pk):
     record = csv_import.csv_import_get(tenant=request.tenant, pk=pk)
-    headers, _rows = csv_import.read_csv(record.content)
+    headers, rows = csv_import.read_csv(record.content)
     if request.method == "POST":
         if request.POST.get("action") == "confirm":
             if record.batch_id:
@@ -102,7 +135,7 @@ def tracking_import_preview(request, pk):
             try:
                 batch = csv_import.csv_import_apply(tenant=request.tenant, csv_import=record, user=request.user)
             except ValidationError:
-                messages.error(request, _("Map the order number, carrier and tracking number columns first."))
+                messages.error(request, _("Choose the columns and the date format first."))
                 return redirect("portal:tracking_import_preview", record.pk)
             return redirect("portal:batch_result", batch.pk)
         form = ColumnMappingForm(request.POST, headers=headers)
@@ -110,13 +143,17 @@ def tracking_import_preview(request, pk):
             csv_import.csv_import_set_mapping(csv_import=record, mapping=form.mapping())
             return redirect("portal:tracking_import_preview", record.pk)
     else:
-        form = ColumnMappingForm(
-            initial={k: ("" if v is None else str(v)) for k, v in (record.mapping or {}).items()}, headers=headers
-        )
-    problems = csv_import.mapping_problems(record.mapping or {})
+        form = ColumnMappingForm(initial=_mapping_initial(record.mapping or {}, headers, rows), headers=headers)
+    mapping = record.mapping or {}
+    problems = csv_import.mapping_problems(mapping, rows)
     checks = [] if problems else csv_import.check_rows(tenant=request.tenant, csv_import=record)[1]
     errors = [(c, [row_error_text(code, params) for code, params in c.errors]) for c in checks if not c.valid]
-    others = [c for c in checks if c.valid]
+    others = [
+        (c, file_date(c.ship_date), [row_warning_text(code, params) for code, params in c.warnings])
+        for c in checks
+        if c.valid
+    ]
+    question, example = csv_import.date_question(mapping, rows)
     return render(
         request,
         "portal/orders/import_preview.html",
@@ -126,12 +163,32 @@ def tracking_import_preview(request, pk):
             "problems": problems,
             "missing": [FIELD_LABELS[name] for name in problems if name in FIELD_LABELS],
             "duplicate_mapping": "duplicate" in problems,
+            "date_question": question,
+            "date_example": example,
+            "date_readings": _readings_text(example) if question == "ambiguous" else None,
+            "date_order": mapping.get(csv_import.DATE_ORDER) or csv_import.detected_date_order(mapping, rows),
             "errors": errors,
             "others": others[:PREVIEW_ROWS],
             "others_hidden": max(0, len(others) - PREVIEW_ROWS),
             "will_ship": sum(1 for c in checks if c.will_ship),
             "already": sum(1 for c in checks if c.already_imported),
+            "warned": sum(1 for c in checks if c.valid and c.warnings),
             "rows_total": len(checks),
             "nav": "orders",
         },
     )
+
+
+def _mapping_initial(mapping: dict, headers, rows) -> dict:
+    """The form as the import stands; when its dates can be read two ways, day first is offered when the
+    user's language or the file's headers are French (month first otherwise), for the user to confirm."""
+    initial = {k: ("" if v is None else str(v)) for k, v in mapping.items() if k in csv_import.FIELDS}
+    initial[csv_import.DATE_ORDER] = mapping.get(csv_import.DATE_ORDER) or ""
+    if csv_import.date_question(mapping, rows)[0]:
+        french = (get_language() or "").startswith("fr") or csv_import.headers_are_french(headers)
+        initial[csv_import.DATE_ORDER] = "dmy" if french else "mdy"
+    return initial
+
+
+def _readings_text(value: str) -> dict:
+    return {order: file_date(csv_import.read_date(value, order)) for order in csv_import.DATE_ORDERS}

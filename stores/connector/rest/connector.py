@@ -49,6 +49,7 @@ from ..errors import (
     StoreRejected,
     StoreUnreachable,
     StoreURLRefused,
+    _,
 )
 from ..protocol import SkipTest
 from ..transport import StoreTransport
@@ -195,7 +196,7 @@ class RestConnector(ShipNotifyMixin):
             except ValueError:
                 if b"<html" in response.content[:2048].lower():
                     raise NotAnEndpoint(
-                        "The address answered with a web page, not with AmeriCommerce's REST API. Check the store URL."
+                        _("The address answered with a web page, not with AmeriCommerce's REST API.")
                     ) from None
                 if attempt == MALFORMED_ATTEMPTS:
                     raise StoreDocumentError(
@@ -418,9 +419,8 @@ class RestConnector(ShipNotifyMixin):
         except (StoreUnreachable, StoreURLRefused) as exc:
             return ConnectionResult(ConnectionOutcome.UNREACHABLE, exc.message)
         except (NotAnEndpoint, StoreRejected, StoreDocumentError) as exc:
-            return ConnectionResult(
-                ConnectionOutcome.NOT_AN_ENDPOINT, f"This is not an AmeriCommerce store's REST API: {exc.message}"
-            )
+            # The error says in one sentence what answered instead (the page's title says the rest).
+            return ConnectionResult(ConnectionOutcome.NOT_AN_ENDPOINT, exc.message)
         except StoreError as exc:
             return ConnectionResult(ConnectionOutcome.UNREACHABLE, exc.message)
         finally:

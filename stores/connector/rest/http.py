@@ -7,7 +7,7 @@ import json
 
 import requests
 
-from ..errors import NotAnEndpoint, StoreAuthError, StorePermissionError, StoreRejected
+from ..errors import NotAnEndpoint, StoreAuthError, StorePermissionError, StoreRejected, _
 from ..transport import StoreResponse, StoreTransport, raise_for_response
 
 
@@ -51,10 +51,13 @@ def _rest_raise_for_response(response: StoreResponse, scrub) -> None:
         )
     if status == 404 and _is_api_error(response):
         raise RestNotFound("The store's API has no such resource (HTTP 404).", status=status)
-    if status == 404:
+    if status in (404, 410):
         raise NotAnEndpoint(
-            "Nothing answers at this address's /api/v1 (HTTP 404): it is not an AmeriCommerce "
-            "store's REST API. Check the store URL.",
+            _(
+                "Nothing answers at this address's /api/v1 (HTTP %(status)s), so it is not an AmeriCommerce "
+                "store's REST API."
+            )
+            % {"status": status},
             status=status,
         )
     if status == 400:

@@ -536,3 +536,11 @@ def test_not_an_api_is_one_sentence_in_the_readers_language(alice_client, sandbo
     )
     assert 'data-outcome="not_an_endpoint"' in response.content.decode()
     assert _detail(response) == words
+
+
+def test_connect_with_americommerce_proposes_the_mapping_from_the_stores_statuses(alice_client, sandbox, app):
+    start = alice_client.post(reverse("portal:connect_oauth"), {"name": "One click", "url": sandbox.base_url})
+    alice_client.get(_through_the_store(start))
+    form = alice_client.get(reverse("portal:connect_mapping")).context["form"]
+    assert "Approved Pending Shipping" in form["awaiting_shipment"].value()
+    assert form["shipped"].value() == "Shipped, Completed Shipped"

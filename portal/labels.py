@@ -93,8 +93,9 @@ def actor_label(actor: str) -> str:
     run = _IMPORT_RUN_ACTOR.fullmatch(actor)
     if run:
         return gettext("import run %(n)s") % {"n": run.group(1)}
-    if actor == "outbox":
-        return gettext("outbox")
+    system = {"outbox": _("outbox"), "import": _("import"), "webhook": _("webhook")}  # their own words
+    if actor in system:
+        return str(system[actor])
     carrier = actor.removesuffix(" tracking")
     if carrier != actor and carrier in {*Carrier.values, *Carrier.labels}:  # tracking.services: the carrier's name
         return gettext("%(carrier)s tracking") % {"carrier": carrier}

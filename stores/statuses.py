@@ -39,6 +39,7 @@ DEFAULT_MAPPING: dict[str, str] = {
 }
 
 _SPACES = re.compile(r"\s+")
+_SEPARATORS = re.compile(r"[,\r\n]")
 
 
 def normalize_status(name: str) -> str:
@@ -69,16 +70,22 @@ class StatusLookup(dict):
         self.key = key
 
 
+def _entries(text: str) -> list[str]:
+    """The entries of a mapping field as typed: separated by commas, or by line breaks (the field is a
+    text box a long list wraps in)."""
+    return _SEPARATORS.split(text or "")
+
+
 def parse_status_list(text: str, key: StatusKey = normalize_status) -> list[str]:
     """The matching keys in one comma-separated mapping field, in order, without blanks."""
-    return [k for k in (key(part) for part in (text or "").split(",")) if k]
+    return [k for k in (key(part) for part in _entries(text)) if k]
 
 
 def tidy_status_list(text: str, key: StatusKey = normalize_status) -> str:
     """A mapping field as it is stored: entries as typed (case kept), spaces collapsed, blanks and
     repeats (by matching key) dropped, joined by ", " — `"  on hold ,, "` is stored as `on hold`."""
     entries: dict[str, str] = {}
-    for part in (text or "").split(","):
+    for part in _entries(text):
         typed = _SPACES.sub(" ", part).strip()
         if typed:
             entries.setdefault(key(typed), typed)

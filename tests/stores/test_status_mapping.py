@@ -99,3 +99,11 @@ def test_a_mapping_is_proposed_from_the_statuses_a_store_lists():
         "on_hold": "ON HOLD",
     }
     assert left_out == ["Archived"]
+
+
+def test_line_breaks_separate_entries_like_commas():
+    # The mapping fields are text boxes (a proposed list is long): a line break never joins two statuses.
+    table = lookup(awaiting_shipment="New\r\nApproved Pending Shipping,\nProcessing")
+    assert statuses.map_status(table, "Approved, Pending Shipping") == "awaiting_shipment"
+    assert statuses.map_status(table, "New") == "awaiting_shipment"
+    assert statuses.tidy_status_list("New\r\nProcessing,\n Processing") == "New, Processing"

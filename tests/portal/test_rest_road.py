@@ -544,3 +544,29 @@ def test_connect_with_americommerce_proposes_the_mapping_from_the_stores_statuse
     form = alice_client.get(reverse("portal:connect_mapping")).context["form"]
     assert "Approved Pending Shipping" in form["awaiting_shipment"].value()
     assert form["shipped"].value() == "Shipped, Completed Shipped"
+
+
+@pytest.mark.parametrize(
+    "case, words",
+    [
+        (
+            "missing_scope",
+            "Réponse de la boutique : Le jeton d'API fonctionne, mais il lui manque la portée « system », dont "
+            "Outbound a besoin pour lire les vitrines.",
+        ),
+        (
+            "refused",
+            "Réponse de la boutique : La boutique a refusé le jeton d'API (HTTP 401) : il est erroné, révoqué ou "
+            "expiré. Créez un nouveau jeton dans l'administration de la boutique (Outils › Applications et modules "
+            "› Applications API et intégrations) et saisissez-le à nouveau.",
+        ),
+    ],
+)
+def test_the_token_roads_details_speak_french_with_french_quotes(alice_client, sandbox, case, words):
+    # Issue 25 item 17: these details were left in English (with “English” quotes) on the French wizard.
+    token = sandbox.store.rest.limited_token if case == "missing_scope" else "not-a-token-of-this-store"
+    alice_client.cookies["django_language"] = "fr"
+    response = alice_client.post(
+        reverse("portal:connect_details") + "?road=rest", _rest_details(url=sandbox.base_url, api_token=token)
+    )
+    assert _detail(response) == words

@@ -39,14 +39,16 @@ def _rest_raise_for_response(response: StoreResponse, scrub) -> None:
     status = response.status_code
     if status == 401:
         raise StoreAuthError(
-            "The store refused the API token (HTTP 401): it is wrong, revoked or expired. "
-            "Make a new token in the store's admin (Tools › Apps & Addons › API Apps & "
-            "Integrations) and enter it again.",
+            _(
+                "The store refused the API token (HTTP 401): it is wrong, revoked or expired. "
+                "Make a new token in the store's admin (Tools › Apps & Addons › API Apps & "
+                "Integrations) and enter it again."
+            ),
             status=status,
         )
     if status == 403:
         raise StorePermissionError(
-            "The store accepted the API token but refused this request (HTTP 403): the token lacks a scope.",
+            _("The store accepted the API token but refused this request (HTTP 403): the token lacks a scope."),
             status=status,
         )
     if status == 404 and _is_api_error(response):

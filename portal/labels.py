@@ -83,6 +83,25 @@ def event_text(order_event) -> str:
     return render(order_event, label=event_code_label)
 
 
+_IMPORT_RUN_ACTOR = re.compile(r"import run (\d+)")
+
+
+def actor_label(actor: str) -> str:
+    """Who an order's history names (orders.models.OrderEvent.actor), in the reader's language: Outbound's own
+    workers are kept in English words ("import run 12", "outbox", "UPS tracking"); a person's or an API
+    key's name stays as it is."""
+    run = _IMPORT_RUN_ACTOR.fullmatch(actor)
+    if run:
+        return gettext("import run %(n)s") % {"n": run.group(1)}
+    system = {"outbox": _("outbox"), "import": _("import"), "webhook": _("webhook")}  # their own words
+    if actor in system:
+        return str(system[actor])
+    carrier = actor.removesuffix(" tracking")
+    if carrier != actor and carrier in {*Carrier.values, *Carrier.labels}:  # tracking.services: the carrier's name
+        return gettext("%(carrier)s tracking") % {"carrier": carrier}
+    return actor
+
+
 SKIP_REASON_LABELS = {"no_ship_to": _("no ship-to address"), "unmapped_status": _("store status not mapped")}
 
 

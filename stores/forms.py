@@ -122,7 +122,11 @@ class StatusMappingForm(forms.ModelForm):
     class Meta:
         model = StatusMapping
         fields = StatusMapping.FIELDS
-        widgets = {name: forms.TextInput(attrs={"size": 80}) for name in StatusMapping.FIELDS}
+        # A text box, not a line: a store's whole list of statuses is read at a glance (line breaks separate
+        # entries like commas, stores.statuses).
+        widgets = {
+            name: forms.Textarea(attrs={"rows": 1, "cols": 80, "class": "status-list"}) for name in StatusMapping.FIELDS
+        }
         labels = {
             "awaiting_payment": _("Awaiting Payment"),
             "awaiting_shipment": _("Awaiting Shipment"),

@@ -12,7 +12,7 @@ evened out, never case). Every function here takes that key; the default is the 
 """
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 
 AWAITING_PAYMENT = "awaiting_payment"
 AWAITING_SHIPMENT = "awaiting_shipment"
@@ -39,6 +39,7 @@ DEFAULT_MAPPING: dict[str, str] = {
 }
 
 _SPACES = re.compile(r"\s+")
+_SEPARATORS = re.compile(r"[,\r\n]")
 
 
 def normalize_status(name: str) -> str:
@@ -69,16 +70,22 @@ class StatusLookup(dict):
         self.key = key
 
 
+def _entries(text: str) -> list[str]:
+    """The entries of a mapping field as typed: separated by commas, or by line breaks (the field is a
+    text box a long list wraps in)."""
+    return _SEPARATORS.split(text or "")
+
+
 def parse_status_list(text: str, key: StatusKey = normalize_status) -> list[str]:
     """The matching keys in one comma-separated mapping field, in order, without blanks."""
-    return [k for k in (key(part) for part in (text or "").split(",")) if k]
+    return [k for k in (key(part) for part in _entries(text)) if k]
 
 
 def tidy_status_list(text: str, key: StatusKey = normalize_status) -> str:
     """A mapping field as it is stored: entries as typed (case kept), spaces collapsed, blanks and
     repeats (by matching key) dropped, joined by ", " — `"  on hold ,, "` is stored as `on hold`."""
     entries: dict[str, str] = {}
-    for part in (text or "").split(","):
+    for part in _entries(text):
         typed = _SPACES.sub(" ", part).strip()
         if typed:
             entries.setdefault(key(typed), typed)
@@ -111,3 +118,37 @@ def map_status(lookup: Mapping[str, str], store_status: str) -> str | None:
 
 def label(outbound_status: str) -> str:
     return dict(OUTBOUND_STATUSES).get(outbound_status, outbound_status)
+
+
+def propose_mapping(
+    statuses: Iterable, defaults: Mapping[str, str], key: StatusKey = normalize_status
+) -> tuple[dict[str, str], list[str]]:
+    """The five lists proposed from the statuses a store lists (`StoreStatus`-like: name and the flags
+    is_shipped, is_cancelled, is_open, None when unknown), with the store's names left out of them.
+
+    A status is placed by its name first, matched by `key` to the defaults' names and to the five Outbound
+    statuses' own labels ("Awaiting Shipment"); a name that matches neither by its flags: shipped, then
+    cancelled, then open (an order still to ship: Awaiting Shipment). Names are written as the lists hold
+    them, without commas ("Approved, Pending Shipping" -> `Approved Pending Shipping`). A status that is
+    none of these (closed, neither shipped nor cancelled) is left out for the merchant to place."""
+    known = build_lookup(dict(OUTBOUND_STATUSES), key)
+    known.update(build_lookup(defaults, key))
+    lists: dict[str, list[str]] = {code: [] for code, _label in OUTBOUND_STATUSES}
+    left_out: list[str] = []
+    for status in statuses:
+        typed = exact_status(status.name)
+        if not typed:
+            continue
+        code = known.get(key(typed))
+        if code is None:
+            if status.is_shipped:
+                code = SHIPPED
+            elif status.is_cancelled:
+                code = CANCELLED
+            elif status.is_open:
+                code = AWAITING_SHIPMENT
+        if code is None:
+            left_out.append(status.name)
+        else:
+            lists[code].append(typed)
+    return {code: tidy_status_list(", ".join(names), key) for code, names in lists.items()}, left_out

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from stores.connector import ConnectionOutcome
 from stores.connector.errors import StoreError
@@ -119,15 +120,19 @@ def outcome_text(outcome: ConnectionOutcome, store=None, missing_scope: str = ""
 
 
 # The connector's errors serve imports too, which do try again; a connection test saves nothing and
-# never retries, so that promise is taken off what the merchant reads.
-RETRY_PROMISE = " Outbound will try again later."
+# never retries, so that promise is taken off what the merchant reads, in English as in the reader's
+# language (the transport's translated messages end with the same sentence).
+RETRY_PROMISE = gettext_noop("Outbound will try again later.")
 
 
 def result_context(result, store=None) -> dict:
     """What a page shows about a connection test: title, advice, and the detail (the store's own words
     only when the store answered; "unreachable" means it said nothing)."""
     title, advice = outcome_text(result.outcome, store, getattr(result, "missing_scope", ""))
-    detail = result.message.replace(RETRY_PROMISE, "").strip()
+    detail = result.message
+    for promise in dict.fromkeys((RETRY_PROMISE, _(RETRY_PROMISE))):
+        detail = detail.replace(promise, "")
+    detail = detail.strip()
     return {
         "result": result,
         "result_title": title,

@@ -30,7 +30,7 @@ from shipments.selectors import (
 )
 
 from ..forms import HoldForm, OutboundNotesForm, ShipForm
-from ..labels import event_text, status_choices
+from ..labels import actor_label, event_text, status_choices
 from ..selection import filter_query, list_filters
 from ..tenancy import get_order_for_user, get_shipment_for_user, portal_view
 from .batch import optional_url
@@ -133,7 +133,7 @@ def _order_page(request, order, *, hold_form=None, notes_form=None, status=200, 
             "can_hold": order.status in (OrderStatus.AWAITING_PAYMENT, OrderStatus.AWAITING_SHIPMENT),
             "hold_form": hold_form or HoldForm(),
             "notes_form": notes_form or OutboundNotesForm(initial={"outbound_notes": order.outbound_notes}),
-            "events": [(e, event_text(e)) for e in order.events.all()],
+            "events": [(e, event_text(e), actor_label(e.actor)) for e in order.events.all()],
             "shipments": shipments,
             "shipped": shipped,
             "left_to_ship": sum(remaining_quantities(order, lines=lines, shipped=shipped).values()),

@@ -45,7 +45,7 @@ from ..forms import (
 )
 from ..tenancy import forbidden, get_store_for_user, get_unmapped_status_for_user, portal_view
 from .connection import result_context, test_store_connection
-from .wizard import WIZARD_KEY, connect_start_page, has_rest_road, oauth_tokens_from_session
+from .wizard import WIZARD_KEY, connect_start_page, has_rest_road, oauth_tokens_from_session, wizard_status_proposal
 
 
 @portal_view()
@@ -135,9 +135,12 @@ def connect_mapping(request):
         return redirect("portal:connect_details")
     platform = saved.get("platform", Platform.AMERICOMMERCE)
     draft = Store(platform=platform)  # not saved: tells the mapping its platform's matching rule and defaults
+    # The REST road's store lists its own statuses: the lists start from them, not from the defaults.
+    proposal = wizard_status_proposal(request, saved)
 
     def draft_mapping():
-        return StatusMapping(store=draft, **draft.connection.default_mapping)
+        lists = (proposal or {}).get("mapping") or draft.connection.default_mapping
+        return StatusMapping(store=draft, **lists)
 
     if request.method == "POST":
         form = StatusMappingForm(request.POST, instance=draft_mapping())
@@ -170,6 +173,7 @@ def connect_mapping(request):
             "step": 3,
             "platform_name": draft.platform_name,
             "case_sensitive": draft.connection.case_sensitive,
+            "proposal": proposal,
         },
     )
 

@@ -8,7 +8,9 @@ from django.shortcuts import render
 
 from stores import crypto, oauth
 from stores.connector import registry
-from stores.models import Road
+from stores.connector.errors import StoreError
+from stores.models import Platform, RestAuth, Road, Store
+from stores.statuses import propose_mapping
 
 from ..forms import ConnectOAuthForm
 
@@ -56,3 +58,49 @@ def has_rest_road(store) -> bool:
     """Whether the store's platform has a REST road registered (AmeriCommerce does, any cart does not):
     asked of the registry, never by naming a platform."""
     return registry.connection_key(store.platform, Road.REST) in registry.connection_types()
+
+
+def wizard_draft_store(saved: dict) -> Store:
+    """The store a tested connection in the wizard's session describes, unsaved, with its secrets as the
+    session keeps them (encrypted)."""
+    store = Store(
+        platform=saved.get("platform", Platform.AMERICOMMERCE),
+        road=saved.get("road", Road.XML),
+        rest_auth=saved.get("rest_auth") or RestAuth.TOKEN,
+        name=saved.get("name", ""),
+        url=saved.get("url", ""),
+        username=saved.get("username", ""),
+        endpoint_path=saved.get("endpoint_path", ""),
+    )
+    store.password_encrypted = saved.get("password_token", "")
+    store.api_token_encrypted = saved.get("api_token_token", "")
+    if saved.get("oauth"):
+        tokens = oauth_tokens_from_session(saved["oauth"])
+        store.set_oauth_tokens(tokens.access_token, tokens.refresh_token, tokens.expires_at, tokens.scope)
+    return store
+
+
+def wizard_status_proposal(request, saved: dict) -> dict | None:
+    """On a road whose store lists its own order statuses (the REST road's /order_statuses), the five mapping
+    lists proposed from that list (stores.statuses.propose_mapping), asked once per wizard and kept in the
+    session: {"mapping", "left_out", "count", "error"}. None on a road that cannot list them (the XML road:
+    the defaults stand)."""
+    if saved.get("road", Road.XML) != Road.REST:
+        return None
+    if "proposal" in saved:
+        return saved["proposal"]
+    draft = wizard_draft_store(saved)
+    kind = draft.connection
+    try:
+        # refresh=False: a wizard's fresh OAuth token is used as it is; nothing is written for an unsaved store.
+        with registry.connector_for_store(draft, refresh=False) as client:
+            listed = client.describe().statuses
+    except StoreError as exc:
+        proposal = {"mapping": {}, "left_out": [], "count": 0, "error": exc.message}
+    else:
+        lists, left_out = propose_mapping(listed, kind.default_mapping, kind.status_key)
+        # A store that lists no status at all proposes nothing: the defaults stand.
+        proposal = {"mapping": lists if listed else {}, "left_out": left_out, "count": len(listed), "error": ""}
+    saved["proposal"] = proposal
+    request.session[WIZARD_KEY] = saved
+    return proposal

@@ -23,6 +23,7 @@ import datetime as dt
 import email.utils
 import logging
 import random as _random
+import ssl
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
@@ -297,14 +298,8 @@ class StoreTransport:
                 status = None
             except requests.exceptions.ReadTimeout:
                 failure, status = _("it took longer than %(n)s s to answer") % {"n": f"{self.read_timeout:g}"}, None
-            except requests.exceptions.SSLError:
-                raise StoreUnreachable(
-                    _(
-                        "The store's HTTPS certificate could not be verified, so Outbound did not send the "
-                        "password. Check the store address."
-                    ),
-                    permanent=True,
-                ) from None
+            except requests.exceptions.SSLError as exc:
+                raise self._tls_error(url, exc) from None
             except requests.exceptions.ConnectionError as exc:
                 if any(isinstance(item, NameResolutionError) for item in _chain(exc)):
                     # A typo in the host name will not fix itself in a few seconds.
@@ -347,6 +342,30 @@ class StoreTransport:
             % {"n": self.max_attempts, "failure": self.scrub(failure)},
             status=status,
         )
+
+    def _tls_error(self, url: str, exc: requests.exceptions.SSLError) -> StoreUnreachable:
+        """A failed HTTPS handshake in plain words: a certificate that could not be verified, or a site that does
+        not speak HTTPS at all (an address typed without http://, or an http site typed as https://), with the
+        http:// address to try where this deployment allows plain http."""
+        if any(isinstance(item, ssl.SSLCertVerificationError) for item in _chain(exc)):
+            return StoreUnreachable(
+                _(
+                    "The store's HTTPS certificate could not be verified, so Outbound did not send the "
+                    "password. Check the store address."
+                ),
+                permanent=True,
+            )
+        host = urlsplit(url).netloc
+        if self.allow_http:
+            message = _(
+                "The site at %(host)s does not answer HTTPS. If it is a plain http site, enter its address as %(url)s."
+            ) % {"host": host, "url": f"http://{host}"}
+        else:
+            message = _(
+                "The site at %(host)s does not answer HTTPS, and Outbound connects to stores over HTTPS only. "
+                "Check the store address."
+            ) % {"host": host}
+        return StoreUnreachable(message, permanent=True)
 
     def _deadline_error(self, failure: str = "") -> StoreTemporaryError:
         cause = f" (last attempt: {self.scrub(failure)})" if failure else ""

@@ -232,3 +232,86 @@ def test_no_retry_sleeps_past_the_deadline(store_server, sleeps):
         t.get(store_server.url)
     assert sleeps == [] and len(store_server.requests) == 1
     t.close()
+
+
+# --- a failed HTTPS handshake in plain words (issue 25 item 15) ---------------------------------------
+
+
+def _https_server(tmp_path):
+    """A loopback HTTPS server with a self-signed certificate (which no client trusts)."""
+    import ssl
+    import threading
+    from http.server import BaseHTTPRequestHandler, HTTPServer
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = dt.datetime.now(dt.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(1)
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=1))
+        .sign(key, hashes.SHA256())
+    )
+    (tmp_path / "cert.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    (tmp_path / "key.pem").write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(tmp_path / "cert.pem", tmp_path / "key.pem")
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    class Server(HTTPServer):
+        def get_request(self):
+            sock, address = super().get_request()
+            return context.wrap_socket(sock, server_side=True), address
+
+        def handle_error(self, request, client_address):
+            pass  # the client refusing the certificate hangs up mid-handshake
+
+    httpd = Server(("127.0.0.1", 0), Handler)
+    threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True).start()
+    return httpd
+
+
+def test_an_http_site_typed_as_https_is_told_as_such_with_the_http_address_to_try(transport, store_server):
+    host = store_server.url.split("/")[2]
+    with pytest.raises(StoreUnreachable) as caught:
+        transport.get("https://" + host + "/api/v1/orders")
+    message = caught.value.message
+    assert "does not answer HTTPS" in message and f"http://{host}" in message
+    assert "certificate" not in message and caught.value.permanent
+
+
+def test_no_http_address_is_suggested_where_plain_http_is_not_allowed(store_server):
+    host = store_server.url.split("/")[2]
+    with StoreTransport("admin", PASSWORD, allow_private=True, allow_http=False, max_attempts=1) as strict:
+        with pytest.raises(StoreUnreachable) as caught:
+            strict.get("https://" + host + "/api/v1/orders")
+    assert "does not answer HTTPS" in caught.value.message and "http://" not in caught.value.message
+
+
+def test_a_certificate_that_cannot_be_verified_is_still_told_as_one(transport, tmp_path):
+    httpd = _https_server(tmp_path)
+    try:
+        with pytest.raises(StoreUnreachable) as caught:
+            transport.get(f"https://127.0.0.1:{httpd.server_address[1]}/api/v1/orders")
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+    assert "certificate could not be verified" in caught.value.message

@@ -249,3 +249,17 @@ def test_a_token_refused_in_the_prefetch_thread_is_refreshed_by_the_walk_itself(
     assert sorted(seen) == sorted(t["OrderID"] for t in server.truth()["orders"])
     # The background fetch never refreshed (that may write the store's tokens): the walk's thread did, once.
     assert tokens.refreshed_in == [True]
+
+
+def test_an_orders_phone_is_its_own_never_the_customer_records(sandbox_factory):
+    # Issue 25 item 43. Seed 22 has two buyers sharing one e-mail (one REST customer record): one placed an
+    # order without a phone, the other with one. The order without a phone stays without, as on the XML road.
+    server = sandbox_factory(orders=40, seed=22)
+    truth = {t["OrderID"]: t for t in server.truth()["orders"]}
+    shared = [t for t in truth.values() if t["Customer"]["CustomerCode"] == "ava.smith@example.org"]
+    assert {t["Customer"]["BillTo"]["Phone"] == "" for t in shared} == {True, False}  # the case is there
+    orders, _ = walk(server)
+    assert len(orders) == 40
+    assert {o.order_id: o.customer.bill_to.phone for o in orders} == {
+        i: t["Customer"]["BillTo"]["Phone"] for i, t in truth.items()
+    }

@@ -126,3 +126,23 @@ def test_connection_test_details_speak_french(alice_client, sandbox):
     assert "injoignable" in body and "could not be reached" not in body
     response = alice_client.post(reverse("portal:connect_details"), {**data, "password": sandbox.password}, follow=True)
     assert "Connectée. La boutique a répondu avec un export ShipStation" in response.content.decode()
+
+
+def test_the_wizard_promises_no_retry_in_french_either(alice_client):
+    # Issue 25 item 17: a connection test never retries; "Outbound réessaiera plus tard" was left in French.
+    alice_client.cookies["django_language"] = "fr"
+    data = {"name": "Gone", "url": "http://127.0.0.1:9", "username": "u", "password": "p", "endpoint_path": ""}
+    body = html.unescape(alice_client.post(reverse("portal:connect_details"), data).content.decode())
+    assert "injoignable" in body and "réessaiera" not in body and "try again later" not in body
+
+
+def test_history_actors_of_outbounds_own_workers_speak_french(alice_client, order_a):
+    # Issue 25 item 17: "— import run 1", "— outbox" were shown untranslated on the French order page.
+    from orders.models import OrderEvent
+
+    for actor in ("import run 1", "outbox", "UPS tracking", "alice"):
+        OrderEvent.objects.create(order=order_a, kind="note", message="Something happened.", actor=actor)
+    alice_client.cookies["django_language"] = "fr"
+    body = html.unescape(alice_client.get(reverse("portal:order_detail", args=[order_a.pk])).content.decode())
+    assert "— import n° 1" in body and "— boîte d'envoi" in body and "— suivi UPS" in body and "— alice" in body
+    assert "import run" not in body and "— outbox" not in body

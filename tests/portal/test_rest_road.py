@@ -16,7 +16,7 @@ from portal.views.oauth import FLOW_KEY
 from portal.views.stores import WIZARD_KEY
 from sandbox import rest_oauth
 from stores.connector import registry
-from stores.connector.types import ConnectionOutcome, ConnectionResult
+from stores.connector.types import ConnectionOutcome, ConnectionResult, StoreDescription
 from stores.models import RestAuth, Road, Store
 from stores.services import store_create, store_mark_needs_reconnect
 from tests import factories
@@ -43,6 +43,9 @@ class StubConnector:
 
     def test_connection(self, *, now=None):
         return ConnectionResult(outcome=self.outcome, message=self.message, orders_found=3)
+
+    def describe(self):
+        return StoreDescription()  # lists no status: the mapping step keeps the defaults
 
     def __enter__(self):
         return self
@@ -427,3 +430,143 @@ def test_a_stale_flow_is_refused(alice_client, sandbox, app):
     session.save()
     assert alice_client.get(callback).status_code == 400
     assert not Store.objects.exists()
+
+
+def test_the_rest_wizard_proposes_the_mapping_from_the_stores_own_statuses(alice_client, tenant_a, sandbox):
+    # Issue 25 item 13: the REST road's store lists its statuses; the lists start from them (names matched to
+    # the defaults case-insensitively, commas removed; custom ones by their flags), not from the XML defaults,
+    # so the first import does not leave "Approved, Pending Shipping" orders out.
+    response = alice_client.post(
+        reverse("portal:connect_details") + "?road=rest",
+        _rest_details(url=sandbox.base_url, api_token=sandbox.store.rest.token),
+    )
+    assert response.status_code == 302
+    page = alice_client.get(reverse("portal:connect_mapping"))
+    form = page.context["form"]
+    lists = {
+        name: form[name].value()
+        for name in ("awaiting_payment", "awaiting_shipment", "shipped", "cancelled", "on_hold")
+    }
+    assert lists == {
+        "awaiting_payment": "Pending Payment, Pending Review",
+        "awaiting_shipment": "New, Pending Processing, Processing, Ready To Ship, Backordered, Partially Shipped, "
+        "Approved Pending Shipping, Awaiting Pickup Local, Gift Wrap Queue",
+        "shipped": "Shipped, Completed Shipped",
+        "cancelled": "Cancelled, Declined, Refunded",
+        "on_hold": "On Hold",
+    }
+    assert 'id="status-proposal"' in page.content.decode()
+    asked = sandbox.truth(include_orders=False)["rest"]
+    alice_client.get(reverse("portal:connect_mapping"))  # asked once per wizard, kept in the session
+    assert sandbox.truth(include_orders=False)["rest"] == asked
+    done = alice_client.post(reverse("portal:connect_mapping"), {**lists, "since": "2020-01-01"})
+    assert done.status_code == 302
+    mapping = Store.objects.for_tenant(tenant_a).get().status_mapping
+    assert "Approved Pending Shipping" in mapping.awaiting_shipment and "Completed Shipped" in mapping.shipped
+
+
+def test_a_store_whose_statuses_cannot_be_read_gets_the_defaults_and_is_told_why(alice_client, tenant_a, sandbox):
+    alice_client.post(
+        reverse("portal:connect_details") + "?road=rest",
+        _rest_details(url=sandbox.base_url, api_token=sandbox.store.rest.token),
+    )
+    del sandbox.store.rest.tokens[sandbox.store.rest.token]  # the token revoked between the two steps
+    page = alice_client.get(reverse("portal:connect_mapping"))
+    assert page.context["form"]["awaiting_shipment"].value().startswith("New, Pending Processing")
+    assert "Approved Pending Shipping" not in page.context["form"]["awaiting_shipment"].value()
+    assert 'id="status-proposal-failed"' in page.content.decode()
+
+
+def _detail(response):
+    import html
+    import re
+
+    found = re.search(r'<p class="muted small">(.*?)</p>', response.content.decode(), re.S)
+    return html.unescape(re.sub(r"<[^>]+>", "", found.group(1))).strip() if found else ""
+
+
+@pytest.mark.parametrize(
+    "language, words",
+    [
+        (
+            "en",
+            "Details: The site at {host} does not answer HTTPS. If it is a plain http site, enter its address as "
+            "http://{host}.",
+        ),
+        (
+            "fr",
+            "Détails : Le site {host} ne répond pas en HTTPS. Si c'est un site en http simple, saisissez son "
+            "adresse sous la forme http://{host}.",
+        ),
+    ],
+)
+def test_an_address_without_http_is_told_it_does_not_answer_https(alice_client, sandbox, language, words):
+    # Issue 25 item 15: "127.0.0.1:port" is read as https://…; the site speaks plain http. No certificate blamed.
+    host = sandbox.base_url.removeprefix("http://")
+    alice_client.cookies["django_language"] = language
+    response = alice_client.post(
+        reverse("portal:connect_details") + "?road=rest", _rest_details(url=host, api_token=sandbox.store.rest.token)
+    )
+    assert 'data-outcome="unreachable"' in response.content.decode()
+    assert _detail(response) == words.format(host=host)
+
+
+@pytest.mark.parametrize(
+    "language, words",
+    [
+        (
+            "en",
+            "What the store said: Nothing answers at this address's /api/v1 (HTTP 404), so it is not an "
+            "AmeriCommerce store's REST API.",
+        ),
+        (
+            "fr",
+            "Réponse de la boutique : Rien ne répond à l'adresse /api/v1 de ce site (HTTP 404) : ce n'est donc "
+            "pas l'API REST d'une boutique AmeriCommerce.",
+        ),
+    ],
+)
+def test_not_an_api_is_one_sentence_in_the_readers_language(alice_client, sandbox, language, words):
+    # Issue 25 item 16: it said "This is not an AmeriCommerce store's REST API: … it is not an AmeriCommerce
+    # store's REST API. Check the store URL." (and in English on the French page).
+    alice_client.cookies["django_language"] = language
+    response = alice_client.post(
+        reverse("portal:connect_details") + "?road=rest",
+        _rest_details(url=sandbox.base_url + "/shop", api_token=sandbox.store.rest.token),
+    )
+    assert 'data-outcome="not_an_endpoint"' in response.content.decode()
+    assert _detail(response) == words
+
+
+def test_connect_with_americommerce_proposes_the_mapping_from_the_stores_statuses(alice_client, sandbox, app):
+    start = alice_client.post(reverse("portal:connect_oauth"), {"name": "One click", "url": sandbox.base_url})
+    alice_client.get(_through_the_store(start))
+    form = alice_client.get(reverse("portal:connect_mapping")).context["form"]
+    assert "Approved Pending Shipping" in form["awaiting_shipment"].value()
+    assert form["shipped"].value() == "Shipped, Completed Shipped"
+
+
+@pytest.mark.parametrize(
+    "case, words",
+    [
+        (
+            "missing_scope",
+            "Réponse de la boutique : Le jeton d'API fonctionne, mais il lui manque la portée « system », dont "
+            "Outbound a besoin pour lire les vitrines.",
+        ),
+        (
+            "refused",
+            "Réponse de la boutique : La boutique a refusé le jeton d'API (HTTP 401) : il est erroné, révoqué ou "
+            "expiré. Créez un nouveau jeton dans l'administration de la boutique (Outils › Applications et modules "
+            "› Applications API et intégrations) et saisissez-le à nouveau.",
+        ),
+    ],
+)
+def test_the_token_roads_details_speak_french_with_french_quotes(alice_client, sandbox, case, words):
+    # Issue 25 item 17: these details were left in English (with “English” quotes) on the French wizard.
+    token = sandbox.store.rest.limited_token if case == "missing_scope" else "not-a-token-of-this-store"
+    alice_client.cookies["django_language"] = "fr"
+    response = alice_client.post(
+        reverse("portal:connect_details") + "?road=rest", _rest_details(url=sandbox.base_url, api_token=token)
+    )
+    assert _detail(response) == words

@@ -125,3 +125,25 @@ def test_an_id_filter_is_looked_up_and_the_other_filters_still_apply(sandbox):
     assert [p["item_name"] for p in both["products"]] == [p["item_name"] for p in everything if p["item_name"] == named]
     assert get(sandbox, "/order_addresses", id="eq:200004", city="no such city").json()["total_count"] == 0
     assert get(sandbox, "/order_addresses", id="eq:200004").json()["total_count"] == 1
+
+
+def test_order_shipments_is_a_list_without_order_id_paged_like_the_others(sandbox):
+    # Issue 25 item 42: the vendor documents GET /order_shipments as a list; the sandbox refused it without order_id.
+    headers = {"X-AC-Auth-Token": sandbox.rest_token}
+    for order_id, tracking in ((100003, "1ZA"), (100001, "1ZB"), (100003, "1ZC")):
+        shipment = {"order_id": order_id, "tracking_numbers": tracking, "shipment_name": tracking}
+        answer = requests.post(sandbox.rest_base_url + "/order_shipments", json=shipment, headers=headers, timeout=10)
+        assert answer.status_code == 200
+    seen, url, params = [], sandbox.rest_base_url + "/order_shipments", {"count": 2}
+    while url:
+        answer = requests.get(url, params=params, headers=headers, timeout=10)
+        assert answer.status_code == 200 and answer.json()["total_count"] == 3
+        seen += answer.json()["order_shipments"]
+        url, params = answer.json().get("next_page"), None
+    assert [(s["order_id"], s["tracking_numbers"]) for s in seen] == [(100003, "1ZA"), (100001, "1ZB"), (100003, "1ZC")]
+    assert get(sandbox, "/order_shipments", page=3, count=2).status_code == 404
+    assert [
+        s["tracking_numbers"]
+        for s in get(sandbox, "/order_shipments", tracking_numbers="1ZB").json()["order_shipments"]
+    ] == ["1ZB"]
+    assert get(sandbox, "/order_shipments", order_id="100003").json()["total_count"] == 2

@@ -74,3 +74,36 @@ def test_add_status_appends_the_typed_form(store_a):
 def test_add_status_refuses_a_status_already_mapped_elsewhere(store_a):
     with pytest.raises(ValidationError):
         store_a.status_mapping.add_status("on_hold", "Shipped")
+
+
+def test_a_mapping_is_proposed_from_the_statuses_a_store_lists():
+    # Issue 25 item 13: names first (case-insensitively, commas removed), then the store's own flags.
+    from stores.connector.types import StoreStatus
+    from stores.statuses import DEFAULT_MAPPING, propose_mapping
+
+    listed = [
+        StoreStatus("new", is_open=True),
+        StoreStatus("Approved, Pending Shipping", is_open=True),
+        StoreStatus("awaiting shipment"),
+        StoreStatus("Completed, Shipped", is_open=False, is_shipped=True),
+        StoreStatus("Voided by bank", is_open=False, is_cancelled=True),
+        StoreStatus("Archived", is_open=False, is_shipped=False, is_cancelled=False),
+        StoreStatus("ON HOLD", is_open=True),
+    ]
+    lists, left_out = propose_mapping(listed, DEFAULT_MAPPING)
+    assert lists == {
+        "awaiting_payment": "",
+        "awaiting_shipment": "new, Approved Pending Shipping, awaiting shipment",
+        "shipped": "Completed Shipped",
+        "cancelled": "Voided by bank",
+        "on_hold": "ON HOLD",
+    }
+    assert left_out == ["Archived"]
+
+
+def test_line_breaks_separate_entries_like_commas():
+    # The mapping fields are text boxes (a proposed list is long): a line break never joins two statuses.
+    table = lookup(awaiting_shipment="New\r\nApproved Pending Shipping,\nProcessing")
+    assert statuses.map_status(table, "Approved, Pending Shipping") == "awaiting_shipment"
+    assert statuses.map_status(table, "New") == "awaiting_shipment"
+    assert statuses.tidy_status_list("New\r\nProcessing,\n Processing") == "New, Processing"

@@ -51,6 +51,8 @@ from ..errors import (
     StoreRejected,
     StoreUnreachable,
     StoreURLRefused,
+    _,
+    gettext_noop,
 )
 from ..protocol import SkipTest
 from ..transport import StoreTransport
@@ -79,10 +81,10 @@ MALFORMED_ATTEMPTS = 3
 TEST_WINDOW = dt.timedelta(minutes=5)
 # (resource, scope it needs, what Outbound uses it for): test_connection asks each once.
 _SCOPE_PROBES = (
-    ("orders", "read_orders", "orders, their addresses and shipments, and the order statuses"),
-    ("stores", "system", "the storefronts"),
-    ("products", "read_catalog", "the products' warehouse locations and kinds"),
-    ("customers", "read_people", "the buyers' e-mail addresses"),
+    ("orders", "read_orders", gettext_noop("orders, their addresses and shipments, and the order statuses")),
+    ("stores", "system", gettext_noop("the storefronts")),
+    ("products", "read_catalog", gettext_noop("the products' warehouse locations and kinds")),
+    ("customers", "read_people", gettext_noop("the buyers' e-mail addresses")),
 )
 # What a write needs (not probed: a probe would write).
 WRITE_SCOPE = "orders"
@@ -197,7 +199,7 @@ class RestConnector(ShipNotifyMixin):
             except ValueError:
                 if b"<html" in response.content[:2048].lower():
                     raise NotAnEndpoint(
-                        "The address answered with a web page, not with AmeriCommerce's REST API. Check the store URL."
+                        _("The address answered with a web page, not with AmeriCommerce's REST API.")
                     ) from None
                 if attempt == MALFORMED_ATTEMPTS:
                     raise StoreDocumentError(
@@ -406,11 +408,11 @@ class RestConnector(ShipNotifyMixin):
                 try:
                     payload = self._list(resource, params, transport=transport)
                 except StorePermissionError:
+                    # One sentence: the page's advice says which token to make.
                     return ConnectionResult(
                         ConnectionOutcome.MISSING_SCOPE,
-                        f"The API token works but lacks the scope “{scope}”, which Outbound needs to read "
-                        f"{purpose}. Make a new token with the scopes read_orders, orders, system, read_catalog "
-                        "and read_people, and enter it here.",
+                        _("The API token works but lacks the scope “%(scope)s”, which Outbound needs to read %(what)s.")
+                        % {"scope": scope, "what": _(purpose)},
                         missing_scope=scope,
                     )
                 if resource == "orders":
@@ -420,9 +422,8 @@ class RestConnector(ShipNotifyMixin):
         except (StoreUnreachable, StoreURLRefused) as exc:
             return ConnectionResult(ConnectionOutcome.UNREACHABLE, exc.message)
         except (NotAnEndpoint, StoreRejected, StoreDocumentError) as exc:
-            return ConnectionResult(
-                ConnectionOutcome.NOT_AN_ENDPOINT, f"This is not an AmeriCommerce store's REST API: {exc.message}"
-            )
+            # The error says in one sentence what answered instead (the page's title says the rest).
+            return ConnectionResult(ConnectionOutcome.NOT_AN_ENDPOINT, exc.message)
         except StoreError as exc:
             return ConnectionResult(ConnectionOutcome.UNREACHABLE, exc.message)
         finally:

@@ -7,7 +7,7 @@ import json
 
 import requests
 
-from ..errors import NotAnEndpoint, StoreAuthError, StorePermissionError, StoreRejected
+from ..errors import NotAnEndpoint, StoreAuthError, StorePermissionError, StoreRejected, _
 from ..transport import StoreResponse, StoreTransport, raise_for_response
 
 
@@ -39,22 +39,27 @@ def _rest_raise_for_response(response: StoreResponse, scrub) -> None:
     status = response.status_code
     if status == 401:
         raise StoreAuthError(
-            "The store refused the API token (HTTP 401): it is wrong, revoked or expired. "
-            "Make a new token in the store's admin (Tools › Apps & Addons › API Apps & "
-            "Integrations) and enter it again.",
+            _(
+                "The store refused the API token (HTTP 401): it is wrong, revoked or expired. "
+                "Make a new token in the store's admin (Tools › Apps & Addons › API Apps & "
+                "Integrations) and enter it again."
+            ),
             status=status,
         )
     if status == 403:
         raise StorePermissionError(
-            "The store accepted the API token but refused this request (HTTP 403): the token lacks a scope.",
+            _("The store accepted the API token but refused this request (HTTP 403): the token lacks a scope."),
             status=status,
         )
     if status == 404 and _is_api_error(response):
         raise RestNotFound("The store's API has no such resource (HTTP 404).", status=status)
-    if status == 404:
+    if status in (404, 410):
         raise NotAnEndpoint(
-            "Nothing answers at this address's /api/v1 (HTTP 404): it is not an AmeriCommerce "
-            "store's REST API. Check the store URL.",
+            _(
+                "Nothing answers at this address's /api/v1 (HTTP %(status)s), so it is not an AmeriCommerce "
+                "store's REST API."
+            )
+            % {"status": status},
             status=status,
         )
     if status == 400:

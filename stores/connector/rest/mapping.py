@@ -308,11 +308,9 @@ def _order(row: dict[str, Any], lookups: Lookups, digest: str, where: str) -> Ex
     bill = lookups.addresses.get(row.get("order_billing_address_id"))
     ship_id = row.get("order_shipping_address_id")
     ship = lookups.addresses.get(ship_id) if ship_id else None
+    # The phone is the order's own (its addresses'), as on the XML road: the customer record's phone is
+    # the buyer's latest, not what this order was placed with.
     bill_to = address(bill, email)
-    if not bill_to.phone and customer_row.get("phone_number"):
-        bill_to = Address(
-            **{**{k: getattr(bill_to, k) for k in Address.__slots__}, "phone": _text(customer_row.get("phone_number"))}
-        )
     custom = _custom(row.get("custom_fields"))
     payments = [p for p in row.get("payments") or [] if isinstance(p, dict)]
     total = _decimal(row.get("grand_total"), where, "grand_total")

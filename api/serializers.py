@@ -186,7 +186,7 @@ class StatusMappingSerializer(ModelSerializer):
 class StorefrontSerializer(ModelSerializer):
     class Meta:
         model = Storefront
-        fields = ["id", "store", "name", "shipped_status"]
+        fields = ["id", "store", "name", "shipped_status", "currency"]
 
 
 # --- import runs ------------------------------------------------------------------------------------

@@ -301,14 +301,22 @@ class NotificationsForm(forms.ModelForm):
 class ProductHandlingForm(forms.ModelForm):
     class Meta:
         model = StoreSettings
-        fields = ["store_location_overwrites", "default_weight_unit"]
+        fields = ["store_location_overwrites", "default_weight_unit", "currency"]
         labels = {
             "store_location_overwrites": _("The store's warehouse location overwrites the one set in Outbound"),
             "default_weight_unit": _("Default weight unit"),
+            "currency": _("Store currency"),
         }
         help_texts = {
-            "store_location_overwrites": _("Off: a location set in Outbound is kept when the store sends another one.")
+            "store_location_overwrites": _("Off: a location set in Outbound is kept when the store sends another one."),
+            "currency": _(
+                "Three letters, for example USD or EUR. The REST road's orders arrive without a currency: "
+                "this one is written on them."
+            ),
         }
+
+    def clean_currency(self):
+        return self.cleaned_data["currency"].strip().upper()
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

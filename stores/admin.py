@@ -53,19 +53,19 @@ class StoreSettingsInline(admin.StackedInline):
                 ]
             },
         ),
-        ("Product handling", {"fields": ["store_location_overwrites", "default_weight_unit"]}),
+        ("Product handling", {"fields": ["store_location_overwrites", "default_weight_unit", "currency"]}),
     ]
 
 
 class StorefrontInline(admin.TabularInline):
     model = Storefront
     extra = 0
-    fields = ["name", "shipped_status"]
+    fields = ["name", "shipped_status", "currency"]
 
     def get_fields(self, request, obj=None):
         # A platform whose storefronts apply no shipped status of their own (any cart) has none to record.
         if obj is not None and not obj.connection.storefront_shipped_status:
-            return ["name"]
+            return ["name", "currency"]
         return super().get_fields(request, obj)
 
 

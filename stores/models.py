@@ -303,6 +303,9 @@ class Store(StoreCredentials, models.Model):
         return (now - since).total_seconds() >= self.reconcile_every_hours * 3600
 
 
+currency_code = RegexValidator(r"^[A-Z]{3}$", "Enter a currency as its three-letter code, for example USD or EUR.")
+
+
 class StorefrontQuerySet(TenantQuerySet):
     tenant_field = "store__tenant"
 
@@ -315,6 +318,16 @@ class Storefront(models.Model):
     name = models.CharField(max_length=200)
     shipped_status = models.CharField(
         max_length=100, blank=True, default="", help_text="The status this storefront's ShipStation add-on applies."
+    )
+    # A site's storefronts may sell in different currencies; the REST road's orders say none, so the one
+    # recorded here (else the store's, StoreSettings.currency) is written on the orders of this storefront.
+    currency = models.CharField(
+        max_length=3,
+        blank=True,
+        default="",
+        validators=[currency_code],
+        help_text="This storefront's currency (e.g. CAD), for orders that arrive without one. Applies to orders "
+        "imported or changed from then on.",
     )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
@@ -443,6 +456,15 @@ class StoreSettings(models.Model):
         help_text="Off: a location set in Outbound is kept when the store sends another one.",
     )
     default_weight_unit = models.CharField(max_length=10, choices=WeightUnit.choices, default=WeightUnit.POUNDS)
+    # The REST road's orders and stores carry no currency (docs/americommerce-rest.md#field-map): the
+    # merchant says it once, and the import writes it on each order the store sends without one.
+    currency = models.CharField(
+        max_length=3,
+        blank=True,
+        default="",
+        validators=[currency_code],
+        help_text="The store's currency (ISO 4217 code, e.g. USD), for orders that arrive without one.",
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = StoreSettingsQuerySet.as_manager()

@@ -13,7 +13,7 @@ from orders.models import ImportRun
 from orders.services import skipped_orders_remap
 
 from .connector.registry import connection_types
-from .models import Membership, Platform, RestAuth, Road, Role, StatusMapping, Store, StoreSettings, Tenant
+from .models import Membership, Platform, RestAuth, Road, Role, StatusMapping, Store, Storefront, StoreSettings, Tenant
 from .realtime import realtime_site, store_realtime_follow
 
 # What store_update may change: the settings a person edits (not the import engine's bookkeeping).
@@ -45,9 +45,11 @@ def store_create(
     mapping: dict[str, str] | None = None,
     platform: str = Platform.AMERICOMMERCE,
     api_token: str = "",
+    currency: str = "",
     **fields,
 ) -> Store:
-    """A store with its status mapping (its platform's defaults unless given) and default settings. A
+    """A store with its status mapping (its platform's defaults unless given) and default settings (with
+    `currency`, the store's currency where the road gives none: the REST road). A
     platform without an endpoint-path convention (any cart) takes its URL as the endpoint: no path.
 
     `fields`: other editable settings (STORE_EDITABLE_FIELDS), e.g. is_active from the admin, or
@@ -79,7 +81,9 @@ def store_create(
     status_mapping = StatusMapping(store=store, **{**store.connection.default_mapping, **(mapping or {})})
     status_mapping.full_clean(exclude=["store"])
     status_mapping.save()
-    StoreSettings.objects.create(store=store, company_name=name)
+    store_settings = StoreSettings(store=store, company_name=name, currency=currency)
+    store_settings.full_clean(exclude=["store"])
+    store_settings.save()
     store_realtime_follow(store)
     return store
 
@@ -249,3 +253,15 @@ def membership_add(*, tenant: Tenant, email: str, role: str, username: str | Non
     user, _ = User.objects.get_or_create(username=username or email, defaults={"email": email})
     membership, _ = Membership.objects.update_or_create(tenant=tenant, user=user, defaults={"role": role})
     return membership
+
+
+def storefront_record(*, store: Store, name: str, shipped_status: str | None = None, currency: str | None = None):
+    """Record a storefront of the store (made if new) with its shipped status and currency where given."""
+    front, _ = Storefront.objects.get_or_create(store=store, name=name)
+    changed = {k: v for k, v in {"shipped_status": shipped_status, "currency": currency}.items() if v is not None}
+    for key, value in changed.items():
+        setattr(front, key, value)
+    if changed:
+        front.full_clean(exclude=["store"])
+        front.save(update_fields=list(changed))
+    return front

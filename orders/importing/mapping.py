@@ -164,7 +164,7 @@ def total_weight(order: ExportOrder, unit: str) -> tuple[Decimal | None, str, bo
     return total.quantize(Decimal("0.001")), unit, True
 
 
-def order_fields(export: ExportOrder, unit: str) -> dict:
+def order_fields(export: ExportOrder, unit: str, currency: str = "") -> dict:
     """The order columns that come from the export alone (`unit`: the store's default weight unit); the
     caller adds its keys, status, digests and times."""
     customer = export.customer
@@ -184,7 +184,7 @@ def order_fields(export: ExportOrder, unit: str) -> dict:
         "ship_to_name": (ship_to.name if ship_to else "")[:100],
         "shipping_method": export.shipping_method[:1000],
         "payment_method": export.payment_method[:50],
-        "currency": export.currency_code[:3],
+        "currency": (export.currency_code or currency)[:3],
         "order_total": export.order_total,
         "tax_amount": export.tax_amount or 0,
         "shipping_amount": export.shipping_amount or 0,

@@ -246,7 +246,7 @@ def _order_rows(ctx: ImportContext, to_write: list[ToWrite], locations: dict[str
             "storefront_id": ctx.storefronts.get(export.source),
             "external_id": export.order_id,
             "status": decision.status,
-            **order_fields(export, unit),
+            **order_fields(export, unit, ctx.currencies.get(export.source) or ctx.store_settings.currency),
             "content_hash": digest,
             "imported_at": now,
             "updated_at": now,

@@ -37,14 +37,14 @@ class ProductWritten(NamedTuple):
 
 def fingerprint_of(lookup: dict[str, str], store_settings: StoreSettings) -> str:
     """Everything besides an order's own bytes that shapes what the import writes of it."""
-    return repr(
-        (
-            IMPORT_FORMAT,
-            sorted(lookup.items()),
-            store_settings.store_location_overwrites,
-            store_settings.default_weight_unit,
-        )
+    shape = (
+        IMPORT_FORMAT,
+        sorted(lookup.items()),
+        store_settings.store_location_overwrites,
+        store_settings.default_weight_unit,
     )
+    # The store's currency only when set: a store without one keeps the fingerprint it had (no re-write).
+    return repr(shape + ((store_settings.currency,) if store_settings.currency else ()))
 
 
 def digest_with(fingerprint: str, raw_digest: str) -> str:
@@ -60,6 +60,8 @@ class ImportContext:
     store_settings: StoreSettings
     actor: str
     storefronts: dict[str, int | None] = field(default_factory=dict)
+    # {storefront name: its recorded currency}, for orders that arrive without one (the REST road)
+    currencies: dict[str, str] = field(default_factory=dict)
     # Everything besides the order's own bytes that shapes what we write: a change here (a status
     # added to a mapping list, say) makes every order look changed, so the next import rewrites it.
     fingerprint: str = ""
@@ -81,7 +83,9 @@ class ImportContext:
         mapping = store.status_mapping
         store_settings = StoreSettings.objects.get_or_create(store=store)[0]
         ctx = cls(store=store, lookup=mapping.lookup(), store_settings=store_settings, actor=actor)
-        ctx.storefronts = dict(Storefront.objects.filter(store=store).values_list("name", "id"))
+        fronts = list(Storefront.objects.filter(store=store).values_list("name", "id", "currency"))
+        ctx.storefronts = {name: pk for name, pk, _ in fronts}
+        ctx.currencies = {name: currency for name, _, currency in fronts if currency}
         ctx.fingerprint = fingerprint_of(ctx.lookup, store_settings)
         return ctx
 

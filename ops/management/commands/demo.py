@@ -26,7 +26,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from stores.models import Membership, RestAuth, Road, Role, StatusMapping, Store, Storefront, Tenant
-from stores.services import store_create, store_update
+from stores.services import store_create, store_update, storefront_record
 
 OPERATOR = ("operator", "outbound-operator")
 OWNER = ("demo", "outbound-demo")
@@ -216,7 +216,9 @@ class Command(BaseCommand):
                 api_token=sandbox["token"],
                 import_interval_minutes=1,
                 mapping=mapping,
+                currency="USD",  # the REST API says no currency: the sandbox's sells in dollars...
             )
+            storefront_record(store=store, name="Outlet", currency="CAD")  # ...but for its Outlet storefront
             from datetime import timedelta
 
             from django.utils import timezone

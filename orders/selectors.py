@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Count, Exists, Max, Min, OuterRef, Q
+from django.db.models import Count, Exists, Max, Min, OuterRef, Q, Sum
 from django.http import Http404
 
 from stores.models import Tenant
 
-from .models import ImportRun, ImportState, Order, Shipping, SkippedOrder, SkipReason, UnmappedStatus
+from .models import ImportRun, ImportState, Order, OrderLine, Shipping, SkippedOrder, SkipReason, UnmappedStatus
 
 
 def partially_shipped_filter(qs, value: bool):
@@ -90,6 +90,17 @@ def _filtered(
             | Q(pk__in=Order.objects.for_tenant(tenant).filter(lines__sku__iexact=term).values("pk"))
         )
     return qs
+
+
+def order_item_counts(*, tenant: Tenant, order_ids) -> dict[int, int]:
+    """order id -> the units its product lines ask for (discount lines are no items), in one query."""
+    rows = (
+        OrderLine.objects.for_tenant(tenant)
+        .filter(order_id__in=list(order_ids), is_adjustment=False)
+        .values("order_id")
+        .annotate(units=Sum("quantity"))
+    )
+    return {row["order_id"]: row["units"] or 0 for row in rows}
 
 
 def order_get(*, tenant: Tenant, pk) -> Order:

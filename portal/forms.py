@@ -333,16 +333,46 @@ class UnmappedAddForm(forms.Form):
     outbound_status = forms.ChoiceField(label=_("Map to"), choices=_choose_then_statuses)
 
 
+def _id_filter(label, invalid_choice):
+    """A filter by the id of one of the tenant's objects (its choices are set by the form)."""
+    return forms.TypedChoiceField(
+        label=label, required=False, coerce=int, empty_value=None, error_messages={"invalid_choice": invalid_choice}
+    )
+
+
 class OrderFilterForm(forms.Form):
     q = forms.CharField(
         label=_("Search"),
         required=False,
         widget=forms.TextInput(attrs={"placeholder": _("Order number, customer, e-mail or SKU"), "type": "search"}),
     )
-    store = forms.TypedChoiceField(label=_("Store"), required=False, coerce=int, empty_value=None)
-    storefront = forms.TypedChoiceField(label=_("Storefront"), required=False, coerce=int, empty_value=None)
-    date_from = forms.DateField(label=_("From"), required=False, widget=DateInput())
-    date_to = forms.DateField(label=_("To"), required=False, widget=DateInput())
+    # A store or storefront not in the choices (deleted, another workspace's, garbage) is refused, not dropped.
+    store = _id_filter(
+        _("Store"),
+        _(
+            "The store filter names no store of this workspace (deleted, or not yours): no order is listed. "
+            "Choose a store, or “All stores”."
+        ),
+    )
+    storefront = _id_filter(
+        _("Storefront"),
+        _(
+            "The storefront filter names no storefront of this workspace (deleted, or not yours): no order "
+            "is listed. Choose a storefront, or “All storefronts”."
+        ),
+    )
+    date_from = forms.DateField(
+        label=_("From"),
+        required=False,
+        widget=DateInput(),
+        error_messages={"invalid": _("“From” is not a date: no order is listed.")},
+    )
+    date_to = forms.DateField(
+        label=_("To"),
+        required=False,
+        widget=DateInput(),
+        error_messages={"invalid": _("“To” is not a date: no order is listed.")},
+    )
     sort = forms.ChoiceField(
         label=_("Sort by"),
         required=False,

@@ -10,7 +10,9 @@ merchant picked on the list in one of two forms:
 
 `resolve_order_selection(tenant, data)` turns either into a tenant-scoped queryset in the list's order, so
 an action acts on exactly the orders the list showed (the same parsing as the list: `list_filters`). Ids
-of another tenant's orders, or not numbers, select nothing.
+of another tenant's orders, or not numbers, select nothing. A filter that narrows the list but cannot be
+read (a store or storefront that is not the tenant's, a deleted one, a date that is no date) is refused,
+never dropped: the list shows no order and says why, and "all matching" acts on nothing.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import QuerySet
 from django.http import QueryDict
+from django.utils.translation import gettext as _
 
 from orders.models import Order, OrderStatus
 from orders.selectors import ORDER_SORTS
@@ -41,6 +44,8 @@ FILTER_PARAMS = (
     "date_to",
     "sort",
 )
+# The filters that narrow the list: one that cannot be read must not be dropped (the list would widen).
+NARROWING = ("store", "storefront", "date_from", "date_to")
 
 
 @dataclass
@@ -54,9 +59,12 @@ class ListFilters:
     attention: bool
     common: dict
     sort: str
+    refused: list[str] = field(default_factory=list)  # why a narrowing filter was refused (nothing matches)
 
     def orders(self, tenant: Tenant) -> QuerySet:
-        """The matching orders, in the list's order."""
+        """The matching orders, in the list's order (none when a filter was refused)."""
+        if self.refused:
+            return Order.objects.none()
         qs = select_orders(
             tenant=tenant,
             status=self.status or None,
@@ -68,7 +76,8 @@ class ListFilters:
 
 def list_filters(tenant: Tenant, data, *, stores=None, storefronts=None) -> ListFilters:
     """Read the list's filters from `data` (a QueryDict). `stores`/`storefronts` are the tenant's (read
-    here when not given): a store or storefront id that is not the tenant's is an invalid filter, ignored."""
+    here when not given): a store or storefront id that is not the tenant's is an invalid filter, refused
+    (`refused` says why; the list matches nothing)."""
     stores = list(store_list(tenant=tenant)) if stores is None else stores
     storefronts = list(storefront_list(tenant=tenant)) if storefronts is None else storefronts
     relevant = QueryDict(mutable=True)
@@ -98,8 +107,22 @@ def list_filters(tenant: Tenant, data, *, stores=None, storefronts=None) -> List
     }
     # Awaiting Shipment is worked oldest first; the other tabs show the newest first.
     sort = filters.get("sort") or ("oldest" if status == OrderStatus.AWAITING_SHIPMENT else "newest")
+    # A value that is not one of the choices or no date (not the inverted range, which the form words itself).
+    refused = [
+        message
+        for name in NARROWING
+        for error in form.errors.as_data().get(name, [])
+        if error.code in ("invalid", "invalid_choice")
+        for message in error.messages
+    ]
     return ListFilters(
-        form=form, status=status, partially_shipped=partially_shipped, attention=attention, common=common, sort=sort
+        form=form,
+        status=status,
+        partially_shipped=partially_shipped,
+        attention=attention,
+        common=common,
+        sort=sort,
+        refused=refused,
     )
 
 
@@ -122,6 +145,16 @@ class OrderSelection:
     all_matching: bool
     ids: list[int] = field(default_factory=list)
     query: QueryDict = field(default_factory=QueryDict)
+    refused: list[str] = field(default_factory=list)  # "all matching" with a refused filter: acts on nothing
+
+    @property
+    def refusal(self) -> str:
+        """Why nothing is done ("" when the selection can be acted on)."""
+        if not self.refused:
+            return ""
+        return _("Nothing was done: the list's filters could not be read. %(reasons)s") % {
+            "reasons": " ".join(self.refused)
+        }
 
     @property
     def empty(self) -> bool:
@@ -155,7 +188,7 @@ def resolve_order_selection(tenant: Tenant, data, *, stores=None, storefronts=No
     filters = list_filters(tenant, data, stores=stores, storefronts=storefronts)
     query = filter_query(data)
     if data.get("all_matching") in ("1", "true", "on"):
-        return OrderSelection(orders=filters.orders(tenant), all_matching=True, query=query)
+        return OrderSelection(orders=filters.orders(tenant), all_matching=True, query=query, refused=filters.refused)
     ids = _ids(data.getlist("order_ids"))
     qs = Order.objects.for_tenant(tenant).select_related("store", "storefront").filter(pk__in=ids)
     return OrderSelection(orders=qs.order_by(*ORDER_SORTS[filters.sort]), all_matching=False, ids=ids, query=query)

@@ -23,6 +23,21 @@ def shipment_list(*, tenant: Tenant, order_id=None, state: str | None = None, st
     return qs
 
 
+def voided_tracking_by_order(*, tenant: Tenant, order_ids) -> dict[int, list[str]]:
+    """order id -> the tracking numbers of its voided shipments (oldest first), in one query: the list marks
+    those orders "voided — ship again"."""
+    found: dict[int, list[str]] = {}
+    rows = (
+        Shipment.objects.for_tenant(tenant)
+        .filter(order_id__in=list(order_ids), state=ShipmentState.VOIDED)
+        .order_by("created_at", "id")
+        .values_list("order_id", "tracking_number")
+    )
+    for order_id, tracking_number in rows:
+        found.setdefault(order_id, []).append(tracking_number)
+    return found
+
+
 def shipment_get(*, tenant: Tenant, pk) -> Shipment:
     try:
         return shipment_list(tenant=tenant).get(pk=pk)

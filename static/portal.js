@@ -11,6 +11,7 @@
 
   ready(function () {
     menu();
+    foldOnPhone();
     autosubmit();
     confirmations();
     copyButtons();
@@ -37,6 +38,21 @@
         button.focus();
       }
     });
+  }
+
+  // Phone width: the order list's search and filters fold behind their button (<details data-fold-on-phone
+  // open>); wider, they stay open. A form with errors stays open (data-keep-open).
+  function foldOnPhone() {
+    var boxes = document.querySelectorAll("details[data-fold-on-phone]");
+    if (!boxes.length || !window.matchMedia) { return; }
+    var phone = window.matchMedia("(max-width: 900px)");
+    function apply() {
+      boxes.forEach(function (box) {
+        box.open = !phone.matches || box.hasAttribute("data-keep-open");
+      });
+    }
+    apply();
+    phone.addEventListener("change", apply);
   }
 
   // Workspace and language pickers submit on change (a button shows without JavaScript).

@@ -67,7 +67,11 @@
 
     function search() {
       var box = document.querySelector("main input[type=search]");
-      if (box) { box.focus(); box.select(); return; }
+      if (box) {
+        var fold = box.closest("details");  // folded on a phone
+        if (fold) { fold.open = true; }
+        box.focus(); box.select(); return;
+      }
       var back = document.getElementById("back-to-list");
       if (back) {
         var url = new URL(back.href, window.location.href);
@@ -95,9 +99,8 @@
       button.addEventListener("click", openHelp);
     });
 
-    if (list && window.location.hash === "#search") {
-      var box = document.querySelector("main input[type=search]");
-      if (box) { box.focus(); }
+    if (list && window.location.hash === "#search" && document.querySelector("main input[type=search]")) {
+      search();
     }
 
     document.addEventListener("keydown", function (e) {

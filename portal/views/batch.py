@@ -38,6 +38,9 @@ def _selected_orders(request):
     if selection.empty:
         messages.error(request, _("Select at least one order first."))
         return selection, None
+    if selection.refusal:
+        messages.error(request, selection.refusal)
+        return selection, None
     orders = list(selection.orders[: batches.MAX_BATCH + 1])
     if len(orders) > batches.MAX_BATCH:
         messages.error(

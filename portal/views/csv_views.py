@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import get_format
 from django.utils.translation import get_language, gettext_lazy, pgettext_lazy
@@ -67,17 +68,29 @@ def _csv_response(lines, name: str) -> StreamingHttpResponse:
     return response
 
 
+def _refused(request, selection):
+    """Back to the list, saying why nothing is exported (a filter of the list could not be read)."""
+    messages.error(request, selection.refusal)
+    query = selection.query.urlencode()
+    return redirect(reverse("portal:order_list") + (f"?{query}" if query else ""))
+
+
 @portal_view()
 @require_http_methods(["GET", "POST"])
 def orders_export(request):
-    return _csv_response(orders_csv(_export_selection(request).orders, _flavour(request)), "orders")
+    selection = _export_selection(request)
+    if selection.refusal:
+        return _refused(request, selection)
+    return _csv_response(orders_csv(selection.orders, _flavour(request)), "orders")
 
 
 @portal_view()
 @require_http_methods(["GET", "POST"])
 def shipments_export(request):
-    orders = _export_selection(request).orders
-    shipments = shipments_of_orders(tenant=request.tenant, orders=orders)
+    selection = _export_selection(request)
+    if selection.refusal:
+        return _refused(request, selection)
+    shipments = shipments_of_orders(tenant=request.tenant, orders=selection.orders)
     return _csv_response(shipments_csv(shipments, _flavour(request)), "shipments")
 
 

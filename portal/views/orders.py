@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 
 from orders import services as order_services
 from orders.models import OrderStatus
-from orders.selectors import order_counts
+from orders.selectors import order_counts, order_item_counts
 from shipments import services as shipment_services
 from shipments.selectors import (
     remaining_quantities,
@@ -27,6 +27,7 @@ from shipments.selectors import (
     shipped_quantities,
     shipping_method_mapping_for,
     store_updates_by_shipment,
+    voided_tracking_by_order,
 )
 
 from ..forms import HoldForm, OutboundNotesForm, ShipForm
@@ -52,7 +53,8 @@ def order_list(request):
     )
     qs = filters.orders(tenant)
     # The tab counts (one GROUP BY) follow the filters, and give the pager its total without another count.
-    counts, partial_counts = order_counts(tenant=tenant, **common)
+    # A refused filter matches nothing: no order, and counts of nothing (not the whole tenant's).
+    counts, partial_counts = ({}, {}) if filters.refused else order_counts(tenant=tenant, **common)
     tabs = [("", _("All"), sum(counts.values()))] + [
         (code, label, counts.get(code, 0)) for code, label in status_choices()
     ]
@@ -68,6 +70,15 @@ def order_list(request):
     rows = list(qs[start : start + PAGE_SIZE + 1])
     has_next = len(rows) > PAGE_SIZE
     rows = rows[:PAGE_SIZE]
+    # Each row's item count and voided tracking numbers ("voided — ship again"): one query each for the page.
+    ids = [o.pk for o in rows]
+    items, voided = (
+        order_item_counts(tenant=tenant, order_ids=ids),
+        voided_tracking_by_order(tenant=tenant, order_ids=ids),
+    )
+    for o in rows:
+        o.item_count = items.get(o.pk, 0)
+        o.voided_tracking = voided.get(o.pk, []) if o.status == OrderStatus.AWAITING_SHIPMENT else []
     query = request.GET.copy()
     query.pop("page", None)
     query_no_status = query.copy()
@@ -97,6 +108,8 @@ def order_list(request):
             "query_no_status": query_no_status.urlencode(),
             "can_ship": request.membership.can("ship"),
             "filter_fields": [(k, v) for k in filter_q for v in filter_q.getlist(k)],
+            # The filters in use, counted on the phone's folded "Search and filters" button.
+            "active_filters": sum(1 for k in filter_q if k not in ("status", "partially_shipped", "needs_attention")),
             "packing_slips_url": optional_url("portal:orders_packing_slips"),
             "pick_list_url": optional_url("portal:orders_pick_list"),
             "nav": "orders",
@@ -200,10 +213,13 @@ def _queue_query(request) -> str:
     return query.urlencode()
 
 
-def _list_filters(request) -> dict:
+def _list_filters(request) -> dict | None:
     """The order list's filters and sort as its querystring gives them (carried to the order page and the
-    ship form), in order_list's terms; read by the same function as the list and its batch selection."""
+    ship form), in order_list's terms; read by the same function as the list and its batch selection.
+    None when a filter was refused (the list shows no order)."""
     filters = list_filters(request.tenant, request.GET)
+    if filters.refused:
+        return None
     return dict(
         filters.common,
         sort=filters.sort if request.GET.get("sort") else None,  # None: the queue's or the tab's own default
@@ -217,6 +233,8 @@ def _next_in_queue(request, order):
     from orders.queue import next_in_queue
 
     filters = _list_filters(request)
+    if filters is None:  # the list's filters were refused: it has no queue
+        return None
     return next_in_queue(tenant=request.tenant, after=order, **{**filters, "sort": filters["sort"] or "oldest"})
 
 
@@ -231,6 +249,8 @@ def _list_neighbours(request, order) -> dict:
     if status and status not in OrderStatus.values:
         status = None
     filters = _list_filters(request)
+    if filters is None:
+        return {}
     if status != OrderStatus.AWAITING_SHIPMENT:
         filters.pop("partially_shipped")
     query = request.GET.urlencode()

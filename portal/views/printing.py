@@ -38,6 +38,9 @@ def _print(request, render, filename):
     if selection.empty:
         messages.error(request, _("Select at least one order to print."))
         return _back(request, selection)
+    if selection.refusal:
+        messages.error(request, selection.refusal)
+        return _back(request, selection)
     # One more than the cap tells a batch that is too big; the list's order is the documents' order.
     orders = list(selection.orders[: printing.MAX_PRINT_ORDERS + 1])
     if not orders:

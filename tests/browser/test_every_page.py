@@ -3,7 +3,8 @@
 The pages are read off portal/urls.py and filled with real objects of a seeded tenant, so a page added
 later is covered (or the test says which object it needs). On each page:
 
-* at 390 px nothing scrolls sideways (`scrollWidth <= innerWidth`);
+* at 390 px and at 1366 px nothing scrolls sideways (`scrollWidth <= innerWidth`), and at 1366 px the
+  order list's table does not scroll inside its card either (issue 25: Total was out of sight);
 * axe-core finds no serious or critical accessibility violation (English at desktop width, French at
   phone width, so both layouts and both languages are checked);
 * no inline script or event handler (static/portal.js does it all, so a strict CSP can be set);
@@ -36,6 +37,7 @@ pytestmark = skip_without_chromium
 ROOT = Path(__file__).resolve().parents[2]
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1360, "height": 900}
+LAPTOP = {"width": 1366, "height": 768}  # the commonest laptop screen (issue 25)
 
 # Strings seen left in English in the French portal before (issue 18), matched as whole words.
 ENGLISH_LEFTOVERS = [
@@ -426,8 +428,25 @@ def english_left(text: str, pieces: list[str]) -> list[str]:
     return left
 
 
+def wide_at(page, where: str, *, tables: str = "") -> list[str]:
+    """The page scrolls sideways, or a table matching `tables` (a selector) scrolls inside its card."""
+    found = []
+    width = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+    if width[0] > width[1]:
+        found.append(f"{where}: {width[0]} px wide")
+    if tables:
+        for wrap in page.evaluate(
+            """tables => [...document.querySelectorAll(tables)].map(t => t.closest(".table-wrap") || t.parentElement)
+                .filter(w => w.offsetParent !== null && w.scrollWidth > w.clientWidth + 1)
+                .map(w => `${w.scrollWidth} px in ${w.clientWidth} px`)""",
+            tables,
+        ):
+            found.append(f"{where}: the table {tables} scrolls sideways ({wrap})")
+    return found
+
+
 def check_page(page, name, language, axe_path, problems, pieces):
-    """Desktop then phone: screenshots, sideways scrolling, axe, English leftovers."""
+    """Desktop, laptop (1366 px) then phone: screenshots, sideways scrolling, axe, English leftovers."""
     page.set_viewport_size(DESKTOP)
     inline = page.evaluate("""() => document.querySelectorAll(
         "script:not([src]), [onclick], [onchange], [onsubmit], [oninput], [onload]").length""")
@@ -436,6 +455,9 @@ def check_page(page, name, language, axe_path, problems, pieces):
     shot(page, f"page-{name}-{language}-desktop")
     if language == "en":
         problems += [f"{name} (en, desktop): {v}" for v in serious_violations(page, axe_path)]
+    page.set_viewport_size(LAPTOP)
+    problems += wide_at(page, f"{name} ({language}, 1366 px)", tables=".orders-table")
+    shot(page, f"page-{name}-{language}-1366")
     page.set_viewport_size(PHONE)
     width = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
     if width[0] > width[1]:

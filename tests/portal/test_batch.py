@@ -230,3 +230,33 @@ def test_a_form_key_reused_for_another_action_is_refused_in_words(alice_client, 
     assert response.status_code == 200
     assert "This form was already used for another action" in response.content.decode()
     assert Batch.objects.get(key=key).kind == "ship"
+
+
+def test_a_refused_store_filter_lists_nothing_and_select_all_matching_acts_on_nothing(alice_client, store_a, store_b):
+    """Issue 25, item 41: charlie's store id on alice's list is refused with words; "select all matching"
+    with it ships, marks delivered, prints and exports nothing (it acted on every order of the tenant)."""
+    mine = [make_order(store_a, number=f"MINE-{i}") for i in range(2)]
+    shipped = make_order(store_a, number="SHIPPED-1", status=OrderStatus.SHIPPED)
+    make_shipment(shipped)
+    theirs = {"store": str(store_b.pk), "status": "awaiting_shipment"}
+
+    page = alice_client.get(reverse("portal:order_list"), theirs).content.decode()
+    assert "no store of this workspace" in page
+    assert "MINE-0" not in page and "SHIPPED-1" not in page and 'name="order_ids"' not in page
+
+    for action in ("ship", "deliver"):
+        response = alice_client.post(reverse("portal:orders_batch"), {"action": action, "all_matching": "1", **theirs})
+        assert response.status_code == 302 and "store=" in response["Location"], action
+        followed = alice_client.get(response["Location"]).content.decode()
+        assert "Nothing was done" in followed and "no store of this workspace" in followed
+    every = {"store": str(store_b.pk), "all_matching": "1"}
+    delivered = alice_client.post(reverse("portal:orders_batch"), {"action": "deliver", **every})
+    assert delivered.status_code == 302 and "batch_key" not in delivered.content.decode()
+    exported = alice_client.get(reverse("portal:orders_export"), {"store": str(store_b.pk)})
+    assert exported.status_code == 302 and "Nothing was done" in alice_client.get(exported["Location"]).content.decode()
+    printed = alice_client.post(reverse("portal:orders_pick_list"), every)
+    assert printed.status_code == 302
+    assert not Batch.objects.exists()
+    assert Order.objects.filter(pk__in=[o.pk for o in mine], status=OrderStatus.AWAITING_SHIPMENT).count() == 2
+    assert not Shipment.objects.filter(order__in=mine).exists()
+    assert Shipment.objects.get(order=shipped).state == ShipmentState.SHIPPED  # not marked delivered

@@ -45,10 +45,19 @@ def test_all_matching_follows_the_lists_filters_and_order(tenant_a, store_a, sto
     assert [o.number for o in searched.orders] == ["NEW"]
 
 
-def test_a_store_of_another_tenant_is_an_ignored_filter_not_a_leak(tenant_a, store_a, store_b):
+def test_a_store_of_another_tenant_is_a_refused_filter_not_a_leak_nor_the_whole_tenant(tenant_a, store_a, store_b):
+    make_order(store_a)
     make_order(store_b)
-    selection = resolve_order_selection(tenant_a, _q(store=str(store_b.pk), all_matching="1"))
-    assert all(o.tenant_id == tenant_a.pk for o in selection.orders)
+    # Issue 25, item 41: another tenant's store, a deleted store's id, garbage: refused, never dropped (a
+    # dropped filter made "all matching" every order of the tenant).
+    for bad in (str(store_b.pk), "987654", "abc", "²"):
+        selection = resolve_order_selection(tenant_a, _q(store=bad, all_matching="1"))
+        assert list(selection.orders) == [] and selection.refusal, bad
+        assert "no store of this workspace" in selection.refusal
+    garbage_date = resolve_order_selection(tenant_a, _q(date_from="yesterday", all_matching="1"))
+    assert list(garbage_date.orders) == [] and "is not a date" in garbage_date.refusal
+    fine = resolve_order_selection(tenant_a, _q(store=str(store_a.pk), all_matching="1"))
+    assert len(fine.orders) == 1 and not fine.refusal
 
 
 def test_nothing_selected_is_empty(tenant_a, store_a):

@@ -92,10 +92,10 @@ def waiting_chart(data: Insights) -> dict:
     rows = [
         ("today", _("Today"), data.waiting.today, False),
         ("recent", _("1–2 days"), data.waiting.one_to_two_days, False),
-        ("late", _("3 days or more"), data.waiting.three_days_or_more, True),
+        ("late", _("Late: 3 days or more"), data.waiting.three_days_or_more, True),
     ]
     top = max(max(n for _k, _l, n, _late in rows), 1)
-    label_w, row_h, width = 104, 34, SMALL_WIDTH
+    label_w, row_h, width = 150, 34, SMALL_WIDTH
     bar_room = width - label_w - 44
     return {
         "rows": [
@@ -146,6 +146,7 @@ def ship_time_chart(data: Insights) -> dict:
             }
         )
     return {
+        "empty": not any(w.orders for w in data.weeks),  # drawn as words, not as an empty frame
         "bars": bars,
         "ticks": _ticks(top, height),
         "width": width,

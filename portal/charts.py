@@ -59,7 +59,7 @@ def day_chart(data: Insights) -> dict:
         sh = plot_h * d.shipped / top
         label = None
         if i % 7 == (len(data.days) - 1) % 7:  # a label a week, ending on today
-            label = formats.date_format(d.day, "j N")
+            label = formats.date_format(d.day, "MONTH_DAY_FORMAT")
         bars.append(
             {
                 "day": d.day,
@@ -142,7 +142,9 @@ def ship_time_chart(data: Insights) -> dict:
                 "lx": round(x + slot / 2, 1),
                 "ty": round(height - BOTTOM - h - 4, 1),
                 # A label every other week, ending on this one, so they do not run into each other.
-                "label": formats.date_format(w.week_start, "j N") if (len(data.weeks) - 1 - i) % 2 == 0 else None,
+                "label": formats.date_format(w.week_start, "MONTH_DAY_FORMAT")
+                if (len(data.weeks) - 1 - i) % 2 == 0
+                else None,
             }
         )
     return {

@@ -107,3 +107,27 @@ def test_batch_rows_follow_the_requested_method_and_flag_another_carrier(
         shots(page, "order-page", language)
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_the_dashboard_without_shipments_says_so(browser, live_server, alice, store_a, tenant_a, language):
+    from orders.models import OrderStatus
+    from tests.factories import make_order
+
+    make_order(store_a, status=OrderStatus.SHIPPED)  # shipped in the store: not one of Outbound's
+    make_order(store_a, order_date=timezone.now() - dt.timedelta(days=4))
+    context = browser.new_context(
+        viewport=WIDTHS["desktop"], base_url=live_server.url, locale={"en": "en-US", "fr": "fr-FR"}[language]
+    )
+    host = live_server.url.split("//", 1)[1].split(":")[0]
+    context.add_cookies([{"name": "django_language", "value": language, "domain": host, "path": "/"}])
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    try:
+        sign_in(page, "alice")
+        assert page.locator("#ship-time-empty").is_visible()
+        assert page.locator("#shipped-outside-note").is_visible()
+        assert page.locator("#chart-ship-time svg").count() == 0
+        shots(page, "dashboard-no-shipments", language)
+    finally:
+        context.close()

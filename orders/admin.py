@@ -232,7 +232,10 @@ class ImportRunAdmin(admin.ModelAdmin):
     def skipped_text(self, run) -> str:
         """ "no ship-to address: 3, store status not mapped: 2" (a reason Outbound no longer knows: its code)."""
         counts = run.skipped if isinstance(run.skipped, dict) else {}
-        return ", ".join(f"{SKIP_REASONS.get(reason, reason)}: {n}" for reason, n in counts.items() if n) or "—"
+        known = list(SKIP_REASONS)
+        # In the reasons' own order (PostgreSQL's jsonb keeps keys in its own): unknown codes last.
+        order = sorted(counts, key=lambda r: (known.index(r) if r in known else len(known), r))
+        return ", ".join(f"{SKIP_REASONS.get(r, r)}: {counts[r]}" for r in order if counts[r]) or "—"
 
     @admin.display(description="recovered")
     def recovered_count(self, run) -> int:

@@ -2,26 +2,48 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from shipments.batch import ShipRow
 from shipments.csv_import import DATE_ORDER, FIELDS, REQUIRED
+from shipments.models import ShippingMethodMapping, carrier_named_in
 
 from .batch_labels import FIELD_LABELS
 from .forms import DateInput
-from .labels import carrier_choices
+from .labels import carrier_choices, carrier_label
+
+
+@dataclass
+class RowRequest:
+    """What a row's order asked for: its store's mapping of its requested method, else the carrier the
+    method names ("UPS Ground"), else nothing known."""
+
+    mapping: ShippingMethodMapping | None
+    carrier: str | None
+
+    @property
+    def carrier_label(self) -> str:
+        return carrier_label(self.carrier) if self.carrier else ""
 
 
 class BatchShipForm(forms.Form):
-    """One carrier, service and ship date for the batch (each order may change its carrier and service),
-    a tracking number per order, typed per row or pasted one per line."""
+    """Each order starts from its requested method as the store's mapping gives it (carrier and service per
+    row); a default carrier and service for the orders without a mapping, a ship date for all, a tracking
+    number per order, typed per row or pasted one per line. The default never teaches the mapping: only a
+    carrier or service a person changed on a row does, as on the single ship form."""
 
     batch_key = forms.CharField(widget=forms.HiddenInput, max_length=80)
-    carrier = forms.ChoiceField(label=_("Carrier"), choices=carrier_choices)
+    carrier = forms.ChoiceField(
+        label=_("Default carrier"),
+        choices=carrier_choices,
+        help_text=_("For the orders whose requested method has no mapping yet; it does not change the mapping."),
+    )
     service = forms.CharField(
-        label=_("Service"),
+        label=_("Default service"),
         max_length=50,
         required=False,
         widget=forms.TextInput(attrs={"placeholder": _("e.g. Priority Mail")}),
@@ -37,16 +59,31 @@ class BatchShipForm(forms.Form):
         ),
     )
 
-    def __init__(self, *args, orders=(), **kwargs):
+    def __init__(self, *args, orders=(), mappings=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.orders = list(orders)
-        row_carriers = [("", _("Same as above"))] + carrier_choices()
+        mappings = mappings or {}
+        self.requests = {
+            order.pk: RowRequest(
+                mapping=mappings.get(order.pk),
+                carrier=mappings[order.pk].carrier if order.pk in mappings else carrier_named_in(order.shipping_method),
+            )
+            for order in self.orders
+        }
+        row_carriers = [("", _("Default carrier"))] + carrier_choices()
         for order in self.orders:
+            mapping = self.requests[order.pk].mapping
             self.fields[f"carrier_{order.pk}"] = forms.ChoiceField(
-                label=_("Carrier for order %(number)s") % {"number": order.number}, choices=row_carriers, required=False
+                label=_("Carrier for order %(number)s") % {"number": order.number},
+                choices=row_carriers,
+                required=False,
+                initial=mapping.carrier if mapping else "",
             )
             self.fields[f"service_{order.pk}"] = forms.CharField(
-                label=_("Service for order %(number)s") % {"number": order.number}, max_length=50, required=False
+                label=_("Service for order %(number)s") % {"number": order.number},
+                max_length=50,
+                required=False,
+                initial=mapping.service if mapping else "",
             )
             self.fields[f"tracking_{order.pk}"] = forms.CharField(
                 label=_("Tracking number for order %(number)s") % {"number": order.number},
@@ -56,10 +93,18 @@ class BatchShipForm(forms.Form):
             )
 
     def rows_for_template(self):
-        return [
-            (order, self[f"carrier_{order.pk}"], self[f"service_{order.pk}"], self[f"tracking_{order.pk}"])
-            for order in self.orders
-        ]
+        """(order, carrier field, service field, tracking field, its request, the carrier the row ships with
+        as the form stands, whether that differs from the carrier the order asked for)."""
+        # Unbound and without an initial value, the select shows its first carrier: that is the default.
+        default = self["carrier"].value() or next(iter(self.fields["carrier"].choices), ("", ""))[0]
+        rows = []
+        for order in self.orders:
+            carrier = self[f"carrier_{order.pk}"]
+            request = self.requests[order.pk]
+            shipping = carrier.value() or default
+            differs = bool(request.carrier and shipping and shipping != request.carrier)
+            rows.append((order, carrier, self[f"service_{order.pk}"], self[f"tracking_{order.pk}"], request, differs))
+        return rows
 
     def clean(self):
         cleaned = super().clean()
@@ -78,17 +123,26 @@ class BatchShipForm(forms.Form):
         return cleaned
 
     def rows(self) -> list[ShipRow]:
-        data = self.cleaned_data
-        return [
-            ShipRow(
-                order=order,
-                carrier=data.get(f"carrier_{order.pk}") or data["carrier"],
-                service=(data.get(f"service_{order.pk}") or data.get("service") or "").strip(),
-                tracking_number=(data.get(f"tracking_{order.pk}") or "").strip(),
-                ship_date=data["ship_date"],
+        data, changed = self.cleaned_data, set(self.changed_data)
+        rows = []
+        for order in self.orders:
+            own_carrier = data.get(f"carrier_{order.pk}") or ""
+            own_service = (data.get(f"service_{order.pk}") or "").strip()
+            default_service = (data.get("service") or "").strip()
+            rows.append(
+                ShipRow(
+                    order=order,
+                    carrier=own_carrier or data["carrier"],
+                    service=own_service or default_service,
+                    tracking_number=(data.get(f"tracking_{order.pk}") or "").strip(),
+                    ship_date=data["ship_date"],
+                    # Only what a person chose on this row teaches the mapping; a default never does.
+                    learn_method=bool(own_carrier)
+                    and bool(changed & {f"carrier_{order.pk}", f"service_{order.pk}"})
+                    and not (default_service and not own_service),
+                )
             )
-            for order in self.orders
-        ]
+        return rows
 
 
 class ColumnMappingForm(forms.Form):

@@ -59,7 +59,7 @@ def day_chart(data: Insights) -> dict:
         sh = plot_h * d.shipped / top
         label = None
         if i % 7 == (len(data.days) - 1) % 7:  # a label a week, ending on today
-            label = formats.date_format(d.day, "j N")
+            label = formats.date_format(d.day, "MONTH_DAY_FORMAT")
         bars.append(
             {
                 "day": d.day,
@@ -92,10 +92,10 @@ def waiting_chart(data: Insights) -> dict:
     rows = [
         ("today", _("Today"), data.waiting.today, False),
         ("recent", _("1–2 days"), data.waiting.one_to_two_days, False),
-        ("late", _("3 days or more"), data.waiting.three_days_or_more, True),
+        ("late", _("Late: 3 days or more"), data.waiting.three_days_or_more, True),
     ]
     top = max(max(n for _k, _l, n, _late in rows), 1)
-    label_w, row_h, width = 104, 34, SMALL_WIDTH
+    label_w, row_h, width = 150, 34, SMALL_WIDTH
     bar_room = width - label_w - 44
     return {
         "rows": [
@@ -142,10 +142,13 @@ def ship_time_chart(data: Insights) -> dict:
                 "lx": round(x + slot / 2, 1),
                 "ty": round(height - BOTTOM - h - 4, 1),
                 # A label every other week, ending on this one, so they do not run into each other.
-                "label": formats.date_format(w.week_start, "j N") if (len(data.weeks) - 1 - i) % 2 == 0 else None,
+                "label": formats.date_format(w.week_start, "MONTH_DAY_FORMAT")
+                if (len(data.weeks) - 1 - i) % 2 == 0
+                else None,
             }
         )
     return {
+        "empty": not any(w.orders for w in data.weeks),  # drawn as words, not as an empty frame
         "bars": bars,
         "ticks": _ticks(top, height),
         "width": width,

@@ -427,9 +427,11 @@ class OutboundNotesForm(forms.Form):
 class ShipForm(forms.Form):
     # Limits are the columns' own, so a value the form accepts is one the database can hold.
     carrier = forms.ChoiceField(label=_("Carrier"), choices=carrier_choices)
+    # Optional, as on the batch form, the CSV import and the API: both roads send an empty service as is.
     service = forms.CharField(
         label=_("Service"),
         max_length=_shipment_field("service").max_length,
+        required=False,
         widget=forms.TextInput(attrs={"placeholder": _("e.g. Priority Mail")}),
     )
     tracking_number = forms.CharField(

@@ -116,6 +116,9 @@ class ShipRow:
     tracking_number: str = ""
     ship_date: dt.date | None = None
     carrier_fee: object = None
+    # The row's carrier and service were chosen for this order (not a batch-wide default): they may teach
+    # the store's shipping method mapping, as a single shipment does.
+    learn_method: bool = True
 
 
 def check_can_ship(order: Order) -> None:
@@ -144,6 +147,7 @@ def _ship(row: ShipRow, *, notify_buyer: bool, user, duplicate: bool):
                 carrier_fee=row.carrier_fee,
                 notify_buyer=notify_buyer,
                 user=user,
+                learn_method=row.learn_method,
             )
         except ValidationError as exc:
             if "Nothing is left to ship on this order." in exc.messages:
@@ -294,6 +298,7 @@ def plan_row(row: ShipRow) -> dict:
         "tracking_number": row.tracking_number,
         "ship_date": row.ship_date.isoformat() if row.ship_date else None,
         "carrier_fee": None if row.carrier_fee is None else str(row.carrier_fee),
+        "learn_method": row.learn_method,
     }
 
 
@@ -314,6 +319,7 @@ def batch_apply(batch: Batch) -> None:
                 tracking_number=r.get("tracking_number") or "",
                 ship_date=dt.date.fromisoformat(r["ship_date"]) if r.get("ship_date") else None,
                 carrier_fee=Decimal(r["carrier_fee"]) if r.get("carrier_fee") else None,
+                learn_method=r.get("learn_method", True),
             )
             for r in rows_plan
             if r["order_id"] in orders

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -73,6 +75,20 @@ def carrier_code(value: str) -> str | None:
     wanted = " ".join((value or "").split()).lower()
     for code, label in Carrier.choices:
         if wanted in (code.lower(), label.lower()):
+            return code
+    return None
+
+
+def carrier_named_in(text: str) -> str | None:
+    """The carrier a requested shipping method names ("UPS Ground" → "UPS", "FedEx 2Day" → "FedEx"), by its
+    code or label as a whole word, the longest name first ("UPS Mail Innovations" before "UPS"); or None."""
+    text = " ".join((text or "").split()).lower()
+    names = sorted(
+        ((name.lower(), code) for code, label in Carrier.choices if code != Carrier.OTHER for name in (code, label)),
+        key=lambda pair: -len(pair[0]),
+    )
+    for name, code in names:
+        if re.search(rf"(?<![a-z0-9]){re.escape(name)}(?![a-z0-9])", text):
             return code
     return None
 

@@ -143,6 +143,23 @@ def shipping_method_mapping_get(*, tenant: Tenant, store_id, pk) -> ShippingMeth
         raise Http404("No such shipping method.")
 
 
+def shipping_method_mappings_for(*, tenant: Tenant, orders) -> dict[int, ShippingMethodMapping]:
+    """{order id: its store's mapping of its requested method} for many orders, in one query."""
+    wanted = {(o.store_id, (o.shipping_method or "").strip()) for o in orders} - {(o.store_id, "") for o in orders}
+    if not wanted:
+        return {}
+    found = {
+        (m.store_id, m.requested_method): m
+        for m in ShippingMethodMapping.objects.filter(
+            tenant_id=tenant.pk,
+            store_id__in={store for store, _ in wanted},
+            requested_method__in={method for _, method in wanted},
+        )
+    }
+    pairs = {o.pk: (o.store_id, (o.shipping_method or "").strip()) for o in orders}
+    return {pk: found[pair] for pk, pair in pairs.items() if pair in found}
+
+
 def shipping_method_mapping_for(order: Order) -> ShippingMethodMapping | None:
     """What the ship form starts with for `order`: its store's mapping of the order's requested method."""
     method = (order.shipping_method or "").strip()

@@ -146,8 +146,11 @@ def shipment_create(
     user=None,
     created_by_label: str = "",
     override_status: bool = False,
+    learn_method: bool = True,
 ) -> Shipment:
-    """Record a shipment of `lines` ({order line id: quantity}; None = everything left to ship)."""
+    """Record a shipment of `lines` ({order line id: quantity}; None = everything left to ship).
+    `learn_method`: the carrier and service teach the store's mapping of the order's requested method (off
+    for a batch row that took the batch-wide default: a default is nobody's choice for that method)."""
     # The lock serialises shipments of one order, so two clerks cannot both ship the last unit.
     order = Order.objects.select_for_update().select_related("store").get(pk=order.pk)
     actor = _actor(user, created_by_label)
@@ -222,7 +225,8 @@ def shipment_create(
     )
 
     _shipping_changed(order, actor)
-    shipping_method_mapping_learn(order=order, carrier=code, service=service, actor=actor)
+    if learn_method:
+        shipping_method_mapping_learn(order=order, carrier=code, service=service, actor=actor)
 
     settings = store_settings_for(order)
     outbound_emails = bool(settings.send_shipment_confirmation and notify_buyer and order.email)

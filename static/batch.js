@@ -57,4 +57,28 @@
     });
     update();
   });
+
+  // The batch ship form: a row whose carrier (its own, or the default) is not the one its order asked for is
+  // flagged as the carriers change; the page draws the same flags without JavaScript when it is sent.
+  ready(function () {
+    var form = document.getElementById("batch-ship-form");
+    if (!form) { return; }
+    var fallback = document.getElementById("id_carrier");
+    var rows = Array.prototype.slice.call(form.querySelectorAll("tr.batch-row"));
+    function update() {
+      rows.forEach(function (row) {
+        var asked = row.getAttribute("data-requested");
+        var own = row.querySelector("select");
+        var flag = row.querySelector(".carrier-flag");
+        var shipping = (own && own.value) || (fallback && fallback.value) || "";
+        var differs = Boolean(asked && shipping && shipping !== asked);
+        row.classList.toggle("carrier-differs", differs);
+        if (flag) { flag.hidden = !differs; }
+      });
+    }
+    form.addEventListener("change", function (event) {
+      if (event.target && event.target.tagName === "SELECT") { update(); }
+    });
+    update();
+  });
 })();

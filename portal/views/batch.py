@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from shipments import batch as batches
+from shipments.selectors import shipping_method_mappings_for
 
 from ..batch_forms import BatchShipForm
 from ..batch_labels import DONE, OUTCOME_LABELS, outcome_detail
@@ -79,7 +80,7 @@ def orders_batch(request):
         return _back_to_list(selection)
     key = uuid.uuid4().hex
     if action == "ship":
-        form = BatchShipForm(orders=orders, initial={"batch_key": key})
+        form = BatchShipForm(orders=orders, mappings=_mappings(request, orders), initial={"batch_key": key})
         return _ship_page(request, form, selection)
     return render(
         request,
@@ -92,6 +93,10 @@ def orders_batch(request):
             "nav": "orders",
         },
     )
+
+
+def _mappings(request, orders):
+    return shipping_method_mappings_for(tenant=request.tenant, orders=orders)
 
 
 def _ship_page(request, form, selection, status=200):
@@ -115,7 +120,7 @@ def orders_batch_ship(request):
     selection, orders = _selected_orders(request)
     if orders is None:
         return _back_to_list(selection)
-    form = BatchShipForm(request.POST, orders=orders)
+    form = BatchShipForm(request.POST, orders=orders, mappings=_mappings(request, orders))
     if not form.is_valid():
         return _ship_page(request, form, selection, status=400)
     plan = {"rows": [batches.plan_row(row) for row in form.rows()], "notify_buyer": form.cleaned_data["notify_buyer"]}

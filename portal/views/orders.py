@@ -137,8 +137,7 @@ def _order_page(request, order, *, hold_form=None, notes_form=None, status=200, 
         "portal/orders/detail.html",
         {
             "order": order,
-            # The store's status is read at import: right after a shipment it is still the one from before.
-            "store_status_before_shipment": any(s.is_active and s.created_at > order.modified_at for s in shipments),
+            "store_status_before_shipment": _store_status_before_shipment(order, shipments),
             "lines": [line for line in lines if not line.is_adjustment],
             "adjustments": [line for line in lines if line.is_adjustment],
             "subtotal": sum((line.line_total for line in lines if not line.is_adjustment), Decimal(0)),
@@ -156,6 +155,20 @@ def _order_page(request, order, *, hold_form=None, notes_form=None, status=200, 
         },
         status=status,
     )
+
+
+def _store_status_before_shipment(order, shipments) -> bool:
+    """The store's status is read at import: right after a shipment it is still the one from before, until
+    the store has the shipment (its update sent) and a later read of the store succeeded. The store's
+    own modified time cannot say so: a store dates its change to the minute, before the shipment's second."""
+    checked = order.store.last_checked_at
+    for shipment in shipments:
+        if not shipment.is_active or shipment.created_at <= order.modified_at:
+            continue
+        sent = shipment.store_update.sent_at if shipment.store_update is not None else None
+        if sent is None or checked is None or checked <= sent:
+            return True
+    return False
 
 
 @portal_view("ship")

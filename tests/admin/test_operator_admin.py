@@ -110,3 +110,16 @@ def test_the_admin_index_is_an_operator_overview(
 def test_the_overview_is_for_staff_only(client, alice):
     client.force_login(alice)
     assert client.get("/admin/").status_code == 302
+
+
+def test_import_runs_show_their_skipped_orders_as_reasons_and_counts(admin_client, store_a):
+    """Issue 25 item 27: the Skipped column read as JSON ({"no_ship_to": 3})."""
+    run = ImportRun.objects.create(
+        store=store_a, state=ImportState.SUCCEEDED, skipped={"no_ship_to": 3, "unmapped_status": 2, "gone": 1}
+    )
+    quiet = ImportRun.objects.create(store=store_a, state=ImportState.SUCCEEDED)
+    for url in ("/admin/orders/importrun/", f"/admin/orders/importrun/{run.pk}/change/"):
+        html = admin_client.get(url).content.decode()
+        assert "no ship-to address: 3, store status not mapped: 2, gone: 1" in html
+        assert "no_ship_to&quot;" not in html and '"no_ship_to"' not in html
+    assert "{}" not in admin_client.get(f"/admin/orders/importrun/{quiet.pk}/change/").content.decode()

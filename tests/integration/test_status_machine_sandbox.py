@@ -143,3 +143,28 @@ def test_a_void_is_not_undone_by_the_store_s_unchanged_shipped(shop, merchant, d
         f"#{order.number}"
         in merchant.get(reverse("portal:order_list"), {"status": "awaiting_shipment"}).content.decode()
     )
+
+
+NEXT_IMPORT_NOTE = "the store's new status arrives with the next import"
+
+
+def test_the_next_import_note_goes_once_the_import_brought_the_store_s_status(
+    shop, merchant, django_capture_on_commit_callbacks
+):
+    """Issue 25 item 18: the order header's "arrives with the next import" note stayed after that import
+    (the store dates its change to the minute, before Outbound recorded the shipment to the second)."""
+    server, store = shop
+    scheduled_import(store, django_capture_on_commit_callbacks)
+    order = Order.objects.filter(store=store, status=OrderStatus.AWAITING_SHIPMENT).first()
+    ship_in_portal(merchant, order, [(line, line.quantity) for line in shippable(order)], "1ZNOTE")
+    detail = reverse("portal:order_detail", args=[order.pk])
+    assert NEXT_IMPORT_NOTE in merchant.get(detail).content.decode()  # not sent to the store yet
+    relay_all()
+    assert store_status(server, order.number) in ("Shipped", "Completed, Shipped")
+    assert NEXT_IMPORT_NOTE in merchant.get(detail).content.decode()  # sent; no import since
+
+    scheduled_import(store, django_capture_on_commit_callbacks)
+    order.refresh_from_db()
+    assert order.store_status in ("Shipped", "Completed, Shipped")
+    page = merchant.get(detail).content.decode()
+    assert NEXT_IMPORT_NOTE not in page and order.store_status in page

@@ -260,3 +260,80 @@ def test_a_refused_store_filter_lists_nothing_and_select_all_matching_acts_on_no
     assert Order.objects.filter(pk__in=[o.pk for o in mine], status=OrderStatus.AWAITING_SHIPMENT).count() == 2
     assert not Shipment.objects.filter(order__in=mine).exists()
     assert Shipment.objects.get(order=shipped).state == ShipmentState.SHIPPED  # not marked delivered
+
+
+# --- issue 25 item 4: each row starts from its order's requested method; a default never teaches ----------
+
+
+def _mixed_orders(store):
+    from shipments.method_mapping import shipping_method_mapping_set
+
+    shipping_method_mapping_set(store=store, requested_method="Ground saver", carrier="UPS", service="Ground")
+    return [
+        make_order(store, number="MAPPED-1", shipping_method="Ground saver"),
+        make_order(store, number="NAMED-1", shipping_method="FedEx 2Day"),
+        make_order(store, number="PLAIN-1", shipping_method="Free shipping"),
+    ]
+
+
+def _row(page, number):
+    return re.search(
+        rf"<tr class=\"batch-row[^\"]*\"[^>]*>\s*<th scope=\"row\"><a [^>]*>#{number}</a>.*?</tr>", page, re.S
+    )
+
+
+def test_batch_rows_start_from_the_method_mapping_and_flag_another_carrier(alice_client, store_a):
+    mapped, named, plain = _mixed_orders(store_a)
+    response = _open_ship_form(alice_client, [mapped, named, plain])
+    form = response.context["form"]
+    assert (form[f"carrier_{mapped.pk}"].value(), form[f"service_{mapped.pk}"].value()) == ("UPS", "Ground")
+    assert form[f"carrier_{named.pk}"].value() in ("", None) and form[f"carrier_{plain.pk}"].value() in ("", None)
+    page = response.content.decode()
+    assert form["carrier"].value() != "FedEx"
+    # The FedEx order would go with the default carrier: flagged; the mapped one and the one naming none: not.
+    assert "carrier-differs" in _row(page, "NAMED-1").group(0)
+    assert "Not the requested carrier (FedEx)" in _row(page, "NAMED-1").group(0)
+    assert "carrier-differs" not in _row(page, "MAPPED-1").group(0)
+    assert "carrier-differs" not in _row(page, "PLAIN-1").group(0)
+    assert "No mapping yet: the default carrier" in _row(page, "PLAIN-1").group(0)
+    assert "No mapping yet" not in _row(page, "MAPPED-1").group(0)
+
+
+def test_a_batch_default_fills_unmapped_rows_and_never_teaches_the_mapping(alice_client, store_a):
+    from shipments.models import ShippingMethodMapping
+
+    orders = _mixed_orders(store_a)
+    mapped, named, plain = orders
+    form = _open_ship_form(alice_client, orders)
+    data = {name: value for name, value in form.context["form"].initial.items() if name == "batch_key"}
+    extra = {f"carrier_{mapped.pk}": "UPS", f"service_{mapped.pk}": "Ground"}  # as the form shows it
+    response = _ship(
+        alice_client, orders, data["batch_key"], ["T1", "T2", "T3"], carrier="USPS", service="Priority", **extra
+    )
+    assert response.status_code == 302
+    shipped = {s.order.number: (s.carrier, s.service) for s in Shipment.objects.select_related("order")}
+    assert shipped == {"MAPPED-1": ("UPS", "Ground"), "NAMED-1": ("USPS", "Priority"), "PLAIN-1": ("USPS", "Priority")}
+    assert list(ShippingMethodMapping.objects.values_list("requested_method", "carrier", "service")) == [
+        ("Ground saver", "UPS", "Ground")
+    ]
+
+
+def test_a_carrier_chosen_on_a_row_teaches_the_mapping_as_a_single_shipment_does(alice_client, store_a):
+    from shipments.models import ShippingMethodMapping
+
+    orders = _mixed_orders(store_a)
+    mapped, named, plain = orders
+    key = _key(_open_ship_form(alice_client, orders))
+    extra = {
+        f"carrier_{mapped.pk}": "UPS",
+        f"service_{mapped.pk}": "Ground",
+        f"carrier_{named.pk}": "FedEx",
+        f"service_{named.pk}": "2Day",
+        f"carrier_{plain.pk}": "DHL",  # its service comes from the default: the row does not teach
+    }
+    _ship(alice_client, orders, key, ["T1", "T2", "T3"], carrier="USPS", service="Priority", **extra)
+    assert set(ShippingMethodMapping.objects.values_list("requested_method", "carrier", "service")) == {
+        ("Ground saver", "UPS", "Ground"),
+        ("FedEx 2Day", "FedEx", "2Day"),
+    }
+    assert Shipment.objects.get(order=plain).carrier == "DHL"

@@ -3,6 +3,7 @@ store's shipping-method table (learned from shipments, editable), and "Ship & ne
 Shipment queue in the list's order, carrying its sort and filters."""
 
 import datetime as dt
+import re
 from decimal import Decimal
 
 import pytest
@@ -276,3 +277,33 @@ def test_the_order_page_links_to_the_lists_previous_and_next_orders(alice_client
     assert page.context["neighbours"]["next"][0].number == "HELD"
     # Not opened from the list: no links, no extra queries.
     assert alice_client.get(url).context["neighbours"] == {}
+
+
+# --- issue 25 item 14: the service is optional on both ship forms; the banner says what was filled in ------
+
+
+def test_the_single_ship_form_takes_an_empty_service_like_the_batch_form(alice_client, store_a):
+    order = make_detailed_order(store_a, number="NS-1")
+    page = alice_client.get(reverse("portal:order_ship", args=[order.pk])).content.decode()
+    assert re.search(r'for="id_service">[^<]*<span class="optional">', page)
+    response = alice_client.post(reverse("portal:order_ship", args=[order.pk]), _ship_data(order, service=""))
+    assert response.status_code == 302
+    assert order.shipments.get().service == ""
+
+
+def test_the_banner_says_the_service_is_filled_in_only_when_it_is(alice_client, store_a):
+    with_service = make_detailed_order(store_a, shipping_method="Express")
+    without = make_detailed_order(store_a, shipping_method="Standard")
+    shipping_method_mapping_set(store=store_a, requested_method="Express", carrier="FedEx", service="2Day")
+    shipping_method_mapping_set(store=store_a, requested_method="Standard", carrier="USPS", service="")
+    page = alice_client.get(reverse("portal:order_ship", args=[with_service.pk])).content.decode()
+    assert "Carrier and service are filled in from your choice for “Express”." in page
+    page = alice_client.get(reverse("portal:order_ship", args=[without.pk]))
+    assert page.context["form"]["service"].value() in ("", None)
+    html = page.content.decode()
+    assert "Carrier and service are filled in" not in html
+    assert "The carrier is filled in from your choice for “Standard”; no service was chosen for it." in html
+    french = alice_client.get(
+        reverse("portal:order_ship", args=[without.pk]), headers={"accept-language": "fr"}
+    ).content.decode()
+    assert "Le transporteur est prérempli d'après votre choix pour « Standard » ; aucun service" in french

@@ -213,6 +213,13 @@ OUTBOX_LEASE_SECONDS = env_int("OUTBOX_LEASE_SECONDS", default=300)
 OUTBOX_BASE_DELAY_SECONDS = env_int("OUTBOX_BASE_DELAY_SECONDS", default=170)
 OUTBOX_MAX_DELAY_SECONDS = env_int("OUTBOX_MAX_DELAY_SECONDS", default=12 * 3600)
 
+# --- Batches (ship, mark delivered, re-send, CSV imports), applied by a worker ------------------------
+# A worker applying a batch renews its lease every quarter of BATCH_LEASE_SECONDS; a batch unfinished
+# whose lease ran out (its worker died, its task was lost or raised) is handed to a worker again by the
+# minute sweep, at most BATCH_MAX_ATTEMPTS times in all, after which it stops with its error shown.
+BATCH_LEASE_SECONDS = env_int("BATCH_LEASE_SECONDS", default=120)
+BATCH_MAX_ATTEMPTS = env_int("BATCH_MAX_ATTEMPTS", default=5)
+
 # --- Carrier tracking (the tracking app, karrio) -----------------------------------------------------
 # A followed shipment is asked about every TRACKING_POLL_MINUTES in its first two days, 4× that until a
 # week, 24× after, and no more after TRACKING_MAX_AGE_DAYS. One carrier request carries up to

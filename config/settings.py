@@ -168,6 +168,10 @@ AMERICOMMERCE_OAUTH_SCOPES = env.str("AMERICOMMERCE_OAUTH_SCOPES", default="orde
 # The address stores can reach Outbound at (e.g. https://outbound.example.com): a REST store's webhooks
 # call {PUBLIC_BASE_URL}/hooks/americommerce/<token>/. Blank: no webhooks (real time off, the schedule imports).
 PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="").rstrip("/")
+# Orders one store's webhooks may leave waiting for their targeted fetch. Beyond it an event is left to the
+# schedule unless it names an order Outbound holds or a likely new one (hooks.services: a flood of forged
+# ids on a leaked receiver URL costs the store's API budget nothing more).
+HOOKS_MAX_PENDING_PER_STORE = env_int("HOOKS_MAX_PENDING_PER_STORE", default=200)
 
 # --- django-q2 ------------------------------------------------------------------------------------
 # `retry` must exceed `timeout` or a long task is handed to a second worker while the first still

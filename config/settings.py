@@ -180,6 +180,10 @@ AMERICOMMERCE_OAUTH_SCOPES = env.str("AMERICOMMERCE_OAUTH_SCOPES", default="orde
 # The address stores can reach Outbound at (e.g. https://outbound.example.com): a REST store's webhooks
 # call {PUBLIC_BASE_URL}/hooks/americommerce/<token>/. Blank: no webhooks (real time off, the schedule imports).
 PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="").rstrip("/")
+# Orders one store's webhooks may leave waiting for their targeted fetch. Beyond it an event is left to the
+# schedule unless it names an order Outbound holds or a likely new one (hooks.services: a flood of forged
+# ids on a leaked receiver URL costs the store's API budget nothing more).
+HOOKS_MAX_PENDING_PER_STORE = env_int("HOOKS_MAX_PENDING_PER_STORE", default=200)
 
 # --- django-q2 ------------------------------------------------------------------------------------
 # `retry` must exceed `timeout` or a long task is handed to a second worker while the first still
@@ -224,6 +228,13 @@ OUTBOX_MAX_ATTEMPTS = env_int("OUTBOX_MAX_ATTEMPTS", default=10)
 OUTBOX_LEASE_SECONDS = env_int("OUTBOX_LEASE_SECONDS", default=300)
 OUTBOX_BASE_DELAY_SECONDS = env_int("OUTBOX_BASE_DELAY_SECONDS", default=170)
 OUTBOX_MAX_DELAY_SECONDS = env_int("OUTBOX_MAX_DELAY_SECONDS", default=12 * 3600)
+
+# --- Batches (ship, mark delivered, re-send, CSV imports), applied by a worker ------------------------
+# A worker applying a batch renews its lease every quarter of BATCH_LEASE_SECONDS; a batch unfinished
+# whose lease ran out (its worker died, its task was lost or raised) is handed to a worker again by the
+# minute sweep, at most BATCH_MAX_ATTEMPTS times in all, after which it stops with its error shown.
+BATCH_LEASE_SECONDS = env_int("BATCH_LEASE_SECONDS", default=120)
+BATCH_MAX_ATTEMPTS = env_int("BATCH_MAX_ATTEMPTS", default=5)
 
 # --- Carrier tracking (the tracking app, karrio) -----------------------------------------------------
 # A followed shipment is asked about every TRACKING_POLL_MINUTES in its first two days, 4× that until a

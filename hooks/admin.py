@@ -18,6 +18,7 @@ class HookStatsAdmin(admin.ModelAdmin):
         "events_received",
         "events_coalesced",
         "events_malformed",
+        "events_dropped",
         "orders_fetched",
         "orders_imported",
         "orders_unchanged",

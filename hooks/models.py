@@ -38,6 +38,13 @@ class HookStats(models.Model):
     orders_unreadable = models.PositiveBigIntegerField(
         default=0, help_text="Fetched orders whose answer could not be read: left to the schedule."
     )
+    events_dropped = models.PositiveBigIntegerField(
+        default=0,
+        help_text="Orders not fetched but left to the schedule: over the cap of waiting orders, or unlikely "
+        "ids after a run of not-found answers (a flood of forged ids).",
+    )
+    # Not-found answers in a row since the last fetch that imported something (hooks.services: flood).
+    not_found_run = models.PositiveIntegerField(default=0)
     last_event_at = models.DateTimeField(null=True, blank=True)
     subscribed_at = models.DateTimeField(
         null=True, blank=True, help_text="When the store's webhooks were first found subscribed."

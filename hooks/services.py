@@ -2,7 +2,9 @@
 
     hook_receive(token, body)   the receiver's work: find the store by the token's hash, read the order id
                                 and nothing else, queue one targeted fetch per order (a pending row,
-                                unique per store and order: a burst of events coalesces), count
+                                unique per store and order: a burst of events coalesces), count; at most
+                                HOOKS_MAX_PENDING_PER_STORE waiting, beyond which only likely orders are
+                                queued (see "Floods" below)
     hooks_fetch(store_id)       the targeted fetch: claim the store's import claim, take its pending rows,
                                 fetch each order from the store's API (connector.fetch_order) and write
                                 them through the ordinary page import (orders.importing.targeted). An
@@ -18,6 +20,17 @@
 The vendor does not sign webhooks (docs/americommerce-rest.md#webhooks): the URL's token is the only
 proof, so a call is believed about nothing but which order to look at, and that order is read from the
 store's own API with the store's own credentials.
+
+Floods: whoever holds a receiver URL can name any order id, and each costs a call of the store's API
+budget. So: (1) a store has at most HOOKS_MAX_PENDING_PER_STORE orders waiting; an event beyond it is
+left to the schedule (counted as dropped) unless it names a *likely* order: one Outbound holds (or
+skipped), or an id just above the newest orders it imported (a new order: the store numbers them in
+sequence). (2) A fetch takes likely orders first (oldest first), then the others newest first, so real
+events are fetched before a flood's backlog. (3) After NOT_FOUND_RUN not-found answers in a row (kept per store
+across fetches, ended by a fetch that imports something), unlikely orders are no longer fetched but left
+to the schedule, and after twice as many only orders Outbound holds are fetched. A flood of forged ids
+therefore costs the store at most NOT_FOUND_RUN calls for unlikely ids and NOT_FOUND_RUN more for likely
+new ones, until a real change is imported; the scheduled check imports every real order anyway.
 """
 
 from __future__ import annotations
@@ -37,6 +50,7 @@ from django.utils import timezone
 
 from orders.importing.run import ImportAborted
 from orders.importing.targeted import claim_store_for_fetch, import_fetched, release_store_for_fetch
+from orders.models import Order, SkippedOrder
 from stores.connector.errors import (
     NotAnEndpoint,
     StoreAuthError,
@@ -68,12 +82,18 @@ ORDER_FAILURES = (StoreError, ValueError, TypeError, KeyError, AttributeError)
 BUSY_WAIT_SECONDS = 15.0
 BUSY_POLL_SECONDS = 0.25
 SWEEP_AFTER = dt.timedelta(seconds=30)  # a pending row this old has lost its task (or was put off)
+# Floods (see the module's docstring): not-found answers in a row before unlikely ids are left to the
+# schedule; how far above the newest imported order id a new order's id is likely; how many of the
+# store's newest orders say where that is.
+NOT_FOUND_RUN = 10
+NEW_ORDER_SPAN = 1000
+NEWEST_ORDERS = 50
 RESUBSCRIBE_EVERY = dt.timedelta(minutes=10)
 # Stored on the store (English, like every worker's message); the store page words them.
 SCOPE_MISSING = "Real time needs the 'system' scope; the schedule still imports."
 NO_STOREFRONT = "The store lists no storefront to subscribe to; the schedule still imports."
 
-QUEUED, COALESCED, MALFORMED, UNKNOWN = "queued", "coalesced", "malformed", "unknown"
+QUEUED, COALESCED, MALFORMED, UNKNOWN, DROPPED = "queued", "coalesced", "malformed", "unknown", "dropped"
 
 
 def token_hash(token: str) -> str:
@@ -154,14 +174,19 @@ def hook_receive(token: str, body: bytes, *, enqueue=None) -> str:
     if order_id is None:
         _bump(store_id, events_received=1, events_malformed=1)
         return MALFORMED
+    waiting = PendingFetch.objects.filter(store_id=store_id).count()
+    if waiting >= settings.HOOKS_MAX_PENDING_PER_STORE and not any(_likely(store_id, [order_id])):
+        _bump(store_id, events_received=1, events_dropped=1)  # a flood: the schedule imports a real one
+        return DROPPED
     try:
         with transaction.atomic():
-            row = PendingFetch.objects.create(store_id=store_id, order_id=order_id)
+            PendingFetch.objects.create(store_id=store_id, order_id=order_id)
             _bump(store_id, events_received=1)  # counted before the fetch can start
             # One task per store, not per order: a row already waiting has its task (queued, or running and
-            # about to take this row in its next round), or the sweep's. Of two events committing side by
-            # side, the one that commits second may see the other's row, never both: one task is queued.
-            if not PendingFetch.objects.filter(store_id=store_id).exclude(pk=row.pk).exists():
+            # about to take this row in its next round), or the sweep's. Each event counts before it
+            # writes: of two events side by side, the later one may see the other's row, never both see
+            # each other's, so one task at least is queued.
+            if not waiting:
                 transaction.on_commit(lambda: (enqueue or enqueue_fetch)(store_id))
     except IntegrityError:  # already waiting for its fetch: this event changes nothing more
         _bump(store_id, events_received=1, events_coalesced=1)
@@ -172,17 +197,53 @@ def hook_receive(token: str, body: bytes, *, enqueue=None) -> str:
 # --- the targeted fetch --------------------------------------------------------------------------------
 
 
-def _take(store_id: int) -> list[int]:
-    """Take up to FETCH_BATCH pending orders, deleting their rows first: an event arriving during the
-    fetch queues the order again (one more fetch) instead of being swallowed by a row about to go."""
+def _likely(store_id: int, order_ids: list[int]) -> tuple[set[int], set[int]]:
+    """(held, new): the ids of orders Outbound holds or skipped, and the ids just above the newest orders
+    it imported (NEW_ORDER_SPAN), which a new order's id is. Two or three indexed queries."""
+    wanted = {str(i): i for i in order_ids}
+    held = set(Order.objects.filter(store_id=store_id, external_id__in=wanted).values_list("external_id", flat=True))
+    rest = [x for x in wanted if x not in held]
+    if rest:
+        held |= set(
+            SkippedOrder.objects.filter(store_id=store_id, external_id__in=rest).values_list("external_id", flat=True)
+        )
+    newest = Order.objects.filter(store_id=store_id).order_by("-pk").values_list("external_id", flat=True)
+    top = max((int(x) for x in newest[:NEWEST_ORDERS] if x.isdigit()), default=None)
+    known = {wanted[x] for x in held}
+    new = {i for i in order_ids if i not in known and top is not None and top < i <= top + NEW_ORDER_SPAN}
+    return known, new
+
+
+def _fetchable(run: int, known: set[int], new: set[int]):
+    """Which ids a fetch still asks the store for after `run` not-found answers in a row."""
+    if run >= 2 * NOT_FOUND_RUN:
+        return lambda order_id: order_id in known
+    if run >= NOT_FOUND_RUN:
+        return lambda order_id: order_id in known or order_id in new
+    return lambda order_id: True
+
+
+def _take(store_id: int, *, run: int = 0) -> tuple[list[int], set[int], set[int], int]:
+    """Take up to FETCH_BATCH pending orders, likely ones first (see "Floods"), then the newest others,
+    deleting their rows first: an event arriving during the fetch queues the order again (one more fetch)
+    instead of being swallowed by a row about to go. After a run of not-found answers, the rows it would
+    not fetch go too (left to the schedule). Returns (order ids, the held ones, the likely new ones, rows
+    dropped)."""
     with transaction.atomic():
         rows = list(
             PendingFetch.objects.filter(store_id=store_id)
-            .order_by("received_at", "pk")
-            .values_list("pk", "order_id")[:FETCH_BATCH]
+            .order_by("-received_at", "-pk")
+            .values_list("pk", "order_id")[: settings.HOOKS_MAX_PENDING_PER_STORE + FETCH_BATCH]
         )
-        PendingFetch.objects.filter(pk__in=[pk for pk, _ in rows]).delete()
-    return [order_id for _, order_id in rows]
+        known, new = _likely(store_id, [order_id for _, order_id in rows])
+        fetchable = _fetchable(run, known, new)
+        dropped = [pk for pk, order_id in rows if not fetchable(order_id)]
+        rows = [row for row in rows if fetchable(row[1])]
+        # Likely orders first, oldest first (every event in turn); then a flood's backlog, newest first.
+        likely = [row for row in reversed(rows) if row[1] in known or row[1] in new]
+        rows = (likely + [row for row in rows if row[1] not in known and row[1] not in new])[:FETCH_BATCH]
+        PendingFetch.objects.filter(pk__in=[pk for pk, _ in rows] + dropped).delete()
+    return [order_id for _, order_id in rows], known, new, len(dropped)
 
 
 def _put_back(store_id: int, order_ids: list[int]) -> None:
@@ -246,17 +307,30 @@ def hooks_fetch(
         return outcomes
     own_client = client is None
     started = clock()
+    run = HookStats.objects.filter(store_id=store_id).values_list("not_found_run", flat=True).first() or 0
     try:
         client = client or connector_for_store(store)
         for _round in range(FETCH_ROUNDS):
             if clock() - started > budget:
                 break
-            order_ids = _take(store_id)
+            order_ids, known, new, dropped = _take(store_id, run=run)
+            if dropped:
+                outcomes["dropped"] += dropped
+                _stats_update(store_id, events_dropped=F("events_dropped") + dropped)
             if not order_ids:
                 break
             try:
-                carry_on = _fetch_round(
-                    store, client, order_ids, token, outcomes, deadline=started + budget, clock=clock
+                carry_on, run = _fetch_round(
+                    store,
+                    client,
+                    order_ids,
+                    token,
+                    outcomes,
+                    deadline=started + budget,
+                    clock=clock,
+                    run=run,
+                    known=known,
+                    new=new,
                 )
             except BaseException:
                 # A failure no one foresaw (a database error, the worker stopped): the taken rows go back
@@ -273,14 +347,29 @@ def hooks_fetch(
 
 
 def _fetch_round(
-    store: Store, client, order_ids: list[int], token: int, outcomes: Counter, *, deadline: float, clock
-) -> bool:
-    """Fetch and write one batch; False when the task should stop (its unwritten orders are put back)."""
-    exports, missing, unreadable, left = [], 0, 0, []
+    store: Store,
+    client,
+    order_ids: list[int],
+    token: int,
+    outcomes: Counter,
+    *,
+    deadline: float,
+    clock,
+    run: int = 0,
+    known: set[int] = frozenset(),
+    new: set[int] = frozenset(),
+) -> tuple[bool, int]:
+    """Fetch and write one batch; (False when the task should stop (its unwritten orders are put back), the
+    run of not-found answers after it). Orders a run of not-found answers makes unlikely are left to the
+    schedule (dropped, counted)."""
+    exports, missing, unreadable, left, dropped, since_found = [], 0, 0, [], 0, 0
     for index, order_id in enumerate(order_ids):
         if clock() > deadline:  # a slow store: the task ends well inside Q_TIMEOUT, the rest goes back
             left = order_ids[index:]
             break
+        if not _fetchable(run, known, new)(order_id):
+            dropped += 1
+            continue
         try:
             export = client.fetch_order(str(order_id))
         except STORE_FAILURES as exc:
@@ -297,21 +386,30 @@ def _fetch_round(
             continue
         if export is None:
             missing += 1
+            run += 1
+            since_found += 1
         else:
             exports.append(export)
+            since_found = 0
     try:
         result = import_fetched(store, exports, token)
     except ImportAborted as exc:  # another import took the store over: it or the sweep reads them again
         _put_back(store.pk, order_ids)
         log.warning("Targeted fetch for store %s stopped: %s", store.pk, exc)
         outcomes["failed"] += 1
-        return False
+        return False, run
     if left:
         _put_back(store.pk, left)
         outcomes["put back"] += len(left)
     imported = result.created + result.updated
+    if imported:
+        run = since_found  # a real change came in: the run counts from the last order found
     unchanged, skipped = result.unchanged, sum(result.skipped.values())
-    done = len(order_ids) - len(left)
+    done = len(order_ids) - len(left) - dropped
+    if dropped:
+        log.warning(
+            "Targeted fetch for store %s: %s unlikely orders left to the schedule (a flood?)", store.pk, dropped
+        )
     _stats_update(
         store.pk,
         orders_fetched=F("orders_fetched") + done,
@@ -320,12 +418,20 @@ def _fetch_round(
         orders_skipped=F("orders_skipped") + skipped,
         orders_not_found=F("orders_not_found") + missing,
         orders_unreadable=F("orders_unreadable") + unreadable,
+        events_dropped=F("events_dropped") + dropped,
+        not_found_run=run,
         last_fetch_at=timezone.now(),
     )
     outcomes.update(
-        fetched=done, imported=imported, unchanged=unchanged, skipped=skipped, not_found=missing, unreadable=unreadable
+        fetched=done,
+        imported=imported,
+        unchanged=unchanged,
+        skipped=skipped,
+        not_found=missing,
+        unreadable=unreadable,
+        dropped=dropped,
     )
-    return not left
+    return not left, run
 
 
 # --- subscriptions -------------------------------------------------------------------------------------

@@ -4,19 +4,32 @@ Each order goes through the same services as a single one (shipments.services), 
 together with its BatchItem, so an order is never half-applied and a second submission of the same batch
 (same key) skips every order it finds done. An order refused (already shipped, blocked by its status, an
 invalid tracking number) gets its reason; the batch goes on with the next order.
+
+Leases: a batch is durable work. Submitting it records its plan and when it was queued; a worker takes
+it with a conditional UPDATE (free, or its lease ran out: the outbox relay's claim-then-work pattern)
+and renews its lease as it goes (`batch_heartbeat`, from apply_item). A batch unfinished whose lease ran
+out (its worker was killed, the broker lost its task, the web process died between the commit and the
+enqueue, or the task raised) is handed to a worker again by the minute sweep (`batch_sweep`), which
+claims it the same way before queueing it, so two sweeps queue it once. The resumed run skips every
+order whose item is done (each item commits with what it did, under the item's row lock and unique
+key), so each order is done exactly once however many workers took the batch. After BATCH_MAX_ATTEMPTS
+workers the batch stops with its last error shown.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import re
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
+from django.utils import timezone
 
 from orders.models import Order, OrderStatus, Shipping
 from outbox.models import OutboxState
@@ -24,6 +37,8 @@ from stores.models import Tenant
 
 from . import services
 from .models import DONE_OUTCOMES, Batch, BatchItem, BatchKind, Outcome, Shipment, ShipmentState
+
+log = logging.getLogger(__name__)
 
 # A batch form lists its orders one per row: beyond this, narrow the list's filters.
 MAX_BATCH = 500
@@ -76,6 +91,7 @@ def apply_item(
 ) -> BatchItem | None:
     """Run `action` for one order (or row) unless this batch already did it: the item and what the action
     wrote commit together. A refusal or a service's ValidationError becomes the item's outcome."""
+    batch_heartbeat(batch)
     try:
         with transaction.atomic():
             item = BatchItem.objects.select_for_update().filter(batch=batch, ref=ref).first()
@@ -275,8 +291,13 @@ def batch_submit(*, tenant: Tenant, key: str, kind: str, plan: dict, user=None) 
         raise ValidationError("This form was already used for another action; open it again.")
     batch = batch_for(tenant=tenant, key=key, kind=kind, user=user)
     total = len(plan.get("rows") or plan.get("order_ids") or [])
-    Batch.objects.filter(pk=batch.pk).update(plan=plan, total=total, finished_at=None)
-    batch.plan, batch.total, batch.finished_at = plan, total, None
+    # A new submission is a new piece of work: its task takes it whoever held the previous one's lease
+    # (that worker's next renewal fails and it stops; the orders it did stay done).
+    fields = dict(plan=plan, total=total, finished_at=None, queued_at=timezone.now(), lease_until=None)
+    fields.update(leased_by="", attempts=0, last_error="")
+    Batch.objects.filter(pk=batch.pk).update(**fields)
+    for name, value in fields.items():
+        setattr(batch, name, value)
     if settings.Q_CLUSTER.get("sync"):
         _enqueue(batch.pk)  # tasks run inline (tests, a demo without workers): now, in this transaction
     else:
@@ -335,12 +356,108 @@ def batch_apply(batch: Batch) -> None:
             _resend_orders(batch, orders)
 
 
-def batch_finish(batch: Batch) -> Batch:
-    from django.utils import timezone
+# --- leases: a worker's claim on a batch, its heartbeat, and the sweep that resumes stalled batches ------
 
-    Batch.objects.filter(pk=batch.pk).update(finished_at=timezone.now())
+
+class LeaseLost(Exception):
+    """Another worker was handed this batch (its lease had run out, or the form was submitted again)."""
+
+
+@dataclass
+class _Lease:
+    worker: str
+    renewed: float  # time.monotonic() of the last renewal
+
+
+def _lease_length() -> dt.timedelta:
+    return dt.timedelta(seconds=settings.BATCH_LEASE_SECONDS)
+
+
+def batch_claim(batch: Batch, *, worker: str, now: dt.datetime | None = None) -> bool:
+    """Take the batch for this worker if it is unfinished and no live lease holds it (one conditional
+    UPDATE: of two workers only one matches). The lease rides on the instance for batch_heartbeat."""
+    now = now or timezone.now()
+    won = (
+        Batch.objects.filter(pk=batch.pk, finished_at__isnull=True)
+        .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
+        .update(lease_until=now + _lease_length(), leased_by=worker[:100], attempts=F("attempts") + 1)
+    )
+    if won:
+        batch._lease = _Lease(worker=worker[:100], renewed=time.monotonic())
+    return bool(won)
+
+
+def batch_heartbeat(batch: Batch) -> None:
+    """Renew the worker's lease, at most every quarter lease (one UPDATE). Raises LeaseLost when the batch
+    was handed to someone else meanwhile. A batch applied without a claim (a direct call) has no lease."""
+    lease = getattr(batch, "_lease", None)
+    if lease is None or time.monotonic() - lease.renewed < settings.BATCH_LEASE_SECONDS / 4:
+        return
+    if not Batch.objects.filter(pk=batch.pk, leased_by=lease.worker, finished_at__isnull=True).update(
+        lease_until=timezone.now() + _lease_length()
+    ):
+        raise LeaseLost(f"batch {batch.pk} was handed to another worker")
+    lease.renewed = time.monotonic()
+
+
+def batch_release(batch: Batch, *, error: str) -> None:
+    """The worker's run raised: its lease ends now, so the next sweep resumes the batch."""
+    lease = getattr(batch, "_lease", None)
+    if lease is not None:
+        Batch.objects.filter(pk=batch.pk, leased_by=lease.worker).update(
+            lease_until=timezone.now(), last_error=error[:2000]
+        )
+
+
+def batch_finish(batch: Batch) -> Batch:
+    """Mark the batch finished: only by the worker holding its lease (a worker that lost it finishes
+    nothing), or unconditionally for a batch applied without a claim."""
+    lease = getattr(batch, "_lease", None)
+    rows = Batch.objects.filter(pk=batch.pk)
+    if lease is not None:
+        rows = rows.filter(leased_by=lease.worker)
+    rows.update(finished_at=timezone.now(), lease_until=None, leased_by="", last_error="")
     batch.refresh_from_db()
     return batch
+
+
+def _stalled(now: dt.datetime):
+    waited = now - _lease_length()
+    return (
+        Batch.objects.filter(finished_at__isnull=True)
+        .exclude(plan={})
+        .filter(
+            Q(lease_until__lt=now)
+            | Q(lease_until__isnull=True, queued_at__lt=waited)
+            | Q(lease_until__isnull=True, queued_at__isnull=True, created_at__lt=waited)
+        )
+    )
+
+
+def batch_sweep(*, now: dt.datetime | None = None, enqueue: Callable[[int], None] | None = None) -> dict[str, int]:
+    """Every minute: hand each stalled batch to a worker again, claimed first (a conditional UPDATE on the
+    row as read, so two sweeps queue it once), or stop it with its error after BATCH_MAX_ATTEMPTS."""
+    now = now or timezone.now()
+    done = {"resumed": 0, "stopped": 0}
+    for pk, queued_at, lease_until, attempts, last_error in _stalled(now).values_list(
+        "pk", "queued_at", "lease_until", "attempts", "last_error"
+    )[:500]:
+        as_read = Batch.objects.filter(pk=pk, queued_at=queued_at, lease_until=lease_until, finished_at__isnull=True)
+        if attempts >= settings.BATCH_MAX_ATTEMPTS:
+            reason = f"gave up after {attempts} attempts" + (f": {last_error}" if last_error else "")
+            if as_read.update(finished_at=now, lease_until=None, leased_by="", last_error=reason[:2000]):
+                log.error("Batch %s stopped: %s", pk, reason)
+                done["stopped"] += 1
+            continue
+        if as_read.update(queued_at=now, lease_until=None, leased_by=""):
+            log.warning("Batch %s stalled (attempt %s): handed to a worker again", pk, attempts)
+            try:
+                (enqueue or _enqueue)(pk)
+            except Exception:  # the broker is down: the batch stays stalled, the sweep tries again a lease later
+                log.exception("Could not queue batch %s", pk)
+                continue
+            done["resumed"] += 1
+    return done
 
 
 # --- reads -----------------------------------------------------------------------------------------

@@ -258,12 +258,26 @@ class Batch(models.Model):
     plan = models.JSONField(default=dict, blank=True)
     total = models.PositiveIntegerField(default=0)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # Durable work (shipments.batch, "Leases"): when the batch was last handed to the broker, the lease of
+    # the worker applying it (renewed as it goes; None: no worker holds it), how many workers took it, and
+    # why the last one stopped (a crash, or "gave up" once BATCH_MAX_ATTEMPTS ran out).
+    queued_at = models.DateTimeField(null=True, blank=True)
+    lease_until = models.DateTimeField(null=True, blank=True)
+    leased_by = models.CharField(max_length=100, blank=True, default="")
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True, default="")
 
     objects = BatchQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]
         constraints = [models.UniqueConstraint(fields=["tenant", "key"], name="batch_unique_tenant_key")]
+        # The minute sweep reads only unfinished batches.
+        indexes = [
+            models.Index(
+                fields=["lease_until"], condition=models.Q(finished_at__isnull=True), name="batch_unfinished_idx"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"Batch {self.pk} ({self.kind})"
@@ -272,6 +286,19 @@ class Batch(models.Model):
     def is_running(self) -> bool:
         """Queued or being applied by a worker."""
         return self.finished_at is None and bool(self.plan)
+
+    def is_stalled(self, now=None) -> bool:
+        """Running, but its worker's lease ran out (or no worker took it a lease after it was queued): the
+        minute sweep hands it to a worker again."""
+        import datetime as dt
+
+        if not self.is_running:
+            return False
+        now = now or timezone.now()
+        if self.lease_until is not None:
+            return self.lease_until < now
+        since = self.queued_at or self.created_at
+        return since < now - dt.timedelta(seconds=settings.BATCH_LEASE_SECONDS)
 
 
 class Outcome(models.TextChoices):

@@ -173,6 +173,7 @@ def batch_result(request, pk):
             "done": counts["done"],
             "not_done": counts["not_done"],
             "running": batch.is_running,
+            "stalled": batch.is_stalled(),
             "nav": "orders",
         },
     )

@@ -144,7 +144,8 @@ def test_a_slow_store_ends_the_fetch_at_its_time_budget_with_the_rest_put_back(
     finally:
         real.close()
     assert outcomes["fetched"] == 3 and outcomes["put back"] == 7
-    assert _waiting(store) == list(range(100004, 100011))  # the sweep's
+    # None is likely (no order imported yet): the newest events were fetched first, the rest is the sweep's.
+    assert _waiting(store) == list(range(100001, 100008))
 
 
 def test_two_events_for_two_orders_queue_one_fetch_task(client, tenant_a, server, django_capture_on_commit_callbacks):

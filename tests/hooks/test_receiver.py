@@ -9,6 +9,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from hooks import services as hooks_services
 from hooks.models import HookCounter, HookStats, PendingFetch
 from hooks.services import hooks_fetch, token_hash
 from orders.importing.targeted import claim_store_for_fetch, release_store_for_fetch
@@ -259,3 +260,45 @@ def test_a_fetch_with_a_worker_waits_for_a_short_import_to_free_the_store(
 
     assert hooks_fetch(store.pk, wait=True, sleep=sleep)["fetched"] == 1
     assert len(naps) == 2 and not PendingFetch.objects.exists()
+
+
+def test_a_store_holds_at_most_its_cap_of_waiting_orders_but_likely_ones_still_get_in(
+    client, store, server, settings, django_capture_on_commit_callbacks
+):
+    from orders.services import import_store_now
+
+    import_store_now(store=store)
+    settings.HOOKS_MAX_PENDING_PER_STORE = 5
+    newest = max(int(o["OrderID"]) for o in server.truth()["orders"])
+    held = int(Order.objects.filter(store=store).order_by("pk").values_list("external_id", flat=True)[0])
+    with django_capture_on_commit_callbacks() as queued:
+        for forged in range(7_000_001, 7_000_011):
+            assert _post(client, forged).status_code == 200
+        assert _post(client, held).status_code == 200  # an order Outbound holds
+        assert _post(client, newest + 1).status_code == 200  # a new order's id: next in the store's sequence
+    assert len(queued) == 1  # one fetch task for them all
+    waiting = set(PendingFetch.objects.filter(store=store).values_list("order_id", flat=True))
+    assert waiting == {*range(7_000_001, 7_000_006), held, newest + 1}
+    assert _stats(store).events_dropped == 5 and _stats(store).events_received == 12
+    # The fetch takes the likely orders first, then the others newest first.
+    assert hooks_services._take(store.pk)[0] == [held, newest + 1, *range(7_000_005, 7_000_000, -1)]
+
+
+def test_after_a_run_of_not_found_answers_unlikely_orders_are_left_to_the_schedule(
+    client, store, server, django_capture_on_commit_callbacks
+):
+    from orders.services import import_store_now
+
+    import_store_now(store=store)
+    forged = list(range(8_000_001, 8_000_041))
+    with django_capture_on_commit_callbacks():
+        for order_id in forged:
+            _post(client, order_id)
+        _post(client, int(Order.objects.filter(store=store).values_list("external_id", flat=True)[0]))
+    asked = _orders_asked(server)
+    outcomes = hooks_fetch(store.pk)
+    # The held order first (found), then forged ids until the run; the rest dropped, not asked for.
+    assert _orders_asked(server) - asked == 1 + hooks_services.NOT_FOUND_RUN
+    assert outcomes["not_found"] == hooks_services.NOT_FOUND_RUN and outcomes["dropped"] == 40 - 10
+    assert not PendingFetch.objects.filter(store=store).exists()
+    assert _stats(store).not_found_run == hooks_services.NOT_FOUND_RUN and _stats(store).events_dropped == 30

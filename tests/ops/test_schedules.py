@@ -9,6 +9,7 @@ from hooks.schedules import SCHEDULES as HOOKS
 from ops.schedules import declared_schedules
 from orders.schedules import SCHEDULES as ORDERS
 from outbox.schedules import SCHEDULES as OUTBOX
+from shipments.schedules import SCHEDULES as SHIPMENTS
 from tracking.schedules import SCHEDULES as TRACKING
 
 pytestmark = pytest.mark.django_db
@@ -22,9 +23,9 @@ def test_setup_schedules_installs_the_union_of_every_apps_schedules_and_a_second
     call_command("setup_schedules", verbosity=0)
     wanted = {
         (name, func, Schedule.MINUTES, minutes, -1)
-        for name, func, minutes in [*ORDERS, *OUTBOX, *API, *TRACKING, *HOOKS]
+        for name, func, minutes in [*ORDERS, *OUTBOX, *API, *TRACKING, *HOOKS, *SHIPMENTS]
     }
-    assert len(wanted) == 7 and rows() == wanted
+    assert len(wanted) == 8 and rows() == wanted
     ids = set(Schedule.objects.values_list("pk", flat=True))
     call_command("setup_schedules", verbosity=0)
     assert rows() == wanted and set(Schedule.objects.values_list("pk", flat=True)) == ids

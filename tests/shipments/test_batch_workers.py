@@ -11,16 +11,7 @@ from shipments import batch as batches
 from shipments.models import Batch, Shipment
 from shipments.tasks import batch_run
 from tests.factories import make_order
-
-
-def _plan(orders):
-    return {
-        "rows": [
-            batches.plan_row(batches.ShipRow(order=o, carrier="UPS", tracking_number=f"1ZW{i}"))
-            for i, o in enumerate(orders)
-        ],
-        "notify_buyer": False,
-    }
+from tests.shipments.test_batch_durability import plan_for as _plan
 
 
 def test_result_page_says_the_batch_is_running_until_a_worker_applied_it(alice, tenant_a, store_a, monkeypatch):

@@ -1,0 +1,5 @@
+"""The periodic django-q2 schedules of shipments, installed by `manage.py setup_schedules`.
+
+Each entry: (schedule name, dotted task function, every so many minutes)."""
+
+SCHEDULES = [("outbound-batches-sweep", "shipments.tasks.batch_sweep_task", 1)]

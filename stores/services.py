@@ -166,6 +166,24 @@ def store_create_oauth(*, tenant: Tenant, name: str, url: str, oauth_tokens, **k
     return store
 
 
+def store_connection_test(*, store: Store):
+    """The store's connector's connection test (the store may be unsaved: what a form describes); a failure to
+    even ask (a token source refusing, a road not finished) is told as the store refusing, in the error's own
+    words, never as a traceback. The portal's wizard and settings page, and the admin's store form, test
+    through it before they save."""
+    from .connector import ConnectionOutcome
+    from .connector.errors import StoreError
+    from .connector.registry import connector_for_store
+    from .connector.types import ConnectionResult
+
+    try:
+        with connector_for_store(store) as client:
+            return client.test_connection()
+    except StoreError as exc:
+        outcome = ConnectionOutcome.UNREACHABLE if not exc.permanent else ConnectionOutcome.BAD_CREDENTIALS
+        return ConnectionResult(outcome=outcome, message=exc.message)
+
+
 def store_deactivate(*, store: Store) -> Store:
     """Stop a store's imports; the store and its orders stay readable."""
     store.is_active = False

@@ -63,6 +63,20 @@ class WriteOnlyPasswordForm(forms.ModelForm):
             if name in self.fields:
                 self.fields[name].required = False
 
+    # Where the refusal of a second connection to the same store links to (the admin's page, the portal's).
+    DUPLICATE_LINK = "admin:stores_store_change"
+
+    def clean(self):
+        """A store already connected in the tenant (the same site, by either road) is refused, with a link."""
+        cleaned = super().clean()
+        tenant = cleaned.get("tenant") or (self.instance.tenant if self.instance.tenant_id else None)
+        if tenant is not None and cleaned.get("url"):
+            platform = cleaned.get("platform") or self.instance.platform
+            same = store_same_site(tenant=tenant, url=cleaned["url"], platform=platform, exclude_pk=self.instance.pk)
+            if same is not None:
+                self.add_error("url", duplicate_store_error(same, reverse(self.DUPLICATE_LINK, args=[same.pk])))
+        return cleaned
+
     def _post_clean(self):
         for name in self.KEPT_WHEN_LEFT_OUT:
             if name in self.fields and self.cleaned_data.get(name) in (None, ""):
@@ -134,12 +148,6 @@ class StoreAdminForm(WriteOnlyPasswordForm):
                 "A store connects to the OAuth app from the portal (Connect with "
                 "AmeriCommerce); choose API token here.",
             )
-        tenant = cleaned.get("tenant") or (self.instance.tenant if self.instance.tenant_id else None)
-        if tenant is not None and cleaned.get("url"):
-            platform = cleaned.get("platform") or self.instance.platform
-            same = store_same_site(tenant=tenant, url=cleaned["url"], platform=platform, exclude_pk=self.instance.pk)
-            if same is not None:
-                self.add_error("url", duplicate_store_error(same, reverse("admin:stores_store_change", args=[same.pk])))
         return cleaned
 
     # A change of any of these can break the connection: the store is tested before it is saved.

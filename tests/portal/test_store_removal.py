@@ -175,3 +175,18 @@ def test_only_an_owner_disconnects_or_deletes(client, tenant_a, store_a, role):
     assert store.is_active and store.disconnected_at is None
     page = client.get(reverse("portal:store_settings", args=[store_a.pk])).content.decode()
     assert reverse("portal:store_delete", args=[store_a.pk]) not in page
+
+
+def test_the_store_page_refuses_an_address_another_store_has(alice_client, tenant_a, store_a):
+    other = factories.make_store(tenant_a, name="Other", url="https://other.example.com")
+    data = {
+        "section": "connection",
+        "connection-name": other.name,
+        "connection-url": "https://www.shop.example.com/",
+        "connection-username": other.username,
+        "connection-import_interval_minutes": 15,
+        "connection-is_active": "on",
+    }
+    page = alice_client.post(reverse("portal:store_settings", args=[other.pk]), data).content.decode()
+    assert "already connected as" in page and reverse("portal:store_settings", args=[store_a.pk]) in page
+    assert Store.objects.get(pk=other.pk).url == "https://other.example.com"

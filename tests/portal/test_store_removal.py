@@ -190,3 +190,10 @@ def test_the_store_page_refuses_an_address_another_store_has(alice_client, tenan
     page = alice_client.post(reverse("portal:store_settings", args=[other.pk]), data).content.decode()
     assert "already connected as" in page and reverse("portal:store_settings", args=[store_a.pk]) in page
     assert Store.objects.get(pk=other.pk).url == "https://other.example.com"
+
+
+def test_connect_with_americommerce_refuses_a_store_connected_already(alice_client, store_a, settings):
+    settings.AMERICOMMERCE_OAUTH_CLIENT_ID, settings.AMERICOMMERCE_OAUTH_SECRET = "app-id", "app-secret"
+    data = {"name": "Again", "url": "https://shop.example.com/"}
+    response = alice_client.post(reverse("portal:connect_oauth"), data)
+    assert response.status_code == 200 and "already connected as" in response.content.decode()

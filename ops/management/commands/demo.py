@@ -364,15 +364,16 @@ class Command(BaseCommand):
 
 def _wizard_lines(sandbox: dict[str, str], rest: dict[str, str] | None) -> str:
     """What the connect wizard asks for each sandbox store (its store URL, the add-on's username and password,
-    the API token), so a newcomer can connect one by hand: in another workspace, or after disconnecting it."""
+    the API token), so a newcomer can connect one by hand: in another workspace, or after deleting it (a
+    tenant connects a store once)."""
     from urllib.parse import urlsplit
 
     def site(url: str) -> str:
         parts = urlsplit(url)
         return f"{parts.scheme}://{parts.netloc}"
 
-    lines = "  To connect a sandbox store yourself (Stores › Connect a store, in another workspace or after\n"
-    lines += "  disconnecting the demo's own), type in the wizard:\n"
+    lines = "  To connect a sandbox store yourself (Stores › Connect a store, in another workspace, or after\n"
+    lines += "  deleting the demo's own), type in the wizard:\n"
     if "username" in sandbox and "password" in sandbox:
         lines += (
             f"    ShipStation add-on: store URL {site(sandbox['endpoint_url'])}  "

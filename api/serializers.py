@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.core.exceptions import ObjectDoesNotExist
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Prefetch
+from django.urls import reverse
+from django.utils.translation import gettext
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -12,7 +14,8 @@ from hooks.selectors import realtime_on, realtime_reason
 from orders.models import ImportRun, Order, OrderLine, Product
 from shipments.models import Carrier, Shipment, ShipmentLine, carrier_code
 from stores.connector.types import ConnectionOutcome
-from stores.models import RestAuth, Road, StatusMapping, Store, Storefront
+from stores.models import Platform, RestAuth, Road, StatusMapping, Store, Storefront
+from stores.selectors import store_same_site
 
 from .base import ModelSerializer, TenantRelatedField
 from .services import store_url_validate
@@ -145,7 +148,28 @@ class StoreSerializer(ModelSerializer):
             raise serializers.ValidationError({"api_token": ["This field is required on the rest road."]})
         if road == Road.REST and attrs.get("api_token"):
             attrs["rest_auth"] = RestAuth.TOKEN
+        self._refuse_duplicate(attrs.get("url"))
         return attrs
+
+    def _refuse_duplicate(self, url: str | None) -> None:
+        """A store the tenant has connected already (the same site, by either road) is refused, naming it."""
+        request = self.context.get("request")
+        if not url or request is None:
+            return
+        instance = self.instance
+        platform = instance.platform if instance is not None else Platform.AMERICOMMERCE
+        exclude = instance.pk if instance is not None else None
+        same = store_same_site(tenant=request.tenant, url=url, platform=platform, exclude_pk=exclude)
+        if same is not None:
+            raise serializers.ValidationError(
+                {
+                    "url": [
+                        gettext("This store is already connected as “%(name)s” (store %(id)s).")
+                        % {"name": same.name, "id": same.pk}
+                    ],
+                    "existing_store": [reverse("api:store-detail", args=[same.pk])],
+                }
+            )
 
 
 class StoreCreateSerializer(StoreSerializer):

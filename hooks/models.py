@@ -1,5 +1,5 @@
-"""Real time's rows: a store's webhook counters, the orders waiting for a targeted fetch, and the
-counters of calls that reached no store (unknown or revoked tokens)."""
+"""Real time's rows: a store's webhook counters, the orders waiting for a targeted fetch, the counters of
+calls that reached no store (unknown or revoked tokens), and the webhooks waiting to be removed."""
 
 from __future__ import annotations
 
@@ -87,3 +87,22 @@ class HookCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}: {self.count}"
+
+
+class PendingUnsubscribe(models.Model):
+    """Webhooks to remove from a store's site (a revoked token's): what the unsubscribe task needs, kept here
+    for the few seconds until it runs, so the site's encrypted credentials never sit in a task's arguments or
+    in django-q's task tables (outside key rotation, in every backup). The task is given this row's id; it
+    reads the row and deletes it. No foreign key: the store may be deleted already."""
+
+    store_id = models.BigIntegerField()
+    token_hash = models.CharField(max_length=64)
+    # stores.realtime.realtime_site(): the site's URL and its encrypted credentials (None: the store's own).
+    site = models.JSONField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"webhooks of store {self.store_id} to remove"
+
+    def __repr__(self) -> str:
+        return f"<PendingUnsubscribe {self.pk} store={self.store_id}>"  # deliberately no credentials

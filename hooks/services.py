@@ -14,6 +14,9 @@
     hooks_subscribe(store_id)   subscribe the store's order events to its receiver URL (a new token)
     hooks_unsubscribe(...)      remove the subscriptions of a revoked token (a store that left real time,
                                 changed its address, or was deleted)
+    hooks_unsubscribe_queue(...) keep what that needs in a PendingUnsubscribe row (the site's encrypted
+                                credentials) and queue its task with the row's id only, saving nothing
+                                of the task in django-q's tables; hooks_unsubscribe_pending(id) runs it
     hooks_sweep()               every minute: fetches whose task was lost or put off (the store was busy),
                                 and stores that should have webhooks but have none yet (retries)
 
@@ -64,7 +67,7 @@ from stores.connector.rest import hooks as rest_hooks
 from stores.models import Road, Store
 from stores.realtime import SUBSCRIBE_TASK, UNSUBSCRIBE_TASK, enqueue_hooks_task, realtime_wanted
 
-from .models import HookCounter, HookStats, PendingFetch
+from .models import HookCounter, HookStats, PendingFetch, PendingUnsubscribe
 
 log = logging.getLogger(__name__)
 
@@ -518,7 +521,44 @@ def hooks_subscribe(store_id: int, *, client=None) -> str:
 
 def _enqueue_unsubscribe(store_id: int, old_hash: str) -> None:
     if old_hash:
-        enqueue_hooks_task(UNSUBSCRIBE_TASK, store_id, [], old_hash)
+        hooks_unsubscribe_queue(store_id, old_hash)
+
+
+def _site_to_row(site: dict | None) -> dict | None:
+    if site is None:
+        return None
+    return {k: (v.isoformat() if isinstance(v, dt.datetime) else v) for k, v in site.items()}
+
+
+def _site_from_row(site: dict | None) -> dict | None:
+    if site is None:
+        return None
+    expires = site.get("oauth_expires_at")
+    return {**site, "oauth_expires_at": dt.datetime.fromisoformat(expires) if expires else None}
+
+
+def hooks_unsubscribe_queue(store_id: int, old_hash: str, site: dict | None = None) -> PendingUnsubscribe:
+    """Remove a revoked token's webhooks, by a task after commit (stores.realtime calls this in the revoking
+    write's transaction: a rolled-back write queues nothing). The site and its encrypted credentials wait in a
+    PendingUnsubscribe row; the task's only argument is the row's id, and django-q saves neither its result
+    nor its arguments (save=False), so no credential reaches django-q's tables."""
+    row = PendingUnsubscribe.objects.create(store_id=store_id, token_hash=old_hash, site=_site_to_row(site))
+    transaction.on_commit(lambda: enqueue_hooks_task(UNSUBSCRIBE_TASK, row.pk, save=False))
+    return row
+
+
+def hooks_unsubscribe_pending(pending_id: int) -> str:
+    """The unsubscribe task's work: the row's webhooks removed (best effort, as hooks_unsubscribe), then the row
+    deleted whatever happened, so the credentials it holds are gone within seconds. A row already gone (the
+    task delivered twice) does nothing."""
+    row = PendingUnsubscribe.objects.filter(pk=pending_id).first()
+    if row is None:
+        return "nothing pending"
+    try:
+        outcome = hooks_unsubscribe(row.store_id, row.token_hash, site=_site_from_row(row.site))
+    finally:
+        PendingUnsubscribe.objects.filter(pk=row.pk).delete()
+    return f"store {row.store_id}: {outcome}"
 
 
 def _withdraw(client, new_hash: str, switched: bool) -> None:
@@ -576,6 +616,9 @@ def hooks_sweep(now: dt.datetime | None = None, *, enqueue=None) -> dict[str, in
     )
     for store_id in waiting:
         (enqueue or enqueue_fetch)(store_id)
+    # An unsubscribe whose task was lost (a worker died, the broker forgot it): queued again, once a minute.
+    for pending_id in PendingUnsubscribe.objects.filter(created_at__lt=now - SWEEP_AFTER).values_list("pk", flat=True):
+        enqueue_hooks_task(UNSUBSCRIBE_TASK, pending_id, save=False)
     resubscribe = []
     if settings.PUBLIC_BASE_URL and now.minute % (RESUBSCRIBE_EVERY.seconds // 60) == 0:
         # Never subscribed yet, or the last subscribe failed (its old subscriptions may still work).

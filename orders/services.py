@@ -17,6 +17,7 @@ from django.db import transaction
 from django.db.models import F, Min, Q, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from stores import statuses
 from stores.models import StatusMapping, Store
@@ -93,9 +94,22 @@ def order_set_status(*, order: Order, actor: str, status: str | None = None, rea
     return order
 
 
+def order_check_writable(*, order: Order) -> None:
+    """The one place that says whether a person may work an order (ship, void, hold, notes): not when its
+    store was disconnected (its orders are kept read only). Raises ValidationError in words."""
+    store = order.store
+    if store.is_disconnected:
+        raise ValidationError(
+            _("%(store)s is disconnected: its orders are kept read only. Connect it again to work them.")
+            % {"store": store.name},
+            code="store_disconnected",
+        )
+
+
 @transaction.atomic
 def order_set_hold(*, order: Order, hold: bool, actor: str, reason: str = "") -> Order:
     """Put an order on hold in Outbound, or release it back to Awaiting Shipment."""
+    order_check_writable(order=order)
     if hold:
         order_set_status(
             order=order, status=OrderStatus.ON_HOLD, actor=actor, reason=reason or events.reason("put_on_hold")
@@ -133,6 +147,7 @@ def order_attention_clear(*, orders, actor: str) -> int:
 def order_set_notes(
     *, order: Order, actor: str, notes_to_buyer: str | None = None, outbound_notes: str | None = None
 ) -> Order:
+    order_check_writable(order=order)
     fields = []
     if notes_to_buyer is not None:
         order.notes_to_buyer = notes_to_buyer

@@ -220,6 +220,8 @@ class ImportSinceForm(forms.Form):
 
 
 class StoreConnectionForm(WriteOnlyPasswordForm):
+    DUPLICATE_LINK = "portal:store_settings"
+
     class Meta:
         model = Store
         fields = [

@@ -12,6 +12,7 @@ from .views import (
     orders,
     printing,
     shipping_methods,
+    store_removal,
     stores,
     team,
 )
@@ -29,6 +30,9 @@ portal_patterns = [
     path("stores/<int:pk>/import/", stores.store_import_now, name="store_import_now"),
     path("stores/<int:pk>/oauth/", oauth.store_oauth_connect, name="store_oauth_connect"),
     path("stores/<int:pk>/reconcile/", stores.store_reconcile, name="store_reconcile"),
+    path("stores/<int:pk>/disconnect/", store_removal.store_disconnect_view, name="store_disconnect"),
+    path("stores/<int:pk>/reconnect/", store_removal.store_reconnect_view, name="store_reconnect"),
+    path("stores/<int:pk>/delete/", store_removal.store_delete_view, name="store_delete"),
     path("stores/<int:pk>/unmapped/<int:unmapped_pk>/add/", stores.unmapped_add, name="unmapped_add"),
     path("stores/<int:pk>/skipped/", imports.store_skipped, name="store_skipped"),
     path("stores/<int:pk>/shipping-methods/", shipping_methods.shipping_methods, name="shipping_methods"),

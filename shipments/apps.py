@@ -14,3 +14,10 @@ class ShipmentsConfig(AppConfig):
 
         register_handler(OutboxKind.STORE_UPDATE, on_state=store_update_state_changed)(store_update_send)
         register_handler(OutboxKind.EMAIL, on_state=email_state_changed)(email_send)
+
+        from stores.services import register_before_store_delete
+
+        from .services import store_shipments_delete
+
+        # A shipment line protects the order line it ships: a deleted store's shipments go first.
+        register_before_store_delete(store_shipments_delete)

@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from orders.events import event
 from orders.models import Order, OrderLine, OrderStatus, Shipping
-from orders.services import order_event_add, order_set_status
+from orders.services import order_check_writable, order_event_add, order_set_status
 from outbox.models import OutboxMessage, OutboxState
 from outbox.services import (
     PermanentDeliveryError,
@@ -153,6 +153,7 @@ def shipment_create(
     for a batch row that took the batch-wide default: a default is nobody's choice for that method)."""
     # The lock serialises shipments of one order, so two clerks cannot both ship the last unit.
     order = Order.objects.select_for_update().select_related("store").get(pk=order.pk)
+    order_check_writable(order=order)
     actor = _actor(user, created_by_label)
     if order.status in BLOCKED_STATUSES:
         if not override_status:
@@ -291,6 +292,17 @@ def _email_enqueue(*, shipment: Shipment, kind: str) -> OutboxMessage:
     )
 
 
+def store_shipments_delete(store) -> int:
+    """Delete every shipment of a store being deleted (stores.services.store_delete), with their lines, e-mails
+    and tracking; its shipment updates still waiting in the outbox are cancelled (there is no store to tell)."""
+    shipments = Shipment.objects.filter(order__store=store)
+    for message in OutboxMessage.objects.filter(
+        ref__in=[shipment_ref(pk) for pk in shipments.values_list("pk", flat=True)], state=OutboxState.PENDING
+    ):
+        outbox_cancel(message=message, reason="store deleted")
+    return shipments.delete()[0]
+
+
 @transaction.atomic
 def shipment_void(*, shipment: Shipment, user=None, actor: str = "") -> Shipment:
     """Void a shipment: its quantities become shippable again and the order reopens if it was shipped.
@@ -298,7 +310,8 @@ def shipment_void(*, shipment: Shipment, user=None, actor: str = "") -> Shipment
     The protocol cannot tell a store about a void (docs/custom-store-v1.md#shipnotify-repeats); a store update still
     waiting is cancelled, one already sent stays in the store until the replacement shipment sends its tracking number.
     """
-    order = Order.objects.select_for_update().get(pk=shipment.order_id)
+    order = Order.objects.select_for_update().select_related("store").get(pk=shipment.order_id)
+    order_check_writable(order=order)
     shipment = Shipment.objects.select_for_update().get(pk=shipment.pk)
     if shipment.state == ShipmentState.VOIDED:
         raise ValidationError(f"Shipment {shipment.pk} is already voided.")

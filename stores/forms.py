@@ -2,12 +2,31 @@
 
 from __future__ import annotations
 
+import copy
+
 from django import forms
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from . import statuses
 from .models import RestAuth, Road, StatusMapping, Store
+from .selectors import store_same_site
+from .services import store_connection_test
+
+
+def duplicate_store_error(existing: Store, link: str) -> str:
+    """The words every entry point (portal wizard, admin, API) uses to refuse connecting a store twice, with a
+    link to the store already connected."""
+    return format_html(
+        _(
+            'This store is already connected as “{name}”: <a href="{link}">open it</a>. Connecting it twice '
+            "would import every order twice."
+        ),
+        name=existing.name,
+        link=link,
+    )
 
 
 class WriteOnlyPasswordForm(forms.ModelForm):
@@ -43,6 +62,20 @@ class WriteOnlyPasswordForm(forms.ModelForm):
         for name in self.KEPT_WHEN_LEFT_OUT:
             if name in self.fields:
                 self.fields[name].required = False
+
+    # Where the refusal of a second connection to the same store links to (the admin's page, the portal's).
+    DUPLICATE_LINK = "admin:stores_store_change"
+
+    def clean(self):
+        """A store already connected in the tenant (the same site, by either road) is refused, with a link."""
+        cleaned = super().clean()
+        tenant = cleaned.get("tenant") or (self.instance.tenant if self.instance.tenant_id else None)
+        if tenant is not None and cleaned.get("url"):
+            platform = cleaned.get("platform") or self.instance.platform
+            same = store_same_site(tenant=tenant, url=cleaned["url"], platform=platform, exclude_pk=self.instance.pk)
+            if same is not None:
+                self.add_error("url", duplicate_store_error(same, reverse(self.DUPLICATE_LINK, args=[same.pk])))
+        return cleaned
 
     def _post_clean(self):
         for name in self.KEPT_WHEN_LEFT_OUT:
@@ -116,6 +149,40 @@ class StoreAdminForm(WriteOnlyPasswordForm):
                 "AmeriCommerce); choose API token here.",
             )
         return cleaned
+
+    # A change of any of these can break the connection: the store is tested before it is saved.
+    CONNECTION_FIELDS = ("platform", "road", "rest_auth", "url", "endpoint_path", "username")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._saved_connection = [getattr(self.instance, name) for name in self.CONNECTION_FIELDS]
+
+    def _reaches_the_store_otherwise(self) -> bool:
+        """A new store, a new secret, or a connection setting whose value changed (a field left out of the
+        post keeps the saved value, so it is compared by value, not by changed_data)."""
+        if not self.instance.pk or self.cleaned_data.get("password") or self.cleaned_data.get("api_token"):
+            return True
+        return [getattr(self.instance, name) for name in self.CONNECTION_FIELDS] != self._saved_connection
+
+    def _post_clean(self):
+        """After the model's own checks: test the connection the form describes (as the portal does), unless
+        nothing that reaches the store changed. A failure is a form error and nothing is saved."""
+        super()._post_clean()
+        if self.errors or not self._reaches_the_store_otherwise():
+            return
+        candidate = copy.copy(self.instance)  # the typed values; the saved store stays as it is
+        if candidate.connection.endpoint_path is None:
+            candidate.endpoint_path = ""
+        if self.cleaned_data.get("password"):
+            candidate.set_password(self.cleaned_data["password"])
+        if self.cleaned_data.get("api_token"):
+            candidate.set_api_token(self.cleaned_data["api_token"])
+        result = store_connection_test(store=candidate)
+        if not result.ok:
+            self.add_error(
+                None,
+                _("The connection test failed, so nothing was saved: %(detail)s") % {"detail": result.message},
+            )
 
 
 class StatusMappingForm(forms.ModelForm):

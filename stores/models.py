@@ -51,9 +51,11 @@ class Role(models.TextChoices):
 
 
 # What each role may do. Owners and admins manage stores, settings, users and API keys; members work
-# orders and shipments; viewers only read.
+# orders and shipments; viewers only read. Only owners disconnect and delete stores.
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
-    Role.OWNER: frozenset({"view", "ship", "manage_stores", "manage_users", "manage_api_keys", "manage_owners"}),
+    Role.OWNER: frozenset(
+        {"view", "ship", "manage_stores", "manage_users", "manage_api_keys", "manage_owners", "remove_stores"}
+    ),
     Role.ADMIN: frozenset({"view", "ship", "manage_stores", "manage_users", "manage_api_keys"}),
     Role.MEMBER: frozenset({"view", "ship"}),
     Role.VIEWER: frozenset({"view"}),
@@ -174,6 +176,9 @@ class Store(StoreCredentials, models.Model):
     needs_reconnect = models.BooleanField(default=False, editable=False)
     reconnect_reason = models.TextField(blank=True, default="", editable=False)
     is_active = models.BooleanField(default=True)
+    # Set when an owner disconnected the store (stores.services.store_disconnect): imports, real time and
+    # carrier tracking stop, its orders are kept read only, until it is connected again or deleted.
+    disconnected_at = models.DateTimeField(null=True, blank=True, editable=False)
     import_interval_minutes = models.PositiveIntegerField(
         default=15, validators=[MinValueValidator(1), MaxValueValidator(24 * 60)]
     )
@@ -252,6 +257,11 @@ class Store(StoreCredentials, models.Model):
             raise ValidationError({"road": f"{platform} stores cannot be reached by the {road} road."}) from None
         if connection.road == Road.XML and not self.username:
             raise ValidationError({"username": "Enter the ShipStation add-on's username."})
+
+    @property
+    def is_disconnected(self) -> bool:
+        """An owner disconnected it: its orders are read only (orders.services.order_check_writable)."""
+        return self.disconnected_at is not None
 
     @property
     def connection_type(self) -> str:

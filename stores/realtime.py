@@ -8,7 +8,9 @@ write's own transaction (its events get 404 from then on), and an unsubscribe ta
 subscriptions. So does a store that moves to another address (from the old site, with the credentials it
 had there: realtime_site) before it subscribes on the new one, and a store being deleted.
 
-The tasks are named, not imported: the hooks app sits above the stores app.
+The tasks are named, not imported: the hooks app sits above the stores app. The unsubscribe is handed to the
+hooks app through a registered function (register_unsubscriber, in its AppConfig.ready), which keeps the site
+and its credentials in a row of its own and queues the task with that row's id only.
 """
 
 from __future__ import annotations
@@ -43,11 +45,29 @@ def realtime_wanted(store: Store) -> bool:
     )
 
 
-def enqueue_hooks_task(task: str, *args) -> None:
-    """Queue one of the hooks app's tasks (named: SUBSCRIBE_TASK, UNSUBSCRIBE_TASK) for a store (args[0])."""
+def enqueue_hooks_task(task: str, *args, **options) -> None:
+    """Queue one of the hooks app's tasks (named: SUBSCRIBE_TASK, UNSUBSCRIBE_TASK) for a store or a row
+    (args[0]); `options`: django-q2's (save=False: neither the result nor the arguments are kept)."""
     from django_q.tasks import async_task
 
-    async_task(task, *args, group="hooks", task_name=f"{task.rsplit('.', 1)[-1]}-{args[0]}")
+    async_task(task, *args, group="hooks", task_name=f"{task.rsplit('.', 1)[-1]}-{args[0]}", **options)
+
+
+_UNSUBSCRIBERS: list = []
+
+
+def register_unsubscriber(unsubscribe) -> None:
+    """The hooks app's `unsubscribe(store_id, old_hash, site)`, called in the revoking write's transaction."""
+    if unsubscribe not in _UNSUBSCRIBERS:
+        _UNSUBSCRIBERS.append(unsubscribe)
+
+
+def queue_unsubscribe(store_id: int, old_hash: str, site: dict | None = None) -> None:
+    """Have the webhooks of a revoked token (`old_hash`) removed from the store's site, or from `site`."""
+    if not _UNSUBSCRIBERS:
+        raise RuntimeError("No unsubscriber registered: the hooks app registers one when it is installed.")
+    for unsubscribe in _UNSUBSCRIBERS:
+        unsubscribe(store_id, old_hash, site)
 
 
 def _awaits_reconnect(store: Store) -> bool:
@@ -84,8 +104,8 @@ def store_realtime_forget(sender=None, instance: Store | None = None, **kwargs) 
 def _revoke(store: Store, site: dict | None) -> None:
     if not (store.hooks_token_hash or store.hooks_subscription_ids):
         return
-    ids, old_hash = list(store.hooks_subscription_ids), store.hooks_token_hash
+    old_hash = store.hooks_token_hash
     Store.objects.filter(pk=store.pk).update(hooks_token_hash="", hooks_subscription_ids=[])
     store.hooks_token_hash, store.hooks_subscription_ids = "", []
-    store_id = store.pk
-    transaction.on_commit(lambda: enqueue_hooks_task(UNSUBSCRIBE_TASK, store_id, ids, old_hash, site))
+    if old_hash:
+        queue_unsubscribe(store.pk, old_hash, site)

@@ -32,6 +32,41 @@ def store_get(*, tenant: Tenant, pk: int) -> Store:
         raise Http404("No such store.")
 
 
+def store_site_key(*, url: str, platform: str) -> str:
+    """What makes two store URLs the same store: the host (lower case, without "www." or a default port) and
+    the path, whatever the scheme or a trailing slash. A platform whose URL is the endpoint itself (any cart:
+    no endpoint-path convention) keeps its query too, since one cart may serve several stores at one path."""
+    from urllib.parse import urlsplit
+
+    from .connector import registry
+
+    parts = urlsplit((url or "").strip())
+    host = (parts.hostname or "").lower().removeprefix("www.")
+    default = {"http": 80, "https": 443}.get(parts.scheme.lower())
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    where = host if port in (None, default) else f"{host}:{port}"
+    key = where + parts.path.rstrip("/")
+    try:
+        whole_url = registry.connection_type(registry.connection_key(platform, "xml")).endpoint_path is None
+    except registry.UnknownConnectionType:
+        whole_url = False
+    return f"{key}?{parts.query}" if whole_url and parts.query else key
+
+
+def store_same_site(*, tenant: Tenant, url: str, platform: str, exclude_pk: int | None = None) -> Store | None:
+    """The tenant's store already connected to the store at `url` (by either road, any account: one site
+    exports the same orders whoever asks), disconnected ones included; None when there is none. Connecting
+    a store twice imports every order twice."""
+    wanted = store_site_key(url=url, platform=platform)
+    for store in Store.objects.for_tenant(tenant).filter(platform=platform).exclude(pk=exclude_pk).order_by("pk"):
+        if store_site_key(url=store.url, platform=store.platform) == wanted:
+            return store
+    return None
+
+
 def storefront_list(*, tenant: Tenant):
     return Storefront.objects.for_tenant(tenant).select_related("store").order_by("store__name", "name")
 

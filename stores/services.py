@@ -8,6 +8,8 @@ from typing import NamedTuple
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from orders.models import ImportRun
 from orders.services import skipped_orders_remap
@@ -168,6 +170,69 @@ def store_create_oauth(*, tenant: Tenant, name: str, url: str, oauth_tokens, **k
         scope=oauth_tokens.scope,
     )
     return store
+
+
+def store_connection_test(*, store: Store):
+    """The store's connector's connection test (the store may be unsaved: what a form describes); a failure to
+    even ask (a token source refusing, a road not finished) is told as the store refusing, in the error's own
+    words, never as a traceback. The portal's wizard and settings page, and the admin's store form, test
+    through it before they save."""
+    from .connector import ConnectionOutcome
+    from .connector.errors import StoreError
+    from .connector.registry import connector_for_store
+    from .connector.types import ConnectionResult
+
+    try:
+        with connector_for_store(store) as client:
+            return client.test_connection()
+    except StoreError as exc:
+        outcome = ConnectionOutcome.UNREACHABLE if not exc.permanent else ConnectionOutcome.BAD_CREDENTIALS
+        return ConnectionResult(outcome=outcome, message=exc.message)
+
+
+@transaction.atomic
+def store_disconnect(*, store: Store) -> Store:
+    """An owner disconnects a store: its imports stop (it is switched off), its real-time token is revoked and
+    its webhooks removed from its site (stores.realtime), carrier tracking of its shipments stops, and its
+    orders, shipments and history are kept, read only, until it is connected again or deleted."""
+    store.is_active, store.disconnected_at = False, timezone.now()
+    store.save(update_fields=["is_active", "disconnected_at"])
+    store_realtime_follow(store, ["is_active"])
+    return store
+
+
+@transaction.atomic
+def store_reconnect(*, store: Store) -> Store:
+    """A disconnected store connected again with its saved road and credentials: imports carry on from its
+    watermark, real time is subscribed again, its orders can be worked again."""
+    store.is_active, store.disconnected_at = True, None
+    store.save(update_fields=["is_active", "disconnected_at"])
+    store_realtime_follow(store, ["is_active"])
+    return store
+
+
+# Apps above this one that hold a store's data the cascade cannot remove by itself (a shipment line protects
+# the order line it ships) register here, in their AppConfig.ready, what to delete first.
+_BEFORE_STORE_DELETE: list = []
+
+
+def register_before_store_delete(delete_first) -> None:
+    """`delete_first(store)`: called in store_delete's transaction, before the store is deleted."""
+    if delete_first not in _BEFORE_STORE_DELETE:
+        _BEFORE_STORE_DELETE.append(delete_first)
+
+
+@transaction.atomic
+def store_delete(*, store: Store, typed_name: str) -> None:
+    """Delete a store with all its data (orders, shipments, import history, settings), once its name was typed
+    exactly; its webhooks are removed from its site (stores.realtime.store_realtime_forget)."""
+    if (typed_name or "").strip() != store.name.strip():
+        raise ValidationError(
+            {"typed_name": [_("Type the store's name exactly as shown to delete it.")]}, code="name_mismatch"
+        )
+    for delete_first in _BEFORE_STORE_DELETE:
+        delete_first(store)
+    store.delete()
 
 
 def store_deactivate(*, store: Store) -> Store:

@@ -178,7 +178,7 @@ def tracking_enroll(*, now: dt.datetime | None = None, limit: int | None = None)
             tracking__isnull=True,
         )
         .exclude(tracking_number="")
-        .filter(Exists(account))
+        .filter(Exists(account), order__store__disconnected_at__isnull=True)  # a disconnected store: no tracking
         .values_list("pk", "tenant_id", "carrier")[:limit]
     )
     if not rows:
@@ -213,7 +213,7 @@ def tracking_due_batches(*, now: dt.datetime | None = None, limit: int | None = 
     limit = limit or settings.TRACKING_MAX_PER_CYCLE
     rows = (
         ShipmentTracking.objects.due(now)
-        .filter(account__is_active=True)
+        .filter(account__is_active=True, shipment__order__store__disconnected_at__isnull=True)
         .order_by("account_id", "next_poll_at")
         .values_list("account_id", "pk")[:limit]
     )

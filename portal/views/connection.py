@@ -6,10 +6,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from stores.connector import ConnectionOutcome
-from stores.connector.errors import StoreError
-from stores.connector.registry import connector_for_store
-from stores.connector.types import ConnectionResult
 from stores.models import RestAuth, Road
+from stores.services import store_connection_test
 
 
 def rest_outcome_text(outcome: ConnectionOutcome, store, missing_scope: str = "") -> tuple[str, str] | None:
@@ -143,11 +141,5 @@ def result_context(result, store=None) -> dict:
 
 
 def test_store_connection(store):
-    """The store's connector's connection test; a failure to even ask (a token source refusing, a road not
-    finished) is told as the store refusing, in the error's own words, never as a traceback."""
-    try:
-        with connector_for_store(store) as client:
-            return client.test_connection()
-    except StoreError as exc:
-        outcome = ConnectionOutcome.UNREACHABLE if not exc.permanent else ConnectionOutcome.BAD_CREDENTIALS
-        return ConnectionResult(outcome=outcome, message=exc.message)
+    """The store's connection test (stores.services.store_connection_test, which the admin uses too)."""
+    return store_connection_test(store=store)

@@ -25,7 +25,9 @@ from django.views.decorators.http import require_POST
 
 from stores import oauth
 from stores.connector.errors import StoreError
+from stores.forms import duplicate_store_error
 from stores.models import Platform, RestAuth, Road
+from stores.selectors import store_same_site
 from stores.services import store_switch_road
 
 from ..forms import ConnectOAuthForm
@@ -68,6 +70,10 @@ def connect_oauth(request):
     if not oauth.app_configured():
         return _not_configured(request, "portal:connect_start")
     form = ConnectOAuthForm(request.POST)
+    if form.is_valid():
+        same = store_same_site(tenant=request.tenant, url=form.cleaned_data["url"], platform=Platform.AMERICOMMERCE)
+        if same is not None:  # refused before the merchant is sent to the store's admin console
+            form.add_error("url", duplicate_store_error(same, reverse("portal:store_settings", args=[same.pk])))
     if not form.is_valid():
         return connect_start_page(request, oauth_form=form)
     return _start(request, url=form.cleaned_data["url"], name=form.cleaned_data["name"], store_id=None)

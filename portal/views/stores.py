@@ -26,9 +26,9 @@ from orders.selectors import import_run_list, unmapped_status_list
 from orders.services import import_request, reconcile_request, unmapped_status_add_to_mapping
 from shipments.selectors import latest_shipment
 from stores import crypto, oauth
-from stores.forms import StatusMappingForm
+from stores.forms import StatusMappingForm, duplicate_store_error
 from stores.models import Platform, RestAuth, Road, StatusMapping, Store, StoreSettings
-from stores.selectors import status_mapping_get, store_list, store_settings_get
+from stores.selectors import status_mapping_get, store_list, store_same_site, store_settings_get
 from stores.services import status_mapping_update, store_create, store_create_oauth, store_switch_road, store_update
 
 from ..forms import (
@@ -89,7 +89,8 @@ def connect_details(request):
     form_class = ConnectRestForm if road == Road.REST else ConnectStoreForm
     if request.method == "POST":
         form = form_class(request.POST)
-        if form.is_valid():
+        # A store connected already is refused before the store is asked; the form says which one it is.
+        if form.is_valid() and not _refuse_duplicate(request, form, form.unsaved_store()):
             store = form.unsaved_store()
             result = test_store_connection(store)
             if result.ok:
@@ -178,9 +179,20 @@ def connect_mapping(request):
     )
 
 
+def _refuse_duplicate(request, form, store: Store) -> bool:
+    """A store the tenant has connected already (the same site, by either road) is refused with a link to it."""
+    same = store_same_site(tenant=request.tenant, url=store.url, platform=store.platform)
+    if same is not None:
+        form.add_error("url", duplicate_store_error(same, reverse("portal:store_settings", args=[same.pk])))
+    return same is not None
+
+
 def _create_from_wizard(tenant, saved: dict, platform: str, mapping: dict) -> Store:
     """The store the wizard's tested connection describes, on its road, with its secrets (kept encrypted in
     the session between the steps)."""
+    same = store_same_site(tenant=tenant, url=saved["url"], platform=platform)
+    if same is not None:  # connected meanwhile (another tab, another user)
+        raise ValidationError(duplicate_store_error(same, reverse("portal:store_settings", args=[same.pk])))
     common = {"tenant": tenant, "name": saved["name"], "url": saved["url"], "platform": platform, "mapping": mapping}
     road = saved.get("road", Road.XML)
     if road == Road.REST and saved.get("rest_auth") == RestAuth.OAUTH:
@@ -254,6 +266,9 @@ def store_settings(request, pk):
     if request.method == "POST":
         if not request.membership.can("manage_stores"):
             return forbidden(request, "manage_stores")
+        if store.is_disconnected:
+            messages.error(request, _("This store is disconnected: connect it again to change its settings."))
+            return redirect(reverse("portal:store_settings", args=[store.pk]) + "#lifecycle")
         section = request.POST.get("section")
         if section == "road":
             switched = _switch_road(request, store)
@@ -401,10 +416,17 @@ def _save_section(request, section, form, store, instance) -> bool:
     return False
 
 
+def _disconnected(request, store):
+    messages.error(request, _("This store is disconnected: connect it again to import its orders."))
+    return redirect(reverse("portal:store_settings", args=[store.pk]) + "#lifecycle")
+
+
 @portal_view("manage_stores")
 @require_POST
 def store_import_now(request, pk):
     store = get_store_for_user(request, pk)
+    if store.is_disconnected:
+        return _disconnected(request, store)
     since = None
     if not store.import_watermark:
         since_form = ImportSinceForm(request.POST)
@@ -419,6 +441,8 @@ def store_import_now(request, pk):
 def store_reconcile(request, pk):
     """The reconciliation sweep, now: compare the store's last days with what Outbound holds."""
     store = get_store_for_user(request, pk)
+    if store.is_disconnected:
+        return _disconnected(request, store)
     run = reconcile_request(store=store, user=request.user)
     if run.trigger != ImportTrigger.RECONCILE:
         messages.info(request, _("An import of this store is already under way; sweep again when it has finished."))

@@ -186,3 +186,21 @@ def test_the_store_list_reads_real_time_without_a_query_per_store(api_a, tenant_
     with CaptureQueriesContext(connection) as six:
         assert len(api_a.get("/api/v1/stores/").json()["results"]) == 6
     assert len(six) == len(one)
+
+
+def test_a_store_connected_already_is_refused_by_either_road(api_a, store_a, tenant_b, store_b):
+    """Issue 25 item 5: the same site (another scheme, www., a trailing slash) cannot be connected twice in a
+    tenant; the answer names the store already connected. Another tenant's store is no concern of this one."""
+    twice = {**STORE, "url": "http://www.shop.example.com/"}
+    response = api_a.post("/api/v1/stores/", twice, format="json")
+    assert response.status_code == 400
+    details = response.json()["error"]["details"]
+    assert "already connected" in details["url"][0] and details["existing_store"] == [f"/api/v1/stores/{store_a.pk}/"]
+    rest = {"name": "Twice", "url": "https://shop.example.com", "road": "rest", "api_token": "t"}
+    assert api_a.post("/api/v1/stores/", rest, format="json").status_code == 400
+    other = Store.objects.create(tenant=store_a.tenant, name="Other", url="https://other.example.com")
+    assert (
+        api_a.patch(f"/api/v1/stores/{other.pk}/", {"url": "https://shop.example.com"}, format="json").status_code
+        == 400
+    )
+    assert Store.objects.for_tenant(store_a.tenant).count() == 2

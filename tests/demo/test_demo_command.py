@@ -105,3 +105,19 @@ def test_setup_connects_a_store_by_each_road(tmp_path):
         ("Demo AmeriCommerce store", "xml", f"http://127.0.0.1:{port}", 0, 1),
         ("Demo AmeriCommerce store (REST API)", "rest", f"http://127.0.0.1:{port + 1}", 1, 0),
     ]
+
+
+def test_banner_prints_what_the_connect_wizard_asks_for_each_sandbox_store():
+    """Issue 25 item 28: a newcomer needs each sandbox store's URL, username and password, and token."""
+    from io import StringIO
+
+    from ops.management.commands.demo import Command
+
+    out = StringIO()
+    command = Command(stdout=out)
+    xml = {"endpoint_url": "http://127.0.0.1:8765/store/shipstation.aspx", "username": "admin", "password": "pw-1"}
+    rest = {"rest_url": "http://127.0.0.1:8766/api/v1", "token": "tok-2"}
+    command._banner(8000, xml, rest, "http://127.0.0.1:8767")
+    text = out.getvalue()
+    assert "store URL http://127.0.0.1:8765  username=admin  password=pw-1" in text
+    assert "store URL http://127.0.0.1:8766  token=tok-2" in text

@@ -266,6 +266,50 @@ def test_a_deleted_store_has_its_webhooks_removed(tenant_a, server, django_captu
     assert _subscriptions(server) == []
 
 
+def _django_q_rows_text() -> str:
+    """Everything django-q2 keeps of its tasks (results, failures, the ORM queue), as text to search."""
+    from django_q.models import OrmQ, Task
+
+    rows = [(t.name, t.func, repr(t.args), repr(t.kwargs), repr(t.result)) for t in Task.objects.all()]
+    return repr(rows) + repr([q.payload for q in OrmQ.objects.all()])
+
+
+def test_a_deleted_stores_unsubscribe_leaves_no_credential_in_django_qs_tables(
+    tenant_a, server, django_capture_on_commit_callbacks
+):
+    """Issue 25 item 36: the deleted store's site and credentials wait in a short-lived row the task deletes;
+    the task's arguments carry that row's id only, and django-q keeps nothing of it."""
+    from django_q.models import Task
+
+    from hooks.models import PendingUnsubscribe
+
+    store = _connect(tenant_a, server, django_capture_on_commit_callbacks)
+    secrets = [store.api_token_encrypted, server.rest_token]
+    with django_capture_on_commit_callbacks(execute=True):
+        Store.objects.get(pk=store.pk).delete()
+    assert _subscriptions(server) == []  # the task ran, with the credentials from the row
+    assert not PendingUnsubscribe.objects.exists()
+    assert Task.objects.exists()  # the subscribe task is kept as before: the table is being searched
+    text = _django_q_rows_text()
+    assert not [s for s in secrets if s and s in text]
+    assert not Task.objects.filter(func="hooks.tasks.hooks_unsubscribe_task").exists()
+
+
+def test_an_unsubscribe_whose_task_was_lost_is_queued_again_by_the_sweep(
+    tenant_a, server, django_capture_on_commit_callbacks
+):
+    from hooks.models import PendingUnsubscribe
+
+    store = _connect(tenant_a, server, django_capture_on_commit_callbacks)
+    with django_capture_on_commit_callbacks(execute=False):  # committed, its task never ran
+        Store.objects.get(pk=store.pk).delete()
+    row = PendingUnsubscribe.objects.get()
+    assert row.site["url"] == server.base_url and _subscriptions(server)
+    with django_capture_on_commit_callbacks(execute=True):
+        hooks_sweep(timezone.now() + dt.timedelta(minutes=1), enqueue=lambda store_id: None)
+    assert _subscriptions(server) == [] and not PendingUnsubscribe.objects.exists()
+
+
 def test_a_deleted_tenant_has_its_stores_webhooks_removed(tenant_a, server, django_capture_on_commit_callbacks):
     _connect(tenant_a, server, django_capture_on_commit_callbacks)
     with django_capture_on_commit_callbacks(execute=True):
@@ -356,10 +400,15 @@ def test_a_failure_after_the_switch_leaves_the_old_webhooks_to_a_task(
     monkeypatch.setattr(rest_hooks, "unsubscribe", unsubscribe_fails_once)
     calls = []
     monkeypatch.setattr("django_q.tasks.async_task", lambda *a, **k: calls.append(a))
-    assert hooks_subscribe(store.pk) == "failed"
+    with django_capture_on_commit_callbacks(execute=True):
+        assert hooks_subscribe(store.pk) == "failed"
     store.refresh_from_db()
     assert store.hooks_token_hash != old_hash and store.hooks_subscription_ids  # switched: the new ones work
-    assert calls == [("hooks.tasks.hooks_unsubscribe_task", store.pk, [], old_hash)]
+    from hooks.models import PendingUnsubscribe
+
+    pending = PendingUnsubscribe.objects.get()
+    assert (pending.store_id, pending.token_hash) == (store.pk, old_hash)
+    assert calls == [("hooks.tasks.hooks_unsubscribe_task", pending.pk)]
     from hooks.tasks import hooks_unsubscribe_task
 
     hooks_unsubscribe_task(*calls[0][1:])

@@ -139,6 +139,29 @@ def test_a_failed_check_records_a_failed_run(imported):
     assert fresh.consecutive_failures == 1 and fresh.import_lock_run is None
 
 
+def test_an_idle_check_after_failures_ends_the_imports_failing_alert(imported):
+    """Issue 25 item 6: a store that failed and is then checked successfully with nothing new (no run row) is
+    not "failing" any more; a failure after that check is a new streak."""
+    from orders.selectors import import_failure_streaks
+
+    store, server = imported
+    Store.objects.filter(pk=store.pk).update(import_watermark=timezone.now())
+    server.store.set_faults(down=True)
+    for _ in range(2):
+        client = check_mod.connector_for_store(store, max_attempts=1)
+        assert check_mod.check_store(store.pk, timezone.now(), 1, client=client).outcome == check_mod.FAILED
+    [streak] = import_failure_streaks(tenant=store.tenant)
+    assert streak["attempts"] == 2
+    server.store.set_faults(down=False)
+    assert check_mod.check_store(store.pk, timezone.now(), 1).outcome == check_mod.IDLE
+    assert import_failure_streaks(tenant=store.tenant) == []
+    server.store.set_faults(down=True)
+    client = check_mod.connector_for_store(store, max_attempts=1)
+    assert check_mod.check_store(store.pk, timezone.now(), 1, client=client).outcome == check_mod.FAILED
+    [streak] = import_failure_streaks(tenant=store.tenant)
+    assert streak["attempts"] == 1
+
+
 def test_a_check_leaves_a_store_another_import_holds_and_moves_the_schedule_on(imported):
     store, _ = imported
     Store.objects.filter(pk=store.pk).update(import_running_since=timezone.now(), import_lock_run=999)

@@ -7,7 +7,7 @@ from api.services import api_key_create
 from shipments.batch import batch_mark_delivered
 from shipments.csv_import import csv_import_create
 from shipments.models import ShippingMethodMapping
-from stores.models import Membership
+from stores.models import Membership, Store
 from tracking.services import carrier_account_create
 
 
@@ -48,6 +48,8 @@ OBJECT_GETS = [
     ("portal:shipping_method_edit", ["store", "mapping"]),
     ("portal:shipping_method_delete", ["store", "mapping"]),
     ("portal:carrier_account_edit", ["carrier"]),
+    ("portal:store_disconnect", ["store"]),
+    ("portal:store_delete", ["store"]),
 ]
 
 OBJECT_POSTS = [
@@ -85,6 +87,9 @@ OBJECT_POSTS = [
     ),
     ("portal:carrier_account_test", ["carrier"], {}),
     ("portal:carrier_account_remove", ["carrier"], {}),
+    ("portal:store_disconnect", ["store"], {}),
+    ("portal:store_reconnect", ["store"], {}),
+    ("portal:store_delete", ["store"], {"typed_name": "Acme Main"}),
 ]
 
 PLAIN_WRITES = [
@@ -152,6 +157,8 @@ def test_viewer_writes_changed_nothing(bob_client, objects, order_a, tenant_a):
         ("USPS Priority", "USPS", "Priority")
     ]
     assert not order_a.store.import_runs.filter(trigger="reconcile").exists()
+    store = Store.objects.get(pk=order_a.store_id)  # neither deleted nor disconnected
+    assert store.is_active and store.disconnected_at is None
     order_a.refresh_from_db()
     assert order_a.status == "awaiting_shipment" and order_a.outbound_notes == "" and order_a.hold_reason == ""
 

@@ -292,6 +292,7 @@ class Command(BaseCommand):
         rest_line = ""
         if rest and "rest_url" in rest:
             rest_line = f"  Sandbox REST API:  {rest['rest_url']} (the second store's road)\n"
+        wizard = _wizard_lines(sandbox, rest)
         self.stdout.write(
             self.style.SUCCESS(
                 "\nOutbound demo is running.\n"
@@ -301,6 +302,7 @@ class Command(BaseCommand):
                 f"  Demo tenant owner: username={OWNER[0]} password={OWNER[1]}\n"
                 f"  Sandbox store:     {sandbox['endpoint_url']} (the first store's road: the ShipStation add-on)\n"
                 f"{rest_line}"
+                f"{wizard}"
                 f"  Carrier sandbox:   {carrier_url} (UPS and USPS; ship an order with either and watch its\n"
                 "                     order page: out for delivery, then delivered and e-mailed, within minutes)\n"
                 "Press Ctrl-C to stop everything.\n"
@@ -360,6 +362,28 @@ class Command(BaseCommand):
                 os.killpg(proc.pid, signal.SIGKILL)
         if self.children:
             self.stdout.write("Demo stopped.")
+
+
+def _wizard_lines(sandbox: dict[str, str], rest: dict[str, str] | None) -> str:
+    """What the connect wizard asks for each sandbox store (its store URL, the add-on's username and password,
+    the API token), so a newcomer can connect one by hand: in another workspace, or after deleting it (a
+    tenant connects a store once)."""
+    from urllib.parse import urlsplit
+
+    def site(url: str) -> str:
+        parts = urlsplit(url)
+        return f"{parts.scheme}://{parts.netloc}"
+
+    lines = "  To connect a sandbox store yourself (Stores › Connect a store, in another workspace, or after\n"
+    lines += "  deleting the demo's own), type in the wizard:\n"
+    if "username" in sandbox and "password" in sandbox:
+        lines += (
+            f"    ShipStation add-on: store URL {site(sandbox['endpoint_url'])}  "
+            f"username={sandbox['username']}  password={sandbox['password']}\n"
+        )
+    if rest and "rest_url" in rest and "token" in rest:
+        lines += f"    API token:          store URL {site(rest['rest_url'])}  token={rest['token']}\n"
+    return lines
 
 
 def _require_free_port(port: int, option: str, variable: str, what: str) -> None:

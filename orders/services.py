@@ -174,8 +174,15 @@ def import_request(
     """Queue an import of one store now (portal, API, admin) and return its run.
 
     A store with a run already queued or running gets that run back instead of a second one; a `since`
-    further back than that run reaches is remembered on the store and covered by the next run.
+    further back than that run reaches is remembered on the store and covered by the next run. A
+    disconnected store is refused (its imports stopped with it).
     """
+    if store.is_disconnected:
+        raise ValidationError(
+            _("%(store)s is disconnected: Outbound no longer imports it. Connect it again to import.")
+            % {"store": store.name},
+            code="store_disconnected",
+        )
     with transaction.atomic():
         Store.objects.select_for_update().filter(pk=store.pk).first()
         if since is not None:  # kept until a run covers it, whether this request's run or a later one

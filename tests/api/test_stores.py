@@ -204,3 +204,14 @@ def test_a_store_connected_already_is_refused_by_either_road(api_a, store_a, ten
         == 400
     )
     assert Store.objects.for_tenant(store_a.tenant).count() == 2
+
+
+def test_a_disconnected_store_is_not_imported_through_the_api_either(api_a, store_a):
+    """Issue 25, item 5: a disconnected store's imports stop at every entry point, not only the portal's."""
+    from stores.services import store_disconnect
+
+    store_disconnect(store=store_a)
+    for action in ("refresh", "reconcile"):
+        response = api_a.post(f"/api/v1/stores/{store_a.pk}/{action}/")
+        assert response.status_code == 400 and "disconnected" in response.content.decode(), action
+    assert not store_a.import_runs.exists()

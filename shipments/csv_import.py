@@ -27,6 +27,7 @@ from stores.models import Tenant
 
 from . import batch as batches
 from .models import Batch, BatchKind, CsvImport, Shipment, ShipmentState, carrier_code
+from .tracking_numbers import tracking_number_tidy
 
 # The columns a file can give, in the order the preview shows them. The first three are required.
 FIELDS = ("order_number", "carrier", "service", "tracking_number", "ship_date", "fee")
@@ -222,7 +223,7 @@ def _check(check: RowCheck, by_number, existing, seen, today) -> None:
         errors.append(("no_carrier", {}))
     elif not check.carrier:
         errors.append(("unknown_carrier", {"value": values["carrier"]}))
-    tracking = values["tracking_number"]
+    tracking = values["tracking_number"] = tracking_number_tidy(values["tracking_number"])
     if not tracking:
         errors.append(("no_tracking", {}))
     elif problem := batches.tracking_problem(tracking):

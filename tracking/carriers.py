@@ -211,14 +211,24 @@ def _message_text(message) -> str:
     return str(message.message or message.code)
 
 
+TIMEOUT_TEXT = "The carrier did not answer in time."
+UNREACHABLE_TEXT = "The carrier's server could not be reached."
+
+
+def is_transient(error: str) -> bool:
+    """Whether a failed request's words say the carrier was busy or away (asked again later, as it is),
+    rather than that it refused what it was asked (which one number of a batch may cause)."""
+    return error in (TIMEOUT_TEXT, UNREACHABLE_TEXT) or bool(re.search(r"\b(429|5\d\d)\b|busy", error))
+
+
 def _plain_error(exc: BaseException) -> str:
     import socket
     from urllib.error import URLError
 
     if isinstance(exc, TimeoutError | socket.timeout):
-        return "The carrier did not answer in time."
+        return TIMEOUT_TEXT
     if isinstance(exc, URLError | ConnectionError | OSError):
-        return "The carrier's server could not be reached."
+        return UNREACHABLE_TEXT
     messages = getattr(exc, "messages", None)
     if messages:
         return "The carrier refused: " + "; ".join(_message_text(m) for m in messages)[:300]
@@ -295,9 +305,9 @@ def track(account: CarrierAccount, numbers: list[str]) -> tuple[dict[str, Parsed
     if messages:
         text = "; ".join(_message_text(m) for m in messages)
         if "timeout" in text.lower() or "timed out" in text.lower():
-            error = "The carrier did not answer in time."
+            error = TIMEOUT_TEXT
         elif "urlopen error" in text or "refused" in text.lower() and "connection" in text.lower():
-            error = "The carrier's server could not be reached."
+            error = UNREACHABLE_TEXT
         else:
             error = mask("The carrier answered with an error: " + text[:300], secrets)
     return found, error

@@ -318,12 +318,28 @@ class _Handler(BaseHTTPRequestHandler):
                     401,
                     {"response": {"errors": [{"code": "250002", "message": "Invalid Authentication Information."}]}},
                 )
-            return self._json(200, sandbox.ups_answer(unquote(path.rsplit("/", 1)[1])))
+            number = unquote(path.rsplit("/", 1)[1])
+            if "GARBLED" in number.upper():
+                return self._garbled()
+            return self._json(200, sandbox.ups_answer(number))
         if method == "GET" and path.startswith("/tracking/v3/tracking/"):
             if not self._bearer_ok():
                 return self._json(401, {"error": {"code": "401", "message": "Unauthorized"}})
-            return self._json(200, sandbox.usps_answer(unquote(path.rsplit("/", 1)[1])))
+            number = unquote(path.rsplit("/", 1)[1])
+            if "GARBLED" in number.upper():
+                return self._garbled()
+            return self._json(200, sandbox.usps_answer(number))
         return self._json(404, {"error": {"code": "404", "message": f"No such sandbox path: {path}"}})
+
+    def _garbled(self) -> None:
+        """A number containing "GARBLED": an answer that is not JSON (a carrier's proxy error page), which
+        fails karrio's reading of the whole request it belongs to."""
+        body = b"<html><body>Bad gateway</body></html>"
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
 
     def _bearer_ok(self) -> bool:
         header = self.headers.get("Authorization") or ""

@@ -348,6 +348,10 @@ def test_a_slip_in_every_script_and_with_emoji_prints_glyphs_not_empty_boxes(bra
     assert not missing, f"characters drawn as .notdef (empty boxes) in {missing}: run bin/ensure-weasyprint"
     fonts = {font.split("+", 1)[1] for font, _ in glyphs}
     assert {"Noto-Sans-CJK-JP", "Noto-Color-Emoji", "DejaVu-Sans"} <= fonts, fonts
+    digits = {
+        font for font, glyph in drawn_glyphs(printing.packing_slips_pdf([shop_order(branded, "W-2", lines=[MUG])]))
+    }
+    assert not any("Emoji" in font for font in digits), "digits and text drawn with the emoji font"
     text = pdf_text(pdf).replace(" ", "")
     for script, words in WORLD.items():
         assert words.replace(" ", "") in text or script in ("Arabic", "Hebrew"), script  # RTL text extracts reordered

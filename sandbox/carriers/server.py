@@ -137,6 +137,7 @@ class CarrierSandbox:
         self.clock = Clock(start, frozen=True)
         self.speed = speed
         self._t0 = time.monotonic()
+        self._wall0 = time.time()
         self.faults = Faults()
         self.first_seen: dict[str, float] = {}
         self.tokens: set[str] = set()
@@ -173,11 +174,22 @@ class CarrierSandbox:
         with self.lock:
             self.first_seen.setdefault(number, self.now() if at is None else at)
 
+    def real_time(self, at: float) -> float:
+        """When, by the real clock, a fast sandbox clock showed `at`: the hours of a parcel's story pass in
+        seconds, and its scans are dated when they happened for the person watching, never ahead of the
+        real now (a carrier does not date a scan in the future). A clock moved only by `advance()` (speed 0,
+        the tests) keeps its own dates."""
+        if self.speed <= 0:
+            return at
+        return min(self._wall0 + (at - self.clock.now()) / self.speed, time.time())
+
     def steps_so_far(self, number: str) -> list[tuple[Step, float]]:
         self.register(number)
         start = self.first_seen[number]
         elapsed_h = (self.now() - start) / 3600
-        return [(step, start + step.hours * 3600) for step in story_for(number) if step.hours <= elapsed_h]
+        return [
+            (step, self.real_time(start + step.hours * 3600)) for step in story_for(number) if step.hours <= elapsed_h
+        ]
 
     def tracking_requests(self) -> int:
         return sum(1 for _, path in self.requests if "/track" in path)

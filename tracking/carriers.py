@@ -34,7 +34,7 @@ STATE_OF_STATUS = {
     "out_for_delivery": TrackingState.OUT_FOR_DELIVERY,
     "on_hold": TrackingState.EXCEPTION,
     "delivery_failed": TrackingState.EXCEPTION,
-    "return_to_sender": TrackingState.EXCEPTION,
+    "return_to_sender": TrackingState.RETURNED,
     "cancelled": TrackingState.EXCEPTION,
     "in_transit": TrackingState.IN_TRANSIT,
     "picked_up": TrackingState.IN_TRANSIT,
@@ -42,6 +42,10 @@ STATE_OF_STATUS = {
     "ready_for_pickup": TrackingState.IN_TRANSIT,
     "delivery_delayed": TrackingState.IN_TRANSIT,
 }
+# A scan that sends the parcel back to the merchant: karrio maps these to on_hold (UPS "RS", returned to
+# shipper) or delivery_failed (USPS "09", Return to Sender); their codes, or the words, tell them apart.
+RETURN_CODES = {"ups": {"RS"}, "usps": {"09"}}
+_RETURN_WORDS = re.compile(r"\breturn(ed|ing)? to (the )?(sender|shipper)\b", re.I)
 # karrio-ups reads an activity's type before its code, and UPS reports out-for-delivery scans as type I
 # ("in progress"): their codes tell them apart.
 OUT_FOR_DELIVERY_CODES = {"ups": {"OT", "OF", "OD", "DL"}}
@@ -245,7 +249,11 @@ def _timestamp(value) -> dt.datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
 
 
-def _state(extension: str, status: str | None, code: str | None) -> str:
+def _state(extension: str, status: str | None, code: str | None, description: str | None = None) -> str:
+    if (code and code in RETURN_CODES.get(extension, ())) or (description and _RETURN_WORDS.search(description)):
+        return TrackingState.RETURNED
+    if status == "return_to_sender":
+        return TrackingState.RETURNED
     if code and code in OUT_FOR_DELIVERY_CODES.get(extension, ()):
         return TrackingState.OUT_FOR_DELIVERY
     return STATE_OF_STATUS.get(status or "", TrackingState.UNKNOWN)
@@ -255,7 +263,7 @@ def _parse(extension: str, details) -> ParsedTracking:
     events = [
         ParsedEvent(
             occurred_at=_timestamp(e.timestamp),
-            state=_state(extension, e.status, e.code),
+            state=_state(extension, e.status, e.code, e.description),
             code=(e.code or "")[:50],
             description=(e.description or "")[:300],
             location=(e.location or "")[:200],

@@ -15,6 +15,7 @@
                      out for delivery → webhook shipment.out_for_delivery (+ the store's optional e-mail)
                      exception        → the order flagged for attention + webhook shipment.exception
                                         (never e-mailed to the buyer)
+                     returned         → the same, and no more polls (a return is never delivered)
 
 Back-off with age (since the shipment was recorded): every TRACKING_POLL_MINUTES in the first two days,
 4× that until a week, 24× after; no more polls after TRACKING_MAX_AGE_DAYS, at delivery, or once the
@@ -50,7 +51,7 @@ logger = logging.getLogger(__name__)
 # 0.1 s, 0.2 s, 0.4 s…: a carrier failing half its requests still answers for every number in one poll.
 ATTEMPTS_PER_POLL = 6
 # The states that call the shipments app (deliver, notify, flag) when a shipment enters them.
-ACTED_ON = {TrackingState.DELIVERED, TrackingState.OUT_FOR_DELIVERY, TrackingState.EXCEPTION}
+ACTED_ON = {TrackingState.DELIVERED, TrackingState.OUT_FOR_DELIVERY, TrackingState.EXCEPTION, TrackingState.RETURNED}
 
 
 # --- carrier accounts ------------------------------------------------------------------------------
@@ -324,6 +325,9 @@ def tracking_poll_batch(*, account_id: int, tracking_ids: list[int]) -> dict:
         if parsed.state == TrackingState.DELIVERED:
             tracking.next_poll_at = None
             tracking.stopped_reason = "delivered"
+        elif parsed.state == TrackingState.RETURNED:
+            tracking.next_poll_at = None  # it will not be delivered: following it on would last forever
+            tracking.stopped_reason = "returned to the sender"
         else:
             tracking.next_poll_at = next_poll_after(shipped_at=shipment.created_at, now=now)
             if tracking.next_poll_at is None:
@@ -426,21 +430,28 @@ def _state_changed(
                     data={"shipment_id": shipment.pk},
                 )
                 webhook_emit_object(obj=shipment, tenant=shipment.tenant_id, event="shipment.out_for_delivery")
-            elif parsed.state == TrackingState.EXCEPTION:
+            elif parsed.state in (TrackingState.EXCEPTION, TrackingState.RETURNED):
                 description = parsed.status_text or "no detail given"
+                returned = parsed.state == TrackingState.RETURNED
                 order_event_add(
                     order=shipment.order,
                     actor=f"{carrier} tracking",
                     **event(
-                        "shipment_exception", shipment_id=shipment.pk, carrier=shipment.carrier, description=description
+                        "shipment_returned" if returned else "shipment_exception",
+                        shipment_id=shipment.pk,
+                        carrier=shipment.carrier,
+                        description=description,
                     ),
                     data={"shipment_id": shipment.pk},
                 )
                 order_attention_flag(
                     order=shipment.order,
                     actor=f"{carrier} tracking",
-                    reason=f"{carrier} exception on shipment {shipment.pk}: {description}",
+                    reason=f"{carrier} is returning shipment {shipment.pk} to the sender: {description}"
+                    if returned
+                    else f"{carrier} exception on shipment {shipment.pk}: {description}",
                 )
+                # A return is an exception to webhook subscribers (the payload's shipment says which).
                 webhook_emit_object(obj=shipment, tenant=shipment.tenant_id, event="shipment.exception")
     except ValidationError as exc:
         logger.warning("Tracking of shipment %s: %s", shipment.pk, "; ".join(exc.messages))

@@ -15,6 +15,7 @@ STATE_LABELS = {
     "out_for_delivery": (_("Out for delivery"), "amber"),
     "delivered": (_("Delivered"), "green"),
     "exception": (_("Carrier exception"), "red"),
+    "returned": (_("Returned to sender"), "red"),
 }
 
 

@@ -23,6 +23,15 @@ def carrier_account_get(*, tenant, pk) -> CarrierAccount:
         raise Http404("No such carrier account.")
 
 
+def tracking_failing(*, tenant=None):
+    """Followed shipments whose last carrier request failed (newest first): a tenant's, or every tenant's
+    for the operators. "Failing" is what the admin's filter and the dashboard count."""
+    rows = ShipmentTracking.objects.filter(failures__gt=0).exclude(shipment__state=ShipmentState.VOIDED)
+    if tenant is not None:
+        rows = rows.for_tenant(tenant)
+    return rows.select_related("shipment__order", "tenant").order_by("-last_polled_at", "-pk")
+
+
 @dataclass
 class ShipmentTrackingView:
     shipment: Shipment

@@ -13,6 +13,7 @@ from rest_framework import serializers
 from hooks.selectors import realtime_on, realtime_reason
 from orders.models import ImportRun, Order, OrderLine, Product
 from shipments.models import Carrier, Shipment, ShipmentLine, carrier_code
+from shipments.tracking_numbers import TRACKING_INPUT_MAX, tracking_number_clean
 from stores.connector.types import ConnectionOutcome
 from stores.models import Platform, RestAuth, Road, StatusMapping, Store, Storefront
 from stores.selectors import store_same_site
@@ -480,7 +481,12 @@ class ShipmentCreateSerializer(serializers.Serializer):
         required=False, allow_blank=True, default="", max_length=_shipment_field("service").max_length
     )
     tracking_number = serializers.CharField(
-        required=False, allow_blank=True, default="", max_length=_shipment_field("tracking_number").max_length
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=TRACKING_INPUT_MAX,
+        help_text="Spaces and dashes as carriers print them are removed; anything else but letters and digits "
+        "is refused. At most 50 characters once cleaned.",
     )
     ship_date = serializers.DateField(required=False, allow_null=True, default=None)
     carrier_fee = serializers.DecimalField(
@@ -515,6 +521,12 @@ class ShipmentCreateSerializer(serializers.Serializer):
                     }
                 )
         return attrs
+
+    def validate_tracking_number(self, value):
+        try:
+            return tracking_number_clean(value)
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(exc.messages) from None
 
 
 class ShipmentDeliveredSerializer(serializers.Serializer):

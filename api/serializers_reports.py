@@ -47,7 +47,9 @@ class InsightsSerializer(serializers.Serializer):
 
 class TrackingEventSerializer(serializers.Serializer):
     occurred_at = serializers.DateTimeField(allow_null=True)
-    state = serializers.CharField(help_text="unknown, in_transit, out_for_delivery, delivered or exception")
+    state = serializers.CharField(
+        help_text="unknown, in_transit, out_for_delivery, delivered, exception or returned (to the sender)"
+    )
     code = serializers.CharField(help_text="The carrier's own event code.")
     description = serializers.CharField()
     location = serializers.CharField()
@@ -58,12 +60,16 @@ class ShipmentTrackingSerializer(serializers.Serializer):
     carrier = serializers.CharField(source="shipment.carrier")
     tracking_number = serializers.CharField(source="shipment.tracking_number")
     followed = serializers.SerializerMethodField()
-    state = serializers.SerializerMethodField(help_text="unknown, in_transit, out_for_delivery, delivered or exception")
+    state = serializers.SerializerMethodField(
+        help_text="unknown, in_transit, out_for_delivery, delivered (by the carrier or by hand), exception or "
+        "returned (to the sender: no longer followed, the order flagged)"
+    )
     status_text = serializers.SerializerMethodField()
     last_polled_at = serializers.SerializerMethodField()
     next_poll_at = serializers.SerializerMethodField()
     not_followed = serializers.CharField(
-        help_text="Why the shipment is not followed: no_account, unsupported, no_number, or empty."
+        help_text="Why the shipment is not followed: no_account, unsupported, no_number, delivered (marked "
+        "delivered by hand), or empty."
     )
     events = TrackingEventSerializer(many=True)
 
@@ -71,7 +77,7 @@ class ShipmentTrackingSerializer(serializers.Serializer):
         return view.tracking is not None and view.tracking.next_poll_at is not None
 
     def get_state(self, view) -> str:
-        return view.tracking.state if view.tracking else "unknown"
+        return view.state
 
     def get_status_text(self, view) -> str:
         return view.tracking.status_text if view.tracking else ""

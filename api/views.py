@@ -425,7 +425,8 @@ class ShipmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.C
         responses={200: sr.ShipmentTrackingSerializer},
         description="What the carrier says: the tracking state and every scan (newest first), or why "
         "the shipment is not followed (`not_followed`: `no_account`, `unsupported`, "
-        "`no_number`, or empty).",
+        "`no_number`, `delivered` when marked delivered by hand, or empty). A shipment returned to the "
+        "sender has the state `returned` and is no longer followed.",
     )
     @action(detail=True, methods=["get"], url_path="tracking")
     def tracking(self, request, pk=None):

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from shipments.selectors import operator_failed_store_updates
 from stores.selectors import operator_import_lag, operator_stores_needing_attention
+from tracking.selectors import tracking_failing
 from webhooks.selectors import operator_failed_webhooks
 
 
@@ -18,6 +19,8 @@ def operator_overview() -> dict:
         "failed_updates": list(operator_failed_store_updates()),
         "failed_webhooks": list(operator_failed_webhooks()),
         "import_lag": operator_import_lag(now=timezone.now()),
+        "tracking_failing": tracking_failing().count(),
+        "tracking_failing_rows": list(tracking_failing()[:10]),
     }
 
 

@@ -45,6 +45,7 @@ TEMPLATES = {
     "shipment_delivered": _("Shipment %(shipment_id)s delivered."),
     "shipment_out_for_delivery": _("Shipment %(shipment_id)s is out for delivery, says %(carrier)s."),
     "shipment_exception": _("%(carrier)s reports a problem with shipment %(shipment_id)s: %(description)s"),
+    "shipment_returned": _("%(carrier)s is returning shipment %(shipment_id)s to the sender: %(description)s"),
     "store_notified": _("Store notified of shipment %(shipment_id)s (HTTP %(response_status)s)."),
     "store_update_failed": _("Store update for shipment %(shipment_id)s failed: %(error)s"),
     "email_sent": _("%(email)s e-mailed to %(to)s for shipment %(shipment_id)s."),

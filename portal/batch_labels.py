@@ -4,6 +4,8 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
 
+from shipments.tracking_numbers import PROBLEM_TEXT, tracking_number_message
+
 from .labels import label_for
 
 OUTCOME_LABELS = {
@@ -24,9 +26,9 @@ DONE = {"shipped", "delivered", "resent"}
 
 
 def tracking_problem_text(problem: str) -> str:
+    if problem in PROBLEM_TEXT:
+        return str(PROBLEM_TEXT[problem])  # the words of shipments/tracking_numbers.py, as everywhere
     return {
-        "too_long": _("longer than 50 characters"),
-        "characters": _("only letters, digits and hyphens are allowed"),
         "duplicate": _("the same number is on another order of this batch"),
     }.get(problem, problem)
 
@@ -49,10 +51,7 @@ def row_error_text(code: str, params: dict) -> str:
             "status": str(label_for(params.get("status", ""))).lower()
         }
     if code == "bad_tracking":
-        return _("Tracking number “%(value)s”: %(problem)s.") % {
-            "value": params.get("value", ""),
-            "problem": tracking_problem_text(params.get("problem", "")),
-        }
+        return tracking_number_message(params.get("value", ""), params.get("problem", ""))
     texts = {
         "no_order_number": _("No order number."),
         "unknown_order": _("No order %(number)s in this workspace."),

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from api.models import ApiKey
 from shipments.models import Shipment
+from shipments.tracking_numbers import TRACKING_INPUT_MAX, tracking_number_clean
 from stores.connector.registry import connection_types
 from stores.forms import WriteOnlyPasswordForm
 from stores.models import DEFAULT_ENDPOINT_PATH, Platform, RestAuth, Road, Role, Store, StoreSettings
@@ -436,9 +437,7 @@ class ShipForm(forms.Form):
         required=False,
         widget=forms.TextInput(attrs={"placeholder": _("e.g. Priority Mail")}),
     )
-    tracking_number = forms.CharField(
-        label=_("Tracking number"), max_length=_shipment_field("tracking_number").max_length
-    )
+    tracking_number = forms.CharField(label=_("Tracking number"), max_length=TRACKING_INPUT_MAX)
     ship_date = forms.DateField(label=_("Ship date"), widget=DateInput())
     carrier_fee = forms.DecimalField(
         label=_("Carrier fee"),
@@ -496,6 +495,9 @@ class ShipForm(forms.Form):
         if self.lines and not any(cleaned.get(f"qty_{line.pk}") for line in self.lines):
             raise forms.ValidationError(_("Choose at least one item to ship."))
         return cleaned
+
+    def clean_tracking_number(self):
+        return tracking_number_clean(self.cleaned_data.get("tracking_number"))
 
     def line_quantities(self) -> dict[int, int]:
         return {line.pk: q for line in self.lines if (q := self.cleaned_data.get(f"qty_{line.pk}"))}

@@ -8,6 +8,7 @@ byte. Names and flags follow AmeriCommerce's REST model (`stores`, `users`, `ord
 
 from __future__ import annotations
 
+import hashlib
 import random
 from dataclasses import dataclass, field
 
@@ -97,6 +98,9 @@ class Product:
 
 
 SITE_DOMAIN = "www.harborandpine.example"
+# Where the catalogue's product pictures live: the running sandbox answers every document with this
+# replaced by its own address (server.IMAGE_PATH), and serves the pictures itself (product_png).
+IMAGE_BASE = f"https://{SITE_DOMAIN}/images/products/"
 
 STOREFRONTS: tuple[Storefront, ...] = (
     Storefront(1, "Main Store", "www.harborandpine.example", "Shipped", "USD", 0.62),
@@ -379,7 +383,7 @@ def make_products(seed: int) -> tuple[Product, ...]:
         name = base if variant == 0 else f"{base} — Series {variant + 1}"
         sku = f"{code}-{1000 + n}"
         weight = round(rng.uniform(wlo, whi), 2)
-        image = "" if rng.random() < 0.06 else f"https://{SITE_DOMAIN}/images/products/{sku.lower()}.jpg"
+        image = "" if rng.random() < 0.06 else f"{IMAGE_BASE}{sku.lower()}.png"
         products.append(
             Product(
                 id=n + 1,
@@ -407,7 +411,7 @@ def make_products(seed: int) -> tuple[Product, ...]:
                 price_cents=price,
                 weight=0.0,
                 weight_unit="Lbs",
-                image_url=f"https://{SITE_DOMAIN}/images/products/{sku.lower()}.png",
+                image_url=f"{IMAGE_BASE}{sku.lower()}.png",
                 kind="eproduct",
                 e_product_type=etype,
                 is_non_shipping_item=False,
@@ -433,3 +437,19 @@ def make_products(seed: int) -> tuple[Product, ...]:
             )
         )
     return tuple(products)
+
+
+def product_png(name: str, size: int = 64) -> bytes:
+    """A real, small PNG for a product picture: a square in a colour of its own, with a lighter band."""
+    import struct
+    import zlib
+
+    digest = hashlib.sha256(name.encode()).digest()
+    colour, light = digest[:3], bytes(min(255, c + 90) for c in digest[:3])
+    rows = b"".join(b"\x00" + (light if size // 3 <= y < 2 * size // 3 else colour) * size for y in range(size))
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", size, size, 8, 2, 0, 0, 0)  # 8-bit RGB
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")

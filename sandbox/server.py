@@ -34,6 +34,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from . import rest_oauth
+from .catalog import IMAGE_BASE, product_png
 from .faults import ACTIONS, REJECTING, billion_laughs, malformed
 from .rest import api as rest_api
 from .store import SandboxStore, ShipNotifyError
@@ -41,6 +42,8 @@ from .store import SandboxStore, ShipNotifyError
 ENDPOINT_PATH = "/store/shipstation.aspx"
 CONTROL_PREFIX = "/_sandbox/"
 TRUTH_PATH = CONTROL_PREFIX + "truth"
+# The product pictures (catalog.IMAGE_BASE in the documents becomes the running sandbox's own address).
+IMAGE_PATH = "/images/products/"
 CONTROL_PATH = CONTROL_PREFIX + "control"
 FLEET_PATH = CONTROL_PREFIX + "fleet"
 FLEET_PREFIX = "/fleet/"
@@ -181,6 +184,9 @@ class _Handler(BaseHTTPRequestHandler):
         if corrupt == "drop":
             self.close_connection = True
             return
+        # The catalogue's picture URLs point at this sandbox, wherever it listens (a printed packing slip
+        # fetches them; an unresolvable host cost the demo 10 s per 20 slips).
+        body = body.replace(IMAGE_BASE.encode(), (self.server.sandbox.base_url + IMAGE_PATH).encode())
         if corrupt == "malformed":
             status, body, content_type = 200, malformed(body), "text/xml; charset=utf-8"
         elif corrupt == "bomb":
@@ -251,6 +257,9 @@ class _Handler(BaseHTTPRequestHandler):
         elif path in ("/", "/default.aspx", "/index.html") and method == "GET":
             self.store.count("home")
             self._home()
+        elif path.startswith(IMAGE_PATH) and path.endswith(".png") and method in ("GET", "HEAD"):
+            self.store.count("image")
+            self._send(200, product_png(path[len(IMAGE_PATH) :]), "image/png")
         elif path == TRUTH_PATH and method == "GET":
             self.store.count("truth")
             query = dict(parse_qsl(url.query))

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import re
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -37,6 +36,7 @@ from stores.models import Tenant
 
 from . import services
 from .models import DONE_OUTCOMES, Batch, BatchItem, BatchKind, Outcome, Shipment, ShipmentState
+from .tracking_numbers import tracking_number_problem, tracking_number_tidy
 
 log = logging.getLogger(__name__)
 
@@ -44,9 +44,6 @@ log = logging.getLogger(__name__)
 MAX_BATCH = 500
 # The batch keys of CSV imports start with this (`csv:<import id>`); a form's key never does.
 CSV_KEY_SPACE = "csv:"
-
-TRACKING_MAX = Shipment._meta.get_field("tracking_number").max_length
-_TRACKING_CHARS = re.compile(r"^[A-Za-z0-9-]+$")
 
 
 class Refused(Exception):
@@ -58,14 +55,9 @@ class Refused(Exception):
 
 
 def tracking_problem(value: str) -> str:
-    """ "" for a usable tracking number, else why not: "too_long" or "characters" (letters, digits and
-    hyphens only: a pasted space, comma or quote is a mistake, not part of a carrier's number)."""
-    value = (value or "").strip()
-    if len(value) > TRACKING_MAX:
-        return "too_long"
-    if value and not _TRACKING_CHARS.match(value):
-        return "characters"
-    return ""
+    """ "" for a usable tracking number, else why not: "too_long" or "characters" (the one rule of
+    shipments/tracking_numbers.py: the spaces and dashes carriers print are removed, anything else refused)."""
+    return tracking_number_problem(value)
 
 
 def batch_for(*, tenant: Tenant, key: str, kind: str, user=None) -> Batch:
@@ -158,7 +150,7 @@ def _ship(row: ShipRow, *, notify_buyer: bool, user, duplicate: bool):
                 order=order,
                 carrier=row.carrier,
                 service=row.service,
-                tracking_number=row.tracking_number,
+                tracking_number=tracking_number_tidy(row.tracking_number),
                 ship_date=row.ship_date,
                 carrier_fee=row.carrier_fee,
                 notify_buyer=notify_buyer,
@@ -189,7 +181,7 @@ def _ship_rows(batch: Batch, rows: list[ShipRow], *, notify_buyer: bool, user) -
     for position, row in enumerate(rows):
         if row.order.tenant_id != tenant_id:
             continue
-        tracking = (row.tracking_number or "").strip()
+        tracking = tracking_number_tidy(row.tracking_number)
         duplicate = bool(tracking) and tracking.upper() in seen
         seen.add(tracking.upper())
         apply_item(

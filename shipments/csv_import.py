@@ -34,6 +34,7 @@ from stores.models import Store, Tenant
 
 from . import batch as batches
 from .models import Batch, BatchKind, CsvImport, Shipment, ShipmentState, carrier_code
+from .tracking_numbers import tracking_number_tidy
 
 # The columns a file can give, in the order the preview shows them. The first three are required; "store"
 # tells apart two stores' orders with the same number.
@@ -284,7 +285,7 @@ class RowCheck:
     values: dict[str, str]
     order: Order | None = None
     carrier: str = ""
-    tracking_number: str = ""  # as shipped: csv_tracking_number(the cell)
+    tracking_number: str = ""  # as shipped: tracking_number_tidy(the cell)
     ship_date: dt.date | None = None
     fee: Decimal | None = None
     errors: list[tuple[str, dict]] = field(default_factory=list)
@@ -309,13 +310,6 @@ def mapping_problems(mapping: dict, rows: list[list[str]] | None = None) -> list
     if rows is not None and date_question(mapping, rows)[0]:
         problems.append(DATE_ORDER)
     return problems
-
-
-def csv_tracking_number(value: str) -> str:
-    """The CSV cell as a tracking number: the spaces and dashes carriers print (`9400 1000 …`) removed;
-    anything else is left for tracking_problem to refuse. (Issue 25 item 2 brings one cleaner for every
-    road; this is the CSV road's until then.)"""
-    return re.sub(r"[\s\-\u2010-\u2015]+", "", value or "")
 
 
 # --- ship dates: read by an explicit or detected order, never guessed ---------------------------------
@@ -408,7 +402,7 @@ def check_rows(*, tenant: Tenant, csv_import: CsvImport) -> tuple[list[str], lis
             for name, index in ((n, mapping.get(n)) for n in FIELDS)
         }
         checks.append(
-            RowCheck(line=offset + 2, values=values, tracking_number=csv_tracking_number(values["tracking_number"]))
+            RowCheck(line=offset + 2, values=values, tracking_number=tracking_number_tidy(values["tracking_number"]))
         )
     numbers = {c.values["order_number"].lstrip("#") for c in checks} - {""}
     by_number: dict[str, list[Order]] = {}

@@ -11,7 +11,10 @@ distinct URL once, in parallel, through the same guard as store requests (stores
 - at most `MAX_IMAGE_BYTES` read, within `FETCH_SECONDS` for one image (however slowly a server drips its
   bytes) and `BATCH_SECONDS` for all of them; at most `MAX_IMAGES` distinct images per document;
 - only raster images (PNG, JPEG, GIF, WebP) whose header Pillow reads and whose size is at most
-  `MAX_PIXELS` (a small file can decode to gigabytes).
+  `MAX_PIXELS` (a small file can decode to gigabytes);
+- an image larger than it prints (`PRINT_SIDE` pixels on its longer side: a logo is at most 70 mm wide,
+  a product 13 mm, at ~220 dpi) is scaled down once, when it arrives: the cache keeps the small one, so
+  no slip decodes a 25-megapixel picture again (WeasyPrint would, on every slip, inside the request).
 
 What arrives is kept in Django's cache (`CACHE_SECONDS`; a failure for `FAILURE_CACHE_SECONDS`, so a
 hostile or dead URL costs one try, not one per print). An image that fails is left out of the document:
@@ -41,6 +44,7 @@ logger = logging.getLogger("shipments.print")
 
 MAX_IMAGE_BYTES = 2 * 1024 * 1024
 MAX_PIXELS = 25_000_000  # 5000 × 5000
+PRINT_SIDE = 600  # pixels on the longer side, the most any printed document shows of an image
 MAX_IMAGES = 300
 MAX_REDIRECTS = 3
 CONNECT_SECONDS = 3.0
@@ -101,6 +105,26 @@ def _sniff(data: bytes) -> str:
     return types[kind]
 
 
+def downscale(image: FetchedImage) -> FetchedImage:
+    """The image at most PRINT_SIDE pixels on its longer side (as it was when it is not larger): a JPEG
+    stays a JPEG, anything else becomes a PNG (an animated GIF prints its first frame anyway)."""
+    from PIL import Image
+
+    with Image.open(io.BytesIO(image.data)) as source:
+        if max(source.size) <= PRINT_SIDE:
+            return image
+        if source.format == "JPEG":
+            source.draft("RGB", (PRINT_SIDE, PRINT_SIDE))  # decode at 1/2, 1/4 or 1/8 scale: far less work
+        small = source.copy() if source.mode in ("RGB", "RGBA", "L", "LA") else source.convert("RGBA")
+        small.thumbnail((PRINT_SIDE, PRINT_SIDE), Image.Resampling.LANCZOS)
+        out = io.BytesIO()
+        if source.format == "JPEG":
+            small.convert("RGB").save(out, "JPEG", quality=88)
+            return FetchedImage(content_type="image/jpeg", data=out.getvalue())
+        small.save(out, "PNG", optimize=False)
+        return FetchedImage(content_type="image/png", data=out.getvalue())
+
+
 def fetch_image(url: str, *, deadline: float | None = None) -> FetchedImage:
     """One image, through the guard; raises ImageRefused with the reason."""
     give_up_at = time.monotonic() + FETCH_SECONDS
@@ -141,7 +165,11 @@ def fetch_image(url: str, *, deadline: float | None = None) -> FetchedImage:
                     raise ImageRefused("took too long")
                 if declared.isdigit() and len(data) != int(declared):
                     raise ImageRefused("arrived incomplete")
-                return FetchedImage(content_type=_sniff(data), data=data)
+                fetched = FetchedImage(content_type=_sniff(data), data=data)
+                try:
+                    return downscale(fetched)
+                except Exception:  # a header Pillow reads over pixels it cannot (a truncated file)
+                    raise ImageRefused("an image whose pixels cannot be read") from None
     raise ImageRefused(f"more than {MAX_REDIRECTS} redirects")
 
 
@@ -149,7 +177,7 @@ def _fetch_or_none(url: str, deadline: float) -> FetchedImage | None:
     try:
         return fetch_image(url, deadline=deadline)
     except ImageRefused as exc:
-        logger.info("Image left out of a printed document: %s is %s", url[:200], exc)
+        logger.info("Image left out of a printed document (%s): %s", url[:200], exc)
     except Exception:  # an image never stops a document from printing
         logger.exception("Image left out of a printed document: %s", url[:200])
     return None

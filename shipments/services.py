@@ -45,6 +45,7 @@ from .models import (
     tracking_url_for,
 )
 from .selectors import remaining_quantities
+from .tracking_numbers import tracking_number_clean
 
 logger = logging.getLogger(__name__)
 
@@ -167,7 +168,10 @@ def shipment_create(
         carrier_fee = Decimal(str(carrier_fee))
         if carrier_fee < 0:
             raise ValidationError("The carrier fee cannot be negative.")
-    tracking_number = (tracking_number or "").strip()
+    try:
+        tracking_number = tracking_number_clean(tracking_number)
+    except ValidationError as exc:
+        raise ValidationError({"tracking_number": exc.messages}) from None
     service = (service or "").strip()
     _check_fits(tracking_number=tracking_number, service=service, carrier_fee=carrier_fee)
     wanted = _wanted_lines(order, lines)

@@ -8,6 +8,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 
 from .models import CarrierAccount, ShipmentTracking, TrackingEvent
+from .selectors import tracking_failing
 from .services import carrier_account_create, carrier_account_test, carrier_account_update
 
 
@@ -95,10 +96,37 @@ class TrackingEventInline(admin.TabularInline):
         return False
 
 
+class CarrierAnswersFilter(admin.SimpleListFilter):
+    """Shipments whose last carrier request failed (tracking.selectors.tracking_failing)."""
+
+    title = "carrier answers"
+    parameter_name = "answers"
+
+    def lookups(self, request, model_admin):
+        return [("failing", "Failing (the last request failed)"), ("answering", "Answering")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "failing":
+            return queryset.filter(pk__in=tracking_failing().values("pk"))
+        if self.value() == "answering":
+            return queryset.filter(failures=0)
+        return queryset
+
+
 @admin.register(ShipmentTracking)
 class ShipmentTrackingAdmin(admin.ModelAdmin):
-    list_display = ["shipment", "tenant", "account", "state", "next_poll_at", "polls", "failures", "stopped_reason"]
-    list_filter = ["state"]
+    list_display = [
+        "shipment",
+        "tenant",
+        "account",
+        "state",
+        "next_poll_at",
+        "polls",
+        "failures",
+        "last_error",
+        "stopped_reason",
+    ]
+    list_filter = [CarrierAnswersFilter, "state"]
     raw_id_fields = ["shipment", "account"]
     readonly_fields = [
         "tenant",

@@ -34,7 +34,7 @@ STATE_OF_STATUS = {
     "out_for_delivery": TrackingState.OUT_FOR_DELIVERY,
     "on_hold": TrackingState.EXCEPTION,
     "delivery_failed": TrackingState.EXCEPTION,
-    "return_to_sender": TrackingState.EXCEPTION,
+    "return_to_sender": TrackingState.RETURNED,
     "cancelled": TrackingState.EXCEPTION,
     "in_transit": TrackingState.IN_TRANSIT,
     "picked_up": TrackingState.IN_TRANSIT,
@@ -42,6 +42,10 @@ STATE_OF_STATUS = {
     "ready_for_pickup": TrackingState.IN_TRANSIT,
     "delivery_delayed": TrackingState.IN_TRANSIT,
 }
+# A scan that sends the parcel back to the merchant: karrio maps these to on_hold (UPS "RS", returned to
+# shipper) or delivery_failed (USPS "09", Return to Sender); their codes, or the words, tell them apart.
+RETURN_CODES = {"ups": {"RS"}, "usps": {"09"}}
+_RETURN_WORDS = re.compile(r"\breturn(ed|ing)? to (the )?(sender|shipper)\b", re.I)
 # karrio-ups reads an activity's type before its code, and UPS reports out-for-delivery scans as type I
 # ("in progress"): their codes tell them apart.
 OUT_FOR_DELIVERY_CODES = {"ups": {"OT", "OF", "OD", "DL"}}
@@ -211,14 +215,24 @@ def _message_text(message) -> str:
     return str(message.message or message.code)
 
 
+TIMEOUT_TEXT = "The carrier did not answer in time."
+UNREACHABLE_TEXT = "The carrier's server could not be reached."
+
+
+def is_transient(error: str) -> bool:
+    """Whether a failed request's words say the carrier was busy or away (asked again later, as it is),
+    rather than that it refused what it was asked (which one number of a batch may cause)."""
+    return error in (TIMEOUT_TEXT, UNREACHABLE_TEXT) or bool(re.search(r"\b(429|5\d\d)\b|busy", error))
+
+
 def _plain_error(exc: BaseException) -> str:
     import socket
     from urllib.error import URLError
 
     if isinstance(exc, TimeoutError | socket.timeout):
-        return "The carrier did not answer in time."
+        return TIMEOUT_TEXT
     if isinstance(exc, URLError | ConnectionError | OSError):
-        return "The carrier's server could not be reached."
+        return UNREACHABLE_TEXT
     messages = getattr(exc, "messages", None)
     if messages:
         return "The carrier refused: " + "; ".join(_message_text(m) for m in messages)[:300]
@@ -235,7 +249,11 @@ def _timestamp(value) -> dt.datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
 
 
-def _state(extension: str, status: str | None, code: str | None) -> str:
+def _state(extension: str, status: str | None, code: str | None, description: str | None = None) -> str:
+    if (code and code in RETURN_CODES.get(extension, ())) or (description and _RETURN_WORDS.search(description)):
+        return TrackingState.RETURNED
+    if status == "return_to_sender":
+        return TrackingState.RETURNED
     if code and code in OUT_FOR_DELIVERY_CODES.get(extension, ()):
         return TrackingState.OUT_FOR_DELIVERY
     return STATE_OF_STATUS.get(status or "", TrackingState.UNKNOWN)
@@ -245,7 +263,7 @@ def _parse(extension: str, details) -> ParsedTracking:
     events = [
         ParsedEvent(
             occurred_at=_timestamp(e.timestamp),
-            state=_state(extension, e.status, e.code),
+            state=_state(extension, e.status, e.code, e.description),
             code=(e.code or "")[:50],
             description=(e.description or "")[:300],
             location=(e.location or "")[:200],
@@ -295,9 +313,9 @@ def track(account: CarrierAccount, numbers: list[str]) -> tuple[dict[str, Parsed
     if messages:
         text = "; ".join(_message_text(m) for m in messages)
         if "timeout" in text.lower() or "timed out" in text.lower():
-            error = "The carrier did not answer in time."
+            error = TIMEOUT_TEXT
         elif "urlopen error" in text or "refused" in text.lower() and "connection" in text.lower():
-            error = "The carrier's server could not be reached."
+            error = UNREACHABLE_TEXT
         else:
             error = mask("The carrier answered with an error: " + text[:300], secrets)
     return found, error

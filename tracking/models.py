@@ -90,6 +90,9 @@ class TrackingState(models.TextChoices):
     OUT_FOR_DELIVERY = "out_for_delivery", "Out for delivery"
     DELIVERED = "delivered", "Delivered"
     EXCEPTION = "exception", "Exception"
+    # On its way back to the merchant ("Return to Sender"): not an exception followed until it is
+    # delivered, since it will not be; the follow-up ends and the order is flagged.
+    RETURNED = "returned", "Returned to sender"
 
 
 class ShipmentTrackingQuerySet(TenantQuerySet):

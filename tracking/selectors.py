@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from shipments.models import Shipment, ShipmentState
 
-from .models import KARRIO_CARRIERS, CarrierAccount, ShipmentTracking, TrackingEvent
+from .models import KARRIO_CARRIERS, CarrierAccount, ShipmentTracking, TrackingEvent, TrackingState
 
 
 def carrier_account_list(*, tenant):
@@ -23,17 +23,37 @@ def carrier_account_get(*, tenant, pk) -> CarrierAccount:
         raise Http404("No such carrier account.")
 
 
+def tracking_failing(*, tenant=None):
+    """Followed shipments whose last carrier request failed (newest first): a tenant's, or every tenant's
+    for the operators. "Failing" is what the admin's filter and the dashboard count."""
+    rows = ShipmentTracking.objects.filter(failures__gt=0).exclude(shipment__state=ShipmentState.VOIDED)
+    if tenant is not None:
+        rows = rows.for_tenant(tenant)
+    return rows.select_related("shipment__order", "tenant").order_by("-last_polled_at", "-pk")
+
+
 @dataclass
 class ShipmentTrackingView:
     shipment: Shipment
     tracking: ShipmentTracking | None
     events: list[TrackingEvent] = field(default_factory=list)
     # Why the shipment is not followed: "" (it is, or will be at the next cycle), "unsupported",
-    # "no_account" or "no_number"; the page words it.
+    # "no_account", "no_number", or "delivered" (marked delivered by hand: the carrier is not asked); the
+    # page words it.
     not_followed: str = ""
+
+    @property
+    def state(self) -> str:
+        """Where the parcel stands: delivered once the shipment is, whoever said so (by hand or the
+        carrier), else what the carrier last said ("unknown" before it said anything)."""
+        if self.shipment.state == ShipmentState.DELIVERED:
+            return TrackingState.DELIVERED
+        return self.tracking.state if self.tracking else TrackingState.UNKNOWN
 
 
 def not_followed_reason(shipment: Shipment, has_account: bool) -> str:
+    if shipment.state == ShipmentState.DELIVERED:
+        return "delivered"
     if shipment.state != ShipmentState.SHIPPED:
         return ""
     if shipment.carrier not in KARRIO_CARRIERS:
@@ -56,7 +76,12 @@ def tracking_for_shipments(*, tenant, shipments: list[Shipment]) -> list[Shipmen
     views = []
     for s in shipments:
         tracking = trackings.get(s.pk)
-        reason = "" if tracking else not_followed_reason(s, s.carrier in accounts)
+        if tracking is None:
+            reason = not_followed_reason(s, s.carrier in accounts)
+        elif s.state == ShipmentState.DELIVERED and tracking.state != TrackingState.DELIVERED:
+            reason = "delivered"  # by hand, before the carrier said so: it is asked no more
+        else:
+            reason = ""
         views.append(
             ShipmentTrackingView(shipment=s, tracking=tracking, events=events.get(s.pk, []), not_followed=reason)
         )

@@ -7,13 +7,15 @@
            └─ one django-q2 task per batch: tracking.tasks.tracking_poll_batch(account_id, [ids])
               (ids only: the credentials are read from the database inside the task)
                 └─ tracking_poll_batch: one karrio request for the batch (failed numbers asked again,
-                   up to ATTEMPTS_PER_POLL times), events stored once (INSERT … ON CONFLICT DO NOTHING),
+                   up to ATTEMPTS_PER_POLL times; a request refused as a whole split in halves, so one bad
+                   number holds back no other), events stored once (INSERT … ON CONFLICT DO NOTHING),
                    states and next polls saved in one UPDATE; a state change calls the shipments app:
                      delivered        → shipments.services.shipment_mark_delivered (the "Mark delivered"
                                         action's own service: one delivery e-mail whoever sees it first)
                      out for delivery → webhook shipment.out_for_delivery (+ the store's optional e-mail)
                      exception        → the order flagged for attention + webhook shipment.exception
                                         (never e-mailed to the buyer)
+                     returned         → the same, and no more polls (a return is never delivered)
 
 Back-off with age (since the shipment was recorded): every TRACKING_POLL_MINUTES in the first two days,
 4× that until a week, 24× after; no more polls after TRACKING_MAX_AGE_DAYS, at delivery, or once the
@@ -36,6 +38,7 @@ from orders.events import event
 from orders.services import order_attention_flag, order_event_add
 from shipments.models import Shipment, ShipmentState
 from shipments.services import shipment_mark_delivered, shipment_out_for_delivery_notify
+from shipments.tracking_numbers import tracking_number_message, tracking_number_problem, tracking_number_tidy
 from stores.models import Tenant
 from webhooks.services import webhook_emit_object
 
@@ -48,7 +51,7 @@ logger = logging.getLogger(__name__)
 # 0.1 s, 0.2 s, 0.4 s…: a carrier failing half its requests still answers for every number in one poll.
 ATTEMPTS_PER_POLL = 6
 # The states that call the shipments app (deliver, notify, flag) when a shipment enters them.
-ACTED_ON = {TrackingState.DELIVERED, TrackingState.OUT_FOR_DELIVERY, TrackingState.EXCEPTION}
+ACTED_ON = {TrackingState.DELIVERED, TrackingState.OUT_FOR_DELIVERY, TrackingState.EXCEPTION, TrackingState.RETURNED}
 
 
 # --- carrier accounts ------------------------------------------------------------------------------
@@ -275,31 +278,29 @@ def tracking_poll_batch(*, account_id: int, tracking_ids: list[int]) -> dict:
         tracking.next_poll_at = None
         tracking.updated_at = now
 
-    found: dict[str, carriers.ParsedTracking] = {}
-    error = ""
-    requests = 0
-    missing = sorted({t.shipment.tracking_number for t in ask})
-    for attempt in range(ATTEMPTS_PER_POLL):
-        if not missing:
-            break
-        if attempt:
-            time.sleep(0.1 * 2 ** (attempt - 1))
-        answer, error = carriers.track(account, missing)
-        requests += 1
-        found.update(answer)
-        missing = [n for n in missing if n not in found]
+    # Numbers stored before the one rule (shipments/tracking_numbers.py) are asked about cleaned; one that
+    # cannot be cleaned is not sent at all (it would fail the request of the whole batch) and says why.
+    asked_as = {t.pk: tracking_number_tidy(t.shipment.tracking_number) for t in ask}
+    unusable = {t.pk: problem for t in ask if (problem := tracking_number_problem(t.shipment.tracking_number))}
+    found, errors, requests = _ask_carrier(account, sorted({asked_as[t.pk] for t in ask if t.pk not in unusable}))
 
     events: list[TrackingEvent] = []
     changes: list[tuple[ShipmentTracking, str, carriers.ParsedTracking]] = []
     for tracking in ask:
         shipment = tracking.shipment
-        parsed = found.get(shipment.tracking_number)
+        parsed = found.get(asked_as[tracking.pk])
         tracking.last_polled_at = now
         tracking.polls += 1
         tracking.updated_at = now
+        if tracking.pk in unusable:
+            tracking.failures += 1
+            tracking.last_error = tracking_number_message(shipment.tracking_number, unusable[tracking.pk])[:500]
+            tracking.next_poll_at = None
+            tracking.stopped_reason = "the tracking number cannot be sent to the carrier"
+            continue
         if parsed is None:
             tracking.failures += 1
-            tracking.last_error = (error or "The carrier did not answer for this tracking number.")[:500]
+            tracking.last_error = errors.get(asked_as[tracking.pk], NO_ANSWER)[:500]
             tracking.next_poll_at = now + dt.timedelta(minutes=settings.TRACKING_POLL_MINUTES)
             continue
         tracking.failures = 0
@@ -324,6 +325,9 @@ def tracking_poll_batch(*, account_id: int, tracking_ids: list[int]) -> dict:
         if parsed.state == TrackingState.DELIVERED:
             tracking.next_poll_at = None
             tracking.stopped_reason = "delivered"
+        elif parsed.state == TrackingState.RETURNED:
+            tracking.next_poll_at = None  # it will not be delivered: following it on would last forever
+            tracking.stopped_reason = "returned to the sender"
         else:
             tracking.next_poll_at = next_poll_after(shipped_at=shipment.created_at, now=now)
             if tracking.next_poll_at is None:
@@ -359,11 +363,49 @@ def tracking_poll_batch(*, account_id: int, tracking_ids: list[int]) -> dict:
         _state_changed(tracking=tracking, before=before, parsed=parsed, account=account)
     return {
         "polled": len(ask),
-        "answered": sum(1 for t in ask if t.shipment.tracking_number in found),
+        "answered": sum(1 for t in ask if asked_as[t.pk] in found),
         "stopped": len(stop),
         "requests": requests,
         "changed": len(changes),
     }
+
+
+NO_ANSWER = "The carrier did not answer for this tracking number."
+
+
+def _ask_carrier(
+    account: CarrierAccount, numbers: list[str]
+) -> tuple[dict[str, carriers.ParsedTracking], dict[str, str], int]:
+    """({number: answer}, {number: why not}, requests made). Numbers the carrier did not answer for (5xx,
+    429, timeout) are asked again within the same poll, after 0.1 s, 0.2 s, 0.4 s… A request the carrier
+    refused as a whole (no answer for any number, and not for being busy) is split in two and each half
+    asked on its own, down to single numbers: one number the carrier cannot take never holds back the
+    others, and its own refusal is what its shipment shows."""
+    found: dict[str, carriers.ParsedTracking] = {}
+    errors: dict[str, str] = {}
+    requests = 0
+    missing = list(numbers)
+    for attempt in range(ATTEMPTS_PER_POLL):
+        if not missing:
+            break
+        if attempt:
+            time.sleep(0.1 * 2 ** (attempt - 1))
+        groups, again = [missing], []
+        while groups:
+            group = groups.pop(0)
+            answer, error = carriers.track(account, group)
+            requests += 1
+            found.update(answer)
+            left = [n for n in group if n not in answer]
+            for number in left:
+                errors[number] = error or NO_ANSWER
+            if left and not answer and len(group) > 1 and error and not carriers.is_transient(error):
+                half = len(group) // 2
+                groups += [group[:half], group[half:]]
+            elif left and (not error or carriers.is_transient(error) or len(group) > 1):
+                again += left
+        missing = again
+    return found, errors, requests
 
 
 def _state_changed(
@@ -388,21 +430,28 @@ def _state_changed(
                     data={"shipment_id": shipment.pk},
                 )
                 webhook_emit_object(obj=shipment, tenant=shipment.tenant_id, event="shipment.out_for_delivery")
-            elif parsed.state == TrackingState.EXCEPTION:
+            elif parsed.state in (TrackingState.EXCEPTION, TrackingState.RETURNED):
                 description = parsed.status_text or "no detail given"
+                returned = parsed.state == TrackingState.RETURNED
                 order_event_add(
                     order=shipment.order,
                     actor=f"{carrier} tracking",
                     **event(
-                        "shipment_exception", shipment_id=shipment.pk, carrier=shipment.carrier, description=description
+                        "shipment_returned" if returned else "shipment_exception",
+                        shipment_id=shipment.pk,
+                        carrier=shipment.carrier,
+                        description=description,
                     ),
                     data={"shipment_id": shipment.pk},
                 )
                 order_attention_flag(
                     order=shipment.order,
                     actor=f"{carrier} tracking",
-                    reason=f"{carrier} exception on shipment {shipment.pk}: {description}",
+                    reason=f"{carrier} is returning shipment {shipment.pk} to the sender: {description}"
+                    if returned
+                    else f"{carrier} exception on shipment {shipment.pk}: {description}",
                 )
+                # A return is an exception to webhook subscribers (the payload's shipment says which).
                 webhook_emit_object(obj=shipment, tenant=shipment.tenant_id, event="shipment.exception")
     except ValidationError as exc:
         logger.warning("Tracking of shipment %s: %s", shipment.pk, "; ".join(exc.messages))

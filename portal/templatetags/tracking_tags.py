@@ -5,7 +5,7 @@ from django import template
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from tracking.selectors import tracking_for_shipments
+from tracking.selectors import tracking_failing, tracking_for_shipments
 
 register = template.Library()
 
@@ -15,6 +15,7 @@ STATE_LABELS = {
     "out_for_delivery": (_("Out for delivery"), "amber"),
     "delivered": (_("Delivered"), "green"),
     "exception": (_("Carrier exception"), "red"),
+    "returned": (_("Returned to sender"), "red"),
 }
 
 
@@ -33,3 +34,15 @@ def shipment_tracking(context, shipments):
 def tracking_badge(state):
     label, tone = STATE_LABELS.get(str(state), STATE_LABELS["unknown"])
     return format_html('<span class="badge badge-{}">{}</span>', tone, label)
+
+
+@register.simple_tag(takes_context=True)
+def failing_tracking(context, limit=5):
+    """The dashboard's "carrier tracking failing" block: (count, the latest few) of the tenant's shipments
+    whose last carrier request failed."""
+    request = context.get("request")
+    tenant = getattr(request, "tenant", None)
+    if tenant is None:
+        return 0, []
+    rows = tracking_failing(tenant=tenant)
+    return rows.count(), list(rows[:limit])

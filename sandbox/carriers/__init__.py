@@ -11,8 +11,10 @@
 Each tracking number starts its story the first time the sandbox hears of it (or when registered) and
 moves with the sandbox's own clock: label created → in transit → out for delivery → delivered. A number
 containing "EXC" goes through an address exception before it is delivered; one containing "RTS" is
-returned to the sender and never delivered. Karrio's real request, mapping and parsing code runs against
-it: the tracking app builds karrio's settings with the account's server URL pointing here.
+returned to the sender and never delivered; one containing "GARBLED" is answered with a page that is
+not JSON (which fails karrio's reading of the whole request it is part of). Karrio's real request,
+mapping and parsing code runs against it: the tracking app builds karrio's settings with the account's
+server URL pointing here.
 """
 
 from .server import CarrierSandbox, run_carrier_sandbox  # noqa: F401

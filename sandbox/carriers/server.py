@@ -137,6 +137,7 @@ class CarrierSandbox:
         self.clock = Clock(start, frozen=True)
         self.speed = speed
         self._t0 = time.monotonic()
+        self._wall0 = time.time()
         self.faults = Faults()
         self.first_seen: dict[str, float] = {}
         self.tokens: set[str] = set()
@@ -173,11 +174,22 @@ class CarrierSandbox:
         with self.lock:
             self.first_seen.setdefault(number, self.now() if at is None else at)
 
+    def real_time(self, at: float) -> float:
+        """When, by the real clock, a fast sandbox clock showed `at`: the hours of a parcel's story pass in
+        seconds, and its scans are dated when they happened for the person watching, never ahead of the
+        real now (a carrier does not date a scan in the future). A clock moved only by `advance()` (speed 0,
+        the tests) keeps its own dates."""
+        if self.speed <= 0:
+            return at
+        return min(self._wall0 + (at - self.clock.now()) / self.speed, time.time())
+
     def steps_so_far(self, number: str) -> list[tuple[Step, float]]:
         self.register(number)
         start = self.first_seen[number]
         elapsed_h = (self.now() - start) / 3600
-        return [(step, start + step.hours * 3600) for step in story_for(number) if step.hours <= elapsed_h]
+        return [
+            (step, self.real_time(start + step.hours * 3600)) for step in story_for(number) if step.hours <= elapsed_h
+        ]
 
     def tracking_requests(self) -> int:
         return sum(1 for _, path in self.requests if "/track" in path)
@@ -318,12 +330,28 @@ class _Handler(BaseHTTPRequestHandler):
                     401,
                     {"response": {"errors": [{"code": "250002", "message": "Invalid Authentication Information."}]}},
                 )
-            return self._json(200, sandbox.ups_answer(unquote(path.rsplit("/", 1)[1])))
+            number = unquote(path.rsplit("/", 1)[1])
+            if "GARBLED" in number.upper():
+                return self._garbled()
+            return self._json(200, sandbox.ups_answer(number))
         if method == "GET" and path.startswith("/tracking/v3/tracking/"):
             if not self._bearer_ok():
                 return self._json(401, {"error": {"code": "401", "message": "Unauthorized"}})
-            return self._json(200, sandbox.usps_answer(unquote(path.rsplit("/", 1)[1])))
+            number = unquote(path.rsplit("/", 1)[1])
+            if "GARBLED" in number.upper():
+                return self._garbled()
+            return self._json(200, sandbox.usps_answer(number))
         return self._json(404, {"error": {"code": "404", "message": f"No such sandbox path: {path}"}})
+
+    def _garbled(self) -> None:
+        """A number containing "GARBLED": an answer that is not JSON (a carrier's proxy error page), which
+        fails karrio's reading of the whole request it belongs to."""
+        body = b"<html><body>Bad gateway</body></html>"
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
 
     def _bearer_ok(self) -> bool:
         header = self.headers.get("Authorization") or ""

@@ -208,3 +208,14 @@ def test_schema_documents_carrier_codes_and_labels(client, db):
     enum = schema["components"]["schemas"][carrier["allOf"][0]["$ref"].rsplit("/", 1)[1]]["enum"]
     assert "DHL" in enum and "DHL Express" in enum
     assert "`DHL` (DHL Express)" in carrier["description"]
+
+
+def test_a_tracking_number_is_cleaned_or_refused_with_the_same_words(api_a, order_a, store_a):
+    # Issue 25 item 2: the one rule of shipments/tracking_numbers.py.
+    refused = ship(api_a, order_a, tracking_number="1Z 12,3")
+    assert refused.status_code == 400
+    assert refused.json()["error"]["details"]["tracking_number"] == [
+        "Tracking number “1Z 12,3”: only letters and digits (spaces and dashes are removed)."
+    ]
+    created = ship(api_a, order_a, tracking_number="1Z 999-AA1 01")
+    assert created.status_code == 201 and created.json()["tracking_number"] == "1Z999AA101"

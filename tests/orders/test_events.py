@@ -18,7 +18,7 @@ def test_service_events_carry_parameters_and_read_in_french(store_a, alice):
     order = make_detailed_order(store_a, number="A-1")
     line = order.lines.get(line_key="1")
     shipment = shipment_create(
-        order=order, carrier="Other", service="Courier", tracking_number="T-1", user=alice, lines={line.pk: 2}
+        order=order, carrier="Other", service="Courier", tracking_number="T1", user=alice, lines={line.pk: 2}
     )
     shipment_void(shipment=shipment, user=alice)
 
@@ -27,11 +27,11 @@ def test_service_events_carry_parameters_and_read_in_french(store_a, alice):
         "shipment_id": shipment.pk,
         "summary": "2 × MUG-RED",
         "carrier": "Other",
-        "tracking_number": "T-1",
+        "tracking_number": "T1",
     }
-    assert created.message == f"Shipment {shipment.pk} created: 2 × MUG-RED via Other T-1."  # English, for the admin
+    assert created.message == f"Shipment {shipment.pk} created: 2 × MUG-RED via Other T1."  # English, for the admin
     french = "\n".join(history(order, "fr"))
-    assert f"Expédition {shipment.pk} créée : 2 × MUG-RED par Autre T-1." in french
+    assert f"Expédition {shipment.pk} créée : 2 × MUG-RED par Autre T1." in french
     assert f"Expédition {shipment.pk} annulée." in french
     assert "Statut En attente d'expédition → Expédiée : toutes les unités à expédier sont expédiées." in french
     assert (

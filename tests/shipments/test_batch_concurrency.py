@@ -46,7 +46,7 @@ def test_two_submissions_of_one_batch_at_once_ship_each_order_once(tenant_a, sto
 def test_a_second_submission_skips_the_orders_done_and_retries_the_refused(tenant_a, store_a):
     orders = [make_order(store_a) for _ in range(3)]
     rows = _rows(orders, "1Z")
-    rows[2].tracking_number = "bad tracking"
+    rows[2].tracking_number = "bad,tracking"  # a comma: refused (a space would be removed)
     batches.batch_ship(tenant=tenant_a, key="k", rows=rows, notify_buyer=False)
     assert Shipment.objects.count() == 2
     rows[2].tracking_number = "1ZFIXED"

@@ -8,6 +8,7 @@ the renderer itself opens no URL it was not handed.
 
 from __future__ import annotations
 
+import functools
 import io
 import threading
 import time
@@ -33,6 +34,18 @@ def png(width=40, height=20, colour=(200, 40, 0)) -> bytes:
     return buffer.getvalue()
 
 
+@functools.cache
+def huge_png() -> bytes:
+    return png(5000, 5000, (20, 120, 60))  # 25 megapixels, the most a document accepts
+
+
+@functools.cache
+def huge_jpeg() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (4000, 3000), (200, 120, 60)).save(buffer, "JPEG", quality=70)
+    return buffer.getvalue()
+
+
 class ImageServer:
     """A small HTTP server on 127.0.0.1 with one path per behaviour; it records every request it gets."""
 
@@ -43,6 +56,8 @@ class ImageServer:
             "/mug.png": lambda h: h.send(png(30, 30, (0, 90, 200)), "image/png"),
             "/big.png": lambda h: h.send(b"\x89PNG" + b"0" * (print_images.MAX_IMAGE_BYTES + 10), "image/png"),
             "/bomb.png": lambda h: h.send(png(6000, 6000, (0, 0, 0)), "image/png"),
+            "/huge.png": lambda h: h.send(huge_png(), "image/png"),
+            "/huge.jpg": lambda h: h.send(huge_jpeg(), "image/jpeg"),
             "/page.html": lambda h: h.send(b"<html>not an image</html>", "text/html"),
             "/redirect": lambda h: h.redirect("/logo.png"),
             "/loop": lambda h: h.redirect("/loop"),
@@ -186,3 +201,30 @@ def test_only_http_urls_are_fetched_and_the_renderer_opens_nothing_else(store_a,
         with pytest.raises(ValueError):
             fetcher.fetch(url)
     assert server.requests == []
+
+
+@pytest.mark.parametrize("path", ["/huge.png", "/huge.jpg"])
+def test_a_large_picture_is_scaled_down_once_when_it_arrives(store_a, server, monkeypatch, path):
+    """Issue 25 item 32: the renderer is handed the picture at its printed size, and a second slip neither
+    fetches nor decodes the large one again (the cache holds the small one)."""
+    handed, decoded = [], []
+    real_fetcher, real_downscale = printing.image_fetcher, print_images.downscale
+
+    def spy_fetcher(images):
+        handed.extend(images.values())
+        return real_fetcher(images)
+
+    def spy_downscale(image):
+        decoded.append(len(image.data))
+        return real_downscale(image)
+
+    monkeypatch.setattr(printing, "image_fetcher", spy_fetcher)
+    monkeypatch.setattr(print_images, "downscale", spy_downscale)
+    order = order_with_images(store_a, server, image=path)
+    for _ in range(2):
+        assert images_in(printing.packing_slips_pdf([order])) == 2
+    assert server.requests.count(path) == 1 and len(decoded) == 2  # the logo and the picture, once each
+    pictures = [Image.open(io.BytesIO(image.data)) for image in handed]
+    assert len(pictures) == 4
+    assert max(max(p.size) for p in pictures) == print_images.PRINT_SIDE
+    assert {p.format for p in pictures} == {"PNG", "JPEG" if path.endswith(".jpg") else "PNG"}

@@ -275,3 +275,83 @@ def test_each_slip_wears_its_own_stores_branding(branded, tenant_a):
     )
     assert "Acme Goods Co" in pages[0] and "Acme Outlet" not in pages[0]
     assert "Acme Outlet" in pages[1] and "Acme Goods Co" not in pages[1]
+
+
+# --- every script a buyer writes in (issue 25 item 3) ------------------------------------------------------
+
+WORLD = {
+    "Japanese": "抹茶の湯呑み",
+    "Chinese": "青花瓷茶杯",
+    "Korean": "한국 도자기 머그",
+    "Cyrillic": "Кружка красная",
+    "Arabic": "كوب أحمر",
+    "Hebrew": "ספל אדום",
+}
+
+
+def _cids(font) -> dict[int, int] | None:
+    """The font's code → CID map: None for Identity-H (the code is the CID), else read from its CMap
+    (WeasyPrint writes one when some code must map elsewhere, .notdef's CID 0 among them)."""
+    encoding = font["/Encoding"].get_object()
+    if encoding == "/Identity-H":
+        return None
+    cmap = encoding.get_data().decode("latin-1")
+    cids = {}
+    for section in re.findall(r"begincidchar(.*?)endcidchar", cmap, re.S):
+        cids.update((int(code, 16), int(cid)) for code, cid in re.findall(r"<([0-9a-fA-F]+)>\s+(\d+)", section))
+    for section in re.findall(r"begincidrange(.*?)endcidrange", cmap, re.S):
+        for low, high, first in re.findall(r"<([0-9a-fA-F]+)>\s*<([0-9a-fA-F]+)>\s+(\d+)", section):
+            cids.update((code, int(first) + code - int(low, 16)) for code in range(int(low, 16), int(high, 16) + 1))
+    return cids
+
+
+def drawn_glyphs(pdf: bytes) -> list[tuple[str, int]]:
+    """(font, CID) of every glyph the PDF's text draws. WeasyPrint embeds each font as a Type0 font whose
+    CIDs are the font's glyph ids, 0 being its .notdef (the empty box a font draws for a character it does
+    not have); text strings are runs of 2-byte codes."""
+    from pypdf.generic import ContentStream
+
+    glyphs = []
+    for page in pypdf.PdfReader(io.BytesIO(pdf)).pages:
+        fonts = {name: font.get_object() for name, font in page["/Resources"]["/Font"].items()}
+        font, cids = None, None
+        for operands, operator in ContentStream(page.get_contents(), page.pdf).operations:
+            if operator == b"Tf":
+                font = fonts[operands[0]]
+                assert font["/Subtype"] == "/Type0"
+                cids = _cids(font)
+            elif operator in (b"Tj", b"TJ", b"'", b'"'):
+                strings = operands[0] if operator == b"TJ" else [operands[-1]]
+                for text in strings:
+                    if isinstance(text, int | float):
+                        continue
+                    raw = text.original_bytes if hasattr(text, "original_bytes") else bytes(text)
+                    for i in range(0, len(raw), 2):
+                        code = int.from_bytes(raw[i : i + 2])
+                        glyphs.append((str(font["/BaseFont"]), code if cids is None else cids.get(code, code)))
+    return glyphs
+
+
+def test_a_slip_in_every_script_and_with_emoji_prints_glyphs_not_empty_boxes(branded):
+    lines = [{**MUG, "sku": f"W-{i}", "name": f"{name} ☕"} for i, name in enumerate(WORLD.values())]
+    order = shop_order(
+        branded,
+        "W-1",
+        lines=lines,
+        ship_to_name="山田 太郎",
+        is_gift=True,
+        gift_message="お誕生日おめでとう 🎉 生日快乐 생일 축하해 С днём рождения يوم ميلاد سعيد יום הולדת שמח 🎁",
+    )
+    pdf = printing.packing_slips_pdf([order])
+    glyphs = drawn_glyphs(pdf)
+    missing = sorted({font for font, glyph in glyphs if glyph == 0})
+    assert not missing, f"characters drawn as .notdef (empty boxes) in {missing}: run bin/ensure-weasyprint"
+    fonts = {font.split("+", 1)[1] for font, _ in glyphs}
+    assert {"Noto-Sans-CJK-JP", "Noto-Color-Emoji", "DejaVu-Sans"} <= fonts, fonts
+    digits = {
+        font for font, glyph in drawn_glyphs(printing.packing_slips_pdf([shop_order(branded, "W-2", lines=[MUG])]))
+    }
+    assert not any("Emoji" in font for font in digits), "digits and text drawn with the emoji font"
+    text = pdf_text(pdf).replace(" ", "")
+    for script, words in WORLD.items():
+        assert words.replace(" ", "") in text or script in ("Arabic", "Hebrew"), script  # RTL text extracts reordered

@@ -134,5 +134,5 @@ def test_voiding_before_the_store_heard_cancels_the_update(order, shop):
 
 
 def test_tracking_url_follows_the_carrier(order):
-    shipment = shipment_create(order=order, carrier="FedEx", tracking_number="7946 0000")
-    assert shipment.tracking_url == "https://www.fedex.com/fedextrack/?trknbr=7946%200000"
+    shipment = shipment_create(order=order, carrier="FedEx", tracking_number="7946 0000")  # printed spaces go
+    assert shipment.tracking_url == "https://www.fedex.com/fedextrack/?trknbr=79460000"

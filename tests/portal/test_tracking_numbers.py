@@ -85,7 +85,7 @@ def test_the_csv_import_cleans_the_same_way_and_a_reimport_ships_nothing(alice_c
     uploaded = _upload(alice_client, content)
     preview = alice_client.get(uploaded["Location"])
     assert preview.context["will_ship"] == 1
-    assert WORDS.replace("1Z 12,3", "1Z12,3") in preview.content.decode()
+    assert WORDS in preview.content.decode()  # the same words as the forms and the API, the cell as typed
     alice_client.post(uploaded["Location"], {"action": "confirm"})
     assert Shipment.objects.get().tracking_number == "9400100000000000000001"
     again = _upload(alice_client, content)

@@ -76,6 +76,12 @@ DB_FIXTURES = {"db", "transactional_db", "django_db_reset_sequences", "django_db
 
 def pytest_addoption(parser):
     parser.addoption(
+        "--screenshots",
+        action="store_true",
+        help="save the browser suite's screenshots in tests/artifacts/screenshots/ (a failing browser test saves "
+        "its open pages anyway)",
+    )
+    parser.addoption(
         "--every-seed",
         action="store_true",
         help="run every seed of the generated cases marked split_seeds on this database (by default SQLite runs "

@@ -26,6 +26,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+import _setup  # noqa: E402
+
 URL = "/api/v1/orders/?status=awaiting_shipment&page_size=100"
 
 
@@ -55,23 +57,18 @@ def free_port() -> int:
 
 
 def environment(database_url: str) -> dict[str, str]:
-    from cryptography.fernet import Fernet
-
-    return {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "DJANGO_SETTINGS_MODULE": "config.settings",
-        "DEBUG": "False",
-        "SECRET_KEY": "bench-" + "k" * 50,
-        "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
-        "SECURE_SSL_REDIRECT": "False",
-        "SESSION_COOKIE_SECURE": "False",
-        "CSRF_COOKIE_SECURE": "False",
-        "SECURE_HSTS_SECONDS": "0",
-        "CREDENTIAL_KEYS": os.environ.get("CREDENTIAL_KEYS") or Fernet.generate_key().decode(),
-        "API_RATE_LIMIT": "1000000/min",
-        "ALLOW_PRIVATE_STORE_HOSTS": "True",
-    }
+    env = _setup.environment(
+        database_url,
+        ALLOWED_HOSTS="127.0.0.1,localhost,testserver",
+        SECURE_SSL_REDIRECT="False",
+        SESSION_COOKIE_SECURE="False",
+        CSRF_COOKIE_SECURE="False",
+        SECURE_HSTS_SECONDS="0",
+        API_RATE_LIMIT="1000000/min",
+    )
+    if os.environ.get("CREDENTIAL_KEYS"):
+        env["CREDENTIAL_KEYS"] = os.environ["CREDENTIAL_KEYS"]
+    return env
 
 
 def seed(n_orders: int) -> str:

@@ -32,7 +32,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import signal
 import statistics
 import subprocess
@@ -41,62 +40,24 @@ import tempfile
 import time
 import urllib.request
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+import _setup  # noqa: E402
+
 SLACK_S = 5.0
 
 
 def prepare_database(default_name: str = "outbound_fleet_bench") -> tuple[str, callable]:
-    url = os.environ.get("DATABASE_URL", "")
-    if not url.startswith("postgres"):
-        raise SystemExit("fleet_bench needs PostgreSQL: set DATABASE_URL=postgres://user@host:port/postgres")
-    import psycopg
-    from psycopg import sql
-
-    parts = urlsplit(url)
-    name = parts.path.strip("/")
-    name = name if name and name != "postgres" else default_name
-    name = os.environ.get("BENCH_DB_NAME", name)
-    if not re.fullmatch(r"\w+", name):
-        raise SystemExit(f"BENCH_DB_NAME must be a plain identifier, not {name!r}")
-    admin = urlunsplit(parts._replace(path="/postgres")).replace("postgres://", "postgresql://", 1)
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-
-    def cleanup():
-        from django.db import connections
-
-        connections.close_all()
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-
-    return urlunsplit(parts._replace(path=f"/{name}")), cleanup
+    return _setup.postgres_database(default_name)
 
 
 def environment(db_url: str, workers: int) -> dict[str, str]:
-    from cryptography.fernet import Fernet
-
-    env = dict(os.environ)
-    env.pop("Q_SYNC", None)
-    env.update(
-        {
-            "DATABASE_URL": db_url,
-            "DJANGO_SETTINGS_MODULE": "config.settings",
-            "DEBUG": "False",  # a demo's .env says True: every query kept, and query counts read 0
-            "SECRET_KEY": "bench-" + "x" * 50,
-            "CREDENTIAL_KEYS": Fernet.generate_key().decode(),
-            "ALLOW_PRIVATE_STORE_HOSTS": "True",
-            "ALLOW_HTTP_STORE_URLS": "True",
-            "EMAIL_URL": "dummymail://",
-            "Q_WORKERS": str(workers),
-            "Q_POLL": env.get("Q_POLL", "0.1"),
-            "Q_CLUSTER_NAME": "fleet-bench",
-            "LOG_LEVEL": "WARNING",
-        }
+    env = _setup.environment(
+        db_url, Q_WORKERS=str(workers), Q_POLL=os.environ.get("Q_POLL", "0.1"), Q_CLUSTER_NAME="fleet-bench"
     )
+    env.pop("Q_SYNC", None)
     return env
 
 

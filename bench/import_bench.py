@@ -42,7 +42,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parents[1]
 # Every table an import writes store data into (the run's own row and the unmapped-status log, which
@@ -57,34 +57,12 @@ IMPORTED_TABLES = {
 }
 WRITE_TARGET = re.compile(r'\s*(?:INSERT INTO|UPDATE|DELETE FROM)\s+"?(\w+)"?', re.IGNORECASE)
 sys.path.insert(0, str(ROOT))
+from _setup import postgres_database  # noqa: E402
 
 
 def prepare_database() -> tuple[str, callable]:
-    url = os.environ.get("DATABASE_URL", "")
-    if url.startswith("postgres"):
-        import psycopg
-        from psycopg import sql
-
-        parts = urlsplit(url)
-        name = parts.path.strip("/")
-        name = name if name and name != "postgres" else "outbound_import_bench"
-        name = os.environ.get("BENCH_DB_NAME", name)
-        admin = urlunsplit(parts._replace(path="/postgres"))
-        if not re.fullmatch(r"\w+", name):
-            raise SystemExit(f"BENCH_DB_NAME must be a plain identifier, not {name!r}")
-        with psycopg.connect(admin.replace("postgres://", "postgresql://", 1), autocommit=True) as conn:
-            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-        bench_url = urlunsplit(parts._replace(path=f"/{name}"))
-
-        def cleanup():
-            from django.db import connections
-
-            connections.close_all()
-            with psycopg.connect(admin.replace("postgres://", "postgresql://", 1), autocommit=True) as conn:
-                conn.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
-
-        return bench_url, cleanup
+    if os.environ.get("DATABASE_URL", "").startswith("postgres"):
+        return postgres_database("outbound_import_bench")
     tmp = tempfile.mkdtemp(prefix="outbound-bench-")
     return f"sqlite:///{tmp}/bench.sqlite3", lambda: None
 

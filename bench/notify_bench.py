@@ -26,29 +26,17 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from _setup import environment, sqlite_url  # noqa: E402
 
 
 def _environment(workdir: Path, workers: int) -> dict[str, str]:
-    from cryptography.fernet import Fernet
-
-    env = dict(os.environ)
-    env.pop("Q_SYNC", None)
-    env.setdefault("DATABASE_URL", f"sqlite:///{workdir / 'bench.sqlite3'}")
-    env.update(
-        {
-            "DJANGO_SETTINGS_MODULE": "config.settings",
-            "DEBUG": "False",  # a demo's .env says True: every query kept, and query counts read 0
-            "SECRET_KEY": "bench-" + "x" * 50,
-            "CREDENTIAL_KEYS": Fernet.generate_key().decode(),
-            "ALLOW_PRIVATE_STORE_HOSTS": "True",
-            "ALLOW_HTTP_STORE_URLS": "True",
-            "EMAIL_URL": "dummymail://",
-            "Q_WORKERS": str(workers),
-            "Q_POLL": env.get("Q_POLL", "0.05"),
-            "Q_CLUSTER_NAME": "notify-bench",
-            "LOG_LEVEL": "WARNING",
-        }
+    env = environment(
+        os.environ.get("DATABASE_URL") or sqlite_url(workdir),
+        Q_WORKERS=str(workers),
+        Q_POLL=os.environ.get("Q_POLL", "0.05"),
+        Q_CLUSTER_NAME="notify-bench",
     )
+    env.pop("Q_SYNC", None)
     return env
 
 

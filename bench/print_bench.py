@@ -27,24 +27,11 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from _setup import sqlite_url, use_environment  # noqa: E402
 
 
 def setup_django(workdir: Path) -> None:
-    from cryptography.fernet import Fernet
-
-    os.environ.update(
-        {
-            "DJANGO_SETTINGS_MODULE": "config.settings",
-            "DEBUG": "False",  # a demo's .env says True: every query kept, and query counts read 0
-            "DATABASE_URL": f"sqlite:///{workdir / 'bench.sqlite3'}",
-            "SECRET_KEY": "bench-" + "p" * 50,
-            "CREDENTIAL_KEYS": Fernet.generate_key().decode(),
-            "ALLOW_PRIVATE_STORE_HOSTS": "True",
-            "ALLOW_HTTP_STORE_URLS": "True",
-            "EMAIL_URL": "dummymail://",
-            "LOG_LEVEL": "WARNING",
-        }
-    )
+    use_environment(sqlite_url(workdir))
     import django
 
     django.setup()

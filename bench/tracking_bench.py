@@ -26,25 +26,11 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from _setup import sqlite_url, use_environment  # noqa: E402
 
 
 def _environment(workdir: Path) -> None:
-    from cryptography.fernet import Fernet
-
-    os.environ.setdefault("DATABASE_URL", f"sqlite:///{workdir / 'bench.sqlite3'}")
-    os.environ.update(
-        {
-            "DJANGO_SETTINGS_MODULE": "config.settings",
-            "DEBUG": "False",  # a demo's .env says True: every query kept, and query counts read 0
-            "SECRET_KEY": "bench-" + "x" * 50,
-            "CREDENTIAL_KEYS": Fernet.generate_key().decode(),
-            "ALLOW_PRIVATE_STORE_HOSTS": "True",
-            "ALLOW_HTTP_STORE_URLS": "True",
-            "EMAIL_URL": "dummymail://",
-            "LOG_LEVEL": "WARNING",
-            "Q_SYNC": "True",
-        }
-    )
+    use_environment(os.environ.get("DATABASE_URL") or sqlite_url(workdir), Q_SYNC="True")
 
 
 def _seed(tenants: int, shipments: int, sandbox) -> None:

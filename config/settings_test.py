@@ -27,3 +27,8 @@ from .settings import *  # noqa: E402,F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 Q_CLUSTER = {**Q_CLUSTER, "sync": env_bool("Q_SYNC", default=True)}  # noqa: F405  (tasks run inline unless Q_SYNC is off)
+if DATABASES["default"]["ENGINE"] == "config.sqlite":  # noqa: F405
+    # The SQLite test database lives in memory, one per test process: each pytest-xdist worker has its own
+    # and no run shares a path with another (pytest-django would otherwise derive a broken
+    # "test_<path>_gw0" name, as it does not know this engine for SQLite's).
+    DATABASES["default"]["TEST"] = {"NAME": ":memory:"}  # noqa: F405

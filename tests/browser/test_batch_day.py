@@ -15,7 +15,7 @@ import pytest
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
-from .conftest import SHOTS, sign_in, skip_without_chromium
+from .conftest import SHOTS, shoot, sign_in, skip_without_chromium
 
 pytestmark = skip_without_chromium
 
@@ -23,7 +23,7 @@ pytestmark = skip_without_chromium
 def shot(page, name):
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.evaluate("window.scrollTo(0, 0)")
-    page.screenshot(path=str(SHOTS / f"batch-day-{name}.png"), full_page=True)
+    shoot(page, f"batch-day-{name}", full_page=True)
 
 
 def seed(store):

@@ -30,7 +30,7 @@ from django.utils import timezone
 
 from portal.views.stores import WIZARD_KEY
 
-from .conftest import PASSWORD, SHOTS, sign_in, skip_without_chromium
+from .conftest import PASSWORD, SHOTS, shoot, sign_in, skip_without_chromium
 
 pytestmark = skip_without_chromium
 
@@ -391,7 +391,7 @@ def portal_pages(seed: Seed, user) -> list[tuple[str, str]]:
 def shot(page, name):
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.evaluate("window.scrollTo(0, 0)")
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+    shoot(page, f"{name}", full_page=True)
 
 
 def serious_violations(page, axe_path) -> list[str]:

@@ -7,7 +7,7 @@ import random
 
 from django.utils import timezone
 
-from .conftest import SHOTS, skip_without_chromium
+from .conftest import SHOTS, shoot, skip_without_chromium
 from .test_every_page import DESKTOP, PHONE, open_context, sign_in
 
 pytestmark = skip_without_chromium
@@ -56,9 +56,9 @@ def test_dashboard_and_ship_form_read_at_both_widths_in_both_languages(browser, 
                     assert page.locator("#id_carrier").input_value() == "UPS"
                 scroll, inner = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
                 assert scroll <= inner, f"{name} ({language}, {width}) scrolls sideways: {scroll} > {inner}"
-                page.screenshot(path=str(SHOTS / f"17c-{name}-{language}-{width}.png"), full_page=True)
+                shoot(page, f"17c-{name}-{language}-{width}", full_page=True)
                 if name == "dashboard":
-                    page.locator(".insights").screenshot(path=str(SHOTS / f"17c-charts-{language}-{width}.png"))
+                    shoot(page.locator(".insights"), f"17c-charts-{language}-{width}")
                 if name == "dashboard":
                     page.reload()
         context.close()

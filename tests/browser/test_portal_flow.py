@@ -10,7 +10,7 @@ import re
 
 import pytest
 
-from .conftest import PASSWORD, SHOTS, skip_without_chromium
+from .conftest import PASSWORD, SHOTS, shoot, skip_without_chromium
 
 pytestmark = skip_without_chromium
 
@@ -40,7 +40,7 @@ def shot(page, name):
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.wait_for_load_state("load")
     page.evaluate("window.scrollTo(0, 0)")  # the sticky sidebar would otherwise float mid-page
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+    shoot(page, f"{name}", full_page=True)
 
 
 def test_merchant_connects_imports_ships_and_charlie_sees_nothing(page_for, alice, charlie, sandbox):

@@ -16,7 +16,7 @@ from orders.models import ImportRun, ImportState, ImportTrigger
 from stores.models import Store
 from stores.services import store_create
 
-from .conftest import PASSWORD, SHOTS, sign_in, skip_without_chromium
+from .conftest import PASSWORD, SHOTS, shoot, sign_in, skip_without_chromium
 from .test_every_page import DESKTOP, PHONE, open_context
 
 pytestmark = [skip_without_chromium, pytest.mark.django_db(transaction=True)]
@@ -54,5 +54,5 @@ def test_the_real_time_block_on_and_off(browser, live_server, alice, tenant_a, l
                 assert ("«\u00a0system\u00a0»" if language == "fr" else "'system' scope") in text
             assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
             block.scroll_into_view_if_needed()
-            page.screenshot(path=str(SHOTS / f"realtime-{name}-{language}-{label}.png"))
+            shoot(page, f"realtime-{name}-{language}-{label}")
     context.close()

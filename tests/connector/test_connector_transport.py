@@ -1,10 +1,10 @@
 import base64
 import datetime as dt
 import logging
-import time
 
 import pytest
 
+from stores.connector import transport as transport_module
 from stores.connector.errors import (
     NotAnEndpoint,
     StoreAuthError,
@@ -146,13 +146,18 @@ def test_secret_query_parameters_are_masked_in_logs():
     )
 
 
-def test_oversized_body_is_cut_off(transport, store_server):
+def test_oversized_body_is_cut_off(transport, store_server, monkeypatch):
     transport.max_bytes = 1024 * 1024
-    store_server.answer(200, b"<Orders>" + b" " * (3 * 1024 * 1024), {"Transfer-Encoding": "chunked"})
-    started = time.monotonic()
+    store_server.answer(200, b"<Orders>" + b" " * (30 * 1024 * 1024), {"Transfer-Encoding": "chunked"})
+    read = []
+    chunks = transport_module._chunks
+    monkeypatch.setattr(
+        transport_module, "_chunks", lambda response: (read.append(len(c)) or c for c in chunks(response))
+    )
     with pytest.raises(StoreDocumentError, match="Outbound accepts at most 1.0 MB"):
         transport.get(store_server.url)
-    assert time.monotonic() - started < 2
+    # Reading stopped at the cap: one read past 1 MB, not the 30 MB the store offered.
+    assert 1024 * 1024 < sum(read) <= 1024 * 1024 + max(read)
 
 
 def test_declared_oversized_body_is_refused_before_reading(transport, store_server):

@@ -25,18 +25,18 @@ def test_demo_help_needs_no_env_file():
 
 
 def test_a_busy_web_port_fails_naming_the_port_and_the_option(tmp_path):
-    with socket.socket() as busy, socket.socket() as free:
+    with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))
         busy.listen()
-        free.bind(("127.0.0.1", 0))
-        busy_port, free_port = busy.getsockname()[1], free.getsockname()[1]
-        free.close()
+        busy_port = busy.getsockname()[1]
         result = _run(
             "demo",
             "--port",
             str(busy_port),
             "--sandbox-port",
-            str(free_port),
+            "0",
+            "--carrier-port",
+            "0",
             "--no-worker",
             env_extra={"DEBUG": "True", "SECRET_KEY": "test", "DATABASE_URL": f"sqlite:///{tmp_path}/d.db"},
         )
@@ -67,22 +67,23 @@ def test_make_demo_passes_args():
 
 def test_setup_connects_a_store_by_each_road(tmp_path):
     """The demo's second store reaches its sandbox through the REST API (an access token), the first through
-    the ShipStation add-on; both sandboxes are stopped when the setup ends."""
+    the ShipStation add-on; both sandboxes are stopped when the setup ends. Every server it starts binds a
+    port of its own choosing (0), read back from what the demo prints."""
+    import re
     import sqlite3
 
     from cryptography.fernet import Fernet
 
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
     db = tmp_path / "demo.db"
     result = _run(
         "demo",
         "--setup-only",
         "--sandbox-port",
-        str(port),
+        "0",
         "--rest-sandbox-port",
-        str(port + 1),
+        "0",
+        "--carrier-port",
+        "0",
         "--orders",
         "20",
         timeout=120,
@@ -96,14 +97,18 @@ def test_setup_connects_a_store_by_each_road(tmp_path):
         },
     )
     assert result.returncode == 0, result.stderr[-2000:]
-    assert f"Sandbox AmeriCommerce REST API: http://127.0.0.1:{port + 1}/api/v1 token=" in result.stdout
+    xml_port, rest_port = (
+        int(p) for p in re.findall(r"Sandbox AmeriCommerce store: http://127\.0\.0\.1:(\d+)/", result.stdout)
+    )
+    assert f"Sandbox AmeriCommerce REST API: http://127.0.0.1:{rest_port}/api/v1 token=" in result.stdout
+    assert xml_port != rest_port
     with sqlite3.connect(db) as conn:
         rows = conn.execute(
             "SELECT name, road, url, api_token_encrypted != '', password_encrypted != '' FROM stores_store ORDER BY id"
         ).fetchall()
     assert rows == [
-        ("Demo AmeriCommerce store", "xml", f"http://127.0.0.1:{port}", 0, 1),
-        ("Demo AmeriCommerce store (REST API)", "rest", f"http://127.0.0.1:{port + 1}", 1, 0),
+        ("Demo AmeriCommerce store", "xml", f"http://127.0.0.1:{xml_port}", 0, 1),
+        ("Demo AmeriCommerce store (REST API)", "rest", f"http://127.0.0.1:{rest_port}", 1, 0),
     ]
 
 

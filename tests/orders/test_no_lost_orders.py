@@ -103,6 +103,7 @@ def test_the_mapping_used_maps_every_sandbox_status():
     assert all(statuses.map_status(lookup, name) for name in STATUS_NAMES)
 
 
+@pytest.mark.split_seeds
 @pytest.mark.django_db
 @pytest.mark.parametrize("seed", range(CASES))
 def test_nothing_is_lost_whatever_the_store_and_its_changes(seed, sandbox_factory, tenant_a, monkeypatch):
@@ -119,6 +120,7 @@ def test_nothing_is_lost_more_cases(seed, sandbox_factory, tenant_a, monkeypatch
     assert problems == [], behaviour
 
 
+@pytest.mark.split_seeds
 @pytest.mark.django_db
 @pytest.mark.parametrize(
     "seed",

@@ -61,7 +61,7 @@ class Command(BaseCommand):
             type=int,
             default=int(os.environ.get("DEMO_REST_SANDBOX_PORT") or 0) or None,
             help="Port of the second sandbox store, reached through its REST API (default: the "
-            "sandbox port + 1, or $DEMO_REST_SANDBOX_PORT).",
+            "sandbox port + 1, or $DEMO_REST_SANDBOX_PORT; 0 for any free port).",
         )
         parser.add_argument(
             "--carrier-port",
@@ -80,7 +80,9 @@ class Command(BaseCommand):
         _require_free_port(opts["carrier_port"], "--carrier-port", "DEMO_CARRIER_PORT", "carrier sandbox")
         if not opts["setup_only"]:
             _require_free_port(opts["port"], "--port", "DEMO_PORT", "web server")
-        rest_port = opts["rest_sandbox_port"] or opts["sandbox_port"] + 1
+        rest_port = opts["rest_sandbox_port"]
+        if rest_port is None:
+            rest_port = opts["sandbox_port"] + 1 if opts["sandbox_port"] else 0  # 0: any free port, as asked
         _require_free_port(rest_port, "--rest-sandbox-port", "DEMO_REST_SANDBOX_PORT", "second sandbox store")
         call_command("migrate", interactive=False, verbosity=0)
         # The REST store's webhooks call the demo's web server (real time); the worker and the web server

@@ -540,7 +540,19 @@ class SandboxServer:
         return self.store.set_behaviour(**kwargs)
 
     def truth(self, include_orders: bool = True) -> dict[str, Any]:
-        return self.store.truth(include_orders=include_orders)
+        """What the store holds, as its documents say it (picture URLs at this sandbox's own address, as
+        every answer and /_sandbox/truth give them)."""
+        return _at_this_address(self.store.truth(include_orders=include_orders), self.base_url + IMAGE_PATH)
+
+
+def _at_this_address(value: Any, images: str) -> Any:
+    if isinstance(value, str):
+        return value.replace(IMAGE_BASE, images) if IMAGE_BASE in value else value
+    if isinstance(value, dict):
+        return {k: _at_this_address(v, images) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_at_this_address(v, images) for v in value]
+    return value
 
 
 def run_sandbox(

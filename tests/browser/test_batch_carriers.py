@@ -10,7 +10,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from .conftest import SHOTS, sign_in, skip_without_chromium
+from .conftest import screenshots_asked, shoot, sign_in, skip_without_chromium
+from .test_every_page import open_context
 
 pytestmark = skip_without_chromium
 
@@ -43,11 +44,12 @@ def seed(store):
 
 
 def shots(page, name, language):
-    SHOTS.mkdir(parents=True, exist_ok=True)
+    if not screenshots_asked():  # pytest --screenshots
+        return
     for width, size in WIDTHS.items():
         page.set_viewport_size(size)
         page.evaluate("window.scrollTo(0, 0)")
-        page.screenshot(path=str(SHOTS / f"issue25-{name}-{language}-{width}.png"), full_page=True)
+        shoot(page, f"issue25-{name}-{language}-{width}", full_page=True)
     page.set_viewport_size(WIDTHS["desktop"])
 
 
@@ -60,13 +62,7 @@ def test_batch_rows_follow_the_requested_method_and_flag_another_carrier(
     browser, live_server, alice, store_a, tenant_a, language
 ):
     orders, shipped = seed(store_a)
-    context = browser.new_context(
-        viewport=WIDTHS["desktop"], base_url=live_server.url, locale={"en": "en-US", "fr": "fr-FR"}[language]
-    )
-    host = live_server.url.split("//", 1)[1].split(":")[0]
-    context.add_cookies([{"name": "django_language", "value": language, "domain": host, "path": "/"}])
-    page = context.new_page()
-    page.set_default_timeout(15_000)
+    context, page = open_context(browser, live_server, language, WIDTHS["desktop"])
     try:
         sign_in(page, "alice")
         shots(page, "dashboard", language)
@@ -116,13 +112,7 @@ def test_the_dashboard_without_shipments_says_so(browser, live_server, alice, st
 
     make_order(store_a, status=OrderStatus.SHIPPED)  # shipped in the store: not one of Outbound's
     make_order(store_a, order_date=timezone.now() - dt.timedelta(days=4))
-    context = browser.new_context(
-        viewport=WIDTHS["desktop"], base_url=live_server.url, locale={"en": "en-US", "fr": "fr-FR"}[language]
-    )
-    host = live_server.url.split("//", 1)[1].split(":")[0]
-    context.add_cookies([{"name": "django_language", "value": language, "domain": host, "path": "/"}])
-    page = context.new_page()
-    page.set_default_timeout(15_000)
+    context, page = open_context(browser, live_server, language, WIDTHS["desktop"])
     try:
         sign_in(page, "alice")
         assert page.locator("#ship-time-empty").is_visible()

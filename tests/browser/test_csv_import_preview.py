@@ -10,7 +10,8 @@ import re
 from django.urls import reverse
 from django.utils import timezone
 
-from .conftest import SHOTS, sign_in, skip_without_chromium
+from .conftest import shoot, sign_in, skip_without_chromium
+from .test_every_page import open_context
 
 pytestmark = skip_without_chromium
 
@@ -35,8 +36,7 @@ def _file(day: dt.date) -> bytes:
 
 
 def _shot(page, name):
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"csv-import-{name}.png"), full_page=True)
+    shoot(page, f"csv-import-{name}", full_page=True)
 
 
 def _no_sideways_scroll(page):
@@ -61,12 +61,8 @@ def test_the_preview_asks_for_the_date_format_keeps_it_and_shows_dates_as_unders
         language: csv_import_create(tenant=store_a.tenant, raw=_file(day), filename="export-colissimo.csv")
         for language in ("fr", "en")
     }
-    host = live_server.url.split("//", 1)[1].split(":")[0]
     for language, record in uploads.items():
-        context = browser.new_context(viewport={"width": 1366, "height": 900}, base_url=live_server.url)
-        context.add_cookies([{"name": "django_language", "value": language, "domain": host, "path": "/"}])
-        page = context.new_page()
-        page.set_default_timeout(15_000)
+        context, page = open_context(browser, live_server, language, {"width": 1366, "height": 900})
         try:
             sign_in(page, "alice")
             url = reverse("portal:tracking_import_preview", args=[record.pk])
@@ -104,9 +100,7 @@ def test_the_preview_asks_for_the_date_format_keeps_it_and_shows_dates_as_unders
             context.close()
 
     # The French upload, made before the English one shipped, now has nothing new to ship.
-    context = browser.new_context(viewport={"width": 390, "height": 900}, base_url=live_server.url)
-    context.add_cookies([{"name": "django_language", "value": "fr", "domain": host, "path": "/"}])
-    page = context.new_page()
+    context, page = open_context(browser, live_server, "fr", {"width": 390, "height": 900})
     try:
         sign_in(page, "alice")
         page.goto(reverse("portal:tracking_import_preview", args=[uploads["fr"].pk]))

@@ -471,9 +471,10 @@ def check_page(page, name, language, axe_path, problems, pieces):
         problems += [f"{name} (fr): English left: {s!r}" for s in english_left(page_text(page), pieces)]
 
 
-def open_context(browser, live_server, language):
+def open_context(browser, live_server, language, viewport=None):
+    """A fresh browser context in `language` (its cookie and locale), and a page in it."""
     context = browser.new_context(
-        viewport=DESKTOP, base_url=live_server.url, locale={"en": "en-US", "fr": "fr-FR"}[language]
+        viewport=viewport or DESKTOP, base_url=live_server.url, locale={"en": "en-US", "fr": "fr-FR"}[language]
     )
     host = live_server.url.split("//", 1)[1].split(":")[0]
     context.add_cookies([{"name": "django_language", "value": language, "domain": host, "path": "/"}])

@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from tests.browser.conftest import SHOTS
+from tests.browser.conftest import shoot
 from tests.browser.test_portal_flow import page_for, pytestmark  # noqa: F401  (fixture, marker)
 
 
@@ -18,12 +18,11 @@ def test_an_owner_disconnects_then_deletes_a_store(page_for, alice, store_a, lan
     page = page_for("alice")
     if language == "fr":
         page.context.add_cookies([{"name": "django_language", "value": "fr", "url": page.url}])
-    SHOTS.mkdir(parents=True, exist_ok=True)
     for width in (1366, 390):
         page.set_viewport_size({"width": width, "height": 900})
         page.goto(f"/stores/{store_a.pk}/disconnect/")
         assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
-        page.screenshot(path=str(SHOTS / f"store-disconnect-{language}-{width}.png"), full_page=True)
+        shoot(page, f"store-disconnect-{language}-{width}", full_page=True)
     page.locator("#store-disconnect button[type=submit]").click()
     page.wait_for_url(re.compile(rf"/stores/{store_a.pk}/(#lifecycle)?$"))
     assert page.locator("#disconnected-note").is_visible() and page.locator("#store-reconnect").is_visible()
@@ -32,12 +31,12 @@ def test_an_owner_disconnects_then_deletes_a_store(page_for, alice, store_a, lan
         page.set_viewport_size({"width": width, "height": 900})
         page.goto(f"/stores/{store_a.pk}/#lifecycle")
         assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
-        page.screenshot(path=str(SHOTS / f"store-disconnected-{language}-{width}.png"), full_page=False)
+        shoot(page, f"store-disconnected-{language}-{width}")
     page.locator("#store-delete-link").click()
     page.locator("#id_typed_name").fill("Acme")
     page.locator("#store-delete button[type=submit]").click()
     assert page.locator(".field-error, .errorlist, [role=alert]").first.is_visible()
-    page.screenshot(path=str(SHOTS / f"store-delete-refused-{language}-390.png"), full_page=True)
+    shoot(page, f"store-delete-refused-{language}-390", full_page=True)
     assert Store.objects.filter(pk=store_a.pk).exists()
     page.locator("#id_typed_name").fill("Acme Main")
     page.locator("#store-delete button[type=submit]").click()

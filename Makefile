@@ -20,7 +20,7 @@ demo: $(VENV)/.installed
 	$(PY) manage.py demo $(ARGS)
 
 # The suite runs on every core (pytest-xdist, a database per worker), prints its 30 slowest tests and writes
-# a JUnit report (README, "The test suite"). TEST_WORKERS=0 runs it in one process.
+# a JUnit report (docs/testing.md#reading-a-run). TEST_WORKERS=0 runs it in one process.
 TEST_WORKERS ?= auto
 JUNIT ?= tests/artifacts/junit.xml
 

@@ -3,7 +3,7 @@
 Defaults run the zero-setup demo (SQLite, django-q2's ORM broker, console e-mail). Values that are
 wrong fail loudly at start-up, naming the variable, rather than falling back to something unsafe
 (booleans and numbers are read with the helpers in config.env). Every setting the code reads is
-declared here, with its only default, and listed in the README's configuration table.
+declared here, with its only default, and listed in docs/configuration.md (the README lists the essential ones).
 """
 
 import re

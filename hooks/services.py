@@ -1,4 +1,4 @@
-"""Real time on the REST road: writes for a store's webhooks (README, "Real time").
+"""Real time on the REST road: writes for a store's webhooks (docs/realtime.md).
 
     hook_receive(token, body)   the receiver's work: find the store by the token's hash, read the order id
                                 and nothing else, queue one targeted fetch per order (a pending row,

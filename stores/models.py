@@ -111,7 +111,7 @@ class RestAuth(models.TextChoices):
 REST_API_PATH = connector_builtin.REST_API_PATH
 
 # The path of the ShipStation add-on's XML page on an AmeriCommerce site is not published; this is
-# our best guess and every store can override it (see README, "Connecting a store").
+# our best guess and every store can override it (docs/stores.md#connecting).
 DEFAULT_ENDPOINT_PATH = connector_builtin.DEFAULT_ENDPOINT_PATH
 
 
@@ -224,7 +224,7 @@ class Store(StoreCredentials, models.Model):
     # many checks found nothing new: such a check writes no ImportRun row, only these two fields.
     last_checked_at = models.DateTimeField(null=True, blank=True, editable=False)
     idle_checks = models.PositiveBigIntegerField(default=0, editable=False)
-    # Real time on the REST road (the hooks app; README "Real time"): the SHA-256 of the token in the
+    # Real time on the REST road (the hooks app; docs/realtime.md): the SHA-256 of the token in the
     # store's webhook URL (the token itself is never kept: a URL is found by its hash), the store's webhook
     # subscription ids, and why real time is off when it is (a missing scope, say), in plain words.
     hooks_token_hash = models.CharField(max_length=64, blank=True, default="", editable=False, db_index=True)

@@ -59,7 +59,7 @@ def store_b(tenant_b):
 
 
 # --- tiers: what a test needs, so that a developer can run `pytest -m unit` in seconds and CI runs on
-# PostgreSQL only what can behave differently there (README, "The test suite"). ---------------------------
+# PostgreSQL only what can behave differently there (docs/testing.md#run-once). ---------------------------
 
 TIERS = ("unit", "server", "browser", "db", "workers")
 # Directories whose tests are of one tier whatever they ask for: the browser suite; the sandbox (a store of

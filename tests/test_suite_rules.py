@@ -1,4 +1,4 @@
-"""Rules the suite keeps so that it stays parallel and honest (README, "The test suite"):
+"""Rules the suite keeps so that it stays parallel and honest (docs/testing.md#parallel):
 
 * no wall-clock assertion: a test asserts what the code did (an injected clock, a deadline the code under
   test measured, bytes or calls counted), never how long the machine took;

@@ -1,5 +1,5 @@
 """Configuration in one place: booleans parsed strictly, every setting the code reads declared in
-config/settings.py with its only default, and every environment variable listed in the README."""
+config/settings.py with its only default, and every environment variable listed in docs/configuration.md."""
 
 import re
 import tomllib
@@ -69,10 +69,23 @@ def variables_read_by_settings() -> set[str]:
     return set(re.findall(r"\benv(?:\.\w+|_bool|_int|_float)\(\s*\"([A-Z][A-Z0-9_]*)\"", settings_source()))
 
 
+def documented_variables(text: str) -> set[str]:
+    """The variables named in the first cell of a Markdown table's rows."""
+    rows = "\n".join(line for line in text.splitlines() if line.startswith("| `"))
+    first_cells = re.findall(r"^\| ([^|]+)\|", rows, re.M)
+    return {name for cell in first_cells for name in re.findall(r"`([A-Z][A-Z0-9_]*)`", cell)}
+
+
+def configuration_table() -> str:
+    """docs/configuration.md's table of every variable (its section "Every variable")."""
+    page = (ROOT / "docs" / "configuration.md").read_text()
+    return page.split('<a id="variables"></a>', 1)[1].split("\n## ", 2)[1]
+
+
 def readme_configuration_table() -> str:
+    """The README's table of the essential variables."""
     readme = (ROOT / "README.md").read_text()
-    section = readme.split("\n## Configuration\n", 1)[1].split("\n## ", 1)[0]
-    return "\n".join(line for line in section.splitlines() if line.startswith("| `"))
+    return readme.split("\n## Configuration\n", 1)[1].split("\n## ", 1)[0]
 
 
 def test_settings_read_booleans_and_numbers_only_strictly():
@@ -80,14 +93,19 @@ def test_settings_read_booleans_and_numbers_only_strictly():
         assert re.findall(r"\benv\.(?:bool|int|float)\(", source) == []
 
 
-def test_every_environment_variable_is_in_the_readme_table():
-    table = readme_configuration_table()
-    first_cells = re.findall(r"^\| ([^|]+)\|", table, re.M)
-    documented = {name for cell in first_cells for name in re.findall(r"`([A-Z][A-Z0-9_]*)`", cell)}
+def test_every_environment_variable_is_in_the_configuration_table():
+    documented = documented_variables(configuration_table())
     read = variables_read_by_settings()
     assert len(read) > 30  # the parse found the settings
-    assert read - documented == set(), "read from the environment but missing from README's configuration table"
-    assert documented - read == set(), "in README's configuration table but not read by config/settings.py"
+    assert read - documented == set(), "read from the environment but missing from docs/configuration.md's table"
+    assert documented - read == set(), "in docs/configuration.md's table but not read by config/settings.py"
+
+
+def test_the_readme_names_only_real_variables():
+    """The README's essential variables are a part of the full table, none made up or left behind."""
+    essential = documented_variables(readme_configuration_table())
+    assert {"SECRET_KEY", "DATABASE_URL", "REDIS_URL", "CREDENTIAL_KEYS"} <= essential
+    assert essential - variables_read_by_settings() == set(), "in README's configuration table but not read"
 
 
 def production_sources() -> list[Path]:

@@ -21,7 +21,7 @@ from orders.models import Order
 from orders.services import import_store_now
 from tests import factories
 
-# Two minutes of 2,000 real HTTP posts: run once, in the PostgreSQL pass (README, "The test suite"), where
+# Two minutes of 2,000 real HTTP posts: run once, in the PostgreSQL pass (docs/testing.md#run-once), where
 # the receiver's concurrent writes are the production database's.
 pytestmark = [
     pytest.mark.slow,

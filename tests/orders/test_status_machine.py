@@ -3,7 +3,7 @@
 Each cell of TABLE reads `current>result:reason` (`!` = the order is flagged for attention; `cancel_*`
 are the cancellations after Outbound shipped part, all, or the store marked it shipped). Rows are
 the status the store's mapping gives (`--` = the store's status is in no mapping list), columns the
-order's current status. The rules (README, "Importing orders"): Outbound is the authority on what it
+order's current status. The rules (docs/importing.md#status-machine): Outbound is the authority on what it
 shipped, the store on payment, hold and cancellation.
 """
 

@@ -10,7 +10,8 @@ AppConfig.ready (the pattern of orders.importing.idle):
                               they returned (None left out: what the change started, for the caller to tell)
 
 Today's listeners: hooks (real time: subscribe a store's webhooks, or revoke them), orders (a changed mapping
-brings in the orders skipped for a status mapped now), shipments (a deleted store's shipments go first).
+brings in the orders skipped for a status mapped now), shipments (a deleted store's shipments go first). The
+kinds, and the other lists of this pattern, in docs/layers.md.
 """
 
 from __future__ import annotations

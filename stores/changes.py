@@ -30,7 +30,7 @@ PASSWORD = "password"  # store_set_password
 API_TOKEN = "api_token"  # store_set_api_token (a pending reconnect ended)
 OAUTH_TOKENS = "oauth_tokens"  # store_set_oauth_tokens: a handshake's or a refresh's tokens
 NEEDS_RECONNECT = "needs_reconnect"  # store_mark_needs_reconnect: the store refused our credentials for good
-MAPPING_CHANGED = "mapping_changed"  # status_mapping_set: some of the five status lists edited (user)
+MAPPING_CHANGED = "mapping_changed"  # status_mapping_set: some of the five status lists edited (user; fields: none)
 BEFORE_DELETE = "before_delete"  # store_delete, before the cascade: remove what it cannot
 DELETING = "deleting"  # the row is being deleted (store_delete, the admin, its tenant's cascade): pre_delete
 

@@ -291,7 +291,8 @@ def status_mapping_set(*, store: Store, lists: dict[str, str], user=None) -> tup
         setattr(mapping, name, value)
     mapping.full_clean(exclude=["store"])
     mapping.save()
-    return mapping, changes.announce(StoreChange(changes.MAPPING_CHANGED, store, user=user))
+    # The store's own fields are untouched (fields: none), so nothing that follows them acts on it.
+    return mapping, changes.announce(StoreChange(changes.MAPPING_CHANGED, store, frozenset(), user=user))
 
 
 @transaction.atomic

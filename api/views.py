@@ -9,12 +9,19 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from orders.models import ImportRun, Order, Product
-from orders.services import import_request, order_set_hold, order_set_notes, product_update, reconcile_request
+from orders.services import (
+    import_request,
+    order_set_hold,
+    order_set_notes,
+    product_update,
+    reconcile_request,
+    status_mapping_update,
+)
 from shipments.models import Shipment, ShipmentLine
 from shipments.services import shipment_create, shipment_mark_delivered, shipment_void, store_update_retry
 from stores.connector.errors import StoreError
 from stores.models import RestAuth, Road, Store
-from stores.services import status_mapping_update, store_create, store_deactivate, store_update
+from stores.services import store_create, store_deactivate, store_update
 
 from . import serializers as s
 from . import serializers_integration as si

@@ -11,11 +11,13 @@ class HooksConfig(AppConfig):
 
     def ready(self) -> None:
         from orders.importing.idle import register_idle_work
-        from stores.realtime import register_unsubscriber
+        from stores import changes
 
-        from .services import hooks_fetch_while_waiting, hooks_unsubscribe_queue
+        from .realtime import store_changed
+        from .services import hooks_fetch_while_waiting
 
         # A check batch waiting for its slot fetches the orders a webhook named meanwhile.
         register_idle_work(hooks_fetch_while_waiting)
-        # A store leaving real time (or deleted) has its webhooks removed through a row of this app.
-        register_unsubscriber(hooks_unsubscribe_queue)
+        # A store write that starts, ends or moves real time (or a store deleted) subscribes or revokes its
+        # webhooks (hooks.realtime).
+        changes.subscribe(store_changed)

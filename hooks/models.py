@@ -97,7 +97,7 @@ class PendingUnsubscribe(models.Model):
 
     store_id = models.BigIntegerField()
     token_hash = models.CharField(max_length=64)
-    # stores.realtime.realtime_site(): the site's URL and its encrypted credentials (None: the store's own).
+    # hooks.realtime.realtime_site(): the site's URL and its encrypted credentials (None: the store's own).
     site = models.JSONField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 

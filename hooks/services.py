@@ -16,7 +16,8 @@
                                 changed its address, or was deleted)
     hooks_unsubscribe_queue(...) keep what that needs in a PendingUnsubscribe row (the site's encrypted
                                 credentials) and queue its task with the row's id only, saving nothing
-                                of the task in django-q's tables; hooks_unsubscribe_pending(id) runs it
+                                of the task in django-q's tables (hooks.realtime, which revokes a token);
+                                hooks_unsubscribe_pending(id) runs it
     hooks_sweep()               every minute: fetches whose task was lost or put off (the store was busy),
                                 and stores that should have webhooks but have none yet (retries)
 
@@ -65,9 +66,16 @@ from stores.connector.errors import (
 from stores.connector.registry import connector_for_store
 from stores.connector.rest import hooks as rest_hooks
 from stores.models import Road, Store
-from stores.realtime import SUBSCRIBE_TASK, UNSUBSCRIBE_TASK, enqueue_hooks_task, realtime_wanted
 
 from .models import HookCounter, HookStats, PendingFetch, PendingUnsubscribe
+from .realtime import (
+    SUBSCRIBE_TASK,
+    UNSUBSCRIBE_TASK,
+    enqueue_hooks_task,
+    hooks_unsubscribe_queue,
+    realtime_wanted,
+    site_from_row,
+)
 
 log = logging.getLogger(__name__)
 
@@ -524,29 +532,6 @@ def _enqueue_unsubscribe(store_id: int, old_hash: str) -> None:
         hooks_unsubscribe_queue(store_id, old_hash)
 
 
-def _site_to_row(site: dict | None) -> dict | None:
-    if site is None:
-        return None
-    return {k: (v.isoformat() if isinstance(v, dt.datetime) else v) for k, v in site.items()}
-
-
-def _site_from_row(site: dict | None) -> dict | None:
-    if site is None:
-        return None
-    expires = site.get("oauth_expires_at")
-    return {**site, "oauth_expires_at": dt.datetime.fromisoformat(expires) if expires else None}
-
-
-def hooks_unsubscribe_queue(store_id: int, old_hash: str, site: dict | None = None) -> PendingUnsubscribe:
-    """Remove a revoked token's webhooks, by a task after commit (stores.realtime calls this in the revoking
-    write's transaction: a rolled-back write queues nothing). The site and its encrypted credentials wait in a
-    PendingUnsubscribe row; the task's only argument is the row's id, and django-q saves neither its result
-    nor its arguments (save=False), so no credential reaches django-q's tables."""
-    row = PendingUnsubscribe.objects.create(store_id=store_id, token_hash=old_hash, site=_site_to_row(site))
-    transaction.on_commit(lambda: enqueue_hooks_task(UNSUBSCRIBE_TASK, row.pk, save=False))
-    return row
-
-
 def hooks_unsubscribe_pending(pending_id: int) -> str:
     """The unsubscribe task's work: the row's webhooks removed (best effort, as hooks_unsubscribe), then the row
     deleted whatever happened, so the credentials it holds are gone within seconds. A row already gone (the
@@ -555,7 +540,7 @@ def hooks_unsubscribe_pending(pending_id: int) -> str:
     if row is None:
         return "nothing pending"
     try:
-        outcome = hooks_unsubscribe(row.store_id, row.token_hash, site=_site_from_row(row.site))
+        outcome = hooks_unsubscribe(row.store_id, row.token_hash, site=site_from_row(row.site))
     finally:
         PendingUnsubscribe.objects.filter(pk=row.pk).delete()
     return f"store {row.store_id}: {outcome}"
@@ -578,7 +563,7 @@ def _mark_subscribed(store_id: int) -> None:
 
 def hooks_unsubscribe(store_id: int, old_hash: str, *, site: dict | None = None, client=None) -> str:
     """Remove the subscriptions whose URL carries a revoked token (`old_hash`), from the store's site, or
-    from `site` (stores.realtime.realtime_site: where the store was before a change of address, or before
+    from `site` (hooks.realtime.realtime_site: where the store was before a change of address, or before
     it was deleted). Only URLs with that token are touched: never a webhook someone else made."""
     store = Store(**site) if site is not None else Store.objects.filter(pk=store_id).first()
     if store is None or not old_hash or not store.rest_credentials_set:

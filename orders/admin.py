@@ -3,11 +3,18 @@ from django.contrib import admin, messages
 from django.shortcuts import render
 
 from stores import statuses
+from stores.admin import StoreAdmin
 from stores.admin_display import truncated
 
 from .importing.mapping import SKIP_REASONS
 from .models import ImportRun, Order, OrderEvent, OrderLine, Product, SkippedOrder, UnmappedStatus
-from .services import import_request, order_attention_clear, product_update, unmapped_status_add_to_mapping
+from .services import (
+    import_request,
+    order_attention_clear,
+    product_update,
+    reconcile_request,
+    unmapped_status_add_to_mapping,
+)
 
 
 class OrderLineInline(admin.TabularInline):
@@ -182,6 +189,25 @@ class ProductAdmin(admin.ModelAdmin):
             warehouse_location=data["warehouse_location"] if "warehouse_location" in changed else None,
             weight_unit=data["weight_unit"] if "weight_unit" in changed else None,
         )
+
+
+@admin.action(description="Import now")
+def import_now(modeladmin, request, queryset):
+    for store in queryset:
+        run = import_request(store=store, trigger="manual", user=request.user)
+        messages.success(request, f"{store.name}: import run {run.pk} {run.get_state_display().lower()}.")
+
+
+@admin.action(description="Reconcile now (compare the last days with the store, import what was missed)")
+def reconcile_now(modeladmin, request, queryset):
+    for store in queryset:
+        run = reconcile_request(store=store, user=request.user)
+        what = "reconciliation sweep" if run.trigger == "reconcile" else "import (already under way; sweep later)"
+        messages.success(request, f"{store.name}: {what} run {run.pk} {run.get_state_display().lower()}.")
+
+
+# The store admin's actions that are the import's: the stores app sits below this one and names none of them.
+StoreAdmin.actions = [*StoreAdmin.actions, import_now, reconcile_now]
 
 
 @admin.action(description="Import now (a new run for each selected run's store)")

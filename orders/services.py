@@ -1,4 +1,5 @@
-"""Writes for orders: history events, the status machine, import requests and their scheduling.
+"""Writes for orders: history events, the status machine, import requests and their scheduling, a change of
+a store's status mapping (status_mapping_update: the orders it no longer skips are imported).
 
 The import pipeline itself lives in orders.importing (run.py runs one import, page.py writes one page).
 """
@@ -10,6 +11,7 @@ import time
 from collections import Counter, deque
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import NamedTuple
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -19,8 +21,9 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from stores import statuses
+from stores import changes, statuses
 from stores.models import StatusMapping, Store
+from stores.services import status_mapping_set
 
 from . import events
 from .events import event
@@ -197,14 +200,36 @@ def import_request(
     return run
 
 
+class MappingSaved(NamedTuple):
+    mapping: StatusMapping
+    run: ImportRun | None  # the import bringing in orders skipped for a status mapped now, if any
+
+
+@transaction.atomic
+def status_mapping_update(*, store: Store, lists: dict[str, str], user=None) -> MappingSaved:
+    """Change some of a store's five status lists (stores.services.status_mapping_set; a store without a
+    mapping gets one), and tell which import that started: like every change of the mapping, it forgets the
+    unmapped statuses mapped now and imports the orders skipped for them (store_changed, below)."""
+    mapping, started = status_mapping_set(store=store, lists=lists, user=user)
+    return MappingSaved(mapping, next((run for run in started if isinstance(run, ImportRun)), None))
+
+
+def store_changed(change: changes.StoreChange) -> ImportRun | None:
+    """The listener of stores.changes (OrdersConfig.ready): after any change of a store's mapping, the orders
+    skipped for a status mapped now are brought in (the run that does it is returned)."""
+    if change.kind == changes.MAPPING_CHANGED:
+        return skipped_orders_remap(store=change.store, user=change.user)
+    return None
+
+
 @transaction.atomic
 def unmapped_status_add_to_mapping(*, unmapped, outbound_status: str, user=None) -> ImportRun:
     """Add an unmapped store status to one mapping list and bring its orders in (a store without a
     mapping gets one)."""
-    mapping = StatusMapping.objects.select_for_update().get_or_create(store=unmapped.store)[0]
+    store = unmapped.store
+    mapping = StatusMapping.objects.select_for_update().filter(store=store).first() or StatusMapping(store=store)
     mapping.add_status(outbound_status, unmapped.status)
-    mapping.save()
-    run = skipped_orders_remap(store=unmapped.store, user=user)
+    run = status_mapping_update(store=store, lists=mapping.lists(), user=user).run
     if run is None:  # no order of that status was held as skipped: re-read the window it was seen in
         run = import_request(
             store=unmapped.store, trigger=ImportTrigger.MANUAL, user=user, since=unmapped.earliest_modified

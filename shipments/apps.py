@@ -15,9 +15,9 @@ class ShipmentsConfig(AppConfig):
         register_handler(OutboxKind.STORE_UPDATE, on_state=store_update_state_changed)(store_update_send)
         register_handler(OutboxKind.EMAIL, on_state=email_state_changed)(email_send)
 
-        from stores.services import register_before_store_delete
+        from stores import changes
 
-        from .services import store_shipments_delete
+        from .services import store_changed
 
         # A shipment line protects the order line it ships: a deleted store's shipments go first.
-        register_before_store_delete(store_shipments_delete)
+        changes.subscribe(store_changed)

@@ -31,6 +31,7 @@ from outbox.services import (
     outbox_retry_now,
 )
 from shipments.method_mapping import shipping_method_mapping_learn
+from stores import changes
 from stores.models import StoreSettings
 from webhooks.services import webhook_emit_object
 
@@ -294,6 +295,12 @@ def _email_enqueue(*, shipment: Shipment, kind: str) -> OutboxMessage:
         dedupe_key=f"email:{kind}:{shipment.pk}",
         payload={"shipment_id": shipment.pk, "email": kind},
     )
+
+
+def store_changed(change) -> None:
+    """The listener of stores.changes: a store about to be deleted has its shipments deleted first."""
+    if change.kind == changes.BEFORE_DELETE:
+        store_shipments_delete(change.store)
 
 
 def store_shipments_delete(store) -> int:

@@ -1,8 +1,8 @@
-from django.contrib import admin, messages
+from django.contrib import admin
 
 from .forms import StatusMappingForm, StoreAdminForm
 from .models import Membership, StatusMapping, Store, Storefront, StoreSettings, Tenant
-from .services import status_mapping_update, store_create, store_update
+from .services import status_mapping_set, store_create, store_update
 
 
 class MembershipInline(admin.TabularInline):
@@ -158,24 +158,9 @@ class StoreAdmin(admin.ModelAdmin):
         ),
     ]
     inlines = [StorefrontInline, StatusMappingInline, StoreSettingsInline]
-    actions = ["import_now", "reconcile_now"]
-
-    @admin.action(description="Import now")
-    def import_now(self, request, queryset):
-        from orders.services import import_request
-
-        for store in queryset:
-            run = import_request(store=store, trigger="manual", user=request.user)
-            messages.success(request, f"{store.name}: import run {run.pk} {run.get_state_display().lower()}.")
-
-    @admin.action(description="Reconcile now (compare the last days with the store, import what was missed)")
-    def reconcile_now(self, request, queryset):
-        from orders.services import reconcile_request
-
-        for store in queryset:
-            run = reconcile_request(store=store, user=request.user)
-            what = "reconciliation sweep" if run.trigger == "reconcile" else "import (already under way; sweep later)"
-            messages.success(request, f"{store.name}: {what} run {run.pk} {run.get_state_display().lower()}.")
+    # The apps above add their actions on stores from their own admin module (orders: import now, reconcile
+    # now): this app imports none of them.
+    actions: list = []
 
     def get_readonly_fields(self, request, obj=None):
         # A store's orders, shipments and keys belong to its tenant: a store never moves to another one.
@@ -207,15 +192,15 @@ class StoreAdmin(admin.ModelAdmin):
                     settings_form.instance.pk, settings_form.instance._state.adding = existing.pk, False
         if formset.model is not StatusMapping:
             return super().save_formset(request, form, formset, change)
-        # The mapping is saved by status_mapping_update, which also brings in the orders skipped for a
-        # status mapped now. The formset's bookkeeping is kept for the admin's change message.
+        # The mapping is saved by status_mapping_set, whose announcement brings in the orders skipped for a
+        # status mapped now (orders listens). The formset's bookkeeping is kept for the admin's change message.
         formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
         for mapping_form in formset.forms:
             if not mapping_form.has_changed() or mapping_form in formset.deleted_forms:
                 continue
             lists = {name: mapping_form.cleaned_data[name] for name in StatusMapping.FIELDS}
-            saved = status_mapping_update(store=form.instance, lists=lists, user=request.user)
+            mapping, _started = status_mapping_set(store=form.instance, lists=lists, user=request.user)
             if mapping_form.instance.pk:
-                formset.changed_objects.append((saved.mapping, mapping_form.changed_data))
+                formset.changed_objects.append((mapping, mapping_form.changed_data))
             else:
-                formset.new_objects.append(saved.mapping)
+                formset.new_objects.append(mapping)

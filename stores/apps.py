@@ -8,10 +8,16 @@ class StoresConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import pre_delete
 
-        from . import checks, oauth, realtime  # noqa: F401  (checks registers the system checks)
+        from . import checks, oauth  # noqa: F401  (checks registers the system checks)
         from .connector import builtin  # noqa: F401  (registers the built-in connection types)
         from .connector.rest import auth as rest_auth
 
         rest_auth.set_oauth_token_source(oauth.OAuthTokenSource)  # OAuth stores: refresh before expiry
-        # A deleted store (by an operator, or with its tenant) has its webhooks removed from its site.
-        pre_delete.connect(realtime.store_realtime_forget, sender=self.get_model("Store"), dispatch_uid="realtime")
+        # Any deletion of a store (store_delete, an operator's, with its tenant) is announced as the row goes.
+        pre_delete.connect(_announce_deleting, sender=self.get_model("Store"), dispatch_uid="stores.changes")
+
+
+def _announce_deleting(sender, instance, **kwargs) -> None:
+    from .changes import DELETING, StoreChange, announce
+
+    announce(StoreChange(DELETING, instance))

@@ -73,7 +73,7 @@ def storefront_list(*, tenant: Tenant):
 
 def status_mapping_get(*, store: Store) -> StatusMapping:
     """The store's status mapping; an unsaved default one for a store that has none yet (saving goes
-    through stores.services.status_mapping_update)."""
+    through stores.services.status_mapping_set)."""
     return StatusMapping.objects.filter(store=store).first() or StatusMapping(store=store)
 
 

@@ -1,9 +1,11 @@
 """Writes for tenants, stores and status mappings: the one write path the admin, the portal and the API
-share. Every write is validated against the model (its lengths, choices and validators) before it is saved."""
+share. Every write is validated against the model (its lengths, choices and validators) before it is saved,
+then announced (stores.changes) to the apps above that act on it: real time (hooks), the import (orders), the
+shipments of a store being deleted."""
 
 from __future__ import annotations
 
-from typing import NamedTuple
+import copy
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
@@ -11,12 +13,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from orders.models import ImportRun
-from orders.services import skipped_orders_remap
-
+from . import changes
+from .changes import StoreChange
 from .connector.registry import connection_types
 from .models import Membership, Platform, RestAuth, Road, Role, StatusMapping, Store, Storefront, StoreSettings, Tenant
-from .realtime import realtime_site, store_realtime_follow
 
 # What store_update may change: the settings a person edits (not the import engine's bookkeeping).
 STORE_EDITABLE_FIELDS = (
@@ -86,7 +86,7 @@ def store_create(
     store_settings = StoreSettings(store=store, company_name=name, currency=currency)
     store_settings.full_clean(exclude=["store"])
     store_settings.save()
-    store_realtime_follow(store)
+    changes.announce(StoreChange(changes.CREATED, store))
     return store
 
 
@@ -103,7 +103,7 @@ def store_update(*, store: Store, password: str | None = None, api_token: str | 
 
     Only what is edited is written: an import running meanwhile keeps its bookkeeping."""
     _refuse_unknown(fields)
-    before = realtime_site(store)  # where its webhooks are, should the address change
+    previous = copy.copy(store)  # where it was, should the address change
     for name, value in fields.items():
         setattr(store, name, value)
     secrets = []
@@ -116,7 +116,7 @@ def store_update(*, store: Store, password: str | None = None, api_token: str | 
         secrets += ["api_token_encrypted", "needs_reconnect", "reconnect_reason"]
     store.full_clean(exclude=["password_encrypted", "tenant"])
     store.save(update_fields=[*fields, *secrets])
-    store_realtime_follow(store, [*fields, *secrets], previous_site=before)
+    changes.announce(StoreChange(changes.CHANGED, store, frozenset([*fields, *secrets]), previous))
     return store
 
 
@@ -193,11 +193,11 @@ def store_connection_test(*, store: Store):
 @transaction.atomic
 def store_disconnect(*, store: Store) -> Store:
     """An owner disconnects a store: its imports stop (it is switched off), its real-time token is revoked and
-    its webhooks removed from its site (stores.realtime), carrier tracking of its shipments stops, and its
+    its webhooks removed from its site (hooks.realtime), carrier tracking of its shipments stops, and its
     orders, shipments and history are kept, read only, until it is connected again or deleted."""
     store.is_active, store.disconnected_at = False, timezone.now()
     store.save(update_fields=["is_active", "disconnected_at"])
-    store_realtime_follow(store, ["is_active"])
+    changes.announce(StoreChange(changes.DISCONNECTED, store, frozenset(["is_active", "disconnected_at"])))
     return store
 
 
@@ -207,31 +207,21 @@ def store_reconnect(*, store: Store) -> Store:
     watermark, real time is subscribed again, its orders can be worked again."""
     store.is_active, store.disconnected_at = True, None
     store.save(update_fields=["is_active", "disconnected_at"])
-    store_realtime_follow(store, ["is_active"])
+    changes.announce(StoreChange(changes.RECONNECTED, store, frozenset(["is_active", "disconnected_at"])))
     return store
-
-
-# Apps above this one that hold a store's data the cascade cannot remove by itself (a shipment line protects
-# the order line it ships) register here, in their AppConfig.ready, what to delete first.
-_BEFORE_STORE_DELETE: list = []
-
-
-def register_before_store_delete(delete_first) -> None:
-    """`delete_first(store)`: called in store_delete's transaction, before the store is deleted."""
-    if delete_first not in _BEFORE_STORE_DELETE:
-        _BEFORE_STORE_DELETE.append(delete_first)
 
 
 @transaction.atomic
 def store_delete(*, store: Store, typed_name: str) -> None:
     """Delete a store with all its data (orders, shipments, import history, settings), once its name was typed
-    exactly; its webhooks are removed from its site (stores.realtime.store_realtime_forget)."""
+    exactly. Apps above remove first what the cascade cannot (changes.BEFORE_DELETE: a shipment line protects
+    the order line it ships); real time removes its webhooks from its site as the row goes (changes.DELETING,
+    announced for any deletion of a store: stores.apps)."""
     if (typed_name or "").strip() != store.name.strip():
         raise ValidationError(
             {"typed_name": [_("Type the store's name exactly as shown to delete it.")]}, code="name_mismatch"
         )
-    for delete_first in _BEFORE_STORE_DELETE:
-        delete_first(store)
+    changes.announce(StoreChange(changes.BEFORE_DELETE, store))
     store.delete()
 
 
@@ -239,13 +229,14 @@ def store_deactivate(*, store: Store) -> Store:
     """Stop a store's imports; the store and its orders stay readable."""
     store.is_active = False
     store.save(update_fields=["is_active"])
-    store_realtime_follow(store, ["is_active"])
+    changes.announce(StoreChange(changes.DEACTIVATED, store, frozenset(["is_active"])))
     return store
 
 
 def store_set_password(*, store: Store, password: str) -> None:
     store.set_password(password)
     store.save(update_fields=["password_encrypted"])
+    changes.announce(StoreChange(changes.PASSWORD, store, frozenset(["password_encrypted"])))
 
 
 def store_set_api_token(*, store: Store, api_token: str) -> None:
@@ -253,8 +244,9 @@ def store_set_api_token(*, store: Store, api_token: str) -> None:
     store.set_api_token(api_token)
     store.needs_reconnect = False
     store.reconnect_reason = ""
-    store.save(update_fields=["api_token_encrypted", "needs_reconnect", "reconnect_reason"])
-    store_realtime_follow(store, ["api_token_encrypted"])
+    fields = ["api_token_encrypted", "needs_reconnect", "reconnect_reason"]
+    store.save(update_fields=fields)
+    changes.announce(StoreChange(changes.API_TOKEN, store, frozenset(fields)))
 
 
 OAUTH_FIELDS = [
@@ -273,8 +265,7 @@ def store_set_oauth_tokens(
     """Keep what the OAuth handshake or a refresh returned (clears a pending reconnect)."""
     store.set_oauth_tokens(access_token, refresh_token, expires_at, scope)
     store.save(update_fields=OAUTH_FIELDS)
-    if not store.hooks_subscription_ids:  # a refresh of a subscribed store changes nothing for real time
-        store_realtime_follow(store, OAUTH_FIELDS)
+    changes.announce(StoreChange(changes.OAUTH_TOKENS, store, frozenset(OAUTH_FIELDS)))
 
 
 def store_mark_needs_reconnect(*, store: Store, reason: str) -> None:
@@ -282,19 +273,17 @@ def store_mark_needs_reconnect(*, store: Store, reason: str) -> None:
     store.needs_reconnect = True
     store.reconnect_reason = reason
     store.save(update_fields=["needs_reconnect", "reconnect_reason"])
-
-
-class MappingSaved(NamedTuple):
-    mapping: StatusMapping
-    run: ImportRun | None  # the import bringing in orders skipped for a status mapped now, if any
+    changes.announce(StoreChange(changes.NEEDS_RECONNECT, store, frozenset(["needs_reconnect", "reconnect_reason"])))
 
 
 @transaction.atomic
-def status_mapping_update(*, store: Store, lists: dict[str, str], user=None) -> MappingSaved:
-    """Change some of a store's five status lists (a store without a mapping gets one).
+def status_mapping_set(*, store: Store, lists: dict[str, str], user=None) -> tuple[StatusMapping, list]:
+    """Change some of a store's five status lists (a store without a mapping gets one); returns the mapping
+    and what the change started (changes.announce).
 
-    Like every change of the mapping, it forgets the unmapped statuses mapped now and imports the orders
-    skipped for them (orders.services.skipped_orders_remap)."""
+    Every change of the mapping is announced (changes.MAPPING_CHANGED): the import forgets the unmapped
+    statuses mapped now and imports the orders skipped for them (orders.services.status_mapping_update, the
+    entry point that tells which import that is)."""
     mapping = StatusMapping.objects.select_for_update().filter(store=store).first() or StatusMapping(store=store)
     for name, value in lists.items():
         if name not in StatusMapping.FIELDS:
@@ -302,7 +291,8 @@ def status_mapping_update(*, store: Store, lists: dict[str, str], user=None) -> 
         setattr(mapping, name, value)
     mapping.full_clean(exclude=["store"])
     mapping.save()
-    return MappingSaved(mapping, skipped_orders_remap(store=store, user=user))
+    # The store's own fields are untouched (fields: none), so nothing that follows them acts on it.
+    return mapping, changes.announce(StoreChange(changes.MAPPING_CHANGED, store, frozenset(), user=user))
 
 
 @transaction.atomic

@@ -23,13 +23,13 @@ from django.views.decorators.http import require_POST
 from hooks.selectors import realtime_state
 from orders.models import ImportTrigger
 from orders.selectors import import_run_list, unmapped_status_list
-from orders.services import import_request, reconcile_request, unmapped_status_add_to_mapping
+from orders.services import import_request, reconcile_request, status_mapping_update, unmapped_status_add_to_mapping
 from shipments.selectors import latest_shipment
 from stores import crypto, oauth
 from stores.forms import StatusMappingForm, duplicate_store_error
 from stores.models import Platform, RestAuth, Road, StatusMapping, Store, StoreSettings
 from stores.selectors import status_mapping_get, store_list, store_same_site, store_settings_get
-from stores.services import status_mapping_update, store_create, store_create_oauth, store_switch_road, store_update
+from stores.services import store_create, store_create_oauth, store_switch_road, store_update
 
 from ..forms import (
     BrandingForm,

@@ -8,9 +8,9 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from orders.models import ImportRun, Product, UnmappedStatus
-from orders.services import product_update
+from orders.services import product_update, status_mapping_update
 from stores.models import StatusMapping, Store, StoreSettings
-from stores.services import status_mapping_update, store_update
+from stores.services import store_update
 
 pytestmark = pytest.mark.django_db
 

@@ -1,5 +1,5 @@
-"""Real time's side of a store's lifecycle: after a store write (stores.services), subscribe its webhooks
-or revoke them.
+"""Real time's side of a store's lifecycle: after a store write (announced by stores.changes, listened to here
+from HooksConfig.ready), subscribe its webhooks or revoke them.
 
 A store connected on the REST road (created, connected by OAuth, switched to REST, switched back on, a new
 token) gets a subscribe task (hooks.tasks, a django-q2 task, never the web request). A store that leaves
@@ -8,17 +8,21 @@ write's own transaction (its events get 404 from then on), and an unsubscribe ta
 subscriptions. So does a store that moves to another address (from the old site, with the credentials it
 had there: realtime_site) before it subscribes on the new one, and a store being deleted.
 
-The tasks are named, not imported: the hooks app sits above the stores app. The unsubscribe is handed to the
-hooks app through a registered function (register_unsubscriber, in its AppConfig.ready), which keeps the site
-and its credentials in a row of its own and queues the task with that row's id only.
+The unsubscribe keeps the site and its credentials in a row of its own (PendingUnsubscribe) and queues the
+task with that row's id only.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import transaction
 
-from .models import Road, Store
+from stores import changes
+from stores.models import Road, Store
+
+from .models import PendingUnsubscribe
 
 SUBSCRIBE_TASK = "hooks.tasks.hooks_subscribe_task"
 UNSUBSCRIBE_TASK = "hooks.tasks.hooks_unsubscribe_task"
@@ -35,6 +39,19 @@ SITE_FIELDS = (
 )
 
 
+def store_changed(change: changes.StoreChange) -> None:
+    """The listener (stores.changes): a write that may start, end or move real time is followed; a store
+    being deleted has its webhooks removed from its site."""
+    store = change.store
+    if change.kind == changes.DELETING:
+        store_realtime_forget(store)
+    elif change.kind == changes.OAUTH_TOKENS and store.hooks_subscription_ids:
+        return  # a refresh of a subscribed store changes nothing for real time
+    elif change.kind != changes.BEFORE_DELETE and change.touches(FOLLOWED_FIELDS):
+        previous = realtime_site(change.previous) if change.previous is not None else None
+        store_realtime_follow(store, previous_site=previous)
+
+
 def realtime_wanted(store: Store) -> bool:
     """Whether the store should have webhooks: active, on the REST road, with credentials that work.
 
@@ -46,28 +63,11 @@ def realtime_wanted(store: Store) -> bool:
 
 
 def enqueue_hooks_task(task: str, *args, **options) -> None:
-    """Queue one of the hooks app's tasks (named: SUBSCRIBE_TASK, UNSUBSCRIBE_TASK) for a store or a row
+    """Queue one of this app's tasks (named: SUBSCRIBE_TASK, UNSUBSCRIBE_TASK) for a store or a row
     (args[0]); `options`: django-q2's (save=False: neither the result nor the arguments are kept)."""
     from django_q.tasks import async_task
 
     async_task(task, *args, group="hooks", task_name=f"{task.rsplit('.', 1)[-1]}-{args[0]}", **options)
-
-
-_UNSUBSCRIBERS: list = []
-
-
-def register_unsubscriber(unsubscribe) -> None:
-    """The hooks app's `unsubscribe(store_id, old_hash, site)`, called in the revoking write's transaction."""
-    if unsubscribe not in _UNSUBSCRIBERS:
-        _UNSUBSCRIBERS.append(unsubscribe)
-
-
-def queue_unsubscribe(store_id: int, old_hash: str, site: dict | None = None) -> None:
-    """Have the webhooks of a revoked token (`old_hash`) removed from the store's site, or from `site`."""
-    if not _UNSUBSCRIBERS:
-        raise RuntimeError("No unsubscriber registered: the hooks app registers one when it is installed.")
-    for unsubscribe in _UNSUBSCRIBERS:
-        unsubscribe(store_id, old_hash, site)
 
 
 def _awaits_reconnect(store: Store) -> bool:
@@ -79,11 +79,9 @@ def realtime_site(store: Store) -> dict:
     return {name: getattr(store, name) for name in SITE_FIELDS}
 
 
-def store_realtime_follow(store: Store, changed=None, *, previous_site: dict | None = None) -> None:
-    """Call after a store write (`changed`: the fields written; None: everything may have changed;
-    `previous_site`: realtime_site() before the write, when it may have changed the address)."""
-    if changed is not None and not FOLLOWED_FIELDS & set(changed):
-        return
+def store_realtime_follow(store: Store, *, previous_site: dict | None = None) -> None:
+    """After a store write that may have changed real time (`previous_site`: realtime_site() before the write,
+    when it may have changed the address)."""
     moved = previous_site is not None and previous_site["url"] != store.url
     wanted = realtime_wanted(store)
     # A store waiting for a reconnect (realtime_wanted's docstring) keeps its webhooks: the OAuth
@@ -94,11 +92,11 @@ def store_realtime_follow(store: Store, changed=None, *, previous_site: dict | N
         transaction.on_commit(lambda: enqueue_hooks_task(SUBSCRIBE_TASK, store.pk))
 
 
-def store_realtime_forget(sender=None, instance: Store | None = None, **kwargs) -> None:
-    """Call before a store is deleted: its webhooks are removed from its site by a task (which cannot read
-    the store any more, hence the site and credentials in its arguments)."""
-    if instance is not None and instance.hooks_token_hash:
-        _revoke(instance, realtime_site(instance))
+def store_realtime_forget(store: Store) -> None:
+    """Before a store is deleted: its webhooks are removed from its site by a task (which cannot read the store
+    any more, hence the site and credentials in its row)."""
+    if store.hooks_token_hash:
+        _revoke(store, realtime_site(store))
 
 
 def _revoke(store: Store, site: dict | None) -> None:
@@ -108,4 +106,28 @@ def _revoke(store: Store, site: dict | None) -> None:
     Store.objects.filter(pk=store.pk).update(hooks_token_hash="", hooks_subscription_ids=[])
     store.hooks_token_hash, store.hooks_subscription_ids = "", []
     if old_hash:
-        queue_unsubscribe(store.pk, old_hash, site)
+        hooks_unsubscribe_queue(store.pk, old_hash, site)
+
+
+def _site_to_row(site: dict | None) -> dict | None:
+    if site is None:
+        return None
+    return {k: (v.isoformat() if isinstance(v, dt.datetime) else v) for k, v in site.items()}
+
+
+def site_from_row(site: dict | None) -> dict | None:
+    if site is None:
+        return None
+    expires = site.get("oauth_expires_at")
+    return {**site, "oauth_expires_at": dt.datetime.fromisoformat(expires) if expires else None}
+
+
+def hooks_unsubscribe_queue(store_id: int, old_hash: str, site: dict | None = None) -> PendingUnsubscribe:
+    """Remove a revoked token's webhooks, by a task after commit (called in the revoking write's transaction:
+    a rolled-back write queues nothing). The site and its encrypted credentials wait in a PendingUnsubscribe
+    row; the task's only argument is the row's id, and django-q saves neither its result nor its arguments
+    (save=False), so no credential reaches django-q's tables. hooks.services.hooks_unsubscribe_pending runs
+    it."""
+    row = PendingUnsubscribe.objects.create(store_id=store_id, token_hash=old_hash, site=_site_to_row(site))
+    transaction.on_commit(lambda: enqueue_hooks_task(UNSUBSCRIBE_TASK, row.pk, save=False))
+    return row

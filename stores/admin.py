@@ -2,7 +2,7 @@ from django.contrib import admin, messages
 
 from .forms import StatusMappingForm, StoreAdminForm
 from .models import Membership, StatusMapping, Store, Storefront, StoreSettings, Tenant
-from .services import status_mapping_update, store_create, store_update
+from .services import status_mapping_update, store_create, store_delete, store_settings_update, store_update
 
 
 class MembershipInline(admin.TabularInline):
@@ -198,24 +198,32 @@ class StoreAdmin(admin.ModelAdmin):
         obj.refresh_from_db()
         obj._state.adding = False
 
+    def delete_model(self, request, obj):
+        """Through the service, like the portal: the store's shipments go first and its webhooks are removed."""
+        store_delete(store=obj, typed_name=obj.name)  # the admin's confirmation page stands for the typed name
+
+    def delete_queryset(self, request, queryset):
+        for store in queryset:
+            store_delete(store=store, typed_name=store.name)
+
     def save_formset(self, request, form, formset, change):
-        if formset.model is StoreSettings:
-            # store_create made the settings already: settings typed on the add page update them.
-            existing = StoreSettings.objects.filter(store=form.instance).first()
-            for settings_form in formset.extra_forms:
-                if existing is not None and settings_form.has_changed():
-                    settings_form.instance.pk, settings_form.instance._state.adding = existing.pk, False
-        if formset.model is not StatusMapping:
+        """The inlines through the services: settings by store_settings_update, the mapping by
+        status_mapping_update (which also brings in the orders skipped for a status mapped now); storefronts
+        as the admin saves them. The formset's bookkeeping is kept for the admin's change message."""
+        if formset.model not in (StoreSettings, StatusMapping):
             return super().save_formset(request, form, formset, change)
-        # The mapping is saved by status_mapping_update, which also brings in the orders skipped for a
-        # status mapped now. The formset's bookkeeping is kept for the admin's change message.
         formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
-        for mapping_form in formset.forms:
-            if not mapping_form.has_changed() or mapping_form in formset.deleted_forms:
+        for inline_form in formset.forms:
+            if not inline_form.has_changed() or inline_form in formset.deleted_forms:
                 continue
-            lists = {name: mapping_form.cleaned_data[name] for name in StatusMapping.FIELDS}
-            saved = status_mapping_update(store=form.instance, lists=lists, user=request.user)
-            if mapping_form.instance.pk:
-                formset.changed_objects.append((saved.mapping, mapping_form.changed_data))
+            if formset.model is StoreSettings:
+                fields = {name: inline_form.cleaned_data[name] for name in inline_form._meta.fields or ()}
+                fields = {name: value for name, value in fields.items() if name in inline_form.changed_data}
+                saved = store_settings_update(store=form.instance, **fields)
             else:
-                formset.new_objects.append(saved.mapping)
+                lists = {name: inline_form.cleaned_data[name] for name in StatusMapping.FIELDS}
+                saved = status_mapping_update(store=form.instance, lists=lists, user=request.user).mapping
+            if inline_form.instance.pk:
+                formset.changed_objects.append((saved, inline_form.changed_data))
+            else:
+                formset.new_objects.append(saved)

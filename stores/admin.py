@@ -206,6 +206,14 @@ class StoreAdmin(admin.ModelAdmin):
         for store in queryset:
             store_delete(store=store, typed_name=store.name)
 
+    def get_deleted_objects(self, objs, request):
+        """The confirmation page lists what goes with the store, and the service deletes it: Django's own check
+        would refuse a store with shipments (a shipment line protects the order line it ships, and shipments
+        are never deleted by hand in the admin), while store_delete deletes them first (its before-delete
+        hooks). Deleting the store itself still needs the permission to delete stores."""
+        deleted, counts, _perms_needed, _protected = super().get_deleted_objects(objs, request)
+        return deleted, counts, set(), []
+
     def save_formset(self, request, form, formset, change):
         """The inlines through the services: settings by store_settings_update, the mapping by
         status_mapping_update (which also brings in the orders skipped for a status mapped now); storefronts

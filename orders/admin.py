@@ -11,6 +11,8 @@ from .models import ImportRun, Order, OrderEvent, OrderLine, Product, SkippedOrd
 from .services import (
     import_request,
     order_attention_clear,
+    order_check_writable,
+    order_set_notes,
     product_update,
     reconcile_request,
     unmapped_status_add_to_mapping,
@@ -54,8 +56,26 @@ def clear_attention(modeladmin, request, queryset):
     messages.success(request, f"{count} order(s) cleared.")
 
 
+class OrderAdminForm(forms.ModelForm):
+    """The two notes an operator may edit; a disconnected store's orders are read only (the service's words)."""
+
+    class Meta:
+        model = Order
+        fields = ["notes_to_buyer", "outbound_notes"]
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.changed_data:
+            order_check_writable(order=self.instance)
+        return cleaned
+
+
+NOTES = ("notes_to_buyer", "outbound_notes")
+
+
 @admin.register(Order)
 class OrderAdmin(admin.ModelAdmin):
+    form = OrderAdminForm
     list_display = [
         "number",
         "store",
@@ -139,8 +159,13 @@ class OrderAdmin(admin.ModelAdmin):
         return False  # orders come from the store's import
 
     def get_readonly_fields(self, request, obj=None):
-        editable = {"notes_to_buyer", "outbound_notes"}
-        return [f.name for f in Order._meta.fields if f.name not in editable]
+        return [f.name for f in Order._meta.fields if f.name not in NOTES]
+
+    def save_model(self, request, obj, form, change):
+        """Through order_set_notes, like the portal and the API: the history says the notes were edited."""
+        edited = {name: form.cleaned_data[name] for name in NOTES if name in form.changed_data}
+        if edited:
+            order_set_notes(order=obj, actor=request.user.get_username(), **edited)
 
 
 @admin.register(Product)

@@ -41,6 +41,10 @@ TEMPLATES = {
         "Shipment %(shipment_id)s voided. The store still shows it and its tracking number "
         "(a void cannot be sent to the store); the re-shipment will send the new tracking."
     ),
+    "tracking_corrected": _(
+        "Shipment %(shipment_id)s: tracking number corrected from “%(old)s” to “%(new)s”; the store is sent "
+        "the new one and carrier tracking follows it."
+    ),
     "attention_cleared": _("Marked as handled: %(attention)s"),
     "shipment_delivered": _("Shipment %(shipment_id)s delivered."),
     "shipment_out_for_delivery": _("Shipment %(shipment_id)s is out for delivery, says %(carrier)s."),

@@ -3,12 +3,18 @@ no logic lives here."""
 
 from __future__ import annotations
 
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import CharField, Value
 from django.db.models.functions import Cast, Concat
-from django.urls import reverse
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from outbox.admin import OutboxMessageAdmin
 from outbox.models import OutboxMessage
@@ -17,7 +23,13 @@ from stores.models import Store
 
 from .method_mapping import shipping_method_mapping_delete, shipping_method_mapping_set
 from .models import EmailSend, Shipment, ShipmentLine, ShippingMethodMapping, shipment_ref
-from .services import shipment_mark_delivered, shipment_void, store_update_retry
+from .services import (
+    shipment_correct_tracking_number,
+    shipment_mark_delivered,
+    shipment_void,
+    store_update_retry,
+)
+from .tracking_numbers import TRACKING_INPUT_MAX, tracking_number_clean
 
 
 class ShipmentLineInline(admin.TabularInline):
@@ -31,8 +43,28 @@ class ShipmentLineInline(admin.TabularInline):
         return False
 
 
+class CorrectTrackingForm(forms.Form):
+    tracking_number = forms.CharField(label=_("Corrected tracking number"), max_length=TRACKING_INPUT_MAX)
+
+    def __init__(self, *args, shipment: Shipment, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.shipment = shipment
+
+    def clean_tracking_number(self) -> str:
+        """The number as it will be stored (the one rule), so the confirmation shows exactly that."""
+        number = tracking_number_clean(self.cleaned_data["tracking_number"])
+        if number == self.shipment.tracking_number:
+            raise ValidationError(gettext("This is already the shipment's tracking number."))
+        return number
+
+
 @admin.register(Shipment)
 class ShipmentAdmin(admin.ModelAdmin):
+    """Shipments are read here, and changed only by the actions, which call the services: a shipment never
+    moves to another order or tenant, and its carrier, service and tracking number change only through
+    shipment_correct_tracking_number (the store is told, tracking follows)."""
+
+    change_form_template = "admin/shipments/shipment/change_form.html"
     list_display = [
         "id",
         "order",
@@ -47,13 +79,22 @@ class ShipmentAdmin(admin.ModelAdmin):
     list_filter = ["state", "store_update_state", "carrier", "tenant"]
     list_select_related = ["order", "tenant"]
     search_fields = ["tracking_number", "order__number", "order__external_id"]
-    raw_id_fields = ["order", "tenant", "created_by_user"]
     readonly_fields = [
+        "order",
+        "tenant",
+        "carrier",
+        "service",
+        "tracking_number",
+        "tracking_url",
+        "ship_date",
+        "carrier_fee",
+        "notes_to_buyer",
+        "internal_notes",
+        "notify_buyer",
         "state",
         "delivered_at",
         "voided_at",
         "store_update_state",
-        "tracking_url",
         "created_at",
         "updated_at",
         "created_by_user",
@@ -63,11 +104,28 @@ class ShipmentAdmin(admin.ModelAdmin):
     inlines = [ShipmentLineInline]
     show_full_result_count = False
     date_hierarchy = "created_at"
-    actions = ["mark_delivered", "void", "retry_store_update"]
+    actions = ["mark_delivered", "void", "retry_store_update", "correct_tracking_number"]
 
     def has_add_permission(self, request):
         # Shipments are made by shipment_create (portal, API), which checks quantities and writes the outbox.
         return False
+
+    def has_change_permission(self, request, obj=None):
+        # Read only: the actions are the changes (each a service that keeps the store and tracking in step).
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # "Void" is how a shipment ends: the order reopens and the store update is cancelled
+
+    def has_correct_permission(self, request) -> bool:
+        return request.user.has_perm("shipments.change_shipment")
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(self.correct_tracking_view)
+        return [
+            path("<path:object_id>/correct-tracking/", view, name="shipments_shipment_correct_tracking"),
+            *super().get_urls(),
+        ]
 
     @admin.display(description="outbox messages")
     def outbox_messages(self, obj):
@@ -111,6 +169,53 @@ class ShipmentAdmin(admin.ModelAdmin):
     @admin.action(description="Retry store update now")
     def retry_store_update(self, request, queryset):
         run_action(self, request, queryset, lambda s: store_update_retry(shipment=s), "store update(s) retried")
+
+    @admin.action(description=_("Correct tracking number…"), permissions=["correct"])
+    def correct_tracking_number(self, request, queryset):
+        """One shipment at a time: its own page asks for the number and for a confirmation."""
+        if queryset.count() != 1:
+            self.message_user(request, gettext("Select one shipment to correct its tracking number."), messages.ERROR)
+            return None
+        return redirect("admin:shipments_shipment_correct_tracking", queryset.get().pk)
+
+    def correct_tracking_view(self, request, object_id):
+        """Type the number, see what will happen, confirm; the service does the rest."""
+        if not self.has_correct_permission(request):
+            raise PermissionDenied
+        shipment = get_object_or_404(Shipment.objects.select_related("order__store", "tenant"), pk=object_id)
+        form = CorrectTrackingForm(request.POST or None, shipment=shipment)
+        confirming = False
+        if request.method == "POST" and form.is_valid():
+            if "confirm" not in request.POST:
+                confirming = True
+            else:
+                try:
+                    shipment_correct_tracking_number(
+                        shipment=shipment,
+                        tracking_number=form.cleaned_data["tracking_number"],
+                        actor=request.user.get_username(),
+                    )
+                except ValidationError as exc:
+                    for message in exc.messages:
+                        form.add_error(None, message)
+                else:
+                    self.message_user(
+                        request,
+                        gettext("Tracking number of shipment %(id)s corrected: the store is sent the new one.")
+                        % {"id": shipment.pk},
+                        messages.SUCCESS,
+                    )
+                    return redirect("admin:shipments_shipment_change", shipment.pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": gettext("Correct the tracking number of shipment %(id)s") % {"id": shipment.pk},
+            "opts": self.model._meta,
+            "original": shipment,
+            "shipment": shipment,
+            "form": form,
+            "confirming": confirming,
+        }
+        return TemplateResponse(request, "admin/shipments/shipment/correct_tracking.html", context)
 
 
 class ShipmentStoreFilter(admin.SimpleListFilter):

@@ -18,6 +18,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from orders.events import event
 from orders.models import Order, OrderLine, OrderStatus, Shipping
@@ -35,6 +36,7 @@ from stores import changes
 from stores.models import StoreSettings
 from webhooks.services import webhook_emit_object
 
+from .changes import tracking_number_changed
 from .models import (
     EmailKind,
     OutboxKind,
@@ -403,7 +405,9 @@ def _webhook(shipment: Shipment, event: str) -> None:
 
 
 def store_update_message(shipment: Shipment) -> OutboxMessage | None:
-    return OutboxMessage.objects.filter(ref=shipment_ref(shipment.pk), kind=OutboxKind.STORE_UPDATE).first()
+    """The shipment's latest store update (a corrected tracking number queues another)."""
+    messages = OutboxMessage.objects.filter(ref=shipment_ref(shipment.pk), kind=OutboxKind.STORE_UPDATE)
+    return messages.order_by("-id").first()
 
 
 def store_update_retry(*, shipment: Shipment, deliver: bool = True) -> OutboxMessage:
@@ -525,3 +529,65 @@ def store_update_send(message: OutboxMessage) -> tuple[int, str]:
         error = PermanentDeliveryError if exc.permanent else TransientDeliveryError
         raise error(exc.message, status=exc.status)
     return result.status_code, result.body_excerpt
+
+
+# --- the operators' tracking-number correction ------------------------------------------------------
+
+
+@transaction.atomic
+def shipment_correct_tracking_number(*, shipment: Shipment, tracking_number: str, actor: str) -> Shipment:
+    """Replace a mistyped tracking number (the admin's "Correct tracking number" action; the portal and the API
+    would call it too). The number goes through the one rule (shipments.tracking_numbers); the tracking link
+    follows it; the store is sent the corrected shipment through the outbox (an update still waiting sends the
+    new number when it goes, else a new update is queued); carrier tracking follows the new number (the
+    tracking app listens, shipments.changes); the order's history records old and new.
+
+    The store keeps the old number as well as the new one: neither road can remove a shipment it was told of
+    (docs/custom-store-v1.md#shipnotify-repeats), as with a void."""
+    order = Order.objects.select_for_update().select_related("store").get(pk=shipment.order_id)
+    order_check_writable(order=order)
+    shipment = Shipment.objects.select_for_update().get(pk=shipment.pk)
+    if shipment.state == ShipmentState.VOIDED:
+        raise ValidationError(
+            gettext("Shipment %(id)s is voided: ship the order again instead.") % {"id": shipment.pk}, code="voided"
+        )
+    try:
+        new = tracking_number_clean(tracking_number)
+    except ValidationError as exc:
+        raise ValidationError({"tracking_number": exc.messages}) from None
+    if not new:
+        raise ValidationError({"tracking_number": [gettext("Enter the corrected tracking number.")]})
+    if new == shipment.tracking_number:
+        raise ValidationError({"tracking_number": [gettext("This is already the shipment's tracking number.")]})
+    old = shipment.tracking_number
+    shipment.tracking_number = new
+    shipment.tracking_url = tracking_url_for(shipment.carrier, new)
+    shipment.updated_at = timezone.now()
+    shipment.save(update_fields=["tracking_number", "tracking_url", "updated_at"])
+    message = _store_update_requeue(shipment)
+    order_event_add(
+        order=order,
+        actor=actor or "system",
+        **event("tracking_corrected", shipment_id=shipment.pk, old=old, new=new),
+        data={"shipment_id": shipment.pk, "old": old, "new": new, "message_id": message.pk if message else None},
+    )
+    tracking_number_changed(shipment)
+    return shipment
+
+
+def _store_update_requeue(shipment: Shipment) -> OutboxMessage | None:
+    """The store update that will carry the corrected number: the one still waiting (it reads the shipment
+    when it is sent), or a new one after the previous ones (sent, failed, being sent with the old number)."""
+    previous = list(
+        OutboxMessage.objects.filter(ref=shipment_ref(shipment.pk), kind=OutboxKind.STORE_UPDATE).order_by("id")
+    )
+    if previous and previous[-1].state == OutboxState.PENDING:
+        return previous[-1]
+    payload = previous[-1].payload if previous else {}
+    return outbox_enqueue(
+        tenant=shipment.order.tenant,
+        kind=OutboxKind.STORE_UPDATE,
+        ref=shipment_ref(shipment.pk),
+        dedupe_key=f"store_update:{shipment.pk}:{len(previous) + 1}",
+        payload={"shipment_id": shipment.pk, "notify_customer": bool(payload.get("notify_customer"))},
+    )

@@ -2,7 +2,7 @@ from django.contrib import admin
 
 from .forms import StatusMappingForm, StoreAdminForm
 from .models import Membership, StatusMapping, Store, Storefront, StoreSettings, Tenant
-from .services import status_mapping_set, store_create, store_update
+from .services import status_mapping_set, store_create, store_delete, store_settings_update, store_update
 
 
 class MembershipInline(admin.TabularInline):
@@ -183,24 +183,41 @@ class StoreAdmin(admin.ModelAdmin):
         obj.refresh_from_db()
         obj._state.adding = False
 
+    def delete_model(self, request, obj):
+        """Through the service, like the portal: the store's shipments go first and its webhooks are removed."""
+        store_delete(store=obj, typed_name=obj.name)  # the admin's confirmation page stands for the typed name
+
+    def delete_queryset(self, request, queryset):
+        for store in queryset:
+            store_delete(store=store, typed_name=store.name)
+
+    def get_deleted_objects(self, objs, request):
+        """The confirmation page lists what goes with the store, and the service deletes it: Django's own check
+        would refuse a store with shipments (a shipment line protects the order line it ships, and shipments
+        are never deleted by hand in the admin), while store_delete deletes them first (its before-delete
+        hooks). Deleting the store itself still needs the permission to delete stores."""
+        deleted, counts, _perms_needed, _protected = super().get_deleted_objects(objs, request)
+        return deleted, counts, set(), []
+
     def save_formset(self, request, form, formset, change):
-        if formset.model is StoreSettings:
-            # store_create made the settings already: settings typed on the add page update them.
-            existing = StoreSettings.objects.filter(store=form.instance).first()
-            for settings_form in formset.extra_forms:
-                if existing is not None and settings_form.has_changed():
-                    settings_form.instance.pk, settings_form.instance._state.adding = existing.pk, False
-        if formset.model is not StatusMapping:
+        """The inlines through the services: settings by store_settings_update, the mapping by
+        status_mapping_update (which also brings in the orders skipped for a status mapped now); storefronts
+        as the admin saves them. The formset's bookkeeping is kept for the admin's change message."""
+        if formset.model not in (StoreSettings, StatusMapping):
             return super().save_formset(request, form, formset, change)
-        # The mapping is saved by status_mapping_set, whose announcement brings in the orders skipped for a
-        # status mapped now (orders listens). The formset's bookkeeping is kept for the admin's change message.
         formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
-        for mapping_form in formset.forms:
-            if not mapping_form.has_changed() or mapping_form in formset.deleted_forms:
+        for inline_form in formset.forms:
+            if not inline_form.has_changed() or inline_form in formset.deleted_forms:
                 continue
-            lists = {name: mapping_form.cleaned_data[name] for name in StatusMapping.FIELDS}
-            mapping, _started = status_mapping_set(store=form.instance, lists=lists, user=request.user)
-            if mapping_form.instance.pk:
-                formset.changed_objects.append((mapping, mapping_form.changed_data))
+            if formset.model is StoreSettings:
+                fields = {name: inline_form.cleaned_data[name] for name in inline_form._meta.fields or ()}
+                fields = {name: value for name, value in fields.items() if name in inline_form.changed_data}
+                saved = store_settings_update(store=form.instance, **fields)
             else:
-                formset.new_objects.append(mapping)
+                # status_mapping_set's announcement brings in the orders skipped for a status mapped now
+                lists = {name: inline_form.cleaned_data[name] for name in StatusMapping.FIELDS}
+                saved, _started = status_mapping_set(store=form.instance, lists=lists, user=request.user)
+            if inline_form.instance.pk:
+                formset.changed_objects.append((saved, inline_form.changed_data))
+            else:
+                formset.new_objects.append(saved)

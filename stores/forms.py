@@ -98,14 +98,15 @@ class WriteOnlyPasswordForm(forms.ModelForm):
         return self.cleaned_data.get("api_token") or None
 
     def save(self, commit: bool = True) -> Store:
+        """The store the form describes, unsaved (a connection test's candidate): stores are saved by
+        stores.services (store_create, store_update), never by a form."""
+        if commit:
+            raise TypeError("Save a store through stores.services (store_create, store_update).")
         store = super().save(commit=False)
         if self.cleaned_data.get("password"):
             store.set_password(self.cleaned_data["password"])
         if self.cleaned_data.get("api_token"):
             store.set_api_token(self.cleaned_data["api_token"])
-        if commit:
-            store.save()
-            self._save_m2m()
         return store
 
 

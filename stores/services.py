@@ -320,3 +320,20 @@ def storefront_record(*, store: Store, name: str, shipped_status: str | None = N
         front.full_clean(exclude=["store"])
         front.save(update_fields=list(changed))
     return front
+
+
+@transaction.atomic
+def store_settings_update(*, store: Store, **fields) -> StoreSettings:
+    """Change some of a store's settings (branding, notifications, product handling): the one writer the
+    portal's settings page and the admin's inline share. A store without its settings row gets one."""
+    editable = {f.name for f in StoreSettings._meta.concrete_fields if not f.primary_key and f.name != "store"}
+    unknown = sorted(set(fields) - editable)
+    if unknown:
+        raise TypeError(f"Not store settings: {', '.join(unknown)}.")
+    row = StoreSettings.objects.select_for_update().filter(store=store).first()
+    row = row or StoreSettings(store=store, company_name=store.name)
+    for name, value in fields.items():
+        setattr(row, name, value)
+    row.full_clean(exclude=["store"])
+    row.save()
+    return row

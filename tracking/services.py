@@ -166,15 +166,19 @@ def next_poll_after(*, shipped_at: dt.datetime, now: dt.datetime) -> dt.datetime
     return now + interval - min(interval / 4, dt.timedelta(minutes=5))
 
 
-def tracking_enroll(*, now: dt.datetime | None = None, limit: int | None = None) -> int:
-    """Follow shipments in transit that have a tracking number and an active account for their carrier."""
+def tracking_enroll(
+    *, now: dt.datetime | None = None, limit: int | None = None, shipment_ids: list[int] | None = None
+) -> int:
+    """Follow shipments in transit that have a tracking number and an active account for their carrier
+    (`shipment_ids`: only those)."""
     now = now or timezone.now()
     limit = limit or settings.TRACKING_MAX_PER_CYCLE
     account = CarrierAccount.objects.filter(
         tenant_id=OuterRef("tenant_id"), carrier=OuterRef("carrier"), is_active=True
     )
+    shipments = Shipment.objects.all() if shipment_ids is None else Shipment.objects.filter(pk__in=shipment_ids)
     rows = list(
-        Shipment.objects.filter(
+        shipments.filter(
             state=ShipmentState.SHIPPED,
             carrier__in=TrackedCarrier.values,
             created_at__gte=now - dt.timedelta(days=settings.TRACKING_MAX_AGE_DAYS),
@@ -244,6 +248,14 @@ def tracking_poll_due(*, run_inline: bool = False) -> dict:
         for account_id, ids in batches:
             async_task("tracking.tasks.tracking_poll_batch_task", account_id, ids, group="tracking", **extra)
     return {"enrolled": enrolled, "batches": len(batches), "shipments": sum(len(ids) for _, ids in batches)}
+
+
+def tracking_follow_corrected(shipment: Shipment) -> None:
+    """A shipment's tracking number was corrected (shipments.changes): what was followed and heard about the
+    old number is another parcel's, so it is forgotten, and the new number is followed from the next poll."""
+    ShipmentTracking.objects.filter(shipment=shipment).delete()
+    TrackingEvent.objects.filter(shipment=shipment).delete()
+    tracking_enroll(shipment_ids=[shipment.pk])
 
 
 # --- one batch ---------------------------------------------------------------------------------------

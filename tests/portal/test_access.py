@@ -191,3 +191,23 @@ def test_viewer_sees_no_write_buttons(bob_client, objects, order_a):
 def test_anonymous_is_sent_to_sign_in(client, order_a):
     response = client.get(reverse("portal:order_detail", args=[order_a.pk]))
     assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
+
+
+# The operators' admin is staff only: no tenant user (owner, viewer, outsider) reaches a page or an action of it.
+ADMIN_PAGES = [
+    ("admin:shipments_shipment_correct_tracking", "shipment"),
+    ("admin:shipments_shipment_change", "shipment"),
+    ("admin:orders_order_change", "order"),
+    ("admin:stores_store_change", "store"),
+    ("admin:stores_store_delete", "store"),
+]
+
+
+@pytest.mark.parametrize("who", ["alice_client", "bob_client", "charlie_client"])
+def test_tenant_users_never_reach_the_admin(request, who, objects, shipment_a):
+    client = request.getfixturevalue(who)
+    for name, key in ADMIN_PAGES:
+        url = reverse(name, args=[objects[key]])
+        for response in (client.get(url), client.post(url, {"tracking_number": "1ZSNEAK", "confirm": "1"})):
+            assert response.status_code == 302 and response["Location"].startswith("/admin/login/"), url
+    assert type(shipment_a).objects.get(pk=shipment_a.pk).tracking_number == shipment_a.tracking_number

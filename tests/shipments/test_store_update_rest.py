@@ -7,7 +7,8 @@ from decimal import Decimal
 import pytest
 
 from outbox.models import OutboxMessage, OutboxState
-from shipments.services import shipment_create
+from shipments.models import tracking_url_for
+from shipments.services import shipment_correct_tracking_number, shipment_create
 from stores.models import Storefront
 from tests.factories import connect_sandbox
 
@@ -93,3 +94,15 @@ def test_a_first_try_costs_the_store_two_calls_the_shipment_and_the_status(rest_
             f for f in shop.truth(include_orders=False)["storefronts"] if f["name"] == truth["Storefront"]["name"]
         )
         assert len(held["Shipments"]) == 1 and held["OrderStatus"] == front["shipped_status"]
+
+
+def test_a_corrected_tracking_number_reaches_a_rest_store(rest_store, shop):
+    """Issue 28 part 5: on the REST road too, the correction is a new store update with the new number."""
+    order = order_from_truth(rest_store, pick_orders(shop)[0])
+    shipment = shipment_create(order=order, carrier="UPS", tracking_number="1ZWRONGREST")
+    relay_all()
+    shipment_correct_tracking_number(shipment=shipment, tracking_number="1ZRIGHTREST", actor="operator")
+    relay_all()
+    held = store_truth(shop, order.number)["Shipments"]
+    assert [s["TrackingNumber"] for s in held] == ["1ZWRONGREST", "1ZRIGHTREST"]
+    assert held[-1]["TrackingUrl"] == tracking_url_for("UPS", "1ZRIGHTREST")

@@ -30,6 +30,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from core import queues
 from orders.models import Order, OrderStatus, Shipping
 from outbox.models import OutboxState
 from stores.models import Tenant
@@ -298,9 +299,9 @@ def batch_submit(*, tenant: Tenant, key: str, kind: str, plan: dict, user=None) 
 
 
 def _enqueue(batch_id: int) -> None:
-    from django_q.tasks import async_task
-
-    async_task("shipments.tasks.batch_run_task", batch_id, task_name=f"batch-{batch_id}", group="batches")
+    queues.enqueue(
+        queues.BATCHES, "shipments.tasks.batch_run_task", batch_id, task_name=f"batch-{batch_id}", group="batches"
+    )
 
 
 def plan_row(row: ShipRow) -> dict:

@@ -45,7 +45,7 @@ def worker_env(broker: str) -> dict:
             "Q_SYNC": "False",
             "Q_WORKERS": "2",
             "Q_POLL": "0.1",
-            "Q_CLUSTER_NAME": f"test-{uuid.uuid4().hex[:8]}",
+            "Q_SITE": f"test-{uuid.uuid4().hex[:8]}",
             "IMPORT_LEASE_SECONDS": "4",
             "PYTHONUNBUFFERED": "1",
         }
@@ -57,7 +57,7 @@ def worker_env(broker: str) -> dict:
 
 def start_cluster(env) -> subprocess.Popen:
     return subprocess.Popen(
-        [sys.executable, "manage.py", "qcluster"],
+        [sys.executable, "manage.py", "qclusters"],
         cwd=ROOT,
         env=env,
         start_new_session=True,

@@ -6,7 +6,8 @@ The queues, their names and worker counts are declared once, in settings.Q_QUEUE
 * IMPORTS: the schedule's ticks, import runs and checks, real-time (webhook) fetches, housekeeping. Its
   name is Q_SITE: a bare `manage.py qcluster` runs it.
 * OUTBOX: the relay sending store updates, buyer e-mails and webhooks.
-* BATCHES: batches (ship, mark delivered, re-send, CSV applies) and printing.
+* BATCHES: batches (ship, mark delivered, re-send, CSV applies) and printing (a print task is queued with
+  `enqueue(BATCHES, …, group="printing")`).
 * TRACKING: carrier tracking polls.
 """
 
@@ -20,10 +21,6 @@ BATCHES = "batches"
 TRACKING = "tracking"
 KINDS = (IMPORTS, OUTBOX, BATCHES, TRACKING)
 
-# django-q2 task groups that belong to a queue other than their caller's choice would suggest: a task
-# queued with one of these groups and no kind goes to that queue (printing renders beside the batches).
-GROUP_KINDS = {"printing": BATCHES, "batches": BATCHES, "outbox": OUTBOX, "tracking": TRACKING}
-
 
 def cluster_name(kind: str) -> str:
     """The django-q2 cluster name (the queue's key on the broker) of a kind of work."""
@@ -31,16 +28,6 @@ def cluster_name(kind: str) -> str:
         return settings.Q_QUEUES[kind]["name"]
     except KeyError:
         raise ValueError(f"No queue for {kind!r}; the queues are {', '.join(KINDS)}.") from None
-
-
-def kind_of(cluster: str | None) -> str:
-    """The kind of work a cluster name runs (None, a schedule without a cluster: the imports queue's)."""
-    for kind in KINDS:
-        if cluster_name(kind) == cluster:
-            return kind
-    if cluster is None:
-        return IMPORTS
-    raise ValueError(f"No queue is named {cluster!r}.")
 
 
 def enqueue(kind: str, func: str, *args, **kwargs):

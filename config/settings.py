@@ -6,7 +6,6 @@ wrong fail loudly at start-up, naming the variable, rather than falling back to 
 declared here, with its only default, and listed in the README's configuration table.
 """
 
-import os
 import re
 from email.utils import parseaddr
 from pathlib import Path
@@ -254,10 +253,12 @@ if REDIS_URL:
     Q_CLUSTER["redis"] = REDIS_URL
 else:
     Q_CLUSTER["orm"] = "default"
-# A qcluster started for a queue that does not exist would wait on a list nobody fills: refuse it.
-if os.environ.get("Q_CLUSTER_NAME") and os.environ["Q_CLUSTER_NAME"] not in {q["name"] for q in Q_QUEUES.values()}:
+# The queue a `manage.py qcluster` runs (django-q2 reads it; empty: the imports queue). One that names no
+# queue would wait on a list nobody fills: refused here.
+Q_CLUSTER_NAME = env.str("Q_CLUSTER_NAME", default="")
+if Q_CLUSTER_NAME and Q_CLUSTER_NAME not in {q["name"] for q in Q_QUEUES.values()}:
     raise environ.ImproperlyConfigured(
-        f"Q_CLUSTER_NAME={os.environ['Q_CLUSTER_NAME']!r} names no queue; the queues are "
+        f"Q_CLUSTER_NAME={Q_CLUSTER_NAME!r} names no queue; the queues are "
         + ", ".join(sorted(q["name"] for q in Q_QUEUES.values()))
         + " (Q_SITE names the installation)."
     )

@@ -55,7 +55,7 @@ def prepare_database(default_name: str = "outbound_fleet_bench") -> tuple[str, c
 
 def environment(db_url: str, workers: int) -> dict[str, str]:
     env = _setup.environment(
-        db_url, Q_WORKERS=str(workers), Q_POLL=os.environ.get("Q_POLL", "0.1"), Q_CLUSTER_NAME="fleet-bench"
+        db_url, Q_WORKERS=str(workers), Q_POLL=os.environ.get("Q_POLL", "0.1"), Q_SITE="fleet-bench"
     )
     env.pop("Q_SYNC", None)
     return env
@@ -214,7 +214,7 @@ def main() -> int:
         Schedule.objects.filter(name="outbound-import-tick").update(next_run=timezone.now())
         log = open(workdir / "qcluster.log", "w")
         cluster = subprocess.Popen(
-            [sys.executable, str(ROOT / "manage.py"), "qcluster"],
+            [sys.executable, str(ROOT / "manage.py"), "qclusters"],
             cwd=ROOT,
             env=env,
             stdout=log,

@@ -189,7 +189,7 @@ def main() -> int:  # noqa: C901 - one run, in order
     env = environment(db_url, int(os.environ.get("Q_WORKERS", "3")))
     env["ALLOWED_HOSTS"] = "testserver,127.0.0.1,localhost"
     env["SECURE_SSL_REDIRECT"] = "False"  # the API and the receiver are called over plain http on loopback
-    env["Q_CLUSTER_NAME"] = "freshness-bench"
+    env["Q_SITE"] = "freshness-bench"
     web_port = free_port()
     if "rest" in names:
         env["PUBLIC_BASE_URL"] = f"http://127.0.0.1:{web_port}"
@@ -256,7 +256,7 @@ def main() -> int:  # noqa: C901 - one run, in order
         Schedule.objects.filter(name="outbound-import-tick").update(next_run=timezone.now())
         log = open(workdir / "qcluster.log", "w")
         cluster = subprocess.Popen(
-            [sys.executable, str(ROOT / "manage.py"), "qcluster"],
+            [sys.executable, str(ROOT / "manage.py"), "qclusters"],
             cwd=ROOT,
             env=env,
             stdout=log,

@@ -34,7 +34,7 @@ def _environment(workdir: Path, workers: int) -> dict[str, str]:
         os.environ.get("DATABASE_URL") or sqlite_url(workdir),
         Q_WORKERS=str(workers),
         Q_POLL=os.environ.get("Q_POLL", "0.05"),
-        Q_CLUSTER_NAME="notify-bench",
+        Q_SITE="notify-bench",
     )
     env.pop("Q_SYNC", None)
     return env
@@ -163,7 +163,7 @@ def main() -> int:
 
     log = open(workdir / "qcluster.log", "w")
     cluster = subprocess.Popen(
-        [sys.executable, str(ROOT / "manage.py"), "qcluster"],
+        [sys.executable, str(ROOT / "manage.py"), "qclusters"],
         cwd=ROOT,
         env=env,
         stdout=log,

@@ -185,15 +185,56 @@ PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="").rstrip("/")
 # ids on a leaked receiver URL costs the store's API budget nothing more).
 HOOKS_MAX_PENDING_PER_STORE = env_int("HOOKS_MAX_PENDING_PER_STORE", default=200)
 
-# --- django-q2 ------------------------------------------------------------------------------------
+# --- django-q2: one cluster (queue) per kind of work -----------------------------------------------
+# Four queues, each with its own workers, so one tenant's batch never stalls another's imports
+# (docs/queues.md): `imports` (the schedule's ticks, import runs, real-time fetches, housekeeping), `outbox`
+# (the relay sending store updates, e-mails, webhooks), `batches` (batches, CSV applies, printing) and
+# `tracking` (carrier polls). core.queues routes every task and schedule to its queue. Run one
+# `manage.py qcluster` per queue with Q_CLUSTER_NAME set to the queue's name, or `manage.py qclusters` for
+# all four. Q_SITE names the installation: the imports queue carries it (the one a bare `qcluster` runs),
+# the others are named after it unless named here; it also salts the queued payloads, so every process of
+# one installation must share it.
 # `retry` must exceed `timeout` or a long task is handed to a second worker while the first still
-# runs; `max_attempts` must be finite or a poison task loops for ever. ops.checks enforces both.
+# runs; `max_attempts` must be finite or a poison task loops for ever. ops.checks enforces both, per queue.
 REDIS_URL = env.str("REDIS_URL", default="")
+Q_SITE = env.str("Q_SITE", default="outbound")
+Q_QUEUES = {
+    # orders/importing/schedule.py: why three import workers.
+    "imports": {
+        "name": Q_SITE,
+        "workers": env_int("Q_WORKERS", default=3),
+        "timeout": env_int("Q_TIMEOUT", default=900),
+        "retry": env_int("Q_RETRY", default=1200),
+    },
+    # A relay task sends for at most OUTBOX_RELAY_BUDGET_SECONDS, then hands over to the next one.
+    "outbox": {
+        "name": env.str("Q_OUTBOX_NAME", default=f"{Q_SITE}-outbox"),
+        "workers": env_int("Q_OUTBOX_WORKERS", default=2),
+        "timeout": env_int("Q_OUTBOX_TIMEOUT", default=300),
+        "retry": env_int("Q_OUTBOX_RETRY", default=420),
+    },
+    # A batch task applies BATCH_CHUNK_SIZE orders and queues its next chunk; printing renders here too.
+    "batches": {
+        "name": env.str("Q_BATCHES_NAME", default=f"{Q_SITE}-batches"),
+        "workers": env_int("Q_BATCHES_WORKERS", default=2),
+        "timeout": env_int("Q_BATCHES_TIMEOUT", default=900),
+        "retry": env_int("Q_BATCHES_RETRY", default=1200),
+    },
+    # TRACKING_Q_CLUSTER: the name this queue had when it was optional (kept for existing deployments).
+    "tracking": {
+        "name": env.str("Q_TRACKING_NAME", default="")
+        or env.str("TRACKING_Q_CLUSTER", default="")
+        or f"{Q_SITE}-tracking",
+        "workers": env_int("Q_TRACKING_WORKERS", default=1),
+        "timeout": env_int("Q_TRACKING_TIMEOUT", default=900),
+        "retry": env_int("Q_TRACKING_RETRY", default=1200),
+    },
+}
 Q_CLUSTER = {
-    "name": env.str("Q_CLUSTER_NAME", default="outbound"),
-    "workers": env_int("Q_WORKERS", default=3),  # orders/importing/schedule.py: why three
-    "timeout": env_int("Q_TIMEOUT", default=900),
-    "retry": env_int("Q_RETRY", default=1200),
+    "name": Q_SITE,
+    "workers": Q_QUEUES["imports"]["workers"],
+    "timeout": Q_QUEUES["imports"]["timeout"],
+    "retry": Q_QUEUES["imports"]["retry"],
     "max_attempts": env_int("Q_MAX_ATTEMPTS", default=3),
     "ack_failures": True,
     "catch_up": False,
@@ -201,11 +242,26 @@ Q_CLUSTER = {
     "poll": env_float("Q_POLL", default=0.2),
     "label": "Task queue",
     "sync": env_bool("Q_SYNC", default=False),
+    # django-q2 reads the entry named by Q_CLUSTER_NAME (a qcluster's environment) over the values above.
+    "ALT_CLUSTERS": {
+        queue["name"]: {key: queue[key] for key in ("workers", "timeout", "retry")}
+        for kind, queue in Q_QUEUES.items()
+        if kind != "imports"
+    },
 }
 if REDIS_URL:
     Q_CLUSTER["redis"] = REDIS_URL
 else:
     Q_CLUSTER["orm"] = "default"
+# The queue a `manage.py qcluster` runs (django-q2 reads it; empty: the imports queue). One that names no
+# queue would wait on a list nobody fills: refused here.
+Q_CLUSTER_NAME = env.str("Q_CLUSTER_NAME", default="")
+if Q_CLUSTER_NAME and Q_CLUSTER_NAME not in {q["name"] for q in Q_QUEUES.values()}:
+    raise environ.ImproperlyConfigured(
+        f"Q_CLUSTER_NAME={Q_CLUSTER_NAME!r} names no queue; the queues are "
+        + ", ".join(sorted(q["name"] for q in Q_QUEUES.values()))
+        + " (Q_SITE names the installation)."
+    )
 
 # --- Imports -------------------------------------------------------------------------------------
 IMPORT_OVERLAP_SECONDS = env_int("IMPORT_OVERLAP_SECONDS", default=600)  # each window re-reads 10 minutes
@@ -228,6 +284,17 @@ OUTBOX_MAX_ATTEMPTS = env_int("OUTBOX_MAX_ATTEMPTS", default=10)
 OUTBOX_LEASE_SECONDS = env_int("OUTBOX_LEASE_SECONDS", default=300)
 OUTBOX_BASE_DELAY_SECONDS = env_int("OUTBOX_BASE_DELAY_SECONDS", default=170)
 OUTBOX_MAX_DELAY_SECONDS = env_int("OUTBOX_MAX_DELAY_SECONDS", default=12 * 3600)
+# The relay (the outbox queue's task, kicked when rows are written, at most one waiting) claims rounds of
+# up to OUTBOX_RELAY_ROUND due rows, at most OUTBOX_RELAY_PER_LANE of one tenant's store (or kind) per
+# round, lanes oldest-due first: a tenant with 500 waiting updates delays another's by one round at most.
+# It sends for OUTBOX_RELAY_BUDGET_SECONDS (well inside the outbox queue's timeout), then queues its successor.
+OUTBOX_RELAY_ROUND = env_int("OUTBOX_RELAY_ROUND", default=50)
+OUTBOX_RELAY_PER_LANE = env_int("OUTBOX_RELAY_PER_LANE", default=10)
+OUTBOX_RELAY_BUDGET_SECONDS = env_float("OUTBOX_RELAY_BUDGET_SECONDS", default=30.0)
+if not (OUTBOX_RELAY_ROUND >= OUTBOX_RELAY_PER_LANE >= 1):
+    raise environ.ImproperlyConfigured("OUTBOX_RELAY_ROUND must be at least OUTBOX_RELAY_PER_LANE, itself at least 1.")
+if OUTBOX_RELAY_BUDGET_SECONDS >= Q_QUEUES["outbox"]["timeout"]:
+    raise environ.ImproperlyConfigured("OUTBOX_RELAY_BUDGET_SECONDS must stay below the outbox queue's timeout.")
 
 # --- Batches (ship, mark delivered, re-send, CSV imports), applied by a worker ------------------------
 # A worker applying a batch renews its lease every quarter of BATCH_LEASE_SECONDS; a batch unfinished
@@ -235,6 +302,13 @@ OUTBOX_MAX_DELAY_SECONDS = env_int("OUTBOX_MAX_DELAY_SECONDS", default=12 * 3600
 # minute sweep, at most BATCH_MAX_ATTEMPTS times in all, after which it stops with its error shown.
 BATCH_LEASE_SECONDS = env_int("BATCH_LEASE_SECONDS", default=120)
 BATCH_MAX_ATTEMPTS = env_int("BATCH_MAX_ATTEMPTS", default=5)
+# A batch task applies BATCH_CHUNK_SIZE orders, then queues its next chunk behind the other batches waiting,
+# so tenants' batches interleave; at most BATCH_TENANT_CONCURRENCY batch tasks of one tenant run at once
+# (a tenant's further batches wait their turn; other tenants' go ahead).
+BATCH_CHUNK_SIZE = env_int("BATCH_CHUNK_SIZE", default=25)
+BATCH_TENANT_CONCURRENCY = env_int("BATCH_TENANT_CONCURRENCY", default=1)
+if BATCH_CHUNK_SIZE < 1 or BATCH_TENANT_CONCURRENCY < 1:
+    raise environ.ImproperlyConfigured("BATCH_CHUNK_SIZE and BATCH_TENANT_CONCURRENCY must be at least 1.")
 
 # --- Carrier tracking (the tracking app, karrio) -----------------------------------------------------
 # A followed shipment is asked about every TRACKING_POLL_MINUTES in its first two days, 4× that until a
@@ -244,9 +318,6 @@ TRACKING_POLL_MINUTES = env_int("TRACKING_POLL_MINUTES", default=60)
 TRACKING_MAX_AGE_DAYS = env_int("TRACKING_MAX_AGE_DAYS", default=30)
 TRACKING_BATCH_SIZE = env_int("TRACKING_BATCH_SIZE", default=50)
 TRACKING_MAX_PER_CYCLE = env_int("TRACKING_MAX_PER_CYCLE", default=20000)
-# The django-q2 cluster (queue) that runs tracking batches: empty = the main one. Set a name and run a
-# second `manage.py qcluster` with Q_CLUSTER_NAME set to it, so tracking never waits in line before imports.
-TRACKING_Q_CLUSTER = env.str("TRACKING_Q_CLUSTER", default="")
 # Seconds one carrier HTTP request may wait for an answer.
 CARRIER_REQUEST_TIMEOUT = env_float("CARRIER_REQUEST_TIMEOUT", default=20.0)
 

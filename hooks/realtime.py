@@ -19,6 +19,7 @@ import datetime as dt
 from django.conf import settings
 from django.db import transaction
 
+from core import queues
 from stores import changes
 from stores.models import Road, Store
 
@@ -65,9 +66,9 @@ def realtime_wanted(store: Store) -> bool:
 def enqueue_hooks_task(task: str, *args, **options) -> None:
     """Queue one of this app's tasks (named: SUBSCRIBE_TASK, UNSUBSCRIBE_TASK) for a store or a row
     (args[0]); `options`: django-q2's (save=False: neither the result nor the arguments are kept)."""
-    from django_q.tasks import async_task
-
-    async_task(task, *args, group="hooks", task_name=f"{task.rsplit('.', 1)[-1]}-{args[0]}", **options)
+    queues.enqueue(
+        queues.IMPORTS, task, *args, group="hooks", task_name=f"{task.rsplit('.', 1)[-1]}-{args[0]}", **options
+    )
 
 
 def _awaits_reconnect(store: Store) -> bool:

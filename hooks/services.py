@@ -52,6 +52,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from core import queues
 from orders.importing.run import ImportAborted
 from orders.importing.targeted import claim_store_for_fetch, import_fetched, release_store_for_fetch
 from orders.models import Order, SkippedOrder
@@ -159,9 +160,7 @@ def _count_unknown() -> None:
 
 
 def enqueue_fetch(store_id: int) -> None:
-    from django_q.tasks import async_task
-
-    async_task(FETCH_TASK, store_id, group="hooks", task_name=f"hooks-fetch-{store_id}")
+    queues.enqueue(queues.IMPORTS, FETCH_TASK, store_id, group="hooks", task_name=f"hooks-fetch-{store_id}")
 
 
 def hook_receive(token: str, body: bytes, *, enqueue=None) -> str:

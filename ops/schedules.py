@@ -1,5 +1,6 @@
 """The periodic schedules: each app declares its own in `<app>/schedules.py` (a SCHEDULES list of
-(name, dotted task function, minutes)); ops collects them and installs them in django-q2."""
+(name, dotted task function, minutes[, queue kind])); ops collects them and installs them in django-q2,
+each on its queue's cluster (core.queues; the imports queue when no kind is given)."""
 
 from __future__ import annotations
 
@@ -9,11 +10,14 @@ from typing import NamedTuple
 from django.apps import apps
 from django.utils.module_loading import module_has_submodule
 
+from core import queues
+
 
 class ScheduleSpec(NamedTuple):
     name: str
     func: str
     minutes: int
+    queue: str = queues.IMPORTS
 
 
 def declared_schedules() -> list[ScheduleSpec]:
@@ -24,6 +28,7 @@ def declared_schedules() -> list[ScheduleSpec]:
             continue
         for entry in getattr(import_module(f"{app.name}.schedules"), "SCHEDULES", []):
             spec = ScheduleSpec(*entry)
+            queues.cluster_name(spec.queue)  # an unknown kind fails here, loudly
             if spec.name in found:
                 raise ValueError(f"Schedule {spec.name!r} is declared twice ({found[spec.name].func}, {spec.func}).")
             found[spec.name] = spec
@@ -38,7 +43,13 @@ def schedules_install() -> list[tuple[ScheduleSpec, bool]]:
     for spec in declared_schedules():
         _, created = Schedule.objects.update_or_create(
             name=spec.name,
-            defaults={"func": spec.func, "schedule_type": Schedule.MINUTES, "minutes": spec.minutes, "repeats": -1},
+            defaults={
+                "func": spec.func,
+                "schedule_type": Schedule.MINUTES,
+                "minutes": spec.minutes,
+                "repeats": -1,
+                "cluster": queues.cluster_name(spec.queue),
+            },
         )
         done.append((spec, created))
     return done

@@ -21,6 +21,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core import queues
 from stores import changes, statuses
 from stores.models import StatusMapping, Store
 from stores.services import status_mapping_set
@@ -166,9 +167,9 @@ def order_set_notes(
 
 
 def enqueue_import(run_id: int) -> None:
-    from django_q.tasks import async_task
-
-    async_task("orders.tasks.import_run_task", run_id, task_name=f"import-run-{run_id}", group="imports")
+    queues.enqueue(
+        queues.IMPORTS, "orders.tasks.import_run_task", run_id, task_name=f"import-run-{run_id}", group="imports"
+    )
 
 
 def import_request(
@@ -327,10 +328,9 @@ SPLIT_MIN = 20  # ... when at least this many are overdue
 
 
 def enqueue_checks(slots: list[Slot], *, helper: bool = False) -> None:
-    from django_q.tasks import async_task
-
     first = slots[0]
-    async_task(
+    queues.enqueue(
+        queues.IMPORTS,
         "orders.tasks.import_check_task",
         [tuple(slot) for slot in slots],
         helper,

@@ -42,6 +42,9 @@ class OutboxMessage(models.Model):
     # What the message is about, as "<type>:<id>" ("shipment:123"); indexed, so "the store update of
     # shipment X" is one index lookup. Blank for messages about nothing in particular (a webhook).
     ref = models.CharField(max_length=100, blank=True, default="", db_index=True)
+    # Who waits behind whom: the relay takes due rows round-robin across (tenant, lane), so one store's 500
+    # waiting updates never hold another's (outbox.claim). A store's updates: "store:<id>"; blank: the kind.
+    lane = models.CharField(max_length=50, blank=True, default="")
     payload = models.JSONField(default=dict, blank=True)
     dedupe_key = models.CharField(max_length=200, unique=True, null=True, blank=True)
     state = models.CharField(max_length=10, choices=OutboxState.choices, default=OutboxState.PENDING)
@@ -65,7 +68,21 @@ class OutboxMessage(models.Model):
         indexes = [
             models.Index(fields=["state", "next_attempt_at"], name="shipments_o_state_79b7b7_idx"),
             models.Index(fields=["tenant", "state", "kind"], name="shipments_o_tenant__e5f0aa_idx"),
+            models.Index(fields=["tenant", "lane", "state", "next_attempt_at"], name="outbox_lane_due_idx"),
         ]
 
     def __str__(self) -> str:
         return f"{self.kind.replace('_', ' ').capitalize()} {self.pk} ({self.state})"
+
+
+class RelayKick(models.Model):
+    """One row: when a relay task was last queued and not yet started (null: none waiting). Writing
+    outbox rows queues a relay only when none is waiting (outbox.services.outbox_kick)."""
+
+    kicked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "outbox relay kick"
+
+    def __str__(self) -> str:
+        return f"Relay kicked at {self.kicked_at}" if self.kicked_at else "No relay waiting"

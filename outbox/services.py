@@ -5,13 +5,18 @@ Pipeline::
 
     service, inside its own transaction
       └─ outbox_enqueue()            writes an OutboxMessage (pending) beside the rows that caused it
-    on commit
-      └─ django-q2 task outbox_deliver_one(id)      the fast path, a fraction of a second later
     or, for many rows written at once (an import page's webhooks)
       └─ outbox_enqueue_many()       one INSERT for all the rows, one on_state call for all of them
-         └─ on commit: one django-q2 task outbox_deliver_batch(ids) per BATCH_SIZE rows
+    on commit
+      └─ outbox_kick()               queues the relay task on the outbox queue, unless one is waiting
+                                     already (RelayKick): never a task per row
+    relay task (outbox_relay_run), for OUTBOX_RELAY_BUDGET_SECONDS, round after round
+      └─ outbox_relay()              one round: claims up to OUTBOX_RELAY_ROUND due rows round-robin
+                                     across tenants' lanes (a store's updates, a tenant's e-mails…), at
+                                     most OUTBOX_RELAY_PER_LANE of one lane (outbox.claim), and sends
+                                     them; work left when the budget is spent: it kicks its successor
     every minute
-      └─ outbox_relay_due()          picks up retries that fell due and anything whose task was lost
+      └─ outbox_relay_due()          the same relay: retries that fell due, and anything whose kick was lost
     relay, for each row
       1. claim: in a short transaction, lock due rows (select_for_update(skip_locked=True); on SQLite,
          which has no row locks, a conditional UPDATE … WHERE state = … AND attempts = … whose row
@@ -38,9 +43,9 @@ retry, sent, failed, cancelled), so history and mirrors never disagree with the 
 `on_state_many` hook does the same for the rows of one bulk enqueue at once (without it, `on_state`
 runs once per row).
 
-A batch task claims and sends its rows one after the other, each claim committed just before that
-row's handler runs, exactly as outbox_deliver_one does: the whole batch is never leased up front,
-because the lease of a row near the end would run out while the rows before it are being sent.
+A round is claimed up front and then sent, so a round must be sent well inside OUTBOX_LEASE_SECONDS:
+OUTBOX_RELAY_ROUND (50) rows of a few hundred milliseconds each. (outbox_deliver_batch, the task of
+rows written before the relay, claims each row just before sending it.)
 
 Settings (read with defaults): OUTBOX_MAX_ATTEMPTS (10), OUTBOX_BASE_DELAY_SECONDS (170: ten attempts
 span about a day), OUTBOX_MAX_DELAY_SECONDS (12 h), OUTBOX_LEASE_SECONDS (300).
@@ -62,13 +67,14 @@ from functools import partial
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q as models_Q
 from django.utils import timezone
 
-from core import bulk
-from outbox.claim import _claim
+from core import bulk, queues
+from outbox.claim import _claim, _claim_fair
 from stores.models import Tenant
 
-from .models import OutboxMessage, OutboxState
+from .models import OutboxMessage, OutboxState, RelayKick
 
 logger = logging.getLogger(__name__)
 
@@ -95,11 +101,10 @@ Handler = Callable[[OutboxMessage], tuple[int, str]]
 StateHook = Callable[[OutboxMessage], None]
 StatesHook = Callable[[list[OutboxMessage]], None]
 
-# Rows per django-q2 task when many are written at once: a page of 100 orders with one subscriber is
-# one task. A batch task stops after BATCH_BUDGET_SECONDS and leaves the rest to the every-minute
-# sweep, so a large import's webhooks never hold a worker (and the scheduled imports behind it) long.
-BATCH_SIZE = 100
+# outbox_deliver_batch (the task of rows written before the relay) stops after BATCH_BUDGET_SECONDS and
+# leaves the rest to the relay.
 BATCH_BUDGET_SECONDS = 20.0
+RELAY_TASK = "outbox.tasks.outbox_relay_task"
 
 
 @dataclass(frozen=True)
@@ -163,11 +168,13 @@ def outbox_enqueue(
     ref: str = "",
     dedupe_key: str | None = None,
     max_attempts: int | None = None,
+    lane: str = "",
 ) -> OutboxMessage:
-    """Write a message in the caller's transaction; it is handed to a worker once that commits.
+    """Write a message in the caller's transaction; the relay is kicked once that commits.
 
     `ref` names what the message is about ("shipment:123"), for the queries that look for it. A message
-    with the same `dedupe_key` is returned instead of a second one.
+    with the same `dedupe_key` is returned instead of a second one. `lane`: what the message waits in line
+    with, within its tenant (a store's updates: "store:<id>"; blank: its kind), see outbox.claim.
     """
     if dedupe_key:
         existing = OutboxMessage.objects.filter(dedupe_key=dedupe_key).first()
@@ -182,6 +189,7 @@ def outbox_enqueue(
                 ref=ref,
                 dedupe_key=dedupe_key,
                 max_attempts=max_attempts or _max_attempts(),
+                lane=(lane or kind)[:50],
             )
     except IntegrityError:
         if dedupe_key:
@@ -193,19 +201,46 @@ def outbox_enqueue(
 
 
 def _schedule(message_id: int) -> None:
-    if not _queue_task("outbox.tasks.outbox_deliver_one", message_id):
-        logger.error("Could not queue outbox message %s; the relay sweep will send it", message_id)
+    """On commit of a message's transaction: see that a relay will send it."""
+    outbox_kick()
 
 
-def _queue_task(func: str, argument) -> bool:
-    from django_q.tasks import async_task
+def _kick_stale_after() -> timedelta:
+    # A relay task waiting longer than this (behind relays spending their whole budget, or lost with its
+    # broker) no longer stops the next kick.
+    return timedelta(seconds=2 * settings.OUTBOX_RELAY_BUDGET_SECONDS + 30)
 
+
+def outbox_kick() -> bool:
+    """Queue a relay task on the outbox queue unless one is waiting already; returns whether it queued one.
+
+    One conditional UPDATE of the RelayKick row decides, so a batch of 200 shipments queues one relay, not
+    200 tasks. The task clears the row when it starts (outbox_relay_run): rows written while it runs kick
+    the next one."""
+    now = timezone.now()
+    waiting = models_Q(kicked_at__isnull=True) | models_Q(kicked_at__lt=now - _kick_stale_after())
+    if not RelayKick.objects.filter(pk=1).filter(waiting).update(kicked_at=now):
+        if RelayKick.objects.filter(pk=1).exists():
+            return False
+        try:
+            with transaction.atomic():
+                RelayKick.objects.create(pk=1, kicked_at=now)
+        except IntegrityError:
+            return False  # another process created it (and kicked) at this moment
+    if not _queue_task(RELAY_TASK):
+        RelayKick.objects.filter(pk=1, kicked_at=now).update(kicked_at=None)
+        logger.error("Could not queue the outbox relay; the every-minute sweep will send the rows")
+        return False
+    return True
+
+
+def _queue_task(func: str, *args) -> bool:
     try:
         # In an atomic block: django-q2's ORM broker, called in autocommit mode (where on_commit callbacks
         # run), first closes the connection unless CONN_MAX_AGE keeps it, so each task would cost the
         # caller a new connection and its session settings (an import walk's synchronous_commit).
         with transaction.atomic():
-            async_task(func, argument, group="outbox")
+            queues.enqueue(queues.OUTBOX, func, *args, group="outbox")
     except Exception:
         # The broker being unavailable loses nothing: the every-minute sweep finds the rows.
         logger.exception("Could not queue %s", func)
@@ -222,12 +257,13 @@ def outbox_enqueue_many(
     max_attempts: int | None = None,
     mirrored: bool = False,
     returning: bool = True,
+    lane: str = "",
 ) -> list[OutboxMessage] | None:
     """outbox_enqueue for many messages of one kind: one INSERT, whatever their number (on PostgreSQL
     the rows travel as one JSON parameter, see core.bulk).
 
-    Same rules as outbox_enqueue: written in the caller's transaction, handed to workers once it commits
-    (one task per BATCH_SIZE rows), and a message whose `dedupe_key` exists already is returned instead
+    Same rules as outbox_enqueue: written in the caller's transaction, the relay kicked once it commits,
+    and a message whose `dedupe_key` exists already is returned instead
     of a second one. Every message needs its key here (it is how the INSERT's ids come back). Returns
     the messages in the order of `payloads`.
 
@@ -251,6 +287,7 @@ def outbox_enqueue_many(
                 "payload": payload,
                 "dedupe_key": key,
                 "max_attempts": attempts,
+                "lane": (lane or kind)[:50],
                 "created_at": now,
                 "updated_at": now,
                 "next_attempt_at": now,
@@ -259,8 +296,8 @@ def outbox_enqueue_many(
     # waits for it) comes back without an id, and that message is read and returned instead.
     ids = bulk.write(bulk.Rows(OutboxMessage, list(rows.values()), unique=("dedupe_key",), key="dedupe_key"))
     pks = [ids[key] for key in rows if key in ids]
-    for start in range(0, len(pks), BATCH_SIZE):
-        transaction.on_commit(partial(_schedule_batch, pks[start : start + BATCH_SIZE]))
+    if pks:
+        transaction.on_commit(partial(_schedule_batch, pks))
     if mirrored and not returning:
         return None
     new = {key: OutboxMessage(pk=ids[key], **row) for key, row in rows.items() if key in ids}
@@ -287,8 +324,8 @@ def _fire_many(kind: str, messages: list[OutboxMessage]) -> None:
 
 
 def _schedule_batch(message_ids: list[int]) -> None:
-    if not _queue_task("outbox.tasks.outbox_deliver_batch", message_ids):
-        logger.error("Could not queue %s outbox messages; the relay sweep will send them", len(message_ids))
+    """On commit of many messages written at once: one kick for them all."""
+    outbox_kick()
 
 
 # --- claim, deliver, record ---------------------------------------------------------------------
@@ -370,30 +407,50 @@ def _record_failure(
 
 
 def outbox_relay(
-    *, limit: int = 50, worker: str | None = None, now: datetime | None = None, kinds: list[str] | None = None
+    *,
+    limit: int = 50,
+    worker: str | None = None,
+    now: datetime | None = None,
+    kinds: list[str] | None = None,
+    per_lane: int | None = None,
 ) -> int:
-    """Claim up to `limit` due messages and deliver them; returns how many were attempted."""
+    """One round: claim up to `limit` due messages, round-robin across tenants' lanes with at most
+    `per_lane` of one lane (no cap: None), and deliver them; returns how many were attempted."""
     worker = worker or default_worker()
     queryset = OutboxMessage.objects.all()
     if kinds:
         queryset = queryset.filter(kind__in=kinds)
-    claimed = _claim(queryset, limit=limit, worker=worker, now=now or timezone.now())
+    claimed = _claim_fair(queryset, limit=limit, per_lane=per_lane or limit, worker=worker, now=now or timezone.now())
     for message_id in claimed:
         _deliver(message_id, worker=worker)
     return len(claimed)
 
 
-def outbox_relay_due(*, limit: int = 50, budget_seconds: float = 50.0) -> int:
-    """The every-minute sweep: relay batches until nothing is due or the budget is spent."""
-    total = 0
-    started = time.monotonic()
+def outbox_relay_run(*, budget_seconds: float | None = None) -> dict[str, int]:
+    """The relay task's body: rounds of OUTBOX_RELAY_ROUND rows (OUTBOX_RELAY_PER_LANE per lane) until
+    nothing is due or the budget is spent; then, if rows may be left, kick the next relay task (it waits
+    its turn behind the other tasks of the outbox queue). Returns {"sent": attempted, "rounds": n}."""
+    # Cleared first: a row written from now on kicks a successor, which finds it if this relay does not.
+    RelayKick.objects.filter(pk=1).exclude(kicked_at=None).update(kicked_at=None)
+    budget = settings.OUTBOX_RELAY_BUDGET_SECONDS if budget_seconds is None else budget_seconds
+    limit, per_lane = settings.OUTBOX_RELAY_ROUND, settings.OUTBOX_RELAY_PER_LANE
     worker = default_worker()
-    while time.monotonic() - started < budget_seconds:
-        done = outbox_relay(limit=limit, worker=worker)
+    started = time.monotonic()
+    total = rounds = done = 0
+    while True:  # one round at least, more while the budget lasts
+        done = outbox_relay(limit=limit, per_lane=per_lane, worker=worker)
         total += done
-        if done < limit:
+        rounds += 1
+        if not done or time.monotonic() - started >= budget:
             break
-    return total
+    if done:
+        outbox_kick()
+    return {"sent": total, "rounds": rounds}
+
+
+def outbox_relay_due(*, budget_seconds: float = 50.0) -> int:
+    """The every-minute sweep: the relay itself, with a longer budget; returns how many were attempted."""
+    return outbox_relay_run(budget_seconds=budget_seconds)["sent"]
 
 
 def outbox_deliver_one(message_id: int, *, worker: str | None = None, now: datetime | None = None) -> str | None:

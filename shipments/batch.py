@@ -13,7 +13,13 @@ enqueue, or the task raised) is handed to a worker again by the minute sweep (`b
 claims it the same way before queueing it, so two sweeps queue it once. The resumed run skips every
 order whose item is done (each item commits with what it did, under the item's row lock and unique
 key), so each order is done exactly once however many workers took the batch. After BATCH_MAX_ATTEMPTS
-workers the batch stops with its last error shown.
+workers in a row without a chunk done the batch stops with its last error shown.
+
+Chunks: a worker applies BATCH_CHUNK_SIZE rows, then records where it stopped (`cursor`), gives up its
+lease and queues the batch again behind the other tasks of the batches queue, so two tenants' batches
+interleave instead of one holding a worker for its 500 orders. At most BATCH_TENANT_CONCURRENCY batches of
+one tenant hold a lease at once: a task finding its tenant at the cap waits a moment and queues itself
+again, leaving the worker to other tenants' batches.
 """
 
 from __future__ import annotations
@@ -30,6 +36,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from core import queues
 from orders.models import Order, OrderStatus, Shipping
 from outbox.models import OutboxState
 from stores.models import Tenant
@@ -82,7 +89,17 @@ def apply_item(
     action: Callable[[], tuple[str, str, Shipment | None]],
 ) -> BatchItem | None:
     """Run `action` for one order (or row) unless this batch already did it: the item and what the action
-    wrote commit together. A refusal or a service's ValidationError becomes the item's outcome."""
+    wrote commit together. A refusal or a service's ValidationError becomes the item's outcome. In a
+    worker's chunk (batch._chunk), rows before the chunk are passed over and the row after it raises
+    ChunkFull."""
+    chunk = getattr(batch, "_chunk", None)
+    if chunk is not None:
+        if position < chunk.start:
+            return None
+        if chunk.left <= 0:
+            chunk.end = position
+            raise ChunkFull
+        chunk.left -= 1
     batch_heartbeat(batch)
     try:
         with transaction.atomic():
@@ -285,7 +302,7 @@ def batch_submit(*, tenant: Tenant, key: str, kind: str, plan: dict, user=None) 
     total = len(plan.get("rows") or plan.get("order_ids") or [])
     # A new submission is a new piece of work: its task takes it whoever held the previous one's lease
     # (that worker's next renewal fails and it stops; the orders it did stay done).
-    fields = dict(plan=plan, total=total, finished_at=None, queued_at=timezone.now(), lease_until=None)
+    fields = dict(plan=plan, total=total, finished_at=None, queued_at=timezone.now(), lease_until=None, cursor=0)
     fields.update(leased_by="", attempts=0, last_error="")
     Batch.objects.filter(pk=batch.pk).update(**fields)
     for name, value in fields.items():
@@ -298,9 +315,9 @@ def batch_submit(*, tenant: Tenant, key: str, kind: str, plan: dict, user=None) 
 
 
 def _enqueue(batch_id: int) -> None:
-    from django_q.tasks import async_task
-
-    async_task("shipments.tasks.batch_run_task", batch_id, task_name=f"batch-{batch_id}", group="batches")
+    queues.enqueue(
+        queues.BATCHES, "shipments.tasks.batch_run_task", batch_id, task_name=f"batch-{batch_id}", group="batches"
+    )
 
 
 def plan_row(row: ShipRow) -> dict:
@@ -355,6 +372,41 @@ class LeaseLost(Exception):
     """Another worker was handed this batch (its lease had run out, or the form was submitted again)."""
 
 
+class ChunkFull(Exception):
+    """The worker's chunk is applied; the rest of the batch goes to the next task (batch_next_chunk)."""
+
+
+class TenantBusy(Exception):
+    """BATCH_TENANT_CONCURRENCY batches of this tenant are being applied: this one waits its turn."""
+
+
+@dataclass
+class _Chunk:
+    start: int  # positions below were applied by earlier chunks
+    left: int  # rows this chunk may still apply
+    end: int | None = None  # where the next chunk starts, once this one is full
+
+
+def batch_chunk_start(batch: Batch, size: int | None = None) -> None:
+    """From now on, applying `batch` applies one chunk (BATCH_CHUNK_SIZE rows) from its cursor."""
+    batch._chunk = _Chunk(start=batch.cursor, left=size or settings.BATCH_CHUNK_SIZE)
+
+
+def batch_next_chunk(batch: Batch, *, enqueue: Callable[[int], None] | None = None) -> bool:
+    """The chunk is applied: record where the next starts, give up the lease (a chunk done is progress:
+    the attempts count again from zero) and queue the batch again. False when the lease was lost."""
+    lease, chunk = batch._lease, batch._chunk
+    if not Batch.objects.filter(pk=batch.pk, leased_by=lease.worker, finished_at__isnull=True).update(
+        cursor=chunk.end, lease_until=None, leased_by="", attempts=0, queued_at=timezone.now()
+    ):
+        return False
+    try:
+        (enqueue or _enqueue)(batch.pk)
+    except Exception:  # the broker is down: the sweep queues it again once its lease would have run out
+        log.exception("Could not queue the next chunk of batch %s", batch.pk)
+    return True
+
+
 @dataclass
 class _Lease:
     worker: str
@@ -365,15 +417,24 @@ def _lease_length() -> dt.timedelta:
     return dt.timedelta(seconds=settings.BATCH_LEASE_SECONDS)
 
 
-def batch_claim(batch: Batch, *, worker: str, now: dt.datetime | None = None) -> bool:
+def batch_claim(batch: Batch, *, worker: str, now: dt.datetime | None = None, tenant_cap: int | None = None) -> bool:
     """Take the batch for this worker if it is unfinished and no live lease holds it (one conditional
-    UPDATE: of two workers only one matches). The lease rides on the instance for batch_heartbeat."""
+    UPDATE: of two workers only one matches). The lease rides on the instance for batch_heartbeat.
+
+    `tenant_cap`: raise TenantBusy rather than take it while that many other batches of its tenant hold
+    a live lease (the tenant's row is locked meanwhile, so two claims of one tenant count in turn)."""
     now = now or timezone.now()
-    won = (
-        Batch.objects.filter(pk=batch.pk, finished_at__isnull=True)
-        .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
-        .update(lease_until=now + _lease_length(), leased_by=worker[:100], attempts=F("attempts") + 1)
-    )
+    with transaction.atomic():
+        if tenant_cap is not None:
+            Tenant.objects.select_for_update().filter(pk=batch.tenant_id).first()
+            running = Batch.objects.filter(tenant_id=batch.tenant_id, finished_at__isnull=True, lease_until__gte=now)
+            if running.exclude(pk=batch.pk).count() >= tenant_cap:
+                raise TenantBusy(f"batch {batch.pk} waits: {tenant_cap} batch(es) of its tenant are being applied")
+        won = (
+            Batch.objects.filter(pk=batch.pk, finished_at__isnull=True)
+            .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
+            .update(lease_until=now + _lease_length(), leased_by=worker[:100], attempts=F("attempts") + 1)
+        )
     if won:
         batch._lease = _Lease(worker=worker[:100], renewed=time.monotonic())
     return bool(won)

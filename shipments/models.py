@@ -266,6 +266,9 @@ class Batch(models.Model):
     leased_by = models.CharField(max_length=100, blank=True, default="")
     attempts = models.PositiveIntegerField(default=0)
     last_error = models.TextField(blank=True, default="")
+    # Chunks (shipments.batch, "Chunks"): the position the next chunk starts at; the rows before it were
+    # applied by earlier chunks of this submission.
+    cursor = models.PositiveIntegerField(default=0)
 
     objects = BatchQuerySet.as_manager()
 

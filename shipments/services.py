@@ -243,6 +243,7 @@ def shipment_create(
         kind=OutboxKind.STORE_UPDATE,
         ref=shipment_ref(shipment.pk),
         dedupe_key=f"store_update:{shipment.pk}",
+        lane=f"store:{order.store_id}",  # one store's updates wait in line together, not before other stores'
         # NotifyCustomer is inverted in the protocol: false tells the store we e-mail the buyer ourselves.
         payload={"shipment_id": shipment.pk, "notify_customer": bool(notify_buyer and not outbound_emails)},
     )

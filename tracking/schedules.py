@@ -3,4 +3,4 @@
 The cycle is cheap when nothing is due: each shipment's own next poll (tracking.services.next_poll_after)
 decides how often it is really asked about."""
 
-SCHEDULES = [("outbound-tracking-poll", "tracking.tasks.tracking_poll_due_task", 5)]
+SCHEDULES = [("outbound-tracking-poll", "tracking.tasks.tracking_poll_due_task", 5, "tracking")]

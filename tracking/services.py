@@ -34,6 +34,7 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
+from core import queues
 from orders.events import event
 from orders.services import order_attention_flag, order_event_add
 from shipments.models import Shipment, ShipmentState
@@ -242,11 +243,10 @@ def tracking_poll_due(*, run_inline: bool = False) -> dict:
         for account_id, ids in batches:
             tracking_poll_batch(account_id=account_id, tracking_ids=ids)
     else:
-        from django_q.tasks import async_task
-
-        extra = {"cluster": settings.TRACKING_Q_CLUSTER} if settings.TRACKING_Q_CLUSTER else {}
         for account_id, ids in batches:
-            async_task("tracking.tasks.tracking_poll_batch_task", account_id, ids, group="tracking", **extra)
+            queues.enqueue(
+                queues.TRACKING, "tracking.tasks.tracking_poll_batch_task", account_id, ids, group="tracking"
+            )
     return {"enrolled": enrolled, "batches": len(batches), "shipments": sum(len(ids) for _, ids in batches)}
 
 

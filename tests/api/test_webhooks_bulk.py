@@ -1,6 +1,6 @@
 """Webhooks in bulk: an import page's order events cost a constant number of queries, its deliveries
-and outbox rows are one INSERT each, and they are relayed one django-q task per batch, still signed,
-logged and retried like any other delivery."""
+and outbox rows are one INSERT each, and they are relayed by the outbox's relay (one task, not one per
+row), still signed, logged and retried like any other delivery."""
 
 import datetime as dt
 import json
@@ -91,18 +91,20 @@ def test_only_the_subscribed_event_and_tenant_are_queued(store_a, store_b):
     assert list(WebhookDelivery.objects.values_list("event", "payload__id")) == [("order.updated", mine.pk)]
 
 
-def test_deliveries_are_relayed_one_task_per_batch(store_a, tasks, django_capture_on_commit_callbacks):
+def test_deliveries_are_relayed_by_one_relay_task_not_a_task_per_row(
+    store_a, tasks, django_capture_on_commit_callbacks
+):
     for n in range(2):
         webhook_subscription_create(tenant=store_a.tenant, url=f"https://hooks.example.com/{n}", events=ORDER_EVENTS)
     orders = [make_order(store_a, lines=0) for _ in range(60)]
     with django_capture_on_commit_callbacks(execute=True):
         sent = webhook_emit_orders(tenant_id=store_a.tenant_id, created=[o.pk for o in orders], updated=[])
     assert sent == 120 == OutboxMessage.objects.filter(kind="webhook", state=OutboxState.PENDING).count()
-    assert [func for func, _ in tasks] == ["outbox.tasks.outbox_deliver_batch"] * 2
-    batches = [args[0] for _, args in tasks]
-    assert [len(b) for b in batches] == [outbox.BATCH_SIZE, 120 - outbox.BATCH_SIZE]
-    delivery_ids = sorted(m.payload["delivery_id"] for m in OutboxMessage.objects.filter(pk__in=sum(batches, [])))
-    assert delivery_ids == sorted(WebhookDelivery.objects.values_list("pk", flat=True))
+    assert tasks == [("outbox.tasks.outbox_relay_task", ())]
+    # A second page while that relay still waits for a worker queues nothing more.
+    with django_capture_on_commit_callbacks(execute=True):
+        webhook_emit_orders(tenant_id=store_a.tenant_id, created=[], updated=[o.pk for o in orders[:5]])
+    assert len(tasks) == 1 and OutboxMessage.objects.filter(kind="webhook").count() == 130
 
 
 def test_a_batch_is_delivered_signed_logged_and_retried(store_a, receiver, django_capture_on_commit_callbacks):
@@ -168,7 +170,7 @@ def test_enqueue_many_keeps_the_dedupe_rule(tenant_a, tasks, django_capture_on_c
     assert messages[0].pk == first.pk and messages[1].pk == messages[3].pk and len({m.pk for m in messages}) == 3
     assert [m.payload for m in messages] == [{"n": 1}, {"n": 2}, {"n": 3}, {"n": 2}]
     assert [m.payload for m in OutboxMessage.objects.order_by("pk")] == [{"n": 1}, {"n": 2}, {"n": 3}]
-    assert tasks[-1] == ("outbox.tasks.outbox_deliver_batch", ([messages[1].pk, messages[2].pk],))
+    assert tasks[-1] == ("outbox.tasks.outbox_relay_task", ())
     with pytest.raises(ValueError):
         outbox_enqueue_many(tenant=tenant_a, kind="webhook", payloads=[{}], dedupe_keys=[None])
 

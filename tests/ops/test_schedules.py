@@ -5,8 +5,9 @@ from django.core.management import call_command
 from django_q.models import Schedule
 
 from api.schedules import SCHEDULES as API
+from core import queues
 from hooks.schedules import SCHEDULES as HOOKS
-from ops.schedules import declared_schedules
+from ops.schedules import ScheduleSpec, declared_schedules
 from orders.schedules import SCHEDULES as ORDERS
 from outbox.schedules import SCHEDULES as OUTBOX
 from shipments.schedules import SCHEDULES as SHIPMENTS
@@ -16,14 +17,16 @@ pytestmark = pytest.mark.django_db
 
 
 def rows():
-    return {(s.name, s.func, s.schedule_type, s.minutes, s.repeats) for s in Schedule.objects.order_by("name")}
+    return {
+        (s.name, s.func, s.schedule_type, s.minutes, s.repeats, s.cluster) for s in Schedule.objects.order_by("name")
+    }
 
 
 def test_setup_schedules_installs_the_union_of_every_apps_schedules_and_a_second_run_changes_nothing():
     call_command("setup_schedules", verbosity=0)
     wanted = {
-        (name, func, Schedule.MINUTES, minutes, -1)
-        for name, func, minutes in [*ORDERS, *OUTBOX, *API, *TRACKING, *HOOKS, *SHIPMENTS]
+        (spec.name, spec.func, Schedule.MINUTES, spec.minutes, -1, queues.cluster_name(spec.queue))
+        for spec in (ScheduleSpec(*entry) for entry in [*ORDERS, *OUTBOX, *API, *TRACKING, *HOOKS, *SHIPMENTS])
     }
     assert len(wanted) == 8 and rows() == wanted
     ids = set(Schedule.objects.values_list("pk", flat=True))
@@ -57,3 +60,16 @@ def test_a_name_declared_twice_is_an_error(monkeypatch):
     monkeypatch.setattr("outbox.schedules.SCHEDULES", twice)
     with pytest.raises(ValueError, match="outbound-import-tick"):
         declared_schedules()
+
+
+def test_each_schedule_runs_on_its_queues_cluster():
+    """The scheduler of each cluster creates the tasks of its own schedules, on its own queue: the minute
+    ticks never wait behind the outbox or a batch."""
+    call_command("setup_schedules", verbosity=0)
+    clusters = dict(Schedule.objects.values_list("name", "cluster"))
+    assert clusters["outbound-import-tick"] == clusters["outbound-hooks-sweep"] == queues.cluster_name("imports")
+    assert clusters["outbound-import-tick"] == "outbound"  # the imports queue is the site's own (bare qcluster)
+    assert clusters["outbound-outbox-relay"] == "outbound-outbox"
+    assert clusters["outbound-batches-sweep"] == "outbound-batches"
+    assert clusters["outbound-tracking-poll"] == "outbound-tracking"
+    assert len(set(clusters.values())) == 4

@@ -44,20 +44,26 @@ def worker_env(broker: str) -> dict:
             "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
             "Q_SYNC": "False",
             "Q_WORKERS": "2",
+            # One cluster per queue (manage.py qclusters): the others with one worker each.
+            "Q_OUTBOX_WORKERS": "1",
+            "Q_BATCHES_WORKERS": "1",
+            "Q_TRACKING_WORKERS": "1",
             "Q_POLL": "0.1",
-            "Q_CLUSTER_NAME": f"test-{uuid.uuid4().hex[:8]}",
             "IMPORT_LEASE_SECONDS": "4",
             "PYTHONUNBUFFERED": "1",
         }
     )
     if broker == "redis":
         env["REDIS_URL"] = "redis://127.0.0.1:6379/0"
+        # Redis is shared by every run: queues of their own. (On the ORM broker the queues live in this
+        # test's database and keep the test process's names, so what it queues reaches these clusters.)
+        env["Q_SITE"] = f"test-{uuid.uuid4().hex[:8]}"
     return env
 
 
 def start_cluster(env) -> subprocess.Popen:
     return subprocess.Popen(
-        [sys.executable, "manage.py", "qcluster"],
+        [sys.executable, "manage.py", "qclusters"],
         cwd=ROOT,
         env=env,
         start_new_session=True,

@@ -81,7 +81,9 @@ def test_a_batch_cut_off_by_a_killed_cluster_is_resumed_by_the_sweep_and_ships_e
     connection.close()
     assert finished, Batch.objects.filter(pk=batch.pk).values("attempts", "lease_until", "last_error").get()
     final = Batch.objects.get(pk=batch.pk)
-    assert final.attempts == 2 and not final.is_stalled() and final.last_error == ""
+    # The batch goes on in chunks (BATCH_CHUNK_SIZE): its attempts count the workers since its last chunk
+    # done: 2 when the resumed worker finished the cut chunk's batch in one go, else 1.
+    assert final.attempts in (1, 2) and not final.is_stalled() and final.last_error == ""
     assert BatchItem.objects.filter(batch=batch, outcome="shipped").count() == ORDERS
     shipped_once(orders)
     assert timezone.now() >= final.finished_at

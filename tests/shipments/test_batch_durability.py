@@ -157,4 +157,4 @@ def test_a_worker_holding_the_lease_keeps_others_out_and_one_that_lost_it_stops(
 
 
 def test_the_sweep_is_declared_every_minute():
-    assert ("outbound-batches-sweep", "shipments.tasks.batch_sweep_task", 1) in declared_schedules()
+    assert ("outbound-batches-sweep", "shipments.tasks.batch_sweep_task", 1, "batches") in declared_schedules()

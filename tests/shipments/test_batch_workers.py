@@ -6,6 +6,7 @@ import os
 import pytest
 from django.conf import settings
 from django.urls import reverse
+from django_q.models import Task
 
 from shipments import batch as batches
 from shipments.models import Batch, Shipment
@@ -42,12 +43,21 @@ def test_a_real_cluster_applies_a_submitted_batch_once(tenant_a, store_a, monkey
     batch = batches.batch_submit(tenant=tenant_a, key="k-cluster", kind="ship", plan=_plan(orders))
     batches.batch_submit(tenant=tenant_a, key="k-cluster", kind="ship", plan=_plan(orders))  # submitted twice
     cluster = start_cluster(worker_env("orm"))
+    relay = "outbox.tasks.outbox_relay_task"
     try:
         assert wait_for(
             lambda: Batch.objects.get(pk=batch.pk).finished_at is not None and Shipment.objects.count() == 30,
             timeout=120,
         )
+        assert wait_for(lambda: Task.objects.filter(func=relay).exists(), timeout=60)
     finally:
         stop(cluster)
     assert Shipment.objects.count() == 30
     assert set(Batch.objects.get(pk=batch.pk).items.values_list("outcome", flat=True)) == {"shipped"}
+    # Each kind of task ran on its own queue's cluster: the batch (in chunks) on the batches queue, the
+    # store updates its shipments wrote on the outbox queue (a relay task, not a task per row).
+    ran = set(Task.objects.values_list("func", "cluster"))
+    assert {cluster for func, cluster in ran if func == "shipments.tasks.batch_run_task"} == {"outbound-batches"}
+    assert {cluster for func, cluster in ran if func == relay} == {"outbound-outbox"}
+    assert Task.objects.filter(func="shipments.tasks.batch_run_task").count() >= 2  # 30 orders: two chunks
+    assert not Task.objects.filter(func="outbox.tasks.outbox_deliver_one").exists()

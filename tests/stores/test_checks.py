@@ -35,6 +35,38 @@ def test_sane_configuration_passes(settings):
     assert check_q_cluster() == []
 
 
+def test_each_queue_needs_a_worker_its_own_name_and_a_retry_above_its_timeout(settings):
+    good = {"workers": 1, "timeout": 60, "retry": 90}
+    settings.Q_QUEUES = {"imports": {**good, "name": "o"}, "outbox": {**good, "name": "o-outbox"}}
+    assert check_q_cluster() == []
+    settings.Q_QUEUES = {"imports": {**good, "name": "o"}, "outbox": {**good, "name": "o-outbox", "workers": 0}}
+    assert ids(check_q_cluster()) == {"outbound.E007"}
+    settings.Q_QUEUES = {"imports": {**good, "name": "o"}, "outbox": {**good, "name": "o"}}
+    assert ids(check_q_cluster()) == {"outbound.E008"}
+    settings.Q_QUEUES = {"imports": {**good, "name": "o"}, "batches": {**good, "name": "o-b", "retry": 60}}
+    errors = check_q_cluster()
+    assert ids(errors) == {"outbound.E002"} and "Q_QUEUES['batches']" in errors[0].msg
+
+
+def test_manage_check_deploy_refuses_a_queue_without_workers_or_sharing_a_name():
+    env = dict(
+        DJANGO_SETTINGS_MODULE="config.settings",
+        DEBUG="False",
+        SECRET_KEY="k7#Qm2!vX9zR4pL8wN1sT6yB3cF5hJ0dG2aE7uI9oP4kM8nV1x",
+        ALLOWED_HOSTS="outbound.example.com",
+        CREDENTIAL_KEYS="a2tra2tra2tra2tra2tra2tra2tra2tra2tra2tra2s=",
+    )
+    result = run_manage("check", "--deploy", Q_BATCHES_WORKERS="0", Q_TRACKING_NAME="outbound-outbox", **env)
+    assert result.returncode != 0
+    assert "outbound.E007" in result.stderr and "outbound.E008" in result.stderr
+
+
+def test_a_qcluster_for_a_queue_that_does_not_exist_stops_at_start_up():
+    result = run_manage("check", DJANGO_SETTINGS_MODULE="config.settings_test", Q_CLUSTER_NAME="outbound-outbx")
+    assert result.returncode != 0
+    assert "Q_CLUSTER_NAME='outbound-outbx' names no queue" in result.stderr
+
+
 def test_missing_credential_keys_fail_the_deploy_check(settings):
     settings.CREDENTIAL_KEYS = []
     assert ids(check_credential_keys()) == {"outbound.E004"}

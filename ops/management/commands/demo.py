@@ -102,7 +102,7 @@ class Command(BaseCommand):
                 return
             self._schedules()
             if not opts["no_worker"]:
-                self._spawn([sys.executable, "manage.py", "qcluster"], "worker")
+                self._spawn([sys.executable, "manage.py", "qclusters"], "workers (one cluster per queue)")
             web = self._spawn(
                 [sys.executable, "manage.py", "runserver", f"127.0.0.1:{opts['port']}", "--noreload"], "web server"
             )

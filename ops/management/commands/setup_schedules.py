@@ -7,10 +7,13 @@ from ops.schedules import schedules_install
 
 
 class Command(BaseCommand):
-    help = "Create or update the periodic schedules (import tick, reconciliation sweeps, outbox relay)."
+    help = (
+        "Create or update the periodic schedules (import tick, reconciliation sweeps, outbox relay), each on its queue."
+    )
 
     def handle(self, *args, **opts):
         for spec, created in schedules_install():
             self.stdout.write(
-                f"{'Created' if created else 'Kept'} schedule {spec.name} → {spec.func} every {spec.minutes} min"
+                f"{'Created' if created else 'Kept'} schedule {spec.name} → {spec.func} "
+                f"every {spec.minutes} min on the {spec.queue} queue"
             )

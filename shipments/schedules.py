@@ -2,4 +2,7 @@
 
 Each entry: (schedule name, dotted task function, every so many minutes)."""
 
-SCHEDULES = [("outbound-batches-sweep", "shipments.tasks.batch_sweep_task", 1)]
+SCHEDULES = [
+    ("outbound-batches-sweep", "shipments.tasks.batch_sweep_task", 1),
+    ("outbound-print-jobs-sweep", "shipments.tasks.print_jobs_sweep_task", 1),
+]

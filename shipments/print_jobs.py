@@ -30,6 +30,7 @@ from orders.models import Order
 from stores.models import Tenant
 
 from . import printing
+from .batch import sweep_stalled
 from .models import PRINT_UNFINISHED, PrintJob, PrintKind, PrintState
 
 log = logging.getLogger(__name__)
@@ -159,32 +160,26 @@ def print_jobs_sweep(*, now: dt.datetime | None = None, enqueue_job: Callable[[i
     or fail it after BATCH_MAX_ATTEMPTS; delete the jobs past their retention."""
     now = now or timezone.now()
     lease = dt.timedelta(seconds=settings.BATCH_LEASE_SECONDS)
-    done = {"resumed": 0, "failed": 0, "deleted": 0}
     stalled = PrintJob.objects.filter(state__in=PRINT_UNFINISHED).filter(
         Q(lease_until__lt=now) | Q(lease_until__isnull=True, queued_at__lt=now - lease)
     )
-    for pk, queued_at, lease_until, attempts, error in stalled.values_list(
-        "pk", "queued_at", "lease_until", "attempts", "error"
-    )[:500]:
-        as_read = PrintJob.objects.filter(pk=pk, queued_at=queued_at, lease_until=lease_until).filter(
-            state__in=PRINT_UNFINISHED
-        )
-        if attempts >= settings.BATCH_MAX_ATTEMPTS:
-            reason = f"Gave up after {attempts} attempts: " + (error or "the worker rendering it stopped each time.")
-            if as_read.update(
-                state=PrintState.FAILED, error=reason[:2000], finished_at=now, lease_until=None, leased_by=""
-            ):
-                log.error("Print job %s failed: %s", pk, reason)
-                done["failed"] += 1
-            continue
-        if as_read.update(queued_at=now, lease_until=None, leased_by=""):
-            log.warning("Print job %s stalled (attempt %s): handed to a worker again", pk, attempts)
-            try:
-                (enqueue_job or enqueue)(pk)
-            except Exception:  # the broker is down: the job stays stalled, the sweep tries again a lease later
-                log.exception("Could not queue print job %s", pk)
-                continue
-            done["resumed"] += 1
+    resumed, failed = sweep_stalled(
+        stalled.values_list("pk", "queued_at", "lease_until", "attempts", "error")[:500],
+        now=now,
+        as_read=lambda pk, queued_at, lease_until: PrintJob.objects.filter(
+            pk=pk, queued_at=queued_at, lease_until=lease_until, state__in=PRINT_UNFINISHED
+        ),
+        stop=lambda reason: {
+            "state": PrintState.FAILED,
+            "error": reason,
+            "finished_at": now,
+            "lease_until": None,
+            "leased_by": "",
+        },
+        enqueue=enqueue_job or enqueue,
+        what="Print job",
+    )
+    done = {"resumed": resumed, "failed": failed, "deleted": 0}
     keep = dt.timedelta(hours=settings.PRINT_JOBS_KEEP_HOURS)
     done["deleted"], _ = PrintJob.objects.filter(
         Q(finished_at__lt=now - keep) | Q(finished_at__isnull=True, created_at__lt=now - keep)

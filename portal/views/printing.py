@@ -48,8 +48,9 @@ def _print(request, kind: str):
     if selection.refusal:
         messages.error(request, selection.refusal)
         return _back(request, selection)
-    # One more than the cap tells a batch that is too big; the list's order is the documents' order.
-    orders = list(selection.orders[: printing.MAX_PRINT_ORDERS + 1])
+    # One more than the cap tells a batch that is too big; the list's order is the documents' order. Only
+    # what a print job records is read here: a job's request reads nothing else.
+    orders = list(selection.orders.select_related(None).only("pk", "number")[: printing.MAX_PRINT_ORDERS + 1])
     if not orders:
         if selection.all_matching:
             messages.error(request, _("No order matches the list's filters: there is nothing to print."))
@@ -71,6 +72,7 @@ def _print(request, kind: str):
             tenant=request.tenant, kind=kind, orders=orders, user=request.user, language=get_language()
         )
         return redirect("portal:print_job", pk=job.pk)
+    orders = list(selection.orders.filter(pk__in=[order.pk for order in orders]))  # small: read whole
     try:
         pdf = print_jobs.RENDERERS[kind](orders)
     except OSError:  # WeasyPrint's system libraries are missing (bin/ensure-weasyprint installs them)

@@ -170,7 +170,7 @@ def test_a_failure_is_shown_with_its_reason(alice_client, store_a, no_inline_tas
     print_jobs.print_jobs_sweep(enqueue_job=no_inline_tasks.append)  # the next minute: out of attempts
     status = alice_client.get(reverse("portal:print_job_status", args=[job.pk])).json()
     assert status["state"] == "failed" and status["finished"] and status["download_url"] == ""
-    assert status["error"] == "Gave up after 1 attempts: RuntimeError: the template is broken"
+    assert status["error"] == "gave up after 1 attempts: RuntimeError: the template is broken"
     body = alice_client.get(page_url).content.decode()
     assert 'id="print-job-failed"' in body and "RuntimeError: the template is broken" in body
     assert "http-equiv" not in body  # a finished job's page stops refreshing

@@ -88,8 +88,9 @@ def test_250_packing_slips_print_through_the_readme_production_command(alice, st
                 timeout=60,
                 allow_redirects=False,
             )
+            assert answer.status_code == 302, f"HTTP {answer.status_code}: {answer.text[:300]}"
             job = PrintJob.objects.get()
-            assert answer.status_code == 302 and answer.headers["Location"] == f"/print-jobs/{job.pk}/"
+            assert answer.headers["Location"] == f"/print-jobs/{job.pk}/"
             page = session.get(base + answer.headers["Location"], timeout=30)
             assert page.status_code == 200 and 'id="print-progress"' in page.text
             status_url = f"{base}/print-jobs/{job.pk}/status/"

@@ -123,7 +123,7 @@ def _status(job: PrintJob) -> dict:
         "done": job.total if ready else job.done,
         "total": job.total,
         "percent": job.percent,
-        "count_label": _("%(done)d of %(total)d orders rendered (%(percent)d%%).")
+        "count_label": _("Orders rendered: %(done)d of %(total)d (%(percent)d%%).")
         % {"done": job.total if ready else job.done, "total": job.total, "percent": job.percent},
         "download_url": reverse("portal:print_job_download", args=[job.pk]) if ready else "",
         "error": job.error if job.state == PrintState.FAILED else "",

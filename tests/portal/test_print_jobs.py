@@ -130,7 +130,7 @@ def test_the_page_follows_the_job_and_the_download_is_the_pdf(alice_client, stor
         ("running", 20, 80),
         ("running", 25, 100),
     ]
-    assert seen[0]["count_label"] == "10 of 25 orders rendered (40%)." and not seen[0]["finished"]
+    assert seen[0]["count_label"] == "Orders rendered: 10 of 25 (40%)." and not seen[0]["finished"]
 
     status = alice_client.get(status_url).json()
     assert status["finished"] and status["state"] == "done" and status["download_url"] == download_url

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import os
 
 import pytest
 from django.utils import timezone
@@ -41,6 +42,11 @@ def job_of(store, n: int, *, kind: str = "packing_slips", **fields) -> PrintJob:
 
 
 @pytest.mark.slow
+@pytest.mark.skipif(
+    os.environ.get("DATABASE_URL", "").startswith("postgres"),
+    reason="run once, on SQLite: the PostgreSQL pass prints 250 slips through gunicorn and a real cluster "
+    "(test_print_jobs_production.py)",
+)
 def test_the_task_renders_250_real_packing_slips_chunk_by_chunk(store_a, monkeypatch):
     job = job_of(store_a, 250)
     recorded = []

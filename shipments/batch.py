@@ -491,26 +491,44 @@ def batch_sweep(*, now: dt.datetime | None = None, enqueue: Callable[[int], None
     """Every minute: hand each stalled batch to a worker again, claimed first (a conditional UPDATE on the
     row as read, so two sweeps queue it once), or stop it with its error after BATCH_MAX_ATTEMPTS."""
     now = now or timezone.now()
-    done = {"resumed": 0, "stopped": 0}
-    for pk, queued_at, lease_until, attempts, last_error in _stalled(now).values_list(
-        "pk", "queued_at", "lease_until", "attempts", "last_error"
-    )[:500]:
-        as_read = Batch.objects.filter(pk=pk, queued_at=queued_at, lease_until=lease_until, finished_at__isnull=True)
+    rows = _stalled(now).values_list("pk", "queued_at", "lease_until", "attempts", "last_error")[:500]
+    resumed, stopped = sweep_stalled(
+        rows,
+        now=now,
+        as_read=lambda pk, queued_at, lease_until: Batch.objects.filter(
+            pk=pk, queued_at=queued_at, lease_until=lease_until, finished_at__isnull=True
+        ),
+        stop=lambda reason: {"finished_at": now, "lease_until": None, "leased_by": "", "last_error": reason},
+        enqueue=enqueue or _enqueue,
+        what="Batch",
+    )
+    return {"resumed": resumed, "stopped": stopped}
+
+
+def sweep_stalled(rows, *, now, as_read, stop, enqueue: Callable[[int], None], what: str) -> tuple[int, int]:
+    """The sweep of leased work (batches; print jobs, shipments/print_jobs.py): for each stalled row
+    (pk, queued_at, lease_until, attempts, last error), stop it with the reason once BATCH_MAX_ATTEMPTS
+    workers took it (`stop(reason)`: the fields to write), else claim it as read (`as_read(pk, queued_at,
+    lease_until)`: a queryset matching the row only if nobody changed it) and queue it again. Returns
+    (resumed, stopped)."""
+    resumed = stopped = 0
+    for pk, queued_at, lease_until, attempts, last_error in rows:
+        row = as_read(pk, queued_at, lease_until)
         if attempts >= settings.BATCH_MAX_ATTEMPTS:
             reason = f"gave up after {attempts} attempts" + (f": {last_error}" if last_error else "")
-            if as_read.update(finished_at=now, lease_until=None, leased_by="", last_error=reason[:2000]):
-                log.error("Batch %s stopped: %s", pk, reason)
-                done["stopped"] += 1
+            if row.update(**stop(reason[:2000])):
+                log.error("%s %s stopped: %s", what, pk, reason)
+                stopped += 1
             continue
-        if as_read.update(queued_at=now, lease_until=None, leased_by=""):
-            log.warning("Batch %s stalled (attempt %s): handed to a worker again", pk, attempts)
+        if row.update(queued_at=now, lease_until=None, leased_by=""):
+            log.warning("%s %s stalled (attempt %s): handed to a worker again", what, pk, attempts)
             try:
-                (enqueue or _enqueue)(pk)
-            except Exception:  # the broker is down: the batch stays stalled, the sweep tries again a lease later
-                log.exception("Could not queue batch %s", pk)
+                enqueue(pk)
+            except Exception:  # the broker is down: it stays stalled, the sweep tries again a lease later
+                log.exception("Could not queue %s %s", what.lower(), pk)
                 continue
-            done["resumed"] += 1
-    return done
+            resumed += 1
+    return resumed, stopped
 
 
 # --- reads -----------------------------------------------------------------------------------------

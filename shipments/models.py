@@ -411,3 +411,77 @@ class ShippingMethodMapping(models.Model):
 
     def __str__(self) -> str:
         return f"{self.requested_method} → {self.carrier} {self.service}".strip()
+
+
+# --- print jobs: packing slips or a pick list rendered by a worker (shipments.print_jobs) -------------------
+
+
+class PrintKind(models.TextChoices):
+    PACKING_SLIPS = "packing_slips", "Packing slips"
+    PICK_LIST = "pick_list", "Pick list"
+
+
+class PrintState(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Rendering"
+    DONE = "done", "Ready"
+    FAILED = "failed", "Failed"
+
+
+PRINT_UNFINISHED = (PrintState.QUEUED, PrintState.RUNNING)
+
+
+class PrintJobQuerySet(TenantQuerySet):
+    pass
+
+
+class PrintJob(models.Model):
+    """One document to print (a selection of orders too big to render within the request). A worker
+    takes it with a lease (as a batch), renders it in chunks (`done` of `total` orders) and keeps the PDF
+    here; the minute sweep hands a job whose worker died to another, fails it after BATCH_MAX_ATTEMPTS,
+    and deletes finished jobs after PRINT_JOBS_KEEP_HOURS."""
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="print_jobs")
+    kind = models.CharField(max_length=20, choices=PrintKind.choices)
+    order_ids = models.JSONField(default=list)  # the documents' order
+    language = models.CharField(max_length=10, blank=True, default="")
+    filename = models.CharField(max_length=200, blank=True, default="")
+    state = models.CharField(max_length=10, choices=PrintState.choices, default=PrintState.QUEUED)
+    done = models.PositiveIntegerField(default=0)
+    total = models.PositiveIntegerField(default=0)
+    pdf = models.BinaryField(null=True, blank=True, editable=False)
+    pdf_bytes = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True, default="")
+    created_by_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    # The lease, as Batch's: when it was handed to the broker, the worker rendering it and until when.
+    queued_at = models.DateTimeField(null=True, blank=True)
+    lease_until = models.DateTimeField(null=True, blank=True)
+    leased_by = models.CharField(max_length=100, blank=True, default="")
+    attempts = models.PositiveIntegerField(default=0)
+
+    objects = PrintJobQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            # The minute sweep reads unfinished jobs and finished ones past their retention.
+            models.Index(fields=["state", "lease_until"], name="printjob_sweep_idx"),
+            models.Index(fields=["finished_at"], name="printjob_finished_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Print job {self.pk} ({self.kind}, {self.state})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.state not in PRINT_UNFINISHED
+
+    @property
+    def percent(self) -> int:
+        if self.state == PrintState.DONE:
+            return 100
+        return int(self.done * 100 / self.total) if self.total else 0

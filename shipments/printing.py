@@ -16,6 +16,7 @@ in the active language (the portal's request language).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -30,8 +31,9 @@ from .print_images import fetch_images, image_fetcher, image_key
 from .selectors import is_shippable
 from .services import store_settings_for
 
-# A batch bigger than this is refused by the portal: a packing slip costs WeasyPrint about 0.1 s of CPU
-# (bench/print_bench.py), and the PDF is made within the web request.
+# A batch bigger than this is refused by the portal. A packing slip costs WeasyPrint about 0.12 s of CPU
+# (bench/print_bench.py): beyond settings.PRINT_INLINE_MAX_ORDERS the PDF is made by a worker
+# (shipments/print_jobs.py), never within the web request.
 MAX_PRINT_ORDERS = 250
 # Slips rendered per WeasyPrint document (see _render).
 SLIPS_PER_DOCUMENT = 10
@@ -265,31 +267,47 @@ def _images(urls) -> tuple[dict[str, str], dict]:
     return keys, served
 
 
-def _render(template: str, contexts: list[dict], served: dict, language: str | None) -> bytes:
+Progress = Callable[[int], None]  # called with the orders rendered so far, after each chunk
+
+
+def _render(
+    template: str,
+    contexts: list[dict],
+    served: dict,
+    language: str | None,
+    *,
+    orders: list[int],
+    progress: Progress | None = None,
+) -> bytes:
     """One PDF of the documents `template` renders for each context, in order. Rendered as separate
     documents whose pages are then put together: WeasyPrint lays out each page of a document from the top
-    of it, so one 200-page document costs far more than 20 ten-page ones."""
+    of it, so one 200-page document costs far more than 20 ten-page ones. `orders[i]` is how many orders
+    the i-th document covers: `progress` hears the running total after each."""
     from weasyprint import CSS, HTML
     from weasyprint.text.fonts import FontConfiguration
 
     fonts = FontConfiguration()
     stylesheet = CSS(string=render_to_string("print/print.css"), font_config=fonts)
     fetcher = image_fetcher(served)
-    documents = []
+    documents, rendered = [], 0
     with translation.override(language or translation.get_language()):
-        for context in contexts:
+        for context, covered in zip(contexts, orders, strict=True):
             html = render_to_string(template, context)
             documents.append(
                 HTML(string=html, base_url=None, url_fetcher=fetcher).render(
                     stylesheets=[stylesheet], font_config=fonts
                 )
             )
+            rendered += covered
+            if progress is not None:
+                progress(rendered)
     pages = [page for document in documents for page in document.pages]
     return documents[0].copy(pages).write_pdf()
 
 
-def packing_slips_pdf(orders, *, language: str | None = None) -> bytes:
-    """One packing slip per order (each starting on a new page), in the order given."""
+def packing_slips_pdf(orders, *, language: str | None = None, progress: Progress | None = None) -> bytes:
+    """One packing slip per order (each starting on a new page), in the order given; `progress` hears
+    the slips rendered so far after each SLIPS_PER_DOCUMENT."""
     entries = print_orders(orders)
     keys, served = _images(
         [e.branding["logo_url"] for e in entries] + [line.image_url for e in entries for line in e.lines]
@@ -300,16 +318,26 @@ def packing_slips_pdf(orders, *, language: str | None = None) -> bytes:
             line.image = keys.get(line.image_url, "")
     now = timezone.now()
     chunks = [entries[i : i + SLIPS_PER_DOCUMENT] for i in range(0, len(entries), SLIPS_PER_DOCUMENT)] or [[]]
-    return _render("print/packing_slips.html", [{"slips": chunk, "now": now} for chunk in chunks], served, language)
+    return _render(
+        "print/packing_slips.html",
+        [{"slips": chunk, "now": now} for chunk in chunks],
+        served,
+        language,
+        orders=[len(chunk) for chunk in chunks],
+        progress=progress,
+    )
 
 
-def pick_list_pdf(orders, *, language: str | None = None) -> bytes:
-    """The pick list of the orders: one row per location, SKU and options, in location order."""
+def pick_list_pdf(orders, *, language: str | None = None, progress: Progress | None = None) -> bytes:
+    """The pick list of the orders: one row per location, SKU and options, in location order (one
+    document: `progress` hears all the orders once it is laid out)."""
     picks = pick_list(orders)
     keys, served = _images([row.image_url for row in picks.rows])
     for row in picks.rows:
         row.image = keys.get(row.image_url, "")
-    return _render("print/pick_list.html", [{"picks": picks, "now": timezone.now()}], served, language)
+    covered = picks.orders + len(picks.cancelled) + len(picks.nothing_to_ship)  # every order read
+    context = {"picks": picks, "now": timezone.now()}
+    return _render("print/pick_list.html", [context], served, language, orders=[covered], progress=progress)
 
 
 def packing_slips_filename(orders: list) -> str:

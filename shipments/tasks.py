@@ -24,6 +24,7 @@ from .batch import (
 )
 from .csv_import import csv_import_run
 from .models import Batch, BatchKind
+from .print_jobs import print_job_run, print_jobs_sweep
 
 # Seconds a batch task whose tenant is at BATCH_TENANT_CONCURRENCY waits before queueing itself again.
 BUSY_PAUSE_SECONDS = 1.0
@@ -76,3 +77,17 @@ def batch_sweep_task() -> str:
     """Scheduled every minute by `setup_schedules`: batches whose worker died or whose task was lost."""
     done = batch_sweep()
     return f"batches: {done['resumed']} resumed, {done['stopped']} stopped"
+
+
+def print_job_task(job_id: int) -> str:
+    """Render a print job (shipments.print_jobs); queued by print_jobs.enqueue in group "printing"."""
+    job = print_job_run(job_id, worker=default_worker())
+    if job is None:
+        return f"print job {job_id}: finished, gone, or held by another worker"
+    return f"print job {job_id}: {job.state}, {job.done} of {job.total} order(s), {job.pdf_bytes} bytes"
+
+
+def print_jobs_sweep_task() -> str:
+    """Scheduled every minute by `setup_schedules`: print jobs whose worker died, and expired ones."""
+    done = print_jobs_sweep()
+    return f"print jobs: {done['resumed']} resumed, {done['failed']} failed, {done['deleted']} deleted"

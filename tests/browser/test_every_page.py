@@ -225,6 +225,20 @@ def seed_tenant(alice, tenant, store):
 
     mapping = ShippingMethodMapping.objects.get(store=store, requested_method="USPS Priority")  # learned above
     carrier = seed_tracking(tenant, shipment)
+    from shipments.models import PrintJob
+
+    print_job = PrintJob.objects.create(
+        tenant=tenant,
+        kind="packing_slips",
+        order_ids=[order.pk],
+        total=1,
+        done=1,
+        state="done",
+        pdf=b"%PDF-1.7 (a print job's document)",
+        pdf_bytes=34,
+        filename="packing-slips-2026-12-07-1-orders.pdf",
+        finished_at=now,
+    )
     return Seed(
         objects={
             ("stores", "pk"): store.pk,
@@ -239,6 +253,7 @@ def seed_tenant(alice, tenant, store):
             ("tracking-imports", "pk"): upload.pk,
             ("stores", "mapping_pk"): mapping.pk,
             ("carriers", "pk"): carrier.pk,
+            ("print-jobs", "pk"): print_job.pk,
         },
         wizard={
             "tenant_id": tenant.pk,
@@ -562,5 +577,6 @@ def test_every_portal_page_fits_a_phone_passes_axe_and_speaks_the_language(
         "orders_batch_confirm",
         "carrier_accounts",
         "carrier_account_edit",
+        "print_job",
     } <= set(checked)
     assert not problems, "\n".join(problems)

@@ -8,6 +8,7 @@ rows are. The order page's "Packing slip" button gives that one order's slip.
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import re
 
@@ -124,4 +125,84 @@ def test_the_order_pages_packing_slip_button(browser, live_server, alice, store_
     pdf = pdf_from(context, page, "/orders/print/packing-slips/", button.click)
     text = pypdf.PdfReader(io.BytesIO(pdf)).pages[0].extract_text()
     assert "Packing slip" in text and "Order #PK-0" in text and "Item at C-1" in text
+    context.close()
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_a_big_selection_prints_through_a_job_page_that_follows_it(
+    browser, live_server, alice, store_a, language, monkeypatch, settings
+):
+    """More than PRINT_INLINE_MAX_ORDERS orders: the print button opens the job's page (no PDF rendered in
+    that request); its bar moves as the worker reports progress (polled, no reload), then the page shows the
+    download, which is the PDF. With JavaScript off the page refreshes itself. 1366 px and 390 px."""
+    from django.utils import timezone
+
+    from shipments import print_jobs
+    from shipments.models import PrintJob
+    from tests.factories import make_order
+
+    from .test_every_page import LAPTOP, PHONE, open_context
+
+    settings.Q_CLUSTER = {**settings.Q_CLUSTER, "sync": False}  # the job waits for a worker: this test is it
+    queued = []
+    monkeypatch.setattr(print_jobs, "enqueue", queued.append)
+    orders = [make_order(store_a, lines=2, number=f"BJ-{n:02d}") for n in range(settings.PRINT_INLINE_MAX_ORDERS + 2)]
+    context, page = open_context(browser, live_server, language, viewport=LAPTOP)
+    page.set_default_timeout(30_000)
+    sign_in(page, "alice")
+    page.goto("/orders/?status=awaiting_shipment")
+    page.locator("#select-page").check()
+    with context.expect_page() as opened:
+        page.locator("#batch-packing-slips").click()  # the button opens a new tab, as for a PDF
+    job_page = opened.value
+    job_page.wait_for_load_state()
+    job = PrintJob.objects.get()
+    assert job_page.url.endswith(f"/print-jobs/{job.pk}/") and queued == [job.pk]
+    assert job.total == len(orders) and job.language == language
+
+    # The worker is on it: 10 of 12 rendered. The page's script polls the status and moves the bar.
+    PrintJob.objects.filter(pk=job.pk).update(state="running", done=10, lease_until=timezone.now() + dt.timedelta(60))
+    job_page.locator('#print-progress[value="10"]').wait_for()  # <progress>.value reflects its attribute
+    assert job_page.locator("#print-job-download").count() == 0
+    for viewport, name in ((LAPTOP, "1366"), (PHONE, "phone")):
+        job_page.set_viewport_size(viewport)
+        assert job_page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")[0] <= viewport["width"]
+        shoot(job_page, f"print-job-running-{language}-{name}", full_page=True)
+
+    PrintJob.objects.filter(pk=job.pk).update(lease_until=None)
+    print_jobs.print_job_run(job.pk, worker="browser-test")  # the worker finishes: the page shows the download
+    download = job_page.locator("#print-job-download")
+    download.wait_for()
+    for viewport, name in ((LAPTOP, "1366"), (PHONE, "phone")):
+        job_page.set_viewport_size(viewport)
+        assert job_page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")[0] <= viewport["width"]
+        shoot(job_page, f"print-job-ready-{language}-{name}", full_page=True)
+    answer = context.request.get(download.get_attribute("href"))
+    assert answer.status == 200 and answer.headers["content-type"] == "application/pdf"
+    pages = pypdf.PdfReader(io.BytesIO(answer.body())).pages
+    assert len(pages) == len(orders)
+    if screenshots_asked():
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        pdfium.PdfDocument(answer.body())[0].render(scale=1.5).to_pil().save(SHOTS / f"print-job-slip-{language}.png")
+    context.close()
+
+
+def test_a_job_page_without_javascript_refreshes_itself_until_the_job_is_done(browser, live_server, alice, store_a):
+    from shipments.models import PrintJob
+
+    job = PrintJob.objects.create(
+        tenant=store_a.tenant, kind="pick_list", order_ids=[1], total=250, done=120, state="running"
+    )
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844}, base_url=live_server.url, java_script_enabled=False
+    )
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    sign_in(page, "alice")
+    page.goto(f"/print-jobs/{job.pk}/")
+    assert page.locator("#print-progress").get_attribute("value") == "120"
+    PrintJob.objects.filter(pk=job.pk).update(state="failed", error="Gave up after 5 attempts: MemoryError: ")
+    page.locator("#print-job-failed").wait_for()  # the <noscript> refresh brought the failure in
+    assert "MemoryError" in page.locator("#print-job-failed").inner_text()
+    shoot(page, "print-job-failed-en-phone", full_page=True)
     context.close()

@@ -6,7 +6,7 @@ from django.urls import reverse
 from api.services import api_key_create
 from shipments.batch import batch_mark_delivered
 from shipments.csv_import import csv_import_create
-from shipments.models import ShippingMethodMapping
+from shipments.models import PrintJob, ShippingMethodMapping
 from stores.models import Membership, Store
 from tracking.services import carrier_account_create
 
@@ -19,7 +19,11 @@ def objects(order_a, run_a, unmapped_a, shipment_a, alice, bob, tenant_a):
     carrier = carrier_account_create(
         tenant=tenant_a, carrier="UPS", client_id="id-a", client_secret="secret-a", server_url="http://127.0.0.1:9"
     )
+    print_job = PrintJob.objects.create(
+        tenant=tenant_a, kind="packing_slips", order_ids=[order_a.pk], total=1, state="done", pdf=b"%PDF-A-100"
+    )
     return {
+        "print_job": print_job.pk,
         "carrier": carrier.pk,
         "order": order_a.pk,
         "store": order_a.store_id,
@@ -43,6 +47,9 @@ OBJECT_GETS = [
     ("portal:order_detail", ["order"]),
     ("portal:order_ship", ["order"]),
     ("portal:batch_result", ["batch"]),
+    ("portal:print_job", ["print_job"]),
+    ("portal:print_job_status", ["print_job"]),
+    ("portal:print_job_download", ["print_job"]),
     ("portal:tracking_import_preview", ["csv_import"]),
     ("portal:shipping_methods", ["store"]),
     ("portal:shipping_method_edit", ["store", "mapping"]),

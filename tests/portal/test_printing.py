@@ -106,7 +106,8 @@ def test_all_matching_with_nothing_matching_says_so(alice_client, order_a):
     assert "No order matches the list" in response.content.decode()
 
 
-def test_a_print_request_costs_the_same_queries_for_5_or_50_orders(alice_client, store_a):
+def test_a_print_request_costs_the_same_queries_for_5_or_50_orders(alice_client, store_a, settings):
+    settings.PRINT_INLINE_MAX_ORDERS = 50  # both rendered within the request (bigger ones are print jobs)
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from orders.models import ImportRun
 from orders.services import skipped_orders_remap
@@ -48,6 +49,7 @@ def store_create(
     platform: str = Platform.AMERICOMMERCE,
     api_token: str = "",
     currency: str = "",
+    oauth_pending: bool = False,
     **fields,
 ) -> Store:
     """A store with its status mapping (its platform's defaults unless given) and default settings (with
@@ -56,7 +58,7 @@ def store_create(
 
     `fields`: other editable settings (STORE_EDITABLE_FIELDS), e.g. is_active from the admin, or
     road="rest" (with `api_token`, or rest_auth="oauth" and the tokens set afterwards by
-    store_set_oauth_tokens)."""
+    store_set_oauth_tokens: `oauth_pending`). Each road needs its credential (store_credentials_check)."""
     _refuse_unknown(fields)
     platform = fields.pop("platform", None) or platform
     store = Store(
@@ -79,6 +81,7 @@ def store_create(
     if api_token:
         store.set_api_token(api_token)
     store.full_clean(exclude=["password_encrypted"])
+    store_credentials_check(store=store, oauth_pending=oauth_pending)
     store.save()
     status_mapping = StatusMapping(store=store, **{**store.connection.default_mapping, **(mapping or {})})
     status_mapping.full_clean(exclude=["store"])
@@ -97,9 +100,12 @@ def _refuse_unknown(fields: dict) -> None:
 
 
 @transaction.atomic
-def store_update(*, store: Store, password: str | None = None, api_token: str | None = None, **fields) -> Store:
+def store_update(
+    *, store: Store, password: str | None = None, api_token: str | None = None, oauth_pending: bool = False, **fields
+) -> Store:
     """Edit a store's settings (STORE_EDITABLE_FIELDS); a password or an API token, when given, replaces the
-    saved one (a new token also ends a pending reconnect).
+    saved one (a new token also ends a pending reconnect). The road chosen needs its credential, given now or
+    saved before (store_credentials_check; `oauth_pending`: the OAuth app's tokens follow).
 
     Only what is edited is written: an import running meanwhile keeps its bookkeeping."""
     _refuse_unknown(fields)
@@ -115,6 +121,8 @@ def store_update(*, store: Store, password: str | None = None, api_token: str | 
         store.needs_reconnect, store.reconnect_reason = False, ""
         secrets += ["api_token_encrypted", "needs_reconnect", "reconnect_reason"]
     store.full_clean(exclude=["password_encrypted", "tenant"])
+    if {"road", "rest_auth"} & set(fields):  # a road chosen (again) needs its credential
+        store_credentials_check(store=store, oauth_pending=oauth_pending)
     store.save(update_fields=[*fields, *secrets])
     store_realtime_follow(store, [*fields, *secrets], previous_site=before)
     return store
@@ -146,7 +154,9 @@ def store_switch_road(
         fields["username"] = username
     if endpoint_path is not None:
         fields["endpoint_path"] = endpoint_path
-    store = store_update(store=store, password=password, api_token=api_token, **fields)
+    store = store_update(
+        store=store, password=password, api_token=api_token, oauth_pending=oauth_tokens is not None, **fields
+    )
     if oauth_tokens is not None:
         store_set_oauth_tokens(
             store=store,
@@ -161,7 +171,9 @@ def store_switch_road(
 @transaction.atomic
 def store_create_oauth(*, tenant: Tenant, name: str, url: str, oauth_tokens, **kwargs) -> Store:
     """A store on the REST road connected by the OAuth app: store_create, then the handshake's tokens."""
-    store = store_create(tenant=tenant, name=name, url=url, road=Road.REST, rest_auth=RestAuth.OAUTH, **kwargs)
+    store = store_create(
+        tenant=tenant, name=name, url=url, road=Road.REST, rest_auth=RestAuth.OAUTH, oauth_pending=True, **kwargs
+    )
     store_set_oauth_tokens(
         store=store,
         access_token=oauth_tokens.access_token,
@@ -330,3 +342,33 @@ def storefront_record(*, store: Store, name: str, shipped_status: str | None = N
         front.full_clean(exclude=["store"])
         front.save(update_fields=list(changed))
     return front
+
+
+# --- each road needs its credential --------------------------------------------------------------------
+
+CREDENTIAL_MISSING = {
+    "password": _lazy("Enter the store administrator's password: none is saved for this store."),
+    "api_token": _lazy("Enter the API token made in the store's admin console: none is saved for this store."),
+    "rest_auth": _lazy(
+        "A store connects to the OAuth app from the portal (Connect with AmeriCommerce); choose API token here."
+    ),
+}
+
+
+def store_credentials_check(
+    *, store: Store, password: str | None = None, api_token: str | None = None, oauth_pending: bool = False
+) -> None:
+    """Each road needs its own credential, set on `store` or saved before (a switch back keeps the other road's),
+    or given in `password` / `api_token`: the password on the XML road, the API token on the REST road, or the
+    OAuth app's tokens (`oauth_pending`: a handshake's tokens are saved right after). The one rule:
+    store_create and store_update enforce it; the admin's and the portal's forms and the API's serializer only
+    turn its ValidationError ({field: [words]}) into their field errors. The username is the model's own rule
+    (Store.clean)."""
+    if store.road == Road.XML:
+        missing = "" if password or store.has_password else "password"
+    elif store.rest_auth == RestAuth.OAUTH:
+        missing = "" if store.has_oauth_tokens or oauth_pending else "rest_auth"
+    else:
+        missing = "" if api_token or store.has_api_token else "api_token"
+    if missing:
+        raise ValidationError({missing: [str(CREDENTIAL_MISSING[missing])]})

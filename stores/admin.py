@@ -2,7 +2,7 @@ from django.contrib import admin, messages
 
 from .forms import StatusMappingForm, StoreAdminForm
 from .models import Membership, StatusMapping, Store, Storefront, StoreSettings, Tenant
-from .services import status_mapping_update, store_create, store_update
+from .services import status_mapping_update, store_create, store_settings_update, store_update
 
 
 class MembershipInline(admin.TabularInline):
@@ -200,11 +200,15 @@ class StoreAdmin(admin.ModelAdmin):
 
     def save_formset(self, request, form, formset, change):
         if formset.model is StoreSettings:
-            # store_create made the settings already: settings typed on the add page update them.
-            existing = StoreSettings.objects.filter(store=form.instance).first()
-            for settings_form in formset.extra_forms:
-                if existing is not None and settings_form.has_changed():
-                    settings_form.instance.pk, settings_form.instance._state.adding = existing.pk, False
+            # Through the settings service (store_create made the row: settings typed on the add page update
+            # it). The formset's bookkeeping is kept for the admin's change message.
+            formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+            for settings_form in formset.forms:
+                if settings_form.has_changed():
+                    data = {name: settings_form.cleaned_data[name] for name in settings_form.changed_data}
+                    saved = store_settings_update(store=form.instance, **data)
+                    formset.changed_objects.append((saved, settings_form.changed_data))
+            return None
         if formset.model is not StatusMapping:
             return super().save_formset(request, form, formset, change)
         # The mapping is saved by status_mapping_update, which also brings in the orders skipped for a

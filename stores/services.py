@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
+from core.services import model_update
 from orders.models import ImportRun
 from orders.services import skipped_orders_remap
 
@@ -86,9 +87,12 @@ def store_create(
     status_mapping = StatusMapping(store=store, **{**store.connection.default_mapping, **(mapping or {})})
     status_mapping.full_clean(exclude=["store"])
     status_mapping.save()
-    store_settings = StoreSettings(store=store, company_name=name, currency=currency)
-    store_settings.full_clean(exclude=["store"])
-    store_settings.save()
+    model_update(
+        instance=StoreSettings(store=store),
+        fields=STORE_SETTINGS_FIELDS,
+        data={"company_name": name, "currency": currency},
+        clean_exclude=["store"],
+    )
     store_realtime_follow(store)
     return store
 
@@ -335,13 +339,8 @@ def membership_add(*, tenant: Tenant, email: str, role: str, username: str | Non
 def storefront_record(*, store: Store, name: str, shipped_status: str | None = None, currency: str | None = None):
     """Record a storefront of the store (made if new) with its shipped status and currency where given."""
     front, _ = Storefront.objects.get_or_create(store=store, name=name)
-    changed = {k: v for k, v in {"shipped_status": shipped_status, "currency": currency}.items() if v is not None}
-    for key, value in changed.items():
-        setattr(front, key, value)
-    if changed:
-        front.full_clean(exclude=["store"])
-        front.save(update_fields=list(changed))
-    return front
+    data = {k: v for k, v in {"shipped_status": shipped_status, "currency": currency}.items() if v is not None}
+    return model_update(instance=front, fields=("shipped_status", "currency"), data=data, clean_exclude=["store"])[0]
 
 
 # --- each road needs its credential --------------------------------------------------------------------
@@ -372,3 +371,38 @@ def store_credentials_check(
         missing = "" if api_token or store.has_api_token else "api_token"
     if missing:
         raise ValidationError({missing: [str(CREDENTIAL_MISSING[missing])]})
+
+
+# --- store settings: branding, notifications, product handling -------------------------------------------
+
+# What people edit on a store's settings (the portal's sections, the admin's inline): store_settings_update.
+STORE_SETTINGS_FIELDS = (
+    "company_name",
+    "logo_url",
+    "accent_colour",
+    "website",
+    "phone",
+    "reply_to",
+    "send_shipment_confirmation",
+    "send_delivery_notice",
+    "send_out_for_delivery",
+    "copy_to_merchant",
+    "store_location_overwrites",
+    "default_weight_unit",
+    "currency",
+)
+
+
+def store_settings_ensure(*, store: Store) -> StoreSettings:
+    """The store's settings row, made with its defaults if it has none yet (store_create makes it; a store from
+    before settings existed has none until they are first edited)."""
+    return StoreSettings.objects.get_or_create(store=store, defaults={"company_name": store.name})[0]
+
+
+@transaction.atomic
+def store_settings_update(*, store: Store, **data) -> StoreSettings:
+    """Edit a store's settings (STORE_SETTINGS_FIELDS): the row is read locked, only what changed is written,
+    checked against the model first (a bad value raises ValidationError, nothing is saved)."""
+    store_settings_ensure(store=store)
+    row = StoreSettings.objects.select_for_update().get(store=store)
+    return model_update(instance=row, fields=STORE_SETTINGS_FIELDS, data=data, clean_exclude=["store"])[0]

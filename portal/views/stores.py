@@ -29,7 +29,14 @@ from stores import crypto, oauth
 from stores.forms import StatusMappingForm, duplicate_store_error
 from stores.models import Platform, RestAuth, Road, StatusMapping, Store, StoreSettings
 from stores.selectors import status_mapping_get, store_list, store_same_site, store_settings_get
-from stores.services import status_mapping_update, store_create, store_create_oauth, store_switch_road, store_update
+from stores.services import (
+    status_mapping_update,
+    store_create,
+    store_create_oauth,
+    store_settings_update,
+    store_switch_road,
+    store_update,
+)
 
 from ..forms import (
     BrandingForm,
@@ -412,7 +419,7 @@ def _save_section(request, section, form, store, instance) -> bool:
         lists = {name: form.cleaned_data[name] for name in StatusMapping.FIELDS}
         return status_mapping_update(store=store, lists=lists, user=request.user).run is not None
     else:
-        form.save()
+        store_settings_update(store=store, **{name: form.cleaned_data[name] for name in form.Meta.fields})
     return False
 
 

@@ -110,7 +110,7 @@ class OrderActions:
 
     @property
     def hold_why_not(self) -> str:
-        return str(HOLD_REFUSALS[self.hold_refusal]) % {"number": self.number} if self.hold_refusal else ""
+        return self._hold_words(self.hold_refusal)
 
     @property
     def can_release(self) -> bool:
@@ -118,7 +118,10 @@ class OrderActions:
 
     @property
     def release_why_not(self) -> str:
-        return str(HOLD_REFUSALS[self.release_refusal]) % {"number": self.number} if self.release_refusal else ""
+        return self._hold_words(self.release_refusal)
+
+    def _hold_words(self, code: str) -> str:
+        return str(HOLD_REFUSALS[code]) % {"number": self.number} if code else ""
 
     def can_void(self, shipment_id: int) -> bool:
         return self.void_refusals.get(shipment_id) == ""

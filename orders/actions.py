@@ -61,14 +61,15 @@ def ship_refusal_text(code: str, number: str) -> str:
     return str(SHIP_REFUSALS[code]) % {"number": number} if code else ""
 
 
+def line_ships(line) -> bool:
+    """Whether a line needs a shipment: electronic, does-not-ship and adjustment lines never do."""
+    return line.is_shippable and not line.is_adjustment
+
+
 def left_to_ship(lines: Iterable, shipped: Mapping[int, int]) -> dict[int, int]:
     """Quantity left to ship per shippable line id (`lines`: any of the order's lines, only the shippable ones
     count; `shipped`: quantity shipped per line id by shipments that are not voided)."""
-    return {
-        line.pk: max(0, line.quantity - shipped.get(line.pk, 0))
-        for line in lines
-        if line.is_shippable and not line.is_adjustment
-    }
+    return {line.pk: max(0, line.quantity - shipped.get(line.pk, 0)) for line in lines if line_ships(line)}
 
 
 class NotShippable(ValidationError):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+
 from django.core.exceptions import ObjectDoesNotExist
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Prefetch
@@ -17,6 +19,7 @@ from shipments.tracking_numbers import TRACKING_INPUT_MAX, tracking_number_clean
 from stores.connector.types import ConnectionOutcome
 from stores.models import Platform, RestAuth, Road, StatusMapping, Store, Storefront
 from stores.selectors import store_same_site
+from stores.services import store_credentials_check
 
 from .base import ModelSerializer, TenantRelatedField
 from .services import store_url_validate
@@ -135,20 +138,19 @@ class StoreSerializer(ModelSerializer):
             raise serializers.ValidationError(exc.message)
 
     def validate(self, attrs):
-        """Each road needs its own credential: given now, or saved before (a switch back)."""
+        """Each road needs its own credential, given now or saved before (a switch back): the store service's
+        rule (stores.services.store_credentials_check), its refusal turned into field errors."""
         instance = self.instance
         road = attrs.get("road") or (instance.road if instance is not None else Road.XML)
-        if road == Road.XML:
-            if not attrs.get("password") and not (instance is not None and instance.has_password):
-                raise serializers.ValidationError({"password": ["This field is required."]})
-            if not attrs.get("username", instance.username if instance is not None else ""):
-                raise serializers.ValidationError({"username": ["This field is required."]})
-        elif instance is not None and instance.rest_auth == RestAuth.OAUTH and instance.has_oauth_tokens:
-            pass  # connected with the OAuth app: its tokens are its credential
-        elif not attrs.get("api_token") and not (instance is not None and instance.has_api_token):
-            raise serializers.ValidationError({"api_token": ["This field is required on the rest road."]})
         if road == Road.REST and attrs.get("api_token"):
             attrs["rest_auth"] = RestAuth.TOKEN
+        candidate = copy.copy(instance) if instance is not None else Store()
+        candidate.road = road
+        candidate.rest_auth = attrs.get("rest_auth") or candidate.rest_auth or RestAuth.TOKEN
+        try:
+            store_credentials_check(store=candidate, password=attrs.get("password"), api_token=attrs.get("api_token"))
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(exc.message_dict) from None
         self._refuse_duplicate(attrs.get("url"))
         return attrs
 

@@ -85,9 +85,9 @@ class StoreViewSet(
         data = serializer.validated_data
         road = data.get("road", Road.XML)
         credentials = (
-            {"road": road, "rest_auth": RestAuth.TOKEN, "api_token": data["api_token"]}
+            {"road": road, "rest_auth": RestAuth.TOKEN, "api_token": data.get("api_token", "")}
             if road == Road.REST
-            else {"username": data["username"], "password": data["password"]}
+            else {"username": data.get("username", ""), "password": data.get("password", "")}
         )
         serializer.instance = store_create(
             tenant=self.request.tenant,

@@ -27,6 +27,7 @@ from stores.models import StatusMapping, Store
 from stores.services import status_mapping_set
 
 from . import events
+from .actions import order_actions
 from .events import event
 from .importing.check import IMPORT as CHECK_IMPORT
 from .importing.check import check_store
@@ -114,14 +115,17 @@ def order_check_writable(*, order: Order) -> None:
 def order_set_hold(*, order: Order, hold: bool, actor: str, reason: str = "") -> Order:
     """Put an order on hold in Outbound, or release it back to Awaiting Shipment."""
     order_check_writable(order=order)
+    actions = order_actions(order, disconnected=False)  # order_check_writable said it is
+    if hold and not actions.can_hold:
+        raise ValidationError(actions.hold_why_not, code="not_holdable")
+    if not hold and not actions.can_release:
+        raise ValidationError(actions.release_why_not, code="not_on_hold")
     if hold:
         order_set_status(
             order=order, status=OrderStatus.ON_HOLD, actor=actor, reason=reason or events.reason("put_on_hold")
         )
         order.hold_reason = reason
     else:
-        if order.status != OrderStatus.ON_HOLD:
-            raise ValidationError("This order is not on hold.")
         order_set_status(
             order=order, status=OrderStatus.AWAITING_SHIPMENT, actor=actor, reason=events.reason("hold_released")
         )

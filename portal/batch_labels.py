@@ -4,9 +4,8 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
 
+from orders.actions import SHIP_REFUSALS, ship_refusal_text
 from shipments.tracking_numbers import PROBLEM_TEXT, tracking_number_message
-
-from .labels import label_for
 
 OUTCOME_LABELS = {
     "shipped": gettext_lazy("Shipped"),
@@ -33,10 +32,10 @@ def tracking_problem_text(problem: str) -> str:
     }.get(problem, problem)
 
 
-def outcome_detail(outcome: str, detail: str) -> str:
-    """The reason after the outcome's label, in words."""
-    if outcome == "blocked":
-        return _("The order is %(status)s.") % {"status": str(label_for(detail)).lower()}
+def outcome_detail(outcome: str, detail: str, number: str = "") -> str:
+    """The reason after the outcome's label, in words (a ship refusal: orders.actions' words, as everywhere)."""
+    if outcome in ("blocked", "already_shipped") and detail in SHIP_REFUSALS:
+        return ship_refusal_text(detail, number)
     if outcome == "invalid_tracking":
         return tracking_problem_text(detail)
     if outcome in ("delivered", "resent"):
@@ -46,10 +45,8 @@ def outcome_detail(outcome: str, detail: str) -> str:
 
 def row_error_text(code: str, params: dict) -> str:
     params = dict(params)
-    if code == "blocked":
-        return _("The order cannot be shipped: it is %(status)s.") % {
-            "status": str(label_for(params.get("status", ""))).lower()
-        }
+    if code == "not_shippable":
+        return ship_refusal_text(params["reason"], params["number"])
     if code == "bad_tracking":
         return tracking_number_message(params.get("value", ""), params.get("problem", ""))
     texts = {
@@ -70,7 +67,6 @@ def row_error_text(code: str, params: dict) -> str:
         "bad_fee": _("“%(value)s” is not an amount."),
         "negative_fee": _("The fee cannot be negative (%(value)s)."),
         "duplicate_row": _("The same order and tracking number as line %(line)s."),
-        "already_shipped": _("The order is already shipped."),
     }
     text = texts.get(code)
     return text % params if text else code

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -14,6 +16,7 @@ from shipments.tracking_numbers import TRACKING_INPUT_MAX, tracking_number_clean
 from stores.connector.registry import connection_types
 from stores.forms import WriteOnlyPasswordForm
 from stores.models import DEFAULT_ENDPOINT_PATH, Platform, RestAuth, Road, Role, Store, StoreSettings
+from stores.services import store_credentials_check
 
 from .labels import STATE_LABELS, WEIGHT_UNIT_LABELS, carrier_choices, status_choices
 
@@ -186,16 +189,21 @@ class SwitchToXmlForm(forms.Form):
         help_text=_("Change this if your store's ShipStation page lives elsewhere."),
     )
 
-    def __init__(self, *args, has_password: bool = False, **kwargs):
+    def __init__(self, *args, store: Store, **kwargs):
         super().__init__(*args, **kwargs)
-        self.has_password = has_password
-        if not has_password:
+        self.store = store
+        if not store.has_password:
             self.fields["password"].help_text = _("The password of that user.")
 
     def clean(self):
+        """The XML road needs its password, typed now or saved before: the store service's rule."""
         cleaned = super().clean()
-        if not self.has_password and not cleaned.get("password"):
-            self.add_error("password", _("Enter the password: none is saved for this store."))
+        candidate = copy.copy(self.store)
+        candidate.road = Road.XML
+        try:
+            store_credentials_check(store=candidate, password=cleaned.get("password"))
+        except ValidationError as exc:
+            self.add_error(None, exc)
         return cleaned
 
 

@@ -37,7 +37,8 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from core import queues
-from orders.models import Order, OrderStatus, Shipping
+from orders.actions import NotShippable, order_actions
+from orders.models import Order
 from outbox.models import OutboxState
 from stores.models import Tenant
 
@@ -146,12 +147,20 @@ class ShipRow:
     learn_method: bool = True
 
 
-def check_can_ship(order: Order) -> None:
-    """Refuse an order a batch must not ship (Refused with the reason)."""
-    if order.status in services.BLOCKED_STATUSES:
-        raise Refused(Outcome.BLOCKED, order.status)
-    if order.status == OrderStatus.SHIPPED or order.shipping == Shipping.FULL:
-        raise Refused(Outcome.ALREADY_SHIPPED)
+def ship_refusal(reason: str) -> Refused:
+    """A ship refusal of orders.actions as the batch keeps it: its outcome, and its reason code as the detail
+    (worded when shown, the same words as the single form's)."""
+    outcome = Outcome.ALREADY_SHIPPED if reason in ("already_shipped", "nothing_to_ship") else Outcome.BLOCKED
+    return Refused(outcome, reason)
+
+
+def check_can_ship(order: Order, *, lines=None, shipped: dict[int, int] | None = None) -> None:
+    """Refuse an order a batch must not ship (Refused with the reason): what orders.actions says. With `lines`
+    and `shipped` (shipped_quantities) an order with nothing left to ship is refused here too; without, the
+    shipment service refuses it."""
+    actions = order_actions(order, lines=lines, shipped=shipped)
+    if not actions.can_ship:
+        raise ship_refusal(actions.ship_refusal)
 
 
 def _ship(row: ShipRow, *, notify_buyer: bool, user, duplicate: bool):
@@ -174,10 +183,8 @@ def _ship(row: ShipRow, *, notify_buyer: bool, user, duplicate: bool):
                 user=user,
                 learn_method=row.learn_method,
             )
-        except ValidationError as exc:
-            if "Nothing is left to ship on this order." in exc.messages:
-                raise Refused(Outcome.ALREADY_SHIPPED) from None
-            raise
+        except NotShippable as exc:
+            raise ship_refusal(exc.reason) from None
         return Outcome.SHIPPED, "", shipment
 
     return action

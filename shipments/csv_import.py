@@ -34,6 +34,7 @@ from stores.models import Store, Tenant
 
 from . import batch as batches
 from .models import Batch, BatchKind, CsvImport, Shipment, ShipmentState, carrier_code
+from .selectors import shipped_quantities_for
 from .tracking_numbers import tracking_number_tidy
 
 # The columns a file can give, in the order the preview shows them. The first three are required; "store"
@@ -406,9 +407,11 @@ def check_rows(*, tenant: Tenant, csv_import: CsvImport) -> tuple[list[str], lis
         )
     numbers = {c.values["order_number"].lstrip("#") for c in checks} - {""}
     by_number: dict[str, list[Order]] = {}
-    for order in Order.objects.for_tenant(tenant).filter(number__in=numbers).select_related("store"):
+    found_orders = Order.objects.for_tenant(tenant).filter(number__in=numbers).select_related("store")
+    for order in found_orders.prefetch_related("lines"):
         by_number.setdefault(order.number, []).append(order)
     order_ids = [o.pk for found in by_number.values() for o in found]
+    shipped = shipped_quantities_for(order_ids)  # what orders.actions needs to say "nothing left to ship"
     existing = set(
         Shipment.objects.for_tenant(tenant)
         .filter(order_id__in=order_ids)
@@ -423,7 +426,7 @@ def check_rows(*, tenant: Tenant, csv_import: CsvImport) -> tuple[list[str], lis
     seen: dict[tuple[int, str], int] = {}
     today = timezone.localdate()
     for check in checks:
-        _check(check, by_number, existing, seen, today, date_order, stores)
+        _check(check, by_number, existing, seen, today, date_order, stores, shipped)
     return headers, checks
 
 
@@ -455,7 +458,7 @@ def _find_order(check: RowCheck, by_number, stores) -> None:
         check.order = found[0]
 
 
-def _check(check: RowCheck, by_number, existing, seen, today, date_order, stores) -> None:
+def _check(check: RowCheck, by_number, existing, seen, today, date_order, stores, shipped) -> None:
     values, errors = check.values, check.errors
     _find_order(check, by_number, stores)
     check.carrier = carrier_code(values["carrier"]) or ""
@@ -505,9 +508,9 @@ def _check(check: RowCheck, by_number, existing, seen, today, date_order, stores
         return
     seen[key] = check.line
     try:
-        batches.check_can_ship(order)
+        batches.check_can_ship(order, lines=order.lines.all(), shipped=shipped)
     except batches.Refused as refusal:
-        errors.append((refusal.outcome, {"status": refusal.detail}))
+        errors.append(("not_shippable", {"reason": refusal.detail, "number": order.number}))
 
 
 def csv_import_apply(*, tenant: Tenant, csv_import: CsvImport, user=None) -> Batch:

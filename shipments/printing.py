@@ -24,7 +24,8 @@ from django.db.models import Prefetch, QuerySet, Sum
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
-from orders.models import Order, OrderLine, OrderStatus, Product
+from orders.actions import order_actions
+from orders.models import Order, OrderLine, Product
 
 from .models import ShipmentLine, ShipmentState
 from .print_images import fetch_images, image_fetcher, image_key
@@ -224,10 +225,13 @@ def pick_list(orders) -> PickList:
     cancelled, nothing, counted = [], [], 0
     for entry in print_orders(orders):
         order = entry.order
-        if order.status == OrderStatus.CANCELLED:
+        # What the order allows (orders.actions): a cancelled order or one with nothing left is not picked; an
+        # order on hold or awaiting payment is, as it may ship once released (a paper, not a shipment).
+        refusal = order_actions(order, disconnected=False).ship_refusal
+        if refusal == "cancelled":
             cancelled.append(order.number)
             continue
-        if entry.nothing_left or not entry.lines:
+        if refusal == "already_shipped" or entry.nothing_left or not entry.lines:
             nothing.append(order.number)
             continue
         counted += 1

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db.models import Sum
 from django.http import Http404
 
+from orders.actions import left_to_ship, line_ships
 from orders.models import Order
 from outbox.models import OutboxMessage, OutboxState
 from stores.models import Store, Tenant
@@ -103,9 +104,7 @@ def latest_shipment(*, tenant: Tenant, store: Store) -> Shipment | None:
 # --- quantities -----------------------------------------------------------------------------------
 
 
-def is_shippable(line) -> bool:
-    # Electronic, does-not-ship and adjustment lines never need a shipment.
-    return line.is_shippable and not line.is_adjustment
+is_shippable = line_ships  # orders.actions: electronic, does-not-ship and adjustment lines never ship
 
 
 def shippable_lines(order: Order):
@@ -114,8 +113,13 @@ def shippable_lines(order: Order):
 
 def shipped_quantities(order: Order) -> dict[int, int]:
     """Quantity shipped per order line id, counting every shipment that is not voided."""
+    return shipped_quantities_for([order.pk])
+
+
+def shipped_quantities_for(order_ids) -> dict[int, int]:
+    """shipped_quantities for many orders in one query (line ids are unique across orders)."""
     rows = (
-        ShipmentLine.objects.filter(shipment__order=order)
+        ShipmentLine.objects.filter(shipment__order_id__in=order_ids)
         .exclude(shipment__state=ShipmentState.VOIDED)
         .values("order_line_id")
         .annotate(total=Sum("quantity"))
@@ -127,8 +131,7 @@ def remaining_quantities(order: Order, *, lines=None, shipped: dict[int, int] | 
     """Quantity left to ship per shippable line id. `lines` (any of the order's lines; the shippable ones
     count) and `shipped` (shipped_quantities) save their queries when the caller holds them already."""
     shipped = shipped_quantities(order) if shipped is None else shipped
-    lines = shippable_lines(order) if lines is None else [line for line in lines if is_shippable(line)]
-    return {line.pk: max(0, line.quantity - shipped.get(line.pk, 0)) for line in lines}
+    return left_to_ship(shippable_lines(order) if lines is None else lines, shipped)  # orders.actions' count
 
 
 def shipping_method_mapping_list(*, tenant: Tenant, store_id):

@@ -20,8 +20,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from orders.actions import NotShippable, OrderActions, order_actions
 from orders.events import event
-from orders.models import Order, OrderLine, OrderStatus, Shipping
+from orders.models import Order, OrderLine, Shipping
 from orders.services import order_check_writable, order_event_add, order_set_status
 from outbox.models import OutboxMessage, OutboxState
 from outbox.services import (
@@ -47,17 +48,10 @@ from .models import (
     shipment_ref,
     tracking_url_for,
 )
-from .selectors import remaining_quantities
+from .selectors import remaining_quantities, shipped_quantities
 from .tracking_numbers import tracking_number_clean
 
 logger = logging.getLogger(__name__)
-
-# Statuses that refuse a shipment unless an operator overrides.
-BLOCKED_STATUSES = {
-    OrderStatus.AWAITING_PAYMENT: "it is awaiting payment",
-    OrderStatus.ON_HOLD: "it is on hold",
-    OrderStatus.CANCELLED: "it is cancelled",
-}
 
 
 def store_settings_for(order: Order) -> StoreSettings:
@@ -76,14 +70,15 @@ def _actor(user=None, label: str = "") -> str:
 # --- quantities (shipments.selectors) --------------------------------------------------------------
 
 
-def _wanted_lines(order: Order, lines: dict | None) -> list[tuple[OrderLine, int]]:
-    remaining = remaining_quantities(order)
+def ship_actions(order: Order, *, override: bool = False) -> OrderActions:
+    """What the order allows, with what is left to ship on each line (orders.actions, the one place)."""
+    return order_actions(order, lines=list(order.lines.all()), shipped=shipped_quantities(order), override=override)
+
+
+def _wanted_lines(order: Order, lines: dict | None, remaining: dict[int, int]) -> list[tuple[OrderLine, int]]:
     by_id = {line.pk: line for line in order.lines.all()}
     if lines is None:
-        wanted = [(by_id[pk], qty) for pk, qty in remaining.items() if qty > 0]
-        if not wanted:
-            raise ValidationError("Nothing is left to ship on this order.")
-        return wanted
+        return [(by_id[pk], qty) for pk, qty in remaining.items() if qty > 0]
     wanted: list[tuple[OrderLine, int]] = []
     errors: list[str] = []
     for raw_id, raw_qty in lines.items():
@@ -157,13 +152,16 @@ def shipment_create(
     for a batch row that took the batch-wide default: a default is nobody's choice for that method)."""
     # The lock serialises shipments of one order, so two clerks cannot both ship the last unit.
     order = Order.objects.select_for_update().select_related("store").get(pk=order.pk)
+    actions = ship_actions(order, override=override_status)
+    if not actions.can_ship:
+        raise NotShippable(actions)
+    if actions.overridden and (user is None or not user.is_staff):
+        raise ValidationError(
+            "Only an operator may ship an order that is awaiting payment, on hold, cancelled or shipped outside "
+            "Outbound."
+        )
     order_check_writable(order=order)
     actor = _actor(user, created_by_label)
-    if order.status in BLOCKED_STATUSES:
-        if not override_status:
-            raise ValidationError(f"Order {order.number} cannot be shipped: {BLOCKED_STATUSES[order.status]}.")
-        if user is None or not user.is_staff:
-            raise ValidationError("Only an operator may ship an order that is awaiting payment, on hold or cancelled.")
     code = carrier_code(carrier)
     if code is None:
         raise ValidationError(f"“{carrier}” is not a carrier Outbound knows; use “Other” for anything else.")
@@ -177,7 +175,7 @@ def shipment_create(
         raise ValidationError({"tracking_number": exc.messages}) from None
     service = (service or "").strip()
     _check_fits(tracking_number=tracking_number, service=service, carrier_fee=carrier_fee)
-    wanted = _wanted_lines(order, lines)
+    wanted = _wanted_lines(order, lines, actions.left)
     now = timezone.now()
     shipment = Shipment(
         tenant_id=order.tenant_id,
@@ -228,7 +226,7 @@ def shipment_create(
         data={
             "shipment_id": shipment.pk,
             "lines": {str(line.pk): qty for line, qty in wanted},
-            "override_status": bool(override_status and order.status in BLOCKED_STATUSES),
+            "override_status": actions.overridden,
         },
     )
 
@@ -327,8 +325,9 @@ def shipment_void(*, shipment: Shipment, user=None, actor: str = "") -> Shipment
     order = Order.objects.select_for_update().select_related("store").get(pk=shipment.order_id)
     order_check_writable(order=order)
     shipment = Shipment.objects.select_for_update().get(pk=shipment.pk)
-    if shipment.state == ShipmentState.VOIDED:
-        raise ValidationError(f"Shipment {shipment.pk} is already voided.")
+    actions = order_actions(order, shipments=[shipment], disconnected=False)  # order_check_writable said it is
+    if not actions.can_void(shipment.pk):
+        raise ValidationError(actions.void_why_not(shipment.pk))
     actor = _actor(user, actor)
     now = timezone.now()
     shipment.state = ShipmentState.VOIDED

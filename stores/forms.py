@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -13,7 +14,7 @@ from django.utils.translation import pgettext_lazy
 from . import statuses
 from .models import RestAuth, Road, StatusMapping, Store
 from .selectors import store_same_site
-from .services import store_connection_test
+from .services import store_connection_test, store_credentials_check
 
 
 def duplicate_store_error(existing: Store, link: str) -> str:
@@ -131,24 +132,17 @@ class StoreAdminForm(WriteOnlyPasswordForm):
         ]
 
     def clean(self):
+        """Each road needs its credential: the store service's rule, its refusal shown on the fields."""
         cleaned = super().clean()
-        road = cleaned.get("road") or self.instance.road or Road.XML
-        rest_auth = cleaned.get("rest_auth") or self.instance.rest_auth or RestAuth.TOKEN
-        if road == Road.XML and not self.instance.has_password and not cleaned.get("password"):
-            self.add_error("password", "Enter the store administrator's password.")
-        if (
-            road == Road.REST
-            and rest_auth == RestAuth.TOKEN
-            and not self.instance.has_api_token
-            and not cleaned.get("api_token")
-        ):
-            self.add_error("api_token", "Enter the API token made in the store's admin console.")
-        if road == Road.REST and rest_auth == RestAuth.OAUTH and not self.instance.has_oauth_tokens:
-            self.add_error(
-                "rest_auth",
-                "A store connects to the OAuth app from the portal (Connect with "
-                "AmeriCommerce); choose API token here.",
+        candidate = copy.copy(self.instance)  # the saved store, on the road the form chose
+        candidate.road = cleaned.get("road") or self.instance.road or Road.XML
+        candidate.rest_auth = cleaned.get("rest_auth") or self.instance.rest_auth or RestAuth.TOKEN
+        try:
+            store_credentials_check(
+                store=candidate, password=cleaned.get("password"), api_token=cleaned.get("api_token")
             )
+        except ValidationError as exc:
+            self.add_error(None, exc)
         return cleaned
 
     # A change of any of these can break the connection: the store is tested before it is saved.

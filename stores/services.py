@@ -12,6 +12,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+
+from core.services import model_update
 
 from . import changes
 from .changes import StoreChange
@@ -48,6 +51,7 @@ def store_create(
     platform: str = Platform.AMERICOMMERCE,
     api_token: str = "",
     currency: str = "",
+    oauth_pending: bool = False,
     **fields,
 ) -> Store:
     """A store with its status mapping (its platform's defaults unless given) and default settings (with
@@ -56,7 +60,7 @@ def store_create(
 
     `fields`: other editable settings (STORE_EDITABLE_FIELDS), e.g. is_active from the admin, or
     road="rest" (with `api_token`, or rest_auth="oauth" and the tokens set afterwards by
-    store_set_oauth_tokens)."""
+    store_set_oauth_tokens: `oauth_pending`). Each road needs its credential (store_credentials_check)."""
     _refuse_unknown(fields)
     platform = fields.pop("platform", None) or platform
     store = Store(
@@ -79,13 +83,17 @@ def store_create(
     if api_token:
         store.set_api_token(api_token)
     store.full_clean(exclude=["password_encrypted"])
+    store_credentials_check(store=store, oauth_pending=oauth_pending)
     store.save()
     status_mapping = StatusMapping(store=store, **{**store.connection.default_mapping, **(mapping or {})})
     status_mapping.full_clean(exclude=["store"])
     status_mapping.save()
-    store_settings = StoreSettings(store=store, company_name=name, currency=currency)
-    store_settings.full_clean(exclude=["store"])
-    store_settings.save()
+    model_update(
+        instance=StoreSettings(store=store),
+        fields=STORE_SETTINGS_FIELDS,
+        data={"company_name": name, "currency": currency},
+        clean_exclude=["store"],
+    )
     changes.announce(StoreChange(changes.CREATED, store))
     return store
 
@@ -97,9 +105,12 @@ def _refuse_unknown(fields: dict) -> None:
 
 
 @transaction.atomic
-def store_update(*, store: Store, password: str | None = None, api_token: str | None = None, **fields) -> Store:
+def store_update(
+    *, store: Store, password: str | None = None, api_token: str | None = None, oauth_pending: bool = False, **fields
+) -> Store:
     """Edit a store's settings (STORE_EDITABLE_FIELDS); a password or an API token, when given, replaces the
-    saved one (a new token also ends a pending reconnect).
+    saved one (a new token also ends a pending reconnect). The road chosen needs its credential, given now or
+    saved before (store_credentials_check; `oauth_pending`: the OAuth app's tokens follow).
 
     Only what is edited is written: an import running meanwhile keeps its bookkeeping."""
     _refuse_unknown(fields)
@@ -115,6 +126,8 @@ def store_update(*, store: Store, password: str | None = None, api_token: str | 
         store.needs_reconnect, store.reconnect_reason = False, ""
         secrets += ["api_token_encrypted", "needs_reconnect", "reconnect_reason"]
     store.full_clean(exclude=["password_encrypted", "tenant"])
+    if {"road", "rest_auth"} & set(fields):  # a road chosen (again) needs its credential
+        store_credentials_check(store=store, oauth_pending=oauth_pending)
     store.save(update_fields=[*fields, *secrets])
     changes.announce(StoreChange(changes.CHANGED, store, frozenset([*fields, *secrets]), previous))
     return store
@@ -146,7 +159,9 @@ def store_switch_road(
         fields["username"] = username
     if endpoint_path is not None:
         fields["endpoint_path"] = endpoint_path
-    store = store_update(store=store, password=password, api_token=api_token, **fields)
+    store = store_update(
+        store=store, password=password, api_token=api_token, oauth_pending=oauth_tokens is not None, **fields
+    )
     if oauth_tokens is not None:
         store_set_oauth_tokens(
             store=store,
@@ -161,7 +176,9 @@ def store_switch_road(
 @transaction.atomic
 def store_create_oauth(*, tenant: Tenant, name: str, url: str, oauth_tokens, **kwargs) -> Store:
     """A store on the REST road connected by the OAuth app: store_create, then the handshake's tokens."""
-    store = store_create(tenant=tenant, name=name, url=url, road=Road.REST, rest_auth=RestAuth.OAUTH, **kwargs)
+    store = store_create(
+        tenant=tenant, name=name, url=url, road=Road.REST, rest_auth=RestAuth.OAUTH, oauth_pending=True, **kwargs
+    )
     store_set_oauth_tokens(
         store=store,
         access_token=oauth_tokens.access_token,
@@ -313,27 +330,70 @@ def membership_add(*, tenant: Tenant, email: str, role: str, username: str | Non
 def storefront_record(*, store: Store, name: str, shipped_status: str | None = None, currency: str | None = None):
     """Record a storefront of the store (made if new) with its shipped status and currency where given."""
     front, _ = Storefront.objects.get_or_create(store=store, name=name)
-    changed = {k: v for k, v in {"shipped_status": shipped_status, "currency": currency}.items() if v is not None}
-    for key, value in changed.items():
-        setattr(front, key, value)
-    if changed:
-        front.full_clean(exclude=["store"])
-        front.save(update_fields=list(changed))
-    return front
+    data = {k: v for k, v in {"shipped_status": shipped_status, "currency": currency}.items() if v is not None}
+    return model_update(instance=front, fields=("shipped_status", "currency"), data=data, clean_exclude=["store"])[0]
+
+
+# --- each road needs its credential --------------------------------------------------------------------
+
+CREDENTIAL_MISSING = {
+    "password": _lazy("Enter the store administrator's password: none is saved for this store."),
+    "api_token": _lazy("Enter the API token made in the store's admin console: none is saved for this store."),
+    "rest_auth": _lazy(
+        "A store connects to the OAuth app from the portal (Connect with AmeriCommerce); choose API token here."
+    ),
+}
+
+
+def store_credentials_check(
+    *, store: Store, password: str | None = None, api_token: str | None = None, oauth_pending: bool = False
+) -> None:
+    """Each road needs its own credential, set on `store` or saved before (a switch back keeps the other road's),
+    or given in `password` / `api_token`: the password on the XML road, the API token on the REST road, or the
+    OAuth app's tokens (`oauth_pending`: a handshake's tokens are saved right after). The one rule:
+    store_create and store_update enforce it; the admin's and the portal's forms and the API's serializer only
+    turn its ValidationError ({field: [words]}) into their field errors. The username is the model's own rule
+    (Store.clean)."""
+    if store.road == Road.XML:
+        missing = "" if password or store.has_password else "password"
+    elif store.rest_auth == RestAuth.OAUTH:
+        missing = "" if store.has_oauth_tokens or oauth_pending else "rest_auth"
+    else:
+        missing = "" if api_token or store.has_api_token else "api_token"
+    if missing:
+        raise ValidationError({missing: [str(CREDENTIAL_MISSING[missing])]})
+
+
+# --- store settings: branding, notifications, product handling -------------------------------------------
+
+# What people edit on a store's settings (the portal's sections, the admin's inline): store_settings_update.
+STORE_SETTINGS_FIELDS = (
+    "company_name",
+    "logo_url",
+    "accent_colour",
+    "website",
+    "phone",
+    "reply_to",
+    "send_shipment_confirmation",
+    "send_delivery_notice",
+    "send_out_for_delivery",
+    "copy_to_merchant",
+    "store_location_overwrites",
+    "default_weight_unit",
+    "currency",
+)
+
+
+def store_settings_ensure(*, store: Store) -> StoreSettings:
+    """The store's settings row, made with its defaults if it has none yet (store_create makes it; a store from
+    before settings existed has none until they are first edited)."""
+    return StoreSettings.objects.get_or_create(store=store, defaults={"company_name": store.name})[0]
 
 
 @transaction.atomic
-def store_settings_update(*, store: Store, **fields) -> StoreSettings:
-    """Change some of a store's settings (branding, notifications, product handling): the one writer the
-    portal's settings page and the admin's inline share. A store without its settings row gets one."""
-    editable = {f.name for f in StoreSettings._meta.concrete_fields if not f.primary_key and f.name != "store"}
-    unknown = sorted(set(fields) - editable)
-    if unknown:
-        raise TypeError(f"Not store settings: {', '.join(unknown)}.")
-    row = StoreSettings.objects.select_for_update().filter(store=store).first()
-    row = row or StoreSettings(store=store, company_name=store.name)
-    for name, value in fields.items():
-        setattr(row, name, value)
-    row.full_clean(exclude=["store"])
-    row.save()
-    return row
+def store_settings_update(*, store: Store, **data) -> StoreSettings:
+    """Edit a store's settings (STORE_SETTINGS_FIELDS): the row is read locked, only what changed is written,
+    checked against the model first (a bad value raises ValidationError, nothing is saved)."""
+    store_settings_ensure(store=store)
+    row = StoreSettings.objects.select_for_update().get(store=store)
+    return model_update(instance=row, fields=STORE_SETTINGS_FIELDS, data=data, clean_exclude=["store"])[0]

@@ -13,6 +13,7 @@ from typing import NamedTuple
 
 from stores.connector.types import ExportOrder
 from stores.models import Store, Storefront, StoreSettings
+from stores.selectors import store_settings_get
 
 from ..models import Order, SkippedOrder
 from .mapping import IMPORT_FORMAT, ProductValues, order_hash
@@ -81,7 +82,7 @@ class ImportContext:
     @classmethod
     def for_store(cls, store: Store, actor: str = "import") -> ImportContext:
         mapping = store.status_mapping
-        store_settings = StoreSettings.objects.get_or_create(store=store)[0]
+        store_settings = store_settings_get(store=store)  # read only: its defaults when the store has no row
         ctx = cls(store=store, lookup=mapping.lookup(), store_settings=store_settings, actor=actor)
         fronts = list(Storefront.objects.filter(store=store).values_list("name", "id", "currency"))
         ctx.storefronts = {name: pk for name, pk, _ in fronts}

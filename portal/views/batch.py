@@ -159,7 +159,7 @@ def batch_result(request, pk):
         (
             item,
             OUTCOME_LABELS.get(item.outcome, item.outcome),
-            outcome_detail(item.outcome, item.detail),
+            outcome_detail(item.outcome, item.detail, item.order_number),
             item.outcome in DONE,
         )
         for item in items

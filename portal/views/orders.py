@@ -17,11 +17,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from orders import services as order_services
+from orders.actions import order_actions
 from orders.models import OrderStatus
 from orders.selectors import order_counts, order_item_counts
 from shipments import services as shipment_services
 from shipments.selectors import (
-    remaining_quantities,
     shipment_list,
     shippable_lines,
     shipped_quantities,
@@ -130,8 +130,11 @@ def _order_page(request, order, *, hold_form=None, notes_form=None, status=200, 
     shipments = list(shipment_list(tenant=request.tenant, order_id=order.pk).prefetch_related("lines__order_line"))
     shipped = shipped_quantities(order)
     updates = store_updates_by_shipment(tenant=request.tenant, shipments=shipments)
+    # What the order allows (orders.actions): the page's buttons show what the services will accept.
+    actions = order_actions(order, lines=lines, shipped=shipped, shipments=shipments)
     for shipment in shipments:
         shipment.store_update = updates.get(shipment.pk)
+        shipment.can_void = actions.can_void(shipment.pk)
     return render(
         request,
         "portal/orders/detail.html",
@@ -142,13 +145,12 @@ def _order_page(request, order, *, hold_form=None, notes_form=None, status=200, 
             "adjustments": [line for line in lines if line.is_adjustment],
             "subtotal": sum((line.line_total for line in lines if not line.is_adjustment), Decimal(0)),
             "weight_unit": shipment_services.store_settings_for(order).default_weight_unit,
-            "can_hold": order.status in (OrderStatus.AWAITING_PAYMENT, OrderStatus.AWAITING_SHIPMENT),
+            "actions": actions,
             "hold_form": hold_form or HoldForm(),
             "notes_form": notes_form or OutboundNotesForm(initial={"outbound_notes": order.outbound_notes}),
             "events": [(e, event_text(e), actor_label(e.actor)) for e in order.events.all()],
             "shipments": shipments,
             "shipped": shipped,
-            "left_to_ship": sum(remaining_quantities(order, lines=lines, shipped=shipped).values()),
             "can_ship": request.membership.can("ship"),
             "neighbours": neighbours or {},
             "nav": "orders",
@@ -279,11 +281,15 @@ def _list_neighbours(request, order) -> dict:
 def order_ship(request, pk):
     order = get_order_for_user(request, pk)
     lines = list(shippable_lines(order))
-    remaining = remaining_quantities(order, lines=lines)
+    # What the order allows (orders.actions): a refused order's form says why, in the words of every entry point.
+    actions = order_actions(order, lines=lines, shipped=shipped_quantities(order))
+    remaining = actions.left
     emails_on = shipment_services.store_settings_for(order).send_shipment_confirmation
     queue_query = _queue_query(request)
     mapping = None
-    if request.method == "POST":
+    if request.method == "POST" and not actions.can_ship:
+        form = ShipForm(lines=lines, remaining=remaining, emails_on=emails_on)
+    elif request.method == "POST":
         form = ShipForm(request.POST, lines=lines, remaining=remaining, emails_on=emails_on)
         if form.is_valid():
             data = form.cleaned_data
@@ -342,8 +348,10 @@ def order_ship(request, pk):
             "left_off": left_off,
             "mapping": mapping,
             "queue_query": queue_query,
+            "refusal": actions.ship_why_not,
             "nav": "orders",
         },
+        status=400 if request.method == "POST" and not actions.can_ship else 200,
     )
 
 

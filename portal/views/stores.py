@@ -350,7 +350,7 @@ def _switch_form(store, data=None):
         return SwitchToXmlForm(
             data,
             prefix="road",
-            has_password=store.has_password,
+            store=store,
             initial={
                 "username": store.username,
                 "endpoint_path": store.endpoint_path or store.connection.endpoint_path,

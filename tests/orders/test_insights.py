@@ -91,8 +91,9 @@ def test_ship_time_counts_each_order_once_at_its_first_active_shipment(store_a, 
     ordered = timezone.make_aware(dt.datetime.combine(monday - dt.timedelta(weeks=WEEKS + 2), dt.time(8)))
     # Shipped (first) long before the window, then again inside it: not in the window's weeks.
     old = make_order(store_a, order_date=ordered)
-    _ship(old, hours_after=5, ship_date=ordered.date())
     old.lines.update(quantity=5)
+    first_old = make_shipment(old, lines={old.lines.first().pk: 4}, ship_date=ordered.date())  # 1 left to ship
+    type(first_old).objects.filter(pk=first_old.pk).update(created_at=ordered + dt.timedelta(hours=5))
     second = make_shipment(old, lines={old.lines.first().pk: 1})
     type(second).objects.filter(pk=second.pk).update(created_at=NOW - dt.timedelta(days=1))
     # Two shipments in the window: counted once, at the first (6 h); a voided earlier one does not count.

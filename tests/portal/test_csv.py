@@ -137,7 +137,7 @@ def test_import_previews_five_row_errors_ships_the_95_and_a_reimport_ships_nothi
         "“Pigeon” is not a carrier Outbound knows",
         "“30/30/2026” is not a date",
         "The fee cannot be negative (-3).",
-        "The order cannot be shipped: it is on hold.",
+        "Order CSV-004 cannot be shipped: it is on hold.",
     ):
         assert reason in page, reason
 

@@ -66,7 +66,7 @@ def test_any_cart_has_no_rest_road(tenant_a):
 
 
 def test_oauth_tokens_and_reconnect_state(tenant_a):
-    store = rest_store(tenant_a, rest_auth=RestAuth.OAUTH)
+    store = rest_store(tenant_a, rest_auth=RestAuth.OAUTH, oauth_pending=True)  # its tokens follow
     store_mark_needs_reconnect(store=store, reason="The store refused the refresh token.")
     store.refresh_from_db()
     assert store.needs_reconnect and "refused" in store.reconnect_reason

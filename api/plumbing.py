@@ -77,7 +77,7 @@ class KeysetPagination(BasePagination):
         self.size = self._page_size(request)
         self.ordering = keyset_ordering(queryset)
         ordered = queryset.order_by(*self.ordering)
-        self.count, self.count_capped = capped_count(queryset, self.window)
+        self.count, self.count_capped = capped_count(ordered, self.window)
         cursor = request.query_params.get(self.cursor_query_param)
         page = request.query_params.get(self.page_query_param)
         self.page_number = None
@@ -257,8 +257,10 @@ def keyset_after(ordering, position) -> Q:
 
 
 def capped_count(queryset, cap: int) -> tuple[int, bool]:
-    """(rows, True when there are more than `cap`): a COUNT over at most cap + 1 rows."""
-    n = queryset.order_by()[: cap + 1].count()
+    """(rows, True when there are more than `cap`): a COUNT over at most cap + 1 rows. The queryset keeps the
+    list's ordering: the rows are then the first cap + 1 entries of the index serving the list (a plan that
+    cannot read the tenant's whole table), not whichever rows a sequential scan meets first."""
+    n = queryset[: cap + 1].count()
     return min(n, cap), n > cap
 
 

@@ -132,7 +132,8 @@ def order_tab_counts(*, tenant: Tenant, statuses, cap: int = LIST_COUNT_CAP, **f
     "" (all), each of `statuses`, and "partial" (awaiting shipment and partially shipped), over the orders that
     match `filters` (order_list's, other than the status tab). One query: each count reads at most cap + 1
     entries of the index serving its filter, never the tenant's whole table."""
-    base = _filtered(Order.objects.for_tenant(tenant), tenant=tenant, **filters).order_by()
+    # In the lists' order: each count reads the first cap + 1 entries of the index serving its tab.
+    base = _filtered(Order.objects.for_tenant(tenant), tenant=tenant, **filters).order_by(*ORDER_SORTS["newest"])
     parts = [("", base)] + [(status, base.filter(status=status)) for status in statuses]
     parts.append(("partial", base.filter(status=OrderStatus.AWAITING_SHIPMENT, shipping=Shipping.PARTIAL)))
     selects, params = [], []

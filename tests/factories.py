@@ -204,12 +204,12 @@ def clone_rows(template, count: int, overrides: dict[str, str], params: dict | N
 
 def bulk_orders(store, count: int, *, stores=None, now=None):
     """`count` orders of `store`'s tenant (spread over `stores`, default [store]) by clone_rows: 40 % awaiting
-    shipment, 40 % shipped, 10 % awaiting payment, 10 % cancelled; dates spread over a year by the minute
+    shipment, 30 % shipped, 10 % each on hold, awaiting payment and cancelled; dates spread over a year by the minute
     (many share one); 1 in 50 partially shipped, 1 in 200 needing attention. Yields progress as clone_rows."""
     now = now or timezone.now()
     stores = stores or [store]
-    statuses = [OrderStatus.AWAITING_SHIPMENT] * 4 + [OrderStatus.SHIPPED] * 4
-    statuses += [OrderStatus.AWAITING_PAYMENT, OrderStatus.CANCELLED]
+    statuses = [OrderStatus.AWAITING_SHIPMENT] * 4 + [OrderStatus.SHIPPED] * 3
+    statuses += [OrderStatus.ON_HOLD, OrderStatus.AWAITING_PAYMENT, OrderStatus.CANCELLED]
     store_ids = ", ".join(str(int(s.pk)) for s in stores)
     overrides = {
         "store_id": f"(ARRAY[{store_ids}])[1 + mod(g, {len(stores)})]",

@@ -17,22 +17,13 @@ from shipments.models import Shipment
 from tests.factories import make_order
 
 
-def _orders(store, n, *, minutes_apart=1, status=OrderStatus.AWAITING_SHIPMENT):
-    """n orders, several to a minute (ties on order_date that only the id orders)."""
+def _orders(store, n, *, status=OrderStatus.AWAITING_SHIPMENT):
+    """n orders, three to a minute (ties on order_date that only the id orders)."""
     now = timezone.now().replace(microsecond=0)
-    return Order.objects.bulk_create(
-        Order(
-            tenant=store.tenant,
-            store=store,
-            external_id=f"K{i}",
-            number=f"K{i}",
-            store_status="Pending",
-            status=status,
-            order_date=now - timedelta(minutes=(i // 3) * minutes_apart),
-            modified_at=now,
-        )
+    return [
+        make_order(store, lines=0, status=status, order_date=now - timedelta(minutes=i // 3), number=f"K{i:03}")
         for i in range(n)
-    )
+    ]
 
 
 def _get(api, url):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import datetime as dt
 import json
 
 from django.conf import settings
@@ -289,8 +290,13 @@ def decode_cursor(text: str, ordering, model) -> tuple[list, bool]:
             if not isinstance(value, str):
                 raise invalid
             field = _field(model, term.lstrip("-"))
-            position.append(field.to_python(value))
-    except (ValueError, TypeError, KeyError, DjangoValidationError, binascii.Error):
+            value = field.to_python(value)
+            if isinstance(value, dt.datetime):
+                if value.tzinfo is None:
+                    raise invalid  # a cursor's times carry their offset, as the list wrote them
+                value = value.astimezone(dt.UTC)  # an offset PostgreSQL cannot read (+16:28) is no 500
+            position.append(value)
+    except (ValueError, TypeError, KeyError, OverflowError, DjangoValidationError, binascii.Error):
         raise invalid from None
     return position, bool(raw["r"])
 

@@ -4,6 +4,8 @@ the list's order, stable under inserts; page numbers reach the first PAGE_NUMBER
 
 from __future__ import annotations
 
+import base64
+import json
 from datetime import timedelta
 
 import pytest
@@ -106,6 +108,30 @@ def test_count_stops_at_the_window_and_page_numbers_past_it_are_a_clear_400(api_
 def test_a_cursor_the_list_did_not_give_is_a_400(api_a, order_a, cursor):
     response = api_a.get(f"/api/v1/orders/?cursor={cursor}")
     assert response.status_code == 400 and "cursor" in response.json()["error"]["details"]
+
+
+def _forged(values, ordering=("-order_date", "-id")):
+    raw = json.dumps({"o": list(ordering), "p": values, "r": 0})
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+@pytest.mark.parametrize(
+    "values,status",
+    [
+        (["2026-01-01T00:00:00+00:00", str(10**30)], 200),  # an id past any row: the rows before it
+        (["2026-01-01T00:00:00+00:00", "-" + str(10**30)], 200),
+        (["9999-12-31T23:59:59+00:00", "5"], 200),
+        (["0001-01-01T00:00:00+00:00", "5"], 200),
+        (["0001-01-01T00:00:00+09:00", "5"], 400),  # before the calendar once in UTC
+        (["2026-01-01T00:00:00+16:28", "5"], 200),
+        (["2026-01-01", "5"], 400),  # no offset
+        (["", "5"], 400),
+        (["2026-01-01T00:00:00+00:00", "1.5"], 400),
+        (["2026-01-01T00:00:00+00:00", 5], 400),  # not the strings the API writes
+    ],
+)
+def test_a_forged_cursor_is_an_answer_or_a_400_never_a_500(api_a, order_a, values, status):
+    assert api_a.get(f"/api/v1/orders/?cursor={_forged(values)}").status_code == status
 
 
 def test_a_cursor_of_another_ordering_is_a_400(api_a, store_a):

@@ -24,6 +24,7 @@ from tests.factories import bulk_orders, clone_rows, make_store
 pytestmark = [
     pytest.mark.skipif(connection.vendor != "postgresql", reason="the query planner is PostgreSQL's"),
     pytest.mark.django_db(transaction=True),  # VACUUM runs outside a transaction
+    pytest.mark.slow,  # 70,000 rows and a VACUUM
 ]
 
 TABLES = ("orders_order", "shipments_shipment")

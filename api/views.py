@@ -29,6 +29,7 @@ from . import serializers_reports as sr
 from .auth import caller_label, caller_user
 from .base import ApiViewSet
 from .filters import ImportRunFilter, OrderFilter, ProductFilter, ShipmentFilter
+from .plumbing import KeysetPagination
 
 STORE_EXAMPLE = OpenApiExample(
     "A store",
@@ -262,7 +263,9 @@ class ImportRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiView
         summary="List orders",
         tags=["orders"],
         description="Filter by store, storefront, status, order number, customer e-mail, "
-        "modified and order date ranges. `page_size` up to 500.",
+        "modified and order date ranges. `page_size` up to 500. Pages by cursor: follow `next` and "
+        "`previous`; `page=N` within the first 10,000 results, `page=last` for the last page; `count` is "
+        "counted up to 10,000 (`count_capped`).",
     ),
     retrieve=extend_schema(summary="Read an order with its lines and shipments", tags=["orders"]),
     partial_update=extend_schema(
@@ -280,6 +283,7 @@ class ImportRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiView
 class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
     model = Order
     filterset_class = OrderFilter
+    pagination_class = KeysetPagination
     ordering_fields = ["order_date", "modified_at", "number", "order_total", "id"]
     ordering = ["-order_date", "-id"]
     http_method_names = ["get", "post", "patch", "head", "options"]
@@ -331,7 +335,12 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet)
 
 
 @extend_schema_view(
-    list=extend_schema(summary="List shipments", tags=["shipments"]),
+    list=extend_schema(
+        summary="List shipments",
+        tags=["shipments"],
+        description="Pages by cursor: follow `next` and `previous`; `page=N` within the first 10,000 results, "
+        "`page=last` for the last page; `count` is counted up to 10,000 (`count_capped`).",
+    ),
     retrieve=extend_schema(summary="Read a shipment", tags=["shipments"]),
     create=extend_schema(
         summary="Create a shipment",
@@ -361,6 +370,7 @@ class ShipmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.C
     model = Shipment
     serializer_class = s.ShipmentSerializer
     filterset_class = ShipmentFilter
+    pagination_class = KeysetPagination
     ordering_fields = ["created_at", "ship_date", "id"]
 
     def scope(self, queryset):

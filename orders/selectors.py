@@ -4,13 +4,24 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.db import connection
 from django.db.models import Count, Exists, Max, Min, OuterRef, Q, Sum
 from django.db.models.functions import Coalesce
 from django.http import Http404
 
 from stores.models import Tenant
 
-from .models import ImportRun, ImportState, Order, OrderLine, Shipping, SkippedOrder, SkipReason, UnmappedStatus
+from .models import (
+    ImportRun,
+    ImportState,
+    Order,
+    OrderLine,
+    OrderStatus,
+    Shipping,
+    SkippedOrder,
+    SkipReason,
+    UnmappedStatus,
+)
 
 
 def partially_shipped_filter(qs, value: bool):
@@ -111,18 +122,30 @@ def order_get(*, tenant: Tenant, pk) -> Order:
         raise Http404("No such order.")
 
 
-def order_counts(*, tenant: Tenant, **filters) -> tuple[dict[str, int], dict[str, int]]:
-    """({status: orders}, {status: partially shipped orders}) in one GROUP BY, over the orders that match
-    `filters` (order_list's, other than the status tab)."""
-    qs = _filtered(Order.objects.for_tenant(tenant), tenant=tenant, **filters)
-    rows = qs.order_by().values("status", "shipping").annotate(n=Count("id"))
-    counts: dict[str, int] = {}
-    partial: dict[str, int] = {}
-    for row in rows:
-        counts[row["status"]] = counts.get(row["status"], 0) + row["n"]
-        if row["shipping"] == Shipping.PARTIAL:
-            partial[row["status"]] = partial.get(row["status"], 0) + row["n"]
-    return counts, partial
+# The most an order list counts: a tab's badge and the pager say "10,000+" past it, and page numbers reach that
+# far. A count is then at most this many rows of an index, however many orders the tenant holds.
+LIST_COUNT_CAP = 10_000
+
+
+def order_tab_counts(*, tenant: Tenant, statuses, cap: int = LIST_COUNT_CAP, **filters) -> dict[str, int]:
+    """The order list's tab counts, each counted up to `cap` + 1 (a value over `cap` means "more than cap"):
+    "" (all), each of `statuses`, and "partial" (awaiting shipment and partially shipped), over the orders that
+    match `filters` (order_list's, other than the status tab). One query: each count reads at most cap + 1
+    entries of the index serving its filter, never the tenant's whole table."""
+    # In the lists' order: each count reads the first cap + 1 entries of the index serving its tab.
+    base = _filtered(Order.objects.for_tenant(tenant), tenant=tenant, **filters).order_by(*ORDER_SORTS["newest"])
+    parts = [("", base)] + [(status, base.filter(status=status)) for status in statuses]
+    parts.append(("partial", base.filter(status=OrderStatus.AWAITING_SHIPMENT, shipping=Shipping.PARTIAL)))
+    selects, params = [], []
+    for i, (_name, qs) in enumerate(parts):
+        sql, part_params = qs.values("pk")[: cap + 1].query.sql_with_params()
+        # The SQL is Django's own compilation of the queryset; every value in it is a parameter.
+        selects.append(f"(SELECT COUNT(*) FROM ({sql}) AS capped{i})")  # noqa: S608
+        params.extend(part_params)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join(selects), params)
+        row = cursor.fetchone()
+    return {name: int(n) for (name, _qs), n in zip(parts, row, strict=True)}
 
 
 def order_counts_by_store(*, tenant: Tenant) -> dict[int, dict[str, int]]:

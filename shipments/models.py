@@ -6,6 +6,8 @@ import re
 
 from django.conf import settings
 from django.db import models
+from django.db.models import F
+from django.db.models.functions import Upper
 from django.utils import timezone
 
 from orders.models import Order, OrderLine
@@ -134,10 +136,13 @@ class Shipment(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        # The list's indexes (issue 26): the default order and each filter's, tenant first.
         indexes = [
-            models.Index(fields=["tenant", "-created_at"]),
-            models.Index(fields=["tenant", "store_update_state"]),
+            models.Index(fields=["tenant", "-created_at", "-id"], name="shipment_tenant_created"),
+            models.Index(fields=["tenant", "state", "-created_at", "-id"], name="shipment_tenant_state"),
+            models.Index(fields=["tenant", "store_update_state", "-created_at", "-id"], name="shipment_tenant_update"),
             models.Index(fields=["tenant", "tracking_number"]),
+            models.Index(F("tenant"), Upper("tracking_number"), name="shipment_tenant_tracking_ci"),
         ]
 
     def __str__(self) -> str:

@@ -181,6 +181,56 @@ def make_shipment(order: Order, *, carrier: str = "UPS", **kwargs):
     return shipment_create(order=order, carrier=carrier, **kwargs)
 
 
+def clone_rows(template, count: int, overrides: dict[str, str], params: dict | None = None, *, chunk=100_000):
+    """`count` copies of the saved row `template` by INSERT … SELECT generate_series (PostgreSQL), fast
+    enough for a million rows. `overrides` maps a column to an SQL expression of `g` (1…count), `t` (the
+    template row) and %(name)s `params`, e.g. {"external_id": "%(prefix)s || g"}; every other column is the
+    template's. Yields the rows done so far after each chunk (a bench prints its progress)."""
+    from django.db import connection
+
+    model = type(template)
+    columns = [f.column for f in model._meta.concrete_fields if f.column != model._meta.pk.column]
+    select = ", ".join(overrides.get(c, f"t.{c}") for c in columns)
+    sql = (
+        f"INSERT INTO {model._meta.db_table} ({', '.join(columns)}) SELECT {select} "
+        f"FROM {model._meta.db_table} t, generate_series(%(lo)s, %(hi)s) g WHERE t.id = %(template)s"
+    )
+    with connection.cursor() as cursor:
+        for lo in range(1, count + 1, chunk):
+            hi = min(count, lo + chunk - 1)
+            cursor.execute(sql, {**(params or {}), "lo": lo, "hi": hi, "template": template.pk})
+            yield hi
+
+
+def bulk_orders(store, count: int, *, stores=None, now=None):
+    """`count` orders of `store`'s tenant (spread over `stores`, default [store]) by clone_rows: 40 % awaiting
+    shipment, 30 % shipped, 10 % each on hold, awaiting payment and cancelled; dates spread over a year by the minute
+    (many share one); 1 in 50 partially shipped, 1 in 200 needing attention. Yields progress as clone_rows."""
+    now = now or timezone.now()
+    stores = stores or [store]
+    statuses = [OrderStatus.AWAITING_SHIPMENT] * 4 + [OrderStatus.SHIPPED] * 3
+    statuses += [OrderStatus.ON_HOLD, OrderStatus.AWAITING_PAYMENT, OrderStatus.CANCELLED]
+    store_ids = ", ".join(str(int(s.pk)) for s in stores)
+    overrides = {
+        "store_id": f"(ARRAY[{store_ids}])[1 + mod(g, {len(stores)})]",
+        "external_id": "%(prefix)s || g",
+        "number": "%(prefix)s || (100000 + g)",
+        "status": "(ARRAY["
+        + ",".join(f"'{s}'" for s in statuses)
+        + "])"
+        + f"[1 + mod(g::bigint * 7919, {len(statuses)})]",
+        "order_date": "%(now)s - mod(g::bigint * 104729, 525600) * interval '1 minute'",
+        "modified_at": "%(now)s - mod(g::bigint * 104729, 525600) * interval '1 minute'",
+        "email": "'buyer' || mod(g, 5000) || '@example.com'",
+        "ship_to_name": "'Buyer ' || g",
+        "needs_attention": "mod(g, 200) = 0",
+        "shipping": "CASE WHEN mod(g, 50) = 0 THEN 'partial' ELSE t.shipping END",
+    }
+    template = make_order(store, lines=0, order_date=now, modified_at=now, order_total=Decimal("42.50"))
+    prefix = f"bulk{template.pk}-"
+    yield from clone_rows(template, count - 1, overrides, {"prefix": prefix, "now": now})
+
+
 # --- the sandbox store ---------------------------------------------------------------------------------
 
 

@@ -9,6 +9,17 @@ from ..labels import carrier_label, label_for, skip_reason_label, stored_text, w
 
 register = template.Library()
 
+
+@register.filter
+def count_badge(n):
+    """A list count as a badge shows it: "10,000+" past what the lists count (orders.selectors.LIST_COUNT_CAP)."""
+    from django.contrib.humanize.templatetags.humanize import intcomma
+
+    from orders.selectors import LIST_COUNT_CAP
+
+    return f"{intcomma(LIST_COUNT_CAP)}+" if n > LIST_COUNT_CAP else intcomma(n)
+
+
 BADGE_TONES = {
     "awaiting_payment": "amber",
     "awaiting_shipment": "blue",

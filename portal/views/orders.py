@@ -1,8 +1,9 @@
 """Orders: the list (tabs per status, search, filters, pagination), the order page, shipping.
 
 The list fetches one row more than a page to know whether a next page exists, so the first page costs
-the same queries for a thousand orders or a million. The tab counts are one GROUP BY over the tenant's
-orders with the list's filters; the pager's total is read from them.
+the same queries for a thousand orders or a million. The tab counts are one query with the list's filters,
+each counted up to orders.selectors.LIST_COUNT_CAP ("10,000+"); the pager's total is read from them, and
+page numbers reach the counted orders (issue 26: nothing on the page grows with the tenant's table).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from django.views.decorators.http import require_POST
 from orders import services as order_services
 from orders.actions import order_actions
 from orders.models import OrderStatus
-from orders.selectors import order_counts, order_item_counts
+from orders.selectors import LIST_COUNT_CAP, order_item_counts, order_tab_counts
 from shipments import services as shipment_services
 from shipments.selectors import (
     shipment_list,
@@ -52,23 +53,29 @@ def order_list(request):
         filters.sort,
     )
     qs = filters.orders(tenant)
-    # The tab counts (one GROUP BY) follow the filters, and give the pager its total without another count.
+    # The tab counts follow the filters (one query) and give the pager its total without another count. Each is
+    # counted up to LIST_COUNT_CAP + 1 entries of an index ("10,000+"), never over the tenant's whole table,
+    # and page numbers reach as far: a million orders cost what ten thousand do.
     # A refused filter matches nothing: no order, and counts of nothing (not the whole tenant's).
-    counts, partial_counts = ({}, {}) if filters.refused else order_counts(tenant=tenant, **common)
-    tabs = [("", _("All"), sum(counts.values()))] + [
+    codes = [code for code, _label in status_choices()]
+    counts = {} if filters.refused else order_tab_counts(tenant=tenant, statuses=codes, cap=LIST_COUNT_CAP, **common)
+    tabs = [("", _("All"), counts.get("", 0))] + [
         (code, label, counts.get(code, 0)) for code, label in status_choices()
     ]
     if partially_shipped:
-        total = partial_counts.get(OrderStatus.AWAITING_SHIPMENT, 0)
+        total = counts.get("partial", 0)
     else:
-        total = counts.get(status, 0) if status else sum(counts.values())
+        total = counts.get(status or "", 0)
+    capped = total > LIST_COUNT_CAP
+    pages = max(1, -(-min(total, LIST_COUNT_CAP) // PAGE_SIZE))
     # A page past the last shows the last: a 40-digit page number is an offset no database takes (a 500).
     text = request.GET.get("page", "1")
     page = int(text) if text.isascii() and text.isdigit() else 1
-    page = min(max(1, page), max(1, -(-total // PAGE_SIZE)))
+    page = min(max(1, page), pages)
     start = (page - 1) * PAGE_SIZE
     rows = list(qs[start : start + PAGE_SIZE + 1])
-    has_next = len(rows) > PAGE_SIZE
+    # Past the counted orders there is no next page: the pager says to narrow the list or sort it the other way.
+    has_next = len(rows) > PAGE_SIZE and page < pages
     rows = rows[:PAGE_SIZE]
     # Each row's item count and voided tracking numbers ("voided — ship again"): one query each for the page.
     ids = [o.pk for o in rows]
@@ -98,10 +105,12 @@ def order_list(request):
             "has_next": has_next,
             "partially_shipped": partially_shipped,
             "attention": attention,
-            "partially_shipped_count": partial_counts.get(OrderStatus.AWAITING_SHIPMENT, 0),
+            "partially_shipped_count": counts.get("partial", 0),
             "total": total,
+            "capped": capped,
+            "count_cap": LIST_COUNT_CAP,
             "page_size": PAGE_SIZE,
-            "pages": max(1, -(-total // PAGE_SIZE)),
+            "pages": pages,
             "sort": sort,
             "has_prev": page > 1,
             "query": query.urlencode(),

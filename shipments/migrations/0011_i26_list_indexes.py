@@ -13,7 +13,7 @@ class Migration(migrations.Migration):
     atomic = False
 
     dependencies = [
-        ("shipments", "0008_i25_batch_lease"),
+        ("shipments", "0010_i26_print_jobs"),
     ]
 
     operations = [

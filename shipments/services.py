@@ -24,6 +24,7 @@ from orders.models import Order, OrderLine, OrderStatus, Shipping
 from orders.services import order_check_writable, order_event_add, order_set_status
 from outbox.models import OutboxMessage, OutboxState
 from outbox.services import (
+    DeferredDelivery,
     PermanentDeliveryError,
     TransientDeliveryError,
     outbox_cancel,
@@ -484,7 +485,7 @@ def store_update_state_changed(message: OutboxMessage) -> None:
 
 def store_update_send(message: OutboxMessage) -> tuple[int, str]:
     from stores.connector import client_for_store
-    from stores.connector.errors import StoreError
+    from stores.connector.errors import StoreError, StoreRateLimited
     from stores.crypto import CredentialError
 
     shipment = Shipment.objects.select_related("order__store", "order__storefront").get(
@@ -492,8 +493,10 @@ def store_update_send(message: OutboxMessage) -> tuple[int, str]:
     )
     if shipment.state == ShipmentState.VOIDED:
         raise PermanentDeliveryError("The shipment was voided before the store was told about it.")
-    # The first try of this update (claimed once, never failed): nothing of it can be at the store yet.
-    first_try = message.attempts <= 1 and not message.last_error
+    # The first try of this update (claimed once, never failed; put off by the store's call limit at most,
+    # whose 429 did nothing): nothing of it can be at the store yet but a shipment the store would update,
+    # not add (writeback.py).
+    first_try = message.attempts <= 1 and (not message.last_error or message.response_status == 429)
     notice = ship_notice_for(
         shipment, notify_customer=bool(message.payload.get("notify_customer")), first_try=first_try
     )
@@ -514,6 +517,10 @@ def store_update_send(message: OutboxMessage) -> tuple[int, str]:
             "The store's password cannot be read: the encryption key configured on the server (CREDENTIAL_KEYS) "
             "is wrong. An operator has been alerted; Outbound will try again once the configuration is fixed."
         ) from None
+    except StoreRateLimited as exc:
+        # The store's call limit (every worker now waits for it, pacing.py): this row comes back after the
+        # store's Retry-After, without the outbox's back-off and without spending an attempt.
+        raise DeferredDelivery(exc.message, retry_after=exc.retry_after, status=exc.status) from None
     except StoreError as exc:
         error = PermanentDeliveryError if exc.permanent else TransientDeliveryError
         raise error(exc.message, status=exc.status)

@@ -13,5 +13,10 @@ class StoresConfig(AppConfig):
         from .connector.rest import auth as rest_auth
 
         rest_auth.set_oauth_token_source(oauth.OAuthTokenSource)  # OAuth stores: refresh before expiry
+        # The REST stores' call budget, shared by every process: in Redis or the database (settings).
+        from .budget import budget_from_settings
+        from .connector.rest import pacing
+
+        pacing.install_budget(budget_from_settings())
         # A deleted store (by an operator, or with its tenant) has its webhooks removed from its site.
         pre_delete.connect(realtime.store_realtime_forget, sender=self.get_model("Store"), dispatch_uid="realtime")

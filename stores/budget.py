@@ -1,0 +1,114 @@
+"""The deployment's store call budget (stores/connector/rest/pacing.py), chosen once in settings
+(STORE_CALL_BUDGET) and installed at start-up (stores.apps): in Redis when it is configured, otherwise in
+the database. Never in a per-process cache: every worker process of every cluster paces one store
+together (docs/store-budget.md).
+
+Both apply a change the same way, optimistically: read the store's state and its version, compute, and
+write only if nobody wrote in between (Redis: WATCH/MULTI; the database: UPDATE … WHERE version = the one
+read, on SQLite and PostgreSQL alike); otherwise read again and recompute. No lock is held while a caller
+waits or talks to the store, and a worker killed mid-change leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+import time
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from .connector.rest.pacing import KEY_TTL, CallBudget, Change, State
+from .models import StoreCallBudget
+
+BACKENDS = ("redis", "database")
+
+
+def _conflict_pause() -> None:
+    time.sleep(random.uniform(0.0, 0.005))  # two writers that met: not in step again
+
+
+class DatabaseBudget:
+    """A row per store (StoreCallBudget), changed by a conditional UPDATE on its version.
+
+    A store call made inside a transaction would hold the row until that transaction ends: Outbound talks
+    to stores outside transactions (the outbox's handlers, imports, fetches)."""
+
+    @staticmethod
+    def _pk(key: str) -> str:
+        return hashlib.sha256(key.encode()).hexdigest()
+
+    def read(self, key: str) -> State:
+        found = StoreCallBudget.objects.filter(key=self._pk(key)).values_list("state", flat=True).first()
+        return found or {}
+
+    def update(self, key: str, change: Change) -> Any:
+        pk = self._pk(key)
+        while True:
+            row = StoreCallBudget.objects.filter(key=pk).values_list("version", "state").first()
+            if row is None:
+                state: State = {}
+                result = change(state)
+                try:
+                    with transaction.atomic():
+                        StoreCallBudget.objects.create(key=pk, site=key, version=1, state=state)
+                    return result
+                except IntegrityError:  # another process made the row first: change it as it is
+                    _conflict_pause()
+                    continue
+            version, state = row[0], row[1] or {}
+            result = change(state)
+            won = StoreCallBudget.objects.filter(key=pk, version=version).update(
+                version=version + 1, state=state, updated_at=timezone.now()
+            )
+            if won:
+                return result
+            _conflict_pause()
+
+
+class RedisBudget:
+    """A key per store holding its state as JSON, changed in a WATCH/MULTI transaction."""
+
+    def __init__(self, url: str, prefix: str = "outbound:budget:") -> None:
+        import redis
+
+        self._redis = redis
+        self.client = redis.Redis.from_url(url)
+        self.prefix = prefix
+
+    def read(self, key: str) -> State:
+        raw = self.client.get(self.prefix + key)
+        return json.loads(raw) if raw else {}
+
+    def update(self, key: str, change: Change) -> Any:
+        name = self.prefix + key
+        with self.client.pipeline() as pipe:
+            while True:
+                try:
+                    pipe.watch(name)
+                    raw = pipe.get(name)
+                    state = json.loads(raw) if raw else {}
+                    result = change(state)
+                    pipe.multi()
+                    pipe.set(name, json.dumps(state), ex=KEY_TTL)
+                    pipe.execute()
+                    return result
+                except self._redis.WatchError:
+                    _conflict_pause()
+
+
+def budget_from_settings() -> CallBudget:
+    """The budget STORE_CALL_BUDGET names (config/settings.py checks the value; this refuses a wrong one
+    set later, e.g. by a test's override)."""
+    backend = settings.STORE_CALL_BUDGET
+    if backend == "database":
+        return DatabaseBudget()
+    if backend == "redis":
+        if not settings.REDIS_URL:
+            raise ImproperlyConfigured("STORE_CALL_BUDGET=redis needs REDIS_URL.")
+        return RedisBudget(settings.REDIS_URL)
+    raise ImproperlyConfigured(f"STORE_CALL_BUDGET={backend!r} is not one of {', '.join(BACKENDS)}.")

@@ -208,13 +208,9 @@ else:
     Q_CLUSTER["orm"] = "default"
 
 # Where each REST store's call budget lives (the vendor's calls per 10 s, shared by every process that
-# talks to the store; docs/store-budget.md): "redis" (needs REDIS_URL; the default when it is set) or
-# "database" (a row per store, changed by a conditional UPDATE; the default otherwise). Never per process.
-STORE_CALL_BUDGET = env.str("STORE_CALL_BUDGET", default="redis" if REDIS_URL else "database")
-if STORE_CALL_BUDGET not in ("redis", "database"):
-    raise environ.ImproperlyConfigured(f"STORE_CALL_BUDGET={STORE_CALL_BUDGET!r} is not one of redis, database.")
-if STORE_CALL_BUDGET == "redis" and not REDIS_URL:
-    raise environ.ImproperlyConfigured("STORE_CALL_BUDGET=redis needs REDIS_URL.")
+# talks to the store; docs/store-budget.md): in Redis when REDIS_URL is set, otherwise in the database (a
+# row per store, changed by a conditional UPDATE). Never per process. stores.budget refuses anything else.
+STORE_CALL_BUDGET = "redis" if REDIS_URL else "database"
 
 # --- Imports -------------------------------------------------------------------------------------
 IMPORT_OVERLAP_SECONDS = env_int("IMPORT_OVERLAP_SECONDS", default=600)  # each window re-reads 10 minutes

@@ -7,26 +7,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-import pytest
-
 from outbox.models import OutboxMessage, OutboxState
 from outbox.services import MAX_DEFERRALS
 from shipments.services import shipment_create
-from stores.models import Storefront
-from tests.factories import connect_sandbox
 
 from .conftest import order_from_truth, pick_orders, relay_all, store_truth
-
-
-@pytest.fixture
-def rest_store(tenant_a, shop):
-    store = connect_sandbox(tenant_a, shop, name="Harbor & Pine", road="rest")
-    shop.set_call_limit(100_000)
-    for front in shop.truth(include_orders=False)["storefronts"]:
-        Storefront.objects.update_or_create(
-            store=store, name=front["name"], defaults={"shipped_status": front["shipped_status"]}
-        )
-    return store
 
 
 def _ship(rest_store, shop):

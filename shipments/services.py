@@ -483,6 +483,20 @@ def store_update_state_changed(message: OutboxMessage) -> None:
         _webhook(shipment, "store_update.failed")
 
 
+def _remember_the_store_answer(shipment: Shipment, updated_at: str) -> None:
+    """Keep the order's updated_at the store answered our write with: its webhooks for changes up to then are
+    echoes of this write and cost no fetch (hooks.services)."""
+    from stores.connector.errors import StoreDocumentError
+    from stores.connector.rest.mapping import parse_datetime
+
+    try:
+        when = parse_datetime(updated_at, "the store's answer") if updated_at else None
+    except StoreDocumentError:
+        return
+    if when is not None:
+        Shipment.objects.filter(pk=shipment.pk).update(store_order_updated_at=when)
+
+
 def store_update_send(message: OutboxMessage) -> tuple[int, str]:
     from stores.connector import client_for_store
     from stores.connector.errors import StoreError, StoreRateLimited
@@ -505,6 +519,7 @@ def store_update_send(message: OutboxMessage) -> tuple[int, str]:
     try:
         with client_for_store(shipment.order.store, max_attempts=1, connect_timeout=10.0, read_timeout=30.0) as client:
             result = client.ship_notify(notice)
+        _remember_the_store_answer(shipment, result.order_updated_at)
     except CredentialError:
         # A server configuration error, not the store's: fixing CREDENTIAL_KEYS heals it, so the notice is
         # kept and retried with the outbox's back-off while an operator is told. No key is ever named.

@@ -86,10 +86,11 @@ class ShipNotifyMixin:
         else:
             done = f"shipment {existing.get('id')} already there"
         status_id, status_name = self._shipped_status_id(row.get("store_id"))
+        changed = row if existing is not None else {}
         if row.get("order_status_id") != status_id:
-            self._call("PUT", f"orders/{row['id']}/status", body={"order_status_id": status_id})
+            changed = self._call("PUT", f"orders/{row['id']}/status", body={"order_status_id": status_id})
             done += f"; status set to {status_name}"
-        return ShipNotifyResult(status_code=200, body_excerpt=done)
+        return ShipNotifyResult(status_code=200, body_excerpt=done, order_updated_at=_updated_at(changed))
 
     def _ship_notify_first(self, notice: ShipNotice, order_id: int) -> ShipNotifyResult:
         """The first try of an update: two calls, the shipment and the status (the statuses list is cached
@@ -100,8 +101,17 @@ class ShipNotifyMixin:
         shipment = self._call("POST", "order_shipments", body=_shipment_body(notice, order_id))
         done = f"shipment {shipment.get('id') if isinstance(shipment, dict) else ''} recorded"
         status_id, status_name = self._shipped_status_id(front=notice.storefront)
-        self._call("PUT", f"orders/{order_id}/status", body={"order_status_id": status_id})
-        return ShipNotifyResult(status_code=200, body_excerpt=f"{done}; status set to {status_name}")
+        changed = self._call("PUT", f"orders/{order_id}/status", body={"order_status_id": status_id})
+        return ShipNotifyResult(
+            status_code=200, body_excerpt=f"{done}; status set to {status_name}", order_updated_at=_updated_at(changed)
+        )
+
+
+def _updated_at(order: Any) -> str:
+    """The order's updated_at in the store's answer to our last write (the order as PUT …/status answers it),
+    or "" when there is none: then no webhook is taken for an echo of this write."""
+    value = order.get("updated_at") if isinstance(order, dict) else None
+    return value if isinstance(value, str) else ""
 
 
 def _shipment_body(notice: ShipNotice, order_id: int) -> dict[str, Any]:

@@ -61,7 +61,10 @@ class DatabaseBudget:
                     _conflict_pause()
                     continue
             version, state = row[0], row[1] or {}
+            before = json.dumps(state, sort_keys=True)
             result = change(state)
+            if json.dumps(state, sort_keys=True) == before:
+                return result  # a look only (no room yet): nothing to write
             won = StoreCallBudget.objects.filter(key=pk, version=version).update(
                 version=version + 1, state=state, updated_at=timezone.now()
             )
@@ -93,6 +96,9 @@ class RedisBudget:
                     raw = pipe.get(name)
                     state = json.loads(raw) if raw else {}
                     result = change(state)
+                    if raw and json.dumps(state) == raw.decode():
+                        pipe.unwatch()
+                        return result  # a look only (no room yet): nothing to write
                     pipe.multi()
                     pipe.set(name, json.dumps(state), ex=KEY_TTL)
                     pipe.execute()

@@ -500,6 +500,7 @@ def _remember_the_store_answer(shipment: Shipment, updated_at: str) -> None:
 def store_update_send(message: OutboxMessage) -> tuple[int, str]:
     from stores.connector import client_for_store
     from stores.connector.errors import StoreError, StoreRateLimited
+    from stores.connector.transport import RATE_LIMITED_RETRY
     from stores.crypto import CredentialError
 
     shipment = Shipment.objects.select_related("order__store", "order__storefront").get(
@@ -532,11 +533,12 @@ def store_update_send(message: OutboxMessage) -> tuple[int, str]:
             "The store's password cannot be read: the encryption key configured on the server (CREDENTIAL_KEYS) "
             "is wrong. An operator has been alerted; Outbound will try again once the configuration is fixed."
         ) from None
-    except StoreRateLimited as exc:
-        # The store's call limit (every worker now waits for it, pacing.py): this row comes back after the
-        # store's Retry-After, without the outbox's back-off and without spending an attempt.
-        raise DeferredDelivery(exc.message, retry_after=exc.retry_after, status=exc.status) from None
     except StoreError as exc:
+        if isinstance(exc, StoreRateLimited) or exc.status == 429:
+            # The store's call limit (every worker now waits for it, pacing.py): this row comes back after the
+            # store's Retry-After, without the outbox's back-off and without spending an attempt.
+            retry_after = getattr(exc, "retry_after", RATE_LIMITED_RETRY)
+            raise DeferredDelivery(exc.message, retry_after=retry_after, status=429) from None
         error = PermanentDeliveryError if exc.permanent else TransientDeliveryError
         raise error(exc.message, status=exc.status)
     return result.status_code, result.body_excerpt

@@ -19,13 +19,14 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.utils import timezone
 
 from .connector.rest.pacing import KEY_TTL, CallBudget, Change, State
 from .models import StoreCallBudget
 
 BACKENDS = ("redis", "database")
+LOCKED_PATIENCE = 30.0  # seconds a budget change waits for a locked SQLite database before giving up
 
 
 def _conflict_pause() -> None:
@@ -47,6 +48,18 @@ class DatabaseBudget:
         return found or {}
 
     def update(self, key: str, change: Change) -> Any:
+        give_up = time.monotonic() + LOCKED_PATIENCE
+        while True:
+            try:
+                return self._update(key, change)
+            except OperationalError as exc:
+                # SQLite: another writer holds the database (past its busy timeout, or at once with a shared
+                # cache): wait a moment and change the budget as it then is.
+                if "locked" not in str(exc) or time.monotonic() > give_up:
+                    raise
+                time.sleep(random.uniform(0.005, 0.05))
+
+    def _update(self, key: str, change: Change) -> Any:
         pk = self._pk(key)
         while True:
             row = StoreCallBudget.objects.filter(key=pk).values_list("version", "state").first()

@@ -325,8 +325,8 @@ class StoreTransport:
                 break
             delay = self._delay(attempt, retry_after)
             if self.clock() + delay >= give_up_at:
-                if status == 429:
-                    raise self._rate_limited(retry_after)
+                if status == 429:  # the deadline's words, and when the store said to come back
+                    raise self._rate_limited(retry_after, self._deadline_error(failure).message)
                 raise self._deadline_error(failure)
             logger.warning(
                 "store request %s %s failed (%s); attempt %d/%d, retrying in %.1f s",
@@ -374,12 +374,10 @@ class StoreTransport:
             ) % {"host": host}
         return StoreUnreachable(message, permanent=True)
 
-    def _rate_limited(self, retry_after: float | None) -> StoreRateLimited:
+    def _rate_limited(self, retry_after: float | None, message: str = "") -> StoreRateLimited:
         seconds = RATE_LIMITED_RETRY if retry_after is None else retry_after
-        return StoreRateLimited(
-            _("The store is busy (HTTP %(status)s). Outbound will try again later.") % {"status": 429},
-            retry_after=seconds,
-        )
+        message = message or _("The store is busy (HTTP %(status)s). Outbound will try again later.") % {"status": 429}
+        return StoreRateLimited(message, retry_after=seconds)
 
     def _deadline_error(self, failure: str = "") -> StoreTemporaryError:
         cause = f" (last attempt: {self.scrub(failure)})" if failure else ""

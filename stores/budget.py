@@ -14,16 +14,16 @@ from __future__ import annotations
 import hashlib
 import json
 import random
+import threading
 import time
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-from django.db import IntegrityError, OperationalError, transaction
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, OperationalError, connections
 from django.utils import timezone
 
 from .connector.rest.pacing import KEY_TTL, CallBudget, Change, State
-from .models import StoreCallBudget
 
 BACKENDS = ("redis", "database")
 LOCKED_PATIENCE = 30.0  # seconds a budget change waits for a locked SQLite database before giving up
@@ -36,22 +36,52 @@ def _conflict_pause() -> None:
 class DatabaseBudget:
     """A row per store (StoreCallBudget), changed by a conditional UPDATE on its version.
 
-    A store call made inside a transaction would hold the row until that transaction ends: Outbound talks
-    to stores outside transactions (the outbox's handlers, imports, fetches)."""
+    On PostgreSQL, on a connection of its own per thread, in autocommit, never the caller's: a change is
+    committed at once whatever transaction the caller is in, so it never holds the row for another process
+    (nor for the caller's own prefetch thread) until that transaction ends. On SQLite (one writer at a time
+    anyway) a process's threads share its main thread's connection, one change at a time."""
+
+    def __init__(self) -> None:
+        self._local = threading.local()  # a thread's connection goes with the thread
+        self._shared = None  # SQLite: the main thread's connection, shared by the process's threads
+        self._lock = threading.RLock()
 
     @staticmethod
     def _pk(key: str) -> str:
         return hashlib.sha256(key.encode()).hexdigest()
 
+    def _cursor(self):
+        default = connections[DEFAULT_DB_ALIAS]
+        if default.vendor == "sqlite":
+            # SQLite has one writer at a time anyway: the process's threads share the main thread's connection
+            # (as Django's live server shares an in-memory database), one change at a time.
+            if self._shared is None and threading.current_thread() is threading.main_thread():
+                default.inc_thread_sharing()
+                self._shared = default
+            conn = self._shared or default
+            return conn, conn.cursor()
+        conn = getattr(self._local, "connection", None)
+        if conn is None:
+            conn = self._local.connection = connections.create_connection(DEFAULT_DB_ALIAS)
+        return conn, conn.cursor()
+
     def read(self, key: str) -> State:
-        found = StoreCallBudget.objects.filter(key=self._pk(key)).values_list("state", flat=True).first()
-        return found or {}
+        with self._lock:
+            return self._read(key)
+
+    def _read(self, key: str) -> State:
+        _, cursor = self._cursor()
+        with cursor:
+            cursor.execute("SELECT state FROM stores_storecallbudget WHERE key = %s", [self._pk(key)])
+            row = cursor.fetchone()
+        return json.loads(row[0]) if row and row[0] else {}
 
     def update(self, key: str, change: Change) -> Any:
         give_up = time.monotonic() + LOCKED_PATIENCE
         while True:
             try:
-                return self._update(key, change)
+                with self._lock:
+                    return self._update(key, change)
             except OperationalError as exc:
                 # SQLite: another writer holds the database (past its busy timeout, or at once with a shared
                 # cache): wait a moment and change the budget as it then is.
@@ -61,29 +91,39 @@ class DatabaseBudget:
 
     def _update(self, key: str, change: Change) -> Any:
         pk = self._pk(key)
-        while True:
-            row = StoreCallBudget.objects.filter(key=pk).values_list("version", "state").first()
-            if row is None:
-                state: State = {}
+        conn, cursor = self._cursor()
+        with cursor:
+            while True:
+                cursor.execute("SELECT version, state FROM stores_storecallbudget WHERE key = %s", [pk])
+                row = cursor.fetchone()
+                now = conn.ops.adapt_datetimefield_value(timezone.now())
+                if row is None:
+                    state: State = {}
+                    result = change(state)
+                    try:
+                        cursor.execute(
+                            "INSERT INTO stores_storecallbudget (key, site, version, state, updated_at) "
+                            "VALUES (%s, %s, 1, %s, %s)",
+                            [pk, key, json.dumps(state), now],
+                        )
+                        return result
+                    except IntegrityError:  # another process made the row first: change it as it is
+                        _conflict_pause()
+                        continue
+                version, raw = row
+                state = json.loads(raw) if raw else {}
+                before = json.dumps(state, sort_keys=True)
                 result = change(state)
-                try:
-                    with transaction.atomic():
-                        StoreCallBudget.objects.create(key=pk, site=key, version=1, state=state)
+                if json.dumps(state, sort_keys=True) == before:
+                    return result  # a look only (no room yet): nothing to write
+                cursor.execute(
+                    "UPDATE stores_storecallbudget SET version = %s, state = %s, updated_at = %s "
+                    "WHERE key = %s AND version = %s",
+                    [version + 1, json.dumps(state), now, pk, version],
+                )
+                if cursor.rowcount:
                     return result
-                except IntegrityError:  # another process made the row first: change it as it is
-                    _conflict_pause()
-                    continue
-            version, state = row[0], row[1] or {}
-            before = json.dumps(state, sort_keys=True)
-            result = change(state)
-            if json.dumps(state, sort_keys=True) == before:
-                return result  # a look only (no room yet): nothing to write
-            won = StoreCallBudget.objects.filter(key=pk, version=version).update(
-                version=version + 1, state=state, updated_at=timezone.now()
-            )
-            if won:
-                return result
-            _conflict_pause()
+                _conflict_pause()
 
 
 class RedisBudget:

@@ -499,8 +499,11 @@ class StoreCallBudget(models.Model):
     key = models.CharField(max_length=64, primary_key=True)  # sha256 of the pacer's key
     site = models.TextField(default="", help_text="The store site (its API root) this budget paces.")
     version = models.PositiveBigIntegerField(default=0)
-    state = models.JSONField(default=dict)
+    state = models.TextField(default="{}", help_text="The budget's state, JSON (stores/connector/rest/pacing.py).")
     updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        db_table = "stores_storecallbudget"  # named in stores/budget.py's SQL
 
     def __str__(self) -> str:
         return f"Call budget of {self.site}"

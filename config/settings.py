@@ -263,6 +263,11 @@ if Q_CLUSTER_NAME and Q_CLUSTER_NAME not in {q["name"] for q in Q_QUEUES.values(
         + " (Q_SITE names the installation)."
     )
 
+# Where each REST store's call budget lives (the vendor's calls per 10 s, shared by every process that
+# talks to the store; docs/store-budget.md): in Redis when REDIS_URL is set, otherwise in the database (a
+# row per store, changed by a conditional UPDATE). Never per process. stores.budget refuses anything else.
+STORE_CALL_BUDGET = "redis" if REDIS_URL else "database"
+
 # --- Imports -------------------------------------------------------------------------------------
 IMPORT_OVERLAP_SECONDS = env_int("IMPORT_OVERLAP_SECONDS", default=600)  # each window re-reads 10 minutes
 IMPORT_LEASE_SECONDS = env_int("IMPORT_LEASE_SECONDS", default=300)  # a run silent this long is presumed dead

@@ -17,6 +17,7 @@ class HookStatsAdmin(admin.ModelAdmin):
         "last_checked",
         "events_received",
         "events_coalesced",
+        "events_echoed",
         "events_malformed",
         "events_dropped",
         "orders_fetched",

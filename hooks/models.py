@@ -38,6 +38,11 @@ class HookStats(models.Model):
     orders_unreadable = models.PositiveBigIntegerField(
         default=0, help_text="Fetched orders whose answer could not be read: left to the schedule."
     )
+    events_echoed = models.PositiveBigIntegerField(
+        default=0,
+        help_text="Events that only echoed Outbound's own write of a shipment (the order unchanged since the "
+        "store's answer to it): nothing fetched.",
+    )
     events_dropped = models.PositiveBigIntegerField(
         default=0,
         help_text="Orders not fetched but left to the schedule: over the cap of waiting orders, or unlikely "
@@ -68,6 +73,9 @@ class PendingFetch(models.Model):
     store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="pending_fetches")
     order_id = models.BigIntegerField()
     received_at = models.DateTimeField(default=timezone.now)
+    # The order's updated_at in its newest event (null: an event without one): tells an echo of our own
+    # write from a change (hooks.services, "Echoes").
+    updated_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["store", "order_id"], name="pending_fetch_unique_order")]

@@ -1,7 +1,7 @@
 """Real time on the REST road: writes for a store's webhooks (docs/realtime.md).
 
     hook_receive(token, body)   the receiver's work: find the store by the token's hash, read the order id
-                                and nothing else, queue one targeted fetch per order (a pending row,
+                                and its updated_at and nothing else, queue one targeted fetch per order (a pending row,
                                 unique per store and order: a burst of events coalesces), count; at most
                                 HOOKS_MAX_PENDING_PER_STORE waiting, beyond which only likely orders are
                                 queued (see "Floods" below)
@@ -35,6 +35,16 @@ across fetches, ended by a fetch that imports something), unlikely orders are no
 to the schedule, and after twice as many only orders Outbound holds are fetched. A flood of forged ids
 therefore costs the store at most NOT_FOUND_RUN calls for unlikely ids and NOT_FOUND_RUN more for likely
 new ones, until a real change is imported; the scheduled check imports every real order anyway.
+
+Echoes (issue 26): our own write of a shipment (the REST write-back: the shipment, then the order's status)
+makes the store send its order events for that order, which would cost a fetch of an order we just wrote.
+The write-back keeps the order's updated_at the store answered it with (Shipment.store_order_updated_at);
+a waiting order whose newest event is dated no later than that is an echo: its row goes without a fetch
+(counted, events_echoed). While a shipment of the order is being written (its store update in `sending`),
+the order's rows wait (the sweep comes back for them), since the store's answer, and so the date to
+compare with, is not known yet. An event with no date is always fetched. A change the merchant makes in
+the same second as our write (the store dates to the second) is taken for an echo: the scheduled check
+imports it. A forged event could at worst save the store a fetch of an order we just wrote.
 """
 
 from __future__ import annotations
@@ -56,9 +66,12 @@ from core import queues
 from orders.importing.run import ImportAborted
 from orders.importing.targeted import claim_store_for_fetch, import_fetched, release_store_for_fetch
 from orders.models import Order, SkippedOrder
+from outbox.models import OutboxMessage, OutboxState
+from shipments.models import OutboxKind, Shipment, shipment_ref
 from stores.connector.errors import (
     NotAnEndpoint,
     StoreAuthError,
+    StoreDocumentError,
     StoreError,
     StorePermissionError,
     StoreUnreachable,
@@ -66,6 +79,7 @@ from stores.connector.errors import (
 )
 from stores.connector.registry import connector_for_store
 from stores.connector.rest import hooks as rest_hooks
+from stores.connector.rest import mapping as rest_mapping
 from stores.models import Road, Store
 
 from .models import HookCounter, HookStats, PendingFetch, PendingUnsubscribe
@@ -126,16 +140,21 @@ def _url_token_hash(url: str) -> str:
 # --- the receiver --------------------------------------------------------------------------------------
 
 
-def _order_id(body: bytes) -> int | None:
+def _event(body: bytes) -> tuple[int | None, dt.datetime | None]:
+    """(the order id, its updated_at) an event names; (None, None) without a usable id."""
     try:
         payload = json.loads(body)
     except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: nested ten thousand deep
-        return None
+        return None, None
     order = payload.get("order") if isinstance(payload, dict) else None
     value = order.get("id") if isinstance(order, dict) else None
     if isinstance(value, bool) or not isinstance(value, int) or not 0 < value < 2**63:
-        return None
-    return value
+        return None, None
+    try:
+        updated_at = rest_mapping.parse_datetime(order.get("updated_at"), "the event")
+    except StoreDocumentError:
+        updated_at = None  # no usable date: never taken for an echo
+    return value, updated_at
 
 
 def _stats_update(store_id: int, *, where: dict | None = None, **changes) -> None:
@@ -180,7 +199,7 @@ def hook_receive(token: str, body: bytes, *, enqueue=None) -> str:
         _count_unknown()
         return UNKNOWN
     store_id = found[0]
-    order_id = _order_id(body)
+    order_id, updated_at = _event(body)
     if order_id is None:
         _bump(store_id, events_received=1, events_malformed=1)
         return MALFORMED
@@ -190,7 +209,7 @@ def hook_receive(token: str, body: bytes, *, enqueue=None) -> str:
         return DROPPED
     try:
         with transaction.atomic():
-            PendingFetch.objects.create(store_id=store_id, order_id=order_id)
+            PendingFetch.objects.create(store_id=store_id, order_id=order_id, updated_at=updated_at)
             _bump(store_id, events_received=1)  # counted before the fetch can start
             # One task per store, not per order: a row already waiting has its task (queued, or running and
             # about to take this row in its next round), or the sweep's. Each event counts before it
@@ -198,7 +217,12 @@ def hook_receive(token: str, body: bytes, *, enqueue=None) -> str:
             # each other's, so one task at least is queued.
             if not waiting:
                 transaction.on_commit(lambda: (enqueue or enqueue_fetch)(store_id))
-    except IntegrityError:  # already waiting for its fetch: this event changes nothing more
+    except IntegrityError:  # already waiting for its fetch: this event changes nothing more but its date
+        waiting_row = PendingFetch.objects.filter(store_id=store_id, order_id=order_id)
+        if updated_at is None:
+            waiting_row.update(updated_at=None)
+        else:
+            waiting_row.filter(updated_at__lt=updated_at).update(updated_at=updated_at)
         _bump(store_id, events_received=1, events_coalesced=1)
         return COALESCED
     return QUEUED
@@ -240,11 +264,16 @@ def _take(store_id: int, *, run: int = 0) -> tuple[list[int], set[int], set[int]
     not fetch go too (left to the schedule). Returns (order ids, the held ones, the likely new ones, rows
     dropped)."""
     with transaction.atomic():
-        rows = list(
+        dated = list(
             PendingFetch.objects.filter(store_id=store_id)
             .order_by("-received_at", "-pk")
-            .values_list("pk", "order_id")[: settings.HOOKS_MAX_PENDING_PER_STORE + FETCH_BATCH]
+            .values_list("pk", "order_id", "updated_at")[: settings.HOOKS_MAX_PENDING_PER_STORE + FETCH_BATCH]
         )
+        echoes, in_flight = _echoes(store_id, dated)
+        if echoes:
+            PendingFetch.objects.filter(pk__in=echoes).delete()
+            _stats_update(store_id, events_echoed=F("events_echoed") + len(echoes))
+        rows = [(pk, order_id) for pk, order_id, _ in dated if pk not in echoes and order_id not in in_flight]
         known, new = _likely(store_id, [order_id for _, order_id in rows])
         fetchable = _fetchable(run, known, new)
         dropped = [pk for pk, order_id in rows if not fetchable(order_id)]
@@ -254,6 +283,37 @@ def _take(store_id: int, *, run: int = 0) -> tuple[list[int], set[int], set[int]
         rows = (likely + [row for row in rows if row[1] not in known and row[1] not in new])[:FETCH_BATCH]
         PendingFetch.objects.filter(pk__in=[pk for pk, _ in rows] + dropped).delete()
     return [order_id for _, order_id in rows], known, new, len(dropped)
+
+
+def _echoes(store_id: int, rows: list[tuple[int, int, dt.datetime | None]]) -> tuple[set[int], set[int]]:
+    """Of waiting (pk, order id, updated_at) rows: (the rows that only echo our own write of a shipment, the
+    orders whose shipment is being written to the store right now). See "Echoes" in the module's docstring.
+    Two indexed queries, none when no waiting order has a shipment."""
+    external = {str(order_id) for _, order_id, _ in rows}
+    shipments = list(
+        Shipment.objects.filter(order__store_id=store_id, order__external_id__in=external).values_list(
+            "pk", "order__external_id", "store_order_updated_at"
+        )
+    )
+    if not shipments:
+        return set(), set()
+    written: dict[int, dt.datetime] = {}
+    for _, order_id, at in shipments:
+        if at is not None and (int(order_id) not in written or at > written[int(order_id)]):
+            written[int(order_id)] = at
+    refs = [shipment_ref(pk) for pk, _, _ in shipments]
+    sending = set(
+        OutboxMessage.objects.filter(kind=OutboxKind.STORE_UPDATE, state=OutboxState.SENDING, ref__in=refs).values_list(
+            "ref", flat=True
+        )
+    )
+    in_flight = {int(order_id) for pk, order_id, _ in shipments if shipment_ref(pk) in sending}
+    echoes = {
+        pk
+        for pk, order_id, at in rows
+        if at is not None and order_id in written and at <= written[order_id] and order_id not in in_flight
+    }
+    return echoes, in_flight
 
 
 def _put_back(store_id: int, order_ids: list[int]) -> None:

@@ -49,6 +49,9 @@ class OutboxMessage(models.Model):
     dedupe_key = models.CharField(max_length=200, unique=True, null=True, blank=True)
     state = models.CharField(max_length=10, choices=OutboxState.choices, default=OutboxState.PENDING)
     attempts = models.PositiveIntegerField(default=0)
+    # Times the row was put off at the other side's request (a store's 429 and Retry-After) with its attempt
+    # given back (outbox.services.DeferredDelivery); bounded by MAX_DEFERRALS.
+    deferrals = models.PositiveIntegerField(default=0)
     max_attempts = models.PositiveIntegerField(default=10)
     next_attempt_at = models.DateTimeField(default=timezone.now)
     lease_until = models.DateTimeField(null=True, blank=True)

@@ -66,7 +66,7 @@ from functools import partial
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.db.models import Q as models_Q
 from django.utils import timezone
 
@@ -95,6 +95,21 @@ class PermanentDeliveryError(DeliveryError):
 
 class TransientDeliveryError(DeliveryError):
     """Retrying later may help (the store is down, timed out, answered 5xx, …)."""
+
+
+class DeferredDelivery(TransientDeliveryError):
+    """Nothing was done and the other side said when to come back (a store's 429 with Retry-After): the row
+    is sent again after `retry_after` seconds, without the back-off and without spending an attempt, at
+    most MAX_DEFERRALS times (then it is a failed attempt like any other: a store that refuses for ever
+    still ends in the normal failure path)."""
+
+    def __init__(self, message: str, *, retry_after: float, status: int | None = None, body: str = "") -> None:
+        super().__init__(message, status=status, body=body)
+        self.retry_after = max(0.0, retry_after)
+
+
+# Deferrals a row may have (DeferredDelivery) before a refusal counts as a failed attempt.
+MAX_DEFERRALS = 30
 
 
 Handler = Callable[[OutboxMessage], tuple[int, str]]
@@ -340,6 +355,10 @@ def _deliver(message_id: int, *, worker: str) -> str:
         )
     try:
         status, body = registered.send(message)
+    except DeferredDelivery as exc:
+        return _record_failure(
+            message, worker=worker, error=exc.message, permanent=False, status=exc.status, defer=exc.retry_after
+        )
     except PermanentDeliveryError as exc:
         return _record_failure(
             message, worker=worker, error=exc.message, permanent=True, status=exc.status, body=exc.body
@@ -377,13 +396,27 @@ def _record_success(message: OutboxMessage, *, status: int, body: str) -> str:
 
 
 def _record_failure(
-    message: OutboxMessage, *, worker: str, error: str, permanent: bool, status: int | None = None, body: str = ""
+    message: OutboxMessage,
+    *,
+    worker: str,
+    error: str,
+    permanent: bool,
+    status: int | None = None,
+    body: str = "",
+    defer: float | None = None,
 ) -> str:
+    """`defer`: seconds the other side asked us to wait (DeferredDelivery): the row waits that long, its
+    attempt given back, while it has deferrals left."""
     now = timezone.now()
-    message.refresh_from_db(fields=["attempts", "max_attempts"])
-    exhausted = message.attempts >= message.max_attempts
+    message.refresh_from_db(fields=["attempts", "max_attempts", "deferrals"])
+    deferred = defer is not None and not permanent and message.deferrals < MAX_DEFERRALS
+    exhausted = message.attempts >= message.max_attempts and not deferred
     state = OutboxState.FAILED if (permanent or exhausted) else OutboxState.PENDING
     next_attempt_at = now + retry_delay(message.attempts) if state == OutboxState.PENDING else now
+    changes = {}
+    if deferred:
+        next_attempt_at = now + timedelta(seconds=defer)
+        changes = {"attempts": models.F("attempts") - 1, "deferrals": models.F("deferrals") + 1}
     if exhausted and not permanent:
         error = f"{error} (gave up after {message.attempts} attempts)"
     with transaction.atomic():
@@ -391,6 +424,7 @@ def _record_failure(
         # since sent or claimed.
         mine = OutboxMessage.objects.filter(pk=message.pk, state=OutboxState.SENDING, leased_by=worker[:100])
         recorded = mine.update(
+            **changes,
             state=state,
             next_attempt_at=next_attempt_at,
             lease_until=None,
@@ -489,7 +523,13 @@ def outbox_retry_now(*, message: OutboxMessage, deliver: bool = True) -> OutboxM
     now = timezone.now()
     with transaction.atomic():
         reset = OutboxMessage.objects.filter(pk=message.pk, state__in=[OutboxState.FAILED, OutboxState.PENDING]).update(
-            state=OutboxState.PENDING, attempts=0, next_attempt_at=now, lease_until=None, leased_by="", updated_at=now
+            state=OutboxState.PENDING,
+            attempts=0,
+            deferrals=0,
+            next_attempt_at=now,
+            lease_until=None,
+            leased_by="",
+            updated_at=now,
         )
         if not reset:
             message.refresh_from_db()

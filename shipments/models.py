@@ -129,6 +129,9 @@ class Shipment(models.Model):
     created_by_label = models.CharField(max_length=200, blank=True, default="")
     # Mirrors the state of this shipment's store_update outbox row, for lists and filters.
     store_update_state = models.CharField(max_length=10, choices=OutboxState.choices, blank=True, default="")
+    # The order's last change at the store once it took this shipment (its updated_at in the answer to our
+    # write, REST road): the store's webhooks for changes up to then only echo our own write (hooks).
+    store_order_updated_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(default=timezone.now)
 

@@ -26,6 +26,7 @@ from orders.models import Order, OrderLine, Shipping
 from orders.services import order_check_writable, order_event_add, order_set_status
 from outbox.models import OutboxMessage, OutboxState
 from outbox.services import (
+    DeferredDelivery,
     PermanentDeliveryError,
     TransientDeliveryError,
     outbox_cancel,
@@ -493,9 +494,24 @@ def store_update_state_changed(message: OutboxMessage) -> None:
         _webhook(shipment, "store_update.failed")
 
 
+def _remember_the_store_answer(shipment: Shipment, updated_at: str) -> None:
+    """Keep the order's updated_at the store answered our write with: its webhooks for changes up to then are
+    echoes of this write and cost no fetch (hooks.services)."""
+    from stores.connector.errors import StoreDocumentError
+    from stores.connector.rest.mapping import parse_datetime
+
+    try:
+        when = parse_datetime(updated_at, "the store's answer") if updated_at else None
+    except StoreDocumentError:
+        return
+    if when is not None:
+        Shipment.objects.filter(pk=shipment.pk).update(store_order_updated_at=when)
+
+
 def store_update_send(message: OutboxMessage) -> tuple[int, str]:
     from stores.connector import client_for_store
-    from stores.connector.errors import StoreError
+    from stores.connector.errors import StoreError, StoreRateLimited
+    from stores.connector.transport import RATE_LIMITED_RETRY
     from stores.crypto import CredentialError
 
     shipment = Shipment.objects.select_related("order__store", "order__storefront").get(
@@ -503,8 +519,10 @@ def store_update_send(message: OutboxMessage) -> tuple[int, str]:
     )
     if shipment.state == ShipmentState.VOIDED:
         raise PermanentDeliveryError("The shipment was voided before the store was told about it.")
-    # The first try of this update (claimed once, never failed): nothing of it can be at the store yet.
-    first_try = message.attempts <= 1 and not message.last_error
+    # The first try of this update (claimed once, never failed; put off by the store's call limit at most,
+    # whose 429 did nothing): nothing of it can be at the store yet but a shipment the store would update,
+    # not add (writeback.py).
+    first_try = message.attempts <= 1 and (not message.last_error or message.response_status == 429)
     notice = ship_notice_for(
         shipment, notify_customer=bool(message.payload.get("notify_customer")), first_try=first_try
     )
@@ -513,6 +531,7 @@ def store_update_send(message: OutboxMessage) -> tuple[int, str]:
     try:
         with client_for_store(shipment.order.store, max_attempts=1, connect_timeout=10.0, read_timeout=30.0) as client:
             result = client.ship_notify(notice)
+        _remember_the_store_answer(shipment, result.order_updated_at)
     except CredentialError:
         # A server configuration error, not the store's: fixing CREDENTIAL_KEYS heals it, so the notice is
         # kept and retried with the outbox's back-off while an operator is told. No key is ever named.
@@ -526,6 +545,11 @@ def store_update_send(message: OutboxMessage) -> tuple[int, str]:
             "is wrong. An operator has been alerted; Outbound will try again once the configuration is fixed."
         ) from None
     except StoreError as exc:
+        if isinstance(exc, StoreRateLimited) or exc.status == 429:
+            # The store's call limit (every worker now waits for it, pacing.py): this row comes back after the
+            # store's Retry-After, without the outbox's back-off and without spending an attempt.
+            retry_after = getattr(exc, "retry_after", RATE_LIMITED_RETRY)
+            raise DeferredDelivery(exc.message, retry_after=retry_after, status=429) from None
         error = PermanentDeliveryError if exc.permanent else TransientDeliveryError
         raise error(exc.message, status=exc.status)
     return result.status_code, result.body_excerpt

@@ -13,6 +13,11 @@ class StoresConfig(AppConfig):
         from .connector.rest import auth as rest_auth
 
         rest_auth.set_oauth_token_source(oauth.OAuthTokenSource)  # OAuth stores: refresh before expiry
+        # The REST stores' call budget, shared by every process: in Redis or the database (settings).
+        from .budget import budget_from_settings
+        from .connector.rest import pacing
+
+        pacing.install_budget(budget_from_settings())
         # Any deletion of a store (store_delete, an operator's, with its tenant) is announced as the row goes.
         pre_delete.connect(_announce_deleting, sender=self.get_model("Store"), dispatch_uid="stores.changes")
 

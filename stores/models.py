@@ -488,3 +488,22 @@ class StoreSettings(models.Model):
     @property
     def display_name(self) -> str:
         return self.company_name or self.store.name
+
+
+class StoreCallBudget(models.Model):
+    """One REST store site's call budget when it lives in the database (STORE_CALL_BUDGET=database;
+    docs/store-budget.md): its recent calls, learned limit and 429 hold, shared by every process and
+    changed only by a conditional UPDATE on `version` (stores/budget.py). Keyed by the store site, not by a
+    tenant: two tenants connected to one site share the vendor's budget."""
+
+    key = models.CharField(max_length=64, primary_key=True)  # sha256 of the pacer's key
+    site = models.TextField(default="", help_text="The store site (its API root) this budget paces.")
+    version = models.PositiveBigIntegerField(default=0)
+    state = models.TextField(default="{}", help_text="The budget's state, JSON (stores/connector/rest/pacing.py).")
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        db_table = "stores_storecallbudget"  # named in stores/budget.py's SQL
+
+    def __str__(self) -> str:
+        return f"Call budget of {self.site}"

@@ -9,6 +9,7 @@ its password and Basic token), so no path that builds a message from what a stor
     StoreError
     ├── StoreUnreachable          DNS, TLS, connection, timeouts
     │   └── StoreTemporaryError   retries exhausted (429, 5xx, dropped connections)
+    │       └── StoreRateLimited  the last answer was a 429: try again after `retry_after` seconds
     ├── StoreAuthError            401: wrong username or password
     ├── StorePermissionError      403: the user is not an administrator
     ├── NotAnEndpoint             404, a redirect, or an answer that is not an export
@@ -129,6 +130,16 @@ class StoreUnreachable(StoreError):
 
 class StoreTemporaryError(StoreUnreachable):
     default_permanent = False
+
+
+class StoreRateLimited(StoreTemporaryError):
+    """The store refused the call for its call limit (429): nothing was done, and the store said when to
+    come back (`retry_after`, seconds; its Retry-After, or one window when it gave none). The outbox defers
+    its row by that much instead of failing it into its back-off."""
+
+    def __init__(self, message: str, *, retry_after: float, status: int | None = 429) -> None:
+        super().__init__(message, status=status)
+        self.retry_after = retry_after
 
 
 class StoreAuthError(StoreError):

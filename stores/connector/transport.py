@@ -43,6 +43,7 @@ from .errors import (
     StoreAuthError,
     StoreError,
     StorePermissionError,
+    StoreRateLimited,
     StoreRejected,
     StoreTemporaryError,
     StoreUnreachable,
@@ -57,6 +58,7 @@ logger = logging.getLogger("stores.connector")
 
 USER_AGENT = "Outbound/1.0 (+ShipStation Custom Store v1 client)"
 RETRYABLE_STATUSES = frozenset({408, 429})
+RATE_LIMITED_RETRY = 10.0  # seconds to come back after a 429 that says no Retry-After (the vendor's window)
 _SENSITIVE_PARAMS = frozenset({"ss-password", "password", "auth_key", "api_key", "token"})
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 DEFAULT_DEADLINE = 120.0  # seconds for one store request, all attempts included (STORE_REQUEST_DEADLINE)
@@ -286,9 +288,10 @@ class StoreTransport:
         """Send with retries; return a 2xx StoreResponse or raise a StoreError."""
         failure = ""
         status: int | None = None
+        retry_after: float | None = None
         give_up_at = self.clock() + self.deadline
         for attempt in range(1, self.max_attempts + 1):
-            retry_after: float | None = None
+            retry_after = None
             try:
                 response = self._send(method, url, params, data, headers, give_up_at)
             except _DeadlinePassed:
@@ -322,6 +325,8 @@ class StoreTransport:
                 break
             delay = self._delay(attempt, retry_after)
             if self.clock() + delay >= give_up_at:
+                if status == 429:  # the deadline's words, and when the store said to come back
+                    raise self._rate_limited(retry_after, self._deadline_error(failure).message)
                 raise self._deadline_error(failure)
             logger.warning(
                 "store request %s %s failed (%s); attempt %d/%d, retrying in %.1f s",
@@ -333,6 +338,8 @@ class StoreTransport:
                 delay,
             )
             self.sleep(delay)
+        if status == 429:
+            raise self._rate_limited(retry_after)
         raise StoreTemporaryError(
             ngettext(
                 "The store could not be reached after %(n)s attempt: %(failure)s. Outbound will try again later.",
@@ -366,6 +373,11 @@ class StoreTransport:
                 "Check the store address."
             ) % {"host": host}
         return StoreUnreachable(message, permanent=True)
+
+    def _rate_limited(self, retry_after: float | None, message: str = "") -> StoreRateLimited:
+        seconds = RATE_LIMITED_RETRY if retry_after is None else retry_after
+        message = message or _("The store is busy (HTTP %(status)s). Outbound will try again later.") % {"status": 429}
+        return StoreRateLimited(message, retry_after=seconds)
 
     def _deadline_error(self, failure: str = "") -> StoreTemporaryError:
         cause = f" (last attempt: {self.scrub(failure)})" if failure else ""

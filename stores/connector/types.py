@@ -257,3 +257,6 @@ class ConnectionResult:
 class ShipNotifyResult:
     status_code: int
     body_excerpt: str
+    # The order's last change at the store once the notice was taken, as the store answered it (the REST
+    # road: the order's updated_at): the store's webhooks for changes up to then echo our own write.
+    order_updated_at: str = ""

@@ -9,7 +9,7 @@ import threading
 import pytest
 
 from stores.connector.rest import RestConnector
-from stores.connector.rest.pacing import DEFAULT_LIMIT, Pacer, _LocalCache, parse_call_limit
+from stores.connector.rest.pacing import DEFAULT_LIMIT, LocalBudget, Pacer, parse_call_limit
 
 
 def test_two_importers_of_one_store_stay_under_its_call_limit(sandbox_factory):
@@ -58,9 +58,9 @@ class FakeClock:
 
 def test_pacer_learns_the_limit_spaces_calls_and_stops_after_a_429():
     clock = FakeClock()
-    cache = _LocalCache()
-    a = Pacer("shop", cache=cache, clock=clock, sleep=clock.sleep)
-    b = Pacer("shop", cache=cache, clock=clock, sleep=clock.sleep)  # another worker, same store
+    budget = LocalBudget()
+    a = Pacer("shop", budget=budget, clock=clock, sleep=clock.sleep)
+    b = Pacer("shop", budget=budget, clock=clock, sleep=clock.sleep)  # another worker, same store
     assert a.limit == DEFAULT_LIMIT
     a.acquire()
     a.observe(200, {"X-AC-Call-Limit": "1/3"})

@@ -142,3 +142,17 @@ def shop(sandbox_factory):
 @pytest.fixture
 def store(tenant_a, shop):
     return connect_sandbox(tenant_a, shop, name="Harbor & Pine")
+
+
+@pytest.fixture
+def rest_store(tenant_a, shop):
+    """A REST store on the `shop` sandbox, with a call limit out of the way and its storefronts' shipped statuses
+    recorded."""
+    store = connect_sandbox(tenant_a, shop, name="Harbor & Pine", road="rest")
+    shop.set_call_limit(100_000)
+    # On this road the store does not say which status a storefront gives shipped orders: Outbound's record does.
+    for front in shop.truth(include_orders=False)["storefronts"]:
+        Storefront.objects.update_or_create(
+            store=store, name=front["name"], defaults={"shipped_status": front["shipped_status"]}
+        )
+    return store

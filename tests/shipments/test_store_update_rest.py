@@ -4,27 +4,11 @@ order's status becomes its storefront's shipped status; a repeat adds nothing.""
 
 from decimal import Decimal
 
-import pytest
-
 from outbox.models import OutboxMessage, OutboxState
 from shipments.models import tracking_url_for
 from shipments.services import shipment_correct_tracking_number, shipment_create
-from stores.models import Storefront
-from tests.factories import connect_sandbox
 
 from .conftest import order_from_truth, pick_orders, relay_all, store_truth
-
-
-@pytest.fixture
-def rest_store(tenant_a, shop):
-    store = connect_sandbox(tenant_a, shop, name="Harbor & Pine", road="rest")
-    shop.set_call_limit(100_000)
-    # On this road the store does not say which status a storefront gives shipped orders: Outbound's record does.
-    for front in shop.truth(include_orders=False)["storefronts"]:
-        Storefront.objects.update_or_create(
-            store=store, name=front["name"], defaults={"shipped_status": front["shipped_status"]}
-        )
-    return store
 
 
 def test_the_shipment_and_the_storefronts_shipped_status_reach_the_store(rest_store, shop):

@@ -14,6 +14,7 @@ from typing import Any
 
 from .auth import StaticToken, TokenSource, oauth_token_source
 from .connector import RestConnector
+from .pacing import installed_budget
 
 __all__ = ["RestConnector", "StaticToken", "TokenSource", "connector_for_rest_store"]
 
@@ -25,8 +26,10 @@ def connector_for_rest_store(store: Any, *, refresh: bool = True, **options: Any
         tokens: TokenSource = oauth_token_source(store) if refresh else StaticToken(store.get_oauth_access_token())
     else:
         tokens = StaticToken(store.get_api_token())
-    # The call budget is the store site's (every app and every Outbound worker on it share it).
+    # The call budget is the store site's (every app and every Outbound worker on it share it), kept where
+    # the deployment keeps budgets (STORE_CALL_BUDGET: Redis or the database, installed by stores.apps).
     options.setdefault("pace_key", store.rest_base_url)
+    options.setdefault("budget", installed_budget())
     options.setdefault("shipped_statuses", _recorded_shipped_statuses(store))
     return RestConnector(store.rest_base_url, tokens, **options)
 

@@ -23,10 +23,11 @@
     test_connection()    one request per scope Outbound needs, classified (see _SCOPE_PROBES)
 
 Authentication: `X-AC-Auth-Token` from a TokenSource; a 401 asks it once for a fresh token (OAuth refresh).
-Pacing: every request goes through a `Pacer` shared by the store's workers (pacing.py); a 429 is retried
-after Retry-After by the transport. The answers are JSON, read with decimals for numbers, size-capped
-like the XML road's pages; a 200 that is not JSON is asked again a few times (a cut-off answer), then
-"not an AmeriCommerce API".
+Pacing: every request goes through a `Pacer` on the store's call budget, shared by every process that talks
+to the store (pacing.py, docs/store-budget.md); a 429 holds the store's workers until Retry-After, is
+retried by the transport while it has attempts, then raised as StoreRateLimited (with `retry_after`).
+The answers are JSON, read with decimals for numbers, size-capped like the XML road's pages; a 200 that
+is not JSON is asked again a few times (a cut-off answer), then "not an AmeriCommerce API".
 """
 
 from __future__ import annotations
@@ -70,7 +71,7 @@ from ..walk import walk_pages
 from ..xmlparse import DEFAULT_MAX_BYTES
 from . import mapping
 from .auth import StaticToken, TokenSource
-from .pacing import Pacer
+from .pacing import CallBudget, Pacer
 from .writeback import ShipNotifyMixin
 
 USER_AGENT = "Outbound/1.0 (+AmeriCommerce REST API client)"
@@ -129,14 +130,15 @@ class RestConnector(ShipNotifyMixin):
         pace_key: str | None = None,
         page_size: int = PAGE_SIZE,
         shipped_statuses: Any = None,
-        cache: Any = None,
+        budget: CallBudget | None = None,
         max_page_bytes: int = DEFAULT_MAX_BYTES,
         **transport_options: Any,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.tokens = StaticToken(tokens) if isinstance(tokens, str) else tokens
         self.page_size = page_size
-        self.pacer = Pacer(pace_key or self.base_url, cache=cache)
+        # The store's call budget: the deployment's (connector_for_rest_store injects it), else this process's.
+        self.pacer = Pacer(pace_key or self.base_url, budget=budget)
         # {storefront name: shipped status name} as the merchant recorded them (a callable, read when needed).
         self._shipped_statuses = shipped_statuses
         self._transport_options = {"max_bytes": max_page_bytes, **transport_options}
@@ -389,6 +391,9 @@ class RestConnector(ShipNotifyMixin):
         rows = [r for r in payload.get("orders", []) if isinstance(r, dict) and str(r.get("id")) == str(order_id)]
         if not rows:
             return None
+        # A webhook's fetch reads one order: the statuses and storefronts its workers share will do.
+        self._statuses = self._statuses if self._statuses is not None else self._shared("order_statuses")
+        self._stores = self._stores if self._stores is not None else self._shared("stores")
         orders, _ = self._convert(rows, {str(order_id): _digest(rows[0])}, None, _WalkCache())
         return orders[0]
 

@@ -2,85 +2,87 @@
 
 AmeriCommerce allows a store a number of calls per 10-second window, shared by all apps (50 at most; 5,
 10 or 20 on small plans), says on every answer how many were used and allowed (`X-AC-Call-Limit: 3/50`),
-and answers 429 with `Retry-After` beyond it (docs/americommerce-rest.md#rate-limits).
+and answers 429 with `Retry-After` beyond it (docs/americommerce-rest.md#rate-limits, docs/store-budget.md).
 
 `Pacer.acquire()` is called before each request is sent; it waits until the calls sent to this store by
 anyone in the last WINDOW seconds (+ a margin for the trip to the store) are fewer than the store's limit,
-then records this call. The calls and the learned limit live in Django's cache under the store's key, so
-workers in several threads or processes (Redis when configured: every worker sees the same keys) share one
-budget; a small lock key (cache.add, atomic in Redis and in the local-memory cache) guards each update.
-`observe(status, headers)` learns the limit from X-AC-Call-Limit and, on a 429, stops everyone until
-Retry-After has passed. Until the store has said its limit, the smallest plan's (5) is assumed.
+then records this call. `observe(status, headers)` learns the limit from X-AC-Call-Limit and, on a 429,
+stops everyone until Retry-After has passed. Until the store has said its limit, the smallest plan's (5)
+is assumed.
 
-Without Django settings (a bare script) a process-local cache is used.
+Where the budget lives is a `CallBudget`, injected: one small state per store (its recent calls, learned
+limit, the time a 429 holds it until, and a few facts shared by its workers such as its statuses), read
+and changed only through `update(key, change)`, which applies `change` atomically for every process that
+shares the budget. The deployment's budget (Redis or the database, chosen once in settings:
+STORE_CALL_BUDGET) is built by stores/budget.py and installed at start-up (`install_budget`); stores get it
+through `connector_for_rest_store`. `LocalBudget`, in this process only, is for what runs without Django
+(bare scripts, the sandbox's tests, unit tests) and is used only when no budget is installed or a caller
+asks for it by name.
 """
 
 from __future__ import annotations
 
+import copy
+import json
 import threading
 import time
-import uuid
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, Protocol
 
 WINDOW = 10.0
 # Calls are spaced as if the window were this much longer: the store counts a call when it arrives, a
 # little after we sent it, and the network's jitter must not put one call too many in a window.
 MARGIN = 0.5
 DEFAULT_LIMIT = 5
-LOCK_TTL = 5  # seconds; a worker that dies holding the lock delays the others this long at most
-KEY_TTL = 24 * 3600
+MAX_BLOCK = 120.0  # a Retry-After longer than this holds the store's workers this long at most
+KEY_TTL = 24 * 3600  # a store nobody called for a day starts afresh (Redis expiry)
+
+State = dict[str, Any]  # {"calls": [sent at, ...], "limit": int, "blocked": until, "facts": {name: [until, value]}}
+Change = Callable[[State], Any]
 
 
-class _LocalCache:
-    """The few cache calls the pacer makes, in this process only."""
+class CallBudget(Protocol):
+    """Where the stores' budgets live. `update(key, change)` calls `change(state)` on the store's state (a
+    fresh {} the first time), which may modify it in place, stores the result atomically (for every
+    process sharing the budget: a change based on a state someone else changed meanwhile is made again on
+    the new state) and returns what `change` returned. `read(key)` is the state as it is now."""
+
+    def update(self, key: str, change: Change) -> Any: ...
+
+    def read(self, key: str) -> State: ...
+
+
+class LocalBudget:
+    """A budget in this process only: for bare scripts and tests, never for a deployment's stores."""
 
     def __init__(self) -> None:
-        self._data: dict[str, tuple[Any, float]] = {}
+        self._states: dict[str, State] = {}
         self._lock = threading.Lock()
 
-    def _live(self, key: str) -> Any:
-        value = self._data.get(key)
-        if value is None or value[1] < time.monotonic():
-            self._data.pop(key, None)
-            return None
-        return value[0]
-
-    def get(self, key: str, default: Any = None) -> Any:
+    def update(self, key: str, change: Change) -> Any:
         with self._lock:
-            value = self._live(key)
-            return default if value is None else value
+            state = self._states.setdefault(key, {})
+            return change(state)
 
-    def set(self, key: str, value: Any, timeout: float) -> None:
+    def read(self, key: str) -> State:
         with self._lock:
-            self._data[key] = (value, time.monotonic() + timeout)
-
-    def add(self, key: str, value: Any, timeout: float) -> bool:
-        with self._lock:
-            if self._live(key) is not None:
-                return False
-            self._data[key] = (value, time.monotonic() + timeout)
-            return True
-
-    def delete(self, key: str) -> None:
-        with self._lock:
-            self._data.pop(key, None)
+            return copy.deepcopy(self._states.get(key, {}))
 
 
-_LOCAL = _LocalCache()
+LOCAL_BUDGET = LocalBudget()
+_installed: CallBudget | None = None
 
 
-def default_cache() -> Any:
-    try:
-        from django.conf import settings
+def install_budget(budget: CallBudget | None) -> None:
+    """The deployment's budget (stores.apps at start-up, from settings.STORE_CALL_BUDGET)."""
+    global _installed
+    _installed = budget
 
-        if settings.configured:
-            from django.core.cache import cache
 
-            return cache
-    except ImportError:  # pragma: no cover - Django is always installed with Outbound
-        pass
-    return _LOCAL
+def installed_budget() -> CallBudget:
+    """The deployment's budget; the process-local one only where none is installed (Outbound's apps not
+    loaded: a bare script)."""
+    return _installed if _installed is not None else LOCAL_BUDGET
 
 
 def parse_call_limit(value: str | None) -> tuple[int, int] | None:
@@ -100,44 +102,29 @@ class Pacer:
         self,
         key: str,
         *,
-        cache: Any = None,
+        budget: CallBudget | None = None,
         clock: Callable[[], float] = time.time,
         sleep: Callable[[float], None] = time.sleep,
         window: float = WINDOW,
         margin: float = MARGIN,
     ) -> None:
         self.key = f"outbound:rest-pace:{key}"
-        self.cache = cache if cache is not None else default_cache()
+        self.budget = budget if budget is not None else LOCAL_BUDGET
         self.clock, self.sleep = clock, sleep
         self.span = window + margin
         self.waited = 0.0  # seconds this pacer made its caller wait, all told
-
-    # --- the shared state ----------------------------------------------------------------------
-
-    def _locked(self, update: Callable[[], Any]) -> Any:
-        token = uuid.uuid4().hex
-        lock = self.key + ":lock"
-        deadline = time.monotonic() + LOCK_TTL * 2
-        while not self.cache.add(lock, token, LOCK_TTL):
-            if time.monotonic() > deadline:
-                break  # a dead holder: go ahead rather than stall (the lock expires anyway)
-            self.sleep(0.005)
-        try:
-            return update()
-        finally:
-            if self.cache.get(lock) == token:
-                self.cache.delete(lock)
+        self.refused = 0  # 429s this pacer observed
 
     @property
     def limit(self) -> int:
-        return int(self.cache.get(self.key + ":limit") or DEFAULT_LIMIT)
+        return int(self.budget.read(self.key).get("limit") or DEFAULT_LIMIT)
 
     def acquire(self, max_wait: float | None = None) -> None:
         """Wait for a free call in the store's budget and take it (waits at most `max_wait` seconds, then
-        goes ahead: the store's 429 and the transport's retry are the last line)."""
+        goes ahead: the store's 429 and the caller's deferral are the last line)."""
         give_up = None if max_wait is None else self.clock() + max(0.0, max_wait)
         while True:
-            wait = self._locked(self._try_take)
+            wait = self.budget.update(self.key, self._try_take)
             if wait <= 0:
                 return
             if give_up is not None and self.clock() + wait > give_up:
@@ -145,41 +132,65 @@ class Pacer:
                 if wait:
                     self.sleep(wait)
                     self.waited += wait
-                self._locked(self._take_anyway)
+                self.budget.update(self.key, self._take_anyway)
                 return
             self.sleep(wait)
             self.waited += wait
 
-    def _recent(self, now: float) -> list[float]:
-        calls = self.cache.get(self.key + ":calls") or []
-        return [t for t in calls if now - t < self.span]
+    def _recent(self, state: State, now: float) -> list[float]:
+        return [t for t in state.get("calls") or [] if now - t < self.span]
 
-    def _try_take(self) -> float:
+    def _try_take(self, state: State) -> float:
         now = self.clock()
-        blocked = float(self.cache.get(self.key + ":blocked") or 0)
+        blocked = float(state.get("blocked") or 0)
         if blocked > now:
             return blocked - now
-        calls = self._recent(now)
-        limit = self.limit
+        calls = self._recent(state, now)
+        limit = int(state.get("limit") or DEFAULT_LIMIT)
         if len(calls) >= limit:
             return calls[len(calls) - limit] + self.span - now + 0.001
-        calls.append(now)
-        self.cache.set(self.key + ":calls", calls, KEY_TTL)
+        state["calls"] = [*calls, now]
         return 0.0
 
-    def _take_anyway(self) -> None:
+    def _take_anyway(self, state: State) -> None:
         now = self.clock()
-        calls = self._recent(now)
-        calls.append(now)
-        self.cache.set(self.key + ":calls", calls, KEY_TTL)
+        state["calls"] = [*self._recent(state, now), now]
 
     def observe(self, status: int, headers: Mapping[str, str]) -> None:
         """Learn the limit from X-AC-Call-Limit; after a 429, hold every worker until Retry-After."""
         pair = parse_call_limit(headers.get("X-AC-Call-Limit"))
-        if pair is not None and pair[1] != self.limit:
-            self.cache.set(self.key + ":limit", pair[1], KEY_TTL)
+        until = None
         if status == 429:
+            self.refused += 1
             retry = headers.get("Retry-After", "")
             seconds = float(retry) if retry.strip().isdigit() else WINDOW
-            until = self.clock() + min(seconds, 120.0)
-            self._locked(lambda: self.cache.set(self.key + ":blocked", until, KEY_TTL))
+            until = self.clock() + min(seconds, MAX_BLOCK)
+        if until is None and (pair is None or pair[1] == self.limit):
+            return  # nothing new: no write
+
+        def learn(state: State) -> None:
+            if pair is not None:
+                state["limit"] = pair[1]
+            if until is not None:
+                state["blocked"] = max(until, float(state.get("blocked") or 0))
+
+        self.budget.update(self.key, learn)
+
+    # --- facts the store's workers share (its statuses, its storefronts) -------------------------------
+
+    def recall(self, name: str) -> Any:
+        """A fact remembered for this store and not expired, or None."""
+        fact = (self.budget.read(self.key).get("facts") or {}).get(name)
+        return fact[1] if fact and fact[0] > self.clock() else None
+
+    def remember(self, name: str, value: Any, ttl: float) -> None:
+        """Keep `value` (JSON: decimals become strings, as every budget stores it) for `ttl` seconds."""
+        now = self.clock()
+        value = json.loads(json.dumps(value, default=str))
+
+        def keep(state: State) -> None:
+            facts = {k: v for k, v in (state.get("facts") or {}).items() if v[0] > now}
+            facts[name] = [now + ttl, value]
+            state["facts"] = facts
+
+        self.budget.update(self.key, keep)

@@ -11,9 +11,12 @@ from ..errors import StoreRejected
 from ..types import ShipNotice, ShipNotifyResult
 from . import mapping
 
-# Seconds the store's statuses are reused by the write-back without asking again (a status the merchant
-# adds is seen within this; one the merchant records for a storefront at once).
+# Seconds the store's statuses and storefronts are reused by the write-back (and the webhooks' fetches)
+# without asking again, shared by every worker through the store's call budget (pacing.py): a status or
+# storefront the merchant adds is seen within this; a status the merchant records for a storefront at once.
 STATUSES_TTL = 300
+STOREFRONTS_TTL = 300
+_SHARED_TTL = {"order_statuses": STATUSES_TTL, "stores": STOREFRONTS_TTL}
 
 
 class ShipNotifyMixin:
@@ -28,11 +31,11 @@ class ShipNotifyMixin:
         from stores.statuses import normalize_status
 
         if front is None:
-            front = next((str(s.get("name", "")) for s in self.storefronts() if s.get("id") == store_id), "")
+            front = next((str(s.get("name", "")) for s in self._shared("stores") if s.get("id") == store_id), "")
         recorded = normalize_status(self._shipped_by_storefront().get(front, ""))
-        statuses = self._shared_statuses()
+        statuses = self._shared("order_statuses")
         if recorded and recorded not in {normalize_status(str(s.get("name", ""))) for s in statuses}:
-            statuses = self._shared_statuses(fresh=True)
+            statuses = self._shared("order_statuses", fresh=True)
         by_name = {normalize_status(str(s.get("name", ""))): s for s in statuses}
         chosen = by_name.get(recorded) if recorded else None
         chosen = chosen or by_name.get(normalize_status("Shipped"))
@@ -44,14 +47,17 @@ class ShipNotifyMixin:
             )
         return chosen["id"], str(chosen.get("name", ""))
 
-    def _shared_statuses(self, *, fresh: bool = False) -> list[dict[str, Any]]:
-        key = f"{self.pacer.key}:statuses:{hashlib.sha256(self.tokens.token().encode()).hexdigest()[:16]}"
-        cached = None if fresh else self.pacer.cache.get(key)
+    def _shared(self, resource: str, *, fresh: bool = False) -> list[dict[str, Any]]:
+        """The store's statuses (`order_statuses`) or storefronts (`stores`), from the facts its workers share
+        (per store and token, _SHARED_TTL seconds), read from the store when none are remembered or `fresh`."""
+        name = f"{resource}:{hashlib.sha256(self.tokens.token().encode()).hexdigest()[:16]}"
+        held = "_statuses" if resource == "order_statuses" else "_stores"
+        cached = None if fresh else self.pacer.recall(name)
         if cached is None:
-            if fresh or self._statuses is None:
-                self._statuses = self._all("order_statuses")
-            cached = self._statuses
-            self.pacer.cache.set(key, cached, STATUSES_TTL)
+            if fresh or getattr(self, held) is None:
+                setattr(self, held, self._all(resource))
+            cached = getattr(self, held)
+            self.pacer.remember(name, cached, _SHARED_TTL[resource])
         return cached
 
     def ship_notify(self, notice: ShipNotice) -> ShipNotifyResult:
@@ -80,10 +86,11 @@ class ShipNotifyMixin:
         else:
             done = f"shipment {existing.get('id')} already there"
         status_id, status_name = self._shipped_status_id(row.get("store_id"))
+        changed = row if existing is not None else {}
         if row.get("order_status_id") != status_id:
-            self._call("PUT", f"orders/{row['id']}/status", body={"order_status_id": status_id})
+            changed = self._call("PUT", f"orders/{row['id']}/status", body={"order_status_id": status_id})
             done += f"; status set to {status_name}"
-        return ShipNotifyResult(status_code=200, body_excerpt=done)
+        return ShipNotifyResult(status_code=200, body_excerpt=done, order_updated_at=_updated_at(changed))
 
     def _ship_notify_first(self, notice: ShipNotice, order_id: int) -> ShipNotifyResult:
         """The first try of an update: two calls, the shipment and the status (the statuses list is cached
@@ -94,8 +101,17 @@ class ShipNotifyMixin:
         shipment = self._call("POST", "order_shipments", body=_shipment_body(notice, order_id))
         done = f"shipment {shipment.get('id') if isinstance(shipment, dict) else ''} recorded"
         status_id, status_name = self._shipped_status_id(front=notice.storefront)
-        self._call("PUT", f"orders/{order_id}/status", body={"order_status_id": status_id})
-        return ShipNotifyResult(status_code=200, body_excerpt=f"{done}; status set to {status_name}")
+        changed = self._call("PUT", f"orders/{order_id}/status", body={"order_status_id": status_id})
+        return ShipNotifyResult(
+            status_code=200, body_excerpt=f"{done}; status set to {status_name}", order_updated_at=_updated_at(changed)
+        )
+
+
+def _updated_at(order: Any) -> str:
+    """The order's updated_at in the store's answer to our last write (the order as PUT …/status answers it),
+    or "" when there is none: then no webhook is taken for an echo of this write."""
+    value = order.get("updated_at") if isinstance(order, dict) else None
+    return value if isinstance(value, str) else ""
 
 
 def _shipment_body(notice: ShipNotice, order_id: int) -> dict[str, Any]:

@@ -40,7 +40,11 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
-from .connector import urlguard
+from .connector import (
+    builtin,  # noqa: F401  (registers the type this module adds its ability to)
+    registry,
+    urlguard,
+)
 from .connector.errors import StoreAuthError, StoreError, StoreTemporaryError, StoreUnreachable, register_secrets
 from .connector.transport import USER_AGENT, read_at_most
 
@@ -341,3 +345,16 @@ class OAuthTokenSource:
 
     def __repr__(self) -> str:
         return f"<OAuthTokenSource store={getattr(self.store, 'pk', None)}>"
+
+
+# The REST road's OAuth ability, as the portal asks the registry for it (registry.oauth_of(platform)).
+registry.declare(
+    "americommerce_rest",
+    oauth=registry.OAuth(
+        configured=lambda: app_configured(),
+        authorize_url=lambda *args: authorize_url(*args),
+        exchange_code=lambda *args, **kwargs: exchange_code(*args, **kwargs),
+        grant_params=("auth_id", "code"),
+        token_set=TokenSet,
+    ),
+)

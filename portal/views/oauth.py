@@ -1,4 +1,5 @@
-"""Connect with AmeriCommerce: the OAuth app flow's two portal ends (stores.oauth has the protocol).
+"""Connect with a platform's OAuth app: the flow's two portal ends (the platform's OAuth ability, declared in the
+connector registry, has the protocol: `registry.oauth_of(platform)`).
 
     connect_oauth          POST from the wizard's first step (store name and URL): a new store
     store_oauth_connect    POST from a store's page: reconnect it (after a refused refresh), or move it to
@@ -23,10 +24,10 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from stores import oauth
+from stores.connector import registry
 from stores.connector.errors import StoreError
 from stores.forms import duplicate_store_error
-from stores.models import Platform, RestAuth, Road
+from stores.models import RestAuth, Road
 from stores.selectors import store_same_site
 from stores.services import store_switch_road
 
@@ -37,20 +38,21 @@ from .wizard import WIZARD_KEY, connect_start_page, has_rest_road, oauth_tokens_
 FLOW_KEY = "oauth_flow"
 
 
-def _start(request, *, url: str, name: str, store_id: int | None):
+def _start(request, *, platform: str, url: str, name: str, store_id: int | None):
     """Remember the flow, then send the browser to the store's consent page."""
     flow = secrets.token_urlsafe(24)
     redirect_uri = request.build_absolute_uri(reverse("portal:oauth_callback")) + f"?flow={flow}"
     request.session[FLOW_KEY] = {
         "flow": flow,
         "tenant_id": request.tenant.pk,
+        "platform": platform,
         "store_id": store_id,
         "url": url,
         "name": name,
         "redirect_uri": redirect_uri,
         "started": dt.datetime.now(dt.UTC).isoformat(),
     }
-    return redirect(oauth.authorize_url(url, redirect_uri))
+    return redirect(registry.oauth_of(platform).authorize_url(url, redirect_uri))
 
 
 def _not_configured(request, to):
@@ -67,28 +69,33 @@ def _not_configured(request, to):
 @portal_view("manage_stores")
 @require_POST
 def connect_oauth(request):
-    if not oauth.app_configured():
+    platforms = registry.oauth_platforms()
+    if not platforms:
         return _not_configured(request, "portal:connect_start")
+    platform = platforms[0]  # the wizard's one-click button: the (first) platform with an app configured
     form = ConnectOAuthForm(request.POST)
     if form.is_valid():
-        same = store_same_site(tenant=request.tenant, url=form.cleaned_data["url"], platform=Platform.AMERICOMMERCE)
+        same = store_same_site(tenant=request.tenant, url=form.cleaned_data["url"], platform=platform)
         if same is not None:  # refused before the merchant is sent to the store's admin console
             form.add_error("url", duplicate_store_error(same, reverse("portal:store_settings", args=[same.pk])))
     if not form.is_valid():
         return connect_start_page(request, oauth_form=form)
-    return _start(request, url=form.cleaned_data["url"], name=form.cleaned_data["name"], store_id=None)
+    return _start(
+        request, platform=platform, url=form.cleaned_data["url"], name=form.cleaned_data["name"], store_id=None
+    )
 
 
 @portal_view("manage_stores")
 @require_POST
 def store_oauth_connect(request, pk):
     store = get_store_for_user(request, pk)
-    if not oauth.app_configured():
+    flow = registry.oauth_of(store.platform)
+    if flow is not None and not flow.configured():
         return _not_configured(request, reverse("portal:store_settings", args=[store.pk]) + "#connection")
-    if not has_rest_road(store):
+    if flow is None or not has_rest_road(store):
         messages.error(request, _("Only AmeriCommerce stores have the AmeriCommerce API."))
         return redirect(reverse("portal:store_settings", args=[store.pk]) + "#connection")
-    return _start(request, url=store.url, name=store.name, store_id=store.pk)
+    return _start(request, platform=store.platform, url=store.url, name=store.name, store_id=store.pk)
 
 
 FLOW_LIFETIME = dt.timedelta(hours=1)
@@ -140,11 +147,14 @@ def oauth_callback(request):
     if request.GET.get("error"):
         words = request.GET.get("error_description") or request.GET.get("error_reason") or request.GET["error"]
         return _failed(request, flow, _("AmeriCommerce did not grant access: %(reason)s") % {"reason": words[:200]})
-    auth_id, code = request.GET.get("auth_id", ""), request.GET.get("code", "")
-    if not auth_id or not code:
+    # A flow started before the platform was kept in it is the one platform with an app.
+    platform = flow.get("platform") or (registry.oauth_platforms(configured=False) or [""])[0]
+    oauth = registry.oauth_of(platform)
+    grant = {name: request.GET.get(name, "") for name in (oauth.grant_params if oauth else ())}
+    if oauth is None or not all(grant.values()):
         return _failed(request, flow, _("AmeriCommerce sent the browser back without a grant. Try again."))
     try:
-        tokens = oauth.exchange_code(flow["url"], auth_id=auth_id, code=code, redirect_uri=flow["redirect_uri"])
+        tokens = oauth.exchange_code(flow["url"], redirect_uri=flow["redirect_uri"], **grant)
     except StoreError as exc:
         return _failed(
             request,
@@ -156,7 +166,7 @@ def oauth_callback(request):
     # A new store: the wizard goes on to the status mapping with the tokens (encrypted) in the session.
     request.session[WIZARD_KEY] = {
         "tenant_id": request.tenant.pk,
-        "platform": Platform.AMERICOMMERCE,
+        "platform": platform,
         "road": Road.REST,
         "rest_auth": RestAuth.OAUTH,
         "name": flow["name"],
@@ -171,7 +181,7 @@ def oauth_callback(request):
     return redirect("portal:connect_mapping")
 
 
-def _finish_existing(request, flow: dict, tokens: oauth.TokenSet):
+def _finish_existing(request, flow: dict, tokens):
     store = get_store_for_user(request, flow["store_id"])
     was = (store.road, store.rest_auth)
     store_switch_road(store=store, road=Road.REST, rest_auth=RestAuth.OAUTH, oauth_tokens=tokens)

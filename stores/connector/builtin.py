@@ -11,6 +11,8 @@ AmeriCommerce's REST API (`rest.RestConnector`).
     americommerce_rest
                    AmeriCommerce's documented REST API at the store URL + /api/v1, authenticated by an
                    access token from the admin console or OAuth app tokens; AmeriCommerce's conventions.
+                   Its abilities: real time (its webhooks, `rest.hooks`), declared here, and the OAuth
+                   app flow, declared by `stores.oauth`; nothing else names them.
 """
 
 from __future__ import annotations
@@ -23,7 +25,8 @@ from stores import statuses
 
 from .client import StoreClient
 from .protocol import OperationNotSupported
-from .registry import register
+from .registry import RealTime, register
+from .rest import hooks as rest_hooks
 from .types import ExportOrder, StoreDescription, StoreStatus, StoreStorefront
 
 DEFAULT_ENDPOINT_PATH = "/store/shipstation.aspx"
@@ -108,7 +111,34 @@ def custom_store_connector(store: Any, **options: Any) -> CustomStoreConnector:
     return _xml_connector(store, options, shipped_status=False)
 
 
-@register(
+def americommerce_rest_connector(store: Any, **options: Any):
+    """The REST road's connector (`refresh=False`: an OAuth store's saved token, never refreshed)."""
+    from .rest import connector_for_rest_store
+
+    return connector_for_rest_store(store, **options)
+
+
+def _late(module: Any, name: str):
+    """`module.name`, looked up at each call (so a test may replace one of the module's functions)."""
+
+    def call(*args: Any, **kwargs: Any):
+        return getattr(module, name)(*args, **kwargs)
+
+    call.__name__ = name
+    return call
+
+
+AMERICOMMERCE_REALTIME = RealTime(
+    receiver="americommerce",
+    events=rest_hooks.ORDER_EVENTS,
+    connector=americommerce_rest_connector,
+    list_subscriptions=_late(rest_hooks, "list_subscriptions"),
+    storefront_ids=_late(rest_hooks, "storefront_ids"),
+    subscribe=_late(rest_hooks, "subscribe"),
+    unsubscribe=_late(rest_hooks, "unsubscribe"),
+    event_order_id=_late(rest_hooks, "event_order_id"),
+)
+register(
     "americommerce_rest",
     label=_("AmeriCommerce"),
     status_key=statuses.normalize_status,
@@ -117,8 +147,5 @@ def custom_store_connector(store: Any, **options: Any) -> CustomStoreConnector:
     storefront_shipped_status=True,
     default_mapping=statuses.DEFAULT_MAPPING,
     road="rest",
-)
-def americommerce_rest_connector(store: Any, **options: Any):
-    from .rest import connector_for_rest_store
-
-    return connector_for_rest_store(store, **options)
+    realtime=AMERICOMMERCE_REALTIME,  # its OAuth app flow is declared by stores.oauth (registry.declare)
+)(americommerce_rest_connector)

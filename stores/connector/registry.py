@@ -29,8 +29,8 @@ way karrio's carrier metadata declares a carrier's features), None when the type
     oauth                 OAuth: its app flow (configured?, consent URL, code exchange, the callback's
                           parameters); the portal asks `oauth_of(platform)` / `oauth_platforms()`
 
-Built-in types are registered in `builtin.py`, loaded on the first lookup. Nothing here imports Django
-models.
+The generic type (any cart) is registered in `builtin.py`, each platform's in its package under
+`stores/platforms/` (stores.platforms.load(), from StoresConfig.ready). Nothing here imports Django models.
 """
 
 from __future__ import annotations
@@ -121,14 +121,6 @@ def register(key: str, *, label: Any, **conventions: Any) -> Callable[[Connector
         return factory
 
     return decorate
-
-
-def declare(key: str, **abilities: Any) -> None:
-    """Add abilities (`oauth=`, `realtime=`) to a registered type, from the module that implements them (one
-    the connector package must not import, e.g. a flow that writes stores)."""
-    from dataclasses import replace
-
-    _REGISTRY[key] = replace(connection_type(key), **abilities)
 
 
 def unregister(key: str) -> None:

@@ -10,8 +10,8 @@ import pytest
 from django.urls import reverse
 
 from hooks.services import SCOPE_MISSING, hooks_subscribe, receiver_url, token_hash
-from stores.connector.rest import hooks as rest_hooks
 from stores.models import Store
+from stores.platforms.americommerce.rest import hooks as rest_hooks
 from stores.services import store_create, store_deactivate, store_switch_road, store_update
 from tests import factories
 
@@ -96,7 +96,7 @@ def test_the_connector_reuses_subscriptions_for_the_same_url(server):
 
 
 def _client(server):
-    from stores.connector.rest import RestConnector
+    from stores.platforms.americommerce.rest import RestConnector
 
     return RestConnector(server.rest_base_url, server.rest_token)
 

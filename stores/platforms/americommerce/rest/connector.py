@@ -40,9 +40,7 @@ from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
-from stores.connector.rest.http import RestNotFound, _RestTransport, _TokenAuth
-
-from ..errors import (
+from stores.connector.errors import (
     NotAnEndpoint,
     StoreAuthError,
     StoreDocumentError,
@@ -54,9 +52,9 @@ from ..errors import (
     _,
     gettext_noop,
 )
-from ..protocol import SkipTest
-from ..transport import StoreTransport
-from ..types import (
+from stores.connector.protocol import SkipTest
+from stores.connector.transport import StoreTransport
+from stores.connector.types import (
     ConnectionOutcome,
     ConnectionResult,
     ExportLimits,
@@ -66,10 +64,12 @@ from ..types import (
     StoreStatus,
     StoreStorefront,
 )
-from ..walk import walk_pages
-from ..xmlparse import DEFAULT_MAX_BYTES
+from stores.connector.walk import walk_pages
+from stores.connector.xmlparse import DEFAULT_MAX_BYTES
+
 from . import mapping
 from .auth import StaticToken, TokenSource
+from .http import RestNotFound, _RestTransport, _TokenAuth
 from .pacing import Pacer
 from .writeback import ShipNotifyMixin
 

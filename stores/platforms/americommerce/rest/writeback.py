@@ -7,8 +7,9 @@ import datetime as dt
 import hashlib
 from typing import Any
 
-from ..errors import StoreRejected
-from ..types import ShipNotice, ShipNotifyResult
+from stores.connector.errors import StoreRejected
+from stores.connector.types import ShipNotice, ShipNotifyResult
+
 from . import mapping
 
 # Seconds the store's statuses are reused by the write-back without asking again (a status the merchant

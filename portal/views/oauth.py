@@ -33,7 +33,7 @@ from stores.services import store_switch_road
 
 from ..forms import ConnectOAuthForm
 from ..tenancy import get_store_for_user, portal_view
-from .wizard import WIZARD_KEY, connect_start_page, has_rest_road, oauth_tokens_to_session
+from .wizard import WIZARD_KEY, connect_start_page, has_rest_road, oauth_platform_name, oauth_tokens_to_session
 
 FLOW_KEY = "oauth_flow"
 
@@ -55,13 +55,14 @@ def _start(request, *, platform: str, url: str, name: str, store_id: int | None)
     return redirect(registry.oauth_of(platform).authorize_url(url, redirect_uri))
 
 
-def _not_configured(request, to):
+def _not_configured(request, to, platform: str = ""):
     messages.error(
         request,
         _(
-            "This Outbound has no AmeriCommerce app configured, so it cannot connect with one "
+            "This Outbound has no %(platform)s app configured, so it cannot connect with one "
             "click. Connect with an API token instead."
-        ),
+        )
+        % {"platform": oauth_platform_name(platform)},
     )
     return redirect(to)
 
@@ -91,9 +92,12 @@ def store_oauth_connect(request, pk):
     store = get_store_for_user(request, pk)
     flow = registry.oauth_of(store.platform)
     if flow is not None and not flow.configured():
-        return _not_configured(request, reverse("portal:store_settings", args=[store.pk]) + "#connection")
+        to = reverse("portal:store_settings", args=[store.pk]) + "#connection"
+        return _not_configured(request, to, store.platform)
     if flow is None or not has_rest_road(store):
-        messages.error(request, _("Only AmeriCommerce stores have the AmeriCommerce API."))
+        messages.error(
+            request, _("%(platform)s stores cannot connect with an OAuth app.") % {"platform": store.platform_name}
+        )
         return redirect(reverse("portal:store_settings", args=[store.pk]) + "#connection")
     return _start(request, platform=store.platform, url=store.url, name=store.name, store_id=store.pk)
 
@@ -135,31 +139,44 @@ def oauth_callback(request):
             "portal/stores/oauth_failed.html",
             {
                 "nav": "stores",
+                "oauth_platform": oauth_platform_name((flow or {}).get("platform", "")),
                 "reason": _(
-                    "This answer from AmeriCommerce does not belong to a connection started "
+                    "This answer from %(platform)s does not belong to a connection started "
                     "in this browser, so Outbound ignored it. Start again from the store "
                     "page or the connect wizard."
-                ),
+                )
+                % {"platform": oauth_platform_name((flow or {}).get("platform", ""))},
             },
             status=400,
         )
     del request.session[FLOW_KEY]  # one use
     if request.GET.get("error"):
         words = request.GET.get("error_description") or request.GET.get("error_reason") or request.GET["error"]
-        return _failed(request, flow, _("AmeriCommerce did not grant access: %(reason)s") % {"reason": words[:200]})
+        return _failed(
+            request,
+            flow,
+            _("%(platform)s did not grant access: %(reason)s")
+            % {"platform": oauth_platform_name(flow.get("platform", "")), "reason": words[:200]},
+        )
     # A flow started before the platform was kept in it is the one platform with an app.
     platform = flow.get("platform") or (registry.oauth_platforms(configured=False) or [""])[0]
     oauth = registry.oauth_of(platform)
     grant = {name: request.GET.get(name, "") for name in (oauth.grant_params if oauth else ())}
     if oauth is None or not all(grant.values()):
-        return _failed(request, flow, _("AmeriCommerce sent the browser back without a grant. Try again."))
+        return _failed(
+            request,
+            flow,
+            _("%(platform)s sent the browser back without a grant. Try again.")
+            % {"platform": oauth_platform_name(platform)},
+        )
     try:
         tokens = oauth.exchange_code(flow["url"], redirect_uri=flow["redirect_uri"], **grant)
     except StoreError as exc:
         return _failed(
             request,
             flow,
-            _("Outbound could not finish connecting with AmeriCommerce: %(reason)s") % {"reason": exc.message},
+            _("Outbound could not finish connecting with %(platform)s: %(reason)s")
+            % {"platform": oauth_platform_name(platform), "reason": exc.message},
         )
     if flow.get("store_id"):
         return _finish_existing(request, flow, tokens)
@@ -177,7 +194,11 @@ def oauth_callback(request):
         "api_token_token": "",
         "oauth": oauth_tokens_to_session(tokens),
     }
-    messages.success(request, _("Connected with AmeriCommerce. Now map the store's order statuses."))
+    messages.success(
+        request,
+        _("Connected with %(platform)s. Now map the store's order statuses.")
+        % {"platform": oauth_platform_name(platform)},
+    )
     return redirect("portal:connect_mapping")
 
 
@@ -186,15 +207,19 @@ def _finish_existing(request, flow: dict, tokens):
     was = (store.road, store.rest_auth)
     store_switch_road(store=store, road=Road.REST, rest_auth=RestAuth.OAUTH, oauth_tokens=tokens)
     if was == (Road.REST, RestAuth.OAUTH):
-        messages.success(request, _("Reconnected with AmeriCommerce. Imports and shipment updates carry on."))
+        messages.success(
+            request,
+            _("Reconnected with %(platform)s. Imports and shipment updates carry on.")
+            % {"platform": store.platform_name},
+        )
     else:
         messages.success(
             request,
             _(
-                "%(name)s now reaches AmeriCommerce through its API (the OAuth app). Its "
+                "%(name)s now reaches %(platform)s through its API (the OAuth app). Its "
                 "orders and import history are kept; the next import carries on from where "
                 "the last one stopped."
             )
-            % {"name": store.name},
+            % {"name": store.name, "platform": store.platform_name},
         )
     return redirect(reverse("portal:store_settings", args=[store.pk]) + "#connection")

@@ -50,9 +50,18 @@ def connect_start_page(request, oauth_form=None):
             "nav": "stores",
             "step": 1,
             "oauth_available": bool(registry.oauth_platforms()),
+            "oauth_platform": oauth_platform_name(),
             "oauth_form": oauth_form or ConnectOAuthForm(),
         },
     )
+
+
+def oauth_platform_name(platform: str = "") -> str:
+    """The display name of `platform`, or of the (first) platform with an OAuth app flow, for the one-click
+    button's words ("Connect with …")."""
+    platform = platform or next(iter(registry.oauth_platforms() or registry.oauth_platforms(configured=False)), "")
+    types = registry.platform_types(platform)
+    return str(types[0].label) if types else ""
 
 
 def oauth_available(store) -> bool:

@@ -48,7 +48,7 @@ from notify_bench import _order_from_truth  # noqa: E402
 # keeps its own copy, as each kept its own local-memory cache before the shared budget.
 PER_PROCESS_CLUSTER = (
     "import django; django.setup(); "
-    "from stores.connector.rest import pacing; pacing.install_budget(pacing.LocalBudget()); "
+    "from stores.platforms.americommerce.rest import pacing; pacing.install_budget(pacing.LocalBudget()); "
     "from django.core.management import call_command; call_command('qcluster')"
 )
 

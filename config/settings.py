@@ -265,7 +265,8 @@ if Q_CLUSTER_NAME and Q_CLUSTER_NAME not in {q["name"] for q in Q_QUEUES.values(
 
 # Where each REST store's call budget lives (the vendor's calls per 10 s, shared by every process that
 # talks to the store; docs/store-budget.md): in Redis when REDIS_URL is set, otherwise in the database (a
-# row per store, changed by a conditional UPDATE). Never per process. stores.budget refuses anything else.
+# row per store, changed by a conditional UPDATE). Never per process.
+# stores/platforms/americommerce/budget.py refuses anything else.
 STORE_CALL_BUDGET = "redis" if REDIS_URL else "database"
 
 # --- Imports -------------------------------------------------------------------------------------

@@ -21,7 +21,7 @@ from django.db import transaction
 
 from core import queues
 from stores import changes
-from stores.models import Road, Store
+from stores.models import Store
 
 from .models import PendingUnsubscribe
 
@@ -31,6 +31,7 @@ UNSUBSCRIBE_TASK = "hooks.tasks.hooks_unsubscribe_task"
 FOLLOWED_FIELDS = {"road", "rest_auth", "url", "is_active", "api_token_encrypted", "oauth_access_token_encrypted"}
 # What reaches a store's site: enough to remove its webhooks from there after it moved or was deleted.
 SITE_FIELDS = (
+    "platform",  # whose webhooks (the connector registry's realtime_of); a row saved before it: the default
     "url",
     "rest_auth",
     "api_token_encrypted",
@@ -53,14 +54,17 @@ def store_changed(change: changes.StoreChange) -> None:
         store_realtime_follow(store, previous_site=previous)
 
 
+def has_realtime(store: Store) -> bool:
+    """Whether the store's connection type (its platform and road) has webhooks, as the registry declares."""
+    return store.connection.realtime is not None
+
+
 def realtime_wanted(store: Store) -> bool:
-    """Whether the store should have webhooks: active, on the REST road, with credentials that work.
+    """Whether the store should have webhooks: active, on a road with webhooks, with credentials that work.
 
     A store that needs a reconnect keeps its token and subscriptions (its credentials could not remove them
     anyway): its events wait as pending fetches, and the reconnect finds them subscribed."""
-    return bool(
-        store.is_active and store.road == Road.REST and store.rest_credentials_set and not store.needs_reconnect
-    )
+    return bool(store.is_active and has_realtime(store) and store.rest_credentials_set and not store.needs_reconnect)
 
 
 def enqueue_hooks_task(task: str, *args, **options) -> None:
@@ -72,7 +76,7 @@ def enqueue_hooks_task(task: str, *args, **options) -> None:
 
 
 def _awaits_reconnect(store: Store) -> bool:
-    return bool(store.is_active and store.road == Road.REST and store.needs_reconnect)
+    return bool(store.is_active and has_realtime(store) and store.needs_reconnect)
 
 
 def realtime_site(store: Store) -> dict:

@@ -11,9 +11,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from orders.models import ImportRun, ImportState, ImportTrigger
-from stores.models import Road, Store
+from stores.models import Store
 
 from .models import HookCounter, HookStats
+from .realtime import has_realtime
 from .services import NO_STOREFRONT, SCOPE_MISSING
 
 # Events this old while the schedule keeps importing changed orders: the store page says they stopped.
@@ -35,7 +36,7 @@ class RealtimeState:
 def realtime_on(store: Store) -> bool:
     """Whether the store's webhooks are subscribed and working (from the store's row alone, no query)."""
     return bool(
-        store.road == Road.REST
+        has_realtime(store)
         and store.is_active
         and not store.needs_reconnect
         and store.hooks_token_hash
@@ -50,7 +51,7 @@ def realtime_reason(store: Store) -> str:
 
 
 def _reason(store: Store) -> str:
-    if store.road != Road.REST:
+    if not has_realtime(store):
         return _("the store is connected through the ShipStation add-on; real time needs the REST API road")
     if not store.is_active:
         return _("the store is switched off")

@@ -21,7 +21,9 @@
     hooks_sweep()               every minute: fetches whose task was lost or put off (the store was busy),
                                 and stores that should have webhooks but have none yet (retries)
 
-The vendor does not sign webhooks (docs/americommerce-rest.md#webhooks): the URL's token is the only
+What a platform's webhooks are (its events, its subscribe and unsubscribe calls, which order an event names,
+its receiver path) this module asks the connector registry (`registry.realtime_of(store)`): it names no
+platform. The vendor does not sign webhooks (docs/americommerce-rest.md#webhooks): the URL's token is the only
 proof, so a call is believed about nothing but which order to look at, and that order is read from the
 store's own API with the store's own credentials.
 
@@ -51,7 +53,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 import logging
 import secrets
 import time
@@ -68,25 +69,23 @@ from orders.importing.targeted import claim_store_for_fetch, import_fetched, rel
 from orders.models import Order, SkippedOrder
 from outbox.models import OutboxMessage, OutboxState
 from shipments.models import OutboxKind, Shipment, shipment_ref
+from stores.connector import registry
 from stores.connector.errors import (
     NotAnEndpoint,
     StoreAuthError,
-    StoreDocumentError,
     StoreError,
     StorePermissionError,
     StoreUnreachable,
     StoreURLRefused,
 )
-from stores.connector.registry import connector_for_store
-from stores.connector.rest import hooks as rest_hooks
-from stores.connector.rest import mapping as rest_mapping
-from stores.models import Road, Store
+from stores.models import Store
 
 from .models import HookCounter, HookStats, PendingFetch, PendingUnsubscribe
 from .realtime import (
     SUBSCRIBE_TASK,
     UNSUBSCRIBE_TASK,
     enqueue_hooks_task,
+    has_realtime,
     hooks_unsubscribe_queue,
     realtime_wanted,
     site_from_row,
@@ -94,7 +93,7 @@ from .realtime import (
 
 log = logging.getLogger(__name__)
 
-RECEIVER_PREFIX = "/hooks/americommerce/"
+RECEIVER_ROOT = "/hooks/"  # config.urls mounts the receivers there: /hooks/<platform's receiver>/<token>/
 FETCH_TASK = "hooks.tasks.hooks_fetch_task"
 FETCH_BATCH = 50  # orders taken per round of a fetch task
 FETCH_ROUNDS = 20  # rounds per task; what is left waits for the sweep
@@ -126,35 +125,23 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def receiver_url(token: str) -> str:
-    return f"{settings.PUBLIC_BASE_URL}{RECEIVER_PREFIX}{token}/"
+def _receiver_prefix(realtime: registry.RealTime) -> str:
+    return f"{RECEIVER_ROOT}{realtime.receiver}/"
 
 
-def _url_token_hash(url: str) -> str:
+def receiver_url(token: str, realtime: registry.RealTime) -> str:
+    """The URL a platform's webhooks call for the store holding `token`."""
+    return f"{settings.PUBLIC_BASE_URL}{_receiver_prefix(realtime)}{token}/"
+
+
+def _url_token_hash(url: str, realtime: registry.RealTime) -> str:
     """The hash of the token in one of Outbound's receiver URLs (any base), or ""."""
-    _, found, rest = url.partition(RECEIVER_PREFIX)
+    _, found, rest = url.partition(_receiver_prefix(realtime))
     token = rest.strip("/").split("/")[0] if found else ""
     return token_hash(token) if token else ""
 
 
 # --- the receiver --------------------------------------------------------------------------------------
-
-
-def _event(body: bytes) -> tuple[int | None, dt.datetime | None]:
-    """(the order id, its updated_at) an event names; (None, None) without a usable id."""
-    try:
-        payload = json.loads(body)
-    except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: nested ten thousand deep
-        return None, None
-    order = payload.get("order") if isinstance(payload, dict) else None
-    value = order.get("id") if isinstance(order, dict) else None
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value < 2**63:
-        return None, None
-    try:
-        updated_at = rest_mapping.parse_datetime(order.get("updated_at"), "the event")
-    except StoreDocumentError:
-        updated_at = None  # no usable date: never taken for an echo
-    return value, updated_at
 
 
 def _stats_update(store_id: int, *, where: dict | None = None, **changes) -> None:
@@ -190,16 +177,18 @@ def hook_receive(token: str, body: bytes, *, enqueue=None) -> str:
         list(
             Store.objects.filter(hooks_token_hash=token_hash(token), is_active=True)
             .order_by()
-            .values_list("pk", flat=True)[:1]
+            .values_list("pk", "platform")[:1]
         )
         if token and len(token) <= 200
         else []
     )
-    if not found:
+    realtime = registry.realtime_of(Store(platform=found[0][1])) if found else None
+    if realtime is None:
         _count_unknown()
         return UNKNOWN
-    store_id = found[0]
-    order_id, updated_at = _event(body)
+    store_id = found[0][0]
+    order_id = realtime.event_order_id(body)
+    updated_at = realtime.event_order_updated_at(body) if order_id is not None else None
     if order_id is None:
         _bump(store_id, events_received=1, events_malformed=1)
         return MALFORMED
@@ -360,7 +349,7 @@ def hooks_fetch(
     store = Store.objects.select_related("tenant").filter(pk=store_id).first()
     if store is None:
         return outcomes
-    if not (store.is_active and store.tenant.is_active and store.road == Road.REST):
+    if not (store.is_active and store.tenant.is_active and has_realtime(store)):
         outcomes["dropped"] = PendingFetch.objects.filter(store_id=store_id).delete()[0]
         return outcomes
     if store.needs_reconnect:  # its credentials are refused: the rows wait for the reconnect (and the sweep)
@@ -379,7 +368,7 @@ def hooks_fetch(
     started = clock()
     run = HookStats.objects.filter(store_id=store_id).values_list("not_found_run", flat=True).first() or 0
     try:
-        client = client or connector_for_store(store)
+        client = client or registry.connector_for_store(store)
         for _round in range(FETCH_ROUNDS):
             if clock() - started > budget:
                 break
@@ -527,18 +516,19 @@ def hooks_subscribe(store_id: int, *, client=None) -> str:
     store = Store.objects.filter(pk=store_id).first()
     if store is None or not realtime_wanted(store) or not settings.PUBLIC_BASE_URL:
         return "not wanted"
+    realtime = registry.realtime_of(store)
     own_client = client is None
     new_hash, switched = "", False
     try:
-        client = client or connector_for_store(store)
-        existing = rest_hooks.list_subscriptions(client)
+        client = client or realtime.connector(store)
+        existing = realtime.list_subscriptions(client)
         current = store.hooks_token_hash
-        live = [s for s in existing if current and _url_token_hash(s.url) == current]
-        fronts = rest_hooks.storefront_ids(client)
+        live = [s for s in existing if current and _url_token_hash(s.url, realtime) == current]
+        fronts = realtime.storefront_ids(client)
         if not fronts:
             _set_message(store_id, NO_STOREFRONT)
             return "no storefront"
-        wanted = {(event, front) for event in rest_hooks.ORDER_EVENTS for front in fronts}
+        wanted = {(event, front) for event in realtime.events for front in fronts}
         if current and wanted <= {(s.event_type, s.store_id) for s in live}:
             if Store.objects.filter(pk=store_id, hooks_token_hash=current).update(
                 hooks_subscription_ids=[s.id for s in live], hooks_message=""
@@ -547,26 +537,26 @@ def hooks_subscribe(store_id: int, *, client=None) -> str:
             return "already subscribed"
         token = secrets.token_urlsafe(32)
         new_hash = token_hash(token)
-        ids = rest_hooks.subscribe(client, receiver_url(token), fronts, existing)
+        ids = realtime.subscribe(client, receiver_url(token, realtime), fronts, existing)
         switched = bool(
             Store.objects.filter(
                 pk=store_id,
                 hooks_token_hash=current,
                 url=store.url,  # not moved meanwhile: these subscriptions are on the site it is on
                 is_active=True,
-                road=Road.REST,
+                road=store.road,
                 needs_reconnect=False,
             ).update(hooks_token_hash=new_hash, hooks_subscription_ids=ids, hooks_message="")
         )
         if not switched:
             # The store left real time (or another subscribe won) meanwhile: these are nobody's.
-            rest_hooks.unsubscribe(client, ids)
+            realtime.unsubscribe(client, ids)
             return "withdrawn"
         _mark_subscribed(store_id)
-        rest_hooks.unsubscribe(client, [s.id for s in live if s.id not in ids])
+        realtime.unsubscribe(client, [s.id for s in live if s.id not in ids])
         return f"subscribed {len(ids)}"
     except StorePermissionError:
-        _withdraw(client, new_hash, switched)
+        _withdraw(realtime, client, new_hash, switched)
         if switched:
             _enqueue_unsubscribe(store_id, current)
         else:
@@ -575,7 +565,7 @@ def hooks_subscribe(store_id: int, *, client=None) -> str:
     except Exception as exc:  # a store error, or an answer that is not what the vendor documents
         if not isinstance(exc, StoreError):
             log.exception("Subscribing the webhooks of store %s failed", store_id)
-        _withdraw(client, new_hash, switched)
+        _withdraw(realtime, client, new_hash, switched)
         if switched:  # on the new token already: the old token's subscriptions are left to a task
             _enqueue_unsubscribe(store_id, current)
         else:
@@ -605,13 +595,13 @@ def hooks_unsubscribe_pending(pending_id: int) -> str:
     return f"store {row.store_id}: {outcome}"
 
 
-def _withdraw(client, new_hash: str, switched: bool) -> None:
+def _withdraw(realtime: registry.RealTime, client, new_hash: str, switched: bool) -> None:
     """After a failed subscribe: remove what it subscribed under a token the store never switched to."""
     if client is None or not new_hash or switched:
         return
     try:
-        made = [s.id for s in rest_hooks.list_subscriptions(client) if _url_token_hash(s.url) == new_hash]
-        rest_hooks.unsubscribe(client, made)
+        made = [s.id for s in realtime.list_subscriptions(client) if _url_token_hash(s.url, realtime) == new_hash]
+        realtime.unsubscribe(client, made)
     except Exception:  # best effort: a call to an unknown token is answered 404 and counted
         log.warning("Could not remove the webhooks of a failed subscribe", exc_info=True)
 
@@ -625,13 +615,16 @@ def hooks_unsubscribe(store_id: int, old_hash: str, *, site: dict | None = None,
     from `site` (hooks.realtime.realtime_site: where the store was before a change of address, or before
     it was deleted). Only URLs with that token are touched: never a webhook someone else made."""
     store = Store(**site) if site is not None else Store.objects.filter(pk=store_id).first()
-    if store is None or not old_hash or not store.rest_credentials_set:
+    realtime = registry.realtime_of(store) if store is not None else None
+    if store is None or realtime is None or not old_hash or not store.rest_credentials_set:
         return "no credentials"
     own_client = client is None
     try:
-        client = client or connector_for_store_rest(store, refresh=site is None)
-        gone = [s.id for s in rest_hooks.list_subscriptions(client) if _url_token_hash(s.url) == old_hash]
-        return f"removed {rest_hooks.unsubscribe(client, gone)}"
+        # Whatever road the store is on now (it may have just left the one with webhooks); a store row built
+        # from a saved site refreshes nothing and saves nothing.
+        client = client or realtime.connector(store, refresh=site is None)
+        gone = [s.id for s in realtime.list_subscriptions(client) if _url_token_hash(s.url, realtime) == old_hash]
+        return f"removed {realtime.unsubscribe(client, gone)}"
     except Exception as exc:
         log.warning("Could not remove the webhooks of store %s: %s", store_id, exc)
         return "failed"
@@ -640,12 +633,9 @@ def hooks_unsubscribe(store_id: int, old_hash: str, *, site: dict | None = None,
             client.close()
 
 
-def connector_for_store_rest(store: Store, *, refresh: bool = True):
-    """The REST connector of a store whatever its road now (it may have just left the REST road);
-    `refresh=False` for a store row built from a saved site (nothing is refreshed or saved)."""
-    from stores.connector.rest import connector_for_rest_store
-
-    return connector_for_rest_store(store, refresh=refresh)
+def realtime_roads() -> set[str]:
+    """The roads on which some platform has webhooks (a first filter of the sweep's query)."""
+    return {t.road for t in registry.connection_types().values() if t.realtime is not None}
 
 
 def hooks_sweep(now: dt.datetime | None = None, *, enqueue=None) -> dict[str, int]:
@@ -667,7 +657,9 @@ def hooks_sweep(now: dt.datetime | None = None, *, enqueue=None) -> dict[str, in
     if settings.PUBLIC_BASE_URL and now.minute % (RESUBSCRIBE_EVERY.seconds // 60) == 0:
         # Never subscribed yet, or the last subscribe failed (its old subscriptions may still work).
         candidates = (
-            Store.objects.filter(is_active=True, tenant__is_active=True, road=Road.REST, needs_reconnect=False)
+            Store.objects.filter(
+                is_active=True, tenant__is_active=True, road__in=realtime_roads(), needs_reconnect=False
+            )
             .filter(Q(hooks_subscription_ids=[]) | ~Q(hooks_message=""))
             .exclude(hooks_message__in=[SCOPE_MISSING, NO_STOREFRONT])
         )

@@ -1,4 +1,5 @@
-"""The receiver of a store's webhooks: `POST /hooks/americommerce/<token>/`.
+"""The receiver of a store's webhooks: `POST /hooks/<receiver>/<token>/` (the segment a platform's connection
+type declares, hooks.urls).
 
 No session, no CSRF token (the store cannot have one), no signature (the vendor signs nothing): the URL's
 token is the credential. An unknown or revoked token is a 404 (counted); anything else is a 200 at once
@@ -34,7 +35,7 @@ def _body(request: HttpRequest) -> bytes:
 
 @csrf_exempt
 @require_POST
-def americommerce_receiver(request: HttpRequest, token: str) -> HttpResponse:
+def receiver(request: HttpRequest, token: str) -> HttpResponse:
     body = _body(request)
     if hook_receive(token, body) == UNKNOWN:
         return HttpResponse("Unknown webhook address.\n", status=404, content_type="text/plain")

@@ -494,18 +494,11 @@ def store_update_state_changed(message: OutboxMessage) -> None:
         _webhook(shipment, "store_update.failed")
 
 
-def _remember_the_store_answer(shipment: Shipment, updated_at: str) -> None:
-    """Keep the order's updated_at the store answered our write with: its webhooks for changes up to then are
-    echoes of this write and cost no fetch (hooks.services)."""
-    from stores.connector.errors import StoreDocumentError
-    from stores.connector.rest.mapping import parse_datetime
-
-    try:
-        when = parse_datetime(updated_at, "the store's answer") if updated_at else None
-    except StoreDocumentError:
-        return
-    if when is not None:
-        Shipment.objects.filter(pk=shipment.pk).update(store_order_updated_at=when)
+def _remember_the_store_answer(shipment: Shipment, updated_at) -> None:
+    """Keep the order's updated_at the store answered our write with (a datetime, read by the platform's
+    connector): its webhooks for changes up to then are echoes of this write and cost no fetch (hooks.services)."""
+    if updated_at is not None:
+        Shipment.objects.filter(pk=shipment.pk).update(store_order_updated_at=updated_at)
 
 
 def store_update_send(message: OutboxMessage) -> tuple[int, str]:

@@ -8,16 +8,10 @@ class StoresConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import pre_delete
 
-        from . import checks, oauth  # noqa: F401  (checks registers the system checks)
-        from .connector import builtin  # noqa: F401  (registers the built-in connection types)
-        from .connector.rest import auth as rest_auth
+        from . import checks, platforms  # noqa: F401  (checks registers the system checks)
+        from .connector import builtin  # noqa: F401  (registers the built-in connection type)
 
-        rest_auth.set_oauth_token_source(oauth.OAuthTokenSource)  # OAuth stores: refresh before expiry
-        # The REST stores' call budget, shared by every process: in Redis or the database (settings).
-        from .budget import budget_from_settings
-        from .connector.rest import pacing
-
-        pacing.install_budget(budget_from_settings())
+        platforms.load()  # each platform's connection types, with their abilities (stores/platforms/)
         # Any deletion of a store (store_delete, an operator's, with its tenant) is announced as the row goes.
         pre_delete.connect(_announce_deleting, sender=self.get_model("Store"), dispatch_uid="stores.changes")
 

@@ -11,7 +11,6 @@ from django.db import models
 from django.utils import timezone
 
 from . import crypto, statuses
-from .connector import builtin as connector_builtin
 from .connector import registry as connector_registry
 from .credentials import StoreCredentials
 
@@ -86,7 +85,7 @@ class Membership(models.Model):
 
 class Platform(models.TextChoices):
     # A new platform is a new choice plus a connector registered in stores.connector.registry (see
-    # stores/connector/builtin.py); nothing else in the import or shipment code names a platform.
+    # stores/platforms/<platform>/connection.py); nothing else in the import or shipment code names a platform.
     AMERICOMMERCE = "americommerce", "AmeriCommerce"
     CUSTOM_STORE = "custom_store", "Custom Store (any cart)"
 
@@ -107,12 +106,10 @@ class RestAuth(models.TextChoices):
     OAUTH = "oauth", "OAuth app"
 
 
-# The REST API's root under the store URL (AmeriCommerce: https://shop.example.com/api/v1).
-REST_API_PATH = connector_builtin.REST_API_PATH
-
-# The path of the ShipStation add-on's XML page on an AmeriCommerce site is not published; this is
-# our best guess and every store can override it (docs/stores.md#connecting).
-DEFAULT_ENDPOINT_PATH = connector_builtin.DEFAULT_ENDPOINT_PATH
+# The path of the ShipStation add-on's XML page on an AmeriCommerce site (the default platform's XML type,
+# stores/platforms/*/connection.py, takes it from here) is not published; this is our best guess and every
+# store can override it (docs/stores.md#connecting).
+DEFAULT_ENDPOINT_PATH = "/store/shipstation.aspx"
 
 
 class StoreQuerySet(TenantQuerySet):
@@ -270,8 +267,10 @@ class Store(StoreCredentials, models.Model):
 
     @property
     def rest_base_url(self) -> str:
-        """The REST API's root: the store URL + /api/v1 (e.g. https://shop.example.com/api/v1)."""
-        return self.url.rstrip("/") + REST_API_PATH
+        """The REST API's root: the store URL joined to its platform's REST road's path, as the registry has
+        it (e.g. https://shop.example.com/api/v1)."""
+        rest = connector_registry.connection_type(connector_registry.connection_key(self.platform, Road.REST))
+        return rest.endpoint_url(self.url)
 
     @property
     def rest_credentials_set(self) -> bool:
@@ -493,17 +492,20 @@ class StoreSettings(models.Model):
 class StoreCallBudget(models.Model):
     """One REST store site's call budget when it lives in the database (STORE_CALL_BUDGET=database;
     docs/store-budget.md): its recent calls, learned limit and 429 hold, shared by every process and
-    changed only by a conditional UPDATE on `version` (stores/budget.py). Keyed by the store site, not by a
+    changed only by a conditional UPDATE on `version` (stores/platforms/americommerce/budget.py). Keyed by
+    the store site, not by a
     tenant: two tenants connected to one site share the vendor's budget."""
 
     key = models.CharField(max_length=64, primary_key=True)  # sha256 of the pacer's key
     site = models.TextField(default="", help_text="The store site (its API root) this budget paces.")
     version = models.PositiveBigIntegerField(default=0)
-    state = models.TextField(default="{}", help_text="The budget's state, JSON (stores/connector/rest/pacing.py).")
+    state = models.TextField(
+        default="{}", help_text="The budget's state, JSON (stores/platforms/americommerce/rest/pacing.py)."
+    )
     updated_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
-        db_table = "stores_storecallbudget"  # named in stores/budget.py's SQL
+        db_table = "stores_storecallbudget"  # named in stores/platforms/americommerce/budget.py's SQL
 
     def __str__(self) -> str:
         return f"Call budget of {self.site}"

@@ -151,7 +151,8 @@ def store_switch_road(
     carries on from the watermark over the new road. The other road's credentials are kept (write-only),
     so switching back needs only the road.
 
-    `oauth_tokens`: a stores.oauth.TokenSet from a finished handshake (rest_auth "oauth")."""
+    `oauth_tokens`: a token set of the platform's OAuth ability (registry.oauth_of) from a finished handshake
+    (rest_auth "oauth")."""
     fields: dict = {"road": road}
     if rest_auth is not None:
         fields["rest_auth"] = rest_auth

@@ -172,6 +172,43 @@ def cycles(graph: dict[str, set[str]]) -> list[set[str]]:
     return found
 
 
+PLATFORMS = "stores.platforms"  # one package per platform; nothing outside it names it (docs/stores.md#connectors)
+
+
+def platform_namers(graph: dict[str, set[str]]) -> list[str]:
+    """Every dependency on a platform's package (an import, or its dotted path in a string) from a module
+    outside that package, said in words. The platforms' loader (stores.platforms itself) names none."""
+    found = []
+    for module in sorted(graph):
+        own = module.split(".")[:3] if module.startswith(PLATFORMS + ".") else None
+        for target in sorted(graph[module]):
+            if target.startswith(PLATFORMS + ".") and target.split(".")[:3] != own:
+                found.append(f"{module} -> {target}")
+    return found
+
+
+def test_nothing_outside_a_platforms_package_names_it():
+    """The README's "nothing else names a platform": hooks, the portal, the connector and the store's model
+    ask the connector registry what a platform can do, never import its package."""
+    modules = production_modules()
+    assert "stores.platforms.americommerce.connection" in modules  # a platform has a package
+    assert platform_namers(import_graph(modules, strings=True)) == []
+    # The checker itself: an import, or a dotted string, from outside a platform's package is refused;
+    # inside it, its own modules use each other freely.
+    graph = {
+        "hooks.services": {"stores.platforms.americommerce.rest.hooks", "stores.models"},
+        "stores.apps": {"stores.platforms"},
+        "stores.platforms.americommerce.connection": {"stores.platforms.americommerce.oauth"},
+        "stores.platforms.acme.connection": {"stores.platforms.americommerce.rest.http"},
+    }
+    assert platform_namers(graph) == [
+        "hooks.services -> stores.platforms.americommerce.rest.hooks",
+        "stores.platforms.acme.connection -> stores.platforms.americommerce.rest.http",
+    ]
+    source = 'TASK = "stores.platforms.americommerce.oauth.refresh_tokens"\n'
+    assert module_dependencies("portal.views.x", source, False, modules) == {"stores.platforms.americommerce.oauth"}
+
+
 def test_the_readme_layers_are_read_as_written():
     assert readme_layers() == [
         {"core"},

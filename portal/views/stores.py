@@ -25,7 +25,8 @@ from orders.models import ImportTrigger
 from orders.selectors import import_run_list, unmapped_status_list
 from orders.services import import_request, reconcile_request, status_mapping_update, unmapped_status_add_to_mapping
 from shipments.selectors import latest_shipment
-from stores import crypto, oauth
+from stores import crypto
+from stores.connector import registry
 from stores.forms import StatusMappingForm, duplicate_store_error
 from stores.models import Platform, RestAuth, Road, StatusMapping, Store, StoreSettings
 from stores.selectors import status_mapping_get, store_list, store_same_site, store_settings_get
@@ -51,7 +52,14 @@ from ..forms import (
 )
 from ..tenancy import forbidden, get_store_for_user, get_unmapped_status_for_user, portal_view
 from .connection import result_context, test_store_connection
-from .wizard import WIZARD_KEY, connect_start_page, has_rest_road, oauth_tokens_from_session, wizard_status_proposal
+from .wizard import (
+    WIZARD_KEY,
+    connect_start_page,
+    has_rest_road,
+    oauth_available,
+    oauth_tokens_from_session,
+    wizard_status_proposal,
+)
 
 
 @portal_view()
@@ -127,7 +135,7 @@ def connect_details(request):
         "step": 2,
         "result": result,
         "road": road,
-        "oauth_available": oauth.app_configured(),
+        "oauth_available": bool(registry.oauth_platforms()),
     }
     if result is not None:
         context.update(result_context(result, store))
@@ -202,7 +210,7 @@ def _create_from_wizard(tenant, saved: dict, platform: str, mapping: dict) -> St
     common = {"tenant": tenant, "name": saved["name"], "url": saved["url"], "platform": platform, "mapping": mapping}
     road = saved.get("road", Road.XML)
     if road == Road.REST and saved.get("rest_auth") == RestAuth.OAUTH:
-        return store_create_oauth(oauth_tokens=oauth_tokens_from_session(saved["oauth"]), **common)
+        return store_create_oauth(oauth_tokens=oauth_tokens_from_session(platform, saved["oauth"]), **common)
     if road == Road.REST:
         return store_create(
             road=Road.REST,
@@ -317,7 +325,7 @@ def store_settings(request, pk):
             **extra,
             "road_label": road_label(store),
             "realtime": realtime_state(store=store),
-            "oauth_available": oauth.app_configured() and has_rest_road(store),
+            "oauth_available": oauth_available(store),
             "store": store,
             "settings": settings_obj,
             "forms": forms,

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from django.shortcuts import render
 
-from stores import crypto, oauth
+from stores import crypto
 from stores.connector import registry
 from stores.connector.errors import StoreError
 from stores.models import Platform, RestAuth, Road, Store
@@ -17,7 +17,7 @@ from ..forms import ConnectOAuthForm
 WIZARD_KEY = "connect_store"
 
 
-def oauth_tokens_to_session(tokens: oauth.TokenSet) -> dict:
+def oauth_tokens_to_session(tokens) -> dict:
     """The handshake's tokens as Fernet tokens (never in clear in the session), with their expiry and scope."""
     return {
         "access": crypto.encrypt_secret(tokens.access_token),
@@ -27,11 +27,12 @@ def oauth_tokens_to_session(tokens: oauth.TokenSet) -> dict:
     }
 
 
-def oauth_tokens_from_session(saved: dict) -> oauth.TokenSet:
+def oauth_tokens_from_session(platform: str, saved: dict):
+    """The token set (the platform's OAuth ability's) that oauth_tokens_to_session kept."""
     from django.utils.dateparse import parse_datetime
 
     expires = parse_datetime(saved["expires_at"]) if saved.get("expires_at") else None
-    return oauth.TokenSet(
+    return registry.oauth_of(platform).token_set(
         access_token=crypto.decrypt_secret(saved["access"]),
         refresh_token=crypto.decrypt_secret(saved["refresh"]) if saved.get("refresh") else "",
         expires_at=expires,
@@ -48,10 +49,25 @@ def connect_start_page(request, oauth_form=None):
         {
             "nav": "stores",
             "step": 1,
-            "oauth_available": oauth.app_configured(),
+            "oauth_available": bool(registry.oauth_platforms()),
+            "oauth_platform": oauth_platform_name(),
             "oauth_form": oauth_form or ConnectOAuthForm(),
         },
     )
+
+
+def oauth_platform_name(platform: str = "") -> str:
+    """The display name of `platform`, or of the (first) platform with an OAuth app flow, for the one-click
+    button's words ("Connect with …")."""
+    platform = platform or next(iter(registry.oauth_platforms() or registry.oauth_platforms(configured=False)), "")
+    types = registry.platform_types(platform)
+    return str(types[0].label) if types else ""
+
+
+def oauth_available(store) -> bool:
+    """Whether the store's platform has an OAuth app flow this deployment has an app for."""
+    flow = registry.oauth_of(store.platform)
+    return flow is not None and flow.configured() and has_rest_road(store)
 
 
 def has_rest_road(store) -> bool:
@@ -75,7 +91,7 @@ def wizard_draft_store(saved: dict) -> Store:
     store.password_encrypted = saved.get("password_token", "")
     store.api_token_encrypted = saved.get("api_token_token", "")
     if saved.get("oauth"):
-        tokens = oauth_tokens_from_session(saved["oauth"])
+        tokens = oauth_tokens_from_session(store.platform, saved["oauth"])
         store.set_oauth_tokens(tokens.access_token, tokens.refresh_token, tokens.expires_at, tokens.scope)
     return store
 

@@ -1,9 +1,10 @@
-"""AmeriCommerce store connector: ShipStation Custom Store v1 over HTTP.
+"""The store connector: ShipStation Custom Store v1 over HTTP, and the registry every platform registers in.
 
     protocol.py   StoreConnector: the one interface the importer and the store-update handler use
     registry.py   connection types -> connector factories; connector_for_store(store) (= client_for_store);
               the built-in types are registered by StoresConfig.ready
-    builtin.py    the registered types (AmeriCommerce, Custom Store (any cart)): CustomStoreConnector
+    builtin.py    Custom Store (any cart) and CustomStoreConnector (the XML road of every platform); each
+                  platform's own types, REST road and OAuth flow are in stores/platforms/<platform>/
     client.py     StoreClient: export_pages / ship_notify / test_connection
     transport.py  StoreTransport: HTTP only (timeouts, retries, back-off, size cap, raise_for_response)
     urlguard.py   which store URLs and peer addresses may be fetched at all

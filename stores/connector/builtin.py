@@ -1,16 +1,13 @@
-"""The built-in connection types: two speak ShipStation Custom Store v1 over XML (`CustomStoreConnector`), one
-AmeriCommerce's REST API (`rest.RestConnector`).
+"""The built-in connection type and the XML road's connector every Custom Store v1 platform shares.
 
-    americommerce  AmeriCommerce's ShipStation add-on: its XML page at a path under the store URL
-                   (default `/store/shipstation.aspx`, not published by AmeriCommerce), statuses matched
-                   without regard to case (AmeriCommerce's connector), each storefront applying its own
-                   shipped status, the mapping pre-filled with AmeriCommerce's default statuses.
     custom_store   any cart that serves Custom Store v1: the endpoint URL exactly as the merchant gives
                    it, statuses matched case-sensitively (ShipStation's generic Custom Store documents
                    them so), no storefront shipped-status convention, the mapping starts empty.
-    americommerce_rest
-                   AmeriCommerce's documented REST API at the store URL + /api/v1, authenticated by an
-                   access token from the admin console or OAuth app tokens; AmeriCommerce's conventions.
+    xml_connector  a `CustomStoreConnector` for a store of any platform on the XML road (a platform's own
+                   package registers its XML type with it, e.g. stores/platforms/<platform>/connection.py).
+
+A platform's own types and abilities live in its package under `stores/platforms/` (loaded by
+`stores.platforms.load()` from StoresConfig.ready); nothing here names one.
 """
 
 from __future__ import annotations
@@ -25,9 +22,6 @@ from .client import StoreClient
 from .protocol import OperationNotSupported
 from .registry import register
 from .types import ExportOrder, StoreDescription, StoreStatus, StoreStorefront
-
-DEFAULT_ENDPOINT_PATH = "/store/shipstation.aspx"
-REST_API_PATH = "/api/v1"
 
 
 class CustomStoreConnector(StoreClient):
@@ -74,7 +68,7 @@ def _known_from_store(store: Any, shipped_status: bool):
     return known
 
 
-def _xml_connector(store: Any, options: dict[str, Any], *, shipped_status: bool) -> CustomStoreConnector:
+def xml_connector(store: Any, options: dict[str, Any], *, shipped_status: bool) -> CustomStoreConnector:
     return CustomStoreConnector(
         store.endpoint_url,
         store.username,
@@ -82,18 +76,6 @@ def _xml_connector(store: Any, options: dict[str, Any], *, shipped_status: bool)
         known=_known_from_store(store, shipped_status),
         **options,
     )
-
-
-@register(
-    "americommerce",
-    label=_("AmeriCommerce"),
-    status_key=statuses.normalize_status,
-    endpoint_path=DEFAULT_ENDPOINT_PATH,
-    storefront_shipped_status=True,
-    default_mapping=statuses.DEFAULT_MAPPING,
-)
-def americommerce_connector(store: Any, **options: Any) -> CustomStoreConnector:
-    return _xml_connector(store, options, shipped_status=True)
 
 
 @register(
@@ -105,20 +87,4 @@ def americommerce_connector(store: Any, **options: Any) -> CustomStoreConnector:
     default_mapping={code: "" for code, _label in statuses.OUTBOUND_STATUSES},
 )
 def custom_store_connector(store: Any, **options: Any) -> CustomStoreConnector:
-    return _xml_connector(store, options, shipped_status=False)
-
-
-@register(
-    "americommerce_rest",
-    label=_("AmeriCommerce"),
-    status_key=statuses.normalize_status,
-    endpoint_path=REST_API_PATH,
-    endpoint_path_editable=False,
-    storefront_shipped_status=True,
-    default_mapping=statuses.DEFAULT_MAPPING,
-    road="rest",
-)
-def americommerce_rest_connector(store: Any, **options: Any):
-    from .rest import connector_for_rest_store
-
-    return connector_for_rest_store(store, **options)
+    return xml_connector(store, options, shipped_status=False)

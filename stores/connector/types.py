@@ -259,4 +259,4 @@ class ShipNotifyResult:
     body_excerpt: str
     # The order's last change at the store once the notice was taken, as the store answered it (the REST
     # road: the order's updated_at): the store's webhooks for changes up to then echo our own write.
-    order_updated_at: str = ""
+    order_updated_at: dt.datetime | None = None

@@ -17,7 +17,7 @@ class Migration(migrations.Migration):
                 ('key', models.CharField(max_length=64, primary_key=True, serialize=False)),
                 ('site', models.TextField(default='', help_text='The store site (its API root) this budget paces.')),
                 ('version', models.PositiveBigIntegerField(default=0)),
-                ('state', models.TextField(default='{}', help_text="The budget's state, JSON (stores/connector/rest/pacing.py).")),
+                ('state', models.TextField(default='{}', help_text="The budget's state, JSON (stores/platforms/americommerce/rest/pacing.py).")),
                 ('updated_at', models.DateTimeField(default=django.utils.timezone.now)),
             ],
             options={

@@ -208,7 +208,7 @@ def seed_tenant(alice, tenant, store):
     api_key_create(tenant=tenant, name="Reporting", read_only=True, user=alice)
     store.settings.default_weight_unit = "Ounces"
     store.settings.save()
-    from stores.oauth import TokenSet
+    from stores.platforms.americommerce.oauth import TokenSet
     from stores.services import store_create_oauth, store_mark_needs_reconnect
 
     rest = store_create_oauth(

@@ -15,8 +15,8 @@ from hooks.selectors import realtime_state
 from hooks.services import hooks_fetch, hooks_subscribe, hooks_sweep, token_hash
 from orders.models import Order
 from stores.connector.errors import StoreDocumentError
-from stores.connector.rest import RestConnector
 from stores.models import Store
+from stores.platforms.americommerce.rest import RestConnector
 from stores.services import store_mark_needs_reconnect, store_update
 from tests import factories
 
@@ -225,7 +225,7 @@ def test_a_subscribe_the_vendor_fails_half_way_leaves_the_old_webhooks_working(
 
 def test_an_answer_without_an_id_is_a_failure_in_words_not_a_traceback(tenant_a, server, monkeypatch):
     store = factories.connect_sandbox(tenant_a, server, road="rest")  # no task ran: not subscribed yet
-    from stores.connector.rest import hooks as rest_hooks
+    from stores.platforms.americommerce.rest import hooks as rest_hooks
 
     def broken(client, url, fronts, existing=None):
         raise ValueError("The store's API answered a new webhook subscription without its id.")
@@ -368,7 +368,7 @@ def test_a_subscribe_that_races_a_move_withdraws_what_it_made_on_the_old_site(
 ):
     store = factories.connect_sandbox(tenant_a, server, road="rest")  # no task ran: not subscribed yet
     elsewhere = sandbox_factory(orders=5, seed=13)
-    from stores.connector.rest import hooks as rest_hooks
+    from stores.platforms.americommerce.rest import hooks as rest_hooks
 
     real_subscribe = rest_hooks.subscribe
 
@@ -389,7 +389,7 @@ def test_a_failure_after_the_switch_leaves_the_old_webhooks_to_a_task(
     old_hash = store.hooks_token_hash
     with RestConnector(server.rest_base_url, server.rest_token) as api:  # one went missing: a new set is made
         api._call("DELETE", f"webhooks/{store.hooks_subscription_ids[-1]}")
-    from stores.connector.rest import hooks as rest_hooks
+    from stores.platforms.americommerce.rest import hooks as rest_hooks
 
     real_unsubscribe = rest_hooks.unsubscribe
 

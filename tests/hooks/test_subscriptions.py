@@ -7,10 +7,11 @@ from __future__ import annotations
 import json
 
 import pytest
+from django.urls import reverse
 
 from hooks.services import SCOPE_MISSING, hooks_subscribe, receiver_url, token_hash
-from stores.connector.rest import hooks as rest_hooks
 from stores.models import Store
+from stores.platforms.americommerce.rest import hooks as rest_hooks
 from stores.services import store_create, store_deactivate, store_switch_road, store_update
 from tests import factories
 
@@ -95,7 +96,7 @@ def test_the_connector_reuses_subscriptions_for_the_same_url(server):
 
 
 def _client(server):
-    from stores.connector.rest import RestConnector
+    from stores.platforms.americommerce.rest import RestConnector
 
     return RestConnector(server.rest_base_url, server.rest_token)
 
@@ -148,8 +149,13 @@ def test_without_a_public_address_nothing_is_subscribed(tenant_a, server, settin
     assert server.requests_served.get("rest:GET webhooks", 0) == 0
 
 
-def test_the_receiver_url_is_the_public_address_plus_the_token():
-    assert receiver_url("abc") == f"{BASE}/hooks/americommerce/abc/"
+def test_the_receiver_url_is_the_public_address_plus_the_platforms_receiver_and_the_token():
+    from stores.connector import registry
+    from stores.models import Store
+
+    realtime = registry.realtime_of(Store(platform="americommerce"))
+    assert receiver_url("abc", realtime) == f"{BASE}/hooks/americommerce/abc/"
+    assert reverse("hooks:americommerce", args=["abc"]) == "/hooks/americommerce/abc/"
 
 
 def test_connecting_with_the_americommerce_app_subscribes_too(

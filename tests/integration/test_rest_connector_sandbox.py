@@ -12,8 +12,8 @@ import pytest
 
 from sandbox.rest import api as rest_api
 from stores.connector.errors import StoreAuthError
-from stores.connector.rest import RestConnector
 from stores.connector.types import ConnectionOutcome, ShipNotice, ShipNoticeItem
+from stores.platforms.americommerce.rest import RestConnector
 
 FAST = {"base_delay": 0.01, "max_delay": 0.05, "max_retry_after": 0.05, "max_attempts": 8}
 

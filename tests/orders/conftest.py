@@ -41,7 +41,7 @@ def split_road(behaviour: dict) -> tuple[str, dict]:
 
 def road_client(server, store, **options):
     """A real connector to the sandbox on the store's road (FAST retries), built like the registry would."""
-    from stores.connector.rest import RestConnector
+    from stores.platforms.americommerce.rest import RestConnector
 
     if store.road == "rest":
         return RestConnector(server.rest_base_url, store.get_api_token(), **{**FAST, **options})

@@ -8,8 +8,8 @@ import threading
 
 import pytest
 
-from stores.connector.rest import RestConnector
-from stores.connector.rest.pacing import DEFAULT_LIMIT, LocalBudget, Pacer, parse_call_limit
+from stores.platforms.americommerce.rest import RestConnector
+from stores.platforms.americommerce.rest.pacing import DEFAULT_LIMIT, LocalBudget, Pacer, parse_call_limit
 
 
 def test_two_importers_of_one_store_stay_under_its_call_limit(sandbox_factory):

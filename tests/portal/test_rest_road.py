@@ -327,7 +327,7 @@ def test_a_refused_code_exchange_is_told_and_saves_nothing(alice_client, sandbox
 
 
 def test_a_store_waiting_for_reconnect_says_so_and_reconnects(alice_client, tenant_a, sandbox, app):
-    from stores.oauth import TokenSet
+    from stores.platforms.americommerce.oauth import TokenSet
     from stores.services import store_create_oauth
 
     store = store_create_oauth(

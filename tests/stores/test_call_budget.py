@@ -14,9 +14,9 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
 
-from stores.budget import DatabaseBudget, RedisBudget, budget_from_settings
-from stores.connector.rest import RestConnector, connector_for_rest_store
-from stores.connector.rest.pacing import LOCAL_BUDGET, Pacer, installed_budget
+from stores.platforms.americommerce.budget import DatabaseBudget, RedisBudget, budget_from_settings
+from stores.platforms.americommerce.rest import RestConnector, connector_for_rest_store
+from stores.platforms.americommerce.rest.pacing import LOCAL_BUDGET, Pacer, installed_budget
 from tests.factories import connect_sandbox
 
 REDIS_URL = "redis://127.0.0.1:6379/11"

@@ -11,7 +11,7 @@ import requests
 from django.utils import timezone
 
 from sandbox import rest_oauth
-from stores import oauth
+from stores.platforms.americommerce import oauth
 
 
 @pytest.fixture

@@ -8,8 +8,8 @@ from django.core.exceptions import ValidationError
 
 from stores import crypto
 from stores.connector import registry
-from stores.connector.rest import RestConnector
 from stores.models import RestAuth, Road, Store
+from stores.platforms.americommerce.rest import RestConnector
 from stores.services import store_create, store_mark_needs_reconnect, store_set_api_token, store_set_oauth_tokens
 
 

@@ -7,8 +7,9 @@ import datetime as dt
 import hashlib
 from typing import Any
 
-from ..errors import StoreRejected
-from ..types import ShipNotice, ShipNotifyResult
+from stores.connector.errors import StoreDocumentError, StoreRejected
+from stores.connector.types import ShipNotice, ShipNotifyResult
+
 from . import mapping
 
 # Seconds the store's statuses and storefronts are reused by the write-back (and the webhooks' fetches)
@@ -107,11 +108,16 @@ class ShipNotifyMixin:
         )
 
 
-def _updated_at(order: Any) -> str:
+def _updated_at(order: Any) -> dt.datetime | None:
     """The order's updated_at in the store's answer to our last write (the order as PUT …/status answers it),
-    or "" when there is none: then no webhook is taken for an echo of this write."""
+    or None when there is none or it cannot be read: then no webhook is taken for an echo of this write."""
     value = order.get("updated_at") if isinstance(order, dict) else None
-    return value if isinstance(value, str) else ""
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        return mapping.parse_datetime(value, "the store's answer")
+    except StoreDocumentError:
+        return None
 
 
 def _shipment_body(notice: ShipNotice, order_id: int) -> dict[str, Any]:

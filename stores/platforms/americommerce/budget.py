@@ -1,7 +1,7 @@
-"""The deployment's store call budget (stores/connector/rest/pacing.py), chosen once in settings
-(STORE_CALL_BUDGET) and installed at start-up (stores.apps): in Redis when it is configured, otherwise in
-the database. Never in a per-process cache: every worker process of every cluster paces one store
-together (docs/store-budget.md).
+"""The deployment's store call budget (stores/platforms/americommerce/rest/pacing.py), chosen once in settings
+(STORE_CALL_BUDGET) and installed when the platform is loaded (connection.py): in Redis when it is
+configured, otherwise in the database. Never in a per-process cache: every worker process of every
+cluster paces one store together (docs/store-budget.md).
 
 Both apply a change the same way, optimistically: read the store's state and its version, compute, and
 write only if nobody wrote in between (Redis: WATCH/MULTI; the database: UPDATE … WHERE version = the one
@@ -23,7 +23,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import DEFAULT_DB_ALIAS, IntegrityError, OperationalError, connections
 from django.utils import timezone
 
-from .connector.rest.pacing import KEY_TTL, CallBudget, Change, State
+from .rest.pacing import KEY_TTL, CallBudget, Change, State
 
 BACKENDS = ("redis", "database")
 LOCKED_PATIENCE = 30.0  # seconds a budget change waits for a locked SQLite database before giving up

@@ -7,8 +7,8 @@ import json
 
 import requests
 
-from ..errors import NotAnEndpoint, StoreAuthError, StorePermissionError, StoreRejected, _
-from ..transport import StoreResponse, StoreTransport, raise_for_response
+from stores.connector.errors import NotAnEndpoint, StoreAuthError, StorePermissionError, StoreRejected, _
+from stores.connector.transport import StoreResponse, StoreTransport, raise_for_response
 
 
 class RestNotFound(NotAnEndpoint):

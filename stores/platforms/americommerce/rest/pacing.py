@@ -14,7 +14,8 @@ Where the budget lives is a `CallBudget`, injected: one small state per store (i
 limit, the time a 429 holds it until, and a few facts shared by its workers such as its statuses), read
 and changed only through `update(key, change)`, which applies `change` atomically for every process that
 shares the budget. The deployment's budget (Redis or the database, chosen once in settings:
-STORE_CALL_BUDGET) is built by stores/budget.py and installed at start-up (`install_budget`); stores get it
+STORE_CALL_BUDGET) is built by stores/platforms/americommerce/budget.py and installed at start-up
+(`install_budget`); stores get it
 through `connector_for_rest_store`. `LocalBudget`, in this process only, is for what runs without Django
 (bare scripts, the sandbox's tests, unit tests) and is used only when no budget is installed or a caller
 asks for it by name.

@@ -41,9 +41,7 @@ from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
-from stores.connector.rest.http import RestNotFound, _RestTransport, _TokenAuth
-
-from ..errors import (
+from stores.connector.errors import (
     NotAnEndpoint,
     StoreAuthError,
     StoreDocumentError,
@@ -55,9 +53,9 @@ from ..errors import (
     _,
     gettext_noop,
 )
-from ..protocol import SkipTest
-from ..transport import StoreTransport
-from ..types import (
+from stores.connector.protocol import SkipTest
+from stores.connector.transport import StoreTransport
+from stores.connector.types import (
     ConnectionOutcome,
     ConnectionResult,
     ExportLimits,
@@ -67,10 +65,12 @@ from ..types import (
     StoreStatus,
     StoreStorefront,
 )
-from ..walk import walk_pages
-from ..xmlparse import DEFAULT_MAX_BYTES
+from stores.connector.walk import walk_pages
+from stores.connector.xmlparse import DEFAULT_MAX_BYTES
+
 from . import mapping
 from .auth import StaticToken, TokenSource
+from .http import RestNotFound, _RestTransport, _TokenAuth
 from .pacing import CallBudget, Pacer
 from .writeback import ShipNotifyMixin
 

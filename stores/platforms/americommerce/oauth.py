@@ -40,9 +40,9 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
-from .connector import urlguard
-from .connector.errors import StoreAuthError, StoreError, StoreTemporaryError, StoreUnreachable, register_secrets
-from .connector.transport import USER_AGENT, read_at_most
+from stores.connector import urlguard
+from stores.connector.errors import StoreAuthError, StoreError, StoreTemporaryError, StoreUnreachable, register_secrets
+from stores.connector.transport import USER_AGENT, read_at_most
 
 logger = logging.getLogger("stores.oauth")
 
@@ -272,7 +272,7 @@ def access_token_for(store, *, now: dt.datetime | None = None, margin: dt.timede
     A store waiting to be reconnected, or whose refresh the store refuses, raises OAuthError (permanent:
     imports fail with its words, write-backs wait); a refresh that cannot reach the store raises the
     transport's temporary error unless the current token is still valid, which is then used."""
-    from .models import RestAuth
+    from stores.models import RestAuth
 
     if store.rest_auth != RestAuth.OAUTH:
         return store.get_api_token()
@@ -293,7 +293,7 @@ def reconnect_words(reason: str = "") -> str:
 def refresh_store_tokens(store, *, now: dt.datetime | None = None) -> TokenSet:
     """Refresh a store's OAuth tokens and keep them (through the stores service). A refusal puts the store
     in the reconnect state and raises OAuthError; an unreachable store raises without changing anything."""
-    from .services import store_mark_needs_reconnect, store_set_oauth_tokens
+    from stores.services import store_mark_needs_reconnect, store_set_oauth_tokens
 
     now = now or timezone.now()
     if not app_configured():
@@ -323,7 +323,7 @@ def refresh_store_tokens(store, *, now: dt.datetime | None = None) -> TokenSet:
 
 
 class OAuthTokenSource:
-    """The REST connector's token source for a store on the OAuth app (stores.connector.rest.auth): the
+    """The REST connector's token source for a store on the OAuth app (rest/auth.py): the
     access token, refreshed before it expires; after a 401, one refresh (None when the store refuses it:
     the store is then waiting to be reconnected)."""
 

@@ -35,9 +35,9 @@ import datetime as dt
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from ..errors import StoreDocumentError
-from ..limits import OverLimit, check_limits  # the same limits on both roads
-from ..types import Address, Customer, ExportItem, ExportLimits, ExportOrder, ItemOption, WeightUnits
+from stores.connector.errors import StoreDocumentError
+from stores.connector.limits import OverLimit, check_limits  # the same limits on both roads
+from stores.connector.types import Address, Customer, ExportItem, ExportLimits, ExportOrder, ItemOption, WeightUnits
 
 WAREHOUSE_LOCATION_FIELD = "ShipStationWarehouseLocation"
 PO_FIELD = "PO Number"

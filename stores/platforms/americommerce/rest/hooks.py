@@ -4,6 +4,7 @@
     subscribe(client, url, store_ids, existing) POST /webhooks for each order event and storefront not
                                                 subscribed to `url` yet; the ones already there are reused
     unsubscribe(client, ids)                    DELETE /webhooks/{id} (one already gone counts as removed)
+    event_order_id(body)                        the order an event's JSON body names (`order.id`), or None
 
 Subscribing needs the token's "system" scope besides "orders"; without it the store answers 403
 (StorePermissionError). The vendor does not sign its calls: the URL carries the secret (the hooks app).
@@ -11,8 +12,13 @@ Subscribing needs the token's "system" scope besides "orders"; without it the st
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 from typing import Any, NamedTuple
 
+from stores.connector.errors import StoreDocumentError
+
+from . import mapping
 from .http import RestNotFound
 
 # The order events Outbound follows: any of them only tells which order to fetch again.
@@ -90,3 +96,34 @@ def unsubscribe(client, ids: list[int]) -> int:
             continue
         removed += 1
     return removed
+
+
+def event_order_id(body: bytes) -> int | None:
+    """The id of the order a webhook call names (`{"order": {"id": …}}`), or None when its body is not that:
+    nothing else of the call is read (it is not signed)."""
+    try:
+        payload = json.loads(body)
+    except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: nested ten thousand deep
+        return None
+    order = payload.get("order") if isinstance(payload, dict) else None
+    value = order.get("id") if isinstance(order, dict) else None
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value < 2**63:
+        return None
+    return value
+
+
+def event_order_updated_at(body: bytes) -> dt.datetime | None:
+    """The `order.updated_at` a webhook call tells, or None when it tells none that reads as a date (then the
+    event is never taken for an echo of our own write)."""
+    try:
+        payload = json.loads(body)
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        return None
+    order = payload.get("order") if isinstance(payload, dict) else None
+    value = order.get("updated_at") if isinstance(order, dict) else None
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        return mapping.parse_datetime(value, "the event")
+    except StoreDocumentError:
+        return None

@@ -13,7 +13,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from hooks.selectors import realtime_on, realtime_reason
-from orders.models import ImportRun, Order, OrderLine, Product
+from orders.models import ImportRun, Order, OrderLine, Product, StoreImportState
 from shipments.models import Carrier, Shipment, ShipmentLine, carrier_code
 from shipments.tracking_numbers import TRACKING_INPUT_MAX, tracking_number_clean
 from stores.connector.types import ConnectionOutcome
@@ -35,7 +35,23 @@ class RealtimeSerializer(serializers.Serializer):
     )
 
 
+def _import_state(field_class, name: str, **kwargs):
+    """A read-only field of the store's import state (orders.models.StoreImportState, select_related by the
+    view); a store without one yet reads as never imported (the field's default, or null)."""
+    model_field = StoreImportState._meta.get_field(name)
+    return field_class(source=f"import_state.{name}", read_only=True, help_text=model_field.help_text or None, **kwargs)
+
+
 class StoreSerializer(ModelSerializer):
+    last_import_at = _import_state(serializers.DateTimeField, "last_import_at", allow_null=True)
+    last_import_ok = _import_state(serializers.BooleanField, "last_import_ok", allow_null=True)
+    last_import_message = _import_state(serializers.CharField, "last_import_message", default="")
+    last_checked_at = _import_state(serializers.DateTimeField, "last_checked_at", allow_null=True)
+    consecutive_failures = _import_state(serializers.IntegerField, "consecutive_failures", default=0)
+    needs_attention = _import_state(serializers.BooleanField, "needs_attention", default=False)
+    import_running_since = _import_state(serializers.DateTimeField, "import_running_since", allow_null=True)
+    last_reconcile_at = _import_state(serializers.DateTimeField, "last_reconcile_at", allow_null=True)
+    orders_recovered = _import_state(serializers.IntegerField, "orders_recovered", default=0)
     realtime = serializers.SerializerMethodField(
         help_text="Real time (REST road): store webhooks bring an order in seconds; the schedule still runs."
     )
@@ -103,16 +119,7 @@ class StoreSerializer(ModelSerializer):
             "needs_reconnect",
             "reconnect_reason",
             "is_active",
-            "last_import_at",
-            "last_import_ok",
-            "last_import_message",
-            "last_checked_at",
-            "consecutive_failures",
-            "needs_attention",
-            "import_running_since",
             "created_at",
-            "last_reconcile_at",
-            "orders_recovered",
         ]
         extra_kwargs = {"username": {"required": False}}
 

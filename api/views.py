@@ -77,7 +77,8 @@ class StoreViewSet(
     http_method_names = ["get", "post", "put", "patch", "head", "options"]
 
     def scope(self, queryset):
-        return queryset.select_related("hook_stats")  # each store's real time, in the same query
+        # each store's real time and import state, in the same query
+        return queryset.select_related("hook_stats", "realtime", "import_state")
 
     def get_serializer_class(self):
         return s.StoreCreateSerializer if self.action == "create" else s.StoreSerializer

@@ -146,7 +146,7 @@ def main() -> int:
         from django_q.models import Schedule
 
         from orders.importing.check import IDLE, check_store
-        from orders.models import ImportRun
+        from orders.models import ImportRun, StoreImportState
         from orders.services import import_tick
         from sandbox import fleet_credentials, fleet_path
         from stores.models import Store, Tenant
@@ -173,7 +173,7 @@ def main() -> int:
                 password=password,
                 import_interval_minutes=1,
             )
-        Store.objects.update(import_watermark=timezone.now())
+        StoreImportState.objects.update(import_watermark=timezone.now())
         print(
             f"{args.stores} stores on {args.sandboxes} sandbox process(es), created in {time.monotonic() - t0:.1f} s",
             flush=True,
@@ -199,7 +199,7 @@ def main() -> int:
             sample_queries.append(len(queries))
         sample_requests = (fleet_requests(bases) - before) / len(sample)
         idle_sample = [q for q, o in zip(sample_queries, outcomes, strict=True) if o == IDLE]
-        Store.objects.update(
+        StoreImportState.objects.update(
             next_import_at=None, import_scheduled_at=None, import_queued_until=None, idle_checks=0, last_checked_at=None
         )
         print(
@@ -229,21 +229,21 @@ def main() -> int:
         while (now := time.monotonic()) < end_at:
             if cluster.poll() is not None:
                 raise SystemExit(f"qcluster exited early; see {workdir / 'qcluster.log'}")
-            for pk, checked in Store.objects.values_list("pk", "last_checked_at"):
+            for pk, checked in StoreImportState.objects.values_list("store_id", "last_checked_at"):
                 if checked is not None and (not seen.get(pk) or seen[pk][-1] != checked):
                     seen.setdefault(pk, []).append(checked)
             if marks is None and now >= warm_at:
                 marks = (
                     timezone.now(),
                     time.monotonic(),
-                    sum(Store.objects.values_list("idle_checks", flat=True)),
+                    sum(StoreImportState.objects.values_list("idle_checks", flat=True)),
                     ImportRun.objects.count(),
                     fleet_requests(bases),
                 )
                 print(f"warm-up over after {args.warmup} min; measuring", flush=True)
             time.sleep(2.0)
         end_wall, end_mono = timezone.now(), time.monotonic()
-        idle_end = sum(Store.objects.values_list("idle_checks", flat=True))
+        idle_end = sum(StoreImportState.objects.values_list("idle_checks", flat=True))
         rows_end, requests_end = ImportRun.objects.count(), fleet_requests(bases)
         stop(cluster)
         cluster = None

@@ -164,7 +164,7 @@ def main() -> None:
     from django.db import connection
     from django.utils import timezone
 
-    from orders.models import Order, OrderLine
+    from orders.models import Order, OrderLine, StoreImportState
     from orders.services import import_store_now
     from stores.connector.registry import client_for_store
     from stores.models import StatusMapping, Tenant
@@ -229,9 +229,8 @@ def main() -> None:
         assert run.state == "succeeded", run.error
         full_queries, pages = counter["queries"], max(run.pages_done, 1)
 
+        StoreImportState.objects.filter(store=store).update(import_watermark=None)
         store.refresh_from_db()
-        store.import_watermark = None
-        store.save()
         counter.update(queries=0, writes=0)
         with connection.execute_wrapper(count):
             t0 = time.perf_counter()
@@ -374,7 +373,7 @@ def _emptied_import(store, since, count, counter):
     """(run, seconds, CPU) of an import of the store after its imported data was deleted."""
     from django.db import connection
 
-    from orders.models import Order, Product, SkippedOrder, UnmappedStatus
+    from orders.models import Order, Product, SkippedOrder, StoreImportState, UnmappedStatus
     from orders.services import import_store_now
 
     # No VACUUM ANALYZE after this: statistics taken on the emptied tables would plan the foreign-key
@@ -382,9 +381,8 @@ def _emptied_import(store, since, count, counter):
     Order.objects.filter(store=store).delete()
     for model in (Product, SkippedOrder, UnmappedStatus):
         model.objects.filter(store=store).delete()
+    StoreImportState.objects.filter(store=store).update(import_watermark=None)
     store.refresh_from_db()
-    store.import_watermark = None
-    store.save()
     counter.update(queries=0, writes=0)
     cpu0 = cpu_seconds(connection)  # outside the counted queries
     with connection.execute_wrapper(count):

@@ -4,6 +4,8 @@ no store (unknown or revoked tokens)."""
 from django.contrib import admin
 from django.utils.timesince import timesince
 
+from orders.models import import_state_of
+
 from .models import HookCounter, HookStats, PendingFetch
 from .selectors import realtime_state
 
@@ -27,7 +29,7 @@ class HookStatsAdmin(admin.ModelAdmin):
         "orders_not_found",
         "orders_unreadable",
     ]
-    list_select_related = ["store", "store__tenant"]
+    list_select_related = ["store", "store__tenant", "store__realtime", "store__import_state"]
     search_fields = ["store__name", "store__tenant__name"]
     readonly_fields = [f.name for f in HookStats._meta.fields]
     show_full_result_count = False
@@ -45,7 +47,7 @@ class HookStatsAdmin(admin.ModelAdmin):
 
     @admin.display(description="last checked")
     def last_checked(self, obj):
-        at = obj.store.last_checked_at
+        at = import_state_of(obj.store).last_checked_at
         return f"{timesince(at)} ago" if at else "never"
 
 

@@ -66,6 +66,33 @@ class HookStats(models.Model):
         return f"Real time of {self.store}"
 
 
+class StoreRealtime(models.Model):
+    """A store's real-time link (docs/realtime.md): the SHA-256 of the token in its webhook URL (the token
+    itself is never kept: a URL is found by its hash), its webhook subscription ids, and why real time is off
+    when it is (a missing scope, say), in plain words. One row per store, made with the store (HooksConfig
+    listens to stores.changes) or on first use (store_realtime_row); absent reads as never subscribed."""
+
+    store = models.OneToOneField(Store, on_delete=models.CASCADE, primary_key=True, related_name="realtime")
+    token_hash = models.CharField(max_length=64, blank=True, default="", editable=False, db_index=True)
+    subscription_ids = models.JSONField(default=list, blank=True, editable=False)
+    message = models.TextField(blank=True, default="", editable=False)
+
+    class Meta:
+        verbose_name = "store real-time link"
+
+    def __str__(self) -> str:
+        return f"Real-time link of {self.store_id}"
+
+
+def realtime_of(store: Store) -> StoreRealtime:
+    """The store's real-time row as loaded with it (select_related("realtime") saves the query), or an
+    unsaved empty one when it has none yet."""
+    try:
+        return store.realtime
+    except StoreRealtime.DoesNotExist:
+        return StoreRealtime(store_id=store.pk)
+
+
 class PendingFetch(models.Model):
     """An order a webhook named, waiting for its targeted fetch: one row per (store, order), so a burst of
     events for one order queues one fetch."""

@@ -23,7 +23,7 @@ from core import queues
 from stores import changes
 from stores.models import Store
 
-from .models import PendingUnsubscribe
+from .models import PendingUnsubscribe, StoreRealtime
 
 SUBSCRIBE_TASK = "hooks.tasks.hooks_subscribe_task"
 UNSUBSCRIBE_TASK = "hooks.tasks.hooks_unsubscribe_task"
@@ -45,9 +45,11 @@ def store_changed(change: changes.StoreChange) -> None:
     """The listener (stores.changes): a write that may start, end or move real time is followed; a store
     being deleted has its webhooks removed from its site."""
     store = change.store
+    if change.kind == changes.CREATED:
+        realtime_row_ensure(store.pk)
     if change.kind == changes.DELETING:
         store_realtime_forget(store)
-    elif change.kind == changes.OAUTH_TOKENS and store.hooks_subscription_ids:
+    elif change.kind == changes.OAUTH_TOKENS and _realtime_row(store).subscription_ids:
         return  # a refresh of a subscribed store changes nothing for real time
     elif change.kind != changes.BEFORE_DELETE and change.touches(FOLLOWED_FIELDS):
         previous = realtime_site(change.previous) if change.previous is not None else None
@@ -57,6 +59,17 @@ def store_changed(change: changes.StoreChange) -> None:
 def has_realtime(store: Store) -> bool:
     """Whether the store's connection type (its platform and road) has webhooks, as the registry declares."""
     return store.connection.realtime is not None
+
+
+def realtime_row_ensure(store_id: int) -> None:
+    """Make the store's real-time row if it has none (safe when two workers do it at once)."""
+    StoreRealtime.objects.bulk_create([StoreRealtime(store_id=store_id)], ignore_conflicts=True)
+
+
+def _realtime_row(store: Store) -> StoreRealtime:
+    """The store's real-time row as it is in the database now (the store object may have been loaded before
+    a subscribe switched it)."""
+    return StoreRealtime.objects.filter(store_id=store.pk).first() or StoreRealtime(store_id=store.pk)
 
 
 def realtime_wanted(store: Store) -> bool:
@@ -100,16 +113,19 @@ def store_realtime_follow(store: Store, *, previous_site: dict | None = None) ->
 def store_realtime_forget(store: Store) -> None:
     """Before a store is deleted: its webhooks are removed from its site by a task (which cannot read the store
     any more, hence the site and credentials in its row)."""
-    if store.hooks_token_hash:
+    if _realtime_row(store).token_hash:
         _revoke(store, realtime_site(store))
 
 
 def _revoke(store: Store, site: dict | None) -> None:
-    if not (store.hooks_token_hash or store.hooks_subscription_ids):
-        return
-    old_hash = store.hooks_token_hash
-    Store.objects.filter(pk=store.pk).update(hooks_token_hash="", hooks_subscription_ids=[])
-    store.hooks_token_hash, store.hooks_subscription_ids = "", []
+    with transaction.atomic():  # the row locked from the read to the write: no switch of token in between
+        row = StoreRealtime.objects.select_for_update().filter(store_id=store.pk).first()
+        if row is None or not (row.token_hash or row.subscription_ids):
+            return
+        old_hash = row.token_hash
+        StoreRealtime.objects.filter(store_id=store.pk).update(token_hash="", subscription_ids=[])
+    if Store.realtime.is_cached(store):
+        store.realtime.token_hash, store.realtime.subscription_ids = "", []
     if old_hash:
         hooks_unsubscribe_queue(store.pk, old_hash, site)
 

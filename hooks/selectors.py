@@ -10,10 +10,10 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from orders.models import ImportRun, ImportState, ImportTrigger
+from orders.models import ImportRun, ImportState, ImportTrigger, import_state_of
 from stores.models import Store
 
-from .models import HookCounter, HookStats
+from .models import HookCounter, HookStats, realtime_of
 from .realtime import has_realtime
 from .services import NO_STOREFRONT, SCOPE_MISSING
 
@@ -34,13 +34,14 @@ class RealtimeState:
 
 
 def realtime_on(store: Store) -> bool:
-    """Whether the store's webhooks are subscribed and working (from the store's row alone, no query)."""
+    """Whether the store's webhooks are subscribed and working (from the store's row and its real-time row:
+    no query when it was loaded with select_related("realtime"))."""
     return bool(
         has_realtime(store)
         and store.is_active
         and not store.needs_reconnect
-        and store.hooks_token_hash
-        and store.hooks_subscription_ids
+        and realtime_of(store).token_hash
+        and realtime_of(store).subscription_ids
         and settings.PUBLIC_BASE_URL
     )
 
@@ -59,12 +60,13 @@ def _reason(store: Store) -> str:
         return _("the store needs to be reconnected")
     if not settings.PUBLIC_BASE_URL:
         return _("Outbound's public address (PUBLIC_BASE_URL) is not set, so the store cannot call it")
-    if store.hooks_message == SCOPE_MISSING:
+    message = realtime_of(store).message
+    if message == SCOPE_MISSING:
         return _("real time needs the 'system' scope; the schedule still imports")
-    if store.hooks_message == NO_STOREFRONT:
+    if message == NO_STOREFRONT:
         return _("the store lists no storefront to subscribe to; the schedule still imports")
-    if store.hooks_message:
-        return store.hooks_message
+    if message:
+        return message
     return _("subscribing to the store's webhooks…")
 
 
@@ -78,7 +80,7 @@ def realtime_state(*, store: Store, now: dt.datetime | None = None) -> RealtimeS
         on=on,
         reason=realtime_reason(store),
         last_event_at=last_event,
-        last_checked_at=store.last_checked_at,
+        last_checked_at=import_state_of(store).last_checked_at,
         stats=stats,
     )
     if on:

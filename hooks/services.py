@@ -80,13 +80,14 @@ from stores.connector.errors import (
 )
 from stores.models import Store
 
-from .models import HookCounter, HookStats, PendingFetch, PendingUnsubscribe
+from .models import HookCounter, HookStats, PendingFetch, PendingUnsubscribe, StoreRealtime, realtime_of
 from .realtime import (
     SUBSCRIBE_TASK,
     UNSUBSCRIBE_TASK,
     enqueue_hooks_task,
     has_realtime,
     hooks_unsubscribe_queue,
+    realtime_row_ensure,
     realtime_wanted,
     site_from_row,
 )
@@ -175,9 +176,9 @@ def hook_receive(token: str, body: bytes, *, enqueue=None) -> str:
     A few queries and no store request: the store by its token's hash, the pending row, the counters."""
     found = (
         list(
-            Store.objects.filter(hooks_token_hash=token_hash(token), is_active=True)
+            StoreRealtime.objects.filter(token_hash=token_hash(token), store__is_active=True)
             .order_by()
-            .values_list("pk", "platform")[:1]
+            .values_list("store_id", "store__platform")[:1]
         )
         if token and len(token) <= 200
         else []
@@ -497,7 +498,8 @@ def _fetch_round(
 
 
 def _set_message(store_id: int, message: str) -> None:
-    Store.objects.filter(pk=store_id).update(hooks_message=message)
+    realtime_row_ensure(store_id)
+    StoreRealtime.objects.filter(store_id=store_id).update(message=message)
 
 
 def hooks_subscribe(store_id: int, *, client=None) -> str:
@@ -513,16 +515,17 @@ def hooks_subscribe(store_id: int, *, client=None) -> str:
       3. the old token's subscriptions are removed.
     A failure before 2 leaves the store as it was (its old subscriptions, if any, still work), removes
     what step 1 made, and leaves a message the sweep retries on."""
-    store = Store.objects.filter(pk=store_id).first()
+    store = Store.objects.select_related("realtime").filter(pk=store_id).first()
     if store is None or not realtime_wanted(store) or not settings.PUBLIC_BASE_URL:
         return "not wanted"
+    realtime_row_ensure(store_id)
     realtime = registry.realtime_of(store)
     own_client = client is None
     new_hash, switched = "", False
     try:
         client = client or realtime.connector(store)
         existing = realtime.list_subscriptions(client)
-        current = store.hooks_token_hash
+        current = realtime_of(store).token_hash
         live = [s for s in existing if current and _url_token_hash(s.url, realtime) == current]
         fronts = realtime.storefront_ids(client)
         if not fronts:
@@ -530,24 +533,15 @@ def hooks_subscribe(store_id: int, *, client=None) -> str:
             return "no storefront"
         wanted = {(event, front) for event in realtime.events for front in fronts}
         if current and wanted <= {(s.event_type, s.store_id) for s in live}:
-            if Store.objects.filter(pk=store_id, hooks_token_hash=current).update(
-                hooks_subscription_ids=[s.id for s in live], hooks_message=""
+            if StoreRealtime.objects.filter(store_id=store_id, token_hash=current).update(
+                subscription_ids=[s.id for s in live], message=""
             ):
                 _mark_subscribed(store_id)
             return "already subscribed"
         token = secrets.token_urlsafe(32)
         new_hash = token_hash(token)
         ids = realtime.subscribe(client, receiver_url(token, realtime), fronts, existing)
-        switched = bool(
-            Store.objects.filter(
-                pk=store_id,
-                hooks_token_hash=current,
-                url=store.url,  # not moved meanwhile: these subscriptions are on the site it is on
-                is_active=True,
-                road=store.road,
-                needs_reconnect=False,
-            ).update(hooks_token_hash=new_hash, hooks_subscription_ids=ids, hooks_message="")
-        )
+        switched = _switch_token(store_id, store.url, store.road, current, new_hash, ids)
         if not switched:
             # The store left real time (or another subscribe won) meanwhile: these are nobody's.
             realtime.unsubscribe(client, ids)
@@ -593,6 +587,31 @@ def hooks_unsubscribe_pending(pending_id: int) -> str:
     finally:
         PendingUnsubscribe.objects.filter(pk=row.pk).delete()
     return f"store {row.store_id}: {outcome}"
+
+
+def _switch_token(store_id: int, url: str, road: str, current: str, new_hash: str, ids: list) -> bool:
+    """Switch the store to the new token, only if it still wants real time on the site it was subscribed on
+    and no other subscribe switched it meanwhile. The store's row is locked first (a store write holds it
+    while it revokes the token, hooks.realtime), then the real-time row is switched conditionally."""
+    with transaction.atomic():
+        still_wanted = (
+            Store.objects.select_for_update()
+            .filter(
+                pk=store_id,
+                url=url,  # not moved meanwhile: these subscriptions are on the site it is on
+                is_active=True,
+                road=road,
+                needs_reconnect=False,
+            )
+            .values_list("pk", flat=True)
+        )
+        if not list(still_wanted):
+            return False
+        return bool(
+            StoreRealtime.objects.filter(store_id=store_id, token_hash=current).update(
+                token_hash=new_hash, subscription_ids=ids, message=""
+            )
+        )
 
 
 def _withdraw(realtime: registry.RealTime, client, new_hash: str, switched: bool) -> None:
@@ -660,8 +679,9 @@ def hooks_sweep(now: dt.datetime | None = None, *, enqueue=None) -> dict[str, in
             Store.objects.filter(
                 is_active=True, tenant__is_active=True, road__in=realtime_roads(), needs_reconnect=False
             )
-            .filter(Q(hooks_subscription_ids=[]) | ~Q(hooks_message=""))
-            .exclude(hooks_message__in=[SCOPE_MISSING, NO_STOREFRONT])
+            .filter(Q(realtime__isnull=True) | Q(realtime__subscription_ids=[]) | ~Q(realtime__message=""))
+            .exclude(realtime__message__in=[SCOPE_MISSING, NO_STOREFRONT])
+            .select_related("realtime")
         )
         for store in candidates:
             if realtime_wanted(store):

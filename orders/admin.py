@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib import admin, messages
+from django.db import models
 from django.shortcuts import render
 
 from stores import statuses
@@ -7,7 +8,17 @@ from stores.admin import StoreAdmin
 from stores.admin_display import truncated
 
 from .importing.mapping import SKIP_REASONS
-from .models import ImportRun, Order, OrderEvent, OrderLine, Product, SkippedOrder, UnmappedStatus
+from .models import (
+    ImportRun,
+    Order,
+    OrderEvent,
+    OrderLine,
+    Product,
+    SkippedOrder,
+    StoreImportState,
+    UnmappedStatus,
+    import_state_of,
+)
 from .services import (
     import_request,
     order_attention_clear,
@@ -231,8 +242,58 @@ def reconcile_now(modeladmin, request, queryset):
         messages.success(request, f"{store.name}: {what} run {run.pk} {run.get_state_display().lower()}.")
 
 
-# The store admin's actions that are the import's: the stores app sits below this one and names none of them.
+# The import engine's bookkeeping of a store (orders.models.StoreImportState), shown on the store's admin page
+# and list, read only: the engine writes it.
+IMPORT_STATE_SHOWN = [
+    "import_watermark",
+    "import_pending_since",
+    "last_import_at",
+    "last_import_ok",
+    "last_import_message",
+    "consecutive_failures",
+    "needs_attention",
+    "import_running_since",
+    "last_checked_at",
+    "idle_checks",
+    "next_import_at",
+    "last_reconcile_at",
+    "orders_recovered",
+]
+
+
+def _import_state_display(name: str):
+    field = StoreImportState._meta.get_field(name)
+    boolean = isinstance(field, models.BooleanField)
+
+    @admin.display(description=field.verbose_name, boolean=boolean, ordering=f"import_state__{name}")
+    def shown(modeladmin, obj):
+        return getattr(import_state_of(obj), name)
+
+    shown.__name__ = name
+    return shown
+
+
+# The store admin's actions, columns, filters and fields that are the import's: the stores app sits below this one
+# and names none of them (each shown field is a method of the store admin, read from store.import_state).
 StoreAdmin.actions = [*StoreAdmin.actions, import_now, reconcile_now]
+for _name in IMPORT_STATE_SHOWN:
+    setattr(StoreAdmin, _name, _import_state_display(_name))
+StoreAdmin.list_display = [
+    *StoreAdmin.list_display,
+    "last_import_at",
+    "last_import_ok",
+    "needs_attention",
+    "orders_recovered",
+]
+StoreAdmin.list_filter = [
+    *StoreAdmin.list_filter[:-1],
+    "import_state__needs_attention",
+    "import_state__last_import_ok",
+    StoreAdmin.list_filter[-1],
+]
+StoreAdmin.list_select_related = [*StoreAdmin.list_select_related, "import_state"]
+StoreAdmin.readonly_fields = [*StoreAdmin.readonly_fields, *IMPORT_STATE_SHOWN]
+StoreAdmin.fieldsets = [*StoreAdmin.fieldsets, ("Import state", {"fields": IMPORT_STATE_SHOWN})]
 
 
 @admin.action(description="Import now (a new run for each selected run's store)")

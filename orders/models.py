@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F
@@ -367,3 +369,87 @@ class SkippedOrder(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+
+# A scheduled check is due this much before its slot: django-q2 may fire the minute tick a moment early.
+IMPORT_DUE_TOLERANCE = dt.timedelta(seconds=2)
+
+
+class StoreImportState(models.Model):
+    """The import engine's bookkeeping of one store (docs/importing.md): its watermark, the outcome of its
+    last import and check, its claim and lease, its schedule and its reconciliation totals. One row per store,
+    made with the store (OrdersConfig listens to stores.changes) or by the first claim or tick that needs it
+    (orders.importing.state.import_state_ensure); absent reads as never imported (import_state_of).
+
+    The engine writes it with conditional UPDATEs on this row alone (never joined to the store's row), so a
+    claim stays one row's compare-and-set on every database; people's settings stay on the Store."""
+
+    store = models.OneToOneField(Store, on_delete=models.CASCADE, primary_key=True, related_name="import_state")
+    import_watermark = models.DateTimeField(null=True, blank=True)
+    last_import_at = models.DateTimeField(null=True, blank=True)
+    last_import_ok = models.BooleanField(null=True, blank=True)
+    last_import_message = models.TextField(blank=True, default="")
+    consecutive_failures = models.PositiveIntegerField(default=0)
+    needs_attention = models.BooleanField(default=False)
+    # The per-store import claim: which run holds it and its lease (renewed after every page).
+    import_running_since = models.DateTimeField(null=True, blank=True)
+    import_lock_run = models.BigIntegerField(null=True, blank=True, editable=False)
+    # The start of an import window someone asked for (an import "since" a date further back than the
+    # watermark) and no run has covered yet: kept until a run covers it, so a deep re-import cut off by
+    # a dead worker or a failure is resumed by the next run instead of dropped.
+    import_pending_since = models.DateTimeField(null=True, blank=True, editable=False)
+    # The schedule (orders.importing.schedule): every store is checked at its own slots, a stable offset
+    # into its interval plus whole intervals. `import_scheduled_at` is the slot of the latest scheduled
+    # check, `next_import_at` the next one; `import_queued_until` the horizon up to which the tick has
+    # handed its slots to a worker. Due-ness is measured from the slot, never from when the previous run
+    # finished.
+    import_scheduled_at = models.DateTimeField(null=True, blank=True, editable=False)
+    next_import_at = models.DateTimeField(null=True, blank=True, editable=False)
+    import_queued_until = models.DateTimeField(null=True, blank=True, editable=False)
+    # When the store was last read successfully (a check that found nothing new, or an import), and how
+    # many checks found nothing new: such a check writes no ImportRun row, only these two fields.
+    last_checked_at = models.DateTimeField(null=True, blank=True, editable=False)
+    idle_checks = models.PositiveBigIntegerField(default=0, editable=False)
+    # The reconciliation sweep's outcome (its settings, how often and how far back, are the store's).
+    last_reconcile_at = models.DateTimeField(null=True, blank=True)
+    orders_recovered = models.PositiveIntegerField(
+        "orders recovered", default=0, help_text="Orders the reconciliation sweep found missing, all time."
+    )
+
+    class Meta:
+        verbose_name = "store import state"
+        indexes = [
+            models.Index(fields=["last_import_at"], name="import_state_last_import_idx"),
+            models.Index(fields=["next_import_at"], name="import_state_next_import_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Import state of {self.store_id}"
+
+    def import_due(self, now=None) -> bool:
+        """Is the next scheduled check's slot reached? Measured from the slot the previous check was
+        scheduled for (next_import_at = that slot + the interval), not from when its run finished, with
+        a little tolerance for a scheduler that fires a moment early."""
+        now = now or timezone.now()
+        return self.next_import_at is None or self.next_import_at <= now + IMPORT_DUE_TOLERANCE
+
+    def reconcile_due(self, now=None) -> bool:
+        """A sweep is due every `reconcile_every_hours` of the store once an import has finished (it checks
+        what the imports covered, so before the first one there is nothing to check)."""
+        store = self.store
+        if not store.reconcile_every_hours or self.import_watermark is None:
+            return False
+        now = now or timezone.now()
+        since = self.last_reconcile_at or store.created_at
+        return (now - since).total_seconds() >= store.reconcile_every_hours * 3600
+
+
+def import_state_of(store: Store) -> StoreImportState:
+    """The store's import state as loaded with it (select_related("import_state") saves the query), or an
+    unsaved empty one when it has none yet (never imported)."""
+    try:
+        return store.import_state
+    except StoreImportState.DoesNotExist:
+        state = StoreImportState(store_id=store.pk)
+        state.store = store
+        return state

@@ -184,14 +184,14 @@ def import_failure_streaks(*, tenant: Tenant) -> list[dict]:
     """One alert per store whose imports fail now: the failed runs since its last successful run
     ("failing since …, n attempts", the latest error). A store's alert goes with its next success: a
     successful run, or a scheduled check that read the store and found nothing new (it writes no run, only
-    the store's `last_checked_at`); skipped runs (another import held the store) are no failures. Three
+    the store's import state's `last_checked_at`); skipped runs (another import held the store) are no failures. Three
     queries, whatever the history."""
     ok_later = ImportRun.objects.filter(store=OuterRef("store"), state=ImportState.SUCCEEDED, pk__gt=OuterRef("pk"))
     failing = (
         ImportRun.objects.for_tenant(tenant)
         .filter(state=ImportState.FAILED)
         .exclude(Exists(ok_later))
-        .exclude(store__last_checked_at__gte=Coalesce("finished_at", "queued_at"))
+        .exclude(store__import_state__last_checked_at__gte=Coalesce("finished_at", "queued_at"))
         .values("store_id")
         .annotate(attempts=Count("id"), since=Min("queued_at"), last_id=Max("id"))
     )

@@ -34,16 +34,14 @@ from .importing.check import check_store
 from .importing.idle import pass_time
 from .importing.run import (
     claim_run,
-    claim_store,
     finish_failed,
-    lease,
     mapping_lookup,
-    release_store,
     remember_requested_window,
     run_import,
     skip_run,
 )
 from .importing.schedule import LOOKAHEAD, Slot, plan_tick, wait_seconds
+from .importing.state import claim_store, lease, release_store
 from .models import (
     ImportRun,
     ImportState,
@@ -54,6 +52,7 @@ from .models import (
     Product,
     SkippedOrder,
     SkipReason,
+    StoreImportState,
     UnmappedStatus,
     status_event_data,
     status_event_params,
@@ -221,7 +220,10 @@ def status_mapping_update(*, store: Store, lists: dict[str, str], user=None) -> 
 
 def store_changed(change: changes.StoreChange) -> ImportRun | None:
     """The listener of stores.changes (OrdersConfig.ready): after any change of a store's mapping, the orders
-    skipped for a status mapped now are brought in (the run that does it is returned)."""
+    skipped for a status mapped now are brought in (the run that does it is returned); a new store gets its
+    import-state row."""
+    if change.kind == changes.CREATED:  # a new store gets its import-state row with it
+        StoreImportState.objects.bulk_create([StoreImportState(store_id=change.store.pk)], ignore_conflicts=True)
     if change.kind == changes.MAPPING_CHANGED:
         return skipped_orders_remap(store=change.store, user=change.user)
     return None
@@ -354,16 +356,29 @@ def import_tick(now: datetime | None = None, *, enqueue=None) -> list[int]:
     import_runs_reap(now)
     horizon = now + LOOKAHEAD
     stores = _stores_without_active_run(Store.objects.filter(is_active=True, tenant__is_active=True)).filter(
-        Q(import_queued_until__isnull=True) | Q(import_queued_until__lt=horizon)
+        Q(import_state__isnull=True)
+        | Q(import_state__import_queued_until__isnull=True)
+        | Q(import_state__import_queued_until__lt=horizon)
     )
-    slots = plan_tick(
-        stores.values_list("pk", "import_queued_until", "next_import_at", "import_interval_minutes"), now, horizon
+    rows = list(
+        stores.values_list(
+            "pk",
+            "import_state__import_queued_until",
+            "import_state__next_import_at",
+            "import_interval_minutes",
+            "import_state__store_id",
+        )
     )
+    slots = plan_tick([row[:4] for row in rows], now, horizon)
     store_ids = sorted({slot.store_id for slot in slots})
     if store_ids:  # a store with no slot this time keeps its horizon: its next slots come after it all the same
+        # A store without its import-state row yet (made by a bulk load, say) gets it here, in one INSERT.
+        given = set(store_ids)
+        if missing := [StoreImportState(store_id=row[0]) for row in rows if row[4] is None and row[0] in given]:
+            StoreImportState.objects.bulk_create(missing, ignore_conflicts=True)
         # A store never checked gets its first slot's time as its next one: a check lost on the way is
         # noticed then (LOST_AFTER), as for any other store.
-        Store.objects.filter(pk__in=store_ids).update(
+        StoreImportState.objects.filter(store_id__in=store_ids).update(
             import_queued_until=horizon, next_import_at=Coalesce(F("next_import_at"), Value(now))
         )
         transaction.on_commit(lambda: (enqueue or enqueue_checks)(slots))
@@ -416,7 +431,7 @@ def import_runs_prune(now: datetime | None = None) -> dict[str, int]:
     the one a store's first import still reads its "since" from, are never deleted."""
     now = now or timezone.now()
     finished = ImportRun.objects.filter(finished_at__isnull=False).exclude(
-        since__isnull=False, store__import_watermark__isnull=True
+        Q(store__import_state__isnull=True) | Q(store__import_state__import_watermark__isnull=True), since__isnull=False
     )
     productive = Q(orders_created__gt=0) | Q(orders_updated__gt=0) | ~Q(recovered=[])
     rules = {
@@ -443,10 +458,13 @@ def reconcile_tick(now: datetime | None = None) -> list[int]:
     now = now or timezone.now()
     queued = []
     stores = Store.objects.filter(
-        is_active=True, tenant__is_active=True, reconcile_every_hours__gt=0, import_watermark__isnull=False
-    )
+        is_active=True,
+        tenant__is_active=True,
+        reconcile_every_hours__gt=0,
+        import_state__import_watermark__isnull=False,
+    ).select_related("import_state")
     for store in _stores_without_active_run(stores):
-        if store.reconcile_due(now):
+        if store.import_state.reconcile_due(now):
             queued.append(import_request(store=store, trigger=ImportTrigger.RECONCILE).pk)
     return queued
 

@@ -80,28 +80,12 @@ class StoreAdmin(admin.ModelAdmin):
         "url",
         "is_active",
         "import_interval_minutes",
-        "last_import_at",
-        "last_import_ok",
-        "needs_attention",
-        "orders_recovered",
     ]
-    list_filter = ["platform", "road", "is_active", "needs_attention", "needs_reconnect", "last_import_ok", "tenant"]
+    # The orders app adds the import state's columns, filters and fields (orders/admin.py).
+    list_filter = ["platform", "road", "is_active", "needs_reconnect", "tenant"]
     list_select_related = ["tenant"]
     search_fields = ["name", "url", "username", "tenant__name"]
     readonly_fields = [
-        "import_watermark",
-        "import_pending_since",
-        "last_import_at",
-        "last_import_ok",
-        "last_import_message",
-        "consecutive_failures",
-        "needs_attention",
-        "import_running_since",
-        "last_checked_at",
-        "idle_checks",
-        "next_import_at",
-        "last_reconcile_at",
-        "orders_recovered",
         "needs_reconnect",
         "reconnect_reason",
         "oauth_expires_at",
@@ -136,25 +120,14 @@ class StoreAdmin(admin.ModelAdmin):
         (
             "Import",
             {
-                "fields": [
-                    "import_interval_minutes",
-                    "import_watermark",
-                    "import_pending_since",
-                    "last_import_at",
-                    "last_import_ok",
-                    "last_import_message",
-                    "consecutive_failures",
-                    "needs_attention",
-                    "import_running_since",
-                    "last_checked_at",
-                    "idle_checks",
-                    "next_import_at",
-                ]
+                "fields": ["import_interval_minutes"],
+                "description": "The import engine's bookkeeping (watermark, last import, claim, schedule) is "
+                'shown in the "Import state" block below.',
             },
         ),
         (
             "Reconciliation sweep",
-            {"fields": ["reconcile_every_hours", "reconcile_days", "last_reconcile_at", "orders_recovered"]},
+            {"fields": ["reconcile_every_hours", "reconcile_days"]},
         ),
     ]
     inlines = [StorefrontInline, StatusMappingInline, StoreSettingsInline]

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
@@ -132,10 +130,6 @@ def validate_fetchable_url(value: str) -> None:
         raise ValidationError(exc.message, code="url_refused") from None
 
 
-# A scheduled check is due this much before its slot: django-q2 may fire the minute tick a moment early.
-IMPORT_DUE_TOLERANCE = dt.timedelta(seconds=2)
-
-
 class Store(StoreCredentials, models.Model):
     tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="stores")
     name = models.CharField(max_length=200)
@@ -191,52 +185,16 @@ class Store(StoreCredentials, models.Model):
         validators=[MinValueValidator(1), MaxValueValidator(365)],
         help_text="How many days back the reconciliation sweep compares.",
     )
-    last_reconcile_at = models.DateTimeField(null=True, blank=True)
-    orders_recovered = models.PositiveIntegerField(
-        "orders recovered", default=0, help_text="Orders the reconciliation sweep found missing, all time."
-    )
-    # Import bookkeeping (the import engine owns these).
-    import_watermark = models.DateTimeField(null=True, blank=True)
-    last_import_at = models.DateTimeField(null=True, blank=True)
-    last_import_ok = models.BooleanField(null=True, blank=True)
-    last_import_message = models.TextField(blank=True, default="")
-    consecutive_failures = models.PositiveIntegerField(default=0)
-    needs_attention = models.BooleanField(default=False)
-    # The per-store import claim: which run holds it and its lease (renewed after every page).
-    import_running_since = models.DateTimeField(null=True, blank=True)
-    import_lock_run = models.BigIntegerField(null=True, blank=True, editable=False)
-    # The start of an import window someone asked for (an import "since" a date further back than the
-    # watermark) and no run has covered yet: kept until a run covers it, so a deep re-import cut off by
-    # a dead worker or a failure is resumed by the next run instead of dropped.
-    import_pending_since = models.DateTimeField(null=True, blank=True, editable=False)
-    # The schedule (orders.importing.schedule): every store is checked at its own slots, a stable offset
-    # into its interval plus whole intervals. `import_scheduled_at` is the slot of the latest scheduled
-    # check, `next_import_at` the next one; `import_queued_until` the horizon up to which the tick has
-    # handed its slots to a worker. Due-ness is measured from the slot, never from when the previous run
-    # finished.
-    import_scheduled_at = models.DateTimeField(null=True, blank=True, editable=False)
-    next_import_at = models.DateTimeField(null=True, blank=True, editable=False)
-    import_queued_until = models.DateTimeField(null=True, blank=True, editable=False)
-    # When the store was last read successfully (a check that found nothing new, or an import), and how
-    # many checks found nothing new: such a check writes no ImportRun row, only these two fields.
-    last_checked_at = models.DateTimeField(null=True, blank=True, editable=False)
-    idle_checks = models.PositiveBigIntegerField(default=0, editable=False)
-    # Real time on the REST road (the hooks app; docs/realtime.md): the SHA-256 of the token in the
-    # store's webhook URL (the token itself is never kept: a URL is found by its hash), the store's webhook
-    # subscription ids, and why real time is off when it is (a missing scope, say), in plain words.
-    hooks_token_hash = models.CharField(max_length=64, blank=True, default="", editable=False, db_index=True)
-    hooks_subscription_ids = models.JSONField(default=list, blank=True, editable=False)
-    hooks_message = models.TextField(blank=True, default="", editable=False)
+    # The import engine's bookkeeping (watermark, last outcome, claim, schedule, reconciliation totals) is the
+    # orders app's own row: orders.models.StoreImportState (store.import_state).
+    # Real time's link (webhook token hash, subscriptions, why it is off) is the hooks app's own row:
+    # hooks.models.StoreRealtime (store.realtime).
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     objects = StoreQuerySet.as_manager()
 
     class Meta:
         ordering = ["tenant", "name"]
-        indexes = [
-            models.Index(fields=["is_active", "last_import_at"]),
-            models.Index(fields=["is_active", "next_import_at"], name="store_next_import_idx"),
-        ]
 
     def __str__(self) -> str:
         return self.name
@@ -294,22 +252,6 @@ class Store(StoreCredentials, models.Model):
         connection = self.connection
         path = self.endpoint_path if connection.endpoint_path is not None and connection.endpoint_path_editable else ""
         return connection.endpoint_url(self.url, path)
-
-    def import_due(self, now=None) -> bool:
-        """Is the next scheduled check's slot reached? Measured from the slot the previous check was
-        scheduled for (next_import_at = that slot + the interval), not from when its run finished, with
-        a little tolerance for a scheduler that fires a moment early."""
-        now = now or timezone.now()
-        return self.next_import_at is None or self.next_import_at <= now + IMPORT_DUE_TOLERANCE
-
-    def reconcile_due(self, now=None) -> bool:
-        """A sweep is due every `reconcile_every_hours` once an import has finished (it checks what the
-        imports covered, so before the first one there is nothing to check)."""
-        if not self.reconcile_every_hours or self.import_watermark is None:
-            return False
-        now = now or timezone.now()
-        since = self.last_reconcile_at or self.created_at
-        return (now - since).total_seconds() >= self.reconcile_every_hours * 3600
 
 
 currency_code = RegexValidator(r"^[A-Z]{3}$", "Enter a currency as its three-letter code, for example USD or EUR.")

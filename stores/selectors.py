@@ -97,7 +97,12 @@ def membership_get(*, tenant: Tenant, pk) -> Membership:
 
 
 def operator_stores_needing_attention():
-    return Store.objects.filter(needs_attention=True).select_related("tenant").order_by("-consecutive_failures", "name")
+    # The import engine's bookkeeping is the orders app's row (store.import_state), read by its relation's name.
+    return (
+        Store.objects.filter(import_state__needs_attention=True)
+        .select_related("tenant", "import_state")
+        .order_by("-import_state__consecutive_failures", "name")
+    )
 
 
 def operator_import_lag(*, now, limit: int = 50) -> list[dict]:
@@ -105,12 +110,13 @@ def operator_import_lag(*, now, limit: int = 50) -> list[dict]:
     the last fully imported window) trails now, against the store's own interval."""
     stores = (
         Store.objects.filter(is_active=True, tenant__is_active=True)
-        .select_related("tenant")
-        .order_by(F("import_watermark").asc(nulls_first=True), "name")[:limit]
+        .select_related("tenant", "import_state")
+        .order_by(F("import_state__import_watermark").asc(nulls_first=True), "name")[:limit]
     )
     rows = []
     for store in stores:
-        lag = (now - store.import_watermark) if store.import_watermark else None
+        watermark = store.import_state.import_watermark if hasattr(store, "import_state") else None
+        lag = (now - watermark) if watermark else None
         allowed = store.import_interval_minutes * 60 * 3 + 300
         rows.append({"store": store, "lag": lag, "behind": lag is None or lag.total_seconds() > allowed})
     return rows

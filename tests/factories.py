@@ -253,3 +253,32 @@ def connect_sandbox(
         password=server.password,
         mapping=mapping,
     )
+
+
+def realtime_row(store):
+    """The store's real-time row (hooks.models.StoreRealtime) as it is in the database now, or an empty
+    unsaved one when it has none."""
+    from hooks.models import StoreRealtime
+
+    return StoreRealtime.objects.filter(store_id=store.pk).first() or StoreRealtime(store_id=store.pk)
+
+
+def realtime_set(store, **fields) -> None:
+    """Write the store's real-time row (token_hash, subscription_ids, message), made if missing."""
+    from hooks.models import StoreRealtime
+
+    StoreRealtime.objects.update_or_create(store_id=store.pk, defaults=fields)
+
+
+def import_state(store):
+    """The store's import state (orders.models.StoreImportState) as it is in the database now (made if missing)."""
+    from orders.models import StoreImportState
+
+    return StoreImportState.objects.get_or_create(store_id=store.pk)[0]
+
+
+def import_state_set(store, **fields) -> None:
+    """Write fields of the store's import state (import_watermark, import_running_since…), made if missing."""
+    from orders.models import StoreImportState
+
+    StoreImportState.objects.update_or_create(store_id=store.pk, defaults=fields)

@@ -14,8 +14,8 @@ store has nothing new.
                                        run (orders.services.import_request), which records an ImportRun
     the store failed:                  a failed ImportRun row, as any failed run (kept longer)
 
-The claim is the same lease on Store.import_running_since as an import run's (see run.claim_store),
-held under a negative token in Store.import_lock_run so it can never be mistaken for a run's id; a
+The claim is the same lease on StoreImportState.import_running_since as an import run's (see run.claim_store),
+held under a negative token in StoreImportState.import_lock_run so it can never be mistaken for a run's id; a
 check whose worker died holds the store no longer than the lease.
 """
 
@@ -34,10 +34,11 @@ from stores.connector.registry import connector_for_store
 from stores.models import Store
 
 from ..limits import export_limits
-from ..models import ImportRun, ImportState, ImportTrigger, Order, SkippedOrder
-from .run import finish_failed, lease, overlap
+from ..models import ImportRun, ImportState, ImportTrigger, Order, SkippedOrder, import_state_of
+from .run import finish_failed, overlap
 from .schedule import next_slot
 from .snapshot import digest_with, fingerprint_of
+from .state import import_state, import_state_update, lease
 
 log = logging.getLogger(__name__)
 
@@ -70,26 +71,30 @@ def check_store(store_id: int, slot: dt.datetime, interval_minutes: int, *, clie
     now = timezone.now()
     token = _token()
     schedule = _schedule_fields(store_id, slot, interval_minutes)
-    claimed = (
-        Store.objects.filter(pk=store_id, is_active=True)
-        .filter(_not_done(slot))
-        .filter(Q(import_running_since__isnull=True) | Q(import_running_since__lt=now - lease()))
-        .update(import_running_since=now, import_lock_run=token, **schedule)
+    claimed = import_state_update(
+        store_id,
+        _not_done(slot),
+        Q(import_running_since__isnull=True) | Q(import_running_since__lt=now - lease()),
+        import_running_since=now,
+        import_lock_run=token,
+        **schedule,
     )
     if not claimed:
-        # Another import holds the store (it reads the store anyway), the slot was checked already, or
-        # the store is switched off: the schedule moves on all the same.
-        Store.objects.filter(pk=store_id).filter(_not_done(slot)).update(**schedule)
+        # Another import holds the store (it reads the store anyway) or the slot was checked already: the
+        # schedule moves on all the same.
+        import_state(store_id).filter(_not_done(slot)).update(**schedule)
         return CheckOutcome(SKIPPED)
-    store = Store.objects.select_related("tenant", "status_mapping", "settings").get(pk=store_id)
+    store = Store.objects.select_related("tenant", "status_mapping", "settings", "import_state").get(pk=store_id)
+    state = import_state_of(store)
     mapping = store.status_mapping if _has(store, "status_mapping") else None
     store_settings = store.settings if _has(store, "settings") else None
-    if not store.tenant.is_active:
+    if not (store.is_active and store.tenant.is_active):
+        # Switched off (or its tenant is): the claim made the slot checked, the schedule moves on.
         _release(store_id, token)
         return CheckOutcome(SKIPPED)
     if (
-        store.import_watermark is None
-        or store.import_pending_since is not None
+        state.import_watermark is None
+        or state.import_pending_since is not None
         or mapping is None
         or store_settings is None
     ):
@@ -114,7 +119,7 @@ def check_store(store_id: int, slot: dt.datetime, interval_minutes: int, *, clie
     own_client = client is None
     client = client or connector_for_store(store)
     client.limits = export_limits()
-    start, end = store.import_watermark - overlap(), timezone.now()
+    start, end = state.import_watermark - overlap(), timezone.now()
     try:
         page = client.export_page(start, end, 1, skip=unchanged)
     except StoreError as exc:
@@ -139,7 +144,7 @@ def check_store(store_id: int, slot: dt.datetime, interval_minutes: int, *, clie
         return _escalate(store, token, requests)
     # Nothing new or changed, and one page holds the whole window: the page walk of an import run would
     # read exactly this, and its tail check has nothing to find (no later page an order could hide).
-    Store.objects.filter(pk=store_id, import_lock_run=token).update(
+    import_state(store_id).filter(import_lock_run=token).update(
         import_running_since=None,
         import_lock_run=None,
         import_watermark=end,
@@ -166,7 +171,7 @@ def _has(store: Store, name: str) -> bool:
 
 
 def _release(store_id: int, token: int) -> None:
-    Store.objects.filter(pk=store_id, import_lock_run=token).update(import_running_since=None, import_lock_run=None)
+    import_state(store_id).filter(import_lock_run=token).update(import_running_since=None, import_lock_run=None)
 
 
 def _escalate(store: Store, token: int, requests: int = 0) -> CheckOutcome:

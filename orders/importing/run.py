@@ -7,7 +7,7 @@
           │
           ▼
     orders.services.import_run_execute: claim the run (queued → running, conditional UPDATE)
-          │            claim the store (lease on Store.import_running_since, conditional UPDATE)
+          │            claim the store (lease on StoreImportState.import_running_since, conditional UPDATE)
           ▼
     window = [watermark − overlap, now]     (first import: [since, now])
           │
@@ -20,7 +20,7 @@
           ▼
     watermark advances only when every page succeeded; the store claim is released.
 
-The durable truth lives in our tables (ImportRun, Store.import_watermark), not in the queue: a task
+The durable truth lives in our tables (ImportRun, StoreImportState.import_watermark), not in the queue: a task
 that is lost, run twice or killed mid-way is harmless, because the claim makes a second copy a no-op,
 writes are idempotent upserts, and a failed or killed run leaves the watermark where it was so the next
 run covers the same window again.
@@ -46,9 +46,10 @@ from stores.connector.registry import connector_for_store
 from stores.models import StatusMapping, Store
 
 from ..limits import export_limits
-from ..models import ImportRun, ImportState, ImportTrigger
+from ..models import ImportRun, ImportState, ImportTrigger, StoreImportState, import_state_of
 from .page import PageResult, import_page
 from .snapshot import ImportContext
+from .state import import_state, import_state_update, lease
 
 log = logging.getLogger(__name__)
 
@@ -69,10 +70,6 @@ def overlap() -> dt.timedelta:
     return dt.timedelta(seconds=settings.IMPORT_OVERLAP_SECONDS)
 
 
-def lease() -> dt.timedelta:
-    return dt.timedelta(seconds=settings.IMPORT_LEASE_SECONDS)
-
-
 def first_import_default() -> dt.timedelta:
     return dt.timedelta(days=settings.IMPORT_FIRST_DAYS)
 
@@ -83,19 +80,6 @@ class ImportAborted(Exception):
 
 def _worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
-
-
-def claim_store(store: Store, run: ImportRun, now: dt.datetime) -> bool:
-    stale = now - lease()
-    return bool(
-        Store.objects.filter(pk=store.pk)
-        .filter(Q(import_running_since__isnull=True) | Q(import_running_since__lt=stale) | Q(import_lock_run=run.pk))
-        .update(import_running_since=now, import_lock_run=run.pk)
-    )
-
-
-def release_store(store: Store, run: ImportRun) -> None:
-    Store.objects.filter(pk=store.pk, import_lock_run=run.pk).update(import_running_since=None, import_lock_run=None)
 
 
 def _heartbeat(
@@ -111,7 +95,7 @@ def _heartbeat(
     now = timezone.now()
     renew_every = min(CLAIM_RENEW_EVERY, lease().total_seconds() / 4)
     if wrote or ctx.claim_renewed_at is None or (now - ctx.claim_renewed_at).total_seconds() >= renew_every:
-        if not Store.objects.filter(pk=ctx.store.pk, import_lock_run=run.pk).update(import_running_since=now):
+        if not import_state(ctx.store.pk).filter(import_lock_run=run.pk).update(import_running_since=now):
             raise ImportAborted("Another import took over this store (this run's claim expired).")
         ctx.claim_renewed_at = now
     run.pages_done += 1
@@ -340,13 +324,13 @@ def import_window(
             watermark = _import_span(client, ctx, run, totals, span_start, span_end, tail_from=end, final=final)
             if final or watermark < span_end:
                 return watermark
-            Store.objects.filter(pk=store.pk, import_lock_run=run.pk).filter(
+            import_state(store.pk).filter(import_lock_run=run.pk).filter(
                 Q(import_watermark__isnull=True) | Q(import_watermark__lt=span_end)
             ).update(import_watermark=span_end)
             # A requested window older than the watermark (a deep re-import) keeps its progress too;
             # one asked for meanwhile, further back than this run reaches, is left for the next run.
-            Store.objects.filter(
-                pk=store.pk, import_lock_run=run.pk, import_pending_since__gte=start, import_pending_since__lt=span_end
+            import_state(store.pk).filter(
+                import_lock_run=run.pk, import_pending_since__gte=start, import_pending_since__lt=span_end
             ).update(import_pending_since=span_end)
         return end  # pragma: no cover - the loop always returns on its final span
     finally:
@@ -396,8 +380,9 @@ def run_import(run: ImportRun, store: Store, client) -> None:
 
 
 def _window_start(run: ImportRun, store: Store, end: dt.datetime) -> dt.datetime:
-    if store.import_watermark:
-        start = store.import_watermark - overlap()
+    state = StoreImportState.objects.filter(store_id=store.pk).first() or import_state_of(store)
+    if state.import_watermark:
+        start = state.import_watermark - overlap()
     else:
         # No import has finished yet: honour the "how far back" the user picked for the first one,
         # even when that run was cut off and this is the schedule picking the store up again.
@@ -412,19 +397,19 @@ def _window_start(run: ImportRun, store: Store, end: dt.datetime) -> dt.datetime
     if run.since and run.since < start:
         start = run.since
     # A window asked for earlier and not covered yet (a deep re-import cut off) comes first.
-    if store.import_pending_since and store.import_pending_since < start:
-        start = store.import_pending_since
-    if store.import_watermark and start < store.import_watermark - overlap():
+    if state.import_pending_since and state.import_pending_since < start:
+        start = state.import_pending_since
+    if state.import_watermark and start < state.import_watermark - overlap():
         remember_requested_window(store, start)
     return start
 
 
 def remember_requested_window(store: Store, since: dt.datetime) -> None:
     """Keep `since` as the start of a window to import until a run has covered it (see
-    Store.import_pending_since): the earliest of those asked for wins."""
-    Store.objects.filter(pk=store.pk).filter(
-        Q(import_pending_since__isnull=True) | Q(import_pending_since__gt=since)
-    ).update(import_pending_since=since)
+    StoreImportState.import_pending_since): the earliest of those asked for wins."""
+    import_state_update(
+        store.pk, Q(import_pending_since__isnull=True) | Q(import_pending_since__gt=since), import_pending_since=since
+    )
 
 
 def mapping_lookup(store: Store) -> dict[str, str] | None:
@@ -438,7 +423,7 @@ def _reconcile(run: ImportRun, store: Store, client) -> None:
     orders are recognised from their bytes as in any run; the watermark is left alone (the sweep checks
     the past, the everyday runs go on from where they were)."""
     now = timezone.now()
-    end = store.import_watermark
+    end = import_state(store.pk).values_list("import_watermark", flat=True).first()
     if end is not None:
         start = min(now - dt.timedelta(days=store.reconcile_days), end)
         run.window_start, run.window_end = start, end
@@ -455,8 +440,8 @@ def _reconcile(run: ImportRun, store: Store, client) -> None:
     run.save()
     if run.recovered:
         log.warning("Reconciliation sweep (import run %s) of store %s: %s", run.pk, store.pk, run.recovered_message)
-    Store.objects.filter(pk=store.pk).update(
-        last_reconcile_at=run.finished_at, orders_recovered=F("orders_recovered") + len(run.recovered)
+    import_state_update(
+        store.pk, last_reconcile_at=run.finished_at, orders_recovered=F("orders_recovered") + len(run.recovered)
     )
 
 
@@ -470,7 +455,8 @@ def _finish_ok(run: ImportRun, store: Store, watermark: dt.datetime) -> None:
         f"{run.orders_created} new, {run.orders_updated} updated, {run.orders_unchanged} unchanged, "
         f"{run.skipped_total} skipped."
     )
-    Store.objects.filter(pk=store.pk).update(
+    import_state_update(
+        store.pk,
         import_watermark=watermark,
         last_import_at=now,
         last_checked_at=now,
@@ -496,5 +482,5 @@ def finish_failed(run: ImportRun, store: Store, error: str, *, due_again: bool =
     }
     if not due_again:
         changes["last_import_at"] = now
-    Store.objects.filter(pk=store.pk).update(**changes)
-    Store.objects.filter(pk=store.pk, consecutive_failures__gte=ATTENTION_AFTER).update(needs_attention=True)
+    import_state_update(store.pk, **changes)
+    import_state(store.pk).filter(consecutive_failures__gte=ATTENTION_AFTER).update(needs_attention=True)

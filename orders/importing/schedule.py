@@ -7,7 +7,7 @@ scheduled for, never from when that run finished: a 1-minute interval checks eve
 
 django-q2 looks at its schedules every 30 s, so the minute tick fires up to ~30 s late, and a tick task
 can wait in the queue behind a batch. Each tick therefore hands out every slot up to LOOKAHEAD ahead,
-later than the next tick can come, and records that horizon on the stores (Store.import_queued_until,
+later than the next tick can come, and records that horizon on the stores (StoreImportState.import_queued_until,
 one value for all: one UPDATE); the next tick hands out only the slots after it. The slots of one tick
 go to ONE batch task, which waits for each slot before checking its store: it occupies one worker
 while it waits. A tick's batch starts when the tick fires but its first slot lies past the previous

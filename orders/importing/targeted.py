@@ -22,18 +22,22 @@ from stores.models import Store
 
 from .check import _release, _token
 from .page import PageResult, import_page
-from .run import ImportAborted, lease
+from .run import ImportAborted
 from .snapshot import ImportContext
+from .state import import_state, import_state_update, lease
 
 
 def claim_store_for_fetch(store_id: int) -> int | None:
     """Take the store's import claim (free, or its lease expired) under a fresh negative token."""
     now = timezone.now()
     token = _token()
-    claimed = (
-        Store.objects.filter(pk=store_id, is_active=True)
-        .filter(Q(import_running_since__isnull=True) | Q(import_running_since__lt=now - lease()))
-        .update(import_running_since=now, import_lock_run=token)
+    if not Store.objects.filter(pk=store_id, is_active=True).exists():
+        return None
+    claimed = import_state_update(
+        store_id,
+        Q(import_running_since__isnull=True) | Q(import_running_since__lt=now - lease()),
+        import_running_since=now,
+        import_lock_run=token,
     )
     return token if claimed else None
 
@@ -49,6 +53,6 @@ def import_fetched(store: Store, exports: list[ExportOrder], token: int, *, acto
         return PageResult()
     ctx = ImportContext.for_store(store, actor=actor)
     with transaction.atomic():
-        if not Store.objects.filter(pk=store.pk, import_lock_run=token).update(import_running_since=timezone.now()):
+        if not import_state(store.pk).filter(import_lock_run=token).update(import_running_since=timezone.now()):
             raise ImportAborted("Another import took over this store (this fetch's claim expired).")
         return import_page(ctx, exports)

@@ -8,6 +8,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from orders.insights import insights as day_insights
+from orders.models import import_state_of
 from orders.selectors import (
     import_failure_streaks,
     latest_import_runs,
@@ -26,7 +27,7 @@ from ..tenancy import SESSION_KEY, portal_view
 @portal_view()
 def dashboard(request):
     tenant = request.tenant
-    stores = list(store_list(tenant=tenant))
+    stores = list(store_list(tenant=tenant).select_related("import_state"))
     counts = order_counts_by_store(tenant=tenant)
     last_runs = latest_import_runs(tenant=tenant)
     rows = []
@@ -43,7 +44,7 @@ def dashboard(request):
     totals = [(code, label, sum(c.get(code, 0) for c in counts.values())) for code, label in status_choices()]
     failing = import_failure_streaks(tenant=tenant)
     failing_ids = {streak["store"].pk for streak in failing}
-    attention_stores = [s for s in stores if s.needs_attention and s.pk not in failing_ids]
+    attention_stores = [s for s in stores if import_state_of(s).needs_attention and s.pk not in failing_ids]
     attention_orders = list(orders_needing_attention(tenant=tenant).order_by("-updated_at")[:10])
     picture = day_insights(tenant=tenant)
     return render(

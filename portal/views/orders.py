@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 
 from orders import services as order_services
 from orders.actions import order_actions
-from orders.models import OrderStatus
+from orders.models import OrderStatus, import_state_of
 from orders.selectors import LIST_COUNT_CAP, order_item_counts, order_tab_counts
 from shipments import services as shipment_services
 from shipments.selectors import (
@@ -172,7 +172,7 @@ def _store_status_before_shipment(order, shipments) -> bool:
     """The store's status is read at import: right after a shipment it is still the one from before, until
     the store has the shipment (its update sent) and a later read of the store succeeded. The store's
     own modified time cannot say so: a store dates its change to the minute, before the shipment's second."""
-    checked = order.store.last_checked_at
+    checked = import_state_of(order.store).last_checked_at
     for shipment in shipments:
         if not shipment.is_active or shipment.created_at <= order.modified_at:
             continue

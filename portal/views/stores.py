@@ -21,7 +21,7 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 
 from hooks.selectors import realtime_state
-from orders.models import ImportTrigger
+from orders.models import ImportTrigger, import_state_of
 from orders.selectors import import_run_list, unmapped_status_list
 from orders.services import import_request, reconcile_request, status_mapping_update, unmapped_status_add_to_mapping
 from shipments.selectors import latest_shipment
@@ -64,7 +64,7 @@ from .wizard import (
 
 @portal_view()
 def store_index(request):
-    stores = list(store_list(tenant=request.tenant))
+    stores = list(store_list(tenant=request.tenant).select_related("import_state"))
     return render(request, "portal/stores/list.html", {"stores": stores, "nav": "stores"})
 
 
@@ -442,7 +442,7 @@ def store_import_now(request, pk):
     if store.is_disconnected:
         return _disconnected(request, store)
     since = None
-    if not store.import_watermark:
+    if not import_state_of(store).import_watermark:
         since_form = ImportSinceForm(request.POST)
         since = since_form.since_datetime() if since_form.is_valid() else None
     run = import_request(store=store, trigger="manual", user=request.user, since=since)

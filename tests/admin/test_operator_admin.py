@@ -10,7 +10,7 @@ from orders.models import ImportRun, ImportState
 from outbox.models import OutboxMessage, OutboxState
 from shipments.models import Shipment, shipment_ref
 from shipments.services import shipment_create
-from stores.models import Store
+from tests import factories
 from tests.factories import make_detailed_order
 from webhooks.models import DeliveryState, WebhookDelivery, WebhookSubscription
 
@@ -80,10 +80,10 @@ def test_outbox_can_be_filtered_by_tenant_and_store(admin_client, store_a, store
 def test_the_admin_index_is_an_operator_overview(
     admin_client, store_a, store_b, tenant_a, django_assert_max_num_queries
 ):
-    Store.objects.filter(pk=store_a.pk).update(
-        needs_attention=True, consecutive_failures=4, last_import_message="Connection refused"
+    factories.import_state_set(
+        store_a, needs_attention=True, consecutive_failures=4, last_import_message="Connection refused"
     )
-    Store.objects.filter(pk=store_b.pk).update(import_watermark=timezone.now() - dt.timedelta(minutes=2))
+    factories.import_state_set(store_b, import_watermark=timezone.now() - dt.timedelta(minutes=2))
     shipment = shipment_create(order=make_detailed_order(store_a), carrier="UPS", tracking_number="1ZOV")
     OutboxMessage.objects.filter(ref=shipment_ref(shipment.pk), kind="store_update").update(
         state=OutboxState.FAILED, last_error="The store refused the update (HTTP 400)"

@@ -7,6 +7,7 @@ import pytest
 from django.utils import timezone
 
 from stores.models import Road, Store
+from tests import factories
 from tests.factories import connect_sandbox
 
 pytestmark = pytest.mark.django_db
@@ -47,12 +48,16 @@ def test_switching_a_store_to_the_rest_road_in_the_admin_keeps_the_token_write_o
     TOKEN = sandbox.rest_token
     store_a = connect_sandbox(tenant_a, sandbox)
     mark = timezone.now() - dt.timedelta(hours=3)
-    Store.objects.filter(pk=store_a.pk).update(import_watermark=mark)
+    factories.import_state_set(store_a, import_watermark=mark)
     url = f"/admin/stores/store/{store_a.pk}/change/"
     response = admin_client.post(url, _form(store_a, road="rest", api_token=TOKEN))
     assert response.status_code == 302, response.content.decode()[:1500]
     store = Store.objects.get(pk=store_a.pk)
-    assert (store.road, store.get_api_token(), store.import_watermark) == (Road.REST, TOKEN, mark)
+    assert (store.road, store.get_api_token(), factories.import_state(store).import_watermark) == (
+        Road.REST,
+        TOKEN,
+        mark,
+    )
     page = admin_client.get(url).content.decode()
     assert TOKEN not in page and 'name="api_token"' in page
     # Blank keeps the token; back to XML keeps it too (and the password).

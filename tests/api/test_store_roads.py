@@ -6,6 +6,7 @@ import datetime as dt
 from django.utils import timezone
 
 from stores.models import Road, Store
+from tests import factories
 
 TOKEN = "tok-api-0a1b2c3d4e"
 
@@ -35,7 +36,7 @@ def test_the_rest_road_needs_a_token_and_the_xml_road_a_password(api_a):
 
 def test_switching_roads_keeps_the_watermark_and_needs_only_missing_credentials(api_a, store_a):
     mark = timezone.now() - dt.timedelta(hours=5)
-    Store.objects.filter(pk=store_a.pk).update(import_watermark=mark)
+    factories.import_state_set(store_a, import_watermark=mark)
     url = f"/api/v1/stores/{store_a.pk}/"
     assert api_a.patch(url, {"road": "rest"}, format="json").status_code == 400  # no token saved yet
     response = api_a.patch(url, {"road": "rest", "api_token": TOKEN}, format="json")
@@ -43,7 +44,11 @@ def test_switching_roads_keeps_the_watermark_and_needs_only_missing_credentials(
     back = api_a.patch(url, {"road": "xml"}, format="json")  # the password is still saved
     assert back.status_code == 200 and back.json()["road"] == "xml"
     store = Store.objects.get(pk=store_a.pk)
-    assert (store.road, store.import_watermark, store.get_api_token()) == (Road.XML, mark, TOKEN)
+    assert (store.road, factories.import_state(store).import_watermark, store.get_api_token()) == (
+        Road.XML,
+        mark,
+        TOKEN,
+    )
 
 
 def test_connection_test_over_the_rest_road_names_the_missing_scope(api_a, tenant_a, sandbox):

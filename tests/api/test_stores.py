@@ -2,6 +2,7 @@ import pytest
 
 from orders.models import ImportRun
 from stores.models import Store
+from tests import factories
 
 STORE = {"name": "New", "url": "https://new.example.com", "username": "ss", "password": "pw-1"}
 
@@ -66,7 +67,7 @@ def test_reconcile_settings_are_editable_and_checked(api_a, store_a):
     assert api_a.patch(url, {"reconcile_days": 0}, format="json").status_code == 400
     assert api_a.patch(url, {"orders_recovered": 5}, format="json").status_code == 200
     store_a.refresh_from_db()
-    assert (store_a.reconcile_days, store_a.orders_recovered) == (7, 0)
+    assert (store_a.reconcile_days, factories.import_state(store_a).orders_recovered) == (7, 0)
 
 
 def test_test_connection_reports_the_outcome(api_a, tenant_a, sandbox):
@@ -163,9 +164,9 @@ def test_a_store_shows_its_real_time_and_last_check(api_a, store_a, settings):
     assert body["realtime"]["on"] is False and "REST" in body["realtime"]["reason"]
     assert body["realtime"]["last_event_at"] is None and "last_checked_at" in body
     settings.PUBLIC_BASE_URL = "https://outbound.example.com"
-    Store.objects.filter(pk=store_a.pk).update(
-        road=Road.REST, hooks_token_hash="f" * 64, hooks_subscription_ids=[1], last_checked_at=timezone.now()
-    )
+    Store.objects.filter(pk=store_a.pk).update(road=Road.REST)
+    factories.import_state_set(store_a, last_checked_at=timezone.now())
+    factories.realtime_set(store_a, token_hash="f" * 64, subscription_ids=[1])
     HookStats.objects.create(store=store_a, last_event_at=timezone.now())
     body = api_a.get(f"/api/v1/stores/{store_a.pk}/").json()
     assert body["realtime"]["on"] is True and body["realtime"]["reason"] == ""

@@ -13,8 +13,8 @@ from django.utils import timezone
 from hooks.models import HookStats
 from hooks.services import SCOPE_MISSING, token_hash
 from orders.models import ImportRun, ImportState, ImportTrigger
-from stores.models import Store
 from stores.services import store_create
+from tests import factories
 
 from .conftest import PASSWORD, SHOTS, shoot, sign_in, skip_without_chromium
 from .test_every_page import DESKTOP, PHONE, open_context
@@ -29,14 +29,13 @@ def test_the_real_time_block_on_and_off(browser, live_server, alice, tenant_a, l
     off = store_create(tenant=tenant_a, name="Acme Limited", url="https://two.example.com", road="rest", api_token="t")
     settings.PUBLIC_BASE_URL = live_server.url
     now = timezone.now()
-    Store.objects.filter(pk=on.pk).update(
-        hooks_token_hash=token_hash("x"), hooks_subscription_ids=[1], last_checked_at=now - dt.timedelta(minutes=1)
-    )
+    factories.import_state_set(on, last_checked_at=now - dt.timedelta(minutes=1))
+    factories.realtime_set(on, token_hash=token_hash("x"), subscription_ids=[1])
     HookStats.objects.create(store=on, last_event_at=now - dt.timedelta(hours=2), events_received=12)
     ImportRun.objects.create(
         store=on, trigger=ImportTrigger.SCHEDULE, state=ImportState.SUCCEEDED, finished_at=now, orders_updated=4
     )
-    Store.objects.filter(pk=off.pk).update(hooks_message=SCOPE_MISSING)
+    factories.realtime_set(off, message=SCOPE_MISSING)
 
     context, page = open_context(browser, live_server, language)
     sign_in(page, "alice", PASSWORD)

@@ -28,7 +28,7 @@ def test_a_store_change_arrives_through_its_webhook(live_server, tenant_a, sandb
     server = sandbox_factory(orders=10, seed=6)
     store = factories.connect_sandbox(tenant_a, server, road="rest")  # subscribes (the task runs inline)
     store.refresh_from_db()
-    assert store.hooks_subscription_ids
+    assert factories.realtime_row(store).subscription_ids
     server.mutate(add=1)  # a new order placed at the store: NewOrder (and OrderUpdated)
     added = max(int(o["OrderID"]) for o in server.truth()["orders"])
     assert _wait(lambda: Order.objects.filter(store=store, external_id=str(added)).exists())

@@ -42,7 +42,7 @@ def _connect(tenant, server, run_tasks, name="Sandbox store"):
     with run_tasks(execute=True):
         store = factories.connect_sandbox(tenant, server, road="rest", name=name)
     store.refresh_from_db()
-    assert store.hooks_subscription_ids and store.hooks_token_hash
+    assert factories.realtime_row(store).subscription_ids and factories.realtime_row(store).token_hash
     return store
 
 
@@ -119,7 +119,7 @@ def test_an_unforeseen_error_puts_the_orders_back_and_is_raised(
         hooks_fetch(store.pk)
     assert _waiting(store) == [100007, 100008]
     store.refresh_from_db()
-    assert store.import_running_since is None  # the claim is released
+    assert factories.import_state(store).import_running_since is None  # the claim is released
 
 
 def test_a_slow_store_ends_the_fetch_at_its_time_budget_with_the_rest_put_back(
@@ -151,7 +151,7 @@ def test_a_slow_store_ends_the_fetch_at_its_time_budget_with_the_rest_put_back(
 def test_two_events_for_two_orders_queue_one_fetch_task(client, tenant_a, server, django_capture_on_commit_callbacks):
     store = _connect(tenant_a, server, django_capture_on_commit_callbacks)
     token = "a-token-for-the-one-task-test-0123456789abcdef"
-    Store.objects.filter(pk=store.pk).update(hooks_token_hash=token_hash(token))
+    factories.realtime_set(store, token_hash=token_hash(token))
     with django_capture_on_commit_callbacks() as queued:
         for order_id in (100001, 100002, 100003):
             body = json.dumps({"order": {"id": order_id}})
@@ -193,7 +193,7 @@ def test_a_subscribe_the_vendor_fails_half_way_leaves_the_old_webhooks_working(
     tenant_a, server, django_capture_on_commit_callbacks, client
 ):
     store = _connect(tenant_a, server, django_capture_on_commit_callbacks)
-    old_subs, old_hash = _subscriptions(server), store.hooks_token_hash
+    old_subs, old_hash = _subscriptions(server), factories.realtime_row(store).token_hash
     token = old_subs[0]["url"].rstrip("/").rsplit("/", 1)[-1]
     # One storefront's subscription went missing on the store: the next subscribe makes a new set ...
     with RestConnector(server.rest_base_url, server.rest_token) as api:
@@ -203,8 +203,8 @@ def test_a_subscribe_the_vendor_fails_half_way_leaves_the_old_webhooks_working(
     assert hooks_subscribe(store.pk) == "failed"
     server.reset_faults()
     store.refresh_from_db()
-    assert store.hooks_token_hash == old_hash  # the store kept its token ...
-    assert "tries again" in store.hooks_message
+    assert factories.realtime_row(store).token_hash == old_hash  # the store kept its token ...
+    assert "tries again" in factories.realtime_row(store).message
     urls = {s["url"] for s in _subscriptions(server)}
     assert urls == {old_subs[0]["url"]}  # ... the half-made new ones are gone, the old ones still there
     with django_capture_on_commit_callbacks():
@@ -218,7 +218,7 @@ def test_a_subscribe_the_vendor_fails_half_way_leaves_the_old_webhooks_working(
     assert calls and calls[0][1] == store.pk
     assert hooks_subscribe(store.pk).startswith("subscribed")
     store.refresh_from_db()
-    assert store.hooks_message == "" and store.hooks_token_hash != old_hash
+    assert factories.realtime_row(store).message == "" and factories.realtime_row(store).token_hash != old_hash
     assert {s["url"] for s in _subscriptions(server)} != {old_subs[0]["url"]}
     assert len(_subscriptions(server)) == len(old_subs)
 
@@ -233,7 +233,7 @@ def test_an_answer_without_an_id_is_a_failure_in_words_not_a_traceback(tenant_a,
     monkeypatch.setattr(rest_hooks, "subscribe", broken)
     assert hooks_subscribe(store.pk) == "failed"
     store.refresh_from_db()
-    assert "without its id" in store.hooks_message and store.hooks_token_hash == ""
+    assert "without its id" in factories.realtime_row(store).message and factories.realtime_row(store).token_hash == ""
 
 
 def test_a_store_that_moves_to_another_site_leaves_nothing_behind_and_touches_no_other_webhook(
@@ -243,7 +243,7 @@ def test_a_store_that_moves_to_another_site_leaves_nothing_behind_and_touches_no
     other_site = sandbox_factory(orders=5, seed=12)
     with RestConnector(other_site.rest_base_url, other_site.rest_token) as api:
         # Someone else's webhook on the new site, with an id the store may have recorded on the old one.
-        for _ in range(len(store.hooks_subscription_ids) + 1):
+        for _ in range(len(factories.realtime_row(store).subscription_ids) + 1):
             api._call(
                 "POST",
                 "webhooks",
@@ -255,7 +255,7 @@ def test_a_store_that_moves_to_another_site_leaves_nothing_behind_and_touches_no
     store.refresh_from_db()
     assert _subscriptions(server) == []  # removed from the old site, with the old site's credentials
     new = [s for s in _subscriptions(other_site) if s["url"].startswith(BASE)]
-    assert new and sorted(s["id"] for s in new) == sorted(store.hooks_subscription_ids)
+    assert new and sorted(s["id"] for s in new) == sorted(factories.realtime_row(store).subscription_ids)
     assert [s for s in _subscriptions(other_site) if not s["url"].startswith(BASE)] == theirs
 
 
@@ -322,7 +322,7 @@ def test_a_body_nested_ten_thousand_deep_is_malformed_not_a_crash(
 ):
     store = _connect(tenant_a, server, django_capture_on_commit_callbacks)
     token = "a-token-for-the-nesting-test-0123456789abcdefgh"
-    Store.objects.filter(pk=store.pk).update(hooks_token_hash=token_hash(token))
+    factories.realtime_set(store, token_hash=token_hash(token))
     body = b'{"order": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
     response = client.post(f"/hooks/americommerce/{token}/", body, content_type="application/json")
     assert response.status_code == 200
@@ -351,16 +351,16 @@ def test_a_store_awaiting_a_reconnect_keeps_its_token_through_the_reconnects_own
     tenant_a, server, django_capture_on_commit_callbacks
 ):
     store = _connect(tenant_a, server, django_capture_on_commit_callbacks)
-    token_hash_before = store.hooks_token_hash
+    token_hash_before = factories.realtime_row(store).token_hash
     store_mark_needs_reconnect(store=store, reason="The store refused the token.")
     # The OAuth reconnect writes the road first, the new tokens after: the first write must not revoke.
     with django_capture_on_commit_callbacks() as queued:
         store_update(store=Store.objects.get(pk=store.pk), road="rest")
-    assert queued == [] and Store.objects.get(pk=store.pk).hooks_token_hash == token_hash_before
+    assert queued == [] and factories.realtime_row(store).token_hash == token_hash_before
     # Switched off while awaiting it: that does revoke.
     with django_capture_on_commit_callbacks(execute=True):
         store_update(store=Store.objects.get(pk=store.pk), is_active=False)
-    assert Store.objects.get(pk=store.pk).hooks_token_hash == "" and _subscriptions(server) == []
+    assert factories.realtime_row(store).token_hash == "" and _subscriptions(server) == []
 
 
 def test_a_subscribe_that_races_a_move_withdraws_what_it_made_on_the_old_site(
@@ -379,16 +379,16 @@ def test_a_subscribe_that_races_a_move_withdraws_what_it_made_on_the_old_site(
 
     monkeypatch.setattr(rest_hooks, "subscribe", subscribe_while_the_store_moves)
     assert hooks_subscribe(store.pk) == "withdrawn"
-    assert _subscriptions(server) == [] and Store.objects.get(pk=store.pk).hooks_token_hash == ""
+    assert _subscriptions(server) == [] and factories.realtime_row(store).token_hash == ""
 
 
 def test_a_failure_after_the_switch_leaves_the_old_webhooks_to_a_task(
     tenant_a, server, django_capture_on_commit_callbacks, monkeypatch
 ):
     store = _connect(tenant_a, server, django_capture_on_commit_callbacks)
-    old_hash = store.hooks_token_hash
+    old_hash = factories.realtime_row(store).token_hash
     with RestConnector(server.rest_base_url, server.rest_token) as api:  # one went missing: a new set is made
-        api._call("DELETE", f"webhooks/{store.hooks_subscription_ids[-1]}")
+        api._call("DELETE", f"webhooks/{factories.realtime_row(store).subscription_ids[-1]}")
     from stores.platforms.americommerce.rest import hooks as rest_hooks
 
     real_unsubscribe = rest_hooks.unsubscribe
@@ -403,7 +403,9 @@ def test_a_failure_after_the_switch_leaves_the_old_webhooks_to_a_task(
     with django_capture_on_commit_callbacks(execute=True):
         assert hooks_subscribe(store.pk) == "failed"
     store.refresh_from_db()
-    assert store.hooks_token_hash != old_hash and store.hooks_subscription_ids  # switched: the new ones work
+    assert (
+        factories.realtime_row(store).token_hash != old_hash and factories.realtime_row(store).subscription_ids
+    )  # switched: the new ones work
     from hooks.models import PendingUnsubscribe
 
     pending = PendingUnsubscribe.objects.get()
@@ -415,7 +417,7 @@ def test_a_failure_after_the_switch_leaves_the_old_webhooks_to_a_task(
     assert {s["url"] for s in _subscriptions(server)} == {
         s["url"]
         for s in _subscriptions(server)
-        if token_hash(s["url"].rstrip("/").rsplit("/", 1)[-1]) == store.hooks_token_hash
+        if token_hash(s["url"].rstrip("/").rsplit("/", 1)[-1]) == factories.realtime_row(store).token_hash
     }
 
 

@@ -14,7 +14,6 @@ from hooks.models import HookCounter, HookStats, PendingFetch
 from hooks.services import hooks_fetch, token_hash
 from orders.importing.targeted import claim_store_for_fetch, release_store_for_fetch
 from orders.models import Order, OrderEvent
-from stores.models import Store
 from stores.services import store_switch_road
 from tests import factories
 
@@ -24,7 +23,7 @@ TOKEN = "a-secret-token-for-tests-0123456789abcdefghij"
 
 def _arm(store, token=TOKEN):
     """The store as a finished subscribe leaves it (the subscriptions themselves: test_subscriptions)."""
-    Store.objects.filter(pk=store.pk).update(hooks_token_hash=token_hash(token), hooks_subscription_ids=[1, 2])
+    factories.realtime_set(store, token_hash=token_hash(token), subscription_ids=[1, 2])
     store.refresh_from_db()
     return store
 
@@ -158,7 +157,7 @@ def test_a_revoked_token_is_404_once_the_store_leaves_the_rest_road(client, stor
         store_switch_road(store=store, road="xml", username="shipstation", password="pw-1234")
     assert _post(client, 100003).status_code == 404
     store.refresh_from_db()
-    assert store.hooks_token_hash == "" and store.hooks_subscription_ids == []
+    assert factories.realtime_row(store).token_hash == "" and factories.realtime_row(store).subscription_ids == []
 
 
 def test_another_tenants_order_id_imports_nothing_from_the_other_tenant(

@@ -21,7 +21,7 @@ def subscribed(tenant_a, settings, monkeypatch, django_capture_on_commit_callbac
         store = factories.make_store(tenant_a, url="https://shop.example.com", road="rest", api_token="tok-1")
     assert queued == [("hooks.tasks.hooks_subscribe_task", (store.pk,))]
     queued.clear()
-    Store.objects.filter(pk=store.pk).update(hooks_token_hash="a" * 64, hooks_subscription_ids=[7, 8])
+    factories.realtime_set(store, token_hash="a" * 64, subscription_ids=[7, 8])
     return Store.objects.get(pk=store.pk), queued
 
 
@@ -34,7 +34,7 @@ def test_a_write_that_leaves_real_time_as_it_was_asks_nothing_of_the_store(
         store_update(store=store, name="Renamed", import_interval_minutes=30)
         store_set_password(store=store, password="xml-road-only")
     assert queued == [] and not PendingUnsubscribe.objects.exists()
-    assert Store.objects.get(pk=store.pk).hooks_token_hash == "a" * 64
+    assert factories.realtime_row(store).token_hash == "a" * 64
 
 
 def test_a_store_that_moves_is_unsubscribed_from_its_old_site_and_subscribed_on_the_new(
@@ -53,4 +53,4 @@ def test_a_store_that_moves_is_unsubscribed_from_its_old_site_and_subscribed_on_
         ("hooks.tasks.hooks_unsubscribe_task", (pending.pk,)),
         ("hooks.tasks.hooks_subscribe_task", (store.pk,)),
     ]
-    assert Store.objects.get(pk=store.pk).hooks_token_hash == ""  # revoked at once, in the write
+    assert factories.realtime_row(store).token_hash == ""  # revoked at once, in the write

@@ -14,6 +14,7 @@ from hooks.services import SCOPE_MISSING, token_hash
 from orders.models import ImportRun, ImportState, ImportTrigger
 from stores.models import Store
 from stores.services import store_create
+from tests import factories
 from tests.portal.conftest import signed_in
 
 pytestmark = pytest.mark.django_db
@@ -34,9 +35,8 @@ def _page(client, store):
 
 
 def _on(store, last_event_at=None):
-    Store.objects.filter(pk=store.pk).update(
-        hooks_token_hash=token_hash("x"), hooks_subscription_ids=[7], last_checked_at=timezone.now()
-    )
+    factories.import_state_set(store, last_checked_at=timezone.now())
+    factories.realtime_set(store, token_hash=token_hash("x"), subscription_ids=[7])
     HookStats.objects.create(store=store, last_event_at=last_event_at, events_received=3)
 
 
@@ -50,13 +50,16 @@ def test_real_time_on_shows_the_last_event_and_the_last_check(alice, rest_store)
 @pytest.mark.parametrize(
     ("change", "reason"),
     [
-        ({"hooks_message": SCOPE_MISSING}, "needs the &#x27;system&#x27; scope"),
+        ({"message": SCOPE_MISSING}, "needs the &#x27;system&#x27; scope"),
         ({"road": "xml", "username": "ss"}, "ShipStation add-on"),
         ({}, "subscribing"),
     ],
 )
 def test_real_time_off_says_why(alice, rest_store, change, reason):
-    Store.objects.filter(pk=rest_store.pk).update(**change)
+    if "message" in change:
+        factories.realtime_set(rest_store, **change)
+    else:
+        Store.objects.filter(pk=rest_store.pk).update(**change)
     html = _page(signed_in(alice), rest_store)
     assert "Real time: off" in html and reason in html and "Not checked yet" in html
 

@@ -64,8 +64,8 @@ def test_connecting_a_rest_store_subscribes_its_order_events(
     urls = {s["url"] for s in subs}
     assert len(urls) == 1
     token = _token_in(urls.pop())
-    assert len(token) >= 40 and store.hooks_token_hash == token_hash(token)
-    assert sorted(store.hooks_subscription_ids) == sorted(s["id"] for s in subs)
+    assert len(token) >= 40 and factories.realtime_row(store).token_hash == token_hash(token)
+    assert sorted(factories.realtime_row(store).subscription_ids) == sorted(s["id"] for s in subs)
     assert token not in json.dumps(list(Store.objects.filter(pk=store.pk).values()), default=str)  # only its hash
     # The URL works: an event is taken.
     path = f"/hooks/americommerce/{token}/"
@@ -75,13 +75,13 @@ def test_connecting_a_rest_store_subscribes_its_order_events(
 
 def test_subscribing_again_reuses_what_is_there(tenant_a, server, django_capture_on_commit_callbacks):
     store = _connect(tenant_a, server, django_capture_on_commit_callbacks)
-    posts, ids = _posts(server), sorted(store.hooks_subscription_ids)
+    posts, ids = _posts(server), sorted(factories.realtime_row(store).subscription_ids)
     assert hooks_subscribe(store.pk) == "already subscribed"
     with django_capture_on_commit_callbacks(execute=True):
         store_update(store=store, name="Renamed", import_interval_minutes=5)  # nothing real time follows
         store_update(store=store, api_token=server.rest_token)  # the same token again: checked, kept
     store.refresh_from_db()
-    assert _posts(server) == posts and sorted(store.hooks_subscription_ids) == ids
+    assert _posts(server) == posts and sorted(factories.realtime_row(store).subscription_ids) == ids
     assert len(_subscriptions(server)) == len(ids)
 
 
@@ -116,7 +116,7 @@ def test_switching_to_xml_unsubscribes_and_revokes_the_token_at_once(
         store_switch_road(store=store, road="rest", api_token=server.rest_token)
     store.refresh_from_db()
     subs = _subscriptions(server)
-    assert len(subs) == len(store.hooks_subscription_ids) > 0
+    assert len(subs) == len(factories.realtime_row(store).subscription_ids) > 0
     assert _token_in(subs[0]["url"]) != token
     assert client.post(f"/hooks/americommerce/{token}/", b"{}", content_type="x/y").status_code == 404
 
@@ -128,7 +128,7 @@ def test_switching_the_store_off_unsubscribes(tenant_a, server, django_capture_o
     assert _subscriptions(server) == []
     with django_capture_on_commit_callbacks(execute=True):
         store_update(store=Store.objects.get(pk=store.pk), is_active=True)  # reactivated: subscribed again
-    assert len(_subscriptions(server)) == len(Store.objects.get(pk=store.pk).hooks_subscription_ids) > 0
+    assert len(_subscriptions(server)) == len(factories.realtime_row(store).subscription_ids) > 0
 
 
 def test_a_token_without_the_system_scope_leaves_real_time_off_in_plain_words(
@@ -139,13 +139,17 @@ def test_a_token_without_the_system_scope_leaves_real_time_off_in_plain_words(
             tenant=tenant_a, name="Limited", url=server.base_url, road="rest", api_token=server.rest_limited_token
         )
     store.refresh_from_db()
-    assert store.hooks_message == SCOPE_MISSING and store.hooks_token_hash == "" and _subscriptions(server) == []
+    assert (
+        factories.realtime_row(store).message == SCOPE_MISSING
+        and factories.realtime_row(store).token_hash == ""
+        and _subscriptions(server) == []
+    )
 
 
 def test_without_a_public_address_nothing_is_subscribed(tenant_a, server, settings, django_capture_on_commit_callbacks):
     settings.PUBLIC_BASE_URL = ""
     store = _connect(tenant_a, server, django_capture_on_commit_callbacks)
-    assert _subscriptions(server) == [] and store.hooks_token_hash == ""
+    assert _subscriptions(server) == [] and factories.realtime_row(store).token_hash == ""
     assert server.requests_served.get("rest:GET webhooks", 0) == 0
 
 
@@ -169,5 +173,5 @@ def test_connecting_with_the_americommerce_app_subscribes_too(
     with django_capture_on_commit_callbacks(execute=True):
         store = _oauth_store(tenant_a, server)
     store.refresh_from_db()
-    assert store.rest_auth == "oauth" and store.hooks_token_hash
-    assert sorted(s["id"] for s in _subscriptions(server)) == sorted(store.hooks_subscription_ids)
+    assert store.rest_auth == "oauth" and factories.realtime_row(store).token_hash
+    assert sorted(s["id"] for s in _subscriptions(server)) == sorted(factories.realtime_row(store).subscription_ids)

@@ -15,7 +15,7 @@ from django.utils import timezone
 from orders.models import Order, OrderStatus, Shipping
 from orders.tasks import import_tick_task
 from shipments.models import Shipment
-from stores.models import Store
+from tests import factories
 from tests.orders.conftest import connect
 from tests.shipments.conftest import relay_all
 
@@ -33,11 +33,11 @@ def scheduled_import(store, capture):
     """What the next minute's tick does once the store's next slot has come. In sync mode a batch checks
     its slots at once instead of waiting for them, so the previous tick may have recorded a slot still to
     come (import_scheduled_at): the check of an earlier slot would then be skipped as done already."""
-    Store.objects.filter(pk=store.pk).update(next_import_at=None, import_queued_until=None, import_scheduled_at=None)
+    factories.import_state_set(store, next_import_at=None, import_queued_until=None, import_scheduled_at=None)
     with capture(execute=True):
         import_tick_task()
     store.refresh_from_db()
-    assert store.last_import_ok, store.last_import_message
+    assert factories.import_state(store).last_import_ok, factories.import_state(store).last_import_message
 
 
 def store_status(server, number):

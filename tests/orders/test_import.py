@@ -7,6 +7,7 @@ from django.test.utils import CaptureQueriesContext
 from orders.models import ImportRun, Order, OrderLine, Product, ProductKind, SkippedOrder, UnmappedStatus
 from orders.services import import_store_now
 from stores import statuses
+from tests import factories
 from tests.orders.conftest import ROADS
 from tests.orders.truth import expected_orders, mismatches
 
@@ -264,8 +265,7 @@ def test_skipped_orders_are_listed_recognised_again_and_imported_once_they_can_s
     unmapped = SkippedOrder.objects.filter(store=store, reason="unmapped_status")
     assert gift_wrap and {s.external_id for s in unmapped} == gift_wrap
 
-    store.import_watermark = None
-    store.save()
+    factories.import_state_set(store, import_watermark=None)
     again = import_store_now(store=store, since=SINCE())
     assert again.skipped["no_ship_to"] == len(without)  # recognised from their bytes, still counted
 
@@ -327,8 +327,7 @@ def test_second_import_of_same_window_writes_nothing(imported):
     before = dict(Order.objects.filter(store=store).values_list("id", "updated_at"))
     lines_before = OrderLine.objects.filter(order__store=store).count()
     store.refresh_from_db()
-    store.import_watermark = None
-    store.save()
+    factories.import_state_set(store, import_watermark=None)
     with CaptureQueriesContext(connection) as ctx:
         second = import_store_now(store=store, since=SINCE())
     # Store data; the run's own row and the unmapped-status log ("last seen") record the run itself.
@@ -401,12 +400,14 @@ def test_failed_run_is_loud_and_keeps_the_watermark(connected):
     run = import_store_now(store=store)
     store.refresh_from_db()
     assert run.state == "failed" and ("token" if store.road == "rest" else "password") in run.error.lower()
-    assert store.import_watermark is None and store.last_import_ok is False
-    assert store.consecutive_failures == 1 and not store.needs_attention
+    assert (
+        factories.import_state(store).import_watermark is None and factories.import_state(store).last_import_ok is False
+    )
+    assert factories.import_state(store).consecutive_failures == 1 and not factories.import_state(store).needs_attention
     import_store_now(store=store)
     import_store_now(store=store)
     store.refresh_from_db()
-    assert store.needs_attention and store.is_active  # never switched off silently
+    assert factories.import_state(store).needs_attention and store.is_active  # never switched off silently
 
 
 def test_runs_record_progress(imported, imported_once):
@@ -427,10 +428,14 @@ def test_a_long_first_import_keeps_its_progress_when_cut_off(connected, settings
     failed = import_store_now(store=store, since=SINCE())
     store.refresh_from_db()
     assert failed.state == "failed" and "well-formed" in failed.error
-    assert store.import_watermark is not None and store.import_watermark > SINCE()  # spans done are kept
+    assert (
+        factories.import_state(store).import_watermark is not None
+        and factories.import_state(store).import_watermark > SINCE()
+    )  # spans done are kept
+    kept = factories.import_state(store).import_watermark
     server.reset_faults()
     second = import_store_now(store=store)
     assert second.state == "succeeded", second.error
-    assert second.window_start < store.import_watermark  # resumed where the first stopped, not from scratch
+    assert second.window_start < kept  # resumed where the first stopped, not from scratch
     assert second.window_start > SINCE()
     assert mismatches(store, server.truth()) == []

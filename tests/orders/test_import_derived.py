@@ -19,6 +19,7 @@ from orders.services import import_store_now
 from stores import statuses
 from stores.connector.registry import client_for_store
 from stores.models import StatusMapping, StoreSettings
+from tests import factories
 from tests.orders.conftest import EXTRA_AWAITING, EXTRA_SHIPPED, connect
 from tests.orders.truth import expected_orders, mismatches
 from webhooks.models import WebhookDelivery
@@ -134,8 +135,7 @@ def test_switching_location_overwrites_on_updates_exactly_the_orders_that_change
 
     StoreSettings.objects.filter(store=store).update(store_location_overwrites=True)
     store.refresh_from_db()
-    store.import_watermark = None
-    store.save()
+    factories.import_state_set(store, import_watermark=None)
     run = import_store_now(store=store, since=SINCE())
 
     assert run.state == "succeeded", run.error
@@ -153,8 +153,7 @@ def test_switching_location_overwrites_on_updates_exactly_the_orders_that_change
     # Switching it back off changes nothing a user sees: rows re-derived, no history, no webhook.
     StoreSettings.objects.filter(store=store).update(store_location_overwrites=False)
     store.refresh_from_db()
-    store.import_watermark = None
-    store.save()
+    factories.import_state_set(store, import_watermark=None)
     events_before, deliveries_before = OrderEvent.objects.count(), WebhookDelivery.objects.count()
     again = import_store_now(store=store, since=SINCE())
     assert again.orders_updated == 0 and again.orders_unchanged > 0
@@ -173,8 +172,7 @@ def test_a_mapping_list_edit_adds_history_only_where_the_status_moves(sandbox_fa
     mapping.on_hold += ", Backordered, Some Status Nobody Uses"
     mapping.save()
     store = type(store).objects.get(pk=store.pk)
-    store.import_watermark = None
-    store.save()
+    factories.import_state_set(store, import_watermark=None)
     run = import_store_now(store=store, since=SINCE())
     assert run.orders_updated == len(moved)
     assert {ev.order_id for ev in OrderEvent.objects.order_by("pk")[events_before:]} == moved
@@ -382,8 +380,7 @@ def test_an_order_shipped_in_outbound_is_not_updated_by_a_settings_change(sandbo
     mapping.on_hold += ", Some Status Nobody Uses"  # a mapping edit: every order is converted again
     mapping.save()
     store = type(store).objects.get(pk=store.pk)
-    store.import_watermark = None
-    store.save()
+    factories.import_state_set(store, import_watermark=None)
     events_before = OrderEvent.objects.count()
     run = import_store_now(store=store, since=SINCE())
     order.refresh_from_db()

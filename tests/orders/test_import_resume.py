@@ -8,6 +8,7 @@ from django.utils import timezone
 from orders.importing.run import lease, overlap
 from orders.models import ImportRun, ImportState, ImportTrigger, Order
 from orders.services import import_request, import_run_execute, import_store_now, import_tick
+from tests import factories
 from tests.orders.conftest import ChangingClient
 from tests.orders.truth import mismatches
 
@@ -46,7 +47,7 @@ def test_a_deep_reimport_killed_midway_is_resumed_by_the_next_scheduled_run(
     store, server = connected
     assert import_store_now(store=store).state == ImportState.SUCCEEDED  # the everyday state: a watermark
     store.refresh_from_db()
-    watermark = store.import_watermark
+    watermark = factories.import_state(store).import_watermark
     lose_orders(store, 5)
     assert mismatches(store, server.truth())
     settings.IMPORT_SPAN_MAX_ORDERS = 120 // spans + 1  # 120 orders: one span, or six
@@ -56,7 +57,10 @@ def test_a_deep_reimport_killed_midway_is_resumed_by_the_next_scheduled_run(
         import_run_execute(run_id=run.pk, client=DiesAfter(server, store, pages=3 if spans == 1 else 4))
     assert ImportRun.objects.get(pk=run.pk).state == ImportState.RUNNING  # cut off, as a killed worker leaves it
     store.refresh_from_db()
-    assert store.import_watermark == watermark and store.import_pending_since is not None
+    assert (
+        factories.import_state(store).import_watermark == watermark
+        and factories.import_state(store).import_pending_since is not None
+    )
 
     later = timezone.now() + lease() + dt.timedelta(hours=1)
     with django_capture_on_commit_callbacks(execute=True):  # django-q2 runs tasks inline in the tests
@@ -72,10 +76,11 @@ def test_a_deep_reimport_killed_midway_is_resumed_by_the_next_scheduled_run(
     else:
         assert reaped.window_start < resumed.window_start  # the spans done are not walked again
     store.refresh_from_db()
-    assert store.import_pending_since is None  # covered: the next runs are everyday ones again
+    assert factories.import_state(store).import_pending_since is None  # covered: the next runs are everyday ones again
     assert mismatches(store, server.truth()) == []
+    watermark = factories.import_state(store).import_watermark  # before the everyday run moves it on
     everyday = import_store_now(store=store, trigger=ImportTrigger.SCHEDULE)
-    assert everyday.window_start == store.import_watermark - overlap()
+    assert everyday.window_start == watermark - overlap()
 
 
 class AsksMeanwhile(ChangingClient):
@@ -100,8 +105,9 @@ def test_a_window_asked_for_while_a_run_is_running_is_not_dropped(connected, dja
     assert client.answer.pk == first.pk  # the store's running run came back...
     assert first.state == ImportState.SUCCEEDED and mismatches(store, server.truth())  # ...reading its own window
     store.refresh_from_db()
-    assert store.import_pending_since is not None  # ...and the deeper window waits for the next run
+    # ...and the deeper window waits for the next run
+    assert factories.import_state(store).import_pending_since is not None
     second = import_store_now(store=store, trigger=ImportTrigger.SCHEDULE)
     assert second.window_start <= since() and mismatches(store, server.truth()) == []
     store.refresh_from_db()
-    assert store.import_pending_since is None
+    assert factories.import_state(store).import_pending_since is None

@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from orders.models import ImportRun, ImportState
 from orders.services import import_tick
+from tests import factories
 from tests.orders.conftest import behaviour_params, connect, split_road
 from tests.orders.truth import mismatches
 
@@ -123,8 +124,7 @@ def test_a_worker_killed_mid_import_is_covered_by_the_next_run(slow_store, setti
     assert ImportRun.objects.get(pk=run.pk).state == ImportState.RUNNING  # cut off mid-way
 
     server.reset_faults()
-    store.import_watermark = None
-    store.save(update_fields=["import_watermark"])
+    factories.import_state_set(store, import_watermark=None)
     ImportRun.objects.filter(pk=run.pk).update(since=since())
     # The tick is told the time: one lease past the dead worker's last heartbeat, without waiting for it.
     lease_over = ImportRun.objects.get(pk=run.pk).heartbeat_at + dt.timedelta(seconds=settings.IMPORT_LEASE_SECONDS + 1)

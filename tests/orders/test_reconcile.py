@@ -12,6 +12,7 @@ from django.utils import timezone
 from orders.models import ImportRun, ImportTrigger, Order, OrderEvent
 from orders.services import import_store_now, reconcile_tick
 from stores.models import Store
+from tests import factories
 from tests.orders.truth import expected_orders, mismatches
 from webhooks.models import WebhookDelivery
 from webhooks.services import webhook_subscription_create
@@ -72,14 +73,14 @@ def test_an_order_hidden_from_the_first_walk_is_recovered_by_the_sweep(swept_sto
     server.hide_orders([lost["OrderID"]], requests=0)  # the store serves it again, unchanged
     _everyday_imports(store, server)
     assert not Order.objects.filter(store=store, external_id=lost["OrderID"]).exists()  # no run brings it back
-    watermark = Store.objects.get(pk=store.pk).import_watermark
+    watermark = factories.import_state(store).import_watermark
 
     with caplog.at_level(logging.WARNING, logger="orders.importing.run"):
         run = _sweep(store)
 
     assert run.recovered == [lost["OrderNumber"]]
     assert run.recovered_message == f"Recovered 1 order(s) missed by earlier runs: {lost['OrderNumber']}"
-    assert run.window_end == watermark and Store.objects.get(pk=store.pk).import_watermark == watermark
+    assert run.window_end == watermark and factories.import_state(store).import_watermark == watermark
     order = Order.objects.get(store=store, external_id=lost["OrderID"])
     assert (
         OrderEvent.objects.filter(
@@ -88,7 +89,7 @@ def test_an_order_hidden_from_the_first_walk_is_recovered_by_the_sweep(swept_sto
         == 1
     )
     assert any(lost["OrderNumber"] in r.getMessage() and r.levelno == logging.WARNING for r in caplog.records)
-    assert Store.objects.get(pk=store.pk).orders_recovered == 1
+    assert factories.import_state(store).orders_recovered == 1
     recovered = WebhookDelivery.objects.filter(event="import.recovered")
     assert [d.payload["number"] for d in recovered] == [lost["OrderNumber"]]
     assert mismatches(store, server.truth()) == []
@@ -126,7 +127,10 @@ def test_a_sweep_over_an_unchanged_window_writes_nothing_and_recovers_nothing(sw
     assert _writes(captured) == []
     assert OrderEvent.objects.count() == events
     store.refresh_from_db()
-    assert store.orders_recovered == 0 and store.last_reconcile_at == run.finished_at
+    assert (
+        factories.import_state(store).orders_recovered == 0
+        and factories.import_state(store).last_reconcile_at == run.finished_at
+    )
 
 
 def test_a_sweep_before_any_import_has_nothing_to_compare(swept_store):
@@ -151,13 +155,15 @@ def test_the_hourly_tick_queues_due_sweeps_only(swept_store, tenant_b, monkeypat
     monkeypatch.setattr("orders.services.enqueue_import", lambda run_id: None)
     store, _server = swept_store
     now = timezone.now()
-    Store.objects.filter(pk=store.pk).update(import_watermark=now, created_at=now - dt.timedelta(days=2))
+    Store.objects.filter(pk=store.pk).update(created_at=now - dt.timedelta(days=2))
+    factories.import_state_set(store, import_watermark=now)
     assert reconcile_tick(now) == [ImportRun.objects.get(store=store, trigger="reconcile").pk]
     assert reconcile_tick(now) == []  # a run is queued: nothing more
     ImportRun.objects.filter(store=store).update(state="succeeded")
-    Store.objects.filter(pk=store.pk).update(last_reconcile_at=now - dt.timedelta(hours=1))
+    factories.import_state_set(store, last_reconcile_at=now - dt.timedelta(hours=1))
     assert reconcile_tick(now) == []  # swept an hour ago; due every 24 hours
-    Store.objects.filter(pk=store.pk).update(reconcile_every_hours=0, last_reconcile_at=None)
+    Store.objects.filter(pk=store.pk).update(reconcile_every_hours=0)
+    factories.import_state_set(store, last_reconcile_at=None)
     assert reconcile_tick(now) == []  # 0: only when asked
 
 

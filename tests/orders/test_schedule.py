@@ -22,6 +22,7 @@ from orders.importing.schedule import (
 from orders.models import ImportRun, ImportState, ImportTrigger
 from orders.services import import_checks_run, import_runs_prune, import_store_now, import_tick
 from stores.models import Store
+from tests import factories
 from tests.orders.conftest import connect
 
 pytestmark = pytest.mark.django_db
@@ -77,17 +78,18 @@ def test_a_one_minute_interval_checks_every_60_seconds_not_every_120(imported, d
     assert gaps == {60.0}, gaps  # after the first check (at once), every 60 s exactly
     assert 22 <= len(times) <= 24  # ~ one per minute over the 22 ticks (+ the lookahead), not 11
     store.refresh_from_db()
-    assert store.idle_checks == len(times)
+    assert factories.import_state(store).idle_checks == len(times)
     assert ImportRun.objects.filter(store=store).count() == 1  # only the first import: idle checks leave no row
 
 
 def test_import_due_is_measured_from_the_slot_with_tolerance(imported):
     store, _ = imported
-    store.next_import_at = T0
-    assert store.import_due(T0 - dt.timedelta(seconds=1))  # a tick a moment early still counts
-    assert not store.import_due(T0 - dt.timedelta(seconds=10))
-    store.next_import_at = None
-    assert store.import_due(T0)
+    state = factories.import_state(store)
+    state.next_import_at = T0
+    assert state.import_due(T0 - dt.timedelta(seconds=1))  # a tick a moment early still counts
+    assert not state.import_due(T0 - dt.timedelta(seconds=10))
+    state.next_import_at = None
+    assert state.import_due(T0)
 
 
 # --- 2. idle runs leave no row, cost one request and at most 6 queries ---------------------------
@@ -100,7 +102,7 @@ def test_an_idle_check_costs_one_request_and_at_most_six_queries_and_writes_no_r
         server.store.mutate(change=3)
         assert import_store_now(store=store).orders_updated >= 1
     else:  # the window [watermark − overlap, now] holds no order at all
-        Store.objects.filter(pk=store.pk).update(import_watermark=timezone.now() + dt.timedelta(hours=1))
+        factories.import_state_set(store, import_watermark=timezone.now() + dt.timedelta(hours=1))
     store.refresh_from_db()
     runs, before = ImportRun.objects.count(), requests_of(server)
     slot = timezone.now()
@@ -111,9 +113,14 @@ def test_an_idle_check_costs_one_request_and_at_most_six_queries_and_writes_no_r
     assert len(queries) <= 6, [q["sql"] for q in queries]
     assert ImportRun.objects.count() == runs
     fresh = Store.objects.get(pk=store.pk)
-    assert fresh.idle_checks == 1 and fresh.last_checked_at is not None
-    assert fresh.import_scheduled_at == slot and fresh.next_import_at == next_slot(store.pk, 1, slot)
-    assert fresh.import_running_since is None and fresh.import_lock_run is None
+    assert factories.import_state(fresh).idle_checks == 1 and factories.import_state(fresh).last_checked_at is not None
+    assert factories.import_state(fresh).import_scheduled_at == slot and factories.import_state(
+        fresh
+    ).next_import_at == next_slot(store.pk, 1, slot)
+    assert (
+        factories.import_state(fresh).import_running_since is None
+        and factories.import_state(fresh).import_lock_run is None
+    )
 
 
 def test_a_check_that_finds_a_change_queues_an_ordinary_import_run(imported, django_capture_on_commit_callbacks):
@@ -129,14 +136,17 @@ def test_a_check_that_finds_a_change_queues_an_ordinary_import_run(imported, dja
 def test_a_failed_check_records_a_failed_run(imported):
     store, server = imported
     server.store.set_faults(down=True)
-    Store.objects.filter(pk=store.pk).update(import_watermark=timezone.now())
+    factories.import_state_set(store, import_watermark=timezone.now())
     client = check_mod.connector_for_store(store, max_attempts=1)
     outcome = check_mod.check_store(store.pk, timezone.now(), 1, client=client)
     assert outcome.outcome == check_mod.FAILED
     run = ImportRun.objects.filter(store=store, state=ImportState.FAILED).get()
     assert run.trigger == ImportTrigger.SCHEDULE and run.error
     fresh = Store.objects.get(pk=store.pk)
-    assert fresh.consecutive_failures == 1 and fresh.import_lock_run is None
+    assert (
+        factories.import_state(fresh).consecutive_failures == 1
+        and factories.import_state(fresh).import_lock_run is None
+    )
 
 
 def test_an_idle_check_after_failures_ends_the_imports_failing_alert(imported):
@@ -145,7 +155,7 @@ def test_an_idle_check_after_failures_ends_the_imports_failing_alert(imported):
     from orders.selectors import import_failure_streaks
 
     store, server = imported
-    Store.objects.filter(pk=store.pk).update(import_watermark=timezone.now())
+    factories.import_state_set(store, import_watermark=timezone.now())
     server.store.set_faults(down=True)
     for _ in range(2):
         client = check_mod.connector_for_store(store, max_attempts=1)
@@ -164,11 +174,13 @@ def test_an_idle_check_after_failures_ends_the_imports_failing_alert(imported):
 
 def test_a_check_leaves_a_store_another_import_holds_and_moves_the_schedule_on(imported):
     store, _ = imported
-    Store.objects.filter(pk=store.pk).update(import_running_since=timezone.now(), import_lock_run=999)
+    factories.import_state_set(store, import_running_since=timezone.now(), import_lock_run=999)
     outcome = check_mod.check_store(store.pk, T0, 1)
     assert outcome == (check_mod.SKIPPED, 0)
     fresh = Store.objects.get(pk=store.pk)
-    assert fresh.import_lock_run == 999 and fresh.next_import_at == next_slot(store.pk, 1, T0)
+    assert factories.import_state(fresh).import_lock_run == 999 and factories.import_state(
+        fresh
+    ).next_import_at == next_slot(store.pk, 1, T0)
     assert check_mod.check_store(store.pk, T0, 1).outcome == check_mod.SKIPPED  # a slot is done once
 
 

@@ -9,6 +9,7 @@ from django.utils import timezone
 from orders.models import ImportRun, ImportState
 from orders.services import import_run_execute
 from stores.models import Store
+from tests import factories
 
 
 def _run(store, state, minutes_ago, error=""):
@@ -56,12 +57,15 @@ def test_dashboard_alert_queries_do_not_grow_with_history(
 @pytest.mark.django_db
 def test_lock_conflict_is_recorded_as_skipped_not_failed(alice_client, store_a):
     holder = _run(store_a, ImportState.RUNNING, 1)
-    Store.objects.filter(pk=store_a.pk).update(import_running_since=timezone.now(), import_lock_run=holder.pk)
+    factories.import_state_set(store_a, import_running_since=timezone.now(), import_lock_run=holder.pk)
     loser = _run(store_a, ImportState.QUEUED, 0)
     run = import_run_execute(run_id=loser.pk)
     assert run.state == ImportState.SKIPPED and "already running" in run.error
     store_a.refresh_from_db()
-    assert store_a.consecutive_failures == 0 and store_a.last_import_ok is not False
+    assert (
+        factories.import_state(store_a).consecutive_failures == 0
+        and factories.import_state(store_a).last_import_ok is not False
+    )
     html = alice_client.get(reverse("portal:dashboard")).content.decode()
     assert "failing since" not in html and "already running" not in html
 
@@ -247,7 +251,6 @@ def test_a_working_connection_change_is_saved(alice_client, store_a, sandbox):
 
 def test_a_wrong_password_is_refused_and_the_old_one_kept(alice_client, store_a, sandbox):
     from sandbox.server import ENDPOINT_PATH
-    from stores.models import Store
 
     Store.objects.filter(pk=store_a.pk).update(
         url=sandbox.base_url, endpoint_path=ENDPOINT_PATH, username=sandbox.username
@@ -437,6 +440,6 @@ def test_import_store_command_reports_a_skip_in_words(store_a):
     from django.core.management import CommandError, call_command
 
     holder = _run(store_a, ImportState.RUNNING, 1)
-    Store.objects.filter(pk=store_a.pk).update(import_running_since=timezone.now(), import_lock_run=holder.pk)
+    factories.import_state_set(store_a, import_running_since=timezone.now(), import_lock_run=holder.pk)
     with pytest.raises(CommandError, match="already running"):
         call_command("import_store", str(store_a.pk))

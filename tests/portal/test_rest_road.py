@@ -177,13 +177,17 @@ def test_switching_an_xml_store_to_the_api_keeps_orders_and_watermark(alice_clie
     store = factories.make_store(tenant_a, name="Old road")
     orders = {factories.make_order(store).pk for _ in range(2)}
     mark = timezone.now() - dt.timedelta(hours=2)
-    Store.objects.filter(pk=store.pk).update(import_watermark=mark)
+    factories.import_state_set(store, import_watermark=mark)
     response = alice_client.post(
         reverse("portal:store_settings", args=[store.pk]), {"section": "road", "road-api_token": TOKEN}
     )
     assert response.status_code == 302 and response["Location"].endswith("#road")
     store.refresh_from_db()
-    assert (store.road, store.get_api_token(), store.import_watermark) == (Road.REST, TOKEN, mark)
+    assert (store.road, store.get_api_token(), factories.import_state(store).import_watermark) == (
+        Road.REST,
+        TOKEN,
+        mark,
+    )
     assert set(Order.objects.filter(store=store).values_list("pk", flat=True)) == orders
 
     # And back, with the saved password (blank keeps it) over the real XML road: the sandbox would be
@@ -205,7 +209,7 @@ def test_switching_back_to_the_add_on_over_the_sandbox(alice_client, tenant_a, s
     store = factories.connect_sandbox(tenant_a, sandbox)
     factories.make_order(store)
     mark = timezone.now() - dt.timedelta(hours=1)
-    Store.objects.filter(pk=store.pk).update(import_watermark=mark)
+    factories.import_state_set(store, import_watermark=mark)
     alice_client.post(reverse("portal:store_settings", args=[store.pk]), {"section": "road", "road-api_token": TOKEN})
     store.refresh_from_db()
     assert store.road == Road.REST
@@ -220,7 +224,7 @@ def test_switching_back_to_the_add_on_over_the_sandbox(alice_client, tenant_a, s
     )
     assert response.status_code == 302
     store.refresh_from_db()
-    assert (store.road, store.import_watermark, store.orders.count()) == (Road.XML, mark, 1)
+    assert (store.road, factories.import_state(store).import_watermark, store.orders.count()) == (Road.XML, mark, 1)
 
 
 def test_a_refused_switch_changes_nothing_and_says_why(alice_client, tenant_a, rest_stub):

@@ -1,6 +1,8 @@
 import pytest
 from django.urls import reverse
 
+from tests import factories
+
 
 @pytest.mark.parametrize(
     "name",
@@ -36,9 +38,9 @@ def test_idle_checks_show_as_last_checked_under_the_last_import(alice_client, st
 
     an_hour_ago = timezone.now() - dt.timedelta(hours=1)
     ImportRun.objects.filter(pk=run_a.pk).update(queued_at=an_hour_ago)
-    Store.objects.filter(pk=store_a.pk).update(last_import_at=an_hour_ago, last_checked_at=None)
+    factories.import_state_set(store_a, last_import_at=an_hour_ago, last_checked_at=None)
     assert "Last checked" not in alice_client.get(reverse(name)).content.decode()
-    Store.objects.filter(pk=store_a.pk).update(last_checked_at=timezone.now() - dt.timedelta(minutes=2))
+    factories.import_state_set(store_a, last_checked_at=timezone.now() - dt.timedelta(minutes=2))
     assert "Last checked 2\xa0minutes ago" in alice_client.get(reverse(name)).content.decode()
     Store.objects.filter(pk=store_a.pk).update(is_active=False)
     assert "Last checked" not in alice_client.get(reverse(name)).content.decode()

@@ -137,7 +137,7 @@ def test_disconnecting_a_rest_store_removes_its_webhooks(
     with django_capture_on_commit_callbacks(execute=True):
         alice_client.post(reverse("portal:store_disconnect", args=[store.pk]))
     assert sandbox.truth(include_orders=False)["webhooks"]["subscriptions"] == []
-    assert Store.objects.get(pk=store.pk).hooks_token_hash == ""
+    assert factories.realtime_row(store).token_hash == ""
 
 
 def test_a_disconnected_store_is_connected_again(alice_client, store_a, shipped):

@@ -15,7 +15,12 @@ from tests import factories
 def _snapshot(store):
     store = Store.objects.get(pk=store.pk)
     orders = sorted(Order.objects.filter(store=store).values_list("pk", "external_id", "status", "modified_at"))
-    return store.import_watermark, store.last_import_at, orders, store.status_mapping.lists()
+    return (
+        factories.import_state(store).import_watermark,
+        factories.import_state(store).last_import_at,
+        orders,
+        store.status_mapping.lists(),
+    )
 
 
 def test_orders_and_watermark_survive_a_switch_to_rest_and_back(tenant_a):
@@ -23,7 +28,7 @@ def test_orders_and_watermark_survive_a_switch_to_rest_and_back(tenant_a):
     for _ in range(3):
         factories.make_order(store)
     watermark = timezone.now() - dt.timedelta(hours=1)
-    Store.objects.filter(pk=store.pk).update(import_watermark=watermark, last_import_at=watermark)
+    factories.import_state_set(store, import_watermark=watermark, last_import_at=watermark)
     before = _snapshot(store)
     assert before[0] == watermark and len(before[2]) == 3
 
@@ -46,11 +51,15 @@ def test_orders_and_watermark_survive_a_switch_to_rest_and_back(tenant_a):
 def test_a_switch_while_an_import_runs_leaves_its_bookkeeping_alone(tenant_a):
     store = factories.make_store(tenant_a, name="Busy")
     started = timezone.now()
-    Store.objects.filter(pk=store.pk).update(
-        import_running_since=started, import_lock_run=42, import_watermark=started - dt.timedelta(days=1)
+    factories.import_state_set(
+        store, import_running_since=started, import_lock_run=42, import_watermark=started - dt.timedelta(days=1)
     )
     stale = Store.objects.get(pk=store.pk)
-    Store.objects.filter(pk=store.pk).update(import_watermark=started)  # the run moves the watermark on
+    factories.import_state_set(store, import_watermark=started)  # the run moves the watermark on
     store_switch_road(store=stale, road=Road.REST, api_token="tok-busy-1234")
     fresh = Store.objects.get(pk=store.pk)
-    assert fresh.import_watermark == started and fresh.import_lock_run == 42 and fresh.road == Road.REST
+    assert (
+        factories.import_state(fresh).import_watermark == started
+        and factories.import_state(fresh).import_lock_run == 42
+        and fresh.road == Road.REST
+    )

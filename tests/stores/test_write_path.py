@@ -11,6 +11,7 @@ from orders.models import ImportRun, Product, UnmappedStatus
 from orders.services import product_update, status_mapping_update
 from stores.models import StatusMapping, Store, StoreSettings
 from stores.services import store_update
+from tests import factories
 
 pytestmark = pytest.mark.django_db
 
@@ -106,10 +107,14 @@ def test_store_update_writes_only_what_is_edited(store_a):
     """A stale copy (a form, an API call) must not put back the import engine's bookkeeping."""
     stale = Store.objects.get(pk=store_a.pk)
     watermark = timezone.now() - dt.timedelta(minutes=5)
-    Store.objects.filter(pk=store_a.pk).update(import_watermark=watermark, consecutive_failures=2)
+    factories.import_state_set(store_a, import_watermark=watermark, consecutive_failures=2)
     store_update(store=stale, name="Renamed", password="a-new-pass")
     store_a.refresh_from_db()
-    assert (store_a.name, store_a.import_watermark, store_a.consecutive_failures) == ("Renamed", watermark, 2)
+    assert (
+        store_a.name,
+        factories.import_state(store_a).import_watermark,
+        factories.import_state(store_a).consecutive_failures,
+    ) == ("Renamed", watermark, 2)
     assert store_a.get_password() == "a-new-pass"
 
 

@@ -23,9 +23,8 @@ a worker starts it is recorded: `max_tick_wait_s`, the oldest wait. The store ca
 are counted by A's sandboxes (their own request counts, from the batch's start to its last store update) and
 the 429s are the REST stores' refusals over the whole run (the sandbox's default limit, 50 calls per 10 s).
 
-Printing: through shipments.printing (what this branch offers; the portal's print view calls the same
-function in the web request). PRINT below is the one place to switch to a print task on the batches queue
-when the code offers one.
+Printing: a print job (shipments.print_jobs, what the portal's print view starts), rendered by the batches
+queue's worker; PRINT below is the one place that says how.
 
 Last line JSON: xml_p95_s, rest_p95_s, max_tick_wait_s, calls_per_shipment_rest, calls_per_shipment_xml,
 store_refusals (targets: <= 75, <= 5, -, <= 2, <= 1, 0), and `details`.
@@ -58,12 +57,28 @@ PROBE_EVERY_S = 2.0
 
 
 def print_packing_slips(orders) -> dict:
-    """PRINT: render the packing slips as this branch can (in this process, as the web request would)."""
-    from shipments import printing
+    """PRINT: start a print job as the portal's print view does (the request records it and answers), then wait
+    for the batches queue's worker to render it (docs/print-jobs.md)."""
+    from django.db import transaction
+
+    from shipments.models import PrintJob, PrintKind, PrintState
+    from shipments.print_jobs import print_job_start
 
     started = time.monotonic()
-    pdf = printing.packing_slips_pdf(orders)
-    return {"slips": len(orders), "bytes": len(pdf), "seconds": round(time.monotonic() - started, 1)}
+    with transaction.atomic():
+        job = print_job_start(tenant=orders[0].tenant, kind=PrintKind.PACKING_SLIPS, orders=list(orders))
+    requested = time.monotonic() - started
+    while True:
+        job = PrintJob.objects.get(pk=job.pk)
+        if job.state in (PrintState.DONE, PrintState.FAILED):
+            break
+        time.sleep(1.0)
+    return {
+        "slips": len(orders),
+        "state": job.state,
+        "start_ms": round(requested * 1000, 1),
+        "seconds": round(time.monotonic() - started, 1),
+    }
 
 
 PRINT = print_packing_slips

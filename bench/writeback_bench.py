@@ -7,8 +7,8 @@ how many store calls each cost, and how many calls the store refused (429).
 
 PostgreSQL only; it creates and drops its own database (`outbound_writeback_bench` unless the URL or
 BENCH_DB_NAME names another). The REST sandbox runs in this process at its default call limit (50 calls per
-10 s, X-AC-Call-Limit) and counts every call Outbound makes and every 429 it answers. One real `qcluster`
-(`--workers`, default Q_WORKERS or 3, as the README) on the ORM broker or on Redis (`--broker redis`:
+10 s, X-AC-Call-Limit) and counts every call Outbound makes and every 429 it answers. One real `qcluster`,
+the outbox queue's (`--workers`, default Q_WORKERS or 3) on the ORM broker or on Redis (`--broker redis`:
 REDIS_URL, default redis://127.0.0.1:6379/13) sends the store updates (the outbox's minute sweep is its only
 schedule: the import schedules would spend the store's calls), and Outbound's web server (`manage.py
 runserver`) receives the store's webhooks, so the webhooks our own writes make the store send are part of
@@ -95,6 +95,10 @@ def _phase(name: str, args, env: dict[str, str], workdir: Path, web_port: int | 
                 store=store, name=front["name"], defaults={"shipped_status": front["shipped_status"]}
             )
         if web_port is not None:
+            from hooks.services import hooks_subscribe
+
+            # The subscribe is the imports queue's task, run by no cluster here: run it in this process.
+            hooks_subscribe(store.pk)
             counts: list[int] = []
 
             def subscribed_steadily() -> int:
@@ -190,7 +194,12 @@ def main() -> int:
     db_url, cleanup = prepare_database(default_name="outbound_writeback_bench")
     env = environment(db_url, args.workers)
     env.update({"ALLOWED_HOSTS": "127.0.0.1,localhost", "SECURE_SSL_REDIRECT": "False", "LOG_LEVEL": "ERROR"})
-    env["Q_CLUSTER_NAME"] = f"writeback-bench-{os.getpid()}"  # its queue: this process's tasks, this run's cluster
+    # This run's queues (docs/queues.md); the cluster started is the outbox queue's, which sends the store
+    # updates, with --workers workers. The webhooks' fetches wait on the imports queue, run by no cluster
+    # here: the waiting rows are given the sweep's turn after each phase, and their calls count.
+    env["Q_SITE"] = f"writeback-bench-{os.getpid()}"
+    env["Q_CLUSTER_NAME"] = f"{env['Q_SITE']}-outbox"
+    env["Q_OUTBOX_WORKERS"] = str(args.workers)
     web_port = None if args.no_webhooks else free_port()
     if web_port is not None:
         env["PUBLIC_BASE_URL"] = f"http://127.0.0.1:{web_port}"
@@ -221,6 +230,7 @@ def main() -> int:
             schedule_type=Schedule.MINUTES,
             minutes=1,
             next_run=timezone.now(),
+            cluster=settings.Q_QUEUES["outbox"]["name"],
         )
         print(
             f"broker {args.broker}, budget {settings.STORE_CALL_BUDGET}, {args.workers} workers, "

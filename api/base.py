@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import time
 
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.http import Http404
-from rest_framework import exceptions, serializers, status, viewsets
+from rest_framework import exceptions, relations, serializers, status, viewsets
+from rest_framework.fields import SkipField
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
@@ -227,9 +229,123 @@ class _RolledBack(Exception):
         self.response = response
 
 
+class ReadListSerializer(serializers.ListSerializer):
+    """A page of rows as DRF's ListSerializer writes it, byte for byte, at a fraction of the cost.
+
+    DRF turns each row into a dict field by field through three generic calls (`get_attribute`, a None
+    check, `to_representation`), which is most of a list's time (a 100-order page: ~25 ms of ~30 ms in
+    process). Here each field is compiled once per page into one reader: a plain column of the model is read
+    with `getattr`, a related id with `serializable_value`, a string, choice, boolean or integer as DRF
+    would write it, an aware date-time converted to the field's time zone and written in ISO 8601 (with
+    DRF's "Z"). Anything else (decimals, nested serializers, method fields, dotted sources) goes through the
+    field itself, exactly as DRF does. A child serializer that writes rows its own way (overrides
+    `to_representation`) is left to DRF. tests/api/test_read_list.py compares both on every list.
+    """
+
+    def to_representation(self, data):
+        child = self.child
+        if type(child).to_representation is not serializers.Serializer.to_representation:
+            return super().to_representation(data)
+        iterable = data.all() if isinstance(data, models.manager.BaseManager) else data
+        model = getattr(getattr(child, "Meta", None), "model", None)
+        readers = [(field.field_name, _reader(field, model)) for field in child._readable_fields]
+        rows = []
+        for item in iterable:
+            row = {}
+            for name, read in readers:
+                value = read(item)
+                if value is not _SKIP:
+                    row[name] = value
+            rows.append(row)
+        return rows
+
+
+_SKIP = object()
+_STRINGS = (serializers.CharField, serializers.EmailField, serializers.SlugField)
+
+
+def _reader(field, model):
+    """One function from a row to the field's JSON value, as `Serializer.to_representation` would give it."""
+    kind = type(field)
+    attrs = field.source_attrs
+    plain = model is not None and len(attrs) == 1 and _plain_attribute(model, attrs[0])
+    if (
+        plain
+        and isinstance(field, relations.PrimaryKeyRelatedField)
+        and field.pk_field is None
+        and field.use_pk_only_optimization()
+    ):
+        source = attrs[0]
+        return lambda row: row.serializable_value(source)
+    if plain and kind in _STRINGS:
+        return _column(attrs[0], lambda value: value if type(value) is str else str(value))
+    if plain and kind is serializers.BooleanField:
+        return _column(attrs[0], lambda value: value if type(value) is bool else field.to_representation(value))
+    if plain and kind is serializers.IntegerField:
+        return _column(attrs[0], int)
+    if plain and kind is serializers.ChoiceField:
+        choices = field.choice_strings_to_values
+        return _column(attrs[0], lambda value: value if value == "" else choices.get(str(value), value))
+    if plain and kind is serializers.DateTimeField and _iso_8601(field):
+        zone = field.timezone if hasattr(field, "timezone") else field.default_timezone()
+
+        def iso(value):
+            if zone is None or not isinstance(value, dt.datetime) or value.tzinfo is None:
+                return field.to_representation(value)
+            text = value.astimezone(zone).isoformat()
+            return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+        return _column(attrs[0], iso)
+    return _generic(field)
+
+
+def _plain_attribute(model, name: str) -> bool:
+    """`name` is a concrete column of `model` (or its relation's id) or a property: read with `getattr`,
+    never a callable DRF would call."""
+    try:
+        model_field = model._meta.get_field(name)
+    except Exception:  # noqa: BLE001 - not a model field: maybe a property
+        return isinstance(getattr(model, name, None), property)
+    return model_field.concrete and not model_field.many_to_many
+
+
+def _column(name: str, write):
+    def read(row):
+        value = getattr(row, name)
+        return None if value is None else write(value)
+
+    return read
+
+
+def _iso_8601(field) -> bool:
+    from rest_framework.settings import api_settings
+
+    output_format = getattr(field, "format", api_settings.DATETIME_FORMAT)
+    return isinstance(output_format, str) and output_format.lower() == "iso-8601"
+
+
+def _generic(field):
+    def read(row):
+        try:
+            attribute = field.get_attribute(row)
+        except SkipField:
+            return _SKIP
+        check = attribute.pk if isinstance(attribute, relations.PKOnlyObject) else attribute
+        return None if check is None else field.to_representation(attribute)
+
+    return read
+
+
 class ModelSerializer(serializers.ModelSerializer):
     """Blank-able fields are described so the schema allows the "" they may hold: read-only choice
-    fields keep their blank choice, and a blank URL field is a string, not a `uri`."""
+    fields keep their blank choice, and a blank URL field is a string, not a `uri`. Many rows are written by
+    `ReadListSerializer` unless a serializer's Meta names its own `list_serializer_class`."""
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        meta = cls.__dict__.get("Meta")
+        if meta is not None and not hasattr(meta, "list_serializer_class"):
+            meta.list_serializer_class = ReadListSerializer
 
     def build_standard_field(self, field_name, model_field):
         field_class, kwargs = super().build_standard_field(field_name, model_field)

@@ -298,6 +298,10 @@ ORDER_LIST_FIELDS = [
 ]
 
 
+# The columns the list reads: its fields, `shipping` for `partially_shipped`.
+ORDER_LIST_COLUMNS = [name for name in ORDER_LIST_FIELDS if name != "partially_shipped"] + ["shipping"]
+
+
 def _partially_shipped_field():
     return serializers.BooleanField(
         read_only=True, help_text="Outbound shipped part of the order and units are still to ship."

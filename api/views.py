@@ -294,7 +294,8 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet)
 
     def scope(self, queryset):
         if self.action == "list":
-            return queryset
+            # The page reads only the columns it shows (not the addresses' JSON, the notes, the hashes).
+            return queryset.only(*s.ORDER_LIST_COLUMNS)
         return s.OrderDetailSerializer.prefetch(queryset)
 
     def partial_update(self, request, pk=None):

@@ -10,6 +10,7 @@ from stores.admin_display import truncated
 from .importing.mapping import SKIP_REASONS
 from .models import (
     ImportRun,
+    ImportState,
     Order,
     OrderEvent,
     OrderLine,
@@ -231,7 +232,15 @@ class ProductAdmin(admin.ModelAdmin):
 def import_now(modeladmin, request, queryset):
     for store in queryset:
         run = import_request(store=store, trigger="manual", user=request.user)
-        messages.success(request, f"{store.name}: import run {run.pk} {run.get_state_display().lower()}.")
+        _report_run(request, store, f"import run {run.pk}", run)
+
+
+def _report_run(request, store, what: str, run) -> None:
+    """A run that already failed (a refused password, a store that did not answer) is an error, not a success."""
+    if run.state == ImportState.FAILED:
+        messages.error(request, f"{store.name}: {what} failed: {run.error or 'no reason was given'}")
+    else:
+        messages.success(request, f"{store.name}: {what} {run.get_state_display().lower()}.")
 
 
 @admin.action(description="Reconcile now (compare the last days with the store, import what was missed)")
@@ -239,7 +248,7 @@ def reconcile_now(modeladmin, request, queryset):
     for store in queryset:
         run = reconcile_request(store=store, user=request.user)
         what = "reconciliation sweep" if run.trigger == "reconcile" else "import (already under way; sweep later)"
-        messages.success(request, f"{store.name}: {what} run {run.pk} {run.get_state_display().lower()}.")
+        _report_run(request, store, f"{what} run {run.pk}", run)
 
 
 # The import engine's bookkeeping of a store (orders.models.StoreImportState), shown on the store's admin page

@@ -39,7 +39,7 @@ class HookStatsAdmin(admin.ModelAdmin):
 
     @admin.display(description="real time")
     def real_time(self, obj):
-        state = realtime_state(store=obj.store)
+        state = realtime_state(store=obj.store, stats=obj)  # the row is the store's stats
         text = "on" if state.on else f"off ({state.reason})"
         if state.missed_by_events:
             text += f"; events stopped: the schedule imported {state.missed_by_events} changed orders since"

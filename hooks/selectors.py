@@ -70,10 +70,15 @@ def _reason(store: Store) -> str:
     return _("subscribing to the store's webhooks…")
 
 
-def realtime_state(*, store: Store, now: dt.datetime | None = None) -> RealtimeState:
-    """Real time of one store (already scoped to its tenant by the caller)."""
+_UNREAD = object()
+
+
+def realtime_state(*, store: Store, now: dt.datetime | None = None, stats=_UNREAD) -> RealtimeState:
+    """Real time of one store (already scoped to its tenant by the caller). `stats`: the store's HookStats
+    when the caller holds it already (the admin's list rows are the stats), else read here."""
     now = now or timezone.now()
-    stats = HookStats.objects.filter(store=store).first()
+    if stats is _UNREAD:
+        stats = HookStats.objects.filter(store=store).first()
     on = realtime_on(store)
     last_event = stats.last_event_at if stats else None
     state = RealtimeState(

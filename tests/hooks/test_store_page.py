@@ -104,3 +104,30 @@ def test_the_admin_shows_the_counters_and_the_unknown_tokens(operator, rest_stor
     html = client.get(reverse("admin:hooks_hookstats_changelist")).content.decode()
     assert "Acme REST" in html and ">on<" in html.replace('<td class="field-real_time">', ">")
     assert ">4<" in client.get(reverse("admin:hooks_hookcounter_changelist")).content.decode()
+
+
+def test_the_admins_stats_list_costs_the_same_for_one_store_or_five(operator, tenant_a, settings):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def stores(n):
+        settings.PUBLIC_BASE_URL = ""
+        made = [
+            store_create(tenant=tenant_a, name=f"REST {i}", url="https://shop.example.com", road="rest", api_token="t")
+            for i in range(n)
+        ]
+        for store in made:
+            _on(store, last_event_at=timezone.now())
+        return made
+
+    client = signed_in(operator)
+    url = reverse("admin:hooks_hookstats_changelist")
+    stores(1)
+    client.get(url)
+    with CaptureQueriesContext(connection) as one:
+        assert client.get(url).status_code == 200
+    stores(4)
+    with CaptureQueriesContext(connection) as five:
+        html = client.get(url).content.decode()
+    assert html.count("REST ") >= 5
+    assert len(five.captured_queries) == len(one.captured_queries)

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from email.message import Message
 from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qs
 
 if TYPE_CHECKING:
     import re
@@ -87,6 +88,15 @@ class Call:
     body: bytes
     match: re.Match
     client_id: str = ""  # the OAuth client of the bearer token, once checked
+
+    def form_credentials(self) -> tuple[bool, str, dict[str, str]]:
+        """An OAuth client-credentials form (USPS, FedEx): (whether they are the sandbox's, the pair quoted
+        back when the sandbox echoes refused credentials, the form)."""
+        form = {k: v[0] for k, v in parse_qs(self.body.decode()).items()}
+        pair = (form.get("client_id"), form.get("client_secret"))
+        ok = pair == (self.sandbox.client_id, self.sandbox.client_secret)
+        quoted = f" ({pair[0]}:{pair[1]})" if self.sandbox.echo and not ok else ""
+        return ok, quoted, form
 
     def json(self) -> Any:
         try:

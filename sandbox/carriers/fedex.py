@@ -18,7 +18,6 @@ from __future__ import annotations
 import base64
 import uuid
 from datetime import UTC, date, datetime
-from urllib.parse import parse_qs
 
 from . import pricing
 from .base import Call, Reply, as_list, business_days_after, dig
@@ -330,9 +329,8 @@ def tracking_documents(call: Call) -> Reply:
 
 def token(call: Call) -> Reply:
     sandbox = call.sandbox
-    form = {k: v[0] for k, v in parse_qs(call.body.decode()).items()}
-    if (form.get("client_id"), form.get("client_secret")) != (sandbox.client_id, sandbox.client_secret):
-        quoted = f" ({form.get('client_id')}:{form.get('client_secret')})" if sandbox.echo else ""
+    ok, quoted, _ = call.form_credentials()
+    if not ok:
         return error(
             401,
             "NOT.AUTHORIZED.ERROR",

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import base64
 from datetime import UTC, date, datetime
-from urllib.parse import parse_qs, unquote
+from urllib.parse import unquote
 
 from . import pricing
 from .base import Call, Reply, business_days_after
@@ -239,9 +239,8 @@ def track(call: Call) -> Reply:
 
 def token(call: Call) -> Reply:
     sandbox = call.sandbox
-    form = {k: v[0] for k, v in parse_qs(call.body.decode()).items()}
-    if (form.get("client_id"), form.get("client_secret")) != (sandbox.client_id, sandbox.client_secret):
-        quoted = f" ({form.get('client_id')}:{form.get('client_secret')})" if sandbox.echo else ""
+    ok, quoted, form = call.form_credentials()
+    if not ok:
         return Reply(
             401, {"error": "invalid_client", "error_description": f"The client credentials are invalid.{quoted}"}
         )

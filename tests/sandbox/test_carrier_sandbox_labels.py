@@ -76,7 +76,7 @@ def _settings_class(extension: str):
     return SandboxSettings
 
 
-def gateway(extension: str, url: str):
+def gateway(extension: str, url: str, secret: str = CLIENT_SECRET):
     import karrio.lib as lib
     import karrio.sdk as sdk
 
@@ -84,21 +84,19 @@ def gateway(extension: str, url: str):
     if extension == "fedex":
         creds = {
             "api_key": CLIENT_ID,
-            "secret_key": CLIENT_SECRET,
+            "secret_key": secret,
             "track_api_key": CLIENT_ID,
-            "track_secret_key": CLIENT_SECRET,
+            "track_secret_key": secret,
         }
     else:
-        creds = {"client_id": CLIENT_ID, "client_secret": CLIENT_SECRET}
+        creds = {"client_id": CLIENT_ID, "client_secret": secret}
     settings = _settings_class(extension)(**creds, account_number="ACCT-7", test_mode=True, sandbox_url=url)
     return sdk.gateway[extension].create(settings, cache=lib.Cache())
 
 
 @pytest.fixture
-def sandbox():
-    server = run_carrier_sandbox(latency=0)
-    yield server
-    server.stop()
+def sandbox(carrier_sandbox):
+    return carrier_sandbox  # (this module's sandbox is the carrier one, not the store)
 
 
 @pytest.fixture
@@ -211,6 +209,18 @@ def test_an_address_the_carrier_refuses(sandbox, gateways, ship_to):
         assert shipment is None and [m.code for m in messages] == [code]
         assert "not valid" in messages[0].message
     assert sandbox.labels_sold() == []
+
+
+def test_refused_credentials_in_each_carrier_s_words(sandbox):
+    wrong = {carrier: gateway(carrier, sandbox.base_url, secret="not-the-secret") for carrier in CARRIERS}
+    rates, messages = rate(wrong)
+    assert rates == []
+    assert {m.carrier_name: m.code for m in messages} == {
+        "ups": "250003",
+        "usps": "invalid_client",
+        "fedex": "NOT.AUTHORIZED.ERROR",
+    }
+    assert sandbox.rate_requests() == 0  # refused at the token: no rate was asked
 
 
 # --- buying -------------------------------------------------------------------------------------------------

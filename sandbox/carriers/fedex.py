@@ -9,6 +9,8 @@
     PUT  /ship/v1/shipments/cancel       output.cancelledShipment
     POST /track/v1/trackingnumbers       output.completeTrackResults[]
     POST /track/v1/trackingdocuments     proof of delivery: not kept by the sandbox (an error karrio ignores)
+    POST /track/v1/referencenumbers      Track by References (karrio does not call it): the shipments sold
+                                         with this CUSTOMER_REFERENCE ({"referencesInformation": {"value"}})
 
 Errors in FedEx's shape: {"transactionId", "errors": [{"code", "message"}]}.
 """
@@ -168,6 +170,7 @@ def ship(call: Call) -> Reply:
         ship_from=_lines(shipment.get("shipper") or {}),
         ship_to_postal_code=dig(recipient, "address", "postalCode", default=""),
         reference=references[0] if references else "",
+        lookup_references=references,
         account_number=str(dig(body, "accountNumber", "value", default="")),
         label_format=fmt,
     )
@@ -323,6 +326,15 @@ def track(call: Call) -> Reply:
     return Reply(200, track_answer(call.sandbox, [n for n in numbers if n]))
 
 
+def track_by_reference(call: Call) -> Reply:
+    """FedEx's Track by References (not called by karrio): the shipments with this CUSTOMER_REFERENCE."""
+    reference = str(dig(call.json() or {}, "referencesInformation", "value", default=""))
+    found = call.sandbox.truth.carrier_lookup(CARRIER, reference)
+    if not found:
+        return error(404, "TRACKING.REFERENCENUMBER.NOTFOUND", f"No shipment was found for the reference {reference}.")
+    return Reply(200, track_answer(call.sandbox, [label.tracking_number for label in found]))
+
+
 def tracking_documents(call: Call) -> Reply:
     return error(404, "TRACKING.DOCUMENT.NOTFOUND", "The sandbox keeps no proof of delivery.")
 
@@ -354,4 +366,5 @@ ROUTES = [
     ("PUT", r"/ship/v1/shipments/cancel", "void", void),
     ("POST", r"/track/v1/trackingnumbers", "track", track),
     ("POST", r"/track/v1/trackingdocuments", "track", tracking_documents),
+    ("POST", r"/track/v1/referencenumbers", "track", track_by_reference),
 ]

@@ -3,11 +3,14 @@ request, per carrier. Tests and benchmarks compare Outbound's records with it, i
 (`CarrierSandbox.labels_sold()`, `.voids()`, `.rate_requests()`, `.truth()`) or from another one
 (`GET /_sandbox/truth`, `GET /_sandbox/truth?reference=…`).
 
-Finding a label by the shipper's reference: none of the three carriers' label APIs, as karrio calls them,
-offers it (UPS and FedEx have reference *tracking* APIs that karrio does not call; USPS has none), and
-none of them takes an idempotency key. The truth is therefore the test-only view of a purchase whose
-answer was lost: `label_by_reference()` / `GET /_sandbox/truth?reference=…`. What Outbound can do in
-production is its own: record its intent first, then match by what it sent.
+Finding a label by the shipper's reference: none of the three label APIs takes an idempotency key, and
+karrio calls no lookup. UPS and FedEx have reference *tracking* APIs (outside karrio), and the sandbox
+answers them: UPS `GET /api/track/v1/reference/details/<reference>` (ReferenceNumber values only: for
+US→US karrio-ups sends the parcels' `reference_number`, never the shipment's `reference`, which goes to
+TransactionReference.CustomerContext), FedEx `POST /track/v1/referencenumbers` (CUSTOMER_REFERENCE, which
+karrio-fedex sends from `reference`). USPS has none. For USPS, and for tests and benchmarks, the truth is
+the test-only view: `label_by_reference()` / `GET /_sandbox/truth?reference=…` (any reference the
+request carried).
 """
 
 from __future__ import annotations
@@ -34,6 +37,9 @@ class SoldLabel:
     client_id: str = ""  # the OAuth client that bought it
     account_number: str = ""  # the shipper / payer account named in the request, if any
     reference: str = ""  # the shipper's reference as the request carried it
+    # The references the carrier indexes for its own reference tracking (UPS: ReferenceNumber values,
+    # which karrio-ups sends from parcels' reference_number for US→US; FedEx: CUSTOMER_REFERENCE; USPS: none).
+    lookup_references: list[str] = field(default_factory=list)
     idempotency_key: str = ""  # an Idempotency-Key header, had the client sent one (karrio sends none)
     label_format: str = "PDF"  # PDF | PNG | GIF | ZPL
     ship_to_postal_code: str = ""
@@ -113,7 +119,15 @@ class Truth:
         ]
 
     def by_reference(self, reference: str) -> list[SoldLabel]:
-        return [label for label in self.labels_sold() if label.reference == reference]
+        return [
+            label
+            for label in self.labels_sold()
+            if label.reference == reference or reference in label.lookup_references
+        ]
+
+    def carrier_lookup(self, carrier: str, reference: str) -> list[SoldLabel]:
+        """What the carrier's own reference tracking finds."""
+        return [label for label in self.labels_sold(carrier) if reference in label.lookup_references]
 
     def as_dict(self, reference: str | None = None) -> dict:
         labels = self.labels_sold() if reference is None else self.by_reference(reference)
@@ -151,7 +165,7 @@ class OperationFaults:
     error_rate: float = 0.0
     status: int = 500
     timeout_rate: float = 0.0
-    delay: float = 5.0
+    delay: float = 30.0  # past Outbound's CARRIER_REQUEST_TIMEOUT (20 s by default)
     lose_rate: float = 0.0
     seed: int = 1
     drawn: int = 0

@@ -6,6 +6,8 @@
                                                      image (karrio turns it into a PDF) or ZPL
     DELETE /api/shipments/<version>/void/cancel/<id> VoidShipmentResponse
     GET    /api/track/v1/details/<number>            trackResponse.shipment[0].package[0]
+    GET    /api/track/v1/reference/details/<ref>     reference tracking (karrio does not call it): the
+                                                     packages sold with this ReferenceNumber
 
 Errors in UPS's shape: {"response": {"errors": [{"code", "message"}]}}.
 """
@@ -145,9 +147,14 @@ def ship(call: Call) -> Reply:
     fmt = "ZPL" if "ZPL" in fmt else ("PNG" if fmt == "PNG" else "GIF")
     weight = _weight(shipment)
     zone = pricing.zone(dig(shipment, "Shipper", "Address", "PostalCode"), dig(ship_to, "Address", "PostalCode"))
-    reference = dig(request, "Request", "TransactionReference", "CustomerContext") or dig(
-        shipment, "ReferenceNumber", "Value", default=""
-    )
+    numbers = [
+        ref.get("Value")
+        for ref in [*as_list(shipment.get("ReferenceNumber"))]
+        + [r for package in as_list(shipment.get("Package")) for r in as_list(package.get("ReferenceNumber"))]
+        if ref.get("Value")
+    ]
+    context = dig(request, "Request", "TransactionReference", "CustomerContext", default="")
+    reference = context if context != "generate label" else (numbers[0] if numbers else "")
     label, document = call.sandbox.sell(
         call,
         CARRIER,
@@ -157,7 +164,8 @@ def ship(call: Call) -> Reply:
         ship_to=_address_lines(ship_to),
         ship_from=_address_lines(shipment.get("ShipFrom") or shipment.get("Shipper") or {}),
         ship_to_postal_code=dig(ship_to, "Address", "PostalCode", default=""),
-        reference=reference if reference != "generate label" else "",
+        reference=reference,
+        lookup_references=numbers,
         account_number=dig(shipment, "Shipper", "ShipperNumber", default=""),
         label_format=fmt,
     )
@@ -261,6 +269,19 @@ def track(call: Call) -> Reply:
     return Reply(200, track_answer(call.sandbox, number))
 
 
+def track_by_reference(call: Call) -> Reply:
+    """UPS's reference tracking (not called by karrio): the packages whose ReferenceNumber is this one."""
+    reference = unquote(call.match.group("reference"))
+    found = call.sandbox.truth.carrier_lookup(CARRIER, reference)
+    if not found:
+        return error(404, "TW0001", "Tracking Information Not Found")
+    packages = [
+        track_answer(call.sandbox, label.tracking_number)["trackResponse"]["shipment"][0]["package"][0]
+        for label in found
+    ]
+    return Reply(200, {"trackResponse": {"shipment": [{"inquiryNumber": reference, "package": packages}]}})
+
+
 def garbled() -> Reply:
     """An answer that is not JSON (a carrier's proxy error page), which fails karrio's reading of the whole
     request it belongs to."""
@@ -295,4 +316,5 @@ ROUTES = [
     ("POST", r"/api/shipments/[^/]+/ship", "ship", ship),
     ("DELETE", r"/api/shipments/[^/]+/void/cancel/(?P<number>[^/]+)", "void", void),
     ("GET", r"/api/track/v1/details/(?P<number>[^/]+)", "track", track),
+    ("GET", r"/api/track/v1/reference/details/(?P<reference>[^/]+)", "track", track_by_reference),
 ]

@@ -3,8 +3,8 @@
     POST   /oauth2/v3/token                       OAuth (form client_id, client_secret)
     POST   /payments/v3/payment-authorization     the payment token labels and voids carry
     POST   /shipments/v3/options/search           one call per package: pricingOptions[].shippingOptions[]…
-    POST   /labels/v3/label                       labelMetadata + labelImage (base64 PDF or ZPL), as JSON
-                                                  (karrio-usps reads JSON before multipart)
+    POST   /labels/v3/label                       multipart/form-data: labelMetadata (JSON), then labelImage
+                                                  (base64 PDF, or ZPL when imageType is ZPL203DPI)
     DELETE /labels/v3/label/<trackingNumber>      {"trackingNumber", "status": "CANCELED"}
     GET    /tracking/v3/tracking/<number>         Tracking v3 answer (expand=DETAIL)
 
@@ -15,6 +15,8 @@ Errors in USPS's shape: {"apiVersion", "error": {"code", "message", "errors": [{
 from __future__ import annotations
 
 import base64
+import json
+import secrets
 from datetime import UTC, date, datetime
 from urllib.parse import unquote
 
@@ -154,32 +156,43 @@ def ship(call: Call) -> Reply:
         number_prefix=NUMBER_PREFIX[service.code],
     )
     days = service.transit_days(zone)
-    return Reply(
-        200,
-        {
-            "labelMetadata": {
-                "labelAddress": to,
-                "routingInformation": f"420{postal[:5]}",
-                "trackingNumber": label.tracking_number,
-                "constructCode": "C01",
-                "SKU": f"SBX{service.code[:4]}{zone:02d}",
-                "postage": label.price,
-                "extraServices": [],
-                "zone": f"{zone:02d}",
-                "commitment": {
-                    "name": f"{days} Day{'s' if days > 1 else ''}",
-                    "scheduleDeliveryDate": business_days_after(date.today(), days).isoformat(),
-                },
-                "weightUOM": "lb",
-                "weight": pricing.billable_pounds(weight),
-                "fees": [],
-                "labelBrokerID": None,
-            },
-            "labelImage": base64.b64encode(document).decode(),
-            "receiptImage": None,
+    metadata = {
+        "labelAddress": to,
+        "routingInformation": f"420{postal[:5]}",
+        "trackingNumber": label.tracking_number,
+        "constructCode": "C01",
+        "SKU": f"SBX{service.code[:4]}{zone:02d}",
+        "postage": label.price,
+        "extraServices": [],
+        "zone": f"{zone:02d}",
+        "commitment": {
+            "name": f"{days} Day{'s' if days > 1 else ''}",
+            "scheduleDeliveryDate": business_days_after(date.today(), days).isoformat(),
         },
-        tracking_number=label.tracking_number,
+        "weightUOM": "lb",
+        "weight": pricing.billable_pounds(weight),
+        "fees": [],
+    }
+    return _multipart(metadata, document, fmt, label.tracking_number)
+
+
+def _multipart(metadata: dict, document: bytes, fmt: str, number: str) -> Reply:
+    """USPS answers a label as multipart/form-data: the labelMetadata JSON part, then the labelImage part
+    (base64 text)."""
+    boundary = secrets.token_hex(12)
+    kind, suffix = ("application/zpl", "zpl") if fmt == "ZPL" else ("application/pdf", "pdf")
+    body = (
+        f"--{boundary}\r\n"
+        "Content-Type: application/json\r\n"
+        'Content-Disposition: form-data; name="labelMetadata"\r\n\r\n'
+        f"{json.dumps(metadata)}\r\n"
+        f"--{boundary}\r\n"
+        f"Content-Type: {kind}\r\n"
+        f'Content-Disposition: form-data; filename="labelImage.{suffix}"; name="labelImage"\r\n\r\n'
+        f"{base64.b64encode(document).decode()}\r\n"
+        f"--{boundary}--\r\n"
     )
+    return Reply(200, body, f"multipart/form-data; boundary={boundary}", tracking_number=number)
 
 
 def void(call: Call) -> Reply:

@@ -12,6 +12,7 @@ import re
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 
 import pytest
@@ -112,14 +113,16 @@ def rate(gateways, *carriers, recipient=RECIPIENT, parcel=PARCEL):
     return sdk.Rating.fetch(request).from_(*(gateways[c] for c in carriers or CARRIERS)).parse()
 
 
-def buy(gateways, carrier, *, service=None, label_type="PDF", reference="ORDER-1001", recipient=RECIPIENT):
+def buy(
+    gateways, carrier, *, service=None, label_type="PDF", reference="ORDER-1001", recipient=RECIPIENT, parcel=PARCEL
+):
     import karrio.sdk as sdk
     from karrio.core.models import ShipmentRequest
 
     request = ShipmentRequest(
         shipper=SHIPPER,
         recipient=recipient,
-        parcels=[PARCEL],
+        parcels=[parcel],
         service=service or GROUND[carrier],
         label_type=label_type,
         reference=reference,
@@ -389,6 +392,61 @@ def test_a_lost_answer_is_a_label_sold_all_the_same(sandbox, gateways, carrier):
     sandbox.set_faults("ship", carrier)
     again, _ = buy(gateways, carrier, reference="ORDER-LOST")  # a blind retry pays a second time
     assert len(sandbox.label_by_reference("ORDER-LOST")) == 2 and again.tracking_number != sold.tracking_number
+
+
+def _token(sandbox, carrier: str) -> str:
+    if carrier == "ups":
+        pair = base64.b64encode(f"{CLIENT_ID}:{CLIENT_SECRET}".encode()).decode()
+        request = urllib.request.Request(
+            f"{sandbox.base_url}/security/v1/oauth/token",
+            data=b"grant_type=client_credentials",
+            headers={"Authorization": f"Basic {pair}"},
+        )
+    else:
+        form = f"grant_type=client_credentials&client_id={CLIENT_ID}&client_secret={CLIENT_SECRET}"
+        request = urllib.request.Request(f"{sandbox.base_url}/oauth/token", data=form.encode())
+    with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - loopback
+        return json.load(response)["access_token"]
+
+
+def test_a_lost_label_is_found_by_the_carrier_s_reference_tracking(sandbox, gateways):
+    """UPS and FedEx track by reference (APIs karrio does not call); USPS cannot: there, only the truth."""
+    sandbox.set_faults("ship", lose_rate=1.0)
+    buy(gateways, "fedex", reference="ORDER-77")
+    buy(gateways, "ups", reference="ORDER-77", parcel={**PARCEL, "reference_number": "ORDER-77"})
+    buy(gateways, "usps", reference="ORDER-77")
+    fedex_label, ups_label, usps_label = sandbox.labels_sold()
+    assert all(label.answer_lost for label in (fedex_label, ups_label, usps_label))
+
+    query = {"referencesInformation": {"type": "CUSTOMER_REFERENCE", "value": "ORDER-77"}}
+    request = urllib.request.Request(
+        f"{sandbox.base_url}/track/v1/referencenumbers",
+        data=json.dumps(query).encode(),
+        headers={"Authorization": f"Bearer {_token(sandbox, 'fedex')}", "Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - loopback
+        found = json.load(response)["output"]["completeTrackResults"]
+    assert [r["trackingNumber"] for r in found] == [fedex_label.tracking_number]
+
+    request = urllib.request.Request(
+        f"{sandbox.base_url}/api/track/v1/reference/details/ORDER-77",
+        headers={"Authorization": f"Bearer {_token(sandbox, 'ups')}"},
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - loopback
+        packages = json.load(response)["trackResponse"]["shipment"][0]["package"]
+    assert [p["trackingNumber"] for p in packages] == [ups_label.tracking_number]
+    # Without the parcel's reference_number, karrio-ups puts a US→US reference only in CustomerContext,
+    # which UPS does not index.
+    sandbox.set_faults("ship")
+    buy(gateways, "ups", reference="ORDER-78")
+    request = urllib.request.Request(
+        f"{sandbox.base_url}/api/track/v1/reference/details/ORDER-78",
+        headers={"Authorization": f"Bearer {_token(sandbox, 'ups')}"},
+    )
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(request, timeout=10)  # noqa: S310 - loopback
+    assert refused.value.code == 404
+    assert [label.carrier for label in sandbox.label_by_reference("ORDER-77")] == ["fedex", "ups", "usps"]
 
 
 def _failures(seed: int, calls: int = 100) -> list[bool]:

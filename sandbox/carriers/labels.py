@@ -34,11 +34,17 @@ def modules(number: str) -> str:
     return Code128(number).build()[0]
 
 
+def _fit(lines: list[str], most: int) -> list[str]:
+    """The address's lines once each; when too many, the first (the name) and the last ones (the city)."""
+    unique = list(dict.fromkeys(line for line in lines if line))
+    return unique if len(unique) <= most else [unique[0], *unique[len(unique) - most + 1 :]]
+
+
 def _lines(face: LabelFace) -> list[tuple[str, int, bool]]:
     """(text, size in points, bold) from the top of the label down, above the barcode."""
     lines = [(face.carrier.upper(), 24, True), (face.service, 12, True), ("", 4, False)]
-    lines += [("FROM:", 7, True)] + [(line, 8, False) for line in face.ship_from[:3]]
-    lines += [("", 4, False), ("SHIP TO:", 9, True)] + [(line, 12, True) for line in face.ship_to[:4]]
+    lines += [("FROM:", 7, True)] + [(line, 8, False) for line in _fit(face.ship_from, 3)]
+    lines += [("", 4, False), ("SHIP TO:", 9, True)] + [(line, 12, True) for line in _fit(face.ship_to, 4)]
     lines += [("", 4, False), (f"WEIGHT: {face.weight_lb:g} LB", 8, False)]
     if face.reference:
         lines.append((f"REF: {face.reference[:40]}", 8, False))

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from email.message import Message
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, unquote
 
 if TYPE_CHECKING:
     import re
@@ -119,6 +120,20 @@ class Reply:
         if isinstance(self.payload, str):
             return self.payload.encode()
         return json.dumps(self.payload).encode()
+
+
+def garbled() -> Reply:
+    """An answer that is not JSON (a carrier's proxy error page), which fails karrio's reading of the whole
+    request it belongs to: what a tracking number containing "GARBLED" gets."""
+    return Reply(200, b"<html><body>Bad gateway</body></html>", "text/html")
+
+
+def track_one(call: Call, answer: Callable[[Any, str], dict]) -> Reply:
+    """A tracking call for the one number in the path (UPS, USPS), answered by `answer(sandbox, number)`."""
+    number = unquote(call.match.group("number"))
+    if "GARBLED" in number.upper():
+        return garbled()
+    return Reply(200, answer(call.sandbox, number))
 
 
 def business_days_after(start: date, days: int) -> date:

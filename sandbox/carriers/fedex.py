@@ -22,7 +22,7 @@ import uuid
 from datetime import UTC, date, datetime
 
 from . import pricing
-from .base import Call, Reply, as_list, business_days_after, dig
+from .base import Call, Reply, as_list, business_days_after, dig, garbled
 
 CARRIER = "fedex"
 
@@ -315,8 +315,6 @@ def track_answer(sandbox, numbers: list[str]) -> dict:
 
 
 def track(call: Call) -> Reply:
-    from .ups import garbled
-
     numbers = [
         str(dig(info, "trackingNumberInfo", "trackingNumber", default=""))
         for info in as_list((call.json() or {}).get("trackingInfo"))

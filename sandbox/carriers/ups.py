@@ -20,7 +20,7 @@ from datetime import UTC, date, datetime
 from urllib.parse import unquote
 
 from . import pricing
-from .base import Call, Reply, as_list, business_days_after, dig
+from .base import Call, Reply, as_list, business_days_after, dig, track_one
 
 CARRIER = "ups"
 
@@ -263,10 +263,7 @@ def track_answer(sandbox, number: str) -> dict:
 
 
 def track(call: Call) -> Reply:
-    number = unquote(call.match.group("number"))
-    if "GARBLED" in number.upper():
-        return garbled()
-    return Reply(200, track_answer(call.sandbox, number))
+    return track_one(call, track_answer)
 
 
 def track_by_reference(call: Call) -> Reply:
@@ -280,12 +277,6 @@ def track_by_reference(call: Call) -> Reply:
         for label in found
     ]
     return Reply(200, {"trackResponse": {"shipment": [{"inquiryNumber": reference, "package": packages}]}})
-
-
-def garbled() -> Reply:
-    """An answer that is not JSON (a carrier's proxy error page), which fails karrio's reading of the whole
-    request it belongs to."""
-    return Reply(200, b"<html><body>Bad gateway</body></html>", "text/html")
 
 
 def token(call: Call) -> Reply:

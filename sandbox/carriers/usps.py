@@ -21,7 +21,7 @@ from datetime import UTC, date, datetime
 from urllib.parse import unquote
 
 from . import pricing
-from .base import Call, Reply, business_days_after
+from .base import Call, Reply, business_days_after, track_one
 
 CARRIER = "usps"
 
@@ -242,12 +242,7 @@ def track_answer(sandbox, number: str) -> dict:
 
 
 def track(call: Call) -> Reply:
-    from .ups import garbled
-
-    number = unquote(call.match.group("number"))
-    if "GARBLED" in number.upper():
-        return garbled()
-    return Reply(200, track_answer(call.sandbox, number))
+    return track_one(call, track_answer)
 
 
 def token(call: Call) -> Reply:

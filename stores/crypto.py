@@ -67,8 +67,17 @@ def reencrypt_secret(token: str) -> str:
         ) from None
 
 
+def is_current(token: str) -> bool:
+    """Whether the secret is encrypted with the newest key already (nothing for a rotation to do)."""
+    try:
+        _fernets()[0].decrypt(token.encode())
+    except InvalidToken:
+        return False
+    return True
+
+
 # Every model field that holds a Fernet token, as (model, field name). Each app registers its own
-# (stores: the store password and access tokens; webhooks: signing secrets; tracking: carrier
+# (stores: a store's secret documents, stores.StoreSecret; webhooks: signing secrets; tracking: carrier
 # credentials), so rotation finds them all without this module importing any app.
 ENCRYPTED_FIELDS: list[tuple[type, str]] = []
 
@@ -90,16 +99,11 @@ def rotate_all_secrets() -> RotationReport:
     finds them all current and rewrites nothing. A secret no configured key can read is reported
     (model and row id), never dropped."""
     report = RotationReport()
-    fernets = _fernets()
-    newest, fernet = fernets[0], MultiFernet(fernets)
+    fernet = _fernet()
     for model, field_name in ENCRYPTED_FIELDS:
         rows = model._base_manager.exclude(**{field_name: ""}).values_list("pk", field_name)
         for pk, token in rows.iterator():
-            try:
-                newest.decrypt(token.encode())
-            except InvalidToken:
-                pass
-            else:
+            if is_current(token):
                 report.current += 1
                 continue
             try:

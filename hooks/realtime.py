@@ -14,7 +14,6 @@ task with that row's id only.
 
 from __future__ import annotations
 
-
 from django.conf import settings
 from django.db import transaction
 

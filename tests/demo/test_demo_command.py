@@ -105,8 +105,8 @@ def test_setup_connects_a_store_by_each_road(tmp_path):
     with sqlite3.connect(db) as conn:
         rows = conn.execute(
             "SELECT name, road, url, "
-            "(SELECT COUNT(*) FROM stores_storesecret s WHERE s.store_id = stores_store.id AND kind = 'rest_token_secret'), "
-            "(SELECT COUNT(*) FROM stores_storesecret s WHERE s.store_id = stores_store.id AND kind = 'xml_secret') "
+            "(SELECT COUNT(*) FROM stores_storesecret WHERE store_id = stores_store.id AND kind='rest_token_secret'), "
+            "(SELECT COUNT(*) FROM stores_storesecret WHERE store_id = stores_store.id AND kind = 'xml_secret') "
             "FROM stores_store ORDER BY id"
         ).fetchall()
     assert rows == [

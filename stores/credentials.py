@@ -181,7 +181,7 @@ class StoreCredentials:
     def _save_secrets(self, kinds) -> None:
         loaded = self.__dict__.get("_secret_docs") or {}
         dirty = self.__dict__.get("_secrets_dirty", frozenset())
-        from .models import StoreSecret as secret_model
+        secret_model = self._meta.get_field("secrets").related_model  # stores.StoreSecret
 
         now = timezone.now()
         written = [

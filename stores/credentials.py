@@ -20,8 +20,8 @@ get_oauth_access_token / get_oauth_refresh_token / has_oauth_tokens, oauth_expir
 loads its documents once (one query, or none after `prefetch_related("secrets")`), keeps them encrypted in
 memory, decrypts one only when a value is asked for, and writes a document it set when it is saved: the kind
 is named in `update_fields` like a field (services announce it the same way), or saved with every field when
-`update_fields` is not given. A document read under an older key is re-encrypted with the newest one when the
-store is saved with its kind, so a rotation also completes as stores are saved. The store services are the only
+`update_fields` is not given. A document under an older key is re-encrypted with the newest one when the store
+is saved with its kind named (or read before a full save), so a rotation also completes as stores are saved. The store services are the only
 writers (a store is saved only there: tests/test_writes_in_services.py counts this module as their pipeline).
 """
 
@@ -176,10 +176,12 @@ class StoreCredentials:
             kwargs["update_fields"] = [name for name in update_fields if name not in SECRET_KINDS]
         if update_fields is None or kwargs["update_fields"]:
             super().save(*args, **kwargs)
-        self._save_secrets(kinds)
+        self._save_secrets(kinds, named=update_fields is not None)
 
-    def _save_secrets(self, kinds) -> None:
-        loaded = self.__dict__.get("_secret_docs") or {}
+    def _save_secrets(self, kinds, *, named: bool) -> None:
+        # Kinds named in update_fields are loaded if they were not (to re-encrypt them); a full save re-encrypts
+        # those the store has read.
+        loaded = self.secret_documents if named and kinds else (self.__dict__.get("_secret_docs") or {})
         dirty = self.__dict__.get("_secrets_dirty", frozenset())
         secret_model = self._meta.get_field("secrets").related_model  # stores.StoreSecret
 

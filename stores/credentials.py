@@ -21,8 +21,9 @@ loads its documents once (one query, or none after `prefetch_related("secrets")`
 memory, decrypts one only when a value is asked for, and writes a document it set when it is saved: the kind
 is named in `update_fields` like a field (services announce it the same way), or saved with every field when
 `update_fields` is not given. A document under an older key is re-encrypted with the newest one when the store
-is saved with its kind named (or read before a full save), so a rotation also completes as stores are saved. The store services are the only
-writers (a store is saved only there: tests/test_writes_in_services.py counts this module as their pipeline).
+is saved with its kind named (or read before a full save), so a rotation also completes as stores are saved.
+The store services are the only writers (a store is saved only there: tests/test_writes_in_services.py counts
+this module as their pipeline).
 """
 
 from __future__ import annotations

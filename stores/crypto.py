@@ -1,4 +1,5 @@
-"""Store credentials encrypted at rest with Fernet.
+"""Secrets encrypted at rest with Fernet: stores' secret documents (stores.credentials), webhook signing
+secrets, carrier accounts' credentials.
 
 Keys come from settings.CREDENTIAL_KEYS, newest first. MultiFernet encrypts with the first key and
 decrypts with any, so a rotation is: put the new key in front, keep the old one, run

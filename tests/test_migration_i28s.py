@@ -16,21 +16,11 @@ from django.utils import timezone
 
 from stores import crypto
 from tests.factories import make_store, make_tenant
+from tests.test_migration_i28 import _latest, _migrate
 
 BEFORE = [("stores", "0015_i28_store_row_drop_import")]
 COPIED = [("stores", "0016_i28s_store_secrets")]
 EXPIRES = timezone.now().replace(microsecond=0) + dt.timedelta(minutes=50)
-
-
-def _migrate(targets) -> MigrationExecutor:
-    executor = MigrationExecutor(connection)
-    executor.migrate(targets)
-    return MigrationExecutor(connection)
-
-
-def _latest() -> None:
-    latest = MigrationExecutor(connection)
-    latest.migrate(latest.loader.graph.leaf_nodes())
 
 
 def _old_store_model(executor, targets):

@@ -77,8 +77,8 @@ class StoreViewSet(
     http_method_names = ["get", "post", "put", "patch", "head", "options"]
 
     def scope(self, queryset):
-        # each store's real time and import state, in the same query
-        return queryset.select_related("hook_stats", "realtime", "import_state")
+        # each store's real time and import state, in the same query; which secrets it has, in one more
+        return queryset.select_related("hook_stats", "realtime", "import_state").prefetch_related("secrets")
 
     def get_serializer_class(self):
         return s.StoreCreateSerializer if self.action == "create" else s.StoreSerializer

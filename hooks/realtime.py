@@ -14,13 +14,12 @@ task with that row's id only.
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.conf import settings
 from django.db import transaction
 
 from core import queues
 from stores import changes
+from stores.credentials import SecretKind
 from stores.models import Store
 
 from .models import PendingUnsubscribe, StoreRealtime
@@ -28,17 +27,15 @@ from .models import PendingUnsubscribe, StoreRealtime
 SUBSCRIBE_TASK = "hooks.tasks.hooks_subscribe_task"
 UNSUBSCRIBE_TASK = "hooks.tasks.hooks_unsubscribe_task"
 # Edits that may start or end real time, or move it to another site or token.
-FOLLOWED_FIELDS = {"road", "rest_auth", "url", "is_active", "api_token_encrypted", "oauth_access_token_encrypted"}
-# What reaches a store's site: enough to remove its webhooks from there after it moved or was deleted.
+FOLLOWED_FIELDS = {"road", "rest_auth", "url", "is_active", SecretKind.REST_TOKEN, SecretKind.REST_OAUTH}
+# What reaches a store's site: enough to remove its webhooks from there after it moved or was deleted (and the
+# REST road's secret documents, still encrypted: SITE_SECRETS).
 SITE_FIELDS = (
     "platform",  # whose webhooks (the connector registry's realtime_of); a row saved before it: the default
     "url",
     "rest_auth",
-    "api_token_encrypted",
-    "oauth_access_token_encrypted",
-    "oauth_refresh_token_encrypted",
-    "oauth_expires_at",
 )
+SITE_SECRETS = (SecretKind.REST_TOKEN, SecretKind.REST_OAUTH)
 
 
 def store_changed(change: changes.StoreChange) -> None:
@@ -94,7 +91,9 @@ def _awaits_reconnect(store: Store) -> bool:
 
 def realtime_site(store: Store) -> dict:
     """Where the store's webhooks live and the (encrypted) credentials that reach them."""
-    return {name: getattr(store, name) for name in SITE_FIELDS}
+    documents = store.secret_documents
+    site = {name: getattr(store, name) for name in SITE_FIELDS}
+    return {**site, "secret_documents": {kind: documents[kind] for kind in SITE_SECRETS if kind in documents}}
 
 
 def store_realtime_follow(store: Store, *, previous_site: dict | None = None) -> None:
@@ -130,17 +129,13 @@ def _revoke(store: Store, site: dict | None) -> None:
         hooks_unsubscribe_queue(store.pk, old_hash, site)
 
 
-def _site_to_row(site: dict | None) -> dict | None:
-    if site is None:
-        return None
-    return {k: (v.isoformat() if isinstance(v, dt.datetime) else v) for k, v in site.items()}
-
-
 def site_from_row(site: dict | None) -> dict | None:
+    """The site a PendingUnsubscribe row keeps, as Store(**site) takes it. A row queued by the code before the
+    secret documents (its secrets in columns of their own) reaches its site with no credentials: the
+    unsubscribe says so and the row goes."""
     if site is None:
         return None
-    expires = site.get("oauth_expires_at")
-    return {**site, "oauth_expires_at": dt.datetime.fromisoformat(expires) if expires else None}
+    return {name: value for name, value in site.items() if name in (*SITE_FIELDS, "secret_documents")}
 
 
 def hooks_unsubscribe_queue(store_id: int, old_hash: str, site: dict | None = None) -> PendingUnsubscribe:
@@ -149,6 +144,6 @@ def hooks_unsubscribe_queue(store_id: int, old_hash: str, site: dict | None = No
     row; the task's only argument is the row's id, and django-q saves neither its result nor its arguments
     (save=False), so no credential reaches django-q's tables. hooks.services.hooks_unsubscribe_pending runs
     it."""
-    row = PendingUnsubscribe.objects.create(store_id=store_id, token_hash=old_hash, site=_site_to_row(site))
+    row = PendingUnsubscribe.objects.create(store_id=store_id, token_hash=old_hash, site=site)
     transaction.on_commit(lambda: enqueue_hooks_task(UNSUBSCRIBE_TASK, row.pk, save=False))
     return row

@@ -682,6 +682,7 @@ def hooks_sweep(now: dt.datetime | None = None, *, enqueue=None) -> dict[str, in
             .filter(Q(realtime__isnull=True) | Q(realtime__subscription_ids=[]) | ~Q(realtime__message=""))
             .exclude(realtime__message__in=[SCOPE_MISSING, NO_STOREFRONT])
             .select_related("realtime")
+            .prefetch_related("secrets")  # realtime_wanted asks whether each has its credentials
         )
         for store in candidates:
             if realtime_wanted(store):

@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from .crypto import CredentialError
 from .forms import StatusMappingForm, StoreAdminForm
 from .models import Membership, StatusMapping, Store, Storefront, StoreSettings, Tenant
 from .services import status_mapping_set, store_create, store_delete, store_settings_update, store_update
@@ -69,6 +70,14 @@ class StorefrontInline(admin.TabularInline):
         return super().get_fields(request, obj)
 
 
+def _oauth_detail(store: Store, name: str):
+    """A detail of the store's OAuth set (in its encrypted document), or why it cannot be shown."""
+    try:
+        return getattr(store, name) if store.has_oauth_tokens else None
+    except CredentialError:
+        return "unreadable: no key in CREDENTIAL_KEYS decrypts it"
+
+
 @admin.register(Store)
 class StoreAdmin(admin.ModelAdmin):
     form = StoreAdminForm
@@ -88,8 +97,8 @@ class StoreAdmin(admin.ModelAdmin):
     readonly_fields = [
         "needs_reconnect",
         "reconnect_reason",
-        "oauth_expires_at",
-        "oauth_scope",
+        "oauth_expiry",
+        "oauth_granted_scope",
     ]
     fieldsets = [
         (None, {"fields": ["tenant", "name", "platform", "is_active"]}),
@@ -112,8 +121,8 @@ class StoreAdmin(admin.ModelAdmin):
                     "api_token",
                     "needs_reconnect",
                     "reconnect_reason",
-                    "oauth_expires_at",
-                    "oauth_scope",
+                    "oauth_expiry",
+                    "oauth_granted_scope",
                 ]
             },
         ),
@@ -134,6 +143,14 @@ class StoreAdmin(admin.ModelAdmin):
     # The apps above add their actions on stores from their own admin module (orders: import now, reconcile
     # now): this app imports none of them.
     actions: list = []
+
+    @admin.display(description="OAuth token expiry")
+    def oauth_expiry(self, obj):
+        return _oauth_detail(obj, "oauth_expires_at")
+
+    @admin.display(description="OAuth scope")
+    def oauth_granted_scope(self, obj):
+        return _oauth_detail(obj, "oauth_scope")
 
     def get_readonly_fields(self, request, obj=None):
         # A store's orders, shipments and keys belong to its tenant: a store never moves to another one.

@@ -1,4 +1,5 @@
-"""Store credentials encrypted at rest with Fernet.
+"""Secrets encrypted at rest with Fernet: stores' secret documents (stores.credentials), webhook signing
+secrets, carrier accounts' credentials.
 
 Keys come from settings.CREDENTIAL_KEYS, newest first. MultiFernet encrypts with the first key and
 decrypts with any, so a rotation is: put the new key in front, keep the old one, run
@@ -67,8 +68,17 @@ def reencrypt_secret(token: str) -> str:
         ) from None
 
 
+def is_current(token: str) -> bool:
+    """Whether the secret is encrypted with the newest key already (nothing for a rotation to do)."""
+    try:
+        _fernets()[0].decrypt(token.encode())
+    except InvalidToken:
+        return False
+    return True
+
+
 # Every model field that holds a Fernet token, as (model, field name). Each app registers its own
-# (stores: the store password and access tokens; webhooks: signing secrets; tracking: carrier
+# (stores: a store's secret documents, stores.StoreSecret; webhooks: signing secrets; tracking: carrier
 # credentials), so rotation finds them all without this module importing any app.
 ENCRYPTED_FIELDS: list[tuple[type, str]] = []
 
@@ -90,16 +100,11 @@ def rotate_all_secrets() -> RotationReport:
     finds them all current and rewrites nothing. A secret no configured key can read is reported
     (model and row id), never dropped."""
     report = RotationReport()
-    fernets = _fernets()
-    newest, fernet = fernets[0], MultiFernet(fernets)
+    fernet = _fernet()
     for model, field_name in ENCRYPTED_FIELDS:
         rows = model._base_manager.exclude(**{field_name: ""}).values_list("pk", field_name)
         for pk, token in rows.iterator():
-            try:
-                newest.decrypt(token.encode())
-            except InvalidToken:
-                pass
-            else:
+            if is_current(token):
                 report.current += 1
                 continue
             try:

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from . import crypto, statuses
 from .connector import registry as connector_registry
-from .credentials import StoreCredentials
+from .credentials import SecretKind, StoreCredentials
 
 
 class Tenant(models.Model):
@@ -148,20 +148,16 @@ class Store(StoreCredentials, models.Model):
         help_text="Path of the ShipStation add-on's XML page on an AmeriCommerce store (blank: the default). "
         "Not used for Custom Store (any cart): its URL is the page.",
     )
-    # The XML road's credentials (the ShipStation add-on's username and password).
+    # The XML road's credentials (the ShipStation add-on's username and password). The password, like every
+    # secret of the store, is in an encrypted document of its own (stores.credentials, StoreSecret), written
+    # through set_password() and read with get_password().
     username = models.CharField(max_length=200, blank=True, default="")
-    # Fernet token, never the password itself. Write through set_password(); read with get_password().
-    password_encrypted = models.TextField(editable=False, default="")
     # The road to the store (see Road) and, on the REST road, how it authenticates.
     road = models.CharField(max_length=10, choices=Road.choices, default=Road.XML)
     rest_auth = models.CharField("REST authentication", max_length=10, choices=RestAuth.choices, default=RestAuth.TOKEN)
-    # The REST road's secrets, Fernet tokens like the password, write-only: set_api_token() / get_api_token(),
-    # set_oauth_tokens() / get_oauth_access_token() / get_oauth_refresh_token().
-    api_token_encrypted = models.TextField(editable=False, default="")
-    oauth_access_token_encrypted = models.TextField(editable=False, default="")
-    oauth_refresh_token_encrypted = models.TextField(editable=False, default="")
-    oauth_expires_at = models.DateTimeField("OAuth token expiry", null=True, blank=True, editable=False)
-    oauth_scope = models.CharField("OAuth scope", max_length=500, blank=True, default="", editable=False)
+    # The REST road's secrets, encrypted documents like the password, write-only: set_api_token() /
+    # get_api_token(), set_oauth_tokens() / get_oauth_access_token() / get_oauth_refresh_token() (and the
+    # OAuth set's oauth_expires_at, oauth_scope).
     # Set when the store refused our credentials for good (an OAuth refresh failed, a token was revoked):
     # imports and write-backs wait until someone reconnects; the reason is in plain words.
     needs_reconnect = models.BooleanField(default=False, editable=False)
@@ -292,8 +288,33 @@ class Storefront(models.Model):
         return self.name
 
 
-for _field_name in Store.ENCRYPTED_FIELDS:
-    crypto.register_encrypted_field(Store, _field_name)
+class StoreSecretQuerySet(TenantQuerySet):
+    tenant_field = "store__tenant"
+
+
+class StoreSecret(models.Model):
+    """One of a store's secret documents (stores.credentials: why a row per kind): a Fernet token of a JSON
+    object, written only through the store's credential accessors when the store services save it, read only
+    by the connector that needs it. Not in the admin, the API or any page."""
+
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="secrets")
+    kind = models.CharField(max_length=30, choices=SecretKind.choices)
+    document_encrypted = models.TextField(editable=False)
+    updated_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    objects = StoreSecretQuerySet.as_manager()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["store", "kind"], name="store_secret_unique_kind")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} of store {self.store_id}"
+
+    def __repr__(self) -> str:
+        return f"<StoreSecret {self.pk} store={self.store_id} kind={self.kind}>"  # deliberately no document
+
+
+crypto.register_encrypted_field(StoreSecret, "document_encrypted")
 
 
 class StatusMappingQuerySet(TenantQuerySet):

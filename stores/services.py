@@ -19,6 +19,7 @@ from core.services import model_update
 from . import changes
 from .changes import StoreChange
 from .connector.registry import connection_types
+from .credentials import SecretKind
 from .models import Membership, Platform, RestAuth, Road, Role, StatusMapping, Store, Storefront, StoreSettings, Tenant
 
 # What store_update may change: the settings a person edits (not the import engine's bookkeeping).
@@ -73,7 +74,7 @@ def store_create(
         **fields,
     )
     if store.connection_type not in connection_types():
-        store.full_clean(exclude=["password_encrypted"])  # says which platform and road do not go together
+        store.full_clean()  # says which platform and road do not go together
     if store.connection.endpoint_path is None:
         store.endpoint_path = ""
     elif endpoint_path:
@@ -82,7 +83,7 @@ def store_create(
         store.set_password(password)
     if api_token:
         store.set_api_token(api_token)
-    store.full_clean(exclude=["password_encrypted"])
+    store.full_clean()
     store_credentials_check(store=store, oauth_pending=oauth_pending)
     store.save()
     status_mapping = StatusMapping(store=store, **{**store.connection.default_mapping, **(mapping or {})})
@@ -114,18 +115,19 @@ def store_update(
 
     Only what is edited is written: an import running meanwhile keeps its bookkeeping."""
     _refuse_unknown(fields)
+    store.load_secrets()  # before the copy: it keeps the credentials the store had, not the ones set now
     previous = copy.copy(store)  # where it was, should the address change
     for name, value in fields.items():
         setattr(store, name, value)
     secrets = []
     if password:
         store.set_password(password)
-        secrets.append("password_encrypted")
+        secrets.append(SecretKind.XML)
     if api_token:
         store.set_api_token(api_token)
         store.needs_reconnect, store.reconnect_reason = False, ""
-        secrets += ["api_token_encrypted", "needs_reconnect", "reconnect_reason"]
-    store.full_clean(exclude=["password_encrypted", "tenant"])
+        secrets += [SecretKind.REST_TOKEN, "needs_reconnect", "reconnect_reason"]
+    store.full_clean(exclude=["tenant"])
     if {"road", "rest_auth"} & set(fields):  # a road chosen (again) needs its credential
         store_credentials_check(store=store, oauth_pending=oauth_pending)
     store.save(update_fields=[*fields, *secrets])
@@ -253,8 +255,8 @@ def store_deactivate(*, store: Store) -> Store:
 
 def store_set_password(*, store: Store, password: str) -> None:
     store.set_password(password)
-    store.save(update_fields=["password_encrypted"])
-    changes.announce(StoreChange(changes.PASSWORD, store, frozenset(["password_encrypted"])))
+    store.save(update_fields=[SecretKind.XML])
+    changes.announce(StoreChange(changes.PASSWORD, store, frozenset([SecretKind.XML])))
 
 
 def store_set_api_token(*, store: Store, api_token: str) -> None:
@@ -262,19 +264,12 @@ def store_set_api_token(*, store: Store, api_token: str) -> None:
     store.set_api_token(api_token)
     store.needs_reconnect = False
     store.reconnect_reason = ""
-    fields = ["api_token_encrypted", "needs_reconnect", "reconnect_reason"]
+    fields = [SecretKind.REST_TOKEN, "needs_reconnect", "reconnect_reason"]
     store.save(update_fields=fields)
     changes.announce(StoreChange(changes.API_TOKEN, store, frozenset(fields)))
 
 
-OAUTH_FIELDS = [
-    "oauth_access_token_encrypted",
-    "oauth_refresh_token_encrypted",
-    "oauth_expires_at",
-    "oauth_scope",
-    "needs_reconnect",
-    "reconnect_reason",
-]
+OAUTH_FIELDS = [SecretKind.REST_OAUTH, "needs_reconnect", "reconnect_reason"]
 
 
 def store_set_oauth_tokens(

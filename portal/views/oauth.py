@@ -190,8 +190,7 @@ def oauth_callback(request):
         "url": flow["url"],
         "username": "",
         "endpoint_path": "",
-        "password_token": "",
-        "api_token_token": "",
+        "secrets": {},
         "oauth": oauth_tokens_to_session(tokens),
     }
     messages.success(

@@ -25,7 +25,6 @@ from orders.models import ImportTrigger, import_state_of
 from orders.selectors import import_run_list, unmapped_status_list
 from orders.services import import_request, reconcile_request, status_mapping_update, unmapped_status_add_to_mapping
 from shipments.selectors import latest_shipment
-from stores import crypto
 from stores.connector import registry
 from stores.forms import StatusMappingForm, duplicate_store_error
 from stores.models import Platform, RestAuth, Road, StatusMapping, Store, StoreSettings
@@ -58,6 +57,7 @@ from .wizard import (
     has_rest_road,
     oauth_available,
     oauth_tokens_from_session,
+    wizard_draft_store,
     wizard_status_proposal,
 )
 
@@ -117,8 +117,7 @@ def connect_details(request):
                     "url": store.url,
                     "username": store.username,
                     "endpoint_path": store.endpoint_path,
-                    "password_token": store.password_encrypted,
-                    "api_token_token": store.api_token_encrypted,
+                    "secrets": store.secret_documents,  # encrypted, as the store keeps them
                 }
                 messages.success(request, _connected_message(result, road))
                 return redirect("portal:connect_mapping")
@@ -215,12 +214,12 @@ def _create_from_wizard(tenant, saved: dict, platform: str, mapping: dict) -> St
         return store_create(
             road=Road.REST,
             rest_auth=RestAuth.TOKEN,
-            api_token=crypto.decrypt_secret(saved["api_token_token"]),
+            api_token=wizard_draft_store(saved).get_api_token(),
             **common,
         )
     return store_create(
         username=saved["username"],
-        password=crypto.decrypt_secret(saved["password_token"]),
+        password=wizard_draft_store(saved).get_password(),
         endpoint_path=saved["endpoint_path"],
         **common,
     )

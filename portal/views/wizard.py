@@ -87,9 +87,8 @@ def wizard_draft_store(saved: dict) -> Store:
         url=saved.get("url", ""),
         username=saved.get("username", ""),
         endpoint_path=saved.get("endpoint_path", ""),
+        secret_documents=saved.get("secrets") or {},
     )
-    store.password_encrypted = saved.get("password_token", "")
-    store.api_token_encrypted = saved.get("api_token_token", "")
     if saved.get("oauth"):
         tokens = oauth_tokens_from_session(store.platform, saved["oauth"])
         store.set_oauth_tokens(tokens.access_token, tokens.refresh_token, tokens.expires_at, tokens.scope)

@@ -12,7 +12,7 @@ def test_create_store_never_returns_the_password(api_a, tenant_a):
     assert response.status_code == 201, response.json()
     assert "password" not in response.json() and response.json()["has_password"]
     store = Store.objects.get(pk=response.json()["id"])
-    assert store.tenant == tenant_a and store.get_password() == "pw-1" and "pw-1" not in store.password_encrypted
+    assert store.tenant == tenant_a and store.get_password() == "pw-1" and "pw-1" not in str(store.secret_documents)
 
 
 def test_create_store_requires_a_password(api_a):

@@ -261,7 +261,7 @@ def seed_tenant(alice, tenant, store):
             "url": "https://outlet.example.com",
             "username": "shipstation-admin",
             "endpoint_path": "/store/shipstation.aspx",
-            "password_token": "",
+            "secrets": {},
         },
     )
 

@@ -104,7 +104,10 @@ def test_setup_connects_a_store_by_each_road(tmp_path):
     assert xml_port != rest_port
     with sqlite3.connect(db) as conn:
         rows = conn.execute(
-            "SELECT name, road, url, api_token_encrypted != '', password_encrypted != '' FROM stores_store ORDER BY id"
+            "SELECT name, road, url, "
+            "(SELECT COUNT(*) FROM stores_storesecret WHERE store_id = stores_store.id AND kind='rest_token_secret'), "
+            "(SELECT COUNT(*) FROM stores_storesecret WHERE store_id = stores_store.id AND kind = 'xml_secret') "
+            "FROM stores_store ORDER BY id"
         ).fetchall()
     assert rows == [
         ("Demo AmeriCommerce store", "xml", f"http://127.0.0.1:{xml_port}", 0, 1),

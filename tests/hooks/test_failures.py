@@ -284,7 +284,7 @@ def test_a_deleted_stores_unsubscribe_leaves_no_credential_in_django_qs_tables(
     from hooks.models import PendingUnsubscribe
 
     store = _connect(tenant_a, server, django_capture_on_commit_callbacks)
-    secrets = [store.api_token_encrypted, server.rest_token]
+    secrets = [store.secret_documents["rest_token_secret"], server.rest_token]
     with django_capture_on_commit_callbacks(execute=True):
         Store.objects.get(pk=store.pk).delete()
     assert _subscriptions(server) == []  # the task ran, with the credentials from the row

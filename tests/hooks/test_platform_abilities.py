@@ -11,7 +11,6 @@ from django.test import override_settings
 
 from hooks import services as hooks_services
 from hooks.services import COALESCED, QUEUED, UNKNOWN, hook_receive, hooks_subscribe, hooks_unsubscribe, token_hash
-from stores import crypto
 from stores.connector import registry
 from stores.connector.registry import RealTime
 from stores.models import Store
@@ -79,9 +78,10 @@ def acme():
 
 def _acme_store(tenant) -> Store:
     store = factories.make_store(tenant)
-    Store.objects.filter(pk=store.pk).update(
-        platform="acme", road="rest", rest_auth="token", api_token_encrypted=crypto.encrypt_secret("acme-token")
-    )
+    Store.objects.filter(pk=store.pk).update(platform="acme", road="rest", rest_auth="token")
+    store = Store.objects.get(pk=store.pk)
+    store.set_api_token("acme-token")
+    store.save(update_fields=["rest_token_secret"])  # the token alone: no announcement, no subscribe
     return Store.objects.get(pk=store.pk)
 
 

@@ -100,7 +100,7 @@ def test_the_token_road_connects_a_store_with_its_token_encrypted(alice_client, 
     alice_client.post(reverse("portal:connect_mapping"), data)
     store = Store.objects.for_tenant(tenant_a).get()
     assert (store.road, store.rest_auth, store.username) == (Road.REST, RestAuth.TOKEN, "")
-    assert store.get_api_token() == TOKEN and TOKEN not in store.api_token_encrypted
+    assert store.get_api_token() == TOKEN and TOKEN not in str(store.secret_documents)
 
 
 @pytest.mark.parametrize(

@@ -77,7 +77,7 @@ def test_mapping_step_needs_a_tested_connection(alice_client):
 
 def test_settings_password_is_write_only(alice_client, store_a):
     body = alice_client.get(reverse("portal:store_settings", args=[store_a.pk])).content.decode()
-    assert "s3cret-store-pass" not in body and store_a.password_encrypted not in body
+    assert "s3cret-store-pass" not in body and store_a.secret_documents["xml_secret"] not in body
 
 
 def test_notification_switch_off(alice_client, store_a):

@@ -46,9 +46,9 @@ def test_every_store_write_is_announced_with_what_it_wrote(tenant_a, operator, h
     assert [(c.kind, None if c.fields is None else sorted(c.fields)) for c in heard] == [
         (changes.CREATED, None),
         (changes.CHANGED, ["name", "url"]),
-        (changes.PASSWORD, ["password_encrypted"]),
-        (changes.CHANGED, ["api_token_encrypted", "needs_reconnect", "reconnect_reason", "road"]),
-        (changes.API_TOKEN, ["api_token_encrypted", "needs_reconnect", "reconnect_reason"]),
+        (changes.PASSWORD, ["xml_secret"]),
+        (changes.CHANGED, ["needs_reconnect", "reconnect_reason", "rest_token_secret", "road"]),
+        (changes.API_TOKEN, ["needs_reconnect", "reconnect_reason", "rest_token_secret"]),
         (changes.NEEDS_RECONNECT, ["needs_reconnect", "reconnect_reason"]),
         (changes.DISCONNECTED, ["disconnected_at", "is_active"]),
         (changes.RECONNECTED, ["disconnected_at", "is_active"]),

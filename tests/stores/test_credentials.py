@@ -1,18 +1,23 @@
+import json
+
 import pytest
 from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
 
 from stores import crypto
-from stores.models import Store
+from stores.models import Store, StoreSecret
 from tests import factories
 
 SECRET = "s3cret-store-pass"
 
 
 def raw_column(store_id):
+    """The store's XML road document as the database holds it."""
     with connection.cursor() as cursor:
-        cursor.execute("SELECT password_encrypted FROM stores_store WHERE id = %s", [store_id])
+        cursor.execute(
+            "SELECT document_encrypted FROM stores_storesecret WHERE store_id = %s AND kind = 'xml_secret'", [store_id]
+        )
         return cursor.fetchone()[0]
 
 
@@ -28,7 +33,9 @@ def test_database_column_holds_no_plaintext(store_a):
 def test_repr_and_str_hold_no_password(store_a):
     assert SECRET not in repr(store_a)
     assert SECRET not in str(store_a)
-    assert store_a.password_encrypted not in repr(store_a)
+    assert store_a.secret_documents["xml_secret"] not in repr(store_a)
+    secret = StoreSecret.objects.get(store=store_a)
+    assert secret.document_encrypted not in repr(secret) and secret.document_encrypted not in str(secret)
 
 
 @pytest.mark.django_db
@@ -38,7 +45,7 @@ def test_admin_change_page_does_not_show_the_password(client, operator, store_a)
     assert response.status_code == 200
     html = response.content.decode()
     assert SECRET not in html
-    assert store_a.password_encrypted not in html
+    assert store_a.secret_documents["xml_secret"] not in html
     assert 'name="password"' in html
 
 
@@ -84,7 +91,7 @@ def test_key_rotation_keeps_old_secrets_readable_and_reencrypts_on_save(settings
     store.save()
     token_after_save = raw_column(store.pk)
     assert token_after_save != token_under_old_key
-    assert Fernet(new_key.encode()).decrypt(token_after_save.encode()).decode() == SECRET
+    assert json.loads(Fernet(new_key.encode()).decrypt(token_after_save.encode())) == {"password": SECRET}
 
     settings.CREDENTIAL_KEYS = [new_key]  # old key retired: still readable
     assert Store.objects.get(pk=store.pk).get_password() == SECRET
@@ -133,6 +140,7 @@ def test_rotate_reports_a_secret_no_key_can_read(settings, store_a):
     from django.core.management import CommandError, call_command
 
     settings.CREDENTIAL_KEYS = [Fernet.generate_key().decode()]
-    with pytest.raises(CommandError, match=f"stores.Store {store_a.pk}"):
+    secret = StoreSecret.objects.get(store=store_a)
+    with pytest.raises(CommandError, match=f"stores.StoreSecret {secret.pk}"):
         call_command("rotate_store_credentials")
-    assert raw_column(store_a.pk) == Store.objects.get(pk=store_a.pk).password_encrypted
+    assert raw_column(store_a.pk) == secret.document_encrypted  # left as it was

@@ -178,7 +178,7 @@ def test_a_token_about_to_expire_is_refreshed_and_kept_encrypted(app, sandbox, t
     token = oauth.access_token_for(store)
     assert token != old
     store.refresh_from_db()
-    assert store.get_oauth_access_token() == token and token not in store.oauth_access_token_encrypted
+    assert store.get_oauth_access_token() == token and token not in str(store.secret_documents)
     assert store.oauth_expires_at > timezone.now() + dt.timedelta(minutes=30)
     assert store.oauth_scope == "orders read_catalog system" and not store.needs_reconnect
     assert rest_oauth.oauth(sandbox.store).token_scopes(token, sandbox.store.now()) is not None

@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 
 from stores import crypto
 from stores.connector import registry
-from stores.models import RestAuth, Road, Store
+from stores.models import RestAuth, Road, Store, StoreSecret
 from stores.platforms.americommerce.rest import RestConnector
 from stores.services import store_create, store_mark_needs_reconnect, store_set_api_token, store_set_oauth_tokens
 
@@ -28,7 +28,7 @@ def test_rest_store_needs_no_username_and_keeps_its_token_encrypted(tenant_a):
     store = rest_store(tenant_a)
     store.refresh_from_db()
     assert store.road == Road.REST and store.username == ""
-    assert "tok-123-secret" not in store.api_token_encrypted
+    assert "tok-123-secret" not in str(store.secret_documents)
     assert store.get_api_token() == "tok-123-secret"
     assert store.connection_type == "americommerce_rest"
     assert store.rest_base_url == "https://shop.example.com/api/v1"
@@ -74,17 +74,12 @@ def test_oauth_tokens_and_reconnect_state(tenant_a):
     store.refresh_from_db()
     assert not store.needs_reconnect and store.reconnect_reason == ""
     assert store.get_oauth_access_token() == "acc-1" and store.get_oauth_refresh_token() == "ref-1"
-    assert "acc-1" not in store.oauth_access_token_encrypted
+    assert "acc-1" not in str(store.secret_documents)
     assert registry.connector_for_store(store).tokens.token() == "acc-1"
     store_set_api_token(store=store, api_token="tok-2")
     assert Store.objects.get(pk=store.pk).get_api_token() == "tok-2"
 
 
 def test_every_rest_secret_is_registered_for_rotation():
-    for name in (
-        "password_encrypted",
-        "api_token_encrypted",
-        "oauth_access_token_encrypted",
-        "oauth_refresh_token_encrypted",
-    ):
-        assert (Store, name) in crypto.ENCRYPTED_FIELDS
+    # Every kind of secret document (the password, the API token, the OAuth set) is a StoreSecret row.
+    assert (StoreSecret, "document_encrypted") in crypto.ENCRYPTED_FIELDS

@@ -1,4 +1,5 @@
-"""Re-encrypt every stored secret (store passwords, webhook signing secrets) with the newest key.
+"""Re-encrypt every stored secret (stores' secret documents of every kind, webhook signing secrets, carrier
+accounts' credentials) with the newest key.
 
 Rotation: put a new key first in CREDENTIAL_KEYS keeping the old ones after it, run this, then drop the
 old keys. Safe to run again: secrets already under the newest key are left as they are.
@@ -22,5 +23,5 @@ class Command(BaseCommand):
             raise CommandError(
                 f"{len(report.unreadable)} secret(s) cannot be read with any key in CREDENTIAL_KEYS and were left "
                 f"as they are: {', '.join(report.unreadable)}. Put the key they were written with back in "
-                "CREDENTIAL_KEYS, or enter those passwords again."
+                "CREDENTIAL_KEYS, or enter those credentials again."
             )

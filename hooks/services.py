@@ -347,7 +347,7 @@ def hooks_fetch(
     """Fetch and import the store's pending orders (for at most `budget` seconds). Returns the count of each
     outcome."""
     outcomes: Counter = Counter()
-    store = Store.objects.select_related("tenant").filter(pk=store_id).first()
+    store = Store.objects.with_secrets().select_related("tenant").filter(pk=store_id).first()
     if store is None:
         return outcomes
     if not (store.is_active and store.tenant.is_active and has_realtime(store)):

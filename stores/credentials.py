@@ -49,6 +49,10 @@ class SecretKind(models.TextChoices):
 SECRET_KINDS = frozenset(SecretKind.values)
 
 
+# The attribute prefix of the documents a `Store.objects.with_secrets()` query read with the store.
+SECRET_ANNOTATION = "_secret_document__"
+
+
 class StoreCredentials:
     # --- the documents, encrypted, as the store holds them ---------------------------------------------------
 
@@ -59,7 +63,14 @@ class StoreCredentials:
         docs = self.__dict__.get("_secret_docs")
         if docs is None:
             docs = {}
-            if self.pk is not None and not self._state.adding:
+            annotated = [SECRET_ANNOTATION + kind in self.__dict__ for kind in SecretKind.values]
+            if all(annotated):  # read with the store (Store.objects.with_secrets())
+                docs = {
+                    kind: self.__dict__[SECRET_ANNOTATION + kind]
+                    for kind in SecretKind.values
+                    if self.__dict__[SECRET_ANNOTATION + kind]
+                }
+            elif self.pk is not None and not self._state.adding:
                 docs = {row.kind: row.document_encrypted for row in self.secrets.all()}
             self.__dict__["_secret_docs"] = docs
         return docs

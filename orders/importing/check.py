@@ -84,7 +84,11 @@ def check_store(store_id: int, slot: dt.datetime, interval_minutes: int, *, clie
         # schedule moves on all the same.
         import_state(store_id).filter(_not_done(slot)).update(**schedule)
         return CheckOutcome(SKIPPED)
-    store = Store.objects.select_related("tenant", "status_mapping", "settings", "import_state").get(pk=store_id)
+    store = (
+        Store.objects.with_secrets()
+        .select_related("tenant", "status_mapping", "settings", "import_state")
+        .get(pk=store_id)
+    )
     state = import_state_of(store)
     mapping = store.status_mapping if _has(store, "status_mapping") else None
     store_settings = store.settings if _has(store, "settings") else None

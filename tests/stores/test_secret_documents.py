@@ -78,6 +78,21 @@ def test_one_document_per_kind_and_each_kind_reads_back(tenant_a):
     assert not StoreSecret.objects.for_tenant(tenant_a.pk + 1000).exists()
 
 
+def test_a_store_read_with_its_secrets_connects_without_a_second_query(tenant_a, django_assert_num_queries):
+    xml, rest, oauth = _stores(tenant_a)
+    with django_assert_num_queries(1):
+        stores = {s.pk: s for s in Store.objects.with_secrets().filter(pk__in=[xml.pk, rest.pk, oauth.pk])}
+        assert stores[xml.pk].get_password() == PASSWORD
+        assert stores[rest.pk].get_api_token() == TOKEN
+        assert not stores[xml.pk].has_api_token and not stores[rest.pk].has_password
+        assert stores[oauth.pk].get_oauth_refresh_token() == REFRESH
+    # Written after such a read, a kind is saved and the others kept.
+    store = Store.objects.with_secrets().get(pk=xml.pk)
+    store_update(store=store, password="a-new-one")
+    again = Store.objects.get(pk=xml.pk)
+    assert again.get_password() == "a-new-one" and again.username == "ss-admin"
+
+
 def test_two_kinds_written_at_once_keep_each_other(tenant_a):
     """A refresh in a worker and a token typed in the portal, from two copies of the same store: both stay."""
     _xml, rest, _oauth = _stores(tenant_a)

@@ -321,8 +321,9 @@ def seed_batch_and_import(tenant, store, alice, order, shipment):
 
 def seed_tracking(tenant, shipment):
     """A tested UPS account following the UPS shipment: its state and three scans (issue 19)."""
-    from tracking.models import CarrierAccount, ShipmentTracking, TrackingEvent
-    from tracking.services import carrier_account_create
+    from carriers.models import CarrierAccount
+    from carriers.services import carrier_account_create
+    from tracking.models import ShipmentTracking, TrackingEvent
 
     account = carrier_account_create(
         tenant=tenant, carrier="UPS", name="Warehouse UPS", client_id="id", client_secret="secret", test_mode=True

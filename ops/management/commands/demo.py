@@ -247,9 +247,9 @@ class Command(BaseCommand):
     def _carrier_accounts(self, tenant: Tenant, url: str) -> None:
         """UPS and USPS accounts for the demo tenant, pointed at the carrier sandbox (operators only can
         set a server URL; the demo is one)."""
+        from carriers.models import CarrierAccount
+        from carriers.services import carrier_account_create, carrier_account_update
         from sandbox.carriers.server import CLIENT_ID, CLIENT_SECRET
-        from tracking.models import CarrierAccount
-        from tracking.services import carrier_account_create, carrier_account_update
 
         for carrier in ("UPS", "USPS"):
             account = CarrierAccount.objects.for_tenant(tenant).filter(carrier=carrier).first()

@@ -5,7 +5,6 @@ from django.urls import reverse
 
 from api.services import api_key_create
 from carriers.services import carrier_account_create, package_preset_create, ship_from_create
-from carriers.services import carrier_account_create
 from shipments.batch import batch_mark_delivered
 from shipments.csv_import import csv_import_create
 from shipments.models import PrintJob, ShippingMethodMapping

@@ -185,8 +185,19 @@ class ShipFromAdmin(_ThroughServices):
     )
 
 
+class PackagePresetAdminForm(forms.ModelForm):
+    class Meta:
+        model = PackagePreset
+        fields = ["tenant", *PRESET_FIELDS]
+
+    def _get_validation_exclusions(self):
+        # The one-default constraint is the service's to keep: a new default takes the flag from the others.
+        return {*super()._get_validation_exclusions(), "is_default"}
+
+
 @admin.register(PackagePreset)
 class PackagePresetAdmin(_ThroughServices):
+    form = PackagePresetAdminForm
     list_display = ["name", "tenant", "length", "width", "height", "dimension_unit", "empty_weight", "is_default"]
     search_fields = ["name"]
     fields = ["tenant", *PRESET_FIELDS]

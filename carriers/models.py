@@ -9,6 +9,7 @@ which a test keeps in step).
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 
 from django.db import models
 from django.db.models import Q
@@ -147,7 +148,10 @@ class PackagePreset(models.Model):
 
     @property
     def size_text(self) -> str:
-        return f"{self.length:g} × {self.width:g} × {self.height:g} {self.dimension_unit}"
+        def plain(value) -> str:
+            return f"{Decimal(value).normalize():f}"
+
+        return f"{plain(self.length)} × {plain(self.width)} × {plain(self.height)} {self.dimension_unit}"
 
 
 # --- carrier accounts --------------------------------------------------------------------------------

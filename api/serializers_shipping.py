@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from carriers.models import PackagePreset, ShipFrom
+from carriers.models import PRESET_FIELDS, SHIP_FROM_FIELDS, PackagePreset, ShipFrom
 
 from .base import ModelSerializer
 
@@ -12,19 +12,7 @@ from .base import ModelSerializer
 class PackagePresetSerializer(ModelSerializer):
     class Meta:
         model = PackagePreset
-        fields = [
-            "id",
-            "name",
-            "length",
-            "width",
-            "height",
-            "dimension_unit",
-            "empty_weight",
-            "weight_unit",
-            "is_default",
-            "created_at",
-            "updated_at",
-        ]
+        fields = ["id", *PRESET_FIELDS, "created_at", "updated_at"]
         read_only_fields = ["id", "created_at", "updated_at"]
         extra_kwargs = {
             "length": {"min_value": 0.01},
@@ -39,21 +27,5 @@ class ShipFromSerializer(ModelSerializer):
 
     class Meta:
         model = ShipFrom
-        fields = [
-            "id",
-            "name",
-            "company",
-            "contact_name",
-            "phone",
-            "email",
-            "street1",
-            "street2",
-            "city",
-            "state",
-            "postal_code",
-            "country",
-            "residential",
-            "created_at",
-            "updated_at",
-        ]
+        fields = ["id", *SHIP_FROM_FIELDS, "created_at", "updated_at"]
         read_only_fields = ["id", "created_at", "updated_at"]

@@ -7,10 +7,8 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 
-from .models import CarrierAccount, PackagePreset, ShipFrom, StoreShipping
+from .models import PRESET_FIELDS, SHIP_FROM_FIELDS, CarrierAccount, PackagePreset, ShipFrom, StoreShipping
 from .services import (
-    PRESET_FIELDS,
-    SHIP_FROM_FIELDS,
     carrier_account_create,
     carrier_account_delete,
     carrier_account_test,

@@ -6,7 +6,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import CarrierCode, PackagePreset, ShipFrom
+from .models import PRESET_FIELDS, SHIP_FROM_FIELDS, CarrierCode, PackagePreset, ShipFrom
 
 
 class CarrierAccountForm(forms.Form):
@@ -62,23 +62,10 @@ class CarrierAccountForm(forms.Form):
 class ShipFromForm(forms.ModelForm):
     class Meta:
         model = ShipFrom
-        fields = [
-            "name",
-            "company",
-            "contact_name",
-            "phone",
-            "email",
-            "street1",
-            "street2",
-            "city",
-            "state",
-            "postal_code",
-            "country",
-            "residential",
-        ]
+        fields = list(SHIP_FROM_FIELDS)
 
 
 class PackagePresetForm(forms.ModelForm):
     class Meta:
         model = PackagePreset
-        fields = ["name", "length", "width", "height", "dimension_unit", "empty_weight", "weight_unit", "is_default"]
+        fields = list(PRESET_FIELDS)

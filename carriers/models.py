@@ -84,6 +84,23 @@ class ShipFrom(models.Model):
         return ", ".join(p for p in parts if p)
 
 
+# What a person sets of a location (the portal's form, the API, the admin, carriers.services).
+SHIP_FROM_FIELDS = (
+    "name",
+    "company",
+    "contact_name",
+    "phone",
+    "email",
+    "street1",
+    "street2",
+    "city",
+    "state",
+    "postal_code",
+    "country",
+    "residential",
+)
+
+
 class StoreShippingQuerySet(TenantQuerySet):
     tenant_field = "store__tenant"
 
@@ -109,6 +126,9 @@ class StoreShipping(models.Model):
 
 
 # --- package presets ---------------------------------------------------------------------------------
+
+
+PRESET_FIELDS = ("name", "length", "width", "height", "dimension_unit", "empty_weight", "weight_unit", "is_default")
 
 
 class PackagePresetQuerySet(TenantQuerySet):

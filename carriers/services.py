@@ -14,7 +14,15 @@ from django.utils.translation import gettext as _
 from stores.models import Store, Tenant
 
 from . import gateway
-from .models import CarrierAccount, CarrierCode, PackagePreset, ShipFrom, StoreShipping
+from .models import (
+    PRESET_FIELDS,
+    SHIP_FROM_FIELDS,
+    CarrierAccount,
+    CarrierCode,
+    PackagePreset,
+    ShipFrom,
+    StoreShipping,
+)
 
 # --- carrier accounts ------------------------------------------------------------------------------
 
@@ -137,21 +145,6 @@ def carrier_account_test(*, account: CarrierAccount) -> tuple[str, str]:
 
 # --- ship-from locations -----------------------------------------------------------------------------
 
-SHIP_FROM_FIELDS = (
-    "name",
-    "company",
-    "contact_name",
-    "phone",
-    "email",
-    "street1",
-    "street2",
-    "city",
-    "state",
-    "postal_code",
-    "country",
-    "residential",
-)
-
 
 def _tidy(field: str, value):
     if isinstance(value, str):
@@ -203,8 +196,6 @@ def store_default_ship_from_set(*, store: Store, ship_from: ShipFrom | None) -> 
 
 
 # --- package presets ---------------------------------------------------------------------------------
-
-PRESET_FIELDS = ("name", "length", "width", "height", "dimension_unit", "empty_weight", "weight_unit", "is_default")
 
 
 def _check_preset(preset: PackagePreset) -> None:

@@ -5,7 +5,6 @@ page) through carriers.services."""
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -30,20 +29,7 @@ from carriers.services import (
 from stores.selectors import store_list
 
 from ..tenancy import portal_view
-
-
-def _apply(form, write) -> bool:
-    """Run the service; its refusal lands on the form, in words."""
-    try:
-        write()
-    except ValidationError as exc:
-        if hasattr(exc, "error_dict"):
-            for field, errors in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
-        else:
-            form.add_error(None, exc.messages)
-        return False
-    return True
+from .shipping_methods import _apply  # a service's refusal on the form, in words
 
 
 def _status(form) -> int:
@@ -87,46 +73,53 @@ def ship_from_index(request):
     )
 
 
+def _edit_page(request, row, form_class, update, template: str, back: str):
+    """A row's edit page: its form, saved through `update(row, data)`, then back to its list."""
+    form = form_class(request.POST or None, instance=row, prefix="edit")
+    if request.method == "POST" and form.is_valid() and _apply(form, lambda: update(row, form.cleaned_data)):
+        messages.success(request, _("Saved."))
+        return redirect(back)
+    return render(request, template, {"form": form, "row": row, "nav": "carriers"}, status=_status(form))
+
+
+def _delete_page(request, row, delete, *, done: str, what: str, consequence: str, back: str, form_id: str):
+    """GET asks for confirmation (what happens to what used the row); POST deletes through `delete(row)`."""
+    if request.method == "POST":
+        delete(row)
+        messages.success(request, done % {"name": row.name})
+        return redirect(back)
+    context = {"what": what, "name": row.name, "consequence": consequence, "back": back, "form_id": form_id}
+    return render(request, "portal/shipping/delete.html", {**context, "nav": "carriers"})
+
+
 @portal_view("manage_stores")
 @require_http_methods(["GET", "POST"])
 def ship_from_edit(request, pk):
-    location = ship_from_get(tenant=request.tenant, pk=pk)
-    form = ShipFromForm(request.POST or None, instance=location, prefix="edit")
-    if request.method == "POST" and form.is_valid():
-        if _apply(form, lambda: ship_from_update(ship_from=location, **form.cleaned_data)):
-            messages.success(request, _("Saved."))
-            return redirect("portal:ship_from_index")
-    return render(
+    return _edit_page(
         request,
+        ship_from_get(tenant=request.tenant, pk=pk),
+        ShipFromForm,
+        lambda row, data: ship_from_update(ship_from=row, **data),
         "portal/shipping/ship_from_edit.html",
-        {"form": form, "location": location, "nav": "carriers"},
-        status=_status(form),
+        "portal:ship_from_index",
     )
 
 
 @portal_view("manage_stores")
 @require_http_methods(["GET", "POST"])
 def ship_from_delete_view(request, pk):
-    """GET asks for confirmation; POST deletes."""
-    location = ship_from_get(tenant=request.tenant, pk=pk)
-    if request.method == "POST":
-        ship_from_delete(ship_from=location)
-        messages.success(request, _("Ship-from location “%(name)s” deleted.") % {"name": location.name})
-        return redirect("portal:ship_from_index")
-    return render(
+    return _delete_page(
         request,
-        "portal/shipping/delete.html",
-        {
-            "what": _("Delete this ship-from location?"),
-            "name": location.name,
-            "consequence": _(
-                "Carrier accounts and stores that ship from it will have no ship-from location until you "
-                "choose another; labels already bought keep their address."
-            ),
-            "back": "portal:ship_from_index",
-            "form_id": "ship-from-delete",
-            "nav": "carriers",
-        },
+        ship_from_get(tenant=request.tenant, pk=pk),
+        lambda row: ship_from_delete(ship_from=row),
+        done=_("Ship-from location “%(name)s” deleted."),
+        what=_("Delete this ship-from location?"),
+        consequence=_(
+            "Carrier accounts and stores that ship from it will have no ship-from location until you "
+            "choose another; labels already bought keep their address."
+        ),
+        back="portal:ship_from_index",
+        form_id="ship-from-delete",
     )
 
 
@@ -152,41 +145,29 @@ def package_preset_index(request):
 @portal_view("manage_stores")
 @require_http_methods(["GET", "POST"])
 def package_preset_edit(request, pk):
-    preset = package_preset_get(tenant=request.tenant, pk=pk)
-    form = PackagePresetForm(request.POST or None, instance=preset, prefix="edit")
-    if request.method == "POST" and form.is_valid():
-        if _apply(form, lambda: package_preset_update(preset=preset, **form.cleaned_data)):
-            messages.success(request, _("Saved."))
-            return redirect("portal:package_preset_index")
-    return render(
+    return _edit_page(
         request,
+        package_preset_get(tenant=request.tenant, pk=pk),
+        PackagePresetForm,
+        lambda row, data: package_preset_update(preset=row, **data),
         "portal/shipping/package_edit.html",
-        {"form": form, "preset": preset, "nav": "carriers"},
-        status=_status(form),
+        "portal:package_preset_index",
     )
 
 
 @portal_view("manage_stores")
 @require_http_methods(["GET", "POST"])
 def package_preset_delete_view(request, pk):
-    """GET asks for confirmation; POST deletes."""
-    preset = package_preset_get(tenant=request.tenant, pk=pk)
-    if request.method == "POST":
-        package_preset_delete(preset=preset)
-        messages.success(request, _("Package “%(name)s” deleted.") % {"name": preset.name})
-        return redirect("portal:package_preset_index")
-    return render(
+    return _delete_page(
         request,
-        "portal/shipping/delete.html",
-        {
-            "what": _("Delete this package preset?"),
-            "name": preset.name,
-            "consequence": _(
-                "Products that ship in it by default will have no default package until you choose another; "
-                "labels already bought are not changed."
-            ),
-            "back": "portal:package_preset_index",
-            "form_id": "package-delete",
-            "nav": "carriers",
-        },
+        package_preset_get(tenant=request.tenant, pk=pk),
+        lambda row: package_preset_delete(preset=row),
+        done=_("Package “%(name)s” deleted."),
+        what=_("Delete this package preset?"),
+        consequence=_(
+            "Products that ship in it by default will have no default package until you choose another; "
+            "labels already bought are not changed."
+        ),
+        back="portal:package_preset_index",
+        form_id="package-delete",
     )

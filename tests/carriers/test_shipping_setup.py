@@ -30,21 +30,6 @@ pytestmark = pytest.mark.django_db
 DOCK = {"name": "Dock", "street1": "1 Dock Road", "city": "Austin", "state": "tx", "postal_code": "78701"}
 
 
-@pytest.fixture
-def alice_client(alice):
-    return signed_in(alice)
-
-
-@pytest.fixture
-def bob_client(bob):
-    return signed_in(bob)
-
-
-@pytest.fixture
-def charlie_client(charlie):
-    return signed_in(charlie)
-
-
 # --- services ----------------------------------------------------------------------------------------
 
 
@@ -254,16 +239,6 @@ def test_a_viewer_cannot_open_the_setup_pages_and_an_outsider_sees_none_of_them(
 
 
 # --- the API -----------------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def api_a(tenant_a, alice):
-    return bearer(api_key_create(tenant=tenant_a, name="wms", read_only=False, user=alice)[1])
-
-
-@pytest.fixture
-def api_b(tenant_b, charlie):
-    return bearer(api_key_create(tenant=tenant_b, name="theirs", read_only=False, user=charlie)[1])
 
 
 def test_the_api_edits_presets_and_locations(api_a, tenant_a):

@@ -78,7 +78,7 @@ def is_current(token: str) -> bool:
 
 
 # Every model field that holds a Fernet token, as (model, field name). Each app registers its own
-# (stores: a store's secret documents, stores.StoreSecret; webhooks: signing secrets; tracking: carrier
+# (stores: a store's secret documents, stores.StoreSecret; webhooks: signing secrets; carriers: carrier
 # credentials), so rotation finds them all without this module importing any app.
 ENCRYPTED_FIELDS: list[tuple[type, str]] = []
 

@@ -25,7 +25,7 @@ from stores.services import store_create, store_create_oauth, store_set_oauth_to
 from tests.api.conftest import bearer
 from tests.integration.test_hostile_store import admin_pages, every_text_in_the_database
 from tests.portal.conftest import signed_in
-from tracking.services import carrier_account_create
+from carriers.services import carrier_account_create
 from webhooks.models import WebhookSubscription
 from webhooks.services import webhook_subscription_create
 
@@ -126,7 +126,7 @@ def test_rotation_reencrypts_every_kind_and_each_reads_back_with_the_new_key_alo
     assert (oauth.get_oauth_access_token(), oauth.get_oauth_refresh_token()) == (ACCESS, REFRESH)
     assert (oauth.oauth_expires_at, oauth.oauth_scope) == (EXPIRES, "orders read_catalog")
     assert WebhookSubscription.objects.get(pk=hook.pk).get_secret() == signing_secret
-    from tracking.models import CarrierAccount
+    from carriers.models import CarrierAccount
 
     assert CarrierAccount.objects.for_tenant(tenant_a).get().credentials()["client_secret"] == "ups-secret"
     call_command("rotate_store_credentials")

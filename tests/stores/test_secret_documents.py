@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from api.services import api_key_create
+from carriers.services import carrier_account_create
 from stores.credentials import SecretKind
 from stores.models import Store, StoreSecret
 from stores.platforms.americommerce.oauth import TokenSet
@@ -25,7 +26,6 @@ from stores.services import store_create, store_create_oauth, store_set_oauth_to
 from tests.api.conftest import bearer
 from tests.integration.test_hostile_store import admin_pages, every_text_in_the_database
 from tests.portal.conftest import signed_in
-from carriers.services import carrier_account_create
 from webhooks.models import WebhookSubscription
 from webhooks.services import webhook_subscription_create
 

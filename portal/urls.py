@@ -3,6 +3,7 @@ from django.urls import include, path
 
 from .views import (
     account,
+    audit_log,
     batch,
     carriers,
     csv_views,
@@ -15,6 +16,7 @@ from .views import (
     store_removal,
     stores,
     team,
+    two_factor,
 )
 
 portal_patterns = [
@@ -82,6 +84,13 @@ portal_patterns = [
     path("carriers/<int:pk>/test/", carriers.carrier_account_test_view, name="carrier_account_test"),
     path("carriers/<int:pk>/remove/", carriers.carrier_account_remove, name="carrier_account_remove"),
     path("api-keys/<int:pk>/revoke/", team.api_key_revoke, name="api_key_revoke"),
+    path("audit/", audit_log.audit_log, name="audit_log"),
+    path("audit/export.csv", audit_log.audit_export, name="audit_export"),
+    path("users/two-factor/", two_factor.two_factor_policy, name="two_factor_policy"),
+    # Two-factor sign-in (portal.twofactor.middleware keeps /two-factor/ open to a half-signed-in session).
+    path("two-factor/", two_factor.two_factor_setup, name="two_factor_setup"),
+    path("two-factor/verify/", two_factor.two_factor_verify, name="two_factor_verify"),
+    path("two-factor/recovery-codes/", two_factor.two_factor_recovery_codes, name="two_factor_recovery_codes"),
 ]
 
 # The portal's pages live in the "portal" namespace; sign-in, sign-out and password reset keep

@@ -1,0 +1,65 @@
+"""The tenant's audit trail, for its owners: who did what, when, from where; filtered by action, person and
+dates; exported as CSV. Read only: there is no way to change an entry."""
+
+from __future__ import annotations
+
+from django import forms
+from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
+
+from audit.export import audit_csv_response
+from audit.models import Action
+from audit.selectors import PAGE_SIZE, audit_actors, audit_entries
+
+from ..forms import DateInput
+from ..tenancy import portal_view
+
+
+class AuditFilterForm(forms.Form):
+    action = forms.ChoiceField(label=_("Action"), required=False)
+    actor = forms.ChoiceField(label=_("Who"), required=False)
+    since = forms.DateField(label=_("From"), required=False, widget=DateInput())
+    until = forms.DateField(label=_("To"), required=False, widget=DateInput())
+    before = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput())
+
+    def __init__(self, *args, actors: list[str], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["action"].choices = [("", _("All actions")), *Action.choices]
+        self.fields["actor"].choices = [("", _("Everyone")), *((name, name) for name in actors)]
+
+
+def _filtered(request):
+    form = AuditFilterForm(request.GET or None, actors=audit_actors(tenant=request.tenant))
+    data = form.cleaned_data if form.is_valid() else {}
+    entries = audit_entries(
+        tenant=request.tenant,
+        action=data.get("action") or "",
+        actor=data.get("actor") or "",
+        since=data.get("since"),
+        until=data.get("until"),
+    )
+    return form, entries, data.get("before")
+
+
+@portal_view("view_audit")
+def audit_log(request):
+    form, entries, before = _filtered(request)
+    if before:
+        entries = entries.filter(id__lt=before)
+    page = list(entries[: PAGE_SIZE + 1])
+    more = len(page) > PAGE_SIZE
+    page = page[:PAGE_SIZE]
+    older = None
+    if more:
+        query = request.GET.copy()
+        query["before"] = page[-1].pk
+        older = query.urlencode()
+    export = request.GET.copy()
+    export.pop("before", None)
+    context = {"form": form, "entries": page, "older": older, "export_query": export.urlencode(), "nav": "audit"}
+    return render(request, "portal/audit_log.html", context)
+
+
+@portal_view("view_audit")
+def audit_export(request):
+    return audit_csv_response(_filtered(request)[1])

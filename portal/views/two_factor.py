@@ -91,9 +91,7 @@ def two_factor_setup(request):
 @login_required
 def two_factor_recovery_codes(request):
     """The new recovery codes, shown this once: a reload shows them no more."""
-    codes = request.session.pop(SHOW_ONCE, None)
-    if not codes:
-        return redirect("portal:two_factor_setup")
+    codes = request.session.pop(SHOW_ONCE, None) or []
     done = request.session.pop("two_factor_next", "/")
     return render(request, "registration/two_factor_codes.html", {"codes": codes, "next": done})
 

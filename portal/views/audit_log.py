@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django import forms
 from django.shortcuts import render
+from django.utils.translation import gettext as gettext_now
 from django.utils.translation import gettext_lazy as _
 
 from audit.export import audit_csv_response
@@ -12,6 +13,7 @@ from audit.models import Action
 from audit.selectors import PAGE_SIZE, audit_actors, audit_entries
 
 from ..forms import DateInput
+from ..labels import WEIGHT_UNIT_LABELS, carrier_label, label_for
 from ..tenancy import portal_view
 
 
@@ -41,6 +43,29 @@ def _filtered(request):
     return form, entries, data.get("before")
 
 
+# Fields whose recorded value is a code the portal shows in words (the state, the role, the road…).
+CODED = {"state", "role", "status", "road", "rest_auth", "platform"}
+
+
+def shown(name: str, value):
+    """A recorded value as the portal shows it: codes in the page's language, yes/no, a dash for nothing."""
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return gettext_now("Yes") if value else gettext_now("No")
+    if name == "carrier":
+        return carrier_label(str(value))
+    if name == "default_weight_unit":
+        return WEIGHT_UNIT_LABELS.get(value, value)
+    return label_for(str(value)) if name in CODED else value
+
+
+def changes(entry) -> list[tuple[str, object, object]]:
+    """(field, before, after) of an entry, as shown."""
+    before, after = entry.before or {}, entry.after or {}
+    return [(n, shown(n, before[n]) if n in before else None, shown(n, after.get(n))) for n in {**before, **after}]
+
+
 @portal_view("view_audit")
 def audit_log(request):
     form, entries, before = _filtered(request)
@@ -49,6 +74,8 @@ def audit_log(request):
     page = list(entries[: PAGE_SIZE + 1])
     more = len(page) > PAGE_SIZE
     page = page[:PAGE_SIZE]
+    for entry in page:
+        entry.changes = changes(entry)
     older = None
     if more:
         query = request.GET.copy()

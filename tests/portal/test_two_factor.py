@@ -174,7 +174,7 @@ def test_a_member_of_a_tenant_that_requires_it_opens_no_portal_page_until_enroll
     assert client.post(reverse("set_language"), {"language": "fr", "next": "/"}).status_code == 302
 
     page = client.get(SETUP).content.decode()
-    assert "Your workspace requires a second factor" in page
+    assert "Votre espace exige un second facteur" in page  # in the language just chosen
     device = TOTPDevice.objects.get(user=bob, confirmed=False)
     client.post(SETUP, {"code": totp_code(device)})
     assert client.get(reverse("portal:order_list")).status_code == 200

@@ -1,13 +1,2 @@
-import pytest
-
-from tests.portal.conftest import signed_in
-
-
-@pytest.fixture
-def alice_client(alice):
-    return signed_in(alice)
-
-
-@pytest.fixture
-def charlie_client(charlie):
-    return signed_in(charlie)
+# The portal's signed-in clients (tests/portal/conftest.py), for the audit trail's portal page.
+from tests.portal.conftest import alice_client, charlie_client  # noqa: F401

@@ -103,7 +103,7 @@ def test_tenant_users_cannot_reach_the_correction(client, request, who, shipped)
 def test_staff_who_may_only_view_shipments_cannot_correct(client, shipped):
     viewer = make_user("viewer", is_staff=True)
     viewer.user_permissions.add(Permission.objects.get(codename="view_shipment"))
-    client.force_login(viewer)
+    operator_sign_in(client, viewer)  # staff: the second factor first, then the permission decides
     assert client.get(_url(shipped)).status_code == 403
     assert "correct_tracking_number" not in client.get("/admin/shipments/shipment/").content.decode()
 

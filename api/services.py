@@ -12,6 +12,8 @@ import string
 from django.conf import settings
 from django.utils import timezone
 
+import audit
+from audit.models import Action
 from stores.models import Tenant
 
 from .models import LIVE_PREFIX, READ_PREFIX, ApiKey
@@ -42,6 +44,13 @@ def api_key_create(*, tenant: Tenant, name: str, read_only: bool, user=None) -> 
         read_only=read_only,
         created_by=user if getattr(user, "is_authenticated", False) else None,
     )
+    audit.record(
+        Action.API_KEY_CREATED,
+        tenant=tenant,
+        actor=key.created_by,
+        target=("api.apikey", key.pk, api_key_label(key)),
+        after={"name": key.name, "read_only": key.read_only},
+    )
     return key, plaintext
 
 
@@ -49,6 +58,9 @@ def api_key_revoke(*, api_key: ApiKey) -> ApiKey:
     if api_key.revoked_at is None:
         api_key.revoked_at = timezone.now()
         api_key.save(update_fields=["revoked_at"])
+        audit.record(
+            Action.API_KEY_REVOKED, tenant=api_key.tenant, target=("api.apikey", api_key.pk, api_key_label(api_key))
+        )
     return api_key
 
 

@@ -27,5 +27,10 @@ def operator_overview() -> dict:
 class OperatorAdminSite(AdminSite):
     index_template = "admin/operator_index.html"
 
+    def has_permission(self, request):
+        # Operators open the admin only after their second factor (django-otp; docs/two-factor.md): the
+        # portal's two-factor middleware sends them to enrol or to the code first.
+        return super().has_permission(request) and request.user.is_verified()
+
     def index(self, request, extra_context=None):
         return super().index(request, {**(extra_context or {}), "overview": operator_overview()})

@@ -42,6 +42,10 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_q",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "audit",
     "stores",
     "outbox",
     "webhooks",
@@ -63,6 +67,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Two-factor sign-in (docs/two-factor.md): whether this session passed its second factor, then the rule
+    # that sends who needs one (operators in the admin, a team that requires it) to enrol or to the code.
+    "django_otp.middleware.OTPMiddleware",
+    "portal.twofactor.middleware.TwoFactorMiddleware",
+    # The request, for the audit trail's who and from where (docs/audit.md).
+    "audit.context.AuditRequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: locks out repeated bad passwords on the portal and the admin alike.

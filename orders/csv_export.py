@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
+
+from core.csv_cells import Echo as _Echo
+from core.csv_cells import is_formula as _is_formula
 
 # (header, how to read it from a row of ORDER_VALUES)
 ORDER_COLUMNS = (
@@ -100,13 +102,6 @@ def labelled(row: list, header: Iterable[str], coded: Iterable[str], flavour: Ex
     return out
 
 
-class _Echo:
-    """A file-like object whose write returns what it was given (csv.writer → one string per row)."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
 def _cell(value, flavour: ExcelFlavour | None = None) -> str:
     if value is None:
         return ""
@@ -122,27 +117,6 @@ def _cell(value, flavour: ExcelFlavour | None = None) -> str:
     text = str(value)
     # A cell that a spreadsheet would run as a formula is written as text (CSV injection).
     return "'" + text if _is_formula(text) else text
-
-
-# Spreadsheets start a formula at =, +, - or @ (or their full-width forms, ＝＋－＠, which they fold), also
-# after leading blanks; a cell starting with a TAB or CR is one too (OWASP's list).
-_FORMULA_SIGNS = frozenset("=+-@")
-_BLANKS = " \t\r\n\u00a0\u3000"
-
-
-def _is_formula(text: str) -> bool:
-    if text[:1] in ("\t", "\r"):
-        return True
-    head = unicodedata.normalize("NFKC", text.lstrip(_BLANKS)[:1])
-    return head in _FORMULA_SIGNS and not _is_number(text)
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
 
 
 def csv_lines(header: Iterable[str], rows: Iterable[Iterable], flavour: ExcelFlavour | None = None) -> Iterator[str]:

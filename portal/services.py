@@ -9,6 +9,8 @@ from django.contrib.auth.forms import PasswordResetForm
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+import audit
+from audit.models import Action
 from stores.models import Membership, Role, Tenant
 
 
@@ -23,6 +25,7 @@ def member_invite(*, tenant: Tenant, email: str, role: str, request=None) -> Mem
     if Membership.objects.for_tenant(tenant).filter(user=user).exists():
         raise ValidationError(f"{email} is already a member.")
     membership = Membership.objects.create(tenant=tenant, user=user, role=role)
+    audit.record(Action.MEMBER_ADDED, tenant=tenant, target=_member(membership), after={"role": role})
     if invitation_pending(membership):
         _send_invitation(membership, request)
     return membership
@@ -76,8 +79,17 @@ def member_set_role(*, membership: Membership, role: str, by: Membership) -> Mem
         raise ValidationError("Only an owner can make or change an owner.")
     if membership.role == Role.OWNER and role != Role.OWNER and not _owners_left(membership.tenant, membership):
         raise ValidationError("A workspace needs at least one owner.")
+    before = membership.role
     membership.role = role
     membership.save(update_fields=["role"])
+    if before != role:
+        audit.record(
+            Action.MEMBER_ROLE,
+            tenant=membership.tenant,
+            target=_member(membership),
+            before={"role": before},
+            after={"role": role},
+        )
     return membership
 
 
@@ -86,4 +98,13 @@ def member_remove(*, membership: Membership, by: Membership) -> None:
         raise ValidationError("Only an owner can remove an owner.")
     if membership.role == Role.OWNER and not _owners_left(membership.tenant, membership):
         raise ValidationError("A workspace needs at least one owner.")
+    audit.record(
+        Action.MEMBER_REMOVED, tenant=membership.tenant, target=_member(membership), before={"role": membership.role}
+    )
     membership.delete()
+
+
+def _member(membership: Membership) -> tuple:
+    """The audit trail's name for a membership: the person (their e-mail, else username)."""
+    user = membership.user
+    return ("stores.membership", membership.pk, user.email or user.get_username())

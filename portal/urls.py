@@ -3,6 +3,7 @@ from django.urls import include, path
 
 from .views import (
     account,
+    audit_log,
     batch,
     carriers,
     csv_views,
@@ -16,6 +17,7 @@ from .views import (
     store_removal,
     stores,
     team,
+    two_factor,
 )
 
 portal_patterns = [
@@ -89,6 +91,13 @@ portal_patterns = [
     path("packages/", shipping_setup.package_preset_index, name="package_preset_index"),
     path("packages/<int:pk>/", shipping_setup.package_preset_edit, name="package_preset_edit"),
     path("packages/<int:pk>/delete/", shipping_setup.package_preset_delete_view, name="package_preset_delete"),
+    path("audit/", audit_log.audit_log, name="audit_log"),
+    path("audit/export.csv", audit_log.audit_export, name="audit_export"),
+    path("users/two-factor/", two_factor.two_factor_policy, name="two_factor_policy"),
+    # Two-factor sign-in (portal.twofactor.middleware keeps /two-factor/ open to a half-signed-in session).
+    path("two-factor/", two_factor.two_factor_setup, name="two_factor_setup"),
+    path("two-factor/verify/", two_factor.two_factor_verify, name="two_factor_verify"),
+    path("two-factor/recovery-codes/", two_factor.two_factor_recovery_codes, name="two_factor_recovery_codes"),
 ]
 
 # The portal's pages live in the "portal" namespace; sign-in, sign-out and password reset keep

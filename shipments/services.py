@@ -20,6 +20,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 
+import audit
+from audit.models import Action
 from orders.actions import NotShippable, OrderActions, order_actions
 from orders.events import event
 from orders.models import Order, OrderLine, Shipping
@@ -257,7 +259,18 @@ def shipment_create(
             switched_on=settings.send_shipment_confirmation,
         )
     _webhook(shipment, "shipment.created")
+    audit.record(
+        Action.SHIPMENT_CREATED,
+        tenant=order.tenant,
+        actor=user,
+        target=_audit_target(shipment, order),
+        after={"carrier": shipment.carrier, "service": shipment.service, "tracking_number": shipment.tracking_number},
+    )
     return shipment
+
+
+def _audit_target(shipment: Shipment, order: Order) -> tuple:
+    return ("shipments.shipment", shipment.pk, f"Shipment {shipment.pk} of order {order.number}")
 
 
 # --- requested shipping method → carrier + service (the ship form's pre-fill) ----------------------
@@ -331,6 +344,7 @@ def shipment_void(*, shipment: Shipment, user=None, actor: str = "") -> Shipment
         raise ValidationError(actions.void_why_not(shipment.pk))
     actor = _actor(user, actor)
     now = timezone.now()
+    was = shipment.state
     shipment.state = ShipmentState.VOIDED
     shipment.voided_at = now
     shipment.updated_at = now
@@ -345,6 +359,14 @@ def shipment_void(*, shipment: Shipment, user=None, actor: str = "") -> Shipment
         data={"shipment_id": shipment.pk, "store_told": told},
     )
     _shipping_changed(order, actor)
+    audit.record(
+        Action.SHIPMENT_VOIDED,
+        tenant=order.tenant,
+        actor=user,
+        target=_audit_target(shipment, order),
+        before={"state": was, "tracking_number": shipment.tracking_number},
+        after={"state": ShipmentState.VOIDED},
+    )
     return shipment
 
 

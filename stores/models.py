@@ -51,7 +51,16 @@ class Role(models.TextChoices):
 # orders and shipments; viewers only read. Only owners disconnect and delete stores.
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.OWNER: frozenset(
-        {"view", "ship", "manage_stores", "manage_users", "manage_api_keys", "manage_owners", "remove_stores"}
+        {
+            "view",
+            "ship",
+            "manage_stores",
+            "manage_users",
+            "manage_api_keys",
+            "manage_owners",
+            "remove_stores",
+            "view_audit",
+        }
     ),
     Role.ADMIN: frozenset({"view", "ship", "manage_stores", "manage_users", "manage_api_keys"}),
     Role.MEMBER: frozenset({"view", "ship"}),

@@ -14,6 +14,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
+import audit
+from audit.context import current_request
+from audit.models import Action
+from audit.services import changes_of
 from core.services import model_update
 
 from . import changes
@@ -96,7 +100,18 @@ def store_create(
         clean_exclude=["store"],
     )
     changes.announce(StoreChange(changes.CREATED, store))
+    audit.record(Action.STORE_CONNECTED, tenant=tenant, target=store, after=_audit_store(store))
     return store
+
+
+def _audit_store(store: Store) -> dict:
+    """What the audit trail records of a store connected: where and how, never a credential."""
+    return {n: getattr(store, n) for n in ("name", "platform", "road", "url", "endpoint_path", "username")}
+
+
+def _audit_credentials(store: Store, names) -> None:
+    """A credential changed: the audit trail records which one, never its value."""
+    audit.record(Action.STORE_CREDENTIALS, tenant=store.tenant, target=store, after=dict.fromkeys(names, "changed"))
 
 
 def _refuse_unknown(fields: dict) -> None:
@@ -132,6 +147,11 @@ def store_update(
         store_credentials_check(store=store, oauth_pending=oauth_pending)
     store.save(update_fields=[*fields, *secrets])
     changes.announce(StoreChange(changes.CHANGED, store, frozenset([*fields, *secrets]), previous))
+    before, after = changes_of(store, fields, previous)
+    if after:
+        audit.record(Action.STORE_CHANGED, tenant=store.tenant, target=store, before=before, after=after)
+    if secrets:
+        _audit_credentials(store, [n for n, given in (("password", password), ("api_token", api_token)) if given])
     return store
 
 
@@ -218,6 +238,7 @@ def store_disconnect(*, store: Store) -> Store:
     store.is_active, store.disconnected_at = False, timezone.now()
     store.save(update_fields=["is_active", "disconnected_at"])
     changes.announce(StoreChange(changes.DISCONNECTED, store, frozenset(["is_active", "disconnected_at"])))
+    audit.record(Action.STORE_DISCONNECTED, tenant=store.tenant, target=store)
     return store
 
 
@@ -228,6 +249,7 @@ def store_reconnect(*, store: Store) -> Store:
     store.is_active, store.disconnected_at = True, None
     store.save(update_fields=["is_active", "disconnected_at"])
     changes.announce(StoreChange(changes.RECONNECTED, store, frozenset(["is_active", "disconnected_at"])))
+    audit.record(Action.STORE_RECONNECTED, tenant=store.tenant, target=store)
     return store
 
 
@@ -242,6 +264,7 @@ def store_delete(*, store: Store, typed_name: str) -> None:
             {"typed_name": [_("Type the store's name exactly as shown to delete it.")]}, code="name_mismatch"
         )
     changes.announce(StoreChange(changes.BEFORE_DELETE, store))
+    audit.record(Action.STORE_DELETED, tenant=store.tenant, target=store, before=_audit_store(store))
     store.delete()
 
 
@@ -257,6 +280,7 @@ def store_set_password(*, store: Store, password: str) -> None:
     store.set_password(password)
     store.save(update_fields=[SecretKind.XML])
     changes.announce(StoreChange(changes.PASSWORD, store, frozenset([SecretKind.XML])))
+    _audit_credentials(store, ["password"])
 
 
 def store_set_api_token(*, store: Store, api_token: str) -> None:
@@ -267,6 +291,7 @@ def store_set_api_token(*, store: Store, api_token: str) -> None:
     fields = [SecretKind.REST_TOKEN, "needs_reconnect", "reconnect_reason"]
     store.save(update_fields=fields)
     changes.announce(StoreChange(changes.API_TOKEN, store, frozenset(fields)))
+    _audit_credentials(store, ["api_token"])
 
 
 OAUTH_FIELDS = [SecretKind.REST_OAUTH, "needs_reconnect", "reconnect_reason"]
@@ -279,6 +304,8 @@ def store_set_oauth_tokens(
     store.set_oauth_tokens(access_token, refresh_token, expires_at, scope)
     store.save(update_fields=OAUTH_FIELDS)
     changes.announce(StoreChange(changes.OAUTH_TOKENS, store, frozenset(OAUTH_FIELDS)))
+    if current_request() is not None:  # someone connected the OAuth app (a worker's refresh is no one's act)
+        _audit_credentials(store, ["oauth_tokens"])
 
 
 def store_mark_needs_reconnect(*, store: Store, reason: str) -> None:
@@ -298,12 +325,16 @@ def status_mapping_set(*, store: Store, lists: dict[str, str], user=None) -> tup
     statuses mapped now and imports the orders skipped for them (orders.services.status_mapping_update, the
     entry point that tells which import that is)."""
     mapping = StatusMapping.objects.select_for_update().filter(store=store).first() or StatusMapping(store=store)
+    previous = copy.copy(mapping)
     for name, value in lists.items():
         if name not in StatusMapping.FIELDS:
             raise ValidationError({name: ["Unknown Outbound status."]})
         setattr(mapping, name, value)
     mapping.full_clean(exclude=["store"])
     mapping.save()
+    before, after = changes_of(mapping, list(lists), previous)
+    if after:
+        audit.record(Action.MAPPING_CHANGED, tenant=store.tenant, actor=user, target=store, before=before, after=after)
     # The store's own fields are untouched (fields: none), so nothing that follows them acts on it.
     return mapping, changes.announce(StoreChange(changes.MAPPING_CHANGED, store, frozenset(), user=user))
 
@@ -312,14 +343,18 @@ def status_mapping_set(*, store: Store, lists: dict[str, str], user=None) -> tup
 def tenant_create(*, name: str, slug: str, owner=None) -> Tenant:
     tenant = Tenant.objects.create(name=name, slug=slug)
     if owner is not None:
-        Membership.objects.create(tenant=tenant, user=owner, role=Role.OWNER)
+        membership = Membership.objects.create(tenant=tenant, user=owner, role=Role.OWNER)
+        audit.record(Action.MEMBER_ADDED, tenant=tenant, target=membership, after={"role": membership.role})
     return tenant
 
 
 def membership_add(*, tenant: Tenant, email: str, role: str, username: str | None = None) -> Membership:
     User = get_user_model()
     user, _ = User.objects.get_or_create(username=username or email, defaults={"email": email})
-    membership, _ = Membership.objects.update_or_create(tenant=tenant, user=user, defaults={"role": role})
+    membership, made = Membership.objects.update_or_create(tenant=tenant, user=user, defaults={"role": role})
+    audit.record(
+        Action.MEMBER_ADDED if made else Action.MEMBER_ROLE, tenant=tenant, target=membership, after={"role": role}
+    )
     return membership
 
 
@@ -392,4 +427,9 @@ def store_settings_update(*, store: Store, **data) -> StoreSettings:
     checked against the model first (a bad value raises ValidationError, nothing is saved)."""
     store_settings_ensure(store=store)
     row = StoreSettings.objects.select_for_update().get(store=store)
-    return model_update(instance=row, fields=STORE_SETTINGS_FIELDS, data=data, clean_exclude=["store"])[0]
+    previous = copy.copy(row)
+    row, changed = model_update(instance=row, fields=STORE_SETTINGS_FIELDS, data=data, clean_exclude=["store"])
+    if changed:
+        before, after = changes_of(row, changed, previous)
+        audit.record(Action.STORE_BRANDING, tenant=store.tenant, target=store, before=before, after=after)
+    return row

@@ -282,3 +282,35 @@ def import_state_set(store, **fields) -> None:
     from orders.models import StoreImportState
 
     StoreImportState.objects.update_or_create(store_id=store.pk, defaults=fields)
+
+
+# --- two-factor sign-in: operators open the admin with a real authenticator code -----------------------
+
+
+def totp_code(device, *, ahead: int = 0) -> str:
+    """The code `device`'s authenticator shows now (`ahead`: that many 30-second steps later, which
+    django-otp's tolerance accepts, for a second code within the same step)."""
+    from django_otp.oath import totp
+
+    return (
+        f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits, drift=ahead):0{device.digits}d}"
+    )
+
+
+def make_totp_device(user, *, confirmed: bool = True):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    return TOTPDevice.objects.create(user=user, name="Test authenticator", confirmed=confirmed)
+
+
+def operator_sign_in(client, user):
+    """Sign `user` in as an operator does: the password step (force_login), then the code of an authenticator of
+    theirs on the two-factor page (a new device each time, so two sign-ins in the same 30 seconds both work).
+    Returns the device."""
+    from django.urls import reverse
+
+    device = make_totp_device(user)
+    client.force_login(user)
+    response = client.post(reverse("portal:two_factor_verify"), {"code": totp_code(device), "next": "/admin/"})
+    assert response.status_code == 302 and response["Location"] == "/admin/", response
+    return device

@@ -211,7 +211,7 @@ def test_nothing_outside_a_platforms_package_names_it():
 
 def test_the_readme_layers_are_read_as_written():
     assert readme_layers() == [
-        {"core"},
+        {"core", "audit"},
         {"stores"},
         {"outbox", "webhooks", "carriers"},
         {"orders", "shipments", "tracking", "hooks"},

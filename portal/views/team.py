@@ -23,6 +23,7 @@ from ..services import (
     member_set_role,
 )
 from ..tenancy import get_api_key_for_user, get_membership_for_user, portal_view
+from ..twofactor.services import two_factor_required
 
 
 @portal_view("manage_users")
@@ -43,9 +44,9 @@ def users(request):
     members = list(membership_list(tenant=request.tenant))
     for member in members:
         member.pending = invitation_pending(member)
-    return render(
-        request, "portal/team/users.html", {"form": form, "members": members, "role_form": RoleForm(), "nav": "users"}
-    )
+    context = {"form": form, "members": members, "role_form": RoleForm(), "nav": "users"}
+    context["two_factor_required"] = two_factor_required(request.tenant)
+    return render(request, "portal/team/users.html", context)
 
 
 @portal_view("manage_users")

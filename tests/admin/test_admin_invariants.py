@@ -8,7 +8,7 @@ import pytest
 from orders.models import Order, OrderEvent
 from stores.models import Store, StoreSettings
 from stores.services import store_disconnect
-from tests.factories import connect_sandbox, make_detailed_order, make_shipment
+from tests.factories import connect_sandbox, make_detailed_order, make_shipment, operator_sign_in
 
 from .test_rest_admin import _form
 
@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def admin_client(client, operator):
-    client.force_login(operator)
+    operator_sign_in(client, operator)
     return client
 
 

@@ -5,13 +5,14 @@ import pytest
 
 from stores.models import Storefront
 from stores.services import store_create
+from tests.factories import operator_sign_in
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def admin_client(client, operator):
-    client.force_login(operator)
+    operator_sign_in(client, operator)
     return client
 
 

@@ -11,7 +11,7 @@ from outbox.models import OutboxMessage, OutboxState
 from shipments.models import Shipment, shipment_ref
 from shipments.services import shipment_create
 from tests import factories
-from tests.factories import make_detailed_order
+from tests.factories import make_detailed_order, operator_sign_in
 from webhooks.models import DeliveryState, WebhookDelivery, WebhookSubscription
 
 pytestmark = pytest.mark.django_db
@@ -21,7 +21,7 @@ LONG_ERROR = "The store answered HTTP 500 with an enormous page. " * 20
 
 @pytest.fixture
 def admin_client(client, operator):
-    client.force_login(operator)
+    operator_sign_in(client, operator)
     return client
 
 

@@ -8,14 +8,14 @@ from django.utils import timezone
 
 from stores.models import Road, Store
 from tests import factories
-from tests.factories import connect_sandbox
+from tests.factories import connect_sandbox, operator_sign_in
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def admin_client(client, operator):
-    client.force_login(operator)
+    operator_sign_in(client, operator)
     return client
 
 

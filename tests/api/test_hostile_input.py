@@ -8,6 +8,7 @@ from django.test.utils import CaptureQueriesContext
 
 from api.models import IdempotencyRecord
 from api.serializers import MAX_SHIPMENT_LINES
+from tests.factories import operator_sign_in
 
 
 @pytest.fixture(autouse=True)
@@ -111,7 +112,7 @@ def receiver_url():
 
 @pytest.fixture
 def admin_client_for(client, operator):
-    client.force_login(operator)
+    operator_sign_in(client, operator)
     return client
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone, translation
 
@@ -15,6 +16,7 @@ from orders.models import ImportRun, ImportState, ImportTrigger
 from stores.models import Store
 from stores.services import store_create
 from tests import factories
+from tests.factories import operator_sign_in
 from tests.portal.conftest import signed_in
 
 pytestmark = pytest.mark.django_db
@@ -100,7 +102,8 @@ def test_outsider_cannot_see_another_tenants_real_time(charlie, rest_store):
 def test_the_admin_shows_the_counters_and_the_unknown_tokens(operator, rest_store):
     _on(rest_store, last_event_at=timezone.now())
     HookCounter.objects.create(name=HookCounter.UNKNOWN_TOKEN, count=4)
-    client = signed_in(operator)
+    client = Client()
+    operator_sign_in(client, operator)
     html = client.get(reverse("admin:hooks_hookstats_changelist")).content.decode()
     assert "Acme REST" in html and ">on<" in html.replace('<td class="field-real_time">', ">")
     assert ">4<" in client.get(reverse("admin:hooks_hookcounter_changelist")).content.decode()

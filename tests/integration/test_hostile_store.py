@@ -23,7 +23,7 @@ from stores.connector.registry import client_for_store
 from stores.models import Role
 from tests import factories
 from tests.api.conftest import bearer
-from tests.factories import make_order
+from tests.factories import make_order, operator_sign_in
 from tests.hostile import USERNAME, HostileStore, export_xml, first_import_only, order_xml
 
 SENTINEL = "Sntl-Pw-90210-zq"
@@ -146,7 +146,7 @@ def test_a_password_echoed_by_the_store_is_found_nowhere(hostile, tenant_a, bob,
         response = client.get(url)
         assert response.status_code == 200, url
         pages.append(response.content.decode())
-    client.force_login(operator)
+    operator_sign_in(client, operator)
     for url in admin_pages(client):
         response = client.get(url)
         assert response.status_code == 200, url

@@ -18,6 +18,7 @@ from orders.services import import_store_now
 from shipments.services import shipment_create
 from stores.connector.registry import client_for_store
 from tests.api.conftest import bearer
+from tests.factories import operator_sign_in
 from webhooks.models import WebhookDelivery
 from webhooks.services import webhook_subscription_create
 
@@ -85,7 +86,7 @@ def test_a_cancellation_after_shipping_is_flagged_not_applied(shipped, tenant_a,
     assert [r["id"] for r in rows] == [order.pk] and rows[0]["attention_reason"] == order.attention_reason
 
     admin = Client()
-    admin.force_login(operator)
+    operator_sign_in(admin, operator)
     listed = admin.get("/admin/orders/order/", {"needs_attention__exact": "1"})
     assert listed.status_code == 200 and order.number in listed.content.decode()
     admin.post("/admin/orders/order/", {"action": "clear_attention", "_selected_action": [order.pk]})

@@ -225,7 +225,7 @@ def test_a_products_weight_is_its_own_without_the_chosen_options(imported):
 def test_fields_show_in_the_admin(imported, client, operator):
     store, _server, _run, truth, orders = imported
     order = next(o for o in orders.values() if o.is_gift and o.lines.count() > 1)
-    client.force_login(operator)
+    factories.operator_sign_in(client, operator)
     html = client.get(f"/admin/orders/order/{order.pk}/change/").content.decode()
     for value in (
         order.email,

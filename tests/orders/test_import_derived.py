@@ -342,7 +342,7 @@ def test_a_mapping_edited_in_the_admin_brings_the_skipped_orders_in(
         "settings-TOTAL_FORMS": 0,
         "settings-INITIAL_FORMS": 0,
     }
-    client.force_login(operator)
+    factories.operator_sign_in(client, operator)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(f"/admin/stores/store/{store.pk}/change/", data)
     assert response.status_code == 302, response.content.decode()[:3000]
@@ -351,7 +351,7 @@ def test_a_mapping_edited_in_the_admin_brings_the_skipped_orders_in(
 
 def test_the_admin_reconcile_action_queues_a_sweep(store_a, operator, client, monkeypatch):
     monkeypatch.setattr("orders.services.enqueue_import", lambda run_id: None)
-    client.force_login(operator)
+    factories.operator_sign_in(client, operator)
     response = client.post("/admin/stores/store/", {"action": "reconcile_now", "_selected_action": [store_a.pk]})
     assert response.status_code == 302
     assert store_a.import_runs.get().trigger == "reconcile"
@@ -362,7 +362,7 @@ def test_the_admin_run_list_counts_recovered_orders(store_a, operator, client):
     from orders.models import ImportRun
 
     ImportRun.objects.create(store=store_a, trigger="reconcile", state="succeeded", recovered=["AC-7", "AC-9"])
-    client.force_login(operator)
+    factories.operator_sign_in(client, operator)
     html = client.get("/admin/orders/importrun/").content.decode()
     assert '<td class="field-recovered_count">2</td>' in html
     run = ImportRun.objects.get()

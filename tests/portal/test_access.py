@@ -145,6 +145,9 @@ PLAIN_WRITES = [
         "portal:package_preset_index",
         {"new-name": "Sneaky", "new-length": "1", "new-width": "1", "new-height": "1", "new-dimension_unit": "in"},
     ),
+    ("portal:two_factor_policy", {"required": "on"}),
+    ("portal:audit_log", {}),
+    ("portal:audit_export", {}),
 ]
 
 
@@ -203,10 +206,21 @@ def test_viewer_writes_changed_nothing(bob_client, objects, order_a, tenant_a):
     assert order_a.status == "awaiting_shipment" and order_a.outbound_notes == "" and order_a.hold_reason == ""
 
 
-@pytest.mark.parametrize("name", ["portal:dashboard", "portal:order_list", "portal:store_list"])
+@pytest.mark.parametrize(
+    "name", ["portal:dashboard", "portal:order_list", "portal:store_list", "portal:audit_log", "portal:audit_export"]
+)
 def test_outsider_lists_show_none_of_tenant_a(charlie_client, objects, order_a, name):
-    body = charlie_client.get(reverse(name)).content.decode()
-    assert "A-100" not in body and "Acme Main" not in body
+    response = charlie_client.get(reverse(name))
+    body = b"".join(response.streaming_content) if response.streaming else response.content
+    assert response.status_code == 200 and b"A-100" not in body and b"Acme Main" not in body and b"WMS" not in body
+
+
+def test_the_audit_trail_is_the_owners_alone(alice_client, bob_client, objects, tenant_a):
+    """The owner reads tenant A's audit trail; a viewer (and an admin, below an owner) is refused."""
+    assert b"WMS" in alice_client.get(reverse("portal:audit_log")).content
+    assert bob_client.get(reverse("portal:audit_log")).status_code == 403
+    Membership.objects.filter(user__username="bob").update(role="admin")
+    assert bob_client.get(reverse("portal:audit_export")).status_code == 403
 
 
 def test_outsider_cannot_switch_into_foreign_tenant(charlie_client, tenant_a):

@@ -17,7 +17,7 @@ from orders.queue import next_in_queue
 from shipments.method_mapping import shipping_method_mapping_set
 from shipments.models import MappingSource, ShippingMethodMapping
 from stores.models import Storefront
-from tests.factories import make_detailed_order, make_shipment, make_store
+from tests.factories import make_detailed_order, make_shipment, make_store, operator_sign_in
 
 
 def _ship_data(order, **extra):
@@ -134,7 +134,7 @@ def test_the_store_settings_link_to_the_table(alice_client, store_a):
 
 
 def test_the_admin_saves_through_the_service(client, operator, store_a):
-    client.force_login(operator)
+    operator_sign_in(client, operator)
     response = client.post(
         reverse("admin:shipments_shippingmethodmapping_add"),
         {"store": store_a.pk, "requested_method": "Freight", "carrier": "Other", "service": "Pallet"},

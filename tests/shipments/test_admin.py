@@ -8,6 +8,7 @@ from outbox.models import OutboxMessage, OutboxState
 from shipments.models import Shipment, ShipmentState
 from shipments.selectors import failed_store_updates, shipment_get
 from shipments.services import shipment_create
+from tests.factories import operator_sign_in
 
 from .conftest import order_from_truth, pick_orders, set_emails, store_truth
 
@@ -25,7 +26,7 @@ def failed(store, shop):
 
 
 def test_failed_updates_are_listed_and_retry_now_delivers(client, operator, failed, shop):
-    client.force_login(operator)
+    operator_sign_in(client, operator)
     page = client.get("/admin/outbox/outboxmessage/", {"state__exact": "failed"})
     assert page.status_code == 200 and b"Store update" in page.content and b"Failed" in page.content
     message = OutboxMessage.objects.get(state=OutboxState.FAILED)
@@ -36,7 +37,7 @@ def test_failed_updates_are_listed_and_retry_now_delivers(client, operator, fail
 
 def test_the_shipment_page_links_its_outbox_messages(client, operator, failed, store, shop):
     """The outbox has no foreign key to shipments: the page finds the shipment's rows by their ref."""
-    client.force_login(operator)
+    operator_sign_in(client, operator)
     other = shipment_create(
         order=order_from_truth(store, pick_orders(shop, count=2)[1]), carrier="UPS", tracking_number="1ZOTHER"
     )
@@ -48,7 +49,7 @@ def test_the_shipment_page_links_its_outbox_messages(client, operator, failed, s
 
 
 def test_shipment_actions_mark_delivered_void_and_retry(client, operator, failed):
-    client.force_login(operator)
+    operator_sign_in(client, operator)
     assert client.get("/admin/shipments/shipment/", {"store_update_state__exact": "failed"}).status_code == 200
     assert client.get(f"/admin/shipments/shipment/{failed.pk}/change/").status_code == 200
     client.post("/admin/shipments/shipment/", {"action": "retry_store_update", "_selected_action": [failed.pk]})

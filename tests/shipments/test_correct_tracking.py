@@ -12,7 +12,7 @@ from outbox.models import OutboxMessage, OutboxState
 from shipments.models import Shipment, shipment_ref, tracking_url_for
 from shipments.services import shipment_correct_tracking_number, shipment_create, shipment_void
 from stores.services import store_disconnect
-from tests.factories import make_user
+from tests.factories import make_user, operator_sign_in
 
 from .conftest import order_from_truth, pick_orders, relay_all, set_emails, store_truth
 
@@ -38,7 +38,7 @@ def _url(shipment) -> str:
 
 
 def test_an_operator_corrects_the_number_after_a_confirmation_and_the_store_gets_it(client, operator, shipped, shop):
-    client.force_login(operator)
+    operator_sign_in(client, operator)
     action = {"action": "correct_tracking_number", "_selected_action": [shipped.pk]}
     assert client.post("/admin/shipments/shipment/", action)["Location"] == _url(shipped)
     page = client.post(_url(shipped), {"tracking_number": "1Z 999-AA1 01"}).content.decode()
@@ -68,7 +68,7 @@ def test_a_store_update_still_waiting_carries_the_corrected_number(store, shop):
 
 
 def test_the_correction_refuses_in_the_rules_words_and_changes_nothing(client, operator, shipped):
-    client.force_login(operator)
+    operator_sign_in(client, operator)
     page = client.post(_url(shipped), {"tracking_number": "1Z,999", "confirm": "1"}).content.decode()
     assert "Tracking number “1Z,999”: only letters and digits" in page
     page = client.post(_url(shipped), {"tracking_number": "1ZWRONG01", "confirm": "1"}).content.decode()
@@ -82,7 +82,7 @@ def test_the_correction_refuses_in_the_rules_words_and_changes_nothing(client, o
 
 def test_a_disconnected_stores_shipment_is_not_corrected(client, operator, shipped, store):
     store_disconnect(store=store)
-    client.force_login(operator)
+    operator_sign_in(client, operator)
     page = client.post(_url(shipped), {"tracking_number": "1ZNEW", "confirm": "1"}).content.decode()
     assert "is disconnected" in page
     assert Shipment.objects.get(pk=shipped.pk).tracking_number == "1ZWRONG01"
@@ -103,13 +103,13 @@ def test_tenant_users_cannot_reach_the_correction(client, request, who, shipped)
 def test_staff_who_may_only_view_shipments_cannot_correct(client, shipped):
     viewer = make_user("viewer", is_staff=True)
     viewer.user_permissions.add(Permission.objects.get(codename="view_shipment"))
-    client.force_login(viewer)
+    operator_sign_in(client, viewer)  # staff: the second factor first, then the permission decides
     assert client.get(_url(shipped)).status_code == 403
     assert "correct_tracking_number" not in client.get("/admin/shipments/shipment/").content.decode()
 
 
 def test_the_shipment_page_edits_nothing_and_deletes_nothing(client, operator, shipped):
-    client.force_login(operator)
+    operator_sign_in(client, operator)
     page = client.get(f"/admin/shipments/shipment/{shipped.pk}/change/").content.decode()
     assert 'name="order"' not in page and 'name="tracking_number"' not in page and 'name="tenant"' not in page
     assert _url(shipped) in page  # the correction is offered from the page

@@ -40,7 +40,7 @@ def test_repr_and_str_hold_no_password(store_a):
 
 @pytest.mark.django_db
 def test_admin_change_page_does_not_show_the_password(client, operator, store_a):
-    client.force_login(operator)
+    factories.operator_sign_in(client, operator)
     response = client.get(f"/admin/stores/store/{store_a.pk}/change/")
     assert response.status_code == 200
     html = response.content.decode()
@@ -51,7 +51,7 @@ def test_admin_change_page_does_not_show_the_password(client, operator, store_a)
 
 @pytest.mark.django_db
 def test_admin_blank_password_keeps_the_current_one(client, operator, store_a):
-    client.force_login(operator)
+    factories.operator_sign_in(client, operator)
     url = f"/admin/stores/store/{store_a.pk}/change/"
     data = {
         "tenant": store_a.tenant_id,

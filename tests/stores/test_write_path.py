@@ -43,7 +43,7 @@ def _on_sandbox(server) -> dict:
 def test_a_store_added_in_the_admin_gets_its_mapping_and_settings_from_store_create(
     client, operator, tenant_a, sandbox
 ):
-    client.force_login(operator)
+    factories.operator_sign_in(client, operator)
     response = client.post("/admin/stores/store/add/", {**_on_sandbox(sandbox), "tenant": tenant_a.pk})
     assert response.status_code == 302, response.content.decode()[:2000]
     store = Store.objects.get(name="Added in the admin")
@@ -53,7 +53,7 @@ def test_a_store_added_in_the_admin_gets_its_mapping_and_settings_from_store_cre
 
 
 def test_settings_typed_on_the_admin_add_page_update_the_created_ones(client, operator, tenant_a, sandbox):
-    client.force_login(operator)
+    factories.operator_sign_in(client, operator)
     data = {
         **_on_sandbox(sandbox),
         "tenant": tenant_a.pk,
@@ -88,7 +88,7 @@ def test_a_mapping_edited_in_the_admin_forgets_the_statuses_mapped_now(client, o
         "status_mapping-0-store": store_a.pk,
         **{f"status_mapping-0-{f}": v for f, v in lists.items()},
     }
-    client.force_login(operator)
+    factories.operator_sign_in(client, operator)
     response = client.post(f"/admin/stores/store/{store_a.pk}/change/", data)
     assert response.status_code == 302, response.content.decode()[:2000]
     assert store_a.status_mapping.__class__.objects.get(pk=mapping.pk).map("gift wrap queue") == "on_hold"
@@ -153,7 +153,7 @@ def test_product_update_validates_what_it_writes(store_a):
 
 def test_the_admin_does_not_move_a_store_to_another_tenant(client, operator, store_a, tenant_b):
     data = {**ADMIN_STORE, "tenant": tenant_b.pk, "name": "Renamed", "password": ""}
-    client.force_login(operator)
+    factories.operator_sign_in(client, operator)
     response = client.post(f"/admin/stores/store/{store_a.pk}/change/", data)
     assert response.status_code == 302, response.content.decode()[:2000]
     store_a.refresh_from_db()
@@ -162,7 +162,7 @@ def test_the_admin_does_not_move_a_store_to_another_tenant(client, operator, sto
 
 def test_a_location_set_in_the_admin_goes_through_product_update(client, operator, store_a):
     product = Product.objects.create(store=store_a, sku="SKU-1", name="Mug")
-    client.force_login(operator)
+    factories.operator_sign_in(client, operator)
     url = f"/admin/orders/product/{product.pk}/change/"
     response = client.post(url, {"warehouse_location": "B-2", "weight": "", "weight_unit": "", "sku": "HIJACK"})
     assert response.status_code == 302, response.content.decode()[:2000]

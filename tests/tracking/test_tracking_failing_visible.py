@@ -7,7 +7,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from tests.factories import make_shipment
+from tests.factories import make_shipment, operator_sign_in
 from tracking.services import tracking_poll_due
 
 from .conftest import order_for
@@ -30,7 +30,8 @@ def one_failing(shop, carriers, ups_account):
 
 
 def test_the_admin_home_counts_and_links_failing_tracking_and_its_list_filters_them(operator, one_failing):
-    client = signed_in(operator)
+    client = Client()
+    operator_sign_in(client, operator)
     home = client.get(reverse("admin:index")).content.decode()
     assert "Failing carrier tracking (1)" in home and "1ZGARBLED10" in home
     link = reverse("admin:tracking_shipmenttracking_changelist") + "?answers=failing"

@@ -16,7 +16,7 @@ from api.services import api_key_create
 from carriers.models import CarrierAccount
 from sandbox.carriers import run_carrier_sandbox
 from tests.api.conftest import bearer
-from tests.factories import make_shipment
+from tests.factories import make_shipment, operator_sign_in
 from tests.integration.test_hostile_store import admin_pages, every_text_in_the_database
 from tracking.models import ShipmentTracking, TrackingEvent
 from tracking.services import tracking_poll_due
@@ -147,7 +147,8 @@ def test_the_secret_sentinel_is_nowhere(alice, bob, operator, tenant_a, shop, ca
             response = client.get(url)
             assert response.status_code == 200, url
             pages.append(response.content.decode())
-        operator_client = signed_in(operator)
+        operator_client = Client()
+        operator_sign_in(operator_client, operator)
         for url in admin_pages(operator_client):
             response = operator_client.get(url)
             assert response.status_code == 200, url

@@ -22,8 +22,7 @@ from carriers.services import (
 )
 from orders.parcels import order_parcel
 from tests.api.conftest import bearer
-from tests.factories import make_detailed_order, make_line, make_order, make_product
-from tests.portal.conftest import signed_in
+from tests.factories import make_detailed_order, make_line, make_order, make_product, operator_sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -316,8 +315,8 @@ def test_the_products_endpoint_sets_dimensions_and_a_default_package_of_the_tena
 # --- the admin ---------------------------------------------------------------------------------------
 
 
-def test_the_admin_saves_and_deletes_through_the_services(operator, tenant_a):
-    client = signed_in(operator)
+def test_the_admin_saves_and_deletes_through_the_services(operator, tenant_a, client):
+    operator_sign_in(client, operator)
     response = client.post(
         reverse("admin:carriers_packagepreset_add"),
         {

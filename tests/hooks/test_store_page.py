@@ -123,7 +123,8 @@ def test_the_admins_stats_list_costs_the_same_for_one_store_or_five(operator, te
             _on(store, last_event_at=timezone.now())
         return made
 
-    client = signed_in(operator)
+    client = Client()
+    operator_sign_in(client, operator)
     url = reverse("admin:hooks_hookstats_changelist")
     stores(1)
     client.get(url)

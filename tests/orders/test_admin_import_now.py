@@ -7,6 +7,7 @@ from django.contrib.messages import ERROR, SUCCESS
 
 from orders import admin as orders_admin
 from orders.models import ImportRun, ImportState
+from tests.factories import operator_sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -27,7 +28,7 @@ def test_import_now_reports_the_run_as_it_stands(client, operator, store_a, monk
     monkeypatch.setattr(
         orders_admin, "import_request", lambda **kw: run_of(kw["store"], state, "The store refused the password.")
     )
-    client.force_login(operator)
+    operator_sign_in(client, operator)
     response = client.post(
         "/admin/stores/store/", {"action": "import_now", "_selected_action": [store_a.pk]}, follow=True
     )

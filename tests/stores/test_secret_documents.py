@@ -24,6 +24,7 @@ from stores.models import Store, StoreSecret
 from stores.platforms.americommerce.oauth import TokenSet
 from stores.services import store_create, store_create_oauth, store_set_oauth_tokens, store_update
 from tests.api.conftest import bearer
+from tests.factories import operator_sign_in
 from tests.integration.test_hostile_store import admin_pages, every_text_in_the_database
 from tests.portal.conftest import signed_in
 from webhooks.models import WebhookSubscription
@@ -178,7 +179,7 @@ def test_the_secret_sentinels_are_nowhere(tenant_a, alice, operator, client, cap
         assert response.status_code == 200, url
         pages.append(response.content.decode())
     assert StoreSecret not in admin.site._registry  # the documents have no admin page of their own
-    client.force_login(operator)
+    operator_sign_in(client, operator)
     for url in admin_pages(client):
         response = client.get(url)
         assert response.status_code == 200, url

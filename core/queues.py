@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from django.conf import settings
 
+from core import logcontext
+
 IMPORTS = "imports"
 OUTBOX = "outbox"
 BATCHES = "batches"
@@ -36,3 +38,20 @@ def enqueue(kind: str, func: str, *args, **kwargs):
     from django_q.tasks import async_task  # looked up at call time (tests replace it)
 
     return async_task(func, *args, cluster=cluster_name(kind), **kwargs)
+
+
+# --- what a worker's log lines are about (core.logcontext) -------------------------------------------------
+# ops connects these to django-q2's pre_execute and post_execute_in_worker signals, sent in the worker around
+# each task: every line the task writes carries its name and id (and whatever the task binds itself, such as
+# the import run's store and run).
+
+
+def task_started(sender=None, func=None, task=None, **kwargs) -> None:
+    task = task or {}
+    logcontext.clear()
+    name = task.get("func")
+    logcontext.set_fields(task=name if isinstance(name, str) else getattr(name, "__qualname__", None), task_id=task.get("id"))
+
+
+def task_finished(sender=None, **kwargs) -> None:
+    logcontext.clear()

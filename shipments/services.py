@@ -41,6 +41,7 @@ from webhooks.services import webhook_emit_object
 from .changes import tracking_number_changed
 from .models import (
     EmailKind,
+    OperatorAlert,
     OutboxKind,
     Shipment,
     ShipmentLine,
@@ -462,12 +463,18 @@ def ship_notice_for(shipment: Shipment, *, notify_customer: bool, first_try: boo
     )
 
 
-def operator_alert(subject: str, message: str) -> None:
-    """Tell the operators: an error line on the `outbound.alerts` logger and a mail to ADMINS."""
+def operator_alert(subject: str, message: str, *, tenant_id: int | None = None) -> OperatorAlert:
+    """Tell the operators: an error line on the `outbound.alerts` logger, a mail to ADMINS (settings: the
+    ADMINS variable) sent at once, and a row in the caller's transaction (counted in /metrics, listed in the
+    admin's fleet view)."""
+    from django.conf import settings
     from django.core.mail import mail_admins
 
     logging.getLogger("outbound.alerts").error("%s: %s", subject, message)
     mail_admins(subject, message, fail_silently=True)
+    return OperatorAlert.objects.create(
+        subject=subject[:200], message=message, tenant_id=tenant_id, recipients=len(settings.ADMINS)
+    )
 
 
 def store_update_state_changed(message: OutboxMessage) -> None:
@@ -492,6 +499,12 @@ def store_update_state_changed(message: OutboxMessage) -> None:
             data={"shipment_id": shipment.pk, "message_id": message.pk, "attempts": message.attempts},
         )
         _webhook(shipment, "store_update.failed")
+        operator_alert(
+            f"Store update failed for good: order {shipment.order.number}",
+            f"Outbox message {message.pk} (store {shipment.order.store_id}, tenant {message.tenant_id}) gave up "
+            f"after {message.attempts} attempt(s): {message.last_error}",
+            tenant_id=message.tenant_id,
+        )
 
 
 def _remember_the_store_answer(shipment: Shipment, updated_at) -> None:

@@ -27,5 +27,13 @@ def operator_overview() -> dict:
 class OperatorAdminSite(AdminSite):
     index_template = "admin/operator_index.html"
 
+    def get_urls(self):
+        from django.urls import path
+
+        from ops.fleet import fleet_view
+
+        fleet = path("fleet/", self.admin_view(lambda request: fleet_view(request, self)), name="fleet")
+        return [fleet, *super().get_urls()]
+
     def index(self, request, extra_context=None):
         return super().index(request, {**(extra_context or {}), "overview": operator_overview()})

@@ -451,6 +451,8 @@ MANAGERS = ADMINS
 # and not yet sent means the relay is stuck. Clusters write their heartbeat every HEALTH_HEARTBEAT_SECONDS.
 HEALTH_CLUSTER_MAX_AGE_SECONDS = env_int("HEALTH_CLUSTER_MAX_AGE_SECONDS", default=300)
 HEALTH_HEARTBEAT_SECONDS = env_int("HEALTH_HEARTBEAT_SECONDS", default=30)
+# Load balancers probe over plain HTTP: /health/ is answered there, never redirected to HTTPS.
+SECURE_REDIRECT_EXEMPT = [r"^health/"]
 HEALTH_OUTBOX_MAX_DUE_MINUTES = env_int("HEALTH_OUTBOX_MAX_DUE_MINUTES", default=15)
 if HEALTH_HEARTBEAT_SECONDS < 1 or HEALTH_HEARTBEAT_SECONDS * 2 > HEALTH_CLUSTER_MAX_AGE_SECONDS:
     raise environ.ImproperlyConfigured(

@@ -50,7 +50,9 @@ def task_started(sender=None, func=None, task=None, **kwargs) -> None:
     task = task or {}
     logcontext.clear()
     name = task.get("func")
-    logcontext.set_fields(task=name if isinstance(name, str) else getattr(name, "__qualname__", None), task_id=task.get("id"))
+    logcontext.set_fields(
+        task=name if isinstance(name, str) else getattr(name, "__qualname__", None), task_id=task.get("id")
+    )
 
 
 def task_finished(sender=None, **kwargs) -> None:

@@ -14,8 +14,10 @@ class OpsConfig(AppConfig):
 
         from core import queues
 
-        from . import checks  # noqa: F401  (registers the django-q2 configuration check)
-        from . import heartbeat
+        from . import (
+            checks,  # noqa: F401  (registers the django-q2 configuration check)
+            heartbeat,
+        )
 
         # In each worker process: its heartbeat (health), and its tasks' names in their log lines.
         post_spawn.connect(heartbeat.worker_spawned, dispatch_uid="outbound-heartbeat")

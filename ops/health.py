@@ -134,7 +134,7 @@ def readiness(now: dt.datetime | None = None) -> dict[str, str]:
     return checks
 
 
-PASSING = {OK, "not configured", "not used (tasks run inline)"}
+PASSING = {OK, "not configured", "not used (tasks run inline)", "skipped"}
 
 
 @never_cache
@@ -150,4 +150,10 @@ def ready(request):
     checks = readiness()
     failed = sorted(name for name, result in checks.items() if result not in PASSING)
     body = {"status": "fail" if failed else "ok", "failed": failed, "checks": checks}
-    return JsonResponse(body, status=503 if failed else 200)
+    response = JsonResponse(body, status=503 if failed else 200)
+    if failed:
+        logger.warning("Not ready: %s", ", ".join(f"{name} {checks[name]}" for name in failed))
+        # Not one `django.request` error per probe (every few seconds while down): with ADMINS set, Django would
+        # mail each of them to the operators. The warning above says it once per probe, in the logs only.
+        response._has_been_logged = True
+    return response

@@ -17,38 +17,38 @@ from . import fleet
 class _FleetFilter(admin.SimpleListFilter):
     title = _("fleet")
     parameter_name = "fleet"
-    choices: dict = {}
+    fleet_choices: dict = {}
 
     def lookups(self, request, model_admin):
-        return [(value, label) for value, (label, _q) in self.choices.items()]
+        return [(value, label) for value, (label, _q) in self.fleet_choices.items()]
 
     def queryset(self, request, queryset):
-        chosen = self.choices.get(self.value())
+        chosen = self.fleet_choices.get(self.value())
         if chosen is None:
             return queryset
         return queryset.filter(pk__in=chosen[1](timezone.now()).values("pk"))
 
 
 class StoreFleetFilter(_FleetFilter):
-    choices = {
+    fleet_choices = {
         "failing": (_("Failing"), lambda now: fleet.stores_failing()),
         "stale": (_("Stale"), fleet.stores_stale),
     }
 
 
 class OutboxFleetFilter(_FleetFilter):
-    choices = {
+    fleet_choices = {
         "dead": (_("Dead (gave up)"), lambda now: fleet.outbox_dead()),
         "old": (_("Due long ago, unsent"), fleet.outbox_old),
     }
 
 
 class WebhookFleetFilter(_FleetFilter):
-    choices = {"failing": (_("Failing (last 24 hours)"), fleet.webhook_endpoints_failing)}
+    fleet_choices = {"failing": (_("Failing (last 24 hours)"), fleet.webhook_endpoints_failing)}
 
 
 class AlertFleetFilter(_FleetFilter):
-    choices = {"recent": (_("Last 24 hours"), fleet.operator_alerts_recent)}
+    fleet_choices = {"recent": (_("Last 24 hours"), fleet.operator_alerts_recent)}
 
 
 StoreAdmin.list_filter = [*StoreAdmin.list_filter, StoreFleetFilter]

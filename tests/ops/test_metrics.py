@@ -124,9 +124,18 @@ def test_a_store_update_dead_after_its_retries_alerts_the_admins_and_is_counted(
 
     alerts = [m for m in mail.outbox if m.to == ["ops@example.com", "oncall@example.com"]]
     assert len(alerts) == 1
-    assert order.number in alerts[0].subject and "gave up after 3 attempts" in alerts[0].body
+    assert "Flaky shop" in alerts[0].subject
+    assert order.number in alerts[0].body and "gave up after 3 attempts" in alerts[0].body
     after = scrape(client)
     assert after["outbound_operator_alerts_total"] == 1
     assert after["outbound_fleet|item=operator_alerts"] == 1
     assert after["outbound_outbox_dead|kind=store_update"] == 1
     assert after["outbound_fleet|item=outbox_dead"] == 1
+
+    # A second update of the same store dying within the hour: logged, not mailed again.
+    second = Order.objects.filter(store=store, status="awaiting_shipment").exclude(pk=order.pk).first()
+    shipment_create(order=second, carrier="UPS", tracking_number="1ZDEADLETTER2")
+    for day in (4, 5, 6):
+        outbox_relay(now=timezone.now() + dt.timedelta(days=day), kinds=["store_update"])
+    assert scrape(client)["outbound_outbox_dead|kind=store_update"] == 2
+    assert len([m for m in mail.outbox if m.to == ["ops@example.com", "oncall@example.com"]]) == 1

@@ -20,7 +20,6 @@ import threading
 
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections
-from django.db.models import Q
 from django.http import JsonResponse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
@@ -105,14 +104,10 @@ def check_clusters(now: dt.datetime) -> str:
 
 
 def check_outbox(now: dt.datetime) -> str:
-    from outbox.models import OutboxMessage, OutboxState
+    from .fleet import outbox_old  # the fleet page's "due long ago, unsent": the same rows
 
-    minutes = settings.HEALTH_OUTBOX_MAX_DUE_MINUTES
-    before = now - dt.timedelta(minutes=minutes)
-    stuck = OutboxMessage.objects.filter(
-        Q(state=OutboxState.PENDING, next_attempt_at__lt=before) | Q(state=OutboxState.SENDING, lease_until__lt=before)
-    ).exists()
-    return f"a message due for more than {minutes} min is unsent" if stuck else OK
+    stuck = outbox_old(now).exists()
+    return f"a message due for more than {settings.HEALTH_OUTBOX_MAX_DUE_MINUTES} min is unsent" if stuck else OK
 
 
 def readiness(now: dt.datetime | None = None) -> dict[str, str]:

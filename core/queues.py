@@ -46,14 +46,17 @@ def enqueue(kind: str, func: str, *args, **kwargs):
 # the import run's store and run).
 
 
+_task_tokens: list = []  # one per task running in this thread (an inline task may run inside a request)
+
+
 def task_started(sender=None, func=None, task=None, **kwargs) -> None:
     task = task or {}
-    logcontext.clear()
     name = task.get("func")
-    logcontext.set_fields(
-        task=name if isinstance(name, str) else getattr(name, "__qualname__", None), task_id=task.get("id")
-    )
+    name = name if isinstance(name, str) else getattr(name, "__qualname__", None)
+    _task_tokens.append(logcontext.set_fields(task=name, task_id=task.get("id")))
 
 
 def task_finished(sender=None, **kwargs) -> None:
-    logcontext.clear()
+    """Back to what was set before the task (nothing, in a worker; the request's fields, for a task run inline)."""
+    if _task_tokens:
+        logcontext.reset(_task_tokens.pop())

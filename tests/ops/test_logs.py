@@ -97,3 +97,15 @@ def test_an_import_run_binds_its_tenant_store_and_run(tenant_a, sandbox_factory,
     lines = [line for line in json_log() if line.get("run_id") == run.pk]
     assert lines, json_log()
     assert all((line["tenant_id"], line["store_id"]) == (tenant_a.pk, store.pk) for line in lines)
+
+
+def test_a_task_run_inline_gives_the_request_its_fields_back(json_log):
+    with logcontext.bound(request_id="req-1"):
+        queues.task_started(task={"id": "t-2", "func": "outbox.tasks.outbox_relay_task"})
+        assert logcontext.current() == {
+            "request_id": "req-1",
+            "task": "outbox.tasks.outbox_relay_task",
+            "task_id": "t-2",
+        }
+        queues.task_finished()
+        assert logcontext.current() == {"request_id": "req-1"}

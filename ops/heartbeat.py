@@ -35,10 +35,19 @@ def _beat_forever(cluster: str, stop: threading.Event) -> None:
             return
 
 
-def worker_spawned(sender=None, proc_name=None, **kwargs) -> threading.Thread:
-    """post_spawn receiver: start this worker's heartbeat thread (it dies with the worker)."""
+_started_in: set[int] = set()  # the processes whose heartbeat thread runs (one each)
+
+
+def worker_spawned(sender=None, proc_name=None, **kwargs) -> threading.Thread | None:
+    """post_spawn receiver: start this worker's heartbeat thread (it dies with the worker). Not for a task
+    run inline (Q_SYNC: django-q2 runs its worker function in the caller, sending post_spawn each time): no
+    cluster there to vouch for."""
     from django_q.conf import Conf
 
+    inline = Conf.SYNC or settings.Q_CLUSTER.get("sync") or proc_name == "MainProcess"
+    if inline or os.getpid() in _started_in:
+        return None
+    _started_in.add(os.getpid())
     thread = threading.Thread(
         target=_beat_forever, args=(Conf.CLUSTER_NAME, threading.Event()), name="outbound-heartbeat", daemon=True
     )

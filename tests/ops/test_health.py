@@ -214,3 +214,15 @@ def test_a_red_probe_mails_nobody(client, clusters_used, settings, caplog):
     assert mail.outbox == []
     assert not [r for r in caplog.records if r.name == "django.request"]
     assert [r.getMessage() for r in caplog.records if r.name == "ops.health"][-1].startswith("Not ready: clusters")
+
+
+def test_a_task_run_inline_starts_no_heartbeat(settings):
+    """Q_SYNC runs django-q2's worker function in the caller, post_spawn and all: no thread, no row."""
+    from django_q.signals import post_spawn
+
+    from ops.heartbeat import worker_spawned
+
+    assert worker_spawned(proc_name="Process-1:1") is None  # the test settings run tasks inline
+    settings.Q_CLUSTER = {**settings.Q_CLUSTER, "sync": False}
+    assert worker_spawned(proc_name="MainProcess") is None  # one task run with sync=True
+    assert all(result is None for _receiver, result in post_spawn.send(sender="django_q", proc_name="MainProcess"))

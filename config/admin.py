@@ -32,5 +32,13 @@ class OperatorAdminSite(AdminSite):
         # portal's two-factor middleware sends them to enrol or to the code first.
         return super().has_permission(request) and request.user.is_verified()
 
+    def get_urls(self):
+        from django.urls import path
+
+        from ops.fleet import fleet_view
+
+        fleet = path("fleet/", self.admin_view(lambda request: fleet_view(request, self)), name="fleet")
+        return [fleet, *super().get_urls()]
+
     def index(self, request, extra_context=None):
         return super().index(request, {**(extra_context or {}), "overview": operator_overview()})

@@ -48,3 +48,25 @@ def _number(name: str, default, cast: Callable[[str], int | float], what: str):
         return cast(raw.strip())
     except ValueError:
         raise ImproperlyConfigured(f"{name}={raw!r} is not {what}.") from None
+
+
+def env_addresses(name: str) -> list[tuple[str, str]]:
+    """The e-mail addresses in environment variable `name`, comma-separated, each `Name <a@b.example>` or
+    `a@b.example`, as Django's ADMINS wants them: [(name, address), …]; empty when it is not set. A part that
+    holds no address stops start-up with an error naming the variable."""
+    from email.utils import parseaddr
+
+    raw = os.environ.get(name, "")
+    found = []
+    for part in (p.strip() for p in raw.split(",")):
+        if not part:
+            continue
+        display, address = parseaddr(part)
+        local, _, domain = address.partition("@")
+        if not local or "." not in domain or any(c.isspace() for c in address):
+            raise ImproperlyConfigured(
+                f"{name}: {part!r} is not an e-mail address; write `Name <name@example.com>` or "
+                "`name@example.com`, comma-separated."
+            )
+        found.append((display or address, address))
+    return found

@@ -6,13 +6,14 @@ wrong fail loudly at start-up, naming the variable, rather than falling back to 
 declared here, with its only default, and listed in docs/configuration.md (the README lists the essential ones).
 """
 
+import ipaddress
 import re
 from email.utils import parseaddr
 from pathlib import Path
 
 import environ
 
-from config.env import env_bool, env_float, env_int
+from config.env import env_addresses, env_bool, env_float, env_int
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -60,6 +61,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "config.request_id.RequestIdMiddleware",  # first: every log line of the request carries its id
     "django.middleware.security.SecurityMiddleware",
     "config.csp.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -444,3 +446,41 @@ LOGGING = {
         },
     },
 }
+
+# --- Operations: health, metrics, structured logs, alerts (docs/operations.md) --------------------------
+# One JSON object per log line (with the request, task, tenant, store and run it belongs to) in production;
+# plain text with DEBUG (the demo) and in the tests. The token mask stays in the chain either way.
+LOG_FORMAT = env.str("LOG_FORMAT", default="text" if DEBUG else "json").lower()
+if LOG_FORMAT not in {"json", "text"}:
+    raise environ.ImproperlyConfigured(f"LOG_FORMAT={LOG_FORMAT!r} is not json or text.")
+LOGGING["formatters"]["json"] = {"()": "config.logjson.JsonFormatter"}
+LOGGING["formatters"]["text"] = {"()": "config.logjson.TextFormatter"}
+LOGGING["handlers"]["console"]["formatter"] = LOG_FORMAT
+if LOG_FORMAT == "json":
+    LOGGING["handlers"]["django.server"]["formatter"] = "json"
+# Who operator alerts (and Django's error mails) go to: `Ops <ops@example.com>,b@example.com`. Empty: nobody,
+# which `check --deploy` refuses in production (ops.checks).
+ADMINS = env_addresses("ADMINS")
+MANAGERS = ADMINS
+# /health/ready: a queue whose cluster has not been seen for this long is down; an outbox row due this long
+# and not yet sent means the relay is stuck. Clusters write their heartbeat every HEALTH_HEARTBEAT_SECONDS.
+HEALTH_CLUSTER_MAX_AGE_SECONDS = env_int("HEALTH_CLUSTER_MAX_AGE_SECONDS", default=300)
+HEALTH_HEARTBEAT_SECONDS = env_int("HEALTH_HEARTBEAT_SECONDS", default=30)
+# Load balancers probe over plain HTTP: /health/ is answered there, never redirected to HTTPS.
+SECURE_REDIRECT_EXEMPT = [r"^health/"]
+HEALTH_OUTBOX_MAX_DUE_MINUTES = env_int("HEALTH_OUTBOX_MAX_DUE_MINUTES", default=15)
+if HEALTH_HEARTBEAT_SECONDS < 1 or HEALTH_HEARTBEAT_SECONDS * 2 > HEALTH_CLUSTER_MAX_AGE_SECONDS:
+    raise environ.ImproperlyConfigured(
+        "HEALTH_HEARTBEAT_SECONDS must be at least 1 and at most half of HEALTH_CLUSTER_MAX_AGE_SECONDS."
+    )
+# /metrics answers a request bearing METRICS_TOKEN (`Authorization: Bearer …`) or coming from one of
+# METRICS_ALLOWED_NETWORKS (CIDRs, comma-separated); neither set: nobody.
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+METRICS_ALLOWED_NETWORKS = env.list("METRICS_ALLOWED_NETWORKS", default=[])
+for _network in METRICS_ALLOWED_NETWORKS:
+    try:
+        ipaddress.ip_network(_network, strict=False)
+    except ValueError:
+        raise environ.ImproperlyConfigured(
+            f"METRICS_ALLOWED_NETWORKS: {_network!r} is not a network such as 10.0.0.0/8 or 127.0.0.1."
+        ) from None

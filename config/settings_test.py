@@ -22,6 +22,7 @@ os.environ.setdefault(
 os.environ.setdefault("ALLOW_PRIVATE_STORE_HOSTS", "True")
 os.environ.setdefault("ALLOW_HTTP_STORE_URLS", "True")
 os.environ.setdefault("EMAIL_URL", "memorymail://")
+os.environ.setdefault("LOG_FORMAT", "text")  # plain lines in pytest's captured logs
 
 from .settings import *  # noqa: E402,F403
 

@@ -9,5 +9,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include("api.urls")),
     path("hooks/", include("hooks.urls")),
+    path("", include("ops.urls")),  # /health/live, /health/ready, /metrics
     path("", include("portal.urls")),
 ]

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from django.conf import settings
 
+from core import logcontext
+
 IMPORTS = "imports"
 OUTBOX = "outbox"
 BATCHES = "batches"
@@ -36,3 +38,25 @@ def enqueue(kind: str, func: str, *args, **kwargs):
     from django_q.tasks import async_task  # looked up at call time (tests replace it)
 
     return async_task(func, *args, cluster=cluster_name(kind), **kwargs)
+
+
+# --- what a worker's log lines are about (core.logcontext) -------------------------------------------------
+# ops connects these to django-q2's pre_execute and post_execute_in_worker signals, sent in the worker around
+# each task: every line the task writes carries its name and id (and whatever the task binds itself, such as
+# the import run's store and run).
+
+
+_task_tokens: list = []  # one per task running in this thread (an inline task may run inside a request)
+
+
+def task_started(sender=None, func=None, task=None, **kwargs) -> None:
+    task = task or {}
+    name = task.get("func")
+    name = name if isinstance(name, str) else getattr(name, "__qualname__", None)
+    _task_tokens.append(logcontext.set_fields(task=name, task_id=task.get("id")))
+
+
+def task_finished(sender=None, **kwargs) -> None:
+    """Back to what was set before the task (nothing, in a worker; the request's fields, for a task run inline)."""
+    if _task_tokens:
+        logcontext.reset(_task_tokens.pop())

@@ -10,4 +10,16 @@ class OpsConfig(AppConfig):
     verbose_name = "Operations"
 
     def ready(self) -> None:
-        from . import checks  # noqa: F401  (registers the django-q2 configuration check)
+        from django_q.signals import post_execute_in_worker, post_spawn, pre_execute
+
+        from core import queues
+
+        from . import (
+            checks,  # noqa: F401  (registers the django-q2 configuration check)
+            heartbeat,
+        )
+
+        # In each worker process: its heartbeat (health), and its tasks' names in their log lines.
+        post_spawn.connect(heartbeat.worker_spawned, dispatch_uid="outbound-heartbeat")
+        pre_execute.connect(queues.task_started, dispatch_uid="outbound-task-log-context")
+        post_execute_in_worker.connect(queues.task_finished, dispatch_uid="outbound-task-log-context-end")

@@ -2,7 +2,7 @@
 workers or sharing another's name, is refused by every `manage.py check` (and `check --deploy`)."""
 
 from django.conf import settings
-from django.core.checks import Error, register
+from django.core.checks import Error, Tags, Warning, register
 
 
 def _timing_errors(conf: dict, where: str) -> list[Error]:
@@ -77,3 +77,19 @@ def check_q_queues() -> list[Error]:
             )
         seen.setdefault(name, kind)
     return errors
+
+
+@register(Tags.security, deploy=True)
+def check_admins(app_configs=None, **kwargs) -> list[Warning]:
+    """`check --deploy`: operator alerts (a store update dead after its retries, an unreadable credential) are
+    mailed to ADMINS; without any, they reach nobody."""
+    if settings.ADMINS:
+        return []
+    return [
+        Warning(
+            "ADMINS is empty: operator alerts (store updates that failed for good, unreadable credentials) and "
+            "error mails reach nobody.",
+            hint='Set ADMINS, e.g. ADMINS="Ops <ops@example.com>,oncall@example.com" (docs/operations.md#alerts).',
+            id="outbound.W031",
+        )
+    ]

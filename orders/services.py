@@ -21,7 +21,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core import queues
+from core import logcontext, queues
 from stores import changes, statuses
 from stores.models import StatusMapping, Store
 from stores.services import status_mapping_set
@@ -284,11 +284,12 @@ def import_run_execute(*, run_id: int, client=None) -> ImportRun | None:
         skip_run(run)
         return run
     lookup = mapping_lookup(store)
-    try:
-        run_import(run, store, client)
-    finally:
-        release_store(store, run)
-        _remap_if_mapping_changed(store, lookup)
+    with logcontext.bound(tenant_id=store.tenant_id, store_id=store.pk, run_id=run.pk):
+        try:
+            run_import(run, store, client)
+        finally:
+            release_store(store, run)
+            _remap_if_mapping_changed(store, lookup)
     return run
 
 

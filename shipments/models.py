@@ -493,3 +493,21 @@ class PrintJob(models.Model):
         if self.state == PrintState.DONE:
             return 100
         return int(self.done * 100 / self.total) if self.total else 0
+
+
+class OperatorAlert(models.Model):
+    """One alert sent to the operators (shipments.services.operator_alert): mailed to ADMINS, logged on
+    `outbound.alerts`, counted in /metrics and listed in the admin's fleet view. Across tenants: an alert may
+    be about the server's configuration rather than one tenant; `tenant` says whose when it is one's."""
+
+    subject = models.CharField(max_length=200)
+    message = models.TextField(blank=True, default="")
+    tenant = models.ForeignKey(Tenant, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    recipients = models.PositiveIntegerField(default=0, help_text="ADMINS addresses the alert was mailed to.")
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.subject

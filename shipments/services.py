@@ -43,6 +43,7 @@ from webhooks.services import webhook_emit_object
 from .changes import tracking_number_changed
 from .models import (
     EmailKind,
+    OperatorAlert,
     OutboxKind,
     Shipment,
     ShipmentLine,
@@ -484,12 +485,25 @@ def ship_notice_for(shipment: Shipment, *, notify_customer: bool, first_try: boo
     )
 
 
-def operator_alert(subject: str, message: str) -> None:
-    """Tell the operators: an error line on the `outbound.alerts` logger and a mail to ADMINS."""
+def operator_alert(
+    subject: str, message: str, *, tenant_id: int | None = None, once_per: dt.timedelta | None = None
+) -> OperatorAlert | None:
+    """Tell the operators: an error line on the `outbound.alerts` logger, a mail to ADMINS (settings: the
+    ADMINS variable) sent at once, and a row in the caller's transaction (counted in /metrics, listed in the
+    admin's fleet view)."""
+    from django.conf import settings
     from django.core.mail import mail_admins
 
     logging.getLogger("outbound.alerts").error("%s: %s", subject, message)
+    if (
+        once_per
+        and OperatorAlert.objects.filter(subject=subject[:200], created_at__gte=timezone.now() - once_per).exists()
+    ):
+        return None  # told already within `once_per`: logged only, so a failing store is one mail an hour, not 500
     mail_admins(subject, message, fail_silently=True)
+    return OperatorAlert.objects.create(
+        subject=subject[:200], message=message, tenant_id=tenant_id, recipients=len(settings.ADMINS)
+    )
 
 
 def store_update_state_changed(message: OutboxMessage) -> None:
@@ -514,6 +528,14 @@ def store_update_state_changed(message: OutboxMessage) -> None:
             data={"shipment_id": shipment.pk, "message_id": message.pk, "attempts": message.attempts},
         )
         _webhook(shipment, "store_update.failed")
+        store = shipment.order.store
+        operator_alert(
+            f"Store updates failing for good: {store.name} (store {store.pk})",
+            f"The store update of order {shipment.order.number} (outbox message {message.pk}, tenant "
+            f"{message.tenant_id}) gave up after {message.attempts} attempt(s): {message.last_error}",
+            tenant_id=message.tenant_id,
+            once_per=dt.timedelta(hours=1),
+        )
 
 
 def _remember_the_store_answer(shipment: Shipment, updated_at) -> None:

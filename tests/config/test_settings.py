@@ -66,7 +66,7 @@ def settings_source() -> str:
 
 
 def variables_read_by_settings() -> set[str]:
-    return set(re.findall(r"\benv(?:\.\w+|_bool|_int|_float)\(\s*\"([A-Z][A-Z0-9_]*)\"", settings_source()))
+    return set(re.findall(r"\benv(?:\.\w+|_bool|_int|_float|_addresses)\(\s*\"([A-Z][A-Z0-9_]*)\"", settings_source()))
 
 
 def documented_variables(text: str) -> set[str]:

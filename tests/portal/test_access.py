@@ -265,3 +265,27 @@ def test_tenant_users_never_reach_the_admin(request, who, objects, shipment_a):
         for response in (client.get(url), client.post(url, {"tracking_number": "1ZSNEAK", "confirm": "1"})):
             assert response.status_code == 302 and response["Location"].startswith("/admin/login/"), url
     assert type(shipment_a).objects.get(pk=shipment_a.pk).tracking_number == shipment_a.tracking_number
+    for name in ADMIN_PAGES_WITHOUT_OBJECT:
+        response = client.get(reverse(name))
+        assert response.status_code == 302 and response["Location"].startswith("/admin/login/"), name
+
+
+# Admin pages of no object: the operators' fleet view (issue 31) and the operator alerts' list.
+ADMIN_PAGES_WITHOUT_OBJECT = ["admin:fleet", "admin:shipments_operatoralert_changelist"]
+
+
+# Public endpoints (issue 31): answered to anyone, signed in or not, and the same for everyone: nothing of a
+# tenant in them. /metrics is never public: refused without its token or network, even to a tenant's owner.
+PUBLIC_ENDPOINTS = ["/health/live", "/health/ready"]
+
+
+@pytest.mark.parametrize("who", ["client", "alice_client", "charlie_client"])
+def test_public_endpoints_answer_anyone_and_tell_nothing_of_a_tenant(request, who, objects, order_a, settings):
+    settings.METRICS_TOKEN, settings.METRICS_ALLOWED_NETWORKS = "metrics-secret-token", []
+    client = request.getfixturevalue(who)
+    for url in PUBLIC_ENDPOINTS:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        body = response.content.decode()
+        assert order_a.number not in body and order_a.store.name not in body and order_a.tenant.name not in body
+    assert client.get("/metrics").status_code == 403

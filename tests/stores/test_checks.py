@@ -115,20 +115,33 @@ def test_manage_check_refuses_misconfigured_queue():
     assert "outbound.E002" in result.stderr
 
 
+# A production configuration that passes `check --deploy --fail-level WARNING`.
+PRODUCTION = {
+    "DJANGO_SETTINGS_MODULE": "config.settings",
+    "DEBUG": "False",
+    "SECRET_KEY": "k7#Qm2!vX9zR4pL8wN1sT6yB3cF5hJ0dG2aE7uI9oP4kM8nV1x",
+    "ALLOWED_HOSTS": "outbound.example.com",
+    "CREDENTIAL_KEYS": "a2tra2tra2tra2tra2tra2tra2tra2tra2tra2tra2s=",
+    "ADMINS": "Ops <ops@example.com>",
+}
+
+
 def test_check_deploy_is_clean_with_debug_off():
-    result = run_manage(
-        "check",
-        "--deploy",
-        "--fail-level",
-        "WARNING",
-        DJANGO_SETTINGS_MODULE="config.settings",
-        DEBUG="False",
-        SECRET_KEY="k7#Qm2!vX9zR4pL8wN1sT6yB3cF5hJ0dG2aE7uI9oP4kM8nV1x",
-        ALLOWED_HOSTS="outbound.example.com",
-        CREDENTIAL_KEYS="a2tra2tra2tra2tra2tra2tra2tra2tra2tra2tra2s=",
-    )
+    result = run_manage("check", "--deploy", "--fail-level", "WARNING", **PRODUCTION)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_check_deploy_warns_when_alerts_reach_nobody():
+    result = run_manage("check", "--deploy", "--fail-level", "WARNING", **{**PRODUCTION, "ADMINS": ""})
+    assert result.returncode != 0
+    assert "outbound.W031" in result.stderr and "ADMINS is empty" in result.stderr
+
+
+def test_a_malformed_admins_value_stops_start_up_naming_the_variable():
+    result = run_manage("check", DJANGO_SETTINGS_MODULE="config.settings_test", ADMINS="Ops <ops@example.com>,nobody")
+    assert result.returncode != 0
+    assert "ADMINS: 'nobody' is not an e-mail address" in result.stderr
 
 
 def test_check_deploy_refuses_missing_credential_keys():

@@ -14,6 +14,7 @@ from django_q.models import Task
 
 from api.services import api_key_create
 from carriers.models import CarrierAccount
+from config.logjson import JsonFormatter
 from sandbox.carriers import run_carrier_sandbox
 from tests.api.conftest import bearer
 from tests.factories import make_shipment, operator_sign_in
@@ -124,9 +125,12 @@ def test_the_secret_sentinel_is_nowhere(alice, bob, operator, tenant_a, shop, ca
         assert ShipmentTracking.objects.get(shipment=shipment).state == "delivered"
 
         found = every_text_in_the_database()
+        # The production log lines too: one JSON object per line (LOG_FORMAT=json, config.logjson).
+        json_lines = "\n".join(JsonFormatter().format(record) for record in caplog.records)
         for secret in (SENTINEL, SENTINEL_ID, BASIC):
             assert secret not in found, secret
             assert secret not in caplog.text, secret
+            assert secret not in json_lines, secret
 
         pages = [refused.content.decode(), accepted.content.decode()]
         api = bearer(api_key_create(tenant=tenant_a, name="reports", read_only=True)[1])
@@ -149,7 +153,7 @@ def test_the_secret_sentinel_is_nowhere(alice, bob, operator, tenant_a, shop, ca
             pages.append(response.content.decode())
         operator_client = Client()
         operator_sign_in(operator_client, operator)
-        for url in admin_pages(operator_client):
+        for url in [*admin_pages(operator_client), reverse("admin:fleet")]:
             response = operator_client.get(url)
             assert response.status_code == 200, url
             pages.append(response.content.decode())

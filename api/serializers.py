@@ -12,6 +12,7 @@ from django.utils.translation import gettext
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from carriers.models import PackagePreset
 from hooks.selectors import realtime_on, realtime_reason
 from orders.models import ImportRun, Order, OrderLine, Product, StoreImportState
 from shipments.models import Carrier, Shipment, ShipmentLine, carrier_code
@@ -550,6 +551,10 @@ class ShipmentDeliveredSerializer(serializers.Serializer):
 
 
 class ProductSerializer(ModelSerializer):
+    default_package = TenantRelatedField(
+        model=PackagePreset, allow_null=True, required=False, help_text="A package preset's id, or null."
+    )
+
     class Meta:
         model = Product
         fields = [
@@ -563,10 +568,20 @@ class ProductSerializer(ModelSerializer):
             "warehouse_location",
             "location_set_in_outbound",
             "kind",
+            "length",
+            "width",
+            "height",
+            "dimension_unit",
+            "default_package",
             "updated_at",
         ]
         read_only_fields = ["id", "store", "sku", "name", "image_url", "location_set_in_outbound", "kind", "updated_at"]
-        extra_kwargs = {"weight": {"min_value": 0}}
+        extra_kwargs = {
+            "weight": {"min_value": 0},
+            "length": {"min_value": 0.01},
+            "width": {"min_value": 0.01},
+            "height": {"min_value": 0.01},
+        }
 
 
 # --- API keys and webhooks --------------------------------------------------------------------------

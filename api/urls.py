@@ -2,7 +2,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
-from . import views, views_reports, views_webhooks
+from . import views, views_reports, views_shipping, views_webhooks
 
 app_name = "api"
 
@@ -12,6 +12,8 @@ router.register("import-runs", views.ImportRunViewSet, basename="import-run")
 router.register("orders", views.OrderViewSet, basename="order")
 router.register("shipments", views.ShipmentViewSet, basename="shipment")
 router.register("products", views.ProductViewSet, basename="product")
+router.register("package-presets", views_shipping.PackagePresetViewSet, basename="package-preset")
+router.register("ship-from", views_shipping.ShipFromViewSet, basename="ship-from")
 router.register("webhooks", views_webhooks.WebhookSubscriptionViewSet, basename="webhook")
 router.register("webhook-deliveries", views_webhooks.WebhookDeliveryViewSet, basename="webhook-delivery")
 

@@ -484,6 +484,8 @@ class ProductViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Up
             weight=data.get("weight"),
             set_weight="weight" in data,
             weight_unit=data.get("weight_unit"),
+            dimensions={k: data[k] for k in ("length", "width", "height", "dimension_unit") if k in data},
+            **({"default_package": data["default_package"]} if "default_package" in data else {}),
         )
 
 

@@ -39,11 +39,11 @@ def _seed(tenants: int, shipments: int, sandbox) -> None:
 
     from django.utils import timezone
 
+    from carriers.services import carrier_account_create
     from orders.models import Order
     from sandbox.carriers.server import CLIENT_ID, CLIENT_SECRET
     from shipments.models import Shipment
     from stores.models import Store, Tenant
-    from tracking.services import carrier_account_create
 
     now = timezone.now()
     Tenant.objects.bulk_create([Tenant(name=f"Bench {i}", slug=f"bench-{i}") for i in range(tenants)])

@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "stores",
     "outbox",
     "webhooks",
+    "carriers",
     "orders",
     "shipments",
     "tracking",
@@ -370,7 +371,11 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": "/api/v1",
-    "ENUM_NAME_OVERRIDES": {"ProductKindEnum": "orders.models.ProductKind"},
+    "ENUM_NAME_OVERRIDES": {
+        "ProductKindEnum": "orders.models.ProductKind",
+        "WeightUnitEnum": "stores.models.WeightUnit",
+        "PackageWeightUnitEnum": "carriers.models.MassUnit",
+    },
     # Swagger UI's assets come from the drf-spectacular-sidecar package, not a CDN: /api/docs/ works offline.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

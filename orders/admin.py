@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.shortcuts import render
 
@@ -195,7 +196,6 @@ class ProductAdmin(admin.ModelAdmin):
     list_filter = ["kind", "store__tenant", "store"]
     list_select_related = ["store"]
     search_fields = ["sku", "name", "warehouse_location"]
-    raw_id_fields = ["store"]
     show_full_result_count = False
 
     def has_add_permission(self, request) -> bool:
@@ -213,19 +213,31 @@ class ProductAdmin(admin.ModelAdmin):
         "location_set_in_outbound",
         "weight",
         "weight_unit",
+        "length",
+        "width",
+        "height",
+        "dimension_unit",
+        "default_package",
         "updated_at",
     ]
     readonly_fields = ["store", "sku", "name", "kind", "image_url", "location_set_in_outbound", "updated_at"]
+    raw_id_fields = ["store", "default_package"]
 
     def save_model(self, request, obj, form, change):
         data, changed = form.cleaned_data, form.changed_data
-        product_update(
-            product=obj,
-            set_weight="weight" in changed,
-            weight=data.get("weight"),
-            warehouse_location=data["warehouse_location"] if "warehouse_location" in changed else None,
-            weight_unit=data["weight_unit"] if "weight_unit" in changed else None,
-        )
+        dimensions = {k: data.get(k) for k in ("length", "width", "height", "dimension_unit") if k in changed}
+        try:
+            product_update(
+                product=obj,
+                set_weight="weight" in changed,
+                weight=data.get("weight"),
+                warehouse_location=data["warehouse_location"] if "warehouse_location" in changed else None,
+                weight_unit=data["weight_unit"] if "weight_unit" in changed else None,
+                dimensions=dimensions,
+                **({"default_package": data.get("default_package")} if "default_package" in changed else {}),
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
 
 
 @admin.action(description="Import now")

@@ -10,6 +10,7 @@ from django.db.models import F
 from django.db.models.functions import Upper
 from django.utils import timezone
 
+from carriers.models import DimensionUnit, PackagePreset
 from stores.models import Store, Storefront, Tenant, TenantQuerySet, WeightUnit
 
 from .status_machine import (  # noqa: F401  (re-exported: the models' choices and the machine)
@@ -182,6 +183,15 @@ class Product(models.Model):
     warehouse_location = models.CharField(max_length=100, blank=True, default="")
     location_set_in_outbound = models.BooleanField(default=False)
     kind = models.CharField(max_length=12, choices=ProductKind.choices, default=ProductKind.PHYSICAL)
+    # Set in Outbound (the portal, the admin, the API), never by an import: the product's own size, and the
+    # package it ships in by default (carriers.PackagePreset; the order's parcel: orders/parcels.py).
+    length = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
+    width = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
+    height = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
+    dimension_unit = models.CharField(max_length=2, choices=DimensionUnit.choices, blank=True, default="")
+    default_package = models.ForeignKey(
+        PackagePreset, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     updated_at = models.DateTimeField(default=timezone.now)
 
     objects = ProductQuerySet.as_manager()

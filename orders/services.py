@@ -481,6 +481,9 @@ def reconcile_request(*, store: Store, user=None) -> ImportRun:
     return import_request(store=store, trigger=ImportTrigger.RECONCILE, user=user)
 
 
+PRODUCT_UNSET = object()
+
+
 def product_update(
     *,
     product: Product,
@@ -488,12 +491,30 @@ def product_update(
     weight: Decimal | None = None,
     weight_unit: str | None = None,
     set_weight: bool = False,
+    dimensions: dict | None = None,
+    default_package=PRODUCT_UNSET,
 ) -> Product:
-    """Edit a product (the API; None leaves a value alone, `set_weight` writes `weight` even when None).
+    """Edit a product (the API, the admin; None leaves a value alone, `set_weight` writes `weight` even when
+    None).
 
-    A location set here survives imports unless the store settings say otherwise. What is written is
-    validated against the model first (lengths, digits, choices)."""
+    A location set here survives imports unless the store settings say otherwise. `dimensions`: any of
+    length, width, height (None clears one) and dimension_unit; `default_package`: a package preset of the
+    product's tenant, or None for none. What is written is validated against the model first (lengths,
+    digits, choices); the import never writes these."""
     fields = []
+    for name, value in (dimensions or {}).items():
+        if name not in ("length", "width", "height", "dimension_unit"):
+            continue
+        if name != "dimension_unit" and value is not None and Decimal(value) <= 0:
+            raise ValidationError({name: ["Give a size above zero, or none."]})
+        setattr(product, name, value if name != "dimension_unit" else (value or ""))
+        fields.append(name)
+    if default_package is not PRODUCT_UNSET:
+        tenant_id = Store.objects.filter(pk=product.store_id).values_list("tenant_id", flat=True).first()
+        if default_package is not None and default_package.tenant_id != tenant_id:
+            raise ValidationError({"default_package": ["No such package preset."]})
+        product.default_package = default_package
+        fields.append("default_package")
     if warehouse_location is not None:
         product.warehouse_location = warehouse_location
         product.location_set_in_outbound = True

@@ -12,6 +12,7 @@ from .views import (
     orders,
     printing,
     shipping_methods,
+    shipping_setup,
     store_removal,
     stores,
     team,
@@ -82,6 +83,12 @@ portal_patterns = [
     path("carriers/<int:pk>/test/", carriers.carrier_account_test_view, name="carrier_account_test"),
     path("carriers/<int:pk>/remove/", carriers.carrier_account_remove, name="carrier_account_remove"),
     path("api-keys/<int:pk>/revoke/", team.api_key_revoke, name="api_key_revoke"),
+    path("ship-from/", shipping_setup.ship_from_index, name="ship_from_index"),
+    path("ship-from/<int:pk>/", shipping_setup.ship_from_edit, name="ship_from_edit"),
+    path("ship-from/<int:pk>/delete/", shipping_setup.ship_from_delete_view, name="ship_from_delete"),
+    path("packages/", shipping_setup.package_preset_index, name="package_preset_index"),
+    path("packages/<int:pk>/", shipping_setup.package_preset_edit, name="package_preset_edit"),
+    path("packages/<int:pk>/delete/", shipping_setup.package_preset_delete_view, name="package_preset_delete"),
 ]
 
 # The portal's pages live in the "portal" namespace; sign-in, sign-out and password reset keep

@@ -213,7 +213,7 @@ def test_the_readme_layers_are_read_as_written():
     assert readme_layers() == [
         {"core"},
         {"stores"},
-        {"outbox", "webhooks"},
+        {"outbox", "webhooks", "carriers"},
         {"orders", "shipments", "tracking", "hooks"},
         {"api", "portal", "ops"},
     ]

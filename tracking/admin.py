@@ -1,88 +1,11 @@
-"""The operators' view of carrier accounts and followed shipments. Writes go through tracking.services;
-credentials are write-only here as everywhere."""
+"""The operators' view of followed shipments (carrier accounts: carriers/admin.py)."""
 
 from __future__ import annotations
 
-from django import forms
-from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.contrib import admin
 
-from .models import CarrierAccount, ShipmentTracking, TrackingEvent
+from .models import ShipmentTracking, TrackingEvent
 from .selectors import tracking_failing
-from .services import carrier_account_create, carrier_account_test, carrier_account_update
-
-
-class CarrierAccountAdminForm(forms.ModelForm):
-    client_id = forms.CharField(
-        required=False,
-        widget=forms.PasswordInput(render_value=False),
-        help_text="Write-only. Leave blank to keep the saved credentials.",
-    )
-    client_secret = forms.CharField(
-        required=False,
-        widget=forms.PasswordInput(render_value=False),
-        help_text="Write-only. Leave blank to keep the saved credentials.",
-    )
-
-    class Meta:
-        model = CarrierAccount
-        fields = ["tenant", "carrier", "name", "test_mode", "server_url", "is_active"]
-
-
-@admin.register(CarrierAccount)
-class CarrierAccountAdmin(admin.ModelAdmin):
-    form = CarrierAccountAdminForm
-    list_display = ["__str__", "tenant", "carrier", "test_mode", "is_active", "last_test_ok", "last_tested_at"]
-    list_filter = ["carrier", "test_mode", "is_active"]
-    readonly_fields = [
-        "last_test_ok",
-        "last_test_outcome",
-        "last_test_message",
-        "last_tested_at",
-        "created_at",
-        "updated_at",
-    ]
-    actions = ["test_credentials"]
-
-    def get_readonly_fields(self, request, obj=None):
-        return [*self.readonly_fields, *(["tenant", "carrier"] if obj else [])]
-
-    def save_model(self, request, obj, form, change):
-        data = form.cleaned_data
-        try:
-            if change:
-                carrier_account_update(
-                    account=obj,
-                    name=data["name"],
-                    client_id=data.get("client_id") or "",
-                    client_secret=data.get("client_secret") or "",
-                    test_mode=data["test_mode"],
-                    is_active=data["is_active"],
-                    server_url=data["server_url"],
-                )
-            else:
-                created = carrier_account_create(
-                    tenant=data["tenant"],
-                    carrier=data["carrier"],
-                    name=data["name"],
-                    client_id=data.get("client_id") or "",
-                    client_secret=data.get("client_secret") or "",
-                    test_mode=data["test_mode"],
-                    server_url=data["server_url"],
-                )
-                obj.pk = created.pk
-        except ValidationError as exc:
-            self.message_user(request, " ".join(exc.messages), messages.ERROR)
-
-    @admin.action(description="Test the credentials with the carrier")
-    def test_credentials(self, request, queryset):
-        for account in queryset:
-            outcome, detail = carrier_account_test(account=account)
-            self.message_user(
-                request,
-                f"{account}: {outcome}{f' ({detail})' if detail else ''}",
-                messages.SUCCESS if outcome == "ok" else messages.WARNING,
-            )
 
 
 class TrackingEventInline(admin.TabularInline):

@@ -1,26 +1,13 @@
-"""Reads for carrier tracking: accounts, and what the order page and the API show of a shipment's tracking."""
+"""Reads for carrier tracking: what the order page and the API show of a shipment's tracking."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from carriers.models import CarrierAccount
 from shipments.models import Shipment, ShipmentState
 
-from .models import KARRIO_CARRIERS, CarrierAccount, ShipmentTracking, TrackingEvent, TrackingState
-
-
-def carrier_account_list(*, tenant):
-    return CarrierAccount.objects.for_tenant(tenant).order_by("carrier", "pk")
-
-
-def carrier_account_get(*, tenant, pk) -> CarrierAccount:
-    """The tenant's carrier account, or 404 — an outsider cannot tell a foreign account from a missing one."""
-    from django.http import Http404
-
-    try:
-        return CarrierAccount.objects.for_tenant(tenant).get(pk=pk)
-    except (CarrierAccount.DoesNotExist, ValueError, TypeError):
-        raise Http404("No such carrier account.")
+from .models import TRACKED_CARRIERS, ShipmentTracking, TrackingEvent, TrackingState
 
 
 def tracking_failing(*, tenant=None):
@@ -56,7 +43,7 @@ def not_followed_reason(shipment: Shipment, has_account: bool) -> str:
         return "delivered"
     if shipment.state != ShipmentState.SHIPPED:
         return ""
-    if shipment.carrier not in KARRIO_CARRIERS:
+    if shipment.carrier not in TRACKED_CARRIERS:
         return "unsupported"
     if not has_account:
         return "no_account"

@@ -1,4 +1,4 @@
-"""Writes for carrier tracking: carrier accounts (the one write path), and the poll cycle.
+"""Writes for carrier tracking: the poll cycle (carrier accounts are written by carriers.services).
 
     tracking_poll_due()                     every TRACKING_SCHEDULE_MINUTES (tracking/schedules.py)
       ├─ tracking_enroll()                  shipments in transit whose carrier has an account get a
@@ -34,17 +34,17 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
+from carriers.models import CarrierAccount
 from core import queues
 from orders.events import event
 from orders.services import order_attention_flag, order_event_add
 from shipments.models import Shipment, ShipmentState
 from shipments.services import shipment_mark_delivered, shipment_out_for_delivery_notify
 from shipments.tracking_numbers import tracking_number_message, tracking_number_problem, tracking_number_tidy
-from stores.models import Tenant
 from webhooks.services import webhook_emit_object
 
 from . import carriers
-from .models import CarrierAccount, ShipmentTracking, TrackedCarrier, TrackingEvent, TrackingState
+from .models import TRACKED_CARRIERS, ShipmentTracking, TrackingEvent, TrackingState
 
 logger = logging.getLogger(__name__)
 
@@ -53,100 +53,6 @@ logger = logging.getLogger(__name__)
 ATTEMPTS_PER_POLL = 6
 # The states that call the shipments app (deliver, notify, flag) when a shipment enters them.
 ACTED_ON = {TrackingState.DELIVERED, TrackingState.OUT_FOR_DELIVERY, TrackingState.EXCEPTION, TrackingState.RETURNED}
-
-
-# --- carrier accounts ------------------------------------------------------------------------------
-
-
-def _validate_server_url(url: str) -> str:
-    if not url:
-        return ""
-    from stores.connector.urlguard import validate_store_url
-
-    return validate_store_url(
-        url, allow_private=settings.ALLOW_PRIVATE_STORE_HOSTS, allow_http=settings.ALLOW_HTTP_STORE_URLS
-    )
-
-
-def carrier_account_create(
-    *,
-    tenant: Tenant,
-    carrier: str,
-    client_id: str,
-    client_secret: str,
-    name: str = "",
-    test_mode: bool = False,
-    server_url: str = "",
-) -> CarrierAccount:
-    if carrier not in TrackedCarrier.values:
-        raise ValidationError({"carrier": [f"Outbound follows {', '.join(TrackedCarrier.labels)} only."]})
-    if CarrierAccount.objects.for_tenant(tenant).filter(carrier=carrier).exists():
-        raise ValidationError(
-            {"carrier": [f"This workspace already has a {TrackedCarrier(carrier).label} account; edit it instead."]}
-        )
-    if not (client_id or "").strip() or not (client_secret or "").strip():
-        raise ValidationError("Both the client ID and the client secret are needed.")
-    account = CarrierAccount(
-        tenant=tenant,
-        carrier=carrier,
-        name=name.strip(),
-        test_mode=test_mode,
-        server_url=_validate_server_url(server_url),
-    )
-    account.set_credentials(client_id=client_id.strip(), client_secret=client_secret.strip())
-    account.full_clean(exclude=["tenant"], validate_constraints=False)
-    account.save(force_insert=True)
-    return account
-
-
-def carrier_account_update(
-    *,
-    account: CarrierAccount,
-    name: str | None = None,
-    client_id: str = "",
-    client_secret: str = "",
-    test_mode: bool | None = None,
-    is_active: bool | None = None,
-    server_url: str | None = None,
-) -> CarrierAccount:
-    """Change an account. Blank credentials keep the saved ones (they are never shown to be edited); a new
-    pair replaces both and clears the last test's outcome."""
-    if name is not None:
-        account.name = name.strip()
-    if test_mode is not None:
-        account.test_mode = test_mode
-    if is_active is not None:
-        account.is_active = is_active
-    if server_url is not None:
-        account.server_url = _validate_server_url(server_url)
-    if client_id.strip() or client_secret.strip():
-        if not (client_id.strip() and client_secret.strip()):
-            raise ValidationError("Give both the client ID and the client secret to replace the credentials.")
-        account.set_credentials(client_id=client_id.strip(), client_secret=client_secret.strip())
-        account.last_test_ok, account.last_test_outcome, account.last_test_message = None, "", ""
-        account.last_tested_at = None
-    account.updated_at = timezone.now()
-    account.full_clean(exclude=["tenant"], validate_constraints=False)
-    account.save()
-    return account
-
-
-def carrier_account_delete(*, account: CarrierAccount) -> None:
-    """Forget an account and stop following its shipments (their stored events stay)."""
-    account.delete()
-
-
-def carrier_account_test(*, account: CarrierAccount) -> tuple[str, str]:
-    """The "test credentials" action: (outcome, the carrier's words), both kept on the account."""
-    outcome, detail = carriers.test_credentials(account)
-    now = timezone.now()
-    ok = outcome == carriers.TEST_OK
-    CarrierAccount.objects.filter(pk=account.pk).update(
-        last_test_ok=ok, last_test_outcome=outcome, last_test_message=detail[:500], last_tested_at=now
-    )
-    account.last_test_ok, account.last_test_outcome, account.last_test_message = ok, outcome, detail[:500]
-    account.last_tested_at = now
-    return outcome, detail
 
 
 # --- the schedule ------------------------------------------------------------------------------------
@@ -181,7 +87,7 @@ def tracking_enroll(
     rows = list(
         shipments.filter(
             state=ShipmentState.SHIPPED,
-            carrier__in=TrackedCarrier.values,
+            carrier__in=TRACKED_CARRIERS,
             created_at__gte=now - dt.timedelta(days=settings.TRACKING_MAX_AGE_DAYS),
             tracking__isnull=True,
         )

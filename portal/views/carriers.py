@@ -10,9 +10,9 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from tracking.forms import CarrierAccountForm
-from tracking.selectors import carrier_account_get, carrier_account_list
-from tracking.services import (
+from carriers.forms import CarrierAccountForm
+from carriers.selectors import carrier_account_get, carrier_account_list
+from carriers.services import (
     carrier_account_create,
     carrier_account_delete,
     carrier_account_test,
@@ -42,7 +42,7 @@ def outcome_text(outcome: str, detail: str, carrier: str) -> str:
 
 @portal_view("manage_stores")
 def carrier_accounts(request):
-    form = CarrierAccountForm(request.POST or None, prefix="new")
+    form = CarrierAccountForm(request.POST or None, tenant=request.tenant, prefix="new")
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -53,6 +53,9 @@ def carrier_accounts(request):
                 client_id=data["client_id"],
                 client_secret=data["client_secret"],
                 test_mode=data["test_mode"],
+                account_number=data["account_number"],
+                use_for_labels=data["use_for_labels"],
+                ship_from=data["ship_from"],
             )
         except ValidationError as exc:
             form.add_error(None, exc)
@@ -77,8 +80,14 @@ def carrier_accounts(request):
 @portal_view("manage_stores")
 def carrier_account_edit(request, pk):
     account = carrier_account_get(tenant=request.tenant, pk=pk)
-    initial = {"name": account.name, "test_mode": account.test_mode}
-    form = CarrierAccountForm(request.POST or None, initial=initial, editing=True, prefix="edit")
+    initial = {
+        "name": account.name,
+        "test_mode": account.test_mode,
+        "account_number": account.account_number,
+        "use_for_labels": account.use_for_labels,
+        "ship_from": account.ship_from_id,
+    }
+    form = CarrierAccountForm(request.POST or None, tenant=request.tenant, initial=initial, editing=True, prefix="edit")
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -88,6 +97,9 @@ def carrier_account_edit(request, pk):
                 client_id=data["client_id"],
                 client_secret=data["client_secret"],
                 test_mode=data["test_mode"],
+                account_number=data["account_number"],
+                use_for_labels=data["use_for_labels"],
+                ship_from=data["ship_from"],
             )
         except ValidationError as exc:
             form.add_error(None, exc)

@@ -67,6 +67,7 @@ def offline(monkeypatch):
 
 def real_ids(tenant, store, order, product):
     """An id that exists for each resource, so half the cases reach real objects, not only 404s."""
+    from carriers.services import package_preset_create, ship_from_create
     from orders.models import ImportRun
     from shipments.services import shipment_create
     from webhooks.services import webhook_emit, webhook_subscription_create
@@ -83,6 +84,10 @@ def real_ids(tenant, store, order, product):
         "import-runs": ImportRun.objects.create(store=store).pk,
         "webhooks": subscription.pk,
         "webhook-deliveries": webhook_emit(tenant=tenant, event="order.updated", payload={})[0].pk,
+        "package-presets": package_preset_create(tenant=tenant, name="Box", length=10, width=8, height=4).pk,
+        "ship-from": ship_from_create(
+            tenant=tenant, name="Dock", street1="1 Dock Road", city="Austin", postal_code="78701"
+        ).pk,
     }
 
 

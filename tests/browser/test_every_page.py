@@ -225,6 +225,7 @@ def seed_tenant(alice, tenant, store):
 
     mapping = ShippingMethodMapping.objects.get(store=store, requested_method="USPS Priority")  # learned above
     carrier = seed_tracking(tenant, shipment)
+    ship_from, preset = seed_shipping_setup(tenant, store, carrier)
     from shipments.models import PrintJob
 
     print_job = PrintJob.objects.create(
@@ -254,6 +255,8 @@ def seed_tenant(alice, tenant, store):
             ("stores", "mapping_pk"): mapping.pk,
             ("carriers", "pk"): carrier.pk,
             ("print-jobs", "pk"): print_job.pk,
+            ("ship-from", "pk"): ship_from.pk,
+            ("packages", "pk"): preset.pk,
         },
         wizard={
             "tenant_id": tenant.pk,
@@ -321,8 +324,9 @@ def seed_batch_and_import(tenant, store, alice, order, shipment):
 
 def seed_tracking(tenant, shipment):
     """A tested UPS account following the UPS shipment: its state and three scans (issue 19)."""
-    from tracking.models import CarrierAccount, ShipmentTracking, TrackingEvent
-    from tracking.services import carrier_account_create
+    from carriers.models import CarrierAccount
+    from carriers.services import carrier_account_create
+    from tracking.models import ShipmentTracking, TrackingEvent
 
     account = carrier_account_create(
         tenant=tenant, carrier="UPS", name="Warehouse UPS", client_id="id", client_secret="secret", test_mode=True
@@ -359,6 +363,63 @@ def seed_tracking(tenant, shipment):
             fingerprint=f"seed-{hours}",
         )
     return account
+
+
+def seed_shipping_setup(tenant, store, account):
+    """Two ship-from locations (one the store's default, one the carrier account's) and two package presets,
+    one the default (issue 29)."""
+    from carriers.services import (
+        carrier_account_update,
+        package_preset_create,
+        ship_from_create,
+        store_default_ship_from_set,
+    )
+
+    warehouse = ship_from_create(
+        tenant=tenant,
+        name="Main warehouse",
+        company="Acme Goods",
+        contact_name="Sam Shipper",
+        phone="555-0100",
+        street1="1200 Industrial Parkway",
+        street2="Dock 4",
+        city="Austin",
+        state="TX",
+        postal_code="78744",
+        country="US",
+    )
+    shop = ship_from_create(
+        tenant=tenant,
+        name="Shop back room",
+        street1="9 Elm St",
+        city="Denver",
+        state="CO",
+        postal_code="80202",
+        residential=True,
+    )
+    store_default_ship_from_set(store=store, ship_from=warehouse)
+    carrier_account_update(account=account, use_for_labels=True, ship_from=shop)
+    package_preset_create(
+        tenant=tenant,
+        name="Small box",
+        length=10,
+        width=8,
+        height=4,
+        empty_weight=6,
+        weight_unit="Ounces",
+        is_default=True,
+    )
+    tube = package_preset_create(
+        tenant=tenant,
+        name="Poster tube",
+        length=60,
+        width=8,
+        height=8,
+        dimension_unit="cm",
+        empty_weight=120,
+        weight_unit="Grams",
+    )
+    return warehouse, tube
 
 
 def portal_pages(seed: Seed, user) -> list[tuple[str, str]]:
@@ -578,5 +639,11 @@ def test_every_portal_page_fits_a_phone_passes_axe_and_speaks_the_language(
         "carrier_accounts",
         "carrier_account_edit",
         "print_job",
+        "ship_from_index",
+        "ship_from_edit",
+        "ship_from_delete",
+        "package_preset_index",
+        "package_preset_edit",
+        "package_preset_delete",
     } <= set(checked)
     assert not problems, "\n".join(problems)

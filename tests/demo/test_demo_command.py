@@ -106,6 +106,13 @@ def test_setup_connects_a_store_by_each_road(tmp_path):
         rows = conn.execute(
             "SELECT name, road, url, api_token_encrypted != '', password_encrypted != '' FROM stores_store ORDER BY id"
         ).fetchall()
+        # Issue 29: each demo store ships from the demo warehouse, in the default box unless told otherwise.
+        shipping = conn.execute(
+            "SELECT COUNT(*) FROM carriers_storeshipping s JOIN carriers_shipfrom f ON f.id = s.default_ship_from_id"
+            " WHERE f.postal_code = '78744'"
+        ).fetchone()[0]
+        default_box = conn.execute("SELECT name FROM carriers_packagepreset WHERE is_default").fetchall()
+    assert (shipping, default_box) == (2, [("Small box",)])
     assert rows == [
         ("Demo AmeriCommerce store", "xml", f"http://127.0.0.1:{xml_port}", 0, 1),
         ("Demo AmeriCommerce store (REST API)", "rest", f"http://127.0.0.1:{rest_port}", 1, 0),

@@ -4,11 +4,11 @@ import pytest
 from django.urls import reverse
 
 from api.services import api_key_create
+from carriers.services import carrier_account_create, package_preset_create, ship_from_create
 from shipments.batch import batch_mark_delivered
 from shipments.csv_import import csv_import_create
 from shipments.models import PrintJob, ShippingMethodMapping
 from stores.models import Membership, Store
-from tracking.services import carrier_account_create
 
 
 @pytest.fixture
@@ -19,12 +19,18 @@ def objects(order_a, run_a, unmapped_a, shipment_a, alice, bob, tenant_a):
     carrier = carrier_account_create(
         tenant=tenant_a, carrier="UPS", client_id="id-a", client_secret="secret-a", server_url="http://127.0.0.1:9"
     )
+    ship_from = ship_from_create(
+        tenant=tenant_a, name="Dock A", street1="1 Dock Road", city="Austin", postal_code="78701"
+    )
+    preset = package_preset_create(tenant=tenant_a, name="Box A", length=10, width=8, height=4, is_default=True)
     print_job = PrintJob.objects.create(
         tenant=tenant_a, kind="packing_slips", order_ids=[order_a.pk], total=1, state="done", pdf=b"%PDF-A-100"
     )
     return {
         "print_job": print_job.pk,
         "carrier": carrier.pk,
+        "ship_from": ship_from.pk,
+        "preset": preset.pk,
         "order": order_a.pk,
         "store": order_a.store_id,
         "run": run_a.pk,
@@ -55,6 +61,10 @@ OBJECT_GETS = [
     ("portal:shipping_method_edit", ["store", "mapping"]),
     ("portal:shipping_method_delete", ["store", "mapping"]),
     ("portal:carrier_account_edit", ["carrier"]),
+    ("portal:ship_from_edit", ["ship_from"]),
+    ("portal:ship_from_delete", ["ship_from"]),
+    ("portal:package_preset_edit", ["preset"]),
+    ("portal:package_preset_delete", ["preset"]),
     ("portal:store_disconnect", ["store"]),
     ("portal:store_delete", ["store"]),
 ]
@@ -94,6 +104,18 @@ OBJECT_POSTS = [
     ),
     ("portal:carrier_account_test", ["carrier"], {}),
     ("portal:carrier_account_remove", ["carrier"], {}),
+    (
+        "portal:ship_from_edit",
+        ["ship_from"],
+        {"edit-name": "Sneaky", "edit-street1": "x", "edit-city": "x", "edit-postal_code": "1", "edit-country": "US"},
+    ),
+    ("portal:ship_from_delete", ["ship_from"], {}),
+    (
+        "portal:package_preset_edit",
+        ["preset"],
+        {"edit-name": "Sneaky", "edit-length": "1", "edit-width": "1", "edit-height": "1", "edit-dimension_unit": "in"},
+    ),
+    ("portal:package_preset_delete", ["preset"], {}),
     ("portal:store_disconnect", ["store"], {}),
     ("portal:store_reconnect", ["store"], {}),
     ("portal:store_delete", ["store"], {"typed_name": "Acme Main"}),
@@ -114,6 +136,15 @@ PLAIN_WRITES = [
     ("portal:orders_batch_apply", {"all_matching": "1", "batch_key": "k", "action": "deliver"}),
     ("portal:tracking_import", {}),
     ("portal:carrier_accounts", {"new-carrier": "USPS", "new-client_id": "x", "new-client_secret": "y"}),
+    (
+        "portal:ship_from_index",
+        {"new-name": "Sneaky", "new-street1": "x", "new-city": "x", "new-postal_code": "1", "new-country": "US"},
+    ),
+    ("portal:ship_from_index", {"section": "defaults", "store-1": "1"}),
+    (
+        "portal:package_preset_index",
+        {"new-name": "Sneaky", "new-length": "1", "new-width": "1", "new-height": "1", "new-dimension_unit": "in"},
+    ),
 ]
 
 
@@ -159,6 +190,8 @@ def test_viewer_writes_changed_nothing(bob_client, objects, order_a, tenant_a):
     assert order_a.shipments.count() == 1
     assert Membership.objects.for_tenant(tenant_a).count() == 2
     assert [a.name for a in tenant_a.carrier_accounts.all()] == [""]
+    assert [p.name for p in tenant_a.ship_froms.all()] == ["Dock A"]
+    assert [(p.name, p.length) for p in tenant_a.package_presets.all()] == [("Box A", 10)]
     assert order_a.store.settings.send_delivery_notice is True
     assert [(m.requested_method, m.carrier, m.service) for m in ShippingMethodMapping.objects.all()] == [
         ("USPS Priority", "USPS", "Priority")

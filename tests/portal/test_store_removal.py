@@ -109,9 +109,10 @@ def test_an_owner_disconnects_a_store_after_a_confirmation_page(alice_client, st
 
 
 def test_a_disconnected_stores_shipments_are_not_tracked(store_a, shipped, tenant_a):
+    from carriers.services import carrier_account_create
     from stores.services import store_disconnect
     from tracking.models import ShipmentTracking
-    from tracking.services import carrier_account_create, tracking_due_batches, tracking_enroll
+    from tracking.services import tracking_due_batches, tracking_enroll
 
     carrier_account_create(
         tenant=tenant_a, carrier="UPS", client_id="i", client_secret="s", server_url="http://127.0.0.1:9"

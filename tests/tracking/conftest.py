@@ -4,18 +4,18 @@ from __future__ import annotations
 
 import pytest
 
+from carriers.services import carrier_account_create
 from outbox.services import outbox_relay
 from sandbox.carriers import run_carrier_sandbox
 from sandbox.carriers.server import CLIENT_ID, CLIENT_SECRET
 from tests.factories import make_order, make_store
-from tracking.services import carrier_account_create
 
 
 @pytest.fixture
 def carriers():
-    from tracking.carriers import _token_caches
+    from carriers.gateway import forget_all_tokens
 
-    _token_caches.clear()  # a new sandbox may get an earlier one's port: no token of that one carries over
+    forget_all_tokens()  # a new sandbox may get an earlier one's port: no token of that one carries over
     server = run_carrier_sandbox()
     yield server
     server.stop()

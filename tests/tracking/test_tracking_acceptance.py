@@ -157,7 +157,7 @@ def test_an_exception_flags_the_order_and_is_never_e_mailed_to_the_buyer(tenant_
 
 
 def test_a_shipment_without_an_account_is_not_followed(tenant_a, shop, carriers, ups_account):
-    shipment = make_shipment(order_for(shop), carrier="FedEx", tracking_number="7777")
+    shipment = make_shipment(order_for(shop), carrier="DHL", tracking_number="7777")
     usps = make_shipment(order_for(shop), carrier="USPS", tracking_number="9400")
     tracking_poll_due()
     assert not ShipmentTracking.objects.filter(shipment__in=[shipment, usps]).exists()

@@ -13,11 +13,12 @@ from django.urls import reverse
 from django_q.models import Task
 
 from api.services import api_key_create
+from carriers.models import CarrierAccount
 from sandbox.carriers import run_carrier_sandbox
 from tests.api.conftest import bearer
 from tests.factories import make_shipment
 from tests.integration.test_hostile_store import admin_pages, every_text_in_the_database
-from tracking.models import CarrierAccount, ShipmentTracking, TrackingEvent
+from tracking.models import ShipmentTracking, TrackingEvent
 from tracking.services import tracking_poll_due
 
 from .conftest import order_for, relay_all

@@ -9,13 +9,13 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
+from carriers.gateway import TEST_BUSY, TEST_OK, TEST_REFUSED, TEST_UNREACHABLE
+from carriers.services import carrier_account_create, carrier_account_test
 from shipments.models import EmailKind, EmailSend
 from tests.factories import make_shipment
-from tracking.carriers import TEST_BUSY, TEST_OK, TEST_REFUSED, TEST_UNREACHABLE, track
+from tracking.carriers import track
 from tracking.models import ShipmentTracking, TrackingState
 from tracking.services import (
-    carrier_account_create,
-    carrier_account_test,
     next_poll_after,
     tracking_due_batches,
     tracking_poll_due,

@@ -98,6 +98,7 @@ class Command(BaseCommand):
             self._rest_store(tenant, rest_line)
             carrier_url = self._start_carriers(opts["carrier_port"])
             self._carrier_accounts(tenant, carrier_url)
+            self._shipping_setup(tenant)
             if opts["setup_only"]:
                 return
             self._schedules()
@@ -247,9 +248,9 @@ class Command(BaseCommand):
     def _carrier_accounts(self, tenant: Tenant, url: str) -> None:
         """UPS and USPS accounts for the demo tenant, pointed at the carrier sandbox (operators only can
         set a server URL; the demo is one)."""
+        from carriers.models import CarrierAccount
+        from carriers.services import carrier_account_create, carrier_account_update
         from sandbox.carriers.server import CLIENT_ID, CLIENT_SECRET
-        from tracking.models import CarrierAccount
-        from tracking.services import carrier_account_create, carrier_account_update
 
         for carrier in ("UPS", "USPS"):
             account = CarrierAccount.objects.for_tenant(tenant).filter(carrier=carrier).first()
@@ -267,6 +268,35 @@ class Command(BaseCommand):
                 carrier_account_update(
                     account=account, client_id=CLIENT_ID, client_secret=CLIENT_SECRET, server_url=url, is_active=True
                 )
+
+    def _shipping_setup(self, tenant: Tenant) -> None:
+        """A ship-from location, the default of every demo store, and two package presets (issue 29); made
+        once, kept as the merchant edits them afterwards."""
+        from carriers.selectors import package_preset_list, ship_from_list, store_defaults
+        from carriers.services import package_preset_create, ship_from_create, store_default_ship_from_set
+        from stores.selectors import store_list
+
+        warehouse = ship_from_list(tenant=tenant).first() or ship_from_create(
+            tenant=tenant,
+            name="Demo warehouse",
+            company="Demo Goods",
+            contact_name="Sam Shipper",
+            phone="512-555-0100",
+            street1="1200 Industrial Parkway",
+            city="Austin",
+            state="TX",
+            postal_code="78744",
+            country="US",
+        )
+        defaults = store_defaults(tenant=tenant)
+        for store in store_list(tenant=tenant):
+            if store.pk not in defaults:
+                store_default_ship_from_set(store=store, ship_from=warehouse)
+        if not package_preset_list(tenant=tenant).exists():
+            package_preset_create(
+                tenant=tenant, name="Small box", length=10, width=8, height=4, empty_weight=6, is_default=True
+            )
+            package_preset_create(tenant=tenant, name="Medium box", length=16, width=12, height=8, empty_weight=12)
 
     def _schedules(self) -> None:
         try:

@@ -1,20 +1,45 @@
-"""A local carrier sandbox: the UPS and USPS tracking APIs as karrio's extensions call them.
+"""A local carrier sandbox: UPS, USPS and FedEx as karrio's extensions call them, for rates, labels, voids
+and tracking.
 
     CarrierSandbox(...).start()      a ThreadingHTTPServer on 127.0.0.1 (port 0 = a free one)
-      POST /security/v1/oauth/token             UPS OAuth (Basic client_id:client_secret)
-      GET  /api/track/v1/details/<number>       UPS Track API answer (trackResponse.shipment[0].package[0])
-      POST /oauth2/v3/token                     USPS OAuth (form client_id, client_secret)
-      GET  /tracking/v3/tracking/<number>       USPS Tracking v3 answer (expand=DETAIL)
-      POST /_sandbox/advance {"hours": n}       moves the sandbox's clock
-      POST /_sandbox/faults {...}               error_rate / status / timeout_rate / delay
 
-Each tracking number starts its story the first time the sandbox hears of it (or when registered) and
-moves with the sandbox's own clock: label created → in transit → out for delivery → delivered. A number
-containing "EXC" goes through an address exception before it is delivered; one containing "RTS" is
-returned to the sender and never delivered; one containing "GARBLED" is answered with a page that is
-not JSON (which fails karrio's reading of the whole request it is part of). Karrio's real request,
-mapping and parsing code runs against it: the tracking app builds karrio's settings with the account's
-server URL pointing here.
+Each carrier's face is its own module, with the exact paths it answers: `ups` (OAuth, Rating "Shop",
+Shipping, Void, Track), `usps` (OAuth, payment authorization, prices, labels, cancel, tracking v3),
+`fedex` (OAuth, rate quotes, ship, cancel, track). Karrio's real request, mapping and parsing code runs
+against it: a karrio Settings subclass whose `server_url` is the sandbox's `base_url` (every carrier's
+client id and secret: CLIENT_ID, CLIENT_SECRET; FedEx's api_key/secret_key and track_api_key/
+track_secret_key are the same pair).
+
+Selling (`pricing`, `labels`): rates from the sandbox's own zone × weight × service tables, three
+services a carrier, with delivery days; a label sold gets a tracking number in the carrier's format, a 4×6
+label (PDF, UPS's PNG/GIF image, or ZPL when asked) with the number as text and as a Code 128 barcode,
+and its parcel's story starts. A ship-to with postal code 00000 or the word UNDELIVERABLE is refused in
+the carrier's error shape. A void is refused once the parcel has been scanned (its story is past the
+label stage), for an unknown number and for one voided before.
+
+The truth (`truth`): every label sold (carrier, client, account, number, service, price, reference, time,
+voided, refund), every void, every rate request: `sandbox.labels_sold()`, `.voids()`,
+`.rate_requests()`, `.label_by_reference()`, `.truth_dict()`, or `GET /_sandbox/truth[?reference=…]`.
+
+Latency (default 0.3 s for rating, shipping and voiding, none for tokens and tracking): the constructor's
+`latency` and `tracking_latency`, `sandbox.set_latency(...)`, `POST /_sandbox/latency {"seconds": s}` or
+`{"<operation>": s}`.
+
+Faults: every request (`sandbox.faults`, `POST /_sandbox/faults {"error_rate", "status",
+"timeout_rate", "delay", "pattern"}`), or one operation of one carrier or all, in the carrier's own shape
+(`sandbox.set_faults("ship", "ups", error_rate=0.2, seed=7)`, `POST /_sandbox/faults {"operation": "ship",
+"carrier": "ups", ...}`): error_rate (HTTP `status`, 500 by default), timeout_rate (hang `delay` seconds,
+then do the work), lose_rate (do the work, a label sold, then drop the connection: karrio answers
+"Remote end closed connection without response"), all drawn from a seeded generator.
+
+Tracking: each number starts its story the first time the sandbox hears of it (or when sold or
+registered) and moves with the sandbox's own clock: label created → in transit → out for delivery →
+delivered. A number containing "EXC" (or a label sold to a ship-to marked "#EXC") goes through an address
+exception before it is delivered; "RTS" ("#RTS") is returned to the sender and never delivered; a voided
+label never leaves its first step; a number containing "GARBLED" is answered with a page that is not JSON.
+
+    POST /_sandbox/advance {"hours": n}       moves the sandbox's clock
+    POST /_sandbox/register {"tracking_number"}
 """
 
 from .server import CarrierSandbox, run_carrier_sandbox  # noqa: F401

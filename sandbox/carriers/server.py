@@ -1,97 +1,49 @@
-"""The carrier sandbox's HTTP server, clock, parcel stories and faults (see the package docstring)."""
+"""The carrier sandbox's HTTP server: clock, parcel stories, faults, latency and the truth of what was sold
+(see the package docstring); each carrier's face is its own module (ups, usps, fedex)."""
 
 from __future__ import annotations
 
-import base64
+import itertools
 import json
 import random
+import re
 import secrets
+import socket
 import threading
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 from sandbox.clock import Clock
 
-CLIENT_ID = "sandbox-client"
-CLIENT_SECRET = "sandbox-secret"  # the sandbox's own demo secret; a real account's never leaves Outbound
+from . import fedex, labels, pricing, ups, usps
+from .base import CLIENT_ID, CLIENT_SECRET, EXCEPTION, NORMAL, RETURNED, Call, Reply, Step, story_for, story_of_ship_to
+from .truth import OPERATIONS, OperationFaults, SoldLabel, Truth
 
+__all__ = ["CLIENT_ID", "CLIENT_SECRET", "EXCEPTION", "NORMAL", "RETURNED", "CarrierSandbox", "Faults", "Step"]
 
-@dataclass(frozen=True)
-class Step:
-    hours: float
-    stage: str  # label | in_transit | out_for_delivery | delivered | exception | returned
-    text: str
-    city: str
-    state: str
-    zip: str
-
-
-NORMAL = [
-    Step(0, "label", "Shipper created a label, the carrier has not received the package yet.", "Austin", "TX", "78701"),
-    Step(3, "in_transit", "Origin scan", "Austin", "TX", "78744"),
-    Step(14, "in_transit", "Departed from facility", "Dallas", "TX", "75261"),
-    Step(30, "in_transit", "Arrived at facility", "Kansas City", "MO", "64120"),
-    Step(44, "out_for_delivery", "Out for delivery today", "Chicago", "IL", "60607"),
-    Step(50, "delivered", "Delivered, front door", "Chicago", "IL", "60614"),
+CARRIERS = {"ups": ups, "usps": usps, "fedex": fedex}
+ROUTES = [
+    (method, re.compile(pattern + r"/?"), carrier, operation, answer)
+    for carrier, module in CARRIERS.items()
+    for method, pattern, operation, answer in module.ROUTES
 ]
-EXCEPTION = [
-    *NORMAL[:4],
-    Step(
-        44,
-        "exception",
-        "The address is incomplete; the carrier is trying to reach the receiver.",
-        "Chicago",
-        "IL",
-        "60607",
-    ),
-    Step(68, "out_for_delivery", "Out for delivery today", "Chicago", "IL", "60607"),
-    Step(74, "delivered", "Delivered, handed to resident", "Chicago", "IL", "60614"),
-]
-RETURNED = [
-    *NORMAL[:4],
-    Step(44, "exception", "The receiver refused the package.", "Chicago", "IL", "60607"),
-    Step(60, "returned", "Returned to sender", "Austin", "TX", "78744"),
-]
-
-# UPS activity status (type, code) per stage: karrio-ups reads the type first; UPS reports its
-# out-for-delivery scans as type I with code OT.
-UPS_STATUS = {
-    "label": ("M", "MP"),
-    "in_transit": ("I", "DP"),
-    "out_for_delivery": ("I", "OT"),
-    "delivered": ("D", "KB"),
-    "exception": ("X", "XA"),
-    "returned": ("X", "RS"),
-}
-# USPS eventType / status words karrio-usps matches (lower-cased substrings).
-USPS_STATUS = {
-    "label": ("Shipping Label Created, USPS Awaiting Item", "Pre-Shipment", "MA"),
-    "in_transit": ("In Transit to Next Facility", "In Transit", "10"),
-    "out_for_delivery": ("Out for Delivery", "Out for Delivery", "OF"),
-    "delivered": ("Delivered, Front Door/Porch", "Delivered", "01"),
-    "exception": ("Delivery Failed - Addressee Unknown", "Alert", "21"),
-    "returned": ("Delivery Failed - Return to Sender", "Alert", "09"),
-}
-
-
-def story_for(number: str) -> list[Step]:
-    upper = number.upper()
-    if "RTS" in upper:
-        return RETURNED
-    if "EXC" in upper:
-        return EXCEPTION
-    return NORMAL
+# Latency by default: rating, shipping and voiding as slow as a real carrier's; tokens and tracking at once.
+DEFAULT_LATENCY = 0.3
+LATENT_OPERATIONS = ("rate", "ship", "void")
+REFUSED_POSTAL_CODES = ("00000",)
+REFUSE_MARKER = "UNDELIVERABLE"
 
 
 @dataclass
 class Faults:
-    """error_rate: the share of requests answered `status` (500 by default; 429 with Retry-After);
-    timeout_rate: the share answered only after `delay` seconds. `pattern="alternate"` fails every other
-    request instead of drawing at random (deterministic tests)."""
+    """Every request but the control ones (the tracking tests' faults): error_rate: the share answered
+    `status` (500 by default; 429 with Retry-After); timeout_rate: the share answered only after `delay`
+    seconds. `pattern="alternate"` fails every other request instead of drawing at random (deterministic
+    tests). Faults of one operation, in the carrier's own shape, are `CarrierSandbox.set_faults`."""
 
     error_rate: float = 0.0
     status: int = 500
@@ -118,6 +70,12 @@ class Faults:
         return None
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 256  # a batch of labels over many connections at once is not refused
+    allow_reuse_address = True
+
+
 class CarrierSandbox:
     def __init__(
         self,
@@ -129,6 +87,10 @@ class CarrierSandbox:
         client_id: str = CLIENT_ID,
         client_secret: str = CLIENT_SECRET,
         echo: bool = False,
+        latency: float = DEFAULT_LATENCY,
+        tracking_latency: float = 0.0,
+        seed: int | None = None,
+        refuse_marker: str = REFUSE_MARKER,
     ) -> None:
         self.client_id, self.client_secret = client_id, client_secret
         # echo: refused credentials are quoted back in the error (a hostile or careless carrier).
@@ -138,13 +100,25 @@ class CarrierSandbox:
         self.speed = speed
         self._t0 = time.monotonic()
         self._wall0 = time.time()
-        self.faults = Faults()
+        self.faults = Faults()  # every request (the tracking tests'); per operation: set_faults()
+        self.operation_faults: dict[tuple[str, str], OperationFaults] = {}
+        # latency: seconds before each answer, per operation ("token", "rate", "ship", "void", "track").
+        self.latency: dict[str, float] = {op: (latency if op in LATENT_OPERATIONS else 0.0) for op in OPERATIONS}
+        self.latency["track"] = tracking_latency
+        self.refuse_marker = refuse_marker
+        self.sleep = time.sleep  # how the latency and the timeout fault wait (a test may watch it)
+        self.truth = Truth()
         self.first_seen: dict[str, float] = {}
+        self.stories: dict[str, list[Step]] = {}  # sold numbers whose ship-to chose their story
         self.tokens: set[str] = set()
+        self.token_clients: dict[str, str] = {}
+        self.payment_accounts: dict[str, str] = {}  # USPS payment token → the payer's account number
         self.requests: list[tuple[str, str]] = []  # (method, path)
         self.lock = threading.Lock()
-        self.httpd = ThreadingHTTPServer((host, port), _Handler)
-        self.httpd.daemon_threads = True
+        # Tracking numbers: a serial from a random start (a seed makes it repeatable).
+        rng = random.Random(seed) if seed is not None else random.SystemRandom()  # noqa: S311 - not crypto
+        self._serial = itertools.count(rng.randrange(10**6, 10**7 - 10**5) * 10**5)
+        self.httpd = _Server((host, port), _Handler)
         self.httpd.sandbox = self  # type: ignore[attr-defined]
         self._thread: threading.Thread | None = None
 
@@ -184,78 +158,190 @@ class CarrierSandbox:
         return min(self._wall0 + (at - self.clock.now()) / self.speed, time.time())
 
     def steps_so_far(self, number: str) -> list[tuple[Step, float]]:
+        """The scans of `number` so far; a voided label never leaves its first step."""
         self.register(number)
         start = self.first_seen[number]
         elapsed_h = (self.now() - start) / 3600
-        return [
-            (step, self.real_time(start + step.hours * 3600)) for step in story_for(number) if step.hours <= elapsed_h
-        ]
+        label = self.truth.labels.get(number)
+        story = self.stories.get(number) or story_for(number)
+        if label is not None and label.voided:
+            story = story[:1]
+        return [(step, self.real_time(start + step.hours * 3600)) for step in story if step.hours <= elapsed_h]
+
+    def stage(self, number: str) -> str:
+        return self.steps_so_far(number)[-1][0].stage
 
     def tracking_requests(self) -> int:
         return sum(1 for _, path in self.requests if "/track" in path)
 
-    # --- answers in each carrier's shape ----------------------------------------------------------------
     def ups_answer(self, number: str) -> dict:
-        activity = []
-        for step, at in reversed(self.steps_so_far(number)):  # newest first, as UPS sends them
-            when = datetime.fromtimestamp(at, UTC)
-            kind, code = UPS_STATUS[step.stage]
-            activity.append(
-                {
-                    "location": {
-                        "address": {
-                            "city": step.city,
-                            "stateProvince": step.state,
-                            "postalCode": step.zip,
-                            "country": "US",
-                        }
-                    },
-                    "status": {"type": kind, "description": step.text, "code": code, "statusCode": code},
-                    "date": when.strftime("%Y%m%d"),
-                    "time": when.strftime("%H%M%S"),
-                }
-            )
-        delivered = activity and activity[0]["status"]["type"] == "D"
-        package = {
-            "trackingNumber": number,
-            "deliveryDate": [{"type": "DEL", "date": activity[0]["date"]}] if delivered else [],
-            "activity": activity,
-            "packageAddress": [
-                {"type": "ORIGIN", "address": {"city": "Austin", "country": "US"}},
-                {"type": "DESTINATION", "address": {"city": "Chicago", "country": "US"}},
-            ],
-            "service": {"code": "003", "description": "UPS Ground"},
-            "weight": {"unitOfMeasurement": "LBS", "weight": "2.00"},
-        }
-        return {"trackResponse": {"shipment": [{"inquiryNumber": number, "package": [package]}]}}
+        return ups.track_answer(self, number)
 
     def usps_answer(self, number: str) -> dict:
-        events = []
-        steps = self.steps_so_far(number)
-        for step, at in reversed(steps):
-            event_type, _, code = USPS_STATUS[step.stage]
-            events.append(
-                {
-                    "eventType": event_type,
-                    "eventCode": code,
-                    "eventTimestamp": datetime.fromtimestamp(at, UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-                    "eventCity": step.city.upper(),
-                    "eventState": step.state,
-                    "eventZIP": step.zip,
-                    "eventCountry": "US",
-                }
-            )
-        latest = steps[-1][0].stage
-        return {
-            "trackingNumber": number,
-            "mailClass": "PRIORITY_MAIL",
-            "originZIP": "78701",
-            "destinationZIP": "60614",
-            "destinationCountryCode": "US",
-            "status": USPS_STATUS[latest][1] if latest != "exception" else USPS_STATUS[latest][0],
-            "statusCategory": USPS_STATUS[latest][1],
-            "trackingEvents": events,
-        }
+        return usps.track_answer(self, number)
+
+    # --- selling ----------------------------------------------------------------------------------------
+    def refuses_address(self, postal_code: str | None, lines: list[str]) -> bool:
+        """A ship-to the sandbox deems invalid: postal code 00000, or the refuse marker in its lines."""
+        if str(postal_code or "").strip()[:5] in REFUSED_POSTAL_CODES:
+            return True
+        marker = (self.refuse_marker or "").upper()
+        return bool(marker) and any(marker in str(line).upper() for line in lines)
+
+    def tracking_number(self, carrier: str, service: pricing.Service, prefix: str = "") -> str:
+        serial = next(self._serial)
+        if carrier == "ups":  # 1Z + shipper (6) + service (2) + package (7) + check = 18
+            body = f"1ZSBX001{service.code[-2:]}{serial % 10**7:07d}"
+        elif carrier == "usps":  # 22 digits, the mail class's prefix first
+            body = f"{prefix or '9400'}1{serial:016d}"
+        else:  # FedEx: 12 digits
+            body = f"7{serial % 10**10:010d}"
+        check = sum(int(c) if c.isdigit() else ord(c) for c in body) % 10
+        return f"{body}{check}"
+
+    def sell(
+        self,
+        call: Call,
+        carrier: str,
+        service: pricing.Service,
+        *,
+        zone: int,
+        weight_lb: float,
+        ship_to: list[str],
+        ship_from: list[str],
+        ship_to_postal_code: str = "",
+        reference: str = "",
+        lookup_references: list[str] | None = None,
+        account_number: str = "",
+        label_format: str = "PDF",
+        number_prefix: str = "",
+    ) -> tuple[SoldLabel, bytes]:
+        """Sell one label: record it in the truth, start its parcel's story, render its document."""
+        number = self.tracking_number(carrier, service, number_prefix)
+        label = SoldLabel(
+            carrier=carrier,
+            tracking_number=number,
+            service=service.code,
+            service_name=service.name,
+            price=service.price(zone, weight_lb),
+            client_id=call.client_id,
+            account_number=account_number or "",
+            reference=str(reference or ""),
+            lookup_references=[str(r) for r in lookup_references or [] if r],
+            idempotency_key=call.headers.get("Idempotency-Key") or "",
+            label_format=label_format,
+            ship_to_postal_code=str(ship_to_postal_code or ""),
+            weight_lb=round(weight_lb, 3),
+        )
+        story = story_of_ship_to(ship_to)
+        with self.lock:
+            if story is not None:
+                self.stories[number] = story
+        self.register(number)
+        self.truth.sold(label)
+        face = labels.LabelFace(
+            carrier={"ups": "UPS", "usps": "USPS", "fedex": "FedEx"}[carrier],
+            service=service.name,
+            tracking_number=number,
+            ship_to=ship_to,
+            ship_from=ship_from,
+            reference=label.reference,
+            weight_lb=pricing.billable_pounds(weight_lb),
+        )
+        if label_format == "ZPL":
+            document = labels.label_zpl(face)
+        elif label_format in ("PNG", "GIF"):
+            document = labels.label_png(face, label_format)
+        else:
+            document = labels.label_pdf(face)
+        return label, document
+
+    def void(self, carrier: str, number: str) -> tuple[str, SoldLabel | None]:
+        known = number in self.truth.labels
+        scanned = known and self.stage(number) != "label"
+        return self.truth.void(carrier, number, scanned)
+
+    # --- the truth ------------------------------------------------------------------------------------
+    def labels_sold(self, carrier: str | None = None, *, live_only: bool = False) -> list[SoldLabel]:
+        """Every label sold (voided ones included unless live_only), in the order sold."""
+        return self.truth.labels_sold(carrier, live_only=live_only)
+
+    def labels_voided(self, carrier: str | None = None) -> list[SoldLabel]:
+        return [label for label in self.truth.labels_sold(carrier) if label.voided]
+
+    def label_by_reference(self, reference: str) -> list[SoldLabel]:
+        """The labels sold with this shipper's reference (test-only: no carrier offers this lookup)."""
+        return self.truth.by_reference(reference)
+
+    def voids(self) -> list:
+        with self.truth.lock:
+            return list(self.truth.void_log)
+
+    def rate_requests(self, carrier: str | None = None) -> int:
+        with self.truth.lock:
+            return sum(self.truth.rates.values()) if carrier is None else self.truth.rates[carrier]
+
+    def calls(self, carrier: str, operation: str) -> int:
+        with self.truth.lock:
+            return self.truth.calls[(carrier, operation)]
+
+    def truth_dict(self, reference: str | None = None) -> dict:
+        return self.truth.as_dict(reference)
+
+    # --- faults and latency -------------------------------------------------------------------------------
+    def set_faults(self, operation: str, carrier: str = "*", **settings: Any) -> OperationFaults:
+        """Faults of one operation ("token", "rate", "ship", "void", "track") of one carrier ("ups", "usps",
+        "fedex") or of all ("*"): error_rate, status, timeout_rate, delay, lose_rate, seed. No settings:
+        the operation's faults are cleared."""
+        if operation not in OPERATIONS or (carrier != "*" and carrier not in CARRIERS):
+            raise ValueError(f"no such operation or carrier: {carrier}.{operation}")
+        faults = OperationFaults(**settings)
+        with self.lock:
+            if settings:
+                self.operation_faults[(carrier, operation)] = faults
+            else:
+                self.operation_faults.pop((carrier, operation), None)
+        return faults
+
+    def clear_faults(self) -> None:
+        with self.lock:
+            self.operation_faults.clear()
+        self.faults = Faults()
+
+    def faults_of(self, carrier: str, operation: str) -> OperationFaults | None:
+        with self.lock:
+            return self.operation_faults.get((carrier, operation)) or self.operation_faults.get(("*", operation))
+
+    def set_latency(self, seconds: float | None = None, **operations: float) -> dict[str, float]:
+        """`seconds` for rating, shipping and voiding; or per operation: set_latency(track=0.1)."""
+        with self.lock:
+            if seconds is not None:
+                for op in LATENT_OPERATIONS:
+                    self.latency[op] = float(seconds)
+            for op, value in operations.items():
+                if op not in OPERATIONS:
+                    raise ValueError(f"no such operation: {op}")
+                self.latency[op] = float(value)
+            return dict(self.latency)
+
+    # --- tokens -------------------------------------------------------------------------------------------
+    def issue_token(self, client_id: str) -> str:
+        token = secrets.token_urlsafe(24)
+        with self.lock:
+            self.tokens.add(token)
+            self.token_clients[token] = client_id
+        return token
+
+    def bearer_client(self, header: str | None) -> str:
+        """The client of a bearer token the sandbox issued and still knows ("" when none)."""
+        header = header or ""
+        if not header.startswith("Bearer "):
+            return ""
+        token = header[7:]
+        with self.lock:
+            if token not in self.tokens:
+                return ""
+            return self.token_clients.get(token, self.client_id)
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -272,15 +358,26 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         return self.rfile.read(length) if length else b""
 
-    def _json(self, status: int, payload: Any, headers: dict[str, str] | None = None) -> None:
-        body = json.dumps(payload).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
+    def _send(self, reply: Reply) -> None:
+        body = reply.body()
+        self.send_response(reply.status)
+        self.send_header("Content-Type", reply.content_type)
         self.send_header("Content-Length", str(len(body)))
-        for name, value in (headers or {}).items():
+        for name, value in reply.headers.items():
             self.send_header(name, value)
         self.end_headers()
         self.wfile.write(body)
+
+    def _json(self, status: int, payload: Any, headers: dict[str, str] | None = None) -> None:
+        self._send(Reply(status, payload, headers=headers or {}))
+
+    def _drop(self) -> None:
+        """Close the connection without a word: the client reads "remote end closed without response"."""
+        self.close_connection = True
+        try:
+            self.connection.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
 
     def do_GET(self) -> None:  # noqa: N802 - stdlib naming
         self._dispatch("GET")
@@ -288,128 +385,106 @@ class _Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:  # noqa: N802
         self._dispatch("POST")
 
+    def do_PUT(self) -> None:  # noqa: N802
+        self._dispatch("PUT")
+
+    def do_DELETE(self) -> None:  # noqa: N802
+        self._dispatch("DELETE")
+
     def _dispatch(self, method: str) -> None:
         parts = urlsplit(self.path)
         path = parts.path
-        body = self._body() if method == "POST" else b""
+        body = self._body()
         sandbox = self.sandbox
         if path.startswith("/_sandbox/"):
-            return self._control(path, body)
+            return self._control(method, path, parts.query, body)
         with sandbox.lock:
             sandbox.requests.append((method, path))
         fault = sandbox.faults.draw()
         if fault == "timeout":
             time.sleep(sandbox.faults.delay)
         elif fault == "error":
-            status = sandbox.faults.status
-            headers = {"Retry-After": "1"} if status == 429 else {}
-            if path.startswith(("/security/", "/api/")):
-                return self._json(
-                    status,
-                    {
-                        "response": {
-                            "errors": [
-                                {"code": str(status), "message": "The carrier's server is busy; try again later."}
-                            ]
-                        }
-                    },
-                    headers,
-                )
-            return self._json(
-                status,
-                {"error": {"code": str(status), "message": "The carrier's server is busy; try again later."}},
-                headers,
-            )
-        if method == "POST" and path == "/security/v1/oauth/token":
-            return self._ups_token()
-        if method == "POST" and path == "/oauth2/v3/token":
-            return self._usps_token(body)
-        if method == "GET" and path.startswith("/api/track/v1/details/"):
-            if not self._bearer_ok():
-                return self._json(
-                    401,
-                    {"response": {"errors": [{"code": "250002", "message": "Invalid Authentication Information."}]}},
-                )
-            number = unquote(path.rsplit("/", 1)[1])
-            if "GARBLED" in number.upper():
-                return self._garbled()
-            return self._json(200, sandbox.ups_answer(number))
-        if method == "GET" and path.startswith("/tracking/v3/tracking/"):
-            if not self._bearer_ok():
-                return self._json(401, {"error": {"code": "401", "message": "Unauthorized"}})
-            number = unquote(path.rsplit("/", 1)[1])
-            if "GARBLED" in number.upper():
-                return self._garbled()
-            return self._json(200, sandbox.usps_answer(number))
-        return self._json(404, {"error": {"code": "404", "message": f"No such sandbox path: {path}"}})
-
-    def _garbled(self) -> None:
-        """A number containing "GARBLED": an answer that is not JSON (a carrier's proxy error page), which
-        fails karrio's reading of the whole request it belongs to."""
-        body = b"<html><body>Bad gateway</body></html>"
-        self.send_response(200)
-        self.send_header("Content-Type", "text/html")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def _bearer_ok(self) -> bool:
-        header = self.headers.get("Authorization") or ""
-        return header.startswith("Bearer ") and header[7:] in self.sandbox.tokens
-
-    def _issue(self) -> str:
-        token = secrets.token_urlsafe(24)
-        with self.sandbox.lock:
-            self.sandbox.tokens.add(token)
-        return token
-
-    def _ups_token(self) -> None:
-        header = self.headers.get("Authorization") or ""
-        try:
-            pair = base64.b64decode(header.removeprefix("Basic ")).decode()
-        except ValueError:
-            pair = ""
-        if pair != f"{self.sandbox.client_id}:{self.sandbox.client_secret}":
-            quoted = f" ({pair}, {header})" if self.sandbox.echo else ""
-            message = f"Invalid Authentication Information.{quoted}"
-            return self._json(401, {"response": {"errors": [{"code": "250003", "message": message}]}})
-        self._json(
-            200,
-            {
-                "token_type": "Bearer",
-                "issued_at": str(int(time.time() * 1000)),
-                "access_token": self._issue(),
-                "expires_in": "14399",
-                "status": "approved",
-            },
+            return self._legacy_error(path)
+        route = next(
+            (
+                (carrier, op, answer, m)
+                for verb, rx, carrier, op, answer in ROUTES
+                if verb == method and (m := rx.fullmatch(path))
+            ),
+            None,
         )
+        if route is None:
+            return self._json(404, {"error": {"code": "404", "message": f"No such sandbox path: {method} {path}"}})
+        carrier, operation, answer, match = route
+        face = CARRIERS[carrier]
+        sandbox.truth.count(carrier, operation)
+        query = {k: v[0] for k, v in parse_qs(parts.query).items()}
+        call = Call(sandbox, method, path, query, self.headers, body, match)
+        call.client_id = sandbox.bearer_client(self.headers.get("Authorization"))
+        if operation != "token" and not call.client_id:
+            return self._send(face.unauthorized())
+        lose = False
+        faults = sandbox.faults_of(carrier, operation)
+        drawn = faults.draw() if faults else None
+        if drawn == "error":
+            status = faults.status
+            reply = face.busy(status)
+            if status == 429:
+                reply.headers["Retry-After"] = "1"
+            return self._send(reply)
+        if drawn == "timeout":
+            sandbox.sleep(faults.delay)
+        lose = drawn == "lose"
+        if sandbox.latency.get(operation):
+            sandbox.sleep(sandbox.latency[operation])
+        reply = answer(call)
+        if lose:
+            sandbox.truth.mark_lost(carrier, operation, reply.tracking_number)
+            return self._drop()
+        return self._send(reply)
 
-    def _usps_token(self, body: bytes) -> None:
-        form = {k: v[0] for k, v in parse_qs(body.decode()).items()}
-        if (form.get("client_id"), form.get("client_secret")) != (self.sandbox.client_id, self.sandbox.client_secret):
-            quoted = f" ({form.get('client_id')}:{form.get('client_secret')})" if self.sandbox.echo else ""
-            return self._json(
-                401, {"error": "invalid_client", "error_description": f"The client credentials are invalid.{quoted}"}
-            )
-        self._json(
-            200,
-            {
-                "access_token": self._issue(),
-                "token_type": "Bearer",
-                "expires_in": 28799,
-                "scope": form.get("scope", ""),
-            },
-        )
+    def _legacy_error(self, path: str) -> None:
+        status = self.sandbox.faults.status
+        headers = {"Retry-After": "1"} if status == 429 else {}
+        message = "The carrier's server is busy; try again later."
+        if path.startswith(("/security/", "/api/")):
+            return self._json(status, {"response": {"errors": [{"code": str(status), "message": message}]}}, headers)
+        return self._json(status, {"error": {"code": str(status), "message": message}}, headers)
 
-    def _control(self, path: str, body: bytes) -> None:
-        data = json.loads(body or b"{}")
+    def _control(self, method: str, path: str, query: str, body: bytes) -> None:
+        """POST /_sandbox/advance {"hours"}; POST /_sandbox/faults {...} (with "operation", and "carrier",
+        one operation's faults; without, every request's); POST /_sandbox/latency {"seconds"} or
+        {"<operation>": seconds}; POST /_sandbox/register {"tracking_number"}; GET /_sandbox/truth
+        (?reference=…)."""
         sandbox = self.sandbox
+        try:
+            data = json.loads(body or b"{}")
+        except ValueError:
+            return self._json(400, {"error": "the body is not JSON"})
+        if path == "/_sandbox/truth" and method == "GET":
+            reference = parse_qs(query).get("reference", [None])[0]
+            return self._json(200, sandbox.truth_dict(reference))
+        if method != "POST":
+            return self._json(405, {"error": "POST, or GET /_sandbox/truth"})
         if path == "/_sandbox/advance":
             sandbox.advance(float(data.get("hours", 0)))
         elif path == "/_sandbox/faults":
+            if "operation" in data:
+                settings = {k: v for k, v in data.items() if k not in ("operation", "carrier")}
+                try:
+                    faults = sandbox.set_faults(data["operation"], data.get("carrier", "*"), **settings)
+                except (TypeError, ValueError) as exc:
+                    return self._json(400, {"error": str(exc)})
+                return self._json(200, {"faults": faults.public()})
             for name in ("error_rate", "status", "timeout_rate", "delay", "pattern"):
                 if name in data:
                     setattr(sandbox.faults, name, data[name])
+        elif path == "/_sandbox/latency":
+            try:
+                latency = sandbox.set_latency(data.pop("seconds", None), **data)
+            except (TypeError, ValueError) as exc:
+                return self._json(400, {"error": str(exc)})
+            return self._json(200, {"latency": latency})
         elif path == "/_sandbox/register":
             sandbox.register(str(data["tracking_number"]))
         else:

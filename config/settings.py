@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "orders",
     "shipments",
     "tracking",
+    "labels",
     "hooks",
     "api",
     "portal",

@@ -110,3 +110,6 @@ class LabelDocument(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["purchase", "format"], name="labeldocument_one_per_format")]
+
+    def __str__(self) -> str:
+        return f"{self.format} label of purchase {self.purchase_id}"

@@ -115,6 +115,9 @@ def label_buy(
         raise ValidationError(gettext("This carrier account does not buy labels."))
     if label_format not in LabelFormat.values:
         raise ValidationError(gettext("The label format is pdf or zpl."))
+    live = LabelPurchase.objects.for_tenant(order.tenant_id).live().filter(order=order).first()
+    if live is not None:
+        raise LabelInProgress(live)
     actions = ship_actions(order)
     if not actions.can_ship:
         raise NotShippable(actions)
@@ -122,6 +125,8 @@ def label_buy(
     parcel = order_parcel(order, package=package, account=account)
     if not parcel.ok:
         raise ValidationError(parcel.problems)
+    if price is None:  # the price the carrier quotes now (its label answer may not say)
+        price, currency = _quote(order, account, service, package)
     now = timezone.now()
     try:
         with transaction.atomic():
@@ -150,6 +155,17 @@ def label_buy(
         raise LabelInProgress(live) from None
     # Committed: a worker killed from here on leaves a "calling" row the sweep finds.
     return _call_carrier(purchase, order, account, parcel.request, label_format)
+
+
+def _quote(order, account, service, package) -> tuple[Decimal, str]:
+    from .rates import rates_for
+
+    answer = rates_for(order, package=package, accounts=[account])
+    rate = next((r for r in answer.rates if r.service == service), None)
+    if rate is None:
+        why = "; ".join(words for _, words in answer.errors) or gettext("the service is not offered for this parcel")
+        raise ValidationError(gettext("No rate for this service: %(why)s") % {"why": why})
+    return rate.price, rate.currency
 
 
 def label_buy_replay(*, order: Order, idempotency_key: str) -> LabelPurchase:

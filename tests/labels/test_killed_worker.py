@@ -39,7 +39,8 @@ def test_a_process_killed_mid_purchase_never_buys_twice(tenant_a, store_a, carri
     code = (
         "from carriers.models import CarrierAccount; from orders.models import Order; "
         "from labels.services import label_buy; "
-        f"label_buy(order=Order.objects.get(pk={order.pk}), account=CarrierAccount.objects.get(pk={accounts['FedEx'].pk}),"
+        f"label_buy(order=Order.objects.get(pk={order.pk}),"
+        f" account=CarrierAccount.objects.get(pk={accounts['FedEx'].pk}),"
         " service='fedex_ground', price=12.5, currency='USD', created_by_label='worker')"
     )
     buyer = subprocess.Popen(

@@ -71,3 +71,32 @@ def test_a_process_killed_mid_purchase_never_buys_twice(tenant_a, store_a, carri
         purchase.tracking_number == sold.tracking_number and purchase.shipment.tracking_number == sold.tracking_number
     )
     assert carrier_sandbox.calls("fedex", "ship") == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_operators_buying_at_once_make_one_label(tenant_a, store_a, carrier_sandbox):
+    import threading
+
+    from django.db import connection
+
+    accounts = label_setup(tenant_a, store_a, carrier_sandbox, carriers=("UPS",))
+    order = make_detailed_order(store_a, number="D-1")
+    carrier_sandbox.set_latency(ship=0.5)
+    start, outcomes = threading.Barrier(4), []
+
+    def click():
+        try:
+            start.wait()
+            outcomes.append(label_buy(order=order, account=accounts["UPS"], service="ups_ground", price=9).state)
+        except LabelInProgress:
+            outcomes.append("refused")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=click) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(outcomes) == ["bought", "refused", "refused", "refused"]
+    assert len(carrier_sandbox.labels_sold()) == 1 and LabelPurchase.objects.count() == 1

@@ -9,6 +9,7 @@ from carriers.services import (
     store_default_ship_from_set,
 )
 from sandbox.carriers.server import CLIENT_ID, CLIENT_SECRET
+from tests.api.conftest import api_a, api_b, key_a  # noqa: F401 - the API's clients, for tests/labels/test_api.py
 
 CARRIERS = ("UPS", "USPS", "FedEx")
 DOCK = {
@@ -43,4 +44,7 @@ def label_setup(tenant, store, sandbox, carriers=CARRIERS):
 
 @pytest.fixture
 def accounts_a(tenant_a, store_a, carrier_sandbox):
+    from carriers.gateway import forget_all_tokens
+
+    forget_all_tokens()  # a new sandbox may get an earlier one's port: no token of that one carries over
     return label_setup(tenant_a, store_a, carrier_sandbox)

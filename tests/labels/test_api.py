@@ -5,24 +5,12 @@ from __future__ import annotations
 
 import pytest
 
-from api.services import api_key_create
 from labels.models import LabelPurchase
-from tests.api.conftest import bearer
 from tests.factories import make_detailed_order
 
 from .test_buy import pdf_text
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def api_a(tenant_a, alice):
-    return bearer(api_key_create(tenant=tenant_a, name="warehouse", read_only=False, user=alice)[1])
-
-
-@pytest.fixture
-def api_b(tenant_b, charlie):
-    return bearer(api_key_create(tenant=tenant_b, name="theirs", read_only=False, user=charlie)[1])
 
 
 def test_rates_then_a_label_then_its_document_then_void(api_a, accounts_a, store_a, carrier_sandbox):

@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 from django.db.models import Prefetch
-from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -26,8 +33,9 @@ from stores.services import store_create, store_deactivate, store_update
 from . import serializers as s
 from . import serializers_integration as si
 from . import serializers_reports as sr
+from . import views_labels as vl
 from .auth import caller_label, caller_user
-from .base import ApiViewSet
+from .base import ApiViewSet, IdempotentMixin
 from .filters import ImportRunFilter, OrderFilter, ProductFilter, ShipmentFilter
 from .plumbing import KeysetPagination
 
@@ -329,6 +337,39 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet)
         order_set_hold(order=order, hold=False, actor=caller_label(request))
         return Response(s.OrderDetailSerializer(self.get_object()).data)
 
+    def initial(self, request, *args, **kwargs):
+        if getattr(self, "action", None) == "labels":
+            # A label purchase commits its row before the carrier is called, so it cannot run inside the
+            # mixin's transaction: its Idempotency-Key is the purchase's own (labels.services.label_buy).
+            return super(IdempotentMixin, self).initial(request, *args, **kwargs)
+        return super().initial(request, *args, **kwargs)
+
+    @extend_schema(
+        summary="Rates for an order",
+        tags=["labels"],
+        request=vl.RatesRequestSerializer,
+        responses={200: vl.RatesSerializer},
+        description="Every active label account's services, cheapest first; a carrier that fails gives its own "
+        "error in `errors` and the others still answer. What the parcel lacks is in `problems` (nobody called).",
+    )
+    @action(detail=True, methods=["post"])
+    def rates(self, request, pk=None):
+        return vl.order_rates(request, self.get_object())
+
+    @extend_schema(
+        summary="Buy a label",
+        tags=["labels"],
+        request=vl.LabelBuySerializer,
+        responses={201: vl.LabelPurchaseSerializer, 409: OpenApiResponse(description="The order has a live label.")},
+        description="Buys the label and records the shipment (store update, buyer e-mail, tracking, webhooks). "
+        "One live label per order: a second purchase answers 409 with the first. Send an `Idempotency-Key`: a "
+        "retry with it answers the first purchase (200, `Idempotent-Replayed`), never a second label. `state` "
+        "`uncertain`: the carrier's answer was lost; check with the carrier.",
+    )
+    @action(detail=True, methods=["post"])
+    def labels(self, request, pk=None):
+        return vl.order_label_buy(request, self.get_object())
+
 
 # --- insights ---------------------------------------------------------------------------------------
 
@@ -425,6 +466,28 @@ class ShipmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.C
             shipment=shipment, delivered_at=serializer.validated_data["delivered_at"], actor=caller_label(request)
         )
         return Response(s.ShipmentSerializer(self.get_object()).data)
+
+    @extend_schema(
+        summary="A shipment's label document",
+        tags=["labels"],
+        parameters=[OpenApiParameter("format", str, enum=["pdf", "zpl"], description="pdf (default) or zpl")],
+        responses={(200, "application/pdf"): OpenApiTypes.BINARY, 404: OpenApiResponse(description="No such label.")},
+    )
+    @action(detail=True, methods=["get"], renderer_classes=vl.DOCUMENT_RENDERERS)
+    def label(self, request, pk=None):
+        return vl.shipment_label(request, self.get_object())
+
+    @extend_schema(
+        summary="Void a shipment's label with the carrier",
+        tags=["labels"],
+        request=None,
+        responses={200: vl.LabelPurchaseSerializer},
+        description="The carrier's cancel call, then the shipment is voided (the order back to Awaiting Shipment). "
+        "A carrier that refuses (already scanned) answers 400 with its words, nothing changed.",
+    )
+    @action(detail=True, methods=["post"], url_path="void-label")
+    def void_label(self, request, pk=None):
+        return vl.shipment_label_void(request, self.get_object())
 
     @extend_schema(
         summary="Retry the store update now",

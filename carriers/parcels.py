@@ -267,6 +267,7 @@ def shipment_request(parcel: ParcelRequest, service: str, *, options: dict | Non
         options=dict(options or {}),
         reference=parcel.reference,
         label_type=label_type,
+        payment={"paid_by": "sender"},  # karrio-fedex reads it without a default
     )
 
 

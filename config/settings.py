@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "orders",
     "shipments",
     "tracking",
+    "labels",
     "hooks",
     "api",
     "portal",

@@ -214,7 +214,7 @@ def test_the_readme_layers_are_read_as_written():
         {"core", "audit"},
         {"stores"},
         {"outbox", "webhooks", "carriers"},
-        {"orders", "shipments", "tracking", "hooks"},
+        {"orders", "shipments", "tracking", "labels", "hooks"},
         {"api", "portal", "ops"},
     ]
     assert readme_layers("The layers, bottom up: `a`; `b`, `c`;\n`d`. A module imports…") == [{"a"}, {"b", "c"}, {"d"}]
@@ -258,8 +258,8 @@ def test_the_check_fails_on_stores_calling_orders():
     through_the_project = {"stores.views": {"config.urls"}, "config.urls": {"portal.urls"}, "portal.urls": set()}
     assert upward_dependencies(through_the_project, layers) == ["stores.views -> config.urls -> portal.urls"]
     assert upward_dependencies({"portal.views": {"config.client_ip"}, "config.client_ip": set()}, layers) == []
-    assert upward_dependencies({"labels.print": set()}, layers) == [
-        "labels.print: its package labels is in none of the README's layers"
+    assert upward_dependencies({"parcels.print": set()}, layers) == [
+        "parcels.print: its package parcels is in none of the README's layers"
     ]
 
 

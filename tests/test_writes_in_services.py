@@ -46,6 +46,9 @@ PROTECTED = {
     "carriers.ShipFrom",
     "carriers.StoreShipping",
     "carriers.PackagePreset",
+    # Issue 29: labels bought (money).
+    "labels.LabelPurchase",
+    "labels.LabelDocument",
 }
 PROTECTED_FIELDS = {("orders.Order", "status")}
 # The service pipelines services run (their modules write as the service's own code).

@@ -17,6 +17,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from labels.selectors import document_formats, purchases_of
+from labels.services import labels_sweep
 from orders import services as order_services
 from orders.actions import order_actions
 from orders.models import OrderStatus, import_state_of
@@ -129,6 +131,7 @@ def order_list(request):
 @portal_view()
 def order_detail(request, pk):
     order = get_order_for_user(request, pk)
+    labels_sweep(order=order)  # a purchase a killed worker left "calling" shows as uncertain
     return _order_page(request, order, neighbours=_list_neighbours(request, order))
 
 
@@ -159,6 +162,8 @@ def _order_page(request, order, *, hold_form=None, notes_form=None, status=200, 
             "notes_form": notes_form or OutboundNotesForm(initial={"outbound_notes": order.outbound_notes}),
             "events": [(e, event_text(e), actor_label(e.actor)) for e in order.events.all()],
             "shipments": shipments,
+            "purchases": list(purchases_of(order=order)),
+            "label_formats": document_formats(tenant=request.tenant, shipment_ids=[s.pk for s in shipments]),
             "shipped": shipped,
             "can_ship": request.membership.can("ship"),
             "neighbours": neighbours or {},

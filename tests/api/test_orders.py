@@ -90,13 +90,18 @@ def test_notes_are_edited(api_a, order_a):
     assert order_a.events.filter(kind="notes").exists()
 
 
-@pytest.mark.parametrize("method,suffix", [("get", ""), ("patch", ""), ("post", "hold/"), ("post", "release/")])
+@pytest.mark.parametrize(
+    "method,suffix",
+    [("get", ""), ("patch", ""), ("post", "hold/"), ("post", "release/"), ("post", "rates/"), ("post", "labels/")],
+)
 def test_outsider_gets_404(api_b, order_a, method, suffix):
     response = getattr(api_b, method)(f"/api/v1/orders/{order_a.pk}/{suffix}", {}, format="json")
     assert response.status_code == 404
 
 
-@pytest.mark.parametrize("method,suffix", [("patch", ""), ("post", "hold/"), ("post", "release/")])
+@pytest.mark.parametrize(
+    "method,suffix", [("patch", ""), ("post", "hold/"), ("post", "release/"), ("post", "rates/"), ("post", "labels/")]
+)
 def test_read_only_key_cannot_write(api_a_read, order_a, method, suffix):
     response = getattr(api_a_read, method)(
         f"/api/v1/orders/{order_a.pk}/{suffix}", {"outbound_notes": "x"}, format="json"

@@ -143,10 +143,12 @@ def test_retry_store_update(api_a, order_a):
     assert response.status_code == 200 and response.json()["attempts"] >= 1
 
 
-@pytest.mark.parametrize("suffix", ["", "void/", "mark-delivered/", "retry-store-update/"])
+@pytest.mark.parametrize(
+    "suffix", ["", "void/", "mark-delivered/", "retry-store-update/", "label/", "label/?format=zpl", "void-label/"]
+)
 def test_outsider_gets_404(api_a, api_b, order_a, suffix):
     shipment_id = ship(api_a, order_a).json()["id"]
-    call = api_b.get if not suffix else api_b.post
+    call = api_b.get if not suffix or suffix.startswith("label/") else api_b.post
     assert call(f"/api/v1/shipments/{shipment_id}/{suffix}").status_code == 404
 
 
@@ -156,7 +158,7 @@ def test_outsider_gets_404_on_tracking(api_a, api_b, order_a):
     assert api_b.get(f"/api/v1/shipments/{shipment_id}/tracking/").status_code == 404
 
 
-@pytest.mark.parametrize("suffix", ["void/", "mark-delivered/", "retry-store-update/"])
+@pytest.mark.parametrize("suffix", ["void/", "mark-delivered/", "retry-store-update/", "void-label/"])
 def test_read_only_key_cannot_write(api_a, api_a_read, order_a, suffix):
     shipment_id = ship(api_a, order_a).json()["id"]
     assert api_a_read.post(f"/api/v1/shipments/{shipment_id}/{suffix}").status_code == 403

@@ -115,7 +115,12 @@ def test_setup_connects_a_store_by_each_road(tmp_path):
             " WHERE f.postal_code = '78744'"
         ).fetchone()[0]
         default_box = conn.execute("SELECT name FROM carriers_packagepreset WHERE is_default").fetchall()
+        # The demo sells labels from the carrier sandbox: its three accounts buy labels.
+        sellers = conn.execute(
+            "SELECT carrier FROM tracking_carrieraccount WHERE use_for_labels AND is_active ORDER BY carrier"
+        ).fetchall()
     assert (shipping, default_box) == (2, [("Small box",)])
+    assert sellers == [("FedEx",), ("UPS",), ("USPS",)]
     assert rows == [
         ("Demo AmeriCommerce store", "xml", f"http://127.0.0.1:{xml_port}", 0, 1),
         ("Demo AmeriCommerce store (REST API)", "rest", f"http://127.0.0.1:{rest_port}", 1, 0),

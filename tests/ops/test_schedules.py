@@ -7,6 +7,7 @@ from django_q.models import Schedule
 from api.schedules import SCHEDULES as API
 from core import queues
 from hooks.schedules import SCHEDULES as HOOKS
+from labels.schedules import SCHEDULES as LABELS
 from ops.schedules import ScheduleSpec, declared_schedules
 from orders.schedules import SCHEDULES as ORDERS
 from outbox.schedules import SCHEDULES as OUTBOX
@@ -26,9 +27,9 @@ def test_setup_schedules_installs_the_union_of_every_apps_schedules_and_a_second
     call_command("setup_schedules", verbosity=0)
     wanted = {
         (spec.name, spec.func, Schedule.MINUTES, spec.minutes, -1, queues.cluster_name(spec.queue))
-        for spec in (ScheduleSpec(*entry) for entry in [*ORDERS, *OUTBOX, *API, *TRACKING, *HOOKS, *SHIPMENTS])
+        for spec in (ScheduleSpec(*entry) for entry in [*ORDERS, *OUTBOX, *API, *TRACKING, *HOOKS, *SHIPMENTS, *LABELS])
     }
-    assert len(wanted) == 9 and rows() == wanted
+    assert len(wanted) == 10 and rows() == wanted
     ids = set(Schedule.objects.values_list("pk", flat=True))
     call_command("setup_schedules", verbosity=0)
     assert rows() == wanted and set(Schedule.objects.values_list("pk", flat=True)) == ids

@@ -5,6 +5,7 @@ from django.urls import reverse
 
 from api.services import api_key_create
 from carriers.services import carrier_account_create, package_preset_create, ship_from_create
+from labels.models import LabelDocument, LabelPurchase
 from shipments.batch import batch_mark_delivered
 from shipments.csv_import import csv_import_create
 from shipments.models import PrintJob, ShippingMethodMapping
@@ -26,7 +27,21 @@ def objects(order_a, run_a, unmapped_a, shipment_a, alice, bob, tenant_a):
     print_job = PrintJob.objects.create(
         tenant=tenant_a, kind="packing_slips", order_ids=[order_a.pk], total=1, state="done", pdf=b"%PDF-A-100"
     )
+    label = LabelPurchase.objects.create(
+        tenant=tenant_a,
+        order=order_a,
+        account=carrier,
+        carrier="UPS",
+        service="ups_ground",
+        state="bought",
+        reference="A-100-L1",
+        tracking_number=shipment_a.tracking_number,
+        shipment=shipment_a,
+    )
+    LabelDocument.objects.create(purchase=label, format="pdf", content=b"%PDF-label-A-100")
     return {
+        "label": label.pk,
+        "pdf": "pdf",
         "print_job": print_job.pk,
         "carrier": carrier.pk,
         "ship_from": ship_from.pk,
@@ -67,6 +82,9 @@ OBJECT_GETS = [
     ("portal:package_preset_delete", ["preset"]),
     ("portal:store_disconnect", ["store"]),
     ("portal:store_delete", ["store"]),
+    ("portal:order_rates", ["order"]),
+    ("portal:shipment_label", ["shipment", "pdf"]),
+    ("portal:label_void", ["label"]),
 ]
 
 OBJECT_POSTS = [
@@ -119,6 +137,9 @@ OBJECT_POSTS = [
     ("portal:store_disconnect", ["store"], {}),
     ("portal:store_reconnect", ["store"], {}),
     ("portal:store_delete", ["store"], {"typed_name": "Acme Main"}),
+    ("portal:order_label_confirm", ["order"], {"rate": "1:ups_ground"}),
+    ("portal:order_label_buy", ["order"], {"account": "1", "service": "ups_ground", "price": "9.99"}),
+    ("portal:label_void", ["label"], {}),
 ]
 
 PLAIN_WRITES = [

@@ -252,7 +252,7 @@ class Command(BaseCommand):
         from carriers.services import carrier_account_create, carrier_account_update
         from sandbox.carriers.server import CLIENT_ID, CLIENT_SECRET
 
-        for carrier in ("UPS", "USPS"):
+        for carrier in ("UPS", "USPS", "FedEx"):
             account = CarrierAccount.objects.for_tenant(tenant).filter(carrier=carrier).first()
             if account is None:
                 carrier_account_create(
@@ -263,10 +263,18 @@ class Command(BaseCommand):
                     client_secret=CLIENT_SECRET,
                     test_mode=True,
                     server_url=url,
+                    account_number="DEMO-1",
+                    use_for_labels=True,  # the demo sells labels from the carrier sandbox (issue 29)
                 )
             else:
                 carrier_account_update(
-                    account=account, client_id=CLIENT_ID, client_secret=CLIENT_SECRET, server_url=url, is_active=True
+                    account=account,
+                    client_id=CLIENT_ID,
+                    client_secret=CLIENT_SECRET,
+                    server_url=url,
+                    is_active=True,
+                    account_number=account.account_number or "DEMO-1",
+                    use_for_labels=True,
                 )
 
     def _shipping_setup(self, tenant: Tenant) -> None:
@@ -336,8 +344,9 @@ class Command(BaseCommand):
                 f"  Sandbox store:     {sandbox['endpoint_url']} (the first store's road: the ShipStation add-on)\n"
                 f"{rest_line}"
                 f"{wizard}"
-                f"  Carrier sandbox:   {carrier_url} (UPS and USPS; ship an order with either and watch its\n"
-                "                     order page: out for delivery, then delivered and e-mailed, within minutes)\n"
+                f"  Carrier sandbox:   {carrier_url} (UPS, USPS and FedEx: Get rates on an order and buy a label,\n"
+                "                     then watch its order page: out for delivery, then delivered and e-mailed,\n"
+                "                     within minutes)\n"
                 "Press Ctrl-C to stop everything.\n"
             )
         )

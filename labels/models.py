@@ -1,0 +1,115 @@
+"""Labels bought through karrio: the purchase (recorded and committed before the carrier is called) and
+its documents (docs/labels.md).
+
+A purchase is *live* while it is `calling`, `bought` or `uncertain`: at most one live purchase per order (a
+partial unique constraint), so a double click, two operators or a resubmitted request make one label.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from stores.models import Tenant, TenantQuerySet
+
+
+class PurchaseState(models.TextChoices):
+    CALLING = "calling", "Calling the carrier"
+    BOUGHT = "bought", "Bought"
+    UNCERTAIN = "uncertain", "Purchase uncertain"
+    FAILED = "failed", "Not bought"
+    VOIDED = "voided", "Voided"
+    RELEASED = "released", "Released (checked with the carrier)"
+
+
+LIVE_STATES = (PurchaseState.CALLING, PurchaseState.BOUGHT, PurchaseState.UNCERTAIN)
+
+
+class RefundState(models.TextChoices):
+    NONE = "", "—"
+    REQUESTED = "requested", "Refund requested"
+
+
+class LabelPurchaseQuerySet(TenantQuerySet):
+    def live(self):
+        return self.filter(state__in=LIVE_STATES)
+
+
+class LabelPurchase(models.Model):
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="label_purchases")
+    order = models.ForeignKey("orders.Order", on_delete=models.CASCADE, related_name="label_purchases")
+    account = models.ForeignKey(
+        "carriers.CarrierAccount", on_delete=models.SET_NULL, null=True, related_name="label_purchases"
+    )
+    carrier = models.CharField(max_length=20)
+    service = models.CharField(max_length=100, help_text="karrio's service code, e.g. ups_ground.")
+    package = models.ForeignKey("carriers.PackagePreset", on_delete=models.SET_NULL, null=True, blank=True)
+    price = models.DecimalField(
+        max_digits=9, decimal_places=2, null=True, help_text="The rate quoted, then what the carrier charged."
+    )
+    currency = models.CharField(max_length=3, blank=True, default="")
+    state = models.CharField(max_length=20, choices=PurchaseState.choices, default=PurchaseState.CALLING)
+    idempotency_key = models.CharField(max_length=255, blank=True, default="")
+    reference = models.CharField(max_length=35, blank=True, default="", help_text="Sent to the carrier.")
+    tracking_number = models.CharField(max_length=100, blank=True, default="")
+    shipment = models.OneToOneField(
+        "shipments.Shipment", on_delete=models.SET_NULL, null=True, blank=True, related_name="label_purchase"
+    )
+    matched = models.BooleanField(default=False, help_text="Found at the carrier by reference after a lost answer.")
+    refund_state = models.CharField(max_length=20, choices=RefundState.choices, blank=True, default="")
+    error = models.TextField(blank=True, default="")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
+    created_by_label = models.CharField(max_length=200, blank=True, default="")
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    objects = LabelPurchaseQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["order"], condition=Q(state__in=LIVE_STATES), name="labelpurchase_one_live_per_order"
+            ),
+            models.UniqueConstraint(
+                fields=["tenant", "idempotency_key"],
+                condition=~Q(idempotency_key=""),
+                name="labelpurchase_unique_key",
+            ),
+        ]
+        indexes = [models.Index(fields=["state", "created_at"], name="labelpurchase_state_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.carrier} {self.service} for order {self.order_id} ({self.state})"
+
+    @property
+    def live(self) -> bool:
+        return self.state in LIVE_STATES
+
+
+class LabelFormat(models.TextChoices):
+    PDF = "pdf", "PDF"
+    ZPL = "zpl", "ZPL"
+
+
+class LabelDocumentQuerySet(TenantQuerySet):
+    tenant_field = "purchase__tenant"
+
+
+class LabelDocument(models.Model):
+    """A label's bytes, in the database (a few tens of kilobytes each)."""
+
+    purchase = models.ForeignKey(LabelPurchase, on_delete=models.CASCADE, related_name="documents")
+    format = models.CharField(max_length=5, choices=LabelFormat.choices)
+    content = models.BinaryField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = LabelDocumentQuerySet.as_manager()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["purchase", "format"], name="labeldocument_one_per_format")]
+
+    def __str__(self) -> str:
+        return f"{self.format} label of purchase {self.purchase_id}"

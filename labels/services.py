@@ -25,6 +25,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 
+import audit
+from audit.models import Action
 from carriers.gateway import gateway_for, is_transient, mask, message_text, plain_error, secrets_of
 from carriers.models import CarrierAccount, PackagePreset
 from carriers.parcels import shipment_request
@@ -245,6 +247,20 @@ def _record_label(purchase, order, carrier_shipment, label_format, *, documents=
         shipment=shipment,
         error=error,
     )
+    audit.record(
+        Action.LABEL_BOUGHT,
+        tenant=order.tenant,
+        actor=purchase.created_by,
+        target=purchase,
+        after={
+            "carrier": purchase.carrier,
+            "service": purchase.service,
+            "tracking_number": number,
+            "cost": str(cost),
+            "currency": purchase.currency,
+            "matched": bool(purchase.matched),
+        },
+    )
     return purchase
 
 
@@ -342,6 +358,14 @@ def label_void(*, purchase: LabelPurchase, user=None, actor: str = "") -> LabelP
         )
     with transaction.atomic():
         _save(purchase, state=PurchaseState.VOIDED, refund_state=RefundState.REQUESTED, error="")
+        audit.record(
+            Action.LABEL_VOIDED,
+            tenant=purchase.order.tenant,
+            actor=user,
+            target=purchase,
+            before={"state": PurchaseState.BOUGHT},
+            after={"state": PurchaseState.VOIDED, "refund": RefundState.REQUESTED},
+        )
         if shipment is not None and shipment.state != ShipmentState.VOIDED:
             shipment_void(shipment=Shipment.objects.get(pk=shipment.pk), user=user, actor=actor)
     return purchase

@@ -167,3 +167,16 @@ def test_a_refused_void_says_so_and_changes_nothing(accounts_a, store_a, carrier
     order.refresh_from_db()
     assert purchase.state == PurchaseState.BOUGHT and purchase.shipment.state == ShipmentState.SHIPPED
     assert order.status == OrderStatus.SHIPPED
+
+
+def test_a_label_bought_and_voided_is_in_the_audit_trail(accounts_a, store_a, carrier_sandbox, alice):
+    from audit.models import Action, AuditEntry
+
+    order = make_detailed_order(store_a)
+    purchase = label_buy(order=order, account=accounts_a["UPS"], service="ups_ground", user=alice)
+    label_void(purchase=purchase, user=alice)
+    entries = {e.action: e for e in AuditEntry.objects.filter(tenant_id=store_a.tenant_id, target_id=str(purchase.pk))}
+    bought, voided = entries[Action.LABEL_BOUGHT], entries[Action.LABEL_VOIDED]
+    assert bought.actor_name == voided.actor_name == "alice"
+    assert bought.after["tracking_number"] == purchase.tracking_number and bought.after["carrier"] == "UPS"
+    assert voided.before == {"state": "bought"} and voided.after["state"] == "voided"

@@ -50,6 +50,7 @@ class OutboundCollector:
         yield from self._imports(now)
         yield from self._outbox(now)
         yield from self._tracking_and_webhooks(now)
+        yield from self._labels()
         counts = fleet.fleet_counts(now)
         yield _gauge(
             "outbound_fleet",
@@ -157,6 +158,42 @@ class OutboundCollector:
             "outbound_webhook_deliveries_failed_24h",
             "Webhook deliveries that gave up in the last 24 hours.",
             value=WebhookDelivery.objects.filter(created_at__gte=now - DAY, state=DeliveryState.FAILED).count(),
+        )
+
+    def _labels(self):
+        from django.db.models import Count, Sum
+
+        from labels.models import LabelPurchase, PurchaseState
+
+        # Bought once: the labels live now and those voided since (a refund does not unmake a purchase).
+        bought = (
+            LabelPurchase.objects.filter(state__in=[PurchaseState.BOUGHT, PurchaseState.VOIDED])
+            .values("carrier", "currency")
+            .annotate(n=Count("id"), spend=Sum("price"))
+            .order_by("carrier", "currency")
+        )
+        rows = list(bought)
+        labels = CounterMetricFamily(
+            "outbound_labels_bought", "Labels bought (voided ones included), by carrier.", labels=["carrier"]
+        )
+        per_carrier: dict[str, int] = {}
+        for row in rows:
+            per_carrier[row["carrier"]] = per_carrier.get(row["carrier"], 0) + row["n"]
+        for carrier, n in sorted(per_carrier.items()):
+            labels.add_metric([carrier], n)
+        yield labels
+        spend = CounterMetricFamily(
+            "outbound_label_spend",
+            "What the carriers charged for the labels bought (voided ones included: a refund is the carrier's).",
+            labels=["carrier", "currency"],
+        )
+        for row in rows:
+            spend.add_metric([row["carrier"], row["currency"] or "USD"], float(row["spend"] or 0))
+        yield spend
+        yield _gauge(
+            "outbound_label_purchases_uncertain",
+            "Label purchases whose outcome is unknown (a lost answer not matched): a person must check with the carrier.",
+            "Label purchases whose outcome is unknown (a lost answer not matched): a person checks with the carrier.",
         )
 
 

@@ -180,3 +180,20 @@ def test_a_label_bought_and_voided_is_in_the_audit_trail(accounts_a, store_a, ca
     assert bought.actor_name == voided.actor_name == "alice"
     assert bought.after["tracking_number"] == purchase.tracking_number and bought.after["carrier"] == "UPS"
     assert voided.before == {"state": "bought"} and voided.after["state"] == "voided"
+
+
+def test_labels_bought_and_their_spend_are_in_the_metrics(accounts_a, store_a, carrier_sandbox, client, settings):
+    from tests.ops.test_metrics import TOKEN, scrape
+
+    settings.METRICS_TOKEN, settings.METRICS_ALLOWED_NETWORKS = TOKEN, []
+    before = scrape(client)
+    assert before.get("outbound_labels_bought_total|carrier=UPS", 0) == 0
+    first = buy(make_detailed_order(store_a), accounts_a["UPS"], "ups_ground")
+    second = buy(make_detailed_order(store_a), accounts_a["UPS"], "ups_ground")
+    label_void(purchase=second, actor="alice")
+    after = scrape(client)
+    assert after["outbound_labels_bought_total|carrier=UPS"] == 2
+    paid = sum(float(sold.price) for sold in carrier_sandbox.labels_sold())
+    assert after["outbound_label_spend_total|carrier=UPS|currency=USD"] == pytest.approx(paid)
+    assert float(first.price) + float(second.price) == pytest.approx(paid)
+    assert after["outbound_label_purchases_uncertain"] == 0

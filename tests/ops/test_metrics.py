@@ -31,6 +31,9 @@ SERIES = [
     "outbound_webhook_deliveries_failed_24h",
     "outbound_fleet",
     "outbound_operator_alerts",
+    "outbound_labels_bought",
+    "outbound_label_spend",
+    "outbound_label_purchases_uncertain",
 ]
 
 

@@ -192,8 +192,8 @@ class OutboundCollector:
         yield spend
         yield _gauge(
             "outbound_label_purchases_uncertain",
-            "Label purchases whose outcome is unknown (a lost answer not matched): a person must check with the carrier.",
             "Label purchases whose outcome is unknown (a lost answer not matched): a person checks with the carrier.",
+            value=LabelPurchase.objects.filter(state=PurchaseState.UNCERTAIN).count(),
         )
 
 

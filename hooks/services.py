@@ -39,14 +39,16 @@ therefore costs the store at most NOT_FOUND_RUN calls for unlikely ids and NOT_F
 new ones, until a real change is imported; the scheduled check imports every real order anyway.
 
 Echoes (issue 26): our own write of a shipment (the REST write-back: the shipment, then the order's status)
-makes the store send its order events for that order, which would cost a fetch of an order we just wrote.
-The write-back keeps the order's updated_at the store answered it with (Shipment.store_order_updated_at);
-a waiting order whose newest event is dated no later than that is an echo: its row goes without a fetch
-(counted, events_echoed). While a shipment of the order is being written (its store update in `sending`),
-the order's rows wait (the sweep comes back for them), since the store's answer, and so the date to
-compare with, is not known yet. An event with no date is always fetched. A change the merchant makes in
-the same second as our write (the store dates to the second) is taken for an echo: the scheduled check
-imports it. A forged event could at worst save the store a fetch of an order we just wrote.
+makes the store send its order events for that order, which would cost a fetch of an order we just wrote. The
+write-back keeps the order's updated_at the store answered it with (Shipment.store_order_updated_at); a
+waiting order whose newest event is dated no later than that, or no later than the store's date of the order
+as Outbound last read it (`Order.modified_at`: an event that came before a fetch of the order ended and is
+answered by it), is an echo: its row goes without a fetch (counted, events_echoed). While a shipment of the
+order is being written (its store update in `sending`), the order's rows wait (the sweep comes back for them),
+since the store's answer, and so the date to compare with, is not known yet. An event with no date is always
+fetched. A change the merchant makes in the same second as our write (the store dates to the second) is taken
+for an echo: the scheduled check imports it. A forged event could at worst save the store a fetch of an order
+we just wrote.
 """
 
 from __future__ import annotations
@@ -276,28 +278,41 @@ def _take(store_id: int, *, run: int = 0) -> tuple[list[int], set[int], set[int]
 
 
 def _echoes(store_id: int, rows: list[tuple[int, int, dt.datetime | None]]) -> tuple[set[int], set[int]]:
-    """Of waiting (pk, order id, updated_at) rows: (the rows that only echo our own write of a shipment, the
-    orders whose shipment is being written to the store right now). See "Echoes" in the module's docstring.
-    Two indexed queries, none when no waiting order has a shipment."""
-    external = {str(order_id) for _, order_id, _ in rows}
+    """Of waiting (pk, order id, updated_at) rows: (the rows that only echo what Outbound already holds — our
+    own write of a shipment, or an order fetched since the event was dated —, the orders whose shipment is
+    being written to the store right now). See "Echoes" in the module's docstring. At most three indexed
+    queries, one when no waiting event has a date."""
+    external = {str(order_id) for _, order_id, at in rows if at is not None}
+    if not external:
+        return set(), set()
+    # The newest store date Outbound holds for each order: the store's answer to our write of a shipment,
+    # or the order as the last import or fetch read it (its `modified_at` is the store's own date).
+    written: dict[int, dt.datetime] = {}
+
+    def hold(order_id, at) -> None:
+        if at is not None and (int(order_id) not in written or at > written[int(order_id)]):
+            written[int(order_id)] = at
+
+    for order_id, at in Order.objects.filter(store_id=store_id, external_id__in=external).values_list(
+        "external_id", "modified_at"
+    ):
+        hold(order_id, at)
     shipments = list(
         Shipment.objects.filter(order__store_id=store_id, order__external_id__in=external).values_list(
             "pk", "order__external_id", "store_order_updated_at"
         )
     )
-    if not shipments:
-        return set(), set()
-    written: dict[int, dt.datetime] = {}
     for _, order_id, at in shipments:
-        if at is not None and (int(order_id) not in written or at > written[int(order_id)]):
-            written[int(order_id)] = at
-    refs = [shipment_ref(pk) for pk, _, _ in shipments]
-    sending = set(
-        OutboxMessage.objects.filter(kind=OutboxKind.STORE_UPDATE, state=OutboxState.SENDING, ref__in=refs).values_list(
-            "ref", flat=True
+        hold(order_id, at)
+    in_flight: set[int] = set()
+    if shipments:
+        refs = [shipment_ref(pk) for pk, _, _ in shipments]
+        sending = set(
+            OutboxMessage.objects.filter(
+                kind=OutboxKind.STORE_UPDATE, state=OutboxState.SENDING, ref__in=refs
+            ).values_list("ref", flat=True)
         )
-    )
-    in_flight = {int(order_id) for pk, order_id, _ in shipments if shipment_ref(pk) in sending}
+        in_flight = {int(order_id) for pk, order_id, _ in shipments if shipment_ref(pk) in sending}
     echoes = {
         pk
         for pk, order_id, at in rows

@@ -24,6 +24,8 @@ from ..models import (
     Order,
     OrderEvent,
     OrderLine,
+    OrderStatus,
+    OrderTag,
     Product,
     Situation,
     SkippedOrder,
@@ -34,6 +36,8 @@ from ..models import (
     status_history_line,
     status_transition,
 )
+from ..rules.engine import Current, RuleFieldMissing, evaluate, hold_until
+from ..rules.loading import RuleSet, choice_events, facts_of, outcome_fields
 from .emit import as_loaded, emit_order_events, payloads_wanted
 from .mapping import (
     LINE_FIELDS,
@@ -107,6 +111,8 @@ class OrderRows:
     invisible: set[str] = field(default_factory=set)  # re-derived rows a user would see no difference in
     decisions: dict[str, StatusDecision] = field(default_factory=dict)
     attention: list[Attention] = field(default_factory=list)  # the orders the store's status flags
+    # What the automation rules chose for the page's new orders: {order id: (tag ids, history params)}.
+    ruled: dict[str, tuple[set[int], list[dict]]] = field(default_factory=dict)
 
 
 @transaction.atomic(savepoint=False)
@@ -159,10 +165,12 @@ def import_page(ctx: ImportContext, exports: list[ExportOrder]) -> PageResult:
     ctx.note_written(rows.orders)
     _delete_stale_lines(to_write, ids)
     events = _event_rows(ctx, to_write, rows.decisions, recovered, ids, now, result)
+    tag_rows, rule_events = _rule_rows(ctx, rows, ids, now)
     lines = [{"order_id": ids[w.export.order_id], **row} for w in to_write for row in rows.lines[w.export.order_id]]
     # One statement: the page's history and its lines, with their ids when new orders' payloads need them.
     line_ids = bulk.write(
-        bulk.Rows(OrderEvent, events),
+        bulk.Rows(OrderEvent, events + rule_events),
+        bulk.Rows(OrderTag, tag_rows, unique=("tag", "order")),
         bulk.Rows(
             OrderLine,
             lines,
@@ -235,6 +243,7 @@ def _order_rows(ctx: ImportContext, to_write: list[ToWrite], locations: dict[str
     store = ctx.store
     unit = ctx.store_settings.default_weight_unit
     rows = OrderRows()
+    rule_set = ctx.rules() if any(w.known is None for w in to_write) else RuleSet()
     for export, digest, known in to_write:
         decision = _resolve_status(ctx, export, known)
         rows.decisions[export.order_id] = decision
@@ -253,11 +262,68 @@ def _order_rows(ctx: ImportContext, to_write: list[ToWrite], locations: dict[str
         }
         lines = rows.lines[export.order_id] = line_rows(export, locations)
         order["visible_hash"] = visible_hash(export, order, lines)
+        order.update(NO_CHOICES)
+        if known is None and rule_set.active:
+            _apply_rules(rule_set, rows, export, order, lines, decision)
         # The status is compared with the row's own, which Outbound moves too (a shipment, a hold).
         if known is not None and known.visible_hash == order["visible_hash"] and known.status == decision.status:
             rows.invisible.add(export.order_id)
         rows.orders.append(order)
     return rows
+
+
+# Every order row carries the rules' columns (a bulk statement's rows share their keys); an update writes
+# only ORDER_IMPORT_FIELDS, so a held order's choices are never touched by an import.
+NO_CHOICES = {
+    "shipping_preset_id": None,
+    "package_id": None,
+    "assignee_id": None,
+    "hold_until": None,
+    "choices": {},
+    "rules_error": "",
+}
+
+
+def _apply_rules(
+    rule_set: RuleSet, rows: OrderRows, export: ExportOrder, order: dict, lines: list[dict], decision: StatusDecision
+) -> None:
+    """A new order's choices by the rules (compiled once per run), into its row; a rule that cannot read
+    the order skips it with the reason kept on the order and in its history, and the page goes on."""
+    try:
+        outcome = evaluate(
+            rule_set.rules,
+            facts_of(order, lines, export.source),
+            product_presets=rule_set.product_presets.get(order["store_id"]),
+        )
+    except RuleFieldMissing as error:
+        order["rules_error"] = str(error)[:300]
+        rows.ruled[export.order_id] = (set(), [{"kind": "rules_skipped", "reason": order["rules_error"]}])
+        return
+    order.update(outcome_fields(outcome))
+    history = choice_events(rule_set, outcome, Current())
+    if outcome.hold is not None and decision.status == OrderStatus.AWAITING_SHIPMENT:
+        order["status"] = OrderStatus.ON_HOLD
+        order["hold_reason"] = (outcome.hold["reason"] or f"rule “{outcome.hold['name']}”")[:200]
+        order["hold_until"] = hold_until(outcome.hold)
+    else:
+        history = [h for h in history if h["what"] != "hold"]
+        outcome.choices.pop("hold", None)
+    if outcome.tags or history:
+        rows.ruled[export.order_id] = (outcome.tags, history)
+
+
+def _rule_rows(ctx: ImportContext, rows: OrderRows, ids: dict[str, int], now: dt.datetime) -> tuple[list, list]:
+    """(OrderTag rows, OrderEvent rows) of what the rules chose for the page's new orders."""
+    tags, history = [], []
+    for order_id, (tag_ids, lines) in rows.ruled.items():
+        pk = ids.get(order_id)
+        if pk is None:
+            continue
+        tags += [{"order_id": pk, "tag_id": t, "created_at": now} for t in sorted(tag_ids)]
+        for params in lines:
+            kind = params.pop("kind", "rule_set")
+            history.append({"order_id": pk, "actor": ctx.actor, "created_at": now, "data": {}, **event(kind, **params)})
+    return tags, history
 
 
 def _delete_stale_lines(to_write: list[ToWrite], ids: dict[str, int]) -> None:

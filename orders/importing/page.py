@@ -18,6 +18,7 @@ from stores import statuses
 from stores.connector.types import ExportOrder
 from stores.models import Storefront
 
+from ..actions import HOLDABLE
 from ..events import event
 from ..models import (
     UNMAPPED,
@@ -301,11 +302,11 @@ def _apply_rules(
         return
     order.update(outcome_fields(outcome))
     history = choice_events(rule_set, outcome, Current())
-    if outcome.hold is not None and decision.status == OrderStatus.AWAITING_SHIPMENT:
+    if outcome.hold is not None and decision.status in HOLDABLE:
         order["status"] = OrderStatus.ON_HOLD
         order["hold_reason"] = (outcome.hold["reason"] or f"rule “{outcome.hold['name']}”")[:200]
         order["hold_until"] = hold_until(outcome.hold)
-    else:
+    elif outcome.hold is not None:  # a hold the order cannot take
         history = [h for h in history if h["what"] != "hold"]
         outcome.choices.pop("hold", None)
     if outcome.tags or history:

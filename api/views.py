@@ -26,10 +26,12 @@ from stores.services import store_create, store_deactivate, store_update
 from . import serializers as s
 from . import serializers_integration as si
 from . import serializers_reports as sr
+from . import serializers_rules as srules
 from .auth import caller_label, caller_user
 from .base import ApiViewSet
 from .filters import ImportRunFilter, OrderFilter, ProductFilter, ShipmentFilter
 from .plumbing import KeysetPagination
+from .views_rules import OrderChoicesActions
 
 STORE_EXAMPLE = OpenApiExample(
     "A store",
@@ -281,7 +283,7 @@ class ImportRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiView
         ],
     ),
 )
-class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
+class OrderViewSet(OrderChoicesActions, mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
     model = Order
     filterset_class = OrderFilter
     pagination_class = KeysetPagination
@@ -290,13 +292,16 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet)
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_serializer_class(self):
-        return s.OrderListSerializer if self.action == "list" else s.OrderDetailSerializer
+        # With the order's tags and shipping choices (issue 30); the webhooks' payloads stay OrderDetailSerializer.
+        if self.action == "list":
+            return srules.OrderListWithChoicesSerializer
+        return srules.OrderDetailWithChoicesSerializer
 
     def scope(self, queryset):
         if self.action == "list":
             # The page reads only the columns it shows (not the addresses' JSON, the notes, the hashes).
-            return queryset.only(*s.ORDER_LIST_COLUMNS)
-        return s.OrderDetailSerializer.prefetch(queryset)
+            return queryset.only(*s.ORDER_LIST_COLUMNS, "shipping_preset").prefetch_related("tags")
+        return s.OrderDetailSerializer.prefetch(queryset).prefetch_related("tags")
 
     def partial_update(self, request, pk=None):
         order = self.get_object()

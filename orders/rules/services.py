@@ -16,11 +16,12 @@ from stores.models import Store, Tenant
 
 from ..actions import HOLDABLE
 from ..events import event
-from ..models import Order, OrderEvent, OrderLine, OrderStatus, OrderTag, Product, Rule, ShippingPreset, Tag
+from ..models import Order, OrderEvent, OrderStatus, OrderTag, Product, Rule, ShippingPreset, Tag
 from ..services import order_set_hold
 from . import schema
 from .engine import PERSON, Current, RuleFieldMissing, evaluate, hold_until
-from .loading import RuleSet, choice_events, facts_of, outcome_fields, rule_set_load
+from .loading import RuleSet, choice_events, outcome_fields, rule_set_load
+from .selectors import lines_by_order, order_facts
 
 TAG_FIELDS = ("name", "color")
 PRESET_FIELDS = ("name", "carrier_account", "service", "package", "confirmation", "insurance")
@@ -238,35 +239,6 @@ def _current(order: Order, tags: set[int]) -> Current:
         on_hold=order.status == OrderStatus.ON_HOLD,
         choices=order.choices or {},
     )
-
-
-ORDER_FACT_FIELDS = (
-    "store_id",
-    "ship_to",
-    "shipping_method",
-    "total_weight",
-    "weight_unit",
-    "order_total",
-    "customer_notes",
-    "is_gift",
-)
-
-
-def order_facts(order: Order, lines: list[dict]):
-    return facts_of(
-        {name: getattr(order, name) for name in ORDER_FACT_FIELDS},
-        lines,
-        order.storefront.name if order.storefront_id else order.source,
-    )
-
-
-def lines_by_order(order_ids) -> dict[int, list[dict]]:
-    found: dict[int, list[dict]] = {}
-    for line in OrderLine.objects.filter(order_id__in=list(order_ids)).values(
-        "order_id", "sku", "quantity", "is_adjustment"
-    ):
-        found.setdefault(line["order_id"], []).append(line)
-    return found
 
 
 @transaction.atomic

@@ -17,9 +17,12 @@ from .models import (
     Order,
     OrderLine,
     OrderStatus,
+    OrderTag,
     Shipping,
+    ShippingPreset,
     SkippedOrder,
     SkipReason,
+    Tag,
     UnmappedStatus,
 )
 
@@ -126,9 +129,30 @@ def order_item_counts(*, tenant: Tenant, order_ids) -> dict[int, int]:
     return {row["order_id"]: row["units"] or 0 for row in rows}
 
 
+def tag_list(*, tenant: Tenant):
+    return Tag.objects.for_tenant(tenant)
+
+
+def shipping_preset_list(*, tenant: Tenant):
+    return ShippingPreset.objects.for_tenant(tenant).select_related("carrier_account", "package")
+
+
+def order_tags(*, tenant: Tenant, order_ids) -> dict[int, list[Tag]]:
+    """order id -> its tags (by name), in one query."""
+    found: dict[int, list[Tag]] = {}
+    rows = OrderTag.objects.for_tenant(tenant).filter(order_id__in=list(order_ids)).select_related("tag")
+    for row in rows.order_by("tag__name"):
+        found.setdefault(row.order_id, []).append(row.tag)
+    return found
+
+
 def order_get(*, tenant: Tenant, pk) -> Order:
     try:
-        return Order.objects.for_tenant(tenant).select_related("store", "storefront").get(pk=pk)
+        return (
+            Order.objects.for_tenant(tenant)
+            .select_related("store", "storefront", "shipping_preset", "package", "assignee")
+            .get(pk=pk)
+        )
     except (Order.DoesNotExist, ValueError, TypeError):
         raise Http404("No such order.")
 

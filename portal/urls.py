@@ -3,6 +3,7 @@ from django.urls import include, path
 
 from .views import (
     account,
+    automation,
     batch,
     carriers,
     csv_views,
@@ -86,6 +87,15 @@ portal_patterns = [
     path("ship-from/", shipping_setup.ship_from_index, name="ship_from_index"),
     path("ship-from/<int:pk>/", shipping_setup.ship_from_edit, name="ship_from_edit"),
     path("ship-from/<int:pk>/delete/", shipping_setup.ship_from_delete_view, name="ship_from_delete"),
+    path("orders/choices/", automation.orders_choices, name="orders_choices"),
+    path("tags/", automation.tag_index, name="tag_index"),
+    path("tags/<int:pk>/delete/", automation.tag_delete, name="tag_delete"),
+    path("presets/", automation.preset_index, name="preset_index"),
+    path("presets/<int:pk>/delete/", automation.preset_delete, name="preset_delete"),
+    path("rules/", automation.rule_index, name="rule_index"),
+    path("rules/new/", automation.rule_edit, name="rule_new"),
+    path("rules/<int:pk>/", automation.rule_edit, name="rule_edit"),
+    path("rules/<int:pk>/delete/", automation.rule_delete, name="rule_delete"),
     path("packages/", shipping_setup.package_preset_index, name="package_preset_index"),
     path("packages/<int:pk>/", shipping_setup.package_preset_edit, name="package_preset_edit"),
     path("packages/<int:pk>/delete/", shipping_setup.package_preset_delete_view, name="package_preset_delete"),

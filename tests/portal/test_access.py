@@ -5,6 +5,7 @@ from django.urls import reverse
 
 from api.services import api_key_create
 from carriers.services import carrier_account_create, package_preset_create, ship_from_create
+from orders.rules import services as rule_services
 from shipments.batch import batch_mark_delivered
 from shipments.csv_import import csv_import_create
 from shipments.models import PrintJob, ShippingMethodMapping
@@ -26,7 +27,15 @@ def objects(order_a, run_a, unmapped_a, shipment_a, alice, bob, tenant_a):
     print_job = PrintJob.objects.create(
         tenant=tenant_a, kind="packing_slips", order_ids=[order_a.pk], total=1, state="done", pdf=b"%PDF-A-100"
     )
+    tag = rule_services.tag_save(tenant=tenant_a, name="Tag A")
+    spreset = rule_services.preset_save(tenant=tenant_a, name="Preset A", carrier_account=carrier, service="ups_ground")
+    rule = rule_services.rule_save(
+        tenant=tenant_a, name="Rule A", conditions=[], actions=[{"type": "add_tags", "tags": [tag.pk]}]
+    )
     return {
+        "tag": tag.pk,
+        "spreset": spreset.pk,
+        "rule": rule.pk,
         "print_job": print_job.pk,
         "carrier": carrier.pk,
         "ship_from": ship_from.pk,
@@ -67,6 +76,10 @@ OBJECT_GETS = [
     ("portal:package_preset_delete", ["preset"]),
     ("portal:store_disconnect", ["store"]),
     ("portal:store_delete", ["store"]),
+    ("portal:tag_delete", ["tag"]),
+    ("portal:preset_delete", ["spreset"]),
+    ("portal:rule_edit", ["rule"]),
+    ("portal:rule_delete", ["rule"]),
 ]
 
 OBJECT_POSTS = [
@@ -119,6 +132,10 @@ OBJECT_POSTS = [
     ("portal:store_disconnect", ["store"], {}),
     ("portal:store_reconnect", ["store"], {}),
     ("portal:store_delete", ["store"], {"typed_name": "Acme Main"}),
+    ("portal:tag_delete", ["tag"], {}),
+    ("portal:preset_delete", ["spreset"], {}),
+    ("portal:rule_edit", ["rule"], {"rule-name": "Sneaky", "rule-match": "all", "rule-actions": "[]"}),
+    ("portal:rule_delete", ["rule"], {}),
 ]
 
 PLAIN_WRITES = [
@@ -145,6 +162,10 @@ PLAIN_WRITES = [
         "portal:package_preset_index",
         {"new-name": "Sneaky", "new-length": "1", "new-width": "1", "new-height": "1", "new-dimension_unit": "in"},
     ),
+    ("portal:tag_index", {"new-name": "Sneaky", "new-color": "red"}),
+    ("portal:preset_index", {"preset-name": "Sneaky", "preset-carrier_account": "1", "preset-service": "x"}),
+    ("portal:rule_new", {"rule-name": "Sneaky", "rule-match": "all", "rule-actions": "[]"}),
+    ("portal:orders_choices", {"all_matching": "1", "choice": "reapply"}),
 ]
 
 
@@ -192,6 +213,8 @@ def test_viewer_writes_changed_nothing(bob_client, objects, order_a, tenant_a):
     assert [a.name for a in tenant_a.carrier_accounts.all()] == [""]
     assert [p.name for p in tenant_a.ship_froms.all()] == ["Dock A"]
     assert [(p.name, p.length) for p in tenant_a.package_presets.all()] == [("Box A", 10)]
+    assert [t.name for t in tenant_a.tags.all()] == ["Tag A"] and [r.name for r in tenant_a.rules.all()] == ["Rule A"]
+    assert [p.name for p in tenant_a.shipping_presets.all()] == ["Preset A"]
     assert order_a.store.settings.send_delivery_notice is True
     assert [(m.requested_method, m.carrier, m.service) for m in ShippingMethodMapping.objects.all()] == [
         ("USPS Priority", "USPS", "Priority")

@@ -9,6 +9,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from orders.models import ImportRun, Order, Product
+from orders.rules.services import product_defaults_set
 from orders.services import (
     import_request,
     order_set_hold,
@@ -32,6 +33,8 @@ from .base import ApiViewSet
 from .filters import ImportRunFilter, OrderFilter, ProductFilter, ShipmentFilter
 from .plumbing import KeysetPagination
 from .views_rules import OrderChoicesActions
+
+PRODUCT_DEFAULT_FIELDS = ("default_shipping_preset", "hs_code", "country_of_origin", "customs_description")
 
 STORE_EXAMPLE = OpenApiExample(
     "A store",
@@ -492,6 +495,9 @@ class ProductViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Up
             dimensions={k: data[k] for k in ("length", "width", "height", "dimension_unit") if k in data},
             **({"default_package": data["default_package"]} if "default_package" in data else {}),
         )
+        defaults = {k: data[k] for k in PRODUCT_DEFAULT_FIELDS if k in data}
+        if defaults:  # issue 30: the default shipping preset and the customs fields
+            serializer.instance = product_defaults_set(product=serializer.instance, **defaults)
 
 
 # --- webhooks ---------------------------------------------------------------------------------------

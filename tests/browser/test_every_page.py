@@ -226,6 +226,7 @@ def seed_tenant(alice, tenant, store):
     mapping = ShippingMethodMapping.objects.get(store=store, requested_method="USPS Priority")  # learned above
     carrier = seed_tracking(tenant, shipment)
     ship_from, preset = seed_shipping_setup(tenant, store, carrier)
+    automation = seed_automation(tenant, carrier, preset, order)
     from shipments.models import PrintJob
 
     print_job = PrintJob.objects.create(
@@ -257,6 +258,7 @@ def seed_tenant(alice, tenant, store):
             ("print-jobs", "pk"): print_job.pk,
             ("ship-from", "pk"): ship_from.pk,
             ("packages", "pk"): preset.pk,
+            **automation,
         },
         wizard={
             "tenant_id": tenant.pk,
@@ -420,6 +422,34 @@ def seed_shipping_setup(tenant, store, account):
         weight_unit="Grams",
     )
     return warehouse, tube
+
+
+def seed_automation(tenant, account, package, order) -> dict:
+    """Issue 30: tags, a shipping preset, two rules, and the order tagged and given its preset by a rule."""
+    from orders.rules import services as rules
+
+    gift = rules.tag_save(tenant=tenant, name="Gift wrap", color="purple")
+    rush = rules.tag_save(tenant=tenant, name="Rush", color="red")
+    preset = rules.preset_save(
+        tenant=tenant, name="Small USPS", carrier_account=account, service="usps_ground_advantage", package=package
+    )
+    rule = rules.rule_save(
+        tenant=tenant,
+        name="Light Outlet orders",
+        conditions=[
+            {"field": "storefront", "op": "is", "value": "Outlet"},
+            {"field": "weight", "op": "lt", "value": 1, "unit": "lb"},
+        ],
+        actions=[{"type": "preset", "preset": preset.pk}, {"type": "add_tags", "tags": [rush.pk]}],
+    )
+    rules.rule_save(
+        tenant=tenant,
+        name="Every order",
+        conditions=[],
+        actions=[{"type": "preset", "preset": preset.pk}, {"type": "add_tags", "tags": [gift.pk]}],
+    )
+    rules.rules_reapply(tenant=tenant, orders=[order], actor="import")
+    return {("tags", "pk"): gift.pk, ("presets", "pk"): preset.pk, ("rules", "pk"): rule.pk}
 
 
 def portal_pages(seed: Seed, user) -> list[tuple[str, str]]:
@@ -645,5 +675,10 @@ def test_every_portal_page_fits_a_phone_passes_axe_and_speaks_the_language(
         "package_preset_index",
         "package_preset_edit",
         "package_preset_delete",
+        "tag_index",
+        "preset_index",
+        "rule_index",
+        "rule_new",
+        "rule_edit",
     } <= set(checked)
     assert not problems, "\n".join(problems)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 from django import forms
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from orders.models import Confirmation, RuleMatch, TagColor
@@ -62,15 +63,8 @@ class RuleForm(forms.Form):
     store = forms.TypedChoiceField(label=_("Store"), coerce=int, required=False, empty_value=None)
     enabled = forms.BooleanField(label=_("Enabled"), required=False, initial=True)
     match = forms.ChoiceField(label=_("When"), choices=RuleMatch.choices, initial=RuleMatch.ALL)
-    conditions = JSONListField(
-        label=_("Conditions"),
-        required=False,
-        help_text=_('A list of {"field", "op", "value"}. Fields: %(fields)s.') % {"fields": ", ".join(FIELDS)},
-    )
-    actions = JSONListField(
-        label=_("Actions"),
-        help_text=_('A list of {"type", …}. Types: %(types)s.') % {"types": ", ".join(ACTIONS)},
-    )
+    conditions = JSONListField(label=_("Conditions"), required=False)
+    actions = JSONListField(label=_("Actions"))
     override_manual = forms.BooleanField(
         label=_("Override a person's choice"), required=False, help_text=_("Otherwise a person's choice wins.")
     )
@@ -78,6 +72,13 @@ class RuleForm(forms.Form):
     def __init__(self, *args, stores=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.stores = {s.pk: s for s in stores}
+        # Worded when the form is made, in the reader's language.
+        self.fields["conditions"].help_text = gettext('A list of {"field", "op", "value"}. Fields: %(fields)s.') % {
+            "fields": ", ".join(FIELDS)
+        }
+        self.fields["actions"].help_text = gettext('A list of {"type", …}. Types: %(types)s.') % {
+            "types": ", ".join(ACTIONS)
+        }
         self.fields["store"].choices = [("", _("Every store"))] + [(s.pk, s.name) for s in stores]
 
     def values(self) -> dict:

@@ -280,6 +280,7 @@ NO_CHOICES = {
     "package_id": None,
     "assignee_id": None,
     "hold_until": None,
+    "hold_reason": "",
     "choices": {},
     "rules_error": "",
 }

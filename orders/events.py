@@ -122,6 +122,15 @@ CODE_PARAMS = ("from", "to", "status", "carrier", "email")
 Label = Callable[[str, str], str]
 
 
+# A "rules_applied" event's items: [what, value, rule] each (orders.rules.loading.choice_events).
+RULE_ITEM = ("what", "value", "rule")
+
+
+def rules_applied(items: list[dict]) -> dict:
+    """The history event of what the rules chose for one order (one line, whatever they chose)."""
+    return event("rules_applied", items=[[item[k] for k in RULE_ITEM] for item in items])
+
+
 def reason(code: str, **params) -> dict:
     return {"code": code, "params": params}
 
@@ -199,6 +208,9 @@ def describe(
     if language:
         with translation.override(language):
             return describe(kind, params, label=label, fallback=fallback)
+    if kind == "rules_applied":  # one line per order: each choice the rules made, worded in turn
+        items = params.get("items") or []
+        return " ".join(describe("rule_set", dict(zip(RULE_ITEM, item, strict=False)), label=label) for item in items)
     template = TEMPLATES.get(_key(kind, params))
     if template is None:
         return fallback or kind

@@ -19,7 +19,7 @@ from stores.connector.types import ExportOrder
 from stores.models import Storefront
 
 from ..actions import HOLDABLE
-from ..events import event
+from ..events import event, rules_applied
 from ..models import (
     UNMAPPED,
     Order,
@@ -317,14 +317,21 @@ def _apply_rules(
 def _rule_rows(ctx: ImportContext, rows: OrderRows, ids: dict[str, int], now: dt.datetime) -> tuple[list, list]:
     """(OrderTag rows, OrderEvent rows) of what the rules chose for the page's new orders."""
     tags, history = [], []
+    worded: dict[str, dict] = {}
     for order_id, (tag_ids, lines) in rows.ruled.items():
         pk = ids.get(order_id)
         if pk is None:
             continue
         tags += [{"order_id": pk, "tag_id": t, "created_at": now} for t in sorted(tag_ids)]
-        for params in lines:
-            kind = params.pop("kind", "rule_set")
-            history.append({"order_id": pk, "actor": ctx.actor, "created_at": now, "data": {}, **event(kind, **params)})
+        if lines:
+            # Orders that got the same choices share their wording (one history line per order).
+            key = repr(lines)
+            if key not in worded:
+                first = lines[0]
+                worded[key] = (
+                    event("rules_skipped", reason=first["reason"]) if first.get("kind") else rules_applied(lines)
+                )
+            history.append({"order_id": pk, "actor": ctx.actor, "created_at": now, "data": {}, **worded[key]})
     return tags, history
 
 

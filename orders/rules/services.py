@@ -15,7 +15,7 @@ from carriers.models import CarrierAccount, PackagePreset
 from stores.models import Store, Tenant
 
 from ..actions import HOLDABLE
-from ..events import event
+from ..events import event, rules_applied
 from ..models import Order, OrderEvent, OrderStatus, OrderTag, Product, Rule, ShippingPreset, Tag
 from ..services import order_set_hold
 from . import schema
@@ -290,11 +290,9 @@ def rules_reapply(*, tenant: Tenant, orders: Iterable, actor: str, rule_set: Rul
         new_tags += [OrderTag(order=order, tag_id=t, created_at=now) for t in outcome.tags - before]
         for t in before - outcome.tags:
             gone |= Q(order_id=order.pk, tag_id=t)
-        events += [
-            OrderEvent(order=order, actor=actor, **event(h.pop("kind", "rule_set"), **h))
-            for h in history
-            if h["what"] != "hold"
-        ]
+        history = [h for h in history if h["what"] != "hold"]  # the hold's line is the hold service's
+        if history:
+            events.append(OrderEvent(order=order, actor=actor, **rules_applied(history)))
     Order.objects.bulk_update(
         changed,
         ["shipping_preset_id", "package_id", "assignee_id", "choices", "rules_error", "updated_at"],
@@ -320,5 +318,5 @@ def _hold(order: Order, hold: dict, actor: str) -> None:
     OrderEvent.objects.create(
         order=order,
         actor=actor,
-        **event("rule_set", what="hold", value=hold.get("until") or "review", rule=hold["name"]),
+        **rules_applied([{"what": "hold", "value": hold.get("until") or "review", "rule": hold["name"]}]),
     )

@@ -557,9 +557,11 @@ class ProductSerializer(ModelSerializer):
     default_shipping_preset = TenantRelatedField(
         model=ShippingPreset, allow_null=True, required=False, help_text="A shipping preset's id, or null."
     )
-    country_of_origin = serializers.RegexField(
-        r"^([A-Za-z]{2})?$", max_length=2, required=False, allow_blank=True, help_text="Two letters, e.g. CN."
-    )
+
+    def validate_country_of_origin(self, value: str) -> str:
+        if value and not (len(value) == 2 and value.isascii() and value.isalpha()):
+            raise serializers.ValidationError("Two letters, e.g. CN, or empty.")
+        return value.upper()
 
     class Meta:
         model = Product

@@ -6,11 +6,11 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from carriers.models import CarrierAccount, PackagePreset
-from orders.models import Rule, ShippingPreset, Tag
+from orders.models import Order, Rule, ShippingPreset, Tag
 from stores.models import Store
 
 from .base import ModelSerializer, TenantRelatedField
-from .serializers import ORDER_LIST_FIELDS, OrderDetailSerializer, OrderListSerializer
+from .serializers import ORDER_LIST_FIELDS, OrderListSerializer
 
 
 class TagSerializer(ModelSerializer):
@@ -95,9 +95,12 @@ class OrderListWithChoicesSerializer(OrderChoicesMixin, OrderListSerializer):
         read_only_fields = fields
 
 
-class OrderDetailWithChoicesSerializer(OrderChoicesMixin, OrderDetailSerializer):
-    class Meta(OrderDetailSerializer.Meta):
-        fields = [*OrderDetailSerializer.Meta.fields, *CHOICE_FIELDS]
+class OrderChoicesSerializer(OrderChoicesMixin, ModelSerializer):
+    """An order's shipping choices and who made each (GET /api/v1/orders/{id}/choices/)."""
+
+    class Meta:
+        model = Order
+        fields = ["id", *CHOICE_FIELDS]
         read_only_fields = fields
 
 

@@ -220,5 +220,16 @@ class OrderChoicesActions:
         )
         return Response(counts)
 
+    @extend_schema(
+        summary="Read an order's shipping choices",
+        tags=["orders"],
+        responses={200: sr.OrderChoicesSerializer},
+        description="Its tags, preset, package, person, hold date, and who made each choice (a rule, a person, "
+        "a product's default); why the rules skipped it, if they did.",
+    )
+    @action(detail=True, methods=["get"])
+    def choices(self, request, pk=None):
+        return Response(sr.OrderChoicesSerializer(self.get_object(), context=self.get_serializer_context()).data)
+
     def _selection(self, ids):
         return Order.objects.for_tenant(self.request.tenant).filter(pk__in=ids).values_list("pk", flat=True)

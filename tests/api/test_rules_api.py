@@ -34,6 +34,10 @@ def test_tags_presets_and_rules_are_listed_for_their_tenant_only(api_a, api_b, g
         assert api_b.get(f"/api/v1/{path}/").json()["results"] == []
 
 
+def test_an_outsider_cannot_read_an_orders_choices(api_b, graph):
+    assert api_b.get(f"/api/v1/orders/{graph['order'].pk}/choices/").status_code == 404
+
+
 @pytest.mark.parametrize("path", ["tags", "presets", "rules"])
 @pytest.mark.parametrize("method", ["get", "patch", "delete"])
 def test_outsider_gets_404(api_b, graph, path, method):
@@ -76,13 +80,14 @@ def test_tagging_filtering_and_the_choices_on_the_order(api_a, store_a, graph):
     listed = api_a.get(f"/api/v1/orders/?tag={tag.pk}").json()
     assert [o["id"] for o in listed["results"]] == [order.pk] and listed["results"][0]["tags"] == [tag.pk]
     assert {o["id"] for o in api_a.get("/api/v1/orders/").json()["results"]} == {order.pk, other.pk}
-    detail = api_a.get(f"/api/v1/orders/{order.pk}/").json()
+    detail = api_a.get(f"/api/v1/orders/{order.pk}/choices/").json()
     assert detail["tags"] == [tag.pk] and detail["choices"]["tags"][str(tag.pk)]["by"] == "person"
+    assert "tags" not in api_a.get(f"/api/v1/orders/{order.pk}/").json()  # the detail is the webhooks' payload
     response = api_a.post(
         "/api/v1/orders/preset/", {"orders": [order.pk, other.pk], "preset": graph["preset"].pk}, format="json"
     )
     assert response.json() == {"orders": 2}
-    assert api_a.get(f"/api/v1/orders/{other.pk}/").json()["shipping_preset"] == graph["preset"].pk
+    assert api_a.get(f"/api/v1/orders/{other.pk}/choices/").json()["shipping_preset"] == graph["preset"].pk
 
 
 def test_webhook_payloads_are_unchanged(graph):

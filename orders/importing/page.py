@@ -18,14 +18,12 @@ from stores import statuses
 from stores.connector.types import ExportOrder
 from stores.models import Storefront
 
-from ..actions import HOLDABLE
-from ..events import event, rules_applied
+from ..events import event
 from ..models import (
     UNMAPPED,
     Order,
     OrderEvent,
     OrderLine,
-    OrderStatus,
     OrderTag,
     Product,
     Situation,
@@ -37,8 +35,7 @@ from ..models import (
     status_history_line,
     status_transition,
 )
-from ..rules.engine import Current, RuleFieldMissing, evaluate, hold_until
-from ..rules.loading import RuleSet, choice_events, facts_of, outcome_fields
+from ..rules.loading import RuleSet
 from .emit import as_loaded, emit_order_events, payloads_wanted
 from .mapping import (
     LINE_FIELDS,
@@ -55,6 +52,7 @@ from .mapping import (
     skipped_key,
     visible_hash,
 )
+from .rules import NO_CHOICES, apply_rules, rule_rows
 from .snapshot import ImportContext, ProductWritten
 
 
@@ -166,7 +164,7 @@ def import_page(ctx: ImportContext, exports: list[ExportOrder]) -> PageResult:
     ctx.note_written(rows.orders)
     _delete_stale_lines(to_write, ids)
     events = _event_rows(ctx, to_write, rows.decisions, recovered, ids, now, result)
-    tag_rows, rule_events = _rule_rows(ctx, rows, ids, now)
+    tag_rows, rule_events = rule_rows(ctx, rows.ruled, ids, now)
     lines = [{"order_id": ids[w.export.order_id], **row} for w in to_write for row in rows.lines[w.export.order_id]]
     # One statement: the page's history and its lines, with their ids when new orders' payloads need them.
     line_ids = bulk.write(
@@ -265,74 +263,12 @@ def _order_rows(ctx: ImportContext, to_write: list[ToWrite], locations: dict[str
         order["visible_hash"] = visible_hash(export, order, lines)
         order.update(NO_CHOICES)
         if known is None and rule_set.active:
-            _apply_rules(rule_set, rows, export, order, lines, decision)
+            apply_rules(rule_set, rows.ruled, export, order, lines, decision)
         # The status is compared with the row's own, which Outbound moves too (a shipment, a hold).
         if known is not None and known.visible_hash == order["visible_hash"] and known.status == decision.status:
             rows.invisible.add(export.order_id)
         rows.orders.append(order)
     return rows
-
-
-# Every order row carries the rules' columns (a bulk statement's rows share their keys); an update writes
-# only ORDER_IMPORT_FIELDS, so a held order's choices are never touched by an import.
-NO_CHOICES = {
-    "shipping_preset_id": None,
-    "package_id": None,
-    "assignee_id": None,
-    "hold_until": None,
-    "hold_reason": "",
-    "choices": {},
-    "rules_error": "",
-}
-
-
-def _apply_rules(
-    rule_set: RuleSet, rows: OrderRows, export: ExportOrder, order: dict, lines: list[dict], decision: StatusDecision
-) -> None:
-    """A new order's choices by the rules (compiled once per run), into its row; a rule that cannot read
-    the order skips it with the reason kept on the order and in its history, and the page goes on."""
-    try:
-        outcome = evaluate(
-            rule_set.rules,
-            facts_of(order, lines, export.source),
-            product_presets=rule_set.product_presets.get(order["store_id"]),
-        )
-    except RuleFieldMissing as error:
-        order["rules_error"] = str(error)[:300]
-        rows.ruled[export.order_id] = (set(), [{"kind": "rules_skipped", "reason": order["rules_error"]}])
-        return
-    order.update(outcome_fields(outcome))
-    history = choice_events(rule_set, outcome, Current())
-    if outcome.hold is not None and decision.status in HOLDABLE:
-        order["status"] = OrderStatus.ON_HOLD
-        order["hold_reason"] = (outcome.hold["reason"] or f"rule “{outcome.hold['name']}”")[:200]
-        order["hold_until"] = hold_until(outcome.hold)
-    elif outcome.hold is not None:  # a hold the order cannot take
-        history = [h for h in history if h["what"] != "hold"]
-        outcome.choices.pop("hold", None)
-    if outcome.tags or history:
-        rows.ruled[export.order_id] = (outcome.tags, history)
-
-
-def _rule_rows(ctx: ImportContext, rows: OrderRows, ids: dict[str, int], now: dt.datetime) -> tuple[list, list]:
-    """(OrderTag rows, OrderEvent rows) of what the rules chose for the page's new orders."""
-    tags, history = [], []
-    worded: dict[str, dict] = {}
-    for order_id, (tag_ids, lines) in rows.ruled.items():
-        pk = ids.get(order_id)
-        if pk is None:
-            continue
-        tags += [{"order_id": pk, "tag_id": t, "created_at": now} for t in sorted(tag_ids)]
-        if lines:
-            # Orders that got the same choices share their wording (one history line per order).
-            key = repr(lines)
-            if key not in worded:
-                first = lines[0]
-                worded[key] = (
-                    event("rules_skipped", reason=first["reason"]) if first.get("kind") else rules_applied(lines)
-                )
-            history.append({"order_id": pk, "actor": ctx.actor, "created_at": now, "data": {}, **worded[key]})
-    return tags, history
 
 
 def _delete_stale_lines(to_write: list[ToWrite], ids: dict[str, int]) -> None:

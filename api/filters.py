@@ -8,7 +8,7 @@ import django_filters as df
 from django import forms
 
 from orders.models import ImportRun, ImportState, Order, OrderStatus, Product
-from orders.selectors import partially_shipped_filter
+from orders.selectors import partially_shipped_filter, tag_filter
 from outbox.models import OutboxState
 from shipments.models import Shipment, ShipmentState
 from webhooks.models import DeliveryState, WebhookDelivery
@@ -64,6 +64,7 @@ class OrderFilter(df.FilterSet):
         field_name="modified_at", lookup_expr="gte", help_text="Last modified in the store at or after (ISO 8601)."
     )
     modified_until = DateTimeFilter(field_name="modified_at", lookup_expr="lte")
+    tag = IdFilter(method="filter_tag", help_text="Tag id: the orders carrying it.")
     order_date_from = DateTimeFilter(field_name="order_date", lookup_expr="gte")
     order_date_to = DateTimeFilter(field_name="order_date", lookup_expr="lte")
 
@@ -73,6 +74,9 @@ class OrderFilter(df.FilterSet):
 
     def filter_partially_shipped(self, queryset, name, value):
         return partially_shipped_filter(queryset, value == "true")
+
+    def filter_tag(self, queryset, name, value):
+        return tag_filter(queryset, value)
 
     def filter_needs_attention(self, queryset, name, value):
         return queryset.filter(needs_attention=value == "true")

@@ -14,7 +14,7 @@ from rest_framework import serializers
 
 from carriers.models import PackagePreset
 from hooks.selectors import realtime_on, realtime_reason
-from orders.models import ImportRun, Order, OrderLine, Product, StoreImportState
+from orders.models import ImportRun, Order, OrderLine, Product, ShippingPreset, StoreImportState
 from shipments.models import Carrier, Shipment, ShipmentLine, carrier_code
 from shipments.tracking_numbers import TRACKING_INPUT_MAX, tracking_number_clean
 from stores.connector.types import ConnectionOutcome
@@ -554,6 +554,14 @@ class ProductSerializer(ModelSerializer):
     default_package = TenantRelatedField(
         model=PackagePreset, allow_null=True, required=False, help_text="A package preset's id, or null."
     )
+    default_shipping_preset = TenantRelatedField(
+        model=ShippingPreset, allow_null=True, required=False, help_text="A shipping preset's id, or null."
+    )
+
+    def validate_country_of_origin(self, value: str) -> str:
+        if value and not (len(value) == 2 and value.isascii() and value.isalpha()):
+            raise serializers.ValidationError("Two letters, e.g. CN, or empty.")
+        return value.upper()
 
     class Meta:
         model = Product
@@ -573,6 +581,10 @@ class ProductSerializer(ModelSerializer):
             "height",
             "dimension_unit",
             "default_package",
+            "default_shipping_preset",
+            "hs_code",
+            "country_of_origin",
+            "customs_description",
             "updated_at",
         ]
         read_only_fields = ["id", "store", "sku", "name", "image_url", "location_set_in_outbound", "kind", "updated_at"]

@@ -16,6 +16,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from orders.models import ImportRun, Order, Product
+from orders.rules.services import product_defaults_set
 from orders.services import (
     import_request,
     order_set_hold,
@@ -33,11 +34,15 @@ from stores.services import store_create, store_deactivate, store_update
 from . import serializers as s
 from . import serializers_integration as si
 from . import serializers_reports as sr
+from . import serializers_rules as srules
 from . import views_labels as vl
 from .auth import caller_label, caller_user
 from .base import ApiViewSet, IdempotentMixin
 from .filters import ImportRunFilter, OrderFilter, ProductFilter, ShipmentFilter
 from .plumbing import KeysetPagination
+from .views_rules import OrderChoicesActions
+
+PRODUCT_DEFAULT_FIELDS = ("default_shipping_preset", "hs_code", "country_of_origin", "customs_description")
 
 STORE_EXAMPLE = OpenApiExample(
     "A store",
@@ -289,7 +294,7 @@ class ImportRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiView
         ],
     ),
 )
-class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
+class OrderViewSet(OrderChoicesActions, mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
     model = Order
     filterset_class = OrderFilter
     pagination_class = KeysetPagination
@@ -298,13 +303,17 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet)
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_serializer_class(self):
-        return s.OrderListSerializer if self.action == "list" else s.OrderDetailSerializer
+        # The list shows the order's tags and preset (issue 30); the detail stays what the webhooks' payloads
+        # are (OrderDetailSerializer), its choices at /orders/{id}/choices/.
+        if self.action == "list":
+            return srules.OrderListWithChoicesSerializer
+        return s.OrderDetailSerializer
 
     def scope(self, queryset):
         if self.action == "list":
             # The page reads only the columns it shows (not the addresses' JSON, the notes, the hashes).
-            return queryset.only(*s.ORDER_LIST_COLUMNS)
-        return s.OrderDetailSerializer.prefetch(queryset)
+            return queryset.only(*s.ORDER_LIST_COLUMNS, "shipping_preset").prefetch_related("tags")
+        return s.OrderDetailSerializer.prefetch(queryset).prefetch_related("tags")  # (tags: for /choices/)
 
     def partial_update(self, request, pk=None):
         order = self.get_object()
@@ -550,6 +559,9 @@ class ProductViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Up
             dimensions={k: data[k] for k in ("length", "width", "height", "dimension_unit") if k in data},
             **({"default_package": data["default_package"]} if "default_package" in data else {}),
         )
+        defaults = {k: data[k] for k in PRODUCT_DEFAULT_FIELDS if k in data}
+        if defaults:  # issue 30: the default shipping preset and the customs fields
+            serializer.instance = product_defaults_set(product=serializer.instance, **defaults)
 
 
 # --- webhooks ---------------------------------------------------------------------------------------

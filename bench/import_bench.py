@@ -2,6 +2,7 @@
 """Import benchmark: a full import from the sandbox store, against the floor of fetch + parse alone.
 
     .venv/bin/python bench/import_bench.py [--orders 10000] [--page-size 100] [--webhook-subscriber] [--road rest]
+        [--rules 20]
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres .venv/bin/python bench/import_bench.py
 
 SQLite (a temporary file) by default; with a PostgreSQL DATABASE_URL it creates and drops its own
@@ -27,6 +28,11 @@ same run, same store: target <= 1.5), webhook_cpu_ratio (the same for the CPU ti
 of its PostgreSQL backend when that runs on this machine: the figure to trust on a loaded machine),
 webhook_first_import_ratio (with the subscriber / the first import, on fresh tables),
 webhook_queries_per_page, webhook_deliveries, webhook_tasks.
+
+With --rules N the same store is emptied and imported again, in turns twice without automation rules and twice
+with N rules of every kind (issue 30: conditions over the storefront, method, address, weight, items, total, SKU
+pattern, gift, note and tags; presets, tags, packages and holds as actions), the best of each two kept: the JSON
+line then also holds rules_import_ratio (with / without, same run: target <= 1.15) and rules_cpu_ratio.
 """
 
 from __future__ import annotations
@@ -146,6 +152,13 @@ def main() -> None:
         action="store_true",
         help="import the same store again with one webhook subscriber to the order events",
     )
+    parser.add_argument(
+        "--rules",
+        type=int,
+        default=0,
+        metavar="N",
+        help="import the same store again without automation rules and with N of them (issue 30)",
+    )
     args = parser.parse_args()
 
     db_url, cleanup = prepare_database()
@@ -250,6 +263,7 @@ def main() -> None:
         assert sweep.state == "succeeded", sweep.error
         sweep_rows = counter["writes"]
         hooked = webhook_run(args, store, since, count, counter) if args.webhook_subscriber else None
+        ruled = rules_run(args.rules, store, since, count, counter) if args.rules else None
 
         peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         orders_held = Order.objects.count()
@@ -338,6 +352,16 @@ def main() -> None:
                     f"                     importer {hooked_cpu[0]:.2f} s / {emptied_cpu[0]:.2f} s, "
                     f"PostgreSQL backend {hooked_cpu[1]:.2f} s / {emptied_cpu[1]:.2f} s"
                 )
+        if ruled:
+            (plain_s, plain_cpu), (rules_s, rules_cpu), tagged = ruled
+            figures["rules"] = args.rules
+            figures["rules_import_ratio"] = round(rules_s / plain_s, 3)
+            figures["rules_cpu_ratio"] = round(rules_cpu / plain_cpu, 3) if plain_cpu else None
+            print(
+                f"rules:               without {plain_s:.2f} s, with {args.rules} rules {rules_s:.2f} s "
+                f"(best of 2 each, in turns, emptied store): with / without = {figures['rules_import_ratio']} "
+                f"(target <= 1.15; CPU {figures['rules_cpu_ratio']}); {tagged} tags written"
+            )
         print(f"peak RSS:            {figures['peak_rss_mb']} MB (importer process)")
         print(json.dumps(figures))
     finally:
@@ -367,6 +391,69 @@ def webhook_run(args, store, since, count, counter):
     hooked = _emptied_import(store, since, count, counter)
     deliveries, tasks = WebhookDelivery.objects.count(), OrmQ.objects.count() - tasks_before
     return without, hooked, counter["queries"], deliveries, tasks
+
+
+def bench_rules(store, n: int) -> None:
+    """N automation rules of every kind of condition, with presets, tags, packages and holds as actions."""
+    from carriers.services import carrier_account_create, package_preset_create
+    from orders.rules import services as rules
+
+    tenant = store.tenant
+    account = carrier_account_create(tenant=tenant, carrier="USPS", client_id="bench", client_secret="bench")
+    box = package_preset_create(tenant=tenant, name="Bench box", length=6, width=4, height=2)
+    presets = [
+        rules.preset_save(tenant=tenant, name=f"Preset {i}", carrier_account=account, service="usps_ground_advantage")
+        for i in range(3)
+    ]
+    tags = [rules.tag_save(tenant=tenant, name=f"tag {i}") for i in range(6)]
+    conditions = [
+        [{"field": "storefront", "op": "is", "value": "Outlet"}, {"field": "order_total", "op": "lt", "value": 50}],
+        [{"field": "shipping_method", "op": "contains", "value": "ground"}],
+        [{"field": "country", "op": "not_in", "value": ["US"]}],
+        [{"field": "sku", "op": "matches", "value": "JWL-*"}],
+        [{"field": "gift", "op": "is", "value": True}, {"field": "buyer_note", "op": "is", "value": True}],
+        [{"field": "item_count", "op": "gte", "value": 3}, {"field": "state", "op": "in", "value": ["CA", "NY"]}],
+        [{"field": "postal_code", "op": "starts_with", "value": "9"}],
+        [{"field": "tag", "op": "has", "value": tags[0].pk}],
+    ]
+    actions = [
+        [{"type": "preset", "preset": presets[0].pk}, {"type": "add_tags", "tags": [tags[0].pk]}],
+        [{"type": "preset", "preset": presets[1].pk}],
+        [{"type": "hold", "until": None, "reason": "customs"}, {"type": "add_tags", "tags": [tags[1].pk]}],
+        [{"type": "package", "package": box.pk}, {"type": "add_tags", "tags": [tags[2].pk]}],
+        [{"type": "add_tags", "tags": [tags[3].pk, tags[4].pk]}],
+        [{"type": "preset", "preset": presets[2].pk}],
+        [{"type": "add_tags", "tags": [tags[5].pk]}],
+        [{"type": "remove_tags", "tags": [tags[4].pk]}],
+    ]
+    for i in range(n):
+        rules.rule_save(
+            tenant=tenant,
+            name=f"Rule {i}",
+            match="any" if i % 4 == 3 else "all",
+            conditions=conditions[i % len(conditions)],
+            actions=actions[i % len(actions)],
+        )
+
+
+def rules_run(n: int, store, since, count, counter, rounds: int = 2):
+    """(seconds, CPU) of the best emptied imports without rules and with N rules, taken in turns (without, with,
+    without, with: a load that comes and goes on a shared machine meets both alike), and the tags the last one
+    wrote: the same store, the same state before each import."""
+    from orders.models import OrderTag, Rule
+
+    bench_rules(store, n)
+    runs = {False: [], True: []}
+    for _ in range(rounds):
+        for enabled in (False, True):
+            Rule.objects.for_tenant(store.tenant).update(enabled=enabled)
+            run, seconds, cpu = _emptied_import(store, since, count, counter)
+            runs[enabled].append((seconds, (cpu[0] or 0) + (cpu[1] or 0)))
+
+    def best(found):
+        return min(s for s, _ in found), min(c for _, c in found)
+
+    return best(runs[False]), best(runs[True]), OrderTag.objects.count()
 
 
 def _emptied_import(store, since, count, counter):

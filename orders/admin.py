@@ -16,11 +16,16 @@ from .models import (
     OrderEvent,
     OrderLine,
     Product,
+    Rule,
+    ShippingPreset,
     SkippedOrder,
     StoreImportState,
+    Tag,
     UnmappedStatus,
     import_state_of,
 )
+from .rules import services as rule_services
+from .rules.services import product_defaults_set
 from .services import (
     import_request,
     order_attention_clear,
@@ -218,10 +223,14 @@ class ProductAdmin(admin.ModelAdmin):
         "height",
         "dimension_unit",
         "default_package",
+        "default_shipping_preset",
+        "hs_code",
+        "country_of_origin",
+        "customs_description",
         "updated_at",
     ]
     readonly_fields = ["store", "sku", "name", "kind", "image_url", "location_set_in_outbound", "updated_at"]
-    raw_id_fields = ["store", "default_package"]
+    raw_id_fields = ["store", "default_package", "default_shipping_preset"]
 
     def save_model(self, request, obj, form, change):
         data, changed = form.cleaned_data, form.changed_data
@@ -236,6 +245,9 @@ class ProductAdmin(admin.ModelAdmin):
                 dimensions=dimensions,
                 **({"default_package": data.get("default_package")} if "default_package" in changed else {}),
             )
+            defaults = {k: data.get(k) for k in PRODUCT_DEFAULTS if k in changed}
+            if defaults:
+                product_defaults_set(product=obj, **defaults)
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
 
@@ -433,3 +445,74 @@ class SkippedOrderAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False
+
+
+# --- issue 30: tags, shipping presets, automation rules (written through orders.rules.services) -------------
+
+PRODUCT_DEFAULTS = ("default_shipping_preset", "hs_code", "country_of_origin", "customs_description")
+
+
+@admin.register(Tag)
+class TagAdmin(admin.ModelAdmin):
+    list_display = ["name", "color", "tenant"]
+    list_filter = ["tenant"]
+    search_fields = ["name"]
+    fields = ["tenant", "name", "color"]
+    raw_id_fields = ["tenant"]
+
+    def save_model(self, request, obj, form, change):
+        rule_services.tag_save(tenant=obj.tenant, tag=obj, name=obj.name, color=obj.color)
+
+    def delete_model(self, request, obj):
+        rule_services.tag_delete(tag=obj)
+
+
+@admin.register(ShippingPreset)
+class ShippingPresetAdmin(admin.ModelAdmin):
+    list_display = ["name", "carrier_account", "service", "package", "tenant"]
+    list_filter = ["tenant"]
+    search_fields = ["name", "service"]
+    fields = ["tenant", "name", "carrier_account", "service", "package", "confirmation", "insurance"]
+    raw_id_fields = ["tenant", "carrier_account", "package"]
+
+    def save_model(self, request, obj, form, change):
+        values = {k: form.cleaned_data[k] for k in rule_services.PRESET_FIELDS}
+        rule_services.preset_save(tenant=obj.tenant, preset=obj, **values)
+
+    def delete_model(self, request, obj):
+        rule_services.preset_delete(preset=obj)
+
+
+class RuleAdminForm(forms.ModelForm):
+    class Meta:
+        model = Rule
+        fields = ["tenant", "store", "name", "position", "enabled", "match", "conditions", "actions", "override_manual"]
+
+    def clean(self):
+        cleaned = super().clean()
+        tenant = cleaned.get("tenant")
+        if tenant is not None and not self.errors:
+            try:
+                rule_services.rule_check(
+                    tenant=tenant, conditions=cleaned.get("conditions"), actions=cleaned.get("actions")
+                )
+            except ValidationError as exc:
+                for field, errors in exc.message_dict.items():
+                    self.add_error(field if field in self.fields else None, errors)
+        return cleaned
+
+
+@admin.register(Rule)
+class RuleAdmin(admin.ModelAdmin):
+    form = RuleAdminForm
+    list_display = ["name", "tenant", "store", "position", "enabled", "match"]
+    list_filter = ["tenant", "enabled"]
+    search_fields = ["name"]
+    raw_id_fields = ["tenant", "store"]
+
+    def save_model(self, request, obj, form, change):
+        values = {k: form.cleaned_data[k] for k in rule_services.RULE_FIELDS}
+        rule_services.rule_save(tenant=obj.tenant, rule=obj, **values)
+
+    def delete_model(self, request, obj):
+        rule_services.rule_delete(rule=obj)

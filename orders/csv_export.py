@@ -39,6 +39,8 @@ ORDER_COLUMNS = (
     "shipping",
     "needs_attention",
     "outbound_id",
+    "tags",
+    "shipping_preset",
 )
 ORDER_VALUES = (
     "number",
@@ -60,6 +62,7 @@ ORDER_VALUES = (
     "shipping",
     "needs_attention",
     "pk",
+    "shipping_preset__name",
 )
 CHUNK = 2_000
 
@@ -126,9 +129,38 @@ def csv_lines(header: Iterable[str], rows: Iterable[Iterable], flavour: ExcelFla
         yield writer.writerow([_cell(v, flavour) for v in row])
 
 
+def _chunks(values: Iterator, size: int) -> Iterator[list]:
+    chunk = []
+    for value in values:
+        chunk.append(value)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _tag_names(order_ids: list[int]) -> dict[int, str]:
+    """{order id: its tags' names, "; "-separated, by name}, in one query per chunk."""
+    from .models import OrderTag
+
+    found: dict[int, list[str]] = {}
+    for order_id, name in (
+        OrderTag.objects.filter(order_id__in=order_ids).order_by("tag__name").values_list("order_id", "tag__name")
+    ):
+        found.setdefault(order_id, []).append(name)
+    return {k: "; ".join(v) for k, v in found.items()}
+
+
 def order_rows(orders) -> Iterator[list]:
     """ORDER_COLUMNS for each order of the queryset `orders`, read CHUNK at a time."""
-    for values in orders.values_list(*ORDER_VALUES).iterator(chunk_size=CHUNK):
+    for chunk in _chunks(orders.values_list(*ORDER_VALUES).iterator(chunk_size=CHUNK), CHUNK):
+        tags = _tag_names([values[ORDER_VALUES.index("pk")] for values in chunk])
+        yield from _rows(chunk, tags)
+
+
+def _rows(chunk: list, tags: dict[int, str]) -> Iterator[list]:
+    for values in chunk:
         row = dict(zip(ORDER_VALUES, values, strict=True))
         ship_to = row["ship_to"] or {}
         yield [
@@ -157,6 +189,8 @@ def order_rows(orders) -> Iterator[list]:
             row["shipping"],
             row["needs_attention"],
             row["pk"],
+            tags.get(row["pk"], ""),
+            row["shipping_preset__name"] or "",
         ]
 
 

@@ -54,6 +54,21 @@ TEMPLATES = {
     "store_update_failed": _("Store update for shipment %(shipment_id)s failed: %(error)s"),
     "email_sent": _("%(email)s e-mailed to %(to)s for shipment %(shipment_id)s."),
     "email_failed": _("%(email)s for shipment %(shipment_id)s was not sent: %(error)s"),
+    # Issue 30: choices by the automation rules ("rule_set:<what>") and by people ("choice:<what>").
+    "rule_set:preset": _("Shipping preset “%(value)s” chosen by rule “%(rule)s”."),
+    "rule_set:package": _("Package “%(value)s” chosen by rule “%(rule)s”."),
+    "rule_set:assignee": _("Marked for %(value)s by rule “%(rule)s”."),
+    "rule_set:tag_added": _("Tag “%(value)s” added by rule “%(rule)s”."),
+    "rule_set:tag_removed": _("Tag “%(value)s” removed by the rules."),
+    "rule_set:hold": _("Held by rule “%(rule)s” (until: %(value)s)."),
+    "rule_set:preset_cleared": _("Shipping preset “%(value)s” cleared: no rule chooses it now."),
+    "rule_set:package_cleared": _("Package “%(value)s” cleared: no rule chooses it now."),
+    "rule_set:assignee_cleared": _("No longer marked for %(value)s: no rule marks it now."),
+    "rules_skipped": _("The automation rules skipped this order: %(reason)s."),
+    "choice:preset": _("Shipping preset set to “%(value)s”."),
+    "choice:preset_cleared": _("Shipping preset cleared."),
+    "choice:tag_added": _("Tag “%(value)s” added."),
+    "choice:tag_removed": _("Tag “%(value)s” removed."),
 }
 
 # Why a status moved, when Outbound moved it (`reason(code, **params)`); a reason typed by a person
@@ -107,6 +122,15 @@ CODE_PARAMS = ("from", "to", "status", "carrier", "email")
 Label = Callable[[str, str], str]
 
 
+# A "rules_applied" event's items: [what, value, rule] each (orders.rules.loading.choice_events).
+RULE_ITEM = ("what", "value", "rule")
+
+
+def rules_applied(items: list[dict]) -> dict:
+    """The history event of what the rules chose for one order (one line, whatever they chose)."""
+    return event("rules_applied", items=[[item[k] for k in RULE_ITEM] for item in items])
+
+
 def reason(code: str, **params) -> dict:
     return {"code": code, "params": params}
 
@@ -128,6 +152,8 @@ def _key(kind: str, params: dict) -> str:
         if params.get("reason"):
             return "status:stays" if stays else "status:reason"
         return "status"
+    if kind in ("rule_set", "choice"):
+        return f"{kind}:{params.get('what')}"
     if kind == "shipment_voided" and params.get("store_told"):
         return "shipment_voided:told"
     return kind
@@ -182,6 +208,9 @@ def describe(
     if language:
         with translation.override(language):
             return describe(kind, params, label=label, fallback=fallback)
+    if kind == "rules_applied":  # one line per order: each choice the rules made, worded in turn
+        items = params.get("items") or []
+        return " ".join(describe("rule_set", dict(zip(RULE_ITEM, item, strict=False)), label=label) for item in items)
     template = TEMPLATES.get(_key(kind, params))
     if template is None:
         return fallback or kind

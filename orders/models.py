@@ -93,6 +93,31 @@ class Order(models.Model):
     visible_hash = models.CharField(max_length=40, blank=True, default="")
     imported_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
+    # Shipping choices (issue 30), Outbound's own, never overwritten by an import: the preset it will ship
+    # with, the package, the person it is marked for, a hold's end date, its tags. `choices` says who set
+    # each one ({"preset": {"by": "rule", "rule": 3, "name": "Light Outlet"} | {"by": "person", "actor": …}
+    # | {"by": "product", "sku": …}}); a choice by a person is kept by later rules unless they override.
+    shipping_preset = models.ForeignKey(
+        "ShippingPreset", on_delete=models.SET_NULL, null=True, blank=True, related_name="orders", db_index=False
+    )
+    # No index on these three: every index costs each imported row; deleting a preset or a user (rare)
+    # may read the tenant's orders.
+    package = models.ForeignKey(
+        PackagePreset, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", db_index=False
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assigned_orders",
+        db_index=False,
+    )
+    hold_until = models.DateField(null=True, blank=True)
+    choices = models.JSONField(default=dict, blank=True)
+    # Why the rules skipped this order on their last run (a condition over a field the order lacks).
+    rules_error = models.CharField(max_length=300, blank=True, default="")
+    tags = models.ManyToManyField("Tag", through="OrderTag", related_name="orders", blank=True)
 
     objects = OrderQuerySet.as_manager()
 
@@ -192,6 +217,14 @@ class Product(models.Model):
     default_package = models.ForeignKey(
         PackagePreset, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # Issue 30: the preset its orders ship with unless a rule or a person chose one, and its customs fields
+    # (kept for international labels).
+    default_shipping_preset = models.ForeignKey(
+        "ShippingPreset", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    hs_code = models.CharField("HS code", max_length=20, blank=True, default="")
+    country_of_origin = models.CharField(max_length=2, blank=True, default="")
+    customs_description = models.CharField(max_length=200, blank=True, default="")
     updated_at = models.DateTimeField(default=timezone.now)
 
     objects = ProductQuerySet.as_manager()
@@ -463,3 +496,133 @@ def import_state_of(store: Store) -> StoreImportState:
         state = StoreImportState(store_id=store.pk)
         state.store = store
         return state
+
+
+# --- tags, shipping presets and automation rules (issue 30; docs/rules.md) ----------------------------
+
+
+class TagColor(models.TextChoices):
+    GREY = "grey", "Grey"
+    RED = "red", "Red"
+    ORANGE = "orange", "Orange"
+    YELLOW = "yellow", "Yellow"
+    GREEN = "green", "Green"
+    BLUE = "blue", "Blue"
+    PURPLE = "purple", "Purple"
+
+
+class TagQuerySet(TenantQuerySet):
+    pass
+
+
+class Tag(models.Model):
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="tags", db_index=False)
+    name = models.CharField(max_length=50)
+    color = models.CharField(max_length=10, choices=TagColor.choices, default=TagColor.GREY)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    objects = TagQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [models.UniqueConstraint(fields=["tenant", "name"], name="tag_unique_name")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class OrderTagQuerySet(TenantQuerySet):
+    tenant_field = "order__tenant"
+
+
+class OrderTag(models.Model):
+    """An order's tag. The unique index (tag, order) serves the lists' tag filter: a join from the tag's
+    entries to the orders, never a scan of the tenant's orders (docs/lists.md)."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="order_tags")
+    tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="order_tags", db_index=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = OrderTagQuerySet.as_manager()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["tag", "order"], name="ordertag_unique_tag_order")]
+
+    def __str__(self) -> str:
+        return f"{self.tag_id} on {self.order_id}"
+
+
+class Confirmation(models.TextChoices):
+    NONE = "", "None"
+    DELIVERY = "delivery", "Delivery confirmation"
+    SIGNATURE = "signature", "Signature"
+    ADULT_SIGNATURE = "adult_signature", "Adult signature"
+
+
+class ShippingPresetQuerySet(TenantQuerySet):
+    pass
+
+
+class ShippingPreset(models.Model):
+    """How an order ships: a carrier account, a service, a package (+ confirmation, insurance). Label
+    batches ("ship with each order's preset") read `Order.shipping_preset` (the labels work's seam)."""
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="shipping_presets", db_index=False)
+    name = models.CharField(max_length=100)
+    carrier_account = models.ForeignKey(
+        "carriers.CarrierAccount", on_delete=models.CASCADE, related_name="shipping_presets"
+    )
+    service = models.CharField(max_length=100, help_text="The carrier's service code, e.g. usps_ground_advantage.")
+    package = models.ForeignKey(PackagePreset, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    confirmation = models.CharField(max_length=20, choices=Confirmation.choices, blank=True, default="")
+    insurance = models.DecimalField(
+        max_digits=10, decimal_places=2, null=True, blank=True, help_text="Insured value; empty: none."
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    objects = ShippingPresetQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [models.UniqueConstraint(fields=["tenant", "name"], name="shippingpreset_unique_name")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class RuleMatch(models.TextChoices):
+    ALL = "all", "All conditions"
+    ANY = "any", "Any condition"
+
+
+class RuleQuerySet(TenantQuerySet):
+    pass
+
+
+class Rule(models.Model):
+    """An automation rule: when its conditions (all or any) hold for an order, its actions apply. Stored
+    as data, validated by orders.rules.schema, compiled once per run into Python predicates."""
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="rules", db_index=False)
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, null=True, blank=True, related_name="rules")
+    name = models.CharField(max_length=100)
+    position = models.PositiveIntegerField(default=0)
+    enabled = models.BooleanField(default=True)
+    match = models.CharField(max_length=3, choices=RuleMatch.choices, default=RuleMatch.ALL)
+    conditions = models.JSONField(default=list, blank=True)
+    actions = models.JSONField(default=list, blank=True)
+    override_manual = models.BooleanField(
+        default=False, help_text="Replace a choice a person made (otherwise a person's choice wins)."
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    objects = RuleQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["position", "id"]
+        indexes = [models.Index(fields=["tenant", "position"], name="rule_tenant_position")]
+
+    def __str__(self) -> str:
+        return self.name

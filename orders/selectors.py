@@ -17,9 +17,12 @@ from .models import (
     Order,
     OrderLine,
     OrderStatus,
+    OrderTag,
     Shipping,
+    ShippingPreset,
     SkippedOrder,
     SkipReason,
+    Tag,
     UnmappedStatus,
 )
 
@@ -27,6 +30,12 @@ from .models import (
 def partially_shipped_filter(qs, value: bool):
     """Orders Outbound shipped part of, with units still to ship (or, with False, the others)."""
     return qs.filter(shipping=Shipping.PARTIAL) if value else qs.exclude(shipping=Shipping.PARTIAL)
+
+
+def tag_filter(qs, tag_id):
+    """Orders carrying a tag: a join from the tag's entries (the unique index (tag, order) of OrderTag) to the
+    orders, never a scan of the tenant's orders (docs/lists.md)."""
+    return qs.filter(order_tags__tag_id=tag_id)
 
 
 # The order list's sorts: key -> ORDER BY. "oldest" is the Awaiting Shipment tab's default, "newest" the others'.
@@ -50,11 +59,13 @@ def order_list(
     needs_attention: bool | None = None,
     date_from: dt.datetime | None = None,
     date_to: dt.datetime | None = None,
+    tag_id=None,
 ):
     """The tenant's orders with the list's filters; `date_to` is exclusive."""
     qs = _filtered(
-        Order.objects.for_tenant(tenant).select_related("store", "storefront"),
+        Order.objects.for_tenant(tenant).select_related("store", "storefront", "shipping_preset"),
         tenant=tenant,
+        tag_id=tag_id,
         store_id=store_id,
         storefront_id=storefront_id,
         search=search,
@@ -79,8 +90,11 @@ def _filtered(
     needs_attention: bool | None = None,
     date_from=None,
     date_to=None,
+    tag_id=None,
 ):
     """The list's filters other than the status tab, shared by the list and its tab counts."""
+    if tag_id:
+        qs = tag_filter(qs, tag_id)
     if date_from:
         qs = qs.filter(order_date__gte=date_from)
     if date_to:
@@ -115,9 +129,30 @@ def order_item_counts(*, tenant: Tenant, order_ids) -> dict[int, int]:
     return {row["order_id"]: row["units"] or 0 for row in rows}
 
 
+def tag_list(*, tenant: Tenant):
+    return Tag.objects.for_tenant(tenant)
+
+
+def shipping_preset_list(*, tenant: Tenant):
+    return ShippingPreset.objects.for_tenant(tenant).select_related("carrier_account", "package")
+
+
+def order_tags(*, tenant: Tenant, order_ids) -> dict[int, list[Tag]]:
+    """order id -> its tags (by name), in one query."""
+    found: dict[int, list[Tag]] = {}
+    rows = OrderTag.objects.for_tenant(tenant).filter(order_id__in=list(order_ids)).select_related("tag")
+    for row in rows.order_by("tag__name"):
+        found.setdefault(row.order_id, []).append(row.tag)
+    return found
+
+
 def order_get(*, tenant: Tenant, pk) -> Order:
     try:
-        return Order.objects.for_tenant(tenant).select_related("store", "storefront").get(pk=pk)
+        return (
+            Order.objects.for_tenant(tenant)
+            .select_related("store", "storefront", "shipping_preset", "package", "assignee")
+            .get(pk=pk)
+        )
     except (Order.DoesNotExist, ValueError, TypeError):
         raise Http404("No such order.")
 

@@ -372,6 +372,10 @@ class OrderFilterForm(forms.Form):
             "is listed. Choose a storefront, or “All storefronts”."
         ),
     )
+    tag = _id_filter(
+        _("Tag"),
+        _("The tag filter names no tag of this workspace (deleted, or not yours): no order is listed."),
+    )
     date_from = forms.DateField(
         label=_("From"),
         required=False,
@@ -406,8 +410,9 @@ class OrderFilterForm(forms.Form):
             self.add_error("date_to", _("“To” is before “From”: no order can match; swap the dates."))
         return cleaned
 
-    def __init__(self, *args, stores=(), storefronts=(), **kwargs):
+    def __init__(self, *args, stores=(), storefronts=(), tags=(), **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["tag"].choices = [("", _("All tags"))] + [(t.pk, t.name) for t in tags]
         self.fields["store"].choices = [("", _("All stores"))] + [(s.pk, s.name) for s in stores]
         self.fields["storefront"].choices = [("", _("All storefronts"))] + [
             (f.pk, f"{f.store.name} · {f.name}") for f in storefronts

@@ -25,7 +25,7 @@ from django.http import QueryDict
 from django.utils.translation import gettext as _
 
 from orders.models import Order, OrderStatus
-from orders.selectors import ORDER_SORTS
+from orders.selectors import ORDER_SORTS, tag_list
 from orders.selectors import order_list as select_orders
 from stores.models import Tenant
 from stores.selectors import store_list, storefront_list
@@ -42,10 +42,11 @@ FILTER_PARAMS = (
     "storefront",
     "date_from",
     "date_to",
+    "tag",
     "sort",
 )
 # The filters that narrow the list: one that cannot be read must not be dropped (the list would widen).
-NARROWING = ("store", "storefront", "date_from", "date_to")
+NARROWING = ("store", "storefront", "date_from", "date_to", "tag")
 
 
 @dataclass
@@ -84,7 +85,7 @@ def list_filters(tenant: Tenant, data, *, stores=None, storefronts=None) -> List
     for name in FILTER_PARAMS:
         if name in data:
             relevant.setlist(name, data.getlist(name))
-    form = OrderFilterForm(relevant or None, stores=stores, storefronts=storefronts)
+    form = OrderFilterForm(relevant or None, stores=stores, storefronts=storefronts, tags=tag_list(tenant=tenant))
     form.is_valid()
     filters = getattr(form, "cleaned_data", {})  # the valid filters, also when one of them is not
     status = data.get("status") or ""
@@ -97,6 +98,7 @@ def list_filters(tenant: Tenant, data, *, stores=None, storefronts=None) -> List
         "store_id": filters.get("store"),
         "storefront_id": filters.get("storefront"),
         "search": filters.get("q") or "",
+        "tag_id": filters.get("tag"),
         "needs_attention": True if attention else None,
         "date_from": dt.datetime.combine(filters["date_from"], dt.time.min, tzinfo=dt.UTC)
         if filters.get("date_from")

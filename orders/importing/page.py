@@ -24,6 +24,7 @@ from ..models import (
     Order,
     OrderEvent,
     OrderLine,
+    OrderTag,
     Product,
     Situation,
     SkippedOrder,
@@ -34,6 +35,7 @@ from ..models import (
     status_history_line,
     status_transition,
 )
+from ..rules.loading import RuleSet
 from .emit import as_loaded, emit_order_events, payloads_wanted
 from .mapping import (
     LINE_FIELDS,
@@ -50,6 +52,7 @@ from .mapping import (
     skipped_key,
     visible_hash,
 )
+from .rules import NO_CHOICES, apply_rules, rule_rows
 from .snapshot import ImportContext, ProductWritten
 
 
@@ -107,6 +110,8 @@ class OrderRows:
     invisible: set[str] = field(default_factory=set)  # re-derived rows a user would see no difference in
     decisions: dict[str, StatusDecision] = field(default_factory=dict)
     attention: list[Attention] = field(default_factory=list)  # the orders the store's status flags
+    # What the automation rules chose for the page's new orders: {order id: (tag ids, history params)}.
+    ruled: dict[str, tuple[set[int], list[dict]]] = field(default_factory=dict)
 
 
 @transaction.atomic(savepoint=False)
@@ -159,10 +164,12 @@ def import_page(ctx: ImportContext, exports: list[ExportOrder]) -> PageResult:
     ctx.note_written(rows.orders)
     _delete_stale_lines(to_write, ids)
     events = _event_rows(ctx, to_write, rows.decisions, recovered, ids, now, result)
+    tag_rows, rule_events = rule_rows(ctx, rows.ruled, ids, now)
     lines = [{"order_id": ids[w.export.order_id], **row} for w in to_write for row in rows.lines[w.export.order_id]]
     # One statement: the page's history and its lines, with their ids when new orders' payloads need them.
     line_ids = bulk.write(
-        bulk.Rows(OrderEvent, events),
+        bulk.Rows(OrderEvent, events + rule_events),
+        bulk.Rows(OrderTag, tag_rows, unique=("tag", "order")),
         bulk.Rows(
             OrderLine,
             lines,
@@ -235,6 +242,7 @@ def _order_rows(ctx: ImportContext, to_write: list[ToWrite], locations: dict[str
     store = ctx.store
     unit = ctx.store_settings.default_weight_unit
     rows = OrderRows()
+    rule_set = ctx.rules() if any(w.known is None for w in to_write) else RuleSet()
     for export, digest, known in to_write:
         decision = _resolve_status(ctx, export, known)
         rows.decisions[export.order_id] = decision
@@ -253,6 +261,9 @@ def _order_rows(ctx: ImportContext, to_write: list[ToWrite], locations: dict[str
         }
         lines = rows.lines[export.order_id] = line_rows(export, locations)
         order["visible_hash"] = visible_hash(export, order, lines)
+        order.update(NO_CHOICES)
+        if known is None and rule_set.active:
+            apply_rules(rule_set, rows.ruled, export, order, lines, decision)
         # The status is compared with the row's own, which Outbound moves too (a shipment, a hold).
         if known is not None and known.visible_hash == order["visible_hash"] and known.status == decision.status:
             rows.invisible.add(export.order_id)

@@ -16,6 +16,7 @@ from stores.models import Store, Storefront, StoreSettings
 from stores.selectors import store_settings_get
 
 from ..models import Order, SkippedOrder
+from ..rules.loading import RuleSet, rule_set_load
 from .mapping import IMPORT_FORMAT, ProductValues, order_hash
 
 WEBHOOK_EVENTS_TTL = 5.0  # seconds a run trusts its reading of the tenant's webhook subscriptions
@@ -78,6 +79,13 @@ class ImportContext:
     # imports (new to us, or held with an older LastModified) were missed by earlier runs.
     recover_until: dt.datetime | None = None
     recovered: list[str] = field(default_factory=list)  # their order numbers
+    # The automation rules, compiled once per run on the first page of new orders (orders.rules).
+    rule_set: RuleSet | None = None
+
+    def rules(self) -> RuleSet:
+        if self.rule_set is None:
+            self.rule_set = rule_set_load(tenant_id=self.store.tenant_id, store_ids=[self.store.pk])
+        return self.rule_set
 
     @classmethod
     def for_store(cls, store: Store, actor: str = "import") -> ImportContext:

@@ -22,7 +22,14 @@ from labels.services import labels_sweep
 from orders import services as order_services
 from orders.actions import order_actions
 from orders.models import OrderStatus, import_state_of
-from orders.selectors import LIST_COUNT_CAP, order_item_counts, order_tab_counts
+from orders.selectors import (
+    LIST_COUNT_CAP,
+    order_item_counts,
+    order_tab_counts,
+    order_tags,
+    shipping_preset_list,
+    tag_list,
+)
 from shipments import services as shipment_services
 from shipments.selectors import (
     shipment_list,
@@ -37,6 +44,7 @@ from ..forms import HoldForm, OutboundNotesForm, ShipForm
 from ..labels import actor_label, event_text, status_choices
 from ..selection import filter_query, list_filters
 from ..tenancy import get_order_for_user, get_shipment_for_user, portal_view
+from .automation import order_choices_view
 from .batch import optional_url
 
 PAGE_SIZE = 50
@@ -85,7 +93,9 @@ def order_list(request):
         order_item_counts(tenant=tenant, order_ids=ids),
         voided_tracking_by_order(tenant=tenant, order_ids=ids),
     )
+    tags = order_tags(tenant=tenant, order_ids=ids)
     for o in rows:
+        o.tag_list = tags.get(o.pk, [])
         o.item_count = items.get(o.pk, 0)
         o.voided_tracking = voided.get(o.pk, []) if o.status == OrderStatus.AWAITING_SHIPMENT else []
     query = request.GET.copy()
@@ -123,6 +133,8 @@ def order_list(request):
             "active_filters": sum(1 for k in filter_q if k not in ("status", "partially_shipped", "needs_attention")),
             "packing_slips_url": optional_url("portal:orders_packing_slips"),
             "pick_list_url": optional_url("portal:orders_pick_list"),
+            "tags": list(tag_list(tenant=tenant)),
+            "presets": list(shipping_preset_list(tenant=tenant)),
             "nav": "orders",
         },
     )
@@ -161,6 +173,10 @@ def _order_page(request, order, *, hold_form=None, notes_form=None, status=200, 
             "hold_form": hold_form or HoldForm(),
             "notes_form": notes_form or OutboundNotesForm(initial={"outbound_notes": order.outbound_notes}),
             "events": [(e, event_text(e), actor_label(e.actor)) for e in order.events.all()],
+            "choices": order_choices_view(order),
+            "order_tag_list": order_tags(tenant=request.tenant, order_ids=[order.pk]).get(order.pk, []),
+            "tags": list(tag_list(tenant=request.tenant)),
+            "presets": list(shipping_preset_list(tenant=request.tenant)),
             "shipments": shipments,
             "purchases": list(purchases_of(order=order)),
             "label_formats": document_formats(tenant=request.tenant, shipment_ids=[s.pk for s in shipments]),

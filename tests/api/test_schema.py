@@ -65,6 +65,19 @@ def offline(monkeypatch):
     monkeypatch.setattr("outbox.services._schedule", lambda message_id: None)
 
 
+def _automation_ids(tenant) -> dict:
+    """Issue 30's resources: a tag, a shipping preset, a rule."""
+    from carriers.services import carrier_account_create
+    from orders.rules import services as rules
+
+    account = carrier_account_create(tenant=tenant, carrier="USPS", client_id="id", client_secret="s")
+    tag = rules.tag_save(tenant=tenant, name="gift")
+    preset = rules.preset_save(tenant=tenant, name="Small", carrier_account=account, service="usps_ground_advantage")
+    actions = [{"type": "add_tags", "tags": [tag.pk]}]
+    rule = rules.rule_save(tenant=tenant, name="Gifts", conditions=[], actions=actions)
+    return {"tags": tag.pk, "presets": preset.pk, "rules": rule.pk}
+
+
 def real_ids(tenant, store, order, product):
     """An id that exists for each resource, so half the cases reach real objects, not only 404s."""
     from carriers.services import package_preset_create, ship_from_create
@@ -85,6 +98,7 @@ def real_ids(tenant, store, order, product):
         "webhooks": subscription.pk,
         "webhook-deliveries": webhook_emit(tenant=tenant, event="order.updated", payload={})[0].pk,
         "package-presets": package_preset_create(tenant=tenant, name="Box", length=10, width=8, height=4).pk,
+        **_automation_ids(tenant),
         "ship-from": ship_from_create(
             tenant=tenant, name="Dock", street1="1 Dock Road", city="Austin", postal_code="78701"
         ).pk,

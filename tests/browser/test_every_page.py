@@ -227,6 +227,7 @@ def seed_tenant(alice, tenant, store):
     carrier = seed_tracking(tenant, shipment)
     ship_from, preset = seed_shipping_setup(tenant, store, carrier)
     label = seed_label(tenant, shipment, carrier)
+    automation = seed_automation(tenant, carrier, preset, order)
     from shipments.models import PrintJob
 
     print_job = PrintJob.objects.create(
@@ -260,6 +261,7 @@ def seed_tenant(alice, tenant, store):
             ("packages", "pk"): preset.pk,
             ("shipments", "fmt"): "pdf",
             ("labels", "pk"): label.pk,
+            **automation,
         },
         wizard={
             "tenant_id": tenant.pk,
@@ -460,6 +462,34 @@ def sell_from(carrier_sandbox, account_id):
         client_secret=CLIENT_SECRET,
         server_url=carrier_sandbox.base_url,
     )
+
+
+def seed_automation(tenant, account, package, order) -> dict:
+    """Issue 30: tags, a shipping preset, two rules, and the order tagged and given its preset by a rule."""
+    from orders.rules import services as rules
+
+    gift = rules.tag_save(tenant=tenant, name="Gift wrap", color="purple")
+    rush = rules.tag_save(tenant=tenant, name="Rush", color="red")
+    preset = rules.preset_save(
+        tenant=tenant, name="Small USPS", carrier_account=account, service="usps_ground_advantage", package=package
+    )
+    rule = rules.rule_save(
+        tenant=tenant,
+        name="Light Outlet orders",
+        conditions=[
+            {"field": "storefront", "op": "is", "value": "Outlet"},
+            {"field": "weight", "op": "lt", "value": 1, "unit": "lb"},
+        ],
+        actions=[{"type": "preset", "preset": preset.pk}, {"type": "add_tags", "tags": [rush.pk]}],
+    )
+    rules.rule_save(
+        tenant=tenant,
+        name="Every order",
+        conditions=[],
+        actions=[{"type": "preset", "preset": preset.pk}, {"type": "add_tags", "tags": [gift.pk]}],
+    )
+    rules.rules_reapply(tenant=tenant, orders=[order], actor="import")
+    return {("tags", "pk"): gift.pk, ("presets", "pk"): preset.pk, ("rules", "pk"): rule.pk}
 
 
 def portal_pages(seed: Seed, user) -> list[tuple[str, str]]:
@@ -688,5 +718,10 @@ def test_every_portal_page_fits_a_phone_passes_axe_and_speaks_the_language(
         "package_preset_delete",
         "order_rates",
         "label_void",
+        "tag_index",
+        "preset_index",
+        "rule_index",
+        "rule_new",
+        "rule_edit",
     } <= set(checked)
     assert not problems, "\n".join(problems)

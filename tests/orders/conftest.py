@@ -153,6 +153,7 @@ def page_queries(ctx, exports, *, before_changes=None) -> dict[str, list[dict]]:
 
     small, large = exports[:10], exports[10:110]
     assert len(large) == 100
+    ctx.rules()  # a run reads and compiles its automation rules once, on its first page of new orders
     queries = {}
     for label, batch in (("new 10", small), ("new 100", large)):
         with CaptureQueriesContext(connection) as captured:

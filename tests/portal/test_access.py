@@ -6,6 +6,7 @@ from django.urls import reverse
 from api.services import api_key_create
 from carriers.services import carrier_account_create, package_preset_create, ship_from_create
 from labels.models import LabelDocument, LabelPurchase
+from orders.rules import services as rule_services
 from shipments.batch import batch_mark_delivered
 from shipments.csv_import import csv_import_create
 from shipments.models import PrintJob, ShippingMethodMapping
@@ -39,9 +40,17 @@ def objects(order_a, run_a, unmapped_a, shipment_a, alice, bob, tenant_a):
         shipment=shipment_a,
     )
     LabelDocument.objects.create(purchase=label, format="pdf", content=b"%PDF-label-A-100")
+    tag = rule_services.tag_save(tenant=tenant_a, name="Tag A")
+    spreset = rule_services.preset_save(tenant=tenant_a, name="Preset A", carrier_account=carrier, service="ups_ground")
+    rule = rule_services.rule_save(
+        tenant=tenant_a, name="Rule A", conditions=[], actions=[{"type": "add_tags", "tags": [tag.pk]}]
+    )
     return {
         "label": label.pk,
         "pdf": "pdf",
+        "tag": tag.pk,
+        "spreset": spreset.pk,
+        "rule": rule.pk,
         "print_job": print_job.pk,
         "carrier": carrier.pk,
         "ship_from": ship_from.pk,
@@ -85,6 +94,10 @@ OBJECT_GETS = [
     ("portal:order_rates", ["order"]),
     ("portal:shipment_label", ["shipment", "pdf"]),
     ("portal:label_void", ["label"]),
+    ("portal:tag_delete", ["tag"]),
+    ("portal:preset_delete", ["spreset"]),
+    ("portal:rule_edit", ["rule"]),
+    ("portal:rule_delete", ["rule"]),
 ]
 
 OBJECT_POSTS = [
@@ -140,6 +153,10 @@ OBJECT_POSTS = [
     ("portal:order_label_confirm", ["order"], {"rate": "1:ups_ground"}),
     ("portal:order_label_buy", ["order"], {"account": "1", "service": "ups_ground", "price": "9.99"}),
     ("portal:label_void", ["label"], {}),
+    ("portal:tag_delete", ["tag"], {}),
+    ("portal:preset_delete", ["spreset"], {}),
+    ("portal:rule_edit", ["rule"], {"rule-name": "Sneaky", "rule-match": "all", "rule-actions": "[]"}),
+    ("portal:rule_delete", ["rule"], {}),
 ]
 
 PLAIN_WRITES = [
@@ -169,6 +186,10 @@ PLAIN_WRITES = [
     ("portal:two_factor_policy", {"required": "on"}),
     ("portal:audit_log", {}),
     ("portal:audit_export", {}),
+    ("portal:tag_index", {"new-name": "Sneaky", "new-color": "red"}),
+    ("portal:preset_index", {"preset-name": "Sneaky", "preset-carrier_account": "1", "preset-service": "x"}),
+    ("portal:rule_new", {"rule-name": "Sneaky", "rule-match": "all", "rule-actions": "[]"}),
+    ("portal:orders_choices", {"all_matching": "1", "choice": "reapply"}),
 ]
 
 
@@ -216,6 +237,8 @@ def test_viewer_writes_changed_nothing(bob_client, objects, order_a, tenant_a):
     assert [a.name for a in tenant_a.carrier_accounts.all()] == [""]
     assert [p.name for p in tenant_a.ship_froms.all()] == ["Dock A"]
     assert [(p.name, p.length) for p in tenant_a.package_presets.all()] == [("Box A", 10)]
+    assert [t.name for t in tenant_a.tags.all()] == ["Tag A"] and [r.name for r in tenant_a.rules.all()] == ["Rule A"]
+    assert [p.name for p in tenant_a.shipping_presets.all()] == ["Preset A"]
     assert order_a.store.settings.send_delivery_notice is True
     assert [(m.requested_method, m.carrier, m.service) for m in ShippingMethodMapping.objects.all()] == [
         ("USPS Priority", "USPS", "Priority")

@@ -1,0 +1,77 @@
+"""The automation rules' part of an import page (issue 30, docs/rules.md): a new order's choices by the rules,
+compiled once per run (ImportContext.rules), into its row; its tags and its history line into the page's bulk
+statements. `ruled` is {order id: (tag ids, history items)} of the page's new orders."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from stores.connector.types import ExportOrder
+
+from ..actions import HOLDABLE
+from ..events import event, rules_applied
+from ..models import OrderStatus, StatusDecision
+from ..rules.engine import Current, RuleFieldMissing, evaluate, hold_until
+from ..rules.loading import RuleSet, choice_events, facts_of, outcome_fields
+from .snapshot import ImportContext
+
+# Every order row carries the rules' columns (a bulk statement's rows share their keys); an update writes
+# only ORDER_IMPORT_FIELDS, so a held order's choices are never touched by an import.
+NO_CHOICES = {
+    "shipping_preset_id": None,
+    "package_id": None,
+    "assignee_id": None,
+    "hold_until": None,
+    "hold_reason": "",
+    "choices": {},
+    "rules_error": "",
+}
+
+
+def apply_rules(
+    rule_set: RuleSet, ruled: dict, export: ExportOrder, order: dict, lines: list[dict], decision: StatusDecision
+) -> None:
+    """A new order's choices by the rules (compiled once per run), into its row; a rule that cannot read
+    the order skips it with the reason kept on the order and in its history, and the page goes on."""
+    try:
+        outcome = evaluate(
+            rule_set.rules,
+            facts_of(order, lines, export.source),
+            product_presets=rule_set.product_presets.get(order["store_id"]),
+        )
+    except RuleFieldMissing as error:
+        order["rules_error"] = str(error)[:300]
+        ruled[export.order_id] = (set(), [{"kind": "rules_skipped", "reason": order["rules_error"]}])
+        return
+    order.update(outcome_fields(outcome))
+    history = choice_events(rule_set, outcome, Current())
+    if outcome.hold is not None and decision.status in HOLDABLE:
+        order["status"] = OrderStatus.ON_HOLD
+        order["hold_reason"] = (outcome.hold["reason"] or f"rule “{outcome.hold['name']}”")[:200]
+        order["hold_until"] = hold_until(outcome.hold)
+    elif outcome.hold is not None:  # a hold the order cannot take
+        history = [h for h in history if h["what"] != "hold"]
+        outcome.choices.pop("hold", None)
+    if outcome.tags or history:
+        ruled[export.order_id] = (outcome.tags, history)
+
+
+def rule_rows(ctx: ImportContext, ruled: dict, ids: dict[str, int], now: dt.datetime) -> tuple[list, list]:
+    """(OrderTag rows, OrderEvent rows) of what the rules chose for the page's new orders."""
+    tags, history = [], []
+    worded: dict[str, dict] = {}
+    for order_id, (tag_ids, lines) in ruled.items():
+        pk = ids.get(order_id)
+        if pk is None:
+            continue
+        tags += [{"order_id": pk, "tag_id": t, "created_at": now} for t in sorted(tag_ids)]
+        if lines:
+            # Orders that got the same choices share their wording (one history line per order).
+            key = repr(lines)
+            if key not in worded:
+                first = lines[0]
+                worded[key] = (
+                    event("rules_skipped", reason=first["reason"]) if first.get("kind") else rules_applied(lines)
+                )
+            history.append({"order_id": pk, "actor": ctx.actor, "created_at": now, "data": {}, **worded[key]})
+    return tags, history

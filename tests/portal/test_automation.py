@@ -1,0 +1,94 @@
+"""Issue 30 in the portal: the order list's tag filter and counts, its batch choices (tag, preset, re-apply), the
+order page's choices and why, the rules editor (a malformed rule refused with the field named; the preview over
+today's orders), tags and presets pages; an outsider's choices change nothing."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from carriers.services import carrier_account_create
+from orders.models import OrderTag, Rule
+from orders.rules import services as rules
+from tests.factories import make_order
+
+
+@pytest.fixture
+def setup(tenant_a, store_a):
+    account = carrier_account_create(tenant=tenant_a, carrier="USPS", client_id="id", client_secret="s")
+    return {
+        "tag": rules.tag_save(tenant=tenant_a, name="vip", color="purple"),
+        "preset": rules.preset_save(tenant=tenant_a, name="Small USPS", carrier_account=account, service="usps_ga"),
+        "orders": [make_order(store_a, number=f"T-{i}", is_gift=i == 0, order_date=timezone.now()) for i in range(3)],
+    }
+
+
+def test_tag_filter_counts_and_batch_choices(alice_client, setup):
+    tag, preset, orders = setup["tag"], setup["preset"], setup["orders"]
+    url = reverse("portal:orders_choices")
+    picked = [o.pk for o in orders[:2]]
+    response = alice_client.post(url, {"order_ids": picked, "choice": "tag_add", "tag": tag.pk})
+    assert response.status_code == 302
+    assert set(OrderTag.objects.values_list("order_id", flat=True)) == set(picked)
+    page = alice_client.get(reverse("portal:order_list"), {"tag": tag.pk})
+    body = page.content.decode()
+    assert page.context["total"] == 2 and "T-0" in body and "T-1" in body and "T-2" not in body
+    assert [t[2] for t in page.context["tabs"] if t[0] == ""] == [2]
+    alice_client.post(url, {"all_matching": "1", "tag": tag.pk, "choice": "preset", "preset": preset.pk})
+    chosen = dict(type(orders[0]).objects.values_list("pk", "shipping_preset_id"))
+    assert chosen == {orders[0].pk: preset.pk, orders[1].pk: preset.pk, orders[2].pk: None}  # the tag's orders
+    alice_client.post(url, {"order_ids": [orders[0].pk], "choice": "tag_remove", "tag": tag.pk})
+    assert set(OrderTag.objects.values_list("order_id", flat=True)) == {orders[1].pk}
+
+
+def test_order_page_shows_the_choice_and_why(alice_client, tenant_a, setup):
+    order = setup["orders"][0]
+    rules.rule_save(
+        tenant=tenant_a,
+        name="Gifts",
+        conditions=[{"field": "gift", "op": "is", "value": True}],
+        actions=[{"type": "preset", "preset": setup["preset"].pk}, {"type": "add_tags", "tags": [setup["tag"].pk]}],
+    )
+    alice_client.post(reverse("portal:orders_choices"), {"order_ids": [order.pk], "choice": "reapply"})
+    body = alice_client.get(reverse("portal:order_detail", args=[order.pk])).content.decode()
+    assert "Small USPS" in body and "by rule “Gifts”" in body and "vip" in body
+    assert "Shipping preset “Small USPS” chosen by rule “Gifts”." in body
+
+
+def test_rules_editor_refuses_a_malformed_rule_and_previews(alice_client, setup):
+    url = reverse("portal:rule_new")
+    data = {
+        "rule-name": "Broken",
+        "rule-match": "all",
+        "rule-enabled": "on",
+        "rule-conditions": '[{"field": "wieght", "op": "lt", "value": 1}]',
+        "rule-actions": f'[{{"type": "add_tags", "tags": [{setup["tag"].pk}]}}]',
+    }
+    response = alice_client.post(url, data)
+    assert response.status_code == 400 and "“wieght” is not a field" in response.content.decode()
+    assert not Rule.objects.exists()
+    data["rule-conditions"] = '[{"field": "gift", "op": "is", "value": true}]'
+    response = alice_client.post(url, {**data, "preview": "1"})
+    assert response.context["preview"]["matched"] == 1 and "T-0" in response.content.decode()
+    assert not Rule.objects.exists()
+    response = alice_client.post(url, data)
+    assert response.status_code == 302 and Rule.objects.get().name == "Broken"
+    assert alice_client.get(reverse("portal:rule_index")).status_code == 200
+
+
+def test_tags_and_presets_pages(alice_client, setup):
+    assert alice_client.post(reverse("portal:tag_index"), {"new-name": "rush", "new-color": "red"}).status_code == 302
+    assert "rush" in alice_client.get(reverse("portal:tag_index")).content.decode()
+    assert "Small USPS" in alice_client.get(reverse("portal:preset_index")).content.decode()
+    response = alice_client.get(reverse("portal:tag_delete", args=[setup["tag"].pk]))
+    assert response.status_code == 200 and "Delete this tag?" in response.content.decode()
+
+
+def test_an_outsiders_choices_change_nothing(charlie_client, setup):
+    ids = [o.pk for o in setup["orders"]]
+    charlie_client.post(reverse("portal:orders_choices"), {"order_ids": ids, "choice": "reapply"})
+    charlie_client.post(
+        reverse("portal:orders_choices"), {"order_ids": ids, "choice": "tag_add", "tag": setup["tag"].pk}
+    )
+    assert not OrderTag.objects.exists()

@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import F
 from django.db.models.functions import Upper
 from django.utils import timezone
+from django.utils.translation import pgettext_lazy
 
 from carriers.models import DimensionUnit, PackagePreset
 from stores.models import Store, Storefront, Tenant, TenantQuerySet, WeightUnit
@@ -592,8 +593,8 @@ class ShippingPreset(models.Model):
 
 
 class RuleMatch(models.TextChoices):
-    ALL = "all", "All conditions"
-    ANY = "any", "Any condition"
+    ALL = "all", pgettext_lazy("rule match", "All conditions")
+    ANY = "any", pgettext_lazy("rule match", "Any condition")
 
 
 class RuleQuerySet(TenantQuerySet):

@@ -208,7 +208,10 @@ def test_the_tag_filter_joins_through_its_index(api_a, alice, client, tables, te
             (reverse("portal:order_list"), {"tag": tag.pk, "status": "awaiting_shipment"}),
         ):
             caller = api_a if url.startswith("/api/") else client
-            found += check(caller, url, params, may_sort=True)
+            if tag == rare:
+                # A tag on a third of the test table's orders may be read by scanning the (small) orders table when
+                # the planner's statistics say so (seen once in CI); the rare tag is what shows the index is used.
+                found += check(caller, url, params, may_sort=True)
             for sql in list_queries(caller, url, params):
                 for node in nodes(plan_of(sql, None)):
                     if tag == rare and node["Node Type"] == "Seq Scan" and node["Relation Name"] == "orders_ordertag":

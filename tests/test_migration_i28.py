@@ -46,6 +46,10 @@ def _latest() -> None:
     latest.migrate(latest.loader.graph.leaf_nodes())
 
 
+# A shipped migration (its issue is closed): it unapplies most of the project's migrations and applies them
+# again (minutes on SQLite), so it runs with `pytest -m slow` only (docs/testing.md#shipped-migrations).
+@pytest.mark.slow
+@pytest.mark.exhaustive
 @pytest.mark.django_db(transaction=True)
 def test_the_store_rows_bookkeeping_moves_to_its_own_rows_and_back(monkeypatch):
     stores = [make_store(make_tenant(), name=f"S{i}") for i in range(3)]

@@ -11,6 +11,10 @@ BEFORE = [("orders", "0004_skipped_orders")]
 AFTER = [("orders", "0005_i12_shipping_attention")]
 
 
+# A shipped migration (its issue is closed): it unapplies most of the project's migrations and applies them
+# again (minutes on SQLite), so it runs with `pytest -m slow` only (docs/testing.md#shipped-migrations).
+@pytest.mark.slow
+@pytest.mark.exhaustive
 @pytest.mark.django_db(transaction=True)
 def test_shipping_is_filled_from_existing_shipments():
     store = make_store(make_tenant())

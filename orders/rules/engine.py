@@ -24,6 +24,7 @@ GRAMS = {"Pounds": Decimal("453.59237"), "Ounces": Decimal("28.349523125"), "Gra
 PERSON = "person"
 RULE = "rule"
 PRODUCT = "product"
+MAPPING = "mapping"
 CHOICE_FIELDS = ("preset", "package", "assignee")
 
 
@@ -231,7 +232,8 @@ def _by_person(choices: dict, name: str) -> bool:
 def _base(current: Current) -> tuple[dict, dict, set[int]]:
     """The start of an evaluation: the choices people made (and the product's), none of the rules'."""
     values = {name: (getattr(current, name) if _by_person(current.choices, name) else None) for name in CHOICE_FIELDS}
-    choices = {name: current.choices[name] for name in CHOICE_FIELDS if values[name] is not None}
+    # A person's choice of nothing ("no preset", "nobody") is a choice too: kept like any other.
+    choices = {name: current.choices[name] for name in CHOICE_FIELDS if _by_person(current.choices, name)}
     tag_choices = {k: v for k, v in (current.choices.get("tags") or {}).items() if v.get("by") == PERSON}
     tags = {t for t in current.tags if (current.choices.get("tags") or {}).get(str(t), {}).get("by") != RULE}
     tags |= {int(k) for k, v in tag_choices.items() if not v.get("removed")}
@@ -247,9 +249,13 @@ def evaluate(
     current: Current | None = None,
     *,
     product_presets: dict[str, int] | None = None,
+    method_presets: dict[str, tuple[int, str]] | None = None,
 ) -> Outcome:
     """The order's choices after the rules (in order), then the product default preset when nothing chose
-    one (`product_presets`: {sku: preset id}, the first line's that has one). Raises RuleFieldMissing."""
+    one (`product_presets`: {sku: preset id}, the first line's that has one), then the store's method
+    mapping when still nothing did (`method_presets`: {requested method: (preset id, "UPS Ground")}, the
+    preset of the carrier and service the order's requested method maps to). Precedence: a person, a rule,
+    a product default, the method mapping. Raises RuleFieldMissing."""
     current = current or Current()
     values, choices, tags = _base(current)
     tag_choices = dict(choices.get("tags") or {})
@@ -284,12 +290,17 @@ def evaluate(
                         tag_choices.pop(str(tag), None)
             elif kind == "hold" and not current.on_hold and hold is None:
                 hold = {"until": action.get("until"), "reason": action.get("reason", ""), **by}
-    if values["preset"] is None and product_presets:
+    if values["preset"] is None and "preset" not in choices and product_presets:
         for sku in facts.skus:
             if sku in product_presets:
                 values["preset"] = product_presets[sku]
                 choices["preset"] = {"by": PRODUCT, "sku": sku}
                 break
+    if values["preset"] is None and "preset" not in choices and method_presets:
+        method = facts.shipping_method.strip()
+        if method in method_presets:
+            values["preset"], to = method_presets[method]
+            choices["preset"] = {"by": MAPPING, "method": method, "to": to}
     if tag_choices:
         choices["tags"] = {k: v for k, v in tag_choices.items() if v.get("by") == PERSON or int(k) in tags}
     else:

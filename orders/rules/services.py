@@ -227,6 +227,39 @@ def orders_preset_set(*, tenant: Tenant, orders: Iterable, preset: ShippingPrese
     return len(changed)
 
 
+def members_of(tenant: Tenant):
+    """The people an order can be marked for: the workspace's members."""
+    return get_user_model().objects.filter(memberships__tenant=tenant).distinct()
+
+
+@transaction.atomic
+def orders_assignee_set(*, tenant: Tenant, orders: Iterable, user, actor: str) -> int:
+    """Mark orders for a person (or for nobody: `user` None), by hand: a person's choice, kept by later
+    rules unless they override it. `user`: a member of the workspace (or its id). Returns how many changed."""
+    if user is not None:
+        pk = user.pk if hasattr(user, "pk") else user
+        user = members_of(tenant).filter(pk=pk).first()
+        if user is None:
+            raise ValidationError({"assignee": ["No such person in this workspace."]})
+    wanted = user.pk if user is not None else None
+    changed, events = [], []
+    now = timezone.now()
+    for order in _orders(tenant, orders):
+        choices = {**order.choices, "assignee": _person(actor)}
+        if order.assignee_id == wanted and order.choices == choices:
+            continue
+        if order.assignee_id != wanted:
+            params = {"what": "assignee", "value": user.get_username()} if user else {"what": "assignee_cleared"}
+            events.append(OrderEvent(order=order, actor=actor, **event("choice", **params)))
+        order.assignee_id = wanted
+        order.choices = choices
+        order.updated_at = now
+        changed.append(order)
+    Order.objects.bulk_update(changed, ["assignee_id", "choices", "updated_at"], batch_size=500)
+    OrderEvent.objects.bulk_create(events)
+    return len(changed)
+
+
 # --- re-applying the rules ------------------------------------------------------------------------------------
 
 
@@ -262,6 +295,7 @@ def rules_reapply(*, tenant: Tenant, orders: Iterable, actor: str, rule_set: Rul
                 order_facts(order, lines.get(order.pk, [])),
                 current,
                 product_presets=rule_set.product_presets.get(order.store_id),
+                method_presets=rule_set.method_presets.get(order.store_id),
             )
         except RuleFieldMissing as error:
             counts["skipped"] += 1

@@ -56,6 +56,11 @@ def _why(by: dict) -> str:
         return _("by rule “%(name)s”") % {"name": by.get("name", "")}
     if by.get("by") == "person":
         return _("by %(actor)s") % {"actor": by.get("actor", "")}
+    if by.get("by") == "mapping":
+        return _("by the method mapping “%(method)s” → %(to)s") % {
+            "method": by.get("method", ""),
+            "to": by.get("to", ""),
+        }
     if by.get("by") == "product":
         return _("default of product %(sku)s") % {"sku": by.get("sku", "")}
     return ""

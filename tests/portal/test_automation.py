@@ -56,6 +56,24 @@ def test_order_page_shows_the_choice_and_why(alice_client, tenant_a, setup):
     assert "Shipping preset “Small USPS” chosen by rule “Gifts”." in body
 
 
+def test_the_method_mapping_chooses_the_preset_when_nothing_else_did(alice_client, tenant_a, store_a, setup):
+    from shipments.method_mapping import shipping_method_mapping_set
+
+    order = make_order(store_a, number="M-1", shipping_method="Cheap Shipping", order_date=timezone.now())
+    shipping_method_mapping_set(store=store_a, requested_method="Cheap Shipping", carrier="USPS", service="usps_ga")
+    alice_client.post(reverse("portal:orders_choices"), {"order_ids": [order.pk], "choice": "reapply"})
+    order.refresh_from_db()
+    assert order.shipping_preset == setup["preset"]
+    body = alice_client.get(reverse("portal:order_detail", args=[order.pk])).content.decode()
+    assert "by the method mapping “Cheap Shipping” → USPS usps_ga" in body
+    assert "Shipping preset “Small USPS” chosen by the method mapping “Cheap Shipping” → USPS usps_ga." in body
+    # A person's choice wins over the mapping, and a re-apply keeps it.
+    rules.orders_preset_set(tenant=tenant_a, orders=[order], preset=None, actor="alice")
+    alice_client.post(reverse("portal:orders_choices"), {"order_ids": [order.pk], "choice": "reapply"})
+    order.refresh_from_db()
+    assert order.shipping_preset is None and order.choices["preset"]["by"] == "person"
+
+
 def test_rules_editor_refuses_a_malformed_rule_and_previews(alice_client, setup):
     url = reverse("portal:rule_new")
     data = {

@@ -17,6 +17,7 @@ from stores.models import Store, Tenant
 from ..actions import HOLDABLE
 from ..events import event, rules_applied
 from ..models import Order, OrderEvent, OrderStatus, OrderTag, Product, Rule, ShippingPreset, Tag
+from ..selectors import assignable_people
 from ..services import order_set_hold
 from . import schema
 from .engine import PERSON, Current, RuleFieldMissing, evaluate, hold_until
@@ -227,18 +228,13 @@ def orders_preset_set(*, tenant: Tenant, orders: Iterable, preset: ShippingPrese
     return len(changed)
 
 
-def members_of(tenant: Tenant):
-    """The people an order can be marked for: the workspace's members."""
-    return get_user_model().objects.filter(memberships__tenant=tenant).distinct()
-
-
 @transaction.atomic
 def orders_assignee_set(*, tenant: Tenant, orders: Iterable, user, actor: str) -> int:
     """Mark orders for a person (or for nobody: `user` None), by hand: a person's choice, kept by later
     rules unless they override it. `user`: a member of the workspace (or its id). Returns how many changed."""
     if user is not None:
         pk = user.pk if hasattr(user, "pk") else user
-        user = members_of(tenant).filter(pk=pk).first()
+        user = assignable_people(tenant=tenant).filter(pk=pk).first()
         if user is None:
             raise ValidationError({"assignee": ["No such person in this workspace."]})
     wanted = user.pk if user is not None else None

@@ -17,7 +17,7 @@ from orders.models import Rule, ShippingPreset, Tag
 from orders.rules import services as rule_services
 from orders.rules.loading import rule_set_load
 from orders.rules.selectors import rule_preview
-from orders.selectors import shipping_preset_list, tag_list
+from orders.selectors import assignable_people, shipping_preset_list, tag_list
 from stores.selectors import store_list
 
 from ..forms_automation import RuleForm, ShippingPresetForm, TagForm
@@ -72,7 +72,8 @@ def _why(by: dict) -> str:
 @portal_view("ship")
 @require_POST
 def orders_choices(request):
-    """Tag, untag, choose a preset or re-apply the rules on the list's selection (or one order's page)."""
+    """Tag, untag, choose a preset, mark for a person or re-apply the rules on the list's selection (or one
+    order's page)."""
     selection = resolve_order_selection(request.tenant, request.POST)
     back = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}) or not back.startswith("/"):
@@ -102,6 +103,19 @@ def orders_choices(request):
             return redirect(back)
         changed = rule_services.orders_preset_set(tenant=request.tenant, orders=ids, preset=preset, actor=actor)
         messages.success(request, _("Shipping preset set on %(n)s order(s).") % {"n": changed})
+    elif action == "assign":
+        raw = request.POST.get("assign_to", "")
+        person = assignable_people(tenant=request.tenant).filter(pk=int(raw)).first() if raw.isdigit() else None
+        if raw and person is None:
+            messages.error(request, _("Choose a member of this workspace."))
+            return redirect(back)
+        changed = rule_services.orders_assignee_set(tenant=request.tenant, orders=ids, user=person, actor=actor)
+        if person is None:
+            messages.success(request, _("%(n)s order(s) no longer marked for anyone.") % {"n": changed})
+        else:
+            messages.success(
+                request, _("%(n)s order(s) marked for %(name)s.") % {"n": changed, "name": person.get_username()}
+            )
     elif action == "reapply":
         counts = rule_services.rules_reapply(tenant=request.tenant, orders=ids, actor=actor)
         messages.success(
@@ -141,6 +155,32 @@ def tag_index(request):
     )
 
 
+def _edit(request, row, form, write, *, template: str, back: str, saved: str):
+    """A row's edit page: its form, saved through `write()`, then back to its list."""
+    if request.method == "POST" and form.is_valid() and _apply(form, write):
+        messages.success(request, saved % {"name": form.cleaned_data["name"]})
+        return redirect(back)
+    return render(
+        request, template, {"form": form, "row": row, "nav": "automation"}, status=400 if form.errors else 200
+    )
+
+
+@portal_view("ship")
+@require_http_methods(["GET", "POST"])
+def tag_edit(request, pk):
+    tag = _get(Tag, request, pk)
+    form = TagForm(request.POST or None, prefix="edit", initial={"name": tag.name, "color": tag.color})
+    return _edit(
+        request,
+        tag,
+        form,
+        lambda: rule_services.tag_save(tenant=request.tenant, tag=tag, **form.cleaned_data),
+        template="portal/automation/tag_edit.html",
+        back="portal:tag_index",
+        saved=_("Tag “%(name)s” saved."),
+    )
+
+
 @portal_view("ship")
 @require_http_methods(["GET", "POST"])
 def tag_delete(request, pk):
@@ -159,13 +199,13 @@ def tag_delete(request, pk):
 # --- shipping presets -----------------------------------------------------------------------------------
 
 
-def _preset_form(request, data=None, initial=None):
+def _preset_form(request, data=None, initial=None, prefix="preset"):
     from carriers.selectors import carrier_account_list
 
     return ShippingPresetForm(
         data,
         initial=initial,
-        prefix="preset",
+        prefix=prefix,
         accounts=list(carrier_account_list(tenant=request.tenant)),
         packages=list(package_preset_list(tenant=request.tenant)),
     )
@@ -184,6 +224,30 @@ def preset_index(request):
         "portal/automation/presets.html",
         {"presets": list(shipping_preset_list(tenant=request.tenant)), "form": form, "nav": "automation"},
         status=400 if form.errors else 200,
+    )
+
+
+@portal_view("manage_stores")
+@require_http_methods(["GET", "POST"])
+def preset_edit(request, pk):
+    preset = _get(ShippingPreset, request, pk)
+    initial = {
+        "name": preset.name,
+        "carrier_account": preset.carrier_account_id,
+        "service": preset.service,
+        "package": preset.package_id,
+        "confirmation": preset.confirmation,
+        "insurance": preset.insurance,
+    }
+    form = _preset_form(request, request.POST or None, initial=initial, prefix="edit")
+    return _edit(
+        request,
+        preset,
+        form,
+        lambda: rule_services.preset_save(tenant=request.tenant, preset=preset, **form.values()),
+        template="portal/automation/preset_edit.html",
+        back="portal:preset_index",
+        saved=_("Shipping preset “%(name)s” saved."),
     )
 
 

@@ -110,3 +110,81 @@ def test_an_outsiders_choices_change_nothing(charlie_client, setup):
         reverse("portal:orders_choices"), {"order_ids": ids, "choice": "tag_add", "tag": setup["tag"].pk}
     )
     assert not OrderTag.objects.exists()
+
+
+def test_mark_for_a_person_by_hand_the_for_me_filter_and_a_rule_keeps_it(alice_client, alice, bob, tenant_a, setup):
+    orders = setup["orders"]
+    url = reverse("portal:orders_choices")
+    response = alice_client.post(
+        url, {"order_ids": [orders[0].pk, orders[1].pk], "choice": "assign", "assign_to": alice.pk}
+    )
+    assert response.status_code == 302
+    assert {o.pk: o.assignee_id for o in type(orders[0]).objects.all()} == {
+        orders[0].pk: alice.pk,
+        orders[1].pk: alice.pk,
+        orders[2].pk: None,
+    }
+    # The list's "for me" filter (and its counts), the row and the order page say who.
+    page = alice_client.get(reverse("portal:order_list"), {"assignee": alice.pk})
+    body = page.content.decode()
+    assert page.context["total"] == 2 and "T-0" in body and "T-1" in body and "T-2" not in body
+    assert 'id="filter-for-me"' in body and f"for {alice.username}" in body
+    detail = alice_client.get(reverse("portal:order_detail", args=[orders[0].pk])).content.decode()
+    assert "Marked for" in detail and f"by {alice.username}" in detail and f"Marked for {alice.username}." in detail
+    # A rule that marks for someone else keeps the person's choice; one that overrides replaces it.
+    rules.rule_save(tenant=tenant_a, name="Bob's", conditions=[], actions=[{"type": "assign", "user": bob.pk}])
+    alice_client.post(url, {"order_ids": [o.pk for o in orders], "choice": "reapply"})
+    assert {o.pk: o.assignee_id for o in type(orders[0]).objects.all()} == {
+        orders[0].pk: alice.pk,
+        orders[1].pk: alice.pk,
+        orders[2].pk: bob.pk,
+    }
+    # Nobody, by hand: kept too.
+    alice_client.post(url, {"order_ids": [orders[2].pk], "choice": "assign", "assign_to": ""})
+    alice_client.post(url, {"order_ids": [orders[2].pk], "choice": "reapply"})
+    orders[2].refresh_from_db()
+    assert orders[2].assignee_id is None and orders[2].choices["assignee"]["by"] == "person"
+    # Someone who is not a member is refused; a filter naming a non-member lists nothing and says why.
+    from tests.factories import make_user
+
+    stranger = make_user()
+    response = alice_client.post(url, {"order_ids": [orders[2].pk], "choice": "assign", "assign_to": stranger.pk})
+    orders[2].refresh_from_db()
+    assert orders[2].assignee_id is None
+    page = alice_client.get(reverse("portal:order_list"), {"assignee": stranger.pk})
+    assert page.context["total"] == 0 and "names no member of this workspace" in page.content.decode()
+
+
+def test_the_preset_filter(alice_client, tenant_a, setup):
+    orders = setup["orders"]
+    rules.orders_preset_set(tenant=tenant_a, orders=[orders[1]], preset=setup["preset"], actor="alice")
+    page = alice_client.get(reverse("portal:order_list"), {"shipping_preset": setup["preset"].pk})
+    assert page.context["total"] == 1 and [o.pk for o in page.context["orders"]] == [orders[1].pk]
+
+
+def test_edit_a_tag_and_a_preset(alice_client, tenant_a, setup):
+    tag, preset = setup["tag"], setup["preset"]
+    url = reverse("portal:tag_edit", args=[tag.pk])
+    page = alice_client.get(url)
+    assert page.status_code == 200 and 'value="vip"' in page.content.decode()
+    assert alice_client.post(url, {"edit-name": "VIP", "edit-color": "red"}).status_code == 302
+    tag.refresh_from_db()
+    assert (tag.name, tag.color) == ("VIP", "red")
+    rules.tag_save(tenant=tenant_a, name="rush")
+    response = alice_client.post(url, {"edit-name": "rush", "edit-color": "red"})
+    assert response.status_code == 400 and "A tag of this name exists already." in response.content.decode()
+    url = reverse("portal:preset_edit", args=[preset.pk])
+    assert "usps_ga" in alice_client.get(url).content.decode()
+    data = {
+        "edit-name": "Small USPS",
+        "edit-carrier_account": preset.carrier_account_id,
+        "edit-service": "usps_ground_advantage",
+        "edit-package": "",
+        "edit-confirmation": "signature",
+        "edit-insurance": "",
+    }
+    assert alice_client.post(url, data).status_code == 302
+    preset.refresh_from_db()
+    assert (preset.service, preset.confirmation) == ("usps_ground_advantage", "signature")
+    response = alice_client.post(url, {**data, "edit-carrier_account": "999999"})
+    assert response.status_code == 400

@@ -19,6 +19,7 @@ from .models import (
     OrderLine,
     OrderStatus,
     OrderTag,
+    Product,
     Shipping,
     ShippingPreset,
     SkippedOrder,
@@ -144,6 +145,11 @@ def order_item_counts(*, tenant: Tenant, order_ids) -> dict[int, int]:
 
 def tag_list(*, tenant: Tenant):
     return Tag.objects.for_tenant(tenant)
+
+
+def product_list(*, tenant: Tenant):
+    """The workspace's products (of every store)."""
+    return Product.objects.for_tenant(tenant)
 
 
 def assignable_people(*, tenant: Tenant):

@@ -26,6 +26,7 @@ RULE = "rule"
 PRODUCT = "product"
 MAPPING = "mapping"
 CHOICE_FIELDS = ("preset", "package", "assignee")
+NONE: dict = {}  # (read only: a missing choice)
 
 
 class RuleFieldMissing(Exception):
@@ -202,6 +203,14 @@ def compile_rule(rule, product_skus: dict[int, tuple[int, str]] | None = None) -
     tests = [_condition(ref, c, product_skus or {}) for c in rule.conditions]
     if not tests:
         test = lambda f, tags: True  # noqa: E731  (a rule without conditions matches every order)
+    elif len(tests) == 1:
+        test = tests[0]  # one call per order, not a generator's
+    elif len(tests) == 2:
+        a, b = tests
+        if rule.match == "any":
+            test = lambda f, tags: a(f, tags) or b(f, tags)  # noqa: E731
+        else:
+            test = lambda f, tags: a(f, tags) and b(f, tags)  # noqa: E731
     elif rule.match == "any":
         test = lambda f, tags: any(t(f, tags) for t in tests)  # noqa: E731
     else:
@@ -272,15 +281,14 @@ def evaluate(
             kind = action["type"]
             if kind in ("preset", "package", "assign"):
                 name = "assignee" if kind == "assign" else kind
-                if _by_person(choices, name) and not rule.override_manual:
+                if not rule.override_manual and (choices.get(name) or NONE).get("by") == PERSON:
                     continue
                 values[name] = action["user" if kind == "assign" else kind]
                 choices[name] = by
             elif kind in ("add_tags", "remove_tags"):
                 adding = kind == "add_tags"
                 for tag in action["tags"]:
-                    mine = tag_choices.get(str(tag), {})
-                    if mine.get("by") == PERSON and not rule.override_manual:
+                    if not rule.override_manual and (tag_choices.get(str(tag)) or NONE).get("by") == PERSON:
                         continue
                     if adding:
                         tags.add(tag)

@@ -17,10 +17,25 @@ from orders.models import Rule, ShippingPreset, Tag
 from orders.rules import services as rule_services
 from orders.rules.loading import rule_set_load
 from orders.rules.selectors import rule_preview
-from orders.selectors import assignable_people, shipping_preset_list, tag_list
+from orders.selectors import assignable_people, product_list, shipping_preset_list, tag_list
 from stores.selectors import store_list
 
-from ..forms_automation import RuleForm, ShippingPresetForm, TagForm
+from ..forms_automation import (
+    FIELD_LABELS,
+    MAX_ROWS,
+    OP_LABELS,
+    UNIT_LABELS,
+    ConditionRow,
+    Names,
+    RuleForm,
+    ShippingPresetForm,
+    TagForm,
+    conditions_from_rows,
+    initial_from_post,
+    row_of,
+    rows_from_post,
+    rule_initial,
+)
 from ..selection import resolve_order_selection
 from ..tenancy import portal_view
 from .shipping_methods import _apply
@@ -275,40 +290,92 @@ def rule_index(request):
     return render(request, "portal/automation/rules.html", {"rules": rules, "nav": "automation"})
 
 
+def _names(tenant, stores, rule_set, conditions) -> Names:
+    """The names a rule's conditions show and read (stores, tags, the products it names by SKU)."""
+    product_ids = {
+        v
+        for c in conditions
+        if isinstance(c, dict) and c.get("field") == "product"
+        for v in (c.get("value") if isinstance(c.get("value"), list) else [c.get("value")])
+    }
+    products = product_list(tenant=tenant)
+
+    def find(sku: str) -> dict[int, str]:
+        return dict(products.filter(sku__iexact=sku).values_list("pk", "sku")) if sku else {}
+
+    return Names(
+        stores={s.pk: s.name for s in stores},
+        tags=rule_set.names["tag"],
+        products=dict(products.filter(pk__in=[i for i in product_ids if isinstance(i, int)]).values_list("pk", "sku")),
+        find_products=find,
+    )
+
+
 @portal_view("manage_stores")
 @require_http_methods(["GET", "POST"])
 def rule_edit(request, pk=None):
+    """The rule editor: its conditions are rows (field, operator, value) added and removed by plain POSTs
+    ("Add a condition", "Remove"), its actions fields; "Preview" shows what it would match today, unsaved."""
     rule = _get(Rule, request, pk) if pk is not None else None
     stores = list(store_list(tenant=request.tenant))
-    initial = None
-    if rule is not None:
-        initial = {
-            f: getattr(rule, f) for f in ("name", "enabled", "match", "conditions", "actions", "override_manual")
-        }
-        initial["store"] = rule.store_id
-    form = RuleForm(request.POST or None, initial=initial, stores=stores, prefix="rule")
-    preview = None
-    if request.method == "POST" and form.is_valid():
-        values = form.values()
-        if request.POST.get("preview"):
-            if _apply(
-                form,
-                lambda: rule_services.rule_check(
-                    tenant=request.tenant, conditions=values["conditions"], actions=values["actions"]
-                ),
-            ):
-                candidate = Rule(tenant=request.tenant, **values)
-                candidate.id = rule.pk if rule else 0
-                preview = rule_preview(tenant=request.tenant, rule=candidate)
-        elif _apply(form, lambda: rule_services.rule_save(tenant=request.tenant, rule=rule, **values)):
-            messages.success(request, _("Rule “%(name)s” saved.") % {"name": values["name"]})
-            return redirect("portal:rule_index")
     rule_set = rule_set_load(tenant_id=request.tenant.pk, rules=[])
+    post = request.POST if request.method == "POST" else None
+    stored = rule.conditions if rule is not None else []
+    names = _names(request.tenant, stores, rule_set, stored)
+    kwargs = {"stores": stores, "names": rule_set.names, "prefix": "rule"}
+    preview, condition_errors = None, []
+    if post is None:
+        rows = [row_of(i, c, names) for i, c in enumerate(stored)] or [ConditionRow(0)]
+        form = RuleForm(initial=rule_initial(rule) if rule else None, **kwargs)
+    else:
+        rows = rows_from_post(post)
+        editing = post.get("cond-add") or post.get("cond-remove")
+        if editing:  # the form as typed, a row more or less, without errors yet
+            if post.get("cond-add") and len(rows) < MAX_ROWS:
+                rows.append(ConditionRow(len(rows)))
+            form = RuleForm(initial=initial_from_post(post), **kwargs)
+        else:
+            form = RuleForm(post, **kwargs)
+            conditions, condition_errors = conditions_from_rows(rows, names)
+            if form.is_valid() and not condition_errors:
+                values = form.values(conditions)
+                check = (
+                    (
+                        lambda: rule_services.rule_check(
+                            tenant=request.tenant, conditions=values["conditions"], actions=values["actions"]
+                        )
+                    )
+                    if post.get("preview")
+                    else (lambda: rule_services.rule_save(tenant=request.tenant, rule=rule, **values))
+                )
+                if _apply(form, check):
+                    if not post.get("preview"):
+                        messages.success(request, _("Rule “%(name)s” saved.") % {"name": values["name"]})
+                        return redirect("portal:rule_index")
+                    candidate = Rule(tenant=request.tenant, **values)
+                    candidate.id = rule.pk if rule else 0
+                    preview = rule_preview(tenant=request.tenant, rule=candidate)
+            # The schema's refusals of conditions and actions, worded with the condition and its field.
+            for name in ("conditions", "actions"):
+                if name in form.errors:
+                    condition_errors += form.errors.pop(name)
+            if not rows:
+                rows = [ConditionRow(0)]
     return render(
         request,
         "portal/automation/rule_edit.html",
-        {"form": form, "rule": rule, "preview": preview, "names": rule_set.names, "nav": "automation"},
-        status=400 if form.errors else 200,
+        {
+            "form": form,
+            "rule": rule,
+            "rows": rows,
+            "row_errors": condition_errors,
+            "field_choices": list(FIELD_LABELS.items()),
+            "op_choices": list(OP_LABELS.items()),
+            "unit_choices": list(UNIT_LABELS.items()),
+            "preview": preview,
+            "nav": "automation",
+        },
+        status=400 if (form.is_bound and form.errors) or condition_errors else 200,
     )
 
 

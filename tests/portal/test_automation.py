@@ -80,19 +80,117 @@ def test_rules_editor_refuses_a_malformed_rule_and_previews(alice_client, setup)
         "rule-name": "Broken",
         "rule-match": "all",
         "rule-enabled": "on",
-        "rule-conditions": '[{"field": "wieght", "op": "lt", "value": 1}]',
-        "rule-actions": f'[{{"type": "add_tags", "tags": [{setup["tag"].pk}]}}]',
+        "cond-0-field": "wieght",
+        "cond-0-op": "lt",
+        "cond-0-value": "1",
+        "rule-add_tags": [setup["tag"].pk],
     }
     response = alice_client.post(url, data)
     assert response.status_code == 400 and "“wieght” is not a field" in response.content.decode()
+    response = alice_client.post(url, {**data, "cond-0-field": "weight", "cond-0-value": "heavy"})
+    assert response.status_code == 400 and "condition 1 (weight): value: expected a number" in response.content.decode()
     assert not Rule.objects.exists()
-    data["rule-conditions"] = '[{"field": "gift", "op": "is", "value": true}]'
+    data.update({"cond-0-field": "gift", "cond-0-op": "is", "cond-0-value": "yes"})
     response = alice_client.post(url, {**data, "preview": "1"})
     assert response.context["preview"]["matched"] == 1 and "T-0" in response.content.decode()
     assert not Rule.objects.exists()
     response = alice_client.post(url, data)
     assert response.status_code == 302 and Rule.objects.get().name == "Broken"
+    rule = Rule.objects.get()
+    assert rule.conditions == [{"field": "gift", "op": "is", "value": True}]
+    assert rule.actions == [{"type": "add_tags", "tags": [setup["tag"].pk]}]
     assert alice_client.get(reverse("portal:rule_index")).status_code == 200
+
+
+def test_rules_editor_adds_and_removes_condition_rows_without_javascript(alice_client, alice, tenant_a, store_a, setup):
+    """Every condition and action through the form's rows and fields, names for ids; "Add a condition" and
+    "Remove" are plain POSTs that save nothing; the stored rule reads back as the same rows."""
+    from orders.models import Product
+
+    mug = Product.objects.create(store=store_a, sku="MUG", name="Mug")
+    url = reverse("portal:rule_new")
+    rows = [
+        ("store", "is", store_a.name, "lb"),
+        ("storefront", "is_not", "Outlet", "lb"),
+        ("shipping_method", "contains", "ground", "lb"),
+        ("country", "not_in", "CA, MX", "lb"),
+        ("state", "in", "TX, NY", "lb"),
+        ("postal_code", "starts_with", "78", "lb"),
+        ("residential", "is", "no", "lb"),
+        ("weight", "between", "1, 5", "oz"),
+        ("item_count", "gte", "2", "lb"),
+        ("order_total", "lt", "40.5", "lb"),
+        ("sku", "matches", "GIFT-*", "lb"),
+        ("product", "in", "mug", "lb"),
+        ("tag", "has_not", "VIP", "lb"),
+        ("buyer_note", "is", "yes", "lb"),
+        ("gift", "is", "non", "lb"),
+    ]
+    data = {"rule-name": "Everything", "rule-match": "any", "rule-enabled": "on"}
+    for i, (field, op, value, unit) in enumerate(rows):
+        data.update({f"cond-{i}-field": field, f"cond-{i}-op": op, f"cond-{i}-value": value, f"cond-{i}-unit": unit})
+    added = alice_client.post(url, {**data, "cond-add": "1"})
+    assert added.status_code == 200 and len(added.context["rows"]) == len(rows) + 1 and not Rule.objects.exists()
+    assert 'value="Everything"' in added.content.decode()  # the form as typed
+    removed = alice_client.post(url, {**data, "cond-remove": "1"})
+    assert [r.field for r in removed.context["rows"]] == [r[0] for r in rows if r[0] != "storefront"]
+    actions = {
+        "rule-preset": setup["preset"].pk,
+        "rule-assignee": alice.pk,
+        "rule-add_tags": [setup["tag"].pk],
+        "rule-remove_tags": [setup["tag"].pk],
+        "rule-hold": "until",
+        "rule-hold_until": "2031-01-02",
+        "rule-hold_reason": "customs",
+        "rule-override_manual": "on",
+    }
+    response = alice_client.post(url, {**data, **actions})
+    assert response.status_code == 302, response.context and response.context["row_errors"]
+    rule = Rule.objects.get()
+    assert rule.match == "any" and rule.override_manual
+    assert rule.conditions == [
+        {"field": "store", "op": "is", "value": store_a.pk},
+        {"field": "storefront", "op": "is_not", "value": "Outlet"},
+        {"field": "shipping_method", "op": "contains", "value": "ground"},
+        {"field": "country", "op": "not_in", "value": ["CA", "MX"]},
+        {"field": "state", "op": "in", "value": ["TX", "NY"]},
+        {"field": "postal_code", "op": "starts_with", "value": "78"},
+        {"field": "residential", "op": "is", "value": False},
+        {"field": "weight", "op": "between", "value": ["1", "5"], "unit": "oz"},
+        {"field": "item_count", "op": "gte", "value": "2"},
+        {"field": "order_total", "op": "lt", "value": "40.5"},
+        {"field": "sku", "op": "matches", "value": "GIFT-*"},
+        {"field": "product", "op": "in", "value": [mug.pk]},
+        {"field": "tag", "op": "has_not", "value": setup["tag"].pk},
+        {"field": "buyer_note", "op": "is", "value": True},
+        {"field": "gift", "op": "is", "value": False},
+    ]
+    assert rule.actions == [
+        {"type": "preset", "preset": setup["preset"].pk},
+        {"type": "assign", "user": alice.pk},
+        {"type": "add_tags", "tags": [setup["tag"].pk]},
+        {"type": "remove_tags", "tags": [setup["tag"].pk]},
+        {"type": "hold", "until": "2031-01-02", "reason": "customs"},
+    ]
+    # The stored rule reads back as the same rows and fields; saved again unchanged, it stays the same.
+    page = alice_client.get(reverse("portal:rule_edit", args=[rule.pk]))
+    assert [(r.field, r.op, r.value) for r in page.context["rows"]][11:13] == [
+        ("product", "in", "MUG"),
+        ("tag", "has_not", "vip"),
+    ]
+    again = {"rule-name": "Everything", "rule-match": "any", "rule-enabled": "on"}
+    for i, r in enumerate(page.context["rows"]):
+        again.update(
+            {f"cond-{i}-field": r.field, f"cond-{i}-op": r.op, f"cond-{i}-value": r.value, f"cond-{i}-unit": r.unit}
+        )
+    before = (rule.conditions, rule.actions)
+    assert alice_client.post(reverse("portal:rule_edit", args=[rule.pk]), {**again, **actions}).status_code == 302
+    rule.refresh_from_db()
+    assert (rule.conditions, rule.actions) == before
+    # A name that is no row of the workspace is refused with the condition and its field named.
+    response = alice_client.post(url, {**data, **actions, "cond-12-value": "nope"})
+    assert response.status_code == 400 and "condition 13 (tag): no tag named “nope”" in response.content.decode()
+    assert Rule.objects.count() == 1
 
 
 def test_tags_and_presets_pages(alice_client, setup):

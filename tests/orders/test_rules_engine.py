@@ -142,6 +142,12 @@ def test_a_tag_condition_sees_the_tags_earlier_rules_added():
         ("any", [("country", "CA"), ("state", "CA")], False),
         ("all", [], True),
         ("any", [], True),
+        ("all", [("country", "US")], True),
+        ("any", [("country", "CA")], False),
+        ("all", [("country", "US"), ("state", "TX"), ("storefront", "Outlet")], True),
+        ("all", [("country", "US"), ("state", "TX"), ("storefront", "Main")], False),
+        ("any", [("country", "CA"), ("state", "CA"), ("storefront", "Outlet")], True),
+        ("any", [("country", "CA"), ("state", "CA"), ("storefront", "Main")], False),
     ],
 )
 def test_all_and_any(match, conditions, expected):

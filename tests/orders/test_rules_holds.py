@@ -10,8 +10,8 @@ from django.utils import timezone
 
 from orders.models import Order, OrderEvent, OrderStatus
 from orders.rules import services as rules
-from orders.tasks import holds_release_task
 from orders.services import order_set_hold
+from orders.tasks import holds_release_task
 from tests.factories import make_order, make_store
 
 

@@ -250,7 +250,21 @@ def order_notes(request, pk):
 
 
 # The list's query parameters the ship form carries, so "Ship & next" walks the queue the list showed.
-QUEUE_PARAMS = ("sort", "q", "store", "storefront", "date_from", "date_to", "partially_shipped", "needs_attention")
+# The list's filters an order page and the ship form carry (their ← → and "Ship & next" stay in that list):
+# "Marked for me" is a queue of its own.
+QUEUE_PARAMS = (
+    "sort",
+    "q",
+    "store",
+    "storefront",
+    "date_from",
+    "date_to",
+    "partially_shipped",
+    "needs_attention",
+    "tag",
+    "assignee",
+    "shipping_preset",
+)
 
 
 def _queue_query(request) -> str:

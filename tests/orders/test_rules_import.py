@@ -249,6 +249,7 @@ def test_a_rule_that_cannot_read_one_order_skips_it_and_the_page_goes_on(sandbox
 
 def test_rules_cost_no_query_per_page(sandbox_factory, tenant_a, setup, monkeypatch):
     five_rules(tenant_a, setup)
-    _store, ctx, exports = page_to_import(sandbox_factory, tenant_a, monkeypatch)
+    store, ctx, exports = page_to_import(sandbox_factory, tenant_a, monkeypatch)
+    map_methods(store)  # the method mapping too: read with the rules, once per run
     counts = {label: len(q) for label, q in page_queries(ctx, exports).items()}
     assert counts["new 10"] == counts["new 100"], counts

@@ -265,6 +265,8 @@ class RuleForm(forms.Form):
         cleaned = super().clean()
         if cleaned.get("hold") == "until" and not cleaned.get("hold_until"):
             self.add_error("hold_until", gettext("Choose the date the hold ends."))
+        elif not self.errors and not self.actions():
+            self.add_error(None, gettext("Choose what the rule does: at least one action."))
         return cleaned
 
     def actions(self) -> list[dict]:

@@ -5,6 +5,7 @@ Written through orders.rules.services; every read by the tenant."""
 from __future__ import annotations
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -323,7 +324,7 @@ def rule_edit(request, pk=None):
     stored = rule.conditions if rule is not None else []
     names = _names(request.tenant, stores, rule_set, stored)
     kwargs = {"stores": stores, "names": rule_set.names, "prefix": "rule"}
-    preview, condition_errors = None, []
+    preview, condition_errors, action_errors = None, [], []
     if post is None:
         rows = [row_of(i, c, names) for i, c in enumerate(stored)] or [ConditionRow(0)]
         form = RuleForm(initial=rule_initial(rule) if rule else None, **kwargs)
@@ -339,26 +340,27 @@ def rule_edit(request, pk=None):
             conditions, condition_errors = conditions_from_rows(rows, names)
             if form.is_valid() and not condition_errors:
                 values = form.values(conditions)
-                check = (
-                    (
-                        lambda: rule_services.rule_check(
+                try:
+                    if post.get("preview"):
+                        rule_services.rule_check(
                             tenant=request.tenant, conditions=values["conditions"], actions=values["actions"]
                         )
-                    )
-                    if post.get("preview")
-                    else (lambda: rule_services.rule_save(tenant=request.tenant, rule=rule, **values))
-                )
-                if _apply(form, check):
+                    else:
+                        rule_services.rule_save(tenant=request.tenant, rule=rule, **values)
+                except ValidationError as refused:
+                    # The schema's refusals, worded with the condition (or action) and its field, beside them.
+                    found = refused.message_dict if hasattr(refused, "error_dict") else {None: refused.messages}
+                    condition_errors += found.pop("conditions", [])
+                    action_errors += found.pop("actions", [])
+                    for name, messages_ in found.items():
+                        form.add_error(name if name in form.fields else None, messages_)
+                else:
                     if not post.get("preview"):
                         messages.success(request, _("Rule “%(name)s” saved.") % {"name": values["name"]})
                         return redirect("portal:rule_index")
                     candidate = Rule(tenant=request.tenant, **values)
                     candidate.id = rule.pk if rule else 0
                     preview = rule_preview(tenant=request.tenant, rule=candidate)
-            # The schema's refusals of conditions and actions, worded with the condition and its field.
-            for name in ("conditions", "actions"):
-                if name in form.errors:
-                    condition_errors += form.errors.pop(name)
             if not rows:
                 rows = [ConditionRow(0)]
     return render(
@@ -369,13 +371,14 @@ def rule_edit(request, pk=None):
             "rule": rule,
             "rows": rows,
             "row_errors": condition_errors,
+            "action_errors": action_errors,
             "field_choices": list(FIELD_LABELS.items()),
             "op_choices": list(OP_LABELS.items()),
             "unit_choices": list(UNIT_LABELS.items()),
             "preview": preview,
             "nav": "automation",
         },
-        status=400 if (form.is_bound and form.errors) or condition_errors else 200,
+        status=400 if (form.is_bound and form.errors) or condition_errors or action_errors else 200,
     )
 
 

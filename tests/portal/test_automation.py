@@ -87,6 +87,13 @@ def test_rules_editor_refuses_a_malformed_rule_and_previews(alice_client, setup)
     }
     response = alice_client.post(url, data)
     assert response.status_code == 400 and "“wieght” is not a field" in response.content.decode()
+    assert response.context["row_errors"] == [
+        "condition 1: field: “wieght” is not a field a rule can test (store, storefront, shipping_method, country, "
+        "state, postal_code, residential, weight, item_count, order_total, sku, product, tag, buyer_note, gift)"
+    ]
+    # No action: refused in words, nothing stored.
+    response = alice_client.post(url, {**data, "cond-0-field": "gift", "cond-0-op": "is", "rule-add_tags": []})
+    assert response.status_code == 400 and "at least one action" in response.content.decode()
     response = alice_client.post(url, {**data, "cond-0-field": "weight", "cond-0-value": "heavy"})
     assert response.status_code == 400 and "condition 1 (weight): value: expected a number" in response.content.decode()
     assert not Rule.objects.exists()

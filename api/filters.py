@@ -65,6 +65,8 @@ class OrderFilter(df.FilterSet):
     )
     modified_until = DateTimeFilter(field_name="modified_at", lookup_expr="lte")
     tag = IdFilter(method="filter_tag", help_text="Tag id: the orders carrying it.")
+    assignee = IdFilter(field_name="assignee_id", help_text="A member's user id: the orders marked for them.")
+    shipping_preset = IdFilter(field_name="shipping_preset_id", help_text="Shipping preset id: the orders it ships.")
     order_date_from = DateTimeFilter(field_name="order_date", lookup_expr="gte")
     order_date_to = DateTimeFilter(field_name="order_date", lookup_expr="lte")
 

@@ -91,7 +91,7 @@ class OrderChoicesMixin(serializers.Serializer):
 
 class OrderListWithChoicesSerializer(OrderChoicesMixin, OrderListSerializer):
     class Meta(OrderListSerializer.Meta):
-        fields = [*ORDER_LIST_FIELDS, "shipping_preset", "tags"]
+        fields = [*ORDER_LIST_FIELDS, "shipping_preset", "assignee", "tags"]
         read_only_fields = fields
 
 
@@ -117,6 +117,10 @@ class OrderTagsSerializer(OrderSelectionSerializer):
 
 class OrderPresetSerializer(OrderSelectionSerializer):
     preset = TenantRelatedField(model=ShippingPreset, allow_null=True, help_text="A shipping preset's id, or null.")
+
+
+class OrderAssigneeSerializer(OrderSelectionSerializer):
+    assignee = serializers.IntegerField(min_value=1, allow_null=True, help_text="A member's user id, or null: nobody.")
 
 
 class ReapplyResultSerializer(serializers.Serializer):

@@ -303,7 +303,7 @@ class OrderViewSet(OrderChoicesActions, mixins.ListModelMixin, mixins.RetrieveMo
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_serializer_class(self):
-        # The list shows the order's tags and preset (issue 30); the detail stays what the webhooks' payloads
+        # The list shows the order's tags, preset and person (issue 30); the detail stays what the webhooks' payloads
         # are (OrderDetailSerializer), its choices at /orders/{id}/choices/.
         if self.action == "list":
             return srules.OrderListWithChoicesSerializer
@@ -312,7 +312,7 @@ class OrderViewSet(OrderChoicesActions, mixins.ListModelMixin, mixins.RetrieveMo
     def scope(self, queryset):
         if self.action == "list":
             # The page reads only the columns it shows (not the addresses' JSON, the notes, the hashes).
-            return queryset.only(*s.ORDER_LIST_COLUMNS, "shipping_preset").prefetch_related("tags")
+            return queryset.only(*s.ORDER_LIST_COLUMNS, "shipping_preset", "assignee").prefetch_related("tags")
         return s.OrderDetailSerializer.prefetch(queryset).prefetch_related("tags")  # (tags: for /choices/)
 
     def partial_update(self, request, pk=None):

@@ -204,6 +204,28 @@ class OrderChoicesActions:
         return Response({"orders": changed})
 
     @extend_schema(
+        summary="Mark orders for a person",
+        tags=["orders"],
+        request=sr.OrderAssigneeSerializer,
+        responses={200: sr.OrderCountSerializer},
+        description="A person's choice, which later rules keep unless they override it; null: nobody. "
+        "A user who is not a member of the workspace is refused (400).",
+        examples=[OpenApiExample("Mark two orders", request_only=True, value={"orders": [41, 42], "assignee": 7})],
+    )
+    @action(detail=False, methods=["post"], url_path="assignee")
+    def set_assignee(self, request):
+        serializer = sr.OrderAssigneeSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        changed = rule_services.orders_assignee_set(
+            tenant=request.tenant,
+            orders=self._selection(data["orders"]),
+            user=data["assignee"],
+            actor=caller_label(request),
+        )
+        return Response({"orders": changed})
+
+    @extend_schema(
         summary="Re-apply the rules to orders",
         tags=["orders"],
         request=sr.OrderSelectionSerializer,

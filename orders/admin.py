@@ -171,6 +171,11 @@ class OrderAdmin(admin.ModelAdmin):
             },
         ),
         ("Custom fields", {"fields": ["custom_field_1", "custom_field_2", "custom_field_3"]}),
+        # Issue 30, read only here: who chose each (`choices`: a rule, a person, a product, the method mapping).
+        (
+            "Shipping choices",
+            {"fields": ["shipping_preset", "package", "assignee", "hold_until", "choices", "rules_error"]},
+        ),
     ]
 
     def has_add_permission(self, request) -> bool:

@@ -56,6 +56,7 @@ TEMPLATES = {
     "email_failed": _("%(email)s for shipment %(shipment_id)s was not sent: %(error)s"),
     # Issue 30: choices by the automation rules ("rule_set:<what>") and by people ("choice:<what>").
     "rule_set:preset": _("Shipping preset “%(value)s” chosen by rule “%(rule)s”."),
+    "rule_set:preset_mapped": _("Shipping preset “%(value)s” chosen by the method mapping %(rule)s."),
     "rule_set:package": _("Package “%(value)s” chosen by rule “%(rule)s”."),
     "rule_set:assignee": _("Marked for %(value)s by rule “%(rule)s”."),
     "rule_set:tag_added": _("Tag “%(value)s” added by rule “%(rule)s”."),
@@ -67,6 +68,8 @@ TEMPLATES = {
     "rules_skipped": _("The automation rules skipped this order: %(reason)s."),
     "choice:preset": _("Shipping preset set to “%(value)s”."),
     "choice:preset_cleared": _("Shipping preset cleared."),
+    "choice:assignee": _("Marked for %(value)s."),
+    "choice:assignee_cleared": _("No longer marked for anyone."),
     "choice:tag_added": _("Tag “%(value)s” added."),
     "choice:tag_removed": _("Tag “%(value)s” removed."),
 }

@@ -101,8 +101,9 @@ class Order(models.Model):
     shipping_preset = models.ForeignKey(
         "ShippingPreset", on_delete=models.SET_NULL, null=True, blank=True, related_name="orders", db_index=False
     )
-    # No index on these three: every index costs each imported row; deleting a preset or a user (rare)
-    # may read the tenant's orders.
+    # The preset and the person are the lists' filters: each has a partial index of the orders that have one
+    # (Meta), which costs an imported row nothing when nothing chose one, and serves a preset's or a user's
+    # deletion too. The package has none (no filter; deleting a package preset, rare, may read the orders).
     package = models.ForeignKey(
         PackagePreset, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", db_index=False
     )
@@ -148,6 +149,19 @@ class Order(models.Model):
             models.Index(F("tenant"), Upper("number"), name="order_tenant_number_ci"),
             models.Index(F("tenant"), Upper("email"), name="order_tenant_email_ci"),
             models.Index(fields=["tenant", "modified_at"]),
+            # Issue 30's filters ("ships with", "marked for"), partial: only the orders with one are indexed.
+            models.Index(
+                fields=["tenant", "shipping_preset", "-order_date", "-id"],
+                condition=models.Q(shipping_preset__isnull=False),
+                name="order_preset_date",
+            ),
+            models.Index(
+                fields=["tenant", "assignee", "-order_date", "-id"],
+                condition=models.Q(assignee__isnull=False),
+                name="order_assignee_date",
+            ),
+            # The orders held until a date: the release sweep reads those due (few, whatever the table's size).
+            models.Index(fields=["hold_until"], condition=models.Q(hold_until__isnull=False), name="order_hold_until"),
         ]
 
     def __str__(self) -> str:

@@ -6,4 +6,6 @@ SCHEDULES = [
     ("outbound-import-tick", "orders.tasks.import_tick_task", 1),
     ("outbound-reconcile-tick", "orders.tasks.reconcile_tick_task", 60),
     ("outbound-import-runs-prune", "orders.tasks.import_runs_prune_task", 60),
+    # Issue 30: the orders a rule held until a date that has come are released.
+    ("outbound-holds-release", "orders.tasks.holds_release_task", 60),
 ]

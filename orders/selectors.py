@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.contrib.auth import get_user_model
 from django.db import connection
 from django.db.models import Count, Exists, Max, Min, OuterRef, Q, Sum
 from django.db.models.functions import Coalesce
@@ -18,6 +19,7 @@ from .models import (
     OrderLine,
     OrderStatus,
     OrderTag,
+    Product,
     Shipping,
     ShippingPreset,
     SkippedOrder,
@@ -60,12 +62,16 @@ def order_list(
     date_from: dt.datetime | None = None,
     date_to: dt.datetime | None = None,
     tag_id=None,
+    assignee_id=None,
+    preset_id=None,
 ):
     """The tenant's orders with the list's filters; `date_to` is exclusive."""
     qs = _filtered(
-        Order.objects.for_tenant(tenant).select_related("store", "storefront", "shipping_preset"),
+        Order.objects.for_tenant(tenant).select_related("store", "storefront", "shipping_preset", "assignee"),
         tenant=tenant,
         tag_id=tag_id,
+        assignee_id=assignee_id,
+        preset_id=preset_id,
         store_id=store_id,
         storefront_id=storefront_id,
         search=search,
@@ -91,10 +97,18 @@ def _filtered(
     date_from=None,
     date_to=None,
     tag_id=None,
+    assignee_id=None,
+    preset_id=None,
 ):
-    """The list's filters other than the status tab, shared by the list and its tab counts."""
+    """The list's filters other than the status tab, shared by the list and its tab counts. `assignee_id`
+    and `preset_id` (the person an order is marked for, the preset it ships with) are each served by a
+    partial index of the orders that have one (orders.Order's Meta)."""
     if tag_id:
         qs = tag_filter(qs, tag_id)
+    if assignee_id:
+        qs = qs.filter(assignee_id=assignee_id)
+    if preset_id:
+        qs = qs.filter(shipping_preset_id=preset_id)
     if date_from:
         qs = qs.filter(order_date__gte=date_from)
     if date_to:
@@ -131,6 +145,16 @@ def order_item_counts(*, tenant: Tenant, order_ids) -> dict[int, int]:
 
 def tag_list(*, tenant: Tenant):
     return Tag.objects.for_tenant(tenant)
+
+
+def product_list(*, tenant: Tenant):
+    """The workspace's products (of every store)."""
+    return Product.objects.for_tenant(tenant)
+
+
+def assignable_people(*, tenant: Tenant):
+    """The people an order can be marked for: the workspace's members, by name."""
+    return get_user_model().objects.filter(memberships__tenant=tenant).distinct().order_by("username")
 
 
 def shipping_preset_list(*, tenant: Tenant):

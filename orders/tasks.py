@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 
+from .rules.services import holds_release_due
 from .services import (
     enqueue_checks,
     import_checks_run,
@@ -45,3 +46,8 @@ def import_runs_prune_task() -> str:
     """Scheduled every hour by `setup_schedules`: import runs past their retention."""
     deleted = import_runs_prune()
     return "pruned import runs: " + ", ".join(f"{count} {kind}" for kind, count in deleted.items())
+
+
+def holds_release_task() -> str:
+    """Scheduled every hour by `setup_schedules`: the orders a rule held until a date that has come."""
+    return f"released {holds_release_due()} held order(s)"

@@ -376,6 +376,14 @@ class OrderFilterForm(forms.Form):
         _("Tag"),
         _("The tag filter names no tag of this workspace (deleted, or not yours): no order is listed."),
     )
+    assignee = _id_filter(
+        _("Marked for"),
+        _("The person filter names no member of this workspace: no order is listed."),
+    )
+    shipping_preset = _id_filter(
+        _("Shipping preset"),
+        _("The shipping preset filter names no preset of this workspace (deleted, or not yours): no order is listed."),
+    )
     date_from = forms.DateField(
         label=_("From"),
         required=False,
@@ -410,9 +418,11 @@ class OrderFilterForm(forms.Form):
             self.add_error("date_to", _("“To” is before “From”: no order can match; swap the dates."))
         return cleaned
 
-    def __init__(self, *args, stores=(), storefronts=(), tags=(), **kwargs):
+    def __init__(self, *args, stores=(), storefronts=(), tags=(), members=(), presets=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["tag"].choices = [("", _("All tags"))] + [(t.pk, t.name) for t in tags]
+        self.fields["assignee"].choices = [("", _("Anyone"))] + [(u.pk, u.get_username()) for u in members]
+        self.fields["shipping_preset"].choices = [("", _("Any preset"))] + [(p.pk, p.name) for p in presets]
         self.fields["store"].choices = [("", _("All stores"))] + [(s.pk, s.name) for s in stores]
         self.fields["storefront"].choices = [("", _("All storefronts"))] + [
             (f.pk, f"{f.store.name} · {f.name}") for f in storefronts

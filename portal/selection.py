@@ -5,8 +5,8 @@ merchant picked on the list in one of two forms:
 
 - explicit ids: ``order_ids`` repeated (``order_ids=12&order_ids=15``);
 - every order the list shows across its pages: the list's own filter querystring (``status``, ``q``,
-  ``store``, ``storefront``, ``date_from``, ``date_to``, ``sort``, ``partially_shipped``,
-  ``needs_attention``) plus ``all_matching=1``.
+  ``store``, ``storefront``, ``date_from``, ``date_to``, ``tag``, ``assignee``, ``shipping_preset``,
+  ``sort``, ``partially_shipped``, ``needs_attention``) plus ``all_matching=1``.
 
 `resolve_order_selection(tenant, data)` turns either into a tenant-scoped queryset in the list's order, so
 an action acts on exactly the orders the list showed (the same parsing as the list: `list_filters`). Ids
@@ -25,7 +25,7 @@ from django.http import QueryDict
 from django.utils.translation import gettext as _
 
 from orders.models import Order, OrderStatus
-from orders.selectors import ORDER_SORTS, tag_list
+from orders.selectors import ORDER_SORTS, assignable_people, shipping_preset_list, tag_list
 from orders.selectors import order_list as select_orders
 from stores.models import Tenant
 from stores.selectors import store_list, storefront_list
@@ -43,10 +43,12 @@ FILTER_PARAMS = (
     "date_from",
     "date_to",
     "tag",
+    "assignee",
+    "shipping_preset",
     "sort",
 )
 # The filters that narrow the list: one that cannot be read must not be dropped (the list would widen).
-NARROWING = ("store", "storefront", "date_from", "date_to", "tag")
+NARROWING = ("store", "storefront", "date_from", "date_to", "tag", "assignee", "shipping_preset")
 
 
 @dataclass
@@ -85,7 +87,14 @@ def list_filters(tenant: Tenant, data, *, stores=None, storefronts=None) -> List
     for name in FILTER_PARAMS:
         if name in data:
             relevant.setlist(name, data.getlist(name))
-    form = OrderFilterForm(relevant or None, stores=stores, storefronts=storefronts, tags=tag_list(tenant=tenant))
+    form = OrderFilterForm(
+        relevant or None,
+        stores=stores,
+        storefronts=storefronts,
+        tags=tag_list(tenant=tenant),
+        members=assignable_people(tenant=tenant),
+        presets=shipping_preset_list(tenant=tenant),
+    )
     form.is_valid()
     filters = getattr(form, "cleaned_data", {})  # the valid filters, also when one of them is not
     status = data.get("status") or ""
@@ -99,6 +108,8 @@ def list_filters(tenant: Tenant, data, *, stores=None, storefronts=None) -> List
         "storefront_id": filters.get("storefront"),
         "search": filters.get("q") or "",
         "tag_id": filters.get("tag"),
+        "assignee_id": filters.get("assignee"),
+        "preset_id": filters.get("shipping_preset"),
         "needs_attention": True if attention else None,
         "date_from": dt.datetime.combine(filters["date_from"], dt.time.min, tzinfo=dt.UTC)
         if filters.get("date_from")

@@ -38,6 +38,7 @@ def apply_rules(
             rule_set.rules,
             facts_of(order, lines, export.source),
             product_presets=rule_set.product_presets.get(order["store_id"]),
+            method_presets=rule_set.method_presets.get(order["store_id"]),
         )
     except RuleFieldMissing as error:
         order["rules_error"] = str(error)[:300]

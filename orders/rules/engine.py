@@ -24,7 +24,9 @@ GRAMS = {"Pounds": Decimal("453.59237"), "Ounces": Decimal("28.349523125"), "Gra
 PERSON = "person"
 RULE = "rule"
 PRODUCT = "product"
+MAPPING = "mapping"
 CHOICE_FIELDS = ("preset", "package", "assignee")
+NONE: dict = {}  # (read only: a missing choice)
 
 
 class RuleFieldMissing(Exception):
@@ -201,6 +203,14 @@ def compile_rule(rule, product_skus: dict[int, tuple[int, str]] | None = None) -
     tests = [_condition(ref, c, product_skus or {}) for c in rule.conditions]
     if not tests:
         test = lambda f, tags: True  # noqa: E731  (a rule without conditions matches every order)
+    elif len(tests) == 1:
+        test = tests[0]  # one call per order, not a generator's
+    elif len(tests) == 2:
+        a, b = tests
+        if rule.match == "any":
+            test = lambda f, tags: a(f, tags) or b(f, tags)  # noqa: E731
+        else:
+            test = lambda f, tags: a(f, tags) and b(f, tags)  # noqa: E731
     elif rule.match == "any":
         test = lambda f, tags: any(t(f, tags) for t in tests)  # noqa: E731
     else:
@@ -231,7 +241,8 @@ def _by_person(choices: dict, name: str) -> bool:
 def _base(current: Current) -> tuple[dict, dict, set[int]]:
     """The start of an evaluation: the choices people made (and the product's), none of the rules'."""
     values = {name: (getattr(current, name) if _by_person(current.choices, name) else None) for name in CHOICE_FIELDS}
-    choices = {name: current.choices[name] for name in CHOICE_FIELDS if values[name] is not None}
+    # A person's choice of nothing ("no preset", "nobody") is a choice too: kept like any other.
+    choices = {name: current.choices[name] for name in CHOICE_FIELDS if _by_person(current.choices, name)}
     tag_choices = {k: v for k, v in (current.choices.get("tags") or {}).items() if v.get("by") == PERSON}
     tags = {t for t in current.tags if (current.choices.get("tags") or {}).get(str(t), {}).get("by") != RULE}
     tags |= {int(k) for k, v in tag_choices.items() if not v.get("removed")}
@@ -247,9 +258,13 @@ def evaluate(
     current: Current | None = None,
     *,
     product_presets: dict[str, int] | None = None,
+    method_presets: dict[str, tuple[int, str]] | None = None,
 ) -> Outcome:
     """The order's choices after the rules (in order), then the product default preset when nothing chose
-    one (`product_presets`: {sku: preset id}, the first line's that has one). Raises RuleFieldMissing."""
+    one (`product_presets`: {sku: preset id}, the first line's that has one), then the store's method
+    mapping when still nothing did (`method_presets`: {requested method: (preset id, "UPS Ground")}, the
+    preset of the carrier and service the order's requested method maps to). Precedence: a person, a rule,
+    a product default, the method mapping. Raises RuleFieldMissing."""
     current = current or Current()
     values, choices, tags = _base(current)
     tag_choices = dict(choices.get("tags") or {})
@@ -266,15 +281,14 @@ def evaluate(
             kind = action["type"]
             if kind in ("preset", "package", "assign"):
                 name = "assignee" if kind == "assign" else kind
-                if _by_person(choices, name) and not rule.override_manual:
+                if not rule.override_manual and (choices.get(name) or NONE).get("by") == PERSON:
                     continue
                 values[name] = action["user" if kind == "assign" else kind]
                 choices[name] = by
             elif kind in ("add_tags", "remove_tags"):
                 adding = kind == "add_tags"
                 for tag in action["tags"]:
-                    mine = tag_choices.get(str(tag), {})
-                    if mine.get("by") == PERSON and not rule.override_manual:
+                    if not rule.override_manual and (tag_choices.get(str(tag)) or NONE).get("by") == PERSON:
                         continue
                     if adding:
                         tags.add(tag)
@@ -284,12 +298,17 @@ def evaluate(
                         tag_choices.pop(str(tag), None)
             elif kind == "hold" and not current.on_hold and hold is None:
                 hold = {"until": action.get("until"), "reason": action.get("reason", ""), **by}
-    if values["preset"] is None and product_presets:
+    if values["preset"] is None and "preset" not in choices and product_presets:
         for sku in facts.skus:
             if sku in product_presets:
                 values["preset"] = product_presets[sku]
                 choices["preset"] = {"by": PRODUCT, "sku": sku}
                 break
+    if values["preset"] is None and "preset" not in choices and method_presets:
+        method = facts.shipping_method.strip()
+        if method in method_presets:
+            values["preset"], to = method_presets[method]
+            choices["preset"] = {"by": MAPPING, "method": method, "to": to}
     if tag_choices:
         choices["tags"] = {k: v for k, v in tag_choices.items() if v.get("by") == PERSON or int(k) in tags}
     else:

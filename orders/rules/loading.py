@@ -3,6 +3,7 @@ the store's products' default presets; the names its events word choices with.""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -18,11 +19,14 @@ from .engine import CompiledRule, Facts, compile_rules, weight_grams
 class RuleSet:
     rules: list[CompiledRule] = field(default_factory=list)
     product_presets: dict[int, dict[str, int]] = field(default_factory=dict)  # {store id: {sku: preset id}}
+    # {store id: {requested method: (preset id, "UPS Ground")}}: the store's method mapping, each method's
+    # carrier and service matched to the tenant's preset with that carrier account and service.
+    method_presets: dict[int, dict[str, tuple[int, str]]] = field(default_factory=dict)
     names: dict[str, dict[int, str]] = field(default_factory=dict)  # {"preset"|"tag"|…: {id: name}}
 
     @property
     def active(self) -> bool:
-        return bool(self.rules or any(self.product_presets.values()))
+        return bool(self.rules or any(self.product_presets.values()) or any(self.method_presets.values()))
 
     def name(self, kind: str, pk) -> str:
         return self.names.get(kind, {}).get(pk, f"#{pk}") if pk is not None else ""
@@ -52,13 +56,54 @@ def rule_set_load(*, tenant_id: int, store_ids: list[int] | None = None, rules=N
     for store_id, sku, preset in defaults.values_list("store_id", "sku", "default_shipping_preset_id"):
         product_presets.setdefault(store_id, {})[sku] = preset
     user_model = get_user_model()
+    method_presets = method_presets_load(tenant_id=tenant_id, store_ids=store_ids)
     names = {
         "preset": dict(ShippingPreset.objects.for_tenant(tenant_id).values_list("pk", "name")),
         "tag": dict(Tag.objects.for_tenant(tenant_id).values_list("pk", "name")),
         "package": dict(PackagePreset.objects.for_tenant(tenant_id).values_list("pk", "name")),
         "assignee": dict(user_model.objects.filter(memberships__tenant_id=tenant_id).values_list("pk", "username")),
     }
-    return RuleSet(compile_rules(rules, product_skus), product_presets, names)
+    return RuleSet(
+        compile_rules(rules, product_skus), product_presets=product_presets, method_presets=method_presets, names=names
+    )
+
+
+def service_key(carrier: str, service: str) -> str:
+    """A service named the way a preset names it (karrio's code, "ups_ground") or the way a shipment's
+    mapping does ("Ground", "UPS Ground"), reduced to one form: lower case, words, the carrier's name
+    dropped ("ground")."""
+    words = re.sub(r"[\s_\-]+", " ", (service or "").casefold()).split()
+    if words and words[0] == (carrier or "").casefold():
+        words = words[1:]
+    return " ".join(words)
+
+
+def method_presets_load(*, tenant_id: int, store_ids: list[int] | None = None) -> dict[int, dict[str, tuple]]:
+    """{store id: {requested method: (preset id, "UPS Ground")}}: each of the stores' method mappings whose
+    carrier and service a preset of the tenant ships with (its carrier account's carrier, its service in
+    either spelling: service_key); of several such presets, the first by name. Two queries, once per run."""
+    presets: dict[tuple[str, str], int] = {}
+    for pk, carrier, service in (
+        ShippingPreset.objects.for_tenant(tenant_id)
+        .order_by("name", "id")
+        .values_list("pk", "carrier_account__carrier", "service")
+    ):
+        presets.setdefault((carrier, service_key(carrier, service)), pk)
+    if not presets:
+        return {}
+    from shipments.models import ShippingMethodMapping
+
+    mappings = ShippingMethodMapping.objects.for_tenant(tenant_id)
+    if store_ids is not None:
+        mappings = mappings.filter(store_id__in=store_ids)
+    found: dict[int, dict[str, tuple]] = {}
+    for store_id, method, carrier, service in mappings.values_list(
+        "store_id", "requested_method", "carrier", "service"
+    ):
+        preset = presets.get((carrier, service_key(carrier, service)))
+        if preset is not None:
+            found.setdefault(store_id, {})[method.strip()] = (preset, f"{carrier} {service}".strip())
+    return found
 
 
 def _as_list(value) -> list:
@@ -104,6 +149,10 @@ def choice_events(rule_set: RuleSet, outcome, current) -> list[dict]:
             found.append({"what": f"{what}_cleared", "value": rule_set.name(what, before), "rule": ""})
         else:
             by = outcome.choices.get(what, {})
+            if by.get("by") == "mapping":
+                mapped = f"“{by['method']}” → {by['to']}"
+                found.append({"what": "preset_mapped", "value": rule_set.name(what, after), "rule": mapped})
+                continue
             rule = by.get("name") or (f"product {by['sku']}" if by.get("by") == "product" else "")
             found.append({"what": what, "value": rule_set.name(what, after), "rule": rule})
     return found

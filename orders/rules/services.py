@@ -17,6 +17,7 @@ from stores.models import Store, Tenant
 from ..actions import HOLDABLE
 from ..events import event, rules_applied
 from ..models import Order, OrderEvent, OrderStatus, OrderTag, Product, Rule, ShippingPreset, Tag
+from ..selectors import assignable_people
 from ..services import order_set_hold
 from . import schema
 from .engine import PERSON, Current, RuleFieldMissing, evaluate, hold_until
@@ -227,6 +228,34 @@ def orders_preset_set(*, tenant: Tenant, orders: Iterable, preset: ShippingPrese
     return len(changed)
 
 
+@transaction.atomic
+def orders_assignee_set(*, tenant: Tenant, orders: Iterable, user, actor: str) -> int:
+    """Mark orders for a person (or for nobody: `user` None), by hand: a person's choice, kept by later
+    rules unless they override it. `user`: a member of the workspace (or its id). Returns how many changed."""
+    if user is not None:
+        pk = user.pk if hasattr(user, "pk") else user
+        user = assignable_people(tenant=tenant).filter(pk=pk).first()
+        if user is None:
+            raise ValidationError({"assignee": ["No such person in this workspace."]})
+    wanted = user.pk if user is not None else None
+    changed, events = [], []
+    now = timezone.now()
+    for order in _orders(tenant, orders):
+        choices = {**order.choices, "assignee": _person(actor)}
+        if order.assignee_id == wanted and order.choices == choices:
+            continue
+        if order.assignee_id != wanted:
+            params = {"what": "assignee", "value": user.get_username()} if user else {"what": "assignee_cleared"}
+            events.append(OrderEvent(order=order, actor=actor, **event("choice", **params)))
+        order.assignee_id = wanted
+        order.choices = choices
+        order.updated_at = now
+        changed.append(order)
+    Order.objects.bulk_update(changed, ["assignee_id", "choices", "updated_at"], batch_size=500)
+    OrderEvent.objects.bulk_create(events)
+    return len(changed)
+
+
 # --- re-applying the rules ------------------------------------------------------------------------------------
 
 
@@ -262,6 +291,7 @@ def rules_reapply(*, tenant: Tenant, orders: Iterable, actor: str, rule_set: Rul
                 order_facts(order, lines.get(order.pk, [])),
                 current,
                 product_presets=rule_set.product_presets.get(order.store_id),
+                method_presets=rule_set.method_presets.get(order.store_id),
             )
         except RuleFieldMissing as error:
             counts["skipped"] += 1
@@ -320,3 +350,27 @@ def _hold(order: Order, hold: dict, actor: str) -> None:
         actor=actor,
         **rules_applied([{"what": "hold", "value": hold.get("until") or "review", "rule": hold["name"]}]),
     )
+
+
+def holds_release_due(*, today=None, limit: int = 500) -> int:
+    """Release the orders a rule held until a date that has come (`hold_until` on or before today, the site's
+    time zone), through the hold service, with the history's line; an order that can no longer be released
+    (its store disconnected, shipped meanwhile) keeps its date and is tried again next time. A sweep across
+    workspaces, the scheduled task's (orders.tasks.holds_release_task): read through the partial index of
+    the orders held until a date. Returns how many were released."""
+    today = today or timezone.localdate()
+    due = list(
+        Order.objects.filter(hold_until__isnull=False, hold_until__lte=today, status=OrderStatus.ON_HOLD)
+        .select_related("store")
+        .order_by("hold_until", "id")[:limit]
+    )
+    released = 0
+    for order in due:
+        try:
+            with transaction.atomic():
+                order_set_hold(order=order, hold=False, actor="rules")
+                Order.objects.filter(pk=order.pk).update(hold_until=None)
+        except ValidationError:
+            continue
+        released += 1
+    return released

@@ -24,6 +24,7 @@ from orders.actions import order_actions
 from orders.models import OrderStatus, import_state_of
 from orders.selectors import (
     LIST_COUNT_CAP,
+    assignable_people,
     order_item_counts,
     order_tab_counts,
     order_tags,
@@ -135,6 +136,7 @@ def order_list(request):
             "pick_list_url": optional_url("portal:orders_pick_list"),
             "tags": list(tag_list(tenant=tenant)),
             "presets": list(shipping_preset_list(tenant=tenant)),
+            "people": list(assignable_people(tenant=tenant)),
             "nav": "orders",
         },
     )
@@ -177,6 +179,7 @@ def _order_page(request, order, *, hold_form=None, notes_form=None, status=200, 
             "order_tag_list": order_tags(tenant=request.tenant, order_ids=[order.pk]).get(order.pk, []),
             "tags": list(tag_list(tenant=request.tenant)),
             "presets": list(shipping_preset_list(tenant=request.tenant)),
+            "people": list(assignable_people(tenant=request.tenant)),
             "shipments": shipments,
             "purchases": list(purchases_of(order=order)),
             "label_formats": document_formats(tenant=request.tenant, shipment_ids=[s.pk for s in shipments]),
@@ -247,7 +250,21 @@ def order_notes(request, pk):
 
 
 # The list's query parameters the ship form carries, so "Ship & next" walks the queue the list showed.
-QUEUE_PARAMS = ("sort", "q", "store", "storefront", "date_from", "date_to", "partially_shipped", "needs_attention")
+# The list's filters an order page and the ship form carry (their ← → and "Ship & next" stay in that list):
+# "Marked for me" is a queue of its own.
+QUEUE_PARAMS = (
+    "sort",
+    "q",
+    "store",
+    "storefront",
+    "date_from",
+    "date_to",
+    "partially_shipped",
+    "needs_attention",
+    "tag",
+    "assignee",
+    "shipping_preset",
+)
 
 
 def _queue_query(request) -> str:

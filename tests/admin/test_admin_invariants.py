@@ -3,6 +3,8 @@ through order_set_notes (a history event, a disconnected store's orders read onl
 store_delete (its shipments first) and its settings saved through store_settings_update; the store form tests
 the connection before it saves, and a wrong password shows the store's own words with nothing saved."""
 
+import html
+
 import pytest
 
 from orders.models import Order, OrderEvent
@@ -93,3 +95,13 @@ def test_a_wrong_password_shows_the_stores_own_words(admin_client, tenant_a, san
     assert "The connection test failed, so nothing was saved" in page
     assert "401" in page or "password" in page.split("nothing was saved", 1)[1][:400].lower()
     assert Store.objects.get(pk=store.pk).get_password() == sandbox.password
+
+
+def test_the_order_page_shows_its_shipping_choices_read_only(admin_client, store_a, tenant_a, alice):
+    from orders.rules import services as rules
+
+    order = make_detailed_order(store_a)
+    rules.orders_assignee_set(tenant=tenant_a, orders=[order], user=alice, actor="alice")
+    page = html.unescape(admin_client.get(f"/admin/orders/order/{order.pk}/change/").content.decode())
+    assert "Shipping choices" in page and alice.username in page and '"by": "person"' in page
+    assert 'name="assignee"' not in page and 'name="shipping_preset"' not in page

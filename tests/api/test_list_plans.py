@@ -217,3 +217,38 @@ def test_the_tag_filter_joins_through_its_index(api_a, alice, client, tables, te
                     if tag == rare and node["Node Type"] == "Seq Scan" and node["Relation Name"] == "orders_ordertag":
                         found.append(f"{url} {params}: Seq Scan on orders_ordertag")
     assert not found, "\n".join(found)
+
+
+def test_the_preset_and_person_filters_read_their_partial_indexes(api_a, alice, client, tables, tenant_a):
+    """Issue 30: `?shipping_preset=` and `?assignee=` (API) and the portal's "ships with" and "marked for"
+    filters read the partial indexes of the orders that have one (orders 0014), never a scan of the orders
+    table; a preset on many orders gives its first page in the list's order, unsorted."""
+    from carriers.services import carrier_account_create
+    from orders.rules.services import preset_save
+
+    account = carrier_account_create(tenant=tenant_a, carrier="UPS", client_id="id", client_secret="s")
+    presets = [preset_save(tenant=tenant_a, name=n, carrier_account=account, service="ups_ground") for n in "AB"]
+    with connection.cursor() as cursor:
+        for preset, every in zip(presets, (997, 3), strict=True):
+            cursor.execute(
+                "UPDATE orders_order SET shipping_preset_id = %s WHERE tenant_id = %s AND mod(id, %s) = 0",
+                [preset.pk, tenant_a.pk, every],
+            )
+        cursor.execute(
+            "UPDATE orders_order SET assignee_id = %s WHERE tenant_id = %s AND mod(id, 501) = 0",
+            [alice.pk, tenant_a.pk],
+        )
+        cursor.execute("VACUUM ANALYZE orders_order")
+    client.force_login(alice)
+    found = []
+    for preset, few in zip(presets, (True, False), strict=True):
+        # A preset on few orders: the planner may fetch those few by the index and sort them (not the table);
+        # one on a third of them is read in the list's order from the index, unsorted.
+        found += check(api_a, "/api/v1/orders/", {"shipping_preset": preset.pk}, may_sort=few)
+        found += check(client, reverse("portal:order_list"), {"shipping_preset": preset.pk}, may_sort=few)
+    found += check(api_a, "/api/v1/orders/", {"assignee": alice.pk}, may_sort=True)
+    found += check(client, reverse("portal:order_list"), {"assignee": alice.pk}, may_sort=True)
+    found += check(
+        client, reverse("portal:order_list"), {"assignee": alice.pk, "status": "awaiting_shipment"}, may_sort=True
+    )
+    assert not found, "\n".join(found)

@@ -121,3 +121,37 @@ def test_reorder(api_a, tenant_a, graph):
     )
     assert api_a.post("/api/v1/rules/reorder/", {"ids": [second.pk]}, format="json").status_code == 204
     assert [r["name"] for r in api_a.get("/api/v1/rules/").json()["results"]] == ["Second", "All gifts"]
+
+
+def test_mark_orders_for_a_person_and_filter_by_person_and_preset(api_a, api_b, store_a, tenant_a, alice, graph):
+    from tests.factories import make_user
+
+    order, other = graph["order"], make_order(store_a)
+    response = api_a.post("/api/v1/orders/assignee/", {"orders": [order.pk], "assignee": alice.pk}, format="json")
+    assert response.status_code == 200 and response.json() == {"orders": 1}
+    listed = api_a.get(f"/api/v1/orders/?assignee={alice.pk}").json()["results"]
+    assert [(o["id"], o["assignee"]) for o in listed] == [(order.pk, alice.pk)]
+    choices = api_a.get(f"/api/v1/orders/{order.pk}/choices/").json()
+    assert choices["assignee"] == alice.pk and choices["choices"]["assignee"]["by"] == "person"
+    rules.orders_preset_set(tenant=tenant_a, orders=[other], preset=graph["preset"], actor="x")
+    listed = api_a.get(f"/api/v1/orders/?shipping_preset={graph['preset'].pk}").json()["results"]
+    assert [o["id"] for o in listed] == [other.pk]
+    # Not a member: refused, nothing changed; null: nobody.
+    stranger = make_user()
+    response = api_a.post("/api/v1/orders/assignee/", {"orders": [other.pk], "assignee": stranger.pk}, format="json")
+    assert response.status_code == 400 and "No such person" in response.json()["error"]["message"]
+    response = api_a.post("/api/v1/orders/assignee/", {"orders": [order.pk], "assignee": None}, format="json")
+    assert (
+        response.json() == {"orders": 1} and api_a.get(f"/api/v1/orders/{order.pk}/choices/").json()["assignee"] is None
+    )
+    # An outsider: marks none of tenant A's orders, finds none by A's person.
+    response = api_b.post("/api/v1/orders/assignee/", {"orders": [order.pk], "assignee": None}, format="json")
+    assert response.json() == {"orders": 0}
+    assert api_b.get(f"/api/v1/orders/?assignee={alice.pk}").json()["results"] == []
+
+
+def test_a_read_only_key_cannot_mark_orders(api_a_read, graph):
+    response = api_a_read.post(
+        "/api/v1/orders/assignee/", {"orders": [graph["order"].pk], "assignee": None}, format="json"
+    )
+    assert response.status_code == 403

@@ -142,6 +142,12 @@ def test_a_tag_condition_sees_the_tags_earlier_rules_added():
         ("any", [("country", "CA"), ("state", "CA")], False),
         ("all", [], True),
         ("any", [], True),
+        ("all", [("country", "US")], True),
+        ("any", [("country", "CA")], False),
+        ("all", [("country", "US"), ("state", "TX"), ("storefront", "Outlet")], True),
+        ("all", [("country", "US"), ("state", "TX"), ("storefront", "Main")], False),
+        ("any", [("country", "CA"), ("state", "CA"), ("storefront", "Outlet")], True),
+        ("any", [("country", "CA"), ("state", "CA"), ("storefront", "Main")], False),
     ],
 )
 def test_all_and_any(match, conditions, expected):
@@ -236,6 +242,68 @@ def test_the_product_default_preset_when_nothing_chose_one():
     assert out.preset == 4 and out.choices["preset"] == {"by": "product", "sku": "MUG"}
     out = evaluate(compile_rules([R(1, ALWAYS, [{"type": "preset", "preset": 3}])]), BASE, product_presets={"MUG": 4})
     assert out.preset == 3
+
+
+MAPPED = {"USPS Ground Advantage": (8, "USPS Ground Advantage")}
+
+
+@pytest.mark.parametrize(
+    ("who", "current", "rules", "products", "preset", "by"),
+    [
+        # (the source that chose, the order's choices, the rules, the product defaults) → (preset, by)
+        ("mapping", Current(), [], {}, 8, "mapping"),
+        ("product", Current(), [], {"MUG": 4}, 4, "product"),
+        ("rule", Current(), [R(1, ALWAYS, [{"type": "preset", "preset": 3}])], {"MUG": 4}, 3, "rule"),
+        (
+            "person",
+            Current(preset=5, choices={"preset": PERSON}),
+            [R(1, ALWAYS, [{"type": "preset", "preset": 3}])],
+            {"MUG": 4},
+            5,
+            "person",
+        ),
+        # A rule that does not match leaves the choice to the product, then to the mapping.
+        ("mapping", Current(), [R(1, [{"field": "country", "op": "is", "value": "CA"}])], {"CUP": 4}, 8, "mapping"),
+        # A preset the mapping chose last time is not a person's: re-applying computes it afresh.
+        (
+            "rule",
+            Current(preset=8, choices={"preset": {"by": "mapping"}}),
+            [R(1, ALWAYS, [{"type": "preset", "preset": 3}])],
+            {},
+            3,
+            "rule",
+        ),
+    ],
+)
+def test_the_preset_precedence_person_rule_product_then_method_mapping(who, current, rules, products, preset, by):
+    out = evaluate(compile_rules(rules), BASE, current, product_presets=products, method_presets=MAPPED)
+    assert (out.preset, out.choices["preset"]["by"]) == (preset, by), who
+
+
+@pytest.mark.parametrize("override", [False, True])
+def test_a_persons_choice_of_nothing_is_kept_too(override):
+    """ "No preset" and "nobody" chosen by hand: no rule, product default or mapping fills them in."""
+    current = Current(choices={"preset": PERSON, "assignee": PERSON})
+    actions = [{"type": "preset", "preset": 3}, {"type": "assign", "user": 7}]
+    rules = compile_rules([R(1, ALWAYS, actions, override_manual=override)])
+    out = evaluate(rules, BASE, current, product_presets={"MUG": 4}, method_presets=MAPPED)
+    if override:
+        assert (out.preset, out.assignee) == (3, 7)
+    else:
+        assert (out.preset, out.assignee, out.choices["preset"]) == (None, None, PERSON)
+        assert not out.changes(current)
+    out = evaluate([], BASE, current, product_presets={"MUG": 4}, method_presets=MAPPED)
+    assert (out.preset, out.choices["preset"]) == (None, PERSON)
+
+
+def test_the_method_mapping_chooses_by_the_requested_method_only():
+    out = evaluate([], BASE, method_presets=MAPPED)
+    assert out.choices["preset"] == {"by": "mapping", "method": "USPS Ground Advantage", "to": "USPS Ground Advantage"}
+    assert out.changes(Current()) == {"preset": (None, 8)}
+    assert evaluate([], replace(BASE, shipping_method="UPS Ground"), method_presets=MAPPED).preset is None
+    assert evaluate([], replace(BASE, shipping_method=""), method_presets=MAPPED).preset is None
+    # A method with surrounding spaces is the same method (the mapping is keyed by the stripped method).
+    assert evaluate([], replace(BASE, shipping_method=" USPS Ground Advantage "), method_presets=MAPPED).preset == 8
 
 
 def test_a_rule_of_another_store_does_not_apply():

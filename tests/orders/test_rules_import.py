@@ -40,6 +40,19 @@ def setup(tenant_a):
     return {"presets": presets, "tags": tags, "box": box, "alice": alice}
 
 
+# The store's method mapping (as shipments teach it): a requested method → carrier and service, which the
+# preset of that carrier account and service ships with when no rule, product or person chose one.
+MAPPED = {"USPS Priority Mail": ("USPS", "Priority Mail"), "USPS First Class Package": ("USPS", "Ground Advantage")}
+MAPPED_TO = {"USPS Priority Mail": "Ground", "USPS First Class Package": "Small USPS"}  # usps_priority_mail, …
+
+
+def map_methods(store):
+    from shipments.method_mapping import shipping_method_mapping_set
+
+    for method, (carrier, service) in MAPPED.items():
+        shipping_method_mapping_set(store=store, requested_method=method, carrier=carrier, service=service)
+
+
 def five_rules(tenant, s, outlet_under="100"):
     p, t = s["presets"], s["tags"]
     specs = [
@@ -101,6 +114,8 @@ def independent(order: dict, s, lookup, outlet_under=Decimal(100)) -> dict:
         out["assignee"] = s["alice"].pk
     if "ground" in order["ShippingMethod"].lower():
         out["preset"] = p["Ground"].pk
+    if out["preset"] is None and order["ShippingMethod"].strip() in MAPPED_TO:
+        out["preset"] = p[MAPPED_TO[order["ShippingMethod"].strip()]].pk
     return out
 
 
@@ -127,6 +142,7 @@ def test_five_rules_end_to_end(sandbox_factory, tenant_a, setup, count):
     server = sandbox_factory(orders=count, seed=11, page_size=100)
     store = connect(tenant_a, server)
     ruleset = five_rules(tenant_a, setup)
+    map_methods(store)
     run = import_store_now(store=store, since=timezone.now() - dt.timedelta(days=3650))
     assert run.state == "succeeded", run.error
     truth = server.truth()
@@ -140,6 +156,20 @@ def test_five_rules_end_to_end(sandbox_factory, tenant_a, setup, count):
     assert ground.choices["preset"] == {"by": "rule", "rule": ruleset[4].pk, "name": "Ground"}
     assert "Shipping preset “Ground” chosen by rule “Ground”." in (
         OrderEvent.objects.filter(order=ground, kind="rules_applied").get().message
+    )
+    mapped = Order.objects.filter(
+        store=store, shipping_method="USPS First Class Package", choices__preset__by="mapping"
+    )
+    mapped = mapped.first()
+    assert mapped.shipping_preset == setup["presets"]["Small USPS"]
+    assert mapped.choices["preset"] == {
+        "by": "mapping",
+        "method": "USPS First Class Package",
+        "to": "USPS Ground Advantage",
+    }
+    assert (
+        "Shipping preset “Small USPS” chosen by the method mapping “USPS First Class Package” → USPS Ground Advantage."
+        in (OrderEvent.objects.filter(order=mapped, kind="rules_applied").get().message)
     )
 
     # A re-import of every order writes no change.
@@ -219,6 +249,7 @@ def test_a_rule_that_cannot_read_one_order_skips_it_and_the_page_goes_on(sandbox
 
 def test_rules_cost_no_query_per_page(sandbox_factory, tenant_a, setup, monkeypatch):
     five_rules(tenant_a, setup)
-    _store, ctx, exports = page_to_import(sandbox_factory, tenant_a, monkeypatch)
+    store, ctx, exports = page_to_import(sandbox_factory, tenant_a, monkeypatch)
+    map_methods(store)  # the method mapping too: read with the rules, once per run
     counts = {label: len(q) for label, q in page_queries(ctx, exports).items()}
     assert counts["new 10"] == counts["new 100"], counts

@@ -98,6 +98,8 @@ OBJECT_GETS = [
     ("portal:preset_delete", ["spreset"]),
     ("portal:rule_edit", ["rule"]),
     ("portal:rule_delete", ["rule"]),
+    ("portal:tag_edit", ["tag"]),
+    ("portal:preset_edit", ["spreset"]),
 ]
 
 OBJECT_POSTS = [
@@ -157,6 +159,12 @@ OBJECT_POSTS = [
     ("portal:preset_delete", ["spreset"], {}),
     ("portal:rule_edit", ["rule"], {"rule-name": "Sneaky", "rule-match": "all", "rule-actions": "[]"}),
     ("portal:rule_delete", ["rule"], {}),
+    ("portal:tag_edit", ["tag"], {"edit-name": "Sneaky", "edit-color": "red"}),
+    (
+        "portal:preset_edit",
+        ["spreset"],
+        {"edit-name": "Sneaky", "edit-carrier_account": "1", "edit-service": "x"},
+    ),
 ]
 
 PLAIN_WRITES = [
@@ -190,6 +198,7 @@ PLAIN_WRITES = [
     ("portal:preset_index", {"preset-name": "Sneaky", "preset-carrier_account": "1", "preset-service": "x"}),
     ("portal:rule_new", {"rule-name": "Sneaky", "rule-match": "all", "rule-actions": "[]"}),
     ("portal:orders_choices", {"all_matching": "1", "choice": "reapply"}),
+    ("portal:orders_choices", {"all_matching": "1", "choice": "assign", "assign_to": ""}),
 ]
 
 

@@ -307,3 +307,20 @@ def test_the_banner_says_the_service_is_filled_in_only_when_it_is(alice_client, 
         reverse("portal:order_ship", args=[without.pk]), headers={"accept-language": "fr"}
     ).content.decode()
     assert "Le transporteur est prérempli d'après votre choix pour « Standard » ; aucun service" in french
+
+
+def test_ship_and_next_walks_the_marked_for_me_queue(alice_client, alice, store_a, tenant_a):
+    """Issue 30: "Marked for me" is a queue of its own: Ship & next goes to the next order marked for me,
+    skipping the others, and the order page's neighbours stay in it."""
+    from orders.rules.services import orders_assignee_set
+
+    orders = _queue(store_a)
+    orders_assignee_set(tenant=tenant_a, orders=[orders["OLD"], orders["NEW"]], user=alice, actor="alice")
+    query = f"assignee={alice.pk}"
+    url = reverse("portal:order_ship", args=[orders["OLD"].pk]) + "?" + query
+    response = alice_client.post(url, _ship_data(orders["OLD"], ship_next="1"))
+    assert response["Location"] == reverse("portal:order_ship", args=[orders["NEW"].pk]) + "?" + query
+    page = alice_client.get(
+        reverse("portal:order_detail", args=[orders["NEW"].pk]) + "?status=awaiting_shipment&" + query
+    )
+    assert page.context["neighbours"].get("previous") is None  # OLD is shipped, MID is not mine

@@ -79,3 +79,12 @@ def parcel_a(store_a):
 @pytest.fixture
 def parcel_b(store_b):
     return ship_with_scans(store_b, number="B-200", tracking_number="1ZBRAVO0002")
+
+
+@pytest.fixture
+def alice_client(alice):
+    from django.test import Client
+
+    client = Client()
+    client.force_login(alice)
+    return client

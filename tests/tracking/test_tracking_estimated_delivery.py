@@ -43,7 +43,9 @@ def test_a_delivery_date_that_moves_is_e_mailed_once_and_shown_on_the_page(
     tracking.refresh_from_db()
     assert tracking.estimated_delivery > first
     relay_all()
-    assert [m.subject for m in mail.outbox] == [f"Your {shop.name} order {shipment.order.number} has a new delivery date"]
+    assert [m.subject for m in mail.outbox] == [
+        f"Your {shop.name} order {shipment.order.number} has a new delivery date"
+    ]
     assert f"https://track.example.com/t/{shipment.tracking_token}/" in mail.outbox[0].body
 
     poll_again(tracking)  # the same date again, and later ones: no second e-mail

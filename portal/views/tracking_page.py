@@ -4,10 +4,10 @@
     /track/<store slug>/    the store's lookup: order number + the buyer's e-mail or postal code (the whole
                             page), or a bare tracking number (checkpoints only: no order, items, buyer or address)
 
-Every answer is `noindex` (meta robots and X-Robots-Tag), never cached, sends no Referer to another site (the token is in
-the address; the store's logo is on another host) and runs no script. A wrong lookup is counted per client address
-(tracking.services.lookup_failure_record, rows shared by every web process); past the limit lookups are refused
-with 429. "No such order" and "wrong e-mail" get the same answer.
+Every answer is `noindex` (meta robots and X-Robots-Tag), never cached, sends no Referer to another site (the
+token is in the address; the store's logo is on another host) and runs no script. A wrong lookup is counted per
+client address (tracking.services.lookup_failure_record, rows shared by every web process); past the limit lookups
+are refused with 429. "No such order" and "wrong e-mail" get the same answer.
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ from outbox import services as outbox
 from outbox.models import OutboxMessage
 from outbox.services import outbox_relay
 from shipments.emails import email_send
-from shipments.models import EmailKind, EmailSend
+from shipments.models import EmailSend
 from shipments.services import (
     shipment_estimated_delivery_notify,
     shipment_mark_delivered,

@@ -145,3 +145,23 @@ def test_the_notices_page_previews_the_four_in_english_and_french(alice_client, 
     assert "Une nouvelle date de livraison pour votre commande A-9" in french and 'lang="fr"' in french
     assert "A new delivery date for your order A-9" in english
     assert f"https://track.example.com/t/{shipment.tracking_token}/" in french
+
+
+@pytest.mark.django_db
+def test_the_store_settings_switch_the_new_notice_and_choose_the_language(alice_client, store_a):
+    response = alice_client.post(
+        reverse("portal:store_settings", args=[store_a.pk]),
+        {
+            "section": "notifications",
+            "notifications-send_shipment_confirmation": "on",
+            "notifications-send_delivery_notice": "on",
+            "notifications-send_estimated_delivery": "on",
+            "notifications-buyer_language": "fr",
+        },
+    )
+    assert response.status_code == 302
+    store_a.settings.refresh_from_db()
+    assert store_a.settings.send_estimated_delivery is True and store_a.settings.buyer_language == "fr"
+    assert store_a.settings.send_out_for_delivery is False
+    page = alice_client.get(reverse("portal:store_settings", args=[store_a.pk]), HTTP_ACCEPT_LANGUAGE="fr")
+    assert reverse("portal:store_notices", args=[store_a.pk]) in page.content.decode()

@@ -320,6 +320,10 @@ class NotificationsForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["buyer_language"].choices = [("en", _("English")), ("fr", _("French"))]
+        self.fields["buyer_language"].required = False  # a form without it (an older page, a script) keeps it
+
+    def clean_buyer_language(self):
+        return self.cleaned_data.get("buyer_language") or self.instance.buyer_language or "en"
 
 
 class ProductHandlingForm(forms.ModelForm):

@@ -165,3 +165,29 @@ def test_the_store_settings_switch_the_new_notice_and_choose_the_language(alice_
     assert store_a.settings.send_out_for_delivery is False
     page = alice_client.get(reverse("portal:store_settings", args=[store_a.pk]), HTTP_ACCEPT_LANGUAGE="fr")
     assert reverse("portal:store_notices", args=[store_a.pk]) in page.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_shipment_from_before_tokens_gets_one_when_a_notice_links_to_its_page(client, store_a, settings):
+    from shipments.models import Shipment
+
+    settings.PUBLIC_BASE_URL = "https://track.example.com"
+    store_settings_update(store=store_a, send_shipment_confirmation=False)
+    shipment = make_shipment(make_detailed_order(store_a, number="A-OLD"), carrier="UPS", tracking_number="1Z6")
+    Shipment.objects.filter(pk=shipment.pk).update(tracking_token=None)  # as the migration leaves old rows
+    shipment.refresh_from_db()
+    shipment_mark_delivered(shipment=shipment)
+    relay_all()
+    shipment.refresh_from_db()
+    assert shipment.tracking_token and len(shipment.tracking_token) == 32
+    assert f"https://track.example.com/t/{shipment.tracking_token}/" in mail.outbox[0].body
+    assert "Order A-OLD" in client.get(f"/t/{shipment.tracking_token}/").content.decode()
+
+
+@pytest.mark.django_db
+def test_two_stores_of_one_name_get_two_tracking_addresses(tenant_a, tenant_b):
+    from tests.factories import make_store
+
+    one, two = make_store(tenant_a, name="Corner Shop"), make_store(tenant_b, name="Corner Shop")
+    assert one.tracking_slug.startswith("corner-shop-") and two.tracking_slug.startswith("corner-shop-")
+    assert one.tracking_slug != two.tracking_slug

@@ -350,6 +350,10 @@ TRACKING_POLL_MINUTES = env_int("TRACKING_POLL_MINUTES", default=60)
 TRACKING_MAX_AGE_DAYS = env_int("TRACKING_MAX_AGE_DAYS", default=30)
 TRACKING_BATCH_SIZE = env_int("TRACKING_BATCH_SIZE", default=50)
 TRACKING_MAX_PER_CYCLE = env_int("TRACKING_MAX_PER_CYCLE", default=20000)
+# The buyers' public tracking page (docs/tracking-page.md#limits): after TRACKING_LOOKUP_FAILURE_LIMIT wrong
+# lookups from one address within TRACKING_LOOKUP_WINDOW_MINUTES, its lookups are refused until the window ends.
+TRACKING_LOOKUP_FAILURE_LIMIT = env_int("TRACKING_LOOKUP_FAILURE_LIMIT", default=30)
+TRACKING_LOOKUP_WINDOW_MINUTES = env_int("TRACKING_LOOKUP_WINDOW_MINUTES", default=15)
 # Seconds one carrier HTTP request may wait for an answer.
 CARRIER_REQUEST_TIMEOUT = env_float("CARRIER_REQUEST_TIMEOUT", default=20.0)
 

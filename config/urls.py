@@ -9,6 +9,9 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include("api.urls")),
     path("hooks/", include("hooks.urls")),
-    path("", include("ops.urls")),  # /health/live, /health/ready, /metrics
+    path("", include("ops.urls")),
+    path(
+        "", include("portal.tracking_urls")
+    ),  # /t/<token>/ and /track/<slug>/: the buyers' tracking page  # /health/live, /health/ready, /metrics
     path("", include("portal.urls")),
 ]

@@ -299,14 +299,31 @@ class BrandingForm(forms.ModelForm):
 class NotificationsForm(forms.ModelForm):
     class Meta:
         model = StoreSettings
-        fields = ["send_shipment_confirmation", "send_delivery_notice", "send_out_for_delivery", "copy_to_merchant"]
+        fields = [
+            "send_shipment_confirmation",
+            "send_delivery_notice",
+            "send_out_for_delivery",
+            "send_estimated_delivery",
+            "buyer_language",
+            "copy_to_merchant",
+        ]
         labels = {
             "send_shipment_confirmation": _("Send shipment confirmation e-mails"),
             "send_delivery_notice": _("Send delivery notice e-mails"),
             "send_out_for_delivery": _("Send “out for delivery” e-mails (from carrier tracking)"),
+            "send_estimated_delivery": _("Send “estimated delivery changed” e-mails (from carrier tracking)"),
+            "buyer_language": _("Language of the buyer e-mails"),
             "copy_to_merchant": _("Send a blind copy to"),
         }
         help_texts = {"copy_to_merchant": _("Send a blind copy of each buyer e-mail here.")}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["buyer_language"].choices = [("en", _("English")), ("fr", _("French"))]
+        self.fields["buyer_language"].required = False  # a form without it (an older page, a script) keeps it
+
+    def clean_buyer_language(self):
+        return self.cleaned_data.get("buyer_language") or self.instance.buyer_language or "en"
 
 
 class ProductHandlingForm(forms.ModelForm):

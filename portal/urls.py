@@ -52,6 +52,7 @@ portal_patterns = [
         name="shipping_method_delete",
     ),
     path("stores/<int:pk>/email-preview/", stores.email_preview, name="email_preview"),
+    path("stores/<int:pk>/notices/", stores.store_notices, name="store_notices"),
     path("stores/<int:pk>/imports/<int:run_pk>/progress", imports.import_progress, name="import_progress"),
     path("orders/", orders.order_list, name="order_list"),
     path("orders/batch/", batch.orders_batch, name="orders_batch"),

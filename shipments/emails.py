@@ -1,4 +1,6 @@
-"""Buyer e-mails: shipment confirmation and delivery notice, branded per store.
+"""Buyer e-mails: shipment confirmation, estimated delivery changed, out for delivery and delivery notice,
+branded per store, in the store's buyer language, each linking to the buyer's tracking page
+(docs/tracking-page.md).
 
 Each is a subject / text / HTML template trio under templates/emails/. They travel through the
 outbox (kind "email") and every send is recorded in an EmailSend row keyed by the event
@@ -9,13 +11,15 @@ the row failed for an operator than risk a second copy in the buyer's inbox.
 
 from __future__ import annotations
 
+import datetime as dt
 from email.utils import formataddr, parseaddr
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import timezone, translation
 
 from orders.events import event
 from orders.services import order_event_add
@@ -23,7 +27,7 @@ from outbox.models import OutboxMessage, OutboxState
 from outbox.services import PermanentDeliveryError, TransientDeliveryError
 
 from .models import EmailKind, EmailSend, EmailSendState, Shipment
-from .services import store_settings_for
+from .services import shipment_tracking_token, store_settings_for
 
 
 def buyer_name(order) -> str:
@@ -35,7 +39,15 @@ def buyer_name(order) -> str:
     return ""
 
 
-def email_context(*, shipment: Shipment) -> dict:
+def tracking_page_url(shipment: Shipment) -> str:
+    """The buyer's tracking page of this shipment (docs/tracking-page.md), absolute: PUBLIC_BASE_URL and
+    /t/<token>/; blank without PUBLIC_BASE_URL (an e-mail needs a whole address: the carrier's link is left)."""
+    if not settings.PUBLIC_BASE_URL:
+        return ""
+    return settings.PUBLIC_BASE_URL + reverse("trackpage:shipment", args=[shipment_tracking_token(shipment)])
+
+
+def email_context(*, shipment: Shipment, estimated_delivery: dt.date | None = None) -> dict:
     order = shipment.order
     branding = store_settings_for(order)
     lines = [
@@ -61,6 +73,8 @@ def email_context(*, shipment: Shipment) -> dict:
         "carrier_name": shipment.get_carrier_display(),
         "tracking_number": shipment.tracking_number,
         "tracking_url": shipment.tracking_url,
+        "tracking_page_url": tracking_page_url(shipment),
+        "estimated_delivery": estimated_delivery,
         "notes_to_buyer": shipment.notes_to_buyer,
     }
 
@@ -70,14 +84,27 @@ def email_context(*, shipment: Shipment) -> dict:
 ALREADY_SENT = 208
 
 
-def render_shipment_email(*, shipment: Shipment, kind: str) -> tuple[str, str, str]:
-    """(subject, text, html) for one shipment; also the portal's live preview."""
+def email_language(shipment: Shipment, language: str | None = None) -> str:
+    """The language a buyer e-mail is written in: the one asked for (the previews), else the store's setting."""
+    known = {code for code, _ in settings.LANGUAGES}
+    if language in known:
+        return language
+    chosen = store_settings_for(shipment.order).buyer_language
+    return chosen if chosen in known else settings.LANGUAGE_CODE
+
+
+def render_shipment_email(
+    *, shipment: Shipment, kind: str, language: str | None = None, context: dict | None = None, **extra
+) -> tuple[str, str, str]:
+    """(subject, text, html) for one shipment, in the store's buyer language (or `language`); also the
+    portal's previews (`context`: the branding being typed). `extra`: e.g. estimated_delivery."""
     if kind not in EmailKind.values:
         raise ValueError(f"Unknown e-mail kind {kind!r}")
-    context = email_context(shipment=shipment)
-    subject = " ".join(render_to_string(f"emails/{kind}_subject.txt", context).split())
-    text = render_to_string(f"emails/{kind}.txt", context)
-    html = render_to_string(f"emails/{kind}.html", context)
+    with translation.override(email_language(shipment, language)):
+        context = context or email_context(shipment=shipment, **extra)
+        subject = " ".join(render_to_string(f"emails/{kind}_subject.txt", context).split())
+        text = render_to_string(f"emails/{kind}.txt", context)
+        html = render_to_string(f"emails/{kind}.html", context)
     return subject, text, html
 
 
@@ -146,7 +173,10 @@ def email_send(message: OutboxMessage) -> tuple[int, str]:
     if record is None:
         return ALREADY_SENT, f"already sent to {to}"
     branding = store_settings_for(order)
-    subject, text, html = render_shipment_email(shipment=shipment, kind=kind)
+    estimated = message.payload.get("estimated_delivery")
+    subject, text, html = render_shipment_email(
+        shipment=shipment, kind=kind, estimated_delivery=dt.date.fromisoformat(estimated) if estimated else None
+    )
     from_address = parseaddr(settings.DEFAULT_FROM_EMAIL)[1]  # checked at start-up (config/settings.py)
     email = EmailMultiAlternatives(
         subject=subject,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import secrets
 
 from django.conf import settings
 from django.db import models
@@ -95,6 +96,11 @@ def carrier_named_in(text: str) -> str | None:
     return None
 
 
+def new_tracking_token() -> str:
+    """The unguessable part of a shipment's public tracking page, /t/<token>/ (docs/tracking-page.md)."""
+    return secrets.token_urlsafe(24)
+
+
 class ShipmentState(models.TextChoices):
     SHIPPED = "shipped", "Shipped"
     DELIVERED = "delivered", "Delivered"
@@ -132,6 +138,11 @@ class Shipment(models.Model):
     # The order's last change at the store once it took this shipment (its updated_at in the answer to our
     # write, REST road): the store's webhooks for changes up to then only echo our own write (hooks).
     store_order_updated_at = models.DateTimeField(null=True, blank=True)
+    # The buyer's tracking page, /t/<tracking_token>/ (docs/tracking-page.md): 32 random URL-safe characters,
+    # unique (so indexed). Shipments from before it get theirs when a notice first links to the page.
+    tracking_token = models.CharField(
+        max_length=64, unique=True, null=True, blank=True, default=new_tracking_token, editable=False
+    )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(default=timezone.now)
 
@@ -200,6 +211,7 @@ class EmailKind(models.TextChoices):
     SHIPMENT_CONFIRMATION = "shipment_confirmation", "Shipment confirmation"
     DELIVERY_NOTICE = "delivery_notice", "Delivery notice"
     OUT_FOR_DELIVERY = "out_for_delivery", "Out for delivery notice"
+    ESTIMATED_DELIVERY = "estimated_delivery", "Estimated delivery changed"
 
 
 class EmailSendState(models.TextChoices):

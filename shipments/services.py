@@ -49,6 +49,7 @@ from .models import (
     ShipmentLine,
     ShipmentState,
     carrier_code,
+    new_tracking_token,
     shipment_ref,
     tracking_url_for,
 )
@@ -303,13 +304,13 @@ def _no_email_event(*, order: Order, shipment: Shipment, actor: str, notify_buye
     )
 
 
-def _email_enqueue(*, shipment: Shipment, kind: str) -> OutboxMessage:
+def _email_enqueue(*, shipment: Shipment, kind: str, **extra) -> OutboxMessage:
     return outbox_enqueue(
         tenant=shipment.order.tenant,
         kind=OutboxKind.EMAIL,
         ref=shipment_ref(shipment.pk),
         dedupe_key=f"email:{kind}:{shipment.pk}",
-        payload={"shipment_id": shipment.pk, "email": kind},
+        payload={"shipment_id": shipment.pk, "email": kind, **extra},
     )
 
 
@@ -420,6 +421,30 @@ def shipment_out_for_delivery_notify(*, shipment: Shipment, actor: str = "") -> 
     order = shipment.order
     if store_settings_for(order).send_out_for_delivery and shipment.notify_buyer and order.email:
         _email_enqueue(shipment=shipment, kind=EmailKind.OUT_FOR_DELIVERY)
+
+
+def shipment_estimated_delivery_notify(*, shipment: Shipment, estimated_delivery: dt.date, actor: str = "") -> None:
+    """The carrier moved the estimated delivery date: e-mail the buyer when the store switched that e-mail on
+    (off by default). At most once per shipment (the outbox and the e-mail record dedupe on the key): a date
+    that moves again is on the tracking page the e-mail links to."""
+    shipment = Shipment.objects.select_related("order__store", "order__tenant").get(pk=shipment.pk)
+    if shipment.state != ShipmentState.SHIPPED:
+        return
+    order = shipment.order
+    if store_settings_for(order).send_estimated_delivery and shipment.notify_buyer and order.email:
+        _email_enqueue(
+            shipment=shipment, kind=EmailKind.ESTIMATED_DELIVERY, estimated_delivery=estimated_delivery.isoformat()
+        )
+
+
+def shipment_tracking_token(shipment: Shipment) -> str:
+    """The shipment's tracking page token; a shipment from before tokens gets one now (once: the UPDATE only
+    writes where none is set, and whoever lost the race reads the winner's)."""
+    if shipment.tracking_token:
+        return shipment.tracking_token
+    Shipment.objects.filter(pk=shipment.pk, tracking_token__isnull=True).update(tracking_token=new_tracking_token())
+    shipment.tracking_token = Shipment.objects.values_list("tracking_token", flat=True).get(pk=shipment.pk)
+    return shipment.tracking_token
 
 
 def _webhook(shipment: Shipment, event: str) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import secrets
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
@@ -155,9 +157,17 @@ def validate_fetchable_url(value: str) -> None:
         raise ValidationError(exc.message, code="url_refused") from None
 
 
+def new_tracking_slug() -> str:
+    """A store's public tracking address when none was chosen (docs/tracking-page.md): random, lowercase."""
+    return secrets.token_hex(5)
+
+
 class Store(StoreCredentials, models.Model):
     tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="stores")
     name = models.CharField(max_length=200)
+    # The store's public tracking lookup page, /track/<tracking_slug>/ (docs/tracking-page.md): unique across
+    # every tenant, made from the store's name at connection (stores.services.store_create).
+    tracking_slug = models.SlugField(max_length=60, unique=True, null=True, blank=True, default=new_tracking_slug)
     platform = models.CharField(max_length=30, choices=Platform.choices, default=Platform.AMERICOMMERCE)
     url = models.URLField(
         "store URL",
@@ -443,6 +453,12 @@ class StoreSettings(models.Model):
     send_delivery_notice = models.BooleanField("delivery notice e-mails", default=True)
     # Sent when carrier tracking (the tracking app) sees the parcel out for delivery; off unless switched on.
     send_out_for_delivery = models.BooleanField("out for delivery e-mails", default=False)
+    # Sent when the carrier moves the estimated delivery date (the tracking app); off unless switched on.
+    send_estimated_delivery = models.BooleanField("estimated delivery changed e-mails", default=False)
+    # The language of the buyer e-mails (the tracking page follows the buyer's browser).
+    buyer_language = models.CharField(
+        "language of buyer e-mails", max_length=5, choices=[("en", "English"), ("fr", "Français")], default="en"
+    )
     copy_to_merchant = models.EmailField(
         "copy to the merchant", blank=True, default="", help_text="Send a blind copy of each buyer e-mail here."
     )

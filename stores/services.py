@@ -6,11 +6,13 @@ shipments of a store being deleted."""
 from __future__ import annotations
 
 import copy
+import secrets
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
@@ -40,6 +42,16 @@ STORE_EDITABLE_FIELDS = (
     "reconcile_every_hours",
     "reconcile_days",
 )
+
+
+def tracking_slug_from(name: str) -> str:
+    """A free public tracking address for a store named `name`: its name in URL form and 4 random characters
+    ("acme-main-3f9a"), so two stores of one name never share one (docs/tracking-page.md)."""
+    base = slugify(name)[:40].strip("-") or "store"
+    while True:
+        slug = f"{base}-{secrets.token_hex(2)}"
+        if not Store.objects.filter(tracking_slug=slug).exists():
+            return slug
 
 
 @transaction.atomic
@@ -77,6 +89,7 @@ def store_create(
         platform=platform,
         **fields,
     )
+    store.tracking_slug = tracking_slug_from(name)
     if store.connection_type not in connection_types():
         store.full_clean()  # says which platform and road do not go together
     if store.connection.endpoint_path is None:
@@ -408,6 +421,8 @@ STORE_SETTINGS_FIELDS = (
     "send_shipment_confirmation",
     "send_delivery_notice",
     "send_out_for_delivery",
+    "send_estimated_delivery",
+    "buyer_language",
     "copy_to_merchant",
     "store_location_overwrites",
     "default_weight_unit",

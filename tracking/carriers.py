@@ -81,6 +81,7 @@ class ParsedTracking:
     state: str
     status_text: str
     events: list[ParsedEvent] = field(default_factory=list)
+    estimated_delivery: dt.date | None = None  # the delivery date the carrier gives, when it gives one
 
 
 def _timestamp(value) -> dt.datetime | None:
@@ -126,7 +127,18 @@ def _parse(extension: str, details) -> ParsedTracking:
         state=state,
         status_text=events[0].description if events else "",
         events=events,
+        estimated_delivery=_date(getattr(details, "estimated_delivery", None)),
     )
+
+
+def _date(value) -> dt.date | None:
+    """karrio's estimated delivery ("2026-03-04", or a date-time) as a date; anything else: None."""
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(str(value)[:10])
+    except ValueError:
+        return None
 
 
 def track(account: CarrierAccount, numbers: list[str]) -> tuple[dict[str, ParsedTracking], str]:

@@ -52,6 +52,8 @@ class ShipmentTracking(models.Model):
     stopped_reason = models.CharField(max_length=200, blank=True, default="")
     exception_at = models.DateTimeField(null=True, blank=True)
     out_for_delivery_at = models.DateTimeField(null=True, blank=True)
+    # The delivery date the carrier last gave (None: it gave none); a change may e-mail the buyer once.
+    estimated_delivery = models.DateField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(default=timezone.now)
 
@@ -91,3 +93,16 @@ class TrackingEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.occurred_at:%Y-%m-%d %H:%M} {self.description}" if self.occurred_at else self.description
+
+
+class LookupThrottle(models.Model):
+    """Wrong lookups on the public tracking page from one address (docs/tracking-page.md#limits): a row per
+    client address (its SHA-256), shared by every web process like the sign-in limiter's rows. Past
+    TRACKING_LOOKUP_FAILURE_LIMIT wrong lookups in TRACKING_LOOKUP_WINDOW_MINUTES, lookups are refused."""
+
+    key = models.CharField(max_length=64, primary_key=True)
+    failures = models.PositiveIntegerField(default=0)
+    window_started_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.failures} wrong lookups since {self.window_started_at:%Y-%m-%d %H:%M}"

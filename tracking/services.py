@@ -16,6 +16,8 @@
                      exception        → the order flagged for attention + webhook shipment.exception
                                         (never e-mailed to the buyer)
                      returned         → the same, and no more polls (a return is never delivered)
+                   and a moved estimated delivery date → shipments.services.shipment_estimated_delivery_notify
+                                        (the store's optional e-mail, once per shipment)
 
 Back-off with age (since the shipment was recorded): every TRACKING_POLL_MINUTES in the first two days,
 4× that until a week, 24× after; no more polls after TRACKING_MAX_AGE_DAYS, at delivery, or once the
@@ -25,6 +27,7 @@ shipment is delivered by hand or voided.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
 import time
 
@@ -39,18 +42,24 @@ from core import queues
 from orders.events import event
 from orders.services import order_attention_flag, order_event_add
 from shipments.models import Shipment, ShipmentState
-from shipments.services import shipment_mark_delivered, shipment_out_for_delivery_notify
+from shipments.services import (
+    shipment_estimated_delivery_notify,
+    shipment_mark_delivered,
+    shipment_out_for_delivery_notify,
+)
 from shipments.tracking_numbers import tracking_number_message, tracking_number_problem, tracking_number_tidy
 from webhooks.services import webhook_emit_object
 
 from . import carriers
-from .models import TRACKED_CARRIERS, ShipmentTracking, TrackingEvent, TrackingState
+from .models import TRACKED_CARRIERS, LookupThrottle, ShipmentTracking, TrackingEvent, TrackingState
 
 logger = logging.getLogger(__name__)
 
 # A number the carrier did not answer for (5xx, 429, timeout) is asked again within the same poll, after
 # 0.1 s, 0.2 s, 0.4 s…: a carrier failing half its requests still answers for every number in one poll.
 ATTEMPTS_PER_POLL = 6
+# The states in which a moved delivery date is not e-mailed: the parcel is at the door, delivered, or going back.
+MOVED_NOT_SAID = {TrackingState.OUT_FOR_DELIVERY, TrackingState.DELIVERED, TrackingState.RETURNED}
 # The states that call the shipments app (deliver, notify, flag) when a shipment enters them.
 ACTED_ON = {TrackingState.DELIVERED, TrackingState.OUT_FOR_DELIVERY, TrackingState.EXCEPTION, TrackingState.RETURNED}
 
@@ -204,6 +213,7 @@ def tracking_poll_batch(*, account_id: int, tracking_ids: list[int]) -> dict:
 
     events: list[TrackingEvent] = []
     changes: list[tuple[ShipmentTracking, str, carriers.ParsedTracking]] = []
+    moved: list[ShipmentTracking] = []  # the carrier gave another delivery date than before
     for tracking in ask:
         shipment = tracking.shipment
         parsed = found.get(asked_as[tracking.pk])
@@ -237,6 +247,11 @@ def tracking_poll_batch(*, account_id: int, tracking_ids: list[int]) -> dict:
             )
             for e in parsed.events
         )
+        if parsed.estimated_delivery is not None and parsed.estimated_delivery != tracking.estimated_delivery:
+            # A new date while the parcel travels (or is held up); not once it is out for delivery or done.
+            if tracking.estimated_delivery is not None and parsed.state not in MOVED_NOT_SAID:
+                moved.append(tracking)
+            tracking.estimated_delivery = parsed.estimated_delivery
         before = tracking.state
         tracking.state = parsed.state
         tracking.status_text = parsed.status_text[:300]
@@ -274,17 +289,27 @@ def tracking_poll_batch(*, account_id: int, tracking_ids: list[int]) -> dict:
                     "stopped_reason",
                     "exception_at",
                     "out_for_delivery_at",
+                    "estimated_delivery",
                     "updated_at",
                 ],
             )
     for tracking, before, parsed in changes:
         _state_changed(tracking=tracking, before=before, parsed=parsed, account=account)
+    for tracking in moved:
+        try:
+            with transaction.atomic():
+                shipment_estimated_delivery_notify(
+                    shipment=tracking.shipment, estimated_delivery=tracking.estimated_delivery, actor="carrier tracking"
+                )
+        except ValidationError as exc:
+            logger.warning("Tracking of shipment %s: %s", tracking.shipment_id, "; ".join(exc.messages))
     return {
         "polled": len(ask),
         "answered": sum(1 for t in ask if asked_as[t.pk] in found),
         "stopped": len(stop),
         "requests": requests,
         "changed": len(changes),
+        "moved": len(moved),
     }
 
 
@@ -373,3 +398,38 @@ def _state_changed(
                 webhook_emit_object(obj=shipment, tenant=shipment.tenant_id, event="shipment.exception")
     except ValidationError as exc:
         logger.warning("Tracking of shipment %s: %s", shipment.pk, "; ".join(exc.messages))
+
+
+# --- the public tracking page's lookups (docs/tracking-page.md#limits) -----------------------------------
+
+
+def lookup_key(client_address: str) -> str:
+    """The limiter's key of a client address (config.client_ip): its SHA-256, so no address is stored."""
+    return hashlib.sha256(f"tracking-lookup:{client_address}".encode()).hexdigest()
+
+
+def lookup_failure_record(key: str) -> int:
+    """Count one wrong lookup of this client; a window older than TRACKING_LOOKUP_WINDOW_MINUTES starts
+    again. One row per client, changed in a locked read so two web processes never lose a count. Returns
+    the count in the current window."""
+    now = timezone.now()
+    window = dt.timedelta(minutes=settings.TRACKING_LOOKUP_WINDOW_MINUTES)
+    with transaction.atomic():
+        row, created = LookupThrottle.objects.select_for_update().get_or_create(
+            key=key, defaults={"failures": 1, "window_started_at": now}
+        )
+        if created:
+            lookup_throttle_sweep()
+            return 1
+        if row.window_started_at <= now - window:
+            row.failures, row.window_started_at = 1, now
+        else:
+            row.failures += 1
+        row.save(update_fields=["failures", "window_started_at"])
+        return row.failures
+
+
+def lookup_throttle_sweep() -> int:
+    """Forget the limiter's rows whose window ended (each time a new client's row is made: a handful of rows)."""
+    since = timezone.now() - dt.timedelta(minutes=settings.TRACKING_LOOKUP_WINDOW_MINUTES)
+    return LookupThrottle.objects.filter(window_started_at__lte=since).delete()[0]

@@ -489,12 +489,15 @@ def unmapped_add(request, pk, unmapped_pk):
 @portal_view()
 @xframe_options_sameorigin
 def email_preview(request, pk):
-    """The real shipment e-mail of the store's latest shipment, with the branding being typed (if valid).
+    """The real buyer e-mail of the store's latest shipment, with the branding being typed (if valid), in the
+    store's buyer language or `lang` (en, fr).
 
-    Shown in an iframe on the settings page and refreshed as the merchant types."""
-    from django.template.loader import render_to_string
+    Shown in an iframe on the settings page (refreshed as the merchant types) and on the notices page."""
+    import datetime as dt
 
-    from shipments.emails import email_context
+    from django.utils import timezone
+
+    from shipments.emails import email_context, render_shipment_email
     from shipments.models import EmailKind
 
     store = get_store_for_user(request, pk)
@@ -504,7 +507,8 @@ def email_preview(request, pk):
     kind = request.GET.get("kind", EmailKind.SHIPMENT_CONFIRMATION)
     if kind not in EmailKind.values:
         raise Http404("No such e-mail.")
-    context = email_context(shipment=shipment)
+    # The "estimated delivery changed" e-mail shows a date three days on (the carrier's, when it sends one).
+    context = email_context(shipment=shipment, estimated_delivery=timezone.localdate() + dt.timedelta(days=3))
     settings_obj = store_settings_get(store=store)
     branding = BrandingForm(
         {f"branding-{k}": request.GET.get(k, getattr(settings_obj, k)) for k in BrandingForm.Meta.fields},
@@ -523,4 +527,42 @@ def email_preview(request, pk):
                 "reply_to": data["reply_to"],
             }
         )
-    return HttpResponse(render_to_string(f"emails/{kind}.html", context))
+    _, _, html = render_shipment_email(shipment=shipment, kind=kind, language=request.GET.get("lang"), context=context)
+    return HttpResponse(html)
+
+
+# The four buyer notices in the order a parcel meets them, each with the setting that switches it on.
+NOTICES = [
+    ("shipment_confirmation", "send_shipment_confirmation"),
+    ("estimated_delivery", "send_estimated_delivery"),
+    ("out_for_delivery", "send_out_for_delivery"),
+    ("delivery_notice", "send_delivery_notice"),
+]
+
+
+@portal_view()
+def store_notices(request, pk):
+    """The four buyer notices of the store, rendered with its latest shipment in English and in French
+    (docs/tracking-page.md#notices): what the buyer receives, and whether each is switched on."""
+    from shipments.emails import tracking_page_url
+    from shipments.models import EmailKind
+
+    store = get_store_for_user(request, pk)
+    shipment = latest_shipment(tenant=request.tenant, store=store)
+    settings_obj = store_settings_get(store=store)
+    labels = {
+        EmailKind.SHIPMENT_CONFIRMATION: _("Shipment confirmation"),
+        EmailKind.ESTIMATED_DELIVERY: _("Estimated delivery changed"),
+        EmailKind.OUT_FOR_DELIVERY: _("Out for delivery"),
+        EmailKind.DELIVERY_NOTICE: _("Delivery notice"),
+    }
+    notices = [{"kind": kind, "label": labels[kind], "on": getattr(settings_obj, setting)} for kind, setting in NOTICES]
+    context = {
+        "store": store,
+        "shipment": shipment,
+        "notices": notices,
+        "languages": [("en", "English"), ("fr", "Français")],
+        "tracking_page": tracking_page_url(shipment) if shipment else "",
+        "lookup_path": reverse("trackpage:lookup", args=[store.tracking_slug]) if store.tracking_slug else "",
+    }
+    return render(request, "portal/stores/notices.html", context)

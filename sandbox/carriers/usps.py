@@ -21,7 +21,7 @@ from datetime import UTC, date, datetime
 from urllib.parse import unquote
 
 from . import pricing
-from .base import Call, Reply, business_days_after, track_one
+from .base import NORMAL, Call, Reply, business_days_after, story_for, track_one
 
 CARRIER = "usps"
 
@@ -212,6 +212,22 @@ def void(call: Call) -> Reply:
     return Reply(200, {"trackingNumber": number, "status": "CANCELED"}, tracking_number=number)
 
 
+def expected_delivery(sandbox, number: str, steps) -> str | None:
+    """USPS's expectedDeliveryTimeStamp (by the sandbox's clock): the normal story's delivery until an exception
+    is scanned, then the story's own, later one (the estimate moves: issue 33's "estimated delivery changed");
+    none once the parcel is delivered or on its way back."""
+    if steps[-1][0].stage in ("delivered", "returned"):
+        return None
+    story = sandbox.stories.get(number) or story_for(number)
+    planned = NORMAL
+    if any(step.stage == "exception" for step, _ in steps):
+        planned = story
+    hours = next((step.hours for step in planned if step.stage == "delivered"), None)
+    if hours is None:
+        return None
+    return datetime.fromtimestamp(sandbox.first_seen[number] + hours * 3600, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 def track_answer(sandbox, number: str) -> dict:
     events = []
     steps = sandbox.steps_so_far(number)
@@ -229,7 +245,9 @@ def track_answer(sandbox, number: str) -> dict:
             }
         )
     latest = steps[-1][0].stage
+    expected = expected_delivery(sandbox, number, steps)
     return {
+        **({"expectedDeliveryTimeStamp": expected} if expected else {}),
         "trackingNumber": number,
         "mailClass": "PRIORITY_MAIL",
         "originZIP": "78701",

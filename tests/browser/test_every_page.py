@@ -727,3 +727,44 @@ def test_every_portal_page_fits_a_phone_passes_axe_and_speaks_the_language(
         "preset_edit",
     } <= set(checked)
     assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_the_buyers_tracking_page_fits_a_phone_passes_axe_and_speaks_the_language(
+    browser, live_server, store_a, axe, language
+):
+    """Issue 33: the public tracking page (by token, the lookup form, a bare tracking number's checkpoints),
+    signed out, in the buyer's browser language, at 1366 px and 390 px."""
+    import datetime as dt
+
+    from stores.services import store_settings_update
+    from tests.trackpage.conftest import ship_with_scans
+
+    store_settings_update(
+        store=store_a,
+        company_name="Acme Goods",
+        accent_colour="#0a7d32",
+        website="https://acme.example.com",
+        phone="555-0142",
+        reply_to="help@acme.example.com",
+    )
+    parcel = ship_with_scans(
+        store_a, number="A-100", tracking_number="1ZACME0001", estimated=timezone.localdate() + dt.timedelta(days=2)
+    )
+    pieces = english_strings() if language == "fr" else []
+    problems: list[str] = []
+    context, page = open_context(browser, live_server, language)
+    page.goto(reverse("trackpage:shipment", args=[parcel.shipment.tracking_token]))
+    assert "A-100" in page_text(page)
+    check_page(page, "tracking_page", language, axe, problems, pieces)
+    page.goto(reverse("trackpage:lookup", args=[store_a.tracking_slug]))
+    check_page(page, "tracking_lookup", language, axe, problems, pieces)
+    page.set_viewport_size(PHONE)
+    page.locator("#id_parcel-tracking_number").fill("1ZACME0001")
+    page.locator("#number-lookup button[type=submit]").click()
+    page.wait_for_load_state()
+    text = page_text(page)
+    assert "Kansas City MO" in text and "Jane Buyer" not in text and "A-100" not in text
+    check_page(page, "tracking_checkpoints", language, axe, problems, pieces)
+    context.close()
+    assert not problems, "\n".join(problems)

@@ -73,6 +73,7 @@ OBJECT_GETS = [
     ("portal:store_settings", ["store"]),
     ("portal:import_progress", ["store", "run"]),
     ("portal:email_preview", ["store"]),
+    ("portal:store_notices", ["store"]),
     ("portal:store_skipped", ["store"]),
     ("portal:order_detail", ["order"]),
     ("portal:order_ship", ["order"]),
@@ -342,3 +343,40 @@ def test_public_endpoints_answer_anyone_and_tell_nothing_of_a_tenant(request, wh
         body = response.content.decode()
         assert order_a.number not in body and order_a.store.name not in body and order_a.tenant.name not in body
     assert client.get("/metrics").status_code == 403
+
+
+# The buyers' tracking page (issue 33): public by design, the same for everyone, signed in or not. By its token
+# it shows one shipment (its scans, items, the store's contact) and nothing else of the tenant: not the buyer's
+# address or e-mail, not prices, notes, other orders, the tenant or the store's connection.
+PUBLIC_TRACKING_PAGES = ["trackpage:shipment", "trackpage:lookup"]
+
+
+@pytest.mark.parametrize("who", ["client", "alice_client", "charlie_client"])
+def test_the_tracking_page_is_public_and_shows_one_shipment_only(request, who, objects, order_a, shipment_a, store_a):
+    from tests.factories import make_detailed_order
+
+    other = make_detailed_order(store_a, number="A-200", sku="LAMP-BLUE", email="other-buyer@example.com")
+    client = request.getfixturevalue(who)
+    page = client.get(reverse("trackpage:shipment", args=[shipment_a.tracking_token]))
+    lookup = client.get(reverse("trackpage:lookup", args=[store_a.tracking_slug]))
+    assert page.status_code == 200 and lookup.status_code == 200
+    body = page.content.decode()
+    assert "A-100" in body
+    shown_nowhere = [
+        other.number,
+        "LAMP-BLUE",
+        other.email,
+        order_a.email,
+        order_a.tenant.name,
+        store_a.url,
+        "1 Main St",
+        "VIP",
+        "42.00",
+        "21.00",
+        "Leave at door",
+        "Happy birthday",
+        "WMS",
+    ]
+    for text in shown_nowhere:
+        assert text not in body and text not in lookup.content.decode(), text
+    assert page["X-Robots-Tag"] == lookup["X-Robots-Tag"] == "noindex, nofollow"

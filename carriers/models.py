@@ -17,9 +17,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from stores import crypto
+from stores.models import Store, Tenant, TenantQuerySet
 
 from . import shipdates
-from stores.models import Store, Tenant, TenantQuerySet
 
 
 class CarrierCode(models.TextChoices):

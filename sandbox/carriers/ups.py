@@ -313,6 +313,7 @@ ROUTES = [
 
 
 def _iso_date(raw) -> str:
-    """UPS's ShipmentDate (YYYYMMDD) as an ISO date ("" when absent or unreadable)."""
-    text = str(raw or "")
+    """UPS's ShipmentDate as an ISO date ("" when absent or unreadable): YYYYMMDD in UPS's documentation;
+    karrio-ups sends YYYY-MM-DD (its fdate's output format)."""
+    text = str(raw or "").replace("-", "")
     return f"{text[:4]}-{text[4:6]}-{text[6:8]}" if len(text) == 8 and text.isdigit() else ""

@@ -28,6 +28,7 @@ from carriers.models import CarrierAccount, CarrierCode, ShipFrom
 from carriers.parcels import karrio_address, party_of_ship_from
 
 from ..models import LabelPurchase, Manifest, ManifestState
+from ..services import stale_after
 from .selectors import pending_labels
 
 # The carrier's words for "the answer was lost" (as labels.services reads a purchase's).
@@ -171,6 +172,8 @@ def manifest_release(*, manifest: Manifest, user=None, actor: str = "") -> Manif
     the carrier that it was not made: its labels go back to waiting for the next end of day."""
     if manifest.state not in (ManifestState.UNCERTAIN, ManifestState.CALLING):
         raise ValidationError(gettext("Only a manifest whose outcome is unknown can be released."))
+    if manifest.state == ManifestState.CALLING and manifest.updated_at > timezone.now() - stale_after():
+        raise ValidationError(gettext("This manifest is being made right now: wait for the carrier's answer."))
     who = user.get_username() if user is not None else (actor or "system")
     with transaction.atomic():
         _save(

@@ -254,7 +254,7 @@ def scan_form(call: Call) -> Reply:
         "overwriteMailingDate": bool(body.get("overwriteMailingDate")),
         "entryFacilityZIPCode": entry_zip,
         "destinationEntryFacilityType": body.get("destinationEntryFacilityType") or "NONE",
-        "shipment": {"trackingNumbers": numbers},
+        "shipment": {},  # as karrio-usps's recorded answer (its ShipmentType reads no fields back)
         "manifestNumber": number,
         "trackingNumbers": numbers,
         "fromAddress": sender,

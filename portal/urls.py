@@ -83,7 +83,11 @@ portal_patterns = [
     path("shipments/<int:pk>/label.<str:fmt>", labels.shipment_label, name="shipment_label"),
     path("labels/<int:pk>/void/", labels.purchase_void, name="label_void"),
     path("end-of-day/", end_of_day.end_of_day, name="end_of_day"),
-    path("end-of-day/confirm/", end_of_day.end_of_day_confirm, name="end_of_day_confirm"),
+    path(
+        "end-of-day/<int:ship_from>/<str:carrier>/<str:date>/",
+        end_of_day.end_of_day_confirm,
+        name="end_of_day_confirm",
+    ),
     path("end-of-day/make/", end_of_day.end_of_day_make, name="end_of_day_make"),
     path("manifests/<int:pk>/manifest.pdf", end_of_day.manifest_document, name="manifest_document"),
     path("manifests/<int:pk>/release/", end_of_day.manifest_release_view, name="manifest_release"),

@@ -13,10 +13,11 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from carriers.capabilities import capabilities_of
 from carriers.models import CarrierCode
 from carriers.selectors import ship_from_get
 from labels.endofday.selectors import manifest_get, manifest_list, pending_labels, waiting
-from labels.endofday.services import manifest_create, manifest_release
+from labels.endofday.services import NoManifestCall, manifest_create, manifest_release
 from labels.models import ManifestState
 
 from ..tenancy import portal_view
@@ -29,6 +30,11 @@ def end_of_day(request):
         "portal/labels/end_of_day.html",
         {"waiting": waiting(tenant=request.tenant), "manifests": manifest_list(tenant=request.tenant), "nav": "eod"},
     )
+
+
+def _has_manifest(carrier: str) -> bool:
+    caps = capabilities_of(carrier)
+    return bool(caps and caps.manifest is True)
 
 
 def _group(request, data):
@@ -44,9 +50,9 @@ def _group(request, data):
 
 
 @portal_view("ship")
-def end_of_day_confirm(request):
+def end_of_day_confirm(request, ship_from, carrier, date):
     """GET: what the manifest will hold, before anything is sent to the carrier."""
-    place, carrier, day = _group(request, request.GET)
+    place, carrier, day = _group(request, {"ship_from": ship_from, "carrier": carrier, "date": date})
     labels = list(
         pending_labels(tenant=request.tenant, ship_from=place, carrier=carrier, ship_date=day)
         .select_related("order")
@@ -55,7 +61,14 @@ def end_of_day_confirm(request):
     return render(
         request,
         "portal/labels/end_of_day_confirm.html",
-        {"place": place, "carrier": carrier, "day": day, "labels": labels, "nav": "eod"},
+        {
+            "place": place,
+            "carrier": carrier,
+            "day": day,
+            "labels": labels,
+            "no_manifest": None if _has_manifest(carrier) else NoManifestCall(carrier).messages[0],
+            "nav": "eod",
+        },
     )
 
 

@@ -21,15 +21,20 @@ def _group(purchase) -> dict:
     return {"ship_from": purchase.ship_from_id, "carrier": purchase.carrier, "date": purchase.ship_date.isoformat()}
 
 
+def _confirm(purchase) -> str:
+    group = _group(purchase)
+    return reverse("portal:end_of_day_confirm", args=[group["ship_from"], group["carrier"], group["date"]])
+
+
 def test_the_portal_makes_the_days_manifest_after_a_confirmation(alice, accounts_a, store_a, carrier_sandbox):
     client = signed_in(alice)
     bought = buy(store_a, accounts_a["USPS"], n=3)
     [ups] = buy(store_a, accounts_a["UPS"], "ups_ground")
     page = client.get(reverse("portal:end_of_day")).content.decode()
     assert "UPS has no manifest: the driver scans each label." in page
-    confirm_url = reverse("portal:end_of_day_confirm")
-    assert f"{confirm_url}?ship_from={bought[0].ship_from_id}&amp;carrier=USPS" in page
-    question = client.get(confirm_url, _group(bought[0])).content.decode()
+    confirm_url = _confirm(bought[0])
+    assert confirm_url in page
+    question = client.get(confirm_url).content.decode()
     assert "one manifest of 3 labels" in question and all(p.tracking_number in question for p in bought)
     assert Manifest.objects.count() == 0 and carrier_sandbox.truth_dict()["manifests"] == []  # GET only asks
     made = client.post(reverse("portal:end_of_day_make"), _group(bought[0]))
@@ -80,7 +85,8 @@ def test_outsiders_and_viewers(alice, bob, charlie, accounts_a, store_a, carrier
     outsider, viewer = signed_in(charlie), signed_in(bob)
     page = outsider.get(reverse("portal:end_of_day")).content.decode()
     assert "Dock" not in page and purchase.tracking_number not in page
-    assert outsider.get(reverse("portal:end_of_day_confirm"), _group(purchase)).status_code == 404
+    assert outsider.get(_confirm(purchase)).status_code == 404
+    assert viewer.get(_confirm(purchase)).status_code == 403
     assert outsider.post(reverse("portal:end_of_day_make"), _group(purchase)).status_code == 404
     assert viewer.post(reverse("portal:end_of_day_make"), _group(purchase)).status_code == 403
     viewer_page = viewer.get(reverse("portal:end_of_day")).content.decode()

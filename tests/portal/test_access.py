@@ -55,6 +55,8 @@ def objects(order_a, run_a, unmapped_a, shipment_a, alice, bob, tenant_a):
         "label": label.pk,
         "manifest": manifest.pk,
         "manifest_made": made.pk,
+        "usps": "USPS",
+        "day": "2026-12-07",
         "pdf": "pdf",
         "tag": tag.pk,
         "spreset": spreset.pk,
@@ -104,6 +106,7 @@ OBJECT_GETS = [
     ("portal:label_void", ["label"]),
     ("portal:manifest_document", ["manifest_made"]),
     ("portal:manifest_release", ["manifest"]),
+    ("portal:end_of_day_confirm", ["ship_from", "usps", "day"]),
     ("portal:tag_delete", ["tag"]),
     ("portal:preset_delete", ["spreset"]),
     ("portal:rule_edit", ["rule"]),
@@ -201,7 +204,6 @@ PLAIN_WRITES = [
     ("portal:preset_index", {"preset-name": "Sneaky", "preset-carrier_account": "1", "preset-service": "x"}),
     ("portal:rule_new", {"rule-name": "Sneaky", "rule-match": "all", "rule-actions": "[]"}),
     ("portal:orders_choices", {"all_matching": "1", "choice": "reapply"}),
-    ("portal:end_of_day_confirm", {}),
     ("portal:end_of_day_make", {"ship_from": "1", "carrier": "USPS", "date": "2026-12-07"}),
 ]
 

@@ -89,7 +89,7 @@ portal_patterns = [
         name="end_of_day_confirm",
     ),
     path("end-of-day/make/", end_of_day.end_of_day_make, name="end_of_day_make"),
-    path("manifests/<int:pk>/manifest.pdf", end_of_day.manifest_document, name="manifest_document"),
+    path("end-of-day/manifest-<int:pk>.pdf", end_of_day.manifest_document, name="manifest_document"),
     path("manifests/<int:pk>/release/", end_of_day.manifest_release_view, name="manifest_release"),
     path("users/", team.users, name="users"),
     path("users/<int:pk>/role/", team.user_role, name="user_role"),

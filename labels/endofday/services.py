@@ -95,7 +95,7 @@ def manifest_create(
     now = timezone.now()
     with transaction.atomic():
         rows = pending_labels(tenant=tenant_id, ship_from=ship_from, carrier=carrier, ship_date=ship_date)
-        ids = list(rows.select_for_update().order_by("pk").values_list("pk", flat=True))
+        ids = list(rows.select_for_update(of=("self",)).order_by("pk").values_list("pk", flat=True))
         if not ids:
             raise NothingWaiting()
         manifest = Manifest.objects.create(

@@ -475,7 +475,7 @@ def seed_end_of_day(tenant, label, ship_from) -> dict:
         ship_date=day,
         created_by_label="alice",
     )
-    Manifest.objects.create(
+    made = Manifest.objects.create(
         tenant=tenant,
         ship_from=ship_from,
         carrier="USPS",
@@ -500,7 +500,8 @@ def seed_end_of_day(tenant, label, ship_from) -> dict:
         ("end-of-day", "ship_from"): ship_from.pk,
         ("end-of-day", "carrier"): usps.carrier,
         ("end-of-day", "date"): day.isoformat(),
-        ("manifests", "pk"): lost.pk,
+        ("end-of-day", "pk"): made.pk,  # its PDF
+        ("manifests", "pk"): lost.pk,  # its release confirmation
     }
 
 

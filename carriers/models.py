@@ -102,6 +102,13 @@ class ShipFrom(models.Model):
         return self.name
 
     @property
+    def working_days_names(self) -> str:
+        """ "Mon, Tue, Wed" in the reader's language (Django's own abbreviations)."""
+        from django.utils.dates import WEEKDAYS_ABBR
+
+        return ", ".join(str(WEEKDAYS_ABBR[int(d) - 1]) for d in self.working_days if d.isdigit() and 1 <= int(d) <= 7)
+
+    @property
     def one_line(self) -> str:
         parts = [self.street1, self.street2, self.city, f"{self.state} {self.postal_code}".strip(), self.country]
         return ", ".join(p for p in parts if p)

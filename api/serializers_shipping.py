@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from carriers import shipdates
 from carriers.models import PRESET_FIELDS, SHIP_FROM_FIELDS, PackagePreset, ShipFrom
 
 from .base import ModelSerializer
@@ -22,8 +26,46 @@ class PackagePresetSerializer(ModelSerializer):
         }
 
 
+@extend_schema_field({"type": "string", "pattern": r"^([01]\d|2[0-3]):[0-5]\d$", "example": "17:00"})
+class CutoffField(serializers.Field):
+    """A local time of day as HH:MM (the ship-from's daily cutoff)."""
+
+    default_error_messages = {"invalid": "A time of day as HH:MM, e.g. 17:00."}
+
+    def to_representation(self, value):
+        return value.strftime("%H:%M") if value else None
+
+    def to_internal_value(self, data):
+        try:
+            return dt.datetime.strptime(str(data), "%H:%M").time()
+        except ValueError:
+            self.fail("invalid")
+
+
 class ShipFromSerializer(ModelSerializer):
     country = serializers.RegexField(r"^[A-Za-z]{2}$", max_length=2, required=False, help_text="Two letters, e.g. US.")
+    time_zone = serializers.ChoiceField(
+        choices=[], required=False, help_text="An IANA time zone, e.g. America/Chicago: the cutoff is on that clock."
+    )
+    cutoff_time = CutoffField(
+        required=False, help_text="HH:MM, local: a label bought at or after it ships on the next working day."
+    )
+    working_days = serializers.RegexField(
+        r"^[1-7]{1,7}$",
+        max_length=7,
+        required=False,
+        help_text="ISO weekdays as digits, 1 (Monday) to 7 (Sunday): 12345 is Monday to Friday.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["time_zone"].choices = shipdates.time_zone_names()
+
+    def validate_working_days(self, value):
+        days = shipdates.normal_days(value)
+        if len(days) != len(value):
+            raise serializers.ValidationError("A day is listed twice.")
+        return days
 
     class Meta:
         model = ShipFrom

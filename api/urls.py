@@ -2,7 +2,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
-from . import views, views_reports, views_rules, views_shipping, views_webhooks
+from . import views, views_endofday, views_reports, views_rules, views_shipping, views_webhooks
 
 app_name = "api"
 
@@ -14,6 +14,7 @@ router.register("shipments", views.ShipmentViewSet, basename="shipment")
 router.register("products", views.ProductViewSet, basename="product")
 router.register("package-presets", views_shipping.PackagePresetViewSet, basename="package-preset")
 router.register("ship-from", views_shipping.ShipFromViewSet, basename="ship-from")
+router.register("manifests", views_endofday.ManifestViewSet, basename="manifest")
 router.register("tags", views_rules.TagViewSet, basename="tag")
 router.register("presets", views_rules.ShippingPresetViewSet, basename="preset")
 router.register("rules", views_rules.RuleViewSet, basename="rule")

@@ -76,6 +76,9 @@ class LabelPurchaseSerializer(serializers.ModelSerializer):
             "refund_state",
             "error",
             "formats",
+            "ship_from",
+            "ship_date",
+            "manifest",
             "created_at",
             "updated_at",
         ]

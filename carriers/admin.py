@@ -7,6 +7,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 
+from .forms import ShipFromForm
 from .models import PRESET_FIELDS, SHIP_FROM_FIELDS, CarrierAccount, PackagePreset, ShipFrom, StoreShipping
 from .services import (
     carrier_account_create,
@@ -169,9 +170,17 @@ class _ThroughServices(admin.ModelAdmin):
         return [*super().get_readonly_fields(request, obj), *(["tenant"] if obj else [])]
 
 
+class ShipFromAdminForm(ShipFromForm):
+    """The portal's form (time zones listed, working days as check boxes) with the tenant."""
+
+    class Meta(ShipFromForm.Meta):
+        fields = ["tenant", *SHIP_FROM_FIELDS]
+
+
 @admin.register(ShipFrom)
 class ShipFromAdmin(_ThroughServices):
-    list_display = ["name", "tenant", "city", "postal_code", "country"]
+    form = ShipFromAdminForm
+    list_display = ["name", "tenant", "city", "postal_code", "country", "time_zone", "cutoff_time"]
     search_fields = ["name", "city", "postal_code"]
     fields = ["tenant", *SHIP_FROM_FIELDS]
     fields_of = SHIP_FROM_FIELDS

@@ -2,11 +2,12 @@
 
     carrier  karrio extension  rates  labels  void  tracking  manifest
     UPS      ups               yes    yes     yes   yes       no
-    USPS     usps              yes    yes     yes   yes       later (USPS SCAN forms: not built yet)
+    USPS     usps              yes    yes     yes   yes       yes (SCAN forms, karrio's Manifest.create)
     FedEx    fedex             yes    yes     yes   yes       no
 
 Tracking follows the carriers whose row says `tracking`; rates and labels (issue 29's later parts) ask
-`rates`/`labels`/`void`. A carrier is added here, with its karrio extension in pyproject.toml and a
+`rates`/`labels`/`void`; the end of day asks `manifest` (karrio-ups and karrio-fedex have no manifest
+call, docs/end-of-day.md#carriers). A carrier is added here, with its karrio extension in pyproject.toml and a
 Settings subclass in carriers.gateway.
 """
 
@@ -31,7 +32,7 @@ class Capabilities:
 
 CAPABILITIES: dict[str, Capabilities] = {
     CarrierCode.UPS: Capabilities("ups", rates=True, labels=True, void=True, tracking=True),
-    CarrierCode.USPS: Capabilities("usps", rates=True, labels=True, void=True, tracking=True, manifest="later"),
+    CarrierCode.USPS: Capabilities("usps", rates=True, labels=True, void=True, tracking=True, manifest=True),
     CarrierCode.FEDEX: Capabilities("fedex", rates=True, labels=True, void=True, tracking=True),
 }
 

@@ -19,6 +19,8 @@ from django.utils.translation import gettext_lazy as _
 from stores import crypto
 from stores.models import Store, Tenant, TenantQuerySet
 
+from . import shipdates
+
 
 class CarrierCode(models.TextChoices):
     """The carriers Outbound talks to through karrio (codes = the shipments' `carrier` values)."""
@@ -65,6 +67,27 @@ class ShipFrom(models.Model):
     postal_code = models.CharField(_("postal code"), max_length=20)
     country = models.CharField(_("country"), max_length=2, default="US", help_text=_("Two letters, e.g. US."))
     residential = models.BooleanField(_("residential address"), default=False)
+    # Ship dates (carriers/shipdates.py): a label bought on a working day before the cutoff, local time,
+    # ships that day; otherwise on the next working day.
+    time_zone = models.CharField(
+        _("time zone"),
+        max_length=64,
+        default=shipdates.DEFAULT_TIME_ZONE,
+        validators=[shipdates.validate_time_zone],
+        help_text=_("Where the place is, e.g. America/Chicago: its cutoff is on that clock."),
+    )
+    cutoff_time = models.TimeField(
+        _("daily cutoff"),
+        default=shipdates.DEFAULT_CUTOFF,
+        help_text=_("A label bought at or after this time ships on the next working day."),
+    )
+    working_days = models.CharField(
+        _("working days"),
+        max_length=7,
+        default=shipdates.DEFAULT_WORKING_DAYS,
+        validators=[shipdates.validate_working_days],
+        help_text=_("The days parcels leave: 1 (Monday) to 7 (Sunday), e.g. 12345."),
+    )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(default=timezone.now)
 
@@ -77,6 +100,13 @@ class ShipFrom(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def working_days_names(self) -> str:
+        """ "Mon, Tue, Wed" in the reader's language (Django's own abbreviations)."""
+        from django.utils.dates import WEEKDAYS_ABBR
+
+        return ", ".join(str(WEEKDAYS_ABBR[int(d) - 1]) for d in self.working_days if d.isdigit() and 1 <= int(d) <= 7)
 
     @property
     def one_line(self) -> str:
@@ -98,6 +128,9 @@ SHIP_FROM_FIELDS = (
     "postal_code",
     "country",
     "residential",
+    "time_zone",
+    "cutoff_time",
+    "working_days",
 )
 
 

@@ -58,6 +58,14 @@ class LabelPurchase(models.Model):
         "shipments.Shipment", on_delete=models.SET_NULL, null=True, blank=True, related_name="label_purchase"
     )
     matched = models.BooleanField(default=False, help_text="Found at the carrier by reference after a lost answer.")
+    # Where and when the parcel leaves (carriers.shipdates): the end of day's manifest groups by them.
+    ship_from = models.ForeignKey(
+        "carriers.ShipFrom", on_delete=models.SET_NULL, null=True, blank=True, related_name="label_purchases"
+    )
+    ship_date = models.DateField(null=True, blank=True)
+    manifest = models.ForeignKey(
+        "labels.Manifest", on_delete=models.SET_NULL, null=True, blank=True, related_name="purchases"
+    )
     refund_state = models.CharField(max_length=20, choices=RefundState.choices, blank=True, default="")
     error = models.TextField(blank=True, default="")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
@@ -79,7 +87,15 @@ class LabelPurchase(models.Model):
                 name="labelpurchase_unique_key",
             ),
         ]
-        indexes = [models.Index(fields=["state", "created_at"], name="labelpurchase_state_idx")]
+        indexes = [
+            models.Index(fields=["state", "created_at"], name="labelpurchase_state_idx"),
+            # The end of day's pending labels: a tenant's bought labels not yet on a manifest.
+            models.Index(
+                fields=["tenant", "ship_from", "carrier", "ship_date"],
+                condition=Q(state="bought", manifest__isnull=True),
+                name="labelpurchase_eod_pending_idx",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.carrier} {self.service} for order {self.order_id} ({self.state})"
@@ -113,3 +129,57 @@ class LabelDocument(models.Model):
 
     def __str__(self) -> str:
         return f"{self.format} label of purchase {self.purchase_id}"
+
+
+# --- end of day: manifests ----------------------------------------------------------------------------
+
+
+class ManifestState(models.TextChoices):
+    CALLING = "calling", "Calling the carrier"
+    MADE = "made", "Made"
+    FAILED = "failed", "Refused by the carrier"
+    UNCERTAIN = "uncertain", "Outcome unknown"
+    RELEASED = "released", "Released (checked with the carrier)"
+
+
+class ManifestQuerySet(TenantQuerySet):
+    pass
+
+
+class Manifest(models.Model):
+    """One end of day: the carrier's manifest (USPS: a SCAN form, PS Form 5630) of a ship-from's labels of
+    one carrier. Recorded, its labels attached, and committed before the carrier is called; a label is on
+    one manifest at most (`LabelPurchase.manifest`). Refused: its labels are let go for the next one."""
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="manifests")
+    ship_from = models.ForeignKey(
+        "carriers.ShipFrom", on_delete=models.SET_NULL, null=True, blank=True, related_name="manifests"
+    )
+    account = models.ForeignKey(
+        "carriers.CarrierAccount", on_delete=models.SET_NULL, null=True, blank=True, related_name="manifests"
+    )
+    carrier = models.CharField(max_length=20)
+    ship_date = models.DateField(help_text="The mailing date the manifest carries.")
+    state = models.CharField(max_length=20, choices=ManifestState.choices, default=ManifestState.CALLING)
+    label_count = models.PositiveIntegerField(default=0)
+    tracking_numbers = models.JSONField(default=list, blank=True, help_text="What was sent to the carrier.")
+    carrier_number = models.CharField(max_length=100, blank=True, default="", help_text="The carrier's number.")
+    document = models.BinaryField(null=True, blank=True, editable=False)
+    error = models.TextField(blank=True, default="")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
+    created_by_label = models.CharField(max_length=200, blank=True, default="")
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    objects = ManifestQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["tenant", "-created_at"], name="manifest_tenant_recent_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.carrier} manifest {self.carrier_number or self.pk} ({self.state})"
+
+    @property
+    def has_document(self) -> bool:
+        return self.state == ManifestState.MADE

@@ -39,6 +39,7 @@ from shipments.models import Shipment, ShipmentState
 from shipments.services import ship_actions, shipment_create, shipment_void
 
 from .models import LabelDocument, LabelFormat, LabelPurchase, PurchaseState, RefundState
+from .ship_dates import carrier_date_options, label_ship_date
 
 logger = logging.getLogger(__name__)
 
@@ -130,6 +131,7 @@ def label_buy(
     if price is None:  # the price the carrier quotes now (its label answer may not say)
         price, currency = _quote(order, account, service, package)
     now = timezone.now()
+    when = label_ship_date(order, account, now)  # after the ship-from's cutoff: its next working day
     try:
         with transaction.atomic():
             purchase = LabelPurchase.objects.create(
@@ -144,6 +146,8 @@ def label_buy(
                 idempotency_key=idempotency_key,
                 created_by=user,
                 created_by_label=_actor(user, created_by_label),
+                ship_from=when.ship_from,
+                ship_date=when.date,
                 created_at=now,
                 updated_at=now,
             )
@@ -183,7 +187,9 @@ def _call_carrier(purchase, order, account, parcel, label_format) -> LabelPurcha
     import karrio.sdk as sdk
 
     parcel = dataclasses.replace(parcel, reference=purchase.reference)
-    request = shipment_request(parcel, purchase.service, label_type=label_format.upper())
+    request = shipment_request(
+        parcel, purchase.service, label_type=label_format.upper(), options=carrier_date_options(purchase.ship_date)
+    )
     try:
         shipment, messages = sdk.Shipment.create(request).from_(gateway_for(account)).parse()
     except Exception as exc:  # noqa: BLE001 - an answer we could not read may still be a label sold
@@ -229,6 +235,7 @@ def _record_label(purchase, order, carrier_shipment, label_format, *, documents=
                 carrier=purchase.carrier,
                 service=purchase.service,
                 tracking_number=number,
+                ship_date=purchase.ship_date,
                 carrier_fee=cost,
                 user=purchase.created_by,
                 created_by_label=purchase.created_by_label,

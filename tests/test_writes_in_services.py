@@ -49,6 +49,8 @@ PROTECTED = {
     # Issue 29: labels bought (money).
     "labels.LabelPurchase",
     "labels.LabelDocument",
+    # Issue 33: end-of-day manifests.
+    "labels.Manifest",
 }
 PROTECTED_FIELDS = {("orders.Order", "status")}
 # The service pipelines services run (their modules write as the service's own code).

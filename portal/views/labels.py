@@ -19,6 +19,7 @@ from labels.models import LabelFormat
 from labels.rates import rates_for
 from labels.selectors import document_of_shipment, purchase_get
 from labels.services import LabelInProgress, label_buy, label_release, label_void
+from labels.ship_dates import label_ship_date
 
 from ..tenancy import get_order_for_user, get_shipment_for_user, portal_view
 
@@ -78,6 +79,7 @@ def order_label_confirm(request, pk):
             "account": account,
             "package": package,
             "rate": rate,
+            "ship_date": label_ship_date(order, account),  # after the cutoff: the next working day
             "nonce": uuid.uuid4().hex,  # one form, one label (order_label_buy)
             "nav": "orders",
         },

@@ -173,6 +173,7 @@ def ship(call: Call) -> Reply:
         lookup_references=references,
         account_number=str(dig(body, "accountNumber", "value", default="")),
         label_format=fmt,
+        ship_date=_ship_date(shipment).isoformat(),
     )
     number = label.tracking_number
     doc_type = "ZPLII" if fmt == "ZPL" else "PDF"

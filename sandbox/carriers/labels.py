@@ -163,3 +163,58 @@ def label_zpl(face: LabelFace) -> bytes:
     parts.append(f"^FO40,{1218 - 170}^A0N,36,36^FDTRACKING #: {_zpl_text(face.tracking_number)}^FS")
     parts.append("^XZ")
     return ("\n".join(parts) + "\n").encode()
+
+
+# --- a manifest (USPS SCAN form) ----------------------------------------------------------------------------
+LETTER_W, LETTER_H = 612, 792  # 8.5 × 11 in, in points
+LINES_PER_PAGE = 52
+
+
+def manifest_pdf(title: str, header: list[str], numbers: list[str]) -> bytes:
+    """A real PDF of letter pages: the title and header lines, then one tracking number a line (Helvetica,
+    so a PDF reader extracts them), as many pages as the numbers need; each page says "page n of m"."""
+    rows = [f"{i:>4}. {number}" for i, number in enumerate(numbers, start=1)] or ["(no packages)"]
+    chunks = [rows[i : i + LINES_PER_PAGE] for i in range(0, len(rows), LINES_PER_PAGE)]
+    fonts = "/Resources << /Font << /F1 3 0 R /F2 4 0 R >> >>"
+    objects: list[bytes] = [
+        b"",
+        b"",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
+    ]
+    objects.append(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica-Bold /Encoding /WinAnsiEncoding >>")
+    kids = []
+    for page_no, chunk in enumerate(chunks, start=1):
+        ops = [f"BT /F2 16 Tf 54 {LETTER_H - 60} Td ({_pdf_text(title)}) Tj ET"]
+        y = LETTER_H - 84
+        for line in header:
+            ops.append(f"BT /F1 10 Tf 54 {y} Td ({_pdf_text(line)}) Tj ET")
+            y -= 14
+        ops.append(f"BT /F1 9 Tf 54 {y} Td (Page {page_no} of {len(chunks)}) Tj ET")
+        y -= 20
+        for row in chunk:
+            ops.append(f"BT /F1 10 Tf 54 {y} Td ({_pdf_text(row)}) Tj ET")
+            y -= 12
+        content = "\n".join(ops).encode("latin-1")
+        objects.append(b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream")
+        content_ref = len(objects)
+        objects.append(
+            f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {LETTER_W} {LETTER_H}] {fonts} "
+            f"/Contents {content_ref} 0 R >>".encode()
+        )
+        kids.append(f"{len(objects)} 0 R")
+    objects[0] = b"<< /Type /Catalog /Pages 2 0 R >>"
+    objects[1] = f"<< /Type /Pages /Kids [{' '.join(kids)}] /Count {len(kids)} >>".encode()
+    objects.append(f"<< /Producer (Outbound carrier sandbox) /Title ({_pdf_text(title)}) >>".encode("latin-1"))
+    out = io.BytesIO()
+    out.write(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
+    offsets = []
+    for n, body in enumerate(objects, start=1):
+        offsets.append(out.tell())
+        out.write(b"%d 0 obj\n" % n + body + b"\nendobj\n")
+    xref = out.tell()
+    out.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1))
+    for offset in offsets:
+        out.write(b"%010d 00000 n \n" % offset)
+    out.write(b"trailer\n<< /Size %d /Root 1 0 R /Info %d 0 R >>\n" % (len(objects) + 1, len(objects)))
+    out.write(b"startxref\n%d\n%%%%EOF\n" % xref)
+    return out.getvalue()

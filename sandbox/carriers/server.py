@@ -215,6 +215,7 @@ class CarrierSandbox:
         account_number: str = "",
         label_format: str = "PDF",
         number_prefix: str = "",
+        ship_date: str = "",
     ) -> tuple[SoldLabel, bytes]:
         """Sell one label: record it in the truth, start its parcel's story, render its document."""
         number = self.tracking_number(carrier, service, number_prefix)
@@ -232,6 +233,7 @@ class CarrierSandbox:
             label_format=label_format,
             ship_to_postal_code=str(ship_to_postal_code or ""),
             weight_lb=round(weight_lb, 3),
+            ship_date=str(ship_date or ""),
         )
         story = story_of_ship_to(ship_to)
         with self.lock:

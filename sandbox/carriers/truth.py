@@ -50,6 +50,21 @@ class SoldLabel:
     voided_at: str | None = None
     refund_status: str = ""  # "" while live; "refunded" once voided
     refund_amount: float = 0.0
+    ship_date: str = ""  # the ship (mailing) date the request carried, ISO, if any
+    manifest: str = ""  # the number of the manifest (USPS SCAN form) the label is on
+
+
+@dataclass
+class ManifestRecord:
+    """One manifest made (USPS: a SCAN form, PS Form 5630): its number and the labels it lists."""
+
+    carrier: str
+    number: str
+    tracking_numbers: list[str]
+    mailing_date: str = ""
+    entry_zip: str = ""
+    client_id: str = ""
+    at: str = field(default_factory=_now)
 
 
 @dataclass
@@ -66,6 +81,7 @@ class Truth:
         self.lock = threading.Lock()
         self.labels: dict[str, SoldLabel] = {}  # by tracking number, in the order sold
         self.void_log: list[VoidRecord] = []
+        self.manifests: list[ManifestRecord] = []
         self.rates: Counter[str] = Counter()  # rate requests (HTTP calls) per carrier
         self.calls: Counter[tuple[str, str]] = Counter()  # (carrier, operation) → HTTP calls answered or not
 
@@ -91,6 +107,30 @@ class Truth:
                 label.refund_status, label.refund_amount = "refunded", label.price
             self.void_log.append(VoidRecord(carrier, number, outcome))
         return outcome, label
+
+    def manifest(
+        self, carrier: str, number: str, tracking_numbers: list[str], **details: str
+    ) -> tuple[ManifestRecord | None, dict[str, list[str]]]:
+        """Put labels on a new manifest: every number must be a live label of this carrier not yet on a
+        manifest, else nothing is made and the refusals are answered ({"unknown": […], "voided": […],
+        "manifested": […]})."""
+        refused: dict[str, list[str]] = {"unknown": [], "voided": [], "manifested": []}
+        with self.lock:
+            for n in tracking_numbers:
+                label = self.labels.get(n)
+                if label is None or label.carrier != carrier:
+                    refused["unknown"].append(n)
+                elif label.voided:
+                    refused["voided"].append(n)
+                elif label.manifest:
+                    refused["manifested"].append(n)
+            if any(refused.values()) or not tracking_numbers:
+                return None, refused
+            record = ManifestRecord(carrier, number, list(tracking_numbers), **details)
+            for n in tracking_numbers:
+                self.labels[n].manifest = number
+            self.manifests.append(record)
+        return record, refused
 
     def mark_lost(self, carrier: str, operation: str, number: str | None) -> None:
         with self.lock:
@@ -133,11 +173,13 @@ class Truth:
         labels = self.labels_sold() if reference is None else self.by_reference(reference)
         with self.lock:
             voids = [asdict(v) for v in self.void_log]
+            manifests = [asdict(m) for m in self.manifests]
             rates = dict(self.rates)
             calls = {f"{carrier}.{operation}": n for (carrier, operation), n in sorted(self.calls.items())}
         return {
             "labels": [asdict(label) for label in labels],
             "voids": voids,
+            "manifests": manifests,
             "rate_requests": rates,
             "calls": calls,
             "totals": {
@@ -146,11 +188,12 @@ class Truth:
                 "labels_voided": sum(1 for label in labels if label.voided),
                 "spent": round(sum(label.price for label in labels if not label.voided), 2),
                 "refunded": round(sum(label.refund_amount for label in labels), 2),
+                "manifests": len(manifests),
             },
         }
 
 
-OPERATIONS = ("token", "rate", "ship", "void", "track")
+OPERATIONS = ("token", "rate", "ship", "void", "track", "manifest")
 
 
 @dataclass

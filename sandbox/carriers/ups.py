@@ -168,6 +168,7 @@ def ship(call: Call) -> Reply:
         lookup_references=numbers,
         account_number=dig(shipment, "Shipper", "ShipperNumber", default=""),
         label_format=fmt,
+        ship_date=_iso_date(shipment.get("ShipmentDate")),
     )
     charges = _money(label.price)
     return Reply(
@@ -309,3 +310,10 @@ ROUTES = [
     ("GET", r"/api/track/v1/details/(?P<number>[^/]+)", "track", track),
     ("GET", r"/api/track/v1/reference/details/(?P<reference>[^/]+)", "track", track_by_reference),
 ]
+
+
+def _iso_date(raw) -> str:
+    """UPS's ShipmentDate as an ISO date ("" when absent or unreadable): YYYYMMDD in UPS's documentation;
+    karrio-ups sends YYYY-MM-DD (its fdate's output format)."""
+    text = str(raw or "").replace("-", "")
+    return f"{text[:4]}-{text[4:6]}-{text[6:8]}" if len(text) == 8 and text.isdigit() else ""

@@ -6,6 +6,9 @@
     POST   /labels/v3/label                       multipart/form-data: labelMetadata (JSON), then labelImage
                                                   (base64 PDF, or ZPL when imageType is ZPL203DPI)
     DELETE /labels/v3/label/<trackingNumber>      {"trackingNumber", "status": "CANCELED"}
+    POST   /scan-forms/v3/scan-form               a SCAN form (PS Form 5630) of live labels not yet on one:
+                                                  {"SCANFormMetadata": {…, "manifestNumber",
+                                                  "trackingNumbers"}, "SCANFormImage": base64 PDF}
     GET    /tracking/v3/tracking/<number>         Tracking v3 answer (expand=DETAIL)
 
 Errors in USPS's shape: {"apiVersion", "error": {"code", "message", "errors": [{"status", "code",
@@ -20,7 +23,7 @@ import secrets
 from datetime import UTC, date, datetime
 from urllib.parse import unquote
 
-from . import pricing
+from . import labels, pricing
 from .base import NORMAL, Call, Reply, business_days_after, story_for, track_one
 
 CARRIER = "usps"
@@ -154,6 +157,7 @@ def ship(call: Call) -> Reply:
         account_number=call.sandbox.payment_accounts.get(call.headers.get("X-Payment-Authorization-Token") or "", ""),
         label_format=fmt,
         number_prefix=NUMBER_PREFIX[service.code],
+        ship_date=str(package.get("mailingDate") or ""),
     )
     days = service.transit_days(zone)
     metadata = {
@@ -228,6 +232,52 @@ def expected_delivery(sandbox, number: str, steps) -> str | None:
     return datetime.fromtimestamp(sandbox.first_seen[number] + hours * 3600, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def scan_form(call: Call) -> Reply:
+    """A SCAN form of the request's tracking numbers, in karrio-usps's shapes (ScanFormRequestType in,
+    ScanFormResponseType out): every number a live USPS label of the sandbox not yet on a SCAN form, else
+    USPS's error shape and nothing is made. The form is a real PDF listing the numbers; the truth keeps it."""
+    body = call.json() or {}
+    numbers = [str(n) for n in ((body.get("shipment") or {}).get("trackingNumbers") or []) if n]
+    if not numbers:
+        return error(400, "050001", "No packages", "A SCAN form needs at least one tracking number.", "/scan-forms/v3")
+    if len(set(numbers)) != len(numbers):
+        return error(400, "050002", "Duplicate packages", "A tracking number is listed twice.", "/scan-forms/v3")
+    sender = body.get("fromAddress") or {}
+    mailing_date = str(body.get("mailingDate") or date.today().isoformat())
+    entry_zip = str(body.get("entryFacilityZIPCode") or sender.get("ZIPCode") or "")
+    number = f"9275{next(call.sandbox._serial) % 10**18:018d}"
+    record, refused = call.sandbox.truth.manifest(
+        CARRIER, number, numbers, mailing_date=mailing_date, entry_zip=entry_zip, client_id=call.client_id
+    )
+    if record is None:
+        words = {"unknown": "not a USPS label", "voided": "canceled", "manifested": "already on a SCAN form"}
+        details = "; ".join(
+            f"{', '.join(v[:5])}{' …' if len(v) > 5 else ''}: {words[k]}" for k, v in refused.items() if v
+        )
+        return error(400, "050003", "Packages refused", details, "/scan-forms/v3")
+    header = [
+        f"SCAN form {number} - PS Form 5630, shipment confirmation acceptance notice",
+        f"Mailing date: {mailing_date}    Entry facility ZIP Code: {entry_zip}",
+        "From: " + " / ".join(_lines(sender)),
+        f"Packages: {len(numbers)}",
+    ]
+    document = labels.manifest_pdf("USPS SCAN FORM", header, numbers)
+    metadata = {
+        "form": body.get("form") or "5630",
+        "imageType": "PDF",
+        "labelType": body.get("labelType") or "8.5x11LABEL",
+        "mailingDate": mailing_date,
+        "overwriteMailingDate": bool(body.get("overwriteMailingDate")),
+        "entryFacilityZIPCode": entry_zip,
+        "destinationEntryFacilityType": body.get("destinationEntryFacilityType") or "NONE",
+        "shipment": {},  # as karrio-usps's recorded answer (its ShipmentType reads no fields back)
+        "manifestNumber": number,
+        "trackingNumbers": numbers,
+        "fromAddress": sender,
+    }
+    return Reply(200, {"SCANFormMetadata": metadata, "SCANFormImage": base64.b64encode(document).decode()})
+
+
 def track_answer(sandbox, number: str) -> dict:
     events = []
     steps = sandbox.steps_so_far(number)
@@ -299,4 +349,5 @@ ROUTES = [
     ("POST", r"/labels/v3/label", "ship", ship),
     ("DELETE", r"/labels/v3/label/(?P<number>[^/]+)", "void", void),
     ("GET", r"/tracking/v3/tracking/(?P<number>[^/]+)", "track", track),
+    ("POST", r"/scan-forms/v3/scan-form", "manifest", scan_form),
 ]

@@ -81,6 +81,7 @@ def _automation_ids(tenant) -> dict:
 def real_ids(tenant, store, order, product):
     """An id that exists for each resource, so half the cases reach real objects, not only 404s."""
     from carriers.services import package_preset_create, ship_from_create
+    from labels.models import Manifest
     from orders.models import ImportRun
     from shipments.services import shipment_create
     from webhooks.services import webhook_emit, webhook_subscription_create
@@ -89,6 +90,7 @@ def real_ids(tenant, store, order, product):
         tenant=tenant, url="https://hooks.example.com/x", events=["order.updated"]
     )
     shipment = shipment_create(order=make_order(store), carrier="UPS", created_by_label="test")
+    dock = ship_from_create(tenant=tenant, name="Dock", street1="1 Dock Road", city="Austin", postal_code="78701")
     return {
         "stores": store.pk,
         "orders": order.pk,
@@ -99,8 +101,9 @@ def real_ids(tenant, store, order, product):
         "webhook-deliveries": webhook_emit(tenant=tenant, event="order.updated", payload={})[0].pk,
         "package-presets": package_preset_create(tenant=tenant, name="Box", length=10, width=8, height=4).pk,
         **_automation_ids(tenant),
-        "ship-from": ship_from_create(
-            tenant=tenant, name="Dock", street1="1 Dock Road", city="Austin", postal_code="78701"
+        "ship-from": dock.pk,
+        "manifests": Manifest.objects.create(
+            tenant=tenant, ship_from=dock, carrier="USPS", ship_date="2026-12-07", state="made", document=b"%PDF-1.4"
         ).pk,
     }
 

@@ -227,6 +227,7 @@ def seed_tenant(alice, tenant, store):
     carrier = seed_tracking(tenant, shipment)
     ship_from, preset = seed_shipping_setup(tenant, store, carrier)
     label = seed_label(tenant, shipment, carrier)
+    end_of_day = seed_end_of_day(tenant, label, ship_from)
     automation = seed_automation(tenant, carrier, preset, order)
     from shipments.models import PrintJob
 
@@ -261,6 +262,7 @@ def seed_tenant(alice, tenant, store):
             ("packages", "pk"): preset.pk,
             ("shipments", "fmt"): "pdf",
             ("labels", "pk"): label.pk,
+            **end_of_day,
             **automation,
         },
         wizard={
@@ -448,6 +450,59 @@ def seed_label(tenant, shipment, carrier):
     )
     LabelDocument.objects.create(purchase=label, format="pdf", content=b"%PDF-1.7 (a label)")
     return label
+
+
+def seed_end_of_day(tenant, label, ship_from) -> dict:
+    """Issue 33: the label waits for its end of day at the warehouse; a USPS SCAN form made earlier and one
+    whose answer was lost (the release confirmation's object)."""
+    from labels.models import LabelPurchase, Manifest
+    from orders.models import Order
+
+    day = dt.date(2026, 12, 7)
+    LabelPurchase.objects.filter(pk=label.pk).update(ship_from=ship_from, ship_date=day)  # UPS: no manifest call
+    usps = LabelPurchase.objects.create(  # a USPS label of another order, waiting for its SCAN form
+        tenant=tenant,
+        order=Order.objects.for_tenant(tenant).get(number="A-101"),
+        account=label.account,
+        carrier="USPS",
+        service="usps_ground_advantage",
+        price="5.10",
+        currency="USD",
+        state="bought",
+        reference="A-101-L2",
+        tracking_number="9400100000000000000017",
+        ship_from=ship_from,
+        ship_date=day,
+        created_by_label="alice",
+    )
+    made = Manifest.objects.create(
+        tenant=tenant,
+        ship_from=ship_from,
+        carrier="USPS",
+        ship_date=day - dt.timedelta(days=1),
+        state="made",
+        label_count=42,
+        carrier_number="9275000000000000000042",
+        document=b"%PDF-1.4 (a SCAN form)",
+        created_by_label="alice",
+    )
+    lost = Manifest.objects.create(
+        tenant=tenant,
+        ship_from=ship_from,
+        carrier="USPS",
+        ship_date=day - dt.timedelta(days=1),
+        state="uncertain",
+        label_count=3,
+        error="No answer from the carrier (timed out): check with it before releasing the labels.",
+        created_by_label="alice",
+    )
+    return {
+        ("end-of-day", "ship_from"): ship_from.pk,
+        ("end-of-day", "carrier"): usps.carrier,
+        ("end-of-day", "date"): day.isoformat(),
+        ("end-of-day", "pk"): made.pk,  # its PDF
+        ("manifests", "pk"): lost.pk,  # its release confirmation
+    }
 
 
 def sell_from(carrier_sandbox, account_id):

@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from api.services import api_key_create
 from carriers.services import carrier_account_create, package_preset_create, ship_from_create
-from labels.models import LabelDocument, LabelPurchase
+from labels.models import LabelDocument, LabelPurchase, Manifest
 from orders.rules import services as rule_services
 from shipments.batch import batch_mark_delivered
 from shipments.csv_import import csv_import_create
@@ -40,6 +40,12 @@ def objects(order_a, run_a, unmapped_a, shipment_a, alice, bob, tenant_a):
         shipment=shipment_a,
     )
     LabelDocument.objects.create(purchase=label, format="pdf", content=b"%PDF-label-A-100")
+    manifest = Manifest.objects.create(
+        tenant=tenant_a, ship_from=ship_from, carrier="USPS", ship_date="2026-12-07", state="uncertain", label_count=1
+    )
+    made = Manifest.objects.create(
+        tenant=tenant_a, ship_from=ship_from, carrier="USPS", ship_date="2026-12-07", state="made", document=b"%PDF-m"
+    )
     tag = rule_services.tag_save(tenant=tenant_a, name="Tag A")
     spreset = rule_services.preset_save(tenant=tenant_a, name="Preset A", carrier_account=carrier, service="ups_ground")
     rule = rule_services.rule_save(
@@ -47,6 +53,10 @@ def objects(order_a, run_a, unmapped_a, shipment_a, alice, bob, tenant_a):
     )
     return {
         "label": label.pk,
+        "manifest": manifest.pk,
+        "manifest_made": made.pk,
+        "usps": "USPS",
+        "day": "2026-12-07",
         "pdf": "pdf",
         "tag": tag.pk,
         "spreset": spreset.pk,
@@ -95,6 +105,9 @@ OBJECT_GETS = [
     ("portal:order_rates", ["order"]),
     ("portal:shipment_label", ["shipment", "pdf"]),
     ("portal:label_void", ["label"]),
+    ("portal:manifest_document", ["manifest_made"]),
+    ("portal:manifest_release", ["manifest"]),
+    ("portal:end_of_day_confirm", ["ship_from", "usps", "day"]),
     ("portal:tag_delete", ["tag"]),
     ("portal:preset_delete", ["spreset"]),
     ("portal:rule_edit", ["rule"]),
@@ -156,6 +169,7 @@ OBJECT_POSTS = [
     ("portal:order_label_confirm", ["order"], {"rate": "1:ups_ground"}),
     ("portal:order_label_buy", ["order"], {"account": "1", "service": "ups_ground", "price": "9.99"}),
     ("portal:label_void", ["label"], {}),
+    ("portal:manifest_release", ["manifest"], {}),
     ("portal:tag_delete", ["tag"], {}),
     ("portal:preset_delete", ["spreset"], {}),
     ("portal:rule_edit", ["rule"], {"rule-name": "Sneaky", "rule-match": "all", "rule-actions": "[]"}),
@@ -200,6 +214,7 @@ PLAIN_WRITES = [
     ("portal:rule_new", {"rule-name": "Sneaky", "rule-match": "all", "rule-actions": "[]"}),
     ("portal:orders_choices", {"all_matching": "1", "choice": "reapply"}),
     ("portal:orders_choices", {"all_matching": "1", "choice": "assign", "assign_to": ""}),
+    ("portal:end_of_day_make", {"ship_from": "1", "carrier": "USPS", "date": "2026-12-07"}),
 ]
 
 
@@ -249,6 +264,7 @@ def test_viewer_writes_changed_nothing(bob_client, objects, order_a, tenant_a):
     assert [(p.name, p.length) for p in tenant_a.package_presets.all()] == [("Box A", 10)]
     assert [t.name for t in tenant_a.tags.all()] == ["Tag A"] and [r.name for r in tenant_a.rules.all()] == ["Rule A"]
     assert [p.name for p in tenant_a.shipping_presets.all()] == ["Preset A"]
+    assert sorted(Manifest.objects.values_list("state", flat=True)) == ["made", "uncertain"]
     assert order_a.store.settings.send_delivery_notice is True
     assert [(m.requested_method, m.carrier, m.service) for m in ShippingMethodMapping.objects.all()] == [
         ("USPS Priority", "USPS", "Priority")

@@ -492,7 +492,7 @@ def test_a_timeout_hangs_past_the_client_s_deadline_and_sells_later(sandbox, gat
 def test_latency_defaults_and_is_used_per_operation(gateways):
     server = run_carrier_sandbox()
     try:
-        assert server.latency == {"token": 0.0, "rate": 0.3, "ship": 0.3, "void": 0.3, "track": 0.0}
+        assert server.latency == {"token": 0.0, "rate": 0.3, "ship": 0.3, "void": 0.3, "track": 0.0, "manifest": 0.0}
         waits: list[float] = []
         server.sleep = waits.append  # the waits it makes, not the time they take
         ups = {"ups": gateway("ups", server.base_url)}

@@ -100,6 +100,10 @@ def product_get(*, tenant: Tenant | int, pk) -> Product:
     return Product.objects.for_tenant(tenant).select_related("store").get(pk=pk)
 
 
+def barcode_get(*, tenant: Tenant | int, pk) -> ProductBarcode:
+    return ProductBarcode.objects.for_tenant(tenant).select_related("product").get(pk=pk)
+
+
 def session_get(*, tenant: Tenant | int, pk) -> PackSession:
     return PackSession.objects.for_tenant(tenant).select_related("order", "order__store").get(pk=pk)
 
@@ -148,6 +152,11 @@ def day_counts(*, tenant: Tenant | int, day: dt.date | None = None) -> list[dict
         .order_by("-orders", "user_label")
     )
     return [
-        {"user": r["user_label"], "orders": r["orders"], "skipped": r["skipped"], "verified": r["orders"] - r["skipped"]}
+        {
+            "user": r["user_label"],
+            "orders": r["orders"],
+            "skipped": r["skipped"],
+            "verified": r["orders"] - r["skipped"],
+        }
         for r in rows
     ]

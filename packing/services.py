@@ -119,8 +119,9 @@ def pack_open(*, tenant, code: str, user) -> PackSession:
 
 SCAN_WORDS = {
     ScanResult.WRONG_ITEM: lambda code: gettext("Wrong item: “%(code)s” is not on this order.") % {"code": code},
-    ScanResult.EXTRA_UNIT: lambda code: gettext("Extra unit: every “%(code)s” of this order is packed already.")
-    % {"code": code},
+    ScanResult.EXTRA_UNIT: lambda code: (
+        gettext("Extra unit: every “%(code)s” of this order is packed already.") % {"code": code}
+    ),
     ScanResult.UNKNOWN: lambda code: gettext("Unknown code “%(code)s”: no product has it.") % {"code": code},
 }
 
@@ -306,7 +307,9 @@ def barcode_add(*, product: Product, code: str) -> ProductBarcode:
     if cleaned == selectors.normalize_code(product.sku):
         raise ValidationError({"code": [gettext("This is the product's SKU: it always scans.")]})
     other_sku = (
-        Product.objects.filter(store_id=product.store_id, sku__in={cleaned, code.strip()}).exclude(pk=product.pk).first()
+        Product.objects.filter(store_id=product.store_id, sku__in={cleaned, code.strip()})
+        .exclude(pk=product.pk)
+        .first()
     )
     if other_sku is not None:
         raise ValidationError({"code": [gettext("This is the SKU of product %(sku)s.") % {"sku": other_sku.sku}]})

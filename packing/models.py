@@ -59,6 +59,9 @@ class PackProfile(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["tenant", "user"], name="packing_profile_unique_user")]
 
+    def __str__(self) -> str:
+        return f"{self.user} ({self.label_format})"
+
 
 class SessionState(models.TextChoices):
     OPEN = "open", "Packing"
@@ -96,6 +99,9 @@ class PackSession(models.Model):
             # The picture of the day: orders packed per user since midnight.
             models.Index(fields=["tenant", "finished_at"], name="packing_session_day"),
         ]
+
+    def __str__(self) -> str:
+        return f"Packing of order {self.order_id} ({self.state})"
 
     @property
     def complete(self) -> bool:
@@ -136,3 +142,6 @@ class ScanEvent(models.Model):
     class Meta:
         ordering = ["created_at", "id"]
         indexes = [models.Index(fields=["order", "created_at"], name="packing_scan_order")]
+
+    def __str__(self) -> str:
+        return f"{self.code or '—'}: {self.result}"

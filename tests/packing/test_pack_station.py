@@ -97,7 +97,7 @@ def test_a_slip_then_every_item_buys_one_label_and_refuses_mistakes(alice, store
 
 def test_skipping_verification_is_a_permission_and_is_logged(alice, dave, tenant_a, store_a, preset_a, carrier_sandbox):
     one = make_pack_order(store_a, number="S-1", preset=preset_a)
-    two = make_pack_order(store_a, number="S-2", preset=preset_a)
+    make_pack_order(store_a, number="S-2", preset=preset_a)
     station = Station(signed_in(dave))  # a member: no grant yet
     station.slip("S-1")
     status, answer = station.skip()

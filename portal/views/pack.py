@@ -7,8 +7,9 @@ types fast and presses Enter) and a keyboard, and the JSON endpoints its script 
     POST /pack/<session>/skip/          skip verification (owners, admins, granted users)
     POST /pack/<session>/label/         every line packed → the label bought with the order's preset
     POST /pack/<session>/leave/         the order left on the bench (Escape)
-    GET  /pack/labels/<shipment>.<fmt>  the label for the station's printer (PDF framed by the page to print)
-    GET  /pack/orders/<order>/slip.pdf  the packing slip again
+    GET  /shipments/<id>/pack-label.<fmt>  the label for the station's printer (a PDF the page prints from
+                                           a frame of its own, or the ZPL file)
+    GET  /orders/<id>/packing-slip.pdf     the packing slip again (framed and printed the same way)
     /pack/settings/, /pack/barcodes/    the station's label format and skip grants; products' barcodes
 
 Everything goes through packing.services and packing.selectors, in the user's workspace: another

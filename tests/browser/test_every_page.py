@@ -515,11 +515,11 @@ def seed_packing(tenant, store, alice, order, label) -> dict:
         started_at=now - dt.timedelta(minutes=3),
         finished_at=now - dt.timedelta(minutes=2),
     )
-    for result, code in [("slip", "A-100"), ("ok", "MUG-RED"), ("wrong_item", "MUG-BLUE"), ("ok", "MUG-RED")]:
+    scans = [("slip", "A-100"), ("ok", "MUG-RED"), ("wrong_item", "MUG-BLUE"), ("ok", "MUG-RED"), ("label", "")]
+    for result, code in scans:
         ScanEvent.objects.create(
             tenant=tenant, order=order, session=session, user=alice, user_label="alice", code=code, result=result
         )
-    ScanEvent.objects.create(tenant=tenant, order=order, session=session, user=alice, user_label="alice", result="label")
     product = store.products.create(sku="MUG-RED", name="Red mug")
     barcode_add(product=product, code="0012345678905")
     return {("pack", "pk"): session.pk}

@@ -122,7 +122,13 @@
     prompt.textContent = prompt.getAttribute("data-slip");
   }
 
+  // Printing: a cancelable "outbound:print" event first (detail: url, format), so that a local print bridge
+  // (QZ Tray, docs/pack-station.md) can take the document; else a ZPL file is downloaded and a PDF printed
+  // from a frame of the page (the browser's print dialog).
   function printDocument(url, format) {
+    frame.setAttribute("data-printed", url);
+    var asked = new CustomEvent("outbound:print", { cancelable: true, detail: { url: url, format: format } });
+    if (!document.dispatchEvent(asked)) { input.focus(); return; }
     if (format === "zpl") {
       var link = document.createElement("a");
       link.href = url;
@@ -132,11 +138,16 @@
       link.remove();
       return;
     }
+    if (navigator.pdfViewerEnabled === false) {
+      // No PDF viewer in this browser: the PDF opens (or downloads) on its own, to print from there.
+      window.open(url, "_blank");
+      return;
+    }
     frame.onload = function () {
       try { frame.contentWindow.focus(); frame.contentWindow.print(); } catch (e) { window.open(url, "_blank"); }
+      input.focus(); // the print dialog closed: back to the scan box for the next slip
     };
     frame.src = url;
-    frame.setAttribute("data-printed", url);
   }
 
   function buyLabel() {

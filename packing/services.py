@@ -301,25 +301,29 @@ def _clean_code(code: str) -> str:
     return cleaned
 
 
-def barcode_add(*, product: Product, code: str) -> ProductBarcode:
-    """Add a barcode to a product; one product per code in a store, and never another product's SKU."""
+def barcode_check(*, product: Product, code: str) -> tuple[str, ProductBarcode | None]:
+    """The code as kept (upper case, trimmed) and the product's own row of it if it has one; ValidationError
+    when it cannot be the product's: empty, too long, spaces, its SKU, another product's SKU or barcode."""
     cleaned = _clean_code(code)
     if cleaned == selectors.normalize_code(product.sku):
         raise ValidationError({"code": [gettext("This is the product's SKU: it always scans.")]})
-    other_sku = (
-        Product.objects.filter(store_id=product.store_id, sku__in={cleaned, code.strip()})
-        .exclude(pk=product.pk)
-        .first()
-    )
+    same_sku = Product.objects.filter(store_id=product.store_id, sku__in={cleaned, code.strip()})
+    other_sku = same_sku.exclude(pk=product.pk).first()
     if other_sku is not None:
         raise ValidationError({"code": [gettext("This is the SKU of product %(sku)s.") % {"sku": other_sku.sku}]})
     existing = ProductBarcode.objects.filter(store_id=product.store_id, code=cleaned).select_related("product").first()
-    if existing is not None:
-        if existing.product_id == product.pk:
-            return existing
+    if existing is not None and existing.product_id != product.pk:
         raise ValidationError(
             {"code": [gettext("This barcode belongs to product %(sku)s.") % {"sku": existing.product.sku}]}
         )
+    return cleaned, existing
+
+
+def barcode_add(*, product: Product, code: str) -> ProductBarcode:
+    """Add a barcode to a product; one product per code in a store, and never another product's SKU."""
+    cleaned, existing = barcode_check(product=product, code=code)
+    if existing is not None:
+        return existing
     try:
         with transaction.atomic():
             return ProductBarcode.objects.create(

@@ -19,6 +19,7 @@
   var skip = document.getElementById("pack-skip");
   var reprint = document.getElementById("pack-reprint");
   var leave = document.getElementById("pack-leave");
+  var buy = document.getElementById("pack-buy");
   var last = document.getElementById("pack-last");
   var frame = document.getElementById("pack-print");
   var csrf = form.querySelector("input[name=csrfmiddlewaretoken]").value;
@@ -109,6 +110,7 @@
     meta.textContent = parts.join(" · ");
     reprint.href = answer.urls.slip;
     card.hidden = false;
+    buy.hidden = true;
     prompt.textContent = prompt.getAttribute("data-item");
     card.setAttribute("data-session", answer.session);
     render(null);
@@ -156,6 +158,7 @@
     return post(session.urls.label).then(function (answer) {
       if (answer.refused) {
         say(answer.message, "refused");
+        buy.hidden = false; // every item is packed: buy again once the cause is fixed, or leave the order
         return;
       }
       close();
@@ -245,6 +248,11 @@
         return buyLabel();
       });
     });
+  });
+
+  buy.addEventListener("click", function () {
+    if (!current || busy) { return; }
+    run(buyLabel);
   });
 
   function leaveOrder() {

@@ -3,10 +3,10 @@
     .venv/bin/python bench/pack_bench.py [--orders 100000] [--scans 200] [--keep]
 
 Creates its own database (`outbound_bench_pack` on the server of DATABASE_URL, default
-postgres://postgres@127.0.0.1:5432/postgres), migrates it, and seeds N orders of two lines each in the table (70 % of the tenant scanning, 30 % of a second
-one sharing the tables), 5,000 products with two barcodes each, then ANALYZE. The pack page's
-own endpoints are called through Django's test client, in process (the whole request path: middleware,
-session, the view, its queries and writes; no network):
+postgres://postgres@127.0.0.1:5432/postgres), migrates it, and seeds N orders of two lines each in the table
+(70 % of the tenant scanning, 30 % of a second one sharing the tables), 5,000 products per tenant with two
+barcodes each, then ANALYZE. The pack page's own endpoints are called through Django's test client, in
+process (the whole request path: middleware, session, the view, its queries and writes; no network):
 
 - slip: POST /pack/slip/ with an order number (a random order awaiting shipment) → the order's lines;
 - item: POST /pack/<session>/scan/ with a code (its SKU, the store's UPC, a product barcode, a wrong item or an

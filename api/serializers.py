@@ -550,7 +550,22 @@ class ShipmentDeliveredSerializer(serializers.Serializer):
 # --- products ---------------------------------------------------------------------------------------
 
 
+class ProductBarcodesField(serializers.ListField):
+    """Issue 32: the product's barcodes added in Outbound (the pack station also accepts its SKU and the
+    UPC the store sends with each line). Written whole: the list given replaces the product's barcodes."""
+
+    def get_attribute(self, instance):
+        return [barcode.code for barcode in instance.barcodes.all()]
+
+
 class ProductSerializer(ModelSerializer):
+    barcodes = ProductBarcodesField(
+        child=serializers.CharField(max_length=100),
+        required=False,
+        max_length=50,
+        help_text="Barcodes (UPC, EAN, GTIN, any code) that tick this product at the pack station; PATCH "
+        "replaces the list. The SKU and the store's UPC always scan.",
+    )
     default_package = TenantRelatedField(
         model=PackagePreset, allow_null=True, required=False, help_text="A package preset's id, or null."
     )
@@ -585,6 +600,7 @@ class ProductSerializer(ModelSerializer):
             "hs_code",
             "country_of_origin",
             "customs_description",
+            "barcodes",
             "updated_at",
         ]
         read_only_fields = ["id", "store", "sku", "name", "image_url", "location_set_in_outbound", "kind", "updated_at"]

@@ -25,6 +25,7 @@ from orders.services import (
     reconcile_request,
     status_mapping_update,
 )
+from packing.services import barcodes_set
 from shipments.models import Shipment, ShipmentLine
 from shipments.services import shipment_create, shipment_mark_delivered, shipment_void, store_update_retry
 from stores.connector.errors import StoreError
@@ -548,8 +549,14 @@ class ProductViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Up
     ordering_fields = ["sku", "updated_at", "id"]
     http_method_names = ["get", "patch", "head", "options"]
 
+    def scope(self, queryset):
+        return queryset.prefetch_related("barcodes")
+
     def perform_update(self, serializer):
         data = serializer.validated_data
+        if "barcodes" in data:  # issue 32: first, so that a refused code changes nothing else
+            barcodes_set(product=serializer.instance, codes=data["barcodes"])
+            getattr(serializer.instance, "_prefetched_objects_cache", {}).pop("barcodes", None)
         serializer.instance = product_update(
             product=serializer.instance,
             warehouse_location=data.get("warehouse_location"),

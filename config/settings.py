@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "shipments",
     "tracking",
     "labels",
+    "packing",
     "hooks",
     "api",
     "portal",

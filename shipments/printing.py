@@ -27,6 +27,7 @@ from django.utils import timezone, translation
 from orders.actions import order_actions
 from orders.models import Order, OrderLine, Product
 
+from .barcodes import code128_svg
 from .models import ShipmentLine, ShipmentState
 from .print_images import fetch_images, image_fetcher, image_key
 from .selectors import is_shippable
@@ -76,6 +77,12 @@ class PrintOrder:
     @property
     def units(self) -> int:
         return sum(p.to_ship for p in self.lines)
+
+    @property
+    def barcode(self) -> str:
+        """The order number as a Code 128 barcode (inline SVG; "" when it cannot be drawn): the pack station
+        scans it to open the order."""
+        return code128_svg(self.order.number)
 
 
 def _options(line: OrderLine) -> list[tuple[str, str]]:
@@ -213,16 +220,23 @@ class PickList:
     cancelled: list[str]  # order numbers left out: cancelled
     nothing_to_ship: list[str]  # order numbers left out: everything shipped
 
+    picked: list[str] = field(default_factory=list)  # order numbers on the list, in the order read
+
     @property
     def has_images(self) -> bool:
         return any(row.image for row in self.rows)
+
+    @property
+    def barcodes(self) -> list[tuple[str, str]]:
+        """(number, Code 128 SVG) of each order on the list: the pack station scans them."""
+        return [(number, code128_svg(number, height_mm=9.0)) for number in self.picked]
 
 
 def pick_list(orders) -> PickList:
     """The selected orders' units still to ship, added up by location, SKU (the name without one) and
     options, sorted by warehouse location (naturally), then SKU."""
     rows: dict[tuple, PickRow] = {}
-    cancelled, nothing, counted = [], [], 0
+    cancelled, nothing, counted, picked = [], [], 0, []
     for entry in print_orders(orders):
         order = entry.order
         # What the order allows (orders.actions): a cancelled order or one with nothing left is not picked; an
@@ -235,6 +249,7 @@ def pick_list(orders) -> PickList:
             nothing.append(order.number)
             continue
         counted += 1
+        picked.append(order.number)
         for item in entry.lines:
             line = item.line
             key = (item.location, line.sku or "", "" if line.sku else line.name, tuple(sorted(item.options)))
@@ -255,6 +270,7 @@ def pick_list(orders) -> PickList:
         units=sum(r.quantity for r in ordered),
         cancelled=cancelled,
         nothing_to_ship=nothing,
+        picked=picked,
     )
 
 

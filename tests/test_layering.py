@@ -214,7 +214,7 @@ def test_the_readme_layers_are_read_as_written():
         {"core", "audit"},
         {"stores"},
         {"outbox", "webhooks", "carriers"},
-        {"orders", "shipments", "tracking", "labels", "hooks"},
+        {"orders", "shipments", "tracking", "labels", "packing", "hooks"},
         {"api", "portal", "ops"},
     ]
     assert readme_layers("The layers, bottom up: `a`; `b`, `c`;\n`d`. A module imports…") == [{"a"}, {"b", "c"}, {"d"}]

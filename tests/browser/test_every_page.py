@@ -38,6 +38,7 @@ ROOT = Path(__file__).resolve().parents[2]
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1360, "height": 900}
 LAPTOP = {"width": 1366, "height": 768}  # the commonest laptop screen (issue 25)
+TABLET = {"width": 1024, "height": 768}  # the pack station's tablet on a bench (issue 32)
 
 # Strings seen left in English in the French portal before (issue 18), matched as whole words.
 ENGLISH_LEFTOVERS = [
@@ -229,6 +230,7 @@ def seed_tenant(alice, tenant, store):
     label = seed_label(tenant, shipment, carrier)
     end_of_day = seed_end_of_day(tenant, label, ship_from)
     automation = seed_automation(tenant, carrier, preset, order)
+    packing = seed_packing(tenant, store, alice, order, label)
     from shipments.models import PrintJob
 
     print_job = PrintJob.objects.create(
@@ -264,6 +266,7 @@ def seed_tenant(alice, tenant, store):
             ("labels", "pk"): label.pk,
             **end_of_day,
             **automation,
+            **packing,
         },
         wizard={
             "tenant_id": tenant.pk,
@@ -547,6 +550,36 @@ def seed_automation(tenant, account, package, order) -> dict:
     return {("tags", "pk"): gift.pk, ("presets", "pk"): preset.pk, ("rules", "pk"): rule.pk}
 
 
+def seed_packing(tenant, store, alice, order, label) -> dict:
+    """Issue 32: the order packed at the pack station today (its scans, a refusal among them, its label) and a
+    product's barcode: the order's history, the dashboard's "Packed today", the barcodes page."""
+    from packing.models import PackSession, ScanEvent
+    from packing.services import barcode_add
+
+    now = timezone.now()
+    line = order.lines.get(line_key="1")
+    session = PackSession.objects.create(
+        tenant=tenant,
+        order=order,
+        user=alice,
+        user_label="alice",
+        state="labelled",
+        to_pack={str(line.pk): 2},
+        packed={str(line.pk): 2},
+        purchase=label,
+        started_at=now - dt.timedelta(minutes=3),
+        finished_at=now - dt.timedelta(minutes=2),
+    )
+    scans = [("slip", "A-100"), ("ok", "MUG-RED"), ("wrong_item", "MUG-BLUE"), ("ok", "MUG-RED"), ("label", "")]
+    for result, code in scans:
+        ScanEvent.objects.create(
+            tenant=tenant, order=order, session=session, user=alice, user_label="alice", code=code, result=result
+        )
+    product = store.products.create(sku="MUG-RED", name="Red mug")
+    barcode_add(product=product, code="0012345678905")
+    return {("pack", "pk"): session.pk}
+
+
 def portal_pages(seed: Seed, user) -> list[tuple[str, str]]:
     """(name, path) of every page in portal/urls.py, with the seeded objects in its parameters; a
     view that answers GET with anything but HTML (a form's POST target, a JSON endpoint) is no page."""
@@ -659,6 +692,10 @@ def check_page(page, name, language, axe_path, problems, pieces):
     page.set_viewport_size(LAPTOP)
     problems += wide_at(page, f"{name} ({language}, 1366 px)", tables=".orders-table")
     shot(page, f"page-{name}-{language}-1366")
+    if name.startswith("pack_"):
+        page.set_viewport_size(TABLET)
+        problems += wide_at(page, f"{name} ({language}, 1024 px)", tables=".pack-lines, .barcode-table")
+        shot(page, f"page-{name}-{language}-1024")
     page.set_viewport_size(PHONE)
     width = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
     if width[0] > width[1]:
@@ -780,6 +817,9 @@ def test_every_portal_page_fits_a_phone_passes_axe_and_speaks_the_language(
         "rule_edit",
         "tag_edit",
         "preset_edit",
+        "pack_station",
+        "pack_settings",
+        "pack_barcodes",
     } <= set(checked)
     assert not problems, "\n".join(problems)
 

@@ -104,7 +104,9 @@ def test_print_the_pick_list_of_selected_orders_and_look_at_it(browser, live_ser
     assert ink(drawn, (0, 0, width, height // 12)) > 0.01  # the title and its rule
     rows = ink(drawn, (0, height // 12, width, height // 3))
     assert rows > 0.01  # the five rows
-    assert ink(drawn, (0, height // 2, width, height - height // 12)) < 0.001  # and nothing below them
+    # Below the rows, the five orders' barcodes (issue 32: the pack station scans them), and nothing below those.
+    assert ink(drawn, (0, height // 3, width, height * 2 // 3)) > 0.01
+    assert ink(drawn, (0, height * 2 // 3, width, height - height // 12)) < 0.001
     context.close()
 
 

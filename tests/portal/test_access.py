@@ -7,6 +7,8 @@ from api.services import api_key_create
 from carriers.services import carrier_account_create, package_preset_create, ship_from_create
 from labels.models import LabelDocument, LabelPurchase, Manifest
 from orders.rules import services as rule_services
+from packing.models import PackSession
+from packing.services import barcode_add
 from shipments.batch import batch_mark_delivered
 from shipments.csv_import import csv_import_create
 from shipments.models import PrintJob, ShippingMethodMapping
@@ -51,7 +53,13 @@ def objects(order_a, run_a, unmapped_a, shipment_a, alice, bob, tenant_a):
     rule = rule_services.rule_save(
         tenant=tenant_a, name="Rule A", conditions=[], actions=[{"type": "add_tags", "tags": [tag.pk]}]
     )
+    # Issue 32: an order on tenant A's pack station, a product's barcode.
+    pack_session = PackSession.objects.create(tenant=tenant_a, order=order_a, user=alice, to_pack={"1": 1})
+    product = order_a.store.products.create(sku="PACK-A", name="Packed thing")
+    barcode = barcode_add(product=product, code="0000-PACK-A")
     return {
+        "pack_session": pack_session.pk,
+        "barcode": barcode.pk,
         "label": label.pk,
         "manifest": manifest.pk,
         "manifest_made": made.pk,
@@ -114,6 +122,8 @@ OBJECT_GETS = [
     ("portal:rule_delete", ["rule"]),
     ("portal:tag_edit", ["tag"]),
     ("portal:preset_edit", ["spreset"]),
+    ("portal:pack_label_document", ["shipment", "pdf"]),
+    ("portal:pack_slip_pdf", ["order"]),
 ]
 
 OBJECT_POSTS = [
@@ -180,6 +190,11 @@ OBJECT_POSTS = [
         ["spreset"],
         {"edit-name": "Sneaky", "edit-carrier_account": "1", "edit-service": "x"},
     ),
+    ("portal:pack_scan", ["pack_session"], {"code": "SKU0"}),
+    ("portal:pack_skip", ["pack_session"], {}),
+    ("portal:pack_label", ["pack_session"], {}),
+    ("portal:pack_leave", ["pack_session"], {}),
+    ("portal:pack_barcode_remove", ["barcode"], {}),
 ]
 
 PLAIN_WRITES = [
@@ -215,6 +230,10 @@ PLAIN_WRITES = [
     ("portal:orders_choices", {"all_matching": "1", "choice": "reapply"}),
     ("portal:orders_choices", {"all_matching": "1", "choice": "assign", "assign_to": ""}),
     ("portal:end_of_day_make", {"ship_from": "1", "carrier": "USPS", "date": "2026-12-07"}),
+    ("portal:pack_station", {}),
+    ("portal:pack_slip", {"code": "A-100"}),
+    ("portal:pack_settings", {"section": "grants", "may_skip": ["1"]}),
+    ("portal:pack_barcodes", {"product": "1", "code": "SNEAKY"}),
 ]
 
 
@@ -274,6 +293,9 @@ def test_viewer_writes_changed_nothing(bob_client, objects, order_a, tenant_a):
     assert store.is_active and store.disconnected_at is None
     order_a.refresh_from_db()
     assert order_a.status == "awaiting_shipment" and order_a.outbound_notes == "" and order_a.hold_reason == ""
+    pack = PackSession.objects.get()
+    assert pack.state == "open" and pack.packed == {} and not pack.skipped and not pack.scans.exists()
+    assert [b.code for b in order_a.store.products.get(sku="PACK-A").barcodes.all()] == ["0000-PACK-A"]
 
 
 @pytest.mark.parametrize(
@@ -291,6 +313,15 @@ def test_the_audit_trail_is_the_owners_alone(alice_client, bob_client, objects, 
     assert bob_client.get(reverse("portal:audit_log")).status_code == 403
     Membership.objects.filter(user__username="bob").update(role="admin")
     assert bob_client.get(reverse("portal:audit_export")).status_code == 403
+
+
+def test_outsider_scanning_a_foreign_slip_finds_no_order(charlie_client, objects, order_a):
+    """Issue 32: an order number of another workspace is no order at all on the pack station."""
+    response = charlie_client.post(reverse("portal:pack_slip"), {"code": order_a.number})
+    assert response.status_code == 404 and b"Acme" not in response.content
+    assert b'"session"' not in response.content and not PackSession.objects.exclude(pk=objects["pack_session"]).exists()
+    page = charlie_client.get(reverse("portal:pack_barcodes"), {"q": "PACK-A"})
+    assert page.status_code == 200 and b"PACK-A</th>" not in page.content and b"0000-PACK-A" not in page.content
 
 
 def test_outsider_cannot_switch_into_foreign_tenant(charlie_client, tenant_a):

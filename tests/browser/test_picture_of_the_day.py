@@ -33,6 +33,9 @@ def _a_month_of_orders(store):
                     order=order, carrier="UPS", service="Ground", ship_date=timezone.localtime(shipped_at).date()
                 )
                 Shipment.objects.filter(pk=shipment.pk).update(created_at=shipped_at)
+    # One order surely late whatever the hour the test runs at (the random ones of two days ago are late only
+    # before the hour they were placed at).
+    make_order(store, order_date=now - dt.timedelta(days=4), shipping_method="UPS Ground")
     shipping_method_mapping_set(store=store, requested_method="UPS Ground", carrier="UPS", service="Ground")
     return make_order(store, order_date=now - dt.timedelta(hours=2), shipping_method="UPS Ground", lines=2)
 

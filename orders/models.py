@@ -14,6 +14,7 @@ from django.utils.translation import pgettext_lazy
 from carriers.models import DimensionUnit, PackagePreset
 from stores.models import Store, Storefront, Tenant, TenantQuerySet, WeightUnit
 
+from .tallies import TallyQuerySet
 from .status_machine import (  # noqa: F401  (re-exported: the models' choices and the machine)
     ATTENTION,
     STATUS_MOVES,
@@ -627,3 +628,36 @@ class Rule(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class DayTally(models.Model):
+    """One store's day in the picture of the day (orders/tallies.py): kept by database triggers only."""
+
+    tenant_id = models.BigIntegerField()
+    store_id = models.BigIntegerField()
+    day = models.DateField()  # a UTC day
+    received = models.IntegerField(default=0)
+    awaiting = models.IntegerField(default=0)
+    shipped = models.IntegerField(default=0)
+
+    objects = TallyQuerySet.as_manager()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["tenant_id", "store_id", "day"], name="daytally_key")]
+
+
+class ShipTimeTally(models.Model):
+    """Orders by (day of their first shipment, ship time in tenths of an hour): kept by database triggers."""
+
+    tenant_id = models.BigIntegerField()
+    store_id = models.BigIntegerField()
+    day = models.DateField()  # the UTC day the order's first active shipment was recorded
+    tenths = models.IntegerField()
+    orders = models.IntegerField(default=0)
+
+    objects = TallyQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["tenant_id", "store_id", "day", "tenths"], name="shiptimetally_key")
+        ]

@@ -1,0 +1,339 @@
+"""The picture of the day's per-day tallies, kept by the database itself (docs/insights.md#tallies).
+
+Two tables, written only by triggers on the orders and shipments tables (SQLite and PostgreSQL), so every
+write counts, whatever road it takes: the import and shipment services, `bulk_create`, `QuerySet.update`,
+factories, the demo, raw SQL.
+
+    orders_daytally       (tenant, store, day)          received, awaiting, shipped
+    orders_shiptimetally  (tenant, store, day, tenths)  orders
+
+* `received`: orders whose order date falls on that day.
+* `awaiting`: of those, the ones in Awaiting Shipment now (the waiting-by-age figures sum them by age).
+* `shipped`: orders with at least one active (not voided) shipment whose ship date is that day.
+* `orders_shiptimetally`: each order with an active shipment, counted once, on the day its first active
+  shipment was recorded, under its ship time (order date → that first shipment) in tenths of an hour.
+
+Days are UTC days (the settings' TIME_ZONE is UTC): `orders.insights` reads the tallies when the active
+time zone is UTC and falls back to its live scan under any other zone. Store and tenant are plain integers,
+not foreign keys: a deleted store's orders take their counts down to zero on their way out, and nothing
+cascades into these tables.
+
+`install(connection)` creates the triggers (idempotent), `rebuild(connection)` recounts everything from
+the orders and shipments in one statement per table (the migration's backfill, `manage.py
+refresh_insights`, and `post_migrate` after a flush or a table rebuilt by a later SQLite migration, which
+drops that table's triggers).
+"""
+
+from __future__ import annotations
+
+from django.db import models
+
+ACTIVE = "('shipped', 'delivered')"  # shipments.models.ShipmentState other than "voided"
+AWAITING = "'awaiting_shipment'"  # orders.status_machine.OrderStatus.AWAITING_SHIPMENT
+
+ORDERS = "orders_order"
+SHIPMENTS = "shipments_shipment"
+DAYS = "orders_daytally"
+TIMES = "orders_shiptimetally"
+
+TRIGGERS = (
+    "orders_tally_order_ins",
+    "orders_tally_order_del",
+    "orders_tally_order_upd",
+    "orders_tally_ship_ins",
+    "orders_tally_ship_del",
+    "orders_tally_ship_upd",
+)
+
+
+class Dialect:
+    def __init__(self, vendor: str):
+        self.vendor = vendor
+        self.pg = vendor == "postgresql"
+
+    def day(self, ts: str) -> str:
+        return f"(({ts}) AT TIME ZONE 'UTC')::date" if self.pg else f"date({ts})"
+
+    def tenths(self, first: str, ordered: str) -> str:
+        # The same arithmetic as the live scan (orders.insights._ship_time_histogram), so both agree exactly.
+        if self.pg:
+            return f"ROUND((EXTRACT(EPOCH FROM (({first}) - ({ordered}))) / 3600.0) * 10)::integer"
+        return f"CAST(ROUND(((julianday({first}) - julianday({ordered})) * 24.0) * 10) AS INTEGER)"
+
+    def least(self, a: str, b: str) -> str:
+        if self.pg:
+            return f"LEAST({a}, {b})"  # ignores NULLs
+        return f"(CASE WHEN ({a}) IS NULL THEN ({b}) WHEN ({b}) IS NULL THEN ({a}) WHEN ({a}) < ({b}) THEN ({a}) ELSE ({b}) END)"
+
+    def differs(self, a: str, b: str) -> str:
+        return f"(({a}) IS DISTINCT FROM ({b}))" if self.pg else f"(({a}) IS NOT ({b}))"
+
+
+def _day_upsert(select: str, received: str = "0", awaiting: str = "0", shipped: str = "0") -> str:
+    """INSERT … SELECT tenant_id, store_id, day, <received>, <awaiting>, <shipped> FROM … adding to the row."""
+    return (
+        f"INSERT INTO {DAYS} (tenant_id, store_id, day, received, awaiting, shipped) {select} "
+        f"ON CONFLICT (tenant_id, store_id, day) DO UPDATE SET "
+        f"received = {DAYS}.received + excluded.received, awaiting = {DAYS}.awaiting + excluded.awaiting, "
+        f"shipped = {DAYS}.shipped + excluded.shipped"
+    )
+
+
+def _time_upsert(select: str) -> str:
+    return (
+        f"INSERT INTO {TIMES} (tenant_id, store_id, day, tenths, orders) {select} "
+        f"ON CONFLICT (tenant_id, store_id, day, tenths) DO UPDATE SET orders = {TIMES}.orders + excluded.orders"
+    )
+
+
+def _first(order_id: str, *, without: str | None = None) -> str:
+    """The first active shipment's time of an order (optionally leaving one shipment out), a scalar query."""
+    other = f" AND x.id <> {without}" if without else ""
+    return f"(SELECT MIN(x.created_at) FROM {SHIPMENTS} x WHERE x.order_id = {order_id} AND x.state IN {ACTIVE}{other})"
+
+
+def _ship_time_move(d: Dialect, order_id: str, before: str, after: str) -> list[str]:
+    """Move an order's ship-time count from its first shipment `before` to `after` (either may be NULL)."""
+    statements = []
+    for first, sign in ((before, -1), (after, 1)):
+        statements.append(
+            _time_upsert(
+                f"SELECT o.tenant_id, o.store_id, {d.day('f.first')}, {d.tenths('f.first', 'o.order_date')}, {sign} "
+                f"FROM (SELECT {before} AS first0, {after} AS first1) b "
+                f"CROSS JOIN (SELECT {first} AS first) f JOIN {ORDERS} o ON o.id = {order_id} "
+                f"WHERE f.first IS NOT NULL AND {d.differs('b.first0', 'b.first1')}"
+            )
+        )
+    return statements
+
+
+def _shipped_move(d: Dialect, row: str, sign: int) -> str:
+    """Count (sign 1) or uncount (-1) the order of shipment `row` (NEW or OLD) as shipped on the row's ship
+    date, unless another active shipment of the order already holds that day."""
+    return _day_upsert(
+        f"SELECT o.tenant_id, o.store_id, {row}.ship_date, 0, 0, {sign} FROM {ORDERS} o "
+        f"WHERE o.id = {row}.order_id AND {row}.state IN {ACTIVE} AND NOT EXISTS ("
+        f"SELECT 1 FROM {SHIPMENTS} x WHERE x.order_id = {row}.order_id AND x.ship_date = {row}.ship_date "
+        f"AND x.state IN {ACTIVE} AND x.id <> {row}.id)"
+    )
+
+
+def _order_counts(d: Dialect, row: str, sign: int) -> str:
+    return _day_upsert(
+        f"SELECT {row}.tenant_id, {row}.store_id, {d.day(row + '.order_date')}, {sign}, "
+        f"CASE WHEN {row}.status = {AWAITING} THEN {sign} ELSE 0 END, 0 WHERE 1 = 1"
+    )
+
+
+def _order_shipped(d: Dialect, row: str, sign: int) -> str:
+    """An order's shipped days counted (1) or uncounted (-1) under the order's own tenant and store."""
+    return _day_upsert(
+        f"SELECT {row}.tenant_id, {row}.store_id, x.ship_date, 0, 0, {sign} FROM {SHIPMENTS} x "
+        f"WHERE x.order_id = {row}.id AND x.state IN {ACTIVE} GROUP BY x.ship_date"
+    )
+
+
+def _order_ship_time(d: Dialect, row: str, sign: int) -> str:
+    return _time_upsert(
+        f"SELECT {row}.tenant_id, {row}.store_id, {d.day('f.first')}, {d.tenths('f.first', row + '.order_date')}, "
+        f"{sign} FROM (SELECT {_first(row + '.id')} AS first) f WHERE f.first IS NOT NULL"
+    )
+
+
+def trigger_bodies(vendor: str) -> dict[str, tuple[str, str, str | None, list[str]]]:
+    """{name: (table, event, WHEN condition or None, [statements])}."""
+    d = Dialect(vendor)
+    order_moved = (
+        "OLD.order_date <> NEW.order_date OR OLD.status <> NEW.status "
+        "OR OLD.store_id <> NEW.store_id OR OLD.tenant_id <> NEW.tenant_id"
+    )
+    order_keys = "OLD.order_date <> NEW.order_date OR OLD.store_id <> NEW.store_id OR OLD.tenant_id <> NEW.tenant_id"
+    owner_moved = "OLD.store_id <> NEW.store_id OR OLD.tenant_id <> NEW.tenant_id"
+    old_active = f"(OLD.state IN {ACTIVE})"
+    new_active = f"(NEW.state IN {ACTIVE})"
+    ship_changed = (
+        f"OLD.order_id <> NEW.order_id OR {old_active} <> {new_active} OR OLD.ship_date <> NEW.ship_date "
+        "OR OLD.created_at <> NEW.created_at"
+    )
+    # An order's first shipment before this change: the others' first, and this row as it was if active.
+    old_first = d.least(_first("OLD.order_id", without="OLD.id"), f"CASE WHEN {old_active} THEN OLD.created_at END")
+    return {
+        "orders_tally_order_ins": (ORDERS, "INSERT", None, [_order_counts(d, "NEW", 1)]),
+        "orders_tally_order_del": (
+            ORDERS,
+            "DELETE",
+            None,
+            [_order_counts(d, "OLD", -1), _order_shipped(d, "OLD", -1), _order_ship_time(d, "OLD", -1)],
+        ),
+        "orders_tally_order_upd": (
+            ORDERS,
+            "UPDATE",
+            order_moved,
+            [
+                _order_counts(d, "OLD", -1),
+                _order_counts(d, "NEW", 1),
+                # Only when the order changes hands (never in practice) or its date moves.
+                _order_shipped(d, "OLD", -1).replace("GROUP BY", f"AND ({owner_moved}) GROUP BY"),
+                _order_shipped(d, "NEW", 1).replace("GROUP BY", f"AND ({owner_moved}) GROUP BY"),
+                _order_ship_time(d, "OLD", -1).replace("WHERE f.first", f"WHERE ({order_keys}) AND f.first"),
+                _order_ship_time(d, "NEW", 1).replace("WHERE f.first", f"WHERE ({order_keys}) AND f.first"),
+            ],
+        ),
+        "orders_tally_ship_ins": (
+            SHIPMENTS,
+            "INSERT",
+            None,
+            [
+                _shipped_move(d, "NEW", 1),
+                *_ship_time_move(d, "NEW.order_id", _first("NEW.order_id", without="NEW.id"), _first("NEW.order_id")),
+            ],
+        ),
+        "orders_tally_ship_del": (
+            SHIPMENTS,
+            "DELETE",
+            None,
+            [_shipped_move(d, "OLD", -1), *_ship_time_move(d, "OLD.order_id", old_first, _first("OLD.order_id"))],
+        ),
+        "orders_tally_ship_upd": (
+            SHIPMENTS,
+            "UPDATE",
+            ship_changed,
+            [
+                _shipped_move(d, "OLD", -1),
+                _shipped_move(d, "NEW", 1),
+                *_ship_time_move(d, "OLD.order_id", old_first, _first("OLD.order_id")),
+                # A shipment moved to another order (never in practice): that order's first changes too.
+                *[
+                    s.replace("WHERE f.first", "WHERE OLD.order_id <> NEW.order_id AND f.first")
+                    for s in _ship_time_move(
+                        d, "NEW.order_id", _first("NEW.order_id", without="NEW.id"), _first("NEW.order_id")
+                    )
+                ],
+            ],
+        ),
+    }
+
+
+def install_sql(vendor: str) -> list[str]:
+    out = []
+    for name, (table, event, when, statements) in trigger_bodies(vendor).items():
+        if vendor == "postgresql":
+            body = ";\n".join(statements)
+            out.append(
+                f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$\n"
+                f"BEGIN\n{body};\nRETURN NULL;\nEND $$"
+            )
+            out.append(f"DROP TRIGGER IF EXISTS {name} ON {table}")
+            condition = f" WHEN ({when})" if when else ""
+            out.append(
+                f"CREATE TRIGGER {name} AFTER {event} ON {table} FOR EACH ROW{condition} EXECUTE FUNCTION {name}()"
+            )
+        else:
+            body = ";\n".join(statements)
+            condition = f" WHEN {when}" if when else ""
+            out.append(f"DROP TRIGGER IF EXISTS {name}")
+            out.append(f"CREATE TRIGGER {name} AFTER {event} ON {table} FOR EACH ROW{condition}\nBEGIN\n{body};\nEND")
+    return out
+
+
+def uninstall_sql(vendor: str) -> list[str]:
+    out = []
+    for name, (table, _event, _when, _statements) in trigger_bodies(vendor).items():
+        if vendor == "postgresql":
+            out += [f"DROP TRIGGER IF EXISTS {name} ON {table}", f"DROP FUNCTION IF EXISTS {name}()"]
+        else:
+            out.append(f"DROP TRIGGER IF EXISTS {name}")
+    return out
+
+
+def rebuild_sql(vendor: str) -> list[str]:
+    """Recount both tables from the orders and shipments (all tenants), in one statement each."""
+    d = Dialect(vendor)
+    received = (
+        f"SELECT o.tenant_id, o.store_id, {d.day('o.order_date')} AS day, COUNT(*) AS received, "
+        f"SUM(CASE WHEN o.status = {AWAITING} THEN 1 ELSE 0 END) AS awaiting, 0 AS shipped "
+        f"FROM {ORDERS} o GROUP BY 1, 2, 3"
+    )
+    shipped = (
+        f"SELECT o.tenant_id, o.store_id, s.ship_date AS day, 0, 0, COUNT(DISTINCT o.id) "
+        f"FROM {ORDERS} o JOIN {SHIPMENTS} s ON s.order_id = o.id WHERE s.state IN {ACTIVE} GROUP BY 1, 2, 3"
+    )
+    firsts = (
+        f"SELECT o.tenant_id, o.store_id, o.order_date, MIN(s.created_at) AS first FROM {ORDERS} o "
+        f"JOIN {SHIPMENTS} s ON s.order_id = o.id WHERE s.state IN {ACTIVE} "
+        f"GROUP BY o.id, o.tenant_id, o.store_id, o.order_date"
+    )
+    return [
+        f"DELETE FROM {DAYS}",
+        f"DELETE FROM {TIMES}",
+        f"INSERT INTO {DAYS} (tenant_id, store_id, day, received, awaiting, shipped) "
+        f"SELECT tenant_id, store_id, day, SUM(received), SUM(awaiting), SUM(shipped) "
+        f"FROM ({received} UNION ALL {shipped}) t GROUP BY tenant_id, store_id, day",
+        f"INSERT INTO {TIMES} (tenant_id, store_id, day, tenths, orders) "
+        f"SELECT f.tenant_id, f.store_id, {d.day('f.first')}, {d.tenths('f.first', 'f.order_date')}, COUNT(*) "
+        f"FROM ({firsts}) f GROUP BY 1, 2, 3, 4",
+    ]
+
+
+def _execute(connection, statements: list[str]) -> None:
+    with connection.cursor() as cursor:
+        for statement in statements:
+            cursor.execute(statement)
+
+
+def install(connection) -> None:
+    _execute(connection, install_sql(connection.vendor))
+
+
+def uninstall(connection) -> None:
+    _execute(connection, uninstall_sql(connection.vendor))
+
+
+def rebuild(connection) -> None:
+    """Recount the tallies from scratch (in a transaction: a reader sees the old or the new counts)."""
+    from django.db import transaction
+
+    with transaction.atomic(using=connection.alias):
+        _execute(connection, rebuild_sql(connection.vendor))
+
+
+def installed(connection) -> bool:
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT COUNT(*) FROM pg_trigger WHERE tgname = ANY(%s)", [list(TRIGGERS)])
+        else:
+            marks = ", ".join(["%s"] * len(TRIGGERS))
+            cursor.execute(f"SELECT COUNT(*) FROM sqlite_master WHERE type = 'trigger' AND name IN ({marks})", TRIGGERS)  # noqa: S608
+        return cursor.fetchone()[0] == len(TRIGGERS)
+
+
+def suspect(connection) -> bool:
+    """Counts that cannot be right: a negative one, or tallies without a single order (after a flush that
+    emptied the orders after the tallies, or a table rebuilt without its triggers)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT (SELECT COUNT(*) FROM (SELECT 1 FROM {DAYS} WHERE received < 0 OR awaiting < 0 OR shipped < 0 "
+            f"LIMIT 1) a) + (SELECT COUNT(*) FROM (SELECT 1 FROM {TIMES} WHERE orders < 0 LIMIT 1) b), "
+            f"(SELECT COUNT(*) FROM (SELECT 1 FROM {ORDERS} LIMIT 1) c), "
+            f"(SELECT COUNT(*) FROM (SELECT 1 FROM {DAYS} WHERE received <> 0 OR shipped <> 0 LIMIT 1) d)"  # noqa: S608
+        )
+        negative, any_order, any_tally = cursor.fetchone()
+    return bool(negative) or (not any_order and bool(any_tally))
+
+
+def ensure(connection) -> bool:
+    """After `migrate` or `flush` (post_migrate): triggers present and counts sane; True when it had to
+    repair them (then recounted)."""
+    if installed(connection) and not suspect(connection):
+        return False
+    install(connection)
+    rebuild(connection)
+    return True
+
+
+class TallyQuerySet(models.QuerySet):
+    def for_tenant(self, tenant):
+        tenant_id = getattr(tenant, "pk", tenant)
+        if tenant_id is None:
+            return self.none()
+        return self.filter(tenant_id=tenant_id)

@@ -257,9 +257,11 @@ def _tallied(*, tenant: Tenant, store_id, today: dt.date, first_day: dt.date, sp
     )
     first_week, per_week = _week_range(today)
     for day, tenths, n in (
-        times_q.filter(day__gte=first_week).order_by().values("day", "tenths").annotate(n=Sum("orders")).values_list(
-            "day", "tenths", "n"
-        )
+        times_q.filter(day__gte=first_week)
+        .order_by()
+        .values("day", "tenths")
+        .annotate(n=Sum("orders"))
+        .values_list("day", "tenths", "n")
     ):
         _add_to_week(per_week, day, tenths, n)
     return Insights(today=today, days=days, waiting=waiting, weeks=_weeks(per_week), spend=spend, tallied=True)

@@ -14,7 +14,6 @@ from django.utils.translation import pgettext_lazy
 from carriers.models import DimensionUnit, PackagePreset
 from stores.models import Store, Storefront, Tenant, TenantQuerySet, WeightUnit
 
-from .tallies import TallyQuerySet
 from .status_machine import (  # noqa: F401  (re-exported: the models' choices and the machine)
     ATTENTION,
     STATUS_MOVES,
@@ -29,6 +28,7 @@ from .status_machine import (  # noqa: F401  (re-exported: the models' choices a
     status_history_line,
     status_transition,
 )
+from .tallies import TallyQuerySet
 
 
 class ProductKind(models.TextChoices):
@@ -645,6 +645,9 @@ class DayTally(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["tenant_id", "store_id", "day"], name="daytally_key")]
 
+    def __str__(self) -> str:
+        return f"Store {self.store_id} on {self.day}: {self.received} received, {self.shipped} shipped"
+
 
 class ShipTimeTally(models.Model):
     """Orders by (day of their first shipment, ship time in tenths of an hour): kept by database triggers."""
@@ -661,3 +664,6 @@ class ShipTimeTally(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["tenant_id", "store_id", "day", "tenths"], name="shiptimetally_key")
         ]
+
+    def __str__(self) -> str:
+        return f"Store {self.store_id} on {self.day}: {self.orders} shipped in {self.tenths / 10} h"

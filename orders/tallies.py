@@ -24,6 +24,8 @@ refresh_insights`, and `post_migrate` after a flush or a table rebuilt by a late
 drops that table's triggers).
 """
 
+# The SQL below is built from constant table names and expressions only: it holds no value from outside.
+# ruff: noqa: S608
 from __future__ import annotations
 
 from django.db import models
@@ -63,7 +65,10 @@ class Dialect:
     def least(self, a: str, b: str) -> str:
         if self.pg:
             return f"LEAST({a}, {b})"  # ignores NULLs
-        return f"(CASE WHEN ({a}) IS NULL THEN ({b}) WHEN ({b}) IS NULL THEN ({a}) WHEN ({a}) < ({b}) THEN ({a}) ELSE ({b}) END)"
+        return (
+            f"(CASE WHEN ({a}) IS NULL THEN ({b}) WHEN ({b}) IS NULL THEN ({a}) "
+            f"WHEN ({a}) < ({b}) THEN ({a}) ELSE ({b}) END)"
+        )
 
     def differs(self, a: str, b: str) -> str:
         return f"(({a}) IS DISTINCT FROM ({b}))" if self.pg else f"(({a}) IS NOT ({b}))"
@@ -214,25 +219,145 @@ def trigger_bodies(vendor: str) -> dict[str, tuple[str, str, str | None, list[st
     }
 
 
+# --- PostgreSQL: statement-level triggers over the transition tables -----------------------------------
+#
+# A row-level AFTER trigger on PostgreSQL runs once the whole statement is done and sees all its rows (a
+# bulk_create of two shipments of one order would see each other as "the other one"): PostgreSQL counts
+# per statement instead, set-based, from the rows before (`old_rows`) and after (`new_rows`) it.
+
+_EMPTY = "(SELECT * FROM {table} WHERE false)"
+
+
+def _pg_order_statements(old: str, new: str, update: bool) -> list[str]:
+    d = Dialect("postgresql")
+    counts = _day_upsert(
+        f"SELECT tenant_id, store_id, day, SUM(sign), SUM(CASE WHEN status = {AWAITING} THEN sign ELSE 0 END), 0 "
+        f"FROM (SELECT tenant_id, store_id, {d.day('order_date')} AS day, status, 1 AS sign FROM {new} nr "
+        f"UNION ALL SELECT tenant_id, store_id, {d.day('order_date')}, status, -1 FROM {old} orr) c "
+        f"GROUP BY tenant_id, store_id, day HAVING SUM(sign) <> 0 "
+        f"OR SUM(CASE WHEN status = {AWAITING} THEN sign ELSE 0 END) <> 0 ORDER BY 1, 2, 3"
+    )
+    if update:  # the orders whose owner or date moved (never the owner in practice; the date rarely)
+        moved = (
+            f"(SELECT o.id, o.tenant_id AS old_tenant, o.store_id AS old_store, o.order_date AS old_date, "
+            f"n.tenant_id AS new_tenant, n.store_id AS new_store, n.order_date AS new_date "
+            f"FROM {old} o JOIN {new} n ON n.id = o.id WHERE o.tenant_id <> n.tenant_id "
+            f"OR o.store_id <> n.store_id OR o.order_date <> n.order_date)"
+        )
+    else:  # a delete: whatever shipments are left (Django deletes them first) are uncounted
+        moved = (
+            f"(SELECT o.id, o.tenant_id AS old_tenant, o.store_id AS old_store, o.order_date AS old_date, "
+            f"NULL::bigint AS new_tenant, NULL::bigint AS new_store, NULL::timestamptz AS new_date FROM {old} o)"
+        )
+    shipped = _day_upsert(
+        f"SELECT tenant_id, store_id, day, 0, 0, SUM(sign) FROM ("
+        f"SELECT m.old_tenant AS tenant_id, m.old_store AS store_id, x.ship_date AS day, -1 AS sign "
+        f"FROM {moved} m JOIN (SELECT DISTINCT order_id, ship_date FROM {SHIPMENTS} WHERE state IN {ACTIVE}) x "
+        f"ON x.order_id = m.id UNION ALL "
+        f"SELECT m.new_tenant, m.new_store, x.ship_date, 1 "
+        f"FROM {moved} m JOIN (SELECT DISTINCT order_id, ship_date FROM {SHIPMENTS} WHERE state IN {ACTIVE}) x "
+        f"ON x.order_id = m.id WHERE m.new_tenant IS NOT NULL) t "
+        f"GROUP BY tenant_id, store_id, day HAVING SUM(sign) <> 0 ORDER BY 1, 2, 3"
+    )
+    firsts = (
+        f"(SELECT m.*, (SELECT MIN(x.created_at) FROM {SHIPMENTS} x WHERE x.order_id = m.id "
+        f"AND x.state IN {ACTIVE}) AS first FROM {moved} m)"
+    )
+    times = _time_upsert(
+        f"SELECT tenant_id, store_id, day, tenths, SUM(sign) FROM ("
+        f"SELECT f.old_tenant AS tenant_id, f.old_store AS store_id, {d.day('f.first')} AS day, "
+        f"{d.tenths('f.first', 'f.old_date')} AS tenths, -1 AS sign FROM {firsts} f WHERE f.first IS NOT NULL "
+        f"UNION ALL SELECT f.new_tenant, f.new_store, {d.day('f.first')}, {d.tenths('f.first', 'f.new_date')}, 1 "
+        f"FROM {firsts} f WHERE f.first IS NOT NULL AND f.new_tenant IS NOT NULL) t "
+        f"GROUP BY tenant_id, store_id, day, tenths HAVING SUM(sign) <> 0 ORDER BY 1, 2, 3"
+    )
+    return [counts, shipped, times]
+
+
+def _pg_shipment_statements(old: str, new: str, update: bool) -> list[str]:
+    d = Dialect("postgresql")
+    if update:
+        changed = (
+            f"SELECT o.order_id FROM {old} o JOIN {new} n ON n.id = o.id WHERE o.order_id <> n.order_id "
+            f"OR (o.state IN {ACTIVE}) <> (n.state IN {ACTIVE}) OR o.ship_date <> n.ship_date "
+            f"OR o.created_at <> n.created_at"
+        )
+        touched = f"{changed} UNION {changed.replace('SELECT o.order_id', 'SELECT n.order_id', 1)}"
+    else:
+        touched = f"SELECT order_id FROM {old} orr UNION SELECT order_id FROM {new} nr"
+    columns = "id, order_id, ship_date, created_at, state"
+    after = f"(SELECT {columns} FROM {SHIPMENTS} WHERE order_id IN (SELECT order_id FROM touched))"
+    before = (
+        f"(SELECT {columns} FROM {SHIPMENTS} WHERE order_id IN (SELECT order_id FROM touched) "
+        f"AND id NOT IN (SELECT id FROM {new} nr) UNION ALL SELECT {columns} FROM {old} orr "
+        f"WHERE order_id IN (SELECT order_id FROM touched))"
+    )
+    shipped = _day_upsert(
+        f"WITH touched AS ({touched}) "
+        f"SELECT o.tenant_id, o.store_id, p.ship_date, 0, 0, SUM(p.sign) FROM ("
+        f"SELECT DISTINCT order_id, ship_date, 1 AS sign FROM {after} a WHERE state IN {ACTIVE} UNION ALL "
+        f"SELECT DISTINCT order_id, ship_date, -1 FROM {before} b WHERE state IN {ACTIVE}) p "
+        f"JOIN {ORDERS} o ON o.id = p.order_id GROUP BY o.tenant_id, o.store_id, p.ship_date "
+        f"HAVING SUM(p.sign) <> 0 ORDER BY 1, 2, 3"
+    )
+    pairs = (
+        f"(SELECT COALESCE(a.order_id, b.order_id) AS order_id, a.first AS after_first, b.first AS before_first "
+        f"FROM (SELECT order_id, MIN(created_at) AS first FROM {after} x WHERE state IN {ACTIVE} GROUP BY order_id) a "
+        f"FULL JOIN (SELECT order_id, MIN(created_at) AS first FROM {before} y WHERE state IN {ACTIVE} "
+        f"GROUP BY order_id) b ON b.order_id = a.order_id WHERE a.first IS DISTINCT FROM b.first)"
+    )
+    times = _time_upsert(
+        f"WITH touched AS ({touched}), pairs AS {pairs} "
+        f"SELECT o.tenant_id, o.store_id, {d.day('m.first')}, {d.tenths('m.first', 'o.order_date')}, SUM(m.sign) "
+        f"FROM (SELECT order_id, after_first AS first, 1 AS sign FROM pairs WHERE after_first IS NOT NULL "
+        f"UNION ALL SELECT order_id, before_first, -1 FROM pairs WHERE before_first IS NOT NULL) m "
+        f"JOIN {ORDERS} o ON o.id = m.order_id GROUP BY 1, 2, 3, 4 HAVING SUM(m.sign) <> 0 ORDER BY 1, 2, 3, 4"
+    )
+    return [shipped, times]
+
+
+def _pg_install_sql() -> list[str]:
+    out = []
+    for name, (table, event, _when, _statements) in trigger_bodies("postgresql").items():
+        empty = _EMPTY.format(table=table)
+        old = "old_rows" if event in ("UPDATE", "DELETE") else empty
+        new = "new_rows" if event in ("UPDATE", "INSERT") else empty
+        if table == ORDERS:
+            statements = _pg_order_statements(old, new, update=event == "UPDATE")
+            if event == "INSERT":
+                statements = statements[:1]  # a new order has no shipments yet
+        else:
+            statements = _pg_shipment_statements(old, new, update=event == "UPDATE")
+        body = ";\n".join(statements)
+        out.append(
+            f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$\n"
+            f"BEGIN\n{body};\nRETURN NULL;\nEND $$"
+        )
+        out.append(f"DROP TRIGGER IF EXISTS {name} ON {table}")
+        referencing = " ".join(
+            part
+            for part, used in (
+                ("OLD TABLE AS old_rows", old == "old_rows"),
+                ("NEW TABLE AS new_rows", new == "new_rows"),
+            )
+            if used
+        )
+        out.append(
+            f"CREATE TRIGGER {name} AFTER {event} ON {table} REFERENCING {referencing} "
+            f"FOR EACH STATEMENT EXECUTE FUNCTION {name}()"
+        )
+    return out
+
+
 def install_sql(vendor: str) -> list[str]:
+    if vendor == "postgresql":
+        return _pg_install_sql()
     out = []
     for name, (table, event, when, statements) in trigger_bodies(vendor).items():
-        if vendor == "postgresql":
-            body = ";\n".join(statements)
-            out.append(
-                f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$\n"
-                f"BEGIN\n{body};\nRETURN NULL;\nEND $$"
-            )
-            out.append(f"DROP TRIGGER IF EXISTS {name} ON {table}")
-            condition = f" WHEN ({when})" if when else ""
-            out.append(
-                f"CREATE TRIGGER {name} AFTER {event} ON {table} FOR EACH ROW{condition} EXECUTE FUNCTION {name}()"
-            )
-        else:
-            body = ";\n".join(statements)
-            condition = f" WHEN {when}" if when else ""
-            out.append(f"DROP TRIGGER IF EXISTS {name}")
-            out.append(f"CREATE TRIGGER {name} AFTER {event} ON {table} FOR EACH ROW{condition}\nBEGIN\n{body};\nEND")
+        body = ";\n".join(statements)
+        condition = f" WHEN {when}" if when else ""
+        out.append(f"DROP TRIGGER IF EXISTS {name}")
+        out.append(f"CREATE TRIGGER {name} AFTER {event} ON {table} FOR EACH ROW{condition}\nBEGIN\n{body};\nEND")
     return out
 
 

@@ -667,3 +667,31 @@ class ShipTimeTally(models.Model):
 
     def __str__(self) -> str:
         return f"Store {self.store_id} on {self.day}: {self.orders} shipped in {self.tenths / 10} h"
+
+
+class SpendTally(models.Model):
+    """Label spend of a store's day per carrier and currency (orders/tallies.py): kept by database triggers."""
+
+    tenant_id = models.BigIntegerField()
+    store_id = models.BigIntegerField()
+    day = models.DateField()  # the UTC day the labels were bought
+    carrier = models.CharField(max_length=20)
+    currency = models.CharField(max_length=3)
+    labels = models.IntegerField(default=0)  # bought and not voided
+    amount = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    voided_labels = models.IntegerField(default=0)
+    voided_amount = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+
+    objects = TallyQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant_id", "store_id", "day", "carrier", "currency"], name="spendtally_key"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return (
+            f"Store {self.store_id} on {self.day}: {self.labels} {self.carrier} labels, {self.amount} {self.currency}"
+        )

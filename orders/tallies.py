@@ -1,17 +1,21 @@
 """The picture of the day's per-day tallies, kept by the database itself (docs/insights.md#tallies).
 
-Two tables, written only by triggers on the orders and shipments tables (SQLite and PostgreSQL), so every
-write counts, whatever road it takes: the import and shipment services, `bulk_create`, `QuerySet.update`,
-factories, the demo, raw SQL.
+Three tables, written only by triggers on the orders, shipments and label purchases tables (SQLite and
+PostgreSQL), so every write counts, whatever road it takes: the import, shipment and label services,
+`bulk_create`, `QuerySet.update`, factories, the demo, raw SQL.
 
-    orders_daytally       (tenant, store, day)          received, awaiting, shipped
-    orders_shiptimetally  (tenant, store, day, tenths)  orders
+    orders_daytally       (tenant, store, day)                      received, awaiting, shipped
+    orders_shiptimetally  (tenant, store, day, tenths)              orders
+    orders_spendtally     (tenant, store, day, carrier, currency)   labels, amount, voided_labels, voided_amount
 
 * `received`: orders whose order date falls on that day.
 * `awaiting`: of those, the ones in Awaiting Shipment now (the waiting-by-age figures sum them by age).
 * `shipped`: orders with at least one active (not voided) shipment whose ship date is that day.
 * `orders_shiptimetally`: each order with an active shipment, counted once, on the day its first active
   shipment was recorded, under its ship time (order date → that first shipment) in tenths of an hour.
+* `orders_spendtally`: label purchases with a price, on the day they were made: the ones in state `bought`
+  (labels, amount: the spend) and the ones `voided` since (voided_labels, voided_amount: refunded or being
+  refunded, not spend), under their order's store.
 
 Days are UTC days (the settings' TIME_ZONE is UTC): `orders.insights` reads the tallies when the active
 time zone is UTC and falls back to its live scan under any other zone. Store and tenant are plain integers,
@@ -37,6 +41,9 @@ ORDERS = "orders_order"
 SHIPMENTS = "shipments_shipment"
 DAYS = "orders_daytally"
 TIMES = "orders_shiptimetally"
+SPEND = "orders_spendtally"
+LABELS = "labels_labelpurchase"
+BOUGHT, VOIDED = "'bought'", "'voided'"  # labels.models.PurchaseState: the states that were paid for
 
 TRIGGERS = (
     "orders_tally_order_ins",
@@ -45,6 +52,9 @@ TRIGGERS = (
     "orders_tally_ship_ins",
     "orders_tally_ship_del",
     "orders_tally_ship_upd",
+    "orders_tally_label_ins",
+    "orders_tally_label_del",
+    "orders_tally_label_upd",
 )
 
 
@@ -145,6 +155,42 @@ def _order_ship_time(d: Dialect, row: str, sign: int) -> str:
     )
 
 
+def _spend_rows(d: Dialect, rows: str, sign: str, store: str = "o.store_id", join: str | None = None) -> str:
+    """The spend a set of label purchases `rows` (NEW, OLD or a transition table, aliased r) adds (sign 1)
+    or takes away (-1): the bought ones' price as spend, the voided ones' apart; under the order's store."""
+    join = join if join is not None else f"JOIN {ORDERS} o ON o.id = r.order_id"
+    return (
+        f"SELECT r.tenant_id, {store} AS store_id, {d.day('r.created_at')} AS day, r.carrier, r.currency, "
+        f"CASE WHEN r.state = {BOUGHT} THEN {sign} ELSE 0 END AS labels, "
+        f"CASE WHEN r.state = {BOUGHT} THEN {sign} * r.price ELSE 0 END AS amount, "
+        f"CASE WHEN r.state = {VOIDED} THEN {sign} ELSE 0 END AS voided_labels, "
+        f"CASE WHEN r.state = {VOIDED} THEN {sign} * r.price ELSE 0 END AS voided_amount "
+        f"FROM {rows} {join} "
+        f"WHERE r.price IS NOT NULL AND r.state IN ({BOUGHT}, {VOIDED})"
+    )
+
+
+def _order_spend_moved(d: Dialect, owner_moved: str) -> str:
+    """An order moved to another store (never in practice): its labels' spend moves with it."""
+    return _spend_upsert(
+        f"{_spend_rows(d, f'{LABELS} r', '-1', store='OLD.store_id', join='')} AND r.order_id = OLD.id "
+        f"AND ({owner_moved}) UNION ALL "
+        f"{_spend_rows(d, f'{LABELS} r', '1', store='NEW.store_id', join='')} AND r.order_id = NEW.id "
+        f"AND ({owner_moved})"
+    )
+
+
+def _spend_upsert(select: str) -> str:
+    columns = "tenant_id, store_id, day, carrier, currency"
+    sums = ("labels", "amount", "voided_labels", "voided_amount")
+    return (
+        f"INSERT INTO {SPEND} ({columns}, {', '.join(sums)}) "
+        f"SELECT {columns}, {', '.join(f'SUM({c})' for c in sums)} FROM ({select}) t "
+        f"GROUP BY {columns} HAVING {' OR '.join(f'SUM({c}) <> 0' for c in sums)} ORDER BY 1, 2, 3, 4, 5 "
+        f"ON CONFLICT ({columns}) DO UPDATE SET " + ", ".join(f"{c} = {SPEND}.{c} + excluded.{c}" for c in sums)
+    )
+
+
 def trigger_bodies(vendor: str) -> dict[str, tuple[str, str, str | None, list[str]]]:
     """{name: (table, event, WHEN condition or None, [statements])}."""
     d = Dialect(vendor)
@@ -182,6 +228,7 @@ def trigger_bodies(vendor: str) -> dict[str, tuple[str, str, str | None, list[st
                 _order_shipped(d, "NEW", 1).replace("GROUP BY", f"AND ({owner_moved}) GROUP BY"),
                 _order_ship_time(d, "OLD", -1).replace("WHERE f.first", f"WHERE ({order_keys}) AND f.first"),
                 _order_ship_time(d, "NEW", 1).replace("WHERE f.first", f"WHERE ({order_keys}) AND f.first"),
+                _order_spend_moved(d, owner_moved),
             ],
         ),
         "orders_tally_ship_ins": (
@@ -216,7 +263,23 @@ def trigger_bodies(vendor: str) -> dict[str, tuple[str, str, str | None, list[st
                 ],
             ],
         ),
+        # SQLite has no FROM NEW: the row's columns are selected as a one-row table first.
+        "orders_tally_label_ins": (LABELS, "INSERT", None, [_spend_upsert(_spend_rows(d, _row("NEW"), "1"))]),
+        "orders_tally_label_del": (LABELS, "DELETE", None, [_spend_upsert(_spend_rows(d, _row("OLD"), "-1"))]),
+        "orders_tally_label_upd": (
+            LABELS,
+            "UPDATE",
+            " OR ".join(f"OLD.{c} IS NOT NEW.{c}" for c in _LABEL_COLUMNS),
+            [_spend_upsert(f"{_spend_rows(d, _row('OLD'), '-1')} UNION ALL {_spend_rows(d, _row('NEW'), '1')}")],
+        ),
     }
+
+
+_LABEL_COLUMNS = ("tenant_id", "order_id", "created_at", "carrier", "currency", "state", "price")
+
+
+def _row(which: str) -> str:
+    return "(SELECT " + ", ".join(f"{which}.{c} AS {c}" for c in _LABEL_COLUMNS) + ") r"
 
 
 # --- PostgreSQL: statement-level triggers over the transition tables -----------------------------------
@@ -271,7 +334,13 @@ def _pg_order_statements(old: str, new: str, update: bool) -> list[str]:
         f"FROM {firsts} f WHERE f.first IS NOT NULL AND f.new_tenant IS NOT NULL) t "
         f"GROUP BY tenant_id, store_id, day, tenths HAVING SUM(sign) <> 0 ORDER BY 1, 2, 3"
     )
-    return [counts, shipped, times]
+    spend = _spend_upsert(
+        f"{_spend_rows(d, f'{LABELS} r', '-1', store='m.old_store', join=f'JOIN {moved} m ON m.id = r.order_id')} "
+        f"UNION ALL "
+        f"{_spend_rows(d, f'{LABELS} r', '1', store='m.new_store', join=f'JOIN {moved} m ON m.id = r.order_id')} "
+        f"AND m.new_tenant IS NOT NULL"
+    )
+    return [counts, shipped, times, spend]
 
 
 def _pg_shipment_statements(old: str, new: str, update: bool) -> list[str]:
@@ -326,6 +395,11 @@ def _pg_install_sql() -> list[str]:
             statements = _pg_order_statements(old, new, update=event == "UPDATE")
             if event == "INSERT":
                 statements = statements[:1]  # a new order has no shipments yet
+        elif table == LABELS:
+            d = Dialect("postgresql")
+            statements = [
+                _spend_upsert(f"{_spend_rows(d, f'{old} r', '-1')} UNION ALL {_spend_rows(d, f'{new} r', '1')}")
+            ]
         else:
             statements = _pg_shipment_statements(old, new, update=event == "UPDATE")
         body = ";\n".join(statements)
@@ -391,6 +465,8 @@ def rebuild_sql(vendor: str) -> list[str]:
     return [
         f"DELETE FROM {DAYS}",
         f"DELETE FROM {TIMES}",
+        f"DELETE FROM {SPEND}",
+        _spend_upsert(_spend_rows(d, f"{LABELS} r", "1")),
         f"INSERT INTO {DAYS} (tenant_id, store_id, day, received, awaiting, shipped) "
         f"SELECT tenant_id, store_id, day, SUM(received), SUM(awaiting), SUM(shipped) "
         f"FROM ({received} UNION ALL {shipped}) t GROUP BY tenant_id, store_id, day",
@@ -438,9 +514,11 @@ def suspect(connection) -> bool:
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT (SELECT COUNT(*) FROM (SELECT 1 FROM {DAYS} WHERE received < 0 OR awaiting < 0 OR shipped < 0 "
-            f"LIMIT 1) a) + (SELECT COUNT(*) FROM (SELECT 1 FROM {TIMES} WHERE orders < 0 LIMIT 1) b), "
+            f"LIMIT 1) a) + (SELECT COUNT(*) FROM (SELECT 1 FROM {TIMES} WHERE orders < 0 LIMIT 1) b) "
+            f"+ (SELECT COUNT(*) FROM (SELECT 1 FROM {SPEND} WHERE labels < 0 OR voided_labels < 0 LIMIT 1) e), "
             f"(SELECT COUNT(*) FROM (SELECT 1 FROM {ORDERS} LIMIT 1) c), "
-            f"(SELECT COUNT(*) FROM (SELECT 1 FROM {DAYS} WHERE received <> 0 OR shipped <> 0 LIMIT 1) d)"  # noqa: S608
+            f"(SELECT COUNT(*) FROM (SELECT 1 FROM {DAYS} WHERE received <> 0 OR shipped <> 0 LIMIT 1) d) "
+            f"+ (SELECT COUNT(*) FROM (SELECT 1 FROM {SPEND} WHERE labels <> 0 OR voided_labels <> 0 LIMIT 1) f)"
         )
         negative, any_order, any_tally = cursor.fetchone()
     return bool(negative) or (not any_order and bool(any_tally))

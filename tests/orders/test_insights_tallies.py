@@ -7,15 +7,17 @@ orders (orders.insights with live=True)."""
 import dataclasses
 import datetime as dt
 import random
+from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
 from django.db import connection
 from django.utils import timezone
 
+from labels.models import LabelPurchase
 from orders import tallies
 from orders.insights import insights
-from orders.models import DayTally, Order, OrderStatus, ShipTimeTally
+from orders.models import DayTally, Order, OrderStatus, ShipTimeTally, SpendTally
 from orders.services import import_store_now
 from shipments.models import Shipment
 from shipments.services import shipment_void
@@ -33,7 +35,22 @@ def _rows():
         if r.received or r.awaiting or r.shipped
     }
     times = {(r.tenant_id, r.store_id, str(r.day), r.tenths, r.orders) for r in ShipTimeTally.objects.all() if r.orders}
-    return days, times
+    spend = {
+        (
+            r.tenant_id,
+            r.store_id,
+            str(r.day),
+            r.carrier,
+            r.currency,
+            r.labels,
+            r.amount,
+            r.voided_labels,
+            r.voided_amount,
+        )
+        for r in SpendTally.objects.all()
+        if r.labels or r.voided_labels
+    }
+    return days, times, spend
 
 
 def assert_tallies_are_a_recount(tenant, stores=(), now=None):
@@ -119,8 +136,28 @@ def test_bulk_writes_updates_and_deletes(tenant_a, tenant_b):
                 )
             )
     Shipment.objects.bulk_create(shipments)
+    labelled = rng.sample(orders, 40)
+    LabelPurchase.objects.bulk_create(
+        [
+            LabelPurchase(
+                tenant_id=order.tenant_id,
+                order=order,
+                carrier=rng.choice(["UPS", "USPS", "FedEx"]),
+                service="svc",
+                price=Decimal(rng.randint(300, 3000)) / 100,
+                currency="USD",
+                state=rng.choice(["bought", "bought", "voided", "failed", "uncertain"]),
+                created_at=now - dt.timedelta(hours=rng.randint(0, 24 * 35)),
+            )
+            for order in labelled
+        ]
+    )
     assert_tallies_are_a_recount(tenant_a, [a1, a2])
     assert_tallies_are_a_recount(tenant_b, [b1])
+    labels = list(LabelPurchase.objects.values_list("pk", flat=True))
+    LabelPurchase.objects.filter(pk__in=rng.sample(labels, 10)).update(state="voided")
+    LabelPurchase.objects.filter(pk__in=rng.sample(labels, 5)).update(price=Decimal("1.11"))
+    LabelPurchase.objects.filter(pk__in=rng.sample(labels, 5)).delete()
 
     ids = [s.pk for s in shipments]
     Shipment.objects.filter(pk__in=rng.sample(ids, 30)).update(state="voided")
@@ -146,8 +183,19 @@ def test_a_refresh_repairs_lost_tallies(store_a, tenant_a):
     make_shipment(make_order(store_a, order_date=timezone.now() - dt.timedelta(hours=5)))
     make_order(store_a)
     good = insights(tenant=tenant_a)
+    LabelPurchase.objects.create(
+        tenant=tenant_a,
+        order=make_order(store_a),
+        carrier="UPS",
+        service="s",
+        price="7.00",
+        currency="USD",
+        state="bought",
+    )
+    good = insights(tenant=tenant_a)
     DayTally.objects.all().delete()
     ShipTimeTally.objects.all().delete()
+    SpendTally.objects.all().delete()
     assert insights(tenant=tenant_a) != good
     call_command("refresh_insights")
     assert insights(tenant=tenant_a) == good

@@ -18,7 +18,6 @@ WIDTH = 560
 HEIGHT = 290
 SMALL_WIDTH = 320
 SMALL_HEIGHT = 170
-WIDE_WIDTH = 1000  # a chart across the whole card (label spend), about its width at 1366 px
 LEFT = 34  # room for the y-axis labels
 BOTTOM = 22  # room for the x-axis labels
 TOP = 14
@@ -169,7 +168,7 @@ def spend_chart(data: Insights, store_names: dict) -> dict:
     per_day = {s.key: s for s in spend.per_day if s.currency == currency}
     amounts = [float(per_day[d.day].amount) if d.day in per_day else 0.0 for d in data.days]
     top = _nice_max(max(amounts + [1]))
-    width, height = WIDE_WIDTH, SMALL_HEIGHT  # the card's full width: text reads at its size
+    width, height = WIDTH, SMALL_HEIGHT
     plot_h = height - BOTTOM - TOP
     slot = (width - LEFT) / len(data.days)
     bars = []

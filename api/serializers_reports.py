@@ -37,12 +37,46 @@ class InsightWeekSerializer(serializers.Serializer):
     )
 
 
+class InsightSpendSerializer(serializers.Serializer):
+    currency = serializers.CharField(help_text="The carrier's currency (ISO 4217), e.g. USD.")
+    labels = serializers.IntegerField(help_text="Labels bought and not voided.")
+    amount = serializers.DecimalField(
+        max_digits=12, decimal_places=2, help_text="What the carrier charged for them: the spend."
+    )
+    voided_labels = serializers.IntegerField(help_text="Labels bought in the window and voided since.")
+    voided_amount = serializers.DecimalField(
+        max_digits=12, decimal_places=2, help_text="Their charge, refunded or being refunded: not in the spend."
+    )
+
+
+class InsightSpendDaySerializer(InsightSpendSerializer):
+    day = serializers.DateField(help_text="The day the labels were bought.")
+
+
+class InsightSpendCarrierSerializer(InsightSpendSerializer):
+    carrier = serializers.CharField()
+
+
+class InsightSpendStoreSerializer(InsightSpendSerializer):
+    store = serializers.IntegerField()
+
+
+class InsightLabelSpendSerializer(serializers.Serializer):
+    total = InsightSpendSerializer(many=True, help_text="The last 30 days, one entry per currency.")
+    per_day = InsightSpendDaySerializer(many=True, help_text="Days with labels bought or voided, oldest first.")
+    per_carrier = InsightSpendCarrierSerializer(many=True)
+    per_store = InsightSpendStoreSerializer(many=True)
+
+
 class InsightsSerializer(serializers.Serializer):
     today = serializers.DateField()
     store = serializers.IntegerField(allow_null=True, help_text="The store the figures are limited to, or null.")
     days = InsightDaySerializer(many=True, help_text="The last 30 days, oldest first, ending today.")
     waiting = InsightWaitingSerializer()
     weeks = InsightWeekSerializer(many=True, help_text="The last 8 weeks, oldest first, ending this week.")
+    label_spend = InsightLabelSpendSerializer(
+        help_text="Shipping labels bought through Outbound in the last 30 days: per day, carrier and store."
+    )
 
 
 class TrackingEventSerializer(serializers.Serializer):

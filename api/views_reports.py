@@ -30,8 +30,9 @@ class InsightsView(TenantViewSetMixin, generics.GenericAPIView):
         parameters=[OpenApiParameter("store", int, description="Limit the figures to one of your stores.")],
         description="Orders received and shipped per day for the last 30 days, orders awaiting shipment by "
         "age (today, 1-2 days, 3 days or more: late), and the median ship time (order date to first "
-        "shipment, in hours) per week for the last 8 weeks. Days are local days of the server's time "
-        "zone.",
+        "shipment, in hours) per week for the last 8 weeks, and the label spend of the last 30 days (labels "
+        "bought and not voided, per day, carrier and store; voided ones apart). Days are local days of the "
+        "server's time zone.",
     )
     def get(self, request):
         store_id = request.query_params.get("store")
@@ -57,5 +58,24 @@ class InsightsView(TenantViewSetMixin, generics.GenericAPIView):
             "weeks": [
                 {"week_start": w.week_start, "orders": w.orders, "median_hours": w.median_hours} for w in data.weeks
             ],
+            "label_spend": {
+                "total": [_spend(s) for s in data.spend.totals],
+                "per_day": [_spend(s, "day") for s in data.spend.per_day],
+                "per_carrier": [_spend(s, "carrier") for s in data.spend.per_carrier],
+                "per_store": [_spend(s, "store") for s in data.spend.per_store],
+            },
         }
         return Response(sr.InsightsSerializer(body).data)
+
+
+def _spend(spend, key: str | None = None) -> dict:
+    body = {
+        "currency": spend.currency,
+        "labels": spend.labels,
+        "amount": spend.amount,
+        "voided_labels": spend.voided_labels,
+        "voided_amount": spend.voided_amount,
+    }
+    if key:
+        body[key] = spend.key
+    return body

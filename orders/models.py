@@ -28,6 +28,7 @@ from .status_machine import (  # noqa: F401  (re-exported: the models' choices a
     status_history_line,
     status_transition,
 )
+from .tallies import TallyQuerySet
 
 
 class ProductKind(models.TextChoices):
@@ -641,3 +642,70 @@ class Rule(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class DayTally(models.Model):
+    """One store's day in the picture of the day (orders/tallies.py): kept by database triggers only."""
+
+    tenant_id = models.BigIntegerField()
+    store_id = models.BigIntegerField()
+    day = models.DateField()  # a UTC day
+    received = models.IntegerField(default=0)
+    awaiting = models.IntegerField(default=0)
+    shipped = models.IntegerField(default=0)
+
+    objects = TallyQuerySet.as_manager()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["tenant_id", "store_id", "day"], name="daytally_key")]
+
+    def __str__(self) -> str:
+        return f"Store {self.store_id} on {self.day}: {self.received} received, {self.shipped} shipped"
+
+
+class ShipTimeTally(models.Model):
+    """Orders by (day of their first shipment, ship time in tenths of an hour): kept by database triggers."""
+
+    tenant_id = models.BigIntegerField()
+    store_id = models.BigIntegerField()
+    day = models.DateField()  # the UTC day the order's first active shipment was recorded
+    tenths = models.IntegerField()
+    orders = models.IntegerField(default=0)
+
+    objects = TallyQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["tenant_id", "store_id", "day", "tenths"], name="shiptimetally_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"Store {self.store_id} on {self.day}: {self.orders} shipped in {self.tenths / 10} h"
+
+
+class SpendTally(models.Model):
+    """Label spend of a store's day per carrier and currency (orders/tallies.py): kept by database triggers."""
+
+    tenant_id = models.BigIntegerField()
+    store_id = models.BigIntegerField()
+    day = models.DateField()  # the UTC day the labels were bought
+    carrier = models.CharField(max_length=20)
+    currency = models.CharField(max_length=3)
+    labels = models.IntegerField(default=0)  # bought and not voided
+    amount = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    voided_labels = models.IntegerField(default=0)
+    voided_amount = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+
+    objects = TallyQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant_id", "store_id", "day", "carrier", "currency"], name="spendtally_key"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return (
+            f"Store {self.store_id} on {self.day}: {self.labels} {self.carrier} labels, {self.amount} {self.currency}"
+        )

@@ -157,3 +157,48 @@ def ship_time_chart(data: Insights) -> dict:
         "base": height - BOTTOM,
         "label_y": height - 6,
     }
+
+
+def spend_chart(data: Insights, store_names: dict) -> dict:
+    """Label spend per day, the last 30 days, in the currency most spent in (the tables give every
+    currency); plus the spend per carrier and per store."""
+    spend = data.spend
+    totals = sorted(spend.totals, key=lambda s: s.amount, reverse=True)
+    currency = totals[0].currency if totals else ""
+    per_day = {s.key: s for s in spend.per_day if s.currency == currency}
+    amounts = [float(per_day[d.day].amount) if d.day in per_day else 0.0 for d in data.days]
+    top = _nice_max(max(amounts + [1]))
+    width, height = WIDTH, SMALL_HEIGHT
+    plot_h = height - BOTTOM - TOP
+    slot = (width - LEFT) / len(data.days)
+    bars = []
+    for i, (d, amount) in enumerate(zip(data.days, amounts, strict=True)):
+        h = plot_h * amount / top
+        x = LEFT + i * slot
+        bars.append(
+            {
+                "day": d.day,
+                "amount": amount,
+                "x": round(x + slot * 0.15, 1),
+                "y": round(height - BOTTOM - h, 1),
+                "h": round(h, 1),
+                "w": round(slot * 0.7, 1),
+                "lx": round(x + slot / 2, 1),
+                "label": formats.date_format(d.day, "MONTH_DAY_FORMAT") if i % 7 == (len(data.days) - 1) % 7 else None,
+            }
+        )
+    return {
+        "empty": not spend.rows,
+        "currency": currency,
+        "totals": totals,
+        "per_carrier": spend.per_carrier,
+        "per_store": [(store_names.get(s.key, f"#{s.key}"), s) for s in spend.per_store],
+        "per_day": [s for s in reversed(spend.per_day)],  # newest first, every currency
+        "bars": bars,
+        "ticks": _ticks(top, height),
+        "width": width,
+        "height": height,
+        "left": LEFT,
+        "base": height - BOTTOM,
+        "label_y": height - 6,
+    }

@@ -26,6 +26,9 @@ SHIPMENT_COLUMNS = (
     "delivered_at",
     "voided_at",
     "outbound_order_id",
+    "label_cost",
+    "label_currency",
+    "shipping_paid",
 )
 _VALUES = (
     "pk",
@@ -46,6 +49,9 @@ _VALUES = (
     "delivered_at",
     "voided_at",
     "order_id",
+    "label_purchase__price",  # the carrier's charge for the label bought through Outbound (none: empty)
+    "label_purchase__currency",
+    "order__shipping_amount",  # what the buyer paid for shipping, apart from the label's cost
 )
 
 

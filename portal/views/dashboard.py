@@ -19,7 +19,7 @@ from orders.selectors import (
 from shipments.selectors import failed_store_updates, retrying_store_updates
 from stores.selectors import store_list
 
-from ..charts import day_chart, ship_time_chart, waiting_chart
+from ..charts import day_chart, ship_time_chart, spend_chart, waiting_chart
 from ..labels import status_choices
 from ..tenancy import SESSION_KEY, portal_view
 
@@ -63,6 +63,7 @@ def dashboard(request):
             "days_chart": day_chart(picture),
             "waiting_chart": waiting_chart(picture),
             "ship_time_chart": ship_time_chart(picture),
+            "spend_chart": spend_chart(picture, {s.pk: s.name for s in stores}),
             "nav": "dashboard",
         },
     )

@@ -66,3 +66,32 @@ def test_insights_are_in_the_schema(client, db):
 @pytest.mark.parametrize("value", ["²", "٣", "1" * 40, "-1", " 1"])
 def test_an_unreadable_store_filter_is_not_found_not_a_500(api_a, store_a, value):
     assert api_a.get("/api/v1/insights/", {"store": value}).status_code == 404
+
+
+def test_label_spend_per_day_carrier_and_store(api_a, api_b, store_a):
+    """Issue 29 part 8: label spend in the API, one tenant's only; voided labels apart."""
+    from labels.models import LabelPurchase
+
+    for price, state, carrier in (("9.42", "bought", "USPS"), ("5.00", "voided", "UPS"), ("20.00", "failed", "UPS")):
+        order = make_order(store_a)
+        LabelPurchase.objects.create(
+            tenant=store_a.tenant, order=order, carrier=carrier, service="s", price=price, currency="USD", state=state
+        )
+    spend = api_a.get("/api/v1/insights/").json()["label_spend"]
+    assert spend["total"] == [
+        {"currency": "USD", "labels": 1, "amount": "9.42", "voided_labels": 1, "voided_amount": "5.00"}
+    ]
+    assert [(d["day"], d["amount"]) for d in spend["per_day"]] == [(timezone.localdate().isoformat(), "9.42")]
+    assert {c["carrier"]: (c["labels"], c["voided_labels"]) for c in spend["per_carrier"]} == {
+        "UPS": (0, 1),
+        "USPS": (1, 0),
+    }
+    assert [(s["store"], s["amount"]) for s in spend["per_store"]] == [(store_a.pk, "9.42")]
+    assert api_b.get("/api/v1/insights/").json()["label_spend"] == {
+        "total": [],
+        "per_day": [],
+        "per_carrier": [],
+        "per_store": [],
+    }
+    schema = api_a.get("/api/schema/?format=json").json()
+    assert "label_spend" in schema["components"]["schemas"]["Insights"]["properties"]

@@ -203,3 +203,31 @@ def test_outsider_cannot_open_or_confirm_an_import(alice_client, charlie_client,
 def test_a_file_csv_cannot_parse_is_refused_in_words(alice_client, store_a):
     huge_cell = b'order,carrier,tracking\n"' + b"x" * 200_000 + b'",UPS,1Z\n'
     assert "The file cannot be read as CSV." in _upload(alice_client, huge_cell).content.decode()
+
+
+def test_shipments_export_shows_the_labels_cost_apart_from_the_buyers_shipping(alice_client, store_a, tenant_a):
+    """Issue 29 part 8: the carrier's charge for a label bought through Outbound, empty without a label."""
+    from labels.models import LabelPurchase
+
+    labelled_order = make_order(store_a, number="L-1", shipping_amount="12.50")
+    plain_order = make_order(store_a, number="P-1", shipping_amount="5.00")
+    shipment = make_shipment(labelled_order, carrier="USPS", tracking_number="9400L1")
+    make_shipment(plain_order, carrier="UPS", tracking_number="1ZP1", carrier_fee="4.00")
+    LabelPurchase.objects.create(
+        tenant=tenant_a,
+        order=labelled_order,
+        carrier="USPS",
+        service="usps_priority_mail",
+        price="9.42",
+        currency="USD",
+        state="bought",
+        shipment=shipment,
+    )
+    rows = {r["order_number"]: r for r in _rows(alice_client.get(reverse("portal:shipments_export")))}
+    assert (rows["L-1"]["label_cost"], rows["L-1"]["label_currency"], rows["L-1"]["shipping_paid"]) == (
+        "9.42",
+        "USD",
+        "12.50",
+    )
+    assert (rows["P-1"]["label_cost"], rows["P-1"]["label_currency"], rows["P-1"]["shipping_paid"]) == ("", "", "5.00")
+    assert rows["P-1"]["carrier_fee"] == "4.00"

@@ -56,3 +56,40 @@ def test_the_ship_time_chart_is_drawn_once_there_is_a_shipment(alice_client, sto
     page = alice_client.get("/").content.decode()
     assert 'id="ship-time-empty"' not in page and 'id="table-ship-time"' in page
     assert "1 shipped with Outbound" in page
+
+
+# --- issue 29 part 8: label spend in the picture of the day ----------------------------------------------------
+
+
+def _bought(order, carrier, price, state="bought"):
+    from labels.models import LabelPurchase
+
+    return LabelPurchase.objects.create(
+        tenant=order.tenant, order=order, carrier=carrier, service="s", price=price, currency="USD", state=state
+    )
+
+
+@pytest.mark.django_db
+def test_label_spend_per_day_carrier_and_store_on_the_dashboard(alice_client, store_a, store_b):
+    _bought(make_order(store_a), "USPS", "9.42")
+    _bought(make_order(store_a), "UPS", "12.10")
+    _bought(make_order(store_a), "UPS", "5.00", state="voided")
+    _bought(make_order(store_b), "FedEx", "77.77")  # another tenant's: never shown
+    page = alice_client.get("/").content.decode()
+    assert 'id="chart-spend"' in page and page.count("<svg viewBox=") == 3  # no shipment: no ship-time chart
+    assert "21.52 USD" in page and "2 labels" in page and "1 voided (5.00 USD)" in page
+    carrier_table = page.split('id="table-spend-carrier"')[1].split("</table>")[0]
+    assert '<th scope="row">USPS</th>' in carrier_table and "9.42 USD" in carrier_table
+    store_table = page.split('id="table-spend-store"')[1].split("</table>")[0]
+    assert f'<th scope="row">{store_a.name}</th>' in store_table and "21.52 USD" in store_table
+    assert 'id="table-spend-days"' in page
+    assert "77.77" not in page and "FedEx" not in page
+    french = alice_client.get("/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "Dépenses d’étiquettes par jour" in french and "21,52 USD" in french and "2 étiquettes" in french
+
+
+@pytest.mark.django_db
+def test_no_label_spend_says_so(alice_client, store_a):
+    make_order(store_a)
+    page = alice_client.get("/").content.decode()
+    assert 'id="spend-empty"' in page and 'id="table-spend-carrier"' not in page

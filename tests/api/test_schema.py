@@ -97,12 +97,19 @@ def real_ids(tenant, store, order, product):
         "import-runs": ImportRun.objects.create(store=store).pk,
         "webhooks": subscription.pk,
         "webhook-deliveries": webhook_emit(tenant=tenant, event="order.updated", payload={})[0].pk,
+        "label-batches": _label_batch(tenant),
         "package-presets": package_preset_create(tenant=tenant, name="Box", length=10, width=8, height=4).pk,
         **_automation_ids(tenant),
         "ship-from": ship_from_create(
             tenant=tenant, name="Dock", street1="1 Dock Road", city="Austin", postal_code="78701"
         ).pk,
     }
+
+
+def _label_batch(tenant) -> int:
+    from labels.models import LabelBatch
+
+    return LabelBatch.objects.create(tenant=tenant, key="schema", mode="cheapest").pk
 
 
 def test_schemathesis_finds_no_server_errors_and_no_schema_breaks(key_a, tenant_a, store_a, store_b, offline, wsgi_app):

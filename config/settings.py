@@ -338,9 +338,14 @@ LABEL_BATCH_WORKERS = env_int("LABEL_BATCH_WORKERS", default=2)
 LABEL_BATCH_CHUNK = env_int("LABEL_BATCH_CHUNK", default=10)
 LABEL_BATCH_LEASE_SECONDS = env_int("LABEL_BATCH_LEASE_SECONDS", default=120)
 LABEL_RATE_CONCURRENCY = env_int("LABEL_RATE_CONCURRENCY", default=16)
-if min(LABEL_BATCH_WORKERS, LABEL_BATCH_CHUNK, LABEL_BATCH_LEASE_SECONDS, LABEL_RATE_CONCURRENCY) < 1:
+# A worker buys its chunk LABEL_BATCH_THREADS labels at a time (a purchase mostly waits for the carrier).
+LABEL_BATCH_THREADS = env_int("LABEL_BATCH_THREADS", default=4)
+if (
+    min(LABEL_BATCH_WORKERS, LABEL_BATCH_CHUNK, LABEL_BATCH_LEASE_SECONDS, LABEL_RATE_CONCURRENCY, LABEL_BATCH_THREADS)
+    < 1
+):
     raise environ.ImproperlyConfigured(
-        "LABEL_BATCH_WORKERS, LABEL_BATCH_CHUNK, LABEL_BATCH_LEASE_SECONDS, LABEL_RATE_CONCURRENCY: 1 or more."
+        "LABEL_BATCH_WORKERS, _CHUNK, _LEASE_SECONDS, _THREADS and LABEL_RATE_CONCURRENCY: 1 or more."
     )
 
 # --- Printing (packing slips, pick lists) -------------------------------------------------------------

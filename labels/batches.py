@@ -32,7 +32,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
@@ -308,18 +308,36 @@ def label_batch_work(batch_id: int, *, worker: str, size: int | None = None) -> 
         return f"label batch {batch_id}: nothing to do"
     size = size or settings.LABEL_BATCH_CHUNK
     sync = settings.Q_CLUSTER.get("sync")
+    # Purchases wait for the carrier most of their time: a worker buys its chunk LABEL_BATCH_THREADS at a
+    # time, each thread with its own connection (not inline, where the caller's transaction holds the rows,
+    # nor on SQLite, which takes one writer at a time).
+    threads = 1 if sync or connection.vendor == "sqlite" else settings.LABEL_BATCH_THREADS
     bought = 0
     while True:
         ids = _claim(batch, worker, size)
-        items = LabelBatchItem.objects.filter(pk__in=ids).select_related("account", "package").order_by("position")
-        for n, item in enumerate(items):
-            # The lease of what is left of the chunk is renewed before each purchase (a carrier call may last
-            # up to CARRIER_REQUEST_TIMEOUT; a killed worker stops renewing and another takes its items).
-            LabelBatchItem.objects.filter(pk__in=ids[n:], leased_by=worker[:100], state=ItemState.PENDING).update(
-                lease_until=timezone.now() + _lease()
-            )
-            _buy(item, batch)
-            bought += 1
+        items = list(
+            LabelBatchItem.objects.filter(pk__in=ids).select_related("account", "package").order_by("position")
+        )
+
+        def buy(item, *, own_connection: bool, ids=ids) -> None:
+            try:
+                # The lease of what is left of the chunk is renewed before each purchase (a carrier call may
+                # last up to CARRIER_REQUEST_TIMEOUT; a killed worker stops renewing, another takes its items).
+                LabelBatchItem.objects.filter(pk__in=ids, leased_by=worker[:100], state=ItemState.PENDING).update(
+                    lease_until=timezone.now() + _lease()
+                )
+                _buy(item, batch)
+            finally:
+                if own_connection:
+                    connection.close()
+
+        if threads > 1 and len(items) > 1:
+            with ThreadPoolExecutor(max_workers=min(threads, len(items))) as pool:
+                list(pool.map(lambda item: buy(item, own_connection=True), items))
+        else:
+            for item in items:
+                buy(item, own_connection=False)
+        bought += len(items)
         if not ids or not sync:
             break  # a worker does one chunk, then queues the next behind other tenants' work
     if ids and batch.items.filter(state=ItemState.PENDING).exists():

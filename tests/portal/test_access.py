@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from api.services import api_key_create
 from carriers.services import carrier_account_create, package_preset_create, ship_from_create
-from labels.models import LabelDocument, LabelPurchase
+from labels.models import LabelBatch, LabelBatchItem, LabelDocument, LabelPurchase
 from orders.rules import services as rule_services
 from shipments.batch import batch_mark_delivered
 from shipments.csv_import import csv_import_create
@@ -40,6 +40,8 @@ def objects(order_a, run_a, unmapped_a, shipment_a, alice, bob, tenant_a):
         shipment=shipment_a,
     )
     LabelDocument.objects.create(purchase=label, format="pdf", content=b"%PDF-label-A-100")
+    lbatch = LabelBatch.objects.create(tenant=tenant_a, key="access", mode="cheapest")
+    LabelBatchItem.objects.create(batch=lbatch, position=0, order=order_a, problem="no")
     tag = rule_services.tag_save(tenant=tenant_a, name="Tag A")
     spreset = rule_services.preset_save(tenant=tenant_a, name="Preset A", carrier_account=carrier, service="ups_ground")
     rule = rule_services.rule_save(
@@ -47,6 +49,7 @@ def objects(order_a, run_a, unmapped_a, shipment_a, alice, bob, tenant_a):
     )
     return {
         "label": label.pk,
+        "lbatch": lbatch.pk,
         "pdf": "pdf",
         "tag": tag.pk,
         "spreset": spreset.pk,
@@ -94,6 +97,9 @@ OBJECT_GETS = [
     ("portal:order_rates", ["order"]),
     ("portal:shipment_label", ["shipment", "pdf"]),
     ("portal:label_void", ["label"]),
+    ("portal:label_batch", ["lbatch"]),
+    ("portal:label_batch_status", ["lbatch"]),
+    ("portal:label_batch_document", ["lbatch"]),
     ("portal:tag_delete", ["tag"]),
     ("portal:preset_delete", ["spreset"]),
     ("portal:rule_edit", ["rule"]),
@@ -153,6 +159,7 @@ OBJECT_POSTS = [
     ("portal:order_label_confirm", ["order"], {"rate": "1:ups_ground"}),
     ("portal:order_label_buy", ["order"], {"account": "1", "service": "ups_ground", "price": "9.99"}),
     ("portal:label_void", ["label"], {}),
+    ("portal:label_batch_confirm", ["lbatch"], {}),
     ("portal:tag_delete", ["tag"], {}),
     ("portal:preset_delete", ["spreset"], {}),
     ("portal:rule_edit", ["rule"], {"rule-name": "Sneaky", "rule-match": "all", "rule-actions": "[]"}),
@@ -190,12 +197,16 @@ PLAIN_WRITES = [
     ("portal:preset_index", {"preset-name": "Sneaky", "preset-carrier_account": "1", "preset-service": "x"}),
     ("portal:rule_new", {"rule-name": "Sneaky", "rule-match": "all", "rule-actions": "[]"}),
     ("portal:orders_choices", {"all_matching": "1", "choice": "reapply"}),
+    ("portal:label_batch_new", {"all_matching": "1"}),
+    ("portal:label_batch_preview", {"all_matching": "1", "mode": "cheapest", "nonce": "n"}),
 ]
 
 
 # Reads that take a selection of orders (POST order_ids): an outsider gets 404 for another tenant's
 # orders; viewers may use them (a printed document changes nothing).
 SELECTION_READS = ["portal:orders_packing_slips", "portal:orders_pick_list"]
+# Reads of one object that POST (a printed document changes nothing): an outsider gets 404.
+OBJECT_READ_POSTS = [("portal:label_batch_slips", ["lbatch"])]
 
 
 def _url(name, keys, objects):
@@ -221,6 +232,11 @@ def test_viewer_cannot_write(bob_client, objects, name, keys, data):
 def test_viewer_cannot_use_write_pages(bob_client, objects, name, data):
     assert bob_client.get(reverse(name)).status_code in (403, 404)
     assert bob_client.post(reverse(name), data).status_code in (403, 404)
+
+
+@pytest.mark.parametrize("name,keys", OBJECT_READ_POSTS)
+def test_outsider_gets_404_on_a_read_post(charlie_client, objects, name, keys):
+    assert charlie_client.post(_url(name, keys, objects)).status_code == 404
 
 
 @pytest.mark.parametrize("name", SELECTION_READS)

@@ -228,6 +228,7 @@ def seed_tenant(alice, tenant, store):
     ship_from, preset = seed_shipping_setup(tenant, store, carrier)
     label = seed_label(tenant, shipment, carrier)
     automation = seed_automation(tenant, carrier, preset, order)
+    label_batches = seed_label_batches(tenant, store, label, carrier)
     from shipments.models import PrintJob
 
     print_job = PrintJob.objects.create(
@@ -261,6 +262,7 @@ def seed_tenant(alice, tenant, store):
             ("packages", "pk"): preset.pk,
             ("shipments", "fmt"): "pdf",
             ("labels", "pk"): label.pk,
+            **label_batches,
             **automation,
         },
         wizard={
@@ -450,6 +452,74 @@ def seed_label(tenant, shipment, carrier):
     return label
 
 
+def seed_label_batches(tenant, store, label, carrier) -> dict:
+    """Issue 29 part 5: a label batch in each of its states: its preview (a rate, an order that cannot be
+    labelled, today's spend against the daily limit), buying (the progress bar), done (each order's result:
+    bought, uncertain with its void-and-retry, not labellable)."""
+    from decimal import Decimal
+
+    from labels.models import LabelBatch, LabelBatchItem, LabelPurchase
+    from orders.models import Order
+
+    tenant.daily_label_limit = Decimal("250.00")
+    tenant.save(update_fields=["daily_label_limit"])
+    held = Order.objects.get(store=store, number="A-102")
+    unpaid = Order.objects.get(store=store, number="A-101")
+    uncertain = LabelPurchase.objects.create(
+        tenant=tenant,
+        order=unpaid,
+        account=carrier,
+        carrier="USPS",
+        service="usps_priority_mail",
+        price="9.42",
+        currency="USD",
+        state="uncertain",
+        reference="A-101-L2",
+        error="Purchase uncertain — check with the carrier.",
+    )
+    rate = {"account": carrier, "carrier": "USPS", "service": "usps_priority_mail", "currency": "USD"}
+    why = "This order cannot be shipped now (on_hold)."
+    keys = {}
+    for state in ("preview", "buying", "done"):
+        batch = LabelBatch.objects.create(
+            tenant=tenant,
+            key=f"seed-{state}",
+            mode="cheapest",
+            state=state,
+            total_price=Decimal("18.84"),
+            currency="USD",
+            created_by_label="alice",
+        )
+        done = state != "preview"
+        LabelBatchItem.objects.bulk_create(
+            [
+                LabelBatchItem(
+                    batch=batch,
+                    position=0,
+                    order=label.order,
+                    price=Decimal("9.42"),
+                    delivery_days=2,
+                    state="done" if done else "pending",
+                    purchase=label if done else None,
+                    **rate,
+                ),
+                LabelBatchItem(
+                    batch=batch,
+                    position=1,
+                    order=unpaid,
+                    price=Decimal("9.42"),
+                    delivery_days=2,
+                    state="done" if state == "done" else "pending",
+                    purchase=uncertain if state == "done" else None,
+                    **rate,
+                ),
+                LabelBatchItem(batch=batch, position=2, order=held, problem=why, state="skipped"),
+            ]
+        )
+        keys[("label-batches", "pk" if state == "preview" else f"{state}_pk")] = batch.pk
+    return keys
+
+
 def sell_from(carrier_sandbox, account_id):
     """The seeded account rates from the carrier sandbox (over loopback; never a carrier's own servers)."""
     from carriers.models import CarrierAccount
@@ -528,6 +598,9 @@ def portal_pages(seed: Seed, user) -> list[tuple[str, str]]:
     # The same pages in another state: the wizard's API-token road; a store on the REST road (OAuth app)
     # waiting to be reconnected.
     pages.append(("connect_details_rest", reverse("portal:connect_details") + "?road=rest"))
+    for state in ("buying", "done"):  # a label batch's progress and its results (its preview above)
+        pk = seed.objects[("label-batches", f"{state}_pk")]
+        pages.append((f"label_batch_{state}", reverse("portal:label_batch", args=[pk])))
     if ("stores", "rest_pk") in seed.objects:
         rest_pk = seed.objects[("stores", "rest_pk")]
         pages.append(("store_settings_rest", reverse("portal:store_settings", args=[rest_pk])))
@@ -680,6 +753,15 @@ def test_every_portal_page_fits_a_phone_passes_axe_and_speaks_the_language(
         check_page(page, name, language, axe, problems, pieces)
         checked.append(name)
 
+    # Buy labels: the choice of how each order's rate is picked, from the list's selection.
+    page.set_viewport_size(DESKTOP)
+    page.goto(reverse("portal:order_list") + "?status=awaiting_shipment")
+    page.locator("#select-page").check()
+    page.locator("#batch-labels").click()
+    page.wait_for_load_state()
+    check_page(page, "label_batch_new", language, axe, problems, pieces)
+    checked.append("label_batch_new")
+
     # The phone menu: navigation hidden behind the button, which opens and closes it.
     page.goto("/")
     page.set_viewport_size(PHONE)
@@ -723,5 +805,9 @@ def test_every_portal_page_fits_a_phone_passes_axe_and_speaks_the_language(
         "rule_index",
         "rule_new",
         "rule_edit",
+        "label_batch_new",
+        "label_batch",
+        "label_batch_buying",
+        "label_batch_done",
     } <= set(checked)
     assert not problems, "\n".join(problems)

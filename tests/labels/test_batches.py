@@ -163,3 +163,28 @@ def test_the_sweep_requeues_a_batch_whose_worker_vanished(tenant_a, store_a, acc
     assert label_batches_sweep(enqueue=queued.append) == {"resumed": 1, "finished": 0}
     assert label_batches_sweep(enqueue=queued.append) == {"resumed": 0, "finished": 0}  # queued once
     assert queued == [batch.pk]
+
+
+def test_an_operator_sets_the_daily_limit_in_the_admin(client, operator, tenant_a):
+    from django.urls import reverse
+
+    from tests.factories import operator_sign_in
+
+    operator_sign_in(client, operator)
+    url = reverse("admin:stores_tenant_change", args=[tenant_a.pk])
+    page = client.get(url).content.decode()
+    assert "daily_label_limit" in page
+    answer = client.post(
+        url,
+        {
+            "name": tenant_a.name,
+            "slug": tenant_a.slug,
+            "is_active": "on",
+            "daily_label_limit": "150.00",
+            "memberships-TOTAL_FORMS": "0",
+            "memberships-INITIAL_FORMS": "0",
+        },
+    )
+    assert answer.status_code == 302, answer.content.decode()[:2000]
+    tenant_a.refresh_from_db()
+    assert tenant_a.daily_label_limit == Decimal("150.00")

@@ -126,6 +126,7 @@ def label_batch_preview(
     )
     # The database first, in this thread: each order's choice and rate plan.
     rows: list[dict] = []
+    gateways: dict = {}  # one karrio gateway per account for the whole preview
     for order in orders:
         row = {"order": order, "problem": "", "service": "", "package": None, "plan": None}
         rows.append(row)
@@ -144,7 +145,9 @@ def label_batch_preview(
         if wanted is None and not accounts:
             row["problem"] = gettext("No carrier account buys labels: add one in Carriers.")
             continue
-        plan = rates_prepare(order, package=row["package"], accounts=wanted if wanted is not None else accounts)
+        plan = rates_prepare(
+            order, package=row["package"], accounts=wanted if wanted is not None else accounts, gateways=gateways
+        )
         if plan.answer.problems:
             row["problem"] = "; ".join(plan.answer.problems)
             continue

@@ -83,15 +83,25 @@ class RatePlan:
     by_name: dict = field(default_factory=dict)
 
 
-def rates_prepare(order: Order, package: PackagePreset | None = None, accounts: list[CarrierAccount] | None = None):
+def rates_prepare(
+    order: Order,
+    package: PackagePreset | None = None,
+    accounts: list[CarrierAccount] | None = None,
+    gateways: dict | None = None,
+):
+    """`gateways`: {account id: its karrio gateway}, kept across the orders of a batch's preview."""
+    gateways = {} if gateways is None else gateways
     accounts = list(label_accounts(tenant=order.tenant_id)) if accounts is None else accounts
     if not accounts:
         return RatePlan(answer=RatesAnswer(no_accounts=True))
     plan = RatePlan(answer=RatesAnswer())
     answer = plan.answer
     groups: dict = {}  # one karrio request per parcel (accounts with their own ship-from differ)
+    parcels: dict = {}  # the parcel depends on the account only through its ship-from: read once for each
     for account in accounts:
-        outcome = order_parcel(order, package=package, account=account)
+        if account.ship_from_id not in parcels:
+            parcels[account.ship_from_id] = order_parcel(order, package=package, account=account)
+        outcome = parcels[account.ship_from_id]
         if not outcome.ok:
             answer.problems.extend(p for p in outcome.problems if p not in answer.problems)
             continue
@@ -101,14 +111,16 @@ def rates_prepare(order: Order, package: PackagePreset | None = None, accounts: 
     # One account per carrier in a tenant (carriers' constraint): karrio names each answer's carrier.
     plan.by_name = {extension_of(a.carrier): a for a in accounts}
     for parcel, group in groups.items():
-        gateways = []
+        found = []
         for account in group:
             try:
-                gateways.append(gateway_for(account))
+                if account.pk not in gateways:
+                    gateways[account.pk] = gateway_for(account)
+                found.append(gateways[account.pk])
             except Exception:  # noqa: BLE001 - stores.crypto.CredentialError: the key cannot read them
                 answer.errors.append((account.carrier, gettext("The account's credentials cannot be read.")))
-        if gateways:
-            plan.groups.append((parcel, group, gateways))
+        if found:
+            plan.groups.append((parcel, group, found))
     return plan
 
 

@@ -135,7 +135,7 @@ def label_batch_preview(
             continue
         actions = ship_actions(order)
         if not actions.can_ship:
-            row["problem"] = gettext("This order cannot be shipped now (%(why)s).") % {"why": actions.ship_refusal}
+            row["problem"] = actions.ship_why_not
             continue
         choice = _choice(order, mode, preset, package)
         if isinstance(choice, str):

@@ -167,8 +167,8 @@ def label_batch_status(request, pk):
 def label_batch_document(request, pk):
     batch = batches.label_batch_get(tenant=request.tenant, pk=pk)
     content, count = batches.label_batch_document(batch)
-    if not count:
-        raise Http404("This batch has no label documents.")
+    if not count:  # a document's address: answered as one (plain text), not as a page
+        return HttpResponse(_("No label of this batch has a document yet."), status=404, content_type="text/plain")
     fmt = batch.label_format
     response = HttpResponse(content, content_type="application/pdf" if fmt == LabelFormat.PDF else "application/zpl")
     response["Content-Disposition"] = content_disposition_header(fmt == LabelFormat.ZPL, f"labels-{batch.pk}.{fmt}")

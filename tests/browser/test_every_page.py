@@ -117,7 +117,7 @@ def model_help_texts() -> list[str]:
     ]
 
 
-def seed_tenant(alice, tenant, store):
+def seed_tenant(alice, tenant, store, language="en"):
     """A tenant with something on every page: orders, shipments (live and voided), history old and new,
     import runs (done with skips, failed, running), an unmapped status, a colleague and API keys."""
     from api.services import api_key_create
@@ -228,7 +228,7 @@ def seed_tenant(alice, tenant, store):
     ship_from, preset = seed_shipping_setup(tenant, store, carrier)
     label = seed_label(tenant, shipment, carrier)
     automation = seed_automation(tenant, carrier, preset, order)
-    label_batches = seed_label_batches(tenant, store, label, carrier)
+    label_batches = seed_label_batches(tenant, store, label, carrier, language)
     from shipments.models import PrintJob
 
     print_job = PrintJob.objects.create(
@@ -452,11 +452,16 @@ def seed_label(tenant, shipment, carrier):
     return label
 
 
-def seed_label_batches(tenant, store, label, carrier) -> dict:
+def seed_label_batches(tenant, store, label, carrier, language) -> dict:
     """Issue 29 part 5: a label batch in each of its states: its preview (a rate, an order that cannot be
     labelled, today's spend against the daily limit), buying (the progress bar), done (each order's result:
-    bought, uncertain with its void-and-retry, not labellable)."""
+    bought, uncertain with its void-and-retry, not labellable). A preview's reasons are kept in the words of
+    the person who previewed: here, the page's language."""
     from decimal import Decimal
+
+    from django.utils import translation
+
+    from orders.actions import ship_refusal_text
 
     from labels.models import LabelBatch, LabelBatchItem, LabelPurchase
     from orders.models import Order
@@ -475,10 +480,10 @@ def seed_label_batches(tenant, store, label, carrier) -> dict:
         currency="USD",
         state="uncertain",
         reference="A-101-L2",
-        error="Purchase uncertain — check with the carrier.",
     )
     rate = {"account": carrier, "carrier": "USPS", "service": "usps_priority_mail", "currency": "USD"}
-    why = "This order cannot be shipped now (on_hold)."
+    with translation.override(language):
+        why = ship_refusal_text("on_hold", held.number)
     keys = {}
     for state in ("preview", "buying", "done"):
         batch = LabelBatch.objects.create(
@@ -718,7 +723,7 @@ def test_every_portal_page_fits_a_phone_passes_axe_and_speaks_the_language(
 ):
     # A deployment with an AmeriCommerce OAuth app: its buttons are on the pages too.
     settings.AMERICOMMERCE_OAUTH_CLIENT_ID, settings.AMERICOMMERCE_OAUTH_SECRET = "app-id", "app-secret"
-    seed = seed_tenant(alice, tenant_a, store_a)
+    seed = seed_tenant(alice, tenant_a, store_a, language=language)
     sell_from(carrier_sandbox, seed.objects[("carriers", "pk")])
     pieces = english_strings() if language == "fr" else []
     problems: list[str] = []

@@ -461,9 +461,8 @@ def seed_label_batches(tenant, store, label, carrier, language) -> dict:
 
     from django.utils import translation
 
-    from orders.actions import ship_refusal_text
-
     from labels.models import LabelBatch, LabelBatchItem, LabelPurchase
+    from orders.actions import ship_refusal_text
     from orders.models import Order
 
     tenant.daily_label_limit = Decimal("250.00")

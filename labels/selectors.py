@@ -75,4 +75,4 @@ def spend_today(*, tenant, now=None):
         .filter(batch__state=BatchState.BUYING, state=ItemState.PENDING, purchase__isnull=True)
         .aggregate(total=Sum("price"))["total"]
     )
-    return (bought or Decimal(0)) + (promised or Decimal(0))
+    return ((bought or Decimal(0)) + (promised or Decimal(0))).quantize(Decimal("0.01"))

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 from carriers.selectors import package_preset_get, package_preset_list
 from labels import batches
 from labels.models import BatchMode, BatchState, LabelFormat
+from labels.rates import service_name
 from labels.selectors import spend_today
 from orders.selectors import shipping_preset_list
 from shipments import print_jobs
@@ -98,7 +99,15 @@ def _rows(batch):
             detail = purchase.error or _("Purchase uncertain — check with the carrier.")
         else:
             detail = item.problem
-        rows.append({"item": item, "outcome": outcome, "detail": detail, "purchase": purchase})
+        rows.append(
+            {
+                "item": item,
+                "outcome": outcome,
+                "detail": detail,
+                "purchase": purchase,
+                "service_name": service_name(item.service) if item.service else "",
+            }
+        )
     return rows
 
 

@@ -24,7 +24,7 @@ def test_preview_then_buy_once_then_progress_and_document(api_a, accounts_a, sto
     body = preview.json()
     assert body["state"] == "preview" and len(body["items"]) == 3 and carrier_sandbox.labels_sold() == []
     assert Decimal(body["total_price"]) == sum(Decimal(i["price"]) for i in body["items"])
-    assert body["daily_limit"] is None and body["spend_today"] == "0"
+    assert body["daily_limit"] is None and body["spend_today"] == "0.00"
 
     refused = api_a.post("/api/v1/label-batches/", {"orders": orders, "confirm": True}, format="json")
     assert refused.status_code == 400 and "Idempotency-Key" in str(refused.json())

@@ -131,6 +131,7 @@ def main() -> int:
     parser.add_argument("--rates", type=int, default=100)
     parser.add_argument("--labels", type=int, default=200)
     parser.add_argument("--latency", type=float, default=0.3)
+    parser.add_argument("--workers", type=int, default=2, help="the cluster's workers (1: the baseline of 2)")
     args = parser.parse_args()
 
     url, cleanup = postgres_database("label_bench")
@@ -138,9 +139,9 @@ def main() -> int:
     overrides = {
         "Q_SYNC": "False",
         "Q_SITE": f"label-bench-{uuid.uuid4().hex[:8]}",
-        "Q_BATCHES_WORKERS": "2",
+        "Q_BATCHES_WORKERS": str(args.workers),
         "Q_POLL": "0.1",
-        "LABEL_BATCH_WORKERS": "2",
+        "LABEL_BATCH_WORKERS": str(args.workers),
     }
     env = environment(url, **overrides)  # once: the cluster must read the credentials with the same keys
     os.environ.update(env)
@@ -238,6 +239,7 @@ def main() -> int:
         "rate_calls": rate_calls,
         "labels": args.labels,
         "labels_bought": bought,
+        "cluster_workers": args.workers,
         "cluster_workers_used": len(workers),
         "labels_200_s": round(labels_s, 2),
         "merged_pdf_s": round(merged_s, 2),
@@ -247,7 +249,9 @@ def main() -> int:
     }
     print(f"rates of {args.rates} orders x 3 carriers, at once:        {rates_s:.2f} s ({priced} priced)")
     print(f"the same rates one call after another (same run):  {serial_s:.2f} s ({serial_priced} priced)")
-    print(f"{args.labels} labels bought by a 2-worker cluster:          {labels_s:.2f} s ({bought} bought in all)")
+    print(
+        f"{args.labels} labels bought by a {args.workers}-worker cluster:          {labels_s:.2f} s ({bought} bought)"
+    )
     print(f"merged PDF of {pages} labels:                           {merged_s:.2f} s ({len(document) // 1024} KiB)")
     print(f"double purchases (sandbox truth vs Outbound):       {double}")
     for error in sorted(errors)[:5]:

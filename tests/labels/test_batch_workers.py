@@ -6,7 +6,8 @@ queue) and the carrier sandbox over loopback, on PostgreSQL:
 * the cluster SIGKILLed in the middle of a batch: its orders' leases run out, the minute sweep queues the
   batch again, a new cluster finishes it without buying anything twice, and the purchases the killed
   workers left "calling" are matched by reference by the labels sweep: 0 orders with two live labels, every
-  interrupted one matched (or flagged uncertain), the truth equal to Outbound's records.
+  interrupted one matched (or flagged uncertain; or, killed before its request reached the carrier, "nothing
+  was bought", as the carrier's lookup and truth agree), the truth equal to Outbound's records.
 
 Worker processes need a database they share with the test: PostgreSQL (CI's second pass). Full size (200
 labels) under `-m slow`; 20 by default."""

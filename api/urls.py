@@ -2,7 +2,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
-from . import views, views_endofday, views_reports, views_rules, views_shipping, views_webhooks
+from . import views, views_endofday, views_label_batches, views_reports, views_rules, views_shipping, views_webhooks
 
 app_name = "api"
 
@@ -18,6 +18,7 @@ router.register("manifests", views_endofday.ManifestViewSet, basename="manifest"
 router.register("tags", views_rules.TagViewSet, basename="tag")
 router.register("presets", views_rules.ShippingPresetViewSet, basename="preset")
 router.register("rules", views_rules.RuleViewSet, basename="rule")
+router.register("label-batches", views_label_batches.LabelBatchViewSet, basename="label-batch")
 router.register("webhooks", views_webhooks.WebhookSubscriptionViewSet, basename="webhook")
 router.register("webhook-deliveries", views_webhooks.WebhookDeliveryViewSet, basename="webhook-delivery")
 

@@ -331,6 +331,24 @@ BATCH_TENANT_CONCURRENCY = env_int("BATCH_TENANT_CONCURRENCY", default=1)
 if BATCH_CHUNK_SIZE < 1 or BATCH_TENANT_CONCURRENCY < 1:
     raise environ.ImproperlyConfigured("BATCH_CHUNK_SIZE and BATCH_TENANT_CONCURRENCY must be at least 1.")
 
+# --- Label batches (labels.batches, docs/labels.md#batches) --------------------------------------------
+# A confirmed batch is bought by LABEL_BATCH_WORKERS tasks at once, each claiming LABEL_BATCH_CHUNK orders
+# with a lease of LABEL_BATCH_LEASE_SECONDS (renewed before each purchase); items whose lease ran out (a
+# killed worker) are taken by another. A preview asks the carriers for LABEL_RATE_CONCURRENCY orders at once.
+LABEL_BATCH_WORKERS = env_int("LABEL_BATCH_WORKERS", default=2)
+LABEL_BATCH_CHUNK = env_int("LABEL_BATCH_CHUNK", default=10)
+LABEL_BATCH_LEASE_SECONDS = env_int("LABEL_BATCH_LEASE_SECONDS", default=120)
+LABEL_RATE_CONCURRENCY = env_int("LABEL_RATE_CONCURRENCY", default=16)
+# A worker buys its chunk LABEL_BATCH_THREADS labels at a time (a purchase mostly waits for the carrier).
+LABEL_BATCH_THREADS = env_int("LABEL_BATCH_THREADS", default=4)
+if (
+    min(LABEL_BATCH_WORKERS, LABEL_BATCH_CHUNK, LABEL_BATCH_LEASE_SECONDS, LABEL_RATE_CONCURRENCY, LABEL_BATCH_THREADS)
+    < 1
+):
+    raise environ.ImproperlyConfigured(
+        "LABEL_BATCH_WORKERS, _CHUNK, _LEASE_SECONDS, _THREADS and LABEL_RATE_CONCURRENCY: 1 or more."
+    )
+
 # --- Printing (packing slips, pick lists) -------------------------------------------------------------
 # A selection of at most PRINT_INLINE_MAX_ORDERS orders is rendered within the request (about 0.12 s of
 # CPU a slip: far inside any web worker's timeout); a bigger one becomes a print job rendered by a worker

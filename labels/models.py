@@ -183,3 +183,97 @@ class Manifest(models.Model):
     @property
     def has_document(self) -> bool:
         return self.state == ManifestState.MADE
+
+
+# --- batches (issue 29 part 5): many orders, one preview, one confirmation, bought by workers ----------------
+
+
+class BatchMode(models.TextChoices):
+    CHEAPEST = "cheapest", "Cheapest rate"
+    PRESET = "preset", "One shipping preset for every order"
+    ORDER_PRESET = "order_preset", "Each order's shipping preset"
+
+
+class BatchState(models.TextChoices):
+    PREVIEW = "preview", "Preview"
+    BUYING = "buying", "Buying"
+    DONE = "done", "Done"
+
+
+class LabelBatchQuerySet(TenantQuerySet):
+    pass
+
+
+class LabelBatch(models.Model):
+    """The orders of one label batch, previewed (each order's rate, or why it cannot be labelled) before
+    anything is bought; confirmed once (a conditional UPDATE: the same confirmation posted twice is one
+    batch); then bought item by item by workers that claim chunks of items with a lease (labels.batches)."""
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="label_batches")
+    key = models.CharField(max_length=120, help_text="The form's nonce or the API's Idempotency-Key.")
+    mode = models.CharField(max_length=20, choices=BatchMode.choices)
+    shipping_preset = models.ForeignKey("orders.ShippingPreset", on_delete=models.SET_NULL, null=True, blank=True)
+    package = models.ForeignKey("carriers.PackagePreset", on_delete=models.SET_NULL, null=True, blank=True)
+    label_format = models.CharField(max_length=5, choices=LabelFormat.choices, default=LabelFormat.PDF)
+    state = models.CharField(max_length=10, choices=BatchState.choices, default=BatchState.PREVIEW)
+    total_price = models.DecimalField(max_digits=12, decimal_places=2, default=0)
+    currency = models.CharField(max_length=3, blank=True, default="")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
+    created_by_label = models.CharField(max_length=200, blank=True, default="")
+    created_at = models.DateTimeField(default=timezone.now)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    # When a worker task was last queued for it (the sweep queues one again when no lease is live).
+    queued_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = LabelBatchQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["tenant", "key"], name="labelbatch_unique_key")]
+        indexes = [models.Index(fields=["state", "queued_at"], name="labelbatch_state_idx")]
+
+    def __str__(self) -> str:
+        return f"label batch {self.pk} ({self.state})"
+
+
+class ItemState(models.TextChoices):
+    PENDING = "pending", "Waiting"
+    DONE = "done", "Done"
+    SKIPPED = "skipped", "Cannot be labelled"
+
+
+class LabelBatchItemQuerySet(TenantQuerySet):
+    tenant_field = "batch__tenant"
+
+
+class LabelBatchItem(models.Model):
+    """One order of a batch: the rate chosen at the preview (or why it cannot be labelled), then the purchase
+    made for it (whose state says bought, failed or uncertain: the sweep may move it later)."""
+
+    batch = models.ForeignKey(LabelBatch, on_delete=models.CASCADE, related_name="items")
+    position = models.PositiveIntegerField()
+    order = models.ForeignKey("orders.Order", on_delete=models.CASCADE, related_name="+")
+    account = models.ForeignKey("carriers.CarrierAccount", on_delete=models.SET_NULL, null=True, blank=True)
+    carrier = models.CharField(max_length=20, blank=True, default="")
+    service = models.CharField(max_length=100, blank=True, default="")
+    package = models.ForeignKey("carriers.PackagePreset", on_delete=models.SET_NULL, null=True, blank=True)
+    price = models.DecimalField(max_digits=9, decimal_places=2, null=True, blank=True)
+    currency = models.CharField(max_length=3, blank=True, default="")
+    delivery_days = models.PositiveSmallIntegerField(null=True, blank=True)
+    problem = models.TextField(blank=True, default="", help_text="Why it cannot be labelled (the preview).")
+    state = models.CharField(max_length=10, choices=ItemState.choices, default=ItemState.PENDING)
+    lease_until = models.DateTimeField(null=True, blank=True)
+    leased_by = models.CharField(max_length=100, blank=True, default="")
+    purchase = models.ForeignKey(LabelPurchase, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    error = models.TextField(blank=True, default="")
+
+    objects = LabelBatchItemQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [models.UniqueConstraint(fields=["batch", "order"], name="labelbatchitem_one_per_order")]
+        indexes = [models.Index(fields=["batch", "state", "position"], name="labelbatchitem_work_idx")]
+
+    def __str__(self) -> str:
+        return f"order {self.order_id} in label batch {self.batch_id}"

@@ -72,36 +72,66 @@ def _matches(mapping: ShippingMethodMapping, rate: Rate) -> bool:
     return mapping.carrier == rate.carrier and wanted in (rate.service.lower(), rate.service_name.lower())
 
 
-def rates_for(order: Order, package: PackagePreset | None = None, accounts: list[CarrierAccount] | None = None):
-    """Every label account's rates for `order`, cheapest first, each failing carrier's words beside them."""
-    import karrio.sdk as sdk
+@dataclass
+class RatePlan:
+    """What asking for rates needs, read from the database (rates_prepare): one karrio request per parcel
+    with the gateways of its accounts. rates_fetch only talks to the carriers, so many plans can be fetched
+    at once in threads (labels.batches: a batch's preview)."""
 
-    from carriers.parcels import rate_request
+    answer: RatesAnswer
+    groups: list = field(default_factory=list)  # [(parcel, [account], [gateway])]
+    by_name: dict = field(default_factory=dict)
 
+
+def rates_prepare(
+    order: Order,
+    package: PackagePreset | None = None,
+    accounts: list[CarrierAccount] | None = None,
+    gateways: dict | None = None,
+):
+    """`gateways`: {account id: its karrio gateway}, kept across the orders of a batch's preview."""
+    gateways = {} if gateways is None else gateways
     accounts = list(label_accounts(tenant=order.tenant_id)) if accounts is None else accounts
     if not accounts:
-        return RatesAnswer(no_accounts=True)
-    answer = RatesAnswer()
+        return RatePlan(answer=RatesAnswer(no_accounts=True))
+    plan = RatePlan(answer=RatesAnswer())
+    answer = plan.answer
     groups: dict = {}  # one karrio request per parcel (accounts with their own ship-from differ)
+    parcels: dict = {}  # the parcel depends on the account only through its ship-from: read once for each
     for account in accounts:
-        outcome = order_parcel(order, package=package, account=account)
+        if account.ship_from_id not in parcels:
+            parcels[account.ship_from_id] = order_parcel(order, package=package, account=account)
+        outcome = parcels[account.ship_from_id]
         if not outcome.ok:
             answer.problems.extend(p for p in outcome.problems if p not in answer.problems)
             continue
         groups.setdefault(outcome.request, []).append(account)
     if answer.problems:
-        return answer
+        return plan
     # One account per carrier in a tenant (carriers' constraint): karrio names each answer's carrier.
-    by_name = {extension_of(a.carrier): a for a in accounts}
+    plan.by_name = {extension_of(a.carrier): a for a in accounts}
     for parcel, group in groups.items():
-        gateways = []
+        found = []
         for account in group:
             try:
-                gateways.append(gateway_for(account))
+                if account.pk not in gateways:
+                    gateways[account.pk] = gateway_for(account)
+                found.append(gateways[account.pk])
             except Exception:  # noqa: BLE001 - stores.crypto.CredentialError: the key cannot read them
                 answer.errors.append((account.carrier, gettext("The account's credentials cannot be read.")))
-        if not gateways:
-            continue
+        if found:
+            plan.groups.append((parcel, group, found))
+    return plan
+
+
+def rates_fetch(plan: RatePlan) -> RatesAnswer:
+    """Ask the carriers of a plan (no database): every account of a parcel at once."""
+    import karrio.sdk as sdk
+
+    from carriers.parcels import rate_request
+
+    answer, by_name = plan.answer, plan.by_name
+    for parcel, group, gateways in plan.groups:
         try:
             details, messages = sdk.Rating.fetch(rate_request(parcel)).from_(*gateways).parse()
         except Exception as exc:  # noqa: BLE001 - every failure becomes a sentence
@@ -132,6 +162,15 @@ def rates_for(order: Order, package: PackagePreset | None = None, accounts: list
             account = next(a for a in group if a.pk == account_id)
             answer.errors.append((account.carrier, "; ".join(dict.fromkeys(texts))[:300]))
     answer.rates.sort(key=lambda r: (r.price, r.delivery_days or 99, r.carrier, r.service))
+    return answer
+
+
+def rates_for(order: Order, package: PackagePreset | None = None, accounts: list[CarrierAccount] | None = None):
+    """Every label account's rates for `order`, cheapest first, each failing carrier's words beside them."""
+    plan = rates_prepare(order, package=package, accounts=accounts)
+    if plan.answer.no_accounts or plan.answer.problems:
+        return plan.answer
+    answer = rates_fetch(plan)
     mapping = _mapped(order)
     if mapping is not None:
         for rate in answer.rates:

@@ -5,4 +5,6 @@ Each entry: (schedule name, dotted task function, every so many minutes, queue k
 SCHEDULES = [
     # Purchases a killed worker left "calling": uncertain, then matched by reference (labels.services).
     ("outbound-labels-sweep", "labels.tasks.labels_sweep_task", 5, "batches"),
+    # Label batches whose worker was killed or whose task was lost: queued again (labels.batches).
+    ("outbound-label-batches-sweep", "labels.tasks.label_batches_sweep_task", 1, "batches"),
 ]

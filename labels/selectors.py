@@ -40,3 +40,39 @@ def document_formats(*, tenant, shipment_ids) -> dict[int, list[str]]:
     ):
         found.setdefault(shipment_id, []).append(fmt)
     return found
+
+
+# --- spend (the daily limit, stores.Tenant.daily_label_limit) -------------------------------------------------
+
+
+def day_start(now=None):
+    """The start of the day a spend limit counts: the UTC day (tenants have no time zone)."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    now = now or timezone.now()
+    return now.astimezone(dt.UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def spend_today(*, tenant, now=None):
+    """What the tenant spent on labels today (UTC): every live purchase made today (bought, being bought,
+    uncertain), plus what its confirmed batches are still about to buy (money promised counts)."""
+    from decimal import Decimal
+
+    from django.db.models import Sum
+
+    from .models import BatchState, ItemState, LabelBatchItem
+
+    bought = (
+        LabelPurchase.objects.for_tenant(tenant)
+        .live()
+        .filter(created_at__gte=day_start(now))
+        .aggregate(total=Sum("price"))["total"]
+    )
+    promised = (
+        LabelBatchItem.objects.for_tenant(tenant)
+        .filter(batch__state=BatchState.BUYING, state=ItemState.PENDING, purchase__isnull=True)
+        .aggregate(total=Sum("price"))["total"]
+    )
+    return ((bought or Decimal(0)) + (promised or Decimal(0))).quantize(Decimal("0.01"))

@@ -59,6 +59,37 @@ class KeyReused(ValidationError):
         super().__init__(gettext("This Idempotency-Key was used for another order's label."), code="key_reused")
 
 
+class SpendLimitReached(ValidationError):
+    """A label (or a batch) that would take the tenant's label spend today over its daily limit."""
+
+    def __init__(self, *, limit: Decimal, spent: Decimal, amount: Decimal):
+        self.limit, self.spent, self.amount = limit, spent, amount
+        super().__init__(
+            gettext(
+                "Refused before anything was bought: %(amount)s would take today's label spend to %(total)s, "
+                "over your daily limit of %(limit)s (already spent or promised today: %(spent)s)."
+            )
+            % {"amount": amount, "total": spent + amount, "limit": limit, "spent": spent},
+            code="spend_limit",
+        )
+
+
+def spend_check(*, tenant, amount: Decimal) -> None:
+    """Raise SpendLimitReached when `amount` more today would pass the tenant's daily label limit. Call it
+    inside a transaction: the tenant's row is locked, so two purchases or confirmations count in turn."""
+    from stores.models import Tenant
+
+    from .selectors import spend_today
+
+    row = Tenant.objects.select_for_update().filter(pk=tenant.pk).only("daily_label_limit").first()
+    limit = row.daily_label_limit if row is not None else None
+    if limit is None:
+        return
+    spent = spend_today(tenant=tenant)
+    if spent + amount > limit:
+        raise SpendLimitReached(limit=limit, spent=spent, amount=amount)
+
+
 def live_purchase_text(purchase: LabelPurchase) -> str:
     if purchase.state == PurchaseState.BOUGHT:
         return gettext("This order already has a label (%(number)s): void it before buying another.") % {
@@ -103,11 +134,14 @@ def label_buy(
     user=None,
     created_by_label: str = "",
     idempotency_key: str = "",
+    check_limit: bool = True,
 ) -> LabelPurchase:
     """Buy one label for `order` and record its shipment. Answers the purchase (its state says what
     happened); raises ValidationError before anything is recorded when the order or parcel cannot be
-    labelled, LabelInProgress when the order already has a live purchase. Must not run inside a
-    transaction of the caller's: the purchase row is committed before the carrier is called."""
+    labelled, LabelInProgress when the order already has a live purchase, SpendLimitReached when the label
+    would take the tenant's spend today over its daily limit (`check_limit=False`: a batch's items, whose
+    total was checked when the batch was confirmed). Must not run inside a transaction of the caller's: the
+    purchase row is committed before the carrier is called."""
     if idempotency_key:
         existing = LabelPurchase.objects.for_tenant(order.tenant_id).filter(idempotency_key=idempotency_key).first()
         if existing is not None:
@@ -134,6 +168,8 @@ def label_buy(
     when = label_ship_date(order, account, now)  # after the ship-from's cutoff: its next working day
     try:
         with transaction.atomic():
+            if check_limit:
+                spend_check(tenant=order.tenant, amount=price or Decimal(0))
             purchase = LabelPurchase.objects.create(
                 tenant_id=order.tenant_id,
                 order=order,

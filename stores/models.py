@@ -22,6 +22,15 @@ class Tenant(models.Model):
     slug = models.SlugField(max_length=60, unique=True)
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
+    # Set by an operator (admin) only: the most this tenant may spend on labels in one UTC day. A label or a
+    # batch that would take the day's spend over it is refused before anything is bought (docs/labels.md).
+    daily_label_limit = models.DecimalField(
+        max_digits=10,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text="The most this tenant may spend on labels in one UTC day; empty: no limit.",
+    )
 
     class Meta:
         ordering = ["name"]

@@ -66,7 +66,12 @@ TIERS = ("unit", "server", "browser", "db", "workers")
 # its own, no database of Outbound's); the demo command (subprocesses with databases of their own).
 DIRECTORY_TIERS = {"browser": "browser", "sandbox": "server", "demo": "server"}
 # Files that start real worker processes (qcluster) against the test database.
-WORKER_FILES = {"test_import_workers.py", "test_import_workers_hostile.py", "test_print_jobs_production.py"}
+WORKER_FILES = {
+    "test_import_workers.py",
+    "test_import_workers_hostile.py",
+    "test_print_jobs_production.py",
+    "test_batch_workers.py",
+}
 # Files whose tests that need no database run manage.py or makemessages in a subprocess (seconds each).
 SUBPROCESS_FILES = {"test_checks.py", "test_i18n_a11y.py"}
 # Fixtures that start a real server (HTTP over loopback) in the test.

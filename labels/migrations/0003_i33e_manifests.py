@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('carriers', '0003_i33e_ship_dates'),
-        ('labels', '0001_i29x_labels'),
+        ('labels', '0002_i29b_label_batches'),
         ('orders', '0013_i30x_tags_presets_rules'),
         ('shipments', '0013_i31x_operator_alerts'),
         ('stores', '0017_i28s_store_drop_secret_columns'),

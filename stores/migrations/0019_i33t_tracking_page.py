@@ -23,7 +23,7 @@ def fill_slugs(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("stores", "0017_i28s_store_drop_secret_columns"),
+        ("stores", "0018_i29b_tenant_daily_label_limit"),
     ]
 
     operations = [

@@ -99,6 +99,7 @@ def real_ids(tenant, store, order, product):
         "import-runs": ImportRun.objects.create(store=store).pk,
         "webhooks": subscription.pk,
         "webhook-deliveries": webhook_emit(tenant=tenant, event="order.updated", payload={})[0].pk,
+        "label-batches": _label_batch(tenant),
         "package-presets": package_preset_create(tenant=tenant, name="Box", length=10, width=8, height=4).pk,
         **_automation_ids(tenant),
         "ship-from": dock.pk,
@@ -106,6 +107,12 @@ def real_ids(tenant, store, order, product):
             tenant=tenant, ship_from=dock, carrier="USPS", ship_date="2026-12-07", state="made", document=b"%PDF-1.4"
         ).pk,
     }
+
+
+def _label_batch(tenant) -> int:
+    from labels.models import LabelBatch
+
+    return LabelBatch.objects.create(tenant=tenant, key="schema", mode="cheapest").pk
 
 
 def test_schemathesis_finds_no_server_errors_and_no_schema_breaks(key_a, tenant_a, store_a, store_b, offline, wsgi_app):

@@ -118,7 +118,7 @@ def model_help_texts() -> list[str]:
     ]
 
 
-def seed_tenant(alice, tenant, store):
+def seed_tenant(alice, tenant, store, language="en"):
     """A tenant with something on every page: orders, shipments (live and voided), history old and new,
     import runs (done with skips, failed, running), an unmapped status, a colleague and API keys."""
     from api.services import api_key_create
@@ -231,6 +231,7 @@ def seed_tenant(alice, tenant, store):
     end_of_day = seed_end_of_day(tenant, label, ship_from)
     automation = seed_automation(tenant, carrier, preset, order)
     packing = seed_packing(tenant, store, alice, order, label)
+    label_batches = seed_label_batches(tenant, store, label, carrier, language)
     from shipments.models import PrintJob
 
     print_job = PrintJob.objects.create(
@@ -265,6 +266,7 @@ def seed_tenant(alice, tenant, store):
             ("shipments", "fmt"): "pdf",
             ("labels", "pk"): label.pk,
             **end_of_day,
+            **label_batches,
             **automation,
             **packing,
         },
@@ -506,6 +508,76 @@ def seed_end_of_day(tenant, label, ship_from) -> dict:
         ("end-of-day", "pk"): made.pk,  # its PDF
         ("manifests", "pk"): lost.pk,  # its release confirmation
     }
+def seed_label_batches(tenant, store, label, carrier, language) -> dict:
+    """Issue 29 part 5: a label batch in each of its states: its preview (a rate, an order that cannot be
+    labelled, today's spend against the daily limit), buying (the progress bar), done (each order's result:
+    bought, uncertain with its void-and-retry, not labellable). A preview's reasons are kept in the words of
+    the person who previewed: here, the page's language."""
+    from decimal import Decimal
+
+    from django.utils import translation
+
+    from labels.models import LabelBatch, LabelBatchItem, LabelPurchase
+    from orders.actions import ship_refusal_text
+    from orders.models import Order
+
+    tenant.daily_label_limit = Decimal("250.00")
+    tenant.save(update_fields=["daily_label_limit"])
+    held = Order.objects.get(store=store, number="A-102")
+    unpaid = Order.objects.get(store=store, number="A-101")
+    uncertain = LabelPurchase.objects.create(
+        tenant=tenant,
+        order=unpaid,
+        account=carrier,
+        carrier="USPS",
+        service="usps_priority_mail",
+        price="9.42",
+        currency="USD",
+        state="uncertain",
+        reference="A-101-L2",
+    )
+    rate = {"account": carrier, "carrier": "USPS", "service": "usps_priority_mail", "currency": "USD"}
+    with translation.override(language):
+        why = ship_refusal_text("on_hold", held.number)
+    keys = {}
+    for state in ("preview", "buying", "done"):
+        batch = LabelBatch.objects.create(
+            tenant=tenant,
+            key=f"seed-{state}",
+            mode="cheapest",
+            state=state,
+            total_price=Decimal("18.84"),
+            currency="USD",
+            created_by_label="alice",
+        )
+        done = state != "preview"
+        LabelBatchItem.objects.bulk_create(
+            [
+                LabelBatchItem(
+                    batch=batch,
+                    position=0,
+                    order=label.order,
+                    price=Decimal("9.42"),
+                    delivery_days=2,
+                    state="done" if done else "pending",
+                    purchase=label if done else None,
+                    **rate,
+                ),
+                LabelBatchItem(
+                    batch=batch,
+                    position=1,
+                    order=unpaid,
+                    price=Decimal("9.42"),
+                    delivery_days=2,
+                    state="done" if state == "done" else "pending",
+                    purchase=uncertain if state == "done" else None,
+                    **rate,
+                ),
+                LabelBatchItem(batch=batch, position=2, order=held, problem=why, state="skipped"),
+            ]
+        )
+        keys[("label-batches", "pk" if state == "preview" else f"{state}_pk")] = batch.pk
+    return keys
 
 
 def sell_from(carrier_sandbox, account_id):
@@ -616,6 +688,9 @@ def portal_pages(seed: Seed, user) -> list[tuple[str, str]]:
     # The same pages in another state: the wizard's API-token road; a store on the REST road (OAuth app)
     # waiting to be reconnected.
     pages.append(("connect_details_rest", reverse("portal:connect_details") + "?road=rest"))
+    for state in ("buying", "done"):  # a label batch's progress and its results (its preview above)
+        pk = seed.objects[("label-batches", f"{state}_pk")]
+        pages.append((f"label_batch_{state}", reverse("portal:label_batch", args=[pk])))
     if ("stores", "rest_pk") in seed.objects:
         rest_pk = seed.objects[("stores", "rest_pk")]
         pages.append(("store_settings_rest", reverse("portal:store_settings", args=[rest_pk])))
@@ -737,7 +812,7 @@ def test_every_portal_page_fits_a_phone_passes_axe_and_speaks_the_language(
 ):
     # A deployment with an AmeriCommerce OAuth app: its buttons are on the pages too.
     settings.AMERICOMMERCE_OAUTH_CLIENT_ID, settings.AMERICOMMERCE_OAUTH_SECRET = "app-id", "app-secret"
-    seed = seed_tenant(alice, tenant_a, store_a)
+    seed = seed_tenant(alice, tenant_a, store_a, language=language)
     sell_from(carrier_sandbox, seed.objects[("carriers", "pk")])
     pieces = english_strings() if language == "fr" else []
     problems: list[str] = []
@@ -771,6 +846,15 @@ def test_every_portal_page_fits_a_phone_passes_axe_and_speaks_the_language(
         page.wait_for_load_state()
         check_page(page, name, language, axe, problems, pieces)
         checked.append(name)
+
+    # Buy labels: the choice of how each order's rate is picked, from the list's selection.
+    page.set_viewport_size(DESKTOP)
+    page.goto(reverse("portal:order_list") + "?status=awaiting_shipment")
+    page.locator("#select-page").check()
+    page.locator("#batch-labels").click()
+    page.wait_for_load_state()
+    check_page(page, "label_batch_new", language, axe, problems, pieces)
+    checked.append("label_batch_new")
 
     # The phone menu: navigation hidden behind the button, which opens and closes it.
     page.goto("/")
@@ -820,6 +904,10 @@ def test_every_portal_page_fits_a_phone_passes_axe_and_speaks_the_language(
         "pack_station",
         "pack_settings",
         "pack_barcodes",
+        "label_batch_new",
+        "label_batch",
+        "label_batch_buying",
+        "label_batch_done",
     } <= set(checked)
     assert not problems, "\n".join(problems)
 

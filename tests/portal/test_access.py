@@ -6,6 +6,7 @@ from django.urls import reverse
 from api.services import api_key_create
 from carriers.services import carrier_account_create, package_preset_create, ship_from_create
 from labels.models import LabelDocument, LabelPurchase, Manifest
+from labels.models import LabelBatch, LabelBatchItem, LabelDocument, LabelPurchase
 from orders.rules import services as rule_services
 from packing.models import PackSession
 from packing.services import barcode_add
@@ -48,6 +49,8 @@ def objects(order_a, run_a, unmapped_a, shipment_a, alice, bob, tenant_a):
     made = Manifest.objects.create(
         tenant=tenant_a, ship_from=ship_from, carrier="USPS", ship_date="2026-12-07", state="made", document=b"%PDF-m"
     )
+    lbatch = LabelBatch.objects.create(tenant=tenant_a, key="access", mode="cheapest")
+    LabelBatchItem.objects.create(batch=lbatch, position=0, order=order_a, problem="no")
     tag = rule_services.tag_save(tenant=tenant_a, name="Tag A")
     spreset = rule_services.preset_save(tenant=tenant_a, name="Preset A", carrier_account=carrier, service="ups_ground")
     rule = rule_services.rule_save(
@@ -65,6 +68,7 @@ def objects(order_a, run_a, unmapped_a, shipment_a, alice, bob, tenant_a):
         "manifest_made": made.pk,
         "usps": "USPS",
         "day": "2026-12-07",
+        "lbatch": lbatch.pk,
         "pdf": "pdf",
         "tag": tag.pk,
         "spreset": spreset.pk,
@@ -116,6 +120,9 @@ OBJECT_GETS = [
     ("portal:manifest_document", ["manifest_made"]),
     ("portal:manifest_release", ["manifest"]),
     ("portal:end_of_day_confirm", ["ship_from", "usps", "day"]),
+    ("portal:label_batch", ["lbatch"]),
+    ("portal:label_batch_status", ["lbatch"]),
+    ("portal:label_batch_document", ["lbatch"]),
     ("portal:tag_delete", ["tag"]),
     ("portal:preset_delete", ["spreset"]),
     ("portal:rule_edit", ["rule"]),
@@ -180,6 +187,7 @@ OBJECT_POSTS = [
     ("portal:order_label_buy", ["order"], {"account": "1", "service": "ups_ground", "price": "9.99"}),
     ("portal:label_void", ["label"], {}),
     ("portal:manifest_release", ["manifest"], {}),
+    ("portal:label_batch_confirm", ["lbatch"], {}),
     ("portal:tag_delete", ["tag"], {}),
     ("portal:preset_delete", ["spreset"], {}),
     ("portal:rule_edit", ["rule"], {"rule-name": "Sneaky", "rule-match": "all", "rule-actions": "[]"}),
@@ -234,12 +242,16 @@ PLAIN_WRITES = [
     ("portal:pack_slip", {"code": "A-100"}),
     ("portal:pack_settings", {"section": "grants", "may_skip": ["1"]}),
     ("portal:pack_barcodes", {"product": "1", "code": "SNEAKY"}),
+    ("portal:label_batch_new", {"all_matching": "1"}),
+    ("portal:label_batch_preview", {"all_matching": "1", "mode": "cheapest", "nonce": "n"}),
 ]
 
 
 # Reads that take a selection of orders (POST order_ids): an outsider gets 404 for another tenant's
 # orders; viewers may use them (a printed document changes nothing).
 SELECTION_READS = ["portal:orders_packing_slips", "portal:orders_pick_list"]
+# Reads of one object that POST (a printed document changes nothing): an outsider gets 404.
+OBJECT_READ_POSTS = [("portal:label_batch_slips", ["lbatch"])]
 
 
 def _url(name, keys, objects):
@@ -265,6 +277,11 @@ def test_viewer_cannot_write(bob_client, objects, name, keys, data):
 def test_viewer_cannot_use_write_pages(bob_client, objects, name, data):
     assert bob_client.get(reverse(name)).status_code in (403, 404)
     assert bob_client.post(reverse(name), data).status_code in (403, 404)
+
+
+@pytest.mark.parametrize("name,keys", OBJECT_READ_POSTS)
+def test_outsider_gets_404_on_a_read_post(charlie_client, objects, name, keys):
+    assert charlie_client.post(_url(name, keys, objects)).status_code == 404
 
 
 @pytest.mark.parametrize("name", SELECTION_READS)

@@ -508,6 +508,8 @@ def seed_end_of_day(tenant, label, ship_from) -> dict:
         ("end-of-day", "pk"): made.pk,  # its PDF
         ("manifests", "pk"): lost.pk,  # its release confirmation
     }
+
+
 def seed_label_batches(tenant, store, label, carrier, language) -> dict:
     """Issue 29 part 5: a label batch in each of its states: its preview (a rate, an order that cannot be
     labelled, today's spend against the daily limit), buying (the progress bar), done (each order's result:

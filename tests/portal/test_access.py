@@ -5,8 +5,7 @@ from django.urls import reverse
 
 from api.services import api_key_create
 from carriers.services import carrier_account_create, package_preset_create, ship_from_create
-from labels.models import LabelDocument, LabelPurchase, Manifest
-from labels.models import LabelBatch, LabelBatchItem, LabelDocument, LabelPurchase
+from labels.models import LabelBatch, LabelBatchItem, LabelDocument, LabelPurchase, Manifest
 from orders.rules import services as rule_services
 from packing.models import PackSession
 from packing.services import barcode_add

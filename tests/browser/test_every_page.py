@@ -461,20 +461,20 @@ def seed_end_of_day(tenant, label, ship_from) -> dict:
     """Issue 33: the label waits for its end of day at the warehouse; a USPS SCAN form made earlier and one
     whose answer was lost (the release confirmation's object)."""
     from labels.models import LabelPurchase, Manifest
-    from orders.models import Order
+    from tests.factories import make_order
 
     day = dt.date(2026, 12, 7)
     LabelPurchase.objects.filter(pk=label.pk).update(ship_from=ship_from, ship_date=day)  # UPS: no manifest call
     usps = LabelPurchase.objects.create(  # a USPS label of another order, waiting for its SCAN form
         tenant=tenant,
-        order=Order.objects.for_tenant(tenant).get(number="A-101"),
+        order=make_order(label.order.store, number="A-103", status="shipped"),
         account=label.account,
         carrier="USPS",
         service="usps_ground_advantage",
         price="5.10",
         currency="USD",
         state="bought",
-        reference="A-101-L2",
+        reference="A-103-L1",
         tracking_number="9400100000000000000017",
         ship_from=ship_from,
         ship_date=day,

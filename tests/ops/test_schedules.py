@@ -29,7 +29,7 @@ def test_setup_schedules_installs_the_union_of_every_apps_schedules_and_a_second
         (spec.name, spec.func, Schedule.MINUTES, spec.minutes, -1, queues.cluster_name(spec.queue))
         for spec in (ScheduleSpec(*entry) for entry in [*ORDERS, *OUTBOX, *API, *TRACKING, *HOOKS, *SHIPMENTS, *LABELS])
     }
-    assert len(wanted) == 11 and rows() == wanted
+    assert len(wanted) == 12 and rows() == wanted
     ids = set(Schedule.objects.values_list("pk", flat=True))
     call_command("setup_schedules", verbosity=0)
     assert rows() == wanted and set(Schedule.objects.values_list("pk", flat=True)) == ids

@@ -58,5 +58,13 @@ def test_a_portal_section_saves_through_the_service(alice, store_a, monkeypatch)
     row = StoreSettings.objects.get(store=store_a)
     assert row.send_out_for_delivery and not row.send_delivery_notice
     assert [sorted(call) for call in calls] == [
-        ["copy_to_merchant", "send_delivery_notice", "send_out_for_delivery", "send_shipment_confirmation", "store"]
+        [
+            "buyer_language",
+            "copy_to_merchant",
+            "send_delivery_notice",
+            "send_estimated_delivery",
+            "send_out_for_delivery",
+            "send_shipment_confirmation",
+            "store",
+        ]
     ]

@@ -48,6 +48,7 @@ def tables(tenant_a, tenant_b, store_a, store_b):
         "state": "(ARRAY['shipped','shipped','shipped','delivered','voided'])[1 + mod(g, 5)]",
         "store_update_state": "(ARRAY['sent','sent','sent','pending','failed'])[1 + mod(g * 7, 5)]",
         "tracking_number": "'1Z' || g",
+        "tracking_token": "NULL",  # unique: the copies get none (made when a notice first needs one)
     }
     for _ in clone_rows(template, SHIPMENTS_A - 1, overrides, {"now": now}):
         pass

@@ -11,7 +11,7 @@ from stores.connector.types import ExportOrder
 from ..actions import HOLDABLE
 from ..events import event, rules_applied
 from ..models import OrderStatus, StatusDecision
-from ..rules.engine import Current, RuleFieldMissing, evaluate, hold_until
+from ..rules.engine import NO_CURRENT, RuleFieldMissing, evaluate, hold_until
 from ..rules.loading import RuleSet, choice_events, facts_of, outcome_fields
 from .snapshot import ImportContext
 
@@ -45,7 +45,7 @@ def apply_rules(
         ruled[export.order_id] = (set(), [{"kind": "rules_skipped", "reason": order["rules_error"]}])
         return
     order.update(outcome_fields(outcome))
-    history = choice_events(rule_set, outcome, Current())
+    history = choice_events(rule_set, outcome, NO_CURRENT)
     if outcome.hold is not None and decision.status in HOLDABLE:
         order["status"] = OrderStatus.ON_HOLD
         order["hold_reason"] = (outcome.hold["reason"] or f"rule “{outcome.hold['name']}”")[:200]

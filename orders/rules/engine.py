@@ -69,6 +69,9 @@ class Current:
     choices: dict = field(default_factory=dict)
 
 
+NO_CURRENT = Current()  # (read only) a new order's: no choices, no tags, not held
+
+
 @dataclass
 class Outcome:
     preset: int | None
@@ -240,6 +243,8 @@ def _by_person(choices: dict, name: str) -> bool:
 
 def _base(current: Current) -> tuple[dict, dict, set[int]]:
     """The start of an evaluation: the choices people made (and the product's), none of the rules'."""
+    if not current.choices and not current.tags:  # a new order (every order an import evaluates): nothing yet
+        return dict.fromkeys(CHOICE_FIELDS), {}, set()
     values = {name: (getattr(current, name) if _by_person(current.choices, name) else None) for name in CHOICE_FIELDS}
     # A person's choice of nothing ("no preset", "nobody") is a choice too: kept like any other.
     choices = {name: current.choices[name] for name in CHOICE_FIELDS if _by_person(current.choices, name)}
@@ -265,7 +270,7 @@ def evaluate(
     mapping when still nothing did (`method_presets`: {requested method: (preset id, "UPS Ground")}, the
     preset of the carrier and service the order's requested method maps to). Precedence: a person, a rule,
     a product default, the method mapping. Raises RuleFieldMissing."""
-    current = current or Current()
+    current = current or NO_CURRENT
     values, choices, tags = _base(current)
     tag_choices = dict(choices.get("tags") or {})
     hold = None

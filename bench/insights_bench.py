@@ -74,6 +74,7 @@ def seed(n_orders: int):
         "order_id": "o.id",
         "tenant_id": "o.tenant_id",
         "tracking_number": "'T' || o.id",
+        "tracking_token": "NULL",  # unique (the buyers' tracking page): made when a notice first needs one
         "created_at": at,
         "updated_at": at,
         "ship_date": f"({at} AT TIME ZONE 'UTC')::date",

@@ -402,7 +402,11 @@ def _pg_install_sql() -> list[str]:
             ]
         else:
             statements = _pg_shipment_statements(old, new, update=event == "UPDATE")
-        body = ";\n".join(statements)
+        # EXECUTE: each statement planned at each firing, with the transition tables' real sizes. A plan cached
+        # by PL/pgSQL from a one-row statement (a nested loop joining old_rows to new_rows) took minutes for a
+        # later 60,000-row UPDATE in the same session; planned each time it takes well under a second.
+        assert all("$tally$" not in statement for statement in statements)
+        body = ";\n".join(f"EXECUTE $tally${statement}$tally$" for statement in statements)
         out.append(
             f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$\n"
             f"BEGIN\n{body};\nRETURN NULL;\nEND $$"

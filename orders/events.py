@@ -57,6 +57,7 @@ TEMPLATES = {
     # Issue 30: choices by the automation rules ("rule_set:<what>") and by people ("choice:<what>").
     "rule_set:preset": _("Shipping preset “%(value)s” chosen by rule “%(rule)s”."),
     "rule_set:preset_mapped": _("Shipping preset “%(value)s” chosen by the method mapping %(rule)s."),
+    "rule_set:preset_product": _("Shipping preset “%(value)s”: the default of product %(rule)s."),
     "rule_set:package": _("Package “%(value)s” chosen by rule “%(rule)s”."),
     "rule_set:assignee": _("Marked for %(value)s by rule “%(rule)s”."),
     "rule_set:tag_added": _("Tag “%(value)s” added by rule “%(rule)s”."),
@@ -129,9 +130,14 @@ Label = Callable[[str, str], str]
 RULE_ITEM = ("what", "value", "rule")
 
 
+def rule_items(items: list[dict]) -> list[list]:
+    """What the rules chose, as an event parameter: [[what, value, rule], …]."""
+    return [[item[k] for k in RULE_ITEM] for item in items]
+
+
 def rules_applied(items: list[dict]) -> dict:
     """The history event of what the rules chose for one order (one line, whatever they chose)."""
-    return event("rules_applied", items=[[item[k] for k in RULE_ITEM] for item in items])
+    return event("rules_applied", items=rule_items(items))
 
 
 def reason(code: str, **params) -> dict:
@@ -214,6 +220,15 @@ def describe(
     if kind == "rules_applied":  # one line per order: each choice the rules made, worded in turn
         items = params.get("items") or []
         return " ".join(describe("rule_set", dict(zip(RULE_ITEM, item, strict=False)), label=label) for item in items)
+    if kind == "imported" and ("rules" in params or "rules_skipped" in params):
+        # A new order's one history line holds what the rules chose for it at import (orders.importing.rules).
+        plain = {k: v for k, v in params.items() if k not in ("rules", "rules_skipped")}
+        said = [describe(kind, plain, label=label, fallback=fallback)]
+        if params.get("rules"):
+            said.append(describe("rules_applied", {"items": params["rules"]}, label=label))
+        if params.get("rules_skipped"):
+            said.append(describe("rules_skipped", {"reason": params["rules_skipped"]}, label=label))
+        return " ".join(said)
     template = TEMPLATES.get(_key(kind, params))
     if template is None:
         return fallback or kind

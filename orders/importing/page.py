@@ -52,7 +52,7 @@ from .mapping import (
     skipped_key,
     visible_hash,
 )
-from .rules import NO_CHOICES, apply_rules, rule_rows
+from .rules import NO_CHOICES, apply_rules, rules_history, tag_rows
 from .snapshot import ImportContext, ProductWritten
 
 
@@ -163,13 +163,12 @@ def import_page(ctx: ImportContext, exports: list[ExportOrder]) -> PageResult:
         SkippedOrder.objects.filter(store=store, external_id__in=formerly_skipped).delete()
     ctx.note_written(rows.orders)
     _delete_stale_lines(to_write, ids)
-    events = _event_rows(ctx, to_write, rows.decisions, recovered, ids, now, result)
-    tag_rows, rule_events = rule_rows(ctx, rows.ruled, ids, now)
+    events = _event_rows(ctx, to_write, rows, recovered, ids, now, result)
     lines = [{"order_id": ids[w.export.order_id], **row} for w in to_write for row in rows.lines[w.export.order_id]]
     # One statement: the page's history and its lines, with their ids when new orders' payloads need them.
     line_ids = bulk.write(
-        bulk.Rows(OrderEvent, events + rule_events),
-        bulk.Rows(OrderTag, tag_rows, unique=("tag", "order")),
+        bulk.Rows(OrderEvent, events),
+        bulk.Rows(OrderTag, tag_rows(rows.ruled, ids, now), unique=("tag", "order")),
         bulk.Rows(
             OrderLine,
             lines,
@@ -287,25 +286,32 @@ def _delete_stale_lines(to_write: list[ToWrite], ids: dict[str, int]) -> None:
 def _event_rows(
     ctx: ImportContext,
     to_write: list[ToWrite],
-    decisions: dict[str, StatusDecision],
+    rows: OrderRows,
     recovered: list[ExportOrder],
     ids: dict[str, int],
     now: dt.datetime,
     result: PageResult,
 ) -> list[dict]:
-    """The history rows of the page's written orders (counting them in `result` as created or updated)."""
+    """The history rows of the page's written orders (counting them in `result` as created or updated); a new
+    order's one "imported" line says what the automation rules chose for it."""
     events = []
+    worded: dict[str, dict] = {}  # new orders with the same statuses and choices share their wording
     for w in to_write:
-        export, previous, decision = w.export, w.previous, decisions[w.export.order_id]
+        export, previous, decision = w.export, w.previous, rows.decisions[w.export.order_id]
         status = decision.status
         order_id = ids[export.order_id]
         if previous is None:
+            params = {"store_status": export.order_status, "status": status}
+            params.update(rules_history(rows.ruled, export.order_id))
+            key = repr(params)
+            if key not in worded:
+                worded[key] = event("imported", **params)
             events.append(
                 {
                     "order_id": order_id,
                     "actor": ctx.actor,
                     "created_at": now,
-                    **event("imported", store_status=export.order_status, status=status),
+                    **worded[key],
                     "data": {"store_status": export.order_status, "status": status},
                 }
             )

@@ -1,6 +1,7 @@
 """The automation rules' part of an import page (issue 30, docs/rules.md): a new order's choices by the rules,
-compiled once per run (ImportContext.rules), into its row; its tags and its history line into the page's bulk
-statements. `ruled` is {order id: (tag ids, history items)} of the page's new orders."""
+compiled once per run (ImportContext.rules), into its row; its tags into the page's bulk statement and what
+they chose into the order's one "imported" history line (rules_history). `ruled` is {order id: (tag ids,
+history params)} of the page's new orders."""
 
 from __future__ import annotations
 
@@ -9,11 +10,10 @@ import datetime as dt
 from stores.connector.types import ExportOrder
 
 from ..actions import HOLDABLE
-from ..events import event, rules_applied
+from ..events import rule_items
 from ..models import OrderStatus, StatusDecision
 from ..rules.engine import NO_CURRENT, RuleFieldMissing, evaluate, hold_until
 from ..rules.loading import RuleSet, choice_events, facts_of, outcome_fields
-from .snapshot import ImportContext
 
 # Every order row carries the rules' columns (a bulk statement's rows share their keys); an update writes
 # only ORDER_IMPORT_FIELDS, so a held order's choices are never touched by an import.
@@ -42,7 +42,7 @@ def apply_rules(
         )
     except RuleFieldMissing as error:
         order["rules_error"] = str(error)[:300]
-        ruled[export.order_id] = (set(), [{"kind": "rules_skipped", "reason": order["rules_error"]}])
+        ruled[export.order_id] = (set(), {"rules_skipped": order["rules_error"]})
         return
     order.update(outcome_fields(outcome))
     history = choice_events(rule_set, outcome, NO_CURRENT)
@@ -54,25 +54,21 @@ def apply_rules(
         history = [h for h in history if h["what"] != "hold"]
         outcome.choices.pop("hold", None)
     if outcome.tags or history:
-        ruled[export.order_id] = (outcome.tags, history)
+        ruled[export.order_id] = (outcome.tags, {"rules": rule_items(history)} if history else {})
 
 
-def rule_rows(ctx: ImportContext, ruled: dict, ids: dict[str, int], now: dt.datetime) -> tuple[list, list]:
-    """(OrderTag rows, OrderEvent rows) of what the rules chose for the page's new orders."""
-    tags, history = [], []
-    worded: dict[str, dict] = {}
-    for order_id, (tag_ids, lines) in ruled.items():
-        pk = ids.get(order_id)
-        if pk is None:
-            continue
-        tags += [{"order_id": pk, "tag_id": t, "created_at": now} for t in sorted(tag_ids)]
-        if lines:
-            # Orders that got the same choices share their wording (one history line per order).
-            key = repr(lines)
-            if key not in worded:
-                first = lines[0]
-                worded[key] = (
-                    event("rules_skipped", reason=first["reason"]) if first.get("kind") else rules_applied(lines)
-                )
-            history.append({"order_id": pk, "actor": ctx.actor, "created_at": now, "data": {}, **worded[key]})
-    return tags, history
+def rules_history(ruled: dict, order_id: str) -> dict:
+    """The parameters a new order's "imported" history line adds for the rules ({} when they chose nothing):
+    `rules` ([[what, value, rule], …], orders.events words them) or `rules_skipped` (the reason)."""
+    found = ruled.get(order_id)
+    return found[1] if found else {}
+
+
+def tag_rows(ruled: dict, ids: dict[str, int], now: dt.datetime) -> list[dict]:
+    """The OrderTag rows of what the rules chose for the page's new orders."""
+    return [
+        {"order_id": ids[order_id], "tag_id": t, "created_at": now}
+        for order_id, (tag_ids, _history) in ruled.items()
+        if order_id in ids
+        for t in sorted(tag_ids)
+    ]

@@ -153,8 +153,10 @@ def choice_events(rule_set: RuleSet, outcome, current) -> list[dict]:
                 mapped = f"“{by['method']}” → {by['to']}"
                 found.append({"what": "preset_mapped", "value": rule_set.name(what, after), "rule": mapped})
                 continue
-            rule = by.get("name") or (f"product {by['sku']}" if by.get("by") == "product" else "")
-            found.append({"what": what, "value": rule_set.name(what, after), "rule": rule})
+            if by.get("by") == "product":
+                found.append({"what": "preset_product", "value": rule_set.name(what, after), "rule": by["sku"]})
+                continue
+            found.append({"what": what, "value": rule_set.name(what, after), "rule": by.get("name") or ""})
     return found
 
 

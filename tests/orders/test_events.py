@@ -82,3 +82,28 @@ def test_missing_parameters_fall_back_to_the_stored_message():
     with translation.override("fr"):
         assert render(event, label=event_code_label) == "Shipment 9 voided."
         assert describe("shipment_voided", {"shipment_id": 9}) == "Expédition 9 annulée."
+
+
+def test_an_imported_line_says_what_the_rules_chose_in_the_readers_language():
+    """A new order's one history line at import holds the rules' choices (orders.importing.rules), worded
+    when read; a product's default preset is named as that, not as a rule."""
+    params = {
+        "store_status": "New",
+        "status": "awaiting_shipment",
+        "rules": [
+            ["preset", "Small USPS", "Light Outlet"],
+            ["tag_added", "gift", "Gifts"],
+            ["preset_product", "Mug box", "MUG"],
+        ],
+    }
+    assert describe("imported", params, language="en") == (
+        "Imported from the store with status “New”. Shipping preset “Small USPS” chosen by rule “Light Outlet”. "
+        "Tag “gift” added by rule “Gifts”. Shipping preset “Mug box”: the default of product MUG."
+    )
+    french = describe("imported", params, language="fr")
+    assert french.startswith("Importée depuis la boutique avec le statut « New ».")
+    assert "« Light Outlet »" in french and "produit MUG" in french
+    skipped = {"store_status": "New", "status": "awaiting_shipment", "rules_skipped": "rule “W” tests weight"}
+    assert describe("imported", skipped, language="en").endswith(
+        "The automation rules skipped this order: rule “W” tests weight."
+    )

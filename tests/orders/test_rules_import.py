@@ -154,9 +154,11 @@ def test_five_rules_end_to_end(sandbox_factory, tenant_a, setup, count):
     # The why: each choice names its rule, in the order and in its history.
     ground = Order.objects.filter(store=store, shipping_preset=setup["presets"]["Ground"]).first()
     assert ground.choices["preset"] == {"by": "rule", "rule": ruleset[4].pk, "name": "Ground"}
-    assert "Shipping preset “Ground” chosen by rule “Ground”." in (
-        OrderEvent.objects.filter(order=ground, kind="rules_applied").get().message
-    )
+    # One history line for a new order: imported, and what the rules chose for it.
+    imported = OrderEvent.objects.filter(order=ground).get()
+    assert imported.kind == "imported" and imported.params["rules"]
+    assert "Shipping preset “Ground” chosen by rule “Ground”." in imported.message
+    assert imported.message.startswith("Imported from the store")
     mapped = Order.objects.filter(
         store=store, shipping_method="USPS First Class Package", choices__preset__by="mapping"
     )
@@ -169,7 +171,7 @@ def test_five_rules_end_to_end(sandbox_factory, tenant_a, setup, count):
     }
     assert (
         "Shipping preset “Small USPS” chosen by the method mapping “USPS First Class Package” → USPS Ground Advantage."
-        in (OrderEvent.objects.filter(order=mapped, kind="rules_applied").get().message)
+        in (OrderEvent.objects.filter(order=mapped, kind="imported").get().message)
     )
 
     # A re-import of every order writes no change.
@@ -241,7 +243,9 @@ def test_a_rule_that_cannot_read_one_order_skips_it_and_the_page_goes_on(sandbox
     assert result.created == 20
     skipped = Order.objects.get(store=ctx.store, external_id=first.order_id)
     assert skipped.rules_error == "rule “Light” tests weight, which the order does not have"
-    assert OrderEvent.objects.filter(order=skipped, kind="rules_skipped").exists()
+    line = OrderEvent.objects.filter(order=skipped).get()
+    assert line.kind == "imported" and line.params["rules_skipped"] == skipped.rules_error
+    assert "The automation rules skipped this order: rule “Light” tests weight" in line.message
     assert not OrderTag.objects.filter(order=skipped).exists()
     read = Order.objects.filter(store=ctx.store, rules_error="")  # (orders of e-products only have no weight either)
     assert read.count() >= 10 and OrderTag.objects.filter(order__store=ctx.store).count() == read.count()

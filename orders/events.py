@@ -140,6 +140,33 @@ def rules_applied(items: list[dict]) -> dict:
     return event("rules_applied", items=rule_items(items))
 
 
+def rule_words(params: dict, memo: dict | None = None, *, label: Label | None = None) -> str:
+    """The sentences of what the rules chose (an "imported" line's `rules` and `rules_skipped` parameters) in
+    the active language; `memo` keeps each choice's sentence across calls (an import page words the same few
+    choices for many orders)."""
+    said = []
+    for item in params.get("rules") or ():
+        key = tuple(item)
+        text = memo.get(key) if memo is not None else None
+        if text is None:
+            text = describe("rule_set", dict(zip(RULE_ITEM, item, strict=False)), label=label)
+            if memo is not None:
+                memo[key] = text
+        said.append(text)
+    if params.get("rules_skipped"):
+        said.append(describe("rules_skipped", {"reason": params["rules_skipped"]}, label=label))
+    return " ".join(said)
+
+
+def with_rules(imported: dict, chosen: dict, memo: dict) -> dict:
+    """An "imported" event (`event("imported", …)`) with what the rules chose for the order added (`chosen`:
+    its `rules` or `rules_skipped` parameters, {} for nothing), worded in the active language through `memo`."""
+    if not chosen:
+        return imported
+    message = f"{imported['message']} {rule_words(chosen, memo)}"
+    return {**imported, "params": {**imported["params"], **chosen}, "message": message}
+
+
 def reason(code: str, **params) -> dict:
     return {"code": code, "params": params}
 
@@ -223,12 +250,7 @@ def describe(
     if kind == "imported" and ("rules" in params or "rules_skipped" in params):
         # A new order's one history line holds what the rules chose for it at import (orders.importing.rules).
         plain = {k: v for k, v in params.items() if k not in ("rules", "rules_skipped")}
-        said = [describe(kind, plain, label=label, fallback=fallback)]
-        if params.get("rules"):
-            said.append(describe("rules_applied", {"items": params["rules"]}, label=label))
-        if params.get("rules_skipped"):
-            said.append(describe("rules_skipped", {"reason": params["rules_skipped"]}, label=label))
-        return " ".join(said)
+        return f"{describe(kind, plain, label=label, fallback=fallback)} {rule_words(params, label=label)}".strip()
     template = TEMPLATES.get(_key(kind, params))
     if template is None:
         return fallback or kind

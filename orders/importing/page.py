@@ -10,7 +10,7 @@ from typing import NamedTuple
 
 from django.db import transaction
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from core import bulk
 from orders.importing.attention import Attention, _flag_attention, _record_unmapped
@@ -18,7 +18,7 @@ from stores import statuses
 from stores.connector.types import ExportOrder
 from stores.models import Storefront
 
-from ..events import event
+from ..events import event, with_rules
 from ..models import (
     UNMAPPED,
     Order,
@@ -163,7 +163,8 @@ def import_page(ctx: ImportContext, exports: list[ExportOrder]) -> PageResult:
         SkippedOrder.objects.filter(store=store, external_id__in=formerly_skipped).delete()
     ctx.note_written(rows.orders)
     _delete_stale_lines(to_write, ids)
-    events = _event_rows(ctx, to_write, rows, recovered, ids, now, result)
+    with translation.override("en"):  # (the stored message of every event is English: orders.events)
+        events = _event_rows(ctx, to_write, rows, recovered, ids, now, result)
     lines = [{"order_id": ids[w.export.order_id], **row} for w in to_write for row in rows.lines[w.export.order_id]]
     # One statement: the page's history and its lines, with their ids when new orders' payloads need them.
     line_ids = bulk.write(
@@ -295,23 +296,26 @@ def _event_rows(
     """The history rows of the page's written orders (counting them in `result` as created or updated); a new
     order's one "imported" line says what the automation rules chose for it."""
     events = []
-    worded: dict[str, dict] = {}  # new orders with the same statuses and choices share their wording
+    # New orders with the same statuses share the wording of their "imported" line, and the same choice by the
+    # rules the wording of its sentence (in English, as every event's stored message).
+    imported: dict[tuple, dict] = {}
+    chosen: dict[tuple, str] = {}
     for w in to_write:
         export, previous, decision = w.export, w.previous, rows.decisions[w.export.order_id]
         status = decision.status
         order_id = ids[export.order_id]
         if previous is None:
-            params = {"store_status": export.order_status, "status": status}
-            params.update(rules_history(rows.ruled, export.order_id))
-            key = repr(params)
-            if key not in worded:
-                worded[key] = event("imported", **params)
+            key = (export.order_status, status)
+            if key not in imported:
+                imported[key] = event("imported", store_status=export.order_status, status=status)
+            ruled = rules_history(rows.ruled, export.order_id)
+            line = with_rules(imported[key], ruled, chosen) if ruled else imported[key]
             events.append(
                 {
                     "order_id": order_id,
                     "actor": ctx.actor,
                     "created_at": now,
-                    **worded[key],
+                    **line,
                     "data": {"store_status": export.order_status, "status": status},
                 }
             )

@@ -55,6 +55,24 @@ class Facts:
     skus: tuple[str, ...] = ()
     buyer_note: bool = False
     gift: bool = False
+    # The texts as the conditions compare them (casefolded; a postal code without spaces) and the numbers as
+    # decimals: made once per order, not once per condition that reads them.
+    folded: dict = field(init=False, repr=False, compare=False)
+    skus_folded: frozenset = field(init=False, repr=False, compare=False)
+    numbers: dict = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        folded = {
+            "storefront": self.storefront.strip().casefold(),
+            "shipping_method": self.shipping_method.strip().casefold(),
+            "country": self.country.casefold(),
+            "state": self.state.casefold(),
+            "postal_code": self.postal_code.strip().casefold().replace(" ", ""),
+        }
+        object.__setattr__(self, "folded", folded)
+        object.__setattr__(self, "skus_folded", frozenset(s.casefold() for s in self.skus))
+        numbers = {"item_count": Decimal(self.item_count), "order_total": Decimal(self.order_total)}
+        object.__setattr__(self, "numbers", numbers)
 
 
 @dataclass(frozen=True)
@@ -149,13 +167,12 @@ def _condition(rule_ref: list, c: dict, product_skus: dict[int, tuple[int, str]]
         if name in ("country", "state", "postal_code"):
 
             def address_part(f: Facts, tags: set[int]) -> bool:
-                got = getattr(f, name)
-                if not got:
+                if not getattr(f, name):
                     missing()
-                return test(got.strip().casefold().replace(" ", "") if name == "postal_code" else got.casefold())
+                return test(f.folded[name])
 
             return address_part
-        return lambda f, tags: test(getattr(f, name).strip().casefold())
+        return lambda f, tags: test(f.folded[name])
     if name in ("residential", "buyer_note", "gift"):
 
         def flag(f: Facts, tags: set[int]) -> bool:
@@ -177,7 +194,7 @@ def _condition(rule_ref: list, c: dict, product_skus: dict[int, tuple[int, str]]
         return weight
     if name in ("item_count", "order_total"):
         test = _numeric(op, value)
-        return lambda f, tags: test(Decimal(getattr(f, name)))
+        return lambda f, tags: test(f.numbers[name])
     if name == "store":
         ids = frozenset(value if isinstance(value, list) else [value])
         return (lambda f, tags: f.store_id not in ids) if op == "not_in" else (lambda f, tags: f.store_id in ids)
@@ -187,12 +204,12 @@ def _condition(rule_ref: list, c: dict, product_skus: dict[int, tuple[int, str]]
             hit = lambda f: any(pattern.match(s) for s in f.skus)  # noqa: E731
         else:
             v = value.strip().casefold()
-            hit = lambda f: any(s.casefold() == v for s in f.skus)  # noqa: E731
+            hit = lambda f: v in f.skus_folded  # noqa: E731
         return (lambda f, tags: hit(f)) if op in ("is", "matches") else (lambda f, tags: not hit(f))
     if name == "product":
         ids = value if isinstance(value, list) else [value]
         pairs = frozenset((product_skus[i][0], product_skus[i][1].casefold()) for i in ids if i in product_skus)
-        hit = lambda f: any((f.store_id, s.casefold()) in pairs for s in f.skus)  # noqa: E731
+        hit = lambda f: any((f.store_id, s) in pairs for s in f.skus_folded)  # noqa: E731
         return (lambda f, tags: not hit(f)) if op == "not_in" else (lambda f, tags: hit(f))
     if name == "tag":
         return (lambda f, tags: value in tags) if op == "has" else (lambda f, tags: value not in tags)

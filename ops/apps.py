@@ -19,7 +19,9 @@ class OpsConfig(AppConfig):
             heartbeat,
         )
 
-        # In each worker process: its heartbeat (health), and its tasks' names in their log lines.
+        # In each worker process: its heartbeat (health), its heap settled (core.heap), and its tasks' names in
+        # their log lines.
         post_spawn.connect(heartbeat.worker_spawned, dispatch_uid="outbound-heartbeat")
+        post_spawn.connect(heartbeat.settle_worker_heap, dispatch_uid="outbound-settle-heap")
         pre_execute.connect(queues.task_started, dispatch_uid="outbound-task-log-context")
         post_execute_in_worker.connect(queues.task_finished, dispatch_uid="outbound-task-log-context-end")

@@ -38,14 +38,27 @@ def _beat_forever(cluster: str, stop: threading.Event) -> None:
 _started_in: set[int] = set()  # the processes whose heartbeat thread runs (one each)
 
 
+def running_inline(proc_name: str | None) -> bool:
+    """Whether a post_spawn is a task run inline in the caller (Q_SYNC, or the main process), not a worker."""
+    from django_q.conf import Conf
+
+    return bool(Conf.SYNC or settings.Q_CLUSTER.get("sync") or proc_name == "MainProcess")
+
+
+def settle_worker_heap(sender=None, proc_name=None, **kwargs) -> bool | None:
+    """post_spawn receiver: a worker process settles its heap once (core.heap); not a task run inline."""
+    from core import heap
+
+    return None if running_inline(proc_name) else heap.settle()
+
+
 def worker_spawned(sender=None, proc_name=None, **kwargs) -> threading.Thread | None:
     """post_spawn receiver: start this worker's heartbeat thread (it dies with the worker). Not for a task
     run inline (Q_SYNC: django-q2 runs its worker function in the caller, sending post_spawn each time): no
     cluster there to vouch for."""
     from django_q.conf import Conf
 
-    inline = Conf.SYNC or settings.Q_CLUSTER.get("sync") or proc_name == "MainProcess"
-    if inline or os.getpid() in _started_in:
+    if running_inline(proc_name) or os.getpid() in _started_in:
         return None
     _started_in.add(os.getpid())
     thread = threading.Thread(

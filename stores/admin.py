@@ -50,6 +50,8 @@ class StoreSettingsInline(admin.StackedInline):
                     "send_shipment_confirmation",
                     "send_delivery_notice",
                     "send_out_for_delivery",
+                    "send_estimated_delivery",
+                    "buyer_language",
                     "copy_to_merchant",
                 ]
             },

@@ -81,12 +81,15 @@ def test_store_settings_typed_in_the_admin_are_saved_through_the_service(admin_c
             "settings-0-accent_colour": settings.accent_colour,
             "settings-0-default_weight_unit": settings.default_weight_unit,
             "settings-0-send_shipment_confirmation": "on",
+            "settings-0-send_estimated_delivery": "on",  # issue 33's notice and the buyers' language
+            "settings-0-buyer_language": "fr",
         },
     )
     response = admin_client.post(f"/admin/stores/store/{store_a.pk}/change/", data)
     assert response.status_code == 302, response.content.decode()[:3000]
     fresh = StoreSettings.objects.get(store=store_a)
     assert fresh.company_name == "Acme Shipping Dept" and fresh.send_shipment_confirmation
+    assert fresh.send_estimated_delivery and fresh.buyer_language == "fr"
 
 
 def test_a_wrong_password_shows_the_stores_own_words(admin_client, tenant_a, sandbox):

@@ -62,6 +62,7 @@ def test_settings_typed_on_the_admin_add_page_update_the_created_ones(client, op
         "settings-0-accent_colour": "#112233",
         "settings-0-default_weight_unit": "Pounds",
         "settings-0-send_shipment_confirmation": "on",
+        "settings-0-buyer_language": "en",
     }
     response = client.post("/admin/stores/store/add/", data)
     assert response.status_code == 302, response.content.decode()[:2000]

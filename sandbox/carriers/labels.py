@@ -95,19 +95,7 @@ def label_pdf(face: LabelFace) -> bytes:
         b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream",
         f"<< /Producer (Outbound carrier sandbox) /Title (Label {number}) >>".encode("latin-1"),
     ]
-    out = io.BytesIO()
-    out.write(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
-    offsets = []
-    for n, body in enumerate(objects, start=1):
-        offsets.append(out.tell())
-        out.write(b"%d 0 obj\n" % n + body + b"\nendobj\n")
-    xref = out.tell()
-    out.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1))
-    for offset in offsets:
-        out.write(b"%010d 00000 n \n" % offset)
-    out.write(b"trailer\n<< /Size %d /Root 1 0 R /Info %d 0 R >>\n" % (len(objects) + 1, len(objects)))
-    out.write(b"startxref\n%d\n%%%%EOF\n" % xref)
-    return out.getvalue()
+    return _pdf_file(objects)
 
 
 # --- PNG (UPS) ----------------------------------------------------------------------------------------------
@@ -205,6 +193,12 @@ def manifest_pdf(title: str, header: list[str], numbers: list[str]) -> bytes:
     objects[0] = b"<< /Type /Catalog /Pages 2 0 R >>"
     objects[1] = f"<< /Type /Pages /Kids [{' '.join(kids)}] /Count {len(kids)} >>".encode()
     objects.append(f"<< /Producer (Outbound carrier sandbox) /Title ({_pdf_text(title)}) >>".encode("latin-1"))
+    return _pdf_file(objects)
+
+
+def _pdf_file(objects: list[bytes]) -> bytes:
+    """A PDF file of these objects, numbered from 1 (the catalog first, the document's info last), with its
+    cross-reference table: what a carrier's label or a SCAN form PDF is made of."""
     out = io.BytesIO()
     out.write(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
     offsets = []

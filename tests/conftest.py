@@ -79,6 +79,30 @@ SERVER_FIXTURES = {"live_server", "sandbox", "sandbox_factory", "store_server", 
 DB_FIXTURES = {"db", "transactional_db", "django_db_reset_sequences", "django_db_serialized_rollback"}
 
 
+def pytest_configure(config):
+    _live_server_answers_at_once()
+
+
+def _live_server_answers_at_once():
+    """The live server (pytest-django's `live_server`: Django's threaded WSGI server) writes an answer's
+    headers and its body in two sends; with Nagle's algorithm on, the body waited for the client's delayed
+    ACK of the headers, about 40 ms per request on a kept-alive connection (the webhook flood's 2,000 posts:
+    over a minute and a half of waiting). TCP_NODELAY on its connections, as the sandbox store's server can
+    have: the same answers, sent at once."""
+    import socket
+
+    from django.core.servers.basehttp import ThreadedWSGIServer
+    from django.test.testcases import LiveServerThread
+
+    class NoDelayServer(ThreadedWSGIServer):
+        def get_request(self):
+            request, address = super().get_request()
+            request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            return request, address
+
+    LiveServerThread.server_class = NoDelayServer
+
+
 def pytest_addoption(parser):
     parser.addoption(
         "--screenshots",

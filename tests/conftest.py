@@ -79,6 +79,43 @@ SERVER_FIXTURES = {"live_server", "sandbox", "sandbox_factory", "store_server", 
 DB_FIXTURES = {"db", "transactional_db", "django_db_reset_sequences", "django_db_serialized_rollback"}
 
 
+def pytest_configure(config):
+    _live_server_answers_at_once()
+    config.pluginmanager.register(LongTestsFirst(), "outbound-long-tests-first")
+
+
+class LongTestsFirst:
+    """The long tests first (docs/testing.md#parallel): the ones marked `slow` and the `workers` tier that are
+    in no xdist group start before the other tests, so that a pass does not end on one worker running a long
+    test while the other idles. pytest-xdist hands out the groups first, the largest first, then the other
+    tests in collection order, in which pytest-django had put every transactional test (the real clusters,
+    the flood) last. After pytest-django's ordering, hence trylast."""
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_collection_modifyitems(self, items):
+        items.sort(key=lambda item: not _long_and_alone(item))
+
+
+def _live_server_answers_at_once():
+    """The live server (pytest-django's `live_server`: Django's threaded WSGI server) writes an answer's
+    headers and its body in two sends; with Nagle's algorithm on, the body waited for the client's delayed
+    ACK of the headers, about 40 ms per request on a kept-alive connection (the webhook flood's 2,000 posts:
+    over a minute and a half of waiting). TCP_NODELAY on its connections, as the sandbox store's server can
+    have: the same answers, sent at once."""
+    import socket
+
+    from django.core.servers.basehttp import ThreadedWSGIServer
+    from django.test.testcases import LiveServerThread
+
+    class NoDelayServer(ThreadedWSGIServer):
+        def get_request(self):
+            request, address = super().get_request()
+            request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            return request, address
+
+    LiveServerThread.server_class = NoDelayServer
+
+
 def pytest_addoption(parser):
     parser.addoption(
         "--screenshots",
@@ -119,6 +156,12 @@ def xdist_group_of(item, tier: str) -> str | None:
         if any(d.scope in ("module", "class", "package") and d.baseid.endswith(".py") for d in defs):
             return item.nodeid.split("::", 1)[0]
     return None
+
+
+def _long_and_alone(item) -> bool:
+    if item.get_closest_marker("xdist_group"):
+        return False
+    return bool(item.get_closest_marker("slow") or item.get_closest_marker("workers"))
 
 
 def _seed_runs_here(item, vendor: str) -> bool:

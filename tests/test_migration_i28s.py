@@ -43,6 +43,10 @@ def _encrypted(values: dict) -> dict:
     return {k: crypto.encrypt_secret(v) if k.endswith("_encrypted") else v for k, v in values.items()}
 
 
+# A shipped migration (its issue is closed): it unapplies most of the project's migrations and applies them
+# again (minutes on SQLite), so it runs with `pytest -m slow` only (docs/testing.md#shipped-migrations).
+@pytest.mark.slow
+@pytest.mark.exhaustive
 @pytest.mark.django_db(transaction=True)
 def test_the_secret_columns_move_to_documents_and_back(monkeypatch, capsys):
     stores = {name: make_store(make_tenant(), name=name) for name in (*OLD_SECRETS, "none")}
@@ -84,6 +88,8 @@ def test_the_secret_columns_move_to_documents_and_back(monkeypatch, capsys):
         _latest()
 
 
+@pytest.mark.slow
+@pytest.mark.exhaustive
 @pytest.mark.django_db(transaction=True)
 def test_a_secret_no_key_reads_is_told_and_its_column_is_not_dropped(settings, capsys):
     readable, lost = make_store(make_tenant(), name="Readable"), make_store(make_tenant(), name="Lost key")

@@ -9,6 +9,10 @@ from tests.test_migration_i28 import _latest, _migrate
 BEFORE = [("stores", "0017_i28s_store_drop_secret_columns")]
 
 
+# A shipped migration (its issue is closed): it unapplies migrations and applies them again, so it runs with
+# `pytest -m slow` only (docs/testing.md#shipped-migrations).
+@pytest.mark.slow
+@pytest.mark.exhaustive
 @pytest.mark.django_db(transaction=True)
 def test_existing_stores_get_a_tracking_address_from_their_name():
     stores = [make_store(make_tenant(), name=name) for name in ("Corner Shop", "Corner Shop", "Été & Co")]

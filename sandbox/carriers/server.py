@@ -124,7 +124,9 @@ class CarrierSandbox:
 
     # --- life -----------------------------------------------------------------------------------------
     def start(self) -> CarrierSandbox:
-        self._thread = threading.Thread(target=self.httpd.serve_forever, name="carrier-sandbox", daemon=True)
+        self._thread = threading.Thread(
+            target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, name="carrier-sandbox", daemon=True
+        )
         self._thread.start()
         return self
 

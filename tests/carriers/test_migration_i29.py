@@ -26,6 +26,10 @@ def _latest() -> None:
     latest.migrate(latest.loader.graph.leaf_nodes())
 
 
+# A shipped migration (its issue is closed): it unapplies most of the project's migrations and applies them
+# again (minutes on SQLite), so it runs with `pytest -m slow` only (docs/testing.md#shipped-migrations).
+@pytest.mark.slow
+@pytest.mark.exhaustive
 @pytest.mark.django_db(transaction=True)
 def test_a_carrier_account_and_its_followed_shipment_survive_the_move_and_the_way_back():
     from stores import crypto

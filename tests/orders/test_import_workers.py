@@ -79,13 +79,25 @@ def enqueue(env, run_ids):
 
 
 def stop(proc, sig=signal.SIGTERM):
+    """SIGKILL: every process of the group at once (a machine going away). SIGTERM: to the leader only, as an
+    operator stops `manage.py qclusters` (or gunicorn): it stops its clusters, each cluster its workers. (A
+    SIGTERM to the whole group also reached each cluster's sentinel and workers, which exit on it at once
+    while their cluster waits for them: the clusters hung until the kill 20 seconds later, in every test.)
+    Whatever of the group is left after 20 seconds, or after the leader exited, is killed."""
     if proc.poll() is None:
-        os.killpg(proc.pid, sig)
+        if sig == signal.SIGKILL:
+            os.killpg(proc.pid, sig)
+        else:
+            proc.send_signal(sig)
         try:
             proc.wait(timeout=20)
         except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
+            pass
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass  # the whole group is gone
+    proc.wait()
 
 
 def wait_for(predicate, timeout=120, step=0.2):

@@ -12,6 +12,8 @@ from stores.platforms.americommerce.rest import RestConnector
 from stores.platforms.americommerce.rest.pacing import DEFAULT_LIMIT, LocalBudget, Pacer, parse_call_limit
 
 
+# Half a minute each: the store's call limit is counted over 10-second windows (marked slow: started first).
+@pytest.mark.slow
 def test_two_importers_of_one_store_stay_under_its_call_limit(sandbox_factory):
     server = sandbox_factory(orders=40, seed=9, page_size=20)
     server.set_call_limit(5)

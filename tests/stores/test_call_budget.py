@@ -55,6 +55,8 @@ def _two_workers(server, make_budget) -> None:
     assert found == [30, 30]
 
 
+# Half a minute each: the store's call limit is counted over 10-second windows (marked slow: started first).
+@pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_two_workers_share_one_budget_through_the_database(sandbox_factory):
     server = sandbox_factory(orders=30, seed=9, page_size=15)
@@ -66,6 +68,7 @@ def test_two_workers_share_one_budget_through_the_database(sandbox_factory):
     assert server.store.rest.max_calls_per_window(10.0) <= 5
 
 
+@pytest.mark.slow
 def test_two_workers_share_one_budget_through_redis(sandbox_factory):
     server = sandbox_factory(orders=30, seed=9, page_size=15)
     server.set_call_limit(5)

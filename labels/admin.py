@@ -22,7 +22,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 @admin.register(LabelPurchase)
 class LabelPurchaseAdmin(ReadOnlyAdmin):
-    list_display = ("created_at", "tenant", "order", "carrier", "service", "price", "currency", "state", "matched")
+    list_display = ("created_at", "state", "tenant", "order", "carrier", "price", "currency", "matched")
     list_filter = ("state", "carrier", "matched", "refund_state")
     search_fields = ("tracking_number", "reference", "order__number", "tenant__name")
     list_select_related = ("tenant", "order")

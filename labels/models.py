@@ -230,6 +230,7 @@ class LabelBatch(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        verbose_name_plural = "label batches"
         constraints = [models.UniqueConstraint(fields=["tenant", "key"], name="labelbatch_unique_key")]
         indexes = [models.Index(fields=["state", "queued_at"], name="labelbatch_state_idx")]
 

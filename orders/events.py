@@ -245,8 +245,7 @@ def describe(
         with translation.override(language):
             return describe(kind, params, label=label, fallback=fallback)
     if kind == "rules_applied":  # one line per order: each choice the rules made, worded in turn
-        items = params.get("items") or []
-        return " ".join(describe("rule_set", dict(zip(RULE_ITEM, item, strict=False)), label=label) for item in items)
+        return rule_words({"rules": params.get("items") or []}, label=label)
     if kind == "imported" and ("rules" in params or "rules_skipped" in params):
         # A new order's one history line holds what the rules chose for it at import (orders.importing.rules).
         plain = {k: v for k, v in params.items() if k not in ("rules", "rules_skipped")}

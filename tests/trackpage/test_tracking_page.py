@@ -34,7 +34,8 @@ def text_of(response) -> str:
 
 
 def assert_nothing_of_the_buyer(response, parcel):
-    body = response.content.decode()
+    # (random tokens, the page's own or the form's CSRF token, may spell "VIP" by chance: not shown data)
+    body = re.sub(r"[A-Za-z0-9]{20,}", "", response.content.decode())
     for secret in (BUYER["name"], BUYER["street"], parcel.order.email, "Payer", "9 Bank Rd", "555-0100", "VIP"):
         assert secret not in body, secret
     assert "Red mug" not in body and "21.00" not in body and "42.00" not in body
